@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// nlkit test runner: `npm test`.
+//
+// 1. Builds (tsc) into dist/.
+// 2. As root, re-enters itself under `unshare --mount --net` so every privileged test
+//    runs inside a throwaway mount+network namespace: the host's links, routes and
+//    /run/netns are never touched (a private tmpfs covers /run, sysfs is remounted
+//    for the new netns, lo is brought up). Without root, or where unshare is refused,
+//    the privileged tests are skipped and counted.
+// 3. Runs every dist/test/**/*.test.js with node (2 at a time), parses the TAP, and
+//    prints per-file results and, last, `N passed, N failed, N skipped`.
+//
+// Options: file name filters as arguments (substring match); NLKIT_TEST_JOBS=N.
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync, mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Parser } from 'tap-parser';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+
+function build() {
+  const r = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', root], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.log('build failed');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
+function enterSandbox() {
+  // Re-run this script in a new mount + network namespace.
+  const args = ['--mount', '--net', '--propagation', 'private', '--', process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
+  const r = spawnSync('unshare', args, { stdio: 'inherit', env: { ...process.env, NLKIT_TEST_SANDBOX: '1' } });
+  if (r.error || (r.status === 1 && r.signal === null && !r.stdout && false)) return null;
+  return r;
+}
+
+function prepareSandbox() {
+  const sh = (cmd, args) => spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  sh('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'nlkit-test-run', '/run']);
+  mkdirSync('/run/netns', { recursive: true });
+  sh('mount', ['-t', 'sysfs', 'sysfs', '/sys']);
+  sh('ip', ['link', 'set', 'lo', 'up']);
+}
+
+function findTests(dir) {
+  const out = [];
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (e.endsWith('.test.js')) out.push(p);
+  }
+  return out.sort();
+}
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--enable-source-maps', file], {
+      cwd: root,
+      env: { ...process.env, TAP: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let raw = '';
+    let stderr = '';
+    const points = [];
+    const parser = new Parser();
+    parser.on('assert', (a) => points.push(a));
+    child.stdout.on('data', (d) => {
+      raw += d;
+      parser.write(d);
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    const limit = Number(process.env.NLKIT_TEST_FILE_TIMEOUT ?? 600) * 1000;
+    const timer = setTimeout(() => child.kill('SIGKILL'), limit);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      parser.end();
+      resolve({ file, code, signal, points, raw, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+async function main() {
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot && !process.env.NLKIT_TEST_SANDBOX && !process.env.NLKIT_TEST_NO_SANDBOX) {
+    build();
+    const r = enterSandbox();
+    if (r && r.status !== null && !r.error) process.exit(r.status);
+    console.error('nlkit tests: could not enter a throwaway namespace with unshare; privileged tests will be skipped');
+    process.env.NLKIT_TEST_UNPRIVILEGED = '1';
+  } else if (!process.env.NLKIT_TEST_SANDBOX) {
+    build();
+    if (!isRoot) {
+      console.error('nlkit tests: not root — privileged tests (real kernel changes in a throwaway netns) are skipped');
+      process.env.NLKIT_TEST_UNPRIVILEGED = '1';
+    }
+  } else {
+    prepareSandbox();
+  }
+
+  let files = findTests(join(root, 'dist/test'));
+  if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+  const jobs = Math.max(1, Number(process.env.NLKIT_TEST_JOBS ?? 2));
+  const results = [];
+  let next = 0;
+  async function worker() {
+    while (next < files.length) {
+      const f = files[next++];
+      const r = await runFile(f);
+      report(r);
+      results.push(r);
+    }
+  }
+  let passed = 0, failed = 0, skipped = 0;
+  function report(r) {
+    const name = relative(join(root, 'dist'), r.file);
+    let p = 0, f = 0, s = 0;
+    const fails = [];
+    for (const a of r.points) {
+      if (a.skip || a.todo) s++;
+      else if (a.ok) p++;
+      else {
+        f++;
+        fails.push(a);
+      }
+    }
+    const crashed = r.code !== 0 && f === 0;
+    if (crashed || r.points.length === 0) f++;
+    passed += p; failed += f; skipped += s;
+    console.log(`${f ? 'FAIL' : 'ok  '} ${name}  ${p} passed, ${f} failed${s ? `, ${s} skipped` : ''}  (${(r.ms / 1000).toFixed(1)} s)`);
+    for (const a of fails) {
+      console.log(`  not ok ${a.id} - ${a.name}`);
+      const d = a.diag ? JSON.stringify(a.diag, null, 2).split('\n').slice(0, 40).join('\n    ') : '';
+      if (d) console.log(`    ${d}`);
+    }
+    if (f) {
+      // Show the failing subtests' raw TAP for context.
+      const lines = r.raw.split('\n');
+      const interesting = lines.filter((l) => /not ok|---|message|found|wanted|at:|stack|error/i.test(l)).slice(0, 60);
+      if (interesting.length) console.log(interesting.map((l) => '    | ' + l).join('\n'));
+    }
+    if (crashed || (f && r.stderr)) console.log(`  exit code ${r.code}${r.signal ? ` signal ${r.signal}` : ''}\n  stderr:\n${r.stderr.split('\n').slice(-30).map((l) => '    ' + l).join('\n')}`);
+    for (const a of r.points) if (a.skip && typeof a.skip === 'string' && process.env.NLKIT_TEST_VERBOSE) console.log(`  skip ${a.name}: ${a.skip}`);
+  }
+  await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, worker));
+  if (files.length === 0) {
+    console.log('no test files found');
+    failed++;
+  }
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+});

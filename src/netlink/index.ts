@@ -1,0 +1,17 @@
+/**
+ * The netlink protocol core: family-neutral sockets, framing, attribute codec, pool,
+ * errors. Usable for any netlink family (generic netlink, nfnetlink, …).
+ * @module
+ */
+export * from './constants.js';
+export * from './errors.js';
+export { MessageWriter, HOST_LE } from './writer.js';
+export { decodeMessages, decodeAttributes, walkAttrs, findAttr, checkMessage, checkAttr, viewOf } from './reader.js';
+export type { DecodedMessage, DecodedAttribute } from './reader.js';
+export { AttrTable, hexColon, parseHexColon } from './attrs.js';
+export type { AttrSpec, Codec, CustomCodec, DecodeContext, PrimitiveCodec, RawAttribute } from './attrs.js';
+export { NetlinkSocket } from './socket.js';
+export type { FamilyDescriber, MessageHandler, NetlinkSocketOptions, RequestBuilder, RequestOptions, SocketStats } from './socket.js';
+export { acquireSlab, releaseSlab, poolStats, SLAB_SIZE } from './pool.js';
+export { netnsContext, ensureThreadpoolStarted, withThreadNetns, threadNetnsInode, contextNetnsFd, NetnsRestoreError } from './netns-switch.js';
+export type { NetnsHandle } from './netns-switch.js';

@@ -1,0 +1,97 @@
+/**
+ * The thread-level namespace switch every layer shares: run a synchronous function
+ * with the calling thread inside another network namespace, and the async context that
+ * carries "the current netns" across awaits inside `execNetns`.
+ *
+ * Facts this relies on (measured on Node 20, see DESIGN.md): setns(CLONE_NEWNET) on the
+ * main thread affects that thread only; a socket stays in the netns it was created in;
+ * threads started while the main thread is in a foreign netns stay there forever — so
+ * the libuv threadpool is started before the first switch, and no await ever happens
+ * between a switch and its restore.
+ * @module
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { statSync, stat } from 'node:fs';
+import * as sys from './sys.js';
+import { SysError } from './errors.js';
+
+/** Something that holds a network namespace fd (a `Netns`). */
+export interface NetnsHandle {
+  /** An open fd of the namespace (fails with a clear error when closed). */
+  readonly fd: number;
+}
+
+/** The async context set by `execNetns`: nlkit operations inside act in this netns. */
+export const netnsContext = new AsyncLocalStorage<NetnsHandle>();
+
+let poolStarted = false;
+
+/**
+ * Start the libuv threadpool (it starts lazily, all threads at once) so that none of
+ * its threads is ever born inside a foreign netns. Idempotent and cheap.
+ */
+export function ensureThreadpoolStarted(): void {
+  if (poolStarted) return;
+  poolStarted = true;
+  stat('/', () => undefined);
+}
+
+/**
+ * Restoring the thread's original netns failed: the thread is now in the wrong
+ * namespace and every later socket would be created there. Treat as fatal.
+ * `code` is 'ERR_NLKIT_NETNS_RESTORE'.
+ */
+export class NetnsRestoreError extends Error {
+  readonly code = 'ERR_NLKIT_NETNS_RESTORE';
+  /** The error from setns back. */
+  override readonly cause: unknown;
+  constructor(cause: unknown) {
+    super(`could not switch the thread back to its original network namespace: ${(cause as Error)?.message ?? String(cause)}; the thread is left in a foreign netns`);
+    this.name = 'NetnsRestoreError';
+    this.cause = cause;
+  }
+}
+
+/** inode of the calling thread's current network namespace. */
+export function threadNetnsInode(): number {
+  return statSync('/proc/thread-self/ns/net').ino;
+}
+
+/**
+ * Run `fn` synchronously with the calling thread in the netns of `targetFd`, then
+ * switch back (also when `fn` throws). `fn` must not return a Promise: nothing may
+ * await while the thread is switched. A failed switch back throws NetnsRestoreError.
+ */
+export function withThreadNetns<T>(targetFd: number, fn: () => T): T {
+  ensureThreadpoolStarted();
+  const self = sys.open('/proc/thread-self/ns/net', sys.O_RDONLY | sys.O_CLOEXEC);
+  try {
+    try {
+      sys.setns(targetFd, sys.CLONE_NEWNET);
+    } catch (e) {
+      if (e instanceof SysError && e.code === 'EBADF') throw new SysError('setns', e.errno, undefined, `fd ${targetFd} is not an open namespace fd`);
+      if (e instanceof SysError && e.code === 'EINVAL') throw new SysError('setns', e.errno, undefined, `fd ${targetFd} is not a network namespace`);
+      throw e;
+    }
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      try {
+        sys.setns(self, sys.CLONE_NEWNET);
+      } catch (e) {
+        // eslint-disable-next-line no-unsafe-finally
+        throw new NetnsRestoreError(e);
+      }
+    }
+    if (result instanceof Promise) throw new Error('nlkit: withThreadNetns callback returned a Promise; it must be synchronous');
+    return result;
+  } finally {
+    sys.close(self);
+  }
+}
+
+/** The netns fd nlkit operations should act in: the execNetns context's, else undefined (the caller's). */
+export function contextNetnsFd(): number | undefined {
+  return netnsContext.getStore()?.fd;
+}

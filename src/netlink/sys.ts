@@ -1,0 +1,208 @@
+/**
+ * Thin koffi bindings to the libc calls nlkit needs. Buffers are passed to C by
+ * pointer (no copy); `koffi.errno()` is read right after each call and a failure
+ * becomes a {@link SysError} shaped like Node's SystemError. EINTR is retried.
+ *
+ * koffi has no `ssize_t`/`socklen_t`: `long` and `uint32_t` stand in.
+ * @module
+ */
+import koffi from 'koffi';
+import { SysError } from './errors.js';
+
+const libc = koffi.load('libc.so.6');
+
+const c = {
+  socket: libc.func('int socket(int domain, int type, int protocol)'),
+  bind: libc.func('int bind(int fd, const void *addr, uint32_t len)'),
+  getsockname: libc.func('int getsockname(int fd, void *addr, void *len)'),
+  sendto: libc.func('long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t alen)'),
+  send: libc.func('long send(int fd, const void *buf, size_t len, int flags)'),
+  recv: libc.func('long recv(int fd, void *buf, size_t len, int flags)'),
+  recvfrom: libc.func('long recvfrom(int fd, void *buf, size_t len, int flags, void *addr, void *alen)'),
+  setsockopt: libc.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)'),
+  getsockopt: libc.func('int getsockopt(int fd, int level, int name, void *val, void *len)'),
+  close: libc.func('int close(int fd)'),
+  setns: libc.func('int setns(int fd, int nstype)'),
+  unshare: libc.func('int unshare(int flags)'),
+  open: libc.func('int open(const char *path, int flags, ...)'),
+  mount: libc.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const void *data)'),
+  umount2: libc.func('int umount2(const char *target, int flags)'),
+  unlink: libc.func('int unlink(const char *path)'),
+  mkdir: libc.func('int mkdir(const char *path, uint32_t mode)'),
+  flock: libc.func('int flock(int fd, int op)'),
+  gettid: libc.func('int gettid()'),
+};
+
+const EINTR = 4;
+
+/** Throw a SysError for the errno just set by `syscall`. */
+function fail(syscall: string, path?: string): never {
+  throw new SysError(syscall, koffi.errno(), path);
+}
+
+/** socket(2). Always pass SOCK_CLOEXEC in `type`. */
+export function socket(domain: number, type: number, protocol: number): number {
+  for (;;) {
+    const fd = c.socket(domain, type, protocol) as number;
+    if (fd >= 0) return fd;
+    if (koffi.errno() !== EINTR) fail('socket');
+  }
+}
+
+/** bind(2) with a raw sockaddr buffer. */
+export function bind(fd: number, addr: Uint8Array): void {
+  if ((c.bind(fd, addr, addr.length) as number) < 0) fail('bind');
+}
+
+/** getsockname(2) into `addr`; returns the address length the kernel wrote. */
+export function getsockname(fd: number, addr: Uint8Array): number {
+  const len = new Uint32Array([addr.length]);
+  if ((c.getsockname(fd, addr, len) as number) < 0) fail('getsockname');
+  return len[0]!;
+}
+
+/**
+ * send(2). Returns bytes sent, or -errno for EAGAIN/ENOBUFS-style conditions the
+ * caller handles (never throws for EAGAIN when `flags` has MSG_DONTWAIT).
+ */
+export function send(fd: number, buf: Uint8Array, len: number, flags: number): number {
+  for (;;) {
+    const n = c.send(fd, buf, len, flags) as number;
+    if (n >= 0) return n;
+    const e = koffi.errno();
+    if (e !== EINTR) return -e;
+  }
+}
+
+/** sendto(2) with a raw sockaddr. Returns bytes sent or -errno. */
+export function sendto(fd: number, buf: Uint8Array, len: number, flags: number, addr: Uint8Array): number {
+  for (;;) {
+    const n = c.sendto(fd, buf, len, flags, addr, addr.length) as number;
+    if (n >= 0) return n;
+    const e = koffi.errno();
+    if (e !== EINTR) return -e;
+  }
+}
+
+/** recv(2) into `buf`. Returns the byte count (the real datagram length with MSG_TRUNC) or -errno. */
+export function recv(fd: number, buf: Uint8Array, flags: number): number {
+  for (;;) {
+    const n = c.recv(fd, buf, buf.length, flags) as number;
+    if (n >= 0) return n;
+    const e = koffi.errno();
+    if (e !== EINTR) return -e;
+  }
+}
+
+/**
+ * recvfrom(2) into `buf`, the sender's sockaddr into `addr` (`alen` is a one-element
+ * Uint32Array the caller reuses). Returns the byte count or -errno.
+ */
+export function recvfrom(fd: number, buf: Uint8Array, len: number, flags: number, addr: Uint8Array, alen: Uint32Array): number {
+  for (;;) {
+    alen[0] = addr.length;
+    const n = c.recvfrom(fd, buf, len, flags, addr, alen) as number;
+    if (n >= 0) return n;
+    const e = koffi.errno();
+    if (e !== EINTR) return -e;
+  }
+}
+
+/** setsockopt(2) with an int value. Throws SysError. */
+export function setsockoptInt(fd: number, level: number, name: number, value: number, what = 'setsockopt'): void {
+  const v = new Int32Array([value]);
+  if ((c.setsockopt(fd, level, name, v, 4) as number) < 0) fail(what);
+}
+
+/** setsockopt(2) with an int value; returns 0 or -errno instead of throwing. */
+export function trySetsockoptInt(fd: number, level: number, name: number, value: number): number {
+  const v = new Int32Array([value]);
+  if ((c.setsockopt(fd, level, name, v, 4) as number) < 0) return -koffi.errno();
+  return 0;
+}
+
+/** getsockopt(2) of an int value. */
+export function getsockoptInt(fd: number, level: number, name: number): number {
+  const v = new Int32Array(1);
+  const len = new Uint32Array([4]);
+  if ((c.getsockopt(fd, level, name, v, len) as number) < 0) fail('getsockopt');
+  return v[0]!;
+}
+
+/** close(2). EINTR is not retried (Linux closes the fd anyway). */
+export function close(fd: number): void {
+  if ((c.close(fd) as number) < 0 && koffi.errno() !== EINTR) fail('close');
+}
+
+/** setns(2). */
+export function setns(fd: number, nstype: number): void {
+  if ((c.setns(fd, nstype) as number) < 0) fail('setns');
+}
+
+/** unshare(2). */
+export function unshare(flags: number): void {
+  if ((c.unshare(flags) as number) < 0) fail('unshare');
+}
+
+/** open(2); the caller adds O_CLOEXEC. */
+export function open(path: string, flags: number, mode = 0): number {
+  for (;;) {
+    const fd = c.open(path, flags, 'uint32_t', mode) as number;
+    if (fd >= 0) return fd;
+    if (koffi.errno() !== EINTR) fail('open', path);
+  }
+}
+
+/** mount(2). */
+export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
+  if ((c.mount(source, target, fstype, flags, data) as number) < 0) fail('mount', target);
+}
+
+/** umount2(2). */
+export function umount2(target: string, flags: number): void {
+  if ((c.umount2(target, flags) as number) < 0) fail('umount2', target);
+}
+
+/** unlink(2). */
+export function unlink(path: string): void {
+  if ((c.unlink(path) as number) < 0) fail('unlink', path);
+}
+
+/** mkdir(2). */
+export function mkdir(path: string, mode: number): void {
+  if ((c.mkdir(path, mode) as number) < 0) fail('mkdir', path);
+}
+
+/** flock(2), EINTR retried. */
+export function flock(fd: number, op: number): void {
+  for (;;) {
+    if ((c.flock(fd, op) as number) >= 0) return;
+    if (koffi.errno() !== EINTR) fail('flock');
+  }
+}
+
+/** gettid(2): the calling thread's id. */
+export function gettid(): number {
+  return c.gettid() as number;
+}
+
+/** Namespace and mount constants used by src/ns (from <sched.h>, <sys/mount.h>). */
+export const CLONE_NEWNS = 0x00020000;
+export const CLONE_NEWNET = 0x40000000;
+export const MS_BIND = 4096;
+export const MS_REC = 16384;
+export const MS_SHARED = 1 << 20;
+export const MS_PRIVATE = 1 << 18;
+export const MS_SLAVE = 1 << 19;
+export const MNT_DETACH = 2;
+export const O_RDONLY = 0;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const O_CLOEXEC = 0o2000000;
+export const O_DIRECTORY = 0o200000;
+export const LOCK_EX = 2;
+export const LOCK_UN = 8;
+
+/** libuv poll handle over an fd (no threads); see DESIGN.md for the real callback shape. */
+export const poll = koffi.node.poll;
+export type PollHandle = ReturnType<typeof koffi.node.poll>;

@@ -1,0 +1,245 @@
+/**
+ * Builds netlink messages in place in a pooled slab: the nlmsghdr's `nlmsg_len` is the
+ * cursor, attributes are written straight after it, nests are back-patched. No buffer
+ * per attribute; padding is always zeroed (a slab holds stale bytes); the length field
+ * excludes trailing padding as the kernel expects for attributes.
+ * @module
+ */
+import { endianness } from 'node:os';
+import { NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN, align4 } from './constants.js';
+import { InvalidArgumentError } from './errors.js';
+import { SLAB_SIZE, acquireSlab, releaseSlab } from './pool.js';
+
+const LE = endianness() === 'LE';
+
+/**
+ * A reusable message builder over a pooled slab.
+ *
+ * Lifetime: the bytes returned by {@link MessageWriter.finish} are a view into the
+ * slab, valid until the next {@link MessageWriter.begin} on this writer (or
+ * `release()`); call `.slice()` to keep a copy. A writer refuses a second `begin`
+ * while a message is being built (re-entrancy guard).
+ */
+export class MessageWriter {
+  /** The slab; replaced by a larger one when a message outgrows it. */
+  buf: Buffer;
+  /** DataView over {@link buf}. */
+  view: DataView;
+  /** Write cursor: offset of the next byte (the whole batch length). */
+  pos = 0;
+  private msgStart = 0;
+  private building = false;
+
+  constructor(size = SLAB_SIZE) {
+    this.buf = acquireSlab(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  }
+
+  /** Make room for `n` more bytes, growing into a bigger slab if needed. */
+  ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const nb = acquireSlab(size);
+    this.buf.copy(nb, 0, 0, this.pos);
+    releaseSlab(this.buf);
+    this.buf = nb;
+    this.view = new DataView(nb.buffer, nb.byteOffset, nb.length);
+  }
+
+  /** Drop everything written; the next `begin` starts at offset 0. */
+  reset(): this {
+    this.pos = 0;
+    this.building = false;
+    return this;
+  }
+
+  /**
+   * Start a message: writes the nlmsghdr at the cursor (appending to a batch when the
+   * writer was not reset). `finish()` fills in the length.
+   */
+  begin(type: number, flags: number, seq: number, pid = 0): this {
+    if (this.building) throw new Error('nlkit: MessageWriter.begin() while a message is being built (re-entrant build)');
+    this.building = true;
+    this.ensure(NLMSG_HDRLEN);
+    const v = this.view;
+    const p = this.pos;
+    this.msgStart = p;
+    v.setUint32(p, NLMSG_HDRLEN, LE);
+    v.setUint16(p + 4, type, LE);
+    v.setUint16(p + 6, flags, LE);
+    v.setUint32(p + 8, seq >>> 0, LE);
+    v.setUint32(p + 12, pid >>> 0, LE);
+    this.pos = p + NLMSG_HDRLEN;
+    return this;
+  }
+
+  /** Offset of the current message's header within the slab. */
+  get messageStart(): number {
+    return this.msgStart;
+  }
+
+  /**
+   * Reserve `n` zeroed bytes for a fixed family header (ifinfomsg, ifaddrmsg, …),
+   * aligned to 4; returns its offset for the caller to fill through {@link view}.
+   */
+  reserve(n: number): number {
+    const a = align4(n);
+    this.ensure(a);
+    const p = this.pos;
+    this.buf.fill(0, p, p + a);
+    this.pos = p + a;
+    return p;
+  }
+
+  /** Finish the current message: sets nlmsg_len; returns a view of the whole batch. */
+  finish(): Buffer {
+    this.view.setUint32(this.msgStart, this.pos - this.msgStart, LE);
+    this.building = false;
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Abandon the message being built and rewind to its start. */
+  abort(): void {
+    if (this.building) this.pos = this.msgStart;
+    this.building = false;
+  }
+
+  private hdr(type: number, len: number): number {
+    const total = NLA_HDRLEN + len;
+    if (total > 0xffff) throw new InvalidArgumentError(`attribute ${type}`, `payload of ${len} bytes exceeds the 65531-byte netlink attribute limit`);
+    this.ensure(align4(total));
+    const p = this.pos;
+    this.view.setUint16(p, total, LE);
+    this.view.setUint16(p + 2, type, LE);
+    return p + NLA_HDRLEN;
+  }
+
+  private pad(end: number): void {
+    const a = align4(end);
+    for (let i = end; i < a; i++) this.buf[i] = 0;
+    this.pos = a;
+  }
+
+  /** Attribute with a u8 payload. */
+  putU8(type: number, v: number): this {
+    const p = this.hdr(type, 1);
+    this.buf[p] = v & 0xff;
+    this.pad(p + 1);
+    return this;
+  }
+
+  /** Attribute with a host-order u16 payload. */
+  putU16(type: number, v: number): this {
+    const p = this.hdr(type, 2);
+    this.view.setUint16(p, v, LE);
+    this.pad(p + 2);
+    return this;
+  }
+
+  /** Attribute with a network-order u16 payload (ports, ethertypes). */
+  putBe16(type: number, v: number): this {
+    const p = this.hdr(type, 2);
+    this.view.setUint16(p, v, false);
+    this.pad(p + 2);
+    return this;
+  }
+
+  /** Attribute with a host-order u32 payload. */
+  putU32(type: number, v: number): this {
+    const p = this.hdr(type, 4);
+    this.view.setUint32(p, v >>> 0, LE);
+    this.pos = p + 4;
+    return this;
+  }
+
+  /** Attribute with a host-order s32 payload. */
+  putS32(type: number, v: number): this {
+    const p = this.hdr(type, 4);
+    this.view.setInt32(p, v, LE);
+    this.pos = p + 4;
+    return this;
+  }
+
+  /** Attribute with a network-order u32 payload. */
+  putBe32(type: number, v: number): this {
+    const p = this.hdr(type, 4);
+    this.view.setUint32(p, v >>> 0, false);
+    this.pos = p + 4;
+    return this;
+  }
+
+  /** Attribute with a host-order u64 payload. */
+  putU64(type: number, v: bigint | number): this {
+    const p = this.hdr(type, 8);
+    this.view.setBigUint64(p, typeof v === 'bigint' ? v : BigInt(v), LE);
+    this.pos = p + 8;
+    return this;
+  }
+
+  /** NUL-terminated string attribute (UTF-8). */
+  putStrz(type: number, s: string): this {
+    const max = s.length * 3 + 1;
+    const start = this.pos;
+    this.ensure(align4(NLA_HDRLEN + max));
+    const p = start + NLA_HDRLEN;
+    const n = this.buf.write(s, p, 'utf8');
+    this.buf[p + n] = 0;
+    const total = NLA_HDRLEN + n + 1;
+    if (total > 0xffff) {
+      this.pos = start;
+      throw new InvalidArgumentError(`attribute ${type}`, 'string exceeds the netlink attribute limit');
+    }
+    this.view.setUint16(start, total, LE);
+    this.view.setUint16(start + 2, type, LE);
+    this.pad(p + n + 1);
+    return this;
+  }
+
+  /** Attribute with raw bytes. */
+  putBytes(type: number, bytes: Uint8Array): this {
+    const p = this.hdr(type, bytes.length);
+    this.buf.set(bytes, p);
+    this.pad(p + bytes.length);
+    return this;
+  }
+
+  /** Flag attribute (no payload). */
+  putFlag(type: number): this {
+    const p = this.hdr(type, 0);
+    this.pos = p;
+    return this;
+  }
+
+  /** Open a nested attribute; returns its offset for {@link nestEnd}/{@link nestCancel}. */
+  nestStart(type: number, nestedFlag = true): number {
+    const p = this.pos;
+    this.hdr(nestedFlag ? type | NLA_F_NESTED : type, 0);
+    this.pos = p + NLA_HDRLEN;
+    return p;
+  }
+
+  /** Close a nest opened at `off`: back-patches its length. */
+  nestEnd(off: number): void {
+    const len = this.pos - off;
+    if (len > 0xffff) throw new InvalidArgumentError('nested attribute', `nest of ${len} bytes exceeds the 65535-byte netlink attribute limit`);
+    this.view.setUint16(off, len, LE);
+  }
+
+  /** Discard a nest opened at `off` and everything written into it. */
+  nestCancel(off: number): void {
+    this.pos = off;
+  }
+
+  /** Give the slab back to the pool. The writer must not be used afterwards. */
+  release(): void {
+    releaseSlab(this.buf);
+    this.buf = Buffer.alloc(0);
+    this.view = new DataView(this.buf.buffer, 0, 0);
+    this.pos = 0;
+  }
+}
+
+/** True when the host is little-endian (netlink uses host byte order). */
+export const HOST_LE = LE;

@@ -1,0 +1,65 @@
+// Shared helpers for nlkit tests.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import * as sys from '../src/netlink/sys.js';
+import { withThreadNetns } from '../src/netlink/netns-switch.js';
+
+/** True when the runner could not give us root in a throwaway namespace. */
+export const unprivileged = process.env.NLKIT_TEST_UNPRIVILEGED === '1' || process.getuid?.() !== 0;
+
+/** tap options for tests that change kernel state (skipped without root). */
+export const privileged = { skip: unprivileged ? 'needs root in a throwaway netns (run npm test as root)' : false } as const;
+
+/** Open fds of this process. */
+export function fdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/**
+ * A fresh anonymous network namespace held by an fd, made without touching the
+ * calling thread's netns afterwards (raw syscalls; independent of src/ns so netlink
+ * tests do not depend on it). lo is brought up when `loUp`.
+ */
+export function rawNetns(): { fd: number; path: string; close(): void } {
+  const self = sys.open('/proc/thread-self/ns/net', sys.O_RDONLY | sys.O_CLOEXEC);
+  let fd = -1;
+  try {
+    sys.unshare(sys.CLONE_NEWNET);
+    fd = sys.open('/proc/thread-self/ns/net', sys.O_RDONLY | sys.O_CLOEXEC);
+  } finally {
+    sys.setns(self, sys.CLONE_NEWNET);
+    sys.close(self);
+  }
+  let closed = false;
+  return {
+    fd,
+    path: `/proc/${process.pid}/fd/${fd}`,
+    close() {
+      if (!closed) sys.close(fd);
+      closed = true;
+    },
+  };
+}
+
+/** Run a command inside the netns at `nsPath` (nsenter), returning stdout; throws on failure. */
+export function inNs(nsPath: string, cmd: string, args: string[], input?: string): string {
+  const r = spawnSync('nsenter', [`--net=${nsPath}`, cmd, ...args], { encoding: 'utf8', input });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** `ip -j ARGS` inside a netns, parsed. */
+export function ipJson<T = any>(nsPath: string, args: string[]): T {
+  const out = inNs(nsPath, 'ip', ['-j', ...args]);
+  return (out.trim() ? JSON.parse(out) : []) as T;
+}
+
+/** `ip ARGS` inside a netns; throws on failure. */
+export function ip(nsPath: string, args: string[]): string {
+  return inNs(nsPath, 'ip', args);
+}
+
+/** Run fn with the thread in the netns fd (synchronous). */
+export function inRawNetns<T>(fd: number, fn: () => T): T {
+  return withThreadNetns(fd, fn);
+}
