@@ -133,7 +133,9 @@ export class AttrTable {
         (unknown ??= []).push({ type, value: buf.slice(voff, voff + vlen) });
       } else {
         const val = decodeValue(row, buf, view, voff, vlen, path, out);
-        if (row.multi) {
+        if (val === undefined) {
+          // A custom codec chose to store nothing (superseded attributes such as IFLA_STATS).
+        } else if (row.multi) {
           const arr = out[row.key] as unknown[] | undefined;
           if (arr) arr.push(val);
           else out[row.key] = [val];
