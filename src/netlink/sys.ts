@@ -31,6 +31,7 @@ const c = {
   mkdir: libc.func('int mkdir(const char *path, uint32_t mode)'),
   flock: libc.func('int flock(int fd, int op)'),
   gettid: libc.func('int gettid()'),
+  ioctl: libc.func('int ioctl(int fd, unsigned long req, ...)'),
 };
 
 const EINTR = 4;
@@ -186,6 +187,19 @@ export function gettid(): number {
   return c.gettid() as number;
 }
 
+/**
+ * ioctl(2) with no argument (e.g. NS_GET_NSTYPE); returns the call's result, or
+ * -errno instead of throwing.
+ */
+export function ioctlNoArg(fd: number, request: number): number {
+  for (;;) {
+    const r = c.ioctl(fd, request) as number;
+    if (r >= 0) return r;
+    const e = koffi.errno();
+    if (e !== EINTR) return -e;
+  }
+}
+
 /** Namespace and mount constants used by src/ns (from <sched.h>, <sys/mount.h>). */
 export const CLONE_NEWNS = 0x00020000;
 export const CLONE_NEWNET = 0x40000000;
@@ -200,6 +214,10 @@ export const O_CREAT = 0o100;
 export const O_EXCL = 0o200;
 export const O_CLOEXEC = 0o2000000;
 export const O_DIRECTORY = 0o200000;
+export const O_NONBLOCK = 0o4000;
+export const O_NOCTTY = 0o400;
+/** NS_GET_NSTYPE = _IO(NSIO 0xb7, 3) from <linux/nsfs.h>: the CLONE_NEW* type of a namespace fd. */
+export const NS_GET_NSTYPE = 0xb703;
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
 
