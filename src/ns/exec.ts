@@ -1,0 +1,113 @@
+/**
+ * Run code "in" a network namespace from Node's single JavaScript thread.
+ *
+ * A thread's netns can only be switched synchronously: an `await` hands the thread to
+ * unrelated callbacks, which must not run in a foreign namespace. So `execNetns` splits
+ * the work — the synchronous part of the callback runs with the thread really inside
+ * the target; the asynchronous rest runs with the thread back home but with the target
+ * carried in an AsyncLocalStorage context that every nlkit operation honours.
+ * @module
+ */
+import * as sys from '../netlink/sys.js';
+import { SysError } from '../netlink/errors.js';
+import { NetnsRestoreError, ensureThreadpoolStarted, netnsContext, type NetnsHandle } from '../netlink/netns-switch.js';
+
+const THREAD_NS = '/proc/thread-self/ns/net';
+
+/**
+ * Switch the calling thread to `target`, call `fn` inside `netnsContext.run(target)`,
+ * and switch back to the netns the thread was in at entry — in a `finally`, so also
+ * when `fn` throws. Returns whatever `fn` returned (a pending Promise included).
+ */
+function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T): T {
+  // Read both fds first: a closed Netns throws ClosedError here, before any switch.
+  void current.fd;
+  const targetFd = target.fd;
+  ensureThreadpoolStarted();
+  // Restore to what the thread really was in (normally `current`): after an await the
+  // thread is home even when the caller's context says otherwise, and restoring to
+  // anything else would leave it in a foreign netns for good.
+  const home = sys.open(THREAD_NS, sys.O_RDONLY | sys.O_CLOEXEC);
+  try {
+    try {
+      sys.setns(targetFd, sys.CLONE_NEWNET);
+    } catch (e) {
+      if (e instanceof SysError && e.code === 'EINVAL') throw new SysError('setns', e.errno, undefined, `fd ${targetFd} is not a network namespace`);
+      throw e;
+    }
+    try {
+      return netnsContext.run(target, fn);
+    } finally {
+      try {
+        sys.setns(home, sys.CLONE_NEWNET);
+      } catch (e) {
+        // eslint-disable-next-line no-unsafe-finally
+        throw new NetnsRestoreError(e);
+      }
+    }
+  } finally {
+    sys.close(home);
+  }
+}
+
+/**
+ * Run `fn` in the network namespace `target`, then return to `current`.
+ *
+ * Exactly what runs where:
+ * - The synchronous part of `fn` — everything up to its first `await` — runs with the
+ *   calling thread inside `target`. Sockets Node creates there (`net.createServer()
+ *   .listen(port)` without a host name, `dgram` binds, netlink sockets),
+ *   files opened under /proc/sys/net or /proc/thread-self/net, and
+ *   `child_process.spawnSync`/`execFileSync` children all belong to `target`.
+ * - At `fn`'s first `await` it returns a Promise; the thread is switched back to the
+ *   netns it was in at entry immediately (never across an await), in a `finally`, so
+ *   also when `fn` throws synchronously.
+ * - The asynchronous rest of `fn` runs with the thread at home, inside an
+ *   AsyncLocalStorage context holding `target`: nlkit operations there act in
+ *   `target` (`Rtnl.open()` without a netns, `Netns.get()`, the sysctl helpers, a
+ *   nested `execNetns`). Plain Node APIs after an await do NOT: a socket created
+ *   after an await is in the home netns. Create them in the synchronous part, or
+ *   wrap them in another `execNetns`.
+ * - Several `execNetns` calls may be in flight at once; each sees its own `target`.
+ *
+ * `current` names the namespace the caller is in (normally `Netns.get()` taken
+ * before); the thread is restored to the netns it was really in when `execNetns` was
+ * called, which is `current` whenever the caller is right — and still the safe choice
+ * when called after an await inside another `execNetns`. Both handles must be open
+ * (ClosedError otherwise, before any switch). A failed switch back throws
+ * NetnsRestoreError (code 'ERR_NLKIT_NETNS_RESTORE'): the thread is stuck in
+ * `target` and the process should not continue.
+ *
+ * Returns a Promise of `fn`'s result; `fn`'s synchronous throw becomes a rejection
+ * (after the thread was restored).
+ *
+ * Equivalent to: `ip netns exec NAME CMD` (for the synchronous part) / Go's
+ * `ns.Do(func)`.
+ *
+ * @example
+ * await execNetns(host, ns, async () => {
+ *   const server = net.createServer().listen(8080);   // bound inside ns
+ *   const rt = Rtnl.open();                             // netlink socket in ns
+ *   await rt.link.set('lo', { up: true });              // still ns, via the context
+ * });
+ */
+export async function execNetns<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T | PromiseLike<T>): Promise<T> {
+  return await runSwitched(current, target, fn);
+}
+
+/**
+ * Synchronous {@link execNetns}: run `fn` (which must not return a Promise) with
+ * the thread in `target` and the nlkit context set to `target`, and return its
+ * result; the thread is back in its entry netns when this returns or throws.
+ *
+ * Equivalent to: `ip netns exec NAME CMD` for a synchronous command.
+ */
+export function execNetnsSync<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T): T {
+  const r = runSwitched(current, target, fn);
+  if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
+    // The thread is already home; the async rest would run in the wrong netns.
+    void Promise.resolve(r).catch(() => undefined);
+    throw new TypeError('execNetnsSync: fn returned a Promise; use execNetns for async work');
+  }
+  return r;
+}

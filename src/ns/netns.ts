@@ -1,0 +1,468 @@
+/**
+ * Network namespaces held by file descriptors: the calling thread's, new anonymous
+ * ones, and named ones in a directory shared with iproute2 (`ip netns`).
+ *
+ * Every fd here is opened O_CLOEXEC and closed exactly once, also on error paths.
+ * Creating a namespace switches Node's main thread into it for a few synchronous
+ * syscalls and back (no JavaScript of the caller runs in between); the caller is
+ * always back in its own netns when a call returns or throws — verified in the tests
+ * with the inode of /proc/thread-self/ns/net.
+ * @module
+ */
+import { fstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import * as sys from '../netlink/sys.js';
+import { ClosedError, InvalidArgumentError, SysError } from '../netlink/errors.js';
+import { NetnsRestoreError, contextNetnsFd, ensureThreadpoolStarted, type NetnsHandle } from '../netlink/netns-switch.js';
+
+/** The directory iproute2 keeps named network namespaces in. */
+export const DEFAULT_NETNS_DIR = '/run/netns';
+
+const THREAD_NS = '/proc/thread-self/ns/net';
+const NAME_MAX = 255;
+
+/** Options of the functions that work on named namespaces. */
+export interface NamedNetnsOptions {
+  /**
+   * Directory holding the namespace files (bind mounts). Must be absolute.
+   * Defaults to the environment variable `NLKIT_NETNS_DIR`, else `/run/netns` (iproute2's
+   * `NETNS_RUN_DIR`; `ip netns` only sees namespaces there).
+   */
+  readonly dir?: string;
+}
+
+/** The directory named namespaces live in for `options` (option › NLKIT_NETNS_DIR › /run/netns). */
+export function netnsDir(options: Readonly<Partial<NamedNetnsOptions>> = {}): string {
+  const dir = options.dir ?? (process.env.NLKIT_NETNS_DIR || DEFAULT_NETNS_DIR);
+  if (typeof dir !== 'string' || dir === '' || !isAbsolute(dir) || dir.includes('\0')) {
+    throw new InvalidArgumentError('dir', `the netns directory must be an absolute path without NUL bytes, got ${JSON.stringify(dir)}`);
+  }
+  return dir;
+}
+
+/**
+ * Check a namespace name the way iproute2 does before it touches the file system:
+ * a non-empty string, not '.' or '..', no '/' or NUL, at most 255 bytes (NAME_MAX).
+ * Throws InvalidArgumentError (argument 'name'); no syscall is made.
+ */
+export function validateNetnsName(name: unknown): asserts name is string {
+  if (typeof name !== 'string') throw new InvalidArgumentError('name', `a netns name must be a string, got ${name === null ? 'null' : typeof name}`);
+  if (name === '') throw new InvalidArgumentError('name', 'a netns name must not be empty');
+  if (name === '.' || name === '..') throw new InvalidArgumentError('name', `'${name}' is not a valid netns name`);
+  if (name.includes('/')) throw new InvalidArgumentError('name', `a netns name must not contain '/': ${JSON.stringify(name)}`);
+  if (name.includes('\0')) throw new InvalidArgumentError('name', `a netns name must not contain a NUL byte: ${JSON.stringify(name)}`);
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > NAME_MAX) throw new InvalidArgumentError('name', `a netns name must be at most ${NAME_MAX} bytes, got ${bytes}`);
+}
+
+function validatePath(path: unknown): asserts path is string {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path', `a netns path must be a non-empty string, got ${typeof path === 'string' ? "''" : typeof path}`);
+  if (path.includes('\0')) throw new InvalidArgumentError('path', `a netns path must not contain a NUL byte: ${JSON.stringify(path)}`);
+}
+
+let nsfsDevCache: number | undefined;
+
+/** st_dev of nsfs: every namespace file (/proc/PID/ns/*, bind mounts of them) has it. */
+function nsfsDev(): number {
+  nsfsDevCache ??= statSync('/proc/self/ns/net').dev;
+  return nsfsDevCache;
+}
+
+const NS_TYPES: Record<number, string> = {
+  0x00020000: 'a mount namespace',
+  0x02000000: 'a cgroup namespace',
+  0x04000000: 'a UTS namespace',
+  0x08000000: 'an IPC namespace',
+  0x10000000: 'a user namespace',
+  0x20000000: 'a PID namespace',
+  0x00000080: 'a time namespace',
+};
+
+function describeFile(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (st.isFile()) return 'a regular file';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a namespace file';
+}
+
+/**
+ * Open `path` as a network namespace, refusing anything else before it could reach
+ * setns: the file must live on nsfs and NS_GET_NSTYPE must say CLONE_NEWNET.
+ * Returns an O_CLOEXEC fd the caller owns.
+ */
+function openNetnsFile(path: string, argument = 'path'): number {
+  // stat first so that a FIFO or a device is never opened (open could block or act).
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) throw new SysError('open', 2 /* ENOENT */, path, 'no such network namespace file');
+  if (st.dev !== nsfsDev()) throw new InvalidArgumentError(argument, `'${path}' is not a network namespace (it is ${describeFile(st)}, not an nsfs file)`);
+  const fd = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC | sys.O_NOCTTY | sys.O_NONBLOCK);
+  try {
+    // Re-check on the fd: the path may have been replaced since the stat.
+    if (fstatSync(fd).dev !== nsfsDev()) throw new InvalidArgumentError(argument, `'${path}' is not a network namespace (not an nsfs file)`);
+    const type = sys.ioctlNoArg(fd, sys.NS_GET_NSTYPE);
+    if (type < 0) throw new SysError('ioctl', -type, path, 'NS_GET_NSTYPE failed');
+    if (type !== sys.CLONE_NEWNET) throw new InvalidArgumentError(argument, `'${path}' is not a network namespace (it is ${NS_TYPES[type] ?? `a namespace of type 0x${type.toString(16)}`})`);
+    return fd;
+  } catch (e) {
+    sys.close(fd);
+    throw e;
+  }
+}
+
+/**
+ * Run `fn` with the calling thread in a brand-new network namespace (unshare), then
+ * put the thread back where it was (setns to an fd saved first) — also when `fn`
+ * throws. `fn` is synchronous. A failed switch back is a NetnsRestoreError.
+ */
+function inFreshNetns<T>(fn: () => T): T {
+  ensureThreadpoolStarted();
+  const self = sys.open(THREAD_NS, sys.O_RDONLY | sys.O_CLOEXEC);
+  try {
+    sys.unshare(sys.CLONE_NEWNET); // on failure the thread has not moved
+    try {
+      return fn();
+    } finally {
+      try {
+        sys.setns(self, sys.CLONE_NEWNET);
+      } catch (e) {
+        // eslint-disable-next-line no-unsafe-finally
+        throw new NetnsRestoreError(e);
+      }
+    }
+  } finally {
+    sys.close(self);
+  }
+}
+
+/**
+ * Make `dir` a shared mount point, as `ip netns add` does, so that unmounting a
+ * namespace file in one mount namespace unmounts it in all of them: mount
+ * --make-rshared, and when the kernel refuses with EINVAL (not a mount point yet) bind
+ * the directory onto itself first. An exclusive flock on the directory serialises this
+ * with other creators (iproute2 takes the same lock; a failed flock is not fatal,
+ * as in iproute2).
+ */
+function prepareNetnsDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const lock = sys.open(dir, sys.O_RDONLY | sys.O_DIRECTORY | sys.O_CLOEXEC);
+  try {
+    try {
+      sys.flock(lock, sys.LOCK_EX);
+    } catch {
+      /* proceed without the lock, like iproute2 */
+    }
+    let madeMount = false;
+    for (;;) {
+      try {
+        sys.mount('', dir, 'none', sys.MS_SHARED | sys.MS_REC);
+        break;
+      } catch (e) {
+        if (!(e instanceof SysError) || e.code !== 'EINVAL' || madeMount) throw e;
+        sys.mount(dir, dir, 'none', sys.MS_BIND | sys.MS_REC);
+        madeMount = true;
+      }
+    }
+  } finally {
+    sys.close(lock); // closing releases the flock
+  }
+}
+
+/**
+ * A network namespace held by an open file descriptor (O_CLOEXEC). The namespace
+ * lives at least as long as the handle is open. Close it with {@link Netns.close}
+ * or `using ns = Netns.new()`.
+ *
+ * Obtain one with {@link Netns.get}, {@link Netns.new}, {@link Netns.newNamed},
+ * {@link Netns.getNamed}, {@link Netns.fromPath} or {@link Netns.fromPid}.
+ */
+export class Netns implements NetnsHandle, Disposable {
+  #fd: number;
+  /**
+   * A path that names this namespace: the namespace file for named and path-opened
+   * namespaces, else `/proc/PID/fd/FD` (valid only while this handle is open) — usable
+   * as `nsenter --net=PATH` or `ip netns exec`-style tools while open.
+   */
+  readonly path: string;
+  /** The name in the netns directory, for namespaces made or opened by name. */
+  readonly name: string | undefined;
+  /** st_dev of the namespace file (the nsfs device). */
+  readonly dev: number;
+  /** Inode number of the namespace: what `ls -l /proc/PID/ns/net` shows as net:[INODE]. */
+  readonly ino: number;
+
+  private constructor(fd: number, path: string | undefined, name: string | undefined) {
+    const st = fstatSync(fd);
+    this.#fd = fd;
+    this.dev = st.dev;
+    this.ino = st.ino;
+    this.path = path ?? `/proc/${process.pid}/fd/${fd}`;
+    this.name = name;
+  }
+
+  /** Wrap an fd we own; closes it if the wrapper cannot be built. */
+  private static adopt(fd: number, path?: string, name?: string): Netns {
+    try {
+      return new Netns(fd, path, name);
+    } catch (e) {
+      sys.close(fd);
+      throw e;
+    }
+  }
+
+  /**
+   * The network namespace nlkit operations act in right now: inside
+   * {@link execNetns} (also after an await) the context's target, elsewhere the
+   * calling thread's own. Returns a new handle (its own fd); close it when done.
+   *
+   * Equivalent to: `ip netns identify` (which names it) / opening /proc/self/ns/net.
+   */
+  static get(): Netns {
+    const ctx = contextNetnsFd();
+    if (ctx !== undefined) {
+      // Reopen the context's namespace file: a new fd of the same namespace.
+      return Netns.adopt(sys.open(`/proc/self/fd/${ctx}`, sys.O_RDONLY | sys.O_CLOEXEC));
+    }
+    return Netns.adopt(sys.open(THREAD_NS, sys.O_RDONLY | sys.O_CLOEXEC));
+  }
+
+  /**
+   * Create a new anonymous network namespace (only `lo`, down) held by the returned
+   * handle; it disappears when the last fd, process and mount referring to it is
+   * gone. The caller stays in its own netns: the main thread unshares, opens the new
+   * namespace and switches straight back within this synchronous call.
+   *
+   * Equivalent to: `unshare --net` (but the caller does not move).
+   */
+  static new(): Netns {
+    let fd = -1;
+    try {
+      inFreshNetns(() => {
+        fd = sys.open(THREAD_NS, sys.O_RDONLY | sys.O_CLOEXEC);
+      });
+    } catch (e) {
+      if (fd >= 0) sys.close(fd);
+      throw e;
+    }
+    return Netns.adopt(fd);
+  }
+
+  /**
+   * Create a named network namespace, exactly as `ip netns add NAME` does, so each
+   * side sees and can use the other's: the directory (default /run/netns) is created
+   * and made a shared mount (bound onto itself first where needed) under an flock;
+   * the file DIR/NAME is created with O_EXCL (EEXIST when the name is taken); a new
+   * namespace is unshared and its /proc/thread-self/ns/net bind-mounted onto the
+   * file; then the thread switches back. On any failure the file (and a mount made)
+   * are removed and the thread is back in its own netns.
+   *
+   * Equivalent to: `ip netns add NAME`.
+   */
+  static newNamed(name: string, options: Readonly<Partial<NamedNetnsOptions>> = {}): Netns {
+    validateNetnsName(name);
+    const dir = netnsDir(options);
+    const path = join(dir, name);
+    prepareNetnsDir(dir);
+    let created: number;
+    try {
+      created = sys.open(path, sys.O_RDONLY | sys.O_CREAT | sys.O_EXCL | sys.O_CLOEXEC, 0);
+    } catch (e) {
+      if (e instanceof SysError && e.code === 'EEXIST') throw new SysError('open', e.errno, path, `a network namespace named '${name}' already exists in ${dir}`);
+      throw e;
+    }
+    sys.close(created);
+    let fd = -1;
+    let mounted = false;
+    try {
+      inFreshNetns(() => {
+        sys.mount(THREAD_NS, path, 'none', sys.MS_BIND);
+        mounted = true;
+        fd = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC);
+      });
+    } catch (e) {
+      if (fd >= 0) sys.close(fd);
+      cleanupNamed(path, mounted);
+      throw e;
+    }
+    try {
+      return Netns.adopt(fd, path, name); // closes fd itself on failure
+    } catch (e) {
+      cleanupNamed(path, true);
+      throw e;
+    }
+  }
+
+  /**
+   * Open the named network namespace DIR/NAME (made by `ip netns add` or
+   * {@link Netns.newNamed}). ENOENT when there is none; InvalidArgumentError when the
+   * file is not a network namespace (e.g. half-made by a crashed creator).
+   *
+   * Equivalent to: what `ip netns exec NAME` opens.
+   */
+  static getNamed(name: string, options: Readonly<Partial<NamedNetnsOptions>> = {}): Netns {
+    validateNetnsName(name);
+    const path = join(netnsDir(options), name);
+    return Netns.adopt(openNetnsFile(path, 'name'), path, name);
+  }
+
+  /**
+   * Open the network namespace at `path` (a bind-mounted namespace file, or
+   * /proc/PID/ns/net, /proc/PID/task/TID/ns/net). A file that is not a network
+   * namespace — a regular file, a directory, another namespace type — is refused
+   * with an InvalidArgumentError naming the path, before any setns could see it.
+   *
+   * Equivalent to: `nsenter --net=PATH` (the opening part).
+   */
+  static fromPath(path: string): Netns {
+    validatePath(path);
+    return Netns.adopt(openNetnsFile(path), path);
+  }
+
+  /**
+   * Open the network namespace of process (or thread) `pid`. A pid that does not
+   * exist fails with SysError code 'ESRCH'.
+   *
+   * Equivalent to: `ip netns identify PID` / `nsenter --net --target PID` (the opening part).
+   */
+  static fromPid(pid: number): Netns {
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) throw new InvalidArgumentError('pid', `a pid must be a positive integer, got ${String(pid)}`);
+    const path = `/proc/${pid}/ns/net`;
+    try {
+      return Netns.adopt(openNetnsFile(path, 'pid'), path);
+    } catch (e) {
+      if (e instanceof SysError && e.code === 'ENOENT') throw new SysError('open', 3 /* ESRCH */, path, `no process ${pid}`);
+      throw e;
+    }
+  }
+
+  /**
+   * Names of the namespace files in the netns directory, sorted; [] when the
+   * directory does not exist. Like iproute2, every entry is listed (a file another
+   * creator is still setting up included).
+   *
+   * Equivalent to: `ip netns list`.
+   */
+  static listNamed(options: Readonly<Partial<NamedNetnsOptions>> = {}): string[] {
+    const dir = netnsDir(options);
+    try {
+      return readdirSync(dir).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  /**
+   * Delete the named namespace DIR/NAME: detach its bind mount (umount2 MNT_DETACH)
+   * and remove the file. The namespace itself lives on while anything still holds it
+   * (an open Netns, a process inside). A missing name is not an error. Returns true
+   * when a file was removed.
+   *
+   * Equivalent to: `ip netns delete NAME`.
+   */
+  static deleteNamed(name: string, options: Readonly<Partial<NamedNetnsOptions>> = {}): boolean {
+    validateNetnsName(name);
+    const path = join(netnsDir(options), name);
+    try {
+      sys.umount2(path, sys.MNT_DETACH);
+    } catch (e) {
+      // EINVAL: not a mount point (half-made file); ENOENT: no such file.
+      if (!(e instanceof SysError) || (e.code !== 'EINVAL' && e.code !== 'ENOENT')) throw e;
+    }
+    try {
+      sys.unlink(path);
+      return true;
+    } catch (e) {
+      if (e instanceof SysError && e.code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  /** The namespace's fd. Throws ClosedError once the handle is closed. */
+  get fd(): number {
+    if (this.#fd < 0) throw new ClosedError(`Netns ${this.id}`);
+    return this.#fd;
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
+  /**
+   * The namespace's identity, `${dev}:${ino}` of its nsfs file — equal for two handles
+   * of the same namespace however they were opened. Stays readable after close.
+   */
+  get id(): string {
+    return `${this.dev}:${this.ino}`;
+  }
+
+  /** True when `other` refers to the same network namespace (compares dev and inode). */
+  equals(other: Netns | NetnsHandle): boolean {
+    if (other instanceof Netns) return other.dev === this.dev && other.ino === this.ino;
+    const st = fstatSync(other.fd);
+    return st.dev === this.dev && st.ino === this.ino;
+  }
+
+  /**
+   * Move the calling thread into this namespace for good (setns), like Go's
+   * `netns.Set`. Prefer {@link execNetns} or a handle bound to the namespace
+   * (`Rtnl.open({ netns })`): on Node's main thread this is a hazard —
+   * - every socket the thread creates from now on (net, dgram, http, netlink) is in
+   *   this namespace, including those of unrelated libraries;
+   * - the libuv threadpool (started before, by nlkit) stays in the old namespace, so
+   *   `dns.lookup` traffic, and async reads of /proc/thread-self/net or
+   *   /proc/sys/net, still see the old one — the thread is split across namespaces;
+   * - Worker threads started afterwards are born in this namespace;
+   * - nothing switches back: keep a handle of the old namespace (`Netns.get()`
+   *   before) and call its `set()` to return.
+   *
+   * Equivalent to: `nsenter --net=PATH` for the current thread.
+   */
+  set(): void {
+    const fd = this.fd;
+    ensureThreadpoolStarted();
+    try {
+      sys.setns(fd, sys.CLONE_NEWNET);
+    } catch (e) {
+      if (e instanceof SysError) throw new SysError('setns', e.errno, this.path, `could not enter network namespace ${this.id}`);
+      throw e;
+    }
+  }
+
+  /** Close the fd (idempotent). The namespace goes away when nothing else holds it. */
+  close(): void {
+    if (this.#fd < 0) return;
+    const fd = this.#fd;
+    this.#fd = -1;
+    sys.close(fd);
+  }
+
+  /** Closes the handle. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `Netns(net:[INODE] PATH)`, or `… closed`. */
+  toString(): string {
+    return `Netns(net:[${this.ino}]${this.name !== undefined ? ` ${this.name}` : ''}${this.#fd < 0 ? ' closed' : ''})`;
+  }
+}
+
+/** Undo a half-made named namespace: detach the mount if made, remove the file. */
+function cleanupNamed(path: string, mounted: boolean): void {
+  if (mounted) {
+    try {
+      sys.umount2(path, sys.MNT_DETACH);
+    } catch {
+      /* best effort: the original error is what the caller needs */
+    }
+  }
+  try {
+    sys.unlink(path);
+  } catch {
+    /* best effort */
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Read and write `net.*` sysctls of a given network namespace.
+ *
+ * /proc/sys/net shows the namespace of the thread that opens a file there, so each
+ * call switches the thread into the namespace, opens, reads or writes, closes and
+ * switches back — all synchronously (no await while switched).
+ * @module
+ */
+import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
+import { InvalidArgumentError, SysError } from '../netlink/errors.js';
+import { contextNetnsFd, withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
+
+/** A value to write: numbers and booleans are written in decimal (true → 1); arrays tab-separated. */
+export type SysctlValue = string | number | bigint | boolean | readonly (string | number | bigint)[];
+
+const COMPONENT = /^[A-Za-z0-9_.@+-]+$/;
+const MAX_KEY = 4096;
+
+/**
+ * The /proc/sys path of a `net.*` key, validated (no syscall).
+ *
+ * Keys are written like sysctl(8) writes them: `net.ipv4.ip_forward` — '.'
+ * separates components, and a '/' inside a dotted key stands for a literal '.', as in
+ * `net.ipv4.conf.eth0/100.forwarding` for the interface `eth0.100`. A key whose
+ * first separator is '/' is taken as a path (`net/ipv4/conf/eth0.100/forwarding`).
+ * Only keys under `net` are accepted; components may hold letters, digits and
+ * `_ . @ + -`, and may not be empty, '.' or '..' — no path escapes /proc/sys/net.
+ * Throws InvalidArgumentError (argument 'key').
+ */
+export function sysctlPath(key: string): string {
+  if (typeof key !== 'string') throw new InvalidArgumentError('key', `a sysctl key must be a string, got ${key === null ? 'null' : typeof key}`);
+  if (key.length === 0 || key.length > MAX_KEY) throw new InvalidArgumentError('key', `a sysctl key must be 1..${MAX_KEY} characters long`);
+  const first = key.search(/[./]/);
+  // sysctl(8)'s slashdot(): in a dotted key '.' and '/' swap roles.
+  const path = first >= 0 && key[first] === '.' ? key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.')) : key;
+  const parts = path.split('/');
+  for (const p of parts) {
+    if (p === '' || p === '.' || p === '..' || !COMPONENT.test(p)) {
+      throw new InvalidArgumentError('key', `${JSON.stringify(key)} is not a valid sysctl key (bad component ${JSON.stringify(p)})`);
+    }
+  }
+  if (parts[0] !== 'net' || parts.length < 2) throw new InvalidArgumentError('key', `only net.* sysctl keys can be used per network namespace, got ${JSON.stringify(key)}`);
+  return `/proc/sys/${path}`;
+}
+
+function formatValue(value: SysctlValue): string {
+  if (Array.isArray(value)) return value.map((v) => formatValue(v as string | number | bigint)).join('\t');
+  switch (typeof value) {
+    case 'string':
+      if (value.includes('\0')) throw new InvalidArgumentError('value', 'a sysctl value must not contain a NUL byte');
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidArgumentError('value', `a sysctl value must be finite, got ${value}`);
+      return String(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? '1' : '0';
+    default:
+      throw new InvalidArgumentError('value', `a sysctl value must be a string, number, bigint, boolean or an array of them, got ${typeof value}`);
+  }
+}
+
+/** Run `fn` in `ns`, else in the execNetns context's netns, else where the thread is. */
+function inNetns<T>(ns: NetnsHandle | undefined, fn: () => T): T {
+  const fd = ns !== undefined ? ns.fd : contextNetnsFd();
+  return fd === undefined ? fn() : withThreadNetns(fd, fn);
+}
+
+/** Node fs error → SysError with the key in the message. */
+function rethrow(e: unknown, syscall: string, path: string, key: string): never {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.errno === 'number') {
+    const detail = err.code === 'ENOENT' ? `no sysctl '${key}' in this network namespace` : `sysctl '${key}'`;
+    throw new SysError(syscall, Math.abs(err.errno), path, detail);
+  }
+  throw e;
+}
+
+/**
+ * Read the `net.*` sysctl `key` of the namespace `ns` (undefined: the execNetns
+ * context's namespace, else the calling thread's). Returns the text without its
+ * trailing newline (multi-value keys keep their tabs). Unknown key: SysError 'ENOENT'.
+ *
+ * Equivalent to: `ip netns exec NS sysctl -n KEY`.
+ *
+ * @example sysctlGet(ns, 'net.ipv4.ip_forward') // '0'
+ */
+export function sysctlGet(ns: NetnsHandle | undefined, key: string): string {
+  const path = sysctlPath(key);
+  return inNetns(ns, () => {
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDONLY);
+    } catch (e) {
+      rethrow(e, 'open', path, key);
+    }
+    try {
+      const chunks: Buffer[] = [];
+      for (;;) {
+        const b = Buffer.allocUnsafe(4096);
+        let n: number;
+        try {
+          n = readSync(fd, b, 0, b.length, null);
+        } catch (e) {
+          rethrow(e, 'read', path, key);
+        }
+        if (n === 0) break;
+        chunks.push(b.subarray(0, n));
+      }
+      return Buffer.concat(chunks).toString('utf8').replace(/\n$/, '');
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+/**
+ * Write `value` to the `net.*` sysctl `key` of the namespace `ns` (undefined: the
+ * execNetns context's namespace, else the calling thread's), in one write as sysctl(8)
+ * does. The kernel's refusal of a value is a SysError (e.g. 'EINVAL' from `write`).
+ *
+ * Equivalent to: `ip netns exec NS sysctl -w KEY=VALUE`.
+ *
+ * @example sysctlSet(ns, 'net.ipv6.conf.all.disable_ipv6', 1)
+ */
+export function sysctlSet(ns: NetnsHandle | undefined, key: string, value: SysctlValue): void {
+  const path = sysctlPath(key);
+  const data = Buffer.from(formatValue(value), 'utf8');
+  inNetns(ns, () => {
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_WRONLY);
+    } catch (e) {
+      rethrow(e, 'open', path, key);
+    }
+    try {
+      let n: number;
+      try {
+        n = writeSync(fd, data, 0, data.length);
+      } catch (e) {
+        rethrow(e, 'write', path, key);
+      }
+      if (n !== data.length) throw new SysError('write', 5 /* EIO */, path, `short write to sysctl '${key}' (${n} of ${data.length} bytes)`);
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+/**
+ * The sysctl helpers as one object: `sysctl.get(ns, key)`, `sysctl.set(ns, key,
+ * value)`, `sysctl.path(key)`.
+ */
+export const sysctl = { get: sysctlGet, set: sysctlSet, path: sysctlPath } as const;

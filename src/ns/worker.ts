@@ -1,0 +1,35 @@
+/**
+ * Worker threads that live wholly inside a network namespace — for servers that must
+ * listen inside a container's netns while the main thread stays at home.
+ * @module
+ */
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
+
+/**
+ * Start a `worker_threads` Worker whose thread is inside `ns` for its whole life.
+ *
+ * How: Node creates the worker's OS thread synchronously inside `new Worker()`, and a
+ * thread inherits the network namespace of the thread that creates it; so the main
+ * thread switches into `ns`, constructs the Worker, and switches straight back. The
+ * main thread's netns is unchanged when this returns or throws.
+ *
+ * Inside the worker, everything its own thread does is in `ns`: `net`/`dgram`/`http`
+ * sockets, netlink sockets, sync reads of /proc/thread-self/net and /proc/sys/net,
+ * `child_process` children. Not in `ns` — because they run on the process-wide libuv
+ * threadpool, started in the home netns before any switch:
+ * - `dns.lookup()` (and so `listen(port, 'hostname')`, `connect({host: 'name'})`):
+ *   the resolver's queries leave from the home netns. Use IP literals or
+ *   `dns.Resolver` (c-ares, on the worker's own thread) inside the worker;
+ * - asynchronous `fs` reads of /proc/thread-self/net or /proc/sys/net: read them
+ *   synchronously.
+ * The worker holds the namespace alive; closing `ns` afterwards is fine.
+ *
+ * Equivalent to: `ip netns exec NAME node worker.js`, as a thread.
+ *
+ * @example
+ * const w = netnsWorker(ns, new URL('./server.js', import.meta.url));
+ */
+export function netnsWorker(ns: NetnsHandle, filename: string | URL, options?: WorkerOptions): Worker {
+  return withThreadNetns(ns.fd, () => new Worker(filename, options));
+}

@@ -1,0 +1,95 @@
+/**
+ * Network namespace ids (NSIDs): the small integer by which one netns names a peer
+ * netns in netlink messages (IFLA_LINK_NETNSID, `link-netnsid` in `ip link`).
+ * RTM_GETNSID / RTM_NEWNSID with a struct rtgenmsg header and NETNSA_* attributes.
+ *
+ * Numbers from <linux/rtnetlink.h> and <linux/net_namespace.h>.
+ * @module
+ */
+import type { NetlinkSocket } from '../netlink/socket.js';
+import { InvalidArgumentError } from '../netlink/errors.js';
+import { NLMSG_HDRLEN } from '../netlink/constants.js';
+import { findAttr } from '../netlink/reader.js';
+import { HOST_LE } from '../netlink/writer.js';
+
+/** RTM_NEWNSID (<linux/rtnetlink.h>). */
+export const RTM_NEWNSID = 88;
+/** RTM_DELNSID (<linux/rtnetlink.h>). */
+export const RTM_DELNSID = 89;
+/** RTM_GETNSID (<linux/rtnetlink.h>). */
+export const RTM_GETNSID = 90;
+/** NETNSA_NSID: s32 id (<linux/net_namespace.h>). */
+export const NETNSA_NSID = 1;
+/** NETNSA_PID: u32 pid whose netns is meant. */
+export const NETNSA_PID = 2;
+/** NETNSA_FD: u32 fd of the netns meant. */
+export const NETNSA_FD = 3;
+/** NETNSA_TARGET_NSID: s32, ask in the netns with this id. */
+export const NETNSA_TARGET_NSID = 4;
+/** NETNSA_CURRENT_NSID: s32, in replies to TARGET_NSID requests. */
+export const NETNSA_CURRENT_NSID = 5;
+/** NETNSA_NSID_NOT_ASSIGNED: the value of NETNSA_NSID when no id is assigned. */
+export const NETNSA_NSID_NOT_ASSIGNED = -1;
+
+/** struct rtgenmsg: one byte rtgen_family (AF_UNSPEC = 0), padded to 4. */
+const RTGENMSG_LEN = 1;
+const INT32_MAX = 0x7fffffff;
+
+function targetFd(target: { readonly fd: number }): number {
+  const fd = target.fd; // a closed Netns throws ClosedError here
+  if (!Number.isInteger(fd) || fd < 0) throw new InvalidArgumentError('target', `not an open namespace fd: ${String(fd)}`);
+  return fd;
+}
+
+/**
+ * The id the socket's netns has assigned to the netns `target`, or undefined when
+ * none is assigned. The socket is a NETLINK_ROUTE socket; its netns is the one
+ * asked (create it inside a namespace — e.g. with execNetnsSync — to ask there).
+ *
+ * Equivalent to: `ip netns list-id` / the id `ip netns list` shows for a name.
+ */
+export async function getNsid(sock: NetlinkSocket, target: { readonly fd: number }): Promise<number | undefined> {
+  const fd = targetFd(target);
+  const id = await sock.request<number>(
+    RTM_GETNSID,
+    0,
+    (w) => {
+      w.reserve(RTGENMSG_LEN);
+      w.putU32(NETNSA_FD, fd);
+    },
+    (_buf, v, off, len) => {
+      const a = findAttr(v, off + NLMSG_HDRLEN + 4, off + len, NETNSA_NSID, ['RTM_NEWNSID']);
+      return a < 0 ? NETNSA_NSID_NOT_ASSIGNED : v.getInt32(a, HOST_LE);
+    },
+    { ack: false, subject: `fd ${fd}` },
+  );
+  return id === undefined || id < 0 ? undefined : id;
+}
+
+/**
+ * Assign `id` (0..2^31-1, or 'auto' for the lowest free one) to the netns `target` in
+ * the socket's netns, and return the id now assigned. The kernel refuses with
+ * EEXIST when the peer already has an id or the id is taken.
+ *
+ * Equivalent to: `ip netns set NAME ID` (`ip netns set NAME auto`).
+ */
+export async function setNsid(sock: NetlinkSocket, target: { readonly fd: number }, id: number | 'auto'): Promise<number> {
+  if (id !== 'auto' && (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > INT32_MAX)) {
+    throw new InvalidArgumentError('id', `an nsid must be an integer 0..${INT32_MAX} or 'auto', got ${String(id)}`);
+  }
+  const fd = targetFd(target);
+  await sock.request(
+    RTM_NEWNSID,
+    0,
+    (w) => {
+      w.reserve(RTGENMSG_LEN);
+      w.putU32(NETNSA_FD, fd);
+      w.putS32(NETNSA_NSID, id === 'auto' ? NETNSA_NSID_NOT_ASSIGNED : id);
+    },
+    undefined,
+    { subject: `fd ${fd} nsid ${id}` },
+  );
+  const got = await getNsid(sock, target);
+  if (got === undefined) throw new Error(`nlkit: RTM_NEWNSID was acknowledged but no nsid is assigned to fd ${fd}`);
+  return got;
+}
