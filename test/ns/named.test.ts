@@ -1,0 +1,158 @@
+// Named network namespaces, compatible with `ip netns` both ways (real kernel).
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Netns, DEFAULT_NETNS_DIR, netnsDir } from '../../src/ns/index.js';
+import { InvalidArgumentError, SysError } from '../../src/netlink/errors.js';
+import { withThreadNetns } from '../../src/netlink/netns-switch.js';
+import { fdCount, privileged } from '../helpers.js';
+import { mountsUnder, privateDir, threadIno, uniqueName } from './util.js';
+
+function ipNetns(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync('ip', ['netns', ...args], { encoding: 'utf8' });
+}
+
+/** Names `ip netns list` prints (it reads /run/netns, iproute2's fixed directory). */
+function ipNetnsNames(): string[] {
+  const r = ipNetns(['list']);
+  return r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[0]!);
+}
+
+t.test('newNamed in /run/netns is visible to `ip netns list` and usable by `ip netns exec`', privileged, async (t) => {
+  const home = threadIno();
+  const name = uniqueName('blue');
+  t.teardown(() => Netns.deleteNamed(name));
+  const ns = Netns.newNamed(name);
+  t.teardown(() => ns.close());
+  t.equal(threadIno(), home, 'caller back home');
+  t.equal(ns.name, name);
+  t.equal(ns.path, join(DEFAULT_NETNS_DIR, name));
+  t.not(ns.ino, home);
+  t.ok(ipNetnsNames().includes(name), 'ip netns list shows it');
+  const r = ipNetns(['exec', name, 'readlink', '/proc/self/ns/net']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.trim(), `net:[${ns.ino}]`, 'ip netns exec runs inside it');
+  const links = ipNetns(['exec', name, 'ip', '-j', 'link', 'show']);
+  t.same(JSON.parse(links.stdout).map((l: { ifname: string }) => l.ifname), ['lo']);
+  t.equal(statSync(ns.path).ino, ns.ino, 'the file is the namespace (bind mount)');
+  t.ok(mountsUnder(DEFAULT_NETNS_DIR).includes(ns.path), 'a mount point');
+  t.ok(Netns.listNamed().includes(name));
+});
+
+t.test('a netns made by `ip netns add` is usable by nlkit, and `ip netns del` deletes ours', privileged, async (t) => {
+  const home = threadIno();
+  const name = uniqueName('ipadd');
+  t.teardown(() => void ipNetns(['del', name]));
+  const add = ipNetns(['add', name]);
+  t.equal(add.status, 0, add.stderr);
+  const ns = Netns.getNamed(name);
+  t.teardown(() => ns.close());
+  t.equal(ns.ino, statSync(join('/run/netns', name)).ino);
+  t.equal(withThreadNetns(ns.fd, threadIno), ns.ino, 'the thread really enters it');
+  t.equal(threadIno(), home);
+  t.ok(Netns.listNamed().includes(name));
+  t.equal(Netns.deleteNamed(name), true, 'nlkit deletes what ip made');
+  t.notOk(ipNetnsNames().includes(name));
+
+  const mine = uniqueName('mine');
+  Netns.newNamed(mine).close();
+  const del = ipNetns(['del', mine]);
+  t.equal(del.status, 0, del.stderr);
+  t.notOk(existsSync(join('/run/netns', mine)), 'ip netns del removes ours');
+  t.notOk(mountsUnder('/run/netns').includes(join('/run/netns', mine)));
+});
+
+t.test('deleteNamed removes both mount and file; a missing name is not an error', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  const name = 'gone';
+  const ns = Netns.newNamed(name, { dir: d.dir });
+  const path = join(d.dir, name);
+  t.ok(mountsUnder(d.dir).includes(path));
+  t.equal(Netns.deleteNamed(name, { dir: d.dir }), true);
+  t.notOk(mountsUnder(d.dir).includes(path), 'mount gone');
+  t.notOk(existsSync(path), 'file gone');
+  t.equal(Netns.deleteNamed(name, { dir: d.dir }), false, 'second delete: nothing to do');
+  t.equal(Netns.deleteNamed('never-was', { dir: d.dir }), false);
+  t.equal(withThreadNetns(ns.fd, threadIno), ns.ino, 'an open handle keeps the namespace alive');
+  ns.close();
+  // A half-made file (not a mount) is removed too.
+  writeFileSync(join(d.dir, 'half'), '');
+  t.equal(Netns.deleteNamed('half', { dir: d.dir }), true);
+});
+
+t.test('a private directory becomes a shared mount point (bound onto itself)', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  t.notOk(existsSync(d.dir));
+  const ns = Netns.newNamed('a', { dir: d.dir });
+  ns.close();
+  const line = (spawnSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' }).stdout.split('\n')).find((l) => l.split(' ')[4] === d.dir);
+  t.ok(line, 'the directory is a mount point');
+  t.match(line!, /shared:\d+/, 'with shared propagation');
+  const again = Netns.newNamed('b', { dir: d.dir });
+  again.close();
+  t.equal(mountsUnder(d.dir).filter((m) => m === d.dir).length, 1, 'bound onto itself only once');
+  t.same(Netns.listNamed({ dir: d.dir }), ['a', 'b']);
+});
+
+t.test('getNamed opens the same namespace; a taken name is EEXIST and leaves the original intact', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  const home = threadIno();
+  const ns = Netns.newNamed('dup', { dir: d.dir });
+  t.teardown(() => ns.close());
+  const byName = Netns.getNamed('dup', { dir: d.dir });
+  t.ok(byName.equals(ns));
+  t.equal(byName.path, ns.path);
+  byName.close();
+  const before = fdCount();
+  const err = t.throws(() => Netns.newNamed('dup', { dir: d.dir })) as SysError;
+  t.equal(err.code, 'EEXIST');
+  t.match(err.message, /already exists/);
+  t.equal(fdCount(), before);
+  t.equal(threadIno(), home);
+  const still = Netns.getNamed('dup', { dir: d.dir });
+  t.ok(still.equals(ns), 'the existing namespace was not touched');
+  still.close();
+  const missing = t.throws(() => Netns.getNamed('nope', { dir: d.dir })) as SysError;
+  t.equal(missing.code, 'ENOENT');
+  t.match(missing.message, join(d.dir, 'nope'));
+  writeFileSync(join(d.dir, 'half'), '');
+  const half = t.throws(() => Netns.getNamed('half', { dir: d.dir })) as Error;
+  t.ok(half instanceof InvalidArgumentError, 'a plain file in the directory is refused');
+  t.match(half.message, join(d.dir, 'half'));
+});
+
+t.test('the directory comes from the option, else NLKIT_NETNS_DIR, else /run/netns', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  const saved = process.env.NLKIT_NETNS_DIR;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.NLKIT_NETNS_DIR;
+    else process.env.NLKIT_NETNS_DIR = saved;
+  });
+  delete process.env.NLKIT_NETNS_DIR;
+  t.equal(netnsDir(), '/run/netns');
+  process.env.NLKIT_NETNS_DIR = d.dir;
+  t.equal(netnsDir(), d.dir);
+  t.equal(netnsDir({ dir: '/elsewhere' }), '/elsewhere');
+  const ns = Netns.newNamed('viaenv');
+  t.equal(ns.path, join(d.dir, 'viaenv'));
+  ns.close();
+  t.same(Netns.listNamed(), ['viaenv']);
+  t.equal(Netns.deleteNamed('viaenv'), true);
+  t.same(Netns.listNamed({ dir: join(d.root, 'does-not-exist') }), [], 'missing directory lists nothing');
+});
+
+t.test('the netns stays after the handle closes, until deleted', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  const ns = Netns.newNamed('keep', { dir: d.dir });
+  const ino = ns.ino;
+  ns.close();
+  const again = Netns.getNamed('keep', { dir: d.dir });
+  t.equal(again.ino, ino);
+  again.close();
+});

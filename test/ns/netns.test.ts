@@ -1,0 +1,164 @@
+// Netns handles: get, new, fromPath, fromPid, set, close, id/equals (real kernel).
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { fstatSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Netns } from '../../src/ns/index.js';
+import { ClosedError, InvalidArgumentError, SysError } from '../../src/netlink/errors.js';
+import { withThreadNetns } from '../../src/netlink/netns-switch.js';
+import { fdCount, ipJson, privileged } from '../helpers.js';
+import { threadIno } from './util.js';
+
+t.test('Netns.get() is the calling thread\'s netns, with a dev:ino id', privileged, async (t) => {
+  const home = threadIno();
+  const ns = Netns.get();
+  t.teardown(() => ns.close());
+  t.equal(ns.ino, home);
+  t.equal(ns.ino, statSync('/proc/self/ns/net').ino);
+  t.match(ns.id, /^\d+:\d+$/);
+  t.equal(ns.id, `${statSync('/proc/self/ns/net').dev}:${home}`);
+  t.equal(fstatSync(ns.fd).ino, home);
+  t.equal(ns.path, `/proc/${process.pid}/fd/${ns.fd}`);
+  const again = Netns.get();
+  t.not(again.fd, ns.fd, 'each call holds its own fd');
+  t.ok(ns.equals(again));
+  t.ok(ns.equals({ fd: again.fd }), 'equals a raw handle');
+  again.close();
+});
+
+t.test('Netns.new() makes a new netns and leaves the caller where it was', privileged, async (t) => {
+  const home = threadIno();
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  t.equal(threadIno(), home, 'main thread netns unchanged');
+  t.not(ns.ino, home, 'a different namespace');
+  t.equal(withThreadNetns(ns.fd, threadIno), ns.ino, 'the fd enters it');
+  const links = ipJson<{ ifname: string }[]>(ns.path, ['link', 'show']);
+  t.same(links.map((l) => l.ifname), ['lo'], 'nsenter --net=ns.path sees only lo');
+  const other = Netns.new();
+  t.not(other.ino, ns.ino, 'two calls make two namespaces');
+  t.notOk(other.equals(ns));
+  other.close();
+  t.equal(threadIno(), home);
+});
+
+t.test('the fd is O_CLOEXEC', privileged, async (t) => {
+  using ns = Netns.new();
+  const flags = /flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${ns.fd}`, 'utf8'))![1]!;
+  t.ok(parseInt(flags, 8) & 0o2000000, `fdinfo flags ${flags} include O_CLOEXEC`);
+});
+
+t.test('close() is idempotent; a closed handle refuses use with ClosedError', privileged, async (t) => {
+  const before = fdCount();
+  const ns = Netns.new();
+  const id = ns.id;
+  t.equal(fdCount(), before + 1);
+  ns.close();
+  ns.close();
+  ns[Symbol.dispose]();
+  t.equal(fdCount(), before, 'fd closed exactly once');
+  t.ok(ns.closed);
+  t.throws(() => ns.fd, ClosedError);
+  t.throws(() => ns.set(), ClosedError);
+  t.equal(ns.id, id, 'id stays readable');
+  t.match(String(ns), /closed/);
+});
+
+t.test('Symbol.dispose closes (using)', privileged, async (t) => {
+  const before = fdCount();
+  {
+    using ns = Netns.new();
+    t.equal(fdCount(), before + 1);
+    void ns;
+  }
+  t.equal(fdCount(), before);
+});
+
+t.test('fromPid opens a process\'s netns; a dead pid is ESRCH', privileged, async (t) => {
+  const home = threadIno();
+  const self = Netns.fromPid(process.pid);
+  t.equal(self.ino, home);
+  t.equal(self.path, `/proc/${process.pid}/ns/net`);
+  self.close();
+  const dead = spawnSync('true').pid!;
+  const err = t.throws(() => Netns.fromPid(dead)) as SysError;
+  t.ok(err instanceof SysError);
+  t.equal(err.code, 'ESRCH');
+  t.match(err.message, String(dead));
+  t.equal(threadIno(), home);
+});
+
+t.test('fromPid of a live child in another netns', privileged, async (t) => {
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  const { spawn } = await import('node:child_process');
+  const child = spawn('nsenter', [`--net=${ns.path}`, 'sleep', '30'], { stdio: 'ignore' });
+  t.teardown(() => child.kill());
+  // Wait until nsenter has entered (its netns changes) and exec'd sleep.
+  let found: Netns | undefined;
+  for (let i = 0; i < 200; i++) {
+    const n = Netns.fromPid(child.pid!);
+    if (n.equals(ns)) {
+      found = n;
+      break;
+    }
+    n.close();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  t.ok(found, 'the child\'s netns is the one it entered');
+  found?.close();
+});
+
+t.test('fromPath accepts namespace files and refuses anything else, naming the path', privileged, async (t) => {
+  const home = threadIno();
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  const byPath = Netns.fromPath(ns.path);
+  t.ok(byPath.equals(ns), '/proc/PID/fd/FD of a netns');
+  byPath.close();
+  const thread = Netns.fromPath('/proc/thread-self/ns/net');
+  t.equal(thread.ino, home);
+  thread.close();
+
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-ns-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'plain');
+  writeFileSync(file, 'not a namespace');
+  const before = fdCount();
+  const e1 = t.throws(() => Netns.fromPath(file)) as Error;
+  t.ok(e1 instanceof InvalidArgumentError);
+  t.match(e1.message, file);
+  t.match(e1.message, /not a network namespace/);
+  t.match(e1.message, /regular file/);
+  const e2 = t.throws(() => Netns.fromPath('/proc/self/ns/mnt')) as Error;
+  t.ok(e2 instanceof InvalidArgumentError);
+  t.match(e2.message, /mount namespace/);
+  t.match(e2.message, '/proc/self/ns/mnt');
+  const e3 = t.throws(() => Netns.fromPath(dir)) as Error;
+  t.match(e3.message, /directory/);
+  const e4 = t.throws(() => Netns.fromPath(join(dir, 'missing'))) as SysError;
+  t.equal(e4.code, 'ENOENT');
+  t.match(e4.message, join(dir, 'missing'));
+  // A FIFO must not be opened (open would block).
+  const fifo = join(dir, 'fifo');
+  spawnSync('mkfifo', [fifo]);
+  t.throws(() => Netns.fromPath(fifo), InvalidArgumentError);
+  t.equal(fdCount(), before, 'no fd leaked on refusals');
+  t.equal(threadIno(), home);
+});
+
+t.test('set() moves the calling thread for good; the old handle brings it back', privileged, async (t) => {
+  const home = Netns.get();
+  const ns = Netns.new();
+  t.teardown(() => {
+    home.set();
+    home.close();
+    ns.close();
+  });
+  ns.set();
+  t.equal(threadIno(), ns.ino, 'thread moved');
+  t.ok(Netns.get().equals(ns), 'Netns.get() sees the new one');
+  home.set();
+  t.equal(threadIno(), home.ino, 'thread back');
+});

@@ -1,0 +1,66 @@
+// Helpers shared by the src/ns tests.
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as sys from '../../src/netlink/sys.js';
+import { threadNetnsInode } from '../../src/netlink/netns-switch.js';
+
+/** Lines of /proc/self/mountinfo (the mount table as this process sees it). */
+export function mountCount(): number {
+  return readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').length;
+}
+
+/** Mount points in /proc/self/mountinfo under (or equal to) `dir`. */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n')
+    .map((l) => l.split(' ')[4]!)
+    .filter((p) => p === dir || p.startsWith(dir + '/'));
+}
+
+/** Inode of the calling (main) thread's netns. */
+export const threadIno = threadNetnsInode;
+
+/** Inode of a namespace file or /proc link. */
+export function nsIno(path: string): number {
+  return statSync(path).ino;
+}
+
+/**
+ * A test-private netns directory under /run/nlkit-test-PID-N, removed (mounts
+ * detached first, deepest first) by `cleanup`, which is safe to call more than once.
+ */
+let seq = 0;
+export function privateDir(): { root: string; dir: string; cleanup(): void } {
+  const root = `/run/nlkit-test-${process.pid}-${seq++}`;
+  const dir = join(root, 'netns');
+  mkdirSync(root, { recursive: true });
+  return {
+    root,
+    dir,
+    cleanup() {
+      for (const m of mountsUnder(root).sort((a, b) => b.length - a.length)) {
+        try {
+          sys.umount2(m, sys.MNT_DETACH);
+        } catch {
+          /* already gone */
+        }
+      }
+      // Stacked mounts: repeat until none is left.
+      for (let i = 0; i < 10 && mountsUnder(root).length; i++) {
+        for (const m of mountsUnder(root)) {
+          try {
+            sys.umount2(m, sys.MNT_DETACH);
+          } catch {
+            /* ignore */
+          }
+        }
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A name unique to this process and call. */
+let nseq = 0;
+export function uniqueName(prefix = 'nlkit'): string {
+  return `${prefix}-${process.pid}-${nseq++}`;
+}
