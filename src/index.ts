@@ -1,0 +1,20 @@
+/**
+ * nlkit — a netlink toolkit for Node.js: rtnetlink links, addresses, routes,
+ * network namespaces and veth pairs for container networking, speaking the kernel's
+ * protocol directly over AF_NETLINK (through koffi; no `ip` subprocess, no addon).
+ * @module
+ */
+export {
+  NetlinkSocket, NetlinkError, DecodeError, DumpInterruptedError, SysError, InvalidArgumentError, ClosedError,
+  NetnsRestoreError, MessageWriter, AttrTable, decodeMessages, decodeAttributes, errnoInfo,
+  NETLINK_ROUTE, NETLINK_GENERIC, NETLINK_NETFILTER, NETLINK_SOCK_DIAG, NETLINK_XFRM, NETLINK_AUDIT, NETLINK_KOBJECT_UEVENT,
+  NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_ECHO, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_ROOT, NLM_F_MATCH, NLM_F_ATOMIC,
+  NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE, NLM_F_APPEND, NLM_F_NONREC, NLM_F_BULK,
+  NLMSG_NOOP, NLMSG_ERROR, NLMSG_DONE, NLMSG_OVERRUN, NLMSG_HDRLEN, NLA_HDRLEN, NLA_F_NESTED, NLA_F_NET_BYTEORDER, align4,
+  poolStats,
+} from './netlink/index.js';
+export type {
+  ExtAck, RequestInfo, DecodedMessage, DecodedAttribute, AttrSpec, Codec, CustomCodec, DecodeContext, PrimitiveCodec,
+  RawAttribute, FamilyDescriber, MessageHandler, NetlinkSocketOptions, RequestBuilder, RequestOptions, SocketStats,
+} from './netlink/index.js';
+export * from './rtnl/index.js';

@@ -1,0 +1,14 @@
+/**
+ * What every rtnetlink object API (link, addr, route, neigh, rule) shares: the
+ * handle's one socket and link-name resolution.
+ * @module
+ */
+import type { NetlinkSocket } from '../netlink/index.js';
+
+/** The part of an Rtnl handle the object APIs use. */
+export interface RtnlCore {
+  /** The handle's socket (one for the handle's life). */
+  readonly sock: NetlinkSocket;
+  /** Resolve a link name (or altname) to its ifindex in the handle's netns; ENODEV NetlinkError when missing. */
+  linkIndex(ref: string | number, arg?: string): Promise<number>;
+}

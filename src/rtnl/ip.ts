@@ -1,0 +1,141 @@
+/**
+ * IP address and prefix parsing and formatting. Validation is Node's (`net.isIPv4`,
+ * `net.isIPv6`, which handle compression, zone ids and IPv4-mapped forms); this file
+ * only turns an already-valid string into bytes and back, formatting IPv6 per
+ * RFC 5952 (lowercase, longest zero run compressed, IPv4-mapped as ::ffff:a.b.c.d).
+ * @module
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { InvalidArgumentError } from '../netlink/index.js';
+
+/** Address family numbers (AF_INET, AF_INET6). */
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const AF_UNSPEC = 0;
+export const AF_BRIDGE = 7;
+
+/** A parsed address: family and network-order bytes (4 or 16). */
+export interface IpAddr {
+  readonly family: 4 | 6;
+  readonly bytes: Uint8Array;
+}
+
+/** A parsed prefix: address plus prefix length. */
+export interface IpPrefix extends IpAddr {
+  readonly prefixLen: number;
+}
+
+function v4bytes(s: string, out: Uint8Array, off: number): void {
+  const p = s.split('.');
+  for (let i = 0; i < 4; i++) out[off + i] = Number(p[i]);
+}
+
+/** Parse an IPv4 or IPv6 address string; throws InvalidArgumentError naming `what`. */
+export function parseIp(s: unknown, what = 'address'): IpAddr {
+  if (typeof s !== 'string') throw new InvalidArgumentError(what, `expected an IP address string, got ${typeof s}`);
+  if (isIPv4(s)) {
+    const b = new Uint8Array(4);
+    v4bytes(s, b, 0);
+    return { family: 4, bytes: b };
+  }
+  const pct = s.indexOf('%');
+  const addr = pct >= 0 ? s.slice(0, pct) : s;
+  if (isIPv6(addr)) {
+    const b = new Uint8Array(16);
+    let text = addr;
+    // A trailing dotted quad (::ffff:1.2.3.4) fills the last 4 bytes.
+    const lastColon = text.lastIndexOf(':');
+    let tailV4: string | undefined;
+    if (text.indexOf('.', lastColon) > lastColon) {
+      tailV4 = text.slice(lastColon + 1);
+      text = text.slice(0, lastColon + 1) + '0:0';
+    }
+    const dbl = text.indexOf('::');
+    let head: string[] = [];
+    let tail: string[] = [];
+    if (dbl >= 0) {
+      const h = text.slice(0, dbl);
+      const t = text.slice(dbl + 2);
+      head = h ? h.split(':') : [];
+      tail = t ? t.split(':') : [];
+    } else head = text.split(':');
+    const groups = new Array<number>(8).fill(0);
+    head.forEach((g, i) => (groups[i] = parseInt(g, 16)));
+    tail.forEach((g, i) => (groups[8 - tail.length + i] = parseInt(g, 16)));
+    for (let i = 0; i < 8; i++) {
+      b[i * 2] = groups[i]! >> 8;
+      b[i * 2 + 1] = groups[i]! & 0xff;
+    }
+    if (tailV4) v4bytes(tailV4, b, 12);
+    return { family: 6, bytes: b };
+  }
+  throw new InvalidArgumentError(what, `'${s}' is not an IPv4 or IPv6 address`);
+}
+
+/** Format 4 or 16 network-order bytes as an address string. */
+export function formatIp(b: Uint8Array, off = 0, len = b.length - off): string {
+  if (len === 4) return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+  if (len !== 16) {
+    let s = '';
+    for (let i = 0; i < len; i++) s += (i ? ':' : '') + b[off + i]!.toString(16).padStart(2, '0');
+    return s;
+  }
+  const g = new Array<number>(8);
+  for (let i = 0; i < 8; i++) g[i] = (b[off + i * 2]! << 8) | b[off + i * 2 + 1]!;
+  // IPv4-mapped ::ffff:a.b.c.d
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    return `::ffff:${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
+  }
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (x: number): string => x.toString(16);
+  if (bestStart < 0) return g.map(hex).join(':');
+  const left = g.slice(0, bestStart).map(hex).join(':');
+  const right = g.slice(bestStart + bestLen).map(hex).join(':');
+  return `${left}::${right}`;
+}
+
+/**
+ * Parse 'addr/len' (or a bare address, which gets the full length). Rejects prefix
+ * lengths over 32/128, non-digits and empty parts.
+ */
+export function parsePrefix(s: unknown, what = 'prefix'): IpPrefix {
+  if (typeof s !== 'string') throw new InvalidArgumentError(what, `expected 'address/length', got ${typeof s}`);
+  const slash = s.indexOf('/');
+  const a = parseIp(slash >= 0 ? s.slice(0, slash) : s, what);
+  const max = a.family === 4 ? 32 : 128;
+  if (slash < 0) return { ...a, prefixLen: max };
+  const ls = s.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(ls)) throw new InvalidArgumentError(what, `'${s}' has a malformed prefix length`);
+  const len = Number(ls);
+  if (len > max) throw new InvalidArgumentError(what, `prefix length ${len} exceeds ${max} for IPv${a.family} in '${s}'`);
+  return { ...a, prefixLen: len };
+}
+
+/** Zero the host bits of `p` (for route destinations). */
+export function networkOf(p: IpPrefix): IpPrefix {
+  const b = new Uint8Array(p.bytes);
+  for (let i = 0; i < b.length; i++) {
+    const bits = Math.max(0, Math.min(8, p.prefixLen - i * 8));
+    b[i]! &= (0xff << (8 - bits)) & 0xff;
+  }
+  return { family: p.family, bytes: b, prefixLen: p.prefixLen };
+}
+
+/** AF_INET / AF_INET6 for a family 4 / 6. */
+export function afOf(family: 4 | 6): number {
+  return family === 4 ? AF_INET : AF_INET6;
+}

@@ -1,0 +1,389 @@
+/**
+ * `rt.link`: create, read, change and delete network interfaces over RTM_*LINK.
+ * @module
+ */
+import { InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, type MessageWriter, NLMSG_HDRLEN } from '../../netlink/index.js';
+import * as C from '../constants.js';
+import type { RtnlCore } from '../core.js';
+import { resolveNetns, putNetns, type NetnsTarget } from '../netns-target.js';
+import { checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkString, checkU32 } from '../validate.js';
+import { decodeLink, type Link } from './decode.js';
+import { kindCodec, knownKinds, BRIDGE_PORT_DATA, type KindEncodeContext } from './kinds/index.js';
+import { IFINFOMSG_LEN } from './table.js';
+import { registerLayout } from '../describer.js';
+import { IFLA } from './table.js';
+
+registerLayout([C.RTM_NEWLINK, C.RTM_DELLINK, C.RTM_GETLINK, C.RTM_SETLINK], IFINFOMSG_LEN, IFLA);
+
+/** Attributes common to a link being created (and to a veth peer). */
+export interface LinkAttrs {
+  /** Interface name, 1–15 bytes. Defaults to a kernel-chosen name (e.g. veth0). */
+  readonly name?: string;
+  /** MTU. Defaults to the kind's default (1500 for Ethernet kinds). */
+  readonly mtu?: number;
+  /** Hardware address (string or MacAddr), set in the create message. Defaults to random. */
+  readonly address?: string | Uint8Array | { readonly bytes: Uint8Array };
+  /** Broadcast hardware address. */
+  readonly broadcast?: string | Uint8Array | { readonly bytes: Uint8Array };
+  /** Transmit queue length. */
+  readonly txqlen?: number;
+  /** Device group. Defaults to 0 ('default'). */
+  readonly group?: number;
+  /** ifalias. */
+  readonly alias?: string;
+  /** Bring the link up in the create message. Defaults to false. */
+  readonly up?: boolean;
+  /** Namespace to create the link in. Defaults to the handle's netns. */
+  readonly netns?: NetnsTarget;
+  /** Number of TX/RX queues. */
+  readonly numTxQueues?: number;
+  readonly numRxQueues?: number;
+}
+
+/** What `rt.link.add` takes. */
+export interface LinkSpec extends LinkAttrs {
+  /** IFLA_INFO_KIND: 'veth', 'bridge', 'macvlan', 'macvtap', 'vxlan', 'ifb', 'dummy', 'vlan', 'bond', 'ipvlan'. */
+  readonly kind: string;
+  /** Master to enslave to at creation (bridge/bond name or ifindex). */
+  readonly master?: string | number;
+  /** Parent link (macvlan, macvtap, vlan, ipvlan: required; vxlan: optional underlay device). */
+  readonly link?: string | number;
+  /** veth: the peer end. */
+  readonly peer?: LinkAttrs;
+  /** Kind options (IFLA_INFO_DATA): keys of the kind's table, e.g. `{ mode: 'bridge' }` for macvlan, `{ id: 42 }` for vxlan/vlan, `{ stpState: 1 }` for bridge. */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** Bridge-port options (IFLA_INFO_SLAVE_DATA with slave kind 'bridge'). */
+export interface BridgePortOptions {
+  readonly hairpin?: boolean;
+  readonly learning?: boolean;
+  /** Unicast flooding. */
+  readonly flood?: boolean;
+  readonly mcastFlood?: boolean;
+  readonly bcastFlood?: boolean;
+  readonly cost?: number;
+  readonly priority?: number;
+  /** STP state by name or number. */
+  readonly state?: 'disabled' | 'listening' | 'learning' | 'forwarding' | 'blocking' | number;
+  readonly isolated?: boolean;
+  readonly neighSuppress?: boolean;
+  readonly proxyarp?: boolean;
+  readonly guard?: boolean;
+  readonly fastLeave?: boolean;
+}
+
+/** What `rt.link.set` changes. Every field is optional; all changes go in one message. */
+export interface LinkChange {
+  /** Set IFF_UP (true) or clear it (false). */
+  readonly up?: boolean;
+  readonly mtu?: number;
+  /** New name (the link is addressed by index, resolved first when a name is given). */
+  readonly name?: string;
+  readonly address?: string | Uint8Array | { readonly bytes: Uint8Array };
+  readonly broadcast?: string | Uint8Array | { readonly bytes: Uint8Array };
+  /** Enslave to a master (name or ifindex); `null` detaches. */
+  readonly master?: string | number | null;
+  /** Move to another netns (with `name`, move and rename in one message). */
+  readonly netns?: NetnsTarget;
+  readonly group?: number;
+  /** ifalias; '' clears it. */
+  readonly alias?: string;
+  readonly txqlen?: number;
+  /** Set IFF_PROMISC. */
+  readonly promisc?: boolean;
+  /** Set IFF_ALLMULTI. */
+  readonly allmulti?: boolean;
+  /** Set IFF_NOARP (arp off = true). */
+  readonly noarp?: boolean;
+  /** IFLA_CARRIER (for devices that allow it). */
+  readonly carrier?: boolean;
+  /** Bridge-port options for a link enslaved to a bridge. */
+  readonly bridgePort?: BridgePortOptions;
+}
+
+/** Filters for `rt.link.list`. */
+export interface LinkFilter {
+  /** Only links of this kind (kernel-side filter). */
+  readonly kind?: string;
+  /** Only ports of this master (name or ifindex; kernel-side filter). */
+  readonly master?: string | number;
+  /** Only links in this group. */
+  readonly group?: number;
+  /** Leave out counters (RTEXT_FILTER_SKIP_STATS): smaller, faster dumps. Defaults to false. */
+  readonly skipStats?: boolean;
+}
+
+const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen', 'group', 'alias', 'up', 'netns', 'numTxQueues', 'numRxQueues']);
+const SPEC_KEYS = new Set([...LINK_ATTR_KEYS, 'kind', 'master', 'link', 'peer', 'data']);
+const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort']);
+const KIND_RE = /^[a-z0-9_.-]{1,32}$/;
+
+/** Validated common attributes, ready to write. */
+interface PreparedAttrs {
+  name?: string;
+  mtu?: number;
+  address?: Uint8Array;
+  broadcast?: Uint8Array;
+  txqlen?: number;
+  group?: number;
+  alias?: string;
+  up: boolean;
+  netns?: { fd: number } | { pid: number };
+  numTxQueues?: number;
+  numRxQueues?: number;
+}
+
+function prepareAttrs(a: Record<string, unknown>, p: string, ether: boolean): PreparedAttrs {
+  if (typeof a !== 'object' || a === null) throw new InvalidArgumentError(p || 'spec', 'expected an object');
+  const out: PreparedAttrs = { up: false };
+  if (a['name'] !== undefined) out.name = checkIfname(a['name'], `${p}name`);
+  if (a['mtu'] !== undefined) out.mtu = checkMtu(a['mtu'], `${p}mtu`);
+  if (a['address'] !== undefined) out.address = checkHwAddr(a['address'], `${p}address`, ether ? 6 : undefined);
+  if (a['broadcast'] !== undefined) out.broadcast = checkHwAddr(a['broadcast'], `${p}broadcast`, ether ? 6 : undefined);
+  if (a['txqlen'] !== undefined) out.txqlen = checkU32(a['txqlen'], `${p}txqlen`);
+  if (a['group'] !== undefined) out.group = checkU32(a['group'], `${p}group`);
+  if (a['alias'] !== undefined) out.alias = checkString(a['alias'], `${p}alias`, 255);
+  if (a['up'] !== undefined) out.up = checkBool(a['up'], `${p}up`);
+  if (a['netns'] !== undefined) out.netns = resolveNetns(a['netns'], `${p}netns`);
+  if (a['numTxQueues'] !== undefined) out.numTxQueues = checkU32(a['numTxQueues'], `${p}numTxQueues`);
+  if (a['numRxQueues'] !== undefined) out.numRxQueues = checkU32(a['numRxQueues'], `${p}numRxQueues`);
+  return out;
+}
+
+/** Write ifinfomsg (index, flags/change) at the writer's cursor. */
+export function putIfinfomsg(w: MessageWriter, index: number, flags: number, change: number, family = 0): void {
+  const o = w.reserve(IFINFOMSG_LEN);
+  const v = w.view;
+  v.setUint8(o, family);
+  v.setInt32(o + 4, index, HOST_LE);
+  v.setUint32(o + 8, flags >>> 0, HOST_LE);
+  v.setUint32(o + 12, change >>> 0, HOST_LE);
+}
+
+function writeAttrs(w: MessageWriter, a: PreparedAttrs): void {
+  if (a.name !== undefined) w.putStrz(C.IFLA_IFNAME, a.name);
+  if (a.mtu !== undefined) w.putU32(C.IFLA_MTU, a.mtu);
+  if (a.address !== undefined) w.putBytes(C.IFLA_ADDRESS, a.address);
+  if (a.broadcast !== undefined) w.putBytes(C.IFLA_BROADCAST, a.broadcast);
+  if (a.txqlen !== undefined) w.putU32(C.IFLA_TXQLEN, a.txqlen);
+  if (a.group !== undefined) w.putU32(C.IFLA_GROUP, a.group);
+  if (a.alias !== undefined) w.putStrz(C.IFLA_IFALIAS, a.alias);
+  if (a.numTxQueues !== undefined) w.putU32(C.IFLA_NUM_TX_QUEUES, a.numTxQueues);
+  if (a.numRxQueues !== undefined) w.putU32(C.IFLA_NUM_RX_QUEUES, a.numRxQueues);
+  if (a.netns !== undefined) putNetns(w, a.netns);
+}
+
+const decodeOne = (buf: Buffer, view: DataView, off: number, len: number): Link | undefined =>
+  view.getUint16(off + 4, HOST_LE) === C.RTM_NEWLINK ? decodeLink(buf, view, off, len) : undefined;
+
+function subjectOf(ref: string | number): string {
+  return typeof ref === 'number' ? `ifindex ${ref}` : ref;
+}
+
+/** Link operations of an Rtnl handle (`rt.link`). */
+export class LinkApi {
+  /** @internal */
+  constructor(private readonly core: RtnlCore) {}
+
+  /**
+   * Create a link. Everything — name, MTU, MAC, master, netns, kind options, up, and
+   * for veth the whole peer (created directly in its netns) — goes in one
+   * RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL. Input is checked before anything is sent.
+   *
+   * Equivalent to: `ip link add NAME [mtu N] [address MAC] type KIND … [peer name P netns NS]`.
+   * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the name is taken,
+   *   'EOPNOTSUPP' when the kernel lacks the kind.
+   */
+  async add(spec: LinkSpec): Promise<void> {
+    if (typeof spec !== 'object' || spec === null) throw new InvalidArgumentError('spec', 'expected an object');
+    const s = spec as unknown as Record<string, unknown>;
+    checkKeys(s, SPEC_KEYS, '');
+    const kind = s['kind'];
+    if (typeof kind !== 'string' || !KIND_RE.test(kind)) throw new InvalidArgumentError('kind', `expected a link kind name, got ${String(kind)}`);
+    const codec = kindCodec(kind);
+    if (!codec) throw new InvalidArgumentError('kind', `unknown link kind '${kind}' (nlkit encodes: ${knownKinds().join(', ')})`);
+    const attrs = prepareAttrs(s, '', codec.ether);
+    if (s['peer'] !== undefined && kind !== 'veth') throw new InvalidArgumentError('peer', `only a veth has a peer, not a ${kind}`);
+    let peer: PreparedAttrs | undefined;
+    if (s['peer'] !== undefined) {
+      checkKeys(s['peer'] as object, LINK_ATTR_KEYS, 'peer.');
+      peer = prepareAttrs(s['peer'] as Record<string, unknown>, 'peer.', true);
+    }
+    if (s['data'] !== undefined && (typeof s['data'] !== 'object' || s['data'] === null)) throw new InvalidArgumentError('data', 'expected an object');
+    if (s['data'] !== undefined && !codec.data) throw new InvalidArgumentError('data', `kind '${kind}' takes no options`);
+    if (s['data'] !== undefined && codec.data) checkKeys(s['data'] as object, new Set(codec.data.byKey.keys()), 'data.');
+    codec.validate?.(s);
+    if (codec.needsParent && s['link'] === undefined) throw new InvalidArgumentError('link', `a ${kind} needs a parent link`);
+    const master = s['master'] !== undefined ? await this.core.linkIndex(checkLinkRef(s['master'], 'master'), 'master') : undefined;
+    const parent = s['link'] !== undefined ? await this.core.linkIndex(checkLinkRef(s['link'], 'link'), 'link') : undefined;
+
+    const ctx: KindEncodeContext = {
+      encodeLinkBody(w, _spec) {
+        const pa = peer!;
+        putIfinfomsg(w, 0, pa.up ? C.IFF_UP : 0, pa.up ? C.IFF_UP : 0);
+        writeAttrs(w, pa);
+      },
+    };
+    await this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, (w) => {
+      putIfinfomsg(w, 0, attrs.up ? C.IFF_UP : 0, attrs.up ? C.IFF_UP : 0);
+      writeAttrs(w, attrs);
+      if (master !== undefined) w.putU32(C.IFLA_MASTER, master);
+      if (parent !== undefined) w.putU32(C.IFLA_LINK, parent);
+      const li = w.nestStart(C.IFLA_LINKINFO);
+      w.putStrz(C.IFLA_INFO_KIND, kind);
+      if (codec.encodeData || s['data'] !== undefined) {
+        const d = w.nestStart(C.IFLA_INFO_DATA);
+        if (codec.encodeData) codec.encodeData(w, s, ctx);
+        else codec.data!.encode(w, s['data'] as Record<string, unknown>, 'data.');
+        if (w.pos === d + 4) w.nestCancel(d);
+        else w.nestEnd(d);
+      }
+      w.nestEnd(li);
+    }, undefined, { subject: attrs.name ?? `(${kind})` });
+  }
+
+  /**
+   * Get one link by name (or altname) or ifindex.
+   *
+   * Equivalent to: `ip -d link show dev NAME`.
+   * @throws NetlinkError with code 'ENODEV' when there is no such link.
+   */
+  async get(ref: string | number): Promise<Link> {
+    const r = checkLinkRef(ref, 'link');
+    const link = await this.core.sock.request(C.RTM_GETLINK, 0, (w) => {
+      putIfinfomsg(w, typeof r === 'number' ? r : 0, 0, 0);
+      if (typeof r === 'string') w.putStrz(Buffer.byteLength(r) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r);
+    }, decodeOne, { ack: false, subject: subjectOf(r) });
+    if (!link) throw new InvalidArgumentError('link', `no RTM_NEWLINK reply for ${subjectOf(r)}`);
+    return link;
+  }
+
+  /**
+   * Resolve a name to its ifindex (a GETLINK without counters). A number is returned
+   * as is, without a round trip.
+   * @throws NetlinkError 'ENODEV'.
+   */
+  async index(ref: string | number, arg = 'link'): Promise<number> {
+    const r = checkLinkRef(ref, arg);
+    if (typeof r === 'number') return r;
+    const idx = await this.core.sock.request(C.RTM_GETLINK, 0, (w) => {
+      putIfinfomsg(w, 0, 0, 0);
+      w.putStrz(Buffer.byteLength(r) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r);
+      w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
+    }, (_b, v, off) => v.getInt32(off + NLMSG_HDRLEN + 4, HOST_LE), { ack: false, subject: r });
+    return idx!;
+  }
+
+  /**
+   * List links (one dump, retried if the kernel flags it interrupted). `kind` and
+   * `master` are filtered by the kernel, `group` here.
+   *
+   * Equivalent to: `ip -d link show [type KIND] [master M] [group G]`.
+   */
+  async list(filter: LinkFilter = {}): Promise<Link[]> {
+    if (typeof filter !== 'object' || filter === null) throw new InvalidArgumentError('filter', 'expected an object');
+    checkKeys(filter, new Set(['kind', 'master', 'group', 'skipStats']), 'filter.');
+    const kind = filter.kind;
+    if (kind !== undefined && (typeof kind !== 'string' || !KIND_RE.test(kind))) throw new InvalidArgumentError('filter.kind', `expected a link kind name, got ${String(kind)}`);
+    const group = filter.group !== undefined ? checkU32(filter.group, 'filter.group') : undefined;
+    const master = filter.master !== undefined ? await this.core.linkIndex(checkLinkRef(filter.master, 'filter.master'), 'filter.master') : undefined;
+    const skip = filter.skipStats === true;
+    const links = await this.core.sock.dump(C.RTM_GETLINK, 0, (w) => {
+      putIfinfomsg(w, 0, 0, 0);
+      if (skip) w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
+      if (master !== undefined) w.putU32(C.IFLA_MASTER, master);
+      if (kind !== undefined) {
+        const li = w.nestStart(C.IFLA_LINKINFO);
+        w.putStrz(C.IFLA_INFO_KIND, kind);
+        w.nestEnd(li);
+      }
+    }, decodeOne);
+    return group === undefined ? links : links.filter((l) => (l.group ?? 0) === group);
+  }
+
+  /**
+   * Change a link: every field given goes into one RTM_NEWLINK (flags through
+   * ifi_change, so untouched flags stay as they are). Moving to another netns with a
+   * new name is one message; the ifindex may change in the new netns, so look it up
+   * there by name.
+   *
+   * Equivalent to: `ip link set dev NAME [up|down] [mtu N] [name NEW] [address MAC]
+   * [master M|nomaster] [netns NS] [group G] [alias A] [txqlen N] [promisc on|off]`,
+   * and `ip link set dev NAME type bridge_slave hairpin on …` for `bridgePort`.
+   */
+  async set(ref: string | number, change: LinkChange): Promise<void> {
+    const r = checkLinkRef(ref, 'link');
+    if (typeof change !== 'object' || change === null) throw new InvalidArgumentError('change', 'expected an object');
+    checkKeys(change, CHANGE_KEYS, '');
+    const c = change as unknown as Record<string, unknown>;
+    const a = prepareAttrs({
+      name: c['name'], mtu: c['mtu'], address: c['address'], broadcast: c['broadcast'], txqlen: c['txqlen'],
+      group: c['group'], alias: c['alias'], netns: c['netns'],
+    }, '', false);
+    let flags = 0;
+    let mask = 0;
+    const flag = (key: string, bit: number): void => {
+      if (c[key] === undefined) return;
+      mask |= bit;
+      if (checkBool(c[key], key)) flags |= bit;
+    };
+    flag('up', C.IFF_UP);
+    flag('promisc', C.IFF_PROMISC);
+    flag('allmulti', C.IFF_ALLMULTI);
+    flag('noarp', C.IFF_NOARP);
+    const carrier = c['carrier'] !== undefined ? checkBool(c['carrier'], 'carrier') : undefined;
+    let bridgePort: Record<string, unknown> | undefined;
+    if (c['bridgePort'] !== undefined) {
+      if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null) throw new InvalidArgumentError('bridgePort', 'expected an object');
+      bridgePort = c['bridgePort'] as Record<string, unknown>;
+      checkKeys(bridgePort, new Set(['hairpin', 'learning', 'flood', 'mcastFlood', 'bcastFlood', 'cost', 'priority', 'state', 'isolated', 'neighSuppress', 'proxyarp', 'guard', 'fastLeave']), 'bridgePort.');
+    }
+    let master: number | undefined;
+    if (c['master'] === null) master = 0;
+    else if (c['master'] !== undefined) master = await this.core.linkIndex(checkLinkRef(c['master'], 'master'), 'master');
+    // Address the link by index when renaming (IFLA_IFNAME then carries the new name).
+    const index = typeof r === 'number' ? r : a.name !== undefined ? await this.core.linkIndex(r) : 0;
+    await this.core.sock.request(C.RTM_NEWLINK, 0, (w) => {
+      putIfinfomsg(w, index, flags, mask);
+      if (index === 0) w.putStrz(Buffer.byteLength(r as string) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r as string);
+      writeAttrs(w, a);
+      if (master !== undefined) w.putU32(C.IFLA_MASTER, master);
+      if (carrier !== undefined) w.putU8(C.IFLA_CARRIER, carrier ? 1 : 0);
+      if (bridgePort) {
+        const li = w.nestStart(C.IFLA_LINKINFO);
+        w.putStrz(C.IFLA_INFO_SLAVE_KIND, 'bridge');
+        const d = w.nestStart(C.IFLA_INFO_SLAVE_DATA);
+        BRIDGE_PORT_DATA.encode(w, bridgePort, 'bridgePort.');
+        w.nestEnd(d);
+        w.nestEnd(li);
+      }
+    }, undefined, { subject: subjectOf(r) });
+  }
+
+  /**
+   * Delete a link by name or ifindex, or every link in a device group at once
+   * (`{ group }`: one request; 1000 pairs take ~0.2 s instead of ~16 s one by one).
+   * Deleting one end of a veth deletes the pair.
+   *
+   * Equivalent to: `ip link del dev NAME` / `ip link del group G`.
+   * @throws NetlinkError 'ENODEV' when the link does not exist.
+   */
+  async del(ref: string | number | { readonly group: number }): Promise<void> {
+    if (typeof ref === 'object' && ref !== null) {
+      checkKeys(ref, new Set(['group']), '');
+      const g = checkU32((ref as { group: unknown }).group, 'group');
+      if (g === 0) throw new InvalidArgumentError('group', "group 0 is the 'default' group every link starts in (lo included); refusing to delete it");
+      await this.core.sock.request(C.RTM_DELLINK, 0, (w) => {
+        putIfinfomsg(w, 0, 0, 0);
+        w.putU32(C.IFLA_GROUP, g);
+      }, undefined, { subject: `group ${g}` });
+      return;
+    }
+    const r = checkLinkRef(ref, 'link');
+    await this.core.sock.request(C.RTM_DELLINK, 0, (w) => {
+      putIfinfomsg(w, typeof r === 'number' ? r : 0, 0, 0);
+      if (typeof r === 'string') w.putStrz(Buffer.byteLength(r) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r);
+    }, undefined, { subject: subjectOf(r) });
+  }
+}

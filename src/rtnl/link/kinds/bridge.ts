@@ -1,0 +1,107 @@
+/**
+ * bridge and its ports. IFLA_INFO_DATA is IFLA_BR_*; a port's IFLA_INFO_SLAVE_DATA
+ * (slave kind 'bridge') is IFLA_BRPORT_*. Timers are in centiseconds as the kernel
+ * sends them (`ip` prints seconds).
+ *
+ * Equivalent to: `ip link add NAME type bridge [stp_state 1] …`,
+ * `ip link set PORT type bridge_slave hairpin on …`.
+ * @module
+ */
+import { table, enumCodec, boolU8 } from '../../table-helpers.js';
+import type { KindCodec } from './kind.js';
+
+/** STP port states (BR_STATE_*). */
+export const BRIDGE_PORT_STATES = { disabled: 0, listening: 1, learning: 2, forwarding: 3, blocking: 4 } as const;
+
+/** IFLA_BR_* attributes. */
+export const BRIDGE_DATA = table('IFLA_BR', 'IFLA_BR_', [
+  ['IFLA_BR_FORWARD_DELAY', 'u32'],
+  ['IFLA_BR_HELLO_TIME', 'u32'],
+  ['IFLA_BR_MAX_AGE', 'u32'],
+  ['IFLA_BR_AGEING_TIME', 'u32'],
+  ['IFLA_BR_STP_STATE', 'u32'],
+  ['IFLA_BR_PRIORITY', 'u16'],
+  ['IFLA_BR_VLAN_FILTERING', 'u8'],
+  ['IFLA_BR_VLAN_PROTOCOL', 'be16'],
+  ['IFLA_BR_GROUP_FWD_MASK', 'u16'],
+  ['IFLA_BR_ROOT_ID', 'binary'],
+  ['IFLA_BR_BRIDGE_ID', 'binary'],
+  ['IFLA_BR_ROOT_PORT', 'u16'],
+  ['IFLA_BR_ROOT_PATH_COST', 'u32'],
+  ['IFLA_BR_TOPOLOGY_CHANGE', 'u8'],
+  ['IFLA_BR_TOPOLOGY_CHANGE_DETECTED', 'u8'],
+  ['IFLA_BR_HELLO_TIMER', 'u64'],
+  ['IFLA_BR_TCN_TIMER', 'u64'],
+  ['IFLA_BR_TOPOLOGY_CHANGE_TIMER', 'u64'],
+  ['IFLA_BR_GC_TIMER', 'u64'],
+  ['IFLA_BR_GROUP_ADDR', 'mac'],
+  ['IFLA_BR_FDB_FLUSH', 'flag'],
+  ['IFLA_BR_MCAST_ROUTER', 'u8'],
+  ['IFLA_BR_MCAST_SNOOPING', 'u8'],
+  ['IFLA_BR_MCAST_QUERY_USE_IFADDR', 'u8'],
+  ['IFLA_BR_MCAST_QUERIER', 'u8'],
+  ['IFLA_BR_MCAST_HASH_ELASTICITY', 'u32'],
+  ['IFLA_BR_MCAST_HASH_MAX', 'u32'],
+  ['IFLA_BR_MCAST_LAST_MEMBER_CNT', 'u32'],
+  ['IFLA_BR_MCAST_STARTUP_QUERY_CNT', 'u32'],
+  ['IFLA_BR_MCAST_LAST_MEMBER_INTVL', 'u64'],
+  ['IFLA_BR_MCAST_MEMBERSHIP_INTVL', 'u64'],
+  ['IFLA_BR_MCAST_QUERIER_INTVL', 'u64'],
+  ['IFLA_BR_MCAST_QUERY_INTVL', 'u64'],
+  ['IFLA_BR_MCAST_QUERY_RESPONSE_INTVL', 'u64'],
+  ['IFLA_BR_MCAST_STARTUP_QUERY_INTVL', 'u64'],
+  ['IFLA_BR_NF_CALL_IPTABLES', 'u8'],
+  ['IFLA_BR_NF_CALL_IP6TABLES', 'u8'],
+  ['IFLA_BR_NF_CALL_ARPTABLES', 'u8'],
+  ['IFLA_BR_VLAN_DEFAULT_PVID', 'u16'],
+  ['IFLA_BR_VLAN_STATS_ENABLED', 'u8'],
+  ['IFLA_BR_MCAST_STATS_ENABLED', 'u8'],
+  ['IFLA_BR_MCAST_IGMP_VERSION', 'u8'],
+  ['IFLA_BR_MCAST_MLD_VERSION', 'u8'],
+  ['IFLA_BR_VLAN_STATS_PER_PORT', 'u8'],
+  ['IFLA_BR_MULTI_BOOLOPT', 'binary'],
+]);
+
+/** IFLA_BRPORT_* attributes (a bridge port's IFLA_INFO_SLAVE_DATA / IFLA_PROTINFO). */
+export const BRIDGE_PORT_DATA = table('IFLA_BRPORT', 'IFLA_BRPORT_', [
+  ['IFLA_BRPORT_STATE', enumCodec(1, BRIDGE_PORT_STATES)],
+  ['IFLA_BRPORT_PRIORITY', 'u16'],
+  ['IFLA_BRPORT_COST', 'u32'],
+  ['IFLA_BRPORT_MODE', boolU8, 'hairpin'],
+  ['IFLA_BRPORT_GUARD', boolU8],
+  ['IFLA_BRPORT_PROTECT', boolU8, 'rootBlock'],
+  ['IFLA_BRPORT_FAST_LEAVE', boolU8],
+  ['IFLA_BRPORT_LEARNING', boolU8],
+  ['IFLA_BRPORT_UNICAST_FLOOD', boolU8, 'flood'],
+  ['IFLA_BRPORT_PROXYARP', boolU8],
+  ['IFLA_BRPORT_LEARNING_SYNC', boolU8],
+  ['IFLA_BRPORT_PROXYARP_WIFI', boolU8],
+  ['IFLA_BRPORT_ROOT_ID', 'binary'],
+  ['IFLA_BRPORT_BRIDGE_ID', 'binary'],
+  ['IFLA_BRPORT_DESIGNATED_PORT', 'u16'],
+  ['IFLA_BRPORT_DESIGNATED_COST', 'u16'],
+  ['IFLA_BRPORT_ID', 'u16'],
+  ['IFLA_BRPORT_NO', 'u16'],
+  ['IFLA_BRPORT_TOPOLOGY_CHANGE_ACK', 'u8'],
+  ['IFLA_BRPORT_CONFIG_PENDING', 'u8'],
+  ['IFLA_BRPORT_MESSAGE_AGE_TIMER', 'u64'],
+  ['IFLA_BRPORT_FORWARD_DELAY_TIMER', 'u64'],
+  ['IFLA_BRPORT_HOLD_TIMER', 'u64'],
+  ['IFLA_BRPORT_FLUSH', 'flag'],
+  ['IFLA_BRPORT_MULTICAST_ROUTER', 'u8'],
+  ['IFLA_BRPORT_MCAST_FLOOD', boolU8],
+  ['IFLA_BRPORT_MCAST_TO_UCAST', boolU8],
+  ['IFLA_BRPORT_VLAN_TUNNEL', boolU8],
+  ['IFLA_BRPORT_BCAST_FLOOD', boolU8],
+  ['IFLA_BRPORT_GROUP_FWD_MASK', 'u16'],
+  ['IFLA_BRPORT_NEIGH_SUPPRESS', boolU8],
+  ['IFLA_BRPORT_ISOLATED', boolU8],
+  ['IFLA_BRPORT_BACKUP_PORT', 'u32'],
+  ['IFLA_BRPORT_MRP_RING_OPEN', boolU8],
+  ['IFLA_BRPORT_MRP_IN_OPEN', boolU8],
+  ['IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT', 'u32'],
+  ['IFLA_BRPORT_MCAST_EHT_HOSTS_CNT', 'u32'],
+  ['IFLA_BRPORT_LOCKED', boolU8],
+]);
+
+export const bridge: KindCodec = { kind: 'bridge', ether: true, data: BRIDGE_DATA, slaveData: BRIDGE_PORT_DATA };

@@ -1,0 +1,32 @@
+/**
+ * The shape of a link-kind codec: what IFLA_INFO_DATA (and, for masters that have
+ * ports, IFLA_INFO_SLAVE_DATA) holds for one `IFLA_INFO_KIND`.
+ * @module
+ */
+import type { AttrTable, MessageWriter } from '../../../netlink/index.js';
+
+/** Context passed to a kind's custom encoder. */
+export interface KindEncodeContext {
+  /** Writes a whole nested link message body (ifinfomsg + IFLA attributes): used by veth's peer. */
+  encodeLinkBody(w: MessageWriter, spec: Record<string, unknown>, argPrefix: string): void;
+}
+
+/** A link kind: its name, its IFLA_INFO_DATA table, and how to encode a spec's options. */
+export interface KindCodec {
+  /** IFLA_INFO_KIND string, e.g. 'veth'. */
+  readonly kind: string;
+  /** Table for IFLA_INFO_DATA; decoded into `linkinfo.data`. */
+  readonly data?: AttrTable;
+  /** Table for IFLA_INFO_SLAVE_DATA when this kind is a master (bridge → bridge port). */
+  readonly slaveData?: AttrTable;
+  /** Ethernet-like: a hardware address is 6 bytes. */
+  readonly ether: boolean;
+  /** The spec field that names the parent link (macvlan, vlan, ipvlan): sent as IFLA_LINK. */
+  readonly needsParent?: boolean;
+  /** Write IFLA_INFO_DATA's contents for an add (the nest is already open). Default: data table. */
+  encodeData?(w: MessageWriter, spec: Record<string, unknown>, ctx: KindEncodeContext): void;
+  /** Check a spec before anything is sent; throw InvalidArgumentError. */
+  validate?(spec: Record<string, unknown>): void;
+  /** Kernel support is optional on some machines (dummy, vlan, bond, …); for docs. */
+  readonly note?: string;
+}

@@ -1,0 +1,52 @@
+/**
+ * vlan: 802.1Q/802.1ad sub-interfaces on a parent link (IFLA_LINK). IFLA_INFO_DATA is
+ * IFLA_VLAN_*. Needs CONFIG_VLAN_8021Q (absent on some kernels → EOPNOTSUPP).
+ *
+ * Equivalent to: `ip link add NAME link PARENT type vlan id N [protocol 802.1ad]`.
+ * @module
+ */
+import { InvalidArgumentError } from '../../../netlink/index.js';
+import { table, enumCodec } from '../../table-helpers.js';
+import type { KindCodec } from './kind.js';
+
+/** VLAN protocols by name: ETH_P_8021Q and ETH_P_8021AD (network order on the wire). */
+export const VLAN_PROTOCOLS = { '802.1Q': 0x8100, '802.1ad': 0x88a8 } as const;
+
+const protocolCodec = enumCodec(2, VLAN_PROTOCOLS);
+// IFLA_VLAN_PROTOCOL is big-endian (__be16): wrap the enum codec with a byte swap.
+const beProtocol = {
+  decode(ctx: Parameters<typeof protocolCodec.decode>[0], off: number, len: number) {
+    if (len < 2) return undefined;
+    const n = ctx.view.getUint16(off, false);
+    for (const [k, v] of Object.entries(VLAN_PROTOCOLS)) if (v === n) return k;
+    return n;
+  },
+  encode(w: Parameters<NonNullable<typeof protocolCodec.encode>>[0], type: number, value: unknown) {
+    const n = typeof value === 'number' ? value : (VLAN_PROTOCOLS as Record<string, number>)[String(value)];
+    if (n === undefined) throw new InvalidArgumentError('data.protocol', `'${String(value)}' is not 802.1Q or 802.1ad`);
+    w.putBe16(type, n);
+  },
+};
+
+/** IFLA_VLAN_* attributes (QoS maps kept raw). */
+export const VLAN_DATA = table('IFLA_VLAN', 'IFLA_VLAN_', [
+  ['IFLA_VLAN_ID', 'u16'],
+  ['IFLA_VLAN_FLAGS', 'binary'],
+  ['IFLA_VLAN_EGRESS_QOS', 'binary'],
+  ['IFLA_VLAN_INGRESS_QOS', 'binary'],
+  ['IFLA_VLAN_PROTOCOL', beProtocol],
+]);
+
+export const vlan: KindCodec = {
+  kind: 'vlan',
+  ether: true,
+  data: VLAN_DATA,
+  needsParent: true,
+  note: 'needs CONFIG_VLAN_8021Q',
+  validate(spec) {
+    const id = (spec['data'] as Record<string, unknown> | undefined)?.['id'];
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 4094) {
+      throw new InvalidArgumentError('data.id', `a vlan needs an id in 0..4094, got ${String(id)}`);
+    }
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * vxlan: VXLAN tunnel endpoints. IFLA_INFO_DATA is IFLA_VXLAN_*; `id` (VNI) is
+ * required; addresses are strings; `port` is network order as on the wire.
+ *
+ * Equivalent to: `ip link add NAME type vxlan id VNI dstport 4789 local A remote B dev PARENT`.
+ * @module
+ */
+import { InvalidArgumentError } from '../../../netlink/index.js';
+import { table, boolU8, ipCodec } from '../../table-helpers.js';
+import type { KindCodec } from './kind.js';
+
+/** IFLA_VXLAN_* attributes. `group`/`local` take IPv4, `group6`/`local6` IPv6. */
+export const VXLAN_DATA = table('IFLA_VXLAN', 'IFLA_VXLAN_', [
+  ['IFLA_VXLAN_ID', 'u32'],
+  ['IFLA_VXLAN_GROUP', ipCodec],
+  ['IFLA_VXLAN_LINK', 'u32'],
+  ['IFLA_VXLAN_LOCAL', ipCodec],
+  ['IFLA_VXLAN_TTL', 'u8'],
+  ['IFLA_VXLAN_TOS', 'u8'],
+  ['IFLA_VXLAN_LEARNING', boolU8],
+  ['IFLA_VXLAN_AGEING', 'u32'],
+  ['IFLA_VXLAN_LIMIT', 'u32'],
+  ['IFLA_VXLAN_PORT_RANGE', 'binary'],
+  ['IFLA_VXLAN_PROXY', boolU8],
+  ['IFLA_VXLAN_RSC', boolU8],
+  ['IFLA_VXLAN_L2MISS', boolU8],
+  ['IFLA_VXLAN_L3MISS', boolU8],
+  ['IFLA_VXLAN_PORT', 'be16'],
+  ['IFLA_VXLAN_GROUP6', ipCodec],
+  ['IFLA_VXLAN_LOCAL6', ipCodec],
+  ['IFLA_VXLAN_UDP_CSUM', boolU8],
+  ['IFLA_VXLAN_UDP_ZERO_CSUM6_TX', boolU8],
+  ['IFLA_VXLAN_UDP_ZERO_CSUM6_RX', boolU8],
+  ['IFLA_VXLAN_REMCSUM_TX', boolU8],
+  ['IFLA_VXLAN_REMCSUM_RX', boolU8],
+  ['IFLA_VXLAN_GBP', 'flag'],
+  ['IFLA_VXLAN_REMCSUM_NOPARTIAL', 'flag'],
+  ['IFLA_VXLAN_COLLECT_METADATA', boolU8],
+  ['IFLA_VXLAN_LABEL', 'be32'],
+  ['IFLA_VXLAN_GPE', 'flag'],
+  ['IFLA_VXLAN_TTL_INHERIT', 'flag'],
+  ['IFLA_VXLAN_DF', 'u8'],
+  ['IFLA_VXLAN_VNIFILTER', boolU8],
+]);
+
+export const vxlan: KindCodec = {
+  kind: 'vxlan',
+  ether: true,
+  data: VXLAN_DATA,
+  validate(spec) {
+    const d = spec['data'] as Record<string, unknown> | undefined;
+    const id = d?.['id'];
+    if (!d || typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffff) {
+      throw new InvalidArgumentError('data.id', `a vxlan needs a VNI in 0..16777215, got ${String(id)}`);
+    }
+  },
+};

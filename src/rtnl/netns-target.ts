@@ -1,0 +1,37 @@
+/**
+ * How rtnl names a network namespace without depending on src/ns: anything with an
+ * `fd` (a Netns), a raw fd number, or `{ pid }`.
+ * @module
+ */
+import { InvalidArgumentError, type MessageWriter } from '../netlink/index.js';
+import { IFLA_NET_NS_FD, IFLA_NET_NS_PID } from './constants.js';
+
+/** A network namespace: a `Netns` (or anything with an open `fd`), an fd number, or `{ pid }`. */
+export type NetnsTarget = { readonly fd: number } | number | { readonly pid: number };
+
+/** Resolve to `{ fd }` or `{ pid }`; reading `.fd` of a closed Netns throws its ClosedError here, before any send. */
+export function resolveNetns(t: unknown, arg = 'netns'): { fd: number } | { pid: number } {
+  if (typeof t === 'number') {
+    if (!Number.isInteger(t) || t < 0) throw new InvalidArgumentError(arg, `expected a netns fd, got ${t}`);
+    return { fd: t };
+  }
+  if (typeof t === 'object' && t !== null) {
+    if ('pid' in t && !('fd' in t)) {
+      const pid = (t as { pid: unknown }).pid;
+      if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) throw new InvalidArgumentError(`${arg}.pid`, `expected a positive pid, got ${String(pid)}`);
+      return { pid };
+    }
+    if ('fd' in t) {
+      const fd = (t as { fd: unknown }).fd; // a closed Netns throws ClosedError from its getter
+      if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw new InvalidArgumentError(`${arg}.fd`, `expected an open fd, got ${String(fd)}`);
+      return { fd };
+    }
+  }
+  throw new InvalidArgumentError(arg, 'expected a Netns, an fd number or { pid }');
+}
+
+/** Write IFLA_NET_NS_FD or IFLA_NET_NS_PID for a resolved target. */
+export function putNetns(w: MessageWriter, r: { fd: number } | { pid: number }): void {
+  if ('fd' in r) w.putU32(IFLA_NET_NS_FD, r.fd);
+  else w.putU32(IFLA_NET_NS_PID, r.pid);
+}

@@ -1,0 +1,82 @@
+/**
+ * Input checks run before anything is sent to the kernel. Each throws
+ * {@link InvalidArgumentError} naming the argument and what was wrong.
+ * @module
+ */
+import { InvalidArgumentError, parseHexColon } from '../netlink/index.js';
+
+/** IFNAMSIZ - 1: the longest interface name in bytes. */
+export const IFNAME_MAX = 15;
+/** Longest alternative name (ALTIFNAMSIZ - 1). */
+export const ALTNAME_MAX = 127;
+
+/**
+ * Check an interface name the way the kernel's dev_valid_name does: 1–15 bytes, not
+ * '.' or '..', no '/', ':', NUL or whitespace.
+ */
+export function checkIfname(name: unknown, arg = 'name', max = IFNAME_MAX): string {
+  if (typeof name !== 'string') throw new InvalidArgumentError(arg, `expected an interface name string, got ${name === null ? 'null' : typeof name}`);
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes === 0) throw new InvalidArgumentError(arg, 'interface name is empty');
+  if (bytes > max) throw new InvalidArgumentError(arg, `interface name '${name}' is ${bytes} bytes; the limit is ${max}`);
+  if (name === '.' || name === '..') throw new InvalidArgumentError(arg, `'${name}' is not a valid interface name`);
+  // eslint-disable-next-line no-control-regex
+  const bad = /[/:\s\u0000]/.exec(name);
+  if (bad) throw new InvalidArgumentError(arg, `interface name '${name.replace(/\0/g, '\\0')}' contains ${JSON.stringify(bad[0])} (no '/', ':', whitespace or NUL allowed)`);
+  return name;
+}
+
+/** A link reference: a valid name or a positive ifindex. */
+export function checkLinkRef(ref: unknown, arg = 'link'): string | number {
+  if (typeof ref === 'number') {
+    if (!Number.isInteger(ref) || ref <= 0 || ref > 0x7fffffff) throw new InvalidArgumentError(arg, `ifindex must be a positive integer, got ${ref}`);
+    return ref;
+  }
+  return checkIfname(ref, arg, ALTNAME_MAX);
+}
+
+/** MTU: an integer the kernel can hold; per-device ranges are the kernel's to enforce (its extended ACK names them). */
+export function checkMtu(mtu: unknown, arg = 'mtu'): number {
+  if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 68 || mtu > 0x7fffffff) {
+    throw new InvalidArgumentError(arg, `MTU must be an integer from 68 (the IPv4 minimum) to 2147483647, got ${String(mtu)}`);
+  }
+  return mtu;
+}
+
+/** An unsigned 32-bit integer. */
+export function checkU32(v: unknown, arg: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(arg, `expected an integer in 0..4294967295, got ${String(v)}`);
+  return v;
+}
+
+/** A hardware address from a string ('aa:bb:…', 'aa-bb-…'), bytes, or an object with `bytes` (MacAddr). */
+export function checkHwAddr(v: unknown, arg = 'address', length?: number): Uint8Array {
+  let b: Uint8Array | null = null;
+  if (typeof v === 'string') b = parseHexColon(v);
+  else if (v instanceof Uint8Array) b = v;
+  else if (typeof v === 'object' && v !== null && (v as { bytes?: unknown }).bytes instanceof Uint8Array) b = (v as { bytes: Uint8Array }).bytes;
+  if (!b || b.length === 0 || b.length > 32) throw new InvalidArgumentError(arg, `${typeof v === 'string' ? `'${v}'` : String(v)} is not a hardware address`);
+  if (length !== undefined && b.length !== length) throw new InvalidArgumentError(arg, `a hardware address for this link type is ${length} bytes, got ${b.length}`);
+  return b;
+}
+
+/** A boolean. */
+export function checkBool(v: unknown, arg: string): boolean {
+  if (typeof v !== 'boolean') throw new InvalidArgumentError(arg, `expected true or false, got ${String(v)}`);
+  return v;
+}
+
+/** A string without NUL bytes, at most `max` bytes. */
+export function checkString(v: unknown, arg: string, max: number): string {
+  if (typeof v !== 'string') throw new InvalidArgumentError(arg, `expected a string, got ${typeof v}`);
+  if (v.includes('\0')) throw new InvalidArgumentError(arg, 'contains a NUL byte');
+  if (Buffer.byteLength(v) > max) throw new InvalidArgumentError(arg, `is longer than ${max} bytes`);
+  return v;
+}
+
+/** Reject keys that the caller misspelt: every key of `obj` must be in `allowed`. */
+export function checkKeys(obj: object, allowed: ReadonlySet<string>, arg: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.has(k)) throw new InvalidArgumentError(`${arg}${k}`, `unknown option '${k}' (known: ${[...allowed].join(', ')})`);
+  }
+}
