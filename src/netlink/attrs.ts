@@ -84,6 +84,14 @@ export function parseHexColon(s: string): Uint8Array | null {
   return out;
 }
 
+/**
+ * A copy of `buf[start, end)` that outlives the receive buffer. (`Buffer#slice` is a
+ * view, not a copy: a value made with it would change when the slab is reused.)
+ */
+export function copyBytes(buf: Uint8Array, start: number, end: number): Buffer {
+  return Buffer.from(buf.subarray(start, end));
+}
+
 function isTable(c: Codec): c is AttrTable {
   return c instanceof AttrTable;
 }
@@ -130,7 +138,7 @@ export class AttrTable {
       const vlen = alen - NLA_HDRLEN;
       const row = this.byType[type];
       if (row === undefined) {
-        (unknown ??= []).push({ type, value: buf.slice(voff, voff + vlen) });
+        (unknown ??= []).push({ type, value: copyBytes(buf, voff, voff + vlen) });
       } else {
         const val = decodeValue(row, buf, view, voff, vlen, path, out);
         if (val === undefined) {
@@ -242,7 +250,7 @@ function decodeValue(row: AttrSpec, buf: Buffer, v: DataView, off: number, len: 
     case 'string':
       return buf.toString('utf8', off, off + len);
     case 'binary':
-      return buf.slice(off, off + len);
+      return copyBytes(buf, off, off + len);
     case 'flag':
       return true;
     case 'mac':

@@ -495,7 +495,7 @@ export class NetlinkSocket {
       } else if (t === NLMSGERR_ATTR_OFFS && vl >= 4) ext.offset = v.getUint32(vo, HOST_LE);
       else if (t === NLMSGERR_ATTR_MISS_TYPE && vl >= 4) ext.missingType = v.getUint32(vo, HOST_LE);
       else if (t === NLMSGERR_ATTR_MISS_NEST && vl >= 4) ext.missingNest = v.getUint32(vo, HOST_LE);
-      else if (t === NLMSGERR_ATTR_COOKIE) ext.cookie = buf.slice(vo, vo + vl);
+      else if (t === NLMSGERR_ATTR_COOKIE) ext.cookie = Buffer.from(buf.subarray(vo, vo + vl)); // a copy: buf is reused
       off += align4(alen);
     }
     const d = this.describer;

@@ -17,7 +17,7 @@ const LE = endianness() === 'LE';
  *
  * Lifetime: the bytes returned by {@link MessageWriter.finish} are a view into the
  * slab, valid until the next {@link MessageWriter.begin} on this writer (or
- * `release()`); call `.slice()` to keep a copy. A writer refuses a second `begin`
+ * `release()`); copy it (`Buffer.from(view)`) to keep it — `Buffer#slice` is a view too. A writer refuses a second `begin`
  * while a message is being built (re-entrancy guard).
  */
 export class MessageWriter {
