@@ -2,7 +2,7 @@
  * `rt.link`: create, read, change and delete network interfaces over RTM_*LINK.
  * @module
  */
-import { InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, type MessageWriter, NLMSG_HDRLEN } from '../../netlink/index.js';
+import { InvalidArgumentError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type MessageWriter, NLMSG_HDRLEN } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, type NetnsTarget } from '../netns-target.js';
@@ -102,6 +102,16 @@ export interface LinkChange {
   readonly bridgePort?: BridgePortOptions;
 }
 
+/** Options for `add` and `set`. */
+export interface LinkWriteOptions {
+  /**
+   * NLM_F_ECHO: the kernel returns the link as it is after the change, in the same
+   * round trip (kernels ≥ 6.3; older ones fall back to a GETLINK). The promise then
+   * resolves with the Link. Defaults to false.
+   */
+  readonly echo?: boolean;
+}
+
 /** Filters for `rt.link.list`. */
 export interface LinkFilter {
   /** Only links of this kind (kernel-side filter). */
@@ -195,7 +205,9 @@ export class LinkApi {
    * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the name is taken,
    *   'EOPNOTSUPP' when the kernel lacks the kind.
    */
-  async add(spec: LinkSpec): Promise<void> {
+  add(spec: LinkSpec, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
+  add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined>;
+  async add(spec: LinkSpec, options: LinkWriteOptions = {}): Promise<Link | undefined> {
     if (typeof spec !== 'object' || spec === null) throw new InvalidArgumentError('spec', 'expected an object');
     const s = spec as unknown as Record<string, unknown>;
     checkKeys(s, SPEC_KEYS, '');
@@ -209,6 +221,9 @@ export class LinkApi {
     if (s['peer'] !== undefined) {
       checkKeys(s['peer'] as object, LINK_ATTR_KEYS, 'peer.');
       peer = prepareAttrs(s['peer'] as Record<string, unknown>, 'peer.', true);
+      // veth_open() needs the peer pointer, which is set only after both devices are
+      // registered: IFF_UP on the peer in the create message fails with ENOTCONN.
+      if (peer.up) throw new InvalidArgumentError('peer.up', 'the kernel cannot bring a veth peer up in the create message (it answers ENOTCONN); set the peer up afterwards with a handle in its netns (setupVeth does this)');
     }
     if (s['data'] !== undefined && (typeof s['data'] !== 'object' || s['data'] === null)) throw new InvalidArgumentError('data', 'expected an object');
     if (s['data'] !== undefined && !codec.data) throw new InvalidArgumentError('data', `kind '${kind}' takes no options`);
@@ -225,7 +240,8 @@ export class LinkApi {
         writeAttrs(w, pa);
       },
     };
-    await this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, (w) => {
+    const echo = options.echo === true;
+    const echoed = await this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), (w) => {
       putIfinfomsg(w, 0, attrs.up ? C.IFF_UP : 0, attrs.up ? C.IFF_UP : 0);
       writeAttrs(w, attrs);
       if (master !== undefined) w.putU32(C.IFLA_MASTER, master);
@@ -240,7 +256,11 @@ export class LinkApi {
         else w.nestEnd(d);
       }
       w.nestEnd(li);
-    }, undefined, { subject: attrs.name ?? `(${kind})` });
+    }, echo ? decodeOne : undefined, { subject: attrs.name ?? `(${kind})` });
+    if (!echo) return undefined;
+    // Echoed links created in another netns (attrs.netns) are not ours to read back.
+    if (echoed || attrs.netns !== undefined) return echoed;
+    return attrs.name !== undefined ? this.get(attrs.name) : undefined;
   }
 
   /**
@@ -312,7 +332,9 @@ export class LinkApi {
    * [master M|nomaster] [netns NS] [group G] [alias A] [txqlen N] [promisc on|off]`,
    * and `ip link set dev NAME type bridge_slave hairpin on …` for `bridgePort`.
    */
-  async set(ref: string | number, change: LinkChange): Promise<void> {
+  set(ref: string | number, change: LinkChange, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
+  set(ref: string | number, change: LinkChange, options?: LinkWriteOptions): Promise<Link | undefined>;
+  async set(ref: string | number, change: LinkChange, options: LinkWriteOptions = {}): Promise<Link | undefined> {
     const r = checkLinkRef(ref, 'link');
     if (typeof change !== 'object' || change === null) throw new InvalidArgumentError('change', 'expected an object');
     checkKeys(change, CHANGE_KEYS, '');
@@ -344,7 +366,8 @@ export class LinkApi {
     else if (c['master'] !== undefined) master = await this.core.linkIndex(checkLinkRef(c['master'], 'master'), 'master');
     // Address the link by index when renaming (IFLA_IFNAME then carries the new name).
     const index = typeof r === 'number' ? r : a.name !== undefined ? await this.core.linkIndex(r) : 0;
-    await this.core.sock.request(C.RTM_NEWLINK, 0, (w) => {
+    const echo = options.echo === true;
+    const echoed = await this.core.sock.request(C.RTM_NEWLINK, echo ? NLM_F_ECHO : 0, (w) => {
       putIfinfomsg(w, index, flags, mask);
       if (index === 0) w.putStrz(Buffer.byteLength(r as string) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r as string);
       writeAttrs(w, a);
@@ -358,7 +381,9 @@ export class LinkApi {
         w.nestEnd(d);
         w.nestEnd(li);
       }
-    }, undefined, { subject: subjectOf(r) });
+    }, echo ? decodeOne : undefined, { subject: subjectOf(r) });
+    if (!echo || echoed || a.netns !== undefined) return echoed;
+    return this.get(a.name ?? r);
   }
 
   /**

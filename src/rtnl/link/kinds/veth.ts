@@ -23,8 +23,11 @@ export interface VethPeerSpec {
   readonly address?: string | { toString(): string };
   /** Netns to create the peer in (Netns, fd or {pid}). Defaults to the same netns. */
   readonly netns?: unknown;
-  /** Bring the peer up in the same message. Defaults to false. */
-  readonly up?: boolean;
+  /**
+   * Must be false or absent: the kernel cannot open a veth peer before the pair is
+   * linked (ENOTCONN), so bring it up afterwards with a handle in its netns.
+   */
+  readonly up?: false;
   /** Transmit queue length. */
   readonly txqlen?: number;
   /** Device group. */
