@@ -59,12 +59,23 @@ function hasBrand(value: unknown, sym: symbol): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[sym] === true;
 }
 
+/**
+ * `instanceof` for a branded class: the base class itself matches any instance carrying
+ * its brand (from any copy of nlkit); a subclass matches by prototype chain only, so a
+ * plain NetlinkError is not an instance of `class LinkExists extends NetlinkError`.
+ */
+function isInstance(cls: unknown, base: unknown, v: unknown, sym: symbol): boolean {
+  if (cls !== base) return Function.prototype[Symbol.hasInstance].call(cls as () => void, v);
+  return hasBrand(v, sym);
+}
+
 const SYS = brand('SysError');
 const NETLINK = brand('NetlinkError');
 const DECODE = brand('DecodeError');
 const DUMP_INTR = brand('DumpInterruptedError');
 const INVALID = brand('InvalidArgumentError');
 const CLOSED = brand('ClosedError');
+const RESTORE = brand('NetnsRestoreError');
 
 /**
  * A failed system call, shaped like Node's own `SystemError`: `code` ('EEXIST'),
@@ -78,8 +89,8 @@ export class SysError extends Error {
   readonly errno: number;
   /** The system call that failed. */
   readonly syscall: string;
-  /** The file path involved, if any. */
-  readonly path?: string;
+  /** The file path involved, if any (absent otherwise, as on Node's SystemError). */
+  declare readonly path?: string;
 
   constructor(syscall: string, errno: number, path?: string, detail?: string) {
     const { code, text } = errnoInfo(errno);
@@ -88,12 +99,12 @@ export class SysError extends Error {
     this.code = code;
     this.errno = errno;
     this.syscall = syscall;
-    if (path !== undefined) this.path = path;
+    if (path !== undefined) Object.defineProperty(this, 'path', { value: path, enumerable: true });
     Object.defineProperty(this, SYS, { value: true });
   }
 
   static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, SYS);
+    return isInstance(this, SysError, v, SYS);
   }
 }
 
@@ -166,7 +177,7 @@ export class NetlinkError extends Error {
   }
 
   static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, NETLINK);
+    return isInstance(this, NetlinkError, v, NETLINK);
   }
 }
 
@@ -199,7 +210,7 @@ export class DecodeError extends Error {
   }
 
   static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, DECODE);
+    return isInstance(this, DecodeError, v, DECODE);
   }
 }
 
@@ -225,7 +236,7 @@ export class DumpInterruptedError extends Error {
   }
 
   static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, DUMP_INTR);
+    return isInstance(this, DumpInterruptedError, v, DUMP_INTR);
   }
 }
 
@@ -248,7 +259,7 @@ export class InvalidArgumentError extends Error {
   }
 
   static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, INVALID);
+    return isInstance(this, InvalidArgumentError, v, INVALID);
   }
 }
 
@@ -264,6 +275,28 @@ export class ClosedError extends Error {
   }
 
   static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, CLOSED);
+    return isInstance(this, ClosedError, v, CLOSED);
+  }
+}
+
+/**
+ * Restoring the thread's original netns failed: the thread is now in the wrong
+ * namespace and every later socket would be created there. Treat as fatal.
+ * `code` is 'ERR_NLKIT_NETNS_RESTORE'.
+ */
+export class NetnsRestoreError extends Error {
+  declare readonly [RESTORE]: true;
+  readonly code = 'ERR_NLKIT_NETNS_RESTORE';
+  /** The error from setns back. */
+  override readonly cause: unknown;
+  constructor(cause: unknown) {
+    super(`could not switch the thread back to its original network namespace: ${(cause as Error)?.message ?? String(cause)}; the thread is left in a foreign netns`);
+    this.name = 'NetnsRestoreError';
+    this.cause = cause;
+    Object.defineProperty(this, RESTORE, { value: true });
+  }
+
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    return isInstance(this, NetnsRestoreError, v, RESTORE);
   }
 }

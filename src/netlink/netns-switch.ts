@@ -13,7 +13,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { statSync, stat } from 'node:fs';
 import * as sys from './sys.js';
-import { SysError } from './errors.js';
+import { NetnsRestoreError, SysError } from './errors.js';
 
 /** Something that holds a network namespace fd (a `Netns`). */
 export interface NetnsHandle {
@@ -36,21 +36,7 @@ export function ensureThreadpoolStarted(): void {
   stat('/', () => undefined);
 }
 
-/**
- * Restoring the thread's original netns failed: the thread is now in the wrong
- * namespace and every later socket would be created there. Treat as fatal.
- * `code` is 'ERR_NLKIT_NETNS_RESTORE'.
- */
-export class NetnsRestoreError extends Error {
-  readonly code = 'ERR_NLKIT_NETNS_RESTORE';
-  /** The error from setns back. */
-  override readonly cause: unknown;
-  constructor(cause: unknown) {
-    super(`could not switch the thread back to its original network namespace: ${(cause as Error)?.message ?? String(cause)}; the thread is left in a foreign netns`);
-    this.name = 'NetnsRestoreError';
-    this.cause = cause;
-  }
-}
+export { NetnsRestoreError };
 
 /** inode of the calling thread's current network namespace. */
 export function threadNetnsInode(): number {
