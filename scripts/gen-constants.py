@@ -9,13 +9,19 @@ import re, subprocess, tempfile, os, sys
 
 HEADERS = ['linux/netlink.h', 'linux/rtnetlink.h', 'linux/if_link.h', 'linux/if_addr.h',
            'linux/neighbour.h', 'linux/veth.h', 'linux/fib_rules.h', 'linux/net_namespace.h',
-           'linux/if_bridge.h', 'linux/if_tun.h', 'linux/if.h', 'linux/if_arp.h', 'linux/lwtunnel.h']
+           'linux/if_bridge.h', 'linux/if_tun.h', 'linux/if.h', 'linux/if_arp.h', 'linux/lwtunnel.h',
+           'linux/icmpv6.h']
 PREFIXES = ('RTM_', 'RTA_', 'RTN_', 'RTPROT_', 'RT_SCOPE_', 'RT_TABLE_', 'RTNLGRP_', 'RTNH_F_', 'RTAX_',
             'RTM_F_', 'RTEXT_FILTER_', 'IFLA_', 'IFA_', 'IFA_F_', 'NDA_', 'NUD_', 'NTF_', 'NDTPA_',
             'FRA_', 'FR_ACT_', 'FIB_RULE_', 'VETH_INFO_', 'NETNSA_', 'MACVLAN_MODE_', 'MACVLAN_FLAG_',
             'IFF_', 'ARPHRD_', 'BR_STATE_', 'IPVLAN_MODE_', 'IPVLAN_F_', 'BOND_MODE_', 'IF_OPER_',
             'IF_LINK_MODE_', 'TUN_TYPE_', 'IFLA_TUN_', 'LWTUNNEL_ENCAP_', 'RTNH_ALIGNTO', 'NETLINK_',
-            'NDA_', 'PORT_', 'BRIDGE_FLAGS_', 'BRIDGE_MODE_', 'IFLA_BRPORT_', 'IFLA_BR_')
+            'NDA_', 'PORT_', 'BRIDGE_FLAGS_', 'BRIDGE_MODE_', 'IFLA_BRPORT_', 'IFLA_BR_',
+            'ICMPV6_ROUTER_PREF_')
+# Sizes of the fixed family headers and embedded structs (printed as SIZEOF_<NAME>), so
+# no struct length is typed by hand either.
+STRUCTS = ['ifinfomsg', 'ifaddrmsg', 'ifa_cacheinfo', 'rtmsg', 'rtnexthop', 'rta_cacheinfo', 'ndmsg',
+           'nda_cacheinfo', 'fib_rule_hdr', 'fib_rule_uid_range', 'fib_rule_port_range']
 SKIP = re.compile(r'(^__|^RTA_DATA$|^RTA_PAYLOAD$|^RTA_LENGTH$|^RTA_SPACE$|^RTA_NEXT$|^RTA_OK$|^RTA_ALIGN$|^IFLA_RTA$|^IFA_RTA$|^NDA_RTA$|^RTM_RTA$|^RTM_PAYLOAD$|^RTNH_DATA$|^RTNH_NEXT$|^RTNH_OK$|^RTNH_ALIGN$|^RTNH_LENGTH$|^RTNH_SPACE$|_PAYLOAD$|^NLMSG_)')
 KEEP_EXTRA = {'RTNH_F_DEAD', 'RTNH_F_PERVASIVE', 'RTNH_F_ONLINK', 'RTNH_F_OFFLOAD', 'RTNH_F_LINKDOWN', 'RTNH_F_UNRESOLVED', 'RTNH_F_TRAP',
               'IFF_LOWER_UP', 'IFF_DORMANT', 'IFF_ECHO', 'IFNAMSIZ', 'IFALIASZ', 'IFF_TUN', 'IFF_TAP', 'IFF_NO_PI',
@@ -39,6 +45,8 @@ def compile_try(ns):
     src = '#include <stdio.h>\n#include <sys/socket.h>\n#include <net/if.h>\n' + ''.join(f'#include <{h}>\n' for h in HEADERS if h != 'linux/if.h') + 'int main(void){\n'
     for n in ns:
         src += f'  printf("{n} %lld\\n", (long long)({n}));\n'
+    for st in STRUCTS:
+        src += f'  printf("SIZEOF_{st.upper()} %lld\\n", (long long)sizeof(struct {st}));\n'
     src += 'return 0;}\n'
     d = tempfile.mkdtemp()
     c = os.path.join(d, 'g.c'); exe = os.path.join(d, 'g')
