@@ -1,0 +1,338 @@
+// NetlinkSocket against the real kernel, each test in a fresh network namespace.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  AF_NETLINK, AttrTable, ClosedError, DumpInterruptedError, MessageWriter, NETLINK_ROUTE, NLMSG_ERROR,
+  NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REQUEST, NetlinkError, NetlinkSocket, SysError,
+  type FamilyDescriber, type MessageHandler, type NetlinkSocketOptions,
+} from '../../src/netlink/index.js';
+import * as sys from '../../src/netlink/sys.js';
+import { fdCount, inRawNetns, ipJson, privileged, rawNetns } from '../helpers.js';
+import * as L from './linux.js';
+
+const LINKINFO = new AttrTable('IFLA_LINKINFO', [{ type: L.IFLA_INFO_KIND, name: 'IFLA_INFO_KIND', key: 'kind', codec: 'strz' }]);
+const LINK = new AttrTable('IFLA', [
+  { type: L.IFLA_IFNAME, name: 'IFLA_IFNAME', key: 'name', codec: 'strz' },
+  { type: L.IFLA_MTU, name: 'IFLA_MTU', key: 'mtu', codec: 'u32' },
+  { type: L.IFLA_TXQLEN, name: 'IFLA_TXQLEN', key: 'txqlen', codec: 'u32' },
+  { type: L.IFLA_OPERSTATE, name: 'IFLA_OPERSTATE', key: 'operstate', codec: 'u8' },
+  { type: L.IFLA_ADDRESS, name: 'IFLA_ADDRESS', key: 'address', codec: 'mac' },
+  { type: L.IFLA_BROADCAST, name: 'IFLA_BROADCAST', key: 'broadcast', codec: 'mac' },
+  { type: L.IFLA_GROUP, name: 'IFLA_GROUP', key: 'group', codec: 'u32' },
+  { type: L.IFLA_QDISC, name: 'IFLA_QDISC', key: 'qdisc', codec: 'strz' },
+  { type: L.IFLA_LINKINFO, name: 'IFLA_LINKINFO', key: 'linkinfo', codec: LINKINFO },
+]);
+const TYPE_NAMES: Record<number, string> = { [L.RTM_NEWLINK]: 'RTM_NEWLINK', [L.RTM_DELLINK]: 'RTM_DELLINK', [L.RTM_GETLINK]: 'RTM_GETLINK' };
+const describer: FamilyDescriber = {
+  typeName: (type) => TYPE_NAMES[type] ?? `type ${type}`,
+  attributeAt: (req, offset) => LINK.describeOffset(req, 16 + L.IFINFOMSG_LEN, offset),
+};
+
+interface Link {
+  index: number;
+  flags: number;
+  name: string;
+  mtu: number;
+  [k: string]: unknown;
+}
+/** Decode an RTM_NEWLINK into plain values while the receive buffer is valid. */
+const link: MessageHandler<Link> = (buf, v, off, len) => {
+  if (v.getUint16(off + 4, true) !== L.RTM_NEWLINK) return undefined;
+  const o = LINK.decode(buf, v, off + 32, off + len, ['RTM_NEWLINK']);
+  return { index: v.getInt32(off + 20, true), flags: v.getUint32(off + 24, true), ...o } as Link;
+};
+const ifinfo = (index = 0) => (w: MessageWriter) => {
+  const o = w.reserve(L.IFINFOMSG_LEN);
+  w.view.setInt32(o + 4, index, true);
+};
+const newBridge = (name: string) => (w: MessageWriter) => {
+  ifinfo(0)(w);
+  w.putStrz(L.IFLA_IFNAME, name);
+  const li = w.nestStart(L.IFLA_LINKINFO);
+  w.putStrz(L.IFLA_INFO_KIND, 'bridge');
+  w.nestEnd(li);
+};
+
+type Ns = ReturnType<typeof rawNetns>;
+function freshNs(t: { teardown(fn: () => void): void }): Ns {
+  const ns = rawNetns();
+  t.teardown(() => ns.close());
+  return ns;
+}
+function open(t: { teardown(fn: () => void): void }, ns: Ns, opts: NetlinkSocketOptions = {}): NetlinkSocket {
+  const s = inRawNetns(ns.fd, () => NetlinkSocket.open(NETLINK_ROUTE, { describer, ...opts }));
+  t.teardown(() => s.close());
+  return s;
+}
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+t.test('a GETLINK dump in a fresh netns lists lo, as `ip -j link show` does', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  const links = await s.dump(L.RTM_GETLINK, 0, ifinfo(0), link);
+  const ip = ipJson<{ ifindex: number; ifname: string; mtu: number; address: string; txqlen: number; operstate: string }[]>(ns.path, ['link', 'show']);
+  t.same(links.map((l) => [l.index, l.name]), [[1, 'lo']]);
+  t.same(links.map((l) => [l.index, l.name, l.mtu, l.address, l.txqlen]), ip.map((l) => [l.ifindex, l.ifname, l.mtu, l.address, l.txqlen]));
+  t.equal(links[0]!.flags & L.IFF_LOOPBACK, L.IFF_LOOPBACK);
+  t.equal(s.stats.waits, 0, 'the whole dump was queued by the time sendto returned');
+});
+
+t.test('GETLINK of ifindex 1 resolves with lo\'s reply (no ACK asked)', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  const lo = await s.request(L.RTM_GETLINK, 0, ifinfo(1), link, { ack: false });
+  const [ip] = ipJson<{ ifname: string; mtu: number; qdisc: string; operstate: string; group: string }[]>(ns.path, ['-d', 'link', 'show', 'lo']);
+  t.match(lo, { index: 1, name: ip!.ifname, mtu: ip!.mtu, qdisc: ip!.qdisc, operstate: L.IF_OPER_DOWN, group: 0, address: '00:00:00:00:00:00' });
+  t.equal(ip!.operstate, 'DOWN');
+  t.equal(ip!.group, 'default');
+});
+
+t.test('an ACK resolves with undefined; an NLM_F_ECHO reply before it reaches onMessage', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  let calls = 0;
+  const r = await s.request(L.RTM_NEWLINK, 0, ifinfo(1), () => void calls++);
+  t.equal(r, undefined);
+  t.equal(calls, 0, 'a bare ACK is not a message for the handler');
+  const echoed = await s.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, newBridge('nlkbr0'), link);
+  t.match(echoed, { name: 'nlkbr0', linkinfo: { kind: 'bridge' } }, 'the echoed RTM_NEWLINK of the new bridge');
+});
+
+t.test('an unknown link kind is refused with the kernel\'s extended-ACK text (EOPNOTSUPP "Unknown device type")', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  const build = (w: MessageWriter) => {
+    ifinfo(0)(w);
+    w.putStrz(L.IFLA_IFNAME, 'nlk0');
+    const li = w.nestStart(L.IFLA_LINKINFO);
+    w.putStrz(L.IFLA_INFO_KIND, 'nosuchkind');
+    w.nestEnd(li);
+  };
+  const e = (await rejection(s.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, build, undefined, { subject: 'nlk0' }))) as NetlinkError;
+  t.ok(e instanceof NetlinkError);
+  t.match(e, { code: 'EOPNOTSUPP', errno: L.EOPNOTSUPP, extack: { message: 'Unknown device type' }, request: { type: L.RTM_NEWLINK, typeName: 'RTM_NEWLINK', subject: 'nlk0' } });
+  t.equal(e.message, 'EOPNOTSUPP: Operation not supported — Unknown device type (RTM_NEWLINK nlk0)');
+  t.type(e.request.seq, 'number');
+});
+
+for (const capAck of [true, false]) {
+  t.test(`a too-long IFLA_IFNAME is refused with ERANGE, the ext-ack text and the offset of IFLA_IFNAME (NETLINK_CAP_ACK ${capAck ? 'on' : 'off: the request is echoed'})`, privileged, async (t) => {
+    const ns = freshNs(t);
+    const s = open(t, ns, { capAck });
+    const build = (w: MessageWriter) => {
+      ifinfo(0)(w);
+      w.putU32(L.IFLA_MTU, 1500);
+      w.putStrz(L.IFLA_IFNAME, 'x'.repeat(20));
+    };
+    const e = (await rejection(s.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, build))) as NetlinkError;
+    t.match(e, { code: 'ERANGE', errno: L.ERANGE, extack: { message: 'Attribute failed policy validation', offset: 40, attribute: 'IFLA_IFNAME' } });
+    t.equal(e.message, 'ERANGE: Numerical result out of range — Attribute failed policy validation [at IFLA_IFNAME] (RTM_NEWLINK)');
+  });
+}
+
+t.test('NEWLINK lo with NLM_F_CREATE|NLM_F_EXCL rejects with code EEXIST', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  const build = (w: MessageWriter) => {
+    ifinfo(0)(w);
+    w.putStrz(L.IFLA_IFNAME, 'lo');
+  };
+  const e = (await rejection(s.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, build, undefined, { subject: 'lo' }))) as NetlinkError;
+  t.ok(e instanceof NetlinkError);
+  t.match(e, { code: 'EEXIST', errno: L.EEXIST, extack: {} });
+  t.equal(e.message, 'EEXIST: File exists (RTM_NEWLINK lo)');
+  t.same(await s.request(L.RTM_GETLINK, 0, ifinfo(1), (_b, v, o) => v.getInt32(o + 20, true), { ack: false }), 1, 'the socket is usable after an error');
+});
+
+t.test('a failed dump\'s extended ACK arrives in NLMSG_DONE and becomes the NetlinkError', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns, { strictCheck: true });
+  const e = (await rejection(s.dump(L.RTM_GETLINK, 0, ifinfo(1), link))) as NetlinkError;
+  t.match(e, { code: 'EINVAL', extack: { message: 'Filter by device index not supported for link dumps' }, request: { typeName: 'RTM_GETLINK' } });
+  t.same(await s.dump(L.RTM_GETLINK, 0, ifinfo(0), (_b, v, o) => v.getInt32(o + 20, true)), [1], 'the next dump works');
+});
+
+t.test('10,000 socket open/close cycles leave the fd count unchanged', privileged, async (t) => {
+  const ns = freshNs(t);
+  const before = fdCount();
+  inRawNetns(ns.fd, () => {
+    for (let i = 0; i < 10_000; i++) NetlinkSocket.open(NETLINK_ROUTE).close();
+  });
+  t.equal(fdCount(), before);
+  // …also with a request on each and failing opens in between.
+  for (let i = 0; i < 200; i++) {
+    const s = inRawNetns(ns.fd, () => NetlinkSocket.open(NETLINK_ROUTE, { receiveBufferSize: 1 << 20 }));
+    await s.request(L.RTM_GETLINK, 0, ifinfo(1), () => 1, { ack: false });
+    s.close();
+    t.throws(() => NetlinkSocket.open(NETLINK_ROUTE, { groups: [0] }), RangeError);
+  }
+  t.equal(fdCount(), before, 'failed opens close their fd');
+});
+
+t.test('open refuses bad arguments; an unsupported protocol is a SysError; close is idempotent; use after close is ClosedError', async (t) => {
+  t.throws(() => NetlinkSocket.open(32), RangeError);
+  t.throws(() => NetlinkSocket.open(0, { receiveBufferSize: 10 }), RangeError);
+  const e = (() => {
+    try {
+      NetlinkSocket.open(31);
+    } catch (x) {
+      return x;
+    }
+  })() as SysError;
+  t.ok(e instanceof SysError);
+  t.match(e, { code: 'EPROTONOSUPPORT', syscall: 'socket' });
+  const s = NetlinkSocket.open(NETLINK_ROUTE);
+  t.ok(s.portId > 0, 'bound to a kernel-assigned port id');
+  s.close();
+  s.close();
+  t.ok(s.closed);
+  await t.rejects(s.request(L.RTM_GETLINK, 0, ifinfo(1)), ClosedError);
+  t.throws(() => s.addMembership(1), ClosedError);
+});
+
+/** Send `bytes` from `from` to netlink port `port` (user-to-user unicast). */
+function unicast(from: NetlinkSocket, port: number, bytes: Uint8Array): void {
+  const sa = Buffer.alloc(12);
+  sa.writeUInt16LE(AF_NETLINK, 0);
+  sa.writeUInt32LE(port, 4);
+  const n = sys.sendto(from.fd, bytes, bytes.length, 0, sa);
+  if (n !== bytes.length) throw new Error(`sendto: ${n}`);
+}
+
+t.test('messages unicast to our port by another socket are ignored and counted in stats.foreign, never taken as the reply', privileged, async (t) => {
+  const ns = freshNs(t);
+  const a = open(t, ns);
+  const b = open(t, ns);
+  const nextSeq = (a as unknown as { seq: number }).seq + 1;
+  // A forged NLMSG_ERROR (-EEXIST) and a forged RTM_NEWLINK 'evil', both with the sequence
+  // number a's next request will carry, queued before the kernel's real reply.
+  const w = new MessageWriter();
+  w.begin(NLMSG_ERROR, 0, nextSeq, b.portId);
+  w.view.setInt32(w.reserve(20), -L.EEXIST, true);
+  unicast(b, a.portId, w.finish());
+  w.reset().begin(L.RTM_NEWLINK, 0, nextSeq, b.portId);
+  ifinfo(1)(w);
+  w.putStrz(L.IFLA_IFNAME, 'evil');
+  unicast(b, a.portId, w.finish());
+  w.release();
+  const lo = await a.request(L.RTM_GETLINK, 0, ifinfo(1), link, { ack: false });
+  t.equal(lo?.name, 'lo', 'the kernel\'s reply, not the forged one');
+  t.equal(a.stats.foreign, 2);
+  // A forged message for a dump too.
+  const w2 = new MessageWriter();
+  w2.begin(3 /* NLMSG_DONE */, 2, (a as unknown as { seq: number }).seq + 1, b.portId);
+  w2.reserve(4);
+  unicast(b, a.portId, w2.finish());
+  w2.release();
+  t.same((await a.dump(L.RTM_GETLINK, 0, ifinfo(0), link)).map((l) => l.name), ['lo'], 'a forged NLMSG_DONE does not end the dump early');
+  t.equal(a.stats.foreign, 3);
+});
+
+t.test('a kernel reply with another sequence number is ignored and counted in stats.stale', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  // Queue the kernel's answer to a request the socket does not know about.
+  const w = new MessageWriter();
+  w.begin(L.RTM_GETLINK, NLM_F_REQUEST, 12345);
+  ifinfo(4242)(w); // no such link: the kernel answers with one NLMSG_ERROR (ENODEV)
+  const raw = w.finish();
+  t.equal(sys.send(s.fd, raw, raw.length, 0), raw.length);
+  w.release();
+  t.same(await s.request(L.RTM_GETLINK, 0, ifinfo(1), (_b, v, o) => v.getInt32(o + 20, true), { ack: false }), 1);
+  t.equal(s.stats.stale, 1, 'the stray NLMSG_ERROR for seq 12345 was skipped');
+});
+
+/** Make `n` bridges so a link dump needs several datagrams. */
+async function bridges(s: NetlinkSocket, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await s.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge(`nlkb${i}`));
+}
+
+t.test('a dump interrupted by a link created between its parts (NLM_F_DUMP_INTR, forced live) is retried and comes back complete', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  const other = open(t, ns);
+  await bridges(other, 60);
+  let starts = 0;
+  const names = await s.dump(L.RTM_GETLINK, 0, ifinfo(0), (b, v, o, l) => {
+    const x = link(b, v, o, l);
+    if (x?.index === 1 && ++starts === 1) {
+      // Runs between recv() calls: the kernel has queued the next part already, so
+      // the part after it sees the changed device list and carries NLM_F_DUMP_INTR.
+      void other.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge('nlkextra'));
+    }
+    return x?.name;
+  });
+  t.equal(starts, 2, 'the dump ran twice');
+  t.equal(s.stats.dumpRetries, 1);
+  t.equal(names.length, 62, 'lo, 60 bridges and the one made mid-dump');
+  t.ok(names.includes('nlkextra'));
+  t.equal(new Set(names).size, names.length, 'no duplicates from the interrupted attempt');
+});
+
+t.test('a dump interrupted on every attempt rejects with DumpInterruptedError carrying the last partial result', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  const other = open(t, ns);
+  await bridges(other, 60);
+  let made = 0;
+  const e = (await rejection(s.dump(L.RTM_GETLINK, 0, ifinfo(0), (b, v, o, l) => {
+    const x = link(b, v, o, l);
+    if (x?.index === 1) void other.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge(`nlkx${made++}`));
+    return x?.name;
+  }, { retries: 2 }))) as DumpInterruptedError;
+  t.ok(e instanceof DumpInterruptedError);
+  t.match(e, { code: 'ERR_NETLINK_DUMP_INTERRUPTED', attempts: 3 });
+  t.match(e.message, /^RTM_GETLINK dump was interrupted/);
+  t.equal(made, 3);
+  t.ok(e.partial.length >= 61 && e.partial.includes('lo'), `partial result of the last attempt (${e.partial.length} links)`);
+  t.equal(s.stats.dumpRetries, 3);
+});
+
+t.test('a socket joined to RTNLGRP_LINK reads the kernel\'s notification with readAvailable after watch() fires', privileged, async (t) => {
+  const ns = freshNs(t);
+  const RTNLGRP_LINK = 1; // rtnetlink.h
+  const mon = open(t, ns, { groups: [RTNLGRP_LINK] });
+  const s = open(t, ns);
+  const seen: string[] = [];
+  const fired = new Promise<void>((resolve) => {
+    const h = mon.watch(() => {
+      mon.readAvailable((b, v, o, l) => {
+        const x = link(b, v, o, l);
+        if (x) seen.push(x.name);
+      });
+      if (seen.includes('nlkmon0')) {
+        h.close();
+        resolve();
+      }
+    });
+  });
+  await s.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge('nlkmon0'));
+  await fired;
+  t.ok(seen.includes('nlkmon0'));
+  t.equal(mon.readAvailable(() => undefined), 0, 'nothing left');
+});
+
+t.test('NODE_DEBUG=nlkit logs requests, replies and errors', privileged, async (t) => {
+  const socketJs = fileURLToPath(new URL('../../src/netlink/socket.js', import.meta.url));
+  const script = `
+    const { NetlinkSocket } = await import(${JSON.stringify(socketJs)});
+    const s = NetlinkSocket.open(0);
+    const ifi = (i) => (w) => { const o = w.reserve(16); w.view.setInt32(o + 4, i, true); };
+    await s.request(18, 0, ifi(1), () => 1, { ack: false });
+    await s.request(18, 0, ifi(4242), () => 1, { ack: false }).catch(() => {});
+    s.close();`;
+  const r = spawnSync('unshare', ['-n', process.execPath, '--input-type=module', '-e', script], { env: { ...process.env, NODE_DEBUG: 'nlkit' }, encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stderr, /NLKIT \d+: send type 18 seq=\d+ flags=0x1 len=32/);
+  t.match(r.stderr, /NLKIT \d+: recv type 16 seq=\d+/);
+  t.match(r.stderr, /NLKIT \d+: recv NLMSG_ERROR/);
+});
+
