@@ -10,6 +10,7 @@ import { checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu,
 import { decodeLink, type Link } from './decode.js';
 import { kindCodec, knownKinds, BRIDGE_PORT_DATA, type KindEncodeContext } from './kinds/index.js';
 import { IFINFOMSG_LEN } from './table.js';
+import { AF_BRIDGE } from '../ip.js';
 import { registerLayout } from '../describer.js';
 import { IFLA } from './table.js';
 
@@ -120,8 +121,6 @@ export interface LinkFilter {
   readonly master?: string | number;
   /** Only links in this group. */
   readonly group?: number;
-  /** Leave out counters (RTEXT_FILTER_SKIP_STATS): smaller, faster dumps. Defaults to false. */
-  readonly skipStats?: boolean;
 }
 
 const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen', 'group', 'alias', 'up', 'netns', 'numTxQueues', 'numRxQueues']);
@@ -290,7 +289,6 @@ export class LinkApi {
     const idx = await this.core.sock.request(C.RTM_GETLINK, 0, (w) => {
       putIfinfomsg(w, 0, 0, 0);
       w.putStrz(Buffer.byteLength(r) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r);
-      w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
     }, (_b, v, off) => v.getInt32(off + NLMSG_HDRLEN + 4, HOST_LE), { ack: false, subject: r });
     return idx!;
   }
@@ -303,15 +301,13 @@ export class LinkApi {
    */
   async list(filter: LinkFilter = {}): Promise<Link[]> {
     if (typeof filter !== 'object' || filter === null) throw new InvalidArgumentError('filter', 'expected an object');
-    checkKeys(filter, new Set(['kind', 'master', 'group', 'skipStats']), 'filter.');
+    checkKeys(filter, new Set(['kind', 'master', 'group']), 'filter.');
     const kind = filter.kind;
     if (kind !== undefined && (typeof kind !== 'string' || !KIND_RE.test(kind))) throw new InvalidArgumentError('filter.kind', `expected a link kind name, got ${String(kind)}`);
     const group = filter.group !== undefined ? checkU32(filter.group, 'filter.group') : undefined;
     const master = filter.master !== undefined ? await this.core.linkIndex(checkLinkRef(filter.master, 'filter.master'), 'filter.master') : undefined;
-    const skip = filter.skipStats === true;
     const links = await this.core.sock.dump(C.RTM_GETLINK, 0, (w) => {
       putIfinfomsg(w, 0, 0, 0);
-      if (skip) w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
       if (master !== undefined) w.putU32(C.IFLA_MASTER, master);
       if (kind !== undefined) {
         const li = w.nestStart(C.IFLA_LINKINFO);
@@ -330,7 +326,11 @@ export class LinkApi {
    *
    * Equivalent to: `ip link set dev NAME [up|down] [mtu N] [name NEW] [address MAC]
    * [master M|nomaster] [netns NS] [group G] [alias A] [txqlen N] [promisc on|off]`,
-   * and `ip link set dev NAME type bridge_slave hairpin on …` for `bridgePort`.
+   * and `ip link set dev NAME type bridge_slave hairpin on …` for `bridgePort`
+   * — sent as `bridge link set dev NAME …` does (AF_BRIDGE, IFLA_PROTINFO), after the
+   * other changes, so a `master` given in the same call is in place first. STP port
+   * states other than 'disabled' need the bridge and the port running (else the
+   * kernel says ENETDOWN), and with STP off the bridge moves them to forwarding.
    */
   set(ref: string | number, change: LinkChange, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
   set(ref: string | number, change: LinkChange, options?: LinkWriteOptions): Promise<Link | undefined>;
@@ -367,21 +367,33 @@ export class LinkApi {
     // Address the link by index when renaming (IFLA_IFNAME then carries the new name).
     const index = typeof r === 'number' ? r : a.name !== undefined ? await this.core.linkIndex(r) : 0;
     const echo = options.echo === true;
-    const echoed = await this.core.sock.request(C.RTM_NEWLINK, echo ? NLM_F_ECHO : 0, (w) => {
-      putIfinfomsg(w, index, flags, mask);
-      if (index === 0) w.putStrz(Buffer.byteLength(r as string) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r as string);
-      writeAttrs(w, a);
-      if (master !== undefined) w.putU32(C.IFLA_MASTER, master);
-      if (carrier !== undefined) w.putU8(C.IFLA_CARRIER, carrier ? 1 : 0);
-      if (bridgePort) {
-        const li = w.nestStart(C.IFLA_LINKINFO);
-        w.putStrz(C.IFLA_INFO_SLAVE_KIND, 'bridge');
-        const d = w.nestStart(C.IFLA_INFO_SLAVE_DATA);
-        BRIDGE_PORT_DATA.encode(w, bridgePort, 'bridgePort.');
-        w.nestEnd(d);
-        w.nestEnd(li);
-      }
-    }, echo ? decodeOne : undefined, { subject: subjectOf(r) });
+    const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
+      a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
+      mask !== 0 || master !== undefined || carrier !== undefined || !bridgePort;
+    let echoed: Link | undefined;
+    if (generic) {
+      echoed = await this.core.sock.request(C.RTM_NEWLINK, echo ? NLM_F_ECHO : 0, (w) => {
+        putIfinfomsg(w, index, flags, mask);
+        if (index === 0) w.putStrz(Buffer.byteLength(r as string) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r as string);
+        writeAttrs(w, a);
+        if (master !== undefined) w.putU32(C.IFLA_MASTER, master);
+        if (carrier !== undefined) w.putU8(C.IFLA_CARRIER, carrier ? 1 : 0);
+      }, echo ? decodeOne : undefined, { subject: subjectOf(r) });
+    }
+    if (bridgePort) {
+      // Port options go to the bridge as `bridge link set` sends them: RTM_SETLINK with
+      // family AF_BRIDGE and IFLA_PROTINFO (the slave-data path of RTM_NEWLINK lets the
+      // bridge override the STP state straight away). Sent after the generic changes so
+      // a `master` given in the same call is already in place.
+      const portIndex = index || (a.name !== undefined ? await this.core.linkIndex(a.name) : await this.core.linkIndex(r));
+      await this.core.sock.request(C.RTM_SETLINK, 0, (w) => {
+        putIfinfomsg(w, portIndex, 0, 0, AF_BRIDGE);
+        const p = w.nestStart(C.IFLA_PROTINFO);
+        BRIDGE_PORT_DATA.encode(w, bridgePort!, 'bridgePort.');
+        w.nestEnd(p);
+      }, undefined, { subject: subjectOf(r) });
+      if (echo) echoed = undefined;
+    }
     if (!echo || echoed || a.netns !== undefined) return echoed;
     return this.get(a.name ?? r);
   }

@@ -7,8 +7,22 @@
  * `ip link set PORT type bridge_slave hairpin on …`.
  * @module
  */
+import type { CustomCodec } from '../../../netlink/index.js';
 import { table, enumCodec, boolU8 } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
+
+/**
+ * struct ifla_bridge_id (2 priority bytes, 6 address bytes) shown as `ip` does:
+ * '8000.56:b3:a7:2d:45:e6'. Read-only (the kernel reports it).
+ */
+const bridgeIdCodec: CustomCodec = {
+  decode(ctx, off, len) {
+    if (len < 8) return ctx.buf.slice(off, off + len);
+    const b = ctx.buf;
+    const hx = (i: number): string => b[off + i]!.toString(16).padStart(2, '0');
+    return `${hx(0)}${hx(1)}.${hx(2)}:${hx(3)}:${hx(4)}:${hx(5)}:${hx(6)}:${hx(7)}`;
+  },
+};
 
 /** STP port states (BR_STATE_*). */
 export const BRIDGE_PORT_STATES = { disabled: 0, listening: 1, learning: 2, forwarding: 3, blocking: 4 } as const;
@@ -24,8 +38,8 @@ export const BRIDGE_DATA = table('IFLA_BR', 'IFLA_BR_', [
   ['IFLA_BR_VLAN_FILTERING', 'u8'],
   ['IFLA_BR_VLAN_PROTOCOL', 'be16'],
   ['IFLA_BR_GROUP_FWD_MASK', 'u16'],
-  ['IFLA_BR_ROOT_ID', 'binary'],
-  ['IFLA_BR_BRIDGE_ID', 'binary'],
+  ['IFLA_BR_ROOT_ID', bridgeIdCodec],
+  ['IFLA_BR_BRIDGE_ID', bridgeIdCodec],
   ['IFLA_BR_ROOT_PORT', 'u16'],
   ['IFLA_BR_ROOT_PATH_COST', 'u32'],
   ['IFLA_BR_TOPOLOGY_CHANGE', 'u8'],
@@ -76,8 +90,8 @@ export const BRIDGE_PORT_DATA = table('IFLA_BRPORT', 'IFLA_BRPORT_', [
   ['IFLA_BRPORT_PROXYARP', boolU8],
   ['IFLA_BRPORT_LEARNING_SYNC', boolU8],
   ['IFLA_BRPORT_PROXYARP_WIFI', boolU8],
-  ['IFLA_BRPORT_ROOT_ID', 'binary'],
-  ['IFLA_BRPORT_BRIDGE_ID', 'binary'],
+  ['IFLA_BRPORT_ROOT_ID', bridgeIdCodec],
+  ['IFLA_BRPORT_BRIDGE_ID', bridgeIdCodec],
   ['IFLA_BRPORT_DESIGNATED_PORT', 'u16'],
   ['IFLA_BRPORT_DESIGNATED_COST', 'u16'],
   ['IFLA_BRPORT_ID', 'u16'],
