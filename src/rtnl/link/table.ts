@@ -4,7 +4,7 @@
  * IFLA_INFO_KIND before it), IFLA_STATS64, IFLA_PROP_LIST (altnames), IFLA_AF_SPEC.
  * @module
  */
-import { AttrTable, HOST_LE, NLA_HDRLEN, type CustomCodec, type DecodeContext, InvalidArgumentError, checkAttr, align4, NLA_TYPE_MASK } from '../../netlink/index.js';
+import { AttrTable, copyBytes, HOST_LE, NLA_HDRLEN, type CustomCodec, type DecodeContext, InvalidArgumentError, checkAttr, align4, NLA_TYPE_MASK } from '../../netlink/index.js';
 import { table } from '../table-helpers.js';
 import { kindCodec } from './kinds/index.js';
 import { AF_INET6 } from '../ip.js';
@@ -76,7 +76,7 @@ const linkinfoCodec: CustomCodec & { table: AttrTable } = {
       } else if (type === IFLA_INFO_SLAVE_DATA) {
         const k = out.slaveKind !== undefined ? kindCodec(out.slaveKind) : undefined;
         out.slaveData = k?.slaveData ? k.slaveData.decode(ctx.buf, ctx.view, vo, vo + vl, [...path, `IFLA_INFO_SLAVE_DATA(${out.slaveKind})`]) : rawAttrs(ctx, vo, vo + vl, [...path, 'IFLA_INFO_SLAVE_DATA']);
-      } else if (type === IFLA_INFO_XSTATS) out.xstats = ctx.buf.slice(vo, vo + vl);
+      } else if (type === IFLA_INFO_XSTATS) out.xstats = copyBytes(ctx.buf, vo, vo + vl);
       off += align4(alen);
     }
     return out;

@@ -7,7 +7,7 @@
  * `ip link set PORT type bridge_slave hairpin on …`.
  * @module
  */
-import type { CustomCodec } from '../../../netlink/index.js';
+import { copyBytes, type CustomCodec } from '../../../netlink/index.js';
 import { table, enumCodec, boolU8 } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
 
@@ -17,7 +17,7 @@ import type { KindCodec } from './kind.js';
  */
 const bridgeIdCodec: CustomCodec = {
   decode(ctx, off, len) {
-    if (len < 8) return ctx.buf.slice(off, off + len);
+    if (len < 8) return copyBytes(ctx.buf, off, off + len);
     const b = ctx.buf;
     const hx = (i: number): string => b[off + i]!.toString(16).padStart(2, '0');
     return `${hx(0)}${hx(1)}.${hx(2)}:${hx(3)}:${hx(4)}:${hx(5)}:${hx(6)}:${hx(7)}`;
