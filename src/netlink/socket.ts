@@ -144,8 +144,16 @@ export class NetlinkSocket {
   private readonly addr = Buffer.alloc(12);
   private readonly alen = new Uint32Array(1);
   private seq: number;
+  /** Set while a transaction waits on poll; later requests queue behind it. */
   private busy: Promise<void> | null = null;
-  private pollHandle: sys.PollHandle | null = null;
+  /** The one libuv poll handle on this fd (libuv allows one per fd), shared below. */
+  private poller: sys.PollHandle | null = null;
+  /** Wake-up of the transaction waiting on poll, if any (takes the poll status). */
+  private waiter: ((status: number) => void) | null = null;
+  /** Rejects the transaction waiting on poll (used by close()). */
+  private pendingFail: ((e: unknown) => void) | null = null;
+  /** watch() callbacks, woken when no transaction is waiting. */
+  private readonly watchers = new Set<() => void>();
 
   private constructor(fd: number, protocol: number, portId: number, describer: FamilyDescriber) {
     this.fd = fd;
@@ -236,9 +244,11 @@ export class NetlinkSocket {
    * attribute name, request type and subject).
    */
   async request<T>(type: number, flags: number, build: RequestBuilder, onMessage?: MessageHandler<T>, opts: RequestOptions = {}): Promise<T | undefined> {
-    if (this.busy) await this.waitIdle();
     const ack = opts.ack ?? true;
     for (let attempt = 0; ; attempt++) {
+      // Re-checked synchronously right before transact(): several callers may wake from
+      // the same busy promise, and only the first may start its exchange.
+      while (this.busy) await this.busy;
       const r = this.transact(type, NLM_F_REQUEST | (ack ? NLM_F_ACK : 0) | flags, build, onMessage, ack ? 'ack' : 'reply', opts.subject);
       const res = r instanceof Promise ? await r : r;
       if (res === TRUNCATED && attempt < 2 && !ack) continue;
@@ -254,10 +264,10 @@ export class NetlinkSocket {
    * partial result.
    */
   async dump<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, opts: RequestOptions & { readonly retries?: number } = {}): Promise<T[]> {
-    if (this.busy) await this.waitIdle();
     const retries = opts.retries ?? 5;
     let last: T[] = [];
     for (let attempt = 0; attempt <= retries; attempt++) {
+      while (this.busy) await this.busy;
       const out: T[] = [];
       const collect: MessageHandler<T> = (b, v, o, l) => {
         const x = onMessage(b, v, o, l);
@@ -273,10 +283,6 @@ export class NetlinkSocket {
       if (debugEnabled()) debug('dump %s interrupted (NLM_F_DUMP_INTR), attempt %d', this.describer.typeName(type), attempt + 1);
     }
     throw new DumpInterruptedError(this.describer.typeName(type), retries + 1, last);
-  }
-
-  private async waitIdle(): Promise<void> {
-    while (this.busy) await this.busy;
   }
 
   private reqInfo(type: number, seq: number, subject?: string): { type: number; typeName: string; seq: number; subject?: string } {
@@ -315,13 +321,7 @@ export class NetlinkSocket {
     // be reused) and wait for readability on a libuv poll handle.
     st.request = Buffer.from(req);
     this.stats.waits++;
-    const p = this.waitTx(st);
-    const b = p.then(() => undefined, () => undefined);
-    this.busy = b;
-    void b.then(() => {
-      if (this.busy === b) this.busy = null;
-    });
-    return p;
+    return this.waitTx(st);
   }
 
   private finishTx<T>(st: TxState<T>): TxResult<T> | typeof TRUNCATED {
@@ -330,24 +330,62 @@ export class NetlinkSocket {
     return { value: st.value, intr: st.intr };
   }
 
+  /**
+   * Wait for the rest of the answer on the poll handle. Marks the socket busy until the
+   * transaction settles; close() rejects it with ClosedError.
+   */
   private waitTx<T>(st: TxState<T>): Promise<TxResult<T> | typeof TRUNCATED> {
+    let release!: () => void;
+    this.busy = new Promise<void>((r) => (release = r));
     return new Promise((resolve, reject) => {
-      const h = sys.poll(this.fd, { readable: true }, () => {
+      const settle = (fn: () => void): void => {
+        this.waiter = null;
+        this.pendingFail = null;
+        this.busy = null;
+        release();
+        this.updatePoll();
+        fn();
+      };
+      this.pendingFail = (e) => settle(() => reject(e));
+      this.waiter = (status) => {
         try {
           if (this.fd < 0) throw new ClosedError('NetlinkSocket');
+          if (status < 0) throw new SysError('poll', -status);
           this.drain(st);
           if (!st.done) return;
-          h.close();
-          if (this.pollHandle === h) this.pollHandle = null;
-          resolve(this.finishTx(st));
+          const res = this.finishTx(st);
+          settle(() => resolve(res));
         } catch (e) {
-          h.close();
-          if (this.pollHandle === h) this.pollHandle = null;
-          reject(e);
+          settle(() => reject(e));
         }
-      });
-      this.pollHandle = h;
+      };
+      try {
+        this.updatePoll();
+      } catch (e) {
+        settle(() => reject(e));
+      }
     });
+  }
+
+  /** Start or stop the poll handle: it runs while a transaction waits or a watch() is open. */
+  private updatePoll(): void {
+    const want = this.fd >= 0 && (this.waiter !== null || this.watchers.size > 0);
+    if (want && this.poller === null) {
+      // koffi calls back with (status, events) although its .d.ts says (events).
+      this.poller = sys.poll(this.fd, { readable: true }, (status: unknown) => this.onReadable(typeof status === 'number' ? status : 0));
+    } else if (!want && this.poller !== null) {
+      this.poller.close();
+      this.poller = null;
+    }
+  }
+
+  /** A waiting transaction gets the wake-up (it drains every datagram); else the watchers. */
+  private onReadable(status: number): void {
+    if (this.waiter) {
+      this.waiter(status);
+      return;
+    }
+    for (const cb of [...this.watchers]) cb();
   }
 
   /** Read until the transaction is complete or EAGAIN. */
@@ -557,16 +595,22 @@ export class NetlinkSocket {
   /**
    * Wait until the socket is readable, on a libuv poll handle (no threads). Returns
    * a handle to stop waiting; `cb` runs on every wake-up (spurious ones included).
+   * Watchers share the socket's one poll handle; while a request on this socket waits
+   * for its answer, that request reads the socket and the watchers are not woken (use a
+   * separate socket for multicast listening and requests).
    */
   watch(cb: () => void): { close(): void } {
     this.check();
-    const h = sys.poll(this.fd, { readable: true }, () => cb());
+    const fn = (): void => cb();
+    this.watchers.add(fn);
+    this.updatePoll();
     let closed = false;
     return {
       close: () => {
         if (closed) return;
         closed = true;
-        h.close();
+        this.watchers.delete(fn);
+        this.updatePoll();
       },
     };
   }
@@ -576,13 +620,14 @@ export class NetlinkSocket {
     if (this.fd < 0) return;
     const fd = this.fd;
     this.fd = -1;
-    if (this.pollHandle) {
-      this.pollHandle.close();
-      this.pollHandle = null;
-    }
+    const fail = this.pendingFail;
+    this.watchers.clear();
+    this.updatePoll();
     this.writer.release();
     releaseSlab(this.rbuf);
     sys.close(fd);
+    // A transaction waiting on poll would otherwise stay pending for ever.
+    if (fail) fail(new ClosedError('NetlinkSocket'));
   }
 
   /** Closes the socket. */
@@ -612,7 +657,7 @@ interface TxState<T> {
 
 function setBuf(fd: number, force: number, plain: number, bytes: number): void {
   if (!Number.isInteger(bytes) || bytes < 1024 || bytes > 0x7fffffff) throw new RangeError(`socket buffer size must be an integer in 1024..2147483647, got ${String(bytes)}`);
-  if (sys.trySetsockoptInt(fd, SOL_SOCKET, force, bytes) < 0) sys.setsockoptInt(fd, SOL_SOCKET, plain, bytes, 'setsockopt(SO_RCVBUF)');
+  if (sys.trySetsockoptInt(fd, SOL_SOCKET, force, bytes) < 0) sys.setsockoptInt(fd, SOL_SOCKET, plain, bytes, plain === SO_RCVBUF ? 'setsockopt(SO_RCVBUF)' : 'setsockopt(SO_SNDBUF)');
 }
 
 /** Re-exported for families that build requests by hand. */
