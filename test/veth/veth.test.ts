@@ -1,0 +1,220 @@
+// Veth pairs for containers: the seed's example flow, collisions, atomic failure
+// handling, concurrency, MacAddr, CNI interface objects, teardown.
+import t from 'tap';
+import {
+  Netns, setupVeth, teardownVeth, MacAddr, randomVethName, Veth, NetlinkError, InvalidArgumentError, ClosedError, Rtnl,
+} from '../../src/index.js';
+import { LinkApi } from '../../src/rtnl/link/api.js';
+import { privileged, ipJson, fdCount } from '../helpers.js';
+
+type IpLink = Record<string, any>;
+
+function pair(t: any): { host: Netns; ctr: Netns } {
+  const host = Netns.new();
+  const ctr = Netns.new();
+  t.teardown(() => {
+    host.close();
+    ctr.close();
+  });
+  return { host, ctr };
+}
+
+const names = (ns: Netns) => ipJson<IpLink[]>(ns.path, ['link', 'show']).map((l) => l.ifname).sort();
+
+t.test("the seed README's example flow works, verified with ip -j in both netns", privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const mac = MacAddr.parse('00:15:5d:1a:1f:1c');
+  const veth = await setupVeth('veth0', 'veth1', 1500, mac, host, ctr);
+  t.ok(veth instanceof Veth);
+  const c = ipJson<IpLink[]>(ctr.path, ['link', 'show', 'dev', 'veth0'])[0]!;
+  const h = ipJson<IpLink[]>(host.path, ['link', 'show', 'dev', 'veth1'])[0]!;
+  t.equal(c.address, '00:15:5d:1a:1f:1c', 'container MAC set in the create message');
+  t.equal(c.mtu, 1500, 'container MTU');
+  t.equal(h.mtu, 1500, 'host MTU (the seed left the host end without one)');
+  t.ok(c.flags.includes('UP'), 'container end up');
+  t.ok(h.flags.includes('UP'), 'host end up');
+  t.equal(veth.container.index, c.ifindex, 'container index read back from its own netns');
+  t.equal(veth.host.index, h.ifindex, 'host index read back from its own netns');
+  t.equal(veth.host.mac.toString(), h.address, 'host MAC read back');
+  t.ok(veth.container.mac.equals(mac));
+  t.equal(veth.container.netns, ctr);
+  t.equal(veth.host.netns, host);
+  t.same(veth.toCniInterfaces(), [
+    { name: 'veth1', mac: h.address },
+    { name: 'veth0', mac: '00:15:5d:1a:1f:1c', sandbox: ctr.path },
+  ], 'CNI interfaces: host first with no sandbox');
+  t.same(JSON.parse(JSON.stringify(veth)), {
+    container: { name: 'veth0', index: c.ifindex, mac: '00:15:5d:1a:1f:1c', netns: ctr.path },
+    host: { name: 'veth1', index: h.ifindex, mac: h.address, netns: host.path },
+    mtu: 1500,
+  });
+  t.same(names(ctr), ['lo', 'veth0'], 'nothing else in the container netns');
+  t.same(names(host), ['lo', 'veth1'], 'the peer was born in the host netns (no create-then-move)');
+});
+
+t.test('works from any netns: the caller is in neither of them', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const before = Netns.get();
+  t.teardown(() => before.close());
+  await setupVeth('eth0', '', 9000, null, host, ctr);
+  const after = Netns.get();
+  t.ok(after.equals(before), 'the calling thread stayed in its own netns');
+  after.close();
+  t.same(names(ctr), ['eth0', 'lo']);
+  t.equal(names(host).length, 2);
+  t.match(names(host).find((n) => n !== 'lo'), /^veth[0-9a-f]{8}$/, 'random host name');
+});
+
+t.test('random host names are retried on EEXIST; explicit names fail naming both ends and the netns', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  await setupVeth('c0', 'vethtaken', 1500, null, host, ctr);
+  // Inject the random source: the first three names clash, the fourth is free.
+  const seq = ['vethtaken', 'vethtaken', 'vethtaken', 'vethfresh'];
+  let calls = 0;
+  const v = await setupVeth('c1', '', 1500, null, host, ctr, { randomName: () => seq[calls++]! });
+  t.equal(calls, 4, 'three collisions, then success');
+  t.equal(v.host.name, 'vethfresh');
+  // Every random name clashes: bounded, then a clear error.
+  const err = await setupVeth('c2', '', 1500, null, host, ctr, { randomName: () => 'vethtaken', maxAttempts: 5 }).catch((e) => e);
+  t.ok(err instanceof NetlinkError);
+  t.equal(err.code, 'EEXIST');
+  t.match(err.message, /'vethtaken' already exists in the host netns \(.*\) after 5 random host names/);
+  // Explicit host name clash.
+  const e2 = await setupVeth('c3', 'vethtaken', 1500, null, host, ctr).catch((e) => e);
+  t.match(e2.message, /cannot create veth pair c3 \(container\) \/ vethtaken \(host\): 'vethtaken' already exists in the host netns/);
+  // Container name clash: never retried with another host name.
+  let rnd = 0;
+  const e3 = await setupVeth('c0', '', 1500, null, host, ctr, { randomName: () => `vethr${rnd++}` }).catch((e) => e);
+  t.equal(rnd, 1, 'a container-side clash is not retried');
+  t.match(e3.message, /'c0' already exists in the container netns \(.*\)/);
+  t.same(names(ctr), ['c0', 'c1', 'lo'], 'nothing half-made in the container netns');
+  t.same(names(host), ['lo', 'vethfresh', 'vethtaken'], 'nothing half-made in the host netns');
+});
+
+t.test('failure at every step leaves both netns as they were, and no fd behind', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  await setupVeth('x0', 'hx0', 1500, null, host, ctr);
+  const before = { c: names(ctr), h: names(host), fds: fdCount() };
+  const closed = Netns.new();
+  closed.close();
+  const steps: Array<[string, () => Promise<unknown>, (e: any) => boolean]> = [
+    ['MTU the kernel refuses', () => setupVeth('y0', 'hy0', 70000, null, host, ctr), (e) => e instanceof NetlinkError && e.code === 'EINVAL'],
+    ['clash on the container side', () => setupVeth('x0', 'hy0', 1500, null, host, ctr), (e) => e.code === 'EEXIST'],
+    ['clash on the host side', () => setupVeth('y0', 'hx0', 1500, null, host, ctr), (e) => e.code === 'EEXIST'],
+    ['closed host netns', () => setupVeth('y0', 'hy0', 1500, null, closed, ctr), (e) => e instanceof ClosedError],
+    ['closed container netns', () => setupVeth('y0', 'hy0', 1500, null, host, closed), (e) => e instanceof ClosedError],
+    ['a step after the create fails', () => setupVeth('y0', 'hy0', 1500, null, host, ctr, { afterCreate: () => { throw new Error('injected'); } }),
+      (e) => /injected \(the pair was deleted\)/.test(e.message)],
+  ];
+  for (const [what, fn, ok] of steps) {
+    const e = await fn().then(() => undefined, (x) => x);
+    t.ok(e && ok(e), `${what}: ${e?.message}`);
+    t.same(names(ctr), before.c, `${what}: container netns unchanged`);
+    t.same(names(host), before.h, `${what}: host netns unchanged`);
+  }
+  // Host-up failure: inject it at the one request that brings the host end up.
+  const orig = LinkApi.prototype.set;
+  LinkApi.prototype.set = async function (this: LinkApi, ref: any, change: any, opts?: any) {
+    if (change?.up === true && ref === 'hy0') throw new NetlinkError(100, { type: 16, typeName: 'RTM_NEWLINK', seq: 0, subject: 'hy0' }, {}, 'injected');
+    return orig.call(this, ref, change, opts) as any;
+  } as typeof orig;
+  try {
+    const e = await setupVeth('y0', 'hy0', 1500, null, host, ctr).catch((x) => x);
+    t.match(e?.message, /ENETDOWN.*injected.*\(the pair was deleted\)/, 'host-up failure reported');
+  } finally {
+    LinkApi.prototype.set = orig;
+  }
+  t.same(names(ctr), before.c, 'host-up failure: container netns unchanged');
+  t.same(names(host), before.h, 'host-up failure: host netns unchanged');
+  t.equal(fdCount(), before.fds, 'no fd leaked by any failure');
+});
+
+t.test('200 concurrent setupVeth calls with random host names all succeed with unique names', privileged, async (t) => {
+  const host = Netns.new();
+  t.teardown(() => host.close());
+  const ctrs = Array.from({ length: 200 }, () => Netns.new());
+  t.teardown(() => ctrs.forEach((c) => c.close()));
+  const fds = fdCount();
+  const all = await Promise.all(ctrs.map((c) => setupVeth('eth0', '', 1500, MacAddr.random(), host, c)));
+  const hostNames = new Set(all.map((v) => v.host.name));
+  t.equal(hostNames.size, 200, 'unique host names');
+  t.equal(names(host).length, 201, '200 host ends + lo');
+  t.equal(new Set(all.map((v) => v.host.index)).size, 200, 'unique host ifindexes');
+  t.equal(fdCount(), fds, 'no fd left open by 200 setups');
+});
+
+t.test('teardownVeth is idempotent: missing link, closed or vanished netns are success', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  await setupVeth('eth0', 'vh0', 1500, null, host, ctr);
+  t.equal(await teardownVeth('eth0', ctr), true, 'deleted');
+  t.same(names(host), ['lo'], 'the host end went with it');
+  t.equal(await teardownVeth('eth0', ctr), false, 'second DEL: nothing to do');
+  const gone = Netns.new();
+  gone.close();
+  t.equal(await teardownVeth('eth0', gone), false, 'closed netns');
+  t.equal(await teardownVeth('eth0', '/run/netns/does-not-exist'), false, 'missing netns path');
+  await t.rejects(teardownVeth('bad/name', ctr), InvalidArgumentError);
+});
+
+t.test('bad input is refused before anything is sent', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const bad: Array<[string, () => Promise<unknown>]> = [
+    ['container name too long', () => setupVeth('x'.repeat(16), '', 1500, null, host, ctr)],
+    ['container name empty', () => setupVeth('', '', 1500, null, host, ctr)],
+    ['host name with /', () => setupVeth('eth0', 'a/b', 1500, null, host, ctr)],
+    ['MTU NaN', () => setupVeth('eth0', '', NaN, null, host, ctr)],
+    ['MTU 0', () => setupVeth('eth0', '', 0, null, host, ctr)],
+    ['MAC as a string', () => setupVeth('eth0', '', 1500, '00:11:22:33:44:55' as any, host, ctr)],
+    ['netns not a Netns', () => setupVeth('eth0', '', 1500, null, {} as any, ctr)],
+    ['random name source returns junk', () => setupVeth('eth0', '', 1500, null, host, ctr, { randomName: () => 'way-too-long-name-for-linux' })],
+    ['maxAttempts 0', () => setupVeth('eth0', '', 1500, null, host, ctr, { maxAttempts: 0 })],
+  ];
+  for (const [what, fn] of bad) {
+    const e = await fn().then(() => undefined, (x) => x);
+    t.ok(e instanceof InvalidArgumentError, `${what}: ${e?.message}`);
+  }
+  t.same(names(ctr), ['lo']);
+  t.same(names(host), ['lo']);
+});
+
+t.test('MacAddr: parse, format, random, equality, validation', async (t) => {
+  const m = MacAddr.parse('00:15:5D:1a:1f:1C');
+  t.equal(m.toString(), '00:15:5d:1a:1f:1c', 'lowercase colon form');
+  t.ok(MacAddr.parse('00-15-5d-1a-1f-1c').equals(m), 'dash form');
+  t.ok(m.equals('00:15:5d:1a:1f:1c'));
+  t.notOk(m.equals(MacAddr.parse('00:15:5d:1a:1f:1d')));
+  t.same([...new MacAddr([1, 2, 3, 4, 5, 6]).bytes], [1, 2, 3, 4, 5, 6]);
+  const b = m.bytes;
+  b[0] = 0xff;
+  t.equal(m.toString(), '00:15:5d:1a:1f:1c', 'bytes is a copy');
+  t.equal(JSON.stringify({ m }), '{"m":"00:15:5d:1a:1f:1c"}');
+  for (let i = 0; i < 100; i++) {
+    const r = MacAddr.random();
+    t.ok(r.isLocal && !r.isMulticast, 'random: locally administered unicast');
+  }
+  for (const s of ['', '00:15:5d:1a:1f', '00:15:5d:1a:1f:1c:00', '0:15:5d:1a:1f:1c', '00:15-5d:1a:1f:1c', 'zz:15:5d:1a:1f:1c', '00155d1a1f1c']) {
+    t.throws(() => MacAddr.parse(s), InvalidArgumentError, `refuses '${s}'`);
+  }
+  t.throws(() => MacAddr.parse(42 as any), InvalidArgumentError);
+  t.throws(() => new MacAddr([1, 2, 3]), InvalidArgumentError);
+  t.throws(() => new MacAddr([1, 2, 3, 4, 5, 256]), InvalidArgumentError);
+  t.throws(() => new MacAddr([1, 2, 3, 4, 5, 1.5]), InvalidArgumentError);
+});
+
+t.test('randomVethName: veth + 8 hex digits', async (t) => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 1000; i++) {
+    const n = randomVethName();
+    t.match(n, /^veth[0-9a-f]{8}$/);
+    seen.add(n);
+  }
+  t.ok(seen.size > 990, 'names are random');
+});
+
+t.test('an Rtnl handle bound to the container netns sees the container end only', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  await setupVeth('eth0', 'vh1', 1500, null, host, ctr);
+  const rt = Rtnl.open({ netns: ctr });
+  t.teardown(() => rt.close());
+  t.same((await rt.link.list()).map((l) => l.name).sort(), ['eth0', 'lo']);
+});
