@@ -17,7 +17,7 @@ PREFIXES = ('RTM_', 'RTA_', 'RTN_', 'RTPROT_', 'RT_SCOPE_', 'RT_TABLE_', 'RTNLGR
             'IFF_', 'ARPHRD_', 'BR_STATE_', 'IPVLAN_MODE_', 'IPVLAN_F_', 'BOND_MODE_', 'IF_OPER_',
             'IF_LINK_MODE_', 'TUN_TYPE_', 'IFLA_TUN_', 'LWTUNNEL_ENCAP_', 'RTNH_ALIGNTO', 'NETLINK_',
             'NDA_', 'PORT_', 'BRIDGE_FLAGS_', 'BRIDGE_MODE_', 'IFLA_BRPORT_', 'IFLA_BR_',
-            'ICMPV6_ROUTER_PREF_')
+            'ICMPV6_ROUTER_PREF_', 'IFAPROT_')
 # Sizes of the fixed family headers and embedded structs (printed as SIZEOF_<NAME>), so
 # no struct length is typed by hand either.
 STRUCTS = ['ifinfomsg', 'ifaddrmsg', 'ifa_cacheinfo', 'rtmsg', 'rtnexthop', 'rta_cacheinfo', 'ndmsg',
