@@ -1,6 +1,6 @@
 /**
  * The Rtnl handle: one NETLINK_ROUTE socket, bound for its whole life to one network
- * namespace, and the object APIs on it (`link`, …).
+ * namespace, and the object APIs on it (`link`, `addr`, `route`, `neigh`, `rule`).
  * @module
  */
 import { NetlinkSocket, NETLINK_ROUTE, contextNetnsFd, withThreadNetns, InvalidArgumentError, ClosedError, NetlinkError } from '../netlink/index.js';
@@ -8,6 +8,10 @@ import * as sys from '../netlink/sys.js';
 import type { RtnlCore } from './core.js';
 import { rtnlDescriber } from './describer.js';
 import { LinkApi } from './link/api.js';
+import { AddrApi } from './addr/api.js';
+import { RouteApi } from './route/api.js';
+import { NeighApi } from './neigh/api.js';
+import { RuleApi } from './rule/api.js';
 import { resolveNetns, type NetnsTarget } from './netns-target.js';
 
 /** Options for {@link Rtnl.open}. */
@@ -37,6 +41,14 @@ export class Rtnl implements RtnlCore {
   readonly sock: NetlinkSocket;
   /** Link operations (`ip link`). */
   readonly link: LinkApi;
+  /** Address operations (`ip addr`). */
+  readonly addr: AddrApi;
+  /** Route operations (`ip route`). */
+  readonly route: RouteApi;
+  /** Neighbour (ARP/NDP) operations (`ip neigh`). */
+  readonly neigh: NeighApi;
+  /** Policy routing rule operations (`ip rule`). */
+  readonly rule: RuleApi;
   /** What the handle was opened in: the netns fd given (not owned) or undefined for the caller's. */
   readonly netnsFd: number | undefined;
 
@@ -44,6 +56,10 @@ export class Rtnl implements RtnlCore {
     this.sock = sock;
     this.netnsFd = netnsFd;
     this.link = new LinkApi(this);
+    this.addr = new AddrApi(this);
+    this.route = new RouteApi(this);
+    this.neigh = new NeighApi(this);
+    this.rule = new RuleApi(this);
   }
 
   /**

@@ -139,3 +139,26 @@ export function networkOf(p: IpPrefix): IpPrefix {
 export function afOf(family: 4 | 6): number {
   return family === 4 ? AF_INET : AF_INET6;
 }
+
+/**
+ * Format a prefix the way `ip` prints it: the bare address when the length is the
+ * family's full length (a host route, a /32 rule source), else 'address/length'.
+ */
+export function formatPrefix(b: Uint8Array, off: number, len: number, prefixLen: number): string {
+  const a = formatIp(b, off, len);
+  return prefixLen === len * 8 ? a : `${a}/${prefixLen}`;
+}
+
+/** True when `p` has bits set past its prefix length (10.1.2.3/8). */
+export function hasHostBits(p: IpPrefix): boolean {
+  for (let i = 0; i < p.bytes.length; i++) {
+    const bits = Math.max(0, Math.min(8, p.prefixLen - i * 8));
+    if ((p.bytes[i]! & ~((0xff << (8 - bits)) & 0xff)) !== 0) return true;
+  }
+  return false;
+}
+
+/** The AF_* number of an IpAddr. */
+export function afOfAddr(a: IpAddr): number {
+  return afOf(a.family);
+}

@@ -80,3 +80,36 @@ export function checkKeys(obj: object, allowed: ReadonlySet<string>, arg: string
     if (!allowed.has(k)) throw new InvalidArgumentError(`${arg}${k}`, `unknown option '${k}' (known: ${[...allowed].join(', ')})`);
   }
 }
+
+/**
+ * An address family: 4, 6, 'inet' or 'inet6' (as `ip -4`/`-6` and `ip -j`'s "family"
+ * say). Returns 4 or 6.
+ */
+export function checkFamily(v: unknown, arg = 'family'): 4 | 6 {
+  if (v === 4 || v === 'inet' || v === 'ipv4') return 4;
+  if (v === 6 || v === 'inet6' || v === 'ipv6') return 6;
+  throw new InvalidArgumentError(arg, `expected 4, 6, 'inet' or 'inet6', got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+}
+
+/** An integer in `min..max`. */
+export function checkInt(v: unknown, arg: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new InvalidArgumentError(arg, `expected an integer in ${min}..${max}, got ${String(v)}`);
+  return v;
+}
+
+/**
+ * A name from `names` or a number in `0..max` (route types, protocols, scopes): returns
+ * the number. The error lists the names accepted.
+ */
+export function checkNamed(v: unknown, arg: string, names: Readonly<Record<string, number>>, max: number): number {
+  if (typeof v === 'number') return checkInt(v, arg, 0, max);
+  if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(names, v)) return names[v]!;
+  throw new InvalidArgumentError(arg, `unknown ${arg.split('.').pop()} ${typeof v === 'string' ? `'${v}'` : String(v)} (expected one of ${Object.keys(names).join(', ')}, or a number 0..${max})`);
+}
+
+/** An object (options, filters, specs); `undefined` gives `{}`. */
+export function checkObject(v: unknown, arg: string): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidArgumentError(arg, `expected an object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+  return v as Record<string, unknown>;
+}

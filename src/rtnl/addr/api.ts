@@ -1,0 +1,278 @@
+/**
+ * `rt.addr`: add, replace, delete and list interface addresses over RTM_*ADDR.
+ * @module
+ */
+import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
+import * as C from '../constants.js';
+import type { RtnlCore } from '../core.js';
+import { registerLayout } from '../describer.js';
+import { AF_INET, AF_INET6, AF_UNSPEC, afOf, parseIp, parsePrefix, type IpAddr, type IpPrefix } from '../ip.js';
+import { SCOPES, type Scope } from '../route/names.js';
+import { checkBool, checkFamily, checkKeys, checkLinkRef, checkNamed, checkObject, checkString, checkU32 } from '../validate.js';
+import { decodeAddr, type Addr } from './decode.js';
+import { ADDR_PROTOCOLS, FOREVER, IFA, IFADDRMSG_LEN } from './table.js';
+
+registerLayout([C.RTM_NEWADDR, C.RTM_DELADDR, C.RTM_GETADDR], IFADDRMSG_LEN, IFA);
+
+/** Options for `rt.addr.add` / `replace`. Every field is optional. */
+export interface AddrOptions {
+  /** Peer of a point-to-point address (IFA_ADDRESS), a plain address of the same family. Defaults to none. */
+  readonly peer?: string;
+  /** IPv4 broadcast address, or `true` to compute it from the prefix (`brd +`). Defaults to none. */
+  readonly broadcast?: string | true;
+  /** IPv4 label (at most 15 bytes, e.g. 'v0:1'). Defaults to the link's name. */
+  readonly label?: string;
+  /** Scope by name or number. Defaults to 'host' for 127.0.0.0/8, else 'global' (as `ip` does). */
+  readonly scope?: Scope | number;
+  /** IPv6: skip duplicate address detection (IFA_F_NODAD), so the address is usable at once. Defaults to false. */
+  readonly nodad?: boolean;
+  /** IPv6: optimistic DAD (IFA_F_OPTIMISTIC). Defaults to false. */
+  readonly optimistic?: boolean;
+  /** IPv6: home address for mobile IPv6 (IFA_F_HOMEADDRESS). Defaults to false. */
+  readonly home?: boolean;
+  /** IPv6: manage temporary addresses from this prefix (IFA_F_MANAGETEMPADDR). Defaults to false. */
+  readonly mngtmpaddr?: boolean;
+  /** Do not add the prefix route (IFA_F_NOPREFIXROUTE). Defaults to false. */
+  readonly noprefixroute?: boolean;
+  /** Join/leave the multicast group for a multicast address (IFA_F_MCAUTOJOIN). Defaults to false. */
+  readonly autojoin?: boolean;
+  /** Valid lifetime in seconds, or 'forever'. Defaults to 'forever'. */
+  readonly validLifetime?: number | 'forever';
+  /** Preferred lifetime in seconds (≤ validLifetime), or 'forever'. Defaults to `validLifetime`. */
+  readonly preferredLifetime?: number | 'forever';
+  /** Metric of the prefix route (IFA_RT_PRIORITY). Defaults to the kernel's (0 for IPv4, 256 for IPv6). */
+  readonly metric?: number;
+  /** IFA_PROTO: who adds the address ('kernel_lo', 'kernel_ra', 'kernel_ll' or 0..255). Defaults to none. */
+  readonly protocol?: string | number;
+}
+
+/** Options for `rt.addr.del`. */
+export interface AddrDelOptions {
+  /** Peer of the point-to-point address to delete. Defaults to none (the address itself). */
+  readonly peer?: string;
+  /** IPv4: only the address with this label. Defaults to any label. */
+  readonly label?: string;
+}
+
+/** Filters for `rt.addr.list`. Every field is optional; none means every address. */
+export interface AddrFilter {
+  /** Only addresses on this link (name or ifindex; filtered by the kernel). Defaults to all links. */
+  readonly link?: string | number;
+  /** 4 / 'inet' or 6 / 'inet6' (filtered by the kernel). Defaults to both. */
+  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  /** Only this scope. Defaults to every scope. */
+  readonly scope?: Scope | number;
+  /** Only IPv4 addresses with this label. Defaults to any. */
+  readonly label?: string;
+}
+
+const OPTION_KEYS = new Set(['peer', 'broadcast', 'label', 'scope', 'nodad', 'optimistic', 'home', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'validLifetime', 'preferredLifetime', 'metric', 'protocol']);
+const DEL_KEYS = new Set(['peer', 'label']);
+const FILTER_KEYS = new Set(['link', 'family', 'scope', 'label']);
+const FLAG_OPTIONS: ReadonlyArray<readonly [string, number, boolean]> = [
+  // [option, bit, IPv6 only]
+  ['nodad', C.IFA_F_NODAD, true],
+  ['optimistic', C.IFA_F_OPTIMISTIC, true],
+  ['home', C.IFA_F_HOMEADDRESS, true],
+  ['mngtmpaddr', C.IFA_F_MANAGETEMPADDR, true],
+  ['noprefixroute', C.IFA_F_NOPREFIXROUTE, false],
+  ['autojoin', C.IFA_F_MCAUTOJOIN, false],
+];
+
+/** A checked add/replace request, ready to write. */
+interface PreparedAddr {
+  prefix: IpPrefix;
+  peer: Uint8Array | undefined;
+  broadcast: Uint8Array | undefined;
+  label: string | undefined;
+  scope: number;
+  flags: number;
+  lifetimes: { valid: number; preferred: number } | undefined;
+  metric: number | undefined;
+  protocol: number | undefined;
+}
+
+function lifetime(v: unknown, arg: string): number {
+  if (v === 'forever') return FOREVER;
+  return checkU32(v, arg);
+}
+
+function plainAddr(v: unknown, arg: string, family: 4 | 6): IpAddr {
+  const a = parseIp(v, arg);
+  if (a.family !== family) throw new InvalidArgumentError(arg, `'${String(v)}' is IPv${a.family}, the address is IPv${family}`);
+  return a;
+}
+
+/** Check an address and its options (no I/O). */
+function prepare(address: unknown, options: unknown): PreparedAddr {
+  const prefix = parsePrefix(address, 'address');
+  const o = checkObject(options, 'options');
+  checkKeys(o, OPTION_KEYS, '');
+  const fam = prefix.family;
+  const out: PreparedAddr = {
+    prefix, peer: undefined, broadcast: undefined, label: undefined, scope: fam === 4 && prefix.bytes[0] === 127 ? C.RT_SCOPE_HOST : C.RT_SCOPE_UNIVERSE,
+    flags: 0, lifetimes: undefined, metric: undefined, protocol: undefined,
+  };
+  if (o['peer'] !== undefined) out.peer = plainAddr(o['peer'], 'peer', fam).bytes;
+  if (o['broadcast'] !== undefined) {
+    if (fam !== 4) throw new InvalidArgumentError('broadcast', 'only IPv4 addresses have a broadcast address');
+    if (o['broadcast'] === true) {
+      const b = new Uint8Array(prefix.bytes);
+      for (let i = 0; i < 4; i++) {
+        const bits = Math.max(0, Math.min(8, prefix.prefixLen - i * 8));
+        b[i]! |= 0xff >> bits;
+      }
+      out.broadcast = b;
+    } else out.broadcast = plainAddr(o['broadcast'], 'broadcast', 4).bytes;
+  }
+  if (o['label'] !== undefined) {
+    if (fam !== 4) throw new InvalidArgumentError('label', 'only IPv4 addresses have labels');
+    out.label = checkString(o['label'], 'label', 15);
+    if (out.label.length === 0) throw new InvalidArgumentError('label', 'is empty');
+  }
+  if (o['scope'] !== undefined) out.scope = checkNamed(o['scope'], 'scope', SCOPES, 255);
+  for (const [key, bit, v6only] of FLAG_OPTIONS) {
+    if (o[key] === undefined) continue;
+    if (!checkBool(o[key], key)) continue;
+    if (v6only && fam !== 6) throw new InvalidArgumentError(key, `${key} applies to IPv6 addresses only`);
+    out.flags |= bit;
+  }
+  if (o['validLifetime'] !== undefined || o['preferredLifetime'] !== undefined) {
+    const valid = o['validLifetime'] !== undefined ? lifetime(o['validLifetime'], 'validLifetime') : FOREVER;
+    const preferred = o['preferredLifetime'] !== undefined ? lifetime(o['preferredLifetime'], 'preferredLifetime') : valid;
+    if (valid === 0) throw new InvalidArgumentError('validLifetime', 'a valid lifetime of 0 would expire the address at once');
+    if (preferred > valid) throw new InvalidArgumentError('preferredLifetime', `preferred lifetime ${preferred} exceeds the valid lifetime ${valid}`);
+    out.lifetimes = { valid, preferred };
+  }
+  if (o['metric'] !== undefined) out.metric = checkU32(o['metric'], 'metric');
+  if (o['protocol'] !== undefined) out.protocol = checkNamed(o['protocol'], 'protocol', ADDR_PROTOCOLS, 255);
+  return out;
+}
+
+/** Write struct ifaddrmsg at the writer's cursor. */
+export function putIfaddrmsg(w: MessageWriter, family: number, prefixLen: number, flags: number, scope: number, index: number): void {
+  const o = w.reserve(IFADDRMSG_LEN);
+  const b = w.buf;
+  b[o] = family;
+  b[o + 1] = prefixLen;
+  b[o + 2] = flags & 0xff;
+  b[o + 3] = scope;
+  w.view.setUint32(o + 4, index, HOST_LE);
+}
+
+function writeAddr(w: MessageWriter, p: PreparedAddr, index: number): void {
+  const pre = p.prefix;
+  putIfaddrmsg(w, afOf(pre.family), pre.prefixLen, p.flags, p.scope, index);
+  w.putBytes(C.IFA_LOCAL, pre.bytes);
+  w.putBytes(C.IFA_ADDRESS, p.peer ?? pre.bytes);
+  if (p.broadcast) w.putBytes(C.IFA_BROADCAST, p.broadcast);
+  if (p.label !== undefined) w.putStrz(C.IFA_LABEL, p.label);
+  // ifa_flags holds 8 bits; the kernel reads the rest from IFA_FLAGS.
+  if (p.flags > 0xff) w.putU32(C.IFA_FLAGS, p.flags);
+  if (p.lifetimes) {
+    const ci = new Uint8Array(C.SIZEOF_IFA_CACHEINFO);
+    const v = new DataView(ci.buffer);
+    v.setUint32(0, p.lifetimes.preferred, HOST_LE);
+    v.setUint32(4, p.lifetimes.valid, HOST_LE);
+    w.putBytes(C.IFA_CACHEINFO, ci);
+  }
+  if (p.metric !== undefined) w.putU32(C.IFA_RT_PRIORITY, p.metric);
+  if (p.protocol !== undefined) w.putU8(C.IFA_PROTO, p.protocol);
+}
+
+function subject(address: unknown, link: string | number): string {
+  return `${String(address)} dev ${typeof link === 'number' ? `ifindex ${link}` : link}`;
+}
+
+/** Address operations of an Rtnl handle (`rt.addr`). */
+export class AddrApi {
+  /** @internal */
+  constructor(private readonly core: RtnlCore) {}
+
+  /**
+   * Add an address to a link: RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL. A bare address
+   * gets the full prefix length (/32, /128). Input is checked before anything is sent.
+   *
+   * Equivalent to: `ip addr add ADDRESS/LEN [peer P] [broadcast B|+] [label L] [scope S]
+   * [nodad] [noprefixroute] [valid_lft V preferred_lft P] [metric M] dev LINK`.
+   * @throws InvalidArgumentError for bad input; NetlinkError 'ENODEV' when the link does
+   *   not exist, 'EEXIST' when the address is already there.
+   */
+  async add(link: string | number, address: string, options?: AddrOptions): Promise<void> {
+    await this.send(NLM_F_CREATE | NLM_F_EXCL, link, address, options);
+  }
+
+  /**
+   * Add an address, or update it (flags, lifetimes, broadcast, label) when the link
+   * already has it: RTM_NEWADDR with NLM_F_CREATE|NLM_F_REPLACE.
+   *
+   * Equivalent to: `ip addr replace ADDRESS/LEN … dev LINK`.
+   */
+  async replace(link: string | number, address: string, options?: AddrOptions): Promise<void> {
+    await this.send(NLM_F_CREATE | NLM_F_REPLACE, link, address, options);
+  }
+
+  private async send(flags: number, link: string | number, address: string, options: AddrOptions | undefined): Promise<void> {
+    const ref = checkLinkRef(link, 'link');
+    const p = prepare(address, options);
+    const index = typeof ref === 'number' ? ref : await this.core.linkIndex(ref, 'link');
+    await this.core.sock.request(C.RTM_NEWADDR, flags, (w) => writeAddr(w, p, index), undefined, { subject: subject(address, ref) });
+  }
+
+  /**
+   * Delete an address from a link (matched by address and prefix length, and peer or
+   * label when given).
+   *
+   * Equivalent to: `ip addr del ADDRESS/LEN [peer P] [label L] dev LINK`.
+   * @throws NetlinkError 'EADDRNOTAVAIL' when the link has no such address, 'ENODEV'
+   *   when the link does not exist.
+   */
+  async del(link: string | number, address: string, options?: AddrDelOptions): Promise<void> {
+    const ref = checkLinkRef(link, 'link');
+    const prefix = parsePrefix(address, 'address');
+    const o = checkObject(options, 'options');
+    checkKeys(o, DEL_KEYS, '');
+    const peer = o['peer'] !== undefined ? plainAddr(o['peer'], 'peer', prefix.family).bytes : undefined;
+    let label: string | undefined;
+    if (o['label'] !== undefined) {
+      if (prefix.family !== 4) throw new InvalidArgumentError('label', 'only IPv4 addresses have labels');
+      label = checkString(o['label'], 'label', 15);
+    }
+    const index = typeof ref === 'number' ? ref : await this.core.linkIndex(ref, 'link');
+    await this.core.sock.request(C.RTM_DELADDR, 0, (w) => {
+      putIfaddrmsg(w, afOf(prefix.family), prefix.prefixLen, 0, 0, index);
+      w.putBytes(C.IFA_LOCAL, prefix.bytes);
+      w.putBytes(C.IFA_ADDRESS, peer ?? prefix.bytes);
+      if (label !== undefined) w.putStrz(C.IFA_LABEL, label);
+    }, undefined, { subject: subject(address, ref) });
+  }
+
+  /**
+   * List addresses (one dump; link and family are filtered by the kernel, scope and
+   * label here).
+   *
+   * Equivalent to: `ip addr show [dev LINK] [-4|-6] [scope S] [label L]`.
+   * @throws NetlinkError 'ENODEV' when the filter's link does not exist.
+   */
+  async list(filter?: AddrFilter): Promise<Addr[]> {
+    const f = checkObject(filter, 'filter');
+    checkKeys(f, FILTER_KEYS, 'filter.');
+    const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
+    const scope = f['scope'] !== undefined ? checkNamed(f['scope'], 'filter.scope', SCOPES, 255) : undefined;
+    const label = f['label'] !== undefined ? checkString(f['label'], 'filter.label', 15) : undefined;
+    const index = f['link'] !== undefined ? await this.core.linkIndex(checkLinkRef(f['link'], 'filter.link'), 'filter.link') : 0;
+    const af = family === undefined ? AF_UNSPEC : family === 4 ? AF_INET : AF_INET6;
+    const scopeName = scope === undefined ? undefined : (Object.entries(SCOPES).find(([, v]) => v === scope)?.[0] ?? scope);
+    return this.core.sock.dump(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, af, 0, 0, 0, index), (buf, view, off, len) => {
+      if (view.getUint16(off + 4, HOST_LE) !== C.RTM_NEWADDR) return undefined;
+      const a = decodeAddr(buf, view, off, len);
+      if (a === undefined) return undefined;
+      // The kernel filters link and family under NETLINK_GET_STRICT_CHK; check again for handles opened without it.
+      if (index !== 0 && a.index !== index) return undefined;
+      if (family !== undefined && a.family !== family) return undefined;
+      if (scopeName !== undefined && a.scope !== scopeName) return undefined;
+      if (label !== undefined && a.label !== label) return undefined;
+      return a;
+    });
+  }
+}

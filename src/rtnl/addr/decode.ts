@@ -1,0 +1,173 @@
+/**
+ * RTM_NEWADDR message → {@link Addr}: the fields `ip -j addr` prints for each address,
+ * as plain values (addresses as strings, lifetimes as numbers). Unknown attributes are
+ * kept raw in `unknown`.
+ *
+ * Addresses are dumped by the thousand, so this decoder walks the attributes with one
+ * switch instead of the generic table walk; the IFA table in table.ts names the same
+ * attributes for errors.
+ * @module
+ */
+import { DecodeError, HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN, align4, checkAttr, copyBytes, type RawAttribute } from '../../netlink/index.js';
+import * as C from '../constants.js';
+import { AF_INET, AF_INET6, formatIp } from '../ip.js';
+import { scopeName, type Scope } from '../route/names.js';
+import { ADDR_FLAGS, ADDR_PROTOCOLS, FOREVER, IFADDRMSG_LEN, type AddrCacheinfo } from './table.js';
+
+/**
+ * An interface address. Field names follow `ip -j addr` (camelCase), with `address`
+ * being what `ip` calls "local": the address itself.
+ */
+export interface Addr {
+  /** 4 or 6. */
+  family: 4 | 6;
+  /** ifindex of the link the address is on. */
+  index: number;
+  /** The address (IFA_LOCAL, or IFA_ADDRESS where the kernel sends no IFA_LOCAL), e.g. '10.1.0.2'. */
+  address: string;
+  /** Prefix length. */
+  prefixLen: number;
+  /** IFA_LOCAL as the kernel sent it (IPv4 always; IPv6 only with a peer). */
+  local?: string;
+  /** The peer of a point-to-point address (IFA_ADDRESS when it differs from IFA_LOCAL); `ip`'s "address". */
+  peer?: string;
+  /** IPv4 broadcast address (IFA_BROADCAST). */
+  broadcast?: string;
+  /** IFA_ANYCAST. */
+  anycast?: string;
+  /** IFA_MULTICAST. */
+  multicast?: string;
+  /** IPv4 label (IFA_LABEL), e.g. 'v0' or 'v0:1'. */
+  label?: string;
+  /** 'global', 'site', 'link', 'host', 'nowhere' (number when unnamed). */
+  scope: Scope | number;
+  /** Flags by name, as `ip` prints them ('secondary', 'nodad', 'permanent', 'tentative', …). */
+  flags: string[];
+  /** All flag bits (ifa_flags, or IFA_FLAGS when present). */
+  rawFlags: number;
+  /** Valid lifetime left, seconds; 4294967295 = forever. */
+  validLifetime: number;
+  /** Preferred lifetime left, seconds; 4294967295 = forever. */
+  preferredLifetime: number;
+  /** IFA_CACHEINFO in full (lifetimes and created/updated timestamps). */
+  cacheinfo?: AddrCacheinfo;
+  /** Metric of the prefix route (IFA_RT_PRIORITY). */
+  metric?: number;
+  /** IFA_PROTO: 'kernel_lo', 'kernel_ra', 'kernel_ll' (number when unnamed). */
+  protocol?: string | number;
+  /** IFA_TARGET_NETNSID. */
+  targetNetnsid?: number;
+  /** Attributes nlkit does not know, raw (copies). */
+  unknown?: RawAttribute[];
+}
+
+const flagCache4 = new Map<number, readonly string[]>();
+const flagCache6 = new Map<number, readonly string[]>();
+
+/** Address flag bits → names as `ip` prints them (bit 0: 'secondary' for IPv4, 'temporary' for IPv6). */
+export function addrFlagNames(flags: number, family: 4 | 6): string[] {
+  const cache = family === 4 ? flagCache4 : flagCache6;
+  let names = cache.get(flags);
+  if (names === undefined) {
+    const out: string[] = [];
+    for (const [bit, name] of ADDR_FLAGS) {
+      if (flags & bit) out.push(bit === C.IFA_F_SECONDARY && family === 6 ? 'temporary' : name);
+    }
+    names = out;
+    if (cache.size < 256) cache.set(flags, names);
+  }
+  return names.slice();
+}
+
+const protoByNum = new Map<number, string>(Object.entries(ADDR_PROTOCOLS).map(([k, v]) => [v, k]));
+
+function strz(buf: Buffer, off: number, len: number): string {
+  let e = off + len;
+  while (e > off && buf[e - 1] === 0) e--;
+  return buf.toString('utf8', off, e);
+}
+
+/**
+ * Decode the RTM_NEWADDR message at `off` (nlmsghdr included) of length `len`, or
+ * undefined for a family other than IPv4/IPv6. Nothing in the result refers to `buf`.
+ */
+export function decodeAddr(buf: Buffer, view: DataView, off: number, len: number): Addr | undefined {
+  const h = off + NLMSG_HDRLEN;
+  if (len < NLMSG_HDRLEN + IFADDRMSG_LEN) throw new DecodeError('RTM_NEWADDR shorter than ifaddrmsg', ['RTM_NEWADDR'], off, NLMSG_HDRLEN + IFADDRMSG_LEN, len);
+  const af = buf[h]!;
+  if (af !== AF_INET && af !== AF_INET6) return undefined;
+  const family: 4 | 6 = af === AF_INET ? 4 : 6;
+  let rawFlags = buf[h + 2]!;
+  const a: Addr = {
+    family,
+    index: view.getUint32(h + 4, HOST_LE),
+    address: '',
+    prefixLen: buf[h + 1]!,
+    scope: scopeName(buf[h + 3]!),
+    flags: [],
+    rawFlags: 0,
+    validLifetime: FOREVER,
+    preferredLifetime: FOREVER,
+  };
+  let ifaAddress: string | undefined;
+  let unknown: RawAttribute[] | undefined;
+  const end = off + len;
+  const path = ['RTM_NEWADDR'];
+  let p = h + IFADDRMSG_LEN;
+  while (end - p >= NLA_HDRLEN) {
+    const alen = checkAttr(view, p, end, path);
+    const type = view.getUint16(p + 2, HOST_LE) & NLA_TYPE_MASK;
+    const vo = p + NLA_HDRLEN;
+    const vl = alen - NLA_HDRLEN;
+    switch (type) {
+      case C.IFA_ADDRESS:
+        ifaAddress = formatIp(buf, vo, vl);
+        break;
+      case C.IFA_LOCAL:
+        a.local = formatIp(buf, vo, vl);
+        break;
+      case C.IFA_LABEL:
+        a.label = strz(buf, vo, vl);
+        break;
+      case C.IFA_BROADCAST:
+        a.broadcast = formatIp(buf, vo, vl);
+        break;
+      case C.IFA_ANYCAST:
+        a.anycast = formatIp(buf, vo, vl);
+        break;
+      case C.IFA_MULTICAST:
+        a.multicast = formatIp(buf, vo, vl);
+        break;
+      case C.IFA_FLAGS:
+        if (vl >= 4) rawFlags = view.getUint32(vo, HOST_LE);
+        break;
+      case C.IFA_CACHEINFO:
+        if (vl >= C.SIZEOF_IFA_CACHEINFO) {
+          const ci: AddrCacheinfo = { preferred: view.getUint32(vo, HOST_LE), valid: view.getUint32(vo + 4, HOST_LE), created: view.getUint32(vo + 8, HOST_LE), updated: view.getUint32(vo + 12, HOST_LE) };
+          a.cacheinfo = ci;
+          a.preferredLifetime = ci.preferred;
+          a.validLifetime = ci.valid;
+        } else (unknown ??= []).push({ type, value: copyBytes(buf, vo, vo + vl) });
+        break;
+      case C.IFA_RT_PRIORITY:
+        if (vl >= 4) a.metric = view.getUint32(vo, HOST_LE);
+        break;
+      case C.IFA_PROTO:
+        if (vl >= 1) a.protocol = protoByNum.get(buf[vo]!) ?? buf[vo]!;
+        break;
+      case C.IFA_TARGET_NETNSID:
+        if (vl >= 4) a.targetNetnsid = view.getInt32(vo, HOST_LE);
+        break;
+      default:
+        (unknown ??= []).push({ type, value: copyBytes(buf, vo, vo + vl) });
+    }
+    p += align4(alen);
+  }
+  if (end - p > 3) throw new DecodeError('trailing bytes after attributes', path, p, NLA_HDRLEN, end - p);
+  a.address = a.local ?? ifaAddress ?? '';
+  if (ifaAddress !== undefined && a.local !== undefined && ifaAddress !== a.local) a.peer = ifaAddress;
+  a.rawFlags = rawFlags;
+  a.flags = addrFlagNames(rawFlags, family);
+  if (unknown) a.unknown = unknown;
+  return a;
+}

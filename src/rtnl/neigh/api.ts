@@ -1,0 +1,205 @@
+/**
+ * `rt.neigh`: add, replace, delete and list neighbour (ARP / NDP) and proxy entries
+ * over RTM_*NEIGH.
+ * @module
+ */
+import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
+import * as C from '../constants.js';
+import type { RtnlCore } from '../core.js';
+import { registerLayout } from '../describer.js';
+import { AF_UNSPEC, afOf, parseIp, type IpAddr } from '../ip.js';
+import { ROUTE_PROTOCOLS } from '../route/names.js';
+import { checkBool, checkFamily, checkHwAddr, checkKeys, checkLinkRef, checkNamed, checkObject } from '../validate.js';
+import { decodeNeigh, type Neigh } from './decode.js';
+import { NDA, NDMSG_LEN, NUD_STATES, type NeighState } from './table.js';
+
+registerLayout([C.RTM_NEWNEIGH, C.RTM_DELNEIGH, C.RTM_GETNEIGH], NDMSG_LEN, NDA);
+
+/** What `rt.neigh.add`/`replace` take. */
+export interface NeighSpec {
+  /** The neighbour's IP address. */
+  readonly dst: string;
+  /** The link, name or ifindex. Required except for proxy entries (which may apply to every link). */
+  readonly dev?: string | number;
+  /** Link-layer address ('02:00:00:00:00:09', bytes or a MacAddr). Defaults to none. */
+  readonly lladdr?: string | Uint8Array | { readonly bytes: Uint8Array };
+  /** State by name. Defaults to 'permanent', as `ip neigh add` does. */
+  readonly state?: NeighState;
+  /** A proxy entry (answer ARP/NDP for dst on dev; NTF_PROXY). Defaults to false. */
+  readonly proxy?: boolean;
+  /** IPv6: the neighbour is a router (NTF_ROUTER). Defaults to false. */
+  readonly router?: boolean;
+  /** Learned externally, kernel will not age it (NTF_EXT_LEARNED). Defaults to false. */
+  readonly externLearn?: boolean;
+  /** NDA_PROTOCOL: who installed the entry (a route protocol name or 0..255). Defaults to none. */
+  readonly protocol?: string | number;
+}
+
+/** What `rt.neigh.del` takes. */
+export interface NeighDelSpec {
+  /** The neighbour's IP address. */
+  readonly dst: string;
+  /** The link, name or ifindex. Required except for proxy entries. */
+  readonly dev?: string | number;
+  /** Delete the proxy entry for dst (NTF_PROXY). Defaults to false. */
+  readonly proxy?: boolean;
+}
+
+/** Filters for `rt.neigh.list`. */
+export interface NeighFilter {
+  /** Only entries on this link (name or ifindex; filtered by the kernel). Defaults to every link. */
+  readonly dev?: string | number;
+  /** 4 / 'inet' or 6 / 'inet6' (filtered by the kernel). Defaults to both. */
+  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  /** List proxy entries instead of neighbours (`ip neigh show proxy`). Defaults to false. */
+  readonly proxy?: boolean;
+  /**
+   * Only entries in these states, or 'all'. Defaults to what `ip neigh show` lists:
+   * every state but 'noarp' and 'none' (externally learned entries always).
+   */
+  readonly state?: NeighState | readonly NeighState[] | 'all';
+}
+
+const SPEC_KEYS = new Set(['dst', 'dev', 'lladdr', 'state', 'proxy', 'router', 'externLearn', 'protocol']);
+const DEL_KEYS = new Set(['dst', 'dev', 'proxy']);
+const FILTER_KEYS = new Set(['dev', 'family', 'proxy', 'state']);
+const STATE_NAMES: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(NUD_STATES).flatMap(([k, v]) => [[k, v], [k.toUpperCase(), v]]));
+
+/** Write struct ndmsg at the writer's cursor. */
+export function putNdmsg(w: MessageWriter, family: number, index: number, state: number, flags: number): void {
+  const o = w.reserve(NDMSG_LEN);
+  w.buf[o] = family;
+  w.view.setInt32(o + 4, index, HOST_LE);
+  w.view.setUint16(o + 8, state, HOST_LE);
+  w.buf[o + 10] = flags;
+}
+
+function checkState(v: unknown, arg: string): number {
+  if (typeof v !== 'string' || !Object.prototype.hasOwnProperty.call(STATE_NAMES, v)) {
+    throw new InvalidArgumentError(arg, `unknown neighbour state ${typeof v === 'string' ? `'${v}'` : String(v)} (expected one of ${Object.keys(NUD_STATES).join(', ')})`);
+  }
+  return STATE_NAMES[v]!;
+}
+
+function subjectOf(dst: unknown, dev: unknown): string {
+  return `${String(dst)}${dev !== undefined ? ` dev ${String(dev)}` : ''}`;
+}
+
+/** Neighbour operations of an Rtnl handle (`rt.neigh`). */
+export class NeighApi {
+  /** @internal */
+  constructor(private readonly core: RtnlCore) {}
+
+  /**
+   * Add a neighbour entry: RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_EXCL.
+   *
+   * Equivalent to: `ip neigh add DST [lladdr LLADDR] [nud STATE] [proxy] [router] [extern_learn] dev DEV`.
+   * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the entry
+   *   exists, 'ENODEV' when the link does not.
+   */
+  async add(spec: NeighSpec): Promise<void> {
+    await this.modify(NLM_F_CREATE | NLM_F_EXCL, spec);
+  }
+
+  /**
+   * Add a neighbour entry or overwrite the existing one (lladdr, state):
+   * RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_REPLACE.
+   *
+   * Equivalent to: `ip neigh replace DST lladdr LLADDR nud STATE dev DEV`.
+   */
+  async replace(spec: NeighSpec): Promise<void> {
+    await this.modify(NLM_F_CREATE | NLM_F_REPLACE, spec);
+  }
+
+  private async modify(nlFlags: number, spec: NeighSpec): Promise<void> {
+    const s = checkObject(spec, 'spec');
+    checkKeys(s, SPEC_KEYS, '');
+    const dst: IpAddr = parseIp(s['dst'], 'dst');
+    const proxy = s['proxy'] !== undefined && checkBool(s['proxy'], 'proxy');
+    const dev = s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined;
+    if (dev === undefined && !proxy) throw new InvalidArgumentError('dev', 'a neighbour entry needs a link (dev)');
+    const lladdr = s['lladdr'] !== undefined ? checkHwAddr(s['lladdr'], 'lladdr') : undefined;
+    if (lladdr && proxy) throw new InvalidArgumentError('lladdr', 'a proxy entry has no link-layer address');
+    const state = s['state'] !== undefined ? checkState(s['state'], 'state') : C.NUD_PERMANENT;
+    let flags = proxy ? C.NTF_PROXY : 0;
+    if (s['router'] !== undefined && checkBool(s['router'], 'router')) {
+      if (dst.family !== 6) throw new InvalidArgumentError('router', 'the router flag applies to IPv6 neighbours only');
+      flags |= C.NTF_ROUTER;
+    }
+    if (s['externLearn'] !== undefined && checkBool(s['externLearn'], 'externLearn')) flags |= C.NTF_EXT_LEARNED;
+    const protocol = s['protocol'] !== undefined ? checkNamed(s['protocol'], 'protocol', ROUTE_PROTOCOLS, 255) : undefined;
+    const index = dev === undefined ? 0 : await this.core.linkIndex(dev, 'dev');
+    await this.core.sock.request(C.RTM_NEWNEIGH, nlFlags, (w) => {
+      putNdmsg(w, afOf(dst.family), index, state, flags);
+      w.putBytes(C.NDA_DST, dst.bytes);
+      if (lladdr) w.putBytes(C.NDA_LLADDR, lladdr);
+      if (protocol !== undefined) w.putU8(C.NDA_PROTOCOL, protocol);
+    }, undefined, { subject: subjectOf(s['dst'], dev) });
+  }
+
+  /**
+   * Delete a neighbour entry (or, with `proxy`, a proxy entry).
+   *
+   * Equivalent to: `ip neigh del DST [proxy] dev DEV`.
+   * @throws NetlinkError 'ENOENT' when there is no such entry.
+   */
+  async del(spec: NeighDelSpec | Neigh): Promise<void> {
+    let s = checkObject(spec, 'spec');
+    if (typeof s['rawState'] === 'number') s = { dst: s['dst'], dev: s['dev'] || undefined, proxy: s['proxy'] };
+    checkKeys(s, DEL_KEYS, '');
+    const dst = parseIp(s['dst'], 'dst');
+    const proxy = s['proxy'] !== undefined && checkBool(s['proxy'], 'proxy');
+    const dev = s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined;
+    if (dev === undefined && !proxy) throw new InvalidArgumentError('dev', 'a neighbour entry needs a link (dev)');
+    const index = dev === undefined ? 0 : await this.core.linkIndex(dev, 'dev');
+    await this.core.sock.request(C.RTM_DELNEIGH, 0, (w) => {
+      putNdmsg(w, afOf(dst.family), index, 0, proxy ? C.NTF_PROXY : 0);
+      w.putBytes(C.NDA_DST, dst.bytes);
+    }, undefined, { subject: subjectOf(s['dst'], dev) });
+  }
+
+  /**
+   * List neighbour entries, or proxy entries with `proxy: true` (one dump; link and
+   * family are filtered by the kernel, state here). Bridge FDB entries are not listed.
+   *
+   * Equivalent to: `ip neigh show [dev DEV] [-4|-6] [nud STATE|all] [proxy]`.
+   */
+  async list(filter?: NeighFilter): Promise<Neigh[]> {
+    const f = checkObject(filter, 'filter');
+    checkKeys(f, FILTER_KEYS, 'filter.');
+    const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
+    const proxy = f['proxy'] !== undefined && checkBool(f['proxy'], 'filter.proxy');
+    let mask = 0xff & ~C.NUD_NOARP;
+    let all = false;
+    if (f['state'] === 'all') all = true;
+    else if (f['state'] !== undefined) {
+      const states = Array.isArray(f['state']) ? (f['state'] as unknown[]) : [f['state']];
+      if (states.length === 0) throw new InvalidArgumentError('filter.state', 'expected a state name, an array of them, or \'all\'');
+      mask = 0;
+      let none = false;
+      for (const st of states) {
+        const b = checkState(st, 'filter.state');
+        if (b === C.NUD_NONE) none = true;
+        mask |= b;
+      }
+      if (none) mask |= 0x10000; // NUD_NONE has no bit: mark it asked for
+    }
+    const index = f['dev'] !== undefined ? await this.core.linkIndex(checkLinkRef(f['dev'], 'filter.dev'), 'filter.dev') : 0;
+    const af = family === undefined ? AF_UNSPEC : afOf(family);
+    return this.core.sock.dump(C.RTM_GETNEIGH, 0, (w) => {
+      putNdmsg(w, af, 0, 0, proxy ? C.NTF_PROXY : 0);
+      if (index) w.putU32(C.NDA_IFINDEX, index);
+    }, (buf, view, off, len) => {
+      if (view.getUint16(off + 4, HOST_LE) !== C.RTM_NEWNEIGH) return undefined;
+      const n = decodeNeigh(buf, view, off, len);
+      if (n === undefined) return undefined;
+      if (index && n.dev !== index) return undefined;
+      if (family !== undefined && n.family !== family) return undefined;
+      if (n.proxy !== proxy) return undefined;
+      if (!all && !proxy && !(n.rawFlags & C.NTF_EXT_LEARNED)) {
+        if (n.rawState === 0 ? !(mask & 0x10000) : !(n.rawState & mask)) return undefined;
+      }
+      return n;
+    });
+  }
+}

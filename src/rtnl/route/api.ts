@@ -1,0 +1,487 @@
+/**
+ * `rt.route`: add, replace, append, delete, list and look up routes over RTM_*ROUTE.
+ * @module
+ */
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
+import * as C from '../constants.js';
+import type { RtnlCore } from '../core.js';
+import { registerLayout } from '../describer.js';
+import { AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parsePrefix, formatPrefix, type IpAddr, type IpPrefix } from '../ip.js';
+import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject, checkU32 } from '../validate.js';
+import { decodeRoute, type Route } from './decode.js';
+import { ROUTE_PROTOCOLS, ROUTE_TYPES, SCOPES, checkTable, scopeName, tableByte, tableName, type RouteType, type Scope, type TableRef } from './names.js';
+import { PREFS, RTA, RTAX, RTMSG_LEN, RTNEXTHOP_LEN, type RouteMetrics } from './table.js';
+
+registerLayout([C.RTM_NEWROUTE, C.RTM_DELROUTE, C.RTM_GETROUTE], RTMSG_LEN, RTA);
+
+/** One path of a multipath route. */
+export interface NexthopSpec {
+  /** Gateway address, same family as the route. Defaults to none (a device route). */
+  readonly gateway?: string;
+  /** Output link, name or ifindex. Defaults to the one the kernel finds for the gateway. */
+  readonly dev?: string | number;
+  /** Weight 1..256. Defaults to 1. */
+  readonly weight?: number;
+  /** Gateway is on the link even if no prefix says so (RTNH_F_ONLINK). Defaults to false. */
+  readonly onlink?: boolean;
+}
+
+/** What `rt.route.add`/`replace`/`append`/`del` take. Only `dst` is required. */
+export interface RouteSpec {
+  /** Destination: 'default', 'address/length' or a bare address (a host route). */
+  readonly dst: string;
+  /** 4 / 'inet' or 6 / 'inet6' — only needed for 'default' without any address to tell. Defaults to the family of dst, gateway or src, else 4. */
+  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  /** Gateway (RTA_GATEWAY), same family as dst. Defaults to none. */
+  readonly gateway?: string;
+  /** Output link (RTA_OIF), name or ifindex. Defaults to none (the kernel picks it from the gateway). */
+  readonly dev?: string | number;
+  /** Preferred source address (RTA_PREFSRC), same family. Defaults to none. */
+  readonly src?: string;
+  /** Same as `src`, under the name a decoded Route uses. */
+  readonly prefsrc?: string;
+  /** Source prefix of a source-specific route (RTA_SRC; IPv6 `from`). Defaults to none. */
+  readonly from?: string;
+  /** 'main', 'local', 'default' or a table id 1..4294967295. Defaults to 'main'. */
+  readonly table?: TableRef | string;
+  /** Metric / priority (RTA_PRIORITY). Defaults to the kernel's (0 for IPv4, 1024 for IPv6). */
+  readonly metric?: number;
+  /** Scope. Defaults as `ip` does: 'host' for local routes, 'link' for broadcast/multicast/anycast and for unicast routes without a gateway, else 'global'. */
+  readonly scope?: Scope | number;
+  /** Route type. Defaults to 'unicast'. */
+  readonly type?: RouteType | number;
+  /** Protocol (who installed the route). Defaults to 'boot', like `ip route add`. */
+  readonly protocol?: string | number;
+  /** Gateway is on the link even if no prefix says so (RTNH_F_ONLINK). Defaults to false. */
+  readonly onlink?: boolean;
+  /** Path MTU (RTAX_MTU). Defaults to none (the link's). */
+  readonly mtu?: number;
+  /** Advertised TCP MSS (RTAX_ADVMSS). Defaults to none. */
+  readonly advmss?: number;
+  /** Other RTA_METRICS values by name (hoplimit, initcwnd, …). Defaults to none. */
+  readonly metrics?: Readonly<RouteMetrics>;
+  /** Paths of a multipath route (RTA_MULTIPATH), instead of gateway/dev. Defaults to none. */
+  readonly nexthops?: readonly NexthopSpec[];
+  /** TOS selector (rtm_tos). Defaults to 0. */
+  readonly tos?: number;
+  /** IPv6 router preference (RTA_PREF). Defaults to the kernel's ('medium'). */
+  readonly pref?: 'low' | 'medium' | 'high';
+  /** IPv6: lifetime in seconds (RTA_EXPIRES). Defaults to none (permanent). */
+  readonly expires?: number;
+}
+
+/** Filters for `rt.route.list`. */
+export interface RouteFilter {
+  /** 4 / 'inet' or 6 / 'inet6'. Defaults to both. */
+  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  /** Table, or 'all' for every table (local included). Defaults to 'main', as `ip route` shows. Filtered by the kernel. */
+  readonly table?: TableRef | string | 'all';
+  /** Only routes through this link (name or ifindex; filtered by the kernel, multipath included). Defaults to any. */
+  readonly dev?: string | number;
+  /** Only this route type (filtered by the kernel). Defaults to any. */
+  readonly type?: RouteType | number;
+  /** Only this protocol (filtered by the kernel). Defaults to any. */
+  readonly protocol?: string | number;
+  /** Only this scope. Defaults to any. */
+  readonly scope?: Scope | number;
+  /** Only this exact destination ('default', prefix or address). Defaults to any. */
+  readonly dst?: string;
+}
+
+/** Options for `rt.route.get`. */
+export interface RouteGetOptions {
+  /** Source address of the packet (RTA_SRC). Defaults to none. */
+  readonly from?: string;
+  /** Input link, as if the packet came in there (RTA_IIF). Defaults to none (locally generated). */
+  readonly iif?: string | number;
+  /** Output link to force (RTA_OIF). Defaults to none. */
+  readonly oif?: string | number;
+  /** Firewall mark (RTA_MARK). Defaults to 0. */
+  readonly mark?: number;
+  /** uid for uid-based rules (RTA_UID). Defaults to the kernel's (the caller's). */
+  readonly uid?: number;
+  /** TOS of the packet. Defaults to 0. */
+  readonly tos?: number;
+  /** Return the FIB entry that matched instead of the resolved route (RTM_F_FIB_MATCH). Defaults to false. */
+  readonly fibMatch?: boolean;
+}
+
+const SPEC_KEYS = new Set(['dst', 'family', 'gateway', 'dev', 'src', 'prefsrc', 'from', 'table', 'metric', 'scope', 'type', 'protocol', 'onlink', 'mtu', 'advmss', 'metrics', 'nexthops', 'tos', 'pref', 'expires']);
+const NH_KEYS = new Set(['gateway', 'dev', 'weight', 'onlink']);
+const FILTER_KEYS = new Set(['family', 'table', 'dev', 'type', 'protocol', 'scope', 'dst']);
+const GET_KEYS = new Set(['from', 'iif', 'oif', 'mark', 'uid', 'tos', 'fibMatch']);
+
+interface PreparedNexthop {
+  gateway: Uint8Array | undefined;
+  dev: string | number | undefined;
+  weight: number;
+  flags: number;
+}
+
+/** A checked route request, ready to write once links are resolved. */
+interface PreparedRoute {
+  family: 4 | 6;
+  dst: IpPrefix | undefined;
+  from: IpPrefix | undefined;
+  gateway: Uint8Array | undefined;
+  dev: string | number | undefined;
+  prefsrc: Uint8Array | undefined;
+  table: number | undefined;
+  metric: number | undefined;
+  scope: number | undefined;
+  type: number | undefined;
+  protocol: number | undefined;
+  flags: number;
+  metrics: Record<string, unknown> | undefined;
+  nexthops: PreparedNexthop[] | undefined;
+  tos: number;
+  pref: number | undefined;
+  expires: number | undefined;
+  subject: string;
+}
+
+function addrOf(v: unknown, arg: string, family: 4 | 6 | undefined, what: string): IpAddr {
+  const a = parseIp(v, arg);
+  if (family !== undefined && a.family !== family) throw new InvalidArgumentError(arg, `${arg} ${String(v)} is IPv${a.family} but ${what} is IPv${family}`);
+  return a;
+}
+
+function parseDst(v: unknown, arg: string): IpPrefix | 'default' {
+  if (v === 'default') return 'default';
+  const p = parsePrefix(v, arg);
+  if (hasHostBits(p)) {
+    const n = networkOf(p);
+    throw new InvalidArgumentError(arg, `'${String(v)}' has host bits set past /${p.prefixLen} (did you mean ${formatPrefix(n.bytes, 0, n.bytes.length, n.prefixLen)}?)`);
+  }
+  return p;
+}
+
+/** A decoded Route (it has `rawFlags`) reduced to what identifies it for a delete. */
+function specOfRoute(r: Route): Record<string, unknown> {
+  const s: Record<string, unknown> = { dst: r.dst, family: r.family, table: r.table, tos: r.tos, type: r.type, protocol: r.protocol };
+  if (r.metric !== undefined) s['metric'] = r.metric;
+  if (r.gateway !== undefined) s['gateway'] = r.gateway;
+  if (r.dev !== undefined) s['dev'] = r.dev;
+  if (r.from !== undefined) s['from'] = r.from;
+  if (r.nexthops) s['nexthops'] = r.nexthops.map((n) => ({ ...(n.gateway !== undefined ? { gateway: n.gateway } : {}), ...(n.dev ? { dev: n.dev } : {}), weight: n.weight }));
+  return s;
+}
+
+/** Check a route spec (no I/O). `del` relaxes the defaults so the kernel matches any value not given. */
+function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
+  let s = checkObject(spec, 'spec');
+  if (forDelete && typeof s['rawFlags'] === 'number') s = specOfRoute(s as unknown as Route);
+  checkKeys(s, SPEC_KEYS, '');
+  if (s['dst'] === undefined) throw new InvalidArgumentError('dst', "a route needs a destination ('default', a prefix or an address)");
+  const dst = parseDst(s['dst'], 'dst');
+  let family: 4 | 6 | undefined = dst === 'default' ? undefined : dst.family;
+  const what = dst === 'default' ? 'the route' : `dst ${String(s['dst'])}`;
+  if (s['family'] !== undefined) {
+    const f = checkFamily(s['family'], 'family');
+    if (family !== undefined && f !== family) throw new InvalidArgumentError('family', `family ${f} but dst ${String(s['dst'])} is IPv${family}`);
+    family = f;
+  }
+  // 'default' takes its family from the first address that has one.
+  const nhs = s['nexthops'];
+  if (family === undefined) {
+    for (const v of [s['gateway'], s['src'], s['prefsrc'], s['from'], Array.isArray(nhs) ? (nhs[0] as Record<string, unknown> | undefined)?.['gateway'] : undefined]) {
+      if (typeof v === 'string') {
+        family = (v.includes('/') ? parsePrefix(v, 'address') : parseIp(v, 'address')).family;
+        break;
+      }
+    }
+  }
+  const fam: 4 | 6 = family ?? 4;
+  const type = s['type'] !== undefined ? checkNamed(s['type'], 'type', ROUTE_TYPES, 255) : forDelete ? undefined : C.RTN_UNICAST;
+  const p: PreparedRoute = {
+    family: fam,
+    dst: dst === 'default' ? undefined : dst,
+    from: undefined,
+    gateway: s['gateway'] !== undefined ? addrOf(s['gateway'], 'gateway', fam, what).bytes : undefined,
+    dev: s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined,
+    prefsrc: undefined,
+    table: s['table'] !== undefined ? checkTable(s['table'], 'table') : C.RT_TABLE_MAIN,
+    metric: s['metric'] !== undefined ? checkU32(s['metric'], 'metric') : undefined,
+    scope: s['scope'] !== undefined ? checkNamed(s['scope'], 'scope', SCOPES, 255) : undefined,
+    type,
+    protocol: s['protocol'] !== undefined ? checkNamed(s['protocol'], 'protocol', ROUTE_PROTOCOLS, 255) : forDelete ? undefined : C.RTPROT_BOOT,
+    flags: 0,
+    metrics: undefined,
+    nexthops: undefined,
+    tos: s['tos'] !== undefined ? checkInt(s['tos'], 'tos', 0, 255) : 0,
+    pref: undefined,
+    expires: undefined,
+    subject: String(s['dst']),
+  };
+  if (s['src'] !== undefined && s['prefsrc'] !== undefined) throw new InvalidArgumentError('prefsrc', 'give src or prefsrc, not both');
+  const src = s['src'] ?? s['prefsrc'];
+  if (src !== undefined) p.prefsrc = addrOf(src, s['src'] !== undefined ? 'src' : 'prefsrc', fam, what).bytes;
+  if (s['from'] !== undefined) {
+    const f = parsePrefix(s['from'], 'from');
+    if (f.family !== fam) throw new InvalidArgumentError('from', `from ${String(s['from'])} is IPv${f.family} but ${what} is IPv${fam}`);
+    p.from = f;
+  }
+  if (s['onlink'] !== undefined && checkBool(s['onlink'], 'onlink')) p.flags |= C.RTNH_F_ONLINK;
+  // Metrics: mtu and advmss at the top, the rest in `metrics`.
+  let metrics: Record<string, unknown> | undefined;
+  if (s['metrics'] !== undefined) {
+    const m = checkObject(s['metrics'], 'metrics');
+    checkKeys(m, new Set(RTAX.byKey.keys()), 'metrics.');
+    metrics = { ...m };
+  }
+  for (const k of ['mtu', 'advmss'] as const) {
+    if (s[k] === undefined) continue;
+    if (metrics?.[k] !== undefined) throw new InvalidArgumentError(k, `give ${k} or metrics.${k}, not both`);
+    (metrics ??= {})[k] = checkU32(s[k], k);
+  }
+  if (metrics && Object.keys(metrics).length) p.metrics = metrics;
+  if (nhs !== undefined) {
+    if (!Array.isArray(nhs) || nhs.length === 0) throw new InvalidArgumentError('nexthops', 'expected a non-empty array of { gateway, dev, weight }');
+    if (p.gateway !== undefined || p.dev !== undefined) throw new InvalidArgumentError('nexthops', 'a multipath route takes its gateways and links from nexthops; leave gateway and dev out');
+    p.nexthops = nhs.map((n, i) => {
+      const arg = `nexthops[${i}]`;
+      const o = checkObject(n, arg);
+      checkKeys(o, NH_KEYS, `${arg}.`);
+      const nh: PreparedNexthop = {
+        gateway: o['gateway'] !== undefined ? addrOf(o['gateway'], `${arg}.gateway`, fam, what).bytes : undefined,
+        dev: o['dev'] !== undefined ? checkLinkRef(o['dev'], `${arg}.dev`) : undefined,
+        weight: o['weight'] !== undefined ? checkInt(o['weight'], `${arg}.weight`, 1, 256) : 1,
+        flags: o['onlink'] !== undefined && checkBool(o['onlink'], `${arg}.onlink`) ? C.RTNH_F_ONLINK : 0,
+      };
+      if (nh.gateway === undefined && nh.dev === undefined) throw new InvalidArgumentError(arg, 'a nexthop needs a gateway or a dev');
+      return nh;
+    });
+  }
+  if (s['pref'] !== undefined) {
+    if (fam !== 6) throw new InvalidArgumentError('pref', 'router preference applies to IPv6 routes only');
+    p.pref = checkNamed(s['pref'], 'pref', PREFS, 3);
+  }
+  if (s['expires'] !== undefined) {
+    if (fam !== 6) throw new InvalidArgumentError('expires', 'route lifetimes apply to IPv6 routes only');
+    p.expires = checkU32(s['expires'], 'expires');
+  }
+  if (!forDelete) {
+    const t = p.type!;
+    if (t === C.RTN_BLACKHOLE || t === C.RTN_UNREACHABLE || t === C.RTN_PROHIBIT || t === C.RTN_THROW) {
+      if (p.gateway || p.nexthops || p.dev !== undefined) throw new InvalidArgumentError('type', `a ${String(s['type'])} route takes no gateway, dev or nexthops`);
+    } else if (t === C.RTN_UNICAST && !p.gateway && !p.nexthops && p.dev === undefined) {
+      throw new InvalidArgumentError('dst', `a unicast route to ${p.subject} needs a gateway, a dev or nexthops`);
+    }
+  }
+  if (p.scope === undefined) {
+    const t = p.type;
+    if (t === C.RTN_LOCAL || t === C.RTN_NAT) p.scope = C.RT_SCOPE_HOST;
+    else if (t === C.RTN_BROADCAST || t === C.RTN_MULTICAST || t === C.RTN_ANYCAST) p.scope = C.RT_SCOPE_LINK;
+    else if (forDelete) p.scope = C.RT_SCOPE_NOWHERE; // the kernel's wildcard
+    else if (t === C.RTN_UNICAST && !p.gateway && !p.nexthops && !(p.flags & C.RTNH_F_ONLINK)) p.scope = C.RT_SCOPE_LINK;
+    else p.scope = C.RT_SCOPE_UNIVERSE;
+  }
+  if (p.gateway) p.subject += ` via ${String(s['gateway'])}`;
+  if (p.dev !== undefined) p.subject += ` dev ${String(p.dev)}`;
+  return p;
+}
+
+/** Write struct rtmsg at the writer's cursor. */
+export function putRtmsg(w: MessageWriter, family: number, dstLen: number, srcLen: number, tos: number, table: number, protocol: number, scope: number, type: number, flags: number): void {
+  const o = w.reserve(RTMSG_LEN);
+  const b = w.buf;
+  b[o] = family;
+  b[o + 1] = dstLen;
+  b[o + 2] = srcLen;
+  b[o + 3] = tos;
+  b[o + 4] = tableByte(table);
+  b[o + 5] = protocol;
+  b[o + 6] = scope;
+  b[o + 7] = type;
+  w.view.setUint32(o + 8, flags >>> 0, HOST_LE);
+}
+
+function writeRoute(w: MessageWriter, p: PreparedRoute, dev: number | undefined, nhDevs: (number | undefined)[]): void {
+  const table = p.table ?? C.RT_TABLE_MAIN;
+  putRtmsg(w, afOf(p.family), p.dst?.prefixLen ?? 0, p.from?.prefixLen ?? 0, p.tos, table, p.protocol ?? 0, p.scope ?? C.RT_SCOPE_UNIVERSE, p.type ?? 0, p.flags);
+  if (table >= 256) w.putU32(C.RTA_TABLE, table);
+  if (p.dst) w.putBytes(C.RTA_DST, p.dst.bytes);
+  if (p.from) w.putBytes(C.RTA_SRC, p.from.bytes);
+  if (p.gateway) w.putBytes(C.RTA_GATEWAY, p.gateway);
+  if (dev !== undefined) w.putU32(C.RTA_OIF, dev);
+  if (p.prefsrc) w.putBytes(C.RTA_PREFSRC, p.prefsrc);
+  if (p.metric !== undefined) w.putU32(C.RTA_PRIORITY, p.metric);
+  if (p.metrics) {
+    // RTA_METRICS and RTA_MULTIPATH predate NLA_F_NESTED; iproute2 sends them without it.
+    const m = w.nestStart(C.RTA_METRICS, false);
+    RTAX.encode(w, p.metrics, 'metrics.');
+    w.nestEnd(m);
+  }
+  if (p.nexthops) {
+    const mp = w.nestStart(C.RTA_MULTIPATH, false);
+    p.nexthops.forEach((nh, i) => {
+      const o = w.reserve(RTNEXTHOP_LEN);
+      w.buf[o + 2] = nh.flags;
+      w.buf[o + 3] = nh.weight - 1;
+      w.view.setInt32(o + 4, nhDevs[i] ?? 0, HOST_LE);
+      if (nh.gateway) w.putBytes(C.RTA_GATEWAY, nh.gateway);
+      w.view.setUint16(o, w.pos - o, HOST_LE);
+    });
+    w.nestEnd(mp);
+  }
+  if (p.pref !== undefined) w.putU8(C.RTA_PREF, p.pref);
+  if (p.expires !== undefined) w.putU32(C.RTA_EXPIRES, p.expires);
+}
+
+function isRtm(view: DataView, off: number): boolean {
+  return view.getUint16(off + 4, HOST_LE) === C.RTM_NEWROUTE;
+}
+
+/** Route operations of an Rtnl handle (`rt.route`). */
+export class RouteApi {
+  /** @internal */
+  constructor(private readonly core: RtnlCore) {}
+
+  private async resolve(p: PreparedRoute): Promise<{ dev: number | undefined; nhDevs: (number | undefined)[] }> {
+    const dev = p.dev !== undefined ? await this.core.linkIndex(p.dev, 'dev') : undefined;
+    const nhDevs: (number | undefined)[] = [];
+    if (p.nexthops) {
+      for (let i = 0; i < p.nexthops.length; i++) {
+        const d = p.nexthops[i]!.dev;
+        nhDevs.push(d !== undefined ? await this.core.linkIndex(d, `nexthops[${i}].dev`) : undefined);
+      }
+    }
+    return { dev, nhDevs };
+  }
+
+  private async modify(type: number, flags: number, spec: RouteSpec | Route, forDelete: boolean): Promise<void> {
+    const p = prepare(spec, forDelete);
+    const { dev, nhDevs } = await this.resolve(p);
+    await this.core.sock.request(type, flags, (w) => writeRoute(w, p, dev, nhDevs), undefined, { subject: p.subject });
+  }
+
+  /**
+   * Add a route: RTM_NEWROUTE with NLM_F_CREATE|NLM_F_EXCL. Input (addresses, prefix
+   * lengths, families, table names, links) is checked before anything is sent.
+   *
+   * Equivalent to: `ip route add [TYPE] DST [from SRC] [via GW] [dev DEV] [src PREFSRC]
+   * [table T] [metric M] [scope S] [proto P] [onlink] [mtu N] [advmss N]
+   * [nexthop via GW dev DEV weight W …]`.
+   * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the route
+   *   exists, 'ENODEV' for a missing link, 'ENETUNREACH' ("Nexthop has invalid gateway")
+   *   when no route reaches the gateway.
+   */
+  async add(spec: RouteSpec): Promise<void> {
+    await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, spec, false);
+  }
+
+  /**
+   * Add a route or replace the one with the same destination, table, TOS and metric:
+   * RTM_NEWROUTE with NLM_F_CREATE|NLM_F_REPLACE.
+   *
+   * Equivalent to: `ip route replace …` (same arguments as `add`).
+   */
+  async replace(spec: RouteSpec): Promise<void> {
+    await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, spec, false);
+  }
+
+  /**
+   * Add a route after existing ones with the same key (IPv4: an alternative route;
+   * IPv6: another nexthop of the same route): RTM_NEWROUTE with NLM_F_CREATE|NLM_F_APPEND.
+   *
+   * Equivalent to: `ip route append …` (same arguments as `add`).
+   */
+  async append(spec: RouteSpec): Promise<void> {
+    await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND, spec, false);
+  }
+
+  /**
+   * Delete a route. Only `dst` is required; every other field given narrows the match
+   * (protocol, type and scope match anything unless given). A decoded Route from
+   * `list()` can be passed as is.
+   *
+   * Equivalent to: `ip route del DST [via GW] [dev DEV] [table T] [metric M] …`.
+   * @throws NetlinkError 'ESRCH' when no route matches.
+   */
+  async del(spec: RouteSpec | Route): Promise<void> {
+    await this.modify(C.RTM_DELROUTE, 0, spec, true);
+  }
+
+  /**
+   * List routes (one dump). By default only the main table, as `ip route` shows; the
+   * kernel filters table, dev, type and protocol (NETLINK_GET_STRICT_CHK), scope and
+   * dst are filtered here. Cached exceptions (PMTU, redirects) are not listed.
+   *
+   * Equivalent to: `ip route show [table T|all] [dev DEV] [type T] [proto P] [scope S]`
+   * (with `-4`/`-6` for `family`).
+   */
+  async list(filter?: RouteFilter): Promise<Route[]> {
+    const f = checkObject(filter, 'filter');
+    checkKeys(f, FILTER_KEYS, 'filter.');
+    const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
+    const table = f['table'] === 'all' ? 0 : f['table'] !== undefined ? checkTable(f['table'], 'filter.table') : C.RT_TABLE_MAIN;
+    const type = f['type'] !== undefined ? checkNamed(f['type'], 'filter.type', ROUTE_TYPES, 255) : 0;
+    const protocol = f['protocol'] !== undefined ? checkNamed(f['protocol'], 'filter.protocol', ROUTE_PROTOCOLS, 255) : 0;
+    const scope = f['scope'] !== undefined ? scopeName(checkNamed(f['scope'], 'filter.scope', SCOPES, 255)) : undefined;
+    let dst: string | undefined;
+    if (f['dst'] !== undefined) {
+      const d = parseDst(f['dst'], 'filter.dst');
+      dst = d === 'default' ? 'default' : formatPrefix(d.bytes, 0, d.bytes.length, d.prefixLen);
+    }
+    const dev = f['dev'] !== undefined ? await this.core.linkIndex(checkLinkRef(f['dev'], 'filter.dev'), 'filter.dev') : undefined;
+    const tname = table ? tableName(table) : undefined;
+    const af = family === undefined ? AF_UNSPEC : afOf(family);
+    try {
+      return await this.core.sock.dump(C.RTM_GETROUTE, 0, (w) => {
+        putRtmsg(w, af, 0, 0, 0, table, protocol, 0, type, 0);
+        if (table >= 256) w.putU32(C.RTA_TABLE, table);
+        if (dev !== undefined) w.putU32(C.RTA_OIF, dev);
+      }, (buf, view, off, len) => {
+        if (!isRtm(view, off)) return undefined;
+        const r = decodeRoute(buf, view, off, len);
+        if (r === undefined) return undefined;
+        // Checked again here for handles opened without NETLINK_GET_STRICT_CHK.
+        if (family !== undefined && r.family !== family) return undefined;
+        if (tname !== undefined && r.table !== tname) return undefined;
+        if (type && (typeof r.type === 'number' ? r.type : ROUTE_TYPES[r.type]) !== type) return undefined;
+        if (protocol && (typeof r.protocol === 'number' ? r.protocol : ROUTE_PROTOCOLS[r.protocol]) !== protocol) return undefined;
+        if (dev !== undefined && r.dev !== dev && !r.nexthops?.some((n) => n.dev === dev)) return undefined;
+        if (scope !== undefined && r.scope !== scope) return undefined;
+        if (dst !== undefined && r.dst !== dst) return undefined;
+        return r;
+      });
+    } catch (e) {
+      // A table that does not exist yet holds no routes ("FIB table does not exist").
+      if (e instanceof NetlinkError && e.code === 'ENOENT' && table !== 0) return [];
+      throw e;
+    }
+  }
+
+  /**
+   * Ask the kernel which route a packet to `dst` takes (RTM_GETROUTE for one address):
+   * the resolved route, with its output link, gateway and preferred source.
+   *
+   * Equivalent to: `ip route get ADDRESS [from SRC] [iif DEV] [oif DEV] [mark M] [uid U] [tos T] [fibmatch]`.
+   * @throws NetlinkError 'ENETUNREACH' when no route matches.
+   */
+  async get(dst: string, options?: RouteGetOptions): Promise<Route> {
+    const d = parsePrefix(dst, 'dst');
+    const full = d.family === 4 ? 32 : 128;
+    if (d.prefixLen !== full) throw new InvalidArgumentError('dst', `route get takes one address, not the prefix '${dst}'`);
+    const o = checkObject(options, 'options');
+    checkKeys(o, GET_KEYS, '');
+    const from = o['from'] !== undefined ? addrOf(o['from'], 'from', d.family, `dst ${dst}`).bytes : undefined;
+    const mark = o['mark'] !== undefined ? checkU32(o['mark'], 'mark') : undefined;
+    const uid = o['uid'] !== undefined ? checkU32(o['uid'], 'uid') : undefined;
+    const tos = o['tos'] !== undefined ? checkInt(o['tos'], 'tos', 0, 255) : 0;
+    const fibMatch = o['fibMatch'] !== undefined && checkBool(o['fibMatch'], 'fibMatch');
+    const iif = o['iif'] !== undefined ? await this.core.linkIndex(checkLinkRef(o['iif'], 'iif'), 'iif') : undefined;
+    const oif = o['oif'] !== undefined ? await this.core.linkIndex(checkLinkRef(o['oif'], 'oif'), 'oif') : undefined;
+    const r = await this.core.sock.request(C.RTM_GETROUTE, 0, (w) => {
+      putRtmsg(w, afOf(d.family), full, from ? full : 0, tos, 0, 0, 0, 0, fibMatch ? C.RTM_F_FIB_MATCH : 0);
+      w.putBytes(C.RTA_DST, d.bytes);
+      if (from) w.putBytes(C.RTA_SRC, from);
+      if (iif !== undefined) w.putU32(C.RTA_IIF, iif);
+      if (oif !== undefined) w.putU32(C.RTA_OIF, oif);
+      if (mark !== undefined) w.putU32(C.RTA_MARK, mark);
+      if (uid !== undefined) w.putU32(C.RTA_UID, uid);
+    }, (buf, view, off, len) => (isRtm(view, off) ? decodeRoute(buf, view, off, len) : undefined), { ack: false, subject: dst });
+    if (!r) throw new InvalidArgumentError('dst', `no RTM_NEWROUTE reply for ${dst}`);
+    return r;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * RTM_NEWROUTE message → {@link Route}: the fields `ip -j route` prints, with the same
+ * meaning, as plain values (addresses and prefixes as strings; links as ifindexes like
+ * a decoded Link's `master`). Unknown attributes are kept raw in `unknown`.
+ * @module
+ */
+import { DecodeError, HOST_LE, NLMSG_HDRLEN, type RawAttribute } from '../../netlink/index.js';
+import { AF_INET, AF_INET6 } from '../ip.js';
+import { protocolName, scopeName, tableName, typeName, type RouteType, type Scope, type TableRef } from './names.js';
+import { RTA, RTMSG_LEN, routeFlagNames, type Nexthop, type RouteCacheinfo, type RouteMetrics } from './table.js';
+
+/** A route as the kernel describes it (RTM_NEWROUTE). Optional fields are absent when the kernel sent no attribute. */
+export interface Route {
+  /** 4 or 6. */
+  family: 4 | 6;
+  /** 'unicast', 'local', 'broadcast', 'blackhole', 'unreachable', 'prohibit', … (rtm_type). */
+  type: RouteType | number;
+  /** Destination as `ip` prints it: 'default', a bare address for a host route, else 'address/length'. */
+  dst: string;
+  /** Destination prefix length (rtm_dst_len). */
+  dstLen: number;
+  /** Source prefix of a source-specific route (RTA_SRC, `ip`'s "from"). */
+  from?: string;
+  /** Source prefix length (rtm_src_len), when non-zero. */
+  fromLen?: number;
+  /** TOS / DSCP selector (rtm_tos). */
+  tos: number;
+  /** 'main', 'local', 'default' or the table id (RTA_TABLE, else rtm_table). */
+  table: TableRef;
+  /** 'kernel', 'boot', 'static', 'dhcp', … (rtm_protocol; number when unnamed). */
+  protocol: string | number;
+  /** 'global', 'link', 'host', … (rtm_scope). */
+  scope: Scope | number;
+  /** Flags by name ('onlink', 'linkdown', 'notify', …). */
+  flags: string[];
+  /** rtm_flags raw. */
+  rawFlags: number;
+  /** ifindex of the output link (RTA_OIF). */
+  dev?: number;
+  /** ifindex of the input link (RTA_IIF; route get with iif). */
+  iif?: number;
+  /** Gateway (RTA_GATEWAY). */
+  gateway?: string;
+  /** Gateway of another family (RTA_VIA). */
+  via?: string;
+  /** Preferred source address (RTA_PREFSRC; `ip route add … src`). */
+  prefsrc?: string;
+  /** Route metric / priority (RTA_PRIORITY). */
+  metric?: number;
+  /** RTA_METRICS: mtu, advmss, hoplimit, … */
+  metrics?: RouteMetrics;
+  /** Paths of a multipath route (RTA_MULTIPATH). */
+  nexthops?: Nexthop[];
+  /** Firewall mark (RTA_MARK; route get). */
+  mark?: number;
+  /** IPv6 router preference: 'low', 'medium', 'high'. */
+  pref?: 'low' | 'medium' | 'high' | number;
+  /** Seconds until the route expires (RTA_EXPIRES). */
+  expires?: number;
+  /** RTA_UID (route get). */
+  uid?: number;
+  /** RTA_CACHEINFO. */
+  cacheinfo?: RouteCacheinfo;
+  /** Realm (RTA_FLOW). */
+  flow?: number;
+  /** Nexthop object id (RTA_NH_ID). */
+  nhId?: number;
+  /** Lightweight tunnel encapsulation type (LWTUNNEL_ENCAP_*) and raw payload. */
+  encapType?: number;
+  encap?: Uint8Array;
+  /** Other decoded RTA attributes (ttlPropagate, ipProto, sport, dport, …). */
+  [extra: string]: unknown;
+  /** Attributes nlkit does not know, raw (copies). */
+  unknown?: RawAttribute[];
+}
+
+/**
+ * Decode the RTM_NEWROUTE message at `off` (nlmsghdr included) of length `len`, or
+ * undefined for a family other than IPv4/IPv6 (multicast routing caches, MPLS).
+ * Nothing in the result refers to `buf`.
+ */
+export function decodeRoute(buf: Buffer, view: DataView, off: number, len: number): Route | undefined {
+  const h = off + NLMSG_HDRLEN;
+  if (len < NLMSG_HDRLEN + RTMSG_LEN) throw new DecodeError('RTM_NEWROUTE shorter than rtmsg', ['RTM_NEWROUTE'], off, NLMSG_HDRLEN + RTMSG_LEN, len);
+  const af = buf[h]!;
+  if (af !== AF_INET && af !== AF_INET6) return undefined;
+  const dstLen = buf[h + 1]!;
+  const srcLen = buf[h + 2]!;
+  const rawFlags = view.getUint32(h + 8, HOST_LE);
+  const r: Route = {
+    family: af === AF_INET ? 4 : 6,
+    type: typeName(buf[h + 7]!),
+    dst: 'default',
+    dstLen,
+    tos: buf[h + 3]!,
+    table: tableName(buf[h + 4]!),
+    protocol: protocolName(buf[h + 5]!),
+    scope: scopeName(buf[h + 6]!),
+    flags: routeFlagNames(rawFlags),
+    rawFlags,
+  };
+  if (srcLen) r.fromLen = srcLen;
+  RTA.decode(buf, view, h + RTMSG_LEN, off + len, ['RTM_NEWROUTE'], r as unknown as Record<string, unknown>);
+  return r;
+}

@@ -1,0 +1,273 @@
+/**
+ * The RTA attribute table (struct rtmsg + RTA_*), as data, with its nested parts:
+ * RTA_METRICS (RTAX_*), RTA_MULTIPATH (struct rtnexthop entries, each followed by its
+ * own attributes) and RTA_CACHEINFO; plus the route flag names `ip` prints.
+ * @module
+ */
+import { AttrTable, HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, align4, type CustomCodec, type DecodeContext } from '../../netlink/index.js';
+import * as C from '../constants.js';
+import { formatIp, formatPrefix } from '../ip.js';
+import { ipCodec, table } from '../table-helpers.js';
+import { tableName } from './names.js';
+
+/** Size of struct rtmsg. */
+export const RTMSG_LEN = C.SIZEOF_RTMSG;
+/** Size of struct rtnexthop. */
+export const RTNEXTHOP_LEN = C.SIZEOF_RTNEXTHOP;
+
+/** Route flags (rtm_flags / rtnh_flags) with the names `ip` prints. */
+export const ROUTE_FLAGS: ReadonlyArray<readonly [number, string]> = [
+  [C.RTNH_F_DEAD, 'dead'],
+  [C.RTNH_F_ONLINK, 'onlink'],
+  [C.RTNH_F_PERVASIVE, 'pervasive'],
+  [C.RTNH_F_OFFLOAD, 'offload'],
+  [C.RTNH_F_TRAP, 'trap'],
+  [C.RTM_F_NOTIFY, 'notify'],
+  [C.RTNH_F_LINKDOWN, 'linkdown'],
+  [C.RTNH_F_UNRESOLVED, 'unresolved'],
+  [C.RTM_F_OFFLOAD, 'rt_offload'],
+  [C.RTM_F_TRAP, 'rt_trap'],
+  [C.RTM_F_OFFLOAD_FAILED, 'rt_offload_failed'],
+];
+
+/** Flag bits → names. */
+export function routeFlagNames(flags: number): string[] {
+  const out: string[] = [];
+  if (flags === 0) return out;
+  for (const [bit, name] of ROUTE_FLAGS) if (flags & bit) out.push(name);
+  return out;
+}
+
+/** IPv6 router preference (RTA_PREF) names. */
+export const PREFS: Readonly<Record<string, number>> = { low: C.ICMPV6_ROUTER_PREF_LOW, medium: C.ICMPV6_ROUTER_PREF_MEDIUM, high: C.ICMPV6_ROUTER_PREF_HIGH };
+const prefByNum = new Map<number, string>(Object.entries(PREFS).map(([k, v]) => [v, k]));
+
+/** Route metrics (RTA_METRICS → RTAX_*), `ip`'s names in camelCase. */
+export interface RouteMetrics {
+  /** RTAX_LOCK: bitmask of locked metrics (bit 1 << RTAX_x). */
+  lock?: number;
+  mtu?: number;
+  window?: number;
+  rtt?: number;
+  rttvar?: number;
+  ssthresh?: number;
+  cwnd?: number;
+  advmss?: number;
+  reordering?: number;
+  hoplimit?: number;
+  initcwnd?: number;
+  features?: number;
+  rtoMin?: number;
+  initrwnd?: number;
+  quickack?: number;
+  /** Congestion control algorithm name. */
+  ccAlgo?: string;
+  fastopenNoCookie?: number;
+  unknown?: { type: number; value: Uint8Array }[];
+}
+
+/** The RTAX table (inside RTA_METRICS). */
+export const RTAX = table('RTAX', 'RTAX_', [
+  ['RTAX_LOCK', 'u32'],
+  ['RTAX_MTU', 'u32'],
+  ['RTAX_WINDOW', 'u32'],
+  ['RTAX_RTT', 'u32'],
+  ['RTAX_RTTVAR', 'u32'],
+  ['RTAX_SSTHRESH', 'u32'],
+  ['RTAX_CWND', 'u32'],
+  ['RTAX_ADVMSS', 'u32'],
+  ['RTAX_REORDERING', 'u32'],
+  ['RTAX_HOPLIMIT', 'u32'],
+  ['RTAX_INITCWND', 'u32'],
+  ['RTAX_FEATURES', 'u32'],
+  ['RTAX_RTO_MIN', 'u32'],
+  ['RTAX_INITRWND', 'u32'],
+  ['RTAX_QUICKACK', 'u32'],
+  ['RTAX_CC_ALGO', 'strz'],
+  ['RTAX_FASTOPEN_NO_COOKIE', 'u32'],
+]);
+
+/** RTA_CACHEINFO (struct rta_cacheinfo). */
+export interface RouteCacheinfo {
+  clntref: number;
+  lastuse: number;
+  /** Seconds until expiry (signed). */
+  expires: number;
+  error: number;
+  used: number;
+  id: number;
+  ts: number;
+  tsage: number;
+}
+
+const cacheinfoCodec: CustomCodec = {
+  decode(ctx, off, len) {
+    if (len < C.SIZEOF_RTA_CACHEINFO) return undefined;
+    const v = ctx.view;
+    return {
+      clntref: v.getUint32(off, HOST_LE), lastuse: v.getUint32(off + 4, HOST_LE), expires: v.getInt32(off + 8, HOST_LE),
+      error: v.getUint32(off + 12, HOST_LE), used: v.getUint32(off + 16, HOST_LE), id: v.getUint32(off + 20, HOST_LE),
+      ts: v.getUint32(off + 24, HOST_LE), tsage: v.getUint32(off + 28, HOST_LE),
+    } satisfies RouteCacheinfo;
+  },
+};
+
+/** One path of a multipath route. */
+export interface Nexthop {
+  /** Gateway address (RTA_GATEWAY). */
+  gateway?: string;
+  /** Gateway of another family (RTA_VIA), e.g. an IPv6 gateway of an IPv4 route. */
+  via?: string;
+  /** ifindex of the output link (rtnh_ifindex). */
+  dev: number;
+  /** Weight, 1..256 (rtnh_hops + 1). */
+  weight: number;
+  /** Flags by name ('onlink', 'dead', 'linkdown', …). */
+  flags: string[];
+  /** rtnh_flags raw. */
+  rawFlags: number;
+  /** RTA_FLOW realm. */
+  flow?: number;
+  /** RTA_ENCAP_TYPE (LWTUNNEL_ENCAP_*). */
+  encapType?: number;
+  /** RTA_ENCAP raw. */
+  encap?: Uint8Array;
+  /** RTA_NEWDST raw. */
+  newdst?: Uint8Array;
+  unknown?: { type: number; value: Uint8Array }[];
+}
+
+/** RTA_VIA: struct rtvia { family u16, address } → address string. */
+const viaCodec: CustomCodec = {
+  decode(ctx, off, len) {
+    return len > 2 ? formatIp(ctx.buf, off + 2, len - 2) : undefined;
+  },
+};
+
+/** Attributes inside one rtnexthop. */
+export const RTNH_ATTRS = table('RTNH', 'RTA_', [
+  ['RTA_GATEWAY', ipCodec],
+  ['RTA_VIA', viaCodec],
+  ['RTA_FLOW', 'u32'],
+  ['RTA_ENCAP_TYPE', 'u16'],
+  ['RTA_ENCAP', 'binary'],
+  ['RTA_NEWDST', 'binary'],
+]);
+
+const multipathCodec: CustomCodec = {
+  decode(ctx: DecodeContext, start: number, len: number): Nexthop[] {
+    const out: Nexthop[] = [];
+    const v = ctx.view;
+    const end = start + len;
+    let off = start;
+    while (end - off >= RTNEXTHOP_LEN) {
+      const nlen = v.getUint16(off, HOST_LE);
+      if (nlen < RTNEXTHOP_LEN || off + nlen > end) break;
+      const rawFlags = ctx.buf[off + 2]!;
+      const nh: Nexthop = { dev: v.getInt32(off + 4, HOST_LE), weight: ctx.buf[off + 3]! + 1, flags: routeFlagNames(rawFlags), rawFlags };
+      RTNH_ATTRS.decode(ctx.buf, v, off + RTNEXTHOP_LEN, off + nlen, [...ctx.path, `nexthop ${out.length}`], nh as unknown as Record<string, unknown>);
+      out.push(nh);
+      off += align4(nlen);
+    }
+    return out;
+  },
+};
+
+/** A u32 table id (RTA_TABLE) shown as 'main' / 'local' / 'default' or a number. */
+const tableCodec: CustomCodec = {
+  decode(ctx, off, len) {
+    return len >= 4 ? tableName(ctx.view.getUint32(off, HOST_LE)) : undefined;
+  },
+};
+
+/** A prefix attribute (RTA_DST, RTA_SRC) formatted with the length from the header, stored in the parent as `dstLen`/`fromLen`. */
+function prefixCodec(lenKey: string): CustomCodec {
+  return {
+    decode(ctx, off, len) {
+      return formatPrefix(ctx.buf, off, len, (ctx.parent[lenKey] as number | undefined) ?? len * 8);
+    },
+  };
+}
+
+const prefCodec: CustomCodec = {
+  decode(ctx, off, len) {
+    return len >= 1 ? (prefByNum.get(ctx.buf[off]!) ?? ctx.buf[off]!) : undefined;
+  },
+};
+
+const metricsCodec: CustomCodec & { table: AttrTable } = {
+  table: RTAX,
+  decode(ctx, off, len) {
+    return RTAX.decode(ctx.buf, ctx.view, off, off + len, ctx.path);
+  },
+};
+
+/**
+ * The RTA table, with extended-ACK offsets inside RTA_MULTIPATH named by nexthop
+ * ('RTA_MULTIPATH › nexthop 1 › RTA_GATEWAY'): rtnexthop headers are not attributes,
+ * so the generic walk cannot name them.
+ */
+class RouteAttrTable extends AttrTable {
+  override describeOffset(req: Uint8Array, attrsStart: number, offset: number): string | undefined {
+    const v = new DataView(req.buffer, req.byteOffset, req.byteLength);
+    let off = attrsStart;
+    const end = req.byteLength;
+    while (end - off >= NLA_HDRLEN) {
+      const alen = v.getUint16(off, HOST_LE);
+      if (alen < NLA_HDRLEN || off + alen > end) return undefined;
+      const type = v.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
+      if (type === C.RTA_MULTIPATH && offset > off && offset < off + alen) {
+        let n = off + NLA_HDRLEN;
+        for (let i = 0; end - n >= RTNEXTHOP_LEN && n < off + alen; i++) {
+          const nlen = v.getUint16(n, HOST_LE);
+          if (nlen < RTNEXTHOP_LEN) break;
+          if (offset >= n && offset < n + nlen) {
+            const inner = offset >= n + RTNEXTHOP_LEN ? RTNH_ATTRS.describeOffset(req, n + RTNEXTHOP_LEN, offset) : undefined;
+            return `RTA_MULTIPATH › nexthop ${i}${inner ? ` › ${inner}` : ''}`;
+          }
+          n += align4(nlen);
+        }
+        return 'RTA_MULTIPATH';
+      }
+      off += align4(alen);
+    }
+    return super.describeOffset(req, attrsStart, offset);
+  }
+}
+
+const rows = table('RTA', 'RTA_', [
+  ['RTA_DST', prefixCodec('dstLen'), 'dst'],
+  ['RTA_SRC', prefixCodec('fromLen'), 'from'],
+  ['RTA_IIF', 'u32'],
+  ['RTA_OIF', 'u32', 'dev'],
+  ['RTA_GATEWAY', ipCodec],
+  ['RTA_PRIORITY', 'u32', 'metric'],
+  ['RTA_PREFSRC', ipCodec],
+  ['RTA_METRICS', metricsCodec],
+  ['RTA_MULTIPATH', multipathCodec, 'nexthops'],
+  ['RTA_PROTOINFO', 'binary'],
+  ['RTA_FLOW', 'u32'],
+  ['RTA_CACHEINFO', cacheinfoCodec],
+  ['RTA_SESSION', 'binary'],
+  ['RTA_MP_ALGO', 'u32'],
+  ['RTA_TABLE', tableCodec],
+  ['RTA_MARK', 'u32'],
+  ['RTA_MFC_STATS', 'binary'],
+  ['RTA_VIA', viaCodec],
+  ['RTA_NEWDST', 'binary'],
+  ['RTA_PREF', prefCodec],
+  ['RTA_ENCAP_TYPE', 'u16'],
+  ['RTA_ENCAP', 'binary'],
+  ['RTA_EXPIRES', 'u32'],
+  ['RTA_PAD', { decode: () => undefined }, 'pad'],
+  ['RTA_UID', 'u32'],
+  ['RTA_TTL_PROPAGATE', 'u8'],
+  ['RTA_IP_PROTO', 'u8'],
+  ['RTA_SPORT', 'be16'],
+  ['RTA_DPORT', 'be16'],
+  ['RTA_NH_ID', 'u32'],
+]).rows;
+
+/** The RTA table. */
+export const RTA: AttrTable = new RouteAttrTable('RTA', rows);
+

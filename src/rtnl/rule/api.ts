@@ -1,0 +1,260 @@
+/**
+ * `rt.rule`: add, delete and list policy routing rules over RTM_*RULE.
+ * @module
+ */
+import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, type MessageWriter } from '../../netlink/index.js';
+import * as C from '../constants.js';
+import type { RtnlCore } from '../core.js';
+import { registerLayout } from '../describer.js';
+import { AF_UNSPEC, afOf, formatPrefix, hasHostBits, networkOf, parsePrefix, type IpPrefix } from '../ip.js';
+import { ROUTE_PROTOCOLS, checkTable, tableByte, tableName, type TableRef } from '../route/names.js';
+import { checkBool, checkFamily, checkIfname, checkInt, checkKeys, checkNamed, checkObject, checkU32 } from '../validate.js';
+import { decodeRule, type Rule } from './decode.js';
+import { FIB_RULE_HDR_LEN, FRA, RULE_ACTIONS, type Range, type RuleAction } from './table.js';
+
+registerLayout([C.RTM_NEWRULE, C.RTM_DELRULE, C.RTM_GETRULE], FIB_RULE_HDR_LEN, FRA);
+
+/** A start..end range, as an object, a [start, end] pair, or one number. */
+export type RangeSpec = Readonly<Range> | readonly [number, number] | number;
+
+/** What `rt.rule.add`/`del` take. Every field is optional. */
+export interface RuleSpec {
+  /** 4 / 'inet' or 6 / 'inet6'. Defaults to the family of from/to, else 4 (as `ip rule`). */
+  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  /** Priority (`pref`). Defaults to the kernel's choice (just below the lowest existing non-zero one). */
+  readonly priority?: number;
+  /** Table to look up: 'main', 'local', 'default' or a number. Defaults to 'main' for a lookup rule being added. */
+  readonly table?: TableRef | string;
+  /** What the rule does. Defaults to 'lookup' ('goto' when `goto` is given). */
+  readonly action?: RuleAction;
+  /** Source prefix (a bare address is a full-length prefix). Defaults to all. */
+  readonly from?: string;
+  /** Destination prefix. Defaults to all. */
+  readonly to?: string;
+  /** Invert the selector (`ip rule add not …`). Defaults to false. */
+  readonly not?: boolean;
+  /** TOS selector. Defaults to any. */
+  readonly tos?: number;
+  /** Firewall mark to match. Defaults to any. */
+  readonly fwmark?: number;
+  /** Mask for fwmark. Defaults to 0xffffffff (the kernel's). */
+  readonly fwmask?: number;
+  /** Input interface name (need not exist yet). Defaults to any. */
+  readonly iif?: string;
+  /** Output interface name (need not exist yet). Defaults to any. */
+  readonly oif?: string;
+  /** Priority of the rule to jump to (action 'goto'). */
+  readonly goto?: number;
+  /** FRA_PROTOCOL: who installs the rule (route protocol name or 0..255). Defaults to none (the kernel's 'unspec'). */
+  readonly protocol?: string | number;
+  /** Ignore lookup results with a prefix length ≤ this (`suppress_prefixlength`). Defaults to none. */
+  readonly suppressPrefixlen?: number;
+  /** Ignore lookup results through links of this group (`suppress_ifgroup`). Defaults to none. */
+  readonly suppressIfgroup?: number;
+  /** IP protocol number to match (`ipproto`). Defaults to any. */
+  readonly ipProto?: number;
+  /** Source port or range (`sport`). Defaults to any. */
+  readonly sport?: RangeSpec;
+  /** Destination port or range (`dport`). Defaults to any. */
+  readonly dport?: RangeSpec;
+  /** uid range (`uidrange`). Defaults to any. */
+  readonly uidRange?: RangeSpec;
+}
+
+/** Filters for `rt.rule.list`. */
+export interface RuleFilter {
+  /** 4 / 'inet' or 6 / 'inet6' (filtered by the kernel). Defaults to both. */
+  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  /** Only rules that look up this table. Defaults to any. */
+  readonly table?: TableRef | string;
+  /** Only rules with this priority. Defaults to any. */
+  readonly priority?: number;
+}
+
+const SPEC_KEYS = new Set(['family', 'priority', 'table', 'action', 'from', 'to', 'not', 'tos', 'fwmark', 'fwmask', 'iif', 'oif', 'goto', 'protocol', 'suppressPrefixlen', 'suppressIfgroup', 'ipProto', 'sport', 'dport', 'uidRange']);
+const FILTER_KEYS = new Set(['family', 'table', 'priority']);
+/** Decoded-Rule keys that do not identify a rule (dropped when a Rule is passed to del). */
+const DECODED_ONLY = new Set(['flags', 'rawFlags', 'unknown', 'l3mdev', 'tunId', 'flow']);
+
+interface PreparedRule {
+  family: 4 | 6;
+  from: IpPrefix | undefined;
+  to: IpPrefix | undefined;
+  action: number;
+  table: number | undefined;
+  flags: number;
+  tos: number;
+  priority: number | undefined;
+  u32: [number, number][];
+  u8: [number, number][];
+  iif: string | undefined;
+  oif: string | undefined;
+  ranges: [number, Range, 16 | 32][];
+  subject: string;
+}
+
+function checkRange(v: unknown, arg: string, max: number): Range {
+  let start: unknown;
+  let end: unknown;
+  if (typeof v === 'number') start = end = v;
+  else if (Array.isArray(v) && v.length === 2) [start, end] = v as unknown[];
+  else if (typeof v === 'object' && v !== null && 'start' in v && 'end' in v) ({ start, end } = v as Range);
+  else throw new InvalidArgumentError(arg, 'expected a number, [start, end] or { start, end }');
+  const s = checkInt(start, `${arg}.start`, 0, max);
+  const e = checkInt(end, `${arg}.end`, 0, max);
+  if (s > e) throw new InvalidArgumentError(arg, `start ${s} is after end ${e}`);
+  return { start: s, end: e };
+}
+
+function selector(v: unknown, arg: string, family: 4 | 6 | undefined): IpPrefix {
+  const p = parsePrefix(v, arg);
+  if (family !== undefined && p.family !== family) throw new InvalidArgumentError(arg, `${String(v)} is IPv${p.family} but the rule is IPv${family}`);
+  if (hasHostBits(p)) {
+    const n = networkOf(p);
+    throw new InvalidArgumentError(arg, `'${String(v)}' has host bits set past /${p.prefixLen} (did you mean ${formatPrefix(n.bytes, 0, n.bytes.length, n.prefixLen)}?)`);
+  }
+  return p;
+}
+
+function prepare(spec: unknown, forDelete: boolean): PreparedRule {
+  let s = checkObject(spec, 'spec');
+  if (forDelete && typeof s['rawFlags'] === 'number') {
+    // A decoded Rule: keep what identifies it.
+    s = Object.fromEntries(Object.entries(s).filter(([k, v]) => !DECODED_ONLY.has(k) && v !== undefined && !(k === 'not' && v === false)));
+  }
+  checkKeys(s, SPEC_KEYS, '');
+  let family: 4 | 6 | undefined = s['family'] !== undefined ? checkFamily(s['family'], 'family') : undefined;
+  const from = s['from'] !== undefined ? selector(s['from'], 'from', family) : undefined;
+  family ??= from?.family;
+  const to = s['to'] !== undefined ? selector(s['to'], 'to', family) : undefined;
+  family ??= to?.family ?? 4;
+  let action: number;
+  if (s['goto'] !== undefined) {
+    if (s['action'] !== undefined && s['action'] !== 'goto') throw new InvalidArgumentError('goto', `goto needs action 'goto', not '${String(s['action'])}'`);
+    action = C.FR_ACT_GOTO;
+  } else if (s['action'] !== undefined) {
+    action = checkNamed(s['action'], 'action', RULE_ACTIONS, 255);
+    if (action === C.FR_ACT_GOTO && !forDelete) throw new InvalidArgumentError('goto', "action 'goto' needs the priority to jump to (goto)");
+  } else action = forDelete ? C.FR_ACT_UNSPEC : C.FR_ACT_TO_TBL;
+  let table = s['table'] !== undefined ? checkTable(s['table'], 'table') : undefined;
+  if (table !== undefined && action !== C.FR_ACT_TO_TBL && action !== C.FR_ACT_UNSPEC) throw new InvalidArgumentError('table', `a '${String(s['action'] ?? 'goto')}' rule looks up no table`);
+  if (table === undefined && action === C.FR_ACT_TO_TBL && !forDelete) table = C.RT_TABLE_MAIN;
+  const p: PreparedRule = {
+    family, from, to, action, table, flags: 0, tos: s['tos'] !== undefined ? checkInt(s['tos'], 'tos', 0, 255) : 0,
+    priority: s['priority'] !== undefined ? checkU32(s['priority'], 'priority') : undefined,
+    u32: [], u8: [], iif: undefined, oif: undefined, ranges: [], subject: '',
+  };
+  if (s['not'] !== undefined && checkBool(s['not'], 'not')) p.flags |= C.FIB_RULE_INVERT;
+  if (s['fwmask'] !== undefined && s['fwmark'] === undefined) throw new InvalidArgumentError('fwmask', 'a mask needs a fwmark');
+  if (s['fwmark'] !== undefined) p.u32.push([C.FRA_FWMARK, checkU32(s['fwmark'], 'fwmark')]);
+  if (s['fwmask'] !== undefined) p.u32.push([C.FRA_FWMASK, checkU32(s['fwmask'], 'fwmask')]);
+  if (s['goto'] !== undefined) p.u32.push([C.FRA_GOTO, checkU32(s['goto'], 'goto')]);
+  if (s['suppressPrefixlen'] !== undefined) p.u32.push([C.FRA_SUPPRESS_PREFIXLEN, checkInt(s['suppressPrefixlen'], 'suppressPrefixlen', 0, family === 4 ? 32 : 128)]);
+  if (s['suppressIfgroup'] !== undefined) p.u32.push([C.FRA_SUPPRESS_IFGROUP, checkU32(s['suppressIfgroup'], 'suppressIfgroup')]);
+  if (s['protocol'] !== undefined) p.u8.push([C.FRA_PROTOCOL, checkNamed(s['protocol'], 'protocol', ROUTE_PROTOCOLS, 255)]);
+  if (s['ipProto'] !== undefined) p.u8.push([C.FRA_IP_PROTO, checkInt(s['ipProto'], 'ipProto', 0, 255)]);
+  if (s['iif'] !== undefined) p.iif = checkIfname(s['iif'], 'iif');
+  if (s['oif'] !== undefined) p.oif = checkIfname(s['oif'], 'oif');
+  if (s['sport'] !== undefined) p.ranges.push([C.FRA_SPORT_RANGE, checkRange(s['sport'], 'sport', 0xffff), 16]);
+  if (s['dport'] !== undefined) p.ranges.push([C.FRA_DPORT_RANGE, checkRange(s['dport'], 'dport', 0xffff), 16]);
+  if (s['uidRange'] !== undefined) p.ranges.push([C.FRA_UID_RANGE, checkRange(s['uidRange'], 'uidRange', 0xffffffff), 32]);
+  const parts: string[] = [];
+  if (p.priority !== undefined) parts.push(`pref ${p.priority}`);
+  if (s['from'] !== undefined) parts.push(`from ${String(s['from'])}`);
+  if (s['to'] !== undefined) parts.push(`to ${String(s['to'])}`);
+  if (table !== undefined) parts.push(`table ${String(tableName(table))}`);
+  p.subject = parts.length ? parts.join(' ') : 'all';
+  return p;
+}
+
+/** Write struct fib_rule_hdr at the writer's cursor. */
+export function putFibRuleHdr(w: MessageWriter, family: number, dstLen: number, srcLen: number, tos: number, table: number, action: number, flags: number): void {
+  const o = w.reserve(FIB_RULE_HDR_LEN);
+  const b = w.buf;
+  b[o] = family;
+  b[o + 1] = dstLen;
+  b[o + 2] = srcLen;
+  b[o + 3] = tos;
+  b[o + 4] = table;
+  b[o + 7] = action;
+  w.view.setUint32(o + 8, flags >>> 0, HOST_LE);
+}
+
+function writeRule(w: MessageWriter, p: PreparedRule): void {
+  putFibRuleHdr(w, afOf(p.family), p.to?.prefixLen ?? 0, p.from?.prefixLen ?? 0, p.tos, p.table !== undefined ? tableByte(p.table) : 0, p.action, p.flags);
+  if (p.table !== undefined && p.table >= 256) w.putU32(C.FRA_TABLE, p.table);
+  if (p.priority !== undefined) w.putU32(C.FRA_PRIORITY, p.priority);
+  if (p.from) w.putBytes(C.FRA_SRC, p.from.bytes);
+  if (p.to) w.putBytes(C.FRA_DST, p.to.bytes);
+  if (p.iif !== undefined) w.putStrz(C.FRA_IIFNAME, p.iif);
+  if (p.oif !== undefined) w.putStrz(C.FRA_OIFNAME, p.oif);
+  for (const [t, v] of p.u32) w.putU32(t, v);
+  for (const [t, v] of p.u8) w.putU8(t, v);
+  for (const [t, r, bits] of p.ranges) {
+    const b = new Uint8Array(bits === 16 ? C.SIZEOF_FIB_RULE_PORT_RANGE : C.SIZEOF_FIB_RULE_UID_RANGE);
+    const v = new DataView(b.buffer);
+    if (bits === 16) {
+      v.setUint16(0, r.start, HOST_LE);
+      v.setUint16(2, r.end, HOST_LE);
+    } else {
+      v.setUint32(0, r.start, HOST_LE);
+      v.setUint32(4, r.end, HOST_LE);
+    }
+    w.putBytes(t, b);
+  }
+}
+
+/** Rule operations of an Rtnl handle (`rt.rule`). */
+export class RuleApi {
+  /** @internal */
+  constructor(private readonly core: RtnlCore) {}
+
+  /**
+   * Add a rule: RTM_NEWRULE with NLM_F_CREATE|NLM_F_EXCL (an identical rule is EEXIST).
+   *
+   * Equivalent to: `ip rule add [not] [from P] [to P] [tos T] [fwmark M/MASK] [iif I]
+   * [oif O] [pref N] [table T | goto N | nop | blackhole | unreachable | prohibit]
+   * [protocol P] [suppress_prefixlength N] [ipproto P] [sport R] [dport R] [uidrange R]`.
+   * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' for a duplicate.
+   */
+  async add(spec: RuleSpec): Promise<void> {
+    const p = prepare(spec, false);
+    await this.core.sock.request(C.RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, (w) => writeRule(w, p), undefined, { subject: p.subject });
+  }
+
+  /**
+   * Delete the first rule matching every field given (a decoded Rule from `list()` can
+   * be passed as is).
+   *
+   * Equivalent to: `ip rule del [pref N] [from P] [table T] …`.
+   * @throws NetlinkError 'ENOENT' when no rule matches.
+   */
+  async del(spec: RuleSpec | Rule): Promise<void> {
+    const p = prepare(spec, true);
+    await this.core.sock.request(C.RTM_DELRULE, 0, (w) => writeRule(w, p), undefined, { subject: p.subject });
+  }
+
+  /**
+   * List rules in priority order (one dump per family; the kernel filters nothing else
+   * in a rule dump, so table and priority are filtered here).
+   *
+   * Equivalent to: `ip [-4|-6] rule show [table T] [pref N]`. (`ip rule` alone shows
+   * IPv4 only; `list()` without a family returns both.)
+   */
+  async list(filter?: RuleFilter): Promise<Rule[]> {
+    const f = checkObject(filter, 'filter');
+    checkKeys(f, FILTER_KEYS, 'filter.');
+    const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
+    const table = f['table'] !== undefined ? tableName(checkTable(f['table'], 'filter.table')) : undefined;
+    const priority = f['priority'] !== undefined ? checkU32(f['priority'], 'filter.priority') : undefined;
+    return this.core.sock.dump(C.RTM_GETRULE, 0, (w) => putFibRuleHdr(w, family === undefined ? AF_UNSPEC : afOf(family), 0, 0, 0, 0, 0, 0), (buf, view, off, len) => {
+      if (view.getUint16(off + 4, HOST_LE) !== C.RTM_NEWRULE) return undefined;
+      const r = decodeRule(buf, view, off, len);
+      if (r === undefined) return undefined;
+      if (family !== undefined && r.family !== family) return undefined;
+      if (table !== undefined && r.table !== table) return undefined;
+      if (priority !== undefined && r.priority !== priority) return undefined;
+      return r;
+    });
+  }
+}
