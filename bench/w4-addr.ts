@@ -1,0 +1,99 @@
+// W4 — addresses: 1000 IPv4 /32 addresses in 198.18.0.0/15 (the RFC 2544 benchmarking
+// range) added one by one to one end of a veth pair, then one AF_INET address dump
+// (median of 20). The same workload as ../shared/peers (c/bench_mnl.c W4), so the
+// numbers compare directly: C libmnl 15–17 µs per add, Go vishvananda/netlink 22.7;
+// one dump of 1000 addresses C 231 µs, Go 1119 µs (peers/README.md, this machine).
+//
+//   npx tsc -p . && unshare -n node dist/bench/w4-addr.js
+//
+// Run it as root in a throwaway netns (`unshare -n`): it makes its own fresh anonymous
+// netns for the workload and refuses to run where that fails. Env: NADDR (1000),
+// REPS (20). `w4(rt, opts)` is the workload alone, for a suite that prints ratios.
+import { pathToFileURL } from 'node:url';
+import { Rtnl } from '../src/rtnl/index.js';
+import { Netns } from '../src/ns/index.js';
+
+/** Options for {@link w4}. */
+export interface W4Options {
+  /** The link to add the addresses to (name or ifindex; an ifindex avoids a name lookup per add, as the peers do). */
+  readonly link: string | number;
+  /** Addresses to add. Defaults to 1000. */
+  readonly n?: number;
+  /** Dump repetitions (the median is reported). Defaults to 20. */
+  readonly reps?: number;
+}
+
+/** What {@link w4} measured. */
+export interface W4Result {
+  /** Addresses added. */
+  n: number;
+  /** Wall time of all adds, ms. */
+  addTotalMs: number;
+  /** Per address, µs. */
+  addPerOpUs: number;
+  /** One AF_INET dump of the n addresses (decoded to Addr objects), median, µs. */
+  dumpMedianUs: number;
+  /** Fastest dump, µs. */
+  dumpMinUs: number;
+  /** Dump repetitions. */
+  reps: number;
+}
+
+/** The i-th address of the workload: 198.18.(i/250).(i%250+1)/32, as the C peer makes them. */
+export function w4Address(i: number): string {
+  return `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}/32`;
+}
+
+/**
+ * Run W4 on `rt` (a handle in a netns whose only IPv4 addresses will be these: lo down).
+ * Adds `n` addresses one by one (awaiting each ACK), then dumps AF_INET addresses `reps`
+ * times and checks each dump returns exactly `n`.
+ */
+export async function w4(rt: Rtnl, opts: W4Options): Promise<W4Result> {
+  const n = opts.n ?? 1000;
+  const reps = opts.reps ?? 20;
+  const link = typeof opts.link === 'number' ? opts.link : await rt.link.index(opts.link);
+  const addrs: string[] = [];
+  for (let i = 0; i < n; i++) addrs.push(w4Address(i));
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await rt.addr.add(link, addrs[i]!);
+  const t1 = process.hrtime.bigint();
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const d0 = process.hrtime.bigint();
+    const list = await rt.addr.list({ family: 4 });
+    const d1 = process.hrtime.bigint();
+    if (list.length !== n) throw new Error(`w4: expected ${n} addresses in the dump, got ${list.length}`);
+    times.push(Number(d1 - d0) / 1e3);
+  }
+  times.sort((a, b) => a - b);
+  const addTotalMs = Number(t1 - t0) / 1e6;
+  return { n, addTotalMs, addPerOpUs: (addTotalMs * 1e3) / n, dumpMedianUs: times[Math.floor(reps / 2)]!, dumpMinUs: times[0]!, reps };
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('w4: needs root (run as root inside `unshare -n`)');
+  const ns = Netns.new();
+  const rt = Rtnl.open({ netns: ns });
+  try {
+    const links = await rt.link.list();
+    if (links.length !== 1) throw new Error(`w4: the namespace is not fresh (${links.length} links); refusing`);
+    await rt.link.add({ name: 'd0', kind: 'veth', up: true, peer: { name: 'd0p' } });
+    const res = await w4(rt, { link: 'd0', n: Number(process.env['NADDR'] ?? 1000), reps: Number(process.env['REPS'] ?? 20) });
+    const c = { add: 15.0, dump: 231 };
+    const go = { add: 22.7, dump: 1119 };
+    console.log(`RESULT impl=nlkit op=w4_addr_add n=${res.n} total_ms=${res.addTotalMs.toFixed(1)} per_op_us=${res.addPerOpUs.toFixed(1)}  (C libmnl ${c.add} → ×${(res.addPerOpUs / c.add).toFixed(2)}, Go ${go.add} → ×${(res.addPerOpUs / go.add).toFixed(2)}; target ≤ ×1.3 C)`);
+    console.log(`RESULT impl=nlkit op=w4_addr_dump n=${res.n} per_op_us=${res.dumpMedianUs.toFixed(0)} min_us=${res.dumpMinUs.toFixed(0)} reps=${res.reps}  (C ${c.dump} → ×${(res.dumpMedianUs / c.dump).toFixed(2)}, Go ${go.dump} → ×${(res.dumpMedianUs / go.dump).toFixed(2)}; target ≤ Go)`);
+    await rt.link.del('d0');
+  } finally {
+    rt.close();
+    ns.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
