@@ -1,0 +1,136 @@
+// Capture real kernel messages for the fuzzer: link, address, route, neighbour and
+// rule dumps, and errors with extended ACK, from a fresh netns populated with every
+// kind this kernel builds. `node dist/test/fuzz/corpus.js --write` (as root) refreshes
+// test/fixtures/kernel-messages.json; the fuzz test also captures live when root.
+import { writeFileSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as sys from '../../src/netlink/sys.js';
+import { AF_NETLINK, SOCK_RAW, SOCK_CLOEXEC, SOL_NETLINK, NETLINK_EXT_ACK, MSG_DONTWAIT, NLMSG_DONE, NLMSG_ERROR, align4 } from '../../src/netlink/constants.js';
+import { withThreadNetns } from '../../src/netlink/netns-switch.js';
+import { rawNetns, inNs } from '../helpers.js';
+
+export const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/kernel-messages.json', import.meta.url));
+
+/** One captured netlink message (a whole nlmsghdr-framed message). */
+export interface Captured {
+  what: string;
+  hex: string;
+}
+
+function dumpRaw(fd: number, type: number, family: number, hdrLen: number): Buffer[] {
+  const req = Buffer.alloc(16 + align4(hdrLen));
+  req.writeUInt32LE(req.length, 0);
+  req.writeUInt16LE(type, 4);
+  req.writeUInt16LE(0x301, 6); // REQUEST | DUMP
+  req.writeUInt32LE(1, 8);
+  req[16] = family;
+  if (sys.send(fd, req, req.length, 0) < 0) throw new Error('send failed');
+  const out: Buffer[] = [];
+  const buf = Buffer.alloc(65536);
+  for (;;) {
+    const n = sys.recv(fd, buf, 0);
+    if (n <= 0) break;
+    let off = 0;
+    let done = false;
+    while (off + 16 <= n) {
+      const len = buf.readUInt32LE(off);
+      const t = buf.readUInt16LE(off + 4);
+      if (t === NLMSG_DONE || t === NLMSG_ERROR) done = true;
+      out.push(Buffer.from(buf.subarray(off, off + len)));
+      off += align4(len);
+    }
+    if (done) break;
+  }
+  return out;
+}
+
+function requestRaw(fd: number, msg: Buffer): Buffer[] {
+  sys.send(fd, msg, msg.length, 0);
+  const buf = Buffer.alloc(65536);
+  const n = sys.recv(fd, buf, MSG_DONTWAIT);
+  return n > 0 ? [Buffer.from(buf.subarray(0, n))] : [];
+}
+
+/** Populate a fresh netns and capture messages from it (needs root). */
+export function captureLive(): Captured[] {
+  const ns = rawNetns();
+  try {
+    const sh = (script: string) => inNs(ns.path, 'sh', ['-c', script]);
+    sh(`ip link set lo up
+ip link add v0 type veth peer name v1
+ip link add br0 type bridge
+ip link set v1 master br0
+ip link set v0 up; ip link set v1 up; ip link set br0 up
+ip link add mv0 link v0 type macvlan mode bridge
+ip link add vx0 type vxlan id 42 dstport 4789 local 10.9.0.1
+ip link add ifb0 type ifb
+ip tuntap add tap0 mode tap
+ip link set v0 alias uplink
+ip link property add dev v0 altname a-long-alternative-name
+ip addr add 10.9.0.1/24 dev v0
+ip addr add 10.9.1.1/32 peer 10.9.1.2 dev v0
+ip -6 addr add 2001:db8::1/64 dev v0 nodad
+ip route add 10.20.0.0/16 via 10.9.0.254
+ip route add 10.21.0.0/16 nexthop via 10.9.0.253 weight 1 nexthop via 10.9.0.252 weight 2
+ip route add blackhole 10.22.0.0/16
+ip -6 route add 2001:db8:1::/64 via 2001:db8::fe
+ip neigh add 10.9.0.7 lladdr 02:00:00:00:00:07 dev v0
+ip neigh add proxy 10.9.0.8 dev v0
+ip rule add from 10.9.0.0/24 table 100 priority 100
+ip rule add fwmark 0x10/0xff table 101 priority 101`);
+    return withThreadNetns(ns.fd, () => {
+      const fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0);
+      try {
+        sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
+        const out: Captured[] = [];
+        const add = (what: string, msgs: Buffer[]) => msgs.forEach((m) => out.push({ what, hex: m.toString('hex') }));
+        add('link', dumpRaw(fd, 18, 0, 16));
+        add('addr', dumpRaw(fd, 22, 0, 8));
+        add('route', dumpRaw(fd, 26, 0, 12));
+        add('neigh', dumpRaw(fd, 30, 0, 12));
+        add('rule', dumpRaw(fd, 34, 0, 12));
+        // Errors with extended ACK: an unknown kind and an over-long name.
+        const bad = (name: string, kind?: string) => {
+          const parts: Buffer[] = [];
+          const attr = (type: number, payload: Buffer) => {
+            const h = Buffer.alloc(4);
+            h.writeUInt16LE(4 + payload.length, 0);
+            h.writeUInt16LE(type, 2);
+            const pad = Buffer.alloc(align4(payload.length) - payload.length);
+            return Buffer.concat([h, payload, pad]);
+          };
+          parts.push(Buffer.alloc(16));
+          parts.push(attr(3, Buffer.from(name + '\0')));
+          if (kind) parts.push(attr(18 | 0x8000, attr(1, Buffer.from(kind + '\0'))));
+          const body = Buffer.concat(parts);
+          const h = Buffer.alloc(16);
+          h.writeUInt32LE(16 + body.length, 0);
+          h.writeUInt16LE(16, 4);
+          h.writeUInt16LE(0x605, 6);
+          h.writeUInt32LE(7, 8);
+          return Buffer.concat([h, body]);
+        };
+        add('error', requestRaw(fd, bad('x0', 'nosuchkind')));
+        add('error', requestRaw(fd, bad('twenty-byte-name-xyz')));
+        return out;
+      } finally {
+        sys.close(fd);
+      }
+    });
+  } finally {
+    ns.close();
+  }
+}
+
+/** The committed corpus. */
+export function loadFixture(): Captured[] {
+  return JSON.parse(readFileSync(FIXTURE, 'utf8')) as Captured[];
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--write')) {
+  const c = captureLive();
+  writeFileSync(FIXTURE, JSON.stringify(c, null, 1) + '\n');
+  const counts: Record<string, number> = {};
+  for (const m of c) counts[m.what] = (counts[m.what] ?? 0) + 1;
+  console.log(`wrote ${c.length} messages to ${FIXTURE}:`, counts);
+}

@@ -1,0 +1,174 @@
+// The fuzzer: mutates real kernel messages and feeds them to every decoder. A case
+// passes when decoding returns or throws DecodeError; anything else (TypeError,
+// RangeError from a read past the message, a hang) is a finding. Each input is an
+// exact-size buffer, so a read past the message end cannot go unnoticed: DataView
+// and Buffer reads beyond it throw RangeError.
+import { decodeMessages, decodeAttributes, DecodeError } from '../../src/index.js';
+import { decodeLink } from '../../src/rtnl/link/decode.js';
+import { decodeAddr } from '../../src/rtnl/addr/decode.js';
+import { decodeRoute } from '../../src/rtnl/route/decode.js';
+import { decodeNeigh } from '../../src/rtnl/neigh/decode.js';
+import { decodeRule } from '../../src/rtnl/rule/decode.js';
+import type { Captured } from './corpus.js';
+
+type Decoder = (buf: Buffer, view: DataView, off: number, len: number) => unknown;
+
+/** Decoder and fixed-header length by rtnetlink message type. */
+const BY_TYPE: Record<number, [Decoder, number]> = {
+  16: [decodeLink, 16], 17: [decodeLink, 16],
+  20: [decodeAddr, 8], 21: [decodeAddr, 8],
+  24: [decodeRoute, 12], 25: [decodeRoute, 12],
+  28: [decodeNeigh, 12], 29: [decodeNeigh, 12],
+  32: [decodeRule, 12], 33: [decodeRule, 12],
+};
+
+/** xorshift32: deterministic, seedable. */
+export function rng(seed: number): () => number {
+  let x = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+/** Offsets of every attribute header inside a message (walking nests heuristically). */
+function attrOffsets(b: Buffer, start: number, end: number, out: number[], depth = 0): void {
+  let off = start;
+  while (end - off >= 4 && depth < 6) {
+    const len = b.readUInt16LE(off);
+    if (len < 4 || off + len > end) return;
+    out.push(off);
+    if (len > 8) attrOffsets(b, off + 4, off + len, out, depth + 1);
+    off += (len + 3) & ~3;
+  }
+}
+
+const MUTATORS = ['bitflip', 'truncate', 'msglen', 'attrlen', 'nestclaim', 'repeat', 'overwrite', 'splice', 'extend'] as const;
+export type Mutator = (typeof MUTATORS)[number];
+
+/** Make one mutated case from `src` (and `other` for splices). */
+export function mutate(src: Buffer, other: Buffer, r: () => number): { bytes: Buffer; how: Mutator } {
+  const how = MUTATORS[r() % MUTATORS.length]!;
+  let b = Buffer.from(src);
+  const hdrLen = (BY_TYPE[b.readUInt16LE(4)]?.[1] ?? 4) + 16;
+  const attrs: number[] = [];
+  attrOffsets(b, Math.min(hdrLen, b.length), b.length, attrs);
+  const pickAttr = () => (attrs.length ? attrs[r() % attrs.length]! : Math.min(hdrLen, b.length - 4));
+  const special = [0, 1, 3, 4, 5, 0xffff, b.length, b.length + 1, b.length + 4];
+  switch (how) {
+    case 'bitflip': {
+      const n = 1 + (r() % 8);
+      for (let i = 0; i < n; i++) b[r() % b.length]! ^= 1 << (r() % 8);
+      break;
+    }
+    case 'truncate':
+      b = Buffer.from(b.subarray(0, r() % b.length));
+      // Half the time the header agrees with the truncated length (a short but consistent message).
+      if (b.length >= 4 && r() % 2) b.writeUInt32LE(b.length, 0);
+      break;
+    case 'msglen':
+      if (b.length >= 4) b.writeUInt32LE(special[r() % special.length]! >>> 0, 0);
+      break;
+    case 'attrlen': {
+      const a = pickAttr();
+      if (a + 2 <= b.length) b.writeUInt16LE(special[r() % special.length]! & 0xffff, a);
+      break;
+    }
+    case 'nestclaim': {
+      // A nest (or any attribute) claims more than its parent holds.
+      const a = pickAttr();
+      if (a + 2 <= b.length) b.writeUInt16LE(Math.min(0xffff, b.readUInt16LE(a) + 4 + (r() % 64)), a);
+      break;
+    }
+    case 'repeat': {
+      // Repeat an attribute (duplicates must decode or fail cleanly).
+      const a = pickAttr();
+      if (a + 4 <= b.length) {
+        const len = Math.min(b.readUInt16LE(a), b.length - a);
+        const seg = b.subarray(a, a + ((len + 3) & ~3));
+        b = Buffer.concat([b, seg, seg]);
+        b.writeUInt32LE(b.length, 0);
+      }
+      break;
+    }
+    case 'overwrite': {
+      const at = r() % b.length;
+      const n = 1 + (r() % 16);
+      for (let i = 0; i < n && at + i < b.length; i++) b[at + i] = r() & 0xff;
+      break;
+    }
+    case 'splice': {
+      const cut = r() % b.length;
+      const from = other.length ? r() % other.length : 0;
+      b = Buffer.concat([b.subarray(0, cut), other.subarray(from)]);
+      break;
+    }
+    case 'extend':
+      b = Buffer.concat([b, Buffer.from(Array.from({ length: 1 + (r() % 12) }, () => r() & 0xff))]);
+      if (r() % 2) b.writeUInt32LE(b.length, 0);
+      break;
+  }
+  return { bytes: b, how };
+}
+
+/** Feed one input to every decoder that applies. Throws the first non-DecodeError. */
+export function decodeAll(bytes: Buffer): number {
+  let decoded = 0;
+  const guard = (fn: () => unknown) => {
+    try {
+      fn();
+      decoded++;
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+    }
+  };
+  let msgs: ReturnType<typeof decodeMessages> = [];
+  guard(() => (msgs = decodeMessages(bytes)));
+  for (const m of msgs) {
+    // An exact copy of this message alone: reads past it throw RangeError.
+    const one = Buffer.alloc(16 + m.payload.length);
+    one.writeUInt32LE(one.length, 0);
+    one.writeUInt16LE(m.type, 4);
+    one.writeUInt16LE(m.flags, 6);
+    Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength).copy(one, 16);
+    const view = new DataView(one.buffer, one.byteOffset, one.byteLength);
+    const d = BY_TYPE[m.type];
+    if (d) {
+      guard(() => d[0](one, view, 0, one.length));
+      if (m.payload.length >= d[1]) guard(() => decodeAttributes(m.payload.subarray(d[1])));
+    } else {
+      guard(() => decodeAttributes(m.payload));
+    }
+  }
+  return decoded;
+}
+
+/** Run `cases` mutations over the corpus. Returns counts; throws on a finding with how to reproduce it. */
+export function fuzz(corpus: Captured[], cases: number, seed: number, maxCaseMs = 250): { cases: number; decoded: number; byMutator: Record<string, number>; slowest: number } {
+  const bufs = corpus.map((c) => Buffer.from(c.hex, 'hex'));
+  const r = rng(seed);
+  let decoded = 0;
+  let slowest = 0;
+  const byMutator: Record<string, number> = {};
+  for (let i = 0; i < cases; i++) {
+    const src = bufs[r() % bufs.length]!;
+    const other = bufs[r() % bufs.length]!;
+    const { bytes, how } = mutate(src, other, r);
+    byMutator[how] = (byMutator[how] ?? 0) + 1;
+    const t0 = performance.now();
+    try {
+      decoded += decodeAll(bytes);
+    } catch (e) {
+      const err = new Error(`fuzz finding at case ${i} (seed ${seed}, mutator ${how}): ${(e as Error)?.stack ?? e}\ninput: ${bytes.toString('hex')}`);
+      throw err;
+    }
+    const ms = performance.now() - t0;
+    if (ms > slowest) slowest = ms;
+    if (ms > maxCaseMs) throw new Error(`fuzz case ${i} (seed ${seed}, mutator ${how}) took ${ms.toFixed(1)} ms (limit ${maxCaseMs})\ninput: ${bytes.toString('hex')}`);
+  }
+  return { cases, decoded, byMutator, slowest };
+}
