@@ -164,11 +164,13 @@ export class AttrTable {
    * cannot hold.
    */
   encode(w: MessageWriter, obj: Record<string, unknown>, argPrefix = ''): void {
-    for (const row of this.rows) {
+    const rows = this.rows;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
       const v = obj[row.key];
       if (v === undefined) continue;
       if (row.multi && Array.isArray(v)) {
-        for (const item of v) encodeValue(w, row, item, obj, argPrefix);
+        for (let i = 0; i < v.length; i++) encodeValue(w, row, v[i], obj, argPrefix);
       } else {
         encodeValue(w, row, v, obj, argPrefix);
       }
@@ -261,6 +263,16 @@ function decodeValue(row: AttrSpec, buf: Buffer, v: DataView, off: number, len: 
   }
 }
 
+/** `${prefix}${row.key}.`, cached so that steady-state encoding builds no strings. */
+const prefixes = new WeakMap<AttrSpec, Map<string, string>>();
+function childPrefix(row: AttrSpec, prefix: string): string {
+  let m = prefixes.get(row);
+  if (m === undefined) prefixes.set(row, (m = new Map()));
+  let p = m.get(prefix);
+  if (p === undefined) m.set(prefix, (p = `${prefix}${row.key}.`));
+  return p;
+}
+
 function num(row: AttrSpec, v: unknown, prefix: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     throw new InvalidArgumentError(prefix + row.key, `${String(v)} is not an integer in ${min}..${max} (${row.name})`);
@@ -321,7 +333,7 @@ function encodeValue(w: MessageWriter, row: AttrSpec, v: unknown, whole: Record<
       if (isTable(c)) {
         if (typeof v !== 'object' || v === null) throw new InvalidArgumentError(prefix + row.key, `expected an object (${row.name})`);
         const n = w.nestStart(row.type);
-        c.encode(w, v as Record<string, unknown>, `${prefix}${row.key}.`);
+        c.encode(w, v as Record<string, unknown>, childPrefix(row, prefix));
         w.nestEnd(n);
         return;
       }

@@ -114,6 +114,16 @@ export interface RequestOptions {
 }
 
 const TRUNCATED = Symbol('truncated');
+/** DecodeError paths, made once: the receive loop allocates nothing per message. */
+const REPLY_PATH: readonly string[] = Object.freeze(['reply']);
+const MULTICAST_PATH: readonly string[] = Object.freeze(['multicast']);
+
+const NO_OPTIONS: RequestOptions = Object.freeze({});
+
+/** nlmsg_flags of a request: NLM_F_REQUEST, NLM_F_ACK unless `ack: false`, and the caller's. */
+function requestFlags(flags: number, opts: RequestOptions): number {
+  return NLM_F_REQUEST | (opts.ack ?? true ? NLM_F_ACK : 0) | flags;
+}
 
 const defaultDescriber: FamilyDescriber = { typeName: (t) => `type ${t}` };
 
@@ -154,6 +164,11 @@ export class NetlinkSocket {
   private pendingFail: ((e: unknown) => void) | null = null;
   /** watch() callbacks, woken when no transaction is waiting. */
   private readonly watchers = new Set<() => void>();
+  /** State of the current exchange, reused by every exchange (they never overlap). */
+  private readonly tx: TxState<unknown> = {
+    type: 0, seq: 0, mode: 'ack', subject: undefined, onMessage: undefined, value: undefined, intr: false, done: false,
+    error: undefined, truncated: false, request: new Uint8Array(0), requestLength: 0,
+  };
 
   private constructor(fd: number, protocol: number, portId: number, describer: FamilyDescriber) {
     this.fd = fd;
@@ -243,19 +258,43 @@ export class NetlinkSocket {
    * The kernel's refusal rejects with {@link NetlinkError} (code, extended ACK,
    * attribute name, request type and subject).
    */
-  async request<T>(type: number, flags: number, build: RequestBuilder, onMessage?: MessageHandler<T>, opts: RequestOptions = {}): Promise<T | undefined> {
+  request<T>(type: number, flags: number, build: RequestBuilder, onMessage?: MessageHandler<T>, opts: RequestOptions = NO_OPTIONS): Promise<T | undefined> {
+    // Fast path without an async frame (an async function allocates ~0.5 KB per call):
+    // the socket is idle and the whole answer was queued by the time sendto returned.
+    if (this.busy === null) {
+      let r: TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED>;
+      try {
+        r = this.transact(type, requestFlags(flags, opts), build, onMessage, opts.ack ?? true ? 'ack' : 'reply', opts.subject);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (r !== TRUNCATED && !(r instanceof Promise)) return Promise.resolve(r.value);
+      return this.requestSlow(type, flags, build, onMessage, opts, r);
+    }
+    return this.requestSlow(type, flags, build, onMessage, opts, undefined);
+  }
+
+  /** {@link request} when it has to wait: on another exchange, on poll, or to retry. */
+  private async requestSlow<T>(
+    type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T> | undefined, opts: RequestOptions,
+    first: TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED> | undefined,
+  ): Promise<T | undefined> {
     const ack = opts.ack ?? true;
     for (let attempt = 0; ; attempt++) {
-      // Re-checked synchronously right before transact(): several callers may wake from
-      // the same busy promise, and only the first may start its exchange.
-      while (this.busy) await this.busy;
-      const r = this.transact(type, NLM_F_REQUEST | (ack ? NLM_F_ACK : 0) | flags, build, onMessage, ack ? 'ack' : 'reply', opts.subject);
+      let r = attempt === 0 ? first : undefined;
+      if (r === undefined) {
+        // Re-checked synchronously right before transact(): several callers may wake from
+        // the same busy promise, and only the first may start its exchange.
+        while (this.busy) await this.busy;
+        r = this.transact(type, requestFlags(flags, opts), build, onMessage, ack ? 'ack' : 'reply', opts.subject);
+      }
       const res = r instanceof Promise ? await r : r;
       if (res === TRUNCATED && attempt < 2 && !ack) continue;
       if (res === TRUNCATED) throw new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(type, 0, opts.subject), {}, 'reply did not fit the receive buffer');
-      return (res as { value: T | undefined }).value;
+      return res.value;
     }
   }
+
 
   /**
    * Send a dump request (NLM_F_DUMP added) and collect `onMessage` of every part until
@@ -309,25 +348,40 @@ export class NetlinkSocket {
       w.abort();
       throw e;
     }
-    const req = w.finish();
-    if (debugEnabled()) debug('send %s seq=%d flags=0x%s len=%d%s\n%s', this.describer.typeName(type), seq, flags.toString(16), req.length, subject ? ` (${subject})` : '', hex(req));
+    const len = w.finishLength();
+    const req = w.buf; // the request is req[0, len): sent from the slab, no view made
+    if (debugEnabled()) debug('send %s seq=%d flags=0x%s len=%d%s\n%s', this.describer.typeName(type), seq, flags.toString(16), len, subject ? ` (${subject})` : '', hex(req.subarray(0, len)));
     this.stats.requests++;
-    const n = sys.send(this.fd, req, req.length, 0);
+    const n = sys.send(this.fd, req, len, 0);
     if (n < 0) throw new SysError('send', -n);
-    const st: TxState<T> = { type, seq, mode, subject, onMessage, value: undefined, intr: false, done: false, error: undefined, truncated: false, request: req };
+    // One exchange at a time per socket (see `busy`), so one state object is reused.
+    const st = this.tx as TxState<T>;
+    st.type = type;
+    st.seq = seq;
+    st.mode = mode;
+    st.subject = subject;
+    st.onMessage = onMessage;
+    st.value = undefined;
+    st.intr = false;
+    st.done = false;
+    st.error = undefined;
+    st.truncated = false;
+    st.request = req;
+    st.requestLength = len;
     this.drain(st);
     if (st.done) return this.finishTx(st);
     // Not all of the answer is queued yet: keep a copy of the request (the writer may
     // be reused) and wait for readability on a libuv poll handle.
-    st.request = Buffer.from(req);
+    st.request = Buffer.from(req.subarray(0, len));
     this.stats.waits++;
     return this.waitTx(st);
   }
 
   private finishTx<T>(st: TxState<T>): TxResult<T> | typeof TRUNCATED {
+    st.onMessage = undefined; // let the handler's closure go
     if (st.truncated) return TRUNCATED;
     if (st.error) throw st.error;
-    return { value: st.value, intr: st.intr };
+    return st; // synchronous callers read it before any other exchange can start
   }
 
   /**
@@ -354,7 +408,10 @@ export class NetlinkSocket {
           this.drain(st);
           if (!st.done) return;
           const res = this.finishTx(st);
-          settle(() => resolve(res));
+          // A copy: the shared state object is reused by the next exchange, which may
+          // start before the awaiting caller reads this result.
+          const out = res === TRUNCATED ? res : { value: res.value, intr: res.intr };
+          settle(() => resolve(out));
         } catch (e) {
           settle(() => reject(e));
         }
@@ -451,7 +508,7 @@ export class NetlinkSocket {
     const v = this.rview;
     let off = 0;
     while (off < n) {
-      const len = checkMessage(v, off, n, ['reply']);
+      const len = checkMessage(v, off, n, REPLY_PATH);
       const type = v.getUint16(off + 4, HOST_LE);
       const flags = v.getUint16(off + 6, HOST_LE);
       const seq = v.getUint32(off + 8, HOST_LE);
@@ -539,7 +596,7 @@ export class NetlinkSocket {
     const d = this.describer;
     if (ext.offset !== undefined && d.attributeAt) {
       try {
-        const a = d.attributeAt(st.request, ext.offset);
+        const a = d.attributeAt(st.request.subarray(0, st.requestLength), ext.offset);
         if (a) ext.attribute = a;
       } catch {
         /* naming is best effort */
@@ -547,7 +604,7 @@ export class NetlinkSocket {
     }
     if (ext.missingType !== undefined && d.missingAttribute) {
       try {
-        const a = d.missingAttribute(st.type, ext.missingType, st.request, ext.missingNest);
+        const a = d.missingAttribute(st.type, ext.missingType, st.request.subarray(0, st.requestLength), ext.missingNest);
         if (a) ext.missingAttribute = a;
       } catch {
         /* best effort */
@@ -584,7 +641,7 @@ export class NetlinkSocket {
       }
       let off = 0;
       while (off < n) {
-        const len = checkMessage(this.rview, off, n, ['multicast']);
+        const len = checkMessage(this.rview, off, n, MULTICAST_PATH);
         onMessage(this.rbuf, this.rview, off, len);
         count++;
         off += align4(len);
@@ -652,7 +709,9 @@ interface TxState<T> {
   done: boolean;
   error: Error | undefined;
   truncated: boolean;
+  /** The request's bytes are request[0, requestLength) (the writer's slab, or a copy). */
   request: Uint8Array;
+  requestLength: number;
 }
 
 function setBuf(fd: number, force: number, plain: number, bytes: number): void {

@@ -93,11 +93,24 @@ export class MessageWriter {
     return p;
   }
 
-  /** Finish the current message: sets nlmsg_len; returns a view of the whole batch. */
+  /**
+   * Finish the current message: sets nlmsg_len; returns a view of the whole batch
+   * (`buf[0, pos)`). Creating the view allocates a small object; hot paths use
+   * {@link finishLength} and send from {@link buf} directly.
+   */
   finish(): Buffer {
+    return this.buf.subarray(0, this.finishLength());
+  }
+
+  /**
+   * Finish the current message like {@link finish} but return the batch length instead
+   * of a view: the bytes are `buf[0, length)`, valid until the next `begin`. Allocates
+   * nothing.
+   */
+  finishLength(): number {
     this.view.setUint32(this.msgStart, this.pos - this.msgStart, LE);
     this.building = false;
-    return this.buf.subarray(0, this.pos);
+    return this.pos;
   }
 
   /** Abandon the message being built and rewind to its start. */
