@@ -163,7 +163,7 @@ export class NetlinkSocket {
   /** Rejects the transaction waiting on poll (used by close()). */
   private pendingFail: ((e: unknown) => void) | null = null;
   /** watch() callbacks, woken when no transaction is waiting. */
-  private readonly watchers = new Set<() => void>();
+  private readonly watchers = new Set<(status: number) => void>();
   /** State of the current exchange, reused by every exchange (they never overlap). */
   private readonly tx: TxState<unknown> = {
     type: 0, seq: 0, mode: 'ack', subject: undefined, onMessage: undefined, value: undefined, intr: false, done: false,
@@ -438,11 +438,19 @@ export class NetlinkSocket {
 
   /** A waiting transaction gets the wake-up (it drains every datagram); else the watchers. */
   private onReadable(status: number): void {
+    if (status < 0 && this.poller !== null) {
+      // On POLLERR libuv stops the handle before calling back (status UV_EBADF); for a
+      // netlink socket that is a pending ENOBUFS (overrun), which the next read returns.
+      // Drop the stopped handle so updatePoll() starts a fresh one for whoever still waits.
+      this.poller.close();
+      this.poller = null;
+    }
     if (this.waiter) {
       this.waiter(status);
       return;
     }
-    for (const cb of [...this.watchers]) cb();
+    for (const cb of [...this.watchers]) cb(status);
+    if (status < 0) this.updatePoll();
   }
 
   /** Read until the transaction is complete or EAGAIN. */
@@ -455,10 +463,23 @@ export class NetlinkSocket {
         throw new SysError('recvfrom', -n);
       }
       this.stats.datagrams++;
+      // The sender's address is filled in even when the datagram was truncated: check it
+      // first, so that no other socket can make a request fail or be re-issued.
+      if (this.addr.readUInt32LE(4) !== 0) {
+        this.stats.foreign++;
+        if (debugEnabled()) debug('ignored %d bytes from port %d (not the kernel)', n, this.addr.readUInt32LE(4));
+        continue;
+      }
       if (n > this.rbuf.length) {
-        // Datagram lost to truncation: grow and let the caller re-issue.
+        // Datagram lost to truncation. Its first header is in the buffer: a message for
+        // another sequence number is just stale; ours means grow and re-issue.
         this.stats.truncated++;
+        const ours = this.rview.getUint32(8, HOST_LE) === st.seq;
         this.growReceiveBuffer(n);
+        if (!ours) {
+          this.stats.stale++;
+          continue;
+        }
         st.truncated = true;
         if (st.mode !== 'ack') {
           // Drain the rest of this dump (its parts carry our seq) so the retry starts clean.
@@ -466,11 +487,6 @@ export class NetlinkSocket {
           st.done = true;
           return;
         }
-        continue;
-      }
-      if (this.addr.readUInt32LE(4) !== 0) {
-        this.stats.foreign++;
-        if (debugEnabled()) debug('ignored %d bytes from port %d (not the kernel)', n, this.addr.readUInt32LE(4));
         continue;
       }
       this.handleDatagram(st, n);
@@ -630,14 +646,14 @@ export class NetlinkSocket {
         throw new SysError('recvfrom', -n);
       }
       this.stats.datagrams++;
+      if (this.addr.readUInt32LE(4) !== 0) {
+        this.stats.foreign++;
+        continue;
+      }
       if (n > this.rbuf.length) {
         this.stats.truncated++;
         this.growReceiveBuffer(n);
         return -ENOBUFS; // an event was lost: report like an overrun so the caller resyncs
-      }
-      if (this.addr.readUInt32LE(4) !== 0) {
-        this.stats.foreign++;
-        continue;
       }
       let off = 0;
       while (off < n) {
@@ -654,11 +670,12 @@ export class NetlinkSocket {
    * a handle to stop waiting; `cb` runs on every wake-up (spurious ones included).
    * Watchers share the socket's one poll handle; while a request on this socket waits
    * for its answer, that request reads the socket and the watchers are not woken (use a
-   * separate socket for multicast listening and requests).
+   * separate socket for multicast listening and requests). `status` is libuv's: negative
+   * after a socket error (for netlink, a pending ENOBUFS: read it); watching goes on.
    */
-  watch(cb: () => void): { close(): void } {
+  watch(cb: (status: number) => void): { close(): void } {
     this.check();
-    const fn = (): void => cb();
+    const fn = (status: number): void => cb(status);
     this.watchers.add(fn);
     this.updatePoll();
     let closed = false;

@@ -236,6 +236,26 @@ t.test('messages unicast to our port by another socket are ignored and counted i
   t.equal(a.stats.foreign, 3);
 });
 
+t.test('a foreign datagram larger than the receive buffer neither fails nor re-issues our request', privileged, async (t) => {
+  const ns = freshNs(t);
+  const a = open(t, ns);
+  const b = open(t, ns);
+  const big = Buffer.alloc(70_000); // more than the 64 KiB receive slab
+  const nextSeq = (a as unknown as { seq: number }).seq + 1;
+  big.writeUInt32LE(big.length, 0);
+  big.writeUInt16LE(NLMSG_ERROR, 4);
+  big.writeUInt32LE(nextSeq, 8);
+  for (const ack of [true, false]) {
+    big.writeUInt32LE((a as unknown as { seq: number }).seq + 1, 8);
+    unicast(b, a.portId, big);
+    const before = a.stats.requests;
+    const r = await a.request(L.RTM_GETLINK, 0, ifinfo(1), (_b, v, o) => v.getInt32(o + 20, true), { ack });
+    t.equal(r, 1, `request (ack ${ack}) answered`);
+    t.equal(a.stats.requests - before, 1, 'sent once, not re-issued');
+  }
+  t.equal(a.stats.foreign, 2);
+});
+
 t.test('a kernel reply with another sequence number is ignored and counted in stats.stale', privileged, async (t) => {
   const ns = freshNs(t);
   const s = open(t, ns);
