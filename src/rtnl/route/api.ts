@@ -76,7 +76,7 @@ export interface RouteFilter {
   readonly family?: 4 | 6 | 'inet' | 'inet6';
   /** Table, or 'all' for every table (local included). Defaults to 'main', as `ip route` shows. Filtered by the kernel. */
   readonly table?: TableRef | string | 'all';
-  /** Only routes through this link (name or ifindex; filtered by the kernel, multipath included). Defaults to any. */
+  /** Only routes through this link (name or ifindex; filtered by the kernel, so multipath routes with a hop through it are included, which `ip route show dev` leaves out). Defaults to any. */
   readonly dev?: string | number;
   /** Only this route type (filtered by the kernel). Defaults to any. */
   readonly type?: RouteType | number;
@@ -337,13 +337,33 @@ export class RouteApi {
   /** @internal */
   constructor(private readonly core: RtnlCore) {}
 
+  /**
+   * A link name or ifindex → an ifindex that exists. Names are looked up anyway; an
+   * ifindex is checked too, because for a route with a gateway the kernel reports a
+   * missing ifindex as ENETUNREACH ("Nexthop has invalid gateway"), not ENODEV.
+   */
+  private async index(ref: string | number, arg: string): Promise<number> {
+    if (typeof ref === 'string') return this.core.linkIndex(ref, arg);
+    try {
+      await this.core.sock.request(C.RTM_GETLINK, 0, (w) => {
+        const o = w.reserve(C.SIZEOF_IFINFOMSG);
+        w.view.setInt32(o + 4, ref, HOST_LE);
+        w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
+      }, () => true, { ack: false, subject: `ifindex ${ref}` });
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new NetlinkError(e.errno, e.request, e.extack, `${arg} ifindex ${ref} does not exist`);
+      throw e;
+    }
+    return ref;
+  }
+
   private async resolve(p: PreparedRoute): Promise<{ dev: number | undefined; nhDevs: (number | undefined)[] }> {
-    const dev = p.dev !== undefined ? await this.core.linkIndex(p.dev, 'dev') : undefined;
+    const dev = p.dev !== undefined ? await this.index(p.dev, 'dev') : undefined;
     const nhDevs: (number | undefined)[] = [];
     if (p.nexthops) {
       for (let i = 0; i < p.nexthops.length; i++) {
         const d = p.nexthops[i]!.dev;
-        nhDevs.push(d !== undefined ? await this.core.linkIndex(d, `nexthops[${i}].dev`) : undefined);
+        nhDevs.push(d !== undefined ? await this.index(d, `nexthops[${i}].dev`) : undefined);
       }
     }
     return { dev, nhDevs };
@@ -423,7 +443,7 @@ export class RouteApi {
       const d = parseDst(f['dst'], 'filter.dst');
       dst = d === 'default' ? 'default' : formatPrefix(d.bytes, 0, d.bytes.length, d.prefixLen);
     }
-    const dev = f['dev'] !== undefined ? await this.core.linkIndex(checkLinkRef(f['dev'], 'filter.dev'), 'filter.dev') : undefined;
+    const dev = f['dev'] !== undefined ? await this.index(checkLinkRef(f['dev'], 'filter.dev'), 'filter.dev') : undefined;
     const tname = table ? tableName(table) : undefined;
     const af = family === undefined ? AF_UNSPEC : afOf(family);
     try {
@@ -470,8 +490,8 @@ export class RouteApi {
     const uid = o['uid'] !== undefined ? checkU32(o['uid'], 'uid') : undefined;
     const tos = o['tos'] !== undefined ? checkInt(o['tos'], 'tos', 0, 255) : 0;
     const fibMatch = o['fibMatch'] !== undefined && checkBool(o['fibMatch'], 'fibMatch');
-    const iif = o['iif'] !== undefined ? await this.core.linkIndex(checkLinkRef(o['iif'], 'iif'), 'iif') : undefined;
-    const oif = o['oif'] !== undefined ? await this.core.linkIndex(checkLinkRef(o['oif'], 'oif'), 'oif') : undefined;
+    const iif = o['iif'] !== undefined ? await this.index(checkLinkRef(o['iif'], 'iif'), 'iif') : undefined;
+    const oif = o['oif'] !== undefined ? await this.index(checkLinkRef(o['oif'], 'oif'), 'oif') : undefined;
     const r = await this.core.sock.request(C.RTM_GETROUTE, 0, (w) => {
       putRtmsg(w, afOf(d.family), full, from ? full : 0, tos, 0, 0, 0, 0, fibMatch ? C.RTM_F_FIB_MATCH : 0);
       w.putBytes(C.RTA_DST, d.bytes);

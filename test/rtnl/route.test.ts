@@ -1,0 +1,348 @@
+// rt.route: routes on a real kernel in fresh netns, cross-checked field by field with
+// `ip -j route`; replace/append/del round trips; multipath; route get; the kernel's
+// extended-ACK text for rejected routes; bad input refused before send.
+import t from 'tap';
+import { Rtnl } from '../../src/rtnl/index.js';
+import type { Route } from '../../src/rtnl/index.js';
+import { rtnlDescriber } from '../../src/rtnl/describer.js';
+import { RTM_NEWROUTE } from '../../src/rtnl/constants.js';
+import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
+import { MessageWriter } from '../../src/netlink/writer.js';
+import { putRtmsg } from '../../src/rtnl/route/api.js';
+import * as C from '../../src/rtnl/constants.js';
+import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
+
+/** A fresh netns: veth v0/v1 both up (carrier), 10.1.0.2/24 + 2001:db8::1/64 on v0, 10.2.0.1/24 + 2001:db8:1::1/64 on v1. */
+function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  const cmds = [
+    'link add v0 type veth peer name v1', 'link set v0 addrgenmode none', 'link set v1 addrgenmode none',
+    'link set v0 up', 'link set v1 up', 'addr add 10.1.0.2/24 dev v0', 'addr add 10.2.0.1/24 dev v1',
+    'addr add 2001:db8::1/64 dev v0 nodad', 'addr add 2001:db8:1::1/64 dev v1 nodad',
+  ];
+  for (const c of cmds) ip(ns.path, c.split(' '));
+  return { ns, rt };
+}
+
+/** ifindex → name in the netns. */
+function names(nsPath: string): Map<number, string> {
+  return new Map(ipJson(nsPath, ['link']).map((l: any) => [l.ifindex, l.ifname]));
+}
+
+const num = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v);
+
+/** One route as `ip -j route` prints it, with its omitted defaults filled in. */
+function fromIp(r: any, family: 4 | 6, shown: { table?: unknown; dev?: string }): Record<string, unknown> {
+  // ip leaves out what the listing was filtered by (table, dev) and the defaults.
+  const out: Record<string, unknown> = {
+    family, type: r.type ?? 'unicast', dst: r.dst, table: num(r.table ?? shown.table ?? 'main'), protocol: num(r.protocol ?? 'boot'),
+    scope: num(r.scope ?? 'global'), flags: r.flags ?? [], gateway: r.gateway, dev: r.dev ?? (r.nexthops ? undefined : shown.dev), prefsrc: r.prefsrc,
+    metric: r.metric, from: r.from, pref: r.pref,
+    metrics: r.metrics?.[0],
+    nexthops: r.nexthops?.map((n: any) => ({ gateway: n.gateway, dev: n.dev, weight: n.weight, flags: n.flags ?? [] })),
+  };
+  return out;
+}
+
+/** ip -j does not show metric locks (its text output does); compared separately. */
+function withoutLock(m: object): Record<string, unknown> | undefined {
+  const { lock: _lock, ...rest } = m as Record<string, unknown>;
+  return Object.keys(rest).length ? rest : undefined;
+}
+
+function fromNlkit(r: Route, ifnames: Map<number, string>): Record<string, unknown> {
+  return {
+    family: r.family, type: r.type, dst: r.dst, table: r.table, protocol: r.protocol, scope: r.scope, flags: r.flags,
+    gateway: r.gateway, dev: r.dev !== undefined ? ifnames.get(r.dev) : undefined, prefsrc: r.prefsrc, metric: r.metric,
+    from: r.from, pref: r.pref, metrics: r.metrics && withoutLock(r.metrics),
+    nexthops: r.nexthops?.map((n) => ({ gateway: n.gateway, dev: ifnames.get(n.dev), weight: n.weight, flags: n.flags })),
+  };
+}
+
+const sortKey = (x: Record<string, unknown>) => `${x['family']} ${x['table']} ${x['type']} ${x['dst']} ${x['metric'] ?? ''} ${x['dev'] ?? ''} ${x['gateway'] ?? ''}`;
+const sorted = (xs: Record<string, unknown>[]) => [...xs].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+
+async function compare(t: Tap, nsPath: string, what: string, mine: Promise<Route[]>, ipArgs: string[], family: 4 | 6, shown: { table?: unknown; dev?: string } = {}): Promise<number> {
+  const ifn = names(nsPath);
+  const a = sorted((await mine).map((r) => fromNlkit(r, ifn)));
+  const b = sorted(ipJson(nsPath, ipArgs).map((r: any) => fromIp(r, family, shown)));
+  t.same(a, b, `${what}: ${a.length} routes equal ip -j ${ipArgs.join(' ')}`);
+  return a.length;
+}
+type Tap = { same(a: unknown, b: unknown, msg: string): unknown };
+
+t.test('list equals ip -j route field by field after adds by nlkit and by ip', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.route.add({ dst: 'default', gateway: '10.1.0.1' });
+  await rt.route.add({ dst: '10.5.0.0/16', gateway: '10.1.0.1', metric: 5 });
+  await rt.route.add({ dst: '10.6.0.0/16', nexthops: [{ gateway: '10.1.0.1', dev: 'v0', weight: 2 }, { gateway: '10.2.0.2', dev: 'v1' }] });
+  await rt.route.add({ dst: '10.7.0.0/16', type: 'blackhole' });
+  await rt.route.add({ dst: '10.7.1.0/24', type: 'unreachable' });
+  await rt.route.add({ dst: '10.7.2.0/24', type: 'prohibit', metric: 9 });
+  await rt.route.add({ dst: '10.8.0.0/16', gateway: '10.1.0.1', mtu: 1400, advmss: 1300, table: 100, protocol: 'static' });
+  await rt.route.add({ dst: '10.8.0.0/16', gateway: '10.2.0.2', table: 1000, metrics: { hoplimit: 20 } });
+  await rt.route.add({ dst: '10.11.0.0/16', dev: 'v1', src: '10.2.0.1' });
+  await rt.route.add({ dst: '10.12.0.9', gateway: '192.168.77.1', dev: 'v0', onlink: true, protocol: 'dhcp' });
+  await rt.route.add({ dst: '10.13.0.0/16', dev: 'v0', scope: 'link', tos: 0x10 });
+  await rt.route.add({ dst: '2001:db8:2::/48', gateway: '2001:db8::2' });
+  await rt.route.add({ dst: '2001:db8:3::/48', gateway: '2001:db8::2', metric: 77, pref: 'high', mtu: 1400 });
+  await rt.route.add({ dst: '2001:db8:4::/48', from: '2001:db8:1::/64', gateway: '2001:db8:1::2' });
+  await rt.route.add({ dst: 'default', gateway: '2001:db8::2', family: 6 });
+  ip(ns.path, ['route', 'add', '10.20.0.0/16', 'via', '10.2.0.2', 'metric', '3', 'proto', 'bird']);
+  ip(ns.path, ['route', 'add', '10.21.0.0/16', 'nexthop', 'via', '10.1.0.1', 'weight', '3', 'nexthop', 'via', '10.2.0.2']);
+  ip(ns.path, ['route', 'add', 'throw', '10.22.0.0/16']);
+  ip(ns.path, ['route', 'add', '10.23.0.0/16', 'dev', 'v1', 'table', '100', 'scope', 'link', 'mtu', 'lock', '1300']);
+  ip(ns.path, ['-6', 'route', 'add', '2001:db8:5::/48', 'nexthop', 'via', '2001:db8::2', 'dev', 'v0', 'nexthop', 'via', '2001:db8:1::2', 'dev', 'v1']);
+  ip(ns.path, ['-6', 'route', 'add', 'blackhole', '2001:db8:6::/48']);
+
+  const n4 = await compare(t, ns.path, 'IPv4 main', rt.route.list({ family: 4 }), ['-4', 'route'], 4);
+  const n6 = await compare(t, ns.path, 'IPv6 main', rt.route.list({ family: 6 }), ['-6', 'route'], 6);
+  await compare(t, ns.path, 'table 100', rt.route.list({ family: 4, table: 100 }), ['-4', 'route', 'show', 'table', '100'], 4, { table: 100 });
+  await compare(t, ns.path, 'table 1000', rt.route.list({ table: '1000', family: 'inet' }), ['-4', 'route', 'show', 'table', '1000'], 4, { table: 1000 });
+  await compare(t, ns.path, 'IPv4 local table', rt.route.list({ family: 4, table: 'local' }), ['-4', 'route', 'show', 'table', 'local'], 4, { table: 'local' });
+  await compare(t, ns.path, 'IPv4 all tables', rt.route.list({ family: 4, table: 'all' }), ['-4', 'route', 'show', 'table', 'all'], 4);
+  await compare(t, ns.path, 'IPv6 all tables', rt.route.list({ family: 6, table: 'all' }), ['-6', 'route', 'show', 'table', 'all'], 6);
+  // The kernel's dev filter also matches multipath routes with a hop through the link;
+  // `ip route show dev` drops those in user space.
+  const viaV1 = await rt.route.list({ family: 4, dev: 'v1' });
+  await compare(t, ns.path, 'dev v1', Promise.resolve(viaV1.filter((r) => !r.nexthops)), ['-4', 'route', 'show', 'dev', 'v1'], 4, { dev: 'v1' });
+  t.same(viaV1.filter((r) => r.nexthops).map((r) => r.dst).sort(), ['10.21.0.0/16', '10.6.0.0/16'], 'and the multipath routes through v1');
+  const locked = (await rt.route.list({ table: 100, dst: '10.23.0.0/16' }))[0]!;
+  t.equal(locked.metrics?.lock, 1 << C.RTAX_MTU, 'mtu lock (RTAX_LOCK bit for RTAX_MTU)');
+  t.ok(n4 >= 13 && n6 >= 7, `${n4} IPv4 and ${n6} IPv6 routes in main`);
+
+  const both = await rt.route.list();
+  t.equal(both.length, n4 + n6, 'no family: both families, main table only (the local table is left out, like ip route)');
+  t.notOk(both.some((r) => r.table === 'local'), 'nothing from the local table by default');
+  t.same((await rt.route.list({ family: 4, type: 'blackhole' })).map((r) => r.dst), ['10.7.0.0/16'], 'type filtered by the kernel');
+  t.same((await rt.route.list({ family: 4, protocol: 'bird' })).map((r) => r.dst), ['10.20.0.0/16'], 'protocol filtered by the kernel');
+  t.same((await rt.route.list({ family: 4, dst: '10.5.0.0/16' })).map((r) => r.metric), [5]);
+  t.same((await rt.route.list({ family: 4, scope: 'link' })).map((r) => r.dst).sort(), ['10.1.0.0/24', '10.11.0.0/16', '10.13.0.0/16', '10.2.0.0/24']);
+  t.same(await rt.route.list({ family: 4, table: 4242 }), [], 'a table that does not exist holds no routes');
+  const r8 = (await rt.route.list({ table: 100, dst: '10.8.0.0/16' }))[0]!;
+  t.match(r8, { table: 100, protocol: 'static', metrics: { mtu: 1400, advmss: 1300 }, gateway: '10.1.0.1' });
+  const r9 = (await rt.route.list({ table: 1000 }))[0]!;
+  t.equal(r9.table, 1000, 'a table id above 255 comes from RTA_TABLE');
+  t.equal(r9.metrics?.hoplimit, 20);
+  const onl = (await rt.route.list({ dst: '10.12.0.9' }))[0]!;
+  t.ok(onl.flags.includes('onlink'), 'onlink flag');
+  t.equal(onl.dstLen, 32);
+  const tos = (await rt.route.list({ dst: '10.13.0.0/16' }))[0]!;
+  t.equal(tos.tos, 0x10);
+  const src6 = (await rt.route.list({ family: 6, dst: '2001:db8:4::/48' }))[0]!;
+  t.equal(src6.from, '2001:db8:1::/64', 'source-specific IPv6 route');
+});
+
+t.test('multipath: weights and links per nexthop, IPv6 ECMP by append, delete by the decoded route', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.route.add({ dst: '10.6.0.0/16', nexthops: [{ gateway: '10.1.0.1', dev: 'v0', weight: 3 }, { gateway: '10.2.0.2', weight: 256 }], metric: 20 });
+  const [mp] = await rt.route.list({ dst: '10.6.0.0/16' });
+  const v0 = await rt.link.index('v0');
+  const v1 = await rt.link.index('v1');
+  t.same(mp!.nexthops!.map((n) => ({ gateway: n.gateway, dev: n.dev, weight: n.weight })), [
+    { gateway: '10.1.0.1', dev: v0, weight: 3 },
+    { gateway: '10.2.0.2', dev: v1, weight: 256 },
+  ], 'nexthops with weights 3 and 256 (rtnh_hops 255), the second link found from its gateway');
+  t.equal(mp!.gateway, undefined);
+  t.equal(mp!.dev, undefined);
+  const ipView = ipJson(ns.path, ['route', 'show', '10.6.0.0/16'])[0];
+  t.same(ipView.nexthops.map((n: any) => [n.gateway, n.dev, n.weight]), [['10.1.0.1', 'v0', 3], ['10.2.0.2', 'v1', 256]], 'ip agrees');
+  const via = await rt.route.get('10.6.1.1');
+  t.ok(['10.1.0.1', '10.2.0.2'].includes(via.gateway!), `route get picks a path: ${via.gateway}`);
+  // IPv6: appending a second gateway to a route makes it multipath.
+  await rt.route.add({ dst: '2001:db8:9::/48', gateway: '2001:db8::2', dev: 'v0' });
+  await rt.route.append({ dst: '2001:db8:9::/48', gateway: '2001:db8:1::2', dev: 'v1' });
+  const [r6] = await rt.route.list({ family: 6, dst: '2001:db8:9::/48' });
+  t.same(r6!.nexthops?.map((n) => [n.gateway, n.dev]), [['2001:db8::2', v0], ['2001:db8:1::2', v1]], 'IPv6 ECMP after append');
+  // A multipath route with a bad second hop is refused whole.
+  const bad = await rt.route.add({ dst: '10.30.0.0/16', nexthops: [{ gateway: '10.1.0.1' }, { gateway: '10.99.0.1' }] }).catch((e: unknown) => e) as NetlinkError;
+  t.equal(bad.code, 'ENETUNREACH');
+  t.equal(bad.extack.message, 'Nexthop has invalid gateway');
+  t.same(await rt.route.list({ dst: '10.30.0.0/16' }), []);
+  // Delete both by passing the decoded routes back.
+  await rt.route.del(mp!);
+  await rt.route.del(r6!);
+  t.same(await rt.route.list({ dst: '10.6.0.0/16' }), []);
+  t.same(await rt.route.list({ family: 6, dst: '2001:db8:9::/48' }), []);
+  t.same(ipJson(ns.path, ['route', 'show', '10.6.0.0/16']), [], 'ip agrees it is gone');
+});
+
+t.test('replace, append and del round trips', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.route.add({ dst: 'default', gateway: '10.1.0.1' });
+  const dup = await rt.route.add({ dst: 'default', gateway: '10.1.0.1' }).catch((e: unknown) => e) as NetlinkError;
+  t.equal(dup.code, 'EEXIST', 'add is NLM_F_EXCL');
+  await rt.route.replace({ dst: 'default', gateway: '10.2.0.2' });
+  let defs = await rt.route.list({ family: 4, dst: 'default' });
+  t.same(defs.map((r) => r.gateway), ['10.2.0.2'], 'replace swapped the gateway in place');
+  await rt.route.append({ dst: 'default', gateway: '10.1.0.1' });
+  defs = await rt.route.list({ family: 4, dst: 'default' });
+  t.same(defs.map((r) => r.gateway), ['10.2.0.2', '10.1.0.1'], 'append added a second route after it');
+  t.same(ipJson(ns.path, ['route', 'show', 'default']).map((r: any) => r.gateway), ['10.2.0.2', '10.1.0.1'], 'ip sees both, same order');
+  await rt.route.del({ dst: 'default', gateway: '10.1.0.1' });
+  t.same((await rt.route.list({ family: 4, dst: 'default' })).map((r) => r.gateway), ['10.2.0.2'], 'del matched the gateway');
+  await rt.route.del({ dst: 'default' });
+  t.same(await rt.route.list({ family: 4, dst: 'default' }), []);
+  const gone = await rt.route.del({ dst: 'default' }).catch((e: unknown) => e) as NetlinkError;
+  t.ok(gone instanceof NetlinkError);
+  t.equal(gone.code, 'ESRCH', 'nothing left to delete');
+  // Metric and table are part of the key.
+  await rt.route.add({ dst: '10.5.0.0/16', gateway: '10.1.0.1', metric: 10, table: 300 });
+  await rt.route.add({ dst: '10.5.0.0/16', gateway: '10.2.0.2', metric: 20, table: 300 });
+  await rt.route.replace({ dst: '10.5.0.0/16', gateway: '10.2.0.2', metric: 10, table: 300, mtu: 1280 });
+  const t300 = await rt.route.list({ table: 300 });
+  t.same(t300.map((r) => [r.metric, r.gateway, r.metrics?.mtu]), [[10, '10.2.0.2', 1280], [20, '10.2.0.2', undefined]]);
+  await rt.route.del({ dst: '10.5.0.0/16', metric: 20, table: 300 });
+  await rt.route.del({ dst: '10.5.0.0/16', table: 300 });
+  t.same(await rt.route.list({ table: 300 }), []);
+  // IPv6 round trip, default metric 1024.
+  await rt.route.add({ dst: '2001:db8:7::/48', gateway: '2001:db8::2' });
+  const [r6] = await rt.route.list({ family: 6, dst: '2001:db8:7::/48' });
+  t.equal(r6!.metric, 1024);
+  await rt.route.replace({ dst: '2001:db8:7::/48', gateway: '2001:db8::3' });
+  t.same((await rt.route.list({ family: 6, dst: '2001:db8:7::/48' })).map((r) => r.gateway), ['2001:db8::3']);
+  await rt.route.del({ dst: '2001:db8:7::/48' });
+  t.same(await rt.route.list({ family: 6, dst: '2001:db8:7::/48' }), []);
+  // Local-table routes round trip through the decoded value too.
+  await rt.route.add({ dst: '10.40.0.1', type: 'local', dev: 'v0', table: 'local' });
+  const [loc] = await rt.route.list({ table: 'local', dst: '10.40.0.1' });
+  t.match(loc, { type: 'local', scope: 'host', table: 'local' });
+  await rt.route.del(loc!);
+  t.same(await rt.route.list({ table: 'local', dst: '10.40.0.1' }), []);
+});
+
+t.test('get asks the kernel which route a destination takes, as ip route get', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.route.add({ dst: '10.5.0.0/16', gateway: '10.1.0.1', metric: 5 });
+  await rt.route.add({ dst: 'default', gateway: '10.2.0.2' });
+  const ifn = names(ns.path);
+  for (const dst of ['10.5.3.4', '8.8.8.8', '10.1.0.77', '10.2.0.1', '2001:db8::42']) {
+    const r = await rt.route.get(dst);
+    const theirs = ipJson(ns.path, ['route', 'get', dst])[0];
+    t.same({ dst: r.dst, gateway: r.gateway, dev: ifn.get(r.dev!), prefsrc: r.prefsrc, type: r.type },
+      { dst: theirs.dst, gateway: theirs.gateway, dev: theirs.dev, prefsrc: theirs.prefsrc, type: theirs.type ?? 'unicast' }, `route get ${dst}`);
+  }
+  const fib = await rt.route.get('10.5.3.4', { fibMatch: true });
+  t.match(fib, { dst: '10.5.0.0/16', metric: 5, gateway: '10.1.0.1' }, 'fibMatch returns the matching FIB entry');
+  const forced = await rt.route.get('10.5.3.4', { oif: 'v1' });
+  t.equal(forced.dev, await rt.link.index('v1'), 'oif forces the output link');
+  const marked = await rt.route.get('10.5.3.4', { mark: 7, from: '10.1.0.2' });
+  t.match(marked, { mark: 7, from: '10.1.0.2', gateway: '10.1.0.1' }, 'mark and source echoed back');
+  await rt.route.del({ dst: 'default' });
+  const unreach = await rt.route.get('8.8.8.8').catch((e: unknown) => e) as NetlinkError;
+  t.equal(unreach.code, 'ENETUNREACH');
+});
+
+t.test('the kernel\'s extended-ACK text for rejected routes', privileged, async (t) => {
+  const { rt } = setup(t);
+  const cases: [string, () => Promise<void>, string, string][] = [
+    ['gateway unreachable', () => rt.route.add({ dst: '10.9.0.0/16', gateway: '192.168.99.1' }), 'ENETUNREACH', 'Nexthop has invalid gateway'],
+    ['onlink without a link', () => rt.route.add({ dst: '10.9.0.0/16', gateway: '10.5.5.5', onlink: true }), 'ENODEV', 'Nexthop device required for onlink'],
+    ['IPv6 link-local gateway without a link', () => rt.route.add({ dst: '2001:db8:9::/48', gateway: 'fe80::1' }), 'EINVAL', 'Egress device not specified'],
+    ['preferred source not local', () => rt.route.add({ dst: '10.9.0.0/16', gateway: '10.1.0.1', src: '10.7.7.7' }), 'EINVAL', 'Invalid prefsrc address'],
+    ['host scope with a gateway', () => rt.route.add({ dst: '10.9.0.0/16', gateway: '10.1.0.1', scope: 'host' }), 'EINVAL', 'Route with host scope can not have a gateway'],
+    ['unknown congestion control', () => rt.route.add({ dst: '10.9.0.0/16', gateway: '10.1.0.1', metrics: { ccAlgo: 'nosuch' } }), 'EINVAL', 'Unknown tcp congestion algorithm'],
+  ];
+  for (const [name, fn, code, text] of cases) {
+    const e = await fn().then(() => undefined, (x: unknown) => x) as NetlinkError;
+    t.ok(e instanceof NetlinkError, `${name}: NetlinkError`);
+    t.equal(e?.code, code, `${name}: ${code}`);
+    t.equal(e?.extack?.message, text, `${name}: "${text}"`);
+    t.match(e?.message, text, 'the text is in the message');
+    t.match(e?.message, /RTM_NEWROUTE 10\.9\.0\.0\/16|RTM_NEWROUTE 2001:db8:9::\/48/, 'and the route it was about');
+  }
+  t.same(await rt.route.list({ dst: '10.9.0.0/16' }), [], 'none of them was added');
+});
+
+t.test('extended-ACK offsets inside RTA_MULTIPATH are named by nexthop', async (t) => {
+  const w = new MessageWriter();
+  w.begin(RTM_NEWROUTE, 0, 1);
+  putRtmsg(w, 2, 16, 0, 0, 254, 3, 0, 1, 0);
+  w.putBytes(C.RTA_DST, new Uint8Array([10, 6, 0, 0]));
+  const mp = w.nestStart(C.RTA_MULTIPATH, false);
+  const hops: number[] = [];
+  for (const gw of [[10, 1, 0, 1], [10, 2, 0, 2]]) {
+    const o = w.reserve(C.SIZEOF_RTNEXTHOP);
+    hops.push(o);
+    w.putBytes(C.RTA_GATEWAY, new Uint8Array(gw));
+    w.view.setUint16(o, w.pos - o, true);
+  }
+  w.nestEnd(mp);
+  const req = Buffer.from(w.finish());
+  w.release();
+  t.equal(rtnlDescriber.attributeAt!(req, 28), 'RTA_DST');
+  t.equal(rtnlDescriber.attributeAt!(req, mp), 'RTA_MULTIPATH');
+  t.equal(rtnlDescriber.attributeAt!(req, hops[1]!), 'RTA_MULTIPATH › nexthop 1');
+  t.equal(rtnlDescriber.attributeAt!(req, hops[1]! + C.SIZEOF_RTNEXTHOP), 'RTA_MULTIPATH › nexthop 1 › RTA_GATEWAY');
+});
+
+t.test('bad input is refused before send and changes nothing', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.route.add({ dst: '10.5.0.0/16', gateway: '10.1.0.1' });
+  const snapshot = () => JSON.stringify([ipJson(ns.path, ['-4', 'route', 'show', 'table', 'all']), ipJson(ns.path, ['-6', 'route', 'show', 'table', 'all'])]);
+  const before = snapshot();
+  const sent = rt.sock.stats.requests;
+  const add = (s: unknown) => () => rt.route.add(s as never);
+  const cases: [string, () => Promise<unknown>, RegExp][] = [
+    ['malformed dst', add({ dst: '10.5.0/16', gateway: '10.1.0.1' }), /not an IPv4 or IPv6 address/],
+    ['malformed IPv6 dst', add({ dst: '2001:db8::g/48', gateway: '2001:db8::2' }), /not an IPv4 or IPv6 address/],
+    ['malformed gateway', add({ dst: '10.6.0.0/16', gateway: '10.1.0.256' }), /not an IPv4 or IPv6 address/],
+    ['prefix > 32', add({ dst: '10.5.0.0/33', gateway: '10.1.0.1' }), /exceeds 32/],
+    ['prefix > 128', add({ dst: '2001:db8::/129', gateway: '2001:db8::2' }), /exceeds 128/],
+    ['host bits set', add({ dst: '10.5.1.0/16', gateway: '10.1.0.1' }), /did you mean 10\.5\.0\.0\/16/],
+    ['gateway family ≠ dst family', add({ dst: '10.6.0.0/16', gateway: '2001:db8::2' }), /is IPv6 but dst 10\.6\.0\.0\/16 is IPv4/],
+    ['IPv6 dst, IPv4 gateway', add({ dst: '2001:db8:9::/48', gateway: '10.1.0.1' }), /is IPv4 but dst 2001:db8:9::\/48 is IPv6/],
+    ['family ≠ dst family', add({ dst: '10.6.0.0/16', family: 6, gateway: '10.1.0.1' }), /family 6 but dst/],
+    ['default: family ≠ gateway', add({ dst: 'default', family: 4, gateway: '2001:db8::2' }), /is IPv6 but the route is IPv4/],
+    ['src family', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', src: '2001:db8::1' }), /is IPv6/],
+    ['nexthop family', add({ dst: '10.6.0.0/16', nexthops: [{ gateway: '10.1.0.1' }, { gateway: '2001:db8::2' }] }), /nexthops\[1\]\.gateway/],
+    ['unknown table name', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', table: 'wan' }), /unknown table 'wan'/],
+    ['table 0', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', table: 0 }), /1\.\.4294967295/],
+    ['table too big', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', table: 2 ** 32 }), /1\.\.4294967295/],
+    ['unknown type', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', type: 'wormhole' }), /unknown type 'wormhole'/],
+    ['unknown protocol', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', protocol: 'carrier-pigeon' }), /unknown protocol/],
+    ['unknown scope', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', scope: 'galaxy' }), /unknown scope/],
+    ['weight 0', add({ dst: '10.6.0.0/16', nexthops: [{ gateway: '10.1.0.1', weight: 0 }] }), /1\.\.256/],
+    ['weight 257', add({ dst: '10.6.0.0/16', nexthops: [{ gateway: '10.1.0.1', weight: 257 }] }), /1\.\.256/],
+    ['nexthops and gateway', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', nexthops: [{ gateway: '10.1.0.1' }] }), /leave gateway and dev out/],
+    ['empty nexthops', add({ dst: '10.6.0.0/16', nexthops: [] }), /non-empty array/],
+    ['empty nexthop', add({ dst: '10.6.0.0/16', nexthops: [{ weight: 2 }] }), /needs a gateway or a dev/],
+    ['blackhole with gateway', add({ dst: '10.6.0.0/16', type: 'blackhole', gateway: '10.1.0.1' }), /takes no gateway/],
+    ['unicast to nowhere', add({ dst: '10.6.0.0/16' }), /needs a gateway, a dev or nexthops/],
+    ['no dst', add({ gateway: '10.1.0.1' }), /needs a destination/],
+    ['unknown key', add({ dst: '10.6.0.0/16', via: '10.1.0.1' }), /unknown option 'via'/],
+    ['mtu negative', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', mtu: -1 }), /mtu/],
+    ['mtu twice', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', mtu: 1400, metrics: { mtu: 1300 } }), /not both/],
+    ['unknown metric', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', metrics: { speed: 9 } }), /unknown option 'speed'/],
+    ['pref on IPv4', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', pref: 'high' }), /IPv6 routes only/],
+    ['bad dev name', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', dev: 'a b' }), /whitespace/],
+    ['del: malformed', () => rt.route.del({ dst: '10.5.0.0/99' }), /exceeds 32/],
+    ['get: a prefix', () => rt.route.get('10.5.0.0/16'), /one address/],
+    ['get: malformed', () => rt.route.get('10.5'), /not an IPv4 or IPv6 address/],
+    ['list: unknown table', () => rt.route.list({ table: 'wan' }), /unknown table 'wan'/],
+    ['list: unknown key', () => rt.route.list({ link: 'v0' } as never), /unknown option 'link'/],
+  ];
+  for (const [name, fn, re] of cases) {
+    const e = await fn().then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError, `${name}: InvalidArgumentError`);
+    t.match(String((e as Error)?.message), re, `${name}: ${(e as Error)?.message}`);
+  }
+  t.equal(rt.sock.stats.requests, sent, 'nothing was sent');
+  t.equal(snapshot(), before, 'no route changed');
+  for (const [name, fn] of [
+    ['dev name', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', dev: 'nope0' })],
+    ['dev ifindex', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', dev: 9999 })],
+    ['nexthop dev', add({ dst: '10.6.0.0/16', nexthops: [{ gateway: '10.1.0.1', dev: 'nope0' }] })],
+    ['list dev', () => rt.route.list({ dev: 'nope0' })],
+  ] as const) {
+    const e = await fn().then(() => undefined, (x: unknown) => x) as NetlinkError;
+    t.ok(e instanceof NetlinkError && e.code === 'ENODEV', `${name}: ENODEV`);
+    t.match(e?.message, /nope0|9999/, `${name}: names the link (${e?.message})`);
+  }
+  t.equal(snapshot(), before, 'still no route changed');
+});
