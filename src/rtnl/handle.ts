@@ -13,6 +13,7 @@ import { RouteApi } from './route/api.js';
 import { NeighApi } from './neigh/api.js';
 import { RuleApi } from './rule/api.js';
 import { resolveNetns, type NetnsTarget } from './netns-target.js';
+import { Monitor, type MonitorGroup, type MonitorOptions } from './monitor.js';
 
 /** Options for {@link Rtnl.open}. */
 export interface RtnlOptions {
@@ -51,6 +52,8 @@ export class Rtnl implements RtnlCore {
   readonly rule: RuleApi;
   /** What the handle was opened in: the netns fd given (not owned) or undefined for the caller's. */
   readonly netnsFd: number | undefined;
+  /** Monitors opened from this handle and still open (closed with it). */
+  private readonly monitors = new Set<Monitor>();
 
   private constructor(sock: NetlinkSocket, netnsFd: number | undefined) {
     this.sock = sock;
@@ -111,8 +114,35 @@ export class Rtnl implements RtnlCore {
     }
   }
 
-  /** Close the socket (idempotent). */
+  /**
+   * Watch the kernel's changes to links, addresses, routes, neighbours and rules in the
+   * handle's netns, as an async iterator of `{ type: 'new' | 'del', kind, object }`
+   * (objects decoded like the list methods return them) and `{ type: 'overrun' }` when
+   * the kernel dropped events (resync with a dump). Opens its own socket in the same
+   * netns as the handle; waits on a libuv poll handle (no threads).
+   *
+   * Equivalent to: ip monitor link address route neigh rule
+   * (`rt.monitor(['link', 'addr', 'route', 'neigh', 'rule'])`).
+   *
+   * @example
+   * for await (const ev of rt.monitor(['link', 'ipv4-addr'], { signal })) {
+   *   if (ev.type === 'overrun') await resync();
+   *   else if (ev.kind === 'link') console.log(ev.type, ev.object.name);
+   * }
+   * @param groups 'link', 'ipv4-addr', 'ipv6-addr', 'addr' (both), 'ipv4-route',
+   *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6).
+   * @throws InvalidArgumentError for an unknown group or bad option (nothing opened),
+   *   ClosedError for a closed handle, `signal.reason` for an aborted signal.
+   */
+  monitor(groups: readonly MonitorGroup[], options: MonitorOptions = {}): Monitor {
+    const m = Monitor.open(this, groups, options, (x) => this.monitors.delete(x));
+    this.monitors.add(m);
+    return m;
+  }
+
+  /** Close the socket and the handle's open monitors (idempotent). */
   close(): void {
+    for (const m of [...this.monitors]) m.close();
     this.sock.close();
   }
 

@@ -1,5 +1,5 @@
 /**
- * rtnetlink: links, addresses, routes, neighbours and rules (and, as it lands, monitor).
+ * rtnetlink: links, addresses, routes, neighbours, rules and the event monitor.
  * @module
  */
 export { Rtnl } from './handle.js';
@@ -38,6 +38,8 @@ export { decodeRule } from './rule/decode.js';
 export type { Rule } from './rule/decode.js';
 export { FRA, RULE_ACTIONS, RULE_FLAGS } from './rule/table.js';
 export type { RuleAction, Range } from './rule/table.js';
+export { Monitor, MONITOR_GROUPS, registerEventDecoder, monitorGroups } from './monitor.js';
+export type { MonitorEvent, MonitorChange, MonitorOverrun, MonitorGroup, MonitorKind, MonitorObjects, MonitorOptions, MonitorStats, RawEventObject, EventDecoder } from './monitor.js';
 export type { NetnsTarget } from './netns-target.js';
 export { rtnlDescriber, registerLayout } from './describer.js';
 export { parseIp, formatIp, parsePrefix, formatPrefix, networkOf, AF_INET, AF_INET6, AF_UNSPEC } from './ip.js';

@@ -1,0 +1,518 @@
+/**
+ * Watching the kernel: rtnetlink multicast events as an async iterator
+ * (`ip monitor link address route neigh rule`).
+ *
+ * A monitor owns one NETLINK_ROUTE socket, separate from its handle's request socket,
+ * joined to the multicast groups asked for and opened in the handle's network
+ * namespace. It waits on a libuv poll handle (`NetlinkSocket.watch`, no threads): on
+ * every wake-up it drains the socket with non-blocking reads until EAGAIN (a wake-up
+ * that finds nothing is harmless), decodes each message with the same decoders the
+ * list methods use, and hands the events to the consumer — straight to a pending
+ * `next()` when the consumer is waiting, else into a bounded queue.
+ *
+ * Queue bound and backpressure: when `maxQueued` events (default 1024) are waiting
+ * for the consumer, the monitor stops its poll handle and reads nothing more; the
+ * kernel keeps queueing in the socket's receive buffer and, once that is full, drops
+ * events and reports ENOBUFS, which the monitor yields as `{ type: 'overrun' }` when
+ * it reads again. Reading resumes when the consumer has taken the queue down to half
+ * the bound. A drain always runs to EAGAIN, so the queue can hold at most
+ * `maxQueued` events plus one receive buffer's worth (the drain that crossed the
+ * bound). Losses therefore happen in one place, the kernel, and are always reported.
+ *
+ * An overrun means events were lost: resynchronise with a dump (`rt.link.list()`, …).
+ * Consecutive overruns with no event between them are reported once.
+ * @module
+ */
+import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NetlinkSocket, withThreadNetns } from '../netlink/index.js';
+import * as sys from '../netlink/sys.js';
+import {
+  RTM_DELADDR, RTM_DELLINK, RTM_DELNEIGH, RTM_DELROUTE, RTM_DELRULE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH,
+  RTM_NEWROUTE, RTM_NEWRULE, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR,
+  RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE, RTNLGRP_LINK, RTNLGRP_NEIGH,
+} from './constants.js';
+import { rtnlDescriber } from './describer.js';
+import { decodeLink, type Link } from './link/decode.js';
+import { decodeAddr, type Addr } from './addr/decode.js';
+import { decodeRoute, type Route } from './route/decode.js';
+import { decodeNeigh, type Neigh } from './neigh/decode.js';
+import { decodeRule, type Rule } from './rule/decode.js';
+
+const ENOBUFS = 105;
+/** ioctl on any socket: an fd of the network namespace the socket lives in (O_CLOEXEC). */
+const SIOCGSKNS = 0x894c;
+/** Reads per wake-up at most while the kernel keeps overrunning (the poll handle is level-triggered: it wakes again). */
+const MAX_READS_PER_WAKE = 8;
+
+/**
+ * Group names for {@link Rtnl.monitor}, as `ip monitor` objects, and the rtnetlink
+ * multicast groups each joins. 'addr' and 'route' are both families, like `ip monitor
+ * address route`; 'rule' is both families.
+ */
+export const MONITOR_GROUPS = Object.freeze({
+  link: Object.freeze([RTNLGRP_LINK]),
+  'ipv4-addr': Object.freeze([RTNLGRP_IPV4_IFADDR]),
+  'ipv6-addr': Object.freeze([RTNLGRP_IPV6_IFADDR]),
+  addr: Object.freeze([RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR]),
+  'ipv4-route': Object.freeze([RTNLGRP_IPV4_ROUTE]),
+  'ipv6-route': Object.freeze([RTNLGRP_IPV6_ROUTE]),
+  route: Object.freeze([RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE]),
+  neigh: Object.freeze([RTNLGRP_NEIGH]),
+  rule: Object.freeze([RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE]),
+} as const);
+
+/** A group name accepted by {@link Rtnl.monitor}. */
+export type MonitorGroup = keyof typeof MONITOR_GROUPS;
+
+/** The object kinds a monitor reports. */
+export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule';
+
+const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule'];
+
+/** The decoded object of each kind: the same types the list methods return. */
+export interface MonitorObjects {
+  link: Link;
+  addr: Addr;
+  route: Route;
+  neigh: Neigh;
+  rule: Rule;
+}
+
+/**
+ * A message kept as bytes: the whole netlink message (nlmsghdr included), copied out
+ * of the receive buffer. Yielded for message types whose decoder was removed with
+ * `registerEventDecoder(type, kind, undefined)`.
+ */
+export interface RawEventObject {
+  readonly raw: Uint8Array;
+}
+
+/** A change the kernel announced: `new` (RTM_NEW*) or `del` (RTM_DEL*) of one object. */
+export type MonitorChange = {
+  [K in MonitorKind]: { readonly type: 'new' | 'del'; readonly kind: K; readonly object: MonitorObjects[K] };
+}[MonitorKind];
+
+/** The kernel dropped events because the listener fell behind (ENOBUFS): resync with a dump. */
+export interface MonitorOverrun {
+  readonly type: 'overrun';
+}
+
+/** What a monitor yields. */
+export type MonitorEvent = MonitorChange | MonitorOverrun;
+
+/**
+ * Decodes one message while the receive buffer is valid (`off`: the nlmsghdr, `len`:
+ * its nlmsg_len). Must copy what it keeps. `undefined` means "not for this monitor"
+ * (e.g. a neighbour of a family the decoder does not cover): the message is skipped and
+ * counted in {@link MonitorStats.undecoded}.
+ */
+export type EventDecoder = (buf: Buffer, view: DataView, off: number, len: number) => object | undefined;
+
+interface DecoderEntry {
+  readonly type: 'new' | 'del';
+  readonly kind: MonitorKind;
+  readonly decode: EventDecoder | undefined;
+}
+
+/** rtm type → what it is and how to decode it (indexed by type; rtnetlink types are < 256). */
+const registry: (DecoderEntry | undefined)[] = [];
+
+/**
+ * Set how monitors decode one rtnetlink message type; returns the decoder it replaces.
+ * The type must be an RTM_NEW* or RTM_DEL* type (`new`/`del` follows from it). With
+ * `decode` undefined, such messages are yielded as {@link RawEventObject} copies.
+ * Applies to monitors already open from their next message on.
+ *
+ * Pre-registered: RTM_NEW/DELLINK → decodeLink, …ADDR → decodeAddr, …ROUTE →
+ * decodeRoute, …NEIGH → decodeNeigh, …RULE → decodeRule.
+ * @throws InvalidArgumentError for a type that is neither RTM_NEW* nor RTM_DEL*, or an unknown kind.
+ */
+export function registerEventDecoder(rtmType: number, kind: MonitorKind, decode: EventDecoder | undefined): EventDecoder | undefined {
+  if (!Number.isInteger(rtmType) || rtmType < 16 || rtmType > 255 || (rtmType & 3) > 1) {
+    throw new InvalidArgumentError('rtmType', `expected an RTM_NEW* or RTM_DEL* message type (16 + 4n or 17 + 4n, below 256), got ${String(rtmType)}`);
+  }
+  if (!KINDS.includes(kind)) throw new InvalidArgumentError('kind', `expected one of ${KINDS.join(', ')}, got ${String(kind)}`);
+  if (decode !== undefined && typeof decode !== 'function') throw new InvalidArgumentError('decode', 'expected a function or undefined');
+  const prev = registry[rtmType]?.decode;
+  registry[rtmType] = { type: (rtmType & 3) === 0 ? 'new' : 'del', kind, decode };
+  return prev;
+}
+
+registerEventDecoder(RTM_NEWLINK, 'link', decodeLink);
+registerEventDecoder(RTM_DELLINK, 'link', decodeLink);
+registerEventDecoder(RTM_NEWADDR, 'addr', decodeAddr);
+registerEventDecoder(RTM_DELADDR, 'addr', decodeAddr);
+registerEventDecoder(RTM_NEWROUTE, 'route', decodeRoute);
+registerEventDecoder(RTM_DELROUTE, 'route', decodeRoute);
+registerEventDecoder(RTM_NEWNEIGH, 'neigh', decodeNeigh);
+registerEventDecoder(RTM_DELNEIGH, 'neigh', decodeNeigh);
+registerEventDecoder(RTM_NEWRULE, 'rule', decodeRule);
+registerEventDecoder(RTM_DELRULE, 'rule', decodeRule);
+
+/** Options for {@link Rtnl.monitor}. Every field has a default. */
+export interface MonitorOptions {
+  /**
+   * Stops the monitor when aborted: the poll handle is stopped, the socket closed, and
+   * the pending (or next) `next()` rejects with `signal.reason`. An already aborted
+   * signal throws `signal.reason` at once. Defaults to none.
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * Receive buffer of the monitor's socket in bytes (SO_RCVBUFFORCE, falling back to
+   * SO_RCVBUF; the kernel doubles it). How large a burst the kernel holds before it
+   * drops events (overrun). Defaults to the kernel's default (net.core.rmem_default).
+   */
+  readonly receiveBufferSize?: number;
+  /**
+   * Events queued for a consumer that is not pulling before the monitor stops reading
+   * (then the kernel's buffer fills and overruns are reported). Defaults to 1024.
+   */
+  readonly maxQueued?: number;
+}
+
+/** Counters for tests, benchmarks and debugging. */
+export interface MonitorStats {
+  /** Events yielded or queued (changes only). */
+  events: number;
+  /** ENOBUFS reports read from the socket (each lost one or more events). */
+  overruns: number;
+  /** Poll wake-ups. */
+  wakeups: number;
+  /** Wake-ups that found nothing to read (spurious). */
+  emptyWakeups: number;
+  /** Wake-ups with an error status (POLLERR: how the kernel signals an overrun). */
+  pollErrors: number;
+  /** Messages of a type with no registered decoder (e.g. RTM_GETNEIGH probes), skipped. */
+  ignored: number;
+  /** Messages a decoder declined (returned undefined, e.g. AF_BRIDGE fdb entries on 'neigh'), skipped. */
+  undecoded: number;
+  /** Times the queue reached `maxQueued` and reading stopped. */
+  pauses: number;
+  /** Largest queue length seen. */
+  peakQueued: number;
+}
+
+/** What opens a monitor: the handle's socket (its netns is the monitor's) and bookkeeping. */
+export interface MonitorHost {
+  /** The handle's request socket; the monitor's socket is opened in the same netns. */
+  readonly sock: NetlinkSocket;
+  /** The netns fd the handle was opened with, used when the socket's netns cannot be read (SIOCGSKNS needs CAP_NET_ADMIN). */
+  readonly netnsFd: number | undefined;
+}
+
+interface Waiter {
+  resolve(r: IteratorResult<MonitorEvent, undefined>): void;
+  reject(e: unknown): void;
+}
+
+const DONE: IteratorResult<MonitorEvent, undefined> = Object.freeze({ done: true, value: undefined });
+const OVERRUN: MonitorOverrun = Object.freeze({ type: 'overrun' });
+
+/**
+ * Resolve group names to multicast group numbers (deduplicated).
+ * @throws InvalidArgumentError for anything but a non-empty array of known names.
+ */
+export function monitorGroups(groups: readonly MonitorGroup[]): number[] {
+  if (!Array.isArray(groups) || groups.length === 0) {
+    throw new InvalidArgumentError('groups', `expected a non-empty array of group names (${Object.keys(MONITOR_GROUPS).join(', ')})`);
+  }
+  const out = new Set<number>();
+  for (const g of groups as readonly unknown[]) {
+    if (typeof g !== 'string' || !Object.hasOwn(MONITOR_GROUPS, g)) {
+      throw new InvalidArgumentError('groups', `unknown group ${JSON.stringify(g) ?? String(g)}; expected one of ${Object.keys(MONITOR_GROUPS).join(', ')}`);
+    }
+    for (const n of MONITOR_GROUPS[g as MonitorGroup]) out.add(n);
+  }
+  return [...out];
+}
+
+function checkOptions(options: MonitorOptions): void {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object');
+  const { signal, receiveBufferSize, maxQueued } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'expected an AbortSignal');
+  if (receiveBufferSize !== undefined && (!Number.isInteger(receiveBufferSize) || receiveBufferSize < 1024 || receiveBufferSize > 0x7fffffff)) {
+    throw new InvalidArgumentError('receiveBufferSize', `expected an integer in 1024..2147483647, got ${String(receiveBufferSize)}`);
+  }
+  if (maxQueued !== undefined && (!Number.isInteger(maxQueued) || maxQueued < 1 || maxQueued > 0x1000000)) {
+    throw new InvalidArgumentError('maxQueued', `expected an integer in 1..16777216, got ${String(maxQueued)}`);
+  }
+}
+
+/**
+ * Open a NETLINK_ROUTE socket in the same network namespace as `host.sock`: the
+ * namespace is read from the socket itself (SIOCGSKNS), so it is right however the
+ * handle was opened; where that is refused, the handle's netns fd (or the caller's
+ * netns) is used.
+ */
+function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: number | undefined): NetlinkSocket {
+  const open = (): NetlinkSocket => NetlinkSocket.open(NETLINK_ROUTE, {
+    groups,
+    describer: rtnlDescriber,
+    ...(receiveBufferSize !== undefined ? { receiveBufferSize } : {}),
+  });
+  const nsfd = sys.ioctlNoArg(host.sock.fd, SIOCGSKNS);
+  if (nsfd >= 0) {
+    try {
+      return withThreadNetns(nsfd, open);
+    } finally {
+      sys.close(nsfd);
+    }
+  }
+  return host.netnsFd === undefined ? open() : withThreadNetns(host.netnsFd, open);
+}
+
+/**
+ * A running monitor: an async iterator of {@link MonitorEvent}s. Get one from
+ * `rt.monitor(groups, options)`.
+ *
+ * It reads from the moment it is opened (events before the first `next()` are
+ * queued, not lost) and keeps Node's event loop alive until it is closed — by
+ * `close()`, `break`/`return` out of `for await`, the options' `signal`, the handle's
+ * `close()`, or a read error. Closing stops the poll handle first, then closes the
+ * socket; queued events are discarded (after an error they are delivered first, then
+ * the error is thrown once). After that `next()` reports done.
+ *
+ * One consumer is expected; concurrent `next()` calls are served in call order.
+ */
+export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, undefined> {
+  /** Counters; see {@link MonitorStats}. */
+  readonly stats: MonitorStats = { events: 0, overruns: 0, wakeups: 0, emptyWakeups: 0, pollErrors: 0, ignored: 0, undecoded: 0, pauses: 0, peakQueued: 0 };
+  /** The queue bound (see the module doc). */
+  readonly maxQueued: number;
+
+  private sock: NetlinkSocket | null;
+  private watcher: { close(): void } | null = null;
+  private readonly queue: MonitorEvent[] = [];
+  private head = 0;
+  private readonly waiters: Waiter[] = [];
+  private paused = false;
+  private failure: { error: unknown } | null = null;
+  private readonly signal: AbortSignal | undefined;
+  private readonly onAbort: (() => void) | undefined;
+  private readonly onClose: ((m: Monitor) => void) | undefined;
+  private readonly onMessage = (buf: Buffer, view: DataView, off: number, len: number): void => this.message(buf, view, off, len);
+  private readonly onWake = (status: number): void => this.wake(status);
+
+  /** @internal Use `rt.monitor()`. */
+  constructor(sock: NetlinkSocket, options: MonitorOptions, onClose?: (m: Monitor) => void) {
+    this.sock = sock;
+    this.maxQueued = options.maxQueued ?? 1024;
+    this.onClose = onClose;
+    this.signal = options.signal;
+    if (this.signal) {
+      this.onAbort = () => this.abort();
+      this.signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+    this.watcher = sock.watch(this.onWake);
+  }
+
+  /**
+   * Open a monitor on `host`'s network namespace (what `rt.monitor()` calls). Checks
+   * every argument before opening anything.
+   * @throws InvalidArgumentError for unknown group names or bad options, ClosedError
+   *   for a closed handle, `signal.reason` for an aborted signal, SysError when the
+   *   socket cannot be opened.
+   */
+  static open(host: MonitorHost, groups: readonly MonitorGroup[], options: MonitorOptions = {}, onClose?: (m: Monitor) => void): Monitor {
+    const numbers = monitorGroups(groups);
+    checkOptions(options);
+    if (host.sock.closed) throw new ClosedError('Rtnl handle');
+    options.signal?.throwIfAborted();
+    const sock = openSibling(host, numbers, options.receiveBufferSize);
+    try {
+      return new Monitor(sock, options, onClose);
+    } catch (e) {
+      sock.close();
+      throw e;
+    }
+  }
+
+  /** True once closed (by any of the ways listed on the class). */
+  get closed(): boolean {
+    return this.sock === null;
+  }
+
+  /** Events waiting for the consumer. */
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** The next event; waits for the kernel when none is queued. */
+  next(): Promise<IteratorResult<MonitorEvent, undefined>> {
+    if (this.head < this.queue.length) {
+      const ev = this.shift();
+      if (this.paused && this.queued <= this.maxQueued >>> 1) this.resume();
+      return Promise.resolve({ done: false, value: ev });
+    }
+    if (this.failure) {
+      const { error } = this.failure;
+      this.failure = null;
+      return Promise.reject(error);
+    }
+    if (this.sock === null) return Promise.resolve(DONE);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Stop (what `break` in `for await` calls): closes the monitor. */
+  return(): Promise<IteratorResult<MonitorEvent, undefined>> {
+    this.close();
+    return Promise.resolve(DONE);
+  }
+
+  /** The monitor is its own iterator. */
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Stop the poll handle, then close the socket (idempotent). Queued events are discarded. */
+  close(): void {
+    this.failure = null;
+    this.shutdown();
+  }
+
+  /** Closes the monitor. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Closes the monitor. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  private shift(): MonitorEvent {
+    const ev = this.queue[this.head]!;
+    this.queue[this.head++] = OVERRUN; // drop the reference
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    return ev;
+  }
+
+  private push(ev: MonitorEvent): void {
+    const w = this.waiters.shift();
+    if (w) {
+      w.resolve({ done: false, value: ev });
+      return;
+    }
+    this.queue.push(ev);
+    const n = this.queue.length - this.head;
+    if (n > this.stats.peakQueued) this.stats.peakQueued = n;
+  }
+
+  private overrun(): void {
+    this.stats.overruns++;
+    // Consecutive overruns with nothing between them say the same thing: report once.
+    if (this.head < this.queue.length && this.queue[this.queue.length - 1] === OVERRUN) return;
+    this.push(OVERRUN);
+  }
+
+  private message(buf: Buffer, view: DataView, off: number, len: number): void {
+    const entry = registry[view.getUint16(off + 4, HOST_LE)];
+    if (entry === undefined) {
+      this.stats.ignored++;
+      return;
+    }
+    let object: object | undefined;
+    if (entry.decode) object = entry.decode(buf, view, off, len);
+    else {
+      const raw = new Uint8Array(len);
+      raw.set(buf.subarray(off, off + len));
+      object = { raw };
+    }
+    if (object === undefined) {
+      this.stats.undecoded++;
+      return;
+    }
+    this.stats.events++;
+    this.push({ type: entry.type, kind: entry.kind, object } as MonitorChange);
+  }
+
+  private wake(status: number): void {
+    this.stats.wakeups++;
+    if (status < 0) this.stats.pollErrors++;
+    if (this.sock === null || this.paused) return;
+    this.drain();
+  }
+
+  /** Read until EAGAIN (bounded while the kernel keeps overrunning); pause at the queue bound. */
+  private drain(): void {
+    const sock = this.sock!;
+    try {
+      for (let i = 0; i < MAX_READS_PER_WAKE; i++) {
+        const r = sock.readAvailable(this.onMessage);
+        if (r === -ENOBUFS) {
+          this.overrun();
+          continue;
+        }
+        if (r === 0 && i === 0) this.stats.emptyWakeups++;
+        break;
+      }
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    if (!this.paused && this.queue.length - this.head >= this.maxQueued) this.pause();
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.stats.pauses++;
+    if (this.watcher) {
+      this.watcher.close();
+      this.watcher = null;
+    }
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.drain();
+    if (!this.paused && this.sock !== null && this.watcher === null) this.watcher = this.sock.watch(this.onWake);
+  }
+
+  private abort(): void {
+    if (this.sock === null) return;
+    const reason: unknown = this.signal!.reason;
+    this.queue.length = 0;
+    this.head = 0;
+    this.failure = { error: reason };
+    this.shutdown();
+  }
+
+  private fail(error: unknown): void {
+    if (this.sock === null) return;
+    this.failure = { error };
+    this.shutdown();
+  }
+
+  /** Stop the poll handle, then close the fd; settle waiting consumers. */
+  private shutdown(): void {
+    const sock = this.sock;
+    if (sock === null) return;
+    this.sock = null;
+    if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    if (this.watcher) {
+      this.watcher.close(); // stops the libuv poll handle (the socket's last watcher)
+      this.watcher = null;
+    }
+    sock.close();
+    this.paused = false;
+    if (this.failure === null) {
+      this.queue.length = 0;
+      this.head = 0;
+    }
+    // Waiters exist only when the queue is empty: the first gets the error, if any.
+    for (const w of this.waiters.splice(0)) {
+      if (this.failure) {
+        const { error } = this.failure;
+        this.failure = null;
+        w.reject(error);
+      } else w.resolve(DONE);
+    }
+    this.onClose?.(this);
+  }
+}

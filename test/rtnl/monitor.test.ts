@@ -1,0 +1,422 @@
+// rt.monitor(): rtnetlink multicast events as an async iterator (real kernel).
+import t from 'tap';
+import { spawn, spawnSync } from 'node:child_process';
+import { Rtnl } from '../../src/rtnl/handle.js';
+import { Monitor, registerEventDecoder, type MonitorEvent, type RawEventObject } from '../../src/rtnl/monitor.js';
+import { decodeLink } from '../../src/rtnl/link/decode.js';
+import { RTM_NEWLINK } from '../../src/rtnl/constants.js';
+import { ClosedError, DecodeError, InvalidArgumentError } from '../../src/netlink/errors.js';
+import { fdCount, ip, privileged, rawNetns } from '../helpers.js';
+
+/** A short text for an event, enough to check order and type. */
+function label(ev: MonitorEvent): string {
+  if (ev.type === 'overrun') return 'overrun';
+  switch (ev.kind) {
+    case 'link': return `${ev.type} link ${ev.object.name}`;
+    case 'addr': return `${ev.type} addr ${ev.object.address}/${ev.object.prefixLen}`;
+    case 'route': return `${ev.type} route ${ev.object.dst} ${String(ev.object.table)}`;
+    case 'neigh': return `${ev.type} neigh ${ev.object.dst}`;
+    case 'rule': return `${ev.type} rule ${ev.object.priority} v${ev.object.family}`;
+  }
+}
+
+/** Pull events until `done(ev)` is true; rejects (listing what came) after `ms`. */
+async function until(m: Monitor, done: (ev: MonitorEvent) => boolean, ms = 5000): Promise<MonitorEvent[]> {
+  const got: MonitorEvent[] = [];
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no matching event within ${ms} ms; got: ${got.map(label).join(', ')}`)), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      const r = await Promise.race([m.next(), timeout]);
+      if (r.done) throw new Error(`monitor ended; got: ${got.map(label).join(', ')}`);
+      got.push(r.value);
+      if (done(r.value)) return got;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** True when `want` occurs in `seq` in order (other items may be between). */
+function subsequence(seq: readonly string[], want: readonly string[]): boolean {
+  let i = 0;
+  for (const s of seq) if (i < want.length && s === want[i]) i++;
+  return i === want.length;
+}
+
+const is = (text: string) => (ev: MonitorEvent) => label(ev) === text;
+
+/** Run a command without blocking the event loop. */
+function run(cmd: string, args: string[], input?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr.on('data', (d) => (err += d));
+    c.on('error', reject);
+    c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')}: ${code} ${err}`))));
+    c.stdin.end(input ?? '');
+  });
+}
+
+const vethBatch = (prefix: string, n: number): string =>
+  Array.from({ length: n }, (_, i) => `link add ${prefix}a${i} type veth peer name ${prefix}b${i}\n`).join('');
+
+t.test('unknown groups and bad options throw InvalidArgumentError before anything is opened', async (t) => {
+  const rt = Rtnl.open();
+  t.teardown(() => rt.close());
+  const base = fdCount();
+  const bad: [unknown, unknown, string][] = [
+    [['link', 'bogus'], {}, 'groups'],
+    [[], {}, 'groups'],
+    ['link', {}, 'groups'],
+    [['toString'], {}, 'groups'],
+    [[1], {}, 'groups'],
+    [['link'], null, 'options'],
+    [['link'], { receiveBufferSize: 10 }, 'receiveBufferSize'],
+    [['link'], { receiveBufferSize: 1.5e3 + 0.5 }, 'receiveBufferSize'],
+    [['link'], { maxQueued: 0 }, 'maxQueued'],
+    [['link'], { signal: {} }, 'signal'],
+  ];
+  for (const [groups, opts, arg] of bad) {
+    let err: unknown;
+    try {
+      rt.monitor(groups as never, opts as never);
+    } catch (e) {
+      err = e;
+    }
+    t.ok(err instanceof InvalidArgumentError && err.argument === arg, `${JSON.stringify(groups)} ${JSON.stringify(opts)} → ${arg}: ${String(err)}`);
+  }
+  const ac = new AbortController();
+  ac.abort(new Error('stop early'));
+  t.throws(() => rt.monitor(['link'], { signal: ac.signal }), /stop early/, 'an aborted signal throws its reason');
+  t.equal(fdCount(), base, 'no fd opened by a refused call');
+  const closed = Rtnl.open();
+  closed.close();
+  t.throws(() => closed.monitor(['link']), ClosedError, 'a closed handle refuses');
+  t.equal(fdCount(), base);
+});
+
+t.test('registerEventDecoder accepts only RTM_NEW*/RTM_DEL* types and known kinds', async (t) => {
+  for (const bad of [0, 15, 18, 19, 256, 16.5]) t.throws(() => registerEventDecoder(bad, 'link', decodeLink), InvalidArgumentError, `type ${bad}`);
+  t.throws(() => registerEventDecoder(16, 'qdisc' as never, decodeLink), InvalidArgumentError);
+  t.throws(() => registerEventDecoder(16, 'link', 42 as never), InvalidArgumentError);
+  t.equal(registerEventDecoder(RTM_NEWLINK, 'link', decodeLink), decodeLink, 'returns the decoder it replaced');
+});
+
+t.test('link, address and route changes made by ip arrive in order as new/del', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  const m = rt.monitor(['link', 'ipv4-addr', 'ipv4-route']);
+  // All of this happens before the first next(): the monitor must not lose it.
+  ip(ns.path, ['link', 'add', 'm0', 'type', 'veth', 'peer', 'name', 'm1']);
+  ip(ns.path, ['link', 'set', 'm0', 'up']);
+  ip(ns.path, ['link', 'set', 'm1', 'up']);
+  ip(ns.path, ['addr', 'add', '10.9.0.1/24', 'dev', 'm0']);
+  ip(ns.path, ['route', 'add', '10.99.0.0/16', 'via', '10.9.0.2']);
+  ip(ns.path, ['route', 'del', '10.99.0.0/16']);
+  ip(ns.path, ['addr', 'del', '10.9.0.1/24', 'dev', 'm0']);
+  ip(ns.path, ['link', 'del', 'm0']);
+  const got = (await until(m, is('del link m1'))).map(label);
+  t.ok(subsequence(got, [
+    'new link m0', 'new addr 10.9.0.1/24', 'new route 10.99.0.0/16 main', 'del route 10.99.0.0/16 main', 'del addr 10.9.0.1/24', 'del link m0',
+  ]), `in order: ${got.join(', ')}`);
+  t.ok(got.includes('new route 10.9.0.0/24 main'), 'the prefix route the address made');
+  t.ok(got.includes('new route 10.9.0.1 local'), 'the local route the address made');
+  t.notOk(got.includes('overrun'));
+  t.notOk(got.slice(0, got.indexOf('del route 10.99.0.0/16 main')).some((l) => l.startsWith('del ')), 'no del before the first removal');
+  t.equal(m.stats.overruns, 0);
+  m.close();
+});
+
+t.test('ipv6 addresses, neighbours and rules of both families', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  ip(ns.path, ['link', 'add', 'n0', 'type', 'veth', 'peer', 'name', 'n1']);
+  ip(ns.path, ['link', 'set', 'n0', 'up']);
+  const m = rt.monitor(['ipv6-addr', 'neigh', 'rule']);
+  ip(ns.path, ['-6', 'addr', 'add', '2001:db8::1/64', 'dev', 'n0', 'nodad']);
+  ip(ns.path, ['neigh', 'add', '10.9.0.5', 'lladdr', '02:00:00:00:00:05', 'dev', 'n0', 'nud', 'permanent']);
+  ip(ns.path, ['rule', 'add', 'pref', '1234', 'table', '100']);
+  ip(ns.path, ['-6', 'rule', 'add', 'pref', '1235', 'table', '100']);
+  ip(ns.path, ['rule', 'del', 'pref', '1234']);
+  ip(ns.path, ['-6', 'rule', 'del', 'pref', '1235']);
+  ip(ns.path, ['neigh', 'del', '10.9.0.5', 'dev', 'n0']);
+  ip(ns.path, ['-6', 'addr', 'del', '2001:db8::1/64', 'dev', 'n0']);
+  const got = (await until(m, is('del addr 2001:db8::1/64'))).map(label);
+  t.ok(subsequence(got, [
+    'new addr 2001:db8::1/64', 'new neigh 10.9.0.5', 'new rule 1234 v4', 'new rule 1235 v6',
+    'del rule 1234 v4', 'del rule 1235 v6', 'del neigh 10.9.0.5', 'del addr 2001:db8::1/64',
+  ]), `in order: ${got.join(', ')}`);
+  t.notOk(got.some((l) => l.includes('link') || l.includes('route')), 'only the groups asked for');
+  m.close();
+});
+
+t.test('a tiny receive buffer and a burst: overrun is reported, later events still arrive', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  const m = rt.monitor(['link'], { receiveBufferSize: 1024 });
+  // The event loop (and so the monitor) is blocked while ip runs: the kernel drops.
+  spawnSync('nsenter', [`--net=${ns.path}`, 'ip', '-batch', '-'], { input: vethBatch('o', 300) });
+  const first = await until(m, (ev) => ev.type === 'overrun');
+  t.ok(first.length <= 8, `overrun reported among the first events (${first.map(label).join(', ')})`);
+  // Let the monitor drain what is left of the burst, then make one change.
+  await new Promise((r) => setTimeout(r, 100));
+  ip(ns.path, ['link', 'set', 'oa0', 'mtu', '1400']);
+  const later = await until(m, (ev) => ev.type === 'new' && ev.kind === 'link' && ev.object.name === 'oa0' && ev.object.mtu === 1400);
+  t.ok(later.length >= 1, `the change after the overrun arrived (${later.length} events before it)`);
+  t.ok(m.stats.overruns >= 1, `stats.overruns = ${m.stats.overruns}`);
+  t.ok(m.stats.pollErrors >= 1, `the overrun woke the poll handle with an error (${m.stats.pollErrors}) and watching went on`);
+  m.close();
+});
+
+t.test('backpressure: a consumer that does not pull stops the reads at maxQueued; the kernel then overruns', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  const m = rt.monitor(['link'], { maxQueued: 8 });
+  // ip runs asynchronously: the event loop (and the monitor) keeps running, nobody pulls.
+  await run('nsenter', [`--net=${ns.path}`, 'ip', '-batch', '-'], vethBatch('p', 300));
+  t.ok(m.stats.pauses >= 1, 'reading stopped at the bound');
+  // Bound: maxQueued plus what the drain that crossed it read (one receive buffer).
+  t.ok(m.queued >= 8 && m.stats.peakQueued <= 8 + 400, `queue bounded: ${m.queued} queued, peak ${m.stats.peakQueued}`);
+  const queuedThen = m.stats.events;
+  const got = await until(m, (ev) => ev.type === 'overrun', 10000);
+  t.ok(m.stats.events < 900, `most of the burst was dropped by the kernel, not queued (${m.stats.events} events read)`);
+  t.ok(got.length >= 1 && queuedThen >= 8, `overrun after ${got.length - 1} events`);
+  ip(ns.path, ['link', 'set', 'pa0', 'mtu', '1400']);
+  await until(m, (ev) => ev.type === 'new' && ev.kind === 'link' && ev.object.name === 'pa0' && ev.object.mtu === 1400, 10000);
+  t.pass('events after the overrun arrive');
+  m.close();
+});
+
+t.test('break, return, close, abort and the handle closing each close the fd', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  const base = fdCount();
+  let n = 0;
+  const change = (): void => void ip(ns.path, ['link', 'add', `f${n}`, 'type', 'veth', 'peer', 'name', `g${n++}`]);
+
+  const m1 = rt.monitor(['link']);
+  t.equal(fdCount(), base + 1, 'one socket per monitor');
+  change();
+  for await (const ev of m1) {
+    t.equal(ev.type, 'new');
+    break;
+  }
+  t.ok(m1.closed, 'break closed it');
+  t.equal(fdCount(), base, 'break: fd closed');
+  t.same(await m1.next(), { done: true, value: undefined }, 'done afterwards');
+
+  const m2 = rt.monitor(['link']);
+  const pending = m2.next();
+  await m2.return();
+  t.same(await pending, { done: true, value: undefined }, 'return() settles a waiting next()');
+  t.equal(fdCount(), base, 'return: fd closed');
+
+  const ac = new AbortController();
+  const m3 = rt.monitor(['link'], { signal: ac.signal });
+  const waiting = m3.next();
+  setTimeout(() => ac.abort(), 20);
+  await t.rejects(waiting, { name: 'AbortError' }, 'abort rejects the waiting next() with the signal reason');
+  t.ok(m3.closed);
+  t.equal(fdCount(), base, 'abort: fd closed');
+  t.same(await m3.next(), { done: true, value: undefined });
+
+  const m4 = rt.monitor(['link']);
+  change();
+  await new Promise((r) => setTimeout(r, 50));
+  t.ok(m4.queued > 0, 'events queued');
+  m4.close();
+  t.equal(m4.queued, 0, 'close discards the queue');
+  t.equal(fdCount(), base, 'close: fd closed');
+
+  const other = Rtnl.open({ netns: ns.fd });
+  const m5 = other.monitor(['link']);
+  const m6 = other.monitor(['link']);
+  const w5 = m5.next();
+  other.close();
+  t.ok(m5.closed && m6.closed, 'closing the handle closes its monitors');
+  t.same(await w5, { done: true, value: undefined });
+  t.equal(fdCount(), base, 'handle close: every fd closed');
+});
+
+t.test('a decoder error ends the monitor after the events before it, once, and closes the fd', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  const base = fdCount();
+  const m = rt.monitor(['link', 'ipv4-addr']);
+  t.teardown(() => {
+    registerEventDecoder(RTM_NEWLINK, 'link', decodeLink);
+    rt.close();
+    ns.close();
+  });
+  ip(ns.path, ['link', 'add', 'e0', 'type', 'veth', 'peer', 'name', 'e1']);
+  ip(ns.path, ['addr', 'add', '10.7.0.1/24', 'dev', 'e0']);
+  await until(m, is('new addr 10.7.0.1/24'));
+  registerEventDecoder(RTM_NEWLINK, 'link', () => {
+    throw new DecodeError('test decoder refuses', ['RTM_NEWLINK'], 0, 1, 0);
+  });
+  ip(ns.path, ['addr', 'add', '10.7.0.2/24', 'dev', 'e0']);
+  ip(ns.path, ['link', 'set', 'e0', 'mtu', '1300']);
+  const before = await m.next();
+  t.equal(!before.done && label(before.value), 'new addr 10.7.0.2/24', 'the event before the failure is delivered');
+  await t.rejects(m.next(), DecodeError, 'then the decoder error');
+  t.same(await m.next(), { done: true, value: undefined }, 'then done');
+  t.ok(m.closed);
+  t.equal(fdCount(), base, 'fd closed');
+});
+
+t.test('without a decoder, objects come as raw copies of the message', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    registerEventDecoder(RTM_NEWLINK, 'link', decodeLink);
+    rt.close();
+    ns.close();
+  });
+  const m = rt.monitor(['link']);
+  registerEventDecoder(RTM_NEWLINK, 'link', undefined);
+  ip(ns.path, ['link', 'add', 'r0', 'type', 'veth', 'peer', 'name', 'r1']);
+  const r = await m.next();
+  t.notOk(r.done);
+  const ev = r.value as { type: string; kind: string; object: RawEventObject };
+  t.equal(ev.type, 'new');
+  t.equal(ev.kind, 'link');
+  const raw = ev.object.raw;
+  t.ok(raw instanceof Uint8Array);
+  t.equal(raw.byteLength, raw.buffer.byteLength, 'a copy, not a view of the receive slab');
+  const view = new DataView(raw.buffer);
+  t.equal(view.getUint32(0, true), raw.length, 'whole message, nlmsghdr included');
+  t.equal(view.getUint16(4, true), RTM_NEWLINK);
+  t.match(decodeLink(Buffer.from(raw.buffer), view, 0, raw.length).name, /^r[01]$/, 'decodable later');
+  m.close();
+});
+
+t.test('several monitors at once, each bound to its handle\'s netns', privileged, async (t) => {
+  const a = rawNetns();
+  const b = rawNetns();
+  const rtA = Rtnl.open({ netns: a.fd });
+  const rtB = Rtnl.open({ netns: b.fd });
+  t.teardown(() => {
+    rtA.close();
+    rtB.close();
+    a.close();
+    b.close();
+  });
+  const a1 = rtA.monitor(['link']);
+  const a2 = rtA.monitor(['link', 'addr']);
+  const b1 = rtB.monitor(['link']);
+  // B, then A, then B again: a monitor that saw the other netns would see it first.
+  ip(b.path, ['link', 'add', 'y0', 'type', 'veth', 'peer', 'name', 'y1']);
+  ip(a.path, ['link', 'add', 'x0', 'type', 'veth', 'peer', 'name', 'x1']);
+  ip(b.path, ['link', 'add', 'y2', 'type', 'veth', 'peer', 'name', 'y3']);
+  const [ga1, ga2, gb1] = await Promise.all([until(a1, is('new link x0')), until(a2, is('new link x0')), until(b1, is('new link y2'))]);
+  t.notOk([...ga1, ...ga2].map(label).some((l) => / y\d$/.test(l)), 'A sees only A');
+  t.notOk(gb1.map(label).some((l) => / x\d$/.test(l)), 'B sees only B');
+  t.ok(ga2.some((ev) => ev.type === 'new' && ev.kind === 'link'), 'two monitors on one handle both see the change');
+
+  // A handle opened by pid: the monitor follows the handle's socket (SIOCGSKNS), not the caller's netns.
+  const holder = spawn('unshare', ['-n', 'sleep', '30'], { stdio: 'ignore' });
+  t.teardown(() => void holder.kill());
+  await new Promise((r) => setTimeout(r, 100));
+  const byPid = Rtnl.open({ netns: { pid: holder.pid! } });
+  t.teardown(() => byPid.close());
+  t.equal(byPid.netnsFd, undefined, 'a pid handle keeps no netns fd');
+  const mp = byPid.monitor(['link']);
+  // First a change in the caller's own netns, where a monitor opened naively would be.
+  const here = spawnSync('ip', ['link', 'add', 'w0', 'type', 'veth', 'peer', 'name', 'w1']);
+  t.teardown(() => void spawnSync('ip', ['link', 'del', 'w0']));
+  t.equal(here.status, 0, 'w0 made in the caller\'s netns');
+  ip(`/proc/${holder.pid}/ns/net`, ['link', 'add', 'z0', 'type', 'veth', 'peer', 'name', 'z1']);
+  const gp = await until(mp, is('new link z0'));
+  t.notOk(gp.map(label).some((l) => / w[01]$/.test(l)), `the pid handle's monitor sees that netns only: ${gp.map(label).join(', ')}`);
+  for (const m of [a1, a2, b1, mp]) m.close();
+});
+
+t.test('no event-loop blocking while a monitor waits (a 10 ms timer keeps its cadence)', async (t) => {
+  const rt = Rtnl.open();
+  t.teardown(() => rt.close());
+  const ac = new AbortController();
+  const m = rt.monitor(['link', 'addr', 'route'], { signal: ac.signal });
+  const waiting = m.next().catch((e: unknown) => e);
+  let ticks = 0;
+  let last = performance.now();
+  let maxGap = 0;
+  const iv = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+    ticks++;
+  }, 10);
+  await new Promise((r) => setTimeout(r, 500));
+  clearInterval(iv);
+  ac.abort();
+  t.ok(ticks >= 35, `${ticks} ticks of 10 ms in 500 ms`);
+  t.ok(maxGap < 60, `largest gap ${maxGap.toFixed(1)} ms`);
+  t.match(await waiting, { name: 'AbortError' });
+});
+
+const childScript = (mode: string): string => `
+import { Rtnl } from ${JSON.stringify(new URL('../../src/rtnl/index.js', import.meta.url).href)};
+const rt = Rtnl.open();
+const ac = new AbortController();
+const m = rt.monitor(['link', 'addr', 'route', 'neigh', 'rule'], { signal: ac.signal });
+const stop = () => {
+  console.log('stopping ' + performance.timeOrigin + performance.now());
+  if (${JSON.stringify(mode)} === 'abort') ac.abort();
+  else if (${JSON.stringify(mode)} === 'close') rt.close();
+  else m.return();
+};
+setTimeout(stop, 150);
+try {
+  for await (const ev of m) console.log('event', ev.type);
+  console.log('ended');
+} catch (e) {
+  console.log('error ' + e.name);
+}
+`;
+
+for (const mode of ['abort', 'close', 'return']) {
+  t.test(`a child that monitors and then stops (${mode}) exits on its own within a second`, async (t) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', childScript(mode)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let stoppedAt = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      if (!stoppedAt && out.includes('stopping')) stoppedAt = Date.now();
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    clearTimeout(killer);
+    const exitedAt = Date.now();
+    t.equal(code, 0, `exit code (stderr: ${err.trim()})`);
+    t.ok(stoppedAt > 0, 'the child stopped its monitor');
+    t.ok(exitedAt - stoppedAt < 1000, `exited ${exitedAt - stoppedAt} ms after stopping (${exitedAt - started} ms in all)`);
+    t.match(out, mode === 'abort' ? /error AbortError/ : /ended/);
+  });
+}
