@@ -1,0 +1,77 @@
+#!/bin/bash
+# Install the Debian packages the benchmark peers need and build the peer programs of
+# ../shared/peers (C libmnl, Go vishvananda/netlink, Rust rtnetlink) into bench/.peers/
+# (git-ignored). ../shared is read-only: sources are copied, nothing is written there.
+# The script peers (pyroute2, iproute2) run from ../shared/peers as they are.
+#
+# usage: bench/peers.sh [--no-install] [c|go|rust|all]
+#   --no-install  skip apt-get (packages already there)
+# Everything builds offline: Go in GOPATH mode against Debian's /usr/share/gocode,
+# Rust against Debian's crate registry /usr/share/cargo/registry.
+# A peer that cannot be built is skipped with a message; `npm run bench` runs the ones
+# whose binaries exist.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+SRC=${NLKIT_PEERS_SRC:-$(cd "$ROOT/../shared/peers" 2>/dev/null && pwd)}
+OUT="$HERE/.peers"
+install=1
+if [ "${1:-}" = --no-install ]; then install=0; shift; fi
+what=${1:-all}
+
+if [ -z "$SRC" ] || [ ! -f "$SRC/c/bench_mnl.c" ]; then
+	echo "peers.sh: peer sources not found (../shared/peers); set NLKIT_PEERS_SRC" >&2
+	exit 1
+fi
+
+if [ "$install" = 1 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "peers.sh: not root, skipping apt-get (use --no-install to silence)" >&2
+	else
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -q >/dev/null
+		# From ../shared/peers/README.md, plus gcc (C peer), time (/usr/bin/time for
+		# peak RSS), iproute2 (ip -batch peer, usually present) and python3 for pyroute2.
+		pkgs=(gcc libmnl-dev golang-go golang-github-vishvananda-netlink-dev golang-github-vishvananda-netns-dev
+			python3 python3-pyroute2 iproute2 time strace
+			librust-rtnetlink-dev 'librust-rtnetlink+tokio-socket-dev' librust-tokio-dev)
+		# cargo/rustc: use the one on PATH (rustup) if any, else Debian's.
+		command -v cargo >/dev/null || pkgs+=(cargo)
+		apt-get install -y -q "${pkgs[@]}" >/dev/null || echo "peers.sh: apt-get install failed (some peers will be skipped)" >&2
+	fi
+fi
+
+mkdir -p "$OUT"
+status=0
+if [ "$what" = c ] || [ "$what" = all ]; then
+	if gcc -O2 -Wall -Wextra -o "$OUT/bench_mnl" "$SRC/c/bench_mnl.c" -lmnl; then
+		echo "built bench/.peers/bench_mnl"
+	else
+		echo "peers.sh: C libmnl peer not built" >&2; status=1
+	fi
+fi
+if [ "$what" = go ] || [ "$what" = all ]; then
+	rm -rf "$OUT/go-src" && mkdir -p "$OUT/go-src" && cp "$SRC/go/bench_netlink.go" "$OUT/go-src/"
+	if command -v go >/dev/null && (cd "$OUT/go-src" && GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOPROXY=off \
+		GOCACHE="$OUT/gocache" go build -o "$OUT/bench_netlink" bench_netlink.go); then
+		echo "built bench/.peers/bench_netlink"
+	else
+		echo "peers.sh: Go vishvananda/netlink peer not built" >&2; status=1
+	fi
+fi
+if [ "$what" = rust ] || [ "$what" = all ]; then
+	if [ -d /usr/share/cargo/registry/rtnetlink-0.10.1 ] && command -v cargo >/dev/null; then
+		rm -rf "$OUT/rust-src" && mkdir -p "$OUT/rust-src" && cp -r "$SRC/rust/." "$OUT/rust-src/" && chmod -R u+w "$OUT/rust-src"
+		if (cd "$OUT/rust-src" && CARGO_TARGET_DIR="$OUT/rust-target" cargo build --release --offline -q); then
+			cp "$OUT/rust-target/release/bench_rtnetlink" "$OUT/bench_rtnetlink"
+			echo "built bench/.peers/bench_rtnetlink"
+		else
+			echo "peers.sh: Rust rtnetlink peer not built" >&2; status=1
+		fi
+	else
+		echo "peers.sh: skip Rust (librust-rtnetlink-dev or cargo missing)" >&2; status=1
+	fi
+fi
+# Where the script peers live, for scripts/bench.mjs.
+echo "$SRC" >"$OUT/SRC"
+exit $status
