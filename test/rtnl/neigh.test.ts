@@ -1,0 +1,139 @@
+// rt.neigh: neighbour and proxy entries on a real kernel in fresh netns, cross-checked
+// field by field with `ip -j neigh`; replace/del round trips; bad input refused before send.
+import t from 'tap';
+import { Rtnl } from '../../src/rtnl/index.js';
+import type { Neigh } from '../../src/rtnl/index.js';
+import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
+import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
+
+function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  // No IPv6 link-local addresses: their MLD multicast entries would come and go during a test.
+  for (const c of ['link add v0 type veth peer name v1', 'link set v0 addrgenmode none', 'link set v1 addrgenmode none', 'link set v0 up', 'link set v1 up', 'addr add 10.1.0.2/24 dev v0', 'addr add 2001:db8::1/64 dev v0 nodad']) {
+    ip(ns.path, c.split(' '));
+  }
+  return { ns, rt };
+}
+
+function names(nsPath: string): Map<number, string> {
+  return new Map(ipJson(nsPath, ['link']).map((l: any) => [l.ifindex, l.ifname]));
+}
+
+/** An entry as `ip -j neigh` prints it, in nlkit's terms ("router": null and friends are flags). */
+function fromIp(n: any, proxy: boolean): Record<string, unknown> {
+  return {
+    dst: n.dst, dev: n.dev, lladdr: n.lladdr, state: proxy ? undefined : n.state,
+    router: 'router' in n, proxy: 'proxy' in n || proxy, externLearn: 'extern_learn' in n,
+  };
+}
+
+function fromNlkit(n: Neigh, ifn: Map<number, string>): Record<string, unknown> {
+  return {
+    dst: n.dst, dev: ifn.get(n.dev), lladdr: n.lladdr, state: n.proxy ? undefined : n.state,
+    router: n.router, proxy: n.proxy, externLearn: n.flags.includes('extern_learn'),
+  };
+}
+
+const key = (x: Record<string, unknown>) => `${x['dev']} ${x['dst']}`;
+const sorted = (xs: Record<string, unknown>[]) => [...xs].sort((a, b) => key(a).localeCompare(key(b)));
+
+t.test('list equals ip -j neigh field by field after adds by nlkit and by ip', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.neigh.add({ dst: '10.1.0.9', lladdr: '02:00:00:00:00:09', dev: 'v0' });
+  await rt.neigh.add({ dst: '10.1.0.10', lladdr: '02:00:00:00:00:0A', dev: 'v0', state: 'reachable' });
+  await rt.neigh.add({ dst: '10.1.0.11', lladdr: new Uint8Array([2, 0, 0, 0, 0, 0x11]), dev: 'v0', state: 'stale' });
+  await rt.neigh.add({ dst: '10.1.0.12', lladdr: '02:00:00:00:00:12', dev: 'v0', state: 'noarp' });
+  await rt.neigh.add({ dst: '2001:db8::9', lladdr: '02:00:00:00:00:19', dev: 'v0', router: true });
+  await rt.neigh.add({ dst: '10.1.0.13', lladdr: '02:00:00:00:00:13', dev: 'v1', externLearn: true, state: 'stale' });
+  await rt.neigh.add({ dst: '10.1.0.50', dev: 'v0', proxy: true });
+  await rt.neigh.add({ dst: '2001:db8::50', dev: 'v0', proxy: true });
+  ip(ns.path, ['neigh', 'add', '10.1.0.20', 'lladdr', '02:00:00:00:00:20', 'dev', 'v1', 'nud', 'permanent']);
+  ip(ns.path, ['neigh', 'add', '2001:db8::20', 'lladdr', '02:00:00:00:00:21', 'dev', 'v1', 'nud', 'stale', 'router']);
+  ip(ns.path, ['neigh', 'add', 'proxy', '10.1.0.51', 'dev', 'v1']);
+  const ifn = names(ns.path);
+  const mine = sorted((await rt.neigh.list()).map((n) => fromNlkit(n, ifn)));
+  const theirs = sorted(ipJson(ns.path, ['neigh']).map((n: any) => fromIp(n, false)));
+  t.same(mine, theirs, `${mine.length} entries equal ip -j neigh (noarp hidden by both)`);
+  t.equal(mine.length, 7);
+  const all = sorted((await rt.neigh.list({ state: 'all' })).map((n) => fromNlkit(n, ifn)));
+  t.same(all, sorted(ipJson(ns.path, ['neigh', 'show', 'nud', 'all']).map((n: any) => fromIp(n, false))), 'state all equals ip neigh show nud all');
+  t.ok(all.some((n) => n['dst'] === '10.1.0.12'), 'noarp entry listed with state all');
+  const proxies = sorted((await rt.neigh.list({ proxy: true })).map((n) => fromNlkit(n, ifn)));
+  t.same(proxies, sorted(ipJson(ns.path, ['neigh', 'show', 'proxy']).map((n: any) => fromIp(n, true))), 'proxy entries equal ip neigh show proxy');
+  t.equal(proxies.length, 3);
+  const v4 = await rt.neigh.list({ family: 4, dev: 'v0', state: ['permanent', 'stale'] });
+  t.same(v4.map((n) => n.dst).sort(), ['10.1.0.11', '10.1.0.9'], 'family, dev and state filters');
+  const n9 = v4.find((n) => n.dst === '10.1.0.9')!;
+  t.match(n9, { family: 4, lladdr: '02:00:00:00:00:09', state: ['PERMANENT'], rawState: 0x80, proxy: false, router: false });
+  t.ok(n9.cacheinfo && typeof n9.cacheinfo.refcnt === 'number', 'cacheinfo');
+  const r6 = (await rt.neigh.list({ family: 6 })).find((n) => n.dst === '2001:db8::9')!;
+  t.ok(r6.router && r6.flags.includes('router'), 'IPv6 router flag');
+});
+
+t.test('replace and del round trips, proxies included', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.neigh.add({ dst: '10.1.0.9', lladdr: '02:00:00:00:00:09', dev: 'v0' });
+  const dup = await rt.neigh.add({ dst: '10.1.0.9', lladdr: '02:00:00:00:00:09', dev: 'v0' }).catch((e: unknown) => e) as NetlinkError;
+  t.equal(dup.code, 'EEXIST', 'add is NLM_F_EXCL');
+  await rt.neigh.replace({ dst: '10.1.0.9', lladdr: '02:00:00:00:00:99', dev: 'v0', state: 'stale' });
+  const [n] = await rt.neigh.list({ dev: 'v0' });
+  t.match(n, { dst: '10.1.0.9', lladdr: '02:00:00:00:00:99', state: ['STALE'] }, 'replace changed lladdr and state');
+  t.match(ipJson(ns.path, ['neigh', 'show', 'dev', 'v0'])[0], { lladdr: '02:00:00:00:00:99', state: ['STALE'] }, 'ip agrees');
+  await rt.neigh.replace({ dst: '2001:db8::7', lladdr: '02:00:00:00:00:07', dev: 'v0' }); // creates
+  t.equal((await rt.neigh.list({ family: 6, dev: 'v0' })).filter((x) => x.dst === '2001:db8::7').length, 1);
+  await rt.neigh.del({ dst: '10.1.0.9', dev: 'v0' });
+  await rt.neigh.del((await rt.neigh.list({ family: 6 })).find((x) => x.dst === '2001:db8::7')!); // a decoded entry as is
+  t.same((await rt.neigh.list({ state: 'all' })).filter((x) => x.dst === '10.1.0.9' || x.dst === '2001:db8::7'), []);
+  // Deleting a permanent entry may leave it FAILED/NONE until GC; the kernel no longer finds it either way.
+  const gone = await rt.neigh.del({ dst: '10.1.0.99', dev: 'v0' }).catch((e: unknown) => e) as NetlinkError;
+  t.equal(gone.code, 'ENOENT');
+  await rt.neigh.add({ dst: '10.1.0.50', dev: 'v0', proxy: true });
+  t.equal((await rt.neigh.list({ proxy: true })).length, 1);
+  t.same(await rt.neigh.list(), [], 'proxy entries are not listed as neighbours');
+  await rt.neigh.del({ dst: '10.1.0.50', dev: 'v0', proxy: true });
+  t.same(await rt.neigh.list({ proxy: true }), []);
+  t.same(ipJson(ns.path, ['neigh', 'show', 'proxy']), [], 'ip agrees');
+  const again = await rt.neigh.del({ dst: '10.1.0.50', dev: 'v0', proxy: true }).catch((e: unknown) => e) as NetlinkError;
+  t.equal(again.code, 'ENOENT');
+});
+
+t.test('bad input is refused before send and changes nothing', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.neigh.add({ dst: '10.1.0.9', lladdr: '02:00:00:00:00:09', dev: 'v0' });
+  // NOARP multicast entries (MLD) may appear at any time; the snapshot leaves them out as ip does.
+  const snapshot = () => JSON.stringify([ipJson(ns.path, ['neigh']), ipJson(ns.path, ['neigh', 'show', 'proxy'])]);
+  const before = snapshot();
+  const sent = rt.sock.stats.requests;
+  const add = (s: unknown) => () => rt.neigh.add(s as never);
+  const cases: [string, () => Promise<unknown>, RegExp][] = [
+    ['malformed dst', add({ dst: '10.1.0.999', lladdr: '02:00:00:00:00:09', dev: 'v0' }), /not an IPv4 or IPv6 address/],
+    ['prefix as dst', add({ dst: '10.1.0.9/24', lladdr: '02:00:00:00:00:09', dev: 'v0' }), /not an IPv4 or IPv6 address/],
+    ['malformed lladdr', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:zz', dev: 'v0' }), /not a hardware address/],
+    ['unknown state', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08', dev: 'v0', state: 'asleep' }), /unknown neighbour state 'asleep'/],
+    ['no dev', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08' }), /needs a link/],
+    ['lladdr on a proxy', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08', dev: 'v0', proxy: true }), /no link-layer address/],
+    ['router on IPv4', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08', dev: 'v0', router: true }), /IPv6 neighbours only/],
+    ['unknown key', add({ dst: '10.1.0.8', mac: '02:00:00:00:00:08', dev: 'v0' }), /unknown option 'mac'/],
+    ['bad dev', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08', dev: '' }), /empty/],
+    ['del: malformed', () => rt.neigh.del({ dst: 'ten', dev: 'v0' }), /not an IPv4 or IPv6 address/],
+    ['del: no dev', () => rt.neigh.del({ dst: '10.1.0.9' }), /needs a link/],
+    ['list: bad state', () => rt.neigh.list({ state: 'sleepy' as never }), /unknown neighbour state/],
+    ['list: empty state list', () => rt.neigh.list({ state: [] }), /expected a state name/],
+  ];
+  for (const [name, fn, re] of cases) {
+    const e = await fn().then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError, `${name}: InvalidArgumentError`);
+    t.match(String((e as Error)?.message), re, `${name}: ${(e as Error)?.message}`);
+  }
+  t.equal(rt.sock.stats.requests, sent, 'nothing was sent');
+  t.equal(snapshot(), before, 'nothing changed');
+  const nodev = await rt.neigh.add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08', dev: 'nope0' }).catch((e: unknown) => e) as NetlinkError;
+  t.ok(nodev instanceof NetlinkError && nodev.code === 'ENODEV', 'missing link: ENODEV');
+  t.match(nodev.message, /nope0/, 'naming it');
+  t.equal(snapshot(), before, 'still nothing changed');
+});
