@@ -26,8 +26,17 @@ export interface IpPrefix extends IpAddr {
 }
 
 function v4bytes(s: string, out: Uint8Array, off: number): void {
-  const p = s.split('.');
-  for (let i = 0; i < 4; i++) out[off + i] = Number(p[i]);
+  // `s` is a valid dotted quad (checked by net.isIPv4): digits and three dots.
+  let n = 0;
+  let k = off;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46 /* . */) {
+      out[k++] = n;
+      n = 0;
+    } else n = n * 10 + (c - 48);
+  }
+  out[k] = n;
 }
 
 /** Parse an IPv4 or IPv6 address string; throws InvalidArgumentError naming `what`. */
@@ -117,12 +126,12 @@ export function parsePrefix(s: unknown, what = 'prefix'): IpPrefix {
   const slash = s.indexOf('/');
   const a = parseIp(slash >= 0 ? s.slice(0, slash) : s, what);
   const max = a.family === 4 ? 32 : 128;
-  if (slash < 0) return { ...a, prefixLen: max };
+  if (slash < 0) return { family: a.family, bytes: a.bytes, prefixLen: max };
   const ls = s.slice(slash + 1);
   if (!/^\d{1,3}$/.test(ls)) throw new InvalidArgumentError(what, `'${s}' has a malformed prefix length`);
   const len = Number(ls);
   if (len > max) throw new InvalidArgumentError(what, `prefix length ${len} exceeds ${max} for IPv${a.family} in '${s}'`);
-  return { ...a, prefixLen: len };
+  return { family: a.family, bytes: a.bytes, prefixLen: len };
 }
 
 /** Zero the host bits of `p` (for route destinations). */

@@ -198,8 +198,8 @@ export class AddrApi {
    * @throws InvalidArgumentError for bad input; NetlinkError 'ENODEV' when the link does
    *   not exist, 'EEXIST' when the address is already there.
    */
-  async add(link: string | number, address: string, options?: AddrOptions): Promise<void> {
-    await this.send(NLM_F_CREATE | NLM_F_EXCL, link, address, options);
+  add(link: string | number, address: string, options?: AddrOptions): Promise<void> {
+    return this.send(NLM_F_CREATE | NLM_F_EXCL, link, address, options);
   }
 
   /**
@@ -208,8 +208,8 @@ export class AddrApi {
    *
    * Equivalent to: `ip addr replace ADDRESS/LEN … dev LINK`.
    */
-  async replace(link: string | number, address: string, options?: AddrOptions): Promise<void> {
-    await this.send(NLM_F_CREATE | NLM_F_REPLACE, link, address, options);
+  replace(link: string | number, address: string, options?: AddrOptions): Promise<void> {
+    return this.send(NLM_F_CREATE | NLM_F_REPLACE, link, address, options);
   }
 
   private async send(flags: number, link: string | number, address: string, options: AddrOptions | undefined): Promise<void> {
