@@ -6,7 +6,7 @@
  * @module
  */
 import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN, align4 } from './constants.js';
-import { DecodeError } from './errors.js';
+import { DecodeError, InvalidArgumentError } from './errors.js';
 import { HOST_LE } from './writer.js';
 
 /** One framed netlink message as returned by {@link decodeMessages}. */
@@ -58,6 +58,7 @@ export function checkMessage(v: DataView, off: number, end: number, path: readon
  * Payloads are views into `bytes`. Throws {@link DecodeError} on malformed framing.
  */
 export function decodeMessages(bytes: Uint8Array): DecodedMessage[] {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', `expected a Buffer or Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   const v = viewOf(bytes);
   const out: DecodedMessage[] = [];
   let off = 0;
@@ -95,6 +96,7 @@ export function checkAttr(v: DataView, off: number, end: number, path: readonly 
  * tolerated, as the kernel's nla_parse does; anything else malformed throws.
  */
 export function decodeAttributes(bytes: Uint8Array, path: readonly string[] = []): DecodedAttribute[] {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', `expected a Buffer or Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   const v = viewOf(bytes);
   const out: DecodedAttribute[] = [];
   let off = 0;

@@ -207,7 +207,7 @@ export class LinkApi {
   add(spec: LinkSpec, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
   add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined>;
   async add(spec: LinkSpec, options: LinkWriteOptions = {}): Promise<Link | undefined> {
-    if (typeof spec !== 'object' || spec === null) throw new InvalidArgumentError('spec', 'expected an object');
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new InvalidArgumentError('spec', 'expected an object');
     const s = spec as unknown as Record<string, unknown>;
     checkKeys(s, SPEC_KEYS, '');
     const kind = s['kind'];
@@ -224,7 +224,8 @@ export class LinkApi {
       // registered: IFF_UP on the peer in the create message fails with ENOTCONN.
       if (peer.up) throw new InvalidArgumentError('peer.up', 'the kernel cannot bring a veth peer up in the create message (it answers ENOTCONN); set the peer up afterwards with a handle in its netns (setupVeth does this)');
     }
-    if (s['data'] !== undefined && (typeof s['data'] !== 'object' || s['data'] === null)) throw new InvalidArgumentError('data', 'expected an object');
+    if (s['data'] !== undefined && (typeof s['data'] !== 'object' || s['data'] === null || Array.isArray(s['data']))) throw new InvalidArgumentError('data', 'expected an object');
+    if (s['peer'] !== undefined && (typeof s['peer'] !== 'object' || s['peer'] === null || Array.isArray(s['peer']))) throw new InvalidArgumentError('peer', 'expected an object');
     if (s['data'] !== undefined && !codec.data) throw new InvalidArgumentError('data', `kind '${kind}' takes no options`);
     if (s['data'] !== undefined && codec.data) checkKeys(s['data'] as object, new Set(codec.data.byKey.keys()), 'data.');
     codec.validate?.(s);
@@ -300,7 +301,7 @@ export class LinkApi {
    * Equivalent to: `ip -d link show [type KIND] [master M] [group G]`.
    */
   async list(filter: LinkFilter = {}): Promise<Link[]> {
-    if (typeof filter !== 'object' || filter === null) throw new InvalidArgumentError('filter', 'expected an object');
+    if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw new InvalidArgumentError('filter', 'expected an object');
     checkKeys(filter, new Set(['kind', 'master', 'group']), 'filter.');
     const kind = filter.kind;
     if (kind !== undefined && (typeof kind !== 'string' || !KIND_RE.test(kind))) throw new InvalidArgumentError('filter.kind', `expected a link kind name, got ${String(kind)}`);
@@ -336,7 +337,7 @@ export class LinkApi {
   set(ref: string | number, change: LinkChange, options?: LinkWriteOptions): Promise<Link | undefined>;
   async set(ref: string | number, change: LinkChange, options: LinkWriteOptions = {}): Promise<Link | undefined> {
     const r = checkLinkRef(ref, 'link');
-    if (typeof change !== 'object' || change === null) throw new InvalidArgumentError('change', 'expected an object');
+    if (typeof change !== 'object' || change === null || Array.isArray(change)) throw new InvalidArgumentError('change', 'expected an object');
     checkKeys(change, CHANGE_KEYS, '');
     const c = change as unknown as Record<string, unknown>;
     const a = prepareAttrs({
@@ -357,7 +358,7 @@ export class LinkApi {
     const carrier = c['carrier'] !== undefined ? checkBool(c['carrier'], 'carrier') : undefined;
     let bridgePort: Record<string, unknown> | undefined;
     if (c['bridgePort'] !== undefined) {
-      if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null) throw new InvalidArgumentError('bridgePort', 'expected an object');
+      if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null || Array.isArray(c['bridgePort'])) throw new InvalidArgumentError('bridgePort', 'expected an object');
       bridgePort = c['bridgePort'] as Record<string, unknown>;
       checkKeys(bridgePort, new Set(['hairpin', 'learning', 'flood', 'mcastFlood', 'bcastFlood', 'cost', 'priority', 'state', 'isolated', 'neighSuppress', 'proxyarp', 'guard', 'fastLeave']), 'bridgePort.');
     }
