@@ -633,12 +633,14 @@ export class NetlinkSocket {
    * Read every queued datagram without blocking and hand each kernel message to
    * `onMessage` (for multicast listeners). Returns the number of messages, or -errno
    * for ENOBUFS (the listener fell behind; messages were lost). Messages from other
-   * ports are ignored and counted.
+   * ports are ignored and counted. With `maxDatagrams`, stops after that many datagrams
+   * even if more are queued (for a caller applying backpressure: the rest stays in the
+   * kernel's buffer and the socket stays readable).
    */
-  readAvailable(onMessage: (buf: Buffer, view: DataView, off: number, len: number) => void): number {
+  readAvailable(onMessage: (buf: Buffer, view: DataView, off: number, len: number) => void, maxDatagrams = Infinity): number {
     this.check();
     let count = 0;
-    for (;;) {
+    for (let d = 0; d < maxDatagrams; d++) {
       const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, this.addr, this.alen);
       if (n < 0) {
         if (-n === EAGAIN) return count;
@@ -663,6 +665,7 @@ export class NetlinkSocket {
         off += align4(len);
       }
     }
+    return count;
   }
 
   /**

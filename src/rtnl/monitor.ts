@@ -10,17 +10,27 @@
  * list methods use, and hands the events to the consumer — straight to a pending
  * `next()` when the consumer is waiting, else into a bounded queue.
  *
- * Queue bound and backpressure: when `maxQueued` events (default 1024) are waiting
- * for the consumer, the monitor stops its poll handle and reads nothing more; the
- * kernel keeps queueing in the socket's receive buffer and, once that is full, drops
- * events and reports ENOBUFS, which the monitor yields as `{ type: 'overrun' }` when
- * it reads again. Reading resumes when the consumer has taken the queue down to half
- * the bound. A drain always runs to EAGAIN, so the queue can hold at most
- * `maxQueued` events plus one receive buffer's worth (the drain that crossed the
- * bound). Losses therefore happen in one place, the kernel, and are always reported.
+ * Queue bound and backpressure: a wake-up reads until EAGAIN or until `maxQueued`
+ * events (default 1024) wait for the consumer. At the bound the monitor stops its poll
+ * handle and reads nothing more; the kernel keeps queueing in the socket's receive
+ * buffer and, once that is full, drops events and reports ENOBUFS, which the monitor
+ * yields as `{ type: 'overrun' }` when it reads again. Reading resumes when the
+ * consumer has taken the queue down to half the bound. The queue never holds more than
+ * `maxQueued` events plus the rest of one datagram (rtnetlink sends one message per
+ * datagram), and one wake-up decodes at most about `maxQueued` messages, so a burst
+ * cannot block the event loop for longer than that. Losses therefore happen in one
+ * place, the kernel, and are always reported.
  *
  * An overrun means events were lost: resynchronise with a dump (`rt.link.list()`, …).
- * Consecutive overruns with no event between them are reported once.
+ * When the monitor reads ENOBUFS it first discards what is still queued in the kernel,
+ * then yields the overrun: after an overflow the kernel drops every event for that
+ * socket, without a further error, until its queue has been emptied once — so the
+ * queue is emptied at once, and every event after the overrun is one the consumer
+ * has not lost. The discarded events predate the overrun and are covered by the dump;
+ * events already decoded before it are still delivered (before the overrun). A dump
+ * made when the overrun is seen, then the events that follow it applied in order,
+ * converges on the kernel's state. Consecutive overruns with no event between them are
+ * reported once.
  * @module
  */
 import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NetlinkSocket, withThreadNetns } from '../netlink/index.js';
@@ -42,6 +52,9 @@ const ENOBUFS = 105;
 const SIOCGSKNS = 0x894c;
 /** Reads per wake-up at most while the kernel keeps overrunning (the poll handle is level-triggered: it wakes again). */
 const MAX_READS_PER_WAKE = 8;
+/** Datagrams discarded per read while emptying the kernel's queue after an overrun. */
+const FLUSH_BATCH = 4096;
+const discard = (): void => undefined;
 
 /**
  * Group names for {@link Rtnl.monitor}, as `ip monitor` objects, and the rtnetlink
@@ -175,6 +188,8 @@ export interface MonitorStats {
   events: number;
   /** ENOBUFS reports read from the socket (each lost one or more events). */
   overruns: number;
+  /** Datagrams discarded after an overrun (they predate it; see the module doc). */
+  discarded: number;
   /** Poll wake-ups. */
   wakeups: number;
   /** Wake-ups that found nothing to read (spurious). */
@@ -275,7 +290,7 @@ function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: num
  */
 export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, undefined> {
   /** Counters; see {@link MonitorStats}. */
-  readonly stats: MonitorStats = { events: 0, overruns: 0, wakeups: 0, emptyWakeups: 0, pollErrors: 0, ignored: 0, undecoded: 0, pauses: 0, peakQueued: 0 };
+  readonly stats: MonitorStats = { events: 0, overruns: 0, discarded: 0, wakeups: 0, emptyWakeups: 0, pollErrors: 0, ignored: 0, undecoded: 0, pauses: 0, peakQueued: 0 };
   /** The queue bound (see the module doc). */
   readonly maxQueued: number;
 
@@ -285,6 +300,8 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
   private head = 0;
   private readonly waiters: Waiter[] = [];
   private paused = false;
+  /** After ENOBUFS: emptying the kernel's queue before yielding the overrun. */
+  private flushing = false;
   private failure: { error: unknown } | null = null;
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort: (() => void) | undefined;
@@ -405,7 +422,6 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
   }
 
   private overrun(): void {
-    this.stats.overruns++;
     // Consecutive overruns with nothing between them say the same thing: report once.
     if (this.head < this.queue.length && this.queue[this.queue.length - 1] === OVERRUN) return;
     this.push(OVERRUN);
@@ -436,27 +452,48 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     this.stats.wakeups++;
     if (status < 0) this.stats.pollErrors++;
     if (this.sock === null || this.paused) return;
-    this.drain();
+    if (this.drain() === 0) this.stats.emptyWakeups++;
   }
 
-  /** Read until EAGAIN (bounded while the kernel keeps overrunning); pause at the queue bound. */
-  private drain(): void {
+  /**
+   * Read until EAGAIN or the queue bound; after ENOBUFS empty the kernel's queue, then
+   * report the overrun (a bounded amount of work per call: the poll handle is
+   * level-triggered and wakes again). Pause at the bound. Returns the number of
+   * messages the last read handed over (0: nothing was there).
+   */
+  private drain(): number {
     const sock = this.sock!;
+    let r = 0;
     try {
       for (let i = 0; i < MAX_READS_PER_WAKE; i++) {
-        const r = sock.readAvailable(this.onMessage);
-        if (r === -ENOBUFS) {
+        if (this.flushing) {
+          const before = sock.stats.datagrams;
+          const f = sock.readAvailable(discard, FLUSH_BATCH);
+          const n = sock.stats.datagrams - before;
+          this.stats.discarded += n;
+          if (f === -ENOBUFS) {
+            this.stats.overruns++;
+            continue;
+          }
+          if (n >= FLUSH_BATCH) return 1; // more to discard: the next wake-up goes on
+          this.flushing = false;
           this.overrun();
           continue;
         }
-        if (r === 0 && i === 0) this.stats.emptyWakeups++;
-        break;
+        // Room for this many more events: one datagram is one event in rtnetlink.
+        const room = this.maxQueued - (this.queue.length - this.head) + this.waiters.length;
+        if (room <= 0) break;
+        r = sock.readAvailable(this.onMessage, room);
+        if (r !== -ENOBUFS) break;
+        this.stats.overruns++;
+        this.flushing = true;
       }
     } catch (e) {
       this.fail(e);
-      return;
+      return 0;
     }
     if (!this.paused && this.queue.length - this.head >= this.maxQueued) this.pause();
+    return r;
   }
 
   private pause(): void {
