@@ -160,6 +160,47 @@ t.test('a failed dump\'s extended ACK arrives in NLMSG_DONE and becomes the Netl
   t.same(await s.dump(L.RTM_GETLINK, 0, ifinfo(0), (_b, v, o) => v.getInt32(o + 20, true)), [1], 'the next dump works');
 });
 
+t.test('a generic netlink request without a required attribute reports the missing type (NLMSGERR_ATTR_MISS_TYPE), named by the describer', privileged, async (t) => {
+  // From linux/genetlink.h and linux/ethtool_netlink.h.
+  const NETLINK_GENERIC = 16, GENL_ID_CTRL = 16, CTRL_CMD_GETFAMILY = 3, CTRL_ATTR_FAMILY_NAME = 2;
+  const ETHTOOL_MSG_LINKINFO_GET = 2, ETHTOOL_A_LINKINFO_HEADER = 1;
+  const ns = freshNs(t);
+  const genl = (cmd: number) => (w: MessageWriter) => {
+    const o = w.reserve(4); // struct genlmsghdr { cmd, version, reserved }
+    w.buf[o] = cmd;
+    w.buf[o + 1] = 1;
+  };
+  let family = 0;
+  const s = inRawNetns(ns.fd, () => NetlinkSocket.open(NETLINK_GENERIC, {
+    describer: {
+      typeName: (type) => (type === GENL_ID_CTRL ? 'nlctrl' : type === family ? 'ethtool' : `type ${type}`),
+      missingAttribute: (type, attr) => (type === family && attr === ETHTOOL_A_LINKINFO_HEADER ? 'ETHTOOL_A_LINKINFO_HEADER' : undefined),
+    },
+  }));
+  t.teardown(() => s.close());
+  try {
+    family = (await s.request(GENL_ID_CTRL, 0, (w) => {
+      genl(CTRL_CMD_GETFAMILY)(w);
+      w.putStrz(CTRL_ATTR_FAMILY_NAME, 'ethtool');
+    }, (b, v, o, l) => CTRL.decode(b, v, o + 20, o + l, [])['id'] as number, { ack: false }))!;
+  } catch (e) {
+    return void t.pass('no ethtool genetlink family', { skip: (e as Error).message });
+  }
+  const e = (await rejection(s.request(family, 0, genl(ETHTOOL_MSG_LINKINFO_GET)))) as NetlinkError;
+  t.match(e, { code: 'EINVAL', extack: { missingType: ETHTOOL_A_LINKINFO_HEADER, missingAttribute: 'ETHTOOL_A_LINKINFO_HEADER' } });
+  t.equal(e.message, 'EINVAL: Invalid argument [missing ETHTOOL_A_LINKINFO_HEADER] (ethtool)');
+});
+/** linux/genetlink.h: CTRL_ATTR_FAMILY_ID = 1 (u16). */
+const CTRL = new AttrTable('CTRL_ATTR', [{ type: 1, name: 'CTRL_ATTR_FAMILY_ID', key: 'id', codec: 'u16' }]);
+
+t.test('receiveBufferSize is applied with SO_RCVBUFFORCE (beyond net.core.rmem_max)', privileged, async (t) => {
+  const SO_RCVBUF = 8; // asm-generic/socket.h
+  const ns = freshNs(t);
+  const s = open(t, ns, { receiveBufferSize: 8 << 20 });
+  // The kernel doubles the value for its bookkeeping (socket(7)).
+  t.equal(sys.getsockoptInt(s.fd, 1 /* SOL_SOCKET */, SO_RCVBUF), 16 << 20);
+});
+
 t.test('10,000 socket open/close cycles leave the fd count unchanged', privileged, async (t) => {
   const ns = freshNs(t);
   const before = fdCount();
