@@ -1,0 +1,279 @@
+// nlkit's side of the benchmark suite: the workloads of ../shared/peers (W1 create,
+// W3 dump, W2 delete, W4 addresses) done with nlkit's public API, each workload in its
+// own child process so its peak RSS is its own.
+//
+//   unshare -n node dist/bench/nlkit.js run --variant main|groupdel|setupveth --n N --reps R --naddr A
+//
+// `run` is started by `npm run bench` (bench/suite.ts) inside a fresh `unshare -n`
+// netns. It checks the netns holds only lo, makes the second netns (anonymous, held by
+// an fd) and runs one child per workload (`child WORKLOAD`) in the same netns, with the
+// second netns as fd 3. Each child prints one RESULT line per op, in the format of the
+// peers, with its peak RSS (maxrss_kb) added; the runner passes them through.
+//
+// Variants (the peers they mirror):
+//   main       W1 rt.link.add (peer in netns 2, host end up in the create message: C
+//              c-libmnl-*-upinline) · W3 rt.link.list() full decode, and a 5-field decode
+//              over rt.sock.dump · W2 rt.link.del(name) one by one · W4 (bench/w4-addr.ts)
+//   groupdel   W1 with IFLA_GROUP 77 · W2 one rt.link.del({ group: 77 }) (c-libmnl-batch-groupdel)
+//   setupveth  W1 as setupVeth() per pair (go-netlink-handle: LinkAdd + LinkSetUp)
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Rtnl } from '../src/rtnl/index.js';
+import { putIfinfomsg } from '../src/rtnl/link/api.js';
+import { RTM_GETLINK, RTM_NEWLINK, IFLA_IFNAME, IFLA_MTU, IFLA_ADDRESS, IFLA_OPERSTATE } from '../src/rtnl/constants.js';
+import { walkAttrs, hexColon, HOST_LE, NLMSG_HDRLEN } from '../src/netlink/index.js';
+import { Netns } from '../src/ns/index.js';
+import { setupVeth } from '../src/veth/index.js';
+import { parseArgs, intOpt, cpuMs, maxRssKb, result, medianMin, msSince, assertNotHostNetns } from './common.js';
+
+/** fd of the second netns in a child (passed as stdio[3] by the runner). */
+const NS2_FD = 3;
+const GROUP = 77;
+
+interface Params {
+  n: number;
+  reps: number;
+  naddr: number;
+}
+
+const VARIANTS: Record<string, { impl: string; workloads: string[] }> = {
+  main: { impl: 'nlkit', workloads: ['idle', 'w1', 'w3', 'w3-light', 'w2', 'w4'] },
+  groupdel: { impl: 'nlkit-groupdel', workloads: ['w1-group', 'w2-group'] },
+  setupveth: { impl: 'nlkit-setupveth', workloads: ['w1-setupveth'] },
+};
+
+// ------------------------------------------------------------------ runner
+
+async function runVariant(variant: string, p: Params, nodeArgs: string[]): Promise<void> {
+  const v = VARIANTS[variant];
+  if (!v) throw new Error(`unknown variant ${variant} (${Object.keys(VARIANTS).join(', ')})`);
+  assertNotHostNetns('nlkit bench');
+  {
+    const rt = Rtnl.open();
+    try {
+      const links = await rt.link.list();
+      if (links.length !== 1) throw new Error(`nlkit bench: the namespace is not fresh (${links.length} links); refusing`);
+    } finally {
+      rt.close();
+    }
+  }
+  const ns2 = Netns.new();
+  try {
+    for (const w of v.workloads) await runChild(v.impl, w, p, ns2.fd, nodeArgs);
+  } finally {
+    ns2.close();
+  }
+}
+
+function runChild(impl: string, workload: string, p: Params, ns2fd: number, nodeArgs: string[]): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const args = [...nodeArgs, self, 'child', workload, '--impl', impl, '--n', String(p.n), '--reps', String(p.reps), '--naddr', String(p.naddr)];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit', ns2fd] });
+    child.on('error', reject);
+    child.on('exit', (code, sig) => (code === 0 ? resolve() : reject(new Error(`nlkit bench: workload ${workload} failed (${sig ?? `exit ${code}`})`))));
+  });
+}
+
+// ------------------------------------------------------------------ workloads (children)
+
+/** Baseline: node + nlkit loaded, one handle, one GETLINK — the RSS every workload starts from. */
+async function idle(impl: string): Promise<void> {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const rt = Rtnl.open();
+  await rt.link.get('lo');
+  rt.close();
+  const ms = msSince(t0);
+  result(impl, 'idle', 1, ms, ms * 1000, cpuMs(c0), { maxrss_kb: maxRssKb() });
+}
+
+/** W1: N veth pairs a<i>/b<i>, b<i> created directly in netns 2, a<i> up in the same message. */
+async function w1(impl: string, p: Params, group: boolean): Promise<void> {
+  const rt = Rtnl.open();
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < p.n; i++) {
+    await rt.link.add({ name: `a${i}`, kind: 'veth', up: true, ...(group ? { group: GROUP } : {}), peer: { name: `b${i}`, netns: NS2_FD } });
+  }
+  const ms = msSince(t0);
+  const cpu = cpuMs(c0);
+  rt.close();
+  result(impl, 'w1_create', p.n, ms, (ms * 1000) / p.n, cpu, { requests: rt.sock.stats.requests, up_inline: 1, ...(group ? { group: GROUP } : {}), maxrss_kb: maxRssKb() });
+}
+
+/** W1 as setupVeth: a<i> here (up in the create), b<i> in netns 2 (set up after, from its own netns). */
+async function w1SetupVeth(impl: string, p: Params): Promise<void> {
+  const here = Netns.get();
+  const ns2 = Netns.fromPath(`/proc/self/fd/${NS2_FD}`);
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < p.n; i++) await setupVeth(`a${i}`, `b${i}`, 1500, undefined, ns2, here);
+  const ms = msSince(t0);
+  const cpu = cpuMs(c0);
+  const rss = maxRssKb();
+  // Not timed: put the pairs in one group and delete them in one request, so the netns
+  // teardown after this process does not unregister 2N devices while the next run works.
+  const rt = Rtnl.open();
+  for (let i = 0; i < p.n; i++) await rt.link.set(`a${i}`, { group: GROUP });
+  await rt.link.del({ group: GROUP });
+  rt.close();
+  here.close();
+  ns2.close();
+  result(impl, 'w1_create', p.n, ms, (ms * 1000) / p.n, cpu, { api: 'setupVeth', maxrss_kb: rss });
+}
+
+/** W3: one RTM_GETLINK dump of the N+1 links, fully decoded by rt.link.list(); median of reps. */
+async function w3(impl: string, p: Params): Promise<void> {
+  const rt = Rtnl.open();
+  const times: number[] = [];
+  let count = 0;
+  const c0 = process.cpuUsage();
+  for (let r = 0; r < p.reps; r++) {
+    const t0 = process.hrtime.bigint();
+    const links = await rt.link.list();
+    times.push(msSince(t0));
+    count = links.length;
+    if (links[links.length - 1]!.mtu === undefined) throw new Error('w3: no mtu decoded');
+  }
+  const cpu = cpuMs(c0);
+  const { datagrams, requests } = rt.sock.stats;
+  rt.close();
+  if (count !== p.n + 1) throw new Error(`w3: expected ${p.n + 1} links, got ${count}`);
+  const { median, min } = medianMin(times);
+  result(impl, 'w3_dump_links', count, median, median * 1000, { user: cpu.user / p.reps, sys: cpu.sys / p.reps }, {
+    reps: p.reps, min_ms: min, decode: 'full', datagrams_per_dump: (datagrams / requests).toFixed(1), maxrss_kb: maxRssKb(),
+  });
+}
+
+/** What the peers' W3 decodes: ifindex, name, MTU, MAC, operstate. */
+interface LinkBrief {
+  index: number;
+  name: string;
+  mtu: number;
+  address: string | undefined;
+  operstate: number;
+}
+
+/**
+ * W3 with the 5 fields the C and Go peers decode. nlkit's rt.link has no field-selective
+ * list, so this is the public lower layer: rt.sock.dump with an ifinfomsg request and a
+ * handler walking the attributes (walkAttrs) — what a user can do today.
+ */
+async function w3Light(impl: string, p: Params): Promise<void> {
+  const rt = Rtnl.open();
+  const build = (w: Parameters<typeof putIfinfomsg>[0]): void => putIfinfomsg(w, 0, 0, 0);
+  const NO_PATH: readonly string[] = [];
+  let cur: LinkBrief;
+  let curBuf: Buffer;
+  let curView: DataView;
+  const onAttr = (type: number, off: number, len: number): void => {
+    if (type === IFLA_IFNAME) cur.name = curBuf.toString('latin1', off, off + len - 1);
+    else if (type === IFLA_MTU) cur.mtu = curView.getUint32(off, HOST_LE);
+    else if (type === IFLA_ADDRESS) cur.address = hexColon(curBuf, off, len);
+    else if (type === IFLA_OPERSTATE) cur.operstate = curBuf[off]!;
+  };
+  const onMessage = (buf: Buffer, view: DataView, off: number, len: number): LinkBrief | undefined => {
+    if (view.getUint16(off + 4, HOST_LE) !== RTM_NEWLINK) return undefined;
+    cur = { index: view.getInt32(off + NLMSG_HDRLEN + 4, HOST_LE), name: '', mtu: 0, address: undefined, operstate: 0 };
+    curBuf = buf;
+    curView = view;
+    walkAttrs(view, off + NLMSG_HDRLEN + 16, off + len, NO_PATH, onAttr);
+    return cur;
+  };
+  const times: number[] = [];
+  let count = 0;
+  const c0 = process.cpuUsage();
+  for (let r = 0; r < p.reps; r++) {
+    const t0 = process.hrtime.bigint();
+    const links = await rt.sock.dump(RTM_GETLINK, 0, build, onMessage);
+    times.push(msSince(t0));
+    count = links.length;
+    if (!links[links.length - 1]!.mtu) throw new Error('w3-light: no mtu decoded');
+  }
+  const cpu = cpuMs(c0);
+  rt.close();
+  if (count !== p.n + 1) throw new Error(`w3-light: expected ${p.n + 1} links, got ${count}`);
+  const { median, min } = medianMin(times);
+  result(impl, 'w3_dump_links_brief', count, median, median * 1000, { user: cpu.user / p.reps, sys: cpu.sys / p.reps }, {
+    reps: p.reps, min_ms: min, decode: 'index,name,mtu,mac,operstate', api: 'rt.sock.dump+walkAttrs', maxrss_kb: maxRssKb(),
+  });
+}
+
+/** W2: delete the N pairs one by one by host-end name (rt.link.del). */
+async function w2(impl: string, p: Params): Promise<void> {
+  const rt = Rtnl.open();
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < p.n; i++) await rt.link.del(`a${i}`);
+  const ms = msSince(t0);
+  const cpu = cpuMs(c0);
+  rt.close();
+  result(impl, 'w2_delete', p.n, ms, (ms * 1000) / p.n, cpu, { del_group: 0, maxrss_kb: maxRssKb() });
+}
+
+/** W2 by group: one RTM_DELLINK { IFLA_GROUP 77 } removes the N pairs. */
+async function w2Group(impl: string, p: Params): Promise<void> {
+  const rt = Rtnl.open();
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await rt.link.del({ group: GROUP });
+  const ms = msSince(t0);
+  const cpu = cpuMs(c0);
+  const left = (await rt.link.list()).length;
+  rt.close();
+  if (left !== 1) throw new Error(`w2-group: ${left - 1} links left after the group delete`);
+  result(impl, 'w2_delete', p.n, ms, (ms * 1000) / p.n, cpu, { del_group: 1, maxrss_kb: maxRssKb() });
+}
+
+/** W4 from bench/w4-addr.ts: naddr /32 adds on d0 (one end of a local veth, up), then AF_INET dumps. */
+async function w4Workload(impl: string, p: Params): Promise<void> {
+  const { w4 } = (await import('./w4-addr.js')) as typeof import('./w4-addr.js');
+  const rt = Rtnl.open();
+  await rt.link.add({ name: 'd0', kind: 'veth', up: true, peer: { name: 'd0p' } });
+  const d0 = await rt.link.index('d0');
+  const c0 = process.cpuUsage();
+  const r = await w4(rt, { link: d0, n: p.naddr, reps: p.reps });
+  const cpu = cpuMs(c0);
+  await rt.link.del('d0');
+  rt.close();
+  const rss = maxRssKb();
+  result(impl, 'w4_addr_add', r.n, r.addTotalMs, r.addPerOpUs, cpu, { maxrss_kb: rss });
+  result(impl, 'w4_addr_dump', r.n, r.dumpMedianUs / 1000, r.dumpMedianUs, { user: 0, sys: 0 }, { reps: r.reps, min_ms: r.dumpMinUs / 1000, maxrss_kb: rss });
+}
+
+async function child(workload: string, impl: string, p: Params): Promise<void> {
+  assertNotHostNetns(`nlkit bench ${workload}`);
+  switch (workload) {
+    case 'idle': return idle(impl);
+    case 'w1': return w1(impl, p, false);
+    case 'w1-group': return w1(impl, p, true);
+    case 'w1-setupveth': return w1SetupVeth(impl, p);
+    case 'w3': return w3(impl, p);
+    case 'w3-light': return w3Light(impl, p);
+    case 'w2': return w2(impl, p);
+    case 'w2-group': return w2Group(impl, p);
+    case 'w4': return w4Workload(impl, p);
+    default: throw new Error(`unknown workload ${workload}`);
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { opts, rest } = parseArgs(argv);
+  const p: Params = { n: intOpt(opts, 'n', 1000), reps: intOpt(opts, 'reps', 20), naddr: intOpt(opts, 'naddr', 1000) };
+  if (p.n < 1 || p.reps < 1) throw new Error('--n and --reps must be at least 1');
+  if (rest[0] === 'run') {
+    const nodeArgs = opts.has('node-args') ? opts.get('node-args')!.split(' ').filter(Boolean) : [];
+    return runVariant(opts.get('variant') ?? 'main', p, nodeArgs);
+  }
+  if (rest[0] === 'child' && rest[1]) return child(rest[1], opts.get('impl') ?? 'nlkit', p);
+  throw new Error('usage: nlkit.js run --variant main|groupdel|setupveth [--n N --reps R --naddr A]  |  nlkit.js child WORKLOAD …');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    process.exit(1);
+  });
+}
+

@@ -1,0 +1,295 @@
+// Rendering of the benchmark suite's results: the Markdown tables (targets, all
+// workloads with ratios to the fastest peer, memory, micro-benchmarks) and a
+// hand-written SVG plot of per-pair W1 and per-link W3 cost by implementation.
+
+/** Median and spread of one (implementation, op) over the rounds. */
+export interface Cell {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+  n: number;
+  values: number[];
+  maxrssKb?: number;
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  /** Highest acceptable ratio to the first reference; null for information only. */
+  limit: number | null;
+  nlkit: number | null;
+  nlkitLabel: string;
+  refs: { label: string; value: number | null; ratio: number | null }[];
+}
+
+export interface MicroSummary {
+  runs: number;
+  cases: { name: string; nsPerOp: number; bytesPerOp: number | null; note: string }[];
+  getlink?: { rawUs: number; nlkitUs: number; ratio: number; runs: number; nlkitAlloc: string };
+}
+
+export interface RunLog {
+  run: number;
+  job: string;
+  wallMs: number;
+  load: string;
+  ok: boolean;
+}
+
+export interface Report {
+  meta: {
+    date: string;
+    command: string;
+    kernel: string;
+    cpu: string;
+    node: string;
+    commit: string;
+    n: number;
+    runs: number;
+    reps: number;
+    naddr: number;
+    quick: boolean;
+    contextRuns: number;
+    loadStart: string;
+    loadEnd: string;
+    totalSeconds: number;
+    hostLinks: { before: number; after: number };
+    missing: { name: string; why: string }[];
+    failures: { job: string; run: number; error: string }[];
+  };
+  summary: Record<string, Record<string, Cell>>;
+  targets: Target[];
+  micro: MicroSummary | undefined;
+  monitor: Record<string, unknown>[] | undefined;
+  log: RunLog[];
+  records: Record<string, string | number>[];
+}
+
+interface Column {
+  key: string;
+  title: string;
+}
+const COLUMNS: Column[] = [
+  { key: 'w1', title: 'W1 create /pair' },
+  { key: 'w2', title: 'W2 delete one by one /pair' },
+  { key: 'w2g', title: 'W2 delete by group /pair' },
+  { key: 'w3', title: 'W3 one dump+decode of N+1 links' },
+  { key: 'w4a', title: 'W4 add /addr' },
+  { key: 'w4d', title: 'W4 one dump of all addrs' },
+];
+
+interface Row {
+  label: string;
+  impl: string;
+  nlkit: boolean;
+  cells: Partial<Record<string, string>>;
+}
+const STD = { w1: 'w1_create', w2: 'w2_delete', w3: 'w3_dump_links', w4a: 'w4_addr_add', w4d: 'w4_addr_dump' };
+const ROWS: Row[] = [
+  { label: '**nlkit** rt.link.add / list / del, rt.addr', impl: 'nlkit', nlkit: true, cells: STD },
+  { label: '**nlkit** W3 5 fields: rt.sock.dump + walkAttrs', impl: 'nlkit', nlkit: true, cells: { w3: 'w3_dump_links_brief' } },
+  { label: '**nlkit** setupVeth()', impl: 'nlkit-setupveth', nlkit: true, cells: { w1: 'w1_create' } },
+  { label: '**nlkit** rt.link.del({ group })', impl: 'nlkit-groupdel', nlkit: true, cells: { w2g: 'w2_delete' } },
+  { label: 'C libmnl seq, up inline', impl: 'c-libmnl-seq-upinline', nlkit: false, cells: STD },
+  { label: 'C libmnl batch, up inline', impl: 'c-libmnl-batch-upinline', nlkit: false, cells: STD },
+  { label: 'C libmnl batch, group delete ¹', impl: 'c-libmnl-batch-groupdel', nlkit: false, cells: { w1: 'w1_create', w2g: 'w2_delete', w3: 'w3_dump_links', w4a: 'w4_addr_add', w4d: 'w4_addr_dump' } },
+  { label: 'C libmnl seq ¹', impl: 'c-libmnl-seq', nlkit: false, cells: STD },
+  { label: 'C libmnl batch ¹', impl: 'c-libmnl-batch', nlkit: false, cells: STD },
+  { label: 'Go vishvananda/netlink Handle ¹', impl: 'go-netlink-handle', nlkit: false, cells: STD },
+  { label: 'Go vishvananda/netlink pkg funcs ¹', impl: 'go-netlink-pkg', nlkit: false, cells: STD },
+  { label: 'Rust rtnetlink (up inline)', impl: 'rust-rtnetlink', nlkit: false, cells: STD },
+  { label: 'Rust rtnetlink ¹', impl: 'rust-rtnetlink-upsep', nlkit: false, cells: STD },
+  { label: 'npm netlink 0.3 (up inline)', impl: 'npm-netlink', nlkit: false, cells: STD },
+  { label: 'pyroute2 ¹', impl: 'pyroute2', nlkit: false, cells: STD },
+  { label: 'iproute2 ip -batch ¹ ²', impl: 'iproute2-batch', nlkit: false, cells: { ...STD, w3: 'w3_dump_links_batch', w4d: 'w4_addr_dump_batch' } },
+];
+
+function fmtUs(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  if (v >= 10_000) return v.toFixed(0);
+  if (v >= 100) return v.toFixed(1);
+  return v.toFixed(2);
+}
+const fmtRatio = (r: number | null): string => (r === null || !Number.isFinite(r) ? '–' : `${r.toFixed(2)}×`);
+const mib = (kb: number | undefined): string => (kb === undefined ? '–' : (kb / 1024).toFixed(1));
+
+function cellOf(r: Report, impl: string, op: string | undefined): Cell | undefined {
+  return op ? r.summary[impl]?.[op] : undefined;
+}
+
+/** Fastest peer (non-nlkit row) per column. */
+function fastestPeers(r: Report): Record<string, { label: string; v: number } | undefined> {
+  const out: Record<string, { label: string; v: number } | undefined> = {};
+  for (const col of COLUMNS) {
+    for (const row of ROWS) {
+      if (row.nlkit) continue;
+      const c = cellOf(r, row.impl, row.cells[col.key]);
+      if (c && (!out[col.key] || c.median < out[col.key]!.v)) out[col.key] = { label: row.label, v: c.median };
+    }
+  }
+  return out;
+}
+
+export function renderMarkdown(r: Report, svgName: string): string {
+  const m = r.meta;
+  const L: string[] = [];
+  L.push('# nlkit benchmarks');
+  L.push('');
+  L.push(`\`${m.command}\` — ${m.date.slice(0, 16).replace('T', ' ')} UTC, nlkit ${m.commit}; Linux ${m.kernel}, ${m.cpu}, Node ${m.node}.`);
+  L.push(`N = ${m.n} veth pairs (W3 dumps N+1 links), ${m.naddr} addresses (W4), dumps: median of ${m.reps} per run; ${m.runs} round${m.runs > 1 ? 's' : ''} interleaved across implementations${m.contextRuns < m.runs ? ` (pyroute2, iproute2, npm netlink, Go pkg: ${m.contextRuns})` : ''}, every run in a fresh \`unshare -n\` netns. Load average (1/5/15 min) at start ${m.loadStart}, at end ${m.loadEnd}; ${Math.round(m.totalSeconds)} s in all.`);
+  L.push('');
+  L.push('## Targets (ratios to peers measured in the same run; medians over the rounds)');
+  L.push('');
+  L.push('| target | goal | nlkit µs | reference | ref µs | ratio | |');
+  L.push('|---|---|--:|---|--:|--:|---|');
+  for (const t of r.targets) {
+    t.refs.forEach((ref, i) => {
+      const verdict = i === 0 && t.limit !== null && ref.ratio !== null ? (ref.ratio <= t.limit ? '✅ met' : '❌ missed') : i === 0 && t.limit === null ? 'info' : '';
+      L.push(`| ${i === 0 ? t.name : ''} | ${i === 0 ? t.goal : ''} | ${i === 0 && t.nlkit !== null ? fmtUs(t.nlkit) : ''} | ${ref.label} | ${ref.value !== null ? fmtUs(ref.value) : 'not run'} | ${fmtRatio(ref.ratio)} | ${verdict} |`);
+    });
+  }
+  L.push('');
+  L.push('The verdict is against the first reference of each target (the like-for-like one); the others are for context.');
+  L.push('');
+  L.push('## All workloads (median µs; in parentheses the ratio to the fastest peer of the column)');
+  L.push('');
+  const fastest = fastestPeers(r);
+  L.push(`| implementation | ${COLUMNS.map((c) => c.title).join(' | ')} | peak RSS MiB |`);
+  L.push(`|---|${COLUMNS.map(() => '--:').join('|')}|--:|`);
+  for (const row of ROWS) {
+    const cells = COLUMNS.map((col) => {
+      const c = cellOf(r, row.impl, row.cells[col.key]);
+      if (!c) return '';
+      const f = fastest[col.key];
+      return `${fmtUs(c.median)}${f ? ` (${fmtRatio(c.median / f.v)})` : ''}`;
+    });
+    if (cells.every((c) => c === '')) continue;
+    const ops = r.summary[row.impl] ?? {};
+    const rss = row.nlkit
+      ? Math.max(...Object.entries(ops).filter(([op]) => Object.values(row.cells).includes(op)).map(([, c]) => c.maxrssKb ?? 0))
+      : ops['process']?.maxrssKb;
+    L.push(`| ${row.label} | ${cells.join(' | ')} | ${rss ? mib(rss) : '–'} |`);
+  }
+  L.push('');
+  L.push('Fastest peer per column: ' + COLUMNS.map((c) => `${c.title}: ${fastest[c.key] ? `${fastest[c.key]!.label.replace(/ [¹²]+/g, '')} ${fmtUs(fastest[c.key]!.v)} µs` : '–'}`).join('; ') + '.');
+  L.push('');
+  L.push('¹ up set in a second request (LinkSetUp / `ip link set up`); C "group delete" also creates in batch with IFLA_GROUP. ² iproute2 dumps: amortized inside one `ip -batch` (text output included); see the JSON for one `ip` process per dump.');
+  L.push('W1–W3 and W4 are the workloads of ../shared/peers: W1 creates a<i>/b<i> with b<i> born in a second netns (IFLA_NET_NS_FD in VETH_INFO_PEER) and a<i> up; W3 is one RTM_GETLINK dump (C decodes 5 fields: index, name, MTU, MAC, operstate; Go, Rust, pyroute2, npm netlink and nlkit `rt.link.list()` decode everything); W2 deletes by name; W4 adds /32s to one veth end and dumps AF_INET addresses. nlkit awaits each request (one request in flight), as C seq does.');
+  L.push('');
+
+  // Memory.
+  L.push('## Memory: peak RSS (MiB)');
+  L.push('');
+  const nl = r.summary['nlkit'] ?? {};
+  const memRows: [string, Cell | undefined][] = [
+    ['baseline: node + nlkit loaded, one handle, one GETLINK', nl['idle']],
+    [`W1 create ${m.n} pairs`, nl['w1_create']],
+    [`W3 full decode (rt.link.list), ${m.reps} dumps of ${m.n + 1} links`, nl['w3_dump_links']],
+    [`W3 5-field decode, ${m.reps} dumps`, nl['w3_dump_links_brief']],
+    [`W2 delete ${m.n} one by one`, nl['w2_delete']],
+    [`W4 ${m.naddr} adds + ${m.reps} dumps`, nl['w4_addr_add']],
+    [`setupVeth × ${m.n}`, r.summary['nlkit-setupveth']?.['w1_create']],
+    ['delete by group', r.summary['nlkit-groupdel']?.['w2_delete']],
+  ];
+  L.push('Each nlkit workload runs in its own node process (`process.resourceUsage().maxRSS`); peers: the whole program (GNU time), all workloads in one process.');
+  L.push('');
+  L.push('| nlkit workload | peak RSS |');
+  L.push('|---|--:|');
+  for (const [label, c] of memRows) if (c?.maxrssKb) L.push(`| ${label} | ${mib(c.maxrssKb)} |`);
+  const peerRss = ROWS.filter((row) => !row.nlkit).map((row) => [row.label, r.summary[row.impl]?.['process']?.maxrssKb] as const).filter(([, v]) => v);
+  if (peerRss.length) L.push(`\nPeers, whole program: ${peerRss.map(([l, v]) => `${l.replace(/ [¹²]+/g, '')} ${mib(v)}`).join('; ')}.`);
+  L.push('');
+
+  // Micro.
+  if (r.micro) {
+    L.push(`## Encoder / decoder micro-benchmarks (bench/netlink-micro, median of ${r.micro.runs} run${r.micro.runs > 1 ? 's' : ''})`);
+    L.push('');
+    L.push('| case | ns/msg | heap bytes allocated/msg |');
+    L.push('|---|--:|--:|');
+    for (const c of r.micro.cases) L.push(`| ${c.name} | ${c.nsPerOp.toFixed(0)} | ${c.bytesPerOp === null ? '?' : c.bytesPerOp.toFixed(1)} |`);
+    L.push('');
+    L.push('Allocation target on the encode path: 0 bytes per message in steady state.');
+    const g = r.micro.getlink;
+    if (g) L.push(`GETLINK round trip: NetlinkSocket.request ${g.nlkitUs.toFixed(2)} µs, raw koffi send+recv ${g.rawUs.toFixed(2)} µs → ${g.ratio.toFixed(2)}× (${g.nlkitAlloc}).`);
+    L.push('');
+  }
+  if (r.monitor) {
+    L.push('## Monitor latency (bench/monitor-latency)');
+    L.push('');
+    L.push('```json');
+    for (const x of r.monitor) L.push(JSON.stringify(x));
+    L.push('```');
+    L.push('');
+  }
+  L.push('## Plot');
+  L.push('');
+  L.push(`![W1 µs per pair and W3 µs per link by implementation](${svgName})`);
+  L.push('');
+  L.push('## Run log');
+  L.push('');
+  if (m.missing.length) L.push(`Not run (missing): ${m.missing.map((x) => `${x.name} (${x.why})`).join('; ')}.`);
+  if (m.failures.length) L.push(`Failures: ${m.failures.map((f) => `${f.job} round ${f.run}: ${f.error}`).join('; ')}.`);
+  if (m.hostLinks.before !== m.hostLinks.after) L.push(`WARNING: host link count changed ${m.hostLinks.before} → ${m.hostLinks.after}.`);
+  L.push('');
+  L.push('| round | program | wall s | load at start |');
+  L.push('|--:|---|--:|---|');
+  for (const x of r.log) L.push(`| ${x.run} | ${x.job}${x.ok ? '' : ' (failed)'} | ${(x.wallMs / 1000).toFixed(1)} | ${x.load} |`);
+  L.push('');
+  return L.join('\n');
+}
+
+// ------------------------------------------------------------------ SVG
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Two panels of horizontal bars on a log scale: W1 µs per pair, W3 µs per link. */
+export function renderSvg(r: Report): string {
+  const panels: { title: string; bars: { label: string; v: number; nlkit: boolean }[] }[] = [
+    { title: 'W1 create: µs per veth pair', bars: [] },
+    { title: `W3 dump + decode: µs per link (${r.meta.n + 1} links)`, bars: [] },
+  ];
+  for (const row of ROWS) {
+    const w1 = cellOf(r, row.impl, row.cells['w1']);
+    if (w1) panels[0]!.bars.push({ label: row.label.replace(/\*\*/g, '').replace(/ [¹²]+/g, ''), v: w1.median, nlkit: row.nlkit });
+    const w3 = cellOf(r, row.impl, row.cells['w3']);
+    if (w3) panels[1]!.bars.push({ label: row.label.replace(/\*\*/g, '').replace(/ [¹²]+/g, ''), v: w3.median / w3.n, nlkit: row.nlkit });
+  }
+  for (const p of panels) p.bars.sort((a, b) => a.v - b.v);
+  const W = 900, labelW = 330, barW = W - labelW - 90, rowH = 20, top = 50;
+  let y = top;
+  const parts: string[] = [];
+  for (const p of panels) {
+    if (p.bars.length === 0) continue;
+    const vals = p.bars.map((b) => b.v);
+    const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...vals)))), hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...vals))));
+    const x = (v: number): number => labelW + (barW * Math.log10(v / lo)) / Math.log10(hi / lo);
+    parts.push(`<text x="10" y="${y}" font-weight="bold">${esc(p.title)} (log scale; shorter is faster)</text>`);
+    y += 12;
+    const y0 = y;
+    for (const b of p.bars) {
+      const w = Math.max(1, x(b.v) - labelW);
+      parts.push(`<text x="${labelW - 8}" y="${y + 14}" text-anchor="end">${esc(b.label)}</text>`);
+      parts.push(`<rect x="${labelW}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${b.nlkit ? '#d9480f' : '#4c6ef5'}"/>`);
+      parts.push(`<text x="${(labelW + w + 5).toFixed(1)}" y="${y + 14}">${fmtUs(b.v)}</text>`);
+      y += rowH;
+    }
+    for (let d = lo; d <= hi * 1.0001; d *= 10) {
+      const gx = x(d).toFixed(1);
+      parts.push(`<line x1="${gx}" y1="${y0}" x2="${gx}" y2="${y}" stroke="#ccc" stroke-dasharray="2,3"/>`);
+      parts.push(`<text x="${gx}" y="${y + 13}" text-anchor="middle" fill="#666">${d >= 1 ? d.toFixed(0) : d.toString()} µs</text>`);
+    }
+    y += 45;
+  }
+  const H = y;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="10" y="22" font-size="14">nlkit vs peers — N=${r.meta.n}, medians of ${r.meta.runs} round(s), ${esc(r.meta.kernel)}, ${esc(r.meta.cpu)} (nlkit in orange)</text>`,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}

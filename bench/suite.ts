@@ -1,0 +1,537 @@
+// `npm run bench`: nlkit side by side with every peer available, in one run.
+//
+// Every program run — each nlkit variant and each peer — is a child process in a fresh
+// throwaway network namespace (`unshare -n`), so nothing touches the host. Rounds
+// interleave the implementations (nlkit, C, nlkit, C, …, Go, Rust, …; then again), so
+// slow drift of the machine does not favour one side. The medians over the rounds go
+// into a Markdown table with ratios to the fastest peer and the targets of issue 9,
+// JSON and an SVG plot, in bench/results/ (latest.* for a full run, quick.* for --quick).
+//
+// Options (npm run bench -- …):
+//   --n N           veth pairs (W1–W3) [1000]            --runs K   rounds [3]
+//   --reps R        dump repetitions per run [20]         --naddr A  W4 addresses [1000]
+//   --quick         N=50, 1 round, 5 reps, 100 addresses, short micro-benchmarks (< 1 min)
+//   --peers LIST    'default', 'all', or names (comma-separated; see PEERS below)
+//   --skip LIST     leave these out            --context-runs K  rounds for pyroute2,
+//                   iproute2 and npm netlink (far from the targets; default 1)
+//   --settle MS     pause after each run for the kernel's async netns teardown [1000]
+//   --out DIR       where results go [bench/results]
+//   --profile       run the nlkit workloads under node --cpu-prof (bench/results/profiles/)
+// Needs root (unshare -n, veth creation). Peers come from bench/peers.sh (bench/.peers/)
+// and ../shared/peers (pyroute2, iproute2 scripts); missing ones are listed and skipped.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, readlinkSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, dirname, resolve, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import os from 'node:os';
+import { parseArgs, intOpt } from './common.js';
+import { renderMarkdown, renderSvg, type Report, type Cell, type Target, type MicroSummary, type RunLog } from './report.js';
+
+const distBench = dirname(fileURLToPath(import.meta.url));
+const root = resolve(distBench, '..', '..');
+const peersDir = join(root, 'bench', '.peers');
+
+interface Params {
+  n: number;
+  runs: number;
+  reps: number;
+  naddr: number;
+  quick: boolean;
+  settleMs: number;
+  contextRuns: number;
+  profile: boolean;
+  outDir: string;
+}
+
+/** One program of the suite, run once per round in its own fresh netns. */
+interface Job {
+  name: string;
+  kind: 'nlkit' | 'peer' | 'micro' | 'monitor';
+  /** 'core' runs every round; 'context' only the first --context-runs rounds. */
+  tier: 'core' | 'context';
+  argv: string[];
+  env?: Record<string, string>;
+  /** Why it cannot run here, if it cannot. */
+  missing?: string;
+}
+
+function peersSrc(): string | undefined {
+  const cands = [process.env['NLKIT_PEERS_SRC'], existsSync(join(peersDir, 'SRC')) ? readFileSync(join(peersDir, 'SRC'), 'utf8').trim() : undefined, join(root, '..', 'shared', 'peers')];
+  return cands.find((c): c is string => !!c && existsSync(join(c, 'c', 'bench_mnl.c')));
+}
+
+function hasPyroute2(): boolean {
+  return spawnSync('/usr/bin/python3', ['-c', 'import pyroute2'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Every implementation the suite knows, in round order (nlkit runs interleaved with the C floor). */
+function allJobs(p: Params): Job[] {
+  const node = process.execPath;
+  const common = { n: String(p.n), reps: String(p.reps), naddr: String(p.naddr) };
+  const nodeArgs = p.profile ? `--cpu-prof --cpu-prof-dir=${join(p.outDir, 'profiles')}` : '';
+  const nlkit = (variant: string, name: string): Job => ({
+    name, kind: 'nlkit', tier: 'core',
+    argv: [node, join(distBench, 'nlkit.js'), 'run', '--variant', variant, '--n', common.n, '--reps', common.reps, '--naddr', common.naddr, ...(nodeArgs ? [`--node-args=${nodeArgs}`] : [])],
+  });
+  const mnl = join(peersDir, 'bench_mnl');
+  const c = (name: string, ...flags: string[]): Job => ({
+    name, kind: 'peer', tier: 'core',
+    argv: [mnl, ...flags, `--n=${p.n}`, `--reps=${p.reps}`, `--naddr=${p.naddr}`, `--impl=${name}`],
+    ...(existsSync(mnl) ? {} : { missing: 'bench/.peers/bench_mnl not built (bench/peers.sh)' }),
+  });
+  const go = join(peersDir, 'bench_netlink');
+  const goJob = (api: string): Job => ({
+    name: `go-netlink-${api}`, kind: 'peer', tier: api === 'handle' ? 'core' : 'context',
+    argv: [go, '-n', common.n, '-reps', common.reps, '-naddr', common.naddr, '-api', api],
+    ...(existsSync(go) ? {} : { missing: 'bench/.peers/bench_netlink not built (bench/peers.sh)' }),
+  });
+  const rs = join(peersDir, 'bench_rtnetlink');
+  const rust = (name: string, ...flags: string[]): Job => ({
+    name, kind: 'peer', tier: 'core',
+    argv: [rs, ...flags, `--n=${p.n}`, `--reps=${p.reps}`, `--naddr=${p.naddr}`, `--impl=${name}`],
+    ...(existsSync(rs) ? {} : { missing: 'bench/.peers/bench_rtnetlink not built (bench/peers.sh)' }),
+  });
+  const src = peersSrc();
+  const py: Job = {
+    name: 'pyroute2', kind: 'peer', tier: 'context',
+    argv: ['/usr/bin/python3', join(src ?? '', 'pyroute2', 'bench_pyroute2.py'), `--n=${p.n}`, `--reps=${p.reps}`, `--naddr=${p.naddr}`],
+    ...(!src ? { missing: '../shared/peers not found' } : hasPyroute2() ? {} : { missing: 'python3-pyroute2 not installed (bench/peers.sh)' }),
+  };
+  const ip: Job = {
+    name: 'iproute2-batch', kind: 'peer', tier: 'context',
+    argv: ['bash', join(src ?? '', 'iproute2', 'bench_iproute2.sh'), 'batch', common.n, common.reps, common.naddr],
+    ...(!src ? { missing: '../shared/peers not found' } : existsSync('/usr/sbin/ip') ? {} : { missing: '/usr/sbin/ip missing' }),
+  };
+  let npmNetlink: string | undefined;
+  try {
+    npmNetlink = fileURLToPath(import.meta.resolve('netlink'));
+  } catch {
+    npmNetlink = undefined;
+  }
+  const npm: Job = {
+    name: 'npm-netlink', kind: 'peer', tier: 'context',
+    argv: [node, join(distBench, 'npm-netlink.js'), '--n', common.n, '--reps', common.reps, '--naddr', common.naddr],
+    ...(npmNetlink ? {} : { missing: 'npm package netlink not installed (npm install)' }),
+  };
+  const microPath = join(distBench, 'netlink-micro.js');
+  const micro: Job = {
+    name: 'netlink-micro', kind: 'micro', tier: 'core',
+    argv: [node, microPath],
+    env: { NLKIT_BENCH_N: String(p.quick ? 20_000 : 200_000) },
+    ...(existsSync(microPath) ? {} : { missing: 'bench/netlink-micro.ts not there yet' }),
+  };
+  const monPath = join(distBench, 'monitor-latency.js');
+  const monitor: Job = {
+    name: 'monitor-latency', kind: 'monitor', tier: 'core',
+    argv: [node, join(distBench, 'suite.js'), '--monitor-child', ...(p.quick ? ['--quick'] : [])],
+    ...(existsSync(monPath) ? {} : { missing: 'bench/monitor-latency.ts not there yet' }),
+  };
+  return [
+    nlkit('main', 'nlkit'),
+    c('c-libmnl-seq-upinline', '--mode=seq', '--up=inline'),
+    nlkit('groupdel', 'nlkit-groupdel'),
+    c('c-libmnl-batch-groupdel', '--mode=batch', '--del=group'),
+    nlkit('setupveth', 'nlkit-setupveth'),
+    c('c-libmnl-batch-upinline', '--mode=batch', '--up=inline'),
+    micro,
+    goJob('handle'),
+    monitor,
+    rust('rust-rtnetlink'),
+    npm,
+    py,
+    ip,
+    // Only with --peers all (or by name): the remaining variants of ../shared/peers.
+    c('c-libmnl-seq', '--mode=seq'),
+    c('c-libmnl-batch', '--mode=batch'),
+    goJob('pkg'),
+    rust('rust-rtnetlink-upsep', '--up=separate'),
+  ];
+}
+const EXTRA = new Set(['c-libmnl-seq', 'c-libmnl-batch', 'go-netlink-pkg', 'rust-rtnetlink-upsep']);
+
+// ------------------------------------------------------------------ running
+
+interface Record_ {
+  impl: string;
+  op: string;
+  run: number;
+  [k: string]: string | number;
+}
+
+function parseResults(text: string, run: number): Record_[] {
+  const out: Record_[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('RESULT ')) continue;
+    const r: Record_ = { impl: '', op: '', run };
+    for (const kv of line.slice(7).trim().split(/\s+/)) {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) continue;
+      const k = kv.slice(0, eq);
+      const v = kv.slice(eq + 1);
+      r[k] = k !== 'impl' && k !== 'op' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
+    }
+    r.run = run;
+    if (r.impl && r.op) out.push(r);
+  }
+  return out;
+}
+
+function loadavg(): string {
+  return os.loadavg().map((x) => x.toFixed(2)).join(' ');
+}
+
+interface JobOutcome {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+  maxrssKb: number | undefined;
+}
+
+function runJob(job: Job, p: Params, hostNetns: string, tmp: string): Promise<JobOutcome> {
+  const timeFile = join(tmp, 'time');
+  const useTime = existsSync('/usr/bin/time');
+  const argv = [...(useTime ? ['/usr/bin/time', '-f', '%M', '-o', timeFile] : []), 'unshare', '-n', '--', ...job.argv];
+  // W2 one by one is ~16–30 ms per pair in the kernel: allow for it generously.
+  const timeoutMs = 120_000 + p.n * 120 + p.naddr * 20;
+  return new Promise((resolvePromise) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: root,
+      env: { ...process.env, ...job.env, PBENCH_HOST_NETNS: hostNetns },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      stderr += `\n[bench] ${job.name}: timed out after ${timeoutMs} ms, killed\n`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      let maxrssKb: number | undefined;
+      if (useTime && existsSync(timeFile)) {
+        const last = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
+        const v = Number(last);
+        if (Number.isFinite(v) && v > 0) maxrssKb = v;
+        rmSync(timeFile, { force: true });
+      }
+      resolvePromise({ ok: code === 0, stdout, stderr, wallMs, maxrssKb });
+    });
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function hostLinkCount(): number {
+  const r = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split('\n').length : -1;
+}
+
+// ------------------------------------------------------------------ micro-benchmark output
+
+interface MicroRun {
+  cases: { name: string; nsPerOp: number; bytesPerOp: number | null; note: string }[];
+  rawUs?: number;
+  nlkitUs?: number;
+  nlkitAlloc?: string;
+}
+
+/** Parse bench/netlink-micro's text report (its table and the GETLINK round-trip lines). */
+function parseMicro(text: string): MicroRun {
+  const run: MicroRun = { cases: [] };
+  for (const line of text.split('\n')) {
+    const m = /^(\S.*?)\s{2,}([\d.]+) M\s+(\d+)\s+([\d.]+|\?)\s+\((.*)\)\s*$/.exec(line);
+    if (m) run.cases.push({ name: m[1]!.trim(), nsPerOp: Number(m[3]), bytesPerOp: m[4] === '?' ? null : Number(m[4]), note: m[5]! });
+    const raw = /raw koffi send\+recv:\s+([\d.]+) µs/.exec(line);
+    if (raw) run.rawUs = Number(raw[1]);
+    const nl = /NetlinkSocket\.request:\s+([\d.]+) µs.*?;\s*([^)]*)\)/.exec(line);
+    if (nl) {
+      run.nlkitUs = Number(nl[1]);
+      run.nlkitAlloc = nl[2]!;
+    }
+  }
+  return run;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 ? s[n >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+function summarizeMicro(runs: MicroRun[]): MicroSummary | undefined {
+  if (runs.length === 0) return undefined;
+  const names = [...new Set(runs.flatMap((r) => r.cases.map((c) => c.name)))];
+  const cases = names.map((name) => {
+    const cs = runs.flatMap((r) => r.cases.filter((c) => c.name === name));
+    const bytes = cs.map((c) => c.bytesPerOp).filter((b): b is number => b !== null);
+    return { name, nsPerOp: median(cs.map((c) => c.nsPerOp)), bytesPerOp: bytes.length ? median(bytes) : null, note: cs[cs.length - 1]!.note };
+  });
+  const rt = runs.filter((r) => r.rawUs !== undefined && r.nlkitUs !== undefined);
+  return {
+    runs: runs.length,
+    cases,
+    getlink: rt.length
+      ? {
+        rawUs: median(rt.map((r) => r.rawUs!)),
+        nlkitUs: median(rt.map((r) => r.nlkitUs!)),
+        ratio: median(rt.map((r) => r.nlkitUs! / r.rawUs!)),
+        runs: rt.length,
+        nlkitAlloc: rt[rt.length - 1]!.nlkitAlloc ?? '',
+      }
+      : undefined,
+  };
+}
+
+// ------------------------------------------------------------------ summary and targets
+
+function summarize(records: Record_[]): Record<string, Record<string, Cell>> {
+  const groups = new Map<string, Record_[]>();
+  for (const r of records) {
+    const k = `${r.impl}\u0000${r.op}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  const out: Record<string, Record<string, Cell>> = {};
+  for (const [k, rs] of groups) {
+    const [impl, op] = k.split('\u0000') as [string, string];
+    const per = rs.map((r) => Number(r['per_op_us'])).filter(Number.isFinite);
+    const rss = rs.map((r) => Number(r['maxrss_kb'])).filter((x) => Number.isFinite(x) && x > 0);
+    (out[impl] ??= {})[op] = {
+      median: median(per), min: Math.min(...per), max: Math.max(...per), runs: per.length,
+      n: Number(rs[0]!['n']), values: per,
+      ...(rss.length ? { maxrssKb: median(rss) } : {}),
+    };
+  }
+  return out;
+}
+
+/** A reference value: one impl's cell, or all runs of several impls pooled (same code path). */
+function refCell(s: Record<string, Record<string, Cell>>, impls: string[], op: string): Cell | undefined {
+  const cells = impls.map((i) => s[i]?.[op]).filter((c): c is Cell => !!c);
+  if (cells.length === 0) return undefined;
+  if (cells.length === 1) return cells[0];
+  const vals = cells.flatMap((c) => c.values);
+  return { median: median(vals), min: Math.min(...vals), max: Math.max(...vals), runs: vals.length, n: cells[0]!.n, values: vals };
+}
+
+const C_ALL = ['c-libmnl-seq-upinline', 'c-libmnl-batch-upinline', 'c-libmnl-batch-groupdel', 'c-libmnl-seq', 'c-libmnl-batch'];
+
+function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | undefined): Target[] {
+  const t = (name: string, goal: string, limit: number | null, impl: string, op: string, refs: { label: string; impls: string[]; op: string }[]): Target => {
+    const v = s[impl]?.[op];
+    return {
+      name, goal, limit,
+      nlkit: v ? v.median : null,
+      nlkitLabel: `${impl} ${op}`,
+      refs: refs.map((r) => {
+        const c = refCell(s, r.impls, r.op);
+        return { label: r.label, value: c ? c.median : null, ratio: c && v ? v.median / c.median : null };
+      }),
+    };
+  };
+  const out: Target[] = [
+    t('W1 create, per pair', '≤ 1.10× C libmnl', 1.10, 'nlkit', 'w1_create', [
+      { label: 'C libmnl seq, up inline (same requests: one NEWLINK + ACK per pair)', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
+      { label: 'C libmnl batch, up inline (all requests in one sendmsg: the floor)', impls: ['c-libmnl-batch-upinline'], op: 'w1_create' },
+    ]),
+    t('W2 delete one by one, per pair', '≤ 1.02× C', 1.02, 'nlkit', 'w2_delete', [
+      { label: 'C libmnl seq', impls: ['c-libmnl-seq-upinline'], op: 'w2_delete' },
+      { label: 'C libmnl batch', impls: ['c-libmnl-batch-upinline'], op: 'w2_delete' },
+    ]),
+    t('W2 delete by group, per pair', '≤ 1.2× C', 1.2, 'nlkit-groupdel', 'w2_delete', [
+      { label: 'C libmnl DELLINK {IFLA_GROUP}', impls: ['c-libmnl-batch-groupdel'], op: 'w2_delete' },
+    ]),
+    t(`W3 dump + full decode, ${s['nlkit']?.['w3_dump_links']?.n ?? ''} links`, '≤ Go', 1.0, 'nlkit', 'w3_dump_links', [
+      { label: 'Go vishvananda/netlink LinkList', impls: ['go-netlink-handle'], op: 'w3_dump_links' },
+    ]),
+    t(`W3 dump + full decode, ${s['nlkit']?.['w3_dump_links']?.n ?? ''} links`, '≤ 2× C', 2.0, 'nlkit', 'w3_dump_links', [
+      { label: 'C libmnl (5 fields; all C runs pooled)', impls: C_ALL, op: 'w3_dump_links' },
+    ]),
+    t('W3 dump + 5-field decode (rt.sock.dump + walkAttrs)', 'info: same fields as C', null, 'nlkit', 'w3_dump_links_brief', [
+      { label: 'C libmnl (5 fields; all C runs pooled)', impls: C_ALL, op: 'w3_dump_links' },
+      { label: 'Go vishvananda/netlink', impls: ['go-netlink-handle'], op: 'w3_dump_links' },
+    ]),
+    t('W4 add, per address', '≤ 1.3× C', 1.3, 'nlkit', 'w4_addr_add', [
+      { label: 'C libmnl seq (one NEWADDR + ACK at a time)', impls: ['c-libmnl-seq-upinline'], op: 'w4_addr_add' },
+      { label: 'C libmnl batch', impls: ['c-libmnl-batch-upinline'], op: 'w4_addr_add' },
+    ]),
+    t(`W4 dump, ${s['nlkit']?.['w4_addr_dump']?.n ?? ''} addresses`, '≤ Go', 1.0, 'nlkit', 'w4_addr_dump', [
+      { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
+      { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
+    ]),
+    t('setupVeth, per pair', '≤ 1.15× C W1', 1.15, 'nlkit-setupveth', 'w1_create', [
+      { label: 'C libmnl seq W1, up inline', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
+      { label: 'C libmnl batch W1, up inline (floor)', impls: ['c-libmnl-batch-upinline'], op: 'w1_create' },
+      { label: 'Go vishvananda/netlink Handle LinkAdd + LinkSetUp', impls: ['go-netlink-handle'], op: 'w1_create' },
+    ]),
+  ];
+  const g = micro?.getlink;
+  out.push({
+    name: 'GETLINK round trip (ifindex 1)', goal: '≤ 1.5× raw koffi send+recv', limit: 1.5,
+    nlkit: g ? g.nlkitUs : null, nlkitLabel: 'NetlinkSocket.request (bench/netlink-micro)',
+    refs: [{ label: 'raw koffi send + recv(MSG_DONTWAIT), same process, same run', value: g ? g.rawUs : null, ratio: g ? g.ratio : null }],
+  });
+  return out;
+}
+
+// ------------------------------------------------------------------ main
+
+function usage(): string {
+  return 'usage: npm run bench -- [--n 1000] [--runs 3] [--reps 20] [--naddr 1000] [--quick] [--peers default|all|a,b] [--skip a,b] [--context-runs 1] [--settle 1000] [--out DIR] [--profile]';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { opts } = parseArgs(argv);
+  if (opts.has('help')) {
+    console.log(usage());
+    return 0;
+  }
+  if (opts.has('monitor-child')) return monitorChild(opts.has('quick'));
+  const quick = opts.has('quick');
+  const p: Params = {
+    n: intOpt(opts, 'n', quick ? 50 : 1000),
+    runs: intOpt(opts, 'runs', quick ? 1 : 3),
+    reps: intOpt(opts, 'reps', quick ? 5 : 20),
+    naddr: intOpt(opts, 'naddr', quick ? 100 : 1000),
+    quick,
+    settleMs: intOpt(opts, 'settle', quick ? 300 : 1000),
+    contextRuns: intOpt(opts, 'context-runs', 1),
+    profile: opts.has('profile'),
+    outDir: resolve(opts.get('out') ?? join(root, 'bench', 'results')),
+  };
+  if (p.n < 1 || p.runs < 1 || p.reps < 1) throw new Error(`--n, --runs and --reps must be at least 1\n${usage()}`);
+  if (process.getuid?.() !== 0) {
+    console.error('bench: needs root (unshare -n and veth creation); run as root');
+    return 1;
+  }
+  if (spawnSync('unshare', ['-n', '--', 'true'], { stdio: 'ignore' }).status !== 0) {
+    console.error('bench: `unshare -n` is refused here; every run needs a fresh netns');
+    return 1;
+  }
+  mkdirSync(p.outDir, { recursive: true });
+  if (p.profile) mkdirSync(join(p.outDir, 'profiles'), { recursive: true });
+
+  let jobs = allJobs(p);
+  const peersOpt = opts.get('peers') ?? 'default';
+  if (peersOpt === 'default') jobs = jobs.filter((j) => !EXTRA.has(j.name));
+  else if (peersOpt !== 'all') {
+    const want = new Set(peersOpt.split(',').map((x) => x.trim()));
+    jobs = jobs.filter((j) => j.kind !== 'peer' || want.has(j.name));
+  }
+  const skip = new Set((opts.get('skip') ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+  jobs = jobs.filter((j) => !skip.has(j.name));
+  const missing = jobs.filter((j) => j.missing).map((j) => ({ name: j.name, why: j.missing! }));
+  jobs = jobs.filter((j) => !j.missing);
+  for (const m of missing) console.error(`[bench] skipping ${m.name}: ${m.why}`);
+
+  const hostNetns = readlinkSync('/proc/self/ns/net');
+  const linksBefore = hostLinkCount();
+  const tmp = mkdtempSync(join(os.tmpdir(), 'nlkit-bench-'));
+  const started = new Date();
+  const loadStart = loadavg();
+  const t0 = process.hrtime.bigint();
+  const records: Record_[] = [];
+  const microRuns: MicroRun[] = [];
+  const monitorRuns: Record<string, unknown>[] = [];
+  const log: RunLog[] = [];
+  const failures: { job: string; run: number; error: string }[] = [];
+  console.error(`[bench] N=${p.n} runs=${p.runs} reps=${p.reps} naddr=${p.naddr}${quick ? ' (quick)' : ''}; load ${loadStart}; ${jobs.length} programs per round: ${jobs.map((j) => j.name).join(' ')}`);
+  try {
+    for (let run = 1; run <= p.runs; run++) {
+      for (const job of jobs) {
+        if (job.tier === 'context' && run > p.contextRuns) continue;
+        const load = loadavg();
+        const o = await runJob(job, p, hostNetns, tmp);
+        const secs = (o.wallMs / 1000).toFixed(1);
+        log.push({ run, job: job.name, wallMs: o.wallMs, load, ok: o.ok });
+        if (!o.ok) {
+          const err = o.stderr.trim().split('\n').slice(-3).join(' | ');
+          failures.push({ job: job.name, run, error: err });
+          console.error(`[bench] round ${run}/${p.runs} ${job.name}: FAILED after ${secs} s: ${err}`);
+        } else console.error(`[bench] round ${run}/${p.runs} ${job.name}: ${secs} s (load ${load})`);
+        if (job.kind === 'micro') {
+          if (o.ok) microRuns.push(parseMicro(o.stdout));
+          writeFileSync(join(tmp, `micro-${run}.txt`), o.stdout);
+        } else if (job.kind === 'monitor') {
+          if (o.ok) {
+            try {
+              monitorRuns.push(JSON.parse(o.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>);
+            } catch {
+              failures.push({ job: job.name, run, error: 'unparsable output' });
+            }
+          }
+        } else {
+          const rs = parseResults(o.stdout, run);
+          records.push(...rs);
+          if (job.kind === 'peer' && o.maxrssKb !== undefined) records.push({ impl: job.name, op: 'process', run, n: p.n, per_op_us: o.wallMs * 1000, total_ms: o.wallMs, maxrss_kb: o.maxrssKb });
+        }
+        await sleep(p.settleMs);
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const linksAfter = hostLinkCount();
+  const totalS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const loadEnd = loadavg();
+
+  const summary = summarize(records);
+  const micro = summarizeMicro(microRuns);
+  const git = (args: string[]): string => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const cpuModel = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? os.cpus()[0]?.model ?? '?').trim();
+  const command = `npm run bench --${argv.length ? ` ${argv.join(' ')}` : ''}`.replace(/ --$/, '');
+  const report: Report = {
+    meta: {
+      date: started.toISOString(),
+      command,
+      kernel: os.release(),
+      cpu: `${cpuModel}, ${os.cpus().length} CPUs`,
+      node: process.version,
+      commit: `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'src']) ? ' (+ uncommitted src changes)' : ''}`,
+      n: p.n, runs: p.runs, reps: p.reps, naddr: p.naddr, quick: p.quick, contextRuns: p.contextRuns,
+      loadStart, loadEnd, totalSeconds: totalS,
+      hostLinks: { before: linksBefore, after: linksAfter },
+      missing,
+      failures,
+    },
+    summary,
+    targets: targets(summary, micro),
+    micro,
+    monitor: monitorRuns.length ? monitorRuns : undefined,
+    log,
+    records,
+  };
+  const base = quick ? 'quick' : 'latest';
+  const md = renderMarkdown(report, `${base}.svg`);
+  writeFileSync(join(p.outDir, `${base}.json`), `${JSON.stringify(report, null, 1)}\n`);
+  writeFileSync(join(p.outDir, `${base}.md`), md);
+  writeFileSync(join(p.outDir, `${base}.svg`), renderSvg(report));
+  console.log(md);
+  console.error(`[bench] wrote ${relative(process.cwd(), join(p.outDir, base))}.{md,json,svg} in ${totalS.toFixed(0)} s`);
+  if (linksBefore !== linksAfter) console.error(`[bench] WARNING: host link count changed (${linksBefore} -> ${linksAfter})`);
+  return failures.length ? 1 : 0;
+}
+
+/**
+ * Monitor latency (bench/monitor-latency.ts), run as a child in its own netns: prints
+ * the result of `monitorLatency(opts)` as one JSON line.
+ */
+async function monitorChild(quick: boolean): Promise<number> {
+  const mod = (await import(pathToFileURL(join(distBench, 'monitor-latency.js')).href)) as { monitorLatency?: (opts?: Record<string, unknown>) => Promise<unknown> };
+  if (typeof mod.monitorLatency !== 'function') throw new Error('bench/monitor-latency.ts exports no monitorLatency()');
+  const res = await mod.monitorLatency(quick ? { quick: true } : {});
+  console.log(JSON.stringify(res));
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    process.exit(1);
+  });
+}
