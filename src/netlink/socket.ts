@@ -302,10 +302,12 @@ export class NetlinkSocket {
    * (default 5); after that it rejects with {@link DumpInterruptedError} holding the
    * partial result.
    */
-  async dump<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, opts: RequestOptions & { readonly retries?: number } = {}): Promise<T[]> {
+  async dump<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, opts: RequestOptions & { readonly retries?: number } = NO_OPTIONS): Promise<T[]> {
     const retries = opts.retries ?? 5;
     let last: T[] = [];
-    for (let attempt = 0; attempt <= retries; attempt++) {
+    let interrupted = 0;
+    let truncated = 0;
+    for (;;) {
       while (this.busy) await this.busy;
       const out: T[] = [];
       const collect: MessageHandler<T> = (b, v, o, l) => {
@@ -315,14 +317,20 @@ export class NetlinkSocket {
       };
       const r = this.transact(type, NLM_F_REQUEST | NLM_F_DUMP | flags, build, collect, 'dump', opts.subject);
       const res = r instanceof Promise ? await r : r;
-      if (res === TRUNCATED) continue;
-      if (!(res as { intr: boolean }).intr) return out;
+      if (res === TRUNCATED) {
+        // A part did not fit: the buffer has grown to fit it; re-issue. This is not an
+        // NLM_F_DUMP_INTR retry and does not use up `retries`.
+        if (++truncated > 2) throw new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(type, 0, opts.subject), {}, 'dump part did not fit the receive buffer');
+        continue;
+      }
+      if (!res.intr) return out;
       last = out;
       this.stats.dumpRetries++;
-      if (debugEnabled()) debug('dump %s interrupted (NLM_F_DUMP_INTR), attempt %d', this.describer.typeName(type), attempt + 1);
+      if (debugEnabled()) debug('dump %s interrupted (NLM_F_DUMP_INTR), attempt %d', this.describer.typeName(type), interrupted + 1);
+      if (++interrupted > retries) throw new DumpInterruptedError(this.describer.typeName(type), retries + 1, last);
     }
-    throw new DumpInterruptedError(this.describer.typeName(type), retries + 1, last);
   }
+
 
   private reqInfo(type: number, seq: number, subject?: string): { type: number; typeName: string; seq: number; subject?: string } {
     const info: { type: number; typeName: string; seq: number; subject?: string } = { type, typeName: this.describer.typeName(type), seq };
