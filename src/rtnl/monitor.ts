@@ -10,6 +10,11 @@
  * list methods use, and hands the events to the consumer — straight to a pending
  * `next()` when the consumer is waiting, else into a bounded queue.
  *
+ * Queued events are kept as bytes (copied into reused 256 KiB slabs) and decoded when
+ * the consumer takes them: a waiting consumer gets its event decoded straight away, while
+ * a backlog costs about the message size per event and creates no long-lived objects
+ * for the garbage collector to copy (decoded links are kilobytes of small objects).
+ *
  * Queue bound and backpressure: a wake-up reads until EAGAIN or until `maxQueued`
  * events (default 1024) wait for the consumer. At the bound the monitor stops its poll
  * handle and reads nothing more; the kernel keeps queueing in the socket's receive
@@ -184,7 +189,7 @@ export interface MonitorOptions {
 
 /** Counters for tests, benchmarks and debugging. */
 export interface MonitorStats {
-  /** Events yielded or queued (changes only). */
+  /** Messages of a registered type read (changes, before decoding). */
   events: number;
   /** ENOBUFS reports read from the socket (each lost one or more events). */
   overruns: number;
@@ -221,6 +226,35 @@ interface Waiter {
 
 const DONE: IteratorResult<MonitorEvent, undefined> = Object.freeze({ done: true, value: undefined });
 const OVERRUN: MonitorOverrun = Object.freeze({ type: 'overrun' });
+/** Slab size for queued message copies. */
+const SLAB = 256 * 1024;
+
+/** Slabs kept for reuse per monitor (fresh memory costs a page fault per 4 KiB written). */
+const FREE_SLABS = 8;
+
+/** Memory for queued message copies; reused once every message in it was taken. */
+class Slab {
+  readonly buf: Buffer;
+  readonly view: DataView;
+  /** Next free offset. */
+  pos = 0;
+  /** Queued messages still in it. */
+  refs = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafeSlow(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, size);
+  }
+}
+
+/** A message read while nobody waited: a copy, decoded when the consumer takes it. */
+class Queued {
+  constructor(
+    readonly entry: DecoderEntry,
+    readonly slab: Slab,
+    readonly off: number,
+    readonly len: number,
+  ) {}
+}
 
 /**
  * Resolve group names to multicast group numbers (deduplicated).
@@ -296,7 +330,9 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
 
   private sock: NetlinkSocket | null;
   private watcher: { close(): void } | null = null;
-  private readonly queue: MonitorEvent[] = [];
+  private readonly queue: (Queued | MonitorOverrun)[] = [];
+  private slab: Slab | null = null;
+  private readonly freeSlabs: Slab[] = [];
   private head = 0;
   private readonly waiters: Waiter[] = [];
   private paused = false;
@@ -355,10 +391,23 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
 
   /** The next event; waits for the kernel when none is queued. */
   next(): Promise<IteratorResult<MonitorEvent, undefined>> {
-    if (this.head < this.queue.length) {
-      const ev = this.shift();
+    while (this.head < this.queue.length) {
+      const item = this.shift();
       if (this.paused && this.queued <= this.maxQueued >>> 1) this.resume();
-      return Promise.resolve({ done: false, value: ev });
+      if (item === OVERRUN) return Promise.resolve({ done: false, value: OVERRUN });
+      const q = item as Queued;
+      let ev: MonitorChange | undefined;
+      try {
+        ev = this.decode(q.entry, q.slab.buf, q.slab.view, q.off, q.len);
+        this.release(q.slab);
+      } catch (e) {
+        // A message the decoder refuses ends the monitor: this error, then done.
+        this.queue.length = 0;
+        this.head = 0;
+        this.shutdown();
+        return Promise.reject(e);
+      }
+      if (ev) return Promise.resolve({ done: false, value: ev });
     }
     if (this.failure) {
       const { error } = this.failure;
@@ -397,9 +446,9 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     return Promise.resolve();
   }
 
-  private shift(): MonitorEvent {
+  private shift(): Queued | MonitorOverrun {
     const ev = this.queue[this.head]!;
-    this.queue[this.head++] = OVERRUN; // drop the reference
+    this.queue[this.head++] = OVERRUN; // a placeholder: drops the reference to the slab
     if (this.head === this.queue.length) {
       this.queue.length = 0;
       this.head = 0;
@@ -410,29 +459,25 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     return ev;
   }
 
-  private push(ev: MonitorEvent): void {
-    const w = this.waiters.shift();
-    if (w) {
-      w.resolve({ done: false, value: ev });
-      return;
-    }
-    this.queue.push(ev);
+  private enqueue(item: Queued | MonitorOverrun): void {
+    this.queue.push(item);
     const n = this.queue.length - this.head;
     if (n > this.stats.peakQueued) this.stats.peakQueued = n;
   }
 
   private overrun(): void {
-    // Consecutive overruns with nothing between them say the same thing: report once.
-    if (this.head < this.queue.length && this.queue[this.queue.length - 1] === OVERRUN) return;
-    this.push(OVERRUN);
-  }
-
-  private message(buf: Buffer, view: DataView, off: number, len: number): void {
-    const entry = registry[view.getUint16(off + 4, HOST_LE)];
-    if (entry === undefined) {
-      this.stats.ignored++;
+    const w = this.waiters.shift();
+    if (w) {
+      w.resolve({ done: false, value: OVERRUN });
       return;
     }
+    // Consecutive overruns with nothing between them say the same thing: report once.
+    if (this.head < this.queue.length && this.queue[this.queue.length - 1] === OVERRUN) return;
+    this.enqueue(OVERRUN);
+  }
+
+  /** Decode one message into an event; undefined when the decoder declines it. */
+  private decode(entry: DecoderEntry, buf: Buffer, view: DataView, off: number, len: number): MonitorChange | undefined {
     let object: object | undefined;
     if (entry.decode) object = entry.decode(buf, view, off, len);
     else {
@@ -442,10 +487,43 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     }
     if (object === undefined) {
       this.stats.undecoded++;
+      return undefined;
+    }
+    return { type: entry.type, kind: entry.kind, object } as MonitorChange;
+  }
+
+  private message(buf: Buffer, view: DataView, off: number, len: number): void {
+    const entry = registry[view.getUint16(off + 4, HOST_LE)];
+    if (entry === undefined) {
+      this.stats.ignored++;
       return;
     }
     this.stats.events++;
-    this.push({ type: entry.type, kind: entry.kind, object } as MonitorChange);
+    // Waiters exist only while the queue is empty: decode now and hand it over.
+    if (this.waiters.length > 0) {
+      const ev = this.decode(entry, buf, view, off, len);
+      if (ev) this.waiters.shift()!.resolve({ done: false, value: ev });
+      return;
+    }
+    // Else keep a copy (the receive buffer is reused by the next read).
+    let slab = this.slab;
+    if (slab !== null && slab.refs === 0) slab.pos = 0;
+    if (slab === null || slab.pos + len > slab.buf.length) {
+      slab = len <= SLAB ? this.freeSlabs.pop() ?? new Slab(SLAB) : new Slab(len);
+      this.slab = slab;
+    }
+    const at = slab.pos;
+    slab.buf.set(buf.subarray(off, off + len), at);
+    slab.pos = at + ((len + 3) & ~3);
+    slab.refs++;
+    this.enqueue(new Queued(entry, slab, at, len));
+  }
+
+  /** A queued message was taken: its slab is free for reuse once all of its messages are. */
+  private release(slab: Slab): void {
+    if (--slab.refs > 0 || slab === this.slab) return;
+    slab.pos = 0;
+    if (slab.buf.length === SLAB && this.freeSlabs.length < FREE_SLABS) this.freeSlabs.push(slab);
   }
 
   private wake(status: number): void {
@@ -538,6 +616,8 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     }
     sock.close();
     this.paused = false;
+    this.slab = null;
+    this.freeSlabs.length = 0;
     if (this.failure === null) {
       this.queue.length = 0;
       this.head = 0;

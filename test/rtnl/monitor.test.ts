@@ -208,6 +208,31 @@ t.test('backpressure: a consumer that does not pull stops the reads at maxQueued
   m.close();
 });
 
+t.test('a queued burst is delivered complete and in order (queued copies stay intact while their memory is reused)', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  // A receive buffer that holds the whole burst, and a queue smaller than the burst but
+  // spanning several 256 KiB slabs: reads pause and resume, and slabs are reused while
+  // later messages are still queued in others.
+  const m = rt.monitor(['link'], { receiveBufferSize: 16 << 20, maxQueued: 400 });
+  spawnSync('nsenter', [`--net=${ns.path}`, 'ip', '-batch', '-'], { input: vethBatch('q', 300) });
+  const got = await until(m, is('new link qa299'), 20000);
+  t.equal(m.stats.overruns, 0, 'no overrun');
+  const order = got.filter((ev) => ev.type === 'new' && ev.kind === 'link' && /^qa\d+$/.test(ev.object.name)).map((ev) => Number((ev as { object: { name: string } }).object.name.slice(2)));
+  const firsts = order.filter((n, i) => order.indexOf(n) === i);
+  t.same(firsts, Array.from({ length: 300 }, (_, i) => i), 'every qaN, first seen in creation order');
+  const names = new Set(got.map((ev) => (ev.type === 'overrun' ? '' : ev.kind === 'link' ? ev.object.name : '')));
+  t.ok(Array.from({ length: 300 }, (_, i) => `qb${i}`).every((n) => names.has(n)), 'every peer too');
+  t.ok(got.every((ev) => ev.type === 'new' && ev.kind === 'link' && ev.object.index > 0 && ev.object.kind === 'veth'), 'every event decoded whole');
+  t.ok(m.stats.pauses >= 1, `reading paused and resumed (${m.stats.pauses} pauses)`);
+  t.ok(m.stats.peakQueued <= 400, `peak ${m.stats.peakQueued}`);
+  m.close();
+});
+
 t.test('break, return, close, abort and the handle closing each close the fd', privileged, async (t) => {
   const ns = rawNetns();
   const rt = Rtnl.open({ netns: ns.fd });
