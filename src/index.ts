@@ -22,3 +22,11 @@ export { Netns, DEFAULT_NETNS_DIR, netnsDir, validateNetnsName, execNetns, execN
 export type { NamedNetnsOptions, SysctlValue, NetnsHandle } from './ns/index.js';
 export { MacAddr, setupVeth, teardownVeth, randomVethName, Veth } from './veth/index.js';
 export type { VethEnd, CniInterface, SetupVethOptions } from './veth/index.js';
+export {
+  runPlugin, CniError, CNI_ERR, CNI_COMMANDS, SUPPORTED_VERSIONS, CURRENT_VERSION, parseNetConf, parseResult, formatResult, convertResult, parseJsonSafe,
+  findPlugin, execPlugin, ipamAdd, ipamDel, ipamCheck, ipamStatus, ipamGc, ptpPlugin, PTP_ERR,
+} from './cni/index.js';
+export type {
+  CniVersion, CniCommand, CniErrorObject, CniNetConf, CniResult, CniResultInterface, CniIpConfig, CniRoute, CniDns, CniIpamConf, CniAttachment,
+  PluginContext, PluginHandlers, RunPluginOptions,
+} from './cni/index.js';

@@ -1,0 +1,19 @@
+/**
+ * CNI (Container Network Interface) spec 1.1 for plugins written on nlkit: the
+ * configuration/result/error types with version conversion, the plugin runtime
+ * (`runPlugin`: stdin, CNI_* environment, stdout, exit code), IPAM delegation, and
+ * the `nlkit-ptp` plugin.
+ * @module
+ */
+export {
+  SUPPORTED_VERSIONS, CURRENT_VERSION, CNI_ERR, CniError, compareVersions, isSupportedVersion, commandSince, isValidId, ifnameProblem,
+  isValidPluginName, parseCidr, parseNetConf, parseResult, parseRoute, parseDns, formatResult, convertResult,
+} from './types.js';
+export type {
+  CniVersion, CniErrorObject, CniDns, CniIpamConf, CniAttachment, CniNetConf, CniResultInterface, CniIpConfig, CniRoute, CniResult,
+} from './types.js';
+export { runPlugin, parseJsonSafe, parseCniArgs, CNI_COMMANDS, DEFAULT_MAX_STDIN } from './runtime.js';
+export type { CniCommand, PluginContext, PluginHandlers, RunPluginOptions } from './runtime.js';
+export { findPlugin, execPlugin, pluginVersions, negotiateVersion, ipamType, ipamAdd, ipamDel, ipamCheck, ipamStatus, ipamGc, hostLocalAttachments } from './ipam.js';
+export type { ExecResult } from './ipam.js';
+export { ptpPlugin, PTP_ERR, DEFAULT_MTU } from './plugins/ptp.js';

@@ -1,0 +1,280 @@
+/**
+ * Delegation to an IPAM plugin, as the spec describes it: find the executable named
+ * by `ipam.type` in CNI_PATH, run it with the plugin's own environment (CNI_COMMAND
+ * the delegated command) and the network configuration on stdin, and read its result
+ * or error from its stdout. Its stderr goes straight to ours.
+ *
+ * Version negotiation: the IPAM plugin is asked for VERSION first. When it does not
+ * speak the configuration's cniVersion (Debian's host-local 1.1.1 stops at 1.0.0
+ * while a configuration may say 1.1.0), it gets the same configuration with the
+ * newest cniVersion both sides speak that is not newer than the configuration's
+ * (prevResult converted to it), and its result is read in that version.
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CNI_ERR, CniError, SUPPORTED_VERSIONS, commandSince, compareVersions, formatResult, ifnameProblem, isSupportedVersion, isValidId, isValidPluginName, parseResult,
+  type CniResult, type CniVersion,
+} from './types.js';
+import { parseJsonSafe, type PluginContext } from './runtime.js';
+
+/** Largest stdout accepted from a delegated plugin: 16 MiB. */
+const MAX_DELEGATE_OUTPUT = 16 * 1024 * 1024;
+
+/** What a delegated plugin did. */
+export interface ExecResult {
+  /** Exit status, or null when killed by a signal. */
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+}
+
+/**
+ * Find plugin `type` in the CNI_PATH directories: the first regular, executable file
+ * of that name. `type` must be a plain file name.
+ *
+ * @throws CniError 7 for a name that is not a file name, 50 (plugin not available)
+ *   when no directory has it.
+ */
+export function findPlugin(type: string, path: readonly string[]): string {
+  if (!isValidPluginName(type)) throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid plugin type', `${JSON.stringify(type)} is not a plugin file name`);
+  for (const dir of path) {
+    const file = join(dir, type);
+    try {
+      if (!statSync(file).isFile()) continue;
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      /* not here */
+    }
+  }
+  throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, `failed to find plugin ${JSON.stringify(type)} in path`, `CNI_PATH: [${path.join(' ')}]`);
+}
+
+/**
+ * Run a plugin executable with `env` and `input` on stdin; collect stdout (its stderr
+ * is ours). Never rejects for a non-zero exit; rejects with CniError 50 when it
+ * cannot be started.
+ */
+export function execPlugin(file: string, env: Readonly<Record<string, string | undefined>>, input: Buffer | string): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const cleanEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
+    const child = spawn(file, [], { env: cleanEnv, stdio: ['pipe', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let overflow = false;
+    child.stdout.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size > MAX_DELEGATE_OUTPUT) {
+        overflow = true;
+        child.kill('SIGKILL');
+        return;
+      }
+      chunks.push(d);
+    });
+    // The plugin may exit without reading its stdin: EPIPE is not our failure.
+    child.stdin.on('error', () => undefined);
+    child.on('error', (e) => reject(new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, `cannot run plugin ${file}`, e.message)));
+    child.on('close', (status, signal) => {
+      if (overflow) {
+        reject(new CniError(CNI_ERR.DELEGATE_FAILED, `plugin ${file} printed too much`, `more than ${MAX_DELEGATE_OUTPUT} bytes on stdout`));
+        return;
+      }
+      resolve({ status, signal, stdout: Buffer.concat(chunks) });
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** The error a failed delegated plugin reported, passed on with its code, or a DELEGATE_FAILED one. */
+function delegateError(type: string, command: string, r: ExecResult): CniError {
+  const text = r.stdout.toString('utf8');
+  try {
+    const o = JSON.parse(text) as Record<string, unknown>;
+    if (o && typeof o === 'object' && typeof o['code'] === 'number' && typeof o['msg'] === 'string') {
+      return new CniError(o['code'], o['msg'], typeof o['details'] === 'string' && o['details'] !== '' ? o['details'] : undefined);
+    }
+  } catch {
+    /* not an error object */
+  }
+  const how = r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
+  const said = text.trim() ? `; stdout: ${text.trim().slice(0, 300)}` : '';
+  return new CniError(CNI_ERR.DELEGATE_FAILED, `${command} of plugin ${type} failed`, `${how}${said}`);
+}
+
+/** The spec versions a plugin says it speaks (VERSION), or undefined when it will not say. */
+export async function pluginVersions(file: string, env: Readonly<Record<string, string | undefined>>, cniVersion: string): Promise<string[] | undefined> {
+  const r = await execPlugin(file, { ...env, CNI_COMMAND: 'VERSION' }, JSON.stringify({ cniVersion }));
+  if (r.status !== 0) return undefined;
+  try {
+    const o = JSON.parse(r.stdout.toString('utf8')) as { supportedVersions?: unknown };
+    const sv = o?.supportedVersions;
+    return Array.isArray(sv) && sv.every((x) => typeof x === 'string') ? (sv as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The cniVersion to talk to a plugin in: the configuration's when it speaks it (or
+ * will not say what it speaks), else the newest version both sides speak that is not
+ * newer than the configuration's and has `command`; undefined when there is none.
+ */
+export function negotiateVersion(confVersion: CniVersion, theirs: readonly string[] | undefined, command: string): CniVersion | undefined {
+  if (theirs === undefined || theirs.includes(confVersion)) return confVersion;
+  const since = commandSince(command);
+  const common = SUPPORTED_VERSIONS.filter((v) => theirs.includes(v) && compareVersions(v, confVersion) <= 0 && compareVersions(v, since) >= 0);
+  return common[common.length - 1];
+}
+
+/** A delegated call, ready to run. */
+interface Prepared {
+  file: string;
+  version: CniVersion;
+  input: Buffer;
+}
+
+/**
+ * Find the plugin, negotiate the version and build its stdin. Undefined when it
+ * speaks no version that has `command` (for ADD/DEL/CHECK that is an error instead).
+ */
+async function prepare(ctx: PluginContext, type: string, command: string): Promise<Prepared | undefined> {
+  const file = findPlugin(type, ctx.path);
+  const theirs = await pluginVersions(file, ctx.env, ctx.conf.cniVersion);
+  const version = negotiateVersion(ctx.conf.cniVersion, theirs, command);
+  if (version === undefined) {
+    if (command === 'STATUS' || command === 'GC') return undefined;
+    throw new CniError(CNI_ERR.INCOMPATIBLE_VERSION, `incompatible CNI versions with plugin ${type}`, `config is ${JSON.stringify(ctx.conf.cniVersion)}, ${type} supports ${JSON.stringify(theirs)}`);
+  }
+  let input = ctx.stdin;
+  if (version !== ctx.conf.cniVersion) {
+    const o: Record<string, unknown> = { ...ctx.conf.raw, cniVersion: version };
+    if (ctx.conf.prevResult) o['prevResult'] = formatResult(ctx.conf.prevResult, version);
+    input = Buffer.from(JSON.stringify(o), 'utf8');
+  }
+  return { file, version, input };
+}
+
+async function run(ctx: PluginContext, type: string, command: string, p: Prepared, extraEnv: Record<string, string | undefined> = {}): Promise<ExecResult> {
+  const r = await execPlugin(p.file, { ...ctx.env, ...extraEnv, CNI_COMMAND: command }, p.input);
+  if (r.status !== 0 || r.signal) throw delegateError(type, command, r);
+  return r;
+}
+
+/** `ipam.type` of the configuration, or a CniError 7 when the plugin needs one and there is none. */
+export function ipamType(ctx: PluginContext): string {
+  const t = ctx.conf.ipam?.type;
+  if (!t) throw new CniError(CNI_ERR.INVALID_CONFIG, 'missing ipam type', `network ${ctx.conf.name} has no "ipam": {"type": …}`);
+  return t;
+}
+
+/**
+ * IPAM ADD: allocate and return the IPAM plugin's result in the current (1.1) form.
+ * @throws the IPAM plugin's own error (its code kept), or CniError 6 for output that
+ *   is not a result.
+ */
+export async function ipamAdd(ctx: PluginContext, type = ipamType(ctx)): Promise<CniResult> {
+  const p = (await prepare(ctx, type, 'ADD'))!;
+  const r = await run(ctx, type, 'ADD', p);
+  const o = parseJsonSafe(r.stdout.toString('utf8'), `result of IPAM plugin ${type}`);
+  const v = (o as { cniVersion?: unknown } | null)?.cniVersion;
+  if (v !== undefined && !isSupportedVersion(v)) {
+    throw new CniError(CNI_ERR.INCOMPATIBLE_VERSION, `IPAM plugin ${type} answered in an unsupported version`, `its result says cniVersion ${JSON.stringify(v)}`);
+  }
+  return parseResult(o, typeof v === 'string' ? v : p.version, CNI_ERR.DECODE_FAILED, `result of IPAM plugin ${type}`);
+}
+
+/** IPAM DEL: release what ADD allocated (the IPAM plugin decides what a second DEL means). */
+export async function ipamDel(ctx: PluginContext, type = ipamType(ctx)): Promise<void> {
+  const p = (await prepare(ctx, type, 'DEL'))!;
+  await run(ctx, type, 'DEL', p);
+}
+
+/** IPAM CHECK: the IPAM plugin checks its reservation against prevResult. */
+export async function ipamCheck(ctx: PluginContext, type = ipamType(ctx)): Promise<void> {
+  const p = (await prepare(ctx, type, 'CHECK'))!;
+  await run(ctx, type, 'CHECK', p);
+}
+
+/**
+ * IPAM STATUS: CniError 50 when the IPAM plugin is not in CNI_PATH; its own error when
+ * it speaks 1.1.0 and says it is not ready. Returns false when it is too old to be
+ * asked (found, but STATUS is newer than it).
+ */
+export async function ipamStatus(ctx: PluginContext, type = ipamType(ctx)): Promise<boolean> {
+  const p = await prepare(ctx, type, 'STATUS');
+  if (!p) return false;
+  await run(ctx, type, 'STATUS', p);
+  return true;
+}
+
+/**
+ * IPAM GC: delegate GC with the valid attachments when the IPAM plugin speaks 1.1.0.
+ * A host-local too old for GC gets the equivalent: its reservations whose
+ * (containerID, ifname) is not in the valid list are released with a DEL for that
+ * attachment — the host-local store is only read here, host-local does the release.
+ * Returns how it was done.
+ */
+export async function ipamGc(ctx: PluginContext, type = ipamType(ctx)): Promise<'delegated' | 'host-local-del' | 'unsupported'> {
+  const p = await prepare(ctx, type, 'GC');
+  if (p) {
+    await run(ctx, type, 'GC', p);
+    return 'delegated';
+  }
+  if (type !== 'host-local') {
+    ctx.log(`GC: IPAM plugin ${type} does not speak CNI 1.1.0; nothing to delegate`);
+    return 'unsupported';
+  }
+  const file = findPlugin(type, ctx.path);
+  const del = (await prepare(ctx, type, 'DEL'))!;
+  const keep = new Set((ctx.conf.validAttachments ?? []).map((a) => `${a.containerID}\n${a.ifname}`));
+  const stale = hostLocalAttachments(ctx).filter((a) => !keep.has(`${a.containerID}\n${a.ifname}`));
+  const errors: CniError[] = [];
+  for (const a of stale) {
+    try {
+      await run(ctx, type, 'DEL', { ...del, file }, { CNI_CONTAINERID: a.containerID, CNI_IFNAME: a.ifname, CNI_NETNS: undefined });
+    } catch (e) {
+      errors.push(e instanceof CniError ? e : new CniError(CNI_ERR.INTERNAL, (e as Error).message));
+    }
+  }
+  if (errors.length) {
+    const first = errors[0]!;
+    throw new CniError(first.code, `GC: ${errors.length} of ${stale.length} stale host-local reservations could not be released`, errors.map((e) => e.message).join('; '));
+  }
+  return 'host-local-del';
+}
+
+/**
+ * The attachments host-local holds addresses for, from its store
+ * (`<dataDir>/<network name>/<ip>` files holding "containerID\r\nifname").
+ */
+export function hostLocalAttachments(ctx: PluginContext): { containerID: string; ifname: string }[] {
+  const dataDir = typeof ctx.conf.ipam?.['dataDir'] === 'string' && ctx.conf.ipam['dataDir'] !== '' ? ctx.conf.ipam['dataDir'] : '/var/lib/cni/networks';
+  const dir = join(dataDir, ctx.conf.name);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const seen = new Map<string, { containerID: string; ifname: string }>();
+  for (const n of names) {
+    if (n === 'lock' || n.startsWith('last_reserved_ip')) continue;
+    let text: string;
+    try {
+      const f = join(dir, n);
+      if (!statSync(f).isFile() || statSync(f).size > 4096) continue;
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    const [id, ifname] = text.split(/\r?\n/).map((s) => s.trim());
+    // Entries of stores older than the ifname line are left alone.
+    if (!id || !ifname || !isValidId(id) || ifnameProblem(ifname)) continue;
+    seen.set(`${id}\n${ifname}`, { containerID: id, ifname });
+  }
+  return [...seen.values()];
+}

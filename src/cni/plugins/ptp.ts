@@ -1,0 +1,409 @@
+/**
+ * `nlkit-ptp`: a point-to-point CNI plugin on nlkit, doing what the reference `ptp`
+ * plugin (containernetworking/plugins) does, with the same kernel state:
+ *
+ * Container netns, on CNI_IFNAME (one end of a veth pair):
+ * - each IPAM address (IPv4 with its broadcast address, like netlink.AddrAdd sets it);
+ * - for IPv6: `disable_ipv6` cleared on lo and the interface where set, and the
+ *   addresses left to finish DAD (up to 10 s) before routes use them as sources;
+ * - the IPAM routes, through their `gw` or else the address's gateway;
+ * - per address, the kernel's prefix route replaced by
+ *   `GW dev IF scope link src ADDR` and `NET/LEN via GW dev IF src ADDR`, so all traffic,
+ *   the subnet's included, goes through the gateway (the host end).
+ * Host netns, on the other end (random `vethXXXXXXXX` name):
+ * - each gateway as a /32 (/128) address, and a host route `ADDR dev VETH scope host`
+ *   to each container address;
+ * - net.ipv4.ip_forward=1 (net.ipv6.conf.all.forwarding=1 for IPv6).
+ *
+ * ADD is atomic: the pair is created and configured in one setupVeth call that deletes
+ * it on any failure, and the IPAM allocation is released when anything fails after it.
+ * DEL is idempotent. CHECK compares the kernel with prevResult.
+ * @module
+ */
+import { InvalidArgumentError, NetlinkError, SysError } from '../../netlink/index.js';
+import { Netns, sysctlGet, sysctlSet } from '../../ns/index.js';
+import { Rtnl, formatIp, type Route, type RouteSpec } from '../../rtnl/index.js';
+import { MacAddr, setupVeth, teardownVeth, type Veth } from '../../veth/index.js';
+import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
+import type { PluginContext, PluginHandlers } from '../runtime.js';
+import {
+  CNI_ERR, CniError, canonicalIp, dnsIsSet, familyOf, networkText, parseCidr,
+  type CniDns, type CniIpConfig, type CniResult, type CniRoute,
+} from '../types.js';
+
+/** nlkit-ptp's own error codes (CHECK drift), beside the spec's. */
+export const PTP_ERR = {
+  /** CHECK: an interface of prevResult is missing or changed (kind, MAC, MTU, down). */
+  INTERFACE: 110,
+  /** CHECK: an address of prevResult (or the host end's gateway address) is missing. */
+  ADDRESS: 111,
+  /** CHECK: a route of prevResult, or one ptp made, is missing. */
+  ROUTE: 112,
+} as const;
+
+/** MTU when the configuration has none (the kernel's default for veth). */
+export const DEFAULT_MTU = 1500;
+/** How long ADD waits for IPv6 duplicate address detection to finish. */
+const DAD_TIMEOUT_MS = 10_000;
+
+/** ptp's own configuration fields, checked. */
+interface PtpConf {
+  mtu: number;
+  mac: MacAddr | null;
+  ipam: string;
+}
+
+function ptpConf(ctx: PluginContext): PtpConf {
+  const raw = ctx.conf.raw;
+  let mtu = DEFAULT_MTU;
+  const m = raw['mtu'];
+  if (m !== undefined && m !== null && m !== 0) {
+    if (typeof m !== 'number' || !Number.isInteger(m) || m < 68 || m > 65535) {
+      throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid mtu', `"mtu" must be an integer from 68 to 65535, got ${JSON.stringify(m)}`);
+    }
+    mtu = m;
+  }
+  if (ctx.conf.ipMasq === true) {
+    throw new CniError(CNI_ERR.UNSUPPORTED_FIELD, 'unsupported field: ipMasq=true', 'nlkit-ptp sets up no masquerading (it has no iptables); leave ipMasq out or chain a plugin that does it');
+  }
+  let mac: MacAddr | null = null;
+  const rmac = ctx.conf.runtimeConfig?.['mac'];
+  if (rmac !== undefined && rmac !== null && rmac !== '') {
+    try {
+      mac = MacAddr.parse(rmac as string);
+    } catch (e) {
+      throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid runtimeConfig.mac', (e as Error).message);
+    }
+  }
+  return { mtu, mac, ipam: ipamType(ctx) };
+}
+
+/** Open CNI_NETNS: CniError 3 when it does not exist, 4 when it is not a network namespace. */
+function openNetns(path: string): Netns {
+  try {
+    return Netns.fromPath(path);
+  } catch (e) {
+    if (e instanceof SysError && e.code === 'ENOENT') throw new CniError(CNI_ERR.UNKNOWN_CONTAINER, 'container network namespace does not exist', `CNI_NETNS=${path}: no such file`);
+    if (e instanceof InvalidArgumentError || e instanceof SysError) throw new CniError(CNI_ERR.INVALID_ENV, 'invalid CNI_NETNS', `CNI_NETNS=${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+function isErrno(e: unknown, code: string): boolean {
+  return e instanceof NetlinkError && e.code === code;
+}
+
+function fullLen(family: 4 | 6): number {
+  return family === 4 ? 32 : 128;
+}
+
+/** An IPAM address with what ptp derives from it. */
+interface PtpIp {
+  ip: CniIpConfig;
+  family: 4 | 6;
+  /** The bare address. */
+  addr: string;
+  /** Its network, 'NET/LEN'. */
+  net: string;
+  gateway: string;
+}
+
+function ptpIps(r: CniResult): PtpIp[] {
+  if (!r.ips || r.ips.length === 0) throw new CniError(CNI_ERR.DELEGATE_FAILED, 'IPAM plugin returned missing IP config', 'the IPAM result has no ips');
+  return r.ips.map((ip) => {
+    const p = parseCidr(ip.address)!;
+    if (!ip.gateway) throw new CniError(CNI_ERR.DELEGATE_FAILED, 'IPAM result has an address without a gateway', `${ip.address}: ptp routes everything through the gateway, and needs one per address`);
+    return { ip, family: p.family, addr: formatIp(p.bytes), net: networkText(p), gateway: ip.gateway };
+  });
+}
+
+/** Set a sysctl to `want` unless it already is (as the reference plugins do, to avoid needless writes). */
+function ensureSysctl(ns: Netns, key: string, want: string): void {
+  if (sysctlGet(ns, key) !== want) sysctlSet(ns, key, want);
+}
+
+/** Wait until no IPv6 address on `link` is tentative (DAD done); CniError 11 on timeout. */
+async function settleAddresses(rt: Rtnl, link: string): Promise<void> {
+  const deadline = Date.now() + DAD_TIMEOUT_MS;
+  for (;;) {
+    const addrs = await rt.addr.list({ link, family: 6 });
+    const failed = addrs.find((a) => a.flags.includes('dadfailed'));
+    if (failed) throw new CniError(CNI_ERR.INVALID_CONFIG, 'IPv6 duplicate address detection failed', `${failed.address}/${failed.prefixLen} on ${link} is already in use on the link`);
+    if (!addrs.some((a) => a.flags.includes('tentative'))) return;
+    if (Date.now() > deadline) throw new CniError(CNI_ERR.TRY_AGAIN_LATER, 'IPv6 addresses still tentative', `${link} still has tentative addresses after ${DAD_TIMEOUT_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A CNI route as an rtnl route spec on `dev` (1.1 attributes included). */
+function routeSpec(r: CniRoute, gw: string | undefined, dev: string): RouteSpec {
+  return {
+    dst: r.dst,
+    dev,
+    ...(gw !== undefined ? { gateway: gw } : {}),
+    ...(r.mtu !== undefined ? { mtu: r.mtu } : {}),
+    ...(r.advmss !== undefined ? { advmss: r.advmss } : {}),
+    ...(r.priority !== undefined ? { metric: r.priority } : {}),
+    ...(r.table !== undefined ? { table: r.table } : {}),
+    ...(r.scope !== undefined ? { scope: r.scope } : {}),
+  };
+}
+
+/** The first gateway of each family: what IPAM routes without `gw` go through. */
+function defaultGateways(ips: readonly PtpIp[]): { 4?: string; 6?: string } {
+  const gw: { 4?: string; 6?: string } = {};
+  for (const i of ips) gw[i.family] ??= i.gateway;
+  return gw;
+}
+
+/** Both ends of the pair, addresses and routes (runs as setupVeth's afterCreate). */
+async function configure(veth: Veth, ips: readonly PtpIp[], routes: readonly CniRoute[]): Promise<void> {
+  const ctrNs = veth.container.netns;
+  const link = veth.container.name;
+  const rt = Rtnl.open({ netns: ctrNs });
+  const rh = Rtnl.open({ netns: veth.host.netns });
+  try {
+    const v6 = ips.some((i) => i.family === 6);
+    if (v6) {
+      for (const n of ['lo', link]) {
+        try {
+          ensureSysctl(ctrNs, `net/ipv6/conf/${n}/disable_ipv6`, '0');
+        } catch (e) {
+          throw new CniError(CNI_ERR.INVALID_CONFIG, `cannot enable IPv6 on ${n}`, (e as Error).message);
+        }
+      }
+    }
+    for (const i of ips) {
+      const len = parseCidr(i.ip.address)!.prefixLen;
+      await rt.addr.add(link, i.ip.address, i.family === 4 && len < 31 ? { broadcast: true } : {});
+    }
+    if (v6) await settleAddresses(rt, link);
+    const gws = defaultGateways(ips);
+    const seen = new Set<string>();
+    for (const r of routes) {
+      const gw = r.gw ?? gws[familyOf(r.dst)];
+      const key = `${r.dst} ${gw ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      await rt.route.add(routeSpec(r, gw, link));
+    }
+    for (const i of ips) {
+      // Every destination, the own subnet included, goes through the gateway, which is
+      // reached on the link itself.
+      try {
+        await rt.route.del({ dst: i.net, dev: link });
+      } catch (e) {
+        if (!isErrno(e, 'ESRCH')) throw e;
+      }
+      await rt.route.add({ dst: `${i.gateway}/${fullLen(i.family)}`, dev: link, scope: 'link', src: i.addr });
+      await rt.route.add({ dst: i.net, gateway: i.gateway, dev: link, src: i.addr });
+    }
+    const hostLink = veth.host.name;
+    const gwDone = new Set<string>();
+    for (const i of ips) {
+      if (!gwDone.has(i.gateway)) {
+        gwDone.add(i.gateway);
+        await rh.addr.add(hostLink, `${i.gateway}/${fullLen(i.family)}`);
+      }
+      try {
+        await rh.route.add({ dst: `${i.addr}/${fullLen(i.family)}`, dev: hostLink, scope: 'host' });
+      } catch (e) {
+        if (!isErrno(e, 'EEXIST')) throw e;
+      }
+    }
+  } finally {
+    rt.close();
+    rh.close();
+  }
+}
+
+async function add(ctx: PluginContext): Promise<CniResult> {
+  const conf = ptpConf(ctx);
+  const ns = openNetns(ctx.netns!);
+  const host = Netns.get();
+  try {
+    // Refuse a taken name before anything is allocated.
+    const probe = Rtnl.open({ netns: ns });
+    try {
+      await probe.link.get(ctx.ifName);
+      throw new CniError(CNI_ERR.INVALID_ENV, 'invalid CNI_IFNAME', `an interface named ${ctx.ifName} already exists in ${ctx.netns}`);
+    } catch (e) {
+      if (!isErrno(e, 'ENODEV')) throw e;
+    } finally {
+      probe.close();
+    }
+    const ipam = await ipamAdd(ctx, conf.ipam);
+    try {
+      const ips = ptpIps(ipam);
+      if (ips.some((i) => i.family === 4)) ensureSysctl(host, 'net.ipv4.ip_forward', '1');
+      if (ips.some((i) => i.family === 6)) ensureSysctl(host, 'net.ipv6.conf.all.forwarding', '1');
+      const veth = await setupVeth(ctx.ifName, '', conf.mtu, conf.mac, host, ns, {
+        afterCreate: (v) => configure(v, ips, ipam.routes ?? []),
+      });
+      const [hi, ci] = veth.toCniInterfaces();
+      const dns: CniDns | undefined = dnsIsSet(ctx.conf.dns) ? ctx.conf.dns : ipam.dns;
+      return {
+        cniVersion: ctx.conf.cniVersion,
+        interfaces: [{ ...hi, mtu: veth.mtu }, { ...ci, mtu: veth.mtu }],
+        ips: ips.map((i) => ({ address: i.ip.address, gateway: i.gateway, interface: 1 })),
+        ...(ipam.routes?.length ? { routes: ipam.routes } : {}),
+        ...(dns ? { dns } : {}),
+      };
+    } catch (e) {
+      try {
+        await ipamDel(ctx, conf.ipam);
+      } catch (d) {
+        ctx.log(`ADD failed and releasing the IPAM allocation failed too: ${(d as Error).message}`);
+        if (e instanceof CniError) throw new CniError(e.code, e.msg, `${e.details ?? ''}${e.details ? '; ' : ''}and the IPAM release failed: ${(d as Error).message}`, { cause: e });
+      }
+      throw e;
+    }
+  } finally {
+    ns.close();
+    host.close();
+  }
+}
+
+async function del(ctx: PluginContext): Promise<void> {
+  const type = ipamType(ctx);
+  let ns: Netns | undefined;
+  if (ctx.netns !== undefined) {
+    try {
+      ns = openNetns(ctx.netns);
+    } catch (e) {
+      // A netns that is already gone is the normal case of a late DEL.
+      if (!(e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER)) throw e;
+    }
+  }
+  const errors: Error[] = [];
+  if (ns) {
+    try {
+      await teardownVeth(ctx.ifName, ns);
+    } catch (e) {
+      errors.push(e as Error);
+    } finally {
+      ns.close();
+    }
+  }
+  try {
+    await ipamDel(ctx, type);
+  } catch (e) {
+    errors.push(e as Error);
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    const first = errors[0]!;
+    throw new CniError(first instanceof CniError ? first.code : CNI_ERR.INTERNAL, 'DEL failed', errors.map((e) => e.message).join('; '));
+  }
+}
+
+/** '0.0.0.0/0', '10.1.0.1', 'default' (with a family) → canonical 'NET/LEN'. */
+function normDst(family: 4 | 6, dst: string): string {
+  if (dst === 'default') return family === 4 ? '0.0.0.0/0' : '::/0';
+  const p = parseCidr(dst.includes('/') ? dst : `${dst}/${fullLen(family)}`);
+  return p ? networkText(p) : dst;
+}
+
+function hasRoute(routes: readonly Route[], dst: string, gw: string | undefined, dev: number): boolean {
+  const fam = familyOf(dst);
+  const want = normDst(fam, dst);
+  return routes.some((r) => {
+    if (r.family !== fam || normDst(fam, r.dst) !== want) return false;
+    if (r.dev === dev && (gw === undefined || (r.gateway !== undefined && canonicalIp(r.gateway) === gw))) return true;
+    return (r.nexthops ?? []).some((n) => n.dev === dev && (gw === undefined || (n.gateway !== undefined && canonicalIp(n.gateway) === gw)));
+  });
+}
+
+async function linkOr(rt: Rtnl, name: string, where: string) {
+  try {
+    return await rt.link.get(name);
+  } catch (e) {
+    if (isErrno(e, 'ENODEV')) throw new CniError(PTP_ERR.INTERFACE, `interface ${name} is missing`, `no link named ${name} in ${where}`);
+    throw e;
+  }
+}
+
+async function check(ctx: PluginContext): Promise<void> {
+  const conf = ptpConf(ctx);
+  const prev = ctx.conf.prevResult;
+  if (!prev) throw new CniError(CNI_ERR.INVALID_CONFIG, 'ptp: required prevResult missing', 'CHECK needs the result of the ADD in "prevResult"');
+  const netns = ctx.netns!;
+  const ns = openNetns(netns);
+  const host = Netns.get();
+  try {
+    await ipamCheck(ctx, conf.ipam);
+    const ifs = prev.interfaces ?? [];
+    const ci = ifs.findIndex((i) => i.name === ctx.ifName && i.sandbox === netns);
+    if (ci < 0) throw new CniError(CNI_ERR.INVALID_CONFIG, 'prevResult does not describe this attachment', `no interfaces[] entry named ${ctx.ifName} with sandbox ${netns}`);
+    const ips = (prev.ips ?? []).filter((i) => (i.interface ?? ci) === ci);
+    const gws: { 4?: string; 6?: string } = {};
+    for (const i of ips) if (i.gateway) gws[familyOf(i.address)] ??= i.gateway;
+    const rt = Rtnl.open({ netns: ns });
+    const rh = Rtnl.open({ netns: host });
+    try {
+      const want = ifs[ci]!;
+      const link = await linkOr(rt, ctx.ifName, netns);
+      if (link.kind !== 'veth') throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} is not a veth`, `its kind is ${link.kind ?? 'none'}`);
+      if (want.mac && link.address?.toLowerCase() !== want.mac.toLowerCase()) throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} changed its MAC address`, `prevResult says ${want.mac}, the kernel ${link.address}`);
+      if (link.mtu !== conf.mtu) throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} changed its MTU`, `the configuration says ${conf.mtu}, the kernel ${link.mtu}`);
+      if (!link.up) throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} is down`);
+      const addrs = await rt.addr.list({ link: link.index });
+      for (const i of ips) {
+        const p = parseCidr(i.address)!;
+        const a = formatIp(p.bytes);
+        if (!addrs.some((x) => x.family === p.family && x.address === a && x.prefixLen === p.prefixLen)) {
+          throw new CniError(PTP_ERR.ADDRESS, `address ${i.address} is missing`, `not on ${ctx.ifName} in ${netns}`);
+        }
+      }
+      const routes = await rt.route.list();
+      for (const r of prev.routes ?? []) {
+        const gw = r.gw ?? gws[familyOf(r.dst)];
+        if (!hasRoute(routes, r.dst, gw, link.index)) throw new CniError(PTP_ERR.ROUTE, `route ${r.dst}${gw ? ` via ${gw}` : ''} is missing`, `not in the main table of ${netns} through ${ctx.ifName}`);
+      }
+      for (const i of ips) {
+        if (!i.gateway) continue;
+        if (!hasRoute(routes, i.gateway, undefined, link.index)) throw new CniError(PTP_ERR.ROUTE, `route to the gateway ${i.gateway} is missing`, `no ${i.gateway} dev ${ctx.ifName} route in ${netns}`);
+      }
+      const hi = ifs.findIndex((i, n) => n !== ci && !i.sandbox);
+      if (hi >= 0) {
+        const hwant = ifs[hi]!;
+        const hlink = await linkOr(rh, hwant.name, 'the host network namespace');
+        if (hlink.kind !== 'veth') throw new CniError(PTP_ERR.INTERFACE, `host interface ${hwant.name} is not a veth`, `its kind is ${hlink.kind ?? 'none'}`);
+        if (hwant.mac && hlink.address?.toLowerCase() !== hwant.mac.toLowerCase()) throw new CniError(PTP_ERR.INTERFACE, `host interface ${hwant.name} changed its MAC address`, `prevResult says ${hwant.mac}, the kernel ${hlink.address}`);
+        const haddrs = await rh.addr.list({ link: hlink.index });
+        const hroutes = await rh.route.list({ dev: hlink.index });
+        for (const i of ips) {
+          const p = parseCidr(i.address)!;
+          if (i.gateway && !haddrs.some((x) => x.address === i.gateway && x.prefixLen === fullLen(p.family))) {
+            throw new CniError(PTP_ERR.ADDRESS, `gateway address ${i.gateway} is missing on the host end`, `not on ${hwant.name}`);
+          }
+          const a = formatIp(p.bytes);
+          if (!hasRoute(hroutes, a, undefined, hlink.index)) throw new CniError(PTP_ERR.ROUTE, `host route to ${a} is missing`, `no ${a} dev ${hwant.name} route in the host network namespace`);
+        }
+      }
+    } finally {
+      rt.close();
+      rh.close();
+    }
+  } finally {
+    ns.close();
+    host.close();
+  }
+}
+
+async function status(ctx: PluginContext): Promise<void> {
+  await ipamStatus(ctx, ipamType(ctx));
+  try {
+    Rtnl.open().close();
+  } catch (e) {
+    throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, 'cannot open rtnetlink', (e as Error).message);
+  }
+}
+
+async function gc(ctx: PluginContext): Promise<void> {
+  await ipamGc(ctx, ipamType(ctx));
+}
+
+/** The nlkit-ptp plugin's handlers, for {@link runPlugin}. */
+export const ptpPlugin: PluginHandlers = { add, del, check, status, gc };
+

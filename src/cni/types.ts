@@ -1,0 +1,533 @@
+/**
+ * CNI spec 1.1 types: the plugin configuration a runtime streams on stdin, the
+ * result a plugin prints, the error object and its well-known codes, and the
+ * conversions between the result formats of the spec versions nlkit speaks
+ * (0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0).
+ *
+ * Version differences handled here (SPEC.md of containernetworking/cni, spec-v0.3.0
+ * through spec-v1.1.0):
+ * - 0.3.x / 0.4.0: every `ips[]` entry carries `version` ("4" or "6"); 1.0.0 dropped it.
+ * - 0.4.0 introduced CHECK (and prevResult on DEL); 1.1.0 introduced STATUS and GC.
+ * - 1.1.0 added `interfaces[].mtu`, `.socketPath`, `.pciID` and `routes[].mtu`,
+ *   `.advmss`, `.priority`, `.table`, `.scope`; they are dropped when writing older
+ *   versions, which have no such fields.
+ * @module
+ */
+import { formatIp, parsePrefix, networkOf, type IpPrefix } from '../rtnl/ip.js';
+import type { CniInterface } from '../veth/veth.js';
+
+/** Spec versions nlkit reads and writes, oldest first. */
+export const SUPPORTED_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
+/** One of {@link SUPPORTED_VERSIONS}. */
+export type CniVersion = (typeof SUPPORTED_VERSIONS)[number];
+/** The newest spec version nlkit implements. */
+export const CURRENT_VERSION: CniVersion = '1.1.0';
+
+/** The spec's well-known error codes (0–99 are reserved to the spec; 100+ belong to plugins). */
+export const CNI_ERR = {
+  /** Incompatible CNI version. */
+  INCOMPATIBLE_VERSION: 1,
+  /** Unsupported field in the network configuration; the message names the key and value. */
+  UNSUPPORTED_FIELD: 2,
+  /** Container unknown or does not exist (the runtime need not clean up). */
+  UNKNOWN_CONTAINER: 3,
+  /** Invalid necessary environment variables; the message names them. */
+  INVALID_ENV: 4,
+  /** I/O failure, e.g. reading the configuration from stdin. */
+  IO_FAILURE: 5,
+  /** Failed to decode content (configuration JSON, a delegated plugin's output). */
+  DECODE_FAILED: 6,
+  /** Invalid network configuration. */
+  INVALID_CONFIG: 7,
+  /** A transient condition: try again later. */
+  TRY_AGAIN_LATER: 11,
+  /** STATUS: the plugin is not available (cannot service ADD). */
+  PLUGIN_NOT_AVAILABLE: 50,
+  /** STATUS: not available, and existing containers may have limited connectivity. */
+  LIMITED_CONNECTIVITY: 51,
+  /** nlkit: a delegated (IPAM) plugin failed without printing a valid error object. */
+  DELEGATE_FAILED: 100,
+  /** Anything unexpected (libcni's ErrInternal). */
+  INTERNAL: 999,
+} as const;
+
+/** The spec's error object, as printed on stdout with a non-zero exit. */
+export interface CniErrorObject {
+  cniVersion: string;
+  code: number;
+  msg: string;
+  details?: string;
+}
+
+/**
+ * An error a plugin reports to the runtime: `code` is one of {@link CNI_ERR} (or a
+ * plugin code ≥ 100), `msg` a short message, `details` the longer story.
+ */
+export class CniError extends Error {
+  readonly code: number;
+  readonly msg: string;
+  readonly details: string | undefined;
+
+  constructor(code: number, msg: string, details?: string, options?: { cause?: unknown }) {
+    super(details ? `${msg}: ${details}` : msg, options);
+    this.name = 'CniError';
+    this.code = code;
+    this.msg = msg;
+    this.details = details;
+  }
+
+  /** The spec error object for `cniVersion`. */
+  toObject(cniVersion: string): CniErrorObject {
+    const o: CniErrorObject = { cniVersion, code: this.code, msg: this.msg };
+    if (this.details !== undefined && this.details !== '') o.details = this.details;
+    return o;
+  }
+}
+
+/** DNS settings (`dns` of a configuration or result). Every field is optional. */
+export interface CniDns {
+  nameservers?: string[];
+  domain?: string;
+  search?: string[];
+  options?: string[];
+}
+
+/** `ipam` of a configuration: `type` names the IPAM plugin; the rest is the plugin's own. */
+export interface CniIpamConf {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** One `cni.dev/valid-attachments` entry of a GC request. */
+export interface CniAttachment {
+  containerID: string;
+  ifname: string;
+}
+
+/**
+ * A validated plugin configuration (what a runtime streams on stdin). The well-known
+ * fields are checked and typed; `raw` is the whole parsed object, plugin-specific
+ * fields included, exactly as received.
+ */
+export interface CniNetConf {
+  cniVersion: CniVersion;
+  name: string;
+  type: string;
+  args?: Record<string, unknown>;
+  ipMasq?: boolean;
+  ipam?: CniIpamConf;
+  dns?: CniDns;
+  runtimeConfig?: Record<string, unknown>;
+  capabilities?: Record<string, boolean>;
+  /** prevResult, converted to the current (1.1) result form. */
+  prevResult?: CniResult;
+  /** GC: the attachments to keep (`cni.dev/valid-attachments`, or libcni's `cni.dev/attachments`). */
+  validAttachments?: CniAttachment[];
+  /** The whole configuration object as parsed. */
+  raw: Record<string, unknown>;
+}
+
+/** A result interface: the veth's CNI interface plus the 1.1 fields. */
+export interface CniResultInterface extends CniInterface {
+  socketPath?: string;
+  pciID?: string;
+}
+
+/** An `ips[]` entry. `interface` indexes `interfaces[]`. */
+export interface CniIpConfig {
+  /** 'address/prefix-length', e.g. '10.1.0.2/24'. */
+  address: string;
+  gateway?: string;
+  interface?: number;
+}
+
+/** A `routes[]` entry; mtu, advmss, priority, table and scope are 1.1 fields. */
+export interface CniRoute {
+  /** Destination prefix, e.g. '0.0.0.0/0'. */
+  dst: string;
+  gw?: string;
+  mtu?: number;
+  advmss?: number;
+  priority?: number;
+  table?: number;
+  scope?: number;
+}
+
+/** A result in the current (1.1) form. Convert with {@link formatResult} to print it for a configuration's version. */
+export interface CniResult {
+  cniVersion: string;
+  interfaces?: CniResultInterface[];
+  ips?: CniIpConfig[];
+  routes?: CniRoute[];
+  dns?: CniDns;
+}
+
+// ---------------------------------------------------------------------------------
+// Versions
+
+function versionParts(v: string): [number, number, number] | undefined {
+  const m = /^(\d{1,4})\.(\d{1,4})\.(\d{1,4})$/.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+/** Compare two 'x.y.z' versions: negative, 0 or positive. Unparseable versions sort first. */
+export function compareVersions(a: string, b: string): number {
+  const pa = versionParts(a) ?? [-1, 0, 0];
+  const pb = versionParts(b) ?? [-1, 0, 0];
+  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
+  return 0;
+}
+
+/** True when nlkit can read and write results of `v`. */
+export function isSupportedVersion(v: unknown): v is CniVersion {
+  return typeof v === 'string' && (SUPPORTED_VERSIONS as readonly string[]).includes(v);
+}
+
+/** The first spec version that has a command (ADD/DEL/VERSION: 0.1.0; CHECK: 0.4.0; STATUS, GC: 1.1.0). */
+export function commandSince(command: string): string {
+  if (command === 'CHECK') return '0.4.0';
+  if (command === 'STATUS' || command === 'GC') return '1.1.0';
+  return '0.1.0';
+}
+
+// ---------------------------------------------------------------------------------
+// Field checks
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** The spec's rule for network names and container IDs: an alphanumeric, then alphanumerics, '_', '.', '-'. */
+export function isValidId(s: unknown): s is string {
+  return typeof s === 'string' && NAME_RE.test(s);
+}
+
+/**
+ * The spec's rule for CNI_IFNAME: not empty, not '.' or '..', shorter than 16 bytes,
+ * no '/', ':' or whitespace. Returns why not, or undefined when valid.
+ */
+export function ifnameProblem(s: string): string | undefined {
+  if (s === '') return 'interface name is empty';
+  if (Buffer.byteLength(s, 'utf8') > 15) return `interface name '${s}' is longer than 15 bytes`;
+  if (s === '.' || s === '..') return `interface name '${s}' is not allowed`;
+  // eslint-disable-next-line no-control-regex
+  if (/[/:\s\u0000]/.test(s)) return `interface name '${s.replace(/\0/g, '\\0')}' contains '/', ':', whitespace or NUL`;
+  return undefined;
+}
+
+/**
+ * A plugin `type` that can be looked up in CNI_PATH: a plain file name (no '/',
+ * not '.' or '..', no NUL) — never a path that could leave the plugin directories.
+ */
+export function isValidPluginName(s: unknown): s is string {
+  return typeof s === 'string' && s !== '' && s !== '.' && s !== '..' && !s.includes('/') && !s.includes('\0') && Buffer.byteLength(s) <= 255;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Throws CniError(code) naming `where`. */
+function bad(code: number, where: string, why: string): never {
+  throw new CniError(code, `invalid ${where}`, why);
+}
+
+function optString(o: Obj, key: string, where: string, code: number): string | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') bad(code, where, `'${key}' must be a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function optStrings(o: Obj, key: string, where: string, code: number): string[] | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) bad(code, where, `'${key}' must be a list of strings`);
+  return [...(v as string[])];
+}
+
+function optInt(o: Obj, key: string, where: string, code: number, min: number, max: number): number | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(code, where, `'${key}' must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * Parse 'address/len' strictly (CIDR: the length is required, no zone id).
+ * Returns the prefix or undefined.
+ */
+export function parseCidr(s: unknown): IpPrefix | undefined {
+  if (typeof s !== 'string' || !s.includes('/') || s.includes('%')) return undefined;
+  try {
+    return parsePrefix(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A plain IP address (no length, no zone), canonical form, or undefined. */
+export function canonicalIp(s: unknown): string | undefined {
+  if (typeof s !== 'string' || s.includes('/') || s.includes('%')) return undefined;
+  try {
+    const p = parsePrefix(s);
+    return formatIp(p.bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** 'address/len' in canonical text (RFC 5952 for IPv6). */
+export function cidrText(p: IpPrefix): string {
+  return `${formatIp(p.bytes)}/${p.prefixLen}`;
+}
+
+/** The network of a CIDR in canonical text ('10.1.0.7/24' → '10.1.0.0/24'). */
+export function networkText(p: IpPrefix): string {
+  return cidrText(networkOf(p));
+}
+
+/** Check and copy a `dns` object. */
+export function parseDns(v: unknown, where: string, code: number): CniDns | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObj(v)) bad(code, where, `'dns' must be an object`);
+  const out: CniDns = {};
+  const ns = optStrings(v, 'nameservers', `${where} dns`, code);
+  if (ns) {
+    for (const n of ns) if (canonicalIp(n) === undefined) bad(code, `${where} dns`, `nameserver '${n}' is not an IP address`);
+    out.nameservers = ns;
+  }
+  const domain = optString(v, 'domain', `${where} dns`, code);
+  if (domain !== undefined) out.domain = domain;
+  const search = optStrings(v, 'search', `${where} dns`, code);
+  if (search) out.search = search;
+  const options = optStrings(v, 'options', `${where} dns`, code);
+  if (options) out.options = options;
+  return out;
+}
+
+/** True when a dns object sets anything. */
+export function dnsIsSet(d: CniDns | undefined): boolean {
+  return !!d && ((d.nameservers?.length ?? 0) > 0 || !!d.domain || (d.search?.length ?? 0) > 0 || (d.options?.length ?? 0) > 0);
+}
+
+// ---------------------------------------------------------------------------------
+// Results
+
+/**
+ * Check a result object of spec version `version` (an IPAM plugin's output, or a
+ * prevResult) and return it in the current form: `ips[].version` dropped (after
+ * checking it matches the address), addresses and gateways in canonical text.
+ * `code` is the error code to report a malformed result with.
+ *
+ * @throws CniError(code) naming the field.
+ */
+export function parseResult(value: unknown, version: string, code: number = CNI_ERR.DECODE_FAILED, where = 'result'): CniResult {
+  if (!isObj(value)) bad(code, where, 'expected a JSON object');
+  const out: CniResult = { cniVersion: version };
+  if (value['interfaces'] !== undefined && value['interfaces'] !== null) {
+    const ifs = value['interfaces'];
+    if (!Array.isArray(ifs)) bad(code, where, `'interfaces' must be a list`);
+    out.interfaces = ifs.map((i, n) => {
+      const w = `${where} interfaces[${n}]`;
+      if (!isObj(i)) bad(code, w, 'expected an object');
+      const name = optString(i, 'name', w, code);
+      if (name === undefined || name === '') bad(code, w, `'name' is required`);
+      const r: CniResultInterface = { name };
+      const mac = optString(i, 'mac', w, code);
+      if (mac !== undefined && mac !== '') r.mac = mac;
+      const mtu = optInt(i, 'mtu', w, code, 0, 0x7fffffff);
+      if (mtu !== undefined && mtu !== 0) r.mtu = mtu;
+      const sandbox = optString(i, 'sandbox', w, code);
+      if (sandbox !== undefined && sandbox !== '') r.sandbox = sandbox;
+      const sock = optString(i, 'socketPath', w, code);
+      if (sock !== undefined && sock !== '') r.socketPath = sock;
+      const pci = optString(i, 'pciID', w, code);
+      if (pci !== undefined && pci !== '') r.pciID = pci;
+      return r;
+    });
+  }
+  if (value['ips'] !== undefined && value['ips'] !== null) {
+    const ips = value['ips'];
+    if (!Array.isArray(ips)) bad(code, where, `'ips' must be a list`);
+    out.ips = ips.map((i, n) => {
+      const w = `${where} ips[${n}]`;
+      if (!isObj(i)) bad(code, w, 'expected an object');
+      const p = parseCidr(i['address']);
+      if (!p) bad(code, w, `'address' must be an IP address with a prefix length, got ${JSON.stringify(i['address'])}`);
+      const r: CniIpConfig = { address: cidrText(p) };
+      if (i['version'] !== undefined) {
+        if (i['version'] !== '4' && i['version'] !== '6') bad(code, w, `'version' must be "4" or "6", got ${JSON.stringify(i['version'])}`);
+        if (Number(i['version']) !== p.family) bad(code, w, `'version' is "${String(i['version'])}" but ${r.address} is IPv${p.family}`);
+      }
+      // 0.3.x/0.4.0 require `version`; a missing one is accepted, the address says it.
+      if (i['gateway'] !== undefined && i['gateway'] !== null && i['gateway'] !== '') {
+        const gw = canonicalIp(i['gateway']);
+        if (gw === undefined) bad(code, w, `'gateway' must be an IP address, got ${JSON.stringify(i['gateway'])}`);
+        if (parsePrefix(gw).family !== p.family) bad(code, w, `gateway ${gw} and address ${r.address} are of different IP versions`);
+        r.gateway = gw;
+      }
+      const idx = optInt(i, 'interface', w, code, 0, 0xffff);
+      if (idx !== undefined) {
+        if (out.interfaces && idx >= out.interfaces.length) bad(code, w, `'interface' ${idx} is not an index of interfaces[] (${out.interfaces.length} entries)`);
+        r.interface = idx;
+      }
+      return r;
+    });
+  }
+  if (value['routes'] !== undefined && value['routes'] !== null) {
+    const routes = value['routes'];
+    if (!Array.isArray(routes)) bad(code, where, `'routes' must be a list`);
+    out.routes = routes.map((x, n) => parseRoute(x, `${where} routes[${n}]`, code));
+  }
+  const dns = parseDns(value['dns'], where, code);
+  if (dns) out.dns = dns;
+  return out;
+}
+
+/** Check one route object (result or IPAM config form). */
+export function parseRoute(x: unknown, where: string, code: number): CniRoute {
+  if (!isObj(x)) bad(code, where, 'expected an object');
+  const p = parseCidr(x['dst']);
+  if (!p) bad(code, where, `'dst' must be a prefix like 10.0.0.0/8, got ${JSON.stringify(x['dst'])}`);
+  const r: CniRoute = { dst: networkText(p) };
+  if (x['gw'] !== undefined && x['gw'] !== null && x['gw'] !== '') {
+    const gw = canonicalIp(x['gw']);
+    if (gw === undefined) bad(code, where, `'gw' must be an IP address, got ${JSON.stringify(x['gw'])}`);
+    if (parsePrefix(gw).family !== p.family) bad(code, where, `gw ${gw} and dst ${r.dst} are of different IP versions`);
+    r.gw = gw;
+  }
+  for (const k of ['mtu', 'advmss', 'priority', 'table', 'scope'] as const) {
+    const v = optInt(x, k, where, code, 0, 0xffffffff);
+    if (v !== undefined) r[k] = v;
+  }
+  return r;
+}
+
+/** The IP version (4 or 6) of a CIDR or address string known to be valid. */
+export function familyOf(s: string): 4 | 6 {
+  return s.includes(':') ? 6 : 4;
+}
+
+/**
+ * A result as the JSON object to print for spec version `version`: 0.3.x/0.4.0 get
+ * `ips[].version` and lose the 1.1-only fields, 1.0.0 loses the 1.1-only fields,
+ * 1.1.0 keeps everything. Keys come in the order the reference plugins print them;
+ * `dns` is always present (an empty object when unset), as libcni prints it.
+ */
+export function formatResult(r: CniResult, version: CniVersion): Record<string, unknown> {
+  const v11 = compareVersions(version, '1.1.0') >= 0;
+  const v0 = compareVersions(version, '1.0.0') < 0;
+  const out: Record<string, unknown> = { cniVersion: version };
+  if (r.interfaces && r.interfaces.length) {
+    out['interfaces'] = r.interfaces.map((i) => {
+      const o: Record<string, unknown> = { name: i.name };
+      if (i.mac) o['mac'] = i.mac;
+      if (v11 && i.mtu) o['mtu'] = i.mtu;
+      if (i.sandbox) o['sandbox'] = i.sandbox;
+      if (v11 && i.socketPath) o['socketPath'] = i.socketPath;
+      if (v11 && i.pciID) o['pciID'] = i.pciID;
+      return o;
+    });
+  }
+  if (r.ips && r.ips.length) {
+    out['ips'] = r.ips.map((ip) => {
+      const o: Record<string, unknown> = {};
+      if (v0) o['version'] = String(familyOf(ip.address));
+      if (ip.interface !== undefined) o['interface'] = ip.interface;
+      o['address'] = ip.address;
+      if (ip.gateway) o['gateway'] = ip.gateway;
+      return o;
+    });
+  }
+  if (r.routes && r.routes.length) {
+    out['routes'] = r.routes.map((rt) => {
+      const o: Record<string, unknown> = { dst: rt.dst };
+      if (rt.gw) o['gw'] = rt.gw;
+      if (v11) for (const k of ['mtu', 'advmss', 'priority', 'table', 'scope'] as const) if (rt[k] !== undefined) o[k] = rt[k];
+      return o;
+    });
+  }
+  const dns: Record<string, unknown> = {};
+  if (r.dns?.nameservers?.length) dns['nameservers'] = [...r.dns.nameservers];
+  if (r.dns?.domain) dns['domain'] = r.dns.domain;
+  if (r.dns?.search?.length) dns['search'] = [...r.dns.search];
+  if (r.dns?.options?.length) dns['options'] = [...r.dns.options];
+  out['dns'] = dns;
+  return out;
+}
+
+/**
+ * Convert a result between spec versions: parse it as `from`, print it as `to`.
+ * Equivalent to libcni's `Result.GetAsVersion`.
+ */
+export function convertResult(value: unknown, from: string, to: CniVersion): Record<string, unknown> {
+  return formatResult(parseResult(value, from), to);
+}
+
+// ---------------------------------------------------------------------------------
+// Configuration
+
+/**
+ * Check a parsed configuration object and type its well-known fields. Unknown fields
+ * are kept (in `raw`) for the plugin to read.
+ *
+ * Errors: CniError 7 for a missing or malformed field (naming it), 1 for a cniVersion
+ * nlkit does not speak (or one the plugin does not list in `versions`).
+ */
+export function parseNetConf(value: unknown, versions: readonly string[] = SUPPORTED_VERSIONS): CniNetConf {
+  const C = CNI_ERR.INVALID_CONFIG;
+  if (!isObj(value)) bad(C, 'network configuration', 'expected a JSON object');
+  const v = value['cniVersion'];
+  if (v === undefined || v === '') throw new CniError(C, 'missing cniVersion', 'the network configuration has no cniVersion');
+  if (typeof v !== 'string') bad(C, 'network configuration', `'cniVersion' must be a string, got ${JSON.stringify(v)}`);
+  if (!isSupportedVersion(v) || !versions.includes(v)) {
+    throw new CniError(CNI_ERR.INCOMPATIBLE_VERSION, 'incompatible CNI versions', `config is ${JSON.stringify(v)}, plugin supports ${JSON.stringify(versions)}`);
+  }
+  const name = value['name'];
+  if (name === undefined || name === '') throw new CniError(C, 'missing network name', 'the network configuration has no name');
+  if (!isValidId(name)) bad(C, 'network name', `${JSON.stringify(name)}: a network name starts with a letter or digit, followed by letters, digits, '_', '.' or '-'`);
+  const type = value['type'];
+  if (type === undefined || type === '') throw new CniError(C, 'missing type', 'the network configuration has no plugin type');
+  if (!isValidPluginName(type)) bad(C, 'type', `${JSON.stringify(type)} is not a plugin file name`);
+  const conf: CniNetConf = { cniVersion: v, name, type, raw: value };
+  for (const k of ['args', 'runtimeConfig'] as const) {
+    const x = value[k];
+    if (x === undefined || x === null) continue;
+    if (!isObj(x)) bad(C, k, `'${k}' must be an object`);
+    conf[k] = x;
+  }
+  if (value['capabilities'] !== undefined && value['capabilities'] !== null) {
+    const c = value['capabilities'];
+    if (!isObj(c) || !Object.values(c).every((b) => typeof b === 'boolean')) bad(C, 'capabilities', `'capabilities' must map names to true/false`);
+    conf.capabilities = c as Record<string, boolean>;
+  }
+  if (value['ipMasq'] !== undefined) {
+    if (typeof value['ipMasq'] !== 'boolean') bad(C, 'ipMasq', `'ipMasq' must be true or false, got ${JSON.stringify(value['ipMasq'])}`);
+    conf.ipMasq = value['ipMasq'];
+  }
+  if (value['ipam'] !== undefined && value['ipam'] !== null) {
+    const ipam = value['ipam'];
+    if (!isObj(ipam)) bad(C, 'ipam', `'ipam' must be an object`);
+    if (ipam['type'] !== undefined && ipam['type'] !== '') {
+      if (!isValidPluginName(ipam['type'])) bad(C, 'ipam type', `${JSON.stringify(ipam['type'])} is not a plugin file name`);
+      conf.ipam = ipam as CniIpamConf;
+    }
+  }
+  const dns = parseDns(value['dns'], 'network configuration', C);
+  if (dns) conf.dns = dns;
+  if (value['prevResult'] !== undefined && value['prevResult'] !== null) {
+    conf.prevResult = parseResult(value['prevResult'], v, C, 'prevResult');
+  }
+  const att = value['cni.dev/valid-attachments'] ?? value['cni.dev/attachments'];
+  if (att !== undefined && att !== null) {
+    if (!Array.isArray(att)) bad(C, 'cni.dev/valid-attachments', 'expected a list of {containerID, ifname}');
+    conf.validAttachments = att.map((a, n) => {
+      if (!isObj(a) || typeof a['containerID'] !== 'string' || typeof a['ifname'] !== 'string') {
+        bad(C, `cni.dev/valid-attachments[${n}]`, 'expected {"containerID": string, "ifname": string}');
+      }
+      return { containerID: a['containerID'], ifname: a['ifname'] };
+    });
+  }
+  return conf;
+}
