@@ -1,0 +1,245 @@
+// Helpers for the CNI tests: throwaway "host" and "container" named namespaces, a
+// private host-local data directory, plugins run as a container runtime runs them
+// (a child process with the CNI_* environment and the configuration on stdin), and
+// kernel-state snapshots taken with `ip -j`.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Netns } from '../../src/index.js';
+import { ipJson } from '../helpers.js';
+
+/** The compiled nlkit-ptp entry point (dist/src/cni/bin/nlkit-ptp.js). */
+export const NLKIT_PTP = fileURLToPath(new URL('../../src/cni/bin/nlkit-ptp.js', import.meta.url));
+/** Where Debian's containernetworking-plugins installs the reference plugins. */
+export const REF_DIR = '/usr/lib/cni';
+export const REF_PTP = join(REF_DIR, 'ptp');
+
+let seq = 0;
+
+/** A test's world: a host netns, a container netns (named, under /run/netns) and an IPAM data dir. */
+export interface World {
+  host: Netns;
+  ctr: Netns;
+  /** Private directory (host-local's dataDir lives in it). */
+  dir: string;
+  dataDir: string;
+  /** A second container netns, made on demand. */
+  newContainer(): Netns;
+}
+
+/** Make a World and register its cleanup on `t`. */
+export function world(t: { teardown(fn: () => void): void }): World {
+  const tag = `cni${process.pid}x${++seq}`;
+  const made: Netns[] = [];
+  const mk = (n: string) => {
+    const ns = Netns.newNamed(`${tag}-${n}`);
+    made.push(ns);
+    return ns;
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-cni-'));
+  const w: World = {
+    host: mk('host'),
+    ctr: mk('ctr'),
+    dir,
+    dataDir: join(dir, 'ipam'),
+    newContainer: () => mk(`ctr${made.length}`),
+  };
+  t.teardown(() => {
+    for (const ns of made) {
+      ns.close();
+      Netns.deleteNamed(ns.name!);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return w;
+}
+
+/** A ptp configuration with host-local IPAM in the world's data dir. */
+export function ptpConf(w: World, opts: { version?: string; v6?: boolean; v4?: boolean; type?: string; extra?: Record<string, unknown>; ipamExtra?: Record<string, unknown>; name?: string } = {}): Record<string, unknown> {
+  const ranges: unknown[] = [];
+  const routes: unknown[] = [];
+  if (opts.v4 !== false) {
+    ranges.push([{ subnet: '10.1.0.0/24' }]);
+    routes.push({ dst: '0.0.0.0/0' });
+  }
+  if (opts.v6) {
+    ranges.push([{ subnet: 'fd00:1::/64' }]);
+    routes.push({ dst: '::/0' });
+  }
+  return {
+    cniVersion: opts.version ?? '1.1.0',
+    name: opts.name ?? 'ptpnet',
+    type: opts.type ?? 'nlkit-ptp',
+    mtu: 1400,
+    ipam: { type: 'host-local', dataDir: w.dataDir, ranges, routes, ...opts.ipamExtra },
+    dns: { nameservers: ['10.1.0.1'] },
+    ...opts.extra,
+  };
+}
+
+/** What a plugin run gave back. */
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed (undefined when empty); throws when stdout is not JSON. */
+  json: any;
+}
+
+/** CNI_* environment for a command (only PATH is inherited, as a runtime does). */
+export function cniEnv(command: string, w: World | undefined, over: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    CNI_COMMAND: command,
+    CNI_CONTAINERID: 'ctr1',
+    CNI_NETNS: w?.ctr.path,
+    CNI_IFNAME: 'eth0',
+    CNI_PATH: REF_DIR,
+    ...over,
+  };
+}
+
+/**
+ * Run a plugin (a JS file run with node, or an executable) in the world's host netns,
+ * as a container runtime would: environment, configuration on stdin, stdout read.
+ */
+export function runIn(hostPath: string | undefined, plugin: string, env: Record<string, string | undefined>, stdin: string | object): Run {
+  const input = typeof stdin === 'string' ? stdin : JSON.stringify(stdin);
+  const cmd = plugin.endsWith('.js') ? [process.execPath, plugin] : [plugin];
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
+  const argv = hostPath ? ['nsenter', `--net=${hostPath}`, ...cmd] : cmd;
+  const r = spawnSync(argv[0]!, argv.slice(1), { env: clean, input, encoding: 'utf8', timeout: 60_000 });
+  const out = r.stdout ?? '';
+  return {
+    status: r.status,
+    stdout: out,
+    stderr: r.stderr ?? '',
+    get json() {
+      return out.trim() === '' ? undefined : JSON.parse(out);
+    },
+  };
+}
+
+/** Run nlkit-ptp for `command` in world `w`. */
+export function ptp(w: World, command: string, conf: string | object, over: Record<string, string | undefined> = {}): Run {
+  return runIn(w.host.path, NLKIT_PTP, cniEnv(command, w, over), conf);
+}
+
+/** Files of the IPAM data dir with their contents (the host-local store). */
+export function storeSnapshot(dataDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, rel: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names.sort()) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p, `${rel}${n}/`);
+      else out[`${rel}${n}`] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(dataDir, '');
+  return out;
+}
+
+/** Reserved addresses in the store (files named after an IP) → their owner line(s). */
+export function reservations(dataDir: string, network = 'ptpnet'): Record<string, string> {
+  const all = storeSnapshot(join(dataDir, network));
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) if (k !== 'lock' && !k.startsWith('last_reserved_ip')) out[k] = v.replace(/\r/g, '');
+  return out;
+}
+
+/**
+ * The whole kernel state of a netns as `ip -j` shows it (links and addresses, routes of
+ * every table, rules, neighbours) and its forwarding sysctls, raw — in one nsenter.
+ */
+export function kernelState(nsPath: string): Record<string, unknown> {
+  const parts = [
+    'ip -j -d addr show', 'ip -j -4 route show table all', 'ip -j -6 route show table all', 'ip -j rule show', 'ip -j neigh show',
+    'cat /proc/sys/net/ipv4/ip_forward', 'cat /proc/sys/net/ipv6/conf/all/forwarding',
+  ];
+  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'sh', '-c', parts.join('; echo "@@"; ')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`kernel state of ${nsPath}: ${r.stderr}`);
+  const out = r.stdout.split('@@\n').map((x) => x.trim());
+  const j = (x: string | undefined) => (x ? JSON.parse(x) : []);
+  return { addr: j(out[0]), route4: j(out[1]), route6: j(out[2]), rule: j(out[3]), neigh: j(out[4]), forward4: out[5], forward6: out[6] };
+}
+
+export function readSysctl(nsPath: string, key: string): string {
+  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'cat', `/proc/sys/${key.replace(/\./g, '/')}`], { encoding: 'utf8' });
+  return r.stdout.trim();
+}
+
+/**
+ * Wait (up to 5 s) until the kernel has finished with the links of a netns: every link
+ * but lo has its carrier (operstate UP; veth carrier reaches the other end through
+ * linkwatch, asynchronously) and no address is still in DAD. A plugin may return
+ * before that; comparisons of two plugins' results are made after it.
+ */
+export async function settle(nsPath: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const links = ipJson<Record<string, any>[]>(nsPath, ['addr', 'show']).filter((l) => l.ifname !== 'lo');
+    const busy = links.some((l) => l.operstate !== 'UP' || (l.addr_info ?? []).some((a: Record<string, unknown>) => a.tentative));
+    if (!busy || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+type Json = Record<string, any>;
+
+/**
+ * Addresses and routes of a netns, normalised so two attachments made by different
+ * plugins compare equal when they configured the same thing: the host veth's name
+ * becomes HOSTVETH, kernel-made IPv6 link-local addresses (derived from random MACs)
+ * become LINKLOCAL, ifindexes and DAD progress ('tentative') are dropped, lists sorted.
+ */
+export function normalisedState(nsPath: string, hostVeth?: string): { addrs: Json[]; routes: Json[] } {
+  const name = (n: unknown) => (hostVeth !== undefined && n === hostVeth ? 'HOSTVETH' : n);
+  const ll = (a: unknown) => (typeof a === 'string' && a.startsWith('fe80:') ? 'LINKLOCAL' : a);
+  const addrs = ipJson<Json[]>(nsPath, ['addr', 'show']).map((l) => ({
+    ifname: name(l.ifname),
+    mtu: l.mtu,
+    flags: l.flags,
+    operstate: l.operstate,
+    addr_info: (l.addr_info ?? []).map((a: Json) => {
+      const o: Json = { ...a, local: ll(a.local) };
+      if (o.label !== undefined) o.label = name(o.label);
+      delete o.tentative;
+      return o;
+    }).sort(byJson),
+  })).sort(byJson);
+  const routes = [
+    ...ipJson<Json[]>(nsPath, ['-4', 'route', 'show', 'table', 'all']),
+    ...ipJson<Json[]>(nsPath, ['-6', 'route', 'show', 'table', 'all']),
+  ].map((r) => {
+    const o: Json = { ...r, dst: ll(r.dst), dev: name(r.dev) };
+    if (o.prefsrc !== undefined) o.prefsrc = ll(o.prefsrc);
+    return o;
+  }).sort(byJson);
+  return { addrs, routes };
+}
+
+function byJson(a: unknown, b: unknown): number {
+  const x = JSON.stringify(a);
+  const y = JSON.stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** A CNI result with the attachment-specific values (host veth name, MACs, sandbox path) replaced by placeholders. */
+export function normalisedResult(r: Json): Json {
+  const o = JSON.parse(JSON.stringify(r)) as Json;
+  for (const i of o.interfaces ?? []) {
+    if (i.sandbox !== undefined) i.sandbox = 'SANDBOX';
+    else if (/^veth[0-9a-f]{8}$/.test(i.name)) i.name = 'HOSTVETH';
+    if (typeof i.mac === 'string' && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(i.mac)) i.mac = 'MAC';
+  }
+  return o;
+}
