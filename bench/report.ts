@@ -29,6 +29,17 @@ export interface MicroSummary {
   getlink?: { rawUs: number; nlkitUs: number; ratio: number; runs: number; nlkitAlloc: string };
 }
 
+/** What bench/monitor-latency's monitorLatency() returns (the fields shown). */
+interface MonitorRun {
+  raw?: { median: number; p99: number };
+  monitor?: { median: number; p99: number };
+  monitorMinimal?: { median: number; p99: number };
+  overheadMedianUs?: number;
+  overheadP99Us?: number;
+  decodeLinkUs?: number;
+  burst?: { rawPerSec: number; monitorPerSec: number; monitorMinimalPerSec: number };
+}
+
 export interface RunLog {
   run: number;
   job: string;
@@ -84,10 +95,12 @@ interface Row {
   impl: string;
   nlkit: boolean;
   cells: Partial<Record<string, string>>;
+  /** Shorter labels for the plot's panels. */
+  plot?: { w1?: string; w3?: string };
 }
 const STD = { w1: 'w1_create', w2: 'w2_delete', w3: 'w3_dump_links', w4a: 'w4_addr_add', w4d: 'w4_addr_dump' };
 const ROWS: Row[] = [
-  { label: '**nlkit** rt.link.add / list / del, rt.addr', impl: 'nlkit', nlkit: true, cells: STD },
+  { label: '**nlkit** rt.link.add / list / del, rt.addr', impl: 'nlkit', nlkit: true, cells: STD, plot: { w1: 'nlkit rt.link.add (up inline)', w3: 'nlkit rt.link.list() (full decode)' } },
   { label: '**nlkit** W3 5 fields: rt.sock.dump + walkAttrs', impl: 'nlkit', nlkit: true, cells: { w3: 'w3_dump_links_brief' } },
   { label: '**nlkit** setupVeth()', impl: 'nlkit-setupveth', nlkit: true, cells: { w1: 'w1_create' } },
   { label: '**nlkit** rt.link.del({ group })', impl: 'nlkit-groupdel', nlkit: true, cells: { w2g: 'w2_delete' } },
@@ -138,6 +151,9 @@ export function renderMarkdown(r: Report, svgName: string): string {
   L.push('');
   L.push(`\`${m.command}\` — ${m.date.slice(0, 16).replace('T', ' ')} UTC, nlkit ${m.commit}; Linux ${m.kernel}, ${m.cpu}, Node ${m.node}.`);
   L.push(`N = ${m.n} veth pairs (W3 dumps N+1 links), ${m.naddr} addresses (W4), dumps: median of ${m.reps} per run; ${m.runs} round${m.runs > 1 ? 's' : ''} interleaved across implementations${m.contextRuns < m.runs ? ` (pyroute2, iproute2, npm netlink, Go pkg: ${m.contextRuns})` : ''}, every run in a fresh \`unshare -n\` netns. Load average (1/5/15 min) at start ${m.loadStart}, at end ${m.loadEnd}; ${Math.round(m.totalSeconds)} s in all.`);
+  const peak = Math.max(...r.log.map((x) => Number(x.load.split(' ')[0])).filter(Number.isFinite), Number(m.loadStart.split(' ')[0]));
+  const ncpu = Number(/(\d+) CPUs/.exec(m.cpu)?.[1] ?? 1);
+  if (peak > ncpu) L.push(`\n**Busy machine:** the 1-minute load average reached ${peak.toFixed(1)} on ${ncpu} CPUs during this run (other work was running), so absolute times are inflated and noisier; implementations were interleaved, so ratios are less affected, but re-run on a quiet machine before trusting a close call.`);
   L.push('');
   L.push('## Targets (ratios to peers measured in the same run; medians over the rounds)');
   L.push('');
@@ -214,12 +230,23 @@ export function renderMarkdown(r: Report, svgName: string): string {
     if (g) L.push(`GETLINK round trip: NetlinkSocket.request ${g.nlkitUs.toFixed(2)} µs, raw koffi send+recv ${g.rawUs.toFixed(2)} µs → ${g.ratio.toFixed(2)}× (${g.nlkitAlloc}).`);
     L.push('');
   }
-  if (r.monitor) {
-    L.push('## Monitor latency (bench/monitor-latency)');
+  if (r.monitor && r.monitor.length) {
+    const runs = r.monitor as unknown as MonitorRun[];
+    const med = (f: (x: MonitorRun) => number | undefined): number => {
+      const xs = runs.map(f).filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+      return xs.length === 0 ? NaN : xs.length % 2 ? xs[xs.length >> 1]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2;
+    };
+    L.push(`## Monitor latency (bench/monitor-latency, median of ${runs.length} run${runs.length > 1 ? 's' : ''})`);
     L.push('');
-    L.push('```json');
-    for (const x of r.monitor) L.push(JSON.stringify(x));
-    L.push('```');
+    L.push('Kernel change (link MTU set by this process) → event in the consumer\'s hands, µs; burst: events/s when the events are already queued.');
+    L.push('');
+    L.push('| consumer | median µs | p99 µs | burst events/s |');
+    L.push('|---|--:|--:|--:|');
+    L.push(`| raw poll + recv on the same socket setup (floor) | ${med((x) => x.raw?.median).toFixed(2)} | ${med((x) => x.raw?.p99).toFixed(2)} | ${Math.round(med((x) => x.burst?.rawPerSec))} |`);
+    L.push(`| rt.monitor(), events decoded with decodeLink | ${med((x) => x.monitor?.median).toFixed(2)} | ${med((x) => x.monitor?.p99).toFixed(2)} | ${Math.round(med((x) => x.burst?.monitorPerSec))} |`);
+    L.push(`| rt.monitor(), minimal decoder (the monitor's own cost) | ${med((x) => x.monitorMinimal?.median).toFixed(2)} | ${med((x) => x.monitorMinimal?.p99).toFixed(2)} | ${Math.round(med((x) => x.burst?.monitorMinimalPerSec))} |`);
+    L.push('');
+    L.push(`Overhead over the floor: median +${med((x) => x.overheadMedianUs).toFixed(2)} µs, p99 +${med((x) => x.overheadP99Us).toFixed(2)} µs (bench/monitor-latency's target: median ≤ +10 µs); decodeLink alone ${med((x) => x.decodeLinkUs).toFixed(2)} µs per event.`);
     L.push('');
   }
   L.push('## Plot');
@@ -253,9 +280,9 @@ export function renderSvg(r: Report): string {
   ];
   for (const row of ROWS) {
     const w1 = cellOf(r, row.impl, row.cells['w1']);
-    if (w1) panels[0]!.bars.push({ label: row.label.replace(/\*\*/g, '').replace(/ [¹²]+/g, ''), v: w1.median, nlkit: row.nlkit });
+    if (w1) panels[0]!.bars.push({ label: row.plot?.w1 ?? row.label.replace(/\*\*/g, '').replace(/ [¹²]+/g, ''), v: w1.median, nlkit: row.nlkit });
     const w3 = cellOf(r, row.impl, row.cells['w3']);
-    if (w3) panels[1]!.bars.push({ label: row.label.replace(/\*\*/g, '').replace(/ [¹²]+/g, ''), v: w3.median / w3.n, nlkit: row.nlkit });
+    if (w3) panels[1]!.bars.push({ label: row.plot?.w3 ?? row.label.replace(/\*\*/g, '').replace(/ [¹²]+/g, ''), v: w3.median / w3.n, nlkit: row.nlkit });
   }
   for (const p of panels) p.bars.sort((a, b) => a.v - b.v);
   const W = 900, labelW = 330, barW = W - labelW - 90, rowH = 20, top = 50;

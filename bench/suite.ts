@@ -524,7 +524,8 @@ export async function main(argv: string[]): Promise<number> {
 async function monitorChild(quick: boolean): Promise<number> {
   const mod = (await import(pathToFileURL(join(distBench, 'monitor-latency.js')).href)) as { monitorLatency?: (opts?: Record<string, unknown>) => Promise<unknown> };
   if (typeof mod.monitorLatency !== 'function') throw new Error('bench/monitor-latency.ts exports no monitorLatency()');
-  const res = await mod.monitorLatency(quick ? { quick: true } : {});
+  // Its defaults (2000 samples × 5 rounds, burst 5000) in a full run; a short version in --quick.
+  const res = await mod.monitorLatency(quick ? { samples: 300, rounds: 2, warmup: 50, burst: 1000 } : {});
   console.log(JSON.stringify(res));
   return 0;
 }
