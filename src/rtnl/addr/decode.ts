@@ -81,11 +81,42 @@ export function addrFlagNames(flags: number, family: 4 | 6): string[] {
 
 const protoByNum = new Map<number, string>(Object.entries(ADDR_PROTOCOLS).map(([k, v]) => [v, k]));
 
-function strz(buf: Buffer, off: number, len: number): string {
+// Labels repeat (one per link, mostly the link's name): the last one decoded is reused
+// when its bytes match, instead of decoding the same UTF-8 again for every address.
+let lastLabel = '';
+const lastLabelBytes = Buffer.alloc(16);
+let lastLabelLen = -1;
+
+function label(buf: Buffer, off: number, len: number): string {
   let e = off + len;
   while (e > off && buf[e - 1] === 0) e--;
-  return buf.toString('utf8', off, e);
+  const n = e - off;
+  if (n === lastLabelLen) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (buf[off + i] !== lastLabelBytes[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastLabel;
+  }
+  const s = buf.toString('utf8', off, e);
+  if (n <= lastLabelBytes.length) {
+    buf.copy(lastLabelBytes, 0, off, e);
+    lastLabelLen = n;
+    lastLabel = s;
+  }
+  return s;
 }
+
+/** Equal payloads (IFA_ADDRESS and IFA_LOCAL are the same bytes unless there is a peer). */
+function sameBytes(buf: Buffer, a: number, b: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}
+
+const PATH: readonly string[] = ['RTM_NEWADDR'];
 
 /**
  * Decode the RTM_NEWADDR message at `off` (nlmsghdr included) of length `len`, or
@@ -109,25 +140,29 @@ export function decodeAddr(buf: Buffer, view: DataView, off: number, len: number
     validLifetime: FOREVER,
     preferredLifetime: FOREVER,
   };
-  let ifaAddress: string | undefined;
+  let addrOff = -1;
+  let addrLen = 0;
+  let localOff = -1;
+  let localLen = 0;
   let unknown: RawAttribute[] | undefined;
   const end = off + len;
-  const path = ['RTM_NEWADDR'];
   let p = h + IFADDRMSG_LEN;
   while (end - p >= NLA_HDRLEN) {
-    const alen = checkAttr(view, p, end, path);
+    const alen = checkAttr(view, p, end, PATH);
     const type = view.getUint16(p + 2, HOST_LE) & NLA_TYPE_MASK;
     const vo = p + NLA_HDRLEN;
     const vl = alen - NLA_HDRLEN;
     switch (type) {
       case C.IFA_ADDRESS:
-        ifaAddress = formatIp(buf, vo, vl);
+        addrOff = vo;
+        addrLen = vl;
         break;
       case C.IFA_LOCAL:
-        a.local = formatIp(buf, vo, vl);
+        localOff = vo;
+        localLen = vl;
         break;
       case C.IFA_LABEL:
-        a.label = strz(buf, vo, vl);
+        a.label = label(buf, vo, vl);
         break;
       case C.IFA_BROADCAST:
         a.broadcast = formatIp(buf, vo, vl);
@@ -163,9 +198,11 @@ export function decodeAddr(buf: Buffer, view: DataView, off: number, len: number
     }
     p += align4(alen);
   }
-  if (end - p > 3) throw new DecodeError('trailing bytes after attributes', path, p, NLA_HDRLEN, end - p);
-  a.address = a.local ?? ifaAddress ?? '';
-  if (ifaAddress !== undefined && a.local !== undefined && ifaAddress !== a.local) a.peer = ifaAddress;
+  if (end - p > 3) throw new DecodeError('trailing bytes after attributes', PATH, p, NLA_HDRLEN, end - p);
+  if (localOff >= 0) {
+    a.local = a.address = formatIp(buf, localOff, localLen);
+    if (addrOff >= 0 && !(addrLen === localLen && sameBytes(buf, addrOff, localOff, localLen))) a.peer = formatIp(buf, addrOff, addrLen);
+  } else if (addrOff >= 0) a.address = formatIp(buf, addrOff, addrLen);
   a.rawFlags = rawFlags;
   a.flags = addrFlagNames(rawFlags, family);
   if (unknown) a.unknown = unknown;
