@@ -9,7 +9,7 @@
  * with the inode of /proc/thread-self/ns/net.
  * @module
  */
-import { fstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { fstatSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import * as sys from '../netlink/sys.js';
 import { ClosedError, InvalidArgumentError, SysError } from '../netlink/errors.js';
@@ -138,6 +138,24 @@ function inFreshNetns<T>(fn: () => T): T {
 }
 
 /**
+ * mkdir -p with mode 0755, one component at a time from the root. (Not
+ * `fs.mkdirSync(…, {recursive: true})`: libuv loops for ever when mkdir says ENOENT
+ * under an existing parent, as in /proc.)
+ */
+function makeDirs(dir: string): void {
+  let p = '';
+  for (const part of dir.split('/')) {
+    if (part === '') continue;
+    p += `/${part}`;
+    try {
+      sys.mkdir(p, 0o755);
+    } catch (e) {
+      if (!(e instanceof SysError) || e.code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/**
  * Make `dir` a shared mount point, as `ip netns add` does, so that unmounting a
  * namespace file in one mount namespace unmounts it in all of them: mount
  * --make-rshared, and when the kernel refuses with EINVAL (not a mount point yet) bind
@@ -146,7 +164,7 @@ function inFreshNetns<T>(fn: () => T): T {
  * as in iproute2).
  */
 function prepareNetnsDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  makeDirs(dir);
   const lock = sys.open(dir, sys.O_RDONLY | sys.O_DIRECTORY | sys.O_CLOEXEC);
   try {
     try {

@@ -156,3 +156,12 @@ t.test('the netns stays after the handle closes, until deleted', privileged, asy
   t.equal(again.ino, ino);
   again.close();
 });
+
+t.test('a directory that cannot be made fails fast with the path (no mkdir -p loop)', privileged, async (t) => {
+  const home = threadIno();
+  const e = t.throws(() => Netns.newNamed('x', { dir: '/proc/nlkit-cannot/netns' })) as SysError;
+  t.ok(e instanceof SysError);
+  t.equal(e.code, 'ENOENT');
+  t.equal(e.path, '/proc/nlkit-cannot');
+  t.equal(threadIno(), home);
+});

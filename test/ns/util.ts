@@ -4,9 +4,22 @@ import { join } from 'node:path';
 import * as sys from '../../src/netlink/sys.js';
 import { threadNetnsInode } from '../../src/netlink/netns-switch.js';
 
-/** Lines of /proc/self/mountinfo (the mount table as this process sees it). */
+/**
+ * Lines of /proc/self/mountinfo (the mount table as this process sees it), less the
+ * mounts other test files running at the same time make in the shared sandbox: their
+ * private directories (/run/nlkit-test-OTHERPID-*) and named namespaces in /run/netns.
+ */
 export function mountCount(): number {
-  return readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').length;
+  return mountPoints().length;
+}
+
+/** The mount points {@link mountCount} counts, sorted. */
+export function mountPoints(): string[] {
+  const mine = `/run/nlkit-test-${process.pid}-`;
+  return readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n')
+    .map((l) => l.split(' ')[4]!)
+    .filter((p) => !(p.startsWith('/run/nlkit-test-') && !p.startsWith(mine)) && p !== '/run/netns' && !p.startsWith('/run/netns/'))
+    .sort();
 }
 
 /** Mount points in /proc/self/mountinfo under (or equal to) `dir`. */

@@ -1,0 +1,65 @@
+// Bad input is refused before any syscall, with InvalidArgumentError (pure where possible).
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import { Netns, validateNetnsName, netnsDir } from '../../src/ns/index.js';
+import { InvalidArgumentError } from '../../src/netlink/errors.js';
+import { fdCount } from '../helpers.js';
+
+const BAD_NAMES: [string, unknown][] = [
+  ['empty', ''],
+  ['dot', '.'],
+  ['dot-dot', '..'],
+  ['slash', 'a/b'],
+  ['leading slash', '/blue'],
+  ['traversal', '../etc'],
+  ['NUL', 'blue\0'],
+  ['256 bytes', 'x'.repeat(256)],
+  ['256 bytes of UTF-8 in 128 chars', 'é'.repeat(128)],
+  ['number', 5],
+  ['null', null],
+  ['undefined', undefined],
+  ['object', { toString: () => 'blue' }],
+];
+
+t.test('bad netns names are refused before any syscall', async (t) => {
+  // A directory that must not come into existence: any syscall would create it.
+  const dir = `/run/nlkit-never-${process.pid}`;
+  const fds = fdCount();
+  for (const [what, name] of BAD_NAMES) {
+    for (const [fn, call] of [
+      ['newNamed', () => Netns.newNamed(name as string, { dir })],
+      ['getNamed', () => Netns.getNamed(name as string, { dir })],
+      ['deleteNamed', () => Netns.deleteNamed(name as string, { dir })],
+      ['validateNetnsName', () => validateNetnsName(name)],
+    ] as const) {
+      const e = t.throws(call, `${fn}: ${what}`) as InvalidArgumentError;
+      t.ok(e instanceof InvalidArgumentError, `${fn}: ${what} is an InvalidArgumentError`);
+      t.equal(e.argument, 'name');
+    }
+  }
+  t.notOk(existsSync(dir), 'nothing was created');
+  t.equal(fdCount(), fds);
+  t.doesNotThrow(() => validateNetnsName('x'.repeat(255)), '255 bytes is fine');
+  t.doesNotThrow(() => validateNetnsName('blue-1_2.3'));
+});
+
+t.test('bad directories are refused', async (t) => {
+  for (const dir of ['', 'relative/netns', '/run/ne\0tns', 5 as unknown as string]) {
+    t.throws(() => netnsDir({ dir }), InvalidArgumentError, `dir ${JSON.stringify(dir)}`);
+    t.throws(() => Netns.newNamed('blue', { dir }), InvalidArgumentError);
+    t.throws(() => Netns.listNamed({ dir }), InvalidArgumentError);
+  }
+});
+
+t.test('bad pids and paths are refused', async (t) => {
+  for (const pid of [0, -1, 1.5, NaN, Infinity, '1' as unknown as number, 2 ** 53]) {
+    const e = t.throws(() => Netns.fromPid(pid), `pid ${String(pid)}`) as InvalidArgumentError;
+    t.ok(e instanceof InvalidArgumentError);
+    t.equal(e.argument, 'pid');
+  }
+  for (const p of ['', 'a\0b', 7 as unknown as string, null as unknown as string]) {
+    const e = t.throws(() => Netns.fromPath(p)) as InvalidArgumentError;
+    t.ok(e instanceof InvalidArgumentError);
+    t.equal(e.argument, 'path');
+  }
+});

@@ -1,0 +1,110 @@
+// net.* sysctls per network namespace (real kernel), and key validation (pure).
+import t from 'tap';
+import { Netns, execNetns, sysctl, sysctlGet, sysctlPath, sysctlSet } from '../../src/ns/index.js';
+import { ClosedError, InvalidArgumentError, SysError } from '../../src/netlink/errors.js';
+import { fdCount, inNs, privileged } from '../helpers.js';
+import { threadIno } from './util.js';
+
+t.test('keys map to /proc/sys paths like sysctl(8)', async (t) => {
+  t.equal(sysctlPath('net.ipv4.ip_forward'), '/proc/sys/net/ipv4/ip_forward');
+  t.equal(sysctlPath('net/ipv4/ip_forward'), '/proc/sys/net/ipv4/ip_forward');
+  t.equal(sysctlPath('net.ipv4.conf.eth0/100.forwarding'), '/proc/sys/net/ipv4/conf/eth0.100/forwarding', "'/' in a dotted key is a literal '.'");
+  t.equal(sysctlPath('net/ipv4/conf/eth0.100/forwarding'), '/proc/sys/net/ipv4/conf/eth0.100/forwarding', 'slash form keeps dots');
+  t.equal(sysctlPath('net.ipv6.conf.veth-a_1.accept_dad'), '/proc/sys/net/ipv6/conf/veth-a_1/accept_dad');
+  t.equal(sysctl.path, sysctlPath);
+});
+
+t.test('bad keys are refused before any file is opened', async (t) => {
+  const bad: unknown[] = [
+    '', 'net', 'kernel.hostname', 'kernel/hostname', 'fs.file-max', 'net..ipv4', 'net.ipv4.', '.net.ipv4',
+    'net/../kernel/hostname', 'net/ipv4/../../kernel/hostname', 'net.ipv4.conf.a b.forwarding',
+    'net.ipv4.ip_forward\0', 'net/ipv4/./ip_forward', '/proc/sys/net/ipv4/ip_forward', 'net//ipv4',
+    'net.ipv4.conf.*.forwarding', 'net.ipv4.ip_forward\n', 'x'.repeat(5000), 5, null, undefined, {},
+  ];
+  const before = fdCount();
+  for (const k of bad) {
+    const e = t.throws(() => sysctlPath(k as string), `refuses ${JSON.stringify(k)?.slice(0, 40)}`) as InvalidArgumentError;
+    t.ok(e instanceof InvalidArgumentError);
+    t.equal(e.argument, 'key');
+    t.throws(() => sysctlGet(undefined, k as string), InvalidArgumentError);
+    t.throws(() => sysctlSet(undefined, k as string, 1), InvalidArgumentError);
+  }
+  t.equal(fdCount(), before);
+});
+
+t.test('get and set act in the given netns only', privileged, async (t) => {
+  const home = threadIno();
+  const host = Netns.get();
+  const ns = Netns.new();
+  t.teardown(() => {
+    host.close();
+    ns.close();
+  });
+  const hostValue = sysctlGet(host, 'net.ipv4.ip_forward');
+  t.equal(sysctlGet(ns, 'net.ipv4.ip_forward'), '0', 'a new netns starts with forwarding off');
+  sysctlSet(ns, 'net.ipv4.ip_forward', 1);
+  t.equal(sysctlGet(ns, 'net.ipv4.ip_forward'), '1');
+  t.equal(inNs(ns.path, 'sysctl', ['-n', 'net.ipv4.ip_forward']).trim(), '1', 'sysctl(8) inside agrees');
+  t.equal(sysctlGet(host, 'net.ipv4.ip_forward'), hostValue, 'host unchanged');
+  sysctlSet(ns, 'net.ipv6.conf.all.disable_ipv6', true);
+  t.equal(sysctl.get(ns, 'net/ipv6/conf/all/disable_ipv6'), '1');
+  sysctl.set(ns, 'net.ipv6.conf.all.disable_ipv6', '0');
+  t.equal(sysctlGet(ns, 'net.ipv6.conf.default.accept_dad'), inNs(ns.path, 'sysctl', ['-n', 'net.ipv6.conf.default.accept_dad']).trim());
+  sysctlSet(ns, 'net.ipv4.ip_local_port_range', [20000, 30000]);
+  t.equal(sysctlGet(ns, 'net.ipv4.ip_local_port_range'), '20000\t30000', 'multi-value keys');
+  t.equal(threadIno(), home);
+});
+
+t.test('interface names with dots, like sysctl(8)', privileged, async (t) => {
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  inNs(ns.path, 'ip', ['link', 'add', 'v.10', 'type', 'veth', 'peer', 'name', 'p.10']);
+  sysctlSet(ns, 'net.ipv6.conf.v/10.accept_ra', 2);
+  t.equal(sysctlGet(ns, 'net/ipv6/conf/v.10/accept_ra'), '2');
+  t.equal(inNs(ns.path, 'sysctl', ['-n', 'net.ipv6.conf.v/10.accept_ra']).trim(), '2');
+  t.equal(sysctlGet(ns, 'net.ipv6.conf.p/10.accept_ra'), '1', 'the peer untouched');
+});
+
+t.test('without a netns: the execNetns context, else the thread\'s', privileged, async (t) => {
+  const home = Netns.get();
+  const ns = Netns.new();
+  t.teardown(() => {
+    home.close();
+    ns.close();
+  });
+  sysctlSet(ns, 'net.ipv4.ip_default_ttl', 33);
+  const homeTtl = sysctlGet(undefined, 'net.ipv4.ip_default_ttl');
+  t.not(homeTtl, '33');
+  const seen = await execNetns(home, ns, async () => {
+    const sync = sysctlGet(undefined, 'net.ipv4.ip_default_ttl');
+    await new Promise((r) => setTimeout(r, 5));
+    return [sync, sysctlGet(undefined, 'net.ipv4.ip_default_ttl')];
+  });
+  t.same(seen, ['33', '33'], 'sync part and after an await');
+  t.equal(sysctlGet(undefined, 'net.ipv4.ip_default_ttl'), homeTtl);
+});
+
+t.test('kernel refusals are SysErrors naming the key; bad values and closed handles are refused', privileged, async (t) => {
+  const home = threadIno();
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  const before = fdCount();
+  const missing = t.throws(() => sysctlGet(ns, 'net.ipv4.no_such_key')) as SysError;
+  t.ok(missing instanceof SysError);
+  t.equal(missing.code, 'ENOENT');
+  t.match(missing.message, 'net.ipv4.no_such_key');
+  const noIf = t.throws(() => sysctlGet(ns, 'net.ipv4.conf.eth9.forwarding')) as SysError;
+  t.equal(noIf.code, 'ENOENT', 'interfaces of another netns are not visible');
+  const bad = t.throws(() => sysctlSet(ns, 'net.ipv4.ip_default_ttl', 'abc')) as SysError;
+  t.equal(bad.code, 'EINVAL');
+  t.equal(bad.syscall, 'write');
+  t.throws(() => sysctlSet(ns, 'net.ipv4.ip_forward', NaN), InvalidArgumentError);
+  t.throws(() => sysctlSet(ns, 'net.ipv4.ip_forward', '1\0'), InvalidArgumentError);
+  t.throws(() => sysctlSet(ns, 'net.ipv4.ip_forward', {} as never), InvalidArgumentError);
+  t.equal(fdCount(), before, 'no fd leaked on errors');
+  const closed = Netns.new();
+  closed.close();
+  t.throws(() => sysctlGet(closed, 'net.ipv4.ip_forward'), ClosedError);
+  t.throws(() => sysctlSet(closed, 'net.ipv4.ip_forward', 1), ClosedError);
+  t.equal(threadIno(), home);
+});

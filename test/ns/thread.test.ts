@@ -1,0 +1,80 @@
+// The main thread's netns is unchanged after every API call, also when it throws; the
+// libuv threadpool never starts inside a foreign netns (real kernel).
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Netns, execNetns, execNetnsSync, netnsWorker, sysctlGet, sysctlSet } from '../../src/ns/index.js';
+import { privileged } from '../helpers.js';
+import { privateDir, threadIno } from './util.js';
+
+t.test('every API call, succeeding or throwing, leaves the main thread in its netns', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  const home = threadIno();
+  const host = Netns.get();
+  const ns = Netns.new();
+  const closed = Netns.new();
+  closed.close();
+  t.teardown(() => {
+    host.close();
+    ns.close();
+  });
+  const opts = { dir: d.dir };
+  const calls: [string, () => unknown][] = [
+    ['get', () => Netns.get().close()],
+    ['new', () => Netns.new().close()],
+    ['newNamed', () => Netns.newNamed('x', opts).close()],
+    ['newNamed taken', () => Netns.newNamed('x', opts)],
+    ['newNamed bad name', () => Netns.newNamed('a/b', opts)],
+    ['newNamed unwritable dir', () => Netns.newNamed('y', { dir: '/proc/nlkit-no' })],
+    ['getNamed', () => Netns.getNamed('x', opts).close()],
+    ['getNamed missing', () => Netns.getNamed('missing', opts)],
+    ['listNamed', () => Netns.listNamed(opts)],
+    ['deleteNamed', () => Netns.deleteNamed('x', opts)],
+    ['deleteNamed missing', () => Netns.deleteNamed('x', opts)],
+    ['fromPath', () => Netns.fromPath(ns.path).close()],
+    ['fromPath regular file', () => Netns.fromPath('/etc/hostname')],
+    ['fromPath mnt ns', () => Netns.fromPath('/proc/self/ns/mnt')],
+    ['fromPid', () => Netns.fromPid(process.pid).close()],
+    ['fromPid dead', () => Netns.fromPid(spawnSync('true').pid!)],
+    ['set closed', () => closed.set()],
+    ['execNetnsSync', () => execNetnsSync(host, ns, () => 1)],
+    ['execNetnsSync throws', () => execNetnsSync(host, ns, () => {
+      throw new Error('x');
+    })],
+    ['execNetnsSync closed', () => execNetnsSync(host, closed, () => 1)],
+    ['sysctlGet', () => sysctlGet(ns, 'net.ipv4.ip_forward')],
+    ['sysctlGet missing', () => sysctlGet(ns, 'net.ipv4.nope')],
+    ['sysctlSet bad value', () => sysctlSet(ns, 'net.ipv4.ip_forward', 'zz')],
+    ['netnsWorker bad', () => netnsWorker(ns, 'x', { execArgv: ['--no-such-flag-nlkit'] })],
+  ];
+  for (const [what, call] of calls) {
+    try {
+      call();
+    } catch {
+      /* throwing is fine; moving the thread is not */
+    }
+    t.equal(threadIno(), home, what);
+  }
+  for (const [what, call] of [
+    ['execNetns', () => execNetns(host, ns, async () => 1)],
+    ['execNetns rejects', () => execNetns(host, ns, async () => {
+      throw new Error('x');
+    })],
+  ] as const) {
+    const p = call();
+    t.equal(threadIno(), home, `${what} (sync)`);
+    await p.catch(() => undefined);
+    t.equal(threadIno(), home, `${what} (settled)`);
+  }
+});
+
+t.test('the libuv threadpool stays in the original netns after the first switch', privileged, async (t) => {
+  const child = fileURLToPath(new URL('./fixtures/threadpool-child.js', import.meta.url));
+  const r = spawnSync(process.execPath, [child], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  const o = JSON.parse(r.stdout) as { home: number; ns: number; main: number; pool: number };
+  t.equal(o.main, o.ns, 'main thread moved by set()');
+  t.not(o.ns, o.home);
+  t.equal(o.pool, o.home, 'threadpool thread still in the original netns');
+});
