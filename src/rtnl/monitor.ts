@@ -344,6 +344,12 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
   private readonly onClose: ((m: Monitor) => void) | undefined;
   private readonly onMessage = (buf: Buffer, view: DataView, off: number, len: number): void => this.message(buf, view, off, len);
   private readonly onWake = (status: number): void => this.wake(status);
+  /** A drain is scheduled as a microtask (see drain()). */
+  private deferred = false;
+  private readonly onDeferred = (): void => {
+    this.deferred = false;
+    if (this.sock !== null && !this.paused) this.drain();
+  };
 
   /** @internal Use `rt.monitor()`. */
   constructor(sock: NetlinkSocket, options: MonitorOptions, onClose?: (m: Monitor) => void) {
@@ -557,6 +563,24 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
           this.flushing = false;
           this.overrun();
           continue;
+        }
+        if (this.waiters.length > 0 && !this.deferred) {
+          // A consumer is waiting: hand it the first datagram, and read the rest in a
+          // microtask, which runs after the consumer's continuation but still before
+          // this wake-up returns to the event loop — the wake-up still reads until
+          // EAGAIN, without a recv between the kernel and the consumer.
+          const before = sock.stats.datagrams;
+          r = sock.readAvailable(this.onMessage, 1);
+          if (r === -ENOBUFS) {
+            this.stats.overruns++;
+            this.flushing = true;
+            continue;
+          }
+          if (sock.stats.datagrams !== before) {
+            this.deferred = true;
+            queueMicrotask(this.onDeferred);
+          }
+          break;
         }
         // Room for this many more events: one datagram is one event in rtnetlink.
         const room = this.maxQueued - (this.queue.length - this.head) + this.waiters.length;
