@@ -6,6 +6,9 @@
 //
 //   npx tsc -p . && unshare -n node dist/bench/monitor-latency.js [--samples N] [--rounds R] [--burst K] [--json]
 //
+// On a busy machine, medians and p99 measure the scheduler: run it as a real-time task
+// (`chrt -f 10 unshare -n node dist/bench/monitor-latency.js`) for stable numbers.
+//
 // Needs root: it makes its own anonymous netns (Netns.new(); the netns it runs in is not
 // touched) with one veth pair, and changes lt0's MTU through a second handle. Each
 // sample: timestamp, `await setter.link.set(lt0, { mtu })` (rtnetlink processes the
