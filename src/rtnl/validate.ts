@@ -107,9 +107,11 @@ export function checkNamed(v: unknown, arg: string, names: Readonly<Record<strin
   throw new InvalidArgumentError(arg, `unknown ${arg.split('.').pop()} ${typeof v === 'string' ? `'${v}'` : String(v)} (expected one of ${Object.keys(names).join(', ')}, or a number 0..${max})`);
 }
 
-/** An object (options, filters, specs); `undefined` gives `{}`. */
+const EMPTY: Record<string, unknown> = Object.freeze({});
+
+/** An object (options, filters, specs); `undefined` gives a shared frozen `{}` (read, never written). */
 export function checkObject(v: unknown, arg: string): Record<string, unknown> {
-  if (v === undefined) return {};
+  if (v === undefined) return EMPTY;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidArgumentError(arg, `expected an object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
   return v as Record<string, unknown>;
 }
