@@ -228,14 +228,13 @@ export async function ipamGc(ctx: PluginContext, type = ipamType(ctx)): Promise<
     ctx.log(`GC: IPAM plugin ${type} does not speak CNI 1.1.0; nothing to delegate`);
     return 'unsupported';
   }
-  const file = findPlugin(type, ctx.path);
   const del = (await prepare(ctx, type, 'DEL'))!;
   const keep = new Set((ctx.conf.validAttachments ?? []).map((a) => `${a.containerID}\n${a.ifname}`));
   const stale = hostLocalAttachments(ctx).filter((a) => !keep.has(`${a.containerID}\n${a.ifname}`));
   const errors: CniError[] = [];
   for (const a of stale) {
     try {
-      await run(ctx, type, 'DEL', { ...del, file }, { CNI_CONTAINERID: a.containerID, CNI_IFNAME: a.ifname, CNI_NETNS: undefined });
+      await run(ctx, type, 'DEL', del, { CNI_CONTAINERID: a.containerID, CNI_IFNAME: a.ifname, CNI_NETNS: undefined });
     } catch (e) {
       errors.push(e instanceof CniError ? e : new CniError(CNI_ERR.INTERNAL, (e as Error).message));
     }

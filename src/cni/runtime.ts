@@ -100,6 +100,8 @@ function writeAll(fd: number, text: string): void {
 }
 
 async function readStdin(src: RunPluginOptions['stdin'], max: number): Promise<Buffer> {
+  // A terminal is no configuration: `CNI_COMMAND=VERSION nlkit-ptp` typed by hand must not wait for one.
+  if (src === undefined && process.stdin.isTTY) return Buffer.alloc(0);
   const source = src ?? process.stdin;
   if (typeof source === 'string' || Buffer.isBuffer(source)) {
     const b = Buffer.isBuffer(source) ? source : Buffer.from(source, 'utf8');
