@@ -17,7 +17,7 @@ registerLayout([C.RTM_NEWNEIGH, C.RTM_DELNEIGH, C.RTM_GETNEIGH], NDMSG_LEN, NDA)
 
 /** What `rt.neigh.add`/`replace` take. */
 export interface NeighSpec {
-  /** The neighbour's IP address. */
+  /** The neighbour's IP address. Required. */
   readonly dst: string;
   /** The link, name or ifindex. Required except for proxy entries (which may apply to every link). */
   readonly dev?: string | number;
@@ -37,7 +37,7 @@ export interface NeighSpec {
 
 /** What `rt.neigh.del` takes. */
 export interface NeighDelSpec {
-  /** The neighbour's IP address. */
+  /** The neighbour's IP address. Required. */
   readonly dst: string;
   /** The link, name or ifindex. Required except for proxy entries. */
   readonly dev?: string | number;

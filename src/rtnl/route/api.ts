@@ -28,7 +28,7 @@ export interface NexthopSpec {
 
 /** What `rt.route.add`/`replace`/`append`/`del` take. Only `dst` is required. */
 export interface RouteSpec {
-  /** Destination: 'default', 'address/length' or a bare address (a host route). */
+  /** Destination: 'default', 'address/length' or a bare address (a host route). Required. */
   readonly dst: string;
   /** 4 / 'inet' or 6 / 'inet6' — only needed for 'default' without any address to tell. Defaults to the family of dst, gateway or src, else 4. */
   readonly family?: 4 | 6 | 'inet' | 'inet6';
@@ -38,7 +38,7 @@ export interface RouteSpec {
   readonly dev?: string | number;
   /** Preferred source address (RTA_PREFSRC), same family. Defaults to none. */
   readonly src?: string;
-  /** Same as `src`, under the name a decoded Route uses. */
+  /** Same as `src`, under the name a decoded Route uses. Defaults to none. */
   readonly prefsrc?: string;
   /** Source prefix of a source-specific route (RTA_SRC; IPv6 `from`). Defaults to none. */
   readonly from?: string;

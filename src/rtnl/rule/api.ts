@@ -43,7 +43,7 @@ export interface RuleSpec {
   readonly iif?: string;
   /** Output interface name (need not exist yet). Defaults to any. */
   readonly oif?: string;
-  /** Priority of the rule to jump to (action 'goto'). */
+  /** Priority of the rule to jump to (makes the action 'goto'). Defaults to none. */
   readonly goto?: number;
   /** FRA_PROTOCOL: who installs the rule (route protocol name or 0..255). Defaults to none (the kernel's 'unspec'). */
   readonly protocol?: string | number;
