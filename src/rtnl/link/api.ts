@@ -309,6 +309,11 @@ export class LinkApi {
     const master = filter.master !== undefined ? await this.core.linkIndex(checkLinkRef(filter.master, 'filter.master'), 'filter.master') : undefined;
     const links = await this.core.sock.dump(C.RTM_GETLINK, 0, (w) => {
       putIfinfomsg(w, 0, 0, 0);
+      // Any IFLA_EXT_MASK makes the kernel size dump parts for its largest link
+      // (rtnl_calcit); without one it uses NLMSG_GOODSIZE and silently leaves out a
+      // link whose message does not fit (seen here with a 67 KB link). SKIP_STATS
+      // only concerns VF counters, which are not requested.
+      w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
       if (master !== undefined) w.putU32(C.IFLA_MASTER, master);
       if (kind !== undefined) {
         const li = w.nestStart(C.IFLA_LINKINFO);
