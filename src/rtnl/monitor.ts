@@ -8,7 +8,10 @@
  * every wake-up it drains the socket with non-blocking reads until EAGAIN (a wake-up
  * that finds nothing is harmless), decodes each message with the same decoders the
  * list methods use, and hands the events to the consumer — straight to a pending
- * `next()` when the consumer is waiting, else into a bounded queue.
+ * `next()` when the consumer is waiting, else into a bounded queue. For a waiting
+ * consumer the first datagram is handed over before the rest is read: the rest of the
+ * drain runs in a microtask queued behind the consumer's continuation, still before
+ * the wake-up returns to the event loop.
  *
  * Queued events are kept as bytes (copied into reused 256 KiB slabs) and decoded when
  * the consumer takes them: a waiting consumer gets its event decoded straight away, while
@@ -182,7 +185,8 @@ export interface MonitorOptions {
   readonly receiveBufferSize?: number;
   /**
    * Events queued for a consumer that is not pulling before the monitor stops reading
-   * (then the kernel's buffer fills and overruns are reported). Defaults to 1024.
+   * (then the kernel's buffer fills and overruns are reported). A queued event costs
+   * about its message size (≈1.5 KiB for a link). Defaults to 1024.
    */
   readonly maxQueued?: number;
 }
@@ -357,11 +361,11 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     this.maxQueued = options.maxQueued ?? 1024;
     this.onClose = onClose;
     this.signal = options.signal;
+    this.watcher = sock.watch(this.onWake);
     if (this.signal) {
       this.onAbort = () => this.abort();
       this.signal.addEventListener('abort', this.onAbort, { once: true });
     }
-    this.watcher = sock.watch(this.onWake);
   }
 
   /**
