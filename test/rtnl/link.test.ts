@@ -133,6 +133,15 @@ t.test('decoded links equal `ip -j -d link show` field by field, for every kind 
   await rt.link.set('n1', { master: 'nbr0', bridgePort: { hairpin: true, cost: 7, learning: false } });
   await rt.link.add({ kind: 'vxlan', name: 'nvx0', data: { id: 7, port: 8472, ttl: 64 } });
 
+  // Operational state settles asynchronously (linkwatch runs up to a second later):
+  // wait until two snapshots agree, so both sides see the same moment.
+  const snap = () => JSON.stringify(ipJson<IpLink[]>(ns.path, ['link', 'show']).map((l) => [l.ifname, l.operstate, l.flags]));
+  for (let i = 0, prev = snap(); i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const cur = snap();
+    if (cur === prev) break;
+    prev = cur;
+  }
   const ours = await rt.link.list();
   const theirs = ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show']);
   t.equal(ours.length, theirs.length, 'same number of links');
