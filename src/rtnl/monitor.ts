@@ -389,6 +389,11 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     }
   }
 
+  /** The netlink port id of the monitor's socket (what `ss -f netlink` lists), for diagnostics. */
+  get portId(): number | undefined {
+    return this.sock?.portId;
+  }
+
   /** True once closed (by any of the ways listed on the class). */
   get closed(): boolean {
     return this.sock === null;

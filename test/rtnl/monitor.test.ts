@@ -6,6 +6,8 @@ import { Monitor, registerEventDecoder, type MonitorEvent, type RawEventObject }
 import { decodeLink } from '../../src/rtnl/link/decode.js';
 import { RTM_NEWLINK } from '../../src/rtnl/constants.js';
 import { ClosedError, DecodeError, InvalidArgumentError } from '../../src/netlink/errors.js';
+import { NETLINK_ROUTE, NetlinkSocket, withThreadNetns } from '../../src/netlink/index.js';
+import * as sys from '../../src/netlink/sys.js';
 import { fdCount, ip, privileged, rawNetns } from '../helpers.js';
 
 /** A short text for an event, enough to check order and type. */
@@ -230,6 +232,34 @@ t.test('a queued burst is delivered complete and in order (queued copies stay in
   t.ok(got.every((ev) => ev.type === 'new' && ev.kind === 'link' && ev.object.index > 0 && ev.object.kind === 'veth'), 'every event decoded whole');
   t.ok(m.stats.pauses >= 1, `reading paused and resumed (${m.stats.pauses} pauses)`);
   t.ok(m.stats.peakQueued <= 400, `peak ${m.stats.peakQueued}`);
+  m.close();
+});
+
+t.test('a wake-up with nothing for the monitor (a datagram from another socket) is harmless', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  const other = withThreadNetns(ns.fd, () => NetlinkSocket.open(NETLINK_ROUTE));
+  t.teardown(() => {
+    other.close();
+    rt.close();
+    ns.close();
+  });
+  const m = rt.monitor(['link']);
+  const waiting = m.next();
+  // A user-space datagram to the monitor's port: readable, but nothing from the kernel.
+  const msg = Buffer.alloc(16);
+  msg.writeUInt32LE(16, 0);
+  msg.writeUInt16LE(RTM_NEWLINK, 4);
+  const to = Buffer.alloc(12);
+  to.writeUInt16LE(16 /* AF_NETLINK */, 0);
+  to.writeUInt32LE(m.portId!, 4);
+  t.equal(sys.sendto(other.fd, msg, msg.length, 0, to), 16, 'sent');
+  await new Promise((r) => setTimeout(r, 50));
+  t.ok(m.stats.wakeups >= 1 && m.stats.emptyWakeups >= 1, `woke for nothing (${m.stats.wakeups} wake-ups, ${m.stats.emptyWakeups} empty)`);
+  t.equal(m.stats.events, 0, 'the foreign datagram is not an event');
+  ip(ns.path, ['link', 'add', 's0', 'type', 'veth', 'peer', 'name', 's1']);
+  const r = await waiting;
+  t.equal(!r.done && r.value.type, 'new', 'the next real event arrives');
   m.close();
 });
 
