@@ -12,24 +12,9 @@ import { NLMSG_HDRLEN } from '../netlink/constants.js';
 import { findAttr } from '../netlink/reader.js';
 import { HOST_LE } from '../netlink/writer.js';
 
-/** RTM_NEWNSID (<linux/rtnetlink.h>). */
-export const RTM_NEWNSID = 88;
-/** RTM_DELNSID (<linux/rtnetlink.h>). */
-export const RTM_DELNSID = 89;
-/** RTM_GETNSID (<linux/rtnetlink.h>). */
-export const RTM_GETNSID = 90;
-/** NETNSA_NSID: s32 id (<linux/net_namespace.h>). */
-export const NETNSA_NSID = 1;
-/** NETNSA_PID: u32 pid whose netns is meant. */
-export const NETNSA_PID = 2;
-/** NETNSA_FD: u32 fd of the netns meant. */
-export const NETNSA_FD = 3;
-/** NETNSA_TARGET_NSID: s32, ask in the netns with this id. */
-export const NETNSA_TARGET_NSID = 4;
-/** NETNSA_CURRENT_NSID: s32, in replies to TARGET_NSID requests. */
-export const NETNSA_CURRENT_NSID = 5;
-/** NETNSA_NSID_NOT_ASSIGNED: the value of NETNSA_NSID when no id is assigned. */
-export const NETNSA_NSID_NOT_ASSIGNED = -1;
+// Numbers from the generated constants (scripts/gen-constants.py reads the headers).
+import { RTM_NEWNSID, RTM_DELNSID, RTM_GETNSID, NETNSA_NSID, NETNSA_PID, NETNSA_FD, NETNSA_TARGET_NSID, NETNSA_CURRENT_NSID, NETNSA_NSID_NOT_ASSIGNED } from './constants.js';
+export { RTM_NEWNSID, RTM_DELNSID, RTM_GETNSID, NETNSA_NSID, NETNSA_PID, NETNSA_FD, NETNSA_TARGET_NSID, NETNSA_CURRENT_NSID, NETNSA_NSID_NOT_ASSIGNED };
 
 /** struct rtgenmsg: one byte rtgen_family (AF_UNSPEC = 0), padded to 4. */
 const RTGENMSG_LEN = 1;
