@@ -1,6 +1,6 @@
 // The examples/ scripts are executed here so they cannot rot.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { privileged, rawNetns, ip, ipJson } from '../helpers.js';
 
@@ -32,4 +32,20 @@ t.test('examples/bridge creates a bridge with three ports and removes it', privi
   t.same(shown.ports.map((p: any) => p.name), ['port0', 'port1', 'port2']);
   t.same(shown.ports.map((p: any) => p.cost), [10, 11, 12], 'port options applied');
   t.notOk(after.remaining.includes('br0'), 'bridge deleted');
+});
+
+t.test('examples/watch reports link, address and route events made by ip, in order, then exits', privileged, async (t) => {
+  const ns = rawNetns();
+  t.teardown(() => ns.close());
+  const child = spawn(process.execPath, [ex('watch'), '--netns', ns.path, '--count', '4', '--seconds', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  await new Promise<void>((resolve) => child.stderr.on('data', (d) => String(d).includes('ready') && resolve()));
+  ip(ns.path, ['link', 'add', 'w0', 'type', 'veth', 'peer', 'name', 'w1']);
+  ip(ns.path, ['addr', 'add', '10.7.0.1/24', 'dev', 'w0']);
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  t.equal(code, 0, 'exits by itself after --count events');
+  const evs = out.trim().split('\n').map((l) => JSON.parse(l));
+  t.same(evs.slice(0, 2).map((e: any) => [e.type, e.kind]), [['new', 'link'], ['new', 'link']], 'both veth ends appear');
+  t.ok(evs.some((e: any) => e.kind === 'addr' && e.what === '10.7.0.1/24' && e.type === 'new'), 'the address appears');
 });
