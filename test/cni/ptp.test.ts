@@ -5,7 +5,7 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { privileged, ipJson, ip } from '../helpers.js';
-import { ptp, ptpConf, world, reservations, storeSnapshot, kernelState, readSysctl, REF_DIR, type World } from './util.js';
+import { ptp, ptpConf, world, reservations, storeSnapshot, kernelState, readSysctl, runInAsync, cniEnv, NLKIT_PTP, REF_DIR, type World } from './util.js';
 
 const hostRefs = existsSync(`${REF_DIR}/host-local`);
 const needs = hostRefs ? privileged : { skip: `${REF_DIR}/host-local is not installed (apt-get install containernetworking-plugins)` };
@@ -15,7 +15,7 @@ type Json = Record<string, any>;
 
 function addOk(t: any, w: World, conf: object, over: Record<string, string | undefined> = {}): Json {
   const r = ptp(w, 'ADD', conf, over);
-  t.equal(r.status, 0, `ADD exits 0 (stdout: ${r.stdout} stderr: ${r.stderr})`);
+  okRun(t, r, 'ADD exits 0');
   return r.json;
 }
 
@@ -77,20 +77,20 @@ t.test('IPv4: ADD, CHECK, DEL, DEL again', long, async (t) => {
   t.match(ping, /10\.1\.0\.1 dev eth0 src 10\.1\.0\.2/);
 
   const chk = ptp(w, 'CHECK', withPrev(conf, res));
-  t.equal(chk.status, 0, `CHECK passes right after ADD (${chk.stdout})`);
+  okRun(t, chk, 'CHECK passes right after ADD');
   t.equal(chk.stdout, '', 'CHECK prints nothing on success');
 
   const del = ptp(w, 'DEL', withPrev(conf, res));
-  t.equal(del.status, 0, `DEL exits 0 (${del.stdout})`);
+  okRun(t, del, 'DEL exits 0');
   t.equal(del.stdout, '');
   t.same(ipJson(w.ctr.path, ['link', 'show']).map((l: Json) => l.ifname), ['lo'], 'container end gone');
   t.same(ipJson(w.host.path, ['link', 'show']).map((l: Json) => l.ifname), ['lo'], 'host end gone with it');
   t.same(reservations(w.dataDir), {}, 'address released');
 
   const again = ptp(w, 'DEL', withPrev(conf, res));
-  t.equal(again.status, 0, `a second DEL succeeds (${again.stdout})`);
+  okRun(t, again, 'a second DEL succeeds');
   const noPrev = ptp(w, 'DEL', conf);
-  t.equal(noPrev.status, 0, 'DEL without prevResult succeeds');
+  okRun(t, noPrev, 'DEL without prevResult succeeds');
 });
 
 t.test('dual stack: addresses settle (DAD) before routes use them; ADD, CHECK, DEL', long, async (t) => {
@@ -212,17 +212,17 @@ t.test('DEL is idempotent: missing netns, missing link, no prevResult', long, as
   const res = addOk(t, w, conf);
   ip(w.ctr.path, ['link', 'del', 'eth0']);
   let r = ptp(w, 'DEL', withPrev(conf, res));
-  t.equal(r.status, 0, `DEL with the link already gone (${r.stdout})`);
+  okRun(t, r, 'DEL with the link already gone');
   t.same(reservations(w.dataDir), {}, 'address released anyway');
 
   const res2 = addOk(t, w, conf);
   r = ptp(w, 'DEL', withPrev(conf, res2), { CNI_NETNS: '/run/netns/no-such-netns' });
-  t.equal(r.status, 0, `DEL with a netns that no longer exists (${r.stdout})`);
+  okRun(t, r, 'DEL with a netns that no longer exists');
   t.same(reservations(w.dataDir), {}, 'address released');
   r = ptp(w, 'DEL', conf, { CNI_NETNS: undefined });
-  t.equal(r.status, 0, 'DEL without CNI_NETNS');
+  okRun(t, r, 'DEL without CNI_NETNS');
   r = ptp(w, 'DEL', conf, { CNI_NETNS: '' });
-  t.equal(r.status, 0, 'DEL with an empty CNI_NETNS');
+  okRun(t, r, 'DEL with an empty CNI_NETNS');
   // The pair of res2 is still in the container netns: a DEL with the right netns removes it.
   r = ptp(w, 'DEL', conf);
   t.equal(r.status, 0);
@@ -245,6 +245,25 @@ t.test('two containers on one host: separate pairs and addresses, one DEL leaves
   okRun(t, ptp(w, 'DEL', conf, { CNI_CONTAINERID: 'ctr2', CNI_NETNS: c2.path }), 'exit 0');
 });
 
+t.test('parallel ADDs and DELs for different containers, as runtimes may run them', long, async (t) => {
+  const w = world(t);
+  const conf = ptpConf(w, { v6: true });
+  const n = 8;
+  const ctrs = Array.from({ length: n }, () => w.newContainer());
+  const env = (i: number, cmd: string) => cniEnv(cmd, w, { CNI_CONTAINERID: `par${i}`, CNI_NETNS: ctrs[i]!.path });
+  const adds = await Promise.all(ctrs.map((_, i) => runInAsync(w.host.path, NLKIT_PTP, env(i, 'ADD'), conf)));
+  for (const [i, r] of adds.entries()) okRun(t, r, `ADD par${i}`);
+  const v4 = adds.map((r) => r.json.ips[0].address);
+  t.equal(new Set(v4).size, n, 'distinct IPv4 addresses');
+  t.equal(new Set(adds.map((r) => r.json.interfaces[0].name)).size, n, 'distinct host veths');
+  t.equal(Object.keys(reservations(w.dataDir)).length, 2 * n, 'host-local holds every address once');
+  t.equal(ipJson(w.host.path, ['-4', 'route', 'show']).length, n, 'one host route per container');
+  const dels = await Promise.all(ctrs.map((_, i) => runInAsync(w.host.path, NLKIT_PTP, env(i, 'DEL'), { ...conf, prevResult: adds[i]!.json })));
+  for (const [i, r] of dels.entries()) okRun(t, r, `DEL par${i}`);
+  t.same(reservations(w.dataDir), {}, 'all released');
+  t.same(ipJson(w.host.path, ['link', 'show']).map((l: Json) => l.ifname), ['lo'], 'no host veth left');
+});
+
 t.test('runtimeConfig.mac sets the container MAC', long, async (t) => {
   const w = world(t);
   const conf = ptpConf(w, { extra: { runtimeConfig: { mac: '02:42:ac:11:00:07' } } });
@@ -258,7 +277,7 @@ t.test('STATUS: ready with host-local in CNI_PATH; 50 without', needs, async (t)
   const w = world(t);
   const conf = ptpConf(w);
   let r = ptp(w, 'STATUS', conf, { CNI_CONTAINERID: undefined, CNI_NETNS: undefined, CNI_IFNAME: undefined });
-  t.equal(r.status, 0, `STATUS ok (${r.stdout})`);
+  okRun(t, r, 'STATUS ok');
   t.equal(r.stdout, '', 'STATUS prints nothing on success');
   r = ptp(w, 'STATUS', conf, { CNI_CONTAINERID: undefined, CNI_NETNS: undefined, CNI_IFNAME: undefined, CNI_PATH: w.dir });
   t.equal(r.status, 1);
@@ -279,7 +298,7 @@ t.test('GC releases the addresses of attachments not in cni.dev/valid-attachment
   const gcEnv = { CNI_CONTAINERID: undefined, CNI_NETNS: undefined, CNI_IFNAME: undefined };
   const gcConf = { ...conf, 'cni.dev/valid-attachments': [{ containerID: 'ctr1', ifname: 'eth0' }, { containerID: 'ctr3', ifname: 'net1' }] };
   const r = ptp(w, 'GC', gcConf, gcEnv);
-  t.equal(r.status, 0, `GC exits 0 (${r.stdout} ${r.stderr})`);
+  okRun(t, r, 'GC exits 0');
   t.equal(r.stdout, '');
   t.same(reservations(w.dataDir), { '10.1.0.2': 'ctr1\neth0', '10.1.0.4': 'ctr3\nnet1' }, 'only the stale reservation is gone');
   okRun(t, ptp(w, 'GC', gcConf, gcEnv), 'GC again: nothing to do');

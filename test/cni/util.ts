@@ -2,7 +2,7 @@
 // private host-local data directory, plugins run as a container runtime runs them
 // (a child process with the CNI_* environment and the configuration on stdin), and
 // kernel-state snapshots taken with `ip -j`.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +121,22 @@ export function runIn(hostPath: string | undefined, plugin: string, env: Record<
       return out.trim() === '' ? undefined : JSON.parse(out);
     },
   };
+}
+
+/** {@link runIn}, without blocking: for runs in parallel, as a runtime does for different containers. */
+export function runInAsync(hostPath: string, plugin: string, env: Record<string, string | undefined>, stdin: object): Promise<Run> {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
+  return new Promise((resolve, reject) => {
+    const c = spawn('nsenter', [`--net=${hostPath}`, process.execPath, plugin], { env: clean });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (err += d));
+    c.on('error', reject);
+    c.on('close', (status) => resolve({ status, stdout: out, stderr: err, get json() { return out.trim() === '' ? undefined : JSON.parse(out); } }));
+    c.stdin.end(JSON.stringify(stdin));
+  });
 }
 
 /** Run nlkit-ptp for `command` in world `w`. */
