@@ -277,9 +277,35 @@ function decodeValue(row: AttrSpec, buf: Buffer, v: DataView, off: number, len: 
     case 'mac':
       return hexColon(buf, off, len);
     default:
-      if (isTable(c)) return c.decode(buf, v, off, off + len, [...path, row.name]);
-      return c.decode({ buf, view: v, path: [...path, row.name], parent }, off, len);
+      if (isTable(c)) return c.decode(buf, v, off, off + len, childPath(path, row.name));
+      return c.decode({ buf, view: v, path: childPath(path, row.name), parent }, off, len);
   }
+}
+
+/**
+ * `[...path, name]`, cached so steady-state decoding builds no arrays: a one-entry
+ * cache per name (paths repeat: the same table is decoded under the same parent), a
+ * WeakMap behind it.
+ */
+const lastPath = new Map<string, { parent: readonly string[]; child: readonly string[] }>();
+const paths = new WeakMap<readonly string[], Map<string, readonly string[]>>();
+export function childPath(path: readonly string[], name: string): readonly string[] {
+  const last = lastPath.get(name);
+  if (last !== undefined && last.parent === path) return last.child;
+  let m = paths.get(path);
+  if (m === undefined) paths.set(path, (m = new Map()));
+  let p = m.get(name);
+  if (p === undefined) m.set(name, (p = Object.freeze([...path, name])));
+  lastPath.set(name, { parent: path, child: p });
+  return p;
+}
+
+/**
+ * Decode one attribute value with `row`'s codec (what {@link AttrTable.decode} does per
+ * attribute), for hand-written decoders that switch on hot types and fall back here.
+ */
+export function decodeRow(row: AttrSpec, buf: Buffer, view: DataView, off: number, len: number, path: readonly string[], parent: Record<string, unknown>): unknown {
+  return decodeValue(row, buf, view, off, len, path, parent);
 }
 
 /** `${prefix}${row.key}.`, cached so that steady-state encoding builds no strings. */

@@ -8,7 +8,7 @@ export * from './errors.js';
 export { MessageWriter, HOST_LE } from './writer.js';
 export { decodeMessages, decodeAttributes, walkAttrs, findAttr, checkMessage, checkAttr, viewOf } from './reader.js';
 export type { DecodedMessage, DecodedAttribute } from './reader.js';
-export { AttrTable, copyBytes, hexColon, parseHexColon } from './attrs.js';
+export { AttrTable, childPath, copyBytes, decodeRow, hexColon, parseHexColon } from './attrs.js';
 export type { AttrSpec, Codec, CustomCodec, DecodeContext, PrimitiveCodec, RawAttribute } from './attrs.js';
 export { NetlinkSocket } from './socket.js';
 export type { FamilyDescriber, MessageHandler, NetlinkSocketOptions, RequestBuilder, RequestOptions, SocketStats } from './socket.js';

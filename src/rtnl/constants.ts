@@ -1162,3 +1162,12 @@ export const SIZEOF_NDA_CACHEINFO = 16;
 export const SIZEOF_FIB_RULE_HDR = 12;
 export const SIZEOF_FIB_RULE_UID_RANGE = 8;
 export const SIZEOF_FIB_RULE_PORT_RANGE = 4;
+// Newer than these headers: the kernel if_link.h enum continues after IFLA_ALLMULTI with these.
+export const IFLA_DEVLINK_PORT = 62;
+export const IFLA_GSO_IPV4_MAX_SIZE = 63;
+export const IFLA_GRO_IPV4_MAX_SIZE = 64;
+export const IFLA_DPLL_PIN = 65;
+export const IFLA_MAX_PACING_OFFLOAD_HORIZON = 66;
+export const IFLA_NETNS_IMMUTABLE = 67;
+export const IFLA_HEADROOM = 68;
+export const IFLA_TAILROOM = 69;

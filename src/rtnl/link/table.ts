@@ -4,8 +4,8 @@
  * IFLA_INFO_KIND before it), IFLA_STATS64, IFLA_PROP_LIST (altnames), IFLA_AF_SPEC.
  * @module
  */
-import { AttrTable, copyBytes, HOST_LE, NLA_HDRLEN, type CustomCodec, type DecodeContext, InvalidArgumentError, checkAttr, align4, NLA_TYPE_MASK } from '../../netlink/index.js';
-import { table } from '../table-helpers.js';
+import { AttrTable, childPath, copyBytes, HOST_LE, NLA_HDRLEN, type CustomCodec, type DecodeContext, InvalidArgumentError, checkAttr, align4, NLA_TYPE_MASK } from '../../netlink/index.js';
+import { table, boolU8 } from '../table-helpers.js';
 import { kindCodec } from './kinds/index.js';
 import { AF_INET6 } from '../ip.js';
 import { IFLA_INET6_ADDR_GEN_MODE, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_INFO_SLAVE_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_XSTATS } from '../constants.js';
@@ -26,29 +26,29 @@ export type LinkStats64 = { -readonly [K in (typeof STATS64_FIELDS)[number]]?: b
 
 const u64 = (v: DataView, o: number): bigint => v.getBigUint64(o, HOST_LE);
 
+/** Decode struct rtnl_link_stats64 at `off` (bigint counters). */
+export function decodeStats64(v: DataView, off: number, len: number): LinkStats64 {
+    if (len < 200) {
+      // An older kernel's shorter struct: the fields it has.
+      const s: LinkStats64 = {};
+      const n = Math.min(STATS64_FIELDS.length, len >>> 3);
+      for (let i = 0; i < n; i++) s[STATS64_FIELDS[i]!] = v.getBigUint64(off + i * 8, HOST_LE);
+      return s;
+    }
+    // One object literal, one hidden class: the fast path for every dump.
+    const g = (i: number): bigint => v.getBigUint64(off + i * 8, HOST_LE);
+    return {
+      rxPackets: g(0), txPackets: g(1), rxBytes: g(2), txBytes: g(3), rxErrors: g(4), txErrors: g(5),
+      rxDropped: g(6), txDropped: g(7), multicast: g(8), collisions: g(9), rxLengthErrors: g(10),
+      rxOverErrors: g(11), rxCrcErrors: g(12), rxFrameErrors: g(13), rxFifoErrors: g(14), rxMissedErrors: g(15),
+      txAbortedErrors: g(16), txCarrierErrors: g(17), txFifoErrors: g(18), txHeartbeatErrors: g(19),
+      txWindowErrors: g(20), rxCompressed: g(21), txCompressed: g(22), rxNohandler: g(23), rxOtherhostDropped: g(24),
+    } satisfies LinkStats64;
+}
+
 const stats64Codec: CustomCodec = {
   decode(ctx, off, len) {
-    const v = ctx.view;
-    const o = off;
-    // The whole struct (kernels >= 5.19 send all 25 fields, 200 bytes): one object
-    // literal, so the object has its final shape at once. Filling it key by key in a
-    // loop made a dictionary-mode object: ~2.3 KB allocated per link in a dump.
-    if (len >= STATS64_FIELDS.length * 8) {
-      return {
-        rxPackets: u64(v, o), txPackets: u64(v, o + 8), rxBytes: u64(v, o + 16), txBytes: u64(v, o + 24),
-        rxErrors: u64(v, o + 32), txErrors: u64(v, o + 40), rxDropped: u64(v, o + 48), txDropped: u64(v, o + 56),
-        multicast: u64(v, o + 64), collisions: u64(v, o + 72), rxLengthErrors: u64(v, o + 80), rxOverErrors: u64(v, o + 88),
-        rxCrcErrors: u64(v, o + 96), rxFrameErrors: u64(v, o + 104), rxFifoErrors: u64(v, o + 112), rxMissedErrors: u64(v, o + 120),
-        txAbortedErrors: u64(v, o + 128), txCarrierErrors: u64(v, o + 136), txFifoErrors: u64(v, o + 144),
-        txHeartbeatErrors: u64(v, o + 152), txWindowErrors: u64(v, o + 160), rxCompressed: u64(v, o + 168),
-        txCompressed: u64(v, o + 176), rxNohandler: u64(v, o + 184), rxOtherhostDropped: u64(v, o + 192),
-      } satisfies Required<LinkStats64>;
-    }
-    // Older kernels send fewer fields: only those present.
-    const s: LinkStats64 = {};
-    const n = len >>> 3;
-    for (let i = 0; i < n; i++) s[STATS64_FIELDS[i]!] = u64(v, o + i * 8);
-    return s;
+    return decodeStats64(ctx.view, off, len);
   },
 };
 
@@ -75,36 +75,42 @@ function strz(ctx: DecodeContext, off: number, len: number): string {
   return ctx.buf.toString('utf8', off, e);
 }
 
+/** Decode IFLA_LINKINFO at `start`: kind, then its data by the kind's table (raw for unknown kinds). */
+export function decodeLinkinfo(buf: Buffer, view: DataView, start: number, len: number, path: readonly string[]): LinkInfo {
+  const out: LinkInfo = { kind: undefined, data: undefined, slaveKind: undefined, slaveData: undefined };
+  const end = start + len;
+  let off = start;
+  while (end - off >= NLA_HDRLEN) {
+    const alen = checkAttr(view, off, end, path);
+    const type = view.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
+    const vo = off + NLA_HDRLEN;
+    const vl = alen - NLA_HDRLEN;
+    if (type === IFLA_INFO_KIND) out.kind = strzAt(buf, vo, vl);
+    else if (type === IFLA_INFO_SLAVE_KIND) out.slaveKind = strzAt(buf, vo, vl);
+    else if (type === IFLA_INFO_DATA) {
+      const k = out.kind !== undefined ? kindCodec(out.kind) : undefined;
+      out.data = k?.data ? k.data.decode(buf, view, vo, vo + vl, childPath(path, `IFLA_INFO_DATA(${out.kind})`)) : EMPTY_TABLE.decode(buf, view, vo, vo + vl, childPath(path, 'IFLA_INFO_DATA'));
+    } else if (type === IFLA_INFO_SLAVE_DATA) {
+      const k = out.slaveKind !== undefined ? kindCodec(out.slaveKind) : undefined;
+      out.slaveData = k?.slaveData ? k.slaveData.decode(buf, view, vo, vo + vl, childPath(path, `IFLA_INFO_SLAVE_DATA(${out.slaveKind})`)) : EMPTY_TABLE.decode(buf, view, vo, vo + vl, childPath(path, 'IFLA_INFO_SLAVE_DATA'));
+    } else if (type === IFLA_INFO_XSTATS) out.xstats = copyBytes(buf, vo, vo + vl);
+    off += align4(alen);
+  }
+  return out;
+}
+
+function strzAt(buf: Buffer, off: number, len: number): string {
+  let e = off + len;
+  while (e > off && buf[e - 1] === 0) e--;
+  return buf.toString('utf8', off, e);
+}
+
 const linkinfoCodec: CustomCodec & { table: AttrTable } = {
   table: undefined as unknown as AttrTable, // set below, used to name extack offsets
   decode(ctx, start, len) {
-    const out: LinkInfo = {};
-    const end = start + len;
-    const path = ctx.path;
-    let off = start;
-    while (end - off >= NLA_HDRLEN) {
-      const alen = checkAttr(ctx.view, off, end, path);
-      const type = ctx.view.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
-      const vo = off + NLA_HDRLEN;
-      const vl = alen - NLA_HDRLEN;
-      if (type === IFLA_INFO_KIND) out.kind = strz(ctx, vo, vl);
-      else if (type === IFLA_INFO_SLAVE_KIND) out.slaveKind = strz(ctx, vo, vl);
-      else if (type === IFLA_INFO_DATA) {
-        const k = out.kind !== undefined ? kindCodec(out.kind) : undefined;
-        out.data = k?.data ? k.data.decode(ctx.buf, ctx.view, vo, vo + vl, [...path, `IFLA_INFO_DATA(${out.kind})`]) : rawAttrs(ctx, vo, vo + vl, [...path, 'IFLA_INFO_DATA']);
-      } else if (type === IFLA_INFO_SLAVE_DATA) {
-        const k = out.slaveKind !== undefined ? kindCodec(out.slaveKind) : undefined;
-        out.slaveData = k?.slaveData ? k.slaveData.decode(ctx.buf, ctx.view, vo, vo + vl, [...path, `IFLA_INFO_SLAVE_DATA(${out.slaveKind})`]) : rawAttrs(ctx, vo, vo + vl, [...path, 'IFLA_INFO_SLAVE_DATA']);
-      } else if (type === IFLA_INFO_XSTATS) out.xstats = copyBytes(ctx.buf, vo, vo + vl);
-      off += align4(alen);
-    }
-    return out;
+    return decodeLinkinfo(ctx.buf, ctx.view, start, len, ctx.path);
   },
 };
-
-function rawAttrs(ctx: DecodeContext, start: number, end: number, path: readonly string[]): Record<string, unknown> {
-  return EMPTY_TABLE.decode(ctx.buf, ctx.view, start, end, path);
-}
 const EMPTY_TABLE = new AttrTable('raw', []);
 
 /** IFLA_PROP_LIST: repeated IFLA_ALT_IFNAME → string[]. */
@@ -145,6 +151,44 @@ const afSpecCodec: CustomCodec = {
   },
 };
 
+/** struct rtnl_link_ifmap (IFLA_MAP): a device's legacy hardware resources. */
+export interface LinkMap {
+  memStart: number;
+  memEnd: number;
+  baseAddr: number;
+  irq: number;
+  dma: number;
+  port: number;
+}
+
+const u64n = (v: DataView, o: number): number => v.getUint32(o, HOST_LE) + v.getUint32(o + 4, HOST_LE) * 0x100000000;
+const mapCodec: CustomCodec = {
+  decode(ctx, off, len) {
+    if (len < 28) return copyBytes(ctx.buf, off, off + len);
+    const v = ctx.view;
+    return { memStart: u64n(v, off), memEnd: u64n(v, off + 8), baseAddr: u64n(v, off + 16), irq: v.getUint16(off + 24, HOST_LE), dma: ctx.buf[off + 26]!, port: ctx.buf[off + 27]! } satisfies LinkMap;
+  },
+};
+
+/** IFLA_XDP: the attached XDP program, if any. */
+export const IFLA_XDP_TABLE = table('IFLA_XDP', 'IFLA_XDP_', [
+  ['IFLA_XDP_FD', 's32'],
+  ['IFLA_XDP_ATTACHED', 'u8'],
+  ['IFLA_XDP_FLAGS', 'u32'],
+  ['IFLA_XDP_PROG_ID', 'u32'],
+  ['IFLA_XDP_DRV_PROG_ID', 'u32'],
+  ['IFLA_XDP_SKB_PROG_ID', 'u32'],
+  ['IFLA_XDP_HW_PROG_ID', 'u32'],
+  ['IFLA_XDP_EXPECTED_FD', 's32'],
+]);
+
+/** A u32 or u64 (NLA_UINT: the kernel sends 4 or 8 bytes) as a number. */
+const uintCodec: CustomCodec = {
+  decode(ctx, off, len) {
+    return len >= 8 ? u64n(ctx.view, off) : len >= 4 ? ctx.view.getUint32(off, HOST_LE) : undefined;
+  },
+};
+
 /** Operational states (IF_OPER_*), as `ip` prints them. */
 export const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'] as const;
 /** Link modes (IF_LINK_MODE_*), as `ip` prints them. */
@@ -178,7 +222,7 @@ export const IFLA = table('IFLA', 'IFLA_', [
   ['IFLA_WIRELESS', 'binary'],
   ['IFLA_PROTINFO', 'binary'],
   ['IFLA_TXQLEN', 'u32'],
-  ['IFLA_MAP', 'binary'],
+  ['IFLA_MAP', mapCodec],
   ['IFLA_WEIGHT', 'u32'],
   ['IFLA_OPERSTATE', 'u8'],
   ['IFLA_LINKMODE', 'u8'],
@@ -207,7 +251,7 @@ export const IFLA = table('IFLA', 'IFLA_', [
   ['IFLA_GSO_MAX_SEGS', 'u32'],
   ['IFLA_GSO_MAX_SIZE', 'u32'],
   ['IFLA_PAD', supersededCodec, 'pad'],
-  ['IFLA_XDP', 'binary'],
+  ['IFLA_XDP', IFLA_XDP_TABLE],
   ['IFLA_EVENT', 'u32'],
   ['IFLA_NEW_NETNSID', 's32', 'newNetnsId'],
   ['IFLA_TARGET_NETNSID', 's32', 'targetNetnsId'],
@@ -226,6 +270,14 @@ export const IFLA = table('IFLA', 'IFLA_', [
   ['IFLA_TSO_MAX_SIZE', 'u32'],
   ['IFLA_TSO_MAX_SEGS', 'u32'],
   ['IFLA_ALLMULTI', 'u32'],
+  ['IFLA_DEVLINK_PORT', 'binary'],
+  ['IFLA_GSO_IPV4_MAX_SIZE', 'u32'],
+  ['IFLA_GRO_IPV4_MAX_SIZE', 'u32'],
+  ['IFLA_DPLL_PIN', 'binary'],
+  ['IFLA_MAX_PACING_OFFLOAD_HORIZON', uintCodec],
+  ['IFLA_NETNS_IMMUTABLE', boolU8],
+  ['IFLA_HEADROOM', 'u16'],
+  ['IFLA_TAILROOM', 'u16'],
 ]);
 
 /** Table used only to name attributes inside IFLA_LINKINFO in error messages. */
