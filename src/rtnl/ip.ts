@@ -83,7 +83,14 @@ export function parseIp(s: unknown, what = 'address'): IpAddr {
 
 /** Format 4 or 16 network-order bytes as an address string. */
 export function formatIp(b: Uint8Array, off = 0, len = b.length - off): string {
-  if (len === 4) return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+  // Kept small so it inlines into decoders; IPv6 and odd lengths are formatted out of line.
+  return len === 4 ? DEC[b[off]!]! + '.' + DEC[b[off + 1]!]! + '.' + DEC[b[off + 2]!]! + '.' + DEC[b[off + 3]!]! : formatIpLong(b, off, len);
+}
+
+/** Decimal strings of 0..255. */
+const DEC: string[] = Array.from({ length: 256 }, (_, i) => String(i));
+
+function formatIpLong(b: Uint8Array, off: number, len: number): string {
   if (len !== 16) {
     let s = '';
     for (let i = 0; i < len; i++) s += (i ? ':' : '') + b[off + i]!.toString(16).padStart(2, '0');

@@ -10,6 +10,7 @@
  */
 import { DecodeError, HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN, align4, checkAttr, copyBytes, type RawAttribute } from '../../netlink/index.js';
 import * as C from '../constants.js';
+import { IFA_ADDRESS, IFA_CACHEINFO, IFA_FLAGS, IFA_LABEL, IFA_LOCAL, IFA_BROADCAST, SIZEOF_IFA_CACHEINFO } from '../constants.js';
 import { AF_INET, AF_INET6, formatIp } from '../ip.js';
 import { scopeName, type Scope } from '../route/names.js';
 import { ADDR_FLAGS, ADDR_PROTOCOLS, FOREVER, IFADDRMSG_LEN, type AddrCacheinfo } from './table.js';
@@ -118,6 +119,39 @@ function sameBytes(buf: Buffer, a: number, b: number, len: number): boolean {
 
 const PATH: readonly string[] = ['RTM_NEWADDR'];
 
+/** The attributes most addresses do not have, out of line so the hot decoder stays small. */
+function rare(a: Addr, type: number, buf: Buffer, view: DataView, vo: number, vl: number, unknown: RawAttribute[] | undefined): RawAttribute[] | undefined {
+  switch (type) {
+    case C.IFA_ANYCAST:
+      a.anycast = formatIp(buf, vo, vl);
+      return unknown;
+    case C.IFA_MULTICAST:
+      a.multicast = formatIp(buf, vo, vl);
+      return unknown;
+    case C.IFA_RT_PRIORITY:
+      if (vl >= 4) {
+        a.metric = view.getUint32(vo, HOST_LE);
+        return unknown;
+      }
+      break;
+    case C.IFA_PROTO:
+      if (vl >= 1) {
+        a.protocol = protoByNum.get(buf[vo]!) ?? buf[vo]!;
+        return unknown;
+      }
+      break;
+    case C.IFA_TARGET_NETNSID:
+      if (vl >= 4) {
+        a.targetNetnsid = view.getInt32(vo, HOST_LE);
+        return unknown;
+      }
+      break;
+  }
+  // Unknown, or too short for its type: kept raw.
+  (unknown ??= []).push({ type, value: copyBytes(buf, vo, vo + vl) });
+  return unknown;
+}
+
 /**
  * Decode the RTM_NEWADDR message at `off` (nlmsghdr included) of length `len`, or
  * undefined for a family other than IPv4/IPv6. Nothing in the result refers to `buf`.
@@ -148,53 +182,39 @@ export function decodeAddr(buf: Buffer, view: DataView, off: number, len: number
   const end = off + len;
   let p = h + IFADDRMSG_LEN;
   while (end - p >= NLA_HDRLEN) {
-    const alen = checkAttr(view, p, end, PATH);
+    const alen = view.getUint16(p, HOST_LE);
+    if (alen < NLA_HDRLEN || alen > end - p) checkAttr(view, p, end, PATH); // throws the DecodeError
     const type = view.getUint16(p + 2, HOST_LE) & NLA_TYPE_MASK;
     const vo = p + NLA_HDRLEN;
     const vl = alen - NLA_HDRLEN;
     switch (type) {
-      case C.IFA_ADDRESS:
+      case IFA_ADDRESS:
         addrOff = vo;
         addrLen = vl;
         break;
-      case C.IFA_LOCAL:
+      case IFA_LOCAL:
         localOff = vo;
         localLen = vl;
         break;
-      case C.IFA_LABEL:
+      case IFA_LABEL:
         a.label = label(buf, vo, vl);
         break;
-      case C.IFA_BROADCAST:
+      case IFA_BROADCAST:
         a.broadcast = formatIp(buf, vo, vl);
         break;
-      case C.IFA_ANYCAST:
-        a.anycast = formatIp(buf, vo, vl);
-        break;
-      case C.IFA_MULTICAST:
-        a.multicast = formatIp(buf, vo, vl);
-        break;
-      case C.IFA_FLAGS:
+      case IFA_FLAGS:
         if (vl >= 4) rawFlags = view.getUint32(vo, HOST_LE);
         break;
-      case C.IFA_CACHEINFO:
-        if (vl >= C.SIZEOF_IFA_CACHEINFO) {
+      case IFA_CACHEINFO:
+        if (vl >= SIZEOF_IFA_CACHEINFO) {
           const ci: AddrCacheinfo = { preferred: view.getUint32(vo, HOST_LE), valid: view.getUint32(vo + 4, HOST_LE), created: view.getUint32(vo + 8, HOST_LE), updated: view.getUint32(vo + 12, HOST_LE) };
           a.cacheinfo = ci;
           a.preferredLifetime = ci.preferred;
           a.validLifetime = ci.valid;
-        } else (unknown ??= []).push({ type, value: copyBytes(buf, vo, vo + vl) });
-        break;
-      case C.IFA_RT_PRIORITY:
-        if (vl >= 4) a.metric = view.getUint32(vo, HOST_LE);
-        break;
-      case C.IFA_PROTO:
-        if (vl >= 1) a.protocol = protoByNum.get(buf[vo]!) ?? buf[vo]!;
-        break;
-      case C.IFA_TARGET_NETNSID:
-        if (vl >= 4) a.targetNetnsid = view.getInt32(vo, HOST_LE);
+        } else unknown = rare(a, type, buf, view, vo, vl, unknown);
         break;
       default:
-        (unknown ??= []).push({ type, value: copyBytes(buf, vo, vo + vl) });
+        unknown = rare(a, type, buf, view, vo, vl, unknown);
     }
     p += align4(alen);
   }
