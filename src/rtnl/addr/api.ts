@@ -106,13 +106,14 @@ function plainAddr(v: unknown, arg: string, family: 4 | 6): IpAddr {
 /** Check an address and its options (no I/O). */
 function prepare(address: unknown, options: unknown): PreparedAddr {
   const prefix = parsePrefix(address, 'address');
-  const o = checkObject(options, 'options');
-  checkKeys(o, OPTION_KEYS, '');
   const fam = prefix.family;
   const out: PreparedAddr = {
     prefix, peer: undefined, broadcast: undefined, label: undefined, scope: fam === 4 && prefix.bytes[0] === 127 ? C.RT_SCOPE_HOST : C.RT_SCOPE_UNIVERSE,
     flags: 0, lifetimes: undefined, metric: undefined, protocol: undefined,
   };
+  if (options === undefined) return out; // the common case: nothing more to check
+  const o = checkObject(options, 'options');
+  checkKeys(o, OPTION_KEYS, '');
   if (o['peer'] !== undefined) out.peer = plainAddr(o['peer'], 'peer', fam).bytes;
   if (o['broadcast'] !== undefined) {
     if (fam !== 4) throw new InvalidArgumentError('broadcast', 'only IPv4 addresses have a broadcast address');
