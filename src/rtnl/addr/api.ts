@@ -181,6 +181,13 @@ function writeAddr(w: MessageWriter, p: PreparedAddr, index: number): void {
   if (p.protocol !== undefined) w.putU8(C.IFA_PROTO, p.protocol);
 }
 
+/**
+ * The dump callback: one function for every dump, so the socket's optimised receive
+ * loop keeps inlining it (a closure per call deoptimises it, "wrong feedback cell").
+ */
+const onAddr = (buf: Buffer, view: DataView, off: number, len: number): Addr | undefined =>
+  view.getUint16(off + 4, HOST_LE) === C.RTM_NEWADDR ? decodeAddr(buf, view, off, len) : undefined;
+
 function subject(address: unknown, link: string | number): string {
   return `${String(address)} dev ${typeof link === 'number' ? `ifindex ${link}` : link}`;
 }
@@ -264,16 +271,10 @@ export class AddrApi {
     const index = f['link'] !== undefined ? await this.core.linkIndex(checkLinkRef(f['link'], 'filter.link'), 'filter.link') : 0;
     const af = family === undefined ? AF_UNSPEC : family === 4 ? AF_INET : AF_INET6;
     const scopeName = scope === undefined ? undefined : (Object.entries(SCOPES).find(([, v]) => v === scope)?.[0] ?? scope);
-    return this.core.sock.dump(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, af, 0, 0, 0, index), (buf, view, off, len) => {
-      if (view.getUint16(off + 4, HOST_LE) !== C.RTM_NEWADDR) return undefined;
-      const a = decodeAddr(buf, view, off, len);
-      if (a === undefined) return undefined;
-      // The kernel filters link and family under NETLINK_GET_STRICT_CHK; check again for handles opened without it.
-      if (index !== 0 && a.index !== index) return undefined;
-      if (family !== undefined && a.family !== family) return undefined;
-      if (scopeName !== undefined && a.scope !== scopeName) return undefined;
-      if (label !== undefined && a.label !== label) return undefined;
-      return a;
-    });
+    const all = await this.core.sock.dump(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, af, 0, 0, 0, index), onAddr);
+    if (index === 0 && family === undefined && scope === undefined && label === undefined) return all;
+    // The kernel filters link and family under NETLINK_GET_STRICT_CHK; checked again for handles opened without it.
+    return all.filter((a) => (index === 0 || a.index === index) && (family === undefined || a.family === family) &&
+      (scopeName === undefined || a.scope === scopeName) && (label === undefined || a.label === label));
   }
 }

@@ -81,6 +81,10 @@ function checkState(v: unknown, arg: string): number {
   return STATE_NAMES[v]!;
 }
 
+/** The dump callback: one function for every dump (a closure per call deoptimises the socket's receive loop). */
+const onNeigh = (buf: Buffer, view: DataView, off: number, len: number): Neigh | undefined =>
+  view.getUint16(off + 4, HOST_LE) === C.RTM_NEWNEIGH ? decodeNeigh(buf, view, off, len) : undefined;
+
 function subjectOf(dst: unknown, dev: unknown): string {
   return `${String(dst)}${dev !== undefined ? ` dev ${String(dev)}` : ''}`;
 }
@@ -170,8 +174,8 @@ export class NeighApi {
     const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
     const proxy = f['proxy'] !== undefined && checkBool(f['proxy'], 'filter.proxy');
     let mask = 0xff & ~C.NUD_NOARP;
-    let all = false;
-    if (f['state'] === 'all') all = true;
+    let all_ = false;
+    if (f['state'] === 'all') all_ = true;
     else if (f['state'] !== undefined) {
       const states = Array.isArray(f['state']) ? (f['state'] as unknown[]) : [f['state']];
       if (states.length === 0) throw new InvalidArgumentError('filter.state', 'expected a state name, an array of them, or \'all\'');
@@ -186,20 +190,14 @@ export class NeighApi {
     }
     const index = f['dev'] !== undefined ? await this.core.linkIndex(checkLinkRef(f['dev'], 'filter.dev'), 'filter.dev') : 0;
     const af = family === undefined ? AF_UNSPEC : afOf(family);
-    return this.core.sock.dump(C.RTM_GETNEIGH, 0, (w) => {
+    const all = await this.core.sock.dump(C.RTM_GETNEIGH, 0, (w) => {
       putNdmsg(w, af, 0, 0, proxy ? C.NTF_PROXY : 0);
       if (index) w.putU32(C.NDA_IFINDEX, index);
-    }, (buf, view, off, len) => {
-      if (view.getUint16(off + 4, HOST_LE) !== C.RTM_NEWNEIGH) return undefined;
-      const n = decodeNeigh(buf, view, off, len);
-      if (n === undefined) return undefined;
-      if (index && n.dev !== index) return undefined;
-      if (family !== undefined && n.family !== family) return undefined;
-      if (n.proxy !== proxy) return undefined;
-      if (!all && !proxy && !(n.rawFlags & C.NTF_EXT_LEARNED)) {
-        if (n.rawState === 0 ? !(mask & 0x10000) : !(n.rawState & mask)) return undefined;
-      }
-      return n;
+    }, onNeigh);
+    return all.filter((n) => {
+      if ((index && n.dev !== index) || (family !== undefined && n.family !== family) || n.proxy !== proxy) return false;
+      if (all_ || proxy || n.rawFlags & C.NTF_EXT_LEARNED) return true;
+      return n.rawState === 0 ? (mask & 0x10000) !== 0 : (n.rawState & mask) !== 0;
     });
   }
 }

@@ -332,6 +332,10 @@ function isRtm(view: DataView, off: number): boolean {
   return view.getUint16(off + 4, HOST_LE) === C.RTM_NEWROUTE;
 }
 
+/** The dump callback: one function for every dump (a closure per call deoptimises the socket's receive loop). */
+const onRoute = (buf: Buffer, view: DataView, off: number, len: number): Route | undefined =>
+  isRtm(view, off) ? decodeRoute(buf, view, off, len) : undefined;
+
 /** Route operations of an Rtnl handle (`rt.route`). */
 export class RouteApi {
   /** @internal */
@@ -447,24 +451,17 @@ export class RouteApi {
     const tname = table ? tableName(table) : undefined;
     const af = family === undefined ? AF_UNSPEC : afOf(family);
     try {
-      return await this.core.sock.dump(C.RTM_GETROUTE, 0, (w) => {
+      const all = await this.core.sock.dump(C.RTM_GETROUTE, 0, (w) => {
         putRtmsg(w, af, 0, 0, 0, table, protocol, 0, type, 0);
         if (table >= 256) w.putU32(C.RTA_TABLE, table);
         if (dev !== undefined) w.putU32(C.RTA_OIF, dev);
-      }, (buf, view, off, len) => {
-        if (!isRtm(view, off)) return undefined;
-        const r = decodeRoute(buf, view, off, len);
-        if (r === undefined) return undefined;
-        // Checked again here for handles opened without NETLINK_GET_STRICT_CHK.
-        if (family !== undefined && r.family !== family) return undefined;
-        if (tname !== undefined && r.table !== tname) return undefined;
-        if (type && (typeof r.type === 'number' ? r.type : ROUTE_TYPES[r.type]) !== type) return undefined;
-        if (protocol && (typeof r.protocol === 'number' ? r.protocol : ROUTE_PROTOCOLS[r.protocol]) !== protocol) return undefined;
-        if (dev !== undefined && r.dev !== dev && !r.nexthops?.some((n) => n.dev === dev)) return undefined;
-        if (scope !== undefined && r.scope !== scope) return undefined;
-        if (dst !== undefined && r.dst !== dst) return undefined;
-        return r;
-      });
+      }, onRoute);
+      // Checked again here for handles opened without NETLINK_GET_STRICT_CHK.
+      return all.filter((r) => (family === undefined || r.family === family) && (tname === undefined || r.table === tname) &&
+        (!type || (typeof r.type === 'number' ? r.type : ROUTE_TYPES[r.type]) === type) &&
+        (!protocol || (typeof r.protocol === 'number' ? r.protocol : ROUTE_PROTOCOLS[r.protocol]) === protocol) &&
+        (dev === undefined || r.dev === dev || r.nexthops?.some((n) => n.dev === dev) === true) &&
+        (scope === undefined || r.scope === scope) && (dst === undefined || r.dst === dst));
     } catch (e) {
       // A table that does not exist yet holds no routes ("FIB table does not exist").
       if (e instanceof NetlinkError && e.code === 'ENOENT' && table !== 0) return [];
@@ -500,7 +497,7 @@ export class RouteApi {
       if (oif !== undefined) w.putU32(C.RTA_OIF, oif);
       if (mark !== undefined) w.putU32(C.RTA_MARK, mark);
       if (uid !== undefined) w.putU32(C.RTA_UID, uid);
-    }, (buf, view, off, len) => (isRtm(view, off) ? decodeRoute(buf, view, off, len) : undefined), { ack: false, subject: dst });
+    }, onRoute, { ack: false, subject: dst });
     if (!r) throw new InvalidArgumentError('dst', `no RTM_NEWROUTE reply for ${dst}`);
     return r;
   }

@@ -204,6 +204,10 @@ function writeRule(w: MessageWriter, p: PreparedRule): void {
   }
 }
 
+/** The dump callback: one function for every dump (a closure per call deoptimises the socket's receive loop). */
+const onRule = (buf: Buffer, view: DataView, off: number, len: number): Rule | undefined =>
+  view.getUint16(off + 4, HOST_LE) === C.RTM_NEWRULE ? decodeRule(buf, view, off, len) : undefined;
+
 /** Rule operations of an Rtnl handle (`rt.rule`). */
 export class RuleApi {
   /** @internal */
@@ -247,14 +251,7 @@ export class RuleApi {
     const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
     const table = f['table'] !== undefined ? tableName(checkTable(f['table'], 'filter.table')) : undefined;
     const priority = f['priority'] !== undefined ? checkU32(f['priority'], 'filter.priority') : undefined;
-    return this.core.sock.dump(C.RTM_GETRULE, 0, (w) => putFibRuleHdr(w, family === undefined ? AF_UNSPEC : afOf(family), 0, 0, 0, 0, 0, 0), (buf, view, off, len) => {
-      if (view.getUint16(off + 4, HOST_LE) !== C.RTM_NEWRULE) return undefined;
-      const r = decodeRule(buf, view, off, len);
-      if (r === undefined) return undefined;
-      if (family !== undefined && r.family !== family) return undefined;
-      if (table !== undefined && r.table !== table) return undefined;
-      if (priority !== undefined && r.priority !== priority) return undefined;
-      return r;
-    });
+    const all = await this.core.sock.dump(C.RTM_GETRULE, 0, (w) => putFibRuleHdr(w, family === undefined ? AF_UNSPEC : afOf(family), 0, 0, 0, 0, 0, 0), onRule);
+    return all.filter((r) => (family === undefined || r.family === family) && (table === undefined || r.table === table) && (priority === undefined || r.priority === priority));
   }
 }
