@@ -166,7 +166,7 @@ export class NetlinkSocket {
   private readonly watchers = new Set<(status: number) => void>();
   /** State of the current exchange, reused by every exchange (they never overlap). */
   private readonly tx: TxState<unknown> = {
-    type: 0, seq: 0, mode: 'ack', subject: undefined, onMessage: undefined, value: undefined, intr: false, done: false,
+    type: 0, seq: 0, mode: 'ack', subject: undefined, onMessage: undefined, value: undefined, out: undefined, intr: false, done: false,
     error: undefined, truncated: false, request: new Uint8Array(0), requestLength: 0,
   };
 
@@ -309,13 +309,11 @@ export class NetlinkSocket {
     let truncated = 0;
     for (;;) {
       while (this.busy) await this.busy;
+      // Parts are pushed straight into `out` by the receive loop (no per-dump closure:
+      // a new one each time made V8 deoptimise the loop's call site).
       const out: T[] = [];
-      const collect: MessageHandler<T> = (b, v, o, l) => {
-        const x = onMessage(b, v, o, l);
-        if (x !== undefined) out.push(x);
-        return undefined;
-      };
-      const r = this.transact(type, NLM_F_REQUEST | NLM_F_DUMP | flags, build, collect, 'dump', opts.subject);
+      this.tx.out = out;
+      const r = this.transact(type, NLM_F_REQUEST | NLM_F_DUMP | flags, build, onMessage, 'dump', opts.subject);
       const res = r instanceof Promise ? await r : r;
       if (res === TRUNCATED) {
         // A part did not fit: the buffer has grown to fit it; re-issue. This is not an
@@ -387,6 +385,7 @@ export class NetlinkSocket {
 
   private finishTx<T>(st: TxState<T>): TxResult<T> | typeof TRUNCATED {
     st.onMessage = undefined; // let the handler's closure go
+    st.out = undefined;
     if (st.truncated) return TRUNCATED;
     if (st.error) throw st.error;
     return st; // synchronous callers read it before any other exchange can start
@@ -576,7 +575,10 @@ export class NetlinkSocket {
       if (flags & NLM_F_DUMP_INTR) st.intr = true;
       if (st.onMessage) {
         const x = st.onMessage(buf, v, off, len);
-        if (x !== undefined) st.value = x;
+        if (x !== undefined) {
+          if (st.mode === 'dump') st.out!.push(x);
+          else st.value = x;
+        }
       }
       if (st.mode === 'reply' && !(flags & NLM_F_MULTI)) {
         st.done = true;
@@ -733,6 +735,8 @@ interface TxState<T> {
   subject: string | undefined;
   onMessage: MessageHandler<T> | undefined;
   value: T | undefined;
+  /** Dumps: where the decoded parts go. */
+  out: T[] | undefined;
   intr: boolean;
   done: boolean;
   error: Error | undefined;
