@@ -20,8 +20,15 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Rtnl } from '../src/rtnl/index.js';
 import { putIfinfomsg } from '../src/rtnl/link/api.js';
-import { RTM_GETLINK, RTM_NEWLINK, IFLA_IFNAME, IFLA_MTU, IFLA_ADDRESS, IFLA_OPERSTATE } from '../src/rtnl/constants.js';
-import { walkAttrs, hexColon, HOST_LE, NLMSG_HDRLEN } from '../src/netlink/index.js';
+import {
+  RTM_GETLINK, RTM_NEWLINK, RTM_NEWADDR, IFLA_IFNAME, IFLA_MTU, IFLA_ADDRESS, IFLA_OPERSTATE, IFLA_GROUP, IFLA_LINKINFO,
+  IFLA_INFO_KIND, IFLA_INFO_DATA, VETH_INFO_PEER, IFLA_NET_NS_FD, IFA_LOCAL, IFA_ADDRESS, IFF_UP,
+} from '../src/rtnl/constants.js';
+import {
+  walkAttrs, hexColon, HOST_LE, NLMSG_HDRLEN, AF_NETLINK, SOCK_RAW, SOCK_CLOEXEC, NETLINK_ROUTE, MSG_DONTWAIT,
+  NLM_F_REQUEST, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLA_F_NESTED,
+} from '../src/netlink/index.js';
+import * as sys from '../src/netlink/sys.js';
 import { Netns } from '../src/ns/index.js';
 import { setupVeth } from '../src/veth/index.js';
 import { parseArgs, intOpt, cpuMs, maxRssKb, result, medianMin, msSince, assertNotHostNetns } from './common.js';
@@ -37,9 +44,9 @@ interface Params {
 }
 
 const VARIANTS: Record<string, { impl: string; workloads: string[] }> = {
-  main: { impl: 'nlkit', workloads: ['idle', 'w1', 'w3', 'w3-light', 'w2', 'w4'] },
+  main: { impl: 'nlkit', workloads: ['idle', 'w1', 'w3', 'w3-light', 'w2', 'w4', 'ab-w1', 'ab-w4'] },
   groupdel: { impl: 'nlkit-groupdel', workloads: ['w1-group', 'w2-group'] },
-  setupveth: { impl: 'nlkit-setupveth', workloads: ['w1-setupveth'] },
+  setupveth: { impl: 'nlkit-setupveth', workloads: ['w1-setupveth', 'w1-peerup'] },
 };
 
 // ------------------------------------------------------------------ runner
@@ -242,6 +249,168 @@ async function w4Workload(impl: string, p: Params): Promise<void> {
   result(impl, 'w4_addr_dump', r.n, r.dumpMedianUs / 1000, r.dumpMedianUs, { user: 0, sys: 0 }, { reps: r.reps, min_ms: r.dumpMinUs / 1000, maxrss_kb: rss });
 }
 
+// ------------------------------------------------------------------ diagnostics
+
+/** Hand-built netlink bytes (no nlkit code): a TLV. */
+function tlv(type: number, value: Buffer): Buffer {
+  const len = 4 + value.length;
+  const b = Buffer.alloc((len + 3) & ~3);
+  b.writeUInt16LE(len, 0);
+  b.writeUInt16LE(type, 2);
+  value.copy(b, 4);
+  return b;
+}
+const strz = (x: string): Buffer => Buffer.from(`${x}\0`, 'latin1');
+const u32le = (v: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v, 0);
+  return b;
+};
+function nlmsg(type: number, flags: number, seq: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(16);
+  h.writeUInt32LE(16 + body.length, 0);
+  h.writeUInt16LE(type, 4);
+  h.writeUInt16LE(flags, 6);
+  h.writeUInt32LE(seq, 8);
+  return Buffer.concat([h, body]);
+}
+function ifinfomsg(flags: number): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt32LE(flags, 8);
+  b.writeUInt32LE(flags, 12);
+  return b;
+}
+
+/** A raw NETLINK_ROUTE socket driven by koffi directly: send a prebuilt request, read its ACK. */
+class RawRoute {
+  readonly fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  private readonly rbuf = Buffer.allocUnsafeSlow(65536);
+  constructor() {
+    const sa = Buffer.alloc(12);
+    sa.writeUInt16LE(AF_NETLINK, 0);
+    sys.bind(this.fd, sa);
+  }
+  /** Send and read the ACK (queued when sendto returns); throws on a kernel error. */
+  exchange(req: Buffer): void {
+    if (sys.send(this.fd, req, req.length, 0) !== req.length) throw new Error('raw send failed');
+    const n = sys.recv(this.fd, this.rbuf, MSG_DONTWAIT);
+    if (n < 20) throw new Error(`raw recv: ${n}`);
+    const err = this.rbuf.readInt32LE(16);
+    if (err !== 0) throw new Error(`raw request: errno ${-err}`);
+  }
+  close(): void {
+    sys.close(this.fd);
+  }
+}
+
+/**
+ * Diagnostic: W1 alternating request by request in one process — even pairs through
+ * rt.link.add, odd pairs as hand-built bytes sent with koffi send + recv (what the C peer
+ * sends). Both see the same process, kernel state and moment, so the difference is
+ * nlkit's own cost per request (after a JIT warm-up of 100 pairs, not timed).
+ */
+async function abW1(impl: string, p: Params): Promise<void> {
+  const AB_GROUP = 78;
+  const rt = Rtnl.open();
+  const raw = new RawRoute();
+  const reqs: Buffer[] = [];
+  for (let i = 1; i < p.n; i += 2) {
+    const peer = tlv(VETH_INFO_PEER | NLA_F_NESTED, Buffer.concat([ifinfomsg(0), tlv(IFLA_IFNAME, strz(`y${i}`)), tlv(IFLA_NET_NS_FD, u32le(NS2_FD))]));
+    const linkinfo = tlv(IFLA_LINKINFO | NLA_F_NESTED, Buffer.concat([tlv(IFLA_INFO_KIND, strz('veth')), tlv(IFLA_INFO_DATA | NLA_F_NESTED, peer)]));
+    const body = Buffer.concat([ifinfomsg(IFF_UP), tlv(IFLA_IFNAME, strz(`x${i}`)), tlv(IFLA_GROUP, u32le(AB_GROUP)), linkinfo]);
+    reqs.push(nlmsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 1000 + i, body));
+  }
+  // Warm-up, not timed: both paths JIT-compiled before the alternation starts.
+  const warm = Math.min(100, p.n);
+  for (let i = 0; i < warm; i++) await rt.link.add({ name: `wx${i}`, kind: 'veth', up: true, group: AB_GROUP, peer: { name: `wy${i}`, netns: NS2_FD } });
+  await rt.link.del({ group: AB_GROUP });
+  let tN = 0n, tR = 0n, nN = 0, nR = 0;
+  for (let i = 0; i < p.n; i++) {
+    const t0 = process.hrtime.bigint();
+    if (i % 2 === 0) {
+      await rt.link.add({ name: `x${i}`, kind: 'veth', up: true, group: AB_GROUP, peer: { name: `y${i}`, netns: NS2_FD } });
+      tN += process.hrtime.bigint() - t0;
+      nN++;
+    } else {
+      raw.exchange(reqs[(i - 1) >> 1]!);
+      tR += process.hrtime.bigint() - t0;
+      nR++;
+    }
+  }
+  const rss = maxRssKb();
+  await rt.link.del({ group: AB_GROUP });
+  raw.close();
+  rt.close();
+  const nl = Number(tN) / 1e3 / nN, rw = Number(tR) / 1e3 / nR;
+  result(impl, 'ab_w1_nlkit', nN, (nl * nN) / 1000, nl, { user: 0, sys: 0 }, { maxrss_kb: rss });
+  result(impl, 'ab_w1_raw', nR, (rw * nR) / 1000, rw, { user: 0, sys: 0 }, { maxrss_kb: rss });
+}
+
+/** Diagnostic: W4 adds alternating between rt.addr.add and hand-built RTM_NEWADDR bytes via koffi (after 200 warm-up adds). */
+async function abW4(impl: string, p: Params): Promise<void> {
+  const rt = Rtnl.open();
+  await rt.link.add({ name: 'd1', kind: 'veth', up: true, peer: { name: 'd1p' } });
+  const d1 = await rt.link.index('d1');
+  const raw = new RawRoute();
+  const addrs: string[] = [];
+  const reqs: Buffer[] = [];
+  for (let i = 0; i < p.naddr; i++) {
+    const ip = [198, 18, Math.floor(i / 250), (i % 250) + 1];
+    addrs.push(`${ip.join('.')}/32`);
+    const ifa = Buffer.alloc(8);
+    ifa[0] = 2; // AF_INET
+    ifa[1] = 32;
+    ifa.writeUInt32LE(d1, 4);
+    reqs.push(nlmsg(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 5000 + i, Buffer.concat([ifa, tlv(IFA_LOCAL, Buffer.from(ip)), tlv(IFA_ADDRESS, Buffer.from(ip))])));
+  }
+  // Warm-up, not timed.
+  for (let i = 0; i < Math.min(200, p.naddr); i++) await rt.addr.add(d1, addrs[i]!);
+  for (let i = 0; i < Math.min(200, p.naddr); i++) await rt.addr.del(d1, addrs[i]!);
+  let tN = 0n, tR = 0n, nN = 0, nR = 0;
+  for (let i = 0; i < p.naddr; i++) {
+    const t0 = process.hrtime.bigint();
+    if (i % 2 === 0) {
+      await rt.addr.add(d1, addrs[i]!);
+      tN += process.hrtime.bigint() - t0;
+      nN++;
+    } else {
+      raw.exchange(reqs[i]!);
+      tR += process.hrtime.bigint() - t0;
+      nR++;
+    }
+  }
+  const rss = maxRssKb();
+  await rt.link.del('d1');
+  raw.close();
+  rt.close();
+  const nl = Number(tN) / 1e3 / nN, rw = Number(tR) / 1e3 / nR;
+  result(impl, 'ab_w4_nlkit', nN, (nl * nN) / 1000, nl, { user: 0, sys: 0 }, { maxrss_kb: rss });
+  result(impl, 'ab_w4_raw', nR, (rw * nR) / 1000, rw, { user: 0, sys: 0 }, { maxrss_kb: rss });
+}
+
+/**
+ * What setupVeth asks of the kernel, without its per-call handles: rt.link.add (a<i> up,
+ * b<i> in netns 2) then b<i> set up through one handle kept open in netns 2.
+ */
+async function w1PeerUp(impl: string, p: Params): Promise<void> {
+  const PU_GROUP = 79;
+  const rt = Rtnl.open();
+  const rt2 = Rtnl.open({ netns: NS2_FD });
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < p.n; i++) {
+    await rt.link.add({ name: `p${i}`, kind: 'veth', up: true, group: PU_GROUP, peer: { name: `q${i}`, netns: NS2_FD } });
+    await rt2.link.set(`q${i}`, { up: true });
+  }
+  const ms = msSince(t0);
+  const cpu = cpuMs(c0);
+  const rss = maxRssKb();
+  await rt.link.del({ group: PU_GROUP });
+  rt2.close();
+  rt.close();
+  result(impl, 'w1_peerup', p.n, ms, (ms * 1000) / p.n, cpu, { api: 'rt.link.add+rt2.link.set', maxrss_kb: rss });
+}
+
 async function child(workload: string, impl: string, p: Params): Promise<void> {
   assertNotHostNetns(`nlkit bench ${workload}`);
   switch (workload) {
@@ -254,6 +423,9 @@ async function child(workload: string, impl: string, p: Params): Promise<void> {
     case 'w2': return w2(impl, p);
     case 'w2-group': return w2Group(impl, p);
     case 'w4': return w4Workload(impl, p);
+    case 'ab-w1': return abW1(impl, p);
+    case 'ab-w4': return abW4(impl, p);
+    case 'w1-peerup': return w1PeerUp(impl, p);
     default: throw new Error(`unknown workload ${workload}`);
   }
 }

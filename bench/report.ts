@@ -150,7 +150,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
   L.push('# nlkit benchmarks');
   L.push('');
   L.push(`\`${m.command}\` — ${m.date.slice(0, 16).replace('T', ' ')} UTC, nlkit ${m.commit}; Linux ${m.kernel}, ${m.cpu}, Node ${m.node}.`);
-  L.push(`N = ${m.n} veth pairs (W3 dumps N+1 links), ${m.naddr} addresses (W4), dumps: median of ${m.reps} per run; ${m.runs} round${m.runs > 1 ? 's' : ''} interleaved across implementations${m.contextRuns < m.runs ? ` (pyroute2, iproute2, npm netlink, Go pkg: ${m.contextRuns})` : ''}, every run in a fresh \`unshare -n\` netns. Load average (1/5/15 min) at start ${m.loadStart}, at end ${m.loadEnd}; ${Math.round(m.totalSeconds)} s in all.`);
+  L.push(`N = ${m.n} veth pairs (W3 dumps N+1 links), ${m.naddr} addresses (W4), dumps: median of ${m.reps} per run; ${m.runs} round${m.runs > 1 ? 's' : ''} interleaved across implementations${m.contextRuns < m.runs ? ` (pyroute2, iproute2, npm netlink and the micro and monitor benchmarks, which repeat inside: ${m.contextRuns})` : ''}, every run in a fresh \`unshare -n\` netns. Load average (1/5/15 min) at start ${m.loadStart}, at end ${m.loadEnd}; ${Math.round(m.totalSeconds)} s in all.`);
   const peak = Math.max(...r.log.map((x) => Number(x.load.split(' ')[0])).filter(Number.isFinite), Number(m.loadStart.split(' ')[0]));
   const ncpu = Number(/(\d+) CPUs/.exec(m.cpu)?.[1] ?? 1);
   if (peak > ncpu) L.push(`\n**Busy machine:** the 1-minute load average reached ${peak.toFixed(1)} on ${ncpu} CPUs during this run (other work was running), so absolute times are inflated and noisier; implementations were interleaved, so ratios are less affected, but re-run on a quiet machine before trusting a close call.`);
@@ -193,6 +193,32 @@ export function renderMarkdown(r: Report, svgName: string): string {
   L.push('¹ up set in a second request (LinkSetUp / `ip link set up`); C "group delete" also creates in batch with IFLA_GROUP. ² iproute2 dumps: amortized inside one `ip -batch` (text output included); see the JSON for one `ip` process per dump.');
   L.push('W1–W3 and W4 are the workloads of ../shared/peers: W1 creates a<i>/b<i> with b<i> born in a second netns (IFLA_NET_NS_FD in VETH_INFO_PEER) and a<i> up; W3 is one RTM_GETLINK dump (C decodes 5 fields: index, name, MTU, MAC, operstate; Go, Rust, pyroute2, npm netlink and nlkit `rt.link.list()` decode everything); W2 deletes by name; W4 adds /32s to one veth end and dumps AF_INET addresses. nlkit awaits each request (one request in flight), as C seq does.');
   L.push('');
+
+  // Diagnostics: nlkit against raw syscalls from the same process.
+  const nk = r.summary['nlkit'] ?? {};
+  const sv = r.summary['nlkit-setupveth'] ?? {};
+  const ab = (a: string, b: string, label: string): string | undefined => {
+    const x = nk[a], y = nk[b];
+    return x && y ? `| ${label} | ${fmtUs(x.median)} | ${fmtUs(y.median)} | ${(x.median - y.median >= 0 ? '+' : '') + fmtUs(x.median - y.median)} (${fmtRatio(x.median / y.median)}) |` : undefined;
+  };
+  const abRows = [ab('ab_w1_nlkit', 'ab_w1_raw', 'W1 create a veth pair (peer in netns 2, up inline)'), ab('ab_w4_nlkit', 'ab_w4_raw', 'W4 add a /32')].filter((x): x is string => !!x);
+  if (abRows.length || sv['w1_peerup']) {
+    L.push('## Where the time goes (diagnostics)');
+    L.push('');
+    if (abRows.length) {
+      L.push('Same process, alternating request by request after a warm-up: nlkit against the same request as hand-built bytes sent with koffi `send` + `recv` (no nlkit code). The difference is nlkit\'s own cost per request; the rest of any gap to C is the kernel serving a Node process (see the notes).');
+      L.push('');
+      L.push('| request | nlkit µs | raw koffi µs | nlkit − raw |');
+      L.push('|---|--:|--:|--:|');
+      L.push(...abRows);
+      L.push('');
+    }
+    const s1 = sv['w1_create'], s2 = sv['w1_peerup'];
+    if (s1 && s2) {
+      L.push(`setupVeth ${fmtUs(s1.median)} µs per pair against ${fmtUs(s2.median)} µs for the same kernel work through two kept handles (rt.link.add, then the peer set up from a handle in its netns): ${fmtUs(s1.median - s2.median)} µs per pair are setupVeth's own (two Rtnl handles opened and closed per call, with netns switches; echo decode; a GETLINK read-back, since the kernel does not echo a set). C's W1 leaves the peer down, so it has no carrier-up/addrconf work.`);
+      L.push('');
+    }
+  }
 
   // Memory.
   L.push('## Memory: peak RSS (MiB)');

@@ -13,7 +13,8 @@
 //   --quick         N=50, 1 round, 5 reps, 100 addresses, short micro-benchmarks (< 1 min)
 //   --peers LIST    'default', 'all', or names (comma-separated; see PEERS below)
 //   --skip LIST     leave these out            --context-runs K  rounds for pyroute2,
-//                   iproute2 and npm netlink (far from the targets; default 1)
+//                   iproute2, npm netlink (far from the targets) and the micro and monitor
+//                   benchmarks (which repeat their own rounds inside) [1]
 //   --settle MS     pause after each run for the kernel's async netns teardown [1000]
 //   --out DIR       where results go [bench/results]
 //   --profile       run the nlkit workloads under node --cpu-prof (bench/results/profiles/)
@@ -28,7 +29,17 @@ import { parseArgs, intOpt } from './common.js';
 import { renderMarkdown, renderSvg, type Report, type Cell, type Target, type MicroSummary, type RunLog } from './report.js';
 
 const distBench = dirname(fileURLToPath(import.meta.url));
-const root = resolve(distBench, '..', '..');
+/** The repository: the nearest directory above this file with nlkit's package.json (dist/bench or bench/.build/bench). */
+const root = ((): string => {
+  for (let d = distBench; d !== dirname(d); d = dirname(d)) {
+    try {
+      if ((JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { name?: string }).name === 'nlkit') return d;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return resolve(distBench, '..', '..');
+})();
 const peersDir = join(root, 'bench', '.peers');
 
 interface Params {
@@ -115,14 +126,14 @@ function allJobs(p: Params): Job[] {
   };
   const microPath = join(distBench, 'netlink-micro.js');
   const micro: Job = {
-    name: 'netlink-micro', kind: 'micro', tier: 'core',
+    name: 'netlink-micro', kind: 'micro', tier: 'context', // repeats its own rounds inside
     argv: [node, microPath],
     env: { NLKIT_BENCH_N: String(p.quick ? 20_000 : 200_000) },
     ...(existsSync(microPath) ? {} : { missing: 'bench/netlink-micro.ts not there yet' }),
   };
   const monPath = join(distBench, 'monitor-latency.js');
   const monitor: Job = {
-    name: 'monitor-latency', kind: 'monitor', tier: 'core',
+    name: 'monitor-latency', kind: 'monitor', tier: 'context', // repeats its own rounds inside
     argv: [node, join(distBench, 'suite.js'), '--monitor-child', ...(p.quick ? ['--quick'] : [])],
     ...(existsSync(monPath) ? {} : { missing: 'bench/monitor-latency.ts not there yet' }),
   };
