@@ -218,28 +218,33 @@ type Json = Record<string, any>;
  * become LINKLOCAL, ifindexes and DAD progress ('tentative') are dropped, lists sorted.
  */
 export function normalisedState(nsPath: string, hostVeth?: string): { addrs: Json[]; routes: Json[] } {
+  // What the plugins configure is compared exactly. What the kernel derives later and on
+  // its own clock is left out: the operational state (linkwatch can take seconds to mark
+  // a veth end up; seen with the reference ptp's container end staying NO-CARRIER for
+  // over 5 s in a sandbox with sysfs remounted) and what follows from it — the IPv6
+  // link-local address the kernel adds once the link is up, and its fe80::/64,
+  // local and multicast routes. Link-local addresses a plugin sets itself are kept.
   const name = (n: unknown) => (hostVeth !== undefined && n === hostVeth ? 'HOSTVETH' : n);
-  const ll = (a: unknown) => (typeof a === 'string' && a.startsWith('fe80:') ? 'LINKLOCAL' : a);
+  const isLL = (a: unknown) => typeof a === 'string' && a.startsWith('fe80:');
   const addrs = ipJson<Json[]>(nsPath, ['addr', 'show']).map((l) => ({
     ifname: name(l.ifname),
     mtu: l.mtu,
-    flags: l.flags,
-    operstate: l.operstate,
-    addr_info: (l.addr_info ?? []).map((a: Json) => {
-      const o: Json = { ...a, local: ll(a.local) };
-      if (o.label !== undefined) o.label = name(o.label);
-      delete o.tentative;
-      return o;
-    }).sort(byJson),
+    flags: (l.flags as string[]).filter((f) => f !== 'NO-CARRIER'),
+    addr_info: (l.addr_info ?? [])
+      .filter((a: Json) => !(isLL(a.local) && a.prefixlen === 64 && a.scope === 'link'))
+      .map((a: Json) => {
+        const o: Json = { ...a };
+        if (o.label !== undefined) o.label = name(o.label);
+        delete o.tentative;
+        return o;
+      }).sort(byJson),
   })).sort(byJson);
   const routes = [
     ...ipJson<Json[]>(nsPath, ['-4', 'route', 'show', 'table', 'all']),
     ...ipJson<Json[]>(nsPath, ['-6', 'route', 'show', 'table', 'all']),
-  ].map((r) => {
-    const o: Json = { ...r, dst: ll(r.dst), dev: name(r.dev) };
-    if (o.prefsrc !== undefined) o.prefsrc = ll(o.prefsrc);
-    return o;
-  }).sort(byJson);
+  ].filter((r) => !(r.dst === 'fe80::/64' || isLL(r.dst) || (r.type === 'multicast' && r.dst === 'ff00::/8')))
+    .map((r) => ({ ...r, dev: name(r.dev) }))
+    .sort(byJson);
   return { addrs, routes };
 }
 
