@@ -281,6 +281,15 @@ function ifinfomsg(flags: number): Buffer {
   return b;
 }
 
+/** A/B result lines: per-request median (robust to the GC pauses and preemptions that land on either side), mean as an extra. */
+function abResult(impl: string, op: string, nl: number[], raw: number[], rss: number): void {
+  for (const [side, xs] of [['nlkit', nl], ['raw', raw]] as const) {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const { median } = medianMin(xs);
+    result(impl, `${op}_${side}`, xs.length, (mean * xs.length) / 1000, median, { user: 0, sys: 0 }, { stat: 'median_per_request', mean_us: mean, maxrss_kb: rss });
+  }
+}
+
 /** A raw NETLINK_ROUTE socket driven by koffi directly: send a prebuilt request, read its ACK. */
 class RawRoute {
   readonly fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -324,26 +333,22 @@ async function abW1(impl: string, p: Params): Promise<void> {
   const warm = Math.min(100, p.n);
   for (let i = 0; i < warm; i++) await rt.link.add({ name: `wx${i}`, kind: 'veth', up: true, group: AB_GROUP, peer: { name: `wy${i}`, netns: NS2_FD } });
   await rt.link.del({ group: AB_GROUP });
-  let tN = 0n, tR = 0n, nN = 0, nR = 0;
+  const tN: number[] = [], tR: number[] = [];
   for (let i = 0; i < p.n; i++) {
     const t0 = process.hrtime.bigint();
     if (i % 2 === 0) {
       await rt.link.add({ name: `x${i}`, kind: 'veth', up: true, group: AB_GROUP, peer: { name: `y${i}`, netns: NS2_FD } });
-      tN += process.hrtime.bigint() - t0;
-      nN++;
+      tN.push(Number(process.hrtime.bigint() - t0) / 1e3);
     } else {
       raw.exchange(reqs[(i - 1) >> 1]!);
-      tR += process.hrtime.bigint() - t0;
-      nR++;
+      tR.push(Number(process.hrtime.bigint() - t0) / 1e3);
     }
   }
   const rss = maxRssKb();
   await rt.link.del({ group: AB_GROUP });
   raw.close();
   rt.close();
-  const nl = Number(tN) / 1e3 / nN, rw = Number(tR) / 1e3 / nR;
-  result(impl, 'ab_w1_nlkit', nN, (nl * nN) / 1000, nl, { user: 0, sys: 0 }, { maxrss_kb: rss });
-  result(impl, 'ab_w1_raw', nR, (rw * nR) / 1000, rw, { user: 0, sys: 0 }, { maxrss_kb: rss });
+  abResult(impl, 'ab_w1', tN, tR, rss);
 }
 
 /** Diagnostic: W4 adds alternating between rt.addr.add and hand-built RTM_NEWADDR bytes via koffi (after 200 warm-up adds). */
@@ -366,26 +371,22 @@ async function abW4(impl: string, p: Params): Promise<void> {
   // Warm-up, not timed.
   for (let i = 0; i < Math.min(200, p.naddr); i++) await rt.addr.add(d1, addrs[i]!);
   for (let i = 0; i < Math.min(200, p.naddr); i++) await rt.addr.del(d1, addrs[i]!);
-  let tN = 0n, tR = 0n, nN = 0, nR = 0;
+  const tN: number[] = [], tR: number[] = [];
   for (let i = 0; i < p.naddr; i++) {
     const t0 = process.hrtime.bigint();
     if (i % 2 === 0) {
       await rt.addr.add(d1, addrs[i]!);
-      tN += process.hrtime.bigint() - t0;
-      nN++;
+      tN.push(Number(process.hrtime.bigint() - t0) / 1e3);
     } else {
       raw.exchange(reqs[i]!);
-      tR += process.hrtime.bigint() - t0;
-      nR++;
+      tR.push(Number(process.hrtime.bigint() - t0) / 1e3);
     }
   }
   const rss = maxRssKb();
   await rt.link.del('d1');
   raw.close();
   rt.close();
-  const nl = Number(tN) / 1e3 / nN, rw = Number(tR) / 1e3 / nR;
-  result(impl, 'ab_w4_nlkit', nN, (nl * nN) / 1000, nl, { user: 0, sys: 0 }, { maxrss_kb: rss });
-  result(impl, 'ab_w4_raw', nR, (rw * nR) / 1000, rw, { user: 0, sys: 0 }, { maxrss_kb: rss });
+  abResult(impl, 'ab_w4', tN, tR, rss);
 }
 
 /**

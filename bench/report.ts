@@ -206,7 +206,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
     L.push('## Where the time goes (diagnostics)');
     L.push('');
     if (abRows.length) {
-      L.push('Same process, alternating request by request after a warm-up: nlkit against the same request as hand-built bytes sent with koffi `send` + `recv` (no nlkit code). The difference is nlkit\'s own cost per request; the rest of any gap to C is the kernel serving a Node process (see the notes).');
+      L.push('Same process, alternating request by request after a warm-up: nlkit against the same request as hand-built bytes sent with koffi `send` + `recv` (no nlkit code); median per request. The difference is nlkit\'s own cost per request; the rest of any gap to C is the kernel serving a Node process, JIT warm-up and pauses (the workload rows above are totals / N, like the peers\').');
       L.push('');
       L.push('| request | nlkit µs | raw koffi µs | nlkit − raw |');
       L.push('|---|--:|--:|--:|');
