@@ -85,6 +85,13 @@ export interface SetupVethOptions {
    * setup is atomic. Defaults to none.
    */
   readonly afterCreate?: (veth: Veth) => void | Promise<void>;
+  /**
+   * Handles to reuse instead of opening two per call (each `Rtnl.open` into another
+   * netns costs a socket and two setns calls, ~60 µs here): `container` must be bound
+   * to `containerNs` and `host` to `hostNs`. They are not closed. Defaults to opening
+   * (and closing) fresh ones.
+   */
+  readonly handles?: { readonly container?: Rtnl; readonly host?: Rtnl };
 }
 
 /**
@@ -121,10 +128,11 @@ export async function setupVeth(
   const maxAttempts = options.maxAttempts ?? 10;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidArgumentError('options.maxAttempts', 'expected a positive integer');
 
-  const ctr = Rtnl.open({ netns: containerNs });
+  const given = options.handles ?? {};
+  const ctr = given.container ?? Rtnl.open({ netns: containerNs });
   let hst: Rtnl | undefined;
   try {
-    hst = Rtnl.open({ netns: hostNs });
+    hst = given.host ?? Rtnl.open({ netns: hostNs });
     let host = hostName;
     let c: Link | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -180,8 +188,8 @@ export async function setupVeth(
       throw cause;
     }
   } finally {
-    ctr.close();
-    hst?.close();
+    if (ctr !== given.container) ctr.close();
+    if (hst !== given.host) hst?.close();
   }
 }
 

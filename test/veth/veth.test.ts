@@ -218,3 +218,19 @@ t.test('an Rtnl handle bound to the container netns sees the container end only'
   t.teardown(() => rt.close());
   t.same((await rt.link.list()).map((l) => l.name).sort(), ['eth0', 'lo']);
 });
+
+t.test('setupVeth reuses handles it is given and leaves them open', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const handles = { container: Rtnl.open({ netns: ctr }), host: Rtnl.open({ netns: host }) };
+  t.teardown(() => {
+    handles.container.close();
+    handles.host.close();
+  });
+  const fds = fdCount();
+  const before = handles.container.sock.stats.requests;
+  for (let i = 0; i < 5; i++) await setupVeth(`k${i}`, '', 1500, null, host, ctr, { handles });
+  t.equal(fdCount(), fds, 'no socket opened per call');
+  t.ok(handles.container.sock.stats.requests - before >= 5, 'the given container handle sent the creates');
+  t.notOk(handles.container.closed || handles.host.closed, 'handles left open');
+  t.equal(names(ctr).length, 6, 'five pairs made');
+});
