@@ -386,8 +386,10 @@ export class NetlinkSocket {
   private finishTx<T>(st: TxState<T>): TxResult<T> | typeof TRUNCATED {
     st.onMessage = undefined; // let the handler's closure go
     st.out = undefined;
-    if (st.truncated) return TRUNCATED;
+    // The kernel's own error wins over a lost echo; an ACKed change whose echo did not
+    // fit succeeded (the value is then undefined and callers read the object back).
     if (st.error) throw st.error;
+    if (st.truncated && st.mode !== 'ack') return TRUNCATED;
     return st; // synchronous callers read it before any other exchange can start
   }
 
@@ -411,7 +413,8 @@ export class NetlinkSocket {
       this.waiter = (status) => {
         try {
           if (this.fd < 0) throw new ClosedError('NetlinkSocket');
-          if (status < 0) throw new SysError('poll', -status);
+          // A negative status is what libuv reports for a pending socket error (an
+          // ENOBUFS overrun): read it, so drain() turns it into a NetlinkError that says so.
           this.drain(st);
           if (!st.done) return;
           const res = this.finishTx(st);
@@ -488,12 +491,19 @@ export class NetlinkSocket {
           continue;
         }
         st.truncated = true;
-        if (st.mode !== 'ack') {
+        if (st.mode === 'dump') {
           // Drain the rest of this dump (its parts carry our seq) so the retry starts clean.
           this.discardSeq(st.seq);
           st.done = true;
           return;
         }
+        if (st.mode === 'reply') {
+          // A single GET reply: nothing more of ours follows; re-issue it.
+          st.done = true;
+          return;
+        }
+        // An ACK request whose echoed reply was too big: the kernel made the change; its
+        // ACK (or error) still follows and decides the outcome.
         continue;
       }
       this.handleDatagram(st, n);

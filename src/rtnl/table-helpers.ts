@@ -81,8 +81,3 @@ export const ipCodec: CustomCodec = {
     w.putBytes(type, parseIp(value, `attribute ${type}`).bytes);
   },
 };
-
-/** Read a little-endian u32 from a plain byte array. */
-export function u32At(b: Uint8Array, off: number): number {
-  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
-}

@@ -387,6 +387,7 @@ t.test('bad input is refused before anything is sent', privileged, async (t) => 
     ['peer up in the create message', () => rt.link.add({ kind: 'veth', name: 'u0', peer: { name: 'u1', up: true as any } })],
     ['macvlan without parent', () => rt.link.add({ kind: 'macvlan', name: 'mv0' })],
     ['vxlan without id', () => rt.link.add({ kind: 'vxlan', name: 'vx0' })],
+    ['vxlan IPv6 address in local (IPv4 attribute)', () => rt.link.add({ kind: 'vxlan', name: 'vx0', data: { id: 1, local: '2001:db8::1' } })],
     ['closed netns fd object', () => rt.link.add({ kind: 'veth', name: 'n0', peer: { name: 'n1', netns: { get fd(): number { throw new InvalidArgumentError('netns', 'closed'); } } } })],
     ['negative netns fd', () => rt.link.add({ kind: 'veth', name: 'n0', netns: -1 })],
     ['set with unknown key', () => rt.link.set('ok0', { colour: 'red' } as any)],

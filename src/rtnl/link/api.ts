@@ -6,7 +6,7 @@ import { InvalidArgumentError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, ty
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, type NetnsTarget } from '../netns-target.js';
-import { checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkString, checkU32 } from '../validate.js';
+import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkString, checkU32 } from '../validate.js';
 import { decodeLink, type Link } from './decode.js';
 import { kindCodec, knownKinds, BRIDGE_PORT_DATA, type KindEncodeContext } from './kinds/index.js';
 import { IFINFOMSG_LEN } from './table.js';
@@ -127,6 +127,21 @@ const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen',
 const SPEC_KEYS = new Set([...LINK_ATTR_KEYS, 'kind', 'master', 'link', 'peer', 'data']);
 const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort']);
 const KIND_RE = /^[a-z0-9_.-]{1,32}$/;
+const FILTER_KEYS = new Set(['kind', 'master', 'group']);
+const GROUP_KEYS = new Set(['group']);
+const BRIDGE_PORT_KEYS = new Set(['hairpin', 'learning', 'flood', 'mcastFlood', 'bcastFlood', 'cost', 'priority', 'state', 'isolated', 'neighSuppress', 'proxyarp', 'guard', 'fastLeave']);
+/** Option keys of each kind's IFLA_INFO_DATA table, built once. */
+const dataKeys = new Map<string, ReadonlySet<string>>();
+function dataKeysOf(kind: string, table: { byKey: Map<string, unknown> }): ReadonlySet<string> {
+  let k = dataKeys.get(kind);
+  if (k === undefined) dataKeys.set(kind, (k = new Set(table.byKey.keys())));
+  return k;
+}
+
+/** Name a link in a request: IFLA_IFNAME, or IFLA_ALT_IFNAME for altnames longer than IFNAMSIZ-1. */
+function putLinkName(w: MessageWriter, name: string): void {
+  w.putStrz(Buffer.byteLength(name) > IFNAME_MAX ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, name);
+}
 
 /** Validated common attributes, ready to write. */
 interface PreparedAttrs {
@@ -227,7 +242,7 @@ export class LinkApi {
     if (s['data'] !== undefined && (typeof s['data'] !== 'object' || s['data'] === null || Array.isArray(s['data']))) throw new InvalidArgumentError('data', 'expected an object');
     if (s['peer'] !== undefined && (typeof s['peer'] !== 'object' || s['peer'] === null || Array.isArray(s['peer']))) throw new InvalidArgumentError('peer', 'expected an object');
     if (s['data'] !== undefined && !codec.data) throw new InvalidArgumentError('data', `kind '${kind}' takes no options`);
-    if (s['data'] !== undefined && codec.data) checkKeys(s['data'] as object, new Set(codec.data.byKey.keys()), 'data.');
+    if (s['data'] !== undefined && codec.data) checkKeys(s['data'] as object, dataKeysOf(kind, codec.data), 'data.');
     codec.validate?.(s);
     if (codec.needsParent && s['link'] === undefined) throw new InvalidArgumentError('link', `a ${kind} needs a parent link`);
     const master = s['master'] !== undefined ? await this.core.linkIndex(checkLinkRef(s['master'], 'master'), 'master') : undefined;
@@ -273,7 +288,7 @@ export class LinkApi {
     const r = checkLinkRef(ref, 'link');
     const link = await this.core.sock.request(C.RTM_GETLINK, 0, (w) => {
       putIfinfomsg(w, typeof r === 'number' ? r : 0, 0, 0);
-      if (typeof r === 'string') w.putStrz(Buffer.byteLength(r) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r);
+      if (typeof r === 'string') putLinkName(w, r);
     }, decodeOne, { ack: false, subject: subjectOf(r) });
     if (!link) throw new InvalidArgumentError('link', `no RTM_NEWLINK reply for ${subjectOf(r)}`);
     return link;
@@ -289,7 +304,7 @@ export class LinkApi {
     if (typeof r === 'number') return r;
     const idx = await this.core.sock.request(C.RTM_GETLINK, 0, (w) => {
       putIfinfomsg(w, 0, 0, 0);
-      w.putStrz(Buffer.byteLength(r) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r);
+      putLinkName(w, r);
     }, (_b, v, off) => v.getInt32(off + NLMSG_HDRLEN + 4, HOST_LE), { ack: false, subject: r });
     return idx!;
   }
@@ -302,7 +317,7 @@ export class LinkApi {
    */
   async list(filter: LinkFilter = {}): Promise<Link[]> {
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw new InvalidArgumentError('filter', 'expected an object');
-    checkKeys(filter, new Set(['kind', 'master', 'group']), 'filter.');
+    checkKeys(filter, FILTER_KEYS, 'filter.');
     const kind = filter.kind;
     if (kind !== undefined && (typeof kind !== 'string' || !KIND_RE.test(kind))) throw new InvalidArgumentError('filter.kind', `expected a link kind name, got ${String(kind)}`);
     const group = filter.group !== undefined ? checkU32(filter.group, 'filter.group') : undefined;
@@ -365,7 +380,7 @@ export class LinkApi {
     if (c['bridgePort'] !== undefined) {
       if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null || Array.isArray(c['bridgePort'])) throw new InvalidArgumentError('bridgePort', 'expected an object');
       bridgePort = c['bridgePort'] as Record<string, unknown>;
-      checkKeys(bridgePort, new Set(['hairpin', 'learning', 'flood', 'mcastFlood', 'bcastFlood', 'cost', 'priority', 'state', 'isolated', 'neighSuppress', 'proxyarp', 'guard', 'fastLeave']), 'bridgePort.');
+      checkKeys(bridgePort, BRIDGE_PORT_KEYS, 'bridgePort.');
     }
     let master: number | undefined;
     if (c['master'] === null) master = 0;
@@ -380,7 +395,7 @@ export class LinkApi {
     if (generic) {
       echoed = await this.core.sock.request(C.RTM_NEWLINK, echo ? NLM_F_ECHO : 0, (w) => {
         putIfinfomsg(w, index, flags, mask);
-        if (index === 0) w.putStrz(Buffer.byteLength(r as string) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r as string);
+        if (index === 0) putLinkName(w, r as string);
         writeAttrs(w, a);
         if (master !== undefined) w.putU32(C.IFLA_MASTER, master);
         if (carrier !== undefined) w.putU8(C.IFLA_CARRIER, carrier ? 1 : 0);
@@ -414,7 +429,7 @@ export class LinkApi {
    */
   async del(ref: string | number | { readonly group: number }): Promise<void> {
     if (typeof ref === 'object' && ref !== null) {
-      checkKeys(ref, new Set(['group']), '');
+      checkKeys(ref, GROUP_KEYS, '');
       const g = checkU32((ref as { group: unknown }).group, 'group');
       if (g === 0) throw new InvalidArgumentError('group', "group 0 is the 'default' group every link starts in (lo included); refusing to delete it");
       await this.core.sock.request(C.RTM_DELLINK, 0, (w) => {
@@ -426,7 +441,7 @@ export class LinkApi {
     const r = checkLinkRef(ref, 'link');
     await this.core.sock.request(C.RTM_DELLINK, 0, (w) => {
       putIfinfomsg(w, typeof r === 'number' ? r : 0, 0, 0);
-      if (typeof r === 'string') w.putStrz(Buffer.byteLength(r) > 15 ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, r);
+      if (typeof r === 'string') putLinkName(w, r);
     }, undefined, { subject: subjectOf(r) });
   }
 }

@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from '../../../netlink/index.js';
 import { table, boolU8, ipCodec } from '../../table-helpers.js';
+import { parseIp } from '../../ip.js';
 import type { KindCodec } from './kind.js';
 
 /** IFLA_VXLAN_* attributes. `group`/`local` take IPv4, `group6`/`local6` IPv6. */
@@ -52,6 +53,12 @@ export const vxlan: KindCodec = {
     const id = d?.['id'];
     if (!d || typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffff) {
       throw new InvalidArgumentError('data.id', `a vxlan needs a VNI in 0..16777215, got ${String(id)}`);
+    }
+    // IFLA_VXLAN_LOCAL/GROUP hold IPv4 only; IPv6 goes in LOCAL6/GROUP6.
+    for (const [k, k6, fam] of [['local', 'local6', 4], ['group', 'group6', 4], ['local6', 'local', 6], ['group6', 'group', 6]] as const) {
+      const v = d[k];
+      if (v === undefined) continue;
+      if (parseIp(v, `data.${k}`).family !== fam) throw new InvalidArgumentError(`data.${k}`, `'${String(v)}' is an IPv${fam === 4 ? 6 : 4} address: use data.${k6}`);
     }
   },
 };
