@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     for (const [label, end] of [['container', veth.container], ['host', veth.host]] as const) {
       console.log(`  ${label.padEnd(9)}  ${end.name.padEnd(12)} ifindex ${String(end.index).padEnd(3)} mac ${end.mac}  netns ${end.netns.path}`);
     }
-    console.log(`  created in ${setupMs.toFixed(2)} ms (one RTM_NEWLINK, peer born in the host netns)`);
+    console.log(`  created in ${setupMs.toFixed(2)} ms (one RTM_NEWLINK with the peer born in the host netns, then the host end set up)`);
 
     step('Addresses and routes');
     using hrt = Rtnl.open({ netns: host });
