@@ -87,7 +87,7 @@ export interface SetupVethOptions {
   readonly afterCreate?: (veth: Veth) => void | Promise<void>;
   /**
    * Handles to reuse instead of opening two per call (each `Rtnl.open` into another
-   * netns costs a socket and two setns calls, ~60 µs here): `container` must be bound
+   * netns costs a socket and two setns calls): `container` must be bound
    * to `containerNs` and `host` to `hostNs`. They are not closed. Defaults to opening
    * (and closing) fresh ones.
    */
