@@ -81,6 +81,16 @@ export function parseIp(s: unknown, what = 'address'): IpAddr {
   throw new InvalidArgumentError(what, `'${s}' is not an IPv4 or IPv6 address`);
 }
 
+/**
+ * Parse an address that must be of `family` (when given); the error names `arg` and
+ * says what the family had to match ("the address", "dst", …).
+ */
+export function parseIpOf(v: unknown, arg: string, family: 4 | 6 | undefined, what: string): IpAddr {
+  const a = parseIp(v, arg);
+  if (family !== undefined && a.family !== family) throw new InvalidArgumentError(arg, `${arg} ${String(v)} is IPv${a.family} but ${what} is IPv${family}`);
+  return a;
+}
+
 /** Format 4 or 16 network-order bytes as an address string. */
 export function formatIp(b: Uint8Array, off = 0, len = b.length - off): string {
   // Kept small so it inlines into decoders; IPv6 and odd lengths are formatted out of line.

@@ -180,7 +180,7 @@ t.test('bad input is refused before send and changes nothing', privileged, async
     ['prefix not a number', () => rt.addr.add('v0', '10.1.0.2/x'), /malformed prefix length/],
     ['empty prefix length', () => rt.addr.add('v0', '10.1.0.2/'), /malformed prefix length/],
     ['not a string', () => rt.addr.add('v0', 42 as unknown as string), /expected 'address\/length'/],
-    ['peer of the other family', () => rt.addr.add('v0', '10.1.0.7/32', { peer: '2001:db8::1' }), /IPv6, the address is IPv4/],
+    ['peer of the other family', () => rt.addr.add('v0', '10.1.0.7/32', { peer: '2001:db8::1' }), /IPv6 but the address is IPv4/],
     ['broadcast on IPv6', () => rt.addr.add('v0', '2001:db8::1/64', { broadcast: true }), /only IPv4/],
     ['label on IPv6', () => rt.addr.add('v0', '2001:db8::1/64', { label: 'v0:1' }), /only IPv4/],
     ['label too long', () => rt.addr.add('v0', '10.1.0.7/24', { label: 'v0:0123456789abc' }), /longer than 15/],

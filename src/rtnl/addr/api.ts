@@ -6,8 +6,8 @@ import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE,
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
-import { AF_INET, AF_INET6, AF_UNSPEC, afOf, parseIp, parsePrefix, type IpAddr, type IpPrefix } from '../ip.js';
-import { SCOPES, type Scope } from '../route/names.js';
+import { AF_INET, AF_INET6, AF_UNSPEC, afOf, parseIp, parseIpOf, parsePrefix, type IpAddr, type IpPrefix } from '../ip.js';
+import { SCOPES, scopeName, type Scope } from '../route/names.js';
 import { checkBool, checkFamily, checkKeys, checkLinkRef, checkNamed, checkObject, checkString, checkU32 } from '../validate.js';
 import { decodeAddr, type Addr } from './decode.js';
 import { ADDR_PROTOCOLS, FOREVER, IFA, IFADDRMSG_LEN } from './table.js';
@@ -97,12 +97,6 @@ function lifetime(v: unknown, arg: string): number {
   return checkU32(v, arg);
 }
 
-function plainAddr(v: unknown, arg: string, family: 4 | 6): IpAddr {
-  const a = parseIp(v, arg);
-  if (a.family !== family) throw new InvalidArgumentError(arg, `'${String(v)}' is IPv${a.family}, the address is IPv${family}`);
-  return a;
-}
-
 /** Check an address and its options (no I/O). */
 function prepare(address: unknown, options: unknown): PreparedAddr {
   const prefix = parsePrefix(address, 'address');
@@ -114,7 +108,7 @@ function prepare(address: unknown, options: unknown): PreparedAddr {
   if (options === undefined) return out; // the common case: nothing more to check
   const o = checkObject(options, 'options');
   checkKeys(o, OPTION_KEYS, '');
-  if (o['peer'] !== undefined) out.peer = plainAddr(o['peer'], 'peer', fam).bytes;
+  if (o['peer'] !== undefined) out.peer = parseIpOf(o['peer'], 'peer', fam, 'the address').bytes;
   if (o['broadcast'] !== undefined) {
     if (fam !== 4) throw new InvalidArgumentError('broadcast', 'only IPv4 addresses have a broadcast address');
     if (o['broadcast'] === true) {
@@ -124,7 +118,7 @@ function prepare(address: unknown, options: unknown): PreparedAddr {
         b[i]! |= 0xff >> bits;
       }
       out.broadcast = b;
-    } else out.broadcast = plainAddr(o['broadcast'], 'broadcast', 4).bytes;
+    } else out.broadcast = parseIpOf(o['broadcast'], 'broadcast', 4, 'the address').bytes;
   }
   if (o['label'] !== undefined) {
     if (fam !== 4) throw new InvalidArgumentError('label', 'only IPv4 addresses have labels');
@@ -171,11 +165,12 @@ function writeAddr(w: MessageWriter, p: PreparedAddr, index: number): void {
   // ifa_flags holds 8 bits; the kernel reads the rest from IFA_FLAGS.
   if (p.flags > 0xff) w.putU32(C.IFA_FLAGS, p.flags);
   if (p.lifetimes) {
-    const ci = new Uint8Array(C.SIZEOF_IFA_CACHEINFO);
-    const v = new DataView(ci.buffer);
-    v.setUint32(0, p.lifetimes.preferred, HOST_LE);
-    v.setUint32(4, p.lifetimes.valid, HOST_LE);
-    w.putBytes(C.IFA_CACHEINFO, ci);
+    // struct ifa_cacheinfo written in place (a plain, non-nested attribute).
+    const a = w.nestStart(C.IFA_CACHEINFO, false);
+    const o = w.reserve(C.SIZEOF_IFA_CACHEINFO);
+    w.view.setUint32(o, p.lifetimes.preferred, HOST_LE);
+    w.view.setUint32(o + 4, p.lifetimes.valid, HOST_LE);
+    w.nestEnd(a);
   }
   if (p.metric !== undefined) w.putU32(C.IFA_RT_PRIORITY, p.metric);
   if (p.protocol !== undefined) w.putU8(C.IFA_PROTO, p.protocol);
@@ -240,7 +235,7 @@ export class AddrApi {
     const prefix = parsePrefix(address, 'address');
     const o = checkObject(options, 'options');
     checkKeys(o, DEL_KEYS, '');
-    const peer = o['peer'] !== undefined ? plainAddr(o['peer'], 'peer', prefix.family).bytes : undefined;
+    const peer = o['peer'] !== undefined ? parseIpOf(o['peer'], 'peer', prefix.family, 'the address').bytes : undefined;
     let label: string | undefined;
     if (o['label'] !== undefined) {
       if (prefix.family !== 4) throw new InvalidArgumentError('label', 'only IPv4 addresses have labels');
@@ -270,11 +265,11 @@ export class AddrApi {
     const label = f['label'] !== undefined ? checkString(f['label'], 'filter.label', 15) : undefined;
     const index = f['link'] !== undefined ? await this.core.linkIndex(checkLinkRef(f['link'], 'filter.link'), 'filter.link') : 0;
     const af = family === undefined ? AF_UNSPEC : family === 4 ? AF_INET : AF_INET6;
-    const scopeName = scope === undefined ? undefined : (Object.entries(SCOPES).find(([, v]) => v === scope)?.[0] ?? scope);
+    const wantScope = scope === undefined ? undefined : scopeName(scope);
     const all = await this.core.sock.dump(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, af, 0, 0, 0, index), onAddr);
     if (index === 0 && family === undefined && scope === undefined && label === undefined) return all;
     // The kernel filters link and family under NETLINK_GET_STRICT_CHK; checked again for handles opened without it.
     return all.filter((a) => (index === 0 || a.index === index) && (family === undefined || a.family === family) &&
-      (scopeName === undefined || a.scope === scopeName) && (label === undefined || a.label === label));
+      (wantScope === undefined || a.scope === wantScope) && (label === undefined || a.label === label));
   }
 }

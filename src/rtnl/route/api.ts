@@ -6,7 +6,7 @@ import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
-import { AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parsePrefix, formatPrefix, type IpAddr, type IpPrefix } from '../ip.js';
+import { AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parseIpOf, parsePrefix, formatPrefix, type IpAddr, type IpPrefix } from '../ip.js';
 import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject, checkU32 } from '../validate.js';
 import { decodeRoute, type Route } from './decode.js';
 import { ROUTE_PROTOCOLS, ROUTE_TYPES, SCOPES, checkTable, scopeName, tableByte, tableName, type RouteType, type Scope, type TableRef } from './names.js';
@@ -140,12 +140,6 @@ interface PreparedRoute {
   subject: string;
 }
 
-function addrOf(v: unknown, arg: string, family: 4 | 6 | undefined, what: string): IpAddr {
-  const a = parseIp(v, arg);
-  if (family !== undefined && a.family !== family) throw new InvalidArgumentError(arg, `${arg} ${String(v)} is IPv${a.family} but ${what} is IPv${family}`);
-  return a;
-}
-
 function parseDst(v: unknown, arg: string): IpPrefix | 'default' {
   if (v === 'default') return 'default';
   const p = parsePrefix(v, arg);
@@ -197,7 +191,7 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     family: fam,
     dst: dst === 'default' ? undefined : dst,
     from: undefined,
-    gateway: s['gateway'] !== undefined ? addrOf(s['gateway'], 'gateway', fam, what).bytes : undefined,
+    gateway: s['gateway'] !== undefined ? parseIpOf(s['gateway'], 'gateway', fam, what).bytes : undefined,
     dev: s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined,
     prefsrc: undefined,
     table: s['table'] !== undefined ? checkTable(s['table'], 'table') : C.RT_TABLE_MAIN,
@@ -215,7 +209,7 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
   };
   if (s['src'] !== undefined && s['prefsrc'] !== undefined) throw new InvalidArgumentError('prefsrc', 'give src or prefsrc, not both');
   const src = s['src'] ?? s['prefsrc'];
-  if (src !== undefined) p.prefsrc = addrOf(src, s['src'] !== undefined ? 'src' : 'prefsrc', fam, what).bytes;
+  if (src !== undefined) p.prefsrc = parseIpOf(src, s['src'] !== undefined ? 'src' : 'prefsrc', fam, what).bytes;
   if (s['from'] !== undefined) {
     const f = parsePrefix(s['from'], 'from');
     if (f.family !== fam) throw new InvalidArgumentError('from', `from ${String(s['from'])} is IPv${f.family} but ${what} is IPv${fam}`);
@@ -243,7 +237,7 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
       const o = checkObject(n, arg);
       checkKeys(o, NH_KEYS, `${arg}.`);
       const nh: PreparedNexthop = {
-        gateway: o['gateway'] !== undefined ? addrOf(o['gateway'], `${arg}.gateway`, fam, what).bytes : undefined,
+        gateway: o['gateway'] !== undefined ? parseIpOf(o['gateway'], `${arg}.gateway`, fam, what).bytes : undefined,
         dev: o['dev'] !== undefined ? checkLinkRef(o['dev'], `${arg}.dev`) : undefined,
         weight: o['weight'] !== undefined ? checkInt(o['weight'], `${arg}.weight`, 1, 256) : 1,
         flags: o['onlink'] !== undefined && checkBool(o['onlink'], `${arg}.onlink`) ? C.RTNH_F_ONLINK : 0,
@@ -482,7 +476,7 @@ export class RouteApi {
     if (d.prefixLen !== full) throw new InvalidArgumentError('dst', `route get takes one address, not the prefix '${dst}'`);
     const o = checkObject(options, 'options');
     checkKeys(o, GET_KEYS, '');
-    const from = o['from'] !== undefined ? addrOf(o['from'], 'from', d.family, `dst ${dst}`).bytes : undefined;
+    const from = o['from'] !== undefined ? parseIpOf(o['from'], 'from', d.family, `dst ${dst}`).bytes : undefined;
     const mark = o['mark'] !== undefined ? checkU32(o['mark'], 'mark') : undefined;
     const uid = o['uid'] !== undefined ? checkU32(o['uid'], 'uid') : undefined;
     const tos = o['tos'] !== undefined ? checkInt(o['tos'], 'tos', 0, 255) : 0;
