@@ -72,3 +72,23 @@ export function assertNotHostNetns(who: string): void {
   if (!host) throw new Error(`${who}: PBENCH_HOST_NETNS is not set; run through \`npm run bench\` (every run is in a fresh \`unshare -n\` netns)`);
   if (cur === host) throw new Error(`${who}: refusing to run in the host network namespace; use unshare -n`);
 }
+
+/** Hand-built netlink bytes (no nlkit code), for peers and diagnostics: one TLV. */
+export function tlv(type: number, value: Buffer): Buffer {
+  const len = 4 + value.length;
+  const b = Buffer.alloc((len + 3) & ~3);
+  b.writeUInt16LE(len, 0);
+  b.writeUInt16LE(type, 2);
+  value.copy(b, 4);
+  return b;
+}
+
+/** A NUL-terminated string payload. */
+export const strz = (x: string): Buffer => Buffer.from(`${x}\0`, 'latin1');
+
+/** A host-order (little-endian here) u32 payload. */
+export function u32le(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v, 0);
+  return b;
+}

@@ -31,7 +31,7 @@ import {
 import * as sys from '../src/netlink/sys.js';
 import { Netns } from '../src/ns/index.js';
 import { setupVeth } from '../src/veth/index.js';
-import { parseArgs, intOpt, cpuMs, maxRssKb, result, medianMin, msSince, assertNotHostNetns } from './common.js';
+import { parseArgs, intOpt, cpuMs, maxRssKb, result, medianMin, msSince, assertNotHostNetns, tlv, strz, u32le } from './common.js';
 
 /** fd of the second netns in a child (passed as stdio[3] by the runner). */
 const NS2_FD = 3;
@@ -251,21 +251,6 @@ async function w4Workload(impl: string, p: Params): Promise<void> {
 
 // ------------------------------------------------------------------ diagnostics
 
-/** Hand-built netlink bytes (no nlkit code): a TLV. */
-function tlv(type: number, value: Buffer): Buffer {
-  const len = 4 + value.length;
-  const b = Buffer.alloc((len + 3) & ~3);
-  b.writeUInt16LE(len, 0);
-  b.writeUInt16LE(type, 2);
-  value.copy(b, 4);
-  return b;
-}
-const strz = (x: string): Buffer => Buffer.from(`${x}\0`, 'latin1');
-const u32le = (v: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(v, 0);
-  return b;
-};
 function nlmsg(type: number, flags: number, seq: number, body: Buffer): Buffer {
   const h = Buffer.alloc(16);
   h.writeUInt32LE(16 + body.length, 0);

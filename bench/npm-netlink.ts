@@ -15,7 +15,7 @@
 // The second netns is made with nlkit's Netns.new() (harness only; not timed).
 import netlinkPkg from 'netlink';
 import { Netns } from '../src/ns/index.js';
-import { parseArgs, intOpt, cpuMs, maxRssKb, result, medianMin, msSince, assertNotHostNetns } from './common.js';
+import { parseArgs, intOpt, cpuMs, maxRssKb, result, medianMin, msSince, assertNotHostNetns, tlv, strz, u32le } from './common.js';
 
 const { createRtNetlink, FlagsNew } = netlinkPkg;
 const IMPL = 'npm-netlink';
@@ -23,26 +23,12 @@ const IFLA_IFNAME = 3, IFLA_NET_NS_FD = 28, IFLA_INFO_KIND = 1, IFLA_INFO_DATA =
 const NLA_F_NESTED = 0x8000;
 const AF_INET = 2;
 
-function attr(type: number, value: Buffer): Buffer {
-  const len = 4 + value.length;
-  const b = Buffer.alloc((len + 3) & ~3);
-  b.writeUInt16LE(len, 0);
-  b.writeUInt16LE(type, 2);
-  value.copy(b, 4);
-  return b;
-}
-const strz = (s: string): Buffer => Buffer.from(`${s}\0`, 'latin1');
-const u32 = (v: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(v, 0);
-  return b;
-};
 
 /** IFLA_LINKINFO payload of a veth whose peer is `peer` (in the netns of `nsfd` when given). */
 function vethLinkinfo(peer: string, nsfd: number | undefined): Buffer {
-  const peerBody = Buffer.concat([Buffer.alloc(16), attr(IFLA_IFNAME, strz(peer)), ...(nsfd !== undefined ? [attr(IFLA_NET_NS_FD, u32(nsfd))] : [])]);
-  const data = attr(IFLA_INFO_DATA | NLA_F_NESTED, attr(VETH_INFO_PEER | NLA_F_NESTED, peerBody));
-  return Buffer.concat([attr(IFLA_INFO_KIND, strz('veth')), data]);
+  const peerBody = Buffer.concat([Buffer.alloc(16), tlv(IFLA_IFNAME, strz(peer)), ...(nsfd !== undefined ? [tlv(IFLA_NET_NS_FD, u32le(nsfd))] : [])]);
+  const data = tlv(IFLA_INFO_DATA | NLA_F_NESTED, tlv(VETH_INFO_PEER | NLA_F_NESTED, peerBody));
+  return Buffer.concat([tlv(IFLA_INFO_KIND, strz('veth')), data]);
 }
 
 async function main(): Promise<void> {
