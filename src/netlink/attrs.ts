@@ -98,11 +98,21 @@ export function parseHexColon(s: string): Uint8Array | null {
 }
 
 /**
+ * The value of every empty binary payload: one frozen zero-length Buffer. It has no
+ * bytes to change, so sharing it is invisible, and it saves a Buffer and an
+ * ArrayBuffer per empty attribute (~0.3 µs each; a link dump carries two empty nests,
+ * IFLA_DEVLINK_PORT and IFLA_DPLL_PIN, per link).
+ */
+export const EMPTY_BYTES: Buffer = Object.freeze(Buffer.alloc(0)) as Buffer;
+
+/**
  * A copy of `buf[start, end)` that outlives the receive buffer. (`Buffer#slice` is a
  * view, not a copy: a value made with it would change when the slab is reused.)
+ * An empty range gives the shared {@link EMPTY_BYTES}.
  */
 export function copyBytes(buf: Uint8Array, start: number, end: number): Buffer {
   const n = end - start;
+  if (n === 0) return EMPTY_BYTES;
   if (n > 64) return Buffer.from(buf.subarray(start, end));
   // Small payloads (most binary attributes): one Buffer from the pool and a byte loop,
   // instead of a subarray view plus a copy (two typed-array objects per attribute).
