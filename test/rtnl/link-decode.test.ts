@@ -1,0 +1,76 @@
+// decodeLink at the codec level (no sockets): the values it shares between links
+// (one 0n for zero counters, one empty Buffer for empty payloads, cached flag names)
+// are right, and sharing never leaks from one link into another.
+import t from 'tap';
+import { MessageWriter } from '../../src/netlink/index.js';
+import { EMPTY_BYTES } from '../../src/netlink/attrs.js';
+import { decodeLink, flagNames } from '../../src/rtnl/link/decode.js';
+import { STATS64_FIELDS } from '../../src/rtnl/link/table.js';
+import * as C from '../../src/rtnl/constants.js';
+
+/** An RTM_NEWLINK (ifindex, flags) with attributes written by `attrs`, decoded. */
+function link(index: number, flags: number, attrs: (w: MessageWriter) => void) {
+  const w = new MessageWriter();
+  w.begin(C.RTM_NEWLINK, 0, 1);
+  const o = w.reserve(16);
+  w.view.setUint16(o + 2, 1, true); // ARPHRD_ETHER
+  w.view.setInt32(o + 4, index, true);
+  w.view.setUint32(o + 8, flags, true);
+  attrs(w);
+  const b = Buffer.from(w.finish());
+  return decodeLink(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length);
+}
+
+function stats64(values: readonly bigint[]): Buffer {
+  const b = Buffer.alloc(8 * STATS64_FIELDS.length);
+  values.forEach((v, i) => b.writeBigUInt64LE(v, i * 8));
+  return b;
+}
+
+t.test('IFLA_STATS64: zero, small, 2^32 boundary, 2^53 boundary and u64 max counters decode exactly', async (t) => {
+  const values = [
+    0n, 1n, 0xffffffffn, 0x100000000n, 0x123456789abn, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n,
+    0xffffffffffffffffn, 0xfffffffe00000001n, 2n ** 32n * 0x1fffffn + 0xffffffffn, 2n ** 32n * 0x200000n,
+  ];
+  const all = STATS64_FIELDS.map((_, i) => values[i % values.length]!);
+  const l = link(2, 0, (w) => w.putBytes(C.IFLA_STATS64, stats64(all)));
+  t.same(Object.keys(l.stats64!), [...STATS64_FIELDS], 'every field, in struct order');
+  STATS64_FIELDS.forEach((k, i) => t.equal(l.stats64![k], all[i], `${k} = ${all[i]}`));
+  for (const k of STATS64_FIELDS) t.type(l.stats64![k], 'bigint');
+});
+
+t.test('IFLA_STATS64 of an older kernel (shorter struct) decodes the fields it has', async (t) => {
+  const b = stats64([5n, 0n, 2n ** 40n, 0n, 7n]).subarray(0, 23 * 8);
+  const l = link(2, 0, (w) => w.putBytes(C.IFLA_STATS64, b));
+  t.same(Object.keys(l.stats64!), STATS64_FIELDS.slice(0, 23));
+  t.equal(l.stats64!.rxPackets, 5n);
+  t.equal(l.stats64!.txPackets, 0n);
+  t.equal(l.stats64!.rxBytes, 2n ** 40n);
+  t.equal(l.stats64!.rxCompressed, 0n);
+});
+
+t.test('zero counters share one 0n; a non-zero counter in another link is its own value', async (t) => {
+  const zero = link(2, 0, (w) => w.putBytes(C.IFLA_STATS64, stats64([])));
+  const some = link(3, 0, (w) => w.putBytes(C.IFLA_STATS64, stats64([0n, 0n, 1234n])));
+  t.equal(zero.stats64!.rxBytes, 0n);
+  t.equal(some.stats64!.rxBytes, 1234n, 'non-zero counter decodes right next to zero ones');
+  t.equal(some.stats64!.rxPackets, 0n);
+  t.equal(zero.stats64!.rxPackets === some.stats64!.rxPackets, true, 'zero is zero (bigints compare by value)');
+  zero.stats64!.rxPackets = 99n;
+  t.equal(some.stats64!.rxPackets, 0n, 'replacing a counter in one link changes no other link');
+});
+
+t.test('empty binary payloads decode to an empty Buffer (the shared EMPTY_BYTES); non-empty ones to their own copy', async (t) => {
+  const a = link(2, 0, (w) => {
+    w.putBytes(C.IFLA_DEVLINK_PORT, new Uint8Array(0));
+    w.putBytes(C.IFLA_PHYS_SWITCH_ID, Uint8Array.of(1, 2, 3, 4));
+  });
+  const b = link(3, 0, (w) => w.putBytes(C.IFLA_DEVLINK_PORT, new Uint8Array(0)));
+  t.same(a['devlinkPort'], Buffer.alloc(0));
+  t.equal(a['devlinkPort'], EMPTY_BYTES);
+  t.equal(b['devlinkPort'], EMPTY_BYTES);
+  t.same(a['physSwitchId'], Buffer.from([1, 2, 3, 4]));
+  t.not(a['physSwitchId'], EMPTY_BYTES);
+  const c = link(4, 0, (w) => w.putBytes(C.IFLA_PHYS_SWITCH_ID, Uint8Array.of(1, 2, 3, 4)));
+  t.not(c['physSwitchId'], a['physSwitchId'], 'each link its own copy of non-empty bytes');
+});
