@@ -74,3 +74,28 @@ t.test('empty binary payloads decode to an empty Buffer (the shared EMPTY_BYTES)
   const c = link(4, 0, (w) => w.putBytes(C.IFLA_PHYS_SWITCH_ID, Uint8Array.of(1, 2, 3, 4)));
   t.not(c['physSwitchId'], a['physSwitchId'], 'each link its own copy of non-empty bytes');
 });
+
+t.test('flag names are right for different flag words, from the cache too, and each link gets its own array', async (t) => {
+  const cases: [number, string[]][] = [
+    [C.IFF_UP | C.IFF_BROADCAST | C.IFF_MULTICAST | C.IFF_RUNNING | C.IFF_LOWER_UP, ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP']],
+    [C.IFF_UP | C.IFF_BROADCAST | C.IFF_MULTICAST, ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP']],
+    [C.IFF_BROADCAST | C.IFF_MULTICAST, ['BROADCAST', 'MULTICAST']],
+    [C.IFF_LOOPBACK | C.IFF_UP | C.IFF_RUNNING | C.IFF_LOWER_UP, ['LOOPBACK', 'UP', 'LOWER_UP']],
+    [C.IFF_POINTOPOINT | C.IFF_NOARP | C.IFF_PROMISC | C.IFF_ALLMULTI | C.IFF_MASTER | C.IFF_SLAVE | C.IFF_DORMANT | C.IFF_ECHO, ['POINTOPOINT', 'NOARP', 'ALLMULTI', 'PROMISC', 'MASTER', 'SLAVE', 'DORMANT', 'ECHO']],
+    [0, []],
+  ];
+  for (let round = 0; round < 2; round++) {
+    for (const [flags, want] of cases) {
+      t.same(flagNames(flags), want, `round ${round}: 0x${flags.toString(16)}`);
+      t.same(link(2, flags, () => {}).flags, want, `round ${round}: decoded link 0x${flags.toString(16)}`);
+    }
+  }
+  const a = link(2, cases[0]![0], () => {});
+  const b = link(3, cases[0]![0], () => {});
+  t.not(a.flags, b.flags, 'two links never share one flags array');
+  a.flags.push('CHANGED');
+  t.same(b.flags, cases[0]![1], 'changing one link\'s flags leaves the others alone');
+  t.same(link(4, cases[0]![0], () => {}).flags, cases[0]![1], 'and later links too');
+  for (let i = 0; i < 200; i++) t.equal(flagNames(i << 20 | C.IFF_UP | C.IFF_RUNNING).join(), 'UP', `many distinct flag words (${i})`);
+  t.same(flagNames(cases[1]![0]), cases[1]![1], 'still right after the cache was cleared');
+});

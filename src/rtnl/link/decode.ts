@@ -19,8 +19,24 @@ const FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
   [C.IFF_DORMANT, 'DORMANT'], [C.IFF_ECHO, 'ECHO'],
 ];
 
-/** ifi_flags → the list `ip` prints (NO-CARRIER first when up without carrier; RUNNING omitted). */
+/**
+ * ifi_flags → the list `ip` prints (NO-CARRIER first when up without carrier; RUNNING
+ * omitted). A new array per call (callers may change it); the names come from a cache
+ * by flags value, since a dump has only a few distinct flag words.
+ */
 export function flagNames(flags: number): string[] {
+  let names = FLAG_CACHE.get(flags);
+  if (names === undefined) {
+    names = computeFlagNames(flags);
+    if (FLAG_CACHE.size >= FLAG_CACHE_MAX) FLAG_CACHE.clear(); // bounded against odd inputs
+    FLAG_CACHE.set(flags, names);
+  }
+  return names.slice();
+}
+const FLAG_CACHE = new Map<number, readonly string[]>();
+const FLAG_CACHE_MAX = 64;
+
+function computeFlagNames(flags: number): string[] {
   const out: string[] = [];
   if (flags & C.IFF_UP && !(flags & C.IFF_RUNNING)) out.push('NO-CARRIER');
   for (const [bit, name] of FLAG_NAMES) if (flags & bit) out.push(name);
