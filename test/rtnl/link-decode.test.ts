@@ -99,3 +99,41 @@ t.test('flag names are right for different flag words, from the cache too, and e
   for (let i = 0; i < 200; i++) t.equal(flagNames(i << 20 | C.IFF_UP | C.IFF_RUNNING).join(), 'UP', `many distinct flag words (${i})`);
   t.same(flagNames(cases[1]![0]), cases[1]![1], 'still right after the cache was cleared');
 });
+
+t.test('IFLA_MAP, IFLA_XDP, IFLA_EVENT, IFLA_MAX_PACING_OFFLOAD_HORIZON, IFLA_DEVLINK_PORT and IFLA_DPLL_PIN decode as their IFLA table rows say', async (t) => {
+  const map = Buffer.alloc(32);
+  map.writeUInt32LE(0x1000, 0); map.writeUInt32LE(1, 4); // memStart 2^32 + 0x1000
+  map.writeUInt32LE(0x2000, 8);
+  map.writeUInt32LE(0x3f8, 16);
+  map.writeUInt16LE(4, 24); map[26] = 5; map[27] = 6;
+  const l = link(2, 0, (w) => {
+    w.putBytes(C.IFLA_DPLL_PIN, new Uint8Array(0));
+    w.putBytes(C.IFLA_MAP, map);
+    const x = w.nestStart(C.IFLA_XDP);
+    w.putU8(C.IFLA_XDP_ATTACHED, 0);
+    w.nestEnd(x);
+    w.putU32(C.IFLA_EVENT, 7);
+    w.putU64(C.IFLA_MAX_PACING_OFFLOAD_HORIZON, 2 ** 40);
+    w.putBytes(C.IFLA_DEVLINK_PORT, Uint8Array.of(9, 9));
+  });
+  t.same(l['map'], { memStart: 2 ** 32 + 0x1000, memEnd: 0x2000, baseAddr: 0x3f8, irq: 4, dma: 5, port: 6 });
+  t.same(l['xdp'], { attached: 0 });
+  t.equal(l['event'], 7);
+  t.equal(l['maxPacingOffloadHorizon'], 2 ** 40);
+  t.equal(l['dpllPin'], EMPTY_BYTES);
+  t.same(l['devlinkPort'], Buffer.from([9, 9]));
+  const keys = Object.keys(l);
+  t.same(keys.slice(keys.indexOf('unknown')), ['unknown', 'dpllPin', 'devlinkPort'], 'attributes outside the pre-shaped fields follow in wire order');
+
+  const short = link(3, 0, (w) => {
+    w.putBytes(C.IFLA_MAP, map.subarray(0, 8));
+    w.putU32(C.IFLA_MAX_PACING_OFFLOAD_HORIZON, 1000);
+  });
+  t.same(short['map'], map.subarray(0, 8), 'a short IFLA_MAP stays raw bytes');
+  t.equal(short['maxPacingOffloadHorizon'], 1000, 'a 4-byte NLA_UINT');
+  t.equal(short['event'], undefined);
+  t.notOk('devlinkPort' in short, 'absent attributes add no key');
+  const tiny = link(4, 0, (w) => w.putBytes(C.IFLA_MAX_PACING_OFFLOAD_HORIZON, Uint8Array.of(1, 2)));
+  t.equal(tiny['maxPacingOffloadHorizon'], undefined, 'shorter than 4 bytes: not stored');
+  t.throws(() => link(5, 0, (w) => w.putBytes(C.IFLA_EVENT, Uint8Array.of(1, 2))), { name: 'DecodeError', message: /IFLA_EVENT payload too short/ });
+});

@@ -6,7 +6,7 @@
  */
 import { HOST_LE, NLMSG_HDRLEN, NLA_HDRLEN, NLA_TYPE_MASK, DecodeError, align4, checkAttr, childPath, copyBytes, decodeRow, hexColon, type RawAttribute } from '../../netlink/index.js';
 import { AF_INET6 } from '../ip.js';
-import { IFLA, IFINFOMSG_LEN, LINKMODES, OPERSTATES, decodeLinkinfo, decodeStats64, type LinkAfSpec, type LinkInfo, type LinkStats64 } from './table.js';
+import { IFLA, IFLA_XDP_TABLE, IFINFOMSG_LEN, LINKMODES, OPERSTATES, decodeLinkinfo, decodeMap, decodeStats64, decodeUint, type LinkAfSpec, type LinkInfo, type LinkStats64 } from './table.js';
 import * as C from '../constants.js';
 
 /** ifi_flags bits in the order `ip` prints them, with its names. */
@@ -171,6 +171,14 @@ const DISPATCH_PAIRS: ReadonlyArray<readonly [number, number]> = [
   [C.IFLA_AF_SPEC, 39],
   [C.IFLA_PROP_LIST, 40],
   [C.IFLA_LINKINFO, 41],
+  // Rows of the IFLA table that every link of this kernel carries, decoded here with
+  // the same codec functions (no DecodeContext object or keyed store per attribute).
+  [C.IFLA_MAP, 42],
+  [C.IFLA_XDP, 43],
+  [C.IFLA_EVENT, 44],
+  [C.IFLA_MAX_PACING_OFFLOAD_HORIZON, 45],
+  [C.IFLA_DEVLINK_PORT, 46],
+  [C.IFLA_DPLL_PIN, 47],
 ];
 const DISPATCH = new Uint8Array(Math.max(...DISPATCH_PAIRS.map(([t]) => t)) + 1);
 for (const [t, code] of DISPATCH_PAIRS) DISPATCH[t] = code;
@@ -179,6 +187,7 @@ const PATH: readonly string[] = Object.freeze(['RTM_NEWLINK']);
 const PATH_LINKINFO = childPath(PATH, 'IFLA_LINKINFO');
 const PATH_AFSPEC = childPath(PATH, 'IFLA_AF_SPEC');
 const PATH_PROPLIST = childPath(PATH, 'IFLA_PROP_LIST');
+const PATH_XDP = childPath(PATH, 'IFLA_XDP');
 
 function strz(buf: Buffer, off: number, len: number): string {
   let e = off + len;
@@ -273,6 +282,18 @@ export function decodeLink(buf: Buffer, view: DataView, off: number, len: number
         if (li.kind !== undefined) link.kind = li.kind;
         break;
       }
+      case 42 /* IFLA_MAP */: link.map = decodeMap(buf, view, v, vl); break;
+      case 43 /* IFLA_XDP */: link.xdp = IFLA_XDP_TABLE.decode(buf, view, v, v + vl, PATH_XDP); break;
+      case 44 /* IFLA_EVENT */: if (vl < 4) tooShort('IFLA_EVENT', v, 4, vl); link.event = view.getUint32(v, HOST_LE); break;
+      case 45 /* IFLA_MAX_PACING_OFFLOAD_HORIZON */: {
+        const h = decodeUint(view, v, vl);
+        if (h !== undefined) link.maxPacingOffloadHorizon = h;
+        break;
+      }
+      // Not in the literal above (older kernels do not send them): added in wire order,
+      // as the table path would.
+      case 46 /* IFLA_DEVLINK_PORT */: link.devlinkPort = copyBytes(buf, v, v + vl); break;
+      case 47 /* IFLA_DPLL_PIN */: link.dpllPin = copyBytes(buf, v, v + vl); break;
       default: {
         const row = IFLA.byType[t];
         if (row === undefined) (link.unknown ??= []).push({ type: t, value: copyBytes(buf, v, v + vl) });

@@ -176,11 +176,14 @@ export interface LinkMap {
 }
 
 const u64n = (v: DataView, o: number): number => v.getUint32(o, HOST_LE) + v.getUint32(o + 4, HOST_LE) * 0x100000000;
+/** Decode IFLA_MAP at `off`: a {@link LinkMap}, or the raw bytes when shorter than the struct. */
+export function decodeMap(buf: Buffer, v: DataView, off: number, len: number): LinkMap | Buffer {
+  if (len < 28) return copyBytes(buf, off, off + len);
+  return { memStart: u64n(v, off), memEnd: u64n(v, off + 8), baseAddr: u64n(v, off + 16), irq: v.getUint16(off + 24, HOST_LE), dma: buf[off + 26]!, port: buf[off + 27]! } satisfies LinkMap;
+}
 const mapCodec: CustomCodec = {
   decode(ctx, off, len) {
-    if (len < 28) return copyBytes(ctx.buf, off, off + len);
-    const v = ctx.view;
-    return { memStart: u64n(v, off), memEnd: u64n(v, off + 8), baseAddr: u64n(v, off + 16), irq: v.getUint16(off + 24, HOST_LE), dma: ctx.buf[off + 26]!, port: ctx.buf[off + 27]! } satisfies LinkMap;
+    return decodeMap(ctx.buf, ctx.view, off, len);
   },
 };
 
@@ -196,10 +199,13 @@ export const IFLA_XDP_TABLE = table('IFLA_XDP', 'IFLA_XDP_', [
   ['IFLA_XDP_EXPECTED_FD', 's32'],
 ]);
 
-/** A u32 or u64 (NLA_UINT: the kernel sends 4 or 8 bytes) as a number. */
+/** A u32 or u64 (NLA_UINT: the kernel sends 4 or 8 bytes) as a number; undefined when shorter. */
+export function decodeUint(v: DataView, off: number, len: number): number | undefined {
+  return len >= 8 ? u64n(v, off) : len >= 4 ? v.getUint32(off, HOST_LE) : undefined;
+}
 const uintCodec: CustomCodec = {
   decode(ctx, off, len) {
-    return len >= 8 ? u64n(ctx.view, off) : len >= 4 ? ctx.view.getUint32(off, HOST_LE) : undefined;
+    return decodeUint(ctx.view, off, len);
   },
 };
 
