@@ -5,7 +5,7 @@ import t from 'tap';
 import { MessageWriter } from '../../src/netlink/index.js';
 import { EMPTY_BYTES } from '../../src/netlink/attrs.js';
 import { decodeLink, flagNames } from '../../src/rtnl/link/decode.js';
-import { STATS64_FIELDS } from '../../src/rtnl/link/table.js';
+import { RepeatText, STATS64_FIELDS } from '../../src/rtnl/link/table.js';
 import * as C from '../../src/rtnl/constants.js';
 
 /** An RTM_NEWLINK (ifindex, flags) with attributes written by `attrs`, decoded. */
@@ -136,4 +136,53 @@ t.test('IFLA_MAP, IFLA_XDP, IFLA_EVENT, IFLA_MAX_PACING_OFFLOAD_HORIZON, IFLA_DE
   const tiny = link(4, 0, (w) => w.putBytes(C.IFLA_MAX_PACING_OFFLOAD_HORIZON, Uint8Array.of(1, 2)));
   t.equal(tiny['maxPacingOffloadHorizon'], undefined, 'shorter than 4 bytes: not stored');
   t.throws(() => link(5, 0, (w) => w.putBytes(C.IFLA_EVENT, Uint8Array.of(1, 2))), { name: 'DecodeError', message: /IFLA_EVENT payload too short/ });
+});
+
+t.test('RepeatText gives the text of the bytes it is handed, repeated or not', async (t) => {
+  let decodes = 0;
+  const rt = new RepeatText((b, off, len) => {
+    decodes++;
+    return b.toString('latin1', off, off + len);
+  });
+  const b = Buffer.from('xxnoqueuexxnoqueuefq_codelnoqueuenoqueuf');
+  t.equal(rt.get(b, 2, 7), 'noqueue');
+  t.equal(rt.get(b, 11, 7), 'noqueue');
+  t.equal(decodes, 1, 'same bytes: decoded once');
+  t.equal(rt.get(b, 18, 8), 'fq_codel');
+  t.equal(rt.get(b, 26, 7), 'noqueue');
+  t.equal(rt.get(b, 33, 7), 'noqueuf', 'same length, last byte differs');
+  t.equal(rt.get(b, 33, 0), '');
+  t.equal(rt.get(b, 0, 0), '');
+  const long = Buffer.from('a'.repeat(40) + 'b'.repeat(40));
+  t.equal(rt.get(long, 0, 40), 'a'.repeat(40), 'longer than it remembers');
+  t.equal(rt.get(long, 40, 40), 'b'.repeat(40));
+  t.equal(rt.get(b, 2, 7), 'noqueue');
+});
+
+t.test('qdisc, broadcast and kind are right from link to link as they change and repeat', async (t) => {
+  const specs = [
+    { qdisc: 'noqueue', brd: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff], kind: 'veth' },
+    { qdisc: 'noqueue', brd: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff], kind: 'veth' },
+    { qdisc: 'fq_codel', brd: [0xff, 0xff, 0xff, 0xff, 0xff, 0xfe], kind: 'bridge' },
+    { qdisc: 'noqueue', brd: [0, 0, 0, 0, 0, 0], kind: 'veth' },
+    { qdisc: 'noqueuf', brd: [0, 0, 0, 0], kind: 'vethx' },
+    { qdisc: 'x'.repeat(40), brd: new Array(40).fill(0xab), kind: 'k'.repeat(40) },
+    { qdisc: 'x'.repeat(40), brd: new Array(40).fill(0xab), kind: 'k'.repeat(40) },
+    { qdisc: 'noqueue', brd: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff], kind: 'veth' },
+  ];
+  for (const [i, s] of specs.entries()) {
+    const l = link(i + 2, 0, (w) => {
+      w.putStrz(C.IFLA_QDISC, s.qdisc);
+      w.putBytes(C.IFLA_BROADCAST, Uint8Array.from(s.brd));
+      const li = w.nestStart(C.IFLA_LINKINFO);
+      w.putStrz(C.IFLA_INFO_KIND, s.kind);
+      w.putStrz(C.IFLA_INFO_SLAVE_KIND, s.kind);
+      w.nestEnd(li);
+    });
+    t.equal(l.qdisc, s.qdisc, `link ${i}: qdisc`);
+    t.equal(l.broadcast, s.brd.map((x) => x.toString(16).padStart(2, '0')).join(':'), `link ${i}: broadcast`);
+    t.equal(l.kind, s.kind, `link ${i}: kind`);
+    t.equal(l.linkinfo?.kind, s.kind);
+    t.equal(l.linkinfo?.slaveKind, s.kind);
+  }
 });

@@ -6,7 +6,7 @@
  */
 import { HOST_LE, NLMSG_HDRLEN, NLA_HDRLEN, NLA_TYPE_MASK, DecodeError, align4, checkAttr, childPath, copyBytes, decodeRow, hexColon, type RawAttribute } from '../../netlink/index.js';
 import { AF_INET6 } from '../ip.js';
-import { IFLA, IFLA_XDP_TABLE, IFINFOMSG_LEN, LINKMODES, OPERSTATES, decodeLinkinfo, decodeMap, decodeStats64, decodeUint, type LinkAfSpec, type LinkInfo, type LinkStats64 } from './table.js';
+import { IFLA, IFLA_XDP_TABLE, IFINFOMSG_LEN, LINKMODES, OPERSTATES, decodeLinkinfo, decodeMap, decodeStats64, decodeUint, RepeatText, type LinkAfSpec, type LinkInfo, type LinkStats64 } from './table.js';
 import * as C from '../constants.js';
 
 /** ifi_flags bits in the order `ip` prints them, with its names. */
@@ -195,6 +195,9 @@ function strz(buf: Buffer, off: number, len: number): string {
   return buf.toString('utf8', off, e);
 }
 
+const QDISC_TEXT = new RepeatText(strz);
+const BROADCAST_TEXT = new RepeatText(hexColon);
+
 function tooShort(name: string, off: number, want: number, len: number): never {
   throw new DecodeError(`${name} payload too short`, PATH, off, want, len);
 }
@@ -244,9 +247,9 @@ export function decodeLink(buf: Buffer, view: DataView, off: number, len: number
       case 5 /* IFLA_LINKMODE */: if (vl < 1) tooShort('IFLA_LINKMODE', v, 1, vl); link.linkmode = LINKMODES[buf[v]!] ?? String(buf[v]); break;
       case 6 /* IFLA_GROUP */: if (vl < 4) tooShort('IFLA_GROUP', v, 4, vl); link.group = view.getUint32(v, HOST_LE); break;
       case 7 /* IFLA_ADDRESS */: link.address = hexColon(buf, v, vl); break;
-      case 8 /* IFLA_BROADCAST */: link.broadcast = hexColon(buf, v, vl); break;
+      case 8 /* IFLA_BROADCAST */: link.broadcast = BROADCAST_TEXT.get(buf, v, vl); break;
       case 9 /* IFLA_PERM_ADDRESS */: link.permaddr = hexColon(buf, v, vl); break;
-      case 10 /* IFLA_QDISC */: link.qdisc = strz(buf, v, vl); break;
+      case 10 /* IFLA_QDISC */: link.qdisc = QDISC_TEXT.get(buf, v, vl); break;
       case 11 /* IFLA_MASTER */: if (vl < 4) tooShort('IFLA_MASTER', v, 4, vl); link.master = view.getUint32(v, HOST_LE); break;
       case 12 /* IFLA_LINK */: if (vl < 4) tooShort('IFLA_LINK', v, 4, vl); link.link = view.getUint32(v, HOST_LE); break;
       case 13 /* IFLA_LINK_NETNSID */: if (vl < 4) tooShort('IFLA_LINK_NETNSID', v, 4, vl); link.netnsId = view.getInt32(v, HOST_LE); break;

@@ -99,8 +99,8 @@ export function decodeLinkinfo(buf: Buffer, view: DataView, start: number, len: 
     const type = view.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
     const vo = off + NLA_HDRLEN;
     const vl = alen - NLA_HDRLEN;
-    if (type === IFLA_INFO_KIND) out.kind = strzAt(buf, vo, vl);
-    else if (type === IFLA_INFO_SLAVE_KIND) out.slaveKind = strzAt(buf, vo, vl);
+    if (type === IFLA_INFO_KIND) out.kind = KIND_TEXT.get(buf, vo, vl);
+    else if (type === IFLA_INFO_SLAVE_KIND) out.slaveKind = SLAVE_KIND_TEXT.get(buf, vo, vl);
     else if (type === IFLA_INFO_DATA) {
       const k = out.kind !== undefined ? kindCodec(out.kind) : undefined;
       out.data = k?.data ? k.data.decode(buf, view, vo, vo + vl, childPath(path, `IFLA_INFO_DATA(${out.kind})`)) : EMPTY_TABLE.decode(buf, view, vo, vo + vl, childPath(path, 'IFLA_INFO_DATA'));
@@ -118,6 +118,42 @@ function strzAt(buf: Buffer, off: number, len: number): string {
   while (e > off && buf[e - 1] === 0) e--;
   return buf.toString('utf8', off, e);
 }
+
+/** Longest payload a {@link RepeatText} remembers. */
+const REPEAT_MAX = 32;
+
+/**
+ * A one-entry cache for a text field whose value repeats from link to link (qdisc
+ * 'noqueue', kind 'veth', broadcast 'ff:ff:ff:ff:ff:ff'): when a payload has the same
+ * bytes as the last one, the same string comes back, without decoding it again. Strings
+ * are immutable values, so sharing one is invisible; the bytes → text function is
+ * fixed per cache, so equal bytes always mean an equal string.
+ */
+export class RepeatText {
+  private readonly bytes = new Uint8Array(REPEAT_MAX);
+  private len = -1;
+  private text = '';
+  constructor(private readonly decode: (buf: Buffer, off: number, len: number) => string) {}
+
+  /** The text of `buf[off, off+len)`. */
+  get(buf: Buffer, off: number, len: number): string {
+    const b = this.bytes;
+    if (len === this.len) {
+      let i = 0;
+      while (i < len && buf[off + i] === b[i]) i++;
+      if (i === len) return this.text;
+    }
+    const text = this.decode(buf, off, len);
+    if (len <= REPEAT_MAX) {
+      for (let i = 0; i < len; i++) b[i] = buf[off + i]!;
+      this.len = len;
+      this.text = text;
+    }
+    return text;
+  }
+}
+const KIND_TEXT = new RepeatText(strzAt);
+const SLAVE_KIND_TEXT = new RepeatText(strzAt);
 
 const linkinfoCodec: CustomCodec & { table: AttrTable } = {
   table: undefined as unknown as AttrTable, // set below, used to name extack offsets
