@@ -203,3 +203,15 @@ t.test('hardware addresses of every length format as lowercase colon hex, every 
     t.equal(l.broadcast, hex(c));
   }
 });
+
+t.test('interface names of every length, ASCII or not, with or without their NUL, decode as UTF-8', async (t) => {
+  const names = ['', 'a', 'lo', 'eth0', 'a999', 'veth1234abc', 'veth1234abcd', 'veth1234abcde', 'br-0123456789a', 'x'.repeat(15), 'ñ', 'vé', 'ab\u00ffcd', 'd€v', 'k\u{1f600}'];
+  for (const n of names) {
+    const withNul = link(2, 0, (w) => w.putStrz(C.IFLA_IFNAME, n));
+    t.equal(withNul.name, n, `${JSON.stringify(n)} (${Buffer.byteLength(n)} bytes)`);
+    const bare = link(2, 0, (w) => w.putBytes(C.IFLA_IFNAME, Buffer.from(n, 'utf8')));
+    t.equal(bare.name, n, `${JSON.stringify(n)} without a NUL`);
+  }
+  const bad = link(2, 0, (w) => w.putBytes(C.IFLA_IFNAME, Uint8Array.of(0x61, 0xc3, 0x62, 0)));
+  t.equal(bad.name, Buffer.from([0x61, 0xc3, 0x62]).toString('utf8'), 'invalid UTF-8 decodes as Buffer#toString does');
+});

@@ -195,6 +195,24 @@ function strz(buf: Buffer, off: number, len: number): string {
   return buf.toString('utf8', off, e);
 }
 
+/**
+ * strz for interface names: names up to 12 bytes of ASCII (most of them) are built in
+ * JS, which is a flat string at these lengths and skips the native toString call; any
+ * other name goes through strz. Same text either way (ASCII is the same in UTF-8).
+ */
+function nameText(buf: Buffer, off: number, len: number): string {
+  let e = off + len;
+  while (e > off && buf[e - 1] === 0) e--;
+  if (e - off > 12) return buf.toString('utf8', off, e);
+  let s = '';
+  for (let i = off; i < e; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return buf.toString('utf8', off, e);
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 /** High and low hex digit (char codes) of each byte value. */
 const HEX_HI = new Uint8Array(256);
 const HEX_LO = new Uint8Array(256);
@@ -262,7 +280,7 @@ export function decodeLink(buf: Buffer, view: DataView, off: number, len: number
     const v = a + NLA_HDRLEN;
     const vl = alen - NLA_HDRLEN;
     switch (t < DISPATCH.length ? DISPATCH[t] : 0) {
-      case 1 /* IFLA_IFNAME */: link.name = strz(buf, v, vl); break;
+      case 1 /* IFLA_IFNAME */: link.name = nameText(buf, v, vl); break;
       case 2 /* IFLA_MTU */: if (vl < 4) tooShort('IFLA_MTU', v, 4, vl); link.mtu = view.getUint32(v, HOST_LE); break;
       case 3 /* IFLA_TXQLEN */: if (vl < 4) tooShort('IFLA_TXQLEN', v, 4, vl); link.txqlen = view.getUint32(v, HOST_LE); break;
       case 4 /* IFLA_OPERSTATE */: if (vl < 1) tooShort('IFLA_OPERSTATE', v, 1, vl); link.operstate = OPERSTATES[buf[v]!] ?? String(buf[v]); break;
