@@ -1,14 +1,19 @@
 /**
  * Veth pairs for containers: the seed's `veth.rs` and the CNI plugins' SetupVeth,
  * with every lesson built in — one RTM_NEWLINK creates both ends with names, MTU, the
- * container MAC and IFF_UP, the host end born directly in the host netns; random host
- * names retried on EEXIST; both ends read back from their own netns; on any failure
- * after the create, the pair is deleted and nothing is left half-made.
+ * container MAC and IFF_UP, each end born directly in its own netns; random host
+ * names retried on EEXIST; both ends' indexes and MACs as the kernel reports them; on
+ * any failure after the create, the pair is deleted and nothing is left half-made.
+ * One handle (in the host netns) per call: opening a handle into another netns costs
+ * a socket and a setns round trip, about as much as the kernel's work for the create.
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { InvalidArgumentError, NetlinkError, ClosedError } from '../netlink/index.js';
-import { Rtnl, type Link } from '../rtnl/index.js';
+import { InvalidArgumentError, NetlinkError, ClosedError, HOST_LE, NLMSG_HDRLEN, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, walkAttrs } from '../netlink/index.js';
+import { Rtnl } from '../rtnl/index.js';
+import * as C from '../rtnl/constants.js';
+import { putIfinfomsg } from '../rtnl/link/api.js';
+import { IFINFOMSG_LEN } from '../rtnl/link/table.js';
 import { checkIfname, checkMtu } from '../rtnl/validate.js';
 import { Netns } from '../ns/index.js';
 import { MacAddr } from './mac.js';
@@ -86,10 +91,12 @@ export interface SetupVethOptions {
    */
   readonly afterCreate?: (veth: Veth) => void | Promise<void>;
   /**
-   * Handles to reuse instead of opening two per call (each `Rtnl.open` into another
-   * netns costs a socket and two setns calls): `container` must be bound
-   * to `containerNs` and `host` to `hostNs`. They are not closed. Defaults to opening
-   * (and closing) fresh ones.
+   * Handles to reuse instead of opening one per call (each `Rtnl.open` into another
+   * netns costs a socket and two setns calls): `host` must be bound to `hostNs` and
+   * `container` to `containerNs`. They are not closed. `host` carries every request;
+   * given a `container` handle, the create goes over it instead, echoed (which reads
+   * the container end back in the same round trip). Defaults to opening (and closing)
+   * one host handle per call, and a container handle only to locate a name clash.
    */
   readonly handles?: { readonly container?: Rtnl; readonly host?: Rtnl };
 }
@@ -97,11 +104,20 @@ export interface SetupVethOptions {
 /**
  * Create a veth pair for a container: `containerName` inside `containerNs`,
  * `hostName` (or a random `vethXXXXXXXX` when '') inside `hostNs`, both with `mtu`,
- * the container end with `containerMac`, both up. Works from any netns: the request is
- * sent on a handle bound to `containerNs` and the peer is created directly in `hostNs`.
+ * the container end with `containerMac`, both up. Works from any netns: every request
+ * goes over one handle bound to `hostNs`, and each end is born directly in its netns
+ * (IFLA_NET_NS_FD on both ends of the create message; nothing is moved afterwards).
  *
- * Equivalent to: `ip -n CTR link add NAME mtu M address MAC type veth peer name HOST
- * mtu M netns HOSTNS` then `ip link set up` on both ends.
+ * Requests, in order: one RTM_NEWLINK creates both ends (the container end up in the
+ * same message; the kernel cannot bring the peer up there), one brings the host end up,
+ * one RTM_GETLINK reads the host end back (its index, MAC, and its peer's index and
+ * netns id), and — only when no `containerMac` is given — one RTM_GETLINK reads the
+ * container end's kernel-chosen MAC (IFLA_TARGET_NETNSID, from the host handle). When
+ * a `handles.container` is given, the create goes over it with NLM_F_ECHO instead, which
+ * reads the container end back in the same round trip.
+ *
+ * Equivalent to: `ip link add NAME netns CTR mtu M address MAC up type veth peer name
+ * HOST mtu M` (from HOSTNS) then `ip link set HOST up`.
  *
  * @throws InvalidArgumentError for bad input (before anything is sent).
  * @throws NetlinkError 'EEXIST' naming both ends and the netns holding the clash,
@@ -127,30 +143,26 @@ export async function setupVeth(
   const randomName = options.randomName ?? randomVethName;
   const maxAttempts = options.maxAttempts ?? 10;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidArgumentError('options.maxAttempts', 'expected a positive integer');
+  const mac = containerMac ?? undefined;
+  const macBytes = mac?.bytes;
 
   const given = options.handles ?? {};
-  const ctr = given.container ?? Rtnl.open({ netns: containerNs });
-  let hst: Rtnl | undefined;
+  const hst = given.host ?? Rtnl.open({ netns: hostNs });
+  // A handle in the container netns only when given, or when a name clash must be
+  // located or the kernel gave no netns id for the container end (opened lazily).
+  let ctr = given.container;
+  const container = (): Rtnl => (ctr ??= Rtnl.open({ netns: containerNs }));
   try {
-    hst = given.host ?? Rtnl.open({ netns: hostNs });
     let host = hostName;
-    let c: Link | undefined;
+    let echoed: LinkBrief | undefined;
     for (let attempt = 1; ; attempt++) {
       if (hostName === '') host = checkIfname(randomName(), 'randomName()');
       try {
-        // NLM_F_ECHO returns the container end as created (index, MAC) in the same round trip.
-        c = await ctr.link.add({
-          name: containerName,
-          kind: 'veth',
-          mtu,
-          up: true,
-          ...(containerMac ? { address: containerMac } : {}),
-          peer: { name: host, mtu, netns: hostNs },
-        }, { echo: true });
+        echoed = await createPair(given.container ?? hst, given.container !== undefined, containerName, host, mtu, macBytes, hostNs, containerNs);
         break;
       } catch (e) {
         if (!(e instanceof NetlinkError) || e.code !== 'EEXIST') throw e;
-        const ctrClash = await exists(ctr, containerName);
+        const ctrClash = await exists(container(), containerName);
         const hostClash = !ctrClash && (await exists(hst, host));
         if (hostName === '' && !ctrClash && attempt < maxAttempts) continue;
         const where = ctrClash
@@ -165,12 +177,25 @@ export async function setupVeth(
     // The pair exists: from here on, any failure deletes it.
     try {
       // The container end came up in the create message; the peer cannot (ENOTCONN
-      // until the pair is linked), so the host end is set up now, in its own netns,
-      // and echoed back (index and MAC read from its own netns).
-      const h = await hst.link.set(host, { up: true }, { echo: true });
+      // until the pair is linked), so the host end is set up now, from its own netns.
+      // The kernel echoes creates, not changes: the host end is read back after.
+      await hst.link.set(host, { up: true });
+      const h = await getLinkBrief(hst, 0, host, undefined);
+      let c: { index: number; mac: MacAddr };
+      if (echoed) c = { index: echoed.index, mac: macOf(echoed, containerName) };
+      else if (mac && h.link !== undefined) c = { index: h.link, mac }; // the peer's index, from the kernel; the MAC as set
+      else {
+        // The kernel chose the MAC: read the container end, by the peer index and netns
+        // id the host end reported (same netns: no id), else from a container handle.
+        const b = h.link !== undefined && (h.nsid === undefined || h.nsid >= 0)
+          ? await getLinkBrief(hst, h.link, undefined, h.nsid)
+          : await getLinkBrief(container(), 0, containerName, undefined);
+        if (b.name !== containerName) throw new Error(`the peer of ${host} is '${b.name}', not '${containerName}'`);
+        c = { index: b.index, mac: macOf(b, containerName) };
+      }
       const veth = new Veth(
-        { name: c.name, index: c.index, mac: MacAddr.parse(c.address ?? ''), netns: containerNs },
-        { name: h.name, index: h.index, mac: MacAddr.parse(h.address ?? ''), netns: hostNs },
+        { name: containerName, index: c.index, mac: c.mac, netns: containerNs },
+        { name: host, index: h.index, mac: macOf(h, host), netns: hostNs },
         mtu,
       );
       if (options.afterCreate) await options.afterCreate(veth);
@@ -178,7 +203,8 @@ export async function setupVeth(
     } catch (e) {
       const cause = e as Error;
       try {
-        await ctr.link.del(containerName);
+        // Deleting either end deletes the pair; the host end is in the handle's netns.
+        await hst.link.del(host);
       } catch (delErr) {
         if (!(delErr instanceof NetlinkError && delErr.code === 'ENODEV')) {
           throw new AggregateError([cause, delErr], `setupVeth: ${cause.message}; and deleting the half-made pair ${containerName}/${host} failed: ${(delErr as Error).message}`);
@@ -188,9 +214,84 @@ export async function setupVeth(
       throw cause;
     }
   } finally {
-    if (ctr !== given.container) ctr.close();
-    if (hst !== given.host) hst?.close();
+    if (hst !== given.host) hst.close();
+    if (ctr !== undefined && ctr !== given.container) ctr.close();
   }
+}
+
+/** What setupVeth reads of a link: no full decode, no strings but the name. */
+interface LinkBrief {
+  index: number;
+  name: string;
+  mac: MacAddr | undefined;
+  /** IFLA_LINK: for a veth end, its peer's ifindex (in the peer's netns). */
+  link: number | undefined;
+  /** IFLA_LINK_NETNSID: the peer's netns as this netns numbers it; absent when the same. */
+  nsid: number | undefined;
+}
+
+const BRIEF_PATH: readonly string[] = Object.freeze(['RTM_NEWLINK']);
+
+/** Decode index, name, MAC, IFLA_LINK and IFLA_LINK_NETNSID of an RTM_NEWLINK (other messages: undefined). */
+function decodeBrief(buf: Buffer, view: DataView, off: number, len: number): LinkBrief | undefined {
+  if (view.getUint16(off + 4, HOST_LE) !== C.RTM_NEWLINK) return undefined;
+  const b: LinkBrief = { index: view.getInt32(off + NLMSG_HDRLEN + 4, HOST_LE), name: '', mac: undefined, link: undefined, nsid: undefined };
+  walkAttrs(view, off + NLMSG_HDRLEN + IFINFOMSG_LEN, off + len, BRIEF_PATH, (type, v, vl) => {
+    if (type === C.IFLA_IFNAME) b.name = buf.toString('latin1', v, v + Math.max(0, vl - 1));
+    else if (type === C.IFLA_ADDRESS && vl === 6) b.mac = new MacAddr(buf.subarray(v, v + 6));
+    else if (type === C.IFLA_LINK && vl >= 4) b.link = view.getUint32(v, HOST_LE);
+    else if (type === C.IFLA_LINK_NETNSID && vl >= 4) b.nsid = view.getInt32(v, HOST_LE);
+  });
+  return b;
+}
+
+/**
+ * RTM_NEWLINK NLM_F_CREATE|NLM_F_EXCL for the pair, sent on `rt`: the container end
+ * (up, MTU, MAC) and the host end (MTU) each with IFLA_NET_NS_FD of its netns. With
+ * `echo` (only on a handle in the container netns: the kernel sends the echo of the new
+ * device to the port in the device's netns) the container end comes back in the answer.
+ */
+async function createPair(
+  rt: Rtnl, echo: boolean, containerName: string, host: string, mtu: number, mac: Uint8Array | undefined, hostNs: Netns, containerNs: Netns,
+): Promise<LinkBrief | undefined> {
+  const ctrFd = containerNs.fd;
+  const hostFd = hostNs.fd;
+  const b = await rt.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), (w) => {
+    putIfinfomsg(w, 0, C.IFF_UP, C.IFF_UP);
+    w.putStrz(C.IFLA_IFNAME, containerName);
+    w.putU32(C.IFLA_MTU, mtu);
+    if (mac) w.putBytes(C.IFLA_ADDRESS, mac);
+    if (!echo) w.putU32(C.IFLA_NET_NS_FD, ctrFd);
+    const li = w.nestStart(C.IFLA_LINKINFO);
+    w.putStrz(C.IFLA_INFO_KIND, 'veth');
+    const data = w.nestStart(C.IFLA_INFO_DATA);
+    const peer = w.nestStart(C.VETH_INFO_PEER);
+    putIfinfomsg(w, 0, 0, 0);
+    w.putStrz(C.IFLA_IFNAME, host);
+    w.putU32(C.IFLA_MTU, mtu);
+    w.putU32(C.IFLA_NET_NS_FD, hostFd);
+    w.nestEnd(peer);
+    w.nestEnd(data);
+    w.nestEnd(li);
+  }, echo ? decodeBrief : undefined, { subject: containerName });
+  if (echo && b === undefined) throw new Error(`the kernel did not echo the new link ${containerName}`);
+  return b;
+}
+
+/** RTM_GETLINK by index or name, optionally in the netns `nsid` names (IFLA_TARGET_NETNSID). */
+async function getLinkBrief(rt: Rtnl, index: number, name: string | undefined, nsid: number | undefined): Promise<LinkBrief> {
+  const b = await rt.sock.request(C.RTM_GETLINK, 0, (w) => {
+    putIfinfomsg(w, index, 0, 0);
+    if (name !== undefined) w.putStrz(C.IFLA_IFNAME, name);
+    if (nsid !== undefined) w.putS32(C.IFLA_TARGET_NETNSID, nsid);
+  }, decodeBrief, { ack: false, subject: name ?? `ifindex ${index}${nsid !== undefined ? ` (netns id ${nsid})` : ''}` });
+  if (b === undefined) throw new Error(`no RTM_NEWLINK reply for ${name ?? `ifindex ${index}`}`);
+  return b;
+}
+
+function macOf(b: LinkBrief, name: string): MacAddr {
+  if (!b.mac) throw new Error(`the kernel reported no 6-byte hardware address for ${name}`);
+  return b.mac;
 }
 
 /**

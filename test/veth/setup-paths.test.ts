@@ -1,0 +1,139 @@
+// setupVeth's request paths: the default one (one handle, in the host netns; the
+// container end born there through IFLA_NET_NS_FD and read back through the host end's
+// peer index and netns id), the echoed create over a given container handle, the same
+// netns for both ends, and atomicity when a read-back fails.
+import t from 'tap';
+import { Netns, setupVeth, MacAddr, NetlinkError, Rtnl, NetlinkSocket } from '../../src/index.js';
+import { RTM_GETLINK } from '../../src/rtnl/constants.js';
+import { privileged, ipJson, fdCount } from '../helpers.js';
+
+type IpLink = Record<string, any>;
+
+function pair(t: any): { host: Netns; ctr: Netns } {
+  const host = Netns.new();
+  const ctr = Netns.new();
+  t.teardown(() => {
+    host.close();
+    ctr.close();
+  });
+  return { host, ctr };
+}
+
+const link = (ns: Netns, name: string): IpLink => ipJson<IpLink[]>(ns.path, ['link', 'show', 'dev', name])[0]!;
+const names = (ns: Netns) => ipJson<IpLink[]>(ns.path, ['link', 'show']).map((l) => l.ifname).sort();
+
+/** Both ends of `veth` as `ip -j` sees them in their own netns: index, MAC, MTU, up. */
+function checkAgainstIp(t: any, veth: Awaited<ReturnType<typeof setupVeth>>, host: Netns, ctr: Netns, mtu: number): void {
+  const c = link(ctr, veth.container.name);
+  const h = link(host, veth.host.name);
+  t.equal(veth.container.index, c.ifindex, 'container index as the kernel has it');
+  t.equal(veth.container.mac.toString(), c.address, 'container MAC as the kernel has it');
+  t.equal(veth.host.index, h.ifindex, 'host index as the kernel has it');
+  t.equal(veth.host.mac.toString(), h.address, 'host MAC as the kernel has it');
+  t.equal(c.mtu, mtu, 'container MTU');
+  t.equal(h.mtu, mtu, 'host MTU');
+  t.ok(c.flags.includes('UP') && h.flags.includes('UP'), 'both ends up');
+  t.ok(c.flags.includes('LOWER_UP') && h.flags.includes('LOWER_UP'), 'carrier on both ends');
+}
+
+t.test('a kernel-chosen container MAC is read back (no containerMac)', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const veth = await setupVeth('eth0', 'vk0', 1400, null, host, ctr);
+  checkAgainstIp(t, veth, host, ctr, 1400);
+  t.same(names(ctr), ['eth0', 'lo'], 'the container end was born in the container netns');
+  t.same(names(host), ['lo', 'vk0'], 'the host end was born in the host netns');
+});
+
+t.test('a given containerMac is set in the create message and reported', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const mac = MacAddr.parse('02:aa:bb:cc:dd:01');
+  const veth = await setupVeth('eth0', 'vk1', 1500, mac, host, ctr);
+  checkAgainstIp(t, veth, host, ctr, 1500);
+  t.ok(veth.container.mac.equals(mac));
+});
+
+t.test('both ends in the same netns', privileged, async (t) => {
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  const veth = await setupVeth('s0', 's1', 1500, null, ns, ns);
+  checkAgainstIp(t, veth, ns, ns, 1500);
+  t.same(names(ns), ['lo', 's0', 's1']);
+});
+
+t.test('the default path opens one handle, in the host netns, and closes it', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const orig = Rtnl.open;
+  const opened: unknown[] = [];
+  Rtnl.open = ((o?: Parameters<typeof Rtnl.open>[0]) => {
+    opened.push(o?.netns);
+    return orig.call(Rtnl, o);
+  }) as typeof Rtnl.open;
+  t.teardown(() => {
+    Rtnl.open = orig;
+  });
+  const fds = fdCount();
+  await setupVeth('eth0', '', 1500, null, host, ctr);
+  t.same(opened, [host], 'one handle, bound to hostNs');
+  await setupVeth('eth1', '', 1500, MacAddr.random(), host, ctr);
+  t.same(opened, [host, host], 'one handle per call with a containerMac too');
+  // A clash is located with a container handle, opened for it and closed.
+  const e = await setupVeth('eth0', '', 1500, null, host, ctr).catch((x) => x);
+  t.match(e?.message, /'eth0' already exists in the container netns/);
+  t.same(opened.slice(2), [host, ctr], 'a container handle only to locate the clash');
+  t.equal(fdCount(), fds, 'every handle closed');
+});
+
+t.test('a given container handle carries the echoed create; a given host handle the rest', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const handles = { container: Rtnl.open({ netns: ctr }), host: Rtnl.open({ netns: host }) };
+  t.teardown(() => {
+    handles.container.close();
+    handles.host.close();
+  });
+  const c0 = handles.container.sock.stats.requests;
+  const h0 = handles.host.sock.stats.requests;
+  const fds = fdCount();
+  const veth = await setupVeth('eth0', 'vk2', 1500, null, host, ctr, { handles });
+  checkAgainstIp(t, veth, host, ctr, 1500);
+  t.equal(handles.container.sock.stats.requests - c0, 1, 'the create, echoed, on the container handle');
+  t.equal(handles.host.sock.stats.requests - h0, 2, 'host end up and its read-back on the host handle');
+  t.equal(fdCount(), fds, 'no socket opened');
+});
+
+t.test('only a host handle given: every request on it, no socket opened', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const hrt = Rtnl.open({ netns: host });
+  t.teardown(() => hrt.close());
+  const fds = fdCount();
+  const r0 = hrt.sock.stats.requests;
+  const a = await setupVeth('eth0', '', 1500, null, host, ctr, { handles: { host: hrt } });
+  checkAgainstIp(t, a, host, ctr, 1500);
+  t.equal(hrt.sock.stats.requests - r0, 4, 'create, up, host read-back, container read-back (kernel-chosen MAC)');
+  const b = await setupVeth('eth1', '', 1500, MacAddr.random(), host, ctr, { handles: { host: hrt } });
+  checkAgainstIp(t, b, host, ctr, 1500);
+  t.equal(hrt.sock.stats.requests - r0, 7, 'no container read-back when the MAC was given');
+  t.equal(fdCount(), fds, 'no socket opened');
+});
+
+t.test('a failed read-back deletes the pair and says so', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const orig = NetlinkSocket.prototype.request;
+  let armed = true;
+  NetlinkSocket.prototype.request = function (this: NetlinkSocket, type: number, ...rest: any[]) {
+    if (armed && type === RTM_GETLINK) {
+      armed = false;
+      return Promise.reject(new NetlinkError(5, { type, typeName: 'RTM_GETLINK', seq: 0, subject: 'vk3' }, {}, 'injected'));
+    }
+    return (orig as any).call(this, type, ...rest);
+  } as typeof orig;
+  t.teardown(() => {
+    NetlinkSocket.prototype.request = orig;
+  });
+  const fds = fdCount();
+  const e = await setupVeth('eth0', 'vk3', 1500, null, host, ctr).catch((x) => x);
+  t.ok(e instanceof NetlinkError, 'the read-back error propagates');
+  t.match(e?.message, /setupVeth eth0\/vk3: .*injected.*\(the pair was deleted\)/);
+  t.same(names(ctr), ['lo'], 'container netns as before');
+  t.same(names(host), ['lo'], 'host netns as before');
+  t.equal(fdCount(), fds, 'no fd leaked');
+});
