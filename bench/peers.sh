@@ -1,11 +1,13 @@
 #!/bin/bash
 # Install the Debian packages the benchmark peers need and build the peer programs of
-# ../shared/peers (C libmnl, Go vishvananda/netlink, Rust rtnetlink) into bench/.peers/
+# ../shared/peers (C libmnl, Go vishvananda/netlink, Rust rtnetlink) and nlkit's own C
+# reference for setupVeth (bench/c/setupveth_mnl.c, libmnl) into bench/.peers/
 # (git-ignored). ../shared is read-only: sources are copied, nothing is written there.
 # The script peers (pyroute2, iproute2) run from ../shared/peers as they are.
 #
-# usage: bench/peers.sh [--no-install] [c|go|rust|all]
+# usage: bench/peers.sh [--no-install] [c|setupveth|go|rust|all]
 #   --no-install  skip apt-get (packages already there)
+#   c             bench_mnl and setupveth_mnl; setupveth: setupveth_mnl only
 # Everything builds offline: Go in GOPATH mode against Debian's /usr/share/gocode,
 # Rust against Debian's crate registry /usr/share/cargo/registry.
 # A peer that cannot be built is skipped with a message; `npm run bench` runs the ones
@@ -48,6 +50,15 @@ if [ "$what" = c ] || [ "$what" = all ]; then
 		echo "built bench/.peers/bench_mnl"
 	else
 		echo "peers.sh: C libmnl peer not built" >&2; status=1
+	fi
+fi
+if [ "$what" = c ] || [ "$what" = setupveth ] || [ "$what" = all ]; then
+	# Built to a temporary name and renamed: a suite running the old binary is not disturbed.
+	if gcc -O2 -Wall -Wextra -o "$OUT/setupveth_mnl.tmp" "$HERE/c/setupveth_mnl.c" -lmnl && mv -f "$OUT/setupveth_mnl.tmp" "$OUT/setupveth_mnl"; then
+		echo "built bench/.peers/setupveth_mnl"
+	else
+		rm -f "$OUT/setupveth_mnl.tmp"
+		echo "peers.sh: C libmnl setupVeth reference not built" >&2; status=1
 	fi
 fi
 if [ "$what" = go ] || [ "$what" = all ]; then
