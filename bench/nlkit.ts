@@ -15,7 +15,11 @@
 //              c-libmnl-*-upinline) · W3 rt.link.list() full decode, and a 5-field decode
 //              over rt.sock.dump · W2 rt.link.del(name) one by one · W4 (bench/w4-addr.ts)
 //   groupdel   W1 with IFLA_GROUP 77 · W2 one rt.link.del({ group: 77 }) (c-libmnl-batch-groupdel)
-//   setupveth  W1 as setupVeth() per pair (go-netlink-handle: LinkAdd + LinkSetUp)
+//   setupveth  W1 as setupVeth() per pair, the default path (a handle opened per call, as a
+//              CNI plugin does once per ADD): c<i> here with a MAC, h<i> in netns 2
+//              (bench/c/setupveth_mnl.c: same kernel work) · the same with a kept host
+//              handle (options.handles) · w1-peerup: the kernel part alone (create + peer
+//              up through kept handles, no read-back; setupveth_mnl --readback=none)
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Rtnl } from '../src/rtnl/index.js';
@@ -30,7 +34,7 @@ import {
 } from '../src/netlink/index.js';
 import * as sys from '../src/netlink/sys.js';
 import { Netns } from '../src/ns/index.js';
-import { setupVeth } from '../src/veth/index.js';
+import { setupVeth, MacAddr } from '../src/veth/index.js';
 import { parseArgs, intOpt, cpuMs, maxRssKb, result, medianMin, msSince, assertNotHostNetns, tlv, strz, u32le } from './common.js';
 
 /** fd of the second netns in a child (passed as stdio[3] by the runner). */
@@ -46,7 +50,7 @@ interface Params {
 const VARIANTS: Record<string, { impl: string; workloads: string[] }> = {
   main: { impl: 'nlkit', workloads: ['idle', 'w1', 'w3', 'w3-light', 'w2', 'w4', 'ab-w1', 'ab-w4'] },
   groupdel: { impl: 'nlkit-groupdel', workloads: ['w1-group', 'w2-group'] },
-  setupveth: { impl: 'nlkit-setupveth', workloads: ['w1-setupveth', 'w1-peerup'] },
+  setupveth: { impl: 'nlkit-setupveth', workloads: ['w1-setupveth', 'w1-setupveth-kept', 'w1-peerup'] },
 };
 
 // ------------------------------------------------------------------ runner
@@ -109,25 +113,38 @@ async function w1(impl: string, p: Params, group: boolean): Promise<void> {
   result(impl, 'w1_create', p.n, ms, (ms * 1000) / p.n, cpu, { requests: rt.sock.stats.requests, up_inline: 1, ...(group ? { group: GROUP } : {}), maxrss_kb: maxRssKb() });
 }
 
-/** W1 as setupVeth: a<i> here (up in the create), b<i> in netns 2 (set up after, from its own netns). */
-async function w1SetupVeth(impl: string, p: Params): Promise<void> {
+/** The container MAC of pair i (as setupveth_mnl sets it): 02:00:00:00:hi:lo. */
+function pairMac(i: number): MacAddr {
+  return new MacAddr([2, 0, 0, 0, (i >> 8) & 255, i & 255]);
+}
+
+/**
+ * W1 as setupVeth, what bench/c/setupveth_mnl.c does at the kernel level: c<i> here (up,
+ * MTU 1500, MAC), h<i> in netns 2 (MTU 1500, then up), both read back. With `kept`, a
+ * host handle opened once is passed in options.handles (no handle opened per call).
+ */
+async function w1SetupVeth(impl: string, p: Params, kept: boolean): Promise<void> {
   const here = Netns.get();
   const ns2 = Netns.fromPath(`/proc/self/fd/${NS2_FD}`);
+  const macs = Array.from({ length: p.n }, (_, i) => pairMac(i));
+  const hostRt = kept ? Rtnl.open({ netns: ns2 }) : undefined;
+  const options = hostRt ? { handles: { host: hostRt } } : {};
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < p.n; i++) await setupVeth(`a${i}`, `b${i}`, 1500, undefined, ns2, here);
+  for (let i = 0; i < p.n; i++) await setupVeth(`c${i}`, `h${i}`, 1500, macs[i], ns2, here, options);
   const ms = msSince(t0);
   const cpu = cpuMs(c0);
   const rss = maxRssKb();
+  hostRt?.close();
   // Not timed: put the pairs in one group and delete them in one request, so the netns
   // teardown after this process does not unregister 2N devices while the next run works.
   const rt = Rtnl.open();
-  for (let i = 0; i < p.n; i++) await rt.link.set(`a${i}`, { group: GROUP });
+  for (let i = 0; i < p.n; i++) await rt.link.set(`c${i}`, { group: GROUP });
   await rt.link.del({ group: GROUP });
   rt.close();
   here.close();
   ns2.close();
-  result(impl, 'w1_create', p.n, ms, (ms * 1000) / p.n, cpu, { api: 'setupVeth', maxrss_kb: rss });
+  result(impl, kept ? 'w1_create_kept' : 'w1_create', p.n, ms, (ms * 1000) / p.n, cpu, { api: kept ? 'setupVeth+handles.host' : 'setupVeth', maxrss_kb: rss });
 }
 
 /** W3: one RTM_GETLINK dump of the N+1 links, fully decoded by rt.link.list(); median of reps. */
@@ -375,17 +392,19 @@ async function abW4(impl: string, p: Params): Promise<void> {
 }
 
 /**
- * What setupVeth asks of the kernel, without its per-call handles: rt.link.add (a<i> up,
- * b<i> in netns 2) then b<i> set up through one handle kept open in netns 2.
+ * The kernel part of setupVeth without nlkit's per-call costs: rt.link.add (p<i> up,
+ * MTU, MAC; q<i> born in netns 2 with MTU) then q<i> set up through one handle kept
+ * open in netns 2; no read-back (setupveth_mnl --readback=none sends the same).
  */
 async function w1PeerUp(impl: string, p: Params): Promise<void> {
   const PU_GROUP = 79;
   const rt = Rtnl.open();
   const rt2 = Rtnl.open({ netns: NS2_FD });
+  const macs = Array.from({ length: p.n }, (_, i) => pairMac(i));
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < p.n; i++) {
-    await rt.link.add({ name: `p${i}`, kind: 'veth', up: true, group: PU_GROUP, peer: { name: `q${i}`, netns: NS2_FD } });
+    await rt.link.add({ name: `p${i}`, kind: 'veth', mtu: 1500, address: macs[i], up: true, group: PU_GROUP, peer: { name: `q${i}`, mtu: 1500, netns: NS2_FD } });
     await rt2.link.set(`q${i}`, { up: true });
   }
   const ms = msSince(t0);
@@ -403,7 +422,8 @@ async function child(workload: string, impl: string, p: Params): Promise<void> {
     case 'idle': return idle(impl);
     case 'w1': return w1(impl, p, false);
     case 'w1-group': return w1(impl, p, true);
-    case 'w1-setupveth': return w1SetupVeth(impl, p);
+    case 'w1-setupveth': return w1SetupVeth(impl, p, false);
+    case 'w1-setupveth-kept': return w1SetupVeth(impl, p, true);
     case 'w3': return w3(impl, p);
     case 'w3-light': return w3Light(impl, p);
     case 'w2': return w2(impl, p);

@@ -90,6 +90,12 @@ function allJobs(p: Params): Job[] {
     argv: [mnl, ...flags, `--n=${p.n}`, `--reps=${p.reps}`, `--naddr=${p.naddr}`, `--impl=${name}`],
     ...(existsSync(mnl) ? {} : { missing: 'bench/.peers/bench_mnl not built (bench/peers.sh)' }),
   });
+  const sv = join(peersDir, 'setupveth_mnl');
+  const cSetup = (name: string, ...flags: string[]): Job => ({
+    name, kind: 'peer', tier: 'core',
+    argv: [sv, ...flags, `--n=${p.n}`, `--reps=${p.reps}`, `--naddr=${p.naddr}`, `--impl=${name}`],
+    ...(existsSync(sv) ? {} : { missing: 'bench/.peers/setupveth_mnl not built (bench/peers.sh setupveth)' }),
+  });
   const go = join(peersDir, 'bench_netlink');
   const goJob = (api: string): Job => ({
     name: `go-netlink-${api}`, kind: 'peer', tier: api === 'handle' ? 'core' : 'context',
@@ -143,6 +149,7 @@ function allJobs(p: Params): Job[] {
     nlkit('groupdel', 'nlkit-groupdel'),
     c('c-libmnl-batch-groupdel', '--mode=batch', '--del=group'),
     nlkit('setupveth', 'nlkit-setupveth'),
+    cSetup('c-libmnl-setupveth'),
     c('c-libmnl-batch-upinline', '--mode=batch', '--up=inline'),
     micro,
     goJob('handle'),
@@ -156,9 +163,10 @@ function allJobs(p: Params): Job[] {
     c('c-libmnl-batch', '--mode=batch'),
     goJob('pkg'),
     rust('rust-rtnetlink-upsep', '--up=separate'),
+    cSetup('c-libmnl-setupveth-noreadback', '--readback=none'),
   ];
 }
-const EXTRA = new Set(['c-libmnl-seq', 'c-libmnl-batch', 'go-netlink-pkg', 'rust-rtnetlink-upsep']);
+const EXTRA = new Set(['c-libmnl-seq', 'c-libmnl-batch', 'go-netlink-pkg', 'rust-rtnetlink-upsep', 'c-libmnl-setupveth-noreadback']);
 
 // ------------------------------------------------------------------ running
 
@@ -375,10 +383,18 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
       { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
     ]),
-    t('setupVeth, per pair', '≤ 1.15× C W1', 1.15, 'nlkit-setupveth', 'w1_create', [
-      { label: 'C libmnl seq W1, up inline', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
-      { label: 'C libmnl batch W1, up inline (floor)', impls: ['c-libmnl-batch-upinline'], op: 'w1_create' },
-      { label: 'Go vishvananda/netlink Handle LinkAdd + LinkSetUp', impls: ['go-netlink-handle'], op: 'w1_create' },
+    t('setupVeth, per pair', '≤ 1.15× C, same kernel work', 1.15, 'nlkit-setupveth', 'w1_create', [
+      { label: 'C libmnl setupveth_mnl: echoed create (MTU, MAC, peer in netns 2), peer up from a socket kept in netns 2, GETLINK of the peer; one request at a time', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
+      { label: 'context: C libmnl seq W1, up inline (peer left down: no carrier, no addrconf)', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
+      { label: 'context: C libmnl batch W1, up inline (floor; peer left down)', impls: ['c-libmnl-batch-upinline'], op: 'w1_create' },
+      { label: 'context: Go vishvananda/netlink Handle W1, LinkAdd + LinkSetUp of the local end (peer left down; Go has no setupVeth equivalent here)', impls: ['go-netlink-handle'], op: 'w1_create' },
+    ]),
+    t('setupVeth with a kept host handle (options.handles), per pair', 'info', null, 'nlkit-setupveth', 'w1_create_kept', [
+      { label: 'C libmnl setupveth_mnl (sockets opened once)', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
+    ]),
+    t('setupVeth kernel part: create + peer up, kept handles, no read-back', 'info', null, 'nlkit-setupveth', 'w1_peerup', [
+      { label: 'C libmnl setupveth_mnl --readback=none (--peers all)', impls: ['c-libmnl-setupveth-noreadback'], op: 'w1_create' },
+      { label: 'C libmnl setupveth_mnl (with echo and GETLINK)', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
     ]),
   ];
   const g = micro?.getlink;
