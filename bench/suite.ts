@@ -164,9 +164,10 @@ function allJobs(p: Params): Job[] {
     goJob('pkg'),
     rust('rust-rtnetlink-upsep', '--up=separate'),
     cSetup('c-libmnl-setupveth-noreadback', '--readback=none'),
+    cSetup('c-libmnl-setupveth-echo', '--path=echo'),
   ];
 }
-const EXTRA = new Set(['c-libmnl-seq', 'c-libmnl-batch', 'go-netlink-pkg', 'rust-rtnetlink-upsep', 'c-libmnl-setupveth-noreadback']);
+const EXTRA = new Set(['c-libmnl-seq', 'c-libmnl-batch', 'go-netlink-pkg', 'rust-rtnetlink-upsep', 'c-libmnl-setupveth-noreadback', 'c-libmnl-setupveth-echo']);
 
 // ------------------------------------------------------------------ running
 
@@ -384,7 +385,8 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
     ]),
     t('setupVeth, per pair', '≤ 1.15× C, same kernel work', 1.15, 'nlkit-setupveth', 'w1_create', [
-      { label: 'C libmnl setupveth_mnl: echoed create (MTU, MAC, peer in netns 2), peer up from a socket kept in netns 2, GETLINK of the peer; one request at a time', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
+      { label: 'C libmnl setupveth_mnl: from one socket kept in netns 2, create (MTU, MAC, each end born in its netns), peer up, GETLINK of the peer; one request at a time', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
+      { label: 'context: C libmnl setupveth_mnl --path=echo (setupVeth before d8a93fe: echoed create from this netns, 2 sockets; --peers all)', impls: ['c-libmnl-setupveth-echo'], op: 'w1_create' },
       { label: 'context: C libmnl seq W1, up inline (peer left down: no carrier, no addrconf)', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
       { label: 'context: C libmnl batch W1, up inline (floor; peer left down)', impls: ['c-libmnl-batch-upinline'], op: 'w1_create' },
       { label: 'context: Go vishvananda/netlink Handle W1, LinkAdd + LinkSetUp of the local end (peer left down; Go has no setupVeth equivalent here)', impls: ['go-netlink-handle'], op: 'w1_create' },

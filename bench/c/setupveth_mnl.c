@@ -1,26 +1,31 @@
 // libmnl like-for-like reference for nlkit's setupVeth(): per pair, sequentially (send
-// one request, wait for its answer), exactly the requests setupVeth sends on its default
-// path (checked with NODE_DEBUG=nlkit):
+// one request, wait for its answer), the requests setupVeth sends on its default path
+// (checked with NODE_DEBUG=nlkit). c<i> lives in this netns (the container netns), h<i>
+// in netns 2 (the host netns). Default, --path=host (setupVeth since d8a93fe, with a
+// given container MAC): every request on one socket opened once, up front, inside netns 2
+// (a kept handle):
 //
-//   1. on a socket in this netns (the container netns):
-//      RTM_NEWLINK NLM_F_CREATE|NLM_F_EXCL|NLM_F_ECHO|NLM_F_ACK, ifi_flags IFF_UP,
-//      IFLA_IFNAME c<i>, IFLA_MTU 1500, IFLA_ADDRESS 02:00:00:00:hi:lo,
+//   1. RTM_NEWLINK NLM_F_CREATE|NLM_F_EXCL|NLM_F_ACK, ifi_flags IFF_UP, IFLA_IFNAME c<i>,
+//      IFLA_MTU 1500, IFLA_ADDRESS 02:00:00:00:hi:lo, IFLA_NET_NS_FD <this netns>,
 //      IFLA_LINKINFO { veth, IFLA_INFO_DATA { VETH_INFO_PEER { ifinfomsg, IFLA_IFNAME h<i>,
-//      IFLA_MTU 1500, IFLA_NET_NS_FD <netns 2> } } }
-//      -> the echoed RTM_NEWLINK of c<i> (index, name, MAC decoded) and the ACK;
-//   2. on a socket opened once, up front, inside netns 2 (the host netns; a kept handle):
-//      RTM_NEWLINK NLM_F_ECHO|NLM_F_ACK IFF_UP on h<i> by IFLA_IFNAME -> the ACK (the
-//      kernel does not echo a change, only a create);
-//   3. on the same socket: RTM_GETLINK h<i> by name -> RTM_NEWLINK (index, name, MAC decoded),
-//      setupVeth's read-back of the host end.
+//      IFLA_MTU 1500, IFLA_NET_NS_FD <netns 2> } } } -> ACK (no echo: the kernel would
+//      send it to the port in c<i>'s netns);
+//   2. RTM_NEWLINK NLM_F_ACK IFF_UP on h<i> by IFLA_IFNAME -> ACK;
+//   3. RTM_GETLINK h<i> by name -> RTM_NEWLINK (index, name, MAC, IFLA_LINK = c<i>'s index
+//      decoded).
+//
+// --path=echo (setupVeth up to c7413de, two handles): step 1 without IFLA_NET_NS_FD on
+// c<i>, with NLM_F_ECHO, on a socket in this netns (the echo decoded: index, name, MAC);
+// steps 2 (with NLM_F_ECHO, which the kernel ignores for a change) and 3 on the netns-2
+// socket.
 //
 // Step 2 turns carrier on for both ends, so the kernel does the work a real container
 // veth costs (linkwatch, IPv6 addrconf on both ends …), which C W1 of ../shared/peers
-// (peer left down) does not. Both sockets set NETLINK_EXT_ACK, NETLINK_CAP_ACK and
+// (peer left down) does not. The sockets set NETLINK_EXT_ACK, NETLINK_CAP_ACK and
 // NETLINK_GET_STRICT_CHK, as nlkit's Rtnl handles do. Not timed: opening the sockets and
 // netns 2, and the cleanup (each c<i> put in group 77, then one RTM_DELLINK by group).
 //
-//   unshare -n setupveth_mnl [--n=N] [--impl=NAME] [--readback=echo|none]
+//   unshare -n setupveth_mnl [--n=N] [--impl=NAME] [--path=host|echo] [--readback=none]
 //     --readback=none  no NLM_F_ECHO and no GETLINK (create + peer up only: the kernel
 //                      work alone, like nlkit's w1-peerup workload)
 //   --reps and --naddr are accepted and ignored (the suite passes them to every peer).
@@ -75,6 +80,7 @@ struct end {
 	char name[IFNAMSIZ];
 	unsigned char mac[6];
 	int has_mac;
+	int link;
 };
 
 static double now_ms(void) {
@@ -110,7 +116,7 @@ static int link_attr_cb(const struct nlattr *a, void *data) {
 	if (t <= IFLA_MAX) tb[t] = a;
 	return MNL_CB_OK;
 }
-/* Decode index, name and MAC of an RTM_NEWLINK (the echo or the GETLINK reply). */
+/* Decode index, name, MAC and IFLA_LINK of an RTM_NEWLINK (the echo or the GETLINK reply). */
 static int link_cb(const struct nlmsghdr *nlh, void *data) {
 	struct end *e = data;
 	if (nlh->nlmsg_type != RTM_NEWLINK) return MNL_CB_OK;
@@ -119,6 +125,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data) {
 	if (mnl_attr_parse(nlh, sizeof(*ifm), link_attr_cb, tb) < 0) return MNL_CB_ERROR;
 	e->index = ifm->ifi_index;
 	if (tb[IFLA_IFNAME]) snprintf(e->name, sizeof e->name, "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	if (tb[IFLA_LINK]) e->link = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6) {
 		memcpy(e->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 		e->has_mac = 1;
@@ -178,12 +185,13 @@ static struct ifinfomsg *put_ifinfomsg(struct nlmsghdr *nlh, int index, unsigned
 }
 
 int main(int argc, char **argv) {
-	int N = 1000, readback = 1;
+	int N = 1000, readback = 1, path_echo = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "--n=", 4)) N = atoi(argv[i] + 4);
 		else if (!strncmp(argv[i], "--reps=", 7) || !strncmp(argv[i], "--naddr=", 8)) continue;
-		else if (!strcmp(argv[i], "--readback=echo")) readback = 1;
 		else if (!strcmp(argv[i], "--readback=none")) readback = 0;
+		else if (!strcmp(argv[i], "--path=host")) path_echo = 0;
+		else if (!strcmp(argv[i], "--path=echo")) path_echo = 1;
 		else if (!strncmp(argv[i], "--impl=", 7)) impl = argv[i] + 7;
 		else { fprintf(stderr, "bad arg %s\n", argv[i]); return 1; }
 	}
@@ -208,8 +216,7 @@ int main(int argc, char **argv) {
 	if (ns2fd < 0) die("open ns2");
 	sock_open(&hst);
 	if (setns(orig, CLONE_NEWNET)) die("setns back");
-	close(orig);
-	sock_open(&ctr);
+	sock_open(&ctr); /* fd `orig` stays open: IFLA_NET_NS_FD of this netns (--path=host) */
 
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -233,7 +240,8 @@ int main(int argc, char **argv) {
 
 	char c[IFNAMSIZ], h[IFNAMSIZ], extra[512];
 	double t_create = 0, t_up = 0, t_get = 0, u0, s0, u1, s1;
-	uint16_t echo = readback ? NLM_F_ECHO : 0;
+	uint16_t echo = readback && path_echo ? NLM_F_ECHO : 0;
+	struct sock *create_on = path_echo ? &ctr : &hst;
 	struct end ce, he;
 	cpu_ms(&u0, &s0);
 	double t0 = now_ms();
@@ -243,12 +251,13 @@ int main(int argc, char **argv) {
 		unsigned char mac[6] = {0x02, 0, 0, 0, (unsigned char)(i >> 8), (unsigned char)i};
 		double a = now_ms();
 
-		/* 1. create, container end up inline, peer born in netns 2; echoed */
+		/* 1. create, container end up inline, each end born in its netns */
 		nlh = begin(buf, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL | echo);
 		put_ifinfomsg(nlh, 0, IFF_UP);
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, c);
 		mnl_attr_put_u32(nlh, IFLA_MTU, 1500);
 		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+		if (!path_echo) mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)orig);
 		struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 		struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -263,7 +272,7 @@ int main(int argc, char **argv) {
 		mnl_attr_nest_end(nlh, data);
 		mnl_attr_nest_end(nlh, li);
 		memset(&ce, 0, sizeof ce);
-		exchange(&ctr, nlh, &ce, "create");
+		exchange(create_on, nlh, &ce, "create");
 		double b = now_ms();
 
 		/* 2. host end up, from the kept socket in netns 2 */
@@ -274,14 +283,14 @@ int main(int argc, char **argv) {
 		exchange(&hst, nlh, &he, "peer up");
 		double d = now_ms();
 
-		/* 3. read the host end back in its own netns */
+		/* 3. read the host end back in its own netns (with the peer's index) */
 		if (readback) {
 			nlh = begin(buf, RTM_GETLINK, 0);
 			put_ifinfomsg(nlh, 0, 0);
 			mnl_attr_put_strz(nlh, IFLA_IFNAME, h);
 			exchange(&hst, nlh, &he, "getlink");
-			if (ce.index <= 0 || !ce.has_mac || memcmp(ce.mac, mac, 6) || strcmp(ce.name, c)) { fprintf(stderr, "%s: bad echo\n", c); return 2; }
-			if (he.index <= 0 || !he.has_mac || strcmp(he.name, h)) { fprintf(stderr, "%s: bad read-back\n", h); return 2; }
+			if (path_echo && (ce.index <= 0 || !ce.has_mac || memcmp(ce.mac, mac, 6) || strcmp(ce.name, c))) { fprintf(stderr, "%s: bad echo\n", c); return 2; }
+			if (he.index <= 0 || !he.has_mac || he.link <= 0 || strcmp(he.name, h)) { fprintf(stderr, "%s: bad read-back\n", h); return 2; }
 		}
 		double e = now_ms();
 		t_create += b - a;
@@ -291,8 +300,8 @@ int main(int argc, char **argv) {
 	double t1 = now_ms();
 	cpu_ms(&u1, &s1);
 	snprintf(extra, sizeof extra,
-	         "api=setupveth requests=%d readback=%s create_us=%.1f peer_up_us=%.1f getlink_us=%.1f acks_not_ready_after_send=%ld",
-	         N * (readback ? 3 : 2), readback ? "echo+getlink" : "none", t_create * 1e3 / N, t_up * 1e3 / N, t_get * 1e3 / N, not_ready);
+	         "api=setupveth path=%s requests=%d readback=%s create_us=%.1f peer_up_us=%.1f getlink_us=%.1f acks_not_ready_after_send=%ld",
+	         path_echo ? "echo" : "host", N * (readback ? 3 : 2), !readback ? "none" : path_echo ? "echo+getlink" : "getlink", t_create * 1e3 / N, t_up * 1e3 / N, t_get * 1e3 / N, not_ready);
 	printf("RESULT impl=%s op=w1_create n=%d total_ms=%.3f per_op_us=%.3f user_ms=%.1f sys_ms=%.1f %s\n",
 	       impl, N, t1 - t0, (t1 - t0) * 1e3 / N, u1 - u0, s1 - s0, extra);
 	fflush(stdout);
@@ -314,5 +323,6 @@ int main(int argc, char **argv) {
 	mnl_socket_close(hst.nl);
 	mnl_socket_close(ctr.nl);
 	close(ns2fd);
+	close(orig);
 	return 0;
 }
