@@ -150,6 +150,7 @@ function allJobs(p: Params): Job[] {
     c('c-libmnl-batch-groupdel', '--mode=batch', '--del=group'),
     nlkit('setupveth', 'nlkit-setupveth'),
     cSetup('c-libmnl-setupveth'),
+    cSetup('c-libmnl-setupveth-noreadback', '--readback=none'),
     c('c-libmnl-batch-upinline', '--mode=batch', '--up=inline'),
     micro,
     goJob('handle'),
@@ -163,11 +164,10 @@ function allJobs(p: Params): Job[] {
     c('c-libmnl-batch', '--mode=batch'),
     goJob('pkg'),
     rust('rust-rtnetlink-upsep', '--up=separate'),
-    cSetup('c-libmnl-setupveth-noreadback', '--readback=none'),
     cSetup('c-libmnl-setupveth-echo', '--path=echo'),
   ];
 }
-const EXTRA = new Set(['c-libmnl-seq', 'c-libmnl-batch', 'go-netlink-pkg', 'rust-rtnetlink-upsep', 'c-libmnl-setupveth-noreadback', 'c-libmnl-setupveth-echo']);
+const EXTRA = new Set(['c-libmnl-seq', 'c-libmnl-batch', 'go-netlink-pkg', 'rust-rtnetlink-upsep', 'c-libmnl-setupveth-echo']);
 
 // ------------------------------------------------------------------ running
 
@@ -395,8 +395,8 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl setupveth_mnl (sockets opened once)', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
     ]),
     t('setupVeth kernel part: create + peer up, kept handles, no read-back', 'info', null, 'nlkit-setupveth', 'w1_peerup', [
-      { label: 'C libmnl setupveth_mnl --readback=none (--peers all)', impls: ['c-libmnl-setupveth-noreadback'], op: 'w1_create' },
-      { label: 'C libmnl setupveth_mnl (with echo and GETLINK)', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
+      { label: 'C libmnl setupveth_mnl --readback=none (the same two requests)', impls: ['c-libmnl-setupveth-noreadback'], op: 'w1_create' },
+      { label: 'C libmnl setupveth_mnl (with the GETLINK read-back)', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
     ]),
   ];
   const g = micro?.getlink;
