@@ -386,7 +386,7 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
     ]),
     t('setupVeth, per pair', '≤ 1.15× C, same kernel work', 1.15, 'nlkit-setupveth', 'w1_create', [
       { label: 'C libmnl setupveth_mnl: from one socket kept in netns 2, create (MTU, MAC, each end born in its netns), peer up, GETLINK of the peer; one request at a time', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
-      { label: 'context: C libmnl setupveth_mnl --path=echo (setupVeth before d8a93fe: echoed create from this netns, 2 sockets; --peers all)', impls: ['c-libmnl-setupveth-echo'], op: 'w1_create' },
+      { label: 'context: C libmnl setupveth_mnl --path=echo (the earlier two-handle setupVeth path: echoed create from this netns; --peers all)', impls: ['c-libmnl-setupveth-echo'], op: 'w1_create' },
       { label: 'context: C libmnl seq W1, up inline (peer left down: no carrier, no addrconf)', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
       { label: 'context: C libmnl batch W1, up inline (floor; peer left down)', impls: ['c-libmnl-batch-upinline'], op: 'w1_create' },
       { label: 'context: Go vishvananda/netlink Handle W1, LinkAdd + LinkSetUp of the local end (peer left down; Go has no setupVeth equivalent here)', impls: ['go-netlink-handle'], op: 'w1_create' },

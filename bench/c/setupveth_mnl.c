@@ -1,8 +1,8 @@
 // libmnl like-for-like reference for nlkit's setupVeth(): per pair, sequentially (send
 // one request, wait for its answer), the requests setupVeth sends on its default path
 // (checked with NODE_DEBUG=nlkit). c<i> lives in this netns (the container netns), h<i>
-// in netns 2 (the host netns). Default, --path=host (setupVeth since d8a93fe, with a
-// given container MAC): every request on one socket opened once, up front, inside netns 2
+// in netns 2 (the host netns). Default, --path=host (setupVeth with one handle, given a
+// container MAC): every request on one socket opened once, up front, inside netns 2
 // (a kept handle):
 //
 //   1. RTM_NEWLINK NLM_F_CREATE|NLM_F_EXCL|NLM_F_ACK, ifi_flags IFF_UP, IFLA_IFNAME c<i>,
@@ -14,7 +14,7 @@
 //   3. RTM_GETLINK h<i> by name -> RTM_NEWLINK (index, name, MAC, IFLA_LINK = c<i>'s index
 //      decoded).
 //
-// --path=echo (setupVeth up to c7413de, two handles): step 1 without IFLA_NET_NS_FD on
+// --path=echo (setupVeth's earlier path, two handles per call): step 1 without IFLA_NET_NS_FD on
 // c<i>, with NLM_F_ECHO, on a socket in this netns (the echo decoded: index, name, MAC);
 // steps 2 (with NLM_F_ECHO, which the kernel ignores for a change) and 3 on the netns-2
 // socket.
