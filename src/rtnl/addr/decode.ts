@@ -62,22 +62,29 @@ export interface Addr {
   unknown?: RawAttribute[];
 }
 
-const flagCache4 = new Map<number, readonly string[]>();
-const flagCache6 = new Map<number, readonly string[]>();
+/** Flag names by bit pattern, per family (IFA_F_* fit in 12 bits; larger values go uncached). */
+const flagCache4: (readonly string[] | undefined)[] = [];
+const flagCache6: (readonly string[] | undefined)[] = [];
+
+function flagNamesOf(flags: number, family: 4 | 6): readonly string[] {
+  const hit = flags < 0x1000 ? (family === 4 ? flagCache4 : flagCache6)[flags] : undefined;
+  return hit !== undefined ? hit : flagNamesMiss(flags, family);
+}
+
+/** The cache miss of {@link flagNamesOf}, out of line so that the decoder's hot path stays small. */
+function flagNamesMiss(flags: number, family: 4 | 6): readonly string[] {
+  const out: string[] = [];
+  for (const [bit, name] of ADDR_FLAGS) {
+    if (flags & bit) out.push(bit === C.IFA_F_SECONDARY && family === 6 ? 'temporary' : name);
+  }
+  if (flags < 0x1000) (family === 4 ? flagCache4 : flagCache6)[flags] = out;
+  return out;
+}
 
 /** Address flag bits → names as `ip` prints them (bit 0: 'secondary' for IPv4, 'temporary' for IPv6). */
 export function addrFlagNames(flags: number, family: 4 | 6): string[] {
-  const cache = family === 4 ? flagCache4 : flagCache6;
-  let names = cache.get(flags);
-  if (names === undefined) {
-    const out: string[] = [];
-    for (const [bit, name] of ADDR_FLAGS) {
-      if (flags & bit) out.push(bit === C.IFA_F_SECONDARY && family === 6 ? 'temporary' : name);
-    }
-    names = out;
-    if (cache.size < 256) cache.set(flags, names);
-  }
-  return names.slice();
+  // A copy: callers own the array (and may sort it).
+  return flagNamesOf(flags, family).slice();
 }
 
 const protoByNum = new Map<number, string>(Object.entries(ADDR_PROTOCOLS).map(([k, v]) => [v, k]));
@@ -93,16 +100,17 @@ function label(buf: Buffer, off: number, len: number): string {
   while (e > off && buf[e - 1] === 0) e--;
   const n = e - off;
   if (n === lastLabelLen) {
-    let same = true;
-    for (let i = 0; i < n; i++) {
-      if (buf[off + i] !== lastLabelBytes[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return lastLabel;
+    let i = 0;
+    while (i < n && buf[off + i] === lastLabelBytes[i]) i++;
+    if (i === n) return lastLabel;
   }
+  return labelMiss(buf, off, e);
+}
+
+/** A label other than the last one: decoded, and remembered when it fits. */
+function labelMiss(buf: Buffer, off: number, e: number): string {
   const s = buf.toString('utf8', off, e);
+  const n = e - off;
   if (n <= lastLabelBytes.length) {
     buf.copy(lastLabelBytes, 0, off, e);
     lastLabelLen = n;
@@ -153,10 +161,12 @@ function rare(a: Addr, type: number, buf: Buffer, view: DataView, vo: number, vl
 }
 
 /**
- * Decode the RTM_NEWADDR message at `off` (nlmsghdr included) of length `len`, or
- * undefined for a family other than IPv4/IPv6. Nothing in the result refers to `buf`.
+ * The general decoder: every attribute, in any order, with the key order of the result
+ * following the attribute order. {@link decodeAddr} hands every message it does not
+ * recognise as a common kernel shape to this one.
+ * @internal exported for the tests that hold the fast path to it.
  */
-export function decodeAddr(buf: Buffer, view: DataView, off: number, len: number): Addr | undefined {
+export function decodeAddrGeneral(buf: Buffer, view: DataView, off: number, len: number): Addr | undefined {
   const h = off + NLMSG_HDRLEN;
   if (len < NLMSG_HDRLEN + IFADDRMSG_LEN) throw new DecodeError('RTM_NEWADDR shorter than ifaddrmsg', ['RTM_NEWADDR'], off, NLMSG_HDRLEN + IFADDRMSG_LEN, len);
   const af = buf[h]!;
@@ -227,4 +237,132 @@ export function decodeAddr(buf: Buffer, view: DataView, off: number, len: number
   a.flags = addrFlagNames(rawFlags, family);
   if (unknown) a.unknown = unknown;
   return a;
+}
+
+/** Scope names by number (the table scopeName reads, as an array for the hot path). */
+const SCOPE_NAMES: (Scope | number)[] = Array.from({ length: 256 }, (_, i) => scopeName(i));
+/** Decimal strings of 0..255, and the same with a trailing dot. */
+const DEC: string[] = Array.from({ length: 256 }, (_, i) => String(i));
+const DEC_DOT: string[] = DEC.map((d) => d + '.');
+
+// Dumped IPv4 addresses mostly share their first three bytes with the one before: the
+// 'a.b.c.' prefix is kept, so an address costs one string concatenation.
+let lastV4Key = -1;
+let lastV4Prefix = '';
+
+function ipv4(buf: Buffer, o: number): string {
+  const key = (buf[o]! << 16) | (buf[o + 1]! << 8) | buf[o + 2]!;
+  return (key === lastV4Key ? lastV4Prefix : ipv4Prefix(buf, o, key)) + DEC[buf[o + 3]!]!;
+}
+
+function ipv4Prefix(buf: Buffer, o: number, key: number): string {
+  lastV4Prefix = DEC_DOT[buf[o]!]! + DEC_DOT[buf[o + 1]!]! + DEC_DOT[buf[o + 2]!]!;
+  lastV4Key = key;
+  return lastV4Prefix;
+}
+
+/** Attribute bits seen by the fast path (1 << type). */
+const SEEN_ADDRESS = 1 << IFA_ADDRESS;
+const SEEN_LOCAL = 1 << IFA_LOCAL;
+const SEEN_LABEL = 1 << IFA_LABEL;
+const SEEN_BROADCAST = 1 << IFA_BROADCAST;
+const SEEN_CACHEINFO = 1 << IFA_CACHEINFO;
+const SEEN_FLAGS = 1 << IFA_FLAGS;
+/** The attributes of an IPv4 address as the kernel dumps it (IFA_BROADCAST optional). */
+const V4_COMMON = SEEN_ADDRESS | SEEN_LOCAL | SEEN_LABEL | SEEN_FLAGS | SEEN_CACHEINFO;
+/** The attributes of an IPv6 address without a peer, metric or protocol. */
+const V6_COMMON = SEEN_ADDRESS | SEEN_FLAGS | SEEN_CACHEINFO;
+
+/**
+ * Decode the RTM_NEWADDR message at `off` (nlmsghdr included) of length `len`, or
+ * undefined for a family other than IPv4/IPv6. Nothing in the result refers to `buf`.
+ *
+ * Addresses are dumped by the thousand, so the shapes the kernel sends for nearly every
+ * address (IPv4: IFA_ADDRESS = IFA_LOCAL, [IFA_BROADCAST], IFA_LABEL, IFA_FLAGS,
+ * IFA_CACHEINFO; IPv6: IFA_ADDRESS, IFA_CACHEINFO, IFA_FLAGS) are read into locals and
+ * the result is made by one object literal, with the same keys in the same order as the
+ * general decoder gives (one hidden class, no property added later). Anything else —
+ * another attribute, a peer, a short payload, a malformed attribute, another order —
+ * goes to the general decoder, which decodes (or rejects) it from the start.
+ */
+export function decodeAddr(buf: Buffer, view: DataView, off: number, len: number): Addr | undefined {
+  const h = off + NLMSG_HDRLEN;
+  if (len < NLMSG_HDRLEN + IFADDRMSG_LEN) return decodeAddrGeneral(buf, view, off, len);
+  const af = buf[h]!;
+  if (af !== AF_INET && af !== AF_INET6) return undefined;
+  const addrLen = af === AF_INET ? 4 : 16;
+  let seen = 0;
+  let addrOff = 0;
+  let localOff = 0;
+  let labelOff = 0;
+  let labelLen = 0;
+  let bcastOff = 0;
+  let ciOff = 0;
+  let rawFlags = buf[h + 2]!;
+  const end = off + len;
+  let p = h + IFADDRMSG_LEN;
+  while (end - p >= NLA_HDRLEN) {
+    const alen = view.getUint16(p, HOST_LE);
+    if (alen < NLA_HDRLEN || alen > end - p) return decodeAddrGeneral(buf, view, off, len);
+    const type = view.getUint16(p + 2, HOST_LE) & NLA_TYPE_MASK;
+    const vo = p + NLA_HDRLEN;
+    const vl = alen - NLA_HDRLEN;
+    // Each attribute at most once, the kernel's order (label before cacheinfo,
+    // broadcast before both), the kernel's payload sizes; anything else is general.
+    if (type === IFA_ADDRESS && vl === addrLen && seen === 0) {
+      addrOff = vo;
+      seen = SEEN_ADDRESS;
+    } else if (type === IFA_LOCAL && vl === addrLen && seen === SEEN_ADDRESS) {
+      localOff = vo;
+      seen |= SEEN_LOCAL;
+    } else if (type === IFA_BROADCAST && vl === 4 && (seen & ~(SEEN_ADDRESS | SEEN_LOCAL)) === 0) {
+      bcastOff = vo;
+      seen |= SEEN_BROADCAST;
+    } else if (type === IFA_LABEL && (seen & (SEEN_LABEL | SEEN_CACHEINFO)) === 0) {
+      labelOff = vo;
+      labelLen = vl;
+      seen |= SEEN_LABEL;
+    } else if (type === IFA_FLAGS && vl === 4 && (seen & SEEN_FLAGS) === 0) {
+      rawFlags = view.getUint32(vo, HOST_LE);
+      seen |= SEEN_FLAGS;
+    } else if (type === IFA_CACHEINFO && vl === SIZEOF_IFA_CACHEINFO && (seen & SEEN_CACHEINFO) === 0) {
+      ciOff = vo;
+      seen |= SEEN_CACHEINFO;
+    } else return decodeAddrGeneral(buf, view, off, len);
+    p += align4(alen);
+  }
+  if (p !== end) return decodeAddrGeneral(buf, view, off, len);
+  if (af === AF_INET) {
+    if ((seen & ~SEEN_BROADCAST) !== V4_COMMON || !sameBytes(buf, addrOff, localOff, 4)) return decodeAddrGeneral(buf, view, off, len);
+    const ci: AddrCacheinfo = {
+      preferred: view.getUint32(ciOff, HOST_LE), valid: view.getUint32(ciOff + 4, HOST_LE),
+      created: view.getUint32(ciOff + 8, HOST_LE), updated: view.getUint32(ciOff + 12, HOST_LE),
+    };
+    const address = ipv4(buf, localOff);
+    const flags = flagNamesOf(rawFlags, 4).slice();
+    const scope = SCOPE_NAMES[buf[h + 3]!]!;
+    // Keys in the order the general decoder sets them: header fields, then broadcast,
+    // label, cacheinfo as the attributes come, then local.
+    if (seen & SEEN_BROADCAST) {
+      return {
+        family: 4, index: view.getUint32(h + 4, HOST_LE), address, prefixLen: buf[h + 1]!, scope, flags, rawFlags,
+        validLifetime: ci.valid, preferredLifetime: ci.preferred, broadcast: ipv4(buf, bcastOff), label: label(buf, labelOff, labelLen),
+        cacheinfo: ci, local: address,
+      };
+    }
+    return {
+      family: 4, index: view.getUint32(h + 4, HOST_LE), address, prefixLen: buf[h + 1]!, scope, flags, rawFlags,
+      validLifetime: ci.valid, preferredLifetime: ci.preferred, label: label(buf, labelOff, labelLen), cacheinfo: ci, local: address,
+    };
+  }
+  if ((seen | SEEN_FLAGS) !== V6_COMMON) return decodeAddrGeneral(buf, view, off, len);
+  const ci: AddrCacheinfo = {
+    preferred: view.getUint32(ciOff, HOST_LE), valid: view.getUint32(ciOff + 4, HOST_LE),
+    created: view.getUint32(ciOff + 8, HOST_LE), updated: view.getUint32(ciOff + 12, HOST_LE),
+  };
+  return {
+    family: 6, index: view.getUint32(h + 4, HOST_LE), address: formatIp(buf, addrOff, 16), prefixLen: buf[h + 1]!,
+    scope: SCOPE_NAMES[buf[h + 3]!]!, flags: flagNamesOf(rawFlags, 6).slice(), rawFlags,
+    validLifetime: ci.valid, preferredLifetime: ci.preferred, cacheinfo: ci,
+  };
 }
