@@ -113,6 +113,61 @@ export interface RequestOptions {
   readonly ack?: boolean;
 }
 
+/** One message of {@link NetlinkSocket.requestBatch}. */
+export interface BatchRequest {
+  /** Message type (RTM_NEWADDR, …). */
+  readonly type: number;
+  /** nlmsg_flags besides NLM_F_REQUEST|NLM_F_ACK, which every batch message gets. */
+  readonly flags: number;
+  /** Writes the body after the socket wrote the nlmsghdr (as for {@link NetlinkSocket.request}). */
+  readonly build: RequestBuilder;
+  /** What the message is about, for its error ('10.1.0.2/24 dev v0'). */
+  readonly subject?: string;
+}
+
+/** Options of {@link NetlinkSocket.requestBatch}. */
+export interface BatchOptions {
+  /**
+   * Send no further chunk once the kernel refused a message (messages of the chunk that
+   * held the refusal were all processed; later ones stay 'unsent'). Defaults to false.
+   */
+  readonly stopOnError?: boolean;
+}
+
+/**
+ * Outcome of one batch message: 'ok' (ACKed), 'refused' (its NetlinkError is in
+ * `errors`), 'unsent', or 'unknown' (sent, but its answer was lost; see `failure`).
+ */
+export type BatchStatus = 'ok' | 'refused' | 'unsent' | 'unknown';
+
+/** What {@link NetlinkSocket.requestBatch} resolves with: one entry per message, in order. */
+export interface BatchResult {
+  /** Outcome per message. */
+  readonly status: BatchStatus[];
+  /** The kernel's refusal per message (undefined unless its status is 'refused'). */
+  readonly errors: (NetlinkError | undefined)[];
+  /** Index of the first refused message, or -1. */
+  readonly firstRefused: number;
+  /** Why some answers are missing ('unknown' entries) or a chunk could not be sent; undefined when every answer came. */
+  readonly failure: Error | undefined;
+}
+
+/** Receive-buffer bytes reserved per ACK when sizing batch chunks: the skb truesize of a small ACK measured 832 bytes (256 fit 212992), plus room for an echoed request and extended-ACK text. */
+const BATCH_ACK_BUDGET = 1024;
+
+/** Per-chunk state of a batch exchange (TxState.batch). */
+interface BatchTx {
+  readonly messages: readonly BatchRequest[];
+  readonly result: BatchResult;
+  /** Start offset of message i in the request buffer; offsets[n] is the end. */
+  readonly offsets: number[];
+  /** Index of the chunk's first message, and its sequence number (the chunk's are consecutive). */
+  first: number;
+  count: number;
+  answered: number;
+  refused: number;
+}
+
 const TRUNCATED = Symbol('truncated');
 /** DecodeError paths, made once: the receive loop allocates nothing per message. */
 const REPLY_PATH: readonly string[] = Object.freeze(['reply']);
@@ -167,7 +222,7 @@ export class NetlinkSocket {
   /** State of the current exchange, reused by every exchange (they never overlap). */
   private readonly tx: TxState<unknown> = {
     type: 0, seq: 0, mode: 'ack', subject: undefined, onMessage: undefined, value: undefined, out: undefined, intr: false, done: false,
-    error: undefined, truncated: false, request: new Uint8Array(0), requestLength: 0,
+    error: undefined, truncated: false, request: new Uint8Array(0), requestLength: 0, batch: undefined,
   };
 
   private constructor(fd: number, protocol: number, portId: number, describer: FamilyDescriber) {
@@ -344,6 +399,7 @@ export class NetlinkSocket {
     type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T> | undefined,
     mode: 'ack' | 'reply' | 'dump', subject: string | undefined,
   ): TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED> {
+    this.tx.batch = undefined;
     this.check();
     const w = this.writer;
     const seq = this.nextSeq();
@@ -484,7 +540,7 @@ export class NetlinkSocket {
         // Datagram lost to truncation. Its first header is in the buffer: a message for
         // another sequence number is just stale; ours means grow and re-issue.
         this.stats.truncated++;
-        const ours = this.rview.getUint32(8, HOST_LE) === st.seq;
+        const ours = st.batch ? ((this.rview.getUint32(8, HOST_LE) - st.seq) >>> 0) < st.batch.count : this.rview.getUint32(8, HOST_LE) === st.seq;
         this.growReceiveBuffer(n);
         if (!ours) {
           this.stats.stale++;
@@ -502,11 +558,18 @@ export class NetlinkSocket {
           st.done = true;
           return;
         }
+        if (st.mode === 'batch') {
+          // One answer of the chunk is lost: the chunk's unanswered messages end 'unknown'.
+          st.error = new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(st.type, st.seq, st.subject), {}, 'an answer did not fit the receive buffer');
+          st.done = true;
+          return;
+        }
         // An ACK request whose echoed reply was too big: the kernel made the change; its
         // ACK (or error) still follows and decides the outcome.
         continue;
       }
-      this.handleDatagram(st, n);
+      if (st.batch) this.handleBatchDatagram(st, st.batch, n);
+      else this.handleDatagram(st, n);
     }
   }
 
@@ -650,6 +713,185 @@ export class NetlinkSocket {
   }
 
   /**
+   * Send many requests, each with NLM_F_ACK, in as few sendmsg calls as the socket's
+   * buffers allow, and collect every ACK: the outcome of each message in order (never
+   * a rejection for a message the kernel refused).
+   *
+   * All messages are built before anything is sent (a builder that throws rejects the
+   * whole batch, with nothing sent). They go out in chunks: the kernel refuses a
+   * sendmsg larger than the send buffer (sk_sndbuf − 32 bytes), processes a chunk's
+   * messages one after another inside that sendmsg (a refusal does not stop the
+   * rest), and queues one ACK datagram per message, which must all fit the receive
+   * buffer until read — so a chunk holds at most rcvbuf / 1 KiB messages (the default
+   * 212992 bytes: 208 small requests). A larger receiveBufferSize makes bigger chunks.
+   * Sequence numbers within a chunk are consecutive.
+   *
+   * Rejects only for what happens before the first send (closed socket, a builder's
+   * error). An overrun or lost answer after a chunk was sent marks that chunk's
+   * unanswered messages 'unknown', sets `failure` and sends nothing more.
+   */
+  async requestBatch(messages: readonly BatchRequest[], opts: BatchOptions = {}): Promise<BatchResult> {
+    this.check();
+    const n = messages.length;
+    const result: BatchResult = { status: new Array<BatchStatus>(n).fill('unsent'), errors: new Array<NetlinkError | undefined>(n).fill(undefined), firstRefused: -1, failure: undefined };
+    if (n === 0) return result;
+    // Every message is built first, into a writer of its own (the socket's stays free for
+    // requests between chunks); sequence numbers are filled in per chunk.
+    const w = new MessageWriter();
+    try {
+      const offsets = new Array<number>(n + 1);
+      for (let i = 0; i < n; i++) {
+        const m = messages[i]!;
+        offsets[i] = w.pos;
+        w.begin(m.type, NLM_F_REQUEST | NLM_F_ACK | m.flags, 0, 0);
+        try {
+          m.build(w);
+        } catch (e) {
+          w.abort();
+          throw e;
+        }
+        w.finishLength();
+      }
+      offsets[n] = w.pos;
+      const maxBytes = sys.getsockoptInt(this.fd, SOL_SOCKET, SO_SNDBUF) - 32;
+      const maxCount = Math.max(1, Math.floor(sys.getsockoptInt(this.fd, SOL_SOCKET, SO_RCVBUF) / BATCH_ACK_BUDGET));
+      const bt: BatchTx = { messages, result, offsets, first: 0, count: 0, answered: 0, refused: 0 };
+      let i = 0;
+      while (i < n) {
+        // The chunk: as many whole messages as both limits allow (at least one).
+        let j = i + 1;
+        while (j < n && j - i < maxCount && offsets[j + 1]! - offsets[i]! <= maxBytes) j++;
+        while (this.busy) await this.busy;
+        if (this.fd < 0) {
+          this.failChunk(bt, new ClosedError('NetlinkSocket'));
+          break;
+        }
+        const r = this.transactChunk(w, bt, i, j);
+        if (r instanceof Promise) {
+          try {
+            await r;
+          } catch (e) {
+            this.failChunk(bt, e);
+          }
+        }
+        if (result.failure !== undefined) break;
+        if (bt.refused > 0 && opts.stopOnError) break;
+        i = j;
+      }
+      return result;
+    } finally {
+      w.release();
+    }
+  }
+
+  /**
+   * Send messages [i, j) of a batch and read their ACKs (synchronously when all are
+   * queued, the rtnetlink case; else on poll). A failure after the send is recorded in
+   * the batch result, not thrown.
+   */
+  private transactChunk(w: MessageWriter, bt: BatchTx, i: number, j: number): void | Promise<unknown> {
+    const count = j - i;
+    if (this.seq + count >= 0xffffffff) this.seq = 0; // the chunk's numbers stay consecutive, never 0
+    const first = this.nextSeq();
+    this.seq = first + count - 1;
+    for (let k = 0; k < count; k++) w.view.setUint32(bt.offsets[i + k]! + 8, first + k, HOST_LE);
+    const start = bt.offsets[i]!;
+    const len = bt.offsets[j]! - start;
+    bt.first = i;
+    bt.count = count;
+    bt.answered = 0;
+    if (debugEnabled()) debug('send batch of %d (%d bytes), seq %d..%d', count, len, first, first + count - 1);
+    this.stats.requests += count;
+    const sent = sys.send(this.fd, start === 0 ? w.buf : w.buf.subarray(start), len, 0);
+    if (sent < 0) {
+      // Nothing of this chunk reached the kernel: it stays 'unsent'.
+      (bt.result as { failure: Error | undefined }).failure = new SysError('send', -sent);
+      return;
+    }
+    const st = this.tx;
+    st.type = bt.messages[i]!.type;
+    st.seq = first;
+    st.mode = 'batch';
+    st.subject = undefined;
+    st.onMessage = undefined;
+    st.value = undefined;
+    st.intr = false;
+    st.done = false;
+    st.error = undefined;
+    st.truncated = false;
+    st.request = w.buf; // the batch's own writer: stays valid until requestBatch returns
+    st.requestLength = bt.offsets[bt.offsets.length - 1]!;
+    st.batch = bt;
+    for (let k = i; k < j; k++) bt.result.status[k] = 'unknown'; // until its answer comes
+    try {
+      this.drain(st);
+    } catch (e) {
+      this.failChunk(bt, e);
+      return;
+    }
+    if (st.done) return this.finishChunk(st, bt);
+    this.stats.waits++;
+    return this.waitTx(st).then(() => this.finishChunk(st, bt));
+  }
+
+  private finishChunk(st: TxState<unknown>, bt: BatchTx): void {
+    st.batch = undefined;
+    const e = st.error;
+    st.error = undefined;
+    if (e) this.failChunk(bt, e);
+  }
+
+  /** The chunk's answers stopped coming (overrun, lost datagram, closed): what is unanswered stays 'unknown'. */
+  private failChunk(bt: BatchTx, e: unknown): void {
+    this.tx.batch = undefined;
+    (bt.result as { failure: Error | undefined }).failure = e instanceof Error ? e : new Error(String(e));
+  }
+
+  /** The ACKs of a batch chunk: one NLMSG_ERROR per message, matched by sequence number. */
+  private handleBatchDatagram<T>(st: TxState<T>, bt: BatchTx, n: number): void {
+    const buf = this.rbuf;
+    const v = this.rview;
+    const res = bt.result;
+    let off = 0;
+    while (off < n) {
+      const len = checkMessage(v, off, n, REPLY_PATH);
+      const type = v.getUint16(off + 4, HOST_LE);
+      const flags = v.getUint16(off + 6, HOST_LE);
+      const k = (v.getUint32(off + 8, HOST_LE) - st.seq) >>> 0;
+      off += align4(len);
+      if (k >= bt.count) {
+        this.stats.stale++;
+        continue;
+      }
+      if (type === NLMSG_OVERRUN) {
+        st.error = new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq), {}, 'NLMSG_OVERRUN');
+        st.done = true;
+        return;
+      }
+      if (type !== NLMSG_ERROR) continue; // an echo or reply before the ACK
+      const i = bt.first + k;
+      if (res.status[i] !== 'unknown') continue; // answered already
+      const mstart = off - align4(len);
+      if (len < NLMSG_HDRLEN + 4) throw new DecodeError('short NLMSG_ERROR', ['NLMSG_ERROR'], mstart, NLMSG_HDRLEN + 4, len);
+      const err = -v.getInt32(mstart + NLMSG_HDRLEN, HOST_LE);
+      if (err === 0) res.status[i] = 'ok';
+      else {
+        // The error names this message: its type, sequence, subject and bytes (for the extended-ACK offset).
+        const m = bt.messages[i]!;
+        const ms: TxState<T> = { ...st, type: m.type, seq: (st.seq + k) >>> 0, subject: m.subject, request: st.request.subarray(bt.offsets[i]!, bt.offsets[i + 1]!), requestLength: bt.offsets[i + 1]! - bt.offsets[i]! };
+        res.status[i] = 'refused';
+        res.errors[i] = this.makeError(ms, err, buf, v, mstart, len, flags);
+        bt.refused++;
+        if (res.firstRefused < 0 || i < res.firstRefused) (res as { firstRefused: number }).firstRefused = i;
+      }
+      if (++bt.answered === bt.count) {
+        st.done = true;
+        return;
+      }
+    }
+  }
+
+  /**
    * Read every queued datagram without blocking and hand each kernel message to
    * `onMessage` (for multicast listeners). Returns the number of messages, or -errno
    * for ENOBUFS (the listener fell behind; messages were lost). Messages from other
@@ -741,7 +983,7 @@ interface TxResult<T> {
 interface TxState<T> {
   type: number;
   seq: number;
-  mode: 'ack' | 'reply' | 'dump';
+  mode: 'ack' | 'reply' | 'dump' | 'batch';
   subject: string | undefined;
   onMessage: MessageHandler<T> | undefined;
   value: T | undefined;
@@ -754,6 +996,8 @@ interface TxState<T> {
   /** The request's bytes are request[0, requestLength) (the writer's slab, or a copy). */
   request: Uint8Array;
   requestLength: number;
+  /** requestBatch: the chunk being answered (mode 'batch'). */
+  batch: BatchTx | undefined;
 }
 
 function setBuf(fd: number, force: number, plain: number, bytes: number): void {

@@ -1,0 +1,105 @@
+// NetlinkSocket.requestBatch against the real kernel: many requests per sendmsg, one
+// outcome per message, chunks sized by the socket's buffers.
+import t from 'tap';
+import { MessageWriter, NETLINK_ROUTE, NetlinkError, NetlinkSocket, type BatchRequest, type FamilyDescriber, type NetlinkSocketOptions } from '../../src/netlink/index.js';
+import { inRawNetns, privileged, rawNetns } from '../helpers.js';
+import * as L from './linux.js';
+
+const describer: FamilyDescriber = { typeName: (type) => (type === L.RTM_NEWLINK ? 'RTM_NEWLINK' : `type ${type}`) };
+
+function setup(t: { teardown(fn: () => void): void }, opts: NetlinkSocketOptions = {}): NetlinkSocket {
+  const ns = rawNetns();
+  const s = inRawNetns(ns.fd, () => NetlinkSocket.open(NETLINK_ROUTE, { describer, ...opts }));
+  t.teardown(() => {
+    s.close();
+    ns.close();
+  });
+  return s;
+}
+
+/** RTM_NEWLINK on lo changing nothing (ACKed), padded with `pad` bytes of an ignored attribute (IFLA_UNSPEC). */
+const touchLo = (pad = 0): BatchRequest => ({
+  type: L.RTM_NEWLINK, flags: 0, subject: 'lo',
+  build: (w: MessageWriter) => {
+    const o = w.reserve(L.IFINFOMSG_LEN);
+    w.view.setInt32(o + 4, 1, true);
+    if (pad) w.putBytes(0, new Uint8Array(pad));
+  },
+});
+/** RTM_NEWLINK creating a link of a kind that does not exist: refused with EOPNOTSUPP and extended-ACK text. */
+const badKind = (name: string): BatchRequest => ({
+  type: L.RTM_NEWLINK, flags: 0x400 | 0x200 /* CREATE|EXCL */, subject: name,
+  build: (w: MessageWriter) => {
+    w.reserve(L.IFINFOMSG_LEN);
+    w.putStrz(L.IFLA_IFNAME, name);
+    const li = w.nestStart(L.IFLA_LINKINFO);
+    w.putStrz(L.IFLA_INFO_KIND, 'nosuchkind');
+    w.nestEnd(li);
+  },
+});
+
+t.test('1000 requests: every one ACKed, in chunks that fit the buffers, no overrun', privileged, async (t) => {
+  const s = setup(t);
+  const msgs = Array.from({ length: 1000 }, () => touchLo());
+  const r = await s.requestBatch(msgs);
+  t.equal(r.status.length, 1000);
+  t.ok(r.status.every((x) => x === 'ok'), 'all ok');
+  t.equal(r.firstRefused, -1);
+  t.equal(r.failure, undefined);
+  t.equal(s.stats.requests, 1000);
+  t.equal(s.stats.waits, 0, 'every ACK was queued when sendmsg returned');
+  // The socket goes on as before: a plain request after the batch.
+  t.equal(await s.request(L.RTM_NEWLINK, 0, touchLo().build), undefined);
+});
+
+t.test('a small receive buffer makes small chunks instead of lost ACKs', privileged, async (t) => {
+  const s = setup(t, { receiveBufferSize: 4096 });
+  const r = await s.requestBatch(Array.from({ length: 300 }, () => touchLo()));
+  t.ok(r.status.every((x) => x === 'ok'), 'all 300 ACKed');
+  t.equal(r.failure, undefined);
+});
+
+t.test('a small send buffer splits by bytes (the kernel refuses a sendmsg over sk_sndbuf - 32)', privileged, async (t) => {
+  const s = setup(t, { sendBufferSize: 4096 });
+  const r = await s.requestBatch(Array.from({ length: 40 }, () => touchLo(1500)));
+  t.ok(r.status.every((x) => x === 'ok'), 'all 40 messages of ~1.5 KiB ACKed');
+  t.equal(r.failure, undefined);
+});
+
+t.test('a refused message has its own NetlinkError; the ones around it are still processed', privileged, async (t) => {
+  const s = setup(t);
+  const r = await s.requestBatch([touchLo(), badKind('nlk0'), touchLo(), badKind('nlk1'), touchLo()]);
+  t.same(r.status, ['ok', 'refused', 'ok', 'refused', 'ok']);
+  t.equal(r.firstRefused, 1);
+  const e = r.errors[1]!;
+  t.ok(e instanceof NetlinkError);
+  t.equal(e.code, 'EOPNOTSUPP');
+  t.match(e.extack.message ?? '', /Unknown device type/);
+  t.match(e.message, /RTM_NEWLINK nlk0/, 'names its own message');
+  t.match(r.errors[3]!.message, /nlk1/);
+  t.same([r.errors[0], r.errors[2], r.errors[4]], [undefined, undefined, undefined]);
+});
+
+t.test('stopOnError: nothing is sent after the chunk that held a refusal', privileged, async (t) => {
+  const s = setup(t, { receiveBufferSize: 4096 }); // chunks of a few messages
+  const msgs = [badKind('nlk0'), ...Array.from({ length: 200 }, () => touchLo())];
+  const r = await s.requestBatch(msgs, { stopOnError: true });
+  t.equal(r.status[0], 'refused');
+  const sent = r.status.filter((x) => x !== 'unsent').length;
+  t.ok(sent > 1 && sent < 201, `the first chunk was processed whole (${sent} messages), the rest not sent`);
+  t.ok(r.status.slice(1, sent).every((x) => x === 'ok'));
+  t.ok(r.status.slice(sent).every((x) => x === 'unsent'));
+  t.equal(s.stats.requests, sent);
+});
+
+t.test('a builder that throws rejects the batch before anything is sent; an empty batch sends nothing', privileged, async (t) => {
+  const s = setup(t);
+  const boom: BatchRequest = { type: L.RTM_NEWLINK, flags: 0, build: () => { throw new Error('boom'); } };
+  await t.rejects(s.requestBatch([touchLo(), touchLo(), boom]), /boom/);
+  t.equal(s.stats.requests, 0);
+  const r = await s.requestBatch([]);
+  t.same(r, { status: [], errors: [], firstRefused: -1, failure: undefined });
+  t.equal(s.stats.requests, 0);
+  s.close();
+  await t.rejects(s.requestBatch([touchLo()]), { name: 'ClosedError' });
+});
