@@ -13,7 +13,7 @@ export { IFLA, STATS64_FIELDS } from './link/table.js';
 export { kindCodec, knownKinds, BRIDGE_DATA, BRIDGE_PORT_DATA, BRIDGE_PORT_STATES, MACVLAN_DATA, MACVLAN_MODES, VXLAN_DATA, TUN_DATA, VLAN_DATA, VLAN_PROTOCOLS, BOND_DATA, BOND_MODES, IPVLAN_DATA, IPVLAN_MODES } from './link/kinds/index.js';
 export type { KindCodec, VethPeerSpec } from './link/kinds/index.js';
 export { AddrApi } from './addr/api.js';
-export type { AddrOptions, AddrDelOptions, AddrFilter } from './addr/api.js';
+export type { AddrOptions, AddrDelOptions, AddrEntry, AddrFilter } from './addr/api.js';
 export { decodeAddr, addrFlagNames } from './addr/decode.js';
 export type { Addr } from './addr/decode.js';
 export { IFA, ADDR_FLAGS } from './addr/table.js';

@@ -2,7 +2,7 @@
  * `rt.addr`: add, replace, delete and list interface addresses over RTM_*ADDR.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NetlinkError, type BatchRequest, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
@@ -44,6 +44,12 @@ export interface AddrOptions {
   readonly metric?: number;
   /** IFA_PROTO: who adds the address ('kernel_lo', 'kernel_ra', 'kernel_ll' or 0..255). Defaults to none. */
   readonly protocol?: string | number;
+}
+
+/** One address of `rt.addr.addMany` with options of its own (over the call's shared options). */
+export interface AddrEntry extends AddrOptions {
+  /** 'ADDRESS/LEN' or a bare address, as for `rt.addr.add`. */
+  readonly address: string;
 }
 
 /** Options for `rt.addr.del`. */
@@ -223,6 +229,15 @@ function writeAddr(w: MessageWriter, p: PreparedAddr, index: number): void {
   if (p.protocol !== undefined) w.putU8(C.IFA_PROTO, p.protocol);
 }
 
+/** RTM_DELADDR body for an address prepared for add (matched by address, prefix length, peer and label). */
+function writeDel(w: MessageWriter, p: PreparedAddr, index: number): void {
+  const pre = p.prefix;
+  putIfaddrmsg(w, afOf(pre.family), pre.prefixLen, 0, 0, index);
+  w.putBytes(C.IFA_LOCAL, pre.bytes);
+  w.putBytes(C.IFA_ADDRESS, p.peer ?? pre.bytes);
+  if (p.label !== undefined) w.putStrz(C.IFA_LABEL, p.label);
+}
+
 /**
  * The dump callback: one function for every dump, so the socket's optimised receive
  * loop keeps inlining it (a closure per call deoptimises it, "wrong feedback cell").
@@ -260,6 +275,84 @@ export class AddrApi {
    */
   replace(link: string | number, address: string, options?: AddrOptions): Promise<void> {
     return this.send(NLM_F_CREATE | NLM_F_REPLACE, link, address, options);
+  }
+
+  /**
+   * Add many addresses to one link, all or none: every RTM_NEWADDR (NLM_F_CREATE|
+   * NLM_F_EXCL, each ACKed) is built first and they go to the kernel in as few sendmsg
+   * calls as the socket's buffers allow (see NetlinkSocket.requestBatch), instead of one
+   * round trip per address.
+   *
+   * - Every address and option is checked before anything is sent: InvalidArgumentError
+   *   naming `addresses[i]`; the same address (and prefix length and peer) twice in the
+   *   list is refused too.
+   * - If the kernel refuses any address, the addresses this call added are deleted again
+   *   and the promise rejects with the NetlinkError of the first refused address (its
+   *   message names the address and link), e.g. 'EEXIST' for one already there.
+   * - An entry is a string or `{ address, ...options }`; its options apply over the
+   *   shared `options` (so one list can mix IPv4 and IPv6 addresses with `nodad`).
+   *
+   * Equivalent to: `ip -batch -` reading one `addr add ADDRESS/LEN [options] dev LINK`
+   * line per address — except that `ip -batch` stops at the first error and keeps what
+   * it already added.
+   * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError of the first
+   *   refused address (nothing of this call left); NetlinkError 'ENODEV' for a missing link.
+   */
+  async addMany(link: string | number, addresses: readonly (string | AddrEntry)[], options?: AddrOptions): Promise<void> {
+    const ref = checkLinkRef(link, 'link');
+    if (!Array.isArray(addresses)) throw new InvalidArgumentError('addresses', `expected an array of addresses, got ${addresses === null ? 'null' : typeof addresses}`);
+    if (options !== undefined) checkKeys(checkObject(options, 'options'), OPTION_KEYS, '');
+    const n = addresses.length;
+    const prepared = new Array<PreparedAddr>(n);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const e: unknown = addresses[i];
+      let address: unknown = e;
+      let opts: unknown = options;
+      if (typeof e === 'object' && e !== null) {
+        const { address: a, ...rest } = e as AddrEntry;
+        address = a;
+        opts = options === undefined ? rest : { ...options, ...rest };
+      }
+      try {
+        prepared[i] = prepare(address, opts);
+      } catch (err) {
+        if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`addresses[${i}]${err.argument === 'address' ? '' : `.${err.argument}`}`, err.message.replace(/^invalid [^:]*: /, ''));
+        throw err;
+      }
+      const p = prepared[i]!;
+      const key = `${p.prefix.family} ${p.prefix.bytes.join('.')}/${p.prefix.prefixLen} ${p.peer ? p.peer.join('.') : ''}`;
+      const j = seen.get(key);
+      if (j !== undefined) throw new InvalidArgumentError(`addresses[${i}]`, `'${String(address)}' repeats addresses[${j}]`);
+      seen.set(key, i);
+    }
+    if (n === 0) return;
+    const index = typeof ref === 'number' ? ref : await this.core.linkIndex(ref, 'link');
+    const subjects = addresses.map((e) => subject(typeof e === 'string' ? e : (e as AddrEntry).address, ref));
+    const adds: BatchRequest[] = prepared.map((p, i) => ({
+      type: C.RTM_NEWADDR, flags: NLM_F_CREATE | NLM_F_EXCL, subject: subjects[i]!, build: (w: MessageWriter) => writeAddr(w, p, index),
+    }));
+    const r = await this.core.sock.requestBatch(adds, { stopOnError: true });
+    if (r.firstRefused < 0 && r.failure === undefined) return;
+    // Undo: delete what this call added, newest first (an IPv4 secondary before its primary).
+    const added: number[] = [];
+    for (let i = n - 1; i >= 0; i--) if (r.status[i] === 'ok') added.push(i);
+    const dels: BatchRequest[] = added.map((i) => ({
+      type: C.RTM_DELADDR, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => writeDel(w, prepared[i]!, index),
+    }));
+    const d = await this.core.sock.requestBatch(dels);
+    // EADDRNOTAVAIL: gone already (a primary's deletion takes its secondaries along).
+    const left = added.filter((i, k) => d.status[k] !== 'ok' && !(d.status[k] === 'refused' && d.errors[k]!.code === 'EADDRNOTAVAIL'));
+    const unknown = r.status.flatMap((s, i) => (s === 'unknown' ? [i] : []));
+    const first = r.firstRefused >= 0 ? r.errors[r.firstRefused]! : undefined;
+    if (first && left.length === 0 && unknown.length === 0) throw first;
+    const names = (xs: number[]): string => xs.slice(0, 5).map((k) => subjects[k]).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
+    const notes: string[] = [];
+    if (!first) notes.push(`the kernel's answers were lost (${r.failure?.message ?? 'no reason given'})`);
+    if (left.length) notes.push(`the rollback left ${left.length} address(es) of this call in place: ${names(left)}`);
+    if (unknown.length) notes.push(`the outcome of ${unknown.length} address(es) is unknown: ${names(unknown)}`);
+    const errno = first ? first.errno : r.failure instanceof NetlinkError ? r.failure.errno : 5; /* EIO */
+    throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWADDR, typeName: 'RTM_NEWADDR', seq: 0, subject: subjects[0]! }, first ? first.extack : {}, notes.join('; '));
   }
 
   private send(flags: number, link: string | number, address: string, options: AddrOptions | undefined): Promise<void> {
