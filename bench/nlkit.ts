@@ -250,9 +250,9 @@ async function w2Group(impl: string, p: Params): Promise<void> {
   result(impl, 'w2_delete', p.n, ms, (ms * 1000) / p.n, cpu, { del_group: 1, maxrss_kb: maxRssKb() });
 }
 
-/** W4 from bench/w4-addr.ts: naddr /32 adds on d0 (one end of a local veth, up), then AF_INET dumps. */
+/** W4 from bench/w4-addr.ts: naddr /32 adds on d0 (one end of a local veth, up), then AF_INET dumps; then the adds as one addMany on a fresh link (w4_addr_add_batch). */
 async function w4Workload(impl: string, p: Params): Promise<void> {
-  const { w4 } = (await import('./w4-addr.js')) as typeof import('./w4-addr.js');
+  const { w4, w4Batch } = (await import('./w4-addr.js')) as typeof import('./w4-addr.js');
   const rt = Rtnl.open();
   await rt.link.add({ name: 'd0', kind: 'veth', up: true, peer: { name: 'd0p' } });
   const d0 = await rt.link.index('d0');
@@ -260,10 +260,19 @@ async function w4Workload(impl: string, p: Params): Promise<void> {
   const r = await w4(rt, { link: d0, n: p.naddr, reps: p.reps });
   const cpu = cpuMs(c0);
   await rt.link.del('d0');
+  // The same addresses again with one rt.addr.addMany, on a fresh link (d0 and its
+  // addresses gone), as C libmnl's batch mode adds them: the row to compare with c-libmnl-batch.
+  await rt.link.add({ name: 'd1', kind: 'veth', up: true, peer: { name: 'd1p' } });
+  const d1 = await rt.link.index('d1');
+  const c1 = process.cpuUsage();
+  const b = await w4Batch(rt, { link: d1, n: p.naddr });
+  const cpuB = cpuMs(c1); // includes the one checking dump
+  await rt.link.del('d1');
   rt.close();
   const rss = maxRssKb();
   result(impl, 'w4_addr_add', r.n, r.addTotalMs, r.addPerOpUs, cpu, { maxrss_kb: rss });
   result(impl, 'w4_addr_dump', r.n, r.dumpMedianUs / 1000, r.dumpMedianUs, { user: 0, sys: 0 }, { reps: r.reps, min_ms: r.dumpMinUs / 1000, maxrss_kb: rss });
+  result(impl, 'w4_addr_add_batch', b.n, b.addTotalMs, b.addPerOpUs, cpuB, { requests: b.requests, api: 'rt.addr.addMany', maxrss_kb: rss });
 }
 
 // ------------------------------------------------------------------ diagnostics
