@@ -229,6 +229,13 @@ function writeAddr(w: MessageWriter, p: PreparedAddr, index: number): void {
   if (p.protocol !== undefined) w.putU8(C.IFA_PROTO, p.protocol);
 }
 
+/** What makes two entries of addMany the same address: a number for an IPv4 address without peer (the common bulk case), else a string. */
+function dedupKey(p: PreparedAddr): string | number {
+  const b = p.prefix.bytes;
+  if (p.prefix.family === 4 && p.peer === undefined) return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) * 64 + p.prefix.prefixLen + 2 ** 40;
+  return `${p.prefix.family} ${Buffer.from(b).toString('hex')}/${p.prefix.prefixLen} ${p.peer ? Buffer.from(p.peer).toString('hex') : ''}`;
+}
+
 /** RTM_DELADDR body for an address prepared for add (matched by address, prefix length, peer and label). */
 function writeDel(w: MessageWriter, p: PreparedAddr, index: number): void {
   const pre = p.prefix;
@@ -304,7 +311,7 @@ export class AddrApi {
     if (options !== undefined) checkKeys(checkObject(options, 'options'), OPTION_KEYS, '');
     const n = addresses.length;
     const prepared = new Array<PreparedAddr>(n);
-    const seen = new Map<string, number>();
+    const seen = new Map<string | number, number>();
     for (let i = 0; i < n; i++) {
       const e: unknown = addresses[i];
       let address: unknown = e;
@@ -321,10 +328,9 @@ export class AddrApi {
         throw err;
       }
       const p = prepared[i]!;
-      const key = `${p.prefix.family} ${p.prefix.bytes.join('.')}/${p.prefix.prefixLen} ${p.peer ? p.peer.join('.') : ''}`;
-      const j = seen.get(key);
+      const j = seen.get(dedupKey(p));
       if (j !== undefined) throw new InvalidArgumentError(`addresses[${i}]`, `'${String(address)}' repeats addresses[${j}]`);
-      seen.set(key, i);
+      seen.set(dedupKey(p), i);
     }
     if (n === 0) return;
     const index = typeof ref === 'number' ? ref : await this.core.linkIndex(ref, 'link');
