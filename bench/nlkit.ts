@@ -271,7 +271,7 @@ async function w4Workload(impl: string, p: Params): Promise<void> {
   rt.close();
   const rss = maxRssKb();
   result(impl, 'w4_addr_add', r.n, r.addTotalMs, r.addPerOpUs, cpu, { maxrss_kb: rss });
-  result(impl, 'w4_addr_dump', r.n, r.dumpMedianUs / 1000, r.dumpMedianUs, { user: 0, sys: 0 }, { reps: r.reps, min_ms: r.dumpMinUs / 1000, maxrss_kb: rss });
+  result(impl, 'w4_addr_dump', r.n, r.dumpMedianUs / 1000, r.dumpMedianUs, { user: 0, sys: 0 }, { reps: r.reps, min_ms: r.dumpMinUs / 1000, mean_us: r.dumpMeanUs, maxrss_kb: rss });
   result(impl, 'w4_addr_add_batch', b.n, b.addTotalMs, b.addPerOpUs, cpuB, { requests: b.requests, api: 'rt.addr.addMany', maxrss_kb: rss });
 }
 
