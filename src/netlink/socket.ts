@@ -152,7 +152,12 @@ export interface BatchResult {
   readonly failure: Error | undefined;
 }
 
-/** Receive-buffer bytes reserved per ACK when sizing batch chunks: the skb truesize of a small ACK measured 832 bytes (256 fit 212992), plus room for an echoed request and extended-ACK text. */
+/**
+ * Receive-buffer bytes reserved per ACK when sizing batch chunks, besides twice the
+ * message's length (an error ACK echoes the request unless NETLINK_CAP_ACK, and skb data
+ * is allocated in power-of-two sizes): a small ACK's skb measured 832 bytes of truesize
+ * (256 fit the default 212992), error ACKs with extended-ACK text too.
+ */
 const BATCH_ACK_BUDGET = 1024;
 
 /** Per-chunk state of a batch exchange (TxState.batch). */
@@ -722,8 +727,9 @@ export class NetlinkSocket {
    * sendmsg larger than the send buffer (sk_sndbuf − 32 bytes), processes a chunk's
    * messages one after another inside that sendmsg (a refusal does not stop the
    * rest), and queues one ACK datagram per message, which must all fit the receive
-   * buffer until read — so a chunk holds at most rcvbuf / 1 KiB messages (the default
-   * 212992 bytes: 208 small requests). A larger receiveBufferSize makes bigger chunks.
+   * buffer until read — so a chunk reserves 1 KiB plus twice the message's length of
+   * receive buffer per message (the default 212992 bytes: 192 RTM_NEWADDRs of 40 bytes).
+   * A larger receiveBufferSize makes bigger chunks.
    * Sequence numbers within a chunk are consecutive.
    *
    * Rejects only for what happens before the first send (closed socket, a builder's
@@ -754,13 +760,19 @@ export class NetlinkSocket {
       }
       offsets[n] = w.pos;
       const maxBytes = sys.getsockoptInt(this.fd, SOL_SOCKET, SO_SNDBUF) - 32;
-      const maxCount = Math.max(1, Math.floor(sys.getsockoptInt(this.fd, SOL_SOCKET, SO_RCVBUF) / BATCH_ACK_BUDGET));
+      const rcvbuf = sys.getsockoptInt(this.fd, SOL_SOCKET, SO_RCVBUF);
       const bt: BatchTx = { messages, result, offsets, first: 0, count: 0, answered: 0, refused: 0 };
       let i = 0;
       while (i < n) {
-        // The chunk: as many whole messages as both limits allow (at least one).
+        // The chunk: as many whole messages as both limits allow (at least one): its bytes
+        // within the send buffer, its ACKs within the receive buffer.
         let j = i + 1;
-        while (j < n && j - i < maxCount && offsets[j + 1]! - offsets[i]! <= maxBytes) j++;
+        let ackBytes = BATCH_ACK_BUDGET + 2 * (offsets[i + 1]! - offsets[i]!);
+        while (j < n && offsets[j + 1]! - offsets[i]! <= maxBytes) {
+          ackBytes += BATCH_ACK_BUDGET + 2 * (offsets[j + 1]! - offsets[j]!);
+          if (ackBytes > rcvbuf) break;
+          j++;
+        }
         while (this.busy) await this.busy;
         if (this.fd < 0) {
           this.failChunk(bt, new ClosedError('NetlinkSocket'));

@@ -80,6 +80,18 @@ t.test('a refused message has its own NetlinkError; the ones around it are still
   t.same([r.errors[0], r.errors[2], r.errors[4]], [undefined, undefined, undefined]);
 });
 
+t.test('without NETLINK_CAP_ACK every error ACK echoes its request: chunks shrink so none is lost', privileged, async (t) => {
+  const s = setup(t, { capAck: false });
+  const big = (name: string): BatchRequest => {
+    const b = badKind(name);
+    return { ...b, build: (w: MessageWriter) => { b.build(w); w.putBytes(0, new Uint8Array(1500)); } };
+  };
+  const r = await s.requestBatch(Array.from({ length: 300 }, (_, i) => big(`nlk${i}`)));
+  t.equal(r.failure, undefined, 'no overrun');
+  t.ok(r.status.every((x) => x === 'refused'), 'all 300 refusals came back');
+  t.match(r.errors[299]!.message, /nlk299/);
+});
+
 t.test('stopOnError: nothing is sent after the chunk that held a refusal', privileged, async (t) => {
   const s = setup(t, { receiveBufferSize: 4096 }); // chunks of a few messages
   const msgs = [badKind('nlk0'), ...Array.from({ length: 200 }, () => touchLo())];

@@ -354,10 +354,11 @@ export class AddrApi {
     if (first && left.length === 0 && unknown.length === 0) throw first;
     const names = (xs: number[]): string => xs.slice(0, 5).map((k) => subjects[k]).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
     const notes: string[] = [];
-    if (!first) notes.push(`the kernel's answers were lost (${r.failure?.message ?? 'no reason given'})`);
+    if (!first) notes.push(`the batch did not complete (${r.failure?.message ?? 'no reason given'})`);
     if (left.length) notes.push(`the rollback left ${left.length} address(es) of this call in place: ${names(left)}`);
     if (unknown.length) notes.push(`the outcome of ${unknown.length} address(es) is unknown: ${names(unknown)}`);
-    const errno = first ? first.errno : r.failure instanceof NetlinkError ? r.failure.errno : 5; /* EIO */
+    const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
+    const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
     throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWADDR, typeName: 'RTM_NEWADDR', seq: 0, subject: subjects[0]! }, first ? first.extack : {}, notes.join('; '));
   }
 
