@@ -304,6 +304,9 @@ export class AddrApi {
    * it already added.
    * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError of the first
    *   refused address (nothing of this call left); NetlinkError 'ENODEV' for a missing link.
+   *   Should the rollback itself fail, or answers be lost (a receive-queue overrun, which
+   *   the chunk sizing avoids), the error's message lists the addresses left in place or
+   *   whose outcome is unknown.
    */
   async addMany(link: string | number, addresses: readonly (string | AddrEntry)[], options?: AddrOptions): Promise<void> {
     const ref = checkLinkRef(link, 'link');

@@ -3,9 +3,10 @@
  * as plain values (addresses as strings, lifetimes as numbers). Unknown attributes are
  * kept raw in `unknown`.
  *
- * Addresses are dumped by the thousand, so this decoder walks the attributes with one
- * switch instead of the generic table walk; the IFA table in table.ts names the same
- * attributes for errors.
+ * Addresses are dumped by the thousand, so nothing here uses the generic table walk:
+ * decodeAddr reads the kernel's common address shapes straight into one object literal
+ * and hands anything else to decodeAddrGeneral, one switch over every attribute (a test
+ * holds the two equal). The IFA table in table.ts names the same attributes for errors.
  * @module
  */
 import { DecodeError, HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN, align4, checkAttr, copyBytes, type RawAttribute } from '../../netlink/index.js';
