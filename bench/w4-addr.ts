@@ -94,6 +94,8 @@ export interface W4BatchResult {
   addPerOpUs: number;
   /** RTM_NEWADDR requests the handle sent (one per address, in as many sendmsg chunks as the buffers allow). */
   requests: number;
+  /** Process CPU time of the addMany call, ms. */
+  cpu: { user: number; sys: number };
 }
 
 /**
@@ -109,14 +111,16 @@ export async function w4Batch(rt: Rtnl, opts: { readonly link: string | number; 
   const addrs: string[] = [];
   for (let i = 0; i < n; i++) addrs.push(w4Address(i));
   const r0 = rt.sock.stats.requests;
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await rt.addr.addMany(link, addrs);
   const t1 = process.hrtime.bigint();
+  const c1 = process.cpuUsage(c0);
   const requests = rt.sock.stats.requests - r0;
   const list = await rt.addr.list({ link, family: 4 });
   if (list.length !== n) throw new Error(`w4 batch: expected ${n} addresses on the link, got ${list.length}`);
   const addTotalMs = Number(t1 - t0) / 1e6;
-  return { n, addTotalMs, addPerOpUs: (addTotalMs * 1e3) / n, requests };
+  return { n, addTotalMs, addPerOpUs: (addTotalMs * 1e3) / n, requests, cpu: { user: c1.user / 1000, sys: c1.system / 1000 } };
 }
 
 /** One W4 run in a fresh anonymous netns (veth d0/d0p, d0 up, lo down). */
