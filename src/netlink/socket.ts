@@ -371,7 +371,11 @@ export class NetlinkSocket {
       while (this.busy) await this.busy;
       // Parts are pushed straight into `out` by the receive loop (no per-dump closure:
       // a new one each time made V8 deoptimise the loop's call site).
-      const out: T[] = [];
+      // Made to hold objects from the start: an empty literal is a Smi-only array, and
+      // the first decoded object pushed into it deoptimised the optimised receive loop
+      // once per process ("not a Smi").
+      const out: T[] = [undefined as T];
+      out.pop();
       this.tx.out = out;
       const r = this.transact(type, NLM_F_REQUEST | NLM_F_DUMP | flags, build, onMessage, 'dump', opts.subject);
       const res = r instanceof Promise ? await r : r;
