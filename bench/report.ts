@@ -104,6 +104,7 @@ const ROWS: Row[] = [
   { label: '**nlkit** W3 5 fields: rt.sock.dump + walkAttrs', impl: 'nlkit', nlkit: true, cells: { w3: 'w3_dump_links_brief' } },
   { label: '**nlkit** setupVeth() ³', impl: 'nlkit-setupveth', nlkit: true, cells: { w1: 'w1_create' } },
   { label: '**nlkit** setupVeth(), kept host handle ³', impl: 'nlkit-setupveth', nlkit: true, cells: { w1: 'w1_create_kept' } },
+  { label: '**nlkit** rt.addr.addMany (batched)', impl: 'nlkit', nlkit: true, cells: { w4a: 'w4_addr_add_batch' } },
   { label: '**nlkit** rt.link.del({ group })', impl: 'nlkit-groupdel', nlkit: true, cells: { w2g: 'w2_delete' } },
   { label: 'C libmnl seq, up inline', impl: 'c-libmnl-seq-upinline', nlkit: false, cells: STD },
   { label: 'C libmnl batch, up inline', impl: 'c-libmnl-batch-upinline', nlkit: false, cells: STD },

@@ -380,6 +380,10 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl seq (one NEWADDR + ACK at a time)', impls: ['c-libmnl-seq-upinline'], op: 'w4_addr_add' },
       { label: 'C libmnl batch', impls: ['c-libmnl-batch-upinline'], op: 'w4_addr_add' },
     ]),
+    t('W4 add batched (rt.addr.addMany: many NEWADDR per sendmsg, one ACK each), per address', 'info: like-for-like is C batch', null, 'nlkit', 'w4_addr_add_batch', [
+      { label: 'C libmnl batch (all requests in one sendmsg)', impls: ['c-libmnl-batch-upinline'], op: 'w4_addr_add' },
+      { label: 'C libmnl seq (one at a time)', impls: ['c-libmnl-seq-upinline'], op: 'w4_addr_add' },
+    ]),
     t(`W4 dump, ${s['nlkit']?.['w4_addr_dump']?.n ?? ''} addresses`, '≤ Go', 1.0, 'nlkit', 'w4_addr_dump', [
       { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
       { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
