@@ -193,11 +193,23 @@ export class MessageWriter {
 
   /** NUL-terminated string attribute (UTF-8). */
   putStrz(type: number, s: string): this {
-    const max = s.length * 3 + 1;
+    const len = s.length;
+    const max = len * 3 + 1;
     const start = this.pos;
     this.ensure(align4(NLA_HDRLEN + max));
     const p = start + NLA_HDRLEN;
-    const n = this.buf.write(s, p, 'utf8');
+    const buf = this.buf;
+    // Short ASCII strings (names, kinds) are copied by a JS loop, without the native
+    // Buffer#write call; anything else (longer, or non-ASCII) goes through UTF-8 encoding.
+    let n = 0;
+    if (len <= 32) {
+      for (; n < len; n++) {
+        const c = s.charCodeAt(n);
+        if (c >= 0x80) break;
+        buf[p + n] = c;
+      }
+    }
+    if (n !== len) n = buf.write(s, p, 'utf8');
     this.buf[p + n] = 0;
     const total = NLA_HDRLEN + n + 1;
     if (total > 0xffff) {

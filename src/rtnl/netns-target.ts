@@ -16,15 +16,17 @@ export function resolveNetns(t: unknown, arg = 'netns'): { fd: number } | { pid:
     return { fd: t };
   }
   if (typeof t === 'object' && t !== null) {
-    if ('pid' in t && !('fd' in t)) {
+    // Read `.fd` first (a Netns: its getter, which throws ClosedError when closed); the
+    // `in` checks, which walk the prototype chain, only run for anything else.
+    const fd = (t as { fd?: unknown }).fd;
+    if (fd !== undefined || 'fd' in t) {
+      if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw new InvalidArgumentError(`${arg}.fd`, `expected an open fd, got ${String(fd)}`);
+      return { fd };
+    }
+    if ('pid' in t) {
       const pid = (t as { pid: unknown }).pid;
       if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) throw new InvalidArgumentError(`${arg}.pid`, `expected a positive pid, got ${String(pid)}`);
       return { pid };
-    }
-    if ('fd' in t) {
-      const fd = (t as { fd: unknown }).fd; // a closed Netns throws ClosedError from its getter
-      if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw new InvalidArgumentError(`${arg}.fd`, `expected an open fd, got ${String(fd)}`);
-      return { fd };
     }
   }
   throw new InvalidArgumentError(arg, 'expected a Netns, an fd number or { pid }');

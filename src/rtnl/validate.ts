@@ -16,6 +16,17 @@ export const ALTNAME_MAX = 127;
  */
 export function checkIfname(name: unknown, arg = 'name', max = IFNAME_MAX): string {
   if (typeof name !== 'string') throw new InvalidArgumentError(arg, `expected an interface name string, got ${name === null ? 'null' : typeof name}`);
+  // Fast path, no native call or regex: a short printable-ASCII name without '/' or ':'
+  // (what nearly every caller passes). Anything else takes the general checks below.
+  const n = name.length;
+  if (n > 0 && n <= max && !(n <= 2 && (name === '.' || name === '..'))) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = name.charCodeAt(i);
+      if (c <= 0x20 || c >= 0x7f || c === 0x2f /* / */ || c === 0x3a /* : */) break;
+    }
+    if (i === n) return name;
+  }
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes === 0) throw new InvalidArgumentError(arg, 'interface name is empty');
   if (bytes > max) throw new InvalidArgumentError(arg, `interface name '${name}' is ${bytes} bytes; the limit is ${max}`);
@@ -76,7 +87,9 @@ export function checkString(v: unknown, arg: string, max: number): string {
 
 /** Reject keys that the caller misspelt: every key of `obj` must be in `allowed`. */
 export function checkKeys(obj: object, allowed: ReadonlySet<string>, arg: string): void {
-  for (const k of Object.keys(obj)) {
+  // for-in over own keys: no key array allocated per call (Object.keys made one).
+  for (const k in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
     if (!allowed.has(k)) throw new InvalidArgumentError(`${arg}${k}`, `unknown option '${k}' (known: ${[...allowed].join(', ')})`);
   }
 }

@@ -145,33 +145,43 @@ function putLinkName(w: MessageWriter, name: string): void {
 
 /** Validated common attributes, ready to write. */
 interface PreparedAttrs {
-  name?: string;
-  mtu?: number;
-  address?: Uint8Array;
-  broadcast?: Uint8Array;
-  txqlen?: number;
-  group?: number;
-  alias?: string;
+  name: string | undefined;
+  mtu: number | undefined;
+  address: Uint8Array | undefined;
+  broadcast: Uint8Array | undefined;
+  txqlen: number | undefined;
+  group: number | undefined;
+  alias: string | undefined;
   up: boolean;
-  netns?: { fd: number } | { pid: number };
-  numTxQueues?: number;
-  numRxQueues?: number;
+  netns: { fd: number } | { pid: number } | undefined;
+  numTxQueues: number | undefined;
+  numRxQueues: number | undefined;
 }
 
-function prepareAttrs(a: Record<string, unknown>, p: string, ether: boolean): PreparedAttrs {
+/** Argument names for errors, made once per prefix ('' or 'peer.'), not per call. */
+const ATTR_ARGS = (p: string) => ({
+  name: `${p}name`, mtu: `${p}mtu`, address: `${p}address`, broadcast: `${p}broadcast`, txqlen: `${p}txqlen`, group: `${p}group`,
+  alias: `${p}alias`, up: `${p}up`, netns: `${p}netns`, numTxQueues: `${p}numTxQueues`, numRxQueues: `${p}numRxQueues`,
+});
+const ARGS_MAIN = ATTR_ARGS('');
+const ARGS_PEER = ATTR_ARGS('peer.');
+
+function prepareAttrs(a: Record<string, unknown>, p: '' | 'peer.', ether: boolean): PreparedAttrs {
   if (typeof a !== 'object' || a === null) throw new InvalidArgumentError(p || 'spec', 'expected an object');
-  const out: PreparedAttrs = { up: false };
-  if (a['name'] !== undefined) out.name = checkIfname(a['name'], `${p}name`);
-  if (a['mtu'] !== undefined) out.mtu = checkMtu(a['mtu'], `${p}mtu`);
-  if (a['address'] !== undefined) out.address = checkHwAddr(a['address'], `${p}address`, ether ? 6 : undefined);
-  if (a['broadcast'] !== undefined) out.broadcast = checkHwAddr(a['broadcast'], `${p}broadcast`, ether ? 6 : undefined);
-  if (a['txqlen'] !== undefined) out.txqlen = checkU32(a['txqlen'], `${p}txqlen`);
-  if (a['group'] !== undefined) out.group = checkU32(a['group'], `${p}group`);
-  if (a['alias'] !== undefined) out.alias = checkString(a['alias'], `${p}alias`, 255);
-  if (a['up'] !== undefined) out.up = checkBool(a['up'], `${p}up`);
-  if (a['netns'] !== undefined) out.netns = resolveNetns(a['netns'], `${p}netns`);
-  if (a['numTxQueues'] !== undefined) out.numTxQueues = checkU32(a['numTxQueues'], `${p}numTxQueues`);
-  if (a['numRxQueues'] !== undefined) out.numRxQueues = checkU32(a['numRxQueues'], `${p}numRxQueues`);
+  const n = p === '' ? ARGS_MAIN : ARGS_PEER;
+  // Every field present from the start: one hidden class for every prepared spec.
+  const out: PreparedAttrs = { up: false, name: undefined, mtu: undefined, address: undefined, broadcast: undefined, txqlen: undefined, group: undefined, alias: undefined, netns: undefined, numTxQueues: undefined, numRxQueues: undefined };
+  if (a['name'] !== undefined) out.name = checkIfname(a['name'], n.name);
+  if (a['mtu'] !== undefined) out.mtu = checkMtu(a['mtu'], n.mtu);
+  if (a['address'] !== undefined) out.address = checkHwAddr(a['address'], n.address, ether ? 6 : undefined);
+  if (a['broadcast'] !== undefined) out.broadcast = checkHwAddr(a['broadcast'], n.broadcast, ether ? 6 : undefined);
+  if (a['txqlen'] !== undefined) out.txqlen = checkU32(a['txqlen'], n.txqlen);
+  if (a['group'] !== undefined) out.group = checkU32(a['group'], n.group);
+  if (a['alias'] !== undefined) out.alias = checkString(a['alias'], n.alias, 255);
+  if (a['up'] !== undefined) out.up = checkBool(a['up'], n.up);
+  if (a['netns'] !== undefined) out.netns = resolveNetns(a['netns'], n.netns);
+  if (a['numTxQueues'] !== undefined) out.numTxQueues = checkU32(a['numTxQueues'], n.numTxQueues);
+  if (a['numRxQueues'] !== undefined) out.numRxQueues = checkU32(a['numRxQueues'], n.numRxQueues);
   return out;
 }
 

@@ -1,0 +1,100 @@
+// The request-side fast paths (ASCII interface names, short ASCII strings, key checks,
+// netns targets) give exactly what the general code gives, and still refuse bad input.
+import t from 'tap';
+import { checkIfname, checkKeys } from '../../src/rtnl/validate.js';
+import { resolveNetns } from '../../src/rtnl/netns-target.js';
+import { MessageWriter, InvalidArgumentError, ClosedError } from '../../src/netlink/index.js';
+import { Netns } from '../../src/ns/index.js';
+
+/** True when `e` is an InvalidArgumentError that `check` accepts. */
+function isError(e: unknown, check: (e: InvalidArgumentError) => boolean): boolean {
+  return e instanceof InvalidArgumentError && check(e);
+}
+
+/** The error `fn` throws (undefined when it returns). */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+t.test('checkIfname: accepted and refused names, fast and general paths alike', async (t) => {
+  for (const ok of ['a', 'eth0', 'veth0123456789a', 'a.b', '...', 'x-y_z@1', 'a\u00e9', 'vé']) t.equal(checkIfname(ok), ok, `accepts ${JSON.stringify(ok)}`);
+  const bad: [string, RegExp][] = [
+    ['', /empty/],
+    ['.', /not a valid/],
+    ['..', /not a valid/],
+    ['a/b', /contains/],
+    ['a:b', /contains/],
+    ['a b', /contains/],
+    ['a\tb', /contains/],
+    ['a\nb', /contains/],
+    ['a\u0000b', /contains/],
+    ['a\u00a0b', /contains/], // non-ASCII whitespace: the general path's \s
+    ['veth0123456789ab', /16 bytes; the limit is 15/],
+    ['\u00e9'.repeat(8), /16 bytes/], // 8 characters, 16 bytes
+  ];
+  for (const [name, re] of bad) {
+    t.ok(isError(thrown(() => checkIfname(name)), (e) => re.test(e.message)), `refuses ${JSON.stringify(name)}`);
+  }
+  // DEL (0x7f) is not whitespace: the general path decides, as before the fast path.
+  t.equal(checkIfname('a\u007fb'), 'a\u007fb');
+  t.throws(() => checkIfname(42 as unknown as string), InvalidArgumentError);
+});
+
+t.test('checkKeys: own keys only, unknown ones named', async (t) => {
+  const allowed = new Set(['a', 'b']);
+  t.doesNotThrow(() => checkKeys({ a: 1, b: undefined }, allowed, ''));
+  t.ok(isError(thrown(() => checkKeys({ a: 1, c: 2 }, allowed, 'peer.')), (e) => e.argument === 'peer.c'));
+  const proto = { zz: 1 };
+  const o = Object.create(proto) as Record<string, unknown>;
+  o['a'] = 1;
+  t.doesNotThrow(() => checkKeys(o, allowed, ''), 'inherited keys are not the caller\'s options');
+  const hidden = { a: 1 };
+  Object.defineProperty(hidden, 'q', { value: 1, enumerable: false });
+  t.doesNotThrow(() => checkKeys(hidden, allowed, ''), 'non-enumerable keys ignored, as Object.keys did');
+});
+
+t.test('putStrz: ASCII loop and UTF-8 encoding write the same attribute bytes', async (t) => {
+  const w = new MessageWriter();
+  const enc = (s: string): Buffer => {
+    w.reset().begin(16, 0, 1);
+    w.putStrz(3, s);
+    const len = w.finishLength();
+    return Buffer.from(w.buf.subarray(16, len));
+  };
+  const ref = (s: string): Buffer => {
+    const v = Buffer.from(s + '\0', 'utf8');
+    const out = Buffer.alloc(4 + ((v.length + 3) & ~3));
+    out.writeUInt16LE(4 + v.length, 0);
+    out.writeUInt16LE(3, 2);
+    v.copy(out, 4);
+    return out;
+  };
+  // Dirty the slab first so padding must be written, not inherited.
+  w.reset().begin(16, 0, 1);
+  w.putBytes(1, Buffer.alloc(200, 0xff));
+  w.finishLength();
+  for (const s of ['', 'a', 'ab', 'abc', 'abcd', 'veth', 'eth0', 'x'.repeat(31), 'x'.repeat(32), 'x'.repeat(33), 'y'.repeat(100), 'é', 'aé', 'a\u00e9bc', '日本', 'a'.repeat(31) + 'é']) {
+    t.same(enc(s), ref(s), `same bytes for ${JSON.stringify(s.length > 12 ? s.slice(0, 12) + '…' : s)} (${s.length})`);
+  }
+});
+
+t.test('resolveNetns: fd first, then pid; a closed Netns throws ClosedError', async (t) => {
+  t.same(resolveNetns(5), { fd: 5 });
+  t.same(resolveNetns({ fd: 7 }), { fd: 7 });
+  t.same(resolveNetns({ pid: 1 }), { pid: 1 });
+  t.same(resolveNetns({ fd: 3, pid: 1 }), { fd: 3 }, 'fd wins over pid');
+  t.ok(isError(thrown(() => resolveNetns({ fd: undefined, pid: 1 })), (e) => e.argument === 'netns.fd'), 'an fd key present but undefined is an fd error, as before');
+  t.ok(isError(thrown(() => resolveNetns({ pid: 0 })), (e) => e.argument === 'netns.pid'));
+  t.throws(() => resolveNetns({ fd: -1 }), InvalidArgumentError);
+  t.throws(() => resolveNetns({}), InvalidArgumentError);
+  t.throws(() => resolveNetns(null), InvalidArgumentError);
+  const ns = Netns.get();
+  t.same(resolveNetns(ns), { fd: ns.fd });
+  ns.close();
+  t.throws(() => resolveNetns(ns), ClosedError);
+});
