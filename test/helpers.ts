@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as sys from '../src/netlink/sys.js';
 import { withThreadNetns } from '../src/netlink/netns-switch.js';
+import { Rtnl } from '../src/rtnl/index.js';
 
 /** True when the runner could not give us root in a throwaway namespace. */
 export const unprivileged = process.env.NLKIT_TEST_UNPRIVILEGED === '1' || process.getuid?.() !== 0;
@@ -62,4 +63,22 @@ export function ip(nsPath: string, args: string[]): string {
 /** Run fn with the thread in the netns fd (synchronous). */
 export function inRawNetns<T>(fd: number, fn: () => T): T {
   return withThreadNetns(fd, fn);
+}
+
+/**
+ * The address tests' fixture: a fresh netns with veth v0/v1 (no IPv6 link-local
+ * addresses: addrgenmode none), v0 up, and a handle in it; both closed at teardown.
+ */
+export function addrFixture(t: { teardown(fn: () => void): void }, opts: { receiveBufferSize?: number } = {}): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd, ...opts });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['link', 'set', 'v0', 'addrgenmode', 'none']);
+  ip(ns.path, ['link', 'set', 'v1', 'addrgenmode', 'none']);
+  ip(ns.path, ['link', 'set', 'v0', 'up']);
+  return { ns, rt };
 }

@@ -2,23 +2,9 @@
 import t from 'tap';
 import { Rtnl } from '../../src/rtnl/index.js';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
-import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
+import { addrFixture, ip, ipJson, privileged, rawNetns } from '../helpers.js';
 
 /** A fresh netns with veth v0/v1 (no automatic IPv6 link-local addresses), v0 up, and a handle in it. */
-function setup(t: { teardown(fn: () => void): void }, opts: { receiveBufferSize?: number } = {}): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
-  const ns = rawNetns();
-  const rt = Rtnl.open({ netns: ns.fd, ...opts });
-  t.teardown(() => {
-    rt.close();
-    ns.close();
-  });
-  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
-  ip(ns.path, ['link', 'set', 'v0', 'addrgenmode', 'none']);
-  ip(ns.path, ['link', 'set', 'v1', 'addrgenmode', 'none']);
-  ip(ns.path, ['link', 'set', 'v0', 'up']);
-  return { ns, rt };
-}
-
 /** 'local/prefixlen' of every address `ip -j addr show dev DEV` lists, sorted. */
 function ipAddrs(nsPath: string, dev: string): string[] {
   const [l] = ipJson<{ addr_info?: { local: string; prefixlen: number }[] }[]>(nsPath, ['addr', 'show', 'dev', dev]);
@@ -28,7 +14,7 @@ function ipAddrs(nsPath: string, dev: string): string[] {
 const v4 = (i: number, len = 32): string => `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}/${len}`;
 
 t.test('1000 IPv4 addresses in one call: exactly what ip -j addr lists afterwards, in chunks of many per sendmsg', privileged, async (t) => {
-  const { ns, rt } = setup(t);
+  const { ns, rt } = addrFixture(t);
   const addrs = Array.from({ length: 1000 }, (_, i) => v4(i));
   const before = rt.sock.stats.requests;
   await rt.addr.addMany('v0', addrs);
@@ -41,7 +27,7 @@ t.test('1000 IPv4 addresses in one call: exactly what ip -j addr lists afterward
 });
 
 t.test('a refused address in the middle: rejection naming it, nothing of the call left (rollback across chunks)', privileged, async (t) => {
-  const { ns, rt } = setup(t);
+  const { ns, rt } = addrFixture(t);
   ip(ns.path, ['addr', 'add', v4(700), 'dev', 'v0']); // already there: the kernel says EEXIST for it
   const addrs = Array.from({ length: 1000 }, (_, i) => v4(i));
   const e = await rt.addr.addMany('v0', addrs).then(() => undefined, (x: unknown) => x) as NetlinkError;
@@ -51,7 +37,7 @@ t.test('a refused address in the middle: rejection naming it, nothing of the cal
   t.same(ipAddrs(ns.path, 'v0'), [v4(700)], 'only the address that was there before');
   // The same with a small receive buffer (many small chunks) and IPv4 secondaries (/24):
   // deleting a primary would take its secondaries along; they go first.
-  const s = setup(t, { receiveBufferSize: 8192 });
+  const s = addrFixture(t, { receiveBufferSize: 8192 });
   ip(s.ns.path, ['addr', 'add', '10.7.0.100/24', 'dev', 'v0']); // a primary; the call's 10.7.0.x would be its secondaries
   const list = Array.from({ length: 300 }, (_, i) => `10.${i < 150 ? 6 : 7}.0.${(i % 150) + 1}/24`);
   const e2 = await s.rt.addr.addMany('v0', list).then(() => undefined, (x: unknown) => x) as NetlinkError;
@@ -61,7 +47,7 @@ t.test('a refused address in the middle: rejection naming it, nothing of the cal
 });
 
 t.test('bad input is refused before anything is sent', privileged, async (t) => {
-  const { ns, rt } = setup(t);
+  const { ns, rt } = addrFixture(t);
   const snapshot = JSON.stringify(ipJson(ns.path, ['addr']));
   const sent = rt.sock.stats.requests;
   const cases: [string, () => Promise<unknown>, RegExp][] = [
@@ -85,7 +71,7 @@ t.test('bad input is refused before anything is sent', privileged, async (t) => 
 });
 
 t.test('IPv6 with nodad, mixed with IPv4 by per-entry options: usable at once, as ip sees them', privileged, async (t) => {
-  const { ns, rt } = setup(t);
+  const { ns, rt } = addrFixture(t);
   ip(ns.path, ['link', 'set', 'v1', 'up']); // carrier: DAD would run
   const v6 = Array.from({ length: 200 }, (_, i) => ({ address: `2001:db8::${(i + 1).toString(16)}/64`, nodad: true }));
   await rt.addr.addMany('v0', [...v6, '10.1.0.1/24', { address: '10.1.0.2/24', label: 'v0:x' }]);

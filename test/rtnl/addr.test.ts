@@ -5,23 +5,9 @@ import { Rtnl } from '../../src/rtnl/index.js';
 import type { Addr } from '../../src/rtnl/index.js';
 import { decodeAddr } from '../../src/rtnl/addr/decode.js';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
-import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
+import { addrFixture, ip, ipJson, privileged, rawNetns } from '../helpers.js';
 
 /** A fresh netns with veth v0/v1 (no automatic IPv6 link-local addresses), v0 up, and a handle in it. */
-function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
-  const ns = rawNetns();
-  const rt = Rtnl.open({ netns: ns.fd });
-  t.teardown(() => {
-    rt.close();
-    ns.close();
-  });
-  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
-  ip(ns.path, ['link', 'set', 'v0', 'addrgenmode', 'none']);
-  ip(ns.path, ['link', 'set', 'v1', 'addrgenmode', 'none']);
-  ip(ns.path, ['link', 'set', 'v0', 'up']);
-  return { ns, rt };
-}
-
 const IP_FLAG_KEYS = ['secondary', 'temporary', 'nodad', 'optimistic', 'dadfailed', 'home', 'deprecated', 'tentative', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'stable-privacy'];
 
 /** One address as `ip -j addr` describes it, in nlkit's field names. */
@@ -65,7 +51,7 @@ async function both(rt: Rtnl, nsPath: string): Promise<{ mine: Record<string, un
 }
 
 t.test('list equals ip -j addr field by field after adds by nlkit and by ip', privileged, async (t) => {
-  const { ns, rt } = setup(t);
+  const { ns, rt } = addrFixture(t);
   await rt.addr.add('v0', '10.1.0.2/24');
   await rt.addr.add('v0', '10.1.0.3/24', { label: 'v0:1', broadcast: true });
   await rt.addr.add('v0', '10.9.0.1/32', { peer: '10.9.0.2' });
@@ -92,7 +78,7 @@ t.test('list equals ip -j addr field by field after adds by nlkit and by ip', pr
 });
 
 t.test('list filters: link and family by the kernel, scope and label here', privileged, async (t) => {
-  const { rt } = setup(t);
+  const { rt } = addrFixture(t);
   await rt.addr.add('v0', '10.1.0.2/24');
   await rt.addr.add('v0', '10.1.0.3/24', { label: 'v0:1' });
   await rt.addr.add('v0', '2001:db8::1/64', { nodad: true });
@@ -108,7 +94,7 @@ t.test('list filters: link and family by the kernel, scope and label here', priv
 });
 
 t.test('replace updates lifetimes in place; del removes; a second del is EADDRNOTAVAIL', privileged, async (t) => {
-  const { ns, rt } = setup(t);
+  const { ns, rt } = addrFixture(t);
   await rt.addr.add('v0', '10.1.0.2/24');
   const before = (await rt.addr.list({ link: 'v0' }))[0]!;
   t.equal(before.validLifetime, 0xffffffff);
@@ -148,7 +134,7 @@ t.test('replace updates lifetimes in place; del removes; a second del is EADDRNO
 });
 
 t.test('IPv6: nodad makes the address usable at once; without it DAD leaves it tentative', privileged, async (t) => {
-  const { ns, rt } = setup(t);
+  const { ns, rt } = addrFixture(t);
   ip(ns.path, ['link', 'set', 'v1', 'up']); // carrier: DAD runs
   await rt.addr.add('v0', '2001:db8::1/64', { nodad: true });
   await rt.addr.add('v0', '2001:db8::2/64');
@@ -168,7 +154,7 @@ t.test('IPv6: nodad makes the address usable at once; without it DAD leaves it t
 });
 
 t.test('bad input is refused before send and changes nothing', privileged, async (t) => {
-  const { ns, rt } = setup(t);
+  const { ns, rt } = addrFixture(t);
   await rt.addr.add('v0', '10.1.0.2/24');
   const snapshot = JSON.stringify(ipJson(ns.path, ['addr']));
   const sent = rt.sock.stats.requests;
