@@ -31,7 +31,7 @@ import {
   NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_REQUEST, SOCK_CLOEXEC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF,
   SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE, align4,
 } from './constants.js';
-import { ClosedError, DecodeError, DumpInterruptedError, NetlinkError, SysError, type ExtAck } from './errors.js';
+import { ClosedError, DecodeError, DumpInterruptedError, InvalidArgumentError, NetlinkError, SysError, type ExtAck } from './errors.js';
 import { checkMessage } from './reader.js';
 import { HOST_LE, MessageWriter } from './writer.js';
 import { SLAB_SIZE, acquireSlab, releaseSlab } from './pool.js';
@@ -224,10 +224,12 @@ export class NetlinkSocket {
   private pendingFail: ((e: unknown) => void) | null = null;
   /** watch() callbacks, woken when no transaction is waiting. */
   private readonly watchers = new Set<(status: number) => void>();
+  /** Multicast groups joined through this object (batch chunks leave room for their notifications). */
+  private readonly groups = new Set<number>();
   /** State of the current exchange, reused by every exchange (they never overlap). */
   private readonly tx: TxState<unknown> = {
     type: 0, seq: 0, mode: 'ack', subject: undefined, onMessage: undefined, value: undefined, out: undefined, intr: false, done: false,
-    error: undefined, truncated: false, request: new Uint8Array(0), requestLength: 0, batch: undefined,
+    error: undefined, truncated: false, request: new Uint8Array(0), requestLength: 0, batch: undefined, overrun: undefined,
   };
 
   private constructor(fd: number, protocol: number, portId: number, describer: FamilyDescriber) {
@@ -266,7 +268,9 @@ export class NetlinkSocket {
         if (!Number.isInteger(g) || g <= 0) throw new RangeError(`multicast group must be a positive integer, got ${String(g)}`);
         sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g, `setsockopt(NETLINK_ADD_MEMBERSHIP ${g})`);
       }
-      return new NetlinkSocket(fd, protocol, portId, options.describer ?? defaultDescriber);
+      const sock = new NetlinkSocket(fd, protocol, portId, options.describer ?? defaultDescriber);
+      for (const g of options.groups ?? []) sock.groups.add(g);
+      return sock;
     } catch (e) {
       sys.close(fd);
       throw e;
@@ -282,12 +286,14 @@ export class NetlinkSocket {
   addMembership(group: number): void {
     this.check();
     sys.setsockoptInt(this.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group, `setsockopt(NETLINK_ADD_MEMBERSHIP ${group})`);
+    this.groups.add(group);
   }
 
   /** Leave a multicast group. */
   dropMembership(group: number): void {
     this.check();
     sys.setsockoptInt(this.fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, group, `setsockopt(NETLINK_DROP_MEMBERSHIP ${group})`);
+    this.groups.delete(group);
   }
 
   /** Set the receive buffer size (SO_RCVBUFFORCE, falling back to SO_RCVBUF). */
@@ -437,6 +443,7 @@ export class NetlinkSocket {
     st.done = false;
     st.error = undefined;
     st.truncated = false;
+    st.overrun = undefined;
     st.request = req;
     st.requestLength = len;
     this.drain(st);
@@ -533,8 +540,26 @@ export class NetlinkSocket {
     while (!st.done) {
       const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, this.addr, this.alen);
       if (n < 0) {
-        if (-n === EAGAIN) return;
-        if (-n === ENOBUFS) throw new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, st.subject), {}, 'receive queue overflowed while waiting for the reply');
+        if (-n === EAGAIN) {
+          // After an overrun, answers that were dropped will never come: fail instead of
+          // waiting on poll for them.
+          if (st.overrun) throw st.overrun;
+          return;
+        }
+        if (-n === ENOBUFS) {
+          const e = new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, st.subject), {}, 'receive queue overflowed while waiting for the reply');
+          // The kernel marks an overrun socket congested until its queue is empty, and
+          // until then drops further unicasts to it without another ENOBUFS: a later
+          // request's reply would be lost and the request would wait forever. So the
+          // queue is always emptied here. A batch keeps reading its chunk's ACKs that did
+          // arrive (the rest stay 'unknown'); anything else discards what is queued.
+          if (st.mode === 'batch') {
+            st.overrun ??= e;
+            continue;
+          }
+          this.discardQueued();
+          throw e;
+        }
         throw new SysError('recvfrom', -n);
       }
       this.stats.datagrams++;
@@ -579,6 +604,15 @@ export class NetlinkSocket {
       }
       if (st.batch) this.handleBatchDatagram(st, st.batch, n);
       else this.handleDatagram(st, n);
+    }
+  }
+
+  /** Read and drop every queued datagram (after an overrun), bounded so a flood cannot hold the thread. */
+  private discardQueued(): void {
+    for (let k = 0; k < 4096; k++) {
+      const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, this.addr, this.alen);
+      if (n < 0 && -n !== ENOBUFS) return;
+      if (n >= 0) this.stats.stale++;
     }
   }
 
@@ -742,6 +776,7 @@ export class NetlinkSocket {
    */
   async requestBatch(messages: readonly BatchRequest[], opts: BatchOptions = {}): Promise<BatchResult> {
     this.check();
+    if (!Array.isArray(messages)) throw new InvalidArgumentError('messages', `expected an array of requests, got ${messages === null ? 'null' : typeof messages}`);
     const n = messages.length;
     const result: BatchResult = { status: new Array<BatchStatus>(n).fill('unsent'), errors: new Array<NetlinkError | undefined>(n).fill(undefined), firstRefused: -1, failure: undefined };
     if (n === 0) return result;
@@ -770,10 +805,14 @@ export class NetlinkSocket {
       while (i < n) {
         // The chunk: as many whole messages as both limits allow (at least one): its bytes
         // within the send buffer, its ACKs within the receive buffer.
+        // A socket that joined multicast groups also receives the notifications the
+        // requests cause (an RTM_NEWADDR per address added, …), queued beside the ACKs:
+        // each message then reserves twice as much.
+        const share = this.groups.size > 0 ? 2 : 1;
         let j = i + 1;
-        let ackBytes = BATCH_ACK_BUDGET + 2 * (offsets[i + 1]! - offsets[i]!);
+        let ackBytes = share * (BATCH_ACK_BUDGET + 2 * (offsets[i + 1]! - offsets[i]!));
         while (j < n && offsets[j + 1]! - offsets[i]! <= maxBytes) {
-          ackBytes += BATCH_ACK_BUDGET + 2 * (offsets[j + 1]! - offsets[j]!);
+          ackBytes += share * (BATCH_ACK_BUDGET + 2 * (offsets[j + 1]! - offsets[j]!));
           if (ackBytes > rcvbuf) break;
           j++;
         }
@@ -835,6 +874,7 @@ export class NetlinkSocket {
     st.done = false;
     st.error = undefined;
     st.truncated = false;
+    st.overrun = undefined;
     st.request = w.buf; // the batch's own writer: stays valid until requestBatch returns
     st.requestLength = bt.offsets[bt.offsets.length - 1]!;
     st.batch = bt;
@@ -1014,6 +1054,8 @@ interface TxState<T> {
   requestLength: number;
   /** requestBatch: the chunk being answered (mode 'batch'). */
   batch: BatchTx | undefined;
+  /** The overrun (ENOBUFS) seen while a batch chunk's answers were read, if any. */
+  overrun: NetlinkError | undefined;
 }
 
 function setBuf(fd: number, force: number, plain: number, bytes: number): void {

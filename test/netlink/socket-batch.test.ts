@@ -4,6 +4,7 @@ import t from 'tap';
 import { MessageWriter, NETLINK_ROUTE, NetlinkError, NetlinkSocket, type BatchRequest, type FamilyDescriber, type NetlinkSocketOptions } from '../../src/netlink/index.js';
 import { inRawNetns, privileged, rawNetns } from '../helpers.js';
 import * as L from './linux.js';
+import { RTM_NEWADDR, IFA_LOCAL, IFA_ADDRESS, RTNLGRP_IPV4_IFADDR } from '../../src/rtnl/constants.js';
 
 const describer: FamilyDescriber = { typeName: (type) => (type === L.RTM_NEWLINK ? 'RTM_NEWLINK' : `type ${type}`) };
 
@@ -114,4 +115,56 @@ t.test('a builder that throws rejects the batch before anything is sent; an empt
   t.equal(s.stats.requests, 0);
   s.close();
   await t.rejects(s.requestBatch([touchLo()]), { name: 'ClosedError' });
+});
+
+/** RTM_NEWADDR of 10.77.(i/250).(i%250+1)/32 on lo (ifindex 1), with extra nlmsg flags. */
+const addOnLo = (i: number, flags = 0): BatchRequest => ({
+  type: RTM_NEWADDR, flags: 0x400 | 0x200 /* CREATE|EXCL */ | flags, subject: `addr ${i}`,
+  build: (w: MessageWriter) => {
+    const o = w.reserve(8);
+    w.buf[o] = 2; // AF_INET
+    w.buf[o + 1] = 32;
+    w.view.setUint32(o + 4, 1, true);
+    const ip = new Uint8Array([10, 77, Math.floor(i / 250), (i % 250) + 1]);
+    w.putBytes(IFA_LOCAL, ip);
+    w.putBytes(IFA_ADDRESS, ip);
+  },
+});
+
+/** Resolves with `p`, or rejects when it has not settled after `ms` (a hung socket). */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`still pending after ${ms} ms`)), ms)));
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+t.test('an overrun mid-chunk: ACKs that arrived are recorded, the rest unknown, and the socket stays usable', privileged, async (t) => {
+  const s = setup(t);
+  // NLM_F_ECHO makes the kernel queue a full RTM_NEWADDR per request beside its ACK,
+  // more than the chunk budget allows for: the receive queue overflows.
+  const r = await s.requestBatch(Array.from({ length: 3000 }, (_, i) => addOnLo(i, 0x8 /* NLM_F_ECHO */)));
+  t.ok(r.failure instanceof NetlinkError && (r.failure as NetlinkError).code === 'ENOBUFS', 'the overrun is the failure');
+  const ok = r.status.filter((x) => x === 'ok').length;
+  const unknown = r.status.filter((x) => x === 'unknown').length;
+  t.ok(ok > 0, `the ACKs queued after the overrun were read (${ok} ok)`);
+  t.ok(unknown > 0, `the lost ones are unknown (${unknown})`);
+  t.equal(r.status.filter((x) => x === 'unsent').length, 3000 - ok - unknown, 'nothing after the failed chunk was sent');
+  // Before the fix the kernel still marked the socket congested and dropped this reply.
+  t.equal(await within(s.request(L.RTM_NEWLINK, 0, touchLo().build), 3000), undefined, 'the next request is answered');
+});
+
+t.test('a socket in a multicast group: chunks leave room for the notifications the requests cause', privileged, async (t) => {
+  const s = setup(t, { groups: [RTNLGRP_IPV4_IFADDR] });
+  const r = await s.requestBatch(Array.from({ length: 1000 }, (_, i) => addOnLo(i)));
+  t.equal(r.failure, undefined, 'no overrun');
+  t.ok(r.status.every((x) => x === 'ok'), 'all 1000 ACKed');
+  t.equal(await within(s.request(L.RTM_NEWLINK, 0, touchLo().build), 3000), undefined);
+});
+
+t.test('requestBatch refuses what is not an array, before anything is sent', privileged, async (t) => {
+  const s = setup(t);
+  for (const bad of [null, undefined, { length: 2 }, 'x']) {
+    await t.rejects(s.requestBatch(bad as unknown as BatchRequest[]), { code: 'ERR_NLKIT_INVALID_ARG', argument: 'messages' });
+  }
+  t.equal(s.stats.requests, 0);
 });
