@@ -114,7 +114,10 @@ export interface SetupVethOptions {
  * netns id), and — only when no `containerMac` is given — one RTM_GETLINK reads the
  * container end's kernel-chosen MAC (IFLA_TARGET_NETNSID, from the host handle). When
  * a `handles.container` is given, the create goes over it with NLM_F_ECHO instead, which
- * reads the container end back in the same round trip.
+ * reads the container end back in the same round trip. Kernels older than late 2024 look
+ * a new link's name up in the sending socket's netns (so the host's `eth0` would block a
+ * container `eth0`): on an EEXIST where neither name is taken in its own netns, the
+ * create is sent again that way, from a handle in `containerNs`.
  *
  * Equivalent to: `ip link add NAME netns CTR mtu M address MAC up type veth peer name
  * HOST mtu M` (from HOSTNS) then `ip link set HOST up`.
@@ -155,15 +158,26 @@ export async function setupVeth(
   try {
     let host = hostName;
     let echoed: LinkBrief | undefined;
+    // Send the create from a container-netns handle (echoed) instead of the host handle.
+    let viaContainer = given.container !== undefined;
     for (let attempt = 1; ; attempt++) {
       if (hostName === '') host = checkIfname(randomName(), 'randomName()');
       try {
-        echoed = await createPair(given.container ?? hst, given.container !== undefined, containerName, host, mtu, macBytes, hostNs, containerNs);
+        echoed = await createPair(viaContainer ? container() : hst, viaContainer, containerName, host, mtu, macBytes, hostNs, containerNs);
         break;
       } catch (e) {
         if (!(e instanceof NetlinkError) || e.code !== 'EEXIST') throw e;
         const ctrClash = await exists(container(), containerName);
         const hostClash = !ctrClash && (await exists(hst, host));
+        if (!ctrClash && !hostClash && !viaContainer) {
+          // Neither name is taken where its end goes: a kernel from before "rtnetlink:
+          // Lookup device in target netns when creating link" (2024) looks the new name
+          // up in the sending socket's netns, so the host's own eth0 blocks a container
+          // eth0. Send the same create from the container netns instead (not an attempt).
+          viaContainer = true;
+          attempt--;
+          continue;
+        }
         if (hostName === '' && !ctrClash && attempt < maxAttempts) continue;
         const where = ctrClash
           ? `'${containerName}' already exists in the container netns (${containerNs.path})`
@@ -237,7 +251,7 @@ function decodeBrief(buf: Buffer, view: DataView, off: number, len: number): Lin
   if (view.getUint16(off + 4, HOST_LE) !== C.RTM_NEWLINK) return undefined;
   const b: LinkBrief = { index: view.getInt32(off + NLMSG_HDRLEN + 4, HOST_LE), name: '', mac: undefined, link: undefined, nsid: undefined };
   walkAttrs(view, off + NLMSG_HDRLEN + IFINFOMSG_LEN, off + len, BRIEF_PATH, (type, v, vl) => {
-    if (type === C.IFLA_IFNAME) b.name = buf.toString('latin1', v, v + Math.max(0, vl - 1));
+    if (type === C.IFLA_IFNAME) b.name = buf.toString('utf8', v, v + Math.max(0, vl - 1)); // names may be UTF-8
     else if (type === C.IFLA_ADDRESS && vl === 6) b.mac = new MacAddr(buf.subarray(v, v + 6));
     else if (type === C.IFLA_LINK && vl >= 4) b.link = view.getUint32(v, HOST_LE);
     else if (type === C.IFLA_LINK_NETNSID && vl >= 4) b.nsid = view.getInt32(v, HOST_LE);

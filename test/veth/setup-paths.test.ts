@@ -4,7 +4,8 @@
 // netns for both ends, and atomicity when a read-back fails.
 import t from 'tap';
 import { Netns, setupVeth, MacAddr, NetlinkError, Rtnl, NetlinkSocket } from '../../src/index.js';
-import { RTM_GETLINK } from '../../src/rtnl/constants.js';
+import { RTM_GETLINK, RTM_NEWLINK } from '../../src/rtnl/constants.js';
+import { NLM_F_CREATE } from '../../src/netlink/index.js';
 import { privileged, ipJson, fdCount } from '../helpers.js';
 
 type IpLink = Record<string, any>;
@@ -136,4 +137,36 @@ t.test('a failed read-back deletes the pair and says so', privileged, async (t) 
   t.same(names(ctr), ['lo'], 'container netns as before');
   t.same(names(host), ['lo'], 'host netns as before');
   t.equal(fdCount(), fds, 'no fd leaked');
+});
+
+t.test('a non-ASCII container name is read back as the same name (no containerMac)', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const v = await setupVeth('cé0', '', 1500, null, host, ctr);
+  t.equal(v.container.name, 'cé0');
+  t.same(names(ctr), ['cé0', 'lo']);
+  checkAgainstIp(t, v, host, ctr, 1500);
+});
+
+t.test('an EEXIST with no clash in either netns (older kernels look the name up in the sender\'s netns): the create is sent again from the container netns', privileged, async (t) => {
+  const { host, ctr } = pair(t);
+  const orig = NetlinkSocket.prototype.request;
+  const creates: NetlinkSocket[] = [];
+  NetlinkSocket.prototype.request = function (this: NetlinkSocket, type: number, flags: number, ...rest: any[]) {
+    if (type === RTM_NEWLINK && flags & NLM_F_CREATE) {
+      creates.push(this);
+      // What a pre-2024 kernel answers when the host netns has a link of the container end's name.
+      if (creates.length === 1) return Promise.reject(new NetlinkError(17, { type, typeName: 'RTM_NEWLINK', seq: 0, subject: 'eth0' }, {}));
+    }
+    return (orig as any).call(this, type, flags, ...rest);
+  } as typeof orig;
+  t.teardown(() => {
+    NetlinkSocket.prototype.request = orig;
+  });
+  const fds = fdCount();
+  const v = await setupVeth('eth0', 'vfb0', 1400, MacAddr.parse('02:00:00:00:0f:b0'), host, ctr);
+  t.equal(creates.length, 2, 'the create was sent twice');
+  t.not(creates[1], creates[0], 'the second time on another socket (the container netns handle)');
+  t.equal(v.container.mac.toString(), '02:00:00:00:0f:b0');
+  checkAgainstIp(t, v, host, ctr, 1400);
+  t.equal(fdCount(), fds, 'the extra handle was closed');
 });
