@@ -311,7 +311,7 @@ export class AddrApi {
   async addMany(link: string | number, addresses: readonly (string | AddrEntry)[], options?: AddrOptions): Promise<void> {
     const ref = checkLinkRef(link, 'link');
     if (!Array.isArray(addresses)) throw new InvalidArgumentError('addresses', `expected an array of addresses, got ${addresses === null ? 'null' : typeof addresses}`);
-    if (options !== undefined) checkKeys(checkObject(options, 'options'), OPTION_KEYS, '');
+    if (options !== undefined) checkKeys(checkObject(options, 'options'), OPTION_KEYS, 'options.');
     const n = addresses.length;
     const prepared = new Array<PreparedAddr>(n);
     const seen = new Map<string | number, number>();
