@@ -53,6 +53,7 @@ t.test('bad input is refused before anything is sent', privileged, async (t) => 
   const cases: [string, () => Promise<unknown>, RegExp][] = [
     ['malformed in the middle', () => rt.addr.addMany('v0', ['10.1.0.1/24', '10.1.0.300/24', '10.1.0.3/24']), /addresses\[1\].*not an IPv4 or IPv6 address/],
     ['repeat in the list', () => rt.addr.addMany('v0', ['10.1.0.1/24', '10.1.0.2/24', '10.1.0.1/24']), /addresses\[2\].*repeats addresses\[0\]/],
+    ['IPv6 repeat with another prefix length', () => rt.addr.addMany('v0', ['2001:db8::1/64', '2001:db8::2/64', '2001:db8::1/128'], { nodad: true }), /addresses\[2\].*repeats addresses\[0\]/],
     ['nodad on an IPv4 entry', () => rt.addr.addMany('v0', ['2001:db8::1/64', '10.1.0.1/24'], { nodad: true }), /addresses\[1\]\.nodad/],
     ['bad entry option', () => rt.addr.addMany('v0', [{ address: '10.1.0.1/24', scope: 'planet' as never }]), /addresses\[0\]\.scope/],
     ['unknown shared option', () => rt.addr.addMany('v0', ['10.1.0.1/24'], { nodadd: true } as never), /invalid options\.nodadd: unknown option 'nodadd'/],

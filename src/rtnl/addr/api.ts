@@ -229,11 +229,17 @@ function writeAddr(w: MessageWriter, p: PreparedAddr, index: number): void {
   if (p.protocol !== undefined) w.putU8(C.IFA_PROTO, p.protocol);
 }
 
-/** What makes two entries of addMany the same address: a number for an IPv4 address without peer (the common bulk case), else a string. */
+/**
+ * What makes two entries of addMany the same address for the kernel: IPv4 local address,
+ * prefix length and peer (the same address with another prefix length is a second
+ * address); IPv6 the address alone (the kernel refuses it again with any prefix length).
+ * A number for an IPv4 address without peer (the common bulk case), else a string.
+ */
 function dedupKey(p: PreparedAddr): string | number {
   const b = p.prefix.bytes;
   if (p.prefix.family === 4 && p.peer === undefined) return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) * 64 + p.prefix.prefixLen + 2 ** 40;
-  return `${p.prefix.family} ${Buffer.from(b).toString('hex')}/${p.prefix.prefixLen} ${p.peer ? Buffer.from(p.peer).toString('hex') : ''}`;
+  if (p.prefix.family === 6) return `6 ${Buffer.from(b).toString('hex')}`;
+  return `4 ${Buffer.from(b).toString('hex')}/${p.prefix.prefixLen} ${p.peer ? Buffer.from(p.peer).toString('hex') : ''}`;
 }
 
 /** RTM_DELADDR body for an address prepared for add (matched by address, prefix length, peer and label). */
@@ -331,9 +337,10 @@ export class AddrApi {
         throw err;
       }
       const p = prepared[i]!;
-      const j = seen.get(dedupKey(p));
+      const key = dedupKey(p);
+      const j = seen.get(key);
       if (j !== undefined) throw new InvalidArgumentError(`addresses[${i}]`, `'${String(address)}' repeats addresses[${j}]`);
-      seen.set(dedupKey(p), i);
+      seen.set(key, i);
     }
     if (n === 0) return;
     const index = typeof ref === 'number' ? ref : await this.core.linkIndex(ref, 'link');
