@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import * as sys from '../src/netlink/sys.js';
 import { withThreadNetns } from '../src/netlink/netns-switch.js';
 import { Rtnl } from '../src/rtnl/index.js';
+import { Netns } from '../src/ns/index.js';
 
 /** True when the runner could not give us root in a throwaway namespace. */
 export const unprivileged = process.env.NLKIT_TEST_UNPRIVILEGED === '1' || process.getuid?.() !== 0;
@@ -81,4 +82,15 @@ export function addrFixture(t: { teardown(fn: () => void): void }, opts: { recei
   ip(ns.path, ['link', 'set', 'v1', 'addrgenmode', 'none']);
   ip(ns.path, ['link', 'set', 'v0', 'up']);
   return { ns, rt };
+}
+
+/** Two fresh anonymous netns for the veth tests, `host` and `ctr`, closed at teardown. */
+export function netnsPair(t: { teardown(fn: () => void): void }): { host: Netns; ctr: Netns } {
+  const host = Netns.new();
+  const ctr = Netns.new();
+  t.teardown(() => {
+    host.close();
+    ctr.close();
+  });
+  return { host, ctr };
 }

@@ -6,19 +6,9 @@ import t from 'tap';
 import { Netns, setupVeth, MacAddr, NetlinkError, Rtnl, NetlinkSocket } from '../../src/index.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/rtnl/constants.js';
 import { NLM_F_CREATE } from '../../src/netlink/index.js';
-import { privileged, ipJson, fdCount } from '../helpers.js';
+import { netnsPair, privileged, ipJson, fdCount } from '../helpers.js';
 
 type IpLink = Record<string, any>;
-
-function pair(t: any): { host: Netns; ctr: Netns } {
-  const host = Netns.new();
-  const ctr = Netns.new();
-  t.teardown(() => {
-    host.close();
-    ctr.close();
-  });
-  return { host, ctr };
-}
 
 const link = (ns: Netns, name: string): IpLink => ipJson<IpLink[]>(ns.path, ['link', 'show', 'dev', name])[0]!;
 const names = (ns: Netns) => ipJson<IpLink[]>(ns.path, ['link', 'show']).map((l) => l.ifname).sort();
@@ -38,7 +28,7 @@ function checkAgainstIp(t: any, veth: Awaited<ReturnType<typeof setupVeth>>, hos
 }
 
 t.test('a kernel-chosen container MAC is read back (no containerMac)', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const veth = await setupVeth('eth0', 'vk0', 1400, null, host, ctr);
   checkAgainstIp(t, veth, host, ctr, 1400);
   t.same(names(ctr), ['eth0', 'lo'], 'the container end was born in the container netns');
@@ -46,7 +36,7 @@ t.test('a kernel-chosen container MAC is read back (no containerMac)', privilege
 });
 
 t.test('a given containerMac is set in the create message and reported', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const mac = MacAddr.parse('02:aa:bb:cc:dd:01');
   const veth = await setupVeth('eth0', 'vk1', 1500, mac, host, ctr);
   checkAgainstIp(t, veth, host, ctr, 1500);
@@ -62,7 +52,7 @@ t.test('both ends in the same netns', privileged, async (t) => {
 });
 
 t.test('the default path opens one handle, in the host netns, and closes it', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const orig = Rtnl.open;
   const opened: unknown[] = [];
   Rtnl.open = ((o?: Parameters<typeof Rtnl.open>[0]) => {
@@ -85,7 +75,7 @@ t.test('the default path opens one handle, in the host netns, and closes it', pr
 });
 
 t.test('a given container handle carries the echoed create; a given host handle the rest', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const handles = { container: Rtnl.open({ netns: ctr }), host: Rtnl.open({ netns: host }) };
   t.teardown(() => {
     handles.container.close();
@@ -102,7 +92,7 @@ t.test('a given container handle carries the echoed create; a given host handle 
 });
 
 t.test('only a host handle given: every request on it, no socket opened', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const hrt = Rtnl.open({ netns: host });
   t.teardown(() => hrt.close());
   const fds = fdCount();
@@ -117,7 +107,7 @@ t.test('only a host handle given: every request on it, no socket opened', privil
 });
 
 t.test('a failed read-back deletes the pair and says so', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const orig = NetlinkSocket.prototype.request;
   let armed = true;
   NetlinkSocket.prototype.request = function (this: NetlinkSocket, type: number, ...rest: any[]) {
@@ -140,7 +130,7 @@ t.test('a failed read-back deletes the pair and says so', privileged, async (t) 
 });
 
 t.test('a non-ASCII container name is read back as the same name (no containerMac)', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const v = await setupVeth('cé0', '', 1500, null, host, ctr);
   t.equal(v.container.name, 'cé0');
   t.same(names(ctr), ['cé0', 'lo']);
@@ -148,7 +138,7 @@ t.test('a non-ASCII container name is read back as the same name (no containerMa
 });
 
 t.test('an EEXIST with no clash in either netns (older kernels look the name up in the sender\'s netns): the create is sent again from the container netns', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const orig = NetlinkSocket.prototype.request;
   const creates: NetlinkSocket[] = [];
   NetlinkSocket.prototype.request = function (this: NetlinkSocket, type: number, flags: number, ...rest: any[]) {

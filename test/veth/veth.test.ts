@@ -5,24 +5,14 @@ import {
   Netns, setupVeth, teardownVeth, MacAddr, randomVethName, Veth, NetlinkError, InvalidArgumentError, ClosedError, Rtnl,
 } from '../../src/index.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
-import { privileged, ipJson, fdCount } from '../helpers.js';
+import { netnsPair, privileged, ipJson, fdCount } from '../helpers.js';
 
 type IpLink = Record<string, any>;
-
-function pair(t: any): { host: Netns; ctr: Netns } {
-  const host = Netns.new();
-  const ctr = Netns.new();
-  t.teardown(() => {
-    host.close();
-    ctr.close();
-  });
-  return { host, ctr };
-}
 
 const names = (ns: Netns) => ipJson<IpLink[]>(ns.path, ['link', 'show']).map((l) => l.ifname).sort();
 
 t.test("the seed README's example flow works, verified with ip -j in both netns", privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const mac = MacAddr.parse('00:15:5d:1a:1f:1c');
   const veth = await setupVeth('veth0', 'veth1', 1500, mac, host, ctr);
   t.ok(veth instanceof Veth);
@@ -53,7 +43,7 @@ t.test("the seed README's example flow works, verified with ip -j in both netns"
 });
 
 t.test('works from any netns: the caller is in neither of them', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const before = Netns.get();
   t.teardown(() => before.close());
   await setupVeth('eth0', '', 9000, null, host, ctr);
@@ -66,7 +56,7 @@ t.test('works from any netns: the caller is in neither of them', privileged, asy
 });
 
 t.test('random host names are retried on EEXIST; explicit names fail naming both ends and the netns', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   await setupVeth('c0', 'vethtaken', 1500, null, host, ctr);
   // Inject the random source: the first three names clash, the fourth is free.
   const seq = ['vethtaken', 'vethtaken', 'vethtaken', 'vethfresh'];
@@ -92,7 +82,7 @@ t.test('random host names are retried on EEXIST; explicit names fail naming both
 });
 
 t.test('failure at every step leaves both netns as they were, and no fd behind', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   await setupVeth('x0', 'hx0', 1500, null, host, ctr);
   const before = { c: names(ctr), h: names(host), fds: fdCount() };
   const closed = Netns.new();
@@ -144,7 +134,7 @@ t.test('200 concurrent setupVeth calls with random host names all succeed with u
 });
 
 t.test('teardownVeth is idempotent: missing link, closed or vanished netns are success', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   await setupVeth('eth0', 'vh0', 1500, null, host, ctr);
   t.equal(await teardownVeth('eth0', ctr), true, 'deleted');
   t.same(names(host), ['lo'], 'the host end went with it');
@@ -157,7 +147,7 @@ t.test('teardownVeth is idempotent: missing link, closed or vanished netns are s
 });
 
 t.test('bad input is refused before anything is sent', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const bad: Array<[string, () => Promise<unknown>]> = [
     ['container name too long', () => setupVeth('x'.repeat(16), '', 1500, null, host, ctr)],
     ['container name empty', () => setupVeth('', '', 1500, null, host, ctr)],
@@ -212,7 +202,7 @@ t.test('randomVethName: veth + 8 hex digits', async (t) => {
 });
 
 t.test('an Rtnl handle bound to the container netns sees the container end only', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   await setupVeth('eth0', 'vh1', 1500, null, host, ctr);
   const rt = Rtnl.open({ netns: ctr });
   t.teardown(() => rt.close());
@@ -220,7 +210,7 @@ t.test('an Rtnl handle bound to the container netns sees the container end only'
 });
 
 t.test('setupVeth reuses handles it is given and leaves them open', privileged, async (t) => {
-  const { host, ctr } = pair(t);
+  const { host, ctr } = netnsPair(t);
   const handles = { container: Rtnl.open({ netns: ctr }), host: Rtnl.open({ netns: host }) };
   t.teardown(() => {
     handles.container.close();
