@@ -200,6 +200,12 @@ t.test('replace, append and del round trips', privileged, async (t) => {
   await rt.route.del({ dst: '10.5.0.0/16', metric: 20, table: 300 });
   await rt.route.del({ dst: '10.5.0.0/16', table: 300 });
   t.same(await rt.route.list({ table: 300 }), []);
+  // An ifindex as dev costs no lookup: one request per add and per del.
+  const v0 = await rt.link.index('v0');
+  const before = rt.sock.stats.requests;
+  await rt.route.add({ dst: '10.8.0.0/16', gateway: '10.1.0.1', dev: v0 });
+  await rt.route.del({ dst: '10.8.0.0/16', dev: v0 });
+  t.equal(rt.sock.stats.requests - before, 2, 'one request each, no GETLINK');
   // IPv6 round trip, default metric 1024.
   await rt.route.add({ dst: '2001:db8:7::/48', gateway: '2001:db8::2' });
   const [r6] = await rt.route.list({ family: 6, dst: '2001:db8:7::/48' });
@@ -338,6 +344,8 @@ t.test('bad input is refused before send and changes nothing', privileged, async
     ['dev name', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', dev: 'nope0' })],
     ['dev ifindex', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', dev: 9999 })],
     ['nexthop dev', add({ dst: '10.6.0.0/16', nexthops: [{ gateway: '10.1.0.1', dev: 'nope0' }] })],
+    ['nexthop dev ifindex', add({ dst: '10.6.0.0/16', nexthops: [{ gateway: '10.1.0.1', dev: 9999 }] })],
+    ['del with dev ifindex', () => rt.route.del({ dst: '10.6.0.0/16', dev: 9999 })],
     ['list dev', () => rt.route.list({ dev: 'nope0' })],
   ] as const) {
     const e = await fn().then(() => undefined, (x: unknown) => x) as NetlinkError;

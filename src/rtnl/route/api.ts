@@ -355,13 +355,14 @@ export class RouteApi {
     return ref;
   }
 
+  /** Names → ifindexes (looked up); ifindexes as given (checked only if the kernel refuses, see modify). */
   private async resolve(p: PreparedRoute): Promise<{ dev: number | undefined; nhDevs: (number | undefined)[] }> {
-    const dev = p.dev !== undefined ? await this.index(p.dev, 'dev') : undefined;
+    const dev = typeof p.dev === 'string' ? await this.core.linkIndex(p.dev, 'dev') : p.dev;
     const nhDevs: (number | undefined)[] = [];
     if (p.nexthops) {
       for (let i = 0; i < p.nexthops.length; i++) {
         const d = p.nexthops[i]!.dev;
-        nhDevs.push(d !== undefined ? await this.index(d, `nexthops[${i}].dev`) : undefined);
+        nhDevs.push(typeof d === 'string' ? await this.core.linkIndex(d, `nexthops[${i}].dev`) : d);
       }
     }
     return { dev, nhDevs };
@@ -370,7 +371,18 @@ export class RouteApi {
   private async modify(type: number, flags: number, spec: RouteSpec | Route, forDelete: boolean): Promise<void> {
     const p = prepare(spec, forDelete);
     const { dev, nhDevs } = await this.resolve(p);
-    await this.core.sock.request(type, flags, (w) => writeRoute(w, p, dev, nhDevs), undefined, { subject: p.subject });
+    try {
+      await this.core.sock.request(type, flags, (w) => writeRoute(w, p, dev, nhDevs), undefined, { subject: p.subject });
+    } catch (e) {
+      // Given ifindexes are checked only now, off the success path (a GETLINK each): the
+      // kernel reports a missing one behind a gateway as ENETUNREACH ("Nexthop has
+      // invalid gateway"), or a delete as ESRCH, where 'ENODEV' naming the link is the truth.
+      if (e instanceof NetlinkError) {
+        if (typeof p.dev === 'number') await this.index(p.dev, 'dev');
+        if (p.nexthops) for (let i = 0; i < p.nexthops.length; i++) if (typeof p.nexthops[i]!.dev === 'number') await this.index(p.nexthops[i]!.dev!, `nexthops[${i}].dev`);
+      }
+      throw e;
+    }
   }
 
   /**
