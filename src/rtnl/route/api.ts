@@ -336,9 +336,10 @@ export class RouteApi {
   constructor(private readonly core: RtnlCore) {}
 
   /**
-   * A link name or ifindex → an ifindex that exists. Names are looked up anyway; an
-   * ifindex is checked too, because for a route with a gateway the kernel reports a
-   * missing ifindex as ENETUNREACH ("Nexthop has invalid gateway"), not ENODEV.
+   * A link name or ifindex → an ifindex that exists (a GETLINK either way; 'ENODEV'
+   * naming the link otherwise). Used by list/get, and by add/del only after the kernel
+   * refused, since it reports a missing ifindex behind a gateway as ENETUNREACH
+   * ("Nexthop has invalid gateway"), not ENODEV.
    */
   private async index(ref: string | number, arg: string): Promise<number> {
     if (typeof ref === 'string') return this.core.linkIndex(ref, arg);
