@@ -142,8 +142,18 @@ t.test('decoded links equal `ip -j -d link show` field by field, for every kind 
     if (cur === prev) break;
     prev = cur;
   }
-  const ours = await rt.link.list();
-  const theirs = ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show']);
+  // And nlkit's list is taken between two ip snapshots that agree on operstate and
+  // flags (linkwatch may still fire up to a second later), so both see one moment.
+  const state = (ls: IpLink[]) => JSON.stringify(ls.map((l) => [l.ifname, l.operstate, l.flags]));
+  let ours = await rt.link.list();
+  let theirs = ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show']);
+  for (let i = 0; i < 20; i++) {
+    const before = ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show']);
+    ours = await rt.link.list();
+    theirs = ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show']);
+    if (state(before) === state(theirs)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   t.equal(ours.length, theirs.length, 'same number of links');
   const byIndex = new Map(ours.map((l) => [l.index, l]));
   for (const l of theirs) {
