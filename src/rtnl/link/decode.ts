@@ -5,8 +5,7 @@
  * @module
  */
 import { HOST_LE, NLMSG_HDRLEN, NLA_HDRLEN, NLA_TYPE_MASK, DecodeError, align4, checkAttr, childPath, copyBytes, decodeRow, hexColon, type RawAttribute } from '../../netlink/index.js';
-import { AF_INET6 } from '../ip.js';
-import { IFLA, IFLA_XDP_TABLE, IFINFOMSG_LEN, LINKMODES, OPERSTATES, decodeLinkinfo, decodeMap, decodeStats64, decodeUint, RepeatText, type LinkAfSpec, type LinkInfo, type LinkStats64 } from './table.js';
+import { IFLA, IFLA_XDP_TABLE, IFINFOMSG_LEN, LINKMODES, OPERSTATES, decodeAfSpec, decodeLinkinfo, decodeMap, decodeStats64, decodeUint, RepeatText, strzText, type LinkAfSpec, type LinkInfo, type LinkStats64 } from './table.js';
 import * as C from '../constants.js';
 
 /** ifi_flags bits in the order `ip` prints them, with its names. */
@@ -189,11 +188,7 @@ const PATH_AFSPEC = childPath(PATH, 'IFLA_AF_SPEC');
 const PATH_PROPLIST = childPath(PATH, 'IFLA_PROP_LIST');
 const PATH_XDP = childPath(PATH, 'IFLA_XDP');
 
-function strz(buf: Buffer, off: number, len: number): string {
-  let e = off + len;
-  while (e > off && buf[e - 1] === 0) e--;
-  return buf.toString('utf8', off, e);
-}
+const strz = strzText;
 
 /**
  * strz for interface names: names up to 12 bytes of ASCII (most of them) are built in
@@ -317,7 +312,7 @@ export function decodeLink(buf: Buffer, view: DataView, off: number, len: number
       case 35 /* IFLA_NETNS_IMMUTABLE */: if (vl < 1) tooShort('IFLA_NETNS_IMMUTABLE', v, 1, vl); link.netnsImmutable = buf[v] !== 0; break;
       case 36 /* IFLA_STATS64 */: link.stats64 = decodeStats64(view, v, vl); break;
       case 37 /* IFLA_STATS */: case 38 /* IFLA_PAD */: break; // superseded by IFLA_STATS64 / padding
-      case 39 /* IFLA_AF_SPEC */: link.afSpec = decodeAfSpec(buf, view, v, vl); break;
+      case 39 /* IFLA_AF_SPEC */: link.afSpec = decodeAfSpec(buf, view, v, vl, PATH_AFSPEC); break;
       case 40 /* IFLA_PROP_LIST */: link.altnames = decodeAltnames(buf, view, v, v + vl); break;
       case 41 /* IFLA_LINKINFO */: {
         const li = decodeLinkinfo(buf, view, v, vl, PATH_LINKINFO);
@@ -350,26 +345,6 @@ export function decodeLink(buf: Buffer, view: DataView, off: number, len: number
   }
   if (end - a > 3) throw new DecodeError('trailing bytes after attributes', PATH, a, NLA_HDRLEN, end - a);
   return link;
-}
-
-function decodeAfSpec(buf: Buffer, view: DataView, start: number, len: number): LinkAfSpec {
-  const out: LinkAfSpec = { inet6AddrGenMode: undefined };
-  const end = start + len;
-  let off = start;
-  while (end - off >= NLA_HDRLEN) {
-    const alen = checkAttr(view, off, end, PATH_AFSPEC);
-    if ((view.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK) === AF_INET6) {
-      const iend = off + alen;
-      let i = off + NLA_HDRLEN;
-      while (iend - i >= NLA_HDRLEN) {
-        const il = checkAttr(view, i, iend, PATH_AFSPEC);
-        if ((view.getUint16(i + 2, HOST_LE) & NLA_TYPE_MASK) === C.IFLA_INET6_ADDR_GEN_MODE && il >= 5) out.inet6AddrGenMode = buf[i + NLA_HDRLEN];
-        i += align4(il);
-      }
-    }
-    off += align4(alen);
-  }
-  return out;
 }
 
 function decodeAltnames(buf: Buffer, view: DataView, start: number, end: number): string[] {

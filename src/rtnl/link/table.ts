@@ -84,9 +84,7 @@ export interface LinkInfo {
 }
 
 function strz(ctx: DecodeContext, off: number, len: number): string {
-  let e = off + len;
-  while (e > off && ctx.buf[e - 1] === 0) e--;
-  return ctx.buf.toString('utf8', off, e);
+  return strzText(ctx.buf, off, len);
 }
 
 /** Decode IFLA_LINKINFO at `start`: kind, then its data by the kind's table (raw for unknown kinds). */
@@ -113,7 +111,8 @@ export function decodeLinkinfo(buf: Buffer, view: DataView, start: number, len: 
   return out;
 }
 
-function strzAt(buf: Buffer, off: number, len: number): string {
+/** A NUL-terminated (or NUL-padded) UTF-8 payload as text. */
+export function strzText(buf: Buffer, off: number, len: number): string {
   let e = off + len;
   while (e > off && buf[e - 1] === 0) e--;
   return buf.toString('utf8', off, e);
@@ -152,8 +151,8 @@ export class RepeatText {
     return text;
   }
 }
-const KIND_TEXT = new RepeatText(strzAt);
-const SLAVE_KIND_TEXT = new RepeatText(strzAt);
+const KIND_TEXT = new RepeatText(strzText);
+const SLAVE_KIND_TEXT = new RepeatText(strzText);
 
 const linkinfoCodec: CustomCodec & { table: AttrTable } = {
   table: undefined as unknown as AttrTable, // set below, used to name extack offsets
@@ -178,26 +177,30 @@ export interface LinkAfSpec {
   inet6AddrGenMode?: number;
 }
 
+/** Decode IFLA_AF_SPEC at `start`: what nlkit reads of it (IPv6 address generation mode). */
+export function decodeAfSpec(buf: Buffer, view: DataView, start: number, len: number, path: readonly string[]): LinkAfSpec {
+  const out: LinkAfSpec = { inet6AddrGenMode: undefined };
+  const end = start + len;
+  let off = start;
+  while (end - off >= NLA_HDRLEN) {
+    const alen = checkAttr(view, off, end, path);
+    if ((view.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK) === AF_INET6) {
+      const iend = off + alen;
+      let i = off + NLA_HDRLEN;
+      while (iend - i >= NLA_HDRLEN) {
+        const il = checkAttr(view, i, iend, path);
+        if ((view.getUint16(i + 2, HOST_LE) & NLA_TYPE_MASK) === IFLA_INET6_ADDR_GEN_MODE && il >= 5) out.inet6AddrGenMode = buf[i + NLA_HDRLEN];
+        i += align4(il);
+      }
+    }
+    off += align4(alen);
+  }
+  return out;
+}
+
 const afSpecCodec: CustomCodec = {
   decode(ctx, start, len) {
-    const out: LinkAfSpec = {};
-    const end = start + len;
-    let off = start;
-    while (end - off >= NLA_HDRLEN) {
-      const alen = checkAttr(ctx.view, off, end, ctx.path);
-      const fam = ctx.view.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
-      if (fam === AF_INET6) {
-        const iend = off + alen;
-        let i = off + NLA_HDRLEN;
-        while (iend - i >= NLA_HDRLEN) {
-          const il = checkAttr(ctx.view, i, iend, ctx.path);
-          if ((ctx.view.getUint16(i + 2, HOST_LE) & NLA_TYPE_MASK) === IFLA_INET6_ADDR_GEN_MODE && il >= 5) out.inet6AddrGenMode = ctx.buf[i + NLA_HDRLEN];
-          i += align4(il);
-        }
-      }
-      off += align4(alen);
-    }
-    return out;
+    return decodeAfSpec(ctx.buf, ctx.view, start, len, ctx.path);
   },
 };
 
