@@ -68,6 +68,12 @@ export interface Report {
     hostLinks: { before: number; after: number };
     missing: { name: string; why: string }[];
     failures: { job: string; run: number; error: string }[];
+    /**
+     * First-touch page fault cost, µs per 4 KiB page, measured before and after the run
+     * (a fresh 64 MiB buffer written once per page; a second pass over the same pages for
+     * comparison). Optional: reports written before it was measured lack it.
+     */
+    pageFault?: { startUs: number; endUs: number; retouchUs: number };
   };
   summary: Record<string, Record<string, Cell>>;
   targets: Target[];
@@ -108,6 +114,7 @@ const ROWS: Row[] = [
   { label: '**nlkit** rt.link.del({ group })', impl: 'nlkit-groupdel', nlkit: true, cells: { w2g: 'w2_delete' } },
   { label: 'C libmnl seq, up inline', impl: 'c-libmnl-seq-upinline', nlkit: false, cells: STD },
   { label: 'C libmnl batch, up inline', impl: 'c-libmnl-batch-upinline', nlkit: false, cells: STD },
+  { label: 'Node raw koffi send+recv, C seq\'s bytes (the Node floor) ⁴', impl: 'node-raw-koffi', nlkit: false, cells: { w1: 'w1_create', w4a: 'w4_addr_add' }, plot: { w1: 'Node raw koffi (C seq bytes)' } },
   { label: 'C libmnl setupveth_mnl ³', impl: 'c-libmnl-setupveth', nlkit: false, cells: { w1: 'w1_create' } },
   { label: 'C libmnl setupveth_mnl, no read-back ³', impl: 'c-libmnl-setupveth-noreadback', nlkit: false, cells: { w1: 'w1_create' } },
   { label: 'C libmnl setupveth_mnl, echoed create (2 sockets) ³', impl: 'c-libmnl-setupveth-echo', nlkit: false, cells: { w1: 'w1_create' } },
@@ -156,6 +163,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
   L.push('');
   L.push(`\`${m.command}\` — ${m.date.slice(0, 16).replace('T', ' ')} UTC, nlkit ${m.commit}; Linux ${m.kernel}, ${m.cpu}, Node ${m.node}.`);
   L.push(`N = ${m.n} veth pairs (W3 dumps N+1 links), ${m.naddr} addresses (W4), dumps: median of ${m.reps} per run; ${m.runs} round${m.runs > 1 ? 's' : ''} interleaved across implementations${m.contextRuns < m.runs ? ` (pyroute2, iproute2, npm netlink and the micro and monitor benchmarks, which repeat inside: ${m.contextRuns})` : ''}, every run in a fresh \`unshare -n\` netns. Load average (1/5/15 min) at start ${m.loadStart}, at end ${m.loadEnd}; ${Math.round(m.totalSeconds)} s in all.`);
+  if (m.pageFault) L.push(`First touch of a fresh page costs ${m.pageFault.startUs.toFixed(2)} µs per 4 KiB on this machine at the start of the run and ${m.pageFault.endUs.toFixed(2)} µs at the end (${m.pageFault.retouchUs.toFixed(3)} µs to write a page again; measured by the suite on a fresh 64 MiB buffer): memory a process touches for the first time — a Node process's heap while it grows, the kernel's new pages — is expensive here, which weighs on fresh-process rows.`);
   const peak = Math.max(...r.log.map((x) => Number(x.load.split(' ')[0])).filter(Number.isFinite), Number(m.loadStart.split(' ')[0]));
   const ncpu = Number(/(\d+) CPUs/.exec(m.cpu)?.[1] ?? 1);
   if (peak > ncpu) L.push(`\n**Busy machine:** the 1-minute load average reached ${peak.toFixed(1)} on ${ncpu} CPUs during this run (other work was running), so absolute times are inflated and noisier; implementations were interleaved, so ratios are less affected, but re-run on a quiet machine before trusting a close call.`);
@@ -195,7 +203,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
   L.push('');
   L.push('Fastest peer per column: ' + COLUMNS.map((c) => `${c.title}: ${fastest[c.key] ? `${fastest[c.key]!.label.replace(/ [¹²³]+/g, '')} ${fmtUs(fastest[c.key]!.v)} µs` : '–'}`).join('; ') + '.');
   L.push('');
-  L.push('¹ up set in a second request (LinkSetUp / `ip link set up`); C "group delete" also creates in batch with IFLA_GROUP. ² iproute2 dumps: amortized inside one `ip -batch` (text output included); see the JSON for one `ip` process per dump. ³ W1 column, but setupVeth\'s work per pair: MTU and MAC in the create, and the peer set up from its own netns, which turns carrier on at both ends (linkwatch, IPv6 addrconf) — more kernel work than W1, where the peer stays down; setupveth_mnl (bench/c) sends the same requests as setupVeth from C.');
+  L.push('⁴ bench/raw-koffi.ts: a fresh Node process sends the C seq peer\'s request bytes with koffi `send` and reads each ACK with `recv` (nlkit\'s syscall bindings only); W4 first (on d0, as C after its deletes), then W1. ¹ up set in a second request (LinkSetUp / `ip link set up`); C "group delete" also creates in batch with IFLA_GROUP. ² iproute2 dumps: amortized inside one `ip -batch` (text output included); see the JSON for one `ip` process per dump. ³ W1 column, but setupVeth\'s work per pair: MTU and MAC in the create, and the peer set up from its own netns, which turns carrier on at both ends (linkwatch, IPv6 addrconf) — more kernel work than W1, where the peer stays down; setupveth_mnl (bench/c) sends the same requests as setupVeth from C.');
   L.push('W1–W3 and W4 are the workloads of ../shared/peers: W1 creates a<i>/b<i> with b<i> born in a second netns (IFLA_NET_NS_FD in VETH_INFO_PEER) and a<i> up; W3 is one RTM_GETLINK dump (C decodes 5 fields: index, name, MTU, MAC, operstate; Go, Rust, pyroute2, npm netlink and nlkit `rt.link.list()` decode everything); W2 deletes by name; W4 adds /32s to one veth end and dumps AF_INET addresses. nlkit awaits each request (one request in flight), as C seq does.');
   L.push('');
 

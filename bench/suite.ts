@@ -137,6 +137,12 @@ function allJobs(p: Params): Job[] {
     env: { NLKIT_BENCH_N: String(p.quick ? 20_000 : 200_000) },
     ...(existsSync(microPath) ? {} : { missing: 'bench/netlink-micro.ts not there yet' }),
   };
+  const rawPath = join(distBench, 'raw-koffi.js');
+  const rawKoffi: Job = {
+    name: 'node-raw-koffi', kind: 'peer', tier: 'core',
+    argv: [node, rawPath, '--n', common.n, '--naddr', common.naddr],
+    ...(existsSync(rawPath) ? {} : { missing: 'bench/raw-koffi.ts not built' }),
+  };
   const monPath = join(distBench, 'monitor-latency.js');
   const monitor: Job = {
     name: 'monitor-latency', kind: 'monitor', tier: 'context', // repeats its own rounds inside
@@ -146,6 +152,7 @@ function allJobs(p: Params): Job[] {
   return [
     nlkit('main', 'nlkit'),
     c('c-libmnl-seq-upinline', '--mode=seq', '--up=inline'),
+    rawKoffi,
     nlkit('groupdel', 'nlkit-groupdel'),
     c('c-libmnl-batch-groupdel', '--mode=batch', '--del=group'),
     nlkit('setupveth', 'nlkit-setupveth'),
@@ -244,6 +251,25 @@ function runJob(job: Job, p: Params, hostNetns: string, tmp: string): Promise<Jo
   });
 }
 
+/**
+ * What writing to a page costs the first time (the page fault, and on a VM whatever the
+ * host does to back the page) against writing it again: a fresh 64 MiB buffer (above
+ * glibc's mmap threshold, so new pages from the kernel), one byte per 4 KiB page, timed.
+ */
+function pageFaultProbe(): { firstUs: number; againUs: number } {
+  const size = 64 << 20;
+  const page = 4096;
+  const buf = Buffer.allocUnsafeSlow(size);
+  const pass = (v: number): number => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < size; i += page) buf[i] = v;
+    return Number(process.hrtime.bigint() - t0) / 1e3 / (size / page);
+  };
+  const firstUs = pass(1);
+  const againUs = pass(2);
+  return { firstUs, againUs };
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function hostLinkCount(): number {
@@ -339,6 +365,8 @@ function refCell(s: Record<string, Record<string, Cell>>, impls: string[], op: s
   return { median: median(vals), min: Math.min(...vals), max: Math.max(...vals), runs: vals.length, n: cells[0]!.n, values: vals };
 }
 
+/** The W1/W4 context row of the Node floor (bench/raw-koffi.ts). */
+const NODE_FLOOR = 'context: raw koffi from a fresh Node process (bench/raw-koffi.ts: the bytes and loop of C seq, no nlkit code; the Node floor)';
 const C_ALL = ['c-libmnl-seq-upinline', 'c-libmnl-batch-upinline', 'c-libmnl-batch-groupdel', 'c-libmnl-seq', 'c-libmnl-batch'];
 
 function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | undefined): Target[] {
@@ -358,6 +386,7 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
     t('W1 create, per pair', '≤ 1.10× C libmnl', 1.10, 'nlkit', 'w1_create', [
       { label: 'C libmnl seq, up inline (same requests: one NEWLINK + ACK per pair)', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
       { label: 'C libmnl batch, up inline (all requests in one sendmsg: the floor)', impls: ['c-libmnl-batch-upinline'], op: 'w1_create' },
+      { label: NODE_FLOOR, impls: ['node-raw-koffi'], op: 'w1_create' },
     ]),
     t('W2 delete one by one, per pair', '≤ 1.02× C', 1.02, 'nlkit', 'w2_delete', [
       { label: 'C libmnl seq', impls: ['c-libmnl-seq-upinline'], op: 'w2_delete' },
@@ -376,15 +405,24 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl (5 fields; all C runs pooled)', impls: C_ALL, op: 'w3_dump_links' },
       { label: 'Go vishvananda/netlink', impls: ['go-netlink-handle'], op: 'w3_dump_links' },
     ]),
+    t(`W3 dump + full decode, ${s['nlkit']?.['w3_dump_links_warm']?.n ?? ''} links, warm: a second series of dumps in the same process, right after the timed one`, 'info', null, 'nlkit', 'w3_dump_links_warm', [
+      { label: 'C libmnl (5 fields; all C runs pooled)', impls: C_ALL, op: 'w3_dump_links' },
+      { label: 'Go vishvananda/netlink LinkList', impls: ['go-netlink-handle'], op: 'w3_dump_links' },
+    ]),
     t('W4 add, per address', '≤ 1.3× C', 1.3, 'nlkit', 'w4_addr_add', [
       { label: 'C libmnl seq (one NEWADDR + ACK at a time)', impls: ['c-libmnl-seq-upinline'], op: 'w4_addr_add' },
       { label: 'C libmnl batch', impls: ['c-libmnl-batch-upinline'], op: 'w4_addr_add' },
+      { label: NODE_FLOOR, impls: ['node-raw-koffi'], op: 'w4_addr_add' },
     ]),
     t('W4 add batched (rt.addr.addMany: many NEWADDR per sendmsg, one ACK each), per address', 'info: like-for-like is C batch', null, 'nlkit', 'w4_addr_add_batch', [
       { label: 'C libmnl batch (all requests in one sendmsg)', impls: ['c-libmnl-batch-upinline'], op: 'w4_addr_add' },
       { label: 'C libmnl seq (one at a time)', impls: ['c-libmnl-seq-upinline'], op: 'w4_addr_add' },
     ]),
     t(`W4 dump, ${s['nlkit']?.['w4_addr_dump']?.n ?? ''} addresses`, '≤ Go', 1.0, 'nlkit', 'w4_addr_dump', [
+      { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
+      { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
+    ]),
+    t(`W4 dump, ${s['nlkit']?.['w4_addr_dump_warm']?.n ?? ''} addresses, warm: a second series of dumps in the same process, right after the timed one`, 'info', null, 'nlkit', 'w4_addr_dump_warm', [
       { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
       { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
     ]),
@@ -462,6 +500,7 @@ export async function main(argv: string[]): Promise<number> {
   jobs = jobs.filter((j) => !j.missing);
   for (const m of missing) console.error(`[bench] skipping ${m.name}: ${m.why}`);
 
+  const pfStart = pageFaultProbe();
   const hostNetns = readlinkSync('/proc/self/ns/net');
   const linksBefore = hostLinkCount();
   const tmp = mkdtempSync(join(os.tmpdir(), 'nlkit-bench-'));
@@ -510,6 +549,7 @@ export async function main(argv: string[]): Promise<number> {
     rmSync(tmp, { recursive: true, force: true });
   }
   const linksAfter = hostLinkCount();
+  const pfEnd = pageFaultProbe();
   const totalS = Number(process.hrtime.bigint() - t0) / 1e9;
   const loadEnd = loadavg();
 
@@ -531,6 +571,7 @@ export async function main(argv: string[]): Promise<number> {
       hostLinks: { before: linksBefore, after: linksAfter },
       missing,
       failures,
+      pageFault: { startUs: pfStart.firstUs, endUs: pfEnd.firstUs, retouchUs: (pfStart.againUs + pfEnd.againUs) / 2 },
     },
     summary,
     targets: targets(summary, micro),

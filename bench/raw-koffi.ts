@@ -1,0 +1,189 @@
+// The Node floor: W4 adds and W1 creates as hand-built netlink bytes sent with koffi
+// `send` + `recv` (nlkit's thin syscall bindings, src/netlink/sys.ts, and nothing else of
+// nlkit) from a fresh Node process, one request and its ACK at a time — exactly the
+// bytes and the loop of C libmnl seq (../shared/peers/c/bench_mnl.c --mode=seq
+// --up=inline). What no Node library can beat on this machine: nlkit's W1 and W4 rows
+// divided by these rows is nlkit's own cost, the rest of the gap to C is the runtime
+// (a Node process, its JIT warm-up, GC and memory behaviour).
+//
+//   unshare -n node dist/bench/raw-koffi.js --n N --naddr A     (started by `npm run bench`)
+//
+// Order, so each workload finds the netns the C peer's does: W4 first (lo + d0/d0p; the C
+// peer runs W4 after deleting its pairs), d0 deleted, then W1 (lo only). The W1 pairs are
+// put in one group and deleted with one request afterwards (not timed) so the netns
+// teardown does not unregister 2N devices while the next program of the round runs.
+import { pathToFileURL } from 'node:url';
+import * as sys from '../src/netlink/sys.js';
+import { parseArgs, intOpt, cpuMs, maxRssKb, result, msSince, assertNotHostNetns, tlv, strz, u32le } from './common.js';
+
+const AF_NETLINK = 16;
+const SOCK_RAW = 3;
+const SOCK_CLOEXEC = 0x80000;
+const NETLINK_ROUTE = 0;
+const MSG_DONTWAIT = 0x40;
+const NLM_F_REQUEST = 1;
+const NLM_F_ACK = 4;
+const NLM_F_EXCL = 0x200;
+const NLM_F_CREATE = 0x400;
+const NLM_F_DUMP = 0x300;
+const RTM_NEWLINK = 16;
+const RTM_DELLINK = 17;
+const RTM_GETLINK = 18;
+const RTM_NEWADDR = 20;
+const IFLA_IFNAME = 3;
+const IFLA_LINKINFO = 18;
+const IFLA_NET_NS_FD = 28;
+const IFLA_GROUP = 27;
+const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+const VETH_INFO_PEER = 1;
+const IFA_ADDRESS = 1;
+const IFA_LOCAL = 2;
+const IFF_UP = 1;
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+/** The group the W1 pairs are moved to for the untimed cleanup. */
+const CLEANUP_GROUP = 76;
+
+function nlmsg(type: number, flags: number, seq: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(16);
+  h.writeUInt32LE(16 + body.length, 0);
+  h.writeUInt16LE(type, 4);
+  h.writeUInt16LE(flags, 6);
+  h.writeUInt32LE(seq, 8);
+  return Buffer.concat([h, body]);
+}
+
+function ifinfomsg(flags: number, index = 0): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeInt32LE(index, 4);
+  b.writeUInt32LE(flags, 8);
+  b.writeUInt32LE(flags, 12);
+  return b;
+}
+
+/** One NETLINK_ROUTE socket, requests sent from prebuilt buffers, ACKs read into one buffer. */
+class Raw {
+  readonly fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  readonly rbuf = Buffer.allocUnsafeSlow(65536);
+  constructor() {
+    const sa = Buffer.alloc(12);
+    sa.writeUInt16LE(AF_NETLINK, 0);
+    sys.bind(this.fd, sa);
+  }
+  /** Send one request and read its ACK (queued by the time send returns, as C seq counts); throws on a refusal. */
+  exchange(req: Buffer, what: string): void {
+    if (sys.send(this.fd, req, req.length, 0) !== req.length) throw new Error(`raw-koffi: send of ${what} failed`);
+    const n = sys.recv(this.fd, this.rbuf, MSG_DONTWAIT);
+    if (n < 20 || this.rbuf.readUInt16LE(4) !== NLMSG_ERROR) throw new Error(`raw-koffi: no ACK for ${what} (recv ${n})`);
+    const err = this.rbuf.readInt32LE(16);
+    if (err !== 0) throw new Error(`raw-koffi: ${what} refused: errno ${-err}`);
+  }
+  /** The ifindex of `name` (one RTM_GETLINK, untimed setup). */
+  index(name: string): number {
+    const req = nlmsg(RTM_GETLINK, NLM_F_REQUEST, 1, Buffer.concat([ifinfomsg(0), tlv(IFLA_IFNAME, strz(name))]));
+    sys.send(this.fd, req, req.length, 0);
+    const n = sys.recv(this.fd, this.rbuf, 0);
+    if (n < 36 || this.rbuf.readUInt16LE(4) !== RTM_NEWLINK) throw new Error(`raw-koffi: no link ${name}`);
+    return this.rbuf.readInt32LE(20);
+  }
+  /** Links in this netns (one dump, untimed check that the netns is fresh). */
+  countLinks(): number {
+    const req = nlmsg(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 2, ifinfomsg(0));
+    sys.send(this.fd, req, req.length, 0);
+    let count = 0;
+    for (;;) {
+      const n = sys.recv(this.fd, this.rbuf, 0);
+      for (let off = 0; off + 16 <= n;) {
+        const len = this.rbuf.readUInt32LE(off);
+        const type = this.rbuf.readUInt16LE(off + 4);
+        if (type === NLMSG_DONE) return count;
+        if (type === NLMSG_ERROR) throw new Error('raw-koffi: link dump refused');
+        if (type === RTM_NEWLINK) count++;
+        off += (len + 3) & ~3;
+      }
+    }
+  }
+  close(): void {
+    sys.close(this.fd);
+  }
+}
+
+/** The fd of a second, anonymous netns (unshare, keep an fd, switch back), as the C peer makes it. */
+function secondNetns(): number {
+  const O_RDONLY = 0;
+  const orig = sys.open('/proc/thread-self/ns/net', O_RDONLY);
+  try {
+    sys.unshare(sys.CLONE_NEWNET);
+    const ns2 = sys.open('/proc/thread-self/ns/net', O_RDONLY);
+    sys.setns(orig, sys.CLONE_NEWNET);
+    return ns2;
+  } finally {
+    sys.close(orig);
+  }
+}
+
+const IMPL = 'node-raw-koffi';
+
+function main(argv: string[]): void {
+  const { opts } = parseArgs(argv);
+  const n = intOpt(opts, 'n', 1000);
+  const naddr = intOpt(opts, 'naddr', 1000);
+  assertNotHostNetns('raw-koffi bench');
+  const raw = new Raw();
+  if (raw.countLinks() !== 1) throw new Error('raw-koffi bench: the namespace is not fresh; refusing');
+  const ns2 = secondNetns();
+
+  // W4: d0/d0p (d0 up), then `naddr` /32s in 198.18.0.0/15 added one by one to d0.
+  raw.exchange(nlmsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 3, Buffer.concat([
+    ifinfomsg(IFF_UP), tlv(IFLA_IFNAME, strz('d0')),
+    tlv(IFLA_LINKINFO, Buffer.concat([tlv(IFLA_INFO_KIND, strz('veth')), tlv(IFLA_INFO_DATA, tlv(VETH_INFO_PEER, Buffer.concat([ifinfomsg(0), tlv(IFLA_IFNAME, strz('d0p'))])))])),
+  ])), 'create d0');
+  const d0 = raw.index('d0');
+  const addrReqs: Buffer[] = [];
+  for (let i = 0; i < naddr; i++) {
+    const ip = Buffer.from([198, 18, Math.floor(i / 250), (i % 250) + 1]);
+    const ifa = Buffer.alloc(8);
+    ifa[0] = 2; // AF_INET
+    ifa[1] = 32;
+    ifa.writeUInt32LE(d0, 4);
+    addrReqs.push(nlmsg(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 1000 + i, Buffer.concat([ifa, tlv(IFA_LOCAL, ip), tlv(IFA_ADDRESS, ip)])));
+  }
+  let c0 = process.cpuUsage();
+  let t0 = process.hrtime.bigint();
+  for (let i = 0; i < naddr; i++) raw.exchange(addrReqs[i]!, 'RTM_NEWADDR');
+  let ms = msSince(t0);
+  result(IMPL, 'w4_addr_add', naddr, ms, (ms * 1000) / naddr, cpuMs(c0), { requests: naddr, maxrss_kb: maxRssKb() });
+  raw.exchange(nlmsg(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, 4, Buffer.concat([ifinfomsg(0, d0)])), 'delete d0');
+
+  // W1: a<i> up here, b<i> born in netns 2 (IFLA_NET_NS_FD in VETH_INFO_PEER): C seq's bytes.
+  const linkReqs: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const peer = tlv(VETH_INFO_PEER, Buffer.concat([ifinfomsg(0), tlv(IFLA_IFNAME, strz(`b${i}`)), tlv(IFLA_NET_NS_FD, u32le(ns2))]));
+    const linkinfo = tlv(IFLA_LINKINFO, Buffer.concat([tlv(IFLA_INFO_KIND, strz('veth')), tlv(IFLA_INFO_DATA, peer)]));
+    linkReqs.push(nlmsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 100_000 + i, Buffer.concat([ifinfomsg(IFF_UP), tlv(IFLA_IFNAME, strz(`a${i}`)), linkinfo])));
+  }
+  c0 = process.cpuUsage();
+  t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) raw.exchange(linkReqs[i]!, 'RTM_NEWLINK');
+  ms = msSince(t0);
+  const cpu = cpuMs(c0);
+  const rss = maxRssKb();
+  // Untimed cleanup: every a<i> into one group, then one DELLINK of the group (takes the peers too).
+  for (let i = 0; i < n; i++) {
+    raw.exchange(nlmsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 200_000 + i, Buffer.concat([ifinfomsg(0), tlv(IFLA_IFNAME, strz(`a${i}`)), tlv(IFLA_GROUP, u32le(CLEANUP_GROUP))])), 'set group');
+  }
+  raw.exchange(nlmsg(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, 5, Buffer.concat([ifinfomsg(0), tlv(IFLA_GROUP, u32le(CLEANUP_GROUP))])), 'delete group');
+  sys.close(ns2);
+  raw.close();
+  result(IMPL, 'w1_create', n, ms, (ms * 1000) / n, cpu, { requests: n, up_inline: 1, maxrss_kb: rss });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    main(process.argv.slice(2));
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  }
+}
