@@ -14,6 +14,7 @@
 //   main       W1 rt.link.add (peer in netns 2, host end up in the create message: C
 //              c-libmnl-*-upinline) · W3 rt.link.list() full decode, and a 5-field decode
 //              over rt.sock.dump · W2 rt.link.del(name) one by one · W4 (bench/w4-addr.ts)
+//              · diagnostics: A/B against raw koffi (W1, W4) and W1 with one queue per end
 //   groupdel   W1 with IFLA_GROUP 77, then in the same process W2 one rt.link.del({ group: 77 })
 //              (c-libmnl-batch-groupdel, which also deletes right after creating)
 //   setupveth  W1 as setupVeth() per pair, the default path (a handle opened per call, as a
@@ -49,7 +50,7 @@ interface Params {
 }
 
 const VARIANTS: Record<string, { impl: string; workloads: string[] }> = {
-  main: { impl: 'nlkit', workloads: ['idle', 'w1', 'w3', 'w3-light', 'w2', 'w4', 'ab-w1', 'ab-w4'] },
+  main: { impl: 'nlkit', workloads: ['idle', 'w1', 'w3', 'w3-light', 'w2', 'w4', 'ab-w1', 'ab-w4', 'w1-1q'] },
   // W1 and W2 in one process, right after each other, as the C peer runs them: a new
   // Node process starting up beside the kernel's group delete slowed it by ~30%.
   groupdel: { impl: 'nlkit-groupdel', workloads: ['w1w2-group'] },
@@ -114,6 +115,30 @@ async function w1(impl: string, p: Params, group: boolean): Promise<void> {
   const cpu = cpuMs(c0);
   rt.close();
   result(impl, 'w1_create', p.n, ms, (ms * 1000) / p.n, cpu, { requests: rt.sock.stats.requests, up_inline: 1, ...(group ? { group: GROUP } : {}), maxrss_kb: maxRssKb() });
+}
+
+/**
+ * W1 with one TX and one RX queue on both ends (IFLA_NUM_TX_QUEUES / IFLA_NUM_RX_QUEUES;
+ * the kernel's default for veth is one per possible CPU), in IFLA_GROUP 75 so one
+ * request deletes them afterwards (not timed). Info row: a lever a user has, not a peer
+ * workload — every queue is a kobject with its sysfs files, registered per pair.
+ */
+async function w1OneQueue(impl: string, p: Params): Promise<void> {
+  const Q_GROUP = 75;
+  const rt = Rtnl.open();
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < p.n; i++) {
+    await rt.link.add({ name: `e${i}`, kind: 'veth', up: true, group: Q_GROUP, numTxQueues: 1, numRxQueues: 1, peer: { name: `f${i}`, netns: NS2_FD, numTxQueues: 1, numRxQueues: 1 } });
+  }
+  const ms = msSince(t0);
+  const cpu = cpuMs(c0);
+  const rss = maxRssKb();
+  const one = await rt.link.get('e0');
+  if (one.numTxQueues !== 1 || one.numRxQueues !== 1) throw new Error(`w1-1q: e0 has ${String(one.numTxQueues)}/${String(one.numRxQueues)} queues`);
+  await rt.link.del({ group: Q_GROUP });
+  rt.close();
+  result(impl, 'w1_create_1q', p.n, ms, (ms * 1000) / p.n, cpu, { up_inline: 1, queues: 1, maxrss_kb: rss });
 }
 
 /** The container MAC of pair i (as setupveth_mnl sets it): 02:00:00:00:hi:lo. */
@@ -456,6 +481,7 @@ async function child(workload: string, impl: string, p: Params): Promise<void> {
     case 'ab-w1': return abW1(impl, p);
     case 'ab-w4': return abW4(impl, p);
     case 'w1-peerup': return w1PeerUp(impl, p);
+    case 'w1-1q': return w1OneQueue(impl, p);
     default: throw new Error(`unknown workload ${workload}`);
   }
 }

@@ -388,6 +388,10 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl batch, up inline (all requests in one sendmsg: the floor)', impls: ['c-libmnl-batch-upinline'], op: 'w1_create' },
       { label: NODE_FLOOR, impls: ['node-raw-koffi'], op: 'w1_create' },
     ]),
+    t('W1 create with one TX and one RX queue per end (numTxQueues/numRxQueues: 1), per pair', 'info: a lever (the kernel default is a queue per CPU)', null, 'nlkit', 'w1_create_1q', [
+      { label: 'C libmnl seq, up inline (default queues)', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
+      { label: 'nlkit rt.link.add, default queues (the W1 row)', impls: ['nlkit'], op: 'w1_create' },
+    ]),
     t('W2 delete one by one, per pair', '≤ 1.02× C', 1.02, 'nlkit', 'w2_delete', [
       { label: 'C libmnl seq', impls: ['c-libmnl-seq-upinline'], op: 'w2_delete' },
       { label: 'C libmnl batch', impls: ['c-libmnl-batch-upinline'], op: 'w2_delete' },
