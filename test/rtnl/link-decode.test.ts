@@ -159,6 +159,29 @@ t.test('RepeatText gives the text of the bytes it is handed, repeated or not', a
   t.equal(rt.get(b, 2, 7), 'noqueue');
 });
 
+t.test('RepeatText keeps two values: two alternating texts are decoded once each', async (t) => {
+  let decodes = 0;
+  const rt = new RepeatText((b, off, len) => {
+    decodes++;
+    return b.toString('latin1', off, off + len);
+  });
+  const b = Buffer.from('noqueuefq_codelnoqueuenoqueuf');
+  for (let i = 0; i < 4; i++) {
+    t.equal(rt.get(b, 0, 7), 'noqueue');
+    t.equal(rt.get(b, 7, 8), 'fq_codel');
+  }
+  t.equal(decodes, 2, 'each decoded once');
+  t.equal(rt.get(b, 22, 7), 'noqueuf', 'a third value, same length as one kept');
+  t.equal(decodes, 3);
+  t.equal(rt.get(b, 7, 8), 'fq_codel', 'the newer of the two kept is still there');
+  t.equal(decodes, 3);
+  t.equal(rt.get(b, 15, 7), 'noqueue', 'the older one was replaced');
+  t.equal(decodes, 4);
+  t.equal(rt.get(b, 0, 0), '');
+  t.equal(rt.get(b, 3, 0), '');
+  t.equal(decodes, 5, 'empty text decoded once');
+});
+
 t.test('qdisc, broadcast and kind are right from link to link as they change and repeat', async (t) => {
   const specs = [
     { qdisc: 'noqueue', brd: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff], kind: 'veth' },

@@ -121,30 +121,56 @@ export function strzText(buf: Buffer, off: number, len: number): string {
 /** Longest payload a {@link RepeatText} remembers. */
 const REPEAT_MAX = 32;
 
+/** `buf[off, off+len)` holds the `blen` bytes of `b`. */
+function sameText(buf: Buffer, off: number, len: number, b: Uint8Array, blen: number): boolean {
+  if (len !== blen) return false;
+  let i = 0;
+  while (i < len && buf[off + i] === b[i]) i++;
+  return i === len;
+}
+
 /**
- * A one-entry cache for a text field whose value repeats from link to link (qdisc
+ * A two-entry cache for a text field whose value repeats from link to link (qdisc
  * 'noqueue', kind 'veth', broadcast 'ff:ff:ff:ff:ff:ff'): when a payload has the same
- * bytes as the last one, the same string comes back, without decoding it again. Strings
- * are immutable values, so sharing one is invisible; the bytes → text function is
- * fixed per cache, so equal bytes always mean an equal string.
+ * bytes as one of the last two, the same string comes back, without decoding it again.
+ * Strings are immutable values, so sharing one is invisible; the bytes → text function
+ * is fixed per cache, so equal bytes always mean an equal string.
+ *
+ * Two entries, because a link dump alternates between two values once per dump (lo's
+ * and the veths' broadcast address): with one entry, the start of every dump was a
+ * miss. And both entries are compared, and both texts read, on every call: the second
+ * entry hits only for lo, once per dump, and code that only lo runs has no type feedback
+ * when V8 optimises the decoder (lo is decoded first, before V8 keeps feedback), so the
+ * first such hit in optimised code deoptimised the whole link decoder.
  */
 export class RepeatText {
-  private readonly bytes = new Uint8Array(REPEAT_MAX);
+  private bytes = new Uint8Array(REPEAT_MAX);
   private len = -1;
   private text = '';
+  private bytes2 = new Uint8Array(REPEAT_MAX);
+  private len2 = -1;
+  private text2 = '';
   constructor(private readonly decode: (buf: Buffer, off: number, len: number) => string) {}
 
   /** The text of `buf[off, off+len)`. */
   get(buf: Buffer, off: number, len: number): string {
-    const b = this.bytes;
-    if (len === this.len) {
-      let i = 0;
-      while (i < len && buf[off + i] === b[i]) i++;
-      if (i === len) return this.text;
-    }
+    const text = this.text;
+    const text2 = this.text2;
+    const hit = sameText(buf, off, len, this.bytes, this.len);
+    const hit2 = sameText(buf, off, len, this.bytes2, this.len2);
+    return hit ? text : hit2 ? text2 : this.miss(buf, off, len);
+  }
+
+  /** Decode, and keep the text as the first entry (the first one moves to the second). */
+  private miss(buf: Buffer, off: number, len: number): string {
     const text = this.decode(buf, off, len);
     if (len <= REPEAT_MAX) {
+      const b = this.bytes2;
+      this.bytes2 = this.bytes;
+      this.len2 = this.len;
+      this.text2 = this.text;
       for (let i = 0; i < len; i++) b[i] = buf[off + i]!;
+      this.bytes = b;
       this.len = len;
       this.text = text;
     }
