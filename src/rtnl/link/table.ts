@@ -49,14 +49,17 @@ export function decodeStats64(v: DataView, off: number, len: number): LinkStats6
       for (let i = 0; i < n; i++) s[STATS64_FIELDS[i]!] = u64(v, off + i * 8);
       return s;
     }
-    // One object literal, one hidden class: the fast path for every dump.
-    const g = (i: number): bigint => u64(v, off + i * 8);
+    // One object literal, one hidden class: the fast path for every dump. Each u64 read
+    // spelled out: a helper closure over `off` was one more object (and its context)
+    // allocated per link.
     return {
-      rxPackets: g(0), txPackets: g(1), rxBytes: g(2), txBytes: g(3), rxErrors: g(4), txErrors: g(5),
-      rxDropped: g(6), txDropped: g(7), multicast: g(8), collisions: g(9), rxLengthErrors: g(10),
-      rxOverErrors: g(11), rxCrcErrors: g(12), rxFrameErrors: g(13), rxFifoErrors: g(14), rxMissedErrors: g(15),
-      txAbortedErrors: g(16), txCarrierErrors: g(17), txFifoErrors: g(18), txHeartbeatErrors: g(19),
-      txWindowErrors: g(20), rxCompressed: g(21), txCompressed: g(22), rxNohandler: g(23), rxOtherhostDropped: g(24),
+      rxPackets: u64(v, off), txPackets: u64(v, off + 8), rxBytes: u64(v, off + 16), txBytes: u64(v, off + 24),
+      rxErrors: u64(v, off + 32), txErrors: u64(v, off + 40), rxDropped: u64(v, off + 48), txDropped: u64(v, off + 56),
+      multicast: u64(v, off + 64), collisions: u64(v, off + 72), rxLengthErrors: u64(v, off + 80), rxOverErrors: u64(v, off + 88),
+      rxCrcErrors: u64(v, off + 96), rxFrameErrors: u64(v, off + 104), rxFifoErrors: u64(v, off + 112), rxMissedErrors: u64(v, off + 120),
+      txAbortedErrors: u64(v, off + 128), txCarrierErrors: u64(v, off + 136), txFifoErrors: u64(v, off + 144),
+      txHeartbeatErrors: u64(v, off + 152), txWindowErrors: u64(v, off + 160), rxCompressed: u64(v, off + 168),
+      txCompressed: u64(v, off + 176), rxNohandler: u64(v, off + 184), rxOtherhostDropped: u64(v, off + 192),
     } satisfies LinkStats64;
 }
 
@@ -240,7 +243,15 @@ export interface LinkMap {
   port: number;
 }
 
-const u64n = (v: DataView, o: number): number => v.getUint32(o, HOST_LE) + v.getUint32(o + 4, HOST_LE) * 0x100000000;
+/**
+ * A u64 as a number. A zero high word gives the low word itself: `lo + 0 * 2^32` is the
+ * same value but a heap number (2^32 is one), which made the fields it is stored in
+ * (IFLA_MAP's, on every link) double fields, one boxed number allocated per store.
+ */
+function u64n(v: DataView, o: number): number {
+  const hi = v.getUint32(o + 4, HOST_LE);
+  return hi === 0 ? v.getUint32(o, HOST_LE) : v.getUint32(o, HOST_LE) + hi * 0x100000000;
+}
 /** Decode IFLA_MAP at `off`: a {@link LinkMap}, or the raw bytes when shorter than the struct. */
 export function decodeMap(buf: Buffer, v: DataView, off: number, len: number): LinkMap | Buffer {
   if (len < 28) return copyBytes(buf, off, off + len);
