@@ -270,7 +270,11 @@ export function decodeLink(buf: Buffer, view: DataView, off: number, len: number
   const end = off + len;
   let a = h + IFINFOMSG_LEN;
   while (end - a >= NLA_HDRLEN) {
-    const alen = checkAttr(view, a, end, PATH);
+    // The header checked inline (checkAttr only to throw), and align4 inline below: two
+    // calls less per attribute, about 50 attributes per link, in the unoptimised tiers
+    // that decode a fresh process's first dumps.
+    const alen = view.getUint16(a, HOST_LE);
+    if (alen < NLA_HDRLEN || alen > end - a) checkAttr(view, a, end, PATH); // throws the DecodeError
     const t = view.getUint16(a + 2, HOST_LE) & NLA_TYPE_MASK;
     const v = a + NLA_HDRLEN;
     const vl = alen - NLA_HDRLEN;
@@ -341,7 +345,7 @@ export function decodeLink(buf: Buffer, view: DataView, off: number, len: number
         }
       }
     }
-    a += align4(alen);
+    a += (alen + 3) & ~3;
   }
   if (end - a > 3) throw new DecodeError('trailing bytes after attributes', PATH, a, NLA_HDRLEN, end - a);
   return link;
