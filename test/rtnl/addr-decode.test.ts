@@ -132,3 +132,60 @@ t.test('fast path equals the general decoder on a real kernel dump of many kinds
   }
   t.pass(`${n} messages compared`);
 });
+
+/** The kernel's IPv4 layout (ADDRESS = LOCAL, [BROADCAST], LABEL, FLAGS, CACHEINFO), little-endian. */
+function v4msg(addr: number[], labelBytes: number[], opts: { broadcast?: number[]; pad?: number; flags?: number; index?: number } = {}): Buffer {
+  const attr = (type: number, payload: number[], pad = 0): Buffer => {
+    const a = Buffer.alloc((4 + payload.length + 3) & ~3, pad);
+    a.writeUInt16LE(4 + payload.length, 0);
+    a.writeUInt16LE(type, 2);
+    Buffer.from(payload).copy(a, 4);
+    return a;
+  };
+  const head = Buffer.from('00000000 1400 0200 01000000 00000000 02 18 80 00 00000000'.replace(/\s+/g, ''), 'hex');
+  head.writeUInt32LE(opts.index ?? 3, 20);
+  const u32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+  const attrs = [attr(1, addr), attr(2, addr)];
+  if (opts.broadcast) attrs.push(attr(4, opts.broadcast));
+  attrs.push(attr(3, labelBytes, opts.pad ?? 0), attr(8, u32(opts.flags ?? 0x80)), attr(6, [...u32(300), ...u32(200), ...u32(10000), ...u32(20000)]));
+  return join(head, attrs);
+}
+
+t.test('fixed-offset IPv4 path equals the general decoder for every label length and padding', async (t) => {
+  const ascii = (s: string): number[] => [...Buffer.from(s)];
+  const msgs: Buffer[] = [];
+  for (let n = 0; n <= 20; n++) {
+    const name = 'abcdefghijklmnopqrst'.slice(0, n);
+    for (const nul of [true, false]) {
+      const bytes = nul ? [...ascii(name), 0] : ascii(name);
+      msgs.push(v4msg([10, 1, 0, n], bytes));
+      msgs.push(v4msg([200, 1, 0, n], bytes, { broadcast: [200, 1, 0, 255] }));
+      msgs.push(v4msg([10, 1, 0, n], bytes, { pad: 0xee })); // non-zero padding after the label
+      // Same length, one byte different in each word: the label cache must not answer.
+      for (let i = 0; i < bytes.length; i++) {
+        const other = [...bytes];
+        other[i] = 0x5a;
+        msgs.push(v4msg([10, 1, 0, n], other));
+      }
+    }
+  }
+  msgs.push(v4msg([255, 255, 255, 255], [0x76, 0x30, 0]), v4msg([128, 0, 0, 1], [0x76, 0x30, 0]), v4msg([0, 0, 0, 0], [0x76, 0x30, 0]));
+  msgs.push(v4msg([10, 1, 0, 1], [0xc3, 0xa9, 0x74, 0x68, 0x30, 0])); // UTF-8 label 'éth0'
+  msgs.push(v4msg([10, 1, 0, 1], [0x76, 0x30, 0], { flags: 0x81, index: 0x80000001 }));
+  let n = 0;
+  // Twice through, so that labels come both after a different label and after the same one.
+  for (const msg of [...msgs, ...msgs, ...msgs.slice().reverse()]) {
+    for (const v of [msg, ...variants(msg)]) {
+      const r = both(v);
+      if (r.fast !== r.general) t.fail(`differs on ${v.toString('hex')}:\n fast    ${r.fast}\n general ${r.general}`);
+      n++;
+    }
+  }
+  t.ok(n > 10000, `${n} messages compared`);
+  const withBrd = v4msg([10, 1, 0, 3], [0x76, 0x30, 0x3a, 0x31, 0], { broadcast: [10, 1, 0, 255] });
+  t.same(Object.keys(decodeAddr(withBrd, view(withBrd), 0, withBrd.length)!), ['family', 'index', 'address', 'prefixLen', 'scope', 'flags', 'rawFlags', 'validLifetime', 'preferredLifetime', 'broadcast', 'label', 'cacheinfo', 'local']);
+  // A message inside a larger buffer: nothing read past its end counts.
+  const inner = v4msg([10, 1, 0, 7], [0x76, 0x30, 0]);
+  const big = Buffer.concat([Buffer.alloc(12, 0xff), inner, Buffer.alloc(12, 0xff)]);
+  t.equal(JSON.stringify(decodeAddr(big, view(big), 12, inner.length)), JSON.stringify(decodeAddrGeneral(inner, view(inner), 0, inner.length)));
+});

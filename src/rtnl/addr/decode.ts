@@ -4,14 +4,15 @@
  * kept raw in `unknown`.
  *
  * Addresses are dumped by the thousand, so nothing here uses the generic table walk:
- * decodeAddr reads the kernel's common address shapes straight into one object literal
- * and hands anything else to decodeAddrGeneral, one switch over every attribute (a test
- * holds the two equal). The IFA table in table.ts names the same attributes for errors.
+ * decodeAddr reads the kernel's IPv4 layout at fixed offsets, decodeAddrShapes walks
+ * the other common shapes (IPv6), each straight into one object literal, and anything
+ * else goes to decodeAddrGeneral, one switch over every attribute (tests hold them
+ * equal). The IFA table in table.ts names the same attributes for errors.
  * @module
  */
 import { DecodeError, HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN, align4, checkAttr, copyBytes, type RawAttribute } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { IFA_ADDRESS, IFA_CACHEINFO, IFA_FLAGS, IFA_LABEL, IFA_LOCAL, IFA_BROADCAST, SIZEOF_IFA_CACHEINFO } from '../constants.js';
+import { IFA_ADDRESS, IFA_CACHEINFO, IFA_FLAGS, IFA_F_PERMANENT, IFA_LABEL, IFA_LOCAL, IFA_BROADCAST, SIZEOF_IFA_CACHEINFO } from '../constants.js';
 import { AF_INET, AF_INET6, formatIp } from '../ip.js';
 import { scopeName, type Scope } from '../route/names.js';
 import { ADDR_FLAGS, ADDR_PROTOCOLS, FOREVER, IFADDRMSG_LEN, type AddrCacheinfo } from './table.js';
@@ -116,6 +117,44 @@ function labelMiss(buf: Buffer, off: number, e: number): string {
     buf.copy(lastLabelBytes, 0, off, e);
     lastLabelLen = n;
     lastLabel = s;
+  }
+  return s;
+}
+
+// decodeAddr's own label cache, compared word by word: the label attribute's payload
+// length and its payload with the padding after it, as up to four 32-bit words (only used
+// where the padding is inside the message). A loop over bytes, as in label(), made the
+// optimising compile of decodeAddr about a third slower.
+let wordLabel = '';
+let wordLabelLen = -1;
+let lw0 = 0;
+let lw1 = 0;
+let lw2 = 0;
+let lw3 = 0;
+
+/**
+ * The IFA_LABEL payload at `off` of length `len` (at most 16 bytes cached), for messages
+ * that hold `off + align4(len)` bytes and at least 4 after `off`. A hit needs the same
+ * length and the same padded words, so the same label bytes; on a miss label() decodes.
+ */
+function labelWords(buf: Buffer, view: DataView, off: number, len: number): string {
+  if (len === wordLabelLen && view.getInt32(off, HOST_LE) === lw0 &&
+    (len <= 4 || (view.getInt32(off + 4, HOST_LE) === lw1 &&
+      (len <= 8 || (view.getInt32(off + 8, HOST_LE) === lw2 && (len <= 12 || view.getInt32(off + 12, HOST_LE) === lw3)))))) {
+    return wordLabel;
+  }
+  return labelWordsMiss(buf, view, off, len);
+}
+
+function labelWordsMiss(buf: Buffer, view: DataView, off: number, len: number): string {
+  const s = label(buf, off, len);
+  if (len <= 16) {
+    lw0 = view.getInt32(off, HOST_LE);
+    lw1 = len > 4 ? view.getInt32(off + 4, HOST_LE) : 0;
+    lw2 = len > 8 ? view.getInt32(off + 8, HOST_LE) : 0;
+    lw3 = len > 12 ? view.getInt32(off + 12, HOST_LE) : 0;
+    wordLabelLen = len;
+    wordLabel = s;
   }
   return s;
 }
@@ -251,13 +290,18 @@ const DEC_DOT: string[] = DEC.map((d) => d + '.');
 let lastV4Key = -1;
 let lastV4Prefix = '';
 
-function ipv4(buf: Buffer, o: number): string {
-  const key = (buf[o]! << 16) | (buf[o + 1]! << 8) | buf[o + 2]!;
-  return (key === lastV4Key ? lastV4Prefix : ipv4Prefix(buf, o, key)) + DEC[buf[o + 3]!]!;
+/**
+ * The IPv4 address at `o`, read as one big-endian (network order) word; signed, so that
+ * the unoptimised tiers get a small integer rather than a heap number for 128.0.0.0 and up.
+ */
+function ipv4(view: DataView, o: number): string {
+  const w = view.getInt32(o, false);
+  const key = w >>> 8;
+  return (key === lastV4Key ? lastV4Prefix : ipv4Prefix(key)) + DEC[w & 0xff]!;
 }
 
-function ipv4Prefix(buf: Buffer, o: number, key: number): string {
-  lastV4Prefix = DEC_DOT[buf[o]!]! + DEC_DOT[buf[o + 1]!]! + DEC_DOT[buf[o + 2]!]!;
+function ipv4Prefix(key: number): string {
+  lastV4Prefix = DEC_DOT[key >>> 16]! + DEC_DOT[(key >>> 8) & 0xff]! + DEC_DOT[key & 0xff]!;
   lastV4Key = key;
   return lastV4Prefix;
 }
@@ -274,19 +318,94 @@ const V4_COMMON = SEEN_ADDRESS | SEEN_LOCAL | SEEN_LABEL | SEEN_FLAGS | SEEN_CAC
 /** The attributes of an IPv6 address without a peer, metric or protocol. */
 const V6_COMMON = SEEN_ADDRESS | SEEN_FLAGS | SEEN_CACHEINFO;
 
+/** An attribute header (nla_len, nla_type) as `view.getUint32(p, HOST_LE)` reads it. */
+function hdrWord(len: number, type: number): number {
+  return (HOST_LE ? len | (type << 16) : (len << 16) | type) >>> 0;
+}
+const HDR_ADDRESS4 = hdrWord(NLA_HDRLEN + 4, IFA_ADDRESS);
+const HDR_LOCAL4 = hdrWord(NLA_HDRLEN + 4, IFA_LOCAL);
+const HDR_BROADCAST4 = hdrWord(NLA_HDRLEN + 4, IFA_BROADCAST);
+const HDR_FLAGS = hdrWord(NLA_HDRLEN + 4, IFA_FLAGS);
+const HDR_CACHEINFO = hdrWord(NLA_HDRLEN + SIZEOF_IFA_CACHEINFO, IFA_CACHEINFO);
+/** nlmsghdr + ifaddrmsg + IFA_ADDRESS + IFA_LOCAL + IFA_LABEL header + IFA_FLAGS + IFA_CACHEINFO. */
+const V4_KERNEL_MIN = NLMSG_HDRLEN + IFADDRMSG_LEN + 8 + 8 + NLA_HDRLEN + 8 + NLA_HDRLEN + SIZEOF_IFA_CACHEINFO;
+
 /**
  * Decode the RTM_NEWADDR message at `off` (nlmsghdr included) of length `len`, or
  * undefined for a family other than IPv4/IPv6. Nothing in the result refers to `buf`.
  *
- * Addresses are dumped by the thousand, so the shapes the kernel sends for nearly every
- * address (IPv4: IFA_ADDRESS = IFA_LOCAL, [IFA_BROADCAST], IFA_LABEL, IFA_FLAGS,
- * IFA_CACHEINFO; IPv6: IFA_ADDRESS, IFA_CACHEINFO, IFA_FLAGS) are read into locals and
- * the result is made by one object literal, with the same keys in the same order as the
- * general decoder gives (one hidden class, no property added later). Anything else —
- * another attribute, a peer, a short payload, a malformed attribute, another order —
- * goes to the general decoder, which decodes (or rejects) it from the start.
+ * Addresses are dumped by the thousand, and a fresh process decodes its first dumps
+ * before V8 has optimised this function, so the IPv4 address as the kernel sends it
+ * (inet_fill_ifaddr: IFA_ADDRESS = IFA_LOCAL, [IFA_BROADCAST], IFA_LABEL, IFA_FLAGS,
+ * IFA_CACHEINFO, in that order) is read here at the offsets that layout gives, one
+ * header word per attribute and no attribute loop: less work in the unoptimised tiers
+ * and a smaller function to optimise. The result is one object literal with the keys
+ * in the order the general decoder sets them (one hidden class, no property added
+ * later). Any other message goes to {@link decodeAddrShapes}.
  */
 export function decodeAddr(buf: Buffer, view: DataView, off: number, len: number): Addr | undefined {
+  const h = off + NLMSG_HDRLEN;
+  const end = off + len;
+  let p = h + IFADDRMSG_LEN;
+  // IFA_ADDRESS and IFA_LOCAL, 4 bytes each and equal (no peer).
+  if (len < V4_KERNEL_MIN || buf[h] !== AF_INET || view.getUint32(p, HOST_LE) !== HDR_ADDRESS4 ||
+    view.getUint32(p + 8, HOST_LE) !== HDR_LOCAL4 || view.getInt32(p + 4, HOST_LE) !== view.getInt32(p + 12, HOST_LE)) {
+    return decodeAddrShapes(buf, view, off, len);
+  }
+  const localOff = p + 12;
+  p += 16;
+  let bcastOff = -1;
+  if (view.getUint32(p, HOST_LE) === HDR_BROADCAST4) {
+    bcastOff = p + NLA_HDRLEN;
+    p += 8;
+  }
+  // IFA_LABEL: any length that leaves room for IFA_FLAGS and IFA_CACHEINFO after it.
+  const labelLen = view.getUint16(p, HOST_LE) - NLA_HDRLEN;
+  const labelOff = p + NLA_HDRLEN;
+  p = labelOff + ((labelLen + 3) & ~3);
+  if (view.getUint16(labelOff - 2, HOST_LE) !== IFA_LABEL || labelLen < 0 || end - p !== 8 + NLA_HDRLEN + SIZEOF_IFA_CACHEINFO ||
+    view.getUint32(p, HOST_LE) !== HDR_FLAGS || view.getUint32(p + 8, HOST_LE) !== HDR_CACHEINFO) {
+    return decodeAddrShapes(buf, view, off, len);
+  }
+  const rawFlags = view.getUint32(p + 4, HOST_LE);
+  // The lifetimes in locals, not read back from `ci`: 4294967295 (forever) is a heap
+  // number, which the unoptimised tiers would allocate again for every read.
+  const preferred = view.getUint32(p + 12, HOST_LE);
+  const valid = view.getUint32(p + 16, HOST_LE);
+  const ci: AddrCacheinfo = { preferred, valid, created: view.getUint32(p + 20, HOST_LE), updated: view.getUint32(p + 24, HOST_LE) };
+  const address = ipv4(view, localOff);
+  // IFA_F_PERMANENT alone (an address added without lifetimes) as an array literal:
+  // V8 shares a literal's constant elements copy-on-write, so the caller's own array
+  // is one small object instead of two.
+  const flags = rawFlags === IFA_F_PERMANENT ? ['permanent'] : flagNamesOf(rawFlags, 4).slice();
+  const scope = SCOPE_NAMES[buf[h + 3]!]!;
+  // Keys in the order the general decoder sets them: header fields, then broadcast,
+  // label, cacheinfo as the attributes come, then local.
+  if (bcastOff < 0) {
+    return {
+      family: 4, index: view.getUint32(h + 4, HOST_LE), address, prefixLen: buf[h + 1]!, scope, flags, rawFlags,
+      validLifetime: valid, preferredLifetime: preferred, label: labelWords(buf, view, labelOff, labelLen), cacheinfo: ci, local: address,
+    };
+  }
+  return {
+    family: 4, index: view.getUint32(h + 4, HOST_LE), address, prefixLen: buf[h + 1]!, scope, flags, rawFlags,
+    validLifetime: valid, preferredLifetime: preferred, broadcast: ipv4(view, bcastOff), label: labelWords(buf, view, labelOff, labelLen),
+    cacheinfo: ci, local: address,
+  };
+}
+
+/**
+ * The common shapes {@link decodeAddr} does not read at fixed offsets (IPv6 addresses,
+ * and the IPv4 attributes in an order other than the kernel's): the attributes are
+ * walked, read into locals and the result is made by one object literal, with the same
+ * keys in the same order as the general decoder gives.
+ *
+ * Shapes: IPv4: IFA_ADDRESS = IFA_LOCAL, [IFA_BROADCAST], IFA_LABEL, IFA_FLAGS,
+ * IFA_CACHEINFO; IPv6: IFA_ADDRESS, IFA_CACHEINFO, IFA_FLAGS. Anything else — another
+ * attribute, a peer, a short payload, a malformed attribute, another order — goes to
+ * the general decoder, which decodes (or rejects) it from the start.
+ */
+function decodeAddrShapes(buf: Buffer, view: DataView, off: number, len: number): Addr | undefined {
   const h = off + NLMSG_HDRLEN;
   if (len < NLMSG_HDRLEN + IFADDRMSG_LEN) return decodeAddrGeneral(buf, view, off, len);
   const af = buf[h]!;
@@ -339,7 +458,7 @@ export function decodeAddr(buf: Buffer, view: DataView, off: number, len: number
       preferred: view.getUint32(ciOff, HOST_LE), valid: view.getUint32(ciOff + 4, HOST_LE),
       created: view.getUint32(ciOff + 8, HOST_LE), updated: view.getUint32(ciOff + 12, HOST_LE),
     };
-    const address = ipv4(buf, localOff);
+    const address = ipv4(view, localOff);
     const flags = flagNamesOf(rawFlags, 4).slice();
     const scope = SCOPE_NAMES[buf[h + 3]!]!;
     // Keys in the order the general decoder sets them: header fields, then broadcast,
@@ -347,7 +466,7 @@ export function decodeAddr(buf: Buffer, view: DataView, off: number, len: number
     if (seen & SEEN_BROADCAST) {
       return {
         family: 4, index: view.getUint32(h + 4, HOST_LE), address, prefixLen: buf[h + 1]!, scope, flags, rawFlags,
-        validLifetime: ci.valid, preferredLifetime: ci.preferred, broadcast: ipv4(buf, bcastOff), label: label(buf, labelOff, labelLen),
+        validLifetime: ci.valid, preferredLifetime: ci.preferred, broadcast: ipv4(view, bcastOff), label: label(buf, labelOff, labelLen),
         cacheinfo: ci, local: address,
       };
     }
