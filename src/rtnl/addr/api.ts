@@ -438,7 +438,11 @@ export class AddrApi {
     const all = await this.core.sock.dump(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, af, 0, 0, 0, index), onAddr);
     if (index === 0 && family === undefined && scope === undefined && label === undefined) return all;
     // The kernel filters link and family under NETLINK_GET_STRICT_CHK; checked again for handles opened without it.
-    return all.filter((a) => (index === 0 || a.index === index) && (family === undefined || a.family === family) &&
-      (wantScope === undefined || a.scope === wantScope) && (label === undefined || a.label === label));
+    const keep = (a: Addr): boolean => (index === 0 || a.index === index) && (family === undefined || a.family === family) &&
+      (wantScope === undefined || a.scope === wantScope) && (label === undefined || a.label === label);
+    // Usually the kernel has filtered already and every address stays: then `all` (a new
+    // array of this call) is the answer, without a copy (a fresh process's first dumps
+    // pay for every page they allocate).
+    return all.every(keep) ? all : all.filter(keep);
   }
 }
