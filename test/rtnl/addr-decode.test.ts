@@ -189,3 +189,20 @@ t.test('fixed-offset IPv4 path equals the general decoder for every label length
   const big = Buffer.concat([Buffer.alloc(12, 0xff), inner, Buffer.alloc(12, 0xff)]);
   t.equal(JSON.stringify(decodeAddr(big, view(big), 12, inner.length)), JSON.stringify(decodeAddrGeneral(inner, view(inner), 0, inner.length)));
 });
+
+t.test('address texts stay right when the address cache slots collide and are replaced', async (t) => {
+  // Addresses that share a cache slot (same low bits after the hash), random ones, and
+  // each of them again: the fast path must give the general decoder's text every time.
+  const addrs: number[][] = [];
+  for (let i = 0; i < 64; i++) addrs.push([10, i, 0, 1], [10, i, 16, 1], [192, 168, i, 255]);
+  let seed = 12345;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+  for (let i = 0; i < 6000; i++) addrs.push([rnd(), rnd(), rnd(), rnd()]);
+  let bad = 0;
+  for (const a of [...addrs, ...addrs.slice().reverse(), ...addrs]) {
+    const m = v4msg(a, [0x76, 0x30, 0]);
+    const r = both(m);
+    if (r.fast !== r.general && bad++ < 5) t.fail(`${a.join('.')}: fast ${r.fast} general ${r.general}`);
+  }
+  t.equal(bad, 0, `${addrs.length * 3} addresses compared`);
+});

@@ -291,13 +291,33 @@ let lastV4Key = -1;
 let lastV4Prefix = '';
 
 /**
+ * Address strings by address, direct-mapped: the same addresses dumped again get the
+ * same (immutable) strings back, neither built nor allocated again. Each slot holds an
+ * address and its text; every slot starts as 0.0.0.0, so a hit is always right.
+ */
+const V4_SLOTS = 4096;
+const v4Words = new Int32Array(V4_SLOTS);
+const v4Texts: string[] = new Array<string>(V4_SLOTS).fill('0.0.0.0');
+
+/**
  * The IPv4 address at `o`, read as one big-endian (network order) word; signed, so that
  * the unoptimised tiers get a small integer rather than a heap number for 128.0.0.0 and up.
  */
 function ipv4(view: DataView, o: number): string {
   const w = view.getInt32(o, false);
+  const slot = (w ^ (w >>> 16)) & (V4_SLOTS - 1);
+  // The text is read hit or miss: a first dump has only misses, and a read that only
+  // hits made would have no type feedback when V8 optimises from that dump.
+  const text = v4Texts[slot]!;
+  return v4Words[slot] === w ? text : ipv4Miss(w, slot);
+}
+
+function ipv4Miss(w: number, slot: number): string {
   const key = w >>> 8;
-  return (key === lastV4Key ? lastV4Prefix : ipv4Prefix(key)) + DEC[w & 0xff]!;
+  const s = (key === lastV4Key ? lastV4Prefix : ipv4Prefix(key)) + DEC[w & 0xff]!;
+  v4Words[slot] = w;
+  v4Texts[slot] = s;
+  return s;
 }
 
 function ipv4Prefix(key: number): string {
