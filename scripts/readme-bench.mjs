@@ -17,8 +17,10 @@ const section = (title) => {
   while (j < lines.length && !lines[j].startsWith('## ')) j++;
   return lines.slice(i + 1, j).join('\n').trim();
 };
+const pageFault = lines.find((l) => l.startsWith('First touch of a fresh page'));
 const body = [
   `Measured with ${header ?? '`npm run bench`'}`,
+  ...(pageFault ? ['', pageFault] : []),
   '',
   '**Targets** (ratios to peers in the same run):',
   '',
