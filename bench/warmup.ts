@@ -1,0 +1,189 @@
+// Diagnostic (not part of `npm run bench`): where nlkit's W1 gap to the Node floor comes
+// from. Each mode is its own program in its own fresh `unshare -n` netns; modes are
+// interleaved over rounds; each creates N veth pairs one at a time (peer born in a second
+// netns, host end up: W1) and reports µs per pair, and for the raw modes also the time
+// spent inside the send + recv calls, i.e. in the kernel:
+//   fresh    rt.link.add in a new process (the W1 row of `npm run bench`)
+//   warm     the same after 300 untimed creates (deleted again) and a 1.5 s pause: V8 has
+//            optimised nlkit's path, finished compiling and grown its heap
+//   sock     nlkit's socket layer alone: rt.sock.request with the request body prebuilt
+//   raw      C seq's request bytes sent with koffi send + recv (bench/raw-koffi.ts's loop)
+//   rawwarm  raw after the same 300 creates, group delete and pause as warm, so that the
+//            kernel state (ifindexes used, devices freed) matches warm's
+//   rawjs    raw, with 300 small generated JS functions called between two requests:
+//            the kernel's time for the same request grows with the JS code run between
+//            requests (user code evicting the kernel's code and data from the CPU caches
+//            and TLBs; on this VM expensive), so a library pays for its code's footprint
+//            twice — its own time, and the kernel's
+//
+//   npm run build && node dist/bench/warmup.js [--n 1000] [--rounds 3] [--modes a,b]   (as root)
+import { spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as sys from '../src/netlink/sys.js';
+import { Rtnl } from '../src/rtnl/index.js';
+import { parseArgs, intOpt, medianMin, assertNotHostNetns, tlv, strz, u32le } from './common.js';
+
+const ALL_MODES = ['fresh', 'warm', 'sock', 'raw', 'rawwarm', 'rawjs'] as const;
+type Mode = (typeof ALL_MODES)[number];
+const WARM_GROUP = 74;
+
+/** A second anonymous netns held by an fd (unshare, keep an fd, switch back). */
+function secondNetns(): number {
+  const orig = sys.open('/proc/thread-self/ns/net', sys.O_RDONLY);
+  try {
+    sys.unshare(sys.CLONE_NEWNET);
+    const fd = sys.open('/proc/thread-self/ns/net', sys.O_RDONLY);
+    sys.setns(orig, sys.CLONE_NEWNET);
+    return fd;
+  } finally {
+    sys.close(orig);
+  }
+}
+
+function ifinfomsg(flags: number): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt32LE(flags, 8);
+  b.writeUInt32LE(flags, 12);
+  return b;
+}
+
+/** RTM_NEWLINK body of W1's pair host/peer (C seq's bytes), optionally in a group. */
+function createBody(host: string, peer: string, ns2: number, group?: number): Buffer {
+  const p = tlv(1 /* VETH_INFO_PEER */, Buffer.concat([ifinfomsg(0), tlv(3 /* IFLA_IFNAME */, strz(peer)), tlv(28 /* IFLA_NET_NS_FD */, u32le(ns2))]));
+  const li = tlv(18 /* IFLA_LINKINFO */, Buffer.concat([tlv(1 /* IFLA_INFO_KIND */, strz('veth')), tlv(2 /* IFLA_INFO_DATA */, p)]));
+  return Buffer.concat([ifinfomsg(1 /* IFF_UP */), tlv(3, strz(host)), ...(group !== undefined ? [tlv(27 /* IFLA_GROUP */, u32le(group))] : []), li]);
+}
+
+const CREATE_FLAGS = 0x1 | 0x4 | 0x400 | 0x200; // REQUEST | ACK | CREATE | EXCL
+
+function nlmsg(type: number, flags: number, seq: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(16);
+  h.writeUInt32LE(16 + body.length, 0);
+  h.writeUInt16LE(type, 4);
+  h.writeUInt16LE(flags, 6);
+  h.writeUInt32LE(seq, 8);
+  return Buffer.concat([h, body]);
+}
+
+/** 300 distinct small functions and their objects: JS code run between two requests in mode rawjs. */
+function jsWork(): () => number {
+  const fns: ((o: Record<string, number>) => number)[] = [];
+  const objs: Record<string, number>[] = [];
+  for (let k = 0; k < 300; k++) {
+    fns.push(new Function('o', `let s = 0; for (const key in o) s += (o[key] * ${k + 1}) ^ ${k}; o.x${k} = s; return s + ${k};`) as (o: Record<string, number>) => number);
+    const o: Record<string, number> = {};
+    for (let j = 0; j < 6; j++) o[`p${(k * 7 + j) % 50}`] = j;
+    objs.push(o);
+  }
+  return () => {
+    let s = 0;
+    for (let k = 0; k < fns.length; k++) s += fns[k]!(objs[k]!);
+    return s;
+  };
+}
+
+/** One child: N creates in `mode`. */
+async function child(mode: Mode, n: number): Promise<{ us: number; kernelUs?: number }> {
+  assertNotHostNetns('warmup diagnostic');
+  const ns2 = secondNetns();
+  try {
+    if (mode === 'raw' || mode === 'rawwarm' || mode === 'rawjs') {
+      const fd = sys.socket(16 /* AF_NETLINK */, 3 /* SOCK_RAW */ | 0x80000 /* SOCK_CLOEXEC */, 0 /* NETLINK_ROUTE */);
+      const sa = Buffer.alloc(12);
+      sa.writeUInt16LE(16, 0);
+      sys.bind(fd, sa);
+      const rbuf = Buffer.allocUnsafeSlow(65536);
+      let inKernel = 0n;
+      const exchange = (req: Buffer): void => {
+        const t = process.hrtime.bigint();
+        sys.send(fd, req, req.length, 0);
+        sys.recv(fd, rbuf, 0x40 /* MSG_DONTWAIT */);
+        inKernel += process.hrtime.bigint() - t;
+        if (rbuf.readInt32LE(16) !== 0) throw new Error(`raw request refused: errno ${-rbuf.readInt32LE(16)}`);
+      };
+      if (mode === 'rawwarm') {
+        for (let i = 0; i < 300; i++) exchange(nlmsg(16 /* RTM_NEWLINK */, CREATE_FLAGS, 10_000 + i, createBody(`w${i}`, `v${i}`, ns2, WARM_GROUP)));
+        exchange(nlmsg(17 /* RTM_DELLINK */, 0x1 | 0x4, 20_000, Buffer.concat([ifinfomsg(0), tlv(27, u32le(WARM_GROUP))])));
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+      const reqs = Array.from({ length: n }, (_, i) => nlmsg(16, CREATE_FLAGS, i + 1, createBody(`a${i}`, `b${i}`, ns2)));
+      const work = mode === 'rawjs' ? jsWork() : undefined;
+      let sink = 0;
+      inKernel = 0n;
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) {
+        if (work) sink += work();
+        exchange(reqs[i]!);
+      }
+      const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
+      sys.close(fd);
+      if (sink === 0.5) console.error('unreachable');
+      return { us, kernelUs: Number(inKernel) / 1e3 / n };
+    }
+    const rt = Rtnl.open();
+    try {
+      if (mode === 'warm') {
+        for (let i = 0; i < 300; i++) await rt.link.add({ name: `w${i}`, kind: 'veth', up: true, group: WARM_GROUP, peer: { name: `v${i}`, netns: ns2 } });
+        await rt.link.del({ group: WARM_GROUP });
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+      const bodies = mode === 'sock' ? Array.from({ length: n }, (_, i) => createBody(`a${i}`, `b${i}`, ns2)) : [];
+      const t0 = process.hrtime.bigint();
+      if (mode === 'sock') {
+        for (let i = 0; i < n; i++) {
+          const b = bodies[i]!;
+          await rt.sock.request(16, 0x400 | 0x200, (w) => {
+            const o = w.reserve(b.length);
+            b.copy(w.buf, o);
+          });
+        }
+      } else {
+        for (let i = 0; i < n; i++) await rt.link.add({ name: `a${i}`, kind: 'veth', up: true, peer: { name: `b${i}`, netns: ns2 } });
+      }
+      return { us: Number(process.hrtime.bigint() - t0) / 1e3 / n };
+    } finally {
+      rt.close();
+    }
+  } finally {
+    sys.close(ns2);
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { opts, rest } = parseArgs(argv);
+  const n = intOpt(opts, 'n', 1000);
+  if (rest[0] === 'child') {
+    console.log(JSON.stringify(await child(rest[1] as Mode, n)));
+    return;
+  }
+  const rounds = intOpt(opts, 'rounds', 3);
+  const modes = (opts.get('modes') ?? ALL_MODES.join(',')).split(',') as Mode[];
+  for (const m of modes) if (!ALL_MODES.includes(m)) throw new Error(`unknown mode ${m} (${ALL_MODES.join(', ')})`);
+  const env = { ...process.env, PBENCH_HOST_NETNS: readlinkSync('/proc/self/ns/net') };
+  const self = fileURLToPath(import.meta.url);
+  const got = new Map<Mode, { us: number[]; kernelUs: number[] }>(modes.map((m) => [m, { us: [], kernelUs: [] }]));
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of modes) {
+      const p = spawnSync('unshare', ['-n', '--', process.execPath, self, 'child', mode, '--n', String(n)], { env, encoding: 'utf8' });
+      if (p.status !== 0) throw new Error(`${mode}: ${p.stderr.trim()}`);
+      const res = JSON.parse(p.stdout.trim()) as { us: number; kernelUs?: number };
+      got.get(mode)!.us.push(res.us);
+      if (res.kernelUs !== undefined) got.get(mode)!.kernelUs.push(res.kernelUs);
+      spawnSync('sleep', ['2']);
+    }
+    console.error(`round ${r + 1}/${rounds}: ${modes.map((m) => `${m} ${got.get(m)!.us[r]!.toFixed(1)}`).join(', ')} µs per pair`);
+  }
+  console.log(`W1, ${n} pairs, µs per pair (median of ${rounds} fresh-netns runs; for raw modes, in brackets: of which inside send + recv):`);
+  for (const m of modes) {
+    const g = got.get(m)!;
+    console.log(`  ${m.padEnd(8)} ${medianMin(g.us).median.toFixed(1)}${g.kernelUs.length ? ` [${medianMin(g.kernelUs).median.toFixed(1)}]` : ''}`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
