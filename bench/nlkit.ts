@@ -38,6 +38,7 @@ import * as sys from '../src/netlink/sys.js';
 import { Netns } from '../src/ns/index.js';
 import { setupVeth, MacAddr } from '../src/veth/index.js';
 import { parseArgs, intOpt, cpuMs, maxRssKb, result, medianMin, msSince, assertNotHostNetns, tlv, strz, u32le } from './common.js';
+import { nlmsg, ifinfomsg } from './raw.js';
 
 /** fd of the second netns in a child (passed as stdio[3] by the runner). */
 const NS2_FD = 3;
@@ -315,21 +316,6 @@ async function w4Workload(impl: string, p: Params): Promise<void> {
 }
 
 // ------------------------------------------------------------------ diagnostics
-
-function nlmsg(type: number, flags: number, seq: number, body: Buffer): Buffer {
-  const h = Buffer.alloc(16);
-  h.writeUInt32LE(16 + body.length, 0);
-  h.writeUInt16LE(type, 4);
-  h.writeUInt16LE(flags, 6);
-  h.writeUInt32LE(seq, 8);
-  return Buffer.concat([h, body]);
-}
-function ifinfomsg(flags: number): Buffer {
-  const b = Buffer.alloc(16);
-  b.writeUInt32LE(flags, 8);
-  b.writeUInt32LE(flags, 12);
-  return b;
-}
 
 /** A/B result lines: per-request median (robust to the GC pauses and preemptions that land on either side), mean as an extra. */
 function abResult(impl: string, op: string, nl: number[], raw: number[], rss: number): void {

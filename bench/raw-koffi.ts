@@ -15,6 +15,7 @@
 import { pathToFileURL } from 'node:url';
 import * as sys from '../src/netlink/sys.js';
 import { parseArgs, intOpt, cpuMs, maxRssKb, result, msSince, assertNotHostNetns, tlv, strz, u32le } from './common.js';
+import { nlmsg, ifinfomsg, w1CreateBody, secondNetns } from './raw.js';
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
@@ -32,7 +33,6 @@ const RTM_GETLINK = 18;
 const RTM_NEWADDR = 20;
 const IFLA_IFNAME = 3;
 const IFLA_LINKINFO = 18;
-const IFLA_NET_NS_FD = 28;
 const IFLA_GROUP = 27;
 const IFLA_INFO_KIND = 1;
 const IFLA_INFO_DATA = 2;
@@ -44,23 +44,6 @@ const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
 /** The group the W1 pairs are moved to for the untimed cleanup. */
 const CLEANUP_GROUP = 76;
-
-function nlmsg(type: number, flags: number, seq: number, body: Buffer): Buffer {
-  const h = Buffer.alloc(16);
-  h.writeUInt32LE(16 + body.length, 0);
-  h.writeUInt16LE(type, 4);
-  h.writeUInt16LE(flags, 6);
-  h.writeUInt32LE(seq, 8);
-  return Buffer.concat([h, body]);
-}
-
-function ifinfomsg(flags: number, index = 0): Buffer {
-  const b = Buffer.alloc(16);
-  b.writeInt32LE(index, 4);
-  b.writeUInt32LE(flags, 8);
-  b.writeUInt32LE(flags, 12);
-  return b;
-}
 
 /** One NETLINK_ROUTE socket, requests sent from prebuilt buffers, ACKs read into one buffer. */
 class Raw {
@@ -109,20 +92,6 @@ class Raw {
   }
 }
 
-/** The fd of a second, anonymous netns (unshare, keep an fd, switch back), as the C peer makes it. */
-function secondNetns(): number {
-  const O_RDONLY = 0;
-  const orig = sys.open('/proc/thread-self/ns/net', O_RDONLY);
-  try {
-    sys.unshare(sys.CLONE_NEWNET);
-    const ns2 = sys.open('/proc/thread-self/ns/net', O_RDONLY);
-    sys.setns(orig, sys.CLONE_NEWNET);
-    return ns2;
-  } finally {
-    sys.close(orig);
-  }
-}
-
 const IMPL = 'node-raw-koffi';
 
 function main(argv: string[]): void {
@@ -158,11 +127,7 @@ function main(argv: string[]): void {
 
   // W1: a<i> up here, b<i> born in netns 2 (IFLA_NET_NS_FD in VETH_INFO_PEER): C seq's bytes.
   const linkReqs: Buffer[] = [];
-  for (let i = 0; i < n; i++) {
-    const peer = tlv(VETH_INFO_PEER, Buffer.concat([ifinfomsg(0), tlv(IFLA_IFNAME, strz(`b${i}`)), tlv(IFLA_NET_NS_FD, u32le(ns2))]));
-    const linkinfo = tlv(IFLA_LINKINFO, Buffer.concat([tlv(IFLA_INFO_KIND, strz('veth')), tlv(IFLA_INFO_DATA, peer)]));
-    linkReqs.push(nlmsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 100_000 + i, Buffer.concat([ifinfomsg(IFF_UP), tlv(IFLA_IFNAME, strz(`a${i}`)), linkinfo])));
-  }
+  for (let i = 0; i < n; i++) linkReqs.push(nlmsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 100_000 + i, w1CreateBody(`a${i}`, `b${i}`, ns2)));
   c0 = process.cpuUsage();
   t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) raw.exchange(linkReqs[i]!, 'RTM_NEWLINK');

@@ -22,49 +22,14 @@ import { readlinkSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as sys from '../src/netlink/sys.js';
 import { Rtnl } from '../src/rtnl/index.js';
-import { parseArgs, intOpt, medianMin, assertNotHostNetns, tlv, strz, u32le } from './common.js';
+import { parseArgs, intOpt, medianMin, assertNotHostNetns, tlv, u32le } from './common.js';
+import { nlmsg, ifinfomsg, w1CreateBody, secondNetns } from './raw.js';
 
 const ALL_MODES = ['fresh', 'warm', 'sock', 'raw', 'rawwarm', 'rawjs'] as const;
 type Mode = (typeof ALL_MODES)[number];
 const WARM_GROUP = 74;
 
-/** A second anonymous netns held by an fd (unshare, keep an fd, switch back). */
-function secondNetns(): number {
-  const orig = sys.open('/proc/thread-self/ns/net', sys.O_RDONLY);
-  try {
-    sys.unshare(sys.CLONE_NEWNET);
-    const fd = sys.open('/proc/thread-self/ns/net', sys.O_RDONLY);
-    sys.setns(orig, sys.CLONE_NEWNET);
-    return fd;
-  } finally {
-    sys.close(orig);
-  }
-}
-
-function ifinfomsg(flags: number): Buffer {
-  const b = Buffer.alloc(16);
-  b.writeUInt32LE(flags, 8);
-  b.writeUInt32LE(flags, 12);
-  return b;
-}
-
-/** RTM_NEWLINK body of W1's pair host/peer (C seq's bytes), optionally in a group. */
-function createBody(host: string, peer: string, ns2: number, group?: number): Buffer {
-  const p = tlv(1 /* VETH_INFO_PEER */, Buffer.concat([ifinfomsg(0), tlv(3 /* IFLA_IFNAME */, strz(peer)), tlv(28 /* IFLA_NET_NS_FD */, u32le(ns2))]));
-  const li = tlv(18 /* IFLA_LINKINFO */, Buffer.concat([tlv(1 /* IFLA_INFO_KIND */, strz('veth')), tlv(2 /* IFLA_INFO_DATA */, p)]));
-  return Buffer.concat([ifinfomsg(1 /* IFF_UP */), tlv(3, strz(host)), ...(group !== undefined ? [tlv(27 /* IFLA_GROUP */, u32le(group))] : []), li]);
-}
-
 const CREATE_FLAGS = 0x1 | 0x4 | 0x400 | 0x200; // REQUEST | ACK | CREATE | EXCL
-
-function nlmsg(type: number, flags: number, seq: number, body: Buffer): Buffer {
-  const h = Buffer.alloc(16);
-  h.writeUInt32LE(16 + body.length, 0);
-  h.writeUInt16LE(type, 4);
-  h.writeUInt16LE(flags, 6);
-  h.writeUInt32LE(seq, 8);
-  return Buffer.concat([h, body]);
-}
 
 /** 300 distinct small functions and their objects: JS code run between two requests in mode rawjs. */
 function jsWork(): () => number {
@@ -103,11 +68,11 @@ async function child(mode: Mode, n: number): Promise<{ us: number; kernelUs?: nu
         if (rbuf.readInt32LE(16) !== 0) throw new Error(`raw request refused: errno ${-rbuf.readInt32LE(16)}`);
       };
       if (mode === 'rawwarm') {
-        for (let i = 0; i < 300; i++) exchange(nlmsg(16 /* RTM_NEWLINK */, CREATE_FLAGS, 10_000 + i, createBody(`w${i}`, `v${i}`, ns2, WARM_GROUP)));
+        for (let i = 0; i < 300; i++) exchange(nlmsg(16 /* RTM_NEWLINK */, CREATE_FLAGS, 10_000 + i, w1CreateBody(`w${i}`, `v${i}`, ns2, WARM_GROUP)));
         exchange(nlmsg(17 /* RTM_DELLINK */, 0x1 | 0x4, 20_000, Buffer.concat([ifinfomsg(0), tlv(27, u32le(WARM_GROUP))])));
         await new Promise((r) => setTimeout(r, 1500));
       }
-      const reqs = Array.from({ length: n }, (_, i) => nlmsg(16, CREATE_FLAGS, i + 1, createBody(`a${i}`, `b${i}`, ns2)));
+      const reqs = Array.from({ length: n }, (_, i) => nlmsg(16, CREATE_FLAGS, i + 1, w1CreateBody(`a${i}`, `b${i}`, ns2)));
       const work = mode === 'rawjs' ? jsWork() : undefined;
       let sink = 0;
       inKernel = 0n;
@@ -128,7 +93,7 @@ async function child(mode: Mode, n: number): Promise<{ us: number; kernelUs?: nu
         await rt.link.del({ group: WARM_GROUP });
         await new Promise((r) => setTimeout(r, 1500));
       }
-      const bodies = mode === 'sock' ? Array.from({ length: n }, (_, i) => createBody(`a${i}`, `b${i}`, ns2)) : [];
+      const bodies = mode === 'sock' ? Array.from({ length: n }, (_, i) => w1CreateBody(`a${i}`, `b${i}`, ns2)) : [];
       const t0 = process.hrtime.bigint();
       if (mode === 'sock') {
         for (let i = 0; i < n; i++) {
