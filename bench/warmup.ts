@@ -7,6 +7,8 @@
 //   warm     the same after 300 untimed creates (deleted again) and a 1.5 s pause: V8 has
 //            optimised nlkit's path, finished compiling and grown its heap
 //   sock     nlkit's socket layer alone: rt.sock.request with the request body prebuilt
+//   encode   rt.sock.request with the body encoded per request by MessageWriter calls, as
+//            rt.link.add encodes it, but without rt.link.add's checks of the spec
 //   raw      C seq's request bytes sent with koffi send + recv (bench/raw-koffi.ts's loop)
 //   rawwarm  raw after the same 300 creates, group delete and pause as warm, so that the
 //            kernel state (ifindexes used, devices freed) matches warm's
@@ -22,10 +24,11 @@ import { readlinkSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as sys from '../src/netlink/sys.js';
 import { Rtnl } from '../src/rtnl/index.js';
+import { putIfinfomsg } from '../src/rtnl/link/api.js';
 import { parseArgs, intOpt, medianMin, assertNotHostNetns, tlv, u32le } from './common.js';
 import { nlmsg, ifinfomsg, w1CreateBody, secondNetns } from './raw.js';
 
-const ALL_MODES = ['fresh', 'warm', 'sock', 'raw', 'rawwarm', 'rawjs'] as const;
+const ALL_MODES = ['fresh', 'warm', 'sock', 'encode', 'raw', 'rawwarm', 'rawjs'] as const;
 type Mode = (typeof ALL_MODES)[number];
 const WARM_GROUP = 74;
 
@@ -102,6 +105,24 @@ async function child(mode: Mode, n: number): Promise<{ us: number; kernelUs?: nu
             const o = w.reserve(b.length);
             b.copy(w.buf, o);
           });
+        }
+      } else if (mode === 'encode') {
+        for (let i = 0; i < n; i++) {
+          const spec = { name: `a${i}`, kind: 'veth', up: true, peer: { name: `b${i}`, netns: ns2 } };
+          await rt.sock.request(16, 0x400 | 0x200, (w) => {
+            putIfinfomsg(w, 0, spec.up ? 1 : 0, spec.up ? 1 : 0);
+            w.putStrz(3 /* IFLA_IFNAME */, spec.name);
+            const li = w.nestStart(18 /* IFLA_LINKINFO */);
+            w.putStrz(1 /* IFLA_INFO_KIND */, spec.kind);
+            const d = w.nestStart(2 /* IFLA_INFO_DATA */);
+            const pe = w.nestStart(1 /* VETH_INFO_PEER */, false);
+            putIfinfomsg(w, 0, 0, 0);
+            w.putStrz(3, spec.peer.name);
+            w.putU32(28 /* IFLA_NET_NS_FD */, spec.peer.netns);
+            w.nestEnd(pe);
+            w.nestEnd(d);
+            w.nestEnd(li);
+          }, undefined, { subject: spec.name });
         }
       } else {
         for (let i = 0; i < n; i++) await rt.link.add({ name: `a${i}`, kind: 'veth', up: true, peer: { name: `b${i}`, netns: ns2 } });
