@@ -72,24 +72,21 @@ export async function w4(rt: Rtnl, opts: W4Options): Promise<W4Result> {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) await rt.addr.add(link, addrs[i]!);
   const t1 = process.hrtime.bigint();
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const d0 = process.hrtime.bigint();
-    const list = await rt.addr.list({ family: 4 });
-    const d1 = process.hrtime.bigint();
-    if (list.length !== n) throw new Error(`w4: expected ${n} addresses in the dump, got ${list.length}`);
-    times.push(Number(d1 - d0) / 1e3);
-  }
+  /** `reps` AF_INET dumps, each checked to hold the n addresses; µs each. */
+  const dumps = async (): Promise<number[]> => {
+    const us: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const d0 = process.hrtime.bigint();
+      const list = await rt.addr.list({ family: 4 });
+      const d1 = process.hrtime.bigint();
+      if (list.length !== n) throw new Error(`w4: expected ${n} addresses in the dump, got ${list.length}`);
+      us.push(Number(d1 - d0) / 1e3);
+    }
+    return us;
+  };
+  const times = await dumps();
   // The same number of dumps again, in the now warm process (not the target's number).
-  const warm: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const d0 = process.hrtime.bigint();
-    const list = await rt.addr.list({ family: 4 });
-    const d1 = process.hrtime.bigint();
-    if (list.length !== n) throw new Error(`w4: expected ${n} addresses in the dump, got ${list.length}`);
-    warm.push(Number(d1 - d0) / 1e3);
-  }
-  warm.sort((a, b) => a - b);
+  const warm = (await dumps()).sort((a, b) => a - b);
   const dumpMeanUs = times.reduce((a, b) => a + b, 0) / reps;
   times.sort((a, b) => a - b);
   const addTotalMs = Number(t1 - t0) / 1e6;
