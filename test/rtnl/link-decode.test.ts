@@ -138,16 +138,22 @@ t.test('IFLA_MAP, IFLA_XDP, IFLA_EVENT, IFLA_MAX_PACING_OFFLOAD_HORIZON, IFLA_DE
   t.throws(() => link(5, 0, (w) => w.putBytes(C.IFLA_EVENT, Uint8Array.of(1, 2))), { name: 'DecodeError', message: /IFLA_EVENT payload too short/ });
 });
 
-t.test('RepeatText gives the text of the bytes it is handed, repeated or not', async (t) => {
-  let decodes = 0;
+/** A RepeatText over latin1 text that counts its decodes. */
+function countingRepeatText(): { rt: RepeatText; decodes: () => number } {
+  let n = 0;
   const rt = new RepeatText((b, off, len) => {
-    decodes++;
+    n++;
     return b.toString('latin1', off, off + len);
   });
+  return { rt, decodes: () => n };
+}
+
+t.test('RepeatText gives the text of the bytes it is handed, repeated or not', async (t) => {
+  const { rt, decodes } = countingRepeatText();
   const b = Buffer.from('xxnoqueuexxnoqueuefq_codelnoqueuenoqueuf');
   t.equal(rt.get(b, 2, 7), 'noqueue');
   t.equal(rt.get(b, 11, 7), 'noqueue');
-  t.equal(decodes, 1, 'same bytes: decoded once');
+  t.equal(decodes(), 1, 'same bytes: decoded once');
   t.equal(rt.get(b, 18, 8), 'fq_codel');
   t.equal(rt.get(b, 26, 7), 'noqueue');
   t.equal(rt.get(b, 33, 7), 'noqueuf', 'same length, last byte differs');
@@ -160,26 +166,22 @@ t.test('RepeatText gives the text of the bytes it is handed, repeated or not', a
 });
 
 t.test('RepeatText keeps two values: two alternating texts are decoded once each', async (t) => {
-  let decodes = 0;
-  const rt = new RepeatText((b, off, len) => {
-    decodes++;
-    return b.toString('latin1', off, off + len);
-  });
+  const { rt, decodes } = countingRepeatText();
   const b = Buffer.from('noqueuefq_codelnoqueuenoqueuf');
   for (let i = 0; i < 4; i++) {
     t.equal(rt.get(b, 0, 7), 'noqueue');
     t.equal(rt.get(b, 7, 8), 'fq_codel');
   }
-  t.equal(decodes, 2, 'each decoded once');
+  t.equal(decodes(), 2, 'each decoded once');
   t.equal(rt.get(b, 22, 7), 'noqueuf', 'a third value, same length as one kept');
-  t.equal(decodes, 3);
+  t.equal(decodes(), 3);
   t.equal(rt.get(b, 7, 8), 'fq_codel', 'the newer of the two kept is still there');
-  t.equal(decodes, 3);
+  t.equal(decodes(), 3);
   t.equal(rt.get(b, 15, 7), 'noqueue', 'the older one was replaced');
-  t.equal(decodes, 4);
+  t.equal(decodes(), 4);
   t.equal(rt.get(b, 0, 0), '');
   t.equal(rt.get(b, 3, 0), '');
-  t.equal(decodes, 5, 'empty text decoded once');
+  t.equal(decodes(), 5, 'empty text decoded once');
 });
 
 t.test('qdisc, broadcast and kind are right from link to link as they change and repeat', async (t) => {
