@@ -1,25 +1,36 @@
 // Diagnostic (not part of `npm run bench`): where nlkit's W1 gap to the Node floor comes
 // from. Each mode is its own program in its own fresh `unshare -n` netns; modes are
 // interleaved over rounds; each creates N veth pairs one at a time (peer born in a second
-// netns, host end up: W1) and reports µs per pair, and for the raw modes also the time
-// spent inside the send + recv calls, i.e. in the kernel:
+// netns, host end up: W1) and reports µs per pair; the raw modes also the time spent
+// inside the send + recv calls, i.e. in the kernel; every mode the voluntary context
+// switches per pair (times the process slept: a create that waits in the kernel).
 //   fresh    rt.link.add in a new process (the W1 row of `npm run bench`)
-//   warm     the same after 300 untimed creates (deleted again) and a 1.5 s pause: V8 has
-//            optimised nlkit's path, finished compiling and grown its heap
+//   fresh1q  the same with numTxQueues: 1, numRxQueues: 1 on both ends
+//   warm     the same as fresh after 300 untimed creates (deleted again) and a 1.5 s pause:
+//            V8 has optimised nlkit's path, finished compiling and grown its heap
 //   sock     nlkit's socket layer alone: rt.sock.request with the request body prebuilt
 //   encode   rt.sock.request with the body encoded per request by MessageWriter calls, as
 //            rt.link.add encodes it, but without rt.link.add's checks of the spec
 //   raw      C seq's request bytes sent with koffi send + recv (bench/raw-koffi.ts's loop)
+//   raw1q    raw with one TX and one RX queue on both ends (IFLA_NUM_TX/RX_QUEUES 1)
 //   rawwarm  raw after the same 300 creates, group delete and pause as warm, so that the
 //            kernel state (ifindexes used, devices freed) matches warm's
-//   rawjs    raw, with 300 small generated JS functions called between two requests:
-//            the kernel's time for the same request grows with the JS code run between
-//            requests (user code evicting the kernel's code and data from the CPU caches
-//            and TLBs; on this VM expensive), so a library pays for its code's footprint
-//            twice — its own time, and the kernel's
+//   rawjs    raw, with 300 small generated JS functions called between two requests
+//   rawjs1q  rawjs with one queue per end
+//   rawbusy  raw while another process spins (on a 2-CPU machine: the other CPU busy)
+//
+// What it shows: with the kernel's default queues (one per CPU), each veth create sleeps
+// twice inside sendto, in synchronize_rcu_expedited() (veth_newlink → veth_init_queues →
+// netif_set_real_num_tx_queues, which drops the device's real TX queues to one under
+// RTNL; stack from `perf record -e sched:sched_switch -g`). How long that grace period
+// takes depends on what the other CPUs are doing, not on the request: a spinning process
+// (rawbusy), or the JIT compiler and GC threads of a process running more JS (rawjs, and
+// a fresh nlkit process), make the same request bytes spend longer in the kernel. With one
+// queue per end there is no such wait (0 sleeps per pair), the create is about twice as
+// fast, and the JS run between requests costs the kernel far less (rawjs1q vs rawjs).
 //
 //   npm run build && node dist/bench/warmup.js [--n 1000] [--rounds 3] [--modes a,b]   (as root)
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as sys from '../src/netlink/sys.js';
@@ -28,7 +39,7 @@ import { putIfinfomsg } from '../src/rtnl/link/api.js';
 import { parseArgs, intOpt, medianMin, assertNotHostNetns, tlv, u32le } from './common.js';
 import { nlmsg, ifinfomsg, w1CreateBody, secondNetns } from './raw.js';
 
-const ALL_MODES = ['fresh', 'warm', 'sock', 'encode', 'raw', 'rawwarm', 'rawjs'] as const;
+const ALL_MODES = ['fresh', 'fresh1q', 'warm', 'sock', 'encode', 'raw', 'raw1q', 'rawwarm', 'rawjs', 'rawjs1q', 'rawbusy'] as const;
 type Mode = (typeof ALL_MODES)[number];
 const WARM_GROUP = 74;
 
@@ -52,11 +63,19 @@ function jsWork(): () => number {
 }
 
 /** One child: N creates in `mode`. */
-async function child(mode: Mode, n: number): Promise<{ us: number; kernelUs?: number }> {
+interface ChildResult {
+  us: number;
+  /** Raw modes: µs per pair inside send + recv. */
+  kernelUs?: number;
+  /** Voluntary context switches of the process per pair, during the timed loop. */
+  sleeps: number;
+}
+
+async function child(mode: Mode, n: number): Promise<ChildResult> {
   assertNotHostNetns('warmup diagnostic');
   const ns2 = secondNetns();
   try {
-    if (mode === 'raw' || mode === 'rawwarm' || mode === 'rawjs') {
+    if (mode === 'raw' || mode === 'raw1q' || mode === 'rawwarm' || mode === 'rawjs' || mode === 'rawjs1q' || mode === 'rawbusy') {
       const fd = sys.socket(16 /* AF_NETLINK */, 3 /* SOCK_RAW */ | 0x80000 /* SOCK_CLOEXEC */, 0 /* NETLINK_ROUTE */);
       const sa = Buffer.alloc(12);
       sa.writeUInt16LE(16, 0);
@@ -75,19 +94,29 @@ async function child(mode: Mode, n: number): Promise<{ us: number; kernelUs?: nu
         exchange(nlmsg(17 /* RTM_DELLINK */, 0x1 | 0x4, 20_000, Buffer.concat([ifinfomsg(0), tlv(27, u32le(WARM_GROUP))])));
         await new Promise((r) => setTimeout(r, 1500));
       }
-      const reqs = Array.from({ length: n }, (_, i) => nlmsg(16, CREATE_FLAGS, i + 1, w1CreateBody(`a${i}`, `b${i}`, ns2)));
-      const work = mode === 'rawjs' ? jsWork() : undefined;
-      let sink = 0;
-      inKernel = 0n;
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) {
-        if (work) sink += work();
-        exchange(reqs[i]!);
+      const queues = mode === 'raw1q' || mode === 'rawjs1q' ? 1 : undefined;
+      const reqs = Array.from({ length: n }, (_, i) => nlmsg(16, CREATE_FLAGS, i + 1, w1CreateBody(`a${i}`, `b${i}`, ns2, undefined, queues)));
+      const work = mode === 'rawjs' || mode === 'rawjs1q' ? jsWork() : undefined;
+      // rawbusy: a process that spins for the whole timed loop (killed right after).
+      const spinner = mode === 'rawbusy' ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
+      try {
+        if (spinner) await new Promise((r) => setTimeout(r, 300)); // let it start spinning
+        let sink = 0;
+        inKernel = 0n;
+        const cs0 = process.resourceUsage().voluntaryContextSwitches;
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < n; i++) {
+          if (work) sink += work();
+          exchange(reqs[i]!);
+        }
+        const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
+        const sleeps = (process.resourceUsage().voluntaryContextSwitches - cs0) / n;
+        if (sink === 0.5) console.error('unreachable');
+        return { us, kernelUs: Number(inKernel) / 1e3 / n, sleeps };
+      } finally {
+        spinner?.kill('SIGKILL');
+        sys.close(fd);
       }
-      const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
-      sys.close(fd);
-      if (sink === 0.5) console.error('unreachable');
-      return { us, kernelUs: Number(inKernel) / 1e3 / n };
     }
     const rt = Rtnl.open();
     try {
@@ -97,6 +126,7 @@ async function child(mode: Mode, n: number): Promise<{ us: number; kernelUs?: nu
         await new Promise((r) => setTimeout(r, 1500));
       }
       const bodies = mode === 'sock' ? Array.from({ length: n }, (_, i) => w1CreateBody(`a${i}`, `b${i}`, ns2)) : [];
+      const cs0 = process.resourceUsage().voluntaryContextSwitches;
       const t0 = process.hrtime.bigint();
       if (mode === 'sock') {
         for (let i = 0; i < n; i++) {
@@ -124,10 +154,13 @@ async function child(mode: Mode, n: number): Promise<{ us: number; kernelUs?: nu
             w.nestEnd(li);
           }, undefined, { subject: spec.name });
         }
+      } else if (mode === 'fresh1q') {
+        for (let i = 0; i < n; i++) await rt.link.add({ name: `a${i}`, kind: 'veth', up: true, numTxQueues: 1, numRxQueues: 1, peer: { name: `b${i}`, netns: ns2, numTxQueues: 1, numRxQueues: 1 } });
       } else {
         for (let i = 0; i < n; i++) await rt.link.add({ name: `a${i}`, kind: 'veth', up: true, peer: { name: `b${i}`, netns: ns2 } });
       }
-      return { us: Number(process.hrtime.bigint() - t0) / 1e3 / n };
+      const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
+      return { us, sleeps: (process.resourceUsage().voluntaryContextSwitches - cs0) / n };
     } finally {
       rt.close();
     }
@@ -148,22 +181,24 @@ async function main(argv: string[]): Promise<void> {
   for (const m of modes) if (!ALL_MODES.includes(m)) throw new Error(`unknown mode ${m} (${ALL_MODES.join(', ')})`);
   const env = { ...process.env, PBENCH_HOST_NETNS: readlinkSync('/proc/self/ns/net') };
   const self = fileURLToPath(import.meta.url);
-  const got = new Map<Mode, { us: number[]; kernelUs: number[] }>(modes.map((m) => [m, { us: [], kernelUs: [] }]));
+  const got = new Map<Mode, { us: number[]; kernelUs: number[]; sleeps: number[] }>(modes.map((m) => [m, { us: [], kernelUs: [], sleeps: [] }]));
   for (let r = 0; r < rounds; r++) {
     for (const mode of modes) {
       const p = spawnSync('unshare', ['-n', '--', process.execPath, self, 'child', mode, '--n', String(n)], { env, encoding: 'utf8' });
       if (p.status !== 0) throw new Error(`${mode}: ${p.stderr.trim()}`);
-      const res = JSON.parse(p.stdout.trim()) as { us: number; kernelUs?: number };
+      const res = JSON.parse(p.stdout.trim()) as ChildResult;
       got.get(mode)!.us.push(res.us);
+      got.get(mode)!.sleeps.push(res.sleeps);
       if (res.kernelUs !== undefined) got.get(mode)!.kernelUs.push(res.kernelUs);
       spawnSync('sleep', ['2']);
     }
     console.error(`round ${r + 1}/${rounds}: ${modes.map((m) => `${m} ${got.get(m)!.us[r]!.toFixed(1)}`).join(', ')} µs per pair`);
   }
-  console.log(`W1, ${n} pairs, µs per pair (median of ${rounds} fresh-netns runs; for raw modes, in brackets: of which inside send + recv):`);
+  console.log(`W1, ${n} pairs: µs per pair, median of ${rounds} fresh-netns runs; for raw modes, in brackets: of which inside send + recv; and the process's voluntary context switches per pair:`);
   for (const m of modes) {
     const g = got.get(m)!;
-    console.log(`  ${m.padEnd(8)} ${medianMin(g.us).median.toFixed(1)}${g.kernelUs.length ? ` [${medianMin(g.kernelUs).median.toFixed(1)}]` : ''}`);
+    const k = g.kernelUs.length ? ` [${medianMin(g.kernelUs).median.toFixed(1)}]` : '';
+    console.log(`  ${m.padEnd(8)} ${(medianMin(g.us).median.toFixed(1) + k).padEnd(16)} ${medianMin(g.sleeps).median.toFixed(2)} sleeps`);
   }
 }
 
