@@ -3,7 +3,7 @@
 // peer index and netns id), the echoed create over a given container handle, the same
 // netns for both ends, and atomicity when a read-back fails.
 import t from 'tap';
-import { Netns, setupVeth, MacAddr, NetlinkError, Rtnl, NetlinkSocket } from '../../src/index.js';
+import { Netns, setupVeth, MacAddr, NetlinkError, Rtnl, NetlinkSocket, InvalidArgumentError } from '../../src/index.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/rtnl/constants.js';
 import { NLM_F_CREATE } from '../../src/netlink/index.js';
 import { netnsPair, privileged, ipJson, fdCount } from '../helpers.js';
@@ -159,4 +159,31 @@ t.test('an EEXIST with no clash in either netns (older kernels look the name up 
   t.equal(v.container.mac.toString(), '02:00:00:00:0f:b0');
   checkAgainstIp(t, v, host, ctr, 1400);
   t.equal(fdCount(), fds, 'the extra handle was closed');
+});
+
+t.test('options.queues: that many TX and RX queues on both ends, in the create message; bad values refused before sending', privileged, async (t) => {
+  const { host, ctr } = netnsPair(t);
+  const detail = (ns: Netns, name: string): IpLink => ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show', 'dev', name])[0]!;
+  const one = await setupVeth('eth0', 'vq1', 1500, null, host, ctr, { queues: 1 });
+  checkAgainstIp(t, one, host, ctr, 1500);
+  for (const [ns, name] of [[ctr, 'eth0'], [host, 'vq1']] as const) {
+    const l = detail(ns, name);
+    t.equal(l.num_tx_queues, 1, `${name}: one TX queue`);
+    t.equal(l.num_rx_queues, 1, `${name}: one RX queue`);
+  }
+  const four = await setupVeth('eth1', 'vq4', 1500, null, host, ctr, { queues: 4 });
+  checkAgainstIp(t, four, host, ctr, 1500);
+  for (const [ns, name] of [[ctr, 'eth1'], [host, 'vq4']] as const) {
+    t.equal(detail(ns, name).num_tx_queues, 4, `${name}: four TX queues`);
+    t.equal(detail(ns, name).num_rx_queues, 4, `${name}: four RX queues`);
+  }
+  // Without the option the kernel chooses (one queue per possible CPU): not 4 on a 2-CPU machine, and never fewer than 1.
+  const dflt = await setupVeth('eth2', 'vqd', 1500, null, host, ctr);
+  t.ok(dflt && detail(ctr, 'eth2').num_tx_queues >= 1, 'default: the kernel chose');
+  const before = [names(ctr), names(host)];
+  for (const q of [0, 4097, 1.5, NaN, '2' as unknown as number]) {
+    const e = await setupVeth('eth9', 'vq9', 1500, null, host, ctr, { queues: q }).then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError && e.argument === 'options.queues', `queues ${String(q)} refused: ${(e as Error)?.message}`);
+  }
+  t.same([names(ctr), names(host)], before, 'nothing created by the refused calls');
 });
