@@ -55,7 +55,7 @@ const VARIANTS: Record<string, { impl: string; workloads: string[] }> = {
   // W1 and W2 in one process, right after each other, as the C peer runs them: a new
   // Node process starting up beside the kernel's group delete slowed it by ~30%.
   groupdel: { impl: 'nlkit-groupdel', workloads: ['w1w2-group'] },
-  setupveth: { impl: 'nlkit-setupveth', workloads: ['w1-setupveth', 'w1-setupveth-kept', 'w1-peerup'] },
+  setupveth: { impl: 'nlkit-setupveth', workloads: ['w1-setupveth', 'w1-setupveth-kept', 'w1-peerup', 'w1-setupveth-1q'] },
 };
 
 // ------------------------------------------------------------------ runner
@@ -150,14 +150,15 @@ function pairMac(i: number): MacAddr {
 /**
  * W1 as setupVeth, what bench/c/setupveth_mnl.c does at the kernel level: c<i> here (up,
  * MTU 1500, MAC), h<i> in netns 2 (MTU 1500, then up), both read back. With `kept`, a
- * host handle opened once is passed in options.handles (no handle opened per call).
+ * host handle opened once is passed in options.handles (no handle opened per call); with
+ * `queues`, options.queues (setupveth_mnl --queues=Q sends the same).
  */
-async function w1SetupVeth(impl: string, p: Params, kept: boolean): Promise<void> {
+async function w1SetupVeth(impl: string, p: Params, kept: boolean, queues?: number): Promise<void> {
   const here = Netns.get();
   const ns2 = Netns.fromPath(`/proc/self/fd/${NS2_FD}`);
   const macs = Array.from({ length: p.n }, (_, i) => pairMac(i));
   const hostRt = kept ? Rtnl.open({ netns: ns2 }) : undefined;
-  const options = hostRt ? { handles: { host: hostRt } } : {};
+  const options = { ...(hostRt ? { handles: { host: hostRt } } : {}), ...(queues !== undefined ? { queues } : {}) };
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < p.n; i++) await setupVeth(`c${i}`, `h${i}`, 1500, macs[i], ns2, here, options);
@@ -173,7 +174,8 @@ async function w1SetupVeth(impl: string, p: Params, kept: boolean): Promise<void
   rt.close();
   here.close();
   ns2.close();
-  result(impl, kept ? 'w1_create_kept' : 'w1_create', p.n, ms, (ms * 1000) / p.n, cpu, { api: kept ? 'setupVeth+handles.host' : 'setupVeth', maxrss_kb: rss });
+  const op = queues !== undefined ? 'w1_create_1q' : kept ? 'w1_create_kept' : 'w1_create';
+  result(impl, op, p.n, ms, (ms * 1000) / p.n, cpu, { api: kept ? 'setupVeth+handles.host' : 'setupVeth', ...(queues !== undefined ? { queues } : {}), maxrss_kb: rss });
 }
 
 /** W3: one RTM_GETLINK dump of the N+1 links, fully decoded by rt.link.list(); median of reps. */
@@ -458,6 +460,7 @@ async function child(workload: string, impl: string, p: Params): Promise<void> {
     case 'w1-group': return w1(impl, p, true);
     case 'w1-setupveth': return w1SetupVeth(impl, p, false);
     case 'w1-setupveth-kept': return w1SetupVeth(impl, p, true);
+    case 'w1-setupveth-1q': return w1SetupVeth(impl, p, false, 1);
     case 'w3': return w3(impl, p);
     case 'w3-light': return w3Light(impl, p);
     case 'w2': return w2(impl, p);

@@ -25,7 +25,9 @@
 // NETLINK_GET_STRICT_CHK, as nlkit's Rtnl handles do. Not timed: opening the sockets and
 // netns 2, and the cleanup (each c<i> put in group 77, then one RTM_DELLINK by group).
 //
-//   unshare -n setupveth_mnl [--n=N] [--impl=NAME] [--path=host|echo] [--readback=none]
+//   unshare -n setupveth_mnl [--n=N] [--impl=NAME] [--path=host|echo] [--readback=none] [--queues=Q]
+//     --queues=Q       IFLA_NUM_TX_QUEUES and IFLA_NUM_RX_QUEUES Q on both ends of the create
+//                      (setupVeth's options.queues)
 //     --readback=none  no NLM_F_ECHO and no GETLINK (create + peer up only: the kernel
 //                      work alone, like nlkit's w1-peerup workload)
 //   --reps and --naddr are accepted and ignored (the suite passes them to every peer).
@@ -185,17 +187,19 @@ static struct ifinfomsg *put_ifinfomsg(struct nlmsghdr *nlh, int index, unsigned
 }
 
 int main(int argc, char **argv) {
-	int N = 1000, readback = 1, path_echo = 0;
+	int N = 1000, readback = 1, path_echo = 0, queues = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "--n=", 4)) N = atoi(argv[i] + 4);
 		else if (!strncmp(argv[i], "--reps=", 7) || !strncmp(argv[i], "--naddr=", 8)) continue;
 		else if (!strcmp(argv[i], "--readback=none")) readback = 0;
 		else if (!strcmp(argv[i], "--path=host")) path_echo = 0;
 		else if (!strcmp(argv[i], "--path=echo")) path_echo = 1;
+		else if (!strncmp(argv[i], "--queues=", 9)) queues = atoi(argv[i] + 9);
 		else if (!strncmp(argv[i], "--impl=", 7)) impl = argv[i] + 7;
 		else { fprintf(stderr, "bad arg %s\n", argv[i]); return 1; }
 	}
 	if (N < 1 || N > 65535) { fprintf(stderr, "--n must be 1..65535\n"); return 1; }
+	if (queues < 0 || queues > 4096) { fprintf(stderr, "--queues must be 1..4096\n"); return 1; }
 
 	/* Safety, as in ../shared/peers: never the host netns, and only a fresh one. */
 	{
@@ -257,6 +261,10 @@ int main(int argc, char **argv) {
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, c);
 		mnl_attr_put_u32(nlh, IFLA_MTU, 1500);
 		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+		if (queues) {
+			mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, (uint32_t)queues);
+			mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, (uint32_t)queues);
+		}
 		if (!path_echo) mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)orig);
 		struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
@@ -267,6 +275,10 @@ int main(int argc, char **argv) {
 		nlh->nlmsg_len += MNL_ALIGN(sizeof(*pifm));
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, h);
 		mnl_attr_put_u32(nlh, IFLA_MTU, 1500);
+		if (queues) {
+			mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, (uint32_t)queues);
+			mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, (uint32_t)queues);
+		}
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)ns2fd);
 		mnl_attr_nest_end(nlh, pe);
 		mnl_attr_nest_end(nlh, data);
@@ -300,8 +312,8 @@ int main(int argc, char **argv) {
 	double t1 = now_ms();
 	cpu_ms(&u1, &s1);
 	snprintf(extra, sizeof extra,
-	         "api=setupveth path=%s requests=%d readback=%s create_us=%.1f peer_up_us=%.1f getlink_us=%.1f acks_not_ready_after_send=%ld",
-	         path_echo ? "echo" : "host", N * (readback ? 3 : 2), !readback ? "none" : path_echo ? "echo+getlink" : "getlink", t_create * 1e3 / N, t_up * 1e3 / N, t_get * 1e3 / N, not_ready);
+	         "api=setupveth path=%s queues=%d requests=%d readback=%s create_us=%.1f peer_up_us=%.1f getlink_us=%.1f acks_not_ready_after_send=%ld",
+	         path_echo ? "echo" : "host", queues, N * (readback ? 3 : 2), !readback ? "none" : path_echo ? "echo+getlink" : "getlink", t_create * 1e3 / N, t_up * 1e3 / N, t_get * 1e3 / N, not_ready);
 	printf("RESULT impl=%s op=w1_create n=%d total_ms=%.3f per_op_us=%.3f user_ms=%.1f sys_ms=%.1f %s\n",
 	       impl, N, t1 - t0, (t1 - t0) * 1e3 / N, u1 - u0, s1 - s0, extra);
 	fflush(stdout);
