@@ -29,7 +29,10 @@
 // queue per end there is no such wait (0 sleeps per pair), the create is about twice as
 // fast, and the JS run between requests costs the kernel far less (rawjs1q vs rawjs).
 //
-//   npm run build && node dist/bench/warmup.js [--n 1000] [--rounds 3] [--modes a,b]   (as root)
+//   npm run build && node dist/bench/warmup.js [--n 1000] [--rounds 3] [--modes a,b] [--node-args='--flag …']   (as root)
+//   --node-args: V8/Node flags for the children; a mode may be given twice as MODE@ARGS to
+//   run it with and without them in the same rounds (e.g. --modes fresh,fresh@ --node-args=--single-threaded
+//   runs fresh plain and fresh with the flags).
 import { spawn, spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -177,14 +180,17 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const rounds = intOpt(opts, 'rounds', 3);
-  const modes = (opts.get('modes') ?? ALL_MODES.join(',')).split(',') as Mode[];
-  for (const m of modes) if (!ALL_MODES.includes(m)) throw new Error(`unknown mode ${m} (${ALL_MODES.join(', ')})`);
+  // A mode written MODE@ runs with --node-args; plain MODE without them.
+  const modes = (opts.get('modes') ?? ALL_MODES.join(',')).split(',');
+  const nodeArgs = (opts.get('node-args') ?? '').split(' ').filter((x) => x !== '');
+  for (const m of modes) if (!ALL_MODES.includes(m.replace(/@$/, '') as Mode)) throw new Error(`unknown mode ${m} (${ALL_MODES.join(', ')}, each optionally with @)`);
   const env = { ...process.env, PBENCH_HOST_NETNS: readlinkSync('/proc/self/ns/net') };
   const self = fileURLToPath(import.meta.url);
-  const got = new Map<Mode, { us: number[]; kernelUs: number[]; sleeps: number[] }>(modes.map((m) => [m, { us: [], kernelUs: [], sleeps: [] }]));
+  const got = new Map<string, { us: number[]; kernelUs: number[]; sleeps: number[] }>(modes.map((m) => [m, { us: [], kernelUs: [], sleeps: [] }]));
   for (let r = 0; r < rounds; r++) {
     for (const mode of modes) {
-      const p = spawnSync('unshare', ['-n', '--', process.execPath, self, 'child', mode, '--n', String(n)], { env, encoding: 'utf8' });
+      const flags = mode.endsWith('@') ? nodeArgs : [];
+      const p = spawnSync('unshare', ['-n', '--', process.execPath, ...flags, self, 'child', mode.replace(/@$/, ''), '--n', String(n)], { env, encoding: 'utf8' });
       if (p.status !== 0) throw new Error(`${mode}: ${p.stderr.trim()}`);
       const res = JSON.parse(p.stdout.trim()) as ChildResult;
       got.get(mode)!.us.push(res.us);
@@ -198,7 +204,8 @@ async function main(argv: string[]): Promise<void> {
   for (const m of modes) {
     const g = got.get(m)!;
     const k = g.kernelUs.length ? ` [${medianMin(g.kernelUs).median.toFixed(1)}]` : '';
-    console.log(`  ${m.padEnd(8)} ${(medianMin(g.us).median.toFixed(1) + k).padEnd(16)} ${medianMin(g.sleeps).median.toFixed(2)} sleeps`);
+    const label = m.endsWith('@') ? `${m.slice(0, -1)} ${nodeArgs.join(' ')}` : m;
+    console.log(`  ${label.padEnd(8)} ${(medianMin(g.us).median.toFixed(1) + k).padEnd(16)} ${medianMin(g.sleeps).median.toFixed(2)} sleeps`);
   }
 }
 
