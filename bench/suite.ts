@@ -427,6 +427,10 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
       { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
     ]),
+    t(`W4 dump, ${s['nlkit']?.['w4_addr_dump_nofault']?.n ?? ''} addresses, fresh process, only the timed dumps that took no page fault (the others pay for V8's young generation growing onto new pages; page_faults in the JSON records)`, 'info', null, 'nlkit', 'w4_addr_dump_nofault', [
+      { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
+      { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
+    ]),
     t(`W4 dump, ${s['nlkit']?.['w4_addr_dump_warm']?.n ?? ''} addresses, warm: a second series of dumps in the same process, right after the timed one`, 'info', null, 'nlkit', 'w4_addr_dump_warm', [
       { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
       { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },

@@ -49,6 +49,16 @@ export interface W4Result {
   dumpMeanUs: number;
   /** Median of a second series of `reps` dumps right after the timed ones (a warm process), µs. */
   warmDumpMedianUs: number;
+  /**
+   * Minor page faults of the process during the timed dumps (sum), and during the warm
+   * series: in a fresh process V8's young generation grows onto pages never touched
+   * before, and each first touch is a page fault (see the report's page-fault line).
+   */
+  dumpFaults: number;
+  warmDumpFaults: number;
+  /** Timed dumps that took no page fault, and their median µs (NaN when none). */
+  dumpsWithoutFault: number;
+  dumpMedianUsWithoutFault: number;
   /** Dump repetitions. */
   reps: number;
 }
@@ -73,24 +83,34 @@ export async function w4(rt: Rtnl, opts: W4Options): Promise<W4Result> {
   for (let i = 0; i < n; i++) await rt.addr.add(link, addrs[i]!);
   const t1 = process.hrtime.bigint();
   /** `reps` AF_INET dumps, each checked to hold the n addresses; µs each. */
-  const dumps = async (): Promise<number[]> => {
+  /** `reps` AF_INET dumps, each checked to hold the n addresses; µs and page faults of each. */
+  const dumps = async (): Promise<{ us: number[]; faults: number[] }> => {
     const us: number[] = [];
+    const faults: number[] = [];
     for (let r = 0; r < reps; r++) {
+      const f0 = process.resourceUsage().minorPageFault;
       const d0 = process.hrtime.bigint();
       const list = await rt.addr.list({ family: 4 });
       const d1 = process.hrtime.bigint();
+      faults.push(process.resourceUsage().minorPageFault - f0);
       if (list.length !== n) throw new Error(`w4: expected ${n} addresses in the dump, got ${list.length}`);
       us.push(Number(d1 - d0) / 1e3);
     }
-    return us;
+    return { us, faults };
   };
-  const times = await dumps();
+  const fresh = await dumps();
   // The same number of dumps again, in the now warm process (not the target's number).
-  const warm = (await dumps()).sort((a, b) => a - b);
-  const dumpMeanUs = times.reduce((a, b) => a + b, 0) / reps;
-  times.sort((a, b) => a - b);
+  const warm = await dumps();
+  const times = [...fresh.us].sort((a, b) => a - b);
+  const warmTimes = [...warm.us].sort((a, b) => a - b);
+  const noFault = fresh.us.filter((_, i) => fresh.faults[i] === 0).sort((a, b) => a - b);
+  const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
   const addTotalMs = Number(t1 - t0) / 1e6;
-  return { n, addTotalMs, addPerOpUs: (addTotalMs * 1e3) / n, dumpMedianUs: times[Math.floor(reps / 2)]!, dumpMinUs: times[0]!, dumpMeanUs, warmDumpMedianUs: warm[Math.floor(reps / 2)]!, reps };
+  return {
+    n, addTotalMs, addPerOpUs: (addTotalMs * 1e3) / n, dumpMedianUs: times[Math.floor(reps / 2)]!, dumpMinUs: times[0]!, dumpMeanUs: sum(fresh.us) / reps,
+    warmDumpMedianUs: warmTimes[Math.floor(reps / 2)]!, reps, dumpFaults: sum(fresh.faults), warmDumpFaults: sum(warm.faults),
+    dumpsWithoutFault: noFault.length, dumpMedianUsWithoutFault: noFault.length ? noFault[Math.floor(noFault.length / 2)]! : NaN,
+  };
 }
 
 /** What {@link w4Batch} measured. */
