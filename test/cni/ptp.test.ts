@@ -273,6 +273,16 @@ t.test('runtimeConfig.mac sets the container MAC', long, async (t) => {
   okRun(t, ptp(w, 'DEL', conf), 'exit 0');
 });
 
+t.test('queues sets the TX and RX queues of both veth ends', long, async (t) => {
+  const w = world(t);
+  const conf = ptpConf(w, { extra: { queues: 1 } });
+  const res = addOk(t, w, conf);
+  const c = ipJson(w.ctr.path, ['-d', 'link', 'show', 'dev', 'eth0'])[0];
+  const h = ipJson(w.host.path, ['-d', 'link', 'show', 'dev', hostVethOf(res)])[0];
+  t.same([c.num_tx_queues, c.num_rx_queues, h.num_tx_queues, h.num_rx_queues], [1, 1, 1, 1], 'one queue each way on both ends');
+  okRun(t, ptp(w, 'DEL', conf), 'exit 0');
+});
+
 t.test('STATUS: ready with host-local in CNI_PATH; 50 without', needs, async (t) => {
   const w = world(t);
   const conf = ptpConf(w);

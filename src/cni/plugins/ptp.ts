@@ -49,6 +49,8 @@ const DAD_TIMEOUT_MS = 10_000;
 /** ptp's own configuration fields, checked. */
 interface PtpConf {
   mtu: number;
+  /** TX and RX queues of each veth end (setupVeth's options.queues); undefined: the kernel's default. */
+  queues: number | undefined;
   mac: MacAddr | null;
   ipam: string;
 }
@@ -63,6 +65,14 @@ function ptpConf(ctx: PluginContext): PtpConf {
     }
     mtu = m;
   }
+  const q = raw['queues'];
+  let queues: number | undefined;
+  if (q !== undefined && q !== null) {
+    if (typeof q !== 'number' || !Number.isInteger(q) || q < 1 || q > 4096) {
+      throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid queues', `"queues" must be an integer from 1 to 4096, got ${JSON.stringify(q)}`);
+    }
+    queues = q;
+  }
   if (ctx.conf.ipMasq === true) {
     throw new CniError(CNI_ERR.UNSUPPORTED_FIELD, 'unsupported field: ipMasq=true', 'nlkit-ptp sets up no masquerading (it has no iptables); leave ipMasq out or chain a plugin that does it');
   }
@@ -75,7 +85,7 @@ function ptpConf(ctx: PluginContext): PtpConf {
       throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid runtimeConfig.mac', (e as Error).message);
     }
   }
-  return { mtu, mac, ipam: ipamType(ctx) };
+  return { mtu, queues, mac, ipam: ipamType(ctx) };
 }
 
 /** Open CNI_NETNS: CniError 3 when it does not exist, 4 when it is not a network namespace. */
@@ -238,6 +248,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
       if (ips.some((i) => i.family === 4)) ensureSysctl(host, 'net.ipv4.ip_forward', '1');
       if (ips.some((i) => i.family === 6)) ensureSysctl(host, 'net.ipv6.conf.all.forwarding', '1');
       const veth = await setupVeth(ctx.ifName, '', conf.mtu, conf.mac, host, ns, {
+        ...(conf.queues !== undefined ? { queues: conf.queues } : {}),
         afterCreate: (v) => configure(v, ips, ipam.routes ?? []),
       });
       const [hi, ci] = veth.toCniInterfaces();
