@@ -122,7 +122,9 @@ async function w1(impl: string, p: Params, group: boolean): Promise<void> {
  * W1 with one TX and one RX queue on both ends (IFLA_NUM_TX_QUEUES / IFLA_NUM_RX_QUEUES;
  * the kernel's default for veth is one per possible CPU), in IFLA_GROUP 75 so one
  * request deletes them afterwards (not timed). Info row: a lever a user has, not a peer
- * workload — every queue is a kobject with its sysfs files, registered per pair.
+ * workload — with the default, veth_newlink drops each registered end's TX queues in use
+ * to one, which waits in synchronize_rcu_expedited() (twice per pair); with one queue
+ * allocated there is nothing to drop (bench/warmup.ts shows the waits).
  */
 async function w1OneQueue(impl: string, p: Params): Promise<void> {
   const Q_GROUP = 75;
