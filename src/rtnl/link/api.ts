@@ -8,7 +8,7 @@ import type { RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, type NetnsTarget } from '../netns-target.js';
 import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkString, checkU32 } from '../validate.js';
 import { decodeLink, type Link } from './decode.js';
-import { kindCodec, knownKinds, BRIDGE_PORT_DATA, type KindEncodeContext } from './kinds/index.js';
+import { kindCodec, knownKinds, BRIDGE_PORT_DATA, type KindCodec, type KindEncodeContext } from './kinds/index.js';
 import { IFINFOMSG_LEN } from './table.js';
 import { AF_BRIDGE } from '../ip.js';
 import { registerLayout } from '../describer.js';
@@ -211,6 +211,90 @@ function writeAttrs(w: MessageWriter, a: PreparedAttrs): void {
 const decodeOne = (buf: Buffer, view: DataView, off: number, len: number): Link | undefined =>
   view.getUint16(off + 4, HOST_LE) === C.RTM_NEWLINK ? decodeLink(buf, view, off, len) : undefined;
 
+/**
+ * A spec checked for `add`/`addMany`, ready to write: `master` and `parent` hold the
+ * ifindexes once `masterRef`/`parentRef` are looked up. It is also the kind encoders'
+ * context (veth's encoder calls back to write the peer's body), so a create needs no
+ * context object of its own.
+ */
+class PreparedLink implements KindEncodeContext {
+  master: number | undefined = undefined;
+  parent: number | undefined = undefined;
+  constructor(
+    readonly spec: Record<string, unknown>,
+    readonly kind: string,
+    readonly codec: KindCodec,
+    readonly attrs: PreparedAttrs,
+    readonly peer: PreparedAttrs | undefined,
+    /** `master` as given (checked, not yet resolved). */
+    readonly masterRef: string | number | undefined,
+    /** `link` as given (checked, not yet resolved). */
+    readonly parentRef: string | number | undefined,
+  ) {}
+
+  /** VETH_INFO_PEER's body: the prepared peer (the spec handed in is the same peer, already checked). */
+  encodeLinkBody(w: MessageWriter): void {
+    const pa = this.peer!;
+    putIfinfomsg(w, 0, pa.up ? C.IFF_UP : 0, pa.up ? C.IFF_UP : 0);
+    writeAttrs(w, pa);
+  }
+}
+
+/**
+ * Check a link spec (everything `add` accepts; no I/O): the InvalidArgumentError names
+ * the field ('mtu', 'peer.name', 'data.id'). Kind options (`data`) are range-checked as
+ * they are written (an InvalidArgumentError from the request builder, before sending).
+ */
+function prepareSpec(spec: unknown): PreparedLink {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new InvalidArgumentError('spec', 'expected an object');
+  const s = spec as Record<string, unknown>;
+  checkKeys(s, SPEC_KEYS, '');
+  const kind = s['kind'];
+  if (typeof kind !== 'string' || !KIND_RE.test(kind)) throw new InvalidArgumentError('kind', `expected a link kind name, got ${String(kind)}`);
+  const codec = kindCodec(kind);
+  if (!codec) throw new InvalidArgumentError('kind', `unknown link kind '${kind}' (nlkit encodes: ${knownKinds().join(', ')})`);
+  const attrs = prepareAttrs(s, '', codec.ether);
+  if (s['peer'] !== undefined && kind !== 'veth') throw new InvalidArgumentError('peer', `only a veth has a peer, not a ${kind}`);
+  let peer: PreparedAttrs | undefined;
+  if (s['peer'] !== undefined) {
+    checkKeys(s['peer'] as object, LINK_ATTR_KEYS, 'peer.');
+    peer = prepareAttrs(s['peer'] as Record<string, unknown>, 'peer.', true);
+    // veth_open() needs the peer pointer, which is set only after both devices are
+    // registered: IFF_UP on the peer in the create message fails with ENOTCONN.
+    if (peer.up) throw new InvalidArgumentError('peer.up', 'the kernel cannot bring a veth peer up in the create message (it answers ENOTCONN); set the peer up afterwards with a handle in its netns (setupVeth does this)');
+  }
+  if (s['data'] !== undefined && (typeof s['data'] !== 'object' || s['data'] === null || Array.isArray(s['data']))) throw new InvalidArgumentError('data', 'expected an object');
+  if (s['peer'] !== undefined && (typeof s['peer'] !== 'object' || s['peer'] === null || Array.isArray(s['peer']))) throw new InvalidArgumentError('peer', 'expected an object');
+  if (s['data'] !== undefined && !codec.data) throw new InvalidArgumentError('data', `kind '${kind}' takes no options`);
+  if (s['data'] !== undefined && codec.data) checkKeys(s['data'] as object, dataKeysOf(kind, codec.data), 'data.');
+  codec.validate?.(s);
+  if (codec.needsParent && s['link'] === undefined) throw new InvalidArgumentError('link', `a ${kind} needs a parent link`);
+  const masterRef = s['master'] !== undefined ? checkLinkRef(s['master'], 'master') : undefined;
+  const parentRef = s['link'] !== undefined ? checkLinkRef(s['link'], 'link') : undefined;
+  return new PreparedLink(s, kind, codec, attrs, peer, masterRef, parentRef);
+}
+
+/** The RTM_NEWLINK body creating a prepared link: ifinfomsg, attributes, IFLA_LINKINFO with the kind's data. */
+function writeNewLink(w: MessageWriter, p: PreparedLink): void {
+  const attrs = p.attrs;
+  const codec = p.codec;
+  const s = p.spec;
+  putIfinfomsg(w, 0, attrs.up ? C.IFF_UP : 0, attrs.up ? C.IFF_UP : 0);
+  writeAttrs(w, attrs);
+  if (p.master !== undefined) w.putU32(C.IFLA_MASTER, p.master);
+  if (p.parent !== undefined) w.putU32(C.IFLA_LINK, p.parent);
+  const li = w.nestStart(C.IFLA_LINKINFO);
+  w.putStrz(C.IFLA_INFO_KIND, p.kind);
+  if (codec.encodeData || s['data'] !== undefined) {
+    const d = w.nestStart(C.IFLA_INFO_DATA);
+    if (codec.encodeData) codec.encodeData(w, s, p);
+    else codec.data!.encode(w, s['data'] as Record<string, unknown>, 'data.');
+    if (w.pos === d + 4) w.nestCancel(d);
+    else w.nestEnd(d);
+  }
+  w.nestEnd(li);
+}
+
 function subjectOf(ref: string | number): string {
   return typeof ref === 'number' ? `ifindex ${ref}` : ref;
 }
@@ -232,60 +316,16 @@ export class LinkApi {
   add(spec: LinkSpec, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
   add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined>;
   async add(spec: LinkSpec, options: LinkWriteOptions = {}): Promise<Link | undefined> {
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new InvalidArgumentError('spec', 'expected an object');
-    const s = spec as unknown as Record<string, unknown>;
-    checkKeys(s, SPEC_KEYS, '');
-    const kind = s['kind'];
-    if (typeof kind !== 'string' || !KIND_RE.test(kind)) throw new InvalidArgumentError('kind', `expected a link kind name, got ${String(kind)}`);
-    const codec = kindCodec(kind);
-    if (!codec) throw new InvalidArgumentError('kind', `unknown link kind '${kind}' (nlkit encodes: ${knownKinds().join(', ')})`);
-    const attrs = prepareAttrs(s, '', codec.ether);
-    if (s['peer'] !== undefined && kind !== 'veth') throw new InvalidArgumentError('peer', `only a veth has a peer, not a ${kind}`);
-    let peer: PreparedAttrs | undefined;
-    if (s['peer'] !== undefined) {
-      checkKeys(s['peer'] as object, LINK_ATTR_KEYS, 'peer.');
-      peer = prepareAttrs(s['peer'] as Record<string, unknown>, 'peer.', true);
-      // veth_open() needs the peer pointer, which is set only after both devices are
-      // registered: IFF_UP on the peer in the create message fails with ENOTCONN.
-      if (peer.up) throw new InvalidArgumentError('peer.up', 'the kernel cannot bring a veth peer up in the create message (it answers ENOTCONN); set the peer up afterwards with a handle in its netns (setupVeth does this)');
-    }
-    if (s['data'] !== undefined && (typeof s['data'] !== 'object' || s['data'] === null || Array.isArray(s['data']))) throw new InvalidArgumentError('data', 'expected an object');
-    if (s['peer'] !== undefined && (typeof s['peer'] !== 'object' || s['peer'] === null || Array.isArray(s['peer']))) throw new InvalidArgumentError('peer', 'expected an object');
-    if (s['data'] !== undefined && !codec.data) throw new InvalidArgumentError('data', `kind '${kind}' takes no options`);
-    if (s['data'] !== undefined && codec.data) checkKeys(s['data'] as object, dataKeysOf(kind, codec.data), 'data.');
-    codec.validate?.(s);
-    if (codec.needsParent && s['link'] === undefined) throw new InvalidArgumentError('link', `a ${kind} needs a parent link`);
-    const master = s['master'] !== undefined ? await this.core.linkIndex(checkLinkRef(s['master'], 'master'), 'master') : undefined;
-    const parent = s['link'] !== undefined ? await this.core.linkIndex(checkLinkRef(s['link'], 'link'), 'link') : undefined;
-
-    const ctx: KindEncodeContext = {
-      encodeLinkBody(w, _spec) {
-        const pa = peer!;
-        putIfinfomsg(w, 0, pa.up ? C.IFF_UP : 0, pa.up ? C.IFF_UP : 0);
-        writeAttrs(w, pa);
-      },
-    };
+    const p = prepareSpec(spec);
+    // Looked up only once every field is checked (prepareSpec), so bad input sends nothing.
+    if (p.masterRef !== undefined) p.master = await this.core.linkIndex(p.masterRef, 'master');
+    if (p.parentRef !== undefined) p.parent = await this.core.linkIndex(p.parentRef, 'link');
     const echo = options.echo === true;
-    const echoed = await this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), (w) => {
-      putIfinfomsg(w, 0, attrs.up ? C.IFF_UP : 0, attrs.up ? C.IFF_UP : 0);
-      writeAttrs(w, attrs);
-      if (master !== undefined) w.putU32(C.IFLA_MASTER, master);
-      if (parent !== undefined) w.putU32(C.IFLA_LINK, parent);
-      const li = w.nestStart(C.IFLA_LINKINFO);
-      w.putStrz(C.IFLA_INFO_KIND, kind);
-      if (codec.encodeData || s['data'] !== undefined) {
-        const d = w.nestStart(C.IFLA_INFO_DATA);
-        if (codec.encodeData) codec.encodeData(w, s, ctx);
-        else codec.data!.encode(w, s['data'] as Record<string, unknown>, 'data.');
-        if (w.pos === d + 4) w.nestCancel(d);
-        else w.nestEnd(d);
-      }
-      w.nestEnd(li);
-    }, echo ? decodeOne : undefined, { subject: attrs.name ?? `(${kind})` });
+    const echoed = await this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), (w) => writeNewLink(w, p), echo ? decodeOne : undefined, { subject: p.attrs.name ?? `(${p.kind})` });
     if (!echo) return undefined;
     // Echoed links created in another netns (attrs.netns) are not ours to read back.
-    if (echoed || attrs.netns !== undefined) return echoed;
-    return attrs.name !== undefined ? this.get(attrs.name) : undefined;
+    if (echoed || p.attrs.netns !== undefined) return echoed;
+    return p.attrs.name !== undefined ? this.get(p.attrs.name) : undefined;
   }
 
   /**
