@@ -3,10 +3,9 @@
  * namespace, and the object APIs on it (`link`, `addr`, `route`, `neigh`, `rule`).
  * @module
  */
-import { NetlinkSocket, NETLINK_ROUTE, contextNetnsFd, withThreadNetns, InvalidArgumentError, ClosedError, NetlinkError } from '../netlink/index.js';
-import * as sys from '../netlink/sys.js';
+import { contextNetnsFd, InvalidArgumentError, ClosedError, NetlinkError, type NetlinkSocket } from '../netlink/index.js';
 import type { RtnlCore } from './core.js';
-import { rtnlDescriber } from './describer.js';
+import { openRouteSocket } from './route-socket.js';
 import { LinkApi } from './link/api.js';
 import { AddrApi } from './addr/api.js';
 import { RouteApi } from './route/api.js';
@@ -73,27 +72,13 @@ export class Rtnl implements RtnlCore {
    */
   static open(options: RtnlOptions = {}): Rtnl {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object');
-    const sockOpts = {
-      describer: rtnlDescriber,
+    const target = options.netns !== undefined ? resolveNetns(options.netns) : undefined;
+    const sock = openRouteSocket(target, {
       strictCheck: options.strictCheck ?? true,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
-    };
-    let fd: number | undefined;
-    let ownFd = -1;
-    if (options.netns !== undefined) {
-      const r = resolveNetns(options.netns);
-      if ('fd' in r) fd = r.fd;
-      else {
-        ownFd = sys.open(`/proc/${r.pid}/ns/net`, sys.O_RDONLY | sys.O_CLOEXEC);
-        fd = ownFd;
-      }
-    } else fd = contextNetnsFd();
-    try {
-      const sock = fd === undefined ? NetlinkSocket.open(NETLINK_ROUTE, sockOpts) : withThreadNetns(fd, () => NetlinkSocket.open(NETLINK_ROUTE, sockOpts));
-      return new Rtnl(sock, ownFd >= 0 ? undefined : fd);
-    } finally {
-      if (ownFd >= 0) sys.close(ownFd);
-    }
+    });
+    // A pid's netns was opened and closed again: the handle holds no fd of it.
+    return new Rtnl(sock, target === undefined ? contextNetnsFd() : 'fd' in target ? target.fd : undefined);
   }
 
   /** True once closed. */
