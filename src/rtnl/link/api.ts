@@ -255,6 +255,7 @@ function prepareSpec(spec: unknown): PreparedLink {
   if (!codec) throw new InvalidArgumentError('kind', `unknown link kind '${kind}' (nlkit encodes: ${knownKinds().join(', ')})`);
   const attrs = prepareAttrs(s, '', codec.ether);
   if (s['peer'] !== undefined && kind !== 'veth') throw new InvalidArgumentError('peer', `only a veth has a peer, not a ${kind}`);
+  if (s['peer'] !== undefined && (typeof s['peer'] !== 'object' || s['peer'] === null || Array.isArray(s['peer']))) throw new InvalidArgumentError('peer', 'expected an object');
   let peer: PreparedAttrs | undefined;
   if (s['peer'] !== undefined) {
     checkKeys(s['peer'] as object, LINK_ATTR_KEYS, 'peer.');
@@ -264,7 +265,6 @@ function prepareSpec(spec: unknown): PreparedLink {
     if (peer.up) throw new InvalidArgumentError('peer.up', 'the kernel cannot bring a veth peer up in the create message (it answers ENOTCONN); set the peer up afterwards with a handle in its netns (setupVeth does this)');
   }
   if (s['data'] !== undefined && (typeof s['data'] !== 'object' || s['data'] === null || Array.isArray(s['data']))) throw new InvalidArgumentError('data', 'expected an object');
-  if (s['peer'] !== undefined && (typeof s['peer'] !== 'object' || s['peer'] === null || Array.isArray(s['peer']))) throw new InvalidArgumentError('peer', 'expected an object');
   if (s['data'] !== undefined && !codec.data) throw new InvalidArgumentError('data', `kind '${kind}' takes no options`);
   if (s['data'] !== undefined && codec.data) checkKeys(s['data'] as object, dataKeysOf(kind, codec.data), 'data.');
   codec.validate?.(s);
