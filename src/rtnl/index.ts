@@ -5,7 +5,7 @@
 export { Rtnl } from './handle.js';
 export type { RtnlOptions } from './handle.js';
 export { LinkApi } from './link/api.js';
-export type { LinkSpec, LinkAttrs, LinkChange, LinkFilter, BridgePortOptions } from './link/api.js';
+export type { LinkSpec, LinkAttrs, LinkChange, LinkFilter, LinkManyOptions, BridgePortOptions } from './link/api.js';
 export { decodeLink, flagNames } from './link/decode.js';
 export type { Link } from './link/decode.js';
 export type { LinkInfo, LinkStats64, LinkAfSpec } from './link/table.js';
