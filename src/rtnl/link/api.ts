@@ -31,7 +31,11 @@ export interface LinkAttrs {
   readonly txqlen?: number;
   /** Device group. Defaults to 0 ('default'). */
   readonly group?: number;
-  /** ifalias. */
+  /**
+   * ifalias. The kernel ignores IFLA_IFALIAS in a create message (as `ip link add …
+   * alias A` shows), so `add` sets it by name right after the create, in the link's own
+   * netns; a failure there deletes the new link again. Needs `name`.
+   */
   readonly alias?: string;
   /** Bring the link up in the create message. Defaults to false. */
   readonly up?: boolean;
@@ -277,6 +281,9 @@ function prepareSpec(spec: unknown): PreparedLink {
   if (codec.needsParent && s['link'] === undefined) throw new InvalidArgumentError('link', `a ${kind} needs a parent link`);
   const masterRef = s['master'] !== undefined ? checkLinkRef(s['master'], 'master') : undefined;
   const parentRef = s['link'] !== undefined ? checkLinkRef(s['link'], 'link') : undefined;
+  // The alias is set by name after the create (the kernel ignores it in one).
+  if (attrs.alias !== undefined && attrs.name === undefined) throw new InvalidArgumentError('alias', 'needs a name: the kernel ignores an alias in the create message, so it is set by name right after');
+  if (peer?.alias !== undefined && peer.name === undefined) throw new InvalidArgumentError('peer.alias', 'needs peer.name: the kernel ignores an alias in the create message, so it is set by name right after');
   return { spec: s, kind, codec, attrs, peer, masterRef, parentRef, master: undefined, parent: undefined, encodeLinkBody: writePeerBody };
 }
 
@@ -350,6 +357,7 @@ export class LinkApi {
     if (p.parentRef !== undefined) p.parent = await this.core.linkIndex(p.parentRef, 'link');
     const echo = options.echo === true;
     const echoed = await this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), (w) => writeNewLink(w, p), echo ? decodeOne : undefined, { subject: p.attrs.name ?? `(${p.kind})` });
+    if (p.attrs.alias !== undefined || p.peer?.alias !== undefined) await this.aliasesOrUndo([p]);
     if (!echo) return undefined;
     // Echoed links created in another netns (attrs.netns) are not ours to read back.
     if (echoed || p.attrs.netns !== undefined) return echoed;
@@ -450,7 +458,10 @@ export class LinkApi {
       },
     }));
     const r = await this.core.sock.requestBatch(adds, { stopOnError: true });
-    if (r.firstRefused < 0 && r.failure === undefined) return;
+    if (r.firstRefused < 0 && r.failure === undefined) {
+      if (prepared.some((p) => p.attrs.alias !== undefined || p.peer?.alias !== undefined)) await this.aliasesOrUndo(prepared);
+      return;
+    }
     // Undo: delete what this call created, newest first.
     const made: number[] = [];
     for (let i = n - 1; i >= 0; i--) if (r.status[i] === 'ok') made.push(i);
@@ -471,6 +482,60 @@ export class LinkApi {
     const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
     const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
     throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWLINK, typeName: 'RTM_NEWLINK', seq: 0, subject: prepared[0]!.attrs.name! }, first ? first.extack : {}, notes.join('; '));
+  }
+
+  /**
+   * Set the aliases of links just created (`add`, `addMany`): the kernel ignores
+   * IFLA_IFALIAS in a create, so each alias goes in an RTM_NEWLINK by name, one batch per
+   * netns the links and peers were born in. If any is refused or lost, every link of
+   * `made` is deleted again and the first error is thrown, saying so.
+   */
+  private async aliasesOrUndo(made: readonly PreparedLink[]): Promise<void> {
+    // netns key → its target and the (name, alias) pairs to set there.
+    const byNetns = new Map<string, { target: PreparedAttrs['netns']; items: { name: string; alias: string }[] }>();
+    const add = (a: PreparedAttrs | undefined): void => {
+      if (a?.alias === undefined || a.name === undefined) return;
+      const key = netnsKey(a.netns);
+      let g = byNetns.get(key);
+      if (!g) byNetns.set(key, (g = { target: a.netns, items: [] }));
+      g.items.push({ name: a.name, alias: a.alias });
+    };
+    for (const p of made) {
+      add(p.attrs);
+      add(p.peer);
+    }
+    let failure: Error | undefined;
+    for (const [key, g] of byNetns) {
+      let sock: NetlinkSocket | undefined;
+      try {
+        sock = g.target === undefined ? this.core.sock : openRouteSocket(g.target);
+        const r = await sock.requestBatch(g.items.map(({ name, alias }) => ({
+          type: C.RTM_NEWLINK, flags: 0, subject: name,
+          build: (w: MessageWriter) => {
+            putIfinfomsg(w, 0, 0, 0);
+            putLinkName(w, name);
+            w.putStrz(C.IFLA_IFALIAS, alias);
+          },
+        })));
+        if (r.firstRefused >= 0) failure = r.errors[r.firstRefused]!;
+        else if (r.failure) failure = r.failure;
+      } catch (e) {
+        failure = e instanceof Error ? e : new Error(String(e));
+      } finally {
+        if (sock !== undefined && sock !== this.core.sock) sock.close();
+      }
+      if (failure) {
+        if (key) failure.message += ` (in ${key})`;
+        break;
+      }
+    }
+    if (!failure) return;
+    const all = made.map((_, i) => i);
+    const { left, problems } = await this.deleteMade(made, all);
+    failure.message = `setting the alias failed: ${failure.message}; ${left.length === 0
+      ? `the ${made.length} link(s) just created were deleted again`
+      : `the rollback left ${listSome(left.map((i) => describeMade(made[i]!)))} in place${problems.length ? ` (${problems.join('; ')})` : ''}`}`;
+    throw failure;
   }
 
   /**
