@@ -15,6 +15,7 @@
 //              c-libmnl-*-upinline) · W3 rt.link.list() full decode, and a 5-field decode
 //              over rt.sock.dump · W2 rt.link.del(name) one by one · W4 (bench/w4-addr.ts)
 //              · diagnostics: A/B against raw koffi (W1, W4) and W1 with one queue per end
+//              · W1 batched: one rt.link.addMany call (c-libmnl-batch-upinline)
 //   groupdel   W1 with IFLA_GROUP 77, then in the same process W2 one rt.link.del({ group: 77 })
 //              (c-libmnl-batch-groupdel, which also deletes right after creating)
 //   setupveth  W1 as setupVeth() per pair, the default path (a handle opened per call, as a
@@ -51,7 +52,7 @@ interface Params {
 }
 
 const VARIANTS: Record<string, { impl: string; workloads: string[] }> = {
-  main: { impl: 'nlkit', workloads: ['idle', 'w1', 'w3', 'w3-light', 'w2', 'w4', 'ab-w1', 'ab-w4', 'w1-1q'] },
+  main: { impl: 'nlkit', workloads: ['idle', 'w1', 'w3', 'w3-light', 'w2', 'w4', 'ab-w1', 'ab-w4', 'w1-1q', 'w1-batch'] },
   // W1 and W2 in one process, right after each other, as the C peer runs them: a new
   // Node process starting up beside the kernel's group delete slowed it by ~30%.
   groupdel: { impl: 'nlkit-groupdel', workloads: ['w1w2-group'] },
@@ -142,6 +143,30 @@ async function w1OneQueue(impl: string, p: Params): Promise<void> {
   await rt.link.del({ group: Q_GROUP });
   rt.close();
   result(impl, 'w1_create_1q', p.n, ms, (ms * 1000) / p.n, cpu, { up_inline: 1, queues: 1, maxrss_kb: rss });
+}
+
+/**
+ * W1 in one rt.link.addMany call (as many creates per sendmsg as the socket's buffers
+ * allow, one ACK each), in IFLA_GROUP 76 so one request deletes them afterwards (not
+ * timed). Like-for-like: C libmnl batch (all creates in one sendmsg).
+ */
+async function w1Batch(impl: string, p: Params): Promise<void> {
+  const B_GROUP = 76;
+  const rt = Rtnl.open();
+  const specs = Array.from({ length: p.n }, (_, i) => ({ name: `g${i}`, kind: 'veth', up: true, group: B_GROUP, peer: { name: `h${i}`, netns: NS2_FD } }));
+  const sent0 = rt.sock.stats.requests;
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await rt.link.addMany(specs);
+  const ms = msSince(t0);
+  const cpu = cpuMs(c0);
+  const rss = maxRssKb();
+  const requests = rt.sock.stats.requests - sent0;
+  const made = await rt.link.list({ group: B_GROUP });
+  if (made.length !== p.n || !made.every((l) => l.up)) throw new Error(`w1-batch: ${made.length} of ${p.n} links, not all up`);
+  await rt.link.del({ group: B_GROUP });
+  rt.close();
+  result(impl, 'w1_create_batch', p.n, ms, (ms * 1000) / p.n, cpu, { up_inline: 1, requests, maxrss_kb: rss });
 }
 
 /** The container MAC of pair i (as setupveth_mnl sets it): 02:00:00:00:hi:lo. */
@@ -479,6 +504,7 @@ async function child(workload: string, impl: string, p: Params): Promise<void> {
     case 'ab-w4': return abW4(impl, p);
     case 'w1-peerup': return w1PeerUp(impl, p);
     case 'w1-1q': return w1OneQueue(impl, p);
+    case 'w1-batch': return w1Batch(impl, p);
     default: throw new Error(`unknown workload ${workload}`);
   }
 }

@@ -111,7 +111,7 @@ const ROWS: Row[] = [
   { label: '**nlkit** setupVeth() ³', impl: 'nlkit-setupveth', nlkit: true, cells: { w1: 'w1_create' } },
   { label: '**nlkit** setupVeth(), kept host handle ³', impl: 'nlkit-setupveth', nlkit: true, cells: { w1: 'w1_create_kept' } },
   { label: '**nlkit** setupVeth(), one queue per end (options.queues: 1) ³', impl: 'nlkit-setupveth', nlkit: true, cells: { w1: 'w1_create_1q' } },
-  { label: '**nlkit** rt.addr.addMany (batched)', impl: 'nlkit', nlkit: true, cells: { w4a: 'w4_addr_add_batch' } },
+  { label: '**nlkit** rt.link.addMany, rt.addr.addMany (batched)', impl: 'nlkit', nlkit: true, cells: { w1: 'w1_create_batch', w4a: 'w4_addr_add_batch' } },
   { label: '**nlkit** rt.link.del({ group })', impl: 'nlkit-groupdel', nlkit: true, cells: { w2g: 'w2_delete' } },
   { label: 'C libmnl seq, up inline', impl: 'c-libmnl-seq-upinline', nlkit: false, cells: STD },
   { label: 'C libmnl batch, up inline', impl: 'c-libmnl-batch-upinline', nlkit: false, cells: STD },

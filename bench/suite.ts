@@ -389,6 +389,11 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl batch, up inline (all requests in one sendmsg: the floor)', impls: ['c-libmnl-batch-upinline'], op: 'w1_create' },
       { label: NODE_FLOOR, impls: ['node-raw-koffi'], op: 'w1_create' },
     ]),
+    t('W1 create batched (rt.link.addMany: many NEWLINK per sendmsg, one ACK each), per pair', 'info: like-for-like is C batch', null, 'nlkit', 'w1_create_batch', [
+      { label: 'C libmnl batch, up inline (all creates in one sendmsg)', impls: ['c-libmnl-batch-upinline'], op: 'w1_create' },
+      { label: 'C libmnl seq, up inline (one at a time)', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
+      { label: 'nlkit rt.link.add one at a time (the W1 row)', impls: ['nlkit'], op: 'w1_create' },
+    ]),
     t('W1 create with one TX and one RX queue per end (numTxQueues/numRxQueues: 1), per pair', 'info: a lever (the kernel default is a queue per CPU)', null, 'nlkit', 'w1_create_1q', [
       { label: 'C libmnl seq, up inline (default queues)', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
       { label: 'nlkit rt.link.add, default queues (the W1 row)', impls: ['nlkit'], op: 'w1_create' },
