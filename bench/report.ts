@@ -119,6 +119,7 @@ const ROWS: Row[] = [
   { label: 'C libmnl setupveth_mnl ³', impl: 'c-libmnl-setupveth', nlkit: false, cells: { w1: 'w1_create' } },
   { label: 'C libmnl setupveth_mnl, no read-back ³', impl: 'c-libmnl-setupveth-noreadback', nlkit: false, cells: { w1: 'w1_create' } },
   { label: 'C libmnl setupveth_mnl --queues=1 ³', impl: 'c-libmnl-setupveth-1q', nlkit: false, cells: { w1: 'w1_create' } },
+  { label: 'C libmnl setupveth_mnl, a socket per pair ³', impl: 'c-libmnl-setupveth-perpair', nlkit: false, cells: { w1: 'w1_create' } },
   { label: 'C libmnl setupveth_mnl, echoed create (2 sockets) ³', impl: 'c-libmnl-setupveth-echo', nlkit: false, cells: { w1: 'w1_create' } },
   { label: 'C libmnl batch, group delete ¹', impl: 'c-libmnl-batch-groupdel', nlkit: false, cells: { w1: 'w1_create', w2g: 'w2_delete', w3: 'w3_dump_links', w4a: 'w4_addr_add', w4d: 'w4_addr_dump' } },
   { label: 'C libmnl seq ¹', impl: 'c-libmnl-seq', nlkit: false, cells: STD },

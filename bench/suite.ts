@@ -159,6 +159,7 @@ function allJobs(p: Params): Job[] {
     cSetup('c-libmnl-setupveth'),
     cSetup('c-libmnl-setupveth-noreadback', '--readback=none'),
     cSetup('c-libmnl-setupveth-1q', '--queues=1'),
+    cSetup('c-libmnl-setupveth-perpair', '--sockets=per-pair'),
     c('c-libmnl-batch-upinline', '--mode=batch', '--up=inline'),
     micro,
     goJob('handle'),
@@ -441,7 +442,8 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
     ]),
     t('setupVeth, per pair', '≤ 1.15× C, same kernel work', 1.15, 'nlkit-setupveth', 'w1_create', [
-      { label: 'C libmnl setupveth_mnl: from one socket kept in netns 2, create (MTU, MAC, each end born in its netns), peer up, GETLINK of the peer; one request at a time', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
+      { label: 'C libmnl setupveth_mnl --sockets=per-pair: per pair a socket opened in netns 2 (setns there and back, as setupVeth opens its handle), create (MTU, MAC, each end born in its netns), peer up, GETLINK of the peer, close; one request at a time', impls: ['c-libmnl-setupveth-perpair'], op: 'w1_create' },
+      { label: 'context: C libmnl setupveth_mnl, the same requests from one socket kept in netns 2 (like setupVeth with options.handles)', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
       { label: 'context: C libmnl setupveth_mnl --path=echo (the earlier two-handle setupVeth path: echoed create from this netns; --peers all)', impls: ['c-libmnl-setupveth-echo'], op: 'w1_create' },
       { label: 'context: C libmnl seq W1, up inline (peer left down: no carrier, no addrconf)', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
       { label: 'context: C libmnl batch W1, up inline (floor; peer left down)', impls: ['c-libmnl-batch-upinline'], op: 'w1_create' },

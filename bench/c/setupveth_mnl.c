@@ -27,6 +27,9 @@
 //
 //   unshare -n setupveth_mnl [--n=N] [--impl=NAME] [--path=host|echo] [--readback=none] [--queues=Q]
 //     --queues=Q       IFLA_NUM_TX_QUEUES and IFLA_NUM_RX_QUEUES Q on both ends of the create
+//     --sockets=per-pair  open the netns-2 socket for each pair and close it after, as
+//                      setupVeth's default path does (a handle per call); the default,
+//                      --sockets=kept, opens it once (setupVeth with options.handles)
 //                      (setupVeth's options.queues)
 //     --readback=none  no NLM_F_ECHO and no GETLINK (create + peer up only: the kernel
 //                      work alone, like nlkit's w1-peerup workload)
@@ -187,7 +190,7 @@ static struct ifinfomsg *put_ifinfomsg(struct nlmsghdr *nlh, int index, unsigned
 }
 
 int main(int argc, char **argv) {
-	int N = 1000, readback = 1, path_echo = 0, queues = 0;
+	int N = 1000, readback = 1, path_echo = 0, queues = 0, per_pair = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "--n=", 4)) N = atoi(argv[i] + 4);
 		else if (!strncmp(argv[i], "--reps=", 7) || !strncmp(argv[i], "--naddr=", 8)) continue;
@@ -195,11 +198,14 @@ int main(int argc, char **argv) {
 		else if (!strcmp(argv[i], "--path=host")) path_echo = 0;
 		else if (!strcmp(argv[i], "--path=echo")) path_echo = 1;
 		else if (!strncmp(argv[i], "--queues=", 9)) queues = atoi(argv[i] + 9);
+		else if (!strcmp(argv[i], "--sockets=per-pair")) per_pair = 1;
+		else if (!strcmp(argv[i], "--sockets=kept")) per_pair = 0;
 		else if (!strncmp(argv[i], "--impl=", 7)) impl = argv[i] + 7;
 		else { fprintf(stderr, "bad arg %s\n", argv[i]); return 1; }
 	}
 	if (N < 1 || N > 65535) { fprintf(stderr, "--n must be 1..65535\n"); return 1; }
 	if (queues < 0 || queues > 4096) { fprintf(stderr, "--queues must be 1..4096\n"); return 1; }
+	if (per_pair && path_echo) { fprintf(stderr, "--sockets=per-pair goes with --path=host\n"); return 1; }
 
 	/* Safety, as in ../shared/peers: never the host netns, and only a fresh one. */
 	{
@@ -247,6 +253,7 @@ int main(int argc, char **argv) {
 	uint16_t echo = readback && path_echo ? NLM_F_ECHO : 0;
 	struct sock *create_on = path_echo ? &ctr : &hst;
 	struct end ce, he;
+	if (per_pair) mnl_socket_close(hst.nl); /* each pair opens its own below */
 	cpu_ms(&u0, &s0);
 	double t0 = now_ms();
 	for (int i = 0; i < N; i++) {
@@ -254,6 +261,13 @@ int main(int argc, char **argv) {
 		snprintf(h, sizeof h, "h%d", i);
 		unsigned char mac[6] = {0x02, 0, 0, 0, (unsigned char)(i >> 8), (unsigned char)i};
 		double a = now_ms();
+		if (per_pair) {
+			/* setupVeth's default path: a socket opened in netns 2 for this pair (setns
+			 * there and back, as Rtnl.open({ netns }) does), closed at the end of it. */
+			if (setns(ns2fd, CLONE_NEWNET)) die("setns ns2");
+			sock_open(&hst);
+			if (setns(orig, CLONE_NEWNET)) die("setns back");
+		}
 
 		/* 1. create, container end up inline, each end born in its netns */
 		nlh = begin(buf, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL | echo);
@@ -304,6 +318,7 @@ int main(int argc, char **argv) {
 			if (path_echo && (ce.index <= 0 || !ce.has_mac || memcmp(ce.mac, mac, 6) || strcmp(ce.name, c))) { fprintf(stderr, "%s: bad echo\n", c); return 2; }
 			if (he.index <= 0 || !he.has_mac || he.link <= 0 || strcmp(he.name, h)) { fprintf(stderr, "%s: bad read-back\n", h); return 2; }
 		}
+		if (per_pair) mnl_socket_close(hst.nl);
 		double e = now_ms();
 		t_create += b - a;
 		t_up += d - b;
@@ -312,8 +327,8 @@ int main(int argc, char **argv) {
 	double t1 = now_ms();
 	cpu_ms(&u1, &s1);
 	snprintf(extra, sizeof extra,
-	         "api=setupveth path=%s queues=%d requests=%d readback=%s create_us=%.1f peer_up_us=%.1f getlink_us=%.1f acks_not_ready_after_send=%ld",
-	         path_echo ? "echo" : "host", queues, N * (readback ? 3 : 2), !readback ? "none" : path_echo ? "echo+getlink" : "getlink", t_create * 1e3 / N, t_up * 1e3 / N, t_get * 1e3 / N, not_ready);
+	         "api=setupveth path=%s sockets=%s queues=%d requests=%d readback=%s create_us=%.1f peer_up_us=%.1f getlink_us=%.1f acks_not_ready_after_send=%ld",
+	         path_echo ? "echo" : "host", per_pair ? "per-pair" : "kept", queues, N * (readback ? 3 : 2), !readback ? "none" : path_echo ? "echo+getlink" : "getlink", t_create * 1e3 / N, t_up * 1e3 / N, t_get * 1e3 / N, not_ready);
 	printf("RESULT impl=%s op=w1_create n=%d total_ms=%.3f per_op_us=%.3f user_ms=%.1f sys_ms=%.1f %s\n",
 	       impl, N, t1 - t0, (t1 - t0) * 1e3 / N, u1 - u0, s1 - s0, extra);
 	fflush(stdout);
@@ -332,7 +347,7 @@ int main(int argc, char **argv) {
 	put_ifinfomsg(nlh, 0, 0);
 	mnl_attr_put_u32(nlh, IFLA_GROUP, GROUP);
 	exchange(&ctr, nlh, &ce, "delete by group");
-	mnl_socket_close(hst.nl);
+	if (!per_pair) mnl_socket_close(hst.nl);
 	mnl_socket_close(ctr.nl);
 	close(ns2fd);
 	close(orig);
