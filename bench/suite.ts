@@ -416,6 +416,10 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl (5 fields; all C runs pooled)', impls: C_ALL, op: 'w3_dump_links' },
       { label: 'Go vishvananda/netlink', impls: ['go-netlink-handle'], op: 'w3_dump_links' },
     ]),
+    t(`W3 dump + full decode, ${s['nlkit']?.['w3_dump_links_nofault']?.n ?? ''} links, fresh process, only the timed dumps that took no page fault (page_faults in the JSON records)`, 'info', null, 'nlkit', 'w3_dump_links_nofault', [
+      { label: 'C libmnl (5 fields; all C runs pooled)', impls: C_ALL, op: 'w3_dump_links' },
+      { label: 'Go vishvananda/netlink LinkList', impls: ['go-netlink-handle'], op: 'w3_dump_links' },
+    ]),
     t(`W3 dump + full decode, ${s['nlkit']?.['w3_dump_links_warm']?.n ?? ''} links, warm: a second series of dumps in the same process, right after the timed one`, 'info', null, 'nlkit', 'w3_dump_links_warm', [
       { label: 'C libmnl (5 fields; all C runs pooled)', impls: C_ALL, op: 'w3_dump_links' },
       { label: 'Go vishvananda/netlink LinkList', impls: ['go-netlink-handle'], op: 'w3_dump_links' },
