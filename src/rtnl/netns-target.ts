@@ -3,7 +3,7 @@
  * `fd` (a Netns), a raw fd number, or `{ pid }`.
  * @module
  */
-import { InvalidArgumentError, type MessageWriter } from '../netlink/index.js';
+import { ClosedError, InvalidArgumentError, type MessageWriter } from '../netlink/index.js';
 import { IFLA_NET_NS_FD, IFLA_NET_NS_PID } from './constants.js';
 
 /** A network namespace: a `Netns` (or anything with an open `fd`), an fd number, or `{ pid }`. */
@@ -18,7 +18,14 @@ export function resolveNetns(t: unknown, arg = 'netns'): { fd: number } | { pid:
   if (typeof t === 'object' && t !== null) {
     // Read `.fd` first (a Netns: its getter, which throws ClosedError when closed); the
     // `in` checks, which walk the prototype chain, only run for anything else.
-    const fd = (t as { fd?: unknown }).fd;
+    let fd: unknown;
+    try {
+      fd = (t as { fd?: unknown }).fd;
+    } catch (e) {
+      // A closed Netns: say which argument held it ('peer.netns (Netns 3) is closed').
+      if (e instanceof ClosedError) throw new ClosedError(`${arg} (${e.message.replace(/ is closed$/, '')})`);
+      throw e;
+    }
     if (fd !== undefined || 'fd' in t) {
       if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw new InvalidArgumentError(`${arg}.fd`, `expected an open fd, got ${String(fd)}`);
       return { fd };

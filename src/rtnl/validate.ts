@@ -60,6 +60,15 @@ export function checkU32(v: unknown, arg: string): number {
   return v;
 }
 
+/** The kernel's bounds for a device's TX or RX queue count (rtnl_create_link: "Invalid number of transmit queues"). */
+export const MAX_QUEUES = 4096;
+
+/** A TX/RX queue count: an integer in 1..4096, the range the kernel accepts when creating a link. */
+export function checkQueueCount(v: unknown, arg: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_QUEUES) throw new InvalidArgumentError(arg, `expected an integer in 1..${MAX_QUEUES} (the kernel's limit), got ${String(v)}`);
+  return v;
+}
+
 /** A hardware address from a string ('aa:bb:…', 'aa-bb-…'), bytes, or an object with `bytes` (MacAddr). */
 export function checkHwAddr(v: unknown, arg = 'address', length?: number): Uint8Array {
   let b: Uint8Array | null = null;

@@ -14,7 +14,7 @@ import { Rtnl } from '../rtnl/index.js';
 import * as C from '../rtnl/constants.js';
 import { putIfinfomsg } from '../rtnl/link/api.js';
 import { IFINFOMSG_LEN } from '../rtnl/link/table.js';
-import { checkIfname, checkMtu } from '../rtnl/validate.js';
+import { checkIfname, checkMtu, checkQueueCount } from '../rtnl/validate.js';
 import { Netns } from '../ns/index.js';
 import { MacAddr } from './mac.js';
 
@@ -159,10 +159,7 @@ export async function setupVeth(
   const randomName = options.randomName ?? randomVethName;
   const maxAttempts = options.maxAttempts ?? 10;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidArgumentError('options.maxAttempts', 'expected a positive integer');
-  const queues = options.queues;
-  if (queues !== undefined && (!Number.isInteger(queues) || queues < 1 || queues > 4096)) {
-    throw new InvalidArgumentError('options.queues', `expected an integer in 1..4096 (the kernel's limit), got ${String(queues)}`);
-  }
+  const queues = options.queues !== undefined ? checkQueueCount(options.queues, 'options.queues') : undefined;
   const mac = containerMac ?? undefined;
   const macBytes = mac?.bytes;
 

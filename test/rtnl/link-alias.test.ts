@@ -40,7 +40,12 @@ t.test('rt.link.add sets the alias of the link and of a veth peer born in anothe
   t.equal(aliasOf(b.path, 'v1'), 'container end', 'set from a socket in the peer\'s netns');
   const echoed = await rt.link.add({ kind: 'ifb', name: 'i0', alias: 'echo' }, { echo: true });
   t.equal(echoed.name, 'i0');
+  t.equal(echoed.alias, 'echo', 'the returned link carries the alias (the kernel echoed it before the alias was set)');
   t.equal(aliasOf(a.path, 'i0'), 'echo');
+  // The main end sent to b, the peer (no netns) born in the sending socket's netns (a).
+  await rt.link.add({ kind: 'veth', name: 'm0', netns: b.fd, alias: 'in b', peer: { name: 'm1', alias: 'in a' } });
+  t.equal(aliasOf(b.path, 'm0'), 'in b');
+  t.equal(aliasOf(a.path, 'm1'), 'in a', 'the peer\'s alias set where the peer was born');
   await rt.link.add({ kind: 'ifb', name: 'i1', netns: b.fd, alias: 'moved' });
   t.equal(aliasOf(b.path, 'i1'), 'moved', 'a link created in another netns gets its alias there');
 });
@@ -62,6 +67,8 @@ t.test('an alias without a name is refused before anything is sent', privileged,
   t.ok(e1 instanceof InvalidArgumentError && e1.argument === 'alias', String(e1?.message));
   const e2 = await rejection(rt.link.add({ kind: 'veth', name: 'v0', peer: { alias: 'x' } }));
   t.ok(e2 instanceof InvalidArgumentError && e2.argument === 'peer.alias', String(e2?.message));
+  const e4 = await rejection(rt.link.add({ kind: 'veth', peer: { name: 'p0', alias: 'x' } }));
+  t.ok(e4 instanceof InvalidArgumentError && e4.argument === 'name', `a peer alias needs the main name (the rollback deletes by it): ${String(e4?.message)}`);
   const e3 = await rejection(rt.link.addMany([{ kind: 'ifb', name: 'i0' }, { kind: 'veth', name: 'v0', peer: { alias: 'x' } }]));
   t.ok(e3 instanceof InvalidArgumentError && e3.argument === 'specs[1].peer.alias', String(e3?.message));
   t.same([names(a.path), names(b.path)], before, 'nothing created');

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Rtnl, NetlinkError, InvalidArgumentError, MessageWriter, type LinkSpec } from '../../src/index.js';
+import { Rtnl, Netns, NetlinkError, InvalidArgumentError, ClosedError, MessageWriter, type LinkSpec } from '../../src/index.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
 import * as C from '../../src/rtnl/constants.js';
 import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
@@ -225,7 +225,8 @@ t.test('bad input is refused before anything is sent, naming specs[i]', privileg
     ['bad MAC', [{ kind: 'ifb', name: 'i', address: 'zz:00:00:00:00:00' }], undefined, 'specs[0].address'],
     ['macvlan without parent', [ok(0), { kind: 'macvlan', name: 'mv' }], undefined, 'specs[1].link'],
     ['vxlan option out of range (found while building)', [ok(0), ok(1), { kind: 'vxlan', name: 'vx', data: { id: 1, ttl: 300 } }], undefined, 'specs[2].data.ttl'],
-    ['closed netns', [ok(0), { kind: 'ifb', name: 'i', netns: -1 }], undefined, 'specs[1].netns'],
+    ['negative netns fd', [ok(0), { kind: 'ifb', name: 'i', netns: -1 }], undefined, 'specs[1].netns'],
+    ['numTxQueues over the kernel\'s 4096', [ok(0), { kind: 'veth', name: 'q', numTxQueues: 4097, peer: { name: 'qp' } }], undefined, 'specs[1].numTxQueues'],
     ['no name', [ok(0), { kind: 'ifb' }], undefined, 'specs[1].name', /needs a name for every link/],
     ['the same name twice', [{ kind: 'ifb', name: 'd0' }, ok(1), { kind: 'bridge', name: 'd0' }], undefined, 'specs[2].name', /'d0' repeats specs\[0\]\.name/],
     ['the same peer name twice in one netns', [ok(0), { kind: 'veth', name: 'o', peer: { name: 'okp0', netns: b.fd } }], undefined, 'specs[1].peer.name', /'okp0' repeats specs\[0\]\.peer\.name \(both in netns fd \d+\)/],
@@ -243,6 +244,14 @@ t.test('bad input is refused before anything is sent, naming specs[i]', privileg
     t.equal(e?.argument, arg, `${what}: argument ${arg}`);
     if (re) t.match(e?.message, re, `${what}: message`);
   }
+  // A closed Netns: ClosedError naming the spec and the field.
+  const gone = Netns.new();
+  gone.close();
+  const ce = await rejection(rt.link.addMany([ok(0), { kind: 'veth', name: 'c0', peer: { name: 'c1', netns: gone } }]));
+  t.ok(ce instanceof ClosedError, `closed Netns: ClosedError (${ce?.message})`);
+  t.match(ce?.message, /^specs\[1\]\.peer\.netns \(Netns .*\) is closed$/);
+  const ce2 = await rejection(rt.link.add({ kind: 'veth', name: 'c0', peer: { name: 'c1', netns: gone } }));
+  t.match(ce2?.message, /^peer\.netns \(Netns .*\) is closed$/, 'add names the field too');
   t.equal(rt.sock.stats.requests, sent, 'nothing was sent, not even a lookup');
   // A master that does not exist: found by its lookup, before any create.
   const e = await rejection(rt.link.addMany([ok(0), { kind: 'veth', name: 'e1', master: 'nosuch' }]));
@@ -302,15 +311,27 @@ t.test('a rollback that cannot delete everything, or lost answers, says what may
     t.ok(batches[1]!.every((m) => m.bytes.includes(Buffer.from(`${m.subject}\0`))), 'each names its link (IFLA_IFNAME)');
   }
   {
-    const { api } = scripted([
+    // Answers lost: the links whose outcome is unknown are deleted too (ENODEV: never made).
+    const { api, batches } = scripted([
       () => ({ status: ['ok', 'unknown', 'unknown', 'unsent'], failure: Object.assign(new Error('NLMSG_OVERRUN'), { errno: 105 }) }),
-      () => ({ status: ['ok'] }),
+      () => ({ status: ['refused', 'ok', 'ok'], errors: [refusal(19, 'a2'), undefined, undefined], firstRefused: 0 }),
     ]);
     const e = await rejection(api.addMany(specs));
     t.ok(e instanceof NetlinkError);
     t.equal(e?.code, 'ENOBUFS', 'the failure\'s errno');
     t.match(e?.message, /the batch did not complete \(NLMSG_OVERRUN\)/);
-    t.match(e?.message, /the outcome of 2 link\(s\) is unknown \(they may exist\): a1 with peer b1, a2/);
-    t.notMatch(e?.message, /rollback left/, 'a0 was deleted again');
+    t.match(e?.message, /every link this call created or may have created was deleted again \(3\)/);
+    t.notMatch(e?.message, /unknown|rollback left/, 'nothing may be left');
+    t.same(batches[1]!.map((m) => [m.type, m.subject]), [[C.RTM_DELLINK, 'a2'], [C.RTM_DELLINK, 'a1'], [C.RTM_DELLINK, 'a0']], 'the unknown ones deleted with the made one, newest first; the unsent one not');
+  }
+  {
+    // Answers lost, and deleting an unknown one fails: it is named as possibly there.
+    const { api } = scripted([
+      () => ({ status: ['ok', 'unknown', 'unknown', 'unsent'], failure: Object.assign(new Error('NLMSG_OVERRUN'), { errno: 105 }) }),
+      () => ({ status: ['ok', 'refused', 'ok'], errors: [undefined, refusal(16, 'a1'), undefined], firstRefused: 1 }),
+    ]);
+    const e = await rejection(api.addMany(specs));
+    t.match(e?.message, /the outcome of 1 link\(s\) is unknown \(their answers were lost and deleting them failed; they may exist\): a1 with peer b1/);
+    t.notMatch(e?.message, /rollback left/, 'a0, the one known made, was deleted');
   }
 });

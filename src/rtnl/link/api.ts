@@ -2,12 +2,12 @@
  * `rt.link`: create, read, change and delete network interfaces over RTM_*LINK.
  * @module
  */
-import { InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, NLMSG_HDRLEN } from '../../netlink/index.js';
+import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, NLMSG_HDRLEN } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
-import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkString, checkU32 } from '../validate.js';
+import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
 import { decodeLink, type Link } from './decode.js';
 import { kindCodec, knownKinds, BRIDGE_PORT_DATA, type KindCodec, type KindEncodeContext } from './kinds/index.js';
 import { IFINFOMSG_LEN } from './table.js';
@@ -41,7 +41,7 @@ export interface LinkAttrs {
   readonly up?: boolean;
   /** Namespace to create the link in. Defaults to the handle's netns. */
   readonly netns?: NetnsTarget;
-  /** Number of TX/RX queues. */
+  /** Number of TX/RX queues, 1..4096. Defaults to the kind's choice (veth: one per possible CPU, one of them in use). */
   readonly numTxQueues?: number;
   readonly numRxQueues?: number;
 }
@@ -191,8 +191,8 @@ function prepareAttrs(a: Record<string, unknown>, p: '' | 'peer.', ether: boolea
   if (a['alias'] !== undefined) out.alias = checkString(a['alias'], n.alias, 255);
   if (a['up'] !== undefined) out.up = checkBool(a['up'], n.up);
   if (a['netns'] !== undefined) out.netns = resolveNetns(a['netns'], n.netns);
-  if (a['numTxQueues'] !== undefined) out.numTxQueues = checkU32(a['numTxQueues'], n.numTxQueues);
-  if (a['numRxQueues'] !== undefined) out.numRxQueues = checkU32(a['numRxQueues'], n.numRxQueues);
+  if (a['numTxQueues'] !== undefined) out.numTxQueues = checkQueueCount(a['numTxQueues'], n.numTxQueues);
+  if (a['numRxQueues'] !== undefined) out.numRxQueues = checkQueueCount(a['numRxQueues'], n.numRxQueues);
   return out;
 }
 
@@ -284,6 +284,8 @@ function prepareSpec(spec: unknown): PreparedLink {
   // The alias is set by name after the create (the kernel ignores it in one).
   if (attrs.alias !== undefined && attrs.name === undefined) throw new InvalidArgumentError('alias', 'needs a name: the kernel ignores an alias in the create message, so it is set by name right after');
   if (peer?.alias !== undefined && peer.name === undefined) throw new InvalidArgumentError('peer.alias', 'needs peer.name: the kernel ignores an alias in the create message, so it is set by name right after');
+  // A failed alias deletes the new link again, by the main name.
+  if (peer?.alias !== undefined && attrs.name === undefined) throw new InvalidArgumentError('name', 'needs a name when peer.alias is given: should setting the alias fail, the pair is deleted again by this name');
   return { spec: s, kind, codec, attrs, peer, masterRef, parentRef, master: undefined, parent: undefined, encodeLinkBody: writePeerBody };
 }
 
@@ -310,6 +312,7 @@ function writeNewLink(w: MessageWriter, p: PreparedLink): void {
 
 /** An error of specs[i] (from prepareSpec, a lookup or the request builder), its argument prefixed `specs[i].`. */
 function atSpec(e: unknown, i: number): unknown {
+  if (e instanceof ClosedError) return new ClosedError(`specs[${i}].${e.message.replace(/ is closed$/, '')}`); // a closed Netns
   if (!(e instanceof InvalidArgumentError)) return e;
   return new InvalidArgumentError(e.argument === 'spec' ? `specs[${i}]` : `specs[${i}].${e.argument}`, e.message.replace(/^invalid [^:]*: /, ''));
 }
@@ -343,10 +346,15 @@ export class LinkApi {
    * Create a link. Everything — name, MTU, MAC, master, netns, kind options, up, and
    * for veth the whole peer (created directly in its netns) — goes in one
    * RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL. Input is checked before anything is sent.
+   * An `alias` (of the link or the peer) is the exception: the kernel ignores IFLA_IFALIAS
+   * in a create, so it is set by name right after, in the netns that end was born in
+   * (a veth peer without `netns` is born in the handle's netns); if that fails, the new
+   * link is deleted again and the error says so.
    *
    * Equivalent to: `ip link add NAME [mtu N] [address MAC] type KIND … [peer name P netns NS]`.
-   * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the name is taken,
-   *   'EOPNOTSUPP' when the kernel lacks the kind.
+   * @throws InvalidArgumentError for bad input; ClosedError for a closed Netns (naming the
+   *   field); NetlinkError 'EEXIST' when the name is taken, 'EOPNOTSUPP' when the kernel
+   *   lacks the kind; the error of a refused alias (the link deleted again).
    */
   add(spec: LinkSpec, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
   add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined>;
@@ -357,7 +365,11 @@ export class LinkApi {
     if (p.parentRef !== undefined) p.parent = await this.core.linkIndex(p.parentRef, 'link');
     const echo = options.echo === true;
     const echoed = await this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), (w) => writeNewLink(w, p), echo ? decodeOne : undefined, { subject: p.attrs.name ?? `(${p.kind})` });
-    if (p.attrs.alias !== undefined || p.peer?.alias !== undefined) await this.aliasesOrUndo([p]);
+    if (p.attrs.alias !== undefined || p.peer?.alias !== undefined) {
+      await this.aliasesOrUndo([p]);
+      // The echo left the kernel before the alias was set: it is now what was given.
+      if (echoed && p.attrs.alias !== undefined) echoed.alias = p.attrs.alias;
+    }
     if (!echo) return undefined;
     // Echoed links created in another netns (attrs.netns) are not ours to read back.
     if (echoed || p.attrs.netns !== undefined) return echoed;
@@ -384,6 +396,11 @@ export class LinkApi {
    *   the purpose) and the promise rejects with the NetlinkError of the first refused
    *   spec: its message names the link and `specs[i]`, e.g. 'EEXIST' for a name taken,
    *   'EOPNOTSUPP' for a kind the kernel lacks.
+   * - Aliases are set by name once every create succeeded (one batch per netns; the
+   *   kernel ignores IFLA_IFALIAS in a create); a refused alias deletes every link of the
+   *   call again.
+   * - Should answers be lost (a receive-queue overrun), the links whose outcome is unknown
+   *   are deleted too (a delete answered ENODEV means it was never made).
    * - An empty array resolves without sending anything.
    *
    * A rollback costs what deleting costs: the kernel unregisters each device in turn
@@ -462,23 +479,29 @@ export class LinkApi {
       if (prepared.some((p) => p.attrs.alias !== undefined || p.peer?.alias !== undefined)) await this.aliasesOrUndo(prepared);
       return;
     }
-    // Undo: delete what this call created, newest first.
+    // Undo: delete what this call created, newest first; links whose answer was lost may
+    // exist too, so they are deleted as well (ENODEV counts as not there).
     const made: number[] = [];
-    for (let i = n - 1; i >= 0; i--) if (r.status[i] === 'ok') made.push(i);
+    for (let i = n - 1; i >= 0; i--) if (r.status[i] === 'ok' || r.status[i] === 'unknown') made.push(i);
     const { left, problems } = await this.deleteMade(prepared, made);
-    const unknown = r.status.flatMap((st, i) => (st === 'unknown' ? [i] : []));
+    // What may still be there: links the kernel made that the rollback could not delete,
+    // and links whose create answer was lost and whose delete failed too.
+    const leftMade = left.filter((i) => r.status[i] === 'ok');
+    const leftUnknown = left.filter((i) => r.status[i] === 'unknown');
     const fr = r.firstRefused;
     const first = fr >= 0 ? r.errors[fr]! : undefined;
     const which = first ? `specs[${fr}]${prepared[fr]!.peer?.name !== undefined ? ` (peer ${prepared[fr]!.peer!.name})` : ''}` : '';
-    if (first && left.length === 0 && unknown.length === 0) {
-      throw new NetlinkError(first.errno, first.request, first.extack, `${which}; ${made.length ? `the ${made.length} link(s) this call created were deleted again` : 'no link of this call was created'}`);
+    const created = made.length - r.status.filter((st) => st === 'unknown').length;
+    if (first && left.length === 0 && r.failure === undefined) {
+      throw new NetlinkError(first.errno, first.request, first.extack, `${which}; ${created ? `the ${created} link(s) this call created were deleted again` : 'no link of this call was created'}`);
     }
     const notes: string[] = [];
     if (first) notes.push(which);
-    else notes.push(`the batch did not complete (${r.failure?.message ?? 'no reason given'})`);
-    if (left.length) notes.push(`the rollback left ${left.length} link(s) of this call in place: ${listSome(left.map((i) => describeMade(prepared[i]!)))}`);
+    if (r.failure) notes.push(`the batch did not complete (${r.failure.message})`);
+    if (left.length === 0) notes.push(`every link this call created or may have created was deleted again (${made.length})`);
+    if (leftMade.length) notes.push(`the rollback left ${leftMade.length} link(s) of this call in place: ${listSome(leftMade.map((i) => describeMade(prepared[i]!)))}`);
     if (problems.length) notes.push(problems.join('; '));
-    if (unknown.length) notes.push(`the outcome of ${unknown.length} link(s) is unknown (they may exist): ${listSome(unknown.map((i) => describeMade(prepared[i]!)))}`);
+    if (leftUnknown.length) notes.push(`the outcome of ${leftUnknown.length} link(s) is unknown (their answers were lost and deleting them failed; they may exist): ${listSome(leftUnknown.map((i) => describeMade(prepared[i]!)))}`);
     const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
     const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
     throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWLINK, typeName: 'RTM_NEWLINK', seq: 0, subject: prepared[0]!.attrs.name! }, first ? first.extack : {}, notes.join('; '));
