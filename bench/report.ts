@@ -118,7 +118,7 @@ const ROWS: Row[] = [
   { label: 'Node raw koffi send+recv, C seq\'s bytes (the Node floor) ⁴', impl: 'node-raw-koffi', nlkit: false, cells: { w1: 'w1_create', w4a: 'w4_addr_add' }, plot: { w1: 'Node raw koffi (C seq bytes)' } },
   { label: 'C libmnl setupveth_mnl ³', impl: 'c-libmnl-setupveth', nlkit: false, cells: { w1: 'w1_create' } },
   { label: 'C libmnl setupveth_mnl, no read-back ³', impl: 'c-libmnl-setupveth-noreadback', nlkit: false, cells: { w1: 'w1_create' } },
-  { label: 'C libmnl setupveth_mnl --queues=1 ³', impl: 'c-libmnl-setupveth-1q', nlkit: false, cells: { w1: 'w1_create' } },
+  { label: 'C libmnl setupveth_mnl --queues=1, a socket per pair ³', impl: 'c-libmnl-setupveth-1q', nlkit: false, cells: { w1: 'w1_create' } },
   { label: 'C libmnl setupveth_mnl, a socket per pair ³', impl: 'c-libmnl-setupveth-perpair', nlkit: false, cells: { w1: 'w1_create' } },
   { label: 'C libmnl setupveth_mnl, echoed create (2 sockets) ³', impl: 'c-libmnl-setupveth-echo', nlkit: false, cells: { w1: 'w1_create' } },
   { label: 'C libmnl batch, group delete ¹', impl: 'c-libmnl-batch-groupdel', nlkit: false, cells: { w1: 'w1_create', w2g: 'w2_delete', w3: 'w3_dump_links', w4a: 'w4_addr_add', w4d: 'w4_addr_dump' } },

@@ -158,7 +158,7 @@ function allJobs(p: Params): Job[] {
     nlkit('setupveth', 'nlkit-setupveth'),
     cSetup('c-libmnl-setupveth'),
     cSetup('c-libmnl-setupveth-noreadback', '--readback=none'),
-    cSetup('c-libmnl-setupveth-1q', '--queues=1'),
+    cSetup('c-libmnl-setupveth-1q', '--queues=1', '--sockets=per-pair'),
     cSetup('c-libmnl-setupveth-perpair', '--sockets=per-pair'),
     c('c-libmnl-batch-upinline', '--mode=batch', '--up=inline'),
     micro,
@@ -457,8 +457,8 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl setupveth_mnl (sockets opened once)', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
     ]),
     t('setupVeth with one TX and one RX queue per end (options.queues: 1), per pair', 'info: a lever (the same one queue in use as the default, no RCU wait)', null, 'nlkit-setupveth', 'w1_create_1q', [
-      { label: 'C libmnl setupveth_mnl --queues=1 (the same requests)', impls: ['c-libmnl-setupveth-1q'], op: 'w1_create' },
-      { label: 'C libmnl setupveth_mnl, default queues', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
+      { label: 'C libmnl setupveth_mnl --queues=1 --sockets=per-pair (the same requests, a socket per pair as setupVeth opens a handle per call)', impls: ['c-libmnl-setupveth-1q'], op: 'w1_create' },
+      { label: 'C libmnl setupveth_mnl --sockets=per-pair, default queues', impls: ['c-libmnl-setupveth-perpair'], op: 'w1_create' },
       { label: 'nlkit setupVeth, default queues (the setupVeth row)', impls: ['nlkit-setupveth'], op: 'w1_create' },
     ]),
     t('setupVeth kernel part: create + peer up, kept handles, no read-back', 'info', null, 'nlkit-setupveth', 'w1_peerup', [

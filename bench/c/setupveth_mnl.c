@@ -26,11 +26,12 @@
 // netns 2, and the cleanup (each c<i> put in group 77, then one RTM_DELLINK by group).
 //
 //   unshare -n setupveth_mnl [--n=N] [--impl=NAME] [--path=host|echo] [--readback=none] [--queues=Q]
+//                            [--sockets=kept|per-pair]
 //     --queues=Q       IFLA_NUM_TX_QUEUES and IFLA_NUM_RX_QUEUES Q on both ends of the create
+//                      (setupVeth's options.queues)
 //     --sockets=per-pair  open the netns-2 socket for each pair and close it after, as
 //                      setupVeth's default path does (a handle per call); the default,
 //                      --sockets=kept, opens it once (setupVeth with options.handles)
-//                      (setupVeth's options.queues)
 //     --readback=none  no NLM_F_ECHO and no GETLINK (create + peer up only: the kernel
 //                      work alone, like nlkit's w1-peerup workload)
 //   --reps and --naddr are accepted and ignored (the suite passes them to every peer).
@@ -197,14 +198,18 @@ int main(int argc, char **argv) {
 		else if (!strcmp(argv[i], "--readback=none")) readback = 0;
 		else if (!strcmp(argv[i], "--path=host")) path_echo = 0;
 		else if (!strcmp(argv[i], "--path=echo")) path_echo = 1;
-		else if (!strncmp(argv[i], "--queues=", 9)) queues = atoi(argv[i] + 9);
+		else if (!strncmp(argv[i], "--queues=", 9)) {
+			char *end;
+			long q = strtol(argv[i] + 9, &end, 10);
+			if (*end || q < 1 || q > 4096) { fprintf(stderr, "--queues must be 1..4096\n"); return 1; }
+			queues = (int)q;
+		}
 		else if (!strcmp(argv[i], "--sockets=per-pair")) per_pair = 1;
 		else if (!strcmp(argv[i], "--sockets=kept")) per_pair = 0;
 		else if (!strncmp(argv[i], "--impl=", 7)) impl = argv[i] + 7;
 		else { fprintf(stderr, "bad arg %s\n", argv[i]); return 1; }
 	}
 	if (N < 1 || N > 65535) { fprintf(stderr, "--n must be 1..65535\n"); return 1; }
-	if (queues < 0 || queues > 4096) { fprintf(stderr, "--queues must be 1..4096\n"); return 1; }
 	if (per_pair && path_echo) { fprintf(stderr, "--sockets=per-pair goes with --path=host\n"); return 1; }
 
 	/* Safety, as in ../shared/peers: never the host netns, and only a fresh one. */
@@ -301,7 +306,7 @@ int main(int argc, char **argv) {
 		exchange(create_on, nlh, &ce, "create");
 		double b = now_ms();
 
-		/* 2. host end up, from the kept socket in netns 2 */
+		/* 2. host end up, from the socket in netns 2 */
 		nlh = begin(buf, RTM_NEWLINK, NLM_F_ACK | echo);
 		put_ifinfomsg(nlh, 0, IFF_UP);
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, h);
