@@ -2,8 +2,8 @@
 // leaves no alias), so rt.link.add and rt.link.addMany set a given alias by name right
 // after the create, in the netns each end was born in; a failure there undoes the create.
 import t from 'tap';
-import { Rtnl, NetlinkError, InvalidArgumentError, MessageWriter, type LinkSpec } from '../../src/index.js';
-import { LinkApi } from '../../src/rtnl/link/api.js';
+import { Rtnl, NetlinkError, InvalidArgumentError, type LinkSpec } from '../../src/index.js';
+import { scriptedLinkApi } from './scripted-link-api.js';
 import * as C from '../../src/rtnl/constants.js';
 import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
 
@@ -75,30 +75,12 @@ t.test('an alias without a name is refused before anything is sent', privileged,
 });
 
 t.test('an alias the kernel refuses deletes every link just created and says so', async (t) => {
-  // A LinkApi over a scripted socket: the creates succeed, the alias batch is refused,
-  // then the rollback batch succeeds.
-  const batches: Array<Array<{ type: number; subject: string | undefined; bytes: Buffer }>> = [];
-  const answers = [
+  // The creates succeed, the alias batch is refused, then the rollback batch succeeds.
+  const { api, batches } = scriptedLinkApi([
     (n: number) => ({ status: Array(n).fill('ok') }),
     () => ({ status: ['refused'], errors: [new NetlinkError(22, { type: C.RTM_NEWLINK, typeName: 'RTM_NEWLINK', seq: 1, subject: 'a1' })], firstRefused: 0 }),
     (n: number) => ({ status: Array(n).fill('ok') }),
-  ];
-  const core = {
-    sock: {
-      async requestBatch(msgs: Array<{ type: number; flags: number; subject?: string; build(w: MessageWriter): void }>) {
-        const w = new MessageWriter();
-        batches.push(msgs.map((m) => {
-          w.reset().begin(m.type, m.flags, 1, 0);
-          m.build(w);
-          return { type: m.type, subject: m.subject, bytes: Buffer.from(w.finish()) };
-        }));
-        w.release();
-        return { errors: msgs.map(() => undefined), firstRefused: -1, failure: undefined, ...answers.shift()!(msgs.length) };
-      },
-    },
-    linkIndex: async () => 7,
-  };
-  const api = new LinkApi(core as any);
+  ]);
   const specs: LinkSpec[] = [{ kind: 'ifb', name: 'a0' }, { kind: 'ifb', name: 'a1', alias: 'bad' }];
   const e = await rejection(api.addMany(specs));
   t.ok(e instanceof NetlinkError && e.code === 'EINVAL', String(e?.message));

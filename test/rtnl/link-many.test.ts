@@ -3,8 +3,8 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Rtnl, Netns, NetlinkError, InvalidArgumentError, ClosedError, MessageWriter, type LinkSpec } from '../../src/index.js';
-import { LinkApi } from '../../src/rtnl/link/api.js';
+import { Rtnl, Netns, NetlinkError, InvalidArgumentError, ClosedError, type LinkSpec } from '../../src/index.js';
+import { scriptedLinkApi } from './scripted-link-api.js';
 import * as C from '../../src/rtnl/constants.js';
 import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
 
@@ -266,37 +266,12 @@ t.test('bad input is refused before anything is sent, naming specs[i]', privileg
   t.equal(rt.sock.stats.requests, sent + 1 + 1 + 4, 'one lookup of p0 for both macvlans, then the four creates');
 });
 
-/**
- * A LinkApi over a scripted socket: requestBatch answers with the results given, in
- * order, and records every batch (type, subject, IFLA_IFNAME written).
- */
-function scripted(results: Array<(msgs: number) => { status: string[]; errors?: unknown[]; firstRefused?: number; failure?: Error }>) {
-  const batches: Array<Array<{ type: number; subject: string | undefined; bytes: Buffer }>> = [];
-  const core = {
-    sock: {
-      async requestBatch(msgs: Array<{ type: number; flags: number; subject?: string; build(w: MessageWriter): void }>) {
-        const w = new MessageWriter();
-        batches.push(msgs.map((m) => {
-          w.reset().begin(m.type, m.flags, 1, 0);
-          m.build(w);
-          return { type: m.type, subject: m.subject, bytes: Buffer.from(w.finish()) };
-        }));
-        w.release();
-        const r = results.shift()!(msgs.length);
-        return { errors: r.status.map(() => undefined), firstRefused: -1, failure: undefined, ...r };
-      },
-    },
-    linkIndex: async () => 7,
-  };
-  return { api: new LinkApi(core as any), batches };
-}
-
 const refusal = (code: number, subject: string) => new NetlinkError(code, { type: C.RTM_NEWLINK, typeName: 'RTM_NEWLINK', seq: 1, subject });
 
 t.test('a rollback that cannot delete everything, or lost answers, says what may be left', async (t) => {
   const specs: LinkSpec[] = [{ kind: 'ifb', name: 'a0' }, { kind: 'veth', name: 'a1', peer: { name: 'b1' } }, { kind: 'ifb', name: 'a2' }, { kind: 'ifb', name: 'a3' }];
   {
-    const { api, batches } = scripted([
+    const { api, batches } = scriptedLinkApi([
       () => ({ status: ['ok', 'ok', 'refused', 'ok'], errors: [undefined, undefined, refusal(17, 'a2'), undefined], firstRefused: 2 }),
       () => ({ status: ['ok', 'refused', 'refused'], errors: [undefined, refusal(16, 'a1'), refusal(19, 'a0')], firstRefused: 1 }),
     ]);
@@ -312,7 +287,7 @@ t.test('a rollback that cannot delete everything, or lost answers, says what may
   }
   {
     // Answers lost: the links whose outcome is unknown are deleted too (ENODEV: never made).
-    const { api, batches } = scripted([
+    const { api, batches } = scriptedLinkApi([
       () => ({ status: ['ok', 'unknown', 'unknown', 'unsent'], failure: Object.assign(new Error('NLMSG_OVERRUN'), { errno: 105 }) }),
       () => ({ status: ['refused', 'ok', 'ok'], errors: [refusal(19, 'a2'), undefined, undefined], firstRefused: 0 }),
     ]);
@@ -326,7 +301,7 @@ t.test('a rollback that cannot delete everything, or lost answers, says what may
   }
   {
     // Answers lost, and deleting an unknown one fails: it is named as possibly there.
-    const { api } = scripted([
+    const { api } = scriptedLinkApi([
       () => ({ status: ['ok', 'unknown', 'unknown', 'unsent'], failure: Object.assign(new Error('NLMSG_OVERRUN'), { errno: 105 }) }),
       () => ({ status: ['ok', 'refused', 'ok'], errors: [undefined, refusal(16, 'a1'), undefined], firstRefused: 1 }),
     ]);
