@@ -24,6 +24,7 @@ import { InvalidArgumentError, NetlinkError, SysError } from '../../netlink/inde
 import { Netns, sysctlGet, sysctlSet } from '../../ns/index.js';
 import { Rtnl, formatIp, type Route, type RouteSpec } from '../../rtnl/index.js';
 import { MacAddr, setupVeth, teardownVeth, type Veth } from '../../veth/index.js';
+import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
@@ -68,8 +69,8 @@ function ptpConf(ctx: PluginContext): PtpConf {
   const q = raw['queues'];
   let queues: number | undefined;
   if (q !== undefined && q !== null) {
-    if (typeof q !== 'number' || !Number.isInteger(q) || q < 1 || q > 4096) {
-      throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid queues', `"queues" must be an integer from 1 to 4096, got ${JSON.stringify(q)}`);
+    if (typeof q !== 'number' || !Number.isInteger(q) || q < 1 || q > MAX_QUEUES) {
+      throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid queues', `"queues" must be an integer from 1 to ${MAX_QUEUES}, got ${JSON.stringify(q)}`);
     }
     queues = q;
   }
