@@ -1,8 +1,7 @@
 // rt.addr.addMany: many addresses per sendmsg, all or none, checked against `ip -j addr`.
 import t from 'tap';
-import { Rtnl } from '../../src/rtnl/index.js';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
-import { addrFixture, ip, ipJson, privileged, rawNetns } from '../helpers.js';
+import { addrFixture, ip, ipJson, privileged } from '../helpers.js';
 
 /** A fresh netns with veth v0/v1 (no automatic IPv6 link-local addresses), v0 up, and a handle in it. */
 /** 'local/prefixlen' of every address `ip -j addr show dev DEV` lists, sorted. */

@@ -5,7 +5,7 @@ import { Rtnl } from '../../src/rtnl/index.js';
 import type { Addr } from '../../src/rtnl/index.js';
 import { decodeAddr } from '../../src/rtnl/addr/decode.js';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
-import { addrFixture, ip, ipJson, privileged, rawNetns } from '../helpers.js';
+import { addrFixture, ip, ipJson, privileged } from '../helpers.js';
 
 /** A fresh netns with veth v0/v1 (no automatic IPv6 link-local addresses), v0 up, and a handle in it. */
 const IP_FLAG_KEYS = ['secondary', 'temporary', 'nodad', 'optimistic', 'dadfailed', 'home', 'deprecated', 'tentative', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'stable-privacy'];

@@ -6,7 +6,7 @@ import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE,
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
-import { AF_INET, AF_INET6, AF_UNSPEC, afOf, parseIp, parseIpOf, parsePrefix, type IpAddr, type IpPrefix } from '../ip.js';
+import { AF_INET, AF_INET6, AF_UNSPEC, afOf, parseIpOf, parsePrefix, type IpPrefix } from '../ip.js';
 import { SCOPES, scopeName, type Scope } from '../route/names.js';
 import { checkBool, checkFamily, checkKeys, checkLinkRef, checkNamed, checkObject, checkString, checkU32 } from '../validate.js';
 import { decodeAddr, type Addr } from './decode.js';

@@ -4,7 +4,7 @@
  * IFLA_INFO_KIND before it), IFLA_STATS64, IFLA_PROP_LIST (altnames), IFLA_AF_SPEC.
  * @module
  */
-import { AttrTable, childPath, copyBytes, HOST_LE, NLA_HDRLEN, type CustomCodec, type DecodeContext, InvalidArgumentError, checkAttr, align4, NLA_TYPE_MASK } from '../../netlink/index.js';
+import { AttrTable, childPath, copyBytes, HOST_LE, NLA_HDRLEN, type CustomCodec, InvalidArgumentError, checkAttr, align4, NLA_TYPE_MASK } from '../../netlink/index.js';
 import { table, boolU8 } from '../table-helpers.js';
 import { kindCodec } from './kinds/index.js';
 import { AF_INET6 } from '../ip.js';
@@ -84,10 +84,6 @@ export interface LinkInfo {
   slaveData?: Record<string, unknown>;
   /** IFLA_INFO_XSTATS raw. */
   xstats?: Uint8Array;
-}
-
-function strz(ctx: DecodeContext, off: number, len: number): string {
-  return strzText(ctx.buf, off, len);
 }
 
 /** Decode IFLA_LINKINFO at `start`: kind, then its data by the kind's table (raw for unknown kinds). */

@@ -6,7 +6,7 @@ import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
-import { AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parseIpOf, parsePrefix, formatPrefix, type IpAddr, type IpPrefix } from '../ip.js';
+import { AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parseIpOf, parsePrefix, formatPrefix, type IpPrefix } from '../ip.js';
 import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject, checkU32 } from '../validate.js';
 import { decodeRoute, type Route } from './decode.js';
 import { ROUTE_PROTOCOLS, ROUTE_TYPES, SCOPES, checkTable, scopeName, tableByte, tableName, type RouteType, type Scope, type TableRef } from './names.js';
