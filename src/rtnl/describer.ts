@@ -7,11 +7,22 @@
 import type { AttrTable, FamilyDescriber } from '../netlink/index.js';
 import * as C from './constants.js';
 
-const typeNames = new Map<number, string>();
-for (const [k, v] of Object.entries(C)) {
-  if (k.startsWith('RTM_') && typeof v === 'number' && !k.startsWith('RTM_F_') && !k.startsWith('RTM_BASE')) {
-    if (!typeNames.has(v)) typeNames.set(v, k);
+/**
+ * RTM_* number → name, made on first use: only errors and debug output name message
+ * types, and the scan of the generated constants' ~1200 names would cost every process
+ * a few ms of start-up.
+ */
+let typeNames: Map<number, string> | undefined;
+
+function typeNameMap(): Map<number, string> {
+  if (typeNames) return typeNames;
+  const m = new Map<number, string>();
+  for (const [k, v] of Object.entries(C)) {
+    if (k.startsWith('RTM_') && typeof v === 'number' && !k.startsWith('RTM_F_') && !k.startsWith('RTM_BASE')) {
+      if (!m.has(v)) m.set(v, k);
+    }
   }
+  return (typeNames = m);
 }
 
 interface Layout {
@@ -31,7 +42,7 @@ export function registerLayout(types: readonly number[], headerLen: number, tabl
 /** The rtnetlink describer: 'RTM_NEWLINK', 'IFLA_LINKINFO › IFLA_INFO_DATA', … */
 export const rtnlDescriber: FamilyDescriber = {
   typeName(type: number): string {
-    return typeNames.get(type) ?? `RTM#${type}`;
+    return typeNameMap().get(type) ?? `RTM#${type}`;
   },
   attributeAt(request: Uint8Array, offset: number): string | undefined {
     if (request.length < 16) return undefined;

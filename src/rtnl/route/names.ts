@@ -8,20 +8,6 @@
 import { InvalidArgumentError } from '../../netlink/index.js';
 import * as C from '../constants.js';
 
-const consts = C as unknown as Record<string, number>;
-
-/** name → number for every generated constant `PREFIX_NAME` (name lowercased), minus `skip`. */
-function namesOf(prefix: string, skip: readonly string[] = [], rename: Readonly<Record<string, string>> = {}): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(consts)) {
-    if (!k.startsWith(prefix) || typeof v !== 'number') continue;
-    const raw = k.slice(prefix.length);
-    if (skip.includes(raw)) continue;
-    out[rename[raw] ?? raw.toLowerCase()] = v;
-  }
-  return out;
-}
-
 /** Reverse a name map: number → first name. */
 export function reverse(names: Readonly<Record<string, number>>): Map<number, string> {
   const m = new Map<number, string>();
@@ -29,12 +15,29 @@ export function reverse(names: Readonly<Record<string, number>>): Map<number, st
   return m;
 }
 
+// The three tables below are written out rather than found by scanning the generated
+// constants' ~1200 names at import: that scan cost a process ~5 ms of start-up per table,
+// which a CNI plugin pays on every run. test/rtnl/names.test.ts holds each table equal to
+// the scan (every constant with the prefix, in header order), so none can go missing.
+
 /** Route types (RTN_*): unicast, local, broadcast, anycast, multicast, blackhole, unreachable, prohibit, throw, nat, xresolve. */
-export const ROUTE_TYPES: Readonly<Record<string, number>> = namesOf('RTN_', ['UNSPEC']);
+export const ROUTE_TYPES: Readonly<Record<string, number>> = {
+  unicast: C.RTN_UNICAST, local: C.RTN_LOCAL, broadcast: C.RTN_BROADCAST, anycast: C.RTN_ANYCAST, multicast: C.RTN_MULTICAST,
+  blackhole: C.RTN_BLACKHOLE, unreachable: C.RTN_UNREACHABLE, prohibit: C.RTN_PROHIBIT, throw: C.RTN_THROW, nat: C.RTN_NAT,
+  xresolve: C.RTN_XRESOLVE,
+};
 /** Route protocols (RTPROT_*): kernel, boot, static, dhcp, bgp, … ('unspec' is 0). */
-export const ROUTE_PROTOCOLS: Readonly<Record<string, number>> = namesOf('RTPROT_');
+export const ROUTE_PROTOCOLS: Readonly<Record<string, number>> = {
+  unspec: C.RTPROT_UNSPEC, redirect: C.RTPROT_REDIRECT, kernel: C.RTPROT_KERNEL, boot: C.RTPROT_BOOT, static: C.RTPROT_STATIC,
+  gated: C.RTPROT_GATED, ra: C.RTPROT_RA, mrt: C.RTPROT_MRT, zebra: C.RTPROT_ZEBRA, bird: C.RTPROT_BIRD, dnrouted: C.RTPROT_DNROUTED,
+  xorp: C.RTPROT_XORP, ntk: C.RTPROT_NTK, dhcp: C.RTPROT_DHCP, mrouted: C.RTPROT_MROUTED, keepalived: C.RTPROT_KEEPALIVED,
+  babel: C.RTPROT_BABEL, openr: C.RTPROT_OPENR, bgp: C.RTPROT_BGP, isis: C.RTPROT_ISIS, ospf: C.RTPROT_OSPF, rip: C.RTPROT_RIP,
+  eigrp: C.RTPROT_EIGRP,
+};
 /** Scopes (RT_SCOPE_*), as `ip` names them: global, site, link, host, nowhere. */
-export const SCOPES: Readonly<Record<string, number>> = namesOf('RT_SCOPE_', [], { UNIVERSE: 'global' });
+export const SCOPES: Readonly<Record<string, number>> = {
+  global: C.RT_SCOPE_UNIVERSE, site: C.RT_SCOPE_SITE, link: C.RT_SCOPE_LINK, host: C.RT_SCOPE_HOST, nowhere: C.RT_SCOPE_NOWHERE,
+};
 /** The routing tables with names: main, local, default. */
 export const TABLES: Readonly<Record<string, number>> = { main: C.RT_TABLE_MAIN, local: C.RT_TABLE_LOCAL, default: C.RT_TABLE_DEFAULT };
 
