@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Netns } from '../../src/index.js';
 import { ipJson } from '../helpers.js';
 
-/** The compiled nlkit-ptp entry point (dist/src/cni/bin/nlkit-ptp.js). */
-export const NLKIT_PTP = fileURLToPath(new URL('../../src/cni/bin/nlkit-ptp.js', import.meta.url));
+/** The nlkit-ptp plugin as the package ships it: the bundle dist/nlkit-ptp.js (package.json "bin"). */
+export const NLKIT_PTP = fileURLToPath(new URL('../../nlkit-ptp.js', import.meta.url));
 /** Where Debian's containernetworking-plugins installs the reference plugins. */
 export const REF_DIR = '/usr/lib/cni';
 export const REF_PTP = join(REF_DIR, 'ptp');

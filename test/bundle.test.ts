@@ -1,0 +1,61 @@
+// The package's entry point is the bundle dist/nlkit.js (scripts/bundle.mjs), not the
+// tsc output the other tests import: it must export what src/index.ts exports, resolve
+// as `nlkit` through package.json, load nothing but the declared dependencies and Node's
+// built-ins, and work against the kernel. (The CNI tests run the bundled nlkit-ptp.)
+import t from 'tap';
+import { readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as src from '../src/index.js';
+import { privileged } from './helpers.js';
+
+const dist = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta.url));
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+
+t.test('package.json points at the bundles, and they exist', async (t) => {
+  t.equal(pkg.exports['.'].import, './dist/nlkit.js');
+  t.equal(pkg.main, './dist/nlkit.js');
+  t.equal(pkg.bin['nlkit-ptp'], './dist/nlkit-ptp.js');
+  t.ok(statSync(dist('nlkit.js')).isFile());
+  const ptp = statSync(dist('nlkit-ptp.js'));
+  t.ok(ptp.mode & 0o111, 'the plugin is executable');
+  t.match(readFileSync(dist('nlkit-ptp.js'), 'utf8').split('\n')[0], /^#!\/usr\/bin\/env node$/, 'the plugin keeps its hashbang');
+});
+
+t.test("`import('nlkit')` gives the bundle, with src/index.ts's exports", async (t) => {
+  const viaName = await import('nlkit' as string);
+  const bundle = await import(dist('nlkit.js'));
+  t.equal(viaName, bundle, 'the package name resolves to dist/nlkit.js');
+  t.same(Object.keys(bundle).sort(), Object.keys(src).sort(), 'the same export names');
+  for (const k of Object.keys(src)) t.equal(typeof bundle[k], typeof (src as Record<string, unknown>)[k], `${k}: same kind`);
+  // Its own copies, not re-exports of dist/src (it must stand alone in the package).
+  t.not(bundle.Rtnl, src.Rtnl);
+  t.equal(bundle.MacAddr.parse('00-15-5D-1A-1F-1C').toString(), '00:15:5d:1a:1f:1c');
+  t.throws(() => bundle.MacAddr.parse('00:15:5d'), bundle.InvalidArgumentError);
+});
+
+t.test('the bundles import only dependencies and node: built-ins', async (t) => {
+  const deps = new Set(Object.keys(pkg.dependencies));
+  for (const f of ['nlkit.js', 'nlkit-ptp.js']) {
+    const code = readFileSync(dist(f), 'utf8');
+    const specs = [...code.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm), ...code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
+    t.ok(specs.length > 0, `${f}: imports found`);
+    const bad = specs.filter((s) => !s.startsWith('node:') && !deps.has(s));
+    t.same(bad, [], `${f}: nothing but ${[...deps].join(', ')} and node: built-ins`);
+  }
+});
+
+t.test('the bundle talks to the kernel (a process importing only `nlkit`)', privileged, async (t) => {
+  // A separate process, so only the bundle's copies of the sockets and errors are live.
+  const script = `
+    import { Rtnl, NetlinkError } from 'nlkit';
+    const rt = Rtnl.open();
+    const lo = await rt.link.get('lo');
+    let code;
+    try { await rt.link.get('nlkit-none0'); } catch (e) { code = e instanceof NetlinkError ? e.code : 'not a NetlinkError: ' + e; }
+    rt.close();
+    console.log(JSON.stringify({ index: lo.index, name: lo.name, code }));`;
+  const r = spawnSync('unshare', ['--net', process.execPath, '--input-type=module', '-e', script], { cwd: dist('.'), encoding: 'utf8', timeout: 60_000 });
+  t.equal(r.status, 0, r.stderr);
+  t.same(JSON.parse(r.stdout), { index: 1, name: 'lo', code: 'ENODEV' });
+});
