@@ -168,7 +168,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
   L.push('# nlkit benchmarks');
   L.push('');
   L.push(`\`${m.command}\` — ${m.date.slice(0, 16).replace('T', ' ')} UTC, nlkit ${m.commit}; Linux ${m.kernel}, ${m.cpu}, Node ${m.node}.`);
-  L.push(`N = ${m.n} veth pairs (W3 dumps N+1 links), ${m.naddr} addresses (W4), dumps: median of ${m.reps} per run; ${m.runs} round${m.runs > 1 ? 's' : ''} interleaved across implementations${m.contextRuns < m.runs ? ` (pyroute2, iproute2, npm netlink and the micro and monitor benchmarks, which repeat inside: ${m.contextRuns})` : ''}, every run in a fresh \`unshare -n\` netns. Load average (1/5/15 min) at start ${m.loadStart}, at end ${m.loadEnd}; ${Math.round(m.totalSeconds)} s in all.`);
+  L.push(`N = ${m.n} veth pairs (W3 dumps N+1 links), ${m.naddr} addresses (W4), dumps: median of ${m.reps} per run; ${m.runs} round${m.runs > 1 ? 's' : ''} interleaved across implementations${m.contextRuns < m.runs ? ` (pyroute2, iproute2, npm netlink and the micro, monitor and start-up benchmarks, which repeat inside: ${m.contextRuns})` : ''}, every run in a fresh \`unshare -n\` netns. Load average (1/5/15 min) at start ${m.loadStart}, at end ${m.loadEnd}; ${Math.round(m.totalSeconds)} s in all.`);
   if (m.pageFault) L.push(`First touch of a fresh page costs ${m.pageFault.startUs.toFixed(2)} µs per 4 KiB on this machine at the start of the run and ${m.pageFault.endUs.toFixed(2)} µs at the end (${m.pageFault.retouchUs.toFixed(3)} µs to write a page again; measured by the suite on a fresh 64 MiB buffer): memory a process touches for the first time — a Node process's heap while it grows, the kernel's new pages — is expensive here, which weighs on fresh-process rows.`);
   const peak = Math.max(...r.log.map((x) => Number(x.load.split(' ')[0])).filter(Number.isFinite), Number(m.loadStart.split(' ')[0]));
   const ncpu = Number(/(\d+) CPUs/.exec(m.cpu)?.[1] ?? 1);
@@ -296,6 +296,33 @@ export function renderMarkdown(r: Report, svgName: string): string {
     L.push(`| rt.monitor(), minimal decoder (the monitor's own cost) | ${med((x) => x.monitorMinimal?.median).toFixed(2)} | ${med((x) => x.monitorMinimal?.p99).toFixed(2)} | ${Math.round(med((x) => x.burst?.monitorMinimalPerSec))} |`);
     L.push('');
     L.push(`Overhead over the floor: median +${med((x) => x.overheadMedianUs).toFixed(2)} µs, p99 +${med((x) => x.overheadP99Us).toFixed(2)} µs (bench/monitor-latency's target: median ≤ +10 µs); decodeLink alone ${med((x) => x.decodeLinkUs).toFixed(2)} µs per event.`);
+    L.push('');
+  }
+  const su = r.summary['startup'];
+  if (su && su['node_e0']) {
+    const ms = (c: Cell | undefined): string => (c ? (c.median / 1000).toFixed(1) : 'not run');
+    const k = su['node_e0'].n;
+    L.push(`## Start-up: a new process per call (bench/startup.ts, median of ${k} processes each, interleaved)`);
+    L.push('');
+    L.push('A CNI runtime starts its plugin anew for every container ADD and DEL, so there the process start is most of the wait. Milliseconds, wall time of the whole process seen from its parent unless the row says otherwise.');
+    L.push('');
+    L.push('| case | ms |');
+    L.push('|---|--:|');
+    L.push(`| \`node -e 0\`: Node's own start, the floor of every Node row | ${ms(su['node_e0'])} |`);
+    L.push(`| \`await import()\` of the package entry, the bundle dist/nlkit.js (koffi and Node built-ins included), inside the process | ${ms(su['import_bundle'])} |`);
+    L.push(`| the same, of tsc's module tree dist/src/index.js (a file per source module) | ${ms(su['import_tree'])} |`);
+    L.push(`| whole process: node, import of the bundle, exit | ${ms(su['proc_bundle'])} |`);
+    L.push(`| whole process: node, import of the module tree, exit | ${ms(su['proc_tree'])} |`);
+    const ratio = (a: string, b: string): string => (su[a] && su[b] ? ` (${fmtRatio(su[a]!.median / su[b]!.median)} Go ptp)` : '');
+    L.push(`| CNI ADD, nlkit-ptp as shipped (dist/nlkit-ptp.js, bundled) | ${ms(su['cni_add_nlkit'])}${ratio('cni_add_nlkit', 'cni_add_go')} |`);
+    L.push(`| CNI DEL, nlkit-ptp as shipped | ${ms(su['cni_del_nlkit'])}${ratio('cni_del_nlkit', 'cni_del_go')} |`);
+    L.push(`| CNI ADD, nlkit-ptp from tsc's module tree | ${ms(su['cni_add_nlkit_tree'])}${ratio('cni_add_nlkit_tree', 'cni_add_go')} |`);
+    L.push(`| CNI DEL, nlkit-ptp from tsc's module tree | ${ms(su['cni_del_nlkit_tree'])}${ratio('cni_del_nlkit_tree', 'cni_del_go')} |`);
+    L.push(`| CNI ADD, reference ptp (Go, containernetworking/plugins) | ${ms(su['cni_add_go'])} |`);
+    L.push(`| CNI DEL, reference ptp (Go) | ${ms(su['cni_del_go'])} |`);
+    L.push('');
+    const work = su['cni_add_nlkit'] && su['proc_bundle'] ? ` nlkit-ptp's ADD took ${((su['cni_add_nlkit'].median - su['proc_bundle'].median) / 1000).toFixed(1)} ms more than a process that only imports the bundle: that is its work (the IPAM plugin's run included); the rest is the start of Node and the import.` : '';
+    L.push(`The CNI rows are one ADD then its DEL of the same ptp configuration (host-local IPAM, one IPv4 range, a default route; the IPAM plugin is Go's host-local for both), container netns held by a child process.${work}`);
     L.push('');
   }
   L.push('## Plot');

@@ -13,8 +13,8 @@
 //   --quick         N=50, 1 round, 5 reps, 100 addresses, short micro-benchmarks (< 1 min)
 //   --peers LIST    'default', 'all', or names (comma-separated; see PEERS below)
 //   --skip LIST     leave these out            --context-runs K  rounds for pyroute2,
-//                   iproute2, npm netlink (far from the targets) and the micro and monitor
-//                   benchmarks (which repeat their own rounds inside) [1]
+//                   iproute2, npm netlink (far from the targets) and the micro, monitor
+//                   and start-up benchmarks (which repeat their own rounds inside) [1]
 //   --settle MS     pause after each run for the kernel's async netns teardown [1000]
 //   --out DIR       where results go [bench/results]
 //   --profile       run the nlkit workloads under node --cpu-prof (bench/results/profiles/)
@@ -149,6 +149,12 @@ function allJobs(p: Params): Job[] {
     argv: [node, join(distBench, 'suite.js'), '--monitor-child', ...(p.quick ? ['--quick'] : [])],
     ...(existsSync(monPath) ? {} : { missing: 'bench/monitor-latency.ts not there yet' }),
   };
+  const startupPath = join(distBench, 'startup.js');
+  const startup: Job = {
+    name: 'startup', kind: 'nlkit', tier: 'context', // repeats its own rounds inside
+    argv: [node, startupPath, '--rounds', p.quick ? '3' : '10'],
+    ...(!existsSync(startupPath) ? { missing: 'bench/startup.ts not built' } : existsSync(join(distBench, '..', 'nlkit.js')) ? {} : { missing: 'the bundle nlkit.js is missing (npm run build)' }),
+  };
   return [
     nlkit('main', 'nlkit'),
     c('c-libmnl-seq-upinline', '--mode=seq', '--up=inline'),
@@ -164,6 +170,7 @@ function allJobs(p: Params): Job[] {
     micro,
     goJob('handle'),
     monitor,
+    startup,
     rust('rust-rtnetlink'),
     npm,
     py,

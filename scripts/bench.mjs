@@ -4,7 +4,7 @@
 // The suite itself is bench/suite.ts; peers are built by bench/peers.sh. Needs root:
 // every run is in a fresh `unshare -n` network namespace.
 //
-// The compiled suite and library are copied from dist/ to bench/.build/ (git-ignored)
+// The compiled suite and library (and its bundles) are copied from dist/ to bench/.build/ (git-ignored)
 // first and run from there, so a rebuild of dist/ while the benchmark runs (minutes)
 // cannot swap files under the programs it starts.
 import { cpSync, existsSync, rmSync } from 'node:fs';
@@ -20,5 +20,7 @@ if (!existsSync(join(dist, 'bench', 'suite.js'))) {
 const build = join(root, 'bench', '.build');
 rmSync(build, { recursive: true, force: true });
 for (const d of ['src', 'bench']) cpSync(join(dist, d), join(build, d), { recursive: true });
+// The bundles (scripts/bundle.mjs) for the start-up benchmark (bench/startup.ts).
+for (const f of ['nlkit.js', 'nlkit.js.map', 'nlkit-ptp.js', 'nlkit-ptp.js.map']) if (existsSync(join(dist, f))) cpSync(join(dist, f), join(build, f));
 const { main } = await import(pathToFileURL(join(build, 'bench', 'suite.js')).href);
 process.exit(await main(process.argv.slice(2)));

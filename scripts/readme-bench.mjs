@@ -29,6 +29,7 @@ const body = [
   '**All workloads** (median µs; in parentheses the ratio to the fastest peer of the column):',
   '',
   section('All workloads'),
+  ...(section('Start-up') ? ['', '**Start-up** (a new process per call, as a CNI runtime runs a plugin; ms):', '', section('Start-up')] : []),
 ].join('\n');
 const begin = '<!-- bench:begin -->';
 const end = '<!-- bench:end -->';

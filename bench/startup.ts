@@ -1,0 +1,137 @@
+// Start-up: what a new process pays before and around its first netlink request. A CNI
+// runtime starts the plugin anew for every container ADD and DEL, so for nlkit-ptp the
+// process start is most of the time a user waits.
+//
+//   npx tsc -p . && node scripts/bundle.mjs && unshare -n node dist/bench/startup.js [--rounds 10]
+//
+// Run as root in a throwaway netns (`unshare -n`; `npm run bench` does that): the CNI
+// rows make a container netns (held by an `unshare -n sleep` child, named by its
+// /proc/PID/ns/net path, so nothing goes to /run/netns), and the plugins set up veths,
+// addresses, routes and ip_forward in this netns and in that one, and delete them again.
+// Every case is a new process, measured round-robin (A B C … A B C …) so that drift hits
+// each alike; the medians are printed as RESULT lines (impl=startup, µs):
+//
+// - node_e0: `node -e 0`, the process start of Node itself (the floor of every Node row);
+// - import_bundle / import_tree: inside a new process, `await import()` of the package
+//   entry point dist/nlkit.js (the bundle scripts/bundle.mjs writes) / of tsc's module
+//   tree dist/src/index.js; proc_bundle / proc_tree: the same processes, whole wall time;
+// - cni_add_* / cni_del_*: one CNI ADD, then its DEL, of the ptp configuration (host-local
+//   IPAM, one IPv4 range, a default route): nlkit-ptp as shipped (dist/nlkit-ptp.js),
+//   nlkit-ptp from tsc's tree (dist/src/cni/bin/nlkit-ptp.js), and the reference Go `ptp`
+//   of containernetworking/plugins (/usr/lib/cni/ptp, when installed).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const dist = fileURLToPath(new URL('..', import.meta.url)); // dist/
+const REF_DIR = '/usr/lib/cni';
+
+interface Case {
+  op: string;
+  run(): number; // µs
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[n >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+/** Wall time of a child process, µs; throws with its stderr when it fails. */
+function timed(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): { us: number; stdout: string } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0]!, argv.slice(1), { env: opts.env ?? process.env, input: opts.input, encoding: 'utf8', timeout: 60_000 });
+  const us = Number(process.hrtime.bigint() - t0) / 1e3;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().slice(-500)}`);
+  return { us, stdout: r.stdout };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const roundsAt = args.indexOf('--rounds');
+  const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 10;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
+  const node = process.execPath;
+  const bundle = join(dist, 'nlkit.js');
+  const tree = join(dist, 'src', 'index.js');
+  const ptpBundle = join(dist, 'nlkit-ptp.js');
+  const ptpTree = join(dist, 'src', 'cni', 'bin', 'nlkit-ptp.js');
+  for (const f of [bundle, tree, ptpBundle, ptpTree]) if (!existsSync(f)) throw new Error(`${f} missing: run \`npm run build\``);
+
+  // `await import()` timed inside the new process; the wall time around it from here.
+  const importCase = (file: string): [Case, Case] => {
+    let wall = 0;
+    const code = `const t0 = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(((performance.now() - t0) * 1e3).toFixed(1));`;
+    const inner: Case = {
+      op: '',
+      run() {
+        const r = timed([node, '--input-type=module', '-e', code]);
+        wall = r.us;
+        return Number(r.stdout.trim());
+      },
+    };
+    return [inner, { op: '', run: () => wall }];
+  };
+  const [ib, pb] = importCase(bundle);
+  const [it, pt] = importCase(tree);
+  ib.op = 'import_bundle';
+  pb.op = 'proc_bundle';
+  it.op = 'import_tree';
+  pt.op = 'proc_tree';
+  const cases: Case[] = [{ op: 'node_e0', run: () => timed([node, '-e', '0']).us }, ib, pb, it, pt];
+
+  // CNI: a container netns held by a child process, host-local's state in a temp dir.
+  const holder = spawn('unshare', ['-n', 'sleep', '3600'], { stdio: 'ignore' });
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'nlkit-startup-'));
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const nsPath = `/proc/${holder.pid}/ns/net`;
+    const conf = (type: string): string => JSON.stringify({
+      cniVersion: '1.0.0', name: 'startupnet', type, mtu: 1400,
+      ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.99.0.0/24' }]], routes: [{ dst: '0.0.0.0/0' }] },
+    });
+    const env = (command: string): NodeJS.ProcessEnv => ({
+      PATH: process.env['PATH'], CNI_COMMAND: command, CNI_CONTAINERID: 'startup1', CNI_NETNS: nsPath, CNI_IFNAME: 'eth0', CNI_PATH: REF_DIR,
+    });
+    const plugins: [string, string[], string][] = [
+      ['nlkit', [node, ptpBundle], 'nlkit-ptp'],
+      ['nlkit_tree', [node, ptpTree], 'nlkit-ptp'],
+    ];
+    if (existsSync(join(REF_DIR, 'ptp')) && existsSync(join(REF_DIR, 'host-local'))) plugins.push(['go', [join(REF_DIR, 'ptp')], 'ptp']);
+    else console.error(`startup: ${REF_DIR}/ptp or host-local missing: no reference plugin row (apt-get install containernetworking-plugins)`);
+    if (!existsSync(join(REF_DIR, 'host-local'))) throw new Error(`startup: ${REF_DIR}/host-local missing (apt-get install containernetworking-plugins)`);
+    for (const [name, argv, type] of plugins) {
+      // ADD, then DEL: each ADD starts from a clean container and IPAM store.
+      let delUs = 0;
+      cases.push({
+        op: `cni_add_${name}`,
+        run() {
+          const add = timed(argv, { env: env('ADD'), input: conf(type) });
+          const res = JSON.parse(add.stdout) as { ips?: unknown[] };
+          if (!Array.isArray(res.ips) || res.ips.length !== 1) throw new Error(`${name} ADD: unexpected result ${add.stdout}`);
+          delUs = timed(argv, { env: env('DEL'), input: conf(type) }).us;
+          return add.us;
+        },
+      });
+      cases.push({ op: `cni_del_${name}`, run: () => delUs });
+    }
+
+    const samples = new Map<string, number[]>(cases.map((c) => [c.op, []]));
+    cases[0]!.run(); // one untimed start: the node binary and the files into the page cache
+    for (let r = 0; r < rounds; r++) for (const c of cases) samples.get(c.op)!.push(c.run());
+    // The container netns must be as it was: only lo.
+    const left = spawnSync('nsenter', [`--net=${nsPath}`, 'ip', '-o', 'link', 'show'], { encoding: 'utf8' }).stdout.trim().split('\n').length;
+    if (left !== 1) throw new Error(`startup: the container netns holds ${left} links after the DELs`);
+    for (const [op, xs] of samples) console.log(`RESULT impl=startup op=${op} n=${xs.length} per_op_us=${median(xs).toFixed(1)} min_us=${Math.min(...xs).toFixed(1)}`);
+  } finally {
+    holder.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
