@@ -250,9 +250,9 @@ async function main(): Promise<void> {
   const stubWriter = new MessageWriter();
   const stubCore = {
     sock: {
-      request(type: number, flags: number, build: (w: MessageWriter) => void): Promise<undefined> {
+      request(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, _onMessage?: unknown, _opts?: unknown, arg?: unknown): Promise<undefined> {
         stubWriter.reset().begin(type, flags, 1, 0);
-        build(stubWriter);
+        build(stubWriter, arg);
         stubWriter.finishLength();
         return Promise.resolve(undefined);
       },

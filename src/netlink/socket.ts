@@ -102,13 +102,20 @@ export interface SocketStats {
  */
 export type MessageHandler<T> = (buf: Buffer, view: DataView, off: number, len: number) => T | undefined;
 
-/** Builds the body of a request after the socket wrote the nlmsghdr. */
-export type RequestBuilder = (w: MessageWriter) => void;
+/**
+ * Builds the body of a request after the socket wrote the nlmsghdr. `arg` is the
+ * argument passed to {@link NetlinkSocket.request} (a builder defined once, at module
+ * level, takes its data from there instead of being a new closure per request).
+ */
+export type RequestBuilder<A = void> = (w: MessageWriter, arg: A) => void;
 
 /** Per-request options. */
-export interface RequestOptions {
-  /** What the request is about, for error messages ('v0'). */
-  readonly subject?: string;
+export interface RequestOptions<A = unknown> {
+  /**
+   * What the request is about, for error messages ('v0'); or a function of the request's
+   * argument that gives it, called only when an error needs the text.
+   */
+  readonly subject?: string | ((arg: A) => string);
   /** Add NLM_F_ACK. Defaults to true for requests, false for GET replies (`reply`). */
   readonly ack?: boolean;
 }
@@ -180,8 +187,16 @@ const MULTICAST_PATH: readonly string[] = Object.freeze(['multicast']);
 
 const NO_OPTIONS: RequestOptions = Object.freeze({});
 
+/** A request's subject as the socket keeps it: text, or a function of the request's argument. */
+type Subject = string | ((arg: never) => string) | undefined;
+
+/** The text of a subject, the function called only now (for an error or debug output). */
+function subjectText(subject: Subject, arg: unknown): string | undefined {
+  return typeof subject === 'function' ? (subject as (a: unknown) => string)(arg) : subject;
+}
+
 /** nlmsg_flags of a request: NLM_F_REQUEST, NLM_F_ACK unless `ack: false`, and the caller's. */
-function requestFlags(flags: number, opts: RequestOptions): number {
+function requestFlags(flags: number, opts: { readonly ack?: boolean }): number {
   return NLM_F_REQUEST | (opts.ack ?? true ? NLM_F_ACK : 0) | flags;
 }
 
@@ -228,7 +243,7 @@ export class NetlinkSocket {
   private readonly groups = new Set<number>();
   /** State of the current exchange, reused by every exchange (they never overlap). */
   private readonly tx: TxState<unknown> = {
-    type: 0, seq: 0, mode: 'ack', subject: undefined, onMessage: undefined, value: undefined, out: undefined, intr: false, done: false,
+    type: 0, seq: 0, mode: 'ack', subject: undefined, arg: undefined, onMessage: undefined, value: undefined, out: undefined, intr: false, done: false,
     error: undefined, truncated: false, request: new Uint8Array(0), requestLength: 0, batch: undefined, overrun: undefined,
   };
 
@@ -324,25 +339,25 @@ export class NetlinkSocket {
    * The kernel's refusal rejects with {@link NetlinkError} (code, extended ACK,
    * attribute name, request type and subject).
    */
-  request<T>(type: number, flags: number, build: RequestBuilder, onMessage?: MessageHandler<T>, opts: RequestOptions = NO_OPTIONS): Promise<T | undefined> {
+  request<T, A = undefined>(type: number, flags: number, build: RequestBuilder<A>, onMessage?: MessageHandler<T>, opts: RequestOptions<A> = NO_OPTIONS, arg?: A): Promise<T | undefined> {
     // Fast path without an async frame (an async function allocates ~0.5 KB per call):
     // the socket is idle and the whole answer was queued by the time sendto returned.
     if (this.busy === null) {
       let r: TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED>;
       try {
-        r = this.transact(type, requestFlags(flags, opts), build, onMessage, opts.ack ?? true ? 'ack' : 'reply', opts.subject);
+        r = this.transact(type, requestFlags(flags, opts), build as RequestBuilder<unknown>, onMessage, opts.ack ?? true ? 'ack' : 'reply', opts.subject, arg);
       } catch (e) {
         return Promise.reject(e);
       }
       if (r !== TRUNCATED && !(r instanceof Promise)) return Promise.resolve(r.value);
-      return this.requestSlow(type, flags, build, onMessage, opts, r);
+      return this.requestSlow(type, flags, build as RequestBuilder<unknown>, onMessage, opts, arg, r);
     }
-    return this.requestSlow(type, flags, build, onMessage, opts, undefined);
+    return this.requestSlow(type, flags, build as RequestBuilder<unknown>, onMessage, opts, arg, undefined);
   }
 
   /** {@link request} when it has to wait: on another exchange, on poll, or to retry. */
   private async requestSlow<T>(
-    type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T> | undefined, opts: RequestOptions,
+    type: number, flags: number, build: RequestBuilder<unknown>, onMessage: MessageHandler<T> | undefined, opts: RequestOptions<never>, arg: unknown,
     first: TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED> | undefined,
   ): Promise<T | undefined> {
     const ack = opts.ack ?? true;
@@ -352,11 +367,11 @@ export class NetlinkSocket {
         // Re-checked synchronously right before transact(): several callers may wake from
         // the same busy promise, and only the first may start its exchange.
         while (this.busy) await this.busy;
-        r = this.transact(type, requestFlags(flags, opts), build, onMessage, ack ? 'ack' : 'reply', opts.subject);
+        r = this.transact(type, requestFlags(flags, opts), build, onMessage, ack ? 'ack' : 'reply', opts.subject, arg);
       }
       const res = r instanceof Promise ? await r : r;
       if (res === TRUNCATED && attempt < 2 && !ack) continue;
-      if (res === TRUNCATED) throw new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(type, 0, opts.subject), {}, 'reply did not fit the receive buffer');
+      if (res === TRUNCATED) throw new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(type, 0, subjectText(opts.subject, arg)), {}, 'reply did not fit the receive buffer');
       return res.value;
     }
   }
@@ -368,7 +383,7 @@ export class NetlinkSocket {
    * (default 5); after that it rejects with {@link DumpInterruptedError} holding the
    * partial result.
    */
-  async dump<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, opts: RequestOptions & { readonly retries?: number } = NO_OPTIONS): Promise<T[]> {
+  async dump<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, opts: RequestOptions<undefined> & { readonly retries?: number } = NO_OPTIONS): Promise<T[]> {
     const retries = opts.retries ?? 5;
     let last: T[] = [];
     let interrupted = 0;
@@ -383,12 +398,12 @@ export class NetlinkSocket {
       const out: T[] = [undefined as T];
       out.pop();
       this.tx.out = out;
-      const r = this.transact(type, NLM_F_REQUEST | NLM_F_DUMP | flags, build, onMessage, 'dump', opts.subject);
+      const r = this.transact(type, NLM_F_REQUEST | NLM_F_DUMP | flags, build as RequestBuilder<unknown>, onMessage, 'dump', opts.subject, undefined);
       const res = r instanceof Promise ? await r : r;
       if (res === TRUNCATED) {
         // A part did not fit: the buffer has grown to fit it; re-issue. This is not an
         // NLM_F_DUMP_INTR retry and does not use up `retries`.
-        if (++truncated > 2) throw new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(type, 0, opts.subject), {}, 'dump part did not fit the receive buffer');
+        if (++truncated > 2) throw new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(type, 0, subjectText(opts.subject, undefined)), {}, 'dump part did not fit the receive buffer');
         continue;
       }
       if (!res.intr) return out;
@@ -411,8 +426,8 @@ export class NetlinkSocket {
    * already queued (the normal case), else a Promise.
    */
   private transact<T>(
-    type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T> | undefined,
-    mode: 'ack' | 'reply' | 'dump', subject: string | undefined,
+    type: number, flags: number, build: RequestBuilder<unknown>, onMessage: MessageHandler<T> | undefined,
+    mode: 'ack' | 'reply' | 'dump', subject: Subject, arg: unknown,
   ): TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED> {
     this.tx.batch = undefined;
     this.check();
@@ -420,14 +435,17 @@ export class NetlinkSocket {
     const seq = this.nextSeq();
     w.reset().begin(type, flags, seq, 0);
     try {
-      build(w);
+      build(w, arg);
     } catch (e) {
       w.abort();
       throw e;
     }
     const len = w.finishLength();
     const req = w.buf; // the request is req[0, len): sent from the slab, no view made
-    if (debugEnabled()) debug('send %s seq=%d flags=0x%s len=%d%s\n%s', this.describer.typeName(type), seq, flags.toString(16), len, subject ? ` (${subject})` : '', hex(req.subarray(0, len)));
+    if (debugEnabled()) {
+      const text = subjectText(subject, arg);
+      debug('send %s seq=%d flags=0x%s len=%d%s\n%s', this.describer.typeName(type), seq, flags.toString(16), len, text ? ` (${text})` : '', hex(req.subarray(0, len)));
+    }
     this.stats.requests++;
     const n = sys.send(this.fd, req, len, 0);
     if (n < 0) throw new SysError('send', -n);
@@ -437,6 +455,7 @@ export class NetlinkSocket {
     st.seq = seq;
     st.mode = mode;
     st.subject = subject;
+    st.arg = arg;
     st.onMessage = onMessage;
     st.value = undefined;
     st.intr = false;
@@ -458,6 +477,7 @@ export class NetlinkSocket {
   private finishTx<T>(st: TxState<T>): TxResult<T> | typeof TRUNCATED {
     st.onMessage = undefined; // let the handler's closure go
     st.out = undefined;
+    st.arg = undefined;
     // The kernel's own error wins over a lost echo; an ACKed change whose echo did not
     // fit succeeded (the value is then undefined and callers read the object back).
     if (st.error) throw st.error;
@@ -547,7 +567,7 @@ export class NetlinkSocket {
           return;
         }
         if (-n === ENOBUFS) {
-          const e = new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, st.subject), {}, 'receive queue overflowed while waiting for the reply');
+          const e = new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), {}, 'receive queue overflowed while waiting for the reply');
           // The kernel marks an overrun socket congested until its queue is empty, and
           // until then drops further unicasts to it without another ENOBUFS: a later
           // request's reply would be lost and the request would wait forever. So the
@@ -594,7 +614,7 @@ export class NetlinkSocket {
         }
         if (st.mode === 'batch') {
           // One answer of the chunk is lost: the chunk's unanswered messages end 'unknown'.
-          st.error = new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(st.type, st.seq, st.subject), {}, 'an answer did not fit the receive buffer');
+          st.error = new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), {}, 'an answer did not fit the receive buffer');
           st.done = true;
           return;
         }
@@ -672,7 +692,7 @@ export class NetlinkSocket {
           const err = -v.getInt32(off + NLMSG_HDRLEN, HOST_LE);
           if (err > 0) {
             const ext = flags & NLM_F_ACK_TLVS ? this.parseExtAck(st, buf, v, off + NLMSG_HDRLEN + 4, off + len) : {};
-            st.error = new NetlinkError(err, this.reqInfo(st.type, st.seq, st.subject), ext);
+            st.error = new NetlinkError(err, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), ext);
           }
         }
         if (flags & NLM_F_DUMP_INTR) st.intr = true;
@@ -684,7 +704,7 @@ export class NetlinkSocket {
         continue;
       }
       if (type === NLMSG_OVERRUN) {
-        st.error = new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, st.subject), {}, 'NLMSG_OVERRUN');
+        st.error = new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), {}, 'NLMSG_OVERRUN');
         st.done = true;
         return;
       }
@@ -713,7 +733,7 @@ export class NetlinkSocket {
       if (!(flags & NLM_F_CAPPED) && inner + 4 <= off + len) tlv = inner + align4(v.getUint32(inner, HOST_LE));
       if (tlv <= off + len) ext = this.parseExtAck(st, buf, v, tlv, off + len);
     }
-    return new NetlinkError(errno, this.reqInfo(st.type, st.seq, st.subject), ext);
+    return new NetlinkError(errno, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), ext);
   }
 
   private parseExtAck<T>(st: TxState<T>, buf: Buffer, v: DataView, start: number, end: number): ExtAck {
@@ -868,6 +888,7 @@ export class NetlinkSocket {
     st.seq = first;
     st.mode = 'batch';
     st.subject = undefined;
+    st.arg = undefined;
     st.onMessage = undefined;
     st.value = undefined;
     st.intr = false;
@@ -1040,7 +1061,10 @@ interface TxState<T> {
   type: number;
   seq: number;
   mode: 'ack' | 'reply' | 'dump' | 'batch';
-  subject: string | undefined;
+  /** The request's subject, or a function of `arg` that gives it (called for errors only). */
+  subject: Subject;
+  /** The request's argument (passed to its builder and to a subject function). */
+  arg: unknown;
   onMessage: MessageHandler<T> | undefined;
   value: T | undefined;
   /** Dumps: where the decoded parts go. */

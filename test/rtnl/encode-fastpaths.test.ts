@@ -98,3 +98,47 @@ t.test('resolveNetns: fd first, then pid; a closed Netns throws ClosedError', as
   ns.close();
   t.throws(() => resolveNetns(ns), ClosedError);
 });
+
+t.test('rt.addr.add of an IPv4 address on an ifindex without options: the general path\'s bytes and errors', async (t) => {
+  const { AddrApi } = await import('../../src/rtnl/addr/api.js');
+  // A recording stub socket: runs the builder with the request's argument, keeps the bytes
+  // and the subject text (a subject function is called as the socket does on an error).
+  const w = new MessageWriter();
+  const sent: { bytes: string; subject: string | undefined }[] = [];
+  const core = {
+    sock: {
+      request(type: number, flags: number, build: (w: MessageWriter, a: unknown) => void, _on: unknown, opts: { subject?: string | ((a: unknown) => string) } = {}, arg?: unknown): Promise<undefined> {
+        w.reset().begin(type, flags, 1, 0);
+        build(w, arg);
+        const len = w.finishLength();
+        sent.push({ bytes: w.buf.toString('hex', 0, len), subject: typeof opts.subject === 'function' ? opts.subject(arg) : opts.subject });
+        return Promise.resolve(undefined);
+      },
+    },
+    linkIndex: (): Promise<number> => Promise.resolve(7),
+  };
+  const api = new AddrApi(core as never);
+  for (const a of ['198.18.0.1/32', '198.18.0.1', '10.1.2.3/24', '127.0.0.2/8', '0.0.0.0/0', '255.255.255.255/32', '1.2.3.4/0']) {
+    sent.length = 0;
+    await api.add(7, a); // the fast path
+    await api.add(7, a, {}); // an options object: the general path (prepare, writeAddr)
+    await api.replace(7, a); // replace: fast path with NLM_F_REPLACE
+    t.equal(sent.length, 3);
+    t.equal(sent[0]!.bytes, sent[1]!.bytes, `${a}: same request bytes`);
+    t.equal(sent[0]!.subject, sent[1]!.subject, `${a}: same subject`);
+    t.equal(sent[0]!.subject, `${a} dev ifindex 7`);
+    t.not(sent[2]!.bytes, sent[0]!.bytes, `${a}: replace differs (its flags)`);
+  }
+  // 127/8 gets host scope (byte 3 of ifaddrmsg, after the 16-byte header), others global.
+  sent.length = 0;
+  await api.add(7, '127.0.0.2/8');
+  await api.add(7, '128.0.0.1/8');
+  t.equal(Buffer.from(sent[0]!.bytes, 'hex')[16 + 3], 254, 'host scope for 127.0.0.0/8');
+  t.equal(Buffer.from(sent[1]!.bytes, 'hex')[16 + 3], 0, 'global scope otherwise');
+  // Bad input is refused as before, nothing sent.
+  sent.length = 0;
+  for (const [link, addr, re] of [[0, '10.0.0.1/32', /ifindex/], [2 ** 31, '10.0.0.1/32', /ifindex/], [1.5, '10.0.0.1', /ifindex/], [7, '10.0.0.1/33', /address/], [7, '010.0.0.1', /address/], [7, '10.0.0.256', /address/]] as const) {
+    await t.rejects(api.add(link, addr), { name: 'InvalidArgumentError', message: re }, `refuses ${link} ${addr}`);
+  }
+  t.equal(sent.length, 0, 'nothing sent for bad input');
+});
