@@ -338,6 +338,10 @@ export class NetlinkSocket {
    *
    * The kernel's refusal rejects with {@link NetlinkError} (code, extended ACK,
    * attribute name, request type and subject).
+   *
+   * `arg` is handed to `build` (and to `opts.subject` when that is a function), so a
+   * builder written once at module level serves every request without a new closure
+   * per call; the request holds on to it only until it settles.
    */
   request<T, A = undefined>(type: number, flags: number, build: RequestBuilder<A>, onMessage?: MessageHandler<T>, opts: RequestOptions<A> = NO_OPTIONS, arg?: A): Promise<T | undefined> {
     // Fast path without an async frame (an async function allocates ~0.5 KB per call):
