@@ -315,9 +315,9 @@ async function encodeAdd(spec: Parameters<LinkApi['add']>[0]): Promise<Buffer> {
   const w = new MessageWriter();
   const core = {
     sock: {
-      async request(type: number, flags: number, build: (w: MessageWriter) => void) {
+      async request(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, _onMessage?: unknown, _opts?: unknown, arg?: unknown) {
         w.reset().begin(type, flags | 0x05, 1, 0);
-        build(w);
+        build(w, arg);
         bytes = Buffer.from(w.finish());
         return undefined;
       },

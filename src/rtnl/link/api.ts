@@ -2,7 +2,7 @@
  * `rt.link`: create, read, change and delete network interfaces over RTM_*LINK.
  * @module
  */
-import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, NLMSG_HDRLEN } from '../../netlink/index.js';
+import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestOptions, NLMSG_HDRLEN } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, type NetnsTarget } from '../netns-target.js';
@@ -310,6 +310,9 @@ function writeNewLink(w: MessageWriter, p: PreparedLink): void {
   w.nestEnd(li);
 }
 
+/** The options of a create's request: its subject, the link's name, made only for an error. */
+const NEWLINK_OPTS: RequestOptions<PreparedLink> = { subject: (p) => p.attrs.name ?? `(${p.kind})` };
+
 /** An error of specs[i] (from prepareSpec, a lookup or the request builder), its argument prefixed `specs[i].`. */
 function atSpec(e: unknown, i: number): unknown {
   if (e instanceof ClosedError) return new ClosedError(`specs[${i}].${e.message.replace(/ is closed$/, '')}`); // a closed Netns
@@ -358,13 +361,29 @@ export class LinkApi {
    */
   add(spec: LinkSpec, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
   add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined>;
-  async add(spec: LinkSpec, options: LinkWriteOptions = {}): Promise<Link | undefined> {
-    const p = prepareSpec(spec);
+  add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined> {
+    let p: PreparedLink;
+    try {
+      p = prepareSpec(spec);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const echo = options?.echo === true;
+    if (!echo && p.masterRef === undefined && p.parentRef === undefined && p.attrs.alias === undefined && p.peer?.alias === undefined) {
+      // The common create — nothing to look up first, nothing to do after: the request's
+      // own promise, without an async frame, and the prepared spec as the request's
+      // argument to a module-level builder, without a closure.
+      return this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, writeNewLink, undefined, NEWLINK_OPTS, p) as Promise<undefined>;
+    }
+    return this.addSlow(p, echo);
+  }
+
+  /** {@link add} with lookups (master, link), an echo or aliases. */
+  private async addSlow(p: PreparedLink, echo: boolean): Promise<Link | undefined> {
     // Looked up only once every field is checked (prepareSpec), so bad input sends nothing.
     if (p.masterRef !== undefined) p.master = await this.core.linkIndex(p.masterRef, 'master');
     if (p.parentRef !== undefined) p.parent = await this.core.linkIndex(p.parentRef, 'link');
-    const echo = options.echo === true;
-    const echoed = await this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), (w) => writeNewLink(w, p), echo ? decodeOne : undefined, { subject: p.attrs.name ?? `(${p.kind})` });
+    const echoed = await this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), writeNewLink, echo ? decodeOne : undefined, NEWLINK_OPTS, p);
     if (p.attrs.alias !== undefined || p.peer?.alias !== undefined) {
       await this.aliasesOrUndo([p]);
       // The echo left the kernel before the alias was set: it is now what was given.
