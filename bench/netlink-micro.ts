@@ -264,6 +264,8 @@ async function main(): Promise<void> {
   const w1Specs = Array.from({ length: 1024 }, (_, i) => ({ name: `a${i}`, kind: 'veth', up: true, peer: { name: `b${i}`, netns: 7 } }));
   const w4Addrs = Array.from({ length: 1024 }, (_, i) => `198.18.${i >> 8}.${i & 255}/32`);
   let k = 0;
+  const resolved = Promise.resolve(undefined);
+  await benchAsync('harness: await of an already resolved promise (the loop\'s own cost, part of each awaited row)', () => resolved, N / 4);
   await benchAsync('rt.link.add JS only, awaited: checks + encode of the W1 veth spec (socket stubbed)', () => linkApi.add(w1Specs[k++ & 1023]!), N / 4);
   await benchAsync('rt.addr.add JS only, awaited: parse + encode of a /32 (socket stubbed)', () => addrApi.add(7, w4Addrs[k++ & 1023]!), N / 4);
   const a = w.buf.toString('hex', 16, encodeVeth()); // bodies (the headers' seq differ)
