@@ -25,6 +25,8 @@ import {
 import * as sys from '../src/netlink/sys.js';
 import { LinkApi } from '../src/rtnl/link/api.js';
 import { AddrApi } from '../src/rtnl/addr/api.js';
+import { Rtnl } from '../src/rtnl/index.js';
+import { Netns } from '../src/ns/index.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -293,6 +295,14 @@ async function main(): Promise<void> {
   await bench('decode veth: AttrTable.decode into a plain object', () => void LINK.decode(vethMsg, vv, 32, end, []));
   const lv = viewOf(loMsg);
   await bench('decode lo:   AttrTable.decode into a plain object', () => void LINK.decode(loMsg, lv, 32, loMsg.length, []));
+
+  // A handle's own cost, opened and closed (setupVeth opens one per call unless given
+  // options.handles): a socket here, and one made in another netns (the thread's netns
+  // opened, setns there and back).
+  const other = Netns.new();
+  await bench('Rtnl.open() + close: a route socket here (socket, bind, options)', () => Rtnl.open().close(), Math.max(200, N / 100));
+  await bench('Rtnl.open({ netns }) + close: a route socket made in another netns', () => Rtnl.open({ netns: other }).close(), Math.max(200, N / 100));
+  other.close();
 
   // Round trip: GETLINK ifindex 1 (lo), NetlinkSocket.request vs raw send+recv.
   const raw = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
