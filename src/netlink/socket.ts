@@ -203,6 +203,17 @@ function requestFlags(flags: number, opts: { readonly ack?: boolean }): number {
 const defaultDescriber: FamilyDescriber = { typeName: (t) => `type ${t}` };
 
 /**
+ * struct sockaddr_nl of the datagram being read, and its length: one for every socket.
+ * Each recvfrom is synchronous and the sender's port is checked right after it, before
+ * any message handler runs, so no other read can come in between.
+ */
+const RECV_ADDR = Buffer.alloc(12);
+const RECV_ALEN = new Uint32Array(1);
+/** The sockaddr_nl that open() binds and reads back the port id from (synchronously). */
+const BIND_ADDR = Buffer.alloc(12);
+const NO_BYTES = new Uint8Array(0);
+
+/**
  * A netlink socket bound to one protocol (NETLINK_ROUTE, NETLINK_GENERIC, …).
  * Opened synchronously; the socket stays in the network namespace it was created in
  * for its whole life. Closing is idempotent; `Symbol.dispose` closes.
@@ -226,8 +237,9 @@ export class NetlinkSocket {
   readonly writer: MessageWriter;
   private rbuf: Buffer;
   private rview: DataView;
-  private readonly addr = Buffer.alloc(12);
-  private readonly alen = new Uint32Array(1);
+  /** The sender address of each datagram read (shared: see RECV_ADDR). */
+  private readonly addr = RECV_ADDR;
+  private readonly alen = RECV_ALEN;
   private seq: number;
   /** Set while a transaction waits on poll; later requests queue behind it. */
   private busy: Promise<void> | null = null;
@@ -237,14 +249,17 @@ export class NetlinkSocket {
   private waiter: ((status: number) => void) | null = null;
   /** Rejects the transaction waiting on poll (used by close()). */
   private pendingFail: ((e: unknown) => void) | null = null;
-  /** watch() callbacks, woken when no transaction is waiting. */
-  private readonly watchers = new Set<(status: number) => void>();
-  /** Multicast groups joined through this object (batch chunks leave room for their notifications). */
-  private readonly groups = new Set<number>();
+  /** watch() callbacks, woken when no transaction is waiting (made on the first watch()). */
+  private watchers: Set<(status: number) => void> | undefined;
+  /**
+   * Multicast groups joined through this object (batch chunks leave room for their
+   * notifications); made on the first join: most sockets only make requests.
+   */
+  private groups: Set<number> | undefined;
   /** State of the current exchange, reused by every exchange (they never overlap). */
   private readonly tx: TxState<unknown> = {
     type: 0, seq: 0, mode: 'ack', subject: undefined, arg: undefined, onMessage: undefined, value: undefined, out: undefined, intr: false, done: false,
-    error: undefined, truncated: false, request: new Uint8Array(0), requestLength: 0, batch: undefined, overrun: undefined,
+    error: undefined, truncated: false, request: NO_BYTES, requestLength: 0, batch: undefined, overrun: undefined,
   };
 
   private constructor(fd: number, protocol: number, portId: number, describer: FamilyDescriber) {
@@ -274,7 +289,7 @@ export class NetlinkSocket {
       if (options.noEnobufs) sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, 1, 'setsockopt(NETLINK_NO_ENOBUFS)');
       if (options.receiveBufferSize !== undefined) setBuf(fd, SO_RCVBUFFORCE, SO_RCVBUF, options.receiveBufferSize);
       if (options.sendBufferSize !== undefined) setBuf(fd, SO_SNDBUFFORCE, SO_SNDBUF, options.sendBufferSize);
-      const sa = Buffer.alloc(12);
+      const sa = BIND_ADDR.fill(0);
       sa.writeUInt16LE(AF_NETLINK, 0);
       sys.bind(fd, sa);
       sys.getsockname(fd, sa);
@@ -284,7 +299,7 @@ export class NetlinkSocket {
         sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g, `setsockopt(NETLINK_ADD_MEMBERSHIP ${g})`);
       }
       const sock = new NetlinkSocket(fd, protocol, portId, options.describer ?? defaultDescriber);
-      for (const g of options.groups ?? []) sock.groups.add(g);
+      for (const g of options.groups ?? []) (sock.groups ??= new Set()).add(g);
       return sock;
     } catch (e) {
       sys.close(fd);
@@ -301,14 +316,14 @@ export class NetlinkSocket {
   addMembership(group: number): void {
     this.check();
     sys.setsockoptInt(this.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group, `setsockopt(NETLINK_ADD_MEMBERSHIP ${group})`);
-    this.groups.add(group);
+    (this.groups ??= new Set()).add(group);
   }
 
   /** Leave a multicast group. */
   dropMembership(group: number): void {
     this.check();
     sys.setsockoptInt(this.fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, group, `setsockopt(NETLINK_DROP_MEMBERSHIP ${group})`);
-    this.groups.delete(group);
+    this.groups?.delete(group);
   }
 
   /** Set the receive buffer size (SO_RCVBUFFORCE, falling back to SO_RCVBUF). */
@@ -532,7 +547,7 @@ export class NetlinkSocket {
 
   /** Start or stop the poll handle: it runs while a transaction waits or a watch() is open. */
   private updatePoll(): void {
-    const want = this.fd >= 0 && (this.waiter !== null || this.watchers.size > 0);
+    const want = this.fd >= 0 && (this.waiter !== null || (this.watchers !== undefined && this.watchers.size > 0));
     if (want && this.poller === null) {
       // koffi calls back with (status, events) although its .d.ts says (events).
       this.poller = sys.poll(this.fd, { readable: true }, (status: unknown) => this.onReadable(typeof status === 'number' ? status : 0));
@@ -555,7 +570,7 @@ export class NetlinkSocket {
       this.waiter(status);
       return;
     }
-    for (const cb of [...this.watchers]) cb(status);
+    if (this.watchers) for (const cb of [...this.watchers]) cb(status);
     if (status < 0) this.updatePoll();
   }
 
@@ -832,7 +847,7 @@ export class NetlinkSocket {
         // A socket that joined multicast groups also receives the notifications the
         // requests cause (an RTM_NEWADDR per address added, …), queued beside the ACKs:
         // each message then reserves twice as much.
-        const share = this.groups.size > 0 ? 2 : 1;
+        const share = this.groups !== undefined && this.groups.size > 0 ? 2 : 1;
         let j = i + 1;
         let ackBytes = share * (BATCH_ACK_BUDGET + 2 * (offsets[i + 1]! - offsets[i]!));
         while (j < n && offsets[j + 1]! - offsets[i]! <= maxBytes) {
@@ -1022,14 +1037,14 @@ export class NetlinkSocket {
   watch(cb: (status: number) => void): { close(): void } {
     this.check();
     const fn = (status: number): void => cb(status);
-    this.watchers.add(fn);
+    (this.watchers ??= new Set()).add(fn);
     this.updatePoll();
     let closed = false;
     return {
       close: () => {
         if (closed) return;
         closed = true;
-        this.watchers.delete(fn);
+        this.watchers?.delete(fn);
         this.updatePoll();
       },
     };
@@ -1041,7 +1056,7 @@ export class NetlinkSocket {
     const fd = this.fd;
     this.fd = -1;
     const fail = this.pendingFail;
-    this.watchers.clear();
+    this.watchers?.clear();
     this.updatePoll();
     this.writer.release();
     releaseSlab(this.rbuf);

@@ -55,11 +55,19 @@ export function bind(fd: number, addr: Uint8Array): void {
   if ((c.bind(fd, addr, addr.length) as number) < 0) fail('bind');
 }
 
+/**
+ * Scratch space for the int and socklen_t arguments of the calls below: each call is
+ * synchronous and reads its result before returning, so one of each serves every call
+ * (a typed array per call was most of what opening a socket allocated).
+ */
+const INT_ARG = new Int32Array(1);
+const LEN_ARG = new Uint32Array(1);
+
 /** getsockname(2) into `addr`; returns the address length the kernel wrote. */
 export function getsockname(fd: number, addr: Uint8Array): number {
-  const len = new Uint32Array([addr.length]);
-  if ((c.getsockname(fd, addr, len) as number) < 0) fail('getsockname');
-  return len[0]!;
+  LEN_ARG[0] = addr.length;
+  if ((c.getsockname(fd, addr, LEN_ARG) as number) < 0) fail('getsockname');
+  return LEN_ARG[0]!;
 }
 
 /**
@@ -111,23 +119,22 @@ export function recvfrom(fd: number, buf: Uint8Array, len: number, flags: number
 
 /** setsockopt(2) with an int value. Throws SysError. */
 export function setsockoptInt(fd: number, level: number, name: number, value: number, what = 'setsockopt'): void {
-  const v = new Int32Array([value]);
-  if ((c.setsockopt(fd, level, name, v, 4) as number) < 0) fail(what);
+  INT_ARG[0] = value;
+  if ((c.setsockopt(fd, level, name, INT_ARG, 4) as number) < 0) fail(what);
 }
 
 /** setsockopt(2) with an int value; returns 0 or -errno instead of throwing. */
 export function trySetsockoptInt(fd: number, level: number, name: number, value: number): number {
-  const v = new Int32Array([value]);
-  if ((c.setsockopt(fd, level, name, v, 4) as number) < 0) return -koffi.errno();
+  INT_ARG[0] = value;
+  if ((c.setsockopt(fd, level, name, INT_ARG, 4) as number) < 0) return -koffi.errno();
   return 0;
 }
 
 /** getsockopt(2) of an int value. */
 export function getsockoptInt(fd: number, level: number, name: number): number {
-  const v = new Int32Array(1);
-  const len = new Uint32Array([4]);
-  if ((c.getsockopt(fd, level, name, v, len) as number) < 0) fail('getsockopt');
-  return v[0]!;
+  LEN_ARG[0] = 4;
+  if ((c.getsockopt(fd, level, name, INT_ARG, LEN_ARG) as number) < 0) fail('getsockopt');
+  return INT_ARG[0]!;
 }
 
 /** close(2). EINTR is not retried (Linux closes the fd anyway). */

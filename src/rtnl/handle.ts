@@ -52,7 +52,8 @@ export class Rtnl implements RtnlCore {
   /** What the handle was opened in: the netns fd given (not owned) or undefined for the caller's. */
   readonly netnsFd: number | undefined;
   /** Monitors opened from this handle and still open (closed with it). */
-  private readonly monitors = new Set<Monitor>();
+  /** The handle's open monitors (made on the first monitor(): most handles have none). */
+  private monitors: Set<Monitor> | undefined;
 
   private constructor(sock: NetlinkSocket, netnsFd: number | undefined) {
     this.sock = sock;
@@ -120,14 +121,14 @@ export class Rtnl implements RtnlCore {
    *   ClosedError for a closed handle, `signal.reason` for an aborted signal.
    */
   monitor(groups: readonly MonitorGroup[], options: MonitorOptions = {}): Monitor {
-    const m = Monitor.open(this, groups, options, (x) => this.monitors.delete(x));
-    this.monitors.add(m);
+    const m = Monitor.open(this, groups, options, (x) => this.monitors?.delete(x));
+    (this.monitors ??= new Set()).add(m);
     return m;
   }
 
   /** Close the socket and the handle's open monitors (idempotent). */
   close(): void {
-    for (const m of [...this.monitors]) m.close();
+    if (this.monitors) for (const m of [...this.monitors]) m.close();
     this.sock.close();
   }
 
