@@ -252,7 +252,13 @@ async function main(): Promise<void> {
   const stubWriter = new MessageWriter();
   const stubCore = {
     sock: {
-      request(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, _onMessage?: unknown, _opts?: unknown, arg?: unknown): Promise<undefined> {
+      request(type: number, flags: number, build: (w: MessageWriter) => void): Promise<undefined> {
+        stubWriter.reset().begin(type, flags, 1, 0);
+        build(stubWriter);
+        stubWriter.finishLength();
+        return Promise.resolve(undefined);
+      },
+      requestWith(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, arg: unknown): Promise<undefined> {
         stubWriter.reset().begin(type, flags, 1, 0);
         build(stubWriter, arg);
         stubWriter.finishLength();

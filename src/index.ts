@@ -15,7 +15,7 @@ export {
 } from './netlink/index.js';
 export type {
   ExtAck, RequestInfo, DecodedMessage, DecodedAttribute, AttrSpec, Codec, CustomCodec, DecodeContext, PrimitiveCodec,
-  RawAttribute, FamilyDescriber, MessageHandler, NetlinkSocketOptions, RequestBuilder, RequestOptions, SocketStats,
+  RawAttribute, FamilyDescriber, MessageHandler, NetlinkSocketOptions, RequestBuilder, RequestBuilderWith, RequestOptions, RequestWithOptions, SocketStats,
 } from './netlink/index.js';
 export * from './rtnl/index.js';
 export { Netns, DEFAULT_NETNS_DIR, netnsDir, validateNetnsName, execNetns, execNetnsSync, sysctl, sysctlGet, sysctlSet, sysctlPath, netnsWorker, netnsContext } from './ns/index.js';

@@ -11,7 +11,7 @@ export type { DecodedMessage, DecodedAttribute } from './reader.js';
 export { AttrTable, childPath, copyBytes, decodeRow, hexColon, parseHexColon } from './attrs.js';
 export type { AttrSpec, Codec, CustomCodec, DecodeContext, PrimitiveCodec, RawAttribute } from './attrs.js';
 export { NetlinkSocket } from './socket.js';
-export type { BatchOptions, BatchRequest, BatchResult, BatchStatus, FamilyDescriber, MessageHandler, NetlinkSocketOptions, RequestBuilder, RequestOptions, SocketStats } from './socket.js';
+export type { BatchOptions, BatchRequest, BatchResult, BatchStatus, FamilyDescriber, MessageHandler, NetlinkSocketOptions, RequestBuilder, RequestBuilderWith, RequestOptions, RequestWithOptions, SocketStats } from './socket.js';
 export { acquireSlab, releaseSlab, poolStats, SLAB_SIZE } from './pool.js';
 export { netnsContext, ensureThreadpoolStarted, withThreadNetns, threadNetnsInode, contextNetnsFd, NetnsRestoreError } from './netns-switch.js';
 export type { NetnsHandle } from './netns-switch.js';

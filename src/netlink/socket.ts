@@ -102,22 +102,31 @@ export interface SocketStats {
  */
 export type MessageHandler<T> = (buf: Buffer, view: DataView, off: number, len: number) => T | undefined;
 
+/** Builds the body of a request after the socket wrote the nlmsghdr. */
+export type RequestBuilder = (w: MessageWriter) => void;
+
 /**
- * Builds the body of a request after the socket wrote the nlmsghdr. `arg` is the
- * argument passed to {@link NetlinkSocket.request} (a builder defined once, at module
- * level, takes its data from there instead of being a new closure per request).
+ * Builds the body of a request of {@link NetlinkSocket.requestWith} from the request's
+ * argument: a builder written once, at module level, serves every request without a
+ * new closure per call.
  */
-export type RequestBuilder<A = void> = (w: MessageWriter, arg: A) => void;
+export type RequestBuilderWith<A> = (w: MessageWriter, arg: A) => void;
 
 /** Per-request options. */
-export interface RequestOptions<A = unknown> {
-  /**
-   * What the request is about, for error messages ('v0'); or a function of the request's
-   * argument that gives it, called only when an error needs the text.
-   */
-  readonly subject?: string | ((arg: A) => string);
+export interface RequestOptions {
+  /** What the request is about, for error messages ('v0'). */
+  readonly subject?: string;
   /** Add NLM_F_ACK. Defaults to true for requests, false for GET replies (`reply`). */
   readonly ack?: boolean;
+}
+
+/** Options of {@link NetlinkSocket.requestWith}: those of `request`, and a subject made from the argument. */
+export interface RequestWithOptions<A> extends RequestOptions {
+  /**
+   * What the request is about, made from the request's argument only when an error (or
+   * debug output) needs the text; `subject` wins when both are given.
+   */
+  readonly subjectOf?: (arg: A) => string;
 }
 
 /** One message of {@link NetlinkSocket.requestBatch}. */
@@ -187,7 +196,7 @@ const MULTICAST_PATH: readonly string[] = Object.freeze(['multicast']);
 
 const NO_OPTIONS: RequestOptions = Object.freeze({});
 
-/** A request's subject as the socket keeps it: text, or a function of the request's argument. */
+/** A request's subject as the socket keeps it: text, or a function of the request's argument (requestWith's subjectOf). */
 type Subject = string | ((arg: never) => string) | undefined;
 
 /** The text of a subject, the function called only now (for an error or debug output). */
@@ -353,30 +362,38 @@ export class NetlinkSocket {
    *
    * The kernel's refusal rejects with {@link NetlinkError} (code, extended ACK,
    * attribute name, request type and subject).
-   *
-   * `arg` is handed to `build` (and to `opts.subject` when that is a function), so a
-   * builder written once at module level serves every request without a new closure
-   * per call; the request holds on to it only until it settles.
    */
-  request<T, A = undefined>(type: number, flags: number, build: RequestBuilder<A>, onMessage?: MessageHandler<T>, opts: RequestOptions<A> = NO_OPTIONS, arg?: A): Promise<T | undefined> {
+  request<T>(type: number, flags: number, build: RequestBuilder, onMessage?: MessageHandler<T>, opts: RequestOptions = NO_OPTIONS): Promise<T | undefined> {
+    return this.requestWith(type, flags, build as RequestBuilderWith<undefined>, undefined, onMessage, opts);
+  }
+
+  /**
+   * {@link request} with an argument: `build(w, arg)` writes the body, and
+   * `opts.subjectOf(arg)` names the request only if an error needs it. A builder and
+   * options written once, at module level, then serve every request without a closure,
+   * an options object or a subject string per call (the bulk paths of rt.addr.add and
+   * rt.link.add use it). The request holds on to `arg` only until it settles.
+   */
+  requestWith<T, A>(type: number, flags: number, build: RequestBuilderWith<A>, arg: A, onMessage?: MessageHandler<T>, opts: RequestWithOptions<A> = NO_OPTIONS): Promise<T | undefined> {
+    const subject: Subject = opts.subject ?? opts.subjectOf;
     // Fast path without an async frame (an async function allocates ~0.5 KB per call):
     // the socket is idle and the whole answer was queued by the time sendto returned.
     if (this.busy === null) {
       let r: TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED>;
       try {
-        r = this.transact(type, requestFlags(flags, opts), build as RequestBuilder<unknown>, onMessage, opts.ack ?? true ? 'ack' : 'reply', opts.subject, arg);
+        r = this.transact(type, requestFlags(flags, opts), build as RequestBuilderWith<unknown>, onMessage, opts.ack ?? true ? 'ack' : 'reply', subject, arg);
       } catch (e) {
         return Promise.reject(e);
       }
       if (r !== TRUNCATED && !(r instanceof Promise)) return Promise.resolve(r.value);
-      return this.requestSlow(type, flags, build as RequestBuilder<unknown>, onMessage, opts, arg, r);
+      return this.requestSlow(type, flags, build as RequestBuilderWith<unknown>, onMessage, opts, subject, arg, r);
     }
-    return this.requestSlow(type, flags, build as RequestBuilder<unknown>, onMessage, opts, arg, undefined);
+    return this.requestSlow(type, flags, build as RequestBuilderWith<unknown>, onMessage, opts, subject, arg, undefined);
   }
 
   /** {@link request} when it has to wait: on another exchange, on poll, or to retry. */
   private async requestSlow<T>(
-    type: number, flags: number, build: RequestBuilder<unknown>, onMessage: MessageHandler<T> | undefined, opts: RequestOptions<never>, arg: unknown,
+    type: number, flags: number, build: RequestBuilderWith<unknown>, onMessage: MessageHandler<T> | undefined, opts: RequestOptions, subject: Subject, arg: unknown,
     first: TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED> | undefined,
   ): Promise<T | undefined> {
     const ack = opts.ack ?? true;
@@ -386,11 +403,11 @@ export class NetlinkSocket {
         // Re-checked synchronously right before transact(): several callers may wake from
         // the same busy promise, and only the first may start its exchange.
         while (this.busy) await this.busy;
-        r = this.transact(type, requestFlags(flags, opts), build, onMessage, ack ? 'ack' : 'reply', opts.subject, arg);
+        r = this.transact(type, requestFlags(flags, opts), build, onMessage, ack ? 'ack' : 'reply', subject, arg);
       }
       const res = r instanceof Promise ? await r : r;
       if (res === TRUNCATED && attempt < 2 && !ack) continue;
-      if (res === TRUNCATED) throw new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(type, 0, subjectText(opts.subject, arg)), {}, 'reply did not fit the receive buffer');
+      if (res === TRUNCATED) throw new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(type, 0, subjectText(subject, arg)), {}, 'reply did not fit the receive buffer');
       return res.value;
     }
   }
@@ -402,7 +419,7 @@ export class NetlinkSocket {
    * (default 5); after that it rejects with {@link DumpInterruptedError} holding the
    * partial result.
    */
-  async dump<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, opts: RequestOptions<undefined> & { readonly retries?: number } = NO_OPTIONS): Promise<T[]> {
+  async dump<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, opts: RequestOptions & { readonly retries?: number } = NO_OPTIONS): Promise<T[]> {
     const retries = opts.retries ?? 5;
     let last: T[] = [];
     let interrupted = 0;
@@ -417,7 +434,7 @@ export class NetlinkSocket {
       const out: T[] = [undefined as T];
       out.pop();
       this.tx.out = out;
-      const r = this.transact(type, NLM_F_REQUEST | NLM_F_DUMP | flags, build as RequestBuilder<unknown>, onMessage, 'dump', opts.subject, undefined);
+      const r = this.transact(type, NLM_F_REQUEST | NLM_F_DUMP | flags, build as RequestBuilderWith<unknown>, onMessage, 'dump', opts.subject, undefined);
       const res = r instanceof Promise ? await r : r;
       if (res === TRUNCATED) {
         // A part did not fit: the buffer has grown to fit it; re-issue. This is not an
@@ -445,7 +462,7 @@ export class NetlinkSocket {
    * already queued (the normal case), else a Promise.
    */
   private transact<T>(
-    type: number, flags: number, build: RequestBuilder<unknown>, onMessage: MessageHandler<T> | undefined,
+    type: number, flags: number, build: RequestBuilderWith<unknown>, onMessage: MessageHandler<T> | undefined,
     mode: 'ack' | 'reply' | 'dump', subject: Subject, arg: unknown,
   ): TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED> {
     this.tx.batch = undefined;
@@ -484,7 +501,12 @@ export class NetlinkSocket {
     st.overrun = undefined;
     st.request = req;
     st.requestLength = len;
-    this.drain(st);
+    try {
+      this.drain(st);
+    } catch (e) {
+      this.releaseTx(st);
+      throw e;
+    }
     if (st.done) return this.finishTx(st);
     // Not all of the answer is queued yet: keep a copy of the request (the writer may
     // be reused) and wait for readability on a libuv poll handle.
@@ -493,10 +515,15 @@ export class NetlinkSocket {
     return this.waitTx(st);
   }
 
-  private finishTx<T>(st: TxState<T>): TxResult<T> | typeof TRUNCATED {
-    st.onMessage = undefined; // let the handler's closure go
+  /** Let go of what the caller handed to the exchange (handler, dump array, argument): it has settled. */
+  private releaseTx<T>(st: TxState<T>): void {
+    st.onMessage = undefined;
     st.out = undefined;
     st.arg = undefined;
+  }
+
+  private finishTx<T>(st: TxState<T>): TxResult<T> | typeof TRUNCATED {
+    this.releaseTx(st);
     // The kernel's own error wins over a lost echo; an ACKed change whose echo did not
     // fit succeeded (the value is then undefined and callers read the object back).
     if (st.error) throw st.error;
@@ -513,6 +540,7 @@ export class NetlinkSocket {
     this.busy = new Promise<void>((r) => (release = r));
     return new Promise((resolve, reject) => {
       const settle = (fn: () => void): void => {
+        this.releaseTx(st);
         this.waiter = null;
         this.pendingFail = null;
         this.busy = null;

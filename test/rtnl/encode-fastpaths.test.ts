@@ -102,17 +102,20 @@ t.test('resolveNetns: fd first, then pid; a closed Netns throws ClosedError', as
 t.test('rt.addr.add of an IPv4 address on an ifindex without options: the general path\'s bytes and errors', async (t) => {
   const { AddrApi } = await import('../../src/rtnl/addr/api.js');
   // A recording stub socket: runs the builder with the request's argument, keeps the bytes
-  // and the subject text (a subject function is called as the socket does on an error).
+  // and the subject text (subjectOf is called as the socket does on an error).
   const w = new MessageWriter();
   const sent: { bytes: string; subject: string | undefined }[] = [];
   const core = {
     sock: {
-      request(type: number, flags: number, build: (w: MessageWriter, a: unknown) => void, _on: unknown, opts: { subject?: string | ((a: unknown) => string) } = {}, arg?: unknown): Promise<undefined> {
+      requestWith(type: number, flags: number, build: (w: MessageWriter, a: unknown) => void, arg: unknown, _on: unknown, opts: { subject?: string; subjectOf?: (a: unknown) => string } = {}): Promise<undefined> {
         w.reset().begin(type, flags, 1, 0);
         build(w, arg);
         const len = w.finishLength();
-        sent.push({ bytes: w.buf.toString('hex', 0, len), subject: typeof opts.subject === 'function' ? opts.subject(arg) : opts.subject });
+        sent.push({ bytes: w.buf.toString('hex', 0, len), subject: opts.subject ?? opts.subjectOf?.(arg) });
         return Promise.resolve(undefined);
+      },
+      request(type: number, flags: number, build: (w: MessageWriter) => void, on: unknown, opts: { subject?: string } = {}): Promise<undefined> {
+        return this.requestWith(type, flags, (wr) => build(wr), undefined, on, opts);
       },
     },
     linkIndex: (): Promise<number> => Promise.resolve(7),

@@ -315,11 +315,14 @@ async function encodeAdd(spec: Parameters<LinkApi['add']>[0]): Promise<Buffer> {
   const w = new MessageWriter();
   const core = {
     sock: {
-      async request(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, _onMessage?: unknown, _opts?: unknown, arg?: unknown) {
+      async request(type: number, flags: number, build: (w: MessageWriter) => void) {
         w.reset().begin(type, flags | 0x05, 1, 0);
-        build(w, arg);
+        build(w);
         bytes = Buffer.from(w.finish());
         return undefined;
+      },
+      async requestWith(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, arg: unknown) {
+        return this.request(type, flags, (wr) => build(wr, arg));
       },
     },
     linkIndex: async (ref: string | number) => (typeof ref === 'number' ? ref : 7),

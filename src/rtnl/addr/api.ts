@@ -2,7 +2,7 @@
  * `rt.addr`: add, replace, delete and list interface addresses over RTM_*ADDR.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NetlinkError, type BatchRequest, type MessageWriter, type RequestOptions } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NetlinkError, type BatchRequest, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
@@ -184,7 +184,7 @@ function writeV4Add(w: MessageWriter, a: V4Add): void {
 }
 
 /** A V4Add's request options: its subject made only if an error needs it. */
-const V4_ADD_OPTS: RequestOptions<V4Add> = { subject: (a) => subject(a.address, a.index) };
+const V4_ADD_OPTS: RequestWithOptions<V4Add> = { subjectOf: (a) => subject(a.address, a.index) };
 
 /** Check an address and its options (no I/O). */
 function prepare(address: unknown, options: unknown): PreparedAddr {
@@ -419,7 +419,7 @@ export class AddrApi {
       const prefixLen = parseV4(address);
       if (prefixLen >= 0) {
         const a: V4Add = { word: parsedV4Word, prefixLen, index: link, address };
-        return this.core.sock.request(C.RTM_NEWADDR, flags, writeV4Add, undefined, V4_ADD_OPTS, a) as Promise<undefined>;
+        return this.core.sock.requestWith(C.RTM_NEWADDR, flags, writeV4Add, a, undefined, V4_ADD_OPTS) as Promise<undefined>;
       }
     }
     let ref: string | number;

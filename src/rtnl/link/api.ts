@@ -2,7 +2,7 @@
  * `rt.link`: create, read, change and delete network interfaces over RTM_*LINK.
  * @module
  */
-import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestOptions, NLMSG_HDRLEN } from '../../netlink/index.js';
+import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, type NetnsTarget } from '../netns-target.js';
@@ -311,7 +311,7 @@ function writeNewLink(w: MessageWriter, p: PreparedLink): void {
 }
 
 /** The options of a create's request: its subject, the link's name, made only for an error. */
-const NEWLINK_OPTS: RequestOptions<PreparedLink> = { subject: (p) => p.attrs.name ?? `(${p.kind})` };
+const NEWLINK_OPTS: RequestWithOptions<PreparedLink> = { subjectOf: (p) => p.attrs.name ?? `(${p.kind})` };
 
 /** An error of specs[i] (from prepareSpec, a lookup or the request builder), its argument prefixed `specs[i].`. */
 function atSpec(e: unknown, i: number): unknown {
@@ -373,7 +373,7 @@ export class LinkApi {
       // The common create — nothing to look up first, nothing to do after: the request's
       // own promise, without an async frame, and the prepared spec as the request's
       // argument to a module-level builder, without a closure.
-      return this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, writeNewLink, undefined, NEWLINK_OPTS, p) as Promise<undefined>;
+      return this.core.sock.requestWith(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, writeNewLink, p, undefined, NEWLINK_OPTS) as Promise<undefined>;
     }
     return this.addSlow(p, echo);
   }
@@ -383,7 +383,7 @@ export class LinkApi {
     // Looked up only once every field is checked (prepareSpec), so bad input sends nothing.
     if (p.masterRef !== undefined) p.master = await this.core.linkIndex(p.masterRef, 'master');
     if (p.parentRef !== undefined) p.parent = await this.core.linkIndex(p.parentRef, 'link');
-    const echoed = await this.core.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), writeNewLink, echo ? decodeOne : undefined, NEWLINK_OPTS, p);
+    const echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), writeNewLink, p, echo ? decodeOne : undefined, NEWLINK_OPTS);
     if (p.attrs.alias !== undefined || p.peer?.alias !== undefined) {
       await this.aliasesOrUndo([p]);
       // The echo left the kernel before the alias was set: it is now what was given.
