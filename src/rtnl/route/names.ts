@@ -17,26 +17,29 @@ export function reverse(names: Readonly<Record<string, number>>): Map<number, st
 
 // The three tables below are written out rather than found by scanning the generated
 // constants' ~1200 names at import: that scan cost a process ~5 ms of start-up per table,
-// which a CNI plugin pays on every run. test/rtnl/names.test.ts holds each table equal to
-// the scan (every constant with the prefix, in header order), so none can go missing.
+// which a CNI plugin pays on every run. Their keys are in the order that scan gave (the
+// module namespace's: by constant name), which error messages listing the names show;
+// test/rtnl/names.test.ts holds each table equal to the scan, order included, so none
+// can go missing or move.
 
 /** Route types (RTN_*): unicast, local, broadcast, anycast, multicast, blackhole, unreachable, prohibit, throw, nat, xresolve. */
 export const ROUTE_TYPES: Readonly<Record<string, number>> = {
-  unicast: C.RTN_UNICAST, local: C.RTN_LOCAL, broadcast: C.RTN_BROADCAST, anycast: C.RTN_ANYCAST, multicast: C.RTN_MULTICAST,
-  blackhole: C.RTN_BLACKHOLE, unreachable: C.RTN_UNREACHABLE, prohibit: C.RTN_PROHIBIT, throw: C.RTN_THROW, nat: C.RTN_NAT,
-  xresolve: C.RTN_XRESOLVE,
+  anycast: C.RTN_ANYCAST, blackhole: C.RTN_BLACKHOLE, broadcast: C.RTN_BROADCAST, local: C.RTN_LOCAL,
+  multicast: C.RTN_MULTICAST, nat: C.RTN_NAT, prohibit: C.RTN_PROHIBIT, throw: C.RTN_THROW, unicast: C.RTN_UNICAST,
+  unreachable: C.RTN_UNREACHABLE, xresolve: C.RTN_XRESOLVE,
 };
 /** Route protocols (RTPROT_*): kernel, boot, static, dhcp, bgp, … ('unspec' is 0). */
 export const ROUTE_PROTOCOLS: Readonly<Record<string, number>> = {
-  unspec: C.RTPROT_UNSPEC, redirect: C.RTPROT_REDIRECT, kernel: C.RTPROT_KERNEL, boot: C.RTPROT_BOOT, static: C.RTPROT_STATIC,
-  gated: C.RTPROT_GATED, ra: C.RTPROT_RA, mrt: C.RTPROT_MRT, zebra: C.RTPROT_ZEBRA, bird: C.RTPROT_BIRD, dnrouted: C.RTPROT_DNROUTED,
-  xorp: C.RTPROT_XORP, ntk: C.RTPROT_NTK, dhcp: C.RTPROT_DHCP, mrouted: C.RTPROT_MROUTED, keepalived: C.RTPROT_KEEPALIVED,
-  babel: C.RTPROT_BABEL, openr: C.RTPROT_OPENR, bgp: C.RTPROT_BGP, isis: C.RTPROT_ISIS, ospf: C.RTPROT_OSPF, rip: C.RTPROT_RIP,
-  eigrp: C.RTPROT_EIGRP,
+  babel: C.RTPROT_BABEL, bgp: C.RTPROT_BGP, bird: C.RTPROT_BIRD, boot: C.RTPROT_BOOT, dhcp: C.RTPROT_DHCP,
+  dnrouted: C.RTPROT_DNROUTED, eigrp: C.RTPROT_EIGRP, gated: C.RTPROT_GATED, isis: C.RTPROT_ISIS,
+  keepalived: C.RTPROT_KEEPALIVED, kernel: C.RTPROT_KERNEL, mrouted: C.RTPROT_MROUTED, mrt: C.RTPROT_MRT,
+  ntk: C.RTPROT_NTK, openr: C.RTPROT_OPENR, ospf: C.RTPROT_OSPF, ra: C.RTPROT_RA, redirect: C.RTPROT_REDIRECT,
+  rip: C.RTPROT_RIP, static: C.RTPROT_STATIC, unspec: C.RTPROT_UNSPEC, xorp: C.RTPROT_XORP, zebra: C.RTPROT_ZEBRA,
 };
 /** Scopes (RT_SCOPE_*), as `ip` names them: global, site, link, host, nowhere. */
 export const SCOPES: Readonly<Record<string, number>> = {
-  global: C.RT_SCOPE_UNIVERSE, site: C.RT_SCOPE_SITE, link: C.RT_SCOPE_LINK, host: C.RT_SCOPE_HOST, nowhere: C.RT_SCOPE_NOWHERE,
+  host: C.RT_SCOPE_HOST, link: C.RT_SCOPE_LINK, nowhere: C.RT_SCOPE_NOWHERE, site: C.RT_SCOPE_SITE,
+  global: C.RT_SCOPE_UNIVERSE,
 };
 /** The routing tables with names: main, local, default. */
 export const TABLES: Readonly<Record<string, number>> = { main: C.RT_TABLE_MAIN, local: C.RT_TABLE_LOCAL, default: C.RT_TABLE_DEFAULT };
