@@ -17,8 +17,10 @@ import { w4Address } from './w4-addr.js';
 
 async function child(general: boolean): Promise<void> {
   const rt = Rtnl.open();
+  let made = false;
   try {
     await rt.link.add({ name: 'd0', kind: 'veth', peer: { name: 'd0p' }, up: true });
+    made = true;
     const index = await rt.link.index('d0');
     const f0 = process.resourceUsage().minorPageFault;
     const t0 = process.hrtime.bigint();
@@ -35,8 +37,9 @@ async function child(general: boolean): Promise<void> {
     const f2 = process.resourceUsage().minorPageFault;
     us.sort((a, b) => a - b);
     console.log(JSON.stringify({ addFaults: f1 - f0, addUs, dumpFaults: f2 - f1, dumpMedianUs: us[10] }));
-    await rt.link.del('d0');
   } finally {
+    // The next child makes d0 again in the same netns: delete it whatever happened.
+    if (made) await rt.link.del('d0').catch(() => undefined);
     rt.close();
   }
 }

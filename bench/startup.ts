@@ -20,7 +20,7 @@
 //   nlkit-ptp from tsc's tree (dist/src/cni/bin/nlkit-ptp.js), and the reference Go `ptp`
 //   of containernetworking/plugins (/usr/lib/cni/ptp, when installed).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -86,8 +86,21 @@ async function main(): Promise<void> {
   const holder = spawn('unshare', ['-n', 'sleep', '3600'], { stdio: 'ignore' });
   const dataDir = mkdtempSync(join(os.tmpdir(), 'nlkit-startup-'));
   try {
-    await new Promise((r) => setTimeout(r, 200));
+    // The child is in its own netns once unshare has exec'd sleep: wait until its netns
+    // differs from this one (before that, the path would name this process's netns).
     const nsPath = `/proc/${holder.pid}/ns/net`;
+    const own = readlinkSync('/proc/self/ns/net');
+    for (let waited = 0; ; waited += 10) {
+      let theirs: string | undefined;
+      try {
+        theirs = readlinkSync(nsPath);
+      } catch {
+        theirs = undefined;
+      }
+      if (theirs !== undefined && theirs !== own) break;
+      if (waited > 5000) throw new Error('startup: the container netns holder did not start (unshare -n sleep)');
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const conf = (type: string): string => JSON.stringify({
       cniVersion: '1.0.0', name: 'startupnet', type, mtu: 1400,
       ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.99.0.0/24' }]], routes: [{ dst: '0.0.0.0/0' }] },
@@ -108,10 +121,16 @@ async function main(): Promise<void> {
       cases.push({
         op: `cni_add_${name}`,
         run() {
-          const add = timed(argv, { env: env('ADD'), input: conf(type) });
+          let add: { us: number; stdout: string } | undefined;
+          try {
+            add = timed(argv, { env: env('ADD'), input: conf(type) });
+          } finally {
+            // DEL after any ADD, also a failed one: the next ADD must start clean.
+            const del = timed(argv, { env: env('DEL'), input: conf(type) });
+            if (add) delUs = del.us;
+          }
           const res = JSON.parse(add.stdout) as { ips?: unknown[] };
           if (!Array.isArray(res.ips) || res.ips.length !== 1) throw new Error(`${name} ADD: unexpected result ${add.stdout}`);
-          delUs = timed(argv, { env: env('DEL'), input: conf(type) }).us;
           return add.us;
         },
       });
