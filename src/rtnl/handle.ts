@@ -51,8 +51,7 @@ export class Rtnl implements RtnlCore {
   readonly rule: RuleApi;
   /** What the handle was opened in: the netns fd given (not owned) or undefined for the caller's. */
   readonly netnsFd: number | undefined;
-  /** Monitors opened from this handle and still open (closed with it). */
-  /** The handle's open monitors (made on the first monitor(): most handles have none). */
+  /** Monitors opened from this handle and still open (closed with it); made on the first monitor(), as most handles have none. */
   private monitors: Set<Monitor> | undefined;
 
   private constructor(sock: NetlinkSocket, netnsFd: number | undefined) {

@@ -363,12 +363,13 @@ export class LinkApi {
   add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined>;
   add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined> {
     let p: PreparedLink;
+    let echo: boolean;
     try {
       p = prepareSpec(spec);
+      echo = options?.echo === true;
     } catch (e) {
       return Promise.reject(e);
     }
-    const echo = options?.echo === true;
     if (!echo && p.masterRef === undefined && p.parentRef === undefined && p.attrs.alias === undefined && p.peer?.alias === undefined) {
       // The common create — nothing to look up first, nothing to do after: the request's
       // own promise, without an async frame, and the prepared spec as the request's
