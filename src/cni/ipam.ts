@@ -4,11 +4,16 @@
  * the delegated command) and the network configuration on stdin, and read its result
  * or error from its stdout. Its stderr goes straight to ours.
  *
- * Version negotiation: the IPAM plugin is asked for VERSION first. When it does not
- * speak the configuration's cniVersion (Debian's host-local 1.1.1 stops at 1.0.0
- * while a configuration may say 1.1.0), it gets the same configuration with the
- * newest cniVersion both sides speak that is not newer than the configuration's
- * (prevResult converted to it), and its result is read in that version.
+ * Version negotiation: for ADD, DEL and CHECK the IPAM plugin is called first with the
+ * configuration as it is, since nearly every plugin speaks the configuration's
+ * cniVersion, and asking VERSION beforehand would start the plugin twice per call.
+ * Only when it answers "incompatible CNI version" (code 1; Debian's host-local 1.1.1
+ * stops at 1.0.0 while a configuration may say 1.1.0) is it asked for VERSION, and
+ * called again with the same configuration in the newest cniVersion both sides speak
+ * that is not newer than the configuration's (prevResult converted to it); its result
+ * is then read in that version. A plugin checks the version before it does anything,
+ * so the refused first call changed nothing. STATUS and GC ask VERSION first (see
+ * delegate()).
  * @module
  */
 import { spawn } from 'node:child_process';
@@ -138,11 +143,10 @@ interface Prepared {
 }
 
 /**
- * Find the plugin, negotiate the version and build its stdin. Undefined when it
- * speaks no version that has `command` (for ADD/DEL/CHECK that is an error instead).
+ * Find the plugin, negotiate the version (VERSION) and build its stdin. Undefined when
+ * it speaks no version that has `command` (for ADD/DEL/CHECK that is an error instead).
  */
-async function prepare(ctx: PluginContext, type: string, command: string): Promise<Prepared | undefined> {
-  const file = findPlugin(type, ctx.path);
+async function prepare(ctx: PluginContext, type: string, command: string, file = findPlugin(type, ctx.path)): Promise<Prepared | undefined> {
   const theirs = await pluginVersions(file, ctx.env, ctx.conf.cniVersion);
   const version = negotiateVersion(ctx.conf.cniVersion, theirs, command);
   if (version === undefined) {
@@ -164,6 +168,42 @@ async function run(ctx: PluginContext, type: string, command: string, p: Prepare
   return r;
 }
 
+/** The `code` of the error a failed plugin printed, if it printed one. */
+function errorCode(r: ExecResult): number | undefined {
+  try {
+    const o = JSON.parse(r.stdout.toString('utf8')) as { code?: unknown } | null;
+    return typeof o?.code === 'number' ? o.code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Delegate `command` (see the module comment): ADD, DEL and CHECK first with the
+ * configuration as it is, and on "incompatible CNI version" negotiated with VERSION
+ * and called again; STATUS and GC negotiated first. Returns what ran and in which
+ * version, or undefined when the plugin speaks no version that has `command` (STATUS,
+ * GC; for ADD/DEL/CHECK that is an error).
+ */
+async function delegate(ctx: PluginContext, type: string, command: string): Promise<{ r: ExecResult; version: CniVersion } | undefined> {
+  const file = findPlugin(type, ctx.path);
+  if (command === 'STATUS' || command === 'GC') {
+    // Commands of CNI 1.1.0: a plugin older than that does not answer them with
+    // "incompatible CNI version" but with whatever its other checks say (host-local:
+    // code 3, "missing containerID"), so for these VERSION is asked first.
+    const p = await prepare(ctx, type, command, file);
+    return p && { r: await run(ctx, type, command, p), version: p.version };
+  }
+  const first = await execPlugin(file, { ...ctx.env, CNI_COMMAND: command }, ctx.stdin);
+  if (first.status === 0 && !first.signal) return { r: first, version: ctx.conf.cniVersion };
+  if (first.signal || errorCode(first) !== CNI_ERR.INCOMPATIBLE_VERSION) throw delegateError(type, command, first);
+  const p = await prepare(ctx, type, command, file);
+  if (p === undefined) return undefined;
+  // It says it speaks the configuration's version, yet refused it: its error stands.
+  if (p.version === ctx.conf.cniVersion) throw delegateError(type, command, first);
+  return { r: await run(ctx, type, command, p), version: p.version };
+}
+
 /** `ipam.type` of the configuration, or a CniError 7 when the plugin needs one and there is none. */
 export function ipamType(ctx: PluginContext): string {
   const t = ctx.conf.ipam?.type;
@@ -177,26 +217,23 @@ export function ipamType(ctx: PluginContext): string {
  *   is not a result.
  */
 export async function ipamAdd(ctx: PluginContext, type = ipamType(ctx)): Promise<CniResult> {
-  const p = (await prepare(ctx, type, 'ADD'))!;
-  const r = await run(ctx, type, 'ADD', p);
+  const { r, version } = (await delegate(ctx, type, 'ADD'))!;
   const o = parseJsonSafe(r.stdout.toString('utf8'), `result of IPAM plugin ${type}`);
   const v = (o as { cniVersion?: unknown } | null)?.cniVersion;
   if (v !== undefined && !isSupportedVersion(v)) {
     throw new CniError(CNI_ERR.INCOMPATIBLE_VERSION, `IPAM plugin ${type} answered in an unsupported version`, `its result says cniVersion ${JSON.stringify(v)}`);
   }
-  return parseResult(o, typeof v === 'string' ? v : p.version, CNI_ERR.DECODE_FAILED, `result of IPAM plugin ${type}`);
+  return parseResult(o, typeof v === 'string' ? v : version, CNI_ERR.DECODE_FAILED, `result of IPAM plugin ${type}`);
 }
 
 /** IPAM DEL: release what ADD allocated (the IPAM plugin decides what a second DEL means). */
 export async function ipamDel(ctx: PluginContext, type = ipamType(ctx)): Promise<void> {
-  const p = (await prepare(ctx, type, 'DEL'))!;
-  await run(ctx, type, 'DEL', p);
+  await delegate(ctx, type, 'DEL');
 }
 
 /** IPAM CHECK: the IPAM plugin checks its reservation against prevResult. */
 export async function ipamCheck(ctx: PluginContext, type = ipamType(ctx)): Promise<void> {
-  const p = (await prepare(ctx, type, 'CHECK'))!;
-  await run(ctx, type, 'CHECK', p);
+  await delegate(ctx, type, 'CHECK');
 }
 
 /**
@@ -205,10 +242,7 @@ export async function ipamCheck(ctx: PluginContext, type = ipamType(ctx)): Promi
  * asked (found, but STATUS is newer than it).
  */
 export async function ipamStatus(ctx: PluginContext, type = ipamType(ctx)): Promise<boolean> {
-  const p = await prepare(ctx, type, 'STATUS');
-  if (!p) return false;
-  await run(ctx, type, 'STATUS', p);
-  return true;
+  return (await delegate(ctx, type, 'STATUS')) !== undefined;
 }
 
 /**
@@ -219,11 +253,7 @@ export async function ipamStatus(ctx: PluginContext, type = ipamType(ctx)): Prom
  * Returns how it was done.
  */
 export async function ipamGc(ctx: PluginContext, type = ipamType(ctx)): Promise<'delegated' | 'host-local-del' | 'unsupported'> {
-  const p = await prepare(ctx, type, 'GC');
-  if (p) {
-    await run(ctx, type, 'GC', p);
-    return 'delegated';
-  }
+  if (await delegate(ctx, type, 'GC')) return 'delegated';
   if (type !== 'host-local') {
     ctx.log(`GC: IPAM plugin ${type} does not speak CNI 1.1.0; nothing to delegate`);
     return 'unsupported';

@@ -1,0 +1,91 @@
+// How a delegated IPAM call negotiates the version, counted with a scripted IPAM plugin
+// that logs every command it is started with: a configuration it speaks costs one start
+// (no VERSION first); one it does not speak gets "incompatible CNI version", then
+// VERSION, then the call again in the newest version both speak; other errors are
+// passed on after one start; STATUS and GC still ask VERSION first.
+import t from 'tap';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { CniError, ipamAdd, ipamDel, ipamStatus, parseNetConf, type PluginContext } from '../../src/index.js';
+
+/**
+ * A fake IPAM plugin "fakeipam": speaks CNI 0.3.0–1.0.0, logs "COMMAND cniVersion" per
+ * start, answers ADD with one address, refuses a configuration it does not speak with
+ * code 1 (as skel-based plugins do), and an ADD of a network named "broken" with code 11.
+ */
+const SCRIPT = `#!/bin/sh
+in=$(cat)
+v=$(printf '%s' "$in" | sed -n 's/.*"cniVersion" *: *"\\([^"]*\\)".*/\\1/p')
+echo "$CNI_COMMAND $v" >> "$FAKE_LOG"
+case "$CNI_COMMAND" in
+  VERSION) echo '{"cniVersion":"1.0.0","supportedVersions":["0.3.0","0.3.1","0.4.0","1.0.0"]}'; exit 0;;
+esac
+case "$v" in
+  0.3.0|0.3.1|0.4.0|1.0.0) ;;
+  *) echo '{"cniVersion":"1.0.0","code":1,"msg":"incompatible CNI versions"}'; exit 1;;
+esac
+case "$in" in *'"broken"'*) echo '{"cniVersion":"1.0.0","code":11,"msg":"try again later"}'; exit 1;; esac
+case "$CNI_COMMAND" in
+  ADD) echo "{\\"cniVersion\\":\\"$v\\",\\"ips\\":[{\\"address\\":\\"10.9.0.2/24\\",\\"gateway\\":\\"10.9.0.1\\"}]}";;
+esac
+exit 0
+`;
+
+function fixture(t: { teardown(fn: () => void): void }): { dir: string; log: string; ctx: (command: 'ADD' | 'DEL' | 'STATUS', version: string, name?: string) => PluginContext; starts: () => string[] } {
+  const dir = mkdtempSync(join(os.tmpdir(), 'nlkit-ipam-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const plugin = join(dir, 'fakeipam');
+  writeFileSync(plugin, SCRIPT);
+  chmodSync(plugin, 0o755);
+  const log = join(dir, 'log');
+  writeFileSync(log, '');
+  const ctx = (command: 'ADD' | 'DEL' | 'STATUS', version: string, name = 'net1'): PluginContext => {
+    const raw = { cniVersion: version, name, type: 'nlkit-ptp', ipam: { type: 'fakeipam' } };
+    return {
+      command, containerId: 'c1', netns: undefined, ifName: 'eth0', args: new Map(), path: [dir],
+      conf: parseNetConf(raw), stdin: Buffer.from(JSON.stringify(raw)),
+      env: { PATH: process.env['PATH'], FAKE_LOG: log, CNI_CONTAINERID: 'c1', CNI_IFNAME: 'eth0', CNI_PATH: dir },
+      log: () => undefined,
+    };
+  };
+  const starts = (): string[] => {
+    const lines = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
+    writeFileSync(log, '');
+    return lines;
+  };
+  return { dir, log, ctx, starts };
+}
+
+t.test('a configuration the plugin speaks: one start per call, no VERSION', async (t) => {
+  const f = fixture(t);
+  const res = await ipamAdd(f.ctx('ADD', '1.0.0'));
+  t.same(res.ips?.map((i) => i.address), ['10.9.0.2/24']);
+  t.same(f.starts(), ['ADD 1.0.0']);
+  await ipamDel(f.ctx('DEL', '0.4.0'));
+  t.same(f.starts(), ['DEL 0.4.0']);
+});
+
+t.test('a configuration it does not speak: refused, VERSION, then again in the newest common version', async (t) => {
+  const f = fixture(t);
+  const res = await ipamAdd(f.ctx('ADD', '1.1.0'));
+  t.same(res.ips?.map((i) => i.address), ['10.9.0.2/24'], 'the result of the second call, read in 1.0.0');
+  t.same(f.starts(), ['ADD 1.1.0', 'VERSION 1.1.0', 'ADD 1.0.0']);
+  await ipamDel(f.ctx('DEL', '1.1.0'));
+  t.same(f.starts(), ['DEL 1.1.0', 'VERSION 1.1.0', 'DEL 1.0.0']);
+});
+
+t.test('any other error of the plugin is passed on after one start', async (t) => {
+  const f = fixture(t);
+  await t.rejects(ipamAdd(f.ctx('ADD', '1.0.0', 'broken')), { code: 11, message: /try again later/ });
+  t.same(f.starts(), ['ADD 1.0.0']);
+  const e = await ipamAdd(f.ctx('ADD', '1.1.0', 'broken')).catch((x: unknown) => x);
+  t.ok(e instanceof CniError && e.code === 11, 'the error of the negotiated call');
+  t.same(f.starts(), ['ADD 1.1.0', 'VERSION 1.1.0', 'ADD 1.0.0']);
+});
+
+t.test('STATUS asks VERSION first, and is not sent to a plugin without 1.1.0', async (t) => {
+  const f = fixture(t);
+  t.equal(await ipamStatus(f.ctx('STATUS', '1.1.0')), false, 'too old to be asked');
+  t.same(f.starts(), ['VERSION 1.1.0']);
+});
