@@ -246,9 +246,6 @@ export class NetlinkSocket {
   readonly writer: MessageWriter;
   private rbuf: Buffer;
   private rview: DataView;
-  /** The sender address of each datagram read (shared: see RECV_ADDR). */
-  private readonly addr = RECV_ADDR;
-  private readonly alen = RECV_ALEN;
   private seq: number;
   /** Set while a transaction waits on poll; later requests queue behind it. */
   private busy: Promise<void> | null = null;
@@ -605,7 +602,7 @@ export class NetlinkSocket {
   /** Read until the transaction is complete or EAGAIN. */
   private drain<T>(st: TxState<T>): void {
     while (!st.done) {
-      const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, this.addr, this.alen);
+      const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, RECV_ADDR, RECV_ALEN);
       if (n < 0) {
         if (-n === EAGAIN) {
           // After an overrun, answers that were dropped will never come: fail instead of
@@ -632,9 +629,9 @@ export class NetlinkSocket {
       this.stats.datagrams++;
       // The sender's address is filled in even when the datagram was truncated: check it
       // first, so that no other socket can make a request fail or be re-issued.
-      if (this.addr.readUInt32LE(4) !== 0) {
+      if (RECV_ADDR.readUInt32LE(4) !== 0) {
         this.stats.foreign++;
-        if (debugEnabled()) debug('ignored %d bytes from port %d (not the kernel)', n, this.addr.readUInt32LE(4));
+        if (debugEnabled()) debug('ignored %d bytes from port %d (not the kernel)', n, RECV_ADDR.readUInt32LE(4));
         continue;
       }
       if (n > this.rbuf.length) {
@@ -677,7 +674,7 @@ export class NetlinkSocket {
   /** Read and drop every queued datagram (after an overrun), bounded so a flood cannot hold the thread. */
   private discardQueued(): void {
     for (let k = 0; k < 4096; k++) {
-      const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, this.addr, this.alen);
+      const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, RECV_ADDR, RECV_ALEN);
       if (n < 0 && -n !== ENOBUFS) return;
       if (n >= 0) this.stats.stale++;
     }
@@ -685,7 +682,7 @@ export class NetlinkSocket {
 
   private discardSeq(seq: number): void {
     for (;;) {
-      const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, this.addr, this.alen);
+      const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, RECV_ADDR, RECV_ALEN);
       if (n < 0) return;
       if (n > this.rbuf.length) continue;
       let off = 0;
@@ -1027,14 +1024,14 @@ export class NetlinkSocket {
     this.check();
     let count = 0;
     for (let d = 0; d < maxDatagrams; d++) {
-      const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, this.addr, this.alen);
+      const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, RECV_ADDR, RECV_ALEN);
       if (n < 0) {
         if (-n === EAGAIN) return count;
         if (-n === ENOBUFS) return -ENOBUFS;
         throw new SysError('recvfrom', -n);
       }
       this.stats.datagrams++;
-      if (this.addr.readUInt32LE(4) !== 0) {
+      if (RECV_ADDR.readUInt32LE(4) !== 0) {
         this.stats.foreign++;
         continue;
       }

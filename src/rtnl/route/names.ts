@@ -16,8 +16,8 @@ export function reverse(names: Readonly<Record<string, number>>): Map<number, st
 }
 
 // The three tables below are written out rather than found by scanning the generated
-// constants' ~1200 names at import: that scan cost a process ~5 ms of start-up per table,
-// which a CNI plugin pays on every run. Their keys are in the order that scan gave (the
+// constants' ~1200 names at import: every process paid for that scan at start-up, a
+// CNI plugin on every run. Their keys are in the order that scan gave (the
 // module namespace's: by constant name), which error messages listing the names show;
 // test/rtnl/names.test.ts holds each table equal to the scan, order included, so none
 // can go missing or move.
