@@ -96,3 +96,19 @@ if extra:
     print('// Newer than these headers: the kernel if_link.h enum continues after IFLA_ALLMULTI with these.')
     for n, v in extra:
         print(f'export const {n} = {v};')
+
+# Every constant by name, as one frozen plain object: the package's `rtnlConstants`, and
+# what code that looks a constant up by its name reads (attribute tables, message type
+# names). A namespace object (`import * as C` used as a value, or `export * as`) made
+# the bundle define a getter per constant at import, a few ms of every process's start.
+# Keys sorted as a module namespace sorts its keys, so scans see the same order.
+names = sorted([line.split()[0] for line in out.splitlines()] + [n for n, _ in extra])
+print()
+print('/**')
+print(' * Every constant above by name (a frozen plain object, keys in code-unit order like a')
+print(' * module namespace). Exported by the package as `rtnlConstants`.')
+print(' */')
+print('export const CONSTANTS = Object.freeze({')
+for n in names:
+    print(f'  {n},')
+print('});')

@@ -5,7 +5,7 @@
  * @module
  */
 import type { AttrTable, FamilyDescriber } from '../netlink/index.js';
-import * as C from './constants.js';
+import { CONSTANTS } from './constants.js';
 
 /**
  * RTM_* number → name, made on first use: only errors and debug output name message
@@ -17,7 +17,7 @@ let typeNames: Map<number, string> | undefined;
 function typeNameMap(): Map<number, string> {
   if (typeNames) return typeNames;
   const m = new Map<number, string>();
-  for (const [k, v] of Object.entries(C)) {
+  for (const [k, v] of Object.entries(CONSTANTS)) {
     if (k.startsWith('RTM_') && typeof v === 'number' && !k.startsWith('RTM_F_') && !k.startsWith('RTM_BASE')) {
       if (!m.has(v)) m.set(v, k);
     }

@@ -5,10 +5,10 @@
  * @module
  */
 import { AttrTable, HOST_LE, type AttrSpec, type Codec, type CustomCodec, InvalidArgumentError } from '../netlink/index.js';
-import * as C from './constants.js';
+import { CONSTANTS } from './constants.js';
 import { formatIp, parseIp } from './ip.js';
 
-const consts = C as unknown as Record<string, number>;
+const consts: Readonly<Record<string, number | undefined>> = CONSTANTS;
 
 /** 'IFLA_BR_FORWARD_DELAY' with prefix 'IFLA_BR_' → 'forwardDelay'. */
 export function camel(name: string, prefix: string): string {

@@ -1,0 +1,24 @@
+// rtnlConstants is the generated constants module's CONSTANTS object: a frozen plain
+// object (not a module namespace, which made the bundle define a getter per constant at
+// import), holding every constant the module exports, with its value, keys in the order
+// a module namespace gives them (lookups by name and the scans of names depend on it).
+import t from 'tap';
+import * as C from '../../src/rtnl/constants.js';
+import { rtnlConstants } from '../../src/index.js';
+
+t.test('rtnlConstants holds every generated constant, with its value, in namespace order', async (t) => {
+  const fromModule = Object.entries(C).filter(([k]) => k !== 'CONSTANTS');
+  t.ok(fromModule.length > 1000, `${fromModule.length} constants`);
+  t.same(Object.entries(rtnlConstants), fromModule, 'same names, values and order');
+  t.equal(rtnlConstants, C.CONSTANTS);
+  t.equal(rtnlConstants.IFLA_MTU, 4);
+  t.equal(rtnlConstants.RTM_NEWLINK, 16);
+});
+
+t.test('rtnlConstants is frozen', async (t) => {
+  t.ok(Object.isFrozen(rtnlConstants));
+  t.throws(() => {
+    (rtnlConstants as Record<string, number>)['IFLA_MTU'] = 5;
+  }, TypeError);
+  t.equal(rtnlConstants.IFLA_MTU, 4);
+});
