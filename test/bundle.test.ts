@@ -45,6 +45,26 @@ t.test('the bundles import only dependencies and node: built-ins', async (t) => 
   }
 });
 
+t.test('importing nlkit loads node:crypto, node:child_process and node:worker_threads only when a call needs them', async (t) => {
+  // Each adds a few ms to the start of every process that imports nlkit (bench start-up
+  // rows); src/builtins.ts loads them on first use. Checked for the bundle and for tsc's
+  // tree, in fresh processes.
+  const lazy = /^NativeModule (crypto|child_process|worker_threads)$/;
+  const probe = (entry: string, use: string): string[] => {
+    const script = `const m = await import(${JSON.stringify(entry)}); ${use}
+      console.log(JSON.stringify(process.moduleLoadList.filter((x) => ${lazy}.test(x)).map((x) => x.slice(13)).sort()));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    t.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as string[];
+  };
+  for (const entry of [dist('nlkit.js'), dist('src/index.js')]) {
+    const name = entry.endsWith('nlkit.js') ? 'bundle' : 'tree';
+    t.same(probe(entry, ''), [], `${name}: import alone loads none of them`);
+    t.same(probe(entry, "if (!/^veth[0-9a-f]{8}$/.test(m.randomVethName())) throw new Error('name');"), ['crypto'], `${name}: randomVethName loads node:crypto`);
+    t.same(probe(entry, "if (m.MacAddr.random().bytes[0] % 4 !== 2) throw new Error('mac');"), ['crypto'], `${name}: MacAddr.random loads node:crypto`);
+  }
+});
+
 t.test('the bundle talks to the kernel (a process importing only `nlkit`)', privileged, async (t) => {
   // A separate process, so only the bundle's copies of the sockets and errors are live.
   const script = `

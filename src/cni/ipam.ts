@@ -16,7 +16,7 @@
  * delegate()).
  * @module
  */
-import { spawn } from 'node:child_process';
+import { nodeChildProcess } from '../builtins.js';
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -67,7 +67,7 @@ export function execPlugin(file: string, env: Readonly<Record<string, string | u
   return new Promise((resolve, reject) => {
     const cleanEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
-    const child = spawn(file, [], { env: cleanEnv, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = nodeChildProcess().spawn(file, [], { env: cleanEnv, stdio: ['pipe', 'pipe', 'inherit'] });
     const chunks: Buffer[] = [];
     let size = 0;
     let overflow = false;

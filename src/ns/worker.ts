@@ -3,7 +3,8 @@
  * listen inside a container's netns while the main thread stays at home.
  * @module
  */
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
+import { nodeWorkerThreads } from '../builtins.js';
 import { withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
 
 /**
@@ -31,5 +32,6 @@ import { withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
  * const w = netnsWorker(ns, new URL('./server.js', import.meta.url));
  */
 export function netnsWorker(ns: NetnsHandle, filename: string | URL, options?: WorkerOptions): Worker {
-  return withThreadNetns(ns.fd, () => new Worker(filename, options));
+  const W = nodeWorkerThreads().Worker; // loaded before the switch
+  return withThreadNetns(ns.fd, () => new W(filename, options));
 }

@@ -2,7 +2,7 @@
  * MacAddr: a validated 6-byte Ethernet hardware address.
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { InvalidArgumentError } from '../netlink/index.js';
 
 const MAC_RE = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/;
@@ -42,7 +42,7 @@ export class MacAddr {
 
   /** A random locally administered, unicast address (bit 1 of the first byte set, bit 0 clear). */
   static random(): MacAddr {
-    const b = randomBytes(6);
+    const b = nodeCrypto().randomBytes(6);
     b[0] = (b[0]! & 0xfe) | 0x02;
     return new MacAddr(b);
   }

@@ -8,7 +8,7 @@
  * a socket and a setns round trip, about as much as the kernel's work for the create.
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { InvalidArgumentError, NetlinkError, ClosedError, HOST_LE, NLMSG_HDRLEN, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, walkAttrs } from '../netlink/index.js';
 import { Rtnl } from '../rtnl/index.js';
 import * as C from '../rtnl/constants.js';
@@ -20,7 +20,7 @@ import { MacAddr } from './mac.js';
 
 /** `veth` + 8 hex digits from node:crypto (e.g. 'veth3fa2c1d0'). */
 export function randomVethName(): string {
-  return `veth${randomBytes(4).toString('hex')}`;
+  return `veth${nodeCrypto().randomBytes(4).toString('hex')}`;
 }
 
 /** One end of a veth pair. */
