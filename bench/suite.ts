@@ -18,11 +18,14 @@
 //   --settle MS     pause after each run for the kernel's async netns teardown [1000]
 //   --out DIR       where results go [bench/results]
 //   --profile       run the nlkit workloads under node --cpu-prof (bench/results/profiles/)
+//   --rerender FILE render FILE (a latest.json or quick.json) again with this report code:
+//                   targets from its medians, then its .md and .svg beside it; runs
+//                   nothing (for a fix to the report's text, not to its numbers)
 // Needs root (unshare -n, veth creation). Peers come from bench/peers.sh (bench/.peers/)
 // and ../shared/peers (pyroute2, iproute2 scripts); missing ones are listed and skipped.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, readlinkSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, dirname, resolve, relative } from 'node:path';
+import { basename, join, dirname, resolve, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import os from 'node:os';
 import { parseArgs, intOpt } from './common.js';
@@ -423,7 +426,7 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl (5 fields; all C runs pooled)', impls: C_ALL, op: 'w3_dump_links' },
       { label: 'Go vishvananda/netlink', impls: ['go-netlink-handle'], op: 'w3_dump_links' },
     ]),
-    t(`W3 dump + full decode, ${s['nlkit']?.['w3_dump_links_nofault']?.n ?? ''} links, fresh process, only the timed dumps that took no page fault (page_faults in the JSON records)`, 'info', null, 'nlkit', 'w3_dump_links_nofault', [
+    t(s['nlkit']?.['w3_dump_links_nofault'] ? `W3 dump + full decode, ${s['nlkit']['w3_dump_links_nofault'].n} links, fresh process, only the timed dumps that took no page fault (page_faults in the JSON records)` : 'W3 dump + full decode, fresh process, the timed dumps that took no page fault: none in this run (every timed dump faulted; page_faults in the JSON records)', 'info', null, 'nlkit', 'w3_dump_links_nofault', [
       { label: 'C libmnl (5 fields; all C runs pooled)', impls: C_ALL, op: 'w3_dump_links' },
       { label: 'Go vishvananda/netlink LinkList', impls: ['go-netlink-handle'], op: 'w3_dump_links' },
     ]),
@@ -444,7 +447,7 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
       { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
     ]),
-    t(`W4 dump, ${s['nlkit']?.['w4_addr_dump_nofault']?.n ?? ''} addresses, fresh process, only the timed dumps that took no page fault (the others pay for V8's young generation growing onto new pages; page_faults in the JSON records)`, 'info', null, 'nlkit', 'w4_addr_dump_nofault', [
+    t(s['nlkit']?.['w4_addr_dump_nofault'] ? `W4 dump, ${s['nlkit']['w4_addr_dump_nofault'].n} addresses, fresh process, only the timed dumps that took no page fault (the others pay for V8's young generation growing onto new pages; page_faults in the JSON records)` : 'W4 dump, fresh process, the timed dumps that took no page fault: none in this run (every timed dump paid for V8\'s young generation growing onto new pages; page_faults in the JSON records)', 'info', null, 'nlkit', 'w4_addr_dump_nofault', [
       { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
       { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
     ]),
@@ -495,6 +498,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (opts.has('monitor-child')) return monitorChild(opts.has('quick'));
+  const rerender = opts.get('rerender');
+  if (rerender !== undefined) return rerenderReport(resolve(rerender));
   const quick = opts.has('quick');
   const p: Params = {
     n: intOpt(opts, 'n', quick ? 50 : 1000),
@@ -621,6 +626,22 @@ export async function main(argv: string[]): Promise<number> {
   console.error(`[bench] wrote ${relative(process.cwd(), join(p.outDir, base))}.{md,json,svg} in ${totalS.toFixed(0)} s`);
   if (linksBefore !== linksAfter) console.error(`[bench] WARNING: host link count changed (${linksBefore} -> ${linksAfter})`);
   return failures.length ? 1 : 0;
+}
+
+/**
+ * --rerender: the report of a finished run rendered again with the current report code.
+ * The medians and records are the run's; only what is derived from them (the targets
+ * table, the Markdown and the plot) is made anew.
+ */
+function rerenderReport(file: string): number {
+  const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+  report.targets = targets(report.summary, report.micro);
+  const base = file.replace(/\.json$/, '');
+  writeFileSync(file, `${JSON.stringify(report, null, 1)}\n`);
+  writeFileSync(`${base}.md`, renderMarkdown(report, `${basename(base)}.svg`));
+  writeFileSync(`${base}.svg`, renderSvg(report));
+  console.error(`[bench] rendered ${relative(process.cwd(), base)}.{md,svg} again from ${relative(process.cwd(), file)}`);
+  return 0;
 }
 
 /**
