@@ -101,8 +101,11 @@ if extra:
 # what code that looks a constant up by its name reads (attribute tables, message type
 # names). A namespace object (`import * as C` used as a value, or `export * as`) made
 # the bundle define a getter per constant at import, a few ms of every process's start.
-# Keys sorted as a module namespace sorts its keys, so scans see the same order.
-names = sorted([line.split()[0] for line in out.splitlines()] + [n for n, _ in extra])
+# Keys sorted as a module namespace sorts its keys, so scans see the same order. Values
+# written out, not references to the consts above: a bundler then keeps only the consts
+# that code uses, each of which is one more declaration to compile at import.
+allvals = dict([tuple(line.split()) for line in out.splitlines()] + [(n, str(v)) for n, v in extra])
+names = sorted(allvals)
 print()
 print('/**')
 print(' * Every constant above by name (a frozen plain object, keys in code-unit order like a')
@@ -110,5 +113,5 @@ print(' * module namespace). Exported by the package as `rtnlConstants`.')
 print(' */')
 print('export const CONSTANTS = Object.freeze({')
 for n in names:
-    print(f'  {n},')
+    print(f'  {n}: {allvals[n]},')
 print('});')
