@@ -9,7 +9,14 @@
  */
 import { createRequire } from 'node:module';
 
-const load = createRequire(import.meta.url);
+/**
+ * A loader of built-ins that needs no `import.meta` (a user may bundle nlkit into
+ * CommonJS, where `import.meta.url` is empty): process.getBuiltinModule where Node has
+ * it (20.16 and later), else a require made for the file system root (built-ins resolve
+ * from anywhere).
+ */
+const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+const load: (id: string) => unknown = typeof getBuiltin === 'function' ? (id) => getBuiltin.call(process, id) : createRequire('/');
 
 let crypto: typeof import('node:crypto') | undefined;
 let childProcess: typeof import('node:child_process') | undefined;

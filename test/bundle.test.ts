@@ -62,6 +62,11 @@ t.test('importing nlkit loads node:crypto, node:child_process and node:worker_th
     t.same(probe(entry, ''), [], `${name}: import alone loads none of them`);
     t.same(probe(entry, "if (!/^veth[0-9a-f]{8}$/.test(m.randomVethName())) throw new Error('name');"), ['crypto'], `${name}: randomVethName loads node:crypto`);
     t.same(probe(entry, "if (m.MacAddr.random().bytes[0] % 4 !== 2) throw new Error('mac');"), ['crypto'], `${name}: MacAddr.random loads node:crypto`);
+    if (privileged.skip === false) {
+      // netnsWorker switches the thread's netns around `new Worker()`: root only.
+      const use = "const ns = m.Netns.get(); const w = m.netnsWorker(ns, 'process.exitCode = 0', { eval: true }); await new Promise((ok, bad) => { w.on('exit', ok); w.on('error', bad); }); ns.close();";
+      t.same(probe(entry, use), ['worker_threads'], `${name}: netnsWorker loads node:worker_threads`);
+    }
   }
 });
 
