@@ -1172,11 +1172,7 @@ export const IFLA_NETNS_IMMUTABLE = 67;
 export const IFLA_HEADROOM = 68;
 export const IFLA_TAILROOM = 69;
 
-/**
- * Every constant above by name (a frozen plain object, keys in code-unit order like a
- * module namespace). Exported by the package as `rtnlConstants`.
- */
-export const CONSTANTS = Object.freeze({
+const byName = {
   ARPHRD_6LOWPAN: 825,
   ARPHRD_ADAPT: 264,
   ARPHRD_APPLETLK: 8,
@@ -2346,4 +2342,10 @@ export const CONSTANTS = Object.freeze({
   TUN_TYPE_MASK: 15,
   VETH_INFO_PEER: 1,
   VETH_INFO_UNSPEC: 0,
-});
+};
+Object.setPrototypeOf(byName, null);
+/**
+ * Every constant above by name: a frozen object without a prototype, keys in code-unit
+ * order, like a module namespace. Exported by the package as `rtnlConstants`.
+ */
+export const CONSTANTS: Readonly<typeof byName> = Object.freeze(byName);

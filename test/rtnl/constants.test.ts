@@ -9,14 +9,16 @@ import { rtnlConstants } from '../../src/index.js';
 t.test('rtnlConstants holds every generated constant, with its value, in namespace order', async (t) => {
   const fromModule = Object.entries(C).filter(([k]) => k !== 'CONSTANTS');
   t.ok(fromModule.length > 1000, `${fromModule.length} constants`);
-  t.same(Object.entries(rtnlConstants), fromModule, 'same names, values and order');
+  t.strictSame(Object.entries(rtnlConstants), fromModule, 'same names, values and order');
   t.equal(rtnlConstants, C.CONSTANTS);
   t.equal(rtnlConstants.IFLA_MTU, 4);
   t.equal(rtnlConstants.RTM_NEWLINK, 16);
 });
 
-t.test('rtnlConstants is frozen', async (t) => {
+t.test('rtnlConstants is frozen, without a prototype (like the module namespace it replaces)', async (t) => {
   t.ok(Object.isFrozen(rtnlConstants));
+  t.equal(Object.getPrototypeOf(rtnlConstants), null);
+  t.notOk('toString' in rtnlConstants, 'no inherited names');
   t.throws(() => {
     (rtnlConstants as Record<string, number>)['IFLA_MTU'] = 5;
   }, TypeError);
