@@ -325,7 +325,10 @@ export function renderMarkdown(r: Report, svgName: string): string {
     L.push(`| CNI ADD, reference ptp (Go, containernetworking/plugins) | ${ms(su['cni_add_go'])} |`);
     L.push(`| CNI DEL, reference ptp (Go) | ${ms(su['cni_del_go'])} |`);
     L.push('');
-    const work = su['cni_add_nlkit'] && su['proc_bundle'] ? ` nlkit-ptp's ADD took ${((su['cni_add_nlkit'].median - su['proc_bundle'].median) / 1000).toFixed(1)} ms more than a process that only imports the bundle: that is its work (the IPAM plugin's run included); the rest is the start of Node and the import.` : '';
+    const diff = su['cni_add_nlkit'] && su['proc_bundle'] ? (su['cni_add_nlkit'].median - su['proc_bundle'].median) / 1000 : undefined;
+    const work = diff === undefined ? ''
+      : diff > 0 ? ` nlkit-ptp's ADD took ${diff.toFixed(1)} ms more than a process that only imports the bundle: that is its work (the IPAM plugin's run included); the rest is the start of Node and the import.`
+        : ` nlkit-ptp's ADD took no longer than a process that only imports the bundle (${(-diff).toFixed(1)} ms less, the noise of these medians): its work (the IPAM plugin's run included) is lost in that noise; the time is the start of Node and the import.`;
     L.push(`The CNI rows are one ADD then its DEL of the same ptp configuration (host-local IPAM, one IPv4 range, a default route; the IPAM plugin is Go's host-local for both), container netns held by a child process.${work}`);
     L.push('');
   }

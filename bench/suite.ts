@@ -19,8 +19,9 @@
 //   --out DIR       where results go [bench/results]
 //   --profile       run the nlkit workloads under node --cpu-prof (bench/results/profiles/)
 //   --rerender FILE render FILE (a latest.json or quick.json) again with this report code:
-//                   targets from its medians, then its .md and .svg beside it; runs
-//                   nothing (for a fix to the report's text, not to its numbers)
+//                   the targets from its medians (written back into FILE), then its .md
+//                   and .svg beside it; runs nothing (for a fix to the report's text, not
+//                   to its numbers: the records and medians are the run's)
 // Needs root (unshare -n, veth creation). Peers come from bench/peers.sh (bench/.peers/)
 // and ../shared/peers (pyroute2, iproute2 scripts); missing ones are listed and skipped.
 import { spawn, spawnSync } from 'node:child_process';
@@ -426,7 +427,7 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl (5 fields; all C runs pooled)', impls: C_ALL, op: 'w3_dump_links' },
       { label: 'Go vishvananda/netlink', impls: ['go-netlink-handle'], op: 'w3_dump_links' },
     ]),
-    t(s['nlkit']?.['w3_dump_links_nofault'] ? `W3 dump + full decode, ${s['nlkit']['w3_dump_links_nofault'].n} links, fresh process, only the timed dumps that took no page fault (page_faults in the JSON records)` : 'W3 dump + full decode, fresh process, the timed dumps that took no page fault: none in this run (every timed dump faulted; page_faults in the JSON records)', 'info', null, 'nlkit', 'w3_dump_links_nofault', [
+    t(s['nlkit']?.['w3_dump_links_nofault'] || !s['nlkit']?.['w3_dump_links'] ? `W3 dump + full decode, ${s['nlkit']?.['w3_dump_links_nofault']?.n ?? ''} links, fresh process, only the timed dumps that took no page fault (page_faults in the JSON records)` : 'W3 dump + full decode, fresh process, the timed dumps that took no page fault: none in this run (every timed dump faulted; page_faults in the JSON records)', 'info', null, 'nlkit', 'w3_dump_links_nofault', [
       { label: 'C libmnl (5 fields; all C runs pooled)', impls: C_ALL, op: 'w3_dump_links' },
       { label: 'Go vishvananda/netlink LinkList', impls: ['go-netlink-handle'], op: 'w3_dump_links' },
     ]),
@@ -447,7 +448,7 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
       { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
     ]),
-    t(s['nlkit']?.['w4_addr_dump_nofault'] ? `W4 dump, ${s['nlkit']['w4_addr_dump_nofault'].n} addresses, fresh process, only the timed dumps that took no page fault (the others pay for V8's young generation growing onto new pages; page_faults in the JSON records)` : 'W4 dump, fresh process, the timed dumps that took no page fault: none in this run (every timed dump paid for V8\'s young generation growing onto new pages; page_faults in the JSON records)', 'info', null, 'nlkit', 'w4_addr_dump_nofault', [
+    t(s['nlkit']?.['w4_addr_dump_nofault'] || !s['nlkit']?.['w4_addr_dump'] ? `W4 dump, ${s['nlkit']?.['w4_addr_dump_nofault']?.n ?? ''} addresses, fresh process, only the timed dumps that took no page fault (the others pay for V8's young generation growing onto new pages; page_faults in the JSON records)` : 'W4 dump, fresh process, the timed dumps that took no page fault: none in this run (every timed dump paid for V8\'s young generation growing onto new pages; page_faults in the JSON records)', 'info', null, 'nlkit', 'w4_addr_dump_nofault', [
       { label: 'Go vishvananda/netlink AddrList', impls: ['go-netlink-handle'], op: 'w4_addr_dump' },
       { label: 'C libmnl (all C runs pooled)', impls: C_ALL, op: 'w4_addr_dump' },
     ]),
@@ -488,7 +489,7 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
 // ------------------------------------------------------------------ main
 
 function usage(): string {
-  return 'usage: npm run bench -- [--n 1000] [--runs 3] [--reps 20] [--naddr 1000] [--quick] [--peers default|all|a,b] [--skip a,b] [--context-runs 1] [--settle 1000] [--out DIR] [--profile]';
+  return 'usage: npm run bench -- [--n 1000] [--runs 3] [--reps 20] [--naddr 1000] [--quick] [--peers default|all|a,b] [--skip a,b] [--context-runs 1] [--settle 1000] [--out DIR] [--profile] | --rerender FILE.json';
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -499,7 +500,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (opts.has('monitor-child')) return monitorChild(opts.has('quick'));
   const rerender = opts.get('rerender');
-  if (rerender !== undefined) return rerenderReport(resolve(rerender));
+  if (rerender !== undefined) {
+    if (!rerender.endsWith('.json')) throw new Error(`--rerender wants the JSON of a run (bench/results/latest.json), got '${rerender}'`);
+    return rerenderReport(resolve(rerender));
+  }
   const quick = opts.has('quick');
   const p: Params = {
     n: intOpt(opts, 'n', quick ? 50 : 1000),
