@@ -18,6 +18,10 @@
 //   rawjs    raw, with 300 small generated JS functions called between two requests
 //   rawjs1q  rawjs with one queue per end
 //   rawbusy  raw while another process spins (on a 2-CPU machine: the other CPU busy)
+//   rawawait raw with one `await` per request (as a caller of an async API)
+//   rawspin5, rawspin20  raw with the main thread spinning 5 / 20 µs between requests
+//            (no allocation, no new code): how the time between two creates alone
+//            changes what each create costs
 //
 // What it shows: with the kernel's default queues (one per CPU), each veth create sleeps
 // twice inside sendto, in synchronize_rcu_expedited() (veth_newlink → veth_init_queues →
@@ -42,7 +46,7 @@ import { putIfinfomsg } from '../src/rtnl/link/api.js';
 import { parseArgs, intOpt, medianMin, assertNotHostNetns, tlv, u32le } from './common.js';
 import { nlmsg, ifinfomsg, w1CreateBody, secondNetns } from './raw.js';
 
-const ALL_MODES = ['fresh', 'fresh1q', 'warm', 'sock', 'encode', 'raw', 'raw1q', 'rawwarm', 'rawjs', 'rawjs1q', 'rawbusy'] as const;
+const ALL_MODES = ['fresh', 'fresh1q', 'warm', 'sock', 'encode', 'raw', 'raw1q', 'rawwarm', 'rawjs', 'rawjs1q', 'rawbusy', 'rawawait', 'rawspin5', 'rawspin20'] as const;
 type Mode = (typeof ALL_MODES)[number];
 const WARM_GROUP = 74;
 
@@ -78,7 +82,7 @@ async function child(mode: Mode, n: number): Promise<ChildResult> {
   assertNotHostNetns('warmup diagnostic');
   const ns2 = secondNetns();
   try {
-    if (mode === 'raw' || mode === 'raw1q' || mode === 'rawwarm' || mode === 'rawjs' || mode === 'rawjs1q' || mode === 'rawbusy') {
+    if (mode.startsWith('raw')) {
       const fd = sys.socket(16 /* AF_NETLINK */, 3 /* SOCK_RAW */ | 0x80000 /* SOCK_CLOEXEC */, 0 /* NETLINK_ROUTE */);
       const sa = Buffer.alloc(12);
       sa.writeUInt16LE(16, 0);
@@ -100,6 +104,11 @@ async function child(mode: Mode, n: number): Promise<ChildResult> {
       const queues = mode === 'raw1q' || mode === 'rawjs1q' ? 1 : undefined;
       const reqs = Array.from({ length: n }, (_, i) => nlmsg(16, CREATE_FLAGS, i + 1, w1CreateBody(`a${i}`, `b${i}`, ns2, undefined, queues)));
       const work = mode === 'rawjs' || mode === 'rawjs1q' ? jsWork() : undefined;
+      // rawspin5/20: the main thread spins that many µs between requests (no allocation,
+      // no new code, nothing on other threads); rawawait: one await per request, as a
+      // caller of an async API does.
+      const spinNs = mode === 'rawspin5' ? 5000 : mode === 'rawspin20' ? 20_000 : 0;
+      const awaitEach = mode === 'rawawait';
       // rawbusy: a process that spins for the whole timed loop (killed right after).
       const spinner = mode === 'rawbusy' ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
       try {
@@ -110,7 +119,12 @@ async function child(mode: Mode, n: number): Promise<ChildResult> {
         const t0 = process.hrtime.bigint();
         for (let i = 0; i < n; i++) {
           if (work) sink += work();
+          if (spinNs) {
+            const until = process.hrtime.bigint() + BigInt(spinNs);
+            while (process.hrtime.bigint() < until);
+          }
           exchange(reqs[i]!);
+          if (awaitEach) await undefined;
         }
         const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
         const sleeps = (process.resourceUsage().voluntaryContextSwitches - cs0) / n;
