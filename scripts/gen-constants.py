@@ -97,9 +97,9 @@ if extra:
     for n, v in extra:
         print(f'export const {n} = {v};')
 
-# Every constant by name, as one frozen plain object: the package's `rtnlConstants`, and
-# what code that looks a constant up by its name reads (attribute tables, message type
-# names). A namespace object (`import * as C` used as a value, or `export * as`) made
+# Every constant by name, as one frozen object without a prototype: the package's
+# `rtnlConstants`, and what code that looks a constant up by its name reads (attribute
+# tables, message type names). A namespace object (`import * as C` used as a value, or `export * as`) made
 # the bundle define a getter per constant at import, a few ms of every process's start.
 # Keys sorted as a module namespace sorts its keys, so scans see the same order. Values
 # written out, not references to the consts above: a bundler then keeps only the consts

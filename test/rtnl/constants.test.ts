@@ -1,6 +1,6 @@
-// rtnlConstants is the generated constants module's CONSTANTS object: a frozen plain
-// object (not a module namespace, which made the bundle define a getter per constant at
-// import), holding every constant the module exports, with its value, keys in the order
+// rtnlConstants is the generated constants module's CONSTANTS object: a frozen object
+// without a prototype (not a module namespace, which made the bundle define a getter per
+// constant at import), holding every constant the module exports, with its value, keys in the order
 // a module namespace gives them (lookups by name and the scans of names depend on it).
 import t from 'tap';
 import * as C from '../../src/rtnl/constants.js';
