@@ -110,7 +110,7 @@ print()
 print('const byName = {')
 for n in names:
     print(f'  {n}: {allvals[n]},')
-print('};')
+print('} as const; // each value its literal type, as the consts above have')
 print('Object.setPrototypeOf(byName, null);')
 print('/**')
 print(' * Every constant above by name: a frozen object without a prototype, keys in code-unit')

@@ -2342,7 +2342,7 @@ const byName = {
   TUN_TYPE_MASK: 15,
   VETH_INFO_PEER: 1,
   VETH_INFO_UNSPEC: 0,
-};
+} as const; // each value its literal type, as the consts above have
 Object.setPrototypeOf(byName, null);
 /**
  * Every constant above by name: a frozen object without a prototype, keys in code-unit

@@ -15,6 +15,14 @@ t.test('rtnlConstants holds every generated constant, with its value, in namespa
   t.equal(rtnlConstants.RTM_NEWLINK, 16);
 });
 
+t.test('rtnlConstants keeps each constant\'s literal type (checked when the tests compile)', async (t) => {
+  const mtu: 4 = rtnlConstants.IFLA_MTU;
+  const newlink: 16 = rtnlConstants.RTM_NEWLINK;
+  // @ts-expect-error: a name that is not a constant is a type error
+  void rtnlConstants.IFLA_NO_SUCH;
+  t.equal(mtu + newlink, 20);
+});
+
 t.test('rtnlConstants is frozen, without a prototype (like the module namespace it replaces)', async (t) => {
   t.ok(Object.isFrozen(rtnlConstants));
   t.equal(Object.getPrototypeOf(rtnlConstants), null);
