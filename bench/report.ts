@@ -315,6 +315,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
     L.push(`| \`node -e 0\`: Node's own start, the floor of every Node row | ${ms(su['node_e0'])} |`);
     L.push(`| \`await import()\` of the package entry, the bundle dist/nlkit.js (koffi and Node built-ins included), inside the process | ${ms(su['import_bundle'])} |`);
     L.push(`| the same, of tsc's module tree dist/src/index.js (a file per source module) | ${ms(su['import_tree'])} |`);
+    if (su['import_bundle_2byte']) L.push(`| the same, of a copy of the bundle with one '—' in a comment (V8 then holds the whole source two bytes per character; scripts/bundle.mjs makes the bundle's comments ASCII) | ${ms(su['import_bundle_2byte'])} |`);
     L.push(`| whole process: node, import of the bundle, exit | ${ms(su['proc_bundle'])} |`);
     L.push(`| whole process: node, import of the module tree, exit | ${ms(su['proc_tree'])} |`);
     const ratio = (a: string, b: string): string => (su[a] && su[b] ? ` (${fmtRatio(su[a]!.median / su[b]!.median)} Go ptp)` : '');

@@ -15,12 +15,16 @@
 // - import_bundle / import_tree: inside a new process, `await import()` of the package
 //   entry point dist/nlkit.js (the bundle scripts/bundle.mjs writes) / of tsc's module
 //   tree dist/src/index.js; proc_bundle / proc_tree: the same processes, whole wall time;
+// - import_bundle_2byte: import_bundle of a copy of the bundle with one '—' added in a
+//   comment at its end, as its comments had before scripts/bundle.mjs made them ASCII: V8
+//   then holds the whole source two bytes per character (the copy sits next to the bundle,
+//   so it resolves koffi alike, and is deleted at the end);
 // - cni_add_* / cni_del_*: one CNI ADD, then its DEL, of the ptp configuration (host-local
 //   IPAM, one IPv4 range, a default route): nlkit-ptp as shipped (dist/nlkit-ptp.js),
 //   nlkit-ptp from tsc's tree (dist/src/cni/bin/nlkit-ptp.js), and the reference Go `ptp`
 //   of containernetworking/plugins (/usr/lib/cni/ptp, when installed).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -80,12 +84,18 @@ async function main(): Promise<void> {
   pb.op = 'proc_bundle';
   it.op = 'import_tree';
   pt.op = 'proc_tree';
-  const cases: Case[] = [{ op: 'node_e0', run: () => timed([node, '-e', '0']).us }, ib, pb, it, pt];
+  const twoByte = join(dist, `nlkit-2byte-${process.pid}.tmp.js`);
+  const code = readFileSync(bundle, 'utf8');
+  if (/[^\x00-\x7f]/.test(code)) throw new Error(`${bundle} is not ASCII: rebuild it (scripts/bundle.mjs)`);
+  const [i2] = importCase(twoByte);
+  i2.op = 'import_bundle_2byte';
+  const cases: Case[] = [{ op: 'node_e0', run: () => timed([node, '-e', '0']).us }, ib, pb, it, pt, i2];
 
   // CNI: a container netns held by a child process, host-local's state in a temp dir.
   const holder = spawn('unshare', ['-n', 'sleep', '3600'], { stdio: 'ignore' });
   const dataDir = mkdtempSync(join(os.tmpdir(), 'nlkit-startup-'));
   try {
+    writeFileSync(twoByte, `${code}\n// \u2014\n`);
     // The child is in its own netns once unshare has exec'd sleep: wait until its netns
     // differs from this one (before that, the path would name this process's netns).
     const nsPath = `/proc/${holder.pid}/ns/net`;
@@ -147,6 +157,7 @@ async function main(): Promise<void> {
   } finally {
     holder.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(twoByte, { force: true });
   }
 }
 

@@ -22,6 +22,17 @@ t.test('package.json points at the bundles, and they exist', async (t) => {
   t.match(readFileSync(dist('nlkit-ptp.js'), 'utf8').split('\n')[0], /^#!\/usr\/bin\/env node$/, 'the plugin keeps its hashbang');
 });
 
+t.test('the bundles are ASCII, so that V8 holds their source one byte per character', async (t) => {
+  // One character beyond Latin-1 (a '—' in a comment) makes the whole source two bytes
+  // per character and the import slower (bench start-up row import_bundle_2byte);
+  // scripts/bundle.mjs replaces those esbuild copies from comments.
+  for (const f of ['nlkit.js', 'nlkit-ptp.js']) {
+    const lines = readFileSync(dist(f), 'utf8').split('\n');
+    const bad = lines.flatMap((l, i) => (/[^\x00-\x7f]/.test(l) ? [`${i + 1}: ${l.trim().slice(0, 80)}`] : []));
+    t.same(bad, [], `${f}: no line with a non-ASCII character`);
+  }
+});
+
 t.test("`import('nlkit')` gives the bundle, with src/index.ts's exports", async (t) => {
   const viaName = await import('nlkit' as string);
   const bundle = await import(dist('nlkit.js'));
