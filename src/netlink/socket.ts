@@ -216,7 +216,9 @@ const defaultDescriber: FamilyDescriber = { typeName: (t) => `type ${t}` };
  * Each recvfrom is synchronous and the sender's port is checked right after it, before
  * any message handler runs, so no other read can come in between.
  */
-const RECV_ADDR = Buffer.alloc(12);
+/** RECV_ADDR as u32s (host order): [1] is nl_pid, read without Buffer#readUInt32LE's wrapper. */
+const RECV_U32 = new Uint32Array(3);
+const RECV_ADDR = Buffer.from(RECV_U32.buffer);
 const RECV_ALEN = new Uint32Array(1);
 /** The sockaddr_nl that open() binds and reads back the port id from (synchronously). */
 const BIND_ADDR = Buffer.alloc(12);
@@ -629,9 +631,9 @@ export class NetlinkSocket {
       this.stats.datagrams++;
       // The sender's address is filled in even when the datagram was truncated: check it
       // first, so that no other socket can make a request fail or be re-issued.
-      if (RECV_ADDR.readUInt32LE(4) !== 0) {
+      if (RECV_U32[1]! !== 0) {
         this.stats.foreign++;
-        if (debugEnabled()) debug('ignored %d bytes from port %d (not the kernel)', n, RECV_ADDR.readUInt32LE(4));
+        if (debugEnabled()) debug('ignored %d bytes from port %d (not the kernel)', n, RECV_U32[1]!);
         continue;
       }
       if (n > this.rbuf.length) {
@@ -1031,7 +1033,7 @@ export class NetlinkSocket {
         throw new SysError('recvfrom', -n);
       }
       this.stats.datagrams++;
-      if (RECV_ADDR.readUInt32LE(4) !== 0) {
+      if (RECV_U32[1]! !== 0) {
         this.stats.foreign++;
         continue;
       }
