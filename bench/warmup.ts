@@ -34,12 +34,22 @@
 // queue per end there is no such wait (0 sleeps per pair), the create is about twice as
 // fast, and the JS run between requests costs the kernel far less (rawjs1q vs rawjs).
 //
-//   npm run build && node dist/bench/warmup.js [--n 1000] [--rounds 3] [--modes a,b] [--node-args='--flag …']   (as root)
+//   npm run build && node dist/bench/warmup.js [--n 1000] [--rounds 3] [--modes a,b] [--node-args='--flag …'] [--gaps]   (as root)
+//   --gaps: run each child under `perf record` of its system calls (raw_syscalls tracepoints;
+//   needs perf) and report, per mode, the time in user space between two creates: from the
+//   return of the recvfrom that read an ACK to the entry of the next sendto, on the main
+//   thread, median over the timed loop's requests (and of its first and last tenths, to
+//   show the warm-up). That is what the process does between requests — the Node floor's
+//   loop, or nlkit's checks, encoding and reply handling — measured in the real workload,
+//   apart from the kernel's time. Tracing slows every system call: µs per pair are then
+//   not comparable with an untraced run.
 //   --node-args: V8/Node flags for the children; a mode may be given twice as MODE@ARGS to
 //   run it with and without them in the same rounds (e.g. --modes fresh,fresh@ --node-args=--single-threaded
 //   runs fresh plain and fresh with the flags).
 import { spawn, spawnSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as sys from '../src/netlink/sys.js';
 import { Rtnl } from '../src/rtnl/index.js';
@@ -187,6 +197,39 @@ async function child(mode: Mode, n: number): Promise<ChildResult> {
   }
 }
 
+const NR_SENDTO = 44, NR_RECVFROM = 45; // x86_64 (arch/x86/entry/syscalls/syscall_64.tbl)
+
+/**
+ * The user-space gaps of a traced child (`--gaps`): for its main thread (the one that
+ * made most sendto calls), µs from each recvfrom's return to the next sendto's entry;
+ * the last `count` of them (the timed loop's, after any warm-up requests).
+ */
+function userGaps(perfData: string, count: number): number[] {
+  const p = spawnSync('perf', ['script', '-i', perfData, '--ns', '-F', 'tid,time,event,trace'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (p.status !== 0) throw new Error(`perf script: ${p.stderr.trim()}`);
+  const re = /^\s*(\d+)\s+(\d+)\.(\d+):\s+raw_syscalls:sys_(enter|exit):\s+NR (\d+)/;
+  const events: { tid: number; ns: bigint; enter: boolean; nr: number }[] = [];
+  const sends = new Map<number, number>();
+  for (const line of p.stdout.split('\n')) {
+    const m = re.exec(line);
+    if (!m) continue;
+    const ev = { tid: Number(m[1]), ns: BigInt(m[2]!) * 1_000_000_000n + BigInt(m[3]!.padEnd(9, '0')), enter: m[4] === 'enter', nr: Number(m[5]) };
+    events.push(ev);
+    if (ev.enter && ev.nr === NR_SENDTO) sends.set(ev.tid, (sends.get(ev.tid) ?? 0) + 1);
+  }
+  const main = [...sends.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  if (main === undefined) throw new Error(`perf script: no sendto in ${perfData}`);
+  const gaps: number[] = [];
+  let lastRecv: bigint | undefined;
+  for (const ev of events) {
+    if (ev.tid !== main) continue;
+    if (!ev.enter && ev.nr === NR_RECVFROM) lastRecv = ev.ns;
+    else if (ev.enter && ev.nr === NR_SENDTO && lastRecv !== undefined) gaps.push(Number(ev.ns - lastRecv) / 1e3);
+  }
+  if (gaps.length < count) throw new Error(`perf script: ${gaps.length} gaps, expected at least ${count}`);
+  return gaps.slice(-count);
+}
+
 async function main(argv: string[]): Promise<void> {
   const { opts, rest } = parseArgs(argv);
   const n = intOpt(opts, 'n', 1000);
@@ -201,26 +244,48 @@ async function main(argv: string[]): Promise<void> {
   for (const m of modes) if (!ALL_MODES.includes(m.replace(/@$/, '') as Mode)) throw new Error(`unknown mode ${m} (${ALL_MODES.join(', ')}, each optionally with @)`);
   const env = { ...process.env, PBENCH_HOST_NETNS: readlinkSync('/proc/self/ns/net') };
   const self = fileURLToPath(import.meta.url);
-  const got = new Map<string, { us: number[]; kernelUs: number[]; sleeps: number[] }>(modes.map((m) => [m, { us: [], kernelUs: [], sleeps: [] }]));
-  for (let r = 0; r < rounds; r++) {
-    for (const mode of modes) {
-      const flags = mode.endsWith('@') ? nodeArgs : [];
-      const p = spawnSync('unshare', ['-n', '--', process.execPath, ...flags, self, 'child', mode.replace(/@$/, ''), '--n', String(n)], { env, encoding: 'utf8' });
-      if (p.status !== 0) throw new Error(`${mode}: ${p.stderr.trim()}`);
-      const res = JSON.parse(p.stdout.trim()) as ChildResult;
-      got.get(mode)!.us.push(res.us);
-      got.get(mode)!.sleeps.push(res.sleeps);
-      if (res.kernelUs !== undefined) got.get(mode)!.kernelUs.push(res.kernelUs);
-      spawnSync('sleep', ['2']);
+  const gapsOn = opts.get('gaps') === 'true';
+  if (gapsOn && n < 20) throw new Error('--gaps needs --n 20 or more');
+  if (gapsOn && spawnSync('perf', ['--version']).status !== 0) throw new Error('--gaps needs perf (apt-get install linux-perf)');
+  const tmp = gapsOn ? mkdtempSync(join(tmpdir(), 'nlkit-gaps-')) : '';
+  const got = new Map<string, { us: number[]; kernelUs: number[]; sleeps: number[]; gap: number[]; gapFirst: number[]; gapLast: number[] }>(
+    modes.map((m) => [m, { us: [], kernelUs: [], sleeps: [], gap: [], gapFirst: [], gapLast: [] }]));
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const mode of modes) {
+        const flags = mode.endsWith('@') ? nodeArgs : [];
+        const perfData = join(tmp, 'perf.data');
+        const tracer = gapsOn ? ['perf', 'record', '-q', '-o', perfData, '-e', 'raw_syscalls:sys_enter', '-e', 'raw_syscalls:sys_exit', '--'] : [];
+        const p = spawnSync('unshare', ['-n', '--', ...tracer, process.execPath, ...flags, self, 'child', mode.replace(/@$/, ''), '--n', String(n)], { env, encoding: 'utf8' });
+        if (p.status !== 0) throw new Error(`${mode}: ${p.stderr.trim()}`);
+        const res = JSON.parse(p.stdout.trim().split('\n').pop()!) as ChildResult;
+        const g = got.get(mode)!;
+        g.us.push(res.us);
+        g.sleeps.push(res.sleeps);
+        if (res.kernelUs !== undefined) g.kernelUs.push(res.kernelUs);
+        if (gapsOn) {
+          // The timed loop's n creates have n - 1 gaps between them.
+          const gaps = userGaps(perfData, n - 1);
+          const tenth = Math.floor(gaps.length / 10);
+          g.gap.push(medianMin(gaps).median);
+          g.gapFirst.push(medianMin(gaps.slice(0, tenth)).median);
+          g.gapLast.push(medianMin(gaps.slice(-tenth)).median);
+          rmSync(perfData, { force: true });
+        }
+        spawnSync('sleep', ['2']);
+      }
+      console.error(`round ${r + 1}/${rounds}: ${modes.map((m) => `${m} ${got.get(m)!.us[r]!.toFixed(1)}${gapsOn ? ` (gap ${got.get(m)!.gap[r]!.toFixed(1)})` : ''}`).join(', ')} µs per pair`);
     }
-    console.error(`round ${r + 1}/${rounds}: ${modes.map((m) => `${m} ${got.get(m)!.us[r]!.toFixed(1)}`).join(', ')} µs per pair`);
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(`W1, ${n} pairs: µs per pair, median of ${rounds} fresh-netns runs; for raw modes, in brackets: of which inside send + recv; and the process's voluntary context switches per pair:`);
+  console.log(`W1, ${n} pairs: µs per pair${gapsOn ? ' (under perf tracing: slower than untraced)' : ''}, median of ${rounds} fresh-netns runs; for raw modes, in brackets: of which inside send + recv; and the process's voluntary context switches per pair${gapsOn ? '; and the user-space gap between two creates, µs (recvfrom return → next sendto entry, main thread), median over the timed requests, then over their first and their last tenth' : ''}:`);
   for (const m of modes) {
     const g = got.get(m)!;
     const k = g.kernelUs.length ? ` [${medianMin(g.kernelUs).median.toFixed(1)}]` : '';
     const label = m.endsWith('@') ? `${m.slice(0, -1)} ${nodeArgs.join(' ')}` : m;
-    console.log(`  ${label.padEnd(8)} ${(medianMin(g.us).median.toFixed(1) + k).padEnd(16)} ${medianMin(g.sleeps).median.toFixed(2)} sleeps`);
+    const gap = gapsOn ? `   gap ${medianMin(g.gap).median.toFixed(1)} (first tenth ${medianMin(g.gapFirst).median.toFixed(1)}, last tenth ${medianMin(g.gapLast).median.toFixed(1)})` : '';
+    console.log(`  ${label.padEnd(8)} ${(medianMin(g.us).median.toFixed(1) + k).padEnd(16)} ${medianMin(g.sleeps).median.toFixed(2)} sleeps${gap}`);
   }
 }
 
