@@ -214,9 +214,9 @@ const defaultDescriber: FamilyDescriber = { typeName: (t) => `type ${t}` };
 /**
  * struct sockaddr_nl of the datagram being read, and its length: one for every socket.
  * Each recvfrom is synchronous and the sender's port is checked right after it, before
- * any message handler runs, so no other read can come in between.
+ * any message handler runs, so no other read can come in between. RECV_U32 is the same
+ * bytes as u32s in host order ([1] is nl_pid), read without Buffer#readUInt32LE's wrapper.
  */
-/** RECV_ADDR as u32s (host order): [1] is nl_pid, read without Buffer#readUInt32LE's wrapper. */
 const RECV_U32 = new Uint32Array(3);
 const RECV_ADDR = Buffer.from(RECV_U32.buffer);
 const RECV_ALEN = new Uint32Array(1);
