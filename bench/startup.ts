@@ -19,12 +19,15 @@
 //   comment at its end, as its comments had before scripts/bundle.mjs made them ASCII: V8
 //   then holds the whole source two bytes per character (the copy sits next to the bundle,
 //   so it resolves koffi alike, and is deleted at the end);
+// - cni_add_nlkit_unminified / cni_del_…: nlkit-ptp bundled as dist/nlkit-ptp.js is, but
+//   not minified (esbuild, at the start of this run; comments made ASCII as the shipped
+//   bundle's are), next to it and deleted at the end: what minifying the plugin saves;
 // - cni_add_* / cni_del_*: one CNI ADD, then its DEL, of the ptp configuration (host-local
 //   IPAM, one IPv4 range, a default route): nlkit-ptp as shipped (dist/nlkit-ptp.js),
 //   nlkit-ptp from tsc's tree (dist/src/cni/bin/nlkit-ptp.js), and the reference Go `ptp`
 //   of containernetworking/plugins (/usr/lib/cni/ptp, when installed).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -50,6 +53,23 @@ function timed(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?:
   const us = Number(process.hrtime.bigint() - t0) / 1e3;
   if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().slice(-500)}`);
   return { us, stdout: r.stdout };
+}
+
+/**
+ * nlkit-ptp bundled as scripts/bundle.mjs bundles it, without `minify`: the same esbuild
+ * options otherwise, and the non-ASCII characters esbuild copies from comments replaced
+ * one for one, as the shipped bundle's are (the bundle step also checks that only
+ * comments change; a bench copy does not need that).
+ */
+async function writeUnminifiedPlugin(out: string): Promise<void> {
+  const esbuild = await import('esbuild');
+  const r = await esbuild.build({
+    absWorkingDir: join(dist, '..'), bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external',
+    keepNames: true, charset: 'ascii', logLevel: 'warning', write: false, entryPoints: ['dist/src/cni/bin/nlkit-ptp.js'], outfile: out,
+  });
+  const text = r.outputFiles.find((f) => f.path === out)?.text;
+  if (text === undefined) throw new Error('startup: esbuild wrote no unminified plugin');
+  writeFileSync(out, text.replace(/[^\x00-\x7f]/g, '?'));
 }
 
 async function main(): Promise<void> {
@@ -84,7 +104,10 @@ async function main(): Promise<void> {
   pb.op = 'proc_bundle';
   it.op = 'import_tree';
   pt.op = 'proc_tree';
+  // Copies this run writes next to the bundles; a run killed before its cleanup leaves them.
+  for (const f of readdirSync(dist)) if (/^nlkit-(2byte|ptp-unminified)-\d+\.tmp\.js$/.test(f)) rmSync(join(dist, f), { force: true });
   const twoByte = join(dist, `nlkit-2byte-${process.pid}.tmp.js`);
+  const ptpUnminified = join(dist, `nlkit-ptp-unminified-${process.pid}.tmp.js`);
   const code = readFileSync(bundle, 'utf8');
   if (/[^\x00-\x7f]/.test(code)) throw new Error(`${bundle} is not ASCII: rebuild it (scripts/bundle.mjs)`);
   const [i2] = importCase(twoByte);
@@ -96,6 +119,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'nlkit-startup-'));
   try {
     writeFileSync(twoByte, `${code}\n// \u2014\n`);
+    await writeUnminifiedPlugin(ptpUnminified);
     // The child is in its own netns once unshare has exec'd sleep: wait until its netns
     // differs from this one (before that, the path would name this process's netns).
     const nsPath = `/proc/${holder.pid}/ns/net`;
@@ -120,6 +144,7 @@ async function main(): Promise<void> {
     });
     const plugins: [string, string[], string][] = [
       ['nlkit', [node, ptpBundle], 'nlkit-ptp'],
+      ['nlkit_unminified', [node, ptpUnminified], 'nlkit-ptp'],
       ['nlkit_tree', [node, ptpTree], 'nlkit-ptp'],
     ];
     if (existsSync(join(REF_DIR, 'ptp')) && existsSync(join(REF_DIR, 'host-local'))) plugins.push(['go', [join(REF_DIR, 'ptp')], 'ptp']);
@@ -158,6 +183,7 @@ async function main(): Promise<void> {
     holder.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(twoByte, { force: true });
+    rmSync(ptpUnminified, { force: true });
   }
 }
 
