@@ -13,8 +13,8 @@ import { SLAB_SIZE, acquireSlab, releaseSlab } from './pool.js';
 const LE = endianness() === 'LE';
 /**
  * TypedArray's own fill, called directly: Buffer#fill is a JavaScript wrapper in Node's
- * library (argument checks, then this), which a new process runs in V8's interpreter for
- * its first thousands of requests (about 0.5 µs a request here).
+ * library (argument checks, then this), which a new process runs unoptimised for its
+ * first requests. `reserve` checks its argument itself.
  */
 const U8_FILL = Uint8Array.prototype.fill;
 
@@ -92,6 +92,8 @@ export class MessageWriter {
    */
   reserve(n: number): number {
     const a = align4(n);
+    // Also catches NaN and a size whose alignment overflows int32 (align4 is bitwise).
+    if (!(n >= 0) || a < n) throw new InvalidArgumentError('n', `expected a byte count from 0 to ${0x7ffffffc}, got ${n}`);
     this.ensure(a);
     const p = this.pos;
     U8_FILL.call(this.buf, 0, p, p + a); // in bounds: ensure() above

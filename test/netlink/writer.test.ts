@@ -84,6 +84,20 @@ t.test('reserve() zeroes its bytes and rounds up to 4', async (t) => {
   w.release();
 });
 
+t.test('reserve() refuses a negative, NaN or overflowing size and leaves the message as it was', async (t) => {
+  const w = dirty();
+  w.begin(16, 0, 1);
+  w.putU32(4, 1500);
+  const before = Buffer.from(w.buf.subarray(0, 64));
+  for (const n of [-40, -1, NaN, 2 ** 31, 2 ** 31 - 2]) {
+    t.throws(() => w.reserve(n), InvalidArgumentError, `reserve(${n})`);
+    t.equal(w.pos, 24, `reserve(${n}): pos unchanged`);
+  }
+  t.same(Buffer.from(w.buf.subarray(0, 64)), before, 'no byte of the slab touched');
+  t.equal(w.reserve(0), 24, 'reserve(0) is allowed');
+  w.release();
+});
+
 t.test('nestStart/nestEnd back-patch lengths, NLA_F_NESTED by default; nestCancel rewinds', async (t) => {
   const w = dirty();
   w.begin(16, 0, 1);
