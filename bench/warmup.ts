@@ -36,13 +36,15 @@
 //
 //   npm run build && node dist/bench/warmup.js [--n 1000] [--rounds 3] [--modes a,b] [--node-args='--flag …'] [--gaps]   (as root)
 //   --gaps: run each child under `perf record` of its system calls (raw_syscalls tracepoints;
-//   needs perf) and report, per mode, the time in user space between two creates: from the
-//   return of the recvfrom that read an ACK to the entry of the next sendto, on the main
-//   thread, median over the timed loop's requests (and of its first and last tenths, to
-//   show the warm-up). That is what the process does between requests — the Node floor's
-//   loop, or nlkit's checks, encoding and reply handling — measured in the real workload,
-//   apart from the kernel's time. Tracing slows every system call: µs per pair are then
-//   not comparable with an untraced run.
+//   needs perf; x86_64 system call numbers) and report, per mode, the time between two
+//   creates: from the return of the recvfrom that read an ACK to the entry of the next
+//   sendto, on the main thread, median over the timed loop's requests (and over its first
+//   and last tenths, to show the warm-up). That is what the process does between requests
+//   — the Node floor's loop, or nlkit's checks, encoding and reply handling — measured in
+//   the real workload, apart from the create's own time in the kernel. It is wall time:
+//   besides JavaScript it holds page faults, preemption and any other system call (mprotect
+//   of JIT code, madvise, futex), whose time is also reported on its own. Tracing slows
+//   every system call: µs per pair are then not comparable with an untraced run.
 //   --node-args: V8/Node flags for the children; a mode may be given twice as MODE@ARGS to
 //   run it with and without them in the same rounds (e.g. --modes fresh,fresh@ --node-args=--single-threaded
 //   runs fresh plain and fresh with the flags).
@@ -200,11 +202,12 @@ async function child(mode: Mode, n: number): Promise<ChildResult> {
 const NR_SENDTO = 44, NR_RECVFROM = 45; // x86_64 (arch/x86/entry/syscalls/syscall_64.tbl)
 
 /**
- * The user-space gaps of a traced child (`--gaps`): for its main thread (the one that
- * made most sendto calls), µs from each recvfrom's return to the next sendto's entry;
- * the last `count` of them (the timed loop's, after any warm-up requests).
+ * The gaps of a traced child (`--gaps`): for its main thread (the one that made most
+ * sendto calls), µs from each recvfrom's return to the next sendto's entry, and µs of
+ * that spent inside other system calls; the last `count` of them (the timed loop's, after
+ * any warm-up requests).
  */
-function userGaps(perfData: string, count: number): number[] {
+function userGaps(perfData: string, count: number): { gap: number; inOther: number }[] {
   const p = spawnSync('perf', ['script', '-i', perfData, '--ns', '-F', 'tid,time,event,trace'], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (p.status !== 0) throw new Error(`perf script: ${p.stderr.trim()}`);
   const re = /^\s*(\d+)\s+(\d+)\.(\d+):\s+raw_syscalls:sys_(enter|exit):\s+NR (\d+)/;
@@ -219,12 +222,23 @@ function userGaps(perfData: string, count: number): number[] {
   }
   const main = [...sends.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
   if (main === undefined) throw new Error(`perf script: no sendto in ${perfData}`);
-  const gaps: number[] = [];
+  const gaps: { gap: number; inOther: number }[] = [];
   let lastRecv: bigint | undefined;
+  let other = 0n;
+  let enteredOther: bigint | undefined;
   for (const ev of events) {
     if (ev.tid !== main) continue;
-    if (!ev.enter && ev.nr === NR_RECVFROM) lastRecv = ev.ns;
-    else if (ev.enter && ev.nr === NR_SENDTO && lastRecv !== undefined) gaps.push(Number(ev.ns - lastRecv) / 1e3);
+    if (!ev.enter && ev.nr === NR_RECVFROM) {
+      lastRecv = ev.ns;
+      other = 0n;
+    } else if (ev.enter && ev.nr === NR_SENDTO) {
+      if (lastRecv !== undefined) gaps.push({ gap: Number(ev.ns - lastRecv) / 1e3, inOther: Number(other) / 1e3 });
+      lastRecv = undefined;
+    } else if (ev.enter) enteredOther = ev.ns;
+    else if (enteredOther !== undefined) {
+      other += ev.ns - enteredOther;
+      enteredOther = undefined;
+    }
   }
   if (gaps.length < count) throw new Error(`perf script: ${gaps.length} gaps, expected at least ${count}`);
   return gaps.slice(-count);
@@ -244,20 +258,23 @@ async function main(argv: string[]): Promise<void> {
   for (const m of modes) if (!ALL_MODES.includes(m.replace(/@$/, '') as Mode)) throw new Error(`unknown mode ${m} (${ALL_MODES.join(', ')}, each optionally with @)`);
   const env = { ...process.env, PBENCH_HOST_NETNS: readlinkSync('/proc/self/ns/net') };
   const self = fileURLToPath(import.meta.url);
-  const gapsOn = opts.get('gaps') === 'true';
+  const gapsOn = opts.has('gaps') && opts.get('gaps') !== 'false';
   if (gapsOn && n < 20) throw new Error('--gaps needs --n 20 or more');
-  if (gapsOn && spawnSync('perf', ['--version']).status !== 0) throw new Error('--gaps needs perf (apt-get install linux-perf)');
+  if (gapsOn && process.arch !== 'x64') throw new Error(`--gaps reads x86_64 system call numbers (sendto ${NR_SENDTO}, recvfrom ${NR_RECVFROM}); this is ${process.arch}`);
+  if (gapsOn && spawnSync('perf', ['--version']).status !== 0) throw new Error('--gaps needs perf (Debian: apt-get install linux-perf)');
   const tmp = gapsOn ? mkdtempSync(join(tmpdir(), 'nlkit-gaps-')) : '';
-  const got = new Map<string, { us: number[]; kernelUs: number[]; sleeps: number[]; gap: number[]; gapFirst: number[]; gapLast: number[] }>(
-    modes.map((m) => [m, { us: [], kernelUs: [], sleeps: [], gap: [], gapFirst: [], gapLast: [] }]));
+  const got = new Map<string, { us: number[]; kernelUs: number[]; sleeps: number[]; gap: number[]; gapFirst: number[]; gapLast: number[]; inOther: number[] }>(
+    modes.map((m) => [m, { us: [], kernelUs: [], sleeps: [], gap: [], gapFirst: [], gapLast: [], inOther: [] }]));
   try {
     for (let r = 0; r < rounds; r++) {
       for (const mode of modes) {
         const flags = mode.endsWith('@') ? nodeArgs : [];
         const perfData = join(tmp, 'perf.data');
-        const tracer = gapsOn ? ['perf', 'record', '-q', '-o', perfData, '-e', 'raw_syscalls:sys_enter', '-e', 'raw_syscalls:sys_exit', '--'] : [];
+        const tracer = gapsOn ? ['perf', 'record', '-o', perfData, '-e', 'raw_syscalls:sys_enter', '-e', 'raw_syscalls:sys_exit', '--'] : [];
         const p = spawnSync('unshare', ['-n', '--', ...tracer, process.execPath, ...flags, self, 'child', mode.replace(/@$/, ''), '--n', String(n)], { env, encoding: 'utf8' });
         if (p.status !== 0) throw new Error(`${mode}: ${p.stderr.trim()}`);
+        // A lost event would merge two gaps into one or drop one: refuse the run.
+        if (gapsOn && /\blost\b/i.test(p.stderr)) throw new Error(`${mode}: perf lost events: ${p.stderr.trim()}`);
         const res = JSON.parse(p.stdout.trim().split('\n').pop()!) as ChildResult;
         const g = got.get(mode)!;
         g.us.push(res.us);
@@ -266,10 +283,12 @@ async function main(argv: string[]): Promise<void> {
         if (gapsOn) {
           // The timed loop's n creates have n - 1 gaps between them.
           const gaps = userGaps(perfData, n - 1);
-          const tenth = Math.floor(gaps.length / 10);
-          g.gap.push(medianMin(gaps).median);
-          g.gapFirst.push(medianMin(gaps.slice(0, tenth)).median);
-          g.gapLast.push(medianMin(gaps.slice(-tenth)).median);
+          const us = gaps.map((x) => x.gap);
+          const tenth = Math.floor(us.length / 10);
+          g.gap.push(medianMin(us).median);
+          g.gapFirst.push(medianMin(us.slice(0, tenth)).median);
+          g.gapLast.push(medianMin(us.slice(-tenth)).median);
+          g.inOther.push(gaps.reduce((s, x) => s + x.inOther, 0) / gaps.length);
           rmSync(perfData, { force: true });
         }
         spawnSync('sleep', ['2']);
@@ -279,12 +298,12 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(`W1, ${n} pairs: µs per pair${gapsOn ? ' (under perf tracing: slower than untraced)' : ''}, median of ${rounds} fresh-netns runs; for raw modes, in brackets: of which inside send + recv; and the process's voluntary context switches per pair${gapsOn ? '; and the user-space gap between two creates, µs (recvfrom return → next sendto entry, main thread), median over the timed requests, then over their first and their last tenth' : ''}:`);
+  console.log(`W1, ${n} pairs: µs per pair${gapsOn ? ' (under perf tracing: slower than untraced)' : ''}, median of ${rounds} fresh-netns runs; for raw modes, in brackets: of which inside send + recv; and the process's voluntary context switches per pair${gapsOn ? '; and the gap between two creates, µs (main thread, from the recvfrom that read the ACK returning to the next sendto entering), median over the timed requests, then over their first and their last tenth; and the mean µs per gap spent inside other system calls' : ''}:`);
   for (const m of modes) {
     const g = got.get(m)!;
     const k = g.kernelUs.length ? ` [${medianMin(g.kernelUs).median.toFixed(1)}]` : '';
     const label = m.endsWith('@') ? `${m.slice(0, -1)} ${nodeArgs.join(' ')}` : m;
-    const gap = gapsOn ? `   gap ${medianMin(g.gap).median.toFixed(1)} (first tenth ${medianMin(g.gapFirst).median.toFixed(1)}, last tenth ${medianMin(g.gapLast).median.toFixed(1)})` : '';
+    const gap = gapsOn ? `   gap ${medianMin(g.gap).median.toFixed(1)} (first tenth ${medianMin(g.gapFirst).median.toFixed(1)}, last tenth ${medianMin(g.gapLast).median.toFixed(1)}; in other system calls ${medianMin(g.inOther).median.toFixed(2)})` : '';
     console.log(`  ${label.padEnd(8)} ${(medianMin(g.us).median.toFixed(1) + k).padEnd(16)} ${medianMin(g.sleeps).median.toFixed(2)} sleeps${gap}`);
   }
 }
