@@ -64,8 +64,9 @@ function timed(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?:
 async function writeUnminifiedPlugin(out: string): Promise<void> {
   const esbuild = await import('esbuild');
   const r = await esbuild.build({
-    absWorkingDir: join(dist, '..'), bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external',
-    keepNames: true, charset: 'ascii', logLevel: 'warning', write: false, entryPoints: ['dist/src/cni/bin/nlkit-ptp.js'], outfile: out,
+    // The entry by its absolute path: `npm run bench` runs a copy of dist/ (bench/.build).
+    absWorkingDir: dist, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external',
+    keepNames: true, charset: 'ascii', logLevel: 'warning', write: false, entryPoints: [join(dist, 'src', 'cni', 'bin', 'nlkit-ptp.js')], outfile: out,
   });
   const text = r.outputFiles.find((f) => f.path === out)?.text;
   if (text === undefined) throw new Error('startup: esbuild wrote no unminified plugin');
