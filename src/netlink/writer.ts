@@ -89,6 +89,7 @@ export class MessageWriter {
   /**
    * Reserve `n` zeroed bytes for a fixed family header (ifinfomsg, ifaddrmsg, …),
    * aligned to 4; returns its offset for the caller to fill through {@link view}.
+   * @throws InvalidArgumentError when `n` is negative, NaN or too large to align.
    */
   reserve(n: number): number {
     const a = align4(n);
