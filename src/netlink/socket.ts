@@ -32,6 +32,7 @@ import {
   SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE, align4,
 } from './constants.js';
 import { ClosedError, DecodeError, DumpInterruptedError, InvalidArgumentError, NetlinkError, SysError, type ExtAck } from './errors.js';
+import { EMPTY_BYTES } from './attrs.js';
 import { checkMessage } from './reader.js';
 import { HOST_LE, MessageWriter } from './writer.js';
 import { SLAB_SIZE, acquireSlab, releaseSlab } from './pool.js';
@@ -222,7 +223,6 @@ const RECV_ADDR = Buffer.from(RECV_U32.buffer);
 const RECV_ALEN = new Uint32Array(1);
 /** The sockaddr_nl that open() binds and reads back the port id from (synchronously). */
 const BIND_ADDR = Buffer.alloc(12);
-const NO_BYTES = new Uint8Array(0);
 
 /**
  * A netlink socket bound to one protocol (NETLINK_ROUTE, NETLINK_GENERIC, …).
@@ -267,7 +267,7 @@ export class NetlinkSocket {
   /** State of the current exchange, reused by every exchange (they never overlap). */
   private readonly tx: TxState<unknown> = {
     type: 0, seq: 0, mode: 'ack', subject: undefined, arg: undefined, onMessage: undefined, value: undefined, out: undefined, intr: false, done: false,
-    error: undefined, truncated: false, request: NO_BYTES, requestLength: 0, batch: undefined, overrun: undefined,
+    error: undefined, truncated: false, request: EMPTY_BYTES, requestLength: 0, batch: undefined, overrun: undefined,
   };
 
   private constructor(fd: number, protocol: number, portId: number, describer: FamilyDescriber) {
