@@ -24,7 +24,9 @@ import {
 } from '../src/netlink/index.js';
 import * as sys from '../src/netlink/sys.js';
 import { LinkApi } from '../src/rtnl/link/api.js';
-import { AddrApi } from '../src/rtnl/addr/api.js';
+import { AddrApi, putIfaddrmsg } from '../src/rtnl/addr/api.js';
+import { decodeAddr } from '../src/rtnl/addr/decode.js';
+import { decodeLink } from '../src/rtnl/link/decode.js';
 import { Rtnl } from '../src/rtnl/index.js';
 import { Netns } from '../src/ns/index.js';
 
@@ -37,6 +39,8 @@ const IFLA_ADDRESS = 1, IFLA_BROADCAST = 2, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_
 const IFLA_OPERSTATE = 16, IFLA_LINKMODE = 17, IFLA_LINKINFO = 18, IFLA_STATS64 = 23, IFLA_GROUP = 27, IFLA_NET_NS_FD = 28;
 const IFLA_PROMISCUITY = 30, IFLA_NUM_TX_QUEUES = 31, IFLA_NUM_RX_QUEUES = 32, IFLA_CARRIER = 33, IFLA_MIN_MTU = 50, IFLA_MAX_MTU = 51;
 const IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2, VETH_INFO_PEER = 1;
+// /usr/include/linux/{rtnetlink,if_addr}.h; AF_INET from <sys/socket.h>.
+const RTM_NEWADDR = 20, RTM_GETADDR = 22, IFA_ADDRESS = 1, IFA_LOCAL = 2, AF_INET = 2;
 
 const N = Number(process.env.NLKIT_BENCH_N ?? 200_000);
 const gcs = { count: 0 };
@@ -238,6 +242,14 @@ async function main(): Promise<void> {
   }
   const vethMsg = Buffer.from((await route.request(RTM_GETLINK, 0, ifinfo(vethIndex), (b, _v, o, l) => Buffer.from(b.subarray(o, o + l)), { ack: false }))!);
   const loMsg = Buffer.from((await route.request(RTM_GETLINK, 0, ifinfo(1), (b, _v, o, l) => Buffer.from(b.subarray(o, o + l)), { ack: false }))!);
+  // An IPv4 address as the kernel dumps it (no lifetimes given: valid and preferred forever).
+  await route.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, (wr) => {
+    putIfaddrmsg(wr, AF_INET, 32, 0, 0, vethIndex);
+    wr.putBytes(IFA_LOCAL, Uint8Array.of(198, 18, 0, 1));
+    wr.putBytes(IFA_ADDRESS, Uint8Array.of(198, 18, 0, 1));
+  });
+  const addrMsg = Buffer.from((await route.dump(RTM_GETADDR, 0, (wr) => putIfaddrmsg(wr, AF_INET, 0, 0, 0, 0),
+    (b, v, o, l) => v.getInt32(o + 20, true) === vethIndex ? Buffer.from(b.subarray(o, o + l)) : undefined))[0]!);
 
   console.log(`nlkit netlink micro-benchmark — node ${process.version}, N=${N}`);
   console.log(`veth request: ${encodeVeth()} bytes; decoded messages: veth ${vethMsg.length} bytes, lo ${loMsg.length} bytes\n`);
@@ -301,6 +313,11 @@ async function main(): Promise<void> {
   await bench('decode veth: AttrTable.decode into a plain object', () => void LINK.decode(vethMsg, vv, 32, end, []));
   const lv = viewOf(loMsg);
   await bench('decode lo:   AttrTable.decode into a plain object', () => void LINK.decode(loMsg, lv, 32, loMsg.length, []));
+  // The decoders rt.link.list() and rt.addr.list() run per message (each result kept
+  // by its caller: what a dump allocates per link or address).
+  await bench('decode veth: decodeLink into a Link (rt.link.list\'s decoder)', () => void decodeLink(vethMsg, vv, 0, end));
+  const av = viewOf(addrMsg);
+  await bench('decode IPv4 address: decodeAddr into an Addr (rt.addr.list\'s decoder)', () => void decodeAddr(addrMsg, av, 0, addrMsg.length));
 
   // A handle's own cost, opened and closed (setupVeth opens one per call unless given
   // options.handles): a socket here, and one made in another netns (the thread's netns
