@@ -4,11 +4,12 @@
 // with attributes reordered, dropped, duplicated, shortened or unknown.
 import t from 'tap';
 import { Rtnl } from '../../src/rtnl/index.js';
-import { decodeAddr, decodeAddrGeneral } from '../../src/rtnl/addr/decode.js';
+import { RESULT_SHAPES, decodeAddr, decodeAddrGeneral } from '../../src/rtnl/addr/decode.js';
 import { RTM_GETADDR, RTM_NEWADDR } from '../../src/rtnl/constants.js';
 import { ip, privileged, rawNetns } from '../helpers.js';
 
 const view = (b: Buffer): DataView => new DataView(b.buffer, b.byteOffset, b.length);
+const FOREVER = 0xffffffff;
 
 /** Both decoders on one message: results as JSON (key order counts), or the error message. */
 function both(msg: Buffer): { fast: string; general: string } {
@@ -134,7 +135,7 @@ t.test('fast path equals the general decoder on a real kernel dump of many kinds
 });
 
 /** The kernel's IPv4 layout (ADDRESS = LOCAL, [BROADCAST], LABEL, FLAGS, CACHEINFO), little-endian. */
-function v4msg(addr: number[], labelBytes: number[], opts: { broadcast?: number[]; pad?: number; flags?: number; index?: number } = {}): Buffer {
+function v4msg(addr: number[], labelBytes: number[], opts: { broadcast?: number[]; pad?: number; flags?: number; index?: number; valid?: number; preferred?: number } = {}): Buffer {
   const attr = (type: number, payload: number[], pad = 0): Buffer => {
     const a = Buffer.alloc((4 + payload.length + 3) & ~3, pad);
     a.writeUInt16LE(4 + payload.length, 0);
@@ -147,7 +148,7 @@ function v4msg(addr: number[], labelBytes: number[], opts: { broadcast?: number[
   const u32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
   const attrs = [attr(1, addr), attr(2, addr)];
   if (opts.broadcast) attrs.push(attr(4, opts.broadcast));
-  attrs.push(attr(3, labelBytes, opts.pad ?? 0), attr(8, u32(opts.flags ?? 0x80)), attr(6, [...u32(300), ...u32(200), ...u32(10000), ...u32(20000)]));
+  attrs.push(attr(3, labelBytes, opts.pad ?? 0), attr(8, u32(opts.flags ?? 0x80)), attr(6, [...u32(opts.preferred ?? 200), ...u32(opts.valid ?? 300), ...u32(10000), ...u32(20000)]));
   return join(head, attrs);
 }
 
@@ -172,6 +173,11 @@ t.test('fixed-offset IPv4 path equals the general decoder for every label length
   msgs.push(v4msg([255, 255, 255, 255], [0x76, 0x30, 0]), v4msg([128, 0, 0, 1], [0x76, 0x30, 0]), v4msg([0, 0, 0, 0], [0x76, 0x30, 0]));
   msgs.push(v4msg([10, 1, 0, 1], [0xc3, 0xa9, 0x74, 0x68, 0x30, 0])); // UTF-8 label 'éth0'
   msgs.push(v4msg([10, 1, 0, 1], [0x76, 0x30, 0], { flags: 0x81, index: 0x80000001 }));
+  // Lifetimes: forever (the shared-number path), one of the two forever, both finite.
+  for (const [valid, preferred] of [[FOREVER, FOREVER], [FOREVER, 0], [0, FOREVER], [FOREVER - 1, FOREVER - 1], [2 ** 31, 7]] as const) {
+    msgs.push(v4msg([10, 1, 0, 9], [0x76, 0x30, 0], { valid, preferred }));
+    msgs.push(v4msg([10, 1, 0, 9], [0x76, 0x30, 0], { valid, preferred, broadcast: [10, 1, 0, 255], flags: 0x80 | 0x20 }));
+  }
   let n = 0;
   // Twice through, so that labels come both after a different label and after the same one.
   for (const msg of [...msgs, ...msgs, ...msgs.slice().reverse()]) {
@@ -205,4 +211,37 @@ t.test('address texts stay right when the address cache slots collide and are re
     if (r.fast !== r.general && bad++ < 5) t.fail(`${a.join('.')}: fast ${r.fast} general ${r.general}`);
   }
   t.equal(bad, 0, `${addrs.length * 3} addresses compared`);
+});
+
+t.test('lifetimes decode as numbers whichever path shares or boxes them', async (t) => {
+  for (const [valid, preferred] of [[FOREVER, FOREVER], [FOREVER, 0], [5, FOREVER], [2 ** 31, 2 ** 31 - 1]] as const) {
+    for (const broadcast of [undefined, [10, 1, 0, 255]]) {
+      const m = v4msg([10, 1, 0, 2], [0x76, 0x30, 0], { valid, preferred, ...(broadcast ? { broadcast } : {}) });
+      const a = decodeAddr(m, view(m), 0, m.length)!;
+      t.same([a.validLifetime, a.preferredLifetime, a.cacheinfo!.valid, a.cacheinfo!.preferred, a.cacheinfo!.created, a.cacheinfo!.updated],
+        [valid, preferred, valid, preferred, 10000, 20000], `valid ${valid}, preferred ${preferred}${broadcast ? ', broadcast' : ''}`);
+      // Each result's cacheinfo is its own object, whatever it holds.
+      const b = decodeAddr(m, view(m), 0, m.length)!;
+      t.not(a.cacheinfo, b.cacheinfo);
+      a.cacheinfo!.valid = 1;
+      t.equal(b.cacheinfo!.valid, valid, 'changing one result leaves the next alone');
+    }
+  }
+});
+
+t.test('the shapes made at load have the keys of the decoders\' results, in the same order', async (t) => {
+  // RESULT_SHAPES only helps when its objects have exactly the keys (and order) of what
+  // the decoders return; a key added to a decoder's literal must be added there too.
+  const plain = v4msg([10, 1, 0, 2], [0x76, 0x30, 0], { valid: FOREVER, preferred: FOREVER });
+  const brd = v4msg([10, 1, 0, 2], [0x76, 0x30, 0], { broadcast: [10, 1, 0, 255] });
+  const v6 = Buffer.from('48000000 1400 0200 01000000 00000000 0a 40 82 00 03000000 1400 0100 20010db8000000000000000000000001 1400 0600 ffffffff ffffffff 10270000 20270000 0800 0800 82000000'.replace(/\s+/g, ''), 'hex');
+  const a4 = decodeAddr(plain, view(plain), 0, plain.length)!;
+  const b4 = decodeAddr(brd, view(brd), 0, brd.length)!;
+  const a6 = decodeAddr(v6, view(v6), 0, v6.length)!;
+  t.equal(RESULT_SHAPES.length, 4);
+  t.same(Object.keys(RESULT_SHAPES[0]!), Object.keys(a4.cacheinfo!), 'cacheinfo');
+  t.same(Object.keys(RESULT_SHAPES[0]!), Object.keys(b4.cacheinfo!), 'cacheinfo (finite lifetimes)');
+  t.same(Object.keys(RESULT_SHAPES[1]!), Object.keys(a4), 'IPv4');
+  t.same(Object.keys(RESULT_SHAPES[2]!), Object.keys(b4), 'IPv4 with a broadcast address');
+  t.same(Object.keys(RESULT_SHAPES[3]!), Object.keys(a6), 'IPv6');
 });
