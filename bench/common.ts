@@ -1,6 +1,7 @@
 // Shared helpers of the benchmark programs (bench/nlkit.ts, bench/npm-netlink.ts):
 // options, the RESULT line format of ../shared/peers, CPU time, and the netns safety checks.
 import { readlinkSync } from 'node:fs';
+import v8 from 'node:v8';
 
 /** `--key value` / `--key=value` / `--flag` → map (values as strings; flags as 'true'). */
 export function parseArgs(argv: readonly string[]): { opts: Map<string, string>; rest: string[] } {
@@ -33,6 +34,27 @@ export function intOpt(opts: Map<string, string>, key: string, def: number): num
 export function cpuMs(since: NodeJS.CpuUsage): { user: number; sys: number } {
   const d = process.cpuUsage(since);
   return { user: d.user / 1000, sys: d.system / 1000 };
+}
+
+/**
+ * V8's heap memory in use by pages, KiB: the young generation (new_space and its large
+ * objects) and the rest. V8 counts a page's memory up to the highest byte it has used
+ * (physical_space_size), so growth between two readings is heap memory touched for the
+ * first time: on this VM each 4 KiB of it is a page fault (see the report's first line).
+ */
+export function heapPhysicalKib(): { young: number; other: number } {
+  let young = 0;
+  let other = 0;
+  for (const s of v8.getHeapSpaceStatistics()) {
+    if (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') young += s.physical_space_size;
+    else other += s.physical_space_size;
+  }
+  return { young: Math.round(young / 1024), other: Math.round(other / 1024) };
+}
+
+/** Growth of {@link heapPhysicalKib} from `a` to `b`, KiB, as RESULT fields. */
+export function heapGrowth(a: { young: number; other: number }, b: { young: number; other: number }): { heap_young_growth_kib: number; heap_other_growth_kib: number } {
+  return { heap_young_growth_kib: b.young - a.young, heap_other_growth_kib: b.other - a.other };
 }
 
 /** Peak RSS of this process in KiB. */

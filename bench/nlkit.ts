@@ -38,7 +38,7 @@ import {
 import * as sys from '../src/netlink/sys.js';
 import { Netns } from '../src/ns/index.js';
 import { setupVeth, MacAddr } from '../src/veth/index.js';
-import { parseArgs, intOpt, cpuMs, maxRssKb, result, medianMin, msSince, assertNotHostNetns, tlv, strz, u32le } from './common.js';
+import { parseArgs, intOpt, cpuMs, maxRssKb, heapPhysicalKib, heapGrowth, result, medianMin, msSince, assertNotHostNetns, tlv, strz, u32le } from './common.js';
 import { nlmsg, ifinfomsg } from './raw.js';
 
 /** fd of the second netns in a child (passed as stdio[3] by the runner). */
@@ -212,6 +212,7 @@ async function w3(impl: string, p: Params): Promise<void> {
   const faults: number[] = [];
   let count = 0;
   const c0 = process.cpuUsage();
+  const heap0 = heapPhysicalKib();
   for (let r = 0; r < p.reps; r++) {
     const f0 = process.resourceUsage().minorPageFault;
     const t0 = process.hrtime.bigint();
@@ -221,6 +222,7 @@ async function w3(impl: string, p: Params): Promise<void> {
     count = links.length;
     if (links[links.length - 1]!.mtu === undefined) throw new Error('w3: no mtu decoded');
   }
+  const heap1 = heapPhysicalKib();
   // The timed dumps that took no page fault (V8's young generation not growing meanwhile).
   const noFault = times.filter((_, i) => faults[i] === 0);
   const cpu = cpuMs(c0);
@@ -242,7 +244,7 @@ async function w3(impl: string, p: Params): Promise<void> {
   const { median, min } = medianMin(times);
   result(impl, 'w3_dump_links', count, median, median * 1000, { user: cpu.user / p.reps, sys: cpu.sys / p.reps }, {
     reps: p.reps, min_ms: min, decode: 'full', datagrams_per_dump: (datagrams / requests).toFixed(1), page_faults: faults.reduce((x, y) => x + y, 0),
-    dumps_without_fault: noFault.length, ...(noFault.length ? { median_us_without_fault: medianMin(noFault).median * 1000 } : {}), maxrss_kb: rss,
+    ...heapGrowth(heap0, heap1), dumps_without_fault: noFault.length, ...(noFault.length ? { median_us_without_fault: medianMin(noFault).median * 1000 } : {}), maxrss_kb: rss,
   });
   if (noFault.length) {
     const nf = medianMin(noFault).median;
@@ -352,7 +354,7 @@ async function w4Workload(impl: string, p: Params): Promise<void> {
   const rss = maxRssKb();
   result(impl, 'w4_addr_add', r.n, r.addTotalMs, r.addPerOpUs, cpu, { maxrss_kb: rss });
   result(impl, 'w4_addr_dump', r.n, r.dumpMedianUs / 1000, r.dumpMedianUs, { user: 0, sys: 0 }, {
-    reps: r.reps, min_ms: r.dumpMinUs / 1000, mean_us: r.dumpMeanUs, page_faults: r.dumpFaults, dumps_without_fault: r.dumpsWithoutFault,
+    reps: r.reps, min_ms: r.dumpMinUs / 1000, mean_us: r.dumpMeanUs, page_faults: r.dumpFaults, ...r.dumpHeapGrowth, dumps_without_fault: r.dumpsWithoutFault,
     ...(r.dumpsWithoutFault > 0 ? { median_us_without_fault: r.dumpMedianUsWithoutFault } : {}), maxrss_kb: rss,
   });
   // The fresh series without its page-faulting dumps: what the dumps cost once V8's young

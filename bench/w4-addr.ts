@@ -17,6 +17,7 @@
 import { pathToFileURL } from 'node:url';
 import { Rtnl } from '../src/rtnl/index.js';
 import { Netns } from '../src/ns/index.js';
+import { heapPhysicalKib, heapGrowth } from './common.js';
 
 /** Options for {@link w4}. */
 export interface W4Options {
@@ -56,6 +57,11 @@ export interface W4Result {
    */
   dumpFaults: number;
   warmDumpFaults: number;
+  /**
+   * Growth of V8's heap memory in use during the timed dumps, KiB (bench/common.ts
+   * heapPhysicalKib): the first-touched memory behind dumpFaults.
+   */
+  dumpHeapGrowth: ReturnType<typeof heapGrowth>;
   /** Timed dumps that took no page fault, and their median µs (NaN when none). */
   dumpsWithoutFault: number;
   dumpMedianUsWithoutFault: number;
@@ -82,7 +88,6 @@ export async function w4(rt: Rtnl, opts: W4Options): Promise<W4Result> {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) await rt.addr.add(link, addrs[i]!);
   const t1 = process.hrtime.bigint();
-  /** `reps` AF_INET dumps, each checked to hold the n addresses; µs each. */
   /** `reps` AF_INET dumps, each checked to hold the n addresses; µs and page faults of each. */
   const dumps = async (): Promise<{ us: number[]; faults: number[] }> => {
     const us: number[] = [];
@@ -98,7 +103,9 @@ export async function w4(rt: Rtnl, opts: W4Options): Promise<W4Result> {
     }
     return { us, faults };
   };
+  const heap0 = heapPhysicalKib();
   const fresh = await dumps();
+  const heap1 = heapPhysicalKib();
   // The same number of dumps again, in the now warm process (not the target's number).
   const warm = await dumps();
   const times = [...fresh.us].sort((a, b) => a - b);
@@ -108,7 +115,7 @@ export async function w4(rt: Rtnl, opts: W4Options): Promise<W4Result> {
   const addTotalMs = Number(t1 - t0) / 1e6;
   return {
     n, addTotalMs, addPerOpUs: (addTotalMs * 1e3) / n, dumpMedianUs: times[Math.floor(reps / 2)]!, dumpMinUs: times[0]!, dumpMeanUs: sum(fresh.us) / reps,
-    warmDumpMedianUs: warmTimes[Math.floor(reps / 2)]!, reps, dumpFaults: sum(fresh.faults), warmDumpFaults: sum(warm.faults),
+    warmDumpMedianUs: warmTimes[Math.floor(reps / 2)]!, reps, dumpFaults: sum(fresh.faults), warmDumpFaults: sum(warm.faults), dumpHeapGrowth: heapGrowth(heap0, heap1),
     dumpsWithoutFault: noFault.length, dumpMedianUsWithoutFault: noFault.length ? noFault[Math.floor(noFault.length / 2)]! : NaN,
   };
 }
