@@ -1,8 +1,9 @@
 /**
  * IP address and prefix parsing and formatting. Validation is Node's (`net.isIPv4`,
  * `net.isIPv6`, which handle compression, zone ids and IPv4-mapped forms); this file
- * only turns an already-valid string into bytes and back, formatting IPv6 per
- * RFC 5952 (lowercase, longest zero run compressed, IPv4-mapped as ::ffff:a.b.c.d).
+ * only turns an already-valid string into bytes and back, formatting IPv6 as glibc's
+ * inet_ntop and so `ip` do (RFC 5952: lowercase, the first longest zero run compressed;
+ * IPv4-mapped as ::ffff:a.b.c.d, IPv4-compatible as ::a.b.c.d).
  * @module
  */
 import { isIPv4, isIPv6 } from 'node:net';
@@ -100,38 +101,86 @@ export function formatIp(b: Uint8Array, off = 0, len = b.length - off): string {
 /** Decimal strings of 0..255. */
 const DEC: string[] = Array.from({ length: 256 }, (_, i) => String(i));
 
+/** The 16-bit groups of the IPv6 address being formatted. */
+const GROUPS = new Int32Array(8);
+/** The text being formatted (at most 45 characters: ffff:…:ffff or ::ffff:255.255.255.255). */
+const TEXT = Buffer.alloc(48);
+/** Hex digits (char codes). */
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/** Write `v` (0..0xffff) in hex without leading zeros at `n`; the new end. */
+function putHex(v: number, n: number): number {
+  if (v >= 0x1000) TEXT[n++] = HEX_DIGITS[v >>> 12]!;
+  if (v >= 0x100) TEXT[n++] = HEX_DIGITS[(v >>> 8) & 15]!;
+  if (v >= 0x10) TEXT[n++] = HEX_DIGITS[(v >>> 4) & 15]!;
+  TEXT[n++] = HEX_DIGITS[v & 15]!;
+  return n;
+}
+
+/** Write `v` (0..255) in decimal at `n`; the new end. */
+function putDec(v: number, n: number): number {
+  if (v >= 100) TEXT[n++] = 0x30 + ((v / 100) | 0);
+  if (v >= 10) TEXT[n++] = 0x30 + (((v / 10) | 0) % 10);
+  TEXT[n++] = 0x30 + (v % 10);
+  return n;
+}
+
+/**
+ * IPv6 (and odd lengths) as text. IPv6 as glibc's inet_ntop writes it, which is what
+ * `ip` prints: lowercase, the first longest run of two or more zero groups as '::', and
+ * the last 32 bits dotted after ::ffff: (IPv4-mapped) or after six zero groups
+ * (IPv4-compatible, ::192.0.2.1). Written into one scratch buffer and read out as one
+ * string: no array or string per group.
+ */
 function formatIpLong(b: Uint8Array, off: number, len: number): string {
   if (len !== 16) {
     let s = '';
     for (let i = 0; i < len; i++) s += (i ? ':' : '') + b[off + i]!.toString(16).padStart(2, '0');
     return s;
   }
-  const g = new Array<number>(8);
-  for (let i = 0; i < 8; i++) g[i] = (b[off + i * 2]! << 8) | b[off + i * 2 + 1]!;
-  // IPv4-mapped ::ffff:a.b.c.d
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
-  }
+  const g = GROUPS;
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
+  let curStart = -1;
+  for (let i = 0; i < 8; i++) {
+    const v = (b[off + i * 2]! << 8) | b[off + i * 2 + 1]!;
+    g[i] = v;
+    if (v === 0) {
+      if (curStart < 0) curStart = i;
+    } else if (curStart >= 0) {
+      if (i - curStart > bestLen) {
+        bestStart = curStart;
+        bestLen = i - curStart;
+      }
+      curStart = -1;
+    }
+  }
+  if (curStart >= 0 && 8 - curStart > bestLen) {
+    bestStart = curStart;
+    bestLen = 8 - curStart;
+  }
+  if (bestLen < 2) bestStart = -1;
+  let n = 0;
+  for (let i = 0; i < 8; i++) {
+    if (bestStart >= 0 && i >= bestStart && i < bestStart + bestLen) {
+      if (i === bestStart) TEXT[n++] = 0x3a;
       continue;
     }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
+    if (i !== 0) TEXT[n++] = 0x3a;
+    if (i === 6 && bestStart === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+      n = putDec(b[off + 12]!, n);
+      TEXT[n++] = 0x2e;
+      n = putDec(b[off + 13]!, n);
+      TEXT[n++] = 0x2e;
+      n = putDec(b[off + 14]!, n);
+      TEXT[n++] = 0x2e;
+      n = putDec(b[off + 15]!, n);
+      return TEXT.toString('latin1', 0, n);
     }
-    i = j;
+    n = putHex(g[i]!, n);
   }
-  const hex = (x: number): string => x.toString(16);
-  if (bestStart < 0) return g.map(hex).join(':');
-  const left = g.slice(0, bestStart).map(hex).join(':');
-  const right = g.slice(bestStart + bestLen).map(hex).join(':');
-  return `${left}::${right}`;
+  if (bestStart >= 0 && bestStart + bestLen === 8) TEXT[n++] = 0x3a;
+  return TEXT.toString('latin1', 0, n);
 }
 
 /**
