@@ -40,7 +40,7 @@ const IFLA_OPERSTATE = 16, IFLA_LINKMODE = 17, IFLA_LINKINFO = 18, IFLA_STATS64 
 const IFLA_PROMISCUITY = 30, IFLA_NUM_TX_QUEUES = 31, IFLA_NUM_RX_QUEUES = 32, IFLA_CARRIER = 33, IFLA_MIN_MTU = 50, IFLA_MAX_MTU = 51;
 const IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2, VETH_INFO_PEER = 1;
 // /usr/include/linux/{rtnetlink,if_addr}.h; AF_INET from <sys/socket.h>.
-const RTM_NEWADDR = 20, RTM_GETADDR = 22, IFA_ADDRESS = 1, IFA_LOCAL = 2, AF_INET = 2;
+const RTM_NEWADDR = 20, RTM_GETADDR = 22, IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_F_NODAD = 0x02, AF_INET = 2, AF_INET6 = 10;
 
 const N = Number(process.env.NLKIT_BENCH_N ?? 200_000);
 const gcs = { count: 0 };
@@ -250,6 +250,14 @@ async function main(): Promise<void> {
   });
   const addrMsg = Buffer.from((await route.dump(RTM_GETADDR, 0, (wr) => putIfaddrmsg(wr, AF_INET, 0, 0, 0, 0),
     (b, v, o, l) => v.getInt32(o + 20, true) === vethIndex ? Buffer.from(b.subarray(o, o + l)) : undefined))[0]!);
+  // And an IPv6 one (nodad, so that it is not tentative; forever as well).
+  const v6 = Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+  await route.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, (wr) => {
+    putIfaddrmsg(wr, AF_INET6, 64, IFA_F_NODAD, 0, vethIndex);
+    wr.putBytes(IFA_ADDRESS, v6);
+  });
+  const addr6Msg = Buffer.from((await route.dump(RTM_GETADDR, 0, (wr) => putIfaddrmsg(wr, AF_INET6, 0, 0, 0, 0),
+    (b, v, o, l) => v.getInt32(o + 20, true) === vethIndex && b[o + 16 + 1] === 64 ? Buffer.from(b.subarray(o, o + l)) : undefined))[0]!);
 
   console.log(`nlkit netlink micro-benchmark — node ${process.version}, N=${N}`);
   console.log(`veth request: ${encodeVeth()} bytes; decoded messages: veth ${vethMsg.length} bytes, lo ${loMsg.length} bytes\n`);
@@ -318,6 +326,8 @@ async function main(): Promise<void> {
   await bench('decode veth: decodeLink into a Link (rt.link.list\'s decoder)', () => void decodeLink(vethMsg, vv, 0, end));
   const av = viewOf(addrMsg);
   await bench('decode IPv4 address: decodeAddr into an Addr (rt.addr.list\'s decoder)', () => void decodeAddr(addrMsg, av, 0, addrMsg.length));
+  const av6 = viewOf(addr6Msg);
+  await bench('decode IPv6 address: decodeAddr into an Addr (rt.addr.list\'s decoder)', () => void decodeAddr(addr6Msg, av6, 0, addr6Msg.length));
 
   // A handle's own cost, opened and closed (setupVeth opens one per call unless given
   // options.handles): a socket here, and one made in another netns (the thread's netns
