@@ -277,7 +277,7 @@ export function canonicalIp(s: unknown): string | undefined {
   }
 }
 
-/** 'address/len' in canonical text (RFC 5952 for IPv6). */
+/** 'address/len' in canonical text: IPv6 as `ip` prints it (glibc's inet_ntop, RFC 5952 compression). */
 export function cidrText(p: IpPrefix): string {
   return `${formatIp(p.bytes)}/${p.prefixLen}`;
 }

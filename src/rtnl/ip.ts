@@ -2,8 +2,8 @@
  * IP address and prefix parsing and formatting. Validation is Node's (`net.isIPv4`,
  * `net.isIPv6`, which handle compression, zone ids and IPv4-mapped forms); this file
  * only turns an already-valid string into bytes and back, formatting IPv6 as glibc's
- * inet_ntop and so `ip` do (RFC 5952: lowercase, the first longest zero run compressed;
- * IPv4-mapped as ::ffff:a.b.c.d, IPv4-compatible as ::a.b.c.d).
+ * inet_ntop, and so `ip`, does: RFC 5952's lowercase and zero compression, and the last
+ * 32 bits dotted where inet_ntop dots them (see formatIpLong).
  * @module
  */
 import { isIPv4, isIPv6 } from 'node:net';
@@ -103,7 +103,7 @@ const DEC: string[] = Array.from({ length: 256 }, (_, i) => String(i));
 
 /** The 16-bit groups of the IPv6 address being formatted. */
 const GROUPS = new Int32Array(8);
-/** The text being formatted (at most 45 characters: ffff:…:ffff or ::ffff:255.255.255.255). */
+/** The text being formatted (at most 39 characters: ffff:…:ffff). */
 const TEXT = Buffer.alloc(48);
 /** Hex digits (char codes). */
 const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
@@ -128,9 +128,11 @@ function putDec(v: number, n: number): number {
 /**
  * IPv6 (and odd lengths) as text. IPv6 as glibc's inet_ntop writes it, which is what
  * `ip` prints: lowercase, the first longest run of two or more zero groups as '::', and
- * the last 32 bits dotted after ::ffff: (IPv4-mapped) or after six zero groups
- * (IPv4-compatible, ::192.0.2.1). Written into one scratch buffer and read out as one
- * string: no array or string per group.
+ * the last 32 bits dotted exactly where inet_ntop dots them: after five zero groups and
+ * ffff (IPv4-mapped, ::ffff:192.0.2.1), or after six zero groups when the seventh is not
+ * zero (IPv4-compatible, ::192.0.2.1; but ::0.0.1.2 is ::102, and the NAT64 prefix stays
+ * hex, 64:ff9b::102:304). musl's inet_ntop dots only the IPv4-mapped form. Written into
+ * one scratch buffer and read out as one string: no array or string per group.
  */
 function formatIpLong(b: Uint8Array, off: number, len: number): string {
   if (len !== 16) {
