@@ -2,6 +2,7 @@
 // give exactly what the general decoder gives — same keys, same order, same values —
 // for every message: real kernel dumps of many kinds of addresses, and those messages
 // with attributes reordered, dropped, duplicated, shortened or unknown.
+import v8 from 'node:v8';
 import t from 'tap';
 import { Rtnl } from '../../src/rtnl/index.js';
 import { RESULT_SHAPES, decodeAddr, decodeAddrGeneral } from '../../src/rtnl/addr/decode.js';
@@ -244,4 +245,36 @@ t.test('the shapes made at load have the keys of the decoders\' results, in the 
   t.same(Object.keys(RESULT_SHAPES[1]!), Object.keys(a4), 'IPv4');
   t.same(Object.keys(RESULT_SHAPES[2]!), Object.keys(b4), 'IPv4 with a broadcast address');
   t.same(Object.keys(RESULT_SHAPES[3]!), Object.keys(a6), 'IPv6');
+});
+
+/** V8's own test of two objects' hidden classes (%HaveSameMap), where this V8 lets a test have it. */
+const sameMap: ((a: object, b: object) => boolean) | undefined = (() => {
+  try {
+    v8.setFlagsFromString('--allow-natives-syntax');
+    return new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+  } catch {
+    return undefined;
+  } finally {
+    v8.setFlagsFromString('--no-allow-natives-syntax');
+  }
+})();
+
+t.test('the decoders\' results have the hidden classes of the shapes made at load', sameMap ? {} : { skip: 'this V8 has no %HaveSameMap' }, async (t) => {
+  // What RESULT_SHAPES is for: V8 giving a result the same hidden class as its shape,
+  // whose lifetime fields are tagged.
+  const same = sameMap!;
+  const msgs = {
+    forever: v4msg([10, 1, 0, 2], [0x76, 0x30, 0], { valid: FOREVER, preferred: FOREVER }),
+    finite: v4msg([10, 1, 0, 2], [0x76, 0x30, 0]),
+    foreverBrd: v4msg([10, 1, 0, 2], [0x76, 0x30, 0], { valid: FOREVER, preferred: FOREVER, broadcast: [10, 1, 0, 255] }),
+    finiteBrd: v4msg([10, 1, 0, 2], [0x76, 0x30, 0], { broadcast: [10, 1, 0, 255] }),
+    v6: Buffer.from('48000000 1400 0200 01000000 00000000 0a 40 82 00 03000000 1400 0100 20010db8000000000000000000000001 1400 0600 ffffffff ffffffff 10270000 20270000 0800 0800 82000000'.replace(/\s+/g, ''), 'hex'),
+  };
+  const [ci, v4, v4brd, v6] = RESULT_SHAPES as [object, object, object, object];
+  for (const [name, m] of Object.entries(msgs)) {
+    const a = decodeAddr(m, view(m), 0, m.length)!;
+    const shape = name === 'v6' ? v6 : name.endsWith('Brd') ? v4brd : v4;
+    t.ok(same(a, shape), `${name}: the shape's hidden class`);
+    t.ok(same(a.cacheinfo!, ci), `${name}: cacheinfo has the shape's hidden class`);
+  }
 });

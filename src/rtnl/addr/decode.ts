@@ -351,21 +351,24 @@ const HDR_CACHEINFO = hdrWord(NLA_HDRLEN + SIZEOF_IFA_CACHEINFO, IFA_CACHEINFO);
  * The results' shapes, made once at load: objects with the same keys in the same order
  * as the decoders' object literals (IPv4 without and with a broadcast address, IPv6, and
  * the cacheinfo), with null lifetimes. V8 gives objects with the same keys in the same
- * order the same hidden class, and a field that has only ever held numbers gets its own
- * 16-byte box in every object ("double" field), even for a small integer. A field that
- * has also held null is a tagged field instead: it holds a small integer in place and
- * points to a heap number, which lets {@link FOREVER_NUMBER} be shared: an IPv4 address
+ * order the same hidden class. A field that has held only numbers, one of them beyond
+ * the small integers (as 4294967295 is), becomes a "double" field: every object then
+ * gets its own box for it (16 bytes in Node's builds), even for a small integer. A field
+ * that has also held null is a tagged field instead: it holds a small integer in place
+ * and points to a heap number, which lets {@link FOREVER_NUMBER} be shared: an IPv4 address
  * without expiry had four boxes of its own (its decodeAddr row of the micro table is the
- * bytes an address allocates now). Kept alive
+ * bytes an address allocates now). Every u32 field is tagged so: the timestamps pass the
+ * small integers after 248 days of uptime, and an odd ifindex or flags word from some
+ * sender would otherwise change the hidden class for every address after it. Kept alive
  * here by {@link FOREVER_NUMBER} (which decodeAddr uses, so a bundler cannot drop them),
  * since V8 may drop a hidden class that no object uses.
  * @internal exported for the test that holds these keys to the decoders'.
  */
 export const RESULT_SHAPES: readonly object[] = [
-  { preferred: null, valid: null, created: 0, updated: 0 },
-  { family: 4, index: 0, address: '', prefixLen: 0, scope: '', flags: [], rawFlags: 0, validLifetime: null, preferredLifetime: null, label: '', cacheinfo: null, local: '' },
-  { family: 4, index: 0, address: '', prefixLen: 0, scope: '', flags: [], rawFlags: 0, validLifetime: null, preferredLifetime: null, broadcast: '', label: '', cacheinfo: null, local: '' },
-  { family: 6, index: 0, address: '', prefixLen: 0, scope: '', flags: [], rawFlags: 0, validLifetime: null, preferredLifetime: null, cacheinfo: null },
+  { preferred: null, valid: null, created: null, updated: null },
+  { family: 4, index: null, address: '', prefixLen: 0, scope: '', flags: [], rawFlags: null, validLifetime: null, preferredLifetime: null, label: '', cacheinfo: null, local: '' },
+  { family: 4, index: null, address: '', prefixLen: 0, scope: '', flags: [], rawFlags: null, validLifetime: null, preferredLifetime: null, broadcast: '', label: '', cacheinfo: null, local: '' },
+  { family: 6, index: null, address: '', prefixLen: 0, scope: '', flags: [], rawFlags: null, validLifetime: null, preferredLifetime: null, cacheinfo: null },
 ];
 
 /**
@@ -418,8 +421,8 @@ export function decodeAddr(buf: Buffer, view: DataView, off: number, len: number
     return decodeAddrShapes(buf, view, off, len);
   }
   const rawFlags = view.getUint32(p + 4, HOST_LE);
-  // The lifetimes in locals, not read back from `ci`: 4294967295 (forever) is a heap
-  // number, which the unoptimised tiers would allocate again for every read.
+  // The lifetimes in locals: the forever test below picks the literals that share one
+  // number, and the unoptimised tiers would allocate 4294967295 again for every read.
   const preferred = view.getUint32(p + 12, HOST_LE);
   const valid = view.getUint32(p + 16, HOST_LE);
   const created = view.getUint32(p + 20, HOST_LE);
