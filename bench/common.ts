@@ -41,6 +41,8 @@ export function cpuMs(since: NodeJS.CpuUsage): { user: number; sys: number } {
  * objects) and the rest. V8 counts a page's memory up to the highest byte it has used
  * (physical_space_size), so growth between two readings is heap memory touched for the
  * first time: on this VM each 4 KiB of it is a page fault (see the report's first line).
+ * Only a lower bound of it: a full GC that releases pages in between, or freed large
+ * objects, make the difference smaller (or negative).
  */
 export function heapPhysicalKib(): { young: number; other: number } {
   let young = 0;

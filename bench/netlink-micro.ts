@@ -1,5 +1,6 @@
-// Micro-benchmark of the netlink core (src/netlink): encoder and decoder messages per
-// second and heap bytes allocated per message, and a GETLINK-by-index round trip through
+// Micro-benchmark of the netlink core (src/netlink) and of the decoders rt.link.list and
+// rt.addr.list run per message (src/rtnl): encoder and decoder messages per second and
+// heap bytes allocated per message, and a GETLINK-by-index round trip through
 // NetlinkSocket.request next to raw koffi send+recv on a raw socket, in the same run.
 //
 //   npx tsc -p . && unshare -n node dist/bench/netlink-micro.js

@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     const { seq: res, batch } = await runInFreshNetns(n, reps);
     console.log(`RESULT impl=nlkit op=w4_addr_add phase=${phase} n=${res.n} total_ms=${res.addTotalMs.toFixed(1)} per_op_us=${res.addPerOpUs.toFixed(1)}  (C libmnl ${c.add} → ×${(res.addPerOpUs / c.add).toFixed(2)}, Go ${go.add} → ×${(res.addPerOpUs / go.add).toFixed(2)}; target ≤ ×1.3 C)`);
     console.log(`RESULT impl=nlkit op=w4_addr_add_batch phase=${phase} n=${batch.n} total_ms=${batch.addTotalMs.toFixed(1)} per_op_us=${batch.addPerOpUs.toFixed(1)} requests=${batch.requests}  (C libmnl batch ${c.batch} → ×${(batch.addPerOpUs / c.batch).toFixed(2)})`);
-    console.log(`RESULT impl=nlkit op=w4_addr_dump phase=${phase} n=${res.n} per_op_us=${res.dumpMedianUs.toFixed(0)} min_us=${res.dumpMinUs.toFixed(0)} mean_us=${res.dumpMeanUs.toFixed(0)} reps=${res.reps}  (C ${c.dump} → ×${(res.dumpMedianUs / c.dump).toFixed(2)}, Go ${go.dump} → ×${(res.dumpMedianUs / go.dump).toFixed(2)}; target ≤ Go)`);
+    console.log(`RESULT impl=nlkit op=w4_addr_dump phase=${phase} n=${res.n} per_op_us=${res.dumpMedianUs.toFixed(0)} min_us=${res.dumpMinUs.toFixed(0)} mean_us=${res.dumpMeanUs.toFixed(0)} reps=${res.reps} page_faults=${res.dumpFaults} heap_young_growth_kib=${res.dumpHeapGrowth.heap_young_growth_kib} heap_other_growth_kib=${res.dumpHeapGrowth.heap_other_growth_kib}  (C ${c.dump} → ×${(res.dumpMedianUs / c.dump).toFixed(2)}, Go ${go.dump} → ×${(res.dumpMedianUs / go.dump).toFixed(2)}; target ≤ Go)`);
   }
 }
 
