@@ -240,3 +240,53 @@ t.test('interface names of every length, ASCII or not, with or without their NUL
   const bad = link(2, 0, (w) => w.putBytes(C.IFLA_IFNAME, Uint8Array.of(0x61, 0xc3, 0x62, 0)));
   t.equal(bad.name, Buffer.from([0x61, 0xc3, 0x62]).toString('utf8'), 'invalid UTF-8 decodes as Buffer#toString does');
 });
+
+t.test('flag names for every combination of the common bits, each call a new array', async (t) => {
+  // ip's order (print_link_flags), NO-CARRIER first when up without IFF_RUNNING.
+  const ORDER: [number, string][] = [
+    [C.IFF_LOOPBACK, 'LOOPBACK'], [C.IFF_BROADCAST, 'BROADCAST'], [C.IFF_POINTOPOINT, 'POINTOPOINT'],
+    [C.IFF_MULTICAST, 'MULTICAST'], [C.IFF_NOARP, 'NOARP'], [C.IFF_ALLMULTI, 'ALLMULTI'], [C.IFF_PROMISC, 'PROMISC'],
+    [C.IFF_UP, 'UP'], [C.IFF_LOWER_UP, 'LOWER_UP'],
+  ];
+  const bits = [...ORDER.map(([b]) => b), C.IFF_RUNNING];
+  let n = 0;
+  for (let m = 0; m < 1 << bits.length; m++) {
+    let flags = 0;
+    bits.forEach((b, i) => { if (m & (1 << i)) flags |= b; });
+    const want = [...(flags & C.IFF_UP && !(flags & C.IFF_RUNNING) ? ['NO-CARRIER'] : []), ...ORDER.filter(([b]) => flags & b).map(([, s]) => s)];
+    const a = flagNames(flags);
+    if (a.join() !== want.join()) t.fail(`0x${flags.toString(16)}: ${a.join()} != ${want.join()}`);
+    a.push('MINE');
+    if (flagNames(flags).join() !== want.join()) t.fail(`0x${flags.toString(16)}: changed by a caller`);
+    n++;
+  }
+  t.equal(n, 1024, 'every combination compared');
+});
+
+t.test('interface names: right for many names, repeated, colliding, long, empty and UTF-8', async (t) => {
+  const named = (name: Buffer) => link(2, 0, (w) => w.putBytes(C.IFLA_IFNAME, name)).name;
+  const names: Buffer[] = [];
+  // More names than the cache has slots, so that slots collide and are replaced.
+  for (let i = 0; i < 5000; i++) names.push(Buffer.from(`veth${i.toString(16).padStart(8, '0')}\0`));
+  for (const s of ['', 'a', 'eth0', 'abcdefghijklmno', 'abcdefghijklmnop', 'abcdefghijklmnopqrstu', 'éth0', 'ü', 'lo']) {
+    names.push(Buffer.from(`${s}\0`), Buffer.from(s), Buffer.from(`${s}\0\0\0`));
+  }
+  names.push(Buffer.from([0x61, 0xff, 0x62, 0])); // not UTF-8: as strz decodes it
+  let bad = 0;
+  for (let round = 0; round < 3; round++) {
+    for (const b of round === 1 ? [...names].reverse() : names) {
+      let e = b.length;
+      while (e > 0 && b[e - 1] === 0) e--;
+      const want = b.toString('utf8', 0, e);
+      if (named(b) !== want) {
+        bad++;
+        if (bad < 5) t.fail(`round ${round}: ${b.toString('hex')}`);
+      }
+    }
+  }
+  t.equal(bad, 0, `${names.length * 3} names decoded`);
+  // Two names with the same length that differ in their last byte only.
+  t.equal(named(Buffer.from('veth00000001\0')), 'veth00000001');
+  t.equal(named(Buffer.from('veth00000002\0')), 'veth00000002');
+  t.equal(named(Buffer.from('veth00000001\0')), 'veth00000001');
+});

@@ -24,6 +24,18 @@ const FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
  * by flags value, since a dump has only a few distinct flag words.
  */
 export function flagNames(flags: number): string[] {
+  // The commonest words as array literals: V8 shares a literal's constant elements
+  // copy-on-write, so the caller's own array is one small object instead of two.
+  switch (flags) {
+    case C.IFF_BROADCAST | C.IFF_MULTICAST: return ['BROADCAST', 'MULTICAST'];
+    case C.IFF_BROADCAST | C.IFF_MULTICAST | C.IFF_UP: return ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'];
+    case C.IFF_BROADCAST | C.IFF_MULTICAST | C.IFF_UP | C.IFF_RUNNING | C.IFF_LOWER_UP: return ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'];
+    case C.IFF_BROADCAST | C.IFF_MULTICAST | C.IFF_PROMISC | C.IFF_UP | C.IFF_RUNNING | C.IFF_LOWER_UP: return ['BROADCAST', 'MULTICAST', 'PROMISC', 'UP', 'LOWER_UP'];
+    case C.IFF_LOOPBACK: return ['LOOPBACK'];
+    case C.IFF_LOOPBACK | C.IFF_UP | C.IFF_RUNNING | C.IFF_LOWER_UP: return ['LOOPBACK', 'UP', 'LOWER_UP'];
+    case C.IFF_POINTOPOINT | C.IFF_MULTICAST | C.IFF_NOARP: return ['POINTOPOINT', 'MULTICAST', 'NOARP'];
+    case C.IFF_POINTOPOINT | C.IFF_MULTICAST | C.IFF_NOARP | C.IFF_UP | C.IFF_RUNNING | C.IFF_LOWER_UP: return ['POINTOPOINT', 'MULTICAST', 'NOARP', 'UP', 'LOWER_UP'];
+  }
   let names = FLAG_CACHE.get(flags);
   if (names === undefined) {
     names = computeFlagNames(flags);
@@ -191,20 +203,45 @@ const PATH_XDP = childPath(PATH, 'IFLA_XDP');
 const strz = strzText;
 
 /**
- * strz for interface names: names up to 12 bytes of ASCII (most of them) are built in
- * JS, which is a flat string at these lengths and skips the native toString call; any
- * other name goes through strz. Same text either way (ASCII is the same in UTF-8).
+ * Interface names by their bytes, direct-mapped: a link dumped again gets the same
+ * (immutable) string back, neither decoded nor allocated again, as addresses do
+ * (addr/decode.ts). A slot answers only when its length and bytes match, so a collision
+ * costs a miss, never a wrong name. Building a name in JS a character at a time, as
+ * before, allocated a new string per character (V8 copies strings this short).
  */
+const NAME_SLOTS = 2048;
+/** Longest name cached: IFNAMSIZ - 1 (a longer one, from an odd sender, is decoded every time). */
+const NAME_MAX = 15;
+const nameBytes = new Uint8Array(NAME_SLOTS * 16);
+const nameLens = new Int8Array(NAME_SLOTS).fill(-1);
+const nameTexts: string[] = new Array<string>(NAME_SLOTS).fill('');
+
+/** strz for interface names (the same text), from {@link nameTexts} when the bytes match. */
 function nameText(buf: Buffer, off: number, len: number): string {
   let e = off + len;
   while (e > off && buf[e - 1] === 0) e--;
-  if (e - off > 12) return buf.toString('utf8', off, e);
-  let s = '';
-  for (let i = off; i < e; i++) {
-    const c = buf[i]!;
-    if (c >= 0x80) return buf.toString('utf8', off, e);
-    s += String.fromCharCode(c);
+  const n = e - off;
+  if (n > NAME_MAX) return buf.toString('utf8', off, e);
+  let h = n;
+  for (let i = off; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  const slot = (h ^ (h >>> 16)) & (NAME_SLOTS - 1);
+  const text = nameTexts[slot]!;
+  if (nameLens[slot] === n) {
+    const base = slot << 4;
+    let i = 0;
+    while (i < n && nameBytes[base + i] === buf[off + i]) i++;
+    if (i === n) return text;
   }
+  return nameMiss(buf, off, e, slot);
+}
+
+/** A name not in its slot: decoded, and put there. */
+function nameMiss(buf: Buffer, off: number, e: number, slot: number): string {
+  const s = buf.toString('utf8', off, e);
+  const base = slot << 4;
+  for (let i = off; i < e; i++) nameBytes[base + i - off] = buf[i]!;
+  nameLens[slot] = e - off;
+  nameTexts[slot] = s;
   return s;
 }
 
