@@ -290,3 +290,46 @@ t.test('interface names: right for many names, repeated, colliding, long, empty 
   t.equal(named(Buffer.from('veth00000002\0')), 'veth00000002');
   t.equal(named(Buffer.from('veth00000001\0')), 'veth00000001');
 });
+
+t.test('MAC addresses: right for many addresses, repeated and colliding, and other lengths', async (t) => {
+  const withMac = (b: Uint8Array) => link(2, 0, (w) => {
+    w.putBytes(C.IFLA_ADDRESS, b);
+    w.putBytes(C.IFLA_PERM_ADDRESS, b);
+  });
+  const want = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+  const macs: Uint8Array[] = [new Uint8Array(6), new Uint8Array(6).fill(0xff), Uint8Array.of(0, 0, 0, 0, 0xff, 0xff), Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0)];
+  for (let i = 0; i < 5000; i++) macs.push(Uint8Array.from({ length: 6 }, (_, j) => (j < 2 ? 0x02 : (i * 2654435761) >>> (8 * (j - 2))) & 0xff));
+  macs.push(Uint8Array.of(1, 2, 3, 4), Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), new Uint8Array(0), new Uint8Array(20).fill(7));
+  let bad = 0;
+  for (let round = 0; round < 3; round++) {
+    for (const b of round === 1 ? [...macs].reverse() : macs) {
+      const l = withMac(b);
+      if (l.address !== want(b) || l.permaddr !== want(b)) {
+        bad++;
+        if (bad < 5) t.fail(`round ${round}: ${want(b)}: ${l.address} / ${l.permaddr}`);
+      }
+    }
+  }
+  t.equal(bad, 0, `${macs.length * 3} addresses decoded`);
+});
+
+t.test('IFLA_XDP: the no-program shape as a literal, anything else through the table, the same result', async (t) => {
+  const xdp = (attrs: (w: MessageWriter) => void) => link(2, 0, (w) => {
+    const n = w.nestStart(C.IFLA_XDP);
+    attrs(w);
+    w.nestEnd(n);
+  })['xdp'];
+  t.same(xdp((w) => w.putU8(C.IFLA_XDP_ATTACHED, 0)), { attached: 0 });
+  t.same(xdp((w) => w.putU8(C.IFLA_XDP_ATTACHED, 3)), { attached: 3 });
+  const both = xdp((w) => {
+    w.putU8(C.IFLA_XDP_ATTACHED, 1);
+    w.putU32(C.IFLA_XDP_PROG_ID, 42);
+  });
+  t.same(both, { attached: 1, progId: 42 }, 'attached with a program id: the table');
+  t.same(xdp((w) => w.putU32(C.IFLA_XDP_PROG_ID, 7)), { progId: 7 }, 'no IFLA_XDP_ATTACHED: the table');
+  t.same(xdp(() => {}), {}, 'empty');
+  const a = xdp((w) => w.putU8(C.IFLA_XDP_ATTACHED, 0));
+  const b = xdp((w) => w.putU8(C.IFLA_XDP_ATTACHED, 0));
+  t.not(a, b, 'each link its own object');
+  t.equal(Object.getPrototypeOf(a), Object.getPrototypeOf(both), 'the same kind of object as the table gives');
+});
