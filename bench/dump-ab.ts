@@ -1,0 +1,122 @@
+// Diagnostic: two builds of nlkit side by side on the dumps of a fresh process, in
+// alternating pairs (A B, B A, A B, …) so that machine drift favours neither.
+// Each child is a fresh `node` in its own `unshare -n` netns: it makes W3's links
+// (500 veth pairs, 1001 links with lo) or W4's addresses (1000 /32s on a veth end), then
+// times 20 dumps (the bench's fresh series) and 20 more (its warm series), and reports
+// the medians and the page faults of each series.
+//
+//   npx tsc -p . && node dist/bench/dump-ab.js OLD.js NEW.js [--pairs 8] [--work links|addrs]
+//
+// OLD.js and NEW.js are nlkit bundles (dist/nlkit.js of two builds), e.g. an older
+// commit built in a git worktree: `git worktree add /tmp/old COMMIT && cd /tmp/old &&
+// ln -s "$OLDPWD/node_modules" && npm run build`, then /tmp/old/dist/nlkit.js.
+// Run as root (each child unshares a network namespace).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+
+interface Series {
+  medianUs: number;
+  faults: number;
+}
+interface ChildResult {
+  fresh: Series;
+  warm: Series;
+}
+
+type Rt = {
+  link: { addMany(specs: object[]): Promise<unknown>; list(): Promise<unknown[]>; index(name: string): Promise<number>; add(spec: object): Promise<unknown> };
+  addr: { add(link: number, address: string): Promise<unknown>; list(filter: object): Promise<unknown[]> };
+};
+
+async function child(bundle: string, work: string): Promise<void> {
+  const { Rtnl } = (await import(pathToFileURL(resolve(bundle)).href)) as { Rtnl: { open(): Rt } };
+  const rt = Rtnl.open();
+  let dump: () => Promise<unknown[]>;
+  let want: number;
+  if (work === 'links') {
+    const specs = [];
+    for (let i = 0; i < 500; i++) specs.push({ name: `a${i}`, kind: 'veth', peer: { name: `b${i}` }, numTxQueues: 1, numRxQueues: 1 });
+    await rt.link.addMany(specs);
+    dump = () => rt.link.list();
+    want = 1001;
+  } else {
+    await rt.link.add({ name: 'd0', kind: 'veth', peer: { name: 'd0p' }, up: true });
+    const index = await rt.link.index('d0');
+    for (let i = 0; i < 1000; i++) await rt.addr.add(index, `198.18.${i >> 8}.${i & 255}/32`);
+    dump = () => rt.addr.list({ family: 4 });
+    want = 1000;
+  }
+  const series = async (): Promise<Series> => {
+    const us: number[] = [];
+    const f0 = process.resourceUsage().minorPageFault;
+    for (let r = 0; r < 20; r++) {
+      const t0 = process.hrtime.bigint();
+      const got = await dump();
+      us.push(Number(process.hrtime.bigint() - t0) / 1e3);
+      if (got.length !== want) throw new Error(`expected ${want}, got ${got.length}`);
+    }
+    const faults = process.resourceUsage().minorPageFault - f0;
+    us.sort((a, b) => a - b);
+    return { medianUs: (us[9]! + us[10]!) / 2, faults };
+  };
+  const fresh = await series();
+  const warm = await series();
+  process.stdout.write(`${JSON.stringify({ fresh, warm } satisfies ChildResult)}\n`);
+}
+
+function runChild(bundle: string, work: string): ChildResult {
+  const r = spawnSync('unshare', ['-n', process.execPath, fileURLToPath(import.meta.url), 'child', bundle, work], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`child ${bundle} failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function main(): void {
+  const args = process.argv.slice(2);
+  if (args[0] === 'child') {
+    child(args[1]!, args[2]!).catch((e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    });
+    return;
+  }
+  const opt = (name: string, dflt: string): string => {
+    const i = args.indexOf(name);
+    return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
+  };
+  const files = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]!.startsWith('--')));
+  if (files.length !== 2) {
+    console.error('usage: node dist/bench/dump-ab.js OLD.js NEW.js [--pairs 8] [--work links|addrs]');
+    process.exit(2);
+  }
+  const [a, b] = files as [string, string];
+  const pairs = Number(opt('--pairs', '8'));
+  const work = opt('--work', 'links');
+  if (work !== 'links' && work !== 'addrs') throw new Error(`--work links|addrs, got ${work}`);
+  console.log(`dump-ab: ${work}, ${pairs} alternating pairs; A = ${a}, B = ${b}; medians of 20 dumps per series, µs; page faults per series of 20`);
+  const res: Record<'A' | 'B', ChildResult[]> = { A: [], B: [] };
+  for (let p = 0; p < pairs; p++) {
+    const order: ('A' | 'B')[] = p % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
+    const line: string[] = [];
+    for (const which of order) {
+      const r = runChild(which === 'A' ? a : b, work);
+      res[which].push(r);
+      line.push(`${which}: fresh ${r.fresh.medianUs.toFixed(0)} µs ${r.fresh.faults} faults, warm ${r.warm.medianUs.toFixed(0)} µs ${r.warm.faults} faults`);
+    }
+    console.log(`pair ${p + 1}: ${line.join(' | ')}`);
+  }
+  const sum = (k: 'A' | 'B'): string => {
+    const rs = res[k];
+    return `fresh ${median(rs.map((r) => r.fresh.medianUs)).toFixed(0)} µs, ${median(rs.map((r) => r.fresh.faults)).toFixed(0)} faults; warm ${median(rs.map((r) => r.warm.medianUs)).toFixed(0)} µs, ${median(rs.map((r) => r.warm.faults)).toFixed(0)} faults`;
+  };
+  const lower = (get: (r: ChildResult) => number): number => res.A.filter((r, i) => get(res.B[i]!) < get(r)).length;
+  console.log(`medians over the pairs: A ${sum('A')}; B ${sum('B')}`);
+  console.log(`B lower than A in: fresh time ${lower((r) => r.fresh.medianUs)}/${pairs} pairs, fresh faults ${lower((r) => r.fresh.faults)}/${pairs}, warm time ${lower((r) => r.warm.medianUs)}/${pairs}`);
+}
+
+main();
