@@ -3,7 +3,7 @@
 // Each child is a fresh `node` in its own `unshare -n` netns: it makes W3's links
 // (500 veth pairs, 1001 links with lo) or W4's addresses (1000 /32s on a veth end), then
 // times 20 dumps (the bench's fresh series) and 20 more (its warm series), and reports
-// the medians and the page faults of each series.
+// the median, the mean and the page faults of each series.
 //
 //   npx tsc -p . && node dist/bench/dump-ab.js OLD.js NEW.js [--pairs 8] [--work links|addrs]
 //
@@ -17,6 +17,8 @@ import { resolve } from 'node:path';
 
 interface Series {
   medianUs: number;
+  /** Mean of the 20 (their total / 20): where a series' page faults fall moves its median, not its total. */
+  meanUs: number;
   faults: number;
 }
 interface ChildResult {
@@ -57,8 +59,9 @@ async function child(bundle: string, work: string): Promise<void> {
       if (got.length !== want) throw new Error(`expected ${want}, got ${got.length}`);
     }
     const faults = process.resourceUsage().minorPageFault - f0;
+    const meanUs = us.reduce((x, y) => x + y, 0) / us.length;
     us.sort((a, b) => a - b);
-    return { medianUs: (us[9]! + us[10]!) / 2, faults };
+    return { medianUs: (us[9]! + us[10]!) / 2, meanUs, faults };
   };
   const fresh = await series();
   const warm = await series();
@@ -98,7 +101,7 @@ function main(): void {
   const pairs = Number(opt('--pairs', '8'));
   const work = opt('--work', 'links');
   if (work !== 'links' && work !== 'addrs') throw new Error(`--work links|addrs, got ${work}`);
-  console.log(`dump-ab: ${work}, ${pairs} alternating pairs; A = ${a}, B = ${b}; medians of 20 dumps per series, µs; page faults per series of 20`);
+  console.log(`dump-ab: ${work}, ${pairs} alternating pairs; A = ${a}, B = ${b}; median and mean of 20 dumps per series, µs; page faults per series of 20`);
   const res: Record<'A' | 'B', ChildResult[]> = { A: [], B: [] };
   for (let p = 0; p < pairs; p++) {
     const order: ('A' | 'B')[] = p % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
@@ -106,17 +109,19 @@ function main(): void {
     for (const which of order) {
       const r = runChild(which === 'A' ? a : b, work);
       res[which].push(r);
-      line.push(`${which}: fresh ${r.fresh.medianUs.toFixed(0)} µs ${r.fresh.faults} faults, warm ${r.warm.medianUs.toFixed(0)} µs ${r.warm.faults} faults`);
+      line.push(`${which}: fresh ${r.fresh.medianUs.toFixed(0)} (mean ${r.fresh.meanUs.toFixed(0)}) µs ${r.fresh.faults} faults, warm ${r.warm.medianUs.toFixed(0)} (mean ${r.warm.meanUs.toFixed(0)}) µs ${r.warm.faults} faults`);
     }
     console.log(`pair ${p + 1}: ${line.join(' | ')}`);
   }
   const sum = (k: 'A' | 'B'): string => {
     const rs = res[k];
-    return `fresh ${median(rs.map((r) => r.fresh.medianUs)).toFixed(0)} µs, ${median(rs.map((r) => r.fresh.faults)).toFixed(0)} faults; warm ${median(rs.map((r) => r.warm.medianUs)).toFixed(0)} µs, ${median(rs.map((r) => r.warm.faults)).toFixed(0)} faults`;
+    return `fresh ${median(rs.map((r) => r.fresh.medianUs)).toFixed(0)} µs (mean ${median(rs.map((r) => r.fresh.meanUs)).toFixed(0)}), ${median(rs.map((r) => r.fresh.faults)).toFixed(0)} faults; ` +
+      `warm ${median(rs.map((r) => r.warm.medianUs)).toFixed(0)} µs (mean ${median(rs.map((r) => r.warm.meanUs)).toFixed(0)}), ${median(rs.map((r) => r.warm.faults)).toFixed(0)} faults`;
   };
   const lower = (get: (r: ChildResult) => number): number => res.A.filter((r, i) => get(res.B[i]!) < get(r)).length;
   console.log(`medians over the pairs: A ${sum('A')}; B ${sum('B')}`);
-  console.log(`B lower than A in: fresh time ${lower((r) => r.fresh.medianUs)}/${pairs} pairs, fresh faults ${lower((r) => r.fresh.faults)}/${pairs}, warm time ${lower((r) => r.warm.medianUs)}/${pairs}`);
+  console.log(`B lower than A in: fresh median ${lower((r) => r.fresh.medianUs)}/${pairs} pairs, fresh mean ${lower((r) => r.fresh.meanUs)}/${pairs}, ` +
+    `fresh faults ${lower((r) => r.fresh.faults)}/${pairs}, warm median ${lower((r) => r.warm.medianUs)}/${pairs}, warm mean ${lower((r) => r.warm.meanUs)}/${pairs}`);
 }
 
 main();
