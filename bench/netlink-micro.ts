@@ -28,6 +28,7 @@ import { LinkApi } from '../src/rtnl/link/api.js';
 import { AddrApi, putIfaddrmsg } from '../src/rtnl/addr/api.js';
 import { decodeAddr } from '../src/rtnl/addr/decode.js';
 import { decodeLink } from '../src/rtnl/link/decode.js';
+import { decodeRoute } from '../src/rtnl/route/decode.js';
 import { Rtnl } from '../src/rtnl/index.js';
 import { Netns } from '../src/ns/index.js';
 
@@ -41,7 +42,7 @@ const IFLA_OPERSTATE = 16, IFLA_LINKMODE = 17, IFLA_LINKINFO = 18, IFLA_STATS64 
 const IFLA_PROMISCUITY = 30, IFLA_NUM_TX_QUEUES = 31, IFLA_NUM_RX_QUEUES = 32, IFLA_CARRIER = 33, IFLA_MIN_MTU = 50, IFLA_MAX_MTU = 51;
 const IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2, VETH_INFO_PEER = 1;
 // /usr/include/linux/{rtnetlink,if_addr}.h; AF_INET from <sys/socket.h>.
-const RTM_NEWADDR = 20, RTM_GETADDR = 22, IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_F_NODAD = 0x02, AF_INET = 2, AF_INET6 = 10;
+const RTM_GETROUTE = 26, RTM_NEWADDR = 20, RTM_GETADDR = 22, IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_F_NODAD = 0x02, AF_INET = 2, AF_INET6 = 10;
 
 const N = Number(process.env.NLKIT_BENCH_N ?? 200_000);
 const gcs = { count: 0 };
@@ -257,6 +258,23 @@ async function main(): Promise<void> {
     putIfaddrmsg(wr, AF_INET6, 64, IFA_F_NODAD, 0, vethIndex);
     wr.putBytes(IFA_ADDRESS, v6);
   });
+  // And an IPv4 route (198.18.1.0/24 dev lo, as `ip route add` makes it: lo brought up
+  // after its message above was taken).
+  {
+    const rt = Rtnl.open();
+    try {
+      await rt.link.set(1, { up: true });
+      await rt.route.add({ dst: '198.18.1.0/24', dev: 'lo' });
+    } finally {
+      rt.close();
+    }
+  }
+  const routeMsg = Buffer.from((await route.dump(RTM_GETROUTE, 0, (wr) => wr.view.setUint8(wr.reserve(12), AF_INET),
+    (b, v, o, l) => {
+      // rtmsg: family, dst_len … ; RTA_DST 198.18.1.0 somewhere in the attributes.
+      const s = b.subarray(o, o + l);
+      return b[o + 16 + 1] === 24 && s.includes(Buffer.from([198, 18, 1, 0])) ? Buffer.from(s) : undefined;
+    }))[0]!);
   const addr6Msg = Buffer.from((await route.dump(RTM_GETADDR, 0, (wr) => putIfaddrmsg(wr, AF_INET6, 0, 0, 0, 0),
     (b, v, o, l) => v.getInt32(o + 20, true) === vethIndex && b[o + 16 + 1] === 64 ? Buffer.from(b.subarray(o, o + l)) : undefined))[0]!);
 
@@ -327,6 +345,8 @@ async function main(): Promise<void> {
   await bench('decode veth: decodeLink into a Link (rt.link.list\'s decoder)', () => void decodeLink(vethMsg, vv, 0, end));
   const av = viewOf(addrMsg);
   await bench('decode IPv4 address: decodeAddr into an Addr (rt.addr.list\'s decoder)', () => void decodeAddr(addrMsg, av, 0, addrMsg.length));
+  const rv = viewOf(routeMsg);
+  await bench('decode IPv4 route: decodeRoute into a Route (rt.route.list\'s decoder)', () => void decodeRoute(routeMsg, rv, 0, routeMsg.length));
   const av6 = viewOf(addr6Msg);
   await bench('decode IPv6 address: decodeAddr into an Addr (rt.addr.list\'s decoder)', () => void decodeAddr(addr6Msg, av6, 0, addr6Msg.length));
 
