@@ -44,6 +44,12 @@ export interface Neigh {
 }
 
 /**
+ * The path of this message's attributes in errors: one frozen array for every message,
+ * since the attribute table caches the child paths of its nests by the parent array.
+ */
+const PATH: readonly string[] = Object.freeze(['RTM_NEWNEIGH']);
+
+/**
  * Decode the RTM_NEWNEIGH message at `off` (nlmsghdr included) of length `len`, or
  * undefined for a family other than IPv4/IPv6 (bridge FDB entries).
  */
@@ -65,7 +71,7 @@ export function decodeNeigh(buf: Buffer, view: DataView, off: number, len: numbe
     proxy: (rawFlags & C.NTF_PROXY) !== 0,
     router: (rawFlags & C.NTF_ROUTER) !== 0,
   };
-  NDA.decode(buf, view, h + NDMSG_LEN, off + len, ['RTM_NEWNEIGH'], n as unknown as Record<string, unknown>);
+  NDA.decode(buf, view, h + NDMSG_LEN, off + len, PATH, n as unknown as Record<string, unknown>);
   if (typeof n.protocol === 'number') n.protocol = protocolName(n.protocol);
   return n;
 }

@@ -75,6 +75,12 @@ export interface Route {
 }
 
 /**
+ * The path of this message's attributes in errors: one frozen array for every message,
+ * since the attribute table caches the child paths of its nests by the parent array.
+ */
+const PATH: readonly string[] = Object.freeze(['RTM_NEWROUTE']);
+
+/**
  * Decode the RTM_NEWROUTE message at `off` (nlmsghdr included) of length `len`, or
  * undefined for a family other than IPv4/IPv6 (multicast routing caches, MPLS).
  * Nothing in the result refers to `buf`.
@@ -100,6 +106,6 @@ export function decodeRoute(buf: Buffer, view: DataView, off: number, len: numbe
     rawFlags,
   };
   if (srcLen) r.fromLen = srcLen;
-  RTA.decode(buf, view, h + RTMSG_LEN, off + len, ['RTM_NEWROUTE'], r as unknown as Record<string, unknown>);
+  RTA.decode(buf, view, h + RTMSG_LEN, off + len, PATH, r as unknown as Record<string, unknown>);
   return r;
 }

@@ -65,6 +65,12 @@ export function ruleFlagNames(flags: number): string[] {
 }
 
 /**
+ * The path of this message's attributes in errors: one frozen array for every message,
+ * since the attribute table caches the child paths of its nests by the parent array.
+ */
+const PATH: readonly string[] = Object.freeze(['RTM_NEWRULE']);
+
+/**
  * Decode the RTM_NEWRULE message at `off` (nlmsghdr included) of length `len`, or
  * undefined for a family other than IPv4/IPv6 (multicast routing rules).
  */
@@ -87,7 +93,7 @@ export function decodeRule(buf: Buffer, view: DataView, off: number, len: number
     rawFlags,
   };
   const o = r as unknown as Record<string, unknown>;
-  FRA.decode(buf, view, h + FIB_RULE_HDR_LEN, off + len, ['RTM_NEWRULE'], o);
+  FRA.decode(buf, view, h + FIB_RULE_HDR_LEN, off + len, PATH, o);
   const tableId = (o['tableId'] as number | undefined) ?? buf[h + 4]!;
   delete o['tableId'];
   if (tableId !== 0) r.table = tableName(tableId);
