@@ -1,9 +1,14 @@
 // Diagnostic: two builds of nlkit side by side on the dumps of a fresh process, in
-// alternating pairs (A B, B A, A B, …) so that machine drift favours neither.
-// Each child is a fresh `node` in its own `unshare -n` netns: it makes W3's links
-// (500 veth pairs, 1001 links with lo) or W4's addresses (1000 /32s on a veth end), then
-// times 20 dumps (the bench's fresh series) and 20 more (its warm series), and reports
-// the median, the mean and the page faults of each series.
+// alternating pairs (A B, B A, A B, …; an even number of pairs, so that each build goes
+// first as often and machine drift favours neither).
+// Each child is a fresh `node` in its own `unshare -n` netns. It makes the links or
+// addresses itself, then times 20 dumps and 20 more in the same process, and reports the
+// median, the mean and the page faults of each series. Like the bench's W3 and W4 in
+// count and in the fresh-then-warm series, not the same set-up: `--work links` makes 500
+// veth pairs with both ends here (1001 links with lo, all down, one rt.link.addMany),
+// where W3 dumps 1000 links that are up with their peers in another netns, made by
+// another process; `--work addrs` adds W4's 1000 /32s to one end of a veth pair that is
+// up, as W4 does. Compare A with B here, not these numbers with the bench's.
 //
 //   npx tsc -p . && node dist/bench/dump-ab.js OLD.js NEW.js [--pairs 8] [--work links|addrs]
 //
@@ -27,6 +32,7 @@ interface ChildResult {
 }
 
 type Rt = {
+  close(): void;
   link: { addMany(specs: object[]): Promise<unknown>; list(): Promise<unknown[]>; index(name: string): Promise<number>; add(spec: object): Promise<unknown> };
   addr: { add(link: number, address: string): Promise<unknown>; list(filter: object): Promise<unknown[]> };
 };
@@ -59,12 +65,11 @@ async function child(bundle: string, work: string): Promise<void> {
       if (got.length !== want) throw new Error(`expected ${want}, got ${got.length}`);
     }
     const faults = process.resourceUsage().minorPageFault - f0;
-    const meanUs = us.reduce((x, y) => x + y, 0) / us.length;
-    us.sort((a, b) => a - b);
-    return { medianUs: (us[9]! + us[10]!) / 2, meanUs, faults };
+    return { medianUs: median(us), meanUs: us.reduce((x, y) => x + y, 0) / us.length, faults };
   };
   const fresh = await series();
   const warm = await series();
+  rt.close();
   process.stdout.write(`${JSON.stringify({ fresh, warm } satisfies ChildResult)}\n`);
 }
 
@@ -88,19 +93,26 @@ function main(): void {
     });
     return;
   }
-  const opt = (name: string, dflt: string): string => {
-    const i = args.indexOf(name);
-    return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
-  };
-  const files = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]!.startsWith('--')));
-  if (files.length !== 2) {
-    console.error('usage: node dist/bench/dump-ab.js OLD.js NEW.js [--pairs 8] [--work links|addrs]');
+  const usage = (why: string): never => {
+    console.error(`dump-ab: ${why}\nusage: node dist/bench/dump-ab.js OLD.js NEW.js [--pairs 8] [--work links|addrs]`);
     process.exit(2);
+  };
+  const files: string[] = [];
+  const opts = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const x = args[i]!;
+    if (!x.startsWith('--')) files.push(x);
+    else if (x.includes('=')) opts.set(x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1));
+    else if (args[i + 1] !== undefined) opts.set(x, args[++i]!);
+    else usage(`${x} needs a value`);
   }
+  for (const k of opts.keys()) if (k !== '--pairs' && k !== '--work') usage(`unknown option ${k}`);
+  if (files.length !== 2) usage('two bundles to compare');
   const [a, b] = files as [string, string];
-  const pairs = Number(opt('--pairs', '8'));
-  const work = opt('--work', 'links');
-  if (work !== 'links' && work !== 'addrs') throw new Error(`--work links|addrs, got ${work}`);
+  const pairs = Number(opts.get('--pairs') ?? '8');
+  if (!Number.isInteger(pairs) || pairs < 2 || pairs % 2 !== 0) usage(`--pairs: an even number of at least 2, got ${opts.get('--pairs')}`);
+  const work = opts.get('--work') ?? 'links';
+  if (work !== 'links' && work !== 'addrs') usage(`--work links|addrs, got ${work}`);
   console.log(`dump-ab: ${work}, ${pairs} alternating pairs; A = ${a}, B = ${b}; median and mean of 20 dumps per series, µs; page faults per series of 20`);
   const res: Record<'A' | 'B', ChildResult[]> = { A: [], B: [] };
   for (let p = 0; p < pairs; p++) {
@@ -118,10 +130,20 @@ function main(): void {
     return `fresh ${median(rs.map((r) => r.fresh.medianUs)).toFixed(0)} µs (mean ${median(rs.map((r) => r.fresh.meanUs)).toFixed(0)}), ${median(rs.map((r) => r.fresh.faults)).toFixed(0)} faults; ` +
       `warm ${median(rs.map((r) => r.warm.medianUs)).toFixed(0)} µs (mean ${median(rs.map((r) => r.warm.meanUs)).toFixed(0)}), ${median(rs.map((r) => r.warm.faults)).toFixed(0)} faults`;
   };
-  const lower = (get: (r: ChildResult) => number): number => res.A.filter((r, i) => get(res.B[i]!) < get(r)).length;
+  // B against A pair by pair: lower / equal / higher.
+  const cmp = (get: (r: ChildResult) => number): string => {
+    let lo = 0;
+    let eq = 0;
+    res.A.forEach((r, i) => {
+      const x = get(res.B[i]!);
+      if (x < get(r)) lo++;
+      else if (x === get(r)) eq++;
+    });
+    return `${lo}/${eq}/${pairs - lo - eq}`;
+  };
   console.log(`medians over the pairs: A ${sum('A')}; B ${sum('B')}`);
-  console.log(`B lower than A in: fresh median ${lower((r) => r.fresh.medianUs)}/${pairs} pairs, fresh mean ${lower((r) => r.fresh.meanUs)}/${pairs}, ` +
-    `fresh faults ${lower((r) => r.fresh.faults)}/${pairs}, warm median ${lower((r) => r.warm.medianUs)}/${pairs}, warm mean ${lower((r) => r.warm.meanUs)}/${pairs}`);
+  console.log(`B against A, pairs lower/equal/higher: fresh median ${cmp((r) => r.fresh.medianUs)}, fresh mean ${cmp((r) => r.fresh.meanUs)}, ` +
+    `fresh faults ${cmp((r) => r.fresh.faults)}, warm median ${cmp((r) => r.warm.medianUs)}, warm mean ${cmp((r) => r.warm.meanUs)}, warm faults ${cmp((r) => r.warm.faults)}`);
 }
 
 main();

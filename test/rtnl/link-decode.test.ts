@@ -4,8 +4,8 @@
 import t from 'tap';
 import { MessageWriter } from '../../src/netlink/index.js';
 import { EMPTY_BYTES } from '../../src/netlink/attrs.js';
-import { decodeLink, flagNames } from '../../src/rtnl/link/decode.js';
-import { RepeatText, STATS64_FIELDS } from '../../src/rtnl/link/table.js';
+import { decodeLink, flagNames, macSlot, nameSlot } from '../../src/rtnl/link/decode.js';
+import { IFLA_XDP_TABLE, RepeatText, STATS64_FIELDS } from '../../src/rtnl/link/table.js';
 import * as C from '../../src/rtnl/constants.js';
 
 /** An RTM_NEWLINK (ifindex, flags) with attributes written by `attrs`, decoded. */
@@ -285,10 +285,27 @@ t.test('interface names: right for many names, repeated, colliding, long, empty 
     }
   }
   t.equal(bad, 0, `${names.length * 3} names decoded`);
-  // Two names with the same length that differ in their last byte only.
-  t.equal(named(Buffer.from('veth00000001\0')), 'veth00000001');
-  t.equal(named(Buffer.from('veth00000002\0')), 'veth00000002');
-  t.equal(named(Buffer.from('veth00000001\0')), 'veth00000001');
+  // Names in the same slot: same length, differing in their last byte only, or in their
+  // first; decoded in turn, each replacing the other.
+  const slotOf = (s: string): number => nameSlot(Buffer.from(s), 0, Buffer.byteLength(s));
+  const twin = (base: string, at: number): string | undefined => {
+    for (let c = 0x21; c < 0x7f; c++) {
+      const other = base.slice(0, at) + String.fromCharCode(c) + base.slice(at + 1);
+      if (other !== base && slotOf(other) === slotOf(base)) return other;
+    }
+    return undefined;
+  };
+  let pairs = 0;
+  for (let i = 0; i < 3000 && pairs < 6; i++) {
+    const base = `veth${i.toString(16).padStart(8, '0')}`;
+    for (const at of [base.length - 1, 0]) {
+      const other = twin(base, at);
+      if (other === undefined) continue;
+      pairs++;
+      for (const s of [base, other, base, other]) t.equal(named(Buffer.from(`${s}\0`)), s, `same slot: ${s}`);
+    }
+  }
+  t.ok(pairs >= 2, `${pairs} pairs of names in one slot`);
 });
 
 t.test('MAC addresses: right for many addresses, repeated and colliding, and other lengths', async (t) => {
@@ -311,25 +328,60 @@ t.test('MAC addresses: right for many addresses, repeated and colliding, and oth
     }
   }
   t.equal(bad, 0, `${macs.length * 3} addresses decoded`);
+  // MACs in the same slot that share their first four bytes, or their last two.
+  const lo = (b: Uint8Array): number => b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
+  const hi = (b: Uint8Array): number => b[4]! | (b[5]! << 8);
+  const found = { lo: 0, hi: 0 };
+  const base = Uint8Array.of(0x02, 0x42, 0xac, 0x11, 0x00, 0x02);
+  for (let v = 0; v < 1 << 16 && (found.lo < 2 || found.hi < 2); v++) {
+    const sameLo = Uint8Array.of(base[0]!, base[1]!, base[2]!, base[3]!, v & 0xff, v >> 8);
+    const sameHi = Uint8Array.of(v & 0xff, v >> 8, 0x11, 0x22, base[4]!, base[5]!);
+    for (const [key, b] of [['lo', sameLo], ['hi', sameHi]] as const) {
+      if (found[key] >= 2 || macSlot(lo(b), hi(b)) !== macSlot(lo(base), hi(base)) || want(b) === want(base)) continue;
+      found[key]++;
+      for (const m of [base, b, base, b]) t.equal(withMac(m).address, want(m), `same slot, same ${key} word: ${want(m)}`);
+    }
+  }
+  t.ok(found.lo >= 1 && found.hi >= 1, `colliding MACs found (${found.lo} sharing the first four bytes, ${found.hi} the last two)`);
 });
 
 t.test('IFLA_XDP: the no-program shape as a literal, anything else through the table, the same result', async (t) => {
-  const xdp = (attrs: (w: MessageWriter) => void) => link(2, 0, (w) => {
-    const n = w.nestStart(C.IFLA_XDP);
-    attrs(w);
-    w.nestEnd(n);
-  })['xdp'];
-  t.same(xdp((w) => w.putU8(C.IFLA_XDP_ATTACHED, 0)), { attached: 0 });
-  t.same(xdp((w) => w.putU8(C.IFLA_XDP_ATTACHED, 3)), { attached: 3 });
-  const both = xdp((w) => {
-    w.putU8(C.IFLA_XDP_ATTACHED, 1);
-    w.putU32(C.IFLA_XDP_PROG_ID, 42);
-  });
-  t.same(both, { attached: 1, progId: 42 }, 'attached with a program id: the table');
-  t.same(xdp((w) => w.putU32(C.IFLA_XDP_PROG_ID, 7)), { progId: 7 }, 'no IFLA_XDP_ATTACHED: the table');
-  t.same(xdp(() => {}), {}, 'empty');
-  const a = xdp((w) => w.putU8(C.IFLA_XDP_ATTACHED, 0));
-  const b = xdp((w) => w.putU8(C.IFLA_XDP_ATTACHED, 0));
+  /** IFLA_XDP's payload bytes (nested attributes), decoded by decodeLink and by the table. */
+  const both = (payload: Buffer): { fast: unknown; table: unknown } => {
+    const fast = link(2, 0, (w) => w.putBytes(C.IFLA_XDP, payload))['xdp'];
+    const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    let table: unknown;
+    try {
+      table = IFLA_XDP_TABLE.decode(payload, v, 0, payload.length, ['x']);
+    } catch (e) {
+      table = `throws ${(e as Error).name}`;
+    }
+    return { fast, table };
+  };
+  const attr = (len: number, type: number, value: number[]): Buffer => {
+    const b = Buffer.alloc((len + 3) & ~3);
+    b.writeUInt16LE(len, 0);
+    b.writeUInt16LE(type, 2);
+    Buffer.from(value).copy(b, 4);
+    return b;
+  };
+  const cases: [string, Buffer][] = [
+    ['attached 0 (no program)', attr(5, C.IFLA_XDP_ATTACHED, [0])],
+    ['attached 3', attr(5, C.IFLA_XDP_ATTACHED, [3])],
+    ['attached with nla_len 6', attr(6, C.IFLA_XDP_ATTACHED, [1, 9])],
+    ['attached with nla_len 8', attr(8, C.IFLA_XDP_ATTACHED, [1, 9, 9, 9])],
+    ['attached with NLA_F_NET_BYTEORDER', attr(5, C.IFLA_XDP_ATTACHED | 0x4000, [1])],
+    ['attached with NLA_F_NESTED', attr(5, C.IFLA_XDP_ATTACHED | 0x8000, [1])],
+    ['attached and a program id', Buffer.concat([attr(5, C.IFLA_XDP_ATTACHED, [1]), attr(8, C.IFLA_XDP_PROG_ID, [42, 0, 0, 0])])],
+    ['a program id alone', attr(8, C.IFLA_XDP_PROG_ID, [7, 0, 0, 0])],
+    ['empty', Buffer.alloc(0)],
+  ];
+  for (const [name, payload] of cases) {
+    const r = both(payload);
+    t.strictSame(r.fast, r.table, name);
+  }
+  t.strictSame(both(cases[0]![1]).fast, { attached: 0 });
+  const a = both(cases[0]![1]).fast;
+  const b = both(cases[0]![1]).fast;
   t.not(a, b, 'each link its own object');
-  t.equal(Object.getPrototypeOf(a), Object.getPrototypeOf(both), 'the same kind of object as the table gives');
 });

@@ -218,15 +218,23 @@ const nameBytes = new Uint8Array(NAME_SLOTS * 16);
 const nameLens = new Int8Array(NAME_SLOTS).fill(-1);
 const nameTexts: string[] = new Array<string>(NAME_SLOTS).fill('');
 
+/**
+ * The cache slot of the name `buf[off, e)`.
+ * @internal exported for the tests that make names collide.
+ */
+export function nameSlot(buf: Uint8Array, off: number, e: number): number {
+  let h = e - off;
+  for (let i = off; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return (h ^ (h >>> 16)) & (NAME_SLOTS - 1);
+}
+
 /** strz for interface names (the same text), from {@link nameTexts} when the bytes match. */
 function nameText(buf: Buffer, off: number, len: number): string {
   let e = off + len;
   while (e > off && buf[e - 1] === 0) e--;
   const n = e - off;
   if (n > NAME_MAX) return buf.toString('utf8', off, e);
-  let h = n;
-  for (let i = off; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-  const slot = (h ^ (h >>> 16)) & (NAME_SLOTS - 1);
+  const slot = nameSlot(buf, off, e);
   const text = nameTexts[slot]!;
   if (nameLens[slot] === n) {
     const base = slot << 4;
@@ -265,12 +273,20 @@ const macLo = new Int32Array(MAC_SLOTS);
 const macHi = new Int32Array(MAC_SLOTS).fill(-1);
 const macTexts: string[] = new Array<string>(MAC_SLOTS).fill('');
 
+/**
+ * The cache slot of a MAC: its first four bytes as `lo` (little-endian), the last two as `hi`.
+ * @internal exported for the tests that make MACs collide.
+ */
+export function macSlot(lo: number, hi: number): number {
+  return (Math.imul(lo ^ (hi << 13), 0x9e3779b1) >>> 21) & (MAC_SLOTS - 1);
+}
+
 /** A hardware address as hexColon formats it; a 6-byte one from {@link macTexts} when there. */
 function mac(buf: Buffer, off: number, len: number): string {
   if (len !== 6) return hexColon(buf, off, len);
   const lo = buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16) | (buf[off + 3]! << 24);
   const hi = buf[off + 4]! | (buf[off + 5]! << 8);
-  const slot = (Math.imul(lo ^ (hi << 13), 0x9e3779b1) >>> 21) & (MAC_SLOTS - 1);
+  const slot = macSlot(lo, hi);
   const text = macTexts[slot]!;
   return macLo[slot] === lo && macHi[slot] === hi ? text : macMiss(buf, off, lo, hi, slot);
 }
