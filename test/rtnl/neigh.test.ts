@@ -28,14 +28,14 @@ function names(nsPath: string): Map<number, string> {
 function fromIp(n: any, proxy: boolean): Record<string, unknown> {
   return {
     dst: n.dst, dev: n.dev, lladdr: n.lladdr, state: proxy ? undefined : n.state,
-    router: 'router' in n, proxy: 'proxy' in n || proxy, externLearn: 'extern_learn' in n,
+    router: 'router' in n, proxy: 'proxy' in n || proxy, externLearn: 'extern_learn' in n, managed: 'managed' in n,
   };
 }
 
 function fromNlkit(n: Neigh, ifn: Map<number, string>): Record<string, unknown> {
   return {
     dst: n.dst, dev: ifn.get(n.dev), lladdr: n.lladdr, state: n.proxy ? undefined : n.state,
-    router: n.router, proxy: n.proxy, externLearn: n.flags.includes('extern_learn'),
+    router: n.router, proxy: n.proxy, externLearn: n.flags.includes('extern_learn'), managed: n.flags.includes('managed'),
   };
 }
 
@@ -55,11 +55,15 @@ t.test('list equals ip -j neigh field by field after adds by nlkit and by ip', p
   ip(ns.path, ['neigh', 'add', '10.1.0.20', 'lladdr', '02:00:00:00:00:20', 'dev', 'v1', 'nud', 'permanent']);
   ip(ns.path, ['neigh', 'add', '2001:db8::20', 'lladdr', '02:00:00:00:00:21', 'dev', 'v1', 'nud', 'stale', 'router']);
   ip(ns.path, ['neigh', 'add', 'proxy', '10.1.0.51', 'dev', 'v1']);
+  // Managed entries (NTF_EXT_MANAGED in NDA_FLAGS_EXT): the kernel resolves them itself.
+  await rt.neigh.add({ dst: '10.1.0.14', dev: 'v0', managed: true });
+  ip(ns.path, ['neigh', 'add', '10.1.0.22', 'dev', 'v0', 'managed']);
   const ifn = names(ns.path);
   const mine = sorted((await rt.neigh.list()).map((n) => fromNlkit(n, ifn)));
   const theirs = sorted(ipJson(ns.path, ['neigh']).map((n: any) => fromIp(n, false)));
   t.same(mine, theirs, `${mine.length} entries equal ip -j neigh (noarp hidden by both)`);
-  t.equal(mine.length, 7);
+  t.equal(mine.length, 9);
+  t.same(mine.filter((n) => n['managed']).map((n) => n['dst']).sort(), ['10.1.0.14', '10.1.0.22'], 'managed entries, by nlkit and by ip, named so by both');
   const all = sorted((await rt.neigh.list({ state: 'all' })).map((n) => fromNlkit(n, ifn)));
   t.same(all, sorted(ipJson(ns.path, ['neigh', 'show', 'nud', 'all']).map((n: any) => fromIp(n, false))), 'state all equals ip neigh show nud all');
   t.ok(all.some((n) => n['dst'] === '10.1.0.12'), 'noarp entry listed with state all');
@@ -118,6 +122,9 @@ t.test('bad input is refused before send and changes nothing', privileged, async
     ['no dev', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08' }), /needs a link/],
     ['lladdr on a proxy', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08', dev: 'v0', proxy: true }), /no link-layer address/],
     ['router on IPv4', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08', dev: 'v0', router: true }), /IPv6 neighbours only/],
+    ['managed and permanent', add({ dst: '10.1.0.8', dev: 'v0', managed: true, state: 'permanent' }), /cannot be permanent/],
+    ['managed proxy', add({ dst: '10.1.0.8', dev: 'v0', managed: true, proxy: true }), /proxy entry cannot be managed/],
+    ['managed not a boolean', add({ dst: '10.1.0.8', dev: 'v0', managed: 'yes' }), /managed/],
     ['unknown key', add({ dst: '10.1.0.8', mac: '02:00:00:00:00:08', dev: 'v0' }), /unknown option 'mac'/],
     ['bad dev', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08', dev: '' }), /empty/],
     ['del: malformed', () => rt.neigh.del({ dst: 'ten', dev: 'v0' }), /not an IPv4 or IPv6 address/],

@@ -23,7 +23,7 @@ export interface NeighSpec {
   readonly dev?: string | number;
   /** Link-layer address ('02:00:00:00:00:09', bytes or a MacAddr). Defaults to none. */
   readonly lladdr?: string | Uint8Array | { readonly bytes: Uint8Array };
-  /** State by name. Defaults to 'permanent', as `ip neigh add` does. */
+  /** State by name. Defaults to 'permanent', as `ip neigh add` does ('none' when `managed`). */
   readonly state?: NeighState;
   /** A proxy entry (answer ARP/NDP for dst on dev; NTF_PROXY). Defaults to false. */
   readonly proxy?: boolean;
@@ -31,6 +31,12 @@ export interface NeighSpec {
   readonly router?: boolean;
   /** Learned externally, kernel will not age it (NTF_EXT_LEARNED). Defaults to false. */
   readonly externLearn?: boolean;
+  /**
+   * Kept resolved by the kernel (NTF_EXT_MANAGED in NDA_FLAGS_EXT; `ip neigh add … managed`):
+   * it probes the entry on its own, without traffic. Not with state 'permanent' (the kernel
+   * refuses that pair) nor for a proxy entry. Defaults to false.
+   */
+  readonly managed?: boolean;
   /** NDA_PROTOCOL: who installed the entry (a route protocol name or 0..255). Defaults to none. */
   readonly protocol?: string | number;
 }
@@ -60,7 +66,7 @@ export interface NeighFilter {
   readonly state?: NeighState | readonly NeighState[] | 'all';
 }
 
-const SPEC_KEYS = new Set(['dst', 'dev', 'lladdr', 'state', 'proxy', 'router', 'externLearn', 'protocol']);
+const SPEC_KEYS = new Set(['dst', 'dev', 'lladdr', 'state', 'proxy', 'router', 'externLearn', 'managed', 'protocol']);
 const DEL_KEYS = new Set(['dst', 'dev', 'proxy']);
 const FILTER_KEYS = new Set(['dev', 'family', 'proxy', 'state']);
 const STATE_NAMES: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(NUD_STATES).flatMap(([k, v]) => [[k, v], [k.toUpperCase(), v]]));
@@ -97,7 +103,7 @@ export class NeighApi {
   /**
    * Add a neighbour entry: RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_EXCL.
    *
-   * Equivalent to: `ip neigh add DST [lladdr LLADDR] [nud STATE] [proxy] [router] [extern_learn] dev DEV`.
+   * Equivalent to: `ip neigh add DST [lladdr LLADDR] [nud STATE] [proxy] [router] [extern_learn] [managed] dev DEV`.
    * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the entry
    *   exists, 'ENODEV' when the link does not.
    */
@@ -124,7 +130,10 @@ export class NeighApi {
     if (dev === undefined && !proxy) throw new InvalidArgumentError('dev', 'a neighbour entry needs a link (dev)');
     const lladdr = s['lladdr'] !== undefined ? checkHwAddr(s['lladdr'], 'lladdr') : undefined;
     if (lladdr && proxy) throw new InvalidArgumentError('lladdr', 'a proxy entry has no link-layer address');
-    const state = s['state'] !== undefined ? checkState(s['state'], 'state') : C.NUD_PERMANENT;
+    const managed = s['managed'] !== undefined && checkBool(s['managed'], 'managed');
+    if (managed && proxy) throw new InvalidArgumentError('managed', 'a proxy entry cannot be managed');
+    const state = s['state'] !== undefined ? checkState(s['state'], 'state') : managed ? C.NUD_NONE : C.NUD_PERMANENT;
+    if (managed && state === C.NUD_PERMANENT) throw new InvalidArgumentError('managed', 'a managed entry cannot be permanent (the kernel resolves it); leave state out or give another');
     let flags = proxy ? C.NTF_PROXY : 0;
     if (s['router'] !== undefined && checkBool(s['router'], 'router')) {
       if (dst.family !== 6) throw new InvalidArgumentError('router', 'the router flag applies to IPv6 neighbours only');
@@ -138,6 +147,7 @@ export class NeighApi {
       w.putBytes(C.NDA_DST, dst.bytes);
       if (lladdr) w.putBytes(C.NDA_LLADDR, lladdr);
       if (protocol !== undefined) w.putU8(C.NDA_PROTOCOL, protocol);
+      if (managed) w.putU32(C.NDA_FLAGS_EXT, C.NTF_EXT_MANAGED);
     }, undefined, { subject: subjectOf(s['dst'], dev) });
   }
 

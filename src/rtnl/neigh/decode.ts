@@ -23,7 +23,7 @@ export interface Neigh {
   state: string[];
   /** ndm_state raw (NUD_*). */
   rawState: number;
-  /** Flags by name: 'router', 'proxy', 'extern_learn', … */
+  /** Flags by name: 'router', 'proxy', 'extern_learn', …, and 'managed' (NTF_EXT_MANAGED in NDA_FLAGS_EXT, as `ip` prints it). */
   flags: string[];
   /** ndm_flags raw (NTF_*). */
   rawFlags: number;
@@ -73,5 +73,7 @@ export function decodeNeigh(buf: Buffer, view: DataView, off: number, len: numbe
   };
   NDA.decode(buf, view, h + NDMSG_LEN, off + len, PATH, n as unknown as Record<string, unknown>);
   if (typeof n.protocol === 'number') n.protocol = protocolName(n.protocol);
+  // The extended flags (NDA_FLAGS_EXT, kept raw as flagsExt) that `ip` names.
+  if (typeof n['flagsExt'] === 'number' && (n['flagsExt'] & C.NTF_EXT_MANAGED) !== 0) n.flags.push('managed');
   return n;
 }
