@@ -222,6 +222,24 @@ t.test('replace, append and del round trips', privileged, async (t) => {
   t.same(await rt.route.list({ table: 'local', dst: '10.40.0.1' }), []);
 });
 
+t.test('an IPv6 route\'s lifetime: expires in seconds from RTA_CACHEINFO, as ip -j prints it', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.route.add({ dst: '2001:db8:200::/64', gateway: '2001:db8::fd', expires: 300 });
+  ip(ns.path, ['-6', 'route', 'add', '2001:db8:201::/64', 'via', '2001:db8::fd', 'dev', 'v0', 'expires', '600']);
+  const mine = (await rt.route.list({ family: 6 })).filter((r) => r.dst.startsWith('2001:db8:20'));
+  const theirs = ipJson(ns.path, ['-6', 'route', 'show']).filter((r: any) => String(r.dst).startsWith('2001:db8:20'));
+  t.equal(mine.length, 2);
+  for (const [dst, lifetime] of [['2001:db8:200::/64', 300], ['2001:db8:201::/64', 600]] as const) {
+    const r = mine.find((x) => x.dst === dst)!;
+    const i = theirs.find((x: any) => x.dst === dst);
+    t.ok(r.expires !== undefined && r.expires > lifetime - 30 && r.expires <= lifetime, `${dst}: expires ${r.expires} s of ${lifetime}`);
+    t.ok(Math.abs(r.expires! - i.expires) <= 1, `${dst}: ip -j says ${i.expires}`);
+    t.equal(r.expires, Math.trunc(r.cacheinfo!.expires / 100), 'cacheinfo.expires is in 1/100 s');
+  }
+  const forever = (await rt.route.list({ family: 6 })).find((r) => r.dst === '2001:db8::/64')!;
+  t.equal(forever.expires, undefined, 'no expires on a route without a lifetime');
+});
+
 t.test('get asks the kernel which route a destination takes, as ip route get', privileged, async (t) => {
   const { ns, rt } = setup(t);
   await rt.route.add({ dst: '10.5.0.0/16', gateway: '10.1.0.1', metric: 5 });

@@ -55,7 +55,11 @@ export interface Route {
   mark?: number;
   /** IPv6 router preference: 'low', 'medium', 'high'. */
   pref?: 'low' | 'medium' | 'high' | number;
-  /** Seconds until the route expires (RTA_EXPIRES). */
+  /**
+   * Whole seconds until the route expires, as `ip` prints it: RTA_CACHEINFO's rta_expires
+   * (clock ticks) over USER_HZ, when not zero. (The kernel takes RTA_EXPIRES, in seconds,
+   * when a route is added, but reports the lifetime only in the cache info.)
+   */
   expires?: number;
   /** RTA_UID (route get). */
   uid?: number;
@@ -79,6 +83,12 @@ export interface Route {
  * since the attribute table caches the child paths of its nests by the parent array.
  */
 const PATH: readonly string[] = Object.freeze(['RTM_NEWROUTE']);
+
+/**
+ * Clock ticks per second in what the kernel reports to user space (USER_HZ, which is
+ * sysconf(_SC_CLK_TCK)): 100 on every architecture Node runs on.
+ */
+const USER_HZ = 100;
 
 /**
  * Decode the RTM_NEWROUTE message at `off` (nlmsghdr included) of length `len`, or
@@ -107,5 +117,7 @@ export function decodeRoute(buf: Buffer, view: DataView, off: number, len: numbe
   };
   if (srcLen) r.fromLen = srcLen;
   RTA.decode(buf, view, h + RTMSG_LEN, off + len, PATH, r as unknown as Record<string, unknown>);
+  const ci = r.cacheinfo;
+  if (r.expires === undefined && ci !== undefined && ci.expires !== 0) r.expires = Math.trunc(ci.expires / USER_HZ);
   return r;
 }

@@ -42,13 +42,19 @@ export function routeFlagNames(flags: number): string[] {
 export const PREFS: Readonly<Record<string, number>> = { low: C.ICMPV6_ROUTER_PREF_LOW, medium: C.ICMPV6_ROUTER_PREF_MEDIUM, high: C.ICMPV6_ROUTER_PREF_HIGH };
 const prefByNum = new Map<number, string>(Object.entries(PREFS).map(([k, v]) => [v, k]));
 
-/** Route metrics (RTA_METRICS → RTAX_*), `ip`'s names in camelCase. */
+/**
+ * Route metrics (RTA_METRICS → RTAX_*): `ip`'s names in camelCase (but `ccAlgo`), with the
+ * values as the kernel keeps them, decoded and encoded alike. Where `ip` converts, it says
+ * so below: `ip route … rtt 40ms` is `rtt: 320` here.
+ */
 export interface RouteMetrics {
   /** RTAX_LOCK: bitmask of locked metrics (bit 1 << RTAX_x). */
   lock?: number;
   mtu?: number;
   window?: number;
+  /** RTAX_RTT, in 1/8 ms (`ip` prints and takes milliseconds: this / 8). */
   rtt?: number;
+  /** RTAX_RTTVAR, in 1/4 ms (`ip` prints and takes milliseconds: this / 4). */
   rttvar?: number;
   ssthresh?: number;
   cwnd?: number;
@@ -56,11 +62,13 @@ export interface RouteMetrics {
   reordering?: number;
   hoplimit?: number;
   initcwnd?: number;
+  /** RTAX_FEATURES bits (RTAX_FEATURE_ECN = 1: `ip`'s "ecn"). */
   features?: number;
+  /** RTAX_RTO_MIN, in milliseconds. */
   rtoMin?: number;
   initrwnd?: number;
   quickack?: number;
-  /** Congestion control algorithm name. */
+  /** RTAX_CC_ALGO: the congestion control algorithm's name (`ip`'s "congestion", `congctl` when adding). */
   ccAlgo?: string;
   fastopenNoCookie?: number;
   unknown?: { type: number; value: Uint8Array }[];
@@ -91,7 +99,7 @@ export const RTAX = table('RTAX', 'RTAX_', [
 export interface RouteCacheinfo {
   clntref: number;
   lastuse: number;
-  /** Seconds until expiry (signed). */
+  /** rta_expires: clock ticks (1/100 s) until expiry, signed; the route's `expires` gives it in seconds. */
   expires: number;
   error: number;
   used: number;
