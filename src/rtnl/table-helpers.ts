@@ -61,6 +61,21 @@ export const boolU8: CustomCodec = {
   },
 };
 
+/**
+ * A flag the kernel takes as NLA_FLAG but reports as a u8 0/1 (IFLA_VXLAN_TTL_INHERIT):
+ * written as a flag when true (nothing when false), read from its byte (an attribute
+ * without a payload counts as set).
+ */
+export const flagInU8Out: CustomCodec = {
+  decode(ctx, off, len) {
+    return len >= 1 ? ctx.buf[off] !== 0 : true;
+  },
+  encode(w, type, value) {
+    if (typeof value !== 'boolean') throw new InvalidArgumentError(`attribute ${type}`, `expected a boolean, got ${typeof value}`);
+    if (value) w.putFlag(type);
+  },
+};
+
 /** A u32 shown as a boolean. */
 export const boolU32: CustomCodec = {
   decode(ctx, off, len) {

@@ -6,6 +6,7 @@ import { MessageWriter } from '../../src/netlink/index.js';
 import { EMPTY_BYTES } from '../../src/netlink/attrs.js';
 import { decodeLink, flagNames, macSlot, nameSlot } from '../../src/rtnl/link/decode.js';
 import { IFLA_XDP_TABLE, RepeatText, STATS64_FIELDS } from '../../src/rtnl/link/table.js';
+import { VXLAN_DATA } from '../../src/rtnl/link/kinds/vxlan.js';
 import * as C from '../../src/rtnl/constants.js';
 
 /** An RTM_NEWLINK (ifindex, flags) with attributes written by `attrs`, decoded. */
@@ -384,4 +385,27 @@ t.test('IFLA_XDP: the no-program shape as a literal, anything else through the t
   const a = both(cases[0]![1]).fast;
   const b = both(cases[0]![1]).fast;
   t.not(a, b, 'each link its own object');
+});
+
+t.test('vxlan ttlInherit: read from its byte (none: set), written as a flag only when true', async (t) => {
+  const withTtlInherit = (payload: number[] | undefined) => link(2, 0, (w) => {
+    const li = w.nestStart(C.IFLA_LINKINFO);
+    w.putStrz(C.IFLA_INFO_KIND, 'vxlan');
+    const d = w.nestStart(C.IFLA_INFO_DATA);
+    if (payload) w.putBytes(C.IFLA_VXLAN_TTL_INHERIT, Uint8Array.from(payload));
+    w.nestEnd(d);
+    w.nestEnd(li);
+  }).linkinfo?.data as Record<string, unknown> | undefined;
+  t.equal(withTtlInherit([0])?.['ttlInherit'], false, 'u8 0');
+  t.equal(withTtlInherit([1])?.['ttlInherit'], true, 'u8 1');
+  t.equal(withTtlInherit([])?.['ttlInherit'], true, 'no payload (a flag)');
+  t.equal(withTtlInherit(undefined)?.['ttlInherit'], undefined, 'absent');
+  const enc = (v: boolean): string => {
+    const w = new MessageWriter();
+    w.begin(C.RTM_NEWLINK, 0, 1);
+    VXLAN_DATA.encode(w, { ttlInherit: v });
+    return Buffer.from(w.finish()).subarray(16).toString('hex');
+  };
+  t.equal(enc(false), '', 'false: nothing written');
+  t.equal(enc(true), `0400${(C.IFLA_VXLAN_TTL_INHERIT).toString(16).padStart(2, '0')}00`, 'true: a flag, no payload');
 });

@@ -115,6 +115,20 @@ function compareLink(t: any, ours: Link, theirs: IpLink, byIndex: Map<number, Li
   }
 }
 
+t.test('vxlan ttlInherit: the kernel reports it as a u8, read as a boolean; set as a flag', privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  ip(ns.path, ['link', 'add', 'vxa', 'type', 'vxlan', 'id', '100', 'dstport', '4789', 'ttl', '10']);
+  ip(ns.path, ['link', 'add', 'vxb', 'type', 'vxlan', 'id', '101', 'dstport', '4789', 'ttl', 'inherit']);
+  await rt.link.add({ kind: 'vxlan', name: 'vxc', data: { id: 102, port: 4789, ttlInherit: true } });
+  await rt.link.add({ kind: 'vxlan', name: 'vxd', data: { id: 103, port: 4789, ttlInherit: false, ttl: 5 } });
+  for (const [name, want] of [['vxa', false], ['vxb', true], ['vxc', true], ['vxd', false]] as const) {
+    const data = (await rt.link.get(name)).linkinfo?.data as Record<string, unknown> | undefined;
+    t.equal(data?.['ttlInherit'], want, `${name}: ttlInherit ${want}`);
+    // `ip -d` prints "ttl inherit" only for a link that has it (its JSON has no key for it).
+    t.equal(/ttl inherit/.test(inNs(ns.path, 'ip', ['-d', 'link', 'show', name])), want, `${name}: ip -d agrees`);
+  }
+});
+
 t.test('decoded links equal `ip -j -d link show` field by field, for every kind this kernel builds', privileged, async (t) => {
   const { ns, rt } = fresh(t);
   ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);

@@ -6,7 +6,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../../../netlink/index.js';
-import { table, boolU8, ipCodec } from '../../table-helpers.js';
+import { table, boolU8, flagInU8Out, ipCodec } from '../../table-helpers.js';
 import { parseIp } from '../../ip.js';
 import type { KindCodec } from './kind.js';
 
@@ -39,7 +39,8 @@ export const VXLAN_DATA = table('IFLA_VXLAN', 'IFLA_VXLAN_', [
   ['IFLA_VXLAN_COLLECT_METADATA', boolU8],
   ['IFLA_VXLAN_LABEL', 'be32'],
   ['IFLA_VXLAN_GPE', 'flag'],
-  ['IFLA_VXLAN_TTL_INHERIT', 'flag'],
+  // Set with a flag, reported as a u8 0/1 (vxlan_fill_info): read as a flag, it was always true.
+  ['IFLA_VXLAN_TTL_INHERIT', flagInU8Out],
   ['IFLA_VXLAN_DF', 'u8'],
   ['IFLA_VXLAN_VNIFILTER', boolU8],
 ]);
