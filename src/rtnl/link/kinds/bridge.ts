@@ -12,8 +12,10 @@ import { table, enumCodec, boolU8 } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
 
 /**
- * struct ifla_bridge_id (2 priority bytes, 6 address bytes) shown as `ip` does:
- * '8000.56:b3:a7:2d:45:e6'. Read-only (the kernel reports it).
+ * struct ifla_bridge_id (2 priority bytes, 6 address bytes) as priority.address in hex,
+ * every byte two digits: '8000.02:00:00:0a:0b:0c'. `ip` writes the address with glibc's
+ * ether_ntoa, without leading zeros ('8000.2:0:0:a:b:c'); the two are the same id.
+ * Read-only (the kernel reports it).
  */
 const bridgeIdCodec: CustomCodec = {
   decode(ctx, off, len) {
