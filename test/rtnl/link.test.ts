@@ -129,6 +129,20 @@ t.test('vxlan ttlInherit: the kernel reports it as a u8, read as a boolean; set 
   }
 });
 
+t.test('macvlan source mode: the source addresses as ip -j -d prints macaddr_data', privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['link', 'add', 'mvs', 'link', 'v0', 'type', 'macvlan', 'mode', 'source']);
+  for (const m of ['02:00:00:00:00:0a', '02:00:00:00:00:0b']) ip(ns.path, ['link', 'set', 'mvs', 'type', 'macvlan', 'macaddr', 'add', m]);
+  const data = (await rt.link.get('mvs')).linkinfo?.data as Record<string, unknown> | undefined;
+  const theirs = ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show', 'mvs'])[0]!.linkinfo!.info_data as Record<string, unknown>;
+  t.same([...(data?.['macaddrData'] as string[])].sort(), [...(theirs['macaddr_data'] as string[])].sort(), 'macaddr_data');
+  t.equal((data?.['macaddrData'] as string[]).length, 2);
+  t.equal(data?.['macaddrCount'], theirs['macaddr_count']);
+  const e = await rt.link.add({ kind: 'macvlan', name: 'mvx', link: 'v0', data: { mode: 'source', macaddrData: ['02:00:00:00:00:0c'] } } as never).catch((x: unknown) => x);
+  t.ok(e instanceof InvalidArgumentError, 'macaddrData cannot be written');
+});
+
 t.test('decoded links equal `ip -j -d link show` field by field, for every kind this kernel builds', privileged, async (t) => {
   const { ns, rt } = fresh(t);
   ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);

@@ -5,8 +5,29 @@
  * Equivalent to: `ip link add NAME link PARENT type macvlan mode bridge`.
  * @module
  */
+import { HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, align4, checkAttr, hexColon, type CustomCodec } from '../../../netlink/index.js';
+import { IFLA_MACVLAN_MACADDR } from '../../constants.js';
 import { table, enumCodec } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
+
+/**
+ * IFLA_MACVLAN_MACADDR_DATA (source mode): the nested IFLA_MACVLAN_MACADDR entries as
+ * MAC strings, as `ip -j -d` prints macaddr_data. Read-only (addresses are added and
+ * removed with IFLA_MACVLAN_MACADDR_MODE).
+ */
+const macaddrDataCodec: CustomCodec = {
+  decode(ctx, start, len) {
+    const out: string[] = [];
+    const end = start + len;
+    let off = start;
+    while (end - off >= NLA_HDRLEN) {
+      const alen = checkAttr(ctx.view, off, end, ctx.path);
+      if ((ctx.view.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK) === IFLA_MACVLAN_MACADDR) out.push(hexColon(ctx.buf, off + NLA_HDRLEN, alen - NLA_HDRLEN));
+      off += align4(alen);
+    }
+    return out;
+  },
+};
 
 /** MACVLAN_MODE_* by name (as `ip` spells them). */
 export const MACVLAN_MODES = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 } as const;
@@ -16,6 +37,7 @@ export const MACVLAN_DATA = table('IFLA_MACVLAN', 'IFLA_MACVLAN_', [
   ['IFLA_MACVLAN_MODE', enumCodec(4, MACVLAN_MODES)],
   ['IFLA_MACVLAN_FLAGS', 'u16'],
   ['IFLA_MACVLAN_MACADDR_MODE', 'u32'],
+  ['IFLA_MACVLAN_MACADDR_DATA', macaddrDataCodec],
   ['IFLA_MACVLAN_MACADDR_COUNT', 'u32'],
   ['IFLA_MACVLAN_BC_QUEUE_LEN', 'u32'],
   ['IFLA_MACVLAN_BC_QUEUE_LEN_USED', 'u32'],
