@@ -39,7 +39,7 @@ export const VXLAN_DATA = table('IFLA_VXLAN', 'IFLA_VXLAN_', [
   ['IFLA_VXLAN_COLLECT_METADATA', boolU8],
   ['IFLA_VXLAN_LABEL', 'be32'],
   ['IFLA_VXLAN_GPE', 'flag'],
-  // Set with a flag, reported as a u8 0/1 (vxlan_fill_info): read as a flag, it was always true.
+  // Set with a flag (the kernel's policy is NLA_FLAG), reported as a u8 0/1 (vxlan_fill_info).
   ['IFLA_VXLAN_TTL_INHERIT', flagInU8Out],
   ['IFLA_VXLAN_DF', 'u8'],
   ['IFLA_VXLAN_VNIFILTER', boolU8],
