@@ -5,7 +5,7 @@
  * Equivalent to: `ip link add NAME link PARENT type macvlan mode bridge`.
  * @module
  */
-import { HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, align4, checkAttr, hexColon, type CustomCodec } from '../../../netlink/index.js';
+import { hexColon, walkAttrs, type CustomCodec } from '../../../netlink/index.js';
 import { IFLA_MACVLAN_MACADDR } from '../../constants.js';
 import { table, enumCodec } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
@@ -18,13 +18,9 @@ import type { KindCodec } from './kind.js';
 const macaddrDataCodec: CustomCodec = {
   decode(ctx, start, len) {
     const out: string[] = [];
-    const end = start + len;
-    let off = start;
-    while (end - off >= NLA_HDRLEN) {
-      const alen = checkAttr(ctx.view, off, end, ctx.path);
-      if ((ctx.view.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK) === IFLA_MACVLAN_MACADDR) out.push(hexColon(ctx.buf, off + NLA_HDRLEN, alen - NLA_HDRLEN));
-      off += align4(alen);
-    }
+    walkAttrs(ctx.view, start, start + len, ctx.path, (type, off, alen) => {
+      if (type === IFLA_MACVLAN_MACADDR) out.push(hexColon(ctx.buf, off, alen));
+    });
     return out;
   },
 };
