@@ -34,7 +34,7 @@
 // queue per end there is no such wait (0 sleeps per pair), the create is about twice as
 // fast, and the JS run between requests costs the kernel far less (rawjs1q vs rawjs).
 //
-//   npm run build && node dist/bench/warmup.js [--n 1000] [--rounds 3] [--modes a,b] [--node-args='--flag …'] [--gaps]   (as root)
+//   npm run build && node dist/bench/warmup.js [--n 1000] [--rounds 3] [--modes a,b] [--node-args='--flag …'] [--gaps | --sched]   (as root)
 //   --gaps: run each child under `perf record` of its system calls (raw_syscalls tracepoints;
 //   needs perf; x86_64 system call numbers) and report, per mode, the time between two
 //   creates: from the return of the recvfrom that read an ACK to the entry of the next
@@ -45,6 +45,12 @@
 //   besides JavaScript it holds page faults, preemption and any other system call (mprotect
 //   of JIT code, madvise, futex), whose time is also reported on its own. Tracing slows
 //   every system call: µs per pair are then not comparable with an untraced run.
+//   --sched: run each child under `perf sched record` instead and report, per mode, how the
+//   kernel thread that drives expedited RCU grace periods (rcu_exp_gp_kthread_worker) ran,
+//   from `perf sched timehist`: the median scheduling delay (wake-up to running), the
+//   median run time (on the CPU until it switched out; in a VM that includes any time the
+//   host did not run the vCPU), its run time per pair, and its runs per pair. Needs perf;
+//   not with --gaps.
 //   --node-args: V8/Node flags for the children; a mode may be given twice as MODE@ARGS to
 //   run it with and without them in the same rounds (e.g. --modes fresh,fresh@ --node-args=--single-threaded
 //   runs fresh plain and fresh with the flags).
@@ -244,6 +250,24 @@ function userGaps(perfData: string, count: number): { gap: number; inOther: numb
   return gaps.slice(-count);
 }
 
+/**
+ * `--sched`: each run of the expedited-RCU grace-period kernel thread in a `perf sched
+ * record` file, from `perf sched timehist`: its scheduling delay (from wake-up to
+ * running) and its run time (on the CPU until it switched out), ms.
+ */
+function rcuExpRuns(perfData: string): { delay: number; run: number }[] {
+  const p = spawnSync('perf', ['sched', 'timehist', '-i', perfData], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (p.status !== 0) throw new Error(`perf sched timehist: ${p.stderr.trim()}`);
+  // time [cpu] task[tid] wait-time sch-delay run-time
+  const re = /^\s*[\d.]+\s+\[\d+\]\s+rcu_exp_gp_kthr\S*\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)/;
+  const out: { delay: number; run: number }[] = [];
+  for (const line of p.stdout.split('\n')) {
+    const m = re.exec(line);
+    if (m) out.push({ delay: Number(m[2]), run: Number(m[3]) });
+  }
+  return out;
+}
+
 async function main(argv: string[]): Promise<void> {
   const { opts, rest } = parseArgs(argv);
   const n = intOpt(opts, 'n', 1000);
@@ -262,19 +286,23 @@ async function main(argv: string[]): Promise<void> {
   if (gapsOn && n < 20) throw new Error('--gaps needs --n 20 or more');
   if (gapsOn && process.arch !== 'x64') throw new Error(`--gaps reads x86_64 system call numbers (sendto ${NR_SENDTO}, recvfrom ${NR_RECVFROM}); this is ${process.arch}`);
   if (gapsOn && spawnSync('perf', ['--version']).status !== 0) throw new Error('--gaps needs perf (Debian: apt-get install linux-perf)');
-  const tmp = gapsOn ? mkdtempSync(join(tmpdir(), 'nlkit-gaps-')) : '';
-  const got = new Map<string, { us: number[]; kernelUs: number[]; sleeps: number[]; gap: number[]; gapFirst: number[]; gapLast: number[]; inOther: number[] }>(
-    modes.map((m) => [m, { us: [], kernelUs: [], sleeps: [], gap: [], gapFirst: [], gapLast: [], inOther: [] }]));
+  const schedOn = opts.has('sched') && opts.get('sched') !== 'false';
+  if (schedOn && gapsOn) throw new Error('--sched and --gaps trace differently: give one of them');
+  if (schedOn && spawnSync('perf', ['--version']).status !== 0) throw new Error('--sched needs perf (Debian: apt-get install linux-perf)');
+  const tmp = gapsOn || schedOn ? mkdtempSync(join(tmpdir(), 'nlkit-gaps-')) : '';
+  const got = new Map<string, { us: number[]; kernelUs: number[]; sleeps: number[]; gap: number[]; gapFirst: number[]; gapLast: number[]; inOther: number[]; delay: number[]; run: number[]; runPerPair: number[]; wakeups: number[] }>(
+    modes.map((m) => [m, { us: [], kernelUs: [], sleeps: [], gap: [], gapFirst: [], gapLast: [], inOther: [], delay: [], run: [], runPerPair: [], wakeups: [] }]));
   try {
     for (let r = 0; r < rounds; r++) {
       for (const mode of modes) {
         const flags = mode.endsWith('@') ? nodeArgs : [];
         const perfData = join(tmp, 'perf.data');
-        const tracer = gapsOn ? ['perf', 'record', '-o', perfData, '-e', 'raw_syscalls:sys_enter', '-e', 'raw_syscalls:sys_exit', '--'] : [];
+        const tracer = gapsOn ? ['perf', 'record', '-o', perfData, '-e', 'raw_syscalls:sys_enter', '-e', 'raw_syscalls:sys_exit', '--']
+          : schedOn ? ['perf', 'sched', 'record', '-o', perfData, '--'] : [];
         const p = spawnSync('unshare', ['-n', '--', ...tracer, process.execPath, ...flags, self, 'child', mode.replace(/@$/, ''), '--n', String(n)], { env, encoding: 'utf8' });
         if (p.status !== 0) throw new Error(`${mode}: ${p.stderr.trim()}`);
         // A lost event would merge two gaps into one or drop one: refuse the run.
-        if (gapsOn && /\blost\b/i.test(p.stderr)) throw new Error(`${mode}: perf lost events: ${p.stderr.trim()}`);
+        if ((gapsOn || schedOn) && /\blost\b/i.test(p.stderr)) throw new Error(`${mode}: perf lost events: ${p.stderr.trim()}`);
         const res = JSON.parse(p.stdout.trim().split('\n').pop()!) as ChildResult;
         const g = got.get(mode)!;
         g.us.push(res.us);
@@ -291,20 +319,32 @@ async function main(argv: string[]): Promise<void> {
           g.inOther.push(gaps.reduce((s, x) => s + x.inOther, 0) / gaps.length);
           rmSync(perfData, { force: true });
         }
+        if (schedOn) {
+          // The whole child's wake-ups (its set-up and warm-up too: a few percent of them).
+          const d = rcuExpRuns(perfData);
+          if (d.length === 0) throw new Error(`${mode}: no rcu_exp_gp_kthread_worker run in the trace`);
+          g.delay.push(medianMin(d.map((x) => x.delay)).median);
+          g.run.push(medianMin(d.map((x) => x.run)).median);
+          g.runPerPair.push((d.reduce((a, x) => a + x.run, 0) * 1000) / n);
+          g.wakeups.push(d.length / n);
+          rmSync(perfData, { force: true });
+        }
         spawnSync('sleep', ['2']);
       }
-      console.error(`round ${r + 1}/${rounds}: ${modes.map((m) => `${m} ${got.get(m)!.us[r]!.toFixed(1)}${gapsOn ? ` (gap ${got.get(m)!.gap[r]!.toFixed(1)})` : ''}`).join(', ')} µs per pair`);
+      console.error(`round ${r + 1}/${rounds}: ${modes.map((m) => `${m} ${got.get(m)!.us[r]!.toFixed(1)}${gapsOn ? ` (gap ${got.get(m)!.gap[r]!.toFixed(1)})` : ''}${schedOn ? ` (RCU thread: delay ${got.get(m)!.delay[r]!.toFixed(3)} ms, run ${got.get(m)!.run[r]!.toFixed(3)} ms)` : ''}`).join(', ')} µs per pair`);
     }
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(`W1, ${n} pairs: µs per pair${gapsOn ? ' (under perf tracing: slower than untraced)' : ''}, median of ${rounds} fresh-netns runs; for raw modes, in brackets: of which inside send + recv; and the process's voluntary context switches per pair${gapsOn ? '; and the gap between two creates, µs (main thread, from the recvfrom that read the ACK returning to the next sendto entering), median over the timed requests, then over their first and their last tenth; and the mean µs per gap spent inside other system calls' : ''}:`);
+  console.log(`W1, ${n} pairs: µs per pair${gapsOn ? ' (under perf tracing: slower than untraced)' : ''}, median of ${rounds} fresh-netns runs; for raw modes, in brackets: of which inside send + recv; and the process's voluntary context switches per pair${gapsOn ? '; and the gap between two creates, µs (main thread, from the recvfrom that read the ACK returning to the next sendto entering), median over the timed requests, then over their first and their last tenth; and the mean µs per gap spent inside other system calls' : ''}${schedOn ? ' (under perf sched record); and the expedited-RCU grace-period kernel thread (rcu_exp_gp_kthread_worker), from perf sched timehist: the median of its scheduling delays (wake-up to running) and of its run times (on the CPU until it switches out), ms, each the median over the runs of each run\'s median; its run time per pair, µs; and its runs per pair (the whole child: set-up and warm-up included)' : ''}:`);
   for (const m of modes) {
     const g = got.get(m)!;
     const k = g.kernelUs.length ? ` [${medianMin(g.kernelUs).median.toFixed(1)}]` : '';
     const label = m.endsWith('@') ? `${m.slice(0, -1)} ${nodeArgs.join(' ')}` : m;
     const gap = gapsOn ? `   gap ${medianMin(g.gap).median.toFixed(1)} (first tenth ${medianMin(g.gapFirst).median.toFixed(1)}, last tenth ${medianMin(g.gapLast).median.toFixed(1)}; in other system calls ${medianMin(g.inOther).median.toFixed(2)})` : '';
-    console.log(`  ${label.padEnd(8)} ${(medianMin(g.us).median.toFixed(1) + k).padEnd(16)} ${medianMin(g.sleeps).median.toFixed(2)} sleeps${gap}`);
+    const list = (xs: number[]): string => xs.map((x) => x.toFixed(3)).join(', ');
+    const sched = schedOn ? `   RCU thread: delay ${medianMin(g.delay).median.toFixed(3)} ms (${list(g.delay)}), run ${medianMin(g.run).median.toFixed(3)} ms (${list(g.run)}), ${medianMin(g.runPerPair).median.toFixed(1)} µs run per pair, ${medianMin(g.wakeups).median.toFixed(2)} runs per pair` : '';
+    console.log(`  ${label.padEnd(8)} ${(medianMin(g.us).median.toFixed(1) + k).padEnd(16)} ${medianMin(g.sleeps).median.toFixed(2)} sleeps${gap}${sched}`);
   }
 }
 
