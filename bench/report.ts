@@ -319,10 +319,15 @@ export function renderMarkdown(r: Report, svgName: string): string {
     L.push(`| whole process: node, import of the bundle, exit | ${ms(su['proc_bundle'])} |`);
     L.push(`| whole process: node, import of the module tree, exit | ${ms(su['proc_tree'])} |`);
     const ratio = (a: string, b: string): string => (su[a] && su[b] ? ` (${fmtRatio(su[a]!.median / su[b]!.median)} Go ptp)` : '');
-    L.push(`| CNI ADD, nlkit-ptp as shipped (dist/nlkit-ptp.js, bundled and minified) | ${ms(su['cni_add_nlkit'])}${ratio('cni_add_nlkit', 'cni_add_go')} |`);
+    // The plugin files' sizes (bytes= on the ADD records, bench/startup.ts).
+    const size = (op: string): string => {
+      const b = r.records.find((x) => x['impl'] === 'startup' && x['op'] === op && typeof x['bytes'] === 'number')?.['bytes'];
+      return typeof b === 'number' ? `${(b / 1024).toFixed(0)} KiB` : '';
+    };
+    L.push(`| CNI ADD, nlkit-ptp as shipped (dist/nlkit-ptp.js, bundled and minified${size('cni_add_nlkit') && `, ${size('cni_add_nlkit')}`}) | ${ms(su['cni_add_nlkit'])}${ratio('cni_add_nlkit', 'cni_add_go')} |`);
     L.push(`| CNI DEL, nlkit-ptp as shipped | ${ms(su['cni_del_nlkit'])}${ratio('cni_del_nlkit', 'cni_del_go')} |`);
     if (su['cni_add_nlkit_unminified']) {
-      L.push(`| CNI ADD, nlkit-ptp bundled the same way but not minified | ${ms(su['cni_add_nlkit_unminified'])}${ratio('cni_add_nlkit_unminified', 'cni_add_go')} |`);
+      L.push(`| CNI ADD, nlkit-ptp bundled the same way but not minified${size('cni_add_nlkit_unminified') && ` (${size('cni_add_nlkit_unminified')})`} | ${ms(su['cni_add_nlkit_unminified'])}${ratio('cni_add_nlkit_unminified', 'cni_add_go')} |`);
       L.push(`| CNI DEL, nlkit-ptp not minified | ${ms(su['cni_del_nlkit_unminified'])}${ratio('cni_del_nlkit_unminified', 'cni_del_go')} |`);
     }
     L.push(`| CNI ADD, nlkit-ptp from tsc's module tree | ${ms(su['cni_add_nlkit_tree'])}${ratio('cni_add_nlkit_tree', 'cni_add_go')} |`);

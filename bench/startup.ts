@@ -27,7 +27,7 @@
 //   nlkit-ptp from tsc's tree (dist/src/cni/bin/nlkit-ptp.js), and the reference Go `ptp`
 //   of containernetworking/plugins (/usr/lib/cni/ptp, when installed).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -179,7 +179,9 @@ async function main(): Promise<void> {
     // The container netns must be as it was: only lo.
     const left = spawnSync('nsenter', [`--net=${nsPath}`, 'ip', '-o', 'link', 'show'], { encoding: 'utf8' }).stdout.trim().split('\n').length;
     if (left !== 1) throw new Error(`startup: the container netns holds ${left} links after the DELs`);
-    for (const [op, xs] of samples) console.log(`RESULT impl=startup op=${op} n=${xs.length} per_op_us=${median(xs).toFixed(1)} min_us=${Math.min(...xs).toFixed(1)}`);
+    // The plugin files' sizes, so that the report (and the README) can say what minifying saves.
+    const bytes: Record<string, number> = { cni_add_nlkit: statSync(ptpBundle).size, cni_add_nlkit_unminified: statSync(ptpUnminified).size };
+    for (const [op, xs] of samples) console.log(`RESULT impl=startup op=${op} n=${xs.length} per_op_us=${median(xs).toFixed(1)} min_us=${Math.min(...xs).toFixed(1)}${bytes[op] !== undefined ? ` bytes=${bytes[op]}` : ''}`);
   } finally {
     holder.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
