@@ -127,7 +127,7 @@ export interface SetupVethOptions {
  * netns id), and — only when no `containerMac` is given — one RTM_GETLINK reads the
  * container end's kernel-chosen MAC (IFLA_TARGET_NETNSID, from the host handle). When
  * a `handles.container` is given, the create goes over it with NLM_F_ECHO instead, which
- * reads the container end back in the same round trip. Kernels older than late 2024 look
+ * reads the container end back in the same round trip. Older kernels look
  * a new link's name up in the sending socket's netns (so the host's `eth0` would block a
  * container `eth0`): on an EEXIST where neither name is taken in its own netns, the
  * create is sent again that way, from a handle in `containerNs`.
