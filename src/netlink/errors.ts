@@ -241,6 +241,43 @@ export class DumpInterruptedError extends Error {
 }
 
 /**
+ * Refuse keys of an options object that the callee does not know (a typo such as
+ * `{ netsn: ns }` would otherwise be ignored and the default used): throws
+ * InvalidArgumentError naming `${arg}${key}` and listing the known keys.
+ * @internal
+ */
+export function checkOptionKeys(obj: object, allowed: ReadonlySet<string>, arg: string): void {
+  for (const k in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+    if (!allowed.has(k)) throw new InvalidArgumentError(`${arg}${k}`, `unknown option '${k}' (known: ${[...allowed].join(', ')})`);
+  }
+}
+
+/**
+ * A value as an error message shows it: strings quoted (so '5' and 5 differ), bigints
+ * with their `n`, arrays and objects by kind, everything else as String() gives it.
+ * @internal
+ */
+export function showValue(v: unknown): string {
+  switch (typeof v) {
+    case 'string': {
+      const t = v.length > 64 ? `${v.slice(0, 64)}...` : v;
+      return `'${JSON.stringify(t).slice(1, -1).replace(/'/g, "\\'")}'`;
+    }
+    case 'bigint':
+      return `${v}n`;
+    case 'function':
+      return 'a function';
+    case 'object':
+      return v === null ? 'null' : Array.isArray(v) ? 'an array' : 'an object';
+    case 'symbol':
+      return v.toString();
+    default:
+      return Object.is(v, -0) ? '-0' : String(v);
+  }
+}
+
+/**
  * A caller passed a value nlkit refuses before anything is sent to the kernel (a
  * name too long, an MTU out of range, a malformed address). Also a `TypeError`-like
  * code so callers can tell it from kernel refusals: `code` is 'ERR_NLKIT_INVALID_ARG'.

@@ -31,7 +31,7 @@ import {
   NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_REQUEST, SOCK_CLOEXEC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF,
   SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE, align4,
 } from './constants.js';
-import { ClosedError, DecodeError, DumpInterruptedError, InvalidArgumentError, NetlinkError, SysError, type ExtAck } from './errors.js';
+import { ClosedError, DecodeError, DumpInterruptedError, InvalidArgumentError, NetlinkError, SysError, type ExtAck, checkOptionKeys, showValue } from './errors.js';
 import { EMPTY_BYTES } from './attrs.js';
 import { checkMessage } from './reader.js';
 import { HOST_LE, MessageWriter } from './writer.js';
@@ -251,6 +251,16 @@ export class NetlinkSocket {
   private seq: number;
   /** Set while a transaction waits on poll; later requests queue behind it. */
   private busy: Promise<void> | null = null;
+  /**
+   * True while drain() reads answers and calls message handlers. A request made from
+   * inside a handler (on this same socket) waits until the read is over instead of
+   * overwriting the exchange being read; a close() from there takes effect when it is.
+   */
+  private draining = false;
+  /** Requests waiting for the read in progress to end (made from inside a handler). */
+  private drainWaiters: (() => void)[] | null = null;
+  /** close() ran while drain() was reading: the receive slab is released when it stops. */
+  private releaseAfterDrain = false;
   /** The one libuv poll handle on this fd (libuv allows one per fd), shared below. */
   private poller: sys.PollHandle | null = null;
   /** Wake-up of the transaction waiting on poll, if any (takes the poll status). */
@@ -288,22 +298,30 @@ export class NetlinkSocket {
    * @example const s = NetlinkSocket.open(NETLINK_ROUTE, { groups: [RTNLGRP_LINK] });
    */
   static open(protocol: number, options: NetlinkSocketOptions = {}): NetlinkSocket {
-    if (!Number.isInteger(protocol) || protocol < 0 || protocol > 31) throw new RangeError(`netlink protocol must be an integer in 0..31, got ${String(protocol)}`);
+    if (!Number.isInteger(protocol) || protocol < 0 || protocol > 31) throw new InvalidArgumentError('protocol', `a netlink protocol is an integer in 0..31, got ${showValue(protocol)}`);
+    // Every option checked before the socket exists.
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+    checkOptionKeys(options, SOCKET_OPTION_KEYS, 'options.');
+    if (options.receiveBufferSize !== undefined) checkBufSize(options.receiveBufferSize, 'receiveBufferSize');
+    if (options.sendBufferSize !== undefined) checkBufSize(options.sendBufferSize, 'sendBufferSize');
+    if (options.groups !== undefined && !Array.isArray(options.groups)) throw new InvalidArgumentError('groups', `expected an array of group numbers, got ${showValue(options.groups)}`);
+    for (const g of options.groups ?? []) {
+      if (!Number.isInteger(g) || g <= 0) throw new InvalidArgumentError('groups', `a multicast group is a positive integer, got ${showValue(g)}`);
+    }
     const fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     try {
       if (options.extAck !== false) sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1, 'setsockopt(NETLINK_EXT_ACK)');
       if (options.capAck !== false) sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1, 'setsockopt(NETLINK_CAP_ACK)');
       if (options.strictCheck) sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1, 'setsockopt(NETLINK_GET_STRICT_CHK)');
       if (options.noEnobufs) sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, 1, 'setsockopt(NETLINK_NO_ENOBUFS)');
-      if (options.receiveBufferSize !== undefined) setBuf(fd, SO_RCVBUFFORCE, SO_RCVBUF, options.receiveBufferSize);
-      if (options.sendBufferSize !== undefined) setBuf(fd, SO_SNDBUFFORCE, SO_SNDBUF, options.sendBufferSize);
+      if (options.receiveBufferSize !== undefined) setBuf(fd, SO_RCVBUFFORCE, SO_RCVBUF, options.receiveBufferSize, 'receiveBufferSize');
+      if (options.sendBufferSize !== undefined) setBuf(fd, SO_SNDBUFFORCE, SO_SNDBUF, options.sendBufferSize, 'sendBufferSize');
       const sa = BIND_ADDR.fill(0);
       sa.writeUInt16LE(AF_NETLINK, 0);
       sys.bind(fd, sa);
       sys.getsockname(fd, sa);
       const portId = sa.readUInt32LE(4);
       for (const g of options.groups ?? []) {
-        if (!Number.isInteger(g) || g <= 0) throw new RangeError(`multicast group must be a positive integer, got ${String(g)}`);
         sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g, `setsockopt(NETLINK_ADD_MEMBERSHIP ${g})`);
       }
       const sock = new NetlinkSocket(fd, protocol, portId, options.describer ?? defaultDescriber);
@@ -337,7 +355,7 @@ export class NetlinkSocket {
   /** Set the receive buffer size (SO_RCVBUFFORCE, falling back to SO_RCVBUF). */
   setReceiveBufferSize(bytes: number): void {
     this.check();
-    setBuf(this.fd, SO_RCVBUFFORCE, SO_RCVBUF, bytes);
+    setBuf(this.fd, SO_RCVBUFFORCE, SO_RCVBUF, bytes, 'bytes');
   }
 
   /** Next sequence number. */
@@ -401,7 +419,7 @@ export class NetlinkSocket {
       if (r === undefined) {
         // Re-checked synchronously right before transact(): several callers may wake from
         // the same busy promise, and only the first may start its exchange.
-        while (this.busy) await this.busy;
+        while (this.busy !== null || this.draining) await this.nextIdle();
         r = this.transact(type, requestFlags(flags, opts), build, onMessage, ack ? 'ack' : 'reply', subject, arg);
       }
       const res = r instanceof Promise ? await r : r;
@@ -424,7 +442,7 @@ export class NetlinkSocket {
     let interrupted = 0;
     let truncated = 0;
     for (;;) {
-      while (this.busy) await this.busy;
+      while (this.busy !== null || this.draining) await this.nextIdle();
       // Parts are pushed straight into `out` by the receive loop (no per-dump closure:
       // a new one each time made V8 deoptimise the loop's call site).
       // Made to hold objects from the start: an empty literal is a Smi-only array, and
@@ -464,6 +482,8 @@ export class NetlinkSocket {
     type: number, flags: number, build: RequestBuilderWith<unknown>, onMessage: MessageHandler<T> | undefined,
     mode: 'ack' | 'reply' | 'dump', subject: Subject, arg: unknown,
   ): TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED> {
+    // Made from inside a message handler of the exchange being read: after it.
+    if (this.draining) return this.transactLater(type, flags, build, onMessage, mode, subject, arg);
     this.tx.batch = undefined;
     this.check();
     const w = this.writer;
@@ -512,6 +532,28 @@ export class NetlinkSocket {
     st.request = Buffer.from(req.subarray(0, len));
     this.stats.waits++;
     return this.waitTx(st);
+  }
+
+  /** {@link transact} once no exchange is being read or waited for. */
+  private async transactLater<T>(
+    type: number, flags: number, build: RequestBuilderWith<unknown>, onMessage: MessageHandler<T> | undefined,
+    mode: 'ack' | 'reply' | 'dump', subject: Subject, arg: unknown,
+  ): Promise<TxResult<T> | typeof TRUNCATED> {
+    while (this.busy !== null || this.draining) await this.nextIdle();
+    const r = this.transact(type, flags, build, onMessage, mode, subject, arg);
+    return r instanceof Promise ? await r : r;
+  }
+
+  /**
+   * What to wait for before an exchange may start: the read in progress (a request made
+   * from inside a message handler) or the exchange waiting on poll. Callers loop on
+   * `while (this.busy !== null || this.draining) await this.nextIdle();` right before
+   * transact(), so that the check and the start are one synchronous step: several
+   * callers wake from the same promise, and only the first may start its exchange.
+   */
+  private nextIdle(): Promise<void> {
+    if (this.draining) return new Promise<void>((r) => (this.drainWaiters ??= []).push(r));
+    return this.busy!;
   }
 
   /** Let go of what the caller handed to the exchange (handler, dump array, argument): it has settled. */
@@ -601,9 +643,36 @@ export class NetlinkSocket {
     if (status < 0) this.updatePoll();
   }
 
-  /** Read until the transaction is complete or EAGAIN. */
+  /**
+   * Read until the transaction is complete or EAGAIN. A dump that fails part-way (a
+   * handler or decoder threw) has the rest of its parts read and dropped: the kernel
+   * would otherwise keep the dump open on this socket and refuse the next one (EBUSY).
+   */
   private drain<T>(st: TxState<T>): void {
+    this.draining = true;
+    try {
+      this.drainLoop(st);
+    } catch (e) {
+      if (st.mode === 'dump' && !st.done && this.fd >= 0) this.discardSeq(st.seq);
+      throw e;
+    } finally {
+      this.draining = false;
+      if (this.releaseAfterDrain) {
+        this.releaseAfterDrain = false;
+        releaseSlab(this.rbuf);
+      }
+      const ws = this.drainWaiters;
+      if (ws !== null) {
+        this.drainWaiters = null;
+        for (const w of ws) w();
+      }
+    }
+  }
+
+  private drainLoop<T>(st: TxState<T>): void {
     while (!st.done) {
+      // close() from inside a handler: stop reading (the slab goes back when drain() ends).
+      if (this.fd < 0) throw new ClosedError('NetlinkSocket');
       const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, RECV_ADDR, RECV_ALEN);
       if (n < 0) {
         if (-n === EAGAIN) {
@@ -842,7 +911,7 @@ export class NetlinkSocket {
    */
   async requestBatch(messages: readonly BatchRequest[], opts: BatchOptions = {}): Promise<BatchResult> {
     this.check();
-    if (!Array.isArray(messages)) throw new InvalidArgumentError('messages', `expected an array of requests, got ${messages === null ? 'null' : typeof messages}`);
+    if (!Array.isArray(messages)) throw new InvalidArgumentError('messages', `expected an array of requests, got ${showValue(messages)}`);
     const n = messages.length;
     const result: BatchResult = { status: new Array<BatchStatus>(n).fill('unsent'), errors: new Array<NetlinkError | undefined>(n).fill(undefined), firstRefused: -1, failure: undefined };
     if (n === 0) return result;
@@ -882,7 +951,7 @@ export class NetlinkSocket {
           if (ackBytes > rcvbuf) break;
           j++;
         }
-        while (this.busy) await this.busy;
+        while (this.busy !== null || this.draining) await this.nextIdle();
         if (this.fd < 0) {
           this.failChunk(bt, new ClosedError('NetlinkSocket'));
           break;
@@ -1086,7 +1155,9 @@ export class NetlinkSocket {
     this.watchers?.clear();
     this.updatePoll();
     this.writer.release();
-    releaseSlab(this.rbuf);
+    // Called from inside a message handler: drain() is still reading the slab.
+    if (this.draining) this.releaseAfterDrain = true;
+    else releaseSlab(this.rbuf);
     sys.close(fd);
     // A transaction waiting on poll would otherwise stay pending for ever.
     if (fail) fail(new ClosedError('NetlinkSocket'));
@@ -1128,8 +1199,14 @@ interface TxState<T> {
   overrun: NetlinkError | undefined;
 }
 
-function setBuf(fd: number, force: number, plain: number, bytes: number): void {
-  if (!Number.isInteger(bytes) || bytes < 1024 || bytes > 0x7fffffff) throw new RangeError(`socket buffer size must be an integer in 1024..2147483647, got ${String(bytes)}`);
+const SOCKET_OPTION_KEYS: ReadonlySet<string> = new Set(['groups', 'receiveBufferSize', 'sendBufferSize', 'extAck', 'strictCheck', 'capAck', 'noEnobufs', 'describer']);
+
+function checkBufSize(bytes: unknown, arg: string): void {
+  if (!Number.isInteger(bytes) || (bytes as number) < 1024 || (bytes as number) > 0x7fffffff) throw new InvalidArgumentError(arg, `a socket buffer size is an integer in 1024..2147483647, got ${showValue(bytes)}`);
+}
+
+function setBuf(fd: number, force: number, plain: number, bytes: number, arg: string): void {
+  checkBufSize(bytes, arg);
   if (sys.trySetsockoptInt(fd, SOL_SOCKET, force, bytes) < 0) sys.setsockoptInt(fd, SOL_SOCKET, plain, bytes, plain === SO_RCVBUF ? 'setsockopt(SO_RCVBUF)' : 'setsockopt(SO_SNDBUF)');
 }
 
