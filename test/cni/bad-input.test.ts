@@ -84,7 +84,10 @@ t.test('bad input: spec error JSON, exit 1, nothing changed', needs, async (t) =
   mkdirSync(join(w.dataDir, 'ptpnet'), { recursive: true });
   writeFileSync(join(w.dataDir, 'ptpnet', '10.1.0.9'), 'other\r\neth0');
   const good = ptpConf(w);
-  const snap = () => ({ host: kernelState(w.host.path), ctr: kernelState(w.ctr.path), store: storeSnapshot(w.dataDir) });
+  // host-local's empty lock file is not state: a DEL (which releases IPAM even when
+  // CNI_NETNS is bad) makes one.
+  const store = (): Record<string, string> => Object.fromEntries(Object.entries(storeSnapshot(w.dataDir)).filter(([k, v]) => !(k.endsWith('/lock') && v === '')));
+  const snap = () => ({ host: kernelState(w.host.path), ctr: kernelState(w.ctr.path), store: store() });
   const before = snap();
 
   for (const c of cases) {
@@ -107,6 +110,23 @@ t.test('bad input: spec error JSON, exit 1, nothing changed', needs, async (t) =
     t.same(snap(), before, `${c.name}: nothing changed in the kernel or the IPAM store`);
   }
   t.equal(({} as Json).polluted, undefined, 'Object.prototype untouched in the test process too');
+});
+
+t.test('DEL with a CNI_NETNS that is no longer a netns still releases the IPAM reservation (and says what failed)', needs, async (t) => {
+  const w = world(t);
+  writeFileSync(join(w.dir, 'stale'), 'not a namespace any more');
+  const conf = ptpConf(w);
+  const add = ptp(w, 'ADD', conf);
+  t.equal(add.status, 0, `ADD: ${add.stdout} ${add.stderr}`);
+  const reserved = (): string[] => Object.keys(storeSnapshot(w.dataDir)).filter((k) => /\/\d+\.\d+\.\d+\.\d+$/.test(k) && !k.endsWith('10.1.0.9'));
+  t.equal(reserved().length, 1, 'the ADD reserved one address');
+  const del = ptp(w, 'DEL', conf, { CNI_NETNS: join(w.dir, 'stale') });
+  t.equal(del.status, 1, 'the DEL reports the bad CNI_NETNS');
+  t.match(del.json, { code: 4, msg: /CNI_NETNS/ });
+  t.same(reserved(), [], 'the reservation is released all the same (a DEL failing there every time would hold it for ever)');
+  // The link in the real container netns is the runtime's to clean up with a good CNI_NETNS.
+  const again = ptp(w, 'DEL', conf);
+  t.equal(again.status, 0, `a DEL with the real netns then finishes the job: ${again.stdout}`);
 });
 
 t.test('a configuration larger than the cap is refused with code 5', needs, async (t) => {

@@ -278,16 +278,19 @@ async function add(ctx: PluginContext): Promise<CniResult> {
 
 async function del(ctx: PluginContext): Promise<void> {
   const type = ipamType(ctx);
+  const errors: Error[] = [];
   let ns: Netns | undefined;
   if (ctx.netns !== undefined) {
     try {
       ns = openNetns(ctx.netns);
     } catch (e) {
-      // A netns that is already gone is the normal case of a late DEL.
-      if (!(e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER)) throw e;
+      // A netns that is already gone is the normal case of a late DEL. Any other
+      // failure (a path that is no longer a netns) is reported, but the IPAM
+      // reservation is still released below: a DEL that always fails there would
+      // hold the address for ever (the reference plugin releases it first, too).
+      if (!(e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER)) errors.push(e as Error);
     }
   }
-  const errors: Error[] = [];
   if (ns) {
     try {
       await teardownVeth(ctx.ifName, ns);
