@@ -151,7 +151,7 @@ async function main() {
     if (f) {
       // Show the failing subtests' raw TAP for context.
       const lines = r.raw.split('\n');
-      const interesting = lines.filter((l) => /not ok|---|message|found|wanted|at:|stack|error/i.test(l)).slice(0, 60);
+      const interesting = lines.filter((l) => !/^\s*ok \d/.test(l) && /not ok|---|message|found|wanted|at:|stack|error/i.test(l)).slice(0, 60);
       if (interesting.length) console.log(interesting.map((l) => '    | ' + l).join('\n'));
     }
     if (crashed || (f && r.stderr)) console.log(`  exit code ${r.code}${r.signal ? ` signal ${r.signal}` : ''}\n  stderr:\n${r.stderr.split('\n').slice(-30).map((l) => '    ' + l).join('\n')}`);
