@@ -73,6 +73,7 @@ export interface RuleFilter {
 
 const SPEC_KEYS = new Set(['family', 'priority', 'table', 'action', 'from', 'to', 'not', 'tos', 'fwmark', 'fwmask', 'iif', 'oif', 'goto', 'protocol', 'suppressPrefixlen', 'suppressIfgroup', 'ipProto', 'sport', 'dport', 'uidRange']);
 const FILTER_KEYS = new Set(['family', 'table', 'priority']);
+const RANGE_KEYS = new Set(['start', 'end']);
 /** Decoded-Rule keys that do not identify a rule (dropped when a Rule is passed to del). */
 const DECODED_ONLY = new Set(['flags', 'rawFlags', 'unknown', 'l3mdev', 'tunId', 'flow']);
 
@@ -98,7 +99,10 @@ function checkRange(v: unknown, arg: string, max: number): Range {
   let end: unknown;
   if (typeof v === 'number') start = end = v;
   else if (Array.isArray(v) && v.length === 2) [start, end] = v as unknown[];
-  else if (typeof v === 'object' && v !== null && 'start' in v && 'end' in v) ({ start, end } = v as Range);
+  else if (typeof v === 'object' && v !== null && 'start' in v && 'end' in v) {
+    checkKeys(v, RANGE_KEYS, `${arg}.`);
+    ({ start, end } = v as Range);
+  }
   else throw new InvalidArgumentError(arg, 'expected a number, [start, end] or { start, end }');
   const s = checkInt(start, `${arg}.start`, 0, max);
   const e = checkInt(end, `${arg}.end`, 0, max);
@@ -123,6 +127,11 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRule {
     s = Object.fromEntries(Object.entries(s).filter(([k, v]) => !DECODED_ONLY.has(k) && v !== undefined && !(k === 'not' && v === false)));
   }
   checkKeys(s, SPEC_KEYS, '');
+  if (forDelete && !Object.keys(s).some((k) => k !== 'family' && s[k] !== undefined && !(k === 'not' && s[k] === false))) {
+    // The kernel deletes the first rule that matches every field sent: with none, the
+    // first rule of all, 0: from all lookup local (`ip rule del` refuses it too).
+    throw new InvalidArgumentError('spec', 'deleting a rule needs at least one field that selects it (priority, table, from, to, fwmark, iif, oif, action, …): without one the kernel deletes the first rule, 0: from all lookup local');
+  }
   let family: 4 | 6 | undefined = s['family'] !== undefined ? checkFamily(s['family'], 'family') : undefined;
   const from = s['from'] !== undefined ? selector(s['from'], 'from', family) : undefined;
   family ??= from?.family;
@@ -228,10 +237,12 @@ export class RuleApi {
 
   /**
    * Delete the first rule matching every field given (a decoded Rule from `list()` can
-   * be passed as is).
+   * be passed as is). At least one field besides `family` is required: the kernel
+   * would otherwise delete the first rule, `0: from all lookup local`.
    *
    * Equivalent to: `ip rule del [pref N] [from P] [table T] …`.
-   * @throws NetlinkError 'ENOENT' when no rule matches.
+   * @throws InvalidArgumentError for bad input or a spec that selects nothing;
+   *   NetlinkError 'ENOENT' when no rule matches.
    */
   async del(spec: RuleSpec | Rule): Promise<void> {
     const p = prepare(spec, true);
