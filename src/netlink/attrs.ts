@@ -87,7 +87,8 @@ const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 /** Parse 'aa:bb:…' or 'aa-bb-…' hex into bytes; null when malformed. */
 export function parseHexColon(s: string): Uint8Array | null {
   if (typeof s !== 'string' || s.length === 0) return null;
-  const parts = s.split(/[:-]/);
+  // One separator throughout: '02:00-00:…' is more likely a typo than an address.
+  const parts = s.split(s.includes(':') ? ':' : '-');
   const out = new Uint8Array(parts.length);
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
@@ -393,6 +394,15 @@ function encodeValue(w: MessageWriter, row: AttrSpec, v: unknown, whole: Record<
         return;
       }
       if (!c.encode) throw new InvalidArgumentError(prefix + row.key, `${row.name} cannot be encoded`);
-      c.encode(w, row.type, v, whole);
+      try {
+        c.encode(w, row.type, v, whole);
+      } catch (e) {
+        // A custom codec knows its attribute's number, not the key it was given as:
+        // name the key ('bridgePort.state', not 'attribute 1').
+        if (e instanceof InvalidArgumentError && e.argument === `attribute ${row.type}`) {
+          throw new InvalidArgumentError(prefix + row.key, e.message.slice(`invalid ${e.argument}: `.length));
+        }
+        throw e;
+      }
   }
 }

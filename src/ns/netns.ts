@@ -12,7 +12,7 @@
 import { fstatSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import * as sys from '../netlink/sys.js';
-import { ClosedError, InvalidArgumentError, SysError } from '../netlink/errors.js';
+import { ClosedError, InvalidArgumentError, SysError, checkOptionKeys, showValue } from '../netlink/errors.js';
 import { NetnsRestoreError, contextNetnsFd, ensureThreadpoolStarted, type NetnsHandle } from '../netlink/netns-switch.js';
 
 /** The directory iproute2 keeps named network namespaces in. */
@@ -31,8 +31,12 @@ export interface NamedNetnsOptions {
   readonly dir?: string;
 }
 
+const NAMED_OPTION_KEYS: ReadonlySet<string> = new Set(['dir']);
+
 /** The directory named namespaces live in for `options` (option › NLKIT_NETNS_DIR › /run/netns). */
 export function netnsDir(options: Readonly<Partial<NamedNetnsOptions>> = {}): string {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+  checkOptionKeys(options, NAMED_OPTION_KEYS, 'options.');
   const dir = options.dir ?? (process.env.NLKIT_NETNS_DIR || DEFAULT_NETNS_DIR);
   if (typeof dir !== 'string' || dir === '' || !isAbsolute(dir) || dir.includes('\0')) {
     throw new InvalidArgumentError('dir', `the netns directory must be an absolute path without NUL bytes, got ${JSON.stringify(dir)}`);
@@ -46,7 +50,7 @@ export function netnsDir(options: Readonly<Partial<NamedNetnsOptions>> = {}): st
  * Throws InvalidArgumentError (argument 'name'); no syscall is made.
  */
 export function validateNetnsName(name: unknown): asserts name is string {
-  if (typeof name !== 'string') throw new InvalidArgumentError('name', `a netns name must be a string, got ${name === null ? 'null' : typeof name}`);
+  if (typeof name !== 'string') throw new InvalidArgumentError('name', `a netns name must be a string, got ${showValue(name)}`);
   if (name === '') throw new InvalidArgumentError('name', 'a netns name must not be empty');
   if (name === '.' || name === '..') throw new InvalidArgumentError('name', `'${name}' is not a valid netns name`);
   if (name.includes('/')) throw new InvalidArgumentError('name', `a netns name must not contain '/': ${JSON.stringify(name)}`);
@@ -345,7 +349,7 @@ export class Netns implements NetnsHandle, Disposable {
    * Equivalent to: `ip netns identify PID` / `nsenter --net --target PID` (the opening part).
    */
   static fromPid(pid: number): Netns {
-    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) throw new InvalidArgumentError('pid', `a pid must be a positive integer, got ${String(pid)}`);
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) throw new InvalidArgumentError('pid', `a pid must be a positive integer, got ${showValue(pid)}`);
     const path = `/proc/${pid}/ns/net`;
     try {
       return Netns.adopt(openNetnsFile(path, 'pid'), path);

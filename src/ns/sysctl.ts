@@ -7,7 +7,7 @@
  * @module
  */
 import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
-import { InvalidArgumentError, SysError } from '../netlink/errors.js';
+import { InvalidArgumentError, SysError, showValue } from '../netlink/errors.js';
 import { contextNetnsFd, withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
 
 /** A value to write: numbers and booleans are written in decimal (true → 1); arrays tab-separated. */
@@ -28,7 +28,7 @@ const MAX_KEY = 4096;
  * Throws InvalidArgumentError (argument 'key').
  */
 export function sysctlPath(key: string): string {
-  if (typeof key !== 'string') throw new InvalidArgumentError('key', `a sysctl key must be a string, got ${key === null ? 'null' : typeof key}`);
+  if (typeof key !== 'string') throw new InvalidArgumentError('key', `a sysctl key must be a string, got ${showValue(key)}`);
   if (key.length === 0 || key.length > MAX_KEY) throw new InvalidArgumentError('key', `a sysctl key must be 1..${MAX_KEY} characters long`);
   const first = key.search(/[./]/);
   // sysctl(8)'s slashdot(): in a dotted key '.' and '/' swap roles.
@@ -57,7 +57,7 @@ function formatValue(value: SysctlValue): string {
     case 'boolean':
       return value ? '1' : '0';
     default:
-      throw new InvalidArgumentError('value', `a sysctl value must be a string, number, bigint, boolean or an array of them, got ${typeof value}`);
+      throw new InvalidArgumentError('value', `a sysctl value must be a string, number, bigint, boolean or an array of them, got ${showValue(value)}`);
   }
 }
 

@@ -11,4 +11,6 @@ export interface RtnlCore {
   readonly sock: NetlinkSocket;
   /** Resolve a link name (or altname) to its ifindex in the handle's netns; ENODEV NetlinkError when missing. */
   linkIndex(ref: string | number, arg?: string): Promise<number>;
+  /** A link's ifindex and hardware address length (undefined without one); ENODEV NetlinkError naming `arg` when missing. */
+  linkHwAddrLen(ref: string | number, arg: string): Promise<{ index: number; addrLen: number | undefined }>;
 }

@@ -3,7 +3,7 @@
  * namespace, and the object APIs on it (`link`, `addr`, `route`, `neigh`, `rule`).
  * @module
  */
-import { contextNetnsFd, InvalidArgumentError, ClosedError, NetlinkError, type NetlinkSocket } from '../netlink/index.js';
+import { checkOptionKeys, contextNetnsFd, InvalidArgumentError, ClosedError, NetlinkError, showValue, type NetlinkSocket } from '../netlink/index.js';
 import type { RtnlCore } from './core.js';
 import { openRouteSocket } from './route-socket.js';
 import { LinkApi } from './link/api.js';
@@ -26,6 +26,8 @@ export interface RtnlOptions {
   /** NETLINK_GET_STRICT_CHK, which kernel-side dump filters need. Defaults to true. */
   readonly strictCheck?: boolean;
 }
+
+const RTNL_OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'strictCheck']);
 
 /**
  * An rtnetlink handle. Opening is synchronous; every request of the handle goes over
@@ -71,7 +73,10 @@ export class Rtnl implements RtnlCore {
    *   SysError when the namespace cannot be entered.
    */
   static open(options: RtnlOptions = {}): Rtnl {
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object');
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+    // A typo ({ netsn: ns }) must not open the handle in the caller's netns instead.
+    checkOptionKeys(options, RTNL_OPTION_KEYS, '');
+    if (options.strictCheck !== undefined && typeof options.strictCheck !== 'boolean') throw new InvalidArgumentError('strictCheck', `expected true or false, got ${showValue(options.strictCheck)}`);
     const target = options.netns !== undefined ? resolveNetns(options.netns) : undefined;
     const sock = openRouteSocket(target, {
       strictCheck: options.strictCheck ?? true,
@@ -92,11 +97,17 @@ export class Rtnl implements RtnlCore {
     try {
       return await this.link.index(ref, arg);
     } catch (e) {
-      if (e instanceof NetlinkError && e.code === 'ENODEV' && arg !== 'link') {
+      if (e instanceof NetlinkError && e.code === 'ENODEV') {
         throw new NetlinkError(e.errno, e.request, e.extack, `${arg} '${String(ref)}' does not exist`);
       }
       throw e;
     }
+  }
+
+  /** @internal A link's ifindex and hardware address length (see LinkApi.hwAddrLen). */
+  linkHwAddrLen(ref: string | number, arg: string): Promise<{ index: number; addrLen: number | undefined }> {
+    if (this.sock.closed) return Promise.reject(new ClosedError('Rtnl handle'));
+    return this.link.hwAddrLen(ref, arg);
   }
 
   /**

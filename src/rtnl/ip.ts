@@ -7,7 +7,7 @@
  * @module
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { InvalidArgumentError } from '../netlink/index.js';
+import { InvalidArgumentError, showValue } from '../netlink/index.js';
 
 /** Address family numbers (AF_INET, AF_INET6). */
 export const AF_INET = 2;
@@ -42,14 +42,19 @@ function v4bytes(s: string, out: Uint8Array, off: number): void {
 
 /** Parse an IPv4 or IPv6 address string; throws InvalidArgumentError naming `what`. */
 export function parseIp(s: unknown, what = 'address'): IpAddr {
-  if (typeof s !== 'string') throw new InvalidArgumentError(what, `expected an IP address string, got ${typeof s}`);
+  if (typeof s !== 'string') throw new InvalidArgumentError(what, `expected an IP address string, got ${showValue(s)}`);
   if (isIPv4(s)) {
     const b = new Uint8Array(4);
     v4bytes(s, b, 0);
     return { family: 4, bytes: b };
   }
   const pct = s.indexOf('%');
-  const addr = pct >= 0 ? s.slice(0, pct) : s;
+  if (pct >= 0 && isIPv6(s.slice(0, pct))) {
+    // fe80::1%eth0: netlink carries no zone (scope id); dropping it would act on
+    // whatever link the call names instead. `ip` refuses these too.
+    throw new InvalidArgumentError(what, `${showValue(s)} has a zone index ('${s.slice(pct)}'): netlink addresses carry none; name the link with the call's link or dev instead`);
+  }
+  const addr = s;
   if (isIPv6(addr)) {
     const b = new Uint8Array(16);
     let text = addr;
@@ -190,13 +195,14 @@ function formatIpLong(b: Uint8Array, off: number, len: number): string {
  * lengths over 32/128, non-digits and empty parts.
  */
 export function parsePrefix(s: unknown, what = 'prefix'): IpPrefix {
-  if (typeof s !== 'string') throw new InvalidArgumentError(what, `expected 'address/length', got ${typeof s}`);
+  if (typeof s !== 'string') throw new InvalidArgumentError(what, `expected 'address/length', got ${showValue(s)}`);
   const slash = s.indexOf('/');
   const a = parseIp(slash >= 0 ? s.slice(0, slash) : s, what);
   const max = a.family === 4 ? 32 : 128;
   if (slash < 0) return { family: a.family, bytes: a.bytes, prefixLen: max };
   const ls = s.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(ls)) throw new InvalidArgumentError(what, `'${s}' has a malformed prefix length`);
+  // No leading zeros: `ip` reads '/010' as octal (8), so '010' would mean 10 here and 8 there.
+  if (!/^(?:0|[1-9]\d{0,2})$/.test(ls)) throw new InvalidArgumentError(what, `'${s}' has a malformed prefix length${/^0\d/.test(ls) ? ' (a leading zero: ip would read it as octal)' : ''}`);
   const len = Number(ls);
   if (len > max) throw new InvalidArgumentError(what, `prefix length ${len} exceeds ${max} for IPv${a.family} in '${s}'`);
   return { family: a.family, bytes: a.bytes, prefixLen: len };

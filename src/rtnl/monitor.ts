@@ -41,7 +41,7 @@
  * reported once.
  * @module
  */
-import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NetlinkSocket, withThreadNetns } from '../netlink/index.js';
+import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NetlinkSocket, withThreadNetns, checkOptionKeys, showValue } from '../netlink/index.js';
 import * as sys from '../netlink/sys.js';
 import {
   RTM_DELADDR, RTM_DELLINK, RTM_DELNEIGH, RTM_DELROUTE, RTM_DELRULE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH,
@@ -149,9 +149,9 @@ const registry: (DecoderEntry | undefined)[] = [];
  */
 export function registerEventDecoder(rtmType: number, kind: MonitorKind, decode: EventDecoder | undefined): EventDecoder | undefined {
   if (!Number.isInteger(rtmType) || rtmType < 16 || rtmType > 255 || (rtmType & 3) > 1) {
-    throw new InvalidArgumentError('rtmType', `expected an RTM_NEW* or RTM_DEL* message type (16 + 4n or 17 + 4n, below 256), got ${String(rtmType)}`);
+    throw new InvalidArgumentError('rtmType', `expected an RTM_NEW* or RTM_DEL* message type (16 + 4n or 17 + 4n, below 256), got ${showValue(rtmType)}`);
   }
-  if (!KINDS.includes(kind)) throw new InvalidArgumentError('kind', `expected one of ${KINDS.join(', ')}, got ${String(kind)}`);
+  if (!KINDS.includes(kind)) throw new InvalidArgumentError('kind', `expected one of ${KINDS.join(', ')}, got ${showValue(kind)}`);
   if (decode !== undefined && typeof decode !== 'function') throw new InvalidArgumentError('decode', 'expected a function or undefined');
   const prev = registry[rtmType]?.decode;
   registry[rtmType] = { type: (rtmType & 3) === 0 ? 'new' : 'del', kind, decode };
@@ -278,15 +278,18 @@ export function monitorGroups(groups: readonly MonitorGroup[]): number[] {
   return [...out];
 }
 
+const MONITOR_OPTION_KEYS: ReadonlySet<string> = new Set(['signal', 'receiveBufferSize', 'maxQueued']);
+
 function checkOptions(options: MonitorOptions): void {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object');
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+  checkOptionKeys(options, MONITOR_OPTION_KEYS, '');
   const { signal, receiveBufferSize, maxQueued } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'expected an AbortSignal');
   if (receiveBufferSize !== undefined && (!Number.isInteger(receiveBufferSize) || receiveBufferSize < 1024 || receiveBufferSize > 0x7fffffff)) {
-    throw new InvalidArgumentError('receiveBufferSize', `expected an integer in 1024..2147483647, got ${String(receiveBufferSize)}`);
+    throw new InvalidArgumentError('receiveBufferSize', `expected an integer in 1024..2147483647, got ${showValue(receiveBufferSize)}`);
   }
   if (maxQueued !== undefined && (!Number.isInteger(maxQueued) || maxQueued < 1 || maxQueued > 0x1000000)) {
-    throw new InvalidArgumentError('maxQueued', `expected an integer in 1..16777216, got ${String(maxQueued)}`);
+    throw new InvalidArgumentError('maxQueued', `expected an integer in 1..16777216, got ${showValue(maxQueued)}`);
   }
 }
 

@@ -3,7 +3,7 @@
  * `fd` (a Netns), a raw fd number, or `{ pid }`.
  * @module
  */
-import { ClosedError, InvalidArgumentError, type MessageWriter } from '../netlink/index.js';
+import { ClosedError, InvalidArgumentError, type MessageWriter, showValue } from '../netlink/index.js';
 import { IFLA_NET_NS_FD, IFLA_NET_NS_PID } from './constants.js';
 
 /** A network namespace: a `Netns` (or anything with an open `fd`), an fd number, or `{ pid }`. */
@@ -12,7 +12,7 @@ export type NetnsTarget = { readonly fd: number } | number | { readonly pid: num
 /** Resolve to `{ fd }` or `{ pid }`; reading `.fd` of a closed Netns throws its ClosedError here, before any send. */
 export function resolveNetns(t: unknown, arg = 'netns'): { fd: number } | { pid: number } {
   if (typeof t === 'number') {
-    if (!Number.isInteger(t) || t < 0) throw new InvalidArgumentError(arg, `expected a netns fd, got ${t}`);
+    if (!Number.isInteger(t) || t < 0) throw new InvalidArgumentError(arg, `expected a netns fd, got ${showValue(t)}`);
     return { fd: t };
   }
   if (typeof t === 'object' && t !== null) {
@@ -27,12 +27,12 @@ export function resolveNetns(t: unknown, arg = 'netns'): { fd: number } | { pid:
       throw e;
     }
     if (fd !== undefined || 'fd' in t) {
-      if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw new InvalidArgumentError(`${arg}.fd`, `expected an open fd, got ${String(fd)}`);
+      if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw new InvalidArgumentError(`${arg}.fd`, `expected an open fd, got ${showValue(fd)}`);
       return { fd };
     }
     if ('pid' in t) {
       const pid = (t as { pid: unknown }).pid;
-      if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) throw new InvalidArgumentError(`${arg}.pid`, `expected a positive pid, got ${String(pid)}`);
+      if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) throw new InvalidArgumentError(`${arg}.pid`, `expected a positive pid, got ${showValue(pid)}`);
       return { pid };
     }
   }

@@ -7,7 +7,7 @@
  * @module
  */
 import type { NetlinkSocket } from '../netlink/socket.js';
-import { InvalidArgumentError } from '../netlink/errors.js';
+import { InvalidArgumentError, showValue } from '../netlink/errors.js';
 import { NLMSG_HDRLEN } from '../netlink/constants.js';
 import { findAttr } from '../netlink/reader.js';
 import { HOST_LE } from '../netlink/writer.js';
@@ -60,7 +60,7 @@ export async function getNsid(sock: NetlinkSocket, target: { readonly fd: number
  */
 export async function setNsid(sock: NetlinkSocket, target: { readonly fd: number }, id: number | 'auto'): Promise<number> {
   if (id !== 'auto' && (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > INT32_MAX)) {
-    throw new InvalidArgumentError('id', `an nsid must be an integer 0..${INT32_MAX} or 'auto', got ${String(id)}`);
+    throw new InvalidArgumentError('id', `an nsid must be an integer 0..${INT32_MAX} or 'auto', got ${showValue(id)}`);
   }
   const fd = targetFd(target);
   await sock.request(

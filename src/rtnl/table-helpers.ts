@@ -4,7 +4,7 @@
  * camelCase of the name after the table prefix.
  * @module
  */
-import { AttrTable, HOST_LE, type AttrSpec, type Codec, type CustomCodec, InvalidArgumentError } from '../netlink/index.js';
+import { AttrTable, HOST_LE, type AttrSpec, type Codec, type CustomCodec, InvalidArgumentError, showValue } from '../netlink/index.js';
 import { CONSTANTS } from './constants.js';
 import { formatIp, parseIp } from './ip.js';
 
@@ -56,7 +56,7 @@ export const boolU8: CustomCodec = {
     return len >= 1 ? ctx.buf[off] !== 0 : undefined;
   },
   encode(w, type, value) {
-    if (typeof value !== 'boolean') throw new InvalidArgumentError(`attribute ${type}`, `expected a boolean, got ${typeof value}`);
+    if (typeof value !== 'boolean') throw new InvalidArgumentError(`attribute ${type}`, `expected a boolean, got ${showValue(value)}`);
     w.putU8(type, value ? 1 : 0);
   },
 };
@@ -71,7 +71,7 @@ export const flagInU8Out: CustomCodec = {
     return len >= 1 ? ctx.buf[off] !== 0 : true;
   },
   encode(w, type, value) {
-    if (typeof value !== 'boolean') throw new InvalidArgumentError(`attribute ${type}`, `expected a boolean, got ${typeof value}`);
+    if (typeof value !== 'boolean') throw new InvalidArgumentError(`attribute ${type}`, `expected a boolean, got ${showValue(value)}`);
     if (value) w.putFlag(type);
   },
 };
@@ -82,7 +82,7 @@ export const boolU32: CustomCodec = {
     return len >= 4 ? ctx.view.getUint32(off, HOST_LE) !== 0 : undefined;
   },
   encode(w, type, value) {
-    if (typeof value !== 'boolean') throw new InvalidArgumentError(`attribute ${type}`, `expected a boolean, got ${typeof value}`);
+    if (typeof value !== 'boolean') throw new InvalidArgumentError(`attribute ${type}`, `expected a boolean, got ${showValue(value)}`);
     w.putU32(type, value ? 1 : 0);
   },
 };

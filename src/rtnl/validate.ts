@@ -3,7 +3,7 @@
  * {@link InvalidArgumentError} naming the argument and what was wrong.
  * @module
  */
-import { InvalidArgumentError, parseHexColon } from '../netlink/index.js';
+import { InvalidArgumentError, parseHexColon, showValue } from '../netlink/index.js';
 
 /** IFNAMSIZ - 1: the longest interface name in bytes. */
 export const IFNAME_MAX = 15;
@@ -15,7 +15,7 @@ export const ALTNAME_MAX = 127;
  * '.' or '..', no '/', ':', NUL or whitespace.
  */
 export function checkIfname(name: unknown, arg = 'name', max = IFNAME_MAX): string {
-  if (typeof name !== 'string') throw new InvalidArgumentError(arg, `expected an interface name string, got ${name === null ? 'null' : typeof name}`);
+  if (typeof name !== 'string') throw new InvalidArgumentError(arg, `expected an interface name string, got ${showValue(name)}`);
   // Fast path, no native call or regex: a short printable-ASCII name without '/' or ':'
   // (what nearly every caller passes). Anything else takes the general checks below.
   const n = name.length;
@@ -40,7 +40,7 @@ export function checkIfname(name: unknown, arg = 'name', max = IFNAME_MAX): stri
 /** A link reference: a valid name or a positive ifindex. */
 export function checkLinkRef(ref: unknown, arg = 'link'): string | number {
   if (typeof ref === 'number') {
-    if (!Number.isInteger(ref) || ref <= 0 || ref > 0x7fffffff) throw new InvalidArgumentError(arg, `ifindex must be a positive integer, got ${ref}`);
+    if (!Number.isInteger(ref) || ref <= 0 || ref > 0x7fffffff) throw new InvalidArgumentError(arg, `ifindex must be a positive integer, got ${showValue(ref)}`);
     return ref;
   }
   return checkIfname(ref, arg, ALTNAME_MAX);
@@ -49,14 +49,14 @@ export function checkLinkRef(ref: unknown, arg = 'link'): string | number {
 /** MTU: an integer the kernel can hold; per-device ranges are the kernel's to enforce (its extended ACK names them). */
 export function checkMtu(mtu: unknown, arg = 'mtu'): number {
   if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 68 || mtu > 0x7fffffff) {
-    throw new InvalidArgumentError(arg, `MTU must be an integer from 68 (the IPv4 minimum) to 2147483647, got ${String(mtu)}`);
+    throw new InvalidArgumentError(arg, `MTU must be an integer from 68 (the IPv4 minimum) to 2147483647, got ${showValue(mtu)}`);
   }
   return mtu;
 }
 
 /** An unsigned 32-bit integer. */
 export function checkU32(v: unknown, arg: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(arg, `expected an integer in 0..4294967295, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(arg, `expected an integer in 0..4294967295, got ${showValue(v)}`);
   return v;
 }
 
@@ -65,7 +65,7 @@ export const MAX_QUEUES = 4096;
 
 /** A TX/RX queue count: an integer in 1..4096, the range the kernel accepts when creating a link. */
 export function checkQueueCount(v: unknown, arg: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_QUEUES) throw new InvalidArgumentError(arg, `expected an integer in 1..${MAX_QUEUES} (the kernel's limit), got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_QUEUES) throw new InvalidArgumentError(arg, `expected an integer in 1..${MAX_QUEUES} (the kernel's limit), got ${showValue(v)}`);
   return v;
 }
 
@@ -75,20 +75,20 @@ export function checkHwAddr(v: unknown, arg = 'address', length?: number): Uint8
   if (typeof v === 'string') b = parseHexColon(v);
   else if (v instanceof Uint8Array) b = v;
   else if (typeof v === 'object' && v !== null && (v as { bytes?: unknown }).bytes instanceof Uint8Array) b = (v as { bytes: Uint8Array }).bytes;
-  if (!b || b.length === 0 || b.length > 32) throw new InvalidArgumentError(arg, `${typeof v === 'string' ? `'${v}'` : String(v)} is not a hardware address`);
+  if (!b || b.length === 0 || b.length > 32) throw new InvalidArgumentError(arg, `${showValue(v)} is not a hardware address`);
   if (length !== undefined && b.length !== length) throw new InvalidArgumentError(arg, `a hardware address for this link type is ${length} bytes, got ${b.length}`);
   return b;
 }
 
 /** A boolean. */
 export function checkBool(v: unknown, arg: string): boolean {
-  if (typeof v !== 'boolean') throw new InvalidArgumentError(arg, `expected true or false, got ${String(v)}`);
+  if (typeof v !== 'boolean') throw new InvalidArgumentError(arg, `expected true or false, got ${showValue(v)}`);
   return v;
 }
 
 /** A string without NUL bytes, at most `max` bytes. */
 export function checkString(v: unknown, arg: string, max: number): string {
-  if (typeof v !== 'string') throw new InvalidArgumentError(arg, `expected a string, got ${typeof v}`);
+  if (typeof v !== 'string') throw new InvalidArgumentError(arg, `expected a string, got ${showValue(v)}`);
   if (v.includes('\0')) throw new InvalidArgumentError(arg, 'contains a NUL byte');
   if (Buffer.byteLength(v) > max) throw new InvalidArgumentError(arg, `is longer than ${max} bytes`);
   return v;
@@ -110,12 +110,12 @@ export function checkKeys(obj: object, allowed: ReadonlySet<string>, arg: string
 export function checkFamily(v: unknown, arg = 'family'): 4 | 6 {
   if (v === 4 || v === 'inet' || v === 'ipv4') return 4;
   if (v === 6 || v === 'inet6' || v === 'ipv6') return 6;
-  throw new InvalidArgumentError(arg, `expected 4, 6, 'inet' or 'inet6', got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+  throw new InvalidArgumentError(arg, `expected 4, 6, 'inet' or 'inet6', got ${showValue(v)}`);
 }
 
 /** An integer in `min..max`. */
 export function checkInt(v: unknown, arg: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new InvalidArgumentError(arg, `expected an integer in ${min}..${max}, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new InvalidArgumentError(arg, `expected an integer in ${min}..${max}, got ${showValue(v)}`);
   return v;
 }
 
@@ -126,7 +126,7 @@ export function checkInt(v: unknown, arg: string, min: number, max: number): num
 export function checkNamed(v: unknown, arg: string, names: Readonly<Record<string, number>>, max: number): number {
   if (typeof v === 'number') return checkInt(v, arg, 0, max);
   if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(names, v)) return names[v]!;
-  throw new InvalidArgumentError(arg, `unknown ${arg.split('.').pop()} ${typeof v === 'string' ? `'${v}'` : String(v)} (expected one of ${Object.keys(names).join(', ')}, or a number 0..${max})`);
+  throw new InvalidArgumentError(arg, `unknown ${arg.split('.').pop()} ${showValue(v)} (expected one of ${Object.keys(names).join(', ')}, or a number 0..${max})`);
 }
 
 const EMPTY: Record<string, unknown> = Object.freeze({});
@@ -134,6 +134,6 @@ const EMPTY: Record<string, unknown> = Object.freeze({});
 /** An object (options, filters, specs); `undefined` gives a shared frozen `{}` (read, never written). */
 export function checkObject(v: unknown, arg: string): Record<string, unknown> {
   if (v === undefined) return EMPTY;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidArgumentError(arg, `expected an object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidArgumentError(arg, `expected an object, got ${showValue(v)}`);
   return v as Record<string, unknown>;
 }

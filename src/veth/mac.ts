@@ -3,7 +3,7 @@
  * @module
  */
 import { nodeCrypto } from '../builtins.js';
-import { InvalidArgumentError } from '../netlink/index.js';
+import { InvalidArgumentError, showValue } from '../netlink/index.js';
 
 const MAC_RE = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/;
 
@@ -34,7 +34,7 @@ export class MacAddr {
    * @throws InvalidArgumentError for anything else.
    */
   static parse(s: string): MacAddr {
-    if (typeof s !== 'string') throw new InvalidArgumentError('mac', `expected a string, got ${typeof s}`);
+    if (typeof s !== 'string') throw new InvalidArgumentError('mac', `expected a string, got ${showValue(s)}`);
     const m = MAC_RE.exec(s.trim());
     if (!m) throw new InvalidArgumentError('mac', `'${s}' is not a MAC address (expected six hex pairs separated by ':' or '-')`);
     return new MacAddr([m[1]!, m[3]!, m[4]!, m[5]!, m[6]!, m[7]!].map((h) => parseInt(h, 16)));

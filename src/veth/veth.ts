@@ -9,7 +9,7 @@
  * @module
  */
 import { nodeCrypto } from '../builtins.js';
-import { InvalidArgumentError, NetlinkError, ClosedError, HOST_LE, NLMSG_HDRLEN, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, walkAttrs } from '../netlink/index.js';
+import { InvalidArgumentError, NetlinkError, ClosedError, HOST_LE, NLMSG_HDRLEN, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, walkAttrs, checkOptionKeys, showValue } from '../netlink/index.js';
 import { Rtnl } from '../rtnl/index.js';
 import * as C from '../rtnl/constants.js';
 import { putIfinfomsg } from '../rtnl/link/api.js';
@@ -17,6 +17,7 @@ import { IFINFOMSG_LEN } from '../rtnl/link/table.js';
 import { checkIfname, checkMtu, checkQueueCount } from '../rtnl/validate.js';
 import { Netns } from '../ns/index.js';
 import { MacAddr } from './mac.js';
+import * as sys from '../netlink/sys.js';
 
 /** `veth` + 8 hex digits from node:crypto (e.g. 'veth3fa2c1d0'). */
 export function randomVethName(): string {
@@ -114,6 +115,30 @@ export interface SetupVethOptions {
   readonly queues?: number;
 }
 
+/** SIOCGSKNS (linux/sockios.h): an fd of the netns a socket works in. */
+const SIOCGSKNS = 0x894c;
+
+/**
+ * Refuse a kept handle that works in another netns than the one it is given for: the
+ * pair would be made (or rolled back) in the wrong place. The socket's netns is read
+ * with SIOCGSKNS; where the kernel refuses that (no CAP_NET_ADMIN), nothing is checked.
+ */
+function checkHandleNetns(rt: Rtnl, ns: Netns, arg: string, nsArg: string): void {
+  const sockFd = (rt as { sock?: { fd?: unknown } } | null)?.sock?.fd;
+  if (typeof sockFd !== 'number') throw new InvalidArgumentError(arg, `expected an Rtnl handle, got ${showValue(rt)}`);
+  if (sockFd < 0) throw new ClosedError(`${arg} (Rtnl handle)`);
+  const fd = sys.ioctlNoArg(sockFd, SIOCGSKNS);
+  if (fd < 0) return;
+  try {
+    if (!ns.equals({ fd })) throw new InvalidArgumentError(arg, `the handle works in another network namespace than ${nsArg} (${ns.toString()})`);
+  } finally {
+    sys.close(fd);
+  }
+}
+
+const SETUP_OPTION_KEYS: ReadonlySet<string> = new Set(['randomName', 'maxAttempts', 'afterCreate', 'handles', 'queues']);
+const HANDLE_KEYS: ReadonlySet<string> = new Set(['host', 'container']);
+
 /**
  * Create a veth pair for a container: `containerName` inside `containerNs`,
  * `hostName` (or a random `vethXXXXXXXX` when '') inside `hostNs`, both with `mtu`,
@@ -156,6 +181,12 @@ export async function setupVeth(
   }
   checkNetns(hostNs, 'hostNs');
   checkNetns(containerNs, 'containerNs');
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+  checkOptionKeys(options, SETUP_OPTION_KEYS, 'options.');
+  if (options.handles !== undefined) {
+    if (typeof options.handles !== 'object' || options.handles === null) throw new InvalidArgumentError('options.handles', `expected { host?, container? }, got ${showValue(options.handles)}`);
+    checkOptionKeys(options.handles, HANDLE_KEYS, 'options.handles.');
+  }
   const randomName = options.randomName ?? randomVethName;
   const maxAttempts = options.maxAttempts ?? 10;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidArgumentError('options.maxAttempts', 'expected a positive integer');
@@ -164,6 +195,8 @@ export async function setupVeth(
   const macBytes = mac?.bytes;
 
   const given = options.handles ?? {};
+  if (given.host !== undefined) checkHandleNetns(given.host, hostNs, 'options.handles.host', 'hostNs');
+  if (given.container !== undefined) checkHandleNetns(given.container, containerNs, 'options.handles.container', 'containerNs');
   const hst = given.host ?? Rtnl.open({ netns: hostNs });
   // A handle in the container netns only when given, or when a name clash must be
   // located or the kernel gave no netns id for the container end (opened lazily).

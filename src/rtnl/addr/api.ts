@@ -151,7 +151,8 @@ function parseV4(s: string): number {
     len = len * 10 + d;
     i++;
   }
-  if (i === start || i - start > 3 || len > 32) return -1;
+  // A leading zero ('/032') is parsePrefix's to refuse (ip would read it as octal).
+  if (i === start || i - start > 3 || len > 32 || (i - start > 1 && s.charCodeAt(start) === DIGIT_0)) return -1;
   parsedV4Word = word;
   return len;
 }
@@ -479,7 +480,9 @@ export class AddrApi {
     const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
     const scope = f['scope'] !== undefined ? checkNamed(f['scope'], 'filter.scope', SCOPES, 255) : undefined;
     const label = f['label'] !== undefined ? checkString(f['label'], 'filter.label', 15) : undefined;
-    const index = f['link'] !== undefined ? await this.core.linkIndex(checkLinkRef(f['link'], 'filter.link'), 'filter.link') : 0;
+    const lref = f['link'] !== undefined ? checkLinkRef(f['link'], 'filter.link') : undefined;
+    // By ifindex too, the link must exist: the kernel's ENODEV would name neither.
+    const index = lref === undefined ? 0 : typeof lref === 'number' ? (await this.core.linkHwAddrLen(lref, 'filter.link')).index : await this.core.linkIndex(lref, 'filter.link');
     const af = family === undefined ? AF_UNSPEC : family === 4 ? AF_INET : AF_INET6;
     const wantScope = scope === undefined ? undefined : scopeName(scope);
     const all = await this.core.sock.dump(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, af, 0, 0, 0, index), onAddr);

@@ -2,7 +2,7 @@
  * `rt.link`: create, read, change and delete network interfaces over RTM_*LINK.
  * @module
  */
-import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN } from '../../netlink/index.js';
+import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN, showValue, walkAttrs, MessageWriter as Writer } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, type NetnsTarget } from '../netns-target.js';
@@ -118,6 +118,16 @@ export interface LinkWriteOptions {
   readonly echo?: boolean;
 }
 
+const WRITE_OPTION_KEYS: ReadonlySet<string> = new Set(['echo']);
+
+/** Check a {@link LinkWriteOptions} argument (undefined is none); returns `echo`. */
+function writeOptions(options: unknown): boolean {
+  if (options === undefined) return false;
+  const o = checkObject(options, 'options');
+  checkKeys(o, WRITE_OPTION_KEYS, 'options.');
+  return o['echo'] !== undefined && checkBool(o['echo'], 'options.echo');
+}
+
 /**
  * Options for `rt.link.addMany`. None yet: the object is checked all the same, so a key
  * given today is refused rather than silently ignored.
@@ -126,9 +136,9 @@ export interface LinkManyOptions {}
 
 /** Filters for `rt.link.list`. */
 export interface LinkFilter {
-  /** Only links of this kind (kernel-side filter). */
+  /** Only links of this kind (filtered by the kernel when it knows the kind, and checked again here). */
   readonly kind?: string;
-  /** Only ports of this master (name or ifindex; kernel-side filter). */
+  /** Only ports of this master (name or ifindex; filtered by the kernel, checked again here). */
   readonly master?: string | number;
   /** Only links in this group. */
   readonly group?: number;
@@ -213,7 +223,9 @@ function writeAttrs(w: MessageWriter, a: PreparedAttrs): void {
   if (a.broadcast !== undefined) w.putBytes(C.IFLA_BROADCAST, a.broadcast);
   if (a.txqlen !== undefined) w.putU32(C.IFLA_TXQLEN, a.txqlen);
   if (a.group !== undefined) w.putU32(C.IFLA_GROUP, a.group);
-  if (a.alias !== undefined) w.putStrz(C.IFLA_IFALIAS, a.alias);
+  // Without a NUL, as `ip` sends it: the kernel takes the payload length as the alias's
+  // (with a NUL, a 255-byte alias is one byte too long), and an empty one clears it.
+  if (a.alias !== undefined) w.putBytes(C.IFLA_IFALIAS, Buffer.from(a.alias, 'utf8'));
   if (a.numTxQueues !== undefined) w.putU32(C.IFLA_NUM_TX_QUEUES, a.numTxQueues);
   if (a.numRxQueues !== undefined) w.putU32(C.IFLA_NUM_RX_QUEUES, a.numRxQueues);
   if (a.netns !== undefined) putNetns(w, a.netns);
@@ -263,7 +275,7 @@ function prepareSpec(spec: unknown): PreparedLink {
   // A kind nlkit knows is a valid name: the pattern is checked only for the error.
   const codec = typeof given === 'string' ? kindCodec(given) : undefined;
   if (!codec) {
-    if (typeof given !== 'string' || !KIND_RE.test(given)) throw new InvalidArgumentError('kind', `expected a link kind name, got ${String(given)}`);
+    if (typeof given !== 'string' || !KIND_RE.test(given)) throw new InvalidArgumentError('kind', `expected a link kind name, got ${showValue(given)}`);
     throw new InvalidArgumentError('kind', `unknown link kind '${given}' (nlkit encodes: ${knownKinds().join(', ')})`);
   }
   const kind = codec.kind; // the same string: the key it is registered under
@@ -340,6 +352,8 @@ function listSome(xs: readonly string[]): string {
   return xs.slice(0, 5).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
 }
 
+const HW_PATH: readonly string[] = Object.freeze(['RTM_NEWLINK']);
+
 function subjectOf(ref: string | number): string {
   return typeof ref === 'number' ? `ifindex ${ref}` : ref;
 }
@@ -370,7 +384,7 @@ export class LinkApi {
     let echo: boolean;
     try {
       p = prepareSpec(spec);
-      echo = options?.echo === true;
+      echo = writeOptions(options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -440,7 +454,7 @@ export class LinkApi {
    *   may be left in place or whose outcome is unknown.
    */
   async addMany(specs: readonly LinkSpec[], options?: LinkManyOptions): Promise<void> {
-    if (!Array.isArray(specs)) throw new InvalidArgumentError('specs', `expected an array of link specs, got ${specs === null ? 'null' : typeof specs}`);
+    if (!Array.isArray(specs)) throw new InvalidArgumentError('specs', `expected an array of link specs, got ${showValue(specs)}`);
     if (options !== undefined) {
       const o = checkObject(options, 'options');
       for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) throw new InvalidArgumentError(`options.${k}`, `unknown option '${k}' (addMany has no options yet)`);
@@ -561,7 +575,7 @@ export class LinkApi {
           build: (w: MessageWriter) => {
             putIfinfomsg(w, 0, 0, 0);
             putLinkName(w, name);
-            w.putStrz(C.IFLA_IFALIAS, alias);
+            w.putBytes(C.IFLA_IFALIAS, Buffer.from(alias, 'utf8'));
           },
         })));
         if (r.firstRefused >= 0) failure = r.errors[r.firstRefused]!;
@@ -663,8 +677,35 @@ export class LinkApi {
   }
 
   /**
+   * @internal A link's ifindex and the length of its hardware address (IFLA_ADDRESS;
+   * undefined for a link without one), in one GETLINK: what an address written to it
+   * must match (the kernel truncates a longer one without a word).
+   */
+  async hwAddrLen(ref: string | number, arg: string): Promise<{ index: number; addrLen: number | undefined }> {
+    const r = checkLinkRef(ref, arg);
+    try {
+      const res = await this.core.sock.request(C.RTM_GETLINK, 0, (w) => {
+        putIfinfomsg(w, typeof r === 'number' ? r : 0, 0, 0);
+        if (typeof r === 'string') putLinkName(w, r);
+        w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
+      }, (_b, v, off, len) => {
+        let addrLen: number | undefined;
+        walkAttrs(v, off + NLMSG_HDRLEN + IFINFOMSG_LEN, off + len, HW_PATH, (t, _o, l) => {
+          if (t === C.IFLA_ADDRESS) addrLen = l;
+        });
+        return { index: v.getInt32(off + NLMSG_HDRLEN + 4, HOST_LE), addrLen };
+      }, { ack: false, subject: subjectOf(r) });
+      return res!;
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new NetlinkError(e.errno, e.request, e.extack, `${arg} ${typeof r === 'number' ? `ifindex ${r}` : `'${r}'`} does not exist`);
+      throw e;
+    }
+  }
+
+  /**
    * List links (one dump, retried if the kernel flags it interrupted). `kind` and
-   * `master` are filtered by the kernel, `group` here.
+   * `master` are filtered by the kernel (and checked again here: the kernel returns
+   * every link for a kind it does not know), `group` here.
    *
    * Equivalent to: `ip -d link show [type KIND] [master M] [group G]`.
    */
@@ -672,7 +713,7 @@ export class LinkApi {
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw new InvalidArgumentError('filter', 'expected an object');
     checkKeys(filter, FILTER_KEYS, 'filter.');
     const kind = filter.kind;
-    if (kind !== undefined && (typeof kind !== 'string' || !KIND_RE.test(kind))) throw new InvalidArgumentError('filter.kind', `expected a link kind name, got ${String(kind)}`);
+    if (kind !== undefined && (typeof kind !== 'string' || !KIND_RE.test(kind))) throw new InvalidArgumentError('filter.kind', `expected a link kind name, got ${showValue(kind)}`);
     const group = filter.group !== undefined ? checkU32(filter.group, 'filter.group') : undefined;
     const master = filter.master !== undefined ? await this.core.linkIndex(checkLinkRef(filter.master, 'filter.master'), 'filter.master') : undefined;
     const links = await this.core.sock.dump(C.RTM_GETLINK, 0, (w) => {
@@ -689,7 +730,14 @@ export class LinkApi {
         w.nestEnd(li);
       }
     }, decodeOne);
-    return group === undefined ? links : links.filter((l) => (l.group ?? 0) === group);
+    // The kernel filters by kind only when it knows the kind: for a kind no module
+    // registers (a typo, or dummy on a kernel without it) it returns every link. Kind
+    // is therefore also checked here; that the kernel filtered the rest is not trusted
+    // either (a handle may be opened without strict checking).
+    if (kind === undefined && group === undefined && master === undefined) return links;
+    const keep = (l: Link): boolean => (kind === undefined || l.kind === kind) && (group === undefined || (l.group ?? 0) === group) &&
+      (master === undefined || l.master === master);
+    return links.every(keep) ? links : links.filter(keep);
   }
 
   /**
@@ -708,8 +756,9 @@ export class LinkApi {
    */
   set(ref: string | number, change: LinkChange, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
   set(ref: string | number, change: LinkChange, options?: LinkWriteOptions): Promise<Link | undefined>;
-  async set(ref: string | number, change: LinkChange, options: LinkWriteOptions = {}): Promise<Link | undefined> {
+  async set(ref: string | number, change: LinkChange, options?: LinkWriteOptions): Promise<Link | undefined> {
     const r = checkLinkRef(ref, 'link');
+    const echo = writeOptions(options);
     if (typeof change !== 'object' || change === null || Array.isArray(change)) throw new InvalidArgumentError('change', 'expected an object');
     checkKeys(change, CHANGE_KEYS, '');
     const c = change as unknown as Record<string, unknown>;
@@ -734,13 +783,30 @@ export class LinkApi {
       if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null || Array.isArray(c['bridgePort'])) throw new InvalidArgumentError('bridgePort', 'expected an object');
       bridgePort = c['bridgePort'] as Record<string, unknown>;
       checkKeys(bridgePort, BRIDGE_PORT_KEYS, 'bridgePort.');
+      // Every value checked before anything is sent: the port options go in a second
+      // request, and a bad one must not leave the first half of the change applied.
+      BRIDGE_PORT_DATA.encode(new Writer(256).reset().begin(C.RTM_SETLINK, 0, 0, 0), bridgePort, 'bridgePort.');
+      if (c['master'] === null) throw new InvalidArgumentError('bridgePort', 'port options for a link this change detaches from its bridge (master: null)');
+    }
+    if (a.address !== undefined || a.broadcast !== undefined) {
+      // The kernel copies the link's own address length from what it is sent: a longer
+      // address is cut short without a word, a shorter one is a bare EINVAL.
+      const { addrLen } = await this.hwAddrLen(r, 'link');
+      for (const [k, v] of [['address', a.address], ['broadcast', a.broadcast]] as const) {
+        if (v !== undefined && addrLen !== undefined && v.length !== addrLen) {
+          throw new InvalidArgumentError(k, `link ${subjectOf(r)} takes ${addrLen}-byte hardware addresses, got ${v.length} bytes`);
+        }
+      }
     }
     let master: number | undefined;
     if (c['master'] === null) master = 0;
-    else if (c['master'] !== undefined) master = await this.core.linkIndex(checkLinkRef(c['master'], 'master'), 'master');
+    else if (c['master'] !== undefined) {
+      const m = checkLinkRef(c['master'], 'master');
+      // By ifindex too, the master must exist: the kernel says only EINVAL otherwise.
+      master = typeof m === 'number' ? (await this.hwAddrLen(m, 'master')).index : await this.core.linkIndex(m, 'master');
+    }
     // Address the link by index when renaming (IFLA_IFNAME then carries the new name).
     const index = typeof r === 'number' ? r : a.name !== undefined ? await this.core.linkIndex(r) : 0;
-    const echo = options.echo === true;
     const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
       a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
       mask !== 0 || master !== undefined || carrier !== undefined || !bridgePort;
@@ -760,12 +826,18 @@ export class LinkApi {
       // bridge override the STP state straight away). Sent after the generic changes so
       // a `master` given in the same call is already in place.
       const portIndex = index || (a.name !== undefined ? await this.core.linkIndex(a.name) : await this.core.linkIndex(r));
-      await this.core.sock.request(C.RTM_SETLINK, 0, (w) => {
-        putIfinfomsg(w, portIndex, 0, 0, AF_BRIDGE);
-        const p = w.nestStart(C.IFLA_PROTINFO);
-        BRIDGE_PORT_DATA.encode(w, bridgePort!, 'bridgePort.');
-        w.nestEnd(p);
-      }, undefined, { subject: subjectOf(r) });
+      try {
+        await this.core.sock.request(C.RTM_SETLINK, 0, (w) => {
+          putIfinfomsg(w, portIndex, 0, 0, AF_BRIDGE);
+          const p = w.nestStart(C.IFLA_PROTINFO);
+          BRIDGE_PORT_DATA.encode(w, bridgePort!, 'bridgePort.');
+          w.nestEnd(p);
+        }, undefined, { subject: subjectOf(r) });
+      } catch (e) {
+        // The kernel refused the port options after taking the rest: say so.
+        if (generic && e instanceof NetlinkError) throw new NetlinkError(e.errno, e.request, e.extack, 'the bridgePort options were refused; the other changes of this call were applied');
+        throw e;
+      }
       if (echo) echoed = undefined;
     }
     if (!echo || echoed || a.netns !== undefined) return echoed;

@@ -4,7 +4,7 @@
  * IFLA_INFO_KIND before it), IFLA_STATS64, IFLA_PROP_LIST (altnames), IFLA_AF_SPEC.
  * @module
  */
-import { AttrTable, childPath, copyBytes, HOST_LE, NLA_HDRLEN, type CustomCodec, InvalidArgumentError, checkAttr, align4, NLA_TYPE_MASK } from '../../netlink/index.js';
+import { AttrTable, childPath, copyBytes, HOST_LE, NLA_HDRLEN, type CustomCodec, InvalidArgumentError, checkAttr, align4, NLA_TYPE_MASK, showValue } from '../../netlink/index.js';
 import { table, boolU8 } from '../table-helpers.js';
 import { kindCodec } from './kinds/index.js';
 import { AF_INET6 } from '../ip.js';
@@ -291,7 +291,7 @@ const masterCodec: CustomCodec = {
     return len >= 4 ? ctx.view.getUint32(off, HOST_LE) : undefined;
   },
   encode(w, type, value) {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new InvalidArgumentError('master', `expected an ifindex, got ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new InvalidArgumentError('master', `expected an ifindex, got ${showValue(value)}`);
     w.putU32(type, value);
   },
 };

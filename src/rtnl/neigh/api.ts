@@ -92,7 +92,7 @@ const onNeigh = (buf: Buffer, view: DataView, off: number, len: number): Neigh |
   view.getUint16(off + 4, HOST_LE) === C.RTM_NEWNEIGH ? decodeNeigh(buf, view, off, len) : undefined;
 
 function subjectOf(dst: unknown, dev: unknown): string {
-  return `${String(dst)}${dev !== undefined ? ` dev ${String(dev)}` : ''}`;
+  return `${String(dst)}${dev !== undefined ? ` dev ${typeof dev === 'number' ? `ifindex ${dev}` : String(dev)}` : ''}`;
 }
 
 /** Neighbour operations of an Rtnl handle (`rt.neigh`). */
@@ -141,7 +141,16 @@ export class NeighApi {
     }
     if (s['externLearn'] !== undefined && checkBool(s['externLearn'], 'externLearn')) flags |= C.NTF_EXT_LEARNED;
     const protocol = s['protocol'] !== undefined ? checkNamed(s['protocol'], 'protocol', ROUTE_PROTOCOLS, 255) : undefined;
-    const index = dev === undefined ? 0 : await this.core.linkIndex(dev, 'dev');
+    let index = 0;
+    if (dev !== undefined && lladdr !== undefined) {
+      // One GETLINK gives the index and the link's address length: the kernel cuts a
+      // longer lladdr short without a word (and refuses a shorter one with a bare EINVAL).
+      const hw = await this.core.linkHwAddrLen(dev, 'dev');
+      index = hw.index;
+      if (hw.addrLen !== undefined && lladdr.length !== hw.addrLen) {
+        throw new InvalidArgumentError('lladdr', `link ${typeof dev === 'number' ? `ifindex ${dev}` : `'${dev}'`} takes ${hw.addrLen}-byte addresses, got ${lladdr.length} bytes`);
+      }
+    } else if (dev !== undefined) index = await this.core.linkIndex(dev, 'dev');
     await this.core.sock.request(C.RTM_NEWNEIGH, nlFlags, (w) => {
       putNdmsg(w, afOf(dst.family), index, state, flags);
       w.putBytes(C.NDA_DST, dst.bytes);
@@ -198,7 +207,8 @@ export class NeighApi {
       }
       if (none) mask |= 0x10000; // NUD_NONE has no bit: mark it asked for
     }
-    const index = f['dev'] !== undefined ? await this.core.linkIndex(checkLinkRef(f['dev'], 'filter.dev'), 'filter.dev') : 0;
+    // By ifindex too, the link must exist (the kernel would answer with no entries).
+    const index = f['dev'] !== undefined ? (await this.core.linkHwAddrLen(checkLinkRef(f['dev'], 'filter.dev'), 'filter.dev')).index : 0;
     const af = family === undefined ? AF_UNSPEC : afOf(family);
     const all = await this.core.sock.dump(C.RTM_GETNEIGH, 0, (w) => {
       putNdmsg(w, af, 0, 0, proxy ? C.NTF_PROXY : 0);

@@ -40,7 +40,7 @@ export interface RouteSpec {
   readonly src?: string;
   /** Same as `src`, under the name a decoded Route uses. Defaults to none. */
   readonly prefsrc?: string;
-  /** Source prefix of a source-specific route (RTA_SRC; IPv6 `from`). Defaults to none. */
+  /** Source prefix of a source-specific route (RTA_SRC; `ip -6 route add … from P`): IPv6 only (for IPv4, a rule). Defaults to none. */
   readonly from?: string;
   /** 'main', 'local', 'default' or a table id 1..4294967295. Defaults to 'main'. */
   readonly table?: TableRef | string;
@@ -178,9 +178,10 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
   // 'default' takes its family from the first address that has one.
   const nhs = s['nexthops'];
   if (family === undefined) {
-    for (const v of [s['gateway'], s['src'], s['prefsrc'], s['from'], Array.isArray(nhs) ? (nhs[0] as Record<string, unknown> | undefined)?.['gateway'] : undefined]) {
+    const nh0 = Array.isArray(nhs) && typeof nhs[0] === 'object' && nhs[0] !== null ? (nhs[0] as Record<string, unknown>)['gateway'] : undefined;
+    for (const [k, v] of [['gateway', s['gateway']], ['src', s['src']], ['prefsrc', s['prefsrc']], ['from', s['from']], ['nexthops[0].gateway', nh0]] as const) {
       if (typeof v === 'string') {
-        family = (v.includes('/') ? parsePrefix(v, 'address') : parseIp(v, 'address')).family;
+        family = (k === 'from' ? parsePrefix(v, k) : parseIp(v, k)).family;
         break;
       }
     }
@@ -213,6 +214,13 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
   if (s['from'] !== undefined) {
     const f = parsePrefix(s['from'], 'from');
     if (f.family !== fam) throw new InvalidArgumentError('from', `from ${String(s['from'])} is IPv${f.family} but ${what} is IPv${fam}`);
+    // IPv4 has no source-specific routes: the kernel would drop the selector and the
+    // route would match every source (a rule with `from` does this for IPv4).
+    if (fam === 4) throw new InvalidArgumentError('from', 'source-specific routes (from) are IPv6 only; for IPv4 use a rule (rt.rule.add({ from, table }))');
+    if (hasHostBits(f)) {
+      const n = networkOf(f);
+      throw new InvalidArgumentError('from', `'${String(s['from'])}' has host bits set past /${f.prefixLen} (did you mean ${formatPrefix(n.bytes, 0, n.bytes.length, n.prefixLen)}?)`);
+    }
     p.from = f;
   }
   if (s['onlink'] !== undefined && checkBool(s['onlink'], 'onlink')) p.flags |= C.RTNH_F_ONLINK;
@@ -222,6 +230,10 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     const m = checkObject(s['metrics'], 'metrics');
     checkKeys(m, new Set(RTAX.byKey.keys()), 'metrics.');
     metrics = { ...m };
+    // The kernel clamps a hop limit over 255 to 255; `ip` refuses it, and its 0/1 switches above 1.
+    if (m['hoplimit'] !== undefined) checkInt(m['hoplimit'], 'metrics.hoplimit', 0, 255);
+    if (m['quickack'] !== undefined) checkInt(m['quickack'], 'metrics.quickack', 0, 1);
+    if (m['fastopenNoCookie'] !== undefined) checkInt(m['fastopenNoCookie'], 'metrics.fastopenNoCookie', 0, 1);
   }
   for (const k of ['mtu', 'advmss'] as const) {
     if (s[k] === undefined) continue;
@@ -232,8 +244,10 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
   if (nhs !== undefined) {
     if (!Array.isArray(nhs) || nhs.length === 0) throw new InvalidArgumentError('nexthops', 'expected a non-empty array of { gateway, dev, weight }');
     if (p.gateway !== undefined || p.dev !== undefined) throw new InvalidArgumentError('nexthops', 'a multipath route takes its gateways and links from nexthops; leave gateway and dev out');
-    p.nexthops = nhs.map((n, i) => {
+    // Array.from visits holes too ([, { … }] gives an undefined entry, not a skipped one).
+    p.nexthops = Array.from(nhs as unknown[], (n, i) => {
       const arg = `nexthops[${i}]`;
+      if (n === undefined) throw new InvalidArgumentError(arg, 'expected a nexthop object, got undefined');
       const o = checkObject(n, arg);
       checkKeys(o, NH_KEYS, `${arg}.`);
       const nh: PreparedNexthop = {
@@ -249,6 +263,8 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
   if (s['pref'] !== undefined) {
     if (fam !== 6) throw new InvalidArgumentError('pref', 'router preference applies to IPv6 routes only');
     p.pref = checkNamed(s['pref'], 'pref', PREFS, 3);
+    // 2 is ICMPV6_ROUTER_PREF_INVALID, which the kernel turns into medium.
+    if (p.pref === 2) throw new InvalidArgumentError('pref', "2 is the invalid preference; expected 'low', 'medium', 'high' (3, 0, 1)");
   }
   if (s['expires'] !== undefined) {
     if (fam !== 6) throw new InvalidArgumentError('expires', 'route lifetimes apply to IPv6 routes only');

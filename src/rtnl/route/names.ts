@@ -5,7 +5,7 @@
  * iproute2's few renamings ('global' for RT_SCOPE_UNIVERSE).
  * @module
  */
-import { InvalidArgumentError } from '../../netlink/index.js';
+import { InvalidArgumentError, showValue } from '../../netlink/index.js';
 import * as C from '../constants.js';
 
 /** Reverse a name map: number → first name. */
@@ -79,13 +79,17 @@ export function tableName(n: number): TableRef {
  * not read) is refused.
  */
 export function checkTable(v: unknown, arg = 'table'): number {
-  if (typeof v === 'string' && /^[0-9]{1,10}$/.test(v)) v = Number(v);
+  if (typeof v === 'string' && /^[0-9]{1,10}$/.test(v)) {
+    // `ip` reads '010' as octal (table 8): a leading zero is refused rather than read otherwise.
+    if (v.length > 1 && v[0] === '0') throw new InvalidArgumentError(arg, `table '${v}' has a leading zero (ip would read it as octal); give a number`);
+    v = Number(v);
+  }
   if (typeof v === 'number') {
-    if (!Number.isInteger(v) || v < 1 || v > 0xffffffff) throw new InvalidArgumentError(arg, `table id must be an integer in 1..4294967295, got ${v}`);
+    if (!Number.isInteger(v) || v < 1 || v > 0xffffffff) throw new InvalidArgumentError(arg, `table id must be an integer in 1..4294967295, got ${showValue(v)}`);
     return v;
   }
   if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(TABLES, v)) return TABLES[v]!;
-  throw new InvalidArgumentError(arg, `unknown table ${typeof v === 'string' ? `'${v}'` : String(v)} (expected 'main', 'local', 'default' or a number)`);
+  throw new InvalidArgumentError(arg, `unknown table ${showValue(v)} (expected 'main', 'local', 'default' or a number)`);
 }
 
 /** The 8-bit header field for a table id: the id itself below 256, else RT_TABLE_UNSPEC (the id goes in the u32 attribute). */

@@ -5,7 +5,7 @@
  * Equivalent to: `ip link add NAME link PARENT type vlan id N [protocol 802.1ad]`.
  * @module
  */
-import { InvalidArgumentError } from '../../../netlink/index.js';
+import { InvalidArgumentError, showValue } from '../../../netlink/index.js';
 import { table, enumCodec } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
 
@@ -46,7 +46,7 @@ export const vlan: KindCodec = {
   validate(spec) {
     const id = (spec['data'] as Record<string, unknown> | undefined)?.['id'];
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 4094) {
-      throw new InvalidArgumentError('data.id', `a vlan needs an id in 0..4094, got ${String(id)}`);
+      throw new InvalidArgumentError('data.id', `a vlan needs an id in 0..4094, got ${showValue(id)}`);
     }
   },
 };

@@ -5,7 +5,7 @@
  * Equivalent to: `ip link add NAME type vxlan id VNI dstport 4789 local A remote B dev PARENT`.
  * @module
  */
-import { InvalidArgumentError } from '../../../netlink/index.js';
+import { InvalidArgumentError, showValue } from '../../../netlink/index.js';
 import { table, boolU8, flagInU8Out, ipCodec } from '../../table-helpers.js';
 import { parseIp } from '../../ip.js';
 import type { KindCodec } from './kind.js';
@@ -53,7 +53,7 @@ export const vxlan: KindCodec = {
     const d = spec['data'] as Record<string, unknown> | undefined;
     const id = d?.['id'];
     if (!d || typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffff) {
-      throw new InvalidArgumentError('data.id', `a vxlan needs a VNI in 0..16777215, got ${String(id)}`);
+      throw new InvalidArgumentError('data.id', `a vxlan needs a VNI in 0..16777215, got ${showValue(id)}`);
     }
     // IFLA_VXLAN_LOCAL/GROUP hold IPv4 only; IPv6 goes in LOCAL6/GROUP6.
     for (const [k, k6, fam] of [['local', 'local6', 4], ['group', 'group6', 4], ['local6', 'local', 6], ['group6', 'group', 6]] as const) {

@@ -1,0 +1,190 @@
+// Findings of an adversarial sweep of the rtnl APIs, each held by a test on a real
+// kernel in a fresh netns: input that used to be accepted silently (or half-applied,
+// or thrown from inside the library as a TypeError) is refused before anything is
+// sent, with an InvalidArgumentError naming the field; missing links are named.
+import t from 'tap';
+import { Rtnl } from '../../src/rtnl/index.js';
+import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
+import { NetlinkSocket } from '../../src/netlink/socket.js';
+import { NETLINK_ROUTE } from '../../src/netlink/constants.js';
+import { Netns } from '../../src/ns/index.js';
+import { setupVeth } from '../../src/veth/index.js';
+import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
+
+function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['link', 'set', 'lo', 'up']);
+  ip(ns.path, ['link', 'set', 'v0', 'up']);
+  ip(ns.path, ['link', 'set', 'v1', 'up']);
+  ip(ns.path, ['addr', 'add', '10.0.0.1/24', 'dev', 'v0']);
+  return { ns, rt };
+}
+
+/** The rejection of `p`, which must be an InvalidArgumentError naming `argument`. */
+type T = Parameters<Parameters<typeof t.test>[0]>[0];
+
+async function refused(t: T, p: Promise<unknown>, argument: string, message?: RegExp): Promise<InvalidArgumentError | undefined> {
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  if (!(e instanceof InvalidArgumentError)) {
+    t.fail(`expected an InvalidArgumentError naming ${argument}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    return undefined;
+  }
+  t.equal(e.argument, argument, `names ${argument}: ${e.message}`);
+  if (message) t.match(e.message, message);
+  return e;
+}
+
+t.test('rule.del with nothing that selects a rule is refused: the kernel would delete 0: from all lookup local', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const before = ipJson(ns.path, ['rule', 'show']);
+  for (const spec of [undefined, {}, { family: 4 }, { family: 6 }, { not: false }] as const) {
+    await refused(t, rt.rule.del(spec as never), 'spec', /at least one field/);
+  }
+  t.same(ipJson(ns.path, ['rule', 'show']), before, 'every rule is still there');
+  t.ok((await rt.route.get('127.0.0.1')).dev, 'local delivery still works');
+  // A real selector still deletes.
+  await rt.rule.add({ priority: 100, table: 100 });
+  await rt.rule.del({ priority: 100 });
+  t.same(ipJson(ns.path, ['rule', 'show']), before);
+  await refused(t, rt.rule.add({ priority: 101, table: 101, uidRange: { start: 1, end: 2, extra: 1 } as never }), 'uidRange.extra');
+});
+
+t.test('link.list by a kind the kernel does not know returns no link (the kernel would return them all)', privileged, async (t) => {
+  const { rt } = setup(t);
+  t.same(await rt.link.list({ kind: 'nosuchkind' }), []);
+  t.same(await rt.link.list({ kind: 'dummy' }), [], 'a kind this kernel lacks');
+  t.same((await rt.link.list({ kind: 'veth' })).map((l) => l.name).sort(), ['v0', 'v1']);
+});
+
+t.test('IPv6 zone indexes are refused, not dropped', privileged, async (t) => {
+  const { rt } = setup(t);
+  await refused(t, rt.addr.add('v0', 'fe80::55%eth0/64'), 'address', /zone index/);
+  await refused(t, rt.addr.add('v0', 'fe80::57%/64'), 'address', /zone index/);
+  await refused(t, rt.route.add({ dst: '2001:db8:5::/48', gateway: 'fe80::1%bogus', dev: 'v0' }), 'gateway', /zone index/);
+  await refused(t, rt.neigh.add({ dst: 'fe80::62%v1', dev: 'v0', lladdr: '02:00:00:00:00:62' }), 'dst', /zone index/);
+  t.same((await rt.addr.list({ family: 6, link: 'v0' })).filter((a) => a.address === 'fe80::55' || a.address === 'fe80::57'), [], 'nothing was added');
+});
+
+t.test('hardware addresses must have the link\'s length (the kernel truncates a longer one silently)', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const mac = ipJson(ns.path, ['link', 'show', 'v0'])[0].address;
+  await refused(t, rt.link.set('v0', { address: '02:00:00:00:00:01:02' }), 'address', /6-byte/);
+  await refused(t, rt.link.set('v0', { address: '02:00:00:00:01' }), 'address', /6-byte/);
+  await refused(t, rt.link.set('v0', { broadcast: '01:02:03' }), 'broadcast', /6-byte/);
+  t.equal(ipJson(ns.path, ['link', 'show', 'v0'])[0].address, mac, 'the address is unchanged');
+  await rt.link.set('v0', { address: '02:00:00:00:00:0a' });
+  t.equal(ipJson(ns.path, ['link', 'show', 'v0'])[0].address, '02:00:00:00:00:0a', 'a 6-byte address is set');
+  await refused(t, rt.neigh.add({ dst: '10.0.0.52', lladdr: '02:00:00:00:00:52:aa:bb', dev: 'v0' }), 'lladdr', /6-byte/);
+  await refused(t, rt.neigh.add({ dst: '10.0.0.53', lladdr: '02:00:00:00:53', dev: 2 }), 'lladdr', /6-byte/);
+  t.same(ipJson(ns.path, ['neigh', 'show', 'dev', 'v0']), [], 'no neighbour entry was made');
+  await rt.neigh.add({ dst: '10.0.0.54', lladdr: '02:00:00:00:00:54', dev: 'v0' });
+  t.equal(ipJson(ns.path, ['neigh', 'show', 'dev', 'v0'])[0].lladdr, '02:00:00:00:00:54');
+  await refused(t, rt.neigh.add({ dst: '10.0.0.55', lladdr: '02:00:00-00:00:55', dev: 'v0' }), 'lladdr', /not a hardware address/);
+});
+
+t.test('link.set checks every value, the bridge port options included, before sending anything', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  ip(ns.path, ['link', 'add', 'br0', 'type', 'bridge']);
+  ip(ns.path, ['link', 'set', 'v1', 'master', 'br0']);
+  await refused(t, rt.link.set('v1', { mtu: 1280, bridgePort: { cost: -1 } }), 'bridgePort.cost');
+  await refused(t, rt.link.set('v1', { name: 'v1x', bridgePort: { state: 'open' as never } }), 'bridgePort.state');
+  await refused(t, rt.link.set('v1', { master: null, bridgePort: { cost: 5 } }), 'bridgePort', /detaches/);
+  const v1 = ipJson(ns.path, ['link', 'show', 'v1'])[0];
+  t.equal(v1.mtu, 1500, 'the MTU is unchanged');
+  t.equal(v1.ifname, 'v1', 'not renamed');
+  t.equal(v1.master, 'br0', 'still a port');
+  await refused(t, rt.link.set('v0', {}, null as never), 'options');
+  await refused(t, rt.link.set('v0', {}, { ecoh: true } as never), 'options.ecoh');
+  await refused(t, rt.link.add({ name: 'x0', kind: 'bridge' }, { ecoh: true } as never), 'options.ecoh');
+  t.equal(ipJson(ns.path, ['link', 'show']).filter((l: { ifname: string }) => l.ifname === 'x0').length, 0, 'x0 not made');
+});
+
+t.test('route input: default routes blame the field that is wrong; IPv4 from, host bits, pref 2, metric ranges, nexthop holes, leading zeros', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await refused(t, rt.route.add({ dst: 'default', gateway: 'nope' }), 'gateway');
+  await refused(t, rt.route.add({ dst: 'default', dev: 'v0', src: 'x' }), 'src');
+  await refused(t, rt.route.add({ dst: 'default', nexthops: [{ gateway: 'bad' }] }), 'nexthops[0].gateway');
+  await refused(t, rt.route.add({ dst: '10.6.5.0/24', dev: 'v0', from: '10.0.0.0/24' }), 'from', /IPv6 only/);
+  await refused(t, rt.route.add({ dst: '2001:db8:6::/48', dev: 'v0', from: '2001:db8::1/64' }), 'from', /host bits/);
+  await refused(t, rt.route.add({ dst: '2001:db8:7::/48', dev: 'v0', pref: 2 as never }), 'pref');
+  await refused(t, rt.route.add({ dst: '10.6.6.0/24', dev: 'v0', metrics: { hoplimit: 300 } }), 'metrics.hoplimit');
+  await refused(t, rt.route.add({ dst: '10.6.6.0/24', dev: 'v0', metrics: { quickack: 2 } }), 'metrics.quickack');
+  // eslint-disable-next-line no-sparse-arrays
+  await refused(t, rt.route.add({ dst: '10.26.0.0/16', nexthops: [, { gateway: '10.0.0.2' }] as never }), 'nexthops[0]');
+  await refused(t, rt.route.add({ dst: '11.0.0.0/08', dev: 'v0' }), 'dst', /leading zero/);
+  await refused(t, rt.route.add({ dst: '11.0.0.0/8', dev: 'v0', table: '010' as never }), 'table', /leading zero/);
+  await refused(t, rt.addr.add('v0', '10.0.0.6/010'), 'address', /leading zero/);
+  const e = await refused(t, rt.route.add({ dst: '11.0.0.0/8', dev: 'v0', metric: '5' as never }), 'metric');
+  t.match(e?.message, /got '5'/, 'a string value is shown quoted, not as the number it looks like');
+  t.same(ipJson(ns.path, ['route', 'show', 'table', 'all']).filter((r: { dst: string }) => /^(10\.6|10\.26|11\.|2001:db8:[67])/.test(r.dst)), [], 'no route was made');
+});
+
+t.test('links that do not exist are named, by ifindex too', privileged, async (t) => {
+  const { rt } = setup(t);
+  const nodev = async (p: Promise<unknown>, re: RegExp): Promise<void> => {
+    const e = await p.then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof NetlinkError && e.code === 'ENODEV', `ENODEV: ${String(e)}`);
+    t.match((e as Error).message, re);
+  };
+  await nodev(rt.addr.list({ link: 99999 }), /filter\.link ifindex 99999 does not exist/);
+  await nodev(rt.neigh.list({ dev: 99999 }), /filter\.dev ifindex 99999 does not exist/);
+  await nodev(rt.link.set('v0', { master: 99999 }), /master ifindex 99999 does not exist/);
+  await nodev(rt.addr.add('nope', '10.9.0.1/24'), /link 'nope' does not exist/);
+});
+
+t.test('aliases go without a NUL, as ip sends them: 255 bytes fit, and an empty one clears', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const long = 'a'.repeat(255);
+  await rt.link.set('v0', { alias: long });
+  t.equal(ipJson(ns.path, ['link', 'show', 'v0'])[0].ifalias, long);
+  t.equal((await rt.link.get('v0')).alias, long);
+  await rt.link.set('v0', { alias: '' });
+  t.notOk(ipJson(ns.path, ['link', 'show', 'v0'])[0].ifalias, 'cleared');
+});
+
+t.test('options objects refuse unknown keys (a typo must not fall back to the default)', privileged, async (t) => {
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  t.throws(() => Rtnl.open({ netNs: ns } as never), { name: 'InvalidArgumentError', argument: 'netNs' });
+  t.throws(() => Rtnl.open({ netns: ns, strictChk: false } as never), { name: 'InvalidArgumentError', argument: 'strictChk' });
+  t.throws(() => Rtnl.open({ receiveBufferSize: -5 }), { name: 'InvalidArgumentError', argument: 'receiveBufferSize' });
+  t.throws(() => NetlinkSocket.open(NETLINK_ROUTE, { grups: [1] } as never), { name: 'InvalidArgumentError', argument: 'options.grups' });
+  t.throws(() => Netns.getNamed('x', { dirr: '/tmp' } as never), { name: 'InvalidArgumentError', argument: 'options.dirr' });
+  const rt = Rtnl.open({ netns: ns });
+  t.teardown(() => rt.close());
+  t.throws(() => rt.monitor(['link'], { signl: undefined } as never), { name: 'InvalidArgumentError', argument: 'signl' });
+  const host = Netns.new();
+  t.teardown(() => host.close());
+  await refused(t, setupVeth('eth0', 'vh0', 1500, null, host, ns, { queue: 1 } as never), 'options.queue');
+  await refused(t, setupVeth('eth0', 'vh0', 1500, null, host, ns, { handles: { hots: rt } } as never), 'options.handles.hots');
+  t.same((await rt.link.list()).map((l) => l.name), ['lo'], 'nothing was made');
+});
+
+t.test('setupVeth refuses kept handles that work in another netns than the one they are given for', privileged, async (t) => {
+  const host = Netns.new();
+  const ctr = Netns.new();
+  const other = Netns.new();
+  const rtOther = Rtnl.open({ netns: other });
+  const rtHost = Rtnl.open({ netns: host });
+  t.teardown(() => {
+    rtOther.close();
+    rtHost.close();
+    for (const n of [host, ctr, other]) n.close();
+  });
+  await refused(t, setupVeth('eth0', 'vh0', 1500, null, host, ctr, { handles: { host: rtOther } }), 'options.handles.host', /another network namespace/);
+  await refused(t, setupVeth('eth0', 'vh0', 1500, null, host, ctr, { handles: { container: rtHost } }), 'options.handles.container', /another network namespace/);
+  for (const n of [host, ctr, other]) {
+    const rt = Rtnl.open({ netns: n });
+    t.same((await rt.link.list()).map((l) => l.name), ['lo'], 'no link anywhere');
+    rt.close();
+  }
+  // The right handles still work.
+  const v = await setupVeth('eth0', 'vh0', 1500, null, host, ctr, { handles: { host: rtHost } });
+  t.equal(v.host.name, 'vh0');
+});
