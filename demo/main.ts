@@ -10,7 +10,7 @@
 // 4. Prints both ends, addresses, routes, counters, round-trip times and the CNI
 //    result JSON; removes everything at the end, also on Ctrl-C or an error.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
@@ -38,10 +38,16 @@ function needRoot(): never {
   process.exit(1);
 }
 
+/** This process's network and mount namespaces, as 'net:[N] mnt:[M]'. */
+function nsIds(): string {
+  return `${readlinkSync('/proc/self/ns/net')} ${readlinkSync('/proc/self/ns/mnt')}`;
+}
+
 function enterSandbox(): never {
   const r = spawnSync('unshare', ['--net', '--mount', '--propagation', 'private', '--', process.execPath, fileURLToPath(import.meta.url)], {
     stdio: 'inherit',
-    env: { ...process.env, [SANDBOX_ENV]: '1' },
+    // The namespaces being left: the child checks it is in others before touching anything.
+    env: { ...process.env, [SANDBOX_ENV]: nsIds() },
   });
   if (r.error) {
     console.error(`nlkit demo: cannot run unshare(1): ${r.error.message}`);
@@ -54,8 +60,20 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) needRoot();
   if (!process.env[SANDBOX_ENV]) enterSandbox();
 
+  // NLKIT_DEMO_SANDBOX is set by enterSandbox() for its unshare'd child: make sure that is
+  // where we are before mounting over /run or making any link.
+  const [leftNet, leftMnt] = process.env[SANDBOX_ENV]!.split(' ');
+  const [ownNet, ownMnt] = nsIds().split(' ');
+  if (!leftNet || !leftMnt || leftNet === ownNet || leftMnt === ownMnt) {
+    console.error(`nlkit demo: ${SANDBOX_ENV} is set, but this process is not in a network and mount namespace of its own; refusing to run (unset it)`);
+    process.exit(1);
+  }
   // Inside the throwaway namespace: a private /run so named netns live only here.
-  spawnSync('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'nlkit-demo', '/run']);
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'nlkit-demo', '/run'], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    console.error(`nlkit demo: could not mount a private /run in the sandbox: ${(mounted.stderr ?? mounted.error?.message ?? '').trim()}`);
+    process.exit(1);
+  }
   mkdirSync('/run/netns', { recursive: true });
 
   const cleanups: Array<[string, () => Promise<void> | void]> = [];

@@ -12,7 +12,7 @@
 //
 // Options: file name filters as arguments (substring match); NLKIT_TEST_JOBS=N.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync, existsSync, mkdirSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync, existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Parser } from 'tap-parser';
@@ -42,14 +42,34 @@ function enterSandbox() {
   const args = ['--mount', '--net', '--propagation', 'private', '--', process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
   const probe = spawnSync('unshare', ['--mount', '--net', '--propagation', 'private', '--', 'true'], { stdio: 'ignore' });
   if (probe.error || probe.status !== 0) return null;
-  const r = spawnSync('unshare', args, { stdio: 'inherit', env: { ...process.env, NLKIT_TEST_SANDBOX: '1' } });
+  // The namespaces being left: the child checks it is in others before touching anything.
+  const r = spawnSync('unshare', args, { stdio: 'inherit', env: { ...process.env, NLKIT_TEST_SANDBOX: nsIds() } });
   if (r.error) return null;
   return r;
 }
 
+/** This process's network and mount namespaces, as 'net:[N] mnt:[M]'. */
+function nsIds() {
+  return `${readlinkSync('/proc/self/ns/net')} ${readlinkSync('/proc/self/ns/mnt')}`;
+}
+
 function prepareSandbox() {
+  // NLKIT_TEST_SANDBOX is set by enterSandbox() for its unshare'd child: make sure that is
+  // where we are before mounting over /run and /sys or changing any link.
+  const [net, mnt] = process.env.NLKIT_TEST_SANDBOX.split(' ');
+  const [ownNet, ownMnt] = nsIds().split(' ');
+  if (!net || !mnt || net === ownNet || mnt === ownMnt) {
+    console.log('nlkit tests: NLKIT_TEST_SANDBOX is set, but this process is not in a network and mount namespace of its own; refusing to run (unset it and run npm test)');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
   const sh = (cmd, args) => spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  sh('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'nlkit-test-run', '/run']);
+  const run = sh('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'nlkit-test-run', '/run']);
+  if (run.status !== 0) {
+    console.log(`nlkit tests: could not mount a private /run in the sandbox: ${String(run.stderr).trim()}`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
   mkdirSync('/run/netns', { recursive: true });
   sh('mount', ['-t', 'sysfs', 'sysfs', '/sys']);
   sh('ip', ['link', 'set', 'lo', 'up']);
@@ -97,7 +117,7 @@ function runFile(file) {
 
 async function main() {
   const isRoot = process.getuid?.() === 0;
-  if (isRoot && !process.env.NLKIT_TEST_SANDBOX && !process.env.NLKIT_TEST_NO_SANDBOX) {
+  if (isRoot && !process.env.NLKIT_TEST_SANDBOX) {
     build();
     const r = enterSandbox();
     if (r && r.status !== null && !r.error) process.exit(r.status);
