@@ -118,7 +118,17 @@ export function decodeAttributes(bytes: Uint8Array, path: readonly string[] = []
 
 /**
  * Low-level walk for hot paths: calls `fn(type, valueOffset, valueLength)` for each
- * attribute in `[start, end)` of `v`, offsets relative to `v`. Checks every length.
+ * attribute in `[start, end)` of `v`, offsets relative to `v` (`type` without the
+ * NLA_F_NESTED / NLA_F_NET_BYTEORDER bits). Checks every length; throws DecodeError
+ * with `path` (e.g. `['RTM_NEWLINK']`) naming where a bad one was. Nothing is
+ * allocated: read the values with `v`'s getters, as a `dump` handler does.
+ *
+ * @example
+ * const mtus = await rt.sock.dump(RTM_GETLINK, 0, (w) => void w.reserve(16), (_b, v, off, len) => {
+ *   let mtu = 0;
+ *   walkAttrs(v, off + 32, off + len, ['RTM_NEWLINK'], (type, o) => { if (type === 4) mtu = v.getUint32(o, true); });
+ *   return mtu;
+ * });
  */
 export function walkAttrs(
   v: DataView,

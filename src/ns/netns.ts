@@ -467,7 +467,7 @@ export class Netns implements NetnsHandle, Disposable {
     this.close();
   }
 
-  /** `Netns(net:[INODE] PATH)`, or `… closed`. */
+  /** `Netns(net:[INODE])`, with the name of a named namespace after the inode and ` closed` once closed. */
   toString(): string {
     return `Netns(net:[${this.ino}]${this.name !== undefined ? ` ${this.name}` : ''}${this.#fd < 0 ? ' closed' : ''})`;
   }

@@ -69,6 +69,10 @@ export class Rtnl implements RtnlCore {
   /**
    * Open a handle. Synchronous: the socket is created with the thread switched into
    * the target netns and switched straight back, so the handle acts there for its life.
+   * Unknown option keys are refused (a typo would otherwise open it in the caller's netns).
+   *
+   * Equivalent to: `ip -n NAME …` / `ip netns exec NAME ip …` (every call of the handle
+   * acts in that netns).
    * @throws InvalidArgumentError for a bad `netns`, ClosedError for a closed Netns,
    *   SysError when the namespace cannot be entered.
    */

@@ -374,6 +374,8 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
   /**
    * Open a monitor on `host`'s network namespace (what `rt.monitor()` calls). Checks
    * every argument before opening anything.
+   *
+   * Equivalent to: `ip monitor [link] [address] [route] [neigh] [rule]`.
    * @throws InvalidArgumentError for unknown group names or bad options, ClosedError
    *   for a closed handle, `signal.reason` for an aborted signal, SysError when the
    *   socket cannot be opened.

@@ -110,7 +110,8 @@ export function checkKeys(obj: object, allowed: ReadonlySet<string>, arg: string
 export function checkFamily(v: unknown, arg = 'family'): 4 | 6 {
   if (v === 4 || v === 'inet' || v === 'ipv4') return 4;
   if (v === 6 || v === 'inet6' || v === 'ipv6') return 6;
-  throw new InvalidArgumentError(arg, `expected 4, 6, 'inet' or 'inet6', got ${showValue(v)}`);
+  const af = v === 2 ? ' (AF_INET: give 4)' : v === 10 ? ' (AF_INET6: give 6)' : '';
+  throw new InvalidArgumentError(arg, `expected 4, 6, 'inet' or 'inet6', got ${showValue(v)}${af}`);
 }
 
 /** An integer in `min..max`. */

@@ -664,6 +664,8 @@ export class LinkApi {
   /**
    * Resolve a name to its ifindex (a GETLINK without counters). A number is returned
    * as is, without a round trip.
+   *
+   * Equivalent to: `ip link show dev NAME` (its ifindex), or /sys/class/net/NAME/ifindex.
    * @throws NetlinkError 'ENODEV'.
    */
   async index(ref: string | number, arg = 'link'): Promise<number> {
