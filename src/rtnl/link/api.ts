@@ -438,7 +438,9 @@ export class LinkApi {
    *   kernel ignores IFLA_IFALIAS in a create); a refused alias deletes every link of the
    *   call again.
    * - Should answers be lost (a receive-queue overrun), the links whose outcome is unknown
-   *   are deleted too (a delete answered ENODEV means it was never made).
+   *   are left alone and named in the error: deleting them by name could delete a link
+   *   of that name that was there before the call (its create refused with EEXIST, the
+   *   refusal lost).
    * - An empty array resolves without sending anything.
    *
    * A rollback costs what deleting costs: the kernel unregisters each device in turn
@@ -517,29 +519,29 @@ export class LinkApi {
       if (prepared.some((p) => p.attrs.alias !== undefined || p.peer?.alias !== undefined)) await this.aliasesOrUndo(prepared);
       return;
     }
-    // Undo: delete what this call created, newest first; links whose answer was lost may
-    // exist too, so they are deleted as well (ENODEV counts as not there).
+    // Undo: delete what this call created, newest first. Links whose answer was lost are
+    // left alone: by name, a delete could hit a link that was there before the call
+    // (its create refused with EEXIST, and the refusal lost with the other answers).
     const made: number[] = [];
-    for (let i = n - 1; i >= 0; i--) if (r.status[i] === 'ok' || r.status[i] === 'unknown') made.push(i);
+    for (let i = n - 1; i >= 0; i--) if (r.status[i] === 'ok') made.push(i);
     const { left, problems } = await this.deleteMade(prepared, made);
-    // What may still be there: links the kernel made that the rollback could not delete,
-    // and links whose create answer was lost and whose delete failed too.
-    const leftMade = left.filter((i) => r.status[i] === 'ok');
-    const leftUnknown = left.filter((i) => r.status[i] === 'unknown');
+    const leftMade = left;
+    const unknownIdx: number[] = [];
+    for (let i = 0; i < n; i++) if (r.status[i] === 'unknown') unknownIdx.push(i);
     const fr = r.firstRefused;
     const first = fr >= 0 ? r.errors[fr]! : undefined;
     const which = first ? `specs[${fr}]${prepared[fr]!.peer?.name !== undefined ? ` (peer ${prepared[fr]!.peer!.name})` : ''}` : '';
-    const created = made.length - r.status.filter((st) => st === 'unknown').length;
-    if (first && left.length === 0 && r.failure === undefined) {
+    const created = made.length;
+    if (first && left.length === 0 && unknownIdx.length === 0 && r.failure === undefined) {
       throw new NetlinkError(first.errno, first.request, first.extack, `${which}; ${created ? `the ${created} link(s) this call created were deleted again` : 'no link of this call was created'}`);
     }
     const notes: string[] = [];
     if (first) notes.push(which);
     if (r.failure) notes.push(`the batch did not complete (${r.failure.message})`);
-    if (left.length === 0) notes.push(`every link this call created or may have created was deleted again (${made.length})`);
+    if (left.length === 0) notes.push(`the ${made.length} link(s) this call is known to have created were deleted again`);
     if (leftMade.length) notes.push(`the rollback left ${leftMade.length} link(s) of this call in place: ${listSome(leftMade.map((i) => describeMade(prepared[i]!)))}`);
     if (problems.length) notes.push(problems.join('; '));
-    if (leftUnknown.length) notes.push(`the outcome of ${leftUnknown.length} link(s) is unknown (their answers were lost and deleting them failed; they may exist): ${listSome(leftUnknown.map((i) => describeMade(prepared[i]!)))}`);
+    if (unknownIdx.length) notes.push(`the outcome of ${unknownIdx.length} link(s) is unknown (their answers were lost; not deleted, as a link of that name may have been there before this call): ${listSome(unknownIdx.map((i) => describeMade(prepared[i]!)))}`);
     const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
     const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
     throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWLINK, typeName: 'RTM_NEWLINK', seq: 0, subject: prepared[0]!.attrs.name! }, first ? first.extack : {}, notes.join('; '));
