@@ -953,6 +953,9 @@ export class NetlinkSocket {
         }
         while (this.busy !== null || this.draining) await this.nextIdle();
         if (this.fd < 0) {
+          // Closed while this batch waited its turn: nothing sent yet is a rejection (as
+          // for a socket closed before the call); after a chunk went out, its outcome.
+          if (i === 0) throw new ClosedError('NetlinkSocket');
           this.failChunk(bt, new ClosedError('NetlinkSocket'));
           break;
         }

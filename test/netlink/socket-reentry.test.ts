@@ -86,3 +86,22 @@ t.test('a dump that fails with a kernel error is not affected (the kernel ended 
   t.ok(e instanceof NetlinkError && e.code === 'ENODEV');
   t.equal((await rt.link.list()).length, 6);
 });
+
+t.test('a batch waiting its turn when the socket closes rejects with ClosedError (nothing was sent)', privileged, async (t) => {
+  const rt = await many(t, 60);
+  let batch: Promise<unknown> | undefined;
+  let links: Promise<unknown> | undefined;
+  let calls = 0;
+  const e = await rt.sock.dump(RTM_GETLINK, 0, getlinkAll, () => {
+    if (++calls === 2) {
+      // Both wait for the read in progress; the close ends it.
+      batch = rt.sock.requestBatch([{ type: 16, flags: 0, build: (w) => void w.reserve(IFINFOMSG_LEN) }]);
+      links = rt.link.addMany([{ name: 'late0', kind: 'bridge' }]);
+      rt.close();
+    }
+    return 1;
+  }).then(() => undefined, (x: unknown) => x);
+  t.ok(e instanceof ClosedError, 'the dump');
+  await t.rejects(batch!, ClosedError, 'requestBatch rejects: not a result with status unsent');
+  await t.rejects(links!, ClosedError, 'addMany rejects with ClosedError, not EIO');
+});
