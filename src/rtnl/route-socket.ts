@@ -5,7 +5,7 @@
  * the handle, so object APIs can use it without an import cycle.
  * @module
  */
-import { NetlinkSocket, NETLINK_ROUTE, contextNetnsFd, withThreadNetns, type NetlinkSocketOptions } from '../netlink/index.js';
+import { NetlinkSocket, NETLINK_ROUTE, SysError, contextNetnsFd, withThreadNetns, type NetlinkSocketOptions } from '../netlink/index.js';
 import * as sys from '../netlink/sys.js';
 import { rtnlDescriber } from './describer.js';
 
@@ -23,7 +23,15 @@ export function openRouteSocket(target: { fd: number } | { pid: number } | undef
     return fd === undefined ? open() : withThreadNetns(fd, open);
   }
   if ('fd' in target) return withThreadNetns(target.fd, open);
-  const own = sys.open(`/proc/${target.pid}/ns/net`, sys.O_RDONLY | sys.O_CLOEXEC);
+  const path = `/proc/${target.pid}/ns/net`;
+  let own: number;
+  try {
+    own = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC);
+  } catch (e) {
+    // As Netns.fromPid says it: a pid without a process is ESRCH, not a missing file.
+    if (e instanceof SysError && e.code === 'ENOENT') throw new SysError('open', 3 /* ESRCH */, path, `no process ${target.pid}`);
+    throw e;
+  }
   try {
     return withThreadNetns(own, open);
   } finally {

@@ -154,6 +154,7 @@ t.test('options objects refuse unknown keys (a typo must not fall back to the de
   t.throws(() => Rtnl.open({ netNs: ns } as never), { name: 'InvalidArgumentError', argument: 'netNs' });
   t.throws(() => Rtnl.open({ netns: ns, strictChk: false } as never), { name: 'InvalidArgumentError', argument: 'strictChk' });
   t.throws(() => Rtnl.open({ receiveBufferSize: -5 }), { name: 'InvalidArgumentError', argument: 'receiveBufferSize' });
+  t.throws(() => Rtnl.open({ netns: { pid: 0x3fffffff } }), { name: 'SysError', code: 'ESRCH', message: /no process/ }, 'a pid without a process: ESRCH, as Netns.fromPid says');
   t.throws(() => NetlinkSocket.open(NETLINK_ROUTE, { grups: [1] } as never), { name: 'InvalidArgumentError', argument: 'options.grups' });
   t.throws(() => Netns.getNamed('x', { dirr: '/tmp' } as never), { name: 'InvalidArgumentError', argument: 'options.dirr' });
   const rt = Rtnl.open({ netns: ns });
