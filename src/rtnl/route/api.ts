@@ -259,6 +259,10 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
       if (nh.gateway === undefined && nh.dev === undefined) throw new InvalidArgumentError(arg, 'a nexthop needs a gateway or a dev');
       return nh;
     });
+    // RTA_MULTIPATH is one attribute: its length field holds at most 65535 bytes.
+    let bytes = 4;
+    for (const nh of p.nexthops) bytes += RTNEXTHOP_LEN + (nh.gateway ? 4 + nh.gateway.length : 0);
+    if (bytes > 0xffff) throw new InvalidArgumentError('nexthops', `${p.nexthops.length} nexthops take ${bytes} bytes, more than the 65535 one netlink attribute (RTA_MULTIPATH) can hold`);
   }
   if (s['pref'] !== undefined) {
     if (fam !== 6) throw new InvalidArgumentError('pref', 'router preference applies to IPv6 routes only');
