@@ -55,7 +55,9 @@ export interface AttrSpec {
 
 /** An attribute with no row in the table, kept raw (a copy, not a view). */
 export interface RawAttribute {
+  /** nla_type with the NLA_F_NESTED and NLA_F_NET_BYTEORDER bits cleared. */
   readonly type: number;
+  /** The payload, header and padding excluded (a copy). */
   readonly value: Uint8Array;
 }
 

@@ -30,44 +30,67 @@ export const MSG_TRUNC = 0x20;
 /** recv/send flag: do not block. */
 export const MSG_DONTWAIT = 0x40;
 
-/** Netlink protocol numbers (third argument of socket(2)). */
+/** Netlink protocol numbers (third argument of socket(2)). NETLINK_ROUTE: routing/device hook (rtnetlink). */
 export const NETLINK_ROUTE = 0;
+/** Socket monitoring (sock_diag). */
 export const NETLINK_SOCK_DIAG = 4;
+/** IPsec (xfrm). */
 export const NETLINK_XFRM = 6;
+/** Auditing. */
 export const NETLINK_AUDIT = 9;
+/** Netfilter subsystem (nfnetlink). */
 export const NETLINK_NETFILTER = 12;
+/** Kernel messages to user space (uevents). */
 export const NETLINK_KOBJECT_UEVENT = 15;
+/** Generic netlink. */
 export const NETLINK_GENERIC = 16;
 
-/** nlmsghdr flags. */
+/** nlmsghdr flags. NLM_F_REQUEST: it is a request message. */
 export const NLM_F_REQUEST = 0x01;
+/** Multipart message, terminated by NLMSG_DONE. */
 export const NLM_F_MULTI = 0x02;
+/** Reply with an ack, with zero or an error code. */
 export const NLM_F_ACK = 0x04;
+/** Receive the resulting notifications. */
 export const NLM_F_ECHO = 0x08;
+/** Dump was inconsistent due to a sequence change (the table changed during the dump). */
 export const NLM_F_DUMP_INTR = 0x10;
+/** Dump was filtered as requested. */
 export const NLM_F_DUMP_FILTERED = 0x20;
-/** Modifiers to GET requests. */
+/** Modifiers to GET requests. NLM_F_ROOT: specify tree root. */
 export const NLM_F_ROOT = 0x100;
+/** GET modifier: return all matching. */
 export const NLM_F_MATCH = 0x200;
+/** GET modifier: atomic GET. */
 export const NLM_F_ATOMIC = 0x400;
+/** GET modifier: dump the whole table (NLM_F_ROOT | NLM_F_MATCH). */
 export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
-/** Modifiers to NEW requests. */
+/** Modifiers to NEW requests. NLM_F_REPLACE: override existing. */
 export const NLM_F_REPLACE = 0x100;
+/** NEW modifier: do not touch, if it exists. */
 export const NLM_F_EXCL = 0x200;
+/** NEW modifier: create, if it does not exist. */
 export const NLM_F_CREATE = 0x400;
+/** NEW modifier: add to end of list. */
 export const NLM_F_APPEND = 0x800;
-/** Modifiers to DELETE requests. */
+/** Modifiers to DELETE requests. NLM_F_NONREC: do not delete recursively. */
 export const NLM_F_NONREC = 0x100;
+/** DELETE modifier: delete multiple objects. */
 export const NLM_F_BULK = 0x200;
-/** Flags for ACK messages. */
+/** Flags for ACK messages. NLM_F_CAPPED: the request was capped. */
 export const NLM_F_CAPPED = 0x100;
+/** ACK flag: extended ACK TLVs were included. */
 export const NLM_F_ACK_TLVS = 0x200;
 
-/** Control message types. */
+/** Control message types. NLMSG_NOOP: nothing. */
 export const NLMSG_NOOP = 0x1;
+/** Control message: error (struct nlmsgerr; error 0 is an ACK). */
 export const NLMSG_ERROR = 0x2;
+/** Control message: end of a dump. */
 export const NLMSG_DONE = 0x3;
+/** Control message: data lost. */
 export const NLMSG_OVERRUN = 0x4;
+/** Types below this are reserved control messages. */
 export const NLMSG_MIN_TYPE = 0x10;
 
 /** Length of struct nlmsghdr. */
@@ -77,9 +100,11 @@ export const NLA_HDRLEN = 4;
 /** Length of struct nlmsgerr without the echoed request body (error + nlmsghdr). */
 export const NLMSGERR_LEN = 20;
 
-/** nlattr type flags. */
+/** nlattr type flags. NLA_F_NESTED: carries nested attributes. */
 export const NLA_F_NESTED = 1 << 15;
+/** nlattr type flag: payload stored in network byte order (exclusive with NLA_F_NESTED). */
 export const NLA_F_NET_BYTEORDER = 1 << 14;
+/** nla_type without the NLA_F_NESTED and NLA_F_NET_BYTEORDER bits: the attribute type. */
 export const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 
 /** Extended ACK attributes (enum nlmsgerr_attrs). */

@@ -103,6 +103,7 @@ export class SysError extends Error {
     Object.defineProperty(this, SYS, { value: true });
   }
 
+  /** `instanceof` that also matches instances from another copy of nlkit, by the `Symbol.for('nlkit.SysError')` brand; a subclass matches by prototype chain only. */
   static override [Symbol.hasInstance](v: unknown): boolean {
     return isInstance(this, SysError, v, SYS);
   }
@@ -176,6 +177,7 @@ export class NetlinkError extends Error {
     Object.defineProperty(this, NETLINK, { value: true });
   }
 
+  /** `instanceof` that also matches instances from another copy of nlkit, by the `Symbol.for('nlkit.NetlinkError')` brand; a subclass matches by prototype chain only. */
   static override [Symbol.hasInstance](v: unknown): boolean {
     return isInstance(this, NetlinkError, v, NETLINK);
   }
@@ -189,6 +191,7 @@ export class NetlinkError extends Error {
  */
 export class DecodeError extends Error {
   declare readonly [DECODE]: true;
+  /** Always 'ERR_NETLINK_DECODE'; stable across versions. */
   readonly code = 'ERR_NETLINK_DECODE';
   /** Context chain from the outermost message to the failing element. */
   readonly path: readonly string[];
@@ -209,6 +212,7 @@ export class DecodeError extends Error {
     Object.defineProperty(this, DECODE, { value: true });
   }
 
+  /** `instanceof` that also matches instances from another copy of nlkit, by the `Symbol.for('nlkit.DecodeError')` brand; a subclass matches by prototype chain only. */
   static override [Symbol.hasInstance](v: unknown): boolean {
     return isInstance(this, DecodeError, v, DECODE);
   }
@@ -221,6 +225,7 @@ export class DecodeError extends Error {
  */
 export class DumpInterruptedError extends Error {
   declare readonly [DUMP_INTR]: true;
+  /** Always 'ERR_NETLINK_DUMP_INTERRUPTED'; stable across versions. */
   readonly code = 'ERR_NETLINK_DUMP_INTERRUPTED';
   /** What the last attempt returned. */
   readonly partial: readonly unknown[];
@@ -235,6 +240,7 @@ export class DumpInterruptedError extends Error {
     Object.defineProperty(this, DUMP_INTR, { value: true });
   }
 
+  /** `instanceof` that also matches instances from another copy of nlkit, by the `Symbol.for('nlkit.DumpInterruptedError')` brand; a subclass matches by prototype chain only. */
   static override [Symbol.hasInstance](v: unknown): boolean {
     return isInstance(this, DumpInterruptedError, v, DUMP_INTR);
   }
@@ -284,6 +290,7 @@ export function showValue(v: unknown): string {
  */
 export class InvalidArgumentError extends Error {
   declare readonly [INVALID]: true;
+  /** Always 'ERR_NLKIT_INVALID_ARG'; stable across versions. */
   readonly code = 'ERR_NLKIT_INVALID_ARG';
   /** The argument or field that was wrong, e.g. 'name' or 'peer.mtu'. */
   readonly argument: string;
@@ -295,6 +302,7 @@ export class InvalidArgumentError extends Error {
     Object.defineProperty(this, INVALID, { value: true });
   }
 
+  /** `instanceof` that also matches instances from another copy of nlkit, by the `Symbol.for('nlkit.InvalidArgumentError')` brand; a subclass matches by prototype chain only. */
   static override [Symbol.hasInstance](v: unknown): boolean {
     return isInstance(this, InvalidArgumentError, v, INVALID);
   }
@@ -303,6 +311,7 @@ export class InvalidArgumentError extends Error {
 /** Use of a handle (socket, Rtnl, Netns) after `close()`. `code` is 'ERR_NLKIT_CLOSED'. */
 export class ClosedError extends Error {
   declare readonly [CLOSED]: true;
+  /** Always 'ERR_NLKIT_CLOSED'; stable across versions. */
   readonly code = 'ERR_NLKIT_CLOSED';
 
   constructor(what: string) {
@@ -311,6 +320,7 @@ export class ClosedError extends Error {
     Object.defineProperty(this, CLOSED, { value: true });
   }
 
+  /** `instanceof` that also matches instances from another copy of nlkit, by the `Symbol.for('nlkit.ClosedError')` brand; a subclass matches by prototype chain only. */
   static override [Symbol.hasInstance](v: unknown): boolean {
     return isInstance(this, ClosedError, v, CLOSED);
   }
@@ -323,6 +333,7 @@ export class ClosedError extends Error {
  */
 export class NetnsRestoreError extends Error {
   declare readonly [RESTORE]: true;
+  /** Always 'ERR_NLKIT_NETNS_RESTORE'; stable across versions. */
   readonly code = 'ERR_NLKIT_NETNS_RESTORE';
   /** The error from setns back. */
   override readonly cause: unknown;
@@ -333,6 +344,7 @@ export class NetnsRestoreError extends Error {
     Object.defineProperty(this, RESTORE, { value: true });
   }
 
+  /** `instanceof` that also matches instances from another copy of nlkit, by the `Symbol.for('nlkit.NetnsRestoreError')` brand; a subclass matches by prototype chain only. */
   static override [Symbol.hasInstance](v: unknown): boolean {
     return isInstance(this, NetnsRestoreError, v, RESTORE);
   }

@@ -11,18 +11,24 @@ import { InvalidArgumentError, showValue } from '../netlink/index.js';
 
 /** Address family numbers (AF_INET, AF_INET6). */
 export const AF_INET = 2;
+/** `AF_INET6`: IPv6. */
 export const AF_INET6 = 10;
+/** `AF_UNSPEC`: no particular family (e.g. a dump of every family). */
 export const AF_UNSPEC = 0;
+/** `AF_BRIDGE`: bridge family (bridge port options, fdb entries). */
 export const AF_BRIDGE = 7;
 
 /** A parsed address: family and network-order bytes (4 or 16). */
 export interface IpAddr {
+  /** 4 or 6. */
   readonly family: 4 | 6;
+  /** The address in network byte order: 4 bytes for IPv4, 16 for IPv6. */
   readonly bytes: Uint8Array;
 }
 
 /** A parsed prefix: address plus prefix length. */
 export interface IpPrefix extends IpAddr {
+  /** Prefix length in bits, 0..32 or 0..128 (the full length when none was given). */
   readonly prefixLen: number;
 }
 

@@ -91,10 +91,15 @@ const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule']
 
 /** The decoded object of each kind: the same types the list methods return. */
 export interface MonitorObjects {
+  /** RTM_NEWLINK / RTM_DELLINK, as `rt.link.list` returns it. */
   link: Link;
+  /** RTM_NEWADDR / RTM_DELADDR, as `rt.addr.list` returns it. */
   addr: Addr;
+  /** RTM_NEWROUTE / RTM_DELROUTE, as `rt.route.list` returns it. */
   route: Route;
+  /** RTM_NEWNEIGH / RTM_DELNEIGH, as `rt.neigh.list` returns it. */
   neigh: Neigh;
+  /** RTM_NEWRULE / RTM_DELRULE, as `rt.rule.list` returns it. */
   rule: Rule;
 }
 
@@ -104,6 +109,7 @@ export interface MonitorObjects {
  * `registerEventDecoder(type, kind, undefined)`.
  */
 export interface RawEventObject {
+  /** The message's bytes, nlmsghdr included (a copy). */
   readonly raw: Uint8Array;
 }
 
@@ -114,6 +120,7 @@ export type MonitorChange = {
 
 /** The kernel dropped events because the listener fell behind (ENOBUFS): resync with a dump. */
 export interface MonitorOverrun {
+  /** Always 'overrun' (tells it from a {@link MonitorChange}, whose type is 'new' or 'del'). */
   readonly type: 'overrun';
 }
 

@@ -38,9 +38,13 @@ export interface VethEnd {
 
 /** A CNI 1.1 interface object (`interfaces[]` of a result). */
 export interface CniInterface {
+  /** Interface name. */
   name: string;
+  /** Hardware address, lowercase colon hex. */
   mac?: string;
+  /** MTU, in bytes. */
   mtu?: number;
+  /** The sandbox the interface is in: for a container, its netns path; absent for a host interface. */
   sandbox?: string;
 }
 

@@ -43,6 +43,7 @@ export interface LinkAttrs {
   readonly netns?: NetnsTarget;
   /** Number of TX/RX queues, 1..4096. Defaults to the kind's choice (veth: one per possible CPU, one of them in use). */
   readonly numTxQueues?: number;
+  /** Number of RX queues (IFLA_NUM_RX_QUEUES; `ip link add … numrxqueues`), 1..4096; default as for `numTxQueues`. */
   readonly numRxQueues?: number;
 }
 
@@ -62,20 +63,31 @@ export interface LinkSpec extends LinkAttrs {
 
 /** Bridge-port options (IFLA_INFO_SLAVE_DATA with slave kind 'bridge'). */
 export interface BridgePortOptions {
+  /** IFLA_BRPORT_MODE: hairpin mode, frames may be sent back out the port they came in on (`hairpin on`). */
   readonly hairpin?: boolean;
+  /** IFLA_BRPORT_LEARNING: learn source MAC addresses on this port (`learning on`). */
   readonly learning?: boolean;
   /** Unicast flooding. */
   readonly flood?: boolean;
+  /** IFLA_BRPORT_MCAST_FLOOD: flood multicast with no MDB entry to this port (`mcast_flood on`). */
   readonly mcastFlood?: boolean;
+  /** IFLA_BRPORT_BCAST_FLOOD: flood broadcast to this port (`bcast_flood on`). */
   readonly bcastFlood?: boolean;
+  /** IFLA_BRPORT_COST: STP path cost (`cost`; `ip` takes 1..65535). */
   readonly cost?: number;
+  /** IFLA_BRPORT_PRIORITY: STP port priority (`priority`; `ip` takes 0..63). */
   readonly priority?: number;
   /** STP state by name or number. */
   readonly state?: 'disabled' | 'listening' | 'learning' | 'forwarding' | 'blocking' | number;
+  /** IFLA_BRPORT_ISOLATED: isolated port, which forwards only to non-isolated ports (`isolated on`). */
   readonly isolated?: boolean;
+  /** IFLA_BRPORT_NEIGH_SUPPRESS: ARP/ND proxy and suppression on this port (`neigh_suppress on`). */
   readonly neighSuppress?: boolean;
+  /** IFLA_BRPORT_PROXYARP: proxy ARP on this port (`proxy_arp on`). */
   readonly proxyarp?: boolean;
+  /** IFLA_BRPORT_GUARD: BPDU guard, drop incoming BPDUs on this port (`guard on`). */
   readonly guard?: boolean;
+  /** IFLA_BRPORT_FAST_LEAVE: multicast fast leave (`fastleave on`). */
   readonly fastLeave?: boolean;
 }
 
@@ -83,18 +95,23 @@ export interface BridgePortOptions {
 export interface LinkChange {
   /** Set IFF_UP (true) or clear it (false). */
   readonly up?: boolean;
+  /** IFLA_MTU (`ip link set … mtu`), 68..2147483647. */
   readonly mtu?: number;
   /** New name (the link is addressed by index, resolved first when a name is given). */
   readonly name?: string;
+  /** Hardware address (IFLA_ADDRESS; `ip link set … address`), string or MacAddr; its length must match the link's. */
   readonly address?: string | Uint8Array | { readonly bytes: Uint8Array };
+  /** Broadcast hardware address (IFLA_BROADCAST; `ip link set … broadcast`); its length must match the link's. */
   readonly broadcast?: string | Uint8Array | { readonly bytes: Uint8Array };
   /** Enslave to a master (name or ifindex); `null` detaches. */
   readonly master?: string | number | null;
   /** Move to another netns (with `name`, move and rename in one message). */
   readonly netns?: NetnsTarget;
+  /** Device group (IFLA_GROUP; `ip link set … group`); 0 is 'default'. */
   readonly group?: number;
   /** ifalias; '' clears it. */
   readonly alias?: string;
+  /** Transmit queue length, in packets (IFLA_TXQLEN; `ip link set … txqueuelen`). */
   readonly txqlen?: number;
   /** Set IFF_PROMISC. */
   readonly promisc?: boolean;

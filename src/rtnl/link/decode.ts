@@ -83,9 +83,13 @@ export interface Link {
   linkType: string | number;
   /** ifi_type raw (ARPHRD_*). */
   type: number;
+  /** MTU, in bytes (IFLA_MTU; `ip` prints it as mtu). */
   mtu?: number;
+  /** Smallest MTU the device accepts, in bytes (IFLA_MIN_MTU; `ip -d` prints it as minmtu). */
   minMtu?: number;
+  /** Largest MTU the device accepts, in bytes (IFLA_MAX_MTU; `ip -d` prints it as maxmtu). */
   maxMtu?: number;
+  /** Transmit queue length, in packets (IFLA_TXQLEN; `ip` prints it as qlen). */
   txqlen?: number;
   /** IF_OPER_* as `ip` prints it ('UP', 'DOWN', 'UNKNOWN', …). */
   operstate?: string;
@@ -95,9 +99,11 @@ export interface Link {
   group?: number;
   /** Hardware address, lowercase colon hex. */
   address?: string;
+  /** Broadcast hardware address, lowercase colon hex (IFLA_BROADCAST; `ip` prints it as brd). */
   broadcast?: string;
   /** Permanent hardware address. */
   permaddr?: string;
+  /** Name of the root queueing discipline, e.g. 'noqueue' (IFLA_QDISC; `ip` prints it as qdisc). */
   qdisc?: string;
   /** ifindex of the master (bridge, bond), when enslaved. */
   master?: number;
@@ -109,20 +115,33 @@ export interface Link {
   alias?: string;
   /** Alternative names (IFLA_PROP_LIST). */
   altnames?: string[];
+  /** Promiscuity count: > 0 means the device acts PROMISC (IFLA_PROMISCUITY; `ip -d` prints it as promiscuity). */
   promiscuity?: number;
+  /** Allmulti count: > 0 means the device acts ALLMULTI (IFLA_ALLMULTI; `ip -d` prints it as allmulti). */
   allmulti?: number;
   /** Carrier present. */
   carrier?: boolean;
+  /** Number of carrier changes, up and down (IFLA_CARRIER_CHANGES). */
   carrierChanges?: number;
+  /** Number of times the carrier came up (IFLA_CARRIER_UP_COUNT). */
   carrierUpCount?: number;
+  /** Number of times the carrier went down (IFLA_CARRIER_DOWN_COUNT). */
   carrierDownCount?: number;
+  /** PROTODOWN state: a protocol error was detected on the port (IFLA_PROTO_DOWN; `ip link set … protodown on`). */
   protoDown?: boolean;
+  /** Number of TX queues (IFLA_NUM_TX_QUEUES; `ip -d` prints it as numtxqueues). */
   numTxQueues?: number;
+  /** Number of RX queues (IFLA_NUM_RX_QUEUES; `ip -d` prints it as numrxqueues). */
   numRxQueues?: number;
+  /** Recommended largest GSO packet the device accepts, in bytes (IFLA_GSO_MAX_SIZE; `ip -d` prints it as gso_max_size). */
   gsoMaxSize?: number;
+  /** Recommended most GSO segments the device accepts (IFLA_GSO_MAX_SEGS; `ip -d` prints it as gso_max_segs). */
   gsoMaxSegs?: number;
+  /** Largest packet GRO builds on this device, in bytes (IFLA_GRO_MAX_SIZE; `ip -d` prints it as gro_max_size). */
   groMaxSize?: number;
+  /** IFLA_TSO_MAX_SIZE: the device's TSO size limit, in bytes (`ip -d` prints it as tso_max_size). */
   tsoMaxSize?: number;
+  /** IFLA_TSO_MAX_SEGS: the device's TSO segment-count limit (`ip -d` prints it as tso_max_segs). */
   tsoMaxSegs?: number;
   /** Counters (IFLA_STATS64), bigint. */
   stats64?: LinkStats64;

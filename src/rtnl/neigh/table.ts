@@ -49,9 +49,13 @@ export function neighFlagNames(flags: number): string[] {
 
 /** NDA_CACHEINFO: ages in clock ticks (USER_HZ) since confirmed/used/updated, and the refcount. */
 export interface NeighCacheinfo {
+  /** ndm_confirmed: clock ticks (1/100 s) since the entry was last confirmed (second of `ip -s neigh`'s "used A/B/C", in seconds). */
   confirmed: number;
+  /** ndm_used: clock ticks (1/100 s) since the entry was last used (first of `ip -s neigh`'s "used A/B/C", in seconds). */
   used: number;
+  /** ndm_updated: clock ticks (1/100 s) since the entry was last updated (third of `ip -s neigh`'s "used A/B/C", in seconds). */
   updated: number;
+  /** ndm_refcnt: the entry's reference count, as the kernel reports it (`ip -s neigh` prints it as ref when non-zero). */
   refcnt: number;
 }
 

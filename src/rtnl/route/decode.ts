@@ -71,6 +71,7 @@ export interface Route {
   nhId?: number;
   /** Lightweight tunnel encapsulation type (LWTUNNEL_ENCAP_*) and raw payload. */
   encapType?: number;
+  /** RTA_ENCAP raw: the encapsulation's attributes, of the kind `encapType` names (a copy). */
   encap?: Uint8Array;
   /** Other decoded RTA attributes (ttlPropagate, ipProto, sport, dport, …). */
   [extra: string]: unknown;

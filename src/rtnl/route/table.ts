@@ -50,27 +50,39 @@ const prefByNum = new Map<number, string>(Object.entries(PREFS).map(([k, v]) => 
 export interface RouteMetrics {
   /** RTAX_LOCK: bitmask of locked metrics (bit 1 << RTAX_x). */
   lock?: number;
+  /** RTAX_MTU: path MTU to the destination, in bytes (`ip`'s "mtu"; "mtu lock" sets its lock bit). */
   mtu?: number;
+  /** RTAX_WINDOW: largest TCP window to advertise to the destination, in bytes (`ip`'s "window"). */
   window?: number;
   /** RTAX_RTT, in 1/8 ms (`ip` prints and takes milliseconds: this / 8). */
   rtt?: number;
   /** RTAX_RTTVAR, in 1/4 ms (`ip` prints and takes milliseconds: this / 4). */
   rttvar?: number;
+  /** RTAX_SSTHRESH: initial TCP slow start threshold estimate (`ip`'s "ssthresh"). */
   ssthresh?: number;
+  /** RTAX_CWND: clamp for the TCP congestion window, used only when locked (`ip`'s "cwnd"). */
   cwnd?: number;
+  /** RTAX_ADVMSS: MSS to advertise when opening TCP connections, in bytes (`ip`'s "advmss"). */
   advmss?: number;
+  /** RTAX_REORDERING: largest reordering on the path (`ip`'s "reordering"). */
   reordering?: number;
+  /** RTAX_HOPLIMIT: hop limit / TTL for packets to the destination (`ip`'s "hoplimit"). */
   hoplimit?: number;
+  /** RTAX_INITCWND: initial TCP congestion window, in MSS units; 0 means the kernel's default (`ip`'s "initcwnd"). */
   initcwnd?: number;
   /** RTAX_FEATURES bits (RTAX_FEATURE_ECN = 1: `ip`'s "ecn"). */
   features?: number;
   /** RTAX_RTO_MIN, in milliseconds. */
   rtoMin?: number;
+  /** RTAX_INITRWND: initial TCP receive window, in MSS units; 0 means the kernel's default (`ip`'s "initrwnd"). */
   initrwnd?: number;
+  /** RTAX_QUICKACK: 1 enables TCP quick ack to the destination (`ip`'s "quickack"). */
   quickack?: number;
   /** RTAX_CC_ALGO: the congestion control algorithm's name (`ip`'s "congestion", `congctl` when adding). */
   ccAlgo?: string;
+  /** RTAX_FASTOPEN_NO_COOKIE: 1 enables TCP Fast Open without a cookie to the destination (`ip`'s "fastopen_no_cookie"). */
   fastopenNoCookie?: number;
+  /** RTAX attributes nlkit does not know, raw (copies). */
   unknown?: { type: number; value: Uint8Array }[];
 }
 
@@ -97,14 +109,21 @@ export const RTAX = table('RTAX', 'RTAX_', [
 
 /** RTA_CACHEINFO (struct rta_cacheinfo). */
 export interface RouteCacheinfo {
+  /** rta_clntref: references held on the route's cache entry (`ip -s route` prints it as users). */
   clntref: number;
+  /** rta_lastuse: clock ticks (1/100 s) since the entry was last used (`ip -s route` prints it as age, in seconds). */
   lastuse: number;
   /** rta_expires: clock ticks (1/100 s) until expiry, signed; the route's `expires` gives it in seconds. */
   expires: number;
+  /** rta_error, as the kernel sends it (`ip` prints it as error when non-zero). */
   error: number;
+  /** rta_used: use count of the cache entry (`ip -s route` prints it as used). */
   used: number;
+  /** rta_id (`ip` prints it as ipid when non-zero). */
   id: number;
+  /** rta_ts (`ip` prints it as ts); current kernels leave it 0. */
   ts: number;
+  /** rta_tsage (`ip` prints it as tsage, in seconds); current kernels leave it 0. */
   tsage: number;
 }
 
@@ -142,6 +161,7 @@ export interface Nexthop {
   encap?: Uint8Array;
   /** RTA_NEWDST raw. */
   newdst?: Uint8Array;
+  /** Attributes inside the rtnexthop that nlkit does not know, raw (copies). */
   unknown?: { type: number; value: Uint8Array }[];
 }
 

@@ -29,6 +29,7 @@ export interface Rule {
   tos: number;
   /** Firewall mark and mask. */
   fwmark?: number;
+  /** Mask for the firewall mark (FRA_FWMASK; `ip rule … fwmark MARK/MASK`). */
   fwmask?: number;
   /** Input interface name (FRA_IIFNAME). */
   iif?: string;
@@ -42,14 +43,23 @@ export interface Rule {
   flags: string[];
   /** Header flags raw. */
   rawFlags: number;
+  /** FRA_SUPPRESS_PREFIXLEN: reject lookups whose route has this prefix length or less (`ip`'s "suppress_prefixlength"); absent when unset. */
   suppressPrefixlen?: number;
+  /** FRA_SUPPRESS_IFGROUP: reject lookups whose route uses a device of this group (`ip`'s "suppress_ifgroup"); absent when unset. */
   suppressIfgroup?: number;
+  /** FRA_L3MDEV: 1 = when iif or oif is an l3mdev device, look up in its table (`ip`'s "l3mdev"). */
   l3mdev?: number;
+  /** FRA_UID_RANGE: uids to match (`ip`'s "uidrange"). */
   uidRange?: Range;
+  /** FRA_IP_PROTO: IP protocol number to match (`ip`'s "ipproto"). */
   ipProto?: number;
+  /** FRA_SPORT_RANGE: source ports to match (`ip`'s "sport"). */
   sport?: Range;
+  /** FRA_DPORT_RANGE: destination ports to match (`ip`'s "dport"). */
   dport?: Range;
+  /** FRA_TUN_ID: tunnel id to match (`ip`'s "tun_id"). */
   tunId?: bigint;
+  /** FRA_FLOW: flow/class id, the realms (`ip`'s "realms"). */
   flow?: number;
   /** Attributes nlkit does not know, raw (copies). */
   unknown?: RawAttribute[];

@@ -30,7 +30,9 @@ export const RULE_FLAGS: ReadonlyArray<readonly [number, string]> = [
 
 /** A start..end range (uids, ports). */
 export interface Range {
+  /** First value of the range, inclusive. */
   start: number;
+  /** Last value of the range, inclusive (equal to `start` for a single value). */
   end: number;
 }
 
