@@ -9,24 +9,16 @@ import { NetlinkSocket } from '../../src/netlink/socket.js';
 import { NETLINK_ROUTE } from '../../src/netlink/constants.js';
 import { Netns } from '../../src/ns/index.js';
 import { setupVeth } from '../../src/veth/index.js';
-import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
+import { addrFixture, ip, ipJson, privileged, type rawNetns } from '../helpers.js';
 
+/** addrFixture's netns (veth v0/v1, v0 up), with lo and v1 up and 10.0.0.1/24 on v0. */
 function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
-  const ns = rawNetns();
-  const rt = Rtnl.open({ netns: ns.fd });
-  t.teardown(() => {
-    rt.close();
-    ns.close();
-  });
-  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
-  ip(ns.path, ['link', 'set', 'lo', 'up']);
-  ip(ns.path, ['link', 'set', 'v0', 'up']);
-  ip(ns.path, ['link', 'set', 'v1', 'up']);
-  ip(ns.path, ['addr', 'add', '10.0.0.1/24', 'dev', 'v0']);
-  return { ns, rt };
+  const f = addrFixture(t);
+  for (const dev of ['lo', 'v1']) ip(f.ns.path, ['link', 'set', dev, 'up']);
+  ip(f.ns.path, ['addr', 'add', '10.0.0.1/24', 'dev', 'v0']);
+  return f;
 }
 
-/** The rejection of `p`, which must be an InvalidArgumentError naming `argument`. */
 type T = Parameters<Parameters<typeof t.test>[0]>[0];
 
 async function refused(t: T, p: Promise<unknown>, argument: string, message?: RegExp): Promise<InvalidArgumentError | undefined> {
