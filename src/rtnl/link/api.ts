@@ -806,7 +806,12 @@ export class LinkApi {
       checkKeys(bridgePort, BRIDGE_PORT_KEYS, 'bridgePort.');
       // Every value checked before anything is sent: the port options go in a second
       // request, and a bad one must not leave the first half of the change applied.
-      BRIDGE_PORT_DATA.encode(new Writer(256).reset().begin(C.RTM_SETLINK, 0, 0, 0), bridgePort, 'bridgePort.');
+      const scratch = new Writer(256);
+      try {
+        BRIDGE_PORT_DATA.encode(scratch.begin(C.RTM_SETLINK, 0, 0, 0), bridgePort, 'bridgePort.');
+      } finally {
+        scratch.release(); // its slab goes back to the pool
+      }
       if (c['master'] === null) throw new InvalidArgumentError('bridgePort', 'port options for a link this change detaches from its bridge (master: null)');
     }
     if (a.address !== undefined || a.broadcast !== undefined) {
