@@ -253,6 +253,7 @@ export class DumpInterruptedError extends Error {
  * @internal
  */
 export function checkOptionKeys(obj: object, allowed: ReadonlySet<string>, arg: string): void {
+  // for-in over own keys: no key array allocated per call (Object.keys made one).
   for (const k in obj) {
     if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
     if (!allowed.has(k)) throw new InvalidArgumentError(`${arg}${k}`, `unknown option '${k}' (known: ${[...allowed].join(', ')})`);

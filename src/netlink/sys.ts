@@ -223,6 +223,9 @@ export const O_CLOEXEC = 0o2000000;
 export const O_DIRECTORY = 0o200000;
 export const O_NONBLOCK = 0o4000;
 export const O_NOCTTY = 0o400;
+/** SIOCGSKNS from <linux/sockios.h>: ioctl on a socket giving an fd of the network namespace it works in (needs CAP_NET_ADMIN). */
+export const SIOCGSKNS = 0x894c;
+
 /** NS_GET_NSTYPE = _IO(NSIO 0xb7, 3) from <linux/nsfs.h>: the CLONE_NEW* type of a namespace fd. */
 export const NS_GET_NSTYPE = 0xb703;
 export const LOCK_EX = 2;

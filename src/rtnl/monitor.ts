@@ -56,8 +56,6 @@ import { decodeNeigh, type Neigh } from './neigh/decode.js';
 import { decodeRule, type Rule } from './rule/decode.js';
 
 const ENOBUFS = 105;
-/** ioctl on any socket: an fd of the network namespace the socket lives in (O_CLOEXEC). */
-const SIOCGSKNS = 0x894c;
 /** Reads per wake-up at most while the kernel keeps overrunning (the poll handle is level-triggered: it wakes again). */
 const MAX_READS_PER_WAKE = 8;
 /** Datagrams discarded per read while emptying the kernel's queue after an overrun. */
@@ -312,7 +310,7 @@ function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: num
     describer: rtnlDescriber,
     ...(receiveBufferSize !== undefined ? { receiveBufferSize } : {}),
   });
-  const nsfd = sys.ioctlNoArg(host.sock.fd, SIOCGSKNS);
+  const nsfd = sys.ioctlNoArg(host.sock.fd, sys.SIOCGSKNS);
   if (nsfd >= 0) {
     try {
       return withThreadNetns(nsfd, open);

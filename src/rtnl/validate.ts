@@ -3,7 +3,7 @@
  * {@link InvalidArgumentError} naming the argument and what was wrong.
  * @module
  */
-import { InvalidArgumentError, parseHexColon, showValue } from '../netlink/index.js';
+import { InvalidArgumentError, checkOptionKeys, parseHexColon, showValue } from '../netlink/index.js';
 
 /** IFNAMSIZ - 1: the longest interface name in bytes. */
 export const IFNAME_MAX = 15;
@@ -94,14 +94,8 @@ export function checkString(v: unknown, arg: string, max: number): string {
   return v;
 }
 
-/** Reject keys that the caller misspelt: every key of `obj` must be in `allowed`. */
-export function checkKeys(obj: object, allowed: ReadonlySet<string>, arg: string): void {
-  // for-in over own keys: no key array allocated per call (Object.keys made one).
-  for (const k in obj) {
-    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
-    if (!allowed.has(k)) throw new InvalidArgumentError(`${arg}${k}`, `unknown option '${k}' (known: ${[...allowed].join(', ')})`);
-  }
-}
+/** Reject keys that the caller misspelt: every key of `obj` must be in `allowed` (the netlink layer's check, shared). */
+export const checkKeys: (obj: object, allowed: ReadonlySet<string>, arg: string) => void = checkOptionKeys;
 
 /**
  * An address family: 4, 6, 'inet' or 'inet6' (as `ip -4`/`-6` and `ip -j`'s "family"

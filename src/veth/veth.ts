@@ -119,9 +119,6 @@ export interface SetupVethOptions {
   readonly queues?: number;
 }
 
-/** SIOCGSKNS (linux/sockios.h): an fd of the netns a socket works in. */
-const SIOCGSKNS = 0x894c;
-
 /**
  * Refuse a kept handle that works in another netns than the one it is given for: the
  * pair would be made (or rolled back) in the wrong place. The socket's netns is read
@@ -131,7 +128,7 @@ function checkHandleNetns(rt: Rtnl, ns: Netns, arg: string, nsArg: string): void
   const sockFd = (rt as { sock?: { fd?: unknown } } | null)?.sock?.fd;
   if (typeof sockFd !== 'number') throw new InvalidArgumentError(arg, `expected an Rtnl handle, got ${showValue(rt)}`);
   if (sockFd < 0) throw new ClosedError(`${arg} (Rtnl handle)`);
-  const fd = sys.ioctlNoArg(sockFd, SIOCGSKNS);
+  const fd = sys.ioctlNoArg(sockFd, sys.SIOCGSKNS);
   if (fd < 0) return;
   try {
     if (!ns.equals({ fd })) throw new InvalidArgumentError(arg, `the handle works in another network namespace than ${nsArg} (${ns.toString()})`);
