@@ -115,6 +115,11 @@ t.test('route input: default routes blame the field that is wrong; IPv4 from, ho
   await refused(t, rt.route.add({ dst: '10.26.0.0/16', nexthops: [, { gateway: '10.0.0.2' }] as never }), 'nexthops[0]');
   await refused(t, rt.route.add({ dst: '10.27.0.0/16', nexthops: Array.from({ length: 5000 }, () => ({ gateway: '10.0.0.2' })) }), 'nexthops', /65535/);
   await refused(t, rt.route.add({ dst: '11.0.0.0/08', dev: 'v0' }), 'dst', /leading zero/);
+  await refused(t, rt.route.add({ dst: '10.6.8.1', type: 'local' }), 'dev', /needs the link/);
+  await refused(t, rt.route.add({ dst: '2001:db8:7::2', type: 'anycast' }), 'dev', /needs the link/);
+  await rt.route.add({ dst: '10.6.8.1', type: 'local', dev: 'v0', table: 'local' });
+  t.ok((await rt.route.list({ table: 'local', family: 4 })).some((r) => r.dst === '10.6.8.1' && r.type === 'local'), 'with dev it is made');
+  await rt.route.del({ dst: '10.6.8.1', type: 'local', dev: 'v0', table: 'local' });
   await refused(t, rt.route.add({ dst: '11.0.0.0/8', dev: 'v0', table: '010' as never }), 'table', /leading zero/);
   await refused(t, rt.addr.add('v0', '10.0.0.6/010'), 'address', /leading zero/);
   const e = await refused(t, rt.route.add({ dst: '11.0.0.0/8', dev: 'v0', metric: '5' as never }), 'metric');

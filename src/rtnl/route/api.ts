@@ -280,6 +280,9 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
       if (p.gateway || p.nexthops || p.dev !== undefined) throw new InvalidArgumentError('type', `a ${String(s['type'])} route takes no gateway, dev or nexthops`);
     } else if (t === C.RTN_UNICAST && !p.gateway && !p.nexthops && p.dev === undefined) {
       throw new InvalidArgumentError('dst', `a unicast route to ${p.subject} needs a gateway, a dev or nexthops`);
+    } else if ((t === C.RTN_LOCAL || t === C.RTN_BROADCAST || t === C.RTN_ANYCAST) && p.dev === undefined && !p.nexthops) {
+      // The kernel answers a bare ENODEV ("No such device") for these without a link.
+      throw new InvalidArgumentError('dev', `a ${String(s['type'])} route to ${p.subject} needs the link it is on (dev)`);
     }
   }
   if (p.scope === undefined) {
