@@ -60,10 +60,9 @@ export function parseIp(s: unknown, what = 'address'): IpAddr {
     // whatever link the call names instead. `ip` refuses these too.
     throw new InvalidArgumentError(what, `${showValue(s)} has a zone index ('${s.slice(pct)}'): netlink addresses carry none; name the link with the call's link or dev instead`);
   }
-  const addr = s;
-  if (isIPv6(addr)) {
+  if (isIPv6(s)) {
     const b = new Uint8Array(16);
-    let text = addr;
+    let text = s;
     // A trailing dotted quad (::ffff:1.2.3.4) fills the last 4 bytes.
     const lastColon = text.lastIndexOf(':');
     let tailV4: string | undefined;
