@@ -8,7 +8,7 @@ export { LinkApi } from './link/api.js';
 export type { LinkSpec, LinkAttrs, LinkChange, LinkFilter, LinkManyOptions, BridgePortOptions } from './link/api.js';
 export { decodeLink, flagNames } from './link/decode.js';
 export type { Link } from './link/decode.js';
-export type { LinkInfo, LinkStats64, LinkAfSpec } from './link/table.js';
+export type { LinkInfo, LinkStats64, LinkAfSpec, LinkMap, LinkXdp } from './link/table.js';
 export { IFLA, STATS64_FIELDS } from './link/table.js';
 export { kindCodec, knownKinds, BRIDGE_DATA, BRIDGE_PORT_DATA, BRIDGE_PORT_STATES, MACVLAN_DATA, MACVLAN_MODES, VXLAN_DATA, TUN_DATA, VLAN_DATA, VLAN_PROTOCOLS, BOND_DATA, BOND_MODES, IPVLAN_DATA, IPVLAN_MODES } from './link/kinds/index.js';
 export type { KindCodec, VethPeerSpec } from './link/kinds/index.js';

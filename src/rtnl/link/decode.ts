@@ -5,7 +5,7 @@
  * @module
  */
 import { HOST_LE, NLMSG_HDRLEN, NLA_HDRLEN, NLA_TYPE_MASK, DecodeError, align4, checkAttr, childPath, copyBytes, decodeRow, hexColon, type RawAttribute } from '../../netlink/index.js';
-import { IFLA, IFLA_XDP_TABLE, IFINFOMSG_LEN, LINKMODES, OPERSTATES, decodeAfSpec, decodeLinkinfo, decodeMap, decodeStats64, decodeUint, RepeatText, strzText, type LinkAfSpec, type LinkInfo, type LinkStats64 } from './table.js';
+import { IFLA, IFLA_XDP_TABLE, IFINFOMSG_LEN, LINKMODES, OPERSTATES, decodeAfSpec, decodeLinkinfo, decodeMap, decodeStats64, decodeUint, RepeatText, strzText, type LinkAfSpec, type LinkInfo, type LinkMap, type LinkStats64, type LinkXdp } from './table.js';
 import * as C from '../constants.js';
 
 /** ifi_flags bits in the order `ip` prints them, with its names. */
@@ -149,8 +149,72 @@ export interface Link {
   linkinfo?: LinkInfo;
   /** IFLA_AF_SPEC summary. */
   afSpec?: LinkAfSpec;
-  /** Any other decoded IFLA attributes (physPortName, parentDevName, …). */
-  [extra: string]: unknown;
+  /** Largest IPv4 GSO packet the device accepts, in bytes (IFLA_GSO_IPV4_MAX_SIZE). */
+  gsoIpv4MaxSize?: number;
+  /** Largest IPv4 packet GRO builds on this device, in bytes (IFLA_GRO_IPV4_MAX_SIZE). */
+  groIpv4MaxSize?: number;
+  /** IFLA_MAP: the device's legacy hardware resources (raw bytes when shorter than struct rtnl_link_ifmap). */
+  map?: LinkMap | Buffer;
+  /** IFLA_XDP: the attached XDP program, if any (`attached` 0 is none; `ip link` shows a program as xdp/xdpgeneric/xdpoffload). */
+  xdp?: LinkXdp;
+  /** IFLA_EVENT: why the kernel sent this notification (IFLA_EVENT_*; monitor messages only). */
+  event?: number;
+  /** IFLA_NETNS_IMMUTABLE: the device cannot be moved to another netns. */
+  netnsImmutable?: boolean;
+  /** IFLA_HEADROOM: extra headroom the device needs, in bytes. */
+  headroom?: number;
+  /** IFLA_TAILROOM: extra tailroom the device needs, in bytes. */
+  tailroom?: number;
+  /** IFLA_MAX_PACING_OFFLOAD_HORIZON: how far ahead the device can pace packets, in ns. */
+  maxPacingOffloadHorizon?: number;
+  /** IFLA_DEVLINK_PORT raw (the devlink port's nested attributes; a copy). */
+  devlinkPort?: Buffer;
+  /** IFLA_DPLL_PIN raw (the DPLL pin's nested attributes; a copy). */
+  dpllPin?: Buffer;
+  /** IFLA_PHYS_PORT_NAME: the physical port's name (`ip -d` prints it as phys_port_name). */
+  physPortName?: string;
+  /** IFLA_PHYS_PORT_ID raw: the physical port's id (`ip -d` prints it in hex as phys_port_id). */
+  physPortId?: Buffer;
+  /** IFLA_PHYS_SWITCH_ID raw: the switch's id (`ip -d` prints it in hex as phys_switch_id). */
+  physSwitchId?: Buffer;
+  /** IFLA_PARENT_DEV_NAME: the parent device's name (`ip -d` prints it as parentdev). */
+  parentDevName?: string;
+  /** IFLA_PARENT_DEV_BUS_NAME: the parent device's bus (`ip -d` prints it as parentbus). */
+  parentDevBusName?: string;
+  /** IFLA_PROTO_DOWN_REASON raw (nested IFLA_PROTO_DOWN_REASON_* attributes). */
+  protoDownReason?: Buffer;
+  /** IFLA_NUM_VF: number of SR-IOV virtual functions. */
+  numVf?: number;
+  /** IFLA_VFINFO_LIST raw (per-VF nested attributes). */
+  vfinfoList?: Buffer;
+  /** IFLA_VF_PORTS raw. */
+  vfPorts?: Buffer;
+  /** IFLA_PORT_SELF raw. */
+  portSelf?: Buffer;
+  /** IFLA_PROTINFO raw (the address family's per-link data; for bridge ports, IFLA_BRPORT_*). */
+  protinfo?: Buffer;
+  /** IFLA_WIRELESS raw. */
+  wireless?: Buffer;
+  /** IFLA_COST raw (unused by the kernel). */
+  cost?: Buffer;
+  /** IFLA_PRIORITY raw (unused by the kernel). */
+  priority?: Buffer;
+  /** IFLA_WEIGHT (unused by the kernel). */
+  weight?: number;
+  /** IFLA_NEW_NETNSID: in a notification of a move, the nsid of the netns the link went to. */
+  newNetnsId?: number;
+  /** IFLA_NEW_IFINDEX: in a notification of a move, the link's ifindex in its new netns. */
+  newIfindex?: number;
+  /** IFLA_TARGET_NETNSID, when a sender put it in a message (requests only, normally). */
+  targetNetnsId?: number;
+  /** IFLA_NET_NS_PID, when a sender put it in a message (requests only, normally). */
+  netnsPid?: number;
+  /** IFLA_NET_NS_FD, when a sender put it in a message (requests only, normally). */
+  netnsFd?: number;
+  /** IFLA_EXT_MASK, when a sender put it in a message (requests only, normally). */
+  extMask?: number;
+  /** IFLA_ALT_IFNAME, when a sender put one outside IFLA_PROP_LIST (requests only, normally; a dump lists them in `altnames`). */
+  altname?: string;
   /** Attributes nlkit does not know, raw (copies). */
   unknown?: RawAttribute[];
 }

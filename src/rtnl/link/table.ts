@@ -231,11 +231,17 @@ const afSpecCodec: CustomCodec = {
 
 /** struct rtnl_link_ifmap (IFLA_MAP): a device's legacy hardware resources. */
 export interface LinkMap {
+  /** mem_start: start of the device's shared memory. */
   memStart: number;
+  /** mem_end: end of the device's shared memory. */
   memEnd: number;
+  /** base_addr: I/O base address. */
   baseAddr: number;
+  /** irq: interrupt line. */
   irq: number;
+  /** dma: DMA channel. */
   dma: number;
+  /** port: media port (IF_PORT_*). */
   port: number;
 }
 
@@ -258,6 +264,26 @@ const mapCodec: CustomCodec = {
     return decodeMap(ctx.buf, ctx.view, off, len);
   },
 };
+
+/** Decoded IFLA_XDP (`ip -d` prints it as xdp): what is attached, and the program ids. */
+export interface LinkXdp {
+  /** IFLA_XDP_ATTACHED: XDP_ATTACHED_* (0 none, 1 driver, 2 generic/skb, 3 hardware offload, 4 several). */
+  attached?: number;
+  /** IFLA_XDP_PROG_ID: id of the attached program (when one mode is attached). */
+  progId?: number;
+  /** IFLA_XDP_DRV_PROG_ID: id of the program attached in driver mode. */
+  drvProgId?: number;
+  /** IFLA_XDP_SKB_PROG_ID: id of the program attached in generic (skb) mode. */
+  skbProgId?: number;
+  /** IFLA_XDP_HW_PROG_ID: id of the program offloaded to hardware. */
+  hwProgId?: number;
+  /** IFLA_XDP_FLAGS: XDP_FLAGS_* (in requests; the kernel does not report them). */
+  flags?: number;
+  /** IFLA_XDP_FD: a program fd (in requests). */
+  fd?: number;
+  /** IFLA_XDP_EXPECTED_FD: the fd of the program expected to be replaced (in requests). */
+  expectedFd?: number;
+}
 
 /** IFLA_XDP: the attached XDP program, if any. */
 export const IFLA_XDP_TABLE = table('IFLA_XDP', 'IFLA_XDP_', [

@@ -37,8 +37,30 @@ export interface Neigh {
   cacheinfo?: NeighCacheinfo;
   /** NDA_PROTOCOL by name (number when unnamed). */
   protocol?: string | number;
-  /** NDA_VLAN, NDA_MASTER, … when the kernel sends them. */
-  [extra: string]: unknown;
+  /** NDA_VLAN: the VLAN id of a bridge FDB entry. */
+  vlan?: number;
+  /** NDA_PORT: the UDP port of a vxlan FDB entry, host order. */
+  port?: number;
+  /** NDA_VNI: the VNI of a vxlan FDB entry. */
+  vni?: number;
+  /** NDA_SRC_VNI: the source VNI of a vxlan FDB entry. */
+  srcVni?: number;
+  /** NDA_IFINDEX: the outgoing ifindex of a vxlan FDB entry. */
+  ifindex?: number;
+  /** NDA_MASTER: ifindex of the master device (bridge) the entry belongs to. */
+  master?: number;
+  /** NDA_LINK_NETNSID: the nsid of the netns holding the entry's link. */
+  netnsId?: number;
+  /** NDA_NH_ID: the nexthop object id of an FDB entry. */
+  nhId?: number;
+  /** NDA_FLAGS_EXT raw: extended flags (NTF_EXT_*); NTF_EXT_MANAGED is also named 'managed' in `flags`. */
+  flagsExt?: number;
+  /** NDA_FDB_EXT_ATTRS raw (nested NFEA_* attributes). */
+  fdbExtAttrs?: Buffer;
+  /** NDA_NDM_STATE_MASK, when a sender put it in a message (requests only, normally). */
+  ndmStateMask?: number;
+  /** NDA_NDM_FLAGS_MASK, when a sender put it in a message (requests only, normally). */
+  ndmFlagsMask?: number;
   /** Attributes nlkit does not know, raw (copies). */
   unknown?: RawAttribute[];
 }
@@ -74,6 +96,6 @@ export function decodeNeigh(buf: Buffer, view: DataView, off: number, len: numbe
   NDA.decode(buf, view, h + NDMSG_LEN, off + len, PATH, n as unknown as Record<string, unknown>);
   if (typeof n.protocol === 'number') n.protocol = protocolName(n.protocol);
   // The extended flags (NDA_FLAGS_EXT, kept raw as flagsExt) that `ip` names.
-  if (typeof n['flagsExt'] === 'number' && (n['flagsExt'] & C.NTF_EXT_MANAGED) !== 0) n.flags.push('managed');
+  if (n.flagsExt !== undefined && (n.flagsExt & C.NTF_EXT_MANAGED) !== 0) n.flags.push('managed');
   return n;
 }

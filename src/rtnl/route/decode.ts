@@ -73,8 +73,24 @@ export interface Route {
   encapType?: number;
   /** RTA_ENCAP raw: the encapsulation's attributes, of the kind `encapType` names (a copy). */
   encap?: Uint8Array;
-  /** Other decoded RTA attributes (ttlPropagate, ipProto, sport, dport, …). */
-  [extra: string]: unknown;
+  /** RTA_TTL_PROPAGATE: MPLS TTL propagation (0 disabled, 1 enabled; `ip route` prints ttl-propagate). */
+  ttlPropagate?: number;
+  /** RTA_IP_PROTO: the IP protocol of a route lookup (`ip route get … ipproto`). */
+  ipProto?: number;
+  /** RTA_SPORT: the source port of a route lookup, host order (`ip route get … sport`). */
+  sport?: number;
+  /** RTA_DPORT: the destination port of a route lookup, host order (`ip route get … dport`). */
+  dport?: number;
+  /** RTA_MP_ALGO (obsolete). */
+  mpAlgo?: number;
+  /** RTA_NEWDST raw: MPLS labels a route swaps to (`ip -f mpls route` prints them as "as to"). */
+  newdst?: Buffer;
+  /** RTA_PROTOINFO raw (unused by the kernel). */
+  protoinfo?: Buffer;
+  /** RTA_SESSION raw (unused by the kernel). */
+  session?: Buffer;
+  /** RTA_MFC_STATS raw: multicast forwarding counters (struct rta_mfc_stats; multicast routes). */
+  mfcStats?: Buffer;
   /** Attributes nlkit does not know, raw (copies). */
   unknown?: RawAttribute[];
 }

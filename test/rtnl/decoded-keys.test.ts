@@ -1,0 +1,164 @@
+// The decoded Link, Route and Neigh types name every property their decoders can set,
+// with no string index signature: a typo such as `link.mut` is a compile error, and a
+// property the decoder sets is typed. This file holds that both ways:
+// - at compile time, each KEYS record must list exactly the type's keys (a missing or
+//   extra key fails `tsc`, and so the test run), each with the tag of its declared type,
+//   and the types must have no index signature (NO_INDEX);
+// - at run time, every row of the attribute table the decoder falls back on has its key
+//   in the record (so the table cannot set an undeclared property), every key a decoder
+//   sets is in the record, and for each row with a primitive codec a message carrying
+//   that one attribute decodes to a value of the declared type.
+import t from 'tap';
+import { MessageWriter, type AttrSpec, type AttrTable } from '../../src/netlink/index.js';
+import { decodeLink, type Link } from '../../src/rtnl/link/decode.js';
+import { IFLA, IFINFOMSG_LEN } from '../../src/rtnl/link/table.js';
+import { decodeRoute, type Route } from '../../src/rtnl/route/decode.js';
+import { RTA, RTMSG_LEN } from '../../src/rtnl/route/table.js';
+import { decodeNeigh, type Neigh } from '../../src/rtnl/neigh/decode.js';
+import { NDA, NDMSG_LEN } from '../../src/rtnl/neigh/table.js';
+import * as C from '../../src/rtnl/constants.js';
+
+/** The tag of a declared property type; 'other' for objects, arrays, bigints and unions of kinds. */
+type Tag<T> = [T] extends [number] ? 'number' : [T] extends [string] ? 'string' : [T] extends [boolean] ? 'boolean' : [T] extends [Buffer] ? 'Buffer' : 'other';
+type Keys<T> = { readonly [K in keyof Required<T>]: Tag<Exclude<Required<T>[K], undefined>> };
+/** `true` only when T has no string index signature. */
+type NoIndex<T> = string extends keyof T ? false : true;
+
+const NO_INDEX: readonly [NoIndex<Link>, NoIndex<Route>, NoIndex<Neigh>] = [true, true, true];
+
+const LINK_KEYS: Keys<Link> = {
+  index: 'number', name: 'string', kind: 'string', flags: 'other', rawFlags: 'number', up: 'boolean', linkType: 'other', type: 'number',
+  mtu: 'number', minMtu: 'number', maxMtu: 'number', txqlen: 'number', operstate: 'string', linkmode: 'string', group: 'number',
+  address: 'string', broadcast: 'string', permaddr: 'string', qdisc: 'string', master: 'number', link: 'number', netnsId: 'number',
+  alias: 'string', altnames: 'other', promiscuity: 'number', allmulti: 'number', carrier: 'boolean', carrierChanges: 'number',
+  carrierUpCount: 'number', carrierDownCount: 'number', protoDown: 'boolean', numTxQueues: 'number', numRxQueues: 'number',
+  gsoMaxSize: 'number', gsoMaxSegs: 'number', groMaxSize: 'number', tsoMaxSize: 'number', tsoMaxSegs: 'number',
+  stats64: 'other', linkinfo: 'other', afSpec: 'other', unknown: 'other',
+  gsoIpv4MaxSize: 'number', groIpv4MaxSize: 'number', map: 'other', xdp: 'other', event: 'number', netnsImmutable: 'boolean',
+  headroom: 'number', tailroom: 'number', maxPacingOffloadHorizon: 'number', devlinkPort: 'Buffer', dpllPin: 'Buffer',
+  physPortName: 'string', physPortId: 'Buffer', physSwitchId: 'Buffer', parentDevName: 'string', parentDevBusName: 'string',
+  protoDownReason: 'Buffer', numVf: 'number', vfinfoList: 'Buffer', vfPorts: 'Buffer', portSelf: 'Buffer', protinfo: 'Buffer',
+  wireless: 'Buffer', cost: 'Buffer', priority: 'Buffer', weight: 'number', newNetnsId: 'number', newIfindex: 'number',
+  targetNetnsId: 'number', netnsPid: 'number', netnsFd: 'number', extMask: 'number', altname: 'string',
+};
+
+const ROUTE_KEYS: Keys<Route> = {
+  family: 'number', type: 'other', dst: 'string', dstLen: 'number', from: 'string', fromLen: 'number', tos: 'number', table: 'other',
+  protocol: 'other', scope: 'other', flags: 'other', rawFlags: 'number', dev: 'number', iif: 'number', gateway: 'string', via: 'string',
+  prefsrc: 'string', metric: 'number', metrics: 'other', nexthops: 'other', mark: 'number', pref: 'other', expires: 'number',
+  uid: 'number', cacheinfo: 'other', flow: 'number', nhId: 'number', encapType: 'number', encap: 'other', unknown: 'other',
+  ttlPropagate: 'number', ipProto: 'number', sport: 'number', dport: 'number', mpAlgo: 'number', newdst: 'Buffer',
+  protoinfo: 'Buffer', session: 'Buffer', mfcStats: 'Buffer',
+};
+
+const NEIGH_KEYS: Keys<Neigh> = {
+  family: 'number', dev: 'number', dst: 'string', lladdr: 'string', state: 'other', rawState: 'number', flags: 'other',
+  rawFlags: 'number', proxy: 'boolean', router: 'boolean', probes: 'number', cacheinfo: 'other', protocol: 'other', unknown: 'other',
+  vlan: 'number', port: 'number', vni: 'number', srcVni: 'number', ifindex: 'number', master: 'number', netnsId: 'number',
+  nhId: 'number', flagsExt: 'number', fdbExtAttrs: 'Buffer', ndmStateMask: 'number', ndmFlagsMask: 'number',
+};
+
+/** Rows whose codec never sets a property (superseded or padding). */
+const NEVER_SET: ReadonlySet<string> = new Set(['IFLA_STATS', 'IFLA_PAD', 'RTA_PAD']);
+
+/** Rows of a primitive codec, for which {@link putPrimitive} writes a payload. */
+const PRIMITIVE: ReadonlySet<unknown> = new Set(['u8', 'u16', 'be16', 'u32', 's32', 'be32', 'strz', 'string', 'binary', 'mac', 'flag']);
+
+/** One attribute of a primitive codec with a payload it decodes. */
+function putPrimitive(w: MessageWriter, row: AttrSpec): void {
+  switch (row.codec) {
+    case 'u8': w.putU8(row.type, 1); return;
+    case 'u16': case 'be16': w.putU16(row.type, 1); return;
+    case 'u32': case 's32': case 'be32': w.putU32(row.type, 1); return;
+    case 'strz': w.putStrz(row.type, 'ab'); return;
+    case 'string': w.putBytes(row.type, Buffer.from('ab')); return;
+    case 'binary': w.putBytes(row.type, Buffer.from([1, 2])); return;
+    case 'mac': w.putBytes(row.type, Buffer.from([2, 0, 0, 0, 0, 1])); return;
+    case 'flag': w.putFlag(row.type); return;
+    default: throw new Error(`not a primitive codec: ${row.name}`);
+  }
+}
+
+function tagOf(v: unknown): string {
+  if (Buffer.isBuffer(v)) return 'Buffer';
+  const ty = typeof v;
+  return ty === 'number' || ty === 'string' || ty === 'boolean' ? ty : 'other';
+}
+
+interface Family {
+  name: string;
+  table: AttrTable;
+  keys: Readonly<Record<string, string>>;
+  /** A message of this family with the attributes `attrs` writes, decoded. */
+  decode(attrs: (w: MessageWriter) => void): object | undefined;
+}
+
+function message(type: number, headerLen: number, header: (b: DataView, o: number) => void, attrs: (w: MessageWriter) => void): [Buffer, DataView] {
+  const w = new MessageWriter();
+  w.begin(type, 0, 1);
+  const o = w.reserve(headerLen);
+  header(w.view, o);
+  attrs(w);
+  const b = Buffer.from(w.finish());
+  return [b, new DataView(b.buffer, b.byteOffset, b.byteLength)];
+}
+
+const FAMILIES: Family[] = [
+  {
+    name: 'Link', table: IFLA, keys: LINK_KEYS,
+    decode: (attrs) => {
+      const [b, v] = message(C.RTM_NEWLINK, IFINFOMSG_LEN, (h, o) => { h.setUint16(o + 2, 1, true); h.setInt32(o + 4, 7, true); }, attrs);
+      return decodeLink(b, v, 0, b.length);
+    },
+  },
+  {
+    name: 'Route', table: RTA, keys: ROUTE_KEYS,
+    decode: (attrs) => {
+      const [b, v] = message(C.RTM_NEWROUTE, RTMSG_LEN, (h, o) => { h.setUint8(o, 2); h.setUint8(o + 4, 254); h.setUint8(o + 7, 1); }, attrs);
+      return decodeRoute(b, v, 0, b.length);
+    },
+  },
+  {
+    name: 'Neigh', table: NDA, keys: NEIGH_KEYS,
+    decode: (attrs) => {
+      const [b, v] = message(C.RTM_NEWNEIGH, NDMSG_LEN, (h, o) => { h.setUint8(o, 2); h.setInt32(o + 4, 7, true); h.setUint16(o + 8, 0x80, true); }, attrs);
+      return decodeNeigh(b, v, 0, b.length);
+    },
+  },
+];
+
+t.test('the decoded types have no string index signature', async (t) => {
+  t.same(NO_INDEX, [true, true, true]);
+});
+
+for (const f of FAMILIES) {
+  t.test(`${f.name}: every attribute table row has its key declared`, async (t) => {
+    const missing = f.table.rows.filter((r) => !NEVER_SET.has(r.name) && !(r.key in f.keys)).map((r) => `${r.name} → ${r.key}`);
+    t.same(missing, [], `rows whose key ${f.name} does not declare`);
+  });
+
+  t.test(`${f.name}: every key the decoder sets is declared`, async (t) => {
+    const empty = f.decode(() => {});
+    t.ok(empty, 'decoded');
+    t.same(Object.keys(empty!).filter((k) => !(k in f.keys)), [], 'keys of a message without attributes');
+    for (const row of f.table.rows) {
+      if (!PRIMITIVE.has(row.codec)) continue;
+      const out = f.decode((m) => putPrimitive(m, row)) as Record<string, unknown>;
+      t.same(Object.keys(out).filter((k) => !(k in f.keys)), [], `keys after ${row.name}`);
+    }
+  });
+
+  t.test(`${f.name}: primitive rows decode to the declared type`, async (t) => {
+    let n = 0;
+    for (const row of f.table.rows) {
+      if (NEVER_SET.has(row.name) || !PRIMITIVE.has(row.codec)) continue;
+      const out = f.decode((m) => putPrimitive(m, row)) as Record<string, unknown>;
+      const want = f.keys[row.key];
+      const got = out[row.key];
+      t.not(got, undefined, `${row.name} sets ${row.key}`);
+      if (want !== 'other') t.equal(tagOf(got), want, `${row.name} → ${row.key}: ${want}`);
+      n++;
+    }
+    t.ok(n >= 5, `${n} primitive rows checked`);
+  });
+}
