@@ -308,7 +308,7 @@ async function main(): Promise<void> {
   };
   const linkApi = new LinkApi(stubCore as never);
   const addrApi = new AddrApi(stubCore as never);
-  const w1Specs = Array.from({ length: 1024 }, (_, i) => ({ name: `a${i}`, kind: 'veth', up: true, peer: { name: `b${i}`, netns: 7 } }));
+  const w1Specs = Array.from({ length: 1024 }, (_, i) => ({ name: `a${i}`, kind: 'veth' as const, up: true, peer: { name: `b${i}`, netns: 7 } }));
   const w4Addrs = Array.from({ length: 1024 }, (_, i) => `198.18.${i >> 8}.${i & 255}/32`);
   let k = 0;
   const resolved = Promise.resolve(undefined);

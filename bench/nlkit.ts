@@ -153,7 +153,7 @@ async function w1OneQueue(impl: string, p: Params): Promise<void> {
 async function w1Batch(impl: string, p: Params): Promise<void> {
   const B_GROUP = 76;
   const rt = Rtnl.open();
-  const specs = Array.from({ length: p.n }, (_, i) => ({ name: `g${i}`, kind: 'veth', up: true, group: B_GROUP, peer: { name: `h${i}`, netns: NS2_FD } }));
+  const specs = Array.from({ length: p.n }, (_, i) => ({ name: `g${i}`, kind: 'veth' as const, up: true, group: B_GROUP, peer: { name: `h${i}`, netns: NS2_FD } }));
   const sent0 = rt.sock.stats.requests;
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();

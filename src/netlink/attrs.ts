@@ -26,11 +26,13 @@ export interface DecodeContext {
 }
 
 /** A context-dependent codec (for example IFLA_INFO_DATA, chosen by IFLA_INFO_KIND). */
-export interface CustomCodec {
-  /** Decode the value at `[off, off+len)`. */
-  decode(ctx: DecodeContext, off: number, len: number): unknown;
-  /** Write the attribute `type` for `value` (the whole attribute, header included). */
+export interface CustomCodec<Out = unknown, In = Out> {
+  /** Decode the value at `[off, off+len)` (undefined: store nothing). */
+  decode(ctx: DecodeContext, off: number, len: number): Out | undefined;
+  /** Write the attribute `type` for `value` (the whole attribute, header included); `value` is checked here, whatever its static type. */
   encode?(w: MessageWriter, type: number, value: unknown, whole: Record<string, unknown>): void;
+  /** Type level only, never set: what `encode` accepts (the `In` type parameter), for the option types derived from tables. */
+  readonly inputType?: In;
 }
 
 /** A primitive codec name. */
@@ -132,7 +134,11 @@ function isTable(c: Codec): c is AttrTable {
  * An attribute table: rows by type (dense array) and by key. `decode` turns an
  * attribute stream into a plain object; `encode` writes an object's known keys.
  */
-export class AttrTable {
+export class AttrTable<Shape extends object = object, Input extends object = object> {
+  /** Type level only, never set: the decoded object's type (derived from the rows by rtnl's `table()`). */
+  declare readonly shapeType?: Shape;
+  /** Type level only, never set: the type `encode` takes. */
+  declare readonly inputType?: Input;
   /** Table name for errors and extack paths, e.g. 'IFLA'. */
   readonly name: string;
   /** Rows indexed by attribute type. */

@@ -5,13 +5,14 @@
 export { Rtnl } from './handle.js';
 export type { RtnlOptions } from './handle.js';
 export { LinkApi } from './link/api.js';
-export type { LinkSpec, LinkAttrs, LinkChange, LinkFilter, LinkManyOptions, BridgePortOptions } from './link/api.js';
-export { decodeLink, flagNames } from './link/decode.js';
-export type { Link } from './link/decode.js';
+export type { LinkSpec, LinkSpecBase, LinkAttrs, LinkChange, LinkFilter, LinkManyOptions, BridgePortOptions } from './link/api.js';
+export { decodeLink, flagNames, isLinkKind } from './link/decode.js';
+export type { Link, LinkOfKind } from './link/decode.js';
 export type { LinkInfo, LinkStats64, LinkAfSpec, LinkMap, LinkXdp } from './link/table.js';
 export { IFLA, STATS64_FIELDS } from './link/table.js';
 export { kindCodec, knownKinds, BRIDGE_DATA, BRIDGE_PORT_DATA, BRIDGE_PORT_STATES, MACVLAN_DATA, MACVLAN_MODES, VXLAN_DATA, TUN_DATA, VLAN_DATA, VLAN_PROTOCOLS, BOND_DATA, BOND_MODES, IPVLAN_DATA, IPVLAN_MODES } from './link/kinds/index.js';
-export type { KindCodec, VethPeerSpec } from './link/kinds/index.js';
+export type { KindCodec, VethPeerSpec, KindData, KindOptions, BridgeData, BridgePortData, MacvlanData, VxlanData, TunData, VlanData, BondData, IpvlanData, BridgeOptions, MacvlanOptions, VxlanOptions, VlanOptions, BondOptions, IpvlanOptions } from './link/kinds/index.js';
+export type { ShapeOf, InputOf } from './table-helpers.js';
 export { AddrApi } from './addr/api.js';
 export type { AddrOptions, AddrDelOptions, AddrEntry, AddrFilter } from './addr/api.js';
 export { decodeAddr, addrFlagNames } from './addr/decode.js';

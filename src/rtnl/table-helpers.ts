@@ -4,7 +4,7 @@
  * camelCase of the name after the table prefix.
  * @module
  */
-import { AttrTable, HOST_LE, type AttrSpec, type Codec, type CustomCodec, InvalidArgumentError, showValue } from '../netlink/index.js';
+import { AttrTable, HOST_LE, type AttrSpec, type Codec, type CustomCodec, type RawAttribute, InvalidArgumentError, showValue } from '../netlink/index.js';
 import { CONSTANTS } from './constants.js';
 import { formatIp, parseIp } from './ip.js';
 
@@ -19,20 +19,67 @@ export function camel(name: string, prefix: string): string {
 /** A row spec: [constant name, codec] or [constant name, codec, key override, multi]. */
 export type RowSpec = readonly [string, Codec] | readonly [string, Codec, string] | readonly [string, Codec, string, boolean];
 
-/** Build an AttrTable named `name` from rows whose constants start with `prefix`. */
-export function table(name: string, prefix: string, specs: readonly RowSpec[]): AttrTable {
+/** 'FORWARD_DELAY' → 'ForwardDelay' (every word capitalised): the tail of {@link Camel}. */
+type CamelTail<S extends string> = S extends `${infer H}_${infer T}` ? `${Capitalize<Lowercase<H>>}${CamelTail<T>}` : Capitalize<Lowercase<S>>;
+/** {@link camel} at the type level: 'FORWARD_DELAY' → 'forwardDelay'. */
+export type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${Lowercase<H>}${CamelTail<T>}` : Lowercase<S>;
+
+/** What a codec decodes to. */
+export type CodecOut<C> = C extends 'u8' | 'u16' | 'u32' | 's32' | 'be16' | 'be32' ? number
+  : C extends 'u64' ? bigint
+  : C extends 'strz' | 'string' | 'mac' ? string
+  : C extends 'binary' ? Buffer
+  : C extends 'flag' ? boolean
+  : C extends AttrTable<infer S, object> ? S
+  : C extends CustomCodec<infer O, unknown> ? O
+  : unknown;
+
+/** What a codec encodes (the value checks in attrs.ts's encodeValue and the custom codecs accept it). */
+export type CodecIn<C> = C extends 'u8' | 'u16' | 'u32' | 's32' | 'be16' | 'be32' ? number
+  : C extends 'u64' ? number | bigint
+  : C extends 'strz' | 'string' ? string
+  : C extends 'mac' ? string | Uint8Array
+  : C extends 'binary' ? Uint8Array
+  : C extends 'flag' ? boolean
+  : C extends AttrTable<object, infer I> ? I
+  : C extends CustomCodec<unknown, infer I> ? I
+  : unknown;
+
+/** The key of a row: its override, else the camelCase of its name after the table prefix. */
+type RowKey<Row, P extends string> = Row extends readonly [string, Codec, infer K extends string, ...unknown[]] ? K
+  : Row extends readonly [infer N extends string, ...unknown[]] ? Camel<N extends `${P}${infer Rest}` ? Rest : N>
+  : never;
+type RowOut<Row> = Row extends readonly [string, infer C, string, true] ? CodecOut<C>[] : Row extends readonly [string, infer C, ...unknown[]] ? CodecOut<C> : never;
+type RowIn<Row> = Row extends readonly [string, infer C, string, true] ? CodecIn<C> | readonly CodecIn<C>[] : Row extends readonly [string, infer C, ...unknown[]] ? CodecIn<C> : never;
+
+/** The object a table of rows `R` (prefix `P`) decodes to: every key optional, attributes it does not know raw in `unknown`. */
+export type TableShape<P extends string, R extends readonly RowSpec[]> = { -readonly [Row in R[number] as RowKey<Row, P>]?: RowOut<Row> } & { unknown?: RawAttribute[] };
+/** The object a table of rows `R` (prefix `P`) encodes: every key optional; read-only rows (a codec without encode, typed `In = never`) left out. */
+export type TableInput<P extends string, R extends readonly RowSpec[]> = { readonly [Row in R[number] as [RowIn<Row>] extends [never] ? never : RowKey<Row, P>]?: RowIn<Row> };
+
+/** The decoded object type of a table made by {@link table}. */
+export type ShapeOf<T> = T extends AttrTable<infer S, object> ? S : never;
+/** The encode input type of a table made by {@link table}. */
+export type InputOf<T> = T extends AttrTable<object, infer I> ? I : never;
+
+/**
+ * Build an AttrTable named `name` from rows whose constants start with `prefix`. Its
+ * type carries the decoded object's type and the encode input's, derived from the rows
+ * (keys as {@link camel} makes them; values from the codecs): see {@link ShapeOf}.
+ */
+export function table<const P extends string, const R extends readonly RowSpec[]>(name: string, prefix: P, specs: R): AttrTable<TableShape<P, R>, TableInput<P, R>> {
   const rows: AttrSpec[] = specs.map((s) => {
     const type = consts[s[0]];
     if (type === undefined) throw new Error(`nlkit: unknown constant ${s[0]} (regenerate src/rtnl/constants.ts)`);
     const row: AttrSpec = { type, name: s[0], key: s[2] ?? camel(s[0], prefix), codec: s[1], ...(s[3] ? { multi: true } : {}) };
     return row;
   });
-  return new AttrTable(name, rows);
+  return new AttrTable<TableShape<P, R>, TableInput<P, R>>(name, rows);
 }
 
 /** A u32 (or u8/u16) enum shown as a name: decode to the name (number when unknown), encode either. */
-export function enumCodec(size: 1 | 2 | 4, names: Readonly<Record<string, number>>): CustomCodec {
-  const byNum = new Map<number, string>();
+export function enumCodec<const N extends Readonly<Record<string, number>>>(size: 1 | 2 | 4, names: N): CustomCodec<(keyof N & string) | number> {
+  const byNum = new Map<number, keyof N & string>();
   for (const [k, v] of Object.entries(names)) byNum.set(v, k);
   return {
     decode(ctx, off, len) {
@@ -51,7 +98,7 @@ export function enumCodec(size: 1 | 2 | 4, names: Readonly<Record<string, number
 }
 
 /** A u8 shown as a boolean. */
-export const boolU8: CustomCodec = {
+export const boolU8: CustomCodec<boolean> = {
   decode(ctx, off, len) {
     return len >= 1 ? ctx.buf[off] !== 0 : undefined;
   },
@@ -66,7 +113,7 @@ export const boolU8: CustomCodec = {
  * written as a flag when true (nothing when false), read from its byte (an attribute
  * without a payload counts as set).
  */
-export const flagInU8Out: CustomCodec = {
+export const flagInU8Out: CustomCodec<boolean> = {
   decode(ctx, off, len) {
     return len >= 1 ? ctx.buf[off] !== 0 : true;
   },
@@ -77,7 +124,7 @@ export const flagInU8Out: CustomCodec = {
 };
 
 /** A u32 shown as a boolean. */
-export const boolU32: CustomCodec = {
+export const boolU32: CustomCodec<boolean> = {
   decode(ctx, off, len) {
     return len >= 4 ? ctx.view.getUint32(off, HOST_LE) !== 0 : undefined;
   },
@@ -88,7 +135,7 @@ export const boolU32: CustomCodec = {
 };
 
 /** An IPv4 or IPv6 address payload (4 or 16 bytes, network order) as a string. */
-export const ipCodec: CustomCodec = {
+export const ipCodec: CustomCodec<string> = {
   decode(ctx, off, len) {
     return formatIp(ctx.buf, off, len);
   },

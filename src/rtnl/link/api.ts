@@ -9,7 +9,7 @@ import { resolveNetns, putNetns, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
 import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
 import { decodeLink, type Link } from './decode.js';
-import { kindCodec, knownKinds, BRIDGE_PORT_DATA, type KindCodec, type KindEncodeContext } from './kinds/index.js';
+import { kindCodec, knownKinds, BRIDGE_PORT_DATA, type KindCodec, type KindEncodeContext, type KindOptions } from './kinds/index.js';
 import { IFINFOMSG_LEN } from './table.js';
 import { AF_BRIDGE } from '../ip.js';
 import { registerLayout } from '../describer.js';
@@ -47,19 +47,34 @@ export interface LinkAttrs {
   readonly numRxQueues?: number;
 }
 
-/** What `rt.link.add` takes. */
-export interface LinkSpec extends LinkAttrs {
-  /** IFLA_INFO_KIND: 'veth', 'bridge', 'macvlan', 'macvtap', 'vxlan', 'ifb', 'dummy', 'vlan', 'bond', 'ipvlan'. */
-  readonly kind: string;
+/** What every {@link LinkSpec} has besides its kind and kind options. */
+export interface LinkSpecBase extends LinkAttrs {
   /** Master to enslave to at creation (bridge/bond name or ifindex). */
   readonly master?: string | number;
   /** Parent link (macvlan, macvtap, vlan, ipvlan: required; vxlan: optional underlay device). */
   readonly link?: string | number;
-  /** veth: the peer end. */
-  readonly peer?: LinkAttrs;
-  /** Kind options (IFLA_INFO_DATA): keys of the kind's table, e.g. `{ mode: 'bridge' }` for macvlan, `{ id: 42 }` for vxlan/vlan, `{ stpState: 1 }` for bridge. */
-  readonly data?: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * What `rt.link.add` takes: the kind (IFLA_INFO_KIND) and, for kinds with options,
+ * `data` (IFLA_INFO_DATA) typed by the kind — {@link VxlanOptions} for 'vxlan', and so
+ * on ({@link KindOptions}); veth takes `peer`. Other kinds nlkit knows without options
+ * ('ifb', 'dummy') and kinds it does not know are created by name alone.
+ */
+export type LinkSpec =
+  | { readonly [K in keyof KindOptions]: LinkSpecBase & { readonly kind: K; readonly data?: KindOptions[K]; readonly peer?: never } }[keyof KindOptions]
+  | (LinkSpecBase & {
+      readonly kind: 'veth';
+      /** The peer end. */
+      readonly peer?: LinkAttrs;
+      readonly data?: never;
+    })
+  | (LinkSpecBase & {
+      /** A kind without options: 'ifb', 'dummy', or one nlkit does not encode. */
+      readonly kind: string;
+      readonly data?: never;
+      readonly peer?: never;
+    });
 
 /** Bridge-port options (IFLA_INFO_SLAVE_DATA with slave kind 'bridge'). */
 export interface BridgePortOptions {

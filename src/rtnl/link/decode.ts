@@ -7,6 +7,7 @@
 import { HOST_LE, NLMSG_HDRLEN, NLA_HDRLEN, NLA_TYPE_MASK, DecodeError, align4, checkAttr, childPath, copyBytes, decodeRow, hexColon, type RawAttribute } from '../../netlink/index.js';
 import { IFLA, IFLA_XDP_TABLE, IFINFOMSG_LEN, LINKMODES, OPERSTATES, decodeAfSpec, decodeLinkinfo, decodeMap, decodeStats64, decodeUint, RepeatText, strzText, type LinkAfSpec, type LinkInfo, type LinkMap, type LinkStats64, type LinkXdp } from './table.js';
 import * as C from '../constants.js';
+import type { KindData } from './kinds/index.js';
 
 /** ifi_flags bits in the order `ip` prints them, with its names. */
 const FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
@@ -524,4 +525,21 @@ function decodeAltnames(buf: Buffer, view: DataView, start: number, end: number)
     off += align4(alen);
   }
   return out;
+}
+
+/** A {@link Link} of kind `K`, with `linkinfo.data` of that kind's type ({@link KindData}). */
+export type LinkOfKind<K extends keyof KindData> = Omit<Link, 'kind' | 'linkinfo'> & {
+  /** The kind. */
+  kind: K;
+  /** IFLA_LINKINFO, its data typed by the kind. */
+  linkinfo: Omit<LinkInfo, 'kind' | 'data'> & { kind: K; data?: KindData[K] };
+};
+
+/**
+ * Whether `link` is of kind `kind` (IFLA_INFO_KIND), narrowing it so that
+ * `link.linkinfo.data` has the kind's type: `if (isLinkKind(l, 'vxlan')) l.linkinfo.data?.id`.
+ * The list-side filter is `rt.link.list({ kind })` (`ip -d link show type vxlan`).
+ */
+export function isLinkKind<K extends keyof KindData>(link: Link, kind: K): link is LinkOfKind<K> {
+  return link.kind === kind && link.linkinfo !== undefined;
 }

@@ -17,7 +17,7 @@ import type { KindCodec } from './kind.js';
  * ether_ntoa, without leading zeros ('8000.2:0:0:a:b:c'); the two are the same id.
  * Read-only (the kernel reports it).
  */
-const bridgeIdCodec: CustomCodec = {
+const bridgeIdCodec: CustomCodec<string | Buffer, never> = {
   decode(ctx, off, len) {
     if (len < 8) return copyBytes(ctx.buf, off, off + len);
     const b = ctx.buf;

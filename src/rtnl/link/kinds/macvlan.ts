@@ -15,7 +15,7 @@ import type { KindCodec } from './kind.js';
  * MAC strings, as `ip -j -d` prints macaddr_data. Read-only (addresses are added and
  * removed with IFLA_MACVLAN_MACADDR_MODE).
  */
-const macaddrDataCodec: CustomCodec = {
+const macaddrDataCodec: CustomCodec<string[], never> = {
   decode(ctx, start, len) {
     const out: string[] = [];
     walkAttrs(ctx.view, start, start + len, ctx.path, (type, off, alen) => {

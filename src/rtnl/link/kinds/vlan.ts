@@ -5,23 +5,22 @@
  * Equivalent to: `ip link add NAME link PARENT type vlan id N [protocol 802.1ad]`.
  * @module
  */
-import { InvalidArgumentError, showValue } from '../../../netlink/index.js';
-import { table, enumCodec } from '../../table-helpers.js';
+import { InvalidArgumentError, showValue, type CustomCodec } from '../../../netlink/index.js';
+import { table } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
 
 /** VLAN protocols by name: ETH_P_8021Q and ETH_P_8021AD (network order on the wire). */
 export const VLAN_PROTOCOLS = { '802.1Q': 0x8100, '802.1ad': 0x88a8 } as const;
 
-const protocolCodec = enumCodec(2, VLAN_PROTOCOLS);
 // IFLA_VLAN_PROTOCOL is big-endian (__be16): wrap the enum codec with a byte swap.
-const beProtocol = {
-  decode(ctx: Parameters<typeof protocolCodec.decode>[0], off: number, len: number) {
+const beProtocol: CustomCodec<keyof typeof VLAN_PROTOCOLS | number> = {
+  decode(ctx, off, len) {
     if (len < 2) return undefined;
     const n = ctx.view.getUint16(off, false);
-    for (const [k, v] of Object.entries(VLAN_PROTOCOLS)) if (v === n) return k;
+    for (const [k, v] of Object.entries(VLAN_PROTOCOLS)) if (v === n) return k as keyof typeof VLAN_PROTOCOLS;
     return n;
   },
-  encode(w: Parameters<NonNullable<typeof protocolCodec.encode>>[0], type: number, value: unknown) {
+  encode(w, type, value) {
     const n = typeof value === 'number' ? value : (VLAN_PROTOCOLS as Record<string, number>)[String(value)];
     if (n === undefined) throw new InvalidArgumentError('data.protocol', `'${String(value)}' is not 802.1Q or 802.1ad`);
     w.putBe16(type, n);
