@@ -25,9 +25,12 @@
  * yields as `{ type: 'overrun' }` when it reads again. Reading resumes when the
  * consumer has taken the queue down to half the bound. The queue never holds more than
  * `maxQueued` events plus the rest of one datagram (rtnetlink sends one message per
- * datagram), and one wake-up decodes at most about `maxQueued` messages, so a burst
- * cannot block the event loop for longer than that. Losses therefore happen in one
- * place, the kernel, and are always reported.
+ * datagram), and one wake-up reads at most `maxQueued` + 1 datagrams — counting the reads
+ * of its microtask continuation and those a consumer's `next()` makes to resume — so a burst
+ * cannot block the event loop for longer than that, however fast the consumer pulls: the
+ * rest waits for the next wake-up of the (level-triggered) poll handle, after timers and
+ * I/O had their turn. Losses therefore happen in one place, the kernel, and are always
+ * reported.
  *
  * An overrun means events were lost: resynchronise with a dump (`rt.link.list()`, …).
  * When the monitor reads ENOBUFS it first discards what is still queued in the kernel,
@@ -191,7 +194,10 @@ export interface MonitorOptions {
   /**
    * Events queued for a consumer that is not pulling before the monitor stops reading
    * (then the kernel's buffer fills and overruns are reported). A queued event costs
-   * about its message size (≈1.5 KiB for a link). Defaults to 1024.
+   * about its message size (≈1.5 KiB for a link). It also bounds what one poll wake-up
+   * reads (`maxQueued` + 1 events), so that a burst yields to the event loop every so
+   * many events even to a consumer that pulls without awaiting anything else. Defaults
+   * to 1024.
    */
   readonly maxQueued?: number;
 }
@@ -358,6 +364,13 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
   private readonly onWake = (status: number): void => this.wake(status);
   /** A drain is scheduled as a microtask (see drain()). */
   private deferred = false;
+  /**
+   * Datagrams the current wake-up may still read: reset by each poll wake-up to
+   * `maxQueued` + 1 (one handed to a waiting consumer, then up to a full queue) and spent
+   * by every read until the next one (the microtask drains and the reads of resume()
+   * included), so that reading yields to the event loop.
+   */
+  private budget: number;
   private readonly onDeferred = (): void => {
     this.deferred = false;
     if (this.sock !== null && !this.paused) this.drain();
@@ -367,6 +380,7 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
   constructor(sock: NetlinkSocket, options: MonitorOptions, onClose?: (m: Monitor) => void) {
     this.sock = sock;
     this.maxQueued = options.maxQueued ?? 1024;
+    this.budget = this.maxQueued + 1;
     this.onClose = onClose;
     this.signal = options.signal;
     this.watcher = sock.watch(this.onWake);
@@ -555,14 +569,15 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     this.stats.wakeups++;
     if (status < 0) this.stats.pollErrors++;
     if (this.sock === null || this.paused) return;
+    this.budget = this.maxQueued + 1;
     if (this.drain() === 0) this.stats.emptyWakeups++;
   }
 
   /**
-   * Read until EAGAIN or the queue bound; after ENOBUFS empty the kernel's queue, then
-   * report the overrun (a bounded amount of work per call: the poll handle is
-   * level-triggered and wakes again). Pause at the bound. Returns the number of
-   * messages the last read handed over (0: nothing was there).
+   * Read until EAGAIN, the queue bound or the wake-up's budget; after ENOBUFS empty the
+   * kernel's queue, then report the overrun (a bounded amount of work per call: the poll
+   * handle is level-triggered and wakes again). Pause at the bound. Returns the number
+   * of messages the last read handed over (0: nothing was there, or nothing was read).
    */
   private drain(): number {
     const sock = this.sock!;
@@ -583,13 +598,19 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
           this.overrun();
           continue;
         }
+        // This wake-up read its share: the rest waits for the next one, after the event
+        // loop's other callbacks (a consumer that pulls without awaiting anything else
+        // would otherwise keep this chain of microtasks reading for as long as the
+        // kernel has events).
+        if (this.budget <= 0) break;
         if (this.waiters.length > 0 && !this.deferred) {
           // A consumer is waiting: hand it the first datagram, and read the rest in a
           // microtask, which runs after the consumer's continuation but still before
           // this wake-up returns to the event loop — the wake-up still reads until
-          // EAGAIN, without a recv between the kernel and the consumer.
+          // EAGAIN (or its budget), without a recv between the kernel and the consumer.
           const before = sock.stats.datagrams;
           r = sock.readAvailable(this.onMessage, 1);
+          this.budget -= sock.stats.datagrams - before;
           if (r === -ENOBUFS) {
             this.stats.overruns++;
             this.flushing = true;
@@ -602,9 +623,11 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
           break;
         }
         // Room for this many more events: one datagram is one event in rtnetlink.
-        const room = this.maxQueued - (this.queue.length - this.head) + this.waiters.length;
+        const room = Math.min(this.maxQueued - (this.queue.length - this.head) + this.waiters.length, this.budget);
         if (room <= 0) break;
+        const before = sock.stats.datagrams;
         r = sock.readAvailable(this.onMessage, room);
+        this.budget -= sock.stats.datagrams - before;
         if (r !== -ENOBUFS) break;
         this.stats.overruns++;
         this.flushing = true;

@@ -434,6 +434,59 @@ t.test('no event-loop blocking while a monitor waits (a 10 ms timer keeps its ca
   t.match(await waiting, { name: 'AbortError' });
 });
 
+t.test('a burst read by a consumer that never awaits anything else still yields to the event loop every maxQueued + 1 events', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  const maxQueued = 16;
+  // Each way the monitor reads without a poll wake-up of its own: the microtask drain
+  // behind a waiting consumer, and the reads next() makes to resume a paused monitor.
+  for (const [prefix, waiting] of [['h', true], ['k', false]] as const) {
+    const m = rt.monitor(['link'], { receiveBufferSize: 16 << 20, maxQueued });
+    const first = waiting ? m.next() : undefined;
+    // The whole burst is queued in the kernel before the monitor reads any of it.
+    spawnSync('nsenter', [`--net=${ns.path}`, 'ip', '-batch', '-'], { input: vethBatch(prefix, 150) });
+    if (!waiting) await new Promise((r) => setTimeout(r, 20)); // one wake-up fills the queue: reading pauses
+    // Events the consumer got between two turns of the event loop (setImmediate runs once per turn).
+    let count = 0;
+    let mark = 0;
+    let most = 0;
+    let turns = 0;
+    let stop = false;
+    const sample = (): void => {
+      most = Math.max(most, count - mark);
+      mark = count;
+      turns++;
+      if (!stop) setImmediate(sample);
+    };
+    setImmediate(sample);
+    const names: string[] = [];
+    const take = (ev: MonitorEvent): boolean => {
+      count++;
+      names.push(label(ev));
+      return ev.type === 'new' && ev.kind === 'link' && ev.object.name === `${prefix}b149`;
+    };
+    let done = false;
+    if (first) {
+      const r = await first;
+      if (!r.done) done = take(r.value);
+    }
+    if (!done) {
+      for await (const ev of m) if (take(ev)) break;
+    }
+    stop = true;
+    most = Math.max(most, count - mark);
+    t.notOk(names.includes('overrun'), `${waiting ? 'waiting' : 'paused'}: no overrun`);
+    t.ok(names.includes(`new link ${prefix}a0`) && names.includes(`new link ${prefix}b149`), `${waiting ? 'waiting' : 'paused'}: the burst arrived (${count} events)`);
+    // At most one queue's worth taken plus one wake-up's reads (maxQueued + 1) per turn.
+    t.ok(most <= 2 * (maxQueued + 1), `${waiting ? 'waiting' : 'paused'}: at most ${most} events in one turn of the event loop (${turns} turns for ${count} events, ${m.stats.wakeups} wake-ups)`);
+    m.close();
+  }
+});
+
 const childScript = (mode: string): string => `
 import { Rtnl } from ${JSON.stringify(new URL('../../src/rtnl/index.js', import.meta.url).href)};
 const rt = Rtnl.open();
