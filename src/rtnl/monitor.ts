@@ -44,7 +44,7 @@
  * reported once.
  * @module
  */
-import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NetlinkSocket, withThreadNetns, checkOptionKeys, showValue } from '../netlink/index.js';
+import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLMSG_HDRLEN, NetlinkSocket, withThreadNetns, checkOptionKeys, showValue } from '../netlink/index.js';
 import * as sys from '../netlink/sys.js';
 import {
   RTM_DELADDR, RTM_DELLINK, RTM_DELNEIGH, RTM_DELROUTE, RTM_DELRULE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH,
@@ -52,6 +52,7 @@ import {
   RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE, RTNLGRP_LINK, RTNLGRP_NEIGH,
 } from './constants.js';
 import { rtnlDescriber } from './describer.js';
+import { AF_BRIDGE } from './ip.js';
 import { decodeLink, type Link } from './link/decode.js';
 import { decodeAddr, type Addr } from './addr/decode.js';
 import { decodeRoute, type Route } from './route/decode.js';
@@ -92,7 +93,7 @@ const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule']
 
 /** The decoded object of each kind: the same types the list methods return. */
 export interface MonitorObjects {
-  /** RTM_NEWLINK / RTM_DELLINK, as `rt.link.list` returns it. */
+  /** RTM_NEWLINK / RTM_DELLINK, as `rt.link.list` returns it (the bridge's AF_BRIDGE port messages are left out). */
   link: Link;
   /** RTM_NEWADDR / RTM_DELADDR, as `rt.addr.list` returns it. */
   addr: Addr;
@@ -139,7 +140,23 @@ export type EventDecoder = (buf: Buffer, view: DataView, off: number, len: numbe
 interface DecoderEntry {
   readonly type: 'new' | 'del';
   readonly kind: MonitorKind;
+  /** The decoder as registered (what registerEventDecoder returns). */
   readonly decode: EventDecoder | undefined;
+  /** What the monitor calls: `decode`, or for decodeLink, {@link decodeLinkEvent}. */
+  readonly run: EventDecoder | undefined;
+}
+
+/**
+ * decodeLink as the monitor uses it: RTNLGRP_LINK also carries the bridge's AF_BRIDGE
+ * messages about its ports (RTM_NEWLINK when a port's options or STP state change,
+ * RTM_DELLINK when it leaves the bridge — the link itself stays). They are not the link
+ * `rt.link.list` returns (no kind, no stats, …) and their RTM_DELLINK is no deletion, so
+ * they are declined (counted in {@link MonitorStats.undecoded}), as decodeNeigh declines
+ * the bridge's fdb entries.
+ */
+function decodeLinkEvent(buf: Buffer, view: DataView, off: number, len: number): Link | undefined {
+  if (len > NLMSG_HDRLEN && view.getUint8(off + NLMSG_HDRLEN) === AF_BRIDGE) return undefined;
+  return decodeLink(buf, view, off, len);
 }
 
 /** rtm type → what it is and how to decode it (indexed by type; rtnetlink types are < 256). */
@@ -152,7 +169,9 @@ const registry: (DecoderEntry | undefined)[] = [];
  * Applies to monitors already open from their next message on.
  *
  * Pre-registered: RTM_NEW/DELLINK → decodeLink, …ADDR → decodeAddr, …ROUTE →
- * decodeRoute, …NEIGH → decodeNeigh, …RULE → decodeRule.
+ * decodeRoute, …NEIGH → decodeNeigh, …RULE → decodeRule. With decodeLink, the
+ * bridge's AF_BRIDGE port messages are declined (they are not links as `rt.link.list`
+ * returns them, and their RTM_DELLINK deletes no link); another decoder sees them.
  * @throws InvalidArgumentError for a type that is neither RTM_NEW* nor RTM_DEL*, or an unknown kind.
  */
 export function registerEventDecoder(rtmType: number, kind: MonitorKind, decode: EventDecoder | undefined): EventDecoder | undefined {
@@ -162,7 +181,7 @@ export function registerEventDecoder(rtmType: number, kind: MonitorKind, decode:
   if (!KINDS.includes(kind)) throw new InvalidArgumentError('kind', `expected one of ${KINDS.join(', ')}, got ${showValue(kind)}`);
   if (decode !== undefined && typeof decode !== 'function') throw new InvalidArgumentError('decode', 'expected a function or undefined');
   const prev = registry[rtmType]?.decode;
-  registry[rtmType] = { type: (rtmType & 3) === 0 ? 'new' : 'del', kind, decode };
+  registry[rtmType] = { type: (rtmType & 3) === 0 ? 'new' : 'del', kind, decode, run: decode === decodeLink ? decodeLinkEvent : decode };
   return prev;
 }
 
@@ -218,7 +237,7 @@ export interface MonitorStats {
   pollErrors: number;
   /** Messages of a type with no registered decoder (e.g. RTM_GETNEIGH probes), skipped. */
   ignored: number;
-  /** Messages a decoder declined (returned undefined, e.g. AF_BRIDGE fdb entries on 'neigh'), skipped. */
+  /** Messages a decoder declined (returned undefined, e.g. AF_BRIDGE fdb entries on 'neigh', AF_BRIDGE port messages on 'link'), skipped. */
   undecoded: number;
   /** Times the queue reached `maxQueued` and reading stopped. */
   pauses: number;
@@ -518,7 +537,7 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
   /** Decode one message into an event; undefined when the decoder declines it. */
   private decode(entry: DecoderEntry, buf: Buffer, view: DataView, off: number, len: number): MonitorChange | undefined {
     let object: object | undefined;
-    if (entry.decode) object = entry.decode(buf, view, off, len);
+    if (entry.run) object = entry.run(buf, view, off, len);
     else {
       const raw = new Uint8Array(len);
       raw.set(buf.subarray(off, off + len));

@@ -344,6 +344,32 @@ t.test('a decoder error ends the monitor after the events before it, once, and c
   t.equal(fdCount(), base, 'fd closed');
 });
 
+t.test('a bridge port\'s AF_BRIDGE messages are not link events: no partial link, no del of a link that stays', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  ip(ns.path, ['link', 'add', 'br0', 'type', 'bridge']);
+  ip(ns.path, ['link', 'add', 'bp0', 'type', 'veth', 'peer', 'name', 'bp1']);
+  ip(ns.path, ['link', 'set', 'bp0', 'master', 'br0']);
+  const m = rt.monitor(['link']);
+  // Port options alone: the bridge announces only an AF_BRIDGE RTM_NEWLINK of the port.
+  await rt.link.set('bp0', { bridgePort: { cost: 7 } });
+  // Leaving the bridge: an AF_BRIDGE RTM_DELLINK (the port is gone, bp0 stays), then bp0's own RTM_NEWLINK.
+  ip(ns.path, ['link', 'set', 'bp0', 'nomaster']);
+  ip(ns.path, ['link', 'set', 'bp0', 'mtu', '1400']);
+  const got = await until(m, (ev) => ev.type === 'new' && ev.kind === 'link' && ev.object.name === 'bp0' && ev.object.mtu === 1400);
+  const bp0 = got.filter((ev) => ev.type !== 'overrun' && ev.kind === 'link' && ev.object.name === 'bp0');
+  t.ok(bp0.length >= 2, `bp0's own events arrived (${bp0.map(label).join(', ')})`);
+  t.notOk(bp0.some((ev) => ev.type === 'del'), 'no del of bp0: it was never deleted');
+  t.ok(bp0.every((ev) => ev.type !== 'overrun' && ev.kind === 'link' && ev.object.kind === 'veth' && ev.object.stats64 !== undefined), 'every bp0 event is the whole link, as rt.link.list returns it');
+  t.ok(m.stats.undecoded >= 2, `the bridge's port messages were declined (${m.stats.undecoded})`);
+  t.ok((await rt.link.list()).some((l) => l.name === 'bp0'), 'bp0 is there');
+  m.close();
+});
+
 t.test('without a decoder, objects come as raw copies of the message', privileged, async (t) => {
   const ns = rawNetns();
   const rt = Rtnl.open({ netns: ns.fd });
