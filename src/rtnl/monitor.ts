@@ -490,6 +490,9 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
   /** Stop the poll handle, then close the socket (idempotent). Queued events are discarded. */
   close(): void {
     this.failure = null;
+    // Also when an error closed the monitor already and kept the queue for delivery.
+    this.queue.length = 0;
+    this.head = 0;
     this.shutdown();
   }
 

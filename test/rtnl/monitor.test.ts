@@ -5,7 +5,7 @@ import { Rtnl } from '../../src/rtnl/handle.js';
 import { Monitor, registerEventDecoder, type MonitorEvent, type RawEventObject } from '../../src/rtnl/monitor.js';
 import { decodeLink } from '../../src/rtnl/link/decode.js';
 import { RTM_NEWLINK } from '../../src/rtnl/constants.js';
-import { ClosedError, DecodeError, InvalidArgumentError } from '../../src/netlink/errors.js';
+import { ClosedError, DecodeError, InvalidArgumentError, SysError } from '../../src/netlink/errors.js';
 import { NETLINK_ROUTE, NetlinkSocket, withThreadNetns } from '../../src/netlink/index.js';
 import * as sys from '../../src/netlink/sys.js';
 import { fdCount, ip, privileged, rawNetns } from '../helpers.js';
@@ -316,6 +316,30 @@ t.test('break, return, close, abort and the handle closing each close the fd', p
   t.ok(m5.closed && m6.closed, 'closing the handle closes its monitors');
   t.same(await w5, { done: true, value: undefined });
   t.equal(fdCount(), base, 'handle close: every fd closed');
+});
+
+t.test('close() after a read error discards what the error left queued: next() is done', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  const m = rt.monitor(['link']);
+  ip(ns.path, ['link', 'add', 'c0', 'type', 'veth', 'peer', 'name', 'c1']);
+  await new Promise((r) => setTimeout(r, 50));
+  t.ok(m.queued > 0, `events queued (${m.queued})`);
+  // The next read fails (injected: the kernel has no such error for a multicast socket).
+  const sock = (m as unknown as { sock: NetlinkSocket }).sock;
+  sock.readAvailable = () => {
+    throw new SysError('recvfrom', 5 /* EIO */);
+  };
+  ip(ns.path, ['link', 'set', 'c0', 'mtu', '1400']);
+  await new Promise((r) => setTimeout(r, 50));
+  t.ok(m.closed && m.queued > 0, 'the error closed the monitor and kept the queue for delivery');
+  m.close();
+  t.equal(m.queued, 0, 'close() discarded the queue');
+  t.same(await m.next(), { done: true, value: undefined }, 'done, as after any close()');
 });
 
 t.test('a decoder error ends the monitor after the events before it, once, and closes the fd', privileged, async (t) => {
