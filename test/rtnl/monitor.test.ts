@@ -479,8 +479,11 @@ t.test('no event-loop blocking while a monitor waits (a 10 ms timer keeps its ca
   await new Promise((r) => setTimeout(r, 500));
   clearInterval(iv);
   ac.abort();
-  t.ok(ticks >= 35, `${ticks} ticks of 10 ms in 500 ms`);
-  t.ok(maxGap < 60, `largest gap ${maxGap.toFixed(1)} ms`);
+  // A monitor that blocked while waiting (a blocking recv) would stop the timer until an
+  // event came, and none comes here: no tick at all. The bounds below leave room for a
+  // loaded machine (a 66 ms gap was seen at load 6.8), which is not what this tests.
+  t.ok(ticks >= 10, `${ticks} ticks of 10 ms in 500 ms`);
+  t.ok(maxGap < 250, `largest gap ${maxGap.toFixed(1)} ms`);
   t.match(await waiting, { name: 'AbortError' });
 });
 
