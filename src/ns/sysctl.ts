@@ -9,6 +9,7 @@
 import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
 import { InvalidArgumentError, SysError, showValue } from '../netlink/errors.js';
 import { contextNetnsFd, withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
+import { handleFd } from './handle.js';
 
 /** A value to write: numbers and booleans are written in decimal (true → 1); arrays tab-separated. */
 export type SysctlValue = string | number | bigint | boolean | readonly (string | number | bigint)[];
@@ -61,9 +62,14 @@ function formatValue(value: SysctlValue): string {
   }
 }
 
-/** Run `fn` in `ns`, else in the execNetns context's netns, else where the thread is. */
+/**
+ * Run `fn` in `ns`, else (only when `ns` is undefined) in the execNetns context's netns,
+ * else where the thread is. Anything else than undefined must be a netns handle: an
+ * object without a usable `fd` ({}, a path string, a raw fd number) is refused, never
+ * taken for "the caller's netns".
+ */
 function inNetns<T>(ns: NetnsHandle | undefined, fn: () => T): T {
-  const fd = ns !== undefined ? ns.fd : contextNetnsFd();
+  const fd = ns !== undefined ? handleFd(ns, 'ns') : contextNetnsFd();
   return fd === undefined ? fn() : withThreadNetns(fd, fn);
 }
 
@@ -81,6 +87,8 @@ function rethrow(e: unknown, syscall: string, path: string, key: string): never 
  * Read the `net.*` sysctl `key` of the namespace `ns` (undefined: the execNetns
  * context's namespace, else the calling thread's). Returns the text without its
  * trailing newline (multi-value keys keep their tabs). Unknown key: SysError 'ENOENT'.
+ * An `ns` that is not a netns handle (a path string, a raw fd number, an object
+ * without `fd`) is an InvalidArgumentError (argument 'ns'); a closed one a ClosedError.
  *
  * Equivalent to: `ip netns exec NS sysctl -n KEY`.
  *
@@ -119,6 +127,7 @@ export function sysctlGet(ns: NetnsHandle | undefined, key: string): string {
  * Write `value` to the `net.*` sysctl `key` of the namespace `ns` (undefined: the
  * execNetns context's namespace, else the calling thread's), in one write as sysctl(8)
  * does. The kernel's refusal of a value is a SysError (e.g. 'EINVAL' from `write`).
+ * `ns` is checked as for {@link sysctlGet}.
  *
  * Equivalent to: `ip netns exec NS sysctl -w KEY=VALUE`.
  *

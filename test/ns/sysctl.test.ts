@@ -108,3 +108,27 @@ t.test('kernel refusals are SysErrors naming the key; bad values and closed hand
   t.throws(() => sysctlSet(closed, 'net.ipv4.ip_forward', 1), ClosedError);
   t.equal(threadIno(), home);
 });
+
+t.test('an ns that is not a netns handle is refused naming ns, and never read as "the caller\'s netns"', privileged, async (t) => {
+  const home = threadIno();
+  const ttl = sysctlGet(undefined, 'net.ipv4.ip_default_ttl');
+  const other = ttl === '61' ? 62 : 61;
+  const before = fdCount();
+  // A plain object, a path string or a raw fd number have no usable `.fd`: these used to
+  // read or write the caller's own netns; null threw a TypeError.
+  for (const ns of [{}, '/run/netns/blue', 5, null, { fd: '3' }, { fd: -1 }, { fd: 1.5 }, { fd: 2 ** 32 + 3 }]) {
+    const g = t.throws(() => sysctlGet(ns as never, 'net.ipv4.ip_default_ttl'), `get ${JSON.stringify(ns)}`) as InvalidArgumentError;
+    t.ok(g instanceof InvalidArgumentError, `get ${JSON.stringify(ns)}: InvalidArgumentError (${g?.constructor?.name}: ${g?.message})`);
+    t.match(g.argument, /^ns/);
+    const s = t.throws(() => sysctlSet(ns as never, 'net.ipv4.ip_default_ttl', other)) as InvalidArgumentError;
+    t.ok(s instanceof InvalidArgumentError, `set ${JSON.stringify(ns)}: InvalidArgumentError (${s?.constructor?.name}: ${s?.message})`);
+  }
+  t.equal(sysctlGet(undefined, 'net.ipv4.ip_default_ttl'), ttl, 'the caller\'s netns was not written');
+  const closed = Netns.new();
+  closed.close();
+  const c = t.throws(() => sysctlGet(closed, 'net.ipv4.ip_forward')) as ClosedError;
+  t.ok(c instanceof ClosedError);
+  t.match(c.message, /^ns \(Netns [\d:]+\) is closed/, 'the ClosedError names the argument');
+  t.equal(fdCount(), before);
+  t.equal(threadIno(), home);
+});
