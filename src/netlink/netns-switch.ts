@@ -13,7 +13,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { statSync, stat } from 'node:fs';
 import * as sys from './sys.js';
-import { NetnsRestoreError, SysError } from './errors.js';
+import { InvalidArgumentError, NetnsRestoreError, SysError, showValue } from './errors.js';
 
 /** Something that holds a network namespace fd (a `Netns`). */
 export interface NetnsHandle {
@@ -49,6 +49,12 @@ export function threadNetnsInode(): number {
  * await while the thread is switched. A failed switch back throws NetnsRestoreError.
  */
 export function withThreadNetns<T>(targetFd: number, fn: () => T): T {
+  // koffi would throw a bare TypeError for a non-number and pass only the low 32 bits of a
+  // big one (2**32 + 3 entered fd 3): check both arguments before anything is opened.
+  if (typeof targetFd !== 'number' || !Number.isInteger(targetFd) || targetFd < 0 || targetFd > 0x7fffffff) {
+    throw new InvalidArgumentError('fd', `expected an open netns fd (an integer 0..2147483647), got ${showValue(targetFd)}`);
+  }
+  if (typeof fn !== 'function') throw new InvalidArgumentError('fn', `expected a function, got ${showValue(fn)}`);
   ensureThreadpoolStarted();
   const self = sys.open('/proc/thread-self/ns/net', sys.O_RDONLY | sys.O_CLOEXEC);
   try {

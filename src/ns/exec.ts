@@ -9,8 +9,9 @@
  * @module
  */
 import * as sys from '../netlink/sys.js';
-import { SysError } from '../netlink/errors.js';
+import { InvalidArgumentError, SysError, showValue } from '../netlink/errors.js';
 import { NetnsRestoreError, ensureThreadpoolStarted, netnsContext, type NetnsHandle } from '../netlink/netns-switch.js';
+import { handleFd } from './handle.js';
 
 const THREAD_NS = '/proc/thread-self/ns/net';
 
@@ -20,9 +21,11 @@ const THREAD_NS = '/proc/thread-self/ns/net';
  * when `fn` throws. Returns whatever `fn` returned (a pending Promise included).
  */
 function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T): T {
-  // Read both fds first: a closed Netns throws ClosedError here, before any switch.
-  void current.fd;
-  const targetFd = target.fd;
+  // Check all three first: a closed Netns (ClosedError), a non-handle or a callback that
+  // is not a function (InvalidArgumentError, naming the argument) fail here, before any switch.
+  handleFd(current, 'current');
+  const targetFd = handleFd(target, 'target');
+  if (typeof fn !== 'function') throw new InvalidArgumentError('fn', `expected a function, got ${showValue(fn)}`);
   ensureThreadpoolStarted();
   // Restore to what the thread really was in (normally `current`): after an await the
   // thread is home even when the caller's context says otherwise, and restoring to
@@ -32,7 +35,8 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T):
     try {
       sys.setns(targetFd, sys.CLONE_NEWNET);
     } catch (e) {
-      if (e instanceof SysError && e.code === 'EINVAL') throw new SysError('setns', e.errno, undefined, `fd ${targetFd} is not a network namespace`);
+      if (e instanceof SysError && e.code === 'EINVAL') throw new SysError('setns', e.errno, undefined, `target fd ${targetFd} is not a network namespace`);
+      if (e instanceof SysError && e.code === 'EBADF') throw new SysError('setns', e.errno, undefined, `target fd ${targetFd} is not an open file descriptor`);
       throw e;
     }
     try {
@@ -74,7 +78,10 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T):
  * before); the thread is restored to the netns it was really in when `execNetns` was
  * called, which is `current` whenever the caller is right — and still the safe choice
  * when called after an await inside another `execNetns`. Both handles must be open
- * (ClosedError otherwise, before any switch). A failed switch back throws
+ * (ClosedError otherwise, before any switch); anything that is not a netns handle
+ * (null, a path string, a raw fd number — wrap it as `{ fd }`) or an `fn` that is not a
+ * function is an InvalidArgumentError naming `current`, `target` or `fn`, before any
+ * switch. A failed switch back throws
  * NetnsRestoreError (code 'ERR_NLKIT_NETNS_RESTORE'): the thread is stuck in
  * `target` and the process should not continue.
  *

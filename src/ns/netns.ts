@@ -14,6 +14,7 @@ import { isAbsolute, join } from 'node:path';
 import * as sys from '../netlink/sys.js';
 import { ClosedError, InvalidArgumentError, SysError, checkOptionKeys, showValue } from '../netlink/errors.js';
 import { NetnsRestoreError, contextNetnsFd, ensureThreadpoolStarted, type NetnsHandle } from '../netlink/netns-switch.js';
+import { handleFd } from './handle.js';
 
 /** The directory iproute2 keeps named network namespaces in. */
 export const DEFAULT_NETNS_DIR = '/run/netns';
@@ -35,7 +36,7 @@ const NAMED_OPTION_KEYS: ReadonlySet<string> = new Set(['dir']);
 
 /** The directory named namespaces live in for `options` (option › NLKIT_NETNS_DIR › /run/netns). */
 export function netnsDir(options: Readonly<Partial<NamedNetnsOptions>> = {}): string {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
   checkOptionKeys(options, NAMED_OPTION_KEYS, 'options.');
   const dir = options.dir ?? (process.env.NLKIT_NETNS_DIR || DEFAULT_NETNS_DIR);
   if (typeof dir !== 'string' || dir === '' || !isAbsolute(dir) || dir.includes('\0')) {
@@ -421,10 +422,20 @@ export class Netns implements NetnsHandle, Disposable {
     return `${this.dev}:${this.ino}`;
   }
 
-  /** True when `other` refers to the same network namespace (compares dev and inode). */
+  /**
+   * True when `other` refers to the same network namespace (compares dev and inode). A
+   * Netns is compared by its identity (closed ones too); any other handle by an fstat of
+   * its fd. Something that is not a handle is an InvalidArgumentError naming `other`.
+   */
   equals(other: Netns | NetnsHandle): boolean {
     if (other instanceof Netns) return other.dev === this.dev && other.ino === this.ino;
-    const st = fstatSync(other.fd);
+    const fd = handleFd(other, 'other');
+    let st;
+    try {
+      st = fstatSync(fd);
+    } catch (e) {
+      throw new SysError('fstat', Math.abs((e as NodeJS.ErrnoException).errno ?? 9), undefined, `other.fd ${fd}`);
+    }
     return st.dev === this.dev && st.ino === this.ino;
   }
 

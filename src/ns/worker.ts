@@ -6,6 +6,7 @@
 import type { Worker, WorkerOptions } from 'node:worker_threads';
 import { nodeWorkerThreads } from '../builtins.js';
 import { withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
+import { handleFd } from './handle.js';
 
 /**
  * Start a `worker_threads` Worker whose thread is inside `ns` for its whole life.
@@ -24,7 +25,8 @@ import { withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
  *   `dns.Resolver` (c-ares, on the worker's own thread) inside the worker;
  * - asynchronous `fs` reads of /proc/thread-self/net or /proc/sys/net: read them
  *   synchronously.
- * The worker holds the namespace alive; closing `ns` afterwards is fine.
+ * The worker holds the namespace alive; closing `ns` afterwards is fine. An `ns` that is
+ * not a netns handle is an InvalidArgumentError naming `ns`; a closed one a ClosedError.
  *
  * Equivalent to: `ip netns exec NAME node worker.js`, as a thread.
  *
@@ -32,6 +34,7 @@ import { withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
  * const w = netnsWorker(ns, new URL('./server.js', import.meta.url));
  */
 export function netnsWorker(ns: NetnsHandle, filename: string | URL, options?: WorkerOptions): Worker {
+  const fd = handleFd(ns, 'ns'); // InvalidArgumentError / ClosedError naming ns, before any switch
   const W = nodeWorkerThreads().Worker; // loaded before the switch
-  return withThreadNetns(ns.fd, () => new W(filename, options));
+  return withThreadNetns(fd, () => new W(filename, options));
 }
