@@ -46,7 +46,9 @@ export function threadNetnsInode(): number {
 /**
  * Run `fn` synchronously with the calling thread in the netns of `targetFd`, then
  * switch back (also when `fn` throws). `fn` must not return a Promise: nothing may
- * await while the thread is switched. A failed switch back throws NetnsRestoreError.
+ * await while the thread is switched; a Promise (or thenable) returned is refused with
+ * an Error after the switch back, and its rejection, if any, is dropped. A failed switch
+ * back throws NetnsRestoreError.
  */
 export function withThreadNetns<T>(targetFd: number, fn: () => T): T {
   // koffi would throw a bare TypeError for a non-number and pass only the low 32 bits of a
@@ -76,7 +78,12 @@ export function withThreadNetns<T>(targetFd: number, fn: () => T): T {
         throw new NetnsRestoreError(e);
       }
     }
-    if (result instanceof Promise) throw new Error('nlkit: withThreadNetns callback returned a Promise; it must be synchronous');
+    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+      // The async rest would run with the thread back home. Refuse it, and take the
+      // rejection it may end in: left unhandled, it would end the process.
+      void Promise.resolve(result).catch(() => undefined);
+      throw new Error('nlkit: withThreadNetns callback returned a Promise; it must be synchronous');
+    }
     return result;
   } finally {
     sys.close(self);

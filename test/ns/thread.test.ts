@@ -101,3 +101,27 @@ t.test('the libuv threadpool stays in the original netns after the first switch'
   if (raw.pool === raw.main) t.pass('control: a raw unshare first puts the pool in the new netns');
   else t.comment('control: this Node starts the threadpool before user code; the check above is weaker');
 });
+
+t.test('a Promise or thenable returned to withThreadNetns is refused, and its rejection does not crash the process', privileged, async (t) => {
+  const sw = fileURLToPath(new URL('../../src/netlink/netns-switch.js', import.meta.url));
+  // In a child: an unhandled rejection ends a Node process with status 1.
+  const code = `
+const { withThreadNetns } = require(${JSON.stringify(sw)});
+const fd = require('node:fs').openSync('/proc/self/ns/net', 'r');
+for (const fn of [async () => { throw new Error('late boom'); }, () => ({ then(ok, fail) { fail(new Error('thenable')); } })]) {
+  try {
+    withThreadNetns(fd, fn);
+    console.log('returned');
+  } catch (e) {
+    console.log('threw: ' + e.message);
+  }
+}
+setTimeout(() => console.log('alive'), 50);`;
+  const r = spawnSync(process.execPath, ['--input-type=commonjs', '-e', code], { encoding: 'utf8' });
+  t.equal(r.status, 0, `child exits normally (stderr: ${r.stderr.split('\n').slice(0, 3).join(' | ')})`);
+  const lines = r.stdout.trim().split('\n');
+  t.equal(lines.length, 3, r.stdout);
+  t.match(lines[0], /^threw: .*Promise/, 'an async fn is refused');
+  t.match(lines[1], /^threw: .*Promise/, 'a thenable is refused');
+  t.equal(lines[2], 'alive', 'no unhandled rejection ended the process');
+});
