@@ -11,7 +11,11 @@ import { InvalidArgumentError, SysError, showValue } from '../netlink/errors.js'
 import { contextNetnsFd, withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
 import { handleFd } from './handle.js';
 
-/** A value to write: numbers and booleans are written in decimal (true → 1); arrays tab-separated. */
+/**
+ * A value to write: numbers and booleans are written in decimal (true → 1); arrays
+ * tab-separated. The text must not be empty and must be one line (one trailing
+ * newline is allowed).
+ */
 export type SysctlValue = string | number | bigint | boolean | readonly (string | number | bigint)[];
 
 const COMPONENT = /^[A-Za-z0-9_.@+-]+$/;
@@ -44,22 +48,42 @@ export function sysctlPath(key: string): string {
   return `/proc/sys/${path}`;
 }
 
-function formatValue(value: SysctlValue): string {
-  if (Array.isArray(value)) return value.map((v) => formatValue(v as string | number | bigint)).join('\t');
+/** One value, or one element of an array value (`what` names it in errors). */
+function formatScalar(value: unknown, what: string): string {
   switch (typeof value) {
     case 'string':
-      if (value.includes('\0')) throw new InvalidArgumentError('value', 'a sysctl value must not contain a NUL byte');
+      if (value.includes('\0')) throw new InvalidArgumentError(what, 'a sysctl value must not contain a NUL byte');
       return value;
     case 'number':
-      if (!Number.isFinite(value)) throw new InvalidArgumentError('value', `a sysctl value must be finite, got ${value}`);
+      if (!Number.isFinite(value)) throw new InvalidArgumentError(what, `a sysctl value must be finite, got ${value}`);
       return String(value);
     case 'bigint':
       return value.toString();
     case 'boolean':
       return value ? '1' : '0';
     default:
-      throw new InvalidArgumentError('value', `a sysctl value must be a string, number, bigint, boolean or an array of them, got ${showValue(value)}`);
+      throw new InvalidArgumentError(what, `a sysctl value must be a string, number, bigint, boolean or an array of them, got ${showValue(value)}`);
   }
+}
+
+/**
+ * The text written for `value`. Refused: an empty text (the kernel takes a 0-byte write
+ * as a no-op, so nothing would be set) and a newline anywhere but at the very end (the
+ * kernel acts on the first line and drops the rest without an error).
+ */
+function formatValue(value: SysctlValue): string {
+  const text = Array.isArray(value)
+    ? value.map((v, i) => {
+      if (Array.isArray(v)) throw new InvalidArgumentError(`value[${i}]`, 'array values are flat: their elements are written tab-separated');
+      return formatScalar(v, `value[${i}]`);
+    }).join('\t')
+    : formatScalar(value, 'value');
+  if (text === '') throw new InvalidArgumentError('value', "a sysctl value must not be empty: the kernel ignores an empty write (to clear a string sysctl, write '\\n')");
+  const nl = text.indexOf('\n');
+  if (nl !== -1 && nl !== text.length - 1) {
+    throw new InvalidArgumentError('value', `a sysctl value must be one line (a trailing newline is fine): the kernel would take only the text before the first newline, got ${showValue(text)}`);
+  }
+  return text;
 }
 
 /**
@@ -127,7 +151,9 @@ export function sysctlGet(ns: NetnsHandle | undefined, key: string): string {
  * Write `value` to the `net.*` sysctl `key` of the namespace `ns` (undefined: the
  * execNetns context's namespace, else the calling thread's), in one write as sysctl(8)
  * does. The kernel's refusal of a value is a SysError (e.g. 'EINVAL' from `write`).
- * `ns` is checked as for {@link sysctlGet}.
+ * `ns` is checked as for {@link sysctlGet}. An empty value or one with a newline before
+ * its end is an InvalidArgumentError (argument 'value'): the kernel would silently set
+ * nothing, or only the first line.
  *
  * Equivalent to: `ip netns exec NS sysctl -w KEY=VALUE`.
  *

@@ -132,3 +132,33 @@ t.test('an ns that is not a netns handle is refused naming ns, and never read as
   t.equal(fdCount(), before);
   t.equal(threadIno(), home);
 });
+
+t.test('empty and multi-line values are refused: the kernel would set nothing, or only the first line', privileged, async (t) => {
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  sysctlSet(ns, 'net.ipv4.ip_default_ttl', 33);
+  sysctlSet(ns, 'net.ipv4.tcp_congestion_control', 'reno');
+  const before = fdCount();
+  // '' and [] were written as a 0-byte write, which the kernel takes as a no-op: the call
+  // succeeded and nothing was set. '5\n6' set 5 and 'cubic\nbogus' set cubic, silently.
+  for (const [key, value] of [
+    ['net.ipv4.ip_default_ttl', ''],
+    ['net.ipv4.ip_default_ttl', []],
+    ['net.ipv4.ip_default_ttl', ['']],
+    ['net.ipv4.ip_default_ttl', '5\n6'],
+    ['net.ipv4.ip_default_ttl', '5\n\n'],
+    ['net.ipv4.tcp_congestion_control', 'cubic\nbogus'],
+    ['net.ipv4.ip_local_port_range', ['20000\n', 30000]],
+    ['net.ipv4.ip_local_port_range', [[20000, 30000]]],
+  ] as [string, never][]) {
+    const e = t.throws(() => sysctlSet(ns, key, value), `${key} = ${JSON.stringify(value)}`) as InvalidArgumentError;
+    t.ok(e instanceof InvalidArgumentError, `${JSON.stringify(value)}: ${e?.constructor?.name}: ${e?.message}`);
+    t.match(e.argument, /^value/);
+  }
+  t.equal(sysctlGet(ns, 'net.ipv4.ip_default_ttl'), '33', 'nothing was written');
+  t.equal(sysctlGet(ns, 'net.ipv4.tcp_congestion_control'), 'reno');
+  // One trailing newline is what `echo` writes: accepted.
+  sysctlSet(ns, 'net.ipv4.ip_default_ttl', '44\n');
+  t.equal(sysctlGet(ns, 'net.ipv4.ip_default_ttl'), '44');
+  t.equal(fdCount(), before);
+});
