@@ -65,6 +65,13 @@ function validatePath(path: unknown): asserts path is string {
   if (path.includes('\0')) throw new InvalidArgumentError('path', `a netns path must not contain a NUL byte: ${JSON.stringify(path)}`);
 }
 
+/** A failed Node fs call as nlkit's SysError (Node's own error is not one), keeping the path. */
+function fsError(e: unknown, syscall: string, path: string | undefined, detail?: string): never {
+  const errno = (e as NodeJS.ErrnoException | undefined)?.errno;
+  if (typeof errno === 'number') throw new SysError(syscall, Math.abs(errno), path, detail);
+  throw e;
+}
+
 let nsfsDevCache: number | undefined;
 
 /** st_dev of nsfs: every namespace file (/proc/PID/ns/*, bind mounts of them) has it. */
@@ -100,7 +107,12 @@ function describeFile(st: { isFile(): boolean; isDirectory(): boolean; isSymboli
  */
 function openNetnsFile(path: string, argument = 'path'): number {
   // stat first so that a FIFO or a device is never opened (open could block or act).
-  const st = statSync(path, { throwIfNoEntry: false });
+  let st;
+  try {
+    st = statSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    fsError(e, 'stat', path); // ENOTDIR, ELOOP, ENAMETOOLONG, EACCES…
+  }
   if (!st) throw new SysError('open', 2 /* ENOENT */, path, 'no such network namespace file');
   if (st.dev !== nsfsDev()) throw new InvalidArgumentError(argument, `'${path}' is not a network namespace (it is ${describeFile(st)}, not an nsfs file)`);
   const fd = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC | sys.O_NOCTTY | sys.O_NONBLOCK);
@@ -334,7 +346,8 @@ export class Netns implements NetnsHandle, Disposable {
    * Open the network namespace at `path` (a bind-mounted namespace file, or
    * /proc/PID/ns/net, /proc/PID/task/TID/ns/net). A file that is not a network
    * namespace — a regular file, a directory, another namespace type — is refused
-   * with an InvalidArgumentError naming the path, before any setns could see it.
+   * with an InvalidArgumentError naming the path, before any setns could see it. A path
+   * that cannot be looked up is a SysError with its `path` (ENOENT, ENOTDIR, ELOOP, …).
    *
    * Equivalent to: `nsenter --net=PATH` (the opening part).
    */
@@ -362,7 +375,7 @@ export class Netns implements NetnsHandle, Disposable {
 
   /**
    * Names of the namespace files in the netns directory, sorted; [] when the
-   * directory does not exist. Like iproute2, every entry is listed (a file another
+   * directory does not exist (any other failure is a SysError naming it). Like iproute2, every entry is listed (a file another
    * creator is still setting up included).
    *
    * Equivalent to: `ip netns list`.
@@ -373,7 +386,7 @@ export class Netns implements NetnsHandle, Disposable {
       return readdirSync(dir).sort();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
+      fsError(e, 'scandir', dir);
     }
   }
 
@@ -434,7 +447,7 @@ export class Netns implements NetnsHandle, Disposable {
     try {
       st = fstatSync(fd);
     } catch (e) {
-      throw new SysError('fstat', Math.abs((e as NodeJS.ErrnoException).errno ?? 9), undefined, `other.fd ${fd}`);
+      fsError(e, 'fstat', undefined, `other.fd ${fd}`);
     }
     return st.dev === this.dev && st.ino === this.ino;
   }

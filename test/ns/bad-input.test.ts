@@ -63,3 +63,30 @@ t.test('bad pids and paths are refused', async (t) => {
     t.equal(e.argument, 'path');
   }
 });
+
+t.test('file-system failures while opening or listing are SysErrors naming the path', async (t) => {
+  const { mkdtempSync, rmSync, symlinkSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { SysError } = await import('../../src/netlink/errors.js');
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-ns-bad-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'file');
+  writeFileSync(file, '');
+  symlinkSync(join(dir, 'loop'), join(dir, 'loop'));
+  const fds = fdCount();
+  // These were Node's own errors (not SysError: `instanceof SysError` missed them).
+  for (const [what, call, code, path] of [
+    ['fromPath under a file', () => Netns.fromPath(join(file, 'x')), 'ENOTDIR', join(file, 'x')],
+    ['fromPath too long', () => Netns.fromPath(`/${'x'.repeat(5000)}`), 'ENAMETOOLONG', `/${'x'.repeat(5000)}`],
+    ['fromPath symlink loop', () => Netns.fromPath(join(dir, 'loop')), 'ELOOP', join(dir, 'loop')],
+    ['getNamed in a file', () => Netns.getNamed('x', { dir: file }), 'ENOTDIR', join(file, 'x')],
+    ['listNamed of a file', () => Netns.listNamed({ dir: file }), 'ENOTDIR', file],
+  ] as const) {
+    const e = t.throws(call, what) as InstanceType<typeof SysError>;
+    t.ok(e instanceof SysError, `${what}: SysError (got ${e?.constructor?.name}: ${e?.message?.slice(0, 80)})`);
+    t.equal(e.code, code, what);
+    t.equal(e.path, path, `${what}: path`);
+  }
+  t.equal(fdCount(), fds);
+});
