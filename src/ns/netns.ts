@@ -9,7 +9,7 @@
  * with the inode of /proc/thread-self/ns/net.
  * @module
  */
-import { fstatSync, readdirSync, statSync } from 'node:fs';
+import { fstatSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import * as sys from '../netlink/sys.js';
 import { ClosedError, InvalidArgumentError, SysError, checkOptionKeys, showValue } from '../netlink/errors.js';
@@ -21,6 +21,10 @@ export const DEFAULT_NETNS_DIR = '/run/netns';
 
 const THREAD_NS = '/proc/thread-self/ns/net';
 const NAME_MAX = 255;
+/** umount2(2) flag: do not follow a symlink at the target (<sys/mount.h>). */
+const UMOUNT_NOFOLLOW = 8;
+/** Bound on the netns mounts deleteNamed detaches from one name. */
+const MAX_STACKED = 64;
 
 /** Options of the functions that work on named namespaces. */
 export interface NamedNetnsOptions {
@@ -391,27 +395,53 @@ export class Netns implements NetnsHandle, Disposable {
   }
 
   /**
-   * Delete the named namespace DIR/NAME: detach its bind mount (umount2 MNT_DETACH)
-   * and remove the file. The namespace itself lives on while anything still holds it
-   * (an open Netns, a process inside). A missing name is not an error. Returns true
-   * when a file was removed.
+   * Delete the named namespace DIR/NAME: detach its bind mount (umount2 MNT_DETACH;
+   * all of them when several were stacked on the name) and remove the file. The
+   * namespace itself lives on while anything still holds it (an open Netns, a process
+   * inside). A missing name is not an error. Returns true when a file was removed.
+   * A half-made file (not a mount) and a symlink are removed without unmounting
+   * anything (a symlink's target is never touched); a directory is refused with
+   * InvalidArgumentError, and a file with something else than a network namespace
+   * mounted on it with SysError 'EBUSY', both left as they were.
    *
    * Equivalent to: `ip netns delete NAME`.
    */
   static deleteNamed(name: string, options: Readonly<Partial<NamedNetnsOptions>> = {}): boolean {
     validateNetnsName(name);
     const path = join(netnsDir(options), name);
-    try {
-      sys.umount2(path, sys.MNT_DETACH);
-    } catch (e) {
-      // EINVAL: not a mount point (half-made file); ENOENT: no such file.
-      if (!(e instanceof SysError) || (e.code !== 'EINVAL' && e.code !== 'ENOENT')) throw e;
+    const lstat = () => {
+      try {
+        return lstatSync(path, { throwIfNoEntry: false });
+      } catch (e) {
+        fsError(e, 'lstat', path);
+      }
+    };
+    let st = lstat();
+    if (!st) return false;
+    if (st.isDirectory()) throw new InvalidArgumentError('name', `'${path}' is a directory, not a network namespace; left alone`);
+    // Only a namespace bound onto the name is unmounted — every one of them, when
+    // racing creators stacked two — and never through a symlink: umount2 follows one
+    // unless told not to, and would unmount whatever it points at.
+    for (let i = 0; st && st.dev === nsfsDev() && i < MAX_STACKED; i++) {
+      try {
+        sys.umount2(path, sys.MNT_DETACH | UMOUNT_NOFOLLOW);
+      } catch (e) {
+        // EINVAL: not a mount point; ENOENT: gone meanwhile.
+        if (!(e instanceof SysError) || (e.code !== 'EINVAL' && e.code !== 'ENOENT')) throw e;
+        break;
+      }
+      st = lstat();
     }
+    if (!st) return false;
+    // What is left is the file: a former mount point, a half-made file, a symlink.
     try {
       sys.unlink(path);
       return true;
     } catch (e) {
       if (e instanceof SysError && e.code === 'ENOENT') return false;
+      if (e instanceof SysError && e.code === 'EBUSY' && st.dev !== nsfsDev()) {
+        throw new SysError('unlink', e.errno, path, 'something that is not a network namespace is mounted there; left alone');
+      }
       throw e;
     }
   }

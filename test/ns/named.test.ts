@@ -165,3 +165,50 @@ t.test('a directory that cannot be made fails fast with the path (no mkdir -p lo
   t.equal(e.path, '/proc/nlkit-cannot');
   t.equal(threadIno(), home);
 });
+
+t.test('deleteNamed never unmounts what is not a netns, and detaches stacked netns mounts', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  const { mkdirSync, symlinkSync, readFileSync } = await import('node:fs');
+  Netns.newNamed('warm', { dir: d.dir }).close(); // makes d.dir
+  const sh = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  };
+  // A directory mount point in the netns dir: it was unmounted, then unlink said EISDIR.
+  const sub = join(d.dir, 'sub');
+  mkdirSync(sub);
+  sh('mount', ['-t', 'tmpfs', 'nlkit-sub', sub]);
+  const e1 = t.throws(() => Netns.deleteNamed('sub', { dir: d.dir })) as InvalidArgumentError;
+  t.ok(e1 instanceof InvalidArgumentError, `a directory: ${e1?.constructor?.name}: ${e1?.message}`);
+  t.same(mountsUnder(sub), [sub], 'the directory\'s mount is untouched');
+  // A symlink to a mount point elsewhere: umount2 followed it and unmounted the target.
+  const victim = join(d.root, 'victim');
+  mkdirSync(victim);
+  sh('mount', ['-t', 'tmpfs', 'nlkit-victim', victim]);
+  symlinkSync(victim, join(d.dir, 'link'));
+  t.equal(Netns.deleteNamed('link', { dir: d.dir }), true, 'the symlink (a name in the dir) is removed');
+  t.notOk(existsSync(join(d.dir, 'link')));
+  t.same(mountsUnder(victim), [victim], 'its target\'s mount is untouched');
+  // A regular file with something else bind-mounted on it (not a netns).
+  const conf = join(d.dir, 'conf');
+  writeFileSync(conf, 'under');
+  writeFileSync(join(d.root, 'src'), 'bound');
+  sh('mount', ['--bind', join(d.root, 'src'), conf]);
+  const e3 = t.throws(() => Netns.deleteNamed('conf', { dir: d.dir })) as SysError;
+  t.ok(e3 instanceof SysError, `a foreign bind mount: ${e3?.constructor?.name}: ${e3?.message}`);
+  t.match(e3.message, /not a network namespace/);
+  t.same(mountsUnder(conf), [conf], 'the foreign mount is untouched');
+  t.equal(readFileSync(conf, 'utf8'), 'bound');
+  // Two netns mounts stacked on one name (racing creators, or a manual bind): the first
+  // delete left one behind and failed with EBUSY.
+  const ns = Netns.newNamed('st', { dir: d.dir });
+  t.teardown(() => ns.close());
+  const other = Netns.new();
+  t.teardown(() => other.close());
+  sh('mount', ['--bind', other.path, join(d.dir, 'st')]);
+  t.equal(mountsUnder(join(d.dir, 'st')).length, 2);
+  t.equal(Netns.deleteNamed('st', { dir: d.dir }), true);
+  t.same(mountsUnder(join(d.dir, 'st')), [], 'both mounts detached');
+  t.notOk(existsSync(join(d.dir, 'st')), 'file removed');
+});
