@@ -294,8 +294,11 @@ export class Netns implements NetnsHandle, Disposable {
    * and made a shared mount (bound onto itself first where needed) under an flock;
    * the file DIR/NAME is created with O_EXCL (EEXIST when the name is taken); a new
    * namespace is unshared and its /proc/thread-self/ns/net bind-mounted onto the
-   * file; then the thread switches back. On any failure the file (and a mount made)
-   * are removed and the thread is back in its own netns.
+   * file — through the fd of the file just made, so that a racing `deleteNamed` (and
+   * another creator's file of the same name) makes this call fail with SysError
+   * 'ENOENT' rather than mount onto a file that is not its own; then the thread
+   * switches back. On any failure the file (and a mount made) are removed — only while
+   * they are still this call's own — and the thread is back in its own netns.
    *
    * Equivalent to: `ip netns add NAME`.
    */
@@ -311,24 +314,38 @@ export class Netns implements NetnsHandle, Disposable {
       if (e instanceof SysError && e.code === 'EEXIST') throw new SysError('open', e.errno, path, `a network namespace named '${name}' already exists in ${dir}`);
       throw e;
     }
-    sys.close(created);
+    // The file is held open until the namespace is mounted on it, and the mount goes
+    // through that fd, not the name: if another process deletes the name meanwhile (and
+    // a third makes a new file of that name), the kernel refuses the mount (ENOENT)
+    // instead of binding our namespace onto someone else's file; and the clean-up
+    // removes the name only while it is still our file.
     let fd = -1;
+    let nsIno: number | undefined;
     let mounted = false;
+    let file: { dev: number; ino: number } | undefined;
     try {
+      file = fstatSync(created);
       inFreshNetns(() => {
-        sys.mount(THREAD_NS, path, 'none', sys.MS_BIND);
+        fd = sys.open(THREAD_NS, sys.O_RDONLY | sys.O_CLOEXEC);
+        nsIno = fstatSync(fd).ino;
+        sys.mount(THREAD_NS, `/proc/self/fd/${created}`, 'none', sys.MS_BIND);
         mounted = true;
-        fd = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC);
       });
     } catch (e) {
       if (fd >= 0) sys.close(fd);
-      cleanupNamed(path, mounted);
+      cleanupNamed(path, file, mounted ? nsIno : undefined);
+      if (e instanceof SysError && e.syscall === 'mount') {
+        // Name the file, not the /proc/self/fd link the mount went through.
+        throw new SysError('mount', e.errno, path, e.code === 'ENOENT' ? `'${path}' was removed while the namespace was being made (a concurrent deleteNamed?); nothing was mounted` : undefined);
+      }
       throw e;
+    } finally {
+      sys.close(created);
     }
     try {
       return Netns.adopt(fd, path, name); // closes fd itself on failure
     } catch (e) {
-      cleanupNamed(path, true);
+      cleanupNamed(path, file, nsIno);
       throw e;
     }
   }
@@ -527,18 +544,33 @@ export class Netns implements NetnsHandle, Disposable {
   }
 }
 
-/** Undo a half-made named namespace: detach the mount if made, remove the file. */
-function cleanupNamed(path: string, mounted: boolean): void {
-  if (mounted) {
+/**
+ * Undo a half-made named namespace at `path`, touching only what this call made: the
+ * namespace mount when it is ours (inode `nsIno`), and the file while it is still the
+ * one made (`file`: its dev and inode); anything a racing process put there is left.
+ */
+function cleanupNamed(path: string, file: { dev: number; ino: number } | undefined, nsIno: number | undefined): void {
+  const at = () => {
     try {
-      sys.umount2(path, sys.MNT_DETACH);
+      return lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+  };
+  let st = at();
+  if (st && nsIno !== undefined && st.dev === nsfsDev() && st.ino === nsIno) {
+    try {
+      sys.umount2(path, sys.MNT_DETACH | UMOUNT_NOFOLLOW);
     } catch {
       /* best effort: the original error is what the caller needs */
     }
+    st = at();
   }
-  try {
-    sys.unlink(path);
-  } catch {
-    /* best effort */
+  if (st && file && st.dev === file.dev && st.ino === file.ino) {
+    try {
+      sys.unlink(path);
+    } catch {
+      /* best effort */
+    }
   }
 }

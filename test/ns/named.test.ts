@@ -212,3 +212,77 @@ t.test('deleteNamed never unmounts what is not a netns, and detaches stacked net
   t.same(mountsUnder(join(d.dir, 'st')), [], 'both mounts detached');
   t.notOk(existsSync(join(d.dir, 'st')), 'file removed');
 });
+
+t.test('newNamed mounts onto the very file it made: a file put in its place meanwhile is neither mounted on nor removed', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  const { readFileSync } = await import('node:fs');
+  const { Worker } = await import('node:worker_threads');
+  Netns.newNamed('warm', { dir: d.dir }).close();
+  Netns.deleteNamed('warm', { dir: d.dir });
+  const path = join(d.dir, 'r');
+  const nsfs = statSync('/proc/self/ns/net').dev;
+  // A second thread plays a racing `deleteNamed r` + `newNamed r` of another process: as
+  // soon as the file newNamed made (O_EXCL) appears, and before a namespace is mounted on
+  // it, it is removed and another file takes the name.
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const w = new Worker(`
+const { parentPort, workerData: { path, nsfs, flag } } = require('node:worker_threads');
+const fs = require('node:fs');
+for (;;) {
+  Atomics.wait(flag, 0, 0);
+  if (flag[0] === 2) break;
+  let res = 'none';
+  for (const until = Date.now() + 2000; Date.now() < until;) {
+    let st;
+    try { st = fs.lstatSync(path); } catch { continue; }
+    if (st.dev === nsfs) { res = 'late'; break; }
+    try { fs.unlinkSync(path); } catch (e) { res = 'late'; break; }
+    fs.writeFileSync(path, 'other', { flag: 'wx' });
+    res = 'swapped';
+    break;
+  }
+  Atomics.store(flag, 0, 0);
+  parentPort.postMessage(res);
+}`, { eval: true, workerData: { path, nsfs, flag } });
+  t.teardown(() => {
+    Atomics.store(flag, 0, 2);
+    Atomics.notify(flag, 0);
+    return w.terminate();
+  });
+  const home = threadIno();
+  let fds = -1; // counted after the first round: the worker's event loop opens its fds late
+  let swapped = 0;
+  for (let round = 0; round < 100 && swapped < 5; round++) {
+    if (round === 1) fds = fdCount();
+    const reply = new Promise<string>((r) => w.once('message', r));
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    await new Promise((r) => setTimeout(r, 5)); // the worker is polling now
+    let made: Netns | undefined;
+    let err: unknown;
+    try {
+      made = Netns.newNamed('r', { dir: d.dir });
+    } catch (e) {
+      err = e;
+    }
+    const res = await reply;
+    if (res === 'swapped') {
+      swapped++;
+      // Before: the namespace was bind-mounted onto the other file and newNamed
+      // succeeded (or, when the mount failed, its clean-up deleted the other file).
+      t.notOk(made, 'newNamed did not succeed on a file that is not its own');
+      t.ok(err instanceof SysError && err.code === 'ENOENT', `it says its file went away (${(err as Error)?.message})`);
+      t.same(mountsUnder(path), [], 'nothing mounted on the other file');
+      const left = !existsSync(path) ? 'gone' : statSync(path).dev === nsfs ? 'a netns' : readFileSync(path, 'utf8');
+      t.equal(left, 'other', 'the other file is left as it was');
+    } else {
+      t.ok(made, `round ${round}: ${res}: made normally`);
+    }
+    made?.close();
+    while (Netns.deleteNamed('r', { dir: d.dir }));
+  }
+  t.ok(swapped > 0, `the race was won ${swapped} times`);
+  t.equal(fdCount(), fds, 'no fd leaked');
+  t.equal(threadIno(), home);
+});
