@@ -433,33 +433,40 @@ export class Netns implements NetnsHandle, Disposable {
         fsError(e, 'lstat', path);
       }
     };
-    let st = lstat();
-    if (!st) return false;
-    if (st.isDirectory()) throw new InvalidArgumentError('name', `'${path}' is a directory, not a network namespace; left alone`);
-    // Only a namespace bound onto the name is unmounted — every one of them, when
-    // racing creators stacked two — and never through a symlink: umount2 follows one
-    // unless told not to, and would unmount whatever it points at.
-    for (let i = 0; st && st.dev === nsfsDev() && i < MAX_STACKED; i++) {
+    // A creator racing with us can mount its namespace on the name between our look and
+    // our unlink (EBUSY), another deleter detach it: look again then, a few times.
+    for (let attempt = 0; ; attempt++) {
+      let st = lstat();
+      if (!st) return false;
+      if (st.isDirectory()) throw new InvalidArgumentError('name', `'${path}' is a directory, not a network namespace; left alone`);
+      // Only a namespace bound onto the name is unmounted — every one of them, when
+      // racing creators stacked two — and never through a symlink: umount2 follows one
+      // unless told not to, and would unmount whatever it points at.
+      for (let i = 0; st && st.dev === nsfsDev() && i < MAX_STACKED; i++) {
+        try {
+          sys.umount2(path, sys.MNT_DETACH | UMOUNT_NOFOLLOW);
+        } catch (e) {
+          // EINVAL: not a mount point; ENOENT: gone meanwhile.
+          if (!(e instanceof SysError) || (e.code !== 'EINVAL' && e.code !== 'ENOENT')) throw e;
+          break;
+        }
+        st = lstat();
+      }
+      if (!st) return false;
+      // What is left is the file: a former mount point, a half-made file, a symlink.
       try {
-        sys.umount2(path, sys.MNT_DETACH | UMOUNT_NOFOLLOW);
+        sys.unlink(path);
+        return true;
       } catch (e) {
-        // EINVAL: not a mount point; ENOENT: gone meanwhile.
-        if (!(e instanceof SysError) || (e.code !== 'EINVAL' && e.code !== 'ENOENT')) throw e;
-        break;
+        if (e instanceof SysError && e.code === 'ENOENT') return false;
+        if (!(e instanceof SysError) || e.code !== 'EBUSY') throw e;
+        // Racing creators and deleters: look again (a namespace mounted meanwhile is
+        // deleted like any other; one detached meanwhile leaves a plain file).
+        if (attempt < 8) continue;
+        const now = lstat();
+        if (now && now.dev !== nsfsDev()) throw new SysError('unlink', e.errno, path, 'something that is not a network namespace is mounted there; left alone');
+        throw new SysError('unlink', e.errno, path, 'other processes keep mounting network namespaces on this name');
       }
-      st = lstat();
-    }
-    if (!st) return false;
-    // What is left is the file: a former mount point, a half-made file, a symlink.
-    try {
-      sys.unlink(path);
-      return true;
-    } catch (e) {
-      if (e instanceof SysError && e.code === 'ENOENT') return false;
-      if (e instanceof SysError && e.code === 'EBUSY' && st.dev !== nsfsDev()) {
-        throw new SysError('unlink', e.errno, path, 'something that is not a network namespace is mounted there; left alone');
-      }
-      throw e;
     }
   }
 

@@ -286,3 +286,38 @@ for (;;) {
   t.equal(fdCount(), fds, 'no fd leaked');
   t.equal(threadIno(), home);
 });
+
+t.test('processes racing newNamed/deleteNamed of one name: only EEXIST/ENOENT from newNamed, no error from deleteNamed, nothing left', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  Netns.newNamed('warm', { dir: d.dir }).close();
+  Netns.deleteNamed('warm', { dir: d.dir });
+  const mod = fileURLToPath(new URL('../../src/ns/index.js', import.meta.url));
+  const code = `
+import { Netns } from ${JSON.stringify(mod)};
+const dir = ${JSON.stringify(d.dir)};
+const out = { made: 0, newErrors: {}, delErrors: {} };
+const count = (o, k) => { o[k] = (o[k] || 0) + 1; };
+for (let i = 0; i < 300; i++) {
+  try { Netns.newNamed('r', { dir }).close(); out.made++; } catch (e) { count(out.newErrors, e.code + ' ' + e.syscall); }
+  try { Netns.deleteNamed('r', { dir }); } catch (e) { count(out.delErrors, e.message); }
+}
+console.log(JSON.stringify(out));`;
+  const runs = await Promise.all([0, 1, 2, 3].map(() => new Promise<string>((resolve) => {
+    const c = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let s = '';
+    c.stdout.on('data', (b: Buffer) => (s += b));
+    c.on('close', () => resolve(s));
+  })));
+  for (const r of runs) {
+    const o = JSON.parse(r) as { made: number; newErrors: Record<string, number>; delErrors: Record<string, number> };
+    t.ok(o.made > 0, `made ${o.made}`);
+    // Before: deleteNamed failed with EBUSY when a creator mounted between its look and its unlink.
+    t.same(o.delErrors, {}, 'deleteNamed never failed');
+    for (const k of Object.keys(o.newErrors)) t.match(k, /^(EEXIST open|ENOENT (mount|open))$/, `newNamed error ${k} (${o.newErrors[k]}x)`);
+  }
+  t.same(Netns.listNamed({ dir: d.dir }), [], 'no file left');
+  t.same(mountsUnder(d.dir).filter((m) => m !== d.dir), [], 'no mount left');
+});
