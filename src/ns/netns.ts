@@ -255,14 +255,31 @@ export class Netns implements NetnsHandle, Disposable {
    * The network namespace nlkit operations act in right now: inside
    * {@link execNetns} (also after an await) the context's target, elsewhere the
    * calling thread's own. Returns a new handle (its own fd); close it when done.
+   * Inside a context whose target fd was closed meanwhile (or its number reused for
+   * another file), a SysError saying so.
    *
    * Equivalent to: `ip netns identify` (which names it) / opening /proc/self/ns/net.
    */
   static get(): Netns {
     const ctx = contextNetnsFd();
     if (ctx !== undefined) {
-      // Reopen the context's namespace file: a new fd of the same namespace.
-      return Netns.adopt(sys.open(`/proc/self/fd/${ctx}`, sys.O_RDONLY | sys.O_CLOEXEC));
+      // Reopen the context's namespace file: a new fd of the same namespace — unless the
+      // caller closed that fd meanwhile (its number may now be another file's).
+      const link = `/proc/self/fd/${ctx}`;
+      const gone = `the execNetns target's fd ${ctx} no longer refers to a network namespace (closed, or reused for another file)`;
+      let fd: number;
+      try {
+        fd = sys.open(link, sys.O_RDONLY | sys.O_CLOEXEC);
+      } catch (e) {
+        if (e instanceof SysError && e.code === 'ENOENT') throw new SysError('open', e.errno, link, gone);
+        throw e;
+      }
+      const ns = Netns.adopt(fd);
+      if (ns.dev !== nsfsDev() || sys.ioctlNoArg(fd, sys.NS_GET_NSTYPE) !== sys.CLONE_NEWNET) {
+        ns.close();
+        throw new SysError('open', 22 /* EINVAL */, link, gone);
+      }
+      return ns;
     }
     return Netns.adopt(sys.open(THREAD_NS, sys.O_RDONLY | sys.O_CLOEXEC));
   }

@@ -216,3 +216,31 @@ t.test('execNetnsSync runs in target and refuses a Promise-returning fn', privil
   }), RangeError);
   t.equal(threadIno(), home.ino);
 });
+
+t.test('Netns.get() inside execNetns refuses a context fd that no longer is a netns (closed, or reused for another file)', privileged, async (t) => {
+  const home = Netns.get();
+  const ns = Netns.new();
+  t.teardown(() => {
+    home.close();
+    ns.close();
+  });
+  const raw = { fd: openSync(ns.path, 'r') };
+  const fds = fdCount();
+  const seen = await execNetns(home, raw, async () => {
+    await tick();
+    closeSync(raw.fd);
+    const other = openSync('/etc/hostname', 'r'); // takes the lowest free fd: the context's
+    try {
+      t.equal(other, raw.fd, 'the fd number was reused');
+      // Before: a Netns wrapping /etc/hostname, with its inode as the netns id.
+      const e = t.throws(() => Netns.get()) as SysError;
+      t.ok(e instanceof SysError, `${e?.constructor?.name}: ${e?.message}`);
+      t.match(e.message, /no longer refers to a network namespace/);
+      return 'done';
+    } finally {
+      closeSync(other);
+    }
+  });
+  t.equal(seen, 'done');
+  t.equal(fdCount(), fds - 1, 'no fd leaked (the raw one was closed by the test)');
+});
