@@ -243,6 +243,8 @@ export class NetlinkSocket {
   readonly stats: SocketStats = { requests: 0, datagrams: 0, foreign: 0, stale: 0, waits: 0, dumpRetries: 0, truncated: 0 };
   /** Family describer used to name types and attributes in errors. */
   describer: FamilyDescriber;
+  /** What a ClosedError calls this socket: 'NetlinkSocket', or what owns it ('Rtnl handle' for an Rtnl's socket). */
+  owner = 'NetlinkSocket';
 
   /** The request writer (one pooled slab, reused by every request). */
   readonly writer: MessageWriter;
@@ -366,7 +368,7 @@ export class NetlinkSocket {
   }
 
   private check(): void {
-    if (this.fd < 0) throw new ClosedError('NetlinkSocket');
+    if (this.fd < 0) throw new ClosedError(this.owner);
   }
 
   /**
@@ -592,7 +594,7 @@ export class NetlinkSocket {
       this.pendingFail = (e) => settle(() => reject(e));
       this.waiter = (status) => {
         try {
-          if (this.fd < 0) throw new ClosedError('NetlinkSocket');
+          if (this.fd < 0) throw new ClosedError(this.owner);
           // A negative status is what libuv reports for a pending socket error (an
           // ENOBUFS overrun): read it, so drain() turns it into a NetlinkError that says so.
           this.drain(st);
@@ -672,7 +674,7 @@ export class NetlinkSocket {
   private drainLoop<T>(st: TxState<T>): void {
     while (!st.done) {
       // close() from inside a handler: stop reading (the slab goes back when drain() ends).
-      if (this.fd < 0) throw new ClosedError('NetlinkSocket');
+      if (this.fd < 0) throw new ClosedError(this.owner);
       const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, RECV_ADDR, RECV_ALEN);
       if (n < 0) {
         if (-n === EAGAIN) {
@@ -955,8 +957,8 @@ export class NetlinkSocket {
         if (this.fd < 0) {
           // Closed while this batch waited its turn: nothing sent yet is a rejection (as
           // for a socket closed before the call); after a chunk went out, its outcome.
-          if (i === 0) throw new ClosedError('NetlinkSocket');
-          this.failChunk(bt, new ClosedError('NetlinkSocket'));
+          if (i === 0) throw new ClosedError(this.owner);
+          this.failChunk(bt, new ClosedError(this.owner));
           break;
         }
         const r = this.transactChunk(w, bt, i, j);
@@ -1163,7 +1165,7 @@ export class NetlinkSocket {
     else releaseSlab(this.rbuf);
     sys.close(fd);
     // A transaction waiting on poll would otherwise stay pending for ever.
-    if (fail) fail(new ClosedError('NetlinkSocket'));
+    if (fail) fail(new ClosedError(this.owner));
   }
 
   /** Closes the socket. */

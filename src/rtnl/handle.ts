@@ -58,6 +58,7 @@ export class Rtnl implements RtnlCore {
 
   private constructor(sock: NetlinkSocket, netnsFd: number | undefined) {
     this.sock = sock;
+    sock.owner = 'Rtnl handle'; // errors on a closed handle say so, whichever layer notices
     this.netnsFd = netnsFd;
     this.link = new LinkApi(this);
     this.addr = new AddrApi(this);

@@ -191,3 +191,28 @@ t.test('setupVeth refuses kept handles that work in another netns than the one t
   const v = await setupVeth('eth0', 'vh0', 1500, null, host, ctr, { handles: { host: rtHost } });
   t.equal(v.host.name, 'vh0');
 });
+
+t.test('a closed handle is named as the handle in every ClosedError, whichever layer notices', privileged, async (t) => {
+  const { ClosedError } = await import('../../src/netlink/errors.js');
+  const rt = Rtnl.open();
+  rt.close();
+  const calls: [string, () => Promise<unknown>][] = [
+    ['link.list', () => rt.link.list()],
+    ['link.get by index', () => rt.link.get(1)],
+    ['link.add', () => rt.link.add({ kind: 'ifb', name: 'ifbc0' })],
+    ['link.addMany', () => rt.link.addMany([{ kind: 'ifb', name: 'ifbc1' }])],
+    ['addr.list', () => rt.addr.list()],
+    ['addr.add on an ifindex', () => rt.addr.add(1, '10.9.9.9/32')],
+    ['route.list', () => rt.route.list()],
+    ['neigh.list', () => rt.neigh.list()],
+    ['rule.list', () => rt.rule.list()],
+  ];
+  for (const [what, call] of calls) {
+    const e = await call().then(() => undefined, (err: unknown) => err);
+    t.ok(e instanceof ClosedError, `${what}: ClosedError`);
+    t.equal((e as Error | undefined)?.message, 'Rtnl handle is closed', `${what}: names the handle`);
+  }
+  const s = NetlinkSocket.open(NETLINK_ROUTE);
+  s.close();
+  await t.rejects(async () => s.request(18, 0x301, () => undefined), { message: 'NetlinkSocket is closed' }, 'a bare socket is still called a NetlinkSocket');
+});
