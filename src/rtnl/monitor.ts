@@ -351,9 +351,11 @@ function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: num
  * `rt.monitor(groups, options)`.
  *
  * It reads from the moment it is opened (events before the first `next()` are
- * queued, not lost) and keeps Node's event loop alive until it is closed — by
- * `close()`, `break`/`return` out of `for await`, the options' `signal`, the handle's
- * `close()`, or a read error. Closing stops the poll handle first, then closes the
+ * queued, not lost) and, while it reads, keeps Node's event loop alive until it is
+ * closed — by `close()`, `break`/`return` out of `for await`, the options' `signal`, the
+ * handle's `close()`, or a read error. A monitor paused with a full queue (`maxQueued`
+ * events nobody takes) stops its poll handle and so holds the loop no longer; the
+ * consumer's next `next()` resumes it. Closing stops the poll handle first, then closes the
  * socket; queued events are discarded (after an error they are delivered first, then
  * the error is thrown once). After that `next()` reports done.
  *
