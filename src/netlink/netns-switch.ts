@@ -13,7 +13,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { statSync, stat } from 'node:fs';
 import * as sys from './sys.js';
-import { InvalidArgumentError, NetnsRestoreError, SysError, showValue } from './errors.js';
+import { ClosedError, InvalidArgumentError, NetnsRestoreError, SysError, showValue } from './errors.js';
 
 /** Something that holds a network namespace fd (a `Netns`). */
 export interface NetnsHandle {
@@ -43,6 +43,29 @@ export function threadNetnsInode(): number {
   return statSync('/proc/thread-self/ns/net').ino;
 }
 
+/** The largest fd number the kernel hands out (fds are C ints; koffi keeps only the low 32 bits of a bigger number). */
+export const FD_MAX = 0x7fffffff;
+
+/** `fd` is an integer fd number the kernel could have handed out (0..{@link FD_MAX}). */
+export function isFdNumber(fd: unknown): fd is number {
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && fd <= FD_MAX;
+}
+
+/**
+ * `h.fd` of a netns handle given as argument `arg`: a closed `Netns`'s getter throws
+ * ClosedError, which is thrown again naming the argument ('peer.netns (Netns 3) is
+ * closed'). The value is returned unchecked.
+ * @internal
+ */
+export function readHandleFd(h: object, arg: string): unknown {
+  try {
+    return (h as { fd?: unknown }).fd;
+  } catch (e) {
+    if (e instanceof ClosedError) throw new ClosedError(`${arg} (${e.message.replace(/ is closed$/, '')})`);
+    throw e;
+  }
+}
+
 /**
  * Run `fn` synchronously with the calling thread in the netns of `targetFd`, then
  * switch back (also when `fn` throws). `fn` must not return a Promise: nothing may
@@ -53,7 +76,7 @@ export function threadNetnsInode(): number {
 export function withThreadNetns<T>(targetFd: number, fn: () => T): T {
   // koffi would throw a bare TypeError for a non-number and pass only the low 32 bits of a
   // big one (2**32 + 3 entered fd 3): check both arguments before anything is opened.
-  if (typeof targetFd !== 'number' || !Number.isInteger(targetFd) || targetFd < 0 || targetFd > 0x7fffffff) {
+  if (!isFdNumber(targetFd)) {
     throw new InvalidArgumentError('fd', `expected an open netns fd (an integer 0..2147483647), got ${showValue(targetFd)}`);
   }
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', `expected a function, got ${showValue(fn)}`);

@@ -3,10 +3,8 @@
  * that every function of src/ns runs before it switches or opens anything.
  * @module
  */
-import { ClosedError, InvalidArgumentError, showValue } from '../netlink/errors.js';
-
-/** The largest fd number the kernel can hand out (fds are C ints). */
-const FD_MAX = 0x7fffffff;
+import { InvalidArgumentError, showValue } from '../netlink/errors.js';
+import { FD_MAX, isFdNumber, readHandleFd } from '../netlink/netns-switch.js';
 
 /**
  * The fd of the netns handle `h`, given as argument `arg`. A closed `Netns` throws
@@ -19,16 +17,7 @@ const FD_MAX = 0x7fffffff;
 export function handleFd(h: unknown, arg: string): number {
   if (typeof h === 'number') throw new InvalidArgumentError(arg, `expected a Netns or { fd }, got the number ${showValue(h)} (wrap a raw fd as { fd: ${showValue(h)} })`);
   if (typeof h !== 'object' || h === null) throw new InvalidArgumentError(arg, `expected a Netns or { fd }, got ${showValue(h)}`);
-  let fd: unknown;
-  try {
-    fd = (h as { fd?: unknown }).fd;
-  } catch (e) {
-    // A closed Netns: say which argument held it.
-    if (e instanceof ClosedError) throw new ClosedError(`${arg} (${e.message.replace(/ is closed$/, '')})`);
-    throw e;
-  }
-  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > FD_MAX) {
-    throw new InvalidArgumentError(`${arg}.fd`, `expected an open netns fd (an integer 0..${FD_MAX}), got ${showValue(fd)}`);
-  }
+  const fd = readHandleFd(h, arg);
+  if (!isFdNumber(fd)) throw new InvalidArgumentError(`${arg}.fd`, `expected an open netns fd (an integer 0..${FD_MAX}), got ${showValue(fd)}`);
   return fd;
 }

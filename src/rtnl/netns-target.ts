@@ -3,7 +3,8 @@
  * `fd` (a Netns), a raw fd number, or `{ pid }`.
  * @module
  */
-import { ClosedError, InvalidArgumentError, type MessageWriter, showValue } from '../netlink/index.js';
+import { InvalidArgumentError, type MessageWriter, showValue } from '../netlink/index.js';
+import { isFdNumber, readHandleFd } from '../netlink/netns-switch.js';
 import { IFLA_NET_NS_FD, IFLA_NET_NS_PID } from './constants.js';
 
 /** A network namespace: a `Netns` (or anything with an open `fd`), an fd number, or `{ pid }`. */
@@ -12,22 +13,15 @@ export type NetnsTarget = { readonly fd: number } | number | { readonly pid: num
 /** Resolve to `{ fd }` or `{ pid }`; reading `.fd` of a closed Netns throws its ClosedError here, before any send. */
 export function resolveNetns(t: unknown, arg = 'netns'): { fd: number } | { pid: number } {
   if (typeof t === 'number') {
-    if (!Number.isInteger(t) || t < 0) throw new InvalidArgumentError(arg, `expected a netns fd, got ${showValue(t)}`);
+    if (!isFdNumber(t)) throw new InvalidArgumentError(arg, `expected a netns fd, got ${showValue(t)}`);
     return { fd: t };
   }
   if (typeof t === 'object' && t !== null) {
     // Read `.fd` first (a Netns: its getter, which throws ClosedError when closed); the
     // `in` checks, which walk the prototype chain, only run for anything else.
-    let fd: unknown;
-    try {
-      fd = (t as { fd?: unknown }).fd;
-    } catch (e) {
-      // A closed Netns: say which argument held it ('peer.netns (Netns 3) is closed').
-      if (e instanceof ClosedError) throw new ClosedError(`${arg} (${e.message.replace(/ is closed$/, '')})`);
-      throw e;
-    }
+    const fd = readHandleFd(t, arg); // a closed Netns: ClosedError naming the argument
     if (fd !== undefined || 'fd' in t) {
-      if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw new InvalidArgumentError(`${arg}.fd`, `expected an open fd, got ${showValue(fd)}`);
+      if (!isFdNumber(fd)) throw new InvalidArgumentError(`${arg}.fd`, `expected an open fd, got ${showValue(fd)}`);
       return { fd };
     }
     if ('pid' in t) {

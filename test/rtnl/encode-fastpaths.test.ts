@@ -91,6 +91,10 @@ t.test('resolveNetns: fd first, then pid; a closed Netns throws ClosedError', as
   t.ok(isError(thrown(() => resolveNetns({ fd: undefined, pid: 1 })), (e) => e.argument === 'netns.fd'), 'an fd key present but undefined is an fd error, as before');
   t.ok(isError(thrown(() => resolveNetns({ pid: 0 })), (e) => e.argument === 'netns.pid'));
   t.throws(() => resolveNetns({ fd: -1 }), InvalidArgumentError);
+  // fds are C ints: a bigger number is no fd (IFLA_NET_NS_FD is read as a signed int,
+  // and koffi keeps only the low 32 bits of an argument).
+  t.ok(isError(thrown(() => resolveNetns({ fd: 2 ** 31 })), (e) => e.argument === 'netns.fd'), '{ fd: 2**31 } refused');
+  t.ok(isError(thrown(() => resolveNetns(2 ** 32 + 3)), (e) => e.argument === 'netns'), 'raw 2**32 + 3 refused');
   t.throws(() => resolveNetns({}), InvalidArgumentError);
   t.throws(() => resolveNetns(null), InvalidArgumentError);
   const ns = Netns.get();
