@@ -145,7 +145,7 @@ function preamble(code: string, exported: string[]): string[] {
 }
 
 t.test('the docs have TypeScript examples, and no block in a language this test ignores', async (t) => {
-  t.ok(checked.length >= 5, `${checked.length} ts blocks found in ${docs.join(', ')}`);
+  t.ok(checked.length > 0, `${checked.length} ts blocks found in ${docs.join(', ')}`);
   const other = all.filter((b) => !CHECKED.has(b.lang) && !NOT_CHECKED.has(b.lang)).map((b) => `${b.file}:${b.line}: \`\`\`${b.lang}`);
   t.same(other, [], 'every block is ts (checked), sh, json or untagged (not code): tag TypeScript as ```ts so that it is checked');
   t.comment(`not checked: ${all.filter((b) => !CHECKED.has(b.lang)).map((b) => `${b.file}:${b.line} (${b.lang || 'untagged'})`).join(', ')}`);
