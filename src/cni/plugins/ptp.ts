@@ -34,7 +34,7 @@ import {
 
 /** nlkit-ptp's own error codes (CHECK drift), beside the spec's. */
 export const PTP_ERR = {
-  /** CHECK: an interface of prevResult is missing or changed (kind, MAC, MTU, down). */
+  /** CHECK: an interface of prevResult is missing or changed (kind, MAC, down). */
   INTERFACE: 110,
   /** CHECK: an address of prevResult (or the host end's gateway address) is missing. */
   ADDRESS: 111,
@@ -360,7 +360,8 @@ async function check(ctx: PluginContext): Promise<void> {
       const link = await linkOr(rt, ctx.ifName, netns);
       if (link.kind !== 'veth') throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} is not a veth`, `its kind is ${link.kind ?? 'none'}`);
       if (want.mac && link.address?.toLowerCase() !== want.mac.toLowerCase()) throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} changed its MAC address`, `prevResult says ${want.mac}, the kernel ${link.address}`);
-      if (link.mtu !== conf.mtu) throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} changed its MTU`, `the configuration says ${conf.mtu}, the kernel ${link.mtu}`);
+      // No MTU comparison: a later plugin of the chain may set it (tuning's "mtu" does,
+      // and leaves the result as it was), and the spec has CHECK allow for that.
       if (!link.up) throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} is down`);
       const addrs = await rt.addr.list({ link: link.index });
       for (const i of ips) {
