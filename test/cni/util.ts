@@ -3,7 +3,7 @@
 // (a child process with the CNI_* environment and the configuration on stdin), and
 // kernel-state snapshots taken with `ip -j`.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -263,4 +263,32 @@ export function normalisedResult(r: Json): Json {
     if (typeof i.mac === 'string' && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(i.mac)) i.mac = 'MAC';
   }
   return o;
+}
+
+/**
+ * A scripted IPAM plugin "fakeipam" in `<w.dir>/bin`, speaking CNI 0.3.0–1.1.0: it logs
+ * "COMMAND CONTAINERID IFNAME" per start to `<w.dir>/fakeipam.log` and answers ADD with
+ * `result` (printed as given, so it may be malformed on purpose). Returns the CNI_PATH
+ * to run nlkit-ptp with (the fake first, then the reference plugins) and a reader of
+ * the log.
+ */
+export function fakeIpam(w: World, result: object | string): { path: string; log: () => string[] } {
+  const bin = join(w.dir, 'bin');
+  const log = join(w.dir, 'fakeipam.log');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(w.dir, 'fakeipam.result'), typeof result === 'string' ? result : JSON.stringify(result));
+  writeFileSync(log, '');
+  writeFileSync(join(bin, 'fakeipam'), [
+    '#!/bin/sh',
+    'cat >/dev/null',
+    `echo "$CNI_COMMAND $CNI_CONTAINERID $CNI_IFNAME" >> '${log}'`,
+    'case "$CNI_COMMAND" in',
+    `  VERSION) echo '{"cniVersion":"1.1.0","supportedVersions":["0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]}';;`,
+    `  ADD) cat '${join(w.dir, 'fakeipam.result')}';;`,
+    'esac',
+    'exit 0',
+    '',
+  ].join('\n'));
+  chmodSync(join(bin, 'fakeipam'), 0o755);
+  return { path: `${bin}:${REF_DIR}`, log: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }

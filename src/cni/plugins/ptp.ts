@@ -371,10 +371,20 @@ async function check(ctx: PluginContext): Promise<void> {
           throw new CniError(PTP_ERR.ADDRESS, `address ${i.address} is missing`, `not on ${ctx.ifName} in ${netns}`);
         }
       }
-      const routes = await rt.route.list();
+      // Routes of each table a route is in: ADD puts a route with "table" (1.1) there.
+      const tables = new Map<number | 'main', Route[]>();
+      const routesOf = async (table: number | undefined): Promise<Route[]> => {
+        const key = table ?? 'main';
+        let list = tables.get(key);
+        if (!list) tables.set(key, (list = await rt.route.list(table === undefined ? {} : { table })));
+        return list;
+      };
+      const routes = await routesOf(undefined);
       for (const r of prev.routes ?? []) {
         const gw = r.gw ?? gws[familyOf(r.dst)];
-        if (!hasRoute(routes, r.dst, gw, link.index)) throw new CniError(PTP_ERR.ROUTE, `route ${r.dst}${gw ? ` via ${gw}` : ''} is missing`, `not in the main table of ${netns} through ${ctx.ifName}`);
+        const table = r.table || undefined; // table 0 (unspecified) is main, as the kernel adds it
+        const where = table === undefined ? 'the main table' : `table ${table}`;
+        if (!hasRoute(await routesOf(table), r.dst, gw, link.index)) throw new CniError(PTP_ERR.ROUTE, `route ${r.dst}${gw ? ` via ${gw}` : ''} is missing`, `not in ${where} of ${netns} through ${ctx.ifName}`);
       }
       for (const i of ips) {
         if (!i.gateway) continue;
