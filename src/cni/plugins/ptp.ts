@@ -193,7 +193,10 @@ async function configure(veth: Veth, ips: readonly PtpIp[], routes: readonly Cni
     const seen = new Set<string>();
     for (const r of routes) {
       const gw = r.gw ?? gws[familyOf(r.dst)];
-      const key = `${r.dst} ${gw ?? ''}`;
+      // The kernel's key of a route: destination, table (0 and 254 are main) and metric
+      // (same gateway too, for a duplicate). Routes that differ in table or priority are
+      // different routes.
+      const key = `${r.dst} ${gw ?? ''} ${!r.table || r.table === 254 ? 'main' : r.table} ${r.priority ?? 0}`;
       if (seen.has(key)) continue;
       seen.add(key);
       await rt.route.add(routeSpec(r, gw, link));
