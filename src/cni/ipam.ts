@@ -213,17 +213,29 @@ export function ipamType(ctx: PluginContext): string {
 
 /**
  * IPAM ADD: allocate and return the IPAM plugin's result in the current (1.1) form.
- * @throws the IPAM plugin's own error (its code kept), or CniError 6 for output that
- *   is not a result.
+ * When the plugin succeeded but its output cannot be used, what it allocated is
+ * released (IPAM DEL) before the error is thrown: a failed ipamAdd holds nothing.
+ * @throws the IPAM plugin's own error (its code kept), CniError 6 for output that
+ *   is not a result, 1 for a result in a version nlkit does not speak.
  */
 export async function ipamAdd(ctx: PluginContext, type = ipamType(ctx)): Promise<CniResult> {
   const { r, version } = (await delegate(ctx, type, 'ADD'))!;
-  const o = parseJsonSafe(r.stdout.toString('utf8'), `result of IPAM plugin ${type}`);
-  const v = (o as { cniVersion?: unknown } | null)?.cniVersion;
-  if (v !== undefined && !isSupportedVersion(v)) {
-    throw new CniError(CNI_ERR.INCOMPATIBLE_VERSION, `IPAM plugin ${type} answered in an unsupported version`, `its result says cniVersion ${JSON.stringify(v)}`);
+  try {
+    const o = parseJsonSafe(r.stdout.toString('utf8'), `result of IPAM plugin ${type}`);
+    const v = (o as { cniVersion?: unknown } | null)?.cniVersion;
+    if (v !== undefined && !isSupportedVersion(v)) {
+      throw new CniError(CNI_ERR.INCOMPATIBLE_VERSION, `IPAM plugin ${type} answered in an unsupported version`, `its result says cniVersion ${JSON.stringify(v)}`);
+    }
+    return parseResult(o, typeof v === 'string' ? v : version, CNI_ERR.DECODE_FAILED, `result of IPAM plugin ${type}`);
+  } catch (e) {
+    try {
+      await delegate(ctx, type, 'DEL');
+    } catch (d) {
+      ctx.log(`the result of IPAM plugin ${type} was refused, and releasing its allocation failed too: ${(d as Error).message}`);
+      if (e instanceof CniError) throw new CniError(e.code, e.msg, `${e.details ?? ''}${e.details ? '; ' : ''}and the IPAM release failed: ${(d as Error).message}`, { cause: e });
+    }
+    throw e;
   }
-  return parseResult(o, typeof v === 'string' ? v : version, CNI_ERR.DECODE_FAILED, `result of IPAM plugin ${type}`);
 }
 
 /** IPAM DEL: release what ADD allocated (the IPAM plugin decides what a second DEL means). */
