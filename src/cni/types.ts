@@ -287,6 +287,19 @@ export function networkText(p: IpPrefix): string {
   return cidrText(networkOf(p));
 }
 
+/**
+ * A nameserver as resolv.conf and the IPAM plugins write it: an IP address, an IPv6 one
+ * possibly with its zone (`fe80::1%eth0`, which glibc accepts and host-local copies
+ * from a resolvConf file).
+ */
+function isNameserver(n: string): boolean {
+  const pct = n.indexOf('%');
+  if (pct < 0) return canonicalIp(n) !== undefined;
+  const addr = n.slice(0, pct);
+  const zone = n.slice(pct + 1);
+  return canonicalIp(addr) !== undefined && familyOf(addr) === 6 && zone !== '' && !/[\s/%]/.test(zone);
+}
+
 /** Check and copy a `dns` object. */
 export function parseDns(v: unknown, where: string, code: number): CniDns | undefined {
   if (v === undefined || v === null) return undefined;
@@ -294,7 +307,7 @@ export function parseDns(v: unknown, where: string, code: number): CniDns | unde
   const out: CniDns = {};
   const ns = optStrings(v, 'nameservers', `${where} dns`, code);
   if (ns) {
-    for (const n of ns) if (canonicalIp(n) === undefined) bad(code, `${where} dns`, `nameserver '${n}' is not an IP address`);
+    for (const n of ns) if (!isNameserver(n)) bad(code, `${where} dns`, `nameserver '${n}' is not an IP address`);
     out.nameservers = ns;
   }
   const domain = optString(v, 'domain', `${where} dns`, code);

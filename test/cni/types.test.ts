@@ -78,6 +78,10 @@ t.test('malformed results are refused with the field named', async (t) => {
     [{ routes: [{ dst: 'default' }] }, /'dst' must be a prefix/],
     [{ routes: [{ dst: '0.0.0.0/0', gw: 'fd00::1' }] }, /different IP versions/],
     [{ dns: { nameservers: 'x' } }, /list of strings/],
+    [{ dns: { nameservers: ['dns.example'] } }, /not an IP address/],
+    [{ dns: { nameservers: ['10.0.0.53%eth0'] } }, /not an IP address/],
+    [{ dns: { nameservers: ['fe80::1%'] } }, /not an IP address/],
+    [{ dns: { nameservers: ['fe80::1%eth 0'] } }, /not an IP address/],
   ];
   for (const [v, re] of bad) {
     const e = errOf(() => parseResult(v, '1.0.0', CNI_ERR.DECODE_FAILED));
@@ -85,6 +89,8 @@ t.test('malformed results are refused with the field named', async (t) => {
     t.match(e.message, re);
   }
   t.equal(parseResult({ routes: [{ dst: '10.9.8.7/16' }] }, '1.0.0').routes![0]!.dst, '10.9.0.0/16', 'route dst masked to its network, as Go\'s ParseCIDR does');
+  t.same(parseResult({ dns: { nameservers: ['10.0.0.53', 'fe80::1%eth0', 'fe80::2%2'] } }, '1.0.0').dns, { nameservers: ['10.0.0.53', 'fe80::1%eth0', 'fe80::2%2'] },
+    'an IPv6 nameserver may carry its zone, as resolv.conf writes it (kept as given)');
 });
 
 t.test('network configuration checks and their codes', async (t) => {
