@@ -177,6 +177,31 @@ export function parseCniArgs(s: string | undefined): Map<string, string> {
   return m;
 }
 
+/**
+ * DEL's configuration: a prevResult that does not check is left out of `prevResult`
+ * (and logged) instead of failing the DEL, whose job is to release what it can; the
+ * spec has a DEL without prevResult clean up and succeed. Everything else is checked
+ * as for the other commands; `raw` keeps the prevResult as received.
+ */
+function parseDelConf(value: unknown, versions: readonly CniVersion[], log: (s: string) => void): CniNetConf {
+  try {
+    return parseNetConf(value, versions);
+  } catch (e) {
+    if (!(e instanceof CniError) || typeof value !== 'object' || value === null || Array.isArray(value)) throw e;
+    const raw = value as Record<string, unknown>;
+    if (raw['prevResult'] === undefined || raw['prevResult'] === null) throw e;
+    const { prevResult: _ignored, ...rest } = raw;
+    let conf: CniNetConf;
+    try {
+      conf = parseNetConf(rest, versions);
+    } catch {
+      throw e;
+    }
+    log(`DEL: prevResult ignored: ${e.message}`);
+    return { ...conf, raw };
+  }
+}
+
 /** The cniVersion to print an error with: the configuration's when it is one we speak. */
 function sniffVersion(stdin: Buffer | undefined): string {
   if (!stdin || stdin.length === 0) return CURRENT_VERSION;
@@ -206,7 +231,8 @@ function toCniError(e: unknown, log: (s: string) => void): CniError {
  * Checks, in order: reading stdin, at most `maxStdinBytes` (5); CNI_COMMAND (4);
  * the variables the command requires, CNI_CONTAINERID and CNI_IFNAME syntax, CNI_ARGS
  * pairs (4, naming them); JSON, refusing prototype-poisoning keys (6); the
- * configuration's fields (7) and cniVersion (1, also for a command newer than it).
+ * configuration's fields (7; for DEL, a prevResult that does not check is left out and
+ * logged instead) and cniVersion (1, also for a command newer than it).
  *
  * @example
  * process.exitCode = await runPlugin({ add, del, check });
@@ -243,7 +269,8 @@ export async function runPlugin(handlers: PluginHandlers, options: RunPluginOpti
     const path = (env['CNI_PATH'] ?? '').split(':').filter((p) => p !== '');
     const text = stdin.toString('utf8');
     if (text.trim() === '') throw new CniError(CNI_ERR.DECODE_FAILED, 'failed to decode the network configuration', 'stdin is empty');
-    const conf = parseNetConf(parseJsonSafe(text), versions);
+    const json = parseJsonSafe(text);
+    const conf = cmd === 'DEL' ? parseDelConf(json, versions, log) : parseNetConf(json, versions);
     const since = commandSince(cmd);
     if (compareVersions(conf.cniVersion, since) < 0) {
       throw new CniError(CNI_ERR.INCOMPATIBLE_VERSION, `config version does not allow ${cmd}`, `${cmd} needs cniVersion ${since} or later, the configuration says ${conf.cniVersion}`);

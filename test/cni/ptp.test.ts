@@ -233,6 +233,22 @@ t.test('DEL is idempotent: missing netns, missing link, no prevResult', long, as
   t.same(ipJson(w.ctr.path, ['link', 'show']).map((l: Json) => l.ifname), ['lo']);
 });
 
+t.test('DEL with a prevResult it cannot read still deletes and releases, and succeeds', long, async (t) => {
+  const w = world(t);
+  const conf = ptpConf(w);
+  addOk(t, w, conf);
+  // DEL does not need prevResult; one that does not check (here an address without its
+  // prefix length) must not keep the attachment for ever.
+  const r = ptp(w, 'DEL', withPrev(conf, { cniVersion: '1.1.0', ips: [{ address: '10.1.0.2' }] }));
+  okRun(t, r, 'DEL exits 0');
+  t.equal(r.stdout, '', 'and prints nothing');
+  t.match(r.stderr, /prevResult/, 'what was ignored is logged on stderr');
+  t.same(reservations(w.dataDir), {}, 'address released');
+  t.same(ipJson(w.ctr.path, ['link', 'show']).map((l: Json) => l.ifname), ['lo'], 'pair deleted');
+  const bad = ptp(w, 'DEL', withPrev({ ...conf, name: '../x' }, { ips: [{ address: '10.1.0.2' }] }));
+  t.match(bad.json, { code: 7, msg: 'invalid network name' }, 'the rest of the configuration is still checked');
+});
+
 t.test('two containers on one host: separate pairs and addresses, one DEL leaves the other intact', long, async (t) => {
   const w = world(t);
   const conf = ptpConf(w);

@@ -102,3 +102,16 @@ t.test('stdin: read from a stream to its end, capped', async (t) => {
   })());
   t.match(r.json, { code: 5, msg: 'failed to read the network configuration from stdin' });
 });
+
+t.test('DEL: a prevResult that does not check is left out (logged), not an error; other commands refuse it', async (t) => {
+  const badPrev = JSON.stringify({ ...conf, prevResult: { ips: [{ address: 'nope' }] } });
+  let seen: PluginContext | undefined;
+  const r = await run({ del: async (ctx) => { seen = ctx; } }, { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c', CNI_IFNAME: 'eth0' }, badPrev);
+  t.equal(r.code, 0, `DEL succeeds (${r.stdout})`);
+  t.equal(r.stdout, '');
+  t.equal(seen?.conf.prevResult, undefined, 'the handler sees no prevResult');
+  t.same(seen?.conf.raw['prevResult'], { ips: [{ address: 'nope' }] }, 'raw stays as received');
+  t.match(r.stderr, /prevResult/);
+  const chk = await run({ check: async () => undefined }, { ...baseEnv, CNI_COMMAND: 'CHECK' }, badPrev);
+  t.match(chk.json, { code: 7, msg: 'invalid prevResult ips[0]' }, 'CHECK, which needs it, still refuses it');
+});
