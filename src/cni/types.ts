@@ -202,7 +202,8 @@ export function isValidId(s: unknown): s is string {
 
 /**
  * The spec's rule for CNI_IFNAME: not empty, not '.' or '..', shorter than 16 bytes,
- * no '/', ':' or whitespace. Returns why not, or undefined when valid.
+ * no '/', ':' or whitespace (also none of the bytes the kernel takes for whitespace).
+ * Returns why not, or undefined when valid.
  */
 export function ifnameProblem(s: string): string | undefined {
   if (s === '') return 'interface name is empty';
@@ -210,6 +211,9 @@ export function ifnameProblem(s: string): string | undefined {
   if (s === '.' || s === '..') return `interface name '${s}' is not allowed`;
   // eslint-disable-next-line no-control-regex
   if (/[/:\s\u0000]/.test(s)) return `interface name '${s.replace(/\0/g, '\\0')}' contains '/', ':', whitespace or NUL`;
+  // The kernel's dev_valid_name() tests each byte with its isspace(), which also counts
+  // 0xa0 (Latin-1 NBSP): UTF-8 has that byte in 'à' (c3 a0), for one.
+  if (Buffer.from(s, 'utf8').includes(0xa0)) return `interface name '${s}' contains the byte 0xa0, which the kernel counts as whitespace`;
   return undefined;
 }
 

@@ -59,6 +59,7 @@ const cases: Case[] = [
   { name: 'CNI_IFNAME with a space', env: () => ({ CNI_IFNAME: 'eth 0' }), code: 4 },
   { name: 'CNI_IFNAME of 16 bytes', env: () => ({ CNI_IFNAME: 'abcdefghijklmnop' }), code: 4 },
   { name: 'CNI_IFNAME ..', env: () => ({ CNI_IFNAME: '..' }), code: 4 },
+  { name: "CNI_IFNAME with a byte the kernel counts as whitespace (0xa0 in 'à')", env: () => ({ CNI_IFNAME: 'eà' }), code: 4, msg: /CNI_IFNAME/ },
   { name: 'CNI_IFNAME empty', env: () => ({ CNI_IFNAME: '' }), code: 4, msg: /CNI_IFNAME/ },
   { name: 'CNI_IFNAME taken in the container', env: () => ({ CNI_IFNAME: 'taken0' }), code: 4, msg: /CNI_IFNAME/ },
   { name: 'CNI_CONTAINERID missing', env: () => ({ CNI_CONTAINERID: undefined }), code: 4, msg: /CNI_CONTAINERID/ },

@@ -154,6 +154,10 @@ t.test('CNI_ARGS, identifiers, interface names, versions', async (t) => {
   t.notOk(isValidId(''));
   t.equal(ifnameProblem('eth0'), undefined);
   for (const bad of ['', '.', '..', 'a:b', 'a/b', 'a b', 'a\tb', 'abcdefghijklmnop']) t.type(ifnameProblem(bad), 'string', JSON.stringify(bad));
+  // The kernel's isspace() (dev_valid_name) also counts the byte 0xa0, which UTF-8 has in
+  // 'à' (c3 a0), 'Ġ' (c4 a0) and U+00A0 itself: such names are EINVAL to the kernel.
+  for (const bad of ['eà', 'xĠ', 'a\u00a0b']) t.match(ifnameProblem(bad), /whitespace/, `${JSON.stringify(bad)}: a byte the kernel counts as whitespace`);
+  t.equal(ifnameProblem('é0'), undefined, 'other UTF-8 names the kernel takes are fine');
   t.ok(compareVersions('0.10.0', '0.4.0') > 0, 'numeric, not lexical');
   t.equal(compareVersions('1.1.0', '1.1.0'), 0);
   t.same([...SUPPORTED_VERSIONS], ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0']);
