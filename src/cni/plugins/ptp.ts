@@ -85,6 +85,12 @@ function ptpConf(ctx: PluginContext): PtpConf {
     } catch (e) {
       throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid runtimeConfig.mac', (e as Error).message);
     }
+    // What the kernel takes for an interface (is_valid_ether_addr): checked here, before
+    // IPAM allocates, rather than found out as EADDRNOTAVAIL from the create.
+    const b = mac.bytes;
+    if ((b[0]! & 1) !== 0 || b.every((x) => x === 0)) {
+      throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid runtimeConfig.mac', `${String(rmac)} is a ${(b[0]! & 1) !== 0 ? 'multicast' : 'zero'} address; an interface needs a unicast one`);
+    }
   }
   return { mtu, queues, mac, ipam: ipamType(ctx) };
 }
