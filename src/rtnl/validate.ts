@@ -34,6 +34,9 @@ export function checkIfname(name: unknown, arg = 'name', max = IFNAME_MAX): stri
   // eslint-disable-next-line no-control-regex
   const bad = /[/:\s\u0000]/.exec(name);
   if (bad) throw new InvalidArgumentError(arg, `interface name '${name.replace(/\0/g, '\\0')}' contains ${JSON.stringify(bad[0])} (no '/', ':', whitespace or NUL allowed)`);
+  // The kernel's dev_valid_name() tests each byte with its isspace(), which also counts
+  // 0xa0 (Latin-1 NBSP): UTF-8 has that byte in 'à' (c3 a0) and many other letters.
+  if (bytes !== n && Buffer.from(name, 'utf8').includes(0xa0)) throw new InvalidArgumentError(arg, `interface name '${name}' contains the byte 0xa0 (in its UTF-8), which the kernel counts as whitespace`);
   return name;
 }
 

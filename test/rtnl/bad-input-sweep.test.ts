@@ -216,3 +216,16 @@ t.test('a closed handle is named as the handle in every ClosedError, whichever l
   s.close();
   await t.rejects(async () => s.request(18, 0x301, () => undefined), { message: 'NetlinkSocket is closed' }, 'a bare socket is still called a NetlinkSocket');
 });
+
+t.test("interface names with a UTF-8 byte 0xa0 ('à' is c3 a0) are refused: the kernel's isspace() counts that byte", privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const before = ipJson<{ ifname: string }[]>(ns.path, ['link', 'show']).map((l) => l.ifname);
+  await refused(t, rt.link.add({ kind: 'ifb', name: 'eà' }), 'name', /0xa0/);
+  await refused(t, rt.link.set('v1', { name: 'và' }), 'name', /0xa0/);
+  await refused(t, rt.link.get('eà'), 'link', /0xa0/);
+  t.same(ipJson<{ ifname: string }[]>(ns.path, ['link', 'show']).map((l) => l.ifname), before, 'nothing made or renamed');
+  // Other non-ASCII letters are names the kernel takes ('é' is c3 a9).
+  const made = await rt.link.add({ kind: 'ifb', name: 'eé' }, { echo: true });
+  t.equal(made?.name, 'eé');
+  t.ok(ipJson<{ ifname: string }[]>(ns.path, ['link', 'show']).some((l) => l.ifname === 'eé'), 'ip lists it');
+});
