@@ -5,7 +5,7 @@
  * extended-ACK offsets.
  * @module
  */
-import type { CustomCodec } from '../../netlink/index.js';
+import type { AttrTable, CustomCodec } from '../../netlink/index.js';
 import { HOST_LE } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { ipCodec, table } from '../table-helpers.js';
@@ -38,7 +38,7 @@ export const cacheinfoCodec: CustomCodec = {
 };
 
 /** The IFA table. */
-export const IFA = table('IFA', 'IFA_', [
+export const IFA: AttrTable = table('IFA', 'IFA_', [
   ['IFA_ADDRESS', ipCodec],
   ['IFA_LOCAL', ipCodec],
   ['IFA_LABEL', 'strz'],

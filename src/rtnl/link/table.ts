@@ -286,7 +286,7 @@ export interface LinkXdp {
 }
 
 /** IFLA_XDP: the attached XDP program, if any. */
-export const IFLA_XDP_TABLE = table('IFLA_XDP', 'IFLA_XDP_', [
+export const IFLA_XDP_TABLE: AttrTable = table('IFLA_XDP', 'IFLA_XDP_', [
   ['IFLA_XDP_FD', 's32'],
   ['IFLA_XDP_ATTACHED', 'u8'],
   ['IFLA_XDP_FLAGS', 'u32'],
@@ -326,7 +326,7 @@ const masterCodec: CustomCodec = {
  * The IFLA table. Keys are the decoded Link's property names; encoding uses the same
  * rows for add/set.
  */
-export const IFLA = table('IFLA', 'IFLA_', [
+export const IFLA: AttrTable = table('IFLA', 'IFLA_', [
   ['IFLA_ADDRESS', 'mac'],
   ['IFLA_BROADCAST', 'mac'],
   ['IFLA_IFNAME', 'strz', 'name'],
@@ -399,7 +399,7 @@ export const IFLA = table('IFLA', 'IFLA_', [
 ]);
 
 /** Table used only to name attributes inside IFLA_LINKINFO in error messages. */
-export const IFLA_INFO = table('IFLA_INFO', 'IFLA_INFO_', [
+export const IFLA_INFO: AttrTable = table('IFLA_INFO', 'IFLA_INFO_', [
   ['IFLA_INFO_KIND', 'strz'],
   ['IFLA_INFO_DATA', 'binary'],
   ['IFLA_INFO_XSTATS', 'binary'],

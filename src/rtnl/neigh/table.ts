@@ -3,7 +3,7 @@
  * (NUD_*) and flag (NTF_*) names `ip neigh` prints.
  * @module
  */
-import { HOST_LE, type CustomCodec } from '../../netlink/index.js';
+import { HOST_LE, type AttrTable, type CustomCodec } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { ipCodec, table } from '../table-helpers.js';
 
@@ -68,7 +68,7 @@ const cacheinfoCodec: CustomCodec = {
 };
 
 /** The NDA table. */
-export const NDA = table('NDA', 'NDA_', [
+export const NDA: AttrTable = table('NDA', 'NDA_', [
   ['NDA_DST', ipCodec],
   ['NDA_LLADDR', 'mac'],
   ['NDA_CACHEINFO', cacheinfoCodec],

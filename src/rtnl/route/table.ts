@@ -87,7 +87,7 @@ export interface RouteMetrics {
 }
 
 /** The RTAX table (inside RTA_METRICS). */
-export const RTAX = table('RTAX', 'RTAX_', [
+export const RTAX: AttrTable = table('RTAX', 'RTAX_', [
   ['RTAX_LOCK', 'u32'],
   ['RTAX_MTU', 'u32'],
   ['RTAX_WINDOW', 'u32'],
@@ -173,7 +173,7 @@ const viaCodec: CustomCodec = {
 };
 
 /** Attributes inside one rtnexthop. */
-export const RTNH_ATTRS = table('RTNH', 'RTA_', [
+export const RTNH_ATTRS: AttrTable = table('RTNH', 'RTA_', [
   ['RTA_GATEWAY', ipCodec],
   ['RTA_VIA', viaCodec],
   ['RTA_FLOW', 'u32'],

@@ -3,7 +3,7 @@
  * and flag names `ip rule` prints.
  * @module
  */
-import { HOST_LE, type CustomCodec } from '../../netlink/index.js';
+import { HOST_LE, type AttrTable, type CustomCodec } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { table } from '../table-helpers.js';
 
@@ -72,7 +72,7 @@ const addrBytes: CustomCodec = {
 };
 
 /** The FRA table. */
-export const FRA = table('FRA', 'FRA_', [
+export const FRA: AttrTable = table('FRA', 'FRA_', [
   ['FRA_DST', addrBytes, 'toBytes'],
   ['FRA_SRC', addrBytes, 'fromBytes'],
   ['FRA_IIFNAME', 'strz', 'iif'],
