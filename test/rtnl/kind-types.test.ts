@@ -110,7 +110,11 @@ t.test('LinkSpec: data typed by kind, peer only for veth (compile-time checks)',
   const e3: LinkSpec = { kind: 'bridge', name: 'br0', peer: { name: 'x' } };
   // @ts-expect-error a kind without options takes no data
   const e4: LinkSpec = { kind: 'ifb', name: 'ifb9', data: { id: 1 } };
-  t.equal(specs.length + [e1, e2, e3, e4].length, 10);
+  // @ts-expect-error a veth peer cannot be brought up in the create message (ENOTCONN)
+  const e5: LinkSpec = { kind: 'veth', name: 'a0', peer: { name: 'b0', up: true } };
+  // @ts-expect-error a peer's netns is a Netns, an fd or { pid }, not a path
+  const e6: LinkSpec = { kind: 'veth', name: 'a0', peer: { name: 'b0', netns: '/run/netns/x' } };
+  t.equal(specs.length + [e1, e2, e3, e4, e5, e6].length, 12);
 });
 
 /** A decoded RTM_NEWLINK of `kind` with IFLA_INFO_DATA written by `data`. */

@@ -9,7 +9,7 @@ import { resolveNetns, putNetns, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
 import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
 import { decodeLink, type Link } from './decode.js';
-import { kindCodec, knownKinds, BRIDGE_PORT_DATA, type KindCodec, type KindEncodeContext, type KindOptions } from './kinds/index.js';
+import { kindCodec, knownKinds, BRIDGE_PORT_DATA, type KindCodec, type KindEncodeContext, type KindOptions, type VethPeerSpec } from './kinds/index.js';
 import { IFINFOMSG_LEN } from './table.js';
 import { AF_BRIDGE } from '../ip.js';
 import { registerLayout } from '../describer.js';
@@ -65,8 +65,8 @@ export type LinkSpec =
   | { readonly [K in keyof KindOptions]: LinkSpecBase & { readonly kind: K; readonly data?: KindOptions[K]; readonly peer?: never } }[keyof KindOptions]
   | (LinkSpecBase & {
       readonly kind: 'veth';
-      /** The peer end. */
-      readonly peer?: LinkAttrs;
+      /** The peer end (made in its own netns when it names one). */
+      readonly peer?: VethPeerSpec;
       readonly data?: never;
     })
   | (LinkSpecBase & {

@@ -12,28 +12,19 @@
 import { InvalidArgumentError } from '../../../netlink/index.js';
 import { VETH_INFO_PEER } from '../../constants.js';
 import type { KindCodec } from './kind.js';
+import type { LinkAttrs } from '../api.js';
 
-/** The peer end of a veth being created. */
-export interface VethPeerSpec {
-  /** Peer name (1–15 bytes). Defaults to a kernel-chosen `vethN`. */
-  readonly name?: string;
-  /** Peer MTU. Defaults to the kernel's 1500. */
-  readonly mtu?: number;
-  /** Peer hardware address ('aa:bb:cc:dd:ee:ff' or MacAddr). Defaults to random. */
-  readonly address?: string | { toString(): string };
-  /** Netns to create the peer in (Netns, fd or {pid}). Defaults to the same netns. */
-  readonly netns?: unknown;
+/**
+ * The peer end of a veth being created (`peer` of a veth's LinkSpec): a link's
+ * attributes — name, MTU, address, netns (created there directly), queues, … — except
+ * that it cannot be brought up in the create message.
+ */
+export interface VethPeerSpec extends Omit<LinkAttrs, 'up'> {
   /**
    * Must be false or absent: the kernel cannot open a veth peer before the pair is
    * linked (ENOTCONN), so bring it up afterwards with a handle in its netns.
    */
   readonly up?: false;
-  /** Transmit queue length. */
-  readonly txqlen?: number;
-  /** Device group. */
-  readonly group?: number;
-  /** Alias (ifalias). */
-  readonly alias?: string;
 }
 
 export const veth: KindCodec = {
