@@ -84,6 +84,17 @@ export function addrFixture(t: { teardown(fn: () => void): void }, opts: { recei
   return { ns, rt };
 }
 
+/** The caller's netns (`host`, a new handle) and a fresh anonymous one (`ns`), both closed at teardown. */
+export function homeAndNew(t: { teardown(fn: () => void): void }): { host: Netns; ns: Netns } {
+  const host = Netns.get();
+  const ns = Netns.new();
+  t.teardown(() => {
+    host.close();
+    ns.close();
+  });
+  return { host, ns };
+}
+
 /** Two fresh anonymous netns for the veth tests, `host` and `ctr`, closed at teardown. */
 export function netnsPair(t: { teardown(fn: () => void): void }): { host: Netns; ctr: Netns } {
   const host = Netns.new();

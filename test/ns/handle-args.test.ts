@@ -5,7 +5,7 @@ import t from 'tap';
 import { Netns, execNetns, execNetnsSync, netnsWorker, netnsDir } from '../../src/ns/index.js';
 import { ClosedError, InvalidArgumentError } from '../../src/netlink/errors.js';
 import { withThreadNetns } from '../../src/netlink/netns-switch.js';
-import { fdCount, privileged } from '../helpers.js';
+import { fdCount, privileged, homeAndNew } from '../helpers.js';
 import { threadIno } from './util.js';
 
 /** Not netns handles. koffi turned some into TypeErrors, truncated others to another fd. */
@@ -23,12 +23,7 @@ const NOT_HANDLES: [string, unknown][] = [
 
 t.test('execNetns, execNetnsSync, netnsWorker and equals refuse non-handles naming the argument', privileged, async (t) => {
   const home = threadIno();
-  const host = Netns.get();
-  const ns = Netns.new();
-  t.teardown(() => {
-    host.close();
-    ns.close();
-  });
+  const { host, ns } = homeAndNew(t);
   const fds = fdCount();
   let ran = 0;
   const fn = () => {
@@ -70,12 +65,7 @@ t.test('execNetns, execNetnsSync, netnsWorker and equals refuse non-handles nami
 
 t.test('a callback that is not a function is refused naming fn, before any switch', privileged, async (t) => {
   const home = threadIno();
-  const host = Netns.get();
-  const ns = Netns.new();
-  t.teardown(() => {
-    host.close();
-    ns.close();
-  });
+  const { host, ns } = homeAndNew(t);
   const fds = fdCount();
   for (const bad of [undefined, null, 5, 'code', {}]) {
     const s = t.throws(() => execNetnsSync(host, ns, bad as never)) as InvalidArgumentError;

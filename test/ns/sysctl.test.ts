@@ -2,7 +2,7 @@
 import t from 'tap';
 import { Netns, execNetns, sysctl, sysctlGet, sysctlPath, sysctlSet } from '../../src/ns/index.js';
 import { ClosedError, InvalidArgumentError, SysError } from '../../src/netlink/errors.js';
-import { fdCount, inNs, privileged } from '../helpers.js';
+import { fdCount, inNs, privileged, homeAndNew } from '../helpers.js';
 import { threadIno } from './util.js';
 
 t.test('keys map to /proc/sys paths like sysctl(8)', async (t) => {
@@ -34,12 +34,7 @@ t.test('bad keys are refused before any file is opened', async (t) => {
 
 t.test('get and set act in the given netns only', privileged, async (t) => {
   const home = threadIno();
-  const host = Netns.get();
-  const ns = Netns.new();
-  t.teardown(() => {
-    host.close();
-    ns.close();
-  });
+  const { host, ns } = homeAndNew(t);
   const hostValue = sysctlGet(host, 'net.ipv4.ip_forward');
   t.equal(sysctlGet(ns, 'net.ipv4.ip_forward'), '0', 'a new netns starts with forwarding off');
   sysctlSet(ns, 'net.ipv4.ip_forward', 1);
