@@ -639,6 +639,9 @@ export class NetlinkSocket {
     }
     if (this.waiter) {
       this.waiter(status);
+      // The read found nothing to settle the request (the answer is still to come): the
+      // stopped handle was dropped above, so start a new one, or the answer is never read.
+      if (status < 0) this.updatePoll();
       return;
     }
     if (this.watchers) for (const cb of [...this.watchers]) cb(status);

@@ -113,3 +113,29 @@ t.test('a watch() open on the socket while a request waits on poll shares the on
   t.equal(s.stats.stale, 0);
   void wakes;
 });
+
+t.test('an error wake-up of the poll handle with nothing to read does not strand a waiting request', privileged, async (t) => {
+  // libuv stops the poll handle before it reports an error (status < 0); the socket
+  // closes it and, for a pending ENOBUFS, the next read settles the request. When the
+  // read finds nothing yet (the reply still to come from the kernel thread), the handle
+  // must be started again, or the reply is never read. The wake-up is injected here
+  // (UV_EBADF, -9), right after a request went to the poll path.
+  const s = auditSocket(t);
+  if (typeof s === 'string') return void t.pass(s, { skip: s });
+  const inner = s as unknown as { onReadable(status: number): void; waiter: unknown };
+  let stranded = 0;
+  for (let n = 0; n < 5000 && stranded < 3; n++) {
+    const before = s.stats.waits;
+    const p = s.request(L.AUDIT_GET, 0, noBody, status, { ack: false });
+    if (s.stats.waits > before) {
+      inner.onReadable(-9);
+      if (inner.waiter !== null) stranded++; // the injected wake-up read nothing: still waiting
+    }
+    const r = await withTimeout(p, 3000, `request ${n} after an error wake-up`);
+    if (r?.type !== L.AUDIT_GET) {
+      t.fail(`request ${n}: reply ${JSON.stringify(r)}`);
+      break;
+    }
+  }
+  t.ok(stranded > 0, `${stranded} requests were still waiting after an error wake-up that read nothing, and resolved`);
+});
