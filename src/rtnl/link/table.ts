@@ -7,8 +7,8 @@
 import { AttrTable, childPath, copyBytes, HOST_LE, NLA_HDRLEN, type CustomCodec, InvalidArgumentError, checkAttr, align4, NLA_TYPE_MASK, showValue } from '../../netlink/index.js';
 import { table, boolU8 } from '../table-helpers.js';
 import { kindCodec } from './kinds/index.js';
-import { AF_INET6 } from '../ip.js';
-import { IFLA_INET6_ADDR_GEN_MODE, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_INFO_SLAVE_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_XSTATS } from '../constants.js';
+import { AF_BRIDGE, AF_INET6 } from '../ip.js';
+import { IFLA_INET6_ADDR_GEN_MODE, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_INFO_SLAVE_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_XSTATS, IFLA_LINKINFO, IFLA_PROTINFO, VETH_INFO_PEER } from '../constants.js';
 
 /** Size of struct ifinfomsg. */
 export const IFINFOMSG_LEN = 16;
@@ -323,10 +323,104 @@ const masterCodec: CustomCodec = {
 };
 
 /**
+ * The IFLA table, naming extended-ACK offsets where the generic walk cannot: inside
+ * IFLA_LINKINFO, IFLA_INFO_DATA by the IFLA_INFO_KIND before it ('IFLA_LINKINFO ›
+ * IFLA_INFO_DATA › IFLA_VXLAN_PORT_RANGE'; it said '#10') and IFLA_INFO_SLAVE_DATA by
+ * IFLA_INFO_SLAVE_KIND; a veth's VETH_INFO_PEER as the link message it holds ('… ›
+ * VETH_INFO_PEER › IFLA_MTU'); and an AF_BRIDGE request's IFLA_PROTINFO as bridge-port
+ * attributes (what `rt.link.set`'s bridgePort sends). Runs only for an error.
+ */
+class LinkAttrTable extends AttrTable {
+  override describeOffset(req: Uint8Array, attrsStart: number, offset: number): string | undefined {
+    const v = new DataView(req.buffer, req.byteOffset, req.byteLength);
+    const end = req.byteLength;
+    let off = attrsStart;
+    while (end - off >= NLA_HDRLEN) {
+      const alen = v.getUint16(off, HOST_LE);
+      if (alen < NLA_HDRLEN || off + alen > end) return undefined;
+      const type = v.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
+      if (offset > off && offset < off + alen) {
+        const inner = req.subarray(0, off + alen);
+        if (type === IFLA_LINKINFO) {
+          const d = describeLinkinfo(inner, v, off + NLA_HDRLEN, offset);
+          return d ? `IFLA_LINKINFO › ${d}` : 'IFLA_LINKINFO';
+        }
+        // The ifinfomsg before the attributes says the family.
+        if (type === IFLA_PROTINFO && attrsStart >= IFINFOMSG_LEN && req[attrsStart - IFINFOMSG_LEN] === AF_BRIDGE) {
+          const d = kindCodec('bridge')?.slaveData?.describeOffset(inner, off + NLA_HDRLEN, offset);
+          return d ? `IFLA_PROTINFO › ${d}` : 'IFLA_PROTINFO';
+        }
+      }
+      off += align4(alen);
+    }
+    return super.describeOffset(req, attrsStart, offset);
+  }
+}
+
+/** Name the attribute at `offset` among IFLA_LINKINFO's, which start at `start` and end at `req`'s end. */
+function describeLinkinfo(req: Uint8Array, v: DataView, start: number, offset: number): string | undefined {
+  const end = req.byteLength;
+  let kind: string | undefined;
+  let slaveKind: string | undefined;
+  let off = start;
+  while (end - off >= NLA_HDRLEN) {
+    const alen = v.getUint16(off, HOST_LE);
+    if (alen < NLA_HDRLEN || off + alen > end) return undefined;
+    const type = v.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
+    const name = IFLA_INFO.nameOf(type);
+    if (type === IFLA_INFO_KIND || type === IFLA_INFO_SLAVE_KIND) {
+      const text = strzText(Buffer.from(req.buffer, req.byteOffset, req.byteLength), off + NLA_HDRLEN, alen - NLA_HDRLEN);
+      if (type === IFLA_INFO_KIND) kind = text;
+      else slaveKind = text;
+    }
+    if (offset === off) return name;
+    if (offset > off && offset < off + alen) {
+      if (type !== IFLA_INFO_DATA && type !== IFLA_INFO_SLAVE_DATA) return name;
+      const inner = req.subarray(0, off + alen);
+      const dataStart = off + NLA_HDRLEN;
+      let d: string | undefined;
+      if (type === IFLA_INFO_DATA && kind === 'veth') d = describeVethData(inner, v, dataStart, offset);
+      else {
+        const k = type === IFLA_INFO_DATA ? kind : slaveKind;
+        const c = k !== undefined ? kindCodec(k) : undefined;
+        d = ((type === IFLA_INFO_DATA ? c?.data : c?.slaveData) ?? UNNAMED).describeOffset(inner, dataStart, offset);
+      }
+      return d ? `${name} › ${d}` : name;
+    }
+    off += align4(alen);
+  }
+  return undefined;
+}
+
+/** Names attributes of a kind nlkit has no table for by number ('#3'). */
+const UNNAMED = new AttrTable('', []);
+
+/** A veth's IFLA_INFO_DATA: VETH_INFO_PEER holds a link message (ifinfomsg + IFLA attributes). */
+function describeVethData(req: Uint8Array, v: DataView, start: number, offset: number): string | undefined {
+  const end = req.byteLength;
+  let off = start;
+  while (end - off >= NLA_HDRLEN) {
+    const alen = v.getUint16(off, HOST_LE);
+    if (alen < NLA_HDRLEN || off + alen > end) return undefined;
+    const type = v.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
+    const name = type === VETH_INFO_PEER ? 'VETH_INFO_PEER' : `#${type}`;
+    if (offset === off) return name;
+    if (offset > off && offset < off + alen) {
+      const attrs = off + NLA_HDRLEN + IFINFOMSG_LEN;
+      if (type !== VETH_INFO_PEER || offset < attrs) return name;
+      const d = IFLA.describeOffset(req.subarray(0, off + alen), attrs, offset);
+      return d ? `${name} › ${d}` : name;
+    }
+    off += align4(alen);
+  }
+  return undefined;
+}
+
+/**
  * The IFLA table. Keys are the decoded Link's property names; encoding uses the same
  * rows for add/set.
  */
-export const IFLA: AttrTable = table('IFLA', 'IFLA_', [
+export const IFLA: AttrTable = new LinkAttrTable('IFLA', table('IFLA', 'IFLA_', [
   ['IFLA_ADDRESS', 'mac'],
   ['IFLA_BROADCAST', 'mac'],
   ['IFLA_IFNAME', 'strz', 'name'],
@@ -396,7 +490,7 @@ export const IFLA: AttrTable = table('IFLA', 'IFLA_', [
   ['IFLA_NETNS_IMMUTABLE', boolU8],
   ['IFLA_HEADROOM', 'u16'],
   ['IFLA_TAILROOM', 'u16'],
-]);
+]).rows);
 
 /** Table used only to name attributes inside IFLA_LINKINFO in error messages. */
 export const IFLA_INFO: AttrTable = table('IFLA_INFO', 'IFLA_INFO_', [
