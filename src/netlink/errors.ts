@@ -10,46 +10,62 @@ import { getSystemErrorMap } from 'node:util';
 
 const sysErrors = getSystemErrorMap();
 
-/** errno number → [code, text], e.g. 17 → ['EEXIST', 'file already exists']. */
+/** errno number → [code, text], e.g. 17 → ['EEXIST', 'File exists']. */
 export function errnoInfo(errno: number): { code: string; text: string } {
-  const e = sysErrors.get(-Math.abs(errno));
+  const n = Math.abs(errno);
+  const e = sysErrors.get(-n);
+  const text = STRERROR[n] || (e ? e[1] : `errno ${n}`);
   // libuv names 95 'ENOTSUP'; the kernel and iproute2 say EOPNOTSUPP (same number on Linux).
-  if (e) {
-    const code = e[0] === 'ENOTSUP' ? 'EOPNOTSUPP' : e[0];
-    return { code, text: KERNEL_TEXT[code] ?? e[1] };
-  }
-  return { code: `E${Math.abs(errno)}`, text: `errno ${Math.abs(errno)}` };
+  if (e) return { code: e[0] === 'ENOTSUP' ? 'EOPNOTSUPP' : e[0], text };
+  return { code: `E${n}`, text };
 }
 
-// libuv's texts are terse and sometimes odd ("invalid argument" is fine, but
-// EOPNOTSUPP reads "operation not supported on socket"); use strerror(3)'s wording
-// for the errnos netlink returns most, so messages read like `ip` prints them.
-const KERNEL_TEXT: Record<string, string> = {
-  EEXIST: 'File exists',
-  ENODEV: 'No such device',
-  ENOENT: 'No such file or directory',
-  EINVAL: 'Invalid argument',
-  EPERM: 'Operation not permitted',
-  EACCES: 'Permission denied',
-  EOPNOTSUPP: 'Operation not supported',
-  EBUSY: 'Device or resource busy',
-  ERANGE: 'Numerical result out of range',
-  ENOBUFS: 'No buffer space available',
-  ENETUNREACH: 'Network is unreachable',
-  EADDRNOTAVAIL: 'Cannot assign requested address',
-  ESRCH: 'No such process',
-  EBADF: 'Bad file descriptor',
-  ENOTSUP: 'Operation not supported',
-  EAFNOSUPPORT: 'Address family not supported by protocol',
-  EPROTONOSUPPORT: 'Protocol not supported',
-  ENOTDIR: 'Not a directory',
-  EMSGSIZE: 'Message too long',
-  ENOMEM: 'Cannot allocate memory',
-  ENOSPC: 'No space left on device',
-  ENOTEMPTY: 'Directory not empty',
-  EAGAIN: 'Resource temporarily unavailable',
-  EINTR: 'Interrupted system call',
-};
+/**
+ * strerror(3)'s text for each Linux errno (glibc, C locale; index = errno), which is
+ * what `ip` prints ("RTNETLINK answers: No route to host"). libuv's texts differ for
+ * many ("host is unreachable", "network is down", "too many symbolic links encountered"
+ * for the ELOOP of enslaving a bridge to a bridge), and it has none for some errnos the
+ * kernel returns (EBADMSG, ENOLINK, EDQUOT…). Empty where glibc has none.
+ */
+const STRERROR: readonly string[] = [
+  '', 'Operation not permitted', 'No such file or directory', 'No such process', 'Interrupted system call',
+  'Input/output error', 'No such device or address', 'Argument list too long', 'Exec format error',
+  'Bad file descriptor', 'No child processes', 'Resource temporarily unavailable', 'Cannot allocate memory',
+  'Permission denied', 'Bad address', 'Block device required', 'Device or resource busy', 'File exists',
+  'Invalid cross-device link', 'No such device', 'Not a directory', 'Is a directory', 'Invalid argument',
+  'Too many open files in system', 'Too many open files', 'Inappropriate ioctl for device', 'Text file busy',
+  'File too large', 'No space left on device', 'Illegal seek', 'Read-only file system', 'Too many links',
+  'Broken pipe', 'Numerical argument out of domain', 'Numerical result out of range',
+  'Resource deadlock avoided', 'File name too long', 'No locks available', 'Function not implemented',
+  'Directory not empty', 'Too many levels of symbolic links', '', 'No message of desired type',
+  'Identifier removed', 'Channel number out of range', 'Level 2 not synchronized', 'Level 3 halted',
+  'Level 3 reset', 'Link number out of range', 'Protocol driver not attached', 'No CSI structure available',
+  'Level 2 halted', 'Invalid exchange', 'Invalid request descriptor', 'Exchange full', 'No anode',
+  'Invalid request code', 'Invalid slot', '', 'Bad font file format', 'Device not a stream',
+  'No data available', 'Timer expired', 'Out of streams resources', 'Machine is not on the network',
+  'Package not installed', 'Object is remote', 'Link has been severed', 'Advertise error', 'Srmount error',
+  'Communication error on send', 'Protocol error', 'Multihop attempted', 'RFS specific error', 'Bad message',
+  'Value too large for defined data type', 'Name not unique on network', 'File descriptor in bad state',
+  'Remote address changed', 'Can not access a needed shared library', 'Accessing a corrupted shared library',
+  '.lib section in a.out corrupted', 'Attempting to link in too many shared libraries',
+  'Cannot exec a shared library directly', 'Invalid or incomplete multibyte or wide character',
+  'Interrupted system call should be restarted', 'Streams pipe error', 'Too many users',
+  'Socket operation on non-socket', 'Destination address required', 'Message too long',
+  'Protocol wrong type for socket', 'Protocol not available', 'Protocol not supported',
+  'Socket type not supported', 'Operation not supported', 'Protocol family not supported',
+  'Address family not supported by protocol', 'Address already in use', 'Cannot assign requested address',
+  'Network is down', 'Network is unreachable', 'Network dropped connection on reset',
+  'Software caused connection abort', 'Connection reset by peer', 'No buffer space available',
+  'Transport endpoint is already connected', 'Transport endpoint is not connected',
+  'Cannot send after transport endpoint shutdown', 'Too many references: cannot splice',
+  'Connection timed out', 'Connection refused', 'Host is down', 'No route to host',
+  'Operation already in progress', 'Operation now in progress', 'Stale file handle',
+  'Structure needs cleaning', 'Not a XENIX named type file', 'No XENIX semaphores available',
+  'Is a named type file', 'Remote I/O error', 'Disk quota exceeded', 'No medium found', 'Wrong medium type',
+  'Operation canceled', 'Required key not available', 'Key has expired', 'Key has been revoked',
+  'Key was rejected by service', 'Owner died', 'State not recoverable',
+  'Operation not possible due to RF-kill', 'Memory page has hardware error',
+];
 
 function brand(name: string): symbol {
   return Symbol.for(`nlkit.${name}`);

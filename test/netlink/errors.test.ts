@@ -104,6 +104,18 @@ t.test('errno names and texts read like strerror(3) (numbers from <errno.h>)', a
     t.same(E.errnoInfo(n), { code, text }, `${n}`);
     t.same(E.errnoInfo(-n), { code, text }, `${-n} (nlmsgerr sign)`);
   }
+  // Errnos the kernel returns to rtnetlink requests whose libuv text differs from what `ip` prints.
+  const moreTexts: [number, string, string][] = [
+    [113, 'EHOSTUNREACH', 'No route to host'], // an IPv6 route whose gateway no route reaches
+    [100, 'ENETDOWN', 'Network is down'], // a route via a link that is down
+    [40, 'ELOOP', 'Too many levels of symbolic links'], // a bridge enslaved to a bridge
+    [107, 'ENOTCONN', 'Transport endpoint is not connected'], // a veth peer brought up in the create
+    [98, 'EADDRINUSE', 'Address already in use'], [5, 'EIO', 'Input/output error'], [71, 'EPROTO', 'Protocol error'],
+    [36, 'ENAMETOOLONG', 'File name too long'], [110, 'ETIMEDOUT', 'Connection timed out'],
+  ];
+  for (const [n, code, text] of moreTexts) t.same(E.errnoInfo(n), { code, text }, `${n} ${code} as strerror words it`);
+  t.equal(E.errnoInfo(74).text, 'Bad message', 'an errno libuv does not name still gets its text (EBADMSG)');
+  t.equal(E.errnoInfo(74).code, 'E74', '… and keeps its code');
   t.same(E.errnoInfo(4000), { code: 'E4000', text: 'errno 4000' }, 'an errno nobody names');
   const k = new E.NetlinkError(4000, req);
   t.equal(k.code, 'E4000');

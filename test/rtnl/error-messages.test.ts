@@ -7,7 +7,7 @@ import { Rtnl, NetlinkError, MessageWriter } from '../../src/index.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
 import { rtnlDescriber } from '../../src/rtnl/describer.js';
 import * as C from '../../src/rtnl/constants.js';
-import { privileged, rawNetns } from '../helpers.js';
+import { privileged, rawNetns, ip } from '../helpers.js';
 
 /** A fresh netns with a handle in it, both closed at teardown. */
 function fresh(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
@@ -102,4 +102,17 @@ t.test("the kernel's refusal of a kind option names that option", privileged, as
   t.equal(e.code, 'EINVAL');
   t.equal(e.extack.attribute, 'IFLA_LINKINFO › IFLA_INFO_DATA › IFLA_VXLAN_PORT_RANGE');
   t.match(e.message, /Invalid source port range \[at IFLA_LINKINFO › IFLA_INFO_DATA › IFLA_VXLAN_PORT_RANGE\] \(RTM_NEWLINK x0/);
+});
+
+t.test('errno texts read as `ip` prints them (strerror), not as libuv words them', privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['link', 'set', 'v0', 'up']);
+  // No route reaches the gateway: IPv6 answers EHOSTUNREACH without an extended ACK, `ip` prints "No route to host".
+  const e = await refusal(t, rt.route.add({ dst: '2001:db8:9::/64', gateway: '2001:db8:1::1' }));
+  t.equal(e.code, 'EHOSTUNREACH');
+  t.match(e.message, /^EHOSTUNREACH: No route to host/);
+  ip(ns.path, ['link', 'add', 'br0', 'type', 'bridge']);
+  const loop = await refusal(t, rt.link.set('br0', { master: 'br0' }));
+  t.match(loop.message, /^ELOOP: Too many levels of symbolic links — Can not enslave a bridge to a bridge/);
 });
