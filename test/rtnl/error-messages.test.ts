@@ -116,3 +116,22 @@ t.test('errno texts read as `ip` prints them (strerror), not as libuv words them
   const loop = await refusal(t, rt.link.set('br0', { master: 'br0' }));
   t.match(loop.message, /^ELOOP: Too many levels of symbolic links — Can not enslave a bridge to a bridge/);
 });
+
+t.test("a route's refusal names its table (when not main), type and metric, as ip route writes them", privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['link', 'set', 'v0', 'up']);
+  ip(ns.path, ['route', 'add', '10.9.0.0/24', 'dev', 'v0', 'table', '100']);
+  const exists = await refusal(t, rt.route.add({ dst: '10.9.0.0/24', dev: 'v0', table: 100 }));
+  t.equal(exists.code, 'EEXIST');
+  t.equal(exists.request.subject, '10.9.0.0/24 dev v0 table 100', 'the table that has the route, not (as it read) main');
+  t.match(exists.message, /\(RTM_NEWROUTE 10\.9\.0\.0\/24 dev v0 table 100\)$/);
+  const missing = await refusal(t, rt.route.del({ dst: '10.8.0.0/24', table: 100 }));
+  t.equal(missing.code, 'ESRCH');
+  t.match(missing.message, /\(RTM_DELROUTE 10\.8\.0\.0\/24 table 100\)$/);
+  await rt.route.add({ dst: '10.7.0.0/24', type: 'blackhole', table: 'local', metric: 5 });
+  const dup = await refusal(t, rt.route.add({ dst: '10.7.0.0/24', type: 'blackhole', table: 'local', metric: 5 }));
+  t.match(dup.message, /\(RTM_NEWROUTE blackhole 10\.7\.0\.0\/24 table local metric 5\)$/);
+  const main = await refusal(t, rt.route.add({ dst: '10.9.0.0/24', gateway: '10.1.0.1' }));
+  t.match(main.message, /\(RTM_NEWROUTE 10\.9\.0\.0\/24 via 10\.1\.0\.1\)$/, 'main is not named');
+});

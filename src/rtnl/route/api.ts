@@ -2,7 +2,7 @@
  * `rt.route`: add, replace, append, delete, list and look up routes over RTM_*ROUTE.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
@@ -137,7 +137,10 @@ interface PreparedRoute {
   tos: number;
   pref: number | undefined;
   expires: number | undefined;
+  /** The destination as given ('default', '10.9.0.0/24'), for messages. */
   subject: string;
+  /** The spec as checked, for the request's subject (made only for an error). */
+  spec: Record<string, unknown>;
 }
 
 function parseDst(v: unknown, arg: string): IpPrefix | 'default' {
@@ -207,6 +210,7 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     pref: undefined,
     expires: undefined,
     subject: String(s['dst']),
+    spec: s,
   };
   if (s['src'] !== undefined && s['prefsrc'] !== undefined) throw new InvalidArgumentError('prefsrc', 'give src or prefsrc, not both');
   const src = s['src'] ?? s['prefsrc'];
@@ -293,10 +297,41 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     else if (t === C.RTN_UNICAST && !p.gateway && !p.nexthops && !(p.flags & C.RTNH_F_ONLINK)) p.scope = C.RT_SCOPE_LINK;
     else p.scope = C.RT_SCOPE_UNIVERSE;
   }
-  if (p.gateway) p.subject += ` via ${String(s['gateway'])}`;
-  if (p.dev !== undefined) p.subject += ` dev ${String(p.dev)}`;
   return p;
 }
+
+/**
+ * A route as `ip route` writes it, for the subject of its request's error: type (other
+ * than unicast), destination, source, gateway, link, nexthops, table (other than
+ * main), metric — '10.9.0.0/24 dev v0 table 100' says which table refused (an EEXIST in
+ * table 100 read as if in main, '10.9.0.0/24 dev v0'). Made only for an error.
+ */
+function routeSubject(r: RouteRequest): string {
+  const p = r.p;
+  const s = p.spec;
+  let out = p.type !== undefined && p.type !== C.RTN_UNICAST ? `${String(s['type'])} ${p.subject}` : p.subject;
+  if (p.from) out += ` from ${String(s['from'])}`;
+  if (p.gateway) out += ` via ${String(s['gateway'])}`;
+  if (p.dev !== undefined) out += ` dev ${String(p.dev)}`;
+  if (p.nexthops) {
+    const nhs = s['nexthops'] as Record<string, unknown>[];
+    out += p.nexthops.map((nh, i) => ` nexthop${nh.gateway ? ` via ${String(nhs[i]!['gateway'])}` : ''}${nh.dev !== undefined ? ` dev ${String(nh.dev)}` : ''}`).join('');
+  }
+  const table = p.table ?? C.RT_TABLE_MAIN;
+  if (table !== C.RT_TABLE_MAIN) out += ` table ${String(tableName(table))}`;
+  if (p.metric !== undefined) out += ` metric ${p.metric}`;
+  return out;
+}
+
+/** What a route request's builder and subject take: the prepared route and its resolved ifindexes. */
+interface RouteRequest {
+  readonly p: PreparedRoute;
+  readonly dev: number | undefined;
+  readonly nhDevs: (number | undefined)[];
+}
+
+const writeRouteRequest = (w: MessageWriter, r: RouteRequest): void => writeRoute(w, r.p, r.dev, r.nhDevs);
+const ROUTE_OPTS: RequestWithOptions<RouteRequest> = { subjectOf: routeSubject };
 
 /** Write struct rtmsg at the writer's cursor. */
 export function putRtmsg(w: MessageWriter, family: number, dstLen: number, srcLen: number, tos: number, table: number, protocol: number, scope: number, type: number, flags: number): void {
@@ -396,7 +431,7 @@ export class RouteApi {
     const p = prepare(spec, forDelete);
     const { dev, nhDevs } = await this.resolve(p);
     try {
-      await this.core.sock.request(type, flags, (w) => writeRoute(w, p, dev, nhDevs), undefined, { subject: p.subject });
+      await this.core.sock.requestWith(type, flags, writeRouteRequest, { p, dev, nhDevs }, undefined, ROUTE_OPTS);
     } catch (e) {
       // Given ifindexes are checked only now, off the success path (a GETLINK each): the
       // kernel reports a missing one behind a gateway as ENETUNREACH ("Nexthop has
