@@ -3,7 +3,7 @@
 // and the attribute it points at — each case from the error-message review against
 // `ip` and pyroute2, on a real kernel in a fresh netns where it needs one.
 import t from 'tap';
-import { Rtnl, NetlinkError, MessageWriter } from '../../src/index.js';
+import { Rtnl, Netns, NetlinkError, MessageWriter } from '../../src/index.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
 import { rtnlDescriber } from '../../src/rtnl/describer.js';
 import * as C from '../../src/rtnl/constants.js';
@@ -134,4 +134,29 @@ t.test("a route's refusal names its table (when not main), type and metric, as i
   t.match(dup.message, /\(RTM_NEWROUTE blackhole 10\.7\.0\.0\/24 table local metric 5\)$/);
   const main = await refusal(t, rt.route.add({ dst: '10.9.0.0/24', gateway: '10.1.0.1' }));
   t.match(main.message, /\(RTM_NEWROUTE 10\.9\.0\.0\/24 via 10\.1\.0\.1\)$/, 'main is not named');
+});
+
+t.test("a link's refusal names the change and, for a veth, the peer: the name that clashed is in the message", privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  const other = Netns.new();
+  t.teardown(() => other.close());
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['link', 'add', 'v2', 'type', 'veth', 'peer', 'name', 'v3']);
+  ip(other.path, ['link', 'add', 'w0', 'type', 'veth', 'peer', 'name', 'w1']);
+  const peer = await refusal(t, rt.link.add({ name: 'n9', kind: 'veth', peer: { name: 'v1' } }));
+  t.equal(peer.code, 'EEXIST');
+  t.match(peer.message, /\(RTM_NEWLINK n9 peer v1\)$/, 'the peer whose name is taken is named (it read: RTM_NEWLINK n9)');
+  const there = await refusal(t, rt.link.add({ name: 'n9', kind: 'veth', peer: { name: 'w0', netns: other } }));
+  t.equal(there.request.subject, `n9 peer w0 netns ${other.path}`, "and the netns it is made in");
+  const rename = await refusal(t, rt.link.set('v0', { name: 'v2' }));
+  t.equal(rename.code, 'EEXIST');
+  t.match(rename.message, /\(RTM_NEWLINK v0 name v2\)$/, 'the new name that is taken (it read: RTM_NEWLINK v0)');
+  const pid = await refusal(t, rt.link.set('v0', { netns: { pid: 0x3ffffff } }));
+  t.equal(pid.code, 'ESRCH');
+  t.match(pid.message, /\(RTM_NEWLINK v0 netns pid 67108863\)$/, 'the pid that has no process');
+  const master = await refusal(t, rt.link.set('v0', { master: 'v2', up: true }));
+  t.equal(master.code, 'EOPNOTSUPP');
+  t.match(master.message, /\(RTM_NEWLINK v0 master v2 up\)$/);
+  const mtu = await refusal(t, rt.link.set(Number(ip(ns.path, ['-o', 'link', 'show', 'v0']).split(':')[0]), { mtu: 70000 }));
+  t.match(mtu.message, /mtu greater than device maximum \(RTM_NEWLINK ifindex \d+ mtu 70000\)$/);
 });

@@ -2,10 +2,10 @@
  * `rt.link`: create, read, change and delete network interfaces over RTM_*LINK.
  * @module
  */
-import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN, showValue, walkAttrs, MessageWriter as Writer } from '../../netlink/index.js';
+import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN, showValue, walkAttrs, hexColon, MessageWriter as Writer } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
-import { resolveNetns, putNetns, type NetnsTarget } from '../netns-target.js';
+import { resolveNetns, putNetns, netnsText, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
 import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
 import { decodeLink, type Link } from './decode.js';
@@ -358,8 +358,73 @@ function writeNewLink(w: MessageWriter, p: PreparedLink): void {
   w.nestEnd(li);
 }
 
-/** The options of a create's request: its subject, the link's name, made only for an error. */
-const NEWLINK_OPTS: RequestWithOptions<PreparedLink> = { subjectOf: (p) => p.attrs.name ?? `(${p.kind})` };
+/**
+ * A create's subject as `ip link add` writes it: the name, the netns it is made in when
+ * not the handle's, and a veth's peer with its netns ('n9 peer v1'): an EEXIST may be
+ * the peer's name, which the subject left out ('(RTM_NEWLINK n9)'). Made only for an error.
+ */
+function newLinkSubject(p: PreparedLink): string {
+  let out = p.attrs.name ?? `(${p.kind})`;
+  if (p.attrs.netns) out += ` ${netnsText(p.spec['netns'], p.attrs.netns)}`;
+  if (p.peer?.name !== undefined) {
+    out += ` peer ${p.peer.name}`;
+    if (p.peer.netns) out += ` ${netnsText((p.spec['peer'] as Record<string, unknown>)['netns'], p.peer.netns)}`;
+  }
+  return out;
+}
+
+/** The options of a create's request: its subject made only for an error. */
+const NEWLINK_OPTS: RequestWithOptions<PreparedLink> = { subjectOf: newLinkSubject };
+
+/** What `set`'s RTM_NEWLINK holds: the link, the checked change and the master's ifindex. */
+interface LinkSetRequest {
+  readonly ref: string | number;
+  readonly index: number;
+  readonly change: Record<string, unknown>;
+  readonly attrs: PreparedAttrs;
+  readonly flags: number;
+  readonly mask: number;
+  readonly master: number | undefined;
+  readonly carrier: boolean | undefined;
+}
+
+function writeSet(w: MessageWriter, s: LinkSetRequest): void {
+  putIfinfomsg(w, s.index, s.flags, s.mask);
+  if (s.index === 0) putLinkName(w, s.ref as string);
+  writeAttrs(w, s.attrs);
+  if (s.master !== undefined) w.putU32(C.IFLA_MASTER, s.master);
+  if (s.carrier !== undefined) w.putU8(C.IFLA_CARRIER, s.carrier ? 1 : 0);
+}
+
+/** IFF_* bits `set` changes through ifi_change, with the words `ip link set` uses for them. */
+const SET_FLAG_WORDS: readonly [number, string, string][] = [
+  [C.IFF_UP, 'up', 'down'], [C.IFF_PROMISC, 'promisc on', 'promisc off'], [C.IFF_ALLMULTI, 'allmulticast on', 'allmulticast off'], [C.IFF_NOARP, 'arp off', 'arp on'],
+];
+
+/**
+ * A change's subject as `ip link set` writes it: 'v0 name v1', 'v0 mtu 70000', 'v0 master
+ * br0', 'v0 netns blue': an EEXIST of a rename named only the old name ('(RTM_NEWLINK v0)').
+ * Made only for an error.
+ */
+function setSubject(s: LinkSetRequest): string {
+  const a = s.attrs;
+  const c = s.change;
+  let out = subjectOf(s.ref);
+  if (a.name !== undefined) out += ` name ${a.name}`;
+  if (a.mtu !== undefined) out += ` mtu ${a.mtu}`;
+  if (a.address !== undefined) out += ` address ${hexColon(a.address, 0, a.address.length)}`;
+  if (a.broadcast !== undefined) out += ` broadcast ${hexColon(a.broadcast, 0, a.broadcast.length)}`;
+  if (a.txqlen !== undefined) out += ` txqlen ${a.txqlen}`;
+  if (a.group !== undefined) out += ` group ${a.group}`;
+  if (a.alias !== undefined) out += ` alias ${showValue(a.alias)}`;
+  if (s.master !== undefined) out += s.master === 0 ? ' nomaster' : ` master ${subjectOf(c['master'] as string | number)}`;
+  if (a.netns !== undefined) out += ` ${netnsText(c['netns'], a.netns)}`;
+  for (const [bit, on, off] of SET_FLAG_WORDS) if (s.mask & bit) out += ` ${s.flags & bit ? on : off}`;
+  if (s.carrier !== undefined) out += ` carrier ${s.carrier ? 'on' : 'off'}`;
+  return out;
+}
+
+const SET_OPTS: RequestWithOptions<LinkSetRequest> = { subjectOf: setSubject };
 
 /** An error of specs[i] (from prepareSpec, a lookup or the request builder), its argument prefixed `specs[i].`. */
 function atSpec(e: unknown, i: number): unknown {
@@ -853,13 +918,8 @@ export class LinkApi {
       mask !== 0 || master !== undefined || carrier !== undefined || !bridgePort;
     let echoed: Link | undefined;
     if (generic) {
-      echoed = await this.core.sock.request(C.RTM_NEWLINK, echo ? NLM_F_ECHO : 0, (w) => {
-        putIfinfomsg(w, index, flags, mask);
-        if (index === 0) putLinkName(w, r as string);
-        writeAttrs(w, a);
-        if (master !== undefined) w.putU32(C.IFLA_MASTER, master);
-        if (carrier !== undefined) w.putU8(C.IFLA_CARRIER, carrier ? 1 : 0);
-      }, echo ? decodeOne : undefined, { subject: subjectOf(r) });
+      const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags, mask, master, carrier };
+      echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
     }
     if (bridgePort) {
       // Port options go to the bridge as `bridge link set` sends them: RTM_SETLINK with
