@@ -52,6 +52,13 @@ export interface FamilyDescriber {
   attributeAt?(request: Uint8Array, offset: number): string | undefined;
   /** Name a missing attribute type reported by the kernel for a request of `requestType`. */
   missingAttribute?(requestType: number, attrType: number, request?: Uint8Array, nestOffset?: number): string | undefined;
+  /**
+   * What a refusal the kernel gave no text for means for this request, where the errno
+   * alone misleads or says too little ('ESRCH: No such process' for a route that is not
+   * there). Called only for an NLMSG_ERROR without an extended-ACK message; the text is
+   * added to the error's message as its hint.
+   */
+  explain?(request: Uint8Array, errno: number): string | undefined;
 }
 
 /** Options for {@link NetlinkSocket.open}. Every field has a default. */
@@ -853,7 +860,15 @@ export class NetlinkSocket {
       if (!(flags & NLM_F_CAPPED) && inner + 4 <= off + len) tlv = inner + align4(v.getUint32(inner, HOST_LE));
       if (tlv <= off + len) ext = this.parseExtAck(st, buf, v, tlv, off + len);
     }
-    return new NetlinkError(errno, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), ext);
+    let hint: string | undefined;
+    if (ext.message === undefined && this.describer.explain) {
+      try {
+        hint = this.describer.explain(st.request.subarray(0, st.requestLength), errno);
+      } catch {
+        /* best effort, like naming the attribute */
+      }
+    }
+    return new NetlinkError(errno, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), ext, hint);
   }
 
   private parseExtAck<T>(st: TxState<T>, buf: Buffer, v: DataView, start: number, end: number): ExtAck {

@@ -4,8 +4,11 @@
  * fixed header and its attribute table; the socket's error path asks here.
  * @module
  */
-import type { AttrTable, FamilyDescriber } from '../netlink/index.js';
+import { readFileSync } from 'node:fs';
+import { HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, NLM_F_CREATE, align4, hexColon, type AttrTable, type FamilyDescriber } from '../netlink/index.js';
+import * as C from './constants.js';
 import { CONSTANTS } from './constants.js';
+import { AF_BRIDGE } from './ip.js';
 
 /**
  * RTM_* number → name, made on first use: only errors and debug output name message
@@ -39,6 +42,142 @@ export function registerLayout(types: readonly number[], headerLen: number, tabl
   for (const t of types) layouts.set(t, { headerLen, table });
 }
 
+const EPERM = 1;
+const ESRCH = 3;
+const ENOENT = 2;
+const EINVAL = 22;
+const EEXIST = 17;
+const EOPNOTSUPP = 95;
+const EADDRNOTAVAIL = 99;
+const EHOSTUNREACH = 113;
+const CAP_NET_ADMIN = 12;
+const IFINFOMSG = 16;
+const ETH_MAX_MTU = 65535;
+
+/** The attributes in `[start, end)` of `req`: type → offset of the first one's payload and its length. */
+function attrsIn(v: DataView, start: number, end: number): Map<number, [number, number]> {
+  const m = new Map<number, [number, number]>();
+  for (let off = start; end - off >= NLA_HDRLEN;) {
+    const len = v.getUint16(off, HOST_LE);
+    if (len < NLA_HDRLEN || off + len > end) break;
+    const type = v.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
+    if (!m.has(type)) m.set(type, [off + NLA_HDRLEN, len - NLA_HDRLEN]);
+    off += align4(len);
+  }
+  return m;
+}
+
+/** The text of a NUL-terminated attribute payload. */
+function text(req: Uint8Array, [off, len]: [number, number]): string {
+  let e = off + len;
+  while (e > off && req[e - 1] === 0) e--;
+  return Buffer.from(req.buffer, req.byteOffset + off, e - off).toString('utf8');
+}
+
+/** Whether this process has CAP_NET_ADMIN in its effective set (/proc/self/status), undefined when unknown. */
+function hasNetAdmin(): boolean | undefined {
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? (BigInt(`0x${m[1]}`) >> BigInt(CAP_NET_ADMIN) & 1n) === 1n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What an RTM_*LINK refusal without kernel text means, read from the request: the veth
+ * MTU limit, a multicast MAC, a master that takes no ports, a pid that is gone, which
+ * name is taken.
+ */
+function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, errno: number): string | undefined {
+  const top = attrsIn(v, 16 + IFINFOMSG, req.byteLength);
+  const u32 = (a: [number, number] | undefined): number | undefined => (a && a[1] >= 4 ? v.getUint32(a[0], HOST_LE) : undefined);
+  if (type === C.RTM_DELLINK) {
+    if (errno !== EOPNOTSUPP) return undefined;
+    return `the kernel deletes only devices made through rtnetlink (${top.has(C.IFLA_GROUP) ? 'the group holds one it cannot delete: ' : ''}loopback and hardware NICs cannot be deleted)`;
+  }
+  if (type === C.RTM_SETLINK && req[16] === AF_BRIDGE) {
+    return errno === EOPNOTSUPP ? 'the link is not a bridge port: bridge-port options need a bridge as its master' : undefined;
+  }
+  if (type !== C.RTM_NEWLINK) return undefined;
+  // A veth's peer: IFLA_LINKINFO › IFLA_INFO_DATA › VETH_INFO_PEER (ifinfomsg + attributes).
+  let kind: string | undefined;
+  let peer: Map<number, [number, number]> | undefined;
+  const li = top.get(C.IFLA_LINKINFO);
+  if (li) {
+    const info = attrsIn(v, li[0], li[0] + li[1]);
+    const k = info.get(C.IFLA_INFO_KIND);
+    kind = k ? text(req, k) : undefined;
+    const data = info.get(C.IFLA_INFO_DATA);
+    const p = kind === 'veth' && data ? attrsIn(v, data[0], data[0] + data[1]).get(C.VETH_INFO_PEER) : undefined;
+    if (p && p[1] >= IFINFOMSG) peer = attrsIn(v, p[0] + IFINFOMSG, p[0] + p[1]);
+  }
+  const name = top.get(C.IFLA_IFNAME);
+  const peerName = peer?.get(C.IFLA_IFNAME);
+  switch (errno) {
+    case EEXIST:
+      if (flags & NLM_F_CREATE) {
+        if (name && peerName) return `a link named '${text(req, name)}', or one named '${text(req, peerName)}' where the peer is made, already exists`;
+        return name ? `a link named '${text(req, name)}' already exists` : undefined;
+      }
+      // A rename: the link is addressed by index, IFLA_IFNAME carries the new name.
+      return name && v.getInt32(16 + 4, HOST_LE) !== 0 ? `a link named '${text(req, name)}' already exists` : undefined;
+    case ESRCH: {
+      const pid = u32(top.get(C.IFLA_NET_NS_PID)) ?? u32(peer?.get(C.IFLA_NET_NS_PID));
+      return pid !== undefined ? `no process ${pid} to take the network namespace of` : undefined;
+    }
+    case EINVAL: {
+      if (kind !== 'veth') return undefined;
+      const big = [u32(top.get(C.IFLA_MTU)), u32(peer?.get(C.IFLA_MTU))].find((m) => m !== undefined && m > ETH_MAX_MTU);
+      return big !== undefined ? `a veth's MTU is at most ${ETH_MAX_MTU}, got ${big}` : undefined;
+    }
+    case EADDRNOTAVAIL: {
+      for (const [a, whose] of [[top.get(C.IFLA_ADDRESS), ''], [peer?.get(C.IFLA_ADDRESS), "the peer's address "]] as const) {
+        if (!a || a[1] === 0) continue;
+        const mac = hexColon(req, a[0], a[1]);
+        if (req[a[0]]! & 1) return `${whose}${mac} is a multicast address; a link's address must be unicast`;
+        if (req.subarray(a[0], a[0] + a[1]).every((b) => b === 0)) return `${whose}${mac} is all zeros; a link's address must be unicast`;
+      }
+      return undefined;
+    }
+    case EOPNOTSUPP: {
+      const master = u32(top.get(C.IFLA_MASTER));
+      // The address and carrier changes are the other EOPNOTSUPPs a set may carry.
+      if (!master || top.has(C.IFLA_ADDRESS) || top.has(C.IFLA_CARRIER)) return undefined;
+      return `the master (ifindex ${master}) cannot take ports: a bridge, bond, team or vrf can`;
+    }
+  }
+  return undefined;
+}
+
+/** What a refusal without kernel text means for an rtnetlink request (see FamilyDescriber.explain). */
+function explain(req: Uint8Array, errno: number): string | undefined {
+  if (req.length < 16) return undefined;
+  const v = new DataView(req.buffer, req.byteOffset, req.byteLength);
+  const type = v.getUint16(4, HOST_LE);
+  const flags = v.getUint16(6, HOST_LE);
+  // RTM_GET* are 2 mod 4 from RTM_BASE (16); every other request changes something.
+  if (errno === EPERM && (type - 16) % 4 !== 2 && hasNetAdmin() === false) {
+    return 'this process does not have CAP_NET_ADMIN, which changing the network configuration needs';
+  }
+  switch (type) {
+    case C.RTM_DELROUTE:
+      return errno === ESRCH ? 'no route matches' : undefined;
+    case C.RTM_NEWROUTE:
+      return errno === EHOSTUNREACH ? 'no route reaches the gateway' : undefined;
+    case C.RTM_DELRULE:
+      return errno === ENOENT ? 'no rule matches' : undefined;
+    case C.RTM_DELNEIGH:
+    case C.RTM_GETNEIGH:
+      return errno === ENOENT ? 'no such neighbour entry' : undefined;
+    case C.RTM_NEWLINK:
+    case C.RTM_DELLINK:
+    case C.RTM_SETLINK:
+      return req.length >= 16 + IFINFOMSG ? explainLink(req, v, type, flags, errno) : undefined;
+  }
+  return undefined;
+}
+
 /** The rtnetlink describer: 'RTM_NEWLINK', 'IFLA_LINKINFO › IFLA_INFO_DATA', … */
 export const rtnlDescriber: FamilyDescriber = {
   typeName(type: number): string {
@@ -61,4 +200,5 @@ export const rtnlDescriber: FamilyDescriber = {
     }
     return l.table.nameOf(attrType);
   },
+  explain,
 };

@@ -3,7 +3,8 @@
 // and the attribute it points at — each case from the error-message review against
 // `ip` and pyroute2, on a real kernel in a fresh netns where it needs one.
 import t from 'tap';
-import { Rtnl, Netns, NetlinkError, MessageWriter } from '../../src/index.js';
+import { spawnSync } from 'node:child_process';
+import { Rtnl, Netns, NetlinkError, MessageWriter, setupVeth } from '../../src/index.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
 import { rtnlDescriber } from '../../src/rtnl/describer.js';
 import * as C from '../../src/rtnl/constants.js';
@@ -159,4 +160,59 @@ t.test("a link's refusal names the change and, for a veth, the peer: the name th
   t.match(master.message, /\(RTM_NEWLINK v0 master v2 up\)$/);
   const mtu = await refusal(t, rt.link.set(Number(ip(ns.path, ['-o', 'link', 'show', 'v0']).split(':')[0]), { mtu: 70000 }));
   t.match(mtu.message, /mtu greater than device maximum \(RTM_NEWLINK ifindex \d+ mtu 70000\)$/);
+});
+
+t.test('a refusal the kernel gives no text for says what it means for that request', privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  const ctr = Netns.new();
+  const host = Netns.fromPath(ns.path);
+  t.teardown(() => {
+    ctr.close();
+    host.close();
+  });
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['link', 'add', 'v2', 'type', 'veth', 'peer', 'name', 'v3']);
+  ip(ns.path, ['link', 'set', 'v0', 'up']);
+  ip(ns.path, ['route', 'add', '10.8.0.0/24', 'dev', 'v0', 'table', '100']);
+  const cases: Array<[string, () => Promise<unknown>, string, RegExp]> = [
+    // ESRCH "No such process" / ENOENT "No such file or directory" are what the kernel says for "not found".
+    ['a route that is not there', () => rt.route.del({ dst: '10.9.0.0/24', table: 100 }), 'ESRCH', /^ESRCH: No such process — no route matches \(RTM_DELROUTE/],
+    ['an IPv6 route whose gateway no route reaches', () => rt.route.add({ dst: '2001:db8:9::/64', gateway: '2001:db8:1::1' }), 'EHOSTUNREACH', / — no route reaches the gateway \(/],
+    ['a rule that is not there', () => rt.rule.del({ from: '10.1.0.0/24', table: 100 }), 'ENOENT', /^ENOENT: No such file or directory — no rule matches \(RTM_DELRULE/],
+    ['a neighbour that is not there', () => rt.neigh.del({ dst: '10.1.0.9', dev: 'v0' }), 'ENOENT', / — no such neighbour entry \(RTM_DELNEIGH 10\.1\.0\.9 dev v0\)$/],
+    ['lo', () => rt.link.del('lo'), 'EOPNOTSUPP', / — the kernel deletes only devices made through rtnetlink \(loopback and hardware NICs cannot be deleted\) \(RTM_DELLINK lo\)$/],
+    ['a master that takes no ports', () => rt.link.set('v0', { master: 'v2' }), 'EOPNOTSUPP', / — the master \(ifindex \d+\) cannot take ports: a bridge, bond, team or vrf can \(RTM_NEWLINK v0 master v2\)$/],
+    ['bridge-port options on a link with no bridge', () => rt.link.set('v0', { bridgePort: { hairpin: true } }), 'EOPNOTSUPP', / — the link is not a bridge port: bridge-port options need a bridge as its master \(RTM_SETLINK v0\)$/],
+    // veth_validate() answers a bare EINVAL for an MTU above ETH_MAX_MTU.
+    ['a veth MTU above 65535', () => rt.link.add({ name: 'm0', kind: 'veth', mtu: 70000, peer: { name: 'm1' } }), 'EINVAL', /^EINVAL: Invalid argument — a veth's MTU is at most 65535, got 70000 \(/],
+    ["a veth peer's MTU above 65535", () => rt.link.add({ name: 'm0', kind: 'veth', peer: { name: 'm1', mtu: 65536 } }), 'EINVAL', /a veth's MTU is at most 65535, got 65536/],
+    ['setupVeth with an MTU above 65535', () => setupVeth('eth0', 'vh0', 70000, null, host, ctr), 'EINVAL', /a veth's MTU is at most 65535, got 70000/],
+    ['a multicast MAC', () => rt.link.set('v0', { address: '01:00:5e:00:00:01' }), 'EADDRNOTAVAIL', / — 01:00:5e:00:00:01 is a multicast address; a link's address must be unicast \(/],
+    ["a veth peer's multicast MAC", () => rt.link.add({ name: 'm0', kind: 'veth', peer: { name: 'm1', address: '03:00:00:00:00:01' } }), 'EADDRNOTAVAIL', /the peer's address 03:00:00:00:00:01 is a multicast address/],
+    ['a rename onto a taken name', () => rt.link.set('v0', { name: 'v1' }), 'EEXIST', / — a link named 'v1' already exists \(RTM_NEWLINK v0 name v1\)$/],
+    ['a veth whose peer name is taken', () => rt.link.add({ name: 'n9', kind: 'veth', peer: { name: 'v3' } }), 'EEXIST', / — a link named 'n9', or one named 'v3' where the peer is made, already exists \(/],
+    ['a move to a pid that is gone', () => rt.link.set('v2', { netns: { pid: 0x3ffffff } }), 'ESRCH', / — no process 67108863 to take the network namespace of \(/],
+  ];
+  for (const [what, call, code, message] of cases) {
+    const e = await refusal(t, call());
+    t.equal(e.code, code, `${what}: ${code}`);
+    t.match(e.message, message, `${what}: says why`);
+  }
+  t.equal(ip(ns.path, ['-o', 'link', 'show']).split('\n').filter(Boolean).length, 5, 'nothing was made (lo and the two pairs)');
+});
+
+t.test('without CAP_NET_ADMIN, a change says the process lacks it', privileged, async (t) => {
+  // A child as nobody, without capabilities, in the runner's netns: any change is refused with a bare EPERM.
+  const url = new URL('../../src/index.js', import.meta.url).href;
+  const code = `const { Rtnl } = await import(${JSON.stringify(url)}); const rt = Rtnl.open();
+    for (const f of [() => rt.link.add({ name: 'u0', kind: 'veth' }), () => rt.route.add({ dst: '10.9.0.0/24', dev: 'lo' })]) {
+      try { await f(); console.log('resolved'); } catch (e) { console.log(e.code + ' ' + e.message); } }
+    console.log('list ' + (await rt.link.list()).length); rt.close();`;
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (r.error) return void t.comment(`skipped: setpriv not available (${r.error.message})`);
+  const lines = r.stdout.trim().split('\n');
+  t.equal(lines.length, 3, `three answers: ${r.stdout}${r.stderr}`);
+  t.match(lines[0], /^EPERM EPERM: Operation not permitted — this process does not have CAP_NET_ADMIN, which changing the network configuration needs \(RTM_NEWLINK u0\)$/);
+  t.match(lines[1], /^EPERM .* — this process does not have CAP_NET_ADMIN, .*\(RTM_NEWROUTE 10\.9\.0\.0\/24 dev lo\)$/);
+  t.match(lines[2], /^list \d+$/, 'a dump needs no capability and says nothing of one');
 });
