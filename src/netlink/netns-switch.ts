@@ -88,6 +88,8 @@ export function withThreadNetns<T>(targetFd: number, fn: () => T): T {
     } catch (e) {
       if (e instanceof SysError && e.code === 'EBADF') throw new SysError('setns', e.errno, undefined, `fd ${targetFd} is not an open namespace fd`);
       if (e instanceof SysError && e.code === 'EINVAL') throw new SysError('setns', e.errno, undefined, `fd ${targetFd} is not a network namespace`);
+      // `ip netns exec` says only which namespace; the cause is nearly always the capability.
+      if (e instanceof SysError && e.code === 'EPERM') throw new SysError('setns', e.errno, undefined, `entering the network namespace of fd ${targetFd} needs CAP_SYS_ADMIN (over the user namespace that owns it)`);
       throw e;
     }
     let result: T;

@@ -142,7 +142,12 @@ function inFreshNetns<T>(fn: () => T): T {
   ensureThreadpoolStarted();
   const self = sys.open(THREAD_NS, sys.O_RDONLY | sys.O_CLOEXEC);
   try {
-    sys.unshare(sys.CLONE_NEWNET); // on failure the thread has not moved
+    try {
+      sys.unshare(sys.CLONE_NEWNET); // on failure the thread has not moved
+    } catch (e) {
+      if (e instanceof SysError && e.code === 'EPERM') throw new SysError('unshare', e.errno, undefined, 'creating a network namespace needs CAP_SYS_ADMIN');
+      throw e;
+    }
     try {
       return fn();
     } finally {

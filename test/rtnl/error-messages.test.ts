@@ -216,3 +216,18 @@ t.test('without CAP_NET_ADMIN, a change says the process lacks it', privileged, 
   t.match(lines[1], /^EPERM .* — this process does not have CAP_NET_ADMIN, .*\(RTM_NEWROUTE 10\.9\.0\.0\/24 dev lo\)$/);
   t.match(lines[2], /^list \d+$/, 'a dump needs no capability and says nothing of one');
 });
+
+t.test('without CAP_SYS_ADMIN, entering or making a netns says which capability it needs', privileged, async (t) => {
+  const url = new URL('../../src/index.js', import.meta.url).href;
+  const code = `const { Rtnl, Netns, setupVeth } = await import(${JSON.stringify(url)}); const home = Netns.get();
+    for (const f of [() => Rtnl.open({ netns: home }), () => Netns.new(), () => setupVeth('eth0', '', 1500, null, home, home)]) {
+      try { await f(); console.log('resolved'); } catch (e) { console.log(e.code + ' ' + e.message); } }
+    home.close();`;
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (r.error) return void t.comment(`skipped: setpriv not available (${r.error.message})`);
+  const lines = r.stdout.trim().split('\n');
+  t.equal(lines.length, 3, `three answers: ${r.stdout}${r.stderr}`);
+  t.match(lines[0], /^EPERM EPERM: Operation not permitted, setns — entering the network namespace of fd \d+ needs CAP_SYS_ADMIN/);
+  t.match(lines[1], /^EPERM EPERM: Operation not permitted, unshare — creating a network namespace needs CAP_SYS_ADMIN$/);
+  t.match(lines[2], /^EPERM .*, setns — entering the network namespace of fd \d+ needs CAP_SYS_ADMIN/, 'setupVeth');
+});
