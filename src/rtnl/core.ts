@@ -13,4 +13,12 @@ export interface RtnlCore {
   linkIndex(ref: string | number, arg?: string): Promise<number>;
   /** A link's ifindex and hardware address length (undefined without one); ENODEV NetlinkError naming `arg` when missing. */
   linkHwAddrLen(ref: string | number, arg: string): Promise<{ index: number; addrLen: number | undefined }>;
+  /** The netns the handle acts in, as a message names it ('netns blue', "the caller's netns"); for errors. */
+  where?(): string;
+}
+
+/** "'w0' does not exist in netns blue": the hint of a lookup's ENODEV, naming where it looked. */
+export function missingLink(core: RtnlCore, arg: string, ref: string | number): string {
+  const where = core.where?.();
+  return `${arg} ${typeof ref === 'number' ? `ifindex ${ref}` : `'${ref}'`} does not exist${where ? ` in ${where}` : ''}`;
 }

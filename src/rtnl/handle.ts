@@ -4,14 +4,14 @@
  * @module
  */
 import { checkOptionKeys, contextNetnsFd, InvalidArgumentError, ClosedError, NetlinkError, showValue, type NetlinkSocket } from '../netlink/index.js';
-import type { RtnlCore } from './core.js';
+import { missingLink, type RtnlCore } from './core.js';
 import { openRouteSocket } from './route-socket.js';
 import { LinkApi } from './link/api.js';
 import { AddrApi } from './addr/api.js';
 import { RouteApi } from './route/api.js';
 import { NeighApi } from './neigh/api.js';
 import { RuleApi } from './rule/api.js';
-import { resolveNetns, type NetnsTarget } from './netns-target.js';
+import { netnsText, resolveNetns, type NetnsTarget } from './netns-target.js';
 import { Monitor, type MonitorGroup, type MonitorOptions } from './monitor.js';
 
 /** Options for {@link Rtnl.open}. */
@@ -55,9 +55,12 @@ export class Rtnl implements RtnlCore {
   readonly netnsFd: number | undefined;
   /** Monitors opened from this handle and still open (closed with it); made on the first monitor(), as most handles have none. */
   private monitors: Set<Monitor> | undefined;
+  /** `options.netns` as given and resolved (for messages), or undefined. */
+  private readonly netnsGiven: { given: unknown; resolved: { fd: number } | { pid: number } } | undefined;
 
-  private constructor(sock: NetlinkSocket, netnsFd: number | undefined) {
+  private constructor(sock: NetlinkSocket, netnsFd: number | undefined, netnsGiven?: { given: unknown; resolved: { fd: number } | { pid: number } }) {
     this.sock = sock;
+    this.netnsGiven = netnsGiven;
     sock.owner = 'Rtnl handle'; // errors on a closed handle say so, whichever layer notices
     this.netnsFd = netnsFd;
     this.link = new LinkApi(this);
@@ -88,7 +91,7 @@ export class Rtnl implements RtnlCore {
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
     });
     // A pid's netns was opened and closed again: the handle holds no fd of it.
-    return new Rtnl(sock, target === undefined ? contextNetnsFd() : 'fd' in target ? target.fd : undefined);
+    return new Rtnl(sock, target === undefined ? contextNetnsFd() : 'fd' in target ? target.fd : undefined, target && { given: options.netns, resolved: target });
   }
 
   /** True once closed. */
@@ -103,10 +106,20 @@ export class Rtnl implements RtnlCore {
       return await this.link.index(ref, arg);
     } catch (e) {
       if (e instanceof NetlinkError && e.code === 'ENODEV') {
-        throw new NetlinkError(e.errno, e.request, e.extack, `${arg} '${String(ref)}' does not exist`);
+        throw new NetlinkError(e.errno, e.request, e.extack, missingLink(this, arg, ref));
       }
       throw e;
     }
+  }
+
+  /**
+   * @internal The netns the handle acts in, as messages name it: the `netns` it was
+   * opened with ('netns blue', a path, an fd or pid), the execNetns target's fd, or the
+   * caller's own.
+   */
+  where(): string {
+    if (this.netnsGiven) return netnsText(this.netnsGiven.given, this.netnsGiven.resolved);
+    return this.netnsFd !== undefined ? `netns fd ${this.netnsFd}` : "the caller's netns";
   }
 
   /** @internal A link's ifindex and hardware address length (see LinkApi.hwAddrLen). */

@@ -231,3 +231,24 @@ t.test('without CAP_SYS_ADMIN, entering or making a netns says which capability 
   t.match(lines[1], /^EPERM EPERM: Operation not permitted, unshare — creating a network namespace needs CAP_SYS_ADMIN$/);
   t.match(lines[2], /^EPERM .*, setns — entering the network namespace of fd \d+ needs CAP_SYS_ADMIN/, 'setupVeth');
 });
+
+t.test('a link looked up and not found is named with the netns the handle looked in', privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  const other = Netns.new();
+  t.teardown(() => other.close());
+  // The link is in another netns than the handle's: the user meant that one.
+  ip(other.path, ['link', 'add', 'w0', 'type', 'veth', 'peer', 'name', 'w1']);
+  const e = await refusal(t, rt.route.add({ dst: '10.9.0.0/24', dev: 'w0', table: 100 }));
+  t.equal(e.code, 'ENODEV');
+  t.match(e.message, new RegExp(`— dev 'w0' does not exist in netns fd ${ns.fd} \\(RTM_GETLINK w0\\)$`));
+  const o = Rtnl.open({ netns: other });
+  t.teardown(() => o.close());
+  const byIndex = await refusal(t, o.addr.list({ link: 4242 }));
+  t.match(byIndex.message, `filter.link ifindex 4242 does not exist in netns ${other.path}`);
+  const master = await refusal(t, o.link.set('w0', { master: 'br9' }));
+  t.match(master.message, `master 'br9' does not exist in netns ${other.path}`);
+  const home = Rtnl.open();
+  t.teardown(() => home.close());
+  const here = await refusal(t, home.neigh.add({ dst: '10.1.0.9', dev: 'nope9', lladdr: '02:00:00:00:00:09' }));
+  t.match(here.message, "dev 'nope9' does not exist in the caller's netns");
+});

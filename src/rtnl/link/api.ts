@@ -4,7 +4,7 @@
  */
 import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN, showValue, walkAttrs, hexColon, MessageWriter as Writer } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import type { RtnlCore } from '../core.js';
+import { missingLink, type RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, netnsText, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
 import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
@@ -798,7 +798,7 @@ export class LinkApi {
       }, { ack: false, subject: subjectOf(r) });
       return res!;
     } catch (e) {
-      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new NetlinkError(e.errno, e.request, e.extack, `${arg} ${typeof r === 'number' ? `ifindex ${r}` : `'${r}'`} does not exist`);
+      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new NetlinkError(e.errno, e.request, e.extack, missingLink(this.core, arg, r));
       throw e;
     }
   }

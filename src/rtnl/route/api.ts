@@ -4,7 +4,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import type { RtnlCore } from '../core.js';
+import { missingLink, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parseIpOf, parsePrefix, formatPrefix, type IpPrefix } from '../ip.js';
 import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject, checkU32 } from '../validate.js';
@@ -408,7 +408,7 @@ export class RouteApi {
         w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
       }, () => true, { ack: false, subject: `ifindex ${ref}` });
     } catch (e) {
-      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new NetlinkError(e.errno, e.request, e.extack, `${arg} ifindex ${ref} does not exist`);
+      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new NetlinkError(e.errno, e.request, e.extack, missingLink(this.core, arg, ref));
       throw e;
     }
     return ref;
