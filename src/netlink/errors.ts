@@ -175,6 +175,12 @@ export class NetlinkError extends Error {
   readonly extack: ExtAck;
   /** Request type, name, sequence and subject. */
   readonly request: RequestInfo;
+  /**
+   * What nlkit adds to the kernel's answer, as in the message after the extended-ACK
+   * text: what a bare errno means for this request ('no route matches'), or what the
+   * call did about it. Absent when there is none.
+   */
+  declare readonly hint?: string;
 
   constructor(errno: number, request: RequestInfo, extack: ExtAck = {}, hint?: string) {
     const { code, text } = errnoInfo(errno);
@@ -190,6 +196,7 @@ export class NetlinkError extends Error {
     this.errno = errno;
     this.extack = extack;
     this.request = request;
+    if (hint) Object.defineProperty(this, 'hint', { value: hint, enumerable: true });
     Object.defineProperty(this, NETLINK, { value: true });
   }
 

@@ -31,7 +31,7 @@ const rows: Row[] = [
   },
   {
     name: 'NetlinkError', cls: E.NetlinkError, code: 'EEXIST', make: () => new E.NetlinkError(17, req),
-    message: /^EEXIST: File exists \(RTM_NEWLINK v0\)$/, fields: { errno: 17, extack: {}, request: req },
+    message: /^EEXIST: File exists \(RTM_NEWLINK v0\)$/, fields: { errno: 17, extack: {}, request: req, hint: undefined },
   },
   {
     name: 'NetlinkError', cls: E.NetlinkError, code: 'EOPNOTSUPP',
@@ -47,7 +47,7 @@ const rows: Row[] = [
   {
     name: 'NetlinkError', cls: E.NetlinkError, code: 'EINVAL',
     make: () => new E.NetlinkError(22, req, { missingType: 3, missingAttribute: 'IFLA_IFNAME' }, 'a name is required'),
-    message: /^EINVAL: Invalid argument \[missing IFLA_IFNAME\] — a name is required \(RTM_NEWLINK v0\)$/, fields: { extack: { missingType: 3 } },
+    message: /^EINVAL: Invalid argument \[missing IFLA_IFNAME\] — a name is required \(RTM_NEWLINK v0\)$/, fields: { extack: { missingType: 3 }, hint: 'a name is required' },
   },
   {
     name: 'DecodeError', cls: E.DecodeError, code: 'ERR_NETLINK_DECODE', make: () => new E.DecodeError('nla_len 9 past the end', ['RTM_NEWLINK', 'IFLA_LINKINFO'], 12, 9, 4),

@@ -252,3 +252,20 @@ t.test('a link looked up and not found is named with the netns the handle looked
   const here = await refusal(t, home.neigh.add({ dst: '10.1.0.9', dev: 'nope9', lladdr: '02:00:00:00:00:09' }));
   t.match(here.message, "dev 'nope9' does not exist in the caller's netns");
 });
+
+t.test('calls that add to an error keep what it meant: addMany and bridgePort with other changes', privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  const many = await refusal(t, rt.link.addMany([{ name: 'a0', kind: 'veth', peer: { name: 'a1' } }, { name: 'b0', kind: 'veth', mtu: 70000, peer: { name: 'b1' } }]));
+  t.equal(many.code, 'EINVAL');
+  t.equal(many.hint, "a veth's MTU is at most 65535, got 70000; specs[1] (peer b1); the 1 link(s) this call created were deleted again");
+  t.match(many.message, /^EINVAL: Invalid argument — a veth's MTU is at most 65535, got 70000; specs\[1\] \(peer b1\); the 1 link\(s\)/);
+  const port = await refusal(t, rt.link.set('v0', { mtu: 1400, bridgePort: { hairpin: true } }));
+  t.equal(port.code, 'EOPNOTSUPP');
+  t.match(port.message, / — the link is not a bridge port: bridge-port options need a bridge as its master; the bridgePort options were refused; the other changes of this call were applied \(RTM_SETLINK v0\)$/);
+  const plain = await refusal(t, rt.link.add({ name: 'v0', kind: 'bridge' }));
+  t.equal(plain.hint, "a link named 'v0' already exists", 'the hint is a field too');
+  const noHint = await refusal(t, rt.link.set('v0', { mtu: 70000 }));
+  t.equal(noHint.hint, undefined, 'none where the kernel said why (extended ACK)');
+  t.notOk('hint' in noHint, 'and no hint key then');
+});

@@ -405,6 +405,7 @@ export class AddrApi {
     const names = (xs: number[]): string => xs.slice(0, 5).map((k) => subjects[k]).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
     const notes: string[] = [];
     if (!first) notes.push(`the batch did not complete (${r.failure?.message ?? 'no reason given'})`);
+    else if (first.hint) notes.push(first.hint);
     if (left.length) notes.push(`the rollback left ${left.length} address(es) of this call in place: ${names(left)}`);
     if (unknown.length) notes.push(`the outcome of ${unknown.length} address(es) is unknown: ${names(unknown)}`);
     const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;

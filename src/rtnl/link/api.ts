@@ -630,10 +630,10 @@ export class LinkApi {
     const which = first ? `specs[${fr}]${prepared[fr]!.peer?.name !== undefined ? ` (peer ${prepared[fr]!.peer!.name})` : ''}` : '';
     const created = made.length;
     if (first && left.length === 0 && unknownIdx.length === 0 && r.failure === undefined) {
-      throw new NetlinkError(first.errno, first.request, first.extack, `${which}; ${created ? `the ${created} link(s) this call created were deleted again` : 'no link of this call was created'}`);
+      throw new NetlinkError(first.errno, first.request, first.extack, `${first.hint ? `${first.hint}; ` : ''}${which}; ${created ? `the ${created} link(s) this call created were deleted again` : 'no link of this call was created'}`);
     }
     const notes: string[] = [];
-    if (first) notes.push(which);
+    if (first) notes.push(first.hint ? `${first.hint}; ${which}` : which);
     if (r.failure) notes.push(`the batch did not complete (${r.failure.message})`);
     if (left.length === 0) notes.push(`the ${made.length} link(s) this call is known to have created were deleted again`);
     if (leftMade.length) notes.push(`the rollback left ${leftMade.length} link(s) of this call in place: ${listSome(leftMade.map((i) => describeMade(prepared[i]!)))}`);
@@ -936,7 +936,7 @@ export class LinkApi {
         }, undefined, { subject: subjectOf(r) });
       } catch (e) {
         // The kernel refused the port options after taking the rest: say so.
-        if (generic && e instanceof NetlinkError) throw new NetlinkError(e.errno, e.request, e.extack, 'the bridgePort options were refused; the other changes of this call were applied');
+        if (generic && e instanceof NetlinkError) throw new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}the bridgePort options were refused; the other changes of this call were applied`);
         throw e;
       }
       if (echo) echoed = undefined;
