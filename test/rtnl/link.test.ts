@@ -298,7 +298,7 @@ t.test('EEXIST, and the kernel\'s extended-ACK text names the offending attribut
   await rt.link.add({ kind: 'veth', name: 'x0', peer: { name: 'x1' } });
   const e1 = await rt.link.add({ kind: 'veth', name: 'x0' }).catch((e) => e);
   t.equal(e1.code, 'EEXIST');
-  t.match(e1.message, /^EEXIST: File exists .*\(RTM_NEWLINK x0\)$/);
+  t.match(e1.message, /^EEXIST: File exists .*\(RTM_NEWLINK x0 type veth\)$/);
   const e2 = await rt.link.set('x0', { mtu: 70000 }).catch((e) => e);
   t.equal(e2.code, 'EINVAL');
   t.match(e2.extack.message, /mtu greater than device maximum/);
