@@ -66,17 +66,23 @@ export function inRawNetns<T>(fd: number, fn: () => T): T {
   return withThreadNetns(fd, fn);
 }
 
-/**
- * The address tests' fixture: a fresh netns with veth v0/v1 (no IPv6 link-local
- * addresses: addrgenmode none), v0 up, and a handle in it; both closed at teardown.
- */
-export function addrFixture(t: { teardown(fn: () => void): void }, opts: { receiveBufferSize?: number } = {}): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
+/** A fresh netns and a handle in it, both closed at teardown. */
+export function freshHandle(t: { teardown(fn: () => void): void }, opts: { receiveBufferSize?: number } = {}): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
   const ns = rawNetns();
   const rt = Rtnl.open({ netns: ns.fd, ...opts });
   t.teardown(() => {
     rt.close();
     ns.close();
   });
+  return { ns, rt };
+}
+
+/**
+ * The address tests' fixture: a fresh netns with veth v0/v1 (no IPv6 link-local
+ * addresses: addrgenmode none), v0 up, and a handle in it; both closed at teardown.
+ */
+export function addrFixture(t: { teardown(fn: () => void): void }, opts: { receiveBufferSize?: number } = {}): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
+  const { ns, rt } = freshHandle(t, opts);
   ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
   ip(ns.path, ['link', 'set', 'v0', 'addrgenmode', 'none']);
   ip(ns.path, ['link', 'set', 'v1', 'addrgenmode', 'none']);

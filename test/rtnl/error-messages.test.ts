@@ -8,18 +8,9 @@ import { Rtnl, Netns, NetlinkError, MessageWriter, setupVeth } from '../../src/i
 import { LinkApi } from '../../src/rtnl/link/api.js';
 import { rtnlDescriber } from '../../src/rtnl/describer.js';
 import * as C from '../../src/rtnl/constants.js';
-import { privileged, rawNetns, ip } from '../helpers.js';
+import { privileged, rawNetns, ip, freshHandle } from '../helpers.js';
 
-/** A fresh netns with a handle in it, both closed at teardown. */
-function fresh(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
-  const ns = rawNetns();
-  const rt = Rtnl.open({ netns: ns.fd });
-  t.teardown(() => {
-    rt.close();
-    ns.close();
-  });
-  return { ns, rt };
-}
+const fresh = freshHandle;
 
 /** The rejection of `p` (fails the test when it resolves). */
 async function refusal(t: { ok(v: unknown, m: string): void; fail(m: string): void }, p: Promise<unknown>): Promise<NetlinkError> {

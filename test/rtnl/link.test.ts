@@ -5,20 +5,11 @@ import { spawn } from 'node:child_process';
 import { Rtnl, NetlinkError, InvalidArgumentError, DumpInterruptedError, MessageWriter, type Link } from '../../src/index.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
 import * as C from '../../src/rtnl/constants.js';
-import { privileged, rawNetns, ipJson, ip, inNs } from '../helpers.js';
+import { privileged, rawNetns, ipJson, ip, inNs, freshHandle } from '../helpers.js';
 
 type IpLink = Record<string, any>;
 
-/** A fresh netns with a handle; closed in teardown. */
-function fresh(t: any) {
-  const ns = rawNetns();
-  const rt = Rtnl.open({ netns: ns.fd });
-  t.teardown(() => {
-    rt.close();
-    ns.close();
-  });
-  return { ns, rt };
-}
+const fresh = freshHandle;
 
 const GEN_MODES = ['eui64', 'none', 'stable_secret', 'random'];
 

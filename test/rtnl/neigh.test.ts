@@ -4,15 +4,10 @@ import t from 'tap';
 import { Rtnl } from '../../src/rtnl/index.js';
 import type { Neigh } from '../../src/rtnl/index.js';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
-import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
+import { ip, ipJson, privileged, rawNetns, freshHandle } from '../helpers.js';
 
 function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
-  const ns = rawNetns();
-  const rt = Rtnl.open({ netns: ns.fd });
-  t.teardown(() => {
-    rt.close();
-    ns.close();
-  });
+  const { ns, rt } = freshHandle(t);
   // No IPv6 link-local addresses: their MLD multicast entries would come and go during a test.
   for (const c of ['link add v0 type veth peer name v1', 'link set v0 addrgenmode none', 'link set v1 addrgenmode none', 'link set v0 up', 'link set v1 up', 'addr add 10.1.0.2/24 dev v0', 'addr add 2001:db8::1/64 dev v0 nodad']) {
     ip(ns.path, c.split(' '));

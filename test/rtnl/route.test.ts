@@ -10,16 +10,11 @@ import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js'
 import { MessageWriter } from '../../src/netlink/writer.js';
 import { putRtmsg } from '../../src/rtnl/route/api.js';
 import * as C from '../../src/rtnl/constants.js';
-import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
+import { ip, ipJson, privileged, rawNetns, freshHandle } from '../helpers.js';
 
 /** A fresh netns: veth v0/v1 both up (carrier), 10.1.0.2/24 + 2001:db8::1/64 on v0, 10.2.0.1/24 + 2001:db8:1::1/64 on v1. */
 function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
-  const ns = rawNetns();
-  const rt = Rtnl.open({ netns: ns.fd });
-  t.teardown(() => {
-    rt.close();
-    ns.close();
-  });
+  const { ns, rt } = freshHandle(t);
   const cmds = [
     'link add v0 type veth peer name v1', 'link set v0 addrgenmode none', 'link set v1 addrgenmode none',
     'link set v0 up', 'link set v1 up', 'addr add 10.1.0.2/24 dev v0', 'addr add 10.2.0.1/24 dev v1',

@@ -4,15 +4,10 @@ import t from 'tap';
 import { Rtnl } from '../../src/rtnl/index.js';
 import type { Rule } from '../../src/rtnl/index.js';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
-import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
+import { ip, ipJson, privileged, rawNetns, freshHandle } from '../helpers.js';
 
 function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
-  const ns = rawNetns();
-  const rt = Rtnl.open({ netns: ns.fd });
-  t.teardown(() => {
-    rt.close();
-    ns.close();
-  });
+  const { ns, rt } = freshHandle(t);
   ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
   return { ns, rt };
 }
