@@ -8,7 +8,7 @@ import { Rtnl, Netns, NetlinkError, MessageWriter, setupVeth } from '../../src/i
 import { LinkApi } from '../../src/rtnl/link/api.js';
 import { rtnlDescriber } from '../../src/rtnl/describer.js';
 import * as C from '../../src/rtnl/constants.js';
-import { privileged, rawNetns, ip, freshHandle } from '../helpers.js';
+import { privileged, ip, freshHandle } from '../helpers.js';
 
 const fresh = freshHandle;
 
