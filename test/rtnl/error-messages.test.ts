@@ -4,11 +4,11 @@
 // `ip` and pyroute2, on a real kernel in a fresh netns where it needs one.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { Rtnl, Netns, NetlinkError, MessageWriter, setupVeth } from '../../src/index.js';
-import { LinkApi } from '../../src/rtnl/link/api.js';
+import { Rtnl, Netns, NetlinkError, setupVeth } from '../../src/index.js';
 import { rtnlDescriber } from '../../src/rtnl/describer.js';
 import * as C from '../../src/rtnl/constants.js';
 import { privileged, ip, freshHandle } from '../helpers.js';
+import { recordedLinkRequests } from './scripted-link-api.js';
 
 const fresh = freshHandle;
 
@@ -24,29 +24,8 @@ async function refusal(t: { ok(v: unknown, m: string): void; fail(m: string): vo
   throw new Error('resolved');
 }
 
-/** The request `rt.link.<method>` writes, against a recording socket (nothing is sent). */
-async function written(call: (api: LinkApi) => Promise<unknown>): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  const w = new MessageWriter();
-  const core = {
-    sock: {
-      async request(type: number, flags: number, build: (w: MessageWriter) => void) {
-        w.reset().begin(type, flags | 0x05, 1, 0);
-        build(w);
-        out.push(Buffer.from(w.finish()));
-        return undefined;
-      },
-      async requestWith(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, arg: unknown) {
-        return this.request(type, flags, (wr) => build(wr, arg));
-      },
-    },
-    linkIndex: async (ref: string | number) => (typeof ref === 'number' ? ref : 7),
-    linkHwAddrLen: async () => ({ index: 7, addrLen: 6 }),
-  };
-  await call(new LinkApi(core as never));
-  w.release();
-  return out;
-}
+/** The requests `rt.link.<method>` writes, against a recording socket (nothing is sent). */
+const written = recordedLinkRequests;
 
 /** Offset of the attribute reached by `path` (attribute types, outermost first) in a request whose attributes start at `start`. */
 function offsetOf(req: Buffer, start: number, path: Array<number | { skip: number }>): number {

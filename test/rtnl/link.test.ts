@@ -2,10 +2,11 @@
 // through `ip -j`, group delete, error codes and extended ACK, input checks.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { Rtnl, NetlinkError, InvalidArgumentError, DumpInterruptedError, MessageWriter, type Link } from '../../src/index.js';
-import { LinkApi } from '../../src/rtnl/link/api.js';
+import { Rtnl, NetlinkError, InvalidArgumentError, DumpInterruptedError, type Link } from '../../src/index.js';
+import type { LinkApi } from '../../src/rtnl/link/api.js';
 import * as C from '../../src/rtnl/constants.js';
 import { privileged, rawNetns, ipJson, ip, inNs, freshHandle } from '../helpers.js';
+import { recordedLinkRequests } from './scripted-link-api.js';
 
 type IpLink = Record<string, any>;
 
@@ -330,24 +331,7 @@ t.test('kinds this kernel may lack: created when it can, skipped by its EOPNOTSU
 
 /** Build a request with LinkApi against a recording socket (nothing is sent). */
 async function encodeAdd(spec: Parameters<LinkApi['add']>[0]): Promise<Buffer> {
-  let bytes: Buffer | undefined;
-  const w = new MessageWriter();
-  const core = {
-    sock: {
-      async request(type: number, flags: number, build: (w: MessageWriter) => void) {
-        w.reset().begin(type, flags | 0x05, 1, 0);
-        build(w);
-        bytes = Buffer.from(w.finish());
-        return undefined;
-      },
-      async requestWith(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, arg: unknown) {
-        return this.request(type, flags, (wr) => build(wr, arg));
-      },
-    },
-    linkIndex: async (ref: string | number) => (typeof ref === 'number' ? ref : 7),
-  };
-  await new LinkApi(core as any).add(spec);
-  w.release();
+  const [bytes] = await recordedLinkRequests((api) => api.add(spec));
   return bytes!;
 }
 

@@ -28,3 +28,34 @@ export function scriptedLinkApi(results: ScriptedAnswer[]): { api: LinkApi; batc
   };
   return { api: new LinkApi(core as never), batches };
 }
+
+/**
+ * The requests `call` makes through a LinkApi over a recording socket (nothing is sent;
+ * each request answers undefined): their bytes, in order. Links resolve to ifindex 7,
+ * with a 6-byte hardware address.
+ */
+export async function recordedLinkRequests(call: (api: LinkApi) => Promise<unknown>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  const w = new MessageWriter();
+  const core = {
+    sock: {
+      async request(type: number, flags: number, build: (w: MessageWriter) => void) {
+        w.reset().begin(type, flags | 0x05, 1, 0);
+        build(w);
+        out.push(Buffer.from(w.finish()));
+        return undefined;
+      },
+      async requestWith(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, arg: unknown) {
+        return this.request(type, flags, (wr) => build(wr, arg));
+      },
+    },
+    linkIndex: async (ref: string | number) => (typeof ref === 'number' ? ref : 7),
+    linkHwAddrLen: async () => ({ index: 7, addrLen: 6 }),
+  };
+  try {
+    await call(new LinkApi(core as never));
+  } finally {
+    w.release();
+  }
+  return out;
+}
