@@ -1,6 +1,7 @@
 // A LinkApi over a scripted socket, for the rollback and alias paths of rt.link.addMany
 // that a real kernel will not fail on demand: requestBatch answers with the results given,
-// in order, and records every batch (type, subject, and the bytes written).
+// in order, and records every batch (type, subject, and the bytes written). And object
+// APIs over a recording socket, for the bytes a call would send.
 import { MessageWriter } from '../../src/index.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
 
@@ -35,27 +36,53 @@ export function scriptedLinkApi(results: ScriptedAnswer[]): { api: LinkApi; batc
  * with a 6-byte hardware address.
  */
 export async function recordedLinkRequests(call: (api: LinkApi) => Promise<unknown>): Promise<Buffer[]> {
-  const out: Buffer[] = [];
+  const { bytes, error } = await recordedRequests((core) => new LinkApi(core), call);
+  if (error !== undefined) throw error;
+  return bytes;
+}
+
+/**
+ * The requests `call` makes through an object API (`make(core)`: a LinkApi, AddrApi,
+ * RouteApi, NeighApi or RuleApi) over a recording socket, and how the call ended.
+ * Nothing is sent: a request or batch answers as if ACKed (a GET with no reply: undefined),
+ * a dump with nothing. Links resolve to ifindex 7 (an ifindex to itself), with a 6-byte
+ * hardware address.
+ */
+export async function recordedRequests<A>(make: (core: never) => A, call: (api: A) => Promise<unknown>): Promise<{ bytes: Buffer[]; value?: unknown; error?: unknown }> {
+  const bytes: Buffer[] = [];
   const w = new MessageWriter();
+  const record = (type: number, flags: number, build: (w: MessageWriter) => void): void => {
+    w.reset().begin(type, flags | 0x05, 1, 0);
+    build(w);
+    bytes.push(Buffer.from(w.finish()));
+  };
   const core = {
     sock: {
       async request(type: number, flags: number, build: (w: MessageWriter) => void) {
-        w.reset().begin(type, flags | 0x05, 1, 0);
-        build(w);
-        out.push(Buffer.from(w.finish()));
+        record(type, flags, build);
         return undefined;
       },
       async requestWith(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, arg: unknown) {
-        return this.request(type, flags, (wr) => build(wr, arg));
+        record(type, flags, (wr) => build(wr, arg));
+        return undefined;
+      },
+      async dump(type: number, flags: number, build: (w: MessageWriter) => void) {
+        record(type, flags | 0x300, build);
+        return [];
+      },
+      async requestBatch(msgs: ReadonlyArray<{ type: number; flags: number; build(w: MessageWriter): void }>) {
+        for (const m of msgs) record(m.type, m.flags, m.build);
+        return { status: msgs.map(() => 'ok'), errors: msgs.map(() => undefined), firstRefused: -1, failure: undefined };
       },
     },
     linkIndex: async (ref: string | number) => (typeof ref === 'number' ? ref : 7),
-    linkHwAddrLen: async () => ({ index: 7, addrLen: 6 }),
+    linkHwAddrLen: async (ref: string | number) => ({ index: typeof ref === 'number' ? ref : 7, addrLen: 6 }),
   };
   try {
-    await call(new LinkApi(core as never));
+    return { bytes, value: await call(make(core as never)) };
+  } catch (error) {
+    return { bytes, error };
   } finally {
     w.release();
   }
-  return out;
 }

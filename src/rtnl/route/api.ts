@@ -233,7 +233,9 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
   if (s['metrics'] !== undefined) {
     const m = checkObject(s['metrics'], 'metrics');
     checkKeys(m, new Set(RTAX.byKey.keys()), 'metrics.');
-    metrics = { ...m };
+    // Only the metrics given a value: `{ hoplimit: undefined }` is no metric, and must not
+    // make an empty RTA_METRICS below (which `metrics: {}` does not send either).
+    for (const k of Object.keys(m)) if (m[k] !== undefined) (metrics ??= {})[k] = m[k];
     // The kernel clamps a hop limit over 255 to 255; `ip` refuses it, and its 0/1 switches above 1.
     if (m['hoplimit'] !== undefined) checkInt(m['hoplimit'], 'metrics.hoplimit', 0, 255);
     if (m['quickack'] !== undefined) checkInt(m['quickack'], 'metrics.quickack', 0, 1);
@@ -244,7 +246,7 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     if (metrics?.[k] !== undefined) throw new InvalidArgumentError(k, `give ${k} or metrics.${k}, not both`);
     (metrics ??= {})[k] = checkU32(s[k], k);
   }
-  if (metrics && Object.keys(metrics).length) p.metrics = metrics;
+  if (metrics) p.metrics = metrics;
   if (nhs !== undefined) {
     if (!Array.isArray(nhs) || nhs.length === 0) throw new InvalidArgumentError('nexthops', 'expected a non-empty array of { gateway, dev, weight }');
     if (p.gateway !== undefined || p.dev !== undefined) throw new InvalidArgumentError('nexthops', 'a multipath route takes its gateways and links from nexthops; leave gateway and dev out');
