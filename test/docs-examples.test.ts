@@ -7,6 +7,12 @@
 // resolved exactly as from node_modules/nlkit. Nothing is written to disk, nothing is
 // spawned, no network, no privilege; the whole check takes a few seconds.
 //
+// Users compile with stricter settings than `strict` too, so the program is checked once
+// per setting in VARIANTS: strict alone, strict + exactOptionalPropertyTypes (an optional
+// property takes `undefined` only where its type says so: `mtu: conf.mtu`, with
+// `conf.mtu?: number`, compiles only if the option is `mtu?: number | undefined`), and
+// strict + noUncheckedIndexedAccess. Each block has a test per variant.
+//
 // Complete examples and fragments:
 // - A block that imports from 'nlkit' is a complete program and is checked as it stands.
 // - A block that does not is a fragment, read in the context the text around it gives.
@@ -66,6 +72,13 @@ const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.en
 const all = docs.flatMap(blocks);
 const checked = all.filter((b) => CHECKED.has(b.lang));
 
+/** Settings a user's tsconfig may add to `strict`: the program is checked under each. */
+const VARIANTS: ReadonlyArray<{ readonly name: string; readonly options: Readonly<Record<string, boolean>> }> = [
+  { name: 'strict', options: {} },
+  { name: 'strict + exactOptionalPropertyTypes', options: { exactOptionalPropertyTypes: true } },
+  { name: 'strict + noUncheckedIndexedAccess', options: { noUncheckedIndexedAccess: true } },
+];
+
 // What a user's tsconfig would say (strict, NodeNext, Node's types), and no output.
 const { options, errors: optionErrors } = ts.convertCompilerOptionsFromJson(
   {
@@ -86,7 +99,7 @@ const virtualDir = join(root, '.docs-examples');
 const pathOf = (b: Block, i: number): string => join(virtualDir, `${b.file.replace(/\W/g, '_')}_L${b.line}_${i}.ts`);
 
 /** A program over `files` (virtual path -> text), reading everything else from disk. */
-function program(files: Map<string, string>, oldProgram?: ts.Program): ts.Program {
+function program(files: Map<string, string>, options: ts.CompilerOptions, oldProgram?: ts.Program): ts.Program {
   const host = ts.createCompilerHost(options, true);
   const { fileExists, readFile, getSourceFile, directoryExists } = host;
   host.fileExists = (f) => files.has(f) || fileExists.call(host, f);
@@ -96,13 +109,13 @@ function program(files: Map<string, string>, oldProgram?: ts.Program): ts.Progra
     const text = files.get(f);
     return text === undefined ? getSourceFile.call(host, f, langOrOptions, onError, create) : ts.createSourceFile(f, text, langOrOptions, true);
   };
-  return ts.createProgram({ rootNames: [...files.keys()], options, host, oldProgram });
+  return ts.createProgram({ rootNames: [...files.keys()], options, host, ...(oldProgram ? { oldProgram } : {}) });
 }
 
 /** Every name the package exports (values and types), as the types entry declares them. */
 function nlkitExports(): { names: string[]; program: ts.Program } {
   const probe = join(virtualDir, 'exports-probe.ts');
-  const p = program(new Map([[probe, "export * as nlkit from 'nlkit';\n"]]));
+  const p = program(new Map([[probe, "export * as nlkit from 'nlkit';\n"]]), options);
   const checker = p.getTypeChecker();
   const sf = p.getSourceFile(probe)!;
   const decl = sf.statements[0] as ts.ExportDeclaration;
@@ -151,7 +164,8 @@ t.test('the docs have TypeScript examples, and no block in a language this test 
   t.comment(`not checked: ${all.filter((b) => !CHECKED.has(b.lang)).map((b) => `${b.file}:${b.line} (${b.lang || 'untagged'})`).join(', ')}`);
 });
 
-// One program for all blocks (one type-check: a few seconds), then a test per block.
+// One program per variant for all blocks (one type-check each: a few seconds), then a
+// test per block and variant.
 const started = Date.now();
 const { names: exported, program: probe } = nlkitExports();
 const files = new Map<string, string>();
@@ -161,32 +175,48 @@ checked.forEach((b, i) => {
   files.set(pathOf(b, i), [...pre, b.code].join('\n') + '\n');
   fragments.set(pathOf(b, i), { block: b, preamble: pre });
 });
-const checkedProgram = program(files, probe);
-const globalDiagnostics = [...optionErrors, ...checkedProgram.getOptionsDiagnostics(), ...checkedProgram.getGlobalDiagnostics()];
+const programs: Array<{ variant: (typeof VARIANTS)[number]; program: ts.Program }> = [];
+for (const variant of VARIANTS) {
+  const old = programs.at(-1)?.program ?? probe;
+  programs.push({ variant, program: program(files, { ...options, ...variant.options }, old) });
+}
+const globalDiagnostics = programs.flatMap(({ variant, program: p }) =>
+  [...p.getOptionsDiagnostics(), ...p.getGlobalDiagnostics()].map((d) => `${variant.name}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`));
 
 t.test("'nlkit' resolves to the package's own types, with user-like compiler options", async (t) => {
-  t.same(globalDiagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' ')), [], 'no option or global diagnostics');
+  t.same([...optionErrors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' ')), ...globalDiagnostics], [], 'no option or global diagnostics');
   t.ok(exported.includes('Rtnl') && exported.includes('setupVeth'), `${exported.length} exports, Rtnl and setupVeth among them`);
 });
 
-for (const [path, { block, preamble: pre }] of fragments) {
-  const where = `${block.file}:${block.line}`;
-  const kind = pre.length ? 'fragment' : 'complete example';
-  t.test(`${where}: the ts block (${kind}) compiles`, async (t) => {
-    if (pre.length) t.comment(`preamble: ${pre.join(' ')}`);
-    const sf = checkedProgram.getSourceFile(path)!;
-    const lines = block.code.split('\n');
-    const messages = [...checkedProgram.getSyntacticDiagnostics(sf), ...checkedProgram.getSemanticDiagnostics(sf)].map((d) => {
-      const text = `error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
-      if (d.start === undefined) return `${where}: ${text}`;
-      const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
-      const inBlock = line - pre.length;
-      if (inBlock < 0) return `${where}: ${text} (in the preamble this test adds to the fragment: ${pre[line]})`;
-      return `${block.file}:${block.line + 1 + inBlock}:${character + 1} (ts block at line ${block.line}): ${text} | ${lines[inBlock]!.trim()}`;
-    });
-    for (const m of messages) console.error(m);
-    t.same(messages, [], `${where}: no diagnostics`);
+/**
+ * Diagnostics of one virtual file, each as `file:line:col: error … | source line`: `code`
+ * is the file's text after the `pre` lines, and its first line is line `firstLine` of `file`.
+ */
+function diagnosticsOf(p: ts.Program, path: string, file: string, firstLine: number, pre: readonly string[], code: string): string[] {
+  const sf = p.getSourceFile(path)!;
+  const lines = code.split('\n');
+  return [...p.getSyntacticDiagnostics(sf), ...p.getSemanticDiagnostics(sf)].map((d) => {
+    const text = `error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+    if (d.start === undefined) return `${file}: ${text}`;
+    const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
+    const inBlock = line - pre.length;
+    if (inBlock < 0) return `${file}: ${text} (in the preamble this test adds to the fragment: ${pre[line]})`;
+    return `${file}:${firstLine + inBlock}:${character + 1}: ${text} | ${lines[inBlock]!.trim()}`;
   });
 }
 
-t.teardown(() => console.log(`# type-checked ${checked.length} blocks in ${Date.now() - started} ms`));
+for (const { variant, program: p } of programs) {
+  const under = Object.keys(variant.options).length ? ` under ${variant.name}` : '';
+  for (const [path, { block, preamble: pre }] of fragments) {
+    const where = `${block.file}:${block.line}`;
+    const kind = pre.length ? 'fragment' : 'complete example';
+    t.test(`${where}: the ts block (${kind}) compiles${under}`, async (t) => {
+      if (pre.length) t.comment(`preamble: ${pre.join(' ')}`);
+      const messages = diagnosticsOf(p, path, block.file, block.line + 1, pre, block.code).map((m) => `${m} (ts block at line ${block.line}; ${variant.name})`);
+      for (const m of messages) console.error(m);
+      t.same(messages, [], `${where}: no diagnostics (${variant.name})`);
+    });
+  }
+}
+
+t.teardown(() => console.log(`# type-checked ${checked.length} blocks under ${VARIANTS.length} settings in ${Date.now() - started} ms`));

@@ -84,12 +84,19 @@ export class CniError extends Error {
   }
 }
 
-/** DNS settings (`dns` of a configuration or result). Every field is optional. */
+/**
+ * DNS settings (`dns` of a configuration or result). Every field is optional; one given
+ * as `undefined` is left out when printed.
+ */
 export interface CniDns {
-  nameservers?: string[];
-  domain?: string;
-  search?: string[];
-  options?: string[];
+  /** Name server addresses, in order of preference (resolv.conf `nameserver`). */
+  nameservers?: string[] | undefined;
+  /** The local domain (resolv.conf `domain`). */
+  domain?: string | undefined;
+  /** Search domains (resolv.conf `search`). */
+  search?: string[] | undefined;
+  /** Resolver options such as 'ndots:2' (resolv.conf `options`). */
+  options?: string[] | undefined;
 }
 
 /** `ipam` of a configuration: `type` names the IPAM plugin; the rest is the plugin's own. */
@@ -127,39 +134,58 @@ export interface CniNetConf {
   raw: Record<string, unknown>;
 }
 
-/** A result interface: the veth's CNI interface plus the 1.1 fields. */
+/** A result interface: the veth's CNI interface plus the 1.1 fields (`undefined` is left out when printed). */
 export interface CniResultInterface extends CniInterface {
-  socketPath?: string;
-  pciID?: string;
+  /** 1.1: absolute path of a socket file that corresponds to this interface, if there is one. */
+  socketPath?: string | undefined;
+  /** 1.1: platform identifier of the PCI device behind this interface, if there is one ('0000:00:1f.6'). */
+  pciID?: string | undefined;
 }
 
-/** An `ips[]` entry. `interface` indexes `interfaces[]`. */
+/** An `ips[]` entry. `interface` indexes `interfaces[]`. A field given as `undefined` is left out when printed. */
 export interface CniIpConfig {
   /** 'address/prefix-length', e.g. '10.1.0.2/24'. */
   address: string;
-  gateway?: string;
-  interface?: number;
+  /** The default gateway for this subnet, a plain address of the same family. */
+  gateway?: string | undefined;
+  /** Index into the result's `interfaces[]` of the interface holding the address. */
+  interface?: number | undefined;
 }
 
-/** A `routes[]` entry; mtu, advmss, priority, table and scope are 1.1 fields. */
+/** A `routes[]` entry; mtu, advmss, priority, table and scope are 1.1 fields. A field given as `undefined` is left out when printed. */
 export interface CniRoute {
   /** Destination prefix, e.g. '0.0.0.0/0'. */
   dst: string;
-  gw?: string;
-  mtu?: number;
-  advmss?: number;
-  priority?: number;
-  table?: number;
-  scope?: number;
+  /** Next hop; without one, the route goes through the result's default gateway. */
+  gw?: string | undefined;
+  /** 1.1: path MTU of the route. */
+  mtu?: number | undefined;
+  /** 1.1: advertised TCP MSS of the route. */
+  advmss?: number | undefined;
+  /** 1.1: route priority (metric). */
+  priority?: number | undefined;
+  /** 1.1: routing table id. */
+  table?: number | undefined;
+  /** 1.1: route scope (0 universe, 253 link, 254 host). */
+  scope?: number | undefined;
 }
 
-/** A result in the current (1.1) form. Convert with {@link formatResult} to print it for a configuration's version. */
+/**
+ * A result in the current (1.1) form. Convert with {@link formatResult} to print it for a
+ * configuration's version; a field given as `undefined` is left out, as an absent one
+ * (so `ips: ipam.ips?.map(…)` is fine with exactOptionalPropertyTypes).
+ */
 export interface CniResult {
+  /** The spec version the result was written for (printed as the configuration's). */
   cniVersion: string;
-  interfaces?: CniResultInterface[];
-  ips?: CniIpConfig[];
-  routes?: CniRoute[];
-  dns?: CniDns;
+  /** The interfaces the plugin created or configured. */
+  interfaces?: CniResultInterface[] | undefined;
+  /** The IP addresses assigned. */
+  ips?: CniIpConfig[] | undefined;
+  /** The routes added. */
+  routes?: CniRoute[] | undefined;
+  /** DNS settings for the container. */
+  dns?: CniDns | undefined;
 }
 
 // ---------------------------------------------------------------------------------

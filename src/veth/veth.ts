@@ -36,16 +36,16 @@ export interface VethEnd {
   readonly netns: Netns;
 }
 
-/** A CNI 1.1 interface object (`interfaces[]` of a result). */
+/** A CNI 1.1 interface object (`interfaces[]` of a result); a field given as `undefined` is left out when printed. */
 export interface CniInterface {
   /** Interface name. */
   name: string;
   /** Hardware address, lowercase colon hex. */
-  mac?: string;
+  mac?: string | undefined;
   /** MTU, in bytes. */
-  mtu?: number;
+  mtu?: number | undefined;
   /** The sandbox the interface is in: for a container, its netns path; absent for a host interface. */
-  sandbox?: string;
+  sandbox?: string | undefined;
 }
 
 /** A veth pair made by {@link setupVeth}. */

@@ -3,7 +3,7 @@
 // exit codes, nothing but JSON on stdout), without the kernel.
 import t from 'tap';
 import { Readable } from 'node:stream';
-import { runPlugin, CniError, type PluginHandlers, type PluginContext, type CniResult } from '../../src/cni/index.js';
+import { runPlugin, CniError, SUPPORTED_VERSIONS, type PluginHandlers, type PluginContext, type CniResult } from '../../src/cni/index.js';
 
 const conf = { cniVersion: '1.0.0', name: 'net', type: 'fake', ipam: { type: 'host-local' } };
 const baseEnv = { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/x', CNI_IFNAME: 'eth0', CNI_PATH: '/opt/cni/bin::/usr/lib/cni', CNI_ARGS: 'A=1;B=2' };
@@ -114,4 +114,31 @@ t.test('DEL: a prevResult that does not check is left out (logged), not an error
   t.match(r.stderr, /prevResult/);
   const chk = await run({ check: async () => undefined }, { ...baseEnv, CNI_COMMAND: 'CHECK' }, badPrev);
   t.match(chk.json, { code: 7, msg: 'invalid prevResult ips[0]' }, 'CHECK, which needs it, still refuses it');
+});
+
+t.test('handlers and options given as undefined are handlers and options not given', async (t) => {
+  // What a plugin compiled with exactOptionalPropertyTypes may pass: `check: impl.check`, `maxStdinBytes: conf.max`.
+  const handlers: PluginHandlers = { add: async () => ({ cniVersion: '1.1.0', ips: undefined }), del: async () => undefined, check: undefined, status: undefined, gc: undefined, versions: undefined };
+  const io = () => {
+    const out: string[] = [];
+    return { out, options: { env: undefined, stdin: JSON.stringify(conf), stdout: (s: string) => out.push(s), stderr: (_s: string) => undefined, maxStdinBytes: undefined } };
+  };
+  const withEnv = async (env: Record<string, string>) => {
+    const a = io();
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      return { code: await runPlugin(handlers, a.options), json: JSON.parse(a.out.join('')) };
+    } finally {
+      for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  };
+  const add = await withEnv(baseEnv);
+  t.same(add, { code: 0, json: { cniVersion: '1.0.0', dns: {} } }, 'ADD: env undefined is process.env; ips undefined printed as no ips');
+  const check = await withEnv({ ...baseEnv, CNI_COMMAND: 'CHECK' });
+  t.equal(check.code, 1);
+  t.match(check.json, { code: 4, msg: 'CHECK is not implemented by this plugin' }, 'check: undefined is no check handler');
+  const version = await withEnv({ CNI_COMMAND: 'VERSION' });
+  t.same(version.json.supportedVersions, [...SUPPORTED_VERSIONS], 'versions: undefined is every supported version');
 });

@@ -172,3 +172,30 @@ t.test('version negotiation with a delegated plugin', async (t) => {
   t.equal(negotiateVersion('1.1.0', undefined, 'ADD'), '1.1.0', 'a plugin that will not say gets the configuration as is');
   t.equal(negotiateVersion('0.4.0', ['1.0.0'], 'ADD'), undefined, 'never newer than the configuration');
 });
+
+t.test('a result field given as undefined prints as one left out (what CniResult\'s `?: T | undefined` promises)', async (t) => {
+  // A plugin compiled with exactOptionalPropertyTypes returns `{ ...ipam, ips: ipam.ips?.map(…) }`
+  // or `{ address, gateway: conf.gateway }`: undefined is absent, never a key in the output.
+  const undef = {
+    cniVersion: '1.1.0',
+    interfaces: [
+      { name: 'veth0a1b2c3d', mac: '02:00:00:00:00:01', mtu: undefined, sandbox: undefined, socketPath: undefined, pciID: undefined },
+      { name: 'eth0', mac: undefined, sandbox: '/run/netns/c1' },
+    ],
+    ips: [{ address: '10.1.0.2/24', gateway: undefined, interface: undefined }],
+    routes: [{ dst: '0.0.0.0/0', gw: undefined, mtu: undefined, advmss: undefined, priority: undefined, table: undefined, scope: undefined }],
+    dns: { nameservers: undefined, domain: undefined, search: undefined, options: undefined },
+  };
+  const plain = {
+    cniVersion: '1.1.0',
+    interfaces: [{ name: 'veth0a1b2c3d', mac: '02:00:00:00:00:01' }, { name: 'eth0', sandbox: '/run/netns/c1' }],
+    ips: [{ address: '10.1.0.2/24' }],
+    routes: [{ dst: '0.0.0.0/0' }],
+    dns: {},
+  };
+  for (const v of SUPPORTED_VERSIONS) {
+    t.same(formatResult(undef, v), formatResult(plain, v), `${v}: undefined fields left out`);
+    t.same(formatResult({ cniVersion: '1.1.0', interfaces: undefined, ips: undefined, routes: undefined, dns: undefined }, v), formatResult({ cniVersion: '1.1.0' }, v), `${v}: undefined lists left out`);
+  }
+  t.notOk(JSON.stringify(formatResult(undef, '1.1.0')).includes('undefined'), 'nothing undefined printed');
+});
