@@ -13,6 +13,12 @@
 // `conf.mtu?: number`, compiles only if the option is `mtu?: number | undefined`), and
 // strict + noUncheckedIndexedAccess. Each block has a test per variant.
 //
+// The same programs hold test/types/user-program.ts: a user's program over the main API
+// surface (links, addresses, routes, neighbours, rules, setupVeth, namespaces, monitor,
+// a CNI result), which passes possibly-undefined values through to options and copies
+// decoded fields into its own types — what the public types must allow under every
+// variant. It is compiled only here (tsconfig.json excludes test/types), never run.
+//
 // Complete examples and fragments:
 // - A block that imports from 'nlkit' is a complete program and is checked as it stands.
 // - A block that does not is a fragment, read in the context the text around it gives.
@@ -164,8 +170,8 @@ t.test('the docs have TypeScript examples, and no block in a language this test 
   t.comment(`not checked: ${all.filter((b) => !CHECKED.has(b.lang)).map((b) => `${b.file}:${b.line} (${b.lang || 'untagged'})`).join(', ')}`);
 });
 
-// One program per variant for all blocks (one type-check each: a few seconds), then a
-// test per block and variant.
+// One program per variant for all blocks and the user program (one type-check each: a
+// few seconds), then a test per block and variant.
 const started = Date.now();
 const { names: exported, program: probe } = nlkitExports();
 const files = new Map<string, string>();
@@ -175,6 +181,9 @@ checked.forEach((b, i) => {
   files.set(pathOf(b, i), [...pre, b.code].join('\n') + '\n');
   fragments.set(pathOf(b, i), { block: b, preamble: pre });
 });
+const USER_PROGRAM = 'test/types/user-program.ts';
+const userProgramPath = join(virtualDir, 'user-program.ts');
+files.set(userProgramPath, readFileSync(join(root, USER_PROGRAM), 'utf8'));
 const programs: Array<{ variant: (typeof VARIANTS)[number]; program: ts.Program }> = [];
 for (const variant of VARIANTS) {
   const old = programs.at(-1)?.program ?? probe;
@@ -217,6 +226,11 @@ for (const { variant, program: p } of programs) {
       t.same(messages, [], `${where}: no diagnostics (${variant.name})`);
     });
   }
+  t.test(`${USER_PROGRAM}: a user's program over the main API compiles${under}`, async (t) => {
+    const messages = diagnosticsOf(p, userProgramPath, USER_PROGRAM, 1, [], files.get(userProgramPath)!).map((m) => `${m} (${variant.name})`);
+    for (const m of messages) console.error(m);
+    t.same(messages, [], `${USER_PROGRAM}: no diagnostics (${variant.name})`);
+  });
 }
 
-t.teardown(() => console.log(`# type-checked ${checked.length} blocks under ${VARIANTS.length} settings in ${Date.now() - started} ms`));
+t.teardown(() => console.log(`# type-checked ${checked.length} blocks and ${USER_PROGRAM} under ${VARIANTS.length} settings in ${Date.now() - started} ms`));

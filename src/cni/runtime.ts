@@ -63,27 +63,27 @@ export interface PluginHandlers {
   /** DEL: release everything; should succeed when things are already gone. */
   del(ctx: PluginContext): Promise<void>;
   /** CHECK: throw a CniError when the attachment differs from `ctx.conf.prevResult`. Defaults to an error (not implemented). */
-  check?(ctx: PluginContext): Promise<void>;
+  check?: ((ctx: PluginContext) => Promise<void>) | undefined;
   /** STATUS: throw CniError 50/51 when ADD cannot be served. Defaults to ready. */
-  status?(ctx: PluginContext): Promise<void>;
+  status?: ((ctx: PluginContext) => Promise<void>) | undefined;
   /** GC: release resources of attachments not in `ctx.conf.validAttachments`. Defaults to nothing to do. */
-  gc?(ctx: PluginContext): Promise<void>;
+  gc?: ((ctx: PluginContext) => Promise<void>) | undefined;
   /** Spec versions the plugin accepts. Defaults to {@link SUPPORTED_VERSIONS}. */
-  versions?: readonly CniVersion[];
+  versions?: readonly CniVersion[] | undefined;
 }
 
 /** Where {@link runPlugin} reads and writes; defaults to the process's own. */
 export interface RunPluginOptions {
   /** Environment. Defaults to `process.env`. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** The configuration: bytes, or a stream read to its end. Defaults to `process.stdin`. */
-  readonly stdin?: Buffer | string | AsyncIterable<Buffer | string>;
+  readonly stdin?: Buffer | string | AsyncIterable<Buffer | string> | undefined;
   /** Receives the stdout document. Defaults to a blocking write on fd 1. */
-  readonly stdout?: (text: string) => void;
+  readonly stdout?: ((text: string) => void) | undefined;
   /** Receives log lines. Defaults to a write on fd 2. */
-  readonly stderr?: (text: string) => void;
+  readonly stderr?: ((text: string) => void) | undefined;
   /** Largest configuration accepted, in bytes (more is CniError 5). Defaults to {@link DEFAULT_MAX_STDIN}. */
-  readonly maxStdinBytes?: number;
+  readonly maxStdinBytes?: number | undefined;
 }
 
 /** Write all of `text` to `fd`, retrying short writes and EAGAIN (stdout may be a non-blocking pipe). */

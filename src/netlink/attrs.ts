@@ -52,7 +52,7 @@ export interface AttrSpec {
   /** Payload codec. */
   readonly codec: Codec;
   /** The attribute may repeat: decoded as an array. */
-  readonly multi?: boolean;
+  readonly multi?: boolean | undefined;
 }
 
 /** An attribute with no row in the table, kept raw (a copy, not a view). */

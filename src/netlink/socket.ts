@@ -64,25 +64,25 @@ export interface FamilyDescriber {
 /** Options for {@link NetlinkSocket.open}. Every field has a default. */
 export interface NetlinkSocketOptions {
   /** Multicast groups to join (group numbers, not a bitmask). Defaults to none. */
-  readonly groups?: readonly number[];
+  readonly groups?: readonly number[] | undefined;
   /**
    * Receive buffer size in bytes; set with SO_RCVBUFFORCE (CAP_NET_ADMIN) and, where
    * that is refused, SO_RCVBUF (capped by net.core.rmem_max). Defaults to the
    * kernel's default.
    */
-  readonly receiveBufferSize?: number;
+  readonly receiveBufferSize?: number | undefined;
   /** Send buffer size, like receiveBufferSize. Defaults to the kernel's default. */
-  readonly sendBufferSize?: number;
+  readonly sendBufferSize?: number | undefined;
   /** NETLINK_EXT_ACK: the kernel explains refusals in text. Defaults to true. */
-  readonly extAck?: boolean;
+  readonly extAck?: boolean | undefined;
   /** NETLINK_GET_STRICT_CHK: strict checking of GET/dump requests (kernel-side filters). Defaults to false. */
-  readonly strictCheck?: boolean;
+  readonly strictCheck?: boolean | undefined;
   /** NETLINK_CAP_ACK: ACKs do not echo the request body. Defaults to true. */
-  readonly capAck?: boolean;
+  readonly capAck?: boolean | undefined;
   /** NETLINK_NO_ENOBUFS: never report overruns (for sockets that cannot resync). Defaults to false. */
-  readonly noEnobufs?: boolean;
+  readonly noEnobufs?: boolean | undefined;
   /** Names for message types and attributes in errors. Defaults to numeric names. */
-  readonly describer?: FamilyDescriber;
+  readonly describer?: FamilyDescriber | undefined;
 }
 
 /** Counters for tests, benchmarks and debugging. */
@@ -123,9 +123,9 @@ export type RequestBuilderWith<A> = (w: MessageWriter, arg: A) => void;
 /** Per-request options. */
 export interface RequestOptions {
   /** What the request is about, for error messages ('v0'). */
-  readonly subject?: string;
+  readonly subject?: string | undefined;
   /** Add NLM_F_ACK. Defaults to true for requests, false for GET replies (`reply`). */
-  readonly ack?: boolean;
+  readonly ack?: boolean | undefined;
 }
 
 /** Options of {@link NetlinkSocket.requestWith}: those of `request`, and a subject made from the argument. */
@@ -134,7 +134,7 @@ export interface RequestWithOptions<A> extends RequestOptions {
    * What the request is about, made from the request's argument only when an error (or
    * debug output) needs the text; `subject` wins when both are given.
    */
-  readonly subjectOf?: (arg: A) => string;
+  readonly subjectOf?: ((arg: A) => string) | undefined;
 }
 
 /** One message of {@link NetlinkSocket.requestBatch}. */
@@ -146,7 +146,7 @@ export interface BatchRequest {
   /** Writes the body after the socket wrote the nlmsghdr (as for {@link NetlinkSocket.request}). */
   readonly build: RequestBuilder;
   /** What the message is about, for its error ('10.1.0.2/24 dev v0'). */
-  readonly subject?: string;
+  readonly subject?: string | undefined;
 }
 
 /** Options of {@link NetlinkSocket.requestBatch}. */
@@ -155,7 +155,7 @@ export interface BatchOptions {
    * Send no further chunk once the kernel refused a message (messages of the chunk that
    * held the refusal were all processed; later ones stay 'unsent'). Defaults to false.
    */
-  readonly stopOnError?: boolean;
+  readonly stopOnError?: boolean | undefined;
 }
 
 /**
@@ -213,7 +213,7 @@ function subjectText(subject: Subject, arg: unknown): string | undefined {
 }
 
 /** nlmsg_flags of a request: NLM_F_REQUEST, NLM_F_ACK unless `ack: false`, and the caller's. */
-function requestFlags(flags: number, opts: { readonly ack?: boolean }): number {
+function requestFlags(flags: number, opts: { readonly ack?: boolean | undefined }): number {
   return NLM_F_REQUEST | (opts.ack ?? true ? NLM_F_ACK : 0) | flags;
 }
 
@@ -445,7 +445,7 @@ export class NetlinkSocket {
    * (default 5); after that it rejects with {@link DumpInterruptedError} holding the
    * partial result.
    */
-  async dump<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, opts: RequestOptions & { readonly retries?: number } = NO_OPTIONS): Promise<T[]> {
+  async dump<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, opts: RequestOptions & { readonly retries?: number | undefined } = NO_OPTIONS): Promise<T[]> {
     const retries = opts.retries ?? 5;
     let last: T[] = [];
     let interrupted = 0;

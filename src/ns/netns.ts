@@ -33,7 +33,7 @@ export interface NamedNetnsOptions {
    * Defaults to the environment variable `NLKIT_NETNS_DIR`, else `/run/netns` (iproute2's
    * `NETNS_RUN_DIR`; `ip netns` only sees namespaces there).
    */
-  readonly dir?: string;
+  readonly dir?: string | undefined;
 }
 
 const NAMED_OPTION_KEYS: ReadonlySet<string> = new Set(['dir']);

@@ -20,11 +20,11 @@ export interface RtnlOptions {
    * Network namespace the handle works in (a Netns, an fd, or `{ pid }`). Defaults to
    * the netns of the enclosing `execNetns` call, else the calling thread's.
    */
-  readonly netns?: NetnsTarget;
+  readonly netns?: NetnsTarget | undefined;
   /** Socket receive buffer in bytes (SO_RCVBUFFORCE). Defaults to the kernel's default. */
-  readonly receiveBufferSize?: number;
+  readonly receiveBufferSize?: number | undefined;
   /** NETLINK_GET_STRICT_CHK, which kernel-side dump filters need. Defaults to true. */
-  readonly strictCheck?: boolean;
+  readonly strictCheck?: boolean | undefined;
 }
 
 const RTNL_OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'strictCheck']);

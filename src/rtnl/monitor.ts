@@ -203,13 +203,13 @@ export interface MonitorOptions {
    * the pending (or next) `next()` rejects with `signal.reason`. An already aborted
    * signal throws `signal.reason` at once. Defaults to none.
    */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /**
    * Receive buffer of the monitor's socket in bytes (SO_RCVBUFFORCE, falling back to
    * SO_RCVBUF; the kernel doubles it). How large a burst the kernel holds before it
    * drops events (overrun). Defaults to the kernel's default (net.core.rmem_default).
    */
-  readonly receiveBufferSize?: number;
+  readonly receiveBufferSize?: number | undefined;
   /**
    * Events queued for a consumer that is not pulling before the monitor stops reading
    * (then the kernel's buffer fills and overruns are reported). A queued event costs
@@ -218,7 +218,7 @@ export interface MonitorOptions {
    * many events even to a consumer that pulls without awaiting anything else. Defaults
    * to 1024.
    */
-  readonly maxQueued?: number;
+  readonly maxQueued?: number | undefined;
 }
 
 /** Counters for tests, benchmarks and debugging. */

@@ -55,7 +55,7 @@ type RowIn<Row> = Row extends readonly [string, infer C, string, true] ? CodecIn
 /** The object a table of rows `R` (prefix `P`) decodes to: every key optional, attributes it does not know raw in `unknown`. */
 export type TableShape<P extends string, R extends readonly RowSpec[]> = { -readonly [Row in R[number] as RowKey<Row, P>]?: RowOut<Row> } & { unknown?: RawAttribute[] };
 /** The object a table of rows `R` (prefix `P`) encodes: every key optional; read-only rows (a codec without encode, typed `In = never`) left out. */
-export type TableInput<P extends string, R extends readonly RowSpec[]> = { readonly [Row in R[number] as [RowIn<Row>] extends [never] ? never : RowKey<Row, P>]?: RowIn<Row> };
+export type TableInput<P extends string, R extends readonly RowSpec[]> = { readonly [Row in R[number] as [RowIn<Row>] extends [never] ? never : RowKey<Row, P>]?: RowIn<Row> | undefined };
 
 /** The decoded object type of a table made by {@link table}. */
 export type ShapeOf<T> = T extends AttrTable<infer S, object> ? S : never;

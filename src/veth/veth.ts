@@ -86,15 +86,15 @@ export class Veth {
 /** Options for {@link setupVeth}. */
 export interface SetupVethOptions {
   /** Source of random host names when hostName is ''. Defaults to {@link randomVethName}. */
-  readonly randomName?: () => string;
+  readonly randomName?: (() => string) | undefined;
   /** Attempts with fresh random names on EEXIST. Defaults to 10. */
-  readonly maxAttempts?: number;
+  readonly maxAttempts?: number | undefined;
   /**
    * Runs once the pair exists and both ends were read back (for example to add
    * addresses). If it throws, the pair is deleted and the error propagates: the whole
    * setup is atomic. Defaults to none.
    */
-  readonly afterCreate?: (veth: Veth) => void | Promise<void>;
+  readonly afterCreate?: ((veth: Veth) => void | Promise<void>) | undefined;
   /**
    * Handles to reuse instead of opening one per call (each `Rtnl.open` into another
    * netns costs a socket and two setns calls): `host` must be bound to `hostNs` and
@@ -103,7 +103,7 @@ export interface SetupVethOptions {
    * the container end back in the same round trip). Defaults to opening (and closing)
    * one host handle per call, and a container handle only to locate a name clash.
    */
-  readonly handles?: { readonly container?: Rtnl; readonly host?: Rtnl };
+  readonly handles?: { readonly container?: Rtnl | undefined; readonly host?: Rtnl | undefined } | undefined;
   /**
    * TX and RX queues of each end (IFLA_NUM_TX_QUEUES and IFLA_NUM_RX_QUEUES on both ends
    * of the create), an integer in 1..4096. Defaults to the kernel's choice: it allocates
@@ -116,7 +116,7 @@ export interface SetupVethOptions {
    *
    * Equivalent to `numtxqueues Q numrxqueues Q` on both ends of `ip link add`.
    */
-  readonly queues?: number;
+  readonly queues?: number | undefined;
 }
 
 /**

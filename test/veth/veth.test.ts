@@ -224,3 +224,18 @@ t.test('setupVeth reuses handles it is given and leaves them open', privileged, 
   t.notOk(handles.container.closed || handles.host.closed, 'handles left open');
   t.equal(names(ctr).length, 6, 'five pairs made');
 });
+
+t.test('options given as undefined are options not given (exactOptionalPropertyTypes callers pass what they have)', privileged, async (t) => {
+  const { host, ctr } = netnsPair(t);
+  const veth = await setupVeth('eth0', '', 1500, undefined, host, ctr, {
+    randomName: undefined, maxAttempts: undefined, afterCreate: undefined, queues: undefined, handles: { host: undefined, container: undefined },
+  });
+  t.match(veth.host.name, /^veth[0-9a-f]{8}$/, 'randomName: undefined is randomVethName');
+  const c = ipJson<IpLink[]>(ctr.path, ['-d', 'link', 'show', 'dev', 'eth0'])[0]!;
+  const h = ipJson<IpLink[]>(host.path, ['-d', 'link', 'show', 'dev', veth.host.name])[0]!;
+  t.ok(c.flags.includes('UP') && h.flags.includes('UP'), 'both ends up, as without options');
+  t.equal(c.num_tx_queues, h.num_tx_queues, 'queues: undefined is the kernel\'s choice on both ends');
+  t.same(names(ctr), ['eth0', 'lo']);
+  await setupVeth('eth1', '', 1500, null, host, ctr, { handles: undefined });
+  t.same(names(ctr), ['eth0', 'eth1', 'lo'], 'handles: undefined opens its own');
+});

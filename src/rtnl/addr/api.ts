@@ -17,33 +17,33 @@ registerLayout([C.RTM_NEWADDR, C.RTM_DELADDR, C.RTM_GETADDR], IFADDRMSG_LEN, IFA
 /** Options for `rt.addr.add` / `replace`. Every field is optional. */
 export interface AddrOptions {
   /** Peer of a point-to-point address (IFA_ADDRESS), a plain address of the same family. Defaults to none. */
-  readonly peer?: string;
+  readonly peer?: string | undefined;
   /** IPv4 broadcast address, or `true` to compute it from the prefix (`brd +`). Defaults to none. */
-  readonly broadcast?: string | true;
+  readonly broadcast?: string | true | undefined;
   /** IPv4 label (at most 15 bytes, e.g. 'v0:1'). Defaults to the link's name. */
-  readonly label?: string;
+  readonly label?: string | undefined;
   /** Scope by name or number. Defaults to 'host' for 127.0.0.0/8, else 'global' (as `ip` does). */
-  readonly scope?: Scope | number;
+  readonly scope?: Scope | number | undefined;
   /** IPv6: skip duplicate address detection (IFA_F_NODAD), so the address is usable at once. Defaults to false. */
-  readonly nodad?: boolean;
+  readonly nodad?: boolean | undefined;
   /** IPv6: optimistic DAD (IFA_F_OPTIMISTIC). Defaults to false. */
-  readonly optimistic?: boolean;
+  readonly optimistic?: boolean | undefined;
   /** IPv6: home address for mobile IPv6 (IFA_F_HOMEADDRESS). Defaults to false. */
-  readonly home?: boolean;
+  readonly home?: boolean | undefined;
   /** IPv6: manage temporary addresses from this prefix (IFA_F_MANAGETEMPADDR). Defaults to false. */
-  readonly mngtmpaddr?: boolean;
+  readonly mngtmpaddr?: boolean | undefined;
   /** Do not add the prefix route (IFA_F_NOPREFIXROUTE). Defaults to false. */
-  readonly noprefixroute?: boolean;
+  readonly noprefixroute?: boolean | undefined;
   /** Join/leave the multicast group for a multicast address (IFA_F_MCAUTOJOIN). Defaults to false. */
-  readonly autojoin?: boolean;
+  readonly autojoin?: boolean | undefined;
   /** Valid lifetime in seconds, or 'forever'. Defaults to 'forever'. */
-  readonly validLifetime?: number | 'forever';
+  readonly validLifetime?: number | 'forever' | undefined;
   /** Preferred lifetime in seconds (≤ validLifetime), or 'forever'. Defaults to `validLifetime`. */
-  readonly preferredLifetime?: number | 'forever';
+  readonly preferredLifetime?: number | 'forever' | undefined;
   /** Metric of the prefix route (IFA_RT_PRIORITY). Defaults to the kernel's (0 for IPv4, 256 for IPv6). */
-  readonly metric?: number;
+  readonly metric?: number | undefined;
   /** IFA_PROTO: who adds the address ('kernel_lo', 'kernel_ra', 'kernel_ll' or 0..255). Defaults to none. */
-  readonly protocol?: string | number;
+  readonly protocol?: string | number | undefined;
 }
 
 /** One address of `rt.addr.addMany` with options of its own (over the call's shared options). */
@@ -55,21 +55,21 @@ export interface AddrEntry extends AddrOptions {
 /** Options for `rt.addr.del`. */
 export interface AddrDelOptions {
   /** Peer of the point-to-point address to delete. Defaults to none (the address itself). */
-  readonly peer?: string;
+  readonly peer?: string | undefined;
   /** IPv4: only the address with this label. Defaults to any label. */
-  readonly label?: string;
+  readonly label?: string | undefined;
 }
 
 /** Filters for `rt.addr.list`. Every field is optional; none means every address. */
 export interface AddrFilter {
   /** Only addresses on this link (name or ifindex; filtered by the kernel). Defaults to all links. */
-  readonly link?: string | number;
+  readonly link?: string | number | undefined;
   /** 4 / 'inet' or 6 / 'inet6' (filtered by the kernel). Defaults to both. */
-  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
   /** Only this scope. Defaults to every scope. */
-  readonly scope?: Scope | number;
+  readonly scope?: Scope | number | undefined;
   /** Only IPv4 addresses with this label. Defaults to any. */
-  readonly label?: string;
+  readonly label?: string | undefined;
 }
 
 const OPTION_KEYS = new Set(['peer', 'broadcast', 'label', 'scope', 'nodad', 'optimistic', 'home', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'validLifetime', 'preferredLifetime', 'metric', 'protocol']);

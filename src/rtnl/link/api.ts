@@ -20,39 +20,39 @@ registerLayout([C.RTM_NEWLINK, C.RTM_DELLINK, C.RTM_GETLINK, C.RTM_SETLINK], IFI
 /** Attributes common to a link being created (and to a veth peer). */
 export interface LinkAttrs {
   /** Interface name, 1–15 bytes. Defaults to a kernel-chosen name (e.g. veth0). */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** MTU. Defaults to the kind's default (1500 for Ethernet kinds). */
-  readonly mtu?: number;
+  readonly mtu?: number | undefined;
   /** Hardware address (string or MacAddr), set in the create message. Defaults to random. */
-  readonly address?: string | Uint8Array | { readonly bytes: Uint8Array };
+  readonly address?: string | Uint8Array | { readonly bytes: Uint8Array } | undefined;
   /** Broadcast hardware address. */
-  readonly broadcast?: string | Uint8Array | { readonly bytes: Uint8Array };
+  readonly broadcast?: string | Uint8Array | { readonly bytes: Uint8Array } | undefined;
   /** Transmit queue length. */
-  readonly txqlen?: number;
+  readonly txqlen?: number | undefined;
   /** Device group. Defaults to 0 ('default'). */
-  readonly group?: number;
+  readonly group?: number | undefined;
   /**
    * ifalias. The kernel ignores IFLA_IFALIAS in a create message (as `ip link add …
    * alias A` shows), so `add` sets it by name right after the create, in the link's own
    * netns; a failure there deletes the new link again. Needs `name`.
    */
-  readonly alias?: string;
+  readonly alias?: string | undefined;
   /** Bring the link up in the create message. Defaults to false. */
-  readonly up?: boolean;
+  readonly up?: boolean | undefined;
   /** Namespace to create the link in. Defaults to the handle's netns. */
-  readonly netns?: NetnsTarget;
+  readonly netns?: NetnsTarget | undefined;
   /** Number of TX/RX queues, 1..4096. Defaults to the kind's choice (veth: one per possible CPU, one of them in use). */
-  readonly numTxQueues?: number;
+  readonly numTxQueues?: number | undefined;
   /** Number of RX queues (IFLA_NUM_RX_QUEUES; `ip link add … numrxqueues`), 1..4096; default as for `numTxQueues`. */
-  readonly numRxQueues?: number;
+  readonly numRxQueues?: number | undefined;
 }
 
 /** What every {@link LinkSpec} has besides its kind and kind options. */
 export interface LinkSpecBase extends LinkAttrs {
   /** Master to enslave to at creation (bridge/bond name or ifindex). */
-  readonly master?: string | number;
+  readonly master?: string | number | undefined;
   /** Parent link (macvlan, macvtap, vlan, ipvlan: required; vxlan: optional underlay device). */
-  readonly link?: string | number;
+  readonly link?: string | number | undefined;
 }
 
 /**
@@ -62,82 +62,82 @@ export interface LinkSpecBase extends LinkAttrs {
  * ('ifb', 'dummy') and kinds it does not know are created by name alone.
  */
 export type LinkSpec =
-  | { readonly [K in keyof KindOptions]: LinkSpecBase & { readonly kind: K; readonly data?: KindOptions[K]; readonly peer?: never } }[keyof KindOptions]
+  | { readonly [K in keyof KindOptions]: LinkSpecBase & { readonly kind: K; readonly data?: KindOptions[K] | undefined; readonly peer?: undefined } }[keyof KindOptions]
   | (LinkSpecBase & {
       readonly kind: 'veth';
       /** The peer end (made in its own netns when it names one). */
-      readonly peer?: VethPeerSpec;
-      readonly data?: never;
+      readonly peer?: VethPeerSpec | undefined;
+      readonly data?: undefined;
     })
   | (LinkSpecBase & {
       /** A kind without options: 'ifb', 'dummy', or one nlkit does not encode. */
       readonly kind: string;
-      readonly data?: never;
-      readonly peer?: never;
+      readonly data?: undefined;
+      readonly peer?: undefined;
     });
 
 /** Bridge-port options (IFLA_INFO_SLAVE_DATA with slave kind 'bridge'). */
 export interface BridgePortOptions {
   /** IFLA_BRPORT_MODE: hairpin mode, frames may be sent back out the port they came in on (`hairpin on`). */
-  readonly hairpin?: boolean;
+  readonly hairpin?: boolean | undefined;
   /** IFLA_BRPORT_LEARNING: learn source MAC addresses on this port (`learning on`). */
-  readonly learning?: boolean;
+  readonly learning?: boolean | undefined;
   /** Unicast flooding. */
-  readonly flood?: boolean;
+  readonly flood?: boolean | undefined;
   /** IFLA_BRPORT_MCAST_FLOOD: flood multicast with no MDB entry to this port (`mcast_flood on`). */
-  readonly mcastFlood?: boolean;
+  readonly mcastFlood?: boolean | undefined;
   /** IFLA_BRPORT_BCAST_FLOOD: flood broadcast to this port (`bcast_flood on`). */
-  readonly bcastFlood?: boolean;
+  readonly bcastFlood?: boolean | undefined;
   /** IFLA_BRPORT_COST: STP path cost (`cost`; `ip` takes 1..65535). */
-  readonly cost?: number;
+  readonly cost?: number | undefined;
   /** IFLA_BRPORT_PRIORITY: STP port priority (`priority`; `ip` takes 0..63). */
-  readonly priority?: number;
+  readonly priority?: number | undefined;
   /** STP state by name or number. */
-  readonly state?: 'disabled' | 'listening' | 'learning' | 'forwarding' | 'blocking' | number;
+  readonly state?: 'disabled' | 'listening' | 'learning' | 'forwarding' | 'blocking' | number | undefined;
   /** IFLA_BRPORT_ISOLATED: isolated port, which forwards only to non-isolated ports (`isolated on`). */
-  readonly isolated?: boolean;
+  readonly isolated?: boolean | undefined;
   /** IFLA_BRPORT_NEIGH_SUPPRESS: ARP/ND proxy and suppression on this port (`neigh_suppress on`). */
-  readonly neighSuppress?: boolean;
+  readonly neighSuppress?: boolean | undefined;
   /** IFLA_BRPORT_PROXYARP: proxy ARP on this port (`proxy_arp on`). */
-  readonly proxyarp?: boolean;
+  readonly proxyarp?: boolean | undefined;
   /** IFLA_BRPORT_GUARD: BPDU guard, drop incoming BPDUs on this port (`guard on`). */
-  readonly guard?: boolean;
+  readonly guard?: boolean | undefined;
   /** IFLA_BRPORT_FAST_LEAVE: multicast fast leave (`fastleave on`). */
-  readonly fastLeave?: boolean;
+  readonly fastLeave?: boolean | undefined;
 }
 
 /** What `rt.link.set` changes. Every field is optional; all changes go in one message. */
 export interface LinkChange {
   /** Set IFF_UP (true) or clear it (false). */
-  readonly up?: boolean;
+  readonly up?: boolean | undefined;
   /** IFLA_MTU (`ip link set … mtu`), 68..2147483647. */
-  readonly mtu?: number;
+  readonly mtu?: number | undefined;
   /** New name (the link is addressed by index, resolved first when a name is given). */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Hardware address (IFLA_ADDRESS; `ip link set … address`), string or MacAddr; its length must match the link's. */
-  readonly address?: string | Uint8Array | { readonly bytes: Uint8Array };
+  readonly address?: string | Uint8Array | { readonly bytes: Uint8Array } | undefined;
   /** Broadcast hardware address (IFLA_BROADCAST; `ip link set … broadcast`); its length must match the link's. */
-  readonly broadcast?: string | Uint8Array | { readonly bytes: Uint8Array };
+  readonly broadcast?: string | Uint8Array | { readonly bytes: Uint8Array } | undefined;
   /** Enslave to a master (name or ifindex); `null` detaches. */
-  readonly master?: string | number | null;
+  readonly master?: string | number | null | undefined;
   /** Move to another netns (with `name`, move and rename in one message). */
-  readonly netns?: NetnsTarget;
+  readonly netns?: NetnsTarget | undefined;
   /** Device group (IFLA_GROUP; `ip link set … group`); 0 is 'default'. */
-  readonly group?: number;
+  readonly group?: number | undefined;
   /** ifalias; '' clears it. */
-  readonly alias?: string;
+  readonly alias?: string | undefined;
   /** Transmit queue length, in packets (IFLA_TXQLEN; `ip link set … txqueuelen`). */
-  readonly txqlen?: number;
+  readonly txqlen?: number | undefined;
   /** Set IFF_PROMISC. */
-  readonly promisc?: boolean;
+  readonly promisc?: boolean | undefined;
   /** Set IFF_ALLMULTI. */
-  readonly allmulti?: boolean;
+  readonly allmulti?: boolean | undefined;
   /** Set IFF_NOARP (arp off = true). */
-  readonly noarp?: boolean;
+  readonly noarp?: boolean | undefined;
   /** IFLA_CARRIER (for devices that allow it). */
-  readonly carrier?: boolean;
+  readonly carrier?: boolean | undefined;
   /** Bridge-port options for a link enslaved to a bridge. */
-  readonly bridgePort?: BridgePortOptions;
+  readonly bridgePort?: BridgePortOptions | undefined;
 }
 
 /** Options for `add` and `set`. */
@@ -147,7 +147,7 @@ export interface LinkWriteOptions {
    * round trip (kernels ≥ 6.3; older ones fall back to a GETLINK). The promise then
    * resolves with the Link. Defaults to false.
    */
-  readonly echo?: boolean;
+  readonly echo?: boolean | undefined;
 }
 
 const WRITE_OPTION_KEYS: ReadonlySet<string> = new Set(['echo']);
@@ -169,11 +169,11 @@ export interface LinkManyOptions {}
 /** Filters for `rt.link.list`. */
 export interface LinkFilter {
   /** Only links of this kind (filtered by the kernel when it knows the kind, and checked again here). */
-  readonly kind?: string;
+  readonly kind?: string | undefined;
   /** Only ports of this master (name or ifindex; filtered by the kernel, checked again here). */
-  readonly master?: string | number;
+  readonly master?: string | number | undefined;
   /** Only links in this group. */
-  readonly group?: number;
+  readonly group?: number | undefined;
 }
 
 const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen', 'group', 'alias', 'up', 'netns', 'numTxQueues', 'numRxQueues']);

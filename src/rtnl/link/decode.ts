@@ -64,8 +64,9 @@ const LINK_TYPES: Record<number, string> = {
 
 /**
  * A network interface as the kernel describes it (RTM_NEWLINK). Field names follow
- * `ip -j -d link show` in camelCase; optional fields are absent when the kernel did not
- * send the attribute.
+ * `ip -j -d link show` in camelCase; optional fields are undefined when the kernel did not
+ * send the attribute — often as keys that are there with the value undefined (every
+ * decoded Link has the same shape), hence `?: T | undefined`.
  */
 export interface Link {
   /** ifindex (`ip`: ifindex). */
@@ -73,7 +74,7 @@ export interface Link {
   /** Interface name (IFLA_IFNAME). */
   name: string;
   /** Link kind from IFLA_LINKINFO ('veth', 'bridge', …); undefined for links without one (lo, physical NICs). */
-  kind?: string;
+  kind?: string | undefined;
   /** ifi_flags as names, like `ip`'s flags array. */
   flags: string[];
   /** ifi_flags raw. */
@@ -85,139 +86,139 @@ export interface Link {
   /** ifi_type raw (ARPHRD_*). */
   type: number;
   /** MTU, in bytes (IFLA_MTU; `ip` prints it as mtu). */
-  mtu?: number;
+  mtu?: number | undefined;
   /** Smallest MTU the device accepts, in bytes (IFLA_MIN_MTU; `ip -d` prints it as minmtu). */
-  minMtu?: number;
+  minMtu?: number | undefined;
   /** Largest MTU the device accepts, in bytes (IFLA_MAX_MTU; `ip -d` prints it as maxmtu). */
-  maxMtu?: number;
+  maxMtu?: number | undefined;
   /** Transmit queue length, in packets (IFLA_TXQLEN; `ip` prints it as qlen). */
-  txqlen?: number;
+  txqlen?: number | undefined;
   /** IF_OPER_* as `ip` prints it ('UP', 'DOWN', 'UNKNOWN', …). */
-  operstate?: string;
+  operstate?: string | undefined;
   /** IF_LINK_MODE_* ('DEFAULT', 'DORMANT'). */
-  linkmode?: string;
+  linkmode?: string | undefined;
   /** Device group (0 is 'default'). */
-  group?: number;
+  group?: number | undefined;
   /** Hardware address, lowercase colon hex. */
-  address?: string;
+  address?: string | undefined;
   /** Broadcast hardware address, lowercase colon hex (IFLA_BROADCAST; `ip` prints it as brd). */
-  broadcast?: string;
+  broadcast?: string | undefined;
   /** Permanent hardware address. */
-  permaddr?: string;
+  permaddr?: string | undefined;
   /** Name of the root queueing discipline, e.g. 'noqueue' (IFLA_QDISC; `ip` prints it as qdisc). */
-  qdisc?: string;
+  qdisc?: string | undefined;
   /** ifindex of the master (bridge, bond), when enslaved. */
-  master?: number;
+  master?: number | undefined;
   /** IFLA_LINK: ifindex of the lower/peer device (veth peer, macvlan parent). */
-  link?: number;
+  link?: number | undefined;
   /** IFLA_LINK_NETNSID: the nsid (in this netns) of the netns holding `link`. */
-  netnsId?: number;
+  netnsId?: number | undefined;
   /** ifalias. */
-  alias?: string;
+  alias?: string | undefined;
   /** Alternative names (IFLA_PROP_LIST). */
-  altnames?: string[];
+  altnames?: string[] | undefined;
   /** Promiscuity count: > 0 means the device acts PROMISC (IFLA_PROMISCUITY; `ip -d` prints it as promiscuity). */
-  promiscuity?: number;
+  promiscuity?: number | undefined;
   /** Allmulti count: > 0 means the device acts ALLMULTI (IFLA_ALLMULTI; `ip -d` prints it as allmulti). */
-  allmulti?: number;
+  allmulti?: number | undefined;
   /** Carrier present. */
-  carrier?: boolean;
+  carrier?: boolean | undefined;
   /** Number of carrier changes, up and down (IFLA_CARRIER_CHANGES). */
-  carrierChanges?: number;
+  carrierChanges?: number | undefined;
   /** Number of times the carrier came up (IFLA_CARRIER_UP_COUNT). */
-  carrierUpCount?: number;
+  carrierUpCount?: number | undefined;
   /** Number of times the carrier went down (IFLA_CARRIER_DOWN_COUNT). */
-  carrierDownCount?: number;
+  carrierDownCount?: number | undefined;
   /** PROTODOWN state: a protocol error was detected on the port (IFLA_PROTO_DOWN; `ip link set … protodown on`). */
-  protoDown?: boolean;
+  protoDown?: boolean | undefined;
   /** Number of TX queues (IFLA_NUM_TX_QUEUES; `ip -d` prints it as numtxqueues). */
-  numTxQueues?: number;
+  numTxQueues?: number | undefined;
   /** Number of RX queues (IFLA_NUM_RX_QUEUES; `ip -d` prints it as numrxqueues). */
-  numRxQueues?: number;
+  numRxQueues?: number | undefined;
   /** Recommended largest GSO packet the device accepts, in bytes (IFLA_GSO_MAX_SIZE; `ip -d` prints it as gso_max_size). */
-  gsoMaxSize?: number;
+  gsoMaxSize?: number | undefined;
   /** Recommended most GSO segments the device accepts (IFLA_GSO_MAX_SEGS; `ip -d` prints it as gso_max_segs). */
-  gsoMaxSegs?: number;
+  gsoMaxSegs?: number | undefined;
   /** Largest packet GRO builds on this device, in bytes (IFLA_GRO_MAX_SIZE; `ip -d` prints it as gro_max_size). */
-  groMaxSize?: number;
+  groMaxSize?: number | undefined;
   /** IFLA_TSO_MAX_SIZE: the device's TSO size limit, in bytes (`ip -d` prints it as tso_max_size). */
-  tsoMaxSize?: number;
+  tsoMaxSize?: number | undefined;
   /** IFLA_TSO_MAX_SEGS: the device's TSO segment-count limit (`ip -d` prints it as tso_max_segs). */
-  tsoMaxSegs?: number;
+  tsoMaxSegs?: number | undefined;
   /** Counters (IFLA_STATS64), bigint. */
-  stats64?: LinkStats64;
+  stats64?: LinkStats64 | undefined;
   /** Kind, kind data, port kind and port data. */
-  linkinfo?: LinkInfo;
+  linkinfo?: LinkInfo | undefined;
   /** IFLA_AF_SPEC summary. */
-  afSpec?: LinkAfSpec;
+  afSpec?: LinkAfSpec | undefined;
   /** Largest IPv4 GSO packet the device accepts, in bytes (IFLA_GSO_IPV4_MAX_SIZE). */
-  gsoIpv4MaxSize?: number;
+  gsoIpv4MaxSize?: number | undefined;
   /** Largest IPv4 packet GRO builds on this device, in bytes (IFLA_GRO_IPV4_MAX_SIZE). */
-  groIpv4MaxSize?: number;
+  groIpv4MaxSize?: number | undefined;
   /** IFLA_MAP: the device's legacy hardware resources (raw bytes when shorter than struct rtnl_link_ifmap). */
-  map?: LinkMap | Buffer;
+  map?: LinkMap | Buffer | undefined;
   /** IFLA_XDP: the attached XDP program, if any (`attached` 0 is none; `ip link` shows a program as xdp/xdpgeneric/xdpoffload). */
-  xdp?: LinkXdp;
+  xdp?: LinkXdp | undefined;
   /** IFLA_EVENT: why the kernel sent this notification (IFLA_EVENT_*; monitor messages only). */
-  event?: number;
+  event?: number | undefined;
   /** IFLA_NETNS_IMMUTABLE: the device cannot be moved to another netns. */
-  netnsImmutable?: boolean;
+  netnsImmutable?: boolean | undefined;
   /** IFLA_HEADROOM: extra headroom the device needs, in bytes. */
-  headroom?: number;
+  headroom?: number | undefined;
   /** IFLA_TAILROOM: extra tailroom the device needs, in bytes. */
-  tailroom?: number;
+  tailroom?: number | undefined;
   /** IFLA_MAX_PACING_OFFLOAD_HORIZON: how far ahead the device can pace packets, in ns. */
-  maxPacingOffloadHorizon?: number;
+  maxPacingOffloadHorizon?: number | undefined;
   /** IFLA_DEVLINK_PORT raw (the devlink port's nested attributes; a copy). */
-  devlinkPort?: Buffer;
+  devlinkPort?: Buffer | undefined;
   /** IFLA_DPLL_PIN raw (the DPLL pin's nested attributes; a copy). */
-  dpllPin?: Buffer;
+  dpllPin?: Buffer | undefined;
   /** IFLA_PHYS_PORT_NAME: the physical port's name (`ip -d` prints it as phys_port_name). */
-  physPortName?: string;
+  physPortName?: string | undefined;
   /** IFLA_PHYS_PORT_ID raw: the physical port's id (`ip -d` prints it in hex as phys_port_id). */
-  physPortId?: Buffer;
+  physPortId?: Buffer | undefined;
   /** IFLA_PHYS_SWITCH_ID raw: the switch's id (`ip -d` prints it in hex as phys_switch_id). */
-  physSwitchId?: Buffer;
+  physSwitchId?: Buffer | undefined;
   /** IFLA_PARENT_DEV_NAME: the parent device's name (`ip -d` prints it as parentdev). */
-  parentDevName?: string;
+  parentDevName?: string | undefined;
   /** IFLA_PARENT_DEV_BUS_NAME: the parent device's bus (`ip -d` prints it as parentbus). */
-  parentDevBusName?: string;
+  parentDevBusName?: string | undefined;
   /** IFLA_PROTO_DOWN_REASON raw (nested IFLA_PROTO_DOWN_REASON_* attributes). */
-  protoDownReason?: Buffer;
+  protoDownReason?: Buffer | undefined;
   /** IFLA_NUM_VF: number of SR-IOV virtual functions. */
-  numVf?: number;
+  numVf?: number | undefined;
   /** IFLA_VFINFO_LIST raw (per-VF nested attributes). */
-  vfinfoList?: Buffer;
+  vfinfoList?: Buffer | undefined;
   /** IFLA_VF_PORTS raw. */
-  vfPorts?: Buffer;
+  vfPorts?: Buffer | undefined;
   /** IFLA_PORT_SELF raw. */
-  portSelf?: Buffer;
+  portSelf?: Buffer | undefined;
   /** IFLA_PROTINFO raw (the address family's per-link data; for bridge ports, IFLA_BRPORT_*). */
-  protinfo?: Buffer;
+  protinfo?: Buffer | undefined;
   /** IFLA_WIRELESS raw. */
-  wireless?: Buffer;
+  wireless?: Buffer | undefined;
   /** IFLA_COST raw (unused by the kernel). */
-  cost?: Buffer;
+  cost?: Buffer | undefined;
   /** IFLA_PRIORITY raw (unused by the kernel). */
-  priority?: Buffer;
+  priority?: Buffer | undefined;
   /** IFLA_WEIGHT (unused by the kernel). */
-  weight?: number;
+  weight?: number | undefined;
   /** IFLA_NEW_NETNSID: in a notification of a move, the nsid of the netns the link went to. */
-  newNetnsId?: number;
+  newNetnsId?: number | undefined;
   /** IFLA_NEW_IFINDEX: in a notification of a move, the link's ifindex in its new netns. */
-  newIfindex?: number;
+  newIfindex?: number | undefined;
   /** IFLA_TARGET_NETNSID, when a sender put it in a message (requests only, normally). */
-  targetNetnsId?: number;
+  targetNetnsId?: number | undefined;
   /** IFLA_NET_NS_PID, when a sender put it in a message (requests only, normally). */
-  netnsPid?: number;
+  netnsPid?: number | undefined;
   /** IFLA_NET_NS_FD, when a sender put it in a message (requests only, normally). */
-  netnsFd?: number;
+  netnsFd?: number | undefined;
   /** IFLA_EXT_MASK, when a sender put it in a message (requests only, normally). */
-  extMask?: number;
+  extMask?: number | undefined;
   /** IFLA_ALT_IFNAME, when a sender put one outside IFLA_PROP_LIST (requests only, normally; a dump lists them in `altnames`). */
-  altname?: string;
+  altname?: string | undefined;
   /** Attributes nlkit does not know, raw (copies). */
-  unknown?: RawAttribute[];
+  unknown?: RawAttribute[] | undefined;
 }
 
 /**
@@ -532,7 +533,7 @@ export type LinkOfKind<K extends keyof KindData> = Omit<Link, 'kind' | 'linkinfo
   /** The kind. */
   kind: K;
   /** IFLA_LINKINFO, its data typed by the kind. */
-  linkinfo: Omit<LinkInfo, 'kind' | 'data'> & { kind: K; data?: KindData[K] };
+  linkinfo: Omit<LinkInfo, 'kind' | 'data'> & { kind: K; data?: KindData[K] | undefined };
 };
 
 /**

@@ -75,15 +75,15 @@ const supersededCodec: CustomCodec = { decode: () => undefined };
 /** Decoded IFLA_LINKINFO. */
 export interface LinkInfo {
   /** IFLA_INFO_KIND: 'veth', 'bridge', … */
-  kind?: string;
+  kind?: string | undefined;
   /** IFLA_INFO_DATA decoded by the kind's table (raw attributes for unknown kinds). */
-  data?: Record<string, unknown>;
+  data?: Record<string, unknown> | undefined;
   /** IFLA_INFO_SLAVE_KIND: the master's kind when this link is a port ('bridge'). */
-  slaveKind?: string;
+  slaveKind?: string | undefined;
   /** IFLA_INFO_SLAVE_DATA decoded by the master kind's port table. */
-  slaveData?: Record<string, unknown>;
+  slaveData?: Record<string, unknown> | undefined;
   /** IFLA_INFO_XSTATS raw. */
-  xstats?: Uint8Array;
+  xstats?: Uint8Array | undefined;
 }
 
 /** Decode IFLA_LINKINFO at `start`: kind, then its data by the kind's table (raw for unknown kinds). */
@@ -199,7 +199,7 @@ const propListCodec: CustomCodec = {
 /** Decoded IFLA_AF_SPEC: what `ip -d` shows of it (IPv6 address generation mode). */
 export interface LinkAfSpec {
   /** IFLA_INET6_ADDR_GEN_MODE: 0 eui64, 1 none, 2 stable_secret, 3 random. */
-  inet6AddrGenMode?: number;
+  inet6AddrGenMode?: number | undefined;
 }
 
 /** Decode IFLA_AF_SPEC at `start`: what nlkit reads of it (IPv6 address generation mode). */

@@ -20,25 +20,25 @@ export interface NeighSpec {
   /** The neighbour's IP address. Required. */
   readonly dst: string;
   /** The link, name or ifindex. Required except for proxy entries (which may apply to every link). */
-  readonly dev?: string | number;
+  readonly dev?: string | number | undefined;
   /** Link-layer address ('02:00:00:00:00:09', bytes or a MacAddr). Defaults to none. */
-  readonly lladdr?: string | Uint8Array | { readonly bytes: Uint8Array };
+  readonly lladdr?: string | Uint8Array | { readonly bytes: Uint8Array } | undefined;
   /** State by name. Defaults to 'permanent', as `ip neigh add` does ('none' when `managed`). */
-  readonly state?: NeighState;
+  readonly state?: NeighState | undefined;
   /** A proxy entry (answer ARP/NDP for dst on dev; NTF_PROXY). Defaults to false. */
-  readonly proxy?: boolean;
+  readonly proxy?: boolean | undefined;
   /** IPv6: the neighbour is a router (NTF_ROUTER). Defaults to false. */
-  readonly router?: boolean;
+  readonly router?: boolean | undefined;
   /** Learned externally, kernel will not age it (NTF_EXT_LEARNED). Defaults to false. */
-  readonly externLearn?: boolean;
+  readonly externLearn?: boolean | undefined;
   /**
    * Kept resolved by the kernel (NTF_EXT_MANAGED in NDA_FLAGS_EXT; `ip neigh add … managed`):
    * it probes the entry on its own, without traffic. Not with state 'permanent' (the kernel
    * refuses that pair) nor for a proxy entry. Defaults to false.
    */
-  readonly managed?: boolean;
+  readonly managed?: boolean | undefined;
   /** NDA_PROTOCOL: who installed the entry (a route protocol name or 0..255). Defaults to none. */
-  readonly protocol?: string | number;
+  readonly protocol?: string | number | undefined;
 }
 
 /** What `rt.neigh.del` takes. */
@@ -46,24 +46,24 @@ export interface NeighDelSpec {
   /** The neighbour's IP address. Required. */
   readonly dst: string;
   /** The link, name or ifindex. Required except for proxy entries. */
-  readonly dev?: string | number;
+  readonly dev?: string | number | undefined;
   /** Delete the proxy entry for dst (NTF_PROXY). Defaults to false. */
-  readonly proxy?: boolean;
+  readonly proxy?: boolean | undefined;
 }
 
 /** Filters for `rt.neigh.list`. */
 export interface NeighFilter {
   /** Only entries on this link (name or ifindex; filtered by the kernel). Defaults to every link. */
-  readonly dev?: string | number;
+  readonly dev?: string | number | undefined;
   /** 4 / 'inet' or 6 / 'inet6' (filtered by the kernel). Defaults to both. */
-  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
   /** List proxy entries instead of neighbours (`ip neigh show proxy`). Defaults to false. */
-  readonly proxy?: boolean;
+  readonly proxy?: boolean | undefined;
   /**
    * Only entries in these states, or 'all'. Defaults to what `ip neigh show` lists:
    * every state but 'noarp' and 'none' (externally learned entries always).
    */
-  readonly state?: NeighState | readonly NeighState[] | 'all';
+  readonly state?: NeighState | readonly NeighState[] | 'all' | undefined;
 }
 
 const SPEC_KEYS = new Set(['dst', 'dev', 'lladdr', 'state', 'proxy', 'router', 'externLearn', 'managed', 'protocol']);

@@ -17,13 +17,13 @@ registerLayout([C.RTM_NEWROUTE, C.RTM_DELROUTE, C.RTM_GETROUTE], RTMSG_LEN, RTA)
 /** One path of a multipath route. */
 export interface NexthopSpec {
   /** Gateway address, same family as the route. Defaults to none (a device route). */
-  readonly gateway?: string;
+  readonly gateway?: string | undefined;
   /** Output link, name or ifindex. Defaults to the one the kernel finds for the gateway. */
-  readonly dev?: string | number;
+  readonly dev?: string | number | undefined;
   /** Weight 1..256. Defaults to 1. */
-  readonly weight?: number;
+  readonly weight?: number | undefined;
   /** Gateway is on the link even if no prefix says so (RTNH_F_ONLINK). Defaults to false. */
-  readonly onlink?: boolean;
+  readonly onlink?: boolean | undefined;
 }
 
 /** What `rt.route.add`/`replace`/`append`/`del` take. Only `dst` is required. */
@@ -31,79 +31,79 @@ export interface RouteSpec {
   /** Destination: 'default', 'address/length' or a bare address (a host route). Required. */
   readonly dst: string;
   /** 4 / 'inet' or 6 / 'inet6' — only needed for 'default' without any address to tell. Defaults to the family of dst, gateway or src, else 4. */
-  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
   /** Gateway (RTA_GATEWAY), same family as dst. Defaults to none. */
-  readonly gateway?: string;
+  readonly gateway?: string | undefined;
   /** Output link (RTA_OIF), name or ifindex. Defaults to none (the kernel picks it from the gateway). */
-  readonly dev?: string | number;
+  readonly dev?: string | number | undefined;
   /** Preferred source address (RTA_PREFSRC), same family. Defaults to none. */
-  readonly src?: string;
+  readonly src?: string | undefined;
   /** Same as `src`, under the name a decoded Route uses. Defaults to none. */
-  readonly prefsrc?: string;
+  readonly prefsrc?: string | undefined;
   /** Source prefix of a source-specific route (RTA_SRC; `ip -6 route add … from P`): IPv6 only (for IPv4, a rule). Defaults to none. */
-  readonly from?: string;
+  readonly from?: string | undefined;
   /** 'main', 'local', 'default' or a table id 1..4294967295. Defaults to 'main'. */
-  readonly table?: TableRef | string;
+  readonly table?: TableRef | string | undefined;
   /** Metric / priority (RTA_PRIORITY). Defaults to the kernel's (0 for IPv4, 1024 for IPv6). */
-  readonly metric?: number;
+  readonly metric?: number | undefined;
   /** Scope. Defaults as `ip` does: 'host' for local routes, 'link' for broadcast/multicast/anycast and for unicast routes without a gateway, else 'global'. */
-  readonly scope?: Scope | number;
+  readonly scope?: Scope | number | undefined;
   /** Route type. Defaults to 'unicast'. */
-  readonly type?: RouteType | number;
+  readonly type?: RouteType | number | undefined;
   /** Protocol (who installed the route). Defaults to 'boot', like `ip route add`. */
-  readonly protocol?: string | number;
+  readonly protocol?: string | number | undefined;
   /** Gateway is on the link even if no prefix says so (RTNH_F_ONLINK). Defaults to false. */
-  readonly onlink?: boolean;
+  readonly onlink?: boolean | undefined;
   /** Path MTU (RTAX_MTU). Defaults to none (the link's). */
-  readonly mtu?: number;
+  readonly mtu?: number | undefined;
   /** Advertised TCP MSS (RTAX_ADVMSS). Defaults to none. */
-  readonly advmss?: number;
+  readonly advmss?: number | undefined;
   /** Other RTA_METRICS values by name (hoplimit, initcwnd, …). Defaults to none. */
-  readonly metrics?: Readonly<RouteMetrics>;
+  readonly metrics?: Readonly<RouteMetrics> | undefined;
   /** Paths of a multipath route (RTA_MULTIPATH), instead of gateway/dev. Defaults to none. */
-  readonly nexthops?: readonly NexthopSpec[];
+  readonly nexthops?: readonly NexthopSpec[] | undefined;
   /** TOS selector (rtm_tos). Defaults to 0. */
-  readonly tos?: number;
+  readonly tos?: number | undefined;
   /** IPv6 router preference (RTA_PREF). Defaults to the kernel's ('medium'). */
-  readonly pref?: 'low' | 'medium' | 'high';
+  readonly pref?: 'low' | 'medium' | 'high' | undefined;
   /** IPv6: lifetime in seconds (RTA_EXPIRES). Defaults to none (permanent). */
-  readonly expires?: number;
+  readonly expires?: number | undefined;
 }
 
 /** Filters for `rt.route.list`. */
 export interface RouteFilter {
   /** 4 / 'inet' or 6 / 'inet6'. Defaults to both. */
-  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
   /** Table, or 'all' for every table (local included). Defaults to 'main', as `ip route` shows. Filtered by the kernel. */
-  readonly table?: TableRef | string | 'all';
+  readonly table?: TableRef | string | 'all' | undefined;
   /** Only routes through this link (name or ifindex; filtered by the kernel, so multipath routes with a hop through it are included, which `ip route show dev` leaves out). Defaults to any. */
-  readonly dev?: string | number;
+  readonly dev?: string | number | undefined;
   /** Only this route type (filtered by the kernel). Defaults to any. */
-  readonly type?: RouteType | number;
+  readonly type?: RouteType | number | undefined;
   /** Only this protocol (filtered by the kernel). Defaults to any. */
-  readonly protocol?: string | number;
+  readonly protocol?: string | number | undefined;
   /** Only this scope. Defaults to any. */
-  readonly scope?: Scope | number;
+  readonly scope?: Scope | number | undefined;
   /** Only this exact destination ('default', prefix or address). Defaults to any. */
-  readonly dst?: string;
+  readonly dst?: string | undefined;
 }
 
 /** Options for `rt.route.get`. */
 export interface RouteGetOptions {
   /** Source address of the packet (RTA_SRC). Defaults to none. */
-  readonly from?: string;
+  readonly from?: string | undefined;
   /** Input link, as if the packet came in there (RTA_IIF). Defaults to none (locally generated). */
-  readonly iif?: string | number;
+  readonly iif?: string | number | undefined;
   /** Output link to force (RTA_OIF). Defaults to none. */
-  readonly oif?: string | number;
+  readonly oif?: string | number | undefined;
   /** Firewall mark (RTA_MARK). Defaults to 0. */
-  readonly mark?: number;
+  readonly mark?: number | undefined;
   /** uid for uid-based rules (RTA_UID). Defaults to the kernel's (the caller's). */
-  readonly uid?: number;
+  readonly uid?: number | undefined;
   /** TOS of the packet. Defaults to 0. */
-  readonly tos?: number;
+  readonly tos?: number | undefined;
   /** Return the FIB entry that matched instead of the resolved route (RTM_F_FIB_MATCH). Defaults to false. */
-  readonly fibMatch?: boolean;
+  readonly fibMatch?: boolean | undefined;
 }
 
 const SPEC_KEYS = new Set(['dst', 'family', 'gateway', 'dev', 'src', 'prefsrc', 'from', 'table', 'metric', 'scope', 'type', 'protocol', 'onlink', 'mtu', 'advmss', 'metrics', 'nexthops', 'tos', 'pref', 'expires']);

@@ -49,41 +49,41 @@ const prefByNum = new Map<number, string>(Object.entries(PREFS).map(([k, v]) => 
  */
 export interface RouteMetrics {
   /** RTAX_LOCK: bitmask of locked metrics (bit 1 << RTAX_x). */
-  lock?: number;
+  lock?: number | undefined;
   /** RTAX_MTU: path MTU to the destination, in bytes (`ip`'s "mtu"; "mtu lock" sets its lock bit). */
-  mtu?: number;
+  mtu?: number | undefined;
   /** RTAX_WINDOW: largest TCP window to advertise to the destination, in bytes (`ip`'s "window"). */
-  window?: number;
+  window?: number | undefined;
   /** RTAX_RTT, in 1/8 ms (`ip` prints and takes milliseconds: this / 8). */
-  rtt?: number;
+  rtt?: number | undefined;
   /** RTAX_RTTVAR, in 1/4 ms (`ip` prints and takes milliseconds: this / 4). */
-  rttvar?: number;
+  rttvar?: number | undefined;
   /** RTAX_SSTHRESH: initial TCP slow start threshold estimate (`ip`'s "ssthresh"). */
-  ssthresh?: number;
+  ssthresh?: number | undefined;
   /** RTAX_CWND: clamp for the TCP congestion window, used only when locked (`ip`'s "cwnd"). */
-  cwnd?: number;
+  cwnd?: number | undefined;
   /** RTAX_ADVMSS: MSS to advertise when opening TCP connections, in bytes (`ip`'s "advmss"). */
-  advmss?: number;
+  advmss?: number | undefined;
   /** RTAX_REORDERING: largest reordering on the path (`ip`'s "reordering"). */
-  reordering?: number;
+  reordering?: number | undefined;
   /** RTAX_HOPLIMIT: hop limit / TTL for packets to the destination (`ip`'s "hoplimit"). */
-  hoplimit?: number;
+  hoplimit?: number | undefined;
   /** RTAX_INITCWND: initial TCP congestion window, in MSS units; 0 means the kernel's default (`ip`'s "initcwnd"). */
-  initcwnd?: number;
+  initcwnd?: number | undefined;
   /** RTAX_FEATURES bits (RTAX_FEATURE_ECN = 1: `ip`'s "ecn"). */
-  features?: number;
+  features?: number | undefined;
   /** RTAX_RTO_MIN, in milliseconds. */
-  rtoMin?: number;
+  rtoMin?: number | undefined;
   /** RTAX_INITRWND: initial TCP receive window, in MSS units; 0 means the kernel's default (`ip`'s "initrwnd"). */
-  initrwnd?: number;
+  initrwnd?: number | undefined;
   /** RTAX_QUICKACK: 1 enables TCP quick ack to the destination (`ip`'s "quickack"). */
-  quickack?: number;
+  quickack?: number | undefined;
   /** RTAX_CC_ALGO: the congestion control algorithm's name (`ip`'s "congestion", `congctl` when adding). */
-  ccAlgo?: string;
+  ccAlgo?: string | undefined;
   /** RTAX_FASTOPEN_NO_COOKIE: 1 enables TCP Fast Open without a cookie to the destination (`ip`'s "fastopen_no_cookie"). */
-  fastopenNoCookie?: number;
+  fastopenNoCookie?: number | undefined;
   /** RTAX attributes nlkit does not know, raw (copies). */
-  unknown?: { type: number; value: Uint8Array }[];
+  unknown?: { type: number; value: Uint8Array }[] | undefined;
 }
 
 /** The RTAX table (inside RTA_METRICS). */

@@ -20,55 +20,55 @@ export type RangeSpec = Readonly<Range> | readonly [number, number] | number;
 /** What `rt.rule.add`/`del` take. Every field is optional. */
 export interface RuleSpec {
   /** 4 / 'inet' or 6 / 'inet6'. Defaults to the family of from/to, else 4 (as `ip rule`). */
-  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
   /** Priority (`pref`). Defaults to the kernel's choice (just below the lowest existing non-zero one). */
-  readonly priority?: number;
+  readonly priority?: number | undefined;
   /** Table to look up: 'main', 'local', 'default' or a number. Defaults to 'main' for a lookup rule being added. */
-  readonly table?: TableRef | string;
+  readonly table?: TableRef | string | undefined;
   /** What the rule does. Defaults to 'lookup' ('goto' when `goto` is given). */
-  readonly action?: RuleAction;
+  readonly action?: RuleAction | undefined;
   /** Source prefix (a bare address is a full-length prefix). Defaults to all. */
-  readonly from?: string;
+  readonly from?: string | undefined;
   /** Destination prefix. Defaults to all. */
-  readonly to?: string;
+  readonly to?: string | undefined;
   /** Invert the selector (`ip rule add not …`). Defaults to false. */
-  readonly not?: boolean;
+  readonly not?: boolean | undefined;
   /** TOS selector. Defaults to any. */
-  readonly tos?: number;
+  readonly tos?: number | undefined;
   /** Firewall mark to match. Defaults to any. */
-  readonly fwmark?: number;
+  readonly fwmark?: number | undefined;
   /** Mask for fwmark. Defaults to 0xffffffff (the kernel's). */
-  readonly fwmask?: number;
+  readonly fwmask?: number | undefined;
   /** Input interface name (need not exist yet). Defaults to any. */
-  readonly iif?: string;
+  readonly iif?: string | undefined;
   /** Output interface name (need not exist yet). Defaults to any. */
-  readonly oif?: string;
+  readonly oif?: string | undefined;
   /** Priority of the rule to jump to (makes the action 'goto'). Defaults to none. */
-  readonly goto?: number;
+  readonly goto?: number | undefined;
   /** FRA_PROTOCOL: who installs the rule (route protocol name or 0..255). Defaults to none (the kernel's 'unspec'). */
-  readonly protocol?: string | number;
+  readonly protocol?: string | number | undefined;
   /** Ignore lookup results with a prefix length ≤ this (`suppress_prefixlength`). Defaults to none. */
-  readonly suppressPrefixlen?: number;
+  readonly suppressPrefixlen?: number | undefined;
   /** Ignore lookup results through links of this group (`suppress_ifgroup`). Defaults to none. */
-  readonly suppressIfgroup?: number;
+  readonly suppressIfgroup?: number | undefined;
   /** IP protocol number to match (`ipproto`). Defaults to any. */
-  readonly ipProto?: number;
+  readonly ipProto?: number | undefined;
   /** Source port or range (`sport`). Defaults to any. */
-  readonly sport?: RangeSpec;
+  readonly sport?: RangeSpec | undefined;
   /** Destination port or range (`dport`). Defaults to any. */
-  readonly dport?: RangeSpec;
+  readonly dport?: RangeSpec | undefined;
   /** uid range (`uidrange`). Defaults to any. */
-  readonly uidRange?: RangeSpec;
+  readonly uidRange?: RangeSpec | undefined;
 }
 
 /** Filters for `rt.rule.list`. */
 export interface RuleFilter {
   /** 4 / 'inet' or 6 / 'inet6' (filtered by the kernel). Defaults to both. */
-  readonly family?: 4 | 6 | 'inet' | 'inet6';
+  readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
   /** Only rules that look up this table. Defaults to any. */
-  readonly table?: TableRef | string;
+  readonly table?: TableRef | string | undefined;
   /** Only rules with this priority. Defaults to any. */
-  readonly priority?: number;
+  readonly priority?: number | undefined;
 }
 
 const SPEC_KEYS = new Set(['family', 'priority', 'table', 'action', 'from', 'to', 'not', 'tos', 'fwmark', 'fwmask', 'iif', 'oif', 'goto', 'protocol', 'suppressPrefixlen', 'suppressIfgroup', 'ipProto', 'sport', 'dport', 'uidRange']);

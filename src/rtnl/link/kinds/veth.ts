@@ -24,7 +24,7 @@ export interface VethPeerSpec extends Omit<LinkAttrs, 'up'> {
    * Must be false or absent: the kernel cannot open a veth peer before the pair is
    * linked (ENOTCONN), so bring it up afterwards with a handle in its netns.
    */
-  readonly up?: false;
+  readonly up?: false | undefined;
 }
 
 export const veth: KindCodec = {

@@ -1,0 +1,154 @@
+// A program as a project that depends on nlkit writes it: compiled by
+// test/docs-examples.test.ts against the package's published types ('nlkit' through
+// package.json's exports) under strict, strict + exactOptionalPropertyTypes and strict +
+// noUncheckedIndexedAccess; never run (tsconfig.json excludes test/types from the build).
+//
+// It uses the main API surface the way applications do: settings that may be missing are
+// passed straight through to nlkit's options (`mtu: conf.mtu` with `conf.mtu?: number`),
+// which compiles under exactOptionalPropertyTypes only where the option's type says
+// `| undefined`; decoded fields are copied into the program's own types. Extend it when
+// the public API grows; keep it compiling under every setting.
+import net from 'node:net';
+import {
+  Rtnl, Netns, execNetns, setupVeth, teardownVeth, MacAddr, isLinkKind, NetlinkError, InvalidArgumentError, formatResult, runPlugin, ipamAdd,
+  type Link, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type Rule, type RuleSpec,
+  type MonitorEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions,
+} from 'nlkit';
+
+/** The application's own settings, parsed from a file: anything may be missing. */
+interface Settings {
+  readonly bridge?: string;
+  readonly mtu?: number;
+  readonly mac?: string;
+  readonly group?: number;
+  readonly alias?: string;
+  readonly stp?: boolean;
+  readonly vni?: number;
+  readonly underlay?: string;
+  readonly address?: string;
+  readonly gateway?: string;
+  readonly table?: number;
+  readonly metric?: number;
+  readonly fwmark?: number;
+  readonly hostVeth?: string;
+  readonly queues?: number;
+  readonly receiveBufferSize?: number;
+  readonly maxQueued?: number;
+}
+
+/** What the application keeps of a link. */
+type LinkSummary = Pick<Link, 'index' | 'name' | 'kind' | 'mtu' | 'address' | 'master' | 'operstate' | 'alias'>;
+
+function summarize(l: Link): LinkSummary {
+  return { index: l.index, name: l.name, kind: l.kind, mtu: l.mtu, address: l.address, master: l.master, operstate: l.operstate, alias: l.alias };
+}
+
+/** A route as the application logs it. */
+function describeRoute(r: Route): string {
+  return `${r.dst}${r.gateway !== undefined ? ` via ${r.gateway}` : ''}${r.dev !== undefined ? ` dev ${r.dev}` : ''} table ${String(r.table)}`;
+}
+
+async function build(s: Settings, netnsPath: string | undefined, signal: AbortSignal): Promise<CniResult> {
+  const host = Netns.get();
+  const ctr = netnsPath !== undefined ? Netns.fromPath(netnsPath) : Netns.new();
+  const where: NetnsTarget | undefined = netnsPath !== undefined ? ctr : undefined;
+  using rt = Rtnl.open({ netns: where, receiveBufferSize: s.receiveBufferSize });
+  const bridge = s.bridge ?? 'br0';
+
+  // A bridge, a veth pair with one end on it, a vxlan over an underlay when configured.
+  await rt.link.add({ name: bridge, kind: 'bridge', mtu: s.mtu, group: s.group, alias: s.alias, data: { stpState: s.stp === undefined ? undefined : s.stp ? 1 : 0 } });
+  const veth: LinkSpec = { name: 'v0', kind: 'veth', mtu: s.mtu, address: s.mac, up: true, peer: { name: 'v1', mtu: s.mtu, netns: host } };
+  await rt.link.add(veth);
+  if (s.vni !== undefined) {
+    const data: VxlanOptions = { id: s.vni, port: 4789, local: s.address?.split('/')[0] };
+    await rt.link.add({ name: 'vx0', kind: 'vxlan', link: s.underlay, data });
+  }
+  const change: LinkChange = { master: bridge, mtu: s.mtu, group: s.group, alias: s.alias, bridgePort: { learning: s.stp, cost: s.metric } };
+  await rt.link.set('v0', change);
+  const created = await rt.link.add({ name: 'br1', kind: 'bridge', up: s.stp }, { echo: true });
+  console.log(summarize(created));
+  const br = await rt.link.get(bridge);
+  if (isLinkKind(br, 'bridge')) console.log(br.linkinfo.data?.stpState, br.linkinfo.data?.forwardDelay);
+  const ports: LinkSummary[] = (await rt.link.list({ master: br.index, kind: undefined, group: s.group })).map(summarize);
+  const firstPort: LinkSummary | undefined = ports[0];
+  console.log(firstPort?.name, ports.length);
+
+  // Addresses, routes, neighbours, rules.
+  await rt.addr.add('v0', s.address ?? '10.1.0.2/24', { metric: s.metric, label: s.alias === undefined ? undefined : 'v0:1' });
+  await rt.addr.addMany('v0', ['10.1.0.3/24', { address: '2001:db8::2/64', nodad: true, validLifetime: s.metric }]);
+  const addrs: Addr[] = await rt.addr.list({ link: 'v0', family: 4 });
+  const ips: string[] = addrs.map((a) => `${a.address}/${a.prefixLen}`);
+  const route: RouteSpec = { dst: 'default', gateway: s.gateway, dev: 'v0', table: s.table, metric: s.metric, mtu: s.mtu };
+  await rt.route.add(route);
+  const routes: Route[] = await rt.route.list({ table: s.table ?? 'main', dev: 'v0' });
+  routes.map(describeRoute).forEach((line) => console.log(line));
+  const lookup = await rt.route.get('10.2.0.9', { oif: 'v0', mark: s.fwmark });
+  console.log(describeRoute(lookup));
+  const neighbour: NeighSpec = { dst: s.gateway ?? '10.1.0.1', dev: 'v0', lladdr: MacAddr.random(), state: 'permanent' };
+  await rt.neigh.add(neighbour);
+  const neighs: Neigh[] = await rt.neigh.list({ dev: 'v0', family: undefined });
+  console.log(neighs.map((n) => `${n.dst} ${n.lladdr ?? ''}`));
+  const rule: RuleSpec = { priority: 100, table: s.table ?? 100, from: s.address, fwmark: s.fwmark };
+  await rt.rule.add(rule);
+  const rules: Rule[] = await rt.rule.list({ table: s.table, priority: 100 });
+  console.log(rules.length);
+
+  // A veth pair for a container, with the result a CNI plugin prints.
+  const options: SetupVethOptions = { queues: s.queues, handles: { host: undefined }, afterCreate: undefined };
+  const pair: Veth = await setupVeth('eth0', s.hostVeth ?? '', s.mtu ?? 1500, s.mac !== undefined ? MacAddr.parse(s.mac) : null, host, ctr, options);
+  const interfaces: CniInterface[] = pair.toCniInterfaces();
+  const [, container] = pair.toCniInterfaces();
+  const sandbox: string | undefined = container.sandbox;
+  console.log(sandbox, `${pair.host.mac}`, pair.container.index);
+
+  // Code in the container's netns.
+  const listening = await execNetns(host, ctr, async () => {
+    const server = net.createServer((c) => c.end());
+    server.listen(7007);
+    using inner = Rtnl.open();
+    await inner.link.set('lo', { up: true });
+    return server;
+  });
+  listening.close();
+
+  // Events until the caller aborts.
+  try {
+    for await (const ev of rt.monitor(['link', 'addr', 'route'], { signal, maxQueued: s.maxQueued })) {
+      const e: MonitorEvent = ev;
+      if (e.type === 'overrun') continue;
+      if (e.kind === 'link') console.log(e.type, e.object.name);
+    }
+  } catch (e) {
+    if (!signal.aborted) throw e;
+  }
+
+  // Clean-up, and the errors the application tells apart.
+  try {
+    await rt.link.del('v0');
+    await rt.link.del({ group: s.group ?? 42 });
+  } catch (e) {
+    if (e instanceof NetlinkError && e.code === 'ENODEV') console.log('already gone:', e.extack.message ?? e.message);
+    else if (e instanceof InvalidArgumentError) console.log('bad input:', e.argument);
+    else throw e;
+  }
+  await teardownVeth('eth0', ctr);
+  ctr.close();
+  host.close();
+  return { cniVersion: '1.1.0', interfaces, ips: ips.map((address) => ({ address, gateway: s.gateway, interface: 1 })), dns: undefined };
+}
+
+/** A CNI plugin around it. */
+export async function plugin(s: Settings): Promise<number> {
+  const impl: { check?: () => Promise<void> } = {};
+  return runPlugin({
+    async add(ctx) {
+      const ipam = ctx.conf.ipam ? await ipamAdd(ctx) : undefined;
+      const result = await build(s, ctx.netns, new AbortController().signal);
+      return { ...result, ips: ipam?.ips, routes: ipam?.routes };
+    },
+    async del() {},
+    check: impl.check,
+  }, { maxStdinBytes: undefined });
+}
+
+console.log(formatResult(await build({}, undefined, AbortSignal.timeout(1000)), '1.1.0'));
