@@ -11,7 +11,7 @@ export type { Link, LinkOfKind } from './link/decode.js';
 export type { LinkInfo, LinkStats64, LinkAfSpec, LinkMap, LinkXdp } from './link/table.js';
 export { IFLA, STATS64_FIELDS } from './link/table.js';
 export { kindCodec, knownKinds, BRIDGE_DATA, BRIDGE_PORT_DATA, BRIDGE_PORT_STATES, MACVLAN_DATA, MACVLAN_MODES, VXLAN_DATA, TUN_DATA, VLAN_DATA, VLAN_PROTOCOLS, BOND_DATA, BOND_MODES, IPVLAN_DATA, IPVLAN_MODES } from './link/kinds/index.js';
-export type { KindCodec, VethPeerSpec, KindData, KindOptions, BridgeData, BridgePortData, MacvlanData, VxlanData, TunData, VlanData, BondData, IpvlanData, BridgeOptions, MacvlanOptions, VxlanOptions, VlanOptions, BondOptions, IpvlanOptions } from './link/kinds/index.js';
+export type { KindCodec, VethPeerSpec, VxlanPortRange, KindData, KindOptions, BridgeData, BridgePortData, MacvlanData, VxlanData, TunData, VlanData, BondData, IpvlanData, BridgeOptions, MacvlanOptions, VxlanOptions, VlanOptions, BondOptions, IpvlanOptions } from './link/kinds/index.js';
 export type { ShapeOf, InputOf } from './table-helpers.js';
 export { AddrApi } from './addr/api.js';
 export type { AddrOptions, AddrDelOptions, AddrEntry, AddrFilter } from './addr/api.js';

@@ -4,7 +4,7 @@
 // `ip` and pyroute2, on a real kernel in a fresh netns where it needs one.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { Rtnl, Netns, NetlinkError, setupVeth } from '../../src/index.js';
+import { Rtnl, Netns, NetlinkError, InvalidArgumentError, setupVeth, NLM_F_CREATE, NLM_F_EXCL } from '../../src/index.js';
 import { rtnlDescriber } from '../../src/rtnl/describer.js';
 import * as C from '../../src/rtnl/constants.js';
 import { privileged, ip, freshHandle } from '../helpers.js';
@@ -51,7 +51,7 @@ function offsetOf(req: Buffer, start: number, path: Array<number | { skip: numbe
 }
 
 t.test('extended-ACK offsets inside IFLA_INFO_DATA are named by the link kind, through a veth peer and bridge-port options', async (t) => {
-  const [vx] = await written((api) => api.add({ name: 'x0', kind: 'vxlan', data: { id: 5, port: 4789, portRange: new Uint8Array([7, 208, 3, 232]) } }));
+  const [vx] = await written((api) => api.add({ name: 'x0', kind: 'vxlan', data: { id: 5, port: 4789, portRange: { low: 1000, high: 2000 } } }));
   t.equal(rtnlDescriber.attributeAt!(vx!, offsetOf(vx!, 32, [C.IFLA_LINKINFO, C.IFLA_INFO_DATA, C.IFLA_VXLAN_PORT_RANGE])),
     'IFLA_LINKINFO › IFLA_INFO_DATA › IFLA_VXLAN_PORT_RANGE', 'a vxlan option by its name, not #10');
   t.equal(rtnlDescriber.attributeAt!(vx!, offsetOf(vx!, 32, [C.IFLA_LINKINFO, C.IFLA_INFO_KIND])), 'IFLA_LINKINFO › IFLA_INFO_KIND');
@@ -67,12 +67,31 @@ t.test('extended-ACK offsets inside IFLA_INFO_DATA are named by the link kind, t
 
 t.test("the kernel's refusal of a kind option names that option", privileged, async (t) => {
   const { rt } = fresh(t);
-  // Source port range low 2000 > high 1000: vxlan_validate says "Invalid source port range" at that attribute.
-  const e = await refusal(t, rt.link.add({ name: 'x0', kind: 'vxlan', data: { id: 5, port: 4789, portRange: new Uint8Array([7, 208, 3, 232]) } }));
+  // vxlan_validate refuses DF values above VXLAN_DF_MAX with "Invalid DF attribute" at that attribute.
+  const e = await refusal(t, rt.link.add({ name: 'x0', kind: 'vxlan', data: { id: 5, port: 4789, df: 3 } }));
   if (e.code === 'EOPNOTSUPP') return void t.comment('skipped: no vxlan in this kernel (EOPNOTSUPP)');
   t.equal(e.code, 'EINVAL');
-  t.equal(e.extack.attribute, 'IFLA_LINKINFO › IFLA_INFO_DATA › IFLA_VXLAN_PORT_RANGE');
-  t.match(e.message, /Invalid source port range \[at IFLA_LINKINFO › IFLA_INFO_DATA › IFLA_VXLAN_PORT_RANGE\] \(RTM_NEWLINK x0 type vxlan\)$/);
+  t.equal(e.extack.attribute, 'IFLA_LINKINFO › IFLA_INFO_DATA › IFLA_VXLAN_DF');
+  t.match(e.message, /Invalid DF attribute \[at IFLA_LINKINFO › IFLA_INFO_DATA › IFLA_VXLAN_DF\] \(RTM_NEWLINK x0 type vxlan\)$/);
+  // An inverted source port range (low 2000 > high 1000), which the kernel refuses, is
+  // refused by nlkit before anything is sent ...
+  const early = await rt.link.add({ name: 'x0', kind: 'vxlan', data: { id: 5, port: 4789, portRange: { low: 2000, high: 1000 } } }).then(() => undefined, (x: unknown) => x);
+  t.ok(early instanceof InvalidArgumentError && early.argument === 'data.portRange', `refused up front, naming data.portRange: ${String(early)}`);
+  // ... and the same bytes written by hand over the handle's socket get the kernel's
+  // refusal, its offset named inside the vxlan's options.
+  const raw = await refusal(t, rt.sock.request(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, (w) => {
+    w.reserve(C.SIZEOF_IFINFOMSG);
+    w.putStrz(C.IFLA_IFNAME, 'x0');
+    const li = w.nestStart(C.IFLA_LINKINFO);
+    w.putStrz(C.IFLA_INFO_KIND, 'vxlan');
+    const d = w.nestStart(C.IFLA_INFO_DATA);
+    w.putU32(C.IFLA_VXLAN_ID, 5);
+    w.putBytes(C.IFLA_VXLAN_PORT_RANGE, Uint8Array.of(0x07, 0xd0, 0x03, 0xe8)); // low 2000, high 1000
+    w.nestEnd(d);
+    w.nestEnd(li);
+  }, undefined, { subject: 'x0 type vxlan' }));
+  t.equal(raw.extack.attribute, 'IFLA_LINKINFO › IFLA_INFO_DATA › IFLA_VXLAN_PORT_RANGE');
+  t.match(raw.message, /Invalid source port range \[at IFLA_LINKINFO › IFLA_INFO_DATA › IFLA_VXLAN_PORT_RANGE\] \(RTM_NEWLINK x0 type vxlan\)$/);
 });
 
 t.test('errno texts read as `ip` prints them (strerror), not as libuv words them', privileged, async (t) => {

@@ -74,7 +74,8 @@ for (const [name, { table, shape, input }] of Object.entries(TABLES)) {
 }
 
 t.test('value types follow the codecs (compile-time checks; run when they compile)', async (t) => {
-  const d: VxlanData = { id: 42, group: '239.1.1.1', learning: true, port: 4789, gbp: true, ttlInherit: false, portRange: Buffer.alloc(4) };
+  const d: VxlanData = { id: 42, group: '239.1.1.1', learning: true, port: 4789, gbp: true, ttlInherit: false, portRange: { low: 1000, high: 2000 } };
+  const low: number | undefined = d.portRange?.low;
   const b: BridgeData = { stpState: 1, helloTimer: 0n, groupAddr: '01:80:c2:00:00:00', rootId: '8000.02:00:00:00:00:01' };
   const p: BridgePortData = { state: 'forwarding', hairpin: true, messageAgeTimer: 5n, cost: 100 };
   const o: VxlanOptions = { id: 42, local: '10.0.0.1', port: 4789, ttlInherit: true };
@@ -90,7 +91,13 @@ t.test('value types follow the codecs (compile-time checks; run when they compil
   const bad4: MacvlanOptions = { mode: 'bridged' };
   // @ts-expect-error a bridge port state by a wrong name
   const bad5: BridgePortData = { state: 'forward' };
-  t.ok([d, b, p, o, m, m2, bad1, bad2, bad3, bad4, bad5].length === 11);
+  const range: VxlanOptions = { id: 42, portRange: { low: 1000, high: 2000 } };
+  // @ts-expect-error a vxlan source port range is { low, high }, no longer raw bytes
+  const bad6: VxlanOptions = { id: 42, portRange: new Uint8Array([3, 232, 7, 208]) };
+  // @ts-expect-error and decodes to numbers, not bytes
+  const bad7: VxlanData = { portRange: Buffer.alloc(4) };
+  t.equal(low, 1000);
+  t.ok([d, b, p, o, m, m2, range, bad1, bad2, bad3, bad4, bad5, bad6, bad7].length === 14);
 });
 
 t.test('LinkSpec: data typed by kind, peer only for veth (compile-time checks)', async (t) => {

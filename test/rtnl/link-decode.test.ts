@@ -2,7 +2,7 @@
 // (one 0n for zero counters, one empty Buffer for empty payloads, cached flag names)
 // are right, and sharing never leaks from one link into another.
 import t from 'tap';
-import { MessageWriter } from '../../src/netlink/index.js';
+import { MessageWriter, InvalidArgumentError } from '../../src/netlink/index.js';
 import { EMPTY_BYTES } from '../../src/netlink/attrs.js';
 import { decodeLink, flagNames, macSlot, nameSlot } from '../../src/rtnl/link/decode.js';
 import { IFLA_XDP_TABLE, RepeatText, STATS64_FIELDS } from '../../src/rtnl/link/table.js';
@@ -408,4 +408,48 @@ t.test('vxlan ttlInherit: read from its byte (none: set), written as a flag only
   };
   t.equal(enc(false), '', 'false: nothing written');
   t.equal(enc(true), `0400${(C.IFLA_VXLAN_TTL_INHERIT).toString(16).padStart(2, '0')}00`, 'true: a flag, no payload');
+});
+
+t.test('vxlan portRange: { low, high } both ways (two __be16, as ip -j -d prints port_range), checked before anything is written', async (t) => {
+  const enc = (portRange: unknown): Buffer => {
+    const w = new MessageWriter();
+    w.begin(C.RTM_NEWLINK, 0, 1);
+    VXLAN_DATA.encode(w, { portRange } as never, 'data.');
+    return Buffer.from(w.finish()).subarray(16);
+  };
+  const type = C.IFLA_VXLAN_PORT_RANGE.toString(16).padStart(2, '0');
+  // srcport 1000 2000: 0x03e8 0x07d0, network order.
+  t.equal(enc({ low: 1000, high: 2000 }).toString('hex'), `0800${type}0003e807d0`, 'low then high, big-endian');
+  t.equal(enc({ low: 0, high: 65535 }).toString('hex'), `0800${type}000000ffff`, 'the whole range');
+  const decoded = (bytes: number[]) => link(2, 0, (w) => {
+    const li = w.nestStart(C.IFLA_LINKINFO);
+    w.putStrz(C.IFLA_INFO_KIND, 'vxlan');
+    const d = w.nestStart(C.IFLA_INFO_DATA);
+    w.putBytes(C.IFLA_VXLAN_PORT_RANGE, Uint8Array.from(bytes));
+    w.nestEnd(d);
+    w.nestEnd(li);
+  }).linkinfo?.data as Record<string, unknown> | undefined;
+  t.strictSame(decoded([0x03, 0xe8, 0x07, 0xd0])?.['portRange'], { low: 1000, high: 2000 }, 'decoded to numbers');
+  t.strictSame(decoded([0xff, 0xff, 0xff, 0xff])?.['portRange'], { low: 65535, high: 65535 });
+  t.strictSame(decoded([...enc({ low: 40000, high: 50000 }).subarray(4)])?.['portRange'], { low: 40000, high: 50000 }, 'round trip');
+  for (const [what, bad, message] of [
+    ['low above high', { low: 2000, high: 1000 }, /low 2000 is above high 1000/],
+    ['raw bytes (the old form)', new Uint8Array([3, 232, 7, 208]), /expected \{ low, high \}/],
+    ['a port above 65535', { low: 1, high: 65536 }, /high must be a port in 0\.\.65535, got 65536/],
+    ['a negative port', { low: -1, high: 5 }, /low must be a port/],
+    ['a fraction', { low: 1.5, high: 5 }, /low must be a port/],
+    ['a missing bound', { low: 1000 }, /high must be a port in 0\.\.65535, got undefined/],
+    ['a string', { low: '1000', high: 2000 }, /low must be a port/],
+    ['null', null, /expected \{ low, high \}/],
+  ] as const) {
+    let err: unknown;
+    try {
+      enc(bad);
+    } catch (e) {
+      err = e;
+    }
+    t.ok(err instanceof InvalidArgumentError, `${what}: refused`);
+    t.equal((err as InvalidArgumentError).argument, 'data.portRange', `${what}: names data.portRange`);
+    t.match((err as Error).message, message, what);
+  }
 });

@@ -88,7 +88,7 @@ function compareLink(t: any, ours: Link, theirs: IpLink, byIndex: Map<number, Li
       break;
     case 'vxlan':
       map(d, li.info_data, [['id', 'id'], ['local', 'local'], ['port', 'port'], ['learning', 'learning'], ['ttl', 'ttl'], ['ageing', 'ageing'],
-        ['udp_csum', 'udpCsum'], ['udp_zero_csum6_tx', 'udpZeroCsum6Tx'], ['udp_zero_csum6_rx', 'udpZeroCsum6Rx']], 'info_data');
+        ['udp_csum', 'udpCsum'], ['udp_zero_csum6_tx', 'udpZeroCsum6Tx'], ['udp_zero_csum6_rx', 'udpZeroCsum6Rx'], ['port_range', 'portRange']], 'info_data');
       break;
     case 'tun':
       map(d, li.info_data, [['type', 'type'], ['pi', 'pi'], ['vnet_hdr', 'vnetHdr'], ['multi_queue', 'multiQueue'], ['persist', 'persist']], 'info_data');
@@ -143,6 +143,7 @@ t.test('decoded links equal `ip -j -d link show` field by field, for every kind 
   ip(ns.path, ['link', 'add', 'mv0', 'link', 'v0', 'type', 'macvlan', 'mode', 'bridge']);
   ip(ns.path, ['link', 'add', 'mvt0', 'link', 'v0', 'type', 'macvtap', 'mode', 'vepa']);
   ip(ns.path, ['link', 'add', 'vx0', 'type', 'vxlan', 'id', '42', 'dstport', '4789', 'local', '10.0.0.1']);
+  ip(ns.path, ['link', 'add', 'vx1', 'type', 'vxlan', 'id', '43', 'dstport', '4789', 'srcport', '1000', '2000']);
   ip(ns.path, ['link', 'add', 'ifb0', 'type', 'ifb']);
   ip(ns.path, ['tuntap', 'add', 'tap0', 'mode', 'tap']);
   ip(ns.path, ['link', 'set', 'v0', 'up', 'alias', 'hello world']);
@@ -152,6 +153,7 @@ t.test('decoded links equal `ip -j -d link show` field by field, for every kind 
   await rt.link.add({ kind: 'bridge', name: 'nbr0', data: { stpState: 1, priority: 4096 } });
   await rt.link.set('n1', { master: 'nbr0', bridgePort: { hairpin: true, cost: 7, learning: false } });
   await rt.link.add({ kind: 'vxlan', name: 'nvx0', data: { id: 7, port: 8472, ttl: 64 } });
+  await rt.link.add({ kind: 'vxlan', name: 'nvx1', data: { id: 8, port: 8472, portRange: { low: 40000, high: 50000 } } });
 
   // Operational state settles asynchronously (linkwatch runs up to a second later):
   // wait until two snapshots agree, so both sides see the same moment.
@@ -186,6 +188,9 @@ t.test('decoded links equal `ip -j -d link show` field by field, for every kind 
   const n1 = ours.find((l) => l.name === 'n1')!;
   t.same([n1.linkinfo?.slaveData?.['hairpin'], n1.linkinfo?.slaveData?.['cost'], n1.linkinfo?.slaveData?.['learning']], [true, 7, false], 'bridge port options set by nlkit');
   t.type(ours[0]!.stats64?.rxBytes, 'bigint', 'counters are bigint');
+  const range = (name: string) => (ours.find((l) => l.name === name)!.linkinfo?.data as Record<string, unknown> | undefined)?.['portRange'];
+  t.strictSame([range('vx1'), range('nvx1')], [{ low: 1000, high: 2000 }, { low: 40000, high: 50000 }], 'vxlan source port ranges (srcport) as numbers');
+  t.strictSame(ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show', 'nvx1'])[0]!.linkinfo.info_data.port_range, { low: 40000, high: 50000 }, "ip reads nlkit's portRange as given");
 });
 
 t.test('get by name, ifindex and long altname; a missing link is ENODEV', privileged, async (t) => {

@@ -42,6 +42,7 @@ export type { VethPeerSpec } from './veth.js';
 export { BRIDGE_DATA, BRIDGE_PORT_DATA, BRIDGE_PORT_STATES } from './bridge.js';
 export { MACVLAN_DATA, MACVLAN_MODES } from './macvlan.js';
 export { VXLAN_DATA } from './vxlan.js';
+export type { VxlanPortRange } from './vxlan.js';
 export { TUN_DATA, TUN_TYPES } from './tun.js';
 export { VLAN_DATA, VLAN_PROTOCOLS } from './vlan.js';
 export { BOND_DATA, BOND_MODES } from './bond.js';

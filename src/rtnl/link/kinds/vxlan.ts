@@ -1,14 +1,53 @@
 /**
  * vxlan: VXLAN tunnel endpoints. IFLA_INFO_DATA is IFLA_VXLAN_*; `id` (VNI) is
- * required; addresses are strings; `port` is network order as on the wire.
+ * required; addresses are strings; `port` is the destination UDP port (a number; sent in
+ * network order) and `portRange` the source ports as `{ low, high }`.
  *
  * Equivalent to: `ip link add NAME type vxlan id VNI dstport 4789 local A remote B dev PARENT`.
  * @module
  */
-import { InvalidArgumentError, showValue } from '../../../netlink/index.js';
+import { InvalidArgumentError, showValue, type CustomCodec } from '../../../netlink/index.js';
 import { table, boolU8, flagInU8Out, ipCodec } from '../../table-helpers.js';
 import { parseIp } from '../../ip.js';
 import type { KindCodec } from './kind.js';
+
+/**
+ * The UDP source ports a vxlan picks from (struct ifla_vxlan_port_range: two __be16),
+ * as `ip -j -d link show` prints port_range. `{ low: 0, high: 0 }` is the kernel's
+ * default (the netns's local port range).
+ *
+ * Equivalent to: `ip link add … type vxlan … srcport LOW HIGH`.
+ */
+export interface VxlanPortRange {
+  /** The lowest source port, 0..65535. */
+  low: number;
+  /** The highest source port, low..65535. */
+  high: number;
+}
+
+/**
+ * IFLA_VXLAN_PORT_RANGE as {@link VxlanPortRange} both ways: decoded to numbers (host
+ * order), encoded from integers in 0..65535 with low <= high, which the kernel refuses
+ * otherwise ('Invalid source port range'): refused here, before anything is sent.
+ */
+const portRangeCodec: CustomCodec<VxlanPortRange, Readonly<VxlanPortRange>> = {
+  decode(ctx, off, len) {
+    return len >= 4 ? { low: ctx.view.getUint16(off, false), high: ctx.view.getUint16(off + 2, false) } : undefined;
+  },
+  encode(w, type, value) {
+    const arg = `attribute ${type}`; // renamed to the option's key (data.portRange) by the table
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
+      throw new InvalidArgumentError(arg, `expected { low, high } (source ports 0..65535), got ${showValue(value)}`);
+    }
+    const { low, high } = value as Record<string, unknown>;
+    for (const [k, n] of [['low', low], ['high', high]] as const) {
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffff) throw new InvalidArgumentError(arg, `${k} must be a port in 0..65535, got ${showValue(n)}`);
+    }
+    if ((low as number) > (high as number)) throw new InvalidArgumentError(arg, `low ${String(low)} is above high ${String(high)} (the kernel refuses an inverted source port range)`);
+    // Two __be16, low first: the same four bytes as one __be32 of (low << 16 | high).
+    w.putBe32(type, ((low as number) * 0x10000 + (high as number)) >>> 0);
+  },
+};
 
 /** IFLA_VXLAN_* attributes. `group`/`local` take IPv4, `group6`/`local6` IPv6. */
 export const VXLAN_DATA = table('IFLA_VXLAN', 'IFLA_VXLAN_', [
@@ -21,7 +60,7 @@ export const VXLAN_DATA = table('IFLA_VXLAN', 'IFLA_VXLAN_', [
   ['IFLA_VXLAN_LEARNING', boolU8],
   ['IFLA_VXLAN_AGEING', 'u32'],
   ['IFLA_VXLAN_LIMIT', 'u32'],
-  ['IFLA_VXLAN_PORT_RANGE', 'binary'],
+  ['IFLA_VXLAN_PORT_RANGE', portRangeCodec],
   ['IFLA_VXLAN_PROXY', boolU8],
   ['IFLA_VXLAN_RSC', boolU8],
   ['IFLA_VXLAN_L2MISS', boolU8],
