@@ -3,8 +3,8 @@
  * namespace, and the object APIs on it (`link`, `addr`, `route`, `neigh`, `rule`).
  * @module
  */
-import { checkOptionKeys, contextNetnsFd, InvalidArgumentError, ClosedError, NetlinkError, showValue, type NetlinkSocket } from '../netlink/index.js';
-import { missingLink, type RtnlCore } from './core.js';
+import { checkOptionKeys, contextNetnsFd, InvalidArgumentError, ClosedError, showValue, type NetlinkSocket } from '../netlink/index.js';
+import type { RtnlCore } from './core.js';
 import { openRouteSocket } from './route-socket.js';
 import { LinkApi } from './link/api.js';
 import { AddrApi } from './addr/api.js';
@@ -99,17 +99,10 @@ export class Rtnl implements RtnlCore {
     return this.sock.closed;
   }
 
-  /** @internal Resolve a link name to its ifindex (ENODEV NetlinkError naming it). */
-  async linkIndex(ref: string | number, arg = 'link'): Promise<number> {
-    if (this.sock.closed) throw new ClosedError('Rtnl handle');
-    try {
-      return await this.link.index(ref, arg);
-    } catch (e) {
-      if (e instanceof NetlinkError && e.code === 'ENODEV') {
-        throw new NetlinkError(e.errno, e.request, e.extack, missingLink(this, arg, ref));
-      }
-      throw e;
-    }
+  /** @internal Resolve a link name to its ifindex (ENODEV NetlinkError naming it and where it looked: see LinkApi.index). */
+  linkIndex(ref: string | number, arg = 'link'): Promise<number> {
+    if (this.sock.closed) return Promise.reject(new ClosedError('Rtnl handle'));
+    return this.link.index(ref, arg);
   }
 
   /**

@@ -242,6 +242,41 @@ t.test('a link looked up and not found is named with the netns the handle looked
   t.match(here.message, "dev 'nope9' does not exist in the caller's netns");
 });
 
+t.test('rt.link.get, del, set and index of a missing link name the netns they looked in', privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  const other = Netns.new();
+  t.teardown(() => other.close());
+  // w0 exists, but in another netns than the handle's: the ENODEV said only 'No such device'.
+  ip(other.path, ['link', 'add', 'w0', 'type', 'veth', 'peer', 'name', 'w1']);
+  const here = `netns fd ${ns.fd}`;
+  const cases: Array<[string, () => Promise<unknown>, string]> = [
+    ['get by name', () => rt.link.get('w0'), `— link 'w0' does not exist in ${here} (RTM_GETLINK w0)`],
+    ['get by ifindex', () => rt.link.get(4242), `— link ifindex 4242 does not exist in ${here} (RTM_GETLINK ifindex 4242)`],
+    ['del', () => rt.link.del('w0'), `— link 'w0' does not exist in ${here} (RTM_DELLINK w0)`],
+    ['del by ifindex', () => rt.link.del(4242), `— link ifindex 4242 does not exist in ${here} (RTM_DELLINK ifindex 4242)`],
+    ['set', () => rt.link.set('w0', { mtu: 1400 }), `— link 'w0' does not exist in ${here} (RTM_NEWLINK w0 mtu 1400)`],
+    ['set by ifindex', () => rt.link.set(4242, { up: true }), `— link ifindex 4242 does not exist in ${here} (RTM_NEWLINK ifindex 4242 up)`],
+    ['set bridge-port options only (looked up first)', () => rt.link.set('w0', { bridgePort: { cost: 5 } }), `— link 'w0' does not exist in ${here} (RTM_GETLINK w0)`],
+    ['index', () => rt.link.index('w0'), `— link 'w0' does not exist in ${here} (RTM_GETLINK w0)`],
+  ];
+  for (const [what, call, tail] of cases) {
+    const e = await refusal(t, call());
+    t.equal(e.code, 'ENODEV', `${what}: ENODEV`);
+    t.ok(e.message.endsWith(tail), `${what}: ${e.message}`);
+  }
+  // A master that is missing is still named as the master, not as the link.
+  const master = await refusal(t, rt.link.set('lo', { master: 'br9' }));
+  t.match(master.message, `master 'br9' does not exist in ${here}`);
+  // By netns as opened, and the caller's own.
+  const o = Rtnl.open({ netns: other });
+  t.teardown(() => o.close());
+  t.match((await refusal(t, o.link.del('nope9'))).message, `link 'nope9' does not exist in netns ${other.path} (RTM_DELLINK nope9)`);
+  const home = Rtnl.open();
+  t.teardown(() => home.close());
+  t.match((await refusal(t, home.link.get('nope9'))).message, "link 'nope9' does not exist in the caller's netns (RTM_GETLINK nope9)");
+  t.ok(ip(other.path, ['-o', 'link', 'show', 'w0']).includes('w0'), 'w0 untouched');
+});
+
 t.test('calls that add to an error keep what it meant: addMany and bridgePort with other changes', privileged, async (t) => {
   const { ns, rt } = fresh(t);
   ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);

@@ -457,6 +457,18 @@ function subjectOf(ref: string | number): string {
   return typeof ref === 'number' ? `ifindex ${ref}` : ref;
 }
 
+/**
+ * `e` as thrown by a request that addressed the link `ref`: an ENODEV without a hint
+ * (the kernel's bare 'No such device') gets one naming the link and the netns the handle
+ * looked in ("link 'w0' does not exist in netns blue"), as missing links are named
+ * elsewhere (see missingLink); anything else is returned as it is. Called only on the
+ * error path.
+ */
+function namedMissing(core: RtnlCore, e: unknown, ref: string | number, arg: string): unknown {
+  if (!(e instanceof NetlinkError) || e.code !== 'ENODEV' || e.hint !== undefined) return e;
+  return new NetlinkError(e.errno, e.request, e.extack, missingLink(core, arg, ref));
+}
+
 /** Link operations of an Rtnl handle (`rt.link`). */
 export class LinkApi {
   /** @internal */
@@ -750,14 +762,20 @@ export class LinkApi {
    * Get one link by name (or altname) or ifindex.
    *
    * Equivalent to: `ip -d link show dev NAME`.
-   * @throws NetlinkError with code 'ENODEV' when there is no such link.
+   * @throws NetlinkError with code 'ENODEV' when there is no such link (its hint names
+   *   the link and the netns the handle looked in).
    */
   async get(ref: string | number): Promise<Link> {
     const r = checkLinkRef(ref, 'link');
-    const link = await this.core.sock.request(C.RTM_GETLINK, 0, (w) => {
-      putIfinfomsg(w, typeof r === 'number' ? r : 0, 0, 0);
-      if (typeof r === 'string') putLinkName(w, r);
-    }, decodeOne, { ack: false, subject: subjectOf(r) });
+    let link: Link | undefined;
+    try {
+      link = await this.core.sock.request(C.RTM_GETLINK, 0, (w) => {
+        putIfinfomsg(w, typeof r === 'number' ? r : 0, 0, 0);
+        if (typeof r === 'string') putLinkName(w, r);
+      }, decodeOne, { ack: false, subject: subjectOf(r) });
+    } catch (e) {
+      throw namedMissing(this.core, e, r, 'link');
+    }
     if (!link) throw new InvalidArgumentError('link', `no RTM_NEWLINK reply for ${subjectOf(r)}`);
     return link;
   }
@@ -767,16 +785,21 @@ export class LinkApi {
    * as is, without a round trip.
    *
    * Equivalent to: `ip link show dev NAME` (its ifindex), or /sys/class/net/NAME/ifindex.
-   * @throws NetlinkError 'ENODEV'.
+   * @throws NetlinkError 'ENODEV' (its hint names `arg`, the link and the netns the
+   *   handle looked in).
    */
   async index(ref: string | number, arg = 'link'): Promise<number> {
     const r = checkLinkRef(ref, arg);
     if (typeof r === 'number') return r;
-    const idx = await this.core.sock.request(C.RTM_GETLINK, 0, (w) => {
-      putIfinfomsg(w, 0, 0, 0);
-      putLinkName(w, r);
-    }, (_b, v, off) => v.getInt32(off + NLMSG_HDRLEN + 4, HOST_LE), { ack: false, subject: r });
-    return idx!;
+    try {
+      const idx = await this.core.sock.request(C.RTM_GETLINK, 0, (w) => {
+        putIfinfomsg(w, 0, 0, 0);
+        putLinkName(w, r);
+      }, (_b, v, off) => v.getInt32(off + NLMSG_HDRLEN + 4, HOST_LE), { ack: false, subject: r });
+      return idx!;
+    } catch (e) {
+      throw namedMissing(this.core, e, r, arg);
+    }
   }
 
   /**
@@ -800,8 +823,7 @@ export class LinkApi {
       }, { ack: false, subject: subjectOf(r) });
       return res!;
     } catch (e) {
-      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new NetlinkError(e.errno, e.request, e.extack, missingLink(this.core, arg, r));
-      throw e;
+      throw namedMissing(this.core, e, r, arg);
     }
   }
 
@@ -856,6 +878,9 @@ export class LinkApi {
    * other changes, so a `master` given in the same call is in place first. STP port
    * states other than 'disabled' need the bridge and the port running (else the
    * kernel says ENETDOWN), and with STP off the bridge moves them to forwarding.
+   * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'ENODEV' when
+   *   the link (or `master`) does not exist, its hint naming which and the netns the
+   *   handle looked in.
    */
   set(ref: string | number, change: LinkChange, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
   set(ref: string | number, change: LinkChange, options?: LinkWriteOptions): Promise<Link | undefined>;
@@ -921,7 +946,11 @@ export class LinkApi {
     let echoed: Link | undefined;
     if (generic) {
       const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags, mask, master, carrier };
-      echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
+      try {
+        echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
+      } catch (e) {
+        throw namedMissing(this.core, e, r, 'link');
+      }
     }
     if (bridgePort) {
       // Port options go to the bridge as `bridge link set` sends them: RTM_SETLINK with
@@ -936,7 +965,8 @@ export class LinkApi {
           BRIDGE_PORT_DATA.encode(w, bridgePort!, 'bridgePort.');
           w.nestEnd(p);
         }, undefined, { subject: subjectOf(r) });
-      } catch (e) {
+      } catch (x) {
+        const e = namedMissing(this.core, x, r, 'link');
         // The kernel refused the port options after taking the rest: say so.
         if (generic && e instanceof NetlinkError) throw new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}the bridgePort options were refused; the other changes of this call were applied`);
         throw e;
@@ -953,7 +983,8 @@ export class LinkApi {
    * Deleting one end of a veth deletes the pair.
    *
    * Equivalent to: `ip link del dev NAME` / `ip link del group G`.
-   * @throws NetlinkError 'ENODEV' when the link does not exist.
+   * @throws NetlinkError 'ENODEV' when the link does not exist (its hint names the link
+   *   and the netns the handle looked in).
    */
   async del(ref: string | number | { readonly group: number }): Promise<void> {
     if (typeof ref === 'object' && ref !== null) {
@@ -967,9 +998,13 @@ export class LinkApi {
       return;
     }
     const r = checkLinkRef(ref, 'link');
-    await this.core.sock.request(C.RTM_DELLINK, 0, (w) => {
-      putIfinfomsg(w, typeof r === 'number' ? r : 0, 0, 0);
-      if (typeof r === 'string') putLinkName(w, r);
-    }, undefined, { subject: subjectOf(r) });
+    try {
+      await this.core.sock.request(C.RTM_DELLINK, 0, (w) => {
+        putIfinfomsg(w, typeof r === 'number' ? r : 0, 0, 0);
+        if (typeof r === 'string') putLinkName(w, r);
+      }, undefined, { subject: subjectOf(r) });
+    } catch (e) {
+      throw namedMissing(this.core, e, r, 'link');
+    }
   }
 }
