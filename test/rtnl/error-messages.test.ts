@@ -190,6 +190,31 @@ t.test('a refusal the kernel gives no text for says what it means for that reque
   t.equal(ip(ns.path, ['-o', 'link', 'show']).split('\n').filter(Boolean).length, 5, 'nothing was made (lo and the two pairs)');
 });
 
+t.test('a macvlan or macvtap on a device that cannot carry one says so; other EINVALs claim nothing', privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['tuntap', 'add', 'tun0', 'mode', 'tun']); // ARPHRD_NONE
+  // macvlan_port_create() answers a bare EINVAL for a lower device that is loopback or not Ethernet.
+  const cases: Array<[string, () => Promise<unknown>, string]> = [
+    ['a macvlan on lo', () => rt.link.add({ name: 'm0', kind: 'macvlan', link: 'lo' }), "EINVAL: Invalid argument — a macvlan's lower device (link) must be an Ethernet device; lo is loopback (RTM_NEWLINK m0 type macvlan)"],
+    ['a macvtap on lo', () => rt.link.add({ name: 'm0', kind: 'macvtap', link: 'lo', data: { mode: 'bridge' } }), "EINVAL: Invalid argument — a macvtap's lower device (link) must be an Ethernet device; lo is loopback (RTM_NEWLINK m0 type macvtap)"],
+    ['a macvlan on lo by ifindex', () => rt.link.add({ name: 'm0', kind: 'macvlan', link: 1 }), "a macvlan's lower device (link) must be an Ethernet device; lo is loopback"],
+    ['a macvlan on a tun device', () => rt.link.add({ name: 'm0', kind: 'macvlan', link: 'tun0' }), "a macvlan's lower device (link) must be an Ethernet device; tun0 is not one (link type none)"],
+  ];
+  for (const [what, call, text] of cases) {
+    const e = await refusal(t, call());
+    t.equal(e.code, 'EINVAL', `${what}: EINVAL`);
+    t.ok(e.message.includes(text), `${what}: ${e.message}`);
+  }
+  const many = await refusal(t, rt.link.addMany([{ name: 'a0', kind: 'veth', peer: { name: 'a1' } }, { name: 'm0', kind: 'macvlan', link: 'lo' }]));
+  t.equal(many.hint, "a macvlan's lower device (link) must be an Ethernet device; lo is loopback; specs[1]; the 1 link(s) this call created were deleted again", 'addMany too');
+  // An Ethernet lower device refused for another reason (an MTU above v0's 1500): no claim about the device.
+  const mtu = await refusal(t, rt.link.add({ name: 'm0', kind: 'macvlan', link: 'v0', mtu: 9000 }));
+  t.equal(mtu.code, 'EINVAL');
+  t.equal(mtu.hint, undefined, 'v0 is Ethernet: nothing said of it');
+  t.equal(ip(ns.path, ['-o', 'link', 'show']).split('\n').filter(Boolean).length, 4, 'nothing was made (lo, the pair, tun0)');
+});
+
 t.test('without CAP_NET_ADMIN, a change says the process lacks it', privileged, async (t) => {
   // A child as nobody, without capabilities, in the runner's netns: any change is refused with a bare EPERM.
   const url = new URL('../../src/index.js', import.meta.url).href;

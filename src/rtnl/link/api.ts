@@ -513,7 +513,12 @@ export class LinkApi {
     // Looked up only once every field is checked (prepareSpec), so bad input sends nothing.
     if (p.masterRef !== undefined) p.master = await this.core.linkIndex(p.masterRef, 'master');
     if (p.parentRef !== undefined) p.parent = await this.core.linkIndex(p.parentRef, 'link');
-    const echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), writeNewLink, p, echo ? decodeOne : undefined, NEWLINK_OPTS);
+    let echoed: Link | undefined;
+    try {
+      echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), writeNewLink, p, echo ? decodeOne : undefined, NEWLINK_OPTS);
+    } catch (e) {
+      throw await this.explainParent(e, p);
+    }
     if (p.attrs.alias !== undefined || p.peer?.alias !== undefined) {
       await this.aliasesOrUndo([p]);
       // The echo left the kernel before the alias was set: it is now what was given.
@@ -640,7 +645,7 @@ export class LinkApi {
     const unknownIdx: number[] = [];
     for (let i = 0; i < n; i++) if (r.status[i] === 'unknown') unknownIdx.push(i);
     const fr = r.firstRefused;
-    const first = fr >= 0 ? r.errors[fr]! : undefined;
+    const first = fr >= 0 ? await this.explainParent(r.errors[fr]!, prepared[fr]!) : undefined;
     const which = first ? `specs[${fr}]${prepared[fr]!.peer?.name !== undefined ? ` (peer ${prepared[fr]!.peer!.name})` : ''}` : '';
     const created = made.length;
     if (first && left.length === 0 && unknownIdx.length === 0 && r.failure === undefined) {
@@ -656,6 +661,25 @@ export class LinkApi {
     const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
     const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
     throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWLINK, typeName: 'RTM_NEWLINK', seq: 0, subject: prepared[0]!.attrs.name! }, first ? first.extack : {}, notes.join('; '));
+  }
+
+  /**
+   * A create's refusal `e`, with a hint where the kernel said only an errno and the kind
+   * can tell whether its parent was the cause (KindCodec.explainParent: a macvlan on lo
+   * is a bare EINVAL). The parent is read back for it (a GETLINK, on the error path only);
+   * anything else, or a failed read-back, leaves `e` as it is.
+   */
+  private async explainParent<E>(e: E, p: PreparedLink): Promise<E | NetlinkError> {
+    const explain = p.codec.explainParent;
+    if (!explain || p.parent === undefined || !(e instanceof NetlinkError) || e.hint !== undefined || e.extack.message !== undefined) return e;
+    let parent: Link;
+    try {
+      parent = await this.get(p.parent);
+    } catch {
+      return e;
+    }
+    const hint = explain(e.errno, parent);
+    return hint === undefined ? e : new NetlinkError(e.errno, e.request, e.extack, hint);
   }
 
   /**

@@ -4,6 +4,7 @@
  * @module
  */
 import type { AttrTable, MessageWriter } from '../../../netlink/index.js';
+import type { Link } from '../decode.js';
 
 /** Context passed to a kind's custom encoder. */
 export interface KindEncodeContext {
@@ -27,6 +28,13 @@ export interface KindCodec {
   encodeData?(w: MessageWriter, spec: Record<string, unknown>, ctx: KindEncodeContext): void;
   /** Check a spec before anything is sent; throw InvalidArgumentError. */
   validate?(spec: Record<string, unknown>): void;
+  /**
+   * Why the kernel refused to create this kind on `parent` (the IFLA_LINK device, read
+   * back) when it gave only `errno`, without extended-ACK text: a hint for the error,
+   * or undefined when the parent is not what the kernel refused. Called on the error
+   * path only, and only for a kind that has it.
+   */
+  explainParent?(errno: number, parent: Pick<Link, 'name' | 'type' | 'rawFlags' | 'linkType'>): string | undefined;
   /** Kernel support is optional on some machines (dummy, vlan, bond, …); for docs. */
   readonly note?: string;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { hexColon, walkAttrs, type CustomCodec } from '../../../netlink/index.js';
-import { IFLA_MACVLAN_MACADDR } from '../../constants.js';
+import { ARPHRD_ETHER, IFF_LOOPBACK, IFLA_MACVLAN_MACADDR } from '../../constants.js';
 import { table, enumCodec } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
 
@@ -39,5 +39,23 @@ export const MACVLAN_DATA = table('IFLA_MACVLAN', 'IFLA_MACVLAN_', [
   ['IFLA_MACVLAN_BC_QUEUE_LEN_USED', 'u32'],
 ]);
 
-export const macvlan: KindCodec = { kind: 'macvlan', ether: true, data: MACVLAN_DATA, needsParent: true };
-export const macvtap: KindCodec = { kind: 'macvtap', ether: true, data: MACVLAN_DATA, needsParent: true };
+const EINVAL = 22;
+
+/**
+ * The bare EINVAL of a macvlan or macvtap on a lower device that cannot carry one:
+ * macvlan_port_create() (drivers/net/macvlan.c) takes only an Ethernet device
+ * (ARPHRD_ETHER) that is not loopback (IFF_LOOPBACK). Said only when the lower device,
+ * read back, is such a device: EINVAL has other causes (an MTU above the lower
+ * device's, a second passthru macvlan, …), for which nothing is claimed.
+ */
+function explainLower(kind: string): NonNullable<KindCodec['explainParent']> {
+  return (errno, parent) => {
+    if (errno !== EINVAL) return undefined;
+    const head = `a ${kind}'s lower device (link) must be an Ethernet device; ${parent.name} is`;
+    if (parent.rawFlags & IFF_LOOPBACK) return `${head} loopback`;
+    return parent.type !== ARPHRD_ETHER ? `${head} not one (link type ${parent.linkType})` : undefined;
+  };
+}
+
+export const macvlan: KindCodec = { kind: 'macvlan', ether: true, data: MACVLAN_DATA, needsParent: true, explainParent: explainLower('macvlan') };
+export const macvtap: KindCodec = { kind: 'macvtap', ether: true, data: MACVLAN_DATA, needsParent: true, explainParent: explainLower('macvtap') };
