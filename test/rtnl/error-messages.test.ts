@@ -65,6 +65,33 @@ t.test('extended-ACK offsets inside IFLA_INFO_DATA are named by the link kind, t
   t.equal(rtnlDescriber.attributeAt!(port!, offsetOf(port!, 32, [C.IFLA_PROTINFO, C.IFLA_BRPORT_COST])), 'IFLA_PROTINFO › IFLA_BRPORT_COST', 'AF_BRIDGE port options');
 });
 
+t.test('naming an ext-ack offset in a malformed request gives up quietly (undefined or the enclosing name), never throws', async (t) => {
+  const [veth] = await written((api) => api.add({ name: 'c0', kind: 'veth', mtu: 1500, peer: { name: 'h0', mtu: 9000 } }));
+  const li = offsetOf(veth!, 32, [C.IFLA_LINKINFO]);
+  const kind = offsetOf(veth!, 32, [C.IFLA_LINKINFO, C.IFLA_INFO_KIND]);
+  const data = offsetOf(veth!, 32, [C.IFLA_LINKINFO, C.IFLA_INFO_DATA]);
+  const peer = offsetOf(veth!, 32, [C.IFLA_LINKINFO, C.IFLA_INFO_DATA, C.VETH_INFO_PEER]);
+  const peerMtu = offsetOf(veth!, peer + 4 + 16, [C.IFLA_MTU]);
+  const at = (req: Buffer, offset: number) => rtnlDescriber.attributeAt!(req, offset);
+  t.equal(at(veth!, peerMtu), 'IFLA_LINKINFO › IFLA_INFO_DATA › VETH_INFO_PEER › IFLA_MTU', 'well-formed');
+  const broken = (off: number, len: number, req = veth!): Buffer => {
+    const b = Buffer.from(req);
+    b.writeUInt16LE(len, off);
+    return b;
+  };
+  t.equal(at(broken(li, 0xfff0), peerMtu), undefined, 'IFLA_LINKINFO longer than the request');
+  t.equal(at(broken(li, 2), peerMtu), undefined, 'IFLA_LINKINFO shorter than its header');
+  t.equal(at(broken(kind, 2), peerMtu), 'IFLA_LINKINFO', 'IFLA_INFO_KIND shorter than its header: the nest is named');
+  t.equal(at(broken(data, 0xfff0), peerMtu), 'IFLA_LINKINFO', 'IFLA_INFO_DATA past the end of IFLA_LINKINFO');
+  t.equal(at(broken(peer, 0xfff0), peerMtu), 'IFLA_LINKINFO › IFLA_INFO_DATA', 'VETH_INFO_PEER past the end of IFLA_INFO_DATA');
+  t.equal(at(broken(peerMtu, 3), peerMtu), 'IFLA_LINKINFO › IFLA_INFO_DATA › VETH_INFO_PEER', "the peer's own attribute malformed");
+  const [port] = await written((api) => api.set(7, { bridgePort: { cost: 5 } }));
+  const cost = offsetOf(port!, 32, [C.IFLA_PROTINFO, C.IFLA_BRPORT_COST]);
+  t.equal(at(port!, cost), 'IFLA_PROTINFO › IFLA_BRPORT_COST', 'well-formed');
+  t.equal(at(broken(cost, 1, port!), cost), 'IFLA_PROTINFO', 'a bridge-port attribute malformed');
+  t.equal(at(broken(offsetOf(port!, 32, [C.IFLA_PROTINFO]), 0xfff0, port!), cost), undefined, 'IFLA_PROTINFO past the end');
+});
+
 t.test("the kernel's refusal of a kind option names that option", privileged, async (t) => {
   const { rt } = fresh(t);
   // vxlan_validate refuses DF values above VXLAN_DF_MAX with "Invalid DF attribute" at that attribute.

@@ -322,6 +322,33 @@ const masterCodec: CustomCodec = {
   },
 };
 
+/** An attribute {@link attrAt} found: its type (flag bits cleared), and its header's offset and length (header included, padding not). */
+interface FoundAttr {
+  readonly type: number;
+  readonly off: number;
+  readonly len: number;
+}
+
+/**
+ * The attribute among `[start, end)` of a request that `offset` falls in (its header or
+ * its payload), for naming an extended-ACK offset; `each` sees every attribute up to
+ * that one, itself included. Undefined when none holds `offset`, or when an attribute
+ * before it has a bad length: these walks run only on the error path, where walkAttrs's
+ * DecodeError would replace the error being described.
+ */
+function attrAt(v: DataView, start: number, end: number, offset: number, each?: (type: number, off: number, len: number) => void): FoundAttr | undefined {
+  let off = start;
+  while (end - off >= NLA_HDRLEN) {
+    const len = v.getUint16(off, HOST_LE);
+    if (len < NLA_HDRLEN || off + len > end) return undefined;
+    const type = v.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
+    each?.(type, off, len);
+    if (offset >= off && offset < off + len) return { type, off, len };
+    off += align4(len);
+  }
+  return undefined;
+}
+
 /**
  * The IFLA table, naming extended-ACK offsets where the generic walk cannot: inside
  * IFLA_LINKINFO, IFLA_INFO_DATA by the IFLA_INFO_KIND before it ('IFLA_LINKINFO ›
@@ -333,25 +360,19 @@ const masterCodec: CustomCodec = {
 class LinkAttrTable extends AttrTable {
   override describeOffset(req: Uint8Array, attrsStart: number, offset: number): string | undefined {
     const v = new DataView(req.buffer, req.byteOffset, req.byteLength);
-    const end = req.byteLength;
-    let off = attrsStart;
-    while (end - off >= NLA_HDRLEN) {
-      const alen = v.getUint16(off, HOST_LE);
-      if (alen < NLA_HDRLEN || off + alen > end) return undefined;
-      const type = v.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
-      if (offset > off && offset < off + alen) {
-        const inner = req.subarray(0, off + alen);
-        if (type === IFLA_LINKINFO) {
-          const d = describeLinkinfo(inner, v, off + NLA_HDRLEN, offset);
-          return d ? `IFLA_LINKINFO › ${d}` : 'IFLA_LINKINFO';
-        }
-        // The ifinfomsg before the attributes says the family.
-        if (type === IFLA_PROTINFO && attrsStart >= IFINFOMSG_LEN && req[attrsStart - IFINFOMSG_LEN] === AF_BRIDGE) {
-          const d = kindCodec('bridge')?.slaveData?.describeOffset(inner, off + NLA_HDRLEN, offset);
-          return d ? `IFLA_PROTINFO › ${d}` : 'IFLA_PROTINFO';
-        }
+    const a = attrAt(v, attrsStart, req.byteLength, offset);
+    // Inside (not at the header of) an attribute the generic walk cannot see into.
+    if (a && offset > a.off) {
+      const inner = req.subarray(0, a.off + a.len);
+      if (a.type === IFLA_LINKINFO) {
+        const d = describeLinkinfo(inner, v, a.off + NLA_HDRLEN, offset);
+        return d ? `IFLA_LINKINFO › ${d}` : 'IFLA_LINKINFO';
       }
-      off += align4(alen);
+      // The ifinfomsg before the attributes says the family.
+      if (a.type === IFLA_PROTINFO && attrsStart >= IFINFOMSG_LEN && req[attrsStart - IFINFOMSG_LEN] === AF_BRIDGE) {
+        const d = kindCodec('bridge')?.slaveData?.describeOffset(inner, a.off + NLA_HDRLEN, offset);
+        return d ? `IFLA_PROTINFO › ${d}` : 'IFLA_PROTINFO';
+      }
     }
     return super.describeOffset(req, attrsStart, offset);
   }
@@ -359,37 +380,27 @@ class LinkAttrTable extends AttrTable {
 
 /** Name the attribute at `offset` among IFLA_LINKINFO's, which start at `start` and end at `req`'s end. */
 function describeLinkinfo(req: Uint8Array, v: DataView, start: number, offset: number): string | undefined {
-  const end = req.byteLength;
   let kind: string | undefined;
   let slaveKind: string | undefined;
-  let off = start;
-  while (end - off >= NLA_HDRLEN) {
-    const alen = v.getUint16(off, HOST_LE);
-    if (alen < NLA_HDRLEN || off + alen > end) return undefined;
-    const type = v.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
-    const name = IFLA_INFO.nameOf(type);
-    if (type === IFLA_INFO_KIND || type === IFLA_INFO_SLAVE_KIND) {
-      const text = strzText(Buffer.from(req.buffer, req.byteOffset, req.byteLength), off + NLA_HDRLEN, alen - NLA_HDRLEN);
-      if (type === IFLA_INFO_KIND) kind = text;
-      else slaveKind = text;
-    }
-    if (offset === off) return name;
-    if (offset > off && offset < off + alen) {
-      if (type !== IFLA_INFO_DATA && type !== IFLA_INFO_SLAVE_DATA) return name;
-      const inner = req.subarray(0, off + alen);
-      const dataStart = off + NLA_HDRLEN;
-      let d: string | undefined;
-      if (type === IFLA_INFO_DATA && kind === 'veth') d = describeVethData(inner, v, dataStart, offset);
-      else {
-        const k = type === IFLA_INFO_DATA ? kind : slaveKind;
-        const c = k !== undefined ? kindCodec(k) : undefined;
-        d = ((type === IFLA_INFO_DATA ? c?.data : c?.slaveData) ?? UNNAMED).describeOffset(inner, dataStart, offset);
-      }
-      return d ? `${name} › ${d}` : name;
-    }
-    off += align4(alen);
+  const a = attrAt(v, start, req.byteLength, offset, (type, off, len) => {
+    if (type !== IFLA_INFO_KIND && type !== IFLA_INFO_SLAVE_KIND) return;
+    const text = strzText(Buffer.from(req.buffer, req.byteOffset, req.byteLength), off + NLA_HDRLEN, len - NLA_HDRLEN);
+    if (type === IFLA_INFO_KIND) kind = text;
+    else slaveKind = text;
+  });
+  if (!a) return undefined;
+  const name = IFLA_INFO.nameOf(a.type);
+  if (offset === a.off || (a.type !== IFLA_INFO_DATA && a.type !== IFLA_INFO_SLAVE_DATA)) return name;
+  const inner = req.subarray(0, a.off + a.len);
+  const dataStart = a.off + NLA_HDRLEN;
+  let d: string | undefined;
+  if (a.type === IFLA_INFO_DATA && kind === 'veth') d = describeVethData(inner, v, dataStart, offset);
+  else {
+    const k = a.type === IFLA_INFO_DATA ? kind : slaveKind;
+    const c = k !== undefined ? kindCodec(k) : undefined;
+    d = ((a.type === IFLA_INFO_DATA ? c?.data : c?.slaveData) ?? UNNAMED).describeOffset(inner, dataStart, offset);
   }
-  return undefined;
+  return d ? `${name} › ${d}` : name;
 }
 
 /** Names attributes of a kind nlkit has no table for by number ('#3'). */
@@ -397,23 +408,13 @@ const UNNAMED = new AttrTable('', []);
 
 /** A veth's IFLA_INFO_DATA: VETH_INFO_PEER holds a link message (ifinfomsg + IFLA attributes). */
 function describeVethData(req: Uint8Array, v: DataView, start: number, offset: number): string | undefined {
-  const end = req.byteLength;
-  let off = start;
-  while (end - off >= NLA_HDRLEN) {
-    const alen = v.getUint16(off, HOST_LE);
-    if (alen < NLA_HDRLEN || off + alen > end) return undefined;
-    const type = v.getUint16(off + 2, HOST_LE) & NLA_TYPE_MASK;
-    const name = type === VETH_INFO_PEER ? 'VETH_INFO_PEER' : `#${type}`;
-    if (offset === off) return name;
-    if (offset > off && offset < off + alen) {
-      const attrs = off + NLA_HDRLEN + IFINFOMSG_LEN;
-      if (type !== VETH_INFO_PEER || offset < attrs) return name;
-      const d = IFLA.describeOffset(req.subarray(0, off + alen), attrs, offset);
-      return d ? `${name} › ${d}` : name;
-    }
-    off += align4(alen);
-  }
-  return undefined;
+  const a = attrAt(v, start, req.byteLength, offset);
+  if (!a) return undefined;
+  const name = a.type === VETH_INFO_PEER ? 'VETH_INFO_PEER' : `#${a.type}`;
+  const attrs = a.off + NLA_HDRLEN + IFINFOMSG_LEN;
+  if (offset === a.off || a.type !== VETH_INFO_PEER || offset < attrs) return name;
+  const d = IFLA.describeOffset(req.subarray(0, a.off + a.len), attrs, offset);
+  return d ? `${name} › ${d}` : name;
 }
 
 /**
