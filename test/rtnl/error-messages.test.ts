@@ -223,9 +223,9 @@ t.test('a macvlan or macvtap on a device that cannot carry one says so; other EI
   ip(ns.path, ['tuntap', 'add', 'tun0', 'mode', 'tun']); // ARPHRD_NONE
   // macvlan_port_create() answers a bare EINVAL for a lower device that is loopback or not Ethernet.
   const cases: Array<[string, () => Promise<unknown>, string]> = [
-    ['a macvlan on lo', () => rt.link.add({ name: 'm0', kind: 'macvlan', link: 'lo' }), "EINVAL: Invalid argument — a macvlan's lower device (link) must be an Ethernet device; lo is loopback (RTM_NEWLINK m0 type macvlan)"],
-    ['a macvtap on lo', () => rt.link.add({ name: 'm0', kind: 'macvtap', link: 'lo', data: { mode: 'bridge' } }), "EINVAL: Invalid argument — a macvtap's lower device (link) must be an Ethernet device; lo is loopback (RTM_NEWLINK m0 type macvtap)"],
-    ['a macvlan on lo by ifindex', () => rt.link.add({ name: 'm0', kind: 'macvlan', link: 1 }), "a macvlan's lower device (link) must be an Ethernet device; lo is loopback"],
+    ['a macvlan on lo', () => rt.link.add({ name: 'm0', kind: 'macvlan', link: 'lo' }), "EINVAL: Invalid argument — a macvlan's lower device (link) must be an Ethernet device; lo is loopback (RTM_NEWLINK m0 link lo type macvlan)"],
+    ['a macvtap on lo', () => rt.link.add({ name: 'm0', kind: 'macvtap', link: 'lo', data: { mode: 'bridge' } }), "EINVAL: Invalid argument — a macvtap's lower device (link) must be an Ethernet device; lo is loopback (RTM_NEWLINK m0 link lo type macvtap)"],
+    ['a macvlan on lo by ifindex', () => rt.link.add({ name: 'm0', kind: 'macvlan', link: 1 }), "a macvlan's lower device (link) must be an Ethernet device; lo is loopback (RTM_NEWLINK m0 link 1 type macvlan)"],
     ['a macvlan on a tun device', () => rt.link.add({ name: 'm0', kind: 'macvlan', link: 'tun0' }), "a macvlan's lower device (link) must be an Ethernet device; tun0 is not one (link type none)"],
   ];
   for (const [what, call, text] of cases) {

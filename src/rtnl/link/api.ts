@@ -360,13 +360,15 @@ function writeNewLink(w: MessageWriter, p: PreparedLink): void {
 
 /**
  * A create's subject as `ip link add` writes it: the name, the netns it is made in when
- * not the handle's, the kind, and a veth's peer with its netns ('n9 type veth peer v1'):
+ * not the handle's, the parent link, the kind, and a veth's peer with its netns
+ * ('n9 type veth peer v1', 'm0 link eth0 type macvlan'):
  * an EEXIST may be the peer's name, and an 'Unknown device type' is about the kind, both
  * of which the subject left out ('(RTM_NEWLINK n9)'). Made only for an error.
  */
 function newLinkSubject(p: PreparedLink): string {
   let out = p.attrs.name ?? '(a kernel-chosen name)';
   if (p.attrs.netns) out += ` ${netnsText(p.spec['netns'], p.attrs.netns)}`;
+  if (p.parentRef !== undefined) out += ` link ${p.parentRef}`;
   out += ` type ${p.kind}`;
   if (p.peer?.name !== undefined) {
     out += ` peer ${p.peer.name}`;
