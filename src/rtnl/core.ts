@@ -3,7 +3,7 @@
  * handle's one socket and link-name resolution.
  * @module
  */
-import type { NetlinkSocket } from '../netlink/index.js';
+import { NetlinkError, type NetlinkSocket } from '../netlink/index.js';
 
 /** The part of an Rtnl handle the object APIs use. */
 export interface RtnlCore {
@@ -21,4 +21,13 @@ export interface RtnlCore {
 export function missingLink(core: RtnlCore, arg: string, ref: string | number): string {
   const where = core.where?.();
   return `${arg} ${typeof ref === 'number' ? `ifindex ${ref}` : `'${ref}'`} does not exist${where ? ` in ${where}` : ''}`;
+}
+
+/**
+ * A GET that the kernel acknowledged without the reply it owes: EPROTO naming the request
+ * and the reply that did not come ('EPROTO: Protocol error — no RTM_NEWLINK in the answer
+ * (RTM_GETLINK w0)'). Not the caller's input, so not an InvalidArgumentError.
+ */
+export function noReply(type: number, typeName: string, replyName: string, subject: string): NetlinkError {
+  return new NetlinkError(71 /* EPROTO */, { type, typeName, seq: 0, subject }, {}, `no ${replyName} in the answer`);
 }

@@ -8,7 +8,8 @@ import { Rtnl, Netns, NetlinkError, InvalidArgumentError, setupVeth, NLM_F_CREAT
 import { rtnlDescriber } from '../../src/rtnl/describer.js';
 import * as C from '../../src/rtnl/constants.js';
 import { privileged, ip, freshHandle } from '../helpers.js';
-import { recordedLinkRequests } from './scripted-link-api.js';
+import { recordedLinkRequests, recordedRequests } from './scripted-link-api.js';
+import { LinkApi } from '../../src/rtnl/link/api.js';
 
 const fresh = freshHandle;
 
@@ -360,4 +361,14 @@ t.test("a kind the kernel lacks is named: 'Unknown device type' said nothing of 
     const unnamed = await refusal(t, rt.link.add({ kind } as never));
     t.match(unnamed.message, new RegExp(`\\(RTM_NEWLINK \\(a kernel-chosen name\\) type ${kind}\\)$`), `${kind}, no name`);
   }
+});
+
+t.test('a GET acknowledged without its reply is a protocol error, not bad input', async (t) => {
+  // A recording socket answers every request as ACKed with no message: what a kernel (or
+  // a proxy in between) that broke the protocol would do. The argument was fine.
+  const link = await recordedRequests((core) => new LinkApi(core), (api) => api.get('w0'));
+  t.ok(link.error instanceof NetlinkError, 'a NetlinkError');
+  t.equal((link.error as NetlinkError).code, 'EPROTO');
+  t.equal((link.error as Error).message, 'EPROTO: Protocol error — no RTM_NEWLINK in the answer (RTM_GETLINK w0)');
+  t.notOk(link.error instanceof InvalidArgumentError, 'not an InvalidArgumentError');
 });

@@ -4,7 +4,7 @@
  */
 import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN, showValue, walkAttrs, hexColon, MessageWriter as Writer } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { missingLink, type RtnlCore } from '../core.js';
+import { missingLink, noReply, type RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, netnsText, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
 import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
@@ -802,7 +802,7 @@ export class LinkApi {
     } catch (e) {
       throw namedMissing(this.core, e, r, 'link');
     }
-    if (!link) throw new InvalidArgumentError('link', `no RTM_NEWLINK reply for ${subjectOf(r)}`);
+    if (!link) throw noReply(C.RTM_GETLINK, 'RTM_GETLINK', 'RTM_NEWLINK', subjectOf(r));
     return link;
   }
 
