@@ -269,6 +269,16 @@ export class DumpInterruptedError extends Error {
   }
 }
 
+/** An error's message for another error's text: `message` of an Error-like value, else String() of it (never throws). */
+function messageOf(e: unknown): string {
+  try {
+    const m = (e as { message?: unknown } | null | undefined)?.message;
+    return typeof m === 'string' ? m : String(e);
+  } catch {
+    return 'an unprintable value';
+  }
+}
+
 /**
  * Refuse keys of an options object that the callee does not know (a typo such as
  * `{ netsn: ns }` would otherwise be ignored and the default used): throws
@@ -354,17 +364,32 @@ export class ClosedError extends Error {
  * Restoring the thread's original netns failed: the thread is now in the wrong
  * namespace and every later socket would be created there. Treat as fatal.
  * `code` is 'ERR_NLKIT_NETNS_RESTORE'.
+ *
+ * When the callback run in the namespace had thrown before the switch back failed, both
+ * failures are kept: `cause` is the callback's error (so `util.inspect` and loggers that
+ * follow `cause` show its stack), the message names it after the setns failure, and
+ * `setnsError` holds the failed switch back. Otherwise `cause` is the setns error.
  */
 export class NetnsRestoreError extends Error {
   declare readonly [RESTORE]: true;
   /** Always 'ERR_NLKIT_NETNS_RESTORE'; stable across versions. */
   readonly code = 'ERR_NLKIT_NETNS_RESTORE';
-  /** The error from setns back. */
+  /** The callback's own error when it threw (see `callbackThrew`), else the error from setns back. */
   override readonly cause: unknown;
-  constructor(cause: unknown) {
-    super(`could not switch the thread back to its original network namespace: ${(cause as Error)?.message ?? String(cause)}; the thread is left in a foreign netns`);
+  /** The error from setns back (a SysError). */
+  readonly setnsError: unknown;
+  /** True when the callback threw before the switch back failed; its error is then `cause`. */
+  readonly callbackThrew: boolean;
+  /**
+   * @param setnsError the failed switch back.
+   * @param callback `{ error }` when the callback had thrown `error` first.
+   */
+  constructor(setnsError: unknown, callback?: { readonly error: unknown }) {
+    super(`could not switch the thread back to its original network namespace: ${messageOf(setnsError)}; the thread is left in a foreign netns${callback ? `; the callback had thrown first: ${messageOf(callback.error)}` : ''}`);
     this.name = 'NetnsRestoreError';
-    this.cause = cause;
+    this.cause = callback ? callback.error : setnsError;
+    this.setnsError = setnsError;
+    this.callbackThrew = callback !== undefined;
     Object.defineProperty(this, RESTORE, { value: true });
   }
 

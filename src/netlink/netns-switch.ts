@@ -67,11 +67,26 @@ export function readHandleFd(h: object, arg: string): unknown {
 }
 
 /**
+ * Switch the calling thread back to the netns of `home` after a switched call. A failure
+ * is a NetnsRestoreError; `callback` is `{ error }` when the call had thrown `error`,
+ * which the NetnsRestoreError then carries as its `cause` (and names in its message), so
+ * neither failure is lost. Every switch in nlkit restores through this.
+ * @internal
+ */
+export function switchBack(home: number, callback?: { readonly error: unknown }): void {
+  try {
+    sys.setns(home, sys.CLONE_NEWNET);
+  } catch (e) {
+    throw new NetnsRestoreError(e, callback);
+  }
+}
+
+/**
  * Run `fn` synchronously with the calling thread in the netns of `targetFd`, then
  * switch back (also when `fn` throws). `fn` must not return a Promise: nothing may
  * await while the thread is switched; a Promise (or thenable) returned is refused with
  * an Error after the switch back, and its rejection, if any, is dropped. A failed switch
- * back throws NetnsRestoreError.
+ * back throws NetnsRestoreError (carrying `fn`'s own error as `cause` when `fn` threw).
  */
 export function withThreadNetns<T>(targetFd: number, fn: () => T): T {
   // koffi would throw a bare TypeError for a non-number and pass only the low 32 bits of a
@@ -95,14 +110,11 @@ export function withThreadNetns<T>(targetFd: number, fn: () => T): T {
     let result: T;
     try {
       result = fn();
-    } finally {
-      try {
-        sys.setns(self, sys.CLONE_NEWNET);
-      } catch (e) {
-        // eslint-disable-next-line no-unsafe-finally
-        throw new NetnsRestoreError(e);
-      }
+    } catch (e) {
+      switchBack(self, { error: e });
+      throw e;
     }
+    switchBack(self);
     if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
       // The async rest would run with the thread back home. Refuse it, and take the
       // rejection it may end in: left unhandled, it would end the process.

@@ -10,7 +10,7 @@
  */
 import * as sys from '../netlink/sys.js';
 import { InvalidArgumentError, SysError, showValue } from '../netlink/errors.js';
-import { NetnsRestoreError, ensureThreadpoolStarted, netnsContext, type NetnsHandle } from '../netlink/netns-switch.js';
+import { ensureThreadpoolStarted, netnsContext, switchBack, type NetnsHandle } from '../netlink/netns-switch.js';
 import { handleFd } from './handle.js';
 
 const THREAD_NS = '/proc/thread-self/ns/net';
@@ -39,16 +39,15 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T):
       if (e instanceof SysError && e.code === 'EBADF') throw new SysError('setns', e.errno, undefined, `target fd ${targetFd} is not an open file descriptor`);
       throw e;
     }
+    let result: T;
     try {
-      return netnsContext.run(target, fn);
-    } finally {
-      try {
-        sys.setns(home, sys.CLONE_NEWNET);
-      } catch (e) {
-        // eslint-disable-next-line no-unsafe-finally
-        throw new NetnsRestoreError(e);
-      }
+      result = netnsContext.run(target, fn);
+    } catch (e) {
+      switchBack(home, { error: e }); // a NetnsRestoreError carries e as its cause
+      throw e;
     }
+    switchBack(home);
+    return result;
   } finally {
     sys.close(home);
   }
@@ -83,7 +82,8 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T):
  * function is an InvalidArgumentError naming `current`, `target` or `fn`, before any
  * switch. A failed switch back throws
  * NetnsRestoreError (code 'ERR_NLKIT_NETNS_RESTORE'): the thread is stuck in
- * `target` and the process should not continue.
+ * `target` and the process should not continue; when `fn` had thrown synchronously
+ * first, its error is the NetnsRestoreError's `cause` and named in its message.
  *
  * Returns a Promise of `fn`'s result; `fn`'s synchronous throw becomes a rejection
  * (after the thread was restored).

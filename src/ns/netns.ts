@@ -13,7 +13,7 @@ import { fstatSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import * as sys from '../netlink/sys.js';
 import { ClosedError, InvalidArgumentError, SysError, checkOptionKeys, showValue } from '../netlink/errors.js';
-import { NetnsRestoreError, contextNetnsFd, ensureThreadpoolStarted, type NetnsHandle } from '../netlink/netns-switch.js';
+import { contextNetnsFd, ensureThreadpoolStarted, switchBack, type NetnsHandle } from '../netlink/netns-switch.js';
 import { handleFd } from './handle.js';
 
 /** The directory iproute2 keeps named network namespaces in. */
@@ -136,7 +136,8 @@ function openNetnsFile(path: string, argument = 'path'): number {
 /**
  * Run `fn` with the calling thread in a brand-new network namespace (unshare), then
  * put the thread back where it was (setns to an fd saved first) — also when `fn`
- * throws. `fn` is synchronous. A failed switch back is a NetnsRestoreError.
+ * throws. `fn` is synchronous. A failed switch back is a NetnsRestoreError (with
+ * `fn`'s error as its cause when `fn` threw).
  */
 function inFreshNetns<T>(fn: () => T): T {
   ensureThreadpoolStarted();
@@ -148,16 +149,15 @@ function inFreshNetns<T>(fn: () => T): T {
       if (e instanceof SysError && e.code === 'EPERM') throw new SysError('unshare', e.errno, undefined, 'creating a network namespace needs CAP_SYS_ADMIN');
       throw e;
     }
+    let result: T;
     try {
-      return fn();
-    } finally {
-      try {
-        sys.setns(self, sys.CLONE_NEWNET);
-      } catch (e) {
-        // eslint-disable-next-line no-unsafe-finally
-        throw new NetnsRestoreError(e);
-      }
+      result = fn();
+    } catch (e) {
+      switchBack(self, { error: e }); // a NetnsRestoreError carries e as its cause
+      throw e;
     }
+    switchBack(self);
+    return result;
   } finally {
     sys.close(self);
   }

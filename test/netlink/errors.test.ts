@@ -67,7 +67,7 @@ const rows: Row[] = [
   },
   {
     name: 'NetnsRestoreError', cls: NetnsRestoreError, code: 'ERR_NLKIT_NETNS_RESTORE', make: () => new NetnsRestoreError(new E.SysError('setns', 9)),
-    message: /^could not switch the thread back .*EBADF: Bad file descriptor, setns/, fields: {},
+    message: /^could not switch the thread back .*EBADF: Bad file descriptor, setns.*foreign netns$/, fields: { callbackThrew: false },
   },
 ];
 const classes = [...new Set(rows.map((r) => r.cls))] as (new (...a: never[]) => Error)[];

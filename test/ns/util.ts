@@ -1,5 +1,6 @@
 // Helpers shared by the src/ns tests.
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import koffi from 'koffi';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as sys from '../../src/netlink/sys.js';
 import { threadNetnsInode } from '../../src/netlink/netns-switch.js';
@@ -76,4 +77,46 @@ export function privateDir(): { root: string; dir: string; cleanup(): void } {
 let nseq = 0;
 export function uniqueName(prefix = 'nlkit'): string {
   return `${prefix}-${process.pid}-${nseq++}`;
+}
+
+const dup2 = koffi.load('libc.so.6').func('int dup2(int oldfd, int newfd)');
+
+/** The fd numbers open in this process now (to find the ones a call opens later). */
+export function openFds(): Set<number> {
+  // Less the directory fd readdirSync itself listed (closed again by now).
+  return new Set(readdirSync('/proc/self/fd').map(Number).filter((fd) => {
+    try {
+      readlinkSync(`/proc/self/fd/${fd}`);
+      return true;
+    } catch {
+      return false;
+    }
+  }));
+}
+
+/**
+ * Make the switch back of the switched call now running fail, from inside its callback:
+ * the fd it opened to return home (the one fd not in `before` that is the netns of inode
+ * `homeIno`) is replaced, with dup2, by /dev/null — so its setns back fails with EINVAL
+ * while its own close of that fd still succeeds. Returns the fd number replaced.
+ */
+export function breakSwitchBack(before: ReadonlySet<number>, homeIno: number): number {
+  for (const fd of openFds()) {
+    if (before.has(fd)) continue;
+    let link: string;
+    try {
+      link = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue; // the directory fd readdirSync used, closed meanwhile
+    }
+    if (link !== `net:[${homeIno}]`) continue;
+    const nul = openSync('/dev/null', 'r');
+    try {
+      if ((dup2(nul, fd) as number) < 0) throw new Error(`dup2 onto fd ${fd} failed`);
+    } finally {
+      closeSync(nul);
+    }
+    return fd;
+  }
+  throw new Error('the switched call opened no fd of the home netns');
 }
