@@ -10,7 +10,7 @@
  * @module
  */
 import { fstatSync, lstatSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import * as sys from '../netlink/sys.js';
 import { ClosedError, InvalidArgumentError, SysError, checkOptionKeys, showValue } from '../netlink/errors.js';
 import { contextNetnsFd, ensureThreadpoolStarted, switchBack, type NetnsHandle } from '../netlink/netns-switch.js';
@@ -29,24 +29,40 @@ const MAX_STACKED = 64;
 /** Options of the functions that work on named namespaces. */
 export interface NamedNetnsOptions {
   /**
-   * Directory holding the namespace files (bind mounts). Must be absolute.
-   * Defaults to the environment variable `NLKIT_NETNS_DIR`, else `/run/netns` (iproute2's
-   * `NETNS_RUN_DIR`; `ip netns` only sees namespaces there).
+   * Directory holding the namespace files (bind mounts). Must be absolute: a relative
+   * one is refused (InvalidArgumentError naming `dir`), as it would depend on the
+   * process's working directory. It is normalised before use — `.` and `..` components,
+   * repeated and trailing slashes resolved lexically, as `path.resolve` does (so
+   * `/run/x/../netns` is `/run/netns` even where /run/x does not exist or is a symlink)
+   * — and every function taking `dir` (newNamed, getNamed, listNamed, deleteNamed,
+   * {@link netnsDir}) uses that same normalised path; `Netns.path` and messages show it.
+   * Defaults to the environment variable `NLKIT_NETNS_DIR` (checked and normalised the
+   * same way), else `/run/netns` (iproute2's `NETNS_RUN_DIR`; `ip netns` only sees
+   * namespaces there).
    */
   readonly dir?: string | undefined;
 }
 
 const NAMED_OPTION_KEYS: ReadonlySet<string> = new Set(['dir']);
 
-/** The directory named namespaces live in for `options` (option › NLKIT_NETNS_DIR › /run/netns). */
+/**
+ * The directory named namespaces live in for `options` (option › NLKIT_NETNS_DIR ›
+ * /run/netns), absolute and normalised (see {@link NamedNetnsOptions.dir}). The one
+ * place every named-namespace function gets its directory from. A relative path, an
+ * empty one or one with a NUL byte is an InvalidArgumentError naming `dir` (and saying
+ * when the value came from NLKIT_NETNS_DIR). No syscall is made.
+ */
 export function netnsDir(options: Readonly<Partial<NamedNetnsOptions>> = {}): string {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
   checkOptionKeys(options, NAMED_OPTION_KEYS, 'options.');
+  const fromEnv = options.dir === undefined && !!process.env.NLKIT_NETNS_DIR;
   const dir = options.dir ?? (process.env.NLKIT_NETNS_DIR || DEFAULT_NETNS_DIR);
   if (typeof dir !== 'string' || dir === '' || !isAbsolute(dir) || dir.includes('\0')) {
-    throw new InvalidArgumentError('dir', `the netns directory must be an absolute path without NUL bytes, got ${JSON.stringify(dir)}`);
+    throw new InvalidArgumentError('dir', `the netns directory must be an absolute path without NUL bytes, got ${JSON.stringify(dir)}${fromEnv ? ' (from the environment variable NLKIT_NETNS_DIR)' : ''}`);
   }
-  return dir;
+  // Lexical, like path.resolve: mkdir -p, the mount, the flock and every message then see
+  // one path (before, '/a/missing/../b' made /a/missing on the way and failed elsewhere).
+  return resolve(dir);
 }
 
 /**

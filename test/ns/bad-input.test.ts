@@ -44,11 +44,38 @@ t.test('bad netns names are refused before any syscall', async (t) => {
 });
 
 t.test('bad directories are refused', async (t) => {
-  for (const dir of ['', 'relative/netns', '/run/ne\0tns', 5 as unknown as string]) {
+  for (const dir of ['', 'relative/netns', '../netns', './netns', '/run/ne\0tns', 5 as unknown as string]) {
     t.throws(() => netnsDir({ dir }), InvalidArgumentError, `dir ${JSON.stringify(dir)}`);
     t.throws(() => Netns.newNamed('blue', { dir }), InvalidArgumentError);
+    t.throws(() => Netns.getNamed('blue', { dir }), InvalidArgumentError);
     t.throws(() => Netns.listNamed({ dir }), InvalidArgumentError);
+    t.throws(() => Netns.deleteNamed('blue', { dir }), InvalidArgumentError);
   }
+});
+
+t.test('a dir with . and .. components (or extra slashes) is normalised lexically, the same for every function', async (t) => {
+  t.equal(netnsDir({ dir: '/run/nlkit-missing/../netns' }), '/run/netns', '.. resolved without looking at the disk');
+  t.equal(netnsDir({ dir: '/run/./netns/' }), '/run/netns', '. and a trailing slash');
+  t.equal(netnsDir({ dir: '//run///netns' }), '/run/netns', 'repeated slashes');
+  t.equal(netnsDir({ dir: '/../run/netns' }), '/run/netns', '.. at the root stays at the root');
+  t.equal(netnsDir({ dir: '/run/netns' }), '/run/netns', 'a normal path unchanged');
+});
+
+t.test('a bad NLKIT_NETNS_DIR is refused naming dir and saying where the value came from', async (t) => {
+  const saved = process.env.NLKIT_NETNS_DIR;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.NLKIT_NETNS_DIR;
+    else process.env.NLKIT_NETNS_DIR = saved;
+  });
+  process.env.NLKIT_NETNS_DIR = 'run/netns';
+  const e = t.throws(() => Netns.listNamed()) as InvalidArgumentError;
+  t.ok(e instanceof InvalidArgumentError);
+  t.equal(e.argument, 'dir');
+  t.match(e.message, /"run\/netns" \(from the environment variable NLKIT_NETNS_DIR\)$/);
+  process.env.NLKIT_NETNS_DIR = '/run/x/../netns';
+  t.equal(netnsDir(), '/run/netns', 'normalised like the option');
+  const o = t.throws(() => netnsDir({ dir: 'rel' })) as InvalidArgumentError;
+  t.notMatch(o.message, /NLKIT_NETNS_DIR/, 'an option value is not blamed on the environment');
 });
 
 t.test('bad pids and paths are refused', async (t) => {

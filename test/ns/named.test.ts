@@ -146,6 +146,34 @@ t.test('the directory comes from the option, else NLKIT_NETNS_DIR, else /run/net
   t.same(Netns.listNamed({ dir: join(d.root, 'does-not-exist') }), [], 'missing directory lists nothing');
 });
 
+t.test('a dir with .. is used normalised by every function: nothing made on the way, one path in names and messages', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  const home = threadIno();
+  // `missing` does not exist: the kernel would refuse 'root/missing/../netns' (ENOENT),
+  // and mkdir -p of it would make `missing` first.
+  const dir = `${d.root}/missing/../netns/`;
+  const missing = join(d.root, 'missing');
+  const ns = Netns.newNamed('dotdot', { dir });
+  t.teardown(() => ns.close());
+  t.equal(ns.path, join(d.dir, 'dotdot'), 'Netns.path is the normalised path');
+  t.notOk(existsSync(missing), 'no directory was made for the .. to climb out of');
+  t.equal(threadIno(), home);
+  t.ok(mountsUnder(d.dir).includes(ns.path), 'the namespace is mounted in the normalised directory');
+  t.same(Netns.listNamed({ dir }), ['dotdot'], 'listNamed sees it (it listed nothing: ENOENT on the way)');
+  const again = Netns.getNamed('dotdot', { dir });
+  t.ok(again.equals(ns), 'getNamed opens it');
+  t.equal(again.path, ns.path);
+  again.close();
+  const taken = t.throws(() => Netns.newNamed('dotdot', { dir })) as SysError;
+  t.equal(taken.code, 'EEXIST');
+  t.equal(taken.path, ns.path, 'the error names the normalised path');
+  t.notMatch(taken.message, /\.\./, 'no .. in the message');
+  t.equal(Netns.deleteNamed('dotdot', { dir }), true, 'deleteNamed removes it (it found nothing before)');
+  t.same(Netns.listNamed({ dir: d.dir }), []);
+  t.notOk(existsSync(missing));
+});
+
 t.test('the netns stays after the handle closes, until deleted', privileged, async (t) => {
   const d = privateDir();
   t.teardown(() => d.cleanup());
