@@ -121,6 +121,53 @@ function describeFile(st: { isFile(): boolean; isDirectory(): boolean; isSymboli
 }
 
 /**
+ * What holds the name `name` in `dir` when creating DIR/NAME said EEXIST, as newNamed's
+ * message says it: a network namespace, another namespace type, or a file, directory,
+ * symlink… that is not a namespace. Only for that error: an lstat, and for an nsfs file
+ * an open + NS_GET_NSTYPE. Never throws.
+ */
+function takenBy(path: string, name: string, dir: string): string {
+  let st;
+  try {
+    st = lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return `the name '${name}' is taken in ${dir}`;
+  }
+  if (!st) return `the name '${name}' was taken in ${dir} (removed again since)`;
+  if (st.isSymbolicLink()) return `'${name}' already exists in ${dir} as a symbolic link, not a network namespace`;
+  if (st.dev === nsfsDev()) {
+    let type = -1;
+    try {
+      const fd = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC | sys.O_NOCTTY | sys.O_NONBLOCK);
+      try {
+        type = sys.ioctlNoArg(fd, sys.NS_GET_NSTYPE);
+      } finally {
+        sys.close(fd);
+      }
+    } catch {
+      /* could not look: say what is known */
+    }
+    if (type === sys.CLONE_NEWNET) return `a network namespace named '${name}' already exists in ${dir}`;
+    if (type < 0) return `'${name}' already exists in ${dir} with a namespace mounted on it`;
+    return `'${name}' already exists in ${dir} with ${NS_TYPES[type] ?? `a namespace of type 0x${type.toString(16)}`} mounted on it, not a network namespace`;
+  }
+  const what = describeFile(st);
+  if (st.isFile()) {
+    // On the directory's own file system: most likely nothing is mounted on it (a bind
+    // mount from that same file system would look alike; deleteNamed tells them apart).
+    let bare = false;
+    try {
+      bare = statSync(dir).dev === st.dev;
+    } catch {
+      /* unknown */
+    }
+    if (bare) return `'${name}' already exists in ${dir} as a regular file, not a network namespace (a half-made one, left by a creator that failed or still at work? Netns.deleteNamed removes it)`;
+    return `'${name}' already exists in ${dir} with a file that is not a network namespace mounted on it`;
+  }
+  return `'${name}' already exists in ${dir} as ${what === 'not a namespace file' ? 'something' : what} that is not a network namespace`;
+}
+
+/**
  * Open `path` as a network namespace, refusing anything else before it could reach
  * setns: the file must live on nsfs and NS_GET_NSTYPE must say CLONE_NEWNET.
  * Returns an O_CLOEXEC fd the caller owns.
@@ -330,7 +377,9 @@ export class Netns implements NetnsHandle, Disposable {
    * Create a named network namespace, exactly as `ip netns add NAME` does, so each
    * side sees and can use the other's: the directory (default /run/netns) is created
    * and made a shared mount (bound onto itself first where needed) under an flock;
-   * the file DIR/NAME is created with O_EXCL (EEXIST when the name is taken); a new
+   * the file DIR/NAME is created with O_EXCL (SysError 'EEXIST' when the name is taken,
+   * whose message says by what: a network namespace, another namespace type, or a file,
+   * directory or symlink that is not a namespace); a new
    * namespace is unshared and its /proc/thread-self/ns/net bind-mounted onto the
    * file — through the fd of the file just made, so that a racing `deleteNamed` (and
    * another creator's file of the same name) makes this call fail with SysError
@@ -349,7 +398,7 @@ export class Netns implements NetnsHandle, Disposable {
     try {
       created = sys.open(path, sys.O_RDONLY | sys.O_CREAT | sys.O_EXCL | sys.O_CLOEXEC, 0);
     } catch (e) {
-      if (e instanceof SysError && e.code === 'EEXIST') throw new SysError('open', e.errno, path, `a network namespace named '${name}' already exists in ${dir}`);
+      if (e instanceof SysError && e.code === 'EEXIST') throw new SysError('open', e.errno, path, takenBy(path, name, dir));
       throw e;
     }
     // The file is held open until the namespace is mounted on it, and the mount goes

@@ -125,6 +125,48 @@ t.test('getNamed opens the same namespace; a taken name is EEXIST and leaves the
   t.match(half.message, join(d.dir, 'half'));
 });
 
+t.test('newNamed on a taken name says what holds it: a netns, another namespace, a file, a directory, a symlink', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  const { mkdirSync, symlinkSync } = await import('node:fs');
+  const sh = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  };
+  const dir = d.dir;
+  const ns = Netns.newNamed('net', { dir });
+  t.teardown(() => ns.close());
+  writeFileSync(join(dir, 'file'), '');
+  mkdirSync(join(dir, 'sub'));
+  symlinkSync('/etc/hostname', join(dir, 'link'));
+  writeFileSync(join(dir, 'uts'), '');
+  sh('mount', ['--bind', '/proc/self/ns/uts', join(dir, 'uts')]);
+  writeFileSync(join(dir, 'bound'), ''); // a file of another file system (procfs) bound on it
+  sh('mount', ['--bind', '/proc/version', join(dir, 'bound')]);
+  const rows: [string, RegExp][] = [
+    ['net', new RegExp(`a network namespace named 'net' already exists in ${dir}$`)],
+    ['file', new RegExp(`'file' already exists in ${dir} as a regular file, not a network namespace \\(a half-made one`)],
+    ['sub', new RegExp(`'sub' already exists in ${dir} as a directory that is not a network namespace$`)],
+    ['link', new RegExp(`'link' already exists in ${dir} as a symbolic link, not a network namespace$`)],
+    ['uts', new RegExp(`'uts' already exists in ${dir} with a UTS namespace mounted on it, not a network namespace$`)],
+    ['bound', new RegExp(`'bound' already exists in ${dir} with a file that is not a network namespace mounted on it$`)],
+  ];
+  const home = threadIno();
+  const fds = fdCount();
+  for (const [name, message] of rows) {
+    const e = t.throws(() => Netns.newNamed(name, { dir }), name) as SysError;
+    t.ok(e instanceof SysError, `${name}: ${e?.message}`);
+    t.equal(e.code, 'EEXIST');
+    t.equal(e.path, join(dir, name));
+    t.match(e.message, message, name);
+  }
+  t.equal(fdCount(), fds, 'no fd left open by the look');
+  t.equal(threadIno(), home);
+  const again = Netns.getNamed('net', { dir });
+  t.ok(again.equals(ns), 'the netns is untouched');
+  again.close();
+});
+
 t.test('the directory comes from the option, else NLKIT_NETNS_DIR, else /run/netns', privileged, async (t) => {
   const d = privateDir();
   t.teardown(() => d.cleanup());
