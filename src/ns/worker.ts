@@ -5,8 +5,18 @@
  */
 import type { Worker, WorkerOptions } from 'node:worker_threads';
 import { nodeWorkerThreads } from '../builtins.js';
+import { InvalidArgumentError, checkOptionKeys, showValue } from '../netlink/errors.js';
 import { withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
 import { handleFd } from './handle.js';
+
+/**
+ * The keys of Node's `WorkerOptions` (Node 20, @types/node 20), all passed on to
+ * `new Worker()` as given. A key Node added later is refused until it is listed here.
+ */
+const WORKER_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'argv', 'env', 'eval', 'execArgv', 'name', 'resourceLimits', 'stderr', 'stdin', 'stdout',
+  'trackUnmanagedFds', 'transferList', 'workerData',
+]);
 
 /**
  * Start a `worker_threads` Worker whose thread is inside `ns` for its whole life.
@@ -28,6 +38,12 @@ import { handleFd } from './handle.js';
  * The worker holds the namespace alive; closing `ns` afterwards is fine. An `ns` that is
  * not a netns handle is an InvalidArgumentError naming `ns`; a closed one a ClosedError.
  *
+ * `options` are Node's `WorkerOptions`, passed on as given: `argv`, `env`, `eval`,
+ * `execArgv`, `name`, `resourceLimits`, `stderr`, `stdin`, `stdout`,
+ * `trackUnmanagedFds`, `transferList`, `workerData`. Any other key (a typo such as
+ * `evl`, which Node would ignore) is an InvalidArgumentError naming it, like every nlkit
+ * options object, as is an `options` that is not an object; both before any switch.
+ *
  * Equivalent to: `ip netns exec NAME node worker.js`, as a thread.
  *
  * @example
@@ -35,6 +51,10 @@ import { handleFd } from './handle.js';
  */
 export function netnsWorker(ns: NetnsHandle, filename: string | URL, options?: WorkerOptions): Worker {
   const fd = handleFd(ns, 'ns'); // InvalidArgumentError / ClosedError naming ns, before any switch
+  if (options !== undefined) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+    checkOptionKeys(options, WORKER_OPTION_KEYS, 'options.');
+  }
   const W = nodeWorkerThreads().Worker; // loaded before the switch
   return withThreadNetns(fd, () => new W(filename, options));
 }

@@ -3,9 +3,10 @@ import t from 'tap';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Netns, netnsWorker } from '../../src/ns/index.js';
-import { ClosedError } from '../../src/netlink/errors.js';
+import { MessageChannel, type WorkerOptions } from 'node:worker_threads';
+import { ClosedError, InvalidArgumentError } from '../../src/netlink/errors.js';
 import { withThreadNetns } from '../../src/netlink/netns-switch.js';
-import { privileged } from '../helpers.js';
+import { fdCount, privileged } from '../helpers.js';
 import { threadIno } from './util.js';
 
 // The worker reports its thread's netns inode, then listens on a TCP port and reports it.
@@ -67,4 +68,55 @@ t.test('netnsWorker restores the main thread when Worker construction throws; cl
   closed.close();
   t.throws(() => netnsWorker(closed, CODE, { eval: true }), ClosedError);
   t.equal(threadIno(), home);
+});
+
+t.test('netnsWorker refuses unknown option keys (and a non-object options) before any switch, naming the key', privileged, async (t) => {
+  const home = threadIno();
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  const fds = fdCount();
+  // Node's Worker ignores unknown keys: `evl` ran CODE as a file name, `workerdata` was lost.
+  for (const [options, argument] of [
+    [{ eval: true, evl: true }, 'options.evl'],
+    [{ eval: true, workerdata: 1 }, 'options.workerdata'],
+    [{ eval: true, netns: ns }, 'options.netns'],
+    [null, 'options'],
+    ['eval', 'options'],
+    [[], 'options'],
+  ] as [unknown, string][]) {
+    let e: unknown;
+    try {
+      void netnsWorker(ns, CODE, options as WorkerOptions).terminate(); // made: stop it, the test fails below
+    } catch (x) {
+      e = x;
+    }
+    t.ok(e instanceof InvalidArgumentError, `${argument}: refused with an InvalidArgumentError (${String(e)})`);
+    if (!(e instanceof InvalidArgumentError)) continue;
+    t.equal(e.argument, argument);
+    if (argument !== 'options') t.match(e.message, /unknown option .*known: argv, env, eval/);
+  }
+  t.equal(threadIno(), home);
+  t.equal(fdCount(), fds, 'nothing opened');
+});
+
+t.test('netnsWorker passes every documented Worker option on', privileged, async (t) => {
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  const { port1, port2 } = new MessageChannel();
+  t.teardown(() => port1.close());
+  const code = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { statSync } = require('node:fs');
+workerData.port.postMessage({ argv: process.argv.slice(2), env: process.env.NLKIT_W, data: workerData.n,
+  flags: process.execArgv, ino: statSync('/proc/thread-self/ns/net').ino });
+workerData.port.close();
+`;
+  const w = netnsWorker(ns, code, {
+    argv: ['a1'], env: { NLKIT_W: 'yes' }, eval: true, execArgv: ['--no-warnings'], name: 'nlkit-w',
+    resourceLimits: { maxOldGenerationSizeMb: 64 }, stderr: false, stdin: false, stdout: false,
+    trackUnmanagedFds: true, transferList: [port2], workerData: { n: 7, port: port2 },
+  });
+  const [msg] = (await once(port1, 'message')) as [{ argv: string[]; env: string; data: number; flags: string[]; ino: number }];
+  t.same(msg, { argv: ['a1'], env: 'yes', data: 7, flags: ['--no-warnings'], ino: ns.ino }, 'argv, env, workerData, execArgv and transferList reached the worker in ns');
+  await once(w, 'exit');
 });
