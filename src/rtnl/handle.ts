@@ -3,7 +3,7 @@
  * namespace, and the object APIs on it (`link`, `addr`, `route`, `neigh`, `rule`).
  * @module
  */
-import { checkOptionKeys, contextNetnsFd, InvalidArgumentError, ClosedError, showValue, type NetlinkSocket } from '../netlink/index.js';
+import { checkOptionKeys, netnsContext, InvalidArgumentError, ClosedError, showValue, type NetlinkSocket } from '../netlink/index.js';
 import type { RtnlCore } from './core.js';
 import { openRouteSocket } from './route-socket.js';
 import { LinkApi } from './link/api.js';
@@ -51,18 +51,25 @@ export class Rtnl implements RtnlCore {
   readonly neigh: NeighApi;
   /** Policy routing rule operations (`ip rule`). */
   readonly rule: RuleApi;
-  /** What the handle was opened in: the netns fd given (not owned) or undefined for the caller's. */
+  /**
+   * What the handle was opened in: the netns fd given (not owned), or the enclosing
+   * execNetns target's, or undefined for the caller's. The number as it was at open: the
+   * handle's socket stays in that netns whatever happens to the fd later.
+   */
   readonly netnsFd: number | undefined;
+  /** @internal The object `netnsFd` was read from (a Netns, `{ fd }`, the execNetns target), for the monitor to see that it was closed since. */
+  readonly netnsHolder: object | undefined;
   /** Monitors opened from this handle and still open (closed with it); made on the first monitor(), as most handles have none. */
   private monitors: Set<Monitor> | undefined;
   /** `options.netns` as given and resolved (for messages), or undefined. */
   private readonly netnsGiven: { given: unknown; resolved: { fd: number } | { pid: number } } | undefined;
 
-  private constructor(sock: NetlinkSocket, netnsFd: number | undefined, netnsGiven?: { given: unknown; resolved: { fd: number } | { pid: number } }) {
+  private constructor(sock: NetlinkSocket, netnsFd: number | undefined, netnsHolder: object | undefined, netnsGiven?: { given: unknown; resolved: { fd: number } | { pid: number } }) {
     this.sock = sock;
     this.netnsGiven = netnsGiven;
     sock.owner = 'Rtnl handle'; // errors on a closed handle say so, whichever layer notices
     this.netnsFd = netnsFd;
+    this.netnsHolder = netnsHolder;
     this.link = new LinkApi(this);
     this.addr = new AddrApi(this);
     this.route = new RouteApi(this);
@@ -90,8 +97,14 @@ export class Rtnl implements RtnlCore {
       strictCheck: options.strictCheck ?? true,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
     });
-    // A pid's netns was opened and closed again: the handle holds no fd of it.
-    return new Rtnl(sock, target === undefined ? contextNetnsFd() : 'fd' in target ? target.fd : undefined, target && { given: options.netns, resolved: target });
+    // A pid's netns was opened and closed again: the handle holds no fd of it. The object
+    // the fd came from is kept (no syscall) for the monitor's fallback to re-check.
+    if (target === undefined) {
+      const ctx = netnsContext.getStore();
+      return new Rtnl(sock, ctx?.fd, ctx);
+    }
+    const given = options.netns;
+    return new Rtnl(sock, 'fd' in target ? target.fd : undefined, 'fd' in target && typeof given === 'object' && given !== null ? given : undefined, { given, resolved: target });
   }
 
   /** True once closed. */
@@ -126,7 +139,11 @@ export class Rtnl implements RtnlCore {
    * handle's netns, as an async iterator of `{ type: 'new' | 'del', kind, object }`
    * (objects decoded like the list methods return them) and `{ type: 'overrun' }` when
    * the kernel dropped events (resync with a dump). Opens its own socket in the same
-   * netns as the handle; waits on a libuv poll handle (no threads).
+   * netns as the handle — read from the handle's socket (SIOCGSKNS); where that is
+   * refused (it needs CAP_NET_ADMIN there), by entering the netns the handle was opened
+   * with, which must then still be open (ClosedError naming it when that Netns was
+   * closed since; a raw fd number cannot be checked). Waits on a libuv poll handle (no
+   * threads).
    *
    * Equivalent to: ip monitor link address route neigh rule
    * (`rt.monitor(['link', 'addr', 'route', 'neigh', 'rule'])`).
@@ -139,7 +156,8 @@ export class Rtnl implements RtnlCore {
    * @param groups 'link', 'ipv4-addr', 'ipv6-addr', 'addr' (both), 'ipv4-route',
    *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6).
    * @throws InvalidArgumentError for an unknown group or bad option (nothing opened),
-   *   ClosedError for a closed handle, `signal.reason` for an aborted signal.
+   *   ClosedError for a closed handle (or its netns, see above), `signal.reason` for an
+   *   aborted signal.
    */
   monitor(groups: readonly MonitorGroup[], options: MonitorOptions = {}): Monitor {
     const m = Monitor.open(this, groups, options, (x) => this.monitors?.delete(x));

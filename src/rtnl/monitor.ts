@@ -46,6 +46,7 @@
  */
 import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLMSG_HDRLEN, NetlinkSocket, withThreadNetns, checkOptionKeys, showValue } from '../netlink/index.js';
 import * as sys from '../netlink/sys.js';
+import { readHandleFd } from '../netlink/netns-switch.js';
 import {
   RTM_DELADDR, RTM_DELLINK, RTM_DELNEIGH, RTM_DELROUTE, RTM_DELRULE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH,
   RTM_NEWROUTE, RTM_NEWRULE, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR,
@@ -251,6 +252,12 @@ export interface MonitorHost {
   readonly sock: NetlinkSocket;
   /** The netns fd the handle was opened with, used when the socket's netns cannot be read (SIOCGSKNS needs CAP_NET_ADMIN). */
   readonly netnsFd: number | undefined;
+  /**
+   * The handle object `netnsFd` was read from (a `Netns`, the execNetns target), when
+   * there was one: its `fd` is read again before `netnsFd` is used, so a Netns closed
+   * since is a ClosedError rather than a setns into whatever file now has that number.
+   */
+  readonly netnsHolder?: object | undefined;
 }
 
 interface Waiter {
@@ -326,8 +333,8 @@ function checkOptions(options: MonitorOptions): void {
 /**
  * Open a NETLINK_ROUTE socket in the same network namespace as `host.sock`: the
  * namespace is read from the socket itself (SIOCGSKNS), so it is right however the
- * handle was opened; where that is refused, the handle's netns fd (or the caller's
- * netns) is used.
+ * handle was opened; where that is refused (it needs CAP_NET_ADMIN), the handle's netns
+ * fd (or the caller's netns) is used — a ClosedError when that was a Netns closed since.
  */
 function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: number | undefined): NetlinkSocket {
   const open = (): NetlinkSocket => NetlinkSocket.open(NETLINK_ROUTE, {
@@ -343,7 +350,11 @@ function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: num
       sys.close(nsfd);
     }
   }
-  return host.netnsFd === undefined ? open() : withThreadNetns(host.netnsFd, open);
+  if (host.netnsFd === undefined) return open();
+  // The fd number was taken when the handle was opened; a Netns closed since may have
+  // handed it to another file, even another netns. Its own getter knows (no syscall).
+  if (host.netnsHolder !== undefined) readHandleFd(host.netnsHolder, 'the netns the Rtnl handle was opened with');
+  return withThreadNetns(host.netnsFd, open);
 }
 
 /**

@@ -1,0 +1,108 @@
+// rt.monitor() where the handle's socket cannot say its netns (SIOCGSKNS needs
+// CAP_NET_ADMIN): it enters the netns the handle was opened with — and refuses one whose
+// Netns was closed since, whose fd number may by then be another namespace's. The
+// fallback is made real by dropping CAP_NET_ADMIN from the main thread's effective
+// capabilities (capset is per thread; it stays permitted and is raised again after).
+import t from 'tap';
+import koffi from 'koffi';
+import { Rtnl } from '../../src/rtnl/handle.js';
+import { ClosedError } from '../../src/netlink/errors.js';
+import * as sys from '../../src/netlink/sys.js';
+import { Netns, execNetnsSync } from '../../src/ns/index.js';
+import { ip, privileged } from '../helpers.js';
+
+const libc = koffi.load('libc.so.6');
+const capget = libc.func('int capget(void *hdr, void *data)');
+const capset = libc.func('int capset(void *hdr, const void *data)');
+/** <linux/capability.h> */
+const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+const CAP_NET_ADMIN = 12;
+
+/** Run fn with CAP_NET_ADMIN out of the calling thread's effective set. */
+function withoutNetAdmin<T>(fn: () => T): T {
+  const hdr = Buffer.alloc(8);
+  hdr.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0); // pid 0: this thread
+  const data = Buffer.alloc(24); // two { effective, permitted, inheritable } u32 triples
+  if ((capget(hdr, data) as number) < 0) throw new Error('capget failed');
+  const effective = data.readUInt32LE(0);
+  data.writeUInt32LE((effective & ~(1 << CAP_NET_ADMIN)) >>> 0, 0);
+  if ((capset(hdr, data) as number) < 0) throw new Error('capset (drop) failed');
+  try {
+    return fn();
+  } finally {
+    data.writeUInt32LE(effective, 0);
+    if ((capset(hdr, data) as number) < 0) throw new Error('capset (raise) failed');
+  }
+}
+
+/** SIOCGSKNS on the handle's socket is refused now (so the monitor takes the fallback). */
+function sksnsRefused(rt: Rtnl): boolean {
+  const fd = sys.ioctlNoArg(rt.sock.fd, sys.SIOCGSKNS);
+  if (fd >= 0) sys.close(fd);
+  return fd < 0;
+}
+
+t.test('without CAP_NET_ADMIN the monitor opens in the netns the handle was opened with', privileged, async (t) => {
+  const ns = Netns.new();
+  const rt = Rtnl.open({ netns: ns });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  const m = withoutNetAdmin(() => {
+    t.ok(sksnsRefused(rt), 'SIOCGSKNS refused: the fallback is what runs');
+    return rt.monitor(['link']);
+  });
+  t.teardown(() => m.close());
+  ip(ns.path, ['link', 'add', 'fb0', 'type', 'veth', 'peer', 'name', 'fb1']);
+  for await (const ev of m) {
+    if (ev.type === 'new' && ev.kind === 'link' && (ev.object as { name?: string }).name === 'fb0') break;
+  }
+  t.pass('the monitor saw the link made in the handle\'s netns');
+});
+
+t.test('without CAP_NET_ADMIN a handle whose Netns was closed refuses to monitor (ClosedError), never another netns on the reused fd', privileged, async (t) => {
+  const ns = Netns.new();
+  const rt = Rtnl.open({ netns: ns });
+  t.teardown(() => rt.close());
+  const number = ns.fd;
+  const id = ns.id;
+  ns.close();
+  const other = Netns.new(); // takes the lowest free fd: the closed Netns's number
+  t.teardown(() => other.close());
+  t.equal(other.fd, number, 'the fd number now holds another network namespace');
+  const e = withoutNetAdmin(() => {
+    try {
+      rt.monitor(['link']).close(); // before: a monitor of `other`, silently
+      return undefined;
+    } catch (x) {
+      return x;
+    }
+  }) as ClosedError;
+  t.ok(e instanceof ClosedError, `a ClosedError: ${String(e)}`);
+  t.equal(e.message, `the netns the Rtnl handle was opened with (Netns ${id}) is closed`);
+  t.notOk(rt.closed, 'the handle itself is still usable');
+  t.ok((await rt.link.list()).some((l) => l.name === 'lo'), 'and its requests still work (its socket holds the netns)');
+});
+
+t.test('the same for a handle opened inside execNetns whose target was closed since', privileged, async (t) => {
+  const home = Netns.get();
+  const ns = Netns.new();
+  t.teardown(() => home.close());
+  const rt = execNetnsSync(home, ns, () => Rtnl.open());
+  t.teardown(() => rt.close());
+  const id = ns.id;
+  ns.close();
+  const other = Netns.new();
+  t.teardown(() => other.close());
+  const e = withoutNetAdmin(() => {
+    try {
+      rt.monitor(['link']).close();
+      return undefined;
+    } catch (x) {
+      return x;
+    }
+  }) as ClosedError;
+  t.ok(e instanceof ClosedError, `a ClosedError: ${String(e)}`);
+  t.equal(e.message, `the netns the Rtnl handle was opened with (Netns ${id}) is closed`);
+});
