@@ -257,6 +257,31 @@ t.test('get asks the kernel which route a destination takes, as ip route get', p
   t.equal(unreach.code, 'ENETUNREACH');
 });
 
+t.test('get names the table that answered, as ip route get does (policy rules sending a lookup to table 100)', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.route.add({ dst: 'default', gateway: '10.1.0.1' });
+  await rt.route.add({ dst: 'default', gateway: '10.2.0.2', table: 100 });
+  await rt.route.add({ dst: '2001:db8:7::/48', gateway: '2001:db8:1::2', table: 100 });
+  await rt.rule.add({ priority: 1000, fwmark: 0x64, table: 100 });
+  await rt.rule.add({ priority: 1000, fwmark: 0x64, table: 100, family: 6 });
+  const cases: [string, string[], Parameters<Rtnl['route']['get']>[1]][] = [
+    ['198.51.100.1', [], {}],
+    ['198.51.100.1', ['mark', '0x64'], { mark: 0x64 }],
+    ['198.51.100.1', ['mark', '0x64', 'fibmatch'], { mark: 0x64, fibMatch: true }],
+    ['10.1.0.2', [], {}],
+    ['2001:db8:7::1', ['mark', '0x64'], { mark: 0x64 }],
+  ];
+  for (const [dst, args, opts] of cases) {
+    const r = await rt.route.get(dst, opts);
+    const theirs = ipJson(ns.path, ['route', 'get', dst, ...args])[0];
+    t.equal(r.table, num(theirs.table ?? 'main'), `route get ${[dst, ...args].join(' ')}: table ${theirs.table}`);
+  }
+  t.equal((await rt.route.get('198.51.100.1', { mark: 0x64 })).table, 100, 'the rule sent it to table 100');
+  t.equal((await rt.route.get('198.51.100.1', { mark: 0x64, fibMatch: true })).table, 100, 'fibMatch too');
+  t.equal((await rt.route.get('198.51.100.1')).table, 'main');
+  t.equal((await rt.route.get('10.1.0.2')).table, 'local', 'an own address: the local table');
+});
+
 t.test('the kernel\'s extended-ACK text for rejected routes', privileged, async (t) => {
   const { rt } = setup(t);
   const cases: [string, () => Promise<void>, string, string][] = [

@@ -538,7 +538,9 @@ export class RouteApi {
 
   /**
    * Ask the kernel which route a packet to `dst` takes (RTM_GETROUTE for one address):
-   * the resolved route, with its output link, gateway and preferred source.
+   * the resolved route, with its output link, gateway, preferred source, and in `table`
+   * the table that answered (for IPv4 through RTM_F_LOOKUP_TABLE, as `ip route get`
+   * shows it: a lookup that policy rules sent to table 100 reads 100, not 'main').
    *
    * Equivalent to: `ip route get ADDRESS [from SRC] [iif DEV] [oif DEV] [mark M] [uid U] [tos T] [fibmatch]`.
    * @throws NetlinkError 'ENETUNREACH' when no route matches.
@@ -557,7 +559,9 @@ export class RouteApi {
     const iif = o['iif'] !== undefined ? await this.index(checkLinkRef(o['iif'], 'iif'), 'iif') : undefined;
     const oif = o['oif'] !== undefined ? await this.index(checkLinkRef(o['oif'], 'oif'), 'oif') : undefined;
     const r = await this.core.sock.request(C.RTM_GETROUTE, 0, (w) => {
-      putRtmsg(w, afOf(d.family), full, from ? full : 0, tos, 0, 0, 0, 0, fibMatch ? C.RTM_F_FIB_MATCH : 0);
+      // IPv4: RTM_F_LOOKUP_TABLE, else the kernel reports main whatever table answered. IPv6
+      // reports that table anyway and, with strict checking, refuses the flag.
+      putRtmsg(w, afOf(d.family), full, from ? full : 0, tos, 0, 0, 0, 0, (d.family === 4 ? C.RTM_F_LOOKUP_TABLE : 0) | (fibMatch ? C.RTM_F_FIB_MATCH : 0));
       w.putBytes(C.RTA_DST, d.bytes);
       if (from) w.putBytes(C.RTA_SRC, from);
       if (iif !== undefined) w.putU32(C.RTA_IIF, iif);
