@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, NLM_F_CREATE, align4, hexColon, type AttrTable, type FamilyDescriber } from '../netlink/index.js';
 import * as C from './constants.js';
 import { CONSTANTS } from './constants.js';
-import { AF_BRIDGE } from './ip.js';
+import { AF_BRIDGE, AF_INET } from './ip.js';
 
 /**
  * RTM_* number → name, made on first use: only errors and debug output name message
@@ -52,6 +52,7 @@ const EADDRNOTAVAIL = 99;
 const EHOSTUNREACH = 113;
 const CAP_NET_ADMIN = 12;
 const IFINFOMSG = 16;
+const RTMSG = 12;
 const ETH_MAX_MTU = 65535;
 
 /** The attributes in `[start, end)` of `req`: type → offset of the first one's payload and its length. */
@@ -150,6 +151,29 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
   return undefined;
 }
 
+/**
+ * What an IPv4 `ip route get … iif DEV` refusal means: such a lookup is for a packet
+ * arriving on DEV, which the kernel checks as it would the packet (ip_route_input_slow):
+ * EHOSTUNREACH when forwarding is off for DEV, EINVAL for a martian (no source, the
+ * netns's own address as source, a reverse-path failure, 0.0.0.0 or loopback as
+ * destination). Without iif, these errnos say what they say.
+ */
+function explainRouteGet(req: Uint8Array, v: DataView, errno: number): string | undefined {
+  if (req[16] !== AF_INET) return undefined;
+  const attrs = attrsIn(v, 16 + RTMSG, req.byteLength);
+  const iif = attrs.get(C.RTA_IIF);
+  if (!iif || iif[1] < 4) return undefined;
+  const index = v.getUint32(iif[0], HOST_LE);
+  if (errno === EHOSTUNREACH) {
+    return `a lookup with iif is for a packet to be forwarded, and IPv4 forwarding is off on the input link (ifindex ${index}): ` +
+      'set net.ipv4.ip_forward (or net.ipv4.conf.LINK.forwarding) to 1 in this netns';
+  }
+  if (errno !== EINVAL) return undefined;
+  if (!attrs.has(C.RTA_SRC)) return "a lookup with iif needs the packet's source address (from): the kernel drops a packet from 0.0.0.0 as martian";
+  return 'the kernel takes the packet for a martian: arriving on a link, its source must be a unicast address that is not ' +
+    "this netns's own and passes the reverse-path filter (rp_filter) there, and its destination not 0.0.0.0 or a loopback address";
+}
+
 /** What a refusal without kernel text means for an rtnetlink request (see FamilyDescriber.explain). */
 function explain(req: Uint8Array, errno: number): string | undefined {
   if (req.length < 16) return undefined;
@@ -161,6 +185,8 @@ function explain(req: Uint8Array, errno: number): string | undefined {
     return 'this process does not have CAP_NET_ADMIN, which changing the network configuration needs';
   }
   switch (type) {
+    case C.RTM_GETROUTE:
+      return req.length >= 16 + RTMSG ? explainRouteGet(req, v, errno) : undefined;
     case C.RTM_DELROUTE:
       return errno === ESRCH ? 'no route matches' : undefined;
     case C.RTM_NEWROUTE:

@@ -372,3 +372,25 @@ t.test('a GET acknowledged without its reply is a protocol error, not bad input'
   t.equal((link.error as Error).message, 'EPROTO: Protocol error — no RTM_NEWLINK in the answer (RTM_GETLINK w0)');
   t.notOk(link.error instanceof InvalidArgumentError, 'not an InvalidArgumentError');
 });
+
+t.test('a route lookup that fails is named as ip route get writes it, and an iif lookup says what the kernel wants', privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  for (const c of ['link add up0 type veth peer name up0p', 'link set up0 up', 'link set up0p up', 'addr add 192.168.10.2/24 dev up0', 'route add default via 192.168.10.1']) ip(ns.path, c.split(' '));
+  const fwdOff = await refusal(t, rt.route.get('203.0.113.7', { from: '10.99.3.4', iif: 'up0p', mark: 0x164 }));
+  t.equal(fwdOff.code, 'EHOSTUNREACH');
+  const up0p = await rt.link.index('up0p');
+  t.equal(fwdOff.message, 'EHOSTUNREACH: No route to host — a lookup with iif is for a packet to be forwarded, and IPv4 forwarding is off on the input ' +
+    `link (ifindex ${up0p}): set net.ipv4.ip_forward (or net.ipv4.conf.LINK.forwarding) to 1 in this netns (RTM_GETROUTE 203.0.113.7 from 10.99.3.4 iif up0p mark 0x164)`);
+  ip(ns.path, ['link', 'set', 'lo', 'up']);
+  spawnSync('nsenter', [`--net=${ns.path}`, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  const noFrom = await refusal(t, rt.route.get('203.0.113.7', { iif: up0p }));
+  t.equal(noFrom.code, 'EINVAL');
+  t.equal(noFrom.message, "EINVAL: Invalid argument — a lookup with iif needs the packet's source address (from): the kernel drops a packet from 0.0.0.0 as martian (RTM_GETROUTE 203.0.113.7 iif " + up0p + ')');
+  const own = await refusal(t, rt.route.get('203.0.113.7', { from: '192.168.10.2', iif: 'up0p' }));
+  t.match(own.message, /^EINVAL: Invalid argument — the kernel takes the packet for a martian: arriving on a link, its source must be a unicast address that is not this netns's own .* \(RTM_GETROUTE 203\.0\.113\.7 from 192\.168\.10\.2 iif up0p\)$/);
+  // Without iif these errnos mean what they say: no hint.
+  ip(ns.path, ['route', 'del', 'default']);
+  const plain = await refusal(t, rt.route.get('203.0.113.7', { mark: 7, uid: 0, tos: 0x10, fibMatch: true }));
+  t.equal(plain.message, 'ENETUNREACH: Network is unreachable (RTM_GETROUTE 203.0.113.7 mark 0x7 uid 0 tos 0x10 fibmatch)');
+  t.equal(plain.hint, undefined);
+});

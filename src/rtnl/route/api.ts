@@ -542,8 +542,15 @@ export class RouteApi {
    * the table that answered (for IPv4 through RTM_F_LOOKUP_TABLE, as `ip route get`
    * shows it: a lookup that policy rules sent to table 100 reads 100, not 'main').
    *
+   * With `iif`, the lookup is for a packet arriving on that link to be forwarded: the
+   * kernel then wants forwarding on for the link (EHOSTUNREACH otherwise; see the
+   * `net.ipv4.ip_forward` sysctl) and a valid source in `from` (EINVAL for none, as for
+   * any martian source); the errors say so.
+   *
    * Equivalent to: `ip route get ADDRESS [from SRC] [iif DEV] [oif DEV] [mark M] [uid U] [tos T] [fibmatch]`.
-   * @throws NetlinkError 'ENETUNREACH' when no route matches.
+   * @throws NetlinkError 'ENETUNREACH' when no route matches; 'EHOSTUNREACH' / 'EINVAL'
+   *   for an `iif` lookup as above. The error's subject is the lookup as `ip route get`
+   *   writes it ('203.0.113.7 from 10.99.3.4 iif up0p mark 0x164').
    */
   async get(dst: string, options?: RouteGetOptions): Promise<Route> {
     const d = parsePrefix(dst, 'dst');
@@ -558,18 +565,59 @@ export class RouteApi {
     const fibMatch = o['fibMatch'] !== undefined && checkBool(o['fibMatch'], 'fibMatch');
     const iif = o['iif'] !== undefined ? await this.index(checkLinkRef(o['iif'], 'iif'), 'iif') : undefined;
     const oif = o['oif'] !== undefined ? await this.index(checkLinkRef(o['oif'], 'oif'), 'oif') : undefined;
-    const r = await this.core.sock.request(C.RTM_GETROUTE, 0, (w) => {
-      // IPv4: RTM_F_LOOKUP_TABLE, else the kernel reports main whatever table answered. IPv6
-      // reports that table anyway and, with strict checking, refuses the flag.
-      putRtmsg(w, afOf(d.family), full, from ? full : 0, tos, 0, 0, 0, 0, (d.family === 4 ? C.RTM_F_LOOKUP_TABLE : 0) | (fibMatch ? C.RTM_F_FIB_MATCH : 0));
-      w.putBytes(C.RTA_DST, d.bytes);
-      if (from) w.putBytes(C.RTA_SRC, from);
-      if (iif !== undefined) w.putU32(C.RTA_IIF, iif);
-      if (oif !== undefined) w.putU32(C.RTA_OIF, oif);
-      if (mark !== undefined) w.putU32(C.RTA_MARK, mark);
-      if (uid !== undefined) w.putU32(C.RTA_UID, uid);
-    }, onRoute, { ack: false, subject: dst });
+    const q: GetRequest = { dst, d, full, from, iif, oif, mark, uid, tos, fibMatch, o };
+    const r = await this.core.sock.requestWith(C.RTM_GETROUTE, 0, writeGetRequest, q, onRoute, GET_OPTS);
     if (!r) throw new InvalidArgumentError('dst', `no RTM_NEWROUTE reply for ${dst}`);
     return r;
   }
 }
+
+/** What route.get's request builder and subject take: the checked lookup, and the options as given (for the subject). */
+interface GetRequest {
+  readonly dst: string;
+  readonly d: IpPrefix;
+  readonly full: number;
+  readonly from: Uint8Array | undefined;
+  readonly iif: number | undefined;
+  readonly oif: number | undefined;
+  readonly mark: number | undefined;
+  readonly uid: number | undefined;
+  readonly tos: number;
+  readonly fibMatch: boolean;
+  readonly o: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * RTM_GETROUTE for one address. IPv4 with RTM_F_LOOKUP_TABLE, so that the reply's table
+ * is the one that answered (without it the kernel says main); IPv6 reports that table
+ * anyway and, with strict checking, refuses the flag ("Invalid flags for get route request").
+ */
+function writeGetRequest(w: MessageWriter, q: GetRequest): void {
+  const flags = (q.d.family === 4 ? C.RTM_F_LOOKUP_TABLE : 0) | (q.fibMatch ? C.RTM_F_FIB_MATCH : 0);
+  putRtmsg(w, afOf(q.d.family), q.full, q.from ? q.full : 0, q.tos, 0, 0, 0, 0, flags);
+  w.putBytes(C.RTA_DST, q.d.bytes);
+  if (q.from) w.putBytes(C.RTA_SRC, q.from);
+  if (q.iif !== undefined) w.putU32(C.RTA_IIF, q.iif);
+  if (q.oif !== undefined) w.putU32(C.RTA_OIF, q.oif);
+  if (q.mark !== undefined) w.putU32(C.RTA_MARK, q.mark);
+  if (q.uid !== undefined) w.putU32(C.RTA_UID, q.uid);
+}
+
+/**
+ * A lookup as `ip route get` writes it, for its error's subject: '203.0.113.7 from
+ * 10.99.3.4 iif up0p mark 0x164' (links as the caller named them). Made only for an error.
+ */
+function getSubject(q: GetRequest): string {
+  const o = q.o;
+  let out = q.dst;
+  if (q.from) out += ` from ${String(o['from'])}`;
+  if (q.iif !== undefined) out += ` iif ${String(o['iif'])}`;
+  if (q.oif !== undefined) out += ` oif ${String(o['oif'])}`;
+  if (q.mark !== undefined) out += ` mark 0x${q.mark.toString(16)}`;
+  if (q.uid !== undefined) out += ` uid ${q.uid}`;
+  if (q.tos) out += ` tos 0x${q.tos.toString(16)}`;
+  if (q.fibMatch) out += ' fibmatch';
+  return out;
+}
+
+const GET_OPTS: RequestWithOptions<GetRequest> = { ack: false, subjectOf: getSubject };
