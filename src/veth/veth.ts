@@ -65,14 +65,15 @@ export class Veth {
   }
 
   /**
-   * The two CNI 1.1 interface objects, host first: the host end has name and mac and
-   * no sandbox (the spec wants it empty for the host); the container end has name,
-   * mac and sandbox = the container netns path.
+   * The two CNI 1.1 interface objects, host first: the host end has name, mac and mtu
+   * and no sandbox (the spec wants it empty for the host); the container end has name,
+   * mac, mtu and sandbox = the container netns path. (`mtu` is a 1.1 field:
+   * `formatResult` leaves it out for older versions.)
    */
   toCniInterfaces(): [CniInterface, CniInterface] {
     return [
-      { name: this.host.name, mac: this.host.mac.toString() },
-      { name: this.container.name, mac: this.container.mac.toString(), sandbox: this.container.netns.path },
+      { name: this.host.name, mac: this.host.mac.toString(), mtu: this.mtu },
+      { name: this.container.name, mac: this.container.mac.toString(), mtu: this.mtu, sandbox: this.container.netns.path },
     ];
   }
 

@@ -30,9 +30,9 @@ t.test("the seed README's example flow works, verified with ip -j in both netns"
   t.equal(veth.container.netns, ctr);
   t.equal(veth.host.netns, host);
   t.same(veth.toCniInterfaces(), [
-    { name: 'veth1', mac: h.address },
-    { name: 'veth0', mac: '00:15:5d:1a:1f:1c', sandbox: ctr.path },
-  ], 'CNI interfaces: host first with no sandbox');
+    { name: 'veth1', mac: h.address, mtu: h.mtu },
+    { name: 'veth0', mac: '00:15:5d:1a:1f:1c', mtu: c.mtu, sandbox: ctr.path },
+  ], 'CNI interfaces: host first with no sandbox; the MTU of each end (a CNI 1.1 field)');
   t.same(JSON.parse(JSON.stringify(veth)), {
     container: { name: 'veth0', index: c.ifindex, mac: '00:15:5d:1a:1f:1c', netns: ctr.path },
     host: { name: 'veth1', index: h.ifindex, mac: h.address, netns: host.path },

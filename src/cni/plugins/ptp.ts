@@ -261,11 +261,10 @@ async function add(ctx: PluginContext): Promise<CniResult> {
         ...(conf.queues !== undefined ? { queues: conf.queues } : {}),
         afterCreate: (v) => configure(v, ips, ipam.routes ?? []),
       });
-      const [hi, ci] = veth.toCniInterfaces();
       const dns: CniDns | undefined = dnsIsSet(ctx.conf.dns) ? ctx.conf.dns : ipam.dns;
       return {
         cniVersion: ctx.conf.cniVersion,
-        interfaces: [{ ...hi, mtu: veth.mtu }, { ...ci, mtu: veth.mtu }],
+        interfaces: veth.toCniInterfaces(),
         ips: ips.map((i) => ({ address: i.ip.address, gateway: i.gateway, interface: 1 })),
         ...(ipam.routes?.length ? { routes: ipam.routes } : {}),
         ...(dns ? { dns } : {}),
