@@ -2,7 +2,7 @@
 // netns, like three containers on a host bridge), show it, then remove it all.
 // Runs in a fresh netns of its own, so it never touches the host's links.
 // Usage: node dist/examples/bridge.js   (as root)
-import { Netns, Rtnl, setupVeth, MacAddr } from '../src/index.js';
+import { Netns, Rtnl, setupVeth, MacAddr, isPortOf } from '../src/index.js';
 
 using host = Netns.new();
 using rt = Rtnl.open({ netns: host });
@@ -19,7 +19,7 @@ try {
   const ports = await rt.link.list({ master: 'br0' });
   console.log(JSON.stringify({
     bridge: 'br0',
-    ports: ports.map((p) => ({ name: p.name, ifindex: p.index, cost: p.linkinfo?.slaveData?.['cost'], state: p.linkinfo?.slaveData?.['state'] })),
+    ports: ports.filter((p) => isPortOf(p, 'bridge')).map((p) => ({ name: p.name, ifindex: p.index, cost: p.linkinfo.slaveData?.cost, state: p.linkinfo.slaveData?.state })),
   }));
   await rt.link.del('br0');
   console.log(JSON.stringify({ remaining: (await rt.link.list()).map((l) => l.name) }));

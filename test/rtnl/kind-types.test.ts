@@ -8,12 +8,12 @@
 //   from the tables; when a table gains a row, the run-time comparison fails until the
 //   list here gains it too, and tsc then checks the type derived for it;
 // - `@ts-expect-error` lines must fail to compile (tsc fails when they do not);
-// - isLinkKind narrows real decoded links.
+// - isLinkKind and isPortOf narrow real decoded links.
 import t from 'tap';
 import { MessageWriter } from '../../src/netlink/index.js';
 import type { InputOf, ShapeOf } from '../../src/rtnl/table-helpers.js';
 import { BRIDGE_DATA, BRIDGE_PORT_DATA, MACVLAN_DATA, VXLAN_DATA, TUN_DATA, VLAN_DATA, BOND_DATA, IPVLAN_DATA, type VxlanOptions, type MacvlanOptions, type BridgePortData, type VxlanData, type BridgeData } from '../../src/rtnl/link/kinds/index.js';
-import { decodeLink, isLinkKind, type Link } from '../../src/rtnl/link/decode.js';
+import { decodeLink, isLinkKind, isPortOf, type Link } from '../../src/rtnl/link/decode.js';
 import type { LinkSpec } from '../../src/rtnl/link/api.js';
 import * as C from '../../src/rtnl/constants.js';
 
@@ -157,4 +157,38 @@ t.test('isLinkKind narrows a decoded link to its kind, and only to its kind', as
     t.equal(vx.linkinfo.data?.stpState, undefined);
   }
   if (isLinkKind(br, 'bridge')) t.equal(br.linkinfo.data?.stpState, 1);
+});
+
+t.test('isPortOf narrows a bridge port to its port data, which needed a cast from Record<string, unknown>', async (t) => {
+  const w = new MessageWriter();
+  w.begin(C.RTM_NEWLINK, 0, 1);
+  w.reserve(16);
+  w.putStrz(C.IFLA_IFNAME, 'p0');
+  const li = w.nestStart(C.IFLA_LINKINFO);
+  w.putStrz(C.IFLA_INFO_KIND, 'veth');
+  w.putStrz(C.IFLA_INFO_SLAVE_KIND, 'bridge');
+  const sd = w.nestStart(C.IFLA_INFO_SLAVE_DATA);
+  w.putU8(C.IFLA_BRPORT_STATE, 3);
+  w.putU32(C.IFLA_BRPORT_COST, 7);
+  w.putU8(C.IFLA_BRPORT_LEARNING, 1);
+  w.nestEnd(sd);
+  w.nestEnd(li);
+  const b = Buffer.from(w.finish());
+  const port = decodeLink(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length);
+  const vx = linkOf('vxlan', (x) => x.putU32(C.IFLA_VXLAN_ID, 42));
+  t.equal(isPortOf(port, 'bridge'), true);
+  t.equal(isPortOf(vx, 'bridge'), false, 'not a port');
+  t.equal(isPortOf({ ...port, linkinfo: undefined }, 'bridge'), false, 'no linkinfo: not narrowed');
+  if (isPortOf(port, 'bridge')) {
+    const d: BridgePortData | undefined = port.linkinfo.slaveData;
+    const state: BridgePortData['state'] = d?.state;
+    t.equal(state, 'forwarding');
+    t.equal(d?.cost, 7);
+    t.equal(d?.learning, true);
+    // @ts-expect-error not a bridge-port key
+    t.equal(port.linkinfo.slaveData?.stpState, undefined);
+    t.equal(port.kind, 'veth', 'the link keeps its own kind');
+  }
+  // @ts-expect-error no port data for a kind nlkit decodes no port table of
+  isPortOf(port, 'vxlan');
 });

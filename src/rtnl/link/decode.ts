@@ -7,7 +7,7 @@
 import { HOST_LE, NLMSG_HDRLEN, NLA_HDRLEN, NLA_TYPE_MASK, DecodeError, align4, checkAttr, childPath, copyBytes, decodeRow, hexColon, type RawAttribute } from '../../netlink/index.js';
 import { IFLA, IFLA_XDP_TABLE, IFINFOMSG_LEN, LINKMODES, OPERSTATES, decodeAfSpec, decodeLinkinfo, decodeMap, decodeStats64, decodeUint, RepeatText, strzText, type LinkAfSpec, type LinkInfo, type LinkMap, type LinkStats64, type LinkXdp } from './table.js';
 import * as C from '../constants.js';
-import type { KindData } from './kinds/index.js';
+import type { KindData, PortData } from './kinds/index.js';
 
 /** ifi_flags bits in the order `ip` prints them, with its names. */
 const FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
@@ -543,4 +543,22 @@ export type LinkOfKind<K extends keyof KindData> = Omit<Link, 'kind' | 'linkinfo
  */
 export function isLinkKind<K extends keyof KindData>(link: Link, kind: K): link is LinkOfKind<K> {
   return link.kind === kind && link.linkinfo !== undefined;
+}
+
+/** A {@link Link} that is a port of a master of kind `K`, with `linkinfo.slaveData` of that port kind's type ({@link PortData}). */
+export type LinkPortOf<K extends keyof PortData> = Omit<Link, 'linkinfo'> & {
+  /** IFLA_LINKINFO, its port data typed by the master's kind. */
+  linkinfo: Omit<LinkInfo, 'slaveKind' | 'slaveData'> & { slaveKind: K; slaveData?: PortData[K] };
+};
+
+/**
+ * Whether `link` is a port of a master of kind `kind` (IFLA_INFO_SLAVE_KIND), narrowing
+ * it so that `link.linkinfo.slaveData` has the port kind's type:
+ * `if (isPortOf(l, 'bridge')) l.linkinfo.slaveData?.state` (BridgePortData; see {@link PortData}).
+ * The list-side filter is `rt.link.list({ master })`.
+ *
+ * Equivalent to: the "bridge_slave" part of `ip -d link show dev NAME`.
+ */
+export function isPortOf<K extends keyof PortData>(link: Link, kind: K): link is LinkPortOf<K> {
+  return link.linkinfo !== undefined && link.linkinfo.slaveKind === kind;
 }

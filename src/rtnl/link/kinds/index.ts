@@ -104,6 +104,15 @@ export interface KindData {
   dummy: { unknown?: RawAttribute[] };
 }
 
+/**
+ * The decoded `linkinfo.slaveData` of a port, by the kind of its master
+ * (IFLA_INFO_SLAVE_KIND): the port kinds nlkit decodes. Narrow a link to it with `isPortOf`.
+ */
+export interface PortData {
+  /** A bridge port: see {@link BridgePortData} (`ip -d link show` prints it after "bridge_slave"). */
+  bridge: BridgePortData;
+}
+
 /** The `data` that `rt.link.add` takes for each kind with options, by IFLA_INFO_KIND. */
 export interface KindOptions {
   /** See {@link BridgeOptions}. */
