@@ -15,7 +15,8 @@ import * as C from '../rtnl/constants.js';
 import { putIfinfomsg } from '../rtnl/link/api.js';
 import { IFINFOMSG_LEN } from '../rtnl/link/table.js';
 import { checkIfname, checkMtu, checkQueueCount } from '../rtnl/validate.js';
-import { Netns } from '../ns/index.js';
+import { isAbsolute } from 'node:path';
+import { Netns, netnsDir } from '../ns/index.js';
 import { MacAddr } from './mac.js';
 import * as sys from '../netlink/sys.js';
 
@@ -372,10 +373,20 @@ function macOf(b: LinkBrief, name: string): MacAddr {
  * link, or a netns that is gone (closed handle or a path that no longer exists), is
  * success. Returns true when something was deleted.
  *
+ * A path must be absolute, as CNI_NETNS is: a relative one — a netns name such as
+ * 'red' passed where its path '/run/netns/red' belongs — is refused with an
+ * InvalidArgumentError, rather than looked up in the working directory, not found,
+ * and taken for a namespace that is gone (which left the pair in place and said success).
+ *
  * Equivalent to: `ip -n CTR link del NAME` ignoring "Cannot find device".
+ * @throws InvalidArgumentError for a bad name, a relative path or anything but a Netns or a string.
  */
 export async function teardownVeth(containerName: string, containerNs: Netns | string): Promise<boolean> {
   checkIfname(containerName, 'containerName');
+  if (typeof containerNs === 'string' && !isAbsolute(containerNs)) {
+    const named = containerNs !== '' && !containerNs.includes('/') ? `; a named netns is at ${netnsDir()}/${containerNs} (Netns.getNamed('${containerNs}'))` : '';
+    throw new InvalidArgumentError('containerNs', `expected a Netns or the absolute path of a netns file (as CNI_NETNS), got ${showValue(containerNs)}${named}`);
+  }
   let ns: { fd: number } | undefined;
   let own: Netns | undefined;
   try {

@@ -146,6 +146,24 @@ t.test('teardownVeth is idempotent: missing link, closed or vanished netns are s
   await t.rejects(teardownVeth('bad/name', ctr), InvalidArgumentError);
 });
 
+t.test("teardownVeth refuses a relative path: a netns name given for its path said success and left the pair", privileged, async (t) => {
+  const { host } = netnsPair(t);
+  const red = Netns.newNamed('vt-red');
+  t.teardown(() => {
+    red.close();
+    Netns.deleteNamed('vt-red');
+  });
+  await setupVeth('eth0', 'vh0', 1500, null, host, red);
+  const byName = await teardownVeth('eth0', 'vt-red').then((r) => r, (e: Error) => e);
+  t.ok(byName instanceof InvalidArgumentError, 'a name is refused');
+  t.match(byName, { argument: 'containerNs', message: /^invalid containerNs: expected a Netns or the absolute path of a netns file \(as CNI_NETNS\), got 'vt-red'; a named netns is at \/run\/netns\/vt-red \(Netns\.getNamed\('vt-red'\)\)$/ });
+  await t.rejects(teardownVeth('eth0', 'run/netns/vt-red'), { argument: 'containerNs', message: /got 'run\/netns\/vt-red'$/ }, 'a relative path too');
+  await t.rejects(teardownVeth('eth0', ''), { argument: 'containerNs', message: /got ''$/ }, 'an empty one too');
+  t.same(names(red), ['eth0', 'lo'], 'nothing was deleted');
+  t.equal(await teardownVeth('eth0', red.path), true, 'the absolute path deletes it');
+  t.same(names(red), ['lo']);
+});
+
 t.test('bad input is refused before anything is sent', privileged, async (t) => {
   const { host, ctr } = netnsPair(t);
   const bad: Array<[string, () => Promise<unknown>]> = [
