@@ -52,6 +52,16 @@ export function isFdNumber(fd: unknown): fd is number {
 }
 
 /**
+ * For the error of a netns argument given as a string: how to open what it names — a path
+ * with `Netns.fromPath`, a name with `Netns.getNamed` — else ''. Error path only.
+ * @internal
+ */
+export function netnsStringAdvice(v: unknown): string {
+  if (typeof v !== 'string' || v === '') return '';
+  return v.includes('/') ? ` (open a netns file with Netns.fromPath(${showValue(v)}))` : ` (open a named netns with Netns.getNamed(${showValue(v)}))`;
+}
+
+/**
  * `h.fd` of a netns handle given as argument `arg`: a closed `Netns`'s getter throws
  * ClosedError, which is thrown again naming the argument ('peer.netns (Netns 3) is
  * closed'). The value is returned unchecked.

@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidArgumentError, showValue } from '../netlink/errors.js';
-import { FD_MAX, isFdNumber, readHandleFd } from '../netlink/netns-switch.js';
+import { FD_MAX, isFdNumber, netnsStringAdvice, readHandleFd } from '../netlink/netns-switch.js';
 
 /**
  * The fd of the netns handle `h`, given as argument `arg`. A closed `Netns` throws
@@ -16,7 +16,7 @@ import { FD_MAX, isFdNumber, readHandleFd } from '../netlink/netns-switch.js';
  */
 export function handleFd(h: unknown, arg: string): number {
   if (typeof h === 'number') throw new InvalidArgumentError(arg, `expected a Netns or { fd }, got the number ${showValue(h)} (wrap a raw fd as { fd: ${showValue(h)} })`);
-  if (typeof h !== 'object' || h === null) throw new InvalidArgumentError(arg, `expected a Netns or { fd }, got ${showValue(h)}`);
+  if (typeof h !== 'object' || h === null) throw new InvalidArgumentError(arg, `expected a Netns or { fd }, got ${showValue(h)}${netnsStringAdvice(h)}`);
   const fd = readHandleFd(h, arg);
   if (!isFdNumber(fd)) throw new InvalidArgumentError(`${arg}.fd`, `expected an open netns fd (an integer 0..${FD_MAX}), got ${showValue(fd)}`);
   return fd;

@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidArgumentError, type MessageWriter, showValue } from '../netlink/index.js';
-import { isFdNumber, readHandleFd } from '../netlink/netns-switch.js';
+import { isFdNumber, netnsStringAdvice, readHandleFd } from '../netlink/netns-switch.js';
 import { IFLA_NET_NS_FD, IFLA_NET_NS_PID } from './constants.js';
 
 /** A network namespace: a `Netns` (or anything with an open `fd`), an fd number, or `{ pid }`. */
@@ -30,7 +30,7 @@ export function resolveNetns(t: unknown, arg = 'netns'): { fd: number } | { pid:
       return { pid };
     }
   }
-  throw new InvalidArgumentError(arg, 'expected a Netns, an fd number or { pid }');
+  throw new InvalidArgumentError(arg, `expected a Netns, an fd number or { pid }, got ${showValue(t)}${netnsStringAdvice(t)}`);
 }
 
 /** Write IFLA_NET_NS_FD or IFLA_NET_NS_PID for a resolved target. */

@@ -19,6 +19,7 @@ import { isAbsolute } from 'node:path';
 import { Netns, netnsDir } from '../ns/index.js';
 import { MacAddr } from './mac.js';
 import * as sys from '../netlink/sys.js';
+import { netnsStringAdvice } from '../netlink/netns-switch.js';
 
 /** `veth` + 8 hex digits from node:crypto (e.g. 'veth3fa2c1d0'). */
 export function randomVethName(): string {
@@ -428,6 +429,6 @@ async function exists(rt: Rtnl, name: string): Promise<boolean> {
 }
 
 function checkNetns(ns: unknown, arg: string): void {
-  if (typeof ns !== 'object' || ns === null || !('fd' in ns)) throw new InvalidArgumentError(arg, 'expected a Netns');
+  if (typeof ns !== 'object' || ns === null || !('fd' in ns)) throw new InvalidArgumentError(arg, `expected a Netns, got ${showValue(ns)}${netnsStringAdvice(ns)}`);
   if ((ns as { closed?: boolean }).closed === true) throw new ClosedError(`${arg} (Netns ${(ns as { path?: string }).path ?? ''})`);
 }

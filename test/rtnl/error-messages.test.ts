@@ -4,7 +4,7 @@
 // `ip` and pyroute2, on a real kernel in a fresh netns where it needs one.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { Rtnl, Netns, NetlinkError, InvalidArgumentError, setupVeth, NLM_F_CREATE, NLM_F_EXCL } from '../../src/index.js';
+import { Rtnl, Netns, NetlinkError, InvalidArgumentError, setupVeth, sysctlGet, execNetnsSync, NLM_F_CREATE, NLM_F_EXCL } from '../../src/index.js';
 import { rtnlDescriber } from '../../src/rtnl/describer.js';
 import * as C from '../../src/rtnl/constants.js';
 import { privileged, ip, freshHandle } from '../helpers.js';
@@ -393,4 +393,30 @@ t.test('a route lookup that fails is named as ip route get writes it, and an iif
   const plain = await refusal(t, rt.route.get('203.0.113.7', { mark: 7, uid: 0, tos: 0x10, fibMatch: true }));
   t.equal(plain.message, 'ENETUNREACH: Network is unreachable (RTM_GETROUTE 203.0.113.7 mark 0x7 uid 0 tos 0x10 fibmatch)');
   t.equal(plain.hint, undefined);
+});
+
+t.test('a netns given as a path or a name says how to open it, in every function that takes one', privileged, async (t) => {
+  const host = Netns.get();
+  t.teardown(() => host.close());
+  const byPath = " expected a Netns(?:, an fd number or \\{ pid \\}| or \\{ fd \\})?, got '/run/netns/blue' \\(open a netns file with Netns\\.fromPath\\('/run/netns/blue'\\)\\)$";
+  const byName = " expected a Netns(?:, an fd number or \\{ pid \\}| or \\{ fd \\})?, got 'blue' \\(open a named netns with Netns\\.getNamed\\('blue'\\)\\)$";
+  for (const [v, tail] of [['/run/netns/blue', byPath], ['blue', byName]] as const) {
+    const cases: [string, string, () => unknown][] = [
+      ['Rtnl.open', 'netns', () => Rtnl.open({ netns: v as never })],
+      ['sysctlGet', 'ns', () => sysctlGet(v as never, 'net.ipv4.ip_forward')],
+      ['execNetnsSync', 'target', () => execNetnsSync(host, v as never, () => 1)],
+      ['setupVeth', 'containerNs', () => setupVeth('eth0', '', 1500, null, host, v as never)],
+    ];
+    for (const [fn, arg, call] of cases) {
+      let e: unknown;
+      try {
+        await call();
+      } catch (x) {
+        e = x;
+      }
+      t.ok(e instanceof InvalidArgumentError, `${fn}(${v}): InvalidArgumentError`);
+      t.match((e as Error).message, new RegExp(`^invalid ${arg}:${tail}`), `${fn}(${v}): ${(e as Error).message}`);
+    }
+  }
+  t.throws(() => Rtnl.open({ netns: {} as never }), { message: /^invalid netns: expected a Netns, an fd number or \{ pid \}, got an object$/ }, 'anything else: what it got');
 });
