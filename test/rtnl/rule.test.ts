@@ -145,3 +145,13 @@ t.test('bad input is refused before send and changes nothing', privileged, async
   t.equal(rt.sock.stats.requests, sent, 'nothing was sent');
   t.equal(snapshot(), before, 'nothing changed');
 });
+
+t.test('as documented: the same rule added twice without a priority makes two, with one the second is EEXIST', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.rule.add({ from: '10.40.0.0/16', table: 100 });
+  await rt.rule.add({ from: '10.40.0.0/16', table: 100 });
+  t.equal((await rt.rule.list({ table: 100 })).length, 2, 'two rules, at priorities the kernel chose');
+  t.equal(ipJson(ns.path, ['rule', 'show', 'table', '100']).length, 2, 'ip agrees');
+  await rt.rule.add({ priority: 500, from: '10.41.0.0/16', table: 101 });
+  await t.rejects(rt.rule.add({ priority: 500, from: '10.41.0.0/16', table: 101 }), { code: 'EEXIST' });
+});

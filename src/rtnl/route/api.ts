@@ -494,9 +494,11 @@ export class RouteApi {
   }
 
   /**
-   * List routes (one dump). By default only the main table, as `ip route` shows; the
-   * kernel filters table, dev, type and protocol (NETLINK_GET_STRICT_CHK), scope and
-   * dst are filtered here. Cached exceptions (PMTU, redirects) are not listed.
+   * List routes (one dump). By default only the main table, as `ip route` shows, but of
+   * both families (IPv6 link-local `fe80::/64` routes included): `ip route` alone shows
+   * IPv4, so pass `{ family: 4 }` for its list. The kernel filters table, dev, type and
+   * protocol (NETLINK_GET_STRICT_CHK), scope and dst are filtered here. Cached exceptions
+   * (PMTU, redirects) are not listed.
    *
    * Equivalent to: `ip route show [table T|all] [dev DEV] [type T] [proto P] [scope S]`
    * (with `-4`/`-6` for `family`).

@@ -223,12 +223,15 @@ export class RuleApi {
   constructor(private readonly core: RtnlCore) {}
 
   /**
-   * Add a rule: RTM_NEWRULE with NLM_F_CREATE|NLM_F_EXCL (an identical rule is EEXIST).
+   * Add a rule: RTM_NEWRULE with NLM_F_CREATE|NLM_F_EXCL. An identical rule at the same
+   * `priority` is EEXIST; without `priority` the kernel picks a new one each time, so
+   * adding the same rule twice makes two (as `ip rule add` does): give a priority for an
+   * add that is safe to repeat.
    *
    * Equivalent to: `ip rule add [not] [from P] [to P] [tos T] [fwmark M/MASK] [iif I]
    * [oif O] [pref N] [table T | goto N | nop | blackhole | unreachable | prohibit]
    * [protocol P] [suppress_prefixlength N] [ipproto P] [sport R] [dport R] [uidrange R]`.
-   * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' for a duplicate.
+   * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' for a duplicate at the same priority.
    */
   async add(spec: RuleSpec): Promise<void> {
     const p = prepare(spec, false);
