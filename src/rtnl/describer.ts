@@ -5,7 +5,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, NLM_F_CREATE, align4, hexColon, type AttrTable, type FamilyDescriber } from '../netlink/index.js';
+import { HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, NLM_F_CREATE, NLM_F_EXCL, align4, hexColon, type AttrTable, type FamilyDescriber } from '../netlink/index.js';
 import * as C from './constants.js';
 import { CONSTANTS } from './constants.js';
 import { AF_BRIDGE, AF_INET } from './ip.js';
@@ -190,7 +190,13 @@ function explain(req: Uint8Array, errno: number): string | undefined {
     case C.RTM_DELROUTE:
       return errno === ESRCH ? 'no route matches' : undefined;
     case C.RTM_NEWROUTE:
-      return errno === EHOSTUNREACH ? 'no route reaches the gateway' : undefined;
+      if (errno === EHOSTUNREACH) return 'no route reaches the gateway';
+      if (errno !== EEXIST) return undefined;
+      // A route's key in its table is its destination (IPv6: and source), TOS and metric;
+      // an add (NLM_F_EXCL) clashes with any route of that key, whatever its path.
+      return flags & NLM_F_EXCL
+        ? 'the table already has a route to this destination with the same metric (and TOS), whatever its gateway or link: replace it (ip route replace), or add with another metric'
+        : 'the table already has this route, with the same path';
     case C.RTM_DELRULE:
       return errno === ENOENT ? 'no rule matches' : undefined;
     case C.RTM_DELNEIGH:

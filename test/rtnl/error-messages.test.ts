@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { Rtnl, Netns, NetlinkError, InvalidArgumentError, setupVeth, sysctlGet, execNetnsSync, NLM_F_CREATE, NLM_F_EXCL } from '../../src/index.js';
 import { rtnlDescriber } from '../../src/rtnl/describer.js';
 import * as C from '../../src/rtnl/constants.js';
-import { privileged, ip, freshHandle } from '../helpers.js';
+import { privileged, ip, ipJson, freshHandle } from '../helpers.js';
 import { recordedLinkRequests, recordedRequests } from './scripted-link-api.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
 
@@ -419,4 +419,26 @@ t.test('a netns given as a path or a name says how to open it, in every function
     }
   }
   t.throws(() => Rtnl.open({ netns: {} as never }), { message: /^invalid netns: expected a Netns, an fd number or \{ pid \}, got an object$/ }, 'anything else: what it got');
+});
+
+t.test("a route add that clashes says a route's key is its destination and metric, not its path", privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  for (const c of ['link add a0 type veth peer name a1', 'link set a0 up', 'link set a1 up', 'addr add 10.1.0.1/24 dev a0', 'addr add 2001:db8::1/64 dev a0 nodad']) ip(ns.path, c.split(' '));
+  await rt.route.add({ dst: '10.9.0.0/16', dev: 'a0' });
+  await rt.route.add({ dst: '2001:db8:9::/48', dev: 'a0' });
+  const key = ' — the table already has a route to this destination with the same metric (and TOS), whatever its gateway or link: replace it (ip route replace), or add with another metric';
+  for (const [spec, subject] of [
+    [{ dst: '10.9.0.0/16', dev: 'a1' }, '10.9.0.0/16 dev a1'],
+    [{ dst: '10.9.0.0/16', gateway: '10.1.0.5' }, '10.9.0.0/16 via 10.1.0.5'],
+    [{ dst: '2001:db8:9::/48', dev: 'a1' }, '2001:db8:9::/48 dev a1'],
+    [{ dst: '10.1.0.0/24', dev: 'a0' }, '10.1.0.0/24 dev a0'],
+  ] as const) {
+    const e = await refusal(t, rt.route.add(spec));
+    t.equal(e.message, `EEXIST: File exists${key} (RTM_NEWROUTE ${subject})`, subject);
+  }
+  const same = await refusal(t, rt.route.append({ dst: '10.9.0.0/16', dev: 'a0' }));
+  t.equal(same.message, 'EEXIST: File exists — the table already has this route, with the same path (RTM_NEWROUTE 10.9.0.0/16 dev a0)', 'append of the very same route');
+  await rt.route.add({ dst: '10.9.0.0/16', dev: 'a1', metric: 10 });
+  await rt.route.replace({ dst: '10.9.0.0/16', dev: 'a1' });
+  t.same(ipJson(ns.path, ['-4', 'route', 'show', '10.9.0.0/16']).map((r: any) => `${r.dev} ${r.metric ?? 0}`).sort(), ['a1 0', 'a1 10'], 'what the hint says works');
 });
