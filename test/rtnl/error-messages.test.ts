@@ -10,6 +10,7 @@ import * as C from '../../src/rtnl/constants.js';
 import { privileged, ip, ipJson, freshHandle } from '../helpers.js';
 import { recordedLinkRequests, recordedRequests } from './scripted-link-api.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
+import { RouteApi } from '../../src/rtnl/route/api.js';
 
 const fresh = freshHandle;
 
@@ -371,6 +372,9 @@ t.test('a GET acknowledged without its reply is a protocol error, not bad input'
   t.equal((link.error as NetlinkError).code, 'EPROTO');
   t.equal((link.error as Error).message, 'EPROTO: Protocol error — no RTM_NEWLINK in the answer (RTM_GETLINK w0)');
   t.notOk(link.error instanceof InvalidArgumentError, 'not an InvalidArgumentError');
+  const route = await recordedRequests((core) => new RouteApi(core), (api) => api.get('10.0.0.1', { mark: 7 }));
+  t.equal((route.error as NetlinkError).code, 'EPROTO');
+  t.equal((route.error as Error).message, 'EPROTO: Protocol error — no RTM_NEWROUTE in the answer (RTM_GETROUTE 10.0.0.1 mark 0x7)');
 });
 
 t.test('a route lookup that fails is named as ip route get writes it, and an iif lookup says what the kernel wants', privileged, async (t) => {

@@ -4,7 +4,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { missingLink, type RtnlCore } from '../core.js';
+import { missingLink, noReply, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parseIpOf, parsePrefix, formatPrefix, type IpPrefix } from '../ip.js';
 import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject, checkU32 } from '../validate.js';
@@ -569,7 +569,7 @@ export class RouteApi {
     const oif = o['oif'] !== undefined ? await this.index(checkLinkRef(o['oif'], 'oif'), 'oif') : undefined;
     const q: GetRequest = { dst, d, full, from, iif, oif, mark, uid, tos, fibMatch, o };
     const r = await this.core.sock.requestWith(C.RTM_GETROUTE, 0, writeGetRequest, q, onRoute, GET_OPTS);
-    if (!r) throw new InvalidArgumentError('dst', `no RTM_NEWROUTE reply for ${dst}`);
+    if (!r) throw noReply(C.RTM_GETROUTE, 'RTM_GETROUTE', 'RTM_NEWROUTE', getSubject(q));
     return r;
   }
 }
