@@ -12,7 +12,7 @@ import { RouteApi } from './route/api.js';
 import { NeighApi } from './neigh/api.js';
 import { RuleApi } from './rule/api.js';
 import { netnsText, resolveNetns, type NetnsTarget } from './netns-target.js';
-import { Monitor, type MonitorGroup, type MonitorOptions } from './monitor.js';
+import { Monitor, type MonitorEventOf, type MonitorGroup, type MonitorOptions, type MonitorSyncEvent } from './monitor.js';
 
 /** Options for {@link Rtnl.open}. */
 export interface RtnlOptions {
@@ -60,7 +60,7 @@ export class Rtnl implements RtnlCore {
   /** @internal The object `netnsFd` was read from (a Netns, `{ fd }`, the execNetns target), for the monitor to see that it was closed since. */
   readonly netnsHolder: object | undefined;
   /** Monitors opened from this handle and still open (closed with it); made on the first monitor(), as most handles have none. */
-  private monitors: Set<Monitor> | undefined;
+  private monitors: Set<Monitor<MonitorSyncEvent>> | undefined;
   /** `options.netns` as given and resolved (for messages), or undefined. */
   private readonly netnsGiven: { given: unknown; resolved: { fd: number } | { pid: number } } | undefined;
 
@@ -145,6 +145,13 @@ export class Rtnl implements RtnlCore {
    * closed since; a raw fd number cannot be checked). Waits on a libuv poll handle (no
    * threads).
    *
+   * With `listExisting: true`, the monitor first yields what exists — every object of
+   * the kinds its groups cover, as `{ type: 'new', existing: true, kind, object }` — then
+   * `{ type: 'synced' }`, then the changes, with no gap: the groups are joined before the
+   * dumps (on this handle's socket) are sent, so a change made meanwhile is not lost but
+   * may come twice. Treat events as idempotent upserts; after an overrun the monitor
+   * lists again, up to another `synced` (see MonitorSynced).
+   *
    * Equivalent to: ip monitor link address route neigh rule
    * (`rt.monitor(['link', 'addr', 'route', 'neigh', 'rule'])`).
    *
@@ -153,13 +160,21 @@ export class Rtnl implements RtnlCore {
    *   if (ev.type === 'overrun') await resync();
    *   else if (ev.kind === 'link') console.log(ev.type, ev.object.name);
    * }
+   * @example
+   * const state = new Map<number, Link>();
+   * for await (const ev of rt.monitor(['link'], { listExisting: true, signal })) {
+   *   if (ev.type === 'synced') console.log('have', state.size, 'links');
+   *   else if (ev.type === 'overrun' || ev.kind !== 'link') continue;    // a new listing follows an overrun
+   *   else if (ev.type === 'new') state.set(ev.object.index, ev.object);  // existing or changed
+   *   else state.delete(ev.object.index);
+   * }
    * @param groups 'link', 'ipv4-addr', 'ipv6-addr', 'addr' (both), 'ipv4-route',
    *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6).
    * @throws InvalidArgumentError for an unknown group or bad option (nothing opened),
    *   ClosedError for a closed handle (or its netns, see above), `signal.reason` for an
    *   aborted signal.
    */
-  monitor(groups: readonly MonitorGroup[], options: MonitorOptions = {}): Monitor {
+  monitor<O extends MonitorOptions = {}>(groups: readonly MonitorGroup[], options: O = {} as O): Monitor<MonitorEventOf<O>> {
     const m = Monitor.open(this, groups, options, (x) => this.monitors?.delete(x));
     (this.monitors ??= new Set()).add(m);
     return m;

@@ -42,18 +42,43 @@
  * made when the overrun is seen, then the events that follow it applied in order,
  * converges on the kernel's state. Consecutive overruns with no event between them are
  * reported once.
+ *
+ * Listing what exists (`listExisting`): the monitor joins its groups when its socket is
+ * opened, and only then dumps every kind of object it watches (links, then addresses,
+ * routes, neighbours and rules of the families its groups cover). A change made after
+ * the join is therefore queued on the monitor's socket, whether or not the dump saw it:
+ * nothing is lost between the listing and the changes, but a change made while the
+ * dump ran may come twice — in the listing, then again as a change (which may also be
+ * older than what the listing showed: applied in order, the changes converge on the
+ * kernel's state). The dumps go over the handle's request socket, not the monitor's
+ * own: on the monitor's socket the dump's parts (the request's sequence number, the
+ * monitor's port id) would be read by the same loop as the multicast messages
+ * (sequence 0, port 0), which tells messages apart by type only, and the emptying
+ * after an overrun would throw the rest of the dump away with the lost events. The
+ * listing is held by the monitor, decoded, in one queue entry ahead of the changes read
+ * since (it does not count against `maxQueued`); the consumer gets it as
+ * `{ type: 'new', existing: true, … }` events, then `{ type: 'synced' }`, then the
+ * queued changes. With `listExisting`, every overrun (during the listing or after it)
+ * is followed by a fresh listing and another `synced`: the consumer can drop what it
+ * was not told again between the overrun and that `synced` (see {@link MonitorSynced}).
  * @module
  */
-import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLMSG_HDRLEN, NetlinkSocket, withThreadNetns, checkOptionKeys, showValue } from '../netlink/index.js';
+import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLMSG_HDRLEN, NetlinkSocket, withThreadNetns, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
 import * as sys from '../netlink/sys.js';
 import { readHandleFd } from '../netlink/netns-switch.js';
 import {
   RTM_DELADDR, RTM_DELLINK, RTM_DELNEIGH, RTM_DELROUTE, RTM_DELRULE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH,
-  RTM_NEWROUTE, RTM_NEWRULE, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR,
+  RTM_NEWROUTE, RTM_NEWRULE, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH, RTM_GETRULE, IFLA_EXT_MASK,
+  RTEXT_FILTER_SKIP_STATS, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR,
   RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE, RTNLGRP_LINK, RTNLGRP_NEIGH,
 } from './constants.js';
 import { rtnlDescriber } from './describer.js';
-import { AF_BRIDGE } from './ip.js';
+import { AF_BRIDGE, AF_INET, AF_INET6, AF_UNSPEC } from './ip.js';
+import { putIfinfomsg } from './link/api.js';
+import { putIfaddrmsg } from './addr/api.js';
+import { putRtmsg } from './route/api.js';
+import { putNdmsg } from './neigh/api.js';
+import { putFibRuleHdr } from './rule/api.js';
 import { decodeLink, type Link } from './link/decode.js';
 import { decodeAddr, type Addr } from './addr/decode.js';
 import { decodeRoute, type Route } from './route/decode.js';
@@ -116,9 +141,22 @@ export interface RawEventObject {
   readonly raw: Uint8Array;
 }
 
-/** A change the kernel announced: `new` (RTM_NEW*) or `del` (RTM_DEL*) of one object. */
+/**
+ * A change the kernel announced: `new` (RTM_NEW*) or `del` (RTM_DEL*) of one object; or,
+ * with `existing: true`, an object that was there when the monitor listed them
+ * (`listExisting`, always `type: 'new'`). Treat both as idempotent upserts keyed by the
+ * object's identity (a link's index, an address's index + address + prefix, …): a
+ * change made while the listing ran may come twice, and a `del` may name an object the
+ * consumer never saw.
+ */
 export type MonitorChange = {
-  [K in MonitorKind]: { readonly type: 'new' | 'del'; readonly kind: K; readonly object: MonitorObjects[K] };
+  [K in MonitorKind]: {
+    readonly type: 'new' | 'del';
+    readonly kind: K;
+    readonly object: MonitorObjects[K];
+    /** True on objects from a listing (`listExisting`); absent on the kernel's changes. */
+    readonly existing?: true;
+  };
 }[MonitorKind];
 
 /** The kernel dropped events because the listener fell behind (ENOBUFS): resync with a dump. */
@@ -127,8 +165,24 @@ export interface MonitorOverrun {
   readonly type: 'overrun';
 }
 
+/**
+ * The end of a listing (`listExisting`): every object that existed when the dumps ran
+ * was yielded before it (`existing: true`); what follows are the kernel's changes made
+ * since the monitor joined its groups (some of them may repeat what the listing showed).
+ * After an `overrun`, a monitor with `listExisting` lists again: objects the consumer
+ * holds that were neither listed nor changed between the overrun and this `synced` are
+ * gone (their `del` was among the lost events).
+ */
+export interface MonitorSynced {
+  /** Always 'synced'. */
+  readonly type: 'synced';
+}
+
 /** What a monitor yields. */
 export type MonitorEvent = MonitorChange | MonitorOverrun;
+
+/** What a monitor opened with `listExisting: true` yields: also the {@link MonitorSynced} marker. */
+export type MonitorSyncEvent = MonitorEvent | MonitorSynced;
 
 /**
  * Decodes one message while the receive buffer is valid (`off`: the nlmsghdr, `len`:
@@ -220,6 +274,19 @@ export interface MonitorOptions {
    * to 1024.
    */
   readonly maxQueued?: number | undefined;
+  /**
+   * List what exists first, like vishvananda/netlink's `ListExisting`: after joining
+   * its groups the monitor dumps every kind of object they cover (links; addresses,
+   * routes and rules of the groups' families; neighbours except proxy entries) and
+   * yields each as `{ type: 'new', kind, object, existing: true }`, then one
+   * `{ type: 'synced' }`, then the changes (see {@link MonitorSynced}; a change made
+   * while the dumps ran may come twice). The dumps go over the handle's request socket.
+   * Every overrun is followed by a new listing and `synced`. A dump that fails ends the
+   * monitor with its error. Defaults to false (changes only).
+   *
+   * Equivalent to: `ip link show; ip addr show; …` then `ip monitor`, without a gap.
+   */
+  readonly listExisting?: boolean | undefined;
 }
 
 /** Counters for tests, benchmarks and debugging. */
@@ -244,6 +311,10 @@ export interface MonitorStats {
   pauses: number;
   /** Largest queue length seen. */
   peakQueued: number;
+  /** Listings started (`listExisting`: the first, then one per overrun). */
+  listings: number;
+  /** Objects listed (yielded with `existing: true`, or skipped like `undecoded` ones). */
+  listed: number;
 }
 
 /** What opens a monitor: the handle's socket (its netns is the monitor's) and bookkeeping. */
@@ -261,12 +332,19 @@ export interface MonitorHost {
 }
 
 interface Waiter {
-  resolve(r: IteratorResult<MonitorEvent, undefined>): void;
+  resolve(r: IteratorResult<MonitorSyncEvent, undefined>): void;
   reject(e: unknown): void;
 }
 
-const DONE: IteratorResult<MonitorEvent, undefined> = Object.freeze({ done: true, value: undefined });
+const DONE: IteratorResult<MonitorSyncEvent, undefined> = Object.freeze({ done: true, value: undefined });
 const OVERRUN: MonitorOverrun = Object.freeze({ type: 'overrun' });
+const SYNCED: MonitorSynced = Object.freeze({ type: 'synced' });
+
+/**
+ * The events of a monitor opened with `options`: {@link MonitorSyncEvent} when
+ * `listExisting` may be true, else {@link MonitorEvent}.
+ */
+export type MonitorEventOf<O extends MonitorOptions> = 'listExisting' extends keyof O ? (true extends O['listExisting' & keyof O] ? MonitorSyncEvent : MonitorEvent) : MonitorEvent;
 /** Slab size for queued message copies. */
 const SLAB = 256 * 1024;
 
@@ -297,6 +375,52 @@ class Queued {
   ) {}
 }
 
+/** One dump of a listing: what a joined group covers, and how to ask for it. */
+interface DumpSpec {
+  readonly group: number;
+  readonly type: number;
+  readonly build: (w: MessageWriter) => void;
+}
+
+/**
+ * The dumps of a listing, in the order they are made (links before the addresses,
+ * routes and neighbours that refer to them); each is made when its group was joined.
+ * Unfiltered, as the groups are: routes of every table, neighbours in every state
+ * (AF_UNSPEC: both families; the bridge's fdb entries it also returns are declined by
+ * decodeNeigh, as on the group). IFLA_EXT_MASK as `rt.link.list` sends it: with it the
+ * kernel sizes dump parts for its largest link instead of leaving one out.
+ */
+const DUMPS: readonly DumpSpec[] = [
+  { group: RTNLGRP_LINK, type: RTM_GETLINK, build: (w) => { putIfinfomsg(w, 0, 0, 0); w.putU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS); } },
+  { group: RTNLGRP_IPV4_IFADDR, type: RTM_GETADDR, build: (w) => putIfaddrmsg(w, AF_INET, 0, 0, 0, 0) },
+  { group: RTNLGRP_IPV6_IFADDR, type: RTM_GETADDR, build: (w) => putIfaddrmsg(w, AF_INET6, 0, 0, 0, 0) },
+  { group: RTNLGRP_IPV4_ROUTE, type: RTM_GETROUTE, build: (w) => putRtmsg(w, AF_INET, 0, 0, 0, 0, 0, 0, 0, 0) },
+  { group: RTNLGRP_IPV6_ROUTE, type: RTM_GETROUTE, build: (w) => putRtmsg(w, AF_INET6, 0, 0, 0, 0, 0, 0, 0, 0) },
+  { group: RTNLGRP_NEIGH, type: RTM_GETNEIGH, build: (w) => putNdmsg(w, AF_UNSPEC, 0, 0, 0) },
+  { group: RTNLGRP_IPV4_RULE, type: RTM_GETRULE, build: (w) => putFibRuleHdr(w, AF_INET, 0, 0, 0, 0, 0, 0) },
+  { group: RTNLGRP_IPV6_RULE, type: RTM_GETRULE, build: (w) => putFibRuleHdr(w, AF_INET6, 0, 0, 0, 0, 0, 0) },
+];
+
+/**
+ * @internal Test seam, not exported from the package: `afterJoin` runs after the
+ * monitor's socket joined its groups and before a listing's first dump is sent,
+ * `afterDump` after each dump (with its RTM_GET* type), so a test can make a change at
+ * exactly that point.
+ */
+export const listingHooks: { afterJoin?: (() => void) | undefined; afterDump?: ((type: number) => void) | undefined } = {};
+
+/** A listing in the queue: the dumps' events, yielded when all of them are in, then 'synced'. */
+class Listing {
+  readonly items: MonitorChange[] = [];
+  /** Next item to yield. */
+  pos = 0;
+  /** Every dump is in (or one failed: `error`). */
+  done = false;
+  error: { error: unknown } | null = null;
+  /** Bumped when the listing is started again: the dumps of an earlier start drop their results. */
+  gen = 0;
+}
+
 /**
  * Resolve group names to multicast group numbers (deduplicated).
  * @throws InvalidArgumentError for anything but a non-empty array of known names.
@@ -315,12 +439,13 @@ export function monitorGroups(groups: readonly MonitorGroup[]): number[] {
   return [...out];
 }
 
-const MONITOR_OPTION_KEYS: ReadonlySet<string> = new Set(['signal', 'receiveBufferSize', 'maxQueued']);
+const MONITOR_OPTION_KEYS: ReadonlySet<string> = new Set(['signal', 'receiveBufferSize', 'maxQueued', 'listExisting']);
 
 function checkOptions(options: MonitorOptions): void {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
   checkOptionKeys(options, MONITOR_OPTION_KEYS, '');
-  const { signal, receiveBufferSize, maxQueued } = options;
+  const { signal, receiveBufferSize, maxQueued, listExisting } = options;
+  if (listExisting !== undefined && typeof listExisting !== 'boolean') throw new InvalidArgumentError('listExisting', `expected true or false, got ${showValue(listExisting)}`);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'expected an AbortSignal');
   if (receiveBufferSize !== undefined && (!Number.isInteger(receiveBufferSize) || receiveBufferSize < 1024 || receiveBufferSize > 0x7fffffff)) {
     throw new InvalidArgumentError('receiveBufferSize', `expected an integer in 1024..2147483647, got ${showValue(receiveBufferSize)}`);
@@ -358,8 +483,8 @@ function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: num
 }
 
 /**
- * A running monitor: an async iterator of {@link MonitorEvent}s. Get one from
- * `rt.monitor(groups, options)`.
+ * A running monitor: an async iterator of {@link MonitorEvent}s (with `listExisting`,
+ * {@link MonitorSyncEvent}s). Get one from `rt.monitor(groups, options)`.
  *
  * It reads from the moment it is opened (events before the first `next()` are
  * queued, not lost) and, while it reads, keeps Node's event loop alive until it is
@@ -372,15 +497,15 @@ function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: num
  *
  * One consumer is expected; concurrent `next()` calls are served in call order.
  */
-export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, undefined> {
+export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements AsyncIterableIterator<E, undefined, undefined> {
   /** Counters; see {@link MonitorStats}. */
-  readonly stats: MonitorStats = { events: 0, overruns: 0, discarded: 0, wakeups: 0, emptyWakeups: 0, pollErrors: 0, ignored: 0, undecoded: 0, pauses: 0, peakQueued: 0 };
+  readonly stats: MonitorStats = { events: 0, overruns: 0, discarded: 0, wakeups: 0, emptyWakeups: 0, pollErrors: 0, ignored: 0, undecoded: 0, pauses: 0, peakQueued: 0, listings: 0, listed: 0 };
   /** The queue bound (see the module doc). */
   readonly maxQueued: number;
 
   private sock: NetlinkSocket | null;
   private watcher: { close(): void } | null = null;
-  private readonly queue: (Queued | MonitorOverrun)[] = [];
+  private readonly queue: (Queued | MonitorOverrun | Listing)[] = [];
   private slab: Slab | null = null;
   private readonly freeSlabs: Slab[] = [];
   private head = 0;
@@ -391,7 +516,15 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
   private failure: { error: unknown } | null = null;
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort: (() => void) | undefined;
-  private readonly onClose: ((m: Monitor) => void) | undefined;
+  private readonly onClose: ((m: Monitor<MonitorSyncEvent>) => void) | undefined;
+  /** With `listExisting`: the handle's request socket, which the listings' dumps go over. */
+  private readonly lister: NetlinkSocket | null;
+  /** With `listExisting`: the dumps a listing makes (those of the joined groups). */
+  private readonly dumps: readonly DumpSpec[];
+  /** Consumers waiting for the listing at the head of the queue to be complete. */
+  private readonly listWaiters: Waiter[] = [];
+  /** Decodes a listing's dump part into an `existing` event. */
+  private readonly onListed = (buf: Buffer, view: DataView, off: number, len: number): MonitorChange | undefined => this.decodeListed(buf, view, off, len);
   private readonly onMessage = (buf: Buffer, view: DataView, off: number, len: number): void => this.message(buf, view, off, len);
   private readonly onWake = (status: number): void => this.wake(status);
   /** A drain is scheduled as a microtask (see drain()). */
@@ -408,9 +541,11 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     if (this.sock !== null && !this.paused) this.drain();
   };
 
-  /** @internal Use `rt.monitor()`. */
-  constructor(sock: NetlinkSocket, options: MonitorOptions, onClose?: (m: Monitor) => void) {
+  /** @internal Use `rt.monitor()`. `listing`: the handle's socket and the groups, with `listExisting`. */
+  constructor(sock: NetlinkSocket, options: MonitorOptions, onClose?: (m: Monitor<MonitorSyncEvent>) => void, listing?: { readonly sock: NetlinkSocket; readonly groups: readonly number[] }) {
     this.sock = sock;
+    this.lister = listing?.sock ?? null;
+    this.dumps = listing ? DUMPS.filter((d) => listing.groups.includes(d.group)) : [];
     this.maxQueued = options.maxQueued ?? 1024;
     this.budget = this.maxQueued + 1;
     this.onClose = onClose;
@@ -420,6 +555,9 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
       this.onAbort = () => this.abort();
       this.signal.addEventListener('abort', this.onAbort, { once: true });
     }
+    // The socket joined its groups when it was opened: every change from here on is
+    // queued on it, so the dumps that start now miss nothing.
+    if (this.lister !== null) this.enqueue(this.list(new Listing()));
   }
 
   /**
@@ -431,14 +569,14 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
    *   for a closed handle, `signal.reason` for an aborted signal, SysError when the
    *   socket cannot be opened.
    */
-  static open(host: MonitorHost, groups: readonly MonitorGroup[], options: MonitorOptions = {}, onClose?: (m: Monitor) => void): Monitor {
+  static open<O extends MonitorOptions = {}>(host: MonitorHost, groups: readonly MonitorGroup[], options: O = {} as O, onClose?: (m: Monitor<MonitorSyncEvent>) => void): Monitor<MonitorEventOf<O>> {
     const numbers = monitorGroups(groups);
     checkOptions(options);
     if (host.sock.closed) throw new ClosedError('Rtnl handle');
     options.signal?.throwIfAborted();
     const sock = openSibling(host, numbers, options.receiveBufferSize);
     try {
-      return new Monitor(sock, options, onClose);
+      return new Monitor<MonitorEventOf<O>>(sock, options, onClose, options.listExisting === true ? { sock: host.sock, groups: numbers } : undefined);
     } catch (e) {
       sock.close();
       throw e;
@@ -461,8 +599,36 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
   }
 
   /** The next event; waits for the kernel when none is queued. */
-  next(): Promise<IteratorResult<MonitorEvent, undefined>> {
+  next(): Promise<IteratorResult<E, undefined>> {
+    return this.pull() as unknown as Promise<IteratorResult<E, undefined>>;
+  }
+
+  private pull(): Promise<IteratorResult<MonitorSyncEvent, undefined>> {
     while (this.head < this.queue.length) {
+      if (this.lister !== null) {
+        const l = this.queue[this.head];
+        if (l instanceof Listing) {
+          if (!l.done) {
+            // Closed by a read error while the dumps ran: the listing ends unfinished.
+            if (this.sock === null) {
+              this.shift();
+              continue;
+            }
+            return new Promise((resolve, reject) => this.listWaiters.push({ resolve, reject }));
+          }
+          if (l.error !== null) {
+            const { error } = l.error;
+            this.queue.length = 0;
+            this.head = 0;
+            this.shutdown();
+            return Promise.reject(error);
+          }
+          if (l.pos < l.items.length) return Promise.resolve({ done: false, value: l.items[l.pos++]! });
+          this.shift();
+          if (this.paused && this.queued <= this.maxQueued >>> 1) this.resume();
+          return Promise.resolve({ done: false, value: SYNCED });
+        }
+      }
       const item = this.shift();
       if (this.paused && this.queued <= this.maxQueued >>> 1) this.resume();
       if (item === OVERRUN) return Promise.resolve({ done: false, value: OVERRUN });
@@ -490,9 +656,9 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
   }
 
   /** Stop (what `break` in `for await` calls): closes the monitor. */
-  return(): Promise<IteratorResult<MonitorEvent, undefined>> {
+  return(): Promise<IteratorResult<E, undefined>> {
     this.close();
-    return Promise.resolve(DONE);
+    return Promise.resolve(DONE as IteratorResult<E, undefined>);
   }
 
   /** The monitor is its own iterator. */
@@ -520,7 +686,7 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     return Promise.resolve();
   }
 
-  private shift(): Queued | MonitorOverrun {
+  private shift(): Queued | MonitorOverrun | Listing {
     const ev = this.queue[this.head]!;
     this.queue[this.head++] = OVERRUN; // a placeholder: drops the reference to the slab
     if (this.head === this.queue.length) {
@@ -533,7 +699,7 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     return ev;
   }
 
-  private enqueue(item: Queued | MonitorOverrun): void {
+  private enqueue(item: Queued | MonitorOverrun | Listing): void {
     this.queue.push(item);
     const n = this.queue.length - this.head;
     if (n > this.stats.peakQueued) this.stats.peakQueued = n;
@@ -543,11 +709,75 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     const w = this.waiters.shift();
     if (w) {
       w.resolve({ done: false, value: OVERRUN });
+      if (this.lister !== null) this.enqueue(this.list(new Listing()));
       return;
     }
-    // Consecutive overruns with nothing between them say the same thing: report once.
-    if (this.head < this.queue.length && this.queue[this.queue.length - 1] === OVERRUN) return;
+    if (this.head < this.queue.length) {
+      const last = this.queue[this.queue.length - 1];
+      // Consecutive overruns with nothing between them say the same thing: report once.
+      if (last === OVERRUN) return;
+      // A listing with nothing after it and nothing of it yielded yet: dumping again
+      // from here covers what was lost (the initial listing then needs no overrun).
+      if (last instanceof Listing && last.pos === 0) {
+        this.list(last);
+        return;
+      }
+    }
     this.enqueue(OVERRUN);
+    if (this.lister !== null) this.enqueue(this.list(new Listing()));
+  }
+
+  /** Start (or start again) the dumps of a listing; returns it. */
+  private list(l: Listing): Listing {
+    this.stats.listings++;
+    l.items.length = 0;
+    l.pos = 0;
+    l.done = false;
+    l.error = null;
+    void this.runListing(l, ++l.gen);
+    return l;
+  }
+
+  private async runListing(l: Listing, gen: number): Promise<void> {
+    try {
+      listingHooks.afterJoin?.();
+      for (const d of this.dumps) {
+        if (this.sock === null || l.gen !== gen) return;
+        const part = await this.lister!.dump(d.type, 0, d.build, this.onListed);
+        if (this.sock === null || l.gen !== gen) return;
+        for (const ev of part) l.items.push(ev);
+        listingHooks.afterDump?.(d.type);
+      }
+    } catch (e) {
+      // Closed meanwhile (the handle too, perhaps) or started again: not for anyone.
+      if (this.sock === null || l.gen !== gen) return;
+      l.error = { error: e };
+    }
+    l.done = true;
+    // Consumers waiting for it get it now, in the order they called next().
+    if (this.queue[this.head] === l) for (const w of this.listWaiters.splice(0)) this.pull().then(w.resolve, w.reject);
+  }
+
+  /** A dump part of a listing: an `existing` event, undefined when skipped (counted like a change's). */
+  private decodeListed(buf: Buffer, view: DataView, off: number, len: number): MonitorChange | undefined {
+    const entry = registry[view.getUint16(off + 4, HOST_LE)];
+    if (entry === undefined) {
+      this.stats.ignored++;
+      return undefined;
+    }
+    this.stats.listed++;
+    let object: object | undefined;
+    if (entry.run) object = entry.run(buf, view, off, len);
+    else {
+      const raw = new Uint8Array(len);
+      raw.set(buf.subarray(off, off + len));
+      object = { raw };
+    }
+    if (object === undefined) {
+      this.stats.undecoded++;
+      return undefined;
+    }
+    return { type: entry.type, kind: entry.kind, object, existing: true } as MonitorChange;
   }
 
   /** Decode one message into an event; undefined when the decoder declines it. */
@@ -722,6 +952,14 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined, u
     if (this.failure === null) {
       this.queue.length = 0;
       this.head = 0;
+    }
+    // A listing's waiters: the queue is cleared (close, abort) or its dumps are dropped.
+    for (const w of this.listWaiters.splice(0)) {
+      if (this.failure) {
+        const { error } = this.failure;
+        this.failure = null;
+        w.reject(error);
+      } else w.resolve(DONE);
     }
     // Waiters exist only when the queue is empty: the first gets the error, if any.
     for (const w of this.waiters.splice(0)) {
