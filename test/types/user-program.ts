@@ -12,7 +12,7 @@ import net from 'node:net';
 import {
   Rtnl, Netns, execNetns, setupVeth, teardownVeth, MacAddr, isLinkKind, NetlinkError, InvalidArgumentError, formatResult, runPlugin, ipamAdd,
   type Link, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type Rule, type RuleSpec,
-  type MonitorEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions,
+  type MonitorEvent, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions,
 } from 'nlkit';
 
 /** The application's own settings, parsed from a file: anything may be missing. */
@@ -120,6 +120,16 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
     }
   } catch (e) {
     if (!signal.aborted) throw e;
+  }
+
+  // What exists, then the changes: the event type gains 'synced' with listExisting only.
+  const names = new Map<number, string>();
+  for await (const ev of rt.monitor(['link'], { listExisting: true, signal })) {
+    const e: MonitorSyncEvent = ev;
+    if (e.type === 'synced') break;
+    if (e.type === 'overrun' || e.kind !== 'link') continue;
+    if (e.type === 'new') names.set(e.object.index, e.existing === true ? `${e.object.name} (existing)` : e.object.name);
+    else names.delete(e.object.index);
   }
 
   // Clean-up, and the errors the application tells apart.
