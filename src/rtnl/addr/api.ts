@@ -9,6 +9,7 @@ import { registerLayout } from '../describer.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, afOf, parseIpOf, parsePrefix, type IpPrefix } from '../ip.js';
 import { SCOPES, scopeName, type Scope } from '../route/names.js';
 import { checkBool, checkFamily, checkKeys, checkLinkRef, checkNamed, checkObject, checkString, checkU32 } from '../validate.js';
+import { bodyOf, flushRounds, type Dumped } from '../flush.js';
 import { decodeAddr, type Addr } from './decode.js';
 import { ADDR_PROTOCOLS, FOREVER, IFA, IFADDRMSG_LEN } from './table.js';
 
@@ -298,6 +299,15 @@ function writeDel(w: MessageWriter, p: PreparedAddr, index: number): void {
 const onAddr = (buf: Buffer, view: DataView, off: number, len: number): Addr | undefined =>
   view.getUint16(off + 4, HOST_LE) === C.RTM_NEWADDR ? decodeAddr(buf, view, off, len) : undefined;
 
+/** addr.flush's dump callback: the decoded address and its message body, to send back as the delete. */
+const onAddrRaw = (buf: Buffer, view: DataView, off: number, len: number): Dumped<Addr> | undefined => {
+  const obj = view.getUint16(off + 4, HOST_LE) === C.RTM_NEWADDR ? decodeAddr(buf, view, off, len) : undefined;
+  return obj === undefined ? undefined : { obj, body: bodyOf(buf, off, len) };
+};
+
+/** An address delete that failed because the address is gone already (deleted in between, or its link). */
+const ADDR_GONE: ReadonlySet<string> = new Set(['EADDRNOTAVAIL', 'ENODEV']);
+
 function subject(address: unknown, link: string | number): string {
   return `${String(address)} dev ${typeof link === 'number' ? `ifindex ${link}` : link}`;
 }
@@ -476,6 +486,63 @@ export class AddrApi {
    * @throws NetlinkError 'ENODEV' when the filter's link does not exist.
    */
   async list(filter?: AddrFilter): Promise<Addr[]> {
+    const q = await this.query(filter);
+    const all = await this.core.sock.dump(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, q.af, 0, 0, 0, q.index), onAddr);
+    if (q.keep === undefined) return all;
+    // Usually the kernel has filtered already and every address stays: then `all` (a new
+    // array of this call) is the answer, without a copy (a fresh process's first dumps
+    // pay for every page they allocate).
+    return all.every(q.keep) ? all : all.filter(q.keep);
+  }
+
+  /**
+   * Delete every address that `list(filter)` returns (IPv6 link-local addresses
+   * included, unless `scope` leaves them out), IPv4 secondaries before their primaries.
+   * Each address is deleted by the message the dump gave for it (as `ip addr flush`
+   * does), many per sendmsg, one ACK each; then the addresses are dumped again, and what
+   * matches again is deleted too, up to 10 rounds (`ip`'s bound). Deleting an address
+   * also deletes its prefix and local routes (the kernel's doing). Resolves with the
+   * number of matching addresses removed: those gone already when their delete arrived
+   * (EADDRNOTAVAIL, ENODEV: an IPv4 primary's delete takes its secondaries along unless
+   * `promote_secondaries` is set; or someone else deleted them) count as removed.
+   *
+   * A filter that selects nothing but a family is refused, as `ip addr flush` refuses
+   * to run without arguments ("Flush requires arguments").
+   *
+   * Equivalent to: `ip addr flush dev eth0`, `ip -6 addr flush dev eth0`, `ip addr flush
+   * [dev LINK] [-4|-6] [scope S] [label L]`.
+   * @throws InvalidArgumentError for bad input or an empty filter (nothing sent);
+   *   NetlinkError 'ENODEV' when the filter's link does not exist; the NetlinkError of the
+   *   first delete the kernel refused otherwise, its message saying how many addresses
+   *   were deleted before; 'EAGAIN' when addresses still match after 10 rounds.
+   */
+  async flush(filter: AddrFilter): Promise<number> {
+    const f = checkObject(filter, 'filter');
+    checkKeys(f, FILTER_KEYS, 'filter.');
+    if (!Object.keys(f).some((k) => k !== 'family' && f[k] !== undefined)) {
+      throw new InvalidArgumentError('filter', "flush needs a selector besides family (link, scope or label), as 'ip addr flush' does: { link: 'eth0' } flushes a link's addresses");
+    }
+    const q = await this.query(f);
+    const sock = this.core.sock;
+    return flushRounds(sock, {
+      dump: async () => {
+        const all = await sock.dump(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, q.af, 0, 0, 0, q.index), onAddrRaw);
+        const kept = q.keep === undefined ? all : all.filter((d) => q.keep!(d.obj));
+        // IPv4 secondaries first: deleting a primary first would delete them too (or,
+        // with promote_secondaries, make one the primary and move the routes to it).
+        return [...kept.filter((d) => d.obj.rawFlags & C.IFA_F_SECONDARY), ...kept.filter((d) => !(d.obj.rawFlags & C.IFA_F_SECONDARY))];
+      },
+      delType: C.RTM_DELADDR,
+      delTypeName: 'RTM_DELADDR',
+      noun: ['address', 'addresses'],
+      gone: ADDR_GONE,
+      subjectOf: (a) => `${a.address}/${a.prefixLen}${a.peer !== undefined ? ` peer ${a.peer}` : ''} dev ifindex ${a.index}`,
+      filterText: () => `flush${f['link'] !== undefined ? ` dev ${String(f['link'])}` : ''}${f['family'] !== undefined ? ` family ${String(f['family'])}` : ''}${f['scope'] !== undefined ? ` scope ${String(f['scope'])}` : ''}${f['label'] !== undefined ? ` label ${String(f['label'])}` : ''}`,
+    });
+  }
+
+  /** A checked address filter: the dump's family and ifindex, and the test for what it keeps (undefined: everything). */
+  private async query(filter: AddrFilter | Record<string, unknown> | undefined): Promise<{ af: number; index: number; keep: ((a: Addr) => boolean) | undefined }> {
     const f = checkObject(filter, 'filter');
     checkKeys(f, FILTER_KEYS, 'filter.');
     const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
@@ -485,15 +552,11 @@ export class AddrApi {
     // By ifindex too, the link must exist: the kernel's ENODEV would name neither.
     const index = lref === undefined ? 0 : typeof lref === 'number' ? (await this.core.linkHwAddrLen(lref, 'filter.link')).index : await this.core.linkIndex(lref, 'filter.link');
     const af = family === undefined ? AF_UNSPEC : family === 4 ? AF_INET : AF_INET6;
+    if (index === 0 && family === undefined && scope === undefined && label === undefined) return { af, index, keep: undefined };
     const wantScope = scope === undefined ? undefined : scopeName(scope);
-    const all = await this.core.sock.dump(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, af, 0, 0, 0, index), onAddr);
-    if (index === 0 && family === undefined && scope === undefined && label === undefined) return all;
     // The kernel filters link and family under NETLINK_GET_STRICT_CHK; checked again for handles opened without it.
     const keep = (a: Addr): boolean => (index === 0 || a.index === index) && (family === undefined || a.family === family) &&
       (wantScope === undefined || a.scope === wantScope) && (label === undefined || a.label === label);
-    // Usually the kernel has filtered already and every address stays: then `all` (a new
-    // array of this call) is the answer, without a copy (a fresh process's first dumps
-    // pay for every page they allocate).
-    return all.every(keep) ? all : all.filter(keep);
+    return { af, index, keep };
   }
 }

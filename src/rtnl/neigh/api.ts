@@ -10,6 +10,7 @@ import { registerLayout } from '../describer.js';
 import { AF_UNSPEC, afOf, parseIp, type IpAddr } from '../ip.js';
 import { ROUTE_PROTOCOLS } from '../route/names.js';
 import { checkBool, checkFamily, checkHwAddr, checkKeys, checkLinkRef, checkNamed, checkObject } from '../validate.js';
+import { bodyOf, flushRounds, type Dumped } from '../flush.js';
 import { decodeNeigh, type Neigh } from './decode.js';
 import { NDA, NDMSG_LEN, NUD_STATES, type NeighState } from './table.js';
 
@@ -90,6 +91,15 @@ function checkState(v: unknown, arg: string): number {
 /** The dump callback: one function for every dump (a closure per call deoptimises the socket's receive loop). */
 const onNeigh = (buf: Buffer, view: DataView, off: number, len: number): Neigh | undefined =>
   view.getUint16(off + 4, HOST_LE) === C.RTM_NEWNEIGH ? decodeNeigh(buf, view, off, len) : undefined;
+
+/** neigh.flush's dump callback: the decoded entry and its message body, to send back as the delete. */
+const onNeighRaw = (buf: Buffer, view: DataView, off: number, len: number): Dumped<Neigh> | undefined => {
+  const obj = view.getUint16(off + 4, HOST_LE) === C.RTM_NEWNEIGH ? decodeNeigh(buf, view, off, len) : undefined;
+  return obj === undefined ? undefined : { obj, body: bodyOf(buf, off, len) };
+};
+
+/** A neighbour delete that failed because the entry is gone already (expired or deleted in between, or its link). */
+const NEIGH_GONE: ReadonlySet<string> = new Set(['ENOENT', 'ENODEV']);
 
 function subjectOf(dst: unknown, dev: unknown): string {
   return `${String(dst)}${dev !== undefined ? ` dev ${typeof dev === 'number' ? `ifindex ${dev}` : String(dev)}` : ''}`;
@@ -188,14 +198,65 @@ export class NeighApi {
    * Equivalent to: `ip neigh show [dev DEV] [-4|-6] [nud STATE|all] [proxy]`.
    */
   async list(filter?: NeighFilter): Promise<Neigh[]> {
+    const q = await this.query(filter, false);
+    return (await this.core.sock.dump(C.RTM_GETNEIGH, 0, q.build, onNeigh)).filter(q.keep);
+  }
+
+  /**
+   * Delete every entry that `list(filter)` returns, with `ip neigh flush`'s two
+   * exceptions: without `state`, permanent entries are kept (give `state: 'all'` or
+   * `'permanent'` to delete those too), and `state: 'all'` leaves out 'noarp' entries
+   * (the kernel's own, for multicast addresses and links without ARP; name 'noarp' to
+   * delete them). Each entry is deleted by the message the dump
+   * gave for it (as `ip neigh flush` does), many per sendmsg, one ACK each; then the
+   * entries are dumped again, and what matches again is deleted too, up to 10 rounds
+   * (`ip`'s bound). Resolves with the number of matching entries removed: those gone
+   * already when their delete arrived (ENOENT, ENODEV: expired or deleted in between)
+   * count as removed. With `proxy: true` it flushes proxy entries instead.
+   *
+   * A filter that selects nothing but a family is refused, as `ip neigh flush` refuses
+   * to run without arguments ("Flush requires arguments").
+   *
+   * Equivalent to: `ip neigh flush dev eth0`, `ip -6 neigh flush dev eth0 nud all`,
+   * `ip neigh flush [dev DEV] [-4|-6] [nud STATE|all] [proxy]`.
+   * @throws InvalidArgumentError for bad input or an empty filter (nothing sent);
+   *   NetlinkError 'ENODEV' when the filter's link does not exist; the NetlinkError of the
+   *   first delete the kernel refused otherwise, its message saying how many entries
+   *   were deleted before; 'EAGAIN' when entries still match after 10 rounds.
+   */
+  async flush(filter: NeighFilter): Promise<number> {
+    const f = checkObject(filter, 'filter');
+    checkKeys(f, FILTER_KEYS, 'filter.');
+    if (!Object.keys(f).some((k) => k !== 'family' && f[k] !== undefined && !(k === 'proxy' && f[k] === false))) {
+      throw new InvalidArgumentError('filter', "flush needs a selector besides family (dev, state or proxy), as 'ip neigh flush' does: { dev: 'eth0' } flushes a link's entries");
+    }
+    const q = await this.query(f, true);
+    const sock = this.core.sock;
+    return flushRounds(sock, {
+      dump: async () => (await sock.dump(C.RTM_GETNEIGH, 0, q.build, onNeighRaw)).filter((d) => q.keep(d.obj)),
+      delType: C.RTM_DELNEIGH,
+      delTypeName: 'RTM_DELNEIGH',
+      noun: ['neighbour entry', 'neighbour entries'],
+      gone: NEIGH_GONE,
+      subjectOf: (n) => `${n.dst}${n.dev ? ` dev ifindex ${n.dev}` : ''}${n.proxy ? ' proxy' : ''}`,
+      filterText: () => `flush${f['dev'] !== undefined ? ` dev ${String(f['dev'])}` : ''}${f['family'] !== undefined ? ` family ${String(f['family'])}` : ''}${f['state'] !== undefined ? ` nud ${String(f['state'])}` : ''}${f['proxy'] === true ? ' proxy' : ''}`,
+    });
+  }
+
+  /** A checked neighbour filter: the dump request and the test for what it keeps (`flush`: permanent entries only when `state` names them). */
+  private async query(filter: NeighFilter | Record<string, unknown> | undefined, flush: boolean): Promise<{ build: (w: MessageWriter) => void; keep: (n: Neigh) => boolean }> {
     const f = checkObject(filter, 'filter');
     checkKeys(f, FILTER_KEYS, 'filter.');
     const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
     const proxy = f['proxy'] !== undefined && checkBool(f['proxy'], 'filter.proxy');
-    let mask = 0xff & ~C.NUD_NOARP;
+    let mask = 0xff & ~C.NUD_NOARP & ~(flush ? C.NUD_PERMANENT : 0);
     let all_ = false;
-    if (f['state'] === 'all') all_ = true;
-    else if (f['state'] !== undefined) {
+    // flush: 'all' is every state but noarp, as `ip neigh flush nud all` (the kernel's own
+    // entries for multicast and for links without ARP); name 'noarp' to flush those.
+    if (f['state'] === 'all') {
+      if (flush) mask = (0xff & ~C.NUD_NOARP) | 0x10000;
+      else all_ = true;
+    } else if (f['state'] !== undefined) {
       const states = Array.isArray(f['state']) ? (f['state'] as unknown[]) : [f['state']];
       if (states.length === 0) throw new InvalidArgumentError('filter.state', 'expected a state name, an array of them, or \'all\'');
       mask = 0;
@@ -210,14 +271,16 @@ export class NeighApi {
     // By ifindex too, the link must exist (the kernel would answer with no entries).
     const index = f['dev'] !== undefined ? (await this.core.linkHwAddrLen(checkLinkRef(f['dev'], 'filter.dev'), 'filter.dev')).index : 0;
     const af = family === undefined ? AF_UNSPEC : afOf(family);
-    const all = await this.core.sock.dump(C.RTM_GETNEIGH, 0, (w) => {
-      putNdmsg(w, af, 0, 0, proxy ? C.NTF_PROXY : 0);
-      if (index) w.putU32(C.NDA_IFINDEX, index);
-    }, onNeigh);
-    return all.filter((n) => {
-      if ((index && n.dev !== index) || (family !== undefined && n.family !== family) || n.proxy !== proxy) return false;
-      if (all_ || proxy || n.rawFlags & C.NTF_EXT_LEARNED) return true;
-      return n.rawState === 0 ? (mask & 0x10000) !== 0 : (n.rawState & mask) !== 0;
-    });
+    return {
+      build: (w) => {
+        putNdmsg(w, af, 0, 0, proxy ? C.NTF_PROXY : 0);
+        if (index) w.putU32(C.NDA_IFINDEX, index);
+      },
+      keep: (n) => {
+        if ((index && n.dev !== index) || (family !== undefined && n.family !== family) || n.proxy !== proxy) return false;
+        if (all_ || proxy || n.rawFlags & C.NTF_EXT_LEARNED) return true;
+        return n.rawState === 0 ? (mask & 0x10000) !== 0 : (n.rawState & mask) !== 0;
+      },
+    };
   }
 }

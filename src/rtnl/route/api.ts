@@ -8,6 +8,7 @@ import { missingLink, noReply, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parseIpOf, parsePrefix, formatPrefix, type IpPrefix } from '../ip.js';
 import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject, checkU32 } from '../validate.js';
+import { bodyOf, flushRounds, type Dumped } from '../flush.js';
 import { decodeRoute, type Route } from './decode.js';
 import { ROUTE_PROTOCOLS, ROUTE_TYPES, SCOPES, checkTable, scopeName, tableByte, tableName, type RouteType, type Scope, type TableRef } from './names.js';
 import { PREFS, RTA, RTAX, RTMSG_LEN, RTNEXTHOP_LEN, type RouteMetrics } from './table.js';
@@ -390,6 +391,41 @@ function isRtm(view: DataView, off: number): boolean {
 const onRoute = (buf: Buffer, view: DataView, off: number, len: number): Route | undefined =>
   isRtm(view, off) ? decodeRoute(buf, view, off, len) : undefined;
 
+/** A checked route filter (RouteApi.query): the dump request's body and what is kept of the answer. */
+interface RouteQuery {
+  /** The table asked for; 0 for 'all'. */
+  readonly table: number;
+  readonly build: (w: MessageWriter) => void;
+  readonly keep: (r: Route) => boolean;
+}
+
+/** route.flush's dump callback: the decoded route and its message body, to send back as the delete. */
+const onRouteRaw = (buf: Buffer, view: DataView, off: number, len: number): Dumped<Route> | undefined => {
+  const obj = isRtm(view, off) ? decodeRoute(buf, view, off, len) : undefined;
+  return obj === undefined ? undefined : { obj, body: bodyOf(buf, off, len) };
+};
+
+/** A route delete that failed because the route is gone already (deleted in between, or its link). */
+const ROUTE_GONE: ReadonlySet<string> = new Set(['ESRCH', 'ENOENT', 'ENODEV']);
+
+/** A decoded route as `ip route` writes it, for a flush's error: '10.9.0.0/24 via 10.0.0.1 dev ifindex 3 table 100 metric 5'. */
+function routeText(r: Route): string {
+  let out = r.dst;
+  if (r.gateway !== undefined) out += ` via ${r.gateway}`;
+  if (r.dev !== undefined) out += ` dev ifindex ${r.dev}`;
+  if (r.table !== 'main') out += ` table ${String(r.table)}`;
+  if (r.metric !== undefined) out += ` metric ${r.metric}`;
+  return out;
+}
+
+/** A route filter as `ip route flush` would take it, for a flush's error: 'table 100 dev v0'. */
+function filterText(f: Readonly<Record<string, unknown>>): string {
+  const parts: string[] = [];
+  if (f['family'] !== undefined) parts.push(`-${String(f['family']).replace('inet6', '6').replace('inet', '4')}`);
+  for (const k of ['table', 'dev', 'type', 'protocol', 'scope', 'dst'] as const) if (f[k] !== undefined) parts.push(`${k === 'protocol' ? 'proto' : k === 'dst' ? 'exact' : k} ${String(f[k])}`);
+  return parts.join(' ');
+}
+
 /** Route operations of an Rtnl handle (`rt.route`). */
 export class RouteApi {
   /** @internal */
@@ -504,6 +540,67 @@ export class RouteApi {
    * (with `-4`/`-6` for `family`).
    */
   async list(filter?: RouteFilter): Promise<Route[]> {
+    const q = await this.query(filter);
+    try {
+      return (await this.core.sock.dump(C.RTM_GETROUTE, 0, q.build, onRoute)).filter(q.keep);
+    } catch (e) {
+      // A table that does not exist yet holds no routes ("FIB table does not exist").
+      if (e instanceof NetlinkError && e.code === 'ENOENT' && q.table !== 0) return [];
+      throw e;
+    }
+  }
+
+  /**
+   * Delete every route that `list(filter)` returns, except that `table: 'all'` leaves
+   * the local table out (its routes are the namespace's own addresses: name
+   * `table: 'local'` to flush it). So the defaults are list's: the main table only, and
+   * both families unless `family` is given (`ip route flush` alone takes IPv4 only).
+   * Each route is deleted by the message the dump gave for it (as `ip route flush`
+   * does), many per sendmsg, one ACK each; then the table is dumped again, and what
+   * matches again is deleted too, up to 10 rounds (`ip`'s bound), since a delete can
+   * cascade. Resolves with the number of matching routes removed: routes that were gone
+   * already when their delete arrived (ESRCH, ENOENT, ENODEV: deleted in between) count
+   * as removed, as `ip route flush` does not fail on them either.
+   *
+   * A filter that selects nothing but a family is refused, as `ip route flush` refuses
+   * to run without a selector: give `{ table: 'main' }` to flush the main table.
+   *
+   * Equivalent to: `ip route flush table 100`, `ip -6 route flush dev eth0`, `ip route
+   * flush [table T|all] [dev DEV] [type T] [proto P] [scope S] [exact DST]`.
+   * @throws InvalidArgumentError for bad input or an empty filter (nothing sent);
+   *   NetlinkError 'ENODEV' for a missing `dev`; the NetlinkError of the first delete the
+   *   kernel refused otherwise, its message saying how many routes were deleted before;
+   *   'EAGAIN' when routes still match after 10 rounds.
+   */
+  async flush(filter: RouteFilter): Promise<number> {
+    const f = checkObject(filter, 'filter');
+    checkKeys(f, FILTER_KEYS, 'filter.');
+    if (!Object.keys(f).some((k) => k !== 'family' && f[k] !== undefined)) {
+      throw new InvalidArgumentError('filter', "flush needs a selector besides family (table, dev, type, protocol, scope or dst), as 'ip route flush' does: { table: 'main' } flushes the main table");
+    }
+    const q = await this.query(f);
+    const sock = this.core.sock;
+    return flushRounds(sock, {
+      dump: async () => {
+        try {
+          const all = await sock.dump(C.RTM_GETROUTE, 0, q.build, onRouteRaw);
+          return all.filter((d) => q.keep(d.obj) && !(q.table === 0 && d.obj.table === 'local'));
+        } catch (e) {
+          if (e instanceof NetlinkError && e.code === 'ENOENT' && q.table !== 0) return [];
+          throw e;
+        }
+      },
+      delType: C.RTM_DELROUTE,
+      delTypeName: 'RTM_DELROUTE',
+      noun: ['route', 'routes'],
+      gone: ROUTE_GONE,
+      subjectOf: routeText,
+      filterText: () => `flush ${filterText(f)}`,
+    });
+  }
+
+  /** A checked route filter: the dump request and the test for what it keeps. */
+  private async query(filter: RouteFilter | Record<string, unknown> | undefined): Promise<RouteQuery> {
     const f = checkObject(filter, 'filter');
     checkKeys(f, FILTER_KEYS, 'filter.');
     const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
@@ -519,23 +616,20 @@ export class RouteApi {
     const dev = f['dev'] !== undefined ? await this.index(checkLinkRef(f['dev'], 'filter.dev'), 'filter.dev') : undefined;
     const tname = table ? tableName(table) : undefined;
     const af = family === undefined ? AF_UNSPEC : afOf(family);
-    try {
-      const all = await this.core.sock.dump(C.RTM_GETROUTE, 0, (w) => {
+    return {
+      table,
+      build: (w) => {
         putRtmsg(w, af, 0, 0, 0, table, protocol, 0, type, 0);
         if (table >= 256) w.putU32(C.RTA_TABLE, table);
         if (dev !== undefined) w.putU32(C.RTA_OIF, dev);
-      }, onRoute);
+      },
       // Checked again here for handles opened without NETLINK_GET_STRICT_CHK.
-      return all.filter((r) => (family === undefined || r.family === family) && (tname === undefined || r.table === tname) &&
+      keep: (r) => (family === undefined || r.family === family) && (tname === undefined || r.table === tname) &&
         (!type || (typeof r.type === 'number' ? r.type : ROUTE_TYPES[r.type]) === type) &&
         (!protocol || (typeof r.protocol === 'number' ? r.protocol : ROUTE_PROTOCOLS[r.protocol]) === protocol) &&
         (dev === undefined || r.dev === dev || r.nexthops?.some((n) => n.dev === dev) === true) &&
-        (scope === undefined || r.scope === scope) && (dst === undefined || r.dst === dst));
-    } catch (e) {
-      // A table that does not exist yet holds no routes ("FIB table does not exist").
-      if (e instanceof NetlinkError && e.code === 'ENOENT' && table !== 0) return [];
-      throw e;
-    }
+        (scope === undefined || r.scope === scope) && (dst === undefined || r.dst === dst),
+    };
   }
 
   /**
