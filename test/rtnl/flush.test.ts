@@ -1,4 +1,4 @@
-// rt.route.flush, rt.addr.flush, rt.neigh.flush: on a real kernel in fresh netns, the
+// rt.route.flush, rt.addr.flush, rt.neigh.flush, rt.rule.flush: on a real kernel in fresh netns, the
 // state before and after compared with `ip -j` (and, where it says what `ip … flush`
 // does, with ip's own flush of the same setup); the empty-filter refusal; objects that
 // vanish between the dump and the delete (deleted through `ip` by a wrapped socket)
@@ -10,6 +10,7 @@ import type { RtnlCore } from '../../src/rtnl/core.js';
 import { RouteApi, putRtmsg } from '../../src/rtnl/route/api.js';
 import { AddrApi } from '../../src/rtnl/addr/api.js';
 import { NeighApi } from '../../src/rtnl/neigh/api.js';
+import { RuleApi } from '../../src/rtnl/rule/api.js';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
 import { MessageWriter } from '../../src/netlink/writer.js';
 import * as C from '../../src/rtnl/constants.js';
@@ -232,6 +233,46 @@ t.test('objects that vanish between the dump and the delete count as gone, not a
   const neighApi = new NeighApi(racingCore(rt, () => ip(ns.path, ['neigh', 'del', '10.2.0.10', 'dev', 'v1'])));
   t.equal(await neighApi.flush({ dev: 'v1' }), 2, 'the entry ip deleted meanwhile (ENOENT) is counted');
   t.same(neighs(ns.path, 'v1'), []);
+});
+
+/** Rules as `ip -j -4` and `ip -j -6 rule show` print them: 'family priority selector table'. */
+function rules(nsPath: string): string[] {
+  const show = (fam: string): string[] => ipJson(nsPath, [fam, 'rule', 'show']).map((r: any) =>
+    `${fam} ${r.priority} ${r.src ?? 'all'}${r.srclen !== undefined ? `/${r.srclen}` : ''}${r.fwmark !== undefined ? ` fwmark ${r.fwmark}` : ''} ${r.table}`);
+  return [...show('-4'), ...show('-6')];
+}
+
+const DEFAULTS = ['-4 0 all local', '-4 32766 all main', '-4 32767 all default', '-6 0 all local', '-6 32766 all main'];
+
+t.test('rule.flush deletes the rules list returns, both families, and keeps the default rules unless priority names one', privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  const add = (p: string) => {
+    for (const c of ['rule add from 10.0.0.0/8 table 100 pref 100', 'rule add fwmark 7 table 100 pref 200', 'rule add to 10.9.0.0/16 table 101 pref 300', '-6 rule add from 2001:db8::/32 table 100 pref 100']) ip(p, c.split(' '));
+  };
+  add(ns.path);
+  t.same(rules(ns.path), ['-4 0 all local', '-4 100 10.0.0.0/8 100', '-4 200 all fwmark 0x7 100', '-4 300 all 101', '-4 32766 all main', '-4 32767 all default', '-6 0 all local', '-6 100 2001:db8::/32 100', '-6 32766 all main']);
+  t.equal(await rt.rule.flush({ table: 100 }), 3, 'the three rules of table 100, IPv4 and IPv6');
+  t.same(rules(ns.path), ['-4 0 all local', '-4 300 all 101', '-4 32766 all main', '-4 32767 all default', '-6 0 all local', '-6 32766 all main'], 'table 101 and the defaults stay');
+
+  // Everything else, both families; ip rule flush of the same rules (IPv4: ip's default
+  // family) leaves only priority 0, main and default lookups gone.
+  const other = freshHandle(t);
+  add(other.ns.path);
+  ip(other.ns.path, ['rule', 'flush']);
+  t.same(rules(other.ns.path).filter((r) => r.startsWith('-4')), ['-4 0 all local'], 'ip rule flush deletes 32766 and 32767 too');
+  t.equal(await rt.rule.flush(), 1, 'the table 101 rule');
+  t.same(rules(ns.path), DEFAULTS, 'only the default rules left');
+  t.equal(await rt.rule.flush({}), 0, 'nothing more to flush');
+
+  // Named by priority, a default rule is flushed.
+  t.equal(await rt.rule.flush({ family: 4, priority: 32767 }), 1, 'priority 32767 named');
+  t.same(rules(ns.path), DEFAULTS.filter((r) => r !== '-4 32767 all default'));
+
+  // A rule deleted through ip between the dump and the delete counts as removed.
+  add(ns.path);
+  const api = new RuleApi(racingCore(rt, () => ip(ns.path, ['rule', 'del', 'pref', '200'])));
+  t.equal(await api.flush({ family: 4 }), 3, 'the rule ip deleted meanwhile (ENOENT) is counted');
+  t.same(rules(ns.path).filter((r) => r.startsWith('-4')), ['-4 0 all local', '-4 32766 all main']);
 });
 
 /** An RTM_NEWROUTE for 10.N.0.0/24 via 10.1.0.1 dev ifindex 3 in table 100, as a dump part. */

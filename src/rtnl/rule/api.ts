@@ -9,6 +9,7 @@ import { registerLayout } from '../describer.js';
 import { AF_UNSPEC, afOf, formatPrefix, hasHostBits, networkOf, parsePrefix, type IpPrefix } from '../ip.js';
 import { ROUTE_PROTOCOLS, checkTable, tableByte, tableName, type TableRef } from '../route/names.js';
 import { checkBool, checkFamily, checkIfname, checkInt, checkKeys, checkNamed, checkObject, checkU32 } from '../validate.js';
+import { bodyOf, flushRounds, type Dumped } from '../flush.js';
 import { decodeRule, type Rule } from './decode.js';
 import { FIB_RULE_HDR_LEN, FRA, RULE_ACTIONS, type Range, type RuleAction } from './table.js';
 
@@ -217,6 +218,15 @@ function writeRule(w: MessageWriter, p: PreparedRule): void {
 const onRule = (buf: Buffer, view: DataView, off: number, len: number): Rule | undefined =>
   view.getUint16(off + 4, HOST_LE) === C.RTM_NEWRULE ? decodeRule(buf, view, off, len) : undefined;
 
+/** rule.flush's dump callback: the decoded rule and its message body, to send back as the delete. */
+const onRuleRaw = (buf: Buffer, view: DataView, off: number, len: number): Dumped<Rule> | undefined => {
+  const obj = view.getUint16(off + 4, HOST_LE) === C.RTM_NEWRULE ? decodeRule(buf, view, off, len) : undefined;
+  return obj === undefined ? undefined : { obj, body: bodyOf(buf, off, len) };
+};
+
+/** A rule delete that failed because the rule is gone already (deleted in between). */
+const RULE_GONE: ReadonlySet<string> = new Set(['ENOENT']);
+
 /** Rule operations of an Rtnl handle (`rt.rule`). */
 export class RuleApi {
   /** @internal */
@@ -260,12 +270,64 @@ export class RuleApi {
    * IPv4 only; `list()` without a family returns both.)
    */
   async list(filter?: RuleFilter): Promise<Rule[]> {
-    const f = checkObject(filter, 'filter');
-    checkKeys(f, FILTER_KEYS, 'filter.');
-    const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
-    const table = f['table'] !== undefined ? tableName(checkTable(f['table'], 'filter.table')) : undefined;
-    const priority = f['priority'] !== undefined ? checkU32(f['priority'], 'filter.priority') : undefined;
-    const all = await this.core.sock.dump(C.RTM_GETRULE, 0, (w) => putFibRuleHdr(w, family === undefined ? AF_UNSPEC : afOf(family), 0, 0, 0, 0, 0, 0), onRule);
-    return all.filter((r) => (family === undefined || r.family === family) && (table === undefined || r.table === table) && (priority === undefined || r.priority === priority));
+    const q = query(filter);
+    return (await this.core.sock.dump(C.RTM_GETRULE, 0, q.build, onRule)).filter(q.keep);
   }
+
+  /**
+   * Delete every rule that `list(filter)` returns — both families unless `family` is
+   * given — except the kernel's default rules (`0: from all lookup local`,
+   * `32766: from all lookup main`, `32767: from all lookup default`) unless the filter's
+   * `priority` names one. `ip rule flush` deletes 32766 and 32767 too, which leaves the
+   * namespace without a lookup of the main table: every route lookup then fails.
+   * Each rule is deleted by the message the dump gave for it (as `ip rule flush` does),
+   * many per sendmsg, one ACK each; then the rules are dumped again, up to 10 rounds.
+   * Resolves with the number of matching rules removed (a rule gone already when its
+   * delete arrived, ENOENT, counts as removed). An empty filter is allowed, as
+   * `ip rule flush` allows it: it removes every rule but the default ones.
+   *
+   * Equivalent to: `ip rule flush`, `ip -6 rule flush table 100`, `ip [-4|-6] rule flush
+   * [table T] [pref N]`.
+   * @throws InvalidArgumentError for bad input (nothing sent); the NetlinkError of the
+   *   first delete the kernel refused otherwise, its message saying how many rules were
+   *   deleted before; 'EAGAIN' when rules still match after 10 rounds.
+   */
+  async flush(filter?: RuleFilter): Promise<number> {
+    const q = query(filter);
+    const f = checkObject(filter, 'filter');
+    const sock = this.core.sock;
+    return flushRounds(sock, {
+      dump: async () => (await sock.dump(C.RTM_GETRULE, 0, q.build, onRuleRaw)).filter((d) => q.keep(d.obj) && (q.priority !== undefined || !isDefaultRule(d.obj))),
+      delType: C.RTM_DELRULE,
+      delTypeName: 'RTM_DELRULE',
+      noun: ['rule', 'rules'],
+      gone: RULE_GONE,
+      subjectOf: (r) => `pref ${r.priority}${r.from !== undefined ? ` from ${r.from}` : ''}${r.to !== undefined ? ` to ${r.to}` : ''}${r.table !== undefined ? ` table ${String(r.table)}` : ''} (IPv${r.family})`,
+      filterText: () => `flush${f['family'] !== undefined ? ` family ${String(f['family'])}` : ''}${f['table'] !== undefined ? ` table ${String(f['table'])}` : ''}${f['priority'] !== undefined ? ` pref ${String(f['priority'])}` : ''}`,
+    });
+  }
+}
+
+/** A checked rule filter: the dump request, the test for what it keeps, and the priority asked for. */
+function query(filter: RuleFilter | undefined): { build: (w: MessageWriter) => void; keep: (r: Rule) => boolean; priority: number | undefined } {
+  const f = checkObject(filter, 'filter');
+  checkKeys(f, FILTER_KEYS, 'filter.');
+  const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
+  const table = f['table'] !== undefined ? tableName(checkTable(f['table'], 'filter.table')) : undefined;
+  const priority = f['priority'] !== undefined ? checkU32(f['priority'], 'filter.priority') : undefined;
+  const af = family === undefined ? AF_UNSPEC : afOf(family);
+  return {
+    build: (w) => putFibRuleHdr(w, af, 0, 0, 0, 0, 0, 0),
+    keep: (r) => (family === undefined || r.family === family) && (table === undefined || r.table === table) && (priority === undefined || r.priority === priority),
+    priority,
+  };
+}
+
+/** The kernel's default rules of a namespace, by priority: the table each looks up. */
+const DEFAULT_RULES: ReadonlyMap<number, TableRef> = new Map<number, TableRef>([[0, 'local'], [32766, 'main'], [32767, 'default']]);
+
+/** One of the kernel's default rules: `0: from all lookup local`, `32766: … main`, `32767: … default`, with no selector. */
+function isDefaultRule(r: Rule): boolean {
+  return DEFAULT_RULES.get(r.priority) === r.table && r.action === 'lookup' && r.from === undefined && r.to === undefined && !r.not &&
+    r.iif === undefined && r.oif === undefined && r.fwmark === undefined && r.tos === 0;
 }
