@@ -215,6 +215,14 @@ t.test('neigh.flush of one link keeps permanent entries unless state names them,
   ip(ns.path, ['neigh', 'add', '2001:db8:1::9', 'lladdr', '02:00:00:00:00:39', 'dev', 'v1', 'nud', 'permanent']);
   t.equal(await rt.neigh.flush({ dev: 'v1', family: 6, state: 'permanent' }), 1, 'family 6, state permanent');
   t.same(neighs(ns.path, 'v1'), v1, "v1's IPv4 entry stays");
+
+  // Proxy entries: flushed with proxy: true, and only then.
+  for (const c of ['neigh add proxy 10.1.0.50 dev v0', 'neigh add proxy 2001:db8::50 dev v0', 'neigh add proxy 10.2.0.50 dev v1']) ip(ns.path, c.split(' '));
+  const proxies = () => ipJson(ns.path, ['neigh', 'show', 'proxy']).map((n: any) => `${n.dst} ${n.dev}`).sort();
+  t.equal(await rt.neigh.flush({ dev: 'v1', state: 'all' }), 1, 'a neighbour flush leaves proxy entries');
+  t.same(proxies(), ['10.1.0.50 v0', '10.2.0.50 v1', '2001:db8::50 v0']);
+  t.equal(await rt.neigh.flush({ dev: 'v0', proxy: true }), 2, "v0's proxy entries");
+  t.same(proxies(), ['10.2.0.50 v1'], "v1's proxy entry stays");
 });
 
 t.test('objects that vanish between the dump and the delete count as gone, not as errors', privileged, async (t) => {

@@ -92,6 +92,10 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
   await rt.rule.add(rule);
   const rules: Rule[] = await rt.rule.list({ table: s.table, priority: 100 });
   console.log(rules.length);
+  // Teardown: flushes take list's filters (possibly-undefined values included) and count.
+  const flushed: number = (await rt.rule.flush({ table: s.table ?? 100, family: undefined })) + (await rt.route.flush({ table: s.table ?? 100, dev: undefined })) +
+    (await rt.addr.flush({ link: 'v0', family: s.table === undefined ? undefined : 6 })) + (await rt.neigh.flush({ dev: 'v0', state: 'all' }));
+  console.log(flushed);
 
   // A veth pair for a container, with the result a CNI plugin prints.
   const options: SetupVethOptions = { queues: s.queues, handles: { host: undefined }, afterCreate: undefined };
