@@ -554,13 +554,15 @@ export class RouteApi {
    * Delete every route that `list(filter)` returns, except that `table: 'all'` leaves
    * the local table out (its routes are the namespace's own addresses: name
    * `table: 'local'` to flush it). So the defaults are list's: the main table only, and
-   * both families unless `family` is given (`ip route flush` alone takes IPv4 only).
+   * both families unless `family` is given (`ip route flush table T` without `-6` takes
+   * IPv4 only).
    * Each route is deleted by the message the dump gave for it (as `ip route flush`
    * does), many per sendmsg, one ACK each; then the table is dumped again, and what
    * matches again is deleted too, up to 10 rounds (`ip`'s bound), since a delete can
    * cascade. Resolves with the number of matching routes removed: routes that were gone
-   * already when their delete arrived (ESRCH, ENOENT, ENODEV: deleted in between) count
-   * as removed, as `ip route flush` does not fail on them either.
+   * already when their delete arrived (ESRCH, ENOENT, ENODEV: deleted in between, or
+   * with their link) count as removed, where `ip route flush` would stop with "Failed to
+   * send flush request".
    *
    * A filter that selects nothing but a family is refused, as `ip route flush` refuses
    * to run without a selector: give `{ table: 'main' }` to flush the main table.
