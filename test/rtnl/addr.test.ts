@@ -77,6 +77,25 @@ t.test('list equals ip -j addr field by field after adds by nlkit and by ip', pr
   t.match(peer, { address: '10.9.0.1', local: '10.9.0.1', peer: '10.9.0.2', prefixLen: 32 });
 });
 
+t.test('broadcast: true is ip\'s brd +: none for /31 and /32, from the peer when there is one', privileged, async (t) => {
+  const { ns, rt } = addrFixture(t);
+  // The same addresses on v0 by nlkit and on v1 by ip (IPv4 allows that), then each
+  // address's broadcast compared: a /31's "broadcast" would be the other end of the link.
+  const cases: [string, string | undefined][] = [['10.1.0.2/24', undefined], ['10.2.0.1/30', undefined], ['10.3.0.0/31', undefined], ['10.4.0.1/32', undefined], ['10.5.1.1/24', '10.5.2.2']];
+  for (const [address, peer] of cases) {
+    await rt.addr.add('v0', address, { broadcast: true, ...(peer ? { peer } : {}) });
+    const [a, len] = address.split('/');
+    ip(ns.path, ['addr', 'add', ...(peer ? [a!, 'peer', `${peer}/${len}`] : [address]), 'brd', '+', 'dev', 'v1']);
+  }
+  const brd = (dev: string) => ipJson(ns.path, ['addr', 'show', 'dev', dev])[0].addr_info.map((x: any) => [x.local, x.broadcast ?? null]).sort();
+  t.same(brd('v0'), brd('v1'), 'the broadcast addresses ip computes');
+  const mine = new Map((await rt.addr.list({ link: 'v0' })).map((x) => [x.address, x.broadcast]));
+  t.equal(mine.get('10.3.0.0'), undefined, '/31: no broadcast');
+  t.equal(mine.get('10.4.0.1'), undefined, '/32: no broadcast');
+  t.equal(mine.get('10.2.0.1'), '10.2.0.3', '/30: the last address');
+  t.equal(mine.get('10.5.1.1'), '10.5.2.255', 'with a peer, from the peer\'s prefix');
+});
+
 t.test('list filters: link and family by the kernel, scope and label here', privileged, async (t) => {
   const { rt } = addrFixture(t);
   await rt.addr.add('v0', '10.1.0.2/24');

@@ -19,7 +19,7 @@ registerLayout([C.RTM_NEWADDR, C.RTM_DELADDR, C.RTM_GETADDR], IFADDRMSG_LEN, IFA
 export interface AddrOptions {
   /** Peer of a point-to-point address (IFA_ADDRESS), a plain address of the same family. Defaults to none. */
   readonly peer?: string | undefined;
-  /** IPv4 broadcast address, or `true` to compute it from the prefix (`brd +`). Defaults to none. */
+  /** IPv4 broadcast address, or `true` to compute it from the prefix as `brd +` does (none for a /31 or /32, as `ip` gives none). Defaults to none. */
   readonly broadcast?: string | true | undefined;
   /** IPv4 label (at most 15 bytes, e.g. 'v0:1'). Defaults to the link's name. */
   readonly label?: string | undefined;
@@ -203,12 +203,17 @@ function prepare(address: unknown, options: unknown): PreparedAddr {
   if (o['broadcast'] !== undefined) {
     if (fam !== 4) throw new InvalidArgumentError('broadcast', 'only IPv4 addresses have a broadcast address');
     if (o['broadcast'] === true) {
-      const b = new Uint8Array(prefix.bytes);
-      for (let i = 0; i < 4; i++) {
-        const bits = Math.max(0, Math.min(8, prefix.prefixLen - i * 8));
-        b[i]! |= 0xff >> bits;
+      // As `ip addr add … brd +`: the host bits of the peer (else the address) set, and
+      // no broadcast at all for a /31 or /32, whose every address is a host's (RFC 3021):
+      // a /31's "broadcast" would be the other end of the link.
+      if (prefix.prefixLen <= 30) {
+        const b = new Uint8Array(out.peer ?? prefix.bytes);
+        for (let i = 0; i < 4; i++) {
+          const bits = Math.max(0, Math.min(8, prefix.prefixLen - i * 8));
+          b[i]! |= 0xff >> bits;
+        }
+        out.broadcast = b;
       }
-      out.broadcast = b;
     } else out.broadcast = parseIpOf(o['broadcast'], 'broadcast', 4, 'the address').bytes;
   }
   if (o['label'] !== undefined) {
