@@ -217,6 +217,31 @@ t.test('replace, append and del round trips', privileged, async (t) => {
   t.same(await rt.route.list({ table: 'local', dst: '10.40.0.1' }), []);
 });
 
+t.test('local, broadcast and anycast routes without a table go to the local table, as ip route add puts them', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const mine: [Parameters<Rtnl['route']['add']>[0], string[]][] = [
+    [{ dst: '10.40.0.0/24', type: 'local', dev: 'v0' }, ['local', '10.41.0.0/24', 'dev', 'v1']],
+    [{ dst: '10.1.0.128', type: 'broadcast', dev: 'v0' }, ['broadcast', '10.2.0.128', 'dev', 'v1']],
+    [{ dst: '2001:db8:40::1', type: 'local', dev: 'v0' }, ['local', '2001:db8:41::1', 'dev', 'v1']],
+    [{ dst: '2001:db8::', type: 'anycast', dev: 'v0' }, ['anycast', '2001:db8:1::', 'dev', 'v1']],
+  ];
+  for (const [spec, theirs] of mine) {
+    await rt.route.add(spec);
+    ip(ns.path, ['route', 'add', ...theirs]);
+  }
+  const where = (dst: string) => ipJson(ns.path, ['-4', 'route', 'show', 'table', 'all']).concat(ipJson(ns.path, ['-6', 'route', 'show', 'table', 'all']))
+    .filter((r: any) => r.dst === dst).map((r: any) => `${r.type} ${r.table ?? 'main'}`);
+  for (const [a, b] of [['10.40.0.0/24', '10.41.0.0/24'], ['10.1.0.128', '10.2.0.128'], ['2001:db8:40::1', '2001:db8:41::1'], ['2001:db8::', '2001:db8:1::']]) {
+    t.same(where(a!), where(b!), `${a} by nlkit where ${b} by ip: ${where(b!).join(', ')}`);
+  }
+  t.same(where('10.40.0.0/24'), ['local local']);
+  // And a delete without a table looks there too, as ip route del does.
+  for (const [spec] of mine) await rt.route.del(spec);
+  t.same(['10.40.0.0/24', '10.1.0.128', '2001:db8:40::1'].flatMap(where), [], 'deleted from the local table');
+  await rt.route.add({ dst: '10.42.0.0/24', dev: 'v0' });
+  t.same((await rt.route.list({ family: 4, table: 'all', dst: '10.42.0.0/24' })).map((r) => r.table), ['main'], 'a unicast route goes to main');
+});
+
 t.test('an IPv6 route\'s lifetime: expires in seconds from RTA_CACHEINFO, as ip -j prints it', privileged, async (t) => {
   const { ns, rt } = setup(t);
   await rt.route.add({ dst: '2001:db8:200::/64', gateway: '2001:db8::fd', expires: 300 });

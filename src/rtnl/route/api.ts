@@ -43,7 +43,7 @@ export interface RouteSpec {
   readonly prefsrc?: string | undefined;
   /** Source prefix of a source-specific route (RTA_SRC; `ip -6 route add … from P`): IPv6 only (for IPv4, a rule). Defaults to none. */
   readonly from?: string | undefined;
-  /** 'main', 'local', 'default' or a table id 1..4294967295. Defaults to 'main'. */
+  /** 'main', 'local', 'default' or a table id 1..4294967295. Defaults as `ip` does: 'local' for local, broadcast, anycast and nat routes, else 'main'. */
   readonly table?: TableRef | string | undefined;
   /** Metric / priority (RTA_PRIORITY). Defaults to the kernel's (0 for IPv4, 1024 for IPv6). */
   readonly metric?: number | undefined;
@@ -199,7 +199,10 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     gateway: s['gateway'] !== undefined ? parseIpOf(s['gateway'], 'gateway', fam, what).bytes : undefined,
     dev: s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined,
     prefsrc: undefined,
-    table: s['table'] !== undefined ? checkTable(s['table'], 'table') : C.RT_TABLE_MAIN,
+    // Without a table, local, broadcast, anycast and nat routes go to (and are deleted
+    // from) the local table, where the kernel keeps its own; every other type to main. As ip.
+    table: s['table'] !== undefined ? checkTable(s['table'], 'table')
+      : type === C.RTN_LOCAL || type === C.RTN_BROADCAST || type === C.RTN_ANYCAST || type === C.RTN_NAT ? C.RT_TABLE_LOCAL : C.RT_TABLE_MAIN,
     metric: s['metric'] !== undefined ? checkU32(s['metric'], 'metric') : undefined,
     scope: s['scope'] !== undefined ? checkNamed(s['scope'], 'scope', SCOPES, 255) : undefined,
     type,
