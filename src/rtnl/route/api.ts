@@ -69,6 +69,12 @@ export interface RouteSpec {
   readonly pref?: 'low' | 'medium' | 'high' | undefined;
   /** IPv6: lifetime in seconds (RTA_EXPIRES). Defaults to none (permanent). */
   readonly expires?: number | undefined;
+  /**
+   * Nexthop object id (RTA_NH_ID; `ip route add … nhid N`): the route goes through that
+   * nexthop or nexthop group, made by `ip nexthop add id N …`, instead of its own gateway,
+   * dev or nexthops. Defaults to none.
+   */
+  readonly nhId?: number | undefined;
 }
 
 /** Filters for `rt.route.list`. */
@@ -107,7 +113,7 @@ export interface RouteGetOptions {
   readonly fibMatch?: boolean | undefined;
 }
 
-const SPEC_KEYS = new Set(['dst', 'family', 'gateway', 'dev', 'src', 'prefsrc', 'from', 'table', 'metric', 'scope', 'type', 'protocol', 'onlink', 'mtu', 'advmss', 'metrics', 'nexthops', 'tos', 'pref', 'expires']);
+const SPEC_KEYS = new Set(['dst', 'family', 'gateway', 'dev', 'src', 'prefsrc', 'from', 'table', 'metric', 'scope', 'type', 'protocol', 'onlink', 'mtu', 'advmss', 'metrics', 'nexthops', 'tos', 'pref', 'expires', 'nhId']);
 const NH_KEYS = new Set(['gateway', 'dev', 'weight', 'onlink']);
 const FILTER_KEYS = new Set(['family', 'table', 'dev', 'type', 'protocol', 'scope', 'dst']);
 const GET_KEYS = new Set(['from', 'iif', 'oif', 'mark', 'uid', 'tos', 'fibMatch']);
@@ -138,6 +144,7 @@ interface PreparedRoute {
   tos: number;
   pref: number | undefined;
   expires: number | undefined;
+  nhId: number | undefined;
   /** The destination as given ('default', '10.9.0.0/24'), for messages. */
   subject: string;
   /** The spec as checked, for the request's subject (made only for an error). */
@@ -158,6 +165,13 @@ function parseDst(v: unknown, arg: string): IpPrefix | 'default' {
 function specOfRoute(r: Route): Record<string, unknown> {
   const s: Record<string, unknown> = { dst: r.dst, family: r.family, table: r.table, tos: r.tos, type: r.type, protocol: r.protocol };
   if (r.metric !== undefined) s['metric'] = r.metric;
+  // A route through a nexthop object is matched by its id: the kernel reports the
+  // object's gateway, link or paths with it, and an IPv4 delete that names any of them
+  // matches no such route.
+  if (r.nhId !== undefined) {
+    s['nhId'] = r.nhId;
+    return s;
+  }
   if (r.gateway !== undefined) s['gateway'] = r.gateway;
   if (r.dev !== undefined) s['dev'] = r.dev;
   if (r.from !== undefined) s['from'] = r.from;
@@ -213,6 +227,7 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     tos: s['tos'] !== undefined ? checkInt(s['tos'], 'tos', 0, 255) : 0,
     pref: undefined,
     expires: undefined,
+    nhId: s['nhId'] !== undefined ? checkInt(s['nhId'], 'nhId', 1, 0xffffffff) : undefined,
     subject: String(s['dst']),
     spec: s,
   };
@@ -284,12 +299,15 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     if (fam !== 6) throw new InvalidArgumentError('expires', 'route lifetimes apply to IPv6 routes only');
     p.expires = checkU32(s['expires'], 'expires');
   }
+  if (p.nhId !== undefined && (p.gateway !== undefined || p.dev !== undefined || p.nexthops !== undefined)) {
+    throw new InvalidArgumentError('nhId', 'a route through a nexthop object (nhId) takes its gateway, link and paths from the object; leave gateway, dev and nexthops out');
+  }
   if (!forDelete) {
     const t = p.type!;
     if (t === C.RTN_BLACKHOLE || t === C.RTN_UNREACHABLE || t === C.RTN_PROHIBIT || t === C.RTN_THROW) {
-      if (p.gateway || p.nexthops || p.dev !== undefined) throw new InvalidArgumentError('type', `a ${String(s['type'])} route takes no gateway, dev or nexthops`);
-    } else if (t === C.RTN_UNICAST && !p.gateway && !p.nexthops && p.dev === undefined) {
-      throw new InvalidArgumentError('dst', `a unicast route to ${p.subject} needs a gateway, a dev or nexthops`);
+      if (p.gateway || p.nexthops || p.dev !== undefined || p.nhId !== undefined) throw new InvalidArgumentError('type', `a ${String(s['type'])} route takes no gateway, dev, nexthops or nhId`);
+    } else if (t === C.RTN_UNICAST && !p.gateway && !p.nexthops && p.dev === undefined && p.nhId === undefined) {
+      throw new InvalidArgumentError('dst', `a unicast route to ${p.subject} needs a gateway, a dev or nexthops (or a nexthop object, nhId)`);
     } else if ((t === C.RTN_LOCAL || t === C.RTN_BROADCAST || t === C.RTN_ANYCAST) && p.dev === undefined && !p.nexthops) {
       // The kernel answers a bare ENODEV ("No such device") for these without a link.
       throw new InvalidArgumentError('dev', `a ${String(s['type'])} route to ${p.subject} needs the link it is on (dev)`);
@@ -300,7 +318,7 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     if (t === C.RTN_LOCAL || t === C.RTN_NAT) p.scope = C.RT_SCOPE_HOST;
     else if (t === C.RTN_BROADCAST || t === C.RTN_MULTICAST || t === C.RTN_ANYCAST) p.scope = C.RT_SCOPE_LINK;
     else if (forDelete) p.scope = C.RT_SCOPE_NOWHERE; // the kernel's wildcard
-    else if (t === C.RTN_UNICAST && !p.gateway && !p.nexthops && !(p.flags & C.RTNH_F_ONLINK)) p.scope = C.RT_SCOPE_LINK;
+    else if (t === C.RTN_UNICAST && !p.gateway && !p.nexthops && p.nhId === undefined && !(p.flags & C.RTNH_F_ONLINK)) p.scope = C.RT_SCOPE_LINK;
     else p.scope = C.RT_SCOPE_UNIVERSE;
   }
   return p;
@@ -317,6 +335,7 @@ function routeSubject(r: RouteRequest): string {
   const s = p.spec;
   let out = p.type !== undefined && p.type !== C.RTN_UNICAST ? `${String(s['type'])} ${p.subject}` : p.subject;
   if (p.from) out += ` from ${String(s['from'])}`;
+  if (p.nhId !== undefined) out += ` nhid ${p.nhId}`;
   if (p.gateway) out += ` via ${String(s['gateway'])}`;
   if (p.dev !== undefined) out += ` dev ${String(p.dev)}`;
   if (p.nexthops) {
@@ -384,6 +403,7 @@ function writeRoute(w: MessageWriter, p: PreparedRoute, dev: number | undefined,
   }
   if (p.pref !== undefined) w.putU8(C.RTA_PREF, p.pref);
   if (p.expires !== undefined) w.putU32(C.RTA_EXPIRES, p.expires);
+  if (p.nhId !== undefined) w.putU32(C.RTA_NH_ID, p.nhId);
 }
 
 function isRtm(view: DataView, off: number): boolean {
@@ -491,7 +511,7 @@ export class RouteApi {
    *
    * Equivalent to: `ip route add [TYPE] DST [from SRC] [via GW] [dev DEV] [src PREFSRC]
    * [table T] [metric M] [scope S] [proto P] [onlink] [mtu N] [advmss N]
-   * [nexthop via GW dev DEV weight W …]`.
+   * [nexthop via GW dev DEV weight W …] [nhid N]`.
    * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the route
    *   exists, 'ENODEV' for a missing link, 'ENETUNREACH' ("Nexthop has invalid gateway")
    *   when no route reaches the gateway.
