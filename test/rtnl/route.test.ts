@@ -3,7 +3,7 @@
 // extended-ACK text for rejected routes; bad input refused before send.
 import t from 'tap';
 import { Rtnl } from '../../src/rtnl/index.js';
-import type { Route } from '../../src/rtnl/index.js';
+import type { Route, RouteMetrics } from '../../src/rtnl/index.js';
 import { rtnlDescriber } from '../../src/rtnl/describer.js';
 import { RTM_NEWROUTE } from '../../src/rtnl/constants.js';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
@@ -37,25 +37,40 @@ function fromIp(r: any, family: 4 | 6, shown: { table?: unknown; dev?: string })
   const out: Record<string, unknown> = {
     family, type: r.type ?? 'unicast', dst: r.dst, table: num(r.table ?? shown.table ?? 'main'), protocol: num(r.protocol ?? 'boot'),
     scope: num(r.scope ?? 'global'), flags: r.flags ?? [], gateway: r.gateway, dev: r.dev ?? (r.nexthops ? undefined : shown.dev), prefsrc: r.prefsrc,
-    metric: r.metric, from: r.from, pref: r.pref,
+    metric: r.metric, from: r.from, pref: r.pref, tos: r.tos !== undefined ? Number(r.tos) : 0, via: r.via?.host, nhid: r.nhid,
+    // realms: "to" is the low 16 bits of RTA_FLOW, "from" the high ones.
+    flow: r.flow !== undefined ? Number(r.flow.from ?? 0) * 0x10000 + Number(r.flow.to ?? 0) : undefined,
     metrics: r.metrics?.[0],
-    nexthops: r.nexthops?.map((n: any) => ({ gateway: n.gateway, dev: n.dev, weight: n.weight, flags: n.flags ?? [] })),
+    nexthops: r.nexthops?.map((n: any) => ({ gateway: n.gateway, via: n.via?.host, dev: n.dev, weight: n.weight, flags: n.flags ?? [] })),
   };
   return out;
 }
 
-/** ip -j does not show metric locks (its text output does); compared separately. */
-function withoutLock(m: object): Record<string, unknown> | undefined {
-  const { lock: _lock, ...rest } = m as Record<string, unknown>;
-  return Object.keys(rest).length ? rest : undefined;
+/**
+ * Route metrics as `ip -j` prints them: its names ('congestion' for ccAlgo, 'ecn' for the
+ * ECN feature bit, snake_case), rtt and rttvar in milliseconds; no locks (its text
+ * output shows them; compared separately).
+ */
+function ipMetrics(m: RouteMetrics): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (k === 'lock' || k === 'unknown') continue;
+    if (k === 'ccAlgo') out['congestion'] = v;
+    else if (k === 'features') {
+      if ((v as number) & 1) out['ecn'] = null;
+    } else if (k === 'rtt') out['rtt'] = (v as number) / 8;
+    else if (k === 'rttvar') out['rttvar'] = (v as number) / 4;
+    else out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 function fromNlkit(r: Route, ifnames: Map<number, string>): Record<string, unknown> {
   return {
     family: r.family, type: r.type, dst: r.dst, table: r.table, protocol: r.protocol, scope: r.scope, flags: r.flags,
     gateway: r.gateway, dev: r.dev !== undefined ? ifnames.get(r.dev) : undefined, prefsrc: r.prefsrc, metric: r.metric,
-    from: r.from, pref: r.pref, metrics: r.metrics && withoutLock(r.metrics),
-    nexthops: r.nexthops?.map((n) => ({ gateway: n.gateway, dev: ifnames.get(n.dev), weight: n.weight, flags: n.flags })),
+    from: r.from, pref: r.pref, tos: r.tos, via: r.via, nhid: r.nhId, flow: r.flow, metrics: r.metrics && ipMetrics(r.metrics),
+    nexthops: r.nexthops?.map((n) => ({ gateway: n.gateway, via: n.via, dev: ifnames.get(n.dev), weight: n.weight, flags: n.flags })),
   };
 }
 
@@ -131,6 +146,50 @@ t.test('list equals ip -j route field by field after adds by nlkit and by ip', p
   t.equal(tos.tos, 0x10);
   const src6 = (await rt.route.list({ family: 6, dst: '2001:db8:4::/48' }))[0]!;
   t.equal(src6.from, '2001:db8:1::/64', 'source-specific IPv6 route');
+});
+
+t.test('less common routes equal ip -j -d route: metrics, realms, tos, types, protocols, tables, foreign gateways', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  // Each by nlkit and a twin (next prefix) by ip; what only ip can make is made by ip.
+  const pairs: [Parameters<Rtnl['route']['add']>[0], string][] = [
+    [{ dst: '10.10.0.0/16', gateway: '10.1.0.1', metrics: { ccAlgo: 'reno' } }, '10.11.0.0/16 via 10.1.0.1 congctl reno'],
+    [{ dst: '10.12.0.0/16', gateway: '10.1.0.1', metrics: { features: 1, rtoMin: 50, initcwnd: 10, initrwnd: 20, quickack: 1, fastopenNoCookie: 1, lock: 1 << C.RTAX_RTO_MIN } },
+      '10.13.0.0/16 via 10.1.0.1 features ecn rto_min 50ms initcwnd 10 initrwnd 20 quickack 1 fastopen_no_cookie 1'],
+    [{ dst: '10.14.0.0/16', gateway: '10.1.0.1', mtu: 1300, metrics: { lock: 1 << C.RTAX_MTU }, src: '10.1.0.2' }, '10.15.0.0/16 via 10.1.0.1 mtu lock 1300 src 10.1.0.2'],
+    [{ dst: '10.16.0.0/16', gateway: '10.1.0.1', advmss: 1200, metrics: { rtt: 320, rttvar: 80, window: 5000, ssthresh: 10, cwnd: 5, lock: 1 << C.RTAX_CWND, hoplimit: 30, reordering: 4 } },
+      '10.17.0.0/16 via 10.1.0.1 rtt 40ms rttvar 20ms window 5000 ssthresh 10 cwnd lock 5 hoplimit 30 reordering 4 advmss 1200'],
+    [{ dst: '10.18.0.0/16', gateway: '10.1.0.1', protocol: 'kernel' }, '10.19.0.0/16 via 10.1.0.1 proto kernel'],
+    [{ dst: '10.20.0.0/16', gateway: '10.1.0.1', protocol: 77 }, '10.21.0.0/16 via 10.1.0.1 proto 77'],
+    [{ dst: '10.22.0.0/16', type: 'throw' }, 'throw 10.23.0.0/16'],
+    [{ dst: '224.1.0.0/16', type: 'multicast', dev: 'v0' }, 'multicast 224.2.0.0/16 dev v0'],
+    [{ dst: '10.24.0.0/16', gateway: '10.1.0.1', tos: 0x10 }, '10.25.0.0/16 via 10.1.0.1 tos 0x10'],
+    [{ dst: '10.26.0.0/16', type: 'prohibit', metric: 3, protocol: 'static' }, 'prohibit 10.27.0.0/16 metric 3 proto static'],
+    [{ dst: '10.28.0.0/16', dev: 'v0', src: '10.1.0.2', scope: 'link', metric: 4294967295 }, '10.29.0.0/16 dev v0 src 10.1.0.2 scope link metric 4294967295'],
+    [{ dst: '2001:db8:10::/48', gateway: '2001:db8::2', metrics: { ccAlgo: 'cubic', lock: 1 << C.RTAX_CC_ALGO } }, '2001:db8:11::/48 via 2001:db8::2 congctl lock cubic'],
+    [{ dst: '2001:db8:12::/48', nexthops: [{ gateway: '2001:db8::2', dev: 'v0', weight: 3 }, { gateway: '2001:db8:1::2', dev: 'v1', weight: 7 }] },
+      '2001:db8:13::/48 nexthop via 2001:db8::2 dev v0 weight 3 nexthop via 2001:db8:1::2 dev v1 weight 7'],
+    [{ dst: '2001:db8:14::/48', dev: 'v0', metric: 1, pref: 'low' }, '2001:db8:15::/48 dev v0 metric 1 pref low'],
+    [{ dst: '2001:db8:16::/48', gateway: '2001:db8::2', mtu: 1400, metrics: { hoplimit: 40 } }, '2001:db8:17::/48 via 2001:db8::2 mtu 1400 hoplimit 40'],
+    [{ dst: '2001:db8:18::/48', type: 'throw' }, 'throw 2001:db8:19::/48'],
+    [{ dst: '2001:db8:1a::/48', type: 'unreachable', metric: 5 }, 'unreachable 2001:db8:1b::/48 metric 5'],
+    [{ dst: '2001:db8:1c::/48', gateway: '2001:db8::2', dev: 'v0', onlink: true }, '2001:db8:1d::/48 via 2001:db8::2 dev v0 onlink'],
+  ];
+  for (const [spec, theirs] of pairs) {
+    await rt.route.add(spec);
+    ip(ns.path, [spec.dst.includes(':') ? '-6' : '-4', 'route', 'add', ...theirs.split(' ')]);
+  }
+  for (const c of ['10.30.0.0/16 via 10.1.0.1 realm 5', '10.31.0.0/16 via 10.1.0.1 realms 3/4', '10.32.0.0/16 via inet6 fe80::1 dev v0',
+    '10.33.0.0/16 nexthop via inet6 fe80::1 dev v0 nexthop via 10.2.0.2 dev v1 weight 4', '10.34.0.0/16 via 10.1.0.1 table 4000000000']) ip(ns.path, ['route', 'add', ...c.split(' ')]);
+  const n4 = await compare(t, ns.path, 'IPv4 all tables', rt.route.list({ family: 4, table: 'all' }), ['-4', '-d', 'route', 'show', 'table', 'all'], 4);
+  const n6 = await compare(t, ns.path, 'IPv6 all tables', rt.route.list({ family: 6, table: 'all' }), ['-6', '-d', 'route', 'show', 'table', 'all'], 6);
+  t.ok(n4 >= 30 && n6 >= 16, `${n4} IPv4 and ${n6} IPv6 routes`);
+  // Twins by nlkit and by ip differ in nothing but their destination.
+  const all = await rt.route.list({ table: 'all' });
+  const twin = (dst: string) => {
+    const { dst: _d, cacheinfo: _c, ...rest } = all.find((x) => x.dst === dst)!;
+    return rest;
+  };
+  for (const [spec, theirs] of pairs) t.same(twin(spec.dst), twin(theirs.split(' ').find((w) => w.includes('/'))!), `${spec.dst} by nlkit as ${theirs} by ip`);
 });
 
 t.test('multipath: weights and links per nexthop, IPv6 ECMP by append, delete by the decoded route', privileged, async (t) => {
