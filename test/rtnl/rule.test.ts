@@ -15,6 +15,8 @@ function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof r
 const num = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v);
 const prefix = (a: unknown, len: unknown) => (a === undefined || a === 'all' ? undefined : len !== undefined ? `${a}/${len}` : a);
 
+const IPPROTO: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, gre: 47, 'ipv6-icmp': 58 };
+
 /** A rule as `ip -j -d rule` prints it, in nlkit's terms. */
 function fromIp(r: any): Record<string, unknown> {
   const fwmask = r.fwmask !== undefined ? parseInt(r.fwmask, 16) : undefined;
@@ -31,12 +33,20 @@ function fromIp(r: any): Record<string, unknown> {
     action: r.action ?? (r.goto !== undefined ? 'goto' : 'nop' in r ? 'nop' : 'lookup'),
     goto: r.goto,
     protocol: num(r.protocol),
-    ipProto: r.ipproto === undefined ? undefined : r.ipproto === 'tcp' ? 6 : r.ipproto === 'udp' ? 17 : num(r.ipproto),
+    // ip names protocols as /etc/protocols does.
+    ipProto: r.ipproto === undefined ? undefined : IPPROTO[r.ipproto] ?? num(r.ipproto),
     // ip prints a one-port range as a single port.
     sport: r.sport_start !== undefined ? { start: r.sport_start, end: r.sport_end } : r.sport !== undefined ? { start: r.sport, end: r.sport } : undefined,
     dport: r.dport_start !== undefined ? { start: r.dport_start, end: r.dport_end } : r.dport !== undefined ? { start: r.dport, end: r.dport } : undefined,
     uidRange: r.uid_start !== undefined ? { start: r.uid_start, end: r.uid_end } : undefined,
     suppressPrefixlen: r.suppress_prefixlen,
+    tos: r.tos !== undefined ? Number(r.tos) : 0,
+    // ip names group 0 'default' (/etc/iproute2/group).
+    suppressIfgroup: r.suppress_ifgroup === 'default' ? 0 : num(r.suppress_ifgroup),
+    l3mdev: 'l3mdev' in r ? 1 : undefined,
+    // realms: "to" is the low 16 bits of FRA_FLOW, "from" the high ones.
+    flow: r.flow_to !== undefined || r.flow_from !== undefined ? Number(r.flow_from ?? 0) * 0x10000 + Number(r.flow_to ?? 0) : undefined,
+    tunId: r.tun_id !== undefined ? BigInt(r.tun_id) : undefined,
   };
 }
 
@@ -47,6 +57,7 @@ function fromNlkit(r: Rule): Record<string, unknown> {
     fwmask: r.fwmask === 0xffffffff ? undefined : r.fwmask,
     iif: r.iif, oif: r.oif, table: r.table, action: r.action, goto: r.goto, protocol: r.protocol,
     ipProto: r.ipProto, sport: r.sport, dport: r.dport, uidRange: r.uidRange, suppressPrefixlen: r.suppressPrefixlen,
+    tos: r.tos, suppressIfgroup: r.suppressIfgroup, l3mdev: r.l3mdev, flow: r.flow, tunId: r.tunId,
   };
 }
 
@@ -80,6 +91,88 @@ t.test('list equals ip -j rule field by field after adds by nlkit and by ip', pr
   t.same((await rt.rule.list({ priority: 700 })).map((r) => r.table), [70000], 'a table id above 255 through FRA_TABLE');
   const ur = (await rt.rule.list({ priority: 700 }))[0]!;
   t.match(ur, { ipProto: 6, dport: { start: 80, end: 90 }, sport: { start: 1234, end: 1234 }, uidRange: { start: 1000, end: 2000 }, to: '10.5.0.0/16' });
+});
+
+t.test('less common rules equal ip -j -d rule: each by nlkit and by ip', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  // nlkit's at priority N, ip's twin at N + 1.
+  const pairs: [Parameters<Rtnl['rule']['add']>[0], string][] = [
+    [{ iif: 'v0', oif: 'v1', table: 100 }, 'iif v0 oif v1 table 100'],
+    [{ uidRange: [100, 200], table: 100 }, 'uidrange 100-200 table 100'],
+    [{ ipProto: 6, sport: [1000, 2000], dport: [80, 80], table: 100 }, 'ipproto tcp sport 1000-2000 dport 80 table 100'],
+    [{ ipProto: 47, table: 100 }, 'ipproto 47 table 100'],
+    [{ suppressPrefixlen: 8, table: 'main' }, 'suppress_prefixlength 8 table main'],
+    [{ suppressIfgroup: 5, table: 'main' }, 'suppress_ifgroup 5 table main'],
+    [{ suppressIfgroup: 0, table: 'main' }, 'suppress_ifgroup default table main'],
+    [{ goto: 32766, from: '10.1.0.0/16' }, 'goto 32766 from 10.1.0.0/16'],
+    [{ action: 'nop' }, 'nop'],
+    [{ action: 'blackhole', to: '10.9.0.0/16' }, 'blackhole to 10.9.0.0/16'],
+    [{ tos: 0x10, table: 100 }, 'tos 0x10 table 100'],
+    [{ not: true, fwmark: 5, table: 7 }, 'not fwmark 0x5 table 7'],
+    [{ protocol: 'static', table: 100 }, 'protocol static table 100'],
+    [{ fwmark: 0x10, fwmask: 0xff, flow: 5, table: 100 }, 'fwmark 0x10/0xff realms 5 table 100'],
+    [{ flow: (3 << 16) | 4, table: 100 }, 'realms 3/4 table 100'],
+    [{ tunId: 42n, table: 100 }, 'tun_id 42 table 100'],
+    [{ from: '10.3.0.0/16', table: 4000000000 }, 'from 10.3.0.0/16 table 4000000000'],
+    [{ l3mdev: true }, 'l3mdev'],
+    [{ family: 6, ipProto: 58, table: 100 }, 'ipproto ipv6-icmp table 100'],
+    [{ from: '2001:db8::/32', iif: 'v0', uidRange: 0, suppressPrefixlen: 0 }, 'from 2001:db8::/32 iif v0 uidrange 0-0 suppress_prefixlength 0'],
+    [{ not: true, to: '2001:db8:9::/48', action: 'prohibit' }, 'not to 2001:db8:9::/48 prohibit'],
+  ];
+  let pref = 100;
+  for (const [spec, theirs] of pairs) {
+    const family = spec.family === 6 || spec.from?.includes(':') || spec.to?.includes(':') ? '-6' : '-4';
+    try {
+      await rt.rule.add({ ...spec, priority: pref });
+    } catch (e) {
+      // l3mdev rules need CONFIG_NET_L3_MASTER_DEV: skipped by the kernel's answer.
+      if (e instanceof NetlinkError && e.code === 'EOPNOTSUPP' && spec.l3mdev) {
+        t.comment(`skipped: l3mdev rules (${e.message})`);
+        continue;
+      }
+      throw e;
+    }
+    ip(ns.path, [family, 'rule', 'add', ...theirs.split(' '), 'pref', String(pref + 1)]);
+    pref += 10;
+  }
+  const v4 = (await rt.rule.list({ family: 4 })).map(fromNlkit);
+  t.same(v4, ipJson(ns.path, ['-d', 'rule']).map(fromIp), `${v4.length} IPv4 rules equal ip -j -d rule, in order`);
+  const v6 = (await rt.rule.list({ family: 6 })).map(fromNlkit);
+  t.same(v6, ipJson(ns.path, ['-6', '-d', 'rule']).map(fromIp), `${v6.length} IPv6 rules equal ip -j -6 -d rule`);
+  // Twins differ in their priority only.
+  const all = await rt.rule.list();
+  for (let i = 0; i < all.length - 1; i++) {
+    const a = all[i]!;
+    const b = all[i + 1]!;
+    if (a.priority < 100 || a.priority % 10 !== 0 || b.priority !== a.priority + 1) continue;
+    t.same({ ...a, priority: 0, unknown: undefined }, { ...b, priority: 0, unknown: undefined }, `priority ${a.priority} by nlkit as ${b.priority} by ip`);
+  }
+});
+
+t.test('del of a decoded rule matches its realms and tun_id too: the rule passed is the one deleted; realms, tun_id and l3mdev can be added', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  // Same priority and table: the kernel deletes the first rule matching every field
+  // sent, so a delete that leaves out what tells them apart removes the first.
+  for (const c of ['realms 3', 'realms 4', 'tun_id 7', 'tun_id 8']) ip(ns.path, ['rule', 'add', 'pref', '100', 'table', '5', ...c.split(' ')]);
+  const before = (await rt.rule.list({ priority: 100 }));
+  t.same(before.map((r) => [r.flow, r.tunId]), [[3, undefined], [4, undefined], [undefined, 7n], [undefined, 8n]]);
+  await rt.rule.del(before[1]!);
+  await rt.rule.del(before[3]!);
+  t.same((await rt.rule.list({ priority: 100 })).map((r) => [r.flow, r.tunId]), [[3, undefined], [undefined, 7n]], 'realms 4 and tun_id 8 deleted, realms 3 and tun_id 7 kept');
+  await rt.rule.add({ priority: 200, tunId: 2n ** 64n - 1n, table: 6 });
+  t.equal((await rt.rule.list({ priority: 200 }))[0]?.tunId, 2n ** 64n - 1n, 'the largest tun_id, big-endian on the wire');
+  t.equal(ipJson(ns.path, ['rule', 'show', 'pref', '200'])[0].tun_id, 2 ** 64 - 1, 'ip reads it so too');
+  for (const [spec, re] of [
+    [{ l3mdev: true, table: 5 }, /give no table/],
+    [{ l3mdev: true, action: 'blackhole' }, /is a lookup/],
+    [{ tunId: -1 }, /0\.\.2\^64-1/],
+    [{ tunId: 2n ** 64n }, /0\.\.2\^64-1/],
+    [{ flow: 2 ** 32 }, /flow/],
+    [{ l3mdev: 'yes' }, /l3mdev/],
+  ] as const) {
+    const e = await rt.rule.add({ priority: 300, ...spec } as never).catch((x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError && re.test(e.message), `${JSON.stringify(spec, (_k, v) => typeof v === 'bigint' ? String(v) : v)}: ${(e as Error).message}`);
+  }
 });
 
 t.test('add/del round trips: EEXIST for a duplicate, delete by fields or by the decoded rule', privileged, async (t) => {

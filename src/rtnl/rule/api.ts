@@ -2,7 +2,7 @@
  * `rt.rule`: add, delete and list policy routing rules over RTM_*RULE.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, type MessageWriter } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, showValue, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
@@ -60,6 +60,19 @@ export interface RuleSpec {
   readonly dport?: RangeSpec | undefined;
   /** uid range (`uidrange`). Defaults to any. */
   readonly uidRange?: RangeSpec | undefined;
+  /**
+   * Realms to match (FRA_FLOW; `ip rule … realms FROM/TO`): TO in the low 16 bits, FROM in
+   * the high ones, as a decoded Rule's `flow`. Defaults to any.
+   */
+  readonly flow?: number | undefined;
+  /** Tunnel id to match (FRA_TUN_ID; `ip rule … tun_id N`), 0..2^64-1. Defaults to any. */
+  readonly tunId?: bigint | number | undefined;
+  /**
+   * Look up the table of the l3mdev (VRF) device the packet comes in or goes out on
+   * (FRA_L3MDEV; `ip rule … l3mdev`): a lookup rule without a table. `1` as a decoded Rule
+   * has it. Defaults to false.
+   */
+  readonly l3mdev?: boolean | 0 | 1 | undefined;
 }
 
 /** Filters for `rt.rule.list`. */
@@ -72,11 +85,11 @@ export interface RuleFilter {
   readonly priority?: number | undefined;
 }
 
-const SPEC_KEYS = new Set(['family', 'priority', 'table', 'action', 'from', 'to', 'not', 'tos', 'fwmark', 'fwmask', 'iif', 'oif', 'goto', 'protocol', 'suppressPrefixlen', 'suppressIfgroup', 'ipProto', 'sport', 'dport', 'uidRange']);
+const SPEC_KEYS = new Set(['family', 'priority', 'table', 'action', 'from', 'to', 'not', 'tos', 'fwmark', 'fwmask', 'iif', 'oif', 'goto', 'protocol', 'suppressPrefixlen', 'suppressIfgroup', 'ipProto', 'sport', 'dport', 'uidRange', 'flow', 'tunId', 'l3mdev']);
 const FILTER_KEYS = new Set(['family', 'table', 'priority']);
 const RANGE_KEYS = new Set(['start', 'end']);
 /** Decoded-Rule keys that do not identify a rule (dropped when a Rule is passed to del). */
-const DECODED_ONLY = new Set(['flags', 'rawFlags', 'unknown', 'l3mdev', 'tunId', 'flow']);
+const DECODED_ONLY = new Set(['flags', 'rawFlags', 'unknown']);
 
 interface PreparedRule {
   family: 4 | 6;
@@ -92,6 +105,7 @@ interface PreparedRule {
   iif: string | undefined;
   oif: string | undefined;
   ranges: [number, Range, 16 | 32][];
+  tunId: bigint | undefined;
   subject: string;
 }
 
@@ -109,6 +123,12 @@ function checkRange(v: unknown, arg: string, max: number): Range {
   const e = checkInt(end, `${arg}.end`, 0, max);
   if (s > e) throw new InvalidArgumentError(arg, `start ${s} is after end ${e}`);
   return { start: s, end: e };
+}
+
+function checkU64(v: unknown, arg: string): bigint {
+  if (typeof v === 'bigint' && v >= 0n && v <= 0xffffffffffffffffn) return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  throw new InvalidArgumentError(arg, `expected an integer in 0..2^64-1 (a bigint, or a number up to 2^53-1), got ${showValue(v)}`);
 }
 
 function selector(v: unknown, arg: string, family: 4 | 6 | undefined): IpPrefix {
@@ -148,12 +168,20 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRule {
   } else action = forDelete ? C.FR_ACT_UNSPEC : C.FR_ACT_TO_TBL;
   let table = s['table'] !== undefined ? checkTable(s['table'], 'table') : undefined;
   if (table !== undefined && action !== C.FR_ACT_TO_TBL && action !== C.FR_ACT_UNSPEC) throw new InvalidArgumentError('table', `a '${String(s['action'] ?? 'goto')}' rule looks up no table`);
-  if (table === undefined && action === C.FR_ACT_TO_TBL && !forDelete) table = C.RT_TABLE_MAIN;
+  const l3mdev = s['l3mdev'] !== undefined && (s['l3mdev'] === 0 || s['l3mdev'] === 1 ? s['l3mdev'] === 1 : checkBool(s['l3mdev'], 'l3mdev'));
+  if (l3mdev) {
+    // The kernel refuses the pair ("l3mdev and table are mutually exclusive").
+    if (table !== undefined) throw new InvalidArgumentError('l3mdev', 'an l3mdev rule looks up the table of the l3mdev device; give no table');
+    if (action !== C.FR_ACT_TO_TBL && action !== C.FR_ACT_UNSPEC) throw new InvalidArgumentError('l3mdev', `an l3mdev rule is a lookup, not '${String(s['action'] ?? 'goto')}'`);
+  } else if (table === undefined && action === C.FR_ACT_TO_TBL && !forDelete) table = C.RT_TABLE_MAIN;
   const p: PreparedRule = {
     family, from, to, action, table, flags: 0, tos: s['tos'] !== undefined ? checkInt(s['tos'], 'tos', 0, 255) : 0,
     priority: s['priority'] !== undefined ? checkU32(s['priority'], 'priority') : undefined,
-    u32: [], u8: [], iif: undefined, oif: undefined, ranges: [], subject: '',
+    u32: [], u8: [], iif: undefined, oif: undefined, ranges: [], tunId: undefined, subject: '',
   };
+  if (l3mdev) p.u8.push([C.FRA_L3MDEV, 1]);
+  if (s['flow'] !== undefined) p.u32.push([C.FRA_FLOW, checkU32(s['flow'], 'flow')]);
+  if (s['tunId'] !== undefined) p.tunId = checkU64(s['tunId'], 'tunId');
   if (s['not'] !== undefined && checkBool(s['not'], 'not')) p.flags |= C.FIB_RULE_INVERT;
   if (s['fwmask'] !== undefined && s['fwmark'] === undefined) throw new InvalidArgumentError('fwmask', 'a mask needs a fwmark');
   if (s['fwmark'] !== undefined) p.u32.push([C.FRA_FWMARK, checkU32(s['fwmark'], 'fwmark')]);
@@ -198,6 +226,12 @@ function writeRule(w: MessageWriter, p: PreparedRule): void {
   if (p.to) w.putBytes(C.FRA_DST, p.to.bytes);
   if (p.iif !== undefined) w.putStrz(C.FRA_IIFNAME, p.iif);
   if (p.oif !== undefined) w.putStrz(C.FRA_OIFNAME, p.oif);
+  if (p.tunId !== undefined) {
+    // Big-endian on the wire (the kernel's nla_get_be64).
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, p.tunId, false);
+    w.putBytes(C.FRA_TUN_ID, b);
+  }
   for (const [t, v] of p.u32) w.putU32(t, v);
   for (const [t, v] of p.u8) w.putU8(t, v);
   for (const [t, r, bits] of p.ranges) {
@@ -240,7 +274,8 @@ export class RuleApi {
    *
    * Equivalent to: `ip rule add [not] [from P] [to P] [tos T] [fwmark M/MASK] [iif I]
    * [oif O] [pref N] [table T | goto N | nop | blackhole | unreachable | prohibit]
-   * [protocol P] [suppress_prefixlength N] [ipproto P] [sport R] [dport R] [uidrange R]`.
+   * [protocol P] [suppress_prefixlength N] [ipproto P] [sport R] [dport R] [uidrange R]
+   * [realms FROM/TO] [tun_id N] [l3mdev]`.
    * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' for a duplicate at the same priority.
    */
   async add(spec: RuleSpec): Promise<void> {
