@@ -340,6 +340,49 @@ t.test('routes through nexthop objects: nhId added, listed as ip -j shows it, de
 
 const byDst = (a: { dst: string }, b: { dst: string }) => a.dst.localeCompare(b.dst);
 
+t.test('del of a decoded route deletes that route among IPv4 alternatives that differ in prefsrc, realm or IPv6 gateway; via and flow can be added', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  ip(ns.path, ['addr', 'add', '10.1.0.3/24', 'dev', 'v0']);
+  // ip route append keeps IPv4 routes with the same destination, TOS and metric side by
+  // side; the kernel deletes the first that matches every field a delete sends.
+  for (const [i, [a, b]] of ([['src 10.1.0.2', 'src 10.1.0.3'], ['realm 3', 'realm 4'], ['via inet6 fe80::1', 'via inet6 fe80::2']] as const).entries()) {
+    const dst = `10.5${i}.0.0/16`;
+    ip(ns.path, ['route', 'add', dst, 'dev', 'v0', ...a.split(' ')]);
+    ip(ns.path, ['route', 'append', dst, 'dev', 'v0', ...b.split(' ')]);
+    const [, second] = await rt.route.list({ dst });
+    await rt.route.del(second!);
+    const left = ipJson(ns.path, ['route', 'show', dst]);
+    t.equal(left.length, 1, `${dst}: one left`);
+    t.match(JSON.stringify(left[0]), a.includes('src') ? /"prefsrc":"10.1.0.2"/ : a.includes('realm') ? /"to":"3"/ : /fe80::1"/, `${dst}: the first (${a}) kept, the one passed (${b}) deleted`);
+  }
+  // via (an IPv6 gateway of an IPv4 route) and flow (realms) made by nlkit as by ip.
+  await rt.route.add({ dst: '10.60.0.0/16', via: 'fe80::1', dev: 'v0', flow: (3 << 16) | 4 });
+  ip(ns.path, ['route', 'add', '10.61.0.0/16', 'via', 'inet6', 'fe80::1', 'dev', 'v0', 'realms', '3/4']);
+  await rt.route.add({ dst: '10.62.0.0/16', nexthops: [{ via: 'fe80::1', dev: 'v0' }, { gateway: '10.2.0.2', dev: 'v1', weight: 4 }] });
+  ip(ns.path, ['route', 'add', '10.63.0.0/16', 'nexthop', 'via', 'inet6', 'fe80::1', 'dev', 'v0', 'nexthop', 'via', '10.2.0.2', 'dev', 'v1', 'weight', '4']);
+  const shown = (dst: string) => {
+    const { dst: _d, ...rest } = ipJson(ns.path, ['-d', 'route', 'show', dst])[0];
+    return rest;
+  };
+  t.same(shown('10.60.0.0/16'), shown('10.61.0.0/16'), 'via inet6 and realms by nlkit as by ip');
+  t.same(shown('10.62.0.0/16'), shown('10.63.0.0/16'), 'a multipath route with an IPv6 gateway on one path, by nlkit as by ip');
+  const [r60] = await rt.route.list({ dst: '10.60.0.0/16' });
+  t.match(r60, { via: 'fe80::1', flow: 0x30004 });
+  for (const dst of ['10.60.0.0/16', '10.61.0.0/16', '10.62.0.0/16', '10.63.0.0/16']) await rt.route.del((await rt.route.list({ dst }))[0]!);
+  t.same(await rt.route.list({ family: 4 }).then((rs) => rs.filter((r) => r.dst.startsWith('10.6'))), [], 'deleted by their decoded values');
+  for (const [spec, re] of [
+    [{ dst: '10.64.0.0/16', via: 'fe80::1' }, /needs its dev/],
+    [{ dst: '10.64.0.0/16', via: '10.1.0.1', dev: 'v0' }, /give it as gateway/],
+    [{ dst: '2001:db8:64::/48', via: 'fe80::1', dev: 'v0' }, /IPv4 routes only/],
+    [{ dst: '10.64.0.0/16', via: 'fe80::1', gateway: '10.1.0.1', dev: 'v0' }, /not both/],
+    [{ dst: '2001:db8:64::/48', dev: 'v0', flow: 3 }, /IPv4 routes only/],
+    [{ dst: '10.64.0.0/16', dev: 'v0', flow: -1 }, /flow/],
+  ] as const) {
+    const e = await rt.route.add(spec as never).catch((x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError && re.test(e.message), `${JSON.stringify(spec)}: ${(e as Error).message}`);
+  }
+});
+
 t.test('an IPv6 route\'s lifetime: expires in seconds from RTA_CACHEINFO, as ip -j prints it', privileged, async (t) => {
   const { ns, rt } = setup(t);
   await rt.route.add({ dst: '2001:db8:200::/64', gateway: '2001:db8::fd', expires: 300 });
@@ -482,7 +525,8 @@ t.test('bad input is refused before send and changes nothing', privileged, async
     ['blackhole with gateway', add({ dst: '10.6.0.0/16', type: 'blackhole', gateway: '10.1.0.1' }), /takes no gateway/],
     ['unicast to nowhere', add({ dst: '10.6.0.0/16' }), /needs a gateway, a dev or nexthops/],
     ['no dst', add({ gateway: '10.1.0.1' }), /needs a destination/],
-    ['unknown key', add({ dst: '10.6.0.0/16', via: '10.1.0.1' }), /unknown option 'via'/],
+    ['unknown key', add({ dst: '10.6.0.0/16', gw: '10.1.0.1' }), /unknown option 'gw'/],
+    ['via of the route\'s family', add({ dst: '10.6.0.0/16', via: '10.1.0.1' }), /give it as gateway/],
     ['mtu negative', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', mtu: -1 }), /mtu/],
     ['mtu twice', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', mtu: 1400, metrics: { mtu: 1300 } }), /not both/],
     ['unknown metric', add({ dst: '10.6.0.0/16', gateway: '10.1.0.1', metrics: { speed: 9 } }), /unknown option 'speed'/],

@@ -2,11 +2,11 @@
  * `rt.route`: add, replace, append, delete, list and look up routes over RTM_*ROUTE.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, align4, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { missingLink, noReply, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
-import { AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parseIpOf, parsePrefix, formatPrefix, type IpPrefix } from '../ip.js';
+import { AF_INET6, AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parseIpOf, parsePrefix, formatPrefix, type IpPrefix } from '../ip.js';
 import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject, checkU32 } from '../validate.js';
 import { bodyOf, flushRounds, type Dumped } from '../flush.js';
 import { decodeRoute, type Route } from './decode.js';
@@ -19,6 +19,8 @@ registerLayout([C.RTM_NEWROUTE, C.RTM_DELROUTE, C.RTM_GETROUTE], RTMSG_LEN, RTA)
 export interface NexthopSpec {
   /** Gateway address, same family as the route. Defaults to none (a device route). */
   readonly gateway?: string | undefined;
+  /** IPv6 gateway of an IPv4 route's path (RTA_VIA; `nexthop via inet6 ADDR dev D`), with `dev`, instead of `gateway`. Defaults to none. */
+  readonly via?: string | undefined;
   /** Output link, name or ifindex. Defaults to the one the kernel finds for the gateway. */
   readonly dev?: string | number | undefined;
   /** Weight 1..256. Defaults to 1. */
@@ -35,6 +37,16 @@ export interface RouteSpec {
   readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
   /** Gateway (RTA_GATEWAY), same family as dst. Defaults to none. */
   readonly gateway?: string | undefined;
+  /**
+   * IPv6 gateway of an IPv4 route (RTA_VIA; `ip route add … via inet6 ADDR dev D`), with
+   * `dev`, instead of `gateway`; as a decoded Route's `via`. Defaults to none.
+   */
+  readonly via?: string | undefined;
+  /**
+   * IPv4: realm of the route (RTA_FLOW; `ip route add … realm TO` or `realms FROM/TO`): TO
+   * in the low 16 bits, FROM in the high ones, as a decoded Route's `flow`. Defaults to none.
+   */
+  readonly flow?: number | undefined;
   /** Output link (RTA_OIF), name or ifindex. Defaults to none (the kernel picks it from the gateway). */
   readonly dev?: string | number | undefined;
   /** Preferred source address (RTA_PREFSRC), same family. Defaults to none. */
@@ -113,13 +125,15 @@ export interface RouteGetOptions {
   readonly fibMatch?: boolean | undefined;
 }
 
-const SPEC_KEYS = new Set(['dst', 'family', 'gateway', 'dev', 'src', 'prefsrc', 'from', 'table', 'metric', 'scope', 'type', 'protocol', 'onlink', 'mtu', 'advmss', 'metrics', 'nexthops', 'tos', 'pref', 'expires', 'nhId']);
-const NH_KEYS = new Set(['gateway', 'dev', 'weight', 'onlink']);
+const SPEC_KEYS = new Set(['dst', 'family', 'gateway', 'dev', 'src', 'prefsrc', 'from', 'table', 'metric', 'scope', 'type', 'protocol', 'onlink', 'mtu', 'advmss', 'metrics', 'nexthops', 'tos', 'pref', 'expires', 'nhId', 'via', 'flow']);
+const NH_KEYS = new Set(['gateway', 'via', 'dev', 'weight', 'onlink']);
 const FILTER_KEYS = new Set(['family', 'table', 'dev', 'type', 'protocol', 'scope', 'dst']);
 const GET_KEYS = new Set(['from', 'iif', 'oif', 'mark', 'uid', 'tos', 'fibMatch']);
 
 interface PreparedNexthop {
   gateway: Uint8Array | undefined;
+  /** RTA_VIA payload (struct rtvia: family, then the address). */
+  via: Uint8Array | undefined;
   dev: string | number | undefined;
   weight: number;
   flags: number;
@@ -131,6 +145,9 @@ interface PreparedRoute {
   dst: IpPrefix | undefined;
   from: IpPrefix | undefined;
   gateway: Uint8Array | undefined;
+  /** RTA_VIA payload (struct rtvia: family, then the address). */
+  via: Uint8Array | undefined;
+  flow: number | undefined;
   dev: string | number | undefined;
   prefsrc: Uint8Array | undefined;
   table: number | undefined;
@@ -149,6 +166,21 @@ interface PreparedRoute {
   subject: string;
   /** The spec as checked, for the request's subject (made only for an error). */
   spec: Record<string, unknown>;
+}
+
+/**
+ * An RTA_VIA payload (struct rtvia: u16 family, then the address) for an IPv6 gateway of
+ * an IPv4 route; the only pair the kernel takes (IPv6 routes refuse RTA_VIA, and a
+ * gateway of the route's own family is `gateway`).
+ */
+function viaOf(v: unknown, arg: string, fam: 4 | 6, what: string): Uint8Array {
+  if (fam !== 4) throw new InvalidArgumentError(arg, `via (a gateway of another family) applies to IPv4 routes only; for ${what} give gateway`);
+  const a = parseIp(v, arg);
+  if (a.family === 4) throw new InvalidArgumentError(arg, `${String(v)} is IPv4 like ${what}: give it as gateway (via is an IPv6 gateway of an IPv4 route, ip's 'via inet6')`);
+  const b = new Uint8Array(2 + a.bytes.length);
+  new DataView(b.buffer).setUint16(0, AF_INET6, HOST_LE);
+  b.set(a.bytes, 2);
+  return b;
 }
 
 function parseDst(v: unknown, arg: string): IpPrefix | 'default' {
@@ -175,7 +207,12 @@ function specOfRoute(r: Route): Record<string, unknown> {
   if (r.gateway !== undefined) s['gateway'] = r.gateway;
   if (r.dev !== undefined) s['dev'] = r.dev;
   if (r.from !== undefined) s['from'] = r.from;
-  if (r.nexthops) s['nexthops'] = r.nexthops.map((n) => ({ ...(n.gateway !== undefined ? { gateway: n.gateway } : {}), ...(n.dev ? { dev: n.dev } : {}), weight: n.weight }));
+  // IPv4 keeps routes that differ only in these apart (ip route append): a delete
+  // without them removes the first of the key's routes, not the one passed.
+  if (r.prefsrc !== undefined) s['prefsrc'] = r.prefsrc;
+  if (r.via !== undefined) s['via'] = r.via;
+  if (r.flow !== undefined && r.family === 4) s['flow'] = r.flow;
+  if (r.nexthops) s['nexthops'] = r.nexthops.map((n) => ({ ...(n.gateway !== undefined ? { gateway: n.gateway } : {}), ...(n.via !== undefined ? { via: n.via } : {}), ...(n.dev ? { dev: n.dev } : {}), weight: n.weight }));
   return s;
 }
 
@@ -211,6 +248,8 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     dst: dst === 'default' ? undefined : dst,
     from: undefined,
     gateway: s['gateway'] !== undefined ? parseIpOf(s['gateway'], 'gateway', fam, what).bytes : undefined,
+    via: s['via'] !== undefined ? viaOf(s['via'], 'via', fam, what) : undefined,
+    flow: undefined,
     dev: s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined,
     prefsrc: undefined,
     // Without a table, local, broadcast, anycast and nat routes go to (and are deleted
@@ -231,6 +270,12 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     subject: String(s['dst']),
     spec: s,
   };
+  if (p.via !== undefined && p.gateway !== undefined) throw new InvalidArgumentError('via', 'give gateway (same family) or via (IPv6 gateway of an IPv4 route), not both');
+  if (s['flow'] !== undefined) {
+    // The kernel's IPv6 routes have no realms: it would drop RTA_FLOW without a word.
+    if (fam !== 4) throw new InvalidArgumentError('flow', 'realms (flow) apply to IPv4 routes only');
+    p.flow = checkU32(s['flow'], 'flow');
+  }
   if (s['src'] !== undefined && s['prefsrc'] !== undefined) throw new InvalidArgumentError('prefsrc', 'give src or prefsrc, not both');
   const src = s['src'] ?? s['prefsrc'];
   if (src !== undefined) p.prefsrc = parseIpOf(src, s['src'] !== undefined ? 'src' : 'prefsrc', fam, what).bytes;
@@ -268,7 +313,7 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
   if (metrics) p.metrics = metrics;
   if (nhs !== undefined) {
     if (!Array.isArray(nhs) || nhs.length === 0) throw new InvalidArgumentError('nexthops', 'expected a non-empty array of { gateway, dev, weight }');
-    if (p.gateway !== undefined || p.dev !== undefined) throw new InvalidArgumentError('nexthops', 'a multipath route takes its gateways and links from nexthops; leave gateway and dev out');
+    if (p.gateway !== undefined || p.via !== undefined || p.dev !== undefined) throw new InvalidArgumentError('nexthops', 'a multipath route takes its gateways and links from nexthops; leave gateway and dev out (and via)');
     // Array.from visits holes too ([, { … }] gives an undefined entry, not a skipped one).
     p.nexthops = Array.from(nhs as unknown[], (n, i) => {
       const arg = `nexthops[${i}]`;
@@ -277,16 +322,18 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
       checkKeys(o, NH_KEYS, `${arg}.`);
       const nh: PreparedNexthop = {
         gateway: o['gateway'] !== undefined ? parseIpOf(o['gateway'], `${arg}.gateway`, fam, what).bytes : undefined,
+        via: o['via'] !== undefined ? viaOf(o['via'], `${arg}.via`, fam, what) : undefined,
         dev: o['dev'] !== undefined ? checkLinkRef(o['dev'], `${arg}.dev`) : undefined,
         weight: o['weight'] !== undefined ? checkInt(o['weight'], `${arg}.weight`, 1, 256) : 1,
         flags: o['onlink'] !== undefined && checkBool(o['onlink'], `${arg}.onlink`) ? C.RTNH_F_ONLINK : 0,
       };
-      if (nh.gateway === undefined && nh.dev === undefined) throw new InvalidArgumentError(arg, 'a nexthop needs a gateway or a dev');
+      if (nh.gateway === undefined && nh.dev === undefined) throw new InvalidArgumentError(arg, nh.via !== undefined ? 'a nexthop with via needs its dev' : 'a nexthop needs a gateway or a dev');
+      if (nh.via !== undefined && nh.gateway !== undefined) throw new InvalidArgumentError(`${arg}.via`, 'give gateway (same family) or via, not both');
       return nh;
     });
     // RTA_MULTIPATH is one attribute: its length field holds at most 65535 bytes.
     let bytes = 4;
-    for (const nh of p.nexthops) bytes += RTNEXTHOP_LEN + (nh.gateway ? 4 + nh.gateway.length : 0);
+    for (const nh of p.nexthops) bytes += RTNEXTHOP_LEN + (nh.gateway ? 4 + nh.gateway.length : 0) + (nh.via ? align4(4 + nh.via.length) : 0);
     if (bytes > 0xffff) throw new InvalidArgumentError('nexthops', `${p.nexthops.length} nexthops take ${bytes} bytes, more than the 65535 one netlink attribute (RTA_MULTIPATH) can hold`);
   }
   if (s['pref'] !== undefined) {
@@ -299,13 +346,14 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     if (fam !== 6) throw new InvalidArgumentError('expires', 'route lifetimes apply to IPv6 routes only');
     p.expires = checkU32(s['expires'], 'expires');
   }
-  if (p.nhId !== undefined && (p.gateway !== undefined || p.dev !== undefined || p.nexthops !== undefined)) {
+  if (p.via !== undefined && p.dev === undefined && !forDelete) throw new InvalidArgumentError('via', 'a route with an IPv6 gateway (via) needs its dev: the kernel does not look one up for it');
+  if (p.nhId !== undefined && (p.gateway !== undefined || p.via !== undefined || p.dev !== undefined || p.nexthops !== undefined)) {
     throw new InvalidArgumentError('nhId', 'a route through a nexthop object (nhId) takes its gateway, link and paths from the object; leave gateway, dev and nexthops out');
   }
   if (!forDelete) {
     const t = p.type!;
     if (t === C.RTN_BLACKHOLE || t === C.RTN_UNREACHABLE || t === C.RTN_PROHIBIT || t === C.RTN_THROW) {
-      if (p.gateway || p.nexthops || p.dev !== undefined || p.nhId !== undefined) throw new InvalidArgumentError('type', `a ${String(s['type'])} route takes no gateway, dev, nexthops or nhId`);
+      if (p.gateway || p.via || p.nexthops || p.dev !== undefined || p.nhId !== undefined) throw new InvalidArgumentError('type', `a ${String(s['type'])} route takes no gateway, dev, nexthops or nhId`);
     } else if (t === C.RTN_UNICAST && !p.gateway && !p.nexthops && p.dev === undefined && p.nhId === undefined) {
       throw new InvalidArgumentError('dst', `a unicast route to ${p.subject} needs a gateway, a dev or nexthops (or a nexthop object, nhId)`);
     } else if ((t === C.RTN_LOCAL || t === C.RTN_BROADCAST || t === C.RTN_ANYCAST) && p.dev === undefined && !p.nexthops) {
@@ -318,7 +366,7 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
     if (t === C.RTN_LOCAL || t === C.RTN_NAT) p.scope = C.RT_SCOPE_HOST;
     else if (t === C.RTN_BROADCAST || t === C.RTN_MULTICAST || t === C.RTN_ANYCAST) p.scope = C.RT_SCOPE_LINK;
     else if (forDelete) p.scope = C.RT_SCOPE_NOWHERE; // the kernel's wildcard
-    else if (t === C.RTN_UNICAST && !p.gateway && !p.nexthops && p.nhId === undefined && !(p.flags & C.RTNH_F_ONLINK)) p.scope = C.RT_SCOPE_LINK;
+    else if (t === C.RTN_UNICAST && !p.gateway && !p.via && !p.nexthops && p.nhId === undefined && !(p.flags & C.RTNH_F_ONLINK)) p.scope = C.RT_SCOPE_LINK;
     else p.scope = C.RT_SCOPE_UNIVERSE;
   }
   return p;
@@ -337,10 +385,11 @@ function routeSubject(r: RouteRequest): string {
   if (p.from) out += ` from ${String(s['from'])}`;
   if (p.nhId !== undefined) out += ` nhid ${p.nhId}`;
   if (p.gateway) out += ` via ${String(s['gateway'])}`;
+  if (p.via) out += ` via inet6 ${String(s['via'])}`;
   if (p.dev !== undefined) out += ` dev ${String(p.dev)}`;
   if (p.nexthops) {
     const nhs = s['nexthops'] as Record<string, unknown>[];
-    out += p.nexthops.map((nh, i) => ` nexthop${nh.gateway ? ` via ${String(nhs[i]!['gateway'])}` : ''}${nh.dev !== undefined ? ` dev ${String(nh.dev)}` : ''}`).join('');
+    out += p.nexthops.map((nh, i) => ` nexthop${nh.gateway ? ` via ${String(nhs[i]!['gateway'])}` : ''}${nh.via ? ` via inet6 ${String(nhs[i]!['via'])}` : ''}${nh.dev !== undefined ? ` dev ${String(nh.dev)}` : ''}`).join('');
   }
   const table = p.table ?? C.RT_TABLE_MAIN;
   if (table !== C.RT_TABLE_MAIN) out += ` table ${String(tableName(table))}`;
@@ -380,6 +429,8 @@ function writeRoute(w: MessageWriter, p: PreparedRoute, dev: number | undefined,
   if (p.dst) w.putBytes(C.RTA_DST, p.dst.bytes);
   if (p.from) w.putBytes(C.RTA_SRC, p.from.bytes);
   if (p.gateway) w.putBytes(C.RTA_GATEWAY, p.gateway);
+  if (p.via) w.putBytes(C.RTA_VIA, p.via);
+  if (p.flow !== undefined) w.putU32(C.RTA_FLOW, p.flow);
   if (dev !== undefined) w.putU32(C.RTA_OIF, dev);
   if (p.prefsrc) w.putBytes(C.RTA_PREFSRC, p.prefsrc);
   if (p.metric !== undefined) w.putU32(C.RTA_PRIORITY, p.metric);
@@ -397,6 +448,7 @@ function writeRoute(w: MessageWriter, p: PreparedRoute, dev: number | undefined,
       w.buf[o + 3] = nh.weight - 1;
       w.view.setInt32(o + 4, nhDevs[i] ?? 0, HOST_LE);
       if (nh.gateway) w.putBytes(C.RTA_GATEWAY, nh.gateway);
+      if (nh.via) w.putBytes(C.RTA_VIA, nh.via);
       w.view.setUint16(o, w.pos - o, HOST_LE);
     });
     w.nestEnd(mp);
@@ -511,7 +563,7 @@ export class RouteApi {
    *
    * Equivalent to: `ip route add [TYPE] DST [from SRC] [via GW] [dev DEV] [src PREFSRC]
    * [table T] [metric M] [scope S] [proto P] [onlink] [mtu N] [advmss N]
-   * [nexthop via GW dev DEV weight W …] [nhid N]`.
+   * [nexthop via GW dev DEV weight W …] [nhid N] [via inet6 GW] [realms F/T]`.
    * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the route
    *   exists, 'ENODEV' for a missing link, 'ENETUNREACH' ("Nexthop has invalid gateway")
    *   when no route reaches the gateway.
