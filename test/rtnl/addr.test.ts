@@ -26,6 +26,7 @@ function fromIp(link: any, a: any): Record<string, unknown> {
     flags: flags.sort(),
     validLifetime: a.valid_life_time,
     preferredLifetime: a.preferred_life_time,
+    metric: a.metric,
   };
 }
 
@@ -33,6 +34,7 @@ function fromNlkit(a: Addr): Record<string, unknown> {
   return {
     family: a.family, index: a.index, address: a.address, prefixLen: a.prefixLen, peer: a.peer, broadcast: a.broadcast,
     label: a.label, scope: a.scope, flags: [...a.flags].sort(), validLifetime: a.validLifetime, preferredLifetime: a.preferredLifetime,
+    metric: a.metric,
   };
 }
 
@@ -75,6 +77,34 @@ t.test('list equals ip -j addr field by field after adds by nlkit and by ip', pr
   t.equal(m.rawFlags, 0x200 | 0x80 | 0x02, 'flags above 8 bits came back through IFA_FLAGS');
   const peer = (await rt.addr.list({ link: 'v0', family: 4 })).find((a) => a.peer)!;
   t.match(peer, { address: '10.9.0.1', local: '10.9.0.1', peer: '10.9.0.2', prefixLen: 32 });
+});
+
+t.test('less common addresses equal ip -j addr: each by nlkit on v0 and by ip on v1', privileged, async (t) => {
+  const { ns, rt } = addrFixture(t);
+  ip(ns.path, ['link', 'set', 'v1', 'up']);
+  const pairs: [string, Parameters<Rtnl['addr']['add']>[2], string][] = [
+    ['10.9.1.1/24', { peer: '10.9.1.2' }, '10.9.1.1 peer 10.9.1.2/24'],
+    ['10.4.0.1/24', { validLifetime: 500, preferredLifetime: 0 }, '10.4.0.1/24 valid_lft 500 preferred_lft 0'],
+    ['10.5.0.1/24', { scope: 'link', metric: 9, noprefixroute: true }, '10.5.0.1/24 scope link metric 9 noprefixroute'],
+    ['10.6.0.1/24', { scope: 200 }, '10.6.0.1/24 scope 200'],
+    ['10.7.0.1/8', { broadcast: '10.255.255.254', label: 'v0:z' }, '10.7.0.1/8 brd 10.255.255.254 label v1:z'],
+    ['224.1.2.3/32', { autojoin: true }, '224.1.2.3/32 autojoin'],
+    ['2001:db8::5/64', { mngtmpaddr: true, nodad: true }, '2001:db8::5/64 mngtmpaddr nodad'],
+    ['2001:db8:2::5/64', { home: true, nodad: true }, '2001:db8:2::5/64 home nodad'],
+    ['ff0e::1234/128', { autojoin: true, nodad: true }, 'ff0e::1234/128 autojoin nodad'],
+    ['2001:db8:3::5/64', { nodad: true, validLifetime: 600, preferredLifetime: 0, metric: 77 }, '2001:db8:3::5/64 nodad valid_lft 600 preferred_lft 0 metric 77'],
+    ['2001:db8:5::1/128', { peer: '2001:db8:5::2', nodad: true }, '2001:db8:5::1 peer 2001:db8:5::2 nodad'],
+  ];
+  for (const [address, options, theirs] of pairs) {
+    await rt.addr.add('v0', address, options);
+    ip(ns.path, ['addr', 'add', ...theirs.split(' '), 'dev', 'v1']);
+  }
+  const { mine, theirs } = await both(rt, ns.path);
+  t.equal(mine.length, 2 * pairs.length);
+  t.same(mine, theirs, 'every address, every field (metric included)');
+  // And each twin equal but for its link.
+  const on = (index: number) => mine.filter((a) => a['index'] === index).map((a) => ({ ...a, index: 0, label: undefined }));
+  t.same(on(await rt.link.index('v0')), on(await rt.link.index('v1')), 'nlkit\'s on v0 as ip\'s on v1');
 });
 
 t.test('broadcast: true is ip\'s brd +: none for /31 and /32, from the peer when there is one', privileged, async (t) => {

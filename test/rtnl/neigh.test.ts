@@ -4,7 +4,7 @@ import t from 'tap';
 import { Rtnl } from '../../src/rtnl/index.js';
 import type { Neigh } from '../../src/rtnl/index.js';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
-import { ip, ipJson, privileged, rawNetns, freshHandle } from '../helpers.js';
+import { inNs, ip, ipJson, privileged, rawNetns, freshHandle } from '../helpers.js';
 
 function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
   const { ns, rt } = freshHandle(t);
@@ -22,8 +22,10 @@ function names(nsPath: string): Map<number, string> {
 /** An entry as `ip -j neigh` prints it, in nlkit's terms ("router": null and friends are flags). */
 function fromIp(n: any, proxy: boolean): Record<string, unknown> {
   return {
-    dst: n.dst, dev: n.dev, lladdr: n.lladdr, state: proxy ? undefined : n.state,
+    // ip prints no state for NUD_NONE (0), which nlkit names 'NONE'.
+    dst: n.dst, dev: n.dev, lladdr: n.lladdr, state: proxy ? undefined : n.state ?? ['NONE'],
     router: 'router' in n, proxy: 'proxy' in n || proxy, externLearn: 'extern_learn' in n, managed: 'managed' in n,
+    protocol: typeof n.protocol === 'string' && /^\d+$/.test(n.protocol) ? Number(n.protocol) : n.protocol,
   };
 }
 
@@ -31,6 +33,7 @@ function fromNlkit(n: Neigh, ifn: Map<number, string>): Record<string, unknown> 
   return {
     dst: n.dst, dev: ifn.get(n.dev), lladdr: n.lladdr, state: n.proxy ? undefined : n.state,
     router: n.router, proxy: n.proxy, externLearn: n.flags.includes('extern_learn'), managed: n.flags.includes('managed'),
+    protocol: n.protocol,
   };
 }
 
@@ -72,6 +75,48 @@ t.test('list equals ip -j neigh field by field after adds by nlkit and by ip', p
   t.ok(n9.cacheinfo && typeof n9.cacheinfo.refcnt === 'number', 'cacheinfo');
   const r6 = (await rt.neigh.list({ family: 6 })).find((n) => n.dst === '2001:db8::9')!;
   t.ok(r6.router && r6.flags.includes('router'), 'IPv6 router flag');
+});
+
+t.test('less common neighbours equal ip -j neigh: states, protocols, IPv6 routers, proxies; bridge fdb entries are no neighbours', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  ip(ns.path, ['link', 'add', 'br0', 'type', 'bridge']);
+  ip(ns.path, ['link', 'set', 'v1', 'master', 'br0']);
+  // PROBE and INCOMPLETE entries turn FAILED after their probes (a second apart by
+  // default): a long retransmit time keeps them as they are while both sides look.
+  ip(ns.path, ['ntable', 'change', 'name', 'arp_cache', 'dev', 'v0', 'retrans', '600000']);
+  // nlkit's on .N, ip's twin on .N+100 (and ::N / ::N+100).
+  const pairs: [Parameters<Rtnl['neigh']['add']>[0], string][] = [
+    [{ dst: '10.1.0.9', lladdr: '02:00:00:00:00:09', dev: 'v0', state: 'noarp' }, '10.1.0.109 lladdr 02:00:00:00:00:09 dev v0 nud noarp'],
+    [{ dst: '10.1.0.10', lladdr: '02:00:00:00:00:0a', dev: 'v0', state: 'delay' }, '10.1.0.110 lladdr 02:00:00:00:00:0a dev v0 nud delay'],
+    [{ dst: '10.1.0.11', lladdr: '02:00:00:00:00:0b', dev: 'v0', state: 'probe' }, '10.1.0.111 lladdr 02:00:00:00:00:0b dev v0 nud probe'],
+    [{ dst: '10.1.0.12', dev: 'v0', state: 'failed' }, '10.1.0.112 dev v0 nud failed'],
+    [{ dst: '10.1.0.13', dev: 'v0', state: 'incomplete' }, '10.1.0.113 dev v0 nud incomplete'],
+    [{ dst: '10.1.0.14', dev: 'v0', state: 'none' }, '10.1.0.114 dev v0 nud none'],
+    [{ dst: '10.1.0.15', lladdr: '02:00:00:00:00:0f', dev: 'v0', protocol: 'static' }, '10.1.0.115 lladdr 02:00:00:00:00:0f dev v0 protocol static'],
+    [{ dst: '10.1.0.16', lladdr: '02:00:00:00:00:10', dev: 'v0', protocol: 250, state: 'stale', externLearn: true }, '10.1.0.116 lladdr 02:00:00:00:00:10 dev v0 protocol 250 nud stale extern_learn'],
+    [{ dst: '2001:db8::a', lladdr: '02:00:00:00:00:1a', dev: 'v0', router: true, externLearn: true }, '2001:db8::6e lladdr 02:00:00:00:00:1a dev v0 router extern_learn'],
+    [{ dst: '2001:db8::b', lladdr: '02:00:00:00:00:1b', dev: 'v0', router: true, state: 'stale' }, '2001:db8::6f lladdr 02:00:00:00:00:1b dev v0 router nud stale'],
+  ];
+  for (const [spec, theirs] of pairs) {
+    await rt.neigh.add(spec);
+    ip(ns.path, ['neigh', 'add', ...theirs.split(' ')]);
+  }
+  await rt.neigh.add({ dst: '2001:db8::50', dev: 'v0', proxy: true, router: true });
+  ip(ns.path, ['neigh', 'add', 'proxy', '2001:db8::51', 'dev', 'v0', 'router']);
+  // Bridge fdb entries travel as AF_BRIDGE RTM_NEWNEIGH in the same dump.
+  ip(ns.path, ['link', 'set', 'br0', 'up']);
+  inNs(ns.path, 'bridge', ['fdb', 'add', '02:00:00:00:00:aa', 'dev', 'v1', 'master', 'static']);
+  const ifn = names(ns.path);
+  // The kernel's own multicast entries (IGMP, MLD) come and go: left out of both.
+  const ours = (xs: Record<string, unknown>[]) => sorted(xs.filter((n) => /^(10\.1\.0\.|2001:db8::)/.test(String(n['dst']))));
+  const mine = ours((await rt.neigh.list({ state: 'all' })).map((n) => fromNlkit(n, ifn)));
+  t.same(mine, ours(ipJson(ns.path, ['neigh', 'show', 'nud', 'all']).map((n: any) => fromIp(n, false))), `${mine.length} entries equal ip -j neigh show nud all`);
+  t.equal(mine.length, 2 * pairs.length);
+  const proxies = sorted((await rt.neigh.list({ proxy: true })).map((n) => fromNlkit(n, ifn)));
+  t.same(proxies, sorted(ipJson(ns.path, ['neigh', 'show', 'proxy']).map((n: any) => fromIp(n, true))), 'IPv6 router proxies equal ip neigh show proxy');
+  t.ok(proxies.every((n) => n['router'] === true), 'with the router flag');
+  t.notOk((await rt.neigh.list({ state: 'all' })).some((n) => n.lladdr === '02:00:00:00:00:aa'), 'the bridge fdb entry is not listed as a neighbour');
+  t.notOk((await rt.neigh.list({ state: 'all', dev: 'v1' })).length, 'nor on its port');
 });
 
 t.test('replace and del round trips, proxies included', privileged, async (t) => {
