@@ -10,7 +10,7 @@ import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js'
 import { MessageWriter } from '../../src/netlink/writer.js';
 import { putRtmsg } from '../../src/rtnl/route/api.js';
 import * as C from '../../src/rtnl/constants.js';
-import { ip, ipJson, privileged, rawNetns, freshHandle } from '../helpers.js';
+import { inNs, ip, ipJson, privileged, rawNetns, freshHandle } from '../helpers.js';
 
 /** A fresh netns: veth v0/v1 both up (carrier), 10.1.0.2/24 + 2001:db8::1/64 on v0, 10.2.0.1/24 + 2001:db8:1::1/64 on v1. */
 function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
@@ -20,7 +20,7 @@ function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof r
     'link set v0 up', 'link set v1 up', 'addr add 10.1.0.2/24 dev v0', 'addr add 10.2.0.1/24 dev v1',
     'addr add 2001:db8::1/64 dev v0 nodad', 'addr add 2001:db8:1::1/64 dev v1 nodad',
   ];
-  for (const c of cmds) ip(ns.path, c.split(' '));
+  inNs(ns.path, 'ip', ['-batch', '-'], cmds.join('\n'));
   return { ns, rt };
 }
 
@@ -174,12 +174,11 @@ t.test('less common routes equal ip -j -d route: metrics, realms, tos, types, pr
     [{ dst: '2001:db8:1a::/48', type: 'unreachable', metric: 5 }, 'unreachable 2001:db8:1b::/48 metric 5'],
     [{ dst: '2001:db8:1c::/48', gateway: '2001:db8::2', dev: 'v0', onlink: true }, '2001:db8:1d::/48 via 2001:db8::2 dev v0 onlink'],
   ];
-  for (const [spec, theirs] of pairs) {
-    await rt.route.add(spec);
-    ip(ns.path, [spec.dst.includes(':') ? '-6' : '-4', 'route', 'add', ...theirs.split(' ')]);
-  }
-  for (const c of ['10.30.0.0/16 via 10.1.0.1 realm 5', '10.31.0.0/16 via 10.1.0.1 realms 3/4', '10.32.0.0/16 via inet6 fe80::1 dev v0',
-    '10.33.0.0/16 nexthop via inet6 fe80::1 dev v0 nexthop via 10.2.0.2 dev v1 weight 4', '10.34.0.0/16 via 10.1.0.1 table 4000000000']) ip(ns.path, ['route', 'add', ...c.split(' ')]);
+  for (const [spec] of pairs) await rt.route.add(spec);
+  // ip's in one batch (one process; the family follows from each destination).
+  inNs(ns.path, 'ip', ['-batch', '-'], [...pairs.map(([, theirs]) => theirs), '10.30.0.0/16 via 10.1.0.1 realm 5', '10.31.0.0/16 via 10.1.0.1 realms 3/4',
+    '10.32.0.0/16 via inet6 fe80::1 dev v0', '10.33.0.0/16 nexthop via inet6 fe80::1 dev v0 nexthop via 10.2.0.2 dev v1 weight 4',
+    '10.34.0.0/16 via 10.1.0.1 table 4000000000'].map((c) => `route add ${c}`).join('\n'));
   const n4 = await compare(t, ns.path, 'IPv4 all tables', rt.route.list({ family: 4, table: 'all' }), ['-4', '-d', 'route', 'show', 'table', 'all'], 4);
   const n6 = await compare(t, ns.path, 'IPv6 all tables', rt.route.list({ family: 6, table: 'all' }), ['-6', '-d', 'route', 'show', 'table', 'all'], 6);
   t.ok(n4 >= 30 && n6 >= 16, `${n4} IPv4 and ${n6} IPv6 routes`);
@@ -288,15 +287,18 @@ t.test('local, broadcast and anycast routes without a table go to the local tabl
     await rt.route.add(spec);
     ip(ns.path, ['route', 'add', ...theirs]);
   }
-  const where = (dst: string) => ipJson(ns.path, ['-4', 'route', 'show', 'table', 'all']).concat(ipJson(ns.path, ['-6', 'route', 'show', 'table', 'all']))
-    .filter((r: any) => r.dst === dst).map((r: any) => `${r.type} ${r.table ?? 'main'}`);
+  // One dump of both families' tables, then the routes to each destination in it.
+  const dump = () => ipJson(ns.path, ['-4', 'route', 'show', 'table', 'all']).concat(ipJson(ns.path, ['-6', 'route', 'show', 'table', 'all']));
+  const where = (routes: any[], dst: string) => routes.filter((r) => r.dst === dst).map((r) => `${r.type} ${r.table ?? 'main'}`);
+  const now = dump();
   for (const [a, b] of [['10.40.0.0/24', '10.41.0.0/24'], ['10.1.0.128', '10.2.0.128'], ['2001:db8:40::1', '2001:db8:41::1'], ['2001:db8::', '2001:db8:1::']]) {
-    t.same(where(a!), where(b!), `${a} by nlkit where ${b} by ip: ${where(b!).join(', ')}`);
+    t.same(where(now, a!), where(now, b!), `${a} by nlkit where ${b} by ip: ${where(now, b!).join(', ')}`);
   }
-  t.same(where('10.40.0.0/24'), ['local local']);
+  t.same(where(now, '10.40.0.0/24'), ['local local']);
   // And a delete without a table looks there too, as ip route del does.
   for (const [spec] of mine) await rt.route.del(spec);
-  t.same(['10.40.0.0/24', '10.1.0.128', '2001:db8:40::1'].flatMap(where), [], 'deleted from the local table');
+  const after = dump();
+  t.same(['10.40.0.0/24', '10.1.0.128', '2001:db8:40::1'].flatMap((d) => where(after, d)), [], 'deleted from the local table');
   await rt.route.add({ dst: '10.42.0.0/24', dev: 'v0' });
   t.same((await rt.route.list({ family: 4, table: 'all', dst: '10.42.0.0/24' })).map((r) => r.table), ['main'], 'a unicast route goes to main');
 });
