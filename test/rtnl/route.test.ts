@@ -450,6 +450,31 @@ t.test('get names the table that answered, as ip route get does (policy rules se
   t.equal((await rt.route.get('10.1.0.2')).table, 'local', 'an own address: the local table');
 });
 
+t.test('get with ipproto, sport and dport follows the rules that match them, as ip route get does', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.route.add({ dst: 'default', gateway: '10.1.0.1' });
+  await rt.route.add({ dst: 'default', gateway: '10.2.0.2', table: 100 });
+  await rt.route.add({ dst: 'default', gateway: '10.2.0.3', table: 101 });
+  await rt.rule.add({ ipProto: 6, dport: 80, table: 100, priority: 10 });
+  await rt.rule.add({ ipProto: 17, sport: [1000, 2000], table: 101, priority: 11 });
+  await rt.rule.add({ family: 6, ipProto: 6, dport: 443, table: 100, priority: 10 });
+  await rt.route.add({ dst: 'default', gateway: '2001:db8::2', table: 100 });
+  for (const [dst, opts, args] of [
+    ['10.9.9.9', {}, []],
+    ['10.9.9.9', { ipProto: 6, dport: 80 }, ['ipproto', 'tcp', 'dport', '80']],
+    ['10.9.9.9', { ipProto: 6, dport: 81 }, ['ipproto', 'tcp', 'dport', '81']],
+    ['10.9.9.9', { ipProto: 17, sport: 1500, dport: 53 }, ['ipproto', 'udp', 'sport', '1500', 'dport', '53']],
+    ['10.9.9.9', { ipProto: 17, sport: 999 }, ['ipproto', 'udp', 'sport', '999']],
+    ['2001:db8:9::9', { ipProto: 6, dport: 443 }, ['ipproto', 'tcp', 'dport', '443']],
+  ] as const) {
+    const r = await rt.route.get(dst, opts);
+    const theirs = ipJson(ns.path, ['route', 'get', dst, ...args])[0];
+    t.same([r.gateway, r.table], [theirs.gateway, num(theirs.table ?? 'main')], `${dst} ${JSON.stringify(opts)}: via ${theirs.gateway}, as ip route get ${args.join(' ')}`);
+  }
+  const e = await rt.route.get('10.9.9.9', { ipProto: 256 }).catch((x: unknown) => x);
+  t.ok(e instanceof InvalidArgumentError && e.argument === 'ipProto', 'ipProto 256 refused before sending');
+});
+
 t.test('the kernel\'s extended-ACK text for rejected routes', privileged, async (t) => {
   const { rt } = setup(t);
   const cases: [string, () => Promise<void>, string, string][] = [

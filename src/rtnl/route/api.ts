@@ -123,12 +123,18 @@ export interface RouteGetOptions {
   readonly tos?: number | undefined;
   /** Return the FIB entry that matched instead of the resolved route (RTM_F_FIB_MATCH). Defaults to false. */
   readonly fibMatch?: boolean | undefined;
+  /** IP protocol of the packet, 0..255, for rules that match it (RTA_IP_PROTO; `ipproto`). Defaults to none. */
+  readonly ipProto?: number | undefined;
+  /** Source port of the packet, for rules that match it (RTA_SPORT; `sport`). Defaults to none. */
+  readonly sport?: number | undefined;
+  /** Destination port of the packet, for rules that match it (RTA_DPORT; `dport`). Defaults to none. */
+  readonly dport?: number | undefined;
 }
 
 const SPEC_KEYS = new Set(['dst', 'family', 'gateway', 'dev', 'src', 'prefsrc', 'from', 'table', 'metric', 'scope', 'type', 'protocol', 'onlink', 'mtu', 'advmss', 'metrics', 'nexthops', 'tos', 'pref', 'expires', 'nhId', 'via', 'flow']);
 const NH_KEYS = new Set(['gateway', 'via', 'dev', 'weight', 'onlink']);
 const FILTER_KEYS = new Set(['family', 'table', 'dev', 'type', 'protocol', 'scope', 'dst']);
-const GET_KEYS = new Set(['from', 'iif', 'oif', 'mark', 'uid', 'tos', 'fibMatch']);
+const GET_KEYS = new Set(['from', 'iif', 'oif', 'mark', 'uid', 'tos', 'fibMatch', 'ipProto', 'sport', 'dport']);
 
 interface PreparedNexthop {
   gateway: Uint8Array | undefined;
@@ -720,7 +726,8 @@ export class RouteApi {
    * `net.ipv4.ip_forward` sysctl) and a valid source in `from` (EINVAL for none, as for
    * any martian source); the errors say so.
    *
-   * Equivalent to: `ip route get ADDRESS [from SRC] [iif DEV] [oif DEV] [mark M] [uid U] [tos T] [fibmatch]`.
+   * Equivalent to: `ip route get ADDRESS [from SRC] [iif DEV] [oif DEV] [mark M] [uid U] [tos T] [fibmatch]
+   * [ipproto P] [sport N] [dport N]`.
    * @throws NetlinkError 'ENETUNREACH' when no route matches; 'EHOSTUNREACH' / 'EINVAL'
    *   for an `iif` lookup as above. The error's subject is the lookup as `ip route get`
    *   writes it ('203.0.113.7 from 10.99.3.4 iif up0p mark 0x164').
@@ -736,9 +743,12 @@ export class RouteApi {
     const uid = o['uid'] !== undefined ? checkU32(o['uid'], 'uid') : undefined;
     const tos = o['tos'] !== undefined ? checkInt(o['tos'], 'tos', 0, 255) : 0;
     const fibMatch = o['fibMatch'] !== undefined && checkBool(o['fibMatch'], 'fibMatch');
+    const ipProto = o['ipProto'] !== undefined ? checkInt(o['ipProto'], 'ipProto', 0, 255) : undefined;
+    const sport = o['sport'] !== undefined ? checkInt(o['sport'], 'sport', 0, 0xffff) : undefined;
+    const dport = o['dport'] !== undefined ? checkInt(o['dport'], 'dport', 0, 0xffff) : undefined;
     const iif = o['iif'] !== undefined ? await this.index(checkLinkRef(o['iif'], 'iif'), 'iif') : undefined;
     const oif = o['oif'] !== undefined ? await this.index(checkLinkRef(o['oif'], 'oif'), 'oif') : undefined;
-    const q: GetRequest = { dst, d, full, from, iif, oif, mark, uid, tos, fibMatch, o };
+    const q: GetRequest = { dst, d, full, from, iif, oif, mark, uid, tos, fibMatch, ipProto, sport, dport, o };
     const r = await this.core.sock.requestWith(C.RTM_GETROUTE, 0, writeGetRequest, q, onRoute, GET_OPTS);
     if (!r) throw noReply(C.RTM_GETROUTE, 'RTM_GETROUTE', 'RTM_NEWROUTE', getSubject(q));
     return r;
@@ -757,6 +767,9 @@ interface GetRequest {
   readonly uid: number | undefined;
   readonly tos: number;
   readonly fibMatch: boolean;
+  readonly ipProto: number | undefined;
+  readonly sport: number | undefined;
+  readonly dport: number | undefined;
   readonly o: Readonly<Record<string, unknown>>;
 }
 
@@ -774,6 +787,9 @@ function writeGetRequest(w: MessageWriter, q: GetRequest): void {
   if (q.oif !== undefined) w.putU32(C.RTA_OIF, q.oif);
   if (q.mark !== undefined) w.putU32(C.RTA_MARK, q.mark);
   if (q.uid !== undefined) w.putU32(C.RTA_UID, q.uid);
+  if (q.ipProto !== undefined) w.putU8(C.RTA_IP_PROTO, q.ipProto);
+  if (q.sport !== undefined) w.putBe16(C.RTA_SPORT, q.sport);
+  if (q.dport !== undefined) w.putBe16(C.RTA_DPORT, q.dport);
 }
 
 /**
@@ -790,6 +806,9 @@ function getSubject(q: GetRequest): string {
   if (q.uid !== undefined) out += ` uid ${q.uid}`;
   if (q.tos) out += ` tos 0x${q.tos.toString(16)}`;
   if (q.fibMatch) out += ' fibmatch';
+  if (q.ipProto !== undefined) out += ` ipproto ${q.ipProto}`;
+  if (q.sport !== undefined) out += ` sport ${q.sport}`;
+  if (q.dport !== undefined) out += ` dport ${q.dport}`;
   return out;
 }
 
