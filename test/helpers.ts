@@ -111,3 +111,26 @@ export function netnsPair(t: { teardown(fn: () => void): void }): { host: Netns;
   });
   return { host, ctr };
 }
+
+/**
+ * Pull from an async iterator (a monitor) until `done(ev)` is true, and return what came;
+ * rejects, listing what came through `label`, when the iterator ends or after `ms`.
+ */
+export async function until<E>(it: { next(): Promise<IteratorResult<E, unknown>> }, done: (ev: E) => boolean, label: (ev: E) => string, ms = 5000): Promise<E[]> {
+  const got: E[] = [];
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no matching event within ${ms} ms; got: ${got.map(label).join(', ')}`)), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      const r = await Promise.race([it.next(), timeout]);
+      if (r.done) throw new Error(`monitor ended; got: ${got.map(label).join(', ')}`);
+      got.push(r.value);
+      if (done(r.value)) return got;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -766,22 +766,18 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
       return undefined;
     }
     this.stats.listed++;
-    let object: object | undefined;
-    if (entry.run) object = entry.run(buf, view, off, len);
-    else {
-      const raw = new Uint8Array(len);
-      raw.set(buf.subarray(off, off + len));
-      object = { raw };
-    }
-    if (object === undefined) {
-      this.stats.undecoded++;
-      return undefined;
-    }
-    return { type: entry.type, kind: entry.kind, object, existing: true } as MonitorChange;
+    const object = this.objectOf(entry, buf, view, off, len);
+    return object === undefined ? undefined : { type: entry.type, kind: entry.kind, object, existing: true } as MonitorChange;
   }
 
   /** Decode one message into an event; undefined when the decoder declines it. */
   private decode(entry: DecoderEntry, buf: Buffer, view: DataView, off: number, len: number): MonitorChange | undefined {
+    const object = this.objectOf(entry, buf, view, off, len);
+    return object === undefined ? undefined : { type: entry.type, kind: entry.kind, object } as MonitorChange;
+  }
+
+  /** The entry's decoder run on one message (a copy of its bytes without one); undefined, counted, when it declines. */
+  private objectOf(entry: DecoderEntry, buf: Buffer, view: DataView, off: number, len: number): object | undefined {
     let object: object | undefined;
     if (entry.run) object = entry.run(buf, view, off, len);
     else {
@@ -789,11 +785,8 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
       raw.set(buf.subarray(off, off + len));
       object = { raw };
     }
-    if (object === undefined) {
-      this.stats.undecoded++;
-      return undefined;
-    }
-    return { type: entry.type, kind: entry.kind, object } as MonitorChange;
+    if (object === undefined) this.stats.undecoded++;
+    return object;
   }
 
   private message(buf: Buffer, view: DataView, off: number, len: number): void {

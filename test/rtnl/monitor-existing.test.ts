@@ -6,7 +6,7 @@ import { Rtnl } from '../../src/rtnl/handle.js';
 import { listingHooks, type Monitor, type MonitorSyncEvent } from '../../src/rtnl/monitor.js';
 import { RTM_GETADDR, RTM_GETLINK } from '../../src/rtnl/constants.js';
 import { InvalidArgumentError } from '../../src/netlink/errors.js';
-import { fdCount, ip, privileged, rawNetns } from '../helpers.js';
+import { fdCount, ip, privileged, rawNetns, until as untilEvent } from '../helpers.js';
 
 /** A short text for an event: order, type and the existing mark. */
 function label(ev: MonitorSyncEvent): string {
@@ -21,25 +21,7 @@ function label(ev: MonitorSyncEvent): string {
   }
 }
 
-/** Pull events until `done(ev)`; rejects (listing what came) after `ms`. */
-async function until(m: Monitor<MonitorSyncEvent>, done: (ev: MonitorSyncEvent) => boolean, ms = 5000): Promise<MonitorSyncEvent[]> {
-  const got: MonitorSyncEvent[] = [];
-  const deadline = Date.now() + ms;
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no matching event within ${ms} ms; got: ${got.map(label).join(', ')}`)), Math.max(0, deadline - Date.now()));
-    });
-    try {
-      const r = await Promise.race([m.next(), timeout]);
-      if (r.done) throw new Error(`monitor ended; got: ${got.map(label).join(', ')}`);
-      got.push(r.value);
-      if (done(r.value)) return got;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
+const until = (m: Monitor<MonitorSyncEvent>, done: (ev: MonitorSyncEvent) => boolean, ms = 5000): Promise<MonitorSyncEvent[]> => untilEvent(m, done, label, ms);
 
 const synced = (ev: MonitorSyncEvent): boolean => ev.type === 'synced';
 const vethBatch = (prefix: string, n: number): string =>

@@ -8,7 +8,7 @@ import { RTM_NEWLINK } from '../../src/rtnl/constants.js';
 import { ClosedError, DecodeError, InvalidArgumentError, SysError } from '../../src/netlink/errors.js';
 import { NETLINK_ROUTE, NetlinkSocket, withThreadNetns } from '../../src/netlink/index.js';
 import * as sys from '../../src/netlink/sys.js';
-import { fdCount, ip, privileged, rawNetns } from '../helpers.js';
+import { fdCount, ip, privileged, rawNetns, until as untilEvent } from '../helpers.js';
 
 /** A short text for an event, enough to check order and type. */
 function label(ev: MonitorEvent): string {
@@ -22,25 +22,7 @@ function label(ev: MonitorEvent): string {
   }
 }
 
-/** Pull events until `done(ev)` is true; rejects (listing what came) after `ms`. */
-async function until(m: Monitor, done: (ev: MonitorEvent) => boolean, ms = 5000): Promise<MonitorEvent[]> {
-  const got: MonitorEvent[] = [];
-  const deadline = Date.now() + ms;
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no matching event within ${ms} ms; got: ${got.map(label).join(', ')}`)), Math.max(0, deadline - Date.now()));
-    });
-    try {
-      const r = await Promise.race([m.next(), timeout]);
-      if (r.done) throw new Error(`monitor ended; got: ${got.map(label).join(', ')}`);
-      got.push(r.value);
-      if (done(r.value)) return got;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
+const until = (m: Monitor, done: (ev: MonitorEvent) => boolean, ms = 5000): Promise<MonitorEvent[]> => untilEvent(m, done, label, ms);
 
 /** True when `want` occurs in `seq` in order (other items may be between). */
 function subsequence(seq: readonly string[], want: readonly string[]): boolean {
