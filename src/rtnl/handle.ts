@@ -11,6 +11,7 @@ import { AddrApi } from './addr/api.js';
 import { RouteApi } from './route/api.js';
 import { NeighApi } from './neigh/api.js';
 import { RuleApi } from './rule/api.js';
+import { FdbApi } from './fdb/api.js';
 import { netnsText, resolveNetns, type NetnsTarget } from './netns-target.js';
 import { Monitor, type MonitorEventOf, type MonitorGroup, type MonitorOptions, type MonitorSyncEvent } from './monitor.js';
 
@@ -51,6 +52,8 @@ export class Rtnl implements RtnlCore {
   readonly neigh: NeighApi;
   /** Policy routing rule operations (`ip rule`). */
   readonly rule: RuleApi;
+  /** Bridge forwarding database operations (`bridge fdb`). */
+  readonly fdb: FdbApi;
   /**
    * What the handle was opened in: the netns fd given (not owned), or the enclosing
    * execNetns target's, or undefined for the caller's. The number as it was at open: the
@@ -75,6 +78,7 @@ export class Rtnl implements RtnlCore {
     this.route = new RouteApi(this);
     this.neigh = new NeighApi(this);
     this.rule = new RuleApi(this);
+    this.fdb = new FdbApi(this, this.link);
   }
 
   /**

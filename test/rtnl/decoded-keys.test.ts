@@ -16,6 +16,8 @@ import { decodeRoute, type Route } from '../../src/rtnl/route/decode.js';
 import { RTA, RTMSG_LEN } from '../../src/rtnl/route/table.js';
 import { decodeNeigh, type Neigh } from '../../src/rtnl/neigh/decode.js';
 import { NDA, NDMSG_LEN } from '../../src/rtnl/neigh/table.js';
+import { decodeFdb, type FdbEntry } from '../../src/rtnl/fdb/decode.js';
+import { FDB_NDA } from '../../src/rtnl/fdb/table.js';
 import * as C from '../../src/rtnl/constants.js';
 
 /** The tag of a declared property type; 'other' for objects, arrays, bigints and unions of kinds. */
@@ -24,7 +26,7 @@ type Keys<T> = { readonly [K in keyof Required<T>]: Tag<Exclude<Required<T>[K], 
 /** `true` only when T has no string index signature. */
 type NoIndex<T> = string extends keyof T ? false : true;
 
-const NO_INDEX: readonly [NoIndex<Link>, NoIndex<Route>, NoIndex<Neigh>] = [true, true, true];
+const NO_INDEX: readonly [NoIndex<Link>, NoIndex<Route>, NoIndex<Neigh>, NoIndex<FdbEntry>] = [true, true, true, true];
 
 const LINK_KEYS: Keys<Link> = {
   index: 'number', name: 'string', kind: 'string', flags: 'other', rawFlags: 'number', up: 'boolean', linkType: 'other', type: 'number',
@@ -56,6 +58,12 @@ const NEIGH_KEYS: Keys<Neigh> = {
   rawFlags: 'number', proxy: 'boolean', router: 'boolean', probes: 'number', cacheinfo: 'other', protocol: 'other', unknown: 'other',
   vlan: 'number', port: 'number', vni: 'number', srcVni: 'number', ifindex: 'number', master: 'number', netnsId: 'number',
   nhId: 'number', flagsExt: 'number', fdbExtAttrs: 'Buffer', ndmStateMask: 'number', ndmFlagsMask: 'number',
+};
+
+const FDB_KEYS: Keys<FdbEntry> = {
+  mac: 'string', link: 'number', master: 'number', vlan: 'number', state: 'string', rawState: 'number', flags: 'other',
+  rawFlags: 'number', dst: 'string', port: 'number', vni: 'number', srcVni: 'number', via: 'number', nhid: 'number',
+  linkNetnsId: 'number', cacheinfo: 'other', protocol: 'number', flagsExt: 'number', fdbExtAttrs: 'Buffer', unknown: 'other',
 };
 
 /** Rows whose codec never sets a property (superseded or padding). */
@@ -125,10 +133,17 @@ const FAMILIES: Family[] = [
       return decodeNeigh(b, v, 0, b.length);
     },
   },
+  {
+    name: 'FdbEntry', table: FDB_NDA, keys: FDB_KEYS,
+    decode: (attrs) => {
+      const [b, v] = message(C.RTM_NEWNEIGH, NDMSG_LEN, (h, o) => { h.setUint8(o, 7 /* AF_BRIDGE */); h.setInt32(o + 4, 7, true); h.setUint16(o + 8, 0x80, true); }, attrs);
+      return decodeFdb(b, v, 0, b.length);
+    },
+  },
 ];
 
 t.test('the decoded types have no string index signature', async (t) => {
-  t.same(NO_INDEX, [true, true, true]);
+  t.same(NO_INDEX, [true, true, true, true]);
 });
 
 for (const f of FAMILIES) {

@@ -13,6 +13,7 @@ import { LinkApi } from '../../src/rtnl/link/api.js';
 import { AddrApi } from '../../src/rtnl/addr/api.js';
 import { RouteApi } from '../../src/rtnl/route/api.js';
 import { NeighApi } from '../../src/rtnl/neigh/api.js';
+import { FdbApi } from '../../src/rtnl/fdb/api.js';
 import { RuleApi } from '../../src/rtnl/rule/api.js';
 import { recordedRequests } from './scripted-link-api.js';
 import { privileged, freshHandle, ipJson } from '../helpers.js';
@@ -44,6 +45,7 @@ const addr = (core: never) => new AddrApi(core);
 const route = (core: never) => new RouteApi(core);
 const neigh = (core: never) => new NeighApi(core);
 const rule = (core: never) => new RuleApi(core);
+const fdb = (core: never) => new FdbApi(core, new LinkApi(core));
 
 const cases: Case<any>[] = [
   { name: 'rt.link.add veth spec', make: link, call: (a: LinkApi, s) => a.add(s), base: { name: 'v0', kind: 'veth', mtu: 1400, peer: { name: 'v1' } } },
@@ -80,6 +82,10 @@ const cases: Case<any>[] = [
   { name: 'rt.rule.add spec', make: rule, call: (a: RuleApi, s) => a.add(s), base: { priority: 100, table: 100, from: '10.0.0.0/8' } },
   { name: 'rt.rule.del spec', make: rule, call: (a: RuleApi, s) => a.del(s), base: { priority: 100 } },
   { name: 'rt.rule.list filter', make: rule, call: (a: RuleApi, f) => a.list(f), base: {} },
+  { name: 'rt.fdb.add spec', make: fdb, call: (a: FdbApi, s) => a.add(s), base: { mac: '02:00:00:00:00:01', link: 'v0', master: true } },
+  { name: 'rt.fdb.replace spec (vxlan)', make: fdb, call: (a: FdbApi, s) => a.replace(s), base: { mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.2' } },
+  { name: 'rt.fdb.del spec', make: fdb, call: (a: FdbApi, s) => a.del(s), base: { mac: '02:00:00:00:00:01', link: 'v0', master: true } },
+  { name: 'rt.fdb.list filter', make: fdb, call: (a: FdbApi, f) => a.list(f), base: {} },
 ];
 
 /** The keys the object at `path` may have, as the call's unknown-option error lists them. */

@@ -1,0 +1,336 @@
+/**
+ * `rt.fdb`: add, replace, delete and list bridge forwarding database entries (and a
+ * vxlan's remote entries) over RTM_*NEIGH with family AF_BRIDGE — what `bridge fdb`
+ * does.
+ * @module
+ */
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_APPEND, showValue, type MessageWriter } from '../../netlink/index.js';
+import * as C from '../constants.js';
+import type { RtnlCore } from '../core.js';
+import { AF_BRIDGE, parseIp, type IpAddr } from '../ip.js';
+import type { LinkApi } from '../link/api.js';
+import { checkBool, checkHwAddr, checkInt, checkKeys, checkLinkRef, checkObject } from '../validate.js';
+import { decodeFdb, type FdbEntry } from './decode.js';
+import { FDB_STATES, type FdbState } from './table.js';
+
+/** A MAC address as nlkit takes one: '02:00:00:00:00:01', 6 bytes, or a MacAddr. */
+export type MacInput = string | Uint8Array | { readonly bytes: Uint8Array };
+
+/** What `rt.fdb.add` / `replace` / `append` / `del` take. */
+export interface FdbSpec {
+  /** The MAC address (6 bytes). Required. */
+  readonly mac: MacInput;
+  /** The port, the bridge itself, or a vxlan device: name or ifindex (`dev DEV`). Required. */
+  readonly link: string | number;
+  /**
+   * NTF_MASTER (`master`): the entry goes to the bridge the port belongs to, its
+   * forwarding database. Not on the bridge itself. Defaults to false.
+   */
+  readonly master?: boolean | undefined;
+  /**
+   * NTF_SELF (`self`): the device's own driver takes the entry — the bridge's local
+   * entries when `link` is the bridge, a vxlan's remote entries, a port's own
+   * unicast/multicast address list. Defaults to true when `master` is not given, as
+   * `bridge fdb add` assumes it.
+   */
+  readonly self?: boolean | undefined;
+  /** NDA_VLAN (`vlan VID`): 1..4094. Defaults to none (the bridge's VLAN-unaware entry). */
+  readonly vlan?: number | undefined;
+  /**
+   * 'permanent' (`permanent`/`local`: terminated on the bridge, never aged; the default,
+   * as with `bridge fdb add`), 'static' (`static`: forwarded to the port, never aged)
+   * or 'reachable' (`dynamic`: aged like a learned entry; needs the port learning or
+   * forwarding). Not for `del`.
+   */
+  readonly state?: FdbState | undefined;
+  /** NTF_STICKY (`sticky`): learning does not move the entry to another port. Defaults to false. */
+  readonly sticky?: boolean | undefined;
+  /** NTF_EXT_LEARNED (`extern_learn`): learned by a controller; the bridge does not age it. Defaults to false. */
+  readonly externLearn?: boolean | undefined;
+  /** NTF_ROUTER (`router`): vxlan with route short-circuit: the address is a router's. Defaults to false. */
+  readonly router?: boolean | undefined;
+  /** vxlan: the remote endpoint's IP (NDA_DST; `dst IP`). */
+  readonly dst?: string | undefined;
+  /** vxlan: the remote UDP port, 1..65535 (NDA_PORT; `port P`). Defaults to the device's. */
+  readonly port?: number | undefined;
+  /** vxlan: the remote VNI, 0..16777215 (NDA_VNI; `vni N`). Defaults to the device's. */
+  readonly vni?: number | undefined;
+  /** vxlan (collect-metadata mode): the source VNI, 0..16777215 (NDA_SRC_VNI; `src_vni N`). */
+  readonly srcVni?: number | undefined;
+  /** vxlan: the outgoing device toward `dst`, name or ifindex (NDA_IFINDEX; `via DEV`). */
+  readonly via?: string | number | undefined;
+}
+
+/** Filters for `rt.fdb.list`. */
+export interface FdbFilter {
+  /** Entries of this bridge and its ports (NDA_MASTER, filtered by the kernel; `br BRDEV`). Defaults to every device. */
+  readonly master?: string | number | undefined;
+  /** Entries on this port or device (filtered by the kernel; `brport DEV` / `dev DEV`). Defaults to every device. */
+  readonly link?: string | number | undefined;
+  /** Entries of this VLAN id, 1..4094 (`vlan VID`). Defaults to every VLAN and none. */
+  readonly vlan?: number | undefined;
+  /**
+   * Entries in this state ('permanent', 'static', 'reachable' or 'stale'; `state S`),
+   * tested by its bit as `bridge fdb show state S` does: a vxlan's entries (reported
+   * NUD_PERMANENT|NUD_NOARP) are 'permanent' and match 'static' too. Defaults to every state.
+   */
+  readonly state?: FdbState | 'stale' | undefined;
+}
+
+const SPEC_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'master', 'self', 'vlan', 'state', 'sticky', 'externLearn', 'router', 'dst', 'port', 'vni', 'srcVni', 'via']);
+const DEL_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'master', 'self', 'vlan', 'dst', 'port', 'vni', 'srcVni', 'via']);
+const FILTER_KEYS: ReadonlySet<string> = new Set(['master', 'link', 'vlan', 'state']);
+const STATE_BITS: Readonly<Record<string, number>> = { permanent: C.NUD_PERMANENT, static: C.NUD_NOARP, reachable: C.NUD_REACHABLE, stale: C.NUD_STALE };
+const VNI_MAX = 0xffffff;
+const EPERM = 1;
+const EINVAL = 22;
+const ENOENT = 2;
+const EOPNOTSUPP = 95;
+
+/** A VLAN id as the bridge takes it: 1..4094 (0 is "no VLAN", 4095 reserved). */
+export function checkVid(v: unknown, arg: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 4094) throw new InvalidArgumentError(arg, `a VLAN id is an integer in 1..4094, got ${showValue(v)}`);
+  return v;
+}
+
+/** A checked FDB request: everything but the ifindexes, which need lookups. */
+interface Checked {
+  mac: Uint8Array;
+  macText: string;
+  link: string | number;
+  flags: number;
+  state: number;
+  vlan: number | undefined;
+  dst: IpAddr | undefined;
+  dstText: string | undefined;
+  port: number | undefined;
+  vni: number | undefined;
+  srcVni: number | undefined;
+  via: string | number | undefined;
+}
+
+/** The entry as `bridge fdb` would name it, for errors: '02:00:00:00:00:01 dev v0 master vlan 10'. */
+function subjectOf(c: Checked): string {
+  const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : c.link;
+  return `${c.macText} dev ${dev}${c.flags & C.NTF_MASTER ? ' master' : ''}${c.flags & C.NTF_SELF ? ' self' : ''}` +
+    `${c.vlan !== undefined ? ` vlan ${c.vlan}` : ''}${c.dstText !== undefined ? ` dst ${c.dstText}` : ''}`;
+}
+
+function hex2(b: number): string {
+  return (b < 16 ? '0' : '') + b.toString(16);
+}
+
+/** A decoded entry back into what `del` takes: master entries by their bridge, the rest as the device's own. */
+function specOfEntry(e: FdbEntry): Record<string, unknown> {
+  // An entry on the bridge device itself (link === master) is the bridge's own: its
+  // driver takes it through NTF_SELF; an entry on a port, through the master.
+  const master = e.master !== undefined && e.master !== e.link;
+  return {
+    mac: e.mac, link: e.link, ...(master ? { master: true } : { self: true }), vlan: e.vlan,
+    dst: e.dst, port: e.port, vni: e.vni, srcVni: e.srcVni, via: e.via,
+  };
+}
+
+/** Bridge forwarding database operations of an Rtnl handle (`rt.fdb`; `bridge fdb`). */
+export class FdbApi {
+  /** @internal */
+  constructor(private readonly core: RtnlCore, private readonly links: LinkApi) {}
+
+  /**
+   * Add an entry: RTM_NEWNEIGH (AF_BRIDGE) with NLM_F_CREATE|NLM_F_EXCL.
+   *
+   * Equivalent to: `bridge fdb add MAC dev DEV [master] [self] [vlan VID]
+   * [permanent|static|dynamic] [sticky] [extern_learn] [router] [dst IP] [port P]
+   * [vni N] [src_vni N] [via DEV]`.
+   * @example
+   * await rt.fdb.add({ mac: '02:00:00:00:00:01', link: 'veth0', master: true, state: 'static' });
+   * await rt.fdb.add({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.2' }); // vxlan flood entry
+   * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'EEXIST'
+   *   when the entry exists, 'ENODEV' when the link does not, 'EOPNOTSUPP' for a master
+   *   entry on a link that is not a bridge port — each naming the entry and the netns.
+   */
+  async add(spec: FdbSpec): Promise<void> {
+    await this.modify(C.RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, spec, SPEC_KEYS);
+  }
+
+  /**
+   * Add an entry or change the existing one (its port, state, flags): RTM_NEWNEIGH
+   * with NLM_F_CREATE|NLM_F_REPLACE.
+   *
+   * Equivalent to: `bridge fdb replace MAC dev DEV …` (the arguments of `add`).
+   */
+  async replace(spec: FdbSpec): Promise<void> {
+    await this.modify(C.RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, spec, SPEC_KEYS);
+  }
+
+  /**
+   * Add one more remote for a MAC on a vxlan (NLM_F_CREATE|NLM_F_APPEND): the
+   * all-zeros MAC with several `dst` floods broadcast and unknown unicast to each.
+   *
+   * Equivalent to: `bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.0.0.3`.
+   */
+  async append(spec: FdbSpec): Promise<void> {
+    await this.modify(C.RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_APPEND, spec, SPEC_KEYS);
+  }
+
+  /**
+   * Delete an entry: RTM_DELNEIGH (AF_BRIDGE). Takes what `add` took (without
+   * `state`), or an entry `list` returned (deleted where it lives: through the
+   * bridge for an entry with a `master` on a port, as the device's own otherwise).
+   *
+   * Equivalent to: `bridge fdb del MAC dev DEV [master|self] [vlan VID] [dst IP] …`.
+   * @throws NetlinkError 'ENOENT' when there is no such entry (naming it and the netns).
+   */
+  async del(spec: FdbSpec | FdbEntry): Promise<void> {
+    let s = checkObject(spec, 'spec');
+    if (typeof s['rawState'] === 'number' && typeof s['rawFlags'] === 'number') s = specOfEntry(s as unknown as FdbEntry);
+    await this.modify(C.RTM_DELNEIGH, 0, s, DEL_KEYS);
+  }
+
+  /**
+   * List entries (one RTM_GETNEIGH dump of family AF_BRIDGE): every bridge's, its
+   * ports' own and vxlan devices' entries. `master` and `link` are filtered by the
+   * kernel (and `link` again here), `vlan` and `state` here.
+   *
+   * Equivalent to: `bridge fdb show [br BRDEV] [brport DEV] [vlan VID] [state S]`.
+   * @throws InvalidArgumentError for a bad filter; NetlinkError 'ENODEV' when the
+   *   filter's link or bridge does not exist (naming it and the netns).
+   */
+  async list(filter?: FdbFilter): Promise<FdbEntry[]> {
+    const f = checkObject(filter, 'filter');
+    checkKeys(f, FILTER_KEYS, 'filter.');
+    const vlan = f['vlan'] !== undefined ? checkVid(f['vlan'], 'filter.vlan') : undefined;
+    let stateBit: number | undefined;
+    if (f['state'] !== undefined) {
+      const st = f['state'];
+      if (typeof st !== 'string' || !Object.prototype.hasOwnProperty.call(STATE_BITS, st)) {
+        throw new InvalidArgumentError('filter.state', `unknown FDB state ${showValue(st)} (expected one of ${Object.keys(STATE_BITS).join(', ')})`);
+      }
+      stateBit = STATE_BITS[st]!;
+    }
+    const master = f['master'] !== undefined ? await this.existing(f['master'], 'filter.master') : 0;
+    const link = f['link'] !== undefined ? await this.existing(f['link'], 'filter.link') : 0;
+    const all = await this.core.sock.dump(C.RTM_GETNEIGH, 0, (w) => {
+      putNdmsg(w, link, 0, 0);
+      if (master) w.putU32(C.NDA_MASTER, master);
+    }, onFdb);
+    if (!link && vlan === undefined && stateBit === undefined) return all;
+    return all.filter((e) => (!link || e.link === link) && (vlan === undefined || e.vlan === vlan) &&
+      (stateBit === undefined || (e.rawState & stateBit) !== 0));
+  }
+
+  /** The ifindex of a link that must exist (by ifindex too: the kernel would answer with nothing). */
+  private async existing(ref: unknown, arg: string): Promise<number> {
+    return (await this.core.linkHwAddrLen(checkLinkRef(ref, arg), arg)).index;
+  }
+
+  private async modify(type: number, nlFlags: number, spec: unknown, keys: ReadonlySet<string>): Promise<void> {
+    const c = check(spec, keys);
+    const index = await this.core.linkIndex(c.link, 'link');
+    const via = c.via !== undefined ? await this.core.linkIndex(c.via, 'via') : undefined;
+    const subject = subjectOf(c);
+    try {
+      await this.core.sock.request(type, nlFlags, (w) => {
+        putNdmsg(w, index, c.state, c.flags);
+        w.putBytes(C.NDA_LLADDR, c.mac);
+        if (c.dst) w.putBytes(C.NDA_DST, c.dst.bytes);
+        if (c.vlan !== undefined) w.putU16(C.NDA_VLAN, c.vlan);
+        if (c.port !== undefined) w.putBe16(C.NDA_PORT, c.port);
+        if (c.vni !== undefined) w.putU32(C.NDA_VNI, c.vni);
+        if (c.srcVni !== undefined) w.putU32(C.NDA_SRC_VNI, c.srcVni);
+        if (via !== undefined) w.putU32(C.NDA_IFINDEX, via);
+      }, undefined, { subject });
+    } catch (e) {
+      throw await this.explain(e, c, index, type);
+    }
+  }
+
+  /** The kernel's refusal with what it means for this entry, and the netns (runs only for an error). */
+  private async explain(e: unknown, c: Checked, index: number, type: number): Promise<unknown> {
+    if (!(e instanceof NetlinkError)) return e;
+    const where = this.core.where?.() ?? "the caller's netns";
+    const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : `'${c.link}'`;
+    let why: string | undefined;
+    if (type === C.RTM_NEWNEIGH || type === C.RTM_DELNEIGH) {
+      let info: { kind: string | undefined; master: number | undefined; name: string } | undefined;
+      try {
+        const l = await this.links.get(index);
+        info = { kind: l.kind, master: l.master, name: l.name };
+      } catch {
+        info = undefined; // gone meanwhile: the kernel's own answer stands
+      }
+      const isBridge = info?.kind === 'bridge';
+      if (e.errno === EOPNOTSUPP && (c.flags & C.NTF_MASTER) && info) {
+        if (isBridge) why = `${dev} is a bridge: an entry on the bridge itself takes self, not master`;
+        else if (info.master === undefined || info.master === 0) why = `${dev} is not a bridge port (it has no master), so a master entry has no bridge to go to: enslave it first, or use self for the device's own address list`;
+        else why = `the master of ${dev} keeps no forwarding database`;
+      } else if (e.errno === EINVAL && isBridge && c.state !== FDB_STATES.permanent && type === C.RTM_NEWNEIGH) {
+        why = `an entry on the bridge ${dev} itself must be permanent`;
+      } else if (e.errno === EPERM && type === C.RTM_NEWNEIGH && c.state === FDB_STATES.reachable) {
+        why = `a dynamic ('reachable') entry needs the port learning or forwarding (the port and its bridge up, with carrier); 'static' and 'permanent' entries do not`;
+      } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && (c.flags & C.NTF_STICKY) && c.state === FDB_STATES.permanent) {
+        why = `a sticky entry cannot be permanent (local): give state 'static'`;
+      } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && !(c.flags & C.NTF_MASTER) && !isBridge && info?.kind !== 'vxlan' && c.state !== FDB_STATES.permanent) {
+        why = `a device's own address list (self) takes permanent entries only`;
+      } else if (e.errno === ENOENT && type === C.RTM_DELNEIGH) {
+        why = 'no such FDB entry';
+      } else if (e.errno === EINVAL && c.vlan !== undefined) {
+        why = `vlan ${c.vlan} may not be configured on ${dev} (see rt.vlan.list)`;
+      }
+    }
+    const first = why ?? e.hint;
+    return new NetlinkError(e.errno, e.request, e.extack, `${first !== undefined ? `${first}; ` : ''}in ${where}`);
+  }
+}
+
+/** The dump callback: one function for every dump. */
+const onFdb = (buf: Buffer, view: DataView, off: number, len: number): FdbEntry | undefined =>
+  view.getUint16(off + 4, HOST_LE) === C.RTM_NEWNEIGH ? decodeFdb(buf, view, off, len) : undefined;
+
+/** Write struct ndmsg (family AF_BRIDGE) at the writer's cursor. */
+function putNdmsg(w: MessageWriter, index: number, state: number, flags: number): void {
+  const o = w.reserve(C.SIZEOF_NDMSG);
+  w.buf[o] = AF_BRIDGE;
+  w.view.setInt32(o + 4, index, HOST_LE);
+  w.view.setUint16(o + 8, state, HOST_LE);
+  w.buf[o + 10] = flags;
+}
+
+/** Every check of an FDB spec, before anything is sent. */
+function check(spec: unknown, keys: ReadonlySet<string>): Checked {
+  const s = checkObject(spec, 'spec');
+  checkKeys(s, keys, '');
+  if (s['mac'] === undefined) throw new InvalidArgumentError('mac', 'an FDB entry needs a MAC address');
+  const mac = checkHwAddr(s['mac'], 'mac');
+  if (mac.length !== 6) throw new InvalidArgumentError('mac', `an FDB entry's MAC address is 6 bytes, got ${mac.length} (${showValue(s['mac'])})`);
+  if (s['link'] === undefined) throw new InvalidArgumentError('link', 'an FDB entry needs a link (the port, the bridge or a vxlan device)');
+  const link = checkLinkRef(s['link'], 'link');
+  const master = s['master'] !== undefined && checkBool(s['master'], 'master');
+  const self = s['self'] !== undefined && checkBool(s['self'], 'self');
+  let flags = master ? C.NTF_MASTER : 0;
+  if (self || (!master && s['self'] === undefined)) flags |= C.NTF_SELF;
+  if (!(flags & (C.NTF_MASTER | C.NTF_SELF))) throw new InvalidArgumentError('self', 'an FDB entry goes to the bridge (master: true) or to the device itself (self: true); both are false');
+  if (s['sticky'] !== undefined && checkBool(s['sticky'], 'sticky')) flags |= C.NTF_STICKY;
+  if (s['externLearn'] !== undefined && checkBool(s['externLearn'], 'externLearn')) flags |= C.NTF_EXT_LEARNED;
+  if (s['router'] !== undefined && checkBool(s['router'], 'router')) flags |= C.NTF_ROUTER;
+  let state = FDB_STATES.permanent;
+  if (s['state'] !== undefined) {
+    const st = s['state'];
+    if (typeof st !== 'string' || !Object.prototype.hasOwnProperty.call(FDB_STATES, st)) {
+      throw new InvalidArgumentError('state', `unknown FDB state ${showValue(st)} (expected 'permanent', 'static' or 'reachable')`);
+    }
+    state = FDB_STATES[st as FdbState];
+  }
+  let macText = '';
+  for (let i = 0; i < 6; i++) macText += (i ? ':' : '') + hex2(mac[i]!);
+  return {
+    mac, macText, link, flags, state,
+    vlan: s['vlan'] !== undefined ? checkVid(s['vlan'], 'vlan') : undefined,
+    dst: s['dst'] !== undefined ? parseIp(s['dst'], 'dst') : undefined,
+    dstText: s['dst'] !== undefined ? String(s['dst']) : undefined,
+    port: s['port'] !== undefined ? checkInt(s['port'], 'port', 1, 65535) : undefined,
+    vni: s['vni'] !== undefined ? checkInt(s['vni'], 'vni', 0, VNI_MAX) : undefined,
+    srcVni: s['srcVni'] !== undefined ? checkInt(s['srcVni'], 'srcVni', 0, VNI_MAX) : undefined,
+    via: s['via'] !== undefined ? checkLinkRef(s['via'], 'via') : undefined,
+  };
+}

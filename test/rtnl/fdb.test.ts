@@ -1,0 +1,179 @@
+// rt.fdb: bridge forwarding database entries on a real kernel in a fresh netns (a
+// bridge with veth ports, a port-less veth, a vxlan), cross-checked field by field with
+// `bridge -j fdb show`; replace/append/del round trips; errors naming the entry and
+// the netns; bad input refused before anything is sent.
+import t from 'tap';
+import { Rtnl } from '../../src/rtnl/index.js';
+import type { FdbEntry } from '../../src/rtnl/index.js';
+import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
+import { inNs, ip, ipJson, privileged, rawNetns, freshHandle } from '../helpers.js';
+
+function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
+  const { ns, rt } = freshHandle(t);
+  // No IPv6: its multicast joins (and the MLD reports that teach the bridge addresses)
+  // would add and learn entries while a test compares two dumps.
+  inNs(ns.path, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  for (const c of [
+    'link add br0 type bridge', 'link add v0 type veth peer name v1', 'link add v4 type veth peer name v5',
+    'link add v2 type veth peer name v3', 'link set v0 master br0', 'link set v4 master br0',
+    'link add vx0 type vxlan id 42 dstport 4789 local 10.0.0.1',
+    'link set br0 up', 'link set v0 up', 'link set v1 up', 'link set v4 up', 'link set v5 up',
+  ]) ip(ns.path, c.split(' '));
+  return { ns, rt };
+}
+
+function bridgeJson(nsPath: string, args: string[]): any[] {
+  const out = inNs(nsPath, 'bridge', ['-j', ...args]);
+  return out.trim() ? JSON.parse(out) : [];
+}
+
+function names(nsPath: string): Map<number, string> {
+  return new Map(ipJson(nsPath, ['link']).map((l: any) => [l.ifindex, l.ifname]));
+}
+
+/** An entry as `bridge -j fdb show` prints it (state "" is a reachable entry). */
+function fromBridge(e: any): Record<string, unknown> {
+  return {
+    mac: e.mac, ifname: e.ifname, master: e.master, vlan: e.vlan, state: e.state === '' ? 'reachable' : e.state,
+    flags: e.flags, dst: e.dst, port: e.port, vni: e.vni, srcVni: e.src_vni, via: e.viaIf,
+  };
+}
+
+/** nlkit's entry in `bridge -j`'s terms: ifindexes by name. */
+function fromNlkit(e: FdbEntry, ifn: Map<number, string>, withIfname = true): Record<string, unknown> {
+  return {
+    mac: e.mac, ifname: withIfname ? ifn.get(e.link) : undefined, master: e.master !== undefined ? ifn.get(e.master) : undefined,
+    vlan: e.vlan, state: e.state, flags: e.flags, dst: e.dst, port: e.port, vni: e.vni, srcVni: e.srcVni,
+    via: e.via !== undefined ? ifn.get(e.via) : undefined,
+  };
+}
+
+const key = (x: Record<string, unknown>) => `${x['ifname']} ${x['mac']} ${x['dst']} ${x['vlan']} ${(x['flags'] as string[]).join(',')}`;
+const sorted = (xs: Record<string, unknown>[]) => [...xs].sort((a, b) => key(a).localeCompare(key(b)));
+const has = (xs: FdbEntry[], mac: string, link?: number) => xs.some((e) => e.mac === mac && (link === undefined || e.link === link));
+
+t.test('list equals bridge -j fdb show field by field after adds by nlkit and by bridge', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.fdb.add({ mac: '02:00:00:00:00:01', link: 'v0', master: true });
+  await rt.fdb.add({ mac: '02:00:00:00:00:02', link: 'v0', master: true, state: 'static' });
+  await rt.fdb.add({ mac: '02:00:00:00:00:03', link: 'v0', master: true, state: 'reachable' });
+  await rt.fdb.add({ mac: '02:00:00:00:00:04', link: 'v4', master: true, state: 'static', sticky: true });
+  await rt.fdb.add({ mac: '02:00:00:00:00:05', link: 'v4', master: true, externLearn: true, state: 'static' });
+  await rt.fdb.add({ mac: new Uint8Array([2, 0, 0, 0, 0, 6]), link: 'br0', self: true });
+  await rt.fdb.add({ mac: '02:00:00:00:00:07', link: 'v2' }); // self by default: v2's own address list
+  await rt.fdb.add({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.2' });
+  await rt.fdb.append({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.3', port: 4790, vni: 100, via: 'v2' });
+  inNs(ns.path, 'bridge', ['fdb', 'add', '02:00:00:00:00:11', 'dev', 'v0', 'master', 'static']);
+  inNs(ns.path, 'bridge', ['fdb', 'add', '02:00:00:00:00:12', 'dev', 'v4', 'master', 'dynamic']);
+  inNs(ns.path, 'bridge', ['fdb', 'add', '02:00:00:00:00:13', 'dev', 'vx0', 'dst', '10.0.0.9', 'self', 'permanent']);
+  const ifn = names(ns.path);
+  const mine = await rt.fdb.list();
+  t.same(sorted(mine.map((e) => fromNlkit(e, ifn))), sorted(bridgeJson(ns.path, ['fdb', 'show']).map(fromBridge)), `${mine.length} entries equal bridge -j fdb show`);
+  const one = mine.find((e) => e.mac === '02:00:00:00:00:04')!;
+  t.same({ state: one.state, flags: one.flags, master: one.master, link: one.link }, { state: 'static', flags: ['sticky'], master: ifn.size && [...ifn].find(([, n]) => n === 'br0')![0], link: [...ifn].find(([, n]) => n === 'v4')![0] });
+  t.equal(mine.find((e) => e.mac === '02:00:00:00:00:01')!.state, 'permanent');
+  t.equal(mine.find((e) => e.mac === '02:00:00:00:00:03')!.state, 'reachable', "'reachable' is bridge's dynamic (\"\" in its JSON)");
+  const vx = mine.filter((e) => ifn.get(e.link) === 'vx0' && e.mac === '00:00:00:00:00:00').sort((a, b) => a.dst!.localeCompare(b.dst!));
+  t.same(vx.map((e) => [e.dst, e.port, e.vni, e.via !== undefined ? ifn.get(e.via) : undefined]), [['10.0.0.2', undefined, undefined, undefined], ['10.0.0.3', 4790, 100, 'v2']]);
+
+  // Filters, against bridge's own.
+  t.same(sorted((await rt.fdb.list({ master: 'br0' })).map((e) => fromNlkit(e, ifn))), sorted(bridgeJson(ns.path, ['fdb', 'show', 'br', 'br0']).map(fromBridge)), 'master: br0 equals bridge fdb show br br0');
+  t.same(sorted((await rt.fdb.list({ link: 'v4' })).map((e) => fromNlkit(e, ifn, false))), sorted(bridgeJson(ns.path, ['fdb', 'show', 'brport', 'v4']).map(fromBridge)), 'link: v4 equals bridge fdb show brport v4');
+  t.same(sorted((await rt.fdb.list({ state: 'static' })).map((e) => fromNlkit(e, ifn))), sorted(bridgeJson(ns.path, ['fdb', 'show', 'state', 'static']).map(fromBridge)), "state: 'static' equals bridge fdb show state static");
+  t.ok((await rt.fdb.list({ link: 'vx0' })).every((e) => ifn.get(e.link) === 'vx0'));
+});
+
+t.test('del round trips: by spec and by a listed entry; replace moves an entry; vxlan remotes one by one', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const v0 = await rt.link.index('v0');
+  const v4 = await rt.link.index('v4');
+  await rt.fdb.add({ mac: '02:00:00:00:00:21', link: 'v0', master: true, state: 'static' });
+  inNs(ns.path, 'bridge', ['fdb', 'add', '02:00:00:00:00:22', 'dev', 'v0', 'master', 'static']);
+  await rt.fdb.add({ mac: '02:00:00:00:00:23', link: 'br0', self: true });
+  await rt.fdb.add({ mac: '02:00:00:00:00:24', link: 'v2' });
+  t.ok(has(await rt.fdb.list(), '02:00:00:00:00:21', v0));
+
+  await rt.fdb.replace({ mac: '02:00:00:00:00:21', link: 'v4', master: true, state: 'static' });
+  const moved = await rt.fdb.list({ link: 'v4' });
+  t.ok(has(moved, '02:00:00:00:00:21', v4) && !has(await rt.fdb.list({ link: 'v0' }), '02:00:00:00:00:21'), 'replace moved the entry from v0 to v4');
+
+  await rt.fdb.del({ mac: '02:00:00:00:00:21', link: 'v4', master: true });
+  await rt.fdb.del({ mac: '02:00:00:00:00:22', link: 'v0', master: true });
+  // Entries as list returned them: on the bridge itself (its own), and v2's own.
+  for (const e of await rt.fdb.list()) if (e.mac === '02:00:00:00:00:23' || e.mac === '02:00:00:00:00:24') await rt.fdb.del(e);
+  const after = bridgeJson(ns.path, ['fdb', 'show']).map((e: any) => e.mac);
+  for (const m of ['21', '22', '23', '24']) t.notOk(after.includes(`02:00:00:00:00:${m}`), `02:00:00:00:00:${m} gone for bridge too`);
+
+  // An entry added by bridge, deleted by nlkit; one added by nlkit, deleted by bridge.
+  inNs(ns.path, 'bridge', ['fdb', 'add', '02:00:00:00:00:25', 'dev', 'v4', 'master', 'static']);
+  await rt.fdb.del({ mac: '02:00:00:00:00:25', link: 'v4', master: true });
+  await rt.fdb.add({ mac: '02:00:00:00:00:26', link: 'v4', master: true, state: 'static' });
+  inNs(ns.path, 'bridge', ['fdb', 'del', '02:00:00:00:00:26', 'dev', 'v4', 'master']);
+  t.notOk(has(await rt.fdb.list(), '02:00:00:00:00:25') || has(await rt.fdb.list(), '02:00:00:00:00:26'));
+
+  // vxlan: two remotes of the all-zeros MAC; deleting one by dst keeps the other.
+  await rt.fdb.add({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.2' });
+  await rt.fdb.append({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.3' });
+  await rt.fdb.del({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.2' });
+  t.same(bridgeJson(ns.path, ['fdb', 'show', 'dev', 'vx0']).map((e: any) => e.dst), ['10.0.0.3']);
+  t.same((await rt.fdb.list({ link: 'vx0' })).map((e) => e.dst), ['10.0.0.3']);
+});
+
+t.test('refusals name the entry, what it means and the netns', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const where = `netns fd`;
+  const refused = async (p: Promise<unknown>, code: string, re: RegExp, what: string) => {
+    const e = await p.then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof NetlinkError, `${what}: a NetlinkError`);
+    t.equal((e as NetlinkError).code, code, `${what}: ${code}`);
+    t.match((e as Error).message, re, `${what}: ${(e as Error).message}`);
+    t.match((e as Error).message, where, `${what}: names the netns`);
+  };
+  await refused(rt.fdb.add({ mac: '02:00:00:00:00:31', link: 'v2', master: true }), 'EOPNOTSUPP', /'v2' is not a bridge port.*02:00:00:00:00:31 dev v2 master/, 'master entry on a port-less veth');
+  await refused(rt.fdb.add({ mac: '02:00:00:00:00:32', link: 'br0', master: true }), 'EOPNOTSUPP', /'br0' is a bridge: an entry on the bridge itself takes self/, 'master entry on the bridge');
+  await refused(rt.fdb.add({ mac: '02:00:00:00:00:33', link: 'br0', self: true, state: 'static' }), 'EINVAL', /must be permanent/, 'static entry on the bridge');
+  await refused(rt.fdb.add({ mac: '02:00:00:00:00:34', link: 'v0', master: true, sticky: true }), 'EINVAL', /sticky entry cannot be permanent/, 'sticky permanent');
+  await refused(rt.fdb.add({ mac: '02:00:00:00:00:35', link: 'v2', state: 'static' }), 'EINVAL', /own address list \(self\) takes permanent entries only/, 'static self entry on a veth');
+  await rt.fdb.add({ mac: '02:00:00:00:00:36', link: 'v0', master: true, state: 'static' });
+  await refused(rt.fdb.add({ mac: '02:00:00:00:00:36', link: 'v0', master: true, state: 'static' }), 'EEXIST', /02:00:00:00:00:36 dev v0 master/, 'the same entry twice');
+  await refused(rt.fdb.del({ mac: '02:00:00:00:00:37', link: 'v0', master: true }), 'ENOENT', /RTM_DELNEIGH 02:00:00:00:00:37 dev v0 master/, 'deleting a missing entry');
+  ip(ns.path, ['link', 'set', 'v5', 'down']); // v4 loses carrier: its port state is disabled
+  await refused(rt.fdb.add({ mac: '02:00:00:00:00:38', link: 'v4', master: true, state: 'reachable' }), 'EPERM', /needs the port learning or forwarding/, 'dynamic entry on a port without carrier');
+  await refused(rt.fdb.add({ mac: '02:00:00:00:00:39', link: 'nosuch', master: true }), 'ENODEV', /link 'nosuch' does not exist in netns fd/, 'a missing link');
+});
+
+t.test('bad input is refused before anything is sent', async (t) => {
+  // A handle whose every request would fail: nothing may reach the socket.
+  const rt = Rtnl.open();
+  t.teardown(() => rt.close());
+  const bad: [unknown, RegExp][] = [
+    [{ mac: '02:00:00:00:00', link: 'v0' }, /mac.*6 bytes, got 5 \('02:00:00:00:00'\)/],
+    [{ mac: '02:00:00:00:00:01:02:03', link: 'v0' }, /mac.*8/],
+    [{ mac: 'zz:00:00:00:00:01', link: 'v0' }, /mac/],
+    [{ link: 'v0' }, /mac.*needs a MAC/],
+    [{ mac: '02:00:00:00:00:01' }, /link.*needs a link/],
+    [{ mac: '02:00:00:00:00:01', link: 'v0', vlan: 0 }, /vlan.*1\.\.4094.*0/],
+    [{ mac: '02:00:00:00:00:01', link: 'v0', vlan: 4095 }, /vlan.*1\.\.4094/],
+    [{ mac: '02:00:00:00:00:01', link: 'v0', vlan: 1.5 }, /vlan/],
+    [{ mac: '02:00:00:00:00:01', link: 'v0', state: 'dynamic' }, /state.*'dynamic'.*'permanent', 'static' or 'reachable'/],
+    [{ mac: '02:00:00:00:00:01', link: 'v0', vlanid: 5 }, /vlanid/],
+    [{ mac: '02:00:00:00:00:01', link: 'v0', master: false, self: false }, /self.*both are false/],
+    [{ mac: '02:00:00:00:00:01', link: 'v0', master: 'yes' }, /master.*true or false/],
+    [{ mac: '02:00:00:00:00:01', link: 'vx0', dst: '10.0.0.300' }, /dst/],
+    [{ mac: '02:00:00:00:00:01', link: 'vx0', port: 0 }, /port.*1\.\.65535/],
+    [{ mac: '02:00:00:00:00:01', link: 'vx0', vni: 0x1000000 }, /vni.*0\.\.16777215/],
+    [{ mac: '02:00:00:00:00:01', link: 'a/b' }, /link/],
+    ['02:00:00:00:00:01', /spec.*expected an object/],
+  ];
+  for (const [spec, re] of bad) {
+    for (const op of ['add', 'replace', 'append'] as const) {
+      await t.rejects(rt.fdb[op](spec as never), InvalidArgumentError, `${op} ${JSON.stringify(spec)}`);
+      await t.rejects(rt.fdb[op](spec as never), re);
+    }
+  }
+  await t.rejects(rt.fdb.del({ mac: '02:00:00:00:00:01', link: 'v0', state: 'static' } as never), /state/, 'del takes no state');
+  await t.rejects(rt.fdb.list({ vlan: 0 }), /filter\.vlan/);
+  await t.rejects(rt.fdb.list({ state: 'dynamic' as never }), /filter\.state.*'dynamic'/);
+  await t.rejects(rt.fdb.list({ bridge: 'br0' } as never), /filter\.bridge/);
+  await t.rejects(rt.fdb.list({ master: 'nosuch-br' }), /filter\.master 'nosuch-br' does not exist/);
+});
