@@ -17,11 +17,11 @@ PREFIXES = ('RTM_', 'RTA_', 'RTN_', 'RTPROT_', 'RT_SCOPE_', 'RT_TABLE_', 'RTNLGR
             'IFF_', 'ARPHRD_', 'BR_STATE_', 'IPVLAN_MODE_', 'IPVLAN_F_', 'BOND_MODE_', 'IF_OPER_',
             'IF_LINK_MODE_', 'TUN_TYPE_', 'IFLA_TUN_', 'LWTUNNEL_ENCAP_', 'RTNH_ALIGNTO', 'NETLINK_',
             'NDA_', 'PORT_', 'BRIDGE_FLAGS_', 'BRIDGE_MODE_', 'IFLA_BRPORT_', 'IFLA_BR_',
-            'ICMPV6_ROUTER_PREF_', 'IFAPROT_')
+            'ICMPV6_ROUTER_PREF_', 'IFAPROT_', 'BRIDGE_VLAN_INFO_')
 # Sizes of the fixed family headers and embedded structs (printed as SIZEOF_<NAME>), so
 # no struct length is typed by hand either.
 STRUCTS = ['ifinfomsg', 'ifaddrmsg', 'ifa_cacheinfo', 'rtmsg', 'rtnexthop', 'rta_cacheinfo', 'ndmsg',
-           'nda_cacheinfo', 'fib_rule_hdr', 'fib_rule_uid_range', 'fib_rule_port_range']
+           'nda_cacheinfo', 'fib_rule_hdr', 'fib_rule_uid_range', 'fib_rule_port_range', 'bridge_vlan_info']
 SKIP = re.compile(r'(^__|^RTA_DATA$|^RTA_PAYLOAD$|^RTA_LENGTH$|^RTA_SPACE$|^RTA_NEXT$|^RTA_OK$|^RTA_ALIGN$|^IFLA_RTA$|^IFA_RTA$|^NDA_RTA$|^RTM_RTA$|^RTM_PAYLOAD$|^RTNH_DATA$|^RTNH_NEXT$|^RTNH_OK$|^RTNH_ALIGN$|^RTNH_LENGTH$|^RTNH_SPACE$|_PAYLOAD$|^NLMSG_)')
 KEEP_EXTRA = {'RTNH_F_DEAD', 'RTNH_F_PERVASIVE', 'RTNH_F_ONLINK', 'RTNH_F_OFFLOAD', 'RTNH_F_LINKDOWN', 'RTNH_F_UNRESOLVED', 'RTNH_F_TRAP',
               'IFF_LOWER_UP', 'IFF_DORMANT', 'IFF_ECHO', 'IFNAMSIZ', 'IFALIASZ', 'IFF_TUN', 'IFF_TAP', 'IFF_NO_PI',
