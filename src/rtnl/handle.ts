@@ -12,6 +12,7 @@ import { RouteApi } from './route/api.js';
 import { NeighApi } from './neigh/api.js';
 import { RuleApi } from './rule/api.js';
 import { FdbApi } from './fdb/api.js';
+import { VlanApi } from './vlan/api.js';
 import { netnsText, resolveNetns, type NetnsTarget } from './netns-target.js';
 import { Monitor, type MonitorEventOf, type MonitorGroup, type MonitorOptions, type MonitorSyncEvent } from './monitor.js';
 
@@ -54,6 +55,8 @@ export class Rtnl implements RtnlCore {
   readonly rule: RuleApi;
   /** Bridge forwarding database operations (`bridge fdb`). */
   readonly fdb: FdbApi;
+  /** Bridge VLAN filtering operations (`bridge vlan`). */
+  readonly vlan: VlanApi;
   /**
    * What the handle was opened in: the netns fd given (not owned), or the enclosing
    * execNetns target's, or undefined for the caller's. The number as it was at open: the
@@ -79,6 +82,7 @@ export class Rtnl implements RtnlCore {
     this.neigh = new NeighApi(this);
     this.rule = new RuleApi(this);
     this.fdb = new FdbApi(this, this.link);
+    this.vlan = new VlanApi(this, this.link);
   }
 
   /**

@@ -14,6 +14,7 @@ import { AddrApi } from '../../src/rtnl/addr/api.js';
 import { RouteApi } from '../../src/rtnl/route/api.js';
 import { NeighApi } from '../../src/rtnl/neigh/api.js';
 import { FdbApi } from '../../src/rtnl/fdb/api.js';
+import { VlanApi } from '../../src/rtnl/vlan/api.js';
 import { RuleApi } from '../../src/rtnl/rule/api.js';
 import { recordedRequests } from './scripted-link-api.js';
 import { privileged, freshHandle, ipJson } from '../helpers.js';
@@ -46,6 +47,7 @@ const route = (core: never) => new RouteApi(core);
 const neigh = (core: never) => new NeighApi(core);
 const rule = (core: never) => new RuleApi(core);
 const fdb = (core: never) => new FdbApi(core, new LinkApi(core));
+const vlan = (core: never) => new VlanApi(core, new LinkApi(core));
 
 const cases: Case<any>[] = [
   { name: 'rt.link.add veth spec', make: link, call: (a: LinkApi, s) => a.add(s), base: { name: 'v0', kind: 'veth', mtu: 1400, peer: { name: 'v1' } } },
@@ -86,6 +88,10 @@ const cases: Case<any>[] = [
   { name: 'rt.fdb.replace spec (vxlan)', make: fdb, call: (a: FdbApi, s) => a.replace(s), base: { mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.2' } },
   { name: 'rt.fdb.del spec', make: fdb, call: (a: FdbApi, s) => a.del(s), base: { mac: '02:00:00:00:00:01', link: 'v0', master: true } },
   { name: 'rt.fdb.list filter', make: fdb, call: (a: FdbApi, f) => a.list(f), base: {} },
+  { name: 'rt.vlan.add vlan', make: vlan, call: (a: VlanApi, v) => a.add('v0', v), base: { vid: 10, pvid: true } },
+  { name: 'rt.vlan.add options', make: vlan, call: (a: VlanApi, o) => a.add('v0', 10, o), base: { self: true } },
+  { name: 'rt.vlan.del vlan', make: vlan, call: (a: VlanApi, v) => a.del('v0', v), base: { vid: 10, vidEnd: 12 } },
+  { name: 'rt.vlan.list filter', make: vlan, call: (a: VlanApi, f) => a.list(f), base: {} },
 ];
 
 /** The keys the object at `path` may have, as the call's unknown-option error lists them. */
