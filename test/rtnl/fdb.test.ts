@@ -83,6 +83,22 @@ t.test('list equals bridge -j fdb show field by field after adds by nlkit and by
   t.ok((await rt.fdb.list({ link: 'vx0' })).every((e) => ifn.get(e.link) === 'vx0'));
 });
 
+t.test('filters hold on a handle without strict checking (the kernel then ignores them)', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  ip(ns.path, ['link', 'add', 'br1', 'type', 'bridge']);
+  ip(ns.path, ['link', 'set', 'v2', 'master', 'br1']);
+  await rt.fdb.add({ mac: '02:00:00:00:00:41', link: 'v0', master: true, state: 'static' });
+  await rt.fdb.add({ mac: '02:00:00:00:00:42', link: 'v2', master: true, state: 'static' });
+  const loose = Rtnl.open({ netns: ns.fd, strictCheck: false });
+  t.teardown(() => loose.close());
+  const ifn = names(ns.path);
+  for (const h of [rt, loose]) {
+    const which = h === rt ? 'strict' : 'not strict';
+    t.same(sorted((await h.fdb.list({ master: 'br0' })).map((e) => fromNlkit(e, ifn))), sorted(bridgeJson(ns.path, ['fdb', 'show', 'br', 'br0']).map(fromBridge)), `${which}: master br0 equals bridge fdb show br br0`);
+    t.same(sorted((await h.fdb.list({ link: 'v2' })).map((e) => fromNlkit(e, ifn, false))), sorted(bridgeJson(ns.path, ['fdb', 'show', 'brport', 'v2']).map(fromBridge)), `${which}: link v2 equals bridge fdb show brport v2`);
+  }
+});
+
 t.test('del round trips: by spec and by a listed entry; replace moves an entry; vxlan remotes one by one', privileged, async (t) => {
   const { ns, rt } = setup(t);
   const v0 = await rt.link.index('v0');

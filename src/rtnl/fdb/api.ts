@@ -190,7 +190,9 @@ export class FdbApi {
   /**
    * List entries (one RTM_GETNEIGH dump of family AF_BRIDGE): every bridge's, its
    * ports' own and vxlan devices' entries. `master` and `link` are filtered by the
-   * kernel (and `link` again here), `vlan` and `state` here.
+   * kernel and again here (a handle opened with `strictCheck: false` gets everything
+   * from the kernel; `master` costs a link dump for the bridge's ports), `vlan` and
+   * `state` here.
    *
    * Equivalent to: `bridge fdb show [br BRDEV] [brport DEV] [vlan VID] [state S]`.
    * @throws InvalidArgumentError for a bad filter; NetlinkError 'ENODEV' when the
@@ -214,8 +216,13 @@ export class FdbApi {
       putNdmsg(w, link, 0, 0);
       if (master) w.putU32(C.NDA_MASTER, master);
     }, onFdb);
-    if (!link && vlan === undefined && stateBit === undefined) return all;
-    return all.filter((e) => (!link || e.link === link) && (vlan === undefined || e.vlan === vlan) &&
+    // The kernel filters by master only on a strict-checking handle (NETLINK_GET_STRICT_CHK;
+    // otherwise it reads the request as a legacy ifinfomsg and dumps every device), so
+    // the bridge's filter is applied here too: the bridge itself and its ports, as the
+    // kernel's own filter keeps them.
+    const keepLinks = master ? new Set([master, ...(await this.links.list({ master })).map((l) => l.index)]) : undefined;
+    if (!link && !keepLinks && vlan === undefined && stateBit === undefined) return all;
+    return all.filter((e) => (!link || e.link === link) && (!keepLinks || keepLinks.has(e.link)) && (vlan === undefined || e.vlan === vlan) &&
       (stateBit === undefined || (e.rawState & stateBit) !== 0));
   }
 
