@@ -76,6 +76,8 @@ ip route add blackhole 10.22.0.0/16
 ip -6 route add 2001:db8:1::/64 via 2001:db8::fe
 ip neigh add 10.9.0.7 lladdr 02:00:00:00:00:07 dev v0
 ip neigh add proxy 10.9.0.8 dev v0
+bridge fdb add 02:00:00:00:00:09 dev v1 master static
+bridge fdb add 00:00:00:00:00:00 dev vx0 dst 10.9.0.2 port 4790 vni 100
 ip rule add from 10.9.0.0/24 table 100 priority 100
 ip rule add fwmark 0x10/0xff table 101 priority 101`);
     return withThreadNetns(ns.fd, () => {
@@ -88,6 +90,9 @@ ip rule add fwmark 0x10/0xff table 101 priority 101`);
         add('addr', dumpRaw(fd, 22, 0, 8));
         add('route', dumpRaw(fd, 26, 0, 12));
         add('neigh', dumpRaw(fd, 30, 0, 12));
+        // The bridge's AF_BRIDGE messages: its ports (RTM_NEWLINK) and its FDB (RTM_NEWNEIGH), vxlan remotes included.
+        add('link', dumpRaw(fd, 18, 7, 16));
+        add('neigh', dumpRaw(fd, 30, 7, 12));
         add('rule', dumpRaw(fd, 34, 0, 12));
         // Errors with extended ACK: an unknown kind and an over-long name.
         const bad = (name: string, kind?: string) => {

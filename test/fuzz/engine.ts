@@ -9,16 +9,23 @@ import { decodeAddr } from '../../src/rtnl/addr/decode.js';
 import { decodeRoute } from '../../src/rtnl/route/decode.js';
 import { decodeNeigh } from '../../src/rtnl/neigh/decode.js';
 import { decodeRule } from '../../src/rtnl/rule/decode.js';
+import { decodeFdb } from '../../src/rtnl/fdb/decode.js';
+import { decodeBridgeVlans } from '../../src/rtnl/vlan/decode.js';
 import type { Captured } from './corpus.js';
 
 type Decoder = (buf: Buffer, view: DataView, off: number, len: number) => unknown;
 
+/** Both decoders of one message type (the AF_BRIDGE ones return undefined for other families, and the plain ones for AF_BRIDGE where they decline it). */
+const both = (a: Decoder, b: Decoder): Decoder => (buf, view, off, len) => [a(buf, view, off, len), b(buf, view, off, len)];
+const linkAndVlans = both(decodeLink, decodeBridgeVlans);
+const neighAndFdb = both(decodeNeigh, decodeFdb);
+
 /** Decoder and fixed-header length by rtnetlink message type. */
 const BY_TYPE: Record<number, [Decoder, number]> = {
-  16: [decodeLink, 16], 17: [decodeLink, 16],
+  16: [linkAndVlans, 16], 17: [linkAndVlans, 16],
   20: [decodeAddr, 8], 21: [decodeAddr, 8],
   24: [decodeRoute, 12], 25: [decodeRoute, 12],
-  28: [decodeNeigh, 12], 29: [decodeNeigh, 12],
+  28: [neighAndFdb, 12], 29: [neighAndFdb, 12],
   32: [decodeRule, 12], 33: [decodeRule, 12],
 };
 
