@@ -2,7 +2,7 @@
  * `rt.route`: add, replace, append, delete, list and look up routes over RTM_*ROUTE.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, align4, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLMSG_HDRLEN, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, align4, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { missingLink, noReply, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
@@ -483,8 +483,36 @@ interface RouteQuery {
 /** route.flush's dump callback: the decoded route and its message body, to send back as the delete. */
 const onRouteRaw = (buf: Buffer, view: DataView, off: number, len: number): Dumped<Route> | undefined => {
   const obj = isRtm(view, off) ? decodeRoute(buf, view, off, len) : undefined;
-  return obj === undefined ? undefined : { obj, body: bodyOf(buf, off, len) };
+  if (obj === undefined) return undefined;
+  return { obj, body: obj.nhId === undefined ? bodyOf(buf, off, len) : nhRouteBody(buf, view, off, len) };
 };
+
+/**
+ * Attributes the kernel reports on a route through a nexthop object (the object's
+ * gateway, link and paths, under net.ipv4.nexthop_compat_mode) but refuses beside
+ * RTA_NH_ID in a request: "Nexthop specification and nexthop id are mutually exclusive"
+ * (EINVAL, rtm_to_fib_config / rtm_to_fib6_config).
+ */
+const NH_EXCLUSIVE: ReadonlySet<number> = new Set([C.RTA_OIF, C.RTA_GATEWAY, C.RTA_VIA, C.RTA_MULTIPATH, C.RTA_ENCAP, C.RTA_ENCAP_TYPE]);
+
+/**
+ * The delete body of a dumped route through a nexthop object: the dumped body without
+ * {@link NH_EXCLUSIVE}, so the kernel matches it by RTA_NH_ID (fib_nh_match) as it
+ * matches `ip route del … nhid N`.
+ */
+function nhRouteBody(buf: Buffer, view: DataView, off: number, len: number): Buffer {
+  const start = off + NLMSG_HDRLEN;
+  const end = off + len;
+  const parts: Buffer[] = [buf.subarray(start, start + RTMSG_LEN)];
+  for (let a = start + RTMSG_LEN; a + 4 <= end;) {
+    const alen = view.getUint16(a, HOST_LE);
+    if (alen < 4 || a + alen > end) break;
+    const next = Math.min(a + align4(alen), end);
+    if (!NH_EXCLUSIVE.has(view.getUint16(a + 2, HOST_LE) & 0x3fff)) parts.push(buf.subarray(a, next));
+    a = next;
+  }
+  return Buffer.concat(parts); // a copy: buf is the receive buffer
+}
 
 /** A route delete that failed because the route is gone already (deleted in between, or its link). */
 const ROUTE_GONE: ReadonlySet<string> = new Set(['ESRCH', 'ENOENT', 'ENODEV']);
@@ -638,7 +666,8 @@ export class RouteApi {
    * both families unless `family` is given (`ip route flush table T` without `-6` takes
    * IPv4 only).
    * Each route is deleted by the message the dump gave for it (as `ip route flush`
-   * does), many per sendmsg, one ACK each; then the table is dumped again, and what
+   * does; a route through a nexthop object without the object's gateway, link and paths
+   * the dump adds, which the kernel refuses beside its id), many per sendmsg, one ACK each; then the table is dumped again, and what
    * matches again is deleted too, up to 10 rounds (`ip`'s bound), since a delete can
    * cascade. Resolves with the number of matching routes removed: routes that were gone
    * already when their delete arrived (ESRCH, ENOENT, ENODEV: deleted in between, or
