@@ -146,11 +146,13 @@ t.test('route.flush deletes routes through nexthop objects (nhid), and only thos
     'nexthop add id 11 via 10.2.0.2 dev v1', 'nexthop add id 12 group 10/11', 'nexthop add id 20 via 2001:db8::2 dev v0',
     'route add 10.30.0.0/16 nhid 10 table 100', 'route add 10.31.0.0/16 nhid 12 table 100 metric 7', '-6 route add 2001:db8:30::/48 nhid 20 table 100',
     'route add 10.32.0.0/16 via 10.1.0.1 table 100', 'route add 10.30.0.0/16 nhid 11 table 101', 'route add 10.30.0.0/16 nhid 10',
+    // Dumped as type blackhole, though added as unicast: an IPv4 delete must match the latter.
+    'nexthop add id 30 blackhole', 'route add 10.35.0.0/16 nhid 30 table 100', '-6 nexthop add id 31 blackhole', '-6 route add 2001:db8:35::/48 nhid 31 table 100',
   ]) ip(ns.path, c.split(' '));
   const main = routes(ns.path, 'main');
   const t101 = routes(ns.path, '101');
   const nexthops = ipJson(ns.path, ['nexthop', 'show']);
-  t.equal(await rt.route.flush({ table: 100 }), 4, 'the three routes through objects and the plain one');
+  t.equal(await rt.route.flush({ table: 100 }), 6, 'the five routes through objects (two blackhole) and the plain one');
   t.same(routes(ns.path, '100'), [], 'ip shows table 100 empty');
   t.same(routes(ns.path, 'main'), main, 'main as it was (the same prefix through nhid 10 stays)');
   t.same(routes(ns.path, '101'), t101, 'table 101 as it was (the same prefix through nhid 11 stays)');

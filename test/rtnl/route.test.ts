@@ -336,6 +336,13 @@ t.test('routes through nexthop objects: nhId added, listed as ip -j shows it, de
   // names them matches no route through an object, so the decoded route deletes by its id.
   for (const r of mine) await rt.route.del(r);
   t.same((await rt.route.list()).filter((r) => r.nhId !== undefined), [], 'every route through a nexthop object deleted by its decoded value');
+  // Through a blackhole object the kernel reports the route as type blackhole, not the
+  // type it was added with (unicast), which an IPv4 delete must match.
+  for (const c of ['link set lo up', 'nexthop add id 30 blackhole', 'route add 10.35.0.0/16 nhid 30', '-6 nexthop add id 31 blackhole', '-6 route add 2001:db8:35::/48 nhid 31']) ip(ns.path, c.split(' '));
+  const bh = (await rt.route.list()).filter((r) => r.nhId === 30 || r.nhId === 31);
+  t.same(bh.map((r) => [r.dst, r.type]).sort(), [['10.35.0.0/16', 'blackhole'], ['2001:db8:35::/48', 'blackhole']], 'listed as blackhole, as ip shows them');
+  for (const r of bh) await rt.route.del(r);
+  t.same((await rt.route.list()).filter((r) => r.nhId !== undefined), [], 'routes through a blackhole object deleted by their decoded value');
   const bad = await rt.route.add({ dst: '10.34.0.0/16', nhId: 10, gateway: '10.1.0.1' }).catch((e: unknown) => e);
   t.ok(bad instanceof InvalidArgumentError && bad.argument === 'nhId', 'nhId with a gateway is refused before sending');
 });

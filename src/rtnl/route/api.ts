@@ -208,6 +208,10 @@ function specOfRoute(r: Route): Record<string, unknown> {
   // matches no such route.
   if (r.nhId !== undefined) {
     s['nhId'] = r.nhId;
+    // Through a blackhole nexthop object the kernel reports the type as blackhole
+    // (fib_dump_info), not the type the route was added with, which an IPv4 delete must
+    // match (fib_table_delete): any type then, the id selects the route.
+    if (r.type === 'blackhole') delete s['type'];
     return s;
   }
   if (r.gateway !== undefined) s['gateway'] = r.gateway;
@@ -497,8 +501,9 @@ const NH_EXCLUSIVE: ReadonlySet<number> = new Set([C.RTA_OIF, C.RTA_GATEWAY, C.R
 
 /**
  * The delete body of a dumped route through a nexthop object: the dumped body without
- * {@link NH_EXCLUSIVE}, so the kernel matches it by RTA_NH_ID (fib_nh_match) as it
- * matches `ip route del … nhid N`.
+ * {@link NH_EXCLUSIVE} (and without the blackhole type the kernel reports for a blackhole
+ * object), so the kernel matches it by RTA_NH_ID (fib_nh_match) as it matches
+ * `ip route del … nhid N`.
  */
 function nhRouteBody(buf: Buffer, view: DataView, off: number, len: number): Buffer {
   const start = off + NLMSG_HDRLEN;
@@ -511,7 +516,11 @@ function nhRouteBody(buf: Buffer, view: DataView, off: number, len: number): Buf
     if (!NH_EXCLUSIVE.has(view.getUint16(a + 2, HOST_LE) & 0x3fff)) parts.push(buf.subarray(a, next));
     a = next;
   }
-  return Buffer.concat(parts); // a copy: buf is the receive buffer
+  const body = Buffer.concat(parts); // a copy: buf is the receive buffer
+  // rtm_type: blackhole is what the dump says of a route through a blackhole object, not
+  // the type it was added with, which an IPv4 delete must match; any type then (as specOfRoute).
+  if (body[7] === C.RTN_BLACKHOLE) body[7] = C.RTN_UNSPEC;
+  return body;
 }
 
 /** A route delete that failed because the route is gone already (deleted in between, or its link). */
