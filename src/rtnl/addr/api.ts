@@ -510,6 +510,9 @@ export class AddrApi {
    * number of matching addresses removed: those gone already when their delete arrived
    * (EADDRNOTAVAIL, ENODEV: an IPv4 primary's delete takes its secondaries along unless
    * `promote_secondaries` is set; or someone else deleted them) count as removed.
+   * That cascade also reaches secondaries the filter does not select (a `label` filter
+   * that names the primary's label only): with `promote_secondaries` off they go with
+   * their primary, as with `ip addr flush … label L`; the count leaves them out.
    *
    * A filter that selects nothing but a family is refused, as `ip addr flush` refuses
    * to run without arguments ("Flush requires arguments").
