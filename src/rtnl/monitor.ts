@@ -709,7 +709,12 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
     const w = this.waiters.shift();
     if (w) {
       w.resolve({ done: false, value: OVERRUN });
-      if (this.lister !== null) this.enqueue(this.list(new Listing()));
+      if (this.lister !== null) {
+        this.enqueue(this.list(new Listing()));
+        // Other pending next() calls now wait for that listing (they would otherwise
+        // wait for a change, served after later calls and ahead of the listing).
+        for (const x of this.waiters.splice(0)) this.listWaiters.push(x);
+      }
       return;
     }
     if (this.head < this.queue.length) {

@@ -224,3 +224,21 @@ t.test('an overrun after synced: the overrun event, then a new listing and synce
   t.equal(m.stats.listings, 2);
   m.close();
 });
+
+t.test('next() calls pending when an overrun comes are served in call order: the overrun, then the new listing', privileged, async (t) => {
+  const { ns, rt } = handle(t);
+  const m = rt.monitor(['link'], { listExisting: true, receiveBufferSize: 1024 });
+  await until(m, synced);
+  const a = m.next();
+  const b = m.next();
+  // The event loop (so the monitor) is blocked while ip runs: the kernel drops events.
+  spawnSync('nsenter', [`--net=${ns.path}`, 'ip', '-batch', '-'], { input: vethBatch('q', 100) });
+  const late = new Promise<string>((r) => setTimeout(() => r('still pending after 3 s'), 3000));
+  const first = await Promise.race([a.then((r) => (r.done ? 'done' : label(r.value))), late]);
+  t.equal(first, 'overrun', 'the first pending next() gets the overrun');
+  const second = await Promise.race([b.then((r) => (r.done ? 'done' : label(r.value))), late]);
+  t.match(second, /^existing new link /, 'the second gets the first object of the new listing');
+  const c = await m.next();
+  t.ok(!c.done && c.value.type === 'new' && c.value.existing === true, 'a later next() the one after it');
+  m.close();
+});
