@@ -61,6 +61,21 @@ export function ip(nsPath: string, args: string[]): string {
   return inNs(nsPath, 'ip', args);
 }
 
+/**
+ * `ip` in the netns, or false (with a comment saying what is skipped) when the kernel
+ * answers that the feature is not supported: live tests skip by the kernel's answer.
+ */
+export function ipOrSkip(t: { comment(m: string): void }, nsPath: string, args: string[], what: string): boolean {
+  try {
+    ip(nsPath, args);
+    return true;
+  } catch (e) {
+    if (!/not supported/i.test(String(e))) throw e;
+    t.comment(`skipped: no ${what} in this kernel (${String(e).trim()})`);
+    return false;
+  }
+}
+
 /** Run fn with the thread in the netns fd (synchronous). */
 export function inRawNetns<T>(fd: number, fn: () => T): T {
   return withThreadNetns(fd, fn);
