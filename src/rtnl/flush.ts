@@ -4,7 +4,7 @@
  * matches, as `ip … flush` does.
  * @module
  */
-import { NLMSG_HDRLEN, NetlinkError, type BatchRequest, type MessageWriter, type NetlinkSocket } from '../netlink/index.js';
+import { ClosedError, NLMSG_HDRLEN, NetlinkError, type BatchRequest, type MessageWriter, type NetlinkSocket } from '../netlink/index.js';
 
 /** Rounds of deletions before a flush gives up, as iproute2's MAX_ROUNDS (10). */
 export const FLUSH_ROUNDS = 10;
@@ -85,6 +85,8 @@ export async function flushRounds<T>(sock: NetlinkSocket, plan: FlushPlan<T>): P
       if (e.hint) notes.unshift(e.hint);
       throw new NetlinkError(e.errno, { ...e.request, subject: plan.subjectOf(matched[refused]!.obj) }, e.extack, notes.join('; '));
     }
+    // The handle closed under the batch: say that, as every other call on it does.
+    if (r.failure instanceof ClosedError) throw r.failure;
     if (r.failure !== undefined || unknown > 0) {
       const errno = (r.failure as { errno?: unknown } | undefined)?.errno;
       throw new NetlinkError(typeof errno === 'number' ? errno : 5 /* EIO */, { type: plan.delType, typeName: plan.delTypeName, seq: 0, subject: plan.filterText() }, {},

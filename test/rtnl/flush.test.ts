@@ -11,7 +11,7 @@ import { RouteApi, putRtmsg } from '../../src/rtnl/route/api.js';
 import { AddrApi } from '../../src/rtnl/addr/api.js';
 import { NeighApi } from '../../src/rtnl/neigh/api.js';
 import { RuleApi } from '../../src/rtnl/rule/api.js';
-import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
+import { ClosedError, InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
 import { MessageWriter } from '../../src/netlink/writer.js';
 import * as C from '../../src/rtnl/constants.js';
 import { ip, ipJson, privileged, freshHandle, rawNetns, ipOrSkip } from '../helpers.js';
@@ -322,7 +322,7 @@ function routeMessage(n: number): Buffer {
 }
 
 /** A RouteApi over a socket whose dumps give `dumps()` routes and whose batches answer `answer(n)`. */
-function scripted(dumps: () => number[], answer: (n: number) => { status: string[]; errors: unknown[] }): { api: RouteApi; counts: { dumps: number; batches: number; sent: number[][] } } {
+function scripted(dumps: () => number[], answer: (n: number) => { status: string[]; errors: unknown[]; failure?: Error }): { api: RouteApi; counts: { dumps: number; batches: number; sent: number[][] } } {
   const counts = { dumps: 0, batches: 0, sent: [] as number[][] };
   const core = {
     sock: {
@@ -337,7 +337,7 @@ function scripted(dumps: () => number[], answer: (n: number) => { status: string
         counts.batches++;
         counts.sent.push(msgs.map((m) => m.type));
         const r = answer(msgs.length);
-        return { ...r, firstRefused: r.status.indexOf('refused'), failure: undefined };
+        return { failure: undefined, ...r, firstRefused: r.status.indexOf('refused') };
       },
     },
     linkIndex: async () => 3,
@@ -373,4 +373,11 @@ t.test('a flush whose routes keep coming back gives up after 10 rounds, as ip do
   t.match((e as Error).message, /\(RTM_DELROUTE flush table 100 dev v9\)$/, 'naming the filter');
   t.equal(counts.batches, 10, '10 rounds of deletions');
   t.equal(counts.dumps, 11, 'and the dump that found them back');
+});
+
+t.test("a handle closed under a flush's deletes is a ClosedError, as for any other call on it", async (t) => {
+  const closed = new ClosedError('Rtnl handle');
+  const { api } = scripted(() => [9, 8], (n) => ({ status: ['ok', 'unknown'].slice(0, n), errors: [undefined, undefined], failure: closed }));
+  const e = await caught(api.flush({ table: 100 }));
+  t.equal(e, closed, `the ClosedError itself: ${String(e)}`);
 });
