@@ -35,6 +35,18 @@ function withoutNetAdmin<T>(fn: () => T): T {
   }
 }
 
+/** What opening (and closing) a link monitor on `rt` through the fallback throws; undefined when it opens. */
+function fallbackRefusal(rt: Rtnl): ClosedError | undefined {
+  return withoutNetAdmin(() => {
+    try {
+      rt.monitor(['link']).close();
+      return undefined;
+    } catch (x) {
+      return x as ClosedError;
+    }
+  });
+}
+
 /** SIOCGSKNS on the handle's socket is refused now (so the monitor takes the fallback). */
 function sksnsRefused(rt: Rtnl): boolean {
   const fd = sys.ioctlNoArg(rt.sock.fd, sys.SIOCGSKNS);
@@ -71,16 +83,9 @@ t.test('without CAP_NET_ADMIN a handle whose Netns was closed refuses to monitor
   const other = Netns.new(); // takes the lowest free fd: the closed Netns's number
   t.teardown(() => other.close());
   t.equal(other.fd, number, 'the fd number now holds another network namespace');
-  const e = withoutNetAdmin(() => {
-    try {
-      rt.monitor(['link']).close(); // before: a monitor of `other`, silently
-      return undefined;
-    } catch (x) {
-      return x;
-    }
-  }) as ClosedError;
+  const e = fallbackRefusal(rt); // before: a monitor of `other`, silently
   t.ok(e instanceof ClosedError, `a ClosedError: ${String(e)}`);
-  t.equal(e.message, `the netns the Rtnl handle was opened with (Netns ${id}) is closed`);
+  t.equal(e?.message, `the netns the Rtnl handle was opened with (Netns ${id}) is closed`);
   t.notOk(rt.closed, 'the handle itself is still usable');
   t.ok((await rt.link.list()).some((l) => l.name === 'lo'), 'and its requests still work (its socket holds the netns)');
 });
@@ -95,14 +100,7 @@ t.test('the same for a handle opened inside execNetns whose target was closed si
   ns.close();
   const other = Netns.new();
   t.teardown(() => other.close());
-  const e = withoutNetAdmin(() => {
-    try {
-      rt.monitor(['link']).close();
-      return undefined;
-    } catch (x) {
-      return x;
-    }
-  }) as ClosedError;
+  const e = fallbackRefusal(rt);
   t.ok(e instanceof ClosedError, `a ClosedError: ${String(e)}`);
-  t.equal(e.message, `the netns the Rtnl handle was opened with (Netns ${id}) is closed`);
+  t.equal(e?.message, `the netns the Rtnl handle was opened with (Netns ${id}) is closed`);
 });

@@ -77,7 +77,7 @@ const PATH: readonly string[] = Object.freeze(['RTM_NEWNEIGH']);
  */
 export function decodeNeigh(buf: Buffer, view: DataView, off: number, len: number): Neigh | undefined {
   const h = off + NLMSG_HDRLEN;
-  if (len < NLMSG_HDRLEN + NDMSG_LEN) throw new DecodeError('RTM_NEWNEIGH shorter than ndmsg', ['RTM_NEWNEIGH'], off, NLMSG_HDRLEN + NDMSG_LEN, len);
+  if (len < NLMSG_HDRLEN + NDMSG_LEN) throw new DecodeError('RTM_NEWNEIGH shorter than ndmsg', PATH, off, NLMSG_HDRLEN + NDMSG_LEN, len);
   const af = buf[h]!;
   if (af !== AF_INET && af !== AF_INET6) return undefined;
   const rawState = view.getUint16(h + 8, HOST_LE);
