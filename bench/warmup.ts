@@ -65,7 +65,7 @@ import { putIfinfomsg } from '../src/rtnl/link/api.js';
 import { parseArgs, intOpt, medianMin, assertNotHostNetns, tlv, u32le } from './common.js';
 import { nlmsg, ifinfomsg, w1CreateBody, secondNetns } from './raw.js';
 
-const ALL_MODES = ['fresh', 'fresh1q', 'warm', 'sock', 'encode', 'raw', 'raw1q', 'rawwarm', 'rawjs', 'rawjs1q', 'rawbusy', 'rawawait', 'rawspin5', 'rawspin20'] as const;
+const ALL_MODES = ['fresh', 'fresh1q', 'warm', 'sock', 'encode', 'raw', 'raw1q', 'rawwarm', 'rawjs', 'rawjs1q', 'rawbusy', 'rawawait', 'rawspin5', 'rawspin20', 'rawnl', 'rawopts'] as const;
 type Mode = (typeof ALL_MODES)[number];
 const WARM_GROUP = 74;
 
@@ -95,6 +95,8 @@ interface ChildResult {
   kernelUs?: number;
   /** Voluntary context switches of the process per pair, during the timed loop. */
   sleeps: number;
+  /** Minor page faults of the process per pair, during the timed loop (~13 µs each on this VM). */
+  faults: number;
 }
 
 async function child(mode: Mode, n: number): Promise<ChildResult> {
@@ -102,10 +104,17 @@ async function child(mode: Mode, n: number): Promise<ChildResult> {
   const ns2 = secondNetns();
   try {
     if (mode.startsWith('raw')) {
-      const fd = sys.socket(16 /* AF_NETLINK */, 3 /* SOCK_RAW */ | 0x80000 /* SOCK_CLOEXEC */, 0 /* NETLINK_ROUTE */);
+      // rawnl: the same loop over the socket of an open Rtnl handle (nlkit's socket options
+      // and bind), the handle left idle; rawopts: a raw socket with nlkit's default options.
+      const nlHandle = mode === 'rawnl' ? Rtnl.open() : undefined;
+      const fd = nlHandle ? nlHandle.sock.fd : sys.socket(16 /* AF_NETLINK */, 3 /* SOCK_RAW */ | 0x80000 /* SOCK_CLOEXEC */, 0 /* NETLINK_ROUTE */);
+      if (mode === 'rawopts') {
+        sys.setsockoptInt(fd, 270 /* SOL_NETLINK */, 11 /* NETLINK_EXT_ACK */, 1, 'ext ack');
+        sys.setsockoptInt(fd, 270 /* SOL_NETLINK */, 10 /* NETLINK_CAP_ACK */, 1, 'cap ack');
+      }
       const sa = Buffer.alloc(12);
       sa.writeUInt16LE(16, 0);
-      sys.bind(fd, sa);
+      if (!nlHandle) sys.bind(fd, sa);
       const rbuf = Buffer.allocUnsafeSlow(65536);
       let inKernel = 0n;
       const exchange = (req: Buffer): void => {
@@ -135,6 +144,7 @@ async function child(mode: Mode, n: number): Promise<ChildResult> {
         let sink = 0;
         inKernel = 0n;
         const cs0 = process.resourceUsage().voluntaryContextSwitches;
+        const pf0 = process.resourceUsage().minorPageFault;
         const t0 = process.hrtime.bigint();
         for (let i = 0; i < n; i++) {
           if (work) sink += work();
@@ -146,12 +156,14 @@ async function child(mode: Mode, n: number): Promise<ChildResult> {
           if (awaitEach) await undefined;
         }
         const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
-        const sleeps = (process.resourceUsage().voluntaryContextSwitches - cs0) / n;
+        const ru = process.resourceUsage();
+        const sleeps = (ru.voluntaryContextSwitches - cs0) / n;
         if (sink === 0.5) console.error('unreachable');
-        return { us, kernelUs: Number(inKernel) / 1e3 / n, sleeps };
+        return { us, kernelUs: Number(inKernel) / 1e3 / n, sleeps, faults: (ru.minorPageFault - pf0) / n };
       } finally {
         spinner?.kill('SIGKILL');
-        sys.close(fd);
+        if (nlHandle) nlHandle.close();
+        else sys.close(fd);
       }
     }
     const rt = Rtnl.open();
@@ -163,6 +175,7 @@ async function child(mode: Mode, n: number): Promise<ChildResult> {
       }
       const bodies = mode === 'sock' ? Array.from({ length: n }, (_, i) => w1CreateBody(`a${i}`, `b${i}`, ns2)) : [];
       const cs0 = process.resourceUsage().voluntaryContextSwitches;
+      const pf0 = process.resourceUsage().minorPageFault;
       const t0 = process.hrtime.bigint();
       if (mode === 'sock') {
         for (let i = 0; i < n; i++) {
@@ -196,7 +209,8 @@ async function child(mode: Mode, n: number): Promise<ChildResult> {
         for (let i = 0; i < n; i++) await rt.link.add({ name: `a${i}`, kind: 'veth', up: true, peer: { name: `b${i}`, netns: ns2 } });
       }
       const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
-      return { us, sleeps: (process.resourceUsage().voluntaryContextSwitches - cs0) / n };
+      const ru = process.resourceUsage();
+      return { us, sleeps: (ru.voluntaryContextSwitches - cs0) / n, faults: (ru.minorPageFault - pf0) / n };
     } finally {
       rt.close();
     }
@@ -290,8 +304,8 @@ async function main(argv: string[]): Promise<void> {
   if (schedOn && gapsOn) throw new Error('--sched and --gaps trace differently: give one of them');
   if (schedOn && spawnSync('perf', ['--version']).status !== 0) throw new Error('--sched needs perf (Debian: apt-get install linux-perf)');
   const tmp = gapsOn || schedOn ? mkdtempSync(join(tmpdir(), 'nlkit-gaps-')) : '';
-  const got = new Map<string, { us: number[]; kernelUs: number[]; sleeps: number[]; gap: number[]; gapFirst: number[]; gapLast: number[]; inOther: number[]; delay: number[]; run: number[]; runPerPair: number[]; wakeups: number[] }>(
-    modes.map((m) => [m, { us: [], kernelUs: [], sleeps: [], gap: [], gapFirst: [], gapLast: [], inOther: [], delay: [], run: [], runPerPair: [], wakeups: [] }]));
+  const got = new Map<string, { us: number[]; kernelUs: number[]; sleeps: number[]; faults: number[]; gap: number[]; gapFirst: number[]; gapLast: number[]; inOther: number[]; delay: number[]; run: number[]; runPerPair: number[]; wakeups: number[] }>(
+    modes.map((m) => [m, { us: [], kernelUs: [], sleeps: [], faults: [], gap: [], gapFirst: [], gapLast: [], inOther: [], delay: [], run: [], runPerPair: [], wakeups: [] }]));
   try {
     for (let r = 0; r < rounds; r++) {
       for (const mode of modes) {
@@ -307,6 +321,7 @@ async function main(argv: string[]): Promise<void> {
         const g = got.get(mode)!;
         g.us.push(res.us);
         g.sleeps.push(res.sleeps);
+        g.faults.push(res.faults);
         if (res.kernelUs !== undefined) g.kernelUs.push(res.kernelUs);
         if (gapsOn) {
           // The timed loop's n creates have n - 1 gaps between them.
@@ -336,7 +351,7 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(`W1, ${n} pairs: µs per pair${gapsOn ? ' (under perf tracing: slower than untraced)' : ''}, median of ${rounds} fresh-netns runs; for raw modes, in brackets: of which inside send + recv; and the process's voluntary context switches per pair${gapsOn ? '; and the gap between two creates, µs (main thread, from the recvfrom that read the ACK returning to the next sendto entering), median over the timed requests, then over their first and their last tenth; and the mean µs per gap spent inside other system calls' : ''}${schedOn ? ' (under perf sched record); and the expedited-RCU grace-period kernel thread (rcu_exp_gp_kthread_worker), from perf sched timehist: the median of its scheduling delays (wake-up to running) and of its run times (on the CPU until it switches out), ms, each the median over the runs of each run\'s median; its run time per pair, µs; and its runs per pair (the whole child: set-up and warm-up included)' : ''}:`);
+  console.log(`W1, ${n} pairs: µs per pair${gapsOn ? ' (under perf tracing: slower than untraced)' : ''}, median of ${rounds} fresh-netns runs; for raw modes, in brackets: of which inside send + recv; and the process's voluntary context switches and minor page faults per pair${gapsOn ? '; and the gap between two creates, µs (main thread, from the recvfrom that read the ACK returning to the next sendto entering), median over the timed requests, then over their first and their last tenth; and the mean µs per gap spent inside other system calls' : ''}${schedOn ? ' (under perf sched record); and the expedited-RCU grace-period kernel thread (rcu_exp_gp_kthread_worker), from perf sched timehist: the median of its scheduling delays (wake-up to running) and of its run times (on the CPU until it switches out), ms, each the median over the runs of each run\'s median; its run time per pair, µs; and its runs per pair (the whole child: set-up and warm-up included)' : ''}:`);
   for (const m of modes) {
     const g = got.get(m)!;
     const k = g.kernelUs.length ? ` [${medianMin(g.kernelUs).median.toFixed(1)}]` : '';
@@ -344,7 +359,7 @@ async function main(argv: string[]): Promise<void> {
     const gap = gapsOn ? `   gap ${medianMin(g.gap).median.toFixed(1)} (first tenth ${medianMin(g.gapFirst).median.toFixed(1)}, last tenth ${medianMin(g.gapLast).median.toFixed(1)}; in other system calls ${medianMin(g.inOther).median.toFixed(2)})` : '';
     const list = (xs: number[]): string => xs.map((x) => x.toFixed(3)).join(', ');
     const sched = schedOn ? `   RCU thread: delay ${medianMin(g.delay).median.toFixed(3)} ms (${list(g.delay)}), run ${medianMin(g.run).median.toFixed(3)} ms (${list(g.run)}), ${medianMin(g.runPerPair).median.toFixed(1)} µs run per pair, ${medianMin(g.wakeups).median.toFixed(2)} runs per pair` : '';
-    console.log(`  ${label.padEnd(8)} ${(medianMin(g.us).median.toFixed(1) + k).padEnd(16)} ${medianMin(g.sleeps).median.toFixed(2)} sleeps${gap}${sched}`);
+    console.log(`  ${label.padEnd(8)} ${(medianMin(g.us).median.toFixed(1) + k).padEnd(16)} ${medianMin(g.sleeps).median.toFixed(2)} sleeps  ${medianMin(g.faults).median.toFixed(2)} faults${gap}${sched}`);
   }
 }
 
