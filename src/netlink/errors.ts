@@ -242,9 +242,10 @@ export class DecodeError extends Error {
 }
 
 /**
- * A dump came back with NLM_F_DUMP_INTR set on every try: the kernel's table changed
- * while it was being dumped, so the result may be inconsistent. `partial` holds what
- * the last try returned (decoded objects where the caller decoded them).
+ * A dump came back with NLM_F_DUMP_INTR set on every try (or on a `forEach` walk, which
+ * is not retried): the kernel's table changed while it was being dumped, so the result
+ * may be inconsistent. `partial` holds what the last try returned (decoded objects
+ * where the caller decoded them; empty for a walk, whose objects went to its callback).
  */
 export class DumpInterruptedError extends Error {
   declare readonly [DUMP_INTR]: true;
@@ -254,12 +255,20 @@ export class DumpInterruptedError extends Error {
   readonly partial: readonly unknown[];
   /** How many times the dump was tried. */
   readonly attempts: number;
+  /**
+   * For a `forEach` walk (which is not retried: its callback has seen the objects), how
+   * many objects the callback was given; undefined for a list.
+   */
+  readonly delivered: number | undefined;
 
-  constructor(typeName: string, attempts: number, partial: readonly unknown[]) {
-    super(`${typeName} dump was interrupted by concurrent changes (NLM_F_DUMP_INTR) on all ${attempts} attempts; the partial result is in .partial`);
+  constructor(typeName: string, attempts: number, partial: readonly unknown[], delivered?: number) {
+    super(delivered === undefined
+      ? `${typeName} dump was interrupted by concurrent changes (NLM_F_DUMP_INTR) on all ${attempts} attempts; the partial result is in .partial`
+      : `${typeName} dump was interrupted by concurrent changes (NLM_F_DUMP_INTR) after ${delivered} objects went to the callback; they may miss or repeat objects: walk again (a walk is not retried, as a list is)`);
     this.name = 'DumpInterruptedError';
     this.attempts = attempts;
     this.partial = partial;
+    this.delivered = delivered;
     Object.defineProperty(this, DUMP_INTR, { value: true });
   }
 

@@ -285,7 +285,7 @@ export class NetlinkSocket {
   private groups: Set<number> | undefined;
   /** State of the current exchange, reused by every exchange (they never overlap). */
   private readonly tx: TxState<unknown> = {
-    type: 0, seq: 0, mode: 'ack', subject: undefined, arg: undefined, onMessage: undefined, value: undefined, out: undefined, intr: false, done: false,
+    type: 0, seq: 0, mode: 'ack', subject: undefined, arg: undefined, onMessage: undefined, value: undefined, out: undefined, each: undefined, intr: false, done: false,
     error: undefined, truncated: false, request: EMPTY_BYTES, requestLength: 0, batch: undefined, overrun: undefined,
   };
 
@@ -460,6 +460,7 @@ export class NetlinkSocket {
       const out: T[] = [undefined as T];
       out.pop();
       this.tx.out = out;
+      this.tx.each = undefined;
       const r = this.transact(type, NLM_F_REQUEST | NLM_F_DUMP | flags, build as RequestBuilderWith<unknown>, onMessage, 'dump', opts.subject, undefined);
       const res = r instanceof Promise ? await r : r;
       if (res === TRUNCATED) {
@@ -476,6 +477,54 @@ export class NetlinkSocket {
     }
   }
 
+
+  /**
+   * {@link dump} without collecting: every decoded part goes to `fn` as it is read, so
+   * a table of any size is walked in the memory of one receive buffer. `fn` runs
+   * synchronously inside the receive loop; returning `false` stops the deliveries (the
+   * rest of the dump is read and dropped undecoded, so the socket stays usable).
+   * Resolves with the number of parts `fn` was given.
+   *
+   * - `fn` throwing: the dump is read to its end, then the call rejects with that error.
+   * - `fn` returning a promise (an async function): rejected with InvalidArgumentError,
+   *   as it would not be awaited (and requests made from `fn` wait until the dump ends).
+   * - A part bigger than the receive buffer: the buffer grows and the dump is re-issued,
+   *   skipping the messages already delivered (dumps come in the kernel's order).
+   * - NLM_F_DUMP_INTR: not retried (what `fn` has seen cannot be taken back); after the
+   *   dump ends the call rejects with a {@link DumpInterruptedError} whose `delivered`
+   *   says how many parts `fn` saw.
+   */
+  async dumpEach<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, fn: (x: T) => unknown, opts: RequestOptions = NO_OPTIONS): Promise<number> {
+    if (typeof fn !== 'function') throw new InvalidArgumentError('fn', `expected a function, got ${showValue(fn)}`);
+    const each: EachState<T> = { fn, index: 0, skip: 0, count: 0, stopped: false, failed: false, error: undefined };
+    let truncated = 0;
+    for (;;) {
+      while (this.busy !== null || this.draining) await this.nextIdle();
+      this.tx.out = undefined;
+      this.tx.each = each as EachState<unknown>;
+      each.index = 0;
+      let res: TxResult<T> | typeof TRUNCATED;
+      try {
+        const r = this.transact(type, NLM_F_REQUEST | NLM_F_DUMP | flags, build as RequestBuilderWith<unknown>, onMessage, 'dump', opts.subject, undefined);
+        res = r instanceof Promise ? await r : r;
+      } catch (e) {
+        this.tx.each = undefined;
+        // What fn threw is the caller's own error: it wins over what ended the dump.
+        if (each.failed) throw each.error;
+        throw e;
+      }
+      if (each.failed) throw each.error;
+      if (res === TRUNCATED) {
+        if (each.stopped) return each.count;
+        if (++truncated > 2) throw new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(type, 0, subjectText(opts.subject, undefined)), {}, 'dump part did not fit the receive buffer');
+        // The re-issued dump skips the messages of the parts already delivered.
+        if (each.index > each.skip) each.skip = each.index;
+        continue;
+      }
+      if (res.intr) throw new DumpInterruptedError(this.describer.typeName(type), 1, [], each.count);
+      return each.count;
+    }
+  }
 
   private reqInfo(type: number, seq: number, subject?: string): { type: number; typeName: string; seq: number; subject?: string } {
     const info: { type: number; typeName: string; seq: number; subject?: string } = { type, typeName: this.describer.typeName(type), seq };
@@ -569,6 +618,7 @@ export class NetlinkSocket {
   private releaseTx<T>(st: TxState<T>): void {
     st.onMessage = undefined;
     st.out = undefined;
+    st.each = undefined;
     st.arg = undefined;
   }
 
@@ -836,7 +886,8 @@ export class NetlinkSocket {
         return;
       }
       if (flags & NLM_F_DUMP_INTR) st.intr = true;
-      if (st.onMessage) {
+      if (st.each !== undefined) deliverEach(st.each, st.onMessage!, buf, v, off, len);
+      else if (st.onMessage) {
         const x = st.onMessage(buf, v, off, len);
         if (x !== undefined) {
           if (st.mode === 'dump') st.out!.push(x);
@@ -1197,6 +1248,46 @@ interface TxResult<T> {
   intr: boolean;
 }
 
+/** What {@link NetlinkSocket.dumpEach} keeps while it delivers. */
+interface EachState<T> {
+  readonly fn: (x: T) => unknown;
+  /** Messages of this attempt seen so far (delivered or skipped). */
+  index: number;
+  /** Messages to skip: those delivered by an attempt lost to truncation. */
+  skip: number;
+  /** Parts given to fn. */
+  count: number;
+  /** fn returned false, threw or returned a promise: the rest is read, not decoded. */
+  stopped: boolean;
+  failed: boolean;
+  error: unknown;
+}
+
+/** One dump message to dumpEach's callback (decoded unless it stopped or the message was delivered before). */
+function deliverEach<T>(e: EachState<T>, decode: MessageHandler<T>, buf: Buffer, v: DataView, off: number, len: number): void {
+  if (e.stopped || e.index++ < e.skip) return;
+  const x = decode(buf, v, off, len);
+  if (x === undefined) return;
+  e.count++;
+  let r: unknown;
+  try {
+    r = e.fn(x);
+  } catch (err) {
+    e.stopped = true;
+    e.failed = true;
+    e.error = err;
+    return;
+  }
+  if (r === false) e.stopped = true;
+  else if (r !== undefined && r !== true && typeof (r as { then?: unknown }).then === 'function') {
+    // Not awaited, and its rejection would go unhandled: observed here, and reported.
+    (r as Promise<unknown>).then(undefined, () => undefined);
+    e.stopped = true;
+    e.failed = true;
+    e.error = new InvalidArgumentError('fn', 'returned a promise: the callback runs inside the receive loop, which does not await it (requests made there wait until the dump has ended); collect what you need and await after the call, or use list()');
+  }
+}
+
 interface TxState<T> {
   type: number;
   seq: number;
@@ -1209,6 +1300,8 @@ interface TxState<T> {
   value: T | undefined;
   /** Dumps: where the decoded parts go. */
   out: T[] | undefined;
+  /** dumpEach: the callback the decoded parts go to instead of `out`. */
+  each: EachState<T> | undefined;
   intr: boolean;
   done: boolean;
   error: Error | undefined;

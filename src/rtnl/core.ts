@@ -3,7 +3,7 @@
  * handle's one socket and link-name resolution.
  * @module
  */
-import { NetlinkError, type NetlinkSocket } from '../netlink/index.js';
+import { InvalidArgumentError, NetlinkError, showValue, type NetlinkSocket } from '../netlink/index.js';
 
 /** The part of an Rtnl handle the object APIs use. */
 export interface RtnlCore {
@@ -30,4 +30,23 @@ export function missingLink(core: RtnlCore, arg: string, ref: string | number): 
  */
 export function noReply(type: number, typeName: string, replyName: string, subject: string): NetlinkError {
   return new NetlinkError(71 /* EPROTO */, { type, typeName, seq: 0, subject }, {}, `no ${replyName} in the answer`);
+}
+
+/**
+ * The callback of a `forEach` walk (`rt.route.forEach`, `rt.link.forEach`, …): called once
+ * per object, synchronously, as the dump is read. Return `false` to stop the walk (the
+ * rest of the dump is read and dropped); anything else, or nothing, goes on. It must
+ * not be an async function: the walk does not await it and rejects if it returns a
+ * promise.
+ */
+export type ForEachCallback<T> = (object: T) => boolean | void;
+
+/** `forEach(fn)` or `forEach(filter, fn)`: the filter (undefined if none) and the checked callback. */
+export function eachArgs<F, T>(a: F | ForEachCallback<T> | undefined, b: ForEachCallback<T> | undefined): [F | undefined, ForEachCallback<T>] {
+  if (typeof a === 'function') {
+    if (b !== undefined) throw new InvalidArgumentError('fn', 'give the filter first and the callback second: forEach(filter, fn), or forEach(fn)');
+    return [undefined, a as ForEachCallback<T>];
+  }
+  if (typeof b !== 'function') throw new InvalidArgumentError('fn', `expected a callback function, got ${showValue(b)}`);
+  return [a, b];
 }

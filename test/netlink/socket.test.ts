@@ -3,7 +3,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  AF_NETLINK, AttrTable, ClosedError, DumpInterruptedError, MessageWriter, NETLINK_ROUTE, NLMSG_ERROR,
+  AF_NETLINK, AttrTable, ClosedError, DumpInterruptedError, InvalidArgumentError, MessageWriter, NETLINK_ROUTE, NLMSG_ERROR,
   NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REQUEST, NetlinkError, NetlinkSocket, SysError,
   type FamilyDescriber, type MessageHandler, type NetlinkSocketOptions,
 } from '../../src/netlink/index.js';
@@ -436,3 +436,130 @@ t.test('NODE_DEBUG=nlkit logs requests, replies and errors', privileged, async (
   t.match(r.stderr, /NLKIT \d+: recv NLMSG_ERROR/);
 });
 
+
+// dumpEach: the parts of a dump go to a callback as they are read, not into an array.
+
+t.test('dumpEach gives the callback every part dump() returns, in order, and resolves with the count', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  await bridges(s, 60);
+  const listed = (await s.dump(L.RTM_GETLINK, 0, ifinfo(0), link)).map((l) => l.name);
+  const walked: string[] = [];
+  const n = await s.dumpEach(L.RTM_GETLINK, 0, ifinfo(0), link, (l) => void walked.push(l.name!));
+  t.equal(listed.length, 61);
+  t.same(walked, listed);
+  t.equal(n, 61);
+  t.ok(s.stats.datagrams > s.stats.requests + 1, `several parts (${s.stats.datagrams} datagrams for ${s.stats.requests} requests)`);
+});
+
+t.test('dumpEach stops delivering when the callback returns false, reads the rest of the dump, and the socket goes on', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  await bridges(s, 60);
+  let decoded = 0;
+  const seen: string[] = [];
+  const n = await s.dumpEach(L.RTM_GETLINK, 0, ifinfo(0), (b, v, o, l) => (decoded++, link(b, v, o, l)), (l) => {
+    seen.push(l.name!);
+    return seen.length < 5;
+  });
+  t.equal(n, 5);
+  t.equal(seen.length, 5);
+  t.equal(decoded, 5, 'the parts after the stop are not decoded');
+  const stale = s.stats.stale;
+  t.equal((await s.dump(L.RTM_GETLINK, 0, ifinfo(0), link)).length, 61, 'the next dump is whole');
+  t.equal(s.stats.stale, stale, 'nothing of the stopped dump was left queued');
+});
+
+t.test('dumpEach rejects with what the callback threw, after reading the dump to its end', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  await bridges(s, 60);
+  const boom = new Error('boom');
+  let calls = 0;
+  const e = await rejection(s.dumpEach(L.RTM_GETLINK, 0, ifinfo(0), link, () => {
+    if (++calls === 3) throw boom;
+  }));
+  t.equal(e, boom);
+  t.equal(calls, 3, 'no part after the throw');
+  const stale = s.stats.stale;
+  t.equal((await s.dump(L.RTM_GETLINK, 0, ifinfo(0), link)).length, 61);
+  t.equal(s.stats.stale, stale);
+});
+
+t.test('dumpEach refuses a callback that returns a promise (it would not be awaited)', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  await bridges(s, 10);
+  let calls = 0;
+  const e = (await rejection(s.dumpEach(L.RTM_GETLINK, 0, ifinfo(0), link, async () => {
+    calls++;
+    await Promise.resolve();
+    throw new Error('not seen as unhandled');
+  }))) as InvalidArgumentError;
+  t.ok(e instanceof InvalidArgumentError);
+  t.match(e.message, /fn: returned a promise: the callback runs inside the receive loop/);
+  t.equal(calls, 1);
+  t.equal((await s.dump(L.RTM_GETLINK, 0, ifinfo(0), link)).length, 11);
+  const notFn = await rejection(s.dumpEach(L.RTM_GETLINK, 0, ifinfo(0), link, 'x' as unknown as () => void));
+  t.ok(notFn instanceof InvalidArgumentError);
+});
+
+t.test('a request made from a dumpEach callback runs after the dump', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  await bridges(s, 20);
+  const order: string[] = [];
+  let got: Promise<Link | undefined> | undefined;
+  await s.dumpEach(L.RTM_GETLINK, 0, ifinfo(0), link, (l) => {
+    order.push(l.name!);
+    if (l.index === 1) got = s.request(L.RTM_GETLINK, 0, ifinfo(1), link, { ack: false }).then((x) => (order.push('get'), x));
+  });
+  t.equal(order.length, 21, 'the whole dump came first');
+  t.equal((await got)?.name, 'lo');
+  t.equal(order[21], 'get');
+});
+
+t.test('a dumpEach part bigger than the receive slab: the dump is re-issued and the parts already delivered are skipped', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  // A few small links first: with the big one sizing the kernel's parts, they fill the
+  // first part (delivered whole) and the big link comes in the second (truncated).
+  await bridges(s, 5);
+  bigLink(ns, 'nlkbig0');
+  const build = (w: MessageWriter): void => {
+    ifinfo(0)(w);
+    w.putU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
+  };
+  const listed = (await open(t, ns).dump(L.RTM_GETLINK, 0, build, link)).map((l) => l.name);
+  const walked: string[] = [];
+  const r0 = s.stats.requests;
+  let firstAttempt = 0;
+  const n = await s.dumpEach(L.RTM_GETLINK, 0, build, link, (l) => {
+    if (s.stats.requests === r0 + 1) firstAttempt++;
+    walked.push(l.name!);
+  });
+  t.equal(s.stats.truncated, 1, 'one truncated part');
+  t.equal(s.stats.requests, r0 + 2, 'one re-issue');
+  t.equal(firstAttempt, 6, 'lo and the 5 bridges were delivered before the truncated part');
+  t.same(walked, listed, 'every link once, in order');
+  t.equal(n, listed.length);
+  t.equal(new Set(walked).size, walked.length, 'no duplicates from the re-issue');
+});
+
+t.test('a dumpEach interrupted by a change (NLM_F_DUMP_INTR) is not retried: it rejects after the walk, saying how many parts were delivered', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  const other = open(t, ns);
+  await bridges(other, 60);
+  let calls = 0;
+  const e = (await rejection(s.dumpEach(L.RTM_GETLINK, 0, ifinfo(0), link, (l) => {
+    calls++;
+    if (l.index === 1) void other.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge('nlkextra'));
+  }))) as DumpInterruptedError;
+  t.ok(e instanceof DumpInterruptedError);
+  t.match(e, { code: 'ERR_NETLINK_DUMP_INTERRUPTED', attempts: 1, delivered: calls });
+  t.ok(calls >= 61, `the walk went on to the end (${calls} parts)`);
+  t.match(e.message, new RegExp(`^RTM_GETLINK dump was interrupted by concurrent changes \\(NLM_F_DUMP_INTR\\) after ${calls} objects went to the callback`));
+  t.same(e.partial, []);
+  t.equal(s.stats.dumpRetries, 0);
+});

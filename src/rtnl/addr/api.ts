@@ -4,7 +4,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NetlinkError, type BatchRequest, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import type { RtnlCore } from '../core.js';
+import { eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, afOf, parseIpOf, parsePrefix, type IpPrefix } from '../ip.js';
 import { SCOPES, scopeName, type Scope } from '../route/names.js';
@@ -498,6 +498,36 @@ export class AddrApi {
     // array of this call) is the answer, without a copy (a fresh process's first dumps
     // pay for every page they allocate).
     return all.every(q.keep) ? all : all.filter(q.keep);
+  }
+
+  /**
+   * Walk the addresses `list(filter)` would return without collecting them: `fn` gets each
+   * address as its part of the dump is read, so a table of any size is walked in the
+   * memory of one receive buffer. Return `false` from `fn` to stop. Resolves with the
+   * number of addresses `fn` was given.
+   *
+   * `fn` runs synchronously inside the receive loop: requests it makes on this handle
+   * wait until the walk ends, and an async `fn` is refused. A walk is not retried when
+   * the kernel flags the dump as interrupted by concurrent changes (NLM_F_DUMP_INTR):
+   * it then rejects with DumpInterruptedError after `fn` has seen every address, and
+   * `delivered` says how many.
+   *
+   * Equivalent to: `ip addr show [dev LINK] [-4|-6] [scope S] [label L]` piped into a reader.
+   * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
+   */
+  async forEach(fn: ForEachCallback<Addr>): Promise<number>;
+  async forEach(filter: AddrFilter | undefined, fn: ForEachCallback<Addr>): Promise<number>;
+  async forEach(a: AddrFilter | ForEachCallback<Addr> | undefined, b?: ForEachCallback<Addr>): Promise<number> {
+    const [filter, fn] = eachArgs(a, b);
+    const q = await this.query(filter);
+    const keep = q.keep;
+    let n = 0;
+    await this.core.sock.dumpEach(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, q.af, 0, 0, 0, q.index), onAddr, (x: Addr) => {
+      if (keep !== undefined && !keep(x)) return undefined;
+      n++;
+      return fn(x);
+    });
+    return n;
   }
 
   /**

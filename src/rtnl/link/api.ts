@@ -4,7 +4,7 @@
  */
 import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN, showValue, walkAttrs, hexColon, MessageWriter as Writer } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { missingLink, noReply, type RtnlCore } from '../core.js';
+import { eachArgs, missingLink, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, netnsText, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
 import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
@@ -861,13 +861,55 @@ export class LinkApi {
    * Equivalent to: `ip -d link show [type KIND] [master M] [group G]`.
    */
   async list(filter: LinkFilter = {}): Promise<Link[]> {
+    const q = await this.query(filter);
+    const links = await this.core.sock.dump(C.RTM_GETLINK, 0, q.build, decodeOne);
+    const keep = q.keep;
+    if (keep === undefined) return links;
+    return links.every(keep) ? links : links.filter(keep);
+  }
+
+  /**
+   * Walk the links `list(filter)` would return without collecting them: `fn` gets each
+   * link as its part of the dump is read, so thousands of links are walked in the memory
+   * of one receive buffer. Return `false` from `fn` to stop. Resolves with the number of
+   * links `fn` was given.
+   *
+   * `fn` runs synchronously inside the receive loop: requests it makes on this handle
+   * wait until the walk ends, and an async `fn` is refused. A walk is not retried when
+   * the kernel flags the dump as interrupted by concurrent changes (NLM_F_DUMP_INTR):
+   * it then rejects with DumpInterruptedError after `fn` has seen every link, and
+   * `delivered` says how many.
+   *
+   * Equivalent to: `ip -d link show [type KIND] [master M] [group G]` piped into a reader.
+   * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
+   */
+  async forEach(fn: ForEachCallback<Link>): Promise<number>;
+  async forEach(filter: LinkFilter | undefined, fn: ForEachCallback<Link>): Promise<number>;
+  async forEach(a: LinkFilter | ForEachCallback<Link> | undefined, b?: ForEachCallback<Link>): Promise<number> {
+    const [filter, fn] = eachArgs(a, b);
+    const q = await this.query(filter ?? {});
+    const keep = q.keep;
+    let n = 0;
+    await this.core.sock.dumpEach(C.RTM_GETLINK, 0, q.build, decodeOne, keep === undefined ? (l: Link) => {
+      n++;
+      return fn(l);
+    } : (l: Link) => {
+      if (!keep(l)) return undefined;
+      n++;
+      return fn(l);
+    });
+    return n;
+  }
+
+  /** A checked link filter: the dump request, and the test for what it keeps (undefined: everything). */
+  private async query(filter: LinkFilter): Promise<{ build: (w: MessageWriter) => void; keep: ((l: Link) => boolean) | undefined }> {
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw new InvalidArgumentError('filter', 'expected an object');
     checkKeys(filter, FILTER_KEYS, 'filter.');
     const kind = filter.kind;
     if (kind !== undefined && (typeof kind !== 'string' || !KIND_RE.test(kind))) throw new InvalidArgumentError('filter.kind', `expected a link kind name, got ${showValue(kind)}`);
     const group = filter.group !== undefined ? checkU32(filter.group, 'filter.group') : undefined;
     const master = filter.master !== undefined ? await this.core.linkIndex(checkLinkRef(filter.master, 'filter.master'), 'filter.master') : undefined;
-    const links = await this.core.sock.dump(C.RTM_GETLINK, 0, (w) => {
+    const build = (w: MessageWriter): void => {
       putIfinfomsg(w, 0, 0, 0);
       // Any IFLA_EXT_MASK makes the kernel size dump parts for its largest link
       // (rtnl_calcit); without one it uses NLMSG_GOODSIZE and silently leaves out a
@@ -880,15 +922,16 @@ export class LinkApi {
         w.putStrz(C.IFLA_INFO_KIND, kind);
         w.nestEnd(li);
       }
-    }, decodeOne);
+    };
     // The kernel filters by kind only when it knows the kind: for a kind no module
     // registers (a typo, or dummy on a kernel without it) it returns every link. Kind
     // is therefore also checked here; that the kernel filtered the rest is not trusted
     // either (a handle may be opened without strict checking).
-    if (kind === undefined && group === undefined && master === undefined) return links;
-    const keep = (l: Link): boolean => (kind === undefined || l.kind === kind) && (group === undefined || (l.group ?? 0) === group) &&
-      (master === undefined || l.master === master);
-    return links.every(keep) ? links : links.filter(keep);
+    if (kind === undefined && group === undefined && master === undefined) return { build, keep: undefined };
+    return {
+      build,
+      keep: (l) => (kind === undefined || l.kind === kind) && (group === undefined || (l.group ?? 0) === group) && (master === undefined || l.master === master),
+    };
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import type { RtnlCore } from '../core.js';
+import { eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_UNSPEC, afOf, parseIp, type IpAddr } from '../ip.js';
 import { ROUTE_PROTOCOLS } from '../route/names.js';
@@ -200,6 +200,36 @@ export class NeighApi {
   async list(filter?: NeighFilter): Promise<Neigh[]> {
     const q = await this.query(filter, false);
     return (await this.core.sock.dump(C.RTM_GETNEIGH, 0, q.build, onNeigh)).filter(q.keep);
+  }
+
+  /**
+   * Walk the neighbour entries `list(filter)` would return without collecting them: `fn` gets each
+   * entry as its part of the dump is read, so a table of any size is walked in the
+   * memory of one receive buffer. Return `false` from `fn` to stop. Resolves with the
+   * number of neighbour entries `fn` was given.
+   *
+   * `fn` runs synchronously inside the receive loop: requests it makes on this handle
+   * wait until the walk ends, and an async `fn` is refused. A walk is not retried when
+   * the kernel flags the dump as interrupted by concurrent changes (NLM_F_DUMP_INTR):
+   * it then rejects with DumpInterruptedError after `fn` has seen every entry, and
+   * `delivered` says how many.
+   *
+   * Equivalent to: `ip neigh show [dev DEV] [-4|-6] [nud STATE|all] [proxy]` piped into a reader.
+   * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
+   */
+  async forEach(fn: ForEachCallback<Neigh>): Promise<number>;
+  async forEach(filter: NeighFilter | undefined, fn: ForEachCallback<Neigh>): Promise<number>;
+  async forEach(a: NeighFilter | ForEachCallback<Neigh> | undefined, b?: ForEachCallback<Neigh>): Promise<number> {
+    const [filter, fn] = eachArgs(a, b);
+    const q = await this.query(filter, false);
+    const keep = q.keep;
+    let n = 0;
+    await this.core.sock.dumpEach(C.RTM_GETNEIGH, 0, q.build, onNeigh, (x: Neigh) => {
+      if (!keep(x)) return undefined;
+      n++;
+      return fn(x);
+    });
+    return n;
   }
 
   /**

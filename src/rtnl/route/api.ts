@@ -4,7 +4,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLMSG_HDRLEN, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, align4, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { missingLink, noReply, type RtnlCore } from '../core.js';
+import { eachArgs, missingLink, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_INET6, AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parseIpOf, parsePrefix, formatPrefix, type IpPrefix } from '../ip.js';
 import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject, checkU32 } from '../validate.js';
@@ -666,6 +666,42 @@ export class RouteApi {
       if (e instanceof NetlinkError && e.code === 'ENOENT' && q.table !== 0) return [];
       throw e;
     }
+  }
+
+  /**
+   * Walk the routes `list(filter)` would return without collecting them: `fn` gets each
+   * route as its part of the dump is read, so a table of any size (a full BGP feed) is
+   * walked in the memory of one receive buffer. Return `false` from `fn` to stop. Resolves
+   * with the number of routes `fn` was given.
+   *
+   * `fn` runs synchronously inside the receive loop: requests it makes on this handle
+   * wait until the walk ends, and an async `fn` is refused. A walk is not retried when
+   * the kernel flags the dump as interrupted by concurrent changes (NLM_F_DUMP_INTR):
+   * it then rejects with DumpInterruptedError after `fn` has seen every route, and
+   * `delivered` says how many.
+   *
+   * Equivalent to: `ip route show …` piped into a reader (vishvananda/netlink's
+   * RouteListFilteredIter).
+   * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
+   */
+  async forEach(fn: ForEachCallback<Route>): Promise<number>;
+  async forEach(filter: RouteFilter | undefined, fn: ForEachCallback<Route>): Promise<number>;
+  async forEach(a: RouteFilter | ForEachCallback<Route> | undefined, b?: ForEachCallback<Route>): Promise<number> {
+    const [filter, fn] = eachArgs(a, b);
+    const q = await this.query(filter);
+    const keep = q.keep;
+    let n = 0;
+    try {
+      await this.core.sock.dumpEach(C.RTM_GETROUTE, 0, q.build, onRoute, (r: Route) => {
+        if (!keep(r)) return undefined;
+        n++;
+        return fn(r);
+      });
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'ENOENT' && q.table !== 0 && n === 0) return 0;
+      throw e;
+    }
+    return n;
   }
 
   /**
