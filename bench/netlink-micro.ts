@@ -306,8 +306,8 @@ async function main(): Promise<void> {
     },
     linkIndex: (): Promise<number> => Promise.resolve(7),
   };
-  const linkApi = new LinkApi(stubCore as never);
-  const addrApi = new AddrApi(stubCore as never);
+  const linkApi = LinkApi.of(stubCore as never);
+  const addrApi = AddrApi.of(stubCore as never);
   const w1Specs = Array.from({ length: 1024 }, (_, i) => ({ name: `a${i}`, kind: 'veth' as const, up: true, peer: { name: `b${i}`, netns: 7 } }));
   const w4Addrs = Array.from({ length: 1024 }, (_, i) => `198.18.${i >> 8}.${i & 255}/32`);
   let k = 0;

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, NetlinkError, showValue, type NetlinkSocket } from '../netlink/index.js';
 
-/** The part of an Rtnl handle the object APIs use. */
+/** @internal The part of an Rtnl handle the object APIs use. */
 export interface RtnlCore {
   /** The handle's socket (one for the handle's life). */
   readonly sock: NetlinkSocket;
@@ -17,14 +17,14 @@ export interface RtnlCore {
   where?(): string;
 }
 
-/** "'w0' does not exist in netns blue": the hint of a lookup's ENODEV, naming where it looked. */
+/** @internal "'w0' does not exist in netns blue": the hint of a lookup's ENODEV, naming where it looked. */
 export function missingLink(core: RtnlCore, arg: string, ref: string | number): string {
   const where = core.where?.();
   return `${arg} ${typeof ref === 'number' ? `ifindex ${ref}` : `'${ref}'`} does not exist${where ? ` in ${where}` : ''}`;
 }
 
 /**
- * A GET that the kernel acknowledged without the reply it owes: EPROTO naming the request
+ * @internal A GET that the kernel acknowledged without the reply it owes: EPROTO naming the request
  * and the reply that did not come ('EPROTO: Protocol error — no RTM_NEWLINK in the answer
  * (RTM_GETLINK w0)'). Not the caller's input, so not an InvalidArgumentError.
  */

@@ -4,7 +4,6 @@
  * @module
  */
 import { checkOptionKeys, netnsContext, InvalidArgumentError, ClosedError, showValue, type NetlinkSocket } from '../netlink/index.js';
-import type { RtnlCore } from './core.js';
 import { openRouteSocket } from './route-socket.js';
 import { LinkApi } from './link/api.js';
 import { AddrApi } from './addr/api.js';
@@ -40,7 +39,7 @@ const RTNL_OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSi
  * const rt = Rtnl.open({ netns: ns });
  * await rt.link.add({ name: 'v0', kind: 'veth', peer: { name: 'v1', netns: host } });
  */
-export class Rtnl implements RtnlCore {
+export class Rtnl {
   /** The handle's socket. */
   readonly sock: NetlinkSocket;
   /** Link operations (`ip link`). */
@@ -76,13 +75,15 @@ export class Rtnl implements RtnlCore {
     sock.owner = 'Rtnl handle'; // errors on a closed handle say so, whichever layer notices
     this.netnsFd = netnsFd;
     this.netnsHolder = netnsHolder;
-    this.link = new LinkApi(this);
-    this.addr = new AddrApi(this);
-    this.route = new RouteApi(this);
-    this.neigh = new NeighApi(this);
-    this.rule = new RuleApi(this);
-    this.fdb = new FdbApi(this, this.link);
-    this.vlan = new VlanApi(this, this.link);
+    // The handle is the RtnlCore of its APIs (checked here, not by an `implements`
+    // clause, which would name the handle's @internal members in the published types).
+    this.link = LinkApi.of(this);
+    this.addr = AddrApi.of(this);
+    this.route = RouteApi.of(this);
+    this.neigh = NeighApi.of(this);
+    this.rule = RuleApi.of(this);
+    this.fdb = FdbApi.of(this, this.link);
+    this.vlan = VlanApi.of(this, this.link);
   }
 
   /**

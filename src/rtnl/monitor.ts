@@ -317,7 +317,7 @@ export interface MonitorStats {
   listed: number;
 }
 
-/** What opens a monitor: the handle's socket (its netns is the monitor's) and bookkeeping. */
+/** @internal What opens a monitor: the handle's socket (its netns is the monitor's) and bookkeeping. */
 export interface MonitorHost {
   /** The handle's request socket; the monitor's socket is opened in the same netns. */
   readonly sock: NetlinkSocket;
@@ -541,8 +541,8 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
     if (this.sock !== null && !this.paused) this.drain();
   };
 
-  /** @internal Use `rt.monitor()`. `listing`: the handle's socket and the groups, with `listExisting`. */
-  constructor(sock: NetlinkSocket, options: MonitorOptions, onClose?: (m: Monitor<MonitorSyncEvent>) => void, listing?: { readonly sock: NetlinkSocket; readonly groups: readonly number[] }) {
+  /** Not for users: `rt.monitor()` opens one. `listing`: the handle's socket and the groups, with `listExisting`. */
+  private constructor(sock: NetlinkSocket, options: MonitorOptions, onClose?: (m: Monitor<MonitorSyncEvent>) => void, listing?: { readonly sock: NetlinkSocket; readonly groups: readonly number[] }) {
     this.sock = sock;
     this.lister = listing?.sock ?? null;
     this.dumps = listing ? DUMPS.filter((d) => listing.groups.includes(d.group)) : [];
@@ -561,8 +561,8 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
   }
 
   /**
-   * Open a monitor on `host`'s network namespace (what `rt.monitor()` calls). Checks
-   * every argument before opening anything.
+   * @internal Open a monitor on `host`'s network namespace: what `rt.monitor()` calls,
+   * which is how users open one. Checks every argument before opening anything.
    *
    * Equivalent to: `ip monitor [link] [address] [route] [neigh] [rule]`.
    * @throws InvalidArgumentError for unknown group names or bad options, ClosedError

@@ -59,11 +59,16 @@ export class Veth {
   /** MTU of both ends. */
   readonly mtu: number;
 
-  /** @internal */
-  constructor(container: VethEnd, host: VethEnd, mtu: number) {
+  /** Not for users: {@link setupVeth} makes one for the pair it created. */
+  private constructor(container: VethEnd, host: VethEnd, mtu: number) {
     this.container = container;
     this.host = host;
     this.mtu = mtu;
+  }
+
+  /** @internal How {@link setupVeth} makes one. */
+  static of(container: VethEnd, host: VethEnd, mtu: number): Veth {
+    return new Veth(container, host, mtu);
   }
 
   /**
@@ -258,7 +263,7 @@ export async function setupVeth(
         if (b.name !== containerName) throw new Error(`the peer of ${host} is '${b.name}', not '${containerName}'`);
         c = { index: b.index, mac: macOf(b, containerName) };
       }
-      const veth = new Veth(
+      const veth = Veth.of(
         { name: containerName, index: c.index, mac: c.mac, netns: containerNs },
         { name: host, index: h.index, mac: macOf(h, host), netns: hostNs },
         mtu,

@@ -14,7 +14,7 @@ import * as C from '../../src/rtnl/constants.js';
 import { recordedRequests } from './scripted-link-api.js';
 import { inNs, ip, ipJson, privileged, freshHandle } from '../helpers.js';
 
-const vlanApi = (core: never) => new VlanApi(core, new LinkApi(core));
+const vlanApi = (core: never) => VlanApi.of(core, LinkApi.of(core));
 
 /** Little-endian bytes of u16/u32 values: [value, size] pairs. */
 function le(...parts: [number, 1 | 2 | 4][]): string {

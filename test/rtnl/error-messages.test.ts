@@ -367,12 +367,12 @@ t.test("a kind the kernel lacks is named: 'Unknown device type' said nothing of 
 t.test('a GET acknowledged without its reply is a protocol error, not bad input', async (t) => {
   // A recording socket answers every request as ACKed with no message: what a kernel (or
   // a proxy in between) that broke the protocol would do. The argument was fine.
-  const link = await recordedRequests((core) => new LinkApi(core), (api) => api.get('w0'));
+  const link = await recordedRequests((core) => LinkApi.of(core), (api) => api.get('w0'));
   t.ok(link.error instanceof NetlinkError, 'a NetlinkError');
   t.equal((link.error as NetlinkError).code, 'EPROTO');
   t.equal((link.error as Error).message, 'EPROTO: Protocol error — no RTM_NEWLINK in the answer (RTM_GETLINK w0)');
   t.notOk(link.error instanceof InvalidArgumentError, 'not an InvalidArgumentError');
-  const route = await recordedRequests((core) => new RouteApi(core), (api) => api.get('10.0.0.1', { mark: 7 }));
+  const route = await recordedRequests((core) => RouteApi.of(core), (api) => api.get('10.0.0.1', { mark: 7 }));
   t.equal((route.error as NetlinkError).code, 'EPROTO');
   t.equal((route.error as Error).message, 'EPROTO: Protocol error — no RTM_NEWROUTE in the answer (RTM_GETROUTE 10.0.0.1 mark 0x7)');
 });

@@ -253,17 +253,17 @@ t.test('neigh.flush of one link keeps permanent entries unless state names them,
 t.test('objects that vanish between the dump and the delete count as gone, not as errors', privileged, async (t) => {
   const { ns, rt } = setup(t);
   for (const c of ['route add 10.9.0.0/24 via 10.1.0.1 table 100', 'route add 10.8.0.0/24 via 10.1.0.1 table 100', 'route add 2001:db8:9::/48 via 2001:db8::2 table 100']) ip(ns.path, c.split(' '));
-  const routeApi = new RouteApi(racingCore(rt, () => ip(ns.path, ['route', 'del', '10.8.0.0/24', 'table', '100'])));
+  const routeApi = RouteApi.of(racingCore(rt, () => ip(ns.path, ['route', 'del', '10.8.0.0/24', 'table', '100'])));
   t.equal(await routeApi.flush({ table: 100 }), 3, 'the route ip deleted meanwhile (ESRCH) is counted');
   t.same(routes(ns.path, '100'), []);
 
   ip(ns.path, ['addr', 'add', '10.1.7.1/24', 'dev', 'v0']);
-  const addrApi = new AddrApi(racingCore(rt, () => ip(ns.path, ['addr', 'del', '10.1.7.1/24', 'dev', 'v0'])));
+  const addrApi = AddrApi.of(racingCore(rt, () => ip(ns.path, ['addr', 'del', '10.1.7.1/24', 'dev', 'v0'])));
   t.equal(await addrApi.flush({ link: 'v0' }), 4, 'the address ip deleted meanwhile (EADDRNOTAVAIL) is counted');
   t.same(addrs(ns.path, 'v0'), []);
 
   for (const c of ['neigh add 10.2.0.9 lladdr 02:00:00:00:00:29 dev v1 nud stale', 'neigh add 10.2.0.10 lladdr 02:00:00:00:00:2a dev v1 nud stale']) ip(ns.path, c.split(' '));
-  const neighApi = new NeighApi(racingCore(rt, () => ip(ns.path, ['neigh', 'del', '10.2.0.10', 'dev', 'v1'])));
+  const neighApi = NeighApi.of(racingCore(rt, () => ip(ns.path, ['neigh', 'del', '10.2.0.10', 'dev', 'v1'])));
   t.equal(await neighApi.flush({ dev: 'v1' }), 2, 'the entry ip deleted meanwhile (ENOENT) is counted');
   t.same(neighs(ns.path, 'v1'), []);
 });
@@ -303,7 +303,7 @@ t.test('rule.flush deletes the rules list returns, both families, and keeps the 
 
   // A rule deleted through ip between the dump and the delete counts as removed.
   add(ns.path);
-  const api = new RuleApi(racingCore(rt, () => ip(ns.path, ['rule', 'del', 'pref', '200'])));
+  const api = RuleApi.of(racingCore(rt, () => ip(ns.path, ['rule', 'del', 'pref', '200'])));
   t.equal(await api.flush({ family: 4 }), 3, 'the rule ip deleted meanwhile (ENOENT) is counted');
   t.same(rules(ns.path).filter((r) => r.startsWith('-4')), ['-4 0 all local', '-4 32766 all main']);
 });
@@ -343,7 +343,7 @@ function scripted(dumps: () => number[], answer: (n: number) => { status: string
     linkIndex: async () => 3,
     linkHwAddrLen: async () => ({ index: 3, addrLen: 6 }),
   };
-  return { api: new RouteApi(core as never), counts };
+  return { api: RouteApi.of(core as never), counts };
 }
 
 const refusedBy = (errno: number) => new NetlinkError(errno, { type: C.RTM_DELROUTE, typeName: 'RTM_DELROUTE', seq: 9, subject: undefined }, { message: 'the kernel says no' });

@@ -27,7 +27,7 @@ export function scriptedLinkApi(results: ScriptedAnswer[]): { api: LinkApi; batc
     },
     linkIndex: async () => 7,
   };
-  return { api: new LinkApi(core as never), batches };
+  return { api: LinkApi.of(core as never), batches };
 }
 
 /**
@@ -36,7 +36,7 @@ export function scriptedLinkApi(results: ScriptedAnswer[]): { api: LinkApi; batc
  * with a 6-byte hardware address.
  */
 export async function recordedLinkRequests(call: (api: LinkApi) => Promise<unknown>): Promise<Buffer[]> {
-  const { bytes, error } = await recordedRequests((core) => new LinkApi(core), call);
+  const { bytes, error } = await recordedRequests((core) => LinkApi.of(core), call);
   if (error !== undefined) throw error;
   return bytes;
 }

@@ -41,13 +41,13 @@ interface Case<A> {
   readonly path?: readonly (string | number)[];
 }
 
-const link = (core: never) => new LinkApi(core);
-const addr = (core: never) => new AddrApi(core);
-const route = (core: never) => new RouteApi(core);
-const neigh = (core: never) => new NeighApi(core);
-const rule = (core: never) => new RuleApi(core);
-const fdb = (core: never) => new FdbApi(core, new LinkApi(core));
-const vlan = (core: never) => new VlanApi(core, new LinkApi(core));
+const link = (core: never) => LinkApi.of(core);
+const addr = (core: never) => AddrApi.of(core);
+const route = (core: never) => RouteApi.of(core);
+const neigh = (core: never) => NeighApi.of(core);
+const rule = (core: never) => RuleApi.of(core);
+const fdb = (core: never) => FdbApi.of(core, LinkApi.of(core));
+const vlan = (core: never) => VlanApi.of(core, LinkApi.of(core));
 
 const cases: Case<any>[] = [
   { name: 'rt.link.add veth spec', make: link, call: (a: LinkApi, s) => a.add(s), base: { name: 'v0', kind: 'veth', mtu: 1400, peer: { name: 'v1' } } },

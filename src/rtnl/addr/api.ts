@@ -319,8 +319,13 @@ function subject(address: unknown, link: string | number): string {
 
 /** Address operations of an Rtnl handle (`rt.addr`). */
 export class AddrApi {
-  /** @internal */
-  constructor(private readonly core: RtnlCore) {}
+  /** Not for users: every Rtnl handle has its own, `rt.addr`. */
+  private constructor(private readonly core: RtnlCore) {}
+
+  /** @internal How a handle makes its `rt.addr` (and tests one over a stand-in core). */
+  static of(core: RtnlCore): AddrApi {
+    return new AddrApi(core);
+  }
 
   /**
    * Add an address to a link: RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL. A bare address

@@ -133,8 +133,13 @@ function specOfEntry(e: FdbEntry): Record<string, unknown> {
 
 /** Bridge forwarding database operations of an Rtnl handle (`rt.fdb`; `bridge fdb`). */
 export class FdbApi {
-  /** @internal */
-  constructor(private readonly core: RtnlCore, private readonly links: LinkApi) {}
+  /** Not for users: every Rtnl handle has its own, `rt.fdb`. */
+  private constructor(private readonly core: RtnlCore, private readonly links: LinkApi) {}
+
+  /** @internal How a handle makes its `rt.fdb` (and tests one over a stand-in core). */
+  static of(core: RtnlCore, links: LinkApi): FdbApi {
+    return new FdbApi(core, links);
+  }
 
   /**
    * Add an entry: RTM_NEWNEIGH (AF_BRIDGE) with NLM_F_CREATE|NLM_F_EXCL.

@@ -473,8 +473,13 @@ function namedMissing(core: RtnlCore, e: unknown, ref: string | number, arg: str
 
 /** Link operations of an Rtnl handle (`rt.link`). */
 export class LinkApi {
-  /** @internal */
-  constructor(private readonly core: RtnlCore) {}
+  /** Not for users: every Rtnl handle has its own, `rt.link`. */
+  private constructor(private readonly core: RtnlCore) {}
+
+  /** @internal How a handle makes its `rt.link` (and tests one over a stand-in core). */
+  static of(core: RtnlCore): LinkApi {
+    return new LinkApi(core);
+  }
 
   /**
    * Create a link. Everything — name, MTU, MAC, master, netns, kind options, up, and

@@ -107,8 +107,13 @@ function subjectOf(dst: unknown, dev: unknown): string {
 
 /** Neighbour operations of an Rtnl handle (`rt.neigh`). */
 export class NeighApi {
-  /** @internal */
-  constructor(private readonly core: RtnlCore) {}
+  /** Not for users: every Rtnl handle has its own, `rt.neigh`. */
+  private constructor(private readonly core: RtnlCore) {}
+
+  /** @internal How a handle makes its `rt.neigh` (and tests one over a stand-in core). */
+  static of(core: RtnlCore): NeighApi {
+    return new NeighApi(core);
+  }
 
   /**
    * Add a neighbour entry: RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_EXCL.

@@ -546,8 +546,13 @@ function filterText(f: Readonly<Record<string, unknown>>): string {
 
 /** Route operations of an Rtnl handle (`rt.route`). */
 export class RouteApi {
-  /** @internal */
-  constructor(private readonly core: RtnlCore) {}
+  /** Not for users: every Rtnl handle has its own, `rt.route`. */
+  private constructor(private readonly core: RtnlCore) {}
+
+  /** @internal How a handle makes its `rt.route` (and tests one over a stand-in core). */
+  static of(core: RtnlCore): RouteApi {
+    return new RouteApi(core);
+  }
 
   /**
    * A link name or ifindex → an ifindex that exists (a GETLINK either way; 'ENODEV'

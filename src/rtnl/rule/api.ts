@@ -263,8 +263,13 @@ const RULE_GONE: ReadonlySet<string> = new Set(['ENOENT']);
 
 /** Rule operations of an Rtnl handle (`rt.rule`). */
 export class RuleApi {
-  /** @internal */
-  constructor(private readonly core: RtnlCore) {}
+  /** Not for users: every Rtnl handle has its own, `rt.rule`. */
+  private constructor(private readonly core: RtnlCore) {}
+
+  /** @internal How a handle makes its `rt.rule` (and tests one over a stand-in core). */
+  static of(core: RtnlCore): RuleApi {
+    return new RuleApi(core);
+  }
 
   /**
    * Add a rule: RTM_NEWRULE with NLM_F_CREATE|NLM_F_EXCL. An identical rule at the same

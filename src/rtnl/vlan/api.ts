@@ -106,8 +106,13 @@ const onVlans = (buf: Buffer, view: DataView, off: number, len: number): BridgeV
  * be built with CONFIG_BRIDGE_VLAN_FILTERING.
  */
 export class VlanApi {
-  /** @internal */
-  constructor(private readonly core: RtnlCore, private readonly links: LinkApi) {}
+  /** Not for users: every Rtnl handle has its own, `rt.vlan`. */
+  private constructor(private readonly core: RtnlCore, private readonly links: LinkApi) {}
+
+  /** @internal How a handle makes its `rt.vlan` (and tests one over a stand-in core). */
+  static of(core: RtnlCore, links: LinkApi): VlanApi {
+    return new VlanApi(core, links);
+  }
 
   /**
    * Add VLANs to a bridge port (or, with `self`, to the bridge device): one
