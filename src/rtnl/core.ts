@@ -41,7 +41,7 @@ export function noReply(type: number, typeName: string, replyName: string, subje
  */
 export type ForEachCallback<T> = (object: T) => boolean | void;
 
-/** `forEach(fn)` or `forEach(filter, fn)`: the filter (undefined if none) and the checked callback. */
+/** @internal `forEach(fn)` or `forEach(filter, fn)`: the filter (undefined if none) and the checked callback. */
 export function eachArgs<F, T>(a: F | ForEachCallback<T> | undefined, b: ForEachCallback<T> | undefined): [F | undefined, ForEachCallback<T>] {
   if (typeof a === 'function') {
     if (b !== undefined) throw new InvalidArgumentError('fn', 'give the filter first and the callback second: forEach(filter, fn), or forEach(fn)');

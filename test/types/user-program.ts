@@ -11,7 +11,7 @@
 import net from 'node:net';
 import {
   Rtnl, Netns, execNetns, setupVeth, teardownVeth, MacAddr, isLinkKind, NetlinkError, InvalidArgumentError, formatResult, runPlugin, ipamAdd,
-  type Link, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type Rule, type RuleSpec,
+  type Link, type ForEachCallback, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type Rule, type RuleSpec,
   type MonitorEvent, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions,
 } from 'nlkit';
 
@@ -82,6 +82,15 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
   await rt.route.add(route);
   const routes: Route[] = await rt.route.list({ table: s.table ?? 'main', dev: 'v0' });
   routes.map(describeRoute).forEach((line) => console.log(line));
+  // A big table walked without collecting it: stop at the first default route.
+  let firstDefault: Route | undefined;
+  const walked: number = await rt.route.forEach({ table: 'all', family: undefined }, (r) => {
+    if (r.dst !== 'default') return;
+    firstDefault = r;
+    return false;
+  });
+  const everyLink: ForEachCallback<Link> = (l) => void console.log(l.name, l.kind ?? 'device');
+  console.log(walked, firstDefault?.gateway, await rt.link.forEach(everyLink), await rt.addr.forEach((a) => a.family === 4), await rt.neigh.forEach(undefined, () => true));
   const lookup = await rt.route.get('10.2.0.9', { oif: 'v0', mark: s.fwmark });
   console.log(describeRoute(lookup));
   const neighbour: NeighSpec = { dst: s.gateway ?? '10.1.0.1', dev: 'v0', lladdr: MacAddr.random(), state: 'permanent' };
