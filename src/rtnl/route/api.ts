@@ -27,6 +27,12 @@ export interface NexthopSpec {
   readonly weight?: number | undefined;
   /** Gateway is on the link even if no prefix says so (RTNH_F_ONLINK). Defaults to false. */
   readonly onlink?: boolean | undefined;
+  /**
+   * IPv4: realm of this path (RTA_FLOW inside its rtnexthop; `ip route add … nexthop via
+   * GW dev D realm TO` or `realms FROM/TO`): TO in the low 16 bits, FROM in the high ones,
+   * as a decoded Nexthop's `flow`. Defaults to none.
+   */
+  readonly flow?: number | undefined;
 }
 
 /** What `rt.route.add`/`replace`/`append`/`del` take. Only `dst` is required. */
@@ -132,7 +138,7 @@ export interface RouteGetOptions {
 }
 
 const SPEC_KEYS = new Set(['dst', 'family', 'gateway', 'dev', 'src', 'prefsrc', 'from', 'table', 'metric', 'scope', 'type', 'protocol', 'onlink', 'mtu', 'advmss', 'metrics', 'nexthops', 'tos', 'pref', 'expires', 'nhId', 'via', 'flow']);
-const NH_KEYS = new Set(['gateway', 'via', 'dev', 'weight', 'onlink']);
+const NH_KEYS = new Set(['gateway', 'via', 'dev', 'weight', 'onlink', 'flow']);
 const FILTER_KEYS = new Set(['family', 'table', 'dev', 'type', 'protocol', 'scope', 'dst']);
 const GET_KEYS = new Set(['from', 'iif', 'oif', 'mark', 'uid', 'tos', 'fibMatch', 'ipProto', 'sport', 'dport']);
 
@@ -143,6 +149,8 @@ interface PreparedNexthop {
   dev: string | number | undefined;
   weight: number;
   flags: number;
+  /** RTA_FLOW inside the rtnexthop (realms). */
+  flow: number | undefined;
 }
 
 /** A checked route request, ready to write once links are resolved. */
@@ -222,7 +230,15 @@ function specOfRoute(r: Route): Record<string, unknown> {
   if (r.prefsrc !== undefined) s['prefsrc'] = r.prefsrc;
   if (r.via !== undefined) s['via'] = r.via;
   if (r.flow !== undefined && r.family === 4) s['flow'] = r.flow;
-  if (r.nexthops) s['nexthops'] = r.nexthops.map((n) => ({ ...(n.gateway !== undefined ? { gateway: n.gateway } : {}), ...(n.via !== undefined ? { via: n.via } : {}), ...(n.dev ? { dev: n.dev } : {}), weight: n.weight }));
+  // An IPv4 path's realm too, 0 when it has none: the kernel matches a multipath delete
+  // path by path (fib_nh_match), a path's RTA_FLOW against its realm, and a path without
+  // RTA_FLOW matches any realm — so the first route whose paths match the rest would go.
+  if (r.nexthops) {
+    s['nexthops'] = r.nexthops.map((n) => ({
+      ...(n.gateway !== undefined ? { gateway: n.gateway } : {}), ...(n.via !== undefined ? { via: n.via } : {}), ...(n.dev ? { dev: n.dev } : {}), weight: n.weight,
+      ...(r.family === 4 ? { flow: n.flow ?? 0 } : {}),
+    }));
+  }
   return s;
 }
 
@@ -336,14 +352,20 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
         dev: o['dev'] !== undefined ? checkLinkRef(o['dev'], `${arg}.dev`) : undefined,
         weight: o['weight'] !== undefined ? checkInt(o['weight'], `${arg}.weight`, 1, 256) : 1,
         flags: o['onlink'] !== undefined && checkBool(o['onlink'], `${arg}.onlink`) ? C.RTNH_F_ONLINK : 0,
+        flow: undefined,
       };
+      if (o['flow'] !== undefined) {
+        // As for the route's flow: IPv6 routes have no realms, and would drop it without a word.
+        if (fam !== 4) throw new InvalidArgumentError(`${arg}.flow`, 'realms (flow) apply to IPv4 routes only');
+        nh.flow = checkU32(o['flow'], `${arg}.flow`);
+      }
       if (nh.gateway === undefined && nh.dev === undefined) throw new InvalidArgumentError(arg, nh.via !== undefined ? 'a nexthop with via needs its dev' : 'a nexthop needs a gateway or a dev');
       if (nh.via !== undefined && nh.gateway !== undefined) throw new InvalidArgumentError(`${arg}.via`, 'give gateway (same family) or via, not both');
       return nh;
     });
     // RTA_MULTIPATH is one attribute: its length field holds at most 65535 bytes.
     let bytes = 4;
-    for (const nh of p.nexthops) bytes += RTNEXTHOP_LEN + (nh.gateway ? 4 + nh.gateway.length : 0) + (nh.via ? align4(4 + nh.via.length) : 0);
+    for (const nh of p.nexthops) bytes += RTNEXTHOP_LEN + (nh.gateway ? 4 + nh.gateway.length : 0) + (nh.via ? align4(4 + nh.via.length) : 0) + (nh.flow !== undefined ? 8 : 0);
     if (bytes > 0xffff) throw new InvalidArgumentError('nexthops', `${p.nexthops.length} nexthops take ${bytes} bytes, more than the 65535 one netlink attribute (RTA_MULTIPATH) can hold`);
   }
   if (s['pref'] !== undefined) {
@@ -459,6 +481,7 @@ function writeRoute(w: MessageWriter, p: PreparedRoute, dev: number | undefined,
       w.view.setInt32(o + 4, nhDevs[i] ?? 0, HOST_LE);
       if (nh.gateway) w.putBytes(C.RTA_GATEWAY, nh.gateway);
       if (nh.via) w.putBytes(C.RTA_VIA, nh.via);
+      if (nh.flow !== undefined) w.putU32(C.RTA_FLOW, nh.flow);
       w.view.setUint16(o, w.pos - o, HOST_LE);
     });
     w.nestEnd(mp);
@@ -611,7 +634,7 @@ export class RouteApi {
    *
    * Equivalent to: `ip route add [TYPE] DST [from SRC] [via GW] [dev DEV] [src PREFSRC]
    * [table T] [metric M] [scope S] [proto P] [onlink] [mtu N] [advmss N]
-   * [nexthop via GW dev DEV weight W …] [nhid N] [via inet6 GW] [realms F/T]`.
+   * [nexthop via GW dev DEV weight W realms F/T …] [nhid N] [via inet6 GW] [realms F/T]`.
    * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the route
    *   exists, 'ENODEV' for a missing link, 'ENETUNREACH' ("Nexthop has invalid gateway")
    *   when no route reaches the gateway.

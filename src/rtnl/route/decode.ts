@@ -65,7 +65,10 @@ export interface Route {
   uid?: number;
   /** RTA_CACHEINFO. */
   cacheinfo?: RouteCacheinfo;
-  /** Realm (RTA_FLOW). */
+  /**
+   * IPv4: realm (RTA_FLOW; `ip` prints "realm TO" or "realms FROM/TO"): TO in the low 16
+   * bits, FROM in the high ones. A multipath route's realms are on its `nexthops`.
+   */
   flow?: number;
   /** Nexthop object id (RTA_NH_ID). */
   nhId?: number;

@@ -153,7 +153,11 @@ export interface Nexthop {
   flags: string[];
   /** rtnh_flags raw. */
   rawFlags: number;
-  /** RTA_FLOW realm. */
+  /**
+   * IPv4: realm of this path (RTA_FLOW inside the rtnexthop; `ip` prints it as "realm TO"
+   * or "realms FROM/TO", `ip -j` as flow: { from, to }): TO in the low 16 bits, FROM in
+   * the high ones, as a Route's `flow`. Absent when the path has none.
+   */
   flow?: number;
   /** RTA_ENCAP_TYPE (LWTUNNEL_ENCAP_*). */
   encapType?: number;
