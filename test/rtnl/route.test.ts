@@ -31,6 +31,9 @@ function names(nsPath: string): Map<number, string> {
 
 const num = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v);
 
+/** `ip -j`'s realms ({ from, to }) as RTA_FLOW: "to" is the low 16 bits, "from" the high ones. */
+const realms = (f: { from?: string; to?: string } | undefined) => (f !== undefined ? Number(f.from ?? 0) * 0x10000 + Number(f.to ?? 0) : undefined);
+
 /** One route as `ip -j route` prints it, with its omitted defaults filled in. */
 function fromIp(r: any, family: 4 | 6, shown: { table?: unknown; dev?: string }): Record<string, unknown> {
   // ip leaves out what the listing was filtered by (table, dev) and the defaults.
@@ -38,10 +41,9 @@ function fromIp(r: any, family: 4 | 6, shown: { table?: unknown; dev?: string })
     family, type: r.type ?? 'unicast', dst: r.dst, table: num(r.table ?? shown.table ?? 'main'), protocol: num(r.protocol ?? 'boot'),
     scope: num(r.scope ?? 'global'), flags: r.flags ?? [], gateway: r.gateway, dev: r.dev ?? (r.nexthops ? undefined : shown.dev), prefsrc: r.prefsrc,
     metric: r.metric, from: r.from, pref: r.pref, tos: r.tos !== undefined ? Number(r.tos) : 0, via: r.via?.host, nhid: r.nhid,
-    // realms: "to" is the low 16 bits of RTA_FLOW, "from" the high ones.
-    flow: r.flow !== undefined ? Number(r.flow.from ?? 0) * 0x10000 + Number(r.flow.to ?? 0) : undefined,
+    flow: realms(r.flow),
     metrics: r.metrics?.[0],
-    nexthops: r.nexthops?.map((n: any) => ({ gateway: n.gateway, via: n.via?.host, dev: n.dev, weight: n.weight, flags: n.flags ?? [] })),
+    nexthops: r.nexthops?.map((n: any) => ({ gateway: n.gateway, via: n.via?.host, dev: n.dev, weight: n.weight, flags: n.flags ?? [], flow: realms(n.flow) })),
   };
   return out;
 }
@@ -70,7 +72,7 @@ function fromNlkit(r: Route, ifnames: Map<number, string>): Record<string, unkno
     family: r.family, type: r.type, dst: r.dst, table: r.table, protocol: r.protocol, scope: r.scope, flags: r.flags,
     gateway: r.gateway, dev: r.dev !== undefined ? ifnames.get(r.dev) : undefined, prefsrc: r.prefsrc, metric: r.metric,
     from: r.from, pref: r.pref, tos: r.tos, via: r.via, nhid: r.nhId, flow: r.flow, metrics: r.metrics && ipMetrics(r.metrics),
-    nexthops: r.nexthops?.map((n) => ({ gateway: n.gateway, via: n.via, dev: ifnames.get(n.dev), weight: n.weight, flags: n.flags })),
+    nexthops: r.nexthops?.map((n) => ({ gateway: n.gateway, via: n.via, dev: ifnames.get(n.dev), weight: n.weight, flags: n.flags, flow: n.flow })),
   };
 }
 
@@ -148,7 +150,7 @@ t.test('list equals ip -j route field by field after adds by nlkit and by ip', p
   t.equal(src6.from, '2001:db8:1::/64', 'source-specific IPv6 route');
 });
 
-t.test('less common routes equal ip -j -d route: metrics, realms, tos, types, protocols, tables, foreign gateways', privileged, async (t) => {
+t.test('less common routes equal ip -j -d route: metrics, realms (per path too), tos, types, protocols, tables, foreign gateways', privileged, async (t) => {
   const { ns, rt } = setup(t);
   // Each by nlkit and a twin (next prefix) by ip; what only ip can make is made by ip.
   const pairs: [Parameters<Rtnl['route']['add']>[0], string][] = [
@@ -165,6 +167,8 @@ t.test('less common routes equal ip -j -d route: metrics, realms, tos, types, pr
     [{ dst: '10.24.0.0/16', gateway: '10.1.0.1', tos: 0x10 }, '10.25.0.0/16 via 10.1.0.1 tos 0x10'],
     [{ dst: '10.26.0.0/16', type: 'prohibit', metric: 3, protocol: 'static' }, 'prohibit 10.27.0.0/16 metric 3 proto static'],
     [{ dst: '10.28.0.0/16', dev: 'v0', src: '10.1.0.2', scope: 'link', metric: 4294967295 }, '10.29.0.0/16 dev v0 src 10.1.0.2 scope link metric 4294967295'],
+    [{ dst: '10.36.0.0/16', nexthops: [{ gateway: '10.1.0.1', dev: 'v0', flow: 5 }, { gateway: '10.2.0.2', dev: 'v1', weight: 4, flow: (3 << 16) | 6 }] },
+      '10.37.0.0/16 nexthop via 10.1.0.1 dev v0 realm 5 nexthop via 10.2.0.2 dev v1 weight 4 realms 3/6'],
     [{ dst: '2001:db8:10::/48', gateway: '2001:db8::2', metrics: { ccAlgo: 'cubic', lock: 1 << C.RTAX_CC_ALGO } }, '2001:db8:11::/48 via 2001:db8::2 congctl lock cubic'],
     [{ dst: '2001:db8:12::/48', nexthops: [{ gateway: '2001:db8::2', dev: 'v0', weight: 3 }, { gateway: '2001:db8:1::2', dev: 'v1', weight: 7 }] },
       '2001:db8:13::/48 nexthop via 2001:db8::2 dev v0 weight 3 nexthop via 2001:db8:1::2 dev v1 weight 7'],
