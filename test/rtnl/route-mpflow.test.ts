@@ -13,7 +13,7 @@ import * as C from '../../src/rtnl/constants.js';
 import { recordedRequests } from './scripted-link-api.js';
 import { inNs, ip, ipJson, privileged, freshHandle } from '../helpers.js';
 
-const routeApi = (core: never) => new RouteApi(core);
+const routeApi = (core: never) => RouteApi.of(core);
 const hex = (s: string) => s.replace(/\s+/g, '');
 /** The RTA_MULTIPATH attribute of a route message (its header included), as hex. */
 function multipathOf(msg: Buffer): string {
