@@ -1,6 +1,6 @@
 /**
  * Watching the kernel: rtnetlink multicast events as an async iterator
- * (`ip monitor link address route neigh rule`).
+ * (`ip monitor link address route neigh rule`, and `bridge monitor fdb`).
  *
  * A monitor owns one NETLINK_ROUTE socket, separate from its handle's request socket,
  * joined to the multicast groups asked for and opened in the handle's network
@@ -45,7 +45,7 @@
  *
  * Listing what exists (`listExisting`): the monitor joins its groups when its socket is
  * opened, and only then dumps every kind of object it watches (links, then addresses,
- * routes, neighbours and rules of the families its groups cover). A change made after
+ * routes, neighbours, fdb entries and rules of the families its groups cover). A change made after
  * the join is therefore queued on the monitor's socket, whether or not the dump saw it:
  * nothing is lost between the listing and the changes, but a change made while the
  * dump ran may come twice — in the listing, then again as a change (which may also be
@@ -84,6 +84,7 @@ import { decodeAddr, type Addr } from './addr/decode.js';
 import { decodeRoute, type Route } from './route/decode.js';
 import { decodeNeigh, type Neigh } from './neigh/decode.js';
 import { decodeRule, type Rule } from './rule/decode.js';
+import { decodeFdb, type FdbEntry } from './fdb/decode.js';
 
 const ENOBUFS = 105;
 /** Reads per wake-up at most while the kernel keeps overrunning (the poll handle is level-triggered: it wakes again). */
@@ -95,7 +96,11 @@ const discard = (): void => undefined;
 /**
  * Group names for {@link Rtnl.monitor}, as `ip monitor` objects, and the rtnetlink
  * multicast groups each joins. 'addr' and 'route' are both families, like `ip monitor
- * address route`; 'rule' is both families.
+ * address route`; 'rule' is both families. 'fdb' (`bridge monitor fdb`) joins the
+ * neighbour group, as 'neigh' does: the kernel announces bridge and vxlan forwarding
+ * entries there, as neighbours of family AF_BRIDGE. A monitor tells them apart by what
+ * it was asked for: 'neigh' yields ARP/NDP entries only (the fdb entries are skipped),
+ * 'fdb' the forwarding entries only, both together each as its own kind.
  */
 export const MONITOR_GROUPS = Object.freeze({
   link: Object.freeze([RTNLGRP_LINK]),
@@ -107,15 +112,22 @@ export const MONITOR_GROUPS = Object.freeze({
   route: Object.freeze([RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE]),
   neigh: Object.freeze([RTNLGRP_NEIGH]),
   rule: Object.freeze([RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE]),
+  fdb: Object.freeze([RTNLGRP_NEIGH]),
 } as const);
 
 /** A group name accepted by {@link Rtnl.monitor}. */
 export type MonitorGroup = keyof typeof MONITOR_GROUPS;
 
 /** The object kinds a monitor reports. */
-export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule';
+export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb';
 
-const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule'];
+const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb'];
+
+/** The kind of object each group name is about. */
+const GROUP_KINDS: Readonly<Record<MonitorGroup, MonitorKind>> = Object.freeze({
+  link: 'link', 'ipv4-addr': 'addr', 'ipv6-addr': 'addr', addr: 'addr', 'ipv4-route': 'route', 'ipv6-route': 'route',
+  route: 'route', neigh: 'neigh', rule: 'rule', fdb: 'fdb',
+});
 
 /** The decoded object of each kind: the same types the list methods return. */
 export interface MonitorObjects {
@@ -129,6 +141,11 @@ export interface MonitorObjects {
   neigh: Neigh;
   /** RTM_NEWRULE / RTM_DELRULE, as `rt.rule.list` returns it. */
   rule: Rule;
+  /**
+   * RTM_NEWNEIGH / RTM_DELNEIGH of family AF_BRIDGE (a bridge's, a vxlan's or a device's
+   * own forwarding entry), as `rt.fdb.list` returns it; on the 'fdb' group only.
+   */
+  fdb: FdbEntry;
 }
 
 /**
@@ -199,6 +216,25 @@ interface DecoderEntry {
   readonly decode: EventDecoder | undefined;
   /** What the monitor calls: `decode`, or for decodeLink, {@link decodeLinkEvent}. */
   readonly run: EventDecoder | undefined;
+  /**
+   * Set on the neighbour types' entries of the tables of monitors that watch 'fdb' (and
+   * there the entry is not decoded with): which entry a message takes, by its family.
+   * Undefined everywhere else.
+   */
+  readonly split: Split | undefined;
+}
+
+/** A neighbour type for a monitor that watches 'fdb': its AF_BRIDGE messages are fdb entries. */
+interface Split {
+  /** The 'fdb' entry: for AF_BRIDGE messages (and ones too short to have a family, for the decoder to refuse). */
+  readonly bridge: DecoderEntry;
+  /** The type's own entry (ARP/NDP entries as 'neigh'); undefined when the monitor does not watch 'neigh': skipped. */
+  readonly other: DecoderEntry | undefined;
+}
+
+/** The entry a message of a split type is decoded with; undefined when the monitor skips it. */
+function pick(split: Split, buf: Buffer, off: number, len: number): DecoderEntry | undefined {
+  return len <= NLMSG_HDRLEN || buf[off + NLMSG_HDRLEN] === AF_BRIDGE ? split.bridge : split.other;
 }
 
 /**
@@ -214,8 +250,30 @@ function decodeLinkEvent(buf: Buffer, view: DataView, off: number, len: number):
   return decodeLink(buf, view, off, len);
 }
 
-/** rtm type → what it is and how to decode it (indexed by type; rtnetlink types are < 256). */
-const registry: (DecoderEntry | undefined)[] = [];
+/** A table indexed by rtm type (rtnetlink types are < 256); packed, as every table is, so the monitor's lookup sees one array shape. */
+const typeTable = (): (DecoderEntry | undefined)[] => new Array<DecoderEntry | undefined>(256).fill(undefined);
+
+/**
+ * rtm type → what it is and how to decode it: registered with any kind but 'fdb', and
+ * the table of monitors that do not watch 'fdb' (a 'neigh' monitor's AF_BRIDGE messages
+ * reach the 'neigh' decoder, which declines them).
+ */
+const registry = typeTable();
+/** rtm type → its 'fdb' entry: how its AF_BRIDGE messages decode (RTM_NEWNEIGH, RTM_DELNEIGH). */
+const bridgeRegistry = typeTable();
+/** The table of monitors that watch 'fdb' and 'neigh': `registry`, the neighbour types split by family. */
+const fdbNeighTable = typeTable();
+/** The table of monitors that watch 'fdb' but not 'neigh': the neighbour types' other families skipped. */
+const fdbOnlyTable = typeTable();
+
+/** Bring the 'fdb' tables up to date for one type after a registration. */
+function refreshFdbTables(rtmType: number): void {
+  const main = registry[rtmType];
+  const bridge = bridgeRegistry[rtmType];
+  const split = (other: DecoderEntry | undefined): DecoderEntry => ({ type: bridge!.type, kind: 'fdb', decode: undefined, run: undefined, split: { bridge: bridge!, other } });
+  fdbNeighTable[rtmType] = bridge === undefined ? main : split(main);
+  fdbOnlyTable[rtmType] = bridge === undefined ? main : split(undefined);
+}
 
 /**
  * Set how monitors decode one rtnetlink message type; returns the decoder it replaces.
@@ -223,20 +281,32 @@ const registry: (DecoderEntry | undefined)[] = [];
  * `decode` undefined, such messages are yielded as {@link RawEventObject} copies.
  * Applies to monitors already open from their next message on.
  *
+ * Kind 'fdb' is RTM_NEWNEIGH's and RTM_DELNEIGH's alone, and sets how their AF_BRIDGE
+ * messages decode on monitors that watch 'fdb'; any other kind sets the type's own
+ * decoder, which such a monitor uses for the other families (and a monitor without
+ * 'fdb' for every family). Each kind's decoder is replaced (and returned) on its own.
+ *
  * Pre-registered: RTM_NEW/DELLINK → decodeLink, …ADDR → decodeAddr, …ROUTE →
- * decodeRoute, …NEIGH → decodeNeigh, …RULE → decodeRule. With decodeLink, the
- * bridge's AF_BRIDGE port messages are declined (they are not links as `rt.link.list`
- * returns them, and their RTM_DELLINK deletes no link); another decoder sees them.
- * @throws InvalidArgumentError for a type that is neither RTM_NEW* nor RTM_DEL*, or an unknown kind.
+ * decodeRoute, …NEIGH → decodeNeigh (and, as 'fdb', decodeFdb), …RULE → decodeRule.
+ * With decodeLink, the bridge's AF_BRIDGE port messages are declined (they are not
+ * links as `rt.link.list` returns them, and their RTM_DELLINK deletes no link); another
+ * decoder sees them.
+ * @throws InvalidArgumentError for a type that is neither RTM_NEW* nor RTM_DEL*, an
+ *   unknown kind, or kind 'fdb' with a type other than RTM_NEWNEIGH and RTM_DELNEIGH.
  */
 export function registerEventDecoder(rtmType: number, kind: MonitorKind, decode: EventDecoder | undefined): EventDecoder | undefined {
   if (!Number.isInteger(rtmType) || rtmType < 16 || rtmType > 255 || (rtmType & 3) > 1) {
     throw new InvalidArgumentError('rtmType', `expected an RTM_NEW* or RTM_DEL* message type (16 + 4n or 17 + 4n, below 256), got ${showValue(rtmType)}`);
   }
   if (!KINDS.includes(kind)) throw new InvalidArgumentError('kind', `expected one of ${KINDS.join(', ')}, got ${showValue(kind)}`);
+  if (kind === 'fdb' && rtmType !== RTM_NEWNEIGH && rtmType !== RTM_DELNEIGH) {
+    throw new InvalidArgumentError('kind', `'fdb' entries are the AF_BRIDGE messages of RTM_NEWNEIGH (${RTM_NEWNEIGH}) and RTM_DELNEIGH (${RTM_DELNEIGH}), got type ${rtmType}`);
+  }
   if (decode !== undefined && typeof decode !== 'function') throw new InvalidArgumentError('decode', 'expected a function or undefined');
-  const prev = registry[rtmType]?.decode;
-  registry[rtmType] = { type: (rtmType & 3) === 0 ? 'new' : 'del', kind, decode, run: decode === decodeLink ? decodeLinkEvent : decode };
+  const table = kind === 'fdb' ? bridgeRegistry : registry;
+  const prev = table[rtmType]?.decode;
+  table[rtmType] = { type: (rtmType & 3) === 0 ? 'new' : 'del', kind, decode, run: decode === decodeLink ? decodeLinkEvent : decode, split: undefined };
+  refreshFdbTables(rtmType);
   return prev;
 }
 
@@ -248,8 +318,19 @@ registerEventDecoder(RTM_NEWROUTE, 'route', decodeRoute);
 registerEventDecoder(RTM_DELROUTE, 'route', decodeRoute);
 registerEventDecoder(RTM_NEWNEIGH, 'neigh', decodeNeigh);
 registerEventDecoder(RTM_DELNEIGH, 'neigh', decodeNeigh);
+registerEventDecoder(RTM_NEWNEIGH, 'fdb', decodeFdb);
+registerEventDecoder(RTM_DELNEIGH, 'fdb', decodeFdb);
 registerEventDecoder(RTM_NEWRULE, 'rule', decodeRule);
 registerEventDecoder(RTM_DELRULE, 'rule', decodeRule);
+
+/**
+ * The table a monitor looks its messages up in, by the kinds it watches: one shared
+ * table per choice, so that a registration reaches monitors already open.
+ */
+function tableFor(kinds: ReadonlySet<MonitorKind>): (DecoderEntry | undefined)[] {
+  if (!kinds.has('fdb')) return registry;
+  return kinds.has('neigh') ? fdbNeighTable : fdbOnlyTable;
+}
 
 /** Options for {@link Rtnl.monitor}. Every field has a default. */
 export interface MonitorOptions {
@@ -277,14 +358,16 @@ export interface MonitorOptions {
   /**
    * List what exists first, like vishvananda/netlink's `ListExisting`: after joining
    * its groups the monitor dumps every kind of object they cover (links; addresses,
-   * routes and rules of the groups' families; neighbours except proxy entries) and
+   * routes and rules of the groups' families; neighbours except proxy entries; with
+   * 'fdb', every forwarding entry `rt.fdb.list()` returns) and
    * yields each as `{ type: 'new', kind, object, existing: true }`, then one
    * `{ type: 'synced' }`, then the changes (see {@link MonitorSynced}; a change made
    * while the dumps ran may come twice). The dumps go over the handle's request socket.
    * Every overrun is followed by a new listing and `synced`. A dump that fails ends the
    * monitor with its error. Defaults to false (changes only).
    *
-   * Equivalent to: `ip link show; ip addr show; …` then `ip monitor`, without a gap.
+   * Equivalent to: `ip link show; ip addr show; …` (`bridge fdb show`) then `ip monitor`
+   * (`bridge monitor fdb`), without a gap.
    */
   readonly listExisting?: boolean | undefined;
 }
@@ -305,7 +388,12 @@ export interface MonitorStats {
   pollErrors: number;
   /** Messages of a type with no registered decoder (e.g. RTM_GETNEIGH probes), skipped. */
   ignored: number;
-  /** Messages a decoder declined (returned undefined, e.g. AF_BRIDGE fdb entries on 'neigh', AF_BRIDGE port messages on 'link'), skipped. */
+  /**
+   * Messages a decoder declined (returned undefined, e.g. AF_BRIDGE fdb entries on a
+   * monitor without 'fdb', AF_BRIDGE port messages on 'link'), or of a kind the monitor
+   * does not watch on a group it shares with one it does (ARP/NDP entries on 'fdb'
+   * without 'neigh'), skipped.
+   */
   undecoded: number;
   /** Times the queue reached `maxQueued` and reading stopped. */
   pauses: number;
@@ -345,6 +433,9 @@ const SYNCED: MonitorSynced = Object.freeze({ type: 'synced' });
  * `listExisting` may be true, else {@link MonitorEvent}.
  */
 export type MonitorEventOf<O extends MonitorOptions> = 'listExisting' extends keyof O ? (true extends O['listExisting' & keyof O] ? MonitorSyncEvent : MonitorEvent) : MonitorEvent;
+/** What a monitor watches when its constructor is not told: the kinds before 'fdb' (whose groups determine the rest). */
+const DEFAULT_KINDS: ReadonlySet<MonitorKind> = new Set(KINDS.filter((k) => k !== 'fdb'));
+
 /** Slab size for queued message copies. */
 const SLAB = 256 * 1024;
 
@@ -378,27 +469,31 @@ class Queued {
 /** One dump of a listing: what a joined group covers, and how to ask for it. */
 interface DumpSpec {
   readonly group: number;
+  /** The kind it lists: made when the monitor watches it ('neigh' and 'fdb' share their group). */
+  readonly kind: MonitorKind;
   readonly type: number;
   readonly build: (w: MessageWriter) => void;
 }
 
 /**
  * The dumps of a listing, in the order they are made (links before the addresses,
- * routes and neighbours that refer to them); each is made when its group was joined.
- * Unfiltered, as the groups are: routes of every table, neighbours in every state
- * (AF_UNSPEC: both families; the bridge's fdb entries it also returns are declined by
- * decodeNeigh, as on the group). IFLA_EXT_MASK as `rt.link.list` sends it: with it the
- * kernel sizes dump parts for its largest link instead of leaving one out.
+ * routes, neighbours and fdb entries that refer to them); each is made when its group
+ * was joined for its kind. Unfiltered, as the groups are: routes of every table,
+ * neighbours in every state (AF_UNSPEC: IPv4 and IPv6; the kernel leaves the bridge's
+ * fdb entries out of it), fdb entries of every device (AF_BRIDGE, what `rt.fdb.list()`
+ * sends). IFLA_EXT_MASK as `rt.link.list` sends it: with it the kernel sizes dump parts
+ * for its largest link instead of leaving one out.
  */
 const DUMPS: readonly DumpSpec[] = [
-  { group: RTNLGRP_LINK, type: RTM_GETLINK, build: (w) => { putIfinfomsg(w, 0, 0, 0); w.putU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS); } },
-  { group: RTNLGRP_IPV4_IFADDR, type: RTM_GETADDR, build: (w) => putIfaddrmsg(w, AF_INET, 0, 0, 0, 0) },
-  { group: RTNLGRP_IPV6_IFADDR, type: RTM_GETADDR, build: (w) => putIfaddrmsg(w, AF_INET6, 0, 0, 0, 0) },
-  { group: RTNLGRP_IPV4_ROUTE, type: RTM_GETROUTE, build: (w) => putRtmsg(w, AF_INET, 0, 0, 0, 0, 0, 0, 0, 0) },
-  { group: RTNLGRP_IPV6_ROUTE, type: RTM_GETROUTE, build: (w) => putRtmsg(w, AF_INET6, 0, 0, 0, 0, 0, 0, 0, 0) },
-  { group: RTNLGRP_NEIGH, type: RTM_GETNEIGH, build: (w) => putNdmsg(w, AF_UNSPEC, 0, 0, 0) },
-  { group: RTNLGRP_IPV4_RULE, type: RTM_GETRULE, build: (w) => putFibRuleHdr(w, AF_INET, 0, 0, 0, 0, 0, 0) },
-  { group: RTNLGRP_IPV6_RULE, type: RTM_GETRULE, build: (w) => putFibRuleHdr(w, AF_INET6, 0, 0, 0, 0, 0, 0) },
+  { group: RTNLGRP_LINK, kind: 'link', type: RTM_GETLINK, build: (w) => { putIfinfomsg(w, 0, 0, 0); w.putU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS); } },
+  { group: RTNLGRP_IPV4_IFADDR, kind: 'addr', type: RTM_GETADDR, build: (w) => putIfaddrmsg(w, AF_INET, 0, 0, 0, 0) },
+  { group: RTNLGRP_IPV6_IFADDR, kind: 'addr', type: RTM_GETADDR, build: (w) => putIfaddrmsg(w, AF_INET6, 0, 0, 0, 0) },
+  { group: RTNLGRP_IPV4_ROUTE, kind: 'route', type: RTM_GETROUTE, build: (w) => putRtmsg(w, AF_INET, 0, 0, 0, 0, 0, 0, 0, 0) },
+  { group: RTNLGRP_IPV6_ROUTE, kind: 'route', type: RTM_GETROUTE, build: (w) => putRtmsg(w, AF_INET6, 0, 0, 0, 0, 0, 0, 0, 0) },
+  { group: RTNLGRP_NEIGH, kind: 'neigh', type: RTM_GETNEIGH, build: (w) => putNdmsg(w, AF_UNSPEC, 0, 0, 0) },
+  { group: RTNLGRP_NEIGH, kind: 'fdb', type: RTM_GETNEIGH, build: (w) => putNdmsg(w, AF_BRIDGE, 0, 0, 0) },
+  { group: RTNLGRP_IPV4_RULE, kind: 'rule', type: RTM_GETRULE, build: (w) => putFibRuleHdr(w, AF_INET, 0, 0, 0, 0, 0, 0) },
+  { group: RTNLGRP_IPV6_RULE, kind: 'rule', type: RTM_GETRULE, build: (w) => putFibRuleHdr(w, AF_INET6, 0, 0, 0, 0, 0, 0) },
 ];
 
 /**
@@ -437,6 +532,11 @@ export function monitorGroups(groups: readonly MonitorGroup[]): number[] {
     for (const n of MONITOR_GROUPS[g as MonitorGroup]) out.add(n);
   }
   return [...out];
+}
+
+/** The kinds a monitor of these (checked) group names watches. */
+function monitorKinds(groups: readonly MonitorGroup[]): Set<MonitorKind> {
+  return new Set(groups.map((g) => GROUP_KINDS[g]));
 }
 
 const MONITOR_OPTION_KEYS: ReadonlySet<string> = new Set(['signal', 'receiveBufferSize', 'maxQueued', 'listExisting']);
@@ -519,8 +619,10 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
   private readonly onClose: ((m: Monitor<MonitorSyncEvent>) => void) | undefined;
   /** With `listExisting`: the handle's request socket, which the listings' dumps go over. */
   private readonly lister: NetlinkSocket | null;
-  /** With `listExisting`: the dumps a listing makes (those of the joined groups). */
+  /** With `listExisting`: the dumps a listing makes (those of the joined groups and watched kinds). */
   private readonly dumps: readonly DumpSpec[];
+  /** rtm type → decoder entry: the shared table for the kinds this monitor watches (see tableFor). */
+  private readonly table: readonly (DecoderEntry | undefined)[];
   /** Consumers waiting for the listing at the head of the queue to be complete. */
   private readonly listWaiters: Waiter[] = [];
   /** Decodes a listing's dump part into an `existing` event. */
@@ -541,11 +643,16 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
     if (this.sock !== null && !this.paused) this.drain();
   };
 
-  /** Not for users: `rt.monitor()` opens one. `listing`: the handle's socket and the groups, with `listExisting`. */
-  private constructor(sock: NetlinkSocket, options: MonitorOptions, onClose?: (m: Monitor<MonitorSyncEvent>) => void, listing?: { readonly sock: NetlinkSocket; readonly groups: readonly number[] }) {
+  /**
+   * Not for users: `rt.monitor()` opens one. `listing`: the handle's socket and the
+   * groups, with `listExisting`. `kinds`: what the groups are about (defaults to every
+   * kind but 'fdb').
+   */
+  private constructor(sock: NetlinkSocket, options: MonitorOptions, onClose?: (m: Monitor<MonitorSyncEvent>) => void, listing?: { readonly sock: NetlinkSocket; readonly groups: readonly number[] }, kinds: ReadonlySet<MonitorKind> = DEFAULT_KINDS) {
     this.sock = sock;
     this.lister = listing?.sock ?? null;
-    this.dumps = listing ? DUMPS.filter((d) => listing.groups.includes(d.group)) : [];
+    this.table = tableFor(kinds);
+    this.dumps = listing ? DUMPS.filter((d) => listing.groups.includes(d.group) && kinds.has(d.kind)) : [];
     this.maxQueued = options.maxQueued ?? 1024;
     this.budget = this.maxQueued + 1;
     this.onClose = onClose;
@@ -564,7 +671,7 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
    * @internal Open a monitor on `host`'s network namespace: what `rt.monitor()` calls,
    * which is how users open one. Checks every argument before opening anything.
    *
-   * Equivalent to: `ip monitor [link] [address] [route] [neigh] [rule]`.
+   * Equivalent to: `ip monitor [link] [address] [route] [neigh] [rule]`, `bridge monitor fdb`.
    * @throws InvalidArgumentError for unknown group names or bad options, ClosedError
    *   for a closed handle, `signal.reason` for an aborted signal, SysError when the
    *   socket cannot be opened.
@@ -576,7 +683,7 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
     options.signal?.throwIfAborted();
     const sock = openSibling(host, numbers, options.receiveBufferSize);
     try {
-      return new Monitor<MonitorEventOf<O>>(sock, options, onClose, options.listExisting === true ? { sock: host.sock, groups: numbers } : undefined);
+      return new Monitor<MonitorEventOf<O>>(sock, options, onClose, options.listExisting === true ? { sock: host.sock, groups: numbers } : undefined, monitorKinds(groups));
     } catch (e) {
       sock.close();
       throw e;
@@ -765,12 +872,19 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
 
   /** A dump part of a listing: an `existing` event, undefined when skipped (counted like a change's). */
   private decodeListed(buf: Buffer, view: DataView, off: number, len: number): MonitorChange | undefined {
-    const entry = registry[view.getUint16(off + 4, HOST_LE)];
+    let entry = this.table[view.getUint16(off + 4, HOST_LE)];
     if (entry === undefined) {
       this.stats.ignored++;
       return undefined;
     }
     this.stats.listed++;
+    if (entry.split !== undefined) {
+      entry = pick(entry.split, buf, off, len);
+      if (entry === undefined) {
+        this.stats.undecoded++;
+        return undefined;
+      }
+    }
     const object = this.objectOf(entry, buf, view, off, len);
     return object === undefined ? undefined : { type: entry.type, kind: entry.kind, object, existing: true } as MonitorChange;
   }
@@ -795,12 +909,20 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
   }
 
   private message(buf: Buffer, view: DataView, off: number, len: number): void {
-    const entry = registry[view.getUint16(off + 4, HOST_LE)];
+    let entry = this.table[view.getUint16(off + 4, HOST_LE)];
     if (entry === undefined) {
       this.stats.ignored++;
       return;
     }
     this.stats.events++;
+    // A neighbour message on a monitor that watches 'fdb': its entry goes by its family.
+    if (entry.split !== undefined) {
+      entry = pick(entry.split, buf, off, len);
+      if (entry === undefined) {
+        this.stats.undecoded++;
+        return;
+      }
+    }
     // Waiters exist only while the queue is empty: decode now and hand it over.
     if (this.waiters.length > 0) {
       const ev = this.decode(entry, buf, view, off, len);

@@ -19,6 +19,7 @@ function label(ev: MonitorEvent): string {
     case 'route': return `${ev.type} route ${ev.object.dst} ${String(ev.object.table)}`;
     case 'neigh': return `${ev.type} neigh ${ev.object.dst}`;
     case 'rule': return `${ev.type} rule ${ev.object.priority} v${ev.object.family}`;
+    case 'fdb': return `${ev.type} fdb ${ev.object.mac} ${ev.object.link}${ev.object.vlan !== undefined ? ` vlan ${ev.object.vlan}` : ''}`;
   }
 }
 
