@@ -144,8 +144,9 @@ export class Rtnl {
   }
 
   /**
-   * Watch the kernel's changes to links, addresses, routes, neighbours and rules in the
-   * handle's netns, as an async iterator of `{ type: 'new' | 'del', kind, object }`
+   * Watch the kernel's changes to links, addresses, routes, neighbours, rules and bridge
+   * forwarding entries in the handle's netns, as an async iterator of
+   * `{ type: 'new' | 'del', kind, object }`
    * (objects decoded like the list methods return them) and `{ type: 'overrun' }` when
    * the kernel dropped events (resync with a dump). Opens its own socket in the same
    * netns as the handle — read from the handle's socket (SIOCGSKNS); where that is
@@ -161,13 +162,24 @@ export class Rtnl {
    * may come twice. Treat events as idempotent upserts; after an overrun the monitor
    * lists again, up to another `synced` (see MonitorSynced).
    *
+   * Forwarding entries (`'fdb'`: a bridge's, a vxlan's remotes, a device's own) come on
+   * the neighbour group as AF_BRIDGE neighbours: a monitor of `'neigh'` skips them (ARP
+   * and NDP entries only, as always), one of `'fdb'` yields them as `kind: 'fdb'` with
+   * the FdbEntry `rt.fdb.list()` returns (and skips ARP/NDP entries), one of both yields
+   * each as its kind.
+   *
    * Equivalent to: ip monitor link address route neigh rule
-   * (`rt.monitor(['link', 'addr', 'route', 'neigh', 'rule'])`).
+   * (`rt.monitor(['link', 'addr', 'route', 'neigh', 'rule'])`); bridge monitor fdb
+   * (`rt.monitor(['fdb'])`).
    *
    * @example
    * for await (const ev of rt.monitor(['link', 'ipv4-addr'], { signal })) {
    *   if (ev.type === 'overrun') await resync();
    *   else if (ev.kind === 'link') console.log(ev.type, ev.object.name);
+   * }
+   * @example
+   * for await (const ev of rt.monitor(['fdb'], { signal })) {
+   *   if (ev.type !== 'overrun' && ev.kind === 'fdb') console.log(ev.type, ev.object.mac, ev.object.link, ev.object.dst);
    * }
    * @example
    * const state = new Map<number, Link>();
@@ -178,7 +190,7 @@ export class Rtnl {
    *   else state.delete(ev.object.index);
    * }
    * @param groups 'link', 'ipv4-addr', 'ipv6-addr', 'addr' (both), 'ipv4-route',
-   *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6).
+   *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6), 'fdb'.
    * @throws InvalidArgumentError for an unknown group or bad option (nothing opened),
    *   ClosedError for a closed handle (or its netns, see above), `signal.reason` for an
    *   aborted signal.

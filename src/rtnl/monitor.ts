@@ -45,12 +45,12 @@
  *
  * Listing what exists (`listExisting`): the monitor joins its groups when its socket is
  * opened, and only then dumps every kind of object it watches (links, then addresses,
- * routes, neighbours, fdb entries and rules of the families its groups cover). A change made after
- * the join is therefore queued on the monitor's socket, whether or not the dump saw it:
- * nothing is lost between the listing and the changes, but a change made while the
- * dump ran may come twice — in the listing, then again as a change (which may also be
- * older than what the listing showed: applied in order, the changes converge on the
- * kernel's state). The dumps go over the handle's request socket, not the monitor's
+ * routes, neighbours, fdb entries and rules of the families its groups cover). A change
+ * made after the join is therefore queued on the monitor's socket, whether or not the
+ * dump saw it: nothing is lost between the listing and the changes, but a change made
+ * while the dump ran may come twice — in the listing, then again as a change (which may
+ * also be older than what the listing showed: applied in order, the changes converge on
+ * the kernel's state). The dumps go over the handle's request socket, not the monitor's
  * own: on the monitor's socket the dump's parts (the request's sequence number, the
  * monitor's port id) would be read by the same loop as the multicast messages
  * (sequence 0, port 0), which tells messages apart by type only, and the emptying
@@ -162,9 +162,9 @@ export interface RawEventObject {
  * A change the kernel announced: `new` (RTM_NEW*) or `del` (RTM_DEL*) of one object; or,
  * with `existing: true`, an object that was there when the monitor listed them
  * (`listExisting`, always `type: 'new'`). Treat both as idempotent upserts keyed by the
- * object's identity (a link's index, an address's index + address + prefix, …): a
- * change made while the listing ran may come twice, and a `del` may name an object the
- * consumer never saw.
+ * object's identity (a link's index, an address's index + address + prefix, an fdb
+ * entry's link + mac + vlan + dst, …): a change made while the listing ran may come
+ * twice, and a `del` may name an object the consumer never saw.
  */
 export type MonitorChange = {
   [K in MonitorKind]: {

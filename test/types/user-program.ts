@@ -11,7 +11,7 @@
 import net from 'node:net';
 import {
   Rtnl, Netns, execNetns, setupVeth, teardownVeth, MacAddr, isLinkKind, NetlinkError, InvalidArgumentError, formatResult, runPlugin, ipamAdd,
-  type Link, type ForEachCallback, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type Rule, type RuleSpec,
+  type Link, type ForEachCallback, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type FdbEntry, type Rule, type RuleSpec,
   type MonitorEvent, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions,
 } from 'nlkit';
 
@@ -143,6 +143,17 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
     if (e.type === 'overrun' || e.kind !== 'link') continue;
     if (e.type === 'new') names.set(e.object.index, e.existing === true ? `${e.object.name} (existing)` : e.object.name);
     else names.delete(e.object.index);
+  }
+
+  // A bridge's forwarding table, kept up to date: kind 'fdb' narrows the object to an FdbEntry.
+  const table = new Map<string, FdbEntry>();
+  for await (const ev of rt.monitor(['fdb', 'neigh'], { listExisting: true, signal })) {
+    if (ev.type === 'synced') break;
+    if (ev.type === 'overrun' || ev.kind !== 'fdb') continue;
+    const entry: FdbEntry = ev.object;
+    const key = `${entry.link} ${entry.mac} ${entry.vlan ?? 0} ${entry.dst ?? ''}`;
+    if (ev.type === 'new') table.set(key, entry);
+    else table.delete(key);
   }
 
   // Clean-up, and the errors the application tells apart.
