@@ -4,6 +4,13 @@ import t from 'tap';
 import { DumpInterruptedError, InvalidArgumentError, type Route } from '../../src/index.js';
 import { addrFixture, inNs, ip, privileged } from '../helpers.js';
 
+/** Objects without their NDA_CACHEINFO ages (used/confirmed/updated tick between two dumps). */
+const steady = (xs: unknown[]): unknown[] => xs.map((x) => {
+  if (typeof x !== 'object' || x === null || !('cacheinfo' in x)) return x;
+  const { cacheinfo: _ages, ...rest } = x as Record<string, unknown>;
+  return rest;
+});
+
 /** 2000 routes in table 100 and 3 in main, through one `ip -batch`. */
 function routes(nsPath: string): void {
   let batch = 'route add 10.99.0.0/24 dev v0\nroute add 10.98.0.0/24 dev v0 metric 5\nroute add 2001:db8:99::/48 dev v0\n';
@@ -89,7 +96,7 @@ t.test('link.forEach, addr.forEach and neigh.forEach walk what their list return
     const listed = await list(filter);
     const walked: unknown[] = [];
     const n = await each(filter, (x) => void walked.push(x));
-    t.same(walked, listed, `${what}.forEach(${JSON.stringify(filter)}) = ${what}.list(…): ${listed.length}`);
+    t.same(steady(walked), steady(listed), `${what}.forEach(${JSON.stringify(filter)}) = ${what}.list(…): ${listed.length}`);
     t.equal(n, listed.length);
   }
   t.equal((await rt.addr.list({ family: 4 })).length, 300, 'the fixture is what the test thinks');
@@ -115,4 +122,22 @@ t.test('a forEach walk that a concurrent change interrupts rejects with DumpInte
   t.ok(e instanceof DumpInterruptedError, 'DumpInterruptedError');
   t.match(e, { attempts: 1, delivered: calls });
   t.ok(calls >= 62, `the walk went to the end (${calls} links)`);
+});
+
+t.test('fdb.forEach walks what fdb.list returns, filter for filter', privileged, async (t) => {
+  const { ns, rt } = addrFixture(t);
+  for (const c of ['link add br0 type bridge', 'link set v0 master br0', 'link add vx0 type vxlan id 42 dstport 4789 local 10.0.0.1', 'link set br0 up']) ip(ns.path, c.split(' '));
+  let batch = '';
+  for (let i = 0; i < 200; i++) batch += `fdb add 02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')} dev v0 master static\n`;
+  for (let i = 0; i < 100; i++) batch += `fdb append 00:00:00:00:00:00 dev vx0 dst 10.0.1.${i + 1}\n`;
+  inNs(ns.path, 'bridge', ['-batch', '-'], batch);
+  for (const filter of [undefined, { master: 'br0' }, { link: 'vx0' }, { state: 'static' as const }, { link: 'v0', state: 'static' as const }]) {
+    const listed = await rt.fdb.list(filter);
+    const walked: unknown[] = [];
+    const n = await rt.fdb.forEach(filter, (e) => void walked.push(e));
+    t.same(steady(walked), steady(listed), `fdb.forEach(${JSON.stringify(filter)}) = fdb.list(…): ${listed.length}`);
+    t.equal(n, listed.length);
+  }
+  t.equal((await rt.fdb.list({ link: 'vx0' })).length, 100, 'the fixture is what the test thinks');
+  t.equal((await rt.fdb.list({ link: 'v0', state: 'static' })).length, 200);
 });

@@ -6,7 +6,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_APPEND, showValue, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import type { RtnlCore } from '../core.js';
+import { eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { AF_BRIDGE, parseIp, type IpAddr } from '../ip.js';
 import type { LinkApi } from '../link/api.js';
 import { checkBool, checkHwAddr, checkInt, checkKeys, checkLinkRef, checkObject } from '../validate.js';
@@ -204,6 +204,43 @@ export class FdbApi {
    *   filter's link or bridge does not exist (naming it and the netns).
    */
   async list(filter?: FdbFilter): Promise<FdbEntry[]> {
+    const q = await this.query(filter);
+    const all = await this.core.sock.dump(C.RTM_GETNEIGH, 0, q.build, onFdb);
+    return q.keep === undefined ? all : all.filter(q.keep);
+  }
+
+  /**
+   * Walk the entries `list(filter)` would return without collecting them: `fn` gets each
+   * entry as its part of the dump is read, so a vxlan device's hundred thousand remote
+   * MACs are walked in the memory of one receive buffer. Return `false` from `fn` to
+   * stop. Resolves with the number of entries `fn` was given.
+   *
+   * `fn` runs synchronously inside the receive loop: requests it makes on this handle
+   * wait until the walk ends, and an async `fn` is refused. A walk is not retried when
+   * the kernel flags the dump as interrupted by concurrent changes (NLM_F_DUMP_INTR):
+   * it then rejects with DumpInterruptedError after `fn` has seen every entry, and
+   * `delivered` says how many.
+   *
+   * Equivalent to: `bridge fdb show [br BRDEV] [brport DEV] [vlan VID] [state S]` piped into a reader.
+   * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
+   */
+  async forEach(fn: ForEachCallback<FdbEntry>): Promise<number>;
+  async forEach(filter: FdbFilter | undefined, fn: ForEachCallback<FdbEntry>): Promise<number>;
+  async forEach(a: FdbFilter | ForEachCallback<FdbEntry> | undefined, b?: ForEachCallback<FdbEntry>): Promise<number> {
+    const [filter, fn] = eachArgs(a, b);
+    const q = await this.query(filter);
+    const keep = q.keep;
+    let n = 0;
+    await this.core.sock.dumpEach(C.RTM_GETNEIGH, 0, q.build, onFdb, (e: FdbEntry) => {
+      if (keep !== undefined && !keep(e)) return undefined;
+      n++;
+      return fn(e);
+    });
+    return n;
+  }
+
+  /** A checked filter: the dump request, and the test for what it keeps (undefined: everything). */
+  private async query(filter: FdbFilter | undefined): Promise<{ build: (w: MessageWriter) => void; keep: ((e: FdbEntry) => boolean) | undefined }> {
     const f = checkObject(filter, 'filter');
     checkKeys(f, FILTER_KEYS, 'filter.');
     const vlan = f['vlan'] !== undefined ? checkVid(f['vlan'], 'filter.vlan') : undefined;
@@ -217,18 +254,21 @@ export class FdbApi {
     }
     const master = f['master'] !== undefined ? await this.existing(f['master'], 'filter.master') : 0;
     const link = f['link'] !== undefined ? await this.existing(f['link'], 'filter.link') : 0;
-    const all = await this.core.sock.dump(C.RTM_GETNEIGH, 0, (w) => {
-      putNdmsg(w, link, 0, 0);
-      if (master) w.putU32(C.NDA_MASTER, master);
-    }, onFdb);
     // The kernel filters by master only on a strict-checking handle (NETLINK_GET_STRICT_CHK;
     // otherwise it reads the request as a legacy ifinfomsg and dumps every device), so
     // the bridge's filter is applied here too: the bridge itself and its ports, as the
     // kernel's own filter keeps them.
     const keepLinks = master ? new Set([master, ...(await this.links.list({ master })).map((l) => l.index)]) : undefined;
-    if (!link && !keepLinks && vlan === undefined && stateBit === undefined) return all;
-    return all.filter((e) => (!link || e.link === link) && (!keepLinks || keepLinks.has(e.link)) && (vlan === undefined || e.vlan === vlan) &&
-      (stateBit === undefined || (e.rawState & stateBit) !== 0));
+    const build = (w: MessageWriter): void => {
+      putNdmsg(w, link, 0, 0);
+      if (master) w.putU32(C.NDA_MASTER, master);
+    };
+    if (!link && !keepLinks && vlan === undefined && stateBit === undefined) return { build, keep: undefined };
+    return {
+      build,
+      keep: (e) => (!link || e.link === link) && (!keepLinks || keepLinks.has(e.link)) && (vlan === undefined || e.vlan === vlan) &&
+        (stateBit === undefined || (e.rawState & stateBit) !== 0),
+    };
   }
 
   /** The ifindex of a link that must exist (by ifindex too: the kernel would answer with nothing). */
