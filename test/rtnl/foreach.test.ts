@@ -141,3 +141,19 @@ t.test('fdb.forEach walks what fdb.list returns, filter for filter', privileged,
   t.equal((await rt.fdb.list({ link: 'vx0' })).length, 100, 'the fixture is what the test thinks');
   t.equal((await rt.fdb.list({ link: 'v0', state: 'static' })).length, 200);
 });
+
+t.test('rule.forEach walks what rule.list returns, filter for filter', privileged, async (t) => {
+  const { ns, rt } = addrFixture(t);
+  let batch = '';
+  for (let i = 0; i < 40; i++) batch += `rule add pref ${1000 + i} from 10.7.${i}.0/24 table ${100 + (i % 4)}\n`;
+  inNs(ns.path, 'ip', ['-batch', '-'], batch);
+  ip(ns.path, ['-6', 'rule', 'add', 'pref', '900', 'to', '2001:db8::/32', 'table', '100']);
+  for (const filter of [undefined, { family: 4 as const }, { table: 101 }, { priority: 1005 }, { family: 6 as const, table: 100 }]) {
+    const listed = await rt.rule.list(filter);
+    const walked: unknown[] = [];
+    const n = await rt.rule.forEach(filter, (r) => void walked.push(r));
+    t.same(walked, listed, `rule.forEach(${JSON.stringify(filter)}) = rule.list(…): ${listed.length}`);
+    t.equal(n, listed.length);
+  }
+  t.equal((await rt.rule.list({ table: 101 })).length, 10, 'the fixture is what the test thinks');
+});

@@ -4,7 +4,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, showValue, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import type { RtnlCore } from '../core.js';
+import { eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_UNSPEC, afOf, formatPrefix, hasHostBits, networkOf, parsePrefix, type IpPrefix } from '../ip.js';
 import { ROUTE_PROTOCOLS, checkTable, tableByte, tableName, type TableRef } from '../route/names.js';
@@ -312,6 +312,32 @@ export class RuleApi {
   async list(filter?: RuleFilter): Promise<Rule[]> {
     const q = query(filter);
     return (await this.core.sock.dump(C.RTM_GETRULE, 0, q.build, onRule)).filter(q.keep);
+  }
+
+  /**
+   * Walk the rules `list(filter)` would return without collecting them, as the other
+   * objects' `forEach` does (rule tables are small; this is for code written over all
+   * of them). Return `false` from `fn` to stop. Resolves with the number of rules `fn`
+   * was given. `fn` runs synchronously inside the receive loop; an async `fn` is
+   * refused; an interrupted dump (NLM_F_DUMP_INTR) is not retried but rejects with
+   * DumpInterruptedError after the walk.
+   *
+   * Equivalent to: `ip [-4|-6] rule show [table T] [pref N]` piped into a reader.
+   * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
+   */
+  async forEach(fn: ForEachCallback<Rule>): Promise<number>;
+  async forEach(filter: RuleFilter | undefined, fn: ForEachCallback<Rule>): Promise<number>;
+  async forEach(a: RuleFilter | ForEachCallback<Rule> | undefined, b?: ForEachCallback<Rule>): Promise<number> {
+    const [filter, fn] = eachArgs(a, b);
+    const q = query(filter);
+    const keep = q.keep;
+    let n = 0;
+    await this.core.sock.dumpEach(C.RTM_GETRULE, 0, q.build, onRule, (r: Rule) => {
+      if (!keep(r)) return undefined;
+      n++;
+      return fn(r);
+    });
+    return n;
   }
 
   /**
