@@ -1279,7 +1279,7 @@ function deliverEach<T>(e: EachState<T>, decode: MessageHandler<T>, buf: Buffer,
     return;
   }
   if (r === false) e.stopped = true;
-  else if (r !== undefined && r !== true && typeof (r as { then?: unknown }).then === 'function') {
+  else if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as { then?: unknown }).then === 'function') {
     // Not awaited, and its rejection would go unhandled: observed here, and reported.
     (r as Promise<unknown>).then(undefined, () => undefined);
     e.stopped = true;

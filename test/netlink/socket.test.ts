@@ -563,3 +563,15 @@ t.test('a dumpEach interrupted by a change (NLM_F_DUMP_INTR) is not retried: it 
   t.same(e.partial, []);
   t.equal(s.stats.dumpRetries, 0);
 });
+
+t.test('a dumpEach callback may return anything but false and a promise: null, a number, an object go on', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  await bridges(s, 10);
+  for (const ret of [null, 0, 'x', {}, [], () => undefined]) {
+    let calls = 0;
+    const n = await s.dumpEach(L.RTM_GETLINK, 0, ifinfo(0), link, () => (calls++, ret));
+    t.equal(n, 11, `returning ${typeof ret === 'function' ? 'a function' : JSON.stringify(ret)}: every link`);
+    t.equal(calls, 11);
+  }
+});
