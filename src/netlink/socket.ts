@@ -263,7 +263,8 @@ export class NetlinkSocket {
   /**
    * True while drain() reads answers and calls message handlers. A request made from
    * inside a handler (on this same socket) waits until the read is over instead of
-   * overwriting the exchange being read; a close() from there takes effect when it is.
+   * overwriting the exchange being read; a close() from there ends the read once that
+   * handler returns (ClosedError), and the receive slab goes back when the read is over.
    */
   private draining = false;
   /** Requests waiting for the read in progress to end (made from inside a handler). */
@@ -486,6 +487,7 @@ export class NetlinkSocket {
    * Resolves with the number of parts `fn` was given.
    *
    * - `fn` throwing: the dump is read to its end, then the call rejects with that error.
+   * - `fn` closing the socket: `fn` gets nothing more, and the call rejects with ClosedError.
    * - `fn` returning a promise (an async function): rejected with InvalidArgumentError,
    *   as it would not be awaited (and requests made from `fn` wait until the dump ends).
    * - A part bigger than the receive buffer: the buffer grows and the dump is re-issued,
@@ -894,6 +896,9 @@ export class NetlinkSocket {
           else st.value = x;
         }
       }
+      // close() from the handler: nothing more is handed out (not even the rest of this
+      // datagram, which the slab still holds), and the exchange ends with ClosedError.
+      if (this.fd < 0) throw new ClosedError(this.owner);
       if (st.mode === 'reply' && !(flags & NLM_F_MULTI)) {
         st.done = true;
         return;

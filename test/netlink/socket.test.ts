@@ -575,3 +575,19 @@ t.test('a dumpEach callback may return anything but false and a promise: null, a
     t.equal(calls, 11);
   }
 });
+
+t.test('close() from a dumpEach callback: the callback gets no further part, and the walk rejects with ClosedError', privileged, async (t) => {
+  // 3 links: the whole dump, NLMSG_DONE included, comes in one datagram; 60: in several.
+  for (const n of [3, 60]) {
+    const ns = freshNs(t);
+    const s = open(t, ns);
+    await bridges(s, n);
+    let calls = 0;
+    const e = await rejection(s.dumpEach(L.RTM_GETLINK, 0, ifinfo(0), link, () => {
+      calls++;
+      s.close();
+    }));
+    t.ok(e instanceof ClosedError, `${n} links: ClosedError (${String(e)})`);
+    t.equal(calls, 1, `${n} links: no part after the close`);
+  }
+});
