@@ -494,11 +494,12 @@ export class NetlinkSocket {
    *   skipping the messages already delivered (dumps come in the kernel's order).
    * - NLM_F_DUMP_INTR: not retried (what `fn` has seen cannot be taken back); after the
    *   dump ends the call rejects with a {@link DumpInterruptedError} whose `delivered`
-   *   says how many parts `fn` saw.
+   *   says how many parts `fn` saw. Only a flag on the parts read up to a stop counts:
+   *   those after it were never given to `fn`.
    */
   async dumpEach<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, fn: (x: T) => unknown, opts: RequestOptions = NO_OPTIONS): Promise<number> {
     if (typeof fn !== 'function') throw new InvalidArgumentError('fn', `expected a function, got ${showValue(fn)}`);
-    const each: EachState<T> = { fn, index: 0, skip: 0, count: 0, stopped: false, failed: false, error: undefined };
+    const each: EachState<T> = { fn, index: 0, skip: 0, count: 0, stopped: false, intr: false, failed: false, error: undefined };
     let truncated = 0;
     for (;;) {
       while (this.busy !== null || this.draining) await this.nextIdle();
@@ -516,14 +517,15 @@ export class NetlinkSocket {
         throw e;
       }
       if (each.failed) throw each.error;
-      if (res === TRUNCATED) {
-        if (each.stopped) return each.count;
+      if (res === TRUNCATED && !each.stopped) {
         if (++truncated > 2) throw new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(type, 0, subjectText(opts.subject, undefined)), {}, 'dump part did not fit the receive buffer');
         // The re-issued dump skips the messages of the parts already delivered.
         if (each.index > each.skip) each.skip = each.index;
         continue;
       }
-      if (res.intr) throw new DumpInterruptedError(this.describer.typeName(type), 1, [], each.count);
+      // The flag on a part fn was given (in this attempt or one lost to truncation); not
+      // on what came after a stop, which fn never saw (see markIntr).
+      if (each.intr) throw new DumpInterruptedError(this.describer.typeName(type), 1, [], each.count);
       return each.count;
     }
   }
@@ -874,7 +876,7 @@ export class NetlinkSocket {
             st.error = new NetlinkError(err, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), ext);
           }
         }
-        if (flags & NLM_F_DUMP_INTR) st.intr = true;
+        if (flags & NLM_F_DUMP_INTR) markIntr(st);
         st.done = true;
         return;
       }
@@ -887,7 +889,7 @@ export class NetlinkSocket {
         st.done = true;
         return;
       }
-      if (flags & NLM_F_DUMP_INTR) st.intr = true;
+      if (flags & NLM_F_DUMP_INTR) markIntr(st);
       if (st.each !== undefined) deliverEach(st.each, st.onMessage!, buf, v, off, len);
       else if (st.onMessage) {
         const x = st.onMessage(buf, v, off, len);
@@ -1264,8 +1266,20 @@ interface EachState<T> {
   count: number;
   /** fn returned false, threw or returned a promise: the rest is read, not decoded. */
   stopped: boolean;
+  /** NLM_F_DUMP_INTR on a part read before the stop, in any attempt. */
+  intr: boolean;
   failed: boolean;
   error: unknown;
+}
+
+/**
+ * NLM_F_DUMP_INTR on a message of the exchange: the dump is inconsistent. A walk
+ * (dumpEach) counts it only until its callback stops: a flag on the parts read after
+ * that concerns nothing the callback was given.
+ */
+function markIntr<T>(st: TxState<T>): void {
+  if (st.each === undefined) st.intr = true;
+  else if (!st.each.stopped) st.each.intr = true;
 }
 
 /** One dump message to dumpEach's callback (decoded unless it stopped or the message was delivered before). */

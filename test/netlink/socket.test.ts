@@ -591,3 +591,25 @@ t.test('close() from a dumpEach callback: the callback gets no further part, and
     t.equal(calls, 1, `${n} links: no part after the close`);
   }
 });
+
+t.test('a dumpEach stopped by false is not failed by NLM_F_DUMP_INTR on the parts after the stop', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  const other = open(t, ns);
+  await bridges(other, 60);
+  let calls = 0;
+  // The change is made while the first part is read: the kernel flags the next parts,
+  // none of which the callback sees.
+  const n = await s.dumpEach(L.RTM_GETLINK, 0, ifinfo(0), link, () => {
+    calls++;
+    void other.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge('nlkextra'));
+    return false;
+  });
+  t.equal(n, 1);
+  t.equal(calls, 1);
+  // The same change, not stopped: the walk does see the flag (the test would pass vacuously otherwise).
+  const e = await rejection(s.dumpEach(L.RTM_GETLINK, 0, ifinfo(0), link, (l) => {
+    if (l.index === 1) void other.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge('nlkextra2'));
+  }));
+  t.ok(e instanceof DumpInterruptedError, 'a whole walk across the change is interrupted');
+});
