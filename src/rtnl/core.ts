@@ -3,7 +3,7 @@
  * handle's one socket and link-name resolution.
  * @module
  */
-import { InvalidArgumentError, NetlinkError, showValue, type NetlinkSocket } from '../netlink/index.js';
+import { InvalidArgumentError, NetlinkError, showValue, type MessageHandler, type NetlinkSocket } from '../netlink/index.js';
 
 /** @internal The part of an Rtnl handle the object APIs use. */
 export interface RtnlCore {
@@ -49,4 +49,17 @@ export function eachArgs<F, T>(a: F | ForEachCallback<T> | undefined, b: ForEach
   }
   if (typeof b !== 'function') throw new InvalidArgumentError('fn', `expected a callback function, got ${showValue(b)}`);
   return [a, b];
+}
+
+/**
+ * @internal A forEach walk's decoder: `decode`, and list's filter applied to what it
+ * decodes. What the filter drops is declined there, so it never reaches the callback nor
+ * the walk's counts (what forEach resolves with, DumpInterruptedError's `delivered`).
+ */
+export function decodeKept<T>(decode: MessageHandler<T>, keep: ((x: T) => boolean) | undefined): MessageHandler<T> {
+  if (keep === undefined) return decode;
+  return (buf, v, off, len) => {
+    const x = decode(buf, v, off, len);
+    return x !== undefined && keep(x) ? x : undefined;
+  };
 }

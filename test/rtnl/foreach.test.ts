@@ -157,3 +157,24 @@ t.test('rule.forEach walks what rule.list returns, filter for filter', privilege
   }
   t.equal((await rt.rule.list({ table: 101 })).length, 10, 'the fixture is what the test thinks');
 });
+
+t.test("an interrupted walk's delivered counts what fn was given, not the parts list's filter dropped", privileged, async (t) => {
+  const { ns, rt } = addrFixture(t);
+  let batch = '';
+  // group 7 is filtered here, not by the kernel: every other link is read and dropped.
+  for (let i = 0; i < 60; i++) batch += `link add b${i} group ${i % 4 === 0 ? 7 : 0} type bridge\n`;
+  inNs(ns.path, 'ip', ['-batch', '-'], batch);
+  let calls = 0;
+  let made = false;
+  const e = await rt.link.forEach({ group: 7 }, () => {
+    calls++;
+    if (!made) {
+      made = true;
+      ip(ns.path, ['link', 'add', 'bx', 'type', 'bridge']);
+    }
+  }).then(() => undefined, (x: unknown) => x);
+  t.ok(e instanceof DumpInterruptedError, 'DumpInterruptedError');
+  t.equal(calls, 15, 'fn saw the group-7 links');
+  t.match(e, { attempts: 1, delivered: 15 });
+  t.match((e as Error).message, /after 15 objects went to the callback/);
+});

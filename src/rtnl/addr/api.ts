@@ -4,7 +4,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NetlinkError, type BatchRequest, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
+import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, afOf, parseIpOf, parsePrefix, type IpPrefix } from '../ip.js';
 import { SCOPES, scopeName, type Scope } from '../route/names.js';
@@ -525,14 +525,7 @@ export class AddrApi {
   async forEach(a: AddrFilter | ForEachCallback<Addr> | undefined, b?: ForEachCallback<Addr>): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter);
-    const keep = q.keep;
-    let n = 0;
-    await this.core.sock.dumpEach(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, q.af, 0, 0, 0, q.index), onAddr, (x: Addr) => {
-      if (keep !== undefined && !keep(x)) return undefined;
-      n++;
-      return fn(x);
-    });
-    return n;
+    return this.core.sock.dumpEach(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, q.af, 0, 0, 0, q.index), decodeKept(onAddr, q.keep), fn);
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_APPEND, showValue, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
+import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { AF_BRIDGE, parseIp, type IpAddr } from '../ip.js';
 import type { LinkApi } from '../link/api.js';
 import { checkBool, checkHwAddr, checkInt, checkKeys, checkLinkRef, checkObject } from '../validate.js';
@@ -229,14 +229,7 @@ export class FdbApi {
   async forEach(a: FdbFilter | ForEachCallback<FdbEntry> | undefined, b?: ForEachCallback<FdbEntry>): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter);
-    const keep = q.keep;
-    let n = 0;
-    await this.core.sock.dumpEach(C.RTM_GETNEIGH, 0, q.build, onFdb, (e: FdbEntry) => {
-      if (keep !== undefined && !keep(e)) return undefined;
-      n++;
-      return fn(e);
-    });
-    return n;
+    return this.core.sock.dumpEach(C.RTM_GETNEIGH, 0, q.build, decodeKept(onFdb, q.keep), fn);
   }
 
   /** A checked filter: the dump request, and the test for what it keeps (undefined: everything). */

@@ -4,7 +4,7 @@
  */
 import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN, showValue, walkAttrs, hexColon, MessageWriter as Writer } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { eachArgs, missingLink, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
+import { decodeKept, eachArgs, missingLink, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, netnsText, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
 import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
@@ -893,17 +893,7 @@ export class LinkApi {
   async forEach(a: LinkFilter | ForEachCallback<Link> | undefined, b?: ForEachCallback<Link>): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter ?? {});
-    const keep = q.keep;
-    let n = 0;
-    await this.core.sock.dumpEach(C.RTM_GETLINK, 0, q.build, decodeOne, keep === undefined ? (l: Link) => {
-      n++;
-      return fn(l);
-    } : (l: Link) => {
-      if (!keep(l)) return undefined;
-      n++;
-      return fn(l);
-    });
-    return n;
+    return this.core.sock.dumpEach(C.RTM_GETLINK, 0, q.build, decodeKept(decodeOne, q.keep), fn);
   }
 
   /** A checked link filter: the dump request, and the test for what it keeps (undefined: everything). */

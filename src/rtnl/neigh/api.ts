@@ -5,7 +5,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
+import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_UNSPEC, afOf, parseIp, type IpAddr } from '../ip.js';
 import { ROUTE_PROTOCOLS } from '../route/names.js';
@@ -227,14 +227,7 @@ export class NeighApi {
   async forEach(a: NeighFilter | ForEachCallback<Neigh> | undefined, b?: ForEachCallback<Neigh>): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter, false);
-    const keep = q.keep;
-    let n = 0;
-    await this.core.sock.dumpEach(C.RTM_GETNEIGH, 0, q.build, onNeigh, (x: Neigh) => {
-      if (!keep(x)) return undefined;
-      n++;
-      return fn(x);
-    });
-    return n;
+    return this.core.sock.dumpEach(C.RTM_GETNEIGH, 0, q.build, decodeKept(onNeigh, q.keep), fn);
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLMSG_HDRLEN, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, align4, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { eachArgs, missingLink, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
+import { decodeKept, eachArgs, missingLink, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_INET6, AF_UNSPEC, afOf, hasHostBits, networkOf, parseIp, parseIpOf, parsePrefix, formatPrefix, type IpPrefix } from '../ip.js';
 import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject, checkU32 } from '../validate.js';
@@ -717,19 +717,13 @@ export class RouteApi {
   async forEach(a: RouteFilter | ForEachCallback<Route> | undefined, b?: ForEachCallback<Route>): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter);
-    const keep = q.keep;
     let n = 0;
     try {
-      await this.core.sock.dumpEach(C.RTM_GETROUTE, 0, q.build, onRoute, (r: Route) => {
-        if (!keep(r)) return undefined;
-        n++;
-        return fn(r);
-      });
+      return await this.core.sock.dumpEach(C.RTM_GETROUTE, 0, q.build, decodeKept(onRoute, q.keep), (r: Route) => (n++, fn(r)));
     } catch (e) {
       if (e instanceof NetlinkError && e.code === 'ENOENT' && q.table !== 0 && n === 0) return 0;
       throw e;
     }
-    return n;
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, showValue, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
+import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_UNSPEC, afOf, formatPrefix, hasHostBits, networkOf, parsePrefix, type IpPrefix } from '../ip.js';
 import { ROUTE_PROTOCOLS, checkTable, tableByte, tableName, type TableRef } from '../route/names.js';
@@ -330,14 +330,7 @@ export class RuleApi {
   async forEach(a: RuleFilter | ForEachCallback<Rule> | undefined, b?: ForEachCallback<Rule>): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = query(filter);
-    const keep = q.keep;
-    let n = 0;
-    await this.core.sock.dumpEach(C.RTM_GETRULE, 0, q.build, onRule, (r: Rule) => {
-      if (!keep(r)) return undefined;
-      n++;
-      return fn(r);
-    });
-    return n;
+    return this.core.sock.dumpEach(C.RTM_GETRULE, 0, q.build, decodeKept(onRule, q.keep), fn);
   }
 
   /**
