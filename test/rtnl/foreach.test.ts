@@ -178,3 +178,23 @@ t.test("an interrupted walk's delivered counts what fn was given, not the parts 
   t.match(e, { attempts: 1, delivered: 15 });
   t.match((e as Error).message, /after 15 objects went to the callback/);
 });
+
+t.test('forEach refuses the filters list refuses: null is not a filter for any of them', privileged, async (t) => {
+  const { rt } = addrFixture(t);
+  const before = rt.sock.stats.requests;
+  for (const [what, list, each] of [
+    ['link', () => rt.link.list(null as never), () => rt.link.forEach(null as never, () => undefined)],
+    ['addr', () => rt.addr.list(null as never), () => rt.addr.forEach(null as never, () => undefined)],
+    ['route', () => rt.route.list(null as never), () => rt.route.forEach(null as never, () => undefined)],
+    ['neigh', () => rt.neigh.list(null as never), () => rt.neigh.forEach(null as never, () => undefined)],
+    ['fdb', () => rt.fdb.list(null as never), () => rt.fdb.forEach(null as never, () => undefined)],
+    ['rule', () => rt.rule.list(null as never), () => rt.rule.forEach(null as never, () => undefined)],
+  ] as const) {
+    const l = await list().then(() => undefined, (x: unknown) => x);
+    const f = await each().then(() => undefined, (x: unknown) => x);
+    t.ok(l instanceof InvalidArgumentError, `${what}.list(null) is refused`);
+    t.ok(f instanceof InvalidArgumentError, `${what}.forEach(null, fn) is refused as well (${String(f)})`);
+    t.equal((f as InvalidArgumentError | undefined)?.argument, (l as InvalidArgumentError).argument, `${what}: the same argument named`);
+  }
+  t.equal(rt.sock.stats.requests, before, 'nothing sent');
+});

@@ -892,7 +892,7 @@ export class LinkApi {
   async forEach(filter: LinkFilter | undefined, fn: ForEachCallback<Link>): Promise<number>;
   async forEach(a: LinkFilter | ForEachCallback<Link> | undefined, b?: ForEachCallback<Link>): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
-    const q = await this.query(filter ?? {});
+    const q = await this.query(filter === undefined ? {} : filter); // list's default: null is refused, as there
     return this.core.sock.dumpEach(C.RTM_GETLINK, 0, q.build, decodeKept(decodeOne, q.keep), fn);
   }
 
