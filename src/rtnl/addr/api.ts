@@ -514,8 +514,10 @@ export class AddrApi {
    * `fn` runs synchronously inside the receive loop: requests it makes on this handle
    * wait until the walk ends, and an async `fn` is refused. A walk is not retried when
    * the kernel flags the dump as interrupted by concurrent changes (NLM_F_DUMP_INTR):
-   * it then rejects with DumpInterruptedError after `fn` has seen every address, and
-   * `delivered` says how many.
+   * it then rejects with DumpInterruptedError once the walk is over, and `delivered`
+   * says how many addresses `fn` was given (a flag on what was read after `fn`
+   * stopped the walk does not count). Closing the handle from `fn` ends the walk
+   * with ClosedError.
    *
    * Equivalent to: `ip addr show [dev LINK] [-4|-6] [scope S] [label L]` piped into a reader.
    * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.

@@ -218,8 +218,10 @@ export class FdbApi {
    * `fn` runs synchronously inside the receive loop: requests it makes on this handle
    * wait until the walk ends, and an async `fn` is refused. A walk is not retried when
    * the kernel flags the dump as interrupted by concurrent changes (NLM_F_DUMP_INTR):
-   * it then rejects with DumpInterruptedError after `fn` has seen every entry, and
-   * `delivered` says how many.
+   * it then rejects with DumpInterruptedError once the walk is over, and `delivered`
+   * says how many entries `fn` was given (a flag on what was read after `fn`
+   * stopped the walk does not count). Closing the handle from `fn` ends the walk
+   * with ClosedError.
    *
    * Equivalent to: `bridge fdb show [br BRDEV] [brport DEV] [vlan VID] [state S]` piped into a reader.
    * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
