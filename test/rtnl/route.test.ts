@@ -279,6 +279,27 @@ t.test('replace, append and del round trips', privileged, async (t) => {
   t.same(await rt.route.list({ table: 'local', dst: '10.40.0.1' }), []);
 });
 
+t.test('prepend: IPv4 puts the route ahead of the same key, IPv6 makes it a nexthop; only the same path is EEXIST', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.route.add({ dst: '10.7.0.0/16', gateway: '10.1.0.1' });
+  await rt.route.prepend({ dst: '10.7.0.0/16', gateway: '10.2.0.2' });
+  t.same((await rt.route.list({ family: 4, dst: '10.7.0.0/16' })).map((r) => r.gateway), ['10.2.0.2', '10.1.0.1'], 'the prepended route comes first');
+  ip(ns.path, ['route', 'prepend', '10.8.0.0/16', 'via', '10.1.0.1']);
+  ip(ns.path, ['route', 'prepend', '10.8.0.0/16', 'via', '10.2.0.2']);
+  t.same(ipJson(ns.path, ['route', 'show', '10.8.0.0/16']).map((r: any) => r.gateway), ['10.2.0.2', '10.1.0.1'], 'as ip route prepend orders them');
+  const dup = await rt.route.prepend({ dst: '10.7.0.0/16', gateway: '10.1.0.1' }).catch((e: unknown) => e) as NetlinkError;
+  t.ok(dup instanceof NetlinkError);
+  t.equal(dup.code, 'EEXIST', 'the same route twice');
+  t.match(dup.message, /same path/, 'the hint says it is this very route');
+  // Deleting by gateway takes the prepended one and leaves the other.
+  await rt.route.del({ dst: '10.7.0.0/16', gateway: '10.2.0.2' });
+  t.same((await rt.route.list({ family: 4, dst: '10.7.0.0/16' })).map((r) => r.gateway), ['10.1.0.1']);
+  await rt.route.add({ dst: '2001:db8:7::/48', gateway: '2001:db8::2', dev: 'v0' });
+  await rt.route.prepend({ dst: '2001:db8:7::/48', gateway: '2001:db8:1::2', dev: 'v1' });
+  const [r6] = await rt.route.list({ family: 6, dst: '2001:db8:7::/48' });
+  t.same(r6!.nexthops?.map((n) => n.gateway), ['2001:db8::2', '2001:db8:1::2'], 'IPv6: one route with both nexthops');
+});
+
 t.test('local, broadcast and anycast routes without a table go to the local table, as ip route add puts them', privileged, async (t) => {
   const { ns, rt } = setup(t);
   const mine: [Parameters<Rtnl['route']['add']>[0], string[]][] = [

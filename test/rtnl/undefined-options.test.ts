@@ -72,6 +72,7 @@ const cases: Case<any>[] = [
   { name: 'rt.route.add spec (IPv6)', make: route, call: (a: RouteApi, s) => a.add(s), base: { dst: '2001:db8:9::/64', dev: 'v0' } },
   { name: 'rt.route.replace spec', make: route, call: (a: RouteApi, s) => a.replace(s), base: { dst: 'default', dev: 'v0' } },
   { name: 'rt.route.append spec', make: route, call: (a: RouteApi, s) => a.append(s), base: { dst: '10.9.0.0/24', dev: 'v0', metric: 5 } },
+  { name: 'rt.route.prepend spec', make: route, call: (a: RouteApi, s) => a.prepend(s), base: { dst: '10.9.0.0/24', dev: 'v0', metric: 5 } },
   { name: 'rt.route.del spec', make: route, call: (a: RouteApi, s) => a.del(s), base: { dst: '10.9.0.0/24' } },
   { name: 'rt.route.add nexthop', make: route, call: (a: RouteApi, s) => a.add(s), base: { dst: '10.9.0.0/24', nexthops: [{ gateway: '10.0.0.1' }, { dev: 'v0' }] }, path: ['nexthops', 0] },
   { name: 'rt.route.add metrics', make: route, call: (a: RouteApi, s) => a.add(s), base: { dst: '10.9.0.0/24', dev: 'v0', metrics: {} }, path: ['metrics'] },

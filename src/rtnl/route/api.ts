@@ -1,5 +1,5 @@
 /**
- * `rt.route`: add, replace, append, delete, list and look up routes over RTM_*ROUTE.
+ * `rt.route`: add, replace, append, prepend, delete, list and look up routes over RTM_*ROUTE.
  * @module
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLMSG_HDRLEN, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, align4, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
@@ -661,6 +661,22 @@ export class RouteApi {
    */
   async append(spec: RouteSpec): Promise<void> {
     await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND, spec, false);
+  }
+
+  /**
+   * Add a route before existing ones with the same key (destination, table, TOS and
+   * metric): RTM_NEWROUTE with NLM_F_CREATE alone. IPv4 keeps it as an alternative route
+   * ahead of the others, so lookups use it first; IPv6 makes it another nexthop of the
+   * existing route (ECMP), as `append` does. Only an identical route (same path too) is
+   * refused, with 'EEXIST'. What vishvananda/netlink's RouteAddEcmp sends, and so what
+   * the reference CNI plugins add their routes with.
+   *
+   * Equivalent to: `ip route prepend …` (same arguments as `add`).
+   * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the very same
+   *   route exists, 'ENETUNREACH' when no route reaches the gateway.
+   */
+  async prepend(spec: RouteSpec): Promise<void> {
+    await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE, spec, false);
   }
 
   /**
