@@ -26,8 +26,9 @@ export type { VethEnd, CniInterface, SetupVethOptions } from './veth/index.js';
 export {
   runPlugin, CniError, CNI_ERR, CNI_COMMANDS, SUPPORTED_VERSIONS, CURRENT_VERSION, parseNetConf, parseResult, formatResult, convertResult, parseJsonSafe,
   findPlugin, execPlugin, ipamAdd, ipamDel, ipamCheck, ipamStatus, ipamGc, ptpPlugin, PTP_ERR,
+  configureIface, settleAddresses, ConfigureIfaceError, DEFAULT_DAD_TIMEOUT,
 } from './cni/index.js';
 export type {
   CniVersion, CniCommand, CniErrorObject, CniNetConf, CniResult, CniResultInterface, CniIpConfig, CniRoute, CniDns, CniIpamConf, CniAttachment,
-  PluginContext, PluginHandlers, RunPluginOptions,
+  PluginContext, PluginHandlers, RunPluginOptions, ConfigureIfaceOptions, ConfigureIfaceStep,
 } from './cni/index.js';

@@ -1,8 +1,9 @@
 /**
  * CNI (Container Network Interface) spec 1.1 for plugins written on nlkit: the
  * configuration/result/error types with version conversion, the plugin runtime
- * (`runPlugin`: stdin, CNI_* environment, stdout, exit code), IPAM delegation, and
- * the `nlkit-ptp` plugin.
+ * (`runPlugin`: stdin, CNI_* environment, stdout, exit code), IPAM delegation,
+ * `configureIface` (a result's addresses and routes on an interface, as Go's
+ * ipam.ConfigureIface), and the `nlkit-ptp` plugin.
  * @module
  */
 export {
@@ -16,4 +17,6 @@ export { runPlugin, parseJsonSafe, parseCniArgs, CNI_COMMANDS, DEFAULT_MAX_STDIN
 export type { CniCommand, PluginContext, PluginHandlers, RunPluginOptions } from './runtime.js';
 export { findPlugin, execPlugin, pluginVersions, negotiateVersion, ipamType, ipamAdd, ipamDel, ipamCheck, ipamStatus, ipamGc, hostLocalAttachments } from './ipam.js';
 export type { ExecResult } from './ipam.js';
+export { configureIface, settleAddresses, ConfigureIfaceError, DEFAULT_DAD_TIMEOUT } from './configure.js';
+export type { ConfigureIfaceOptions, ConfigureIfaceStep } from './configure.js';
 export { ptpPlugin, PTP_ERR, DEFAULT_MTU } from './plugins/ptp.js';
