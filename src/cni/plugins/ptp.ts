@@ -26,6 +26,7 @@ import { Rtnl, formatIp, type Route, type RouteSpec } from '../../rtnl/index.js'
 import { MacAddr, setupVeth, teardownVeth, type Veth } from '../../veth/index.js';
 import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
+import { settleAddresses } from '../configure.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
   CNI_ERR, CniError, canonicalIp, dnsIsSet, familyOf, networkText, parseCidr,
@@ -44,8 +45,6 @@ export const PTP_ERR = {
 
 /** MTU when the configuration has none (the kernel's default for veth). */
 export const DEFAULT_MTU = 1500;
-/** How long ADD waits for IPv6 duplicate address detection to finish. */
-const DAD_TIMEOUT_MS = 10_000;
 
 /** ptp's own configuration fields, checked. */
 interface PtpConf {
@@ -137,19 +136,6 @@ function ptpIps(r: CniResult): PtpIp[] {
 /** Set a sysctl to `want` unless it already is (as the reference plugins do, to avoid needless writes). */
 function ensureSysctl(ns: Netns, key: string, want: string): void {
   if (sysctlGet(ns, key) !== want) sysctlSet(ns, key, want);
-}
-
-/** Wait until no IPv6 address on `link` is tentative (DAD done); CniError 11 on timeout. */
-async function settleAddresses(rt: Rtnl, link: string): Promise<void> {
-  const deadline = Date.now() + DAD_TIMEOUT_MS;
-  for (;;) {
-    const addrs = await rt.addr.list({ link, family: 6 });
-    const failed = addrs.find((a) => a.flags.includes('dadfailed'));
-    if (failed) throw new CniError(CNI_ERR.INVALID_CONFIG, 'IPv6 duplicate address detection failed', `${failed.address}/${failed.prefixLen} on ${link} is already in use on the link`);
-    if (!addrs.some((a) => a.flags.includes('tentative'))) return;
-    if (Date.now() > deadline) throw new CniError(CNI_ERR.TRY_AGAIN_LATER, 'IPv6 addresses still tentative', `${link} still has tentative addresses after ${DAD_TIMEOUT_MS / 1000} s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** A CNI route as an rtnl route spec on `dev` (1.1 attributes included). */
