@@ -26,3 +26,17 @@ t.test('routes that differ only in table or priority are all added', needs, asyn
   t.same(inKernel, [['100', 0, '10.1.0.1', 'eth0'], ['main', 0, '10.1.0.1', 'eth0'], ['main', 50, '10.1.0.1', 'eth0']].sort(), 'and the kernel has the three');
   t.equal(ptp(w, 'DEL', conf, { CNI_PATH: ipam.path }).status, 0);
 });
+
+t.test('table 0 and priority 0 mean unset, as in the Go plugins: the route goes to the main table with the default metric', needs, async (t) => {
+  const w = world(t);
+  const routes = [{ dst: '192.168.0.0/16', table: 0, priority: 0, mtu: 0, advmss: 0 }];
+  const ipam = fakeIpam(w, { cniVersion: '1.1.0', ips: [{ address: '10.1.0.2/24', gateway: '10.1.0.1' }], routes });
+  const conf = { cniVersion: '1.1.0', name: 'ptpnet', type: 'nlkit-ptp', ipam: { type: 'fakeipam' } };
+  const add = ptp(w, 'ADD', conf, { CNI_PATH: ipam.path });
+  t.equal(add.status, 0, `ADD (${add.stdout} ${add.stderr})`);
+  const inKernel = ipJson<Json[]>(w.ctr.path, ['-4', 'route', 'show', 'table', 'all'])
+    .filter((r) => r.dst === '192.168.0.0/16')
+    .map((r) => [r.table ?? 'main', r.metric ?? 0, r.gateway, r.dev, r.metrics ?? []]);
+  t.same(inKernel, [['main', 0, '10.1.0.1', 'eth0', []]], 'one route, in main, metric 0, no metrics');
+  t.equal(ptp(w, 'DEL', conf, { CNI_PATH: ipam.path }).status, 0);
+});

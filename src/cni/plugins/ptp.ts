@@ -22,11 +22,11 @@
  */
 import { InvalidArgumentError, NetlinkError, SysError } from '../../netlink/index.js';
 import { Netns, sysctlGet, sysctlSet } from '../../ns/index.js';
-import { Rtnl, formatIp, type Route, type RouteSpec } from '../../rtnl/index.js';
+import { Rtnl, formatIp, type Route } from '../../rtnl/index.js';
 import { MacAddr, setupVeth, teardownVeth, type Veth } from '../../veth/index.js';
 import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
-import { settleAddresses } from '../configure.js';
+import { cniRouteSpec, settleAddresses } from '../configure.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
   CNI_ERR, CniError, canonicalIp, dnsIsSet, familyOf, networkText, parseCidr,
@@ -138,20 +138,6 @@ function ensureSysctl(ns: Netns, key: string, want: string): void {
   if (sysctlGet(ns, key) !== want) sysctlSet(ns, key, want);
 }
 
-/** A CNI route as an rtnl route spec on `dev` (1.1 attributes included). */
-function routeSpec(r: CniRoute, gw: string | undefined, dev: string): RouteSpec {
-  return {
-    dst: r.dst,
-    dev,
-    ...(gw !== undefined ? { gateway: gw } : {}),
-    ...(r.mtu !== undefined ? { mtu: r.mtu } : {}),
-    ...(r.advmss !== undefined ? { advmss: r.advmss } : {}),
-    ...(r.priority !== undefined ? { metric: r.priority } : {}),
-    ...(r.table !== undefined ? { table: r.table } : {}),
-    ...(r.scope !== undefined ? { scope: r.scope } : {}),
-  };
-}
-
 /** The first gateway of each family: what IPAM routes without `gw` go through. */
 function defaultGateways(ips: readonly PtpIp[]): { 4?: string; 6?: string } {
   const gw: { 4?: string; 6?: string } = {};
@@ -191,7 +177,7 @@ async function configure(veth: Veth, ips: readonly PtpIp[], routes: readonly Cni
       const key = `${r.dst} ${gw ?? ''} ${!r.table || r.table === 254 ? 'main' : r.table} ${r.priority ?? 0}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      await rt.route.add(routeSpec(r, gw, link));
+      await rt.route.add(cniRouteSpec(r, gw, link));
     }
     for (const i of ips) {
       // Every destination, the own subnet included, goes through the gateway, which is
