@@ -25,7 +25,7 @@ const distSrc = join(root, 'dist', 'src');
 const INTERNAL_DECLARATIONS = [
   'handleFd', 'netnsStringAdvice', 'readHandleFd', 'switchBack', 'checkOptionKeys', 'showValue',
   'listingHooks', 'MonitorHost', 'nameSlot', 'macSlot', 'decodeAddrGeneral', 'RESULT_SHAPES',
-  'RtnlCore', 'missingLink', 'noReply',
+  'RtnlCore', 'missingLink', 'noReply', 'cniRouteSpec',
 ];
 /** Members marked @internal, by class: none may be in the class's shipped declaration. */
 const INTERNAL_MEMBERS: Record<string, readonly string[]> = {

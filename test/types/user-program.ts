@@ -11,6 +11,7 @@
 import net from 'node:net';
 import {
   Rtnl, Netns, execNetns, setupVeth, teardownVeth, MacAddr, isLinkKind, NetlinkError, InvalidArgumentError, formatResult, runPlugin, ipamAdd,
+  configureIface, ConfigureIfaceError, type ConfigureIfaceOptions,
   type Link, type ForEachCallback, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type FdbEntry, type Rule, type RuleSpec,
   type MonitorEvent, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions,
 } from 'nlkit';
@@ -34,6 +35,7 @@ interface Settings {
   readonly queues?: number;
   readonly receiveBufferSize?: number;
   readonly maxQueued?: number;
+  readonly dadTimeout?: number;
 }
 
 /** What the application keeps of a link. */
@@ -178,7 +180,17 @@ export async function plugin(s: Settings): Promise<number> {
     async add(ctx) {
       const ipam = ctx.conf.ipam ? await ipamAdd(ctx) : undefined;
       const result = await build(s, ctx.netns, new AbortController().signal);
-      return { ...result, ips: ipam?.ips, routes: ipam?.routes };
+      const applied: CniResult = { ...result, ips: ipam?.ips?.map((ip) => ({ ...ip, interface: 1 })), routes: ipam?.routes };
+      // The addresses and routes on the container end, in the container's netns.
+      using ns = ctx.netns !== undefined ? Netns.fromPath(ctx.netns) : undefined;
+      const options: ConfigureIfaceOptions = { netns: ns, dadTimeout: s.dadTimeout };
+      try {
+        await configureIface(ctx.ifName, applied, options);
+      } catch (e) {
+        if (e instanceof ConfigureIfaceError) console.log(e.step, e.item, e.code, e.undoFailures.length, e.cause);
+        throw e;
+      }
+      return applied;
     },
     async del() {},
     check: impl.check,
