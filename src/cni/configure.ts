@@ -115,11 +115,14 @@ export class ConfigureIfaceError extends CniError {
   /** Undo actions that failed in turn (empty when everything was undone). */
   readonly undoFailures: readonly Error[];
 
-  constructor(step: ConfigureIfaceStep, item: string, msg: string, cause: unknown, where: string, undoFailures: readonly Error[]) {
+  /** As configureIface makes it: `changes` is how many changes the call had made (all undone but for `undoFailures`); `where` names the netns. */
+  constructor(step: ConfigureIfaceStep, item: string, msg: string, cause: unknown, where: string, changes: number, undoFailures: readonly Error[]) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    const undone = undoFailures.length === 0
-      ? 'what this call had changed was undone'
-      : `undoing what this call had changed failed: ${undoFailures.map((e) => e.message).join('; ')}`;
+    const undone = changes === 0
+      ? 'nothing had been changed'
+      : undoFailures.length === 0
+        ? 'what this call had changed was undone'
+        : `undoing what this call had changed failed: ${undoFailures.map((e) => e.message).join('; ')}`;
     super(cause instanceof CniError ? cause.code : CNI_ERR.INTERNAL, msg, `${why} (in ${where}; ${undone})`, { cause });
     this.name = 'ConfigureIfaceError';
     this.step = step;
@@ -361,7 +364,7 @@ async function apply(rt: Rtnl, ns: { readonly fd: number } | undefined, ifName: 
   const where = rt.where();
   const done: Done[] = [];
   const fail = async (step: ConfigureIfaceStep, item: string, msg: string, cause: unknown): Promise<never> => {
-    throw new ConfigureIfaceError(step, item, msg, cause, where, await undoAll(done));
+    throw new ConfigureIfaceError(step, item, msg, cause, where, done.length, await undoAll(done));
   };
 
   let index: number;

@@ -288,5 +288,6 @@ t.test('a missing link: an error naming the link and the netns, nothing changed'
   t.equal((e.cause as NetlinkError).code, 'ENODEV');
   t.match(e.message, /eth7/);
   t.ok(e.message.includes(ctr.path), `names the netns (${e.message})`);
+  t.match(e.message, /nothing had been changed/);
   await sameAsBefore(t, ctr, before, 'nothing changed');
 });
