@@ -295,7 +295,9 @@ async function undoAll(done: readonly Done[]): Promise<Error[]> {
  *    interface), as Go's RouteAddEcmp does (`rt.route.prepend`: a route of the same
  *    destination and metric on another interface is kept beside it, for IPv6 as one
  *    multipath route). A route without `gw` goes through the default gateway of its
- *    family: the first `gateway` of the taken addresses of that family (Go's rule).
+ *    family: the first `gateway` of the taken addresses of that family (Go's rule); one
+ *    of scope link (253) or host (254) is a route on the link, without gateway (Go puts
+ *    the default gateway in, which the kernel refuses with either scope).
  *    `priority` is the metric, `table`, `scope`, `mtu` and `advmss` (CNI 1.1) are set as
  *    given (Go sets all but mtu and advmss); 0 means unset. The same route listed twice
  *    is added once.
