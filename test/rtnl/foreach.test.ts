@@ -1,7 +1,7 @@
 // rt.link/addr/route/neigh.forEach: the objects list() returns, walked as the dump is
 // read instead of collected (tables of any size in one receive buffer's memory).
 import t from 'tap';
-import { DumpInterruptedError, InvalidArgumentError, type Route } from '../../src/index.js';
+import { DumpInterruptedError, InvalidArgumentError, type LinkFilter, type Route, type Rtnl } from '../../src/index.js';
 import { addrFixture, inNs, ip, privileged } from '../helpers.js';
 
 /**
@@ -108,21 +108,25 @@ t.test('link.forEach, addr.forEach and neigh.forEach walk what their list return
   t.equal((await rt.link.list({ master: 'b0' })).length, 1);
 });
 
+/**
+ * link.forEach(filter) whose first callback adds a bridge with `ip`: between two parts of
+ * the dump, so the next part is flagged NLM_F_DUMP_INTR. What the walk rejected with
+ * (undefined if it resolved) and how often fn ran.
+ */
+async function interruptedWalk(rt: Rtnl, nsPath: string, filter: LinkFilter | undefined): Promise<{ e: unknown; calls: number }> {
+  let calls = 0;
+  const e = await rt.link.forEach(filter, () => {
+    if (calls++ === 0) ip(nsPath, ['link', 'add', 'bx', 'type', 'bridge']);
+  }).then(() => undefined, (x: unknown) => x);
+  return { e, calls };
+}
+
 t.test('a forEach walk that a concurrent change interrupts rejects with DumpInterruptedError after the walk', privileged, async (t) => {
   const { ns, rt } = addrFixture(t);
   let batch = '';
   for (let i = 0; i < 60; i++) batch += `link add b${i} type bridge\n`;
   inNs(ns.path, 'ip', ['-batch', '-'], batch);
-  let calls = 0;
-  let made = false;
-  const e = await rt.link.forEach(() => {
-    calls++;
-    // Between two parts of the dump: the next part is flagged NLM_F_DUMP_INTR.
-    if (!made) {
-      made = true;
-      ip(ns.path, ['link', 'add', 'bx', 'type', 'bridge']);
-    }
-  }).then(() => undefined, (x: unknown) => x);
+  const { e, calls } = await interruptedWalk(rt, ns.path, undefined);
   t.ok(e instanceof DumpInterruptedError, 'DumpInterruptedError');
   t.match(e, { attempts: 1, delivered: calls });
   t.ok(calls >= 62, `the walk went to the end (${calls} links)`);
@@ -168,15 +172,7 @@ t.test("an interrupted walk's delivered counts what fn was given, not the parts 
   // group 7 is filtered here, not by the kernel: every other link is read and dropped.
   for (let i = 0; i < 60; i++) batch += `link add b${i} group ${i % 4 === 0 ? 7 : 0} type bridge\n`;
   inNs(ns.path, 'ip', ['-batch', '-'], batch);
-  let calls = 0;
-  let made = false;
-  const e = await rt.link.forEach({ group: 7 }, () => {
-    calls++;
-    if (!made) {
-      made = true;
-      ip(ns.path, ['link', 'add', 'bx', 'type', 'bridge']);
-    }
-  }).then(() => undefined, (x: unknown) => x);
+  const { e, calls } = await interruptedWalk(rt, ns.path, { group: 7 });
   t.ok(e instanceof DumpInterruptedError, 'DumpInterruptedError');
   t.equal(calls, 15, 'fn saw the group-7 links');
   t.match(e, { attempts: 1, delivered: 15 });
