@@ -155,6 +155,18 @@ t.test("a route's refusal names its table (when not main), type and metric, as i
   t.match(main.message, /\(RTM_NEWROUTE 10\.9\.0\.0\/24 via 10\.1\.0\.1\)$/, 'main is not named');
 });
 
+t.test("a route given its link by ifindex names it 'ifindex N' in the refusal, as the address and neighbour subjects do", privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['link', 'set', 'v0', 'up']);
+  const v0 = (await rt.link.get('v0')).index;
+  // `dev 2` read as a link named "2" (configureIface adds its routes by ifindex).
+  const unreachable = await refusal(t, rt.route.add({ dst: '10.50.0.0/16', gateway: '10.91.0.1', dev: v0 }));
+  t.equal(unreachable.request.subject, `10.50.0.0/16 via 10.91.0.1 dev ifindex ${v0}`);
+  const mp = await refusal(t, rt.route.add({ dst: '10.51.0.0/16', nexthops: [{ gateway: '10.91.0.1', dev: v0 }, { gateway: '10.91.0.2', dev: 'v0' }] }));
+  t.equal(mp.request.subject, `10.51.0.0/16 nexthop via 10.91.0.1 dev ifindex ${v0} nexthop via 10.91.0.2 dev v0`);
+});
+
 t.test("a link's refusal names the change and, for a veth, the peer: the name that clashed is in the message", privileged, async (t) => {
   const { ns, rt } = fresh(t);
   const other = Netns.new();

@@ -404,6 +404,11 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
   return p;
 }
 
+/** A link as the other subjects name it: by name, or 'ifindex N' (`dev 2` would read as a link named 2). */
+function devText(dev: string | number): string {
+  return typeof dev === 'number' ? `ifindex ${dev}` : dev;
+}
+
 /**
  * A route as `ip route` writes it, for the subject of its request's error: type (other
  * than unicast), destination, source, gateway, link, nexthops, table (other than
@@ -418,10 +423,10 @@ function routeSubject(r: RouteRequest): string {
   if (p.nhId !== undefined) out += ` nhid ${p.nhId}`;
   if (p.gateway) out += ` via ${String(s['gateway'])}`;
   if (p.via) out += ` via inet6 ${String(s['via'])}`;
-  if (p.dev !== undefined) out += ` dev ${String(p.dev)}`;
+  if (p.dev !== undefined) out += ` dev ${devText(p.dev)}`;
   if (p.nexthops) {
     const nhs = s['nexthops'] as Record<string, unknown>[];
-    out += p.nexthops.map((nh, i) => ` nexthop${nh.gateway ? ` via ${String(nhs[i]!['gateway'])}` : ''}${nh.via ? ` via inet6 ${String(nhs[i]!['via'])}` : ''}${nh.dev !== undefined ? ` dev ${String(nh.dev)}` : ''}`).join('');
+    out += p.nexthops.map((nh, i) => ` nexthop${nh.gateway ? ` via ${String(nhs[i]!['gateway'])}` : ''}${nh.via ? ` via inet6 ${String(nhs[i]!['via'])}` : ''}${nh.dev !== undefined ? ` dev ${devText(nh.dev)}` : ''}`).join('');
   }
   const table = p.table ?? C.RT_TABLE_MAIN;
   if (table !== C.RT_TABLE_MAIN) out += ` table ${String(tableName(table))}`;
