@@ -190,6 +190,8 @@ function plan(ifName: string, result: unknown): { addrs: PlannedAddr[]; routes: 
   const addrs: PlannedAddr[] = [];
   const gateways: { 4?: string; 6?: string } = {};
   const seen = new Map<string, number>();
+  // The addresses not taken, for the messages: `ips[1] 10.2.0.2/24 has no 'interface'`.
+  const skipped: { item: string; family: 4 | 6; gateway: boolean; why: string; unindexed: boolean }[] = [];
   listOf(result, 'ips').forEach((x, i) => {
     const arg = `result.ips[${i}]`;
     if (!isObj(x)) throw new InvalidArgumentError(arg, `expected an object, got ${showValue(x)}`);
@@ -201,11 +203,17 @@ function plan(ifName: string, result: unknown): { addrs: PlannedAddr[]; routes: 
     // Go's rule: an address without an interface index is not this call's (skipped), one
     // whose index names ifName is added. Go refuses an index naming another interface;
     // here it is skipped too, so one result can configure each of its interfaces in turn.
-    if (idx === undefined || idx === null) return;
+    if (idx === undefined || idx === null) {
+      skipped.push({ item: `result.ips[${i}] ${address}`, family: p.family, gateway: gw !== undefined, why: "has no 'interface'", unindexed: true });
+      return;
+    }
     if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx >= ifs.length) {
       throw new InvalidArgumentError(`${arg}.interface`, `expected an index of result.interfaces (0..${ifs.length - 1}), got ${showValue(idx)}`);
     }
-    if (names[idx] !== ifName) return;
+    if (names[idx] !== ifName) {
+      skipped.push({ item: `result.ips[${i}] ${address}`, family: p.family, gateway: gw !== undefined, why: `is ${names[idx]}'s`, unindexed: false });
+      return;
+    }
     const dup = seen.get(address);
     if (dup !== undefined) throw new InvalidArgumentError(`${arg}.address`, `${address} is result.ips[${dup}] again`);
     seen.set(address, i);
@@ -214,6 +222,14 @@ function plan(ifName: string, result: unknown): { addrs: PlannedAddr[]; routes: 
     // gateway of that family's routes.
     if (gw !== undefined) gateways[p.family] ??= gw;
   });
+
+  // Go skips every address without an index, and so would configure none of them: the
+  // addresses of an IPAM result, which carry none until the plugin sets them. When that
+  // leaves ifName nothing, it is a forgotten index, not a result to apply as a no-op.
+  const unindexed = skipped.find((x) => x.unindexed);
+  if (addrs.length === 0 && unindexed) {
+    throw new InvalidArgumentError(`${unindexed.item.split(' ')[0]!}.interface`, `none of result.ips is ${ifName}'s: ${unindexed.item.split(' ')[1]!} ${unindexed.why} (set it to ${names.indexOf(ifName)}, the index of ${ifName} in result.interfaces)`);
+  }
 
   const routes: PlannedRoute[] = [];
   const keys = new Set<string>();
@@ -243,7 +259,9 @@ function plan(ifName: string, result: unknown): { addrs: PlannedAddr[]; routes: 
     // Go adds a route without any gateway as a device route of scope universe. That is
     // rarely meant (a default route that ARPs for every destination): refused.
     if (gw === undefined && !onLink) {
-      throw new InvalidArgumentError(`${arg}.gw`, `${dst} has no gw, and no IPv${p.family} address of ${ifName} in result.ips has a gateway to route it through (addresses without 'interface' are not ${ifName}'s); give gw, or scope 253 for a route on the link`);
+      const other = skipped.find((x) => x.family === p.family && x.gateway);
+      const note = other ? ` (${other.item} has one, but ${other.why.replace(/^has /, '')})` : '';
+      throw new InvalidArgumentError(`${arg}.gw`, `${dst} has no gw, and no IPv${p.family} address of ${ifName} in result.ips has a gateway to route it through${note}; give gw, or scope 253 for a route on the link`);
     }
     const spec = cniRouteSpec(r, gw, ifName);
     const key = JSON.stringify(spec);
@@ -280,9 +298,12 @@ async function undoAll(done: readonly Done[]): Promise<Error[]> {
  *
  * 1. Takes the result's addresses that are `ifName`'s: those whose `interface` indexes an
  *    entry of `result.interfaces` named `ifName`. As in Go, an address without
- *    `interface` is skipped (set it, as ptp sets 1 for its container end); unlike Go, one
- *    that indexes another interface is skipped too rather than refused, so a result of
- *    several interfaces can be applied to each in turn.
+ *    `interface` is skipped (set it, as ptp sets 1 for its container end), but when that
+ *    leaves `ifName` no address the call is refused (Go would go on and configure none:
+ *    the IPAM plugin's addresses carry no index until the plugin sets one). Unlike Go,
+ *    an address that indexes another interface is skipped too rather than refused, so
+ *    the addresses of a result of several interfaces can be applied to each in turn
+ *    (its routes are not: see 5).
  * 2. With IPv6 addresses among them: `net.ipv6.conf.{lo,IF}.disable_ipv6` set to 0
  *    where it is not, and `net.ipv6.conf.IF.keep_addr_on_down` to 1 (Go does both, the
  *    latter so that the addresses survive the link going down and up).
@@ -291,8 +312,10 @@ async function undoAll(done: readonly Done[]): Promise<Error[]> {
  * 4. Waits for IPv6 duplicate address detection ({@link settleAddresses}, up to
  *    `options.dadTimeout`). Go waits only when an IPv6 address has a gateway; here
  *    whenever one was added, as it is not usable before.
- * 5. Adds every route of `result.routes` through `ifName` (all of them: routes carry no
- *    interface), as Go's RouteAddEcmp does (`rt.route.prepend`: a route of the same
+ * 5. Adds every route of `result.routes` through `ifName` (all of them, on every call:
+ *    routes carry no interface, so give each interface's call only its own routes — a
+ *    route whose `gw` is on another interface fails with 'ENETUNREACH' and undoes the
+ *    call), as Go's RouteAddEcmp does (`rt.route.prepend`: a route of the same
  *    destination and metric on another interface is kept beside it, for IPv6 as one
  *    multipath route). A route without `gw` goes through the default gateway of its
  *    family: the first `gateway` of the taken addresses of that family (Go's rule); one
@@ -304,7 +327,8 @@ async function undoAll(done: readonly Done[]): Promise<Error[]> {
  *
  * Bad input is refused before anything is looked at, with an InvalidArgumentError naming
  * the field (`result.ips[2].interface`, `result.routes[1].dst`): an `interface` that is
- * not an index of `result.interfaces`, no interface named `ifName` at all, a malformed
+ * not an index of `result.interfaces`, no interface named `ifName` at all, addresses
+ * without `interface` when none is `ifName`'s, a malformed
  * address, gateway or route, an address given twice, and a route without `gw` whose
  * family has no default gateway (Go would add it as a device route of scope universe;
  * give `scope: 253` for a route on the link).
@@ -312,8 +336,9 @@ async function undoAll(done: readonly Done[]): Promise<Error[]> {
  * Atomic: when a step fails, what the call did is undone (routes and addresses deleted,
  * the link set down again if it was down, the sysctls written back), then it rejects
  * with a {@link ConfigureIfaceError} naming the step and the item, the kernel's
- * NetlinkError as its `cause`. An address or route that was there before (EEXIST) is
- * left alone.
+ * NetlinkError as its `cause`. An address or route that is there already fails the call
+ * with the kernel's 'EEXIST', as in Go (so a second call with the same result fails), and
+ * is left as it was.
  *
  * Equivalent to: `ipam.ConfigureIface(ifName, result)` run inside the netns (Go,
  * containernetworking/plugins pkg/ipam); by hand, `sysctl -w

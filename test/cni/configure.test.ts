@@ -244,6 +244,28 @@ t.test('bad input is refused before anything changes', privileged, async (t) => 
   await sameAsBefore(t, ctr, before, 'the container netns is as it was');
 });
 
+t.test('a result whose addresses carry no interface index (an IPAM result as it comes) is refused when that leaves ifName none; the messages name what was skipped', privileged, async (t) => {
+  const { ctr } = await pair(t);
+  const before = snapshot(ctr);
+  const interfaces = [{ name: 'veth1234' }, { name: 'v0', sandbox: '/run/netns/x' }];
+  // Go skips them all and configures nothing but the link state: a no-op that looks like success.
+  for (const routes of [[], [{ dst: '0.0.0.0/0' }]]) {
+    const e = await configureIface('v0', { cniVersion: '1.1.0', interfaces, ips: [{ address: '10.1.0.2/24', gateway: '10.1.0.1' }], routes }, { netns: ctr.fd }).catch((x: unknown) => x) as InvalidArgumentError;
+    t.ok(e instanceof InvalidArgumentError, `${routes.length} routes: refused (${String(e)})`);
+    t.equal(e.argument, 'result.ips[0].interface');
+    t.equal(e.message, "invalid result.ips[0].interface: none of result.ips is v0's: 10.1.0.2/24 has no 'interface' (set it to 1, the index of v0 in result.interfaces)");
+  }
+  // A gateway-less route whose only gateway is on a skipped address names that address.
+  const other = await configureIface('v0', { cniVersion: '1.1.0', interfaces, ips: [{ address: '10.1.0.2/24', interface: 1 }, { address: '10.2.0.2/24', gateway: '10.2.0.1', interface: 0 }], routes: [{ dst: '0.0.0.0/0' }] }, { netns: ctr.fd }).catch((x: unknown) => x) as InvalidArgumentError;
+  t.equal(other.message, "invalid result.routes[0].gw: 0.0.0.0/0 has no gw, and no IPv4 address of v0 in result.ips has a gateway to route it through (result.ips[1] 10.2.0.2/24 has one, but is veth1234's); give gw, or scope 253 for a route on the link");
+  const none = await configureIface('v0', { cniVersion: '1.1.0', interfaces, ips: [{ address: '10.1.0.2/24', gateway: '10.1.0.1', interface: 1 }], routes: [{ dst: '::/0' }] }, { netns: ctr.fd }).catch((x: unknown) => x) as InvalidArgumentError;
+  t.equal(none.message, "invalid result.routes[0].gw: ::/0 has no gw, and no IPv6 address of v0 in result.ips has a gateway to route it through; give gw, or scope 253 for a route on the link", 'nothing skipped: nothing blamed');
+  await sameAsBefore(t, ctr, before, 'nothing changed');
+  // Addresses of other interfaces alone (and none without an index) are no mistake: v0 has none in this result.
+  await configureIface('v0', { cniVersion: '1.1.0', interfaces, ips: [{ address: '10.2.0.2/24', interface: 0 }] }, { netns: ctr.fd, dadTimeout: 0 });
+  t.same(addrsOf(ctr), [], 'no address for v0');
+});
+
 t.test('a kernel refusal part-way undoes everything: addresses, routes, link state, sysctls', privileged, async (t) => {
   const { ctr } = await pair(t);
   sysctlSet({ fd: ctr.fd }, 'net/ipv6/conf/v0/disable_ipv6', 1);
