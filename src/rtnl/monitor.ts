@@ -359,7 +359,10 @@ export interface MonitorOptions {
    * List what exists first, like vishvananda/netlink's `ListExisting`: after joining
    * its groups the monitor dumps every kind of object they cover (links; addresses,
    * routes and rules of the groups' families; neighbours except proxy entries; with
-   * 'fdb', every forwarding entry `rt.fdb.list()` returns) and
+   * 'fdb', every forwarding entry `rt.fdb.list()` returns), unfiltered as the groups
+   * are: routes of every table (`rt.route.list({ table: 'all' })`, not the main table
+   * alone) and neighbours in every state (`rt.neigh.list({ state: 'all' })`, 'noarp'
+   * entries included), and
    * yields each as `{ type: 'new', kind, object, existing: true }`, then one
    * `{ type: 'synced' }`, then the changes (see {@link MonitorSynced}; a change made
    * while the dumps ran may come twice). The dumps go over the handle's request socket.
