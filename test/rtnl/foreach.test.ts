@@ -195,6 +195,9 @@ t.test('forEach refuses the filters list refuses: null is not a filter for any o
     t.ok(l instanceof InvalidArgumentError, `${what}.list(null) is refused`);
     t.ok(f instanceof InvalidArgumentError, `${what}.forEach(null, fn) is refused as well (${String(f)})`);
     t.equal((f as InvalidArgumentError | undefined)?.argument, (l as InvalidArgumentError).argument, `${what}: the same argument named`);
+    // In the same words for all six (rt.link's said 'expected an object' without what it got).
+    t.equal((l as Error).message, 'invalid filter: expected an object, got null', `${what}.list(null)'s message`);
+    t.equal((f as Error | undefined)?.message, 'invalid filter: expected an object, got null', `${what}.forEach(null)'s message`);
   }
   t.equal(rt.sock.stats.requests, before, 'nothing sent');
 });

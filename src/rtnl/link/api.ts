@@ -220,7 +220,7 @@ const ARGS_MAIN = ATTR_ARGS('');
 const ARGS_PEER = ATTR_ARGS('peer.');
 
 function prepareAttrs(a: Record<string, unknown>, p: '' | 'peer.', ether: boolean): PreparedAttrs {
-  if (typeof a !== 'object' || a === null) throw new InvalidArgumentError(p || 'spec', 'expected an object');
+  if (typeof a !== 'object' || a === null) throw new InvalidArgumentError(p || 'spec', `expected an object, got ${showValue(a)}`);
   const n = p === '' ? ARGS_MAIN : ARGS_PEER;
   // Every field present from the start: one hidden class for every prepared spec.
   const out: PreparedAttrs = { up: false, name: undefined, mtu: undefined, address: undefined, broadcast: undefined, txqlen: undefined, group: undefined, alias: undefined, netns: undefined, numTxQueues: undefined, numRxQueues: undefined };
@@ -300,7 +300,7 @@ function writePeerBody(this: PreparedLink, w: MessageWriter): void {
  * they are written (an InvalidArgumentError from the request builder, before sending).
  */
 function prepareSpec(spec: unknown): PreparedLink {
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new InvalidArgumentError('spec', 'expected an object');
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new InvalidArgumentError('spec', `expected an object, got ${showValue(spec)}`);
   const s = spec as Record<string, unknown>;
   checkKeys(s, SPEC_KEYS, '');
   const given = s['kind'];
@@ -313,7 +313,7 @@ function prepareSpec(spec: unknown): PreparedLink {
   const kind = codec.kind; // the same string: the key it is registered under
   const attrs = prepareAttrs(s, '', codec.ether);
   if (s['peer'] !== undefined && kind !== 'veth') throw new InvalidArgumentError('peer', `only a veth has a peer, not a ${kind}`);
-  if (s['peer'] !== undefined && (typeof s['peer'] !== 'object' || s['peer'] === null || Array.isArray(s['peer']))) throw new InvalidArgumentError('peer', 'expected an object');
+  if (s['peer'] !== undefined && (typeof s['peer'] !== 'object' || s['peer'] === null || Array.isArray(s['peer']))) throw new InvalidArgumentError('peer', `expected an object, got ${showValue(s['peer'])}`);
   let peer: PreparedAttrs | undefined;
   if (s['peer'] !== undefined) {
     checkKeys(s['peer'] as object, LINK_ATTR_KEYS, 'peer.');
@@ -322,7 +322,7 @@ function prepareSpec(spec: unknown): PreparedLink {
     // registered: IFF_UP on the peer in the create message fails with ENOTCONN.
     if (peer.up) throw new InvalidArgumentError('peer.up', 'the kernel cannot bring a veth peer up in the create message (it answers ENOTCONN); set the peer up afterwards with a handle in its netns (setupVeth does this)');
   }
-  if (s['data'] !== undefined && (typeof s['data'] !== 'object' || s['data'] === null || Array.isArray(s['data']))) throw new InvalidArgumentError('data', 'expected an object');
+  if (s['data'] !== undefined && (typeof s['data'] !== 'object' || s['data'] === null || Array.isArray(s['data']))) throw new InvalidArgumentError('data', `expected an object, got ${showValue(s['data'])}`);
   if (s['data'] !== undefined && !codec.data) throw new InvalidArgumentError('data', `kind '${kind}' takes no options`);
   if (s['data'] !== undefined && codec.data) checkKeys(s['data'] as object, dataKeysOf(kind, codec.data), 'data.');
   codec.validate?.(s);
@@ -900,7 +900,7 @@ export class LinkApi {
 
   /** A checked link filter: the dump request, and the test for what it keeps (undefined: everything). */
   private async query(filter: LinkFilter): Promise<{ build: (w: MessageWriter) => void; keep: ((l: Link) => boolean) | undefined }> {
-    if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw new InvalidArgumentError('filter', 'expected an object');
+    if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw new InvalidArgumentError('filter', `expected an object, got ${showValue(filter)}`);
     checkKeys(filter, FILTER_KEYS, 'filter.');
     const kind = filter.kind;
     if (kind !== undefined && (typeof kind !== 'string' || !KIND_RE.test(kind))) throw new InvalidArgumentError('filter.kind', `expected a link kind name, got ${showValue(kind)}`);
@@ -953,7 +953,7 @@ export class LinkApi {
   async set(ref: string | number, change: LinkChange, options?: LinkWriteOptions): Promise<Link | undefined> {
     const r = checkLinkRef(ref, 'link');
     const echo = writeOptions(options);
-    if (typeof change !== 'object' || change === null || Array.isArray(change)) throw new InvalidArgumentError('change', 'expected an object');
+    if (typeof change !== 'object' || change === null || Array.isArray(change)) throw new InvalidArgumentError('change', `expected an object, got ${showValue(change)}`);
     checkKeys(change, CHANGE_KEYS, '');
     const c = change as unknown as Record<string, unknown>;
     const a = prepareAttrs({

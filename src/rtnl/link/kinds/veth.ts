@@ -9,7 +9,7 @@
  * Equivalent to: `ip link add NAME type veth peer name PEER netns NS`.
  * @module
  */
-import { InvalidArgumentError } from '../../../netlink/index.js';
+import { InvalidArgumentError, showValue } from '../../../netlink/index.js';
 import { VETH_INFO_PEER } from '../../constants.js';
 import type { KindCodec } from './kind.js';
 import type { LinkAttrs } from '../api.js';
@@ -33,7 +33,7 @@ export const veth: KindCodec = {
   encodeData(w, spec, ctx) {
     const peer = spec['peer'] as Record<string, unknown> | undefined;
     if (peer === undefined) return;
-    if (typeof peer !== 'object' || peer === null) throw new InvalidArgumentError('peer', 'expected an object');
+    if (typeof peer !== 'object' || peer === null) throw new InvalidArgumentError('peer', `expected an object, got ${showValue(peer)}`);
     const n = w.nestStart(VETH_INFO_PEER, false);
     ctx.encodeLinkBody(w, peer, 'peer.');
     w.nestEnd(n);
