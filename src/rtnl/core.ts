@@ -35,17 +35,20 @@ export function noReply(type: number, typeName: string, replyName: string, subje
 /**
  * The callback of a `forEach` walk (`rt.route.forEach`, `rt.link.forEach`, …): called once
  * per object, synchronously, as the dump is read. Return `false` to stop the walk (the
- * rest of the dump is read and dropped); anything else, or nothing, goes on. It must
- * not be an async function: the walk does not await it and rejects if it returns a
- * promise.
+ * rest of the dump is read and dropped); anything else, or nothing, goes on — so
+ * `(r) => routes.push(r)` and `(a) => seen.add(a.index)` walk everything, as with
+ * `Array.prototype.forEach`. It must not be an async function: the walk does not await
+ * it and rejects if it returns a promise, and a callback whose return type is a promise
+ * does not compile (`R`, what the callback returns, is inferred; a promise makes the
+ * return type `never`).
  */
-export type ForEachCallback<T> = (object: T) => boolean | void;
+export type ForEachCallback<T, R = boolean | void> = (object: T) => R extends PromiseLike<unknown> ? never : R;
 
 /** @internal `forEach(fn)` or `forEach(filter, fn)`: the filter (undefined if none) and the checked callback. */
-export function eachArgs<F, T>(a: F | ForEachCallback<T> | undefined, b: ForEachCallback<T> | undefined): [F | undefined, ForEachCallback<T>] {
+export function eachArgs<F, T>(a: F | ((object: T) => unknown) | undefined, b: ((object: T) => unknown) | undefined): [F | undefined, (object: T) => unknown] {
   if (typeof a === 'function') {
     if (b !== undefined) throw new InvalidArgumentError('fn', 'give the filter first and the callback second: forEach(filter, fn), or forEach(fn)');
-    return [undefined, a as ForEachCallback<T>];
+    return [undefined, a as (object: T) => unknown];
   }
   if (typeof b !== 'function') throw new InvalidArgumentError('fn', `expected a callback function, got ${showValue(b)}`);
   return [a, b];

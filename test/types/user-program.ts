@@ -92,6 +92,13 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
     return false;
   });
   const everyLink: ForEachCallback<Link> = (l) => void console.log(l.name, l.kind ?? 'device');
+  // Callbacks that return what they call (as with Array.prototype.forEach) walk everything.
+  const kept: Route[] = [];
+  const seenLinks = new Set<number>();
+  await rt.route.forEach({ table: s.table }, (r) => kept.push(r));
+  await rt.addr.forEach((a) => seenLinks.add(a.index));
+  // @ts-expect-error an async callback is not awaited by the walk (it is refused at run time too)
+  await rt.link.forEach(async (l) => { await rt.link.get(l.index); });
   console.log(walked, firstDefault?.gateway, await rt.link.forEach(everyLink), await rt.addr.forEach((a) => a.family === 4), await rt.neigh.forEach(undefined, () => true));
   const lookup = await rt.route.get('10.2.0.9', { oif: 'v0', mark: s.fwmark });
   console.log(describeRoute(lookup));

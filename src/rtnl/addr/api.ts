@@ -522,9 +522,9 @@ export class AddrApi {
    * Equivalent to: `ip addr show [dev LINK] [-4|-6] [scope S] [label L]` piped into a reader.
    * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
    */
-  async forEach(fn: ForEachCallback<Addr>): Promise<number>;
-  async forEach(filter: AddrFilter | undefined, fn: ForEachCallback<Addr>): Promise<number>;
-  async forEach(a: AddrFilter | ForEachCallback<Addr> | undefined, b?: ForEachCallback<Addr>): Promise<number> {
+  async forEach<R = boolean | void>(fn: ForEachCallback<Addr, R>): Promise<number>;
+  async forEach<R = boolean | void>(filter: AddrFilter | undefined, fn: ForEachCallback<Addr, R>): Promise<number>;
+  async forEach(a: AddrFilter | ((object: Addr) => unknown) | undefined, b?: (object: Addr) => unknown): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter);
     return this.core.sock.dumpEach(C.RTM_GETADDR, 0, (w) => putIfaddrmsg(w, q.af, 0, 0, 0, q.index), decodeKept(onAddr, q.keep), fn);

@@ -226,9 +226,9 @@ export class FdbApi {
    * Equivalent to: `bridge fdb show [br BRDEV] [brport DEV] [vlan VID] [state S]` piped into a reader.
    * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
    */
-  async forEach(fn: ForEachCallback<FdbEntry>): Promise<number>;
-  async forEach(filter: FdbFilter | undefined, fn: ForEachCallback<FdbEntry>): Promise<number>;
-  async forEach(a: FdbFilter | ForEachCallback<FdbEntry> | undefined, b?: ForEachCallback<FdbEntry>): Promise<number> {
+  async forEach<R = boolean | void>(fn: ForEachCallback<FdbEntry, R>): Promise<number>;
+  async forEach<R = boolean | void>(filter: FdbFilter | undefined, fn: ForEachCallback<FdbEntry, R>): Promise<number>;
+  async forEach(a: FdbFilter | ((object: FdbEntry) => unknown) | undefined, b?: (object: FdbEntry) => unknown): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter);
     return this.core.sock.dumpEach(C.RTM_GETNEIGH, 0, q.build, decodeKept(onFdb, q.keep), fn);

@@ -890,9 +890,9 @@ export class LinkApi {
    * Equivalent to: `ip -d link show [type KIND] [master M] [group G]` piped into a reader.
    * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
    */
-  async forEach(fn: ForEachCallback<Link>): Promise<number>;
-  async forEach(filter: LinkFilter | undefined, fn: ForEachCallback<Link>): Promise<number>;
-  async forEach(a: LinkFilter | ForEachCallback<Link> | undefined, b?: ForEachCallback<Link>): Promise<number> {
+  async forEach<R = boolean | void>(fn: ForEachCallback<Link, R>): Promise<number>;
+  async forEach<R = boolean | void>(filter: LinkFilter | undefined, fn: ForEachCallback<Link, R>): Promise<number>;
+  async forEach(a: LinkFilter | ((object: Link) => unknown) | undefined, b?: (object: Link) => unknown): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter === undefined ? {} : filter); // list's default: null is refused, as there
     return this.core.sock.dumpEach(C.RTM_GETLINK, 0, q.build, decodeKept(decodeOne, q.keep), fn);

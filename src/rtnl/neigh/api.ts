@@ -224,9 +224,9 @@ export class NeighApi {
    * Equivalent to: `ip neigh show [dev DEV] [-4|-6] [nud STATE|all] [proxy]` piped into a reader.
    * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
    */
-  async forEach(fn: ForEachCallback<Neigh>): Promise<number>;
-  async forEach(filter: NeighFilter | undefined, fn: ForEachCallback<Neigh>): Promise<number>;
-  async forEach(a: NeighFilter | ForEachCallback<Neigh> | undefined, b?: ForEachCallback<Neigh>): Promise<number> {
+  async forEach<R = boolean | void>(fn: ForEachCallback<Neigh, R>): Promise<number>;
+  async forEach<R = boolean | void>(filter: NeighFilter | undefined, fn: ForEachCallback<Neigh, R>): Promise<number>;
+  async forEach(a: NeighFilter | ((object: Neigh) => unknown) | undefined, b?: (object: Neigh) => unknown): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter, false);
     return this.core.sock.dumpEach(C.RTM_GETNEIGH, 0, q.build, decodeKept(onNeigh, q.keep), fn);

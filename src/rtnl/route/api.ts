@@ -735,9 +735,9 @@ export class RouteApi {
    * RouteListFilteredIter).
    * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
    */
-  async forEach(fn: ForEachCallback<Route>): Promise<number>;
-  async forEach(filter: RouteFilter | undefined, fn: ForEachCallback<Route>): Promise<number>;
-  async forEach(a: RouteFilter | ForEachCallback<Route> | undefined, b?: ForEachCallback<Route>): Promise<number> {
+  async forEach<R = boolean | void>(fn: ForEachCallback<Route, R>): Promise<number>;
+  async forEach<R = boolean | void>(filter: RouteFilter | undefined, fn: ForEachCallback<Route, R>): Promise<number>;
+  async forEach(a: RouteFilter | ((object: Route) => unknown) | undefined, b?: (object: Route) => unknown): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter);
     let n = 0;

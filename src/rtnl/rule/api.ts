@@ -325,9 +325,9 @@ export class RuleApi {
    * Equivalent to: `ip [-4|-6] rule show [table T] [pref N]` piped into a reader.
    * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
    */
-  async forEach(fn: ForEachCallback<Rule>): Promise<number>;
-  async forEach(filter: RuleFilter | undefined, fn: ForEachCallback<Rule>): Promise<number>;
-  async forEach(a: RuleFilter | ForEachCallback<Rule> | undefined, b?: ForEachCallback<Rule>): Promise<number> {
+  async forEach<R = boolean | void>(fn: ForEachCallback<Rule, R>): Promise<number>;
+  async forEach<R = boolean | void>(filter: RuleFilter | undefined, fn: ForEachCallback<Rule, R>): Promise<number>;
+  async forEach(a: RuleFilter | ((object: Rule) => unknown) | undefined, b?: (object: Rule) => unknown): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = query(filter);
     return this.core.sock.dumpEach(C.RTM_GETRULE, 0, q.build, decodeKept(onRule, q.keep), fn);
