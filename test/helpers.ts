@@ -6,11 +6,23 @@ import { withThreadNetns } from '../src/netlink/netns-switch.js';
 import { Rtnl } from '../src/rtnl/index.js';
 import { Netns } from '../src/ns/index.js';
 
-/** True when the runner could not give us root in a throwaway namespace. */
-export const unprivileged = process.env.NLKIT_TEST_UNPRIVILEGED === '1' || process.getuid?.() !== 0;
+/**
+ * True when this test file runs where scripts/test.mjs put it: inside the throwaway mount
+ * and network namespace it made (it sets NLKIT_TEST_SANDBOX for that child after
+ * checking). A file started by hand (`node dist/test/….test.js` as root) is on the host:
+ * its named netns would go to the host's /run/netns, so its privileged tests are skipped.
+ */
+const sandboxed = process.env.NLKIT_TEST_SANDBOX !== undefined;
 
-/** tap options for tests that change kernel state (skipped without root). */
-export const privileged = { skip: unprivileged ? 'needs root in a throwaway netns (run npm test as root)' : false } as const;
+/** True when the runner could not give us root in a throwaway namespace. */
+export const unprivileged = process.env.NLKIT_TEST_UNPRIVILEGED === '1' || process.getuid?.() !== 0 || !sandboxed;
+
+/** tap options for tests that change kernel state (skipped without root, and outside the runner's sandbox). */
+export const privileged = {
+  skip: !unprivileged ? false : sandboxed || process.getuid?.() !== 0
+    ? 'needs root in a throwaway netns (run npm test as root)'
+    : 'not in the test sandbox: run it through `npm test -- FILE`, which runs it in a throwaway mount+net namespace',
+} as const;
 
 /** Open fds of this process. */
 export function fdCount(): number {
