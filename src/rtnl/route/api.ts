@@ -242,10 +242,51 @@ function specOfRoute(r: Route): Record<string, unknown> {
   return s;
 }
 
+/**
+ * A decoded Route (it has `rawFlags`), perhaps spread with changes (`{ ...route, table:
+ * 100 }`), as the spec that makes that route: what `add`, `replace`, `append` and
+ * `prepend` take. The kernel's own state (cache info, the flags it sets, uid, mark, the
+ * input link of a lookup) is left out; a lightweight-tunnel encap, which nlkit cannot
+ * send, is refused rather than dropped.
+ */
+function specToMake(r: Route): Record<string, unknown> {
+  if (r.encapType !== undefined || r.encap !== undefined || r.nexthops?.some((n) => n.encapType !== undefined || n.encap !== undefined) === true) {
+    throw new InvalidArgumentError('spec', `the route to ${r.dst} has a lightweight-tunnel encap (RTA_ENCAP), which nlkit cannot send: it would make a different route`);
+  }
+  const s: Record<string, unknown> = { dst: r.dst, family: r.family, table: r.table, tos: r.tos, type: r.type, protocol: r.protocol, scope: r.scope };
+  const put = (k: string, v: unknown): void => {
+    if (v !== undefined) s[k] = v;
+  };
+  put('metric', r.metric);
+  put('from', r.from);
+  put('prefsrc', r.prefsrc);
+  put('pref', r.pref);
+  put('expires', r.expires);
+  if (r.metrics !== undefined && Object.keys(r.metrics).length > 0) s['metrics'] = r.metrics;
+  // Through a nexthop object: the id alone (the kernel reports the object's gateway and
+  // link with it, and refuses them next to an id).
+  if (r.nhId !== undefined) {
+    s['nhId'] = r.nhId;
+    return s;
+  }
+  put('gateway', r.gateway);
+  put('via', r.via);
+  put('dev', r.dev);
+  if (r.family === 4) put('flow', r.flow);
+  if (Array.isArray(r.flags) && r.flags.includes('onlink')) s['onlink'] = true;
+  if (r.nexthops) {
+    s['nexthops'] = r.nexthops.map((n) => ({
+      ...(n.gateway !== undefined ? { gateway: n.gateway } : {}), ...(n.via !== undefined ? { via: n.via } : {}), ...(n.dev ? { dev: n.dev } : {}), weight: n.weight,
+      ...(r.family === 4 && n.flow !== undefined ? { flow: n.flow } : {}), ...(Array.isArray(n.flags) && n.flags.includes('onlink') ? { onlink: true } : {}),
+    }));
+  }
+  return s;
+}
+
 /** Check a route spec (no I/O). `del` relaxes the defaults so the kernel matches any value not given. */
 function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
   let s = checkObject(spec, 'spec');
-  if (forDelete && typeof s['rawFlags'] === 'number') s = specOfRoute(s as unknown as Route);
+  if (typeof s['rawFlags'] === 'number') s = forDelete ? specOfRoute(s as unknown as Route) : specToMake(s as unknown as Route);
   checkKeys(s, SPEC_KEYS, '');
   if (s['dst'] === undefined) throw new InvalidArgumentError('dst', "a route needs a destination ('default', a prefix or an address)");
   const dst = parseDst(s['dst'], 'dst');
@@ -637,6 +678,13 @@ export class RouteApi {
    * Add a route: RTM_NEWROUTE with NLM_F_CREATE|NLM_F_EXCL. Input (addresses, prefix
    * lengths, families, table names, links) is checked before anything is sent.
    *
+   * A decoded Route from `list()` is taken too, as it is or spread with changes, so a
+   * route can be copied: `rt.route.add({ ...route, table: 100 })`. Everything that makes
+   * the route is sent again (type, protocol, scope, metric, paths and their weights,
+   * realms and onlink, metrics, preference); the kernel's own state (cache info, flags it
+   * sets) is not. A route with a lightweight-tunnel encap is refused (InvalidArgumentError),
+   * as nlkit cannot send one. The same holds for `replace`, `append` and `prepend`.
+   *
    * Equivalent to: `ip route add [TYPE] DST [from SRC] [via GW] [dev DEV] [src PREFSRC]
    * [table T] [metric M] [scope S] [proto P] [onlink] [mtu N] [advmss N]
    * [nexthop via GW dev DEV weight W realms F/T …] [nhid N] [via inet6 GW] [realms F/T]`.
@@ -644,7 +692,7 @@ export class RouteApi {
    *   exists, 'ENODEV' for a missing link, 'ENETUNREACH' ("Nexthop has invalid gateway")
    *   when no route reaches the gateway.
    */
-  async add(spec: RouteSpec): Promise<void> {
+  async add(spec: RouteSpec | Route): Promise<void> {
     await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, spec, false);
   }
 
@@ -654,7 +702,7 @@ export class RouteApi {
    *
    * Equivalent to: `ip route replace …` (same arguments as `add`).
    */
-  async replace(spec: RouteSpec): Promise<void> {
+  async replace(spec: RouteSpec | Route): Promise<void> {
     await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, spec, false);
   }
 
@@ -664,7 +712,7 @@ export class RouteApi {
    *
    * Equivalent to: `ip route append …` (same arguments as `add`).
    */
-  async append(spec: RouteSpec): Promise<void> {
+  async append(spec: RouteSpec | Route): Promise<void> {
     await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND, spec, false);
   }
 
@@ -680,7 +728,7 @@ export class RouteApi {
    * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the very same
    *   route exists, 'ENETUNREACH' when no route reaches the gateway.
    */
-  async prepend(spec: RouteSpec): Promise<void> {
+  async prepend(spec: RouteSpec | Route): Promise<void> {
     await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE, spec, false);
   }
 
