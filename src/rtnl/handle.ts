@@ -13,7 +13,7 @@ import { RuleApi } from './rule/api.js';
 import { FdbApi } from './fdb/api.js';
 import { VlanApi } from './vlan/api.js';
 import { netnsText, resolveNetns, type NetnsTarget } from './netns-target.js';
-import { Monitor, type MonitorEventOf, type MonitorGroup, type MonitorOptions, type MonitorSyncEvent } from './monitor.js';
+import { Monitor, type MonitorEventOf, type MonitorKindOf, type MonitorGroup, type MonitorOptions, type MonitorSyncEvent } from './monitor.js';
 
 /** Options for {@link Rtnl.open}. */
 export interface RtnlOptions {
@@ -168,6 +168,10 @@ export class Rtnl {
    * the FdbEntry `rt.fdb.list()` returns (and skips ARP/NDP entries), one of both yields
    * each as its kind.
    *
+   * The event type follows the groups given as literals: `rt.monitor(['ipv4-addr'])`
+   * yields address changes only, so `ev.object` is an Addr once `ev.type` is not
+   * 'overrun' (groups of type `MonitorGroup[]` give every kind).
+   *
    * Equivalent to: ip monitor link address route neigh rule
    * (`rt.monitor(['link', 'addr', 'route', 'neigh', 'rule'])`); bridge monitor fdb
    * (`rt.monitor(['fdb'])`).
@@ -195,9 +199,9 @@ export class Rtnl {
    *   ClosedError for a closed handle (or its netns, see above), `signal.reason` for an
    *   aborted signal.
    */
-  monitor<O extends MonitorOptions = {}>(groups: readonly MonitorGroup[], options: O = {} as O): Monitor<MonitorEventOf<O>> {
+  monitor<const G extends readonly MonitorGroup[], O extends MonitorOptions = {}>(groups: G, options: O = {} as O): Monitor<MonitorEventOf<O, MonitorKindOf<G[number]>>> {
     const m = Monitor.open(this, groups, options, (x) => this.monitors?.delete(x));
-    (this.monitors ??= new Set()).add(m);
+    (this.monitors ??= new Set()).add(m as Monitor<unknown> as Monitor<MonitorSyncEvent>);
     return m;
   }
 

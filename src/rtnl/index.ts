@@ -51,7 +51,7 @@ export type { Rule } from './rule/decode.js';
 export { FRA, RULE_ACTIONS, RULE_FLAGS } from './rule/table.js';
 export type { RuleAction, Range } from './rule/table.js';
 export { Monitor, MONITOR_GROUPS, registerEventDecoder, monitorGroups } from './monitor.js';
-export type { MonitorEvent, MonitorChange, MonitorOverrun, MonitorSynced, MonitorSyncEvent, MonitorEventOf, MonitorGroup, MonitorKind, MonitorObjects, MonitorOptions, MonitorStats, RawEventObject, EventDecoder } from './monitor.js';
+export type { MonitorEvent, MonitorChange, MonitorChangeOf, MonitorKindOf, MonitorOverrun, MonitorSynced, MonitorSyncEvent, MonitorEventOf, MonitorGroup, MonitorKind, MonitorObjects, MonitorOptions, MonitorStats, RawEventObject, EventDecoder } from './monitor.js';
 export { getNsid, setNsid } from './nsid.js';
 export type { NetnsTarget } from './netns-target.js';
 export { rtnlDescriber, registerLayout } from './describer.js';

@@ -166,15 +166,31 @@ export interface RawEventObject {
  * entry's link + mac + vlan + dst, …): a change made while the listing ran may come
  * twice, and a `del` may name an object the consumer never saw.
  */
-export type MonitorChange = {
-  [K in MonitorKind]: {
+export type MonitorChange = MonitorChangeOf<MonitorKind>;
+
+/**
+ * {@link MonitorChange} of the kinds `K` only: what a monitor of some groups yields
+ * (`rt.monitor(['link'])` yields link changes, so `ev.object` is a Link once `ev.type`
+ * is not 'overrun', without testing `ev.kind`).
+ */
+export type MonitorChangeOf<K extends MonitorKind> = {
+  [P in K]: {
     readonly type: 'new' | 'del';
-    readonly kind: K;
-    readonly object: MonitorObjects[K];
+    readonly kind: P;
+    readonly object: MonitorObjects[P];
     /** True on objects from a listing (`listExisting`); absent on the kernel's changes. */
     readonly existing?: true;
   };
-}[MonitorKind];
+}[K];
+
+/** The kind of object a group name is about, at the type level: 'ipv4-addr' → 'addr'. */
+export type MonitorKindOf<G extends MonitorGroup> = G extends 'link' ? 'link'
+  : G extends 'ipv4-addr' | 'ipv6-addr' | 'addr' ? 'addr'
+  : G extends 'ipv4-route' | 'ipv6-route' | 'route' ? 'route'
+  : G extends 'neigh' ? 'neigh'
+  : G extends 'rule' ? 'rule'
+  : G extends 'fdb' ? 'fdb'
+  : never;
 
 /** The kernel dropped events because the listener fell behind (ENOBUFS): resync with a dump. */
 export interface MonitorOverrun {
@@ -435,7 +451,9 @@ const SYNCED: MonitorSynced = Object.freeze({ type: 'synced' });
  * The events of a monitor opened with `options`: {@link MonitorSyncEvent} when
  * `listExisting` may be true, else {@link MonitorEvent}.
  */
-export type MonitorEventOf<O extends MonitorOptions> = 'listExisting' extends keyof O ? (true extends O['listExisting' & keyof O] ? MonitorSyncEvent : MonitorEvent) : MonitorEvent;
+export type MonitorEventOf<O extends MonitorOptions, K extends MonitorKind = MonitorKind> = 'listExisting' extends keyof O
+  ? (true extends O['listExisting' & keyof O] ? MonitorChangeOf<K> | MonitorOverrun | MonitorSynced : MonitorChangeOf<K> | MonitorOverrun)
+  : MonitorChangeOf<K> | MonitorOverrun;
 /** What a monitor watches when its constructor is not told: the kinds before 'fdb' (whose groups determine the rest). */
 const DEFAULT_KINDS: ReadonlySet<MonitorKind> = new Set(KINDS.filter((k) => k !== 'fdb'));
 
@@ -600,7 +618,7 @@ function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: num
  *
  * One consumer is expected; concurrent `next()` calls are served in call order.
  */
-export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements AsyncIterableIterator<E, undefined, undefined> {
+export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undefined, undefined> {
   /** Counters; see {@link MonitorStats}. */
   readonly stats: MonitorStats = { events: 0, overruns: 0, discarded: 0, wakeups: 0, emptyWakeups: 0, pollErrors: 0, ignored: 0, undecoded: 0, pauses: 0, peakQueued: 0, listings: 0, listed: 0 };
   /** The queue bound (see the module doc). */
@@ -679,14 +697,14 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
    *   for a closed handle, `signal.reason` for an aborted signal, SysError when the
    *   socket cannot be opened.
    */
-  static open<O extends MonitorOptions = {}>(host: MonitorHost, groups: readonly MonitorGroup[], options: O = {} as O, onClose?: (m: Monitor<MonitorSyncEvent>) => void): Monitor<MonitorEventOf<O>> {
+  static open<const G extends readonly MonitorGroup[], O extends MonitorOptions = {}>(host: MonitorHost, groups: G, options: O = {} as O, onClose?: (m: Monitor<MonitorSyncEvent>) => void): Monitor<MonitorEventOf<O, MonitorKindOf<G[number]>>> {
     const numbers = monitorGroups(groups);
     checkOptions(options);
     if (host.sock.closed) throw new ClosedError('Rtnl handle');
     options.signal?.throwIfAborted();
     const sock = openSibling(host, numbers, options.receiveBufferSize);
     try {
-      return new Monitor<MonitorEventOf<O>>(sock, options, onClose, options.listExisting === true ? { sock: host.sock, groups: numbers } : undefined, monitorKinds(groups));
+      return new Monitor<MonitorEventOf<O, MonitorKindOf<G[number]>>>(sock, options, onClose, options.listExisting === true ? { sock: host.sock, groups: numbers } : undefined, monitorKinds(groups));
     } catch (e) {
       sock.close();
       throw e;
@@ -1092,6 +1110,6 @@ export class Monitor<E extends MonitorSyncEvent = MonitorEvent> implements Async
         w.reject(error);
       } else w.resolve(DONE);
     }
-    this.onClose?.(this);
+    this.onClose?.(this as Monitor<unknown> as Monitor<MonitorSyncEvent>);
   }
 }

@@ -13,7 +13,7 @@ import {
   Rtnl, Netns, execNetns, setupVeth, teardownVeth, MacAddr, isLinkKind, NetlinkError, InvalidArgumentError, formatResult, runPlugin, ipamAdd,
   configureIface, ConfigureIfaceError, type ConfigureIfaceOptions,
   type Link, type ForEachCallback, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type FdbEntry, type Rule, type RuleSpec,
-  type MonitorEvent, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions,
+  type MonitorEvent, type MonitorGroup, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions,
 } from 'nlkit';
 
 /** The application's own settings, parsed from a file: anything may be missing. */
@@ -152,6 +152,22 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
     if (e.type === 'overrun' || e.kind !== 'link') continue;
     if (e.type === 'new') names.set(e.object.index, e.existing === true ? `${e.object.name} (existing)` : e.object.name);
     else names.delete(e.object.index);
+  }
+
+  // The groups given narrow the events: a monitor of 'ipv4-addr' yields addresses only.
+  for await (const ev of rt.monitor(['ipv4-addr'], { signal })) {
+    if (ev.type === 'overrun') continue;
+    const a: Addr = ev.object;
+    // @ts-expect-error: a monitor of addresses yields no links
+    if (ev.kind === 'link') console.log('unreachable');
+    console.log(a.address);
+    break;
+  }
+  // Groups from configuration (not literals) give every kind, as before.
+  const fromConfig: MonitorGroup[] = s.alias === undefined ? ['link'] : ['link', 'fdb'];
+  for await (const ev of rt.monitor(fromConfig, { signal })) {
+    if (ev.type !== 'overrun' && ev.kind === 'fdb') console.log(ev.object.mac);
+    break;
   }
 
   // A bridge's forwarding table, kept up to date: kind 'fdb' narrows the object to an FdbEntry.
