@@ -207,77 +207,58 @@ function parseDst(v: unknown, arg: string): IpPrefix | 'default' {
   return p;
 }
 
-/** A decoded Route (it has `rawFlags`) reduced to what identifies it for a delete. */
-function specOfRoute(r: Route): Record<string, unknown> {
-  const s: Record<string, unknown> = { dst: r.dst, family: r.family, table: r.table, tos: r.tos, type: r.type, protocol: r.protocol };
-  if (r.metric !== undefined) s['metric'] = r.metric;
-  // A route through a nexthop object is matched by its id: the kernel reports the
-  // object's gateway, link or paths with it, and an IPv4 delete that names any of them
-  // matches no such route.
-  if (r.nhId !== undefined) {
-    s['nhId'] = r.nhId;
-    // Through a blackhole nexthop object the kernel reports the type as blackhole
-    // (fib_dump_info), not the type the route was added with, which an IPv4 delete must
-    // match (fib_table_delete): any type then, the id selects the route.
-    if (r.type === 'blackhole') delete s['type'];
-    return s;
-  }
-  if (r.gateway !== undefined) s['gateway'] = r.gateway;
-  if (r.dev !== undefined) s['dev'] = r.dev;
-  if (r.from !== undefined) s['from'] = r.from;
-  // IPv4 keeps routes that differ only in these apart (ip route append): a delete
-  // without them removes the first of the key's routes, not the one passed.
-  if (r.prefsrc !== undefined) s['prefsrc'] = r.prefsrc;
-  if (r.via !== undefined) s['via'] = r.via;
-  if (r.flow !== undefined && r.family === 4) s['flow'] = r.flow;
-  // An IPv4 path's realm too, 0 when it has none: the kernel matches a multipath delete
-  // path by path (fib_nh_match), a path's RTA_FLOW against its realm, and a path without
-  // RTA_FLOW matches any realm — so the first route whose paths match the rest would go.
-  if (r.nexthops) {
-    s['nexthops'] = r.nexthops.map((n) => ({
-      ...(n.gateway !== undefined ? { gateway: n.gateway } : {}), ...(n.via !== undefined ? { via: n.via } : {}), ...(n.dev ? { dev: n.dev } : {}), weight: n.weight,
-      ...(r.family === 4 ? { flow: n.flow ?? 0 } : {}),
-    }));
-  }
-  return s;
-}
-
 /**
  * A decoded Route (it has `rawFlags`), perhaps spread with changes (`{ ...route, table:
- * 100 }`), as the spec that makes that route: what `add`, `replace`, `append` and
- * `prepend` take. The kernel's own state (cache info, the flags it sets, uid, mark, the
- * input link of a lookup) is left out; a lightweight-tunnel encap, which nlkit cannot
- * send, is refused rather than dropped.
+ * 100 }`), as a spec. For a delete (`make` false): what identifies the route. For `add`,
+ * `replace`, `append` and `prepend` (`make` true): what makes it again — scope, metrics,
+ * preference, expiry and onlink too, but not the kernel's own state (cache info, the
+ * flags it sets, uid, mark, a lookup's input link); a lightweight-tunnel encap, which
+ * nlkit cannot send, is refused rather than dropped.
  */
-function specToMake(r: Route): Record<string, unknown> {
-  if (r.encapType !== undefined || r.encap !== undefined || r.nexthops?.some((n) => n.encapType !== undefined || n.encap !== undefined) === true) {
+function specOfRoute(r: Route, make: boolean): Record<string, unknown> {
+  if (make && (r.encapType !== undefined || r.encap !== undefined || r.nexthops?.some((n) => n.encapType !== undefined || n.encap !== undefined) === true)) {
     throw new InvalidArgumentError('spec', `the route to ${r.dst} has a lightweight-tunnel encap (RTA_ENCAP), which nlkit cannot send: it would make a different route`);
   }
-  const s: Record<string, unknown> = { dst: r.dst, family: r.family, table: r.table, tos: r.tos, type: r.type, protocol: r.protocol, scope: r.scope };
+  const s: Record<string, unknown> = { dst: r.dst, family: r.family, table: r.table, tos: r.tos, type: r.type, protocol: r.protocol };
   const put = (k: string, v: unknown): void => {
     if (v !== undefined) s[k] = v;
   };
   put('metric', r.metric);
   put('from', r.from);
+  // IPv4 keeps routes that differ only in prefsrc, via or realms apart (ip route append):
+  // a delete without them removes the first of the key's routes, not the one passed.
   put('prefsrc', r.prefsrc);
-  put('pref', r.pref);
-  put('expires', r.expires);
-  if (r.metrics !== undefined && Object.keys(r.metrics).length > 0) s['metrics'] = r.metrics;
-  // Through a nexthop object: the id alone (the kernel reports the object's gateway and
-  // link with it, and refuses them next to an id).
+  if (make) {
+    s['scope'] = r.scope;
+    put('pref', r.pref);
+    put('expires', r.expires);
+    if (r.metrics !== undefined && Object.keys(r.metrics).length > 0) s['metrics'] = r.metrics;
+  }
+  // A route through a nexthop object is matched and made by its id: the kernel reports
+  // the object's gateway, link or paths with it, refuses them next to an id, and an IPv4
+  // delete that names any of them matches no such route.
   if (r.nhId !== undefined) {
     s['nhId'] = r.nhId;
+    // Through a blackhole nexthop object the kernel reports the type as blackhole
+    // (fib_dump_info), not the type the route was added with, which an IPv4 delete must
+    // match (fib_table_delete): any type then, the id selects the route.
+    if (!make && r.type === 'blackhole') delete s['type'];
     return s;
   }
   put('gateway', r.gateway);
   put('via', r.via);
   put('dev', r.dev);
   if (r.family === 4) put('flow', r.flow);
-  if (Array.isArray(r.flags) && r.flags.includes('onlink')) s['onlink'] = true;
+  if (make && Array.isArray(r.flags) && r.flags.includes('onlink')) s['onlink'] = true;
+  // An IPv4 path's realm, for a delete 0 when it has none: the kernel matches a multipath
+  // delete path by path (fib_nh_match), a path's RTA_FLOW against its realm, and a path
+  // without RTA_FLOW matches any realm — so the first route whose paths match the rest
+  // would go.
   if (r.nexthops) {
     s['nexthops'] = r.nexthops.map((n) => ({
       ...(n.gateway !== undefined ? { gateway: n.gateway } : {}), ...(n.via !== undefined ? { via: n.via } : {}), ...(n.dev ? { dev: n.dev } : {}), weight: n.weight,
-      ...(r.family === 4 && n.flow !== undefined ? { flow: n.flow } : {}), ...(Array.isArray(n.flags) && n.flags.includes('onlink') ? { onlink: true } : {}),
+      ...(r.family === 4 && (n.flow !== undefined || !make) ? { flow: n.flow ?? 0 } : {}),
+      ...(make && Array.isArray(n.flags) && n.flags.includes('onlink') ? { onlink: true } : {}),
     }));
   }
   return s;
@@ -286,7 +267,7 @@ function specToMake(r: Route): Record<string, unknown> {
 /** Check a route spec (no I/O). `del` relaxes the defaults so the kernel matches any value not given. */
 function prepare(spec: unknown, forDelete: boolean): PreparedRoute {
   let s = checkObject(spec, 'spec');
-  if (typeof s['rawFlags'] === 'number') s = forDelete ? specOfRoute(s as unknown as Route) : specToMake(s as unknown as Route);
+  if (typeof s['rawFlags'] === 'number') s = specOfRoute(s as unknown as Route, !forDelete);
   checkKeys(s, SPEC_KEYS, '');
   if (s['dst'] === undefined) throw new InvalidArgumentError('dst', "a route needs a destination ('default', a prefix or an address)");
   const dst = parseDst(s['dst'], 'dst');
