@@ -10,18 +10,33 @@ import re, subprocess, tempfile, os, sys
 HEADERS = ['linux/netlink.h', 'linux/rtnetlink.h', 'linux/if_link.h', 'linux/if_addr.h',
            'linux/neighbour.h', 'linux/veth.h', 'linux/fib_rules.h', 'linux/net_namespace.h',
            'linux/if_bridge.h', 'linux/if_tun.h', 'linux/if.h', 'linux/if_arp.h', 'linux/lwtunnel.h',
-           'linux/icmpv6.h']
+           'linux/icmpv6.h', 'linux/pkt_sched.h', 'linux/pkt_cls.h', 'linux/gen_stats.h',
+           'linux/tc_act/tc_mirred.h', 'linux/tc_act/tc_gact.h', 'linux/tc_act/tc_bpf.h', 'linux/if_ether.h']
 PREFIXES = ('RTM_', 'RTA_', 'RTN_', 'RTPROT_', 'RT_SCOPE_', 'RT_TABLE_', 'RTNLGRP_', 'RTNH_F_', 'RTAX_',
             'RTM_F_', 'RTEXT_FILTER_', 'IFLA_', 'IFA_', 'IFA_F_', 'NDA_', 'NUD_', 'NTF_', 'NDTPA_',
             'FRA_', 'FR_ACT_', 'FIB_RULE_', 'VETH_INFO_', 'NETNSA_', 'MACVLAN_MODE_', 'MACVLAN_FLAG_',
             'IFF_', 'ARPHRD_', 'BR_STATE_', 'IPVLAN_MODE_', 'IPVLAN_F_', 'BOND_MODE_', 'IF_OPER_',
             'IF_LINK_MODE_', 'TUN_TYPE_', 'IFLA_TUN_', 'LWTUNNEL_ENCAP_', 'RTNH_ALIGNTO', 'NETLINK_',
             'NDA_', 'PORT_', 'BRIDGE_FLAGS_', 'BRIDGE_MODE_', 'IFLA_BRPORT_', 'IFLA_BR_',
-            'ICMPV6_ROUTER_PREF_', 'IFAPROT_', 'BRIDGE_VLAN_INFO_')
+            'ICMPV6_ROUTER_PREF_', 'IFAPROT_', 'BRIDGE_VLAN_INFO_',
+            # Traffic control: the generic TCA_* of rtnetlink.h and the kinds nlkit encodes
+            # (the kernels it runs on build tbf, htb, ingress/clsact, fifo, u32, bpf, mirred).
+            'TC_H_', 'TC_ACT_', 'TC_LINKLAYER_', 'TCA_TBF_', 'TCA_HTB_', 'TCA_U32_', 'TC_U32_',
+            'TCA_BPF_', 'TCA_MATCHALL_', 'TCA_ACT_', 'TCA_MIRRED_', 'TCA_GACT_', 'TCA_STATS_',
+            'TCA_CLS_FLAGS_', 'TCA_ROOT_', 'TCA_FQ_CODEL_', 'TCA_PRIO_', 'TCA_SFQ_', 'TCA_NETEM_',
+            'TCA_EM_', 'TCA_FLOWER_KEY_ETH_', 'TCA_FLOWER_CLASSID', 'TCA_FLOWER_INDEV', 'TCA_FLOWER_ACT',
+            'TCA_FLOWER_FLAGS', 'TCA_FLOWER_UNSPEC', 'TCA_KIND', 'TCA_OPTIONS', 'TCA_STATS', 'TCA_XSTATS',
+            'TCA_RATE', 'TCA_FCNT', 'TCA_STAB', 'TCA_PAD', 'TCA_DUMP_', 'TCA_CHAIN', 'TCA_HW_OFFLOAD',
+            'TCA_INGRESS_BLOCK', 'TCA_EGRESS_BLOCK', 'TCA_EXT_WARN_MSG', 'TCA_UNSPEC', 'TCM_IFINDEX_MAGIC_BLOCK',
+            'TCA_MIRRED', 'TCA_EGRESS_', 'TCA_INGRESS_', 'TC_CLS_FLAGS', 'TCA_BPF_FLAG_', 'TCA_STAB_',
+            'ETH_P_ALL', 'ETH_P_IP', 'ETH_P_IPV6', 'ETH_P_ARP', 'ETH_P_8021Q', 'ETH_P_8021AD')
 # Sizes of the fixed family headers and embedded structs (printed as SIZEOF_<NAME>), so
 # no struct length is typed by hand either.
 STRUCTS = ['ifinfomsg', 'ifaddrmsg', 'ifa_cacheinfo', 'rtmsg', 'rtnexthop', 'rta_cacheinfo', 'ndmsg',
-           'nda_cacheinfo', 'fib_rule_hdr', 'fib_rule_uid_range', 'fib_rule_port_range', 'bridge_vlan_info']
+           'nda_cacheinfo', 'fib_rule_hdr', 'fib_rule_uid_range', 'fib_rule_port_range', 'bridge_vlan_info',
+           'tcmsg', 'tc_ratespec', 'tc_tbf_qopt', 'tc_htb_opt', 'tc_htb_glob', 'tc_fifo_qopt', 'tc_u32_sel',
+           'tc_u32_key', 'tc_mirred', 'tc_gact', 'tc_stats', 'gnet_stats_basic', 'gnet_stats_queue',
+           'gnet_stats_rate_est', 'gnet_stats_rate_est64', 'tc_estimator', 'tc_prio_qopt', 'tc_act_bpf', 'tcf_t']
 SKIP = re.compile(r'(^__|^RTA_DATA$|^RTA_PAYLOAD$|^RTA_LENGTH$|^RTA_SPACE$|^RTA_NEXT$|^RTA_OK$|^RTA_ALIGN$|^IFLA_RTA$|^IFA_RTA$|^NDA_RTA$|^RTM_RTA$|^RTM_PAYLOAD$|^RTNH_DATA$|^RTNH_NEXT$|^RTNH_OK$|^RTNH_ALIGN$|^RTNH_LENGTH$|^RTNH_SPACE$|_PAYLOAD$|^NLMSG_)')
 KEEP_EXTRA = {'RTNH_F_DEAD', 'RTNH_F_PERVASIVE', 'RTNH_F_ONLINK', 'RTNH_F_OFFLOAD', 'RTNH_F_LINKDOWN', 'RTNH_F_UNRESOLVED', 'RTNH_F_TRAP',
               'IFF_LOWER_UP', 'IFF_DORMANT', 'IFF_ECHO', 'IFNAMSIZ', 'IFALIASZ', 'IFF_TUN', 'IFF_TAP', 'IFF_NO_PI',

@@ -230,6 +230,25 @@ export const RTAX_FEATURE_SACK = 2;
 export const RTAX_FEATURE_TIMESTAMP = 4;
 export const RTAX_FEATURE_ALLFRAG = 8;
 export const RTAX_FEATURE_MASK = 15;
+export const TCM_IFINDEX_MAGIC_BLOCK = 4294967295;
+export const TCA_UNSPEC = 0;
+export const TCA_KIND = 1;
+export const TCA_OPTIONS = 2;
+export const TCA_STATS = 3;
+export const TCA_XSTATS = 4;
+export const TCA_RATE = 5;
+export const TCA_FCNT = 6;
+export const TCA_STATS2 = 7;
+export const TCA_STAB = 8;
+export const TCA_PAD = 9;
+export const TCA_DUMP_INVISIBLE = 10;
+export const TCA_CHAIN = 11;
+export const TCA_HW_OFFLOAD = 12;
+export const TCA_INGRESS_BLOCK = 13;
+export const TCA_EGRESS_BLOCK = 14;
+export const TCA_DUMP_FLAGS = 15;
+export const TCA_EXT_WARN_MSG = 16;
+export const TCA_DUMP_FLAGS_TERSE = 1;
 export const RTNLGRP_NONE = 0;
 export const RTNLGRP_LINK = 1;
 export const RTNLGRP_NOTIFY = 2;
@@ -264,6 +283,15 @@ export const RTNLGRP_BRVLAN = 33;
 export const RTNLGRP_MCTP_IFADDR = 34;
 export const RTNLGRP_TUNNEL = 35;
 export const RTNLGRP_STATS = 36;
+export const TCA_ROOT_UNSPEC = 0;
+export const TCA_ROOT_TAB = 1;
+export const TCA_ACT_TAB = 1;
+export const TCA_ROOT_FLAGS = 2;
+export const TCA_ROOT_COUNT = 3;
+export const TCA_ROOT_TIME_DELTA = 4;
+export const TCA_ROOT_EXT_WARN_MSG = 5;
+export const TCA_ACT_FLAG_LARGE_DUMP_ON = 1;
+export const TCA_ACT_FLAG_TERSE_DUMP = 2;
 export const RTEXT_FILTER_VF = 1;
 export const RTEXT_FILTER_BRVLAN = 2;
 export const RTEXT_FILTER_BRVLAN_COMPRESSED = 4;
@@ -1158,6 +1186,216 @@ export const ICMPV6_ROUTER_PREF_LOW = 3;
 export const ICMPV6_ROUTER_PREF_MEDIUM = 0;
 export const ICMPV6_ROUTER_PREF_HIGH = 1;
 export const ICMPV6_ROUTER_PREF_INVALID = 2;
+export const TC_H_MAJ_MASK = 4294901760;
+export const TC_H_MIN_MASK = 65535;
+export const TC_H_UNSPEC = 0;
+export const TC_H_ROOT = 4294967295;
+export const TC_H_INGRESS = 4294967281;
+export const TC_H_CLSACT = 4294967281;
+export const TC_H_MIN_PRIORITY = 65504;
+export const TC_H_MIN_INGRESS = 65522;
+export const TC_H_MIN_EGRESS = 65523;
+export const TC_LINKLAYER_UNAWARE = 0;
+export const TC_LINKLAYER_ETHERNET = 1;
+export const TC_LINKLAYER_ATM = 2;
+export const TC_LINKLAYER_MASK = 15;
+export const TCA_STAB_UNSPEC = 0;
+export const TCA_STAB_BASE = 1;
+export const TCA_STAB_DATA = 2;
+export const TCA_TBF_UNSPEC = 0;
+export const TCA_TBF_PARMS = 1;
+export const TCA_TBF_RTAB = 2;
+export const TCA_TBF_PTAB = 3;
+export const TCA_TBF_RATE64 = 4;
+export const TCA_TBF_PRATE64 = 5;
+export const TCA_TBF_BURST = 6;
+export const TCA_TBF_PBURST = 7;
+export const TCA_TBF_PAD = 8;
+export const TCA_HTB_UNSPEC = 0;
+export const TCA_HTB_PARMS = 1;
+export const TCA_HTB_INIT = 2;
+export const TCA_HTB_CTAB = 3;
+export const TCA_HTB_RTAB = 4;
+export const TCA_HTB_DIRECT_QLEN = 5;
+export const TCA_HTB_RATE64 = 6;
+export const TCA_HTB_CEIL64 = 7;
+export const TCA_HTB_PAD = 8;
+export const TCA_HTB_OFFLOAD = 9;
+export const TCA_NETEM_UNSPEC = 0;
+export const TCA_NETEM_CORR = 1;
+export const TCA_NETEM_DELAY_DIST = 2;
+export const TCA_NETEM_REORDER = 3;
+export const TCA_NETEM_CORRUPT = 4;
+export const TCA_NETEM_LOSS = 5;
+export const TCA_NETEM_RATE = 6;
+export const TCA_NETEM_ECN = 7;
+export const TCA_NETEM_RATE64 = 8;
+export const TCA_NETEM_PAD = 9;
+export const TCA_NETEM_LATENCY64 = 10;
+export const TCA_NETEM_JITTER64 = 11;
+export const TCA_NETEM_SLOT = 12;
+export const TCA_NETEM_SLOT_DIST = 13;
+export const TCA_FQ_CODEL_UNSPEC = 0;
+export const TCA_FQ_CODEL_TARGET = 1;
+export const TCA_FQ_CODEL_LIMIT = 2;
+export const TCA_FQ_CODEL_INTERVAL = 3;
+export const TCA_FQ_CODEL_ECN = 4;
+export const TCA_FQ_CODEL_FLOWS = 5;
+export const TCA_FQ_CODEL_QUANTUM = 6;
+export const TCA_FQ_CODEL_CE_THRESHOLD = 7;
+export const TCA_FQ_CODEL_DROP_BATCH_SIZE = 8;
+export const TCA_FQ_CODEL_MEMORY_LIMIT = 9;
+export const TCA_FQ_CODEL_CE_THRESHOLD_SELECTOR = 10;
+export const TCA_FQ_CODEL_CE_THRESHOLD_MASK = 11;
+export const TCA_FQ_CODEL_XSTATS_QDISC = 0;
+export const TCA_FQ_CODEL_XSTATS_CLASS = 1;
+export const TCA_ACT_UNSPEC = 0;
+export const TCA_ACT_KIND = 1;
+export const TCA_ACT_OPTIONS = 2;
+export const TCA_ACT_INDEX = 3;
+export const TCA_ACT_STATS = 4;
+export const TCA_ACT_PAD = 5;
+export const TCA_ACT_COOKIE = 6;
+export const TCA_ACT_FLAGS = 7;
+export const TCA_ACT_HW_STATS = 8;
+export const TCA_ACT_USED_HW_STATS = 9;
+export const TCA_ACT_IN_HW_COUNT = 10;
+export const TCA_ACT_FLAGS_NO_PERCPU_STATS = 1;
+export const TCA_ACT_FLAGS_SKIP_HW = 2;
+export const TCA_ACT_FLAGS_SKIP_SW = 4;
+export const TCA_ACT_HW_STATS_IMMEDIATE = 1;
+export const TCA_ACT_HW_STATS_DELAYED = 2;
+export const TCA_ACT_MAX_PRIO = 32;
+export const TCA_ACT_BIND = 1;
+export const TCA_ACT_NOBIND = 0;
+export const TCA_ACT_UNBIND = 1;
+export const TCA_ACT_NOUNBIND = 0;
+export const TCA_ACT_REPLACE = 1;
+export const TCA_ACT_NOREPLACE = 0;
+export const TC_ACT_UNSPEC = -1;
+export const TC_ACT_OK = 0;
+export const TC_ACT_RECLASSIFY = 1;
+export const TC_ACT_SHOT = 2;
+export const TC_ACT_PIPE = 3;
+export const TC_ACT_STOLEN = 4;
+export const TC_ACT_QUEUED = 5;
+export const TC_ACT_REPEAT = 6;
+export const TC_ACT_REDIRECT = 7;
+export const TC_ACT_TRAP = 8;
+export const TC_ACT_VALUE_MAX = 8;
+export const TC_ACT_EXT_VAL_MASK = 268435455;
+export const TC_ACT_JUMP = 268435456;
+export const TC_ACT_GOTO_CHAIN = 536870912;
+export const TC_ACT_EXT_OPCODE_MAX = 536870912;
+export const TCA_ACT_GACT = 5;
+export const TCA_ACT_IPT = 6;
+export const TCA_ACT_PEDIT = 7;
+export const TCA_ACT_MIRRED = 8;
+export const TCA_ACT_NAT = 9;
+export const TCA_ACT_XT = 10;
+export const TCA_ACT_SKBEDIT = 11;
+export const TCA_ACT_VLAN = 12;
+export const TCA_ACT_BPF = 13;
+export const TCA_ACT_CONNMARK = 14;
+export const TCA_ACT_SKBMOD = 15;
+export const TCA_ACT_CSUM = 16;
+export const TCA_ACT_TUNNEL_KEY = 17;
+export const TCA_ACT_SIMP = 22;
+export const TCA_ACT_IFE = 25;
+export const TCA_ACT_SAMPLE = 26;
+export const TCA_CLS_FLAGS_SKIP_HW = 1;
+export const TCA_CLS_FLAGS_SKIP_SW = 2;
+export const TCA_CLS_FLAGS_IN_HW = 4;
+export const TCA_CLS_FLAGS_NOT_IN_HW = 8;
+export const TCA_CLS_FLAGS_VERBOSE = 16;
+export const TC_U32_UNSPEC = 0;
+export const TC_U32_ROOT = 4293918720;
+export const TCA_U32_UNSPEC = 0;
+export const TCA_U32_CLASSID = 1;
+export const TCA_U32_HASH = 2;
+export const TCA_U32_LINK = 3;
+export const TCA_U32_DIVISOR = 4;
+export const TCA_U32_SEL = 5;
+export const TCA_U32_POLICE = 6;
+export const TCA_U32_ACT = 7;
+export const TCA_U32_INDEV = 8;
+export const TCA_U32_PCNT = 9;
+export const TCA_U32_MARK = 10;
+export const TCA_U32_FLAGS = 11;
+export const TCA_U32_PAD = 12;
+export const TC_U32_TERMINAL = 1;
+export const TC_U32_OFFSET = 2;
+export const TC_U32_VAROFFSET = 4;
+export const TC_U32_EAT = 8;
+export const TC_U32_MAXDEPTH = 8;
+export const TCA_BPF_FLAG_ACT_DIRECT = 1;
+export const TCA_BPF_UNSPEC = 0;
+export const TCA_BPF_ACT = 1;
+export const TCA_BPF_POLICE = 2;
+export const TCA_BPF_CLASSID = 3;
+export const TCA_BPF_OPS_LEN = 4;
+export const TCA_BPF_OPS = 5;
+export const TCA_BPF_FD = 6;
+export const TCA_BPF_NAME = 7;
+export const TCA_BPF_FLAGS = 8;
+export const TCA_BPF_FLAGS_GEN = 9;
+export const TCA_BPF_TAG = 10;
+export const TCA_BPF_ID = 11;
+export const TCA_FLOWER_UNSPEC = 0;
+export const TCA_FLOWER_CLASSID = 1;
+export const TCA_FLOWER_INDEV = 2;
+export const TCA_FLOWER_ACT = 3;
+export const TCA_FLOWER_KEY_ETH_DST = 4;
+export const TCA_FLOWER_KEY_ETH_DST_MASK = 5;
+export const TCA_FLOWER_KEY_ETH_SRC = 6;
+export const TCA_FLOWER_KEY_ETH_SRC_MASK = 7;
+export const TCA_FLOWER_KEY_ETH_TYPE = 8;
+export const TCA_FLOWER_FLAGS = 22;
+export const TCA_MATCHALL_UNSPEC = 0;
+export const TCA_MATCHALL_CLASSID = 1;
+export const TCA_MATCHALL_ACT = 2;
+export const TCA_MATCHALL_FLAGS = 3;
+export const TCA_MATCHALL_PCNT = 4;
+export const TCA_MATCHALL_PAD = 5;
+export const TCA_STATS_UNSPEC = 0;
+export const TCA_STATS_BASIC = 1;
+export const TCA_STATS_RATE_EST = 2;
+export const TCA_STATS_QUEUE = 3;
+export const TCA_STATS_APP = 4;
+export const TCA_STATS_RATE_EST64 = 5;
+export const TCA_STATS_PAD = 6;
+export const TCA_STATS_BASIC_HW = 7;
+export const TCA_STATS_PKT64 = 8;
+export const TCA_EGRESS_REDIR = 1;
+export const TCA_EGRESS_MIRROR = 2;
+export const TCA_INGRESS_REDIR = 3;
+export const TCA_INGRESS_MIRROR = 4;
+export const TCA_MIRRED_UNSPEC = 0;
+export const TCA_MIRRED_TM = 1;
+export const TCA_MIRRED_PARMS = 2;
+export const TCA_MIRRED_PAD = 3;
+export const TCA_GACT_UNSPEC = 0;
+export const TCA_GACT_TM = 1;
+export const TCA_GACT_PARMS = 2;
+export const TCA_GACT_PROB = 3;
+export const TCA_GACT_PAD = 4;
+export const TCA_ACT_BPF_UNSPEC = 0;
+export const TCA_ACT_BPF_TM = 1;
+export const TCA_ACT_BPF_PARMS = 2;
+export const TCA_ACT_BPF_OPS_LEN = 3;
+export const TCA_ACT_BPF_OPS = 4;
+export const TCA_ACT_BPF_FD = 5;
+export const TCA_ACT_BPF_NAME = 6;
+export const TCA_ACT_BPF_PAD = 7;
+export const TCA_ACT_BPF_TAG = 8;
+export const TCA_ACT_BPF_ID = 9;
+export const ETH_P_IP = 2048;
+export const ETH_P_ARP = 2054;
+export const ETH_P_8021Q = 33024;
+export const ETH_P_IPX = 33079;
+export const ETH_P_IPV6 = 34525;
+export const ETH_P_8021AD = 34984;
+export const ETH_P_ALL = 3;
 export const SIZEOF_IFINFOMSG = 16;
 export const SIZEOF_IFADDRMSG = 8;
 export const SIZEOF_IFA_CACHEINFO = 16;
@@ -1170,6 +1408,25 @@ export const SIZEOF_FIB_RULE_HDR = 12;
 export const SIZEOF_FIB_RULE_UID_RANGE = 8;
 export const SIZEOF_FIB_RULE_PORT_RANGE = 4;
 export const SIZEOF_BRIDGE_VLAN_INFO = 4;
+export const SIZEOF_TCMSG = 20;
+export const SIZEOF_TC_RATESPEC = 12;
+export const SIZEOF_TC_TBF_QOPT = 36;
+export const SIZEOF_TC_HTB_OPT = 44;
+export const SIZEOF_TC_HTB_GLOB = 20;
+export const SIZEOF_TC_FIFO_QOPT = 4;
+export const SIZEOF_TC_U32_SEL = 16;
+export const SIZEOF_TC_U32_KEY = 16;
+export const SIZEOF_TC_MIRRED = 28;
+export const SIZEOF_TC_GACT = 20;
+export const SIZEOF_TC_STATS = 40;
+export const SIZEOF_GNET_STATS_BASIC = 16;
+export const SIZEOF_GNET_STATS_QUEUE = 20;
+export const SIZEOF_GNET_STATS_RATE_EST = 8;
+export const SIZEOF_GNET_STATS_RATE_EST64 = 16;
+export const SIZEOF_TC_ESTIMATOR = 2;
+export const SIZEOF_TC_PRIO_QOPT = 20;
+export const SIZEOF_TC_ACT_BPF = 20;
+export const SIZEOF_TCF_T = 32;
 // Newer than these headers: the kernel if_link.h enum continues after IFLA_ALLMULTI with these.
 export const IFLA_DEVLINK_PORT = 62;
 export const IFLA_GSO_IPV4_MAX_SIZE = 63;
@@ -1268,6 +1525,13 @@ const byName = {
   BR_STATE_FORWARDING: 3,
   BR_STATE_LEARNING: 2,
   BR_STATE_LISTENING: 1,
+  ETH_P_8021AD: 34984,
+  ETH_P_8021Q: 33024,
+  ETH_P_ALL: 3,
+  ETH_P_ARP: 2054,
+  ETH_P_IP: 2048,
+  ETH_P_IPV6: 34525,
+  ETH_P_IPX: 33079,
   FIB_RULE_DEV_DETACHED: 8,
   FIB_RULE_FIND_SADDR: 65536,
   FIB_RULE_IIF_DETACHED: 8,
@@ -2347,6 +2611,10 @@ const byName = {
   SIZEOF_FIB_RULE_HDR: 12,
   SIZEOF_FIB_RULE_PORT_RANGE: 4,
   SIZEOF_FIB_RULE_UID_RANGE: 8,
+  SIZEOF_GNET_STATS_BASIC: 16,
+  SIZEOF_GNET_STATS_QUEUE: 20,
+  SIZEOF_GNET_STATS_RATE_EST: 8,
+  SIZEOF_GNET_STATS_RATE_EST64: 16,
   SIZEOF_IFADDRMSG: 8,
   SIZEOF_IFA_CACHEINFO: 16,
   SIZEOF_IFINFOMSG: 16,
@@ -2355,6 +2623,252 @@ const byName = {
   SIZEOF_RTA_CACHEINFO: 32,
   SIZEOF_RTMSG: 12,
   SIZEOF_RTNEXTHOP: 8,
+  SIZEOF_TCF_T: 32,
+  SIZEOF_TCMSG: 20,
+  SIZEOF_TC_ACT_BPF: 20,
+  SIZEOF_TC_ESTIMATOR: 2,
+  SIZEOF_TC_FIFO_QOPT: 4,
+  SIZEOF_TC_GACT: 20,
+  SIZEOF_TC_HTB_GLOB: 20,
+  SIZEOF_TC_HTB_OPT: 44,
+  SIZEOF_TC_MIRRED: 28,
+  SIZEOF_TC_PRIO_QOPT: 20,
+  SIZEOF_TC_RATESPEC: 12,
+  SIZEOF_TC_STATS: 40,
+  SIZEOF_TC_TBF_QOPT: 36,
+  SIZEOF_TC_U32_KEY: 16,
+  SIZEOF_TC_U32_SEL: 16,
+  TCA_ACT_BIND: 1,
+  TCA_ACT_BPF: 13,
+  TCA_ACT_BPF_FD: 5,
+  TCA_ACT_BPF_ID: 9,
+  TCA_ACT_BPF_NAME: 6,
+  TCA_ACT_BPF_OPS: 4,
+  TCA_ACT_BPF_OPS_LEN: 3,
+  TCA_ACT_BPF_PAD: 7,
+  TCA_ACT_BPF_PARMS: 2,
+  TCA_ACT_BPF_TAG: 8,
+  TCA_ACT_BPF_TM: 1,
+  TCA_ACT_BPF_UNSPEC: 0,
+  TCA_ACT_CONNMARK: 14,
+  TCA_ACT_COOKIE: 6,
+  TCA_ACT_CSUM: 16,
+  TCA_ACT_FLAGS: 7,
+  TCA_ACT_FLAGS_NO_PERCPU_STATS: 1,
+  TCA_ACT_FLAGS_SKIP_HW: 2,
+  TCA_ACT_FLAGS_SKIP_SW: 4,
+  TCA_ACT_FLAG_LARGE_DUMP_ON: 1,
+  TCA_ACT_FLAG_TERSE_DUMP: 2,
+  TCA_ACT_GACT: 5,
+  TCA_ACT_HW_STATS: 8,
+  TCA_ACT_HW_STATS_DELAYED: 2,
+  TCA_ACT_HW_STATS_IMMEDIATE: 1,
+  TCA_ACT_IFE: 25,
+  TCA_ACT_INDEX: 3,
+  TCA_ACT_IN_HW_COUNT: 10,
+  TCA_ACT_IPT: 6,
+  TCA_ACT_KIND: 1,
+  TCA_ACT_MAX_PRIO: 32,
+  TCA_ACT_MIRRED: 8,
+  TCA_ACT_NAT: 9,
+  TCA_ACT_NOBIND: 0,
+  TCA_ACT_NOREPLACE: 0,
+  TCA_ACT_NOUNBIND: 0,
+  TCA_ACT_OPTIONS: 2,
+  TCA_ACT_PAD: 5,
+  TCA_ACT_PEDIT: 7,
+  TCA_ACT_REPLACE: 1,
+  TCA_ACT_SAMPLE: 26,
+  TCA_ACT_SIMP: 22,
+  TCA_ACT_SKBEDIT: 11,
+  TCA_ACT_SKBMOD: 15,
+  TCA_ACT_STATS: 4,
+  TCA_ACT_TAB: 1,
+  TCA_ACT_TUNNEL_KEY: 17,
+  TCA_ACT_UNBIND: 1,
+  TCA_ACT_UNSPEC: 0,
+  TCA_ACT_USED_HW_STATS: 9,
+  TCA_ACT_VLAN: 12,
+  TCA_ACT_XT: 10,
+  TCA_BPF_ACT: 1,
+  TCA_BPF_CLASSID: 3,
+  TCA_BPF_FD: 6,
+  TCA_BPF_FLAGS: 8,
+  TCA_BPF_FLAGS_GEN: 9,
+  TCA_BPF_FLAG_ACT_DIRECT: 1,
+  TCA_BPF_ID: 11,
+  TCA_BPF_NAME: 7,
+  TCA_BPF_OPS: 5,
+  TCA_BPF_OPS_LEN: 4,
+  TCA_BPF_POLICE: 2,
+  TCA_BPF_TAG: 10,
+  TCA_BPF_UNSPEC: 0,
+  TCA_CHAIN: 11,
+  TCA_CLS_FLAGS_IN_HW: 4,
+  TCA_CLS_FLAGS_NOT_IN_HW: 8,
+  TCA_CLS_FLAGS_SKIP_HW: 1,
+  TCA_CLS_FLAGS_SKIP_SW: 2,
+  TCA_CLS_FLAGS_VERBOSE: 16,
+  TCA_DUMP_FLAGS: 15,
+  TCA_DUMP_FLAGS_TERSE: 1,
+  TCA_DUMP_INVISIBLE: 10,
+  TCA_EGRESS_BLOCK: 14,
+  TCA_EGRESS_MIRROR: 2,
+  TCA_EGRESS_REDIR: 1,
+  TCA_EXT_WARN_MSG: 16,
+  TCA_FCNT: 6,
+  TCA_FLOWER_ACT: 3,
+  TCA_FLOWER_CLASSID: 1,
+  TCA_FLOWER_FLAGS: 22,
+  TCA_FLOWER_INDEV: 2,
+  TCA_FLOWER_KEY_ETH_DST: 4,
+  TCA_FLOWER_KEY_ETH_DST_MASK: 5,
+  TCA_FLOWER_KEY_ETH_SRC: 6,
+  TCA_FLOWER_KEY_ETH_SRC_MASK: 7,
+  TCA_FLOWER_KEY_ETH_TYPE: 8,
+  TCA_FLOWER_UNSPEC: 0,
+  TCA_FQ_CODEL_CE_THRESHOLD: 7,
+  TCA_FQ_CODEL_CE_THRESHOLD_MASK: 11,
+  TCA_FQ_CODEL_CE_THRESHOLD_SELECTOR: 10,
+  TCA_FQ_CODEL_DROP_BATCH_SIZE: 8,
+  TCA_FQ_CODEL_ECN: 4,
+  TCA_FQ_CODEL_FLOWS: 5,
+  TCA_FQ_CODEL_INTERVAL: 3,
+  TCA_FQ_CODEL_LIMIT: 2,
+  TCA_FQ_CODEL_MEMORY_LIMIT: 9,
+  TCA_FQ_CODEL_QUANTUM: 6,
+  TCA_FQ_CODEL_TARGET: 1,
+  TCA_FQ_CODEL_UNSPEC: 0,
+  TCA_FQ_CODEL_XSTATS_CLASS: 1,
+  TCA_FQ_CODEL_XSTATS_QDISC: 0,
+  TCA_GACT_PAD: 4,
+  TCA_GACT_PARMS: 2,
+  TCA_GACT_PROB: 3,
+  TCA_GACT_TM: 1,
+  TCA_GACT_UNSPEC: 0,
+  TCA_HTB_CEIL64: 7,
+  TCA_HTB_CTAB: 3,
+  TCA_HTB_DIRECT_QLEN: 5,
+  TCA_HTB_INIT: 2,
+  TCA_HTB_OFFLOAD: 9,
+  TCA_HTB_PAD: 8,
+  TCA_HTB_PARMS: 1,
+  TCA_HTB_RATE64: 6,
+  TCA_HTB_RTAB: 4,
+  TCA_HTB_UNSPEC: 0,
+  TCA_HW_OFFLOAD: 12,
+  TCA_INGRESS_BLOCK: 13,
+  TCA_INGRESS_MIRROR: 4,
+  TCA_INGRESS_REDIR: 3,
+  TCA_KIND: 1,
+  TCA_MATCHALL_ACT: 2,
+  TCA_MATCHALL_CLASSID: 1,
+  TCA_MATCHALL_FLAGS: 3,
+  TCA_MATCHALL_PAD: 5,
+  TCA_MATCHALL_PCNT: 4,
+  TCA_MATCHALL_UNSPEC: 0,
+  TCA_MIRRED_PAD: 3,
+  TCA_MIRRED_PARMS: 2,
+  TCA_MIRRED_TM: 1,
+  TCA_MIRRED_UNSPEC: 0,
+  TCA_NETEM_CORR: 1,
+  TCA_NETEM_CORRUPT: 4,
+  TCA_NETEM_DELAY_DIST: 2,
+  TCA_NETEM_ECN: 7,
+  TCA_NETEM_JITTER64: 11,
+  TCA_NETEM_LATENCY64: 10,
+  TCA_NETEM_LOSS: 5,
+  TCA_NETEM_PAD: 9,
+  TCA_NETEM_RATE: 6,
+  TCA_NETEM_RATE64: 8,
+  TCA_NETEM_REORDER: 3,
+  TCA_NETEM_SLOT: 12,
+  TCA_NETEM_SLOT_DIST: 13,
+  TCA_NETEM_UNSPEC: 0,
+  TCA_OPTIONS: 2,
+  TCA_PAD: 9,
+  TCA_RATE: 5,
+  TCA_ROOT_COUNT: 3,
+  TCA_ROOT_EXT_WARN_MSG: 5,
+  TCA_ROOT_FLAGS: 2,
+  TCA_ROOT_TAB: 1,
+  TCA_ROOT_TIME_DELTA: 4,
+  TCA_ROOT_UNSPEC: 0,
+  TCA_STAB: 8,
+  TCA_STAB_BASE: 1,
+  TCA_STAB_DATA: 2,
+  TCA_STAB_UNSPEC: 0,
+  TCA_STATS: 3,
+  TCA_STATS2: 7,
+  TCA_STATS_APP: 4,
+  TCA_STATS_BASIC: 1,
+  TCA_STATS_BASIC_HW: 7,
+  TCA_STATS_PAD: 6,
+  TCA_STATS_PKT64: 8,
+  TCA_STATS_QUEUE: 3,
+  TCA_STATS_RATE_EST: 2,
+  TCA_STATS_RATE_EST64: 5,
+  TCA_STATS_UNSPEC: 0,
+  TCA_TBF_BURST: 6,
+  TCA_TBF_PAD: 8,
+  TCA_TBF_PARMS: 1,
+  TCA_TBF_PBURST: 7,
+  TCA_TBF_PRATE64: 5,
+  TCA_TBF_PTAB: 3,
+  TCA_TBF_RATE64: 4,
+  TCA_TBF_RTAB: 2,
+  TCA_TBF_UNSPEC: 0,
+  TCA_U32_ACT: 7,
+  TCA_U32_CLASSID: 1,
+  TCA_U32_DIVISOR: 4,
+  TCA_U32_FLAGS: 11,
+  TCA_U32_HASH: 2,
+  TCA_U32_INDEV: 8,
+  TCA_U32_LINK: 3,
+  TCA_U32_MARK: 10,
+  TCA_U32_PAD: 12,
+  TCA_U32_PCNT: 9,
+  TCA_U32_POLICE: 6,
+  TCA_U32_SEL: 5,
+  TCA_U32_UNSPEC: 0,
+  TCA_UNSPEC: 0,
+  TCA_XSTATS: 4,
+  TCM_IFINDEX_MAGIC_BLOCK: 4294967295,
+  TC_ACT_EXT_OPCODE_MAX: 536870912,
+  TC_ACT_EXT_VAL_MASK: 268435455,
+  TC_ACT_GOTO_CHAIN: 536870912,
+  TC_ACT_JUMP: 268435456,
+  TC_ACT_OK: 0,
+  TC_ACT_PIPE: 3,
+  TC_ACT_QUEUED: 5,
+  TC_ACT_RECLASSIFY: 1,
+  TC_ACT_REDIRECT: 7,
+  TC_ACT_REPEAT: 6,
+  TC_ACT_SHOT: 2,
+  TC_ACT_STOLEN: 4,
+  TC_ACT_TRAP: 8,
+  TC_ACT_UNSPEC: -1,
+  TC_ACT_VALUE_MAX: 8,
+  TC_H_CLSACT: 4294967281,
+  TC_H_INGRESS: 4294967281,
+  TC_H_MAJ_MASK: 4294901760,
+  TC_H_MIN_EGRESS: 65523,
+  TC_H_MIN_INGRESS: 65522,
+  TC_H_MIN_MASK: 65535,
+  TC_H_MIN_PRIORITY: 65504,
+  TC_H_ROOT: 4294967295,
+  TC_H_UNSPEC: 0,
+  TC_LINKLAYER_ATM: 2,
+  TC_LINKLAYER_ETHERNET: 1,
+  TC_LINKLAYER_MASK: 15,
+  TC_LINKLAYER_UNAWARE: 0,
+  TC_U32_EAT: 8,
+  TC_U32_MAXDEPTH: 8,
+  TC_U32_OFFSET: 2,
+  TC_U32_ROOT: 4293918720,
+  TC_U32_TERMINAL: 1,
+  TC_U32_UNSPEC: 0,
+  TC_U32_VAROFFSET: 4,
   TUN_TYPE_MASK: 15,
   VETH_INFO_PEER: 1,
   VETH_INFO_UNSPEC: 0,
