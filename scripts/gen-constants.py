@@ -29,14 +29,17 @@ PREFIXES = ('RTM_', 'RTA_', 'RTN_', 'RTPROT_', 'RT_SCOPE_', 'RT_TABLE_', 'RTNLGR
             'TCA_RATE', 'TCA_FCNT', 'TCA_STAB', 'TCA_PAD', 'TCA_DUMP_', 'TCA_CHAIN', 'TCA_HW_OFFLOAD',
             'TCA_INGRESS_BLOCK', 'TCA_EGRESS_BLOCK', 'TCA_EXT_WARN_MSG', 'TCA_UNSPEC', 'TCM_IFINDEX_MAGIC_BLOCK',
             'TCA_MIRRED', 'TCA_EGRESS_', 'TCA_INGRESS_', 'TC_CLS_FLAGS', 'TCA_BPF_FLAG_', 'TCA_STAB_',
-            'ETH_P_ALL', 'ETH_P_IP', 'ETH_P_IPV6', 'ETH_P_ARP', 'ETH_P_8021Q', 'ETH_P_8021AD')
+            'ETH_P_ALL', 'ETH_P_IP', 'ETH_P_IPV6', 'ETH_P_ARP', 'ETH_P_8021Q', 'ETH_P_8021AD',
+            # /dev/net/tun's ioctls (if_tun.h): how tun/tap devices are made (not rtnetlink).
+            'TUNSET', 'TUNGET')
 # Sizes of the fixed family headers and embedded structs (printed as SIZEOF_<NAME>), so
 # no struct length is typed by hand either.
 STRUCTS = ['ifinfomsg', 'ifaddrmsg', 'ifa_cacheinfo', 'rtmsg', 'rtnexthop', 'rta_cacheinfo', 'ndmsg',
            'nda_cacheinfo', 'fib_rule_hdr', 'fib_rule_uid_range', 'fib_rule_port_range', 'bridge_vlan_info',
            'tcmsg', 'tc_ratespec', 'tc_tbf_qopt', 'tc_htb_opt', 'tc_htb_glob', 'tc_fifo_qopt', 'tc_u32_sel',
            'tc_u32_key', 'tc_mirred', 'tc_gact', 'tc_stats', 'gnet_stats_basic', 'gnet_stats_queue',
-           'gnet_stats_rate_est', 'gnet_stats_rate_est64', 'tc_estimator', 'tc_prio_qopt', 'tc_act_bpf', 'tcf_t']
+           'gnet_stats_rate_est', 'gnet_stats_rate_est64', 'tc_estimator', 'tc_prio_qopt', 'tc_act_bpf', 'tcf_t',
+           'ifreq']  # TUNSETIFF's argument
 SKIP = re.compile(r'(^__|^RTA_DATA$|^RTA_PAYLOAD$|^RTA_LENGTH$|^RTA_SPACE$|^RTA_NEXT$|^RTA_OK$|^RTA_ALIGN$|^IFLA_RTA$|^IFA_RTA$|^NDA_RTA$|^RTM_RTA$|^RTM_PAYLOAD$|^RTNH_DATA$|^RTNH_NEXT$|^RTNH_OK$|^RTNH_ALIGN$|^RTNH_LENGTH$|^RTNH_SPACE$|_PAYLOAD$|^NLMSG_)')
 KEEP_EXTRA = {'RTNH_F_DEAD', 'RTNH_F_PERVASIVE', 'RTNH_F_ONLINK', 'RTNH_F_OFFLOAD', 'RTNH_F_LINKDOWN', 'RTNH_F_UNRESOLVED', 'RTNH_F_TRAP',
               'IFF_LOWER_UP', 'IFF_DORMANT', 'IFF_ECHO', 'IFNAMSIZ', 'IFALIASZ', 'IFF_TUN', 'IFF_TAP', 'IFF_NO_PI',
@@ -57,7 +60,7 @@ for h in HEADERS:
         seen.add(n); names.append(n)
 
 def compile_try(ns):
-    src = '#include <stdio.h>\n#include <sys/socket.h>\n#include <net/if.h>\n' + ''.join(f'#include <{h}>\n' for h in HEADERS if h != 'linux/if.h') + 'int main(void){\n'
+    src = '#include <stdio.h>\n#include <sys/socket.h>\n#include <sys/ioctl.h>\n#include <net/if.h>\n' + ''.join(f'#include <{h}>\n' for h in HEADERS if h != 'linux/if.h') + 'int main(void){\n'
     for n in ns:
         src += f'  printf("{n} %lld\\n", (long long)({n}));\n'
     for st in STRUCTS:
