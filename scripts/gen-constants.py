@@ -31,7 +31,7 @@ PREFIXES = ('RTM_', 'RTA_', 'RTN_', 'RTPROT_', 'RT_SCOPE_', 'RT_TABLE_', 'RTNLGR
             'TCA_MIRRED', 'TCA_EGRESS_', 'TCA_INGRESS_', 'TC_CLS_FLAGS', 'TCA_BPF_FLAG_', 'TCA_STAB_',
             'ETH_P_ALL', 'ETH_P_IP', 'ETH_P_IPV6', 'ETH_P_ARP', 'ETH_P_8021Q', 'ETH_P_8021AD',
             # /dev/net/tun's ioctls (if_tun.h): how tun/tap devices are made (not rtnetlink).
-            'TUNSET', 'TUNGET')
+            'TUNSET', 'TUNGET', 'IFNAMSIZ')
 # Sizes of the fixed family headers and embedded structs (printed as SIZEOF_<NAME>), so
 # no struct length is typed by hand either.
 STRUCTS = ['ifinfomsg', 'ifaddrmsg', 'ifa_cacheinfo', 'rtmsg', 'rtnexthop', 'rta_cacheinfo', 'ndmsg',

@@ -207,6 +207,33 @@ export function ioctlNoArg(fd: number, request: number): number {
   }
 }
 
+/**
+ * ioctl(2) whose argument points at `buf` (passed by pointer, no copy: the kernel reads
+ * it and may write into it, as TUNSETIFF does with a struct ifreq); returns the call's
+ * result, or -errno instead of throwing.
+ */
+export function ioctlBuf(fd: number, request: number, buf: Uint8Array): number {
+  for (;;) {
+    const r = c.ioctl(fd, request, 'void *', buf) as number;
+    if (r >= 0) return r;
+    const e = koffi.errno();
+    if (e !== EINTR) return -e;
+  }
+}
+
+/**
+ * ioctl(2) whose argument is an integer value rather than a pointer (TUNSETPERSIST,
+ * TUNSETOWNER, TUNSETGROUP); returns the call's result, or -errno instead of throwing.
+ */
+export function ioctlInt(fd: number, request: number, value: number): number {
+  for (;;) {
+    const r = c.ioctl(fd, request, 'unsigned long', value) as number;
+    if (r >= 0) return r;
+    const e = koffi.errno();
+    if (e !== EINTR) return -e;
+  }
+}
+
 /** Namespace and mount constants used by src/ns (from <sched.h>, <sys/mount.h>). */
 export const CLONE_NEWNS = 0x00020000;
 export const CLONE_NEWNET = 0x40000000;
@@ -217,6 +244,7 @@ export const MS_PRIVATE = 1 << 18;
 export const MS_SLAVE = 1 << 19;
 export const MNT_DETACH = 2;
 export const O_RDONLY = 0;
+export const O_RDWR = 2;
 export const O_CREAT = 0o100;
 export const O_EXCL = 0o200;
 export const O_CLOEXEC = 0o2000000;

@@ -1099,6 +1099,7 @@ export const IFF_ATTACH_QUEUE = 512;
 export const IFF_DETACH_QUEUE = 1024;
 export const IFF_PERSIST = 2048;
 export const IFF_NOFILTER = 4096;
+export const IFNAMSIZ = 16;
 export const IFF_UP = 1;
 export const IFF_BROADCAST = 2;
 export const IFF_DEBUG = 4;
@@ -2246,6 +2247,7 @@ const byName = {
   IFLA_XFRM_IF_ID: 2,
   IFLA_XFRM_LINK: 1,
   IFLA_XFRM_UNSPEC: 0,
+  IFNAMSIZ: 16,
   IF_LINK_MODE_DEFAULT: 0,
   IF_LINK_MODE_DORMANT: 1,
   IF_LINK_MODE_TESTING: 2,
