@@ -13,6 +13,8 @@ export type { LinkInfo, LinkStats64, LinkAfSpec, LinkMap, LinkXdp } from './link
 export { IFLA, STATS64_FIELDS } from './link/table.js';
 export { kindCodec, knownKinds, BRIDGE_DATA, BRIDGE_PORT_DATA, BRIDGE_PORT_STATES, MACVLAN_DATA, MACVLAN_MODES, VXLAN_DATA, TUN_DATA, VLAN_DATA, VLAN_PROTOCOLS, BOND_DATA, BOND_MODES, IPVLAN_DATA, IPVLAN_MODES } from './link/kinds/index.js';
 export type { KindCodec, VethPeerSpec, VxlanPortRange, KindData, PortData, KindOptions, BridgeData, BridgePortData, MacvlanData, VxlanData, TunData, VlanData, BondData, IpvlanData, BridgeOptions, MacvlanOptions, VxlanOptions, VlanOptions, BondOptions, IpvlanOptions } from './link/kinds/index.js';
+export type { TunSpec } from './link/api.js';
+export type { TunOptions } from './link/kinds/index.js';
 export type { ShapeOf, InputOf } from './table-helpers.js';
 export { AddrApi } from './addr/api.js';
 export type { AddrOptions, AddrDelOptions, AddrEntry, AddrFilter } from './addr/api.js';

@@ -9,7 +9,9 @@ import { resolveNetns, putNetns, netnsText, type NetnsTarget } from '../netns-ta
 import { openRouteSocket } from '../route-socket.js';
 import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
 import { decodeLink, type Link } from './decode.js';
-import { kindCodec, knownKinds, BRIDGE_PORT_DATA, type KindCodec, type KindEncodeContext, type KindOptions, type VethPeerSpec } from './kinds/index.js';
+import { kindCodec, knownKinds, prepareTunOptions, BRIDGE_PORT_DATA, type KindCodec, type KindEncodeContext, type KindOptions, type PreparedTun, type TunOptions, type VethPeerSpec } from './kinds/index.js';
+import { TunFile, socketNetns } from './tuntap.js';
+import * as sys from '../../netlink/sys.js';
 import { IFINFOMSG_LEN } from './table.js';
 import { AF_BRIDGE } from '../ip.js';
 import { registerLayout } from '../describer.js';
@@ -56,12 +58,43 @@ export interface LinkSpecBase extends LinkAttrs {
 }
 
 /**
+ * What `rt.link.add` takes for a tun or tap device, which the kernel makes through
+ * /dev/net/tun rather than RTM_NEWLINK: the common attributes and `data`
+ * ({@link TunOptions}: owner, group, multiQueue, vnetHdr, pi). No parent link, peer or
+ * queue counts (the kernel sizes a tun's queues itself: one, or 256 with multiQueue);
+ * a 'tun' carries IP packets and has no hardware address, so `address` and `broadcast`
+ * are for a 'tap' only. The device is persistent, as `ip tuntap add` makes it.
+ *
+ * Equivalent to: `ip tuntap add dev NAME mode tap [user U] [group G] [multi_queue] [vnet_hdr] [pi]`,
+ * then `ip link set dev NAME mtu M address A … up`.
+ */
+export interface TunSpec extends Omit<LinkSpecBase, 'link' | 'numTxQueues' | 'numRxQueues'> {
+  /**
+   * 'tap' (Ethernet frames, IFF_TAP) or 'tun' (IP packets, IFF_TUN). Either is listed
+   * as kind 'tun', its `linkinfo.data.type` saying which.
+   */
+  readonly kind: 'tun' | 'tap';
+  /** What `ip tuntap add` takes besides the mode: owner, group, multiQueue, vnetHdr, pi. */
+  readonly data?: TunOptions | undefined;
+  /** A tun has no peer. */
+  readonly peer?: undefined;
+  /** A tun has no parent link: its other end is the file a program attaches to it. */
+  readonly link?: undefined;
+  /** Not for a tun: the kernel sizes its queues. */
+  readonly numTxQueues?: undefined;
+  /** Not for a tun: the kernel sizes its queues. */
+  readonly numRxQueues?: undefined;
+}
+
+/**
  * What `rt.link.add` takes: the kind (IFLA_INFO_KIND) and, for kinds with options,
  * `data` (IFLA_INFO_DATA) typed by the kind — {@link VxlanOptions} for 'vxlan', and so
- * on ({@link KindOptions}); veth takes `peer`. Other kinds nlkit knows without options
- * ('ifb', 'dummy') and kinds it does not know are created by name alone.
+ * on ({@link KindOptions}); veth takes `peer`; 'tun' and 'tap' take {@link TunSpec}.
+ * Other kinds nlkit knows without options ('ifb', 'dummy') and kinds it does not know
+ * are created by name alone.
  */
 export type LinkSpec =
+  | TunSpec
   | { readonly [K in keyof KindOptions]: LinkSpecBase & { readonly kind: K; readonly data?: KindOptions[K] | undefined; readonly peer?: undefined } }[keyof KindOptions]
   | (LinkSpecBase & {
       readonly kind: 'veth';
@@ -304,6 +337,8 @@ function prepareSpec(spec: unknown): PreparedLink {
   const s = spec as Record<string, unknown>;
   checkKeys(s, SPEC_KEYS, '');
   const given = s['kind'];
+  // add() takes these before prepareSpec: only addMany gets here with one.
+  if (given === 'tun' || given === 'tap') throw new InvalidArgumentError('kind', `a ${given} is made through /dev/net/tun, not by RTM_NEWLINK, so it cannot join a batch: create it with rt.link.add`);
   // A kind nlkit knows is a valid name: the pattern is checked only for the error.
   const codec = typeof given === 'string' ? kindCodec(given) : undefined;
   if (!codec) {
@@ -335,6 +370,39 @@ function prepareSpec(spec: unknown): PreparedLink {
   // A failed alias deletes the new link again, by the main name.
   if (peer?.alias !== undefined && attrs.name === undefined) throw new InvalidArgumentError('name', 'needs a name when peer.alias is given: should setting the alias fail, the pair is deleted again by this name');
   return { spec: s, kind, codec, attrs, peer, masterRef, parentRef, master: undefined, parent: undefined, encodeLinkBody: writePeerBody };
+}
+
+/** A tun or tap spec checked for `add` (prepareTunSpec): the device's TUNSETIFF flags and ids, and the attributes set after. */
+interface PreparedTunLink {
+  readonly spec: Record<string, unknown>;
+  readonly tun: PreparedTun;
+  readonly attrs: PreparedAttrs;
+  /** `master` as given (checked, not yet resolved). */
+  readonly masterRef: string | number | undefined;
+}
+
+/**
+ * Check a tun or tap spec (no I/O), as prepareSpec checks the others: unknown keys,
+ * the common attributes, `data` ({@link TunOptions}), and what a tun cannot have — a
+ * peer, a parent link, queue counts (TUNSETIFF takes none: one queue, or 256 with
+ * multiQueue), and for a 'tun' a hardware address.
+ */
+function prepareTunSpec(s: Record<string, unknown>, type: 'tun' | 'tap'): PreparedTunLink {
+  checkKeys(s, SPEC_KEYS, '');
+  if (s['peer'] !== undefined) throw new InvalidArgumentError('peer', `only a veth has a peer, not a ${type}`);
+  if (s['link'] !== undefined) throw new InvalidArgumentError('link', `a ${type} has no parent link: its other end is the file a program attaches to it`);
+  for (const k of ['numTxQueues', 'numRxQueues']) {
+    if (s[k] !== undefined) throw new InvalidArgumentError(k, `the kernel sizes a ${type}'s queues itself (one, or 256 with data.multiQueue): TUNSETIFF takes no count`);
+  }
+  if (type === 'tun') {
+    for (const k of ['address', 'broadcast']) {
+      if (s[k] !== undefined) throw new InvalidArgumentError(k, "a tun has no hardware address (it carries IP packets: link type none); kind 'tap' makes an Ethernet device");
+    }
+  }
+  const attrs = prepareAttrs(s, '', type === 'tap');
+  const tun = prepareTunOptions(type, s['data']);
+  const masterRef = s['master'] !== undefined ? checkLinkRef(s['master'], 'master') : undefined;
+  return { spec: s, tun, attrs, masterRef };
 }
 
 /** The RTM_NEWLINK body creating a prepared link: ifinfomsg, attributes, IFLA_LINKINFO with the kind's data. */
@@ -471,6 +539,20 @@ function namedMissing(core: RtnlCore, e: unknown, ref: string | number, arg: str
   return new NetlinkError(e.errno, e.request, e.extack, missingLink(core, arg, ref));
 }
 
+/**
+ * A stand-in core over a socket opened in another netns (a tun made there): lookups go
+ * over that socket, and its errors name `where`.
+ */
+function coreOver(sock: NetlinkSocket, where: string): RtnlCore {
+  const core: RtnlCore = {
+    sock,
+    where: () => where,
+    linkIndex: (ref, arg) => LinkApi.of(core).index(ref, arg),
+    linkHwAddrLen: (ref, arg) => LinkApi.of(core).hwAddrLen(ref, arg),
+  };
+  return core;
+}
+
 /** Link operations of an Rtnl handle (`rt.link`). */
 export class LinkApi {
   /** Not for users: every Rtnl handle has its own, `rt.link`. */
@@ -500,6 +582,17 @@ export class LinkApi {
   add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined> {
     let p: PreparedLink;
     let echo: boolean;
+    const kind = typeof spec === 'object' && spec !== null && !Array.isArray(spec) ? spec.kind : undefined;
+    if (kind === 'tun' || kind === 'tap') {
+      let tp: PreparedTunLink;
+      try {
+        tp = prepareTunSpec(spec as unknown as Record<string, unknown>, kind);
+        echo = writeOptions(options);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return this.addTun(tp, echo);
+    }
     try {
       p = prepareSpec(spec);
       echo = writeOptions(options);
@@ -535,6 +628,61 @@ export class LinkApi {
     // Echoed links created in another netns (attrs.netns) are not ours to read back.
     if (echoed || p.attrs.netns !== undefined) return echoed;
     return p.attrs.name !== undefined ? this.get(p.attrs.name) : undefined;
+  }
+
+  /**
+   * {@link add} of a tun or tap. The kernel makes them only through /dev/net/tun, as
+   * `ip tuntap add` does: the file is opened with the thread in the netns the device goes
+   * to (that of the handle's socket, read with SIOCGSKNS, or of a socket opened in
+   * `netns` for the purpose, which the master is looked up in and the settings are sent
+   * over), then TUNSETIFF, TUNSETOWNER/TUNSETGROUP. The rest of the spec (mtu, address,
+   * txqlen, group, alias, master, up) goes in one RTM_NEWLINK on the new ifindex, as Go's
+   * netlink does after its ioctls, while the file still holds the device; TUNSETPERSIST
+   * follows, then the file is closed. A refused step closes the file before the device
+   * is persistent, which makes the kernel remove it: nothing is left, and the error
+   * says which step failed.
+   */
+  private async addTun(p: PreparedTunLink, echo: boolean): Promise<Link | undefined> {
+    if (this.core.sock.closed) throw new ClosedError('Rtnl handle');
+    const a = p.attrs;
+    const target = a.netns;
+    const where = target === undefined ? this.core.where?.() ?? "the handle's netns" : netnsText(p.spec['netns'], target);
+    const sock = target === undefined ? this.core.sock : openRouteSocket(target);
+    try {
+      // Requests in the device's netns: this handle's, or one over the socket opened there.
+      const api = sock === this.core.sock ? this : LinkApi.of(coreOver(sock, where));
+      const master = p.masterRef !== undefined ? await api.index(p.masterRef, 'master') : undefined;
+      const nsFd = socketNetns(sock.fd, where);
+      let dev: TunFile;
+      try {
+        dev = TunFile.create(nsFd, a.name, p.tun, where);
+      } finally {
+        sys.close(nsFd);
+      }
+      let index = 0;
+      try {
+        const settings = a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined || a.txqlen !== undefined ||
+          a.group !== undefined || a.alias !== undefined || a.up || master !== undefined;
+        if (settings || echo) index = await api.index(dev.name, 'name');
+        if (settings) {
+          const attrs: PreparedAttrs = { ...a, name: undefined, netns: undefined };
+          const req: LinkSetRequest = { ref: dev.name, index, change: p.spec, attrs, flags: a.up ? C.IFF_UP : 0, mask: a.up ? C.IFF_UP : 0, master, carrier: undefined };
+          try {
+            await sock.requestWith(C.RTM_NEWLINK, 0, writeSet, req, undefined, SET_OPTS);
+          } catch (e) {
+            if (!(e instanceof NetlinkError)) throw e;
+            const made = `${p.tun.type} '${dev.name}' was made (in ${where}) but these settings were refused, so it was removed again`;
+            throw new NetlinkError(e.errno, e.request, e.extack, e.hint ? `${e.hint}; ${made}` : made);
+          }
+        }
+        dev.persist(where);
+      } finally {
+        dev.close(); // persistent: the device stays; otherwise the kernel removes it now
+      }
+      return echo ? await api.get(index) : undefined;
+    } finally {
+      if (sock !== this.core.sock) sock.close();
+    }
   }
 
   /**
