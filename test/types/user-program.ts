@@ -13,7 +13,7 @@ import {
   Rtnl, Netns, execNetns, setupVeth, teardownVeth, MacAddr, isLinkKind, NetlinkError, InvalidArgumentError, formatResult, runPlugin, ipamAdd,
   configureIface, ConfigureIfaceError, type ConfigureIfaceOptions,
   type Link, type ForEachCallback, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type FdbEntry, type Rule, type RuleSpec,
-  type MonitorEvent, type MonitorGroup, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions,
+  type MonitorEvent, type MonitorGroup, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions, type TunSpec,
 } from 'nlkit';
 
 /** The application's own settings, parsed from a file: anything may be missing. */
@@ -36,6 +36,7 @@ interface Settings {
   readonly receiveBufferSize?: number;
   readonly maxQueued?: number;
   readonly dadTimeout?: number;
+  readonly vmmUid?: number;
 }
 
 /** What the application keeps of a link. */
@@ -65,6 +66,9 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
     const data: VxlanOptions = { id: s.vni, port: 4789, local: s.address?.split('/')[0] };
     await rt.link.add({ name: 'vx0', kind: 'vxlan', link: s.underlay, data });
   }
+  // A VM's tap on the bridge, owned by the VMM's user (ip tuntap add … user U vnet_hdr).
+  const tap: TunSpec = { name: 'tap0', kind: 'tap', mtu: s.mtu, address: s.mac, master: bridge, up: true, netns: where, data: { owner: s.vmmUid, vnetHdr: true, multiQueue: s.queues === undefined ? undefined : s.queues > 1 } };
+  await rt.link.add(tap);
   const change: LinkChange = { master: bridge, mtu: s.mtu, group: s.group, alias: s.alias, bridgePort: { learning: s.stp, cost: s.metric } };
   await rt.link.set('v0', change);
   const created = await rt.link.add({ name: 'br1', kind: 'bridge', up: s.stp }, { echo: true });
