@@ -177,10 +177,14 @@ t.test('a refused setting removes the device again: nothing left, no fd left ope
     t.same(names(ns.path), before, `${what}: no device left`);
     t.equal(fdCount(), fds, `${what}: no fd left open`);
   }
-  const { ns: _n, rt: rt2 } = freshHandle(t);
+  const { ns: ns2, rt: rt2 } = freshHandle(t);
   const e = await rejection(rt2.link.add({ name: 't4', kind: 'tap', master: 'nosuch' }));
   t.ok(e instanceof NetlinkError && e.code === 'ENODEV', 'a missing master is found before anything is made');
   t.match(e.message, /master 'nosuch' does not exist/);
+  const e2 = await rejection(rt2.link.add({ name: 't4', kind: 'tap', master: 99999 }));
+  t.ok(e2 instanceof NetlinkError && e2.code === 'ENODEV', 'so is one given by a missing ifindex');
+  t.match(e2.message, /master ifindex 99999 does not exist/);
+  t.same(names(ns2.path), ['lo'], 'nothing was made');
 });
 
 t.test('EEXIST naming the link and the netns, for a tap, a tun and a link of another kind; the existing one is not attached to', privileged, async (t) => {

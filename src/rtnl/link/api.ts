@@ -572,10 +572,19 @@ export class LinkApi {
    * (a veth peer without `netns` is born in the handle's netns); if that fails, the new
    * link is deleted again and the error says so.
    *
-   * Equivalent to: `ip link add NAME [mtu N] [address MAC] type KIND … [peer name P netns NS]`.
+   * A 'tun' or 'tap' ({@link TunSpec}) is made through /dev/net/tun instead, in the
+   * handle's netns (or `netns`), persistent; the rest of its spec follows in one
+   * RTM_NEWLINK before it is made persistent, and a refusal there removes it again.
+   *
+   * Equivalent to: `ip link add NAME [mtu N] [address MAC] type KIND … [peer name P netns NS]`;
+   * for a tun or tap, `ip tuntap add dev NAME mode tap [user U] [group G] [multi_queue]
+   * [vnet_hdr] [pi]` then `ip link set dev NAME …`.
    * @throws InvalidArgumentError for bad input; ClosedError for a closed Netns (naming the
    *   field); NetlinkError 'EEXIST' when the name is taken, 'EOPNOTSUPP' when the kernel
-   *   lacks the kind; the error of a refused alias (the link deleted again).
+   *   lacks the kind; the error of a refused alias (the link deleted again). For a tun or
+   *   tap: SysError 'EEXIST' (syscall 'ioctl(TUNSETIFF)') when the name is taken, naming
+   *   the netns, and SysError for the other failed ioctls; NetlinkError of a refused
+   *   setting (the device removed again).
    */
   add(spec: LinkSpec, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
   add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined>;
@@ -651,7 +660,9 @@ export class LinkApi {
     try {
       // Requests in the device's netns: this handle's, or one over the socket opened there.
       const api = sock === this.core.sock ? this : LinkApi.of(coreOver(sock, where));
-      const master = p.masterRef !== undefined ? await api.index(p.masterRef, 'master') : undefined;
+      // By ifindex too, the master must exist (the kernel would say only EINVAL, after the create).
+      const m = p.masterRef;
+      const master = m === undefined ? undefined : typeof m === 'number' ? (await api.hwAddrLen(m, 'master')).index : await api.index(m, 'master');
       const nsFd = socketNetns(sock.fd, where);
       let dev: TunFile;
       try {
