@@ -12,6 +12,7 @@ import { NeighApi } from './neigh/api.js';
 import { RuleApi } from './rule/api.js';
 import { FdbApi } from './fdb/api.js';
 import { VlanApi } from './vlan/api.js';
+import { FilterApi } from './tc/filter/api.js';
 import { netnsText, resolveNetns, type NetnsTarget } from './netns-target.js';
 import { Monitor, type MonitorEventOf, type MonitorKindOf, type MonitorGroup, type MonitorOptions, type MonitorSyncEvent } from './monitor.js';
 
@@ -56,6 +57,8 @@ export class Rtnl {
   readonly fdb: FdbApi;
   /** Bridge VLAN filtering operations (`bridge vlan`). */
   readonly vlan: VlanApi;
+  /** Traffic-control filter operations (`tc filter`). */
+  readonly filter: FilterApi;
   /**
    * What the handle was opened in: the netns fd given (not owned), or the enclosing
    * execNetns target's, or undefined for the caller's. The number as it was at open: the
@@ -84,6 +87,7 @@ export class Rtnl {
     this.rule = RuleApi.of(this);
     this.fdb = FdbApi.of(this, this.link);
     this.vlan = VlanApi.of(this, this.link);
+    this.filter = FilterApi.of(this);
   }
 
   /**

@@ -1,0 +1,438 @@
+/**
+ * `rt.filter`: add, replace, change, delete and list traffic-control filters
+ * (classifiers u32, bpf, matchall, with their actions) over RTM_*TFILTER — what
+ * `tc filter` does.
+ * @module
+ */
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, showValue, type MessageWriter } from '../../../netlink/index.js';
+import * as C from '../../constants.js';
+import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../../core.js';
+import { IFNAME_MAX, checkInt, checkKeys, checkLinkRef, checkObject, checkString } from '../../validate.js';
+import type { ActionSpec } from '../action/index.js';
+import { FILTER_PARENT_KEYWORDS, parseTcHandle as parseHandleText, putTcmsg, type TcHandleInput } from '../handle.js';
+import { decodeFilter, type Filter } from './decode.js';
+import { filterKindCodec, filterKinds, type U32Match } from './kinds/index.js';
+import type { CheckedOptions, FilterKindCodec } from './kinds/kind.js';
+import { parentText, parseProtocol, protocolBits, protocolName, type FilterProtocol } from './table.js';
+
+/** What every filter spec has (`tc filter add dev DEV parent P protocol X prio N handle H chain C`). */
+export interface FilterSpecBase {
+  /** The device, name or ifindex (`dev DEV`). Required. */
+  readonly link: string | number;
+  /**
+   * The qdisc (or class) the filter hangs off (`parent P`): 'ingress' (ffff:fff2, clsact's
+   * ingress hook; an ingress qdisc's too), 'egress' (ffff:fff3, clsact's egress hook),
+   * 'root' (the root qdisc), a handle as tc writes it ('ffff:' for an ingress qdisc,
+   * '1:', '1:10' for a class) or its number. The qdisc must exist: add an ingress or
+   * clsact qdisc first (`tc qdisc add dev DEV clsact`). Required.
+   */
+  readonly parent: TcHandleInput;
+  /**
+   * The packets' protocol (`protocol X`): 'all' (every packet), 'ip', 'ipv6', 'arp',
+   * '802.1q', '802.1ad', or an ethertype 1..65535. All filters of one priority share
+   * one protocol. Defaults to 'all', as tc's.
+   */
+  readonly protocol?: FilterProtocol | undefined;
+  /** The priority (`prio N`/`pref N`), 1..65535: lower runs first. Defaults to one the kernel picks (49152, then one less for each filter added without one). */
+  readonly priority?: number | undefined;
+  /** The filter's handle (`handle H`): u32 'HTID:HASH:NODE' ('800::1') or a number; bpf and matchall a number. Defaults to one the kernel picks. */
+  readonly handle?: string | number | undefined;
+  /** The filter chain (`chain C`), 0..268435455. Defaults to 0. */
+  readonly chain?: number | undefined;
+}
+
+/** A u32 filter (`tc filter add … u32 match … [flowid C] [action …]`). */
+export interface U32FilterSpec extends FilterSpecBase {
+  readonly kind: 'u32';
+  /** 'all' (`match u32 0 0`: every packet) or the matches, all of which must hold. Required. */
+  readonly match: 'all' | readonly U32Match[];
+  /** The class a match selects (`classid C`/`flowid C`: '1:1'). Defaults to none. */
+  readonly classid?: TcHandleInput | undefined;
+  /** The actions run on a match, in order (`action …`). Defaults to none. */
+  readonly actions?: readonly ActionSpec[] | undefined;
+  /** `skip_hw`: never offload to hardware. Defaults to false. */
+  readonly skipHw?: boolean | undefined;
+  /** `skip_sw`: run in hardware only. Defaults to false. */
+  readonly skipSw?: boolean | undefined;
+}
+
+/** A bpf filter (`tc filter add … bpf [da] object-pinned PATH [classid C] [action …]`). */
+export interface BpfFilterSpec extends FilterSpecBase {
+  readonly kind: 'bpf';
+  /** The fd of a loaded BPF_PROG_TYPE_SCHED_CLS program; the kernel takes its own reference (the fd stays the caller's to close). Required. */
+  readonly fd: number;
+  /** A name for it (`tc` shows it; tc sends 'FILE:[SECTION]'). Defaults to none. */
+  readonly name?: string | undefined;
+  /** `da`: the program's return value is the verdict (TC_ACT_*), no actions needed. Defaults to false. */
+  readonly directAction?: boolean | undefined;
+  /** The class it selects unless the program returns one (`classid C`). Defaults to none. */
+  readonly classid?: TcHandleInput | undefined;
+  /** The actions run on a match (`action …`). Defaults to none. */
+  readonly actions?: readonly ActionSpec[] | undefined;
+  /** `skip_hw`. Defaults to false. */
+  readonly skipHw?: boolean | undefined;
+  /** `skip_sw`. Defaults to false. */
+  readonly skipSw?: boolean | undefined;
+}
+
+/** A matchall filter (`tc filter add … matchall [classid C] [action …]`); kernels without CONFIG_NET_CLS_MATCHALL refuse it. */
+export interface MatchallFilterSpec extends FilterSpecBase {
+  readonly kind: 'matchall';
+  /** The class every packet goes to (`classid C`). Defaults to none. */
+  readonly classid?: TcHandleInput | undefined;
+  /** The actions run on every packet (`action …`). Defaults to none. */
+  readonly actions?: readonly ActionSpec[] | undefined;
+  /** `skip_hw`. Defaults to false. */
+  readonly skipHw?: boolean | undefined;
+  /** `skip_sw`. Defaults to false. */
+  readonly skipSw?: boolean | undefined;
+}
+
+/** What `rt.filter.add` / `replace` / `change` take, by classifier kind. */
+export type FilterSpec = U32FilterSpec | BpfFilterSpec | MatchallFilterSpec;
+
+/** What `rt.filter.del` takes (`tc filter del dev DEV parent P [protocol X prio N [handle H KIND]]`). */
+export interface FilterDelSpec {
+  /** The device, name or ifindex. Required. */
+  readonly link: string | number;
+  /** The parent, as in {@link FilterSpecBase.parent}. Required. */
+  readonly parent: TcHandleInput;
+  /** The protocol of the priority (needs `priority`). Defaults to any. */
+  readonly protocol?: FilterProtocol | undefined;
+  /** The priority. Without it, every filter of the chain at `parent` is deleted. */
+  readonly priority?: number | undefined;
+  /** One filter's handle (needs `priority`; a u32 text handle needs `kind`). Without it, the whole priority is deleted. */
+  readonly handle?: string | number | undefined;
+  /** The kind, checked against the priority's (needs `priority`). */
+  readonly kind?: string | undefined;
+  /** The chain. Defaults to 0. */
+  readonly chain?: number | undefined;
+}
+
+/** What `rt.filter.list` takes. */
+export interface FilterFilter {
+  /** The device, name or ifindex (`dev DEV`): the kernel lists filters per device and qdisc. Required. */
+  readonly link: string | number;
+  /**
+   * The qdisc or class (`parent P`; 'ingress', 'egress', 'ffff:', '1:'…). Defaults to
+   * the root qdisc's filters, as `tc filter show dev DEV` lists them: an ingress or
+   * clsact qdisc's filters are listed with `parent: 'ingress'` (or 'ffff:', 'egress').
+   */
+  readonly parent?: TcHandleInput | undefined;
+  /** Only this protocol's filters (`protocol X`; filtered by the kernel). Defaults to every protocol. */
+  readonly protocol?: FilterProtocol | undefined;
+  /** Only this priority's filters, 1..65535 (`prio N`; filtered by the kernel). Defaults to every priority. */
+  readonly priority?: number | undefined;
+  /** Only this chain's filters (`chain C`; filtered by the kernel). Defaults to every chain. */
+  readonly chain?: number | undefined;
+}
+
+const BASE_KEYS = ['link', 'parent', 'protocol', 'priority', 'handle', 'chain', 'kind'];
+const DEL_KEYS: ReadonlySet<string> = new Set(BASE_KEYS);
+const FILTER_KEYS: ReadonlySet<string> = new Set(['link', 'parent', 'protocol', 'priority', 'chain']);
+const SPEC_KEYS = new Map<FilterKindCodec, ReadonlySet<string>>();
+const EINVAL = 22;
+const ENOENT = 2;
+const EEXIST = 17;
+const ENODEV = 19;
+const EOPNOTSUPP = 95;
+const EBADF = 9;
+
+/** The kernel options that build each classifier and action nlkit encodes, for "the kernel lacks it" hints. */
+const CLS_CONFIG: Readonly<Record<string, string>> = { u32: 'CONFIG_NET_CLS_U32', bpf: 'CONFIG_NET_CLS_BPF', matchall: 'CONFIG_NET_CLS_MATCHALL' };
+const ACT_CONFIG: Readonly<Record<string, string>> = { mirred: 'CONFIG_NET_ACT_MIRRED', gact: 'CONFIG_NET_ACT_GACT', bpf: 'CONFIG_NET_ACT_BPF' };
+
+/** A checked request: everything but the ifindexes, which need lookups. */
+interface Checked {
+  link: string | number;
+  parent: number;
+  /** Ethertype, host order; 0 for none (any). */
+  protocol: number;
+  /** 0 for none (the kernel picks one on a create; every priority on a delete). */
+  priority: number;
+  handle: number;
+  handleText: string | undefined;
+  chain: number | undefined;
+  /** TCA_KIND, when sent. */
+  kind: string | undefined;
+  opts: CheckedOptions | undefined;
+}
+
+/** The filter as `tc filter` would name it, for errors: 'filter dev hv parent ffff: protocol all pref 1 u32'. */
+function subjectOf(c: Checked): string {
+  const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : c.link;
+  const parent = c.parent === C.TC_H_ROOT ? 'root' : /^(ingress|egress)$/.test(parentText(c.parent)) ? parentText(c.parent) : `parent ${parentText(c.parent)}`;
+  const proto = c.protocol ? ` protocol ${String(protocolName(c.protocol))}` : '';
+  return `filter dev ${dev} ${parent}${proto}${c.priority ? ` pref ${c.priority}` : ''}${c.kind !== undefined ? ` ${c.kind}` : ''}` +
+    `${c.handleText !== undefined ? ` handle ${c.handleText}` : ''}${c.chain !== undefined ? ` chain ${c.chain}` : ''}`;
+}
+
+/** The parent keywords and forms, checked. */
+function checkParent(v: unknown, arg: string): number {
+  if (v === undefined) throw new InvalidArgumentError(arg, "a filter needs its parent: 'ingress', 'egress', 'root' or the qdisc's handle ('ffff:', '1:')");
+  return parseTcHandle(v, arg);
+}
+
+/** A parent as a filter takes one: tc's keywords `root`, `ingress`, `egress`, or a handle. */
+function parseTcHandle(v: unknown, arg: string): number {
+  return parseHandleText(v, arg, FILTER_PARENT_KEYWORDS);
+}
+
+/** A listed Filter back into what `del` takes: that one filter (or, for a priority's own entry, the priority). */
+function specOfFilter(f: Filter): Record<string, unknown> {
+  return {
+    link: f.index, parent: f.rawParent, protocol: f.rawProtocol, priority: f.priority,
+    handle: f.rawHandle !== 0 ? f.rawHandle : undefined, kind: f.kind === 'other' ? f.name : f.kind, chain: f.chain,
+  };
+}
+
+/** Traffic-control filter operations of an Rtnl handle (`rt.filter`; `tc filter`). */
+export class FilterApi {
+  /** Not for users: every Rtnl handle has its own, `rt.filter`. */
+  private constructor(private readonly core: RtnlCore) {}
+
+  /** @internal How a handle makes its `rt.filter` (and tests one over a stand-in core). */
+  static of(core: RtnlCore): FilterApi {
+    return new FilterApi(core);
+  }
+
+  /**
+   * Add a filter: RTM_NEWTFILTER with NLM_F_CREATE|NLM_F_EXCL. The parent qdisc must
+   * exist (an ingress or clsact qdisc for 'ingress'/'ffff:', 'egress'). A u32 or bpf
+   * filter added without `handle` always gets a new one (the kernel picks it), so only
+   * a `handle` given twice clashes; a priority holds filters of one protocol and kind.
+   * A mirred action's `dev` is looked up in the handle's netns.
+   *
+   * Equivalent to: `tc filter add dev DEV parent P protocol X prio N [handle H] [chain C]
+   * u32 match … [flowid C] [action …]` (or `bpf`, `matchall`).
+   * @example
+   * // The CNI bandwidth plugin's ingress redirect to an ifb device:
+   * await rt.filter.add({ link: 'veth0', parent: 'ffff:', protocol: 'all', priority: 1, kind: 'u32', match: 'all', classid: '1:1',
+   *   actions: [{ kind: 'mirred', action: 'redirect', direction: 'egress', dev: 'ifb0' }] });
+   * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'EEXIST'
+   *   when a filter of that handle exists, 'EINVAL' with "Parent Qdisc doesn't exists"
+   *   when no qdisc is at `parent`, 'ENOENT' for a classifier or action kind the kernel
+   *   lacks, 'ENODEV' for a device that does not exist — each naming the filter and the netns.
+   */
+  async add(spec: FilterSpec): Promise<void> {
+    await this.modify(NLM_F_CREATE | NLM_F_EXCL, spec, 'add');
+  }
+
+  /**
+   * Add a filter or replace the one of `handle`: RTM_NEWTFILTER with NLM_F_CREATE.
+   * Without `handle`, a new filter is added as by `add` (the kernel picks the handle).
+   *
+   * Equivalent to: `tc filter replace dev DEV parent P protocol X prio N handle H …`.
+   */
+  async replace(spec: FilterSpec): Promise<void> {
+    await this.modify(NLM_F_CREATE, spec, 'replace');
+  }
+
+  /**
+   * Change an existing filter: RTM_NEWTFILTER without NLM_F_CREATE (ENOENT when there is
+   * none). Needs `priority`, and the `handle` of the filter; `protocol` defaults to the
+   * priority's.
+   *
+   * Equivalent to: `tc filter change dev DEV parent P prio N handle H …`.
+   */
+  async change(spec: FilterSpec): Promise<void> {
+    await this.modify(0, spec, 'change');
+  }
+
+  /**
+   * Delete filters: RTM_DELTFILTER. With `priority` and `handle`, that one filter; with
+   * `priority` alone, the whole priority (every filter in it, as `tc filter del … prio N`
+   * does; a u32 priority's hash table with it); with neither, every filter of the chain at
+   * `parent`. A filter `list` returned is deleted as that one filter — or, for a
+   * priority's own entry (no `handle`), as its whole priority.
+   *
+   * Equivalent to: `tc filter del dev DEV parent P [protocol X prio N [handle H KIND]] [chain C]`.
+   * @throws InvalidArgumentError for bad input (`handle`, `kind` or `protocol` without
+   *   `priority`: the kernel deletes by priority); NetlinkError 'ENOENT' when there is no
+   *   such priority or handle (naming the filter and the netns).
+   */
+  async del(spec: FilterDelSpec | Filter): Promise<void> {
+    let s = checkObject(spec, 'spec');
+    if (typeof s['rawHandle'] === 'number' && typeof s['rawParent'] === 'number') s = specOfFilter(s as unknown as Filter);
+    const c = checkDel(s);
+    const index = await this.core.linkIndex(c.link, 'link');
+    try {
+      await this.core.sock.request(C.RTM_DELTFILTER, 0, (w) => {
+        putTcmsg(w, index, c.handle, c.parent, (c.priority << 16 | (c.protocol ? protocolBits(c.protocol) : 0)) >>> 0);
+        if (c.chain !== undefined) w.putU32(C.TCA_CHAIN, c.chain);
+        if (c.kind !== undefined) w.putStrz(C.TCA_KIND, c.kind);
+      }, undefined, { subject: subjectOf(c) });
+    } catch (e) {
+      throw this.explain(e, c, C.RTM_DELTFILTER, 0);
+    }
+  }
+
+  /**
+   * List the filters at one device's qdisc or class (one RTM_GETTFILTER dump), in the
+   * kernel's order: for each priority (lowest first), an entry for the priority itself
+   * (no `handle`, no `options`), then its filters — for u32, the hash table's entry
+   * ('800:', options.divisor) and then each node ('800::800', options.sel) — as
+   * `tc -j filter show` prints them. A device without a qdisc at `parent` has no filters.
+   *
+   * Equivalent to: `tc -s filter show dev DEV [ingress|egress|parent P] [protocol X] [prio N] [chain C]`.
+   * @throws InvalidArgumentError for a bad filter (`link` is required); NetlinkError
+   *   'ENODEV' when the link does not exist (naming it and the netns).
+   */
+  async list(filter: FilterFilter): Promise<Filter[]> {
+    const build = await this.query(filter);
+    return this.core.sock.dump(C.RTM_GETTFILTER, 0, build, onFilter);
+  }
+
+  /**
+   * Walk the filters `list(filter)` would return without collecting them: `fn` gets each
+   * as its part of the dump is read. Return `false` from `fn` to stop. Resolves with the
+   * number of filters `fn` was given. `fn` runs synchronously inside the receive loop
+   * (see `rt.route.forEach` for the rules: no requests on this handle from it, no async
+   * `fn`; DumpInterruptedError when the kernel flags the dump as interrupted).
+   *
+   * Equivalent to: `tc filter show dev DEV …` piped into a reader.
+   */
+  async forEach<R = boolean | void>(filter: FilterFilter, fn: ForEachCallback<Filter, R>): Promise<number>;
+  async forEach(a: FilterFilter | ((object: Filter) => unknown), b?: (object: Filter) => unknown): Promise<number> {
+    const [filter, fn] = eachArgs<FilterFilter, Filter>(a, b);
+    const build = await this.query(filter);
+    return this.core.sock.dumpEach(C.RTM_GETTFILTER, 0, build, decodeKept(onFilter, undefined), fn);
+  }
+
+  /** A checked list filter: the dump request. */
+  private async query(filter: FilterFilter | undefined): Promise<(w: MessageWriter) => void> {
+    const f = checkObject(filter, 'filter');
+    checkKeys(f, FILTER_KEYS, 'filter.');
+    if (f['link'] === undefined) throw new InvalidArgumentError('filter.link', 'the kernel lists filters per device (and qdisc): give filter.link');
+    const ref = checkLinkRef(f['link'], 'filter.link');
+    const parent = f['parent'] !== undefined ? parseTcHandle(f['parent'], 'filter.parent') : 0;
+    const protocol = f['protocol'] !== undefined ? parseProtocol(f['protocol'], 'filter.protocol') : 0;
+    const priority = f['priority'] !== undefined ? checkInt(f['priority'], 'filter.priority', 1, 0xffff) : 0;
+    const chain = f['chain'] !== undefined ? checkInt(f['chain'], 'filter.chain', 0, C.TC_ACT_EXT_VAL_MASK) : undefined;
+    // By ifindex too: for a device that does not exist the kernel answers with nothing.
+    const index = (await this.core.linkHwAddrLen(ref, 'filter.link')).index;
+    return (w) => {
+      putTcmsg(w, index, 0, parent, (priority << 16 | (protocol ? protocolBits(protocol) : 0)) >>> 0);
+      if (chain !== undefined) w.putU32(C.TCA_CHAIN, chain);
+    };
+  }
+
+  private async modify(nlFlags: number, spec: unknown, op: 'add' | 'replace' | 'change'): Promise<void> {
+    const c = checkSpec(spec, op);
+    const index = await this.core.linkIndex(c.link, 'link');
+    const ifindexes: number[] = [];
+    for (const a of c.opts!.actions) ifindexes.push(a.dev ? await this.core.linkIndex(a.dev.ref, a.dev.arg) : 0);
+    try {
+      await this.core.sock.request(C.RTM_NEWTFILTER, nlFlags, (w) => {
+        putTcmsg(w, index, c.handle, c.parent, (c.priority << 16 | (c.protocol ? protocolBits(c.protocol) : 0)) >>> 0);
+        if (c.chain !== undefined) w.putU32(C.TCA_CHAIN, c.chain);
+        w.putStrz(C.TCA_KIND, c.kind!);
+        const o = w.nestStart(C.TCA_OPTIONS, false); // tc's addattr_nest: no NLA_F_NESTED
+        c.opts!.put(w, ifindexes);
+        w.nestEnd(o);
+      }, undefined, { subject: subjectOf(c) });
+    } catch (e) {
+      throw this.explain(e, c, C.RTM_NEWTFILTER, nlFlags);
+    }
+  }
+
+  /** The kernel's refusal with what it means for this filter, and the netns (runs only for an error). */
+  private explain(e: unknown, c: Checked, type: number, nlFlags: number): unknown {
+    if (!(e instanceof NetlinkError)) return e;
+    const where = this.core.where?.() ?? "the caller's netns";
+    const msg = e.extack.message ?? '';
+    const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : `'${c.link}'`;
+    const pt = parentText(c.parent);
+    let why: string | undefined;
+    if (/Parent Qdisc doesn't exist/i.test(msg)) {
+      const major = c.parent >>> 16;
+      why = major === 0xffff
+        ? `${dev} has no ingress or clsact qdisc for the filter to hang off: add one first (tc qdisc add dev DEV clsact, or ingress)`
+        : `${dev} has no qdisc ${(major).toString(16)}: for the filter to hang off (parent ${pt}): add it first`;
+    } else if (/classifier not found/i.test(msg) && c.kind !== undefined) {
+      why = `this kernel has no '${c.kind}' classifier${CLS_CONFIG[c.kind] ? ` (${CLS_CONFIG[c.kind]})` : ''}`;
+    } else if (/action module/i.test(msg) || (/action/i.test(msg) && /not found/i.test(msg))) {
+      const kinds = [...new Set((c.opts?.actions ?? []).map((a) => a.kind))];
+      why = `this kernel lacks the module of one of the filter's actions (${kinds.map((k) => `'${k}'${ACT_CONFIG[k] ? ` ${ACT_CONFIG[k]}` : ''}`).join(', ')})`;
+    } else if (/Protocol mismatch/i.test(msg)) {
+      why = `priority ${c.priority} holds filters of another protocol: every filter of a priority has the same protocol`;
+    } else if (/kind does not match/i.test(msg)) {
+      why = `priority ${c.priority} holds filters of another kind: every filter of a priority has the same kind`;
+    } else if (e.errno === EEXIST && type === C.RTM_NEWTFILTER) {
+      why = c.kind === 'matchall'
+        ? `priority ${c.priority} already has its matchall filter (one per priority): use replace, or another priority`
+        : `a filter with handle ${c.handleText ?? '?'} already exists at priority ${c.priority}: use replace, or another handle`;
+    } else if (e.errno === ENOENT && type === C.RTM_DELTFILTER) {
+      why = c.handle ? `no filter with handle ${c.handleText ?? c.handle} at priority ${c.priority}` : c.priority ? `no filters at priority ${c.priority}${c.protocol ? ` of protocol ${String(protocolName(c.protocol))}` : ''}` : 'no such filter';
+    } else if (e.errno === ENOENT && type === C.RTM_NEWTFILTER && !(nlFlags & NLM_F_CREATE)) {
+      why = `no filter${c.handleText !== undefined ? ` with handle ${c.handleText}` : ''} at priority ${c.priority} to change (change never creates one: use add or replace)`;
+    } else if (e.errno === ENODEV && /device does not exist/i.test(msg)) {
+      why = `a mirred action's device does not exist`;
+    } else if (e.errno === ENODEV) {
+      why = `link ${dev} does not exist`;
+    } else if ((e.errno === EBADF || e.errno === EINVAL) && c.kind === 'bpf' && /bpf|program|fd/i.test(msg + (e.errno === EBADF ? ' fd' : ''))) {
+      why = 'fd is not the fd of a loaded BPF_PROG_TYPE_SCHED_CLS program';
+    } else if (e.errno === EOPNOTSUPP && c.opts !== undefined) {
+      why = 'the device cannot offload it (skipSw asks for hardware only)';
+    }
+    const first = why ?? e.hint;
+    return new NetlinkError(e.errno, e.request, e.extack, `${first !== undefined ? `${first}; ` : ''}in ${where}`);
+  }
+}
+
+/** The dump callback: one function for every dump. */
+const onFilter = (buf: Buffer, view: DataView, off: number, len: number): Filter | undefined =>
+  view.getUint16(off + 4, HOST_LE) === C.RTM_NEWTFILTER ? decodeFilter(buf, view, off, len) : undefined;
+
+/** The keys a spec of `codec`'s kind takes. */
+function specKeys(codec: FilterKindCodec): ReadonlySet<string> {
+  let k = SPEC_KEYS.get(codec);
+  if (!k) SPEC_KEYS.set(codec, (k = new Set([...BASE_KEYS, ...codec.keys])));
+  return k;
+}
+
+/** Every check of an add/replace/change spec, before anything is sent. */
+function checkSpec(spec: unknown, op: 'add' | 'replace' | 'change'): Checked {
+  const s = checkObject(spec, 'spec');
+  const kind = s['kind'];
+  const codec = typeof kind === 'string' ? filterKindCodec(kind) : undefined;
+  if (!codec) throw new InvalidArgumentError('kind', `unknown filter kind ${showValue(kind)} (nlkit encodes ${filterKinds().join(', ')})`);
+  checkKeys(s, specKeys(codec), '');
+  if (s['link'] === undefined) throw new InvalidArgumentError('link', 'a filter needs its device (link: name or ifindex)');
+  const link = checkLinkRef(s['link'], 'link');
+  const parent = checkParent(s['parent'], 'parent');
+  // tc sends ETH_P_ALL when creating without a protocol, nothing (any) for a change.
+  const protocol = s['protocol'] !== undefined ? parseProtocol(s['protocol'], 'protocol') : op === 'change' ? 0 : C.ETH_P_ALL;
+  const priority = s['priority'] !== undefined ? checkInt(s['priority'], 'priority', 1, 0xffff) : 0;
+  if (op === 'change' && priority === 0) throw new InvalidArgumentError('priority', 'change needs the priority of the filter it changes (the kernel refuses a change with none)');
+  const handle = s['handle'] !== undefined ? codec.parseHandle(s['handle'], 'handle') : 0;
+  const chain = s['chain'] !== undefined ? checkInt(s['chain'], 'chain', 0, C.TC_ACT_EXT_VAL_MASK) : undefined;
+  const opts = codec.check(s);
+  return { link, parent, protocol, priority, handle, handleText: handle ? codec.formatHandle(handle) : undefined, chain, kind: codec.kind, opts };
+}
+
+/** Every check of a del spec. */
+function checkDel(s: Record<string, unknown>): Checked {
+  checkKeys(s, DEL_KEYS, '');
+  if (s['link'] === undefined) throw new InvalidArgumentError('link', 'a filter delete needs the device (link: name or ifindex)');
+  const link = checkLinkRef(s['link'], 'link');
+  const parent = checkParent(s['parent'], 'parent');
+  const priority = s['priority'] !== undefined ? checkInt(s['priority'], 'priority', 1, 0xffff) : 0;
+  const kind = s['kind'] !== undefined ? checkString(s['kind'], 'kind', IFNAME_MAX) : undefined;
+  if (kind === '') throw new InvalidArgumentError('kind', 'a filter kind is a non-empty name');
+  if (priority === 0) {
+    // tc_del_tfilter: "Cannot flush filters with protocol, handle or kind set" (with no priority it deletes the whole chain).
+    for (const k of ['handle', 'kind', 'protocol'] as const) {
+      if (s[k] !== undefined) throw new InvalidArgumentError(k, `${k} selects within a priority: give priority too (without one, every filter at the parent is deleted)`);
+    }
+  }
+  const protocol = s['protocol'] !== undefined ? parseProtocol(s['protocol'], 'protocol') : 0;
+  const codec = kind !== undefined ? filterKindCodec(kind) : undefined;
+  let handle = 0;
+  if (s['handle'] !== undefined) {
+    if (typeof s['handle'] === 'string' && !codec) throw new InvalidArgumentError('handle', `a handle given as text is read by its kind (u32 '800::1', or '0x1'): give kind, or the handle's number`);
+    handle = codec ? codec.parseHandle(s['handle'], 'handle') : checkInt(s['handle'], 'handle', 1, 0xffffffff);
+  }
+  const chain = s['chain'] !== undefined ? checkInt(s['chain'], 'chain', 0, C.TC_ACT_EXT_VAL_MASK) : undefined;
+  return { link, parent, protocol, priority, handle, handleText: handle ? (codec ? codec.formatHandle(handle) : `0x${handle.toString(16)}`) : undefined, chain, kind, opts: undefined };
+}
