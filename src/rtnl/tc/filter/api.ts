@@ -221,6 +221,8 @@ export class FilterApi {
   /**
    * Add a filter or replace the one of `handle`: RTM_NEWTFILTER with NLM_F_CREATE.
    * Without `handle`, a new filter is added as by `add` (the kernel picks the handle).
+   * The kernel's u32 keeps an existing node's keys: a replace (or change) sets its class,
+   * actions and flags; to match other packets, delete the node and add another.
    *
    * Equivalent to: `tc filter replace dev DEV parent P protocol X prio N handle H …`.
    */
