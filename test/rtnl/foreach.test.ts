@@ -188,6 +188,7 @@ t.test('forEach refuses the filters list refuses: null is not a filter for any o
     ['route', () => rt.route.list(null as never), () => rt.route.forEach(null as never, () => undefined)],
     ['neigh', () => rt.neigh.list(null as never), () => rt.neigh.forEach(null as never, () => undefined)],
     ['fdb', () => rt.fdb.list(null as never), () => rt.fdb.forEach(null as never, () => undefined)],
+    ['filter', () => rt.filter.list(null as never), () => rt.filter.forEach(null as never, () => undefined)],
     ['rule', () => rt.rule.list(null as never), () => rt.rule.forEach(null as never, () => undefined)],
   ] as const) {
     const l = await list().then(() => undefined, (x: unknown) => x);
@@ -195,7 +196,7 @@ t.test('forEach refuses the filters list refuses: null is not a filter for any o
     t.ok(l instanceof InvalidArgumentError, `${what}.list(null) is refused`);
     t.ok(f instanceof InvalidArgumentError, `${what}.forEach(null, fn) is refused as well (${String(f)})`);
     t.equal((f as InvalidArgumentError | undefined)?.argument, (l as InvalidArgumentError).argument, `${what}: the same argument named`);
-    // In the same words for all six (rt.link's said 'expected an object' without what it got).
+    // In the same words for all seven (rt.link's said 'expected an object' without what it got).
     t.equal((l as Error).message, 'invalid filter: expected an object, got null', `${what}.list(null)'s message`);
     t.equal((f as Error | undefined)?.message, 'invalid filter: expected an object, got null', `${what}.forEach(null)'s message`);
   }

@@ -16,6 +16,7 @@ import { NeighApi } from '../../src/rtnl/neigh/api.js';
 import { FdbApi } from '../../src/rtnl/fdb/api.js';
 import { VlanApi } from '../../src/rtnl/vlan/api.js';
 import { RuleApi } from '../../src/rtnl/rule/api.js';
+import { FilterApi } from '../../src/rtnl/tc/filter/api.js';
 import { recordedRequests } from './scripted-link-api.js';
 import { privileged, freshHandle, ipJson } from '../helpers.js';
 
@@ -48,6 +49,7 @@ const neigh = (core: never) => NeighApi.of(core);
 const rule = (core: never) => RuleApi.of(core);
 const fdb = (core: never) => FdbApi.of(core, LinkApi.of(core));
 const vlan = (core: never) => VlanApi.of(core, LinkApi.of(core));
+const filter = (core: never) => FilterApi.of(core);
 
 const cases: Case<any>[] = [
   { name: 'rt.link.add veth spec', make: link, call: (a: LinkApi, s) => a.add(s), base: { name: 'v0', kind: 'veth', mtu: 1400, peer: { name: 'v1' } } },
@@ -93,6 +95,14 @@ const cases: Case<any>[] = [
   { name: 'rt.vlan.add options', make: vlan, call: (a: VlanApi, o) => a.add('v0', 10, o), base: { self: true } },
   { name: 'rt.vlan.del vlan', make: vlan, call: (a: VlanApi, v) => a.del('v0', v), base: { vid: 10, vidEnd: 12 } },
   { name: 'rt.vlan.list filter', make: vlan, call: (a: VlanApi, f) => a.list(f), base: {} },
+  { name: 'rt.filter.add u32 spec', make: filter, call: (a: FilterApi, s) => a.add(s), base: { link: 'v0', parent: 'ingress', kind: 'u32', match: 'all' } },
+  { name: 'rt.filter.add bpf spec', make: filter, call: (a: FilterApi, s) => a.add(s), base: { link: 'v0', parent: 'ingress', kind: 'bpf', fd: 3 } },
+  { name: 'rt.filter.replace matchall spec', make: filter, call: (a: FilterApi, s) => a.replace(s), base: { link: 'v0', parent: 'ingress', kind: 'matchall', priority: 2 } },
+  { name: 'rt.filter.add u32 key', make: filter, call: (a: FilterApi, s) => a.add(s), base: { link: 'v0', parent: 'ingress', kind: 'u32', match: [{ value: 1, mask: 1 }] }, path: ['match', 0] },
+  { name: 'rt.filter.add mirred action', make: filter, call: (a: FilterApi, s) => a.add(s), base: { link: 'v0', parent: 'ingress', kind: 'u32', match: 'all', actions: [{ kind: 'mirred', action: 'redirect', direction: 'egress', dev: 'v1' }] }, path: ['actions', 0] },
+  { name: 'rt.filter.add bpf action', make: filter, call: (a: FilterApi, s) => a.add(s), base: { link: 'v0', parent: 'ingress', kind: 'u32', match: 'all', actions: [{ kind: 'bpf', fd: 3 }] }, path: ['actions', 0] },
+  { name: 'rt.filter.del spec', make: filter, call: (a: FilterApi, s) => a.del(s), base: { link: 'v0', parent: 'ingress', priority: 1 } },
+  { name: 'rt.filter.list filter', make: filter, call: (a: FilterApi, f) => a.list(f), base: { link: 'v0' } },
 ];
 
 /** The keys the object at `path` may have, as the call's unknown-option error lists them. */

@@ -9,7 +9,7 @@ import * as C from '../../constants.js';
 import { checkU32 } from '../../validate.js';
 import { parseVerdict } from './verdict.js';
 
-/** @internal An action spec after its checks: what is left to do is look up its device (if any) and write it. */
+/** An action spec after its checks: what is left to do is look up its device (if any) and write it. */
 export interface CheckedAction {
   /** TCA_ACT_KIND. */
   readonly kind: string;
@@ -19,7 +19,7 @@ export interface CheckedAction {
   putOptions(w: MessageWriter, ifindex: number): void;
 }
 
-/** @internal One action kind: its spec check, and its TCA_ACT_OPTIONS table for decoding. */
+/** One action kind: its spec check, and its TCA_ACT_OPTIONS table for decoding. */
 export interface ActionKindCodec {
   /** TCA_ACT_KIND, e.g. 'mirred'. */
   readonly kind: string;

@@ -11,7 +11,7 @@ import { checkActions } from '../../action/index.js';
 import type { CheckedAction } from '../../action/kind.js';
 import { formatTcHandle, parseTcHandle, type TcHandleKeywords } from '../../handle.js';
 
-/** @internal A filter spec's kind options after their checks: the actions (their devices still to look up) and the writer of TCA_OPTIONS. */
+/** A filter spec's kind options after their checks: the actions (their devices still to look up) and the writer of TCA_OPTIONS. */
 export interface CheckedOptions {
   /** The actions, in order (empty without any). */
   readonly actions: readonly CheckedAction[];
@@ -19,7 +19,7 @@ export interface CheckedOptions {
   put(w: MessageWriter, ifindexes: readonly number[]): void;
 }
 
-/** @internal One classifier kind. */
+/** One classifier kind. */
 export interface FilterKindCodec {
   /** TCA_KIND, e.g. 'u32'. */
   readonly kind: string;
