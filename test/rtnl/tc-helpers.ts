@@ -119,7 +119,7 @@ function bpfSyscalls(): NonNullable<typeof bpfCalls> {
     log_level: 'uint32_t', log_size: 'uint32_t', log_buf: 'void *', kern_version: 'uint32_t', prog_flags: 'uint32_t',
     prog_name: koffi.array('char', 16, 'String'),
   });
-  const PinAttr = koffi.struct('nlkit_test_bpf_obj_pin', { pathname: 'const char *', bpf_fd: 'uint32_t', file_flags: 'uint32_t' });
+  koffi.struct('nlkit_test_bpf_obj_pin', { pathname: 'const char *', bpf_fd: 'uint32_t', file_flags: 'uint32_t' });
   const load = libc.func('long syscall(long nr, long cmd, nlkit_test_bpf_prog_load *attr, uint32_t size)');
   const pin = libc.func('long syscall(long nr, long cmd, nlkit_test_bpf_obj_pin *attr, uint32_t size)');
   return (bpfCalls = {
