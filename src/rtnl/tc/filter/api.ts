@@ -6,7 +6,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, showValue, type MessageWriter } from '../../../netlink/index.js';
 import * as C from '../../constants.js';
-import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../../core.js';
+import { eachArgs, type ForEachCallback, type RtnlCore } from '../../core.js';
 import { IFNAME_MAX, checkInt, checkKeys, checkLinkRef, checkObject, checkString } from '../../validate.js';
 import type { ActionSpec } from '../action/index.js';
 import { FILTER_PARENT_KEYWORDS, parseTcHandle as parseHandleText, putTcmsg, type TcHandleInput } from '../handle.js';
@@ -135,7 +135,6 @@ const EINVAL = 22;
 const ENOENT = 2;
 const EEXIST = 17;
 const ENODEV = 19;
-const EOPNOTSUPP = 95;
 const EBADF = 9;
 
 /** The kernel options that build each classifier and action nlkit encodes, for "the kernel lacks it" hints. */
@@ -298,7 +297,7 @@ export class FilterApi {
   async forEach(a: FilterFilter | ((object: Filter) => unknown), b?: (object: Filter) => unknown): Promise<number> {
     const [filter, fn] = eachArgs<FilterFilter, Filter>(a, b);
     const build = await this.query(filter);
-    return this.core.sock.dumpEach(C.RTM_GETTFILTER, 0, build, decodeKept(onFilter, undefined), fn);
+    return this.core.sock.dumpEach(C.RTM_GETTFILTER, 0, build, onFilter, fn);
   }
 
   /** A checked list filter: the dump request. */
@@ -374,8 +373,6 @@ export class FilterApi {
       why = `link ${dev} does not exist`;
     } else if ((e.errno === EBADF || e.errno === EINVAL) && c.kind === 'bpf' && /bpf|program|fd/i.test(msg + (e.errno === EBADF ? ' fd' : ''))) {
       why = 'fd is not the fd of a loaded BPF_PROG_TYPE_SCHED_CLS program';
-    } else if (e.errno === EOPNOTSUPP && c.opts !== undefined) {
-      why = 'the device cannot offload it (skipSw asks for hardware only)';
     }
     const first = why ?? e.hint;
     return new NetlinkError(e.errno, e.request, e.extack, `${first !== undefined ? `${first}; ` : ''}in ${where}`);
