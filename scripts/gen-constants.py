@@ -40,6 +40,10 @@ STRUCTS = ['ifinfomsg', 'ifaddrmsg', 'ifa_cacheinfo', 'rtmsg', 'rtnexthop', 'rta
            'tc_u32_key', 'tc_mirred', 'tc_gact', 'tc_stats', 'gnet_stats_basic', 'gnet_stats_queue',
            'gnet_stats_rate_est', 'gnet_stats_rate_est64', 'tc_estimator', 'tc_prio_qopt', 'tc_act_bpf', 'tcf_t',
            'ifreq']  # TUNSETIFF's argument
+# rt.qdisc / rt.class: htb's protocol version and priority count, and the size of its
+# class counters (TCA_XSTATS).
+PREFIXES += ('TC_HTB_',)
+STRUCTS += ['tc_htb_xstats']
 SKIP = re.compile(r'(^__|^RTA_DATA$|^RTA_PAYLOAD$|^RTA_LENGTH$|^RTA_SPACE$|^RTA_NEXT$|^RTA_OK$|^RTA_ALIGN$|^IFLA_RTA$|^IFA_RTA$|^NDA_RTA$|^RTM_RTA$|^RTM_PAYLOAD$|^RTNH_DATA$|^RTNH_NEXT$|^RTNH_OK$|^RTNH_ALIGN$|^RTNH_LENGTH$|^RTNH_SPACE$|_PAYLOAD$|^NLMSG_)')
 KEEP_EXTRA = {'RTNH_F_DEAD', 'RTNH_F_PERVASIVE', 'RTNH_F_ONLINK', 'RTNH_F_OFFLOAD', 'RTNH_F_LINKDOWN', 'RTNH_F_UNRESOLVED', 'RTNH_F_TRAP',
               'IFF_LOWER_UP', 'IFF_DORMANT', 'IFF_ECHO', 'IFNAMSIZ', 'IFALIASZ', 'IFF_TUN', 'IFF_TAP', 'IFF_NO_PI',

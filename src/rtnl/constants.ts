@@ -1238,6 +1238,9 @@ export const TCA_TBF_PRATE64 = 5;
 export const TCA_TBF_BURST = 6;
 export const TCA_TBF_PBURST = 7;
 export const TCA_TBF_PAD = 8;
+export const TC_HTB_NUMPRIO = 8;
+export const TC_HTB_MAXDEPTH = 8;
+export const TC_HTB_PROTOVER = 3;
 export const TCA_HTB_UNSPEC = 0;
 export const TCA_HTB_PARMS = 1;
 export const TCA_HTB_INIT = 2;
@@ -1455,6 +1458,7 @@ export const SIZEOF_TC_PRIO_QOPT = 20;
 export const SIZEOF_TC_ACT_BPF = 20;
 export const SIZEOF_TCF_T = 32;
 export const SIZEOF_IFREQ = 40;
+export const SIZEOF_TC_HTB_XSTATS = 20;
 // Newer than these headers: the kernel if_link.h enum continues after IFLA_ALLMULTI with these.
 export const IFLA_DEVLINK_PORT = 62;
 export const IFLA_GSO_IPV4_MAX_SIZE = 63;
@@ -2661,6 +2665,7 @@ const byName = {
   SIZEOF_TC_GACT: 20,
   SIZEOF_TC_HTB_GLOB: 20,
   SIZEOF_TC_HTB_OPT: 44,
+  SIZEOF_TC_HTB_XSTATS: 20,
   SIZEOF_TC_MIRRED: 28,
   SIZEOF_TC_PRIO_QOPT: 20,
   SIZEOF_TC_RATESPEC: 12,
@@ -2879,6 +2884,9 @@ const byName = {
   TC_ACT_TRAP: 8,
   TC_ACT_UNSPEC: -1,
   TC_ACT_VALUE_MAX: 8,
+  TC_HTB_MAXDEPTH: 8,
+  TC_HTB_NUMPRIO: 8,
+  TC_HTB_PROTOVER: 3,
   TC_H_CLSACT: 4294967281,
   TC_H_INGRESS: 4294967281,
   TC_H_MAJ_MASK: 4294901760,
