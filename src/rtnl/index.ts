@@ -56,6 +56,8 @@ export { U32_OPTIONS, BPF_OPTIONS, MATCHALL_OPTIONS, filterKinds } from './tc/fi
 export type { U32Options, U32Selector, U32Key, U32KeySpec, U32Match, BpfOptions, MatchallOptions } from './tc/filter/kinds/index.js';
 export { TCA_ACT, VERDICTS, actionKinds } from './tc/action/index.js';
 export type { Action, ActionBase, MirredAction, GactAction, BpfAction, OtherAction, ActionSpec, MirredActionSpec, GactActionSpec, BpfActionSpec, Verdict, VerdictName, ActionVerdict } from './tc/action/index.js';
+export { parseTcRate, parseTcSize, parseTcTime } from './tc/units.js';
+export type { TcRate, TcSize, TcTime } from './tc/units.js';
 export { RuleApi } from './rule/api.js';
 export type { RuleSpec, RuleFilter, RangeSpec } from './rule/api.js';
 export { decodeRule } from './rule/decode.js';
