@@ -39,6 +39,10 @@ const INTERNAL_MEMBERS: Record<string, readonly string[]> = {
 const INTERNAL_TEXT = ['@internal', 'netnsHolder', 'linkIndex', 'linkHwAddrLen', 'hwAddrLen'];
 /** Classes users get from nlkit, never make: `new` on them must not compile. */
 const NOT_CONSTRUCTIBLE = ['Rtnl', 'LinkApi', 'AddrApi', 'RouteApi', 'NeighApi', 'RuleApi', 'FdbApi', 'VlanApi', 'FilterApi', 'Monitor', 'Veth'];
+// Traffic control: rt.qdisc and rt.class.
+INTERNAL_MEMBERS['QdiscApi'] = ['of'];
+INTERNAL_MEMBERS['ClassApi'] = ['of'];
+NOT_CONSTRUCTIBLE.push('QdiscApi', 'ClassApi');
 
 function dtsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((e) => {

@@ -13,6 +13,8 @@ import { RuleApi } from './rule/api.js';
 import { FdbApi } from './fdb/api.js';
 import { VlanApi } from './vlan/api.js';
 import { FilterApi } from './tc/filter/api.js';
+import { QdiscApi } from './tc/qdisc/api.js';
+import { ClassApi } from './tc/class/api.js';
 import { netnsText, resolveNetns, type NetnsTarget } from './netns-target.js';
 import { Monitor, type MonitorEventOf, type MonitorKindOf, type MonitorGroup, type MonitorOptions, type MonitorSyncEvent } from './monitor.js';
 
@@ -59,6 +61,10 @@ export class Rtnl {
   readonly vlan: VlanApi;
   /** Traffic-control filter operations (`tc filter`). */
   readonly filter: FilterApi;
+  /** Queueing discipline operations (`tc qdisc`). */
+  readonly qdisc: QdiscApi;
+  /** Traffic class operations (`tc class`). */
+  readonly class: ClassApi;
   /**
    * What the handle was opened in: the netns fd given (not owned), or the enclosing
    * execNetns target's, or undefined for the caller's. The number as it was at open: the
@@ -88,6 +94,8 @@ export class Rtnl {
     this.fdb = FdbApi.of(this, this.link);
     this.vlan = VlanApi.of(this, this.link);
     this.filter = FilterApi.of(this);
+    this.qdisc = QdiscApi.of(this);
+    this.class = ClassApi.of(this, this.qdisc);
   }
 
   /**

@@ -58,6 +58,21 @@ export { TCA_ACT, VERDICTS, actionKinds } from './tc/action/index.js';
 export type { Action, ActionBase, MirredAction, GactAction, BpfAction, OtherAction, ActionSpec, MirredActionSpec, GactActionSpec, BpfActionSpec, Verdict, VerdictName, ActionVerdict } from './tc/action/index.js';
 export { parseTcRate, parseTcSize, parseTcTime } from './tc/units.js';
 export type { TcRate, TcSize, TcTime } from './tc/units.js';
+export { QdiscApi } from './tc/qdisc/api.js';
+export type { QdiscDelSpec, QdiscFilter } from './tc/qdisc/api.js';
+export { decodeQdisc } from './tc/qdisc/decode.js';
+export type { Qdisc } from './tc/qdisc/decode.js';
+export { ClassApi } from './tc/class/api.js';
+export type { TcClassDelSpec, TcClassFilter } from './tc/class/api.js';
+export { decodeTcClass } from './tc/class/decode.js';
+export type { TcClass } from './tc/class/decode.js';
+export type {
+  QdiscSpec, QdiscSpecBase, QdiscKind, QdiscOptions, TcClassSpec, TcClassOptions, TcClassXstats, OtherTcOptions, TcLinklayer,
+  TbfSpec, TbfSpecCommon, TbfOptions, HtbSpec, HtbOptions, ClassSpecBase, HtbClassSpec, HtbClassOptions, HtbClassXstats,
+  PfifoSpec, BfifoSpec, FifoOptions, IngressSpec, IngressOptions, ClsactSpec, ClsactOptions, FqCodelSpec, PfifoFastOptions, NoqueueOptions, MqOptions,
+} from './tc/kinds/index.js';
+export type { TcHandleInput } from './tc/handle.js';
+export type { TcStats } from './tc/stats.js';
 export { RuleApi } from './rule/api.js';
 export type { RuleSpec, RuleFilter, RangeSpec } from './rule/api.js';
 export { decodeRule } from './rule/decode.js';

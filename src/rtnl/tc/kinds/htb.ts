@@ -207,7 +207,10 @@ function bufferTicks(v: unknown, arg: string, rate: number, mtu: number): number
   if (bytes > U32_MAX) throw new InvalidArgumentError(arg, `the default ${arg} (rate / Hz + mtu) is ${bytes} bytes, more than the kernel's 32-bit field holds: give one`);
   if (v !== undefined && bytes === 0) throw new InvalidArgumentError(arg, `a ${arg} must be above 0 (tc reads 0 as not given)`);
   const t = xmitTicks(rate, bytes);
-  if (t === undefined) throw new InvalidArgumentError(arg, `${showValue(v)} at ${rate} bytes/s takes longer than the kernel's 32-bit tick count holds: give a smaller ${arg} or a higher rate`);
+  if (t === undefined) {
+    const what = v !== undefined ? showValue(v) : `the default ${arg} (${bytes} bytes: rate / Hz + mtu)`;
+    throw new InvalidArgumentError(arg, `${what} at ${rate} bytes/s takes longer than the kernel's 32-bit tick count holds: give a smaller ${arg} or a higher rate`);
+  }
   return t;
 }
 
