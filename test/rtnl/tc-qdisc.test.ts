@@ -377,6 +377,47 @@ t.test('list filters by link, kind, parent and handle; forEach walks what list r
   t.equal(await rt.qdisc.forEach(undefined, () => undefined), all.length, 'forEach(undefined, fn) walks everything');
 });
 
+t.test('a closed handle: ClosedError naming the handle, from rt.qdisc and rt.class alike', privileged, async (t) => {
+  const { ClosedError } = await import('../../src/netlink/errors.js');
+  const rt = Rtnl.open();
+  rt.close();
+  const calls: Array<[string, () => Promise<unknown>]> = [
+    ['qdisc.list', () => rt.qdisc.list()],
+    ['qdisc.list by ifindex', () => rt.qdisc.list({ link: 1 })],
+    ['qdisc.add', () => rt.qdisc.add({ link: 'lo', kind: 'pfifo' })],
+    ['qdisc.del by ifindex', () => rt.qdisc.del({ link: 1 })],
+    ['class.list', () => rt.class.list({ link: 1 })],
+    ['class.add', () => rt.class.add({ link: 1, parent: '1:', classid: '1:1', kind: 'htb', rate: '1mbit' })],
+  ];
+  for (const [what, call] of calls) {
+    const e = await call().then(() => undefined, (err: unknown) => err);
+    t.ok(e instanceof ClosedError, `${what}: ClosedError`);
+    t.equal((e as Error | undefined)?.message, 'Rtnl handle is closed', `${what}: names the handle`);
+  }
+});
+
+t.test('TypeScript checks each kind\'s options (checked when the tests compile)', async (t) => {
+  const ok: QdiscSpec[] = [
+    { link: 'eth0', kind: 'tbf', rate: '1mbit', burst: '32kbit', latency: '400ms' },
+    { link: 'eth0', kind: 'tbf', rate: 125000, burst: 4096, limit: 10000, peakrate: '2mbit', mtu: 1600 },
+    { link: 'eth0', kind: 'htb', handle: '1:', default: '10' },
+    { link: 'eth0', kind: 'ingress' },
+  ];
+  // @ts-expect-error: tbf takes a limit or a latency, not both
+  ok.push({ link: 'eth0', kind: 'tbf', rate: '1mbit', burst: '32kbit', latency: '400ms', limit: 5000 });
+  // @ts-expect-error: tbf needs a rate
+  ok.push({ link: 'eth0', kind: 'tbf', burst: '32kbit', latency: '400ms' });
+  // @ts-expect-error: a peak rate goes with an mtu
+  ok.push({ link: 'eth0', kind: 'tbf', rate: '1mbit', burst: '32kbit', latency: '400ms', peakrate: '2mbit' });
+  // @ts-expect-error: an htb qdisc has no rate (its classes do)
+  ok.push({ link: 'eth0', kind: 'htb', rate: '1mbit' });
+  // @ts-expect-error: ingress has no options
+  ok.push({ link: 'eth0', kind: 'ingress', limit: 5 });
+  // @ts-expect-error: a kind nlkit does not send
+  ok.push({ link: 'eth0', kind: 'sfq' });
+  t.equal(ok.length, 10);
+});
+
 t.test('every bad input is refused before anything is sent, naming the field', async (t) => {
   const base = { link: 'v0', kind: 'tbf', rate: '1mbit', burst: '32kbit', latency: '400ms' };
   const bad: Array<[unknown, string, RegExp?]> = [
