@@ -105,17 +105,17 @@ function place(s: Record<string, unknown>, codec: AnyTcKindCodec | undefined, ki
   const fixed = codec?.fixed;
   if (fixed) {
     if (s['parent'] !== undefined && parseTcHandle(s['parent'], 'parent', QDISC_PARENT_KEYWORDS) !== fixed.parent) {
-      throw new InvalidArgumentError('parent', `an ${kind} qdisc sits at ${kind} (ffff:fff1): leave parent out, got ${showValue(s['parent'])}`);
+      throw new InvalidArgumentError('parent', `the ${kind} qdisc sits at ffff:fff1 (tc's '${kind}'): leave parent out, got ${showValue(s['parent'])}`);
     }
     if (s['handle'] !== undefined && parseTcHandle(s['handle'], 'handle') !== fixed.handle) {
-      throw new InvalidArgumentError('handle', `an ${kind} qdisc's handle is ffff:: leave handle out, got ${showValue(s['handle'])}`);
+      throw new InvalidArgumentError('handle', `the ${kind} qdisc's handle is ffff: — leave handle out, got ${showValue(s['handle'])}`);
     }
     return fixed;
   }
   const parent = s['parent'] !== undefined ? parseTcHandle(s['parent'], 'parent', QDISC_PARENT_KEYWORDS) : C.TC_H_ROOT;
   // A delete by place alone may name the ingress side: whichever of ingress and clsact is there.
   if (parent === C.TC_H_INGRESS && !(del && kind === undefined)) {
-    throw new InvalidArgumentError('parent', `${showValue(s['parent'])} (ffff:fff1) is where the ingress and clsact qdiscs sit${kind !== undefined ? `, not a ${kind}` : ''}: give kind 'ingress' or 'clsact'`);
+    throw new InvalidArgumentError('parent', `${showValue(s['parent'])} (ffff:fff1) is where the ingress and clsact qdiscs sit${kind !== undefined ? `, not for ${kind}` : ''}: give kind 'ingress' or 'clsact'`);
   }
   if (parent === C.TC_H_UNSPEC) throw new InvalidArgumentError('parent', "0 is no parent: give 'root' or a class ('1:10')");
   const handle = s['handle'] !== undefined ? parseTcHandle(s['handle'], 'handle') : 0;
