@@ -1426,6 +1426,33 @@ export const ETH_P_IPX = 33079;
 export const ETH_P_IPV6 = 34525;
 export const ETH_P_8021AD = 34984;
 export const ETH_P_ALL = 3;
+export const NEXTHOP_GRP_TYPE_MPATH = 0;
+export const NEXTHOP_GRP_TYPE_RES = 1;
+export const NHA_UNSPEC = 0;
+export const NHA_ID = 1;
+export const NHA_GROUP = 2;
+export const NHA_GROUP_TYPE = 3;
+export const NHA_BLACKHOLE = 4;
+export const NHA_OIF = 5;
+export const NHA_GATEWAY = 6;
+export const NHA_ENCAP_TYPE = 7;
+export const NHA_ENCAP = 8;
+export const NHA_GROUPS = 9;
+export const NHA_MASTER = 10;
+export const NHA_FDB = 11;
+export const NHA_RES_GROUP = 12;
+export const NHA_RES_BUCKET = 13;
+export const NHA_RES_GROUP_UNSPEC = 0;
+export const NHA_RES_GROUP_PAD = 0;
+export const NHA_RES_GROUP_BUCKETS = 1;
+export const NHA_RES_GROUP_IDLE_TIMER = 2;
+export const NHA_RES_GROUP_UNBALANCED_TIMER = 3;
+export const NHA_RES_GROUP_UNBALANCED_TIME = 4;
+export const NHA_RES_BUCKET_UNSPEC = 0;
+export const NHA_RES_BUCKET_PAD = 0;
+export const NHA_RES_BUCKET_INDEX = 1;
+export const NHA_RES_BUCKET_IDLE_TIME = 2;
+export const NHA_RES_BUCKET_NH_ID = 3;
 export const SIZEOF_IFINFOMSG = 16;
 export const SIZEOF_IFADDRMSG = 8;
 export const SIZEOF_IFA_CACHEINFO = 16;
@@ -1459,7 +1486,10 @@ export const SIZEOF_TC_ACT_BPF = 20;
 export const SIZEOF_TCF_T = 32;
 export const SIZEOF_IFREQ = 40;
 export const SIZEOF_TC_HTB_XSTATS = 20;
-// Newer than these headers: the kernel if_link.h enum continues after IFLA_ALLMULTI with these.
+export const SIZEOF_NHMSG = 8;
+export const SIZEOF_NEXTHOP_GRP = 8;
+// Newer than these headers: the kernel if_link.h enum continues after IFLA_ALLMULTI with the IFLA_* below,
+// nexthop.h its NHA_* enum after NHA_RES_BUCKET, with the group statistics and op flags (see the generator).
 export const IFLA_DEVLINK_PORT = 62;
 export const IFLA_GSO_IPV4_MAX_SIZE = 63;
 export const IFLA_GRO_IPV4_MAX_SIZE = 64;
@@ -1468,6 +1498,19 @@ export const IFLA_MAX_PACING_OFFLOAD_HORIZON = 66;
 export const IFLA_NETNS_IMMUTABLE = 67;
 export const IFLA_HEADROOM = 68;
 export const IFLA_TAILROOM = 69;
+export const NHA_OP_FLAGS = 14;
+export const NHA_GROUP_STATS = 15;
+export const NHA_HW_STATS_ENABLE = 16;
+export const NHA_HW_STATS_USED = 17;
+export const NHA_GROUP_STATS_UNSPEC = 0;
+export const NHA_GROUP_STATS_ENTRY = 1;
+export const NHA_GROUP_STATS_ENTRY_UNSPEC = 0;
+export const NHA_GROUP_STATS_ENTRY_ID = 1;
+export const NHA_GROUP_STATS_ENTRY_PACKETS = 2;
+export const NHA_GROUP_STATS_ENTRY_PACKETS_HW = 3;
+export const NHA_OP_FLAG_DUMP_STATS = 1;
+export const NHA_OP_FLAG_DUMP_HW_STATS = 2;
+export const NHA_OP_FLAG_RESP_GRP_RESVD_0 = 2147483648;
 
 const byName = {
   ARPHRD_6LOWPAN: 825,
@@ -2368,6 +2411,46 @@ const byName = {
   NETNSA_NSID_NOT_ASSIGNED: -1,
   NETNSA_PID: 2,
   NETNSA_TARGET_NSID: 4,
+  NEXTHOP_GRP_TYPE_MPATH: 0,
+  NEXTHOP_GRP_TYPE_RES: 1,
+  NHA_BLACKHOLE: 4,
+  NHA_ENCAP: 8,
+  NHA_ENCAP_TYPE: 7,
+  NHA_FDB: 11,
+  NHA_GATEWAY: 6,
+  NHA_GROUP: 2,
+  NHA_GROUPS: 9,
+  NHA_GROUP_STATS: 15,
+  NHA_GROUP_STATS_ENTRY: 1,
+  NHA_GROUP_STATS_ENTRY_ID: 1,
+  NHA_GROUP_STATS_ENTRY_PACKETS: 2,
+  NHA_GROUP_STATS_ENTRY_PACKETS_HW: 3,
+  NHA_GROUP_STATS_ENTRY_UNSPEC: 0,
+  NHA_GROUP_STATS_UNSPEC: 0,
+  NHA_GROUP_TYPE: 3,
+  NHA_HW_STATS_ENABLE: 16,
+  NHA_HW_STATS_USED: 17,
+  NHA_ID: 1,
+  NHA_MASTER: 10,
+  NHA_OIF: 5,
+  NHA_OP_FLAGS: 14,
+  NHA_OP_FLAG_DUMP_HW_STATS: 2,
+  NHA_OP_FLAG_DUMP_STATS: 1,
+  NHA_OP_FLAG_RESP_GRP_RESVD_0: 2147483648,
+  NHA_RES_BUCKET: 13,
+  NHA_RES_BUCKET_IDLE_TIME: 2,
+  NHA_RES_BUCKET_INDEX: 1,
+  NHA_RES_BUCKET_NH_ID: 3,
+  NHA_RES_BUCKET_PAD: 0,
+  NHA_RES_BUCKET_UNSPEC: 0,
+  NHA_RES_GROUP: 12,
+  NHA_RES_GROUP_BUCKETS: 1,
+  NHA_RES_GROUP_IDLE_TIMER: 2,
+  NHA_RES_GROUP_PAD: 0,
+  NHA_RES_GROUP_UNBALANCED_TIME: 4,
+  NHA_RES_GROUP_UNBALANCED_TIMER: 3,
+  NHA_RES_GROUP_UNSPEC: 0,
+  NHA_UNSPEC: 0,
   NTF_EXT_LEARNED: 16,
   NTF_EXT_MANAGED: 1,
   NTF_MASTER: 4,
@@ -2654,6 +2737,8 @@ const byName = {
   SIZEOF_IFREQ: 40,
   SIZEOF_NDA_CACHEINFO: 16,
   SIZEOF_NDMSG: 12,
+  SIZEOF_NEXTHOP_GRP: 8,
+  SIZEOF_NHMSG: 8,
   SIZEOF_RTA_CACHEINFO: 32,
   SIZEOF_RTMSG: 12,
   SIZEOF_RTNEXTHOP: 8,
