@@ -15,6 +15,7 @@ import { VlanApi } from './vlan/api.js';
 import { FilterApi } from './tc/filter/api.js';
 import { QdiscApi } from './tc/qdisc/api.js';
 import { ClassApi } from './tc/class/api.js';
+import { NexthopApi } from './nexthop/api.js';
 import { netnsText, resolveNetns, type NetnsTarget } from './netns-target.js';
 import { Monitor, type MonitorEventOf, type MonitorKindOf, type MonitorGroup, type MonitorOptions, type MonitorSyncEvent } from './monitor.js';
 
@@ -65,6 +66,8 @@ export class Rtnl {
   readonly qdisc: QdiscApi;
   /** Traffic class operations (`tc class`). */
   readonly class: ClassApi;
+  /** Nexthop object operations (`ip nexthop`). */
+  readonly nexthop: NexthopApi;
   /**
    * What the handle was opened in: the netns fd given (not owned), or the enclosing
    * execNetns target's, or undefined for the caller's. The number as it was at open: the
@@ -96,6 +99,7 @@ export class Rtnl {
     this.filter = FilterApi.of(this);
     this.qdisc = QdiscApi.of(this);
     this.class = ClassApi.of(this, this.qdisc);
+    this.nexthop = NexthopApi.of(this);
   }
 
   /**

@@ -73,6 +73,12 @@ export type {
 } from './tc/kinds/index.js';
 export type { TcHandleInput } from './tc/handle.js';
 export type { TcStats } from './tc/stats.js';
+export { NexthopApi } from './nexthop/api.js';
+export type { NexthopObjectSpec, NexthopGroupMemberSpec, NexthopResilientSpec, NexthopFilter, NexthopGetOptions } from './nexthop/api.js';
+export { decodeNexthop } from './nexthop/decode.js';
+export type { NexthopObject } from './nexthop/decode.js';
+export { NHA, NEXTHOP_GROUP_TYPES } from './nexthop/table.js';
+export type { NexthopGroupMember, NexthopResilient, NexthopGroupStats, NexthopGroupType } from './nexthop/table.js';
 export { RuleApi } from './rule/api.js';
 export type { RuleSpec, RuleFilter, RangeSpec } from './rule/api.js';
 export { decodeRule } from './rule/decode.js';

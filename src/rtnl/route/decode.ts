@@ -105,10 +105,11 @@ export interface Route {
 const PATH: readonly string[] = Object.freeze(['RTM_NEWROUTE']);
 
 /**
- * Clock ticks per second in what the kernel reports to user space (USER_HZ, which is
- * sysconf(_SC_CLK_TCK)): 100 on every architecture Node runs on.
+ * @internal Clock ticks per second in what the kernel reports to user space (USER_HZ,
+ * which is sysconf(_SC_CLK_TCK)): 100 on every architecture Node runs on. The nexthop
+ * tables' resilient-group timers are in these units too.
  */
-const USER_HZ = 100;
+export const USER_HZ = 100;
 
 /**
  * Decode the RTM_NEWROUTE message at `off` (nlmsghdr included) of length `len`, or

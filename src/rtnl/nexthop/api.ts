@@ -1,0 +1,638 @@
+/**
+ * `rt.nexthop`: add, replace, delete, get and list nexthop objects over RTM_*NEXTHOP —
+ * what `ip nexthop` does. Routes point at them by id (`rt.route.add({ dst, nhId })`).
+ * @module
+ */
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REPLACE, showValue, type MessageWriter } from '../../netlink/index.js';
+import * as C from '../constants.js';
+import { decodeKept, eachArgs, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
+import { registerLayout } from '../describer.js';
+import { flushRounds, type Dumped } from '../flush.js';
+import { AF_UNSPEC, afOf, parseIp, type IpAddr } from '../ip.js';
+import { ROUTE_PROTOCOLS, protocolName } from '../route/names.js';
+import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject } from '../validate.js';
+import { decodeNexthop, type NexthopObject } from './decode.js';
+import { NEXTHOP_GROUP_TYPES, NEXTHOP_GRP_LEN, NEXTHOP_WEIGHT_MAX, NHA, NHMSG_LEN, type NexthopGroupType } from './table.js';
+
+registerLayout([C.RTM_NEWNEXTHOP, C.RTM_DELNEXTHOP, C.RTM_GETNEXTHOP], NHMSG_LEN, NHA);
+
+/** One member of a group as `add` takes it: its id, or `{ id, weight }` (a listed group's members as they are). */
+export type NexthopGroupMemberSpec = number | {
+  /** The member nexthop's id: it must exist, and not be a group. */
+  readonly id: number;
+  /** Its share of the group's flows, 1..65535 (`ip nexthop add … group ID,WEIGHT`). Defaults to 1. */
+  readonly weight?: number | undefined;
+};
+
+/** A resilient group's arguments as `add` takes them (`ip nexthop add … type resilient buckets N idle_timer S unbalanced_timer S`). */
+export interface NexthopResilientSpec {
+  /** NHA_RES_GROUP_BUCKETS: hash buckets, 1..65535. Required to make a group (the kernel's rule); a replace cannot change it. */
+  readonly buckets?: number | undefined;
+  /**
+   * NHA_RES_GROUP_IDLE_TIMER, in seconds (hundredths allowed: the kernel counts clock
+   * ticks of 1/100 s): a bucket unused this long may move. Defaults to the kernel's 120.
+   */
+  readonly idleTimer?: number | undefined;
+  /** NHA_RES_GROUP_UNBALANCED_TIMER, in seconds: how long a group may stay unbalanced before busy buckets move too. Defaults to 0 (never). */
+  readonly unbalancedTimer?: number | undefined;
+}
+
+/**
+ * What `rt.nexthop.add` and `replace` take: a gateway and/or a device, a blackhole, an
+ * fdb nexthop, or a group of nexthops — the arguments of `ip nexthop add`.
+ */
+export interface NexthopObjectSpec {
+  /**
+   * NHA_ID, 1..4294967295 (`id N`). Required by `replace`. For `add`, absent (or 0) lets
+   * the kernel pick a free one, which the returned nexthop carries.
+   */
+  readonly id?: number | undefined;
+  /** NHA_GATEWAY: the gateway (`via ADDRESS`), IPv4 or IPv6; its family is the nexthop's. Defaults to none (a device-only nexthop). */
+  readonly gateway?: string | undefined;
+  /** NHA_OIF: the output device, name or ifindex (`dev DEV`): up, with carrier. Required but for a blackhole, an fdb nexthop and a group. */
+  readonly dev?: string | number | undefined;
+  /** RTNH_F_ONLINK (`onlink`): the gateway is on the device's link even without a subnet route to it. Needs `gateway`. Defaults to false. */
+  readonly onlink?: boolean | undefined;
+  /** NHA_BLACKHOLE (`blackhole`): drop what is routed through it; no gateway, dev or group. Needs lo up. Defaults to false. */
+  readonly blackhole?: boolean | undefined;
+  /**
+   * NHA_FDB (`fdb`): a nexthop (with a gateway, no dev) or group for vxlan fdb entries
+   * rather than routes; a group of them takes `fdb` too. Defaults to false.
+   */
+  readonly fdb?: boolean | undefined;
+  /**
+   * 4 / 'inet' or 6 / 'inet6' (`ip -4|-6 nexthop add`): the family of a nexthop without
+   * a gateway (a device-only nexthop, a blackhole). Defaults to the gateway's, else 4.
+   * Not for a group.
+   */
+  readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
+  /** nh_protocol: who made it (`proto P`), a route protocol name ('zebra', 'bgp', 'static', …) or 0..255. Defaults to 'unspec'. */
+  readonly protocol?: string | number | undefined;
+  /**
+   * NHA_GROUP: the members of a group (`group ID[,WEIGHT]/…`), each an id or
+   * `{ id, weight }`, each once. A group takes no gateway, dev, onlink, blackhole or
+   * family. Defaults to none (a single nexthop).
+   */
+  readonly group?: readonly NexthopGroupMemberSpec[] | undefined;
+  /** NHA_GROUP_TYPE (`type mpath|resilient`). Defaults to 'mpath', or 'resilient' when `resilient` is given. */
+  readonly groupType?: NexthopGroupType | undefined;
+  /** NHA_RES_GROUP: a resilient group's buckets and timers (makes the group resilient). */
+  readonly resilient?: NexthopResilientSpec | undefined;
+  /** NHA_HW_STATS_ENABLE (`hw_stats on|off`, Linux 6.8 and later): count a group's packets in hardware. Groups only. Defaults to off. */
+  readonly hwStats?: boolean | undefined;
+  /**
+   * Lightweight tunnel encapsulation (`encap mpls …`): nlkit does not encode them, and a
+   * spec with one is refused rather than made without it.
+   */
+  readonly encap?: undefined;
+}
+
+/** Filters of `rt.nexthop.list`, `forEach` and `flush`; every one defaults to no filtering. */
+export interface NexthopFilter {
+  /** This nexthop only (`id N`: one RTM_GETNEXTHOP): a list of it, or of nothing when there is none. */
+  readonly id?: number | undefined;
+  /** Nexthops through this device, name or ifindex (NHA_OIF, filtered by the kernel; `dev DEV`): no groups. */
+  readonly dev?: string | number | undefined;
+  /** Nexthops through a port of this device, a vrf or bridge (NHA_MASTER, filtered by the kernel; `master DEV`, `vrf NAME`). */
+  readonly master?: string | number | undefined;
+  /** Groups only (NHA_GROUPS, filtered by the kernel; `groups`). */
+  readonly groups?: boolean | undefined;
+  /**
+   * fdb nexthops and groups only (`fdb`): sent as NHA_FDB and filtered here too, as the
+   * kernel reads the flag but filters nothing by it (6.18; `ip nexthop show fdb` lists
+   * every nexthop).
+   */
+  readonly fdb?: boolean | undefined;
+  /** Made by this protocol, a name or 0..255 (filtered here, as `ip nexthop show protocol P` does). */
+  readonly protocol?: string | number | undefined;
+  /** Single nexthops of this family, 4 / 'inet' or 6 / 'inet6' (nh_family, filtered by the kernel; `ip -4|-6 nexthop show`): no groups. */
+  readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
+  /**
+   * Not a filter: also ask for each group's per-member packet counters and its hardware
+   * statistics state (NHA_OP_FLAGS; `ip -s nexthop show`, `-s -s` for 'hw'), Linux 6.8
+   * and later. Defaults to false.
+   */
+  readonly stats?: boolean | 'hw' | undefined;
+}
+
+/** Options of `rt.nexthop.get`. */
+export interface NexthopGetOptions {
+  /** Also ask for a group's per-member packet counters (`ip -s nexthop get`; 'hw': `-s -s`), Linux 6.8 and later. Defaults to false. */
+  readonly stats?: boolean | 'hw' | undefined;
+}
+
+const SPEC_KEYS: ReadonlySet<string> = new Set(['id', 'gateway', 'dev', 'onlink', 'blackhole', 'fdb', 'family', 'protocol', 'group', 'groupType', 'resilient', 'hwStats', 'encap']);
+const MEMBER_KEYS: ReadonlySet<string> = new Set(['id', 'weight']);
+const RESILIENT_KEYS: ReadonlySet<string> = new Set(['buckets', 'idleTimer', 'unbalancedTimer']);
+const FILTER_KEYS: ReadonlySet<string> = new Set(['id', 'dev', 'master', 'groups', 'fdb', 'protocol', 'family', 'stats']);
+const GET_KEYS: ReadonlySet<string> = new Set(['stats']);
+/** A delete that failed because the nexthop is gone already (its last group member went, or someone else deleted it). */
+const GONE: ReadonlySet<string> = new Set(['ENOENT']);
+const ID_MAX = 0xffffffff;
+/** Hundredths of a second (the kernel's clock ticks, USER_HZ) per second: what the resilient timers are sent in. */
+const TICKS = 100;
+/** Members an NHA_GROUP attribute holds: its 16-bit length, less its header, in nexthop_grp entries. */
+const GROUP_MAX = Math.floor((0xffff - 4) / NEXTHOP_GRP_LEN);
+const ENOENT = 2;
+const EEXIST = 17;
+const EINVAL = 22;
+const ENETDOWN = 100;
+
+/** A checked nexthop request: everything but the device's ifindex, which needs a lookup. */
+interface Checked {
+  id: number;
+  af: number;
+  protocol: number;
+  flags: number;
+  gateway: IpAddr | undefined;
+  dev: string | number | undefined;
+  blackhole: boolean;
+  fdb: boolean;
+  group: { id: number; weight: number }[] | undefined;
+  groupType: number | undefined;
+  buckets: number | undefined;
+  idleTimer: number | undefined;
+  unbalancedTimer: number | undefined;
+  hwStats: boolean | undefined;
+  /** The nexthop as `ip nexthop add` arguments would give it ('id 5 via 10.0.0.2 dev v0'), for errors. */
+  subject: string;
+}
+
+/** Seconds as the kernel takes them for a resilient timer: whole hundredths, in a u32. */
+function checkTimer(v: unknown, arg: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InvalidArgumentError(arg, `expected seconds (a number from 0, in hundredths at most), got ${showValue(v)}`);
+  const ticks = Math.round(v * TICKS);
+  if (Math.abs(ticks - v * TICKS) > 1e-6) throw new InvalidArgumentError(arg, `the kernel counts this timer in hundredths of a second; ${v} s is not a whole number of them`);
+  if (ticks > 0xffffffff) throw new InvalidArgumentError(arg, `at most ${0xffffffff / TICKS} s (a u32 of hundredths of a second), got ${v}`);
+  return ticks;
+}
+
+/** A nexthop id: 1..4294967295. */
+function checkId(v: unknown, arg: string): number {
+  return checkInt(v, arg, 1, ID_MAX);
+}
+
+/** The `stats` option: the NHA_OP_FLAGS to ask with (0: none). */
+function opFlagsOf(v: unknown, arg: string): number {
+  if (v === undefined || v === false) return 0;
+  if (v === true) return C.NHA_OP_FLAG_DUMP_STATS;
+  if (v === 'hw') return C.NHA_OP_FLAG_DUMP_STATS | C.NHA_OP_FLAG_DUMP_HW_STATS;
+  throw new InvalidArgumentError(arg, `expected true, false or 'hw', got ${showValue(v)}`);
+}
+
+/** Every check of an add/replace spec, before anything is sent. */
+function check(spec: unknown, forReplace: boolean): Checked {
+  const s = checkObject(spec, 'spec');
+  checkKeys(s, SPEC_KEYS, '');
+  if (s['encap'] !== undefined) throw new InvalidArgumentError('encap', 'nlkit does not encode lightweight tunnel encapsulations (ip nexthop add … encap mpls …); make such a nexthop with ip');
+  let id = 0;
+  if (s['id'] !== undefined) id = checkInt(s['id'], 'id', 0, ID_MAX);
+  if (forReplace && id === 0) throw new InvalidArgumentError('id', 'replace needs the id of the nexthop it replaces or makes (ip nexthop replace id N …)');
+  const bool = (k: string): boolean => s[k] !== undefined && checkBool(s[k], k);
+  const onlink = bool('onlink');
+  const blackhole = bool('blackhole');
+  const fdb = bool('fdb');
+  const c: Checked = {
+    id, af: AF_UNSPEC, protocol: s['protocol'] !== undefined ? checkNamed(s['protocol'], 'protocol', ROUTE_PROTOCOLS, 255) : C.RTPROT_UNSPEC,
+    flags: onlink ? C.RTNH_F_ONLINK : 0, gateway: undefined, dev: undefined, blackhole, fdb, group: undefined, groupType: undefined,
+    buckets: undefined, idleTimer: undefined, unbalancedTimer: undefined, hwStats: s['hwStats'] !== undefined ? checkBool(s['hwStats'], 'hwStats') : undefined, subject: '',
+  };
+  const parts: string[] = id ? [`id ${id}`] : [];
+  if (s['group'] !== undefined) {
+    // A group: the kernel refuses anything else beside NHA_GROUP ("No other attributes can be set in nexthop groups").
+    for (const k of ['gateway', 'dev', 'family'] as const) {
+      if (s[k] !== undefined) throw new InvalidArgumentError(k, `a group takes its gateways and devices from its members; leave ${k} out`);
+    }
+    if (onlink) throw new InvalidArgumentError('onlink', 'a group takes its gateways from its members; give onlink to the members that need it');
+    if (blackhole) throw new InvalidArgumentError('blackhole', 'a group is not a blackhole; make a blackhole nexthop and give it as the group\'s only member');
+    const g = s['group'];
+    if (!Array.isArray(g) || g.length === 0) throw new InvalidArgumentError('group', `expected a non-empty array of member ids or { id, weight }, got ${showValue(g)}`);
+    if (g.length > GROUP_MAX) throw new InvalidArgumentError('group', `${g.length} members do not fit one NHA_GROUP attribute (at most ${GROUP_MAX})`);
+    const seen = new Map<number, number>();
+    c.group = Array.from(g as unknown[], (m, i) => {
+      const arg = `group[${i}]`;
+      let mid: number;
+      let weight = 1;
+      if (typeof m === 'number') mid = checkId(m, arg);
+      else {
+        const o = checkObject(m, arg);
+        if (m === undefined) throw new InvalidArgumentError(arg, 'expected a member id or { id, weight }, got undefined');
+        checkKeys(o, MEMBER_KEYS, `${arg}.`);
+        if (o['id'] === undefined) throw new InvalidArgumentError(`${arg}.id`, 'a group member needs the id of a nexthop');
+        mid = checkId(o['id'], `${arg}.id`);
+        if (o['weight'] !== undefined) weight = checkInt(o['weight'], `${arg}.weight`, 1, NEXTHOP_WEIGHT_MAX);
+      }
+      const prev = seen.get(mid);
+      if (prev !== undefined) throw new InvalidArgumentError(arg, `nexthop ${mid} is in the group twice (group[${prev}] and group[${i}]); the kernel takes each member once`);
+      seen.set(mid, i);
+      return { id: mid, weight };
+    });
+    let type: number | undefined;
+    if (s['groupType'] !== undefined) {
+      const t = s['groupType'];
+      if (typeof t !== 'string' || !Object.prototype.hasOwnProperty.call(NEXTHOP_GROUP_TYPES, t)) {
+        throw new InvalidArgumentError('groupType', `expected 'mpath' or 'resilient', got ${showValue(t)}`);
+      }
+      type = NEXTHOP_GROUP_TYPES[t as NexthopGroupType];
+    }
+    if (s['resilient'] !== undefined) {
+      if (type === C.NEXTHOP_GRP_TYPE_MPATH) throw new InvalidArgumentError('resilient', "an 'mpath' group takes no resilient arguments; give groupType 'resilient' (or leave it out)");
+      type = C.NEXTHOP_GRP_TYPE_RES;
+      const r = checkObject(s['resilient'], 'resilient');
+      checkKeys(r, RESILIENT_KEYS, 'resilient.');
+      if (r['buckets'] !== undefined) c.buckets = checkInt(r['buckets'], 'resilient.buckets', 1, 0xffff);
+      if (r['idleTimer'] !== undefined) c.idleTimer = checkTimer(r['idleTimer'], 'resilient.idleTimer');
+      if (r['unbalancedTimer'] !== undefined) c.unbalancedTimer = checkTimer(r['unbalancedTimer'], 'resilient.unbalancedTimer');
+    }
+    if (type === C.NEXTHOP_GRP_TYPE_RES && c.buckets === undefined && !forReplace) {
+      throw new InvalidArgumentError('resilient.buckets', 'a resilient group needs its number of buckets (resilient: { buckets: N }): the kernel makes none without it');
+    }
+    c.groupType = type;
+    parts.push(`group ${c.group.map((m) => (m.weight === 1 ? `${m.id}` : `${m.id},${m.weight}`)).join('/')}`);
+    if (type === C.NEXTHOP_GRP_TYPE_RES) parts.push('type resilient');
+    if (c.buckets !== undefined) parts.push(`buckets ${c.buckets}`);
+    if (fdb) parts.push('fdb');
+  } else {
+    for (const k of ['groupType', 'resilient', 'hwStats'] as const) {
+      if (s[k] !== undefined) throw new InvalidArgumentError(k, `${k} is a group's; this spec has no group`);
+    }
+    let family = s['family'] !== undefined ? checkFamily(s['family'], 'family') : undefined;
+    if (s['gateway'] !== undefined) {
+      c.gateway = parseIp(s['gateway'], 'gateway');
+      if (family !== undefined && c.gateway.family !== family) throw new InvalidArgumentError('gateway', `${String(s['gateway'])} is IPv${c.gateway.family} but family is IPv${family}`);
+      family = c.gateway.family;
+    }
+    c.af = afOf(family ?? 4);
+    if (s['dev'] !== undefined) c.dev = checkLinkRef(s['dev'], 'dev');
+    if (blackhole) {
+      // The kernel: "Blackhole attribute can not be used with gateway, oif, encap or fdb", and no ONLINK.
+      for (const k of ['gateway', 'dev'] as const) if (s[k] !== undefined) throw new InvalidArgumentError(k, `a blackhole nexthop drops what it gets: it has no ${k === 'dev' ? 'device' : 'gateway'}`);
+      if (fdb) throw new InvalidArgumentError('fdb', 'a blackhole nexthop cannot be an fdb nexthop');
+      if (onlink) throw new InvalidArgumentError('onlink', 'a blackhole nexthop has no gateway to be onlink');
+      parts.push('blackhole');
+    } else if (fdb) {
+      // The kernel: "Fdb attribute can not be used with encap, oif or blackhole", and no header flags.
+      if (c.dev !== undefined) throw new InvalidArgumentError('dev', 'an fdb nexthop has no device: the vxlan device whose fdb entry points at it sends to the gateway');
+      if (onlink) throw new InvalidArgumentError('onlink', 'an fdb nexthop takes no flags (onlink)');
+      if (c.gateway) parts.push(`via ${String(s['gateway'])}`);
+      parts.push('fdb');
+    } else {
+      if (c.dev === undefined) throw new InvalidArgumentError('dev', 'a nexthop needs its device (dev), with or without a gateway — or is a blackhole, an fdb nexthop or a group');
+      if (onlink && !c.gateway) throw new InvalidArgumentError('onlink', 'onlink needs a gateway (the kernel: no ONLINK flag for a nexthop without one)');
+      if (c.gateway) parts.push(`via ${String(s['gateway'])}`);
+      parts.push(`dev ${typeof c.dev === 'number' ? `ifindex ${c.dev}` : c.dev}`);
+      if (onlink) parts.push('onlink');
+    }
+  }
+  if (c.protocol !== C.RTPROT_UNSPEC) parts.push(`proto ${String(protocolName(c.protocol))}`);
+  c.subject = parts.join(' ');
+  return c;
+}
+
+/** Write struct nhmsg at the writer's cursor. */
+export function putNhmsg(w: MessageWriter, family: number, protocol: number, flags: number): void {
+  const o = w.reserve(NHMSG_LEN);
+  w.buf[o] = family;
+  w.buf[o + 2] = protocol;
+  w.view.setUint32(o + 4, flags >>> 0, HOST_LE);
+}
+
+/** The body of an RTM_NEWNEXTHOP for a checked spec. */
+function writeNexthop(w: MessageWriter, c: Checked, dev: number | undefined): void {
+  putNhmsg(w, c.af, c.protocol, c.flags);
+  if (c.id) w.putU32(C.NHA_ID, c.id);
+  if (c.group) {
+    const b = new Uint8Array(c.group.length * NEXTHOP_GRP_LEN);
+    const v = new DataView(b.buffer);
+    c.group.forEach((m, i) => {
+      const o = i * NEXTHOP_GRP_LEN;
+      v.setUint32(o, m.id, HOST_LE);
+      b[o + 4] = (m.weight - 1) & 0xff; // weight
+      b[o + 5] = (m.weight - 1) >>> 8; // weight_high
+    });
+    w.putBytes(C.NHA_GROUP, b);
+    if (c.groupType !== undefined) w.putU16(C.NHA_GROUP_TYPE, c.groupType);
+    if (c.buckets !== undefined || c.idleTimer !== undefined || c.unbalancedTimer !== undefined) {
+      const n = w.nestStart(C.NHA_RES_GROUP);
+      if (c.buckets !== undefined) w.putU16(C.NHA_RES_GROUP_BUCKETS, c.buckets);
+      if (c.idleTimer !== undefined) w.putU32(C.NHA_RES_GROUP_IDLE_TIMER, c.idleTimer);
+      if (c.unbalancedTimer !== undefined) w.putU32(C.NHA_RES_GROUP_UNBALANCED_TIMER, c.unbalancedTimer);
+      w.nestEnd(n);
+    }
+    if (c.hwStats !== undefined) w.putU32(C.NHA_HW_STATS_ENABLE, c.hwStats ? 1 : 0);
+  }
+  if (c.blackhole) w.putFlag(C.NHA_BLACKHOLE);
+  if (dev !== undefined) w.putU32(C.NHA_OIF, dev);
+  if (c.gateway) w.putBytes(C.NHA_GATEWAY, c.gateway.bytes);
+  if (c.fdb) w.putFlag(C.NHA_FDB);
+}
+
+/** A GET or DEL body: struct nhmsg (all zero: the kernel refuses anything else there) and NHA_ID. */
+function putIdRequest(w: MessageWriter, id: number, opFlags = 0): void {
+  putNhmsg(w, AF_UNSPEC, 0, 0);
+  w.putU32(C.NHA_ID, id);
+  if (opFlags) w.putU32(C.NHA_OP_FLAGS, opFlags);
+}
+
+/** A delete's body for flush: what putIdRequest writes, as bytes. */
+function delBody(id: number): Buffer {
+  const b = Buffer.alloc(NHMSG_LEN + 8);
+  b.writeUInt16LE(8, NHMSG_LEN);
+  b.writeUInt16LE(C.NHA_ID, NHMSG_LEN + 2);
+  b.writeUInt32LE(id, NHMSG_LEN + 4);
+  return b;
+}
+
+/** The dump callback: one function for every dump. */
+const onNexthop = (buf: Buffer, view: DataView, off: number, len: number): NexthopObject | undefined =>
+  view.getUint16(off + 4, HOST_LE) === C.RTM_NEWNEXTHOP ? decodeNexthop(buf, view, off, len) : undefined;
+
+/** A checked filter: the dump request, the test for what it keeps (undefined: everything), and an id asked for. */
+interface Query {
+  readonly build: (w: MessageWriter) => void;
+  readonly keep: ((nh: NexthopObject) => boolean) | undefined;
+  readonly id: number | undefined;
+  /** The id is the only thing the kernel would filter: one RTM_GETNEXTHOP does instead of a dump. */
+  readonly byGet: boolean;
+  readonly opFlags: number;
+  /** The filter as `ip nexthop show` arguments, for errors. */
+  readonly text: string;
+}
+
+/** Nexthop object operations of an Rtnl handle (`rt.nexthop`; `ip nexthop`). */
+export class NexthopApi {
+  /** Not for users: every Rtnl handle has its own, `rt.nexthop`. */
+  private constructor(private readonly core: RtnlCore) {}
+
+  /** @internal How a handle makes its `rt.nexthop` (and tests one over a stand-in core). */
+  static of(core: RtnlCore): NexthopApi {
+    return new NexthopApi(core);
+  }
+
+  /**
+   * Add a nexthop: RTM_NEWNEXTHOP with NLM_F_CREATE|NLM_F_EXCL, and NLM_F_ECHO, so that
+   * it resolves with the nexthop as the kernel made it — with the id the kernel picked
+   * when the spec gave none. Its device must be up, with carrier (a veth's peer up too);
+   * a blackhole needs lo up; a group's members must exist.
+   *
+   * Equivalent to: `ip nexthop add [id N] { [via ADDRESS] dev DEV [onlink] | blackhole |
+   * via ADDRESS fdb | group ID[,WEIGHT]/… [fdb] [type resilient [buckets N] [idle_timer S]
+   * [unbalanced_timer S]] [hw_stats on] } [proto P]`.
+   * @example
+   * await rt.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'eth0' });
+   * await rt.nexthop.add({ id: 2, gateway: '10.0.1.2', dev: 'eth1' });
+   * await rt.nexthop.add({ id: 10, group: [1, { id: 2, weight: 3 }] });
+   * await rt.route.add({ dst: '192.168.0.0/16', nhId: 10 });
+   * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'EEXIST'
+   *   when the id is taken, 'ENODEV' when the device does not exist, 'ENETDOWN' when it is
+   *   down or without carrier, 'EINVAL' with the kernel's reason otherwise — each naming
+   *   the nexthop and the netns.
+   */
+  async add(spec: NexthopObjectSpec): Promise<NexthopObject> {
+    return this.modify(NLM_F_CREATE | NLM_F_EXCL, check(spec, false));
+  }
+
+  /**
+   * Replace the nexthop of `spec.id` (or make it): RTM_NEWNEXTHOP with
+   * NLM_F_CREATE|NLM_F_REPLACE. Routes and groups through it follow. The kernel keeps a
+   * nexthop a nexthop and a group a group of the same type, and a resilient group's
+   * number of buckets. Resolves with the nexthop as it is now.
+   *
+   * Equivalent to: `ip nexthop replace id N …` (the arguments of `add`).
+   * @throws InvalidArgumentError for bad input or a spec without an id; NetlinkError
+   *   'EINVAL' when the kernel refuses the change (a group for a nexthop, …).
+   */
+  async replace(spec: NexthopObjectSpec): Promise<NexthopObject> {
+    return this.modify(NLM_F_CREATE | NLM_F_REPLACE, check(spec, true));
+  }
+
+  /**
+   * Delete a nexthop, by id or as `list` returned it: RTM_DELNEXTHOP. The kernel also
+   * deletes the routes through it, and takes it out of the groups it is in (a group
+   * left with no member is deleted too).
+   *
+   * Equivalent to: `ip nexthop del id N`.
+   * @throws NetlinkError 'ENOENT' when there is no such nexthop (naming the id and the netns).
+   */
+  async del(nexthop: number | { readonly id: number }): Promise<void> {
+    const id = typeof nexthop === 'number' ? checkId(nexthop, 'nexthop') : checkId(checkObject(nexthop, 'nexthop')['id'], 'nexthop.id');
+    try {
+      await this.core.sock.request(C.RTM_DELNEXTHOP, 0, (w) => putIdRequest(w, id), undefined, { subject: `id ${id}` });
+    } catch (e) {
+      throw await this.explain(e, C.RTM_DELNEXTHOP, undefined, id);
+    }
+  }
+
+  /**
+   * Get one nexthop: RTM_GETNEXTHOP with NHA_ID.
+   *
+   * Equivalent to: `ip [-s] nexthop get id N`.
+   * @throws InvalidArgumentError for a bad id; NetlinkError 'ENOENT' when there is no
+   *   such nexthop (naming the id and the netns).
+   */
+  async get(id: number, options?: NexthopGetOptions): Promise<NexthopObject> {
+    const nid = checkId(id, 'id');
+    const o = checkObject(options, 'options');
+    checkKeys(o, GET_KEYS, 'options.');
+    const opFlags = opFlagsOf(o['stats'], 'options.stats');
+    let nh: NexthopObject | undefined;
+    try {
+      nh = await this.core.sock.request(C.RTM_GETNEXTHOP, 0, (w) => putIdRequest(w, nid, opFlags), onNexthop, { ack: false, subject: `id ${nid}` });
+    } catch (e) {
+      throw await this.explain(e, C.RTM_GETNEXTHOP, undefined, nid);
+    }
+    if (!nh) throw noReply(C.RTM_GETNEXTHOP, 'RTM_GETNEXTHOP', 'RTM_NEWNEXTHOP', `id ${nid}`);
+    return nh;
+  }
+
+  /**
+   * List nexthops in id order (one RTM_GETNEXTHOP dump; with `id`, one get). `dev`,
+   * `master`, `groups` and `family` are filtered by the kernel, `fdb` and `protocol` here.
+   *
+   * Equivalent to: `ip [-4|-6] [-s] nexthop show [id N] [dev DEV] [master DEV] [groups]
+   * [fdb] [protocol P]`.
+   * @throws InvalidArgumentError for a bad filter; NetlinkError 'ENODEV' when the
+   *   filter's device does not exist (naming it and the netns).
+   */
+  async list(filter?: NexthopFilter): Promise<NexthopObject[]> {
+    const q = await this.query(filter);
+    if (q.byGet) {
+      const nh = await this.byId(q);
+      return nh === undefined ? [] : [nh];
+    }
+    const all = await this.core.sock.dump(C.RTM_GETNEXTHOP, 0, q.build, onNexthop);
+    return q.keep === undefined ? all : all.filter(q.keep);
+  }
+
+  /**
+   * Walk the nexthops `list(filter)` would return without collecting them: `fn` gets
+   * each as its part of the dump is read. Return `false` from `fn` to stop. Resolves
+   * with the number of nexthops `fn` was given.
+   *
+   * `fn` runs synchronously inside the receive loop: requests it makes on this handle
+   * wait until the walk ends, and an async `fn` is refused. A walk is not retried when
+   * the kernel flags the dump as interrupted by concurrent changes (NLM_F_DUMP_INTR):
+   * it then rejects with DumpInterruptedError once the walk is over. Closing the handle
+   * from `fn` ends the walk with ClosedError.
+   *
+   * Equivalent to: `ip nexthop show [dev DEV] [groups] [fdb] …` piped into a reader.
+   * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
+   */
+  async forEach<R = boolean | void>(fn: ForEachCallback<NexthopObject, R>): Promise<number>;
+  async forEach<R = boolean | void>(filter: NexthopFilter | undefined, fn: ForEachCallback<NexthopObject, R>): Promise<number>;
+  async forEach(a: NexthopFilter | ((object: NexthopObject) => unknown) | undefined, b?: (object: NexthopObject) => unknown): Promise<number> {
+    const [filter, fn] = eachArgs(a, b);
+    const q = await this.query(filter);
+    return this.core.sock.dumpEach(C.RTM_GETNEXTHOP, 0, q.build, decodeKept(onNexthop, q.keep), fn);
+  }
+
+  /**
+   * Delete every nexthop `list(filter)` returns, groups before the rest (as `ip nexthop
+   * flush` does: deleting a group's last member deletes the group), many deletes per
+   * sendmsg, one ACK each; then list again, up to 10 rounds. Routes through them go
+   * with them. Resolves with the number of matching nexthops removed (one gone already
+   * when its delete arrived, ENOENT, counts as removed).
+   *
+   * Equivalent to: `ip nexthop flush [dev DEV] [groups] [fdb] [protocol P] [id N]`.
+   * @throws InvalidArgumentError for a bad filter (nothing sent); the NetlinkError of
+   *   the first delete the kernel refused, its message saying how many were deleted
+   *   before; 'EAGAIN' when nexthops still match after 10 rounds.
+   */
+  async flush(filter?: NexthopFilter): Promise<number> {
+    const q = await this.query(filter);
+    const sock = this.core.sock;
+    return flushRounds(sock, {
+      dump: async () => {
+        let found: NexthopObject[];
+        if (q.byGet) {
+          const nh = await this.byId(q);
+          found = nh === undefined ? [] : [nh];
+        } else {
+          found = await sock.dump(C.RTM_GETNEXTHOP, 0, q.build, onNexthop);
+          if (q.keep !== undefined) found = found.filter(q.keep);
+        }
+        const order = [...found.filter((nh) => nh.group !== undefined), ...found.filter((nh) => nh.group === undefined)];
+        return order.map((obj): Dumped<NexthopObject> => ({ obj, body: delBody(obj.id) }));
+      },
+      delType: C.RTM_DELNEXTHOP,
+      delTypeName: 'RTM_DELNEXTHOP',
+      noun: ['nexthop', 'nexthops'],
+      gone: GONE,
+      subjectOf: (nh) => `id ${nh.id}`,
+      filterText: () => `flush${q.text}`,
+    });
+  }
+
+  /** get() for a filter's id: undefined when there is none, or when the filters tested here drop it. */
+  private async byId(q: Query): Promise<NexthopObject | undefined> {
+    let nh: NexthopObject;
+    try {
+      nh = await this.get(q.id!, { stats: q.opFlags & C.NHA_OP_FLAG_DUMP_HW_STATS ? 'hw' : q.opFlags !== 0 });
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'ENOENT') return undefined;
+      throw e;
+    }
+    return q.keep === undefined || q.keep(nh) ? nh : undefined;
+  }
+
+  /** A checked filter (links looked up: a missing one is ENODEV, as the other objects' filters say). */
+  private async query(filter: NexthopFilter | undefined): Promise<Query> {
+    const f = checkObject(filter, 'filter');
+    checkKeys(f, FILTER_KEYS, 'filter.');
+    const id = f['id'] !== undefined ? checkId(f['id'], 'filter.id') : undefined;
+    const groups = f['groups'] !== undefined && checkBool(f['groups'], 'filter.groups');
+    const fdb = f['fdb'] !== undefined && checkBool(f['fdb'], 'filter.fdb');
+    const protocol = f['protocol'] !== undefined ? protocolName(checkNamed(f['protocol'], 'filter.protocol', ROUTE_PROTOCOLS, 255)) : undefined;
+    const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
+    const opFlags = opFlagsOf(f['stats'], 'filter.stats');
+    const devRef = f['dev'] !== undefined ? checkLinkRef(f['dev'], 'filter.dev') : undefined;
+    const masterRef = f['master'] !== undefined ? checkLinkRef(f['master'], 'filter.master') : undefined;
+    const dev = devRef !== undefined ? (await this.core.linkHwAddrLen(devRef, 'filter.dev')).index : 0;
+    const master = masterRef !== undefined ? (await this.core.linkHwAddrLen(masterRef, 'filter.master')).index : 0;
+    const af = family === undefined ? AF_UNSPEC : afOf(family);
+    const build = (w: MessageWriter): void => {
+      putNhmsg(w, af, 0, 0);
+      if (dev) w.putU32(C.NHA_OIF, dev);
+      if (master) w.putU32(C.NHA_MASTER, master);
+      if (groups) w.putFlag(C.NHA_GROUPS);
+      if (fdb) w.putFlag(C.NHA_FDB);
+      if (opFlags) w.putU32(C.NHA_OP_FLAGS, opFlags);
+    };
+    const words: string[] = [];
+    if (id !== undefined) words.push(`id ${id}`);
+    if (devRef !== undefined) words.push(`dev ${typeof devRef === 'number' ? `ifindex ${devRef}` : devRef}`);
+    if (masterRef !== undefined) words.push(`master ${typeof masterRef === 'number' ? `ifindex ${masterRef}` : masterRef}`);
+    if (groups) words.push('groups');
+    if (fdb) words.push('fdb');
+    if (protocol !== undefined) words.push(`protocol ${String(protocol)}`);
+    if (family !== undefined) words.push(`family inet${family === 6 ? '6' : ''}`);
+    const text = words.length ? ` ${words.join(' ')}` : '';
+    // An id alone is asked for with a get (list, flush); with the kernel's dump filters,
+    // found in the dump they filter (forEach always: one walk, one way).
+    const byGet = id !== undefined && !dev && !master && !groups && family === undefined;
+    if (id === undefined && !fdb && protocol === undefined) return { build, keep: undefined, id, byGet, opFlags, text };
+    const keep = (nh: NexthopObject): boolean => (id === undefined || nh.id === id) && (!fdb || nh.fdb === true) && (protocol === undefined || nh.protocol === protocol);
+    return { build, keep, id, byGet, opFlags, text };
+  }
+
+  /** add/replace: the request with NLM_F_ECHO, the nexthop it made from the echo. */
+  private async modify(nlFlags: number, c: Checked): Promise<NexthopObject> {
+    const dev = c.dev !== undefined ? await this.core.linkIndex(c.dev, 'dev') : undefined;
+    let first = true;
+    // The echo is the kernel's notification of this nexthop, sent before the ACK.
+    const onEcho = (buf: Buffer, view: DataView, off: number, len: number): NexthopObject | undefined => {
+      const nh = onNexthop(buf, view, off, len);
+      if (nh === undefined || !first || (c.id !== 0 && nh.id !== c.id)) return undefined;
+      first = false;
+      return nh;
+    };
+    let made: NexthopObject | undefined;
+    try {
+      made = await this.core.sock.request(C.RTM_NEWNEXTHOP, nlFlags | NLM_F_ECHO, (w) => writeNexthop(w, c, dev), onEcho, { subject: c.subject });
+    } catch (e) {
+      throw await this.explain(e, C.RTM_NEWNEXTHOP, c, c.id);
+    }
+    if (made) return made;
+    // The echo was lost (the socket's buffer overran): read the nexthop back.
+    if (c.id !== 0) return this.get(c.id);
+    throw noReply(C.RTM_NEWNEXTHOP, 'RTM_NEWNEXTHOP', 'RTM_NEWNEXTHOP echo', c.subject);
+  }
+
+  /** The kernel's refusal with what it means for this nexthop, and the netns (runs only for an error). */
+  private async explain(e: unknown, type: number, c: Checked | undefined, id: number): Promise<unknown> {
+    if (!(e instanceof NetlinkError)) return e;
+    const where = this.core.where?.() ?? "the caller's netns";
+    const text = e.extack.message ?? '';
+    const devText = c?.dev === undefined ? 'its device' : typeof c.dev === 'number' ? `dev ifindex ${c.dev}` : `dev '${c.dev}'`;
+    let why: string | undefined;
+    if (e.errno === ENOENT && (type === C.RTM_GETNEXTHOP || type === C.RTM_DELNEXTHOP)) {
+      why = `no nexthop with id ${id}`;
+    } else if (e.errno === EEXIST && type === C.RTM_NEWNEXTHOP) {
+      why = `nexthop id ${id} is taken: replace it (rt.nexthop.replace), or leave id out for the kernel to pick a free one`;
+    } else if (e.errno === ENETDOWN && /device for nexthop is not up/i.test(text)) {
+      why = `a blackhole nexthop goes through lo, which is down in ${where}: bring lo up`;
+    } else if (e.errno === ENETDOWN && /not up/i.test(text)) {
+      why = `${devText} is down: bring it up first`;
+    } else if (e.errno === ENETDOWN && /carrier/i.test(text)) {
+      why = `${devText} has no carrier (a veth's peer must be up too): the kernel makes no nexthop through it until it has`;
+    } else if (c?.gateway !== undefined && /invalid gateway/i.test(text)) {
+      // ENETUNREACH from the route lookup fib_check_nh makes, EINVAL for other failures.
+      why = `no route reaches the gateway through ${devText}: give onlink: true, or put an address of the gateway's subnet on the device`;
+    } else if (e.errno === EINVAL && c?.group !== undefined && /reserved fields/i.test(text) && c.group.some((m) => m.weight > 256)) {
+      why = 'this kernel takes group weights up to 256 (weights to 65535 need Linux 6.12 or later)';
+    } else if (e.errno === EINVAL && c?.group !== undefined && /invalid nexthop id/i.test(text)) {
+      let missing: number[] = [];
+      try {
+        const have = new Set((await this.core.sock.dump(C.RTM_GETNEXTHOP, 0, (w) => putNhmsg(w, AF_UNSPEC, 0, 0), onNexthop)).map((nh) => nh.id));
+        missing = c.group.filter((m) => !have.has(m.id)).map((m) => m.id);
+      } catch {
+        missing = []; // the kernel's own answer stands
+      }
+      if (missing.length) why = `no nexthop with id ${missing.join(', ')}: a group's members must exist first`;
+    } else if (e.errno === EINVAL && c !== undefined && /unknown attribute|hardware statistics/i.test(text) && c.hwStats !== undefined) {
+      why = 'hwStats needs Linux 6.8 or later';
+    }
+    const first = why ?? e.hint;
+    return new NetlinkError(e.errno, e.request, e.extack, `${first !== undefined ? `${first}; ` : ''}in ${where}`);
+  }
+}
