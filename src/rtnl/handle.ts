@@ -191,6 +191,8 @@ export class Rtnl {
    * Equivalent to: ip monitor link address route neigh rule
    * (`rt.monitor(['link', 'addr', 'route', 'neigh', 'rule'])`); bridge monitor fdb
    * (`rt.monitor(['fdb'])`).
+   * Nexthop objects (`'nexthop'`): ip monitor nexthop (`rt.monitor(['nexthop'])`), each
+   * a NexthopObject as `rt.nexthop.list()` returns it.
    *
    * @example
    * for await (const ev of rt.monitor(['link', 'ipv4-addr'], { signal })) {
@@ -210,7 +212,8 @@ export class Rtnl {
    *   else state.delete(ev.object.index);
    * }
    * @param groups 'link', 'ipv4-addr', 'ipv6-addr', 'addr' (both), 'ipv4-route',
-   *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6), 'fdb'.
+   *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6), 'fdb',
+   *   'nexthop'.
    * @throws InvalidArgumentError for an unknown group or bad option (nothing opened),
    *   ClosedError for a closed handle (or its netns, see above), `signal.reason` for an
    *   aborted signal.

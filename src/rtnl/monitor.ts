@@ -1,6 +1,6 @@
 /**
  * Watching the kernel: rtnetlink multicast events as an async iterator
- * (`ip monitor link address route neigh rule`, and `bridge monitor fdb`).
+ * (`ip monitor link address route neigh rule nexthop`, and `bridge monitor fdb`).
  *
  * A monitor owns one NETLINK_ROUTE socket, separate from its handle's request socket,
  * joined to the multicast groups asked for and opened in the handle's network
@@ -45,7 +45,8 @@
  *
  * Listing what exists (`listExisting`): the monitor joins its groups when its socket is
  * opened, and only then dumps every kind of object it watches (links, then addresses,
- * routes, neighbours, fdb entries and rules of the families its groups cover). A change
+ * nexthop objects, routes, neighbours, fdb entries and rules of the families its groups
+ * cover). A change
  * made after the join is therefore queued on the monitor's socket, whether or not the
  * dump saw it: nothing is lost between the listing and the changes, but a change made
  * while the dump ran may come twice — in the listing, then again as a change (which may
@@ -72,6 +73,7 @@ import {
   RTEXT_FILTER_SKIP_STATS, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR,
   RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE, RTNLGRP_LINK, RTNLGRP_NEIGH,
 } from './constants.js';
+import { RTM_NEWNEXTHOP, RTM_DELNEXTHOP, RTM_GETNEXTHOP, RTNLGRP_NEXTHOP } from './constants.js';
 import { rtnlDescriber } from './describer.js';
 import { AF_BRIDGE, AF_INET, AF_INET6, AF_UNSPEC } from './ip.js';
 import { putIfinfomsg } from './link/api.js';
@@ -85,6 +87,8 @@ import { decodeRoute, type Route } from './route/decode.js';
 import { decodeNeigh, type Neigh } from './neigh/decode.js';
 import { decodeRule, type Rule } from './rule/decode.js';
 import { decodeFdb, type FdbEntry } from './fdb/decode.js';
+import { putNhmsg } from './nexthop/api.js';
+import { decodeNexthop, type NexthopObject } from './nexthop/decode.js';
 
 const ENOBUFS = 105;
 /** Reads per wake-up at most while the kernel keeps overrunning (the poll handle is level-triggered: it wakes again). */
@@ -113,20 +117,21 @@ export const MONITOR_GROUPS = Object.freeze({
   neigh: Object.freeze([RTNLGRP_NEIGH]),
   rule: Object.freeze([RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE]),
   fdb: Object.freeze([RTNLGRP_NEIGH]),
+  nexthop: Object.freeze([RTNLGRP_NEXTHOP]),
 } as const);
 
 /** A group name accepted by {@link Rtnl.monitor}. */
 export type MonitorGroup = keyof typeof MONITOR_GROUPS;
 
 /** The object kinds a monitor reports. */
-export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb';
+export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb' | 'nexthop';
 
-const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb'];
+const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb', 'nexthop'];
 
 /** The kind of object each group name is about. */
 const GROUP_KINDS: Readonly<Record<MonitorGroup, MonitorKind>> = Object.freeze({
   link: 'link', 'ipv4-addr': 'addr', 'ipv6-addr': 'addr', addr: 'addr', 'ipv4-route': 'route', 'ipv6-route': 'route',
-  route: 'route', neigh: 'neigh', rule: 'rule', fdb: 'fdb',
+  route: 'route', neigh: 'neigh', rule: 'rule', fdb: 'fdb', nexthop: 'nexthop',
 });
 
 /** The decoded object of each kind: the same types the list methods return. */
@@ -146,6 +151,13 @@ export interface MonitorObjects {
    * own forwarding entry), as `rt.fdb.list` returns it; on the 'fdb' group only.
    */
   fdb: FdbEntry;
+  /**
+   * RTM_NEWNEXTHOP / RTM_DELNEXTHOP, as `rt.nexthop.list` returns it (`ip monitor
+   * nexthop`). A group whose member was deleted comes as a 'new' group without it; the
+   * kernel's RTM_NEWNEXTHOPBUCKET messages (a resilient group's buckets moving) are not
+   * decoded (counted in {@link MonitorStats.ignored}).
+   */
+  nexthop: NexthopObject;
 }
 
 /**
@@ -190,6 +202,7 @@ export type MonitorKindOf<G extends MonitorGroup> = G extends 'link' ? 'link'
   : G extends 'neigh' ? 'neigh'
   : G extends 'rule' ? 'rule'
   : G extends 'fdb' ? 'fdb'
+  : G extends 'nexthop' ? 'nexthop'
   : never;
 
 /** The kernel dropped events because the listener fell behind (ENOBUFS): resync with a dump. */
@@ -303,7 +316,8 @@ function refreshFdbTables(rtmType: number): void {
  * 'fdb' for every family). Each kind's decoder is replaced (and returned) on its own.
  *
  * Pre-registered: RTM_NEW/DELLINK → decodeLink, …ADDR → decodeAddr, …ROUTE →
- * decodeRoute, …NEIGH → decodeNeigh (and, as 'fdb', decodeFdb), …RULE → decodeRule.
+ * decodeRoute, …NEIGH → decodeNeigh (and, as 'fdb', decodeFdb), …RULE → decodeRule,
+ * …NEXTHOP → decodeNexthop.
  * With decodeLink, the bridge's AF_BRIDGE port messages are declined (they are not
  * links as `rt.link.list` returns them, and their RTM_DELLINK deletes no link); another
  * decoder sees them.
@@ -338,6 +352,8 @@ registerEventDecoder(RTM_NEWNEIGH, 'fdb', decodeFdb);
 registerEventDecoder(RTM_DELNEIGH, 'fdb', decodeFdb);
 registerEventDecoder(RTM_NEWRULE, 'rule', decodeRule);
 registerEventDecoder(RTM_DELRULE, 'rule', decodeRule);
+registerEventDecoder(RTM_NEWNEXTHOP, 'nexthop', decodeNexthop);
+registerEventDecoder(RTM_DELNEXTHOP, 'nexthop', decodeNexthop);
 
 /**
  * The table a monitor looks its messages up in, by the kinds it watches: one shared
@@ -375,7 +391,8 @@ export interface MonitorOptions {
    * List what exists first, like vishvananda/netlink's `ListExisting`: after joining
    * its groups the monitor dumps every kind of object they cover (links; addresses,
    * routes and rules of the groups' families; neighbours except proxy entries; with
-   * 'fdb', every forwarding entry `rt.fdb.list()` returns), unfiltered as the groups
+   * 'fdb', every forwarding entry `rt.fdb.list()` returns; with 'nexthop', every nexthop
+   * object, before the routes that may point at them), unfiltered as the groups
    * are: routes of every table (`rt.route.list({ table: 'all' })`, not the main table
    * alone) and neighbours in every state (`rt.neigh.list({ state: 'all' })`, 'noarp'
    * entries included), and
@@ -498,7 +515,8 @@ interface DumpSpec {
 
 /**
  * The dumps of a listing, in the order they are made (links before the addresses,
- * routes, neighbours and fdb entries that refer to them); each is made when its group
+ * nexthop objects, routes, neighbours and fdb entries that refer to them; nexthop
+ * objects before the routes through them); each is made when its group
  * was joined for its kind. Unfiltered, as the groups are: routes of every table,
  * neighbours in every state (AF_UNSPEC: IPv4 and IPv6; the kernel leaves the bridge's
  * fdb entries out of it), fdb entries of every device (AF_BRIDGE, what `rt.fdb.list()`
@@ -509,6 +527,7 @@ const DUMPS: readonly DumpSpec[] = [
   { group: RTNLGRP_LINK, kind: 'link', type: RTM_GETLINK, build: (w) => { putIfinfomsg(w, 0, 0, 0); w.putU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS); } },
   { group: RTNLGRP_IPV4_IFADDR, kind: 'addr', type: RTM_GETADDR, build: (w) => putIfaddrmsg(w, AF_INET, 0, 0, 0, 0) },
   { group: RTNLGRP_IPV6_IFADDR, kind: 'addr', type: RTM_GETADDR, build: (w) => putIfaddrmsg(w, AF_INET6, 0, 0, 0, 0) },
+  { group: RTNLGRP_NEXTHOP, kind: 'nexthop', type: RTM_GETNEXTHOP, build: (w) => putNhmsg(w, AF_UNSPEC, 0, 0) },
   { group: RTNLGRP_IPV4_ROUTE, kind: 'route', type: RTM_GETROUTE, build: (w) => putRtmsg(w, AF_INET, 0, 0, 0, 0, 0, 0, 0, 0) },
   { group: RTNLGRP_IPV6_ROUTE, kind: 'route', type: RTM_GETROUTE, build: (w) => putRtmsg(w, AF_INET6, 0, 0, 0, 0, 0, 0, 0, 0) },
   { group: RTNLGRP_NEIGH, kind: 'neigh', type: RTM_GETNEIGH, build: (w) => putNdmsg(w, AF_UNSPEC, 0, 0, 0) },
@@ -692,7 +711,7 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
    * @internal Open a monitor on `host`'s network namespace: what `rt.monitor()` calls,
    * which is how users open one. Checks every argument before opening anything.
    *
-   * Equivalent to: `ip monitor [link] [address] [route] [neigh] [rule]`, `bridge monitor fdb`.
+   * Equivalent to: `ip monitor [link] [address] [route] [neigh] [rule] [nexthop]`, `bridge monitor fdb`.
    * @throws InvalidArgumentError for unknown group names or bad options, ClosedError
    *   for a closed handle, `signal.reason` for an aborted signal, SysError when the
    *   socket cannot be opened.

@@ -19,6 +19,7 @@ function label(ev: MonitorSyncEvent): string {
     case 'neigh': return `${x}${ev.type} neigh ${ev.object.dst}`;
     case 'rule': return `${x}${ev.type} rule ${ev.object.priority} v${ev.object.family}`;
     case 'fdb': return `${x}${ev.type} fdb ${ev.object.mac} ${ev.object.link}${ev.object.vlan !== undefined ? ` vlan ${ev.object.vlan}` : ''}`;
+    case 'nexthop': return `${x}${ev.type} nexthop ${ev.object.id}`;
   }
 }
 

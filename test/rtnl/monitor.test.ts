@@ -20,6 +20,7 @@ function label(ev: MonitorEvent): string {
     case 'neigh': return `${ev.type} neigh ${ev.object.dst}`;
     case 'rule': return `${ev.type} rule ${ev.object.priority} v${ev.object.family}`;
     case 'fdb': return `${ev.type} fdb ${ev.object.mac} ${ev.object.link}${ev.object.vlan !== undefined ? ` vlan ${ev.object.vlan}` : ''}`;
+    case 'nexthop': return `${ev.type} nexthop ${ev.object.id}`;
   }
 }
 

@@ -13,7 +13,7 @@ import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js'
 import { MessageWriter } from '../../src/netlink/index.js';
 import * as C from '../../src/rtnl/constants.js';
 import { recordedRequests } from './scripted-link-api.js';
-import { ip, ipJson, privileged, freshHandle, type rawNetns } from '../helpers.js';
+import { ip, ipJson, privileged, freshHandle, until, type rawNetns } from '../helpers.js';
 
 type T = Parameters<Parameters<typeof t.test>[0]>[0];
 
@@ -321,7 +321,12 @@ t.test('flush deletes groups before their members, and what the filter names onl
   t.same(ipJson(ns.path, ['route', 'show', '192.168.3.0/24']), [], 'the route through a flushed group went with it');
   await rt.nexthop.add({ id: 10, group: [1, 2] });
   await rt.nexthop.add({ id: 11, group: [2, 1], resilient: { buckets: 4 } });
+  const mon = rt.monitor(['nexthop']);
+  t.teardown(() => mon.close());
   t.equal(await rt.nexthop.flush(), 5, 'everything: 5 nexthops');
+  const events = await until(mon, (ev) => ev.type === 'del' && ev.object.id === 3, (ev) => (ev.type === 'overrun' ? 'overrun' : `${ev.type} ${ev.object.id}`));
+  const seq = events.map((ev) => (ev.type === 'overrun' ? 'overrun' : `${ev.type} ${ev.object.id}`));
+  t.same(seq, ['del 10', 'del 11', 'del 1', 'del 2', 'del 3'], 'the groups went first, whole: no group was announced shrunk');
   t.same(ipJson(ns.path, ['nexthop', 'show']), [], 'ip shows nothing left');
   t.equal(await rt.nexthop.flush(), 0, 'nothing to flush');
   await rt.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' });
