@@ -17,6 +17,7 @@ import { FdbApi } from '../../src/rtnl/fdb/api.js';
 import { VlanApi } from '../../src/rtnl/vlan/api.js';
 import { RuleApi } from '../../src/rtnl/rule/api.js';
 import { FilterApi } from '../../src/rtnl/tc/filter/api.js';
+import { NexthopApi } from '../../src/rtnl/nexthop/api.js';
 import { recordedRequests } from './scripted-link-api.js';
 import { privileged, freshHandle, ipJson } from '../helpers.js';
 
@@ -50,6 +51,7 @@ const rule = (core: never) => RuleApi.of(core);
 const fdb = (core: never) => FdbApi.of(core, LinkApi.of(core));
 const vlan = (core: never) => VlanApi.of(core, LinkApi.of(core));
 const filter = (core: never) => FilterApi.of(core);
+const nexthop = (core: never) => NexthopApi.of(core);
 
 const cases: Case<any>[] = [
   { name: 'rt.link.add veth spec', make: link, call: (a: LinkApi, s) => a.add(s), base: { name: 'v0', kind: 'veth', mtu: 1400, peer: { name: 'v1' } } },
@@ -103,6 +105,14 @@ const cases: Case<any>[] = [
   { name: 'rt.filter.add bpf action', make: filter, call: (a: FilterApi, s) => a.add(s), base: { link: 'v0', parent: 'ingress', kind: 'u32', match: 'all', actions: [{ kind: 'bpf', fd: 3 }] }, path: ['actions', 0] },
   { name: 'rt.filter.del spec', make: filter, call: (a: FilterApi, s) => a.del(s), base: { link: 'v0', parent: 'ingress', priority: 1 } },
   { name: 'rt.filter.list filter', make: filter, call: (a: FilterApi, f) => a.list(f), base: { link: 'v0' } },
+  { name: 'rt.nexthop.add spec', make: nexthop, call: (a: NexthopApi, s) => a.add(s), base: { id: 1, gateway: '10.0.0.2', dev: 'v0' } },
+  { name: 'rt.nexthop.add spec (group)', make: nexthop, call: (a: NexthopApi, s) => a.add(s), base: { id: 10, group: [1, 2] } },
+  { name: 'rt.nexthop.add group member', make: nexthop, call: (a: NexthopApi, s) => a.add(s), base: { id: 10, group: [{ id: 1 }, 2] }, path: ['group', 0] },
+  { name: 'rt.nexthop.add resilient', make: nexthop, call: (a: NexthopApi, s) => a.add(s), base: { id: 10, group: [1], resilient: { buckets: 8 } }, path: ['resilient'] },
+  { name: 'rt.nexthop.replace spec', make: nexthop, call: (a: NexthopApi, s) => a.replace(s), base: { id: 1, blackhole: true } },
+  { name: 'rt.nexthop.get options', make: nexthop, call: (a: NexthopApi, o) => a.get(1, o), base: {} },
+  { name: 'rt.nexthop.list filter', make: nexthop, call: (a: NexthopApi, f) => a.list(f), base: {} },
+  { name: 'rt.nexthop.flush filter', make: nexthop, call: (a: NexthopApi, f) => a.flush(f), base: { groups: true } },
 ];
 
 /** The keys the object at `path` may have, as the call's unknown-option error lists them. */

@@ -14,6 +14,7 @@ import {
   configureIface, ConfigureIfaceError, type ConfigureIfaceOptions,
   type Link, type ForEachCallback, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type FdbEntry, type Rule, type RuleSpec,
   type MonitorEvent, type MonitorGroup, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions, type TunSpec,
+  type NexthopObject, type NexthopObjectSpec, type NexthopGroupMember, type NexthopFilter,
 } from 'nlkit';
 
 /** The application's own settings, parsed from a file: anything may be missing. */
@@ -37,6 +38,14 @@ interface Settings {
   readonly maxQueued?: number;
   readonly dadTimeout?: number;
   readonly vmmUid?: number;
+  readonly nhId?: number;
+  readonly nhProtocol?: string;
+  readonly nhWeight?: number;
+  readonly onlink?: boolean;
+  readonly buckets?: number;
+  readonly idleTimer?: number;
+  readonly groupsOnly?: boolean;
+  readonly stats?: boolean;
 }
 
 /** What the application keeps of a link. */
@@ -183,6 +192,31 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
     const key = `${entry.link} ${entry.mac} ${entry.vlan ?? 0} ${entry.dst ?? ''}`;
     if (ev.type === 'new') table.set(key, entry);
     else table.delete(key);
+  }
+
+  // Nexthop objects, as a routing daemon keeps them: settings passed straight through,
+  // the ids the kernel picked read from what add resolves with.
+  const spec: NexthopObjectSpec = { id: s.nhId, gateway: s.gateway, dev: 'v0', protocol: s.nhProtocol, onlink: s.onlink };
+  const a = await rt.nexthop.add(spec);
+  const b = await rt.nexthop.add({ dev: 'v0', family: 4 });
+  const grp: NexthopObject = await rt.nexthop.add({
+    group: [a.id, { id: b.id, weight: s.nhWeight }], resilient: s.buckets === undefined ? undefined : { buckets: s.buckets, idleTimer: s.idleTimer },
+    groupType: undefined, hwStats: undefined, fdb: undefined,
+  });
+  const members: NexthopGroupMember[] = grp.group ?? [];
+  console.log(members.map((m) => `${m.id},${m.weight}`).join('/'), grp.resilient?.idleTimer, grp.groupType);
+  await rt.route.add({ dst: '192.168.0.0/16', nhId: grp.id });
+  const filter: NexthopFilter = { groups: s.groupsOnly, dev: undefined, protocol: s.nhProtocol, stats: s.stats };
+  for (const nh of await rt.nexthop.list(filter)) console.log(nh.id, nh.dev, nh.gateway, nh.groupStats?.map((x) => x.packets));
+  await rt.nexthop.forEach(filter, (nh) => members.push({ id: nh.id, weight: 1 }));
+  await rt.nexthop.replace({ ...spec, id: a.id, gateway: undefined });
+  await rt.nexthop.del(b);
+  console.log((await rt.nexthop.get(a.id, { stats: s.stats })).protocol, await rt.nexthop.flush({ protocol: s.nhProtocol }));
+  for await (const ev of rt.monitor(['nexthop'], { signal })) {
+    if (ev.type === 'overrun') continue;
+    const nh: NexthopObject = ev.object;
+    console.log(ev.type, nh.id, nh.blackhole === true, nh.fdb === true);
+    break;
   }
 
   // Clean-up, and the errors the application tells apart.
