@@ -206,6 +206,8 @@ t.test('a closed handle is named as the handle in every ClosedError, whichever l
     ['route.list', () => rt.route.list()],
     ['neigh.list', () => rt.neigh.list()],
     ['rule.list', () => rt.rule.list()],
+    ['nexthop.list', () => rt.nexthop.list()],
+    ['nexthop.add through a link', () => rt.nexthop.add({ id: 1, dev: 'v0' })],
   ];
   for (const [what, call] of calls) {
     const e = await call().then(() => undefined, (err: unknown) => err);

@@ -76,7 +76,7 @@ export interface NexthopObjectSpec {
   readonly group?: readonly NexthopGroupMemberSpec[] | undefined;
   /** NHA_GROUP_TYPE (`type mpath|resilient`). Defaults to 'mpath', or 'resilient' when `resilient` is given. */
   readonly groupType?: NexthopGroupType | undefined;
-  /** NHA_RES_GROUP: a resilient group's buckets and timers (makes the group resilient). */
+  /** NHA_RES_GROUP: a resilient group's buckets and timers (makes the group resilient). Defaults to none. */
   readonly resilient?: NexthopResilientSpec | undefined;
   /** NHA_HW_STATS_ENABLE (`hw_stats on|off`, Linux 6.8 and later): count a group's packets in hardware. Groups only. Defaults to off. */
   readonly hwStats?: boolean | undefined;
@@ -87,25 +87,34 @@ export interface NexthopObjectSpec {
   readonly encap?: undefined;
 }
 
-/** Filters of `rt.nexthop.list`, `forEach` and `flush`; every one defaults to no filtering. */
+/** Filters of `rt.nexthop.list`, `forEach` and `flush`. */
 export interface NexthopFilter {
-  /** This nexthop only (`id N`: one RTM_GETNEXTHOP): a list of it, or of nothing when there is none. */
+  /**
+   * This nexthop only (`id N`): one RTM_GETNEXTHOP (a dump when kernel-side filters come
+   * with it), a list of it or of nothing when there is none. Defaults to every id.
+   */
   readonly id?: number | undefined;
-  /** Nexthops through this device, name or ifindex (NHA_OIF, filtered by the kernel; `dev DEV`): no groups. */
+  /** Nexthops through this device, name or ifindex (NHA_OIF, filtered by the kernel; `dev DEV`): no groups. Defaults to every device. */
   readonly dev?: string | number | undefined;
-  /** Nexthops through a port of this device, a vrf or bridge (NHA_MASTER, filtered by the kernel; `master DEV`, `vrf NAME`). */
+  /**
+   * Nexthops through a port of this device, a vrf or bridge (NHA_MASTER, filtered by the
+   * kernel; `master DEV`, `vrf NAME`): no groups. Defaults to any master or none.
+   */
   readonly master?: string | number | undefined;
-  /** Groups only (NHA_GROUPS, filtered by the kernel; `groups`). */
+  /** Groups only (NHA_GROUPS, filtered by the kernel; `groups`). Defaults to false: groups and single nexthops. */
   readonly groups?: boolean | undefined;
   /**
    * fdb nexthops and groups only (`fdb`): sent as NHA_FDB and filtered here too, as the
    * kernel reads the flag but filters nothing by it (6.18; `ip nexthop show fdb` lists
-   * every nexthop).
+   * every nexthop). Defaults to false: fdb nexthops and the rest.
    */
   readonly fdb?: boolean | undefined;
-  /** Made by this protocol, a name or 0..255 (filtered here, as `ip nexthop show protocol P` does). */
+  /** Made by this protocol, a name or 0..255 (filtered here, as `ip nexthop show protocol P` does). Defaults to any protocol. */
   readonly protocol?: string | number | undefined;
-  /** Single nexthops of this family, 4 / 'inet' or 6 / 'inet6' (nh_family, filtered by the kernel; `ip -4|-6 nexthop show`): no groups. */
+  /**
+   * Single nexthops of this family, 4 / 'inet' or 6 / 'inet6' (nh_family, filtered by the
+   * kernel; `ip -4|-6 nexthop show`): no groups. Defaults to both families and groups.
+   */
   readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
   /**
    * Not a filter: also ask for each group's per-member packet counters and its hardware
@@ -215,8 +224,8 @@ function check(spec: unknown, forReplace: boolean): Checked {
       let weight = 1;
       if (typeof m === 'number') mid = checkId(m, arg);
       else {
-        const o = checkObject(m, arg);
         if (m === undefined) throw new InvalidArgumentError(arg, 'expected a member id or { id, weight }, got undefined');
+        const o = checkObject(m, arg);
         checkKeys(o, MEMBER_KEYS, `${arg}.`);
         if (o['id'] === undefined) throw new InvalidArgumentError(`${arg}.id`, 'a group member needs the id of a nexthop');
         mid = checkId(o['id'], `${arg}.id`);
@@ -385,8 +394,8 @@ export class NexthopApi {
    * await rt.route.add({ dst: '192.168.0.0/16', nhId: 10 });
    * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'EEXIST'
    *   when the id is taken, 'ENODEV' when the device does not exist, 'ENETDOWN' when it is
-   *   down or without carrier, 'EINVAL' with the kernel's reason otherwise — each naming
-   *   the nexthop and the netns.
+   *   down or without carrier, 'ENETUNREACH' when no route reaches the gateway through it,
+   *   'EINVAL' with the kernel's reason otherwise — each naming the nexthop and the netns.
    */
   async add(spec: NexthopObjectSpec): Promise<NexthopObject> {
     return this.modify(NLM_F_CREATE | NLM_F_EXCL, check(spec, false));
