@@ -237,6 +237,34 @@ t.test("the bytes nlkit sends equal tc's (but for tc's rate tables), command by 
   }
 });
 
+t.test('a tbf bucket given as ticks (buffer): sent without TCA_TBF_BURST and kept by the kernel exactly, as vishvananda/netlink sends Tbf.Buffer', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  // 125000 bytes/s with a 128 KiB bucket, in ticks as the reference bandwidth plugin
+  // works them out: 1048576 µs, 15.625 ticks each here (/proc/net/psched).
+  const [t2us, us2t] = inNs(ns.path, 'cat', ['/proc/net/psched']).trim().split(/\s+/).map((x) => parseInt(x, 16)) as [number, number];
+  const buffer = Math.trunc(Math.trunc((131072 * 1e6) / 125000) * (t2us / us2t));
+  await rt.qdisc.add({ link: 'a0', handle: '1:', kind: 'tbf', rate: 125000, buffer, limit: 134197 });
+  const [q] = await rt.qdisc.list({ link: 'a0', kind: 'tbf' });
+  t.ok(q && q.options.kind === 'tbf', 'listed');
+  if (!q || q.options.kind !== 'tbf') return;
+  t.equal(q.options.buffer, buffer, 'the kernel kept the ticks as given');
+  t.equal(q.options.limit, 134197, 'limit');
+  t.equal(q.options.rate, 125000, 'rate');
+  const plain = tcJson(ns.path, 'a0', false).find((x) => x.kind === 'tbf');
+  t.equal(q.options.burst, plain.options.burst, "burst, worked out from the ticks, as tc -j prints it");
+  // The same bucket given as a burst goes through the kernel's own bytes→time arithmetic
+  // (TCA_TBF_BURST) and need not come back as these ticks; the request with buffer has no
+  // TCA_TBF_BURST at all.
+  const sent = await recordedRequests((core) => QdiscApi.of(core), (api) => api.add({ link: 2, kind: 'tbf', rate: 125000, buffer, limit: 134197 }));
+  const msg = sent.bytes[0]!;
+  t.equal(optionAttr(msg, C.TCA_TBF_BURST), undefined, 'no TCA_TBF_BURST: the kernel keeps the ticks');
+  const parms = optionAttr(msg, C.TCA_TBF_PARMS);
+  t.ok(parms, 'TCA_TBF_PARMS sent');
+  t.equal(parms?.readUInt32LE(2 * C.SIZEOF_TC_RATESPEC + 4), buffer, 'tc_tbf_qopt.buffer is the ticks given');
+  const withBurst = await recordedRequests((core) => QdiscApi.of(core), (api) => api.add({ link: 2, kind: 'tbf', rate: 125000, burst: 131072, limit: 134197 }));
+  t.equal(optionAttr(withBurst.bytes[0]!, C.TCA_TBF_BURST)?.readUInt32LE(0), 131072, 'with burst: TCA_TBF_BURST sent, as tc sends it');
+});
+
 t.test('replace, change and del round trips', privileged, async (t) => {
   const { ns, rt } = setup(t);
   await rt.qdisc.add({ link: 'a0', handle: '1:', kind: 'tbf', rate: '1mbit', burst: '32kbit', latency: '400ms' });
@@ -436,6 +464,11 @@ t.test('every bad input is refused before anything is sent, naming the field', a
     [{ ...base, link: 'a/b' }, 'link'],
     [{ ...base, rate: undefined }, 'rate', /needs a rate/],
     [{ ...base, burst: undefined }, 'burst', /needs a burst/],
+    [{ ...base, buffer: 1000 }, 'buffer', /burst \(bytes\) or buffer \(ticks\), not both/],
+    [{ ...base, burst: undefined, buffer: 0 }, 'buffer', /ticks from 1/],
+    [{ ...base, burst: undefined, buffer: 2 ** 32 }, 'buffer', /ticks from 1/],
+    [{ ...base, burst: undefined, buffer: 1.5 }, 'buffer'],
+    [{ ...base, burst: undefined, buffer: '1000' }, 'buffer'],
     [{ ...base, rate: 0 }, 'rate', /above 0/],
     [{ ...base, burst: 0 }, 'burst', /above 0/],
     [{ ...base, limit: 3000 }, 'latency', /not both/],

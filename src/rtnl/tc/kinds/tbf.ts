@@ -12,14 +12,28 @@ import {
   type QdiscSpecBase, type TcKindCodec, type TcLinklayer,
 } from './kind.js';
 
-/** What every tbf spec has; {@link TbfSpec} adds that exactly one of `limit` and `latency` is given, and `mtu` with `peakrate`. */
+/**
+ * What every tbf spec has; {@link TbfSpec} adds that exactly one of `burst` and `buffer`
+ * is given, exactly one of `limit` and `latency`, and `mtu` with `peakrate`.
+ */
 export interface TbfSpecCommon extends QdiscSpecBase {
   /** Token bucket filter (`tbf`). */
   readonly kind: 'tbf';
   /** The rate the bucket fills at: bytes per second, or tc's text ('1mbit') (`rate R`). Required. */
   readonly rate: TcRate;
-  /** The bucket's size: bytes, or tc's text ('32kbit', '15k') (`burst B`, alias `buffer`, `maxburst`). Required. */
-  readonly burst: TcSize;
+  /**
+   * The bucket's size: bytes, or tc's text ('32kbit', '15k') (`burst B`, alias `buffer`,
+   * `maxburst`). This or `buffer` is required.
+   */
+  readonly burst?: TcSize | undefined;
+  /**
+   * The bucket as the scheduler's ticks (struct tc_tbf_qopt's `buffer`: the time the rate
+   * takes to fill it), instead of `burst`: sent without TCA_TBF_BURST, so the kernel keeps
+   * exactly these ticks, as it does for vishvananda/netlink's `Tbf.Buffer` (what the
+   * reference CNI bandwidth plugin sends and its CHECK compares). No tc equivalent: tc
+   * always sends the burst.
+   */
+  readonly buffer?: number | undefined;
   /**
    * The peak rate: a second bucket of `mtu` bytes drains at most this fast, so bursts
    * leave no faster (`peakrate R`). Must be above `rate`, and needs `mtu`. Defaults to none.
@@ -46,6 +60,7 @@ export interface TbfSpecCommon extends QdiscSpecBase {
  * { link: 'eth0', kind: 'tbf', rate: '1mbit', burst: '32kbit', latency: '400ms' }
  */
 export type TbfSpec = TbfSpecCommon
+  & ({ readonly burst: TcSize; readonly buffer?: undefined } | { readonly buffer: number; readonly burst?: undefined })
   & ({ readonly limit: TcSize; readonly latency?: undefined } | { readonly latency: TcTime; readonly limit?: undefined })
   & ({ readonly peakrate: TcRate; readonly mtu: TcSize } | { readonly peakrate?: undefined; readonly mtu?: undefined });
 
@@ -60,6 +75,8 @@ export interface TbfOptions {
    * (tc_calc_xmitsize; tc -j "burst", which `-d` prints as text: "4Kb/1").
    */
   burst: number;
+  /** The bucket as the kernel holds it: scheduler ticks (struct tc_tbf_qopt's `buffer`; tc prints it only as `burst`). */
+  buffer: number;
   /** The queue's limit in bytes (tc -j "limit", printed when `latency` would be negative). */
   limit: number;
   /**
@@ -90,10 +107,12 @@ interface TbfChecked {
   overhead: number;
   linklayer: number;
   buffer: number;
+  /** Whether `burst` goes to the kernel as TCA_TBF_BURST (not when the spec gave `buffer`). */
+  sendBurst: boolean;
   peakBuffer: number;
 }
 
-const KEYS: ReadonlySet<string> = new Set(['rate', 'burst', 'limit', 'latency', 'peakrate', 'mtu', 'mpu', 'overhead', 'linklayer']);
+const KEYS: ReadonlySet<string> = new Set(['rate', 'burst', 'buffer', 'limit', 'latency', 'peakrate', 'mtu', 'mpu', 'overhead', 'linklayer']);
 const U32_MAX = 0xffffffff;
 
 function ticksOrRefuse(rate: number, size: number, arg: string, given: unknown): number {
@@ -106,9 +125,22 @@ function check(s: Readonly<Record<string, unknown>>): TbfChecked {
   if (s['rate'] === undefined) throw new InvalidArgumentError('rate', "tbf needs a rate (bytes per second, or tc's text like '1mbit')");
   const rate = parseTcRate(s['rate'], 'rate');
   if (rate === 0) throw new InvalidArgumentError('rate', 'a tbf rate must be above 0');
-  if (s['burst'] === undefined) throw new InvalidArgumentError('burst', "tbf needs a burst, the bucket's size (bytes, or tc's text like '32kbit')");
-  const burst = parseTcSize(s['burst'], 'burst');
-  if (burst === 0) throw new InvalidArgumentError('burst', 'a tbf burst must be above 0');
+  const sendBurst = s['buffer'] === undefined;
+  let burst: number;
+  let buffer: number | undefined;
+  if (!sendBurst) {
+    if (s['burst'] !== undefined) throw new InvalidArgumentError('buffer', 'give burst (bytes) or buffer (ticks), not both: they are the same bucket');
+    const b = s['buffer'];
+    if (typeof b !== 'number' || !Number.isInteger(b) || b < 1 || b > U32_MAX) throw new InvalidArgumentError('buffer', `a tbf buffer is a number of scheduler ticks from 1 to 4294967295, got ${showValue(b)}`);
+    buffer = b;
+    // The bytes that many ticks carry at the rate, as the kernel works out its max_size
+    // (and tc the limit of a latency) from them.
+    burst = xmitSize(rate32(rate), b);
+  } else {
+    if (s['burst'] === undefined) throw new InvalidArgumentError('burst', "tbf needs a burst, the bucket's size (bytes, or tc's text like '32kbit'), or a buffer in ticks");
+    burst = parseTcSize(s['burst'], 'burst');
+    if (burst === 0) throw new InvalidArgumentError('burst', 'a tbf burst must be above 0');
+  }
   const hasLimit = s['limit'] !== undefined;
   const hasLatency = s['latency'] !== undefined;
   if (hasLimit && hasLatency) throw new InvalidArgumentError('latency', 'give limit or latency, not both (tc: specifying both "latency" and "limit" is not allowed)');
@@ -144,9 +176,9 @@ function check(s: Readonly<Record<string, unknown>>): TbfChecked {
     limit = Math.trunc(lim);
   }
   // iproute2 6.1 works the buffers out from the rate as struct tc_ratespec holds it (capped at 2^32-1).
-  const buffer = ticksOrRefuse(rate, burst, 'burst', s['burst']);
+  buffer ??= ticksOrRefuse(rate, burst, 'burst', s['burst']);
   const peakBuffer = peakrate ? ticksOrRefuse(peakrate, mtu, 'mtu', s['mtu']) : 0;
-  return { rate, burst, limit, peakrate, mtu, mpu, overhead, linklayer, buffer, peakBuffer };
+  return { rate, burst, limit, peakrate, mtu, mpu, overhead, linklayer, buffer, sendBurst, peakBuffer };
 }
 
 /**
@@ -167,7 +199,7 @@ function encode(w: MessageWriter, c: TbfChecked): void {
   w.view.setUint32(tail + 4, c.buffer, HOST_LE);
   w.view.setUint32(tail + 8, c.peakBuffer, HOST_LE);
   w.nestEnd(parms);
-  w.putU32(C.TCA_TBF_BURST, c.burst);
+  if (c.sendBurst) w.putU32(C.TCA_TBF_BURST, c.burst);
   if (c.rate > U32_MAX) w.putU64(C.TCA_TBF_RATE64, c.rate);
   if (c.peakrate) {
     if (c.peakrate > U32_MAX) w.putU64(C.TCA_TBF_PRATE64, c.peakrate);
@@ -201,7 +233,7 @@ export function decodeTbf(v: DataView, off: number, len: number, path: readonly 
     if (lat2 > latency) latency = lat2;
   }
   const out: TbfOptions = {
-    kind: 'tbf', rate, burst: xmitSize(rate, buffer), limit, latency: Math.trunc(latency), mpu: r.mpu, overhead: r.overhead,
+    kind: 'tbf', rate, burst: xmitSize(rate, buffer), buffer, limit, latency: Math.trunc(latency), mpu: r.mpu, overhead: r.overhead,
     linklayer: linklayerName(r.linklayer),
   };
   if (peakrate) {
