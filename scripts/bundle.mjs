@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Bundle step of `npm run build`, after tsc: the package entry point and the nlkit-ptp
-// CNI plugin, each as one ES module file (dist/nlkit.js, dist/nlkit-ptp.js).
+// Bundle step of `npm run build`, after tsc: the package entry point and the CNI plugins
+// nlkit-ptp and nlkit-bandwidth, each as one ES module file (dist/nlkit.js, dist/nlkit-ptp.js,
+// dist/nlkit-bandwidth.js).
 //
 // Why: Node 20 loads an ES module graph file by file (resolve, read, compile, link for
 // each of nlkit's modules), which every process pays before any work, and a CNI plugin
@@ -63,6 +64,7 @@ await build({ ...common, entryPoints: ['dist/src/index.js'], outfile: 'dist/nlki
 // cni_add_nlkit_unminified compare the two (a few ms at most, within this VM's noise so
 // far). Names stay (keepNames) and the source map leads back to
 // src/*.ts; the library bundle above is left readable for whoever debugs in node_modules.
-await build({ ...common, minify: true, entryPoints: ['dist/src/cni/bin/nlkit-ptp.js'], outfile: 'dist/nlkit-ptp.js' });
-for (const f of ['dist/nlkit.js', 'dist/nlkit-ptp.js']) await asciiComments(fileURLToPath(new URL(`../${f}`, import.meta.url)));
-chmodSync(new URL('../dist/nlkit-ptp.js', import.meta.url), 0o755);
+const plugins = ['nlkit-ptp', 'nlkit-bandwidth'];
+for (const p of plugins) await build({ ...common, minify: true, entryPoints: [`dist/src/cni/bin/${p}.js`], outfile: `dist/${p}.js` });
+for (const f of ['dist/nlkit.js', ...plugins.map((p) => `dist/${p}.js`)]) await asciiComments(fileURLToPath(new URL(`../${f}`, import.meta.url)));
+for (const p of plugins) chmodSync(new URL(`../dist/${p}.js`, import.meta.url), 0o755);

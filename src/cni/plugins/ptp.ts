@@ -20,12 +20,13 @@
  * DEL is idempotent. CHECK compares the kernel with prevResult.
  * @module
  */
-import { InvalidArgumentError, NetlinkError, SysError } from '../../netlink/index.js';
+import { NetlinkError } from '../../netlink/index.js';
 import { Netns, sysctlGet, sysctlSet } from '../../ns/index.js';
 import { Rtnl, formatIp, type Route } from '../../rtnl/index.js';
 import { MacAddr, setupVeth, teardownVeth, type Veth } from '../../veth/index.js';
 import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
+import { openNetns } from '../netns.js';
 import { cniRouteSpec, settleAddresses } from '../configure.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
@@ -94,16 +95,6 @@ function ptpConf(ctx: PluginContext): PtpConf {
   return { mtu, queues, mac, ipam: ipamType(ctx) };
 }
 
-/** Open CNI_NETNS: CniError 3 when it does not exist, 4 when it is not a network namespace. */
-function openNetns(path: string): Netns {
-  try {
-    return Netns.fromPath(path);
-  } catch (e) {
-    if (e instanceof SysError && e.code === 'ENOENT') throw new CniError(CNI_ERR.UNKNOWN_CONTAINER, 'container network namespace does not exist', `CNI_NETNS=${path}: no such file`);
-    if (e instanceof InvalidArgumentError || e instanceof SysError) throw new CniError(CNI_ERR.INVALID_ENV, 'invalid CNI_NETNS', `CNI_NETNS=${path}: ${e.message}`);
-    throw e;
-  }
-}
 
 function isErrno(e: unknown, code: string): boolean {
   return e instanceof NetlinkError && e.code === code;
