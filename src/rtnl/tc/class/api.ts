@@ -7,8 +7,9 @@ import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, 
 import * as C from '../../constants.js';
 import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../../core.js';
 import { IFNAME_MAX, checkKeys, checkLinkRef, checkObject, checkString } from '../../validate.js';
+import { EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, devArg, devText, explained, isListed, kindKeys, whereOf } from '../common.js';
 import { CLASS_PARENT_KEYWORDS, formatTcHandle, parseTcHandle, putTcmsg, type TcHandleInput } from '../handle.js';
-import { classCodec, type TcClassSpec } from '../kinds/index.js';
+import { CLASS_KINDS, classCodec, type TcClassSpec } from '../kinds/index.js';
 import type { AnyTcKindCodec } from '../kinds/kind.js';
 import type { QdiscApi } from '../qdisc/api.js';
 import { qdiscHandleText } from '../qdisc/decode.js';
@@ -60,21 +61,12 @@ const COMMON_KEYS = ['link', 'parent', 'classid', 'kind'] as const;
 const FILTER_KEYS: ReadonlySet<string> = new Set(['link', 'qdisc', 'parent', 'classid', 'kind']);
 /** Class ids: no keyword ('none' would ask the kernel to pick one, which htb refuses). */
 const NO_KEYWORDS: Readonly<Record<string, number>> = {};
-const EEXIST = 17;
-const ENODEV = 19;
-const ENOENT = 2;
-const EINVAL = 22;
-const EBUSY = 16;
-const CLASS_KINDS = ['htb'];
+/** The keys of a delete without a kind nlkit knows. */
+const DEL_KEYS: ReadonlySet<string> = new Set(COMMON_KEYS);
 
+/** Spec keys by kind: the common ones and the kind's options. */
 const keysOf = new Map<AnyTcKindCodec, ReadonlySet<string>>();
-function specKeys(codec: AnyTcKindCodec | undefined): ReadonlySet<string> {
-  const key = codec ?? NO_OPTIONS;
-  let k = keysOf.get(key);
-  if (!k) keysOf.set(key, (k = new Set([...COMMON_KEYS, ...key.keys])));
-  return k;
-}
-const NO_OPTIONS: AnyTcKindCodec = { kind: '', keys: new Set(), check: () => undefined, encode: () => undefined };
+const specKeys = (codec: AnyTcKindCodec | undefined): ReadonlySet<string> => (codec ? kindKeys(keysOf, COMMON_KEYS, codec) : DEL_KEYS);
 
 /** The major of a handle. */
 const major = (h: number): number => (h & C.TC_H_MAJ_MASK) >>> 0;
@@ -91,9 +83,8 @@ function checkClassid(v: unknown, parent: number | undefined): number {
 
 /** The request as tc's command line would name it: 'dev v0 parent 1: classid 1:10 htb'. */
 function subjectOf(c: Checked): string {
-  const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : c.link;
   const parent = c.parent === C.TC_H_ROOT ? ' root' : c.parent ? ` parent ${formatTcHandle(c.parent)}` : '';
-  return `dev ${dev}${parent} classid ${formatTcHandle(c.classid)}${c.kind !== undefined ? ` ${c.kind}` : ''}`;
+  return `${devArg(c.link)}${parent} classid ${formatTcHandle(c.classid)}${c.kind !== undefined ? ` ${c.kind}` : ''}`;
 }
 
 function checkSpec(spec: unknown): Checked {
@@ -115,7 +106,7 @@ function checkSpec(spec: unknown): Checked {
 
 function checkDel(spec: unknown): Checked {
   const s = checkObject(spec, 'spec');
-  if (typeof s['rawHandle'] === 'number' && typeof s['rawParent'] === 'number' && typeof s['index'] === 'number' && typeof s['kind'] === 'string') {
+  if (isListed(s)) {
     return { link: s['index'] as number, kind: s['kind'] as string, codec: undefined, options: undefined, parent: s['rawParent'] as number, classid: s['rawHandle'] as number };
   }
   const kind = s['kind'] !== undefined ? checkString(s['kind'], 'kind', IFNAME_MAX) : undefined;
@@ -286,17 +277,15 @@ export class ClassApi {
     const classes = await this.list({ link: index, qdisc: qid });
     if (classes.some((x) => x.rawHandle === parent)) return;
     if (!(await this.qdiscs.list({ link: index })).some((q) => q.rawHandle === qid)) return;
-    const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : `'${c.link}'`;
     const subject = subjectOf(c);
     throw new NetlinkError(ENOENT, { type: C.RTM_NEWTCLASS, typeName: 'RTM_NEWTCLASS', seq: 0, subject }, {},
-      `${dev} has no class ${formatTcHandle(parent)} for ${formatTcHandle(c.classid)} to go under (nothing was sent: ${c.kind ?? 'the qdisc'} would have made it a top class); in ${this.core.where?.() ?? "the caller's netns"}`);
+      `${devText(c.link)} has no class ${formatTcHandle(parent)} for ${formatTcHandle(c.classid)} to go under (nothing was sent: ${c.kind ?? 'the qdisc'} would have made it a top class); in ${whereOf(this.core)}`);
   }
 
   /** The kernel's refusal with what it means for this class, and the netns (runs only for an error). */
   private async explain(e: unknown, c: Checked, index: number, type: number, flags: number): Promise<unknown> {
     if (!(e instanceof NetlinkError)) return e;
-    const where = this.core.where?.() ?? "the caller's netns";
-    const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : `'${c.link}'`;
+    const dev = devText(c.link);
     const id = formatTcHandle(c.classid);
     // The qdisc the class belongs to (its id's major, else the parent's, else the root's).
     const qid = major(c.classid) || (c.parent !== C.TC_H_ROOT ? major(c.parent) : 0);
@@ -326,8 +315,7 @@ export class ClassApi {
     } else if (e.errno === EINVAL && type === C.RTM_NEWTCLASS && !e.extack.message) {
       why = `the kernel refused class ${id} under ${formatTcHandle(c.parent)} (its parent class may not exist, or the tree is too deep)`;
     }
-    const first = why ?? e.hint;
-    return new NetlinkError(e.errno, e.request, e.extack, `${first !== undefined ? `${first}; ` : ''}in ${where}`);
+    return explained(e, why, this.core);
   }
 }
 

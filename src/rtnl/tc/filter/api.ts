@@ -9,6 +9,7 @@ import * as C from '../../constants.js';
 import { eachArgs, type ForEachCallback, type RtnlCore } from '../../core.js';
 import { IFNAME_MAX, checkInt, checkKeys, checkLinkRef, checkObject, checkString } from '../../validate.js';
 import type { ActionSpec } from '../action/index.js';
+import { EBADF, EEXIST, EINVAL, ENODEV, ENOENT, devArg, devText, explained, isListed, kindKeys } from '../common.js';
 import { FILTER_PARENT_KEYWORDS, parseTcHandle as parseHandleText, putTcmsg, type TcHandleInput } from '../handle.js';
 import { decodeFilter, type Filter } from './decode.js';
 import { filterKindCodec, filterKinds, type U32Match } from './kinds/index.js';
@@ -131,11 +132,6 @@ const BASE_KEYS = ['link', 'parent', 'protocol', 'priority', 'handle', 'chain', 
 const DEL_KEYS: ReadonlySet<string> = new Set(BASE_KEYS);
 const FILTER_KEYS: ReadonlySet<string> = new Set(['link', 'parent', 'protocol', 'priority', 'chain']);
 const SPEC_KEYS = new Map<FilterKindCodec, ReadonlySet<string>>();
-const EINVAL = 22;
-const ENOENT = 2;
-const EEXIST = 17;
-const ENODEV = 19;
-const EBADF = 9;
 
 /** The kernel options that build each classifier and action nlkit encodes, for "the kernel lacks it" hints. */
 const CLS_CONFIG: Readonly<Record<string, string>> = { u32: 'CONFIG_NET_CLS_U32', bpf: 'CONFIG_NET_CLS_BPF', matchall: 'CONFIG_NET_CLS_MATCHALL' };
@@ -159,10 +155,9 @@ interface Checked {
 
 /** The filter as `tc filter` would name it, for errors: 'filter dev hv parent ffff: protocol all pref 1 u32'. */
 function subjectOf(c: Checked): string {
-  const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : c.link;
   const parent = c.parent === C.TC_H_ROOT ? 'root' : /^(ingress|egress)$/.test(parentText(c.parent)) ? parentText(c.parent) : `parent ${parentText(c.parent)}`;
   const proto = c.protocol ? ` protocol ${String(protocolName(c.protocol))}` : '';
-  return `filter dev ${dev} ${parent}${proto}${c.priority ? ` pref ${c.priority}` : ''}${c.kind !== undefined ? ` ${c.kind}` : ''}` +
+  return `filter ${devArg(c.link)} ${parent}${proto}${c.priority ? ` pref ${c.priority}` : ''}${c.kind !== undefined ? ` ${c.kind}` : ''}` +
     `${c.handleText !== undefined ? ` handle ${c.handleText}` : ''}${c.chain !== undefined ? ` chain ${c.chain}` : ''}`;
 }
 
@@ -254,7 +249,7 @@ export class FilterApi {
    */
   async del(spec: FilterDelSpec | Filter): Promise<void> {
     let s = checkObject(spec, 'spec');
-    if (typeof s['rawHandle'] === 'number' && typeof s['rawParent'] === 'number') s = specOfFilter(s as unknown as Filter);
+    if (isListed(s)) s = specOfFilter(s as unknown as Filter);
     const c = checkDel(s);
     const index = await this.core.linkIndex(c.link, 'link');
     try {
@@ -340,9 +335,8 @@ export class FilterApi {
   /** The kernel's refusal with what it means for this filter, and the netns (runs only for an error). */
   private explain(e: unknown, c: Checked, type: number, nlFlags: number): unknown {
     if (!(e instanceof NetlinkError)) return e;
-    const where = this.core.where?.() ?? "the caller's netns";
     const msg = e.extack.message ?? '';
-    const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : `'${c.link}'`;
+    const dev = devText(c.link);
     const pt = parentText(c.parent);
     let why: string | undefined;
     if (/Parent Qdisc doesn't exist/i.test(msg)) {
@@ -374,8 +368,7 @@ export class FilterApi {
     } else if ((e.errno === EBADF || e.errno === EINVAL) && c.kind === 'bpf' && /bpf|program|fd/i.test(msg + (e.errno === EBADF ? ' fd' : ''))) {
       why = 'fd is not the fd of a loaded BPF_PROG_TYPE_SCHED_CLS program';
     }
-    const first = why ?? e.hint;
-    return new NetlinkError(e.errno, e.request, e.extack, `${first !== undefined ? `${first}; ` : ''}in ${where}`);
+    return explained(e, why, this.core);
   }
 }
 
@@ -385,9 +378,7 @@ const onFilter = (buf: Buffer, view: DataView, off: number, len: number): Filter
 
 /** The keys a spec of `codec`'s kind takes. */
 function specKeys(codec: FilterKindCodec): ReadonlySet<string> {
-  let k = SPEC_KEYS.get(codec);
-  if (!k) SPEC_KEYS.set(codec, (k = new Set([...BASE_KEYS, ...codec.keys])));
-  return k;
+  return kindKeys(SPEC_KEYS, BASE_KEYS, codec);
 }
 
 /** Every check of an add/replace/change spec, before anything is sent. */

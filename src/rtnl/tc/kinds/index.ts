@@ -57,6 +57,9 @@ const CLASS_CODECS: ReadonlyMap<string, AnyTcKindCodec> = new Map<string, AnyTcK
 /** The qdisc kinds nlkit encodes, for messages. */
 export const QDISC_KINDS: readonly string[] = [...QDISC_CODECS.keys()];
 
+/** The class kinds nlkit encodes (those of the classful qdiscs), for messages. */
+export const CLASS_KINDS: readonly string[] = [...CLASS_CODECS.keys()];
+
 /** @internal The kind's codec, or undefined for a kind nlkit does not encode. */
 export function qdiscCodec(kind: string): AnyTcKindCodec | undefined {
   return QDISC_CODECS.get(kind);

@@ -9,6 +9,7 @@ import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../..
 import { registerLayout } from '../../describer.js';
 import { table } from '../../table-helpers.js';
 import { IFNAME_MAX, checkKeys, checkLinkRef, checkObject, checkString } from '../../validate.js';
+import { EEXIST, EINVAL, ENODEV, ENOENT, EOPNOTSUPP, devArg, devText, explained, isListed, kindKeys } from '../common.js';
 import { QDISC_PARENT_KEYWORDS, formatTcHandle, parseTcHandle, putTcmsg, type TcHandleInput } from '../handle.js';
 import { QDISC_KINDS, qdiscCodec, type QdiscSpec } from '../kinds/index.js';
 import type { AnyTcKindCodec } from '../kinds/kind.js';
@@ -64,22 +65,15 @@ interface Checked {
 }
 
 const COMMON_KEYS = ['link', 'parent', 'handle', 'kind'] as const;
+/** The keys of a delete without a kind nlkit knows. */
+const DEL_KEYS: ReadonlySet<string> = new Set(COMMON_KEYS);
 const FILTER_KEYS: ReadonlySet<string> = new Set(['link', 'kind', 'parent', 'handle']);
-const EEXIST = 17;
-const ENODEV = 19;
-const ENOENT = 2;
-const EINVAL = 22;
-const EOPNOTSUPP = 95;
 /** TCA_KIND is at most IFNAMSIZ - 1 bytes (the kernel copies it into a char[IFNAMSIZ]). */
 const KIND_MAX = IFNAME_MAX;
 
 /** Spec keys by kind: the common ones and the kind's options. */
 const keysOf = new Map<AnyTcKindCodec, ReadonlySet<string>>();
-function specKeys(codec: AnyTcKindCodec): ReadonlySet<string> {
-  let k = keysOf.get(codec);
-  if (!k) keysOf.set(codec, (k = new Set([...COMMON_KEYS, ...codec.keys])));
-  return k;
-}
+const specKeys = (codec: AnyTcKindCodec): ReadonlySet<string> => kindKeys(keysOf, COMMON_KEYS, codec);
 
 /** Where a qdisc sits, for messages: 'root', 'ingress (ffff:fff1)', 'parent 1:10'. */
 function placeText(parent: number): string {
@@ -90,14 +84,9 @@ function placeText(parent: number): string {
 
 /** The request as tc's command line would name it: 'dev v0 root handle 1: tbf'. */
 function subjectOf(c: Checked): string {
-  const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : c.link;
-  if (c.parent === C.TC_H_INGRESS) return `dev ${dev} ${c.kind ?? 'ingress'}`;
-  return `dev ${dev} ${placeText(c.parent).replace(/ \(.*/, '')}${c.handle ? ` handle ${qdiscHandleText(c.handle)}` : ''}${c.kind !== undefined ? ` ${c.kind}` : ''}`;
-}
-
-/** A listed Qdisc given to `del`. */
-function isListed(s: Record<string, unknown>): boolean {
-  return typeof s['rawHandle'] === 'number' && typeof s['rawParent'] === 'number' && typeof s['index'] === 'number' && typeof s['kind'] === 'string';
+  const dev = devArg(c.link);
+  if (c.parent === C.TC_H_INGRESS) return `${dev} ${c.kind ?? 'ingress'}`;
+  return `${dev} ${placeText(c.parent).replace(/ \(.*/, '')}${c.handle ? ` handle ${qdiscHandleText(c.handle)}` : ''}${c.kind !== undefined ? ` ${c.kind}` : ''}`;
 }
 
 /** The parent and handle of a spec: the kind's own for ingress/clsact, else as given (root and a handle the kernel picks by default). */
@@ -145,16 +134,13 @@ function checkDel(spec: unknown): Checked {
   }
   const kind = s['kind'] !== undefined ? checkString(s['kind'], 'kind', KIND_MAX) : undefined;
   const codec = kind !== undefined ? qdiscCodec(kind) : undefined;
-  checkKeys(s, codec ? specKeys(codec) : specKeys(NO_OPTIONS), '');
+  checkKeys(s, codec ? specKeys(codec) : DEL_KEYS, '');
   if (s['link'] === undefined) throw new InvalidArgumentError('link', 'a qdisc to delete needs its link (the device: name or ifindex)');
   const link = checkLinkRef(s['link'], 'link');
   if (kind === '') throw new InvalidArgumentError('kind', 'an empty kind: leave it out to delete whatever qdisc is there');
   const { parent, handle } = place(s, codec, kind, true);
   return { link, kind, codec, options: undefined, parent, handle };
 }
-
-/** The key set of a delete without a kind nlkit knows. */
-const NO_OPTIONS: AnyTcKindCodec = { kind: '', keys: new Set(), check: () => undefined, encode: () => undefined };
 
 /** The dump callback: one function for every dump. */
 const onQdisc = (buf: Buffer, view: DataView, off: number, len: number): Qdisc | undefined =>
@@ -322,8 +308,7 @@ export class QdiscApi {
   /** The kernel's refusal with what it means for this qdisc, and the netns (runs only for an error). */
   private async explain(e: unknown, c: Checked, index: number, type: number, flags: number): Promise<unknown> {
     if (!(e instanceof NetlinkError)) return e;
-    const where = this.core.where?.() ?? "the caller's netns";
-    const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : `'${c.link}'`;
+    const dev = devText(c.link);
     const msg = e.extack.message ?? '';
     const place = placeText(c.parent);
     /** What is at the place now: "'v0' has the tbf qdisc 1: at root". */
@@ -362,8 +347,7 @@ export class QdiscApi {
     } else if (e.errno === EINVAL && type === C.RTM_NEWQDISC && !msg && c.kind) {
       why = `the kernel refused the ${c.kind} options`;
     }
-    const first = why ?? e.hint;
-    return new NetlinkError(e.errno, e.request, e.extack, `${first !== undefined ? `${first}; ` : ''}in ${where}`);
+    return explained(e, why, this.core);
   }
 }
 
