@@ -3,7 +3,7 @@
  * gnet_stats nest, decoded into the counters `tc -s` prints.
  * @module
  */
-import { HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, align4, checkAttr } from '../../netlink/index.js';
+import { HOST_LE, walkAttrs } from '../../netlink/index.js';
 import * as C from '../constants.js';
 
 /** Counters of a qdisc, class or action, as `tc -s -j` prints them. */
@@ -34,15 +34,8 @@ export interface TcStats {
  */
 export function decodeTcStats(view: DataView, off: number, len: number, path: readonly string[]): TcStats {
   const s: TcStats = { bytes: 0n, packets: 0n, drops: 0, overlimits: 0, requeues: 0, backlog: 0, qlen: 0 };
-  const end = off + len;
-  let p = off;
   let pkt64: bigint | undefined;
-  while (end - p >= NLA_HDRLEN) {
-    const alen = view.getUint16(p, HOST_LE);
-    if (alen < NLA_HDRLEN || alen > end - p) checkAttr(view, p, end, path);
-    const type = view.getUint16(p + 2, HOST_LE) & NLA_TYPE_MASK;
-    const vo = p + NLA_HDRLEN;
-    const vl = alen - NLA_HDRLEN;
+  walkAttrs(view, off, off + len, path, (type, vo, vl) => {
     if (type === C.TCA_STATS_BASIC && vl >= 12) {
       s.bytes = view.getBigUint64(vo, HOST_LE);
       s.packets = BigInt(view.getUint32(vo + 8, HOST_LE));
@@ -61,8 +54,7 @@ export function decodeTcStats(view: DataView, off: number, len: number, path: re
       s.bps = view.getUint32(vo, HOST_LE);
       s.pps = view.getUint32(vo + 4, HOST_LE);
     }
-    p += align4(alen);
-  }
+  });
   if (pkt64 !== undefined) s.packets = pkt64;
   return s;
 }

@@ -3,12 +3,12 @@
  * plain values. Unknown attributes are kept raw; unknown kinds keep their options raw.
  * @module
  */
-import { DecodeError, HOST_LE, NLMSG_HDRLEN, type RawAttribute } from '../../../netlink/index.js';
+import { DecodeError, NLMSG_HDRLEN, type RawAttribute } from '../../../netlink/index.js';
 import * as C from '../../constants.js';
 import type { TcStats } from '../stats.js';
 import { filterKindCodec, type BpfOptions, type MatchallOptions, type U32Options } from './kinds/index.js';
 import { FILTER_TCA, protocolName, protocolOf, type FilterProtocolName } from './table.js';
-import { formatTcHandle } from '../handle.js';
+import { formatTcHandle, readTcmsg } from '../handle.js';
 
 /** What every decoded filter carries. */
 export interface FilterBase {
@@ -87,23 +87,20 @@ const PATH: readonly string[] = Object.freeze(['RTM_NEWTFILTER']);
  * length `len`.
  */
 export function decodeFilter(buf: Buffer, view: DataView, off: number, len: number): Filter {
-  const h = off + NLMSG_HDRLEN;
   if (len < NLMSG_HDRLEN + C.SIZEOF_TCMSG) throw new DecodeError('RTM_NEWTFILTER shorter than tcmsg', PATH, off, NLMSG_HDRLEN + C.SIZEOF_TCMSG, len);
-  const rawIndex = view.getUint32(h + 4, HOST_LE);
-  const rawHandle = view.getUint32(h + 8, HOST_LE);
-  const rawParent = view.getUint32(h + 12, HOST_LE);
-  const info = view.getUint32(h + 16, HOST_LE);
-  const a = FILTER_TCA.decode(buf, view, h + C.SIZEOF_TCMSG, off + len, PATH) as Record<string, unknown>;
+  const { index, handle: rawHandle, parent: rawParent, info } = readTcmsg(view, off);
+  const block = index >>> 0 === C.TCM_IFINDEX_MAGIC_BLOCK;
+  const a = FILTER_TCA.decode(buf, view, off + NLMSG_HDRLEN + C.SIZEOF_TCMSG, off + len, PATH) as Record<string, unknown>;
   const name = typeof a['kind'] === 'string' ? a['kind'] : '';
   const codec = filterKindCodec(name);
   const rawProtocol = protocolOf(info);
   const f: Record<string, unknown> = {
-    index: rawIndex === C.TCM_IFINDEX_MAGIC_BLOCK ? -1 : rawIndex | 0,
+    index: block ? -1 : index,
     kind: codec ? codec.kind : 'other',
     ...(codec ? {} : { name }),
     parent: formatTcHandle(rawParent),
     rawParent,
-    ...(rawIndex === C.TCM_IFINDEX_MAGIC_BLOCK ? { block: rawParent } : {}),
+    ...(block ? { block: rawParent } : {}),
     protocol: protocolName(rawProtocol),
     rawProtocol,
     priority: info >>> 16,

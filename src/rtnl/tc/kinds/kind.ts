@@ -4,7 +4,7 @@
  * values kinds take.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NLA_HDRLEN, NLA_TYPE_MASK, align4, checkAttr, showValue, type MessageWriter } from '../../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, showValue, walkAttrs, type MessageWriter } from '../../../netlink/index.js';
 import * as C from '../../constants.js';
 import type { TcHandleInput } from '../handle.js';
 
@@ -132,13 +132,9 @@ export function readRatespec(v: DataView, o: number): Ratespec {
  */
 export function attrsOf(v: DataView, off: number, len: number, path: readonly string[]): Map<number, [number, number]> {
   const m = new Map<number, [number, number]>();
-  const end = off + len;
-  for (let p = off; end - p >= NLA_HDRLEN;) {
-    const alen = checkAttr(v, p, end, path);
-    const type = v.getUint16(p + 2, HOST_LE) & NLA_TYPE_MASK;
-    if (!m.has(type)) m.set(type, [p + NLA_HDRLEN, alen - NLA_HDRLEN]);
-    p += align4(alen);
-  }
+  walkAttrs(v, off, off + len, path, (type, vo, vl) => {
+    if (!m.has(type)) m.set(type, [vo, vl]);
+  });
   return m;
 }
 

@@ -4,7 +4,7 @@
  * Options are decoded by kind (kinds/index.ts); unknown attributes are kept raw.
  * @module
  */
-import { DecodeError, HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN, align4, checkAttr, copyBytes, type RawAttribute } from '../../../netlink/index.js';
+import { DecodeError, HOST_LE, NLMSG_HDRLEN, copyBytes, walkAttrs, type RawAttribute } from '../../../netlink/index.js';
 import * as C from '../../constants.js';
 import { formatTcHandle, readTcmsg } from '../handle.js';
 import { decodeTcStats, type TcStats } from '../stats.js';
@@ -72,12 +72,7 @@ export function walkTcAttrs(buf: Buffer, v: DataView, start: number, end: number
     hwOffload: undefined, ingressBlock: undefined, egressBlock: undefined, unknown: undefined,
   };
   let stats: TcStats | undefined;
-  let p = start;
-  while (end - p >= NLA_HDRLEN) {
-    const alen = checkAttr(v, p, end, path);
-    const type = v.getUint16(p + 2, HOST_LE) & NLA_TYPE_MASK;
-    const vo = p + NLA_HDRLEN;
-    const vl = alen - NLA_HDRLEN;
+  walkAttrs(v, start, end, path, (type, vo, vl) => {
     switch (type) {
       case C.TCA_KIND: {
         let e = vo + vl;
@@ -98,8 +93,7 @@ export function walkTcAttrs(buf: Buffer, v: DataView, start: number, end: number
       default:
         (a.unknown ??= []).push({ type, value: copyBytes(buf, vo, vo + vl) });
     }
-    p += align4(alen);
-  }
+  });
   return { ...a, stats: stats ?? { bytes: 0n, packets: 0n, drops: 0, overlimits: 0, requeues: 0, backlog: 0, qlen: 0 } };
 }
 
