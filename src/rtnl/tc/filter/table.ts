@@ -83,7 +83,9 @@ const stats2Codec: CustomCodec<TcStats> = {
 /**
  * The TCA_* attributes of a filter message: TCA_OPTIONS decoded by the TCA_KIND before
  * it (the kernel writes the kind first), raw for a kind nlkit does not know. The
- * qdisc-only ones (TCA_STAB, TCA_XSTATS, the blocks…) are left to `unknown`.
+ * qdisc-only ones (TCA_STAB, TCA_XSTATS, the blocks…) are left to `unknown`. The same
+ * table names the attribute an extended ACK points at in qdisc and class requests
+ * (qdisc/api.ts registers them), which send only TCA_KIND and TCA_OPTIONS.
  */
 export const FILTER_TCA = table('TCA', 'TCA_', [
   ['TCA_KIND', 'strz'],

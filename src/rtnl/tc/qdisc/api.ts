@@ -7,25 +7,16 @@ import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, 
 import * as C from '../../constants.js';
 import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../../core.js';
 import { registerLayout } from '../../describer.js';
-import { table } from '../../table-helpers.js';
 import { IFNAME_MAX, checkKeys, checkLinkRef, checkObject, checkString } from '../../validate.js';
 import { EEXIST, EINVAL, ENODEV, ENOENT, EOPNOTSUPP, devArg, devText, explained, isListed, kindKeys } from '../common.js';
 import { QDISC_PARENT_KEYWORDS, formatTcHandle, parseTcHandle, putTcmsg, type TcHandleInput } from '../handle.js';
+import { FILTER_TCA } from '../filter/table.js';
 import { QDISC_KINDS, qdiscCodec, type QdiscSpec } from '../kinds/index.js';
 import type { AnyTcKindCodec } from '../kinds/kind.js';
 import { decodeQdisc, qdiscHandleText, type Qdisc } from './decode.js';
 
-/**
- * The TCA_* attributes of qdisc, class and filter messages, for naming the attribute an
- * extended ACK points at ('TCA_OPTIONS'); decoding is by hand (qdisc/decode.ts).
- */
-const TCA = table('TCA', 'TCA_', [
-  ['TCA_KIND', 'strz'], ['TCA_OPTIONS', 'binary'], ['TCA_STATS', 'binary'], ['TCA_XSTATS', 'binary'], ['TCA_RATE', 'binary'],
-  ['TCA_FCNT', 'binary'], ['TCA_STATS2', 'binary'], ['TCA_STAB', 'binary'], ['TCA_PAD', 'binary'], ['TCA_DUMP_INVISIBLE', 'flag'],
-  ['TCA_CHAIN', 'u32'], ['TCA_HW_OFFLOAD', 'u8'], ['TCA_INGRESS_BLOCK', 'u32'], ['TCA_EGRESS_BLOCK', 'u32'],
-  ['TCA_DUMP_FLAGS', 'binary'], ['TCA_EXT_WARN_MSG', 'strz'],
-]);
-registerLayout([C.RTM_NEWQDISC, C.RTM_DELQDISC, C.RTM_GETQDISC, C.RTM_NEWTCLASS, C.RTM_DELTCLASS, C.RTM_GETTCLASS], C.SIZEOF_TCMSG, TCA);
+// Extended-ACK offsets of qdisc and class requests are named by the TCA_* table filters decode with.
+registerLayout([C.RTM_NEWQDISC, C.RTM_DELQDISC, C.RTM_GETQDISC, C.RTM_NEWTCLASS, C.RTM_DELTCLASS, C.RTM_GETTCLASS], C.SIZEOF_TCMSG, FILTER_TCA);
 
 /**
  * What `rt.qdisc.del` takes besides a listed Qdisc: the device and where the qdisc sits.
