@@ -48,8 +48,8 @@ t.test('gact and bpf actions: the bytes tc sends (`action gact pass index 9`, `a
   t.equal(bad.bytes.length, 0);
 });
 
-/** An RTM_NEWTFILTER of a u32 node whose TCA_U32_ACT holds what `actions` writes, decoded. */
-function withActions(actions: (w: MessageWriter) => void) {
+/** An RTM_NEWTFILTER of a u32 node whose TCA_U32_ACT holds what `actions` writes, decoded (`extra` writes attributes after TCA_OPTIONS). */
+function withActions(actions: (w: MessageWriter) => void, extra?: (w: MessageWriter) => void) {
   const w = new MessageWriter();
   w.begin(C.RTM_NEWTFILTER, 0x2, 1);
   const o = w.reserve(C.SIZEOF_TCMSG);
@@ -64,6 +64,7 @@ function withActions(actions: (w: MessageWriter) => void) {
   actions(w);
   w.nestEnd(list);
   w.nestEnd(opts);
+  extra?.(w);
   const b = Buffer.from(w.finish());
   w.release();
   return decodeFilter(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length);
@@ -109,7 +110,7 @@ t.test('action lists decode as tc -j -s prints them; a kind nlkit does not know 
   t.same(f.options?.actions, [
     {
       kind: 'mirred', order: 1, index: 1, ref: 1, bind: 1, verdict: 'stolen', rawVerdict: C.TC_ACT_STOLEN, action: 'redirect', direction: 'egress', eaction: C.TCA_EGRESS_REDIR, ifindex: 4,
-      installed: 350, lastUsed: 120, firstUsed: 300, expires: 0, inHwCount: 0,
+      installed: 3, lastUsed: 1, firstUsed: 3, expires: 0, inHwCount: 0,
       stats: { bytes: 1234n, packets: 17n, drops: 2, overlimits: 0, requeues: 0, backlog: 0, qlen: 0 },
       unknownOptions: [{ type: 99, value: Buffer.from([1, 2, 3, 4]) }],
     },
@@ -117,4 +118,11 @@ t.test('action lists decode as tc -j -s prints them; a kind nlkit does not know 
     { kind: 'other', name: 'police', order: 3, raw: Buffer.from([8, 0, 2, 0, 9, 9, 9, 9]), index: 5 },
   ], 'mirred (tc: redirect, egress, stolen, installed 3 sec, used 1 sec), gact (goto chain 3), police raw');
   t.match(f, { index: 7, parent: 'ffff:', protocol: 'all', priority: 1, handle: '800::800', chain: 0 });
+});
+
+t.test("a filter's TCA_HW_OFFLOAD is a boolean, as a qdisc's is", async (t) => {
+  for (const [byte, want] of [[1, true], [0, false]] as const) {
+    const f = withActions(() => {}, (w) => w.putU8(C.TCA_HW_OFFLOAD, byte));
+    t.equal(f.hwOffload, want, `TCA_HW_OFFLOAD ${byte}`);
+  }
 });

@@ -230,7 +230,7 @@ function asTc(f: Filter, names: Record<number, string>, withParent: boolean): Re
       return {
         order: a.order, kind: 'mirred', mirred_action: a.action, direction: a.direction, to_dev: names[a.ifindex],
         control_action: { type: a.verdict }, index: a.index, ref: a.ref, bind: a.bind,
-        installed: Math.floor((a.installed ?? 0) / 100), last_used: Math.floor((a.lastUsed ?? 0) / 100),
+        installed: a.installed, last_used: a.lastUsed,
         stats: a.stats && { bytes: Number(a.stats.bytes), packets: Number(a.stats.packets), drops: a.stats.drops, overlimits: a.stats.overlimits, requeues: a.stats.requeues, backlog: a.stats.backlog, qlen: a.stats.qlen },
       };
     });

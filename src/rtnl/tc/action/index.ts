@@ -6,6 +6,7 @@
  */
 import { HOST_LE, InvalidArgumentError, childPath, copyBytes, showValue, walkAttrs, type CustomCodec, type MessageWriter, type RawAttribute } from '../../../netlink/index.js';
 import * as C from '../../constants.js';
+import { USER_HZ } from '../../route/decode.js';
 import { table } from '../../table-helpers.js';
 import { checkKeys, checkObject } from '../../validate.js';
 import { decodeTcStats, type TcStats } from '../stats.js';
@@ -40,13 +41,13 @@ export interface ActionBase {
   verdict: ActionVerdict;
   /** tc_gen.action, the verdict's number (TC_ACT_*). */
   rawVerdict: number;
-  /** Clock ticks (USER_HZ, 1/100 s) since it was installed (struct tcf_t; `tc -s` prints seconds). */
+  /** Whole seconds since it was installed (struct tcf_t's clock ticks over USER_HZ; tc -j -s "installed"). */
   installed?: number;
-  /** Clock ticks since a packet last went through it. */
+  /** Whole seconds since a packet last went through it (tc -j -s "last_used"). */
   lastUsed?: number;
-  /** Clock ticks since a packet first went through it (0 when none has). */
+  /** Whole seconds since a packet first went through it, 0 when none has (tc -j -s "first_used"). */
   firstUsed?: number;
-  /** tcf_t.expires, clock ticks. */
+  /** tcf_t.expires, whole seconds (tc -j -s "expires"). */
   expires?: number;
   /** Its counters (TCA_ACT_STATS; `tc -s`'s "stats"): packets and bytes that went through it. */
   stats?: TcStats;
@@ -226,10 +227,11 @@ function actionOf(order: number, a: Record<string, unknown>): Action {
     verdict: verdictOf(rawVerdict), rawVerdict, ...codec.fields(o),
   };
   if (tm) {
-    out['installed'] = tm.install;
-    out['lastUsed'] = tm.lastuse;
-    out['firstUsed'] = tm.firstuse;
-    out['expires'] = tm.expires;
+    // tc's print_tm: the kernel's clock ticks over USER_HZ, truncated.
+    out['installed'] = Math.trunc(tm.install / USER_HZ);
+    out['lastUsed'] = Math.trunc(tm.lastuse / USER_HZ);
+    out['firstUsed'] = Math.trunc(tm.firstuse / USER_HZ);
+    out['expires'] = Math.trunc(tm.expires / USER_HZ);
   }
   for (const k of ['stats', 'cookie', 'flags', 'hwStats', 'usedHwStats', 'inHwCount', 'unknown'] as const) if (a[k] !== undefined) out[k] = a[k];
   if (o['unknown'] !== undefined) out['unknownOptions'] = o['unknown'];

@@ -38,8 +38,8 @@ export interface FilterBase {
   chain?: number;
   /** TCA_STATS2, when the kernel sends it. */
   stats?: TcStats;
-  /** TCA_HW_OFFLOAD. */
-  hwOffload?: number;
+  /** Offloaded to the device (TCA_HW_OFFLOAD, as a Qdisc's `hwOffload`; tc prints a filter's in_hw from its flags). */
+  hwOffload?: boolean;
   /** TCA_EXT_WARN_MSG: the kernel's warning. */
   warning?: string;
   /** TCA_* attributes nlkit does not know or keeps raw (TCA_STATS, TCA_XSTATS, TCA_RATE, …), raw. */

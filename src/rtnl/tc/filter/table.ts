@@ -7,7 +7,7 @@
 import { HOST_LE, InvalidArgumentError, showValue, type CustomCodec } from '../../../netlink/index.js';
 import * as C from '../../constants.js';
 import { registerLayout } from '../../describer.js';
-import { table } from '../../table-helpers.js';
+import { boolU8, table } from '../../table-helpers.js';
 import { decodeTcStats, type TcStats } from '../stats.js';
 import { formatTcHandle, TC_H_EGRESS_FILTERS, TC_H_INGRESS_FILTERS } from '../handle.js';
 import { filterOptionsCodec } from './kinds/index.js';
@@ -93,7 +93,7 @@ export const FILTER_TCA = table('TCA', 'TCA_', [
   ['TCA_STATS2', stats2Codec, 'stats'],
   ['TCA_PAD', { decode: () => undefined }],
   ['TCA_CHAIN', 'u32'],
-  ['TCA_HW_OFFLOAD', 'u8'],
+  ['TCA_HW_OFFLOAD', boolU8],
   ['TCA_EXT_WARN_MSG', 'strz', 'warning'],
 ]);
 
