@@ -169,6 +169,7 @@ t.test('bad input is refused before anything is sent', async (t) => {
     ['a bad u32 handle', (a) => a.add({ ...base, handle: '1000::1' }), 'handle', /u32 handle/],
     ['skipHw and skipSw', (a) => a.add({ ...base, skipHw: true, skipSw: true }), 'skipSw'],
     ['change without a priority', (a) => a.change({ ...base, handle: '800::800' }), 'priority', /change needs/],
+    ['change without a handle (the kernel: ENOENT, it never creates on a change)', (a) => a.change({ ...base, priority: 1 }), 'handle', /change needs the handle/],
     ['del of a handle without a priority', (a) => a.del({ link: 'hv', parent: 'ingress', handle: 5 }), 'handle', /give priority/],
     ['del of a kind without a priority', (a) => a.del({ link: 'hv', parent: 'ingress', kind: 'u32' }), 'kind', /give priority/],
     ['del of a text handle without a kind', (a) => a.del({ link: 'hv', parent: 'ingress', priority: 1, handle: '800::1' }), 'handle', /give kind/],

@@ -226,8 +226,8 @@ export class FilterApi {
 
   /**
    * Change an existing filter: RTM_NEWTFILTER without NLM_F_CREATE (ENOENT when there is
-   * none). Needs `priority`, and the `handle` of the filter; `protocol` defaults to the
-   * priority's.
+   * none). Needs `priority` and the `handle` of the filter (refused before sending
+   * without either); `protocol` defaults to the priority's.
    *
    * Equivalent to: `tc filter change dev DEV parent P prio N handle H …`.
    */
@@ -396,6 +396,8 @@ function checkSpec(spec: unknown, op: 'add' | 'replace' | 'change'): Checked {
   const priority = s['priority'] !== undefined ? checkInt(s['priority'], 'priority', 1, 0xffff) : 0;
   if (op === 'change' && priority === 0) throw new InvalidArgumentError('priority', 'change needs the priority of the filter it changes (the kernel refuses a change with none)');
   const handle = s['handle'] !== undefined ? codec.parseHandle(s['handle'], 'handle') : 0;
+  // tc_new_tfilter finds no filter of handle 0 and, without NLM_F_CREATE, answers ENOENT.
+  if (op === 'change' && handle === 0) throw new InvalidArgumentError('handle', `change needs the handle of the filter it changes (the kernel never creates one on a change; rt.filter.list gives each filter's handle)`);
   const chain = s['chain'] !== undefined ? checkInt(s['chain'], 'chain', 0, C.TC_ACT_EXT_VAL_MASK) : undefined;
   const opts = codec.check(s);
   return { link, parent, protocol, priority, handle, handleText: handle ? codec.formatHandle(handle) : undefined, chain, kind: codec.kind, opts };
