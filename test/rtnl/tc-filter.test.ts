@@ -370,6 +370,7 @@ t.test('del by priority, del of a listed filter, replace, change', privileged, a
   t.ok(dup instanceof NetlinkError && dup.code === 'EEXIST', `EEXIST on a duplicate handle (${String(dup)})`);
   t.match(String(dup), /already exists at priority 20: use replace/);
   t.match(String(dup), /in netns fd \d+/, 'names the netns');
+  t.match(String(dup), /\(RTM_NEWTFILTER dev hv parent ffff: protocol ip pref 20 handle [0-9a-f:]+ u32\)$/, "names the filter as tc's command line would, as rt.qdisc and rt.class name theirs (dev first)");
   // Another protocol at a priority: refused.
   const proto = await rt.filter.add({ ...base, protocol: 'ipv6', priority: 20, match: 'all' }).then(() => undefined, (x: unknown) => x);
   t.ok(proto instanceof NetlinkError && proto.code === 'EINVAL', String(proto));

@@ -153,12 +153,12 @@ interface Checked {
   opts: CheckedOptions | undefined;
 }
 
-/** The filter as `tc filter` would name it, for errors: 'filter dev hv parent ffff: protocol all pref 1 u32'. */
+/** The filter as `tc filter` would name it, for errors: 'dev hv parent ffff: protocol all pref 1 handle 800::800 u32', in tc's order (after the request type, as qdiscs and classes are named). */
 function subjectOf(c: Checked): string {
   const parent = c.parent === C.TC_H_ROOT ? 'root' : /^(ingress|egress)$/.test(parentText(c.parent)) ? parentText(c.parent) : `parent ${parentText(c.parent)}`;
   const proto = c.protocol ? ` protocol ${String(protocolName(c.protocol))}` : '';
-  return `filter ${devArg(c.link)} ${parent}${proto}${c.priority ? ` pref ${c.priority}` : ''}${c.kind !== undefined ? ` ${c.kind}` : ''}` +
-    `${c.handleText !== undefined ? ` handle ${c.handleText}` : ''}${c.chain !== undefined ? ` chain ${c.chain}` : ''}`;
+  return `${devArg(c.link)} ${parent}${proto}${c.priority ? ` pref ${c.priority}` : ''}` +
+    `${c.handleText !== undefined ? ` handle ${c.handleText}` : ''}${c.chain !== undefined ? ` chain ${c.chain}` : ''}${c.kind !== undefined ? ` ${c.kind}` : ''}`;
 }
 
 /** The parent keywords and forms, checked. */
