@@ -3,13 +3,16 @@
 // as `nlkit` through package.json, load nothing but the declared dependencies and Node's
 // built-ins, and work against the kernel. (The CNI tests run the bundled nlkit-ptp.)
 import t from 'tap';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as src from '../src/index.js';
 import { privileged } from './helpers.js';
 
 const dist = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta.url));
+/** The CNI plugins' bundles and their code-split chunks (paths under dist). */
+const PLUGIN_FILES = (): string[] => ['nlkit-ptp.js', 'nlkit-bandwidth.js', ...readdirSync(dist('chunks')).filter((f) => f.endsWith('.js')).map((f) => `chunks/${f}`)];
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
 t.test('package.json points at the bundles, and they exist', async (t) => {
@@ -26,7 +29,7 @@ t.test('the bundles are ASCII, so that V8 holds their source one byte per charac
   // One character beyond Latin-1 (a '—' in a comment) makes the whole source two bytes
   // per character and the import slower (bench start-up row import_bundle_2byte);
   // scripts/bundle.mjs replaces those esbuild copies from comments.
-  for (const f of ['nlkit.js', 'nlkit-ptp.js']) {
+  for (const f of ['nlkit.js', ...PLUGIN_FILES()]) {
     const lines = readFileSync(dist(f), 'utf8').split('\n');
     const bad = lines.flatMap((l, i) => (/[^\x00-\x7f]/.test(l) ? [`${i + 1}: ${l.trim().slice(0, 80)}`] : []));
     t.same(bad, [], `${f}: no line with a non-ASCII character`);
@@ -47,13 +50,17 @@ t.test("`import('nlkit')` gives the bundle, with src/index.ts's exports", async 
 
 t.test('the bundles import only dependencies and node: built-ins', async (t) => {
   const deps = new Set(Object.keys(pkg.dependencies));
-  for (const f of ['nlkit.js', 'nlkit-ptp.js']) {
+  for (const f of ['nlkit.js', ...PLUGIN_FILES()]) {
     const code = readFileSync(dist(f), 'utf8');
     // Static imports, also minified ones (nlkit-ptp.js: `import{x as y}from"node:fs"`), and dynamic ones.
     const specs = [...code.matchAll(/\bimport\s*(?:[\w$*{},\s]+?\s*from\s*)?['"]([^'"]+)['"]/g), ...code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
-    t.ok(specs.length > 0, `${f}: imports found`);
-    const bad = specs.filter((s) => !s.startsWith('node:') && !deps.has(s));
-    t.same(bad, [], `${f}: nothing but ${[...deps].join(', ')} and node: built-ins`);
+    t.ok(specs.length > 0 || f.startsWith('chunks/'), `${f}: imports found`);
+    // A plugin's code-split chunks (scripts/bundle.mjs) are its own, under dist/chunks,
+    // named after it: what the package ships ("files"), and nothing of another plugin's.
+    const plugin = f.replace(/^chunks\//, '').replace(/(-chunk|-lazy-apis)?(-[A-Z0-9]+)?\.js$/, '');
+    const own = (s: string) => (f.startsWith('chunks/') ? /^\.\/[\w-]+\.js$/ : /^\.\/chunks\/[\w-]+\.js$/).test(s) && s.includes(`${plugin}-`) && existsSync(dist(join(dirname(f), s)));
+    const bad = specs.filter((s) => !s.startsWith('node:') && !deps.has(s) && !(f !== 'nlkit.js' && own(s)));
+    t.same(bad, [], `${f}: nothing but ${[...deps].join(', ')}, node: built-ins${f === 'nlkit.js' ? '' : ' and its own chunks'}`);
   }
 });
 

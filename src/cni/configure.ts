@@ -11,7 +11,8 @@
  */
 import { InvalidArgumentError, NetlinkError, checkOptionKeys, showValue } from '../netlink/index.js';
 import { Netns, sysctlGet, sysctlSet } from '../ns/index.js';
-import { Rtnl, type RouteSpec } from '../rtnl/index.js';
+import { Rtnl } from '../rtnl/handle.js';
+import type { RouteSpec } from '../rtnl/route/api.js';
 import { RT_SCOPE_HOST, RT_SCOPE_LINK } from '../rtnl/constants.js';
 import { hasHostBits, networkOf, formatPrefix } from '../rtnl/ip.js';
 import { resolveNetns, type NetnsTarget } from '../rtnl/netns-target.js';

@@ -12,10 +12,11 @@ import { NeighApi } from './neigh/api.js';
 import { RuleApi } from './rule/api.js';
 import { FdbApi } from './fdb/api.js';
 import { VlanApi } from './vlan/api.js';
-import { FilterApi } from './tc/filter/api.js';
-import { QdiscApi } from './tc/qdisc/api.js';
-import { ClassApi } from './tc/class/api.js';
-import { NexthopApi } from './nexthop/api.js';
+import type { FilterApi } from './tc/filter/api.js';
+import type { QdiscApi } from './tc/qdisc/api.js';
+import type { ClassApi } from './tc/class/api.js';
+import type { NexthopApi } from './nexthop/api.js';
+import { lazyApi } from './lazy-api.js';
 import { netnsText, resolveNetns, type NetnsTarget } from './netns-target.js';
 import { Monitor, type MonitorEventOf, type MonitorKindOf, type MonitorGroup, type MonitorOptions, type MonitorSyncEvent } from './monitor.js';
 
@@ -30,6 +31,14 @@ export interface RtnlOptions {
   readonly receiveBufferSize?: number | undefined;
   /** NETLINK_GET_STRICT_CHK, which kernel-side dump filters need. Defaults to true. */
   readonly strictCheck?: boolean | undefined;
+}
+
+/** The handle's APIs whose code is loaded on first use (see lazy-api.ts). */
+interface LateApis {
+  filter: FilterApi;
+  qdisc: QdiscApi;
+  class: ClassApi;
+  nexthop: NexthopApi;
 }
 
 const RTNL_OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'strictCheck']);
@@ -60,14 +69,6 @@ export class Rtnl {
   readonly fdb: FdbApi;
   /** Bridge VLAN filtering operations (`bridge vlan`). */
   readonly vlan: VlanApi;
-  /** Traffic-control filter operations (`tc filter`). */
-  readonly filter: FilterApi;
-  /** Queueing discipline operations (`tc qdisc`). */
-  readonly qdisc: QdiscApi;
-  /** Traffic class operations (`tc class`). */
-  readonly class: ClassApi;
-  /** Nexthop object operations (`ip nexthop`). */
-  readonly nexthop: NexthopApi;
   /**
    * What the handle was opened in: the netns fd given (not owned), or the enclosing
    * execNetns target's, or undefined for the caller's. The number as it was at open: the
@@ -80,6 +81,10 @@ export class Rtnl {
   private monitors: Set<Monitor<MonitorSyncEvent>> | undefined;
   /** `options.netns` as given and resolved (for messages), or undefined. */
   private readonly netnsGiven: { given: unknown; resolved: { fd: number } | { pid: number } } | undefined;
+  /** The APIs loaded on first use, once loaded; their stand-ins until then; the load. */
+  private late: LateApis | undefined;
+  private lateStandIns: LateApis | undefined;
+  private lateLoading: Promise<LateApis> | undefined;
 
   private constructor(sock: NetlinkSocket, netnsFd: number | undefined, netnsHolder: object | undefined, netnsGiven?: { given: unknown; resolved: { fd: number } | { pid: number } }) {
     this.sock = sock;
@@ -96,10 +101,47 @@ export class Rtnl {
     this.rule = RuleApi.of(this);
     this.fdb = FdbApi.of(this, this.link);
     this.vlan = VlanApi.of(this, this.link);
-    this.filter = FilterApi.of(this);
-    this.qdisc = QdiscApi.of(this);
-    this.class = ClassApi.of(this, this.qdisc);
-    this.nexthop = NexthopApi.of(this);
+  }
+
+  /** Traffic-control filter operations (`tc filter`). */
+  get filter(): FilterApi {
+    return (this.late ?? this.standIns()).filter;
+  }
+
+  /** Queueing discipline operations (`tc qdisc`). */
+  get qdisc(): QdiscApi {
+    return (this.late ?? this.standIns()).qdisc;
+  }
+
+  /** Traffic class operations (`tc class`). */
+  get class(): ClassApi {
+    return (this.late ?? this.standIns()).class;
+  }
+
+  /** Nexthop object operations (`ip nexthop`). */
+  get nexthop(): NexthopApi {
+    return (this.late ?? this.standIns()).nexthop;
+  }
+
+  /**
+   * The stand-ins of the APIs loaded on first use: each call loads their modules (once
+   * per process), makes the handle's real APIs and calls the method there; once loaded,
+   * the getters give the real objects.
+   */
+  private standIns(): LateApis {
+    return (this.lateStandIns ??= {
+      filter: lazyApi(() => this.loadLate().then((a) => a.filter), 'rt.filter'),
+      qdisc: lazyApi(() => this.loadLate().then((a) => a.qdisc), 'rt.qdisc'),
+      class: lazyApi(() => this.loadLate().then((a) => a.class), 'rt.class'),
+      nexthop: lazyApi(() => this.loadLate().then((a) => a.nexthop), 'rt.nexthop'),
+    });
+  }
+
+  private loadLate(): Promise<LateApis> {
+    return (this.lateLoading ??= import('./lazy-apis.js').then((m) => {
+      const qdisc = m.QdiscApi.of(this);
+      return (this.late = { filter: m.FilterApi.of(this), qdisc, class: m.ClassApi.of(this, qdisc), nexthop: m.NexthopApi.of(this) });
+    }));
   }
 
   /**

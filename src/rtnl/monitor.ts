@@ -87,7 +87,7 @@ import { decodeRoute, type Route } from './route/decode.js';
 import { decodeNeigh, type Neigh } from './neigh/decode.js';
 import { decodeRule, type Rule } from './rule/decode.js';
 import { decodeFdb, type FdbEntry } from './fdb/decode.js';
-import { putNhmsg } from './nexthop/api.js';
+import { putNhmsg } from './nexthop/table.js';
 import { decodeNexthop, type NexthopObject } from './nexthop/decode.js';
 
 const ENOBUFS = 105;

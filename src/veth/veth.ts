@@ -10,7 +10,7 @@
  */
 import { nodeCrypto } from '../builtins.js';
 import { InvalidArgumentError, NetlinkError, ClosedError, HOST_LE, NLMSG_HDRLEN, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, walkAttrs, checkOptionKeys, showValue } from '../netlink/index.js';
-import { Rtnl } from '../rtnl/index.js';
+import { Rtnl } from '../rtnl/handle.js';
 import * as C from '../rtnl/constants.js';
 import { putIfinfomsg } from '../rtnl/link/api.js';
 import { IFINFOMSG_LEN } from '../rtnl/link/table.js';

@@ -29,7 +29,9 @@
  */
 import { nodeCrypto } from '../../builtins.js';
 import { NetlinkError } from '../../netlink/index.js';
-import { Rtnl, type Link, type Qdisc } from '../../rtnl/index.js';
+import { Rtnl } from '../../rtnl/handle.js';
+import type { Link } from '../../rtnl/link/decode.js';
+import type { Qdisc } from '../../rtnl/tc/qdisc/decode.js';
 import { pschedClock } from '../../rtnl/tc/units.js';
 import { openNetns } from '../netns.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';

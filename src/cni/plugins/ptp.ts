@@ -22,7 +22,9 @@
  */
 import { NetlinkError } from '../../netlink/index.js';
 import { Netns, sysctlGet, sysctlSet } from '../../ns/index.js';
-import { Rtnl, formatIp, type Route } from '../../rtnl/index.js';
+import { Rtnl } from '../../rtnl/handle.js';
+import { formatIp } from '../../rtnl/ip.js';
+import type { Route } from '../../rtnl/route/decode.js';
 import { MacAddr, setupVeth, teardownVeth, type Veth } from '../../veth/index.js';
 import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';

@@ -12,7 +12,8 @@ import { AF_UNSPEC, afOf, parseIp, type IpAddr } from '../ip.js';
 import { ROUTE_PROTOCOLS, protocolName } from '../route/names.js';
 import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject } from '../validate.js';
 import { decodeNexthop, type NexthopObject } from './decode.js';
-import { NEXTHOP_GROUP_TYPES, NEXTHOP_GRP_LEN, NEXTHOP_WEIGHT_MAX, NHA, NHMSG_LEN, type NexthopGroupType } from './table.js';
+import { NEXTHOP_GROUP_TYPES, NEXTHOP_GRP_LEN, NEXTHOP_WEIGHT_MAX, NHA, NHMSG_LEN, putNhmsg, type NexthopGroupType } from './table.js';
+export { putNhmsg } from './table.js';
 
 registerLayout([C.RTM_NEWNEXTHOP, C.RTM_DELNEXTHOP, C.RTM_GETNEXTHOP], NHMSG_LEN, NHA);
 
@@ -296,14 +297,6 @@ function check(spec: unknown, forReplace: boolean): Checked {
   if (c.protocol !== C.RTPROT_UNSPEC) parts.push(`proto ${String(protocolName(c.protocol))}`);
   c.subject = parts.join(' ');
   return c;
-}
-
-/** Write struct nhmsg at the writer's cursor. */
-export function putNhmsg(w: MessageWriter, family: number, protocol: number, flags: number): void {
-  const o = w.reserve(NHMSG_LEN);
-  w.buf[o] = family;
-  w.buf[o + 2] = protocol;
-  w.view.setUint32(o + 4, flags >>> 0, HOST_LE);
 }
 
 /** The body of an RTM_NEWNEXTHOP for a checked spec. */

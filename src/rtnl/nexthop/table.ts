@@ -4,7 +4,7 @@
  * the group entry (struct nexthop_grp) and the group types `ip nexthop` names.
  * @module
  */
-import { AttrTable, DecodeError, HOST_LE, type CustomCodec, type RawAttribute } from '../../netlink/index.js';
+import { AttrTable, DecodeError, HOST_LE, type CustomCodec, type MessageWriter, type RawAttribute } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { USER_HZ } from '../route/decode.js';
 import { boolU32, enumCodec, ipCodec, table } from '../table-helpers.js';
@@ -174,3 +174,11 @@ export const NHA: AttrTable = table('NHA', 'NHA_', [
   ['NHA_HW_STATS_ENABLE', boolU32, 'hwStats'],
   ['NHA_HW_STATS_USED', boolU32, 'hwStatsUsed'],
 ]);
+
+/** Write struct nhmsg at the writer's cursor. */
+export function putNhmsg(w: MessageWriter, family: number, protocol: number, flags: number): void {
+  const o = w.reserve(NHMSG_LEN);
+  w.buf[o] = family;
+  w.buf[o + 2] = protocol;
+  w.view.setUint32(o + 4, flags >>> 0, HOST_LE);
+}
