@@ -24,7 +24,8 @@
  * - CHECK compares every qdisc, the filter and the ifb with the configuration; the
  *   reference stops at the first qdisc that is not a tbf and checks no filter.
  * - A rate below 8 bits per second (0 bytes per second once divided, which the
- *   reference divides by) is refused as invalid configuration.
+ *   reference divides by) or a burst below 8 bits (a bucket of 0 bytes) is refused as
+ *   invalid configuration.
  * @module
  */
 import { nodeCrypto } from '../../builtins.js';
@@ -84,6 +85,7 @@ function limits(o: Record<string, unknown>, dir: 'ingress' | 'egress', where: st
   if (rate === 0) throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid ${dir}Rate`, `if ${dir}Burst is set, ${dir}Rate must also be set`);
   if (burst / 8 >= 0xffffffff) throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid ${dir}Burst`, `${dir}Burst cannot be more than 4GB (${burst} bits)`);
   if (rate < 8) throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid ${dir}Rate`, `${dir}Rate ${rate} is below 8 bits per second, which is 0 bytes per second: the token bucket would never fill`);
+  if (burst < 8) throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid ${dir}Burst`, `${dir}Burst ${burst} is below 8 bits, which is a bucket of 0 bytes: no packet would pass`);
   return { rate, burst };
 }
 
