@@ -29,14 +29,13 @@
  * @module
  */
 import { nodeCrypto } from '../../builtins.js';
-import { NetlinkError } from '../../netlink/index.js';
 import { Rtnl } from '../../rtnl/handle.js';
 import type { Link } from '../../rtnl/link/decode.js';
 import type { Qdisc } from '../../rtnl/tc/qdisc/decode.js';
 import { pschedClock } from '../../rtnl/tc/units.js';
-import { openNetns } from '../netns.js';
+import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
-import { CNI_ERR, CniError, type CniResult, type CniResultInterface } from '../types.js';
+import { CNI_ERR, CniError, type CniResult } from '../types.js';
 
 /** nlkit-bandwidth's own error codes (CHECK drift), beside the spec's. */
 export const BANDWIDTH_ERR = {
@@ -135,10 +134,6 @@ export function tbfParams(l: BandwidthLimits): TbfParams {
   return { rate, buffer, limit };
 }
 
-function isErrno(e: unknown, code: string): boolean {
-  return e instanceof NetlinkError && e.code === code;
-}
-
 /** The tbf qdisc `1:` at the root of `link` for one direction (the reference's createTBF). */
 function tbfSpec(link: number, p: TbfParams) {
   return { link, parent: 'root', handle: '1:', kind: 'tbf', rate: p.rate, buffer: p.buffer, limit: p.limit } as const;
@@ -149,7 +144,7 @@ function tbfSpec(link: number, p: TbfParams) {
  * in this netns, and the entry of the result's interfaces without a sandbox that names it
  * (the reference's getHostInterface).
  */
-async function hostInterface(ctx: PluginContext, prev: CniResult, host: Rtnl): Promise<{ iface: CniResultInterface; link: Link }> {
+async function hostLink(ctx: PluginContext, prev: CniResult, host: Rtnl): Promise<Link> {
   const ifs = prev.interfaces ?? [];
   if (ifs.length === 0) throw new CniError(CNI_ERR.INVALID_CONFIG, 'no interfaces provided', 'prevResult has no interfaces: bandwidth shapes the host end of a veth that a plugin before it made');
   const ns = openNetns(ctx.netns!);
@@ -161,7 +156,7 @@ async function hostInterface(ctx: PluginContext, prev: CniResult, host: Rtnl): P
       if (l.kind === 'veth') peer = l.link;
       if (!peer) throw new CniError(CNI_ERR.INVALID_CONFIG, `container interface ${ctx.ifName} has no veth peer`, `its kind is ${l.kind ?? 'none'}${l.kind === 'veth' ? ', and its peer is gone' : ''}; bandwidth shapes the host end of a veth pair`);
     } catch (e) {
-      if (isErrno(e, 'ENODEV')) throw new CniError(CNI_ERR.INVALID_CONFIG, `container interface ${ctx.ifName} has no veth peer`, `there is no ${ctx.ifName} in ${ctx.netns}`);
+      if (isNetlinkErrno(e, 'ENODEV')) throw new CniError(CNI_ERR.INVALID_CONFIG, `container interface ${ctx.ifName} has no veth peer`, `there is no ${ctx.ifName} in ${ctx.netns}`);
       throw e;
     } finally {
       rt.close();
@@ -173,12 +168,11 @@ async function hostInterface(ctx: PluginContext, prev: CniResult, host: Rtnl): P
   try {
     link = await host.link.get(peer);
   } catch (e) {
-    if (isErrno(e, 'ENODEV')) throw new CniError(CNI_ERR.INVALID_CONFIG, `veth peer with index ${peer} is not in host ns`, `the peer of ${ctx.ifName} (ifindex ${peer}) is not in this plugin's network namespace`);
+    if (isNetlinkErrno(e, 'ENODEV')) throw new CniError(CNI_ERR.INVALID_CONFIG, `veth peer with index ${peer} is not in host ns`, `the peer of ${ctx.ifName} (ifindex ${peer}) is not in this plugin's network namespace`);
     throw e;
   }
-  const iface = ifs.find((i) => !i.sandbox && i.name === link.name);
-  if (!iface) throw new CniError(CNI_ERR.INVALID_CONFIG, 'no veth peer of container interface found in host ns', `the peer of ${ctx.ifName} is ${link.name}, which prevResult's interfaces do not list without a sandbox`);
-  return { iface, link };
+  if (!ifs.some((i) => !i.sandbox && i.name === link.name)) throw new CniError(CNI_ERR.INVALID_CONFIG, 'no veth peer of container interface found in host ns', `the peer of ${ctx.ifName} is ${link.name}, which prevResult's interfaces do not list without a sandbox`);
+  return link;
 }
 
 /** The result to pass on unchanged (no shaping asked for). */
@@ -195,7 +189,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
   // What this ADD made, undone in reverse order when a later step fails.
   const undo: { what: string; run: () => Promise<void> }[] = [];
   try {
-    const { link } = await hostInterface(ctx, prev, host);
+    const link = await hostLink(ctx, prev, host);
     const result: CniResult = { ...prev, interfaces: [...(prev.interfaces ?? [])] };
     if (bw.ingress) {
       await host.qdisc.add(tbfSpec(link.index, tbfParams(bw.ingress)));
@@ -245,7 +239,7 @@ async function del(ctx: PluginContext): Promise<void> {
   try {
     await rt.link.del(ifbName(ctx.conf.name, ctx.containerId));
   } catch (e) {
-    if (!isErrno(e, 'ENODEV')) throw e;
+    if (!isNetlinkErrno(e, 'ENODEV')) throw e;
   } finally {
     rt.close();
   }
@@ -270,7 +264,7 @@ async function check(ctx: PluginContext): Promise<void> {
   if (!prev) throw new CniError(CNI_ERR.INVALID_CONFIG, 'must be called as a chained plugin', 'CHECK needs the result of the ADD in "prevResult"');
   const host = Rtnl.open();
   try {
-    const { link } = await hostInterface(ctx, prev, host);
+    const link = await hostLink(ctx, prev, host);
     const qdiscs = await host.qdisc.list({ link: link.index });
     if (bw.ingress) checkTbf(qdiscs, bw.ingress, link.name);
     if (bw.egress) {
@@ -279,7 +273,7 @@ async function check(ctx: PluginContext): Promise<void> {
       try {
         ifb = await host.link.get(name);
       } catch (e) {
-        if (isErrno(e, 'ENODEV')) throw new CniError(BANDWIDTH_ERR.SHAPING, `get ifb device: ${name} is missing`, 'the egress shaping device ADD made is gone');
+        if (isNetlinkErrno(e, 'ENODEV')) throw new CniError(BANDWIDTH_ERR.SHAPING, `get ifb device: ${name} is missing`, 'the egress shaping device ADD made is gone');
         throw e;
       }
       checkTbf(await host.qdisc.list({ link: ifb.index }), bw.egress, name);
@@ -294,11 +288,7 @@ async function check(ctx: PluginContext): Promise<void> {
 }
 
 async function status(): Promise<void> {
-  try {
-    Rtnl.open().close();
-  } catch (e) {
-    throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, 'cannot open rtnetlink', (e as Error).message);
-  }
+  checkRtnl();
 }
 
 /** The nlkit-bandwidth plugin's handlers, for {@link runPlugin}. */

@@ -20,7 +20,6 @@
  * DEL is idempotent. CHECK compares the kernel with prevResult.
  * @module
  */
-import { NetlinkError } from '../../netlink/index.js';
 import { Netns, sysctlGet, sysctlSet } from '../../ns/index.js';
 import { Rtnl } from '../../rtnl/handle.js';
 import { formatIp } from '../../rtnl/ip.js';
@@ -28,7 +27,7 @@ import type { Route } from '../../rtnl/route/decode.js';
 import { MacAddr, setupVeth, teardownVeth, type Veth } from '../../veth/index.js';
 import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
-import { openNetns } from '../netns.js';
+import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
 import { cniRouteSpec, settleAddresses } from '../configure.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
@@ -97,10 +96,6 @@ function ptpConf(ctx: PluginContext): PtpConf {
   return { mtu, queues, mac, ipam: ipamType(ctx) };
 }
 
-
-function isErrno(e: unknown, code: string): boolean {
-  return e instanceof NetlinkError && e.code === code;
-}
 
 function fullLen(family: 4 | 6): number {
   return family === 4 ? 32 : 128;
@@ -178,7 +173,7 @@ async function configure(veth: Veth, ips: readonly PtpIp[], routes: readonly Cni
       try {
         await rt.route.del({ dst: i.net, dev: link });
       } catch (e) {
-        if (!isErrno(e, 'ESRCH')) throw e;
+        if (!isNetlinkErrno(e, 'ESRCH')) throw e;
       }
       await rt.route.add({ dst: `${i.gateway}/${fullLen(i.family)}`, dev: link, scope: 'link', src: i.addr });
       await rt.route.add({ dst: i.net, gateway: i.gateway, dev: link, src: i.addr });
@@ -193,7 +188,7 @@ async function configure(veth: Veth, ips: readonly PtpIp[], routes: readonly Cni
       try {
         await rh.route.add({ dst: `${i.addr}/${fullLen(i.family)}`, dev: hostLink, scope: 'host' });
       } catch (e) {
-        if (!isErrno(e, 'EEXIST')) throw e;
+        if (!isNetlinkErrno(e, 'EEXIST')) throw e;
       }
     }
   } finally {
@@ -213,7 +208,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
       await probe.link.get(ctx.ifName);
       throw new CniError(CNI_ERR.INVALID_ENV, 'invalid CNI_IFNAME', `an interface named ${ctx.ifName} already exists in ${ctx.netns}`);
     } catch (e) {
-      if (!isErrno(e, 'ENODEV')) throw e;
+      if (!isNetlinkErrno(e, 'ENODEV')) throw e;
     } finally {
       probe.close();
     }
@@ -306,7 +301,7 @@ async function linkOr(rt: Rtnl, name: string, where: string) {
   try {
     return await rt.link.get(name);
   } catch (e) {
-    if (isErrno(e, 'ENODEV')) throw new CniError(PTP_ERR.INTERFACE, `interface ${name} is missing`, `no link named ${name} in ${where}`);
+    if (isNetlinkErrno(e, 'ENODEV')) throw new CniError(PTP_ERR.INTERFACE, `interface ${name} is missing`, `no link named ${name} in ${where}`);
     throw e;
   }
 }
@@ -392,11 +387,7 @@ async function check(ctx: PluginContext): Promise<void> {
 
 async function status(ctx: PluginContext): Promise<void> {
   await ipamStatus(ctx, ipamType(ctx));
-  try {
-    Rtnl.open().close();
-  } catch (e) {
-    throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, 'cannot open rtnetlink', (e as Error).message);
-  }
+  checkRtnl();
 }
 
 async function gc(ctx: PluginContext): Promise<void> {
