@@ -20,30 +20,28 @@
  * DEL is idempotent. CHECK compares the kernel with prevResult.
  * @module
  */
-import { Netns, sysctlGet, sysctlSet } from '../../ns/index.js';
+import { Netns } from '../../ns/index.js';
 import { Rtnl } from '../../rtnl/handle.js';
 import { formatIp } from '../../rtnl/ip.js';
-import type { Route } from '../../rtnl/route/decode.js';
-import { MacAddr, setupVeth, teardownVeth, type Veth } from '../../veth/index.js';
+import { MacAddr, setupVeth, type Veth } from '../../veth/index.js';
 import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
 import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
+import { CHECK_ERR, checkAddresses, checkRoutes, containerMac, delVethAttachment, ensureSysctl, fullLen, hasRoute, linkOr, refuseTakenIfname } from '../veth-plugin.js';
 import { cniRouteSpec, settleAddresses } from '../configure.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
-  CNI_ERR, CniError, canonicalIp, dnsIsSet, familyOf, networkText, parseCidr,
+  CNI_ERR, CniError, dnsIsSet, familyOf, networkText, parseCidr,
   type CniDns, type CniIpConfig, type CniResult, type CniRoute,
 } from '../types.js';
 
-/** nlkit-ptp's own error codes (CHECK drift), beside the spec's. */
-export const PTP_ERR = {
-  /** CHECK: an interface of prevResult is missing or changed (kind, MAC, down). */
-  INTERFACE: 110,
-  /** CHECK: an address of prevResult (or the host end's gateway address) is missing. */
-  ADDRESS: 111,
-  /** CHECK: a route of prevResult, or one ptp made, is missing. */
-  ROUTE: 112,
-} as const;
+/**
+ * nlkit-ptp's own error codes (CHECK drift), beside the spec's: 110 an interface of
+ * prevResult missing or changed (kind, MAC, down), 111 an address of prevResult (or the
+ * host end's gateway address) missing, 112 a route of prevResult, or one ptp made,
+ * missing. The same codes as nlkit-bridge's ({@link CHECK_ERR}).
+ */
+export const PTP_ERR = CHECK_ERR;
 
 /** MTU when the configuration has none (the kernel's default for veth). */
 export const DEFAULT_MTU = 1500;
@@ -78,27 +76,8 @@ function ptpConf(ctx: PluginContext): PtpConf {
   if (ctx.conf.ipMasq === true) {
     throw new CniError(CNI_ERR.UNSUPPORTED_FIELD, 'unsupported field: ipMasq=true', 'nlkit-ptp sets up no masquerading (it has no iptables); leave ipMasq out or chain a plugin that does it');
   }
-  let mac: MacAddr | null = null;
-  const rmac = ctx.conf.runtimeConfig?.['mac'];
-  if (rmac !== undefined && rmac !== null && rmac !== '') {
-    try {
-      mac = MacAddr.parse(rmac as string);
-    } catch (e) {
-      throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid runtimeConfig.mac', (e as Error).message);
-    }
-    // What the kernel takes for an interface (is_valid_ether_addr): checked here, before
-    // IPAM allocates, rather than found out as EADDRNOTAVAIL from the create.
-    const b = mac.bytes;
-    if ((b[0]! & 1) !== 0 || b.every((x) => x === 0)) {
-      throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid runtimeConfig.mac', `${String(rmac)} is a ${(b[0]! & 1) !== 0 ? 'multicast' : 'zero'} address; an interface needs a unicast one`);
-    }
-  }
+  const mac = containerMac(ctx.conf.runtimeConfig?.['mac'], 'runtimeConfig.mac');
   return { mtu, queues, mac, ipam: ipamType(ctx) };
-}
-
-
-function fullLen(family: 4 | 6): number {
-  return family === 4 ? 32 : 128;
 }
 
 /** An IPAM address with what ptp derives from it. */
@@ -119,11 +98,6 @@ function ptpIps(r: CniResult): PtpIp[] {
     if (!ip.gateway) throw new CniError(CNI_ERR.DELEGATE_FAILED, 'IPAM result has an address without a gateway', `${ip.address}: ptp routes everything through the gateway, and needs one per address`);
     return { ip, family: p.family, addr: formatIp(p.bytes), net: networkText(p), gateway: ip.gateway };
   });
-}
-
-/** Set a sysctl to `want` unless it already is (as the reference plugins do, to avoid needless writes). */
-function ensureSysctl(ns: Netns, key: string, want: string): void {
-  if (sysctlGet(ns, key) !== want) sysctlSet(ns, key, want);
 }
 
 /** The first gateway of each family: what IPAM routes without `gw` go through. */
@@ -205,10 +179,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
     // Refuse a taken name before anything is allocated.
     const probe = Rtnl.open({ netns: ns });
     try {
-      await probe.link.get(ctx.ifName);
-      throw new CniError(CNI_ERR.INVALID_ENV, 'invalid CNI_IFNAME', `an interface named ${ctx.ifName} already exists in ${ctx.netns}`);
-    } catch (e) {
-      if (!isNetlinkErrno(e, 'ENODEV')) throw e;
+      await refuseTakenIfname(probe, ctx.ifName, ctx.netns!);
     } finally {
       probe.close();
     }
@@ -245,65 +216,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
 }
 
 async function del(ctx: PluginContext): Promise<void> {
-  const type = ipamType(ctx);
-  const errors: Error[] = [];
-  let ns: Netns | undefined;
-  if (ctx.netns !== undefined) {
-    try {
-      ns = openNetns(ctx.netns);
-    } catch (e) {
-      // A netns that is already gone is the normal case of a late DEL. Any other
-      // failure (a path that is no longer a netns) is reported, but the IPAM
-      // reservation is still released below: a DEL that always fails there would
-      // hold the address for ever (the reference plugin releases it first, too).
-      if (!(e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER)) errors.push(e as Error);
-    }
-  }
-  if (ns) {
-    try {
-      await teardownVeth(ctx.ifName, ns);
-    } catch (e) {
-      errors.push(e as Error);
-    } finally {
-      ns.close();
-    }
-  }
-  try {
-    await ipamDel(ctx, type);
-  } catch (e) {
-    errors.push(e as Error);
-  }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) {
-    const first = errors[0]!;
-    throw new CniError(first instanceof CniError ? first.code : CNI_ERR.INTERNAL, 'DEL failed', errors.map((e) => e.message).join('; '));
-  }
-}
-
-/** '0.0.0.0/0', '10.1.0.1', 'default' (with a family) → canonical 'NET/LEN'. */
-function normDst(family: 4 | 6, dst: string): string {
-  if (dst === 'default') return family === 4 ? '0.0.0.0/0' : '::/0';
-  const p = parseCidr(dst.includes('/') ? dst : `${dst}/${fullLen(family)}`);
-  return p ? networkText(p) : dst;
-}
-
-function hasRoute(routes: readonly Route[], dst: string, gw: string | undefined, dev: number): boolean {
-  const fam = familyOf(dst);
-  const want = normDst(fam, dst);
-  return routes.some((r) => {
-    if (r.family !== fam || normDst(fam, r.dst) !== want) return false;
-    if (r.dev === dev && (gw === undefined || (r.gateway !== undefined && canonicalIp(r.gateway) === gw))) return true;
-    return (r.nexthops ?? []).some((n) => n.dev === dev && (gw === undefined || (n.gateway !== undefined && canonicalIp(n.gateway) === gw)));
-  });
-}
-
-async function linkOr(rt: Rtnl, name: string, where: string) {
-  try {
-    return await rt.link.get(name);
-  } catch (e) {
-    if (isNetlinkErrno(e, 'ENODEV')) throw new CniError(PTP_ERR.INTERFACE, `interface ${name} is missing`, `no link named ${name} in ${where}`);
-    throw e;
-  }
+  await delVethAttachment(ctx, ipamType(ctx));
 }
 
 async function check(ctx: PluginContext): Promise<void> {
@@ -319,8 +232,6 @@ async function check(ctx: PluginContext): Promise<void> {
     const ci = ifs.findIndex((i) => i.name === ctx.ifName && i.sandbox === netns);
     if (ci < 0) throw new CniError(CNI_ERR.INVALID_CONFIG, 'prevResult does not describe this attachment', `no interfaces[] entry named ${ctx.ifName} with sandbox ${netns}`);
     const ips = (prev.ips ?? []).filter((i) => (i.interface ?? ci) === ci);
-    const gws: { 4?: string; 6?: string } = {};
-    for (const i of ips) if (i.gateway) gws[familyOf(i.address)] ??= i.gateway;
     const rt = Rtnl.open({ netns: ns });
     const rh = Rtnl.open({ netns: host });
     try {
@@ -331,29 +242,8 @@ async function check(ctx: PluginContext): Promise<void> {
       // No MTU comparison: a later plugin of the chain may set it (tuning's "mtu" does,
       // and leaves the result as it was), and the spec has CHECK allow for that.
       if (!link.up) throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} is down`);
-      const addrs = await rt.addr.list({ link: link.index });
-      for (const i of ips) {
-        const p = parseCidr(i.address)!;
-        const a = formatIp(p.bytes);
-        if (!addrs.some((x) => x.family === p.family && x.address === a && x.prefixLen === p.prefixLen)) {
-          throw new CniError(PTP_ERR.ADDRESS, `address ${i.address} is missing`, `not on ${ctx.ifName} in ${netns}`);
-        }
-      }
-      // Routes of each table a route is in: ADD puts a route with "table" (1.1) there.
-      const tables = new Map<number | 'main', Route[]>();
-      const routesOf = async (table: number | undefined): Promise<Route[]> => {
-        const key = table ?? 'main';
-        let list = tables.get(key);
-        if (!list) tables.set(key, (list = await rt.route.list(table === undefined ? {} : { table })));
-        return list;
-      };
-      const routes = await routesOf(undefined);
-      for (const r of prev.routes ?? []) {
-        const gw = r.gw ?? gws[familyOf(r.dst)];
-        const table = r.table || undefined; // table 0 (unspecified) is main, as the kernel adds it
-        const where = table === undefined ? 'the main table' : `table ${table}`;
-        if (!hasRoute(await routesOf(table), r.dst, gw, link.index)) throw new CniError(PTP_ERR.ROUTE, `route ${r.dst}${gw ? ` via ${gw}` : ''} is missing`, `not in ${where} of ${netns} through ${ctx.ifName}`);
-      }
+      await checkAddresses(rt, link, ips, netns);
+      const routes = await checkRoutes(rt, link, prev.routes ?? [], ips, netns);
       for (const i of ips) {
         if (!i.gateway) continue;
         if (!hasRoute(routes, i.gateway, undefined, link.index)) throw new CniError(PTP_ERR.ROUTE, `route to the gateway ${i.gateway} is missing`, `no ${i.gateway} dev ${ctx.ifName} route in ${netns}`);

@@ -1,0 +1,181 @@
+/**
+ * What nlkit's veth plugins (nlkit-ptp, nlkit-bridge) share: the container MAC a
+ * configuration asks for, ADD's check of CNI_IFNAME, DEL, and for CHECK the drift error
+ * codes, a link looked up as CHECK reports it missing, and the container interface's
+ * addresses and routes compared with prevResult.
+ * @module
+ */
+import { formatIp } from '../rtnl/ip.js';
+import { sysctlGet, sysctlSet, type Netns } from '../ns/index.js';
+import type { Rtnl } from '../rtnl/handle.js';
+import type { Link } from '../rtnl/link/decode.js';
+import type { Route } from '../rtnl/route/decode.js';
+import { MacAddr, teardownVeth } from '../veth/index.js';
+import { ipamDel } from './ipam.js';
+import { isNetlinkErrno, openNetns } from './netns.js';
+import type { PluginContext } from './runtime.js';
+import { CNI_ERR, CniError, canonicalIp, familyOf, networkText, parseCidr, type CniIpConfig, type CniRoute } from './types.js';
+
+/** The codes CHECK reports drift with (plugin codes, 100 and up). */
+export const CHECK_ERR = {
+  /** An interface of prevResult is missing or changed (kind, MAC, master, down, promiscuous mode). */
+  INTERFACE: 110,
+  /** An address of prevResult (or one the plugin put on the host side) is missing. */
+  ADDRESS: 111,
+  /** A route of prevResult, or one the plugin made, is missing. */
+  ROUTE: 112,
+} as const;
+
+/** @internal Set a sysctl to `want` unless it already is (as the reference plugins do, to avoid needless writes). */
+export function ensureSysctl(ns: Netns, key: string, want: string): void {
+  if (sysctlGet(ns, key) !== want) sysctlSet(ns, key, want);
+}
+
+/** @internal Prefix length of a single address of the family. */
+export function fullLen(family: 4 | 6): number {
+  return family === 4 ? 32 : 128;
+}
+
+/** '0.0.0.0/0', '10.1.0.1', 'default' (with a family) → canonical 'NET/LEN'. */
+function normDst(family: 4 | 6, dst: string): string {
+  if (dst === 'default') return family === 4 ? '0.0.0.0/0' : '::/0';
+  const p = parseCidr(dst.includes('/') ? dst : `${dst}/${fullLen(family)}`);
+  return p ? networkText(p) : dst;
+}
+
+/** @internal True when `routes` hold `dst` through link `dev` (via `gw` when given), as a route or one nexthop of one. */
+export function hasRoute(routes: readonly Route[], dst: string, gw: string | undefined, dev: number): boolean {
+  const fam = familyOf(dst);
+  const want = normDst(fam, dst);
+  return routes.some((r) => {
+    if (r.family !== fam || normDst(fam, r.dst) !== want) return false;
+    if (r.dev === dev && (gw === undefined || (r.gateway !== undefined && canonicalIp(r.gateway) === gw))) return true;
+    return (r.nexthops ?? []).some((n) => n.dev === dev && (gw === undefined || (n.gateway !== undefined && canonicalIp(n.gateway) === gw)));
+  });
+}
+
+/** @internal The link `name`, or CniError 110 naming `where` when there is none. */
+export async function linkOr(rt: Rtnl, name: string, where: string): Promise<Link> {
+  try {
+    return await rt.link.get(name);
+  } catch (e) {
+    if (isNetlinkErrno(e, 'ENODEV')) throw new CniError(CHECK_ERR.INTERFACE, `interface ${name} is missing`, `no link named ${name} in ${where}`);
+    throw e;
+  }
+}
+
+/** @internal CHECK: every address of `ips` is on `link` (CniError 111 for the first missing). */
+export async function checkAddresses(rt: Rtnl, link: Link, ips: readonly CniIpConfig[], where: string): Promise<void> {
+  const addrs = await rt.addr.list({ link: link.index });
+  for (const i of ips) {
+    const p = parseCidr(i.address)!;
+    const a = formatIp(p.bytes);
+    if (!addrs.some((x) => x.family === p.family && x.address === a && x.prefixLen === p.prefixLen)) {
+      throw new CniError(CHECK_ERR.ADDRESS, `address ${i.address} is missing`, `not on ${link.name} in ${where}`);
+    }
+  }
+}
+
+/**
+ * @internal CHECK: every route of prevResult is there through `link`, in its table, via
+ * its `gw` or else the first gateway of its family among `ips` (what ADD routed it
+ * through). CniError 112 for the first missing. Returns the main table's routes, read
+ * once, for further checks.
+ */
+export async function checkRoutes(rt: Rtnl, link: Link, routes: readonly CniRoute[], ips: readonly CniIpConfig[], where: string): Promise<Route[]> {
+  const gws: { 4?: string; 6?: string } = {};
+  for (const i of ips) if (i.gateway) gws[familyOf(i.address)] ??= i.gateway;
+  // Routes of each table a route is in: ADD puts a route with "table" (1.1) there.
+  const tables = new Map<number | 'main', Route[]>();
+  const routesOf = async (table: number | undefined): Promise<Route[]> => {
+    const key = table ?? 'main';
+    let list = tables.get(key);
+    if (!list) tables.set(key, (list = await rt.route.list(table === undefined ? {} : { table })));
+    return list;
+  };
+  const main = await routesOf(undefined);
+  for (const r of routes) {
+    const gw = r.gw ?? gws[familyOf(r.dst)];
+    const table = r.table || undefined; // table 0 (unspecified) is main, as the kernel adds it
+    const in_ = table === undefined ? 'the main table' : `table ${table}`;
+    if (!hasRoute(await routesOf(table), r.dst, gw, link.index)) throw new CniError(CHECK_ERR.ROUTE, `route ${r.dst}${gw ? ` via ${gw}` : ''} is missing`, `not in ${in_} of ${where} through ${link.name}`);
+  }
+  return main;
+}
+
+/**
+ * @internal A container MAC from the configuration (`field` names where it came from):
+ * parsed, and refused with CniError 7 unless the kernel takes it for an interface
+ * (is_valid_ether_addr: unicast, not zero) — found here, before IPAM allocates, rather
+ * than as EADDRNOTAVAIL from the create. '', null and undefined are none.
+ */
+export function containerMac(value: unknown, field: string): MacAddr | null {
+  if (value === undefined || value === null || value === '') return null;
+  let mac: MacAddr;
+  try {
+    if (typeof value !== 'string') throw new Error(`expected a MAC address string, got ${JSON.stringify(value)}`);
+    mac = MacAddr.parse(value);
+  } catch (e) {
+    throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid ${field}`, (e as Error).message);
+  }
+  const b = mac.bytes;
+  if ((b[0]! & 1) !== 0 || b.every((x) => x === 0)) {
+    throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid ${field}`, `${value} is a ${(b[0]! & 1) !== 0 ? 'multicast' : 'zero'} address; an interface needs a unicast one`);
+  }
+  return mac;
+}
+
+/**
+ * @internal ADD: refuse CNI_IFNAME when a link of that name is in the container netns
+ * already (CniError 4), before anything is allocated.
+ */
+export async function refuseTakenIfname(rt: Rtnl, ifName: string, netnsPath: string): Promise<void> {
+  try {
+    await rt.link.get(ifName);
+  } catch (e) {
+    if (isNetlinkErrno(e, 'ENODEV')) return;
+    throw e;
+  }
+  throw new CniError(CNI_ERR.INVALID_ENV, 'invalid CNI_IFNAME', `an interface named ${ifName} already exists in ${netnsPath}`);
+}
+
+/**
+ * @internal DEL of a veth attachment: the pair deleted by its container-side name in
+ * CNI_NETNS, then the IPAM reservation released (when `ipam` names a plugin). Idempotent:
+ * a missing link, a netns that is gone or no CNI_NETNS at all is success. A netns path
+ * that cannot be opened for another reason is reported, but IPAM is still called — a
+ * DEL that always failed before it would hold the address for ever (the reference
+ * plugins release it too). Every failure is collected and reported together.
+ */
+export async function delVethAttachment(ctx: PluginContext, ipam: string | undefined): Promise<void> {
+  const errors: Error[] = [];
+  let ns: Netns | undefined;
+  if (ctx.netns !== undefined) {
+    try {
+      ns = openNetns(ctx.netns);
+    } catch (e) {
+      if (!(e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER)) errors.push(e as Error);
+    }
+  }
+  if (ns) {
+    try {
+      await teardownVeth(ctx.ifName, ns);
+    } catch (e) {
+      errors.push(e as Error);
+    } finally {
+      ns.close();
+    }
+  }
+  if (ipam !== undefined) {
+    try {
+      await ipamDel(ctx, ipam);
+    } catch (e) {
+      errors.push(e as Error);
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    const first = errors[0]!;
+    throw new CniError(first instanceof CniError ? first.code : CNI_ERR.INTERNAL, 'DEL failed', errors.map((e) => e.message).join('; '));
+  }
+}
