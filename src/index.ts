@@ -25,7 +25,7 @@ export { MacAddr, setupVeth, teardownVeth, randomVethName, Veth } from './veth/i
 export type { VethEnd, CniInterface, SetupVethOptions } from './veth/index.js';
 export {
   runPlugin, CniError, CNI_ERR, CNI_COMMANDS, SUPPORTED_VERSIONS, CURRENT_VERSION, parseNetConf, parseResult, formatResult, convertResult, parseJsonSafe,
-  findPlugin, execPlugin, ipamAdd, ipamDel, ipamCheck, ipamStatus, ipamGc, ptpPlugin, PTP_ERR,
+  findPlugin, execPlugin, ipamAdd, ipamDel, ipamCheck, ipamStatus, ipamGc, ptpPlugin, PTP_ERR, bridgePlugin, BRIDGE_ERR, DEFAULT_BRIDGE,
   configureIface, settleAddresses, ConfigureIfaceError, DEFAULT_DAD_TIMEOUT, bandwidthPlugin, BANDWIDTH_ERR, ifbName, openNetns,
 } from './cni/index.js';
 export type {

@@ -3,7 +3,7 @@
  * configuration/result/error types with version conversion, the plugin runtime
  * (`runPlugin`: stdin, CNI_* environment, stdout, exit code), IPAM delegation,
  * `configureIface` (a result's addresses and routes on an interface, as Go's
- * ipam.ConfigureIface), and the `nlkit-ptp` and `nlkit-bandwidth` plugins.
+ * ipam.ConfigureIface), and the `nlkit-ptp`, `nlkit-bridge` and `nlkit-bandwidth` plugins.
  * @module
  */
 export {
@@ -20,5 +20,6 @@ export type { ExecResult } from './ipam.js';
 export { configureIface, settleAddresses, ConfigureIfaceError, DEFAULT_DAD_TIMEOUT } from './configure.js';
 export type { ConfigureIfaceOptions, ConfigureIfaceStep } from './configure.js';
 export { ptpPlugin, PTP_ERR, DEFAULT_MTU } from './plugins/ptp.js';
+export { bridgePlugin, BRIDGE_ERR, DEFAULT_BRIDGE } from './plugins/bridge.js';
 export { bandwidthPlugin, BANDWIDTH_ERR, ifbName } from './plugins/bandwidth.js';
 export { openNetns } from './netns.js';

@@ -15,6 +15,10 @@ export const NLKIT_PTP = fileURLToPath(new URL('../../nlkit-ptp.js', import.meta
 /** Where Debian's containernetworking-plugins installs the reference plugins. */
 export const REF_DIR = '/usr/lib/cni';
 export const REF_PTP = join(REF_DIR, 'ptp');
+/** The nlkit-bridge plugin as the package ships it (dist/nlkit-bridge.js). */
+export const NLKIT_BRIDGE = fileURLToPath(new URL('../../nlkit-bridge.js', import.meta.url));
+/** containernetworking-plugins' bridge (1.1.1 in Debian). */
+export const REF_BRIDGE = join(REF_DIR, 'bridge');
 /** The nlkit-bandwidth plugin as the package ships it (dist/nlkit-bandwidth.js). */
 export const NLKIT_BANDWIDTH = fileURLToPath(new URL('../../nlkit-bandwidth.js', import.meta.url));
 /** containernetworking-plugins' bandwidth (1.1 in Debian: tbf, ifb and a u32 redirect). */
