@@ -12,6 +12,7 @@ import type { Link } from '../rtnl/link/decode.js';
 import type { Route } from '../rtnl/route/decode.js';
 import { MacAddr, teardownVeth } from '../veth/index.js';
 import { ipamDel } from './ipam.js';
+import { findIptables, masqChain, masqComment, setupIpMasq, teardownIpMasq } from './ipmasq.js';
 import { isNetlinkErrno, openNetns } from './netns.js';
 import type { PluginContext } from './runtime.js';
 import { CNI_ERR, CniError, canonicalIp, familyOf, networkText, parseCidr, type CniIpConfig, type CniRoute } from './types.js';
@@ -141,13 +142,14 @@ export async function refuseTakenIfname(rt: Rtnl, ifName: string, netnsPath: str
 
 /**
  * @internal DEL of a veth attachment: the pair deleted by its container-side name in
- * CNI_NETNS, then the IPAM reservation released (when `ipam` names a plugin). Idempotent:
+ * CNI_NETNS, then the IPAM reservation released (when `ipam` names a plugin), then with
+ * `ipMasq` the attachment's masquerading chain and its POSTROUTING rules. Idempotent:
  * a missing link, a netns that is gone or no CNI_NETNS at all is success. A netns path
  * that cannot be opened for another reason is reported, but IPAM is still called — a
  * DEL that always failed before it would hold the address for ever (the reference
  * plugins release it too). Every failure is collected and reported together.
  */
-export async function delVethAttachment(ctx: PluginContext, ipam: string | undefined): Promise<void> {
+export async function delVethAttachment(ctx: PluginContext, ipam: string | undefined, ipMasq: boolean): Promise<void> {
   const errors: Error[] = [];
   let ns: Netns | undefined;
   if (ctx.netns !== undefined) {
@@ -173,9 +175,53 @@ export async function delVethAttachment(ctx: PluginContext, ipam: string | undef
       errors.push(e as Error);
     }
   }
+  if (ipMasq) {
+    try {
+      teardownIpMasq(masqChain(ctx.conf.name, ctx.containerId), ctx.env);
+    } catch (e) {
+      errors.push(e as Error);
+    }
+  }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) {
     const first = errors[0]!;
     throw new CniError(first instanceof CniError ? first.code : CNI_ERR.INTERNAL, 'DEL failed', errors.map((e) => e.message).join('; '));
+  }
+}
+
+/**
+ * @internal ADD's `ipMasq`: masquerade each address of the attachment (chain and comment
+ * from the network name and container ID, as the reference plugins name them). When a
+ * rule cannot be made, what was made is removed again before the error is thrown.
+ */
+export function masqAttachment(ctx: PluginContext, addresses: readonly string[]): void {
+  const chain = masqChain(ctx.conf.name, ctx.containerId);
+  try {
+    for (const a of addresses) setupIpMasq(a, chain, masqComment(ctx.conf.name, ctx.containerId), ctx.env);
+  } catch (e) {
+    try {
+      teardownIpMasq(chain, ctx.env);
+    } catch (u) {
+      ctx.log(`removing the masquerading rules again failed: ${(u as Error).message}`);
+    }
+    throw e;
+  }
+}
+
+/** @internal The undo of {@link masqAttachment}, for an ADD that fails after it (a failure is logged, the ADD's error stands). */
+export function unmasqAttachment(ctx: PluginContext): void {
+  try {
+    teardownIpMasq(masqChain(ctx.conf.name, ctx.containerId), ctx.env);
+  } catch (u) {
+    ctx.log(`removing the masquerading rules again failed: ${(u as Error).message}`);
+  }
+}
+
+/** @internal STATUS with `ipMasq`: CniError 50 when the iptables tools ADD runs are missing. */
+export function checkIptables(ctx: PluginContext): void {
+  for (const family of [4, 6] as const) {
+    if (findIptables(family, ctx.env) === undefined) {
+      throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, `ipMasq needs ${family === 4 ? 'iptables' : 'ip6tables'}`, 'not found on PATH or in /usr/sbin, /sbin, /usr/bin, /bin');
+    }
   }
 }

@@ -6,12 +6,13 @@
 // write — and the same after DEL. Then CHECK (either plugin's attachment, and drift), bad
 // configuration, a failed ADD leaving nothing behind, and parallel ADDs onto one bridge.
 import t from 'tap';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Netns, Rtnl } from '../../src/index.js';
 import { ipJson, privileged } from '../helpers.js';
 import {
-  NLKIT_BRIDGE, REF_BRIDGE, REF_DIR, cniEnv, normalisedResult, normalisedState, readSysctl, reservations, runIn, runInAsync, settle, world, type Run, type World,
+  NLKIT_BRIDGE, REF_BRIDGE, REF_DIR, cniEnv, natState, normalisedResult, normalisedState, readSysctl, reservations, runIn, runInAsync, settle, world, type Run, type World,
 } from './util.js';
 
 const haveRef = existsSync(REF_BRIDGE) && existsSync(`${REF_DIR}/host-local`);
@@ -62,7 +63,7 @@ function hostState(w: World): Json {
     'net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding', 'net.ipv6.conf.cni0.accept_ra',
     ...veths.map((v) => `net.ipv6.conf.${v}.accept_ra`),
   ].map((k) => [k.replace(/veth[0-9a-f]{8}/, 'HOSTVETH'), readSysctl(w.host.path, k)]));
-  return { addrs: sortJson(addrs), routes: sortJson(routes), ports: sortJson(ports), bridges: br, sysctls };
+  return { addrs: sortJson(addrs), routes: sortJson(routes), ports: sortJson(ports), bridges: br, sysctls, nat: natState(w.host.path) };
 }
 
 function ctrState(ns: Netns | string): Json {
@@ -95,6 +96,7 @@ async function attach(t: any, plugin: string, conf: (w: World) => Json, containe
 const cases: { name: string; containers?: number; conf: (w: World, type: string) => Json }[] = [
   { name: 'IPv4, isGateway + isDefaultGateway, hairpin, MTU 1400', conf: (w, type) => brConf(w, type, { extra: { isGateway: true, isDefaultGateway: true, hairpinMode: true, mtu: 1400 } }) },
   { name: 'dual stack, isGateway, promiscMode, IPAM routes, cniVersion 0.4.0', conf: (w, type) => brConf(w, type, { version: '0.4.0', v6: true, routes: [{ dst: '192.168.0.0/16' }, { dst: 'fd00:2::/48' }], extra: { isGateway: true, promiscMode: true } }) },
+  { name: 'dual stack with ipMasq, isDefaultGateway, two containers', containers: 2, conf: (w, type) => brConf(w, type, { v6: true, extra: { isDefaultGateway: true, ipMasq: true } }) },
   { name: 'layer 2 only (no ipam)', conf: (w, type) => brConf(w, type, { ipam: false }) },
   { name: 'IPv6 only, enabledad, isDefaultGateway', conf: (w, type) => brConf(w, type, { v4: false, v6: true, extra: { isDefaultGateway: true, enabledad: true } }) },
   { name: 'two containers on one bridge, no gateway', containers: 2, conf: (w, type) => brConf(w, type, { routes: [{ dst: '0.0.0.0/0' }], extra: { mtu: 9000 } }) },
@@ -109,7 +111,7 @@ for (const c of cases) {
       t.same(Object.keys(mine.res[i]!), Object.keys(ref.res[i]!), 'same top-level keys in the same order');
       t.same(mine.ctr[i], ref.ctr[i], `same container ${i + 1} state: addresses, routes of every table, sysctls`);
     }
-    t.same(mine.host, ref.host, 'same host state: bridge, ports and their options, addresses, routes, sysctls');
+    t.same(mine.host, ref.host, 'same host state: bridge, ports and their options, addresses, routes, sysctls, nat table');
     t.same(mine.store, ref.store, 'same host-local reservations');
     // The bridge's MAC is its own (pinned) when it has a gateway address, and the result says which.
     const brMac = ipJson<Json[]>(mine.w.host.path, ['link', 'show', 'cni0'])[0]!.address;
@@ -173,7 +175,7 @@ t.test('CHECK: nlkit-bridge accepts its own and the reference attachment, and re
 t.test('bad configuration is refused before anything is made or allocated', opts, async (t) => {
   const w = world(t);
   const bad: [Json, number, RegExp][] = [
-    [{ ipMasq: true }, 2, /ipMasq/],
+    [{ ipMasq: 1 }, 7, /ipMasq/],
     [{ macspoofchk: true }, 2, /macspoofchk/],
     [{ hairpinMode: true, promiscMode: true }, 7, /hairpin mode and promiscuous mode/],
     [{ vlan: 4095 }, 7, /vlan/],
@@ -309,4 +311,35 @@ t.test('vlan: an access port of the VLAN where the kernel filters VLANs, else re
   const port = vlans.find((v) => v.ifname === res.interfaces[1].name);
   t.same(port?.vlans.find((v: Json) => v.vlan === 100)?.flags?.sort(), ['Egress Untagged', 'PVID'], 'the host end is the access port of VLAN 100');
   t.ok(ipJson<Json[]>(w.host.path, ['addr', 'show', 'cni0.100'])[0].addr_info.some((a: Json) => a.local === '10.1.0.1'), 'the gateway is on cni0.100');
+});
+
+t.test('ipMasq: each plugin DELs the other\'s masquerading; a rule that cannot be made fails ADD with nothing left', opts, async (t) => {
+  for (const [adder, deleter] of [[REF_BRIDGE, NLKIT_BRIDGE], [NLKIT_BRIDGE, REF_BRIDGE]] as const) {
+    const w = world(t);
+    const conf = brConf(w, 'bridge', { extra: { isGateway: true, ipMasq: true } });
+    ok(t, runIn(w.host.path, adder, cniEnv('ADD', w), { ...conf, type: adder === REF_BRIDGE ? 'bridge' : 'nlkit-bridge' }), `${adder} ADD`);
+    t.ok(natState(w.host.path).v4.some((l) => l.startsWith('-A POSTROUTING') && l.includes('-j CNI-')), `${adder} made its rule`);
+    ok(t, runIn(w.host.path, deleter, cniEnv('DEL', w), { ...conf, type: deleter === REF_BRIDGE ? 'bridge' : 'nlkit-bridge' }), `${deleter} DEL`);
+    t.notOk(natState(w.host.path).v4.some((l) => l.includes('CNI-')), `${deleter} removed ${adder}'s chain and rule`);
+  }
+
+  // An iptables that refuses the POSTROUTING rule: the chain's rules were made, then the
+  // ADD fails; the chain, the pair and the allocation are gone again.
+  const w = world(t);
+  const bin = join(w.dir, 'fakebin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'iptables'), [
+    '#!/bin/sh',
+    'case " $* " in *" -A POSTROUTING "*) echo "fake iptables: refused" >&2; exit 4;; esac',
+    'exec /usr/sbin/iptables "$@"',
+    '',
+  ].join('\n'));
+  chmodSync(join(bin, 'iptables'), 0o755);
+  const r = runIn(w.host.path, NLKIT_BRIDGE, cniEnv('ADD', w, { PATH: `${bin}:${process.env.PATH}` }), brConf(w, 'nlkit-bridge', { extra: { ipMasq: true } }));
+  t.equal(r.json?.code, 999, 'the refusal fails ADD');
+  t.match(r.json?.details, /fake iptables: refused/, "with iptables' own message");
+  t.notOk(natState(w.host.path).v4.some((l) => l.includes('CNI-')), 'no chain or rule left');
+  t.same(ipJson<Json[]>(w.host.path, ['link', 'show', 'type', 'veth']), [], 'no veth left');
+  t.same(ipJson<Json[]>(w.ctr.path!, ['link', 'show']).map((l) => l.ifname), ['lo'], 'no container end left');
+  t.same(reservations(w.dataDir, 'brnet'), {}, 'the allocation released');
 });

@@ -7,7 +7,7 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { privileged } from '../helpers.js';
 import {
-  NLKIT_PTP, REF_DIR, REF_PTP, cniEnv, normalisedResult, normalisedState, ptpConf, readSysctl, reservations, runIn, settle, world,
+  NLKIT_PTP, REF_DIR, REF_PTP, cniEnv, natState, normalisedResult, normalisedState, ptpConf, readSysctl, reservations, runIn, settle, world,
 } from './util.js';
 
 const haveRef = existsSync(REF_PTP) && existsSync(`${REF_DIR}/host-local`);
@@ -31,6 +31,7 @@ async function attach(t: any, plugin: string, conf: (w: ReturnType<typeof world>
     host: normalisedState(w.host.path, hostVeth),
     forward: [readSysctl(w.host.path, 'net.ipv4.ip_forward'), readSysctl(w.host.path, 'net.ipv6.conf.all.forwarding')],
     store: reservations(w.dataDir),
+    nat: natState(w.host.path),
   };
 }
 
@@ -39,6 +40,7 @@ const cases: { name: string; version: string; v6: boolean; v4?: boolean; extra?:
   { name: 'dual stack, cniVersion 1.0.0', version: '1.0.0', v6: true },
   { name: 'IPv6 only, cniVersion 1.0.0', version: '1.0.0', v6: true, v4: false },
   { name: 'IPv4, cniVersion 0.4.0, no dns', version: '0.4.0', v6: false, extra: { dns: undefined } },
+  { name: 'dual stack with ipMasq, cniVersion 1.0.0', version: '1.0.0', v6: true, extra: { ipMasq: true } },
   { name: 'dual stack, cniVersion 0.3.1, default MTU, extra routes', version: '0.3.1', v6: true, extra: { mtu: undefined }, ipamExtra: { routes: [{ dst: '0.0.0.0/0' }, { dst: '192.168.0.0/16', gw: '10.1.0.1' }, { dst: 'fd00:2::/48' }] } },
 ];
 
@@ -65,6 +67,8 @@ for (const c of cases) {
     t.same(mine.host.routes, ref.host.routes, 'same host-side routes');
     t.same(mine.forward, ref.forward, 'same forwarding sysctls in the host netns');
     t.same(mine.store, ref.store, 'same host-local reservations');
+    t.same(mine.nat, ref.nat, 'same nat table, both families (ipMasq: iptables-save -t nat)');
+    if (c.extra?.ipMasq) t.ok(mine.nat.v4.some((l) => / -j MASQUERADE$/.test(l)) && mine.nat.v6.some((l) => / -j MASQUERADE$/.test(l)), 'masquerading rules in both families');
 
     // Each plugin's DEL undoes its own ADD the same way.
     for (const [plugin, a] of [[REF_PTP, ref], [NLKIT_PTP, mine]] as const) {
@@ -75,20 +79,25 @@ for (const c of cases) {
     t.same(normalisedState(mine.w.host.path), normalisedState(ref.w.host.path), 'same host state after DEL');
     t.same(reservations(mine.w.dataDir), {}, 'released');
     t.same(reservations(ref.w.dataDir), {});
+    t.same(natState(mine.w.host.path), natState(ref.w.host.path), 'same nat table after DEL');
+    t.notOk(natState(mine.w.host.path).v4.some((l) => l.includes('CNI-')), 'no CNI- chain or rule left');
   });
 }
 
-t.test('each plugin DELs what the other ADDed (same names, same state)', opts, async (t) => {
+t.test('each plugin DELs what the other ADDed (same names, same state, masquerading included)', opts, async (t) => {
   for (const [adder, deleter] of [[REF_PTP, NLKIT_PTP], [NLKIT_PTP, REF_PTP]]) {
     const w = world(t);
-    const conf = ptpConf(w, { version: '1.0.0', v6: true });
+    const conf = ptpConf(w, { version: '1.0.0', v6: true, extra: { ipMasq: true } });
     const add = runIn(w.host.path, adder!, cniEnv('ADD', w), conf);
     t.equal(add.status, 0, `${adder} ADD (${add.stdout} ${add.stderr})`);
+    t.ok(natState(w.host.path).v4.some((l) => l.startsWith('-A POSTROUTING') && l.includes('-j CNI-')), `${adder} made its masquerading rule`);
     const del = runIn(w.host.path, deleter!, cniEnv('DEL', w), { ...conf, prevResult: add.json });
     t.equal(del.status, 0, `${deleter} DEL (${del.stdout} ${del.stderr})`);
     t.same(normalisedState(w.ctr.path).addrs.map((l) => l.ifname), ['lo'], 'container end gone');
     t.same(normalisedState(w.host.path).addrs.map((l) => l.ifname), ['lo'], 'host end gone');
     t.same(reservations(w.dataDir), {}, 'released');
+    const nat = natState(w.host.path);
+    t.notOk([...nat.v4, ...nat.v6].some((l) => l.includes('CNI-')), `${deleter} removed ${adder}'s masquerading chain and rules`);
   }
 });
 

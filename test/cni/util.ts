@@ -300,3 +300,16 @@ export function fakeIpam(w: World, result: object | string): { path: string; log
   chmodSync(join(bin, 'fakeipam'), 0o755);
   return { path: `${bin}:${REF_DIR}`, log: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }
+
+/**
+ * The nat table of a netns as `iptables-save -t nat` and `ip6tables-save -t nat` print it,
+ * without the comment lines (dates) and packet counters: where ipMasq's rules are.
+ */
+export function natState(nsPath: string): { v4: string[]; v6: string[] } {
+  const save = (cmd: string) => {
+    const r = spawnSync('nsenter', [`--net=${nsPath}`, cmd, '-t', 'nat'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} in ${nsPath}: ${r.stderr}`);
+    return r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, ''));
+  };
+  return { v4: save('iptables-save'), v6: save('ip6tables-save') };
+}

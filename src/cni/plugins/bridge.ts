@@ -19,7 +19,10 @@
  * - the IPAM addresses and routes (configureIface), with a default route through the
  *   gateway when `isDefaultGateway` and IPAM gave none.
  *
- * ADD is atomic for the attachment: the pair and the IPAM allocation are released on any
+ * With `ipMasq`, the container's addresses are masqueraded out of their subnet (iptables
+ * nat rules in a chain of the attachment's, as the reference makes them).
+ *
+ * ADD is atomic for the attachment: the pair, the masquerading and the IPAM allocation are released on any
  * failure. What attachments share — the bridge, its gateway address, forwarding — is
  * made if missing and left in place, as the reference does. DEL is idempotent and never
  * removes the bridge. CHECK compares the kernel with prevResult.
@@ -39,7 +42,9 @@ import {
   CNI_ERR, CniError, cidrText, dnsIsSet, familyOf, ifnameProblem, networkText, parseCidr,
   type CniDns, type CniIpConfig, type CniResult, type CniResultInterface, type CniRoute,
 } from '../types.js';
-import { CHECK_ERR, checkAddresses, checkRoutes, containerMac, delVethAttachment, ensureSysctl, linkOr, refuseTakenIfname } from '../veth-plugin.js';
+import {
+  CHECK_ERR, checkAddresses, checkIptables, checkRoutes, containerMac, delVethAttachment, ensureSysctl, linkOr, masqAttachment, refuseTakenIfname, unmasqAttachment,
+} from '../veth-plugin.js';
 
 /** nlkit-bridge's CHECK codes: the same as nlkit-ptp's ({@link CHECK_ERR}): 110 interface, 111 address, 112 route. */
 export const BRIDGE_ERR = CHECK_ERR;
@@ -59,6 +64,8 @@ interface BridgeConf {
   hairpinMode: boolean;
   promiscMode: boolean;
   enableDad: boolean;
+  /** Masquerade the container's traffic out of its subnet (iptables, as the reference). */
+  ipMasq: boolean;
   /** undefined: the kernel's default (the bridge follows its ports; a veth gets 1500). */
   mtu: number | undefined;
   /** 0: none. */
@@ -105,9 +112,6 @@ export function bridgeConf(ctx: PluginContext): BridgeConf {
   if (vlan !== 0 && isGateway && Buffer.byteLength(`${bridge}.${vlan}`) > 15) {
     throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid bridge', `with "vlan" and "isGateway" the gateway goes on an interface named ${bridge}.${vlan}, longer than the kernel's 15 bytes; use a shorter bridge name`);
   }
-  if (flag(raw, 'ipMasq')) {
-    throw new CniError(CNI_ERR.UNSUPPORTED_FIELD, 'unsupported field: ipMasq=true', 'nlkit-bridge sets up no masquerading (it has no iptables); leave ipMasq out or chain a plugin that does it');
-  }
   if (flag(raw, 'macspoofchk')) {
     throw new CniError(CNI_ERR.UNSUPPORTED_FIELD, 'unsupported field: macspoofchk=true', 'nlkit-bridge has no nftables to drop spoofed frames with; leave macspoofchk out');
   }
@@ -129,7 +133,7 @@ export function bridgeConf(ctx: PluginContext): BridgeConf {
       : containerMac(ctx.args.get('MAC'), 'CNI_ARGS MAC');
   return {
     bridge, isGateway, isDefaultGateway, forceAddress: flag(raw, 'forceAddress'), hairpinMode, promiscMode,
-    enableDad: flag(raw, 'enabledad'), mtu: intField(raw, 'mtu', 68, 65535), vlan, queues, mac,
+    enableDad: flag(raw, 'enabledad'), ipMasq: flag(raw, 'ipMasq'), mtu: intField(raw, 'mtu', 68, 65535), vlan, queues, mac,
     ipam: ctx.conf.ipam === undefined ? undefined : ipamType(ctx),
   };
 }
@@ -323,6 +327,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
     }
     const br = await step(`failed to create bridge "${conf.bridge}"`, () => ensureBridge(rh, host, conf));
     const ipam = conf.ipam !== undefined ? await ipamAdd(ctx, conf.ipam) : undefined;
+    let masqDone = false;
     try {
       const p = ipam ? plan(ipam, conf) : undefined;
       let gwLink: Link | undefined;
@@ -358,6 +363,10 @@ async function add(ctx: PluginContext): Promise<CniResult> {
             }, { netns: ns });
           }
           hostEnd = await waitPortUp(rh, v.host.index, v.host.name);
+          if (conf.ipMasq && p) {
+            masqAttachment(ctx, p.ips.map((i) => i.address));
+            masqDone = true;
+          }
         },
       }));
       // The bridge's MAC may have changed when the port joined it (unless pinned): read it now.
@@ -377,6 +386,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
         ...(dns ? { dns } : {}),
       };
     } catch (e) {
+      if (masqDone) unmasqAttachment(ctx);
       if (conf.ipam === undefined) throw e;
       try {
         await ipamDel(ctx, conf.ipam);
@@ -395,7 +405,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
 
 async function del(ctx: PluginContext): Promise<void> {
   const conf = bridgeConf(ctx);
-  await delVethAttachment(ctx, conf.ipam);
+  await delVethAttachment(ctx, conf.ipam, conf.ipMasq && conf.ipam !== undefined);
 }
 
 async function check(ctx: PluginContext): Promise<void> {
@@ -475,8 +485,10 @@ async function check(ctx: PluginContext): Promise<void> {
 }
 
 async function status(ctx: PluginContext): Promise<void> {
-  if (ctx.conf.ipam !== undefined) await ipamStatus(ctx, ipamType(ctx));
+  const conf = bridgeConf(ctx);
+  if (conf.ipam !== undefined) await ipamStatus(ctx, conf.ipam);
   checkRtnl();
+  if (conf.ipMasq && conf.ipam !== undefined) checkIptables(ctx);
 }
 
 async function gc(ctx: PluginContext): Promise<void> {

@@ -13,7 +13,9 @@
  * Host netns, on the other end (random `vethXXXXXXXX` name):
  * - each gateway as a /32 (/128) address, and a host route `ADDR dev VETH scope host`
  *   to each container address;
- * - net.ipv4.ip_forward=1 (net.ipv6.conf.all.forwarding=1 for IPv6).
+ * - net.ipv4.ip_forward=1 (net.ipv6.conf.all.forwarding=1 for IPv6);
+ * - with `ipMasq`, the container's addresses masqueraded out of their subnet (iptables
+ *   nat rules in a chain of the attachment's, as the reference makes them).
  *
  * ADD is atomic: the pair is created and configured in one setupVeth call that deletes
  * it on any failure, and the IPAM allocation is released when anything fails after it.
@@ -27,7 +29,9 @@ import { MacAddr, setupVeth, type Veth } from '../../veth/index.js';
 import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
 import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
-import { CHECK_ERR, checkAddresses, checkRoutes, containerMac, delVethAttachment, ensureSysctl, fullLen, hasRoute, linkOr, refuseTakenIfname } from '../veth-plugin.js';
+import {
+  CHECK_ERR, checkAddresses, checkIptables, checkRoutes, containerMac, delVethAttachment, ensureSysctl, fullLen, hasRoute, linkOr, masqAttachment, refuseTakenIfname,
+} from '../veth-plugin.js';
 import { cniRouteSpec, settleAddresses } from '../configure.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
@@ -53,6 +57,8 @@ interface PtpConf {
   queues: number | undefined;
   mac: MacAddr | null;
   ipam: string;
+  /** Masquerade the container's traffic out of its subnet (iptables, as the reference). */
+  ipMasq: boolean;
 }
 
 function ptpConf(ctx: PluginContext): PtpConf {
@@ -73,11 +79,9 @@ function ptpConf(ctx: PluginContext): PtpConf {
     }
     queues = q;
   }
-  if (ctx.conf.ipMasq === true) {
-    throw new CniError(CNI_ERR.UNSUPPORTED_FIELD, 'unsupported field: ipMasq=true', 'nlkit-ptp sets up no masquerading (it has no iptables); leave ipMasq out or chain a plugin that does it');
-  }
   const mac = containerMac(ctx.conf.runtimeConfig?.['mac'], 'runtimeConfig.mac');
-  return { mtu, queues, mac, ipam: ipamType(ctx) };
+  const ipMasq = ctx.conf.ipMasq === true;
+  return { mtu, queues, mac, ipam: ipamType(ctx), ipMasq };
 }
 
 /** An IPAM address with what ptp derives from it. */
@@ -190,7 +194,11 @@ async function add(ctx: PluginContext): Promise<CniResult> {
       if (ips.some((i) => i.family === 6)) ensureSysctl(host, 'net.ipv6.conf.all.forwarding', '1');
       const veth = await setupVeth(ctx.ifName, '', conf.mtu, conf.mac, host, ns, {
         ...(conf.queues !== undefined ? { queues: conf.queues } : {}),
-        afterCreate: (v) => configure(v, ips, ipam.routes ?? []),
+        afterCreate: async (v) => {
+          await configure(v, ips, ipam.routes ?? []);
+          // Last: nothing after it can fail, so an ADD that fails never leaves rules.
+          if (conf.ipMasq) masqAttachment(ctx, ips.map((i) => i.ip.address));
+        },
       });
       const dns: CniDns | undefined = dnsIsSet(ctx.conf.dns) ? ctx.conf.dns : ipam.dns;
       return {
@@ -216,7 +224,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
 }
 
 async function del(ctx: PluginContext): Promise<void> {
-  await delVethAttachment(ctx, ipamType(ctx));
+  await delVethAttachment(ctx, ipamType(ctx), ctx.conf.ipMasq === true);
 }
 
 async function check(ctx: PluginContext): Promise<void> {
@@ -278,6 +286,7 @@ async function check(ctx: PluginContext): Promise<void> {
 async function status(ctx: PluginContext): Promise<void> {
   await ipamStatus(ctx, ipamType(ctx));
   checkRtnl();
+  if (ctx.conf.ipMasq === true) checkIptables(ctx);
 }
 
 async function gc(ctx: PluginContext): Promise<void> {
