@@ -301,12 +301,17 @@ export function fakeIpam(w: World, result: object | string): { path: string; log
   return { path: `${bin}:${REF_DIR}`, log: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }
 
+/** iptables and ip6tables (with their -save tools) are installed: ipMasq's rules can be made and compared. */
+export const HAVE_IPTABLES = ['iptables', 'ip6tables', 'iptables-save', 'ip6tables-save'].every((c) => spawnSync(c, ['--version'], { encoding: 'utf8' }).status === 0);
+
 /**
  * The nat table of a netns as `iptables-save -t nat` and `ip6tables-save -t nat` print it,
  * without the comment lines (dates) and packet counters: where ipMasq's rules are.
+ * Empty lists without iptables ({@link HAVE_IPTABLES}).
  */
 export function natState(nsPath: string): { v4: string[]; v6: string[] } {
   const save = (cmd: string) => {
+    if (!HAVE_IPTABLES) return [];
     const r = spawnSync('nsenter', [`--net=${nsPath}`, cmd, '-t', 'nat'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${cmd} in ${nsPath}: ${r.stderr}`);
     return r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, ''));
