@@ -202,8 +202,9 @@ export class Rtnl {
   }
 
   /**
-   * Watch the kernel's changes to links, addresses, routes, neighbours, rules and bridge
-   * forwarding entries in the handle's netns, as an async iterator of
+   * Watch the kernel's changes to links, addresses, routes, neighbours, rules, bridge
+   * forwarding entries, nexthop objects and traffic control in the handle's netns, as an
+   * async iterator of
    * `{ type: 'new' | 'del', kind, object }`
    * (objects decoded like the list methods return them) and `{ type: 'overrun' }` when
    * the kernel dropped events (resync with a dump). Opens its own socket in the same
@@ -235,6 +236,11 @@ export class Rtnl {
    * (`rt.monitor(['fdb'])`).
    * Nexthop objects (`'nexthop'`): ip monitor nexthop (`rt.monitor(['nexthop'])`), each
    * a NexthopObject as `rt.nexthop.list()` returns it.
+   * Traffic control (`'tc'`): tc monitor (`rt.monitor(['tc'])`), as kinds 'qdisc',
+   * 'class' and 'filter', each object as `rt.qdisc.list()`, `rt.class.list()` and
+   * `rt.filter.list()` return it. Its decoders are loaded when the first such monitor
+   * opens (as `rt.qdisc` loads its code on first use): that monitor starts reading once
+   * they are, the kernel holding what it sends meanwhile.
    *
    * @example
    * for await (const ev of rt.monitor(['link', 'ipv4-addr'], { signal })) {
@@ -246,6 +252,12 @@ export class Rtnl {
    *   if (ev.type !== 'overrun' && ev.kind === 'fdb') console.log(ev.type, ev.object.mac, ev.object.link, ev.object.dst);
    * }
    * @example
+   * for await (const ev of rt.monitor(['tc'], { signal })) {
+   *   if (ev.type === 'overrun') continue;                  // resync with rt.qdisc.list(), …
+   *   if (ev.kind === 'qdisc') console.log(ev.type, ev.object.kind, ev.object.handle, ev.object.index);
+   *   else if (ev.kind === 'filter') console.log(ev.type, ev.object.kind, ev.object.parent, ev.object.priority, ev.object.handle);
+   * }
+   * @example
    * const state = new Map<number, Link>();
    * for await (const ev of rt.monitor(['link'], { listExisting: true, signal })) {
    *   if (ev.type === 'synced') console.log('have', state.size, 'links');
@@ -255,7 +267,7 @@ export class Rtnl {
    * }
    * @param groups 'link', 'ipv4-addr', 'ipv6-addr', 'addr' (both), 'ipv4-route',
    *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6), 'fdb',
-   *   'nexthop'.
+   *   'nexthop', 'tc' (qdiscs, classes and filters).
    * @throws InvalidArgumentError for an unknown group or bad option (nothing opened),
    *   ClosedError for a closed handle (or its netns, see above), `signal.reason` for an
    *   aborted signal.

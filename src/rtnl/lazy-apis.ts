@@ -1,5 +1,6 @@
 /**
- * The modules the Rtnl handle loads on first use (see lazy-api.ts), in one chunk.
+ * The modules the Rtnl handle loads on first use (see lazy-api.ts), and what a monitor
+ * of traffic control loads when it is opened (see monitor.ts), in one chunk.
  * @internal
  * @module
  */
@@ -7,3 +8,9 @@ export { QdiscApi } from './tc/qdisc/api.js';
 export { ClassApi } from './tc/class/api.js';
 export { FilterApi } from './tc/filter/api.js';
 export { NexthopApi } from './nexthop/api.js';
+// What a monitor of the 'tc' group loads (monitor.ts): the decoders, and its listing.
+export { decodeQdisc } from './tc/qdisc/decode.js';
+export { decodeTcClass } from './tc/class/decode.js';
+export { decodeFilter } from './tc/filter/decode.js';
+/** @internal */
+export { listTc } from './tc/listing.js';

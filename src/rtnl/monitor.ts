@@ -1,6 +1,7 @@
 /**
  * Watching the kernel: rtnetlink multicast events as an async iterator
- * (`ip monitor link address route neigh rule nexthop`, and `bridge monitor fdb`).
+ * (`ip monitor link address route neigh rule nexthop`, `bridge monitor fdb`, and `tc
+ * monitor`).
  *
  * A monitor owns one NETLINK_ROUTE socket, separate from its handle's request socket,
  * joined to the multicast groups asked for and opened in the handle's network
@@ -46,7 +47,7 @@
  * Listing what exists (`listExisting`): the monitor joins its groups when its socket is
  * opened, and only then dumps every kind of object it watches (links, then addresses,
  * nexthop objects, routes, neighbours, fdb entries and rules of the families its groups
- * cover). A change
+ * cover, then qdiscs and each device's classes and filters). A change
  * made after the join is therefore queued on the monitor's socket, whether or not the
  * dump saw it: nothing is lost between the listing and the changes, but a change made
  * while the dump ran may come twice — in the listing, then again as a change (which may
@@ -62,6 +63,14 @@
  * queued changes. With `listExisting`, every overrun (during the listing or after it)
  * is followed by a fresh listing and another `synced`: the consumer can drop what it
  * was not told again between the overrun and that `synced` (see {@link MonitorSynced}).
+ *
+ * Traffic control ('tc'): its decoders and listing are not imported by this module but
+ * loaded (lazy-apis.ts, with the handle's late APIs) by the first monitor that watches
+ * it, so that a process that never does — a CNI plugin — does not parse them. That
+ * monitor joins its groups at once but starts its poll handle only once they are
+ * loaded (a few milliseconds, once per process): the kernel queues what it sends
+ * meanwhile in the socket's receive buffer, nothing is read before it can be decoded,
+ * and the rest works as for any group (bytes queued, decoded when taken, in order).
  * @module
  */
 import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLMSG_HDRLEN, NetlinkSocket, withThreadNetns, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
@@ -74,6 +83,7 @@ import {
   RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE, RTNLGRP_LINK, RTNLGRP_NEIGH,
 } from './constants.js';
 import { RTM_NEWNEXTHOP, RTM_DELNEXTHOP, RTM_GETNEXTHOP, RTNLGRP_NEXTHOP } from './constants.js';
+import { RTM_NEWQDISC, RTM_DELQDISC, RTM_NEWTCLASS, RTM_DELTCLASS, RTM_NEWTFILTER, RTM_DELTFILTER, RTM_GETQDISC, RTNLGRP_TC } from './constants.js';
 import { rtnlDescriber } from './describer.js';
 import { AF_BRIDGE, AF_INET, AF_INET6, AF_UNSPEC } from './ip.js';
 import { putIfinfomsg } from './link/api.js';
@@ -89,6 +99,10 @@ import { decodeRule, type Rule } from './rule/decode.js';
 import { decodeFdb, type FdbEntry } from './fdb/decode.js';
 import { putNhmsg } from './nexthop/table.js';
 import { decodeNexthop, type NexthopObject } from './nexthop/decode.js';
+// Types only: the traffic-control decoders are loaded when a monitor of 'tc' opens (loadTc).
+import type { Qdisc } from './tc/qdisc/decode.js';
+import type { TcClass } from './tc/class/decode.js';
+import type { Filter } from './tc/filter/decode.js';
 
 const ENOBUFS = 105;
 /** Reads per wake-up at most while the kernel keeps overrunning (the poll handle is level-triggered: it wakes again). */
@@ -104,7 +118,9 @@ const discard = (): void => undefined;
  * neighbour group, as 'neigh' does: the kernel announces bridge and vxlan forwarding
  * entries there, as neighbours of family AF_BRIDGE. A monitor tells them apart by what
  * it was asked for: 'neigh' yields ARP/NDP entries only (the fdb entries are skipped),
- * 'fdb' the forwarding entries only, both together each as its own kind.
+ * 'fdb' the forwarding entries only, both together each as its own kind. 'tc' (`tc
+ * monitor`) joins the traffic-control group: qdiscs, classes and filters, each as its
+ * own kind ('qdisc', 'class', 'filter').
  */
 export const MONITOR_GROUPS = Object.freeze({
   link: Object.freeze([RTNLGRP_LINK]),
@@ -118,20 +134,24 @@ export const MONITOR_GROUPS = Object.freeze({
   rule: Object.freeze([RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE]),
   fdb: Object.freeze([RTNLGRP_NEIGH]),
   nexthop: Object.freeze([RTNLGRP_NEXTHOP]),
+  tc: Object.freeze([RTNLGRP_TC]),
 } as const);
 
 /** A group name accepted by {@link Rtnl.monitor}. */
 export type MonitorGroup = keyof typeof MONITOR_GROUPS;
 
-/** The object kinds a monitor reports. */
-export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb' | 'nexthop';
+/** The object kinds a monitor reports ('qdisc', 'class' and 'filter': the 'tc' group's). */
+export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb' | 'nexthop' | 'qdisc' | 'class' | 'filter';
 
-const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb', 'nexthop'];
+const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb', 'nexthop', 'qdisc', 'class', 'filter'];
 
-/** The kind of object each group name is about. */
-const GROUP_KINDS: Readonly<Record<MonitorGroup, MonitorKind>> = Object.freeze({
-  link: 'link', 'ipv4-addr': 'addr', 'ipv6-addr': 'addr', addr: 'addr', 'ipv4-route': 'route', 'ipv6-route': 'route',
-  route: 'route', neigh: 'neigh', rule: 'rule', fdb: 'fdb', nexthop: 'nexthop',
+/** The traffic-control kinds, all three the 'tc' group's. */
+const TC_KINDS: readonly MonitorKind[] = Object.freeze(['qdisc', 'class', 'filter'] as const);
+
+/** The kinds of object each group name is about (one, but 'tc': qdiscs, classes and filters). */
+const GROUP_KINDS: Readonly<Record<MonitorGroup, readonly MonitorKind[]>> = Object.freeze({
+  link: ['link'], 'ipv4-addr': ['addr'], 'ipv6-addr': ['addr'], addr: ['addr'], 'ipv4-route': ['route'], 'ipv6-route': ['route'],
+  route: ['route'], neigh: ['neigh'], rule: ['rule'], fdb: ['fdb'], nexthop: ['nexthop'], tc: TC_KINDS,
 });
 
 /** The decoded object of each kind: the same types the list methods return. */
@@ -158,6 +178,29 @@ export interface MonitorObjects {
    * decoded (counted in {@link MonitorStats.ignored}).
    */
   nexthop: NexthopObject;
+  /**
+   * RTM_NEWQDISC / RTM_DELQDISC, as `rt.qdisc.list` returns it (`tc monitor`); on the
+   * 'tc' group. A qdisc put in another's place comes as the old one's 'del' then the new
+   * one's 'new'; a changed one as a 'new' of the same handle. The device's default
+   * qdiscs (noqueue, pfifo_fast, …) come and go without events, and so do the classes
+   * and filters of a qdisc deleted or replaced, and everything of a device deleted (its
+   * link's 'del' is the event). `refcnt` is the kernel's count when it sent the message
+   * (a new root qdisc of a device with several queues is announced before it holds a
+   * reference per queue), which a later list may not show.
+   */
+  qdisc: Qdisc;
+  /** RTM_NEWTCLASS / RTM_DELTCLASS, as `rt.class.list` returns it; on the 'tc' group. */
+  class: TcClass;
+  /**
+   * RTM_NEWTFILTER / RTM_DELTFILTER, as `rt.filter.list` returns it; on the 'tc' group.
+   * Its `parent` is the one the request that made or deleted it gave (the kernel echoes
+   * it: 'ffff:' or 'ffff:fff2' for the same filter of an ingress qdisc). A priority
+   * deleted whole comes as the priority's own entry (no `handle`); the kernel's
+   * RTM_NEWCHAIN / RTM_DELCHAIN (a chain made by the first filter in it, deleted with
+   * the last) and its action messages (`tc actions`) are not decoded (counted in
+   * {@link MonitorStats.ignored}).
+   */
+  filter: Filter;
 }
 
 /**
@@ -195,7 +238,7 @@ export type MonitorChangeOf<K extends MonitorKind> = {
   };
 }[K];
 
-/** The kind of object a group name is about, at the type level: 'ipv4-addr' → 'addr'. */
+/** The kind of object a group name is about, at the type level: 'ipv4-addr' → 'addr', 'tc' → 'qdisc' | 'class' | 'filter'. */
 export type MonitorKindOf<G extends MonitorGroup> = G extends 'link' ? 'link'
   : G extends 'ipv4-addr' | 'ipv6-addr' | 'addr' ? 'addr'
   : G extends 'ipv4-route' | 'ipv6-route' | 'route' ? 'route'
@@ -203,6 +246,7 @@ export type MonitorKindOf<G extends MonitorGroup> = G extends 'link' ? 'link'
   : G extends 'rule' ? 'rule'
   : G extends 'fdb' ? 'fdb'
   : G extends 'nexthop' ? 'nexthop'
+  : G extends 'tc' ? 'qdisc' | 'class' | 'filter'
   : never;
 
 /** The kernel dropped events because the listener fell behind (ENOBUFS): resync with a dump. */
@@ -317,7 +361,10 @@ function refreshFdbTables(rtmType: number): void {
  *
  * Pre-registered: RTM_NEW/DELLINK → decodeLink, …ADDR → decodeAddr, …ROUTE →
  * decodeRoute, …NEIGH → decodeNeigh (and, as 'fdb', decodeFdb), …RULE → decodeRule,
- * …NEXTHOP → decodeNexthop.
+ * …NEXTHOP → decodeNexthop; as 'qdisc', 'class' and 'filter', RTM_NEW/DELQDISC,
+ * …TCLASS and …TFILTER → decodeQdisc, decodeTcClass and decodeFilter (what is
+ * registered, and returned, is a function that calls them once a monitor of 'tc' has
+ * loaded them: called before that, it throws).
  * With decodeLink, the bridge's AF_BRIDGE port messages are declined (they are not
  * links as `rt.link.list` returns them, and their RTM_DELLINK deletes no link); another
  * decoder sees them.
@@ -356,6 +403,54 @@ registerEventDecoder(RTM_NEWNEXTHOP, 'nexthop', decodeNexthop);
 registerEventDecoder(RTM_DELNEXTHOP, 'nexthop', decodeNexthop);
 
 /**
+ * What a monitor of 'tc' loads: the traffic-control decoders and the listing's dumps
+ * (lazy-apis.ts, the chunk of the handle's late APIs). Not imported statically: they
+ * are among the code a CNI plugin, whose handle imports this module, should not parse
+ * at start (README, Limits).
+ */
+type TcModule = Pick<typeof import('./lazy-apis.js'), 'decodeQdisc' | 'decodeTcClass' | 'decodeFilter' | 'listTc'>;
+
+/** The traffic-control module once loaded (then a tc message decodes synchronously, as any other). */
+let tcModule: TcModule | undefined;
+let tcLoading: Promise<TcModule> | undefined;
+
+/** Load the traffic-control module (once per process; a failed load is tried again by the next monitor). */
+function loadTc(): Promise<TcModule> {
+  return (tcLoading ??= import('./lazy-apis.js').then((m) => (tcModule = m), (e: unknown) => {
+    tcLoading = undefined;
+    throw e;
+  }));
+}
+
+/** The loaded module; a monitor of 'tc' reads nothing before it is (see the constructor). */
+function tcLoaded(): TcModule {
+  if (tcModule === undefined) throw new Error("nlkit: the traffic-control decoders are loaded when a monitor of 'tc' opens; this one was called before that");
+  return tcModule;
+}
+
+/** @internal decodeQdisc, once loaded: what RTM_NEWQDISC and RTM_DELQDISC are pre-registered with. */
+export function decodeQdiscEvent(buf: Buffer, view: DataView, off: number, len: number): Qdisc {
+  return tcLoaded().decodeQdisc(buf, view, off, len);
+}
+
+/** @internal decodeTcClass, once loaded: what RTM_NEWTCLASS and RTM_DELTCLASS are pre-registered with. */
+export function decodeTcClassEvent(buf: Buffer, view: DataView, off: number, len: number): TcClass {
+  return tcLoaded().decodeTcClass(buf, view, off, len);
+}
+
+/** @internal decodeFilter, once loaded: what RTM_NEWTFILTER and RTM_DELTFILTER are pre-registered with. */
+export function decodeFilterEvent(buf: Buffer, view: DataView, off: number, len: number): Filter {
+  return tcLoaded().decodeFilter(buf, view, off, len);
+}
+
+registerEventDecoder(RTM_NEWQDISC, 'qdisc', decodeQdiscEvent);
+registerEventDecoder(RTM_DELQDISC, 'qdisc', decodeQdiscEvent);
+registerEventDecoder(RTM_NEWTCLASS, 'class', decodeTcClassEvent);
+registerEventDecoder(RTM_DELTCLASS, 'class', decodeTcClassEvent);
+registerEventDecoder(RTM_NEWTFILTER, 'filter', decodeFilterEvent);
+registerEventDecoder(RTM_DELTFILTER, 'filter', decodeFilterEvent);
+
+/**
  * The table a monitor looks its messages up in, by the kinds it watches: one shared
  * table per choice, so that a registration reaches monitors already open.
  */
@@ -392,18 +487,23 @@ export interface MonitorOptions {
    * its groups the monitor dumps every kind of object they cover (links; addresses,
    * routes and rules of the groups' families; neighbours except proxy entries; with
    * 'fdb', every forwarding entry `rt.fdb.list()` returns; with 'nexthop', every nexthop
-   * object, before the routes that may point at them), unfiltered as the groups
-   * are: routes of every table (`rt.route.list({ table: 'all' })`, not the main table
-   * alone) and neighbours in every state (`rt.neigh.list({ state: 'all' })`, 'noarp'
-   * entries included), and
-   * yields each as `{ type: 'new', kind, object, existing: true }`, then one
+   * object, before the routes that may point at them; with 'tc', last, every qdisc
+   * `rt.qdisc.list()` returns, then for each device with one its classes and the filters
+   * of each of its qdiscs, clsact sides and htb/hfsc classes — one dump each, as the
+   * kernel lists them one device, qdisc or class at a time; the priorities' own entries
+   * included, each filter's `parent` the qdisc's handle ('ffff:' for ingress),
+   * 'ffff:fff2'/'ffff:fff3' or the class), unfiltered as the groups are: routes of
+   * every table (`rt.route.list({ table: 'all' })`, not the main table alone) and
+   * neighbours in every state (`rt.neigh.list({ state: 'all' })`, 'noarp' entries
+   * included), and yields each as `{ type: 'new', kind, object, existing: true }`, then one
    * `{ type: 'synced' }`, then the changes (see {@link MonitorSynced}; a change made
    * while the dumps ran may come twice). The dumps go over the handle's request socket.
    * Every overrun is followed by a new listing and `synced`. A dump that fails ends the
    * monitor with its error. Defaults to false (changes only).
    *
-   * Equivalent to: `ip link show; ip addr show; …` (`bridge fdb show`) then `ip monitor`
-   * (`bridge monitor fdb`), without a gap.
+   * Equivalent to: `ip link show; ip addr show; …` (`bridge fdb show`, `tc qdisc show;
+   * tc class show dev DEV; tc filter show dev DEV parent P; …`) then `ip monitor`
+   * (`bridge monitor fdb`, `tc monitor`), without a gap.
    */
   readonly listExisting?: boolean | undefined;
 }
@@ -422,7 +522,10 @@ export interface MonitorStats {
   emptyWakeups: number;
   /** Wake-ups with an error status (POLLERR: how the kernel signals an overrun). */
   pollErrors: number;
-  /** Messages of a type with no registered decoder (e.g. RTM_GETNEIGH probes), skipped. */
+  /**
+   * Messages of a type with no registered decoder (e.g. RTM_GETNEIGH probes; on 'tc',
+   * RTM_NEWCHAIN / RTM_DELCHAIN and the action messages), skipped.
+   */
   ignored: number;
   /**
    * Messages a decoder declined (returned undefined, e.g. AF_BRIDGE fdb entries on a
@@ -471,8 +574,11 @@ const SYNCED: MonitorSynced = Object.freeze({ type: 'synced' });
 export type MonitorEventOf<O extends MonitorOptions, K extends MonitorKind = MonitorKind> = 'listExisting' extends keyof O
   ? (true extends O['listExisting' & keyof O] ? MonitorChangeOf<K> | MonitorOverrun | MonitorSynced : MonitorChangeOf<K> | MonitorOverrun)
   : MonitorChangeOf<K> | MonitorOverrun;
-/** What a monitor watches when its constructor is not told: the kinds before 'fdb' (whose groups determine the rest). */
-const DEFAULT_KINDS: ReadonlySet<MonitorKind> = new Set(KINDS.filter((k) => k !== 'fdb'));
+/**
+ * What a monitor watches when its constructor is not told: every kind but 'fdb' (whose
+ * groups determine the rest) and traffic control's (whose decoders load on first use).
+ */
+const DEFAULT_KINDS: ReadonlySet<MonitorKind> = new Set(KINDS.filter((k) => k !== 'fdb' && !TC_KINDS.includes(k)));
 
 /** Slab size for queued message copies. */
 const SLAB = 256 * 1024;
@@ -509,8 +615,11 @@ interface DumpSpec {
   readonly group: number;
   /** The kind it lists: made when the monitor watches it ('neigh' and 'fdb' share their group). */
   readonly kind: MonitorKind;
+  /** The RTM_GET* type (the first one's, for `run`). */
   readonly type: number;
   readonly build: (w: MessageWriter) => void;
+  /** Instead of the one dump of `type`: the dumps that list the kind, made over `sock`, each message decoded with `decode`. */
+  readonly run?: (sock: NetlinkSocket, decode: (buf: Buffer, view: DataView, off: number, len: number) => MonitorChange | undefined) => Promise<MonitorChange[]>;
 }
 
 /**
@@ -534,6 +643,8 @@ const DUMPS: readonly DumpSpec[] = [
   { group: RTNLGRP_NEIGH, kind: 'fdb', type: RTM_GETNEIGH, build: (w) => putNdmsg(w, AF_BRIDGE, 0, 0, 0) },
   { group: RTNLGRP_IPV4_RULE, kind: 'rule', type: RTM_GETRULE, build: (w) => putFibRuleHdr(w, AF_INET, 0, 0, 0, 0, 0, 0) },
   { group: RTNLGRP_IPV6_RULE, kind: 'rule', type: RTM_GETRULE, build: (w) => putFibRuleHdr(w, AF_INET6, 0, 0, 0, 0, 0, 0) },
+  // Qdiscs, then each device's classes and filters: several dumps (see tc/listing.ts).
+  { group: RTNLGRP_TC, kind: 'qdisc', type: RTM_GETQDISC, build: discard, run: async (sock, decode) => (await loadTc()).listTc(sock, decode) },
 ];
 
 /**
@@ -576,7 +687,7 @@ export function monitorGroups(groups: readonly MonitorGroup[]): number[] {
 
 /** The kinds a monitor of these (checked) group names watches. */
 function monitorKinds(groups: readonly MonitorGroup[]): Set<MonitorKind> {
-  return new Set(groups.map((g) => GROUP_KINDS[g]));
+  return new Set(groups.flatMap((g) => GROUP_KINDS[g]));
 }
 
 const MONITOR_OPTION_KEYS: ReadonlySet<string> = new Set(['signal', 'receiveBufferSize', 'maxQueued', 'listExisting']);
@@ -686,7 +797,7 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
   /**
    * Not for users: `rt.monitor()` opens one. `listing`: the handle's socket and the
    * groups, with `listExisting`. `kinds`: what the groups are about (defaults to every
-   * kind but 'fdb').
+   * kind but 'fdb' and the traffic-control kinds).
    */
   private constructor(sock: NetlinkSocket, options: MonitorOptions, onClose?: (m: Monitor<MonitorSyncEvent>) => void, listing?: { readonly sock: NetlinkSocket; readonly groups: readonly number[] }, kinds: ReadonlySet<MonitorKind> = DEFAULT_KINDS) {
     this.sock = sock;
@@ -697,7 +808,15 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
     this.budget = this.maxQueued + 1;
     this.onClose = onClose;
     this.signal = options.signal;
-    this.watcher = sock.watch(this.onWake);
+    // Traffic control's decoders are loaded on first use (loadTc): until they are, the
+    // monitor reads nothing — what the kernel sends meanwhile waits in the socket's
+    // receive buffer (an overrun if it fills), and the consumer's next() waits — so that
+    // every message is decoded as it is read, in order, as for any other group.
+    if (tcModule === undefined && TC_KINDS.some((k) => kinds.has(k))) {
+      loadTc().then(() => {
+        if (this.sock !== null && this.watcher === null && !this.paused) this.watcher = this.sock.watch(this.onWake);
+      }, (e: unknown) => this.fail(e));
+    } else this.watcher = sock.watch(this.onWake);
     if (this.signal) {
       this.onAbort = () => this.abort();
       this.signal.addEventListener('abort', this.onAbort, { once: true });
@@ -711,7 +830,7 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
    * @internal Open a monitor on `host`'s network namespace: what `rt.monitor()` calls,
    * which is how users open one. Checks every argument before opening anything.
    *
-   * Equivalent to: `ip monitor [link] [address] [route] [neigh] [rule] [nexthop]`, `bridge monitor fdb`.
+   * Equivalent to: `ip monitor [link] [address] [route] [neigh] [rule] [nexthop]`, `bridge monitor fdb`, `tc monitor`.
    * @throws InvalidArgumentError for unknown group names or bad options, ClosedError
    *   for a closed handle, `signal.reason` for an aborted signal, SysError when the
    *   socket cannot be opened.
@@ -895,7 +1014,7 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
       listingHooks.afterJoin?.();
       for (const d of this.dumps) {
         if (this.sock === null || l.gen !== gen) return;
-        const part = await this.lister!.dump(d.type, 0, d.build, this.onListed);
+        const part = d.run ? await d.run(this.lister!, this.onListed) : await this.lister!.dump(d.type, 0, d.build, this.onListed);
         if (this.sock === null || l.gen !== gen) return;
         for (const ev of part) l.items.push(ev);
         listingHooks.afterDump?.(d.type);

@@ -20,6 +20,9 @@ function label(ev: MonitorSyncEvent): string {
     case 'rule': return `${x}${ev.type} rule ${ev.object.priority} v${ev.object.family}`;
     case 'fdb': return `${x}${ev.type} fdb ${ev.object.mac} ${ev.object.link}${ev.object.vlan !== undefined ? ` vlan ${ev.object.vlan}` : ''}`;
     case 'nexthop': return `${x}${ev.type} nexthop ${ev.object.id}`;
+    case 'qdisc': return `${x}${ev.type} qdisc ${ev.object.kind} ${ev.object.handle}`;
+    case 'class': return `${x}${ev.type} class ${ev.object.kind} ${ev.object.handle}`;
+    case 'filter': return `${x}${ev.type} filter ${ev.object.kind} ${ev.object.priority} ${ev.object.handle ?? ''}`;
   }
 }
 

@@ -21,6 +21,9 @@ function label(ev: MonitorEvent): string {
     case 'rule': return `${ev.type} rule ${ev.object.priority} v${ev.object.family}`;
     case 'fdb': return `${ev.type} fdb ${ev.object.mac} ${ev.object.link}${ev.object.vlan !== undefined ? ` vlan ${ev.object.vlan}` : ''}`;
     case 'nexthop': return `${ev.type} nexthop ${ev.object.id}`;
+    case 'qdisc': return `${ev.type} qdisc ${ev.object.kind} ${ev.object.handle}`;
+    case 'class': return `${ev.type} class ${ev.object.kind} ${ev.object.handle}`;
+    case 'filter': return `${ev.type} filter ${ev.object.kind} ${ev.object.priority} ${ev.object.handle ?? ''}`;
   }
 }
 
@@ -87,7 +90,7 @@ t.test('unknown groups and bad options throw InvalidArgumentError before anythin
 
 t.test('registerEventDecoder accepts only RTM_NEW*/RTM_DEL* types and known kinds', async (t) => {
   for (const bad of [0, 15, 18, 19, 256, 16.5]) t.throws(() => registerEventDecoder(bad, 'link', decodeLink), InvalidArgumentError, `type ${bad}`);
-  t.throws(() => registerEventDecoder(16, 'qdisc' as never, decodeLink), InvalidArgumentError);
+  t.throws(() => registerEventDecoder(16, 'tc' as never, decodeLink), InvalidArgumentError);
   t.throws(() => registerEventDecoder(16, 'link', 42 as never), InvalidArgumentError);
   t.equal(registerEventDecoder(RTM_NEWLINK, 'link', decodeLink), decodeLink, 'returns the decoder it replaced');
 });
