@@ -67,6 +67,34 @@ t.test('the bundles import only dependencies and node: built-ins', async (t) => 
   }
 });
 
+t.test("a plugin's start reads no traffic-control code: rt.qdisc & co. and the monitor's tc decoders are in the chunk it imports on first use", async (t) => {
+  // What Node parses when a plugin starts: its file and the chunks those import
+  // statically, transitively. The late APIs (src/rtnl/lazy-apis.ts) — rt.qdisc, rt.class,
+  // rt.filter, and the decoders a monitor of 'tc' loads — must be in a chunk reached only
+  // through import(): a static import of them (from the handle or the monitor) would make
+  // esbuild put them in a shared chunk. Found by name: keepNames keeps each function's and
+  // class's name as a string in the minified code ("decodeQdisc").
+  const NAMES = ['QdiscApi', 'ClassApi', 'FilterApi', 'decodeQdisc', 'decodeTcClass', 'decodeFilter', 'listTc'];
+  const imports = (f: string, re: RegExp): string[] => [...readFileSync(dist(f), 'utf8').matchAll(re)].map((m) => join(dirname(f), m[1]!));
+  const STATIC = /\b(?:import|export)\s*(?:[\w$*{},\s]+?\s*from\s*)?["'](\.[^"']+)["']/g;
+  const DYNAMIC = /\bimport\(\s*["'](\.[^"']+)["']\s*\)/g;
+  const closure = (entry: string): string[] => {
+    const seen = new Set<string>([entry]);
+    for (const f of seen) for (const s of imports(f, STATIC)) seen.add(s);
+    return [...seen];
+  };
+  const has = (files: readonly string[], name: string): boolean => files.some((f) => readFileSync(dist(f), 'utf8').includes(`"${name}"`));
+  for (const p of ['nlkit-ptp.js', 'nlkit-bandwidth.js']) {
+    const start = closure(p);
+    t.ok(start.length > 1, `${p}: its start reads ${start.join(', ')}`);
+    t.same(NAMES.filter((n) => has(start, n)), [], `${p}: none of ${NAMES.join(', ')} in what its start reads`);
+    const late = [...new Set(start.flatMap((f) => imports(f, DYNAMIC)))];
+    t.ok(late.length > 0, `${p}: imports a chunk on first use (${late.join(', ')})`);
+    const reached = [...new Set(late.flatMap(closure))];
+    t.same(NAMES.filter((n) => !has(reached, n)), [], `${p}: all of them in the chunk it imports on first use`);
+  }
+});
+
 t.test('importing nlkit loads node:crypto, node:child_process and node:worker_threads only when a call needs them', async (t) => {
   // Each adds a few ms to the start of every process that imports nlkit (bench start-up
   // rows); src/builtins.ts loads them on first use. Checked for the bundle and for tsc's

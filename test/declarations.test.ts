@@ -26,6 +26,8 @@ const INTERNAL_DECLARATIONS = [
   'handleFd', 'netnsStringAdvice', 'readHandleFd', 'switchBack', 'checkOptionKeys', 'showValue',
   'listingHooks', 'MonitorHost', 'nameSlot', 'macSlot', 'decodeAddrGeneral', 'RESULT_SHAPES',
   'RtnlCore', 'missingLink', 'noReply', 'cniRouteSpec',
+  // What a monitor of 'tc' loads late, and the stand-ins registered for the tc types until then.
+  'listTc', 'decodeQdiscEvent', 'decodeTcClassEvent', 'decodeFilterEvent',
 ];
 /** Members marked @internal, by class: none may be in the class's shipped declaration. */
 const INTERNAL_MEMBERS: Record<string, readonly string[]> = {
