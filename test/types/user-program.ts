@@ -15,6 +15,7 @@ import {
   type Link, type ForEachCallback, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type FdbEntry, type Rule, type RuleSpec,
   type MonitorEvent, type MonitorGroup, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions, type TunSpec,
   type NexthopObject, type NexthopObjectSpec, type NexthopGroupMember, type NexthopFilter,
+  type Qdisc, type TcClass, type Filter, type MonitorChangeOf, type MonitorKindOf,
 } from 'nlkit';
 
 /** The application's own settings, parsed from a file: anything may be missing. */
@@ -216,6 +217,34 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
     if (ev.type === 'overrun') continue;
     const nh: NexthopObject = ev.object;
     console.log(ev.type, nh.id, nh.blackhole === true, nh.fdb === true);
+    break;
+  }
+
+  // Traffic control as a shaping daemon watches it (tc monitor): qdiscs, classes and
+  // filters by device, kept as the list methods return them.
+  const shaping = new Map<number, { qdiscs: Map<string, Qdisc>; classes: Map<string, TcClass>; filters: Filter[] }>();
+  const tcKinds: MonitorKindOf<'tc'>[] = ['qdisc', 'class', 'filter'];
+  for await (const ev of rt.monitor(['tc', 'link'], { signal, listExisting: s.stats })) {
+    if (ev.type === 'overrun' || ev.type === 'synced') continue;
+    if (ev.kind === 'link') {
+      if (ev.type === 'del') shaping.delete(ev.object.index); // its qdiscs went with it, unannounced
+      continue;
+    }
+    const change: MonitorChangeOf<'qdisc' | 'class' | 'filter'> = ev;
+    const dev = shaping.get(change.object.index) ?? { qdiscs: new Map(), classes: new Map(), filters: [] };
+    shaping.set(change.object.index, dev);
+    if (change.kind === 'qdisc') {
+      if (change.type === 'new') dev.qdiscs.set(change.object.handle, change.object);
+      else dev.qdiscs.delete(change.object.handle);
+    } else if (change.kind === 'class') {
+      if (change.type === 'new') dev.classes.set(change.object.handle, change.object);
+      else dev.classes.delete(change.object.handle);
+    } else {
+      const f: Filter = change.object;
+      dev.filters = dev.filters.filter((x) => x.parent !== f.parent || x.priority !== f.priority || (f.handle !== undefined && x.handle !== f.handle));
+      if (change.type === 'new') dev.filters.push(f);
+    }
+    console.log(tcKinds.includes(change.kind), change.existing === true, shaping.size);
     break;
   }
 
