@@ -75,7 +75,9 @@ function filterParents(kind: string, handle: number): number[] {
  * handle ('ffff:' for ingress), a clsact's side, the class.
  *
  * A device, qdisc or class gone before its dump lists nothing (no error): a monitor
- * joined its groups before the listing, so that change comes as its event.
+ * joined its groups before the listing, so that change comes as its event. A shared
+ * block's filters are listed under each device whose qdisc uses the block, as `tc
+ * filter show dev DEV` lists them (not once by the block's index).
  */
 export async function listTc<T>(sock: NetlinkSocket, decode: MessageHandler<T>): Promise<T[]> {
   const out: T[] = [];
