@@ -334,12 +334,21 @@ export function renderMarkdown(r: Report, svgName: string): string {
     L.push(`| CNI DEL, nlkit-ptp from tsc's module tree | ${ms(su['cni_del_nlkit_tree'])}${ratio('cni_del_nlkit_tree', 'cni_del_go')} |`);
     L.push(`| CNI ADD, reference ptp (Go, containernetworking/plugins) | ${ms(su['cni_add_go'])} |`);
     L.push(`| CNI DEL, reference ptp (Go) | ${ms(su['cni_del_go'])} |`);
+    if (su['cni_add_bridge_nlkit']) {
+      const bratio = (a: string, b: string): string => (su[a] && su[b] ? ` (${fmtRatio(su[a]!.median / su[b]!.median)} Go bridge)` : '');
+      L.push(`| CNI ADD, nlkit-bridge as shipped (dist/nlkit-bridge.js; bridge with its gateway already there) | ${ms(su['cni_add_bridge_nlkit'])}${bratio('cni_add_bridge_nlkit', 'cni_add_bridge_go')} |`);
+      L.push(`| CNI DEL, nlkit-bridge as shipped | ${ms(su['cni_del_bridge_nlkit'])}${bratio('cni_del_bridge_nlkit', 'cni_del_bridge_go')} |`);
+      if (su['cni_add_bridge_go']) {
+        L.push(`| CNI ADD, reference bridge (Go) | ${ms(su['cni_add_bridge_go'])} |`);
+        L.push(`| CNI DEL, reference bridge (Go) | ${ms(su['cni_del_bridge_go'])} |`);
+      }
+    }
     L.push('');
     const diff = su['cni_add_nlkit'] && su['proc_bundle'] ? (su['cni_add_nlkit'].median - su['proc_bundle'].median) / 1000 : undefined;
     const work = diff === undefined ? ''
       : diff > 0 ? ` nlkit-ptp's ADD took ${diff.toFixed(1)} ms more than a process that only imports the bundle: that is its work (the IPAM plugin's run included); the rest is the start of Node and the import.`
         : ` nlkit-ptp's ADD took no longer than a process that only imports the bundle (${(-diff).toFixed(1)} ms less, the noise of these medians): its work (the IPAM plugin's run included) is lost in that noise; the time is the start of Node and the import.`;
-    L.push(`The CNI rows are one ADD then its DEL of the same ptp configuration (host-local IPAM, one IPv4 range, a default route; the IPAM plugin is Go's host-local for both), container netns held by a child process.${work}`);
+    L.push(`The CNI rows are one ADD then its DEL of the same ptp configuration (host-local IPAM, one IPv4 range, a default route; the IPAM plugin is Go's host-local for both), container netns held by a child process; the bridge rows the same with a bridge configuration (isGateway).${work}`);
     L.push('');
   }
   L.push('## Plot');

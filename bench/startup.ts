@@ -25,7 +25,10 @@
 // - cni_add_* / cni_del_*: one CNI ADD, then its DEL, of the ptp configuration (host-local
 //   IPAM, one IPv4 range, a default route): nlkit-ptp as shipped (dist/nlkit-ptp.js),
 //   nlkit-ptp from tsc's tree (dist/src/cni/bin/nlkit-ptp.js), and the reference Go `ptp`
-//   of containernetworking/plugins (/usr/lib/cni/ptp, when installed).
+//   of containernetworking/plugins (/usr/lib/cni/ptp, when installed);
+// - cni_add_bridge_nlkit / cni_add_bridge_go (and their DELs): the same with a bridge
+//   configuration (isGateway, bridge startupbr kept between runs), nlkit-bridge as shipped
+//   (dist/nlkit-bridge.js) and the reference Go `bridge` (/usr/lib/cni/bridge).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -83,7 +86,8 @@ async function main(): Promise<void> {
   const tree = join(dist, 'src', 'index.js');
   const ptpBundle = join(dist, 'nlkit-ptp.js');
   const ptpTree = join(dist, 'src', 'cni', 'bin', 'nlkit-ptp.js');
-  for (const f of [bundle, tree, ptpBundle, ptpTree]) if (!existsSync(f)) throw new Error(`${f} missing: run \`npm run build\``);
+  const bridgeBundle = join(dist, 'nlkit-bridge.js');
+  for (const f of [bundle, tree, ptpBundle, ptpTree, bridgeBundle]) if (!existsSync(f)) throw new Error(`${f} missing: run \`npm run build\``);
 
   // `await import()` timed inside the new process; the wall time around it from here.
   const importCase = (file: string): [Case, Case] => {
@@ -136,8 +140,11 @@ async function main(): Promise<void> {
       if (waited > 5000) throw new Error('startup: the container netns holder did not start (unshare -n sleep)');
       await new Promise((r) => setTimeout(r, 10));
     }
+    // The bridge plugins attach to one bridge with the gateway on it, made by the first ADD
+    // and kept (as on a host with containers): the ADDs after it find it there.
     const conf = (type: string): string => JSON.stringify({
       cniVersion: '1.0.0', name: 'startupnet', type, mtu: 1400,
+      ...(type.endsWith('bridge') ? { bridge: 'startupbr', isGateway: true } : {}),
       ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.99.0.0/24' }]], routes: [{ dst: '0.0.0.0/0' }] },
     });
     const env = (command: string): NodeJS.ProcessEnv => ({
@@ -150,6 +157,8 @@ async function main(): Promise<void> {
     ];
     if (existsSync(join(REF_DIR, 'ptp')) && existsSync(join(REF_DIR, 'host-local'))) plugins.push(['go', [join(REF_DIR, 'ptp')], 'ptp']);
     else console.error(`startup: ${REF_DIR}/ptp or host-local missing: no reference plugin row (apt-get install containernetworking-plugins)`);
+    plugins.push(['bridge_nlkit', [node, bridgeBundle], 'nlkit-bridge']);
+    if (existsSync(join(REF_DIR, 'bridge'))) plugins.push(['bridge_go', [join(REF_DIR, 'bridge')], 'bridge']);
     if (!existsSync(join(REF_DIR, 'host-local'))) throw new Error(`startup: ${REF_DIR}/host-local missing (apt-get install containernetworking-plugins)`);
     for (const [name, argv, type] of plugins) {
       // ADD, then DEL: each ADD starts from a clean container and IPAM store.
