@@ -50,6 +50,18 @@ STRUCTS += ['tc_htb_xstats']
 HEADERS.append('linux/nexthop.h')
 PREFIXES += ('NHA_', 'NEXTHOP_GRP_')
 STRUCTS += ['nhmsg', 'nexthop_grp']
+# Tunnel link kinds (ipip, sit, gre, gretap, ip6tnl, ip6gre, ip6gretap, geneve): their
+# IFLA_IPTUN_*/IFLA_GRE_* (if_tunnel.h; the IFLA_ prefix covers them), the encapsulation
+# types and flags, sit's ISATAP flag, ip6_tunnel.h's IP6_TNL_F_* flags, geneve's DF
+# modes, and the inner protocols a tunnel's mode names (in.h's IPPROTO_*).
+HEADERS += ['linux/if_tunnel.h', 'linux/ip6_tunnel.h', 'linux/in.h']
+PREFIXES += ('TUNNEL_ENCAP_', 'SIT_ISATAP', 'IP6_TNL_F_', 'IPV6_DEFAULT_TNL_ENCAP_LIMIT', 'GENEVE_DF_',
+             'IPPROTO_IPIP', 'IPPROTO_IPV6', 'IPPROTO_MPLS', 'IPPROTO_GRE')
+# The GRE header flags (GRE_CSUM, GRE_KEY, …) are __cpu_to_be16(…) in if_tunnel.h: the
+# kernel sends IFLA_GRE_IFLAGS/OFLAGS as that __be16. They are printed as the header's
+# bits in network order (__be16_to_cpu of the macro: GRE_KEY is 0x2000), the number a
+# big-endian read of the attribute gives, whatever the host's byte order.
+BE16 = ['GRE_CSUM', 'GRE_ROUTING', 'GRE_KEY', 'GRE_SEQ', 'GRE_STRICT', 'GRE_REC', 'GRE_ACK', 'GRE_FLAGS', 'GRE_VERSION']
 SKIP = re.compile(r'(^__|^RTA_DATA$|^RTA_PAYLOAD$|^RTA_LENGTH$|^RTA_SPACE$|^RTA_NEXT$|^RTA_OK$|^RTA_ALIGN$|^IFLA_RTA$|^IFA_RTA$|^NDA_RTA$|^RTM_RTA$|^RTM_PAYLOAD$|^RTNH_DATA$|^RTNH_NEXT$|^RTNH_OK$|^RTNH_ALIGN$|^RTNH_LENGTH$|^RTNH_SPACE$|_PAYLOAD$|^NLMSG_)')
 KEEP_EXTRA = {'RTNH_F_DEAD', 'RTNH_F_PERVASIVE', 'RTNH_F_ONLINK', 'RTNH_F_OFFLOAD', 'RTNH_F_LINKDOWN', 'RTNH_F_UNRESOLVED', 'RTNH_F_TRAP',
               'IFF_LOWER_UP', 'IFF_DORMANT', 'IFF_ECHO', 'IFNAMSIZ', 'IFALIASZ', 'IFF_TUN', 'IFF_TAP', 'IFF_NO_PI',
@@ -73,6 +85,8 @@ def compile_try(ns):
     src = '#include <stdio.h>\n#include <sys/socket.h>\n#include <sys/ioctl.h>\n#include <net/if.h>\n' + ''.join(f'#include <{h}>\n' for h in HEADERS if h != 'linux/if.h') + 'int main(void){\n'
     for n in ns:
         src += f'  printf("{n} %lld\\n", (long long)({n}));\n'
+    for n in BE16:
+        src += f'  printf("{n} %lld\\n", (long long)__be16_to_cpu({n}));\n'
     for st in STRUCTS:
         src += f'  printf("SIZEOF_{st.upper()} %lld\\n", (long long)sizeof(struct {st}));\n'
     src += 'return 0;}\n'
