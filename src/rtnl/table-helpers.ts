@@ -143,3 +143,48 @@ export const ipCodec: CustomCodec<string> = {
     w.putBytes(type, parseIp(value, `attribute ${type}`).bytes);
   },
 };
+
+/** A bit of a {@link flagsCodec} set: one of its names, or the hex of bits it has no name for ('0x10000'). */
+export type FlagName<N> = (keyof N & string) | `0x${string}`;
+
+/**
+ * A bit set (u16 or u32, host order or big-endian) shown as the names of its bits in
+ * the order of `names` (`['key', 'seq']`), bits without a name as one hex string
+ * ('0x10000'); encoded from such a list, hex entries included, so a decoded value
+ * round-trips. An unknown name, or hex beyond the width, is an InvalidArgumentError.
+ */
+export function flagsCodec<const N extends Readonly<Record<string, number>>>(size: 2 | 4, bigEndian: boolean, names: N): CustomCodec<FlagName<N>[], readonly FlagName<N>[]> {
+  const entries = Object.entries(names);
+  const max = size === 2 ? 0xffff : 0xffffffff;
+  const read = (v: DataView, off: number): number => (size === 2 ? v.getUint16(off, !bigEndian && HOST_LE) : v.getUint32(off, !bigEndian && HOST_LE));
+  return {
+    decode(ctx, off, len) {
+      if (len < size) return undefined;
+      let f = read(ctx.view, off);
+      const out: FlagName<N>[] = [];
+      for (const [name, bit] of entries) {
+        if ((f & bit) === bit && bit !== 0) {
+          out.push(name as FlagName<N>);
+          f = (f & ~bit) >>> 0;
+        }
+      }
+      if (f !== 0) out.push(`0x${f.toString(16)}`);
+      return out;
+    },
+    encode(w, type, value) {
+      const arg = `attribute ${type}`; // renamed to the option's key by the table
+      if (!Array.isArray(value)) throw new InvalidArgumentError(arg, `expected a list of flags (${entries.map(([k]) => k).join(', ')}), got ${showValue(value)}`);
+      let f = 0;
+      for (const v of value as unknown[]) {
+        const bit = typeof v === 'string' ? (names as Record<string, number | undefined>)[v] ?? (/^0x[0-9a-f]{1,8}$/i.test(v) ? Number(v) : undefined) : undefined;
+        if (bit === undefined || bit > max) throw new InvalidArgumentError(arg, `${showValue(v)} is not one of ${entries.map(([k]) => k).join(', ')} (or the hex of bits within ${size * 8})`);
+        f = (f | bit) >>> 0;
+      }
+      if (size === 2) {
+        if (bigEndian) w.putBe16(type, f);
+        else w.putU16(type, f);
+      } else if (bigEndian) w.putBe32(type, f);
+      else w.putU32(type, f);
+    },
+  };
+}
