@@ -89,7 +89,7 @@ export const geneve: KindCodec = {
       for (const k of ['id', 'remote', 'remote6', 'ttl', 'tos', 'label', 'udpCsum'] as const) {
         const v = d[k];
         if (v === undefined || v === 0 || v === false || (k === 'remote' && parseIp(v, 'data.remote').bytes.every((b) => b === 0))) continue;
-        throw new InvalidArgumentError(`data.${k}`, `a geneve with collectMetadata (external) takes its ${k === 'id' ? 'VNI' : k} from each packet's metadata: the kernel refuses ${showValue(v)} here`);
+        throw new InvalidArgumentError(`data.${k}`, `a geneve with collectMetadata (external) takes its VNI, remote, ttl, tos, flow label and checksum flag from each packet's metadata: the kernel refuses ${k} ${showValue(v)} here`);
       }
     }
   },

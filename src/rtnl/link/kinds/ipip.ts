@@ -92,7 +92,7 @@ function checkProto(kind: string, d: Record<string, unknown>, allowed: readonly 
   const n = typeof p === 'string' ? (IPIP_PROTOS as Record<string, number | undefined>)[p] : p;
   if (typeof n === 'number' && allowed.includes(n)) return;
   const names = Object.entries(IPIP_PROTOS).filter(([, v]) => allowed.includes(v)).map(([k]) => k);
-  throw new InvalidArgumentError('data.proto', `${aKind(kind)} carries ${names.join(', ')} (the kernel refuses ${showValue(p)})`);
+  throw new InvalidArgumentError('data.proto', `${aKind(kind)} carries ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]!} (the kernel refuses ${showValue(p)})`);
 }
 
 /** ipip: IPv4 in IPv4 (`ip link add NAME type ipip …`). */
