@@ -12,7 +12,7 @@
 import t from 'tap';
 import { MessageWriter } from '../../src/netlink/index.js';
 import type { InputOf, ShapeOf } from '../../src/rtnl/table-helpers.js';
-import { BRIDGE_DATA, BRIDGE_PORT_DATA, MACVLAN_DATA, VXLAN_DATA, TUN_DATA, VLAN_DATA, BOND_DATA, IPVLAN_DATA, type VxlanOptions, type MacvlanOptions, type BridgePortData, type VxlanData, type BridgeData } from '../../src/rtnl/link/kinds/index.js';
+import { BRIDGE_DATA, BRIDGE_PORT_DATA, MACVLAN_DATA, VXLAN_DATA, TUN_DATA, VLAN_DATA, BOND_DATA, IPVLAN_DATA, IPIP_DATA, SIT_DATA, GRE_DATA, IP6TNL_DATA, IP6GRE_DATA, GENEVE_DATA, type GreOptions, type GeneveData, type Ip6tnlOptions, type VxlanOptions, type MacvlanOptions, type BridgePortData, type VxlanData, type BridgeData } from '../../src/rtnl/link/kinds/index.js';
 import { decodeLink, isLinkKind, isPortOf, type Link } from '../../src/rtnl/link/decode.js';
 import type { LinkSpec } from '../../src/rtnl/link/api.js';
 import * as C from '../../src/rtnl/constants.js';
@@ -63,6 +63,36 @@ const TABLES = {
     shape: exact<ShapeOf<typeof IPVLAN_DATA>>()({ mode: true, flags: true, unknown: true }),
     input: exact<InputOf<typeof IPVLAN_DATA>>()({ mode: true, flags: true }),
   },
+  IPIP_DATA: {
+    table: IPIP_DATA,
+    shape: exact<ShapeOf<typeof IPIP_DATA>>()({ proto: true, collectMetadata: true, local: true, remote: true, pmtudisc: true, tos: true, ttl: true, link: true, fwmark: true, encapType: true, encapFlags: true, encapSport: true, encapDport: true, unknown: true }),
+    input: exact<InputOf<typeof IPIP_DATA>>()({ proto: true, collectMetadata: true, local: true, remote: true, pmtudisc: true, tos: true, ttl: true, link: true, fwmark: true, encapType: true, encapFlags: true, encapSport: true, encapDport: true }),
+  },
+  SIT_DATA: {
+    table: SIT_DATA,
+    shape: exact<ShapeOf<typeof SIT_DATA>>()({ proto: true, collectMetadata: true, local: true, remote: true, pmtudisc: true, tos: true, ttl: true, link: true, fwmark: true, encapType: true, encapFlags: true, encapSport: true, encapDport: true, flags: true, '6rdPrefix': true, '6rdPrefixlen': true, '6rdRelayPrefix': true, '6rdRelayPrefixlen': true, unknown: true }),
+    input: exact<InputOf<typeof SIT_DATA>>()({ proto: true, collectMetadata: true, local: true, remote: true, pmtudisc: true, tos: true, ttl: true, link: true, fwmark: true, encapType: true, encapFlags: true, encapSport: true, encapDport: true, flags: true, '6rdPrefix': true, '6rdPrefixlen': true, '6rdRelayPrefix': true, '6rdRelayPrefixlen': true }),
+  },
+  GRE_DATA: {
+    table: GRE_DATA,
+    shape: exact<ShapeOf<typeof GRE_DATA>>()({ ikey: true, okey: true, iflags: true, oflags: true, local: true, remote: true, pmtudisc: true, ignoreDf: true, tos: true, link: true, ttl: true, fwmark: true, erspanIndex: true, erspanVer: true, erspanDir: true, erspanHwid: true, encapType: true, encapFlags: true, encapSport: true, encapDport: true, collectMetadata: true, unknown: true }),
+    input: exact<InputOf<typeof GRE_DATA>>()({ ikey: true, okey: true, iflags: true, oflags: true, local: true, remote: true, pmtudisc: true, ignoreDf: true, tos: true, link: true, ttl: true, fwmark: true, erspanIndex: true, erspanVer: true, erspanDir: true, erspanHwid: true, encapType: true, encapFlags: true, encapSport: true, encapDport: true, collectMetadata: true }),
+  },
+  IP6TNL_DATA: {
+    table: IP6TNL_DATA,
+    shape: exact<ShapeOf<typeof IP6TNL_DATA>>()({ proto: true, collectMetadata: true, local: true, remote: true, ttl: true, encapLimit: true, flowinfo: true, flags: true, link: true, fwmark: true, encapType: true, encapFlags: true, encapSport: true, encapDport: true, unknown: true }),
+    input: exact<InputOf<typeof IP6TNL_DATA>>()({ proto: true, collectMetadata: true, local: true, remote: true, ttl: true, encapLimit: true, flowinfo: true, flags: true, link: true, fwmark: true, encapType: true, encapFlags: true, encapSport: true, encapDport: true }),
+  },
+  IP6GRE_DATA: {
+    table: IP6GRE_DATA,
+    shape: exact<ShapeOf<typeof IP6GRE_DATA>>()({ ikey: true, okey: true, iflags: true, oflags: true, local: true, remote: true, link: true, ttl: true, encapLimit: true, flowinfo: true, flags: true, fwmark: true, erspanVer: true, erspanIndex: true, erspanDir: true, erspanHwid: true, encapType: true, encapFlags: true, encapSport: true, encapDport: true, collectMetadata: true, unknown: true }),
+    input: exact<InputOf<typeof IP6GRE_DATA>>()({ ikey: true, okey: true, iflags: true, oflags: true, local: true, remote: true, link: true, ttl: true, encapLimit: true, flowinfo: true, flags: true, fwmark: true, erspanVer: true, erspanIndex: true, erspanDir: true, erspanHwid: true, encapType: true, encapFlags: true, encapSport: true, encapDport: true, collectMetadata: true }),
+  },
+  GENEVE_DATA: {
+    table: GENEVE_DATA,
+    shape: exact<ShapeOf<typeof GENEVE_DATA>>()({ ttlInherit: true, df: true, id: true, remote: true, remote6: true, label: true, ttl: true, tos: true, port: true, collectMetadata: true, udpCsum: true, udpZeroCsum6Tx: true, udpZeroCsum6Rx: true, innerProtoInherit: true, unknown: true }),
+    input: exact<InputOf<typeof GENEVE_DATA>>()({ ttlInherit: true, df: true, id: true, remote: true, remote6: true, label: true, ttl: true, tos: true, port: true, collectMetadata: true, udpCsum: true, udpZeroCsum6Tx: true, udpZeroCsum6Rx: true, innerProtoInherit: true }),
+  },
 };
 
 for (const [name, { table, shape, input }] of Object.entries(TABLES)) {
@@ -98,6 +128,30 @@ t.test('value types follow the codecs (compile-time checks; run when they compil
   const bad7: VxlanData = { portRange: Buffer.alloc(4) };
   t.equal(low, 1000);
   t.ok([d, b, p, o, m, m2, range, bad1, bad2, bad3, bad4, bad5, bad6, bad7].length === 14);
+});
+
+t.test('tunnel kinds: value types follow their codecs (compile-time checks; run when they compile)', async (t) => {
+  const g: GreOptions = { remote: '192.0.2.1', local: 'any', ikey: 42, okey: '0.0.0.42', iflags: ['key', 'seq'], oflags: ['key', '0x80'], encapType: 'fou', encapFlags: ['csum'] };
+  const p: Ip6tnlOptions = { proto: 'ipip6', flags: ['ign_encap_limit'], flowinfo: 0x02012345 };
+  const d: GeneveData = { id: 5, remote6: '2001:db8::1', df: 'inherit', port: 6081, collectMetadata: false };
+  const flags: GeneveData['df'] = d.df;
+  // @ts-expect-error a GRE header flag by a wrong name
+  const bad1: GreOptions = { iflags: ['keyed'] };
+  // @ts-expect-error an ip6tnl mode is ip6ip6, ipip6 or any (ip6ip is a sit's)
+  const bad2: Ip6tnlOptions = { proto: 'ip6ip' };
+  // @ts-expect-error a geneve port is a number
+  const bad3: GeneveData = { port: '6081' };
+  // @ts-expect-error tos is an ipip's and a gre's, not an ip6tnl's (it has flowinfo)
+  const bad4: Ip6tnlOptions = { tos: 1 };
+  const specs: LinkSpec[] = [
+    { kind: 'ipip', name: 'tunl1', data: { remote: '192.0.2.2', local: '192.0.2.1', ttl: 64 } },
+    { kind: 'geneve', name: 'gnv0', data: { id: 2, remote: '192.0.2.2', port: 6081 } },
+    { kind: 'wireguard', name: 'wg0' },
+  ];
+  // @ts-expect-error a gre option on a geneve
+  const bad5: LinkSpec = { kind: 'geneve', name: 'gnv0', data: { id: 2, ikey: 1 } };
+  t.equal(flags, 'inherit');
+  t.ok([g, p, d, bad1, bad2, bad3, bad4, bad5, ...specs].length === 11);
 });
 
 t.test('LinkSpec: data typed by kind, peer only for veth (compile-time checks)', async (t) => {
