@@ -90,7 +90,7 @@ export interface TunSpec extends Omit<LinkSpecBase, 'link' | 'numTxQueues' | 'nu
  * What `rt.link.add` takes: the kind (IFLA_INFO_KIND) and, for kinds with options,
  * `data` (IFLA_INFO_DATA) typed by the kind — {@link VxlanOptions} for 'vxlan', and so
  * on ({@link KindOptions}); veth takes `peer`; 'tun' and 'tap' take {@link TunSpec}.
- * Other kinds nlkit knows without options ('ifb', 'dummy') and kinds it does not know
+ * Other kinds nlkit knows without options ('ifb', 'dummy', 'wireguard') and kinds it does not know
  * are created by name alone.
  */
 export type LinkSpec =
@@ -103,7 +103,7 @@ export type LinkSpec =
       readonly data?: undefined;
     })
   | (LinkSpecBase & {
-      /** A kind without options: 'ifb', 'dummy', or one nlkit does not encode. */
+      /** A kind without options: 'ifb', 'dummy', 'wireguard', or one nlkit does not encode. */
       readonly kind: string;
       readonly data?: undefined;
       readonly peer?: undefined;
