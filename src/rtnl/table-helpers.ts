@@ -163,7 +163,7 @@ export function flagsCodec<const N extends Readonly<Record<string, number>>>(siz
       let f = read(ctx.view, off);
       const out: FlagName<N>[] = [];
       for (const [name, bit] of entries) {
-        if ((f & bit) === bit && bit !== 0) {
+        if (bit !== 0 && ((f & bit) >>> 0) === bit) {
           out.push(name as FlagName<N>);
           f = (f & ~bit) >>> 0;
         }

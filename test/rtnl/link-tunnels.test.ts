@@ -21,9 +21,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, MessageWriter, type Link } from '../../src/index.js';
+import { HOST_LE } from '../../src/netlink/index.js';
 import { LinkApi, type LinkSpec } from '../../src/rtnl/link/api.js';
 import { decodeLink } from '../../src/rtnl/link/decode.js';
 import * as C from '../../src/rtnl/constants.js';
+import { flagsCodec, table } from '../../src/rtnl/table-helpers.js';
 import { freshHandle, ipJson, privileged } from '../helpers.js';
 import { recordedRequests } from './scripted-link-api.js';
 import { haveStrace } from './tc-helpers.js';
@@ -787,4 +789,28 @@ t.test('each check refuses only what it names: the same specs with the one field
     t.error(error, what);
     t.equal(bytes.length, 1, `${what}: sent`);
   }
+});
+
+t.test('flagsCodec (the lists of GRE, ip6 tunnel, sit and encapsulation flags): width, byte order, bit 31, bits without a name', async (t) => {
+  // Two tables over rows of existing constants (the numbers do not matter here, the codecs do).
+  const be16 = table('T', 'IFLA_GRE_', [['IFLA_GRE_IFLAGS', flagsCodec(2, true, { a: 0x8000, b: 0x0001 })]]);
+  const u32 = table('T', 'IFLA_GRE_', [['IFLA_GRE_FLAGS', flagsCodec(4, false, { top: 0x80000000, low: 1 })]]);
+  const enc = (tb: typeof be16 | typeof u32, v: Data) => {
+    const w = new MessageWriter();
+    w.begin(0, 0, 0);
+    tb.encode(w, v);
+    const b = Buffer.from(w.finish()).subarray(16);
+    w.release();
+    return b;
+  };
+  const dec = (tb: typeof be16 | typeof u32, b: Buffer) => tb.decode(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length, []);
+  const a = enc(be16, { iflags: ['a', 'b', '0x10'] });
+  t.equal(a.subarray(4, 6).toString('hex'), '8011', 'big-endian: the named bits and the hex ones');
+  t.same(dec(be16, a), { iflags: ['a', 'b', '0x10'] }, 'decoded in the order of the names, the rest as hex');
+  const b = enc(u32, { flags: ['top', 'low'] });
+  t.equal(b.subarray(4, 8).toString('hex'), HOST_LE ? '01000080' : '80000001', 'host order, bit 31 set');
+  t.same(dec(u32, b), { flags: ['top', 'low'] }, 'bit 31 decodes to its name, not a negative number');
+  t.same(dec(u32, enc(u32, { flags: [] })), { flags: [] }, 'no flags: an empty list');
+  t.throws(() => enc(be16, { iflags: ['0x10000'] }), InvalidArgumentError, 'hex beyond the width is refused');
+  t.throws(() => enc(be16, { iflags: 0x8000 }), InvalidArgumentError, 'a number is not a list');
 });

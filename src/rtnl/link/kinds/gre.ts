@@ -109,7 +109,7 @@ export function checkGre(kind: string, d: Record<string, unknown>): void {
     if (key === undefined) continue;
     const n = parseGreKey(key, `data.${dir}key`);
     const keyed = Array.isArray(flags) && (flags as unknown[]).includes('key');
-    if (n !== 0 && !keyed) throw new InvalidArgumentError(`data.${dir}key`, `${dir}key ${showValue(key)} without 'key' in data.${dir}flags would go on no packet (the kernel ignores it): \`ip … ${dir}key K\` sets both`);
+    if (n !== 0 && !keyed) throw new InvalidArgumentError(`data.${dir}key`, `${dir}key ${showValue(key)} without 'key' in data.${dir}flags would go on no packet (the kernel ignores it): \`ip ... ${dir}key K\` sets both`);
   }
   checkRange(d, 'ttl', 0, 255, 'ttl (0: inherit the inner packet\'s)');
   checkRange(d, 'encapSport', 0, 0xffff, 'encapSport (a UDP port; 0: chosen per flow)');
