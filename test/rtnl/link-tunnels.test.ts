@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, MessageWriter, type Link } from '../../src/index.js';
 import { HOST_LE } from '../../src/netlink/index.js';
 import { LinkApi, type LinkSpec } from '../../src/rtnl/link/api.js';
-import { decodeLink } from '../../src/rtnl/link/decode.js';
+import { decodeLink, isLinkKind } from '../../src/rtnl/link/decode.js';
 import * as C from '../../src/rtnl/constants.js';
 import { flagsCodec, table } from '../../src/rtnl/table-helpers.js';
 import { freshHandle, ipJson, privileged } from '../helpers.js';
@@ -482,6 +482,15 @@ t.test("kernel dumps (as fill_info writes them) decode to the fields ip -d print
     const l = decode(dumpOf(d.kind, d.dump));
     t.equal(l.kind, d.kind, `${d.what}: kind`);
     t.same(l.linkinfo?.data, d.data, d.what);
+    // Narrowed by kind, the data has the kind's type (a compile-time check as much as a run-time one).
+    if (isLinkKind(l, 'geneve')) {
+      const vni: number | undefined = l.linkinfo.data?.id;
+      const df: 'unset' | 'set' | 'inherit' | number | undefined = l.linkinfo.data?.df;
+      t.equal(vni, d.data['id'], `${d.what}: isLinkKind(l, 'geneve') gives GeneveData (id ${String(vni)}, df ${String(df)})`);
+    } else if (isLinkKind(l, 'gre')) {
+      const key: number | undefined = l.linkinfo.data?.okey;
+      t.equal(key, d.data['okey'], `${d.what}: isLinkKind(l, 'gre') gives GreData`);
+    }
   }
 });
 
