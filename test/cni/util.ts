@@ -19,6 +19,10 @@ export const REF_PTP = join(REF_DIR, 'ptp');
 export const NLKIT_BRIDGE = fileURLToPath(new URL('../../nlkit-bridge.js', import.meta.url));
 /** containernetworking-plugins' bridge (1.1.1 in Debian). */
 export const REF_BRIDGE = join(REF_DIR, 'bridge');
+/** The nlkit-tuning plugin as the package ships it (dist/nlkit-tuning.js). */
+export const NLKIT_TUNING = fileURLToPath(new URL('../../nlkit-tuning.js', import.meta.url));
+/** containernetworking-plugins' tuning (1.1.1 in Debian). */
+export const REF_TUNING = join(REF_DIR, 'tuning');
 /** The nlkit-bandwidth plugin as the package ships it (dist/nlkit-bandwidth.js). */
 export const NLKIT_BANDWIDTH = fileURLToPath(new URL('../../nlkit-bandwidth.js', import.meta.url));
 /** containernetworking-plugins' bandwidth (1.1 in Debian: tbf, ifb and a u32 redirect). */
