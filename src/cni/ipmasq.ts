@@ -37,9 +37,9 @@ export function masqComment(network: string, containerId: string): string {
 
 const SBIN = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 
-/** The iptables (or ip6tables) executable: on PATH, else in the usual sbin directories; undefined when there is none. */
-export function findIptables(family: 4 | 6, env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const name = family === 4 ? 'iptables' : 'ip6tables';
+/** The iptables (or ip6tables; with `suffix` '-restore', its restore tool) executable: on PATH, else in the usual sbin directories; undefined when there is none. */
+export function findIptables(family: 4 | 6, env: Readonly<Record<string, string | undefined>>, suffix = ''): string | undefined {
+  const name = `${family === 4 ? 'iptables' : 'ip6tables'}${suffix}`;
   for (const dir of [...(env['PATH'] ?? '').split(':').filter((d) => d.startsWith('/')), ...SBIN]) {
     const f = join(dir, name);
     if (existsSync(f)) return f;
@@ -57,9 +57,9 @@ interface Run {
 class Iptables {
   constructor(readonly file: string, readonly family: 4 | 6) {}
 
-  run(args: readonly string[]): Run {
-    const r = nodeChildProcess().spawnSync(this.file, ['--wait', ...args], { encoding: 'utf8', timeout: 60_000 });
-    if (r.error) throw new CniError(CNI_ERR.INTERNAL, `cannot run ${this.file}`, r.error.message, { cause: r.error });
+  run(args: readonly string[], input?: string, file = this.file): Run {
+    const r = nodeChildProcess().spawnSync(file, ['--wait', ...args], { encoding: 'utf8', timeout: 60_000, ...(input !== undefined ? { input } : {}) });
+    if (r.error) throw new CniError(CNI_ERR.INTERNAL, `cannot run ${file}`, r.error.message, { cause: r.error });
     return { status: r.status, stderr: r.stderr.trim(), stdout: r.stdout };
   }
 
@@ -112,27 +112,45 @@ export function setupIpMasq(address: string, chain: string, comment: string, env
  * finds rules the reference plugins made too), then the chain. Idempotent; a family
  * whose tool is not installed has nothing to remove.
  *
- * Equivalent to: `iptables -t nat -D POSTROUTING N` for each rule with target CHAIN,
- * then `iptables -t nat -F CHAIN; iptables -t nat -X CHAIN` (and the same with ip6tables).
+ * The rules are deleted by their whole spec, never by position: other DELs, and other
+ * programs (docker, kube-proxy, firewalld), insert and delete POSTROUTING rules at the
+ * same time, and a rule number read a moment ago may name someone else's rule by now.
+ * `iptables -S` gives each rule's spec, quoted; `iptables-restore --noflush` takes it
+ * back with `-D` for `-A` and parses that quoting itself, all rules in one transaction.
+ *
+ * Equivalent to: `iptables -t nat -S POSTROUTING | grep -- '-j CHAIN' | sed 's/^-A/-D/'`
+ * fed to `iptables-restore --noflush` in a `*nat … COMMIT` block, then
+ * `iptables -t nat -F CHAIN; iptables -t nat -X CHAIN` (and the same with ip6tables).
  */
 export function teardownIpMasq(chain: string, env: Readonly<Record<string, string | undefined>>): void {
   for (const family of [4, 6] as const) {
     const f = findIptables(family, env);
     if (f === undefined) continue;
     const ipt = new Iptables(f, family);
-    const list = ipt.run(['-t', 'nat', '-L', 'POSTROUTING', '--line-numbers', '-n']);
-    if (list.status !== 0) {
-      // No nat table for the family here (IPv6 off, no module): nothing of ours in it.
-      if (/can't initialize|table does not exist|not supported/i.test(list.stderr)) continue;
-      throw new CniError(CNI_ERR.INTERNAL, 'failed to list the nat POSTROUTING chain', `${ipt.file}: exit ${list.status}: ${list.stderr}`);
+    for (let attempt = 1; ; attempt++) {
+      const list = ipt.run(['-t', 'nat', '-S', 'POSTROUTING']);
+      if (list.status !== 0) {
+        // No nat table for the family here (IPv6 off, no module): nothing of ours in it.
+        if (/can't initialize|table does not exist|not supported/i.test(list.stderr)) break;
+        throw new CniError(CNI_ERR.INTERNAL, 'failed to list the nat POSTROUTING chain', `${ipt.file}: exit ${list.status}: ${list.stderr}`);
+      }
+      const ours = list.stdout.split('\n').filter((l) => l.startsWith('-A POSTROUTING ') && l.split(' ').some((w, i, a) => w === chain && a[i - 1] === '-j'));
+      if (ours.length === 0) break;
+      const restore = findIptables(family, env, '-restore');
+      if (restore === undefined) throw new CniError(CNI_ERR.INTERNAL, `ipMasq needs ${family === 4 ? 'iptables' : 'ip6tables'}-restore`, 'to delete POSTROUTING rules by their spec; install the iptables package');
+      const r = ipt.run(['--noflush'], `*nat\n${ours.map((l) => l.replace(/^-A /, '-D ')).join('\n')}\nCOMMIT\n`, restore);
+      if (r.status === 0) break;
+      // A concurrent DEL of the same attachment may have deleted one first: look again.
+      if (attempt === 3) throw new CniError(CNI_ERR.INTERNAL, `failed to delete the POSTROUTING rules to ${chain}`, `${restore}: exit ${r.status}: ${r.stderr}`);
     }
-    const nums = list.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((w) => w[1] === chain).map((w) => Number(w[0])).filter(Number.isInteger);
-    for (const num of nums.sort((a, b) => b - a)) ipt.must(['-t', 'nat', '-D', 'POSTROUTING', String(num)], `delete the POSTROUTING rule to ${chain}`);
     const fl = ipt.run(['-t', 'nat', '-F', chain]);
     if (fl.status !== 0) {
       if (/no chain|does not exist|doesn't exist/i.test(fl.stderr)) continue;
       throw new CniError(CNI_ERR.INTERNAL, `failed to flush the nat chain ${chain}`, `${ipt.file}: exit ${fl.status}: ${fl.stderr}`);
     }
-    ipt.must(['-t', 'nat', '-X', chain], `delete the nat chain ${chain}`);
+    const x = ipt.run(['-t', 'nat', '-X', chain]);
+    if (x.status !== 0 && !/no chain|does not exist|doesn't exist/i.test(x.stderr)) {
+      throw new CniError(CNI_ERR.INTERNAL, `failed to delete the nat chain ${chain}`, `${ipt.file}: exit ${x.status}: ${x.stderr}`);
+    }
   }
 }

@@ -217,11 +217,13 @@ export function unmasqAttachment(ctx: PluginContext): void {
   }
 }
 
-/** @internal STATUS with `ipMasq`: CniError 50 when the iptables tools ADD runs are missing. */
+/** @internal STATUS with `ipMasq`: CniError 50 when iptables (and iptables-restore, which DEL uses) are missing. */
 export function checkIptables(ctx: PluginContext): void {
-  for (const family of [4, 6] as const) {
-    if (findIptables(family, ctx.env) === undefined) {
-      throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, `ipMasq needs ${family === 4 ? 'iptables' : 'ip6tables'}`, 'not found on PATH or in /usr/sbin, /sbin, /usr/bin, /bin');
+  // iptables only: ip6tables is needed for IPv6 addresses alone, which STATUS cannot
+  // know (the IPAM plugin decides), and an ADD that needs it says so.
+  for (const tool of ['', '-restore']) {
+    if (findIptables(4, ctx.env, tool) === undefined) {
+      throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, `ipMasq needs iptables${tool}`, 'not found on PATH or in /usr/sbin, /sbin, /usr/bin, /bin');
     }
   }
 }

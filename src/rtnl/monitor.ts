@@ -194,9 +194,9 @@ export interface MonitorObjects {
   /**
    * RTM_NEWTFILTER / RTM_DELTFILTER, as `rt.filter.list` returns it; on the 'tc' group.
    * Its `parent` is the one the request that made or deleted it gave (the kernel echoes
-   * it: 'ffff:' or 'ffff:fff2' for the same filter of an ingress qdisc); one added to a
-   * shared block by its index (`tc filter add block N`) comes with `index` -1 and
-   * `block`, where a listing shows it under each device whose qdisc uses the block. A
+   * it: 'ffff:' or 'ffff:fff2' for the same filter of an ingress qdisc). A shared
+   * block's filters come with `index` -1 and `block` (the kernel names the block, not a
+   * device), in events and in a listing alike, where a listing has each once. A
    * priority deleted whole comes as the priority's own entry (no `handle`); the kernel's
    * RTM_NEWCHAIN / RTM_DELCHAIN (a chain made by the first filter in it, deleted with
    * the last) and its action messages (`tc actions`) are not decoded (counted in

@@ -198,6 +198,28 @@ t.test('bad configuration is refused before anything is made or allocated', opts
   t.same(reservations(w.dataDir, 'brnet'), {}, 'nothing allocated');
 });
 
+t.test('DEL, STATUS and GC do not refuse what only ADD checks (a runtime retries a failed DEL for ever)', opts, async (t) => {
+  const w = world(t);
+  for (const extra of [{ macspoofchk: true }, { hairpinMode: true, promiscMode: true }, { mtu: 20 }, { runtimeConfig: { mac: '01:00:5e:00:00:01' } }, { bridge: 'br-longname1', vlan: 100, isGateway: true }]) {
+    const conf = brConf(w, 'nlkit-bridge', { extra });
+    t.equal(runIn(w.host.path, NLKIT_BRIDGE, cniEnv('ADD', w), conf).status, 1, `${JSON.stringify(extra)}: ADD refuses it`);
+    ok(t, runIn(w.host.path, NLKIT_BRIDGE, cniEnv('DEL', w), conf), `${JSON.stringify(extra)}: DEL`);
+    ok(t, runIn(w.host.path, NLKIT_BRIDGE, cniEnv('STATUS', w, { CNI_CONTAINERID: '', CNI_IFNAME: '', CNI_NETNS: '' }), { ...conf, cniVersion: '1.1.0' }), `${JSON.stringify(extra)}: STATUS`);
+  }
+});
+
+t.test('CHECK of a bridge without a gateway does not compare its MAC, which follows its ports', opts, async (t) => {
+  const w = world(t);
+  const conf = brConf(w, 'nlkit-bridge');
+  const res = ok(t, runIn(w.host.path, NLKIT_BRIDGE, cniEnv('ADD', w), conf), 'ADD 1');
+  // More ports: the bridge takes the lowest port MAC, whatever the first result said.
+  for (let i = 2; i <= 4; i++) {
+    const ns = w.newContainer();
+    ok(t, runIn(w.host.path, NLKIT_BRIDGE, cniEnv('ADD', w, { CNI_NETNS: ns.path, CNI_CONTAINERID: `c${i}` }), conf), `ADD ${i}`);
+  }
+  ok(t, runIn(w.host.path, NLKIT_BRIDGE, cniEnv('CHECK', w), { ...conf, prevResult: res }), 'CHECK of the first attachment passes');
+});
+
 t.test('a failed ADD leaves nothing of the attachment behind: a taken name, a bridge that is not one, a conflicting gateway', opts, async (t) => {
   const w = world(t);
   const rh = Rtnl.open({ netns: w.host });
@@ -281,6 +303,25 @@ t.test('parallel ADDs onto one bridge that does not exist yet all succeed; paral
   t.same(reservations(w.dataDir, 'brnet'), {}, 'every address released');
 });
 
+t.test('ipMasq: parallel DELs remove their own rules and no one else\'s', HAVE_IPTABLES ? { ...opts, timeout: 180_000 } : { skip: 'iptables not installed' }, async (t) => {
+  const w = world(t);
+  const n = 8;
+  const ctrs = [w.ctr, ...Array.from({ length: n - 1 }, () => w.newContainer())];
+  const conf = brConf(w, 'nlkit-bridge', { extra: { isGateway: true, ipMasq: true } });
+  ctrs.forEach((ns, i) => ok(t, runIn(w.host.path, NLKIT_BRIDGE, cniEnv('ADD', w, { CNI_NETNS: ns.path, CNI_CONTAINERID: `c${i}` }), conf), `ADD ${i}`));
+  const jumps = () => natState(w.host.path).v4.filter((l) => l.startsWith('-A POSTROUTING') && l.includes('-j CNI-'));
+  const all = jumps();
+  t.equal(all.length, n, 'a POSTROUTING rule per container');
+  const gone = ctrs.filter((_, i) => i % 2 === 0);
+  const dels = await Promise.all(gone.map((ns) => runInAsync(w.host.path!, NLKIT_BRIDGE, cniEnv('DEL', w, { CNI_NETNS: ns.path, CNI_CONTAINERID: `c${ctrs.indexOf(ns)}` }), conf)));
+  dels.forEach((r, i) => t.equal(r.status, 0, `DEL ${i} (${r.stdout} ${r.stderr.slice(0, 300)})`));
+  const left = jumps();
+  const comment = (i: number) => `id: \\"c${i}\\"`;
+  t.equal(left.length, n / 2, 'half the rules left');
+  for (let i = 1; i < n; i += 2) t.ok(left.some((l) => l.includes(comment(i))), `c${i}'s rule kept`);
+  for (let i = 0; i < n; i += 2) t.notOk(left.some((l) => l.includes(comment(i))), `c${i}'s rule gone`);
+});
+
 t.test('vlan: an access port of the VLAN where the kernel filters VLANs, else refused as unsupported with nothing made', opts, async (t) => {
   const w = world(t);
   const rh = Rtnl.open({ netns: w.host });
@@ -304,6 +345,18 @@ t.test('vlan: an access port of the VLAN where the kernel filters VLANs, else re
     t.same(reservations(w.dataDir, 'brnet'), {}, 'nothing allocated');
     const ref = runIn(w.host.path, REF_BRIDGE, cniEnv('ADD', w), { ...conf, type: 'bridge' });
     t.match(ref.json?.msg, /operation not supported/, 'the reference fails here too');
+    // A bridge that exists already (without VLAN filtering): the port's VLAN is refused.
+    const rh2 = Rtnl.open({ netns: w.host });
+    try {
+      await rh2.link.add({ kind: 'bridge', name: 'cni0', up: true });
+    } finally {
+      rh2.close();
+    }
+    const r2 = runIn(w.host.path, NLKIT_BRIDGE, cniEnv('ADD', w), brConf(w, 'nlkit-bridge', { extra: { vlan: 100 } }));
+    t.equal(r2.json?.code, 2, 'on an existing bridge too: unsupported field (2)');
+    t.match(r2.json?.details, /CONFIG_BRIDGE_VLAN_FILTERING/);
+    t.same(ipJson<Json[]>(w.host.path, ['link', 'show', 'type', 'veth']), [], 'the pair deleted');
+    t.same(reservations(w.dataDir, 'brnet'), {}, 'the allocation released');
     return;
   }
   const res = ok(t, r, 'ADD with vlan 100');

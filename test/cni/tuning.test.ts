@@ -142,6 +142,7 @@ t.test('bad configuration is refused before anything changes', opts, async (t) =
   t.equal(runIn(w.host.path, NLKIT_TUNING, cniEnv('ADD', w), tuningConf(w, 'nlkit-tuning', undefined)).json?.code, 7, 'no prevResult: 7');
   t.same(ctrState(w), before, 'nothing changed');
   t.same(savedFiles(w), {}, 'nothing saved');
+  for (const [extra] of bad) ok(t, runIn(w.host.path, NLKIT_TUNING, cniEnv('DEL', w), tuningConf(w, 'nlkit-tuning', prev, extra)), `DEL of ${JSON.stringify(extra)} succeeds (a runtime retries a failed DEL for ever)`);
 });
 
 t.test('a failed ADD puts back the sysctls and attributes it changed and removes the saved file', opts, async (t) => {

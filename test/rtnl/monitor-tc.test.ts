@@ -417,6 +417,23 @@ t.test('live: listExisting lists every qdisc, then per device its classes and th
   t.same(ll.map(label).filter((x) => !/ link /.test(x)), ['synced'], 'links only');
 });
 
+t.test('live: a shared block\'s filters are listed once, as the block\'s (index -1), however many qdiscs use it', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  for (const d of ['a0', 'a1', 'ifb0']) tc(ns.path, ['qdisc', 'add', 'dev', d, 'ingress_block', '22', 'ingress']);
+  tc(ns.path, ['filter', 'add', 'block', '22', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dst', '8.8.8.8/32', 'classid', '1:1']);
+  tc(ns.path, ['filter', 'add', 'block', '22', 'protocol', 'ip', 'prio', '2', 'u32', 'match', 'ip', 'dst', '9.9.9.9/32', 'classid', '1:2']);
+  const m = rt.monitor(['tc'], { listExisting: true });
+  t.teardown(() => m.close());
+  const listing = await until(m, (ev) => ev.type === 'synced');
+  const filters = listing.flatMap((ev) => (ev.type === 'new' && ev.kind === 'filter' ? [ev.object] : []));
+  // The block's filters as one device's dump gives them: what the listing must hold once.
+  const once = await rt.filter.list({ link: 'a0', parent: 'ffff:' });
+  t.ok(once.length >= 2 && once.every((f) => f.index === -1 && f.block === 22), `one device's dump gives the block's (${once.length})`);
+  t.same(filters, once, 'the listing holds each once, not once per qdisc using the block');
+  t.same(new Set(filters.map((f) => f.priority)), new Set([1, 2]), 'both priorities');
+  t.equal(listing.filter((ev) => ev.type === 'new' && ev.kind === 'qdisc' && ev.object.kind === 'ingress').length, 3, 'the three ingress qdiscs sharing it');
+});
+
 t.test('live: an overrun after synced: a new listing of the tc state after it, then synced', privileged, async (t) => {
   const { ns, rt } = setup(t);
   tcState(ns.path);

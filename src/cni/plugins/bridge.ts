@@ -138,6 +138,17 @@ export function bridgeConf(ctx: PluginContext): BridgeConf {
   };
 }
 
+/**
+ * What DEL, STATUS and GC need of the configuration — the IPAM plugin and ipMasq — read
+ * without ADD's checks: a runtime retries a failed DEL until it succeeds, so a DEL must
+ * not refuse a configuration for what only matters when setting up (a `macspoofchk` of
+ * the reference's, an MTU out of range), as the reference's does not.
+ */
+function teardownConf(ctx: PluginContext): { ipam: string | undefined; ipMasq: boolean } {
+  const t = ctx.conf.ipam?.type;
+  return { ipam: typeof t === 'string' && t !== '' ? t : undefined, ipMasq: ctx.conf.raw['ipMasq'] === true };
+}
+
 function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && v !== '';
 }
@@ -166,6 +177,13 @@ async function ensureBridge(rh: Rtnl, host: Netns, conf: BridgeConf): Promise<Li
         ...(conf.mtu !== undefined ? { mtu: conf.mtu } : {}),
         ...(conf.vlan !== 0 ? { data: { vlanFiltering: 1 } } : {}),
       });
+      // Made here, with no port yet: with a gateway, pin its MAC now, before a port could
+      // change it (ensureAddr pins a bridge made elsewhere; concurrent ADDs then all pin
+      // the same value, the one it was made with).
+      if (conf.isGateway) {
+        const made = await rh.link.get(conf.bridge);
+        if (made.kind === 'bridge' && made.address !== undefined) await rh.link.set(made.index, { address: made.address });
+      }
     } catch (e) {
       if (conf.vlan !== 0 && isNetlinkErrno(e, 'EOPNOTSUPP')) {
         throw new CniError(CNI_ERR.UNSUPPORTED_FIELD, `unsupported field: vlan=${conf.vlan}`, `this kernel has no VLAN filtering on bridges (CONFIG_BRIDGE_VLAN_FILTERING): it refused ${conf.bridge} with vlan_filtering on (${(e as Error).message})`, { cause: e });
@@ -267,7 +285,14 @@ function overlaps(a: string, b: string): boolean {
 async function attach(rh: Rtnl, host: Netns, port: { name: string; index: number }, br: Link, hairpin: boolean, vlan: number): Promise<void> {
   await rh.link.set(port.index, { master: br.index, ...(hairpin ? { bridgePort: { hairpin: true } } : {}) });
   trySysctl(host, `net/ipv6/conf/${port.name}/accept_ra`, '0');
-  if (vlan !== 0) await rh.vlan.add(port.index, { vid: vlan, pvid: true, untagged: true });
+  if (vlan !== 0) {
+    try {
+      await rh.vlan.add(port.index, { vid: vlan, pvid: true, untagged: true });
+    } catch (e) {
+      if (isNetlinkErrno(e, 'EOPNOTSUPP')) throw new CniError(CNI_ERR.UNSUPPORTED_FIELD, `unsupported field: vlan=${vlan}`, `this kernel has no VLAN filtering on bridges (CONFIG_BRIDGE_VLAN_FILTERING): ${(e as Error).message}`, { cause: e });
+      throw e;
+    }
+  }
 }
 
 /**
@@ -281,10 +306,15 @@ async function ensureVlanInterface(rh: Rtnl, host: Netns, br: Link, vlan: number
   } catch (e) {
     if (!isNetlinkErrno(e, 'ENODEV')) throw e;
   }
-  await setupVeth(name, '', br.mtu ?? 1500, null, host, host, {
-    handles: { host: rh },
-    afterCreate: (v) => attach(rh, host, v.host, br, false, vlan),
-  });
+  try {
+    await setupVeth(name, '', br.mtu ?? 1500, null, host, host, {
+      handles: { host: rh },
+      afterCreate: (v) => attach(rh, host, v.host, br, false, vlan),
+    });
+  } catch (e) {
+    // A concurrent ADD made it first: use theirs.
+    if (!isNetlinkErrno(e, 'EEXIST')) throw e;
+  }
   return rh.link.get(name);
 }
 
@@ -341,6 +371,8 @@ async function add(ctx: PluginContext): Promise<CniResult> {
         if (p?.gateways.some((g) => g.family === 6)) ensureSysctl(host, 'net/ipv6/conf/all/forwarding', '1');
       });
       let hostEnd: Link | undefined;
+      let brNow: Link | undefined;
+      let gwNow: Link | undefined;
       const veth: Veth = await step(`failed to set up the veth pair of ${ctx.ifName}`, () => setupVeth(ctx.ifName, '', conf.mtu ?? 1500, conf.mac, host, ns, {
         handles: { host: rh },
         ...(conf.queues !== undefined ? { queues: conf.queues } : {}),
@@ -363,20 +395,22 @@ async function add(ctx: PluginContext): Promise<CniResult> {
             }, { netns: ns });
           }
           hostEnd = await waitPortUp(rh, v.host.index, v.host.name);
+          // The bridge's MAC may have changed when the port joined it (unless pinned): read
+          // it now; here, so that a failure still deletes the pair.
+          brNow = await rh.link.get(br.index);
+          if (gwLink && gwLink.index !== br.index) gwNow = await rh.link.get(gwLink.index);
           if (conf.ipMasq && p) {
             masqAttachment(ctx, p.ips.map((i) => i.address));
             masqDone = true;
           }
         },
       }));
-      // The bridge's MAC may have changed when the port joined it (unless pinned): read it now.
-      const brNow = await rh.link.get(br.index);
       const interfaces: CniResultInterface[] = [
-        iface(brNow),
+        iface(brNow!),
         hostEnd ? iface(hostEnd) : { name: veth.host.name, mac: veth.host.mac.toString(), mtu: veth.mtu },
         { name: veth.container.name, mac: veth.container.mac.toString(), mtu: veth.mtu, sandbox: ctx.netns! },
       ];
-      if (gwLink && gwLink.index !== br.index) interfaces.push(iface(await rh.link.get(gwLink.index)));
+      if (gwNow) interfaces.push(iface(gwNow));
       const dns: CniDns | undefined = dnsIsSet(ctx.conf.dns) ? ctx.conf.dns : ipam?.dns;
       return {
         cniVersion: ctx.conf.cniVersion,
@@ -404,7 +438,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
 }
 
 async function del(ctx: PluginContext): Promise<void> {
-  const conf = bridgeConf(ctx);
+  const conf = teardownConf(ctx);
   await delVethAttachment(ctx, conf.ipam, conf.ipMasq && conf.ipam !== undefined);
 }
 
@@ -430,7 +464,9 @@ async function check(ctx: PluginContext): Promise<void> {
       const bwant = ifs[bi]!;
       const blink = await linkOr(rh, conf.bridge, hostWhere);
       if (blink.kind !== 'bridge') throw new CniError(BRIDGE_ERR.INTERFACE, `interface ${conf.bridge} is not a bridge`, `its kind is ${blink.kind ?? 'none'}`);
-      if (bwant.mac && blink.address?.toLowerCase() !== bwant.mac.toLowerCase()) throw new CniError(BRIDGE_ERR.INTERFACE, `bridge ${conf.bridge} changed its MAC address`, `prevResult says ${bwant.mac}, the kernel ${blink.address}`);
+      // Only a gateway bridge's MAC is pinned; another follows its lowest-numbered port's,
+      // and changes as containers come and go.
+      if (conf.isGateway && bwant.mac && blink.address?.toLowerCase() !== bwant.mac.toLowerCase()) throw new CniError(BRIDGE_ERR.INTERFACE, `bridge ${conf.bridge} changed its MAC address`, `prevResult says ${bwant.mac}, the kernel ${blink.address}`);
       const promisc = blink.flags.includes('PROMISC');
       if (promisc !== conf.promiscMode) throw new CniError(BRIDGE_ERR.INTERFACE, `bridge ${conf.bridge} is ${promisc ? '' : 'not '}promiscuous`, `the configuration's promiscMode is ${conf.promiscMode}`);
 
@@ -485,14 +521,15 @@ async function check(ctx: PluginContext): Promise<void> {
 }
 
 async function status(ctx: PluginContext): Promise<void> {
-  const conf = bridgeConf(ctx);
+  const conf = teardownConf(ctx);
   if (conf.ipam !== undefined) await ipamStatus(ctx, conf.ipam);
   checkRtnl();
   if (conf.ipMasq && conf.ipam !== undefined) checkIptables(ctx);
 }
 
 async function gc(ctx: PluginContext): Promise<void> {
-  if (ctx.conf.ipam !== undefined) await ipamGc(ctx, ipamType(ctx));
+  const conf = teardownConf(ctx);
+  if (conf.ipam !== undefined) await ipamGc(ctx, conf.ipam);
 }
 
 /** The nlkit-bridge plugin's handlers, for {@link runPlugin}. */

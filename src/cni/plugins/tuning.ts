@@ -245,8 +245,10 @@ async function add(ctx: PluginContext): Promise<CniResult> {
 }
 
 async function del(ctx: PluginContext): Promise<void> {
-  const conf = tuningConf(ctx);
-  const file = savedPath(conf, ctx);
+  // Only dataDir, and without ADD's checks: a runtime retries a failed DEL until it
+  // succeeds, and a configuration ADD refused saved nothing to restore.
+  const d = ctx.conf.raw['dataDir'];
+  const file = join(typeof d === 'string' && d.startsWith('/') ? d : DEFAULT_TUNING_DIR, `${ctx.containerId}_${ctx.ifName}.json`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -23,6 +23,8 @@ interface Part<T> {
   readonly index: number;
   /** tcm_handle. */
   readonly handle: number;
+  /** tcm_parent (a shared block's index, when tcm_ifindex is TCM_IFINDEX_MAGIC_BLOCK). */
+  readonly parent: number;
   /** TCA_KIND ('' when absent). */
   readonly kind: string;
 }
@@ -41,7 +43,7 @@ const CLASS_BLOCK_KINDS: ReadonlySet<string> = new Set(['htb', 'hfsc']);
 /** The message's tcmsg and kind, and `decode`'s object of it. */
 function partOf<T>(decode: MessageHandler<T>, buf: Buffer, view: DataView, off: number, len: number): Part<T> {
   const value = decode(buf, view, off, len);
-  if (len < NLMSG_HDRLEN + C.SIZEOF_TCMSG) return { value, index: 0, handle: 0, kind: '' };
+  if (len < NLMSG_HDRLEN + C.SIZEOF_TCMSG) return { value, index: 0, handle: 0, parent: 0, kind: '' };
   const h = readTcmsg(view, off);
   let kind = '';
   walkAttrs(view, off + NLMSG_HDRLEN + C.SIZEOF_TCMSG, off + len, PATH, (type, vo, vl) => {
@@ -50,7 +52,7 @@ function partOf<T>(decode: MessageHandler<T>, buf: Buffer, view: DataView, off: 
     while (e > vo && buf[e - 1] === 0) e--;
     kind = buf.toString('utf8', vo, e);
   });
-  return { value, index: h.index, handle: h.handle, kind };
+  return { value, index: h.index, handle: h.handle, parent: h.parent, kind };
 }
 
 /**
@@ -76,14 +78,25 @@ function filterParents(kind: string, handle: number): number[] {
  *
  * A device, qdisc or class gone before its dump lists nothing (no error): a monitor
  * joined its groups before the listing, so that change comes as its event. A shared
- * block's filters are listed under each device whose qdisc uses the block, as `tc
- * filter show dev DEV` lists them (not once by the block's index).
+ * block's filters are listed once: the kernel dumps them for every qdisc using the
+ * block, each as the block's (tcm_ifindex TCM_IFINDEX_MAGIC_BLOCK, tcm_parent the block
+ * index: `index` -1 and `block`, as the events of them come), so the dumps after the
+ * first of a block are dropped.
  */
 export async function listTc<T>(sock: NetlinkSocket, decode: MessageHandler<T>): Promise<T[]> {
   const out: T[] = [];
   const onPart = (buf: Buffer, view: DataView, off: number, len: number): Part<T> => partOf(decode, buf, view, off, len);
   const keep = (parts: readonly Part<T>[]): void => {
     for (const p of parts) if (p.value !== undefined) out.push(p.value);
+  };
+  const blocks = new Set<number>();
+  const keepFilters = (parts: readonly Part<T>[]): void => {
+    const shared = parts.find((p) => p.index >>> 0 === C.TCM_IFINDEX_MAGIC_BLOCK);
+    if (shared !== undefined) {
+      if (blocks.has(shared.parent)) return;
+      blocks.add(shared.parent);
+    }
+    keep(parts);
   };
   const qdiscs = await sock.dump(C.RTM_GETQDISC, 0, (w) => putTcmsg(w, 0, 0, 0, 0), onPart);
   keep(qdiscs);
@@ -94,7 +107,7 @@ export async function listTc<T>(sock: NetlinkSocket, decode: MessageHandler<T>):
       ...qdiscs.filter((q) => q.index === index).flatMap((q) => filterParents(q.kind, q.handle)),
       ...classes.filter((c) => CLASS_BLOCK_KINDS.has(c.kind)).map((c) => c.handle),
     ];
-    for (const parent of parents) keep(await sock.dump(C.RTM_GETTFILTER, 0, (w) => putTcmsg(w, index, 0, parent, 0), onPart));
+    for (const parent of parents) keepFilters(await sock.dump(C.RTM_GETTFILTER, 0, (w) => putTcmsg(w, index, 0, parent, 0), onPart));
   }
   return out;
 }

@@ -108,7 +108,8 @@ export function checkGre(kind: string, d: Record<string, unknown>): void {
     const key = d[`${dir}key`];
     if (key === undefined) continue;
     const n = parseGreKey(key, `data.${dir}key`);
-    const keyed = Array.isArray(flags) && (flags as unknown[]).includes('key');
+    // The key flag by name, or within a hex flag word (what the decoder gives for bits it has no name for, sent back).
+    const keyed = Array.isArray(flags) && (flags as unknown[]).some((f) => f === 'key' || (typeof f === 'string' && /^0x[0-9a-f]+$/i.test(f) && (Number(f) & C.GRE_KEY) !== 0));
     if (n !== 0 && !keyed) throw new InvalidArgumentError(`data.${dir}key`, `${dir}key ${showValue(key)} without 'key' in data.${dir}flags would go on no packet (the kernel ignores it): \`ip ... ${dir}key K\` sets both`);
   }
   checkRange(d, 'ttl', 0, 255, 'ttl (0: inherit the inner packet\'s)');
