@@ -782,6 +782,7 @@ t.test('each check refuses only what it names: the same specs with the one field
   // A refusal must come from the rule its case names, not from something else in the spec.
   const fixed: Array<[unknown, string]> = [
     [{ kind: 'gre', name: 'x0', data: { ikey: 42, iflags: ['key'] } }, 'gre: ikey with its flag'],
+    [{ kind: 'gre', name: 'x0', data: { ikey: 42, iflags: ['0x2000'] } }, 'gre: ikey with its flag as a hex word (as decoded bits come back)'],
     [{ kind: 'gre', name: 'x0', data: { ignoreDf: true, pmtudisc: false } }, 'gre: ignoreDf with pmtudisc off'],
     [{ kind: 'gre', name: 'x0', data: { collectMetadata: true, encapType: 'none' } }, 'gre: collectMetadata without encapsulation'],
     [{ kind: 'gretap', name: 'x0', data: { remote: '192.0.2.1' } }, 'gretap: a remote'],
