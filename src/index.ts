@@ -26,9 +26,10 @@ export type { VethEnd, CniInterface, SetupVethOptions } from './veth/index.js';
 export {
   runPlugin, CniError, CNI_ERR, CNI_COMMANDS, SUPPORTED_VERSIONS, CURRENT_VERSION, parseNetConf, parseResult, formatResult, convertResult, parseJsonSafe,
   findPlugin, execPlugin, ipamAdd, ipamDel, ipamCheck, ipamStatus, ipamGc, ptpPlugin, PTP_ERR, bridgePlugin, BRIDGE_ERR, DEFAULT_BRIDGE,
+  macvlanPlugin, MACVLAN_ERR, DEFAULT_MACVLAN_MODE,
   configureIface, settleAddresses, ConfigureIfaceError, DEFAULT_DAD_TIMEOUT, bandwidthPlugin, BANDWIDTH_ERR, ifbName, openNetns, tuningPlugin, TUNING_ERR, DEFAULT_TUNING_DIR, loopbackPlugin,
 } from './cni/index.js';
 export type {
   CniVersion, CniCommand, CniErrorObject, CniNetConf, CniResult, CniResultInterface, CniIpConfig, CniRoute, CniDns, CniIpamConf, CniAttachment,
-  PluginContext, PluginHandlers, RunPluginOptions, ConfigureIfaceOptions, ConfigureIfaceStep,
+  PluginContext, PluginHandlers, RunPluginOptions, ConfigureIfaceOptions, ConfigureIfaceStep, MacvlanMode,
 } from './cni/index.js';

@@ -3,8 +3,8 @@
  * configuration/result/error types with version conversion, the plugin runtime
  * (`runPlugin`: stdin, CNI_* environment, stdout, exit code), IPAM delegation,
  * `configureIface` (a result's addresses and routes on an interface, as Go's
- * ipam.ConfigureIface), and the `nlkit-ptp`, `nlkit-bridge`, `nlkit-bandwidth`,
- * `nlkit-tuning` and `nlkit-loopback` plugins.
+ * ipam.ConfigureIface), and the `nlkit-ptp`, `nlkit-bridge`, `nlkit-macvlan`,
+ * `nlkit-bandwidth`, `nlkit-tuning` and `nlkit-loopback` plugins.
  * @module
  */
 export {
@@ -22,6 +22,8 @@ export { configureIface, settleAddresses, ConfigureIfaceError, DEFAULT_DAD_TIMEO
 export type { ConfigureIfaceOptions, ConfigureIfaceStep } from './configure.js';
 export { ptpPlugin, PTP_ERR, DEFAULT_MTU } from './plugins/ptp.js';
 export { bridgePlugin, BRIDGE_ERR, DEFAULT_BRIDGE } from './plugins/bridge.js';
+export { macvlanPlugin, MACVLAN_ERR, DEFAULT_MACVLAN_MODE } from './plugins/macvlan.js';
+export type { MacvlanMode } from './plugins/macvlan.js';
 export { bandwidthPlugin, BANDWIDTH_ERR, ifbName } from './plugins/bandwidth.js';
 export { tuningPlugin, TUNING_ERR, DEFAULT_TUNING_DIR } from './plugins/tuning.js';
 export { loopbackPlugin } from './plugins/loopback.js';

@@ -19,6 +19,10 @@ export const REF_PTP = join(REF_DIR, 'ptp');
 export const NLKIT_BRIDGE = fileURLToPath(new URL('../../nlkit-bridge.js', import.meta.url));
 /** containernetworking-plugins' bridge (1.1.1 in Debian). */
 export const REF_BRIDGE = join(REF_DIR, 'bridge');
+/** The nlkit-macvlan plugin as the package ships it (dist/nlkit-macvlan.js). */
+export const NLKIT_MACVLAN = fileURLToPath(new URL('../../nlkit-macvlan.js', import.meta.url));
+/** containernetworking-plugins' macvlan (1.1.1 in Debian). */
+export const REF_MACVLAN = join(REF_DIR, 'macvlan');
 /** The nlkit-loopback plugin as the package ships it (dist/nlkit-loopback.js). */
 export const NLKIT_LOOPBACK = fileURLToPath(new URL('../../nlkit-loopback.js', import.meta.url));
 /** containernetworking-plugins' loopback (1.1.1 in Debian). */
