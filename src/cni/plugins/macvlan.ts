@@ -171,7 +171,7 @@ async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Options of {@link createMacvlan}. */
+/** @internal Options of {@link createMacvlan}. */
 export interface CreateMacvlanOptions {
   /** MTU; undefined: the kernel's default, the master's. */
   readonly mtu?: number | undefined;
