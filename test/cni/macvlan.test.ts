@@ -327,17 +327,19 @@ t.test('a failed ADD leaves no link and no reservation', opts, async (t) => {
   t.same(names(w.ctr.path!), ['eth0', 'lo'], 'the first attachment untouched');
 });
 
-t.test('no master: a default route without an output device (a blackhole) is passed over for the next', live, async (t) => {
-  const w = mvWorld(t, { defaultRoute: true });
-  ip(w.host.path!, ['route', 'add', 'blackhole', 'default', 'metric', '10']);
-  ip(w.host.path!, ['route', 'del', 'default', 'via', '192.168.50.1', 'dev', 'm0']);
-  ip(w.host.path!, ['route', 'add', 'default', 'via', '192.168.50.1', 'dev', 'm0', 'metric', '20']);
-  t.equal(ipJson<Json[]>(w.host.path!, ['route', 'show', 'default'])[0].type, 'blackhole', 'the blackhole is the first default route');
-  const res = ok(t, runIn(w.host.path, NLKIT_MACVLAN, cniEnv('ADD', w), mvConf(w, 'nlkit-macvlan', { master: null, ipam: false })), 'ADD');
+t.test('no master: default routes that are not unicast through an interface (a blackhole, an IPv6 unreachable naming lo) are passed over', live, async (t) => {
+  const w = mvWorld(t);
+  const h = w.host.path!;
+  ip(h, ['route', 'add', 'blackhole', 'default']);
+  ip(h, ['-6', 'addr', 'add', 'fd00:9::2/64', 'dev', 'm0', 'nodad']);
+  ip(h, ['-6', 'route', 'add', 'unreachable', 'default', 'metric', '10']);
+  ip(h, ['-6', 'route', 'add', 'default', 'via', 'fd00:9::1', 'dev', 'm0', 'metric', '20']);
+  t.same(ipJson<Json[]>(h, ['-6', 'route', 'show', 'default']).map((r) => [r.type ?? 'unicast', r.dev]), [['unreachable', 'lo'], ['unicast', 'm0']], 'the unreachable route, through lo, comes first');
+  const res = ok(t, runIn(h, NLKIT_MACVLAN, cniEnv('ADD', w), mvConf(w, 'nlkit-macvlan', { master: null, ipam: false })), 'ADD');
   t.equal(res.interfaces[0].name, 'eth0');
-  const m0 = ipJson<Json[]>(w.host.path!, ['link', 'show', 'm0'])[0].ifindex;
-  t.equal(ipJson<Json[]>(w.ctr.path!, ['-d', 'link', 'show', 'eth0'])[0].link_index, m0, 'the macvlan is on m0, the interface of the first default route that has one');
-  // The reference fails here (its first default route, the blackhole, has no interface).
+  const m0 = ipJson<Json[]>(h, ['link', 'show', 'm0'])[0].ifindex;
+  t.equal(ipJson<Json[]>(w.ctr.path!, ['-d', 'link', 'show', 'eth0'])[0].link_index, m0, 'the macvlan is on m0, the interface of the first unicast default route');
+  // The reference fails here: its first default route, the IPv4 blackhole, has no interface.
 });
 
 t.test('DEL: idempotent, without CNI_NETNS, with the netns gone, with the master gone; IPAM released each time', opts, async (t) => {

@@ -110,12 +110,13 @@ function macvlanConf(ctx: PluginContext): MacvlanConf {
 
 /**
  * The interface of the first default route of the main table (IPv4 before IPv6), as
- * the reference's getDefaultRouteInterfaceName; one without an output device (a
- * blackhole, a multipath route) is passed over for the next.
+ * the reference's getDefaultRouteInterfaceName; one that is not a unicast route through
+ * one interface (a blackhole; IPv6's unreachable, which names lo; a multipath route) is
+ * passed over for the next.
  */
 async function defaultRouteInterface(rh: Rtnl): Promise<string | undefined> {
   const routes = await rh.route.list();
-  const defaults = routes.filter((r) => r.dstLen === 0 && r.fromLen === undefined && r.dev !== undefined).sort((a, b) => a.family - b.family);
+  const defaults = routes.filter((r) => r.dstLen === 0 && r.fromLen === undefined && r.type === 'unicast' && r.dev !== undefined).sort((a, b) => a.family - b.family);
   for (const r of defaults) {
     try {
       return (await rh.link.get(r.dev!)).name;
