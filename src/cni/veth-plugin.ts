@@ -227,3 +227,22 @@ export function checkIptables(ctx: PluginContext): void {
     }
   }
 }
+
+/** @internal Run one step of ADD; an error that is not a CniError becomes one (999) saying which step failed. */
+export async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof CniError) throw e;
+    throw new CniError(CNI_ERR.INTERNAL, what, (e as Error).message, { cause: e });
+  }
+}
+
+/** @internal Write a sysctl the reference plugins write and ignore the failure of (a netns without IPv6 has no ipv6 keys), as Go's `_, _ = sysctl.Sysctl(...)`. */
+export function trySysctl(ns: Netns, key: string, value: string): void {
+  try {
+    sysctlSet(ns, key, value);
+  } catch {
+    // ignored, as the reference ignores it
+  }
+}

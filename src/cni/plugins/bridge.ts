@@ -28,7 +28,7 @@
  * removes the bridge. CHECK compares the kernel with prevResult.
  * @module
  */
-import { Netns, sysctlSet } from '../../ns/index.js';
+import { Netns } from '../../ns/index.js';
 import { Rtnl } from '../../rtnl/handle.js';
 import { formatIp } from '../../rtnl/ip.js';
 import type { Link } from '../../rtnl/link/decode.js';
@@ -43,7 +43,7 @@ import {
   type CniDns, type CniIpConfig, type CniResult, type CniResultInterface, type CniRoute,
 } from '../types.js';
 import {
-  CHECK_ERR, checkAddresses, checkIptables, checkRoutes, containerMac, delVethAttachment, ensureSysctl, linkOr, masqAttachment, refuseTakenIfname, unmasqAttachment,
+  CHECK_ERR, step, trySysctl, checkAddresses, checkIptables, checkRoutes, containerMac, delVethAttachment, ensureSysctl, linkOr, masqAttachment, refuseTakenIfname, unmasqAttachment,
 } from '../veth-plugin.js';
 
 /** nlkit-bridge's CHECK codes: the same as nlkit-ptp's ({@link CHECK_ERR}): 110 interface, 111 address, 112 route. */
@@ -151,15 +151,6 @@ function teardownConf(ctx: PluginContext): { ipam: string | undefined; ipMasq: b
 
 function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && v !== '';
-}
-
-/** Write a sysctl the reference writes and ignores the failure of (a netns without IPv6 has no ipv6 keys). */
-function trySysctl(ns: Netns, key: string, value: string): void {
-  try {
-    sysctlSet(ns, key, value);
-  } catch {
-    // As Go's `_, _ = sysctl.Sysctl(...)`.
-  }
 }
 
 /** The bridge, made when missing (a concurrent ADD making it too is fine), promiscuous if asked, up. */
@@ -327,16 +318,6 @@ async function waitPortUp(rh: Rtnl, index: number, name: string): Promise<Link> 
     if (link.operstate === 'UP') return link;
   }
   throw new CniError(CNI_ERR.TRY_AGAIN_LATER, 'bridge port in error state', `${name} is ${link?.operstate ?? 'unknown'}, not UP, after ${PORT_UP_WAITS.reduce((a, b) => a + b, 0) / 1000} s`);
-}
-
-/** Run one step of ADD; an error that is not a CniError becomes one (999) saying which step failed. */
-async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof CniError) throw e;
-    throw new CniError(CNI_ERR.INTERNAL, what, (e as Error).message, { cause: e });
-  }
 }
 
 function iface(l: Link, sandbox?: string): CniResultInterface {

@@ -17,7 +17,7 @@
  * after they were made. DEL is idempotent. CHECK compares the kernel with prevResult.
  * @module
  */
-import { Netns, sysctlSet } from '../../ns/index.js';
+import { Netns } from '../../ns/index.js';
 import { ARPHRD_ETHER } from '../../rtnl/constants.js';
 import { Rtnl } from '../../rtnl/handle.js';
 import { isLinkKind, type Link } from '../../rtnl/link/decode.js';
@@ -30,7 +30,7 @@ import {
   CNI_ERR, CniError, ifnameProblem,
   type CniIpConfig, type CniResult, type CniRoute,
 } from '../types.js';
-import { CHECK_ERR, checkAddresses, checkRoutes, containerMac, linkOr, refuseTakenIfname } from '../veth-plugin.js';
+import { CHECK_ERR, step, trySysctl, checkAddresses, checkRoutes, containerMac, linkOr, refuseTakenIfname } from '../veth-plugin.js';
 
 /** nlkit-macvlan's CHECK codes: the same as nlkit-ptp's and nlkit-bridge's ({@link CHECK_ERR}): 110 interface, 111 address, 112 route. */
 export const MACVLAN_ERR = CHECK_ERR;
@@ -151,25 +151,6 @@ async function findMaster(rh: Rtnl, conf: MacvlanConf, missing: number): Promise
     throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid MTU ${conf.mtu}, must be [0, master MTU(${m.mtu})]`, `a macvlan's MTU cannot exceed its master's: ${name} has ${m.mtu}`);
   }
   return m;
-}
-
-/** Write a sysctl the reference writes and ignores the failure of (a netns without IPv6 has no ipv6 keys). */
-function trySysctl(ns: Netns, key: string, value: string): void {
-  try {
-    sysctlSet(ns, key, value);
-  } catch {
-    // As Go's `_, _ = sysctl.Sysctl(...)`.
-  }
-}
-
-/** Run one step of ADD; an error that is not a CniError becomes one (999) saying which step failed. */
-async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof CniError) throw e;
-    throw new CniError(CNI_ERR.INTERNAL, what, (e as Error).message, { cause: e });
-  }
 }
 
 /** @internal Options of {@link createMacvlan}. */
