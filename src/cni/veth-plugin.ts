@@ -141,7 +141,7 @@ export async function refuseTakenIfname(rt: Rtnl, ifName: string, netnsPath: str
 }
 
 /**
- * @internal DEL of a veth attachment: the pair deleted by its container-side name in
+ * @internal DEL of an attachment: its link (a veth pair, a macvlan) deleted by its name in
  * CNI_NETNS, then the IPAM reservation released (when `ipam` names a plugin), then with
  * `ipMasq` the attachment's masquerading chain and its POSTROUTING rules. Idempotent:
  * a missing link, a netns that is gone or no CNI_NETNS at all is success. A netns path
@@ -149,7 +149,7 @@ export async function refuseTakenIfname(rt: Rtnl, ifName: string, netnsPath: str
  * DEL that always failed before it would hold the address for ever (the reference
  * plugins release it too). Every failure is collected and reported together.
  */
-export async function delVethAttachment(ctx: PluginContext, ipam: string | undefined, ipMasq: boolean): Promise<void> {
+export async function delAttachment(ctx: PluginContext, ipam: string | undefined, ipMasq: boolean): Promise<void> {
   const errors: Error[] = [];
   let ns: Netns | undefined;
   if (ctx.netns !== undefined) {
@@ -245,4 +245,19 @@ export function trySysctl(ns: Netns, key: string, value: string): void {
   } catch {
     // ignored, as the reference ignores it
   }
+}
+
+/**
+ * @internal A failed ADD's release of its IPAM allocation (IPAM DEL), then the ADD's
+ * error thrown again; when the release fails too, that goes to stderr and into the
+ * error's details, so the runtime knows an address may still be held.
+ */
+export async function releaseIpam(ctx: PluginContext, ipam: string, e: unknown): Promise<never> {
+  try {
+    await ipamDel(ctx, ipam);
+  } catch (d) {
+    ctx.log(`ADD failed and releasing the IPAM allocation failed too: ${(d as Error).message}`);
+    if (e instanceof CniError) throw new CniError(e.code, e.msg, `${e.details ?? ''}${e.details ? '; ' : ''}and the IPAM release failed: ${(d as Error).message}`, { cause: e });
+  }
+  throw e;
 }

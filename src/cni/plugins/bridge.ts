@@ -35,7 +35,7 @@ import type { Link } from '../../rtnl/link/decode.js';
 import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { setupVeth, type MacAddr, type Veth } from '../../veth/index.js';
 import { configureIface } from '../configure.js';
-import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
+import { ipamAdd, ipamCheck, ipamGc, ipamStatus, ipamType } from '../ipam.js';
 import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
@@ -43,7 +43,7 @@ import {
   type CniDns, type CniIpConfig, type CniResult, type CniResultInterface, type CniRoute,
 } from '../types.js';
 import {
-  CHECK_ERR, step, trySysctl, checkAddresses, checkIptables, checkRoutes, containerMac, delVethAttachment, ensureSysctl, linkOr, masqAttachment, refuseTakenIfname, unmasqAttachment,
+  CHECK_ERR, step, trySysctl, checkAddresses, checkIptables, checkRoutes, containerMac, delAttachment, ensureSysctl, linkOr, masqAttachment, refuseTakenIfname, releaseIpam, unmasqAttachment,
 } from '../veth-plugin.js';
 
 /** nlkit-bridge's CHECK codes: the same as nlkit-ptp's ({@link CHECK_ERR}): 110 interface, 111 address, 112 route. */
@@ -403,13 +403,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
     } catch (e) {
       if (masqDone) unmasqAttachment(ctx);
       if (conf.ipam === undefined) throw e;
-      try {
-        await ipamDel(ctx, conf.ipam);
-      } catch (d) {
-        ctx.log(`ADD failed and releasing the IPAM allocation failed too: ${(d as Error).message}`);
-        if (e instanceof CniError) throw new CniError(e.code, e.msg, `${e.details ?? ''}${e.details ? '; ' : ''}and the IPAM release failed: ${(d as Error).message}`, { cause: e });
-      }
-      throw e;
+      return releaseIpam(ctx, conf.ipam, e);
     }
   } finally {
     rh.close();
@@ -420,7 +414,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
 
 async function del(ctx: PluginContext): Promise<void> {
   const conf = teardownConf(ctx);
-  await delVethAttachment(ctx, conf.ipam, conf.ipMasq && conf.ipam !== undefined);
+  await delAttachment(ctx, conf.ipam, conf.ipMasq && conf.ipam !== undefined);
 }
 
 async function check(ctx: PluginContext): Promise<void> {

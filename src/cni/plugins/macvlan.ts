@@ -30,7 +30,7 @@ import {
   CNI_ERR, CniError, ifnameProblem,
   type CniIpConfig, type CniResult, type CniRoute,
 } from '../types.js';
-import { CHECK_ERR, step, trySysctl, checkAddresses, checkRoutes, containerMac, linkOr, refuseTakenIfname } from '../veth-plugin.js';
+import { CHECK_ERR, step, trySysctl, checkAddresses, delAttachment, checkRoutes, containerMac, linkOr, refuseTakenIfname } from '../veth-plugin.js';
 
 /** nlkit-macvlan's CHECK codes: the same as nlkit-ptp's and nlkit-bridge's ({@link CHECK_ERR}): 110 interface, 111 address, 112 route. */
 export const MACVLAN_ERR = CHECK_ERR;
@@ -302,43 +302,10 @@ async function add(ctx: PluginContext): Promise<CniResult> {
  * the reference): a master that is gone or a mode changed since ADD does not stop it.
  */
 async function del(ctx: PluginContext): Promise<void> {
-  const errors: Error[] = [];
-  if (ctx.conf.ipam !== undefined) {
-    try {
-      await ipamDel(ctx, ipamType(ctx));
-    } catch (e) {
-      errors.push(e as Error);
-    }
-  }
-  if (ctx.netns !== undefined) {
-    let ns: Netns | undefined;
-    try {
-      ns = openNetns(ctx.netns);
-    } catch (e) {
-      if (!(e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER)) errors.push(e as Error);
-    }
-    if (ns) {
-      try {
-        const rt = Rtnl.open({ netns: ns });
-        try {
-          await rt.link.del(ctx.ifName);
-        } catch (e) {
-          if (!isNetlinkErrno(e, 'ENODEV')) errors.push(e as Error);
-        } finally {
-          rt.close();
-        }
-      } catch (e) {
-        errors.push(e as Error);
-      } finally {
-        ns.close();
-      }
-    }
-  }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) {
-    const first = errors[0]!;
-    throw new CniError(first instanceof CniError ? first.code : CNI_ERR.INTERNAL, 'DEL failed', errors.map((e) => e.message).join('; '));
-  }
+  // Only `ipam` of the configuration (a runtime retries a failed DEL until it succeeds,
+  // so nothing ADD alone checks may fail it); the link and the allocation both tried.
+  const t = ctx.conf.ipam?.type;
+  await delAttachment(ctx, typeof t === 'string' && t !== '' ? t : undefined, false);
 }
 
 async function check(ctx: PluginContext): Promise<void> {

@@ -27,10 +27,10 @@ import { Rtnl } from '../../rtnl/handle.js';
 import { formatIp } from '../../rtnl/ip.js';
 import { MacAddr, setupVeth, type Veth } from '../../veth/index.js';
 import { MAX_QUEUES } from '../../rtnl/validate.js';
-import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
+import { ipamAdd, ipamCheck, ipamGc, ipamStatus, ipamType } from '../ipam.js';
 import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
 import {
-  CHECK_ERR, checkAddresses, checkIptables, checkRoutes, containerMac, delVethAttachment, ensureSysctl, fullLen, hasRoute, linkOr, masqAttachment, refuseTakenIfname,
+  CHECK_ERR, checkAddresses, checkIptables, checkRoutes, containerMac, delAttachment, ensureSysctl, releaseIpam, fullLen, hasRoute, linkOr, masqAttachment, refuseTakenIfname,
 } from '../veth-plugin.js';
 import { cniRouteSpec, settleAddresses } from '../configure.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
@@ -209,13 +209,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
         ...(dns ? { dns } : {}),
       };
     } catch (e) {
-      try {
-        await ipamDel(ctx, conf.ipam);
-      } catch (d) {
-        ctx.log(`ADD failed and releasing the IPAM allocation failed too: ${(d as Error).message}`);
-        if (e instanceof CniError) throw new CniError(e.code, e.msg, `${e.details ?? ''}${e.details ? '; ' : ''}and the IPAM release failed: ${(d as Error).message}`, { cause: e });
-      }
-      throw e;
+      return releaseIpam(ctx, conf.ipam, e);
     }
   } finally {
     ns.close();
@@ -224,7 +218,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
 }
 
 async function del(ctx: PluginContext): Promise<void> {
-  await delVethAttachment(ctx, ipamType(ctx), ctx.conf.ipMasq === true);
+  await delAttachment(ctx, ipamType(ctx), ctx.conf.ipMasq === true);
 }
 
 async function check(ctx: PluginContext): Promise<void> {
