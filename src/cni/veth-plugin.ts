@@ -1,8 +1,10 @@
 /**
- * What nlkit's veth plugins (nlkit-ptp, nlkit-bridge) share: the container MAC a
- * configuration asks for, ADD's check of CNI_IFNAME, DEL, and for CHECK the drift error
- * codes, a link looked up as CHECK reports it missing, and the container interface's
- * addresses and routes compared with prevResult.
+ * What nlkit's interface plugins (nlkit-ptp and nlkit-bridge above all; nlkit-macvlan,
+ * nlkit-tuning and nlkit-loopback for parts) share: the container MAC a configuration
+ * asks for, ADD's check of CNI_IFNAME, its steps' errors and ignored sysctls, a failed
+ * ADD's IPAM release, ipMasq's set-up and undo, DEL, and for CHECK the drift error codes,
+ * a link looked up as CHECK reports it missing, and the container interface's addresses
+ * and routes compared with prevResult.
  * @module
  */
 import { formatIp } from '../rtnl/ip.js';
