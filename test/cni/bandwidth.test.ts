@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { privileged, ipJson } from '../helpers.js';
 import { bandwidthConf, ifbName, tbfParams } from '../../src/cni/plugins/bandwidth.js';
 import {
-  NLKIT_BANDWIDTH, REF_BANDWIDTH, REF_DIR, REF_PTP, cniEnv, normalisedResult, ptpConf, runIn, world, type World,
+  NLKIT_BANDWIDTH, NLKIT_BRIDGE, REF_BANDWIDTH, REF_DIR, REF_PTP, cniEnv, normalisedResult, ptpConf, runIn, world, type World,
 } from './util.js';
 
 const haveRef = existsSync(REF_PTP) && existsSync(REF_BANDWIDTH) && existsSync(`${REF_DIR}/host-local`);
@@ -205,4 +205,34 @@ t.test('a bad configuration through the plugin: error 7, nothing made', opts, as
   const r = runIn(w.host.path, NLKIT_BANDWIDTH, cniEnv('ADD', w), bwConf({ cniVersion: '1.0.0', interfaces: [] }, { ingressRate: 1000 }, 'nlkit-bandwidth'));
   t.match(r.json, { code: 7, msg: 'invalid ingressBurst' });
   t.same(ipJson<Json[]>(w.host.path, ['link', 'show', 'type', 'ifb']), []);
+});
+
+t.test('chained after nlkit-bridge (the host end a bridge port, listed second): the same shaping as the reference bandwidth gives there; CHECK both ways; DEL', opts, async (t) => {
+  const made: { w: World; res: Json; hostVeth: string; conf: Json }[] = [];
+  for (const [plugin, type] of [[REF_BANDWIDTH, 'bandwidth'], [NLKIT_BANDWIDTH, 'nlkit-bandwidth']] as const) {
+    const w = world(t);
+    const brConf = { cniVersion: '1.0.0', name: 'ptpnet', type: 'nlkit-bridge', isGateway: true, ipam: { type: 'host-local', dataDir: w.dataDir, ranges: [[{ subnet: '10.1.0.0/24' }]] } };
+    const b = runIn(w.host.path, NLKIT_BRIDGE, cniEnv('ADD', w), brConf);
+    t.equal(b.status, 0, `nlkit-bridge ADD (${b.stdout} ${b.stderr})`);
+    const prev = b.json as Json;
+    const conf = bwConf(prev, SHAPING, type);
+    const r = runIn(w.host.path, plugin, cniEnv('ADD', w), conf);
+    t.equal(r.status, 0, `${plugin} ADD after nlkit-bridge (${r.stdout} ${r.stderr})`);
+    made.push({ w, res: r.json as Json, hostVeth: prev.interfaces[1].name, conf });
+  }
+  const [ref, mine] = made as [typeof made[0], typeof made[0]];
+  t.same(normalisedResult(mine.res), normalisedResult(ref.res), 'same result: the bridge, the host end, the container end, then the ifb');
+  const a = tcState(ref.w.host.path, ref.hostVeth);
+  const b = tcState(mine.w.host.path, mine.hostVeth);
+  const noLinklayer = (qs: Json[]) => qs.map((q) => (q.kind === 'tbf' ? { ...q, options: { ...q.options, linklayer: undefined } } : q));
+  t.same(noLinklayer(b.qdiscs), noLinklayer(a.qdiscs), 'the same qdiscs on the bridge port and the ifb');
+  t.ok(b.qdiscs.some((q) => q.kind === 'tbf' && q.dev === 'HOSTVETH' && q.options.rate === SHAPING.ingressRate / 8), "ingress shaping on the bridge port (the host end of the container's veth)");
+  t.equal(b.filters.length, a.filters.length, 'the redirect filter on the port');
+  for (const [plugin, x, type] of [[REF_BANDWIDTH, mine, 'bandwidth'], [NLKIT_BANDWIDTH, ref, 'nlkit-bandwidth']] as const) {
+    const c = runIn(x.w.host.path, plugin, cniEnv('CHECK', x.w), bwConf(x.res, SHAPING, type));
+    t.equal(c.status, 0, `${plugin} CHECK accepts the other plugin's state (${c.stdout} ${c.stderr})`);
+  }
+  const d = runIn(mine.w.host.path, NLKIT_BANDWIDTH, cniEnv('DEL', mine.w), mine.conf);
+  t.equal(d.status, 0, `DEL (${d.stdout} ${d.stderr})`);
+  t.same(ipJson<Json[]>(mine.w.host.path, ['link', 'show', 'type', 'ifb']), [], 'the ifb removed');
 });
