@@ -28,6 +28,7 @@ export {
   findPlugin, execPlugin, ipamAdd, ipamDel, ipamCheck, ipamStatus, ipamGc, ptpPlugin, PTP_ERR, bridgePlugin, BRIDGE_ERR, DEFAULT_BRIDGE,
   macvlanPlugin, MACVLAN_ERR, DEFAULT_MACVLAN_MODE,
   configureIface, settleAddresses, ConfigureIfaceError, DEFAULT_DAD_TIMEOUT, bandwidthPlugin, BANDWIDTH_ERR, ifbName, openNetns, tuningPlugin, TUNING_ERR, DEFAULT_TUNING_DIR, loopbackPlugin,
+  hostDevicePlugin, HOST_DEVICE_ERR,
 } from './cni/index.js';
 export type {
   CniVersion, CniCommand, CniErrorObject, CniNetConf, CniResult, CniResultInterface, CniIpConfig, CniRoute, CniDns, CniIpamConf, CniAttachment,

@@ -27,6 +27,10 @@ export const REF_MACVLAN = join(REF_DIR, 'macvlan');
 export const NLKIT_LOOPBACK = fileURLToPath(new URL('../../nlkit-loopback.js', import.meta.url));
 /** containernetworking-plugins' loopback (1.1.1 in Debian). */
 export const REF_LOOPBACK = join(REF_DIR, 'loopback');
+/** The nlkit-host-device plugin as the package ships it (dist/nlkit-host-device.js). */
+export const NLKIT_HOST_DEVICE = fileURLToPath(new URL('../../nlkit-host-device.js', import.meta.url));
+/** containernetworking-plugins' host-device (1.1.1 in Debian). */
+export const REF_HOST_DEVICE = join(REF_DIR, 'host-device');
 /** The nlkit-tuning plugin as the package ships it (dist/nlkit-tuning.js). */
 export const NLKIT_TUNING = fileURLToPath(new URL('../../nlkit-tuning.js', import.meta.url));
 /** containernetworking-plugins' tuning (1.1.1 in Debian). */
