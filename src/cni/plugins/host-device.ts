@@ -142,23 +142,24 @@ async function findDevice(rh: Rtnl, ref: DeviceRef, missing: number): Promise<Li
 }
 
 /**
- * Move the container's `index` back to the host netns `host` under `name` in one
- * message (down first, as the reference; the move would take it down anyway), `alias`
- * set when given ('' clears it). When the move fails and it was up, it is set up again,
- * so that a retry finds it as it was.
+ * Move the container's link `link` back to the host netns `host` under `name`: down
+ * first (as the reference; the move would take it down anyway), renamed in the container,
+ * then moved, `alias` set in the move when given ('' clears it). Two messages because
+ * the kernel does not make a move with IFLA_IFNAME one step: it moves the link under its
+ * current name when that is free in the target (and takes IFLA_IFNAME only when it is
+ * not), then renames it, which can fail after the move; renamed first, the move either
+ * happens under `name` or not at all (EEXIST when the host has `name`). When either
+ * step fails, the link gets its container name back, and is set up again when it was.
  */
-async function moveOut(rc: Rtnl, index: number, wasUp: boolean, host: Netns, name: string, alias?: string): Promise<void> {
-  if (wasUp) await rc.link.set(index, { up: false });
+async function moveOut(rc: Rtnl, link: Link, host: Netns, name: string, alias?: string): Promise<void> {
+  if (link.up) await rc.link.set(link.index, { up: false });
   try {
-    await rc.link.set(index, { netns: host, name, ...(alias !== undefined ? { alias } : {}) });
+    if (name !== link.name) await rc.link.set(link.index, { name });
+    await rc.link.set(link.index, { netns: host, name, ...(alias !== undefined ? { alias } : {}) });
   } catch (e) {
-    if (wasUp) {
-      try {
-        await rc.link.set(index, { up: true });
-      } catch {
-        // the move's error is the one to report
-      }
-    }
+    // Best effort: the move's error is the one to report.
+    if (name !== link.name) await rc.link.set(link.index, { name: link.name }).catch(() => undefined);
+    if (link.up) await rc.link.set(link.index, { up: true }).catch(() => undefined);
     throw e;
   }
 }
@@ -183,10 +184,12 @@ async function add(ctx: PluginContext): Promise<CniResult> {
     try {
       await rh.link.set(dev.index, { netns: ns, name: ifName, alias: dev.name });
     } catch (e) {
-      // The kernel moves first and sets the alias after: should the alias have failed,
-      // the device is in the container already, and goes back.
-      const moved = await ctrRt.link.get(ifName).catch(() => undefined);
-      if (moved) await putBack(ctx, ctrRt, host, moved.index, dev, e);
+      // The kernel moves first (under the device's own name when the container does not
+      // have it), then renames and sets the alias, either of which can fail after the
+      // move: a device that made it into the container goes back.
+      const moved = (await ctrRt.link.list().catch(() => [] as Link[]))
+        .find((l) => l.address === dev.address && (l.index === dev.index || l.name === ifName || l.name === dev.name));
+      if (moved) await putBack(ctx, ctrRt, host, moved, dev, e);
       throw new CniError(CNI_ERR.INTERNAL, `failed to move link ${dev.name} into ${netns} as ${ifName}`, (e as Error).message, { cause: e });
     }
     const link = await step(`failed to find ${ifName} in ${netns}`, () => ctrRt.link.get(ifName));
@@ -216,7 +219,9 @@ async function add(ctx: PluginContext): Promise<CniResult> {
     } catch (e) {
       let err = e;
       try {
-        await putBack(ctx, ctrRt, host, link.index, dev, e);
+        // As it is now (up, addresses); gone, there is nothing to put back.
+        const now = await ctrRt.link.get(link.index).catch(() => undefined);
+        if (now) await putBack(ctx, ctrRt, host, now, dev, e);
       } catch (p) {
         err = p;
       }
@@ -232,13 +237,13 @@ async function add(ctx: PluginContext): Promise<CniResult> {
 }
 
 /**
- * A failed ADD's undo of the move: the container's `index` back to the host under the
+ * A failed ADD's undo of the move: the container's `link` back to the host under the
  * name `dev` had, with its alias of before, and up again when it was. A failure of that
  * is logged and thrown added to `e` (the device may be stuck in the container).
  */
-async function putBack(ctx: PluginContext, rc: Rtnl, host: Netns, index: number, dev: Link, e: unknown): Promise<void> {
+async function putBack(ctx: PluginContext, rc: Rtnl, host: Netns, link: Link, dev: Link, e: unknown): Promise<void> {
   try {
-    await moveOut(rc, index, true, host, dev.name, dev.alias ?? '');
+    await moveOut(rc, link, host, dev.name, dev.alias ?? '');
     if (dev.up) {
       const rh = Rtnl.open({ netns: host });
       try {
@@ -295,9 +300,9 @@ async function del(ctx: PluginContext): Promise<void> {
         // Without an alias (not moved in by host-device) the original name is unknown: it goes back under its container name.
         const name = link.alias !== undefined && link.alias !== '' ? link.alias : link.name;
         try {
-          await moveOut(rc, link.index, link.up, host, name);
+          await moveOut(rc, link, host, name);
         } catch (e) {
-          if (isNetlinkErrno(e, 'EEXIST')) throw new CniError(CNI_ERR.INTERNAL, `failed to restore ${ctx.ifName} to original name ${name}`, `the host network namespace has a link named ${name} already`, { cause: e });
+          if (isNetlinkErrno(e, 'EEXIST')) throw new CniError(CNI_ERR.INTERNAL, `failed to restore ${ctx.ifName} to original name ${name}`, `a link named ${name} exists already (in the host network namespace, or in the container); ${ctx.ifName} is left in the container for a retry`, { cause: e });
           throw new CniError(CNI_ERR.INTERNAL, `failed to move ${ctx.ifName} back to the host as ${name}`, (e as Error).message, { cause: e });
         }
       }
