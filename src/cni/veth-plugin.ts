@@ -9,7 +9,8 @@
  */
 import { formatIp } from '../rtnl/ip.js';
 import { sysctlGet, sysctlSet, type Netns } from '../ns/index.js';
-import type { Rtnl } from '../rtnl/handle.js';
+import { Rtnl } from '../rtnl/handle.js';
+import { DEFAULT_DAD_TIMEOUT, configureIface, settleAddresses } from './configure.js';
 import type { Link } from '../rtnl/link/decode.js';
 import type { Route } from '../rtnl/route/decode.js';
 import { MacAddr, teardownVeth } from '../veth/index.js';
@@ -17,7 +18,7 @@ import { ipamDel } from './ipam.js';
 import { findIptables, masqChain, masqComment, setupIpMasq, teardownIpMasq } from './ipmasq.js';
 import { isNetlinkErrno, openNetns } from './netns.js';
 import type { PluginContext } from './runtime.js';
-import { CNI_ERR, CniError, canonicalIp, familyOf, networkText, parseCidr, type CniIpConfig, type CniRoute } from './types.js';
+import { CNI_ERR, CniError, canonicalIp, familyOf, networkText, parseCidr, type CniIpConfig, type CniResult, type CniRoute } from './types.js';
 
 /** The codes CHECK reports drift with (plugin codes, 100 and up). */
 export const CHECK_ERR = {
@@ -262,4 +263,26 @@ export async function releaseIpam(ctx: PluginContext, ipam: string, e: unknown):
     if (e instanceof CniError) throw new CniError(e.code, e.msg, `${e.details ?? ''}${e.details ? '; ' : ''}and the IPAM release failed: ${(d as Error).message}`, { cause: e });
   }
   throw e;
+}
+
+/**
+ * @internal `configureIface` as the reference's `ipam.ConfigureIface` waits for IPv6 DAD,
+ * for plugins whose interface may have no carrier (a macvlan on a master that is down, a
+ * moved NIC whose link is down), where DAD never finishes: it waits only when an IPv6
+ * address has a gateway, up to 10 s, and a timeout is logged rather than failing the ADD
+ * (Go ignores SettleAddresses' result). A failed DAD (`dadfailed`) still fails it.
+ */
+export async function configureIfaceAsReference(ctx: PluginContext, ifName: string, result: CniResult, ns: Netns): Promise<void> {
+  await configureIface(ifName, result, { netns: ns, dadTimeout: 0 });
+  const v6gw = (result.ips ?? []).some((i) => i.gateway !== undefined && familyOf(i.address) === 6);
+  if (!v6gw) return;
+  const rt = Rtnl.open({ netns: ns });
+  try {
+    await settleAddresses(rt, ifName, DEFAULT_DAD_TIMEOUT);
+  } catch (e) {
+    if (e instanceof CniError && e.code === CNI_ERR.TRY_AGAIN_LATER) ctx.log(`${ifName}: ${e.msg}; going on, as the reference does (${e.details ?? ''})`);
+    else throw e;
+  } finally {
+    rt.close();
+  }
 }

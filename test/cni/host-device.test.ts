@@ -326,20 +326,30 @@ t.test('STATUS and GC go to the IPAM plugin', opts, async (t) => {
   t.same(Object.values(reservations(w.dataDir, 'hdnet')).map((v) => v.split('\n')[0]), ['ctr1'], "ctr2's address released, ctr1's kept");
 });
 
-t.test('the container has a link named as the host device: the move takes CNI_IFNAME at once (the reference fails there)', opts, async (t) => {
+t.test('the container has a link named as the host device: refused before anything moves (DEL could never rename it back), as the reference fails there', opts, async (t) => {
   const w = hdWorld(t, { up: true });
   ip(w.ctr.path!, ['link', 'add', 'hd0', 'type', 'bridge']);
-  const conf = hdConf(w, 'nlkit-host-device', { ipam: false });
-  const res = ok(t, runIn(w.host.path, NLKIT_HOST_DEVICE, cniEnv('ADD', w), conf), 'ADD');
-  t.equal(res.interfaces[0].name, 'eth0');
-  t.match(linkState(w.ctr.path!, 'eth0'), { address: MAC, ifalias: 'hd0', kind: 'veth' }, 'eth0 is hd0');
+  const host = hostState(w);
+  const conf = hdConf(w, 'nlkit-host-device');
+  const r = runIn(w.host.path, NLKIT_HOST_DEVICE, cniEnv('ADD', w), conf);
+  t.equal(code(r), 7, 'ADD: 7');
+  t.match(`${r.json?.msg} ${r.json?.details}`, /a link named hd0 exists in the container/);
+  t.same(hostState(w), host, 'hd0 still in the host as it was');
   t.equal(linkState(w.ctr.path!, 'hd0')?.kind, 'bridge', "the container's hd0 untouched");
-  // DEL renames in the container before the move (as the reference): the container's hd0 is in the way.
-  const r = runIn(w.host.path, NLKIT_HOST_DEVICE, cniEnv('DEL', w), conf);
-  t.equal(code(r), 999, 'DEL: the container has an hd0 to rename eth0 to: 999');
-  t.match(linkState(w.ctr.path!, 'eth0'), { address: MAC }, 'eth0 left in the container for a retry');
-  t.ok(linkState(w.ctr.path!, 'eth0')!.flags.includes('UP'), 'up, as it was');
-  ip(w.ctr.path!, ['link', 'del', 'hd0']);
-  ok(t, runIn(w.host.path, NLKIT_HOST_DEVICE, cniEnv('DEL', w), conf), 'the retry succeeds');
-  t.match(linkState(w.host.path!, 'hd0'), { address: MAC, kind: 'veth' }, 'hd0 back in the host');
+  t.same(reservations(w.dataDir, 'hdnet'), {}, 'nothing allocated');
+  const ref = runIn(w.host.path, REF_HOST_DEVICE, cniEnv('ADD', w, { CNI_CONTAINERID: 'refctr' }), { ...conf, type: 'host-device', ipam: undefined });
+  t.not(ref.status, 0, `the reference fails too (${ref.stdout.replace(/\s+/g, ' ').slice(0, 200)})`);
+});
+
+t.test('DEL leaves a CNI_IFNAME that host-device did not move in (no alias) where it is', opts, async (t) => {
+  const w = hdWorld(t, { up: true });
+  ip(w.ctr.path!, ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'ethp']);
+  const conf = hdConf(w, 'nlkit-host-device', { ipam: false });
+  t.equal(code(runIn(w.host.path, NLKIT_HOST_DEVICE, cniEnv('ADD', w), conf)), 4, 'ADD refuses the taken CNI_IFNAME: 4');
+  const d = runIn(w.host.path, NLKIT_HOST_DEVICE, cniEnv('DEL', w), conf);
+  t.equal(d.status, 0, `the DEL that follows succeeds (${d.stdout} ${d.stderr})`);
+  t.match(d.stderr, /no alias/, 'and says why it left eth0');
+  t.ok(linkState(w.ctr.path!, 'eth0'), 'eth0 still in the container');
+  t.notOk(linkState(w.host.path!, 'eth0'), 'not moved to the host');
+  t.ok(linkState(w.host.path!, 'hd0'), 'hd0 untouched in the host');
 });

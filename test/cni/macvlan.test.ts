@@ -474,3 +474,17 @@ t.test('createMacvlan: an EEXIST the container does not explain (a kernel that l
     t.same(names(ctr.path!), ['eth0', 'lo'], 'nothing made');
   });
 });
+
+t.test('IPv6 on a master without carrier: DAD never finishes, and ADD goes on after its 10 s wait, as the reference does', { ...live, timeout: 60_000 }, async (t) => {
+  const w = mvWorld(t);
+  ip(w.host.path!, ['link', 'set', 'm0p', 'down']); // m0 loses its carrier: so do its macvlans
+  const conf = mvConf(w, 'nlkit-macvlan', { v6: true, routes: [{ dst: '::/0' }] });
+  const started = Date.now();
+  const r = runIn(w.host.path, NLKIT_MACVLAN, cniEnv('ADD', w), conf);
+  t.equal(r.status, 0, `ADD succeeds (${r.stdout} ${r.stderr.slice(0, 300)})`);
+  t.ok(Date.now() - started >= 9_000, 'after waiting for DAD (it has an IPv6 gateway)');
+  t.match(r.stderr, /still tentative|did not settle|going on/i, 'the unfinished DAD logged');
+  const addrs = ipJson<Json[]>(w.ctr.path!, ['addr', 'show', 'eth0'])[0]!.addr_info.map((a: Json) => a.local);
+  t.ok(addrs.includes('10.1.0.2') && addrs.includes('fd00:1::2'), 'both addresses on eth0');
+  t.ok(ipJson<Json[]>(w.ctr.path!, ['-6', 'route', 'show', 'default']).length === 1, 'and the IPv6 default route');
+});

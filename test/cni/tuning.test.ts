@@ -4,7 +4,7 @@
 // container, the same saved file; each plugin's DEL restores what the other's ADD
 // changed; CHECK; bad configuration; a failed ADD puts everything back.
 import t from 'tap';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rtnl } from '../../src/index.js';
 import { ipJson, privileged } from '../helpers.js';
@@ -163,4 +163,24 @@ t.test('a failed ADD puts back the sysctls and attributes it changed and removes
   t.match(r.json?.msg, /failed to set the MTU of eth0/);
   t.same(ctrState(w), before, 'the sysctls and the MAC are back');
   t.same(savedFiles(w), {}, 'no saved file left');
+});
+
+t.test('DEL never fails, as the reference\'s: an unreadable saved file, values of the wrong type, a namespace that is gone', opts, async (t) => {
+  const { w, prev } = withEth0(t);
+  const dir = join(w.dir, 'tuning');
+  mkdirSync(join(dir, 'ctr1_eth0.json'), { recursive: true }); // a directory where the file would be: EISDIR
+  let r = runIn(w.host.path, NLKIT_TUNING, cniEnv('DEL', w), tuningConf(w, 'nlkit-tuning', prev));
+  t.equal(r.status, 0, `an unreadable file: DEL succeeds (${r.stdout})`);
+  t.match(r.stderr, /cannot read/, 'and logs it');
+  rmSync(join(dir, 'ctr1_eth0.json'), { recursive: true });
+  writeFileSync(join(dir, 'ctr1_eth0.json'), '{\n "mtu": "x",\n "promisc": 1\n}');
+  const before = ctrState(w);
+  r = runIn(w.host.path, NLKIT_TUNING, cniEnv('DEL', w), tuningConf(w, 'nlkit-tuning', prev));
+  t.equal(r.status, 0, 'values of the wrong type: DEL succeeds');
+  t.same(ctrState(w), before, 'nothing changed from them');
+  t.same(savedFiles(w), {}, 'and the file is gone (nothing could ever be restored from it)');
+  writeFileSync(join(dir, 'ctr1_eth0.json'), '{\n "mtu": 1280\n}');
+  r = runIn(w.host.path, NLKIT_TUNING, cniEnv('DEL', w, { CNI_NETNS: join(w.dir, 'gone') }), tuningConf(w, 'nlkit-tuning', prev));
+  t.equal(r.status, 0, 'a namespace that is gone: DEL succeeds');
+  t.same(savedFiles(w), {}, 'the file removed with it');
 });

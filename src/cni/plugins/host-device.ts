@@ -27,7 +27,7 @@ import { Netns } from '../../ns/index.js';
 import { Rtnl } from '../../rtnl/handle.js';
 import type { Link } from '../../rtnl/link/decode.js';
 import { MacAddr } from '../../veth/index.js';
-import { configureIface } from '../configure.js';
+
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus } from '../ipam.js';
 import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
@@ -35,7 +35,7 @@ import {
   CNI_ERR, CniError, ifnameProblem,
   type CniIpConfig, type CniResult, type CniRoute,
 } from '../types.js';
-import { CHECK_ERR, checkAddresses, checkRoutes, linkOr, refuseTakenIfname, releaseIpam, step } from '../veth-plugin.js';
+import { CHECK_ERR, checkAddresses, checkRoutes, configureIfaceAsReference, linkOr, refuseTakenIfname, releaseIpam, step } from '../veth-plugin.js';
 
 /** nlkit-host-device's CHECK codes: the same as the other interface plugins' ({@link CHECK_ERR}): 110 interface, 111 address, 112 route. */
 export const HOST_DEVICE_ERR = CHECK_ERR;
@@ -169,16 +169,29 @@ async function add(ctx: PluginContext): Promise<CniResult> {
   const netns = ctx.netns!;
   const ifName = ctx.ifName;
   const ns = openNetns(netns);
-  const host = Netns.get();
+  let host: Netns | undefined;
   let rh: Rtnl | undefined;
   let rc: Rtnl | undefined;
   try {
+    host = Netns.get();
     rh = Rtnl.open({ netns: host });
     rc = Rtnl.open({ netns: ns });
     const hostRt = rh;
     const ctrRt = rc;
+    const hostNs = host;
     const dev = await step('failed to find host device', () => findDevice(hostRt, conf.ref, CNI_ERR.INVALID_CONFIG));
     await refuseTakenIfname(rc, ifName, netns);
+    // DEL renames the device back to its host name inside the container before moving it
+    // out: a link of that name in the container would make every DEL fail. Refused here,
+    // before anything moves (the reference fails the move itself then).
+    let clash = false;
+    try {
+      await rc.link.get(dev.name);
+      clash = true;
+    } catch (e) {
+      if (!isNetlinkErrno(e, 'ENODEV')) throw e;
+    }
+    if (clash) throw new CniError(CNI_ERR.INVALID_CONFIG, `a link named ${dev.name} exists in the container`, `${netns} has a link named ${dev.name}, the host device's name, which DEL needs to move it back; rename or remove that link`);
     // One message: into the container under CNI_IFNAME (the kernel takes the name in the
     // target netns), the original name in the alias. It goes down on the way.
     try {
@@ -189,14 +202,18 @@ async function add(ctx: PluginContext): Promise<CniResult> {
       // move: a device that made it into the container goes back.
       const moved = (await ctrRt.link.list().catch(() => [] as Link[]))
         .find((l) => l.address === dev.address && (l.index === dev.index || l.name === ifName || l.name === dev.name));
-      if (moved) await putBack(ctx, ctrRt, host, moved, dev, e);
+      if (moved) await putBack(ctx, ctrRt, hostNs, moved, dev, e);
+      // CNI_IFNAME taken between the check and the move (a concurrent ADD): as the check says it.
+      if (isNetlinkErrno(e, 'EEXIST')) throw new CniError(CNI_ERR.INVALID_ENV, 'invalid CNI_IFNAME', `an interface named ${ifName} already exists in ${netns}`, { cause: e });
       throw new CniError(CNI_ERR.INTERNAL, `failed to move link ${dev.name} into ${netns} as ${ifName}`, (e as Error).message, { cause: e });
     }
-    const link = await step(`failed to find ${ifName} in ${netns}`, () => ctrRt.link.get(ifName));
     // The device is in the container: from here on, any failure puts it back.
     let allocated = false;
+    let link: Link | undefined;
     try {
-      await step(`failed to set ${ifName} up`, () => ctrRt.link.set(link.index, { up: true }));
+      link = await step(`failed to find ${ifName} in ${netns}`, () => ctrRt.link.get(ifName));
+      const index = link.index;
+      await step(`failed to set ${ifName} up`, () => ctrRt.link.set(index, { up: true }));
       const result: CniResult = {
         cniVersion: ctx.conf.cniVersion,
         interfaces: [{ name: ifName, ...(link.address !== undefined ? { mac: link.address } : {}), sandbox: netns }],
@@ -208,7 +225,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
       // Every address is the moved device's, interface 0 of the result.
       const ips: CniIpConfig[] = ipam.ips.map((ip) => ({ address: ip.address, ...(ip.gateway !== undefined ? { gateway: ip.gateway } : {}), interface: 0 }));
       const routes: CniRoute[] = ipam.routes ?? [];
-      await configureIface(ifName, { cniVersion: ctx.conf.cniVersion, interfaces: [{ name: ifName, sandbox: netns }], ips, routes }, { netns: ns });
+      await configureIfaceAsReference(ctx, ifName, { cniVersion: ctx.conf.cniVersion, interfaces: [{ name: ifName, sandbox: netns }], ips, routes }, ns);
       return {
         ...result,
         ips,
@@ -220,8 +237,8 @@ async function add(ctx: PluginContext): Promise<CniResult> {
       let err = e;
       try {
         // As it is now (up, addresses); gone, there is nothing to put back.
-        const now = await ctrRt.link.get(link.index).catch(() => undefined);
-        if (now) await putBack(ctx, ctrRt, host, now, dev, e);
+        const now = await (link ? ctrRt.link.get(link.index) : ctrRt.link.get(ifName)).catch(() => undefined);
+        if (now) await putBack(ctx, ctrRt, hostNs, now, dev, e);
       } catch (p) {
         err = p;
       }
@@ -232,7 +249,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
     rc?.close();
     rh?.close();
     ns.close();
-    host.close();
+    host?.close();
   }
 }
 
@@ -287,18 +304,23 @@ async function del(ctx: PluginContext): Promise<void> {
     }
   }
   if (ns) {
-    const host = Netns.get();
-    const rc = Rtnl.open({ netns: ns });
+    let host: Netns | undefined;
+    let rc: Rtnl | undefined;
     try {
+      host = Netns.get();
+      rc = Rtnl.open({ netns: ns });
       let link: Link | undefined;
       try {
         link = await rc.link.get(ctx.ifName);
       } catch (e) {
         if (!isNetlinkErrno(e, 'ENODEV')) throw e;
       }
-      if (link) {
-        // Without an alias (not moved in by host-device) the original name is unknown: it goes back under its container name.
-        const name = link.alias !== undefined && link.alias !== '' ? link.alias : link.name;
+      if (link && (link.alias === undefined || link.alias === '')) {
+        // Without an alias host-device did not move it in (an ADD refused CNI_IFNAME as
+        // another plugin's link, say): not ours to move; left where it is.
+        ctx.log(`DEL: ${ctx.ifName} in ${ctx.netns} has no alias, so host-device did not move it in; left in place`);
+      } else if (link) {
+        const name = link.alias!;
         try {
           await moveOut(rc, link, host, name);
         } catch (e) {
@@ -309,8 +331,8 @@ async function del(ctx: PluginContext): Promise<void> {
     } catch (e) {
       errors.push(e as Error);
     } finally {
-      rc.close();
-      host.close();
+      rc?.close();
+      host?.close();
       ns.close();
     }
   }

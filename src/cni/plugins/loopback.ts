@@ -29,9 +29,10 @@ function isLoopback(address: string): boolean {
 
 async function add(ctx: PluginContext): Promise<CniResult> {
   const ns = openNetns(ctx.netns!);
-  const rt = Rtnl.open({ netns: ns });
+  let rt: Rtnl | undefined;
   const ips: CniIpConfig[] = [];
   try {
+    rt = Rtnl.open({ netns: ns });
     const lo = await rt.link.get('lo');
     if (!lo.up) await rt.link.set(lo.index, { up: true });
     for (const family of [4, 6] as const) {
@@ -42,7 +43,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
       if (first) ips.push({ address: `${first.address}/${first.prefixLen}`, interface: 0 });
     }
   } finally {
-    rt.close();
+    rt?.close();
     ns.close();
   }
   const prev = ctx.conf.prevResult;
@@ -64,25 +65,27 @@ async function del(ctx: PluginContext): Promise<void> {
     if (e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER) return;
     throw e;
   }
-  const rt = Rtnl.open({ netns: ns });
+  let rt: Rtnl | undefined;
   try {
+    rt = Rtnl.open({ netns: ns });
     await rt.link.set('lo', { up: false });
   } catch (e) {
     if (!isNetlinkErrno(e, 'ENODEV')) throw e;
   } finally {
-    rt.close();
+    rt?.close();
     ns.close();
   }
 }
 
 async function check(ctx: PluginContext): Promise<void> {
   const ns = openNetns(ctx.netns!);
-  const rt = Rtnl.open({ netns: ns });
+  let rt: Rtnl | undefined;
   try {
+    rt = Rtnl.open({ netns: ns });
     const lo = await rt.link.get('lo');
     if (!lo.up) throw new CniError(CHECK_ERR.INTERFACE, 'loopback interface is down', `lo in ${ctx.netns}`);
   } finally {
-    rt.close();
+    rt?.close();
     ns.close();
   }
 }

@@ -22,7 +22,6 @@ import { ARPHRD_ETHER } from '../../rtnl/constants.js';
 import { Rtnl } from '../../rtnl/handle.js';
 import { isLinkKind, type Link } from '../../rtnl/link/decode.js';
 import { randomVethName, type MacAddr } from '../../veth/index.js';
-import { configureIface } from '../configure.js';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
 import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
@@ -30,7 +29,7 @@ import {
   CNI_ERR, CniError, ifnameProblem,
   type CniIpConfig, type CniResult, type CniRoute,
 } from '../types.js';
-import { CHECK_ERR, step, trySysctl, checkAddresses, delAttachment, checkRoutes, containerMac, linkOr, refuseTakenIfname } from '../veth-plugin.js';
+import { CHECK_ERR, step, trySysctl, checkAddresses, configureIfaceAsReference, delAttachment, checkRoutes, containerMac, linkOr, refuseTakenIfname } from '../veth-plugin.js';
 
 /** nlkit-macvlan's CHECK codes: the same as nlkit-ptp's and nlkit-bridge's ({@link CHECK_ERR}): 110 interface, 111 address, 112 route. */
 export const MACVLAN_ERR = CHECK_ERR;
@@ -230,10 +229,11 @@ async function add(ctx: PluginContext): Promise<CniResult> {
   const netns = ctx.netns!;
   const dev = ctx.ifName;
   const ns = openNetns(netns);
-  const host = Netns.get();
+  let host: Netns | undefined;
   let rh: Rtnl | undefined;
   let rc: Rtnl | undefined;
   try {
+    host = Netns.get();
     rh = Rtnl.open({ netns: host });
     rc = Rtnl.open({ netns: ns });
     const hostRt = rh;
@@ -255,7 +255,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
         routes = ipam.routes ?? [];
         trySysctl(ns, `net/ipv4/conf/${dev}/arp_notify`, '1');
         trySysctl(ns, `net/ipv6/conf/${dev}/ndisc_notify`, '1');
-        await configureIface(dev, { cniVersion: ctx.conf.cniVersion, interfaces: [{ name: dev, sandbox: netns }], ips, routes }, { netns: ns });
+        await configureIfaceAsReference(ctx, dev, { cniVersion: ctx.conf.cniVersion, interfaces: [{ name: dev, sandbox: netns }], ips, routes }, ns);
       } else {
         await step(`failed to set ${dev} up`, () => ctrRt.link.set(link.index, { up: true }));
       }
@@ -291,29 +291,29 @@ async function add(ctx: PluginContext): Promise<CniResult> {
     rc?.close();
     rh?.close();
     ns.close();
-    host.close();
+    host?.close();
   }
 }
 
 /**
- * DEL: the IPAM reservation released, then the link deleted by CNI_IFNAME in the
- * container, both tried whatever the other gave. Idempotent: a missing link, a netns
+ * DEL: the link deleted by CNI_IFNAME in the container, then the IPAM reservation
+ * released (the reference releases first), both tried whatever the other gave. Idempotent: a missing link, a netns
  * that is gone or no CNI_NETNS is success. Only `ipam` of the configuration is read (as
  * the reference): a master that is gone or a mode changed since ADD does not stop it.
  */
 async function del(ctx: PluginContext): Promise<void> {
   // Only `ipam` of the configuration (a runtime retries a failed DEL until it succeeds,
   // so nothing ADD alone checks may fail it); the link and the allocation both tried.
-  const t = ctx.conf.ipam?.type;
-  await delAttachment(ctx, typeof t === 'string' && t !== '' ? t : undefined, false);
+  await delAttachment(ctx, ipamOf(ctx), false);
 }
 
 async function check(ctx: PluginContext): Promise<void> {
   const conf = macvlanConf(ctx);
   const netns = ctx.netns!;
   const ns = openNetns(netns);
-  const host = Netns.get();
+  let host: Netns | undefined;
   try {
+    host = Netns.get();
     const rh = Rtnl.open({ netns: host });
     let master: Link;
     try {
@@ -345,18 +345,27 @@ async function check(ctx: PluginContext): Promise<void> {
     }
   } finally {
     ns.close();
-    host.close();
+    host?.close();
   }
 }
 
+/** `ipam.type`, read without ADD's checks (for DEL, STATUS and GC). */
+function ipamOf(ctx: PluginContext): string | undefined {
+  const t = ctx.conf.ipam?.type;
+  return typeof t === 'string' && t !== '' ? t : undefined;
+}
+
 async function status(ctx: PluginContext): Promise<void> {
-  const conf = macvlanConf(ctx);
-  if (conf.ipam !== undefined) await ipamStatus(ctx, conf.ipam);
+  // Only ipam.type, as DEL: STATUS says whether ADD can be served at all, not whether
+  // this configuration is right (ADD says that).
+  const ipam = ipamOf(ctx);
+  if (ipam !== undefined) await ipamStatus(ctx, ipam);
   checkRtnl();
 }
 
 async function gc(ctx: PluginContext): Promise<void> {
-  if (ctx.conf.ipam !== undefined) await ipamGc(ctx, ipamType(ctx));
+  const ipam = ipamOf(ctx);
+  if (ipam !== undefined) await ipamGc(ctx, ipam);
 }
 
 /** The nlkit-macvlan plugin's handlers, for {@link runPlugin}. */

@@ -159,7 +159,13 @@ async function add(ctx: PluginContext): Promise<CniResult> {
   const prev = ctx.conf.prevResult;
   if (!prev) throw new CniError(CNI_ERR.INVALID_CONFIG, 'tuning: required prevResult missing', 'tuning changes the interface of the plugin before it in the chain, and needs its result as "prevResult"');
   const ns = openNetns(ctx.netns!);
-  const rt = Rtnl.open({ netns: ns });
+  let rt: Rtnl;
+  try {
+    rt = Rtnl.open({ netns: ns });
+  } catch (e) {
+    ns.close();
+    throw e;
+  }
   // What this ADD changed, to put back if a later step fails.
   const written: [key: string, old: string][] = [];
   let saved: Saved | undefined;
@@ -244,52 +250,78 @@ async function add(ctx: PluginContext): Promise<CniResult> {
   }
 }
 
+/** The saved values a file holds, those of the right type only (Go's json.Unmarshal would refuse others). */
+function savedOf(j: unknown): Saved | undefined {
+  if (!isObj(j)) return undefined;
+  const s: Saved = {};
+  if (typeof j['mac'] === 'string' && j['mac'] !== '') s.mac = j['mac'];
+  if (typeof j['promisc'] === 'boolean') s.promisc = j['promisc'];
+  if (typeof j['mtu'] === 'number' && Number.isInteger(j['mtu']) && j['mtu'] > 0) s.mtu = j['mtu'];
+  if (typeof j['allmulti'] === 'boolean') s.allmulti = j['allmulti'];
+  return s;
+}
+
 async function del(ctx: PluginContext): Promise<void> {
   // Only dataDir, and without ADD's checks: a runtime retries a failed DEL until it
-  // succeeds, and a configuration ADD refused saved nothing to restore.
+  // succeeds, and a configuration ADD refused saved nothing to restore. As the
+  // reference's, this DEL never fails: what goes wrong is logged for the runtime's log,
+  // and the file is kept wherever another DEL could still restore from it.
   const d = ctx.conf.raw['dataDir'];
   const file = join(typeof d === 'string' && d.startsWith('/') ? d : DEFAULT_TUNING_DIR, `${ctx.containerId}_${ctx.ifName}.json`);
+  const drop = () => {
+    try {
+      rmSync(file, { force: true });
+    } catch (e) {
+      ctx.log(`DEL: cannot remove ${file}: ${(e as Error).message}`);
+    }
+  };
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // nothing to restore
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') ctx.log(`DEL: cannot read ${file}: ${(e as Error).message}; nothing restored`);
+    return;
   }
-  let ns: Netns | undefined;
+  let s: Saved | undefined;
   try {
-    if (ctx.netns !== undefined) ns = openNetns(ctx.netns);
+    s = savedOf(JSON.parse(text));
+  } catch {
+    // Not JSON: nothing any DEL could restore from it (the reference does the same).
+  }
+  if (s === undefined) {
+    ctx.log(`DEL: ${file} holds no saved values; removed`);
+    drop();
+    return;
+  }
+  if (ctx.netns === undefined) return; // the runtime may DEL again with the namespace
+  let ns: Netns;
+  try {
+    ns = openNetns(ctx.netns);
   } catch (e) {
-    if (!(e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER)) ctx.log(`DEL: ${(e as Error).message}`);
+    if (e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER) drop(); // gone, and the interface with it
+    else ctx.log(`DEL: ${(e as Error).message}; ${file} kept for another DEL`);
+    return;
   }
+  let rt: Rtnl | undefined;
   try {
-    let s: Saved | undefined;
+    rt = Rtnl.open({ netns: ns });
     try {
-      const j = JSON.parse(text) as unknown;
-      if (isObj(j)) s = j as Saved;
-    } catch {
-      ctx.log(`DEL: ${file} is not JSON; nothing restored`);
-    }
-    if (ns && s) {
-      const rt = Rtnl.open({ netns: ns });
-      try {
-        await rt.link.get(ctx.ifName);
-        const errors = await restore(rt, ctx.ifName, s);
-        // As the reference, DEL does not fail on it (the container is going away); the
-        // runtime's log gets it, and the file stays for another DEL to try again.
-        if (errors.length > 0) {
-          ctx.log(`DEL: ${errors.join('; ')}`);
-          return;
-        }
-      } catch (e) {
-        if (!isNetlinkErrno(e, 'ENODEV')) throw e;
-      } finally {
-        rt.close();
+      await rt.link.get(ctx.ifName);
+    } catch (e) {
+      if (isNetlinkErrno(e, 'ENODEV')) {
+        drop(); // the interface is gone: nothing left to restore
+        return;
       }
+      throw e;
     }
-    rmSync(file, { force: true });
+    const errors = await restore(rt, ctx.ifName, s);
+    if (errors.length > 0) ctx.log(`DEL: ${errors.join('; ')}; ${file} kept for another DEL`);
+    else drop();
+  } catch (e) {
+    ctx.log(`DEL: ${(e as Error).message}; ${file} kept for another DEL`);
   } finally {
-    ns?.close();
+    rt?.close();
+    ns.close();
   }
 }
 
@@ -297,8 +329,9 @@ async function check(ctx: PluginContext): Promise<void> {
   const conf = tuningConf(ctx);
   if (!ctx.conf.prevResult) throw new CniError(CNI_ERR.INVALID_CONFIG, 'tuning: required prevResult missing', 'CHECK needs the result of the ADD in "prevResult"');
   const ns = openNetns(ctx.netns!);
-  const rt = Rtnl.open({ netns: ns });
+  let rt: Rtnl | undefined;
   try {
+    rt = Rtnl.open({ netns: ns });
     for (const [key, want] of conf.sysctl) {
       const have = sysctlGet(ns, key);
       if (have !== want.replace(/\n$/, '')) throw new CniError(TUNING_ERR.SYSCTL, `sysctl ${key} is ${have}`, `the configuration sets it to ${want}`);
@@ -314,7 +347,7 @@ async function check(ctx: PluginContext): Promise<void> {
     const allmulti = link.flags.includes('ALLMULTI');
     if (conf.allmulti !== undefined && allmulti !== conf.allmulti) differs('all-multicast mode', conf.allmulti, allmulti);
   } finally {
-    rt.close();
+    rt?.close();
     ns.close();
   }
 }
