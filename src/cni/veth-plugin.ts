@@ -211,15 +211,6 @@ export function masqAttachment(ctx: PluginContext, addresses: readonly string[])
   }
 }
 
-/** @internal The undo of {@link masqAttachment}, for an ADD that fails after it (a failure is logged, the ADD's error stands). */
-export function unmasqAttachment(ctx: PluginContext): void {
-  try {
-    teardownIpMasq(masqChain(ctx.conf.name, ctx.containerId), ctx.env);
-  } catch (u) {
-    ctx.log(`removing the masquerading rules again failed: ${(u as Error).message}`);
-  }
-}
-
 /** @internal STATUS with `ipMasq`: CniError 50 when iptables (and iptables-restore, which DEL uses) are missing. */
 export function checkIptables(ctx: PluginContext): void {
   // iptables only: ip6tables is needed for IPv6 addresses alone, which STATUS cannot

@@ -43,7 +43,7 @@ import {
   type CniDns, type CniIpConfig, type CniResult, type CniResultInterface, type CniRoute,
 } from '../types.js';
 import {
-  CHECK_ERR, step, trySysctl, checkAddresses, checkIptables, checkRoutes, containerMac, delAttachment, ensureSysctl, linkOr, masqAttachment, refuseTakenIfname, releaseIpam, unmasqAttachment,
+  CHECK_ERR, step, trySysctl, checkAddresses, checkIptables, checkRoutes, containerMac, delAttachment, ensureSysctl, linkOr, masqAttachment, refuseTakenIfname, releaseIpam,
 } from '../veth-plugin.js';
 
 /** nlkit-bridge's CHECK codes: the same as nlkit-ptp's ({@link CHECK_ERR}): 110 interface, 111 address, 112 route. */
@@ -338,7 +338,6 @@ async function add(ctx: PluginContext): Promise<CniResult> {
     }
     const br = await step(`failed to create bridge "${conf.bridge}"`, () => ensureBridge(rh, host, conf));
     const ipam = conf.ipam !== undefined ? await ipamAdd(ctx, conf.ipam) : undefined;
-    let masqDone = false;
     try {
       const p = ipam ? plan(ipam, conf) : undefined;
       let gwLink: Link | undefined;
@@ -380,10 +379,9 @@ async function add(ctx: PluginContext): Promise<CniResult> {
           // it now; here, so that a failure still deletes the pair.
           brNow = await rh.link.get(br.index);
           if (gwLink && gwLink.index !== br.index) gwNow = await rh.link.get(gwLink.index);
-          if (conf.ipMasq && p) {
-            masqAttachment(ctx, p.ips.map((i) => i.address));
-            masqDone = true;
-          }
+          // Last: nothing after it can fail, so a failed ADD never leaves rules (and
+          // masqAttachment removes its own when one of them is refused).
+          if (conf.ipMasq && p) masqAttachment(ctx, p.ips.map((i) => i.address));
         },
       }));
       const interfaces: CniResultInterface[] = [
@@ -401,7 +399,6 @@ async function add(ctx: PluginContext): Promise<CniResult> {
         ...(dns ? { dns } : {}),
       };
     } catch (e) {
-      if (masqDone) unmasqAttachment(ctx);
       if (conf.ipam === undefined) throw e;
       return releaseIpam(ctx, conf.ipam, e);
     }
