@@ -17,8 +17,11 @@ const ns = nsPath ? Netns.fromPath(nsPath) : undefined;
 const rt = Rtnl.open(ns ? { netns: ns } : {});
 let n = 0;
 try {
+  // The monitor's socket joins its groups when rt.monitor() returns, so events from
+  // then on are queued by the kernel: say "ready" only after that, never before.
+  const events = rt.monitor(['link', 'addr', 'route'], { signal: ac.signal });
   console.error('watching (ready)');
-  for await (const ev of rt.monitor(['link', 'addr', 'route'], { signal: ac.signal })) {
+  for await (const ev of events) {
     if (ev.type === 'overrun') {
       console.log(JSON.stringify({ type: 'overrun' }));
     } else {
