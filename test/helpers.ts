@@ -1,6 +1,6 @@
 // Shared helpers for nlkit tests.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import * as sys from '../src/netlink/sys.js';
 import { withThreadNetns } from '../src/netlink/netns-switch.js';
 import { Rtnl } from '../src/rtnl/index.js';
@@ -160,4 +160,63 @@ export async function until<E>(it: { next(): Promise<IteratorResult<E, unknown>>
       clearTimeout(timer);
     }
   }
+}
+
+/** Poll `ready()` every 5 ms until it is true; throws `what` after `ms` (a child that never got there). */
+async function poll(ready: () => boolean, what: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let ok = false;
+    try {
+      ok = ready();
+    } catch {
+      ok = false; // the child's /proc entry is not there yet, or it exited: the deadline decides
+    }
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Wait until process `pid` (a child started with `nsenter --net=PATH` or `unshare -n`) is
+ * in its new network namespace: the one at `nsPath` when given, else any but this
+ * process's. A fixed sleep is not enough on a loaded machine, and a handle opened by the
+ * pid before the child got there would act in the netns the child started in.
+ */
+export async function netnsEntered(pid: number, nsPath?: string, ms = 10_000): Promise<void> {
+  const own = readlinkSync('/proc/self/ns/net');
+  const want = nsPath === undefined ? undefined : `net:[${statSync(nsPath).ino}]`;
+  await poll(() => {
+    const now = readlinkSync(`/proc/${pid}/ns/net`);
+    return want === undefined ? now !== own : now === want;
+  }, `process ${pid} did not enter ${nsPath ?? 'a new netns'}`, ms);
+}
+
+/**
+ * Wait until process `pid` holds a NETLINK_ROUTE socket that has joined one of the
+ * multicast groups in `mask` (bit N-1 for group N, as /proc/net/netlink shows the first
+ * 32: RTNLGRP_TC 4 → 0x8, RTNLGRP_NEXTHOP 32 → 0x80000000). For a monitor program
+ * (`tc monitor`, `ip monitor`) started beside a test as the oracle: events made before
+ * it joined would be missing from its output.
+ */
+export async function netlinkGroupsJoined(pid: number, mask: number, ms = 10_000): Promise<void> {
+  await poll(() => {
+    const inodes = new Set<string>();
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      let target = '';
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue; // closed meanwhile
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(target);
+      if (m) inodes.add(m[1]!);
+    }
+    // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+    return readFileSync(`/proc/${pid}/net/netlink`, 'utf8').split('\n').slice(1).some((line) => {
+      const f = line.trim().split(/\s+/);
+      return f.length >= 10 && f[1] === '0' && (parseInt(f[3]!, 16) & mask) !== 0 && inodes.has(f[9]!);
+    });
+  }, `process ${pid} did not join netlink groups 0x${(mask >>> 0).toString(16)}`, ms);
 }

@@ -9,7 +9,7 @@ import { configureIface, ConfigureIfaceError, CNI_ERR, CniError, type CniResult 
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
 import { Netns, execNetns, sysctlGet, sysctlSet } from '../../src/ns/index.js';
 import { Rtnl } from '../../src/rtnl/index.js';
-import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
+import { ip, ipJson, privileged, rawNetns, netnsEntered } from '../helpers.js';
 
 type Json = Record<string, any>;
 type RawNs = ReturnType<typeof rawNetns>;
@@ -122,7 +122,7 @@ t.test('the netns as an fd number, { fd }, { pid }, or the enclosing execNetns',
   t.teardown(() => {
     child.kill();
   });
-  await new Promise((r) => setTimeout(r, 200)); // nsenter has entered and exec'd sleep
+  await netnsEntered(child.pid!, ctr.path);
   await configureIface('v0', one('10.1.0.4/24'), { netns: { pid: child.pid! } });
   const ns = Netns.fromPath(ctr.path);
   const here = Netns.get();

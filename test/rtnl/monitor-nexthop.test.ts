@@ -10,7 +10,7 @@ import type { NexthopObject } from '../../src/rtnl/nexthop/decode.js';
 import { decodeNexthop } from '../../src/rtnl/nexthop/decode.js';
 import { RTM_DELNEXTHOP, RTM_NEWNEXTHOP, RTNLGRP_NEXTHOP } from '../../src/rtnl/constants.js';
 import { InvalidArgumentError } from '../../src/netlink/errors.js';
-import { freshHandle, ip, privileged, until, type rawNetns } from '../helpers.js';
+import { freshHandle, ip, privileged, until, type rawNetns, netlinkGroupsJoined } from '../helpers.js';
 
 /** A fresh netns: lo up, veth v0/v1 up, 10.0.0.1/24 on v0. */
 function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
@@ -60,7 +60,7 @@ t.test('live: adds, replaces and deletes arrive as decoded nexthops, as ip monit
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   t.teardown(() => void child.kill());
-  await new Promise((r) => setTimeout(r, 300)); // until ip has joined the group
+  await netlinkGroupsJoined(child.pid!, 1 << (32 - 1)); // RTNLGRP_NEXTHOP: events before it would be missing from ip's lines
   const made: NexthopObject[] = [];
   made.push(await rt.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' }));
   made.push(await rt.nexthop.add({ id: 2, gateway: '10.0.0.3', dev: 'v0' }));

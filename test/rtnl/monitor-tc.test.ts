@@ -22,7 +22,7 @@ import {
   RTM_DELQDISC, RTM_DELTCLASS, RTM_DELTFILTER, RTM_NEWQDISC, RTM_NEWTCLASS, RTM_NEWTFILTER, RTNLGRP_LINK, RTNLGRP_TC,
 } from '../../src/rtnl/constants.js';
 import { InvalidArgumentError } from '../../src/netlink/errors.js';
-import { freshHandle, inNs, ip, privileged, until as untilEvent, type rawNetns } from '../helpers.js';
+import { freshHandle, inNs, ip, privileged, until as untilEvent, type rawNetns, netlinkGroupsJoined } from '../helpers.js';
 
 type Ns = ReturnType<typeof rawNetns>;
 type T = Parameters<Parameters<typeof t.test>[0]>[0];
@@ -74,7 +74,7 @@ async function tcMonitor(t: T, nsPath: string): Promise<{ lines(n: number): Prom
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   t.teardown(() => void child.kill());
-  await new Promise((r) => setTimeout(r, 300)); // until tc has joined the group
+  await netlinkGroupsJoined(child.pid!, 1 << (4 - 1)); // RTNLGRP_TC: events before it would be missing from tc's lines
   const lines = (): string[] => out.split('\n').filter((l) => l !== '' && !/^\s/.test(l) && !/^(added|deleted) chain /.test(l));
   return {
     async lines(n) {

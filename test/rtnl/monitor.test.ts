@@ -8,7 +8,7 @@ import { RTM_NEWLINK } from '../../src/rtnl/constants.js';
 import { ClosedError, DecodeError, InvalidArgumentError, SysError } from '../../src/netlink/errors.js';
 import { NETLINK_ROUTE, NetlinkSocket, withThreadNetns } from '../../src/netlink/index.js';
 import * as sys from '../../src/netlink/sys.js';
-import { fdCount, ip, privileged, rawNetns, until as untilEvent } from '../helpers.js';
+import { fdCount, ip, privileged, rawNetns, until as untilEvent, netnsEntered } from '../helpers.js';
 
 /** A short text for an event, enough to check order and type. */
 function label(ev: MonitorEvent): string {
@@ -433,7 +433,7 @@ t.test('several monitors at once, each bound to its handle\'s netns', privileged
   // A handle opened by pid: the monitor follows the handle's socket (SIOCGSKNS), not the caller's netns.
   const holder = spawn('unshare', ['-n', 'sleep', '30'], { stdio: 'ignore' });
   t.teardown(() => void holder.kill());
-  await new Promise((r) => setTimeout(r, 100));
+  await netnsEntered(holder.pid!);
   const byPid = Rtnl.open({ netns: { pid: holder.pid! } });
   t.teardown(() => byPid.close());
   t.equal(byPid.netnsFd, undefined, 'a pid handle keeps no netns fd');
