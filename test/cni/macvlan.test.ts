@@ -378,6 +378,24 @@ t.test('STATUS and GC go to the IPAM plugin', opts, async (t) => {
   t.same(Object.values(reservations(w.dataDir, 'mvnet')).map((v) => v.split('\n')[0]), ['ctr1'], "ctr2's address released, ctr1's kept");
 });
 
+t.test('STATUS is not ready (50) while the master ADD would use is missing', opts, async (t) => {
+  const w = mvWorld(t);
+  const env = cniEnv('STATUS', w, { CNI_NETNS: undefined, CNI_CONTAINERID: undefined, CNI_IFNAME: undefined });
+  const st = (conf: Json) => runIn(w.host.path, NLKIT_MACVLAN, env, conf);
+  const gone = st(mvConf(w, 'nlkit-macvlan', { version: '1.1.0', master: 'nic9' }));
+  t.equal(code(gone), 50, 'a master that is not there: 50');
+  t.equal(gone.json?.msg, 'master "nic9" not found', 'the error names the master');
+  const noDefault = st(mvConf(w, 'nlkit-macvlan', { version: '1.1.0', master: null }));
+  t.equal(code(noDefault), 50, 'no master and no default route to take one from: 50');
+  t.equal(noDefault.json?.msg, 'no default route interface found', 'the error says why');
+  ip(w.host.path!, ['addr', 'add', '192.168.50.2/24', 'dev', 'm0']);
+  ip(w.host.path!, ['route', 'add', 'default', 'via', '192.168.50.1', 'dev', 'm0']);
+  ok(t, st(mvConf(w, 'nlkit-macvlan', { version: '1.1.0', master: null })), 'ready once a default route names an interface');
+  ip(w.host.path!, ['link', 'add', 'nic9', 'type', 'veth', 'peer', 'name', 'nic9p']);
+  ok(t, st(mvConf(w, 'nlkit-macvlan', { version: '1.1.0', master: 'nic9' })), 'ready once the master appears');
+  ok(t, st(mvConf(w, 'nlkit-macvlan', { version: '1.1.0', extra: { master: 42 } })), 'a master of the wrong type is left to ADD to refuse');
+});
+
 t.test('createMacvlan: an EEXIST the container does not explain (a kernel that looks the name up in the sender\'s netns) falls back to a temporary name and a rename', live, async (t) => {
   const orig = NetlinkSocket.prototype.requestWith;
   t.teardown(() => {

@@ -355,12 +355,34 @@ function ipamOf(ctx: PluginContext): string | undefined {
   return typeof t === 'string' && t !== '' ? t : undefined;
 }
 
+/**
+ * STATUS: ready when the IPAM plugin is, rtnetlink opens, and the master ADD would use
+ * is there — the configured `master`, or without one an interface with a default route —
+ * else CniError 50 (not available), as a NIC that has not appeared yet cannot serve ADD.
+ * The reference (1.1.1) has no STATUS; later versions check IPAM only and leave the master
+ * as a TODO. Only ipam.type and master are read, and a master of the wrong type is left
+ * to ADD to refuse: STATUS says whether ADD can be served at all, not whether this
+ * configuration is right.
+ */
 async function status(ctx: PluginContext): Promise<void> {
-  // Only ipam.type, as DEL: STATUS says whether ADD can be served at all, not whether
-  // this configuration is right (ADD says that).
   const ipam = ipamOf(ctx);
   if (ipam !== undefined) await ipamStatus(ctx, ipam);
   checkRtnl();
+  const master = ctx.conf.raw['master'];
+  if (master !== undefined && (typeof master !== 'string' || master === '')) return;
+  const rh = Rtnl.open();
+  try {
+    const name = master ?? (await defaultRouteInterface(rh));
+    if (name === undefined) throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, 'no default route interface found', '"master" is not set, and the host network namespace has no default route through an interface to take it from');
+    try {
+      await rh.link.get(name);
+    } catch (e) {
+      if (isNetlinkErrno(e, 'ENODEV')) throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, `master "${name}" not found`, `no link named ${name} in the host network namespace`);
+      throw e;
+    }
+  } finally {
+    rh.close();
+  }
 }
 
 async function gc(ctx: PluginContext): Promise<void> {
