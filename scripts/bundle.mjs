@@ -2,7 +2,7 @@
 // Bundle step of `npm run build`, after tsc: the package entry point and the CNI plugins
 // the CNI plugins, each as one ES module file (dist/nlkit.js, dist/nlkit-ptp.js,
 // dist/nlkit-bridge.js, dist/nlkit-macvlan.js, dist/nlkit-bandwidth.js, dist/nlkit-tuning.js,
-// dist/nlkit-loopback.js, dist/nlkit-host-device.js).
+// dist/nlkit-loopback.js, dist/nlkit-host-device.js, dist/nlkit-sbr.js).
 //
 // Why: Node 20 loads an ES module graph file by file (resolve, read, compile, link for
 // each of nlkit's modules), which every process pays before any work, and a CNI plugin
@@ -70,7 +70,7 @@ await build({ ...common, entryPoints: ['dist/src/index.js'], outfile: 'dist/nlki
 // its own under dist/chunks holds the rest, which Node reads and compiles only when a call
 // needs it (nlkit-bandwidth's first tc request; never in nlkit-ptp). One file would make
 // every ADD and DEL parse that code (the bench's start-up rows cni_add_nlkit/cni_del_nlkit).
-const plugins = ['nlkit-ptp', 'nlkit-bridge', 'nlkit-macvlan', 'nlkit-bandwidth', 'nlkit-tuning', 'nlkit-loopback', 'nlkit-host-device'];
+const plugins = ['nlkit-ptp', 'nlkit-bridge', 'nlkit-macvlan', 'nlkit-bandwidth', 'nlkit-tuning', 'nlkit-loopback', 'nlkit-host-device', 'nlkit-sbr'];
 const written = ['dist/nlkit.js'];
 for (const p of plugins) {
   const r = await build({

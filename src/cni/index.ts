@@ -4,7 +4,8 @@
  * (`runPlugin`: stdin, CNI_* environment, stdout, exit code), IPAM delegation,
  * `configureIface` (a result's addresses and routes on an interface, as Go's
  * ipam.ConfigureIface), and the `nlkit-ptp`, `nlkit-bridge`, `nlkit-macvlan`,
- * `nlkit-bandwidth`, `nlkit-tuning`, `nlkit-loopback` and `nlkit-host-device` plugins.
+ * `nlkit-bandwidth`, `nlkit-tuning`, `nlkit-loopback`, `nlkit-host-device` and
+ * `nlkit-sbr` plugins.
  * @module
  */
 export {
@@ -28,4 +29,5 @@ export { bandwidthPlugin, BANDWIDTH_ERR, ifbName } from './plugins/bandwidth.js'
 export { tuningPlugin, TUNING_ERR, DEFAULT_TUNING_DIR } from './plugins/tuning.js';
 export { loopbackPlugin } from './plugins/loopback.js';
 export { hostDevicePlugin, HOST_DEVICE_ERR } from './plugins/host-device.js';
+export { sbrPlugin, SBR_ERR, SBR_FIRST_TABLE } from './plugins/sbr.js';
 export { openNetns } from './netns.js';

@@ -35,6 +35,10 @@ export const REF_HOST_DEVICE = join(REF_DIR, 'host-device');
 export const NLKIT_TUNING = fileURLToPath(new URL('../../nlkit-tuning.js', import.meta.url));
 /** containernetworking-plugins' tuning (1.1.1 in Debian). */
 export const REF_TUNING = join(REF_DIR, 'tuning');
+/** The nlkit-sbr plugin as the package ships it (dist/nlkit-sbr.js). */
+export const NLKIT_SBR = fileURLToPath(new URL('../../nlkit-sbr.js', import.meta.url));
+/** containernetworking-plugins' sbr (1.1.1 in Debian). */
+export const REF_SBR = join(REF_DIR, 'sbr');
 /** The nlkit-bandwidth plugin as the package ships it (dist/nlkit-bandwidth.js). */
 export const NLKIT_BANDWIDTH = fileURLToPath(new URL('../../nlkit-bandwidth.js', import.meta.url));
 /** containernetworking-plugins' bandwidth (1.1 in Debian: tbf, ifb and a u32 redirect). */
