@@ -74,8 +74,8 @@ function tableOf(v: unknown): number | undefined {
   return v;
 }
 
-/** The configuration, checked (ADD and CHECK). */
-export function sbrConf(ctx: PluginContext): SbrConf {
+/** The configuration, checked (ADD and CHECK), as the reference's parseConfig reads it (plus the later `table`). */
+function sbrConf(ctx: PluginContext): SbrConf {
   return { table: tableOf(ctx.conf.raw['table']) };
 }
 
