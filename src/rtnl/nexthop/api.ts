@@ -11,11 +11,13 @@ import { flushRounds, type Dumped } from '../flush.js';
 import { AF_UNSPEC, afOf, parseIp, type IpAddr } from '../ip.js';
 import { ROUTE_PROTOCOLS, protocolName } from '../route/names.js';
 import { checkBool, checkFamily, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject } from '../validate.js';
+import { decodeNexthopBucket, NHA_BUCKET, type NexthopBucket } from './bucket.js';
 import { decodeNexthop, type NexthopObject } from './decode.js';
 import { NEXTHOP_GROUP_TYPES, NEXTHOP_GRP_LEN, NEXTHOP_WEIGHT_MAX, NHA, NHMSG_LEN, putNhmsg, type NexthopGroupType } from './table.js';
 export { putNhmsg } from './table.js';
 
 registerLayout([C.RTM_NEWNEXTHOP, C.RTM_DELNEXTHOP, C.RTM_GETNEXTHOP], NHMSG_LEN, NHA);
+registerLayout([C.RTM_NEWNEXTHOPBUCKET, C.RTM_DELNEXTHOPBUCKET, C.RTM_GETNEXTHOPBUCKET], NHMSG_LEN, NHA_BUCKET);
 
 /** One member of a group as `add` takes it: its id, or `{ id, weight }` (a listed group's members as they are). */
 export type NexthopGroupMemberSpec = number | {
@@ -131,11 +133,39 @@ export interface NexthopGetOptions {
   readonly stats?: boolean | 'hw' | undefined;
 }
 
+/**
+ * Filters of `rt.nexthop.buckets` and `forEachBucket`: every one sent to the kernel,
+ * which filters the dump (`ip nexthop bucket show`'s selectors).
+ */
+export interface NexthopBucketFilter {
+  /**
+   * The buckets of this resilient group only (NHA_ID; `id ID`). A list of nothing when
+   * there is no nexthop with this id; refused (EINVAL, as the kernel refuses it) when it
+   * is a single nexthop or an mpath group, which have no buckets. Defaults to every
+   * resilient group.
+   */
+  readonly id?: number | undefined;
+  /** Buckets that send their flows to this member nexthop (NHA_RES_BUCKET_NH_ID; `nhid ID`). Defaults to any member. */
+  readonly nhId?: number | undefined;
+  /** Buckets whose member goes through this device, name or ifindex (NHA_OIF; `dev DEV`). Defaults to any device. */
+  readonly dev?: string | number | undefined;
+  /**
+   * Buckets whose member goes through a port of this device, a bridge or vrf (NHA_MASTER;
+   * `master DEV`, `vrf NAME`). Defaults to any master or none.
+   */
+  readonly master?: string | number | undefined;
+  /** Buckets whose member is of this family, 4 / 'inet' or 6 / 'inet6' (nh_family; `ip -4|-6 nexthop bucket show`). Defaults to both. */
+  readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
+}
+
 const SPEC_KEYS: ReadonlySet<string> = new Set(['id', 'gateway', 'dev', 'onlink', 'blackhole', 'fdb', 'family', 'protocol', 'group', 'groupType', 'resilient', 'hwStats', 'encap']);
 const MEMBER_KEYS: ReadonlySet<string> = new Set(['id', 'weight']);
 const RESILIENT_KEYS: ReadonlySet<string> = new Set(['buckets', 'idleTimer', 'unbalancedTimer']);
 const FILTER_KEYS: ReadonlySet<string> = new Set(['id', 'dev', 'master', 'groups', 'fdb', 'protocol', 'family', 'stats']);
 const GET_KEYS: ReadonlySet<string> = new Set(['stats']);
+const BUCKET_FILTER_KEYS: ReadonlySet<string> = new Set(['id', 'nhId', 'dev', 'master', 'family']);
+/** The largest bucket index: NHA_RES_BUCKET_INDEX is a u16 (and a group has at most 65535 buckets). */
+const INDEX_MAX = 0xffff;
 /** A delete that failed because the nexthop is gone already (its last group member went, or someone else deleted it). */
 const GONE: ReadonlySet<string> = new Set(['ENOENT']);
 const ID_MAX = 0xffffffff;
@@ -349,6 +379,27 @@ function delBody(id: number): Buffer {
 const onNexthop = (buf: Buffer, view: DataView, off: number, len: number): NexthopObject | undefined =>
   view.getUint16(off + 4, HOST_LE) === C.RTM_NEWNEXTHOP ? decodeNexthop(buf, view, off, len) : undefined;
 
+/** An RTM_GETNEXTHOPBUCKET get's body: a zero nhmsg, NHA_ID and the NHA_RES_BUCKET nest with the index (as `ip nexthop bucket get` sends it). */
+function putBucketGet(w: MessageWriter, id: number, index: number): void {
+  putNhmsg(w, AF_UNSPEC, 0, 0);
+  w.putU32(C.NHA_ID, id);
+  const n = w.nestStart(C.NHA_RES_BUCKET);
+  w.putU16(C.NHA_RES_BUCKET_INDEX, index);
+  w.nestEnd(n);
+}
+
+/** The bucket dumps' and gets' callback. */
+const onBucket = (buf: Buffer, view: DataView, off: number, len: number): NexthopBucket | undefined =>
+  view.getUint16(off + 4, HOST_LE) === C.RTM_NEWNEXTHOPBUCKET ? decodeNexthopBucket(buf, view, off, len) : undefined;
+
+/** A checked bucket filter: the dump request, the group id asked for, and the filter as ip's arguments. */
+interface BucketQuery {
+  readonly build: (w: MessageWriter) => void;
+  readonly id: number | undefined;
+  /** The filter as `ip nexthop bucket show` arguments ('id 10 nhid 1'), for errors. */
+  readonly text: string;
+}
+
 /** A checked filter: the dump request, the test for what it keeps (undefined: everything), and an id asked for. */
 interface Query {
   readonly build: (w: MessageWriter) => void;
@@ -523,6 +574,152 @@ export class NexthopApi {
       subjectOf: (nh) => `id ${nh.id}`,
       filterText: () => `flush${q.text}`,
     });
+  }
+
+  /**
+   * List the buckets of resilient groups (one RTM_GETNEXTHOPBUCKET dump), by group id,
+   * then index, each with the member it sends its flows to and how long it has been
+   * idle. Every filter is the kernel's. A group's buckets move between members when its
+   * weights or members change: at once for an idle bucket, else once it has been idle
+   * for the group's `idleTimer` (or the group unbalanced for its `unbalancedTimer`).
+   *
+   * Equivalent to: `ip [-4|-6] nexthop bucket show [id ID] [nhid ID] [dev DEV] [master DEV]`.
+   * @example
+   * await rt.nexthop.add({ id: 10, group: [1, 2], resilient: { buckets: 8, idleTimer: 0 } });
+   * for (const b of await rt.nexthop.buckets({ id: 10 })) console.log(b.index, b.nhId, b.idleTime);
+   * @throws InvalidArgumentError for a bad filter (nothing sent); NetlinkError 'ENODEV'
+   *   when the filter's device does not exist, 'EINVAL' when `id` is not a resilient
+   *   group — each naming the netns.
+   */
+  async buckets(filter?: NexthopBucketFilter): Promise<NexthopBucket[]> {
+    const q = await this.bucketQuery(filter);
+    try {
+      return await this.core.sock.dump(C.RTM_GETNEXTHOPBUCKET, 0, q.build, onBucket, { subject: q.text || undefined });
+    } catch (e) {
+      // With NHA_ID the kernel looks the group up first: ENOENT is its only "no such id".
+      if (q.id !== undefined && e instanceof NetlinkError && e.errno === ENOENT) return [];
+      throw await this.explainBucket(e, q.id, undefined);
+    }
+  }
+
+  /**
+   * Get one bucket of a resilient group: RTM_GETNEXTHOPBUCKET with NHA_ID and
+   * NHA_RES_BUCKET_INDEX.
+   *
+   * Equivalent to: `ip nexthop bucket get id ID index INDEX`.
+   * @throws InvalidArgumentError for a bad id or index (nothing sent); NetlinkError
+   *   'ENOENT' when there is no such nexthop, or the group has no bucket `index` (the
+   *   message says how many it has), 'EINVAL' when the nexthop is not a resilient group
+   *   — each naming the netns.
+   */
+  async bucket(id: number, index: number): Promise<NexthopBucket> {
+    const gid = checkId(id, 'id');
+    const i = checkInt(index, 'index', 0, INDEX_MAX);
+    const subject = `id ${gid} index ${i}`;
+    let b: NexthopBucket | undefined;
+    try {
+      b = await this.core.sock.request(C.RTM_GETNEXTHOPBUCKET, 0, (w) => putBucketGet(w, gid, i), onBucket, { ack: false, subject });
+    } catch (e) {
+      throw await this.explainBucket(e, gid, i);
+    }
+    if (!b) throw noReply(C.RTM_GETNEXTHOPBUCKET, 'RTM_GETNEXTHOPBUCKET', 'RTM_NEWNEXTHOPBUCKET', subject);
+    return b;
+  }
+
+  /**
+   * Walk the buckets `buckets(filter)` would return without collecting them (a resilient
+   * group has up to 65535): `fn` gets each as its part of the dump is read. Return
+   * `false` from `fn` to stop. Resolves with the number of buckets `fn` was given (0 when
+   * the filter's group does not exist).
+   *
+   * `fn` runs synchronously inside the receive loop, as with `forEach`: requests it makes
+   * on this handle wait until the walk ends, an async `fn` is refused, an interrupted
+   * dump (NLM_F_DUMP_INTR) rejects with DumpInterruptedError once the walk is over.
+   *
+   * Equivalent to: `ip nexthop bucket show [id ID] [nhid ID] [dev DEV] …` piped into a reader.
+   * @throws InvalidArgumentError for a bad filter; the errors of `buckets`; whatever `fn` threw.
+   */
+  async forEachBucket<R = boolean | void>(fn: ForEachCallback<NexthopBucket, R>): Promise<number>;
+  async forEachBucket<R = boolean | void>(filter: NexthopBucketFilter | undefined, fn: ForEachCallback<NexthopBucket, R>): Promise<number>;
+  async forEachBucket(a: NexthopBucketFilter | ((object: NexthopBucket) => unknown) | undefined, b?: (object: NexthopBucket) => unknown): Promise<number> {
+    const [filter, fn] = eachArgs(a, b);
+    const q = await this.bucketQuery(filter);
+    let calls = 0;
+    let thrown: { error: unknown } | undefined;
+    const each = (x: NexthopBucket): unknown => {
+      calls++;
+      try {
+        return fn(x);
+      } catch (error) {
+        thrown = { error };
+        throw error;
+      }
+    };
+    try {
+      return await this.core.sock.dumpEach(C.RTM_GETNEXTHOPBUCKET, 0, q.build, onBucket, each, { subject: q.text || undefined });
+    } catch (e) {
+      if (thrown !== undefined && e === thrown.error) throw e;
+      if (calls === 0 && q.id !== undefined && e instanceof NetlinkError && e.errno === ENOENT) return 0;
+      throw await this.explainBucket(e, q.id, undefined);
+    }
+  }
+
+  /** A checked bucket filter (links looked up: a missing one is ENODEV, as list's filters say). */
+  private async bucketQuery(filter: NexthopBucketFilter | undefined): Promise<BucketQuery> {
+    const f = checkObject(filter, 'filter');
+    checkKeys(f, BUCKET_FILTER_KEYS, 'filter.');
+    const id = f['id'] !== undefined ? checkId(f['id'], 'filter.id') : undefined;
+    const nhId = f['nhId'] !== undefined ? checkId(f['nhId'], 'filter.nhId') : undefined;
+    const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
+    const devRef = f['dev'] !== undefined ? checkLinkRef(f['dev'], 'filter.dev') : undefined;
+    const masterRef = f['master'] !== undefined ? checkLinkRef(f['master'], 'filter.master') : undefined;
+    const dev = devRef !== undefined ? (await this.core.linkHwAddrLen(devRef, 'filter.dev')).index : 0;
+    const master = masterRef !== undefined ? (await this.core.linkHwAddrLen(masterRef, 'filter.master')).index : 0;
+    const af = family === undefined ? AF_UNSPEC : afOf(family);
+    // The order ip sends them in (nh_dump_bucket_filter): the common filters, then the id, then the nest.
+    const build = (w: MessageWriter): void => {
+      putNhmsg(w, af, 0, 0);
+      if (dev) w.putU32(C.NHA_OIF, dev);
+      if (master) w.putU32(C.NHA_MASTER, master);
+      if (id !== undefined) w.putU32(C.NHA_ID, id);
+      if (nhId !== undefined) {
+        const n = w.nestStart(C.NHA_RES_BUCKET);
+        w.putU32(C.NHA_RES_BUCKET_NH_ID, nhId);
+        w.nestEnd(n);
+      }
+    };
+    const words: string[] = [];
+    if (id !== undefined) words.push(`id ${id}`);
+    if (nhId !== undefined) words.push(`nhid ${nhId}`);
+    if (devRef !== undefined) words.push(`dev ${typeof devRef === 'number' ? `ifindex ${devRef}` : devRef}`);
+    if (masterRef !== undefined) words.push(`master ${typeof masterRef === 'number' ? `ifindex ${masterRef}` : masterRef}`);
+    if (family !== undefined) words.push(`family inet${family === 6 ? '6' : ''}`);
+    return { build, id, text: words.join(' ') };
+  }
+
+  /** A bucket request's refusal with what it means, and the netns (runs only for an error). */
+  private async explainBucket(e: unknown, id: number | undefined, index: number | undefined): Promise<unknown> {
+    if (!(e instanceof NetlinkError)) return e;
+    const where = this.core.where?.() ?? "the caller's netns";
+    const text = e.extack.message ?? '';
+    let why: string | undefined;
+    if (e.errno === ENOENT && index !== undefined && /bucket index/i.test(text)) {
+      let n: number | undefined;
+      try {
+        n = (await this.get(id!)).resilient?.buckets;
+      } catch {
+        n = undefined; // gone meanwhile: the kernel's own answer stands
+      }
+      why = n !== undefined ? `group ${id} has ${n} bucket${n === 1 ? '' : 's'} (index 0..${n - 1}), no bucket ${index}` : `group ${id} has no bucket ${index}`;
+    } else if (e.errno === ENOENT && id !== undefined) {
+      why = `no nexthop with id ${id}`;
+    } else if (e.errno === EINVAL && id !== undefined && /not a nexthop group/i.test(text)) {
+      why = `nexthop ${id} is not a group: only a resilient group has buckets`;
+    } else if (e.errno === EINVAL && id !== undefined && /not of type resilient/i.test(text)) {
+      why = `group ${id} is an mpath group: only a resilient group (groupType 'resilient') has buckets`;
+    }
+    const first = why ?? e.hint;
+    return new NetlinkError(e.errno, e.request, e.extack, `${first !== undefined ? `${first}; ` : ''}in ${where}`);
   }
 
   /** get() for a filter's id: undefined when there is none, or when the filters tested here drop it. */

@@ -69,7 +69,7 @@ export interface NexthopGroupStats {
 }
 
 /** Nothing stored: attributes the kernel only reads (dump filters), pads, and NHA_OP_FLAGS (read by decodeNexthop). */
-const none: CustomCodec<never> = { decode: () => undefined };
+export const none: CustomCodec<never> = { decode: () => undefined };
 
 /** A u32 of clock ticks (USER_HZ) as seconds: the resilient group's timers, as `ip` prints them. */
 const secondsU32: CustomCodec<number> = {
@@ -78,8 +78,8 @@ const secondsU32: CustomCodec<number> = {
   },
 };
 
-/** A u64 of clock ticks (USER_HZ) as seconds. */
-const secondsU64: CustomCodec<number> = {
+/** A u64 of clock ticks (USER_HZ) as seconds (NHA_RES_GROUP_UNBALANCED_TIME, NHA_RES_BUCKET_IDLE_TIME). */
+export const secondsU64: CustomCodec<number> = {
   decode(ctx, off, len) {
     return len >= 8 ? Number(ctx.view.getBigUint64(off, HOST_LE)) / USER_HZ : undefined;
   },
