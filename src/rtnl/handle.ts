@@ -235,7 +235,10 @@ export class Rtnl {
    * (`rt.monitor(['link', 'addr', 'route', 'neigh', 'rule'])`); bridge monitor fdb
    * (`rt.monitor(['fdb'])`).
    * Nexthop objects (`'nexthop'`): ip monitor nexthop (`rt.monitor(['nexthop'])`), each
-   * a NexthopObject as `rt.nexthop.list()` returns it.
+   * a NexthopObject as `rt.nexthop.list()` returns it; with `'nexthop-bucket'` too
+   * (`rt.monitor(['nexthop', 'nexthop-bucket'])`, all that `ip monitor nexthop` prints),
+   * also a resilient group's buckets that the kernel's upkeep moved, as kind
+   * 'nexthop-bucket', each a NexthopBucket as `rt.nexthop.buckets()` returns it.
    * Traffic control (`'tc'`): tc monitor (`rt.monitor(['tc'])`), as kinds 'qdisc',
    * 'class' and 'filter', each object as `rt.qdisc.list()`, `rt.class.list()` and
    * `rt.filter.list()` return it. Its decoders are loaded when the first such monitor
@@ -267,7 +270,7 @@ export class Rtnl {
    * }
    * @param groups 'link', 'ipv4-addr', 'ipv6-addr', 'addr' (both), 'ipv4-route',
    *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6), 'fdb',
-   *   'nexthop', 'tc' (qdiscs, classes and filters).
+   *   'nexthop', 'nexthop-bucket', 'tc' (qdiscs, classes and filters).
    * @throws InvalidArgumentError for an unknown group or bad option (nothing opened),
    *   ClosedError for a closed handle (or its netns, see above), `signal.reason` for an
    *   aborted signal.

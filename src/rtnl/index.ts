@@ -74,8 +74,10 @@ export type {
 export type { TcHandleInput } from './tc/handle.js';
 export type { TcStats } from './tc/stats.js';
 export { NexthopApi } from './nexthop/api.js';
-export type { NexthopObjectSpec, NexthopGroupMemberSpec, NexthopResilientSpec, NexthopFilter, NexthopGetOptions } from './nexthop/api.js';
+export type { NexthopObjectSpec, NexthopGroupMemberSpec, NexthopResilientSpec, NexthopFilter, NexthopGetOptions, NexthopBucketFilter } from './nexthop/api.js';
 export { decodeNexthop } from './nexthop/decode.js';
+export { decodeNexthopBucket, NHA_BUCKET, NHA_RES_BUCKET } from './nexthop/bucket.js';
+export type { NexthopBucket } from './nexthop/bucket.js';
 export type { NexthopObject } from './nexthop/decode.js';
 export { NHA, NEXTHOP_GROUP_TYPES } from './nexthop/table.js';
 export type { NexthopGroupMember, NexthopResilient, NexthopGroupStats, NexthopGroupType } from './nexthop/table.js';

@@ -82,7 +82,7 @@ import {
   RTEXT_FILTER_SKIP_STATS, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR,
   RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE, RTNLGRP_LINK, RTNLGRP_NEIGH,
 } from './constants.js';
-import { RTM_NEWNEXTHOP, RTM_DELNEXTHOP, RTM_GETNEXTHOP, RTNLGRP_NEXTHOP } from './constants.js';
+import { RTM_NEWNEXTHOP, RTM_DELNEXTHOP, RTM_GETNEXTHOP, RTM_NEWNEXTHOPBUCKET, RTM_DELNEXTHOPBUCKET, RTM_GETNEXTHOPBUCKET, RTNLGRP_NEXTHOP } from './constants.js';
 import { RTM_NEWQDISC, RTM_DELQDISC, RTM_NEWTCLASS, RTM_DELTCLASS, RTM_NEWTFILTER, RTM_DELTFILTER, RTM_GETQDISC, RTNLGRP_TC } from './constants.js';
 import { rtnlDescriber } from './describer.js';
 import { AF_BRIDGE, AF_INET, AF_INET6, AF_UNSPEC } from './ip.js';
@@ -99,6 +99,7 @@ import { decodeRule, type Rule } from './rule/decode.js';
 import { decodeFdb, type FdbEntry } from './fdb/decode.js';
 import { putNhmsg } from './nexthop/table.js';
 import { decodeNexthop, type NexthopObject } from './nexthop/decode.js';
+import { decodeNexthopBucket, type NexthopBucket } from './nexthop/bucket.js';
 // Types only: the traffic-control decoders are loaded when a monitor of 'tc' opens (loadTc).
 import type { Qdisc } from './tc/qdisc/decode.js';
 import type { TcClass } from './tc/class/decode.js';
@@ -120,7 +121,10 @@ const discard = (): void => undefined;
  * it was asked for: 'neigh' yields ARP/NDP entries only (the fdb entries are skipped),
  * 'fdb' the forwarding entries only, both together each as its own kind. 'tc' (`tc
  * monitor`) joins the traffic-control group: qdiscs, classes and filters, each as its
- * own kind ('qdisc', 'class', 'filter').
+ * own kind ('qdisc', 'class', 'filter'). 'nexthop-bucket' joins the nexthop group, as
+ * 'nexthop' does: the kernel announces there a resilient group's buckets moving from one
+ * member to another (RTM_NEWNEXTHOPBUCKET), which a monitor of 'nexthop' skips and one of
+ * 'nexthop-bucket' yields; both together are `ip monitor nexthop`.
  */
 export const MONITOR_GROUPS = Object.freeze({
   link: Object.freeze([RTNLGRP_LINK]),
@@ -134,16 +138,17 @@ export const MONITOR_GROUPS = Object.freeze({
   rule: Object.freeze([RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE]),
   fdb: Object.freeze([RTNLGRP_NEIGH]),
   nexthop: Object.freeze([RTNLGRP_NEXTHOP]),
+  'nexthop-bucket': Object.freeze([RTNLGRP_NEXTHOP]),
   tc: Object.freeze([RTNLGRP_TC]),
 } as const);
 
 /** A group name accepted by {@link Rtnl.monitor}. */
 export type MonitorGroup = keyof typeof MONITOR_GROUPS;
 
-/** The object kinds a monitor reports ('qdisc', 'class' and 'filter': the 'tc' group's). */
-export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb' | 'nexthop' | 'qdisc' | 'class' | 'filter';
+/** The object kinds a monitor reports ('qdisc', 'class' and 'filter': the 'tc' group's; 'nexthop-bucket': a resilient group's bucket). */
+export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb' | 'nexthop' | 'qdisc' | 'class' | 'filter' | 'nexthop-bucket';
 
-const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb', 'nexthop', 'qdisc', 'class', 'filter'];
+const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb', 'nexthop', 'qdisc', 'class', 'filter', 'nexthop-bucket'];
 
 /** The traffic-control kinds, all three the 'tc' group's. */
 const TC_KINDS: readonly MonitorKind[] = Object.freeze(['qdisc', 'class', 'filter'] as const);
@@ -151,7 +156,7 @@ const TC_KINDS: readonly MonitorKind[] = Object.freeze(['qdisc', 'class', 'filte
 /** The kinds of object each group name is about (one, but 'tc': qdiscs, classes and filters). */
 const GROUP_KINDS: Readonly<Record<MonitorGroup, readonly MonitorKind[]>> = Object.freeze({
   link: ['link'], 'ipv4-addr': ['addr'], 'ipv6-addr': ['addr'], addr: ['addr'], 'ipv4-route': ['route'], 'ipv6-route': ['route'],
-  route: ['route'], neigh: ['neigh'], rule: ['rule'], fdb: ['fdb'], nexthop: ['nexthop'], tc: TC_KINDS,
+  route: ['route'], neigh: ['neigh'], rule: ['rule'], fdb: ['fdb'], nexthop: ['nexthop'], 'nexthop-bucket': ['nexthop-bucket'], tc: TC_KINDS,
 });
 
 /** The decoded object of each kind: the same types the list methods return. */
@@ -173,11 +178,22 @@ export interface MonitorObjects {
   fdb: FdbEntry;
   /**
    * RTM_NEWNEXTHOP / RTM_DELNEXTHOP, as `rt.nexthop.list` returns it (`ip monitor
-   * nexthop`). A group whose member was deleted comes as a 'new' group without it; the
-   * kernel's RTM_NEWNEXTHOPBUCKET messages (a resilient group's buckets moving) are not
-   * decoded (counted in {@link MonitorStats.ignored}).
+   * nexthop`). A group whose member was deleted comes as a 'new' group without it. The
+   * kernel's RTM_NEWNEXTHOPBUCKET messages, on the same group, are kind
+   * 'nexthop-bucket', yielded by a monitor of that group name only (a monitor of
+   * 'nexthop' alone skips them, counted in {@link MonitorStats.undecoded}).
    */
   nexthop: NexthopObject;
+  /**
+   * RTM_NEWNEXTHOPBUCKET, as `rt.nexthop.buckets` returns it (`ip monitor nexthop`'s
+   * bucket lines); on the 'nexthop-bucket' group. Always a 'new': the bucket now sends
+   * its flows to `nhId`. The kernel announces a bucket that moves once it has been idle
+   * for its group's idle timer, or when the group has been unbalanced for its unbalanced
+   * timer (its periodic upkeep); buckets that move at once when a group is made, replaced
+   * or loses a member — idle ones, or all of them with an idle timer of 0 — move without
+   * an event (the group's own 'new' is the event: list the buckets again).
+   */
+  'nexthop-bucket': NexthopBucket;
   /**
    * RTM_NEWQDISC / RTM_DELQDISC, as `rt.qdisc.list` returns it (`tc monitor`); on the
    * 'tc' group. A qdisc put in another's place comes as the old one's 'del' then the new
@@ -240,7 +256,7 @@ export type MonitorChangeOf<K extends MonitorKind> = {
   };
 }[K];
 
-/** The kind of object a group name is about, at the type level: 'ipv4-addr' → 'addr', 'tc' → 'qdisc' | 'class' | 'filter'. */
+/** The kind of object a group name is about, at the type level: 'ipv4-addr' → 'addr', 'tc' → 'qdisc' | 'class' | 'filter', 'nexthop-bucket' → 'nexthop-bucket'. */
 export type MonitorKindOf<G extends MonitorGroup> = G extends 'link' ? 'link'
   : G extends 'ipv4-addr' | 'ipv6-addr' | 'addr' ? 'addr'
   : G extends 'ipv4-route' | 'ipv6-route' | 'route' ? 'route'
@@ -248,6 +264,7 @@ export type MonitorKindOf<G extends MonitorGroup> = G extends 'link' ? 'link'
   : G extends 'rule' ? 'rule'
   : G extends 'fdb' ? 'fdb'
   : G extends 'nexthop' ? 'nexthop'
+  : G extends 'nexthop-bucket' ? 'nexthop-bucket'
   : G extends 'tc' ? 'qdisc' | 'class' | 'filter'
   : never;
 
@@ -361,9 +378,14 @@ function refreshFdbTables(rtmType: number): void {
  * decoder, which such a monitor uses for the other families (and a monitor without
  * 'fdb' for every family). Each kind's decoder is replaced (and returned) on its own.
  *
+ * A monitor yields a type's messages as the kind they are registered with, and only
+ * when it watches that kind (the kinds of its group names): RTM_NEWNEXTHOPBUCKET reaches
+ * every monitor joined to the nexthop group, and only those of 'nexthop-bucket' yield it.
+ *
  * Pre-registered: RTM_NEW/DELLINK → decodeLink, …ADDR → decodeAddr, …ROUTE →
  * decodeRoute, …NEIGH → decodeNeigh (and, as 'fdb', decodeFdb), …RULE → decodeRule,
- * …NEXTHOP → decodeNexthop; as 'qdisc', 'class' and 'filter', RTM_NEW/DELQDISC,
+ * …NEXTHOP → decodeNexthop, …NEXTHOPBUCKET → decodeNexthopBucket (as
+ * 'nexthop-bucket'); as 'qdisc', 'class' and 'filter', RTM_NEW/DELQDISC,
  * …TCLASS and …TFILTER → decodeQdisc, decodeTcClass and decodeFilter (what is
  * registered, and returned, is a function that calls them once a monitor of 'tc' has
  * loaded them: called before that, it throws).
@@ -403,6 +425,8 @@ registerEventDecoder(RTM_NEWRULE, 'rule', decodeRule);
 registerEventDecoder(RTM_DELRULE, 'rule', decodeRule);
 registerEventDecoder(RTM_NEWNEXTHOP, 'nexthop', decodeNexthop);
 registerEventDecoder(RTM_DELNEXTHOP, 'nexthop', decodeNexthop);
+registerEventDecoder(RTM_NEWNEXTHOPBUCKET, 'nexthop-bucket', decodeNexthopBucket);
+registerEventDecoder(RTM_DELNEXTHOPBUCKET, 'nexthop-bucket', decodeNexthopBucket);
 
 /**
  * What a monitor of 'tc' loads: the traffic-control decoders and the listing's dumps
@@ -533,7 +557,7 @@ export interface MonitorStats {
    * Messages a decoder declined (returned undefined, e.g. AF_BRIDGE fdb entries on a
    * monitor without 'fdb', AF_BRIDGE port messages on 'link'), or of a kind the monitor
    * does not watch on a group it shares with one it does (ARP/NDP entries on 'fdb'
-   * without 'neigh'), skipped.
+   * without 'neigh', buckets on 'nexthop' without 'nexthop-bucket'), skipped.
    */
   undecoded: number;
   /** Times the queue reached `maxQueued` and reading stopped. */
@@ -639,6 +663,8 @@ const DUMPS: readonly DumpSpec[] = [
   { group: RTNLGRP_IPV4_IFADDR, kind: 'addr', type: RTM_GETADDR, build: (w) => putIfaddrmsg(w, AF_INET, 0, 0, 0, 0) },
   { group: RTNLGRP_IPV6_IFADDR, kind: 'addr', type: RTM_GETADDR, build: (w) => putIfaddrmsg(w, AF_INET6, 0, 0, 0, 0) },
   { group: RTNLGRP_NEXTHOP, kind: 'nexthop', type: RTM_GETNEXTHOP, build: (w) => putNhmsg(w, AF_UNSPEC, 0, 0) },
+  // Every resilient group's buckets, after the groups they belong to (what rt.nexthop.buckets() sends).
+  { group: RTNLGRP_NEXTHOP, kind: 'nexthop-bucket', type: RTM_GETNEXTHOPBUCKET, build: (w) => putNhmsg(w, AF_UNSPEC, 0, 0) },
   { group: RTNLGRP_IPV4_ROUTE, kind: 'route', type: RTM_GETROUTE, build: (w) => putRtmsg(w, AF_INET, 0, 0, 0, 0, 0, 0, 0, 0) },
   { group: RTNLGRP_IPV6_ROUTE, kind: 'route', type: RTM_GETROUTE, build: (w) => putRtmsg(w, AF_INET6, 0, 0, 0, 0, 0, 0, 0, 0) },
   { group: RTNLGRP_NEIGH, kind: 'neigh', type: RTM_GETNEIGH, build: (w) => putNdmsg(w, AF_UNSPEC, 0, 0, 0) },
@@ -776,6 +802,8 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
   private readonly dumps: readonly DumpSpec[];
   /** rtm type → decoder entry: the shared table for the kinds this monitor watches (see tableFor). */
   private readonly table: readonly (DecoderEntry | undefined)[];
+  /** The kinds this monitor yields: a message registered as another kind (one its groups share, as 'nexthop-bucket' shares 'nexthop''s) is skipped. */
+  private readonly kinds: ReadonlySet<MonitorKind>;
   /** Consumers waiting for the listing at the head of the queue to be complete. */
   private readonly listWaiters: Waiter[] = [];
   /** Decodes a listing's dump part into an `existing` event. */
@@ -805,6 +833,7 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
     this.sock = sock;
     this.lister = listing?.sock ?? null;
     this.table = tableFor(kinds);
+    this.kinds = kinds;
     this.dumps = listing ? DUMPS.filter((d) => listing.groups.includes(d.group) && kinds.has(d.kind)) : [];
     this.maxQueued = options.maxQueued ?? 1024;
     this.budget = this.maxQueued + 1;
@@ -1046,6 +1075,10 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
         return undefined;
       }
     }
+    if (!this.kinds.has(entry.kind)) {
+      this.stats.undecoded++;
+      return undefined;
+    }
     const object = this.objectOf(entry, buf, view, off, len);
     return object === undefined ? undefined : { type: entry.type, kind: entry.kind, object, existing: true } as MonitorChange;
   }
@@ -1083,6 +1116,11 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
         this.stats.undecoded++;
         return;
       }
+    }
+    // A kind of a group this monitor joined for another (a bucket on a monitor of 'nexthop' alone).
+    if (!this.kinds.has(entry.kind)) {
+      this.stats.undecoded++;
+      return;
     }
     // Waiters exist only while the queue is empty: decode now and hand it over.
     if (this.waiters.length > 0) {

@@ -24,6 +24,7 @@ function label(ev: MonitorEvent): string {
     case 'qdisc': return `${ev.type} qdisc ${ev.object.kind} ${ev.object.handle}`;
     case 'class': return `${ev.type} class ${ev.object.kind} ${ev.object.handle}`;
     case 'filter': return `${ev.type} filter ${ev.object.kind} ${ev.object.priority} ${ev.object.handle ?? ''}`;
+    case 'nexthop-bucket': return `${ev.type} nexthop-bucket ${ev.object.id} ${ev.object.index}`;
   }
 }
 
