@@ -20,6 +20,7 @@ import { decodeFdb, type FdbEntry } from '../../src/rtnl/fdb/decode.js';
 import { FDB_NDA } from '../../src/rtnl/fdb/table.js';
 import { decodeNexthop, type NexthopObject } from '../../src/rtnl/nexthop/decode.js';
 import { NHA, NHMSG_LEN } from '../../src/rtnl/nexthop/table.js';
+import { decodeNexthopBucket, NHA_BUCKET, NHA_RES_BUCKET, type NexthopBucket } from '../../src/rtnl/nexthop/bucket.js';
 import * as C from '../../src/rtnl/constants.js';
 
 /** The tag of a declared property type; 'other' for objects, arrays, bigints and unions of kinds. */
@@ -28,7 +29,7 @@ type Keys<T> = { readonly [K in keyof Required<T>]: Tag<Exclude<Required<T>[K], 
 /** `true` only when T has no string index signature. */
 type NoIndex<T> = string extends keyof T ? false : true;
 
-const NO_INDEX: readonly [NoIndex<Link>, NoIndex<Route>, NoIndex<Neigh>, NoIndex<FdbEntry>, NoIndex<NexthopObject>] = [true, true, true, true, true];
+const NO_INDEX: readonly [NoIndex<Link>, NoIndex<Route>, NoIndex<Neigh>, NoIndex<FdbEntry>, NoIndex<NexthopObject>, NoIndex<NexthopBucket>] = [true, true, true, true, true, true];
 
 const LINK_KEYS: Keys<Link> = {
   index: 'number', name: 'string', kind: 'string', flags: 'other', rawFlags: 'number', up: 'boolean', linkType: 'other', type: 'number',
@@ -74,12 +75,27 @@ const NEXTHOP_KEYS: Keys<NexthopObject> = {
   groupStats: 'other', encapType: 'number', encap: 'Buffer', unknown: 'other',
 };
 
+/** A bucket's keys: NHA_RES_BUCKET's rows (index, idleTime, nhId) are set on the bucket itself, flattened. */
+const BUCKET_KEYS: Keys<NexthopBucket> = {
+  id: 'number', index: 'number', idleTime: 'number', nhId: 'number', protocol: 'other', flags: 'other', rawFlags: 'number', unknown: 'other', bucketUnknown: 'other',
+};
+
 /**
  * Rows whose codec never sets a property: superseded or padding, dump filters the kernel
  * only reads (NHA_GROUPS, NHA_MASTER), and NHA_OP_FLAGS, which decodeNexthop reads for
  * the group weights.
  */
 const NEVER_SET: ReadonlySet<string> = new Set(['IFLA_STATS', 'IFLA_PAD', 'RTA_PAD', 'NHA_GROUPS', 'NHA_MASTER', 'NHA_OP_FLAGS']);
+/**
+ * The same for one family: the bucket messages' NHA_OIF (a dump filter there, the
+ * nexthop's device elsewhere) and NHA_RES_BUCKET, whose fields are set on the bucket
+ * (checked through its own rows below).
+ */
+const NEVER_SET_IN: Readonly<Record<string, ReadonlySet<string>>> = {
+  NexthopBucket: new Set(['NHA_OIF', 'NHA_RES_BUCKET']),
+  'NexthopBucket (NHA_RES_BUCKET)': new Set(['NHA_RES_BUCKET_PAD']),
+};
+const neverSet = (family: string, row: string): boolean => NEVER_SET.has(row) || NEVER_SET_IN[family]?.has(row) === true;
 
 /** Rows of a primitive codec, for which {@link putPrimitive} writes a payload. */
 const PRIMITIVE: ReadonlySet<unknown> = new Set(['u8', 'u16', 'be16', 'u32', 's32', 'be32', 'strz', 'string', 'binary', 'mac', 'flag']);
@@ -111,6 +127,8 @@ interface Family {
   keys: Readonly<Record<string, string>>;
   /** A message of this family with the attributes `attrs` writes, decoded. */
   decode(attrs: (w: MessageWriter) => void): object | undefined;
+  /** Rows of a primitive codec the table has at least (defaults to 5; the bucket tables are small). */
+  primitives?: number;
 }
 
 function message(type: number, headerLen: number, header: (b: DataView, o: number) => void, attrs: (w: MessageWriter) => void): [Buffer, DataView] {
@@ -159,15 +177,34 @@ const FAMILIES: Family[] = [
       return decodeNexthop(b, v, 0, b.length);
     },
   },
+  {
+    name: 'NexthopBucket', table: NHA_BUCKET, keys: BUCKET_KEYS, primitives: 1,
+    decode: (attrs) => {
+      const [b, v] = message(C.RTM_NEWNEXTHOPBUCKET, NHMSG_LEN, () => {}, attrs);
+      return decodeNexthopBucket(b, v, 0, b.length);
+    },
+  },
+  {
+    // NHA_RES_BUCKET's rows, each in an NHA_RES_BUCKET nest: what they set on the bucket.
+    name: 'NexthopBucket (NHA_RES_BUCKET)', table: NHA_RES_BUCKET, keys: BUCKET_KEYS, primitives: 2,
+    decode: (attrs) => {
+      const [b, v] = message(C.RTM_NEWNEXTHOPBUCKET, NHMSG_LEN, () => {}, (w) => {
+        const n = w.nestStart(C.NHA_RES_BUCKET);
+        attrs(w);
+        w.nestEnd(n);
+      });
+      return decodeNexthopBucket(b, v, 0, b.length);
+    },
+  },
 ];
 
 t.test('the decoded types have no string index signature', async (t) => {
-  t.same(NO_INDEX, [true, true, true, true, true]);
+  t.same(NO_INDEX, [true, true, true, true, true, true]);
 });
 
 for (const f of FAMILIES) {
   t.test(`${f.name}: every attribute table row has its key declared`, async (t) => {
-    const missing = f.table.rows.filter((r) => !NEVER_SET.has(r.name) && !(r.key in f.keys)).map((r) => `${r.name} → ${r.key}`);
+    const missing = f.table.rows.filter((r) => !neverSet(f.name, r.name) && !(r.key in f.keys)).map((r) => `${r.name} → ${r.key}`);
     t.same(missing, [], `rows whose key ${f.name} does not declare`);
   });
 
@@ -185,7 +222,7 @@ for (const f of FAMILIES) {
   t.test(`${f.name}: primitive rows decode to the declared type`, async (t) => {
     let n = 0;
     for (const row of f.table.rows) {
-      if (NEVER_SET.has(row.name) || !PRIMITIVE.has(row.codec)) continue;
+      if (neverSet(f.name, row.name) || !PRIMITIVE.has(row.codec)) continue;
       const out = f.decode((m) => putPrimitive(m, row)) as Record<string, unknown>;
       const want = f.keys[row.key];
       const got = out[row.key];
@@ -193,6 +230,6 @@ for (const f of FAMILIES) {
       if (want !== 'other') t.equal(tagOf(got), want, `${row.name} → ${row.key}: ${want}`);
       n++;
     }
-    t.ok(n >= 5, `${n} primitive rows checked`);
+    t.ok(n >= (f.primitives ?? 5), `${n} primitive rows checked`);
   });
 }

@@ -14,7 +14,7 @@ import {
   configureIface, ConfigureIfaceError, type ConfigureIfaceOptions,
   type Link, type ForEachCallback, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type FdbEntry, type Rule, type RuleSpec,
   type MonitorEvent, type MonitorGroup, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions, type TunSpec,
-  type NexthopObject, type NexthopObjectSpec, type NexthopGroupMember, type NexthopFilter,
+  type NexthopObject, type NexthopObjectSpec, type NexthopGroupMember, type NexthopFilter, type NexthopBucket, type NexthopBucketFilter,
   type Qdisc, type TcClass, type Filter, type MonitorChangeOf, type MonitorKindOf,
 } from 'nlkit';
 
@@ -217,6 +217,20 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
     if (ev.type === 'overrun') continue;
     const nh: NexthopObject = ev.object;
     console.log(ev.type, nh.id, nh.blackhole === true, nh.fdb === true);
+    break;
+  }
+
+  // A resilient group's buckets, as a load balancer's controller follows them: which
+  // member each bucket sends to, listed, then kept up to date from the monitor.
+  const bucketFilter: NexthopBucketFilter = { id: grp.id, nhId: s.nhId, dev: undefined, master: undefined, family: undefined };
+  const owner = new Map<number, number>();
+  for (const bk of await rt.nexthop.buckets(bucketFilter)) owner.set(bk.index, bk.nhId);
+  await rt.nexthop.forEachBucket({ id: grp.id }, (bk: NexthopBucket) => void owner.set(bk.index, bk.nhId));
+  console.log((await rt.nexthop.bucket(grp.id, 0)).idleTime, owner.size);
+  for await (const ev of rt.monitor(['nexthop', 'nexthop-bucket'], { signal, listExisting: s.stats })) {
+    if (ev.type === 'overrun' || ev.type === 'synced') continue;
+    if (ev.kind === 'nexthop-bucket') owner.set(ev.object.index, ev.object.nhId);
+    else console.log(ev.type, ev.object.id, ev.object.resilient?.buckets);
     break;
   }
 
