@@ -46,8 +46,8 @@
  *
  * Listing what exists (`listExisting`): the monitor joins its groups when its socket is
  * opened, and only then dumps every kind of object it watches (links, then addresses,
- * nexthop objects, routes, neighbours, fdb entries and rules of the families its groups
- * cover, then qdiscs and each device's classes and filters). A change
+ * nexthop objects and resilient groups' buckets, routes, neighbours, fdb entries and
+ * rules of the families its groups cover, then qdiscs and each device's classes and filters). A change
  * made after the join is therefore queued on the monitor's socket, whether or not the
  * dump saw it: nothing is lost between the listing and the changes, but a change made
  * while the dump ran may come twice — in the listing, then again as a change (which may
@@ -513,7 +513,8 @@ export interface MonitorOptions {
    * its groups the monitor dumps every kind of object they cover (links; addresses,
    * routes and rules of the groups' families; neighbours except proxy entries; with
    * 'fdb', every forwarding entry `rt.fdb.list()` returns; with 'nexthop', every nexthop
-   * object, before the routes that may point at them; with 'tc', last, every qdisc
+   * object, before the routes that may point at them; with 'nexthop-bucket', every
+   * resilient group's buckets (`rt.nexthop.buckets()`), after the nexthops; with 'tc', last, every qdisc
    * `rt.qdisc.list()` returns, then for each device with one its classes and the filters
    * of each of its qdiscs, clsact sides and htb/hfsc classes — one dump each, as the
    * kernel lists them one device, qdisc or class at a time; the priorities' own entries
@@ -651,7 +652,7 @@ interface DumpSpec {
 /**
  * The dumps of a listing, in the order they are made (links before the addresses,
  * nexthop objects, routes, neighbours and fdb entries that refer to them; nexthop
- * objects before the routes through them); each is made when its group
+ * objects before their groups' buckets and the routes through them); each is made when its group
  * was joined for its kind. Unfiltered, as the groups are: routes of every table,
  * neighbours in every state (AF_UNSPEC: IPv4 and IPv6; the kernel leaves the bridge's
  * fdb entries out of it), fdb entries of every device (AF_BRIDGE, what `rt.fdb.list()`
