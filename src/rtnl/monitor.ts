@@ -47,14 +47,14 @@
  * Listing what exists (`listExisting`): the monitor joins its groups when its socket is
  * opened, and only then dumps every kind of object it watches (links, then addresses,
  * nexthop objects and resilient groups' buckets, routes, neighbours, fdb entries and
- * rules of the families its groups cover, then qdiscs and each device's classes and filters). A change
- * made after the join is therefore queued on the monitor's socket, whether or not the
- * dump saw it: nothing is lost between the listing and the changes, but a change made
- * while the dump ran may come twice — in the listing, then again as a change (which may
- * also be older than what the listing showed: applied in order, the changes converge on
- * the kernel's state). The dumps go over the handle's request socket, not the monitor's
- * own: on the monitor's socket the dump's parts (the request's sequence number, the
- * monitor's port id) would be read by the same loop as the multicast messages
+ * rules of the families its groups cover, then qdiscs and each device's classes and
+ * filters). A change made after the join is therefore queued on the monitor's socket,
+ * whether or not the dump saw it: nothing is lost between the listing and the changes,
+ * but a change made while the dump ran may come twice — in the listing, then again as a
+ * change (which may also be older than what the listing showed: applied in order, the
+ * changes converge on the kernel's state). The dumps go over the handle's request socket,
+ * not the monitor's own: on the monitor's socket the dump's parts (the request's sequence
+ * number, the monitor's port id) would be read by the same loop as the multicast messages
  * (sequence 0, port 0), which tells messages apart by type only, and the emptying
  * after an overrun would throw the rest of the dump away with the lost events. The
  * listing is held by the monitor, decoded, in one queue entry ahead of the changes read
@@ -509,16 +509,16 @@ export interface MonitorOptions {
    */
   readonly maxQueued?: number | undefined;
   /**
-   * List what exists first, like vishvananda/netlink's `ListExisting`: after joining
-   * its groups the monitor dumps every kind of object they cover (links; addresses,
-   * routes and rules of the groups' families; neighbours except proxy entries; with
-   * 'fdb', every forwarding entry `rt.fdb.list()` returns; with 'nexthop', every nexthop
-   * object, before the routes that may point at them; with 'nexthop-bucket', every
-   * resilient group's buckets (`rt.nexthop.buckets()`), after the nexthops; with 'tc', last, every qdisc
-   * `rt.qdisc.list()` returns, then for each device with one its classes and the filters
-   * of each of its qdiscs, clsact sides and htb/hfsc classes — one dump each, as the
-   * kernel lists them one device, qdisc or class at a time; the priorities' own entries
-   * included, each filter's `parent` the qdisc's handle ('ffff:' for ingress),
+   * List what exists first, like vishvananda/netlink's `ListExisting`: after joining its
+   * groups the monitor dumps every kind of object they cover (links; addresses, routes
+   * and rules of the groups' families; neighbours except proxy entries; with 'fdb', every
+   * forwarding entry `rt.fdb.list()` returns; with 'nexthop', every nexthop object,
+   * before the routes that may point at them; with 'nexthop-bucket', every resilient
+   * group's buckets (`rt.nexthop.buckets()`), after the nexthops; with 'tc', last, every
+   * qdisc `rt.qdisc.list()` returns, then for each device with one its classes and the
+   * filters of each of its qdiscs, clsact sides and htb/hfsc classes — one dump each, as
+   * the kernel lists them one device, qdisc or class at a time; the priorities' own
+   * entries included, each filter's `parent` the qdisc's handle ('ffff:' for ingress),
    * 'ffff:fff2'/'ffff:fff3' or the class), unfiltered as the groups are: routes of
    * every table (`rt.route.list({ table: 'all' })`, not the main table alone) and
    * neighbours in every state (`rt.neigh.list({ state: 'all' })`, 'noarp' entries
@@ -650,13 +650,13 @@ interface DumpSpec {
 }
 
 /**
- * The dumps of a listing, in the order they are made (links before the addresses,
- * nexthop objects, routes, neighbours and fdb entries that refer to them; nexthop
- * objects before their groups' buckets and the routes through them); each is made when its group
- * was joined for its kind. Unfiltered, as the groups are: routes of every table,
- * neighbours in every state (AF_UNSPEC: IPv4 and IPv6; the kernel leaves the bridge's
- * fdb entries out of it), fdb entries of every device (AF_BRIDGE, what `rt.fdb.list()`
- * sends). IFLA_EXT_MASK as `rt.link.list` sends it: with it the kernel sizes dump parts
+ * The dumps of a listing, in the order they are made (links before the addresses, nexthop
+ * objects, routes, neighbours and fdb entries that refer to them; nexthop objects before
+ * their groups' buckets and the routes through them); each is made when its group was
+ * joined for its kind. Unfiltered, as the groups are: routes of every table, neighbours
+ * in every state (AF_UNSPEC: IPv4 and IPv6; the kernel leaves the bridge's fdb entries
+ * out of it), fdb entries of every device (AF_BRIDGE, what `rt.fdb.list()` sends).
+ * IFLA_EXT_MASK as `rt.link.list` sends it: with it the kernel sizes dump parts
  * for its largest link instead of leaving one out.
  */
 const DUMPS: readonly DumpSpec[] = [
