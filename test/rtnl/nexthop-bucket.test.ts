@@ -364,9 +364,11 @@ t.test('live: buckets the upkeep moves arrive as nexthop-bucket events, as ip mo
   t.teardown(() => void child.kill());
   await netlinkGroupsJoined(child.pid!, 1 << (32 - 1)); // RTNLGRP_NEXTHOP
 
-  // Idle timer 2 s: a bucket used in the last 2 s is busy, and a replace leaves it where
+  // Idle timer 3 s: a bucket used in the last 3 s is busy, and a replace leaves it where
   // it is until the upkeep finds it idle — which the kernel announces, bucket by bucket.
-  await rt.nexthop.add({ id: 20, group: [1, 2], resilient: { buckets: 8, idleTimer: 2 } });
+  // (An idle bucket moves at once, silently: the lookups and the replace must come
+  // within those 3 s of each other.)
+  await rt.nexthop.add({ id: 20, group: [1, 2], resilient: { buckets: 8, idleTimer: 3 } });
   await rt.route.add({ dst: '192.168.0.0/16', nhId: 20 });
   useBuckets(ns.path, '192.168');
   await rt.nexthop.replace({ id: 20, group: [1, { id: 2, weight: 3 }], groupType: 'resilient' });
