@@ -30,6 +30,7 @@ export {
   configureIface, settleAddresses, ConfigureIfaceError, DEFAULT_DAD_TIMEOUT, bandwidthPlugin, BANDWIDTH_ERR, ifbName, openNetns, tuningPlugin, TUNING_ERR, DEFAULT_TUNING_DIR, loopbackPlugin,
   hostDevicePlugin, HOST_DEVICE_ERR,
   sbrPlugin, SBR_ERR, SBR_FIRST_TABLE,
+  staticPlugin,
 } from './cni/index.js';
 export type {
   CniVersion, CniCommand, CniErrorObject, CniNetConf, CniResult, CniResultInterface, CniIpConfig, CniRoute, CniDns, CniIpamConf, CniAttachment,

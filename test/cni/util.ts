@@ -39,6 +39,10 @@ export const REF_TUNING = join(REF_DIR, 'tuning');
 export const NLKIT_SBR = fileURLToPath(new URL('../../nlkit-sbr.js', import.meta.url));
 /** containernetworking-plugins' sbr (1.1.1 in Debian). */
 export const REF_SBR = join(REF_DIR, 'sbr');
+/** The nlkit-static IPAM plugin as the package ships it (dist/nlkit-static.js). */
+export const NLKIT_STATIC = fileURLToPath(new URL('../../nlkit-static.js', import.meta.url));
+/** containernetworking-plugins' static IPAM (1.1.1 in Debian). */
+export const REF_STATIC = join(REF_DIR, 'static');
 /** The nlkit-bandwidth plugin as the package ships it (dist/nlkit-bandwidth.js). */
 export const NLKIT_BANDWIDTH = fileURLToPath(new URL('../../nlkit-bandwidth.js', import.meta.url));
 /** containernetworking-plugins' bandwidth (1.1 in Debian: tbf, ifb and a u32 redirect). */
