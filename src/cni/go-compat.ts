@@ -86,6 +86,25 @@ export function goParseCidr(s: string): GoCidr | undefined {
   }
 }
 
+/**
+ * The CNI plugins' `ip.IP` (pkg/ip): an address, or a CIDR whose address is taken (its
+ * length dropped). '' is no address (undefined); anything else that does not parse
+ * throws an Error with its message, "invalid IP address x".
+ */
+export function goParseIpOrCidr(s: string): GoIp | undefined {
+  if (s === '') return undefined;
+  let ip: GoIp | undefined;
+  if (s.includes('/')) {
+    try {
+      ip = fromBytes(parsePrefix(s).bytes);
+    } catch {
+      ip = undefined;
+    }
+  } else ip = goParseIp(s);
+  if (!ip) throw new Error(`invalid IP address ${s}`);
+  return ip;
+}
+
 /** Go's `IP.String()`: dotted IPv4; IPv6 as RFC 5952 (the first longest zero run as '::'), hex groups only. */
 export function goIpString(ip: GoIp): string {
   const b = goIpBytes(ip);
@@ -121,6 +140,33 @@ export function cidrContains(c: GoCidr, ip: GoIp): boolean {
 /** Go's `IP.Equal`. */
 export function ipEqual(a: GoIp | undefined, b: GoIp | undefined): boolean {
   return a !== undefined && b !== undefined && a.family === b.family && a.n === b.n;
+}
+
+/** Go's `strings.TrimSpace` (Unicode White_Space at both ends; not U+FEFF, which JavaScript's trim() removes). */
+export function goTrimSpace(s: string): string {
+  return s.replace(GO_SPACE_ENDS, '');
+}
+
+/** Go's `strings.Fields`: the runs of non-space characters. */
+export function goFields(s: string): string[] {
+  return goTrimSpace(s).split(GO_SPACES).filter((f) => f !== '');
+}
+
+const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const GO_SPACE_ENDS = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'g');
+const GO_SPACES = new RegExp(`[${GO_SPACE}]+`);
+
+/**
+ * A Node file system error as Go's `os` package words it: "open /x/y: no such file or
+ * directory" (Node: "ENOENT: no such file or directory, open '/x/y'").
+ */
+export function goOsError(e: unknown): string {
+  const x = e as NodeJS.ErrnoException;
+  if (x && typeof x.syscall === 'string' && typeof x.path === 'string') {
+    const desc = /^[A-Z0-9]+: ([^,]*)/.exec(x.message)?.[1] ?? x.code ?? 'error';
+    return `${x.syscall} ${x.path}: ${desc}`;
+  }
+  return x instanceof Error ? x.message : String(e);
 }
 
 // ---------------------------------------------------------------------------------
@@ -220,7 +266,7 @@ export function jsonIp(v: unknown, field: string): GoIp | undefined {
 /** A `types.IPNet` field: must parse as a CIDR ("invalid CIDR address: x"); null and absent are none. */
 export function jsonCidr(v: unknown, field: string): GoCidr | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw goError(`json: cannot unmarshal ${jsonKind(v)} into Go value of type string`);
+  if (typeof v !== 'string') throw jsonTypeError(v, field, 'string');
   const c = goParseCidr(v);
   if (!c) throw goError(`invalid CIDR address: ${v}`);
   return c;
