@@ -70,7 +70,7 @@ await build({ ...common, entryPoints: ['dist/src/index.js'], outfile: 'dist/nlki
 // its own under dist/chunks holds the rest, which Node reads and compiles only when a call
 // needs it (nlkit-bandwidth's first tc request; never in nlkit-ptp). One file would make
 // every ADD and DEL parse that code (the bench's start-up rows cni_add_nlkit/cni_del_nlkit).
-const plugins = ['nlkit-ptp', 'nlkit-bridge', 'nlkit-macvlan', 'nlkit-bandwidth', 'nlkit-tuning', 'nlkit-loopback', 'nlkit-host-device', 'nlkit-sbr', 'nlkit-static'];
+const plugins = ['nlkit-ptp', 'nlkit-bridge', 'nlkit-macvlan', 'nlkit-bandwidth', 'nlkit-tuning', 'nlkit-loopback', 'nlkit-host-device', 'nlkit-sbr', 'nlkit-static', 'nlkit-host-local'];
 const written = ['dist/nlkit.js'];
 for (const p of plugins) {
   const r = await build({

@@ -31,6 +31,7 @@ export {
   hostDevicePlugin, HOST_DEVICE_ERR,
   sbrPlugin, SBR_ERR, SBR_FIRST_TABLE,
   staticPlugin,
+  hostLocalPlugin, DEFAULT_HOST_LOCAL_DIR,
 } from './cni/index.js';
 export type {
   CniVersion, CniCommand, CniErrorObject, CniNetConf, CniResult, CniResultInterface, CniIpConfig, CniRoute, CniDns, CniIpamConf, CniAttachment,

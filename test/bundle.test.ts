@@ -12,14 +12,14 @@ import { privileged } from './helpers.js';
 
 const dist = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta.url));
 /** The CNI plugins' bundles and their code-split chunks (paths under dist). */
-const PLUGIN_FILES = (): string[] => ['nlkit-ptp.js', 'nlkit-bridge.js', 'nlkit-macvlan.js', 'nlkit-bandwidth.js', 'nlkit-tuning.js', 'nlkit-loopback.js', 'nlkit-host-device.js', 'nlkit-sbr.js', 'nlkit-static.js', ...readdirSync(dist('chunks')).filter((f) => f.endsWith('.js')).map((f) => `chunks/${f}`)];
+const PLUGIN_FILES = (): string[] => ['nlkit-ptp.js', 'nlkit-bridge.js', 'nlkit-macvlan.js', 'nlkit-bandwidth.js', 'nlkit-tuning.js', 'nlkit-loopback.js', 'nlkit-host-device.js', 'nlkit-sbr.js', 'nlkit-static.js', 'nlkit-host-local.js', ...readdirSync(dist('chunks')).filter((f) => f.endsWith('.js')).map((f) => `chunks/${f}`)];
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
 t.test('package.json points at the bundles, and they exist', async (t) => {
   t.equal(pkg.exports['.'].import, './dist/nlkit.js');
   t.equal(pkg.main, './dist/nlkit.js');
   t.ok(statSync(dist('nlkit.js')).isFile());
-  t.same(Object.keys(pkg.bin).sort(), ['nlkit-bandwidth', 'nlkit-bridge', 'nlkit-host-device', 'nlkit-loopback', 'nlkit-macvlan', 'nlkit-ptp', 'nlkit-sbr', 'nlkit-static', 'nlkit-tuning'], 'every plugin has its bin');
+  t.same(Object.keys(pkg.bin).sort(), ['nlkit-bandwidth', 'nlkit-bridge', 'nlkit-host-device', 'nlkit-host-local', 'nlkit-loopback', 'nlkit-macvlan', 'nlkit-ptp', 'nlkit-sbr', 'nlkit-static', 'nlkit-host-local', 'nlkit-tuning'], 'every plugin has its bin');
   for (const p of Object.keys(pkg.bin)) {
     t.equal(pkg.bin[p], `./dist/${p}.js`);
     t.ok(pkg.files.includes(`dist/${p}.js`), `${p}: shipped ("files")`);

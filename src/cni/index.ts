@@ -5,7 +5,7 @@
  * `configureIface` (a result's addresses and routes on an interface, as Go's
  * ipam.ConfigureIface), and the `nlkit-ptp`, `nlkit-bridge`, `nlkit-macvlan`,
  * `nlkit-bandwidth`, `nlkit-tuning`, `nlkit-loopback`, `nlkit-host-device` and
- * `nlkit-sbr` plugins, and the IPAM plugin `nlkit-static`.
+ * `nlkit-sbr` plugins, and the IPAM plugins `nlkit-static` and `nlkit-host-local`.
  * @module
  */
 export {
@@ -31,4 +31,5 @@ export { loopbackPlugin } from './plugins/loopback.js';
 export { hostDevicePlugin, HOST_DEVICE_ERR } from './plugins/host-device.js';
 export { sbrPlugin, SBR_ERR, SBR_FIRST_TABLE } from './plugins/sbr.js';
 export { staticPlugin } from './plugins/static.js';
+export { hostLocalPlugin, DEFAULT_HOST_LOCAL_DIR } from './plugins/host-local.js';
 export { openNetns } from './netns.js';

@@ -43,6 +43,10 @@ export const REF_SBR = join(REF_DIR, 'sbr');
 export const NLKIT_STATIC = fileURLToPath(new URL('../../nlkit-static.js', import.meta.url));
 /** containernetworking-plugins' static IPAM (1.1.1 in Debian). */
 export const REF_STATIC = join(REF_DIR, 'static');
+/** The nlkit-host-local IPAM plugin as the package ships it (dist/nlkit-host-local.js). */
+export const NLKIT_HOST_LOCAL = fileURLToPath(new URL('../../nlkit-host-local.js', import.meta.url));
+/** containernetworking-plugins' host-local IPAM (1.1.1 in Debian). */
+export const REF_HOST_LOCAL = join(REF_DIR, 'host-local');
 /** The nlkit-bandwidth plugin as the package ships it (dist/nlkit-bandwidth.js). */
 export const NLKIT_BANDWIDTH = fileURLToPath(new URL('../../nlkit-bandwidth.js', import.meta.url));
 /** containernetworking-plugins' bandwidth (1.1 in Debian: tbf, ifb and a u32 redirect). */
