@@ -252,10 +252,12 @@ export class HostLocalStore {
     sys.flock(this.#lockFd, sys.LOCK_EX);
   }
 
+  /** Release the flock (the reference's FileLock.Unlock). */
   unlock(): void {
     sys.flock(this.#lockFd, sys.LOCK_UN);
   }
 
+  /** Close the lock's file, which releases the flock too (the reference's Store.Close). */
   close(): void {
     if (this.#lockFd >= 0) closeSync(this.#lockFd);
     this.#lockFd = -1;
