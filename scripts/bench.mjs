@@ -22,7 +22,7 @@ rmSync(build, { recursive: true, force: true });
 for (const d of ['src', 'bench']) cpSync(join(dist, d), join(build, d), { recursive: true });
 // The bundles (scripts/bundle.mjs) for the start-up benchmark (bench/startup.ts): the
 // library's, every plugin's, and the plugins' code-split chunks, which they import.
-for (const f of readdirSync(dist)) if (/^nlkit(-[a-z]+)?\.js(\.map)?$/.test(f)) cpSync(join(dist, f), join(build, f));
+for (const f of readdirSync(dist)) if (/^nlkit(-[a-z-]+)?\.js(\.map)?$/.test(f)) cpSync(join(dist, f), join(build, f));
 if (existsSync(join(dist, 'chunks'))) cpSync(join(dist, 'chunks'), join(build, 'chunks'), { recursive: true });
 const { main } = await import(pathToFileURL(join(build, 'bench', 'suite.js')).href);
 process.exit(await main(process.argv.slice(2)));

@@ -2,7 +2,8 @@
 // Bundle step of `npm run build`, after tsc: the package entry point and the CNI plugins
 // the CNI plugins, each as one ES module file (dist/nlkit.js, dist/nlkit-ptp.js,
 // dist/nlkit-bridge.js, dist/nlkit-macvlan.js, dist/nlkit-bandwidth.js, dist/nlkit-tuning.js,
-// dist/nlkit-loopback.js, dist/nlkit-host-device.js, dist/nlkit-sbr.js).
+// dist/nlkit-loopback.js, dist/nlkit-host-device.js, dist/nlkit-sbr.js, dist/nlkit-static.js,
+// dist/nlkit-host-local.js).
 //
 // Why: Node 20 loads an ES module graph file by file (resolve, read, compile, link for
 // each of nlkit's modules), which every process pays before any work, and a CNI plugin

@@ -19,7 +19,7 @@ t.test('package.json points at the bundles, and they exist', async (t) => {
   t.equal(pkg.exports['.'].import, './dist/nlkit.js');
   t.equal(pkg.main, './dist/nlkit.js');
   t.ok(statSync(dist('nlkit.js')).isFile());
-  t.same(Object.keys(pkg.bin).sort(), ['nlkit-bandwidth', 'nlkit-bridge', 'nlkit-host-device', 'nlkit-host-local', 'nlkit-loopback', 'nlkit-macvlan', 'nlkit-ptp', 'nlkit-sbr', 'nlkit-static', 'nlkit-host-local', 'nlkit-tuning'], 'every plugin has its bin');
+  t.same(Object.keys(pkg.bin).sort(), ['nlkit-bandwidth', 'nlkit-bridge', 'nlkit-host-device', 'nlkit-host-local', 'nlkit-loopback', 'nlkit-macvlan', 'nlkit-ptp', 'nlkit-sbr', 'nlkit-static', 'nlkit-tuning'], 'every plugin has its bin');
   for (const p of Object.keys(pkg.bin)) {
     t.equal(pkg.bin[p], `./dist/${p}.js`);
     t.ok(pkg.files.includes(`dist/${p}.js`), `${p}: shipped ("files")`);
