@@ -8,11 +8,13 @@
 //    for the new netns, lo is brought up). Without root, or where unshare is refused,
 //    the privileged tests are skipped and counted.
 // 3. Runs every dist/test/**/*.test.js with node (2 at a time), parses the TAP, and
-//    prints per-file results and, last, `N passed, N failed, N skipped`.
+//    prints per-file results and, last, `N passed, N failed, N skipped`. Test files get
+//    TMPDIR set to a directory of the run's own, removed when the run ends.
 //
 // Options: file name filters as arguments (substring match); NLKIT_TEST_JOBS=N.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readlinkSync, statSync, existsSync, mkdirSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Parser } from 'tap-parser';
@@ -132,6 +134,13 @@ async function main() {
   } else {
     prepareSandbox();
   }
+
+  // Every test file's temporary files (os.tmpdir() honours TMPDIR) go under one directory
+  // of this run, removed when the run ends: a test file killed on its timeout, or whose
+  // teardown never ran, leaves nothing in the host's /tmp.
+  const runTmp = mkdtempSync(join(tmpdir(), 'nlkit-test-'));
+  process.env.TMPDIR = runTmp;
+  process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
 
   let files = findTests(join(root, 'dist/test'));
   if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));

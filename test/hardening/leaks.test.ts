@@ -167,3 +167,12 @@ t.test('a signal storm during 6,000 requests breaks none of them (EINTR is retri
   t.equal(res.done, 3000, 'every request completed');
   t.equal(res.mtu, 1300 + (2999 % 100), 'and took effect');
 });
+
+t.test('the runner gives test files a temporary directory of its own run, which it removes', privileged, async (t) => {
+  // Privileged tests run under scripts/test.mjs (see helpers.ts), which sets TMPDIR to a
+  // fresh /tmp/nlkit-test-XXXXXX: what a killed test file leaves there goes with the run.
+  const { tmpdir } = await import('node:os');
+  t.match(process.env['TMPDIR'] ?? '', /\/nlkit-test-[^/]+$/, 'TMPDIR is the run\'s directory');
+  t.equal(tmpdir(), process.env['TMPDIR'], 'os.tmpdir() follows it');
+  t.ok(existsSync(tmpdir()), 'and it exists');
+});
