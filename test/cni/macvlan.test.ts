@@ -388,9 +388,16 @@ t.test('STATUS is not ready (50) while the master ADD would use is missing', opt
   const noDefault = st(mvConf(w, 'nlkit-macvlan', { version: '1.1.0', master: null }));
   t.equal(code(noDefault), 50, 'no master and no default route to take one from: 50');
   t.equal(noDefault.json?.msg, 'no default route interface found', 'the error says why');
+  // ADD reads an empty or null master as none (the default route's interface), so STATUS must too.
+  for (const m of ['', null]) {
+    const r = st(mvConf(w, 'nlkit-macvlan', { version: '1.1.0', master: null, extra: { master: m } }));
+    t.equal(code(r), 50, `master ${JSON.stringify(m)} and no default route: 50, as ADD would fail`);
+    t.equal(r.json?.msg, 'no default route interface found', `master ${JSON.stringify(m)}: the error says why`);
+  }
   ip(w.host.path!, ['addr', 'add', '192.168.50.2/24', 'dev', 'm0']);
   ip(w.host.path!, ['route', 'add', 'default', 'via', '192.168.50.1', 'dev', 'm0']);
   ok(t, st(mvConf(w, 'nlkit-macvlan', { version: '1.1.0', master: null })), 'ready once a default route names an interface');
+  ok(t, st(mvConf(w, 'nlkit-macvlan', { version: '1.1.0', master: null, extra: { master: '' } })), 'and so with an empty master');
   ip(w.host.path!, ['link', 'add', 'nic9', 'type', 'veth', 'peer', 'name', 'nic9p']);
   ok(t, st(mvConf(w, 'nlkit-macvlan', { version: '1.1.0', master: 'nic9' })), 'ready once the master appears');
   ok(t, st(mvConf(w, 'nlkit-macvlan', { version: '1.1.0', extra: { master: 42 } })), 'a master of the wrong type is left to ADD to refuse');

@@ -368,8 +368,11 @@ async function status(ctx: PluginContext): Promise<void> {
   const ipam = ipamOf(ctx);
   if (ipam !== undefined) await ipamStatus(ctx, ipam);
   checkRtnl();
-  const master = ctx.conf.raw['master'];
-  if (master !== undefined && (typeof master !== 'string' || master === '')) return;
+  // Unset as ADD reads it (macvlanConf's isSet): absent, null and "" all mean the
+  // interface of the default route.
+  const raw = ctx.conf.raw['master'];
+  const master = isSet(raw) ? raw : undefined;
+  if (master !== undefined && typeof master !== 'string') return;
   const rh = Rtnl.open();
   try {
     const name = master ?? (await defaultRouteInterface(rh));
