@@ -10,6 +10,10 @@ import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Netns } from '../../src/index.js';
+import { runPlugin } from '../../src/cni/runtime.js';
+import { sbrPlugin } from '../../src/cni/plugins/sbr.js';
+import { RouteApi } from '../../src/rtnl/route/api.js';
+import type { Route } from '../../src/rtnl/route/decode.js';
 import * as sys from '../../src/netlink/sys.js';
 import { ip, ipJson, privileged } from '../helpers.js';
 import { NLKIT_SBR, REF_BRIDGE, REF_DIR, REF_PTP, REF_SBR, cniEnv, normalisedResult, ptpConf, runIn, runInAsync, settle, world, type Run, type World } from './util.js';
@@ -293,6 +297,36 @@ t.test('a failure half-way through ADD leaves nothing (the reference leaves rule
   }
   t.same(left[NLKIT_SBR], [], 'nlkit-sbr: no rule left');
   t.same(left[REF_SBR], ['4 32764: from 10.9.0.2 lookup 101', '4 32765: from 10.1.0.2 lookup 100'], 'the reference left its rules');
+});
+
+t.test('a failure while the main table is emptied puts every route back as it was, those through a gateway after the routes that reach it', opts, async (t) => {
+  // Only the last step (deleting the moved routes from main) leaves routes to put back,
+  // and only a refusal other than ESRCH gets there: made here by failing the delete of
+  // eth0's fe80::/64, after every IPv4 route is gone. The main table lists 192.168.5.0/24
+  // (through 10.1.0.1) after 10.1.0.1/32, the route that reaches that gateway.
+  const { w, prev } = await chain(t, [ptpIf('eth0')]);
+  const ctr = w.ctr.path!;
+  ip(ctr, ['route', 'add', '192.168.5.0/24', 'via', '10.1.0.1', 'dev', 'eth0', 'metric', '77', 'mtu', '1300', 'proto', 'static']);
+  const before = sbrState(ctr);
+  const orig = RouteApi.prototype.del;
+  RouteApi.prototype.del = async function (this: RouteApi, spec) {
+    if ((spec as Route).dst === 'fe80::/64') throw new Error('refused for the test');
+    return orig.call(this, spec);
+  };
+  t.teardown(() => {
+    RouteApi.prototype.del = orig;
+  });
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runPlugin(sbrPlugin, { env: cniEnv('ADD', w), stdin: JSON.stringify(sbrConf('nlkit-sbr', prev[0])), stdout: (x) => out.push(x), stderr: (x) => err.push(x) });
+  RouteApi.prototype.del = orig;
+  t.equal(code, 1, 'ADD fails');
+  const res = JSON.parse(out.join('')) as Json;
+  t.equal(res.code, 999, "the delete's refusal: 999");
+  t.match(res.details, /refused for the test/);
+  t.notMatch(res.details ?? '', /undoing it failed/, `the undo put everything back (${res.details})`);
+  t.same(err.filter((l) => /undoing/.test(l)), [], 'and logged no failure of its own');
+  t.same(sbrState(ctr), before, 'rules and routes of every table as they were, metric, mtu and protocol included');
 });
 
 t.test('DEL is idempotent: a second DEL, no CNI_NETNS, a namespace that is gone, an interface that is gone', opts, async (t) => {

@@ -182,11 +182,27 @@ async function addRule(rt: Rtnl, address: string, table: number, done: Done): Pr
 /** Put back what a failed ADD changed, in reverse: main routes, the filled tables, the rules. The failures, each named. */
 async function undo(rt: Rtnl, done: Done): Promise<string[]> {
   const errors: string[] = [];
-  for (const r of done.movedOut.reverse()) {
-    try {
-      await rt.route.add(r);
-    } catch (e) {
-      if (!isNetlinkErrno(e, 'EEXIST')) errors.push(`cannot put the route to ${r.dst} back into the main table: ${(e as Error).message}`);
+  // The kernel takes a route through a gateway only once a route reaches that gateway,
+  // and the main table lists routes by destination, not by what they need (ptp's
+  // '192.168.5.0/24 via 10.1.0.1' comes after '10.1.0.1 dev eth0', '10.1.0.0/24 via
+  // 10.1.0.1' before it): the routes without a gateway first, then rounds over the rest
+  // while a round puts one back, so that each waits for what reaches its gateway.
+  let left = [...done.movedOut.filter((r) => r.gateway === undefined && r.via === undefined), ...done.movedOut.filter((r) => r.gateway !== undefined || r.via !== undefined)];
+  for (let progress = true; left.length > 0 && progress;) {
+    progress = false;
+    const refused: { r: Route; e: unknown }[] = [];
+    for (const r of left) {
+      try {
+        await rt.route.add(r);
+        progress = true;
+      } catch (e) {
+        if (isNetlinkErrno(e, 'EEXIST')) progress = true;
+        else refused.push({ r, e });
+      }
+    }
+    left = refused.map((x) => x.r);
+    if (!progress || left.length === 0) {
+      for (const { r, e } of refused) errors.push(`cannot put the route to ${r.dst} back into the main table: ${(e as Error).message}`);
     }
   }
   for (const t of done.tables) {
