@@ -232,10 +232,12 @@ async function moveRoutes(rt: Rtnl, link: Link, ips: readonly CniIpConfig[], don
     const t = tableId(r.table);
     if (t !== undefined) used.add(t);
   }
-  await rt.route.forEach({ table: 'all' }, (r) => {
+  // list(), not forEach(): a dump the kernel flags interrupted is retried, where a walk
+  // would fail the ADD.
+  for (const r of await rt.route.list({ table: 'all' })) {
     const t = tableId(r.table);
     if (t !== undefined) used.add(t);
-  });
+  }
   // The main table's routes through the interface alone (the kernel's dev filter also
   // passes multipath routes with a hop through it, which the reference leaves).
   const routes = (await rt.route.list({ table: 'main', dev: link.index })).filter((r) => r.dev === link.index && r.nexthops === undefined);
