@@ -279,6 +279,28 @@ t.test('the reference\'s errors: exhausted range, an address asked for that is t
   ]);
 });
 
+t.test('a repeated ADD that fails releases only what it reserved itself, not the earlier ADD\'s addresses (the reference releases them)', opts, async (t) => {
+  // ctr1/eth0 is added; the runtime repeats the ADD with an address asked for in range
+  // set 0: set 0 reserves it, set 1 refuses the duplicate, and the failed ADD undoes.
+  const ipam = { ranges: [[{ subnet: '10.1.0.0/24' }], [{ subnet: 'fd00:1::/120' }]] };
+  const first = { '10.1.0.2': 'ctr1\r\neth0', 'fd00:1::2': 'ctr1\r\neth0' };
+  const base = tmp(t);
+  const dirs = { ref: join(base, 'ref'), mine: join(base, 'nlkit') };
+  const runs: Record<string, Run> = {};
+  for (const [who, plugin] of [['ref', REF_HOST_LOCAL], ['mine', NLKIT_HOST_LOCAL]] as const) {
+    const c = conf(dirs[who], ipam);
+    t.equal(hl(plugin, 'ADD', c, 'ctr1').status, 0, `${who}: the first ADD`);
+    t.same(owners(dirs[who]), first);
+    runs[who] = hl(plugin, 'ADD', c, 'ctr1', 'eth0', 'IP=10.1.0.50');
+  }
+  t.same(outcome(runs['mine']!), outcome(runs['ref']!), `the reference's error: ${runs['ref']!.json?.msg}`);
+  t.equal(runs['mine']!.json?.msg, 'failed to allocate for range 1: fd00:1::2 has been allocated to ctr1, duplicate allocation is not allowed');
+  t.same(owners(dirs.ref), {}, 'the reference released the first ADD\'s addresses too (a bug: the container still uses them)');
+  t.same(owners(dirs.mine), first, 'nlkit released only 10.1.0.50; the first ADD\'s addresses stay reserved');
+  t.equal(hl(NLKIT_HOST_LOCAL, 'ADD', conf(dirs.mine, ipam), 'ctr2').json?.ips?.[0]?.address, '10.1.0.51/24', 'the next container does not get 10.1.0.2');
+  t.equal(hl(REF_HOST_LOCAL, 'CHECK', conf(dirs.mine, ipam), 'ctr1').status, 0, "the reference's CHECK still finds ctr1's addresses");
+});
+
 t.test('bad configuration: the reference\'s error, and nothing written', opts, async (t) => {
   const cases: [string, Json, Json?, string?][] = [
     ['no ranges', {}],

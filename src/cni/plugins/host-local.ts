@@ -298,6 +298,15 @@ export class HostLocalStore {
     }
   }
 
+  /** Remove the file of an address this process reserved under the lock it still holds (a failed ADD undoing its own reservations). */
+  release(ip: GoIp): void {
+    try {
+      unlinkSync(join(this.dir, goIpString(ip)));
+    } catch {
+      /* gone already: nothing to undo */
+    }
+  }
+
   /** Every file under the directory, in the order Go's filepath.Walk visits them (lexical, depth first, symbolic links not followed into). */
   files(): string[] {
     const out: string[] = [];
@@ -444,20 +453,20 @@ function rangeIter(rs: Range[], last: GoIp | undefined): () => [GoIp, Range] | u
 
 const ipConfig = (ip: GoIp, r: Range): CniIpConfig => ({ address: `${goIpString(ip)}/${r.subnet.prefixLen}`, gateway: goIpString(r.gateway) });
 
-/** The reference's IPAllocator.Get for range set `rangeId`; throws an Error with its message. */
-function allocate(store: HostLocalStore, rs: Range[], rangeId: number, id: string, ifName: string, requested: GoIp | undefined): CniIpConfig {
+/** The reference's IPAllocator.Get for range set `rangeId`: the address reserved and its configuration; throws an Error with its message. */
+function allocate(store: HostLocalStore, rs: Range[], rangeId: number, id: string, ifName: string, requested: GoIp | undefined): [GoIp, CniIpConfig] {
   if (requested) {
     const r = rangeFor(rs, requested)!;
     if (ipEqual(requested, r.gateway)) throw new Error(`requested ip ${goIpString(requested)} is subnet's gateway`);
     if (!store.reserve(id, ifName, requested, rangeId)) throw new Error(`requested IP address ${goIpString(requested)} is not available in range set ${rangeSetString(rs)}`);
-    return ipConfig(requested, r);
+    return [requested, ipConfig(requested, r)];
   }
   // One address per attachment and range set: the spec forbids a second.
   for (const ip of store.getById(id, ifName)) {
     if (rangeFor(rs, ip)) throw new Error(`${goIpString(ip)} has been allocated to ${id}, duplicate allocation is not allowed`);
   }
   const nextIp = rangeIter(rs, store.lastReservedIp(rangeId));
-  for (let c = nextIp(); c; c = nextIp()) if (store.reserve(id, ifName, c[0], rangeId)) return ipConfig(c[0], c[1]);
+  for (let c = nextIp(); c; c = nextIp()) if (store.reserve(id, ifName, c[0], rangeId)) return [c[0], ipConfig(c[0], c[1])];
   throw new Error(`no IP addresses available in range set: ${rangeSetString(rs)}`);
 }
 
@@ -508,8 +517,14 @@ async function add(ctx: PluginContext): Promise<CniResult> {
     const requested = new Map<string, GoIp>();
     for (const ip of conf.ipArgs) requested.set(goIpString(ip), ip);
     const out: CniIpConfig[] = [];
+    // The addresses this ADD reserved, released again when it fails. Only these: the
+    // reference releases everything the container ID and ifname hold (and, from its
+    // second range set on, every file holding the bare container ID), so a repeated ADD
+    // that fails frees the addresses of the ADD before it, which the container still
+    // uses, for the next container to take.
+    const reserved: GoIp[] = [];
     const releaseAll = () => {
-      for (let i = 0; i < out.length; i++) store.releaseById(ctx.containerId, ctx.ifName);
+      for (const ip of reserved) store.release(ip);
     };
     conf.ranges.forEach((rs, idx) => {
       let want: GoIp | undefined;
@@ -521,7 +536,9 @@ async function add(ctx: PluginContext): Promise<CniResult> {
         }
       }
       try {
-        out.push(allocate(store, rs, idx, ctx.containerId, ctx.ifName, want));
+        const [ip, config] = allocate(store, rs, idx, ctx.containerId, ctx.ifName, want);
+        reserved.push(ip);
+        out.push(config);
       } catch (e) {
         releaseAll();
         throw goError(`failed to allocate for range ${idx}: ${(e as Error).message}`);
