@@ -158,14 +158,13 @@ const GO_SPACES = new RegExp(`[${GO_SPACE}]+`);
 
 /**
  * A Node file system error as Go's `os` package words it: "open /x/y: no such file or
- * directory" (Node: "ENOENT: no such file or directory, open '/x/y'").
+ * directory" (Node: "ENOENT: no such file or directory, open '/x/y'"). `path` names the
+ * file where Node leaves it out (errors of calls on a file descriptor: write, read).
  */
-export function goOsError(e: unknown): string {
+export function goOsError(e: unknown, path?: string): string {
   const x = e as NodeJS.ErrnoException;
-  if (x && typeof x.syscall === 'string' && typeof x.path === 'string') {
-    const desc = /^[A-Z0-9]+: ([^,]*)/.exec(x.message)?.[1] ?? x.code ?? 'error';
-    return `${x.syscall} ${x.path}: ${desc}`;
-  }
+  const p = typeof x?.path === 'string' ? x.path : path;
+  if (x && typeof x.syscall === 'string' && p !== undefined) return `${x.syscall} ${p}: ${/^[A-Z0-9]+: ([^,]*)/.exec(x.message)?.[1] ?? x.code ?? 'error'}`;
   return x instanceof Error ? x.message : String(e);
 }
 

@@ -9,7 +9,7 @@
 // not speak). The IPAM runs touch no network namespace and run without root; the last
 // test, nlkit-ptp on nlkit-host-local with no Go plugin in CNI_PATH, needs it.
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -299,6 +299,26 @@ t.test('a repeated ADD that fails releases only what it reserved itself, not the
   t.same(owners(dirs.mine), first, 'nlkit released only 10.1.0.50; the first ADD\'s addresses stay reserved');
   t.equal(hl(NLKIT_HOST_LOCAL, 'ADD', conf(dirs.mine, ipam), 'ctr2').json?.ips?.[0]?.address, '10.1.0.51/24', 'the next container does not get 10.1.0.2');
   t.equal(hl(REF_HOST_LOCAL, 'CHECK', conf(dirs.mine, ipam), 'ctr1').status, 0, "the reference's CHECK still finds ctr1's addresses");
+});
+
+t.test('an address file written in part (a short write at a file size limit) fails the ADD and is removed, as in the reference', { ...opts, skip: (opts as { skip?: string }).skip ?? (existsSync('/usr/bin/prlimit') ? undefined : 'no prlimit') }, async (t) => {
+  // RLIMIT_FSIZE of 10 bytes: the address file's 'longcontainerid\r\neth0' is cut at 10
+  // (Node and Go ignore SIGXFSZ: the write returns short, the next one fails EFBIG), while
+  // last_reserved_ip.0's '10.1.0.2' fits.
+  const base = tmp(t);
+  const runs: Record<string, Json> = {};
+  for (const [who, plugin] of [['ref', REF_HOST_LOCAL], ['nlkit', NLKIT_HOST_LOCAL]] as const) {
+    const d = join(base, who);
+    const e: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env('ADD', 'longcontainerid'))) if (v !== undefined) e[k] = v;
+    const cmd = plugin.endsWith('.js') ? [process.execPath, plugin] : [plugin];
+    const r = spawnSync('/usr/bin/prlimit', ['--fsize=10', ...cmd], { input: JSON.stringify(conf(d, { subnet: '10.1.0.0/24' })), env: e, encoding: 'utf8' });
+    const j = r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout);
+    runs[who] = { status: r.status, code: j?.code, msg: typeof j?.msg === 'string' ? j.msg.replace(d, '<dataDir>') : j?.msg };
+    t.same(owners(d), {}, `${who}: no address file left, whole or in part`);
+  }
+  t.same(runs['nlkit'], runs['ref'], `the reference's error: ${runs['ref']!['msg']}`);
+  t.equal(runs['nlkit']!['msg'], 'failed to allocate for range 0: write <dataDir>/hlnet/10.1.0.2: file too large');
 });
 
 t.test('bad configuration: the reference\'s error, and nothing written', opts, async (t) => {

@@ -93,6 +93,16 @@ const rangeString = (r: Range): string => `${goIpString(r.start)}-${goIpString(r
 const rangeSetString = (rs: Range[]): string => rs.map(rangeString).join(',');
 const rangeFor = (rs: Range[], ip: GoIp): Range | undefined => rs.find((r) => rangeContains(r, ip));
 
+/** Write all of `text` to `fd`: on after a short write, until done or an error is thrown. */
+function writeAll(fd: number, text: string): void {
+  const b = Buffer.from(text);
+  for (let off = 0; off < b.length; ) {
+    const n = writeSync(fd, b, off, b.length - off);
+    if (n <= 0) throw new Error('short write'); // Go's io.ErrShortWrite
+    off += n;
+  }
+}
+
 /** The reference's Range.Canonicalize; throws an Error with its message. */
 function canonicalize(raw: RawRange): Range {
   const subnet = raw.subnet;
@@ -274,17 +284,25 @@ export class HostLocalStore {
       throw new Error(goOsError(e));
     }
     try {
-      writeSync(fd, goTrimSpace(id) + LINE_BREAK + ifName);
+      // All of it, or an error (a short write, as at a file size limit, is written on
+      // from where it stopped, as Go's WriteString does): a file holding part of the
+      // owner would be an address nobody can release.
+      writeAll(fd, goTrimSpace(id) + LINE_BREAK + ifName);
     } catch (e) {
       closeSync(fd);
-      unlinkSync(file);
-      throw new Error(goOsError(e));
+      try {
+        unlinkSync(file);
+      } catch {
+        /* the reference ignores it too */
+      }
+      throw new Error(goOsError(e, file));
     }
     closeSync(fd);
+    const lastFile = join(this.dir, LAST_IP_PREFIX + rangeId);
     try {
-      writeFileSync(join(this.dir, LAST_IP_PREFIX + rangeId), goIpString(ip), { mode: 0o644 });
+      writeFileSync(lastFile, goIpString(ip), { mode: 0o644 });
     } catch (e) {
-      throw new Error(goOsError(e));
+      throw new Error(goOsError(e, lastFile));
     }
     return true;
   }
