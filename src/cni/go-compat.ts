@@ -159,14 +159,32 @@ const GO_SPACES = new RegExp(`[${GO_SPACE}]+`);
 /**
  * A Node file system error as Go's `os` package words it: "open /x/y: no such file or
  * directory" (Node: "ENOENT: no such file or directory, open '/x/y'"). `path` names the
- * file where Node leaves it out (errors of calls on a file descriptor: write, read).
+ * file where Node leaves it out (errors of calls on a file descriptor: write, read);
+ * the errno's text is Go's (glibc's) where libuv words it otherwise ("is a directory",
+ * not "illegal operation on a directory").
  */
 export function goOsError(e: unknown, path?: string): string {
   const x = e as NodeJS.ErrnoException;
   const p = typeof x?.path === 'string' ? x.path : path;
-  if (x && typeof x.syscall === 'string' && p !== undefined) return `${x.syscall} ${p}: ${/^[A-Z0-9]+: ([^,]*)/.exec(x.message)?.[1] ?? x.code ?? 'error'}`;
+  if (x && typeof x.syscall === 'string' && p !== undefined) return `${x.syscall} ${p}: ${goErrnoText(x)}`;
   return x instanceof Error ? x.message : String(e);
 }
+
+/** Go's text of a Node error's errno ("permission denied"): libuv's, except where Go's (glibc's) differs. */
+export function goErrnoText(e: NodeJS.ErrnoException): string {
+  return (e.code !== undefined ? GO_ERRNO_TEXT[e.code] : undefined) ?? /^[A-Z0-9]+: ([^,]*)/.exec(e.message)?.[1] ?? e.code ?? 'error';
+}
+
+/** Errno texts where Go's (from glibc's strerror) and libuv's differ. */
+const GO_ERRNO_TEXT: Readonly<Record<string, string>> = {
+  EEXIST: 'file exists',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  EIO: 'input/output error',
+  EBUSY: 'device or resource busy',
+  ETXTBSY: 'text file busy',
+};
 
 // ---------------------------------------------------------------------------------
 // CNI_ARGS

@@ -10,7 +10,7 @@
 // test, nlkit-ptp on nlkit-host-local with no Go plugin in CNI_PATH, needs it.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as sys from '../../src/netlink/sys.js';
@@ -370,6 +370,27 @@ t.test('bad configuration: the reference\'s error, and nothing written', opts, a
     t.equal(m.json?.code, 7, `${what}: 7 (${m.json?.msg}: ${m.json?.details})`);
   }
   t.same(readdirSync(base), [], 'nothing written');
+});
+
+t.test("the file system's errors in the reference's words: a dataDir under a file, the lock a directory, resolvConf a directory", opts, async (t) => {
+  const cases: [string, (d: string) => void, (d: string) => Json][] = [
+    ['a dataDir under a file', (d) => writeFileSync(join(d, 'f'), ''), (d) => ({ subnet: '10.1.0.0/24', dataDir: join(d, 'f', 'sub') })],
+    ['a dataDir that is a file', (d) => writeFileSync(join(d, 'f'), ''), (d) => ({ subnet: '10.1.0.0/24', dataDir: join(d, 'f') })],
+    ['the lock a directory', (d) => mkdirSync(join(d, NET, 'lock'), { recursive: true }), () => ({ subnet: '10.1.0.0/24' })],
+    ['resolvConf a directory', () => {}, (d) => ({ subnet: '10.1.0.0/24', resolvConf: d })],
+  ];
+  for (const [what, setup, ipam] of cases) {
+    const base = tmp(t);
+    const got: Record<string, Json> = {};
+    for (const [who, plugin] of [['ref', REF_HOST_LOCAL], ['nlkit', NLKIT_HOST_LOCAL]] as const) {
+      const d = join(base, who);
+      mkdirSync(d);
+      setup(d);
+      const o = outcome(hl(plugin, 'ADD', conf(d, ipam(d))));
+      got[who] = { ...o, msg: typeof o['msg'] === 'string' ? o['msg'].replaceAll(d, '<dir>') : o['msg'] };
+    }
+    t.same(got['nlkit'], got['ref'], `${what}: ${got['ref']!['msg']}`);
+  }
 });
 
 t.test('DEL releases even for a configuration that is refused (the reference\'s DEL fails for ever)', opts, async (t) => {

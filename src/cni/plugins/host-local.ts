@@ -32,11 +32,11 @@
  * range set with no free address (50).
  * @module
  */
-import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as sys from '../../netlink/sys.js';
 import {
-  bitsOf, cidrContains, goCidrString, goError, goFields, goIpString, goOsError, goParseIp, goParseIpOrCidr, goTrimSpace, ipEqual, jsonArray, jsonCidr, jsonIp, jsonObject,
+  bitsOf, cidrContains, goCidrString, goErrnoText, goError, goFields, goIpString, goOsError, goParseIp, goParseIpOrCidr, goTrimSpace, ipEqual, jsonArray, jsonCidr, jsonIp, jsonObject,
   jsonRoutes, jsonString, jsonTypeError, loadCniArgs, networkIp, type GoCidr, type GoIp,
 } from '../go-compat.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
@@ -92,6 +92,37 @@ function rangeContains(r: { subnet: GoCidr; start: GoIp | undefined; end: GoIp |
 const rangeString = (r: Range): string => `${goIpString(r.start)}-${goIpString(r.end)}`;
 const rangeSetString = (rs: Range[]): string => rs.map(rangeString).join(',');
 const rangeFor = (rs: Range[], ip: GoIp): Range | undefined => rs.find((r) => rangeContains(r, ip));
+
+/**
+ * Go's os.MkdirAll: `path` and its missing parents made with `mode`; its error names the
+ * first part of the path that is not a directory ("mkdir /a/file: not a directory"), or
+ * the directory it could not make.
+ */
+function goMkdirAll(path: string, mode: number): void {
+  let isDir: boolean | undefined;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    isDir = undefined;
+  }
+  if (isDir) return;
+  if (isDir === false) throw goError(`mkdir ${path}: not a directory`);
+  let i = path.length;
+  while (i > 0 && path[i - 1] === '/') i--;
+  let j = i;
+  while (j > 0 && path[j - 1] !== '/') j--;
+  if (j > 1) goMkdirAll(path.slice(0, j - 1), mode);
+  try {
+    mkdirSync(path, mode);
+  } catch (e) {
+    try {
+      if (lstatSync(path).isDirectory()) return; // made meanwhile
+    } catch {
+      /* the error below */
+    }
+    throw goError(goOsError(e));
+  }
+}
 
 /** Write all of `text` to `fd`: on after a short write, until done or an error is thrown. */
 function writeAll(fd: number, text: string): void {
@@ -246,14 +277,18 @@ export class HostLocalStore {
     this.#lockFd = lockFd;
   }
 
-  /** The reference's disk.New: the directory made (0755, parents too) and its `lock` file opened (made 0750). */
+  /**
+   * The reference's disk.New: the directory made (0755, parents too, as Go's
+   * os.MkdirAll, whose error names the part of the path that failed) and its `lock`
+   * file opened (made 0750; go-filemutex reports a failure by its errno alone).
+   */
   static open(dataDir: string, network: string): HostLocalStore {
     const dir = join(dataDir === '' ? DEFAULT_HOST_LOCAL_DIR : dataDir, network);
+    goMkdirAll(dir, 0o755);
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
       return new HostLocalStore(dir, openSync(join(dir, 'lock'), constants.O_CREAT | constants.O_RDONLY, 0o750));
     } catch (e) {
-      throw goError(goOsError(e));
+      throw goError(goErrnoText(e as NodeJS.ErrnoException));
     }
   }
 
@@ -494,7 +529,7 @@ function parseResolvConf(file: string): CniDns {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw goError(goOsError(e));
+    throw goError(goOsError(e, file)); // a directory fails the read, which names no file
   }
   const dns: Required<CniDns> = { nameservers: [], domain: '', search: [], options: [] };
   const lines = text.split('\n');
