@@ -70,20 +70,24 @@ export function goParseIp(s: string): GoIp | undefined {
 
 /**
  * Go's `net.ParseCIDR` as `types.IPNet` keeps it: 'address/length', the address as
- * written. Undefined when it is not one, and for an IPv4-mapped IPv6 address (Go turns
- * it into an IPv4 address with an IPv6 mask, which its own plugins then refuse or
- * misprint: nlkit refuses it).
+ * written. Undefined when it is not one.
+ *
+ * @throws CniError 7 for an IPv4-mapped IPv6 CIDR (`::ffff:10.0.0.0/104`): Go turns it
+ * into an IPv4 address with an IPv6 mask, which its own plugins then refuse or misprint.
  */
 export function goParseCidr(s: string): GoCidr | undefined {
   if (!s.includes('/')) return undefined;
+  let p: ReturnType<typeof parsePrefix>;
   try {
-    const p = parsePrefix(s);
-    const ip = fromBytes(p.bytes);
-    if (ip.family !== p.family) return undefined;
-    return { ip, prefixLen: p.prefixLen };
+    p = parsePrefix(s);
   } catch {
     return undefined;
   }
+  const ip = fromBytes(p.bytes);
+  if (ip.family !== p.family) {
+    throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid CIDR ${s}`, 'an IPv4-mapped IPv6 prefix: write the IPv4 prefix (10.0.0.0/8 for ::ffff:10.0.0.0/104)');
+  }
+  return { ip, prefixLen: p.prefixLen };
 }
 
 /**

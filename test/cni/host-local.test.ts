@@ -365,6 +365,7 @@ t.test('bad configuration: the reference\'s error, and nothing written', opts, a
   for (const [what, ipam] of [
     ['a gateway of the other family', { subnet: '10.1.0.0/24', gateway: 'fd00::1' }],
     ['a route without dst', { subnet: '10.1.0.0/24', routes: [{ gw: '10.1.0.1' }] }],
+    ['an IPv4-mapped IPv6 route', { subnet: '10.1.0.0/24', routes: [{ dst: '::ffff:10.0.0.0/104' }] }],
   ] as const) {
     const m = hl(NLKIT_HOST_LOCAL, 'ADD', conf(base, ipam), 'a');
     t.equal(m.json?.code, 7, `${what}: 7 (${m.json?.msg}: ${m.json?.details})`);

@@ -159,6 +159,8 @@ t.test('what nlkit refuses and the reference prints: a route without dst, a gate
   const cases: [string, Json, RegExp][] = [
     ['a route without dst', conf({ routes: [{ gw: '10.0.0.1' }] }), /needs "dst"/],
     ['an IPv6 gateway for an IPv4 address', conf({ addresses: [{ address: '10.10.0.1/24', gateway: 'fd00::1' }] }), /different IP versions/],
+    ['an IPv4-mapped IPv6 address', conf({ addresses: [{ address: '::ffff:10.10.0.1/120' }] }), /IPv4-mapped/],
+    ['an IPv4-mapped IPv6 route', conf({ routes: [{ dst: '::ffff:10.0.0.0/104' }] }), /IPv4-mapped/],
   ];
   for (const [what, c, msg] of cases) {
     const { ref, mine } = both('ADD', c);

@@ -26,7 +26,7 @@
  * @module
  */
 import {
-  cidrContains, goCidrString, goError, goIpString, goParseCidr, goParseIp, ipEqual, jsonArray, jsonIp, jsonObject, jsonRoutes, jsonString, jsonStrings, loadCniArgs,
+  cidrContains, goCidrString, goError, goIpString, goParseCidr, goParseIp, goParseIpOrCidr, ipEqual, jsonArray, jsonIp, jsonObject, jsonRoutes, jsonString, jsonStrings, loadCniArgs,
   type GoCidr, type GoIp,
 } from '../go-compat.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
@@ -141,6 +141,16 @@ async function add(ctx: PluginContext): Promise<CniResult> {
   };
 }
 
+/** The address of a prevResult entry's CIDR, as Go compares it (an IPv4-mapped one is IPv4); undefined when it is none. */
+function prevAddress(cidr: string): GoIp | undefined {
+  if (!cidr.includes('/')) return undefined;
+  try {
+    return goParseIpOrCidr(cidr);
+  } catch {
+    return undefined;
+  }
+}
+
 async function check(ctx: PluginContext): Promise<void> {
   const conf = staticConf(ctx);
   const prev = ctx.conf.prevResult;
@@ -150,7 +160,7 @@ async function check(ctx: PluginContext): Promise<void> {
   // hold pass.
   for (const a of conf.addresses) {
     for (const p of prev.ips ?? []) {
-      const ip = goParseCidr(p.address)?.ip;
+      const ip = prevAddress(p.address);
       if (!ip || !ipEqual(ip, a.cidr.ip)) continue;
       if (a.gateway === undefined || ipEqual(a.gateway, p.gateway === undefined ? undefined : goParseIp(p.gateway))) break;
       throw goError(`static: Failed to match addr ${goIpString(ip)} on interface ${ctx.ifName}`);
