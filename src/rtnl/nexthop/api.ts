@@ -664,6 +664,21 @@ export class NexthopApi {
     }
   }
 
+  /**
+   * The `dev` and `master` of a dump filter as ifindexes (0: not given), both checked
+   * before either is looked up; a missing link is ENODEV naming filter.dev or filter.master.
+   */
+  private async linkFilters(f: Readonly<Record<string, unknown>>): Promise<{ dev: number; master: number; words: string[] }> {
+    const devRef = f['dev'] !== undefined ? checkLinkRef(f['dev'], 'filter.dev') : undefined;
+    const masterRef = f['master'] !== undefined ? checkLinkRef(f['master'], 'filter.master') : undefined;
+    const dev = devRef !== undefined ? (await this.core.linkHwAddrLen(devRef, 'filter.dev')).index : 0;
+    const master = masterRef !== undefined ? (await this.core.linkHwAddrLen(masterRef, 'filter.master')).index : 0;
+    const words: string[] = [];
+    if (devRef !== undefined) words.push(`dev ${typeof devRef === 'number' ? `ifindex ${devRef}` : devRef}`);
+    if (masterRef !== undefined) words.push(`master ${typeof masterRef === 'number' ? `ifindex ${masterRef}` : masterRef}`);
+    return { dev, master, words };
+  }
+
   /** A checked bucket filter (links looked up: a missing one is ENODEV, as list's filters say). */
   private async bucketQuery(filter: NexthopBucketFilter | undefined): Promise<BucketQuery> {
     const f = checkObject(filter, 'filter');
@@ -671,10 +686,7 @@ export class NexthopApi {
     const id = f['id'] !== undefined ? checkId(f['id'], 'filter.id') : undefined;
     const nhId = f['nhId'] !== undefined ? checkId(f['nhId'], 'filter.nhId') : undefined;
     const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
-    const devRef = f['dev'] !== undefined ? checkLinkRef(f['dev'], 'filter.dev') : undefined;
-    const masterRef = f['master'] !== undefined ? checkLinkRef(f['master'], 'filter.master') : undefined;
-    const dev = devRef !== undefined ? (await this.core.linkHwAddrLen(devRef, 'filter.dev')).index : 0;
-    const master = masterRef !== undefined ? (await this.core.linkHwAddrLen(masterRef, 'filter.master')).index : 0;
+    const { dev, master, words: linkWords } = await this.linkFilters(f);
     const af = family === undefined ? AF_UNSPEC : afOf(family);
     // The order ip sends them in (nh_dump_bucket_filter): the common filters, then the id, then the nest.
     const build = (w: MessageWriter): void => {
@@ -691,8 +703,7 @@ export class NexthopApi {
     const words: string[] = [];
     if (id !== undefined) words.push(`id ${id}`);
     if (nhId !== undefined) words.push(`nhid ${nhId}`);
-    if (devRef !== undefined) words.push(`dev ${typeof devRef === 'number' ? `ifindex ${devRef}` : devRef}`);
-    if (masterRef !== undefined) words.push(`master ${typeof masterRef === 'number' ? `ifindex ${masterRef}` : masterRef}`);
+    words.push(...linkWords);
     if (family !== undefined) words.push(`family inet${family === 6 ? '6' : ''}`);
     return { build, id, text: words.join(' ') };
   }
@@ -744,10 +755,7 @@ export class NexthopApi {
     const protocol = f['protocol'] !== undefined ? protocolName(checkNamed(f['protocol'], 'filter.protocol', ROUTE_PROTOCOLS, 255)) : undefined;
     const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
     const opFlags = opFlagsOf(f['stats'], 'filter.stats');
-    const devRef = f['dev'] !== undefined ? checkLinkRef(f['dev'], 'filter.dev') : undefined;
-    const masterRef = f['master'] !== undefined ? checkLinkRef(f['master'], 'filter.master') : undefined;
-    const dev = devRef !== undefined ? (await this.core.linkHwAddrLen(devRef, 'filter.dev')).index : 0;
-    const master = masterRef !== undefined ? (await this.core.linkHwAddrLen(masterRef, 'filter.master')).index : 0;
+    const { dev, master, words: linkWords } = await this.linkFilters(f);
     const af = family === undefined ? AF_UNSPEC : afOf(family);
     const build = (w: MessageWriter): void => {
       putNhmsg(w, af, 0, 0);
@@ -759,8 +767,7 @@ export class NexthopApi {
     };
     const words: string[] = [];
     if (id !== undefined) words.push(`id ${id}`);
-    if (devRef !== undefined) words.push(`dev ${typeof devRef === 'number' ? `ifindex ${devRef}` : devRef}`);
-    if (masterRef !== undefined) words.push(`master ${typeof masterRef === 'number' ? `ifindex ${masterRef}` : masterRef}`);
+    words.push(...linkWords);
     if (groups) words.push('groups');
     if (fdb) words.push('fdb');
     if (protocol !== undefined) words.push(`protocol ${String(protocol)}`);
