@@ -23,6 +23,21 @@ export function openNetns(path: string): Netns {
   }
 }
 
+/**
+ * @internal CNI_NETNS as a DEL opens it: undefined when there is none or it is gone
+ * (nothing left to undo there: success for DEL); any other failure to open it is added
+ * to `errors`, which DEL reports after doing the rest (IPAM's release included).
+ */
+export function openNetnsForDel(path: string | undefined, errors: Error[]): Netns | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return openNetns(path);
+  } catch (e) {
+    if (!(e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER)) errors.push(e as Error);
+    return undefined;
+  }
+}
+
 /** @internal True when `e` is a NetlinkError with errno name `code` ('ENODEV', 'EEXIST'…). */
 export function isNetlinkErrno(e: unknown, code: string): boolean {
   return e instanceof NetlinkError && e.code === code;

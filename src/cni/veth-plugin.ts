@@ -16,7 +16,7 @@ import type { Route } from '../rtnl/route/decode.js';
 import { MacAddr, teardownVeth } from '../veth/index.js';
 import { ipamDel } from './ipam.js';
 import { findIptables, masqChain, masqComment, setupIpMasq, teardownIpMasq } from './ipmasq.js';
-import { isNetlinkErrno, openNetns } from './netns.js';
+import { isNetlinkErrno, openNetnsForDel } from './netns.js';
 import type { PluginContext } from './runtime.js';
 import { CNI_ERR, CniError, canonicalIp, familyOf, networkText, parseCidr, type CniIpConfig, type CniResult, type CniRoute } from './types.js';
 
@@ -154,14 +154,7 @@ export async function refuseTakenIfname(rt: Rtnl, ifName: string, netnsPath: str
  */
 export async function delAttachment(ctx: PluginContext, ipam: string | undefined, ipMasq: boolean): Promise<void> {
   const errors: Error[] = [];
-  let ns: Netns | undefined;
-  if (ctx.netns !== undefined) {
-    try {
-      ns = openNetns(ctx.netns);
-    } catch (e) {
-      if (!(e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER)) errors.push(e as Error);
-    }
-  }
+  const ns = openNetnsForDel(ctx.netns, errors);
   if (ns) {
     try {
       await teardownVeth(ctx.ifName, ns);

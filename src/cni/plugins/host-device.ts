@@ -29,7 +29,7 @@ import type { Link } from '../../rtnl/link/decode.js';
 import { MacAddr } from '../../veth/index.js';
 
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus } from '../ipam.js';
-import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
+import { checkRtnl, isNetlinkErrno, openNetns, openNetnsForDel } from '../netns.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
   CNI_ERR, CniError, ifnameProblem,
@@ -295,14 +295,7 @@ async function del(ctx: PluginContext): Promise<void> {
       errors.push(e as Error);
     }
   }
-  let ns: Netns | undefined;
-  if (ctx.netns !== undefined) {
-    try {
-      ns = openNetns(ctx.netns);
-    } catch (e) {
-      if (!(e instanceof CniError && e.code === CNI_ERR.UNKNOWN_CONTAINER)) errors.push(e as Error);
-    }
-  }
+  const ns = openNetnsForDel(ctx.netns, errors);
   if (ns) {
     let host: Netns | undefined;
     let rc: Rtnl | undefined;
