@@ -38,6 +38,41 @@ export function openNetnsForDel(path: string | undefined, errors: Error[]): Netn
   }
 }
 
+/** @internal What {@link withHostAndContainer} hands its function. */
+export interface HostAndContainer {
+  /** The caller's (host) netns. */
+  readonly host: Netns;
+  /** CNI_NETNS, opened. */
+  readonly ns: Netns;
+  /** A handle in the host netns. */
+  readonly rh: Rtnl;
+  /** A handle in the container's netns. */
+  readonly rc: Rtnl;
+}
+
+/**
+ * @internal Run `fn` with the host netns, the container's (CNI_NETNS at `path`, opened
+ * as {@link openNetns} does) and a handle in each, and close all four when it settles —
+ * also when one of them fails to open.
+ */
+export async function withHostAndContainer<T>(path: string, fn: (h: HostAndContainer) => Promise<T>): Promise<T> {
+  const ns = openNetns(path);
+  let host: Netns | undefined;
+  let rh: Rtnl | undefined;
+  let rc: Rtnl | undefined;
+  try {
+    host = Netns.get();
+    rh = Rtnl.open({ netns: host });
+    rc = Rtnl.open({ netns: ns });
+    return await fn({ host, ns, rh, rc });
+  } finally {
+    rc?.close();
+    rh?.close();
+    ns.close();
+    host?.close();
+  }
+}
+
 /** @internal True when `e` is a NetlinkError with errno name `code` ('ENODEV', 'EEXIST'…). */
 export function isNetlinkErrno(e: unknown, code: string): boolean {
   return e instanceof NetlinkError && e.code === code;

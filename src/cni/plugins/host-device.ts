@@ -29,7 +29,7 @@ import type { Link } from '../../rtnl/link/decode.js';
 import { MacAddr } from '../../veth/index.js';
 
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus } from '../ipam.js';
-import { checkRtnl, isNetlinkErrno, openNetns, openNetnsForDel } from '../netns.js';
+import { checkRtnl, isNetlinkErrno, openNetns, openNetnsForDel, withHostAndContainer } from '../netns.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
   CNI_ERR, CniError, ifnameProblem,
@@ -168,25 +168,15 @@ async function add(ctx: PluginContext): Promise<CniResult> {
   const conf = hostDeviceConf(ctx);
   const netns = ctx.netns!;
   const ifName = ctx.ifName;
-  const ns = openNetns(netns);
-  let host: Netns | undefined;
-  let rh: Rtnl | undefined;
-  let rc: Rtnl | undefined;
-  try {
-    host = Netns.get();
-    rh = Rtnl.open({ netns: host });
-    rc = Rtnl.open({ netns: ns });
-    const hostRt = rh;
-    const ctrRt = rc;
-    const hostNs = host;
+  return withHostAndContainer(netns, async ({ ns, host: hostNs, rh: hostRt, rc: ctrRt }) => {
     const dev = await step('failed to find host device', () => findDevice(hostRt, conf.ref, CNI_ERR.INVALID_CONFIG));
-    await refuseTakenIfname(rc, ifName, netns);
+    await refuseTakenIfname(ctrRt, ifName, netns);
     // DEL renames the device back to its host name inside the container before moving it
     // out: a link of that name in the container would make every DEL fail. Refused here,
     // before anything moves (the reference fails the move itself then).
     let clash = false;
     try {
-      await rc.link.get(dev.name);
+      await ctrRt.link.get(dev.name);
       clash = true;
     } catch (e) {
       if (!isNetlinkErrno(e, 'ENODEV')) throw e;
@@ -195,7 +185,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
     // One message: into the container under CNI_IFNAME (the kernel takes the name in the
     // target netns), the original name in the alias. It goes down on the way.
     try {
-      await rh.link.set(dev.index, { netns: ns, name: ifName, alias: dev.name });
+      await hostRt.link.set(dev.index, { netns: ns, name: ifName, alias: dev.name });
     } catch (e) {
       // The kernel moves first (under the device's own name when the container does not
       // have it), then renames and sets the alias, either of which can fail after the
@@ -245,12 +235,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
       if (allocated) await releaseIpam(ctx, conf.ipam!, err);
       throw err;
     }
-  } finally {
-    rc?.close();
-    rh?.close();
-    ns.close();
-    host?.close();
-  }
+  });
 }
 
 /**

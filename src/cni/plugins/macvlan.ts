@@ -23,7 +23,7 @@ import { Rtnl } from '../../rtnl/handle.js';
 import { isLinkKind, type Link } from '../../rtnl/link/decode.js';
 import { randomVethName, type MacAddr } from '../../veth/index.js';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, ipamType } from '../ipam.js';
-import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
+import { checkRtnl, isNetlinkErrno, openNetns, withHostAndContainer } from '../netns.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
   CNI_ERR, CniError, ifnameProblem,
@@ -228,18 +228,9 @@ async function add(ctx: PluginContext): Promise<CniResult> {
   const conf = macvlanConf(ctx);
   const netns = ctx.netns!;
   const dev = ctx.ifName;
-  const ns = openNetns(netns);
-  let host: Netns | undefined;
-  let rh: Rtnl | undefined;
-  let rc: Rtnl | undefined;
-  try {
-    host = Netns.get();
-    rh = Rtnl.open({ netns: host });
-    rc = Rtnl.open({ netns: ns });
-    const hostRt = rh;
-    const ctrRt = rc;
+  return withHostAndContainer(netns, async ({ ns, rh: hostRt, rc: ctrRt }) => {
     const master = await step('failed to look up the master', () => findMaster(hostRt, conf, CNI_ERR.INVALID_CONFIG));
-    await refuseTakenIfname(rc, dev, netns);
+    await refuseTakenIfname(ctrRt, dev, netns);
     const link = await step(`failed to create macvlan ${dev} on ${master.name}`, () => createMacvlan(hostRt, ctrRt, ns, netns, dev, master.index, conf.mode, { mtu: conf.mtu, mac: conf.mac }));
     // The link exists: from here on, any failure deletes it (and releases IPAM).
     let allocated = false;
@@ -287,12 +278,7 @@ async function add(ctx: PluginContext): Promise<CniResult> {
       }
       throw e;
     }
-  } finally {
-    rc?.close();
-    rh?.close();
-    ns.close();
-    host?.close();
-  }
+  });
 }
 
 /**
