@@ -10,7 +10,7 @@
 // kernel lacks refused with the kernel's words; bad input refused before anything is sent.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { InvalidArgumentError, NetlinkError, Rtnl, type Filter, type MirredAction, type U32Filter } from '../../src/index.js';
@@ -490,13 +490,17 @@ t.test('a bpf filter: a loaded program by its fd, listed as tc lists it, the byt
   // tc sends a pinned program's fd: pin ours on a bpf filesystem of this test's own mount namespace and compare the rest.
   if (!haveStrace) return;
   const dir = mkdtempSync(join(tmpdir(), 'nlkit-bpffs-'));
-  mkdirSync(dir, { recursive: true });
+  let mounted = false;
+  t.teardown(() => {
+    if (mounted) spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
   const m = spawnSync('mount', ['-t', 'bpf', 'bpf', dir], { encoding: 'utf8' });
   if (m.status !== 0) {
     t.comment(`skipped the byte comparison: no bpf filesystem (${m.stderr.trim()})`);
     return;
   }
-  t.teardown(() => void spawnSync('umount', [dir]));
+  mounted = true;
   t.equal(pinBpfObject(fd, join(dir, 'p')), 0, 'pinned');
   const live = tcRequests(ns.path, ['filter', 'add', 'dev', 'cv', 'ingress', 'prio', '4', 'bpf', 'da', 'object-pinned', join(dir, 'p'), 'classid', '1:5']);
   t.equal(live.status, 0, live.stderr);
