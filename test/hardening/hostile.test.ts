@@ -2,7 +2,9 @@
 // huge strings and NUL bytes answers with a clear error before anything reaches the
 // kernel — no crash, no TypeError from deep inside, no request sent.
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   Rtnl, Netns, NetlinkSocket, MacAddr, setupVeth, teardownVeth, execNetns, sysctlGet, sysctlSet, decodeMessages, decodeAttributes,
   InvalidArgumentError, ClosedError, SysError, NetlinkError,
@@ -82,9 +84,12 @@ t.test('Rtnl handle methods refuse hostile input before sending anything', privi
 t.test('namespaces, veth, sockets and decoders refuse hostile input', privileged, async (t) => {
   const fds = fdCount();
   const host = Netns.new();
-  const file = `/tmp/nlkit-not-a-netns-${process.pid}`;
+  const file = join(tmpdir(), `nlkit-not-a-netns-${process.pid}`);
   writeFileSync(file, 'x');
-  t.teardown(() => host.close());
+  t.teardown(() => {
+    host.close();
+    rmSync(file, { force: true });
+  });
   const closed = Netns.new();
   closed.close();
   const cases: Array<[string, () => unknown]> = [
