@@ -18,7 +18,7 @@ import { ipamDel } from './ipam.js';
 import { findIptables, masqChain, masqComment, setupIpMasq, teardownIpMasq } from './ipmasq.js';
 import { isNetlinkErrno, openNetnsForDel } from './netns.js';
 import type { PluginContext } from './runtime.js';
-import { CNI_ERR, CniError, canonicalIp, familyOf, networkText, parseCidr, type CniIpConfig, type CniResult, type CniRoute } from './types.js';
+import { CNI_ERR, CniError, canonicalIp, familyOf, networkText, parseCidr, type CniIpConfig, type CniResult, type CniResultInterface, type CniRoute } from './types.js';
 
 /** The codes CHECK reports drift with (plugin codes, 100 and up). */
 export const CHECK_ERR = {
@@ -269,4 +269,17 @@ export async function configureIfaceAsReference(ctx: PluginContext, ifName: stri
   } finally {
     rt.close();
   }
+}
+
+/**
+ * @internal CHECK's reading of prevResult for this attachment: the index `ci` in
+ * `interfaces` of the entry named CNI_IFNAME with the container's netns as sandbox, that
+ * entry (`want`), and the addresses on it (`ips`: those whose `interface` is `ci`, or
+ * unset). CniError 7 when prevResult has no such entry.
+ */
+export function prevAttachment(prev: CniResult, ifName: string, netns: string): { ifs: CniResultInterface[]; ci: number; want: CniResultInterface; ips: CniIpConfig[] } {
+  const ifs = prev.interfaces ?? [];
+  const ci = ifs.findIndex((i) => i.name === ifName && i.sandbox === netns);
+  if (ci < 0) throw new CniError(CNI_ERR.INVALID_CONFIG, 'prevResult does not describe this attachment', `no interfaces[] entry named ${ifName} with sandbox ${netns}`);
+  return { ifs, ci, want: ifs[ci]!, ips: (prev.ips ?? []).filter((i) => (i.interface ?? ci) === ci) };
 }

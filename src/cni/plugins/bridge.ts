@@ -43,7 +43,7 @@ import {
   type CniDns, type CniIpConfig, type CniResult, type CniResultInterface, type CniRoute,
 } from '../types.js';
 import {
-  CHECK_ERR, step, trySysctl, checkAddresses, checkIptables, checkRoutes, containerMac, delAttachment, ensureSysctl, linkOr, masqAttachment, refuseTakenIfname, releaseIpam,
+  CHECK_ERR, step, trySysctl, checkAddresses, checkIptables, checkRoutes, containerMac, delAttachment, ensureSysctl, linkOr, masqAttachment, prevAttachment, refuseTakenIfname, releaseIpam,
 } from '../veth-plugin.js';
 
 /** nlkit-bridge's CHECK codes: the same as nlkit-ptp's ({@link CHECK_ERR}): 110 interface, 111 address, 112 route. */
@@ -423,12 +423,9 @@ async function check(ctx: PluginContext): Promise<void> {
   const host = Netns.get();
   try {
     if (conf.ipam !== undefined) await ipamCheck(ctx, conf.ipam);
-    const ifs = prev.interfaces ?? [];
-    const ci = ifs.findIndex((i) => i.name === ctx.ifName && i.sandbox === netns);
-    if (ci < 0) throw new CniError(CNI_ERR.INVALID_CONFIG, 'prevResult does not describe this attachment', `no interfaces[] entry named ${ctx.ifName} with sandbox ${netns}`);
+    const { ifs, ci, ips } = prevAttachment(prev, ctx.ifName, netns);
     const bi = ifs.findIndex((i) => i.name === conf.bridge && !i.sandbox);
     if (bi < 0) throw new CniError(CNI_ERR.INVALID_CONFIG, 'prevResult does not describe this attachment', `no interfaces[] entry for the bridge ${conf.bridge}`);
-    const ips = (prev.ips ?? []).filter((i) => (i.interface ?? ci) === ci);
     const rt = Rtnl.open({ netns: ns });
     const rh = Rtnl.open({ netns: host });
     try {

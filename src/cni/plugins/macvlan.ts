@@ -29,7 +29,7 @@ import {
   CNI_ERR, CniError, ifnameProblem,
   type CniIpConfig, type CniResult, type CniRoute,
 } from '../types.js';
-import { CHECK_ERR, step, trySysctl, checkAddresses, configureIfaceAsReference, delAttachment, checkRoutes, containerMac, linkOr, refuseTakenIfname } from '../veth-plugin.js';
+import { CHECK_ERR, prevAttachment, step, trySysctl, checkAddresses, configureIfaceAsReference, delAttachment, checkRoutes, containerMac, linkOr, refuseTakenIfname } from '../veth-plugin.js';
 
 /** nlkit-macvlan's CHECK codes: the same as nlkit-ptp's and nlkit-bridge's ({@link CHECK_ERR}): 110 interface, 111 address, 112 route. */
 export const MACVLAN_ERR = CHECK_ERR;
@@ -310,11 +310,7 @@ async function check(ctx: PluginContext): Promise<void> {
     if (conf.ipam !== undefined) await ipamCheck(ctx, conf.ipam);
     const prev = ctx.conf.prevResult;
     if (!prev) throw new CniError(CNI_ERR.INVALID_CONFIG, 'macvlan: required prevResult missing', 'CHECK needs the result of the ADD in "prevResult"');
-    const ifs = prev.interfaces ?? [];
-    const ci = ifs.findIndex((i) => i.name === ctx.ifName && i.sandbox === netns);
-    if (ci < 0) throw new CniError(CNI_ERR.INVALID_CONFIG, 'prevResult does not describe this attachment', `no interfaces[] entry named ${ctx.ifName} with sandbox ${netns}`);
-    const want = ifs[ci]!;
-    const ips = (prev.ips ?? []).filter((i) => (i.interface ?? ci) === ci);
+    const { want, ips } = prevAttachment(prev, ctx.ifName, netns);
     const rt = Rtnl.open({ netns: ns });
     try {
       const link = await linkOr(rt, ctx.ifName, netns);

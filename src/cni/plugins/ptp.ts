@@ -30,7 +30,7 @@ import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { ipamAdd, ipamCheck, ipamGc, ipamStatus, ipamType } from '../ipam.js';
 import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
 import {
-  CHECK_ERR, checkAddresses, checkIptables, checkRoutes, containerMac, delAttachment, ensureSysctl, releaseIpam, fullLen, hasRoute, linkOr, masqAttachment, refuseTakenIfname,
+  CHECK_ERR, checkAddresses, checkIptables, checkRoutes, containerMac, delAttachment, ensureSysctl, releaseIpam, fullLen, hasRoute, linkOr, masqAttachment, prevAttachment, refuseTakenIfname,
 } from '../veth-plugin.js';
 import { cniRouteSpec, settleAddresses } from '../configure.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
@@ -230,14 +230,10 @@ async function check(ctx: PluginContext): Promise<void> {
   const host = Netns.get();
   try {
     await ipamCheck(ctx, conf.ipam);
-    const ifs = prev.interfaces ?? [];
-    const ci = ifs.findIndex((i) => i.name === ctx.ifName && i.sandbox === netns);
-    if (ci < 0) throw new CniError(CNI_ERR.INVALID_CONFIG, 'prevResult does not describe this attachment', `no interfaces[] entry named ${ctx.ifName} with sandbox ${netns}`);
-    const ips = (prev.ips ?? []).filter((i) => (i.interface ?? ci) === ci);
+    const { ifs, ci, want, ips } = prevAttachment(prev, ctx.ifName, netns);
     const rt = Rtnl.open({ netns: ns });
     const rh = Rtnl.open({ netns: host });
     try {
-      const want = ifs[ci]!;
       const link = await linkOr(rt, ctx.ifName, netns);
       if (link.kind !== 'veth') throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} is not a veth`, `its kind is ${link.kind ?? 'none'}`);
       if (want.mac && link.address?.toLowerCase() !== want.mac.toLowerCase()) throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} changed its MAC address`, `prevResult says ${want.mac}, the kernel ${link.address}`);
