@@ -234,6 +234,41 @@ export function ioctlInt(fd: number, request: number, value: number): number {
   }
 }
 
+/**
+ * __NR_bpf by architecture (node's `process.arch`): x86-64's table (asm/unistd_64.h:
+ * 321) and the generic table of arm64, riscv64 and loongarch64 (asm-generic/unistd.h:
+ * 280). glibc has no bpf() wrapper, so it goes through syscall(2).
+ */
+const NR_BPF: Readonly<Partial<Record<string, number>>> = { x64: 321, arm64: 280, riscv64: 280, loong64: 280 };
+/** BPF_OBJ_GET, from enum bpf_cmd in <linux/bpf.h>. */
+const BPF_OBJ_GET = 7;
+let bpfObjCall: ((nr: number, cmd: number, attr: { pathname: string; bpf_fd: number; file_flags: number }, size: number) => number) | undefined;
+
+/**
+ * bpf(BPF_OBJ_GET): an fd (O_CLOEXEC, as every bpf fd) of the BPF object pinned at `path`
+ * on a bpf filesystem, opened read-write (a program fd must be). Not a hot path: the
+ * attribute struct (a pathname pointer, bpf_fd, file_flags: 16 bytes on a 64-bit
+ * machine, the union bpf_attr's BPF_OBJ_* member) is marshalled by koffi.
+ * @throws SysError (syscall 'bpf(BPF_OBJ_GET)', the path) — ENOENT nothing there,
+ *   EACCES/EPERM not allowed or not a bpf filesystem, ENOSYS an architecture nlkit has
+ *   no syscall number for.
+ */
+export function bpfObjGet(path: string): number {
+  const nr = NR_BPF[process.arch];
+  if (nr === undefined) throw new SysError('bpf(BPF_OBJ_GET)', 38 /* ENOSYS */, path, `nlkit knows no bpf(2) syscall number for ${process.arch}`);
+  if (!bpfObjCall) {
+    koffi.struct('nlkit_bpf_attr_obj', { pathname: 'const char *', bpf_fd: 'uint32_t', file_flags: 'uint32_t' });
+    const f = libc.func('long syscall(long nr, long cmd, nlkit_bpf_attr_obj *attr, uint32_t size)');
+    bpfObjCall = (n, cmd, attr, size) => f(n, cmd, attr, size) as number;
+  }
+  for (;;) {
+    const fd = bpfObjCall(nr, BPF_OBJ_GET, { pathname: path, bpf_fd: 0, file_flags: 0 }, 16);
+    if (fd >= 0) return fd;
+    const e = koffi.errno();
+    if (e !== EINTR) throw new SysError('bpf(BPF_OBJ_GET)', e, path);
+  }
+}
+
 /** Namespace and mount constants used by src/ns (from <sched.h>, <sys/mount.h>). */
 export const CLONE_NEWNS = 0x00020000;
 export const CLONE_NEWNET = 0x40000000;

@@ -10,15 +10,15 @@
 // kernel lacks refused with the kernel's words; bad input refused before anything is sent.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { InvalidArgumentError, NetlinkError, Rtnl, type Filter, type MirredAction, type U32Filter } from '../../src/index.js';
+import { InvalidArgumentError, NetlinkError, Rtnl, SysError, type Filter, type MirredAction, type U32Filter } from '../../src/index.js';
 import { FilterApi } from '../../src/rtnl/tc/filter/api.js';
 import * as sys from '../../src/netlink/sys.js';
 import * as C from '../../src/rtnl/constants.js';
-import { freshHandle, ip, ipJson, privileged, rawNetns } from '../helpers.js';
-import { BPF_PROG_TYPE_SCHED_CLS, haveStrace, loadBpfProgram, pinBpfObject, recorded, tc, tcJson, tcRequests, zeroSeq } from './tc-helpers.js';
+import { fdCount, freshHandle, ip, ipJson, privileged, rawNetns } from '../helpers.js';
+import { BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, haveStrace, loadBpfProgram, pinBpfObject, recorded, tc, tcJson, tcRequests, zeroSeq } from './tc-helpers.js';
 
 const filterApi = (core: never) => FilterApi.of(core);
 
@@ -510,4 +510,109 @@ t.test('a bpf filter: a loaded program by its fd, listed as tc lists it, the byt
   const tcFd = req.readUInt32LE(fdAt + 4);
   const ours = await recorded(filterApi, index, (a) => a.add({ link: 'cv', parent: 'ingress', priority: 4, kind: 'bpf', fd: tcFd, name: 'p:[*fsobj]', directAction: true, classid: '1:5' }));
   t.equal(zeroSeq(ours.bytes[0]!).toString('hex'), req.toString('hex'), 'the bytes tc sends, its fd aside');
+});
+
+t.test('a bpf filter and a bpf action by pinned path (tc\'s object-pinned): opened for the request, closed after it, the bytes and listing tc gives', privileged, async (t) => {
+  const cls = loadBpfProgram(BPF_PROG_TYPE_SCHED_CLS, 'nlkit_pin_cls');
+  if (typeof cls === 'string') {
+    t.comment(`skipped: ${cls}`);
+    return;
+  }
+  t.teardown(() => sys.close(cls));
+  const act = loadBpfProgram(BPF_PROG_TYPE_SCHED_ACT, 'nlkit_pin_act');
+  if (typeof act === 'string') {
+    t.comment(`skipped: ${act}`);
+    return;
+  }
+  t.teardown(() => sys.close(act));
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-bpffs-'));
+  let mounted = false;
+  t.teardown(() => {
+    if (mounted) spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const m = spawnSync('mount', ['-t', 'bpf', 'bpf', dir], { encoding: 'utf8' });
+  if (m.status !== 0) {
+    t.comment(`skipped: no bpf filesystem (${m.stderr.trim()})`);
+    return;
+  }
+  mounted = true;
+  const clsPath = join(dir, 'cls');
+  const actPath = join(dir, 'act');
+  t.equal(pinBpfObject(cls, clsPath), 0, 'the classifier pinned');
+  t.equal(pinBpfObject(act, actPath), 0, 'the action pinned');
+  const { ns, rt, index } = fixture(t);
+  tc(ns.path, ['qdisc', 'add', 'dev', 'cv', 'clsact']);
+
+  // Live: the same filter by tc (prio 4) and by nlkit (prio 5) from the same pin.
+  const fds0 = fdCount();
+  const out = tc(ns.path, ['filter', 'add', 'dev', 'cv', 'ingress', 'prio', '4', 'bpf', 'da', 'object-pinned', clsPath, 'classid', '1:5']);
+  t.equal(out.trim(), '', 'tc took it');
+  await rt.filter.add({ link: 'cv', parent: 'ingress', priority: 5, kind: 'bpf', pinned: clsPath, directAction: true, classid: '1:5' });
+  t.equal(fdCount(), fds0, 'the pinned program\'s fd is closed once the kernel answered');
+  const theirs = tcJson(ns.path, ['filter', 'show', 'dev', 'cv', 'ingress']);
+  const mine = theirs.filter((f: { pref: number; options?: unknown }) => f.pref === 5 && f.options);
+  const tcs = theirs.filter((f: { pref: number; options?: unknown }) => f.pref === 4 && f.options);
+  t.equal(mine.length, 1, 'one filter at priority 5');
+  const pick = (f: { options: { bpf_name: string; 'direct-action': boolean; flowid: string; prog: { id: number; tag: string } } }) =>
+    ({ name: f.options.bpf_name, da: f.options['direct-action'], flowid: f.options.flowid, id: f.options.prog.id, tag: f.options.prog.tag });
+  t.same(pick(mine[0]), pick(tcs[0]), 'tc -j shows nlkit\'s filter as tc\'s own: the name tc gives a pin (cls:[*fsobj]), the same program id and tag');
+  const listed = (await rt.filter.list({ link: 'cv', parent: 'ingress', priority: 5 })).find((f) => f.handle !== undefined);
+  t.equal(listed?.kind === 'bpf' ? listed.options?.name : undefined, 'cls:[*fsobj]', 'and rt.filter.list reads it back');
+
+  // Bytes: what tc sends for object-pinned, its fd and ours aside.
+  if (haveStrace) {
+    const live = tcRequests(ns.path, ['filter', 'add', 'dev', 'cv', 'ingress', 'prio', '6', 'bpf', 'da', 'object-pinned', clsPath, 'classid', '1:5']);
+    t.equal(live.status, 0, live.stderr);
+    const fdOf = (b: Buffer, type: number): number => b.readUInt32LE(b.indexOf(Buffer.from([8, 0, type, 0])) + 4);
+    const ours = await recorded(filterApi, index, (a) => a.add({ link: 'cv', parent: 'ingress', priority: 6, kind: 'bpf', pinned: clsPath, directAction: true, classid: '1:5' }));
+    t.equal(ours.error, undefined);
+    const mineB = zeroSeq(ours.bytes[0]!);
+    const theirsB = live.requests[0]!;
+    const at = mineB.indexOf(Buffer.from([8, 0, C.TCA_BPF_FD, 0])) + 4;
+    t.ok(fdOf(mineB, C.TCA_BPF_FD) > 2, 'an fd of our own was sent');
+    mineB.writeUInt32LE(fdOf(theirsB, C.TCA_BPF_FD), at);
+    t.equal(mineB.toString('hex'), theirsB.toString('hex'), 'the bytes tc sends for the pinned program, the fd aside');
+    // The action (this kernel may lack act_bpf: tc is refused, but its request is read all the same).
+    const liveAct = tcRequests(ns.path, ['filter', 'add', 'dev', 'cv', 'ingress', 'prio', '7', 'u32', 'match', 'u32', '0', '0', 'action', 'bpf', 'object-pinned', actPath, 'drop']);
+    const reqAct = liveAct.requests[0];
+    t.ok(reqAct, 'tc sent its request');
+    const oursAct = await recorded(filterApi, index, (a) => a.add({ link: 'cv', parent: 'ingress', priority: 7, kind: 'u32', match: 'all', actions: [{ kind: 'bpf', pinned: actPath, verdict: 'drop' }] }));
+    t.equal(oursAct.error, undefined);
+    const a = zeroSeq(oursAct.bytes[0]!);
+    if (reqAct) {
+      a.writeUInt32LE(fdOf(reqAct, C.TCA_ACT_BPF_FD), a.indexOf(Buffer.from([8, 0, C.TCA_ACT_BPF_FD, 0])) + 4);
+      t.equal(a.toString('hex'), reqAct.toString('hex'), 'a bpf action by pinned path: the bytes tc sends (act:[*fsobj]), the fd aside');
+    }
+  }
+  t.equal(fdCount(), fds0, 'no fd left open by the recorded requests either');
+
+  // Refused before anything is sent, naming the argument; no fd left open.
+  const before = rt.sock.stats.requests;
+  const refusal = async (p: Promise<unknown>, type: unknown, arg: string, re: RegExp, what: string): Promise<void> => {
+    const e = await p.then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof (type as typeof Error), `${what}: ${String((e as Error)?.name)}`);
+    t.match((e as Error).message, re, `${what}: ${(e as Error).message}`);
+    if (e instanceof InvalidArgumentError) t.equal(e.argument, arg, `${what}: names ${arg}`);
+    else t.match((e as Error).message, arg, `${what}: names ${arg}`);
+  };
+  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: join(dir, 'nothing') }), SysError, 'pinned', /ENOENT.*BPF_OBJ_GET.*nothing.*cannot open the pinned program/, 'nothing pinned there');
+  const plain = join(tmpdir(), 'nlkit-not-bpffs');
+  writeFileSync(plain, 'x');
+  t.teardown(() => rmSync(plain, { force: true }));
+  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: plain }), SysError, 'pinned', /EACCES.*not on a bpf filesystem/, 'a file that is not on a bpf filesystem');
+  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: actPath }), InvalidArgumentError, 'pinned', /BPF_PROG_TYPE_SCHED_ACT program; this takes a BPF_PROG_TYPE_SCHED_CLS/, 'an action program as a filter');
+  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'u32', match: 'all', actions: [{ kind: 'bpf', pinned: clsPath }] }), InvalidArgumentError, 'actions[0].pinned', /SCHED_CLS program; this takes a BPF_PROG_TYPE_SCHED_ACT/, 'a classifier program as an action');
+  // Both programs open, the second refused: the first is closed again.
+  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: clsPath, actions: [{ kind: 'bpf', pinned: clsPath }] }), InvalidArgumentError, 'actions[0].pinned', /this takes a BPF_PROG_TYPE_SCHED_ACT/, 'the filter\'s program opened, its action\'s refused');
+  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: clsPath, fd: cls }), InvalidArgumentError, 'pinned', /by fd or by pinned path, not both/, 'fd and pinned');
+  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: '' }), InvalidArgumentError, 'pinned', /expected the path of a pinned BPF program/, 'an empty path');
+  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf' } as never), InvalidArgumentError, 'fd', /its fd, or the path it is pinned at/, 'neither');
+  t.equal(rt.sock.stats.requests, before, 'no request left the handle');
+  t.equal(fdCount(), fds0, 'and no fd is left open');
+  // The kernel's refusal after the program was opened: closed all the same.
+  await refusal(rt.filter.add({ link: 'ifb0', parent: 'ingress', kind: 'bpf', pinned: clsPath }), NetlinkError, 'ifb0', /no ingress or clsact qdisc/, 'no qdisc for the filter');
+  // A link that is not there, looked up after the program was opened.
+  await refusal(rt.filter.add({ link: 'nope0', parent: 'ingress', kind: 'bpf', pinned: clsPath }), NetlinkError, 'nope0', /ENODEV/, 'a missing link');
+  t.equal(fdCount(), fds0, 'a refused request leaves no fd open');
 });

@@ -7,6 +7,7 @@
 import { HOST_LE, InvalidArgumentError, showValue, type AttrTable, type CustomCodec, type MessageWriter } from '../../../netlink/index.js';
 import * as C from '../../constants.js';
 import { checkU32 } from '../../validate.js';
+import type { PinnedProgram } from './bpf.js';
 import { parseVerdict } from './verdict.js';
 
 /** An action spec after its checks: what is left to do is look up its device (if any) and write it. */
@@ -15,6 +16,8 @@ export interface CheckedAction {
   readonly kind: string;
   /** A link to look up in the handle's netns first (mirred's `dev`), and the argument that named it. */
   readonly dev?: { readonly ref: string | number; readonly arg: string } | undefined;
+  /** A program named by its pin (a bpf action's `pinned`), opened for the request and closed after it. */
+  readonly program?: PinnedProgram | undefined;
   /** Write what goes inside TCA_ACT_OPTIONS; `ifindex` is `dev`'s (0 without one). */
   putOptions(w: MessageWriter, ifindex: number): void;
 }

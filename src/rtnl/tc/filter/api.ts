@@ -9,6 +9,7 @@ import * as C from '../../constants.js';
 import { eachArgs, type ForEachCallback, type RtnlCore } from '../../core.js';
 import { IFNAME_MAX, checkInt, checkKeys, checkLinkRef, checkObject, checkString } from '../../validate.js';
 import type { ActionSpec } from '../action/index.js';
+import { closePrograms, openPrograms, type PinnedProgram } from '../action/bpf.js';
 import { EBADF, EEXIST, EINVAL, ENODEV, ENOENT, devArg, devText, explained, isListed, kindKeys } from '../common.js';
 import { FILTER_PARENT_KEYWORDS, parseTcHandle as parseHandleText, putTcmsg, type TcHandleInput } from '../handle.js';
 import { decodeFilter, type Filter } from './decode.js';
@@ -57,12 +58,23 @@ export interface U32FilterSpec extends FilterSpecBase {
   readonly skipSw?: boolean | undefined;
 }
 
-/** A bpf filter (`tc filter add … bpf [da] object-pinned PATH [classid C] [action …]`). */
+/**
+ * A bpf filter (`tc filter add … bpf [da] object-pinned PATH [classid C] [action …]`):
+ * its program by `fd` or by the path it is `pinned` at, one of the two.
+ */
 export interface BpfFilterSpec extends FilterSpecBase {
   readonly kind: 'bpf';
-  /** The fd of a loaded BPF_PROG_TYPE_SCHED_CLS program; the kernel takes its own reference (the fd stays the caller's to close). Required. */
-  readonly fd: number;
-  /** A name for it (`tc` shows it; tc sends 'FILE:[SECTION]'). Defaults to none. */
+  /** The fd of a loaded BPF_PROG_TYPE_SCHED_CLS program; the kernel takes its own reference (the fd stays the caller's to close). This or `pinned`. */
+  readonly fd?: number | undefined;
+  /**
+   * The path of a BPF_PROG_TYPE_SCHED_CLS program pinned on a bpf filesystem (tc's
+   * `object-pinned PATH`): nlkit opens it (BPF_OBJ_GET) after the spec's checks and
+   * lookups, sends its fd and closes it when the request is answered; the kernel keeps
+   * its own reference. A relative path is the process's working directory's (tc's is
+   * its bpf directory's). This or `fd`.
+   */
+  readonly pinned?: string | undefined;
+  /** A name for it (`tc` shows it; tc sends 'FILE:[SECTION]'). Defaults to none; with `pinned`, to what tc sends for it ('FILE:[*fsobj]', FILE the path's last part). */
   readonly name?: string | undefined;
   /** `da`: the program's return value is the verdict (TC_ACT_*), no actions needed. Defaults to false. */
   readonly directAction?: boolean | undefined;
@@ -206,7 +218,9 @@ export class FilterApi {
    * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'EEXIST'
    *   when a filter of that handle exists, 'EINVAL' with "Parent Qdisc doesn't exists"
    *   when no qdisc is at `parent`, 'ENOENT' for a classifier or action kind the kernel
-   *   lacks, 'ENODEV' for a device that does not exist — each naming the filter and the netns.
+   *   lacks, 'ENODEV' for a device that does not exist — each naming the filter and the netns;
+   *   SysError of bpf(BPF_OBJ_GET) when a `pinned` path holds nothing (ENOENT) or is not
+   *   on a bpf filesystem (EACCES), naming the argument (nothing sent).
    */
   async add(spec: FilterSpec): Promise<void> {
     await this.modify(NLM_F_CREATE | NLM_F_EXCL, spec, 'add');
@@ -315,20 +329,30 @@ export class FilterApi {
 
   private async modify(nlFlags: number, spec: unknown, op: 'add' | 'replace' | 'change'): Promise<void> {
     const c = checkSpec(spec, op);
-    const index = await this.core.linkIndex(c.link, 'link');
-    const ifindexes: number[] = [];
-    for (const a of c.opts!.actions) ifindexes.push(a.dev ? await this.core.linkIndex(a.dev.ref, a.dev.arg) : 0);
+    // Pinned programs are opened (and their type checked) before any request, like the
+    // rest of the input, and held until the kernel has answered.
+    const programs: PinnedProgram[] = [];
+    if (c.opts!.program) programs.push(c.opts!.program);
+    for (const a of c.opts!.actions) if (a.program) programs.push(a.program);
+    openPrograms(programs);
     try {
-      await this.core.sock.request(C.RTM_NEWTFILTER, nlFlags, (w) => {
-        putTcmsg(w, index, c.handle, c.parent, (c.priority << 16 | (c.protocol ? protocolBits(c.protocol) : 0)) >>> 0);
-        if (c.chain !== undefined) w.putU32(C.TCA_CHAIN, c.chain);
-        w.putStrz(C.TCA_KIND, c.kind!);
-        const o = w.nestStart(C.TCA_OPTIONS, false); // tc's addattr_nest: no NLA_F_NESTED
-        c.opts!.put(w, ifindexes);
-        w.nestEnd(o);
-      }, undefined, { subject: subjectOf(c) });
-    } catch (e) {
-      throw this.explain(e, c, C.RTM_NEWTFILTER, nlFlags);
+      const index = await this.core.linkIndex(c.link, 'link');
+      const ifindexes: number[] = [];
+      for (const a of c.opts!.actions) ifindexes.push(a.dev ? await this.core.linkIndex(a.dev.ref, a.dev.arg) : 0);
+      try {
+        await this.core.sock.request(C.RTM_NEWTFILTER, nlFlags, (w) => {
+          putTcmsg(w, index, c.handle, c.parent, (c.priority << 16 | (c.protocol ? protocolBits(c.protocol) : 0)) >>> 0);
+          if (c.chain !== undefined) w.putU32(C.TCA_CHAIN, c.chain);
+          w.putStrz(C.TCA_KIND, c.kind!);
+          const o = w.nestStart(C.TCA_OPTIONS, false); // tc's addattr_nest: no NLA_F_NESTED
+          c.opts!.put(w, ifindexes);
+          w.nestEnd(o);
+        }, undefined, { subject: subjectOf(c) });
+      } catch (e) {
+        throw this.explain(e, c, C.RTM_NEWTFILTER, nlFlags);
+      }
+    } finally {
+      closePrograms(programs);
     }
   }
 

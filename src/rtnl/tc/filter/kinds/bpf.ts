@@ -1,16 +1,17 @@
 /**
  * The bpf classifier (`tc filter add … bpf da object-pinned PATH`): a loaded BPF
  * program (BPF_PROG_TYPE_SCHED_CLS) classifies the packet; with direct action (`da`)
- * its return value is the verdict. nlkit takes the program's fd (opening a pinned
- * program, BPF_OBJ_GET, is the loader's business). Written as tc's f_bpf.c writes it.
+ * its return value is the verdict. nlkit takes the program's fd, or the path it is
+ * pinned at (opened with BPF_OBJ_GET for the request, as tc's `object-pinned`). Written
+ * as tc's f_bpf.c writes it.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, type CustomCodec, type RawAttribute } from '../../../../netlink/index.js';
+import { HOST_LE, type CustomCodec, type RawAttribute } from '../../../../netlink/index.js';
 import * as C from '../../../constants.js';
 import { table } from '../../../table-helpers.js';
-import { checkBool, checkString } from '../../../validate.js';
+import { checkBool } from '../../../validate.js';
 import { actionsCodec, putActions, type Action } from '../../action/index.js';
-import { bpfTagCodec, checkProgFd } from '../../action/bpf.js';
+import { BPF_PROG_TYPE_SCHED_CLS, bpfTagCodec, checkProgram } from '../../action/bpf.js';
 import { checkActionsOf, checkClassid, checkClsFlags, classidCodec, clsFlagsCodec, formatPlainHandle, parsePlainHandle, type FilterKindCodec } from './kind.js';
 
 /** A bpf filter's decoded options (TCA_BPF_*). */
@@ -63,27 +64,26 @@ export const BPF_OPTIONS = table('bpf', 'TCA_BPF_', [
   ['TCA_BPF_ID', 'u32'],
 ]);
 
-const KEYS: ReadonlySet<string> = new Set(['fd', 'name', 'directAction', 'classid', 'actions', 'skipHw', 'skipSw']);
+const KEYS: ReadonlySet<string> = new Set(['fd', 'pinned', 'name', 'directAction', 'classid', 'actions', 'skipHw', 'skipSw']);
 
 /** @internal The bpf classifier's codec. */
 export const bpf: FilterKindCodec = {
   kind: 'bpf',
   keys: KEYS,
   check(s) {
-    if (s['fd'] === undefined) throw new InvalidArgumentError('fd', 'a bpf filter needs the fd of a loaded BPF_PROG_TYPE_SCHED_CLS program');
-    const fd = checkProgFd(s['fd'], 'fd');
-    const name = s['name'] !== undefined ? checkString(s['name'], 'name', 255) : undefined;
+    const { fd, program, name } = checkProgram(s, '', BPF_PROG_TYPE_SCHED_CLS, 'a bpf filter');
     const da = s['directAction'] !== undefined && checkBool(s['directAction'], 'directAction');
     const classid = s['classid'] !== undefined ? checkClassid(s['classid'], 'classid') : undefined;
     const actions = checkActionsOf(s);
     const flags = checkClsFlags(s);
     return {
       actions,
+      program,
       put(w, ifindexes) {
         // f_bpf.c's order: classid and actions as read, then the program (fd, name), then the flags.
         if (classid !== undefined) w.putU32(C.TCA_BPF_CLASSID, classid);
         if (actions.length) putActions(w, C.TCA_BPF_ACT, actions, ifindexes);
-        w.putU32(C.TCA_BPF_FD, fd);
+        w.putU32(C.TCA_BPF_FD, program ? program.fd : fd);
         if (name !== undefined) w.putStrz(C.TCA_BPF_NAME, name);
         if (flags) w.putU32(C.TCA_BPF_FLAGS_GEN, flags);
         if (da) w.putU32(C.TCA_BPF_FLAGS, C.TCA_BPF_FLAG_ACT_DIRECT);

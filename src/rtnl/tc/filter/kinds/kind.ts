@@ -8,6 +8,7 @@ import { HOST_LE, InvalidArgumentError, showValue, type AttrTable, type CustomCo
 import * as C from '../../../constants.js';
 import { checkBool } from '../../../validate.js';
 import { checkActions } from '../../action/index.js';
+import type { PinnedProgram } from '../../action/bpf.js';
 import type { CheckedAction } from '../../action/kind.js';
 import { formatTcHandle, parseTcHandle, type TcHandleKeywords } from '../../handle.js';
 
@@ -15,6 +16,8 @@ import { formatTcHandle, parseTcHandle, type TcHandleKeywords } from '../../hand
 export interface CheckedOptions {
   /** The actions, in order (empty without any). */
   readonly actions: readonly CheckedAction[];
+  /** The filter's own program when named by its pin (a bpf filter's `pinned`), opened for the request and closed after it. */
+  readonly program?: PinnedProgram | undefined;
   /** Write what goes inside TCA_OPTIONS; `ifindexes[i]` is action i's device (0 without one). */
   put(w: MessageWriter, ifindexes: readonly number[]): void;
 }
