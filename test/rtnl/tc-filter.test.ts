@@ -18,7 +18,7 @@ import { FilterApi } from '../../src/rtnl/tc/filter/api.js';
 import * as sys from '../../src/netlink/sys.js';
 import * as C from '../../src/rtnl/constants.js';
 import { fdCount, freshHandle, ip, ipJson, privileged, rawNetns } from '../helpers.js';
-import { BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, haveStrace, loadBpfProgram, pinBpfObject, recorded, tc, tcJson, tcRequests, zeroSeq } from './tc-helpers.js';
+import { BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, createBpfMap, haveStrace, loadBpfProgram, pinBpfObject, recorded, tc, tcJson, tcRequests, zeroSeq } from './tc-helpers.js';
 
 const filterApi = (core: never) => FilterApi.of(core);
 
@@ -601,6 +601,12 @@ t.test('a bpf filter and a bpf action by pinned path (tc\'s object-pinned): open
   writeFileSync(plain, 'x');
   t.teardown(() => rmSync(plain, { force: true }));
   await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: plain }), SysError, 'pinned', /EACCES.*not on a bpf filesystem/, 'a file that is not on a bpf filesystem');
+  const map = createBpfMap();
+  if (typeof map === 'number') {
+    t.equal(pinBpfObject(map, join(dir, 'map')), 0, 'a map pinned');
+    sys.close(map);
+    await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: join(dir, 'map') }), InvalidArgumentError, 'pinned', /holds a BPF map, not a BPF_PROG_TYPE_SCHED_CLS program/, 'a pinned map');
+  } else t.comment(`no map case: ${map}`);
   await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: actPath }), InvalidArgumentError, 'pinned', /BPF_PROG_TYPE_SCHED_ACT program; this takes a BPF_PROG_TYPE_SCHED_CLS/, 'an action program as a filter');
   await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'u32', match: 'all', actions: [{ kind: 'bpf', pinned: clsPath }] }), InvalidArgumentError, 'actions[0].pinned', /SCHED_CLS program; this takes a BPF_PROG_TYPE_SCHED_ACT/, 'a classifier program as an action');
   // Both programs open, the second refused: the first is closed again.

@@ -145,6 +145,25 @@ export function loadBpfProgram(type: number, name: string): number | string {
   return fd;
 }
 
+let mapCreate: ((nr: number, cmd: number, attr: Buffer, size: number) => number) | undefined;
+
+/** A one-entry BPF_MAP_TYPE_ARRAY (BPF_MAP_CREATE: map_type 2, key and value 4 bytes): its fd, or why not (for a skip). */
+export function createBpfMap(): number | string {
+  const nr = NR_BPF[process.arch];
+  if (nr === undefined) return `no bpf(2) syscall number for ${process.arch} in this test`;
+  if (!mapCreate) {
+    const f = koffi.load('libc.so.6').func('long syscall(long nr, long cmd, void *attr, uint32_t size)');
+    mapCreate = (n, cmd, attr, size) => f(n, cmd, attr, size) as number;
+  }
+  const attr = Buffer.alloc(16);
+  attr.writeUInt32LE(2, 0); // BPF_MAP_TYPE_ARRAY
+  attr.writeUInt32LE(4, 4); // key_size
+  attr.writeUInt32LE(4, 8); // value_size
+  attr.writeUInt32LE(1, 12); // max_entries
+  const fd = mapCreate(nr, 0 /* BPF_MAP_CREATE */, attr, 16);
+  return fd < 0 ? `BPF_MAP_CREATE failed: errno ${koffi.errno()}` : fd;
+}
+
 /** Pin a program's fd at `path` (on a bpf filesystem); errno or 0. */
 export function pinBpfObject(fd: number, path: string): number {
   const nr = NR_BPF[process.arch]!;
