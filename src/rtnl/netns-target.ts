@@ -3,35 +3,10 @@
  * `fd` (a Netns), a raw fd number, or `{ pid }`.
  * @module
  */
-import { InvalidArgumentError, type MessageWriter, showValue } from '../netlink/index.js';
-import { isFdNumber, netnsStringAdvice, readHandleFd } from '../netlink/netns-switch.js';
+import type { MessageWriter } from '../netlink/index.js';
 import { IFLA_NET_NS_FD, IFLA_NET_NS_PID } from './constants.js';
 
-/** A network namespace: a `Netns` (or anything with an open `fd`), an fd number, or `{ pid }`. */
-export type NetnsTarget = { readonly fd: number } | number | { readonly pid: number };
-
-/** Resolve to `{ fd }` or `{ pid }`; reading `.fd` of a closed Netns throws its ClosedError here, before any send. */
-export function resolveNetns(t: unknown, arg = 'netns'): { fd: number } | { pid: number } {
-  if (typeof t === 'number') {
-    if (!isFdNumber(t)) throw new InvalidArgumentError(arg, `expected a netns fd, got ${showValue(t)}`);
-    return { fd: t };
-  }
-  if (typeof t === 'object' && t !== null) {
-    // Read `.fd` first (a Netns: its getter, which throws ClosedError when closed); the
-    // `in` checks, which walk the prototype chain, only run for anything else.
-    const fd = readHandleFd(t, arg); // a closed Netns: ClosedError naming the argument
-    if (fd !== undefined || 'fd' in t) {
-      if (!isFdNumber(fd)) throw new InvalidArgumentError(`${arg}.fd`, `expected an open fd, got ${showValue(fd)}`);
-      return { fd };
-    }
-    if ('pid' in t) {
-      const pid = (t as { pid: unknown }).pid;
-      if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) throw new InvalidArgumentError(`${arg}.pid`, `expected a positive pid, got ${showValue(pid)}`);
-      return { pid };
-    }
-  }
-  throw new InvalidArgumentError(arg, `expected a Netns, an fd number or { pid }, got ${showValue(t)}${netnsStringAdvice(t)}`);
-}
+export { resolveNetns, type NetnsTarget } from '../netlink/open-in.js';
 
 /** Write IFLA_NET_NS_FD or IFLA_NET_NS_PID for a resolved target. */
 export function putNetns(w: MessageWriter, r: { fd: number } | { pid: number }): void {

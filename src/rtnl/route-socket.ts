@@ -5,8 +5,7 @@
  * the handle, so object APIs can use it without an import cycle.
  * @module
  */
-import { NetlinkSocket, NETLINK_ROUTE, SysError, contextNetnsFd, withThreadNetns, type NetlinkSocketOptions } from '../netlink/index.js';
-import * as sys from '../netlink/sys.js';
+import { NETLINK_ROUTE, openSocketIn, type NetlinkSocket, type NetlinkSocketOptions } from '../netlink/index.js';
 import { rtnlDescriber } from './describer.js';
 
 /**
@@ -16,25 +15,5 @@ import { rtnlDescriber } from './describer.js';
  * the rtnetlink describer and strict checking unless `options` say otherwise.
  */
 export function openRouteSocket(target: { fd: number } | { pid: number } | undefined, options: NetlinkSocketOptions = {}): NetlinkSocket {
-  const opts: NetlinkSocketOptions = { describer: rtnlDescriber, strictCheck: true, ...options };
-  const open = (): NetlinkSocket => NetlinkSocket.open(NETLINK_ROUTE, opts);
-  if (target === undefined) {
-    const fd = contextNetnsFd();
-    return fd === undefined ? open() : withThreadNetns(fd, open);
-  }
-  if ('fd' in target) return withThreadNetns(target.fd, open);
-  const path = `/proc/${target.pid}/ns/net`;
-  let own: number;
-  try {
-    own = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC);
-  } catch (e) {
-    // As Netns.fromPid says it: a pid without a process is ESRCH, not a missing file.
-    if (e instanceof SysError && e.code === 'ENOENT') throw new SysError('open', 3 /* ESRCH */, path, `no process ${target.pid}`);
-    throw e;
-  }
-  try {
-    return withThreadNetns(own, open);
-  } finally {
-    sys.close(own);
-  }
+  return openSocketIn(NETLINK_ROUTE, target, { describer: rtnlDescriber, strictCheck: true, ...options });
 }

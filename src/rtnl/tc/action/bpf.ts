@@ -73,7 +73,7 @@ const PROG_TYPE_NAMES: Readonly<Record<number, string>> = {
 const progTypeName = (t: number): string => PROG_TYPE_NAMES[t] ?? `program type ${t}`;
 
 /**
- * @internal A program named by its pin: opened (BPF_OBJ_GET) by {@link openPrograms}
+ * A program named by its pin: opened (BPF_OBJ_GET) by {@link openPrograms}
  * right before the request that carries its fd, closed by {@link closePrograms} right
  * after it (the kernel holds its own reference from then on).
  */

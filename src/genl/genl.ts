@@ -1,0 +1,349 @@
+/**
+ * Generic netlink (NETLINK_GENERIC): the handle, the controller ("nlctrl": which families
+ * the kernel has, their ids, operations and multicast groups) and requests to any
+ * family by name. What a family's attributes mean is the caller's: replies come back as
+ * {@link GenlMessage}s whose attributes decode with `decodeAttributes` or `walkAttrs`.
+ * @module
+ */
+import {
+  InvalidArgumentError, NetlinkError, NETLINK_GENERIC, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, openSocketIn, resolveNetns, showValue, walkAttrs,
+  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget,
+} from '../netlink/index.js';
+import * as G from './constants.js';
+
+/** Options of {@link Genl.open}. */
+export interface GenlOptions {
+  /** The network namespace the handle's socket is made in (a Netns, an fd, or `{ pid }`). Defaults to the caller's (or the enclosing execNetns target's). */
+  readonly netns?: NetnsTarget | undefined;
+  /** SO_RCVBUF(FORCE) of the socket, bytes. Defaults to the kernel's. */
+  readonly receiveBufferSize?: number | undefined;
+}
+
+/** One operation of a family (CTRL_ATTR_OPS). */
+export interface GenlOp {
+  /** The command number. */
+  id: number;
+  /** CTRL_ATTR_OP_FLAGS by name: 'admin-perm', 'do', 'dump', 'has-policy', 'uns-admin-perm' (bits nlkit does not know are in `rawFlags` only). */
+  flags: string[];
+  /** CTRL_ATTR_OP_FLAGS as the kernel sent it. */
+  rawFlags: number;
+}
+
+/** A multicast group of a family (CTRL_ATTR_MCAST_GROUPS): join it by `id` (NETLINK_ADD_MEMBERSHIP). */
+export interface GenlGroup {
+  id: number;
+  name: string;
+}
+
+/** A generic netlink family, as the controller describes it (`genl ctrl get name NAME`). */
+export interface GenlFamily {
+  /** The message type its requests carry; given out by the kernel at registration (so it may differ between boots). */
+  id: number;
+  /** 'ethtool', 'nlctrl', … */
+  name: string;
+  /** CTRL_ATTR_VERSION. */
+  version: number;
+  /** CTRL_ATTR_HDRSIZE: bytes of the family's own header after the genlmsghdr (0 for most). */
+  hdrSize: number;
+  /** CTRL_ATTR_MAXATTR: its highest attribute type. */
+  maxAttr: number;
+  /** Its operations (the kernel lists them only when it lets this caller see them). */
+  ops: GenlOp[];
+  /** Its multicast groups. */
+  groups: GenlGroup[];
+}
+
+/** A message of a generic netlink family. */
+export interface GenlMessage {
+  /** The family's id (nlmsg_type). */
+  family: number;
+  /** genlmsghdr.cmd. */
+  cmd: number;
+  /** genlmsghdr.version. */
+  version: number;
+  /** The family's own header (`hdrSize` bytes; empty for most families), a copy. */
+  header: Buffer;
+  /** The attributes, a copy: decode with `decodeAttributes(msg.attrs)` or walk them with `walkAttrs`. */
+  attrs: Buffer;
+}
+
+/** Options of {@link Genl.request} and {@link Genl.dump}. */
+export interface GenlRequestOptions {
+  /** Write the request's attributes (after the genlmsghdr and the family header). Defaults to none. */
+  readonly attrs?: ((w: MessageWriter) => void) | undefined;
+  /** genlmsghdr.version. Defaults to the family's version (1 for a family given by id). */
+  readonly version?: number | undefined;
+  /** The family's own header, when it has one (`hdrSize`). Defaults to `hdrSize` zero bytes. */
+  readonly header?: Uint8Array | undefined;
+  /** nlmsg_flags besides NLM_F_REQUEST and NLM_F_ACK (NLM_F_DUMP for dump): NLM_F_CREATE, NLM_F_EXCL, … Defaults to none. */
+  readonly flags?: number | undefined;
+}
+
+const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize']);
+const REQUEST_KEYS: ReadonlySet<string> = new Set(['attrs', 'version', 'header', 'flags']);
+const OP_FLAG_NAMES: readonly [number, string][] = [
+  [G.GENL_ADMIN_PERM, 'admin-perm'], [G.GENL_CMD_CAP_DO, 'do'], [G.GENL_CMD_CAP_DUMP, 'dump'], [G.GENL_CMD_CAP_HASPOL, 'has-policy'], [G.GENL_UNS_ADMIN_PERM, 'uns-admin-perm'],
+];
+const CTRL_PATH = ['CTRL_CMD_NEWFAMILY'];
+
+/** A controller reply (CTRL_CMD_NEWFAMILY) as a GenlFamily. */
+function decodeFamily(buf: Buffer, view: DataView, off: number, len: number): GenlFamily | undefined {
+  if (view.getUint16(off + 4, HOST_LE) !== G.GENL_ID_CTRL || len < 16 + G.GENL_HDRLEN) return undefined;
+  const f: GenlFamily = { id: 0, name: '', version: 0, hdrSize: 0, maxAttr: 0, ops: [], groups: [] };
+  const end = off + len;
+  walkAttrs(view, off + 16 + G.GENL_HDRLEN, end, CTRL_PATH, (type, o, l) => {
+    switch (type) {
+      case G.CTRL_ATTR_FAMILY_ID: f.id = view.getUint16(o, HOST_LE); break;
+      case G.CTRL_ATTR_FAMILY_NAME: f.name = strz(buf, o, l); break;
+      case G.CTRL_ATTR_VERSION: f.version = view.getUint32(o, HOST_LE); break;
+      case G.CTRL_ATTR_HDRSIZE: f.hdrSize = view.getUint32(o, HOST_LE); break;
+      case G.CTRL_ATTR_MAXATTR: f.maxAttr = view.getUint32(o, HOST_LE); break;
+      case G.CTRL_ATTR_OPS:
+        walkAttrs(view, o, o + l, [...CTRL_PATH, 'CTRL_ATTR_OPS'], (_i, po, pl) => {
+          const op: GenlOp = { id: 0, flags: [], rawFlags: 0 };
+          walkAttrs(view, po, po + pl, [...CTRL_PATH, 'CTRL_ATTR_OPS', 'op'], (t, vo) => {
+            if (t === G.CTRL_ATTR_OP_ID) op.id = view.getUint32(vo, HOST_LE);
+            else if (t === G.CTRL_ATTR_OP_FLAGS) op.rawFlags = view.getUint32(vo, HOST_LE);
+          });
+          for (const [bit, name] of OP_FLAG_NAMES) if (op.rawFlags & bit) op.flags.push(name);
+          f.ops.push(op);
+        });
+        break;
+      case G.CTRL_ATTR_MCAST_GROUPS:
+        walkAttrs(view, o, o + l, [...CTRL_PATH, 'CTRL_ATTR_MCAST_GROUPS'], (_i, go, gl) => {
+          const g: GenlGroup = { id: 0, name: '' };
+          walkAttrs(view, go, go + gl, [...CTRL_PATH, 'CTRL_ATTR_MCAST_GROUPS', 'group'], (t, vo, vl) => {
+            if (t === G.CTRL_ATTR_MCAST_GRP_ID) g.id = view.getUint32(vo, HOST_LE);
+            else if (t === G.CTRL_ATTR_MCAST_GRP_NAME) g.name = strz(buf, vo, vl);
+          });
+          f.groups.push(g);
+        });
+        break;
+      default: // CTRL_ATTR_POLICY and later: not decoded
+    }
+  });
+  return f;
+}
+
+/** A NUL-terminated string attribute (up to its NUL). */
+function strz(buf: Buffer, o: number, l: number): string {
+  const nul = buf.indexOf(0, o);
+  return buf.toString('utf8', o, nul >= 0 && nul < o + l ? nul : o + l);
+}
+
+/** A family name as the kernel takes it: 1..15 bytes, no NUL. */
+function checkFamilyName(v: unknown, arg: string): string {
+  if (typeof v !== 'string' || v === '' || v.includes('\0') || Buffer.byteLength(v) > G.GENL_NAMSIZ - 1) {
+    throw new InvalidArgumentError(arg, `expected a generic netlink family name (1..${G.GENL_NAMSIZ - 1} bytes, e.g. 'ethtool'), got ${showValue(v)}`);
+  }
+  return v;
+}
+
+function checkByte(v: unknown, arg: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) throw new InvalidArgumentError(arg, `expected an integer 0..255, got ${showValue(v)}`);
+  return v;
+}
+
+/**
+ * A generic netlink handle: one NETLINK_GENERIC socket, made in the given netns and
+ * used for every request. Families are looked up by name through the controller
+ * ("nlctrl") once per handle and remembered. Close it with `close()` or `using`.
+ *
+ * Equivalent to: `genl` (iproute2) for the controller; for a family's commands, what its
+ * own tool sends (`ethtool`, `devlink`, `wg` …).
+ * @example
+ * using genl = Genl.open();
+ * const ethtool = await genl.family('ethtool');          // genl ctrl get name ethtool
+ * const [reply] = await genl.request('ethtool', 17, {     // ETHTOOL_MSG_CHANNELS_GET
+ *   attrs: (w) => { const h = w.nestStart(1); w.putStrz(2, 'eth0'); w.nestEnd(h); }, // ETHTOOL_A_CHANNELS_HEADER { DEV_NAME }
+ * });
+ * for (const a of decodeAttributes(reply!.attrs)) console.log(a.type, a.value);
+ */
+export class Genl {
+  /** The handle's socket. */
+  readonly sock: NetlinkSocket;
+  /** Families resolved so far, by name and by id. */
+  private readonly byName = new Map<string, GenlFamily>();
+  private readonly byId = new Map<number, GenlFamily>();
+
+  private constructor(sock: NetlinkSocket) {
+    this.sock = sock;
+    sock.owner = 'Genl handle';
+  }
+
+  /**
+   * Open a handle. Synchronous: the socket is created with the thread switched into the
+   * target netns and straight back, so the handle acts there for its life (a family's
+   * commands about devices see that netns's devices). Unknown option keys are refused.
+   *
+   * Equivalent to: `ip netns exec NAME genl …`.
+   * @throws InvalidArgumentError for bad options, ClosedError for a closed Netns,
+   *   SysError when the namespace cannot be entered.
+   */
+  static open(options: GenlOptions = {}): Genl {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+    checkOptionKeys(options, OPTION_KEYS, '');
+    const target = options.netns !== undefined ? resolveNetns(options.netns) : undefined;
+    let self: Genl | undefined;
+    const describer: FamilyDescriber = {
+      typeName: (type) => (type === G.GENL_ID_CTRL ? 'nlctrl' : self?.byId.get(type)?.name ?? `genl family ${type}`),
+    };
+    const sock = openSocketIn(NETLINK_GENERIC, target, {
+      describer,
+      ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
+    });
+    return (self = new Genl(sock));
+  }
+
+  /** True once closed. */
+  get closed(): boolean {
+    return this.sock.closed;
+  }
+
+  /**
+   * Every family the kernel has (one CTRL_CMD_GETFAMILY dump), in its order; each is
+   * remembered for later requests by name.
+   *
+   * Equivalent to: `genl ctrl list`.
+   */
+  async families(): Promise<GenlFamily[]> {
+    const all = await this.sock.dump(G.GENL_ID_CTRL, 0, (w) => putGenlHeader(w, G.CTRL_CMD_GETFAMILY, 2), decodeFamily, { subject: 'ctrl list' });
+    for (const f of all) this.remember(f);
+    return all;
+  }
+
+  /**
+   * One family by name (CTRL_CMD_GETFAMILY with CTRL_ATTR_FAMILY_NAME), asked once per
+   * handle and then remembered: ids are handed out at registration and hold until the
+   * family's module is unloaded. `refresh: true` asks again.
+   *
+   * Equivalent to: `genl ctrl get name NAME`.
+   * @throws InvalidArgumentError for a bad name; NetlinkError 'ENOENT' when the kernel
+   *   has no such family (not built, or its module not loaded), saying so.
+   */
+  async family(name: string, options: { readonly refresh?: boolean | undefined } = {}): Promise<GenlFamily> {
+    checkFamilyName(name, 'name');
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+    checkOptionKeys(options, new Set(['refresh']), '');
+    if (!options.refresh) {
+      const known = this.byName.get(name);
+      if (known) return known;
+    }
+    let f: GenlFamily | undefined;
+    try {
+      f = await this.sock.request(G.GENL_ID_CTRL, 0, (w) => {
+        putGenlHeader(w, G.CTRL_CMD_GETFAMILY, 2);
+        w.putStrz(G.CTRL_ATTR_FAMILY_NAME, name);
+      }, decodeFamily, { subject: `ctrl get name ${name}` });
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'ENOENT') {
+        throw new NetlinkError(e.errno, e.request, e.extack, `the kernel has no generic netlink family '${name}' (not built in, or its module not loaded)`);
+      }
+      throw e;
+    }
+    if (!f) throw new NetlinkError(71 /* EPROTO */, { type: G.GENL_ID_CTRL, typeName: 'nlctrl', seq: 0, subject: `ctrl get name ${name}` }, {}, 'the controller acknowledged without describing the family');
+    this.remember(f);
+    return f;
+  }
+
+  /**
+   * Send a command to a family (by name, looked up as {@link family} does, or by id) and
+   * wait for its ACK: the messages the kernel answers with before the ACK (a GET's
+   * reply) are returned, in order; a command that only acts returns [].
+   *
+   * Equivalent to: one request of the family's own tool (`ethtool -l DEV` is
+   * ETHTOOL_MSG_CHANNELS_GET to family 'ethtool').
+   * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError with the
+   *   kernel's refusal and extended-ACK text, naming the family and command.
+   */
+  async request(family: string | number, cmd: number, options: GenlRequestOptions = {}): Promise<GenlMessage[]> {
+    const p = await this.prepare(family, cmd, options);
+    const out: GenlMessage[] = [];
+    await this.sock.request(p.id, p.flags, p.build, (buf, view, off, len) => {
+      out.push(messageOf(buf, view, off, len, p.hdrSize));
+      return out;
+    }, { subject: p.subject });
+    return out;
+  }
+
+  /**
+   * Dump a family's objects: `cmd` with NLM_F_DUMP, every part until NLMSG_DONE (an
+   * interrupted dump is retried, as rtnetlink dumps are).
+   *
+   * Equivalent to: a listing of the family's own tool (`ethtool --show-…` over every
+   * device, `devlink dev show`).
+   * @throws as {@link request}; NetlinkError 'EOPNOTSUPP' when the family has no dump of `cmd`.
+   */
+  async dump(family: string | number, cmd: number, options: GenlRequestOptions = {}): Promise<GenlMessage[]> {
+    const p = await this.prepare(family, cmd, options);
+    return this.sock.dump(p.id, p.flags & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP), p.build, (buf, view, off, len) => messageOf(buf, view, off, len, p.hdrSize), { subject: p.subject });
+  }
+
+  /** Close the socket (idempotent). */
+  close(): void {
+    if (!this.sock.closed) this.sock.close();
+  }
+
+  /** `using genl = Genl.open()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private remember(f: GenlFamily): void {
+    this.byName.set(f.name, f);
+    this.byId.set(f.id, f);
+  }
+
+  /** Checked request parts: the family resolved, the genlmsghdr and attributes' builder. */
+  private async prepare(family: string | number, cmd: number, options: GenlRequestOptions): Promise<{ id: number; flags: number; hdrSize: number; build: (w: MessageWriter) => void; subject: string }> {
+    if (typeof family !== 'string' && (typeof family !== 'number' || !Number.isInteger(family) || family < G.GENL_ID_CTRL || family > G.GENL_MAX_ID)) {
+      throw new InvalidArgumentError('family', `expected a family name or id (${G.GENL_ID_CTRL}..${G.GENL_MAX_ID}), got ${showValue(family)}`);
+    }
+    if (typeof family === 'string') checkFamilyName(family, 'family');
+    checkByte(cmd, 'cmd');
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+    checkOptionKeys(options, REQUEST_KEYS, '');
+    if (options.attrs !== undefined && typeof options.attrs !== 'function') throw new InvalidArgumentError('attrs', `expected a function writing the attributes, got ${showValue(options.attrs)}`);
+    if (options.version !== undefined) checkByte(options.version, 'version');
+    if (options.header !== undefined && !(options.header instanceof Uint8Array)) throw new InvalidArgumentError('header', `expected the family header's bytes (a Uint8Array), got ${showValue(options.header)}`);
+    const flags = options.flags ?? 0;
+    if (typeof flags !== 'number' || !Number.isInteger(flags) || flags < 0 || flags > 0xffff) throw new InvalidArgumentError('flags', `expected nlmsg_flags (an integer 0..65535), got ${showValue(flags)}`);
+    const f = typeof family === 'string' ? await this.family(family) : this.byId.get(family);
+    const id = f?.id ?? (family as number);
+    const hdrSize = options.header?.length ?? f?.hdrSize ?? 0;
+    if (f && options.header !== undefined && options.header.length !== f.hdrSize) throw new InvalidArgumentError('header', `family '${f.name}' has a ${f.hdrSize}-byte header, got ${options.header.length} bytes`);
+    const version = options.version ?? f?.version ?? 1;
+    const attrs = options.attrs;
+    const header = options.header;
+    const build = (w: MessageWriter): void => {
+      putGenlHeader(w, cmd, version);
+      if (hdrSize > 0) {
+        const o = w.reserve(hdrSize);
+        if (header) w.buf.set(header, o);
+      }
+      attrs?.(w);
+    };
+    return { id, flags, hdrSize, build, subject: `cmd ${cmd}` };
+  }
+}
+
+/** Write struct genlmsghdr. */
+function putGenlHeader(w: MessageWriter, cmd: number, version: number): void {
+  const o = w.reserve(G.GENL_HDRLEN);
+  w.buf[o] = cmd;
+  w.buf[o + 1] = version;
+}
+
+/** A reply as a GenlMessage: header fields, and copies of the family header and the attributes. */
+function messageOf(buf: Buffer, view: DataView, off: number, len: number, hdrSize: number): GenlMessage {
+  const g = off + 16;
+  const end = off + len;
+  const a = Math.min(end, g + G.GENL_HDRLEN + hdrSize);
+  return {
+    family: view.getUint16(off + 4, HOST_LE),
+    cmd: len >= 16 + G.GENL_HDRLEN ? buf[g]! : 0,
+    version: len >= 16 + G.GENL_HDRLEN ? buf[g + 1]! : 0,
+    header: Buffer.from(buf.subarray(Math.min(end, g + G.GENL_HDRLEN), a)),
+    attrs: Buffer.from(buf.subarray(a, end)),
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Naming a network namespace and opening a netlink socket of any protocol inside one:
+ * what `Rtnl.open` and `Genl.open` share. A target is anything with an `fd` (a Netns), a
+ * raw fd number, or `{ pid }`; nothing here depends on src/ns.
+ * @module
+ */
+import { InvalidArgumentError, SysError, showValue } from './errors.js';
+import { contextNetnsFd, isFdNumber, netnsStringAdvice, readHandleFd, withThreadNetns } from './netns-switch.js';
+import { NetlinkSocket, type NetlinkSocketOptions } from './socket.js';
+import * as sys from './sys.js';
+
+/** A network namespace: a `Netns` (or anything with an open `fd`), an fd number, or `{ pid }`. */
+export type NetnsTarget = { readonly fd: number } | number | { readonly pid: number };
+
+/** Resolve to `{ fd }` or `{ pid }`; reading `.fd` of a closed Netns throws its ClosedError here, before any send. */
+export function resolveNetns(t: unknown, arg = 'netns'): { fd: number } | { pid: number } {
+  if (typeof t === 'number') {
+    if (!isFdNumber(t)) throw new InvalidArgumentError(arg, `expected a netns fd, got ${showValue(t)}`);
+    return { fd: t };
+  }
+  if (typeof t === 'object' && t !== null) {
+    // Read `.fd` first (a Netns: its getter, which throws ClosedError when closed); the
+    // `in` checks, which walk the prototype chain, only run for anything else.
+    const fd = readHandleFd(t, arg); // a closed Netns: ClosedError naming the argument
+    if (fd !== undefined || 'fd' in t) {
+      if (!isFdNumber(fd)) throw new InvalidArgumentError(`${arg}.fd`, `expected an open fd, got ${showValue(fd)}`);
+      return { fd };
+    }
+    if ('pid' in t) {
+      const pid = (t as { pid: unknown }).pid;
+      if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) throw new InvalidArgumentError(`${arg}.pid`, `expected a positive pid, got ${showValue(pid)}`);
+      return { pid };
+    }
+  }
+  throw new InvalidArgumentError(arg, `expected a Netns, an fd number or { pid }, got ${showValue(t)}${netnsStringAdvice(t)}`);
+}
+
+/**
+ * Open a netlink socket of `protocol` in `target` (a resolved netns: `{ fd }` or
+ * `{ pid }`), or, without one, in the netns of the enclosing `execNetns` call, else the
+ * calling thread's. Synchronous: the thread is switched in and straight back.
+ */
+export function openSocketIn(protocol: number, target: { fd: number } | { pid: number } | undefined, opts: NetlinkSocketOptions): NetlinkSocket {
+  const open = (): NetlinkSocket => NetlinkSocket.open(protocol, opts);
+  if (target === undefined) {
+    const fd = contextNetnsFd();
+    return fd === undefined ? open() : withThreadNetns(fd, open);
+  }
+  if ('fd' in target) return withThreadNetns(target.fd, open);
+  const path = `/proc/${target.pid}/ns/net`;
+  let own: number;
+  try {
+    own = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC);
+  } catch (e) {
+    // As Netns.fromPid says it: a pid without a process is ESRCH, not a missing file.
+    if (e instanceof SysError && e.code === 'ENOENT') throw new SysError('open', 3 /* ESRCH */, path, `no process ${target.pid}`);
+    throw e;
+  }
+  try {
+    return withThreadNetns(own, open);
+  } finally {
+    sys.close(own);
+  }
+}
