@@ -14,6 +14,7 @@ import { runPlugin } from '../../src/cni/runtime.js';
 import { sbrPlugin } from '../../src/cni/plugins/sbr.js';
 import { RouteApi } from '../../src/rtnl/route/api.js';
 import type { Route } from '../../src/rtnl/route/decode.js';
+import { RuleApi } from '../../src/rtnl/rule/api.js';
 import * as sys from '../../src/netlink/sys.js';
 import { ip, ipJson, privileged } from '../helpers.js';
 import { NLKIT_SBR, REF_BRIDGE, REF_DIR, REF_PTP, REF_SBR, cniEnv, normalisedResult, ptpConf, runIn, runInAsync, settle, world, type Run, type World } from './util.js';
@@ -327,6 +328,121 @@ t.test('a failure while the main table is emptied puts every route back as it wa
   t.notMatch(res.details ?? '', /undoing it failed/, `the undo put everything back (${res.details})`);
   t.same(err.filter((l) => /undoing/.test(l)), [], 'and logged no failure of its own');
   t.same(sbrState(ctr), before, 'rules and routes of every table as they were, metric, mtu and protocol included');
+});
+
+/** An attachment with two addresses: 10.1.0.2/24 (nlkit-sbr's table 100) and 10.3.0.2/24 (table 101) on eth0. */
+const twoAddresses = ptpIf('eth0', { ipamExtra: { ranges: [[{ subnet: '10.1.0.0/24' }], [{ subnet: '10.3.0.0/24' }]] } });
+
+/** What the container held when an injected refusal came: the rules beyond the kernel's, and the routes of some tables. */
+interface AtFailure {
+  rules: string[];
+  tables: Record<string, string[]>;
+}
+
+/**
+ * Make `proto[name]` (a method taking one spec, as RouteApi's and RuleApi's do) throw
+ * 'refused for the test' for the calls `when` picks, until the test ends. `seen.at` is
+ * then what the container held at the first refusal: its rules and the routes of `tables`.
+ */
+function refuse(t: any, ctr: string, proto: object, name: string, when: (spec: Json) => boolean, tables: (number | string)[]): { at?: AtFailure } {
+  const p = proto as Record<string, (this: unknown, spec: Json) => Promise<unknown>>;
+  const orig = p[name]!;
+  const seen: { at?: AtFailure } = {};
+  p[name] = async function (this: unknown, spec: Json) {
+    if (when(spec)) {
+      seen.at ??= { rules: sbrRules(ctr), tables: Object.fromEntries(tables.map((n) => [String(n), tableRoutes(ctr, n)])) };
+      throw new Error('refused for the test');
+    }
+    return orig.call(this, spec);
+  };
+  t.teardown(() => {
+    p[name] = orig;
+  });
+  return seen;
+}
+
+/**
+ * Run nlkit-sbr's ADD in this process (so that it calls the method a test patched) and
+ * check that it failed with the injected refusal and undid everything without a failure
+ * of its own: exit code 1, code 999, the refusal alone in `details` (no "and undoing it
+ * failed"), nothing logged about the undo. The CNI error, for its `msg`.
+ */
+async function failedAdd(t: any, w: World, prev: Json, extra: Json = {}): Promise<Json> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runPlugin(sbrPlugin, { env: cniEnv('ADD', w), stdin: JSON.stringify(sbrConf('nlkit-sbr', prev, extra)), stdout: (x) => out.push(x), stderr: (x) => err.push(x) });
+  t.equal(code, 1, 'ADD fails');
+  const res = JSON.parse(out.join('')) as Json;
+  t.equal(res.code, 999, "the step's refusal: 999");
+  t.equal(res.details, 'refused for the test', 'details: the refusal, and no "undoing it failed"');
+  t.same(err.filter((l) => /undoing/.test(l)), [], 'the undo logged no failure of its own');
+  return res;
+}
+
+t.test("a failure copying a route into the first address's table takes back its rule, default route and copies", opts, async (t) => {
+  // fe80::/64 comes last in the dump of eth0's main routes (IPv4 first): the default
+  // route and the IPv4 copies are in table 100 when its copy is refused.
+  const { w, prev } = await chain(t, [twoAddresses]);
+  const ctr = w.ctr.path!;
+  const before = sbrState(ctr);
+  const seen = refuse(t, ctr, RouteApi.prototype, 'replace', (r) => r.table === 100 && r.dst === 'fe80::/64', [100, 101]);
+  const res = await failedAdd(t, w, prev[0]!);
+  t.equal(res.msg, 'failed to copy the route to fe80::/64 dev eth0 into table 100', 'msg names the step');
+  t.same(seen.at, {
+    rules: ['4 32765: from 10.1.0.2 lookup 100'],
+    tables: { 100: ['10.1.0.0/24 via 10.1.0.1 dev eth0', '10.1.0.1 dev eth0', 'default via 10.1.0.1 dev eth0'], 101: [] },
+  }, "when it was refused: the first address's rule, default route and IPv4 copies");
+  t.same(sbrState(ctr), before, 'rules and routes of every table as they were');
+});
+
+t.test("a failure copying a route into the second address's table takes back both addresses' rules and tables", opts, async (t) => {
+  const { w, prev } = await chain(t, [twoAddresses]);
+  const ctr = w.ctr.path!;
+  const before = sbrState(ctr);
+  const seen = refuse(t, ctr, RouteApi.prototype, 'replace', (r) => r.table === 101 && r.dst === 'fe80::/64', [100, 101]);
+  const res = await failedAdd(t, w, prev[0]!);
+  t.equal(res.msg, 'failed to copy the route to fe80::/64 dev eth0 into table 101', 'msg names the step');
+  t.same(seen.at, {
+    rules: ['4 32764: from 10.3.0.2 lookup 101', '4 32765: from 10.1.0.2 lookup 100'],
+    tables: {
+      100: ['10.1.0.0/24 via 10.1.0.1 dev eth0', '10.1.0.1 dev eth0', 'default via 10.1.0.1 dev eth0', 'fe80::/64 dev eth0'],
+      101: ['10.3.0.0/24 via 10.3.0.1 dev eth0', '10.3.0.1 dev eth0', 'default via 10.3.0.1 dev eth0'],
+    },
+  }, "when it was refused: the first address's rule and full table, the second's rule, default route and IPv4 copies");
+  t.same(sbrState(ctr), before, 'rules and routes of every table as they were');
+});
+
+t.test("a failure adding the second address's rule takes back the first address's rule and table", opts, async (t) => {
+  const { w, prev } = await chain(t, [twoAddresses]);
+  const ctr = w.ctr.path!;
+  const before = sbrState(ctr);
+  const seen = refuse(t, ctr, RuleApi.prototype, 'add', (r) => r.from === '10.3.0.2', [100, 101]);
+  const res = await failedAdd(t, w, prev[0]!);
+  t.equal(res.msg, 'failed to add the rule from 10.3.0.2 lookup 101', 'msg names the step');
+  t.same(seen.at, {
+    rules: ['4 32765: from 10.1.0.2 lookup 100'],
+    tables: { 100: ['10.1.0.0/24 via 10.1.0.1 dev eth0', '10.1.0.1 dev eth0', 'default via 10.1.0.1 dev eth0', 'fe80::/64 dev eth0'], 101: [] },
+  }, "when it was refused: the first address's rule and full table");
+  t.same(sbrState(ctr), before, 'rules and routes of every table as they were');
+});
+
+t.test('with "table", a failure adding the second address\'s rule deletes the first\'s rule alone: the table\'s routes and the rules already there stay', opts, async (t) => {
+  // Table 500 is the configuration's, its routes another plugin's (sbr moves none
+  // there): the undo takes back the rule ADD made and leaves the table, and the rule
+  // of the same source and table that was there before, alone.
+  const { w, prev } = await chain(t, [twoAddresses]);
+  const ctr = w.ctr.path!;
+  ip(ctr, ['route', 'add', '192.0.2.0/24', 'via', '10.1.0.1', 'dev', 'eth0', 'table', '500']);
+  ip(ctr, ['rule', 'add', 'from', '10.1.0.2', 'lookup', '500', 'pref', '1000']);
+  const before = sbrState(ctr);
+  const seen = refuse(t, ctr, RuleApi.prototype, 'add', (r) => r.from === '10.3.0.2', [500]);
+  const res = await failedAdd(t, w, prev[0]!, { table: 500 });
+  t.equal(res.msg, 'failed to add the rule from 10.3.0.2 lookup 500', 'msg names the step');
+  t.same(seen.at, {
+    rules: ['4 999: from 10.1.0.2 lookup 500', '4 1000: from 10.1.0.2 lookup 500'],
+    tables: { 500: ['192.0.2.0/24 via 10.1.0.1 dev eth0'] },
+  }, "when it was refused: the first address's rule, beside the one that was there");
+  t.same(sbrState(ctr), before, 'rules and routes of every table as they were: table 500 keeps its route');
 });
 
 t.test('DEL is idempotent: a second DEL, no CNI_NETNS, a namespace that is gone, an interface that is gone', opts, async (t) => {
