@@ -20,11 +20,11 @@
  * only the rules are made, all looking up table N, and no route is moved.
  *
  * ADD is atomic: when a step fails, the rules it added are deleted, the tables it filled
- * flushed and the main table's routes put back. DEL deletes the rules whose source is an
- * address of CNI_IFNAME (or of prevResult's addresses for it), of table N only with
- * `"table"`; the routes in the tables go with the interface, as in the reference. It
- * succeeds when the namespace, the interface or the rules are gone. CHECK looks for each
- * address's rule and, in its table, the default route through the gateway.
+ * flushed (never table N) and the main table's routes put back. DEL deletes the rules
+ * whose source is an address of CNI_IFNAME (or of prevResult's addresses for it), of
+ * table N only with `"table"`; the routes in the tables go with the interface, as in the
+ * reference. It succeeds when the namespace, the interface or the rules are gone. CHECK
+ * looks for each address's rule and, in its table, the default route through the gateway.
  * @module
  */
 import { flock, LOCK_EX } from '../../netlink/sys.js';
@@ -288,6 +288,8 @@ async function add(ctx: PluginContext): Promise<CniResult> {
   try {
     rt = Rtnl.open({ netns: ns });
     if (conf.table !== undefined) {
+      // Rules only: table N is not recorded in done.tables, as its routes are not ours
+      // (the previous plugin's, or the administrator's), and a failed ADD must not flush it.
       for (const ip of ips) await addRule(rt, addressOf(ip.address), conf.table, done);
     } else {
       let link: Link;
