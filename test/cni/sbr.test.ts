@@ -426,6 +426,20 @@ t.test("a failure adding the second address's rule takes back the first address'
   t.same(sbrState(ctr), before, 'rules and routes of every table as they were');
 });
 
+t.test("a failure reading back the rule just added (for its priority) still takes the rule back", opts, async (t) => {
+  // rule.list runs before and after each rule add: the second list of table 100 (after
+  // the first address's rule was made) is refused.
+  const { w, prev } = await chain(t, [twoAddresses]);
+  const ctr = w.ctr.path!;
+  const before = sbrState(ctr);
+  let lists = 0;
+  const seen = refuse(t, ctr, RuleApi.prototype, 'list', (f) => f?.table === 100 && ++lists === 2, [100]);
+  const res = await failedAdd(t, w, prev[0]!);
+  t.equal(res.msg, 'failed to read back the rule from 10.1.0.2 lookup 100', 'msg names the step');
+  t.same(seen.at?.rules, ['4 32765: from 10.1.0.2 lookup 100'], 'when it was refused: the rule was there');
+  t.same(sbrState(ctr), before, 'rules and routes of every table as they were');
+});
+
 t.test('with "table", a failure adding the second address\'s rule deletes the first\'s rule alone: the table\'s routes and the rules already there stay', opts, async (t) => {
   // Table 500 is the configuration's, its routes another plugin's (sbr moves none
   // there): the undo takes back the rule ADD made and leaves the table, and the rule

@@ -175,8 +175,15 @@ async function addRule(rt: Rtnl, address: string, table: number, done: Done): Pr
   } catch (e) {
     throw stepError(`add the rule from ${address} lookup ${table}`, e);
   }
-  const priority = [...(await ours())].find((p) => !before.has(p));
-  done.rules.push({ family, from: address, table, priority });
+  // Recorded before its priority is read back: should that read fail, the undo still
+  // deletes the rule (by source and table: the kernel put it above every rule there).
+  const rule: Done['rules'][number] = { family, from: address, table, priority: undefined };
+  done.rules.push(rule);
+  try {
+    rule.priority = [...(await ours())].find((p) => !before.has(p));
+  } catch (e) {
+    throw stepError(`read back the rule from ${address} lookup ${table}`, e);
+  }
 }
 
 /** Put back what a failed ADD changed, in reverse: main routes, the filled tables, the rules. The failures, each named. */
