@@ -6,10 +6,14 @@
  * @module
  */
 import {
-  InvalidArgumentError, NetlinkError, NETLINK_GENERIC, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, openSocketIn, resolveNetns, showValue, walkAttrs,
+  ClosedError, InvalidArgumentError, NetlinkError, NetlinkSocket as Socket, NETLINK_GENERIC, contextNetnsFd, withThreadNetns, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, openSocketIn, resolveNetns, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget,
 } from '../netlink/index.js';
+import * as sys from '../netlink/sys.js';
+import { readHandleFd } from '../netlink/netns-switch.js';
 import * as G from './constants.js';
+import { messageOf, type GenlMessage } from './message.js';
+import { GenlMonitor, type GenlMonitorOptions } from './monitor.js';
 
 /** Options of {@link Genl.open}. */
 export interface GenlOptions {
@@ -53,20 +57,6 @@ export interface GenlFamily {
   groups: GenlGroup[];
 }
 
-/** A message of a generic netlink family. */
-export interface GenlMessage {
-  /** The family's id (nlmsg_type). */
-  family: number;
-  /** genlmsghdr.cmd. */
-  cmd: number;
-  /** genlmsghdr.version. */
-  version: number;
-  /** The family's own header (`hdrSize` bytes; empty for most families), a copy. */
-  header: Buffer;
-  /** The attributes, a copy: decode with `decodeAttributes(msg.attrs)` or walk them with `walkAttrs`. */
-  attrs: Buffer;
-}
-
 /** Options of {@link Genl.request} and {@link Genl.dump}. */
 export interface GenlRequestOptions {
   /** Write the request's attributes (after the genlmsghdr and the family header). Defaults to none. */
@@ -80,6 +70,7 @@ export interface GenlRequestOptions {
 }
 
 const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize']);
+const MONITOR_KEYS: ReadonlySet<string> = new Set(['signal', 'maxQueued', 'receiveBufferSize']);
 const REQUEST_KEYS: ReadonlySet<string> = new Set(['attrs', 'version', 'header', 'flags']);
 const OP_FLAG_NAMES: readonly [number, string][] = [
   [G.GENL_ADMIN_PERM, 'admin-perm'], [G.GENL_CMD_CAP_DO, 'do'], [G.GENL_CMD_CAP_DUMP, 'dump'], [G.GENL_CMD_CAP_HASPOL, 'has-policy'], [G.GENL_UNS_ADMIN_PERM, 'uns-admin-perm'],
@@ -165,8 +156,15 @@ export class Genl {
   /** Families resolved so far, by name and by id. */
   private readonly byName = new Map<string, GenlFamily>();
   private readonly byId = new Map<number, GenlFamily>();
+  /** Monitors opened from this handle and still open (closed with it). */
+  private readonly monitors = new Set<GenlMonitor>();
 
-  private constructor(sock: NetlinkSocket) {
+  private constructor(
+    sock: NetlinkSocket,
+    /** Where the handle was opened (the netns given, resolved; or the execNetns target's fd), and the object an fd came from: for a monitor's socket when SIOCGSKNS is refused. */
+    private readonly target: { fd: number } | { pid: number } | undefined,
+    private readonly holder: object | undefined,
+  ) {
     this.sock = sock;
     sock.owner = 'Genl handle';
   }
@@ -192,7 +190,9 @@ export class Genl {
       describer,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
     });
-    return (self = new Genl(sock));
+    const ctx = target === undefined ? contextNetnsFd() : undefined;
+    const given = options.netns;
+    return (self = new Genl(sock, target ?? (ctx !== undefined ? { fd: ctx } : undefined), typeof given === 'object' && given !== null ? given : undefined));
   }
 
   /** True once closed. */
@@ -279,9 +279,75 @@ export class Genl {
     return this.sock.dump(p.id, p.flags & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP), p.build, (buf, view, off, len) => messageOf(buf, view, off, len, p.hdrSize), { subject: p.subject });
   }
 
-  /** Close the socket (idempotent). */
+  /**
+   * Watch a family's multicast groups (by name, as {@link family} lists them): the
+   * monitor's own socket, made in the handle's netns, joins them before the promise
+   * resolves, so nothing the kernel sends after that is missed. Yields
+   * `{ type: 'message', message }` per notification and `{ type: 'overrun' }` where the
+   * kernel dropped some. Closed by `break`, `close()`, `using`, the `signal` or the
+   * handle's `close()`.
+   *
+   * Equivalent to: `genl monitor` (for 'nlctrl'), `ethtool --monitor` (for 'ethtool').
+   * @example
+   * using mon = await genl.monitor('ethtool', ['monitor']);
+   * for await (const ev of mon) if (ev.type === 'message') console.log(ev.message.cmd);
+   * @throws InvalidArgumentError for a group the family does not have (naming the ones
+   *   it has) or bad options; NetlinkError 'ENOENT' for a family the kernel lacks;
+   *   ClosedError for a closed handle; `signal.reason` for an aborted signal.
+   */
+  async monitor(family: string, groups: readonly string[], options: GenlMonitorOptions = {}): Promise<GenlMonitor> {
+    checkFamilyName(family, 'family');
+    if (!Array.isArray(groups) || groups.length === 0 || !groups.every((g) => typeof g === 'string')) {
+      throw new InvalidArgumentError('groups', `expected a non-empty array of multicast group names, got ${showValue(groups)}`);
+    }
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+    checkOptionKeys(options, MONITOR_KEYS, '');
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${showValue(options.signal)}`);
+    const mq = options.maxQueued;
+    if (mq !== undefined && (typeof mq !== 'number' || !Number.isInteger(mq) || mq < 1 || mq > 1 << 20)) throw new InvalidArgumentError('maxQueued', `expected an integer 1..${1 << 20}, got ${showValue(mq)}`);
+    options.signal?.throwIfAborted();
+    const f = await this.family(family);
+    const ids = new Map<string, number>();
+    for (const name of groups) {
+      const g = f.groups.find((x) => x.name === name);
+      if (!g) throw new InvalidArgumentError('groups', f.groups.length === 0 ? `family '${f.name}' has no multicast groups` : `family '${f.name}' has no multicast group '${name}' (it has ${f.groups.map((x) => `'${x.name}'`).join(', ')})`);
+      ids.set(name, g.id);
+    }
+    options.signal?.throwIfAborted();
+    if (this.sock.closed) throw new ClosedError('Genl handle');
+    const sock = this.openSibling([...ids.values()], options.receiveBufferSize);
+    let mon: GenlMonitor;
+    try {
+      mon = GenlMonitor.of(sock, ids, f.hdrSize, options, () => this.monitors.delete(mon));
+    } catch (e) {
+      sock.close();
+      throw e;
+    }
+    this.monitors.add(mon);
+    return mon;
+  }
+
+  /** Close the socket (idempotent), and the monitors opened from this handle. */
   close(): void {
+    for (const m of [...this.monitors]) m.close();
     if (!this.sock.closed) this.sock.close();
+  }
+
+  /** A socket in the groups, in the netns of the handle's own socket (read with SIOCGSKNS; else entered the way the handle was). */
+  private openSibling(groups: number[], receiveBufferSize: number | undefined): NetlinkSocket {
+    const opts = { groups, ...(receiveBufferSize !== undefined ? { receiveBufferSize } : {}) };
+    const open = (): NetlinkSocket => Socket.open(NETLINK_GENERIC, opts);
+    const nsfd = sys.ioctlNoArg(this.sock.fd, sys.SIOCGSKNS);
+    if (nsfd >= 0) {
+      try {
+        return withThreadNetns(nsfd, open);
+      } finally {
+        sys.close(nsfd);
+      }
+    }
+    // A Netns closed since may have handed its fd number to another file: its getter knows.
+    if (this.holder !== undefined) readHandleFd(this.holder, 'the netns the Genl handle was opened with');
+    return openSocketIn(NETLINK_GENERIC, this.target, opts);
   }
 
   /** `using genl = Genl.open()`. */
@@ -332,18 +398,4 @@ function putGenlHeader(w: MessageWriter, cmd: number, version: number): void {
   const o = w.reserve(G.GENL_HDRLEN);
   w.buf[o] = cmd;
   w.buf[o + 1] = version;
-}
-
-/** A reply as a GenlMessage: header fields, and copies of the family header and the attributes. */
-function messageOf(buf: Buffer, view: DataView, off: number, len: number, hdrSize: number): GenlMessage {
-  const g = off + 16;
-  const end = off + len;
-  const a = Math.min(end, g + G.GENL_HDRLEN + hdrSize);
-  return {
-    family: view.getUint16(off + 4, HOST_LE),
-    cmd: len >= 16 + G.GENL_HDRLEN ? buf[g]! : 0,
-    version: len >= 16 + G.GENL_HDRLEN ? buf[g + 1]! : 0,
-    header: Buffer.from(buf.subarray(Math.min(end, g + G.GENL_HDRLEN), a)),
-    attrs: Buffer.from(buf.subarray(a, end)),
-  };
 }

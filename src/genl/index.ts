@@ -4,7 +4,10 @@
  * @module
  */
 export { Genl } from './genl.js';
-export type { GenlOptions, GenlFamily, GenlOp, GenlGroup, GenlMessage, GenlRequestOptions } from './genl.js';
+export type { GenlOptions, GenlFamily, GenlOp, GenlGroup, GenlRequestOptions } from './genl.js';
+export type { GenlMessage } from './message.js';
+export { GenlMonitor } from './monitor.js';
+export type { GenlEvent, GenlNotification, GenlOverrun, GenlMonitorOptions } from './monitor.js';
 export {
   GENL_HDRLEN, GENL_NAMSIZ, GENL_ID_CTRL, GENL_MAX_ID, GENL_ADMIN_PERM, GENL_CMD_CAP_DO, GENL_CMD_CAP_DUMP, GENL_CMD_CAP_HASPOL, GENL_UNS_ADMIN_PERM,
   CTRL_CMD_NEWFAMILY, CTRL_CMD_DELFAMILY, CTRL_CMD_GETFAMILY, CTRL_CMD_NEWMCAST_GRP, CTRL_CMD_DELMCAST_GRP,

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { ClosedError, Genl, InvalidArgumentError, NetlinkError, decodeAttributes, type GenlFamily, type MessageWriter } from '../../src/index.js';
-import { inNs, ip, privileged, rawNetns } from '../helpers.js';
+import { fdCount, inNs, ip, privileged, rawNetns } from '../helpers.js';
 
 // <linux/ethtool_netlink.h>: user→kernel ETHTOOL_MSG_CHANNELS_GET 17, _SET 18; kernel→user
 // ETHTOOL_MSG_CHANNELS_GET_REPLY 18; ETHTOOL_A_CHANNELS_HEADER 1 (nest: ETHTOOL_A_HEADER_DEV_NAME 2),
@@ -181,4 +181,83 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
   t.match((e as Error).message, /Genl handle/, 'naming the Genl handle');
   genl.close();
   t.pass('close twice is fine');
+});
+
+t.test("monitor(family, groups): ethtool's notifications of channel changes, in order, none lost before the first next(); overrun; the ways it ends", privileged, async (t) => {
+  const { ns, genl } = fixture(t);
+  ip(ns.path, ['link', 'add', 'v0', 'numtxqueues', '4', 'numrxqueues', '4', 'type', 'veth', 'peer', 'name', 'v1']);
+  const fds0 = fdCount();
+  const other = Genl.open({ netns: ns.fd });
+  t.teardown(() => other.close());
+  const CHANNELS_NTF = 19; // kernel→user ETHTOOL_MSG_CHANNELS_NTF
+  const setRx = (dev: string, n: number) => other.request('ethtool', CHANNELS_SET, { attrs: (w) => { header(dev)(w); w.putU32(A_RX_COUNT, n); } });
+  const devOf = (attrs: Buffer): string => {
+    const h = decodeAttributes(attrs).find((x) => x.type === A_HEADER)!;
+    return Buffer.from(decodeAttributes(h.value).find((x) => x.type === A_HEADER_DEV_NAME)!.value).toString('utf8').replace(/\0.*$/, '');
+  };
+
+  const mon = await genl.monitor('ethtool', ['monitor']);
+  t.same([...mon.groups.keys()], ['monitor'], 'joined by name');
+  t.equal(mon.groups.get('monitor'), (await genl.family('ethtool')).groups.find((g) => g.name === 'monitor')!.id, 'the id the controller gave');
+  // Three changes made before anything is read: queued by the kernel, yielded in order.
+  await setRx('v0', 3);
+  await setRx('v0', 2);
+  await setRx('v1', 1);
+  const seen: string[] = [];
+  for await (const ev of mon) {
+    if (ev.type !== 'message') {
+      t.fail(`unexpected ${ev.type}`);
+      break;
+    }
+    t.equal(ev.message.cmd, CHANNELS_NTF, 'ETHTOOL_MSG_CHANNELS_NTF');
+    seen.push(`${devOf(ev.message.attrs)} rx ${String(u32s(ev.message.attrs)[A_RX_COUNT])}`);
+    if (seen.length === 3) break;
+  }
+  t.same(seen, ['v0 rx 3', 'v0 rx 2', 'v1 rx 1'], 'each change, in order, with the new count');
+  t.ok(mon.closed, 'break closed the monitor');
+  t.same(await mon.next(), { done: true, value: undefined }, 'and next() says done');
+
+  // Overrun: a tiny receive buffer, one event held, many changes unread.
+  const small = await genl.monitor('ethtool', ['monitor'], { receiveBufferSize: 1024, maxQueued: 1 });
+  for (let i = 0; i < 40; i++) await setRx('v0', 1 + (i % 4));
+  const kinds: string[] = [];
+  for (let i = 0; i < 3; i++) kinds.push((await small.next()).value!.type);
+  t.ok(kinds.includes('overrun'), `an overrun among the first events (${kinds.join(', ')})`);
+  small.close();
+
+  // The signal: next() rejects with its reason, the socket is closed.
+  const ac = new AbortController();
+  const watched = await genl.monitor('ethtool', ['monitor'], { signal: ac.signal });
+  const pending = watched.next();
+  ac.abort();
+  const err = await pending.then(() => undefined, (x: unknown) => x);
+  t.equal((err as Error)?.name, 'AbortError', 'aborting rejects the waiting next() with the reason');
+  t.ok(watched.closed, 'and closes the monitor');
+  await t.rejects(genl.monitor('ethtool', ['monitor'], { signal: ac.signal }), { name: 'AbortError' }, 'an aborted signal opens nothing');
+
+  // Bad input, before any socket is made.
+  const before = fdCount();
+  for (const [what, call, arg] of [
+    ['a group the family lacks', () => genl.monitor('ethtool', ['nope']), 'groups'],
+    ['no groups', () => genl.monitor('ethtool', []), 'groups'],
+    ['a group not a string', () => genl.monitor('ethtool', [6 as never]), 'groups'],
+    ['a bad family name', () => genl.monitor('', ['monitor']), 'family'],
+    ['maxQueued 0', () => genl.monitor('ethtool', ['monitor'], { maxQueued: 0 }), 'maxQueued'],
+    ['a signal that is not one', () => genl.monitor('ethtool', ['monitor'], { signal: {} as never }), 'signal'],
+    ['an unknown option', () => genl.monitor('ethtool', ['monitor'], { maxQueue: 3 } as never), 'maxQueue'],
+  ] as [string, () => Promise<unknown>, string][]) {
+    const e = await call().then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError && e.argument === arg, `${what}: InvalidArgumentError naming ${arg} (${(e as Error)?.message})`);
+  }
+  t.match(((await genl.monitor('ethtool', ['nope']).catch((x: unknown) => x)) as Error).message, /has no multicast group 'nope' \(it has 'monitor'\)/, 'the groups it has are named');
+  t.equal(fdCount(), before, 'no socket was made for them');
+
+  // Closing the handle closes its monitors; every fd is back.
+  const last = await genl.monitor('ethtool', ['monitor']);
+  const waiting = last.next();
+  genl.close();
+  t.ok(last.closed, "the handle's close() closed its monitor");
+  t.same(await waiting, { done: true, value: undefined }, 'and its waiting next() ends');
+  other.close();
+  t.equal(fdCount(), fds0 - 1, "every fd back (the fixture's handle closed too)");
 });
