@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  ClosedError, InvalidArgumentError, NetlinkError, NetlinkSocket as Socket, NETLINK_GENERIC, contextNetnsFd, withThreadNetns, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, openSocketIn, resolveNetns, showValue, walkAttrs,
+  ClosedError, InvalidArgumentError, NetlinkError, NetlinkSocket as Socket, NETLINK_GENERIC, netnsContext, withThreadNetns, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, openSocketIn, resolveNetns, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget,
 } from '../netlink/index.js';
 import * as sys from '../netlink/sys.js';
@@ -190,9 +190,13 @@ export class Genl {
       describer,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
     });
-    const ctx = target === undefined ? contextNetnsFd() : undefined;
     const given = options.netns;
-    return (self = new Genl(sock, target ?? (ctx !== undefined ? { fd: ctx } : undefined), typeof given === 'object' && given !== null ? given : undefined));
+    if (target === undefined) {
+      // In an execNetns call: its target, and the Netns it came from (checked before reuse).
+      const ctx = netnsContext.getStore();
+      return (self = new Genl(sock, ctx ? { fd: ctx.fd } : undefined, ctx));
+    }
+    return (self = new Genl(sock, target, typeof given === 'object' && given !== null ? given : undefined));
   }
 
   /** True once closed. */

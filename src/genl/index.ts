@@ -7,6 +7,8 @@ export { Genl } from './genl.js';
 export type { GenlOptions, GenlFamily, GenlOp, GenlGroup, GenlRequestOptions } from './genl.js';
 export type { GenlMessage } from './message.js';
 export { GenlMonitor } from './monitor.js';
+export { Ethtool } from './ethtool.js';
+export type { EthtoolChannels, EthtoolChannelCounts, EthtoolFeature, EthtoolFeatureChange } from './ethtool.js';
 export type { GenlEvent, GenlNotification, GenlOverrun, GenlMonitorOptions } from './monitor.js';
 export {
   GENL_HDRLEN, GENL_NAMSIZ, GENL_ID_CTRL, GENL_MAX_ID, GENL_ADMIN_PERM, GENL_CMD_CAP_DO, GENL_CMD_CAP_DUMP, GENL_CMD_CAP_HASPOL, GENL_UNS_ADMIN_PERM,

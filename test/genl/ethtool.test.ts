@@ -1,0 +1,136 @@
+// Ethtool over generic netlink: a veth's channels and offload features read and changed
+// in a fresh netns, checked against `ethtool -l` / `ethtool --json -k` (when the ethtool
+// binary is installed) and against the netns's own sysfs; a wish the device cannot
+// follow reported as unapplied; fixed and unknown features, counts over the maximum, a
+// device without channels or without existence refused in plain words.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { Ethtool, InvalidArgumentError, NetlinkError } from '../../src/index.js';
+import { ip, privileged, rawNetns } from '../helpers.js';
+
+const haveEthtool = spawnSync('ethtool', ['--version'], { encoding: 'utf8' }).status === 0;
+
+function ethtool(nsPath: string, args: string[]): string {
+  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'ethtool', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ethtool ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** `ethtool -l DEV` as { rxMax, txMax, …, rx, tx, … } (n/a left out), the shape Ethtool.channels returns. */
+function ethtoolChannels(nsPath: string, dev: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  let section = '';
+  for (const line of ethtool(nsPath, ['-l', dev]).split('\n')) {
+    if (/Pre-set maximums/.test(line)) section = 'Max';
+    else if (/Current hardware settings/.test(line)) section = '';
+    const m = /^(RX|TX|Other|Combined):\s+(\d+)/.exec(line);
+    if (m) out[m[1]!.toLowerCase() + section] = Number(m[2]);
+  }
+  return out;
+}
+
+/** The netns's own sysfs view of a device's queues, through a private sysfs mount. */
+function queues(nsPath: string, dev: string): string {
+  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'unshare', '-m', 'sh', '-c', `mount -t sysfs sysfs /sys && ls /sys/class/net/${dev}/queues`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`queues of ${dev}: ${r.stderr}`);
+  return r.stdout.trim().split(/\s+/).join(' ');
+}
+
+function fixture(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; et: Ethtool } {
+  const ns = rawNetns();
+  ip(ns.path, ['link', 'add', 'v0', 'numtxqueues', '4', 'numrxqueues', '4', 'type', 'veth', 'peer', 'name', 'v1']);
+  const et = Ethtool.open({ netns: ns.fd });
+  t.teardown(() => {
+    et.close();
+    ns.close();
+  });
+  return { ns, et };
+}
+
+t.test('channels: read as ethtool -l shows them, changed as sysfs then shows, refused in plain words', privileged, async (t) => {
+  const { ns, et } = fixture(t);
+  const ch = await et.channels('v0');
+  t.same(ch, { rxMax: 4, txMax: 4, rx: 4, tx: 4 }, 'a veth with four queues each way (no other or combined channels)');
+  if (haveEthtool) t.same(ch, ethtoolChannels(ns.path, 'v0'), 'as ethtool -l shows them');
+  const index = Number(ip(ns.path, ['-o', 'link', 'show', 'v0']).split(':')[0]);
+  t.same(await et.channels(index), ch, 'by ifindex too');
+
+  await et.setChannels('v0', { rx: 2, tx: 1 });
+  t.equal(queues(ns.path, 'v0'), 'rx-0 rx-1 tx-0', 'the kernel changed the queues');
+  t.same(await et.channels('v0'), { rxMax: 4, txMax: 4, rx: 2, tx: 1 }, 'and says so');
+  await et.setChannels('v0', { tx: 3 });
+  t.same(await et.channels('v0'), { rxMax: 4, txMax: 4, rx: 2, tx: 3 }, 'a count not given stays');
+
+  const err = async (p: Promise<unknown>): Promise<Error> => p.then(() => { throw new Error('no error'); }, (x: Error) => x);
+  const over = await err(et.setChannels('v0', { rx: 9 }));
+  t.ok(over instanceof NetlinkError && over.code === 'EINVAL', 'more channels than the maximum: EINVAL');
+  t.match(over.message, /requested channel count exceeds maximum/, "in the kernel's words");
+  const lo = await err(et.channels('lo'));
+  t.ok(lo instanceof NetlinkError && lo.code === 'EOPNOTSUPP', 'lo has no channels: EOPNOTSUPP');
+  t.match(lo.message, /'lo': its driver cannot read the channels/, 'said in terms of the device');
+  const gone = await err(et.channels('nope0'));
+  t.ok(gone instanceof NetlinkError && gone.code === 'ENODEV', 'no such device: ENODEV');
+  t.match(gone.message, /no device 'nope0' in the handle's netns/);
+
+  const before = et.genl.sock.stats.requests;
+  for (const [what, p, arg] of [
+    ['no count', et.setChannels('v0', {}), 'counts'],
+    ['a negative count', et.setChannels('v0', { rx: -1 }), 'counts.rx'],
+    ['a count not an integer', et.setChannels('v0', { tx: 1.5 }), 'counts.tx'],
+    ['an unknown key', et.setChannels('v0', { queues: 2 } as never), 'counts.queues'],
+    ['an empty device name', et.channels(''), 'dev'],
+    ['ifindex 0', et.channels(0), 'dev'],
+  ] as [string, Promise<unknown>, string][]) {
+    const e = await err(p);
+    t.ok(e instanceof InvalidArgumentError && e.argument === arg, `${what}: InvalidArgumentError naming ${arg} (${e.message})`);
+  }
+  t.equal(et.genl.sock.stats.requests, before, 'nothing sent for them');
+  t.equal(queues(ns.path, 'v0'), 'rx-0 rx-1 tx-0 tx-1 tx-2', 'and nothing changed');
+});
+
+t.test('features: as ethtool -k shows them; turned off and on; a wish the device cannot follow is reported; fixed and unknown names refused', privileged, async (t) => {
+  const { ns, et } = fixture(t);
+  const f = await et.features('v0');
+  t.ok(Object.keys(f).length > 40, `${Object.keys(f).length} features, by the kernel's names`);
+  t.same(f['tx-checksum-ipv4'], { active: false, wanted: false, changeable: false }, "a veth's tx-checksum-ipv4: off, fixed");
+  t.same(f['tx-checksum-ip-generic'], { active: true, wanted: true, changeable: true }, 'tx-checksum-ip-generic: on, changeable');
+  if (haveEthtool) {
+    const theirs = (JSON.parse(ethtool(ns.path, ['--json', '-k', 'v0'])) as Record<string, { active: boolean; fixed: boolean; requested: boolean }>[])[0]!;
+    const common = Object.keys(f).filter((k) => theirs[k] !== undefined);
+    t.ok(common.length > 40, `${common.length} features ethtool prints by the same name`);
+    t.same(Object.fromEntries(common.map((k) => [k, { active: f[k]!.active, fixed: !f[k]!.changeable, requested: f[k]!.wanted }])),
+      Object.fromEntries(common.map((k) => [k, { active: theirs[k]!.active, fixed: theirs[k]!.fixed, requested: theirs[k]!.requested }])),
+      'active, fixed and requested of each, as ethtool --json -k prints them');
+  }
+
+  const r = await et.setFeatures('v0', { 'tx-checksum-ip-generic': false, 'rx-gro': true });
+  t.same(r.unapplied, [], 'both applied');
+  t.same([r.features['tx-checksum-ip-generic']!.active, r.features['rx-gro']!.active], [false, true], 'and the features say so');
+  if (haveEthtool) t.match(ethtool(ns.path, ['-k', 'v0']), /tx-checksum-ip-generic: off[\s\S]*generic-receive-offload: on/, 'as ethtool -k shows');
+  const untouched = Object.keys(f).filter((k) => k !== 'tx-checksum-ip-generic' && k !== 'rx-gro' && f[k]!.wanted !== r.features[k]!.wanted);
+  t.same(untouched, [], 'no other wish changed');
+
+  // TSO needs scatter-gather: with it off, the kernel keeps the wish for TSO but turns it off.
+  const sg = await et.setFeatures('v0', { 'tx-scatter-gather': false });
+  t.same([sg.features['tx-tcp-segmentation']!.wanted, sg.features['tx-tcp-segmentation']!.active], [true, false], 'scatter-gather off: TSO wanted, not active');
+  const tso = await et.setFeatures('v0', { 'tx-tcp-segmentation': true });
+  t.same(tso.unapplied, ['tx-tcp-segmentation'], 'asking for TSO then: reported unapplied');
+  // Scatter-gather itself needs a checksum offload, turned off above: on again, both.
+  const back = await et.setFeatures('v0', { 'tx-scatter-gather': true, 'tx-checksum-ip-generic': true });
+  t.same(back.unapplied, [], 'scatter-gather and checksumming on again: applied');
+  t.equal(back.features['tx-tcp-segmentation']!.active, true, 'and TSO follows');
+
+  const now = await et.features('v0');
+  for (const [what, p, arg, re] of [
+    ['a fixed feature', et.setFeatures('v0', { 'tx-checksum-ipv4': true }), 'changes.tx-checksum-ipv4', /is fixed off on 'v0'/],
+    ["ethtool's group name", et.setFeatures('v0', { 'tx-checksumming': false }), 'changes.tx-checksumming', /no feature 'tx-checksumming'.*group names/],
+    ['a value not a boolean', et.setFeatures('v0', { 'rx-gro': 'off' as never }), 'changes.rx-gro', /expected true or false/],
+    ['no change', et.setFeatures('v0', {}), 'changes', /no feature to change/],
+  ] as [string, Promise<unknown>, string, RegExp][]) {
+    const e = await p.then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError && e.argument === arg, `${what}: InvalidArgumentError naming ${arg}`);
+    t.match((e as Error).message, re, `${what}: ${(e as Error).message}`);
+  }
+  t.same(await et.features('v0'), now, 'nothing changed');
+  t.same(await et.setFeatures('v0', { 'tx-checksum-ipv4': false }).then((x) => x.unapplied), [], 'a fixed feature asked for as it is: nothing to refuse');
+});
