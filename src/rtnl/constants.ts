@@ -737,6 +737,13 @@ export const IFLA_OFFLOAD_XSTATS_L3_STATS = 3;
 export const IFLA_OFFLOAD_XSTATS_HW_S_INFO_UNSPEC = 0;
 export const IFLA_OFFLOAD_XSTATS_HW_S_INFO_REQUEST = 1;
 export const IFLA_OFFLOAD_XSTATS_HW_S_INFO_USED = 2;
+export const XDP_FLAGS_UPDATE_IF_NOEXIST = 1;
+export const XDP_FLAGS_SKB_MODE = 2;
+export const XDP_FLAGS_DRV_MODE = 4;
+export const XDP_FLAGS_HW_MODE = 8;
+export const XDP_FLAGS_REPLACE = 16;
+export const XDP_FLAGS_MODES = 14;
+export const XDP_FLAGS_MASK = 31;
 export const IFLA_XDP_UNSPEC = 0;
 export const IFLA_XDP_FD = 1;
 export const IFLA_XDP_ATTACHED = 2;
@@ -3195,6 +3202,13 @@ const byName = {
   TUN_TYPE_MASK: 15,
   VETH_INFO_PEER: 1,
   VETH_INFO_UNSPEC: 0,
+  XDP_FLAGS_DRV_MODE: 4,
+  XDP_FLAGS_HW_MODE: 8,
+  XDP_FLAGS_MASK: 31,
+  XDP_FLAGS_MODES: 14,
+  XDP_FLAGS_REPLACE: 16,
+  XDP_FLAGS_SKB_MODE: 2,
+  XDP_FLAGS_UPDATE_IF_NOEXIST: 1,
 } as const; // each value its literal type, as the consts above have
 Object.setPrototypeOf(byName, null);
 /**

@@ -77,6 +77,10 @@ export async function recorded<A>(make: (core: never) => A, indexes: Readonly<Re
         record(type, flags | 0x05, build);
         return undefined;
       },
+      async requestWith(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, arg: unknown, _onMessage?: unknown, opts?: { ack?: boolean }) {
+        record(type, flags | 0x1 | (opts?.ack === false ? 0 : 0x4), (w) => build(w, arg));
+        return undefined;
+      },
       async dump(type: number, flags: number, build: (w: MessageWriter) => void) {
         record(type, flags | 0x301, build);
         return [];

@@ -171,6 +171,28 @@ export interface LinkChange {
   readonly carrier?: boolean | undefined;
   /** Bridge-port options for a link enslaved to a bridge. */
   readonly bridgePort?: BridgePortOptions | undefined;
+  /**
+   * Attach or detach an XDP program (IFLA_XDP; `ip link set … xdp|xdpgeneric|xdpdrv|xdpoffload`):
+   * `{ fd, mode?, force? }` attaches, `{ fd: null, mode? }` detaches in that mode (`… xdp off`),
+   * and `null` detaches whatever is attached, in each mode it is attached in.
+   */
+  readonly xdp?: XdpChange | null | undefined;
+}
+
+/** What `rt.link.set(…, { xdp })` attaches or detaches. */
+export interface XdpChange {
+  /** The fd of a loaded BPF_PROG_TYPE_XDP program (the kernel takes its own reference), or `null` to detach. Required. */
+  readonly fd: number | null;
+  /**
+   * 'generic' (`xdpgeneric`, XDP_FLAGS_SKB_MODE: any device, in the stack), 'driver'
+   * (`xdpdrv`, XDP_FLAGS_DRV_MODE: in the driver, which must support it; veth does) or
+   * 'offload' (`xdpoffload`, XDP_FLAGS_HW_MODE). Defaults to the kernel's choice (`xdp`):
+   * driver mode where the driver has it, else generic — for a detach too, so a generic
+   * program on a veth is detached only with mode 'generic' (or `xdp: null`).
+   */
+  readonly mode?: 'generic' | 'driver' | 'offload' | undefined;
+  /** Replace a program already attached in that mode (`ip -force`). Defaults to false: the kernel then refuses with EBUSY ("XDP program already attached"). */
+  readonly force?: boolean | undefined;
 }
 
 /** Options for `add` and `set`. */
@@ -211,7 +233,47 @@ export interface LinkFilter {
 
 const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen', 'group', 'alias', 'up', 'netns', 'numTxQueues', 'numRxQueues']);
 const SPEC_KEYS = new Set([...LINK_ATTR_KEYS, 'kind', 'master', 'link', 'peer', 'data']);
-const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort']);
+const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort', 'xdp']);
+const XDP_KEYS: ReadonlySet<string> = new Set(['fd', 'mode', 'force']);
+const XDP_MODE_FLAGS: Readonly<Record<string, number>> = { generic: C.XDP_FLAGS_SKB_MODE, driver: C.XDP_FLAGS_DRV_MODE, offload: C.XDP_FLAGS_HW_MODE };
+
+/** IFLA_XDP as `set` sends it: IFLA_XDP_FD (-1 detaches) and IFLA_XDP_FLAGS. */
+interface XdpAttr {
+  readonly fd: number;
+  readonly flags: number;
+}
+
+/** Check `xdp` of a change (not null): the attribute to send, with the flags `ip` sends (XDP_FLAGS_UPDATE_IF_NOEXIST unless forced, the mode's). */
+function checkXdp(v: unknown): XdpAttr {
+  const x = checkObject(v, 'xdp');
+  checkKeys(x, XDP_KEYS, 'xdp.');
+  const fd = x['fd'];
+  if (fd === undefined) throw new InvalidArgumentError('xdp.fd', 'expected the fd of a loaded BPF_PROG_TYPE_XDP program, or null to detach');
+  if (fd !== null && (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff)) throw new InvalidArgumentError('xdp.fd', `expected the fd of a loaded BPF_PROG_TYPE_XDP program (an integer >= 0) or null, got ${showValue(fd)}`);
+  const mode = x['mode'];
+  if (mode !== undefined && (typeof mode !== 'string' || !(mode in XDP_MODE_FLAGS))) throw new InvalidArgumentError('xdp.mode', `expected 'generic', 'driver' or 'offload', got ${showValue(mode)}`);
+  const force = x['force'] !== undefined && checkBool(x['force'], 'xdp.force');
+  return { fd: fd === null ? -1 : fd, flags: (force ? 0 : C.XDP_FLAGS_UPDATE_IF_NOEXIST) | (mode === undefined ? 0 : XDP_MODE_FLAGS[mode]!) };
+}
+
+/** The detaches of `xdp: null`: one per mode the link's IFLA_XDP says a program is attached in. */
+function xdpDetaches(l: Link): XdpAttr[] {
+  const x = l.xdp;
+  const off = (mode: number): XdpAttr => ({ fd: -1, flags: C.XDP_FLAGS_UPDATE_IF_NOEXIST | mode });
+  switch (x?.attached ?? 0) {
+    case 1 /* XDP_ATTACHED_DRV */: return [off(C.XDP_FLAGS_DRV_MODE)];
+    case 2 /* XDP_ATTACHED_SKB */: return [off(C.XDP_FLAGS_SKB_MODE)];
+    case 3 /* XDP_ATTACHED_HW */: return [off(C.XDP_FLAGS_HW_MODE)];
+    case 4 /* XDP_ATTACHED_MULTI */: {
+      const out: XdpAttr[] = [];
+      if (x?.drvProgId) out.push(off(C.XDP_FLAGS_DRV_MODE));
+      if (x?.skbProgId) out.push(off(C.XDP_FLAGS_SKB_MODE));
+      if (x?.hwProgId) out.push(off(C.XDP_FLAGS_HW_MODE));
+      return out;
+    }
+    default: return [];
+  }
+}
 const KIND_RE = /^[a-z0-9_.-]{1,32}$/;
 const FILTER_KEYS = new Set(['kind', 'master', 'group']);
 const GROUP_KEYS = new Set(['group']);
@@ -458,6 +520,7 @@ interface LinkSetRequest {
   readonly mask: number;
   readonly master: number | undefined;
   readonly carrier: boolean | undefined;
+  readonly xdp?: XdpAttr | undefined;
 }
 
 function writeSet(w: MessageWriter, s: LinkSetRequest): void {
@@ -466,6 +529,25 @@ function writeSet(w: MessageWriter, s: LinkSetRequest): void {
   writeAttrs(w, s.attrs);
   if (s.master !== undefined) w.putU32(C.IFLA_MASTER, s.master);
   if (s.carrier !== undefined) w.putU8(C.IFLA_CARRIER, s.carrier ? 1 : 0);
+  if (s.xdp !== undefined) {
+    // As iproute2's xdp_ebpf_cb writes it: addattr_nest (no NLA_F_NESTED), the fd, then the flags when any.
+    const x = w.nestStart(C.IFLA_XDP, false);
+    w.putU32(C.IFLA_XDP_FD, s.xdp.fd >>> 0);
+    if (s.xdp.flags) w.putU32(C.IFLA_XDP_FLAGS, s.xdp.flags);
+    w.nestEnd(x);
+  }
+}
+
+/** No common attribute: a set request of IFLA_XDP alone. */
+const NO_ATTRS: PreparedAttrs = { up: false, name: undefined, mtu: undefined, address: undefined, broadcast: undefined, txqlen: undefined, group: undefined, alias: undefined, netns: undefined, numTxQueues: undefined, numRxQueues: undefined };
+
+/** A refused XDP attach with what it means: a bare EINVAL/EBADF is the program's fd. */
+function explainXdp(e: unknown, x: XdpAttr | undefined): unknown {
+  if (x === undefined || x.fd < 0 || !(e instanceof NetlinkError)) return e;
+  let why: string | undefined;
+  if (e.code === 'EBUSY') why = 'give xdp.force: true to replace the program attached in that mode';
+  else if (!e.extack.message && (e.code === 'EINVAL' || e.code === 'EBADF')) why = `xdp.fd ${x.fd} is not the fd of a loaded BPF_PROG_TYPE_XDP program`;
+  return why ? new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}${why}`) : e;
 }
 
 /** IFF_* bits `set` changes through ifi_change, with the words `ip link set` uses for them. */
@@ -1131,6 +1213,7 @@ export class LinkApi {
     flag('allmulti', C.IFF_ALLMULTI);
     flag('noarp', C.IFF_NOARP);
     const carrier = c['carrier'] !== undefined ? checkBool(c['carrier'], 'carrier') : undefined;
+    const xdpGiven = c['xdp'] !== null && c['xdp'] !== undefined ? checkXdp(c['xdp']) : undefined;
     let bridgePort: Record<string, unknown> | undefined;
     if (c['bridgePort'] !== undefined) {
       if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null || Array.isArray(c['bridgePort'])) throw new InvalidArgumentError('bridgePort', 'expected an object');
@@ -1163,18 +1246,31 @@ export class LinkApi {
       // By ifindex too, the master must exist: the kernel says only EINVAL otherwise.
       master = typeof m === 'number' ? (await this.hwAddrLen(m, 'master')).index : await this.core.linkIndex(m, 'master');
     }
+    // xdp: null detaches in every mode a program is attached in: read which first.
+    const xdps: XdpAttr[] = xdpGiven ? [xdpGiven] : c['xdp'] === null ? xdpDetaches(await this.get(r)) : [];
     // Address the link by index when renaming (IFLA_IFNAME then carries the new name).
     const index = typeof r === 'number' ? r : a.name !== undefined ? await this.core.linkIndex(r) : 0;
     const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
       a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
-      mask !== 0 || master !== undefined || carrier !== undefined || !bridgePort;
+      mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || !bridgePort;
     let echoed: Link | undefined;
     if (generic) {
-      const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags, mask, master, carrier };
+      const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags, mask, master, carrier, xdp: xdps[0] };
       try {
-        echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
+        echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && xdps.length <= 1 ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
       } catch (e) {
-        throw namedMissing(this.core, e, r, 'link');
+        throw explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0]);
+      }
+      // A program in a second mode (driver and offload at once): one more request each.
+      // The netns or name may have changed in the first: by the index then.
+      for (const x of xdps.slice(1)) {
+        const at = index || (await this.core.linkIndex(a.name ?? r));
+        try {
+          await this.core.sock.requestWith(C.RTM_NEWLINK, 0, writeSet, { ref: r, index: at, change: {}, attrs: NO_ATTRS, flags: 0, mask: 0, master: undefined, carrier: undefined, xdp: x }, undefined, SET_OPTS);
+        } catch (e) {
+          throw explainXdp(namedMissing(this.core, e, r, 'link'), x);
+        }
+        if (echo) echoed = undefined;
       }
     }
     if (bridgePort) {

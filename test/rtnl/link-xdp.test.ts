@@ -1,0 +1,175 @@
+// XDP programs attached to and detached from a link with rt.link.set({ xdp }): the
+// IFLA_XDP attribute `ip link set … xdp…` sends (read with strace, the program's fd
+// aside), the modes as `ip -j -d link show` reports them, the kernel's refusals (a
+// program already attached, native and generic at once, an fd that is no XDP program)
+// with what to do, `xdp: null` detaching whatever is attached, bad input refused before
+// anything is sent.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { InvalidArgumentError, NetlinkError } from '../../src/index.js';
+import { LinkApi } from '../../src/rtnl/link/api.js';
+import * as sys from '../../src/netlink/sys.js';
+import * as C from '../../src/rtnl/constants.js';
+import { freshHandle, ip, ipJson, privileged } from '../helpers.js';
+import { BPF_PROG_TYPE_SCHED_CLS, haveStrace, loadBpfProgram, pinBpfObject, recorded } from './tc-helpers.js';
+
+const BPF_PROG_TYPE_XDP = 6; // enum bpf_prog_type, <linux/bpf.h>
+
+/** The RTM_NEWLINK requests `ip ARGS` sends in the netns (strace's hex dump of its sendmsg buffers). */
+function ipRequests(nsPath: string, args: string[]): { requests: Buffer[]; status: number | null; stderr: string } {
+  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'strace', '-f', '-qq', '-e', 'trace=sendmsg', '-e', 'write=all', '-e', 'signal=none', 'ip', ...args], { encoding: 'utf8' });
+  const requests: Buffer[] = [];
+  let cur: number[] | undefined;
+  for (const line of r.stderr.split('\n')) {
+    if (/^(\[pid\s+\d+\]\s+)?sendmsg\(/.test(line)) {
+      cur = /RTM_NEWLINK/.test(line) ? [] : undefined;
+      if (cur) requests.push(Buffer.alloc(0));
+      continue;
+    }
+    const m = /^ \| [0-9a-f]{5}  ((?:[0-9a-f]{2} {1,2}){1,16})/.exec(line);
+    if (m && cur) {
+      for (const h of m[1]!.trim().split(/\s+/)) cur.push(parseInt(h, 16));
+      requests[requests.length - 1] = Buffer.from(cur);
+    }
+  }
+  return { requests, status: r.status, stderr: r.stderr };
+}
+
+/** The IFLA_XDP attribute of an RTM_NEWLINK request (after nlmsghdr and ifinfomsg), with a program's IFLA_XDP_FD zeroed (the fd is the sender's own; -1, a detach, is kept). */
+function xdpAttr(req: Buffer): string | undefined {
+  let p = 16 + 16;
+  while (p + 4 <= req.length) {
+    const len = req.readUInt16LE(p);
+    const type = req.readUInt16LE(p + 2) & 0x3fff;
+    if (len < 4) break;
+    if (type === C.IFLA_XDP) {
+      const a = Buffer.from(req.subarray(p, p + len));
+      for (let q = 4; q + 4 <= a.length; q += (a.readUInt16LE(q) + 3) & ~3) if ((a.readUInt16LE(q + 2) & 0x3fff) === C.IFLA_XDP_FD && a.readInt32LE(q + 4) >= 0) a.writeInt32LE(0, q + 4);
+      return a.toString('hex');
+    }
+    p += (len + 3) & ~3;
+  }
+  return undefined;
+}
+
+/** What `ip -j -d link show` says of the link's XDP: the mode and program id of each attachment. */
+function ipXdp(nsPath: string, dev: string): { mode: number; id: number }[] {
+  const l = ipJson<{ xdp?: { mode: number; prog?: { id: number }; attached?: { mode: number; prog: { id: number } }[] } }[]>(nsPath, ['-d', 'link', 'show', dev])[0]!;
+  if (!l.xdp) return [];
+  return l.xdp.attached ? l.xdp.attached.map((a) => ({ mode: a.mode, id: a.prog.id })) : [{ mode: l.xdp.mode, id: l.xdp.prog!.id }];
+}
+
+t.test('xdp: attach in each mode, as ip -j -d link show reports it; refusals with what to do; null detaches what is attached', privileged, async (t) => {
+  const prog = loadBpfProgram(BPF_PROG_TYPE_XDP, 'nlkit_xdp');
+  if (typeof prog === 'string') {
+    t.comment(`skipped: ${prog}`);
+    return;
+  }
+  t.teardown(() => sys.close(prog));
+  const { ns, rt } = freshHandle(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  const err = async (p: Promise<unknown>): Promise<Error> => p.then(() => { throw new Error('no error'); }, (x: Error) => x);
+
+  await rt.link.set('v0', { xdp: { fd: prog, mode: 'generic' } });
+  const [generic] = ipXdp(ns.path, 'v0');
+  t.equal(generic?.mode, 2, 'generic (XDP_ATTACHED_SKB) as ip shows it');
+  t.same((await rt.link.get('v0')).xdp, { attached: 2, progId: generic!.id, skbProgId: generic!.id }, 'and as rt.link.get decodes it');
+
+  const busy = await err(rt.link.set('v0', { xdp: { fd: prog, mode: 'generic' } }));
+  t.ok(busy instanceof NetlinkError && busy.code === 'EBUSY', 'a second attach without force: EBUSY');
+  t.match(busy.message, /XDP program already attached.*give xdp\.force: true to replace/, "the kernel's words and what to do");
+  await rt.link.set('v0', { xdp: { fd: prog, mode: 'generic', force: true } });
+  t.equal(ipXdp(ns.path, 'v0').length, 1, 'force: replaced');
+  const both = await err(rt.link.set('v0', { xdp: { fd: prog, mode: 'driver' } }));
+  t.ok(both instanceof NetlinkError, `driver mode beside generic: refused (${both.message})`);
+  t.match(both.message, /native and generic XDP can't be active at the same time/i);
+
+  // { fd: null } without a mode detaches in the kernel's default mode — driver on a veth:
+  // the generic program stays (as `ip link set dev v0 xdp off` leaves it).
+  await rt.link.set('v0', { xdp: { fd: null } });
+  t.equal(ipXdp(ns.path, 'v0')[0]?.mode, 2, '{ fd: null }: the generic program is still there');
+  await rt.link.set('v0', { xdp: null });
+  t.same(ipXdp(ns.path, 'v0'), [], 'xdp: null detaches it, in the mode it is attached in');
+  t.same((await rt.link.get('v0')).xdp, { attached: 0 });
+
+  await rt.link.set('v0', { xdp: { fd: prog, mode: 'driver' }, mtu: 1400 });
+  t.same(ipXdp(ns.path, 'v0').map((x) => x.mode), [1], 'driver mode (veth has native XDP), with another change in the same message');
+  t.equal((await rt.link.get('v0')).mtu, 1400);
+  await rt.link.set('v0', { xdp: { fd: null } });
+  t.same(ipXdp(ns.path, 'v0'), [], '{ fd: null }: detached in the default (driver) mode');
+  const before = rt.sock.stats.requests;
+  await rt.link.set('v0', { xdp: null });
+  t.equal(rt.sock.stats.requests, before + 2, 'xdp: null with nothing attached: the lookup and an empty change');
+
+  const cls = loadBpfProgram(BPF_PROG_TYPE_SCHED_CLS, 'nlkit_not_xdp');
+  if (typeof cls === 'number') {
+    t.teardown(() => sys.close(cls));
+    const wrong = await err(rt.link.set('v0', { xdp: { fd: cls } }));
+    t.ok(wrong instanceof NetlinkError && wrong.code === 'EINVAL', 'a program of another type: EINVAL');
+    t.match(wrong.message, new RegExp(`xdp\\.fd ${cls} is not the fd of a loaded BPF_PROG_TYPE_XDP program`));
+  }
+
+  const sent = rt.sock.stats.requests;
+  for (const [what, change, arg] of [
+    ['no fd', { xdp: {} }, 'xdp.fd'],
+    ['a negative fd', { xdp: { fd: -1 } }, 'xdp.fd'],
+    ['an unknown mode', { xdp: { fd: prog, mode: 'native' } }, 'xdp.mode'],
+    ['force not a boolean', { xdp: { fd: prog, force: 'yes' } }, 'xdp.force'],
+    ['an unknown key', { xdp: { fd: prog, flags: 2 } }, 'xdp.flags'],
+    ['not an object', { xdp: 3 }, 'xdp'],
+  ] as [string, unknown, string][]) {
+    const e = await err(rt.link.set('v0', change as never));
+    t.ok(e instanceof InvalidArgumentError && e.argument === arg, `${what}: InvalidArgumentError naming ${arg} (${e.message})`);
+  }
+  t.equal(rt.sock.stats.requests, sent, 'nothing sent for them');
+});
+
+t.test('xdp: the IFLA_XDP attribute ip link set sends, the fd aside', privileged, async (t) => {
+  if (!haveStrace) {
+    t.comment('skipped: no strace');
+    return;
+  }
+  const prog = loadBpfProgram(BPF_PROG_TYPE_XDP, 'nlkit_xdp');
+  if (typeof prog === 'string') {
+    t.comment(`skipped: ${prog}`);
+    return;
+  }
+  t.teardown(() => sys.close(prog));
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-bpffs-'));
+  let mounted = false;
+  t.teardown(() => {
+    if (mounted) spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const m = spawnSync('mount', ['-t', 'bpf', 'bpf', dir], { encoding: 'utf8' });
+  if (m.status !== 0) {
+    t.comment(`skipped: no bpf filesystem (${m.stderr.trim()})`);
+    return;
+  }
+  mounted = true;
+  const pin = join(dir, 'xdp');
+  t.equal(pinBpfObject(prog, pin), 0, 'pinned');
+  const { ns } = freshHandle(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  const api = (core: never) => LinkApi.of(core);
+  const cases: [string[], Parameters<LinkApi['set']>[1]][] = [
+    [['link', 'set', 'dev', 'v0', 'xdpgeneric', 'pinned', pin], { xdp: { fd: prog, mode: 'generic' } }],
+    [['-force', 'link', 'set', 'dev', 'v0', 'xdpgeneric', 'pinned', pin], { xdp: { fd: prog, mode: 'generic', force: true } }],
+    [['link', 'set', 'dev', 'v0', 'xdpgeneric', 'off'], { xdp: { fd: null, mode: 'generic' } }],
+    [['link', 'set', 'dev', 'v0', 'xdpdrv', 'pinned', pin], { xdp: { fd: prog, mode: 'driver' } }],
+    [['link', 'set', 'dev', 'v0', 'xdp', 'off'], { xdp: { fd: null } }],
+    [['link', 'set', 'dev', 'v0', 'xdpoffload', 'off'], { xdp: { fd: null, mode: 'offload' } }],
+  ];
+  for (const [args, change] of cases) {
+    const theirs = ipRequests(ns.path, args);
+    const req = theirs.requests[theirs.requests.length - 1];
+    const ours = await recorded(api, { v0: 3 }, (a) => a.set('v0', change));
+    t.equal(ours.error, undefined);
+    const mine = xdpAttr(ours.bytes[ours.bytes.length - 1]!);
+    t.ok(mine !== undefined && mine.length > 16, `IFLA_XDP sent (${String(mine)})`);
+    t.equal(mine, req ? xdpAttr(req) : 'no request from ip', `ip ${args.join(' ')}`);
+  }
+});
