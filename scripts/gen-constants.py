@@ -57,8 +57,9 @@ STRUCTS += ['nhmsg', 'nexthop_grp']
 HEADERS += ['linux/if_tunnel.h', 'linux/ip6_tunnel.h', 'linux/in.h']
 PREFIXES += ('TUNNEL_ENCAP_', 'SIT_ISATAP', 'IP6_TNL_F_', 'IPV6_DEFAULT_TNL_ENCAP_LIMIT', 'GENEVE_DF_',
              'IPPROTO_IPIP', 'IPPROTO_IPV6', 'IPPROTO_MPLS', 'IPPROTO_GRE')
-# XDP attach flags (if_link.h #defines: IFLA_XDP_FLAGS of `ip link set … xdp…`).
-PREFIXES += ('XDP_FLAGS_',)
+# XDP attach flags (if_link.h #defines: IFLA_XDP_FLAGS of `ip link set … xdp…`) and the
+# IPv6 address generation modes (`ip link set … addrgenmode`).
+PREFIXES += ('XDP_FLAGS_', 'IN6_ADDR_GEN_MODE_')
 # The GRE header flags (GRE_CSUM, GRE_KEY, …) are __cpu_to_be16(…) in if_tunnel.h: the
 # kernel sends IFLA_GRE_IFLAGS/OFLAGS as that __be16. They are printed as the header's
 # bits in network order (__be16_to_cpu of the macro: GRE_KEY is 0x2000), the number a

@@ -14,29 +14,9 @@ import { LinkApi } from '../../src/rtnl/link/api.js';
 import * as sys from '../../src/netlink/sys.js';
 import * as C from '../../src/rtnl/constants.js';
 import { freshHandle, ip, ipJson, privileged } from '../helpers.js';
-import { BPF_PROG_TYPE_SCHED_CLS, haveStrace, loadBpfProgram, pinBpfObject, recorded } from './tc-helpers.js';
+import { BPF_PROG_TYPE_SCHED_CLS, haveStrace, loadBpfProgram, pinBpfObject, recorded, straceRequests } from './tc-helpers.js';
 
 const BPF_PROG_TYPE_XDP = 6; // enum bpf_prog_type, <linux/bpf.h>
-
-/** The RTM_NEWLINK requests `ip ARGS` sends in the netns (strace's hex dump of its sendmsg buffers). */
-function ipRequests(nsPath: string, args: string[]): { requests: Buffer[]; status: number | null; stderr: string } {
-  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'strace', '-f', '-qq', '-e', 'trace=sendmsg', '-e', 'write=all', '-e', 'signal=none', 'ip', ...args], { encoding: 'utf8' });
-  const requests: Buffer[] = [];
-  let cur: number[] | undefined;
-  for (const line of r.stderr.split('\n')) {
-    if (/^(\[pid\s+\d+\]\s+)?sendmsg\(/.test(line)) {
-      cur = /RTM_NEWLINK/.test(line) ? [] : undefined;
-      if (cur) requests.push(Buffer.alloc(0));
-      continue;
-    }
-    const m = /^ \| [0-9a-f]{5}  ((?:[0-9a-f]{2} {1,2}){1,16})/.exec(line);
-    if (m && cur) {
-      for (const h of m[1]!.trim().split(/\s+/)) cur.push(parseInt(h, 16));
-      requests[requests.length - 1] = Buffer.from(cur);
-    }
-  }
-  return { requests, status: r.status, stderr: r.stderr };
-}
 
 /** The IFLA_XDP attribute of an RTM_NEWLINK request (after nlmsghdr and ifinfomsg), with a program's IFLA_XDP_FD zeroed (the fd is the sender's own; -1, a detach, is kept). */
 function xdpAttr(req: Buffer): string | undefined {
@@ -164,7 +144,7 @@ t.test('xdp: the IFLA_XDP attribute ip link set sends, the fd aside', privileged
     [['link', 'set', 'dev', 'v0', 'xdpoffload', 'off'], { xdp: { fd: null, mode: 'offload' } }],
   ];
   for (const [args, change] of cases) {
-    const theirs = ipRequests(ns.path, args);
+    const theirs = straceRequests(ns.path, 'ip', args, /RTM_NEWLINK/);
     const req = theirs.requests[theirs.requests.length - 1];
     const ours = await recorded(api, { v0: 3 }, (a) => a.set('v0', change));
     t.equal(ours.error, undefined);

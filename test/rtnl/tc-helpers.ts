@@ -22,17 +22,18 @@ export function tc(nsPath: string, args: string[]): string {
 export const haveStrace = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
 
 /**
- * The RTM_*TFILTER requests `tc ARGS` sends in the netns, read from strace's hex dump of
- * its sendmsg buffers (`-e write=all`), with the sequence number zeroed; and how tc
- * ended (tc is run whether the kernel takes the request or not).
+ * The requests of a type matching `types` (strace's name for it, e.g. /RTM_NEWLINK/) that
+ * `CMD ARGS` sends in the netns, read from strace's hex dump of its sendmsg buffers
+ * (`-e write=all`), with the sequence number zeroed; and how the command ended (it is run
+ * whether the kernel takes the request or not).
  */
-export function tcRequests(nsPath: string, args: string[]): { requests: Buffer[]; status: number | null; stderr: string } {
-  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'strace', '-f', '-qq', '-e', 'trace=sendmsg', '-e', 'write=all', '-e', 'signal=none', 'tc', ...args], { encoding: 'utf8' });
+export function straceRequests(nsPath: string, cmd: string, args: string[], types: RegExp): { requests: Buffer[]; status: number | null; stderr: string } {
+  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'strace', '-f', '-qq', '-e', 'trace=sendmsg', '-e', 'write=all', '-e', 'signal=none', cmd, ...args], { encoding: 'utf8' });
   const requests: Buffer[] = [];
   let cur: number[] | undefined;
   for (const line of r.stderr.split('\n')) {
     if (/^(\[pid\s+\d+\]\s+)?sendmsg\(/.test(line)) {
-      cur = /RTM_(NEW|DEL|GET)TFILTER/.test(line) ? [] : undefined;
+      cur = types.test(line) ? [] : undefined;
       if (cur) requests.push(Buffer.alloc(0));
       continue;
     }
@@ -43,6 +44,11 @@ export function tcRequests(nsPath: string, args: string[]): { requests: Buffer[]
     }
   }
   return { requests, status: r.status, stderr: r.stderr.split('\n').filter((l) => !/^(\s\||\s\*|sendmsg|\+\+\+)/.test(l)).join('\n') };
+}
+
+/** The RTM_*TFILTER requests `tc ARGS` sends in the netns (see {@link straceRequests}). */
+export function tcRequests(nsPath: string, args: string[]): { requests: Buffer[]; status: number | null; stderr: string } {
+  return straceRequests(nsPath, 'tc', args, /RTM_(NEW|DEL|GET)TFILTER/);
 }
 
 /** A request with its nlmsg_seq (bytes 8..11) zeroed, to compare requests of two senders. */

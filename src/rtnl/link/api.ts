@@ -13,7 +13,7 @@ import { kindCodec, knownKinds, prepareTunOptions, BRIDGE_PORT_DATA, type KindCo
 import { TunFile, socketNetns } from './tuntap.js';
 import * as sys from '../../netlink/sys.js';
 import { IFINFOMSG_LEN } from './table.js';
-import { AF_BRIDGE } from '../ip.js';
+import { AF_BRIDGE, AF_INET6 } from '../ip.js';
 import { registerLayout } from '../describer.js';
 import { IFLA } from './table.js';
 
@@ -177,7 +177,18 @@ export interface LinkChange {
    * and `null` detaches whatever is attached, in each mode it is attached in.
    */
   readonly xdp?: XdpChange | null | undefined;
+  /**
+   * How the kernel makes the link's IPv6 link-local address (IFLA_AF_SPEC › AF_INET6 ›
+   * IFLA_INET6_ADDR_GEN_MODE; `ip link set … addrgenmode`): 'eui64' (from the MAC, the
+   * default), 'none' (no link-local address, no DAD or router solicitation from it),
+   * 'stable_secret' (RFC 7217; needs net.ipv6.conf.DEV.stable_secret or the default's set
+   * first) or 'random'. It applies to the addresses made from then on (at the next up).
+   */
+  readonly addrGenMode?: AddrGenMode | undefined;
 }
+
+/** The IPv6 address generation modes, by the words `ip link set … addrgenmode` takes. */
+export type AddrGenMode = 'eui64' | 'none' | 'stable_secret' | 'random';
 
 /** What `rt.link.set(…, { xdp })` attaches or detaches. */
 export interface XdpChange {
@@ -233,7 +244,8 @@ export interface LinkFilter {
 
 const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen', 'group', 'alias', 'up', 'netns', 'numTxQueues', 'numRxQueues']);
 const SPEC_KEYS = new Set([...LINK_ATTR_KEYS, 'kind', 'master', 'link', 'peer', 'data']);
-const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort', 'xdp']);
+const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort', 'xdp', 'addrGenMode']);
+const ADDR_GEN_MODES: Readonly<Record<AddrGenMode, number>> = { eui64: C.IN6_ADDR_GEN_MODE_EUI64, none: C.IN6_ADDR_GEN_MODE_NONE, stable_secret: C.IN6_ADDR_GEN_MODE_STABLE_PRIVACY, random: C.IN6_ADDR_GEN_MODE_RANDOM };
 const XDP_KEYS: ReadonlySet<string> = new Set(['fd', 'mode', 'force']);
 const XDP_MODE_FLAGS: Readonly<Record<string, number>> = { generic: C.XDP_FLAGS_SKB_MODE, driver: C.XDP_FLAGS_DRV_MODE, offload: C.XDP_FLAGS_HW_MODE };
 
@@ -521,6 +533,8 @@ interface LinkSetRequest {
   readonly master: number | undefined;
   readonly carrier: boolean | undefined;
   readonly xdp?: XdpAttr | undefined;
+  /** IN6_ADDR_GEN_MODE_* to send, if any. */
+  readonly addrGenMode?: number | undefined;
 }
 
 function writeSet(w: MessageWriter, s: LinkSetRequest): void {
@@ -529,6 +543,14 @@ function writeSet(w: MessageWriter, s: LinkSetRequest): void {
   writeAttrs(w, s.attrs);
   if (s.master !== undefined) w.putU32(C.IFLA_MASTER, s.master);
   if (s.carrier !== undefined) w.putU8(C.IFLA_CARRIER, s.carrier ? 1 : 0);
+  if (s.addrGenMode !== undefined) {
+    // As ip sends it: IFLA_AF_SPEC › AF_INET6 › IFLA_INET6_ADDR_GEN_MODE (u8), nests without NLA_F_NESTED.
+    const af = w.nestStart(C.IFLA_AF_SPEC, false);
+    const v6 = w.nestStart(AF_INET6, false);
+    w.putU8(C.IFLA_INET6_ADDR_GEN_MODE, s.addrGenMode);
+    w.nestEnd(v6);
+    w.nestEnd(af);
+  }
   if (s.xdp !== undefined) {
     // As iproute2's xdp_ebpf_cb writes it: addattr_nest (no NLA_F_NESTED), the fd, then the flags when any.
     const x = w.nestStart(C.IFLA_XDP, false);
@@ -547,6 +569,15 @@ function explainXdp(e: unknown, x: XdpAttr | undefined): unknown {
   let why: string | undefined;
   if (e.code === 'EBUSY') why = 'give xdp.force: true to replace the program attached in that mode';
   else if (!e.extack.message && (e.code === 'EINVAL' || e.code === 'EBADF')) why = `xdp.fd ${x.fd} is not the fd of a loaded BPF_PROG_TYPE_XDP program`;
+  return why ? new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}${why}`) : e;
+}
+
+/** A refused address generation mode with what it needs: stable_secret's bare EINVAL is the missing secret; EAFNOSUPPORT is a kernel or device without IPv6. */
+function explainAddrGenMode(e: unknown, mode: AddrGenMode | undefined, ref: string | number): unknown {
+  if (mode === undefined || !(e instanceof NetlinkError) || e.extack.message) return e;
+  let why: string | undefined;
+  if (e.code === 'EINVAL' && mode === 'stable_secret') why = `addrGenMode 'stable_secret' needs a secret first: sysctl net.ipv6.conf.${typeof ref === 'string' ? ref : 'DEV'}.stable_secret (or net.ipv6.conf.default.stable_secret)`;
+  else if (e.code === 'EAFNOSUPPORT') why = 'addrGenMode: no IPv6 on this link (IPv6 disabled on it, or a kernel without IPv6)';
   return why ? new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}${why}`) : e;
 }
 
@@ -1214,6 +1245,9 @@ export class LinkApi {
     flag('noarp', C.IFF_NOARP);
     const carrier = c['carrier'] !== undefined ? checkBool(c['carrier'], 'carrier') : undefined;
     const xdpGiven = c['xdp'] !== null && c['xdp'] !== undefined ? checkXdp(c['xdp']) : undefined;
+    const agm = c['addrGenMode'];
+    if (agm !== undefined && (typeof agm !== 'string' || !Object.hasOwn(ADDR_GEN_MODES, agm))) throw new InvalidArgumentError('addrGenMode', `expected 'eui64', 'none', 'stable_secret' or 'random', got ${showValue(agm)}`);
+    const addrGenMode = agm === undefined ? undefined : ADDR_GEN_MODES[agm as AddrGenMode];
     let bridgePort: Record<string, unknown> | undefined;
     if (c['bridgePort'] !== undefined) {
       if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null || Array.isArray(c['bridgePort'])) throw new InvalidArgumentError('bridgePort', 'expected an object');
@@ -1252,14 +1286,14 @@ export class LinkApi {
     const index = typeof r === 'number' ? r : a.name !== undefined ? await this.core.linkIndex(r) : 0;
     const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
       a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
-      mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || !bridgePort;
+      mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || addrGenMode !== undefined || !bridgePort;
     let echoed: Link | undefined;
     if (generic) {
-      const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags, mask, master, carrier, xdp: xdps[0] };
+      const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags, mask, master, carrier, xdp: xdps[0], addrGenMode };
       try {
         echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && xdps.length <= 1 ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
       } catch (e) {
-        throw explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0]);
+        throw explainAddrGenMode(explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0]), agm as AddrGenMode | undefined, r);
       }
       // A program in a second mode (driver and offload at once): one more request each.
       // The netns or name may have changed in the first: by the index then.
