@@ -2,12 +2,12 @@
  * `rt.link`: create, read, change and delete network interfaces over RTM_*LINK.
  * @module
  */
-import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN, showValue, walkAttrs, hexColon, MessageWriter as Writer } from '../../netlink/index.js';
+import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN, showValue, walkAttrs, hexColon, MessageWriter as Writer } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { decodeKept, eachArgs, missingLink, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, netnsText, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
-import { IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
+import { ALTNAME_MAX, IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
 import { decodeLink, type Link } from './decode.js';
 import { kindCodec, knownKinds, prepareTunOptions, BRIDGE_PORT_DATA, type KindCodec, type KindEncodeContext, type KindOptions, type PreparedTun, type TunOptions, type VethPeerSpec } from './kinds/index.js';
 import { TunFile, socketNetns } from './tuntap.js';
@@ -1330,6 +1330,88 @@ export class LinkApi {
     }
     if (!echo || echoed || a.netns !== undefined) return echoed;
     return this.get(a.name ?? r);
+  }
+
+  /**
+   * Give a link alternative names (RTM_NEWLINKPROP, IFLA_PROP_LIST of IFLA_ALT_IFNAME):
+   * up to 127 bytes each, with the characters an interface name may have, usable
+   * wherever a name is (`get`, `set`, `del`, routes' `dev`). All or none: the kernel
+   * stops at the first name it refuses and keeps those before it, so with several names
+   * nlkit reads the link's altnames first and, on a refusal, removes what the call added
+   * (the error says so). The new names show in `Link.altnames`.
+   *
+   * Equivalent to: `ip link property add dev NAME altname ALT [altname ALT2 …]`.
+   * @throws InvalidArgumentError for a bad or repeated name (nothing sent); NetlinkError
+   *   'EEXIST' when a name is taken (a link's name or altname in the handle's netns),
+   *   'ENODEV' when the link does not exist.
+   */
+  async addAltnames(ref: string | number, names: string | readonly string[]): Promise<void> {
+    await this.altnames(C.RTM_NEWLINKPROP, ref, names);
+  }
+
+  /**
+   * Remove alternative names of a link (RTM_DELLINKPROP); all or none, as for
+   * {@link addAltnames} (names removed before a refusal are added back).
+   *
+   * Equivalent to: `ip link property del dev NAME altname ALT [altname ALT2 …]`.
+   * @throws InvalidArgumentError for a bad or repeated name (nothing sent); NetlinkError
+   *   'ENOENT' when the link has no such altname, 'ENODEV' when the link does not exist.
+   */
+  async delAltnames(ref: string | number, names: string | readonly string[]): Promise<void> {
+    await this.altnames(C.RTM_DELLINKPROP, ref, names);
+  }
+
+  private async altnames(type: number, ref: string | number, names: string | readonly string[]): Promise<void> {
+    const r = checkLinkRef(ref, 'link');
+    const list = typeof names === 'string' ? [names] : names;
+    if (!Array.isArray(list) || list.length === 0) throw new InvalidArgumentError('names', `expected an altname or a non-empty array of them, got ${showValue(names)}`);
+    const seen = new Set<string>();
+    list.forEach((n: unknown, i: number) => {
+      const arg = typeof names === 'string' ? 'names' : `names[${i}]`;
+      const name = checkIfname(n, arg, ALTNAME_MAX);
+      if (seen.has(name)) throw new InvalidArgumentError(arg, `'${name}' is given twice`);
+      seen.add(name);
+    });
+    const ours = [...seen];
+    const add = type === C.RTM_NEWLINKPROP;
+    // The kernel works through the list and stops at the first name it refuses, keeping
+    // what it did before it: with several names, the link's altnames are read first, so
+    // that a refusal can be undone.
+    const before = ours.length > 1 ? (await this.get(r)).altnames ?? [] : undefined;
+    try {
+      await this.sendAltnames(type, r, ours);
+    } catch (x) {
+      const e = namedMissing(this.core, x, r, 'link');
+      if (!(e instanceof NetlinkError) || e.hint !== undefined) throw e;
+      const one = ours.length === 1;
+      let why = add && e.code === 'EEXIST' ? `${one ? 'the name is' : 'one of the names is'} taken (a link's name or altname in ${this.core.where?.() ?? "the handle's netns"})`
+        : !add && e.code === 'ENOENT' ? `${subjectOf(r)} has no altname ${(before ? ours.filter((n) => !before.includes(n)) : ours).map((n) => `'${n}'`).join(', ')}`
+          : `${subjectOf(r)}: altnames refused`;
+      if (before) {
+        const after = (await this.get(r).catch(() => undefined))?.altnames ?? [];
+        const done = add ? ours.filter((n) => after.includes(n) && !before.includes(n)) : ours.filter((n) => before.includes(n) && !after.includes(n));
+        if (done.length > 0) {
+          try {
+            await this.sendAltnames(add ? C.RTM_DELLINKPROP : C.RTM_NEWLINKPROP, r, done);
+            why += `; the ${add ? 'names it had added' : 'names it had removed'} before the refusal (${done.join(', ')}) were ${add ? 'removed' : 'added'} again`;
+          } catch (u) {
+            why += `; the ${add ? 'names it had added' : 'names it had removed'} before the refusal (${done.join(', ')}) could not be ${add ? 'removed' : 'added'} again: ${(u as Error).message}`;
+          }
+        }
+      }
+      throw new NetlinkError(e.errno, e.request, e.extack, why);
+    }
+  }
+
+  /** One RTM_NEWLINKPROP/RTM_DELLINKPROP of `names`, as ip sends it: NLM_F_EXCL|NLM_F_CREATE|NLM_F_APPEND for an add, the list nest with NLA_F_NESTED. */
+  private sendAltnames(type: number, r: string | number, names: readonly string[]): Promise<unknown> {
+    return this.core.sock.request(type, type === C.RTM_NEWLINKPROP ? NLM_F_EXCL | NLM_F_CREATE | NLM_F_APPEND : 0, (w) => {
+      putIfinfomsg(w, typeof r === 'number' ? r : 0, 0, 0);
+      if (typeof r !== 'number') putLinkName(w, r);
+      const l = w.nestStart(C.IFLA_PROP_LIST);
+      for (const n of names) w.putStrz(C.IFLA_ALT_IFNAME, n);
+      w.nestEnd(l);
+    }, undefined, { subject: `${subjectOf(r)} altname ${names.join(' altname ')}` });
   }
 
   /**
