@@ -14,7 +14,12 @@ export interface GenlNotification {
   readonly message: GenlMessage;
 }
 
-/** The kernel dropped notifications (the socket's receive buffer was full): what was missed is gone; read the state again. */
+/**
+ * The kernel dropped notifications (the socket's receive buffer was full): what was
+ * missed is gone; read the state again. What the kernel still held when the overrun was
+ * read predates it and is discarded with the lost ones, so every event after this one is
+ * a change the consumer has not missed (consecutive overruns come as one).
+ */
 export interface GenlOverrun {
   readonly type: 'overrun';
 }
@@ -39,6 +44,9 @@ export interface GenlMonitorOptions {
 const DONE: IteratorResult<GenlEvent, undefined> = Object.freeze({ done: true, value: undefined });
 const OVERRUN: GenlOverrun = Object.freeze({ type: 'overrun' });
 const ENOBUFS = 105;
+/** Datagrams discarded per read while emptying the kernel's queue after an overrun. */
+const FLUSH_BATCH = 4096;
+const discard = (): void => undefined;
 
 /**
  * The notifications of a family's multicast groups (`genl.monitor(family, groups)`).
@@ -56,6 +64,8 @@ export class GenlMonitor implements AsyncIterableIterator<GenlEvent, undefined, 
   private head = 0;
   private readonly waiters: { resolve(r: IteratorResult<GenlEvent, undefined>): void; reject(e: unknown): void }[] = [];
   private failure: { error: unknown } | null = null;
+  /** After ENOBUFS: emptying the kernel's queue before the overrun is queued. */
+  private flushing = false;
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort: (() => void) | undefined;
   private readonly onMessage = (buf: Buffer, view: DataView, off: number, len: number): void => {
@@ -142,14 +152,21 @@ export class GenlMonitor implements AsyncIterableIterator<GenlEvent, undefined, 
     return Promise.resolve();
   }
 
-  /** Read what the kernel queued (up to the bound), then hand events to waiting consumers. */
+  /**
+   * Read what the kernel queued (up to the bound), then hand events to waiting consumers.
+   * After ENOBUFS the kernel's queue is emptied first (discarded) and only then is the
+   * overrun queued: once a socket has overflowed, the kernel drops every later
+   * notification for it, without another error, until its queue has been emptied — left
+   * there, those older messages would be yielded after the overrun and a change made
+   * after the consumer's resync would be lost without a word.
+   */
   private read(): void {
     const sock = this.sock;
     if (sock === null) return;
     try {
-      while (this.queued < this.maxQueued) {
+      while ((!this.flushing || this.flush(sock)) && this.queued < this.maxQueued) {
         const n = sock.readAvailable(this.onMessage, 1);
-        if (n === -ENOBUFS) this.queue.push(OVERRUN);
+        if (n === -ENOBUFS) this.flushing = true;
         else if (n === 0) break;
       }
     } catch (e) {
@@ -165,6 +182,21 @@ export class GenlMonitor implements AsyncIterableIterator<GenlEvent, undefined, 
       const w = this.waiters.shift()!;
       void this.next().then(w.resolve, w.reject);
     }
+  }
+
+  /**
+   * Discard what the kernel still holds (it predates the overrun), up to FLUSH_BATCH
+   * datagrams a call; once it is empty, queue one overrun (one for consecutive ones).
+   * False while there is more to discard: the (level-triggered) poll handle wakes again.
+   */
+  private flush(sock: NetlinkSocket): boolean {
+    const before = sock.stats.datagrams;
+    // Another ENOBUFS (the kernel overflowed again while this emptied it): go on emptying.
+    while (sock.readAvailable(discard, FLUSH_BATCH) === -ENOBUFS) if (sock.stats.datagrams - before >= FLUSH_BATCH) return false;
+    if (sock.stats.datagrams - before >= FLUSH_BATCH) return false;
+    this.flushing = false;
+    if (this.queued === 0 || this.queue[this.queue.length - 1] !== OVERRUN) this.queue.push(OVERRUN);
+    return true;
   }
 
   /** Close the socket; settle the waiting consumers (with `failure`'s error, else done). */
