@@ -71,6 +71,7 @@ export interface GenlRequestOptions {
 
 const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize']);
 const MONITOR_KEYS: ReadonlySet<string> = new Set(['signal', 'maxQueued', 'receiveBufferSize']);
+const FAMILY_KEYS: ReadonlySet<string> = new Set(['refresh']);
 const REQUEST_KEYS: ReadonlySet<string> = new Set(['attrs', 'version', 'header', 'flags']);
 const OP_FLAG_NAMES: readonly [number, string][] = [
   [G.GENL_ADMIN_PERM, 'admin-perm'], [G.GENL_CMD_CAP_DO, 'do'], [G.GENL_CMD_CAP_DUMP, 'dump'], [G.GENL_CMD_CAP_HASPOL, 'has-policy'], [G.GENL_UNS_ADMIN_PERM, 'uns-admin-perm'],
@@ -222,13 +223,17 @@ export class Genl {
    * family's module is unloaded. `refresh: true` asks again.
    *
    * Equivalent to: `genl ctrl get name NAME`.
-   * @throws InvalidArgumentError for a bad name; NetlinkError 'ENOENT' when the kernel
-   *   has no such family (not built, or its module not loaded), saying so.
+   * @throws InvalidArgumentError for a bad name or option; ClosedError for a closed handle
+   *   (also for a family it remembers); NetlinkError 'ENOENT' when the kernel has no such
+   *   family (not built, or its module not loaded), saying so.
    */
   async family(name: string, options: { readonly refresh?: boolean | undefined } = {}): Promise<GenlFamily> {
     checkFamilyName(name, 'name');
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
-    checkOptionKeys(options, new Set(['refresh']), '');
+    checkOptionKeys(options, FAMILY_KEYS, '');
+    if (options.refresh !== undefined && typeof options.refresh !== 'boolean') throw new InvalidArgumentError('refresh', `expected true or false, got ${showValue(options.refresh)}`);
+    // A closed handle says so, also for a family it remembers (as every other call does).
+    if (this.sock.closed) throw new ClosedError('Genl handle');
     if (!options.refresh) {
       const known = this.byName.get(name);
       if (known) return known;

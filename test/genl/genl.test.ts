@@ -166,6 +166,7 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
     ['flags not a number', () => genl.request('ethtool', 17, { flags: '1' as never }), 'flags'],
     ['an unknown option', () => genl.request('ethtool', 17, { atrs: () => undefined } as never), 'atrs'],
     ['an unknown family option', () => genl.family('ethtool', { refersh: true } as never), 'refersh'],
+    ['refresh not a boolean', () => genl.family('ethtool', { refresh: 'no' as never }), 'refresh'],
     ['a dump with a bad command', () => genl.dump('ethtool', 1.5), 'cmd'],
   ];
   for (const [what, call, arg] of cases) {
@@ -179,6 +180,9 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
   const e = await genl.families().then(() => undefined, (x: unknown) => x);
   t.ok(e instanceof ClosedError, 'a closed handle: ClosedError');
   t.match((e as Error).message, /Genl handle/, 'naming the Genl handle');
+  const remembered = await genl.family('ethtool').then(() => undefined, (x: unknown) => x);
+  t.ok(remembered instanceof ClosedError, 'family() of a family the closed handle remembers: ClosedError too, not the remembered answer');
+  await t.rejects(genl.request('ethtool', 17), ClosedError, 'and request() to it');
   genl.close();
   t.pass('close twice is fine');
 });
