@@ -314,6 +314,9 @@ export class Genl {
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${showValue(options.signal)}`);
     const mq = options.maxQueued;
     if (mq !== undefined && (typeof mq !== 'number' || !Number.isInteger(mq) || mq < 1 || mq > 1 << 20)) throw new InvalidArgumentError('maxQueued', `expected an integer 1..${1 << 20}, got ${showValue(mq)}`);
+    // Checked here, not when the socket is made: that is after the family's lookup, a request.
+    const rb = options.receiveBufferSize;
+    if (rb !== undefined && (typeof rb !== 'number' || !Number.isInteger(rb) || rb < 1024 || rb > 0x7fffffff)) throw new InvalidArgumentError('receiveBufferSize', `expected a socket buffer size (an integer 1024..2147483647), got ${showValue(rb)}`);
     options.signal?.throwIfAborted();
     const f = await this.family(family);
     const ids = new Map<string, number>();

@@ -249,6 +249,12 @@ t.test("monitor(family, groups): ethtool's notifications of channel changes, in 
   }
   t.match(((await genl.monitor('ethtool', ['nope']).catch((x: unknown) => x)) as Error).message, /has no multicast group 'nope' \(it has 'monitor'\)/, 'the groups it has are named');
   t.equal(fdCount(), before, 'no socket was made for them');
+  // A handle that has not looked the family up yet: a bad option sends nothing either.
+  const fresh = Genl.open({ netns: ns.fd });
+  const rbe = await fresh.monitor('ethtool', ['monitor'], { receiveBufferSize: 10 }).then(() => undefined, (x: unknown) => x);
+  t.ok(rbe instanceof InvalidArgumentError && rbe.argument === 'receiveBufferSize', `a receive buffer too small: InvalidArgumentError naming receiveBufferSize (${(rbe as Error)?.message})`);
+  t.equal(fresh.sock.stats.requests, 0, 'refused before the family was looked up (no request)');
+  fresh.close();
 
   // Closing the handle closes its monitors; every fd is back.
   const last = await genl.monitor('ethtool', ['monitor']);
