@@ -244,7 +244,8 @@ export class Ethtool {
     const names = await this.names();
     const before = await this.features(d);
     for (const k of keys) {
-      const f = before[k];
+      // Own keys only: 'toString' or 'constructor' is no feature, whatever the prototype has.
+      const f = Object.hasOwn(before, k) ? before[k] : undefined;
       if (!f) throw new InvalidArgumentError(`changes.${k}`, `no feature '${k}' (the kernel's names, as features() lists them: e.g. 'tx-checksum-ip-generic', 'rx-gro'; ethtool's group names such as 'tx-checksumming' are not features)`);
       if (!f.changeable && f.active !== changes[k]) throw new InvalidArgumentError(`changes.${k}`, `'${k}' is fixed ${f.active ? 'on' : 'off'} on ${typeof d === 'number' ? `ifindex ${d}` : `'${d}'`} (its driver does not let it change)`);
     }

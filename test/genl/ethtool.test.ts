@@ -124,6 +124,7 @@ t.test('features: as ethtool -k shows them; turned off and on; a wish the device
   for (const [what, p, arg, re] of [
     ['a fixed feature', et.setFeatures('v0', { 'tx-checksum-ipv4': true }), 'changes.tx-checksum-ipv4', /is fixed off on 'v0'/],
     ["ethtool's group name", et.setFeatures('v0', { 'tx-checksumming': false }), 'changes.tx-checksumming', /no feature 'tx-checksumming'.*group names/],
+    ['a name of Object.prototype', et.setFeatures('v0', { toString: true }), 'changes.toString', /no feature 'toString'/],
     ['a value not a boolean', et.setFeatures('v0', { 'rx-gro': 'off' as never }), 'changes.rx-gro', /expected true or false/],
     ['no change', et.setFeatures('v0', {}), 'changes', /no feature to change/],
   ] as [string, Promise<unknown>, string, RegExp][]) {
