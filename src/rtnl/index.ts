@@ -47,7 +47,7 @@ export type { BridgeVlanSpec, BridgeVlanOptions, BridgeVlanFilter } from './vlan
 export { decodeBridgeVlans } from './vlan/decode.js';
 export type { BridgeVlans, BridgeVlan } from './vlan/decode.js';
 export { FilterApi } from './tc/filter/api.js';
-export type { FilterSpec, FilterSpecBase, U32FilterSpec, BpfFilterSpec, MatchallFilterSpec, FilterDelSpec, FilterFilter } from './tc/filter/api.js';
+export type { FilterSpec, FilterSpecBase, U32FilterSpec, BpfFilterSpec, BpfFilterSpecCommon, MatchallFilterSpec, FilterDelSpec, FilterFilter } from './tc/filter/api.js';
 export { decodeFilter } from './tc/filter/decode.js';
 export type { Filter, FilterBase, U32Filter, BpfFilter, MatchallFilter, OtherFilter } from './tc/filter/decode.js';
 export { FILTER_TCA, FILTER_PROTOCOLS } from './tc/filter/table.js';
@@ -55,7 +55,7 @@ export type { FilterProtocol, FilterProtocolName } from './tc/filter/table.js';
 export { U32_OPTIONS, BPF_OPTIONS, MATCHALL_OPTIONS, filterKinds } from './tc/filter/kinds/index.js';
 export type { U32Options, U32Selector, U32Key, U32KeySpec, U32Match, BpfOptions, MatchallOptions } from './tc/filter/kinds/index.js';
 export { TCA_ACT, VERDICTS, actionKinds } from './tc/action/index.js';
-export type { Action, ActionBase, MirredAction, GactAction, BpfAction, OtherAction, ActionSpec, MirredActionSpec, GactActionSpec, BpfActionSpec, Verdict, VerdictName, ActionVerdict } from './tc/action/index.js';
+export type { Action, ActionBase, MirredAction, GactAction, BpfAction, OtherAction, ActionSpec, MirredActionSpec, GactActionSpec, BpfActionSpec, BpfActionSpecCommon, Verdict, VerdictName, ActionVerdict } from './tc/action/index.js';
 export { parseTcRate, parseTcSize, parseTcTime } from './tc/units.js';
 export type { TcRate, TcSize, TcTime } from './tc/units.js';
 export { QdiscApi } from './tc/qdisc/api.js';

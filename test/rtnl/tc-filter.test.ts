@@ -611,9 +611,16 @@ t.test('a bpf filter and a bpf action by pinned path (tc\'s object-pinned): open
   await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'u32', match: 'all', actions: [{ kind: 'bpf', pinned: clsPath }] }), InvalidArgumentError, 'actions[0].pinned', /SCHED_CLS program; this takes a BPF_PROG_TYPE_SCHED_ACT/, 'a classifier program as an action');
   // Both programs open, the second refused: the first is closed again.
   await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: clsPath, actions: [{ kind: 'bpf', pinned: clsPath }] }), InvalidArgumentError, 'actions[0].pinned', /this takes a BPF_PROG_TYPE_SCHED_ACT/, 'the filter\'s program opened, its action\'s refused');
+  // The types refuse both and neither too (checked when the tests compile), for a filter and an action.
+  // @ts-expect-error: fd and pinned, not both
   await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: clsPath, fd: cls }), InvalidArgumentError, 'pinned', /by fd or by pinned path, not both/, 'fd and pinned');
   await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf', pinned: '' }), InvalidArgumentError, 'pinned', /expected the path of a pinned BPF program/, 'an empty path');
-  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf' } as never), InvalidArgumentError, 'fd', /its fd, or the path it is pinned at/, 'neither');
+  // @ts-expect-error: a bpf filter needs fd or pinned
+  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'bpf' }), InvalidArgumentError, 'fd', /its fd, or the path it is pinned at/, 'neither');
+  // @ts-expect-error: a bpf action needs fd or pinned
+  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'u32', match: 'all', actions: [{ kind: 'bpf', verdict: 'drop' }] }), InvalidArgumentError, 'actions[0].fd', /its fd, or the path it is pinned at/, 'an action with neither');
+  // @ts-expect-error: fd and pinned, not both
+  await refusal(rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'u32', match: 'all', actions: [{ kind: 'bpf', fd: act, pinned: actPath }] }), InvalidArgumentError, 'actions[0].pinned', /by fd or by pinned path, not both/, 'an action with both');
   t.equal(rt.sock.stats.requests, before, 'no request left the handle');
   t.equal(fdCount(), fds0, 'and no fd is left open');
   // The kernel's refusal after the program was opened: closed all the same.

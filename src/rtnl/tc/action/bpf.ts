@@ -15,18 +15,9 @@ import { checkString } from '../../validate.js';
 import { commonOf, padCodec, putStruct, tcfTimesCodec, tcGenCodec, writeTcGen, TC_GEN_LEN, type ActionKindCodec } from './kind.js';
 import type { Verdict } from './verdict.js';
 
-/** What `actions` takes for a bpf action. */
-export interface BpfActionSpec {
+/** What every bpf action spec has; {@link BpfActionSpec} adds its program, by `fd` or by `pinned` path (exactly one). */
+export interface BpfActionSpecCommon {
   readonly kind: 'bpf';
-  /** An fd of a loaded BPF_PROG_TYPE_SCHED_ACT program (the kernel takes its own reference; the fd stays the caller's). This or `pinned`. */
-  readonly fd?: number | undefined;
-  /**
-   * The path of a BPF_PROG_TYPE_SCHED_ACT program pinned on a bpf filesystem (tc's
-   * `object-pinned PATH`): nlkit opens it (BPF_OBJ_GET) for the request and closes it
-   * right after; the kernel keeps its own reference. A relative path is the process's
-   * working directory's. This or `fd`.
-   */
-  readonly pinned?: string | undefined;
   /** A name for it, shown by `tc` (tc sends 'FILE:[SECTION]'). Defaults to none; with `pinned`, to what tc sends for it ('FILE:[*fsobj]', FILE the path's last part). */
   readonly name?: string | undefined;
   /** The verdict when the program returns TC_ACT_UNSPEC. Defaults to 'pipe', as tc's. */
@@ -34,6 +25,27 @@ export interface BpfActionSpec {
   /** The action's index (`index N`), 1..4294967295. Defaults to one the kernel picks. */
   readonly index?: number | undefined;
 }
+
+/**
+ * What `actions` takes for a bpf action: its program by `fd` or by `pinned` path,
+ * exactly one of the two (the type refuses neither and both, as the checks do at run time).
+ */
+export type BpfActionSpec = BpfActionSpecCommon & ({
+  /** An fd of a loaded BPF_PROG_TYPE_SCHED_ACT program (the kernel takes its own reference; the fd stays the caller's). This or `pinned`. */
+  readonly fd: number;
+  /** Not with `fd`. */
+  readonly pinned?: undefined;
+} | {
+  /**
+   * The path of a BPF_PROG_TYPE_SCHED_ACT program pinned on a bpf filesystem (tc's
+   * `object-pinned PATH`): nlkit opens it (BPF_OBJ_GET) for the request and closes it
+   * right after; the kernel keeps its own reference. A relative path is the process's
+   * working directory's. This or `fd`.
+   */
+  readonly pinned: string;
+  /** Not with `pinned`. */
+  readonly fd?: undefined;
+});
 
 /** A BPF program tag (8 bytes) as hex, as tc prints it. */
 export const bpfTagCodec: CustomCodec<string> = {

@@ -18,7 +18,7 @@ import { verdictOf, type ActionVerdict } from './verdict.js';
 
 export type { MirredActionSpec } from './mirred.js';
 export type { GactActionSpec } from './gact.js';
-export type { BpfActionSpec } from './bpf.js';
+export type { BpfActionSpec, BpfActionSpecCommon } from './bpf.js';
 export { VERDICTS } from './verdict.js';
 export type { Verdict, VerdictName, ActionVerdict } from './verdict.js';
 

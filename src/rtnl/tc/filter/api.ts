@@ -59,21 +59,11 @@ export interface U32FilterSpec extends FilterSpecBase {
 }
 
 /**
- * A bpf filter (`tc filter add … bpf [da] object-pinned PATH [classid C] [action …]`):
- * its program by `fd` or by the path it is `pinned` at, one of the two.
+ * What every bpf filter spec has; {@link BpfFilterSpec} adds its program, by `fd` or by
+ * the path it is `pinned` at (exactly one).
  */
-export interface BpfFilterSpec extends FilterSpecBase {
+export interface BpfFilterSpecCommon extends FilterSpecBase {
   readonly kind: 'bpf';
-  /** The fd of a loaded BPF_PROG_TYPE_SCHED_CLS program; the kernel takes its own reference (the fd stays the caller's to close). This or `pinned`. */
-  readonly fd?: number | undefined;
-  /**
-   * The path of a BPF_PROG_TYPE_SCHED_CLS program pinned on a bpf filesystem (tc's
-   * `object-pinned PATH`): nlkit opens it (BPF_OBJ_GET) after the spec's checks and
-   * lookups, sends its fd and closes it when the request is answered; the kernel keeps
-   * its own reference. A relative path is the process's working directory's (tc's is
-   * its bpf directory's). This or `fd`.
-   */
-  readonly pinned?: string | undefined;
   /** A name for it (`tc` shows it; tc sends 'FILE:[SECTION]'). Defaults to none; with `pinned`, to what tc sends for it ('FILE:[*fsobj]', FILE the path's last part). */
   readonly name?: string | undefined;
   /** `da`: the program's return value is the verdict (TC_ACT_*), no actions needed. Defaults to false. */
@@ -87,6 +77,31 @@ export interface BpfFilterSpec extends FilterSpecBase {
   /** `skip_sw`. Defaults to false. */
   readonly skipSw?: boolean | undefined;
 }
+
+/**
+ * A bpf filter (`tc filter add … bpf [da] object-pinned PATH [classid C] [action …]`):
+ * its program by `fd` or by the path it is `pinned` at, exactly one of the two (the type
+ * refuses neither and both, as the checks do at run time).
+ * @example
+ * { link: 'eth0', parent: 'ingress', kind: 'bpf', pinned: '/sys/fs/bpf/prog', directAction: true }
+ */
+export type BpfFilterSpec = BpfFilterSpecCommon & ({
+  /** The fd of a loaded BPF_PROG_TYPE_SCHED_CLS program; the kernel takes its own reference (the fd stays the caller's to close). This or `pinned`. */
+  readonly fd: number;
+  /** Not with `fd`. */
+  readonly pinned?: undefined;
+} | {
+  /**
+   * The path of a BPF_PROG_TYPE_SCHED_CLS program pinned on a bpf filesystem (tc's
+   * `object-pinned PATH`): nlkit opens it (BPF_OBJ_GET) after the spec's checks and before
+   * any request (the link lookups included), sends its fd and closes it once the kernel
+   * has answered or refused; the kernel keeps its own reference. A relative path is the
+   * process's working directory's (tc's is its bpf directory's). This or `fd`.
+   */
+  readonly pinned: string;
+  /** Not with `pinned`. */
+  readonly fd?: undefined;
+});
 
 /** A matchall filter (`tc filter add … matchall [classid C] [action …]`); kernels without CONFIG_NET_CLS_MATCHALL refuse it. */
 export interface MatchallFilterSpec extends FilterSpecBase {
