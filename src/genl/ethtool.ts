@@ -47,21 +47,33 @@ const CHANNEL_KEYS: ReadonlySet<string> = new Set(['rx', 'tx', 'other', 'combine
 
 /** A device's channels (`ethtool -l`): each maximum and count the driver reports (a kind it has none of is left out). */
 export interface EthtoolChannels {
+  /** The most RX-only channels the device can have (ETHTOOL_A_CHANNELS_RX_MAX; `ethtool -l`'s "Pre-set maximums: RX"). */
   rxMax?: number;
+  /** The most TX-only channels (ETHTOOL_A_CHANNELS_TX_MAX). */
   txMax?: number;
+  /** The most other channels, e.g. for link interrupts (ETHTOOL_A_CHANNELS_OTHER_MAX). */
   otherMax?: number;
+  /** The most combined (RX and TX) channels (ETHTOOL_A_CHANNELS_COMBINED_MAX). */
   combinedMax?: number;
+  /** RX-only channels now (ETHTOOL_A_CHANNELS_RX_COUNT; "Current hardware settings: RX"). */
   rx?: number;
+  /** TX-only channels now (ETHTOOL_A_CHANNELS_TX_COUNT). */
   tx?: number;
+  /** Other channels now (ETHTOOL_A_CHANNELS_OTHER_COUNT). */
   other?: number;
+  /** Combined channels now (ETHTOOL_A_CHANNELS_COMBINED_COUNT). */
   combined?: number;
 }
 
 /** The counts `setChannels` takes (`ethtool -L DEV rx N tx N other N combined N`): any of them, at least one. */
 export interface EthtoolChannelCounts {
+  /** RX-only channels (`rx N`). Defaults to the current count. */
   readonly rx?: number | undefined;
+  /** TX-only channels (`tx N`). Defaults to the current count. */
   readonly tx?: number | undefined;
+  /** Other channels (`other N`). Defaults to the current count. */
   readonly other?: number | undefined;
+  /** Combined channels (`combined N`). Defaults to the current count. */
   readonly combined?: number | undefined;
 }
 

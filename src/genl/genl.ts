@@ -35,7 +35,9 @@ export interface GenlOp {
 
 /** A multicast group of a family (CTRL_ATTR_MCAST_GROUPS): join it by `id` (NETLINK_ADD_MEMBERSHIP). */
 export interface GenlGroup {
+  /** The group's number (CTRL_ATTR_MCAST_GRP_ID), given out at registration like a family's id. */
   id: number;
+  /** Its name within the family (CTRL_ATTR_MCAST_GRP_NAME): 'monitor' of ethtool, 'notify' of nlctrl, … */
   name: string;
 }
 

@@ -10,7 +10,9 @@ import { messageOf, type GenlMessage } from './message.js';
 
 /** A notification of the family: one message it multicast. */
 export interface GenlNotification {
+  /** Always 'message' (tells it from a {@link GenlOverrun}). */
   readonly type: 'message';
+  /** The message as the family sent it (its `cmd` says what happened: ETHTOOL_MSG_CHANNELS_NTF, …). */
   readonly message: GenlMessage;
 }
 
@@ -21,6 +23,7 @@ export interface GenlNotification {
  * a change the consumer has not missed (consecutive overruns come as one).
  */
 export interface GenlOverrun {
+  /** Always 'overrun'. */
   readonly type: 'overrun';
 }
 

@@ -17,6 +17,7 @@ import type { Verdict } from './verdict.js';
 
 /** What every bpf action spec has; {@link BpfActionSpec} adds its program, by `fd` or by `pinned` path (exactly one). */
 export interface BpfActionSpecCommon {
+  /** The bpf action (`action bpf`). */
   readonly kind: 'bpf';
   /** A name for it, shown by `tc` (tc sends 'FILE:[SECTION]'). Defaults to none; with `pinned`, to what tc sends for it ('FILE:[*fsobj]', FILE the path's last part). */
   readonly name?: string | undefined;
@@ -75,8 +76,10 @@ export function checkProgFd(v: unknown, arg: string): number {
   return v;
 }
 
-/** BPF_PROG_TYPE_* from enum bpf_prog_type in <linux/bpf.h>: the two tc takes, and a few a wrong pin may hold, for errors. */
+// BPF_PROG_TYPE_* from enum bpf_prog_type in <linux/bpf.h>: the two tc takes, and a few a wrong pin may hold, for errors.
+/** BPF_PROG_TYPE_SCHED_CLS: what a bpf filter runs. */
 export const BPF_PROG_TYPE_SCHED_CLS = 3;
+/** BPF_PROG_TYPE_SCHED_ACT: what a bpf action runs. */
 export const BPF_PROG_TYPE_SCHED_ACT = 4;
 const PROG_TYPE_NAMES: Readonly<Record<number, string>> = {
   1: 'BPF_PROG_TYPE_SOCKET_FILTER', 2: 'BPF_PROG_TYPE_KPROBE', 3: 'BPF_PROG_TYPE_SCHED_CLS', 4: 'BPF_PROG_TYPE_SCHED_ACT',
