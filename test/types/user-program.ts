@@ -16,6 +16,7 @@ import {
   type MonitorEvent, type MonitorGroup, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions, type TunSpec,
   type NexthopObject, type NexthopObjectSpec, type NexthopGroupMember, type NexthopFilter, type NexthopBucket, type NexthopBucketFilter,
   type Qdisc, type TcClass, type Filter, type MonitorChangeOf, type MonitorKindOf,
+  Genl, Ethtool, decodeAttributes, type GenlFamily, type GenlMessage, type GenlEvent, type EthtoolChannels, type EthtoolFeature, type FilterSpec,
 } from 'nlkit';
 
 /** The application's own settings, parsed from a file: anything may be missing. */
@@ -47,6 +48,10 @@ interface Settings {
   readonly idleTimer?: number;
   readonly groupsOnly?: boolean;
   readonly stats?: boolean;
+  readonly rxChannels?: number;
+  readonly checksumOffload?: boolean;
+  readonly pinnedProgram?: string;
+  readonly programFd?: number;
 }
 
 /** What the application keeps of a link. */
@@ -277,6 +282,34 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
   return { cniVersion: '1.1.0', interfaces, ips: ips.map((address) => ({ address, gateway: s.gateway, interface: 1 })), dns: undefined };
 }
 
+/** Generic netlink and ethtool as an overlay agent tunes a veth, with settings that may be missing. */
+async function tune(s: Settings, where: NetnsTarget | undefined, signal: AbortSignal): Promise<void> {
+  using genl = Genl.open({ netns: where, receiveBufferSize: s.receiveBufferSize });
+  const fam: GenlFamily = await genl.family('ethtool', { refresh: s.stats });
+  const groups: string[] = fam.groups.map((g) => g.name);
+  const replies: GenlMessage[] = await genl.request(fam.id, 17, { attrs: (w) => { const h = w.nestStart(1); w.putStrz(2, 'v0'); w.nestEnd(h); }, version: undefined, header: undefined, flags: undefined });
+  for (const m of replies) for (const a of decodeAttributes(m.attrs)) console.log(m.cmd, a.type, a.value.length);
+  await using mon = await genl.monitor('ethtool', groups, { signal, maxQueued: s.maxQueued, receiveBufferSize: s.receiveBufferSize });
+  using et = Ethtool.open({ netns: where });
+  const ch: EthtoolChannels = await et.channels('v0');
+  await et.setChannels('v0', { rx: s.rxChannels, tx: ch.tx });
+  const features: Record<string, EthtoolFeature> = await et.features('v0');
+  if (s.checksumOffload !== undefined && features['tx-checksum-ip-generic']?.changeable) {
+    const { unapplied } = await et.setFeatures('v0', { 'tx-checksum-ip-generic': s.checksumOffload });
+    console.log(unapplied.join(', '));
+  }
+  for await (const ev of mon) {
+    const e: GenlEvent = ev;
+    if (e.type === 'overrun') console.log('resync', await et.channels('v0'));
+    else console.log(e.message.cmd, e.message.attrs.length);
+  }
+  // A bpf filter's program by pinned path or by fd, one of the two.
+  const filter: FilterSpec = s.pinnedProgram !== undefined
+    ? { link: 'v0', parent: 'ingress', kind: 'bpf', pinned: s.pinnedProgram, directAction: true, actions: [{ kind: 'bpf', pinned: s.pinnedProgram }] }
+    : { link: 'v0', parent: 'ingress', kind: 'bpf', fd: s.programFd ?? 3, name: undefined };
+  console.log(filter.kind);
+}
+
 /** A CNI plugin around it. */
 export async function plugin(s: Settings): Promise<number> {
   const impl: { check?: () => Promise<void> } = {};
@@ -302,3 +335,4 @@ export async function plugin(s: Settings): Promise<number> {
 }
 
 console.log(formatResult(await build({}, undefined, AbortSignal.timeout(1000)), '1.1.0'));
+await tune({}, undefined, AbortSignal.timeout(1000));
