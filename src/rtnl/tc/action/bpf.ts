@@ -41,7 +41,8 @@ export type BpfActionSpec = BpfActionSpecCommon & ({
    * The path of a BPF_PROG_TYPE_SCHED_ACT program pinned on a bpf filesystem (tc's
    * `object-pinned PATH`): nlkit opens it (BPF_OBJ_GET) for the request and closes it
    * right after; the kernel keeps its own reference. A relative path is the process's
-   * working directory's. This or `fd`.
+   * working directory's, as tc's is (tc's `m:NAME` is not taken: give the whole path).
+   * This or `fd`.
    */
   readonly pinned: string;
   /** Not with `pinned`. */

@@ -96,7 +96,8 @@ export type BpfFilterSpec = BpfFilterSpecCommon & ({
    * `object-pinned PATH`): nlkit opens it (BPF_OBJ_GET) after the spec's checks and before
    * any request (the link lookups included), sends its fd and closes it once the kernel
    * has answered or refused; the kernel keeps its own reference. A relative path is the
-   * process's working directory's (tc's is its bpf directory's). This or `fd`.
+   * process's working directory's, as tc's is (tc's `m:NAME`, a name in its own bpf
+   * directory, is not taken: give that path whole). This or `fd`.
    */
   readonly pinned: string;
   /** Not with `pinned`. */
