@@ -26,37 +26,40 @@ export interface GenlOptions {
 /** One operation of a family (CTRL_ATTR_OPS). */
 export interface GenlOp {
   /** The command number. */
-  id: number;
+  readonly id: number;
   /** CTRL_ATTR_OP_FLAGS by name: 'admin-perm', 'do', 'dump', 'has-policy', 'uns-admin-perm' (bits nlkit does not know are in `rawFlags` only). */
-  flags: string[];
+  readonly flags: readonly string[];
   /** CTRL_ATTR_OP_FLAGS as the kernel sent it. */
-  rawFlags: number;
+  readonly rawFlags: number;
 }
 
 /** A multicast group of a family (CTRL_ATTR_MCAST_GROUPS): join it by `id` (NETLINK_ADD_MEMBERSHIP). */
 export interface GenlGroup {
   /** The group's number (CTRL_ATTR_MCAST_GRP_ID), given out at registration like a family's id. */
-  id: number;
+  readonly id: number;
   /** Its name within the family (CTRL_ATTR_MCAST_GRP_NAME): 'monitor' of ethtool, 'notify' of nlctrl, … */
-  name: string;
+  readonly name: string;
 }
 
-/** A generic netlink family, as the controller describes it (`genl ctrl get name NAME`). */
+/**
+ * A generic netlink family, as the controller describes it (`genl ctrl get name NAME`).
+ * Frozen: a handle hands the same object to every later lookup of the family.
+ */
 export interface GenlFamily {
   /** The message type its requests carry; given out by the kernel at registration (so it may differ between boots). */
-  id: number;
+  readonly id: number;
   /** 'ethtool', 'nlctrl', … */
-  name: string;
+  readonly name: string;
   /** CTRL_ATTR_VERSION. */
-  version: number;
+  readonly version: number;
   /** CTRL_ATTR_HDRSIZE: bytes of the family's own header after the genlmsghdr (0 for most). */
-  hdrSize: number;
+  readonly hdrSize: number;
   /** CTRL_ATTR_MAXATTR: its highest attribute type. */
-  maxAttr: number;
+  readonly maxAttr: number;
   /** Its operations (the kernel lists them only when it lets this caller see them). */
-  ops: GenlOp[];
+  readonly ops: readonly GenlOp[];
   /** Its multicast groups. */
-  groups: GenlGroup[];
+  readonly groups: readonly GenlGroup[];
 }
 
 /** Options of {@link Genl.request} and {@link Genl.dump}. */
@@ -80,10 +83,14 @@ const OP_FLAG_NAMES: readonly [number, string][] = [
 ];
 const CTRL_PATH = ['CTRL_CMD_NEWFAMILY'];
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** A controller reply (CTRL_CMD_NEWFAMILY) as a GenlFamily. */
 function decodeFamily(buf: Buffer, view: DataView, off: number, len: number): GenlFamily | undefined {
   if (view.getUint16(off + 4, HOST_LE) !== G.GENL_ID_CTRL || len < 16 + G.GENL_HDRLEN) return undefined;
-  const f: GenlFamily = { id: 0, name: '', version: 0, hdrSize: 0, maxAttr: 0, ops: [], groups: [] };
+  const ops: GenlOp[] = [];
+  const groups: GenlGroup[] = [];
+  const f: Mutable<GenlFamily> = { id: 0, name: '', version: 0, hdrSize: 0, maxAttr: 0, ops, groups };
   const end = off + len;
   walkAttrs(view, off + 16 + G.GENL_HDRLEN, end, CTRL_PATH, (type, o, l) => {
     switch (type) {
@@ -94,23 +101,24 @@ function decodeFamily(buf: Buffer, view: DataView, off: number, len: number): Ge
       case G.CTRL_ATTR_MAXATTR: f.maxAttr = view.getUint32(o, HOST_LE); break;
       case G.CTRL_ATTR_OPS:
         walkAttrs(view, o, o + l, [...CTRL_PATH, 'CTRL_ATTR_OPS'], (_i, po, pl) => {
-          const op: GenlOp = { id: 0, flags: [], rawFlags: 0 };
+          let id = 0;
+          let rawFlags = 0;
           walkAttrs(view, po, po + pl, [...CTRL_PATH, 'CTRL_ATTR_OPS', 'op'], (t, vo) => {
-            if (t === G.CTRL_ATTR_OP_ID) op.id = view.getUint32(vo, HOST_LE);
-            else if (t === G.CTRL_ATTR_OP_FLAGS) op.rawFlags = view.getUint32(vo, HOST_LE);
+            if (t === G.CTRL_ATTR_OP_ID) id = view.getUint32(vo, HOST_LE);
+            else if (t === G.CTRL_ATTR_OP_FLAGS) rawFlags = view.getUint32(vo, HOST_LE);
           });
-          for (const [bit, name] of OP_FLAG_NAMES) if (op.rawFlags & bit) op.flags.push(name);
-          f.ops.push(op);
+          ops.push({ id, flags: OP_FLAG_NAMES.filter(([bit]) => rawFlags & bit).map(([, name]) => name), rawFlags });
         });
         break;
       case G.CTRL_ATTR_MCAST_GROUPS:
         walkAttrs(view, o, o + l, [...CTRL_PATH, 'CTRL_ATTR_MCAST_GROUPS'], (_i, go, gl) => {
-          const g: GenlGroup = { id: 0, name: '' };
+          let id = 0;
+          let name = '';
           walkAttrs(view, go, go + gl, [...CTRL_PATH, 'CTRL_ATTR_MCAST_GROUPS', 'group'], (t, vo, vl) => {
-            if (t === G.CTRL_ATTR_MCAST_GRP_ID) g.id = view.getUint32(vo, HOST_LE);
-            else if (t === G.CTRL_ATTR_MCAST_GRP_NAME) g.name = strz(buf, vo, vl);
+            if (t === G.CTRL_ATTR_MCAST_GRP_ID) id = view.getUint32(vo, HOST_LE);
+            else if (t === G.CTRL_ATTR_MCAST_GRP_NAME) name = strz(buf, vo, vl);
           });
-          f.groups.push(g);
+          groups.push({ id, name });
         });
         break;
       default: // CTRL_ATTR_POLICY and later: not decoded
@@ -268,6 +276,9 @@ export class Genl {
    *   kernel's refusal and extended-ACK text, naming the family and command.
    */
   async request(family: string | number, cmd: number, options: GenlRequestOptions = {}): Promise<GenlMessage[]> {
+    // A dump has its own reading (every part until NLMSG_DONE): this one stops at the first.
+    const fl: unknown = typeof options === 'object' && options !== null ? options.flags : undefined;
+    if (typeof fl === 'number' && (fl & NLM_F_DUMP) !== 0) throw new InvalidArgumentError('flags', 'NLM_F_DUMP (NLM_F_ROOT|NLM_F_MATCH) is what dump() sends: call dump() for a dump');
     const p = await this.prepare(family, cmd, options);
     const out: GenlMessage[] = [];
     await this.sock.request(p.id, p.flags, p.build, (buf, view, off, len) => {
@@ -370,6 +381,13 @@ export class Genl {
   }
 
   private remember(f: GenlFamily): void {
+    // Frozen: the same object is handed to every later caller, and a change one made
+    // would otherwise be what the next lookup (and every request by name) sees.
+    for (const o of f.ops) Object.freeze(Object.freeze(o).flags);
+    for (const g of f.groups) Object.freeze(g);
+    Object.freeze(f.ops);
+    Object.freeze(f.groups);
+    Object.freeze(f);
     this.byName.set(f.name, f);
     this.byId.set(f.id, f);
   }
@@ -388,6 +406,7 @@ export class Genl {
     if (options.header !== undefined && !(options.header instanceof Uint8Array)) throw new InvalidArgumentError('header', `expected the family header's bytes (a Uint8Array), got ${showValue(options.header)}`);
     const flags = options.flags ?? 0;
     if (typeof flags !== 'number' || !Number.isInteger(flags) || flags < 0 || flags > 0xffff) throw new InvalidArgumentError('flags', `expected nlmsg_flags (an integer 0..65535), got ${showValue(flags)}`);
+
     const f = typeof family === 'string' ? await this.family(family) : this.byId.get(family);
     const id = f?.id ?? (family as number);
     const hdrSize = options.header?.length ?? f?.hdrSize ?? 0;

@@ -121,7 +121,12 @@ export class GenlMonitor implements AsyncIterableIterator<GenlEvent, undefined, 
       }
       return Promise.resolve({ done: false, value: ev });
     }
-    if (this.failure) return Promise.reject(this.failure.error);
+    if (this.failure) {
+      // Delivered once, as Rtnl's monitor does: then done.
+      const { error } = this.failure;
+      this.failure = null;
+      return Promise.reject(error);
+    }
     if (this.sock === null) return Promise.resolve(DONE);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
@@ -141,6 +146,7 @@ export class GenlMonitor implements AsyncIterableIterator<GenlEvent, undefined, 
   close(): void {
     this.queue = [];
     this.head = 0;
+    this.failure = null; // also after an error or abort ended it: done from here on
     this.stop(null);
   }
 
@@ -214,6 +220,8 @@ export class GenlMonitor implements AsyncIterableIterator<GenlEvent, undefined, 
     this.watcher = null;
     sock.close();
     const waiters = this.waiters.splice(0);
+    // The error goes to the consumers waiting now, or else to the next next(); once given, done.
+    if (failure && waiters.length > 0) this.failure = null;
     for (const w of waiters) {
       if (failure) w.reject(failure.error);
       else w.resolve(DONE);

@@ -20,10 +20,13 @@ const header = (dev: string) => (w: MessageWriter): void => {
 };
 
 /** `genl ctrl list` (or `get name N`) output as GenlFamily objects. */
+/** A GenlFamily as this parser fills it in. */
+type Parsed = { id: number; name: string; version: number; hdrSize: number; maxAttr: number; ops: { id: number; flags: string[]; rawFlags: number }[]; groups: { id: number; name: string }[] };
+
 function genlFamilies(nsPath: string, args: string[]): GenlFamily[] {
   const out = inNs(nsPath, 'genl', ['ctrl', ...args]);
-  const fams: GenlFamily[] = [];
-  let f: GenlFamily | undefined;
+  const fams: Parsed[] = [];
+  let f: Parsed | undefined;
   let section: 'ops' | 'groups' | undefined;
   for (const line of out.split('\n')) {
     let m: RegExpExecArray | null;
@@ -99,6 +102,8 @@ t.test('family(name): one family as `genl ctrl get name` prints it, asked once p
   t.equal(genl.sock.stats.requests, before + 1, 'one request');
   t.equal(await genl.family('ethtool'), e, 'asked again: the remembered object');
   t.equal(genl.sock.stats.requests, before + 1, 'and no request');
+  t.ok(Object.isFrozen(e) && Object.isFrozen(e.ops) && Object.isFrozen(e.ops[0]!.flags) && Object.isFrozen(e.groups[0]), 'the family handed out is frozen (later lookups get the same object)');
+  t.throws(() => { (e.groups as { id: number; name: string }[]).push({ id: 1, name: 'x' }); }, TypeError, 'so a caller cannot change it for the next one');
   t.same(await genl.family('ethtool', { refresh: true }), e, 'refresh: asked again');
   t.equal(genl.sock.stats.requests, before + 2, 'one more request');
 
@@ -166,6 +171,7 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
     ['flags not a number', () => genl.request('ethtool', 17, { flags: '1' as never }), 'flags'],
     ['an unknown option', () => genl.request('ethtool', 17, { atrs: () => undefined } as never), 'atrs'],
     ['an unknown family option', () => genl.family('ethtool', { refersh: true } as never), 'refersh'],
+    ['NLM_F_DUMP in a request', () => genl.request('ethtool', 17, { flags: 0x300 }), 'flags'],
     ['refresh not a boolean', () => genl.family('ethtool', { refresh: 'no' as never }), 'refresh'],
     ['a dump with a bad command', () => genl.dump('ethtool', 1.5), 'cmd'],
   ];
@@ -231,6 +237,12 @@ t.test("monitor(family, groups): ethtool's notifications of channel changes, in 
   const err = await pending.then(() => undefined, (x: unknown) => x);
   t.equal((err as Error)?.name, 'AbortError', 'aborting rejects the waiting next() with the reason');
   t.ok(watched.closed, 'and closes the monitor');
+  t.same(await watched.next(), { done: true, value: undefined }, 'the error once, then done (as rt.monitor)');
+  const ac2 = new AbortController();
+  const idle = await genl.monitor('ethtool', ['monitor'], { signal: ac2.signal });
+  ac2.abort();
+  await t.rejects(idle.next(), { name: 'AbortError' }, 'aborted with nobody waiting: the next next() gets the reason');
+  t.same(await idle.next(), { done: true, value: undefined }, 'then done');
   await t.rejects(genl.monitor('ethtool', ['monitor'], { signal: ac.signal }), { name: 'AbortError' }, 'an aborted signal opens nothing');
 
   // Bad input, before any socket is made.
