@@ -6,7 +6,7 @@ export { Rtnl } from './handle.js';
 export type { RtnlOptions } from './handle.js';
 export type { ForEachCallback } from './core.js';
 export { LinkApi } from './link/api.js';
-export type { LinkSpec, LinkSpecBase, LinkAttrs, LinkChange, LinkFilter, LinkManyOptions, BridgePortOptions, XdpChange, AddrGenMode } from './link/api.js';
+export type { LinkSpec, LinkSpecBase, LinkAttrs, LinkChange, LinkFilter, LinkManyOptions, BridgePortOptions, XdpChange, XdpChangeCommon, AddrGenMode } from './link/api.js';
 export { decodeLink, flagNames, isLinkKind, isPortOf } from './link/decode.js';
 export type { Link, LinkOfKind, LinkPortOf } from './link/decode.js';
 export type { LinkInfo, LinkStats64, LinkAfSpec, LinkMap, LinkXdp } from './link/table.js';

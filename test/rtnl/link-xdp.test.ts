@@ -13,7 +13,7 @@ import { InvalidArgumentError, NetlinkError } from '../../src/index.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
 import * as sys from '../../src/netlink/sys.js';
 import * as C from '../../src/rtnl/constants.js';
-import { freshHandle, ip, ipJson, privileged } from '../helpers.js';
+import { fdCount, freshHandle, ip, ipJson, privileged } from '../helpers.js';
 import { BPF_PROG_TYPE_SCHED_CLS, haveStrace, loadBpfProgram, pinBpfObject, recorded, straceRequests } from './tc-helpers.js';
 
 const BPF_PROG_TYPE_XDP = 6; // enum bpf_prog_type, <linux/bpf.h>
@@ -140,9 +140,11 @@ t.test('xdp: the IFLA_XDP attribute ip link set sends, the fd aside', privileged
     [['-force', 'link', 'set', 'dev', 'v0', 'xdpgeneric', 'pinned', pin], { xdp: { fd: prog, mode: 'generic', force: true } }],
     [['link', 'set', 'dev', 'v0', 'xdpgeneric', 'off'], { xdp: { fd: null, mode: 'generic' } }],
     [['link', 'set', 'dev', 'v0', 'xdpdrv', 'pinned', pin], { xdp: { fd: prog, mode: 'driver' } }],
+    [['link', 'set', 'dev', 'v0', 'xdpdrv', 'pinned', pin], { xdp: { pinned: pin, mode: 'driver' } }],
     [['link', 'set', 'dev', 'v0', 'xdp', 'off'], { xdp: { fd: null } }],
     [['link', 'set', 'dev', 'v0', 'xdpoffload', 'off'], { xdp: { fd: null, mode: 'offload' } }],
   ];
+  const fds0 = fdCount();
   for (const [args, change] of cases) {
     const theirs = straceRequests(ns.path, 'ip', args, /RTM_NEWLINK/);
     const req = theirs.requests[theirs.requests.length - 1];
@@ -152,4 +154,27 @@ t.test('xdp: the IFLA_XDP attribute ip link set sends, the fd aside', privileged
     t.ok(mine !== undefined && mine.length > 16, `IFLA_XDP sent (${String(mine)})`);
     t.equal(mine, req ? xdpAttr(req) : 'no request from ip', `ip ${args.join(' ')}`);
   }
+  t.equal(fdCount(), fds0, 'the pinned program was closed after the request');
+
+  // Live, by the pin: attached, the fd closed again; a pin of another program type refused before anything is sent.
+  const { rt } = freshHandle(t);
+  const fds1 = fdCount(); // with the new handle's netns and socket
+  await rt.link.add({ name: 'p0', kind: 'veth', peer: { name: 'p1' } });
+  await rt.link.set('p0', { xdp: { pinned: pin, mode: 'generic' } });
+  t.equal((await rt.link.get('p0')).xdp?.attached, 2, 'attached by its pinned path (generic)');
+  t.equal(fdCount(), fds1, 'and no fd left open');
+  const cls = loadBpfProgram(BPF_PROG_TYPE_SCHED_CLS, 'nlkit_not_xdp');
+  if (typeof cls === 'number') {
+    t.equal(pinBpfObject(cls, join(dir, 'cls')), 0);
+    sys.close(cls);
+    const before = rt.sock.stats.requests;
+    const e = await rt.link.set('p0', { xdp: { pinned: join(dir, 'cls'), force: true } }).then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError && e.argument === 'xdp.pinned', 'a pinned program of another type: InvalidArgumentError naming xdp.pinned');
+    t.match((e as Error).message, /holds a BPF_PROG_TYPE_SCHED_CLS program; this takes a BPF_PROG_TYPE_XDP one/);
+    t.equal(rt.sock.stats.requests, before, 'nothing sent');
+  }
+  const both = await rt.link.set('p0', { xdp: { pinned: pin, fd: prog } } as never).then(() => undefined, (x: unknown) => x);
+  t.ok(both instanceof InvalidArgumentError && both.argument === 'xdp.pinned', 'fd and pinned: refused');
+  t.equal(fdCount(), fds1, 'no fd left open by the refusals');
+  t.equal((await rt.link.get('p0')).xdp?.attached, 2, 'and the program attached before is still there');
 });

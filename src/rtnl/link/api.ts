@@ -14,6 +14,7 @@ import { TunFile, socketNetns } from './tuntap.js';
 import * as sys from '../../netlink/sys.js';
 import { IFINFOMSG_LEN } from './table.js';
 import { AF_BRIDGE, AF_INET6 } from '../ip.js';
+import { BPF_PROG_TYPE_XDP, checkPinnedPath, closePrograms, openPrograms, type PinnedProgram } from '../bpf-program.js';
 import { registerLayout } from '../describer.js';
 import { IFLA } from './table.js';
 
@@ -190,10 +191,28 @@ export interface LinkChange {
 /** The IPv6 address generation modes, by the words `ip link set … addrgenmode` takes. */
 export type AddrGenMode = 'eui64' | 'none' | 'stable_secret' | 'random';
 
-/** What `rt.link.set(…, { xdp })` attaches or detaches. */
-export interface XdpChange {
-  /** The fd of a loaded BPF_PROG_TYPE_XDP program (the kernel takes its own reference), or `null` to detach. Required. */
+/**
+ * What `rt.link.set(…, { xdp })` attaches or detaches: the program by `fd` (`null`
+ * detaches) or by the path it is `pinned` at, exactly one of the two.
+ */
+export type XdpChange = XdpChangeCommon & ({
+  /** The fd of a loaded BPF_PROG_TYPE_XDP program (the kernel takes its own reference; the fd stays the caller's), or `null` to detach. */
   readonly fd: number | null;
+  /** Not with `fd`. */
+  readonly pinned?: undefined;
+} | {
+  /**
+   * The path of a BPF_PROG_TYPE_XDP program pinned on a bpf filesystem (`ip link set …
+   * xdp pinned PATH`): opened (BPF_OBJ_GET) and type-checked before any request, closed
+   * once the kernel has answered. A relative path is the process's working directory's.
+   */
+  readonly pinned: string;
+  /** Not with `pinned`. */
+  readonly fd?: undefined;
+});
+
+/** What every {@link XdpChange} has besides its program. */
+export interface XdpChangeCommon {
   /**
    * 'generic' (`xdpgeneric`, XDP_FLAGS_SKB_MODE: any device, in the stack), 'driver'
    * (`xdpdrv`, XDP_FLAGS_DRV_MODE: in the driver, which must support it; veth does) or
@@ -246,13 +265,14 @@ const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen',
 const SPEC_KEYS = new Set([...LINK_ATTR_KEYS, 'kind', 'master', 'link', 'peer', 'data']);
 const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort', 'xdp', 'addrGenMode']);
 const ADDR_GEN_MODES: Readonly<Record<AddrGenMode, number>> = { eui64: C.IN6_ADDR_GEN_MODE_EUI64, none: C.IN6_ADDR_GEN_MODE_NONE, stable_secret: C.IN6_ADDR_GEN_MODE_STABLE_PRIVACY, random: C.IN6_ADDR_GEN_MODE_RANDOM };
-const XDP_KEYS: ReadonlySet<string> = new Set(['fd', 'mode', 'force']);
+const XDP_KEYS: ReadonlySet<string> = new Set(['fd', 'pinned', 'mode', 'force']);
 const XDP_MODE_FLAGS: Readonly<Record<string, number>> = { generic: C.XDP_FLAGS_SKB_MODE, driver: C.XDP_FLAGS_DRV_MODE, offload: C.XDP_FLAGS_HW_MODE };
 
-/** IFLA_XDP as `set` sends it: IFLA_XDP_FD (-1 detaches) and IFLA_XDP_FLAGS. */
+/** IFLA_XDP as `set` sends it: IFLA_XDP_FD (-1 detaches; a pinned program's fd once opened) and IFLA_XDP_FLAGS. */
 interface XdpAttr {
   readonly fd: number;
   readonly flags: number;
+  readonly program?: PinnedProgram | undefined;
 }
 
 /** Check `xdp` of a change (not null): the attribute to send, with the flags `ip` sends (XDP_FLAGS_UPDATE_IF_NOEXIST unless forced, the mode's). */
@@ -260,12 +280,14 @@ function checkXdp(v: unknown): XdpAttr {
   const x = checkObject(v, 'xdp');
   checkKeys(x, XDP_KEYS, 'xdp.');
   const fd = x['fd'];
-  if (fd === undefined) throw new InvalidArgumentError('xdp.fd', 'expected the fd of a loaded BPF_PROG_TYPE_XDP program, or null to detach');
-  if (fd !== null && (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff)) throw new InvalidArgumentError('xdp.fd', `expected the fd of a loaded BPF_PROG_TYPE_XDP program (an integer >= 0) or null, got ${showValue(fd)}`);
+  const program = x['pinned'] !== undefined ? checkPinnedPath(x['pinned'], 'xdp.pinned', BPF_PROG_TYPE_XDP) : undefined;
+  if (program && fd !== undefined) throw new InvalidArgumentError('xdp.pinned', 'the program by fd or by pinned path, not both');
+  if (!program && fd === undefined) throw new InvalidArgumentError('xdp.fd', 'expected the fd of a loaded BPF_PROG_TYPE_XDP program, or null to detach (or its pinned path)');
+  if (fd !== undefined && fd !== null && (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff)) throw new InvalidArgumentError('xdp.fd', `expected the fd of a loaded BPF_PROG_TYPE_XDP program (an integer >= 0) or null, got ${showValue(fd)}`);
   const mode = x['mode'];
-  if (mode !== undefined && (typeof mode !== 'string' || !(mode in XDP_MODE_FLAGS))) throw new InvalidArgumentError('xdp.mode', `expected 'generic', 'driver' or 'offload', got ${showValue(mode)}`);
+  if (mode !== undefined && (typeof mode !== 'string' || !Object.hasOwn(XDP_MODE_FLAGS, mode))) throw new InvalidArgumentError('xdp.mode', `expected 'generic', 'driver' or 'offload', got ${showValue(mode)}`);
   const force = x['force'] !== undefined && checkBool(x['force'], 'xdp.force');
-  return { fd: fd === null ? -1 : fd, flags: (force ? 0 : C.XDP_FLAGS_UPDATE_IF_NOEXIST) | (mode === undefined ? 0 : XDP_MODE_FLAGS[mode]!) };
+  return { fd: fd === null || fd === undefined ? -1 : fd, flags: (force ? 0 : C.XDP_FLAGS_UPDATE_IF_NOEXIST) | (mode === undefined ? 0 : XDP_MODE_FLAGS[mode]!), program };
 }
 
 /** The detaches of `xdp: null`: one per mode the link's IFLA_XDP says a program is attached in. */
@@ -554,7 +576,7 @@ function writeSet(w: MessageWriter, s: LinkSetRequest): void {
   if (s.xdp !== undefined) {
     // As iproute2's xdp_ebpf_cb writes it: addattr_nest (no NLA_F_NESTED), the fd, then the flags when any.
     const x = w.nestStart(C.IFLA_XDP, false);
-    w.putU32(C.IFLA_XDP_FD, s.xdp.fd >>> 0);
+    w.putU32(C.IFLA_XDP_FD, (s.xdp.program ? s.xdp.program.fd : s.xdp.fd) >>> 0);
     if (s.xdp.flags) w.putU32(C.IFLA_XDP_FLAGS, s.xdp.flags);
     w.nestEnd(x);
   }
@@ -565,7 +587,7 @@ const NO_ATTRS: PreparedAttrs = { up: false, name: undefined, mtu: undefined, ad
 
 /** A refused XDP attach with what it means: a bare EINVAL/EBADF is the program's fd. */
 function explainXdp(e: unknown, x: XdpAttr | undefined): unknown {
-  if (x === undefined || x.fd < 0 || !(e instanceof NetlinkError)) return e;
+  if (x === undefined || (x.fd < 0 && !x.program) || !(e instanceof NetlinkError)) return e;
   let why: string | undefined;
   if (e.code === 'EBUSY') why = 'give xdp.force: true to replace the program attached in that mode';
   else if (!e.extack.message && (e.code === 'EINVAL' || e.code === 'EBADF')) why = `xdp.fd ${x.fd} is not the fd of a loaded BPF_PROG_TYPE_XDP program`;
@@ -1263,73 +1285,81 @@ export class LinkApi {
       }
       if (c['master'] === null) throw new InvalidArgumentError('bridgePort', 'port options for a link this change detaches from its bridge (master: null)');
     }
-    if (a.address !== undefined || a.broadcast !== undefined) {
-      // The kernel copies the link's own address length from what it is sent: a longer
-      // address is cut short without a word, a shorter one is a bare EINVAL.
-      const { addrLen } = await this.hwAddrLen(r, 'link');
-      for (const [k, v] of [['address', a.address], ['broadcast', a.broadcast]] as const) {
-        if (v !== undefined && addrLen !== undefined && v.length !== addrLen) {
-          throw new InvalidArgumentError(k, `link ${subjectOf(r)} takes ${addrLen}-byte hardware addresses, got ${v.length} bytes`);
+    // A pinned XDP program is opened (and its type checked) before any request, like the
+    // rest of the input, and held until the kernel has answered.
+    const programs = xdpGiven?.program ? [xdpGiven.program] : [];
+    openPrograms(programs);
+    try {
+      if (a.address !== undefined || a.broadcast !== undefined) {
+        // The kernel copies the link's own address length from what it is sent: a longer
+        // address is cut short without a word, a shorter one is a bare EINVAL.
+        const { addrLen } = await this.hwAddrLen(r, 'link');
+        for (const [k, v] of [['address', a.address], ['broadcast', a.broadcast]] as const) {
+          if (v !== undefined && addrLen !== undefined && v.length !== addrLen) {
+            throw new InvalidArgumentError(k, `link ${subjectOf(r)} takes ${addrLen}-byte hardware addresses, got ${v.length} bytes`);
+          }
         }
       }
-    }
-    let master: number | undefined;
-    if (c['master'] === null) master = 0;
-    else if (c['master'] !== undefined) {
-      const m = checkLinkRef(c['master'], 'master');
-      // By ifindex too, the master must exist: the kernel says only EINVAL otherwise.
-      master = typeof m === 'number' ? (await this.hwAddrLen(m, 'master')).index : await this.core.linkIndex(m, 'master');
-    }
-    // xdp: null detaches in every mode a program is attached in: read which first.
-    const xdps: XdpAttr[] = xdpGiven ? [xdpGiven] : c['xdp'] === null ? xdpDetaches(await this.get(r)) : [];
-    // Address the link by index when renaming (IFLA_IFNAME then carries the new name).
-    const index = typeof r === 'number' ? r : a.name !== undefined ? await this.core.linkIndex(r) : 0;
-    const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
-      a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
-      mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || addrGenMode !== undefined || !bridgePort;
-    let echoed: Link | undefined;
-    if (generic) {
-      const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags, mask, master, carrier, xdp: xdps[0], addrGenMode };
-      try {
-        echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && xdps.length <= 1 ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
-      } catch (e) {
-        throw explainAddrGenMode(explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0]), agm as AddrGenMode | undefined, r);
+      let master: number | undefined;
+      if (c['master'] === null) master = 0;
+      else if (c['master'] !== undefined) {
+        const m = checkLinkRef(c['master'], 'master');
+        // By ifindex too, the master must exist: the kernel says only EINVAL otherwise.
+        master = typeof m === 'number' ? (await this.hwAddrLen(m, 'master')).index : await this.core.linkIndex(m, 'master');
       }
-      // A program in a second mode (driver and offload at once): one more request each.
-      // The netns or name may have changed in the first: by the index then.
-      for (const x of xdps.slice(1)) {
-        const at = index || (await this.core.linkIndex(a.name ?? r));
+      // xdp: null detaches in every mode a program is attached in: read which first.
+      const xdps: XdpAttr[] = xdpGiven ? [xdpGiven] : c['xdp'] === null ? xdpDetaches(await this.get(r)) : [];
+      // Address the link by index when renaming (IFLA_IFNAME then carries the new name).
+      const index = typeof r === 'number' ? r : a.name !== undefined ? await this.core.linkIndex(r) : 0;
+      const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
+        a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
+        mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || addrGenMode !== undefined || !bridgePort;
+      let echoed: Link | undefined;
+      if (generic) {
+        const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags, mask, master, carrier, xdp: xdps[0], addrGenMode };
         try {
-          await this.core.sock.requestWith(C.RTM_NEWLINK, 0, writeSet, { ref: r, index: at, change: {}, attrs: NO_ATTRS, flags: 0, mask: 0, master: undefined, carrier: undefined, xdp: x }, undefined, SET_OPTS);
+          echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && xdps.length <= 1 ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
         } catch (e) {
-          throw explainXdp(namedMissing(this.core, e, r, 'link'), x);
+          throw explainAddrGenMode(explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0]), agm as AddrGenMode | undefined, r);
+        }
+        // A program in a second mode (driver and offload at once): one more request each.
+        // The netns or name may have changed in the first: by the index then.
+        for (const x of xdps.slice(1)) {
+          const at = index || (await this.core.linkIndex(a.name ?? r));
+          try {
+            await this.core.sock.requestWith(C.RTM_NEWLINK, 0, writeSet, { ref: r, index: at, change: {}, attrs: NO_ATTRS, flags: 0, mask: 0, master: undefined, carrier: undefined, xdp: x }, undefined, SET_OPTS);
+          } catch (e) {
+            throw explainXdp(namedMissing(this.core, e, r, 'link'), x);
+          }
+          if (echo) echoed = undefined;
+        }
+      }
+      if (bridgePort) {
+        // Port options go to the bridge as `bridge link set` sends them: RTM_SETLINK with
+        // family AF_BRIDGE and IFLA_PROTINFO (the slave-data path of RTM_NEWLINK lets the
+        // bridge override the STP state straight away). Sent after the generic changes so
+        // a `master` given in the same call is already in place.
+        const portIndex = index || (a.name !== undefined ? await this.core.linkIndex(a.name) : await this.core.linkIndex(r));
+        try {
+          await this.core.sock.request(C.RTM_SETLINK, 0, (w) => {
+            putIfinfomsg(w, portIndex, 0, 0, AF_BRIDGE);
+            const p = w.nestStart(C.IFLA_PROTINFO);
+            BRIDGE_PORT_DATA.encode(w, bridgePort!, 'bridgePort.');
+            w.nestEnd(p);
+          }, undefined, { subject: subjectOf(r) });
+        } catch (x) {
+          const e = namedMissing(this.core, x, r, 'link');
+          // The kernel refused the port options after taking the rest: say so.
+          if (generic && e instanceof NetlinkError) throw new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}the bridgePort options were refused; the other changes of this call were applied`);
+          throw e;
         }
         if (echo) echoed = undefined;
       }
+      if (!echo || echoed || a.netns !== undefined) return echoed;
+      return this.get(a.name ?? r);
+    } finally {
+      closePrograms(programs);
     }
-    if (bridgePort) {
-      // Port options go to the bridge as `bridge link set` sends them: RTM_SETLINK with
-      // family AF_BRIDGE and IFLA_PROTINFO (the slave-data path of RTM_NEWLINK lets the
-      // bridge override the STP state straight away). Sent after the generic changes so
-      // a `master` given in the same call is already in place.
-      const portIndex = index || (a.name !== undefined ? await this.core.linkIndex(a.name) : await this.core.linkIndex(r));
-      try {
-        await this.core.sock.request(C.RTM_SETLINK, 0, (w) => {
-          putIfinfomsg(w, portIndex, 0, 0, AF_BRIDGE);
-          const p = w.nestStart(C.IFLA_PROTINFO);
-          BRIDGE_PORT_DATA.encode(w, bridgePort!, 'bridgePort.');
-          w.nestEnd(p);
-        }, undefined, { subject: subjectOf(r) });
-      } catch (x) {
-        const e = namedMissing(this.core, x, r, 'link');
-        // The kernel refused the port options after taking the rest: say so.
-        if (generic && e instanceof NetlinkError) throw new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}the bridgePort options were refused; the other changes of this call were applied`);
-        throw e;
-      }
-      if (echo) echoed = undefined;
-    }
-    if (!echo || echoed || a.netns !== undefined) return echoed;
-    return this.get(a.name ?? r);
   }
 
   /**

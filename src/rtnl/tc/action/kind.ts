@@ -7,7 +7,7 @@
 import { HOST_LE, InvalidArgumentError, showValue, type AttrTable, type CustomCodec, type MessageWriter } from '../../../netlink/index.js';
 import * as C from '../../constants.js';
 import { checkU32 } from '../../validate.js';
-import type { PinnedProgram } from './bpf.js';
+import type { PinnedProgram } from '../../bpf-program.js';
 import { parseVerdict } from './verdict.js';
 
 /** An action spec after its checks: what is left to do is look up its device (if any) and write it. */

@@ -9,7 +9,7 @@ import * as C from '../../constants.js';
 import { eachArgs, type ForEachCallback, type RtnlCore } from '../../core.js';
 import { IFNAME_MAX, checkInt, checkKeys, checkLinkRef, checkObject, checkString } from '../../validate.js';
 import type { ActionSpec } from '../action/index.js';
-import { closePrograms, openPrograms, type PinnedProgram } from '../action/bpf.js';
+import { closePrograms, openPrograms, type PinnedProgram } from '../../bpf-program.js';
 import { EBADF, EEXIST, EINVAL, ENODEV, ENOENT, devArg, devText, explained, isListed, kindKeys } from '../common.js';
 import { FILTER_PARENT_KEYWORDS, parseTcHandle as parseHandleText, putTcmsg, type TcHandleInput } from '../handle.js';
 import { decodeFilter, type Filter } from './decode.js';

@@ -11,7 +11,8 @@ import * as C from '../../../constants.js';
 import { table } from '../../../table-helpers.js';
 import { checkBool } from '../../../validate.js';
 import { actionsCodec, putActions, type Action } from '../../action/index.js';
-import { BPF_PROG_TYPE_SCHED_CLS, bpfTagCodec, checkProgram } from '../../action/bpf.js';
+import { BPF_PROG_TYPE_SCHED_CLS } from '../../../bpf-program.js';
+import { bpfTagCodec, checkProgram } from '../../action/bpf.js';
 import { checkActionsOf, checkClassid, checkClsFlags, classidCodec, clsFlagsCodec, formatPlainHandle, parsePlainHandle, type FilterKindCodec } from './kind.js';
 
 /** A bpf filter's decoded options (TCA_BPF_*). */

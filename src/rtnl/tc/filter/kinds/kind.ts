@@ -8,7 +8,7 @@ import { HOST_LE, InvalidArgumentError, showValue, type AttrTable, type CustomCo
 import * as C from '../../../constants.js';
 import { checkBool } from '../../../validate.js';
 import { checkActions } from '../../action/index.js';
-import type { PinnedProgram } from '../../action/bpf.js';
+import type { PinnedProgram } from '../../../bpf-program.js';
 import type { CheckedAction } from '../../action/kind.js';
 import { formatTcHandle, parseTcHandle, type TcHandleKeywords } from '../../handle.js';
 
