@@ -220,3 +220,10 @@ export async function netlinkGroupsJoined(pid: number, mask: number, ms = 10_000
     });
   }, `process ${pid} did not join netlink groups 0x${(mask >>> 0).toString(16)}`, ms);
 }
+
+/** A device's queues as the sysfs of its netns lists them ('rx-0 rx-1 tx-0'), through a private sysfs mount made by nsenter + unshare -m. */
+export function sysfsQueues(nsPath: string, dev: string): string {
+  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'unshare', '-m', 'sh', '-c', `mount -t sysfs sysfs /sys && ls /sys/class/net/${dev}/queues`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`queues of ${dev}: ${r.stderr}`);
+  return r.stdout.trim().split(/\s+/).join(' ');
+}

@@ -6,10 +6,9 @@
  * @module
  */
 import {
-  ClosedError, InvalidArgumentError, NetlinkError, NetlinkSocket as Socket, NETLINK_GENERIC, netnsContext, withThreadNetns, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, openSocketIn, resolveNetns, showValue, walkAttrs,
+  ClosedError, InvalidArgumentError, NetlinkError, NetlinkSocket as Socket, NETLINK_GENERIC, netnsContext, openBeside, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, openSocketIn, resolveNetns, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget,
 } from '../netlink/index.js';
-import * as sys from '../netlink/sys.js';
 import { readHandleFd } from '../netlink/netns-switch.js';
 import * as G from './constants.js';
 import { messageOf, type GenlMessage } from './message.js';
@@ -361,18 +360,11 @@ export class Genl {
   /** A socket in the groups, in the netns of the handle's own socket (read with SIOCGSKNS; else entered the way the handle was). */
   private openSibling(groups: number[], receiveBufferSize: number | undefined): NetlinkSocket {
     const opts = { groups, ...(receiveBufferSize !== undefined ? { receiveBufferSize } : {}) };
-    const open = (): NetlinkSocket => Socket.open(NETLINK_GENERIC, opts);
-    const nsfd = sys.ioctlNoArg(this.sock.fd, sys.SIOCGSKNS);
-    if (nsfd >= 0) {
-      try {
-        return withThreadNetns(nsfd, open);
-      } finally {
-        sys.close(nsfd);
-      }
-    }
-    // A Netns closed since may have handed its fd number to another file: its getter knows.
-    if (this.holder !== undefined) readHandleFd(this.holder, 'the netns the Genl handle was opened with');
-    return openSocketIn(NETLINK_GENERIC, this.target, opts);
+    return openBeside(this.sock.fd, () => Socket.open(NETLINK_GENERIC, opts), () => {
+      // A Netns closed since may have handed its fd number to another file: its getter knows.
+      if (this.holder !== undefined) readHandleFd(this.holder, 'the netns the Genl handle was opened with');
+      return openSocketIn(NETLINK_GENERIC, this.target, opts);
+    });
   }
 
   /** `using genl = Genl.open()`. */

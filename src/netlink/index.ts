@@ -15,5 +15,5 @@ export type { BatchOptions, BatchRequest, BatchResult, BatchStatus, FamilyDescri
 export { acquireSlab, releaseSlab, poolStats, SLAB_SIZE } from './pool.js';
 export { netnsContext, ensureThreadpoolStarted, withThreadNetns, threadNetnsInode, contextNetnsFd, NetnsRestoreError } from './netns-switch.js';
 export type { NetnsHandle } from './netns-switch.js';
-export { openSocketIn, resolveNetns } from './open-in.js';
+export { openBeside, openSocketIn, resolveNetns } from './open-in.js';
 export type { NetnsTarget } from './open-in.js';

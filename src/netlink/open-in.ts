@@ -62,3 +62,19 @@ export function openSocketIn(protocol: number, target: { fd: number } | { pid: n
     sys.close(own);
   }
 }
+
+/**
+ * Run `open` with the thread in the netns `sockFd` (a socket) works in, read with
+ * SIOCGSKNS: a second socket beside a handle's, in its netns whatever became of the
+ * Netns it was opened with. SIOCGSKNS needs CAP_NET_ADMIN in that netns: where it is
+ * refused, `fallback()` (entering the netns the way the handle was).
+ */
+export function openBeside<T>(sockFd: number, open: () => T, fallback: () => T): T {
+  const nsfd = sys.ioctlNoArg(sockFd, sys.SIOCGSKNS);
+  if (nsfd < 0) return fallback();
+  try {
+    return withThreadNetns(nsfd, open);
+  } finally {
+    sys.close(nsfd);
+  }
+}

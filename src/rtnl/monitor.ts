@@ -73,8 +73,7 @@
  * and the rest works as for any group (bytes queued, decoded when taken, in order).
  * @module
  */
-import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLMSG_HDRLEN, NetlinkSocket, withThreadNetns, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
-import * as sys from '../netlink/sys.js';
+import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLMSG_HDRLEN, NetlinkSocket, openBeside, withThreadNetns, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
 import { readHandleFd } from '../netlink/netns-switch.js';
 import {
   RTM_DELADDR, RTM_DELLINK, RTM_DELNEIGH, RTM_DELROUTE, RTM_DELRULE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH,
@@ -747,19 +746,13 @@ function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: num
     describer: rtnlDescriber,
     ...(receiveBufferSize !== undefined ? { receiveBufferSize } : {}),
   });
-  const nsfd = sys.ioctlNoArg(host.sock.fd, sys.SIOCGSKNS);
-  if (nsfd >= 0) {
-    try {
-      return withThreadNetns(nsfd, open);
-    } finally {
-      sys.close(nsfd);
-    }
-  }
-  if (host.netnsFd === undefined) return open();
-  // The fd number was taken when the handle was opened; a Netns closed since may have
-  // handed it to another file, even another netns. Its own getter knows (no syscall).
-  if (host.netnsHolder !== undefined) readHandleFd(host.netnsHolder, 'the netns the Rtnl handle was opened with');
-  return withThreadNetns(host.netnsFd, open);
+  return openBeside(host.sock.fd, open, () => {
+    if (host.netnsFd === undefined) return open();
+    // The fd number was taken when the handle was opened; a Netns closed since may have
+    // handed it to another file, even another netns. Its own getter knows (no syscall).
+    if (host.netnsHolder !== undefined) readHandleFd(host.netnsHolder, 'the netns the Rtnl handle was opened with');
+    return withThreadNetns(host.netnsFd, open);
+  });
 }
 
 /**

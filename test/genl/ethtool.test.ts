@@ -6,7 +6,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { Ethtool, InvalidArgumentError, NetlinkError } from '../../src/index.js';
-import { ip, privileged, rawNetns } from '../helpers.js';
+import { ip, privileged, rawNetns, sysfsQueues as queues } from '../helpers.js';
 
 const haveEthtool = spawnSync('ethtool', ['--version'], { encoding: 'utf8' }).status === 0;
 
@@ -29,12 +29,6 @@ function ethtoolChannels(nsPath: string, dev: string): Record<string, number> {
   return out;
 }
 
-/** The netns's own sysfs view of a device's queues, through a private sysfs mount. */
-function queues(nsPath: string, dev: string): string {
-  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'unshare', '-m', 'sh', '-c', `mount -t sysfs sysfs /sys && ls /sys/class/net/${dev}/queues`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`queues of ${dev}: ${r.stderr}`);
-  return r.stdout.trim().split(/\s+/).join(' ');
-}
 
 function fixture(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; et: Ethtool } {
   const ns = rawNetns();

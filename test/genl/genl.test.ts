@@ -6,7 +6,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { ClosedError, Genl, InvalidArgumentError, NetlinkError, decodeAttributes, type GenlFamily, type MessageWriter } from '../../src/index.js';
-import { fdCount, inNs, ip, privileged, rawNetns } from '../helpers.js';
+import { fdCount, inNs, ip, privileged, rawNetns, sysfsQueues as queues } from '../helpers.js';
 
 // <linux/ethtool_netlink.h>: user→kernel ETHTOOL_MSG_CHANNELS_GET 17, _SET 18; kernel→user
 // ETHTOOL_MSG_CHANNELS_GET_REPLY 18; ETHTOOL_A_CHANNELS_HEADER 1 (nest: ETHTOOL_A_HEADER_DEV_NAME 2),
@@ -56,12 +56,6 @@ function genlFamilies(nsPath: string, args: string[]): GenlFamily[] {
  */
 const printed = (f: GenlFamily) => ({ ...f, ops: f.ops.map((o) => ({ id: o.id, rawFlags: f.version >= 2 ? o.rawFlags : 0 })) });
 
-/** The netns's own sysfs view of a device's queues ('rx-0 tx-0 …'), through a private sysfs mount. */
-function queues(nsPath: string, dev: string): string {
-  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'unshare', '-m', 'sh', '-c', `mount -t sysfs sysfs /sys && ls /sys/class/net/${dev}/queues`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`queues of ${dev}: ${r.stderr}`);
-  return r.stdout.trim().split(/\s+/).join(' ');
-}
 
 /** A decoded reply's u32 attributes by type (others as hex). */
 function u32s(attrs: Buffer): Record<number, number | string> {

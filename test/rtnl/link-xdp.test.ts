@@ -5,16 +5,13 @@
 // with what to do, `xdp: null` detaching whatever is attached, bad input refused before
 // anything is sent.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { InvalidArgumentError, NetlinkError } from '../../src/index.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
 import * as sys from '../../src/netlink/sys.js';
 import * as C from '../../src/rtnl/constants.js';
 import { fdCount, freshHandle, ip, ipJson, privileged } from '../helpers.js';
-import { BPF_PROG_TYPE_SCHED_CLS, haveStrace, loadBpfProgram, pinBpfObject, recorded, straceRequests } from './tc-helpers.js';
+import { BPF_PROG_TYPE_SCHED_CLS, haveStrace, loadBpfProgram, pinBpfObject, recorded, straceRequests, mountBpffs } from './tc-helpers.js';
 
 const BPF_PROG_TYPE_XDP = 6; // enum bpf_prog_type, <linux/bpf.h>
 
@@ -118,18 +115,12 @@ t.test('xdp: the IFLA_XDP attribute ip link set sends, the fd aside', privileged
     return;
   }
   t.teardown(() => sys.close(prog));
-  const dir = mkdtempSync(join(tmpdir(), 'nlkit-bpffs-'));
-  let mounted = false;
-  t.teardown(() => {
-    if (mounted) spawnSync('umount', [dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const m = spawnSync('mount', ['-t', 'bpf', 'bpf', dir], { encoding: 'utf8' });
-  if (m.status !== 0) {
-    t.comment(`skipped: no bpf filesystem (${m.stderr.trim()})`);
+  const fs = mountBpffs(t);
+  if ('why' in fs) {
+    t.comment(`skipped: ${fs.why}`);
     return;
   }
-  mounted = true;
+  const dir = fs.dir;
   const pin = join(dir, 'xdp');
   t.equal(pinBpfObject(prog, pin), 0, 'pinned');
   const { ns } = freshHandle(t);

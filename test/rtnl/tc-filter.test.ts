@@ -10,7 +10,7 @@
 // kernel lacks refused with the kernel's words; bad input refused before anything is sent.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { InvalidArgumentError, NetlinkError, Rtnl, SysError, type Filter, type MirredAction, type U32Filter } from '../../src/index.js';
@@ -18,7 +18,7 @@ import { FilterApi } from '../../src/rtnl/tc/filter/api.js';
 import * as sys from '../../src/netlink/sys.js';
 import * as C from '../../src/rtnl/constants.js';
 import { fdCount, freshHandle, ip, ipJson, privileged, rawNetns } from '../helpers.js';
-import { BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, createBpfMap, haveStrace, loadBpfProgram, pinBpfObject, recorded, tc, tcJson, tcRequests, zeroSeq } from './tc-helpers.js';
+import { BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, createBpfMap, haveStrace, loadBpfProgram, pinBpfObject, recorded, tc, tcJson, tcRequests, zeroSeq, mountBpffs } from './tc-helpers.js';
 
 const filterApi = (core: never) => FilterApi.of(core);
 
@@ -489,18 +489,12 @@ t.test('a bpf filter: a loaded program by its fd, listed as tc lists it, the byt
   t.equal(f.handle, '0x1');
   // tc sends a pinned program's fd: pin ours on a bpf filesystem of this test's own mount namespace and compare the rest.
   if (!haveStrace) return;
-  const dir = mkdtempSync(join(tmpdir(), 'nlkit-bpffs-'));
-  let mounted = false;
-  t.teardown(() => {
-    if (mounted) spawnSync('umount', [dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const m = spawnSync('mount', ['-t', 'bpf', 'bpf', dir], { encoding: 'utf8' });
-  if (m.status !== 0) {
-    t.comment(`skipped the byte comparison: no bpf filesystem (${m.stderr.trim()})`);
+  const fs = mountBpffs(t);
+  if ('why' in fs) {
+    t.comment(`skipped the byte comparison: ${fs.why}`);
     return;
   }
-  mounted = true;
+  const dir = fs.dir;
   t.equal(pinBpfObject(fd, join(dir, 'p')), 0, 'pinned');
   const live = tcRequests(ns.path, ['filter', 'add', 'dev', 'cv', 'ingress', 'prio', '4', 'bpf', 'da', 'object-pinned', join(dir, 'p'), 'classid', '1:5']);
   t.equal(live.status, 0, live.stderr);
@@ -525,18 +519,12 @@ t.test('a bpf filter and a bpf action by pinned path (tc\'s object-pinned): open
     return;
   }
   t.teardown(() => sys.close(act));
-  const dir = mkdtempSync(join(tmpdir(), 'nlkit-bpffs-'));
-  let mounted = false;
-  t.teardown(() => {
-    if (mounted) spawnSync('umount', [dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const m = spawnSync('mount', ['-t', 'bpf', 'bpf', dir], { encoding: 'utf8' });
-  if (m.status !== 0) {
-    t.comment(`skipped: no bpf filesystem (${m.stderr.trim()})`);
+  const fs = mountBpffs(t);
+  if ('why' in fs) {
+    t.comment(`skipped: ${fs.why}`);
     return;
   }
-  mounted = true;
+  const dir = fs.dir;
   const clsPath = join(dir, 'cls');
   const actPath = join(dir, 'act');
   t.equal(pinBpfObject(cls, clsPath), 0, 'the classifier pinned');

@@ -3,6 +3,9 @@
 // resolves link names to given ifindexes, and a BPF program loaded through the bpf(2)
 // syscall (test-only: nlkit takes a program's fd and loads nothing itself).
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import koffi from 'koffi';
 import { MessageWriter } from '../../src/index.js';
 import { inNs } from '../helpers.js';
@@ -178,4 +181,22 @@ export function createBpfMap(): number | string {
 export function pinBpfObject(fd: number, path: string): number {
   const nr = NR_BPF[process.arch]!;
   return bpfSyscalls().pin(nr, BPF_OBJ_PIN, { pathname: path, bpf_fd: fd, file_flags: 0 }, 16) < 0 ? koffi.errno() : 0;
+}
+
+/**
+ * A bpf filesystem mounted on a fresh directory of the test's TMPDIR (in the test's own
+ * mount namespace), unmounted and removed in teardown: its path, or why there is none
+ * (for a skip).
+ */
+export function mountBpffs(t: { teardown(fn: () => void): void }): { dir: string } | { why: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-bpffs-'));
+  let mounted = false;
+  t.teardown(() => {
+    if (mounted) spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const m = spawnSync('mount', ['-t', 'bpf', 'bpf', dir], { encoding: 'utf8' });
+  if (m.status !== 0) return { why: `no bpf filesystem (${m.stderr.trim()})` };
+  mounted = true;
+  return { dir };
 }
