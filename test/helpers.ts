@@ -198,7 +198,8 @@ export async function netnsEntered(pid: number, nsPath?: string, ms = 10_000): P
  * multicast groups in `mask` (bit N-1 for group N, as /proc/net/netlink shows the first
  * 32: RTNLGRP_TC 4 → 0x8, RTNLGRP_NEXTHOP 32 → 0x80000000). For a monitor program
  * (`tc monitor`, `ip monitor`) started beside a test as the oracle: events made before
- * it joined would be missing from its output.
+ * it joined would be missing from its output. Joined is not yet listening: see
+ * {@link monitorPrints}.
  */
 export async function netlinkGroupsJoined(pid: number, mask: number, ms = 10_000): Promise<void> {
   await poll(() => {
@@ -226,4 +227,28 @@ export function sysfsQueues(nsPath: string, dev: string): string {
   const r = spawnSync('nsenter', [`--net=${nsPath}`, 'unshare', '-m', 'sh', '-c', `mount -t sysfs sysfs /sys && ls /sys/class/net/${dev}/queues`], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`queues of ${dev}: ${r.stderr}`);
   return r.stdout.trim().split(/\s+/).join(' ');
+}
+
+/**
+ * Wait until a monitoring command started beside a test (`ip monitor`, `tc monitor`)
+ * prints a change. Such a tool joins its groups, then dumps the links (iproute2's
+ * ll_init_map) on that same socket and drops whatever the groups send meanwhile, so a
+ * joined group alone does not mean it prints what comes next: `poke` makes a change it
+ * prints and undoes it (run again every 200 ms until `seen` matches its output,
+ * `printed()`); then `clear()` empties what was read of the output. Open the test's own
+ * monitors after this, so they do not see the pokes.
+ */
+export async function monitorPrints(printed: () => string, clear: () => void, poke: () => void, seen: RegExp, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    poke();
+    for (let i = 0; i < 20; i++) {
+      if (seen.test(printed())) {
+        clear();
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  throw new Error(`the monitor printed nothing of ${String(seen)} in ${ms} ms:\n${printed()}`);
 }

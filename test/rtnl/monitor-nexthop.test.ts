@@ -10,7 +10,7 @@ import type { NexthopObject } from '../../src/rtnl/nexthop/decode.js';
 import { decodeNexthop } from '../../src/rtnl/nexthop/decode.js';
 import { RTM_DELNEXTHOP, RTM_NEWNEXTHOP, RTNLGRP_NEXTHOP } from '../../src/rtnl/constants.js';
 import { InvalidArgumentError } from '../../src/netlink/errors.js';
-import { freshHandle, ip, privileged, until, type rawNetns, netlinkGroupsJoined } from '../helpers.js';
+import { freshHandle, ip, monitorPrints, privileged, until, type rawNetns, netlinkGroupsJoined } from '../helpers.js';
 
 /** A fresh netns: lo up, veth v0/v1 up, 10.0.0.1/24 on v0. */
 function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
@@ -53,14 +53,18 @@ t.test("registerEventDecoder takes kind 'nexthop' for the nexthop types, and not
 
 t.test('live: adds, replaces and deletes arrive as decoded nexthops, as ip monitor nexthop shows them', privileged, async (t) => {
   const { ns, rt } = setup(t);
-  const m = rt.monitor(['nexthop']);
-  t.teardown(() => m.close());
   // ip monitor beside it, in the same netns: its lines are the oracle for the sequence.
   const child = spawn('nsenter', [`--net=${ns.path}`, 'ip', 'monitor', 'nexthop'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   t.teardown(() => void child.kill());
   await netlinkGroupsJoined(child.pid!, 1 << (32 - 1)); // RTNLGRP_NEXTHOP: events before it would be missing from ip's lines
+  await monitorPrints(() => out, () => (out = ''), () => {
+    ip(ns.path, ['nexthop', 'add', 'id', '99', 'dev', 'v0']);
+    ip(ns.path, ['nexthop', 'del', 'id', '99']);
+  }, /Deleted id 99/);
+  const m = rt.monitor(['nexthop']);
+  t.teardown(() => m.close());
   const made: NexthopObject[] = [];
   made.push(await rt.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' }));
   made.push(await rt.nexthop.add({ id: 2, gateway: '10.0.0.3', dev: 'v0' }));

@@ -22,7 +22,7 @@ import {
   RTM_DELQDISC, RTM_DELTCLASS, RTM_DELTFILTER, RTM_NEWQDISC, RTM_NEWTCLASS, RTM_NEWTFILTER, RTNLGRP_LINK, RTNLGRP_TC,
 } from '../../src/rtnl/constants.js';
 import { InvalidArgumentError } from '../../src/netlink/errors.js';
-import { freshHandle, inNs, ip, privileged, until as untilEvent, type rawNetns, netlinkGroupsJoined } from '../helpers.js';
+import { freshHandle, inNs, ip, privileged, until as untilEvent, type rawNetns, monitorPrints, netlinkGroupsJoined } from '../helpers.js';
 
 type Ns = ReturnType<typeof rawNetns>;
 type T = Parameters<Parameters<typeof t.test>[0]>[0];
@@ -75,6 +75,10 @@ async function tcMonitor(t: T, nsPath: string): Promise<{ lines(n: number): Prom
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   t.teardown(() => void child.kill());
   await netlinkGroupsJoined(child.pid!, 1 << (4 - 1)); // RTNLGRP_TC: events before it would be missing from tc's lines
+  await monitorPrints(() => out, () => (out = ''), () => {
+    inNs(nsPath, 'tc', ['qdisc', 'add', 'dev', 'lo', 'root', 'handle', '99:', 'pfifo']);
+    inNs(nsPath, 'tc', ['qdisc', 'del', 'dev', 'lo', 'root']);
+  }, /deleted qdisc pfifo 99:/);
   const lines = (): string[] => out.split('\n').filter((l) => l !== '' && !/^\s/.test(l) && !/^(added|deleted) chain /.test(l));
   return {
     async lines(n) {
@@ -158,9 +162,9 @@ t.test("registerEventDecoder: the tc types are pre-registered as kinds 'qdisc', 
 
 t.test('live: qdiscs added, replaced, changed and deleted arrive as rt.qdisc.list shows them, in tc monitor\'s order', privileged, async (t) => {
   const { ns, rt } = setup(t);
+  const mon = await tcMonitor(t, ns.path); // first: its pokes are not this monitor's events
   const m = rt.monitor(['tc']);
   t.teardown(() => m.close());
-  const mon = await tcMonitor(t, ns.path);
   const events: MonitorChange[] = [];
   const next = async (n: number): Promise<MonitorChange[]> => {
     const got = (await take(m, n)) as MonitorChange[];
@@ -223,9 +227,9 @@ t.test('live: qdiscs added, replaced, changed and deleted arrive as rt.qdisc.lis
 t.test('live: htb classes added, changed and deleted arrive as rt.class.list shows them', privileged, async (t) => {
   const { ns, rt } = setup(t);
   tc(ns.path, ['qdisc', 'add', 'dev', 'a0', 'root', 'handle', '1:', 'htb', 'default', '10']);
+  const mon = await tcMonitor(t, ns.path); // first: its pokes are not this monitor's events
   const m = rt.monitor(['tc']);
   t.teardown(() => m.close());
-  const mon = await tcMonitor(t, ns.path);
   const events: MonitorChange[] = [];
   const one = async (what: string, classid: string): Promise<{ ev: MonitorChange; listed: TcClass | undefined }> => {
     const [ev] = (await take(m, 1)) as MonitorChange[];
@@ -263,9 +267,9 @@ t.test('live: htb classes added, changed and deleted arrive as rt.class.list sho
 t.test('live: u32 filters of a qdisc, a class and a clsact side, added and deleted, arrive as rt.filter.list shows them', privileged, async (t) => {
   const { ns, rt } = setup(t);
   for (const c of ['qdisc add dev a0 root handle 1: htb default 10', 'class add dev a0 parent 1: classid 1:10 htb rate 1mbit', 'qdisc add dev a0 clsact']) tc(ns.path, c.split(' '));
+  const mon = await tcMonitor(t, ns.path); // first: its pokes are not this monitor's events
   const m = rt.monitor(['tc']);
   t.teardown(() => m.close());
-  const mon = await tcMonitor(t, ns.path);
   const events: MonitorChange[] = [];
   const listedAt = async (parent: string, handle: string | undefined, priority: number): Promise<Filter | undefined> =>
     (await rt.filter.list({ link: 'a0', parent })).find((f) => f.handle === handle && f.priority === priority);

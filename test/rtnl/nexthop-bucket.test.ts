@@ -20,7 +20,7 @@ import * as C from '../../src/rtnl/constants.js';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
 import { MessageWriter } from '../../src/netlink/index.js';
 import { recordedRequests } from './scripted-link-api.js';
-import { freshHandle, inNs, ip, ipJson, netlinkGroupsJoined, privileged, until, type rawNetns } from '../helpers.js';
+import { freshHandle, inNs, ip, ipJson, monitorPrints, netlinkGroupsJoined, privileged, until, type rawNetns } from '../helpers.js';
 
 type T = Parameters<Parameters<typeof t.test>[0]>[0];
 type Ns = ReturnType<typeof rawNetns>;
@@ -352,17 +352,21 @@ function useBuckets(nsPath: string, prefix: string): void {
 
 t.test('live: buckets the upkeep moves arrive as nexthop-bucket events, as ip monitor nexthop prints them', privileged, async (t) => {
   const { ns, rt } = setup(t);
+  const child = spawn('nsenter', [`--net=${ns.path}`, 'ip', 'monitor', 'nexthop'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  t.teardown(() => void child.kill());
+  await netlinkGroupsJoined(child.pid!, 1 << (32 - 1)); // RTNLGRP_NEXTHOP
+  await monitorPrints(() => out, () => (out = ''), () => {
+    ip(ns.path, ['nexthop', 'add', 'id', '99', 'dev', 'v0']);
+    ip(ns.path, ['nexthop', 'del', 'id', '99']);
+  }, /Deleted id 99/);
   const m = rt.monitor(['nexthop', 'nexthop-bucket']);
   const only = rt.monitor(['nexthop']);
   t.teardown(() => {
     m.close();
     only.close();
   });
-  const child = spawn('nsenter', [`--net=${ns.path}`, 'ip', 'monitor', 'nexthop'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  t.teardown(() => void child.kill());
-  await netlinkGroupsJoined(child.pid!, 1 << (32 - 1)); // RTNLGRP_NEXTHOP
 
   // Idle timer 3 s: a bucket used in the last 3 s is busy, and a replace leaves it where
   // it is until the upkeep finds it idle — which the kernel announces, bucket by bucket.
