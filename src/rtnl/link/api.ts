@@ -184,6 +184,10 @@ export interface LinkChange {
    * default), 'none' (no link-local address, no DAD or router solicitation from it),
    * 'stable_secret' (RFC 7217; needs net.ipv6.conf.DEV.stable_secret or the default's set
    * first) or 'random'. It applies to the addresses made from then on (at the next up).
+   * With `up: true` in the same call, the up follows in a request of its own, so that the
+   * mode governs it: in one message the kernel brings the link up first, and a link ready
+   * at once gets its link-local address by the old mode (as `ip link set … up addrgenmode
+   * none` leaves an eui64 one).
    */
   readonly addrGenMode?: AddrGenMode | undefined;
 }
@@ -1270,6 +1274,10 @@ export class LinkApi {
     const agm = c['addrGenMode'];
     if (agm !== undefined && (typeof agm !== 'string' || !Object.hasOwn(ADDR_GEN_MODES, agm))) throw new InvalidArgumentError('addrGenMode', `expected 'eui64', 'none', 'stable_secret' or 'random', got ${showValue(agm)}`);
     const addrGenMode = agm === undefined ? undefined : ADDR_GEN_MODES[agm as AddrGenMode];
+    // In one message the kernel changes the flags before it applies IFLA_AF_SPEC: a link
+    // ready at once would get its link-local address at the up by the old mode (an eui64
+    // one for 'none'). With up: true, the up follows the mode in a request of its own.
+    const upAfter = addrGenMode !== undefined && (flags & C.IFF_UP) !== 0;
     let bridgePort: Record<string, unknown> | undefined;
     if (c['bridgePort'] !== undefined) {
       if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null || Array.isArray(c['bridgePort'])) throw new InvalidArgumentError('bridgePort', 'expected an object');
@@ -1311,17 +1319,20 @@ export class LinkApi {
       const xdps: XdpAttr[] = xdpGiven ? [xdpGiven] : c['xdp'] === null ? xdpDetaches(await this.get(r)) : [];
       // Address the link by index when renaming (IFLA_IFNAME then carries the new name).
       const index = typeof r === 'number' ? r : a.name !== undefined ? await this.core.linkIndex(r) : 0;
+      // The up after a move goes to the new netns, by the link's name there.
+      const upThere = upAfter && a.netns !== undefined ? a.name ?? (typeof r === 'string' ? r : (await this.get(r)).name) : undefined;
       const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
         a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
         mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || addrGenMode !== undefined || !bridgePort;
       let echoed: Link | undefined;
       if (generic) {
-        const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags, mask, master, carrier, xdp: xdps[0], addrGenMode };
+        const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags: upAfter ? flags & ~C.IFF_UP : flags, mask: upAfter ? mask & ~C.IFF_UP : mask, master, carrier, xdp: xdps[0], addrGenMode };
         try {
-          echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && xdps.length <= 1 ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
+          echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && xdps.length <= 1 && !upAfter ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
         } catch (e) {
           throw explainAddrGenMode(explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0]), agm as AddrGenMode | undefined, r);
         }
+        if (upAfter) await this.upAfterMode(r, a.name ?? r, index, a.netns, upThere);
         // A program in a second mode (driver and offload at once): one more request each.
         // The netns or name may have changed in the first: by the index then.
         for (const x of xdps.slice(1)) {
@@ -1359,6 +1370,26 @@ export class LinkApi {
       return this.get(a.name ?? r);
     } finally {
       closePrograms(programs);
+    }
+  }
+
+  /**
+   * `set`'s up after an address generation mode (see upAfter there): IFF_UP alone, by
+   * ifindex (`index`, else by `ref`, its name now) in the handle's netns, or by `name` over
+   * a socket opened in the netns the link was moved to. A refusal says the rest was applied.
+   */
+  private async upAfterMode(given: string | number, ref: string | number, index: number, netns: PreparedAttrs['netns'], name: string | undefined): Promise<void> {
+    const there = netns !== undefined && name !== undefined;
+    const req: LinkSetRequest = { ref: there ? name : ref, index: there ? 0 : index, change: {}, attrs: NO_ATTRS, flags: C.IFF_UP, mask: C.IFF_UP, master: undefined, carrier: undefined };
+    const sock = there ? openRouteSocket(netns) : this.core.sock;
+    try {
+      await sock.requestWith(C.RTM_NEWLINK, 0, writeSet, req, undefined, SET_OPTS);
+    } catch (x) {
+      const e = there ? x : namedMissing(this.core, x, given, 'link');
+      if (!(e instanceof NetlinkError)) throw e;
+      throw new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}the link was not brought up; the other changes of this call were applied (the up follows the address generation mode in a request of its own)`);
+    } finally {
+      if (sock !== this.core.sock) sock.close();
     }
   }
 
