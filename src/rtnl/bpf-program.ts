@@ -51,6 +51,23 @@ export function checkPinnedPath(v: unknown, arg: string, type: number): PinnedPr
 }
 
 /**
+ * What an fd holds, from /proc/self/fdinfo: the BPF_PROG_TYPE_* of a program, else 'a BPF
+ * map', 'a BPF link' or 'no BPF program'; undefined when that cannot be read (no /proc, or
+ * the fd is not open).
+ */
+export function fdHolds(fd: number): number | string | undefined {
+  let info: string;
+  try {
+    info = readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const m = /^prog_type:\s*(\d+)/m.exec(info);
+  if (m) return Number(m[1]);
+  return /^map_type:/m.test(info) ? 'a BPF map' : /^link_type:/m.test(info) ? 'a BPF link' : 'no BPF program';
+}
+
+/**
  * Open pinned programs (BPF_OBJ_GET), each checked to be a program of its type (from
  * /proc/self/fdinfo, as the kernel would refuse another with a bare EINVAL). All or
  * none: on a failure the ones opened are closed before the error is thrown.
@@ -69,18 +86,9 @@ export function openPrograms(ps: readonly PinnedProgram[]): void {
         const hint = e.errno === 13 /* EACCES */ ? ' (or the path is not on a bpf filesystem)' : '';
         throw new SysError(e.syscall, e.errno, p.path, `${p.arg}: cannot open the pinned program${hint}`);
       }
-      let info = '';
-      try {
-        info = readFileSync(`/proc/self/fdinfo/${p.fd}`, 'latin1');
-      } catch {
-        continue; // no /proc: the kernel checks the type itself
-      }
-      const m = /^prog_type:\s*(\d+)/m.exec(info);
-      if (!m) {
-        const held = /^map_type:/m.test(info) ? 'a BPF map' : /^link_type:/m.test(info) ? 'a BPF link' : 'no BPF program';
-        throw new InvalidArgumentError(p.arg, `'${p.path}' holds ${held}, not a ${progTypeName(p.type)} program`);
-      }
-      const t = Number(m[1]);
+      const t = fdHolds(p.fd);
+      if (t === undefined) continue; // no /proc: the kernel checks the type itself
+      if (typeof t === 'string') throw new InvalidArgumentError(p.arg, `'${p.path}' holds ${t}, not a ${progTypeName(p.type)} program`);
       if (t !== p.type) throw new InvalidArgumentError(p.arg, `'${p.path}' holds a ${progTypeName(t)} program; this takes a ${progTypeName(p.type)} one`);
     }
   } catch (e) {

@@ -86,8 +86,15 @@ t.test('xdp: attach in each mode, as ip -j -d link show reports it; refusals wit
     t.teardown(() => sys.close(cls));
     const wrong = await err(rt.link.set('v0', { xdp: { fd: cls } }));
     t.ok(wrong instanceof NetlinkError && wrong.code === 'EINVAL', 'a program of another type: EINVAL');
-    t.match(wrong.message, new RegExp(`xdp\\.fd ${cls} is not the fd of a loaded BPF_PROG_TYPE_XDP program`));
+    t.match(wrong.message, new RegExp(`xdp\\.fd ${cls} is not the fd of a loaded BPF_PROG_TYPE_XDP program \\(it holds a BPF_PROG_TYPE_SCHED_CLS program\\)`));
   }
+  // veth has no offload: its driver answers a bare EINVAL, which is about the mode, not the program.
+  const off = await err(rt.link.set('v0', { xdp: { fd: prog, mode: 'offload' } }));
+  t.ok(off instanceof NetlinkError && off.code === 'EINVAL', `offload mode on a veth: EINVAL (${off.message})`);
+  t.notMatch(off.message, /is not the fd of/, 'not blamed on a program that is an XDP program');
+  t.match(off.message, /v0 cannot run XDP programs in offload mode/, 'but on the mode');
+  const notProg = await err(rt.link.set('v0', { xdp: { fd: 0 } }));
+  t.match(notProg.message, /xdp\.fd 0 is not the fd of a loaded BPF_PROG_TYPE_XDP program/, `an fd that is no BPF program (${notProg.message})`);
 
   const sent = rt.sock.stats.requests;
   for (const [what, change, arg] of [
@@ -164,6 +171,10 @@ t.test('xdp: the IFLA_XDP attribute ip link set sends, the fd aside', privileged
     t.match((e as Error).message, /holds a BPF_PROG_TYPE_SCHED_CLS program; this takes a BPF_PROG_TYPE_XDP one/);
     t.equal(rt.sock.stats.requests, before, 'nothing sent');
   }
+  const off = await rt.link.set('p0', { xdp: { pinned: pin, mode: 'offload' } }).then(() => undefined, (x: unknown) => x);
+  t.ok(off instanceof NetlinkError && off.code === 'EINVAL', 'a pinned program in offload mode on a veth: EINVAL');
+  t.notMatch((off as Error).message, /xdp\.fd/, 'not said of an fd the caller never gave');
+  t.match((off as Error).message, /p0 cannot run XDP programs in offload mode/);
   const both = await rt.link.set('p0', { xdp: { pinned: pin, fd: prog } } as never).then(() => undefined, (x: unknown) => x);
   t.ok(both instanceof InvalidArgumentError && both.argument === 'xdp.pinned', 'fd and pinned: refused');
   t.equal(fdCount(), fds1, 'no fd left open by the refusals');

@@ -14,7 +14,7 @@ import { TunFile, socketNetns } from './tuntap.js';
 import * as sys from '../../netlink/sys.js';
 import { IFINFOMSG_LEN } from './table.js';
 import { AF_BRIDGE, AF_INET6 } from '../ip.js';
-import { BPF_PROG_TYPE_XDP, checkPinnedPath, closePrograms, openPrograms, type PinnedProgram } from '../bpf-program.js';
+import { BPF_PROG_TYPE_XDP, checkPinnedPath, closePrograms, fdHolds, openPrograms, progTypeName, type PinnedProgram } from '../bpf-program.js';
 import { registerLayout } from '../describer.js';
 import { IFLA } from './table.js';
 
@@ -589,12 +589,22 @@ function writeSet(w: MessageWriter, s: LinkSetRequest): void {
 /** No common attribute: a set request of IFLA_XDP alone. */
 const NO_ATTRS: PreparedAttrs = { up: false, name: undefined, mtu: undefined, address: undefined, broadcast: undefined, txqlen: undefined, group: undefined, alias: undefined, netns: undefined, numTxQueues: undefined, numRxQueues: undefined };
 
-/** A refused XDP attach with what it means: a bare EINVAL/EBADF is the program's fd. */
-function explainXdp(e: unknown, x: XdpAttr | undefined): unknown {
+/**
+ * A refused XDP attach with what it means. A bare EINVAL/EBADF is the program's fd when
+ * the fd holds no XDP program (read from /proc/self/fdinfo on this error path; a pinned
+ * program was checked before sending); for an XDP program it is the driver refusing the
+ * mode (a veth's for offload).
+ */
+function explainXdp(e: unknown, x: XdpAttr | undefined, ref: string | number): unknown {
   if (x === undefined || (x.fd < 0 && !x.program) || !(e instanceof NetlinkError)) return e;
   let why: string | undefined;
   if (e.code === 'EBUSY') why = 'give xdp.force: true to replace the program attached in that mode';
-  else if (!e.extack.message && (e.code === 'EINVAL' || e.code === 'EBADF')) why = `xdp.fd ${x.fd} is not the fd of a loaded BPF_PROG_TYPE_XDP program`;
+  else if (!e.extack.message && (e.code === 'EINVAL' || e.code === 'EBADF')) {
+    const held = x.program ? BPF_PROG_TYPE_XDP : fdHolds(x.fd);
+    if (held === BPF_PROG_TYPE_XDP) {
+      if (x.flags & C.XDP_FLAGS_HW_MODE) why = `${subjectOf(ref)} cannot run XDP programs in offload mode (it needs a device that runs BPF itself, and a program loaded for that device)`;
+    } else why = `xdp.fd ${x.fd} is not the fd of a loaded BPF_PROG_TYPE_XDP program${typeof held === 'number' ? ` (it holds a ${progTypeName(held)} program)` : ''}`;
+  }
   return why ? new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}${why}`) : e;
 }
 
@@ -1330,7 +1340,7 @@ export class LinkApi {
         try {
           echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && xdps.length <= 1 && !upAfter ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
         } catch (e) {
-          throw explainAddrGenMode(explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0]), agm as AddrGenMode | undefined, r);
+          throw explainAddrGenMode(explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0], r), agm as AddrGenMode | undefined, r);
         }
         if (upAfter) await this.upAfterMode(r, a.name ?? r, index, a.netns, upThere);
         // A program in a second mode (driver and offload at once): one more request each.
@@ -1340,7 +1350,7 @@ export class LinkApi {
           try {
             await this.core.sock.requestWith(C.RTM_NEWLINK, 0, writeSet, { ref: r, index: at, change: {}, attrs: NO_ATTRS, flags: 0, mask: 0, master: undefined, carrier: undefined, xdp: x }, undefined, SET_OPTS);
           } catch (e) {
-            throw explainXdp(namedMissing(this.core, e, r, 'link'), x);
+            throw explainXdp(namedMissing(this.core, e, r, 'link'), x, r);
           }
           if (echo) echoed = undefined;
         }
