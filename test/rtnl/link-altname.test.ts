@@ -58,6 +58,13 @@ t.test('altnames: added and removed as ip shows them, used as names, refusals in
   t.ok(gone instanceof NetlinkError && gone.code === 'ENODEV', 'a link that does not exist: ENODEV');
   t.match(gone.message, /nope0/);
 
+  // The link addressed by an altname the call removes before the refusal: undone all the same.
+  await rt.link.addAltnames('v0', ['v0-x', 'v0-y']);
+  const byAlt = await err(rt.link.delAltnames('v0-x', ['v0-x', 'nope']));
+  t.ok(byAlt instanceof NetlinkError && byAlt.code === 'ENOENT', 'by an altname it loses, refused part-way: ENOENT');
+  t.match(byAlt.message, /the names it had removed before the refusal \(v0-x\) were added again/, `undone (${byAlt.message})`);
+  t.ok(altnamesOf(ns.path, 'v0').includes('v0-x'), 'v0-x is back');
+  await rt.link.delAltnames('v0', ['v0-x', 'v0-y']);
   await rt.link.delAltnames('v0', [LONG]);
   t.same(altnamesOf(ns.path, 'v0'), ['v0-short'], 'removed');
   await rt.link.delAltnames('v0-short', 'v0-short');

@@ -1446,27 +1446,37 @@ export class LinkApi {
     const ours = [...seen];
     const add = type === C.RTM_NEWLINKPROP;
     // The kernel works through the list and stops at the first name it refuses, keeping
-    // what it did before it: with several names, the link's altnames are read first, so
-    // that a refusal can be undone.
-    const before = ours.length > 1 ? (await this.get(r)).altnames ?? [] : undefined;
+    // what it did before it: with several names, the link is read first (its altnames, and
+    // its ifindex: the undo must find it even when `ref` is an altname the call removed),
+    // so that a refusal can be undone.
+    const link = ours.length > 1 ? await this.get(r) : undefined;
+    const before = link ? link.altnames ?? [] : undefined;
     try {
       await this.sendAltnames(type, r, ours);
     } catch (x) {
       const e = namedMissing(this.core, x, r, 'link');
       if (!(e instanceof NetlinkError) || e.hint !== undefined) throw e;
       const one = ours.length === 1;
+      // Names the link did not have: where a removal stops (the kernel goes in order).
+      const absent = before ? ours.filter((n) => !before.includes(n)) : ours;
       let why = add && e.code === 'EEXIST' ? `${one ? 'the name is' : 'one of the names is'} taken (a link's name or altname in ${this.core.where?.() ?? "the handle's netns"})`
-        : !add && e.code === 'ENOENT' ? `${subjectOf(r)} has no altname ${(before ? ours.filter((n) => !before.includes(n)) : ours).map((n) => `'${n}'`).join(', ')}`
+        : !add && e.code === 'ENOENT' ? `${subjectOf(r)} has no altname ${absent.map((n) => `'${n}'`).join(', ')}`
           : `${subjectOf(r)}: altnames refused`;
-      if (before) {
-        const after = (await this.get(r).catch(() => undefined))?.altnames ?? [];
-        const done = add ? ours.filter((n) => after.includes(n) && !before.includes(n)) : ours.filter((n) => before.includes(n) && !after.includes(n));
+      if (link && before) {
+        const undo = add ? 'names it had added' : 'names it had removed';
+        let after: readonly string[] | undefined;
+        try {
+          after = (await this.get(link.index)).altnames ?? [];
+        } catch (g) {
+          why += `; the link could not be read back to undo the ${undo} before the refusal: ${(g as Error).message}`;
+        }
+        const done = after === undefined ? [] : add ? ours.filter((n) => after.includes(n) && !before.includes(n)) : ours.filter((n) => before.includes(n) && !after.includes(n));
         if (done.length > 0) {
           try {
-            await this.sendAltnames(add ? C.RTM_DELLINKPROP : C.RTM_NEWLINKPROP, r, done);
-            why += `; the ${add ? 'names it had added' : 'names it had removed'} before the refusal (${done.join(', ')}) were ${add ? 'removed' : 'added'} again`;
+            await this.sendAltnames(add ? C.RTM_DELLINKPROP : C.RTM_NEWLINKPROP, link.index, done);
+            why += `; the ${undo} before the refusal (${done.join(', ')}) were ${add ? 'removed' : 'added'} again`;
           } catch (u) {
-            why += `; the ${add ? 'names it had added' : 'names it had removed'} before the refusal (${done.join(', ')}) could not be ${add ? 'removed' : 'added'} again: ${(u as Error).message}`;
+            why += `; the ${undo} before the refusal (${done.join(', ')}) could not be ${add ? 'removed' : 'added'} again: ${(u as Error).message}`;
           }
         }
       }
