@@ -65,6 +65,16 @@ t.test('altnames: added and removed as ip shows them, used as names, refusals in
   t.match(byAlt.message, /the names it had removed before the refusal \(v0-x\) were added again/, `undone (${byAlt.message})`);
   t.ok(altnamesOf(ns.path, 'v0').includes('v0-x'), 'v0-x is back');
   await rt.link.delAltnames('v0', ['v0-x', 'v0-y']);
+  // A name that is not one of the link's altnames but exists: the kernel's bare EINVAL, said as such.
+  for (const [what, name] of [["another link's name", 'v1'], ["another link's altname", 'v1-alt'], ['its own name', 'v0']]) {
+    const e = await err(rt.link.delAltnames('v0', name!));
+    t.ok(e instanceof NetlinkError && e.code === 'EINVAL', `${what}: EINVAL`);
+    t.match(e.message, new RegExp(`'${name!}' is not an altname of v0 \\(it is the link's own name, or a name or altname of another link\\)`), `${what}: saying so (${e.message})`);
+  }
+  const many = await err(rt.link.delAltnames('v0', [LONG, 'v1']));
+  t.match(many.message, /'v1' is not an altname of v0 .*the names it had removed before the refusal \(a-very-long-alternative-name-for-v0\) were added again/, `several: the one refused, and the undo (${many.message})`);
+  t.same(altnamesOf(ns.path, 'v0').sort(), [LONG, 'v0-short'].sort(), 'all or none');
+
   await rt.link.delAltnames('v0', [LONG]);
   t.same(altnamesOf(ns.path, 'v0'), ['v0-short'], 'removed');
   await rt.link.delAltnames('v0-short', 'v0-short');

@@ -1426,7 +1426,8 @@ export class LinkApi {
    *
    * Equivalent to: `ip link property del dev NAME altname ALT [altname ALT2 …]`.
    * @throws InvalidArgumentError for a bad or repeated name (nothing sent); NetlinkError
-   *   'ENOENT' when the link has no such altname, 'ENODEV' when the link does not exist.
+   *   'ENOENT' when no link has such a name, 'EINVAL' when it is the link's own name or a
+   *   name or altname of another link, 'ENODEV' when the link does not exist.
    */
   async delAltnames(ref: string | number, names: string | readonly string[]): Promise<void> {
     await this.altnames(C.RTM_DELLINKPROP, ref, names);
@@ -1461,7 +1462,9 @@ export class LinkApi {
       const absent = before ? ours.filter((n) => !before.includes(n)) : ours;
       let why = add && e.code === 'EEXIST' ? `${one ? 'the name is' : 'one of the names is'} taken (a link's name or altname in ${this.core.where?.() ?? "the handle's netns"})`
         : !add && e.code === 'ENOENT' ? `${subjectOf(r)} has no altname ${absent.map((n) => `'${n}'`).join(', ')}`
-          : `${subjectOf(r)}: altnames refused`;
+          // The name exists, but as the link's own name or another link's (netdev_name_node_alt_destroy).
+          : !add && e.code === 'EINVAL' && !e.extack.message && absent.length > 0 ? `'${absent[0]!}' is not an altname of ${subjectOf(r)} (it is the link's own name, or a name or altname of another link)`
+            : `${subjectOf(r)}: altnames refused`;
       if (link && before) {
         const undo = add ? 'names it had added' : 'names it had removed';
         let after: readonly string[] | undefined;
