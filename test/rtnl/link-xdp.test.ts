@@ -6,7 +6,7 @@
 // anything is sent.
 import t from 'tap';
 import { join } from 'node:path';
-import { InvalidArgumentError, NetlinkError } from '../../src/index.js';
+import { InvalidArgumentError, MessageWriter, NetlinkError } from '../../src/index.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
 import * as sys from '../../src/netlink/sys.js';
 import * as C from '../../src/rtnl/constants.js';
@@ -179,4 +179,44 @@ t.test('xdp: the IFLA_XDP attribute ip link set sends, the fd aside', privileged
   t.ok(both instanceof InvalidArgumentError && both.argument === 'xdp.pinned', 'fd and pinned: refused');
   t.equal(fdCount(), fds1, 'no fd left open by the refusals');
   t.equal((await rt.link.get('p0')).xdp?.attached, 2, 'and the program attached before is still there');
+});
+
+// A program in two modes (driver and offload: XDP_ATTACHED_MULTI, which needs an offload
+// NIC) takes one detach per mode. Over a stand-in socket whose GETLINK answers such a
+// link: with a netns move (or a rename) in the same call, every detach but the one in the
+// main request goes before it, while the link is still where and what `ref` names.
+t.test('xdp: null on a link with programs in two modes, moved and renamed in the same call', async (t) => {
+  const sent: { type: number; attrs: number[]; xdpFlags: number | undefined }[] = [];
+  const w = new MessageWriter();
+  const core = {
+    sock: {
+      async request(type: number, _flags: number, _build: unknown, decode: unknown) {
+        if (type === C.RTM_GETLINK && decode) return { index: 7, name: 'v0', xdp: { attached: 4, progId: 0, drvProgId: 11, hwProgId: 12 } };
+        return undefined;
+      },
+      async requestWith(type: number, flags: number, build: (w: MessageWriter, arg: unknown) => void, arg: unknown) {
+        w.reset().begin(type, flags, 0, 0);
+        build(w, arg);
+        const b = Buffer.from(w.finish());
+        const attrs: number[] = [];
+        let xdpFlags: number | undefined;
+        for (let p = 32; p + 4 <= b.length; p += (b.readUInt16LE(p) + 3) & ~3) {
+          const type = b.readUInt16LE(p + 2) & 0x3fff;
+          attrs.push(type);
+          if (type === C.IFLA_XDP) for (let q = p + 4; q < p + b.readUInt16LE(p); q += (b.readUInt16LE(q) + 3) & ~3) if ((b.readUInt16LE(q + 2) & 0x3fff) === C.IFLA_XDP_FLAGS) xdpFlags = b.readUInt32LE(q + 4);
+        }
+        sent.push({ type, attrs, xdpFlags });
+        return undefined;
+      },
+    },
+    linkIndex: async (ref: string | number) => (typeof ref === 'number' ? ref : 7),
+    linkHwAddrLen: async (ref: string | number) => ({ index: typeof ref === 'number' ? ref : 7, addrLen: 6 }),
+  };
+  t.teardown(() => w.release());
+  await LinkApi.of(core as never).set('v0', { xdp: null, netns: { pid: 4242 }, name: 'w0' });
+  const modes = sent.map((s) => (s.xdpFlags ?? 0) & (C.XDP_FLAGS_DRV_MODE | C.XDP_FLAGS_HW_MODE));
+  t.same(modes.sort(), [C.XDP_FLAGS_DRV_MODE, C.XDP_FLAGS_HW_MODE].sort(), 'one detach per mode');
+  const move = sent.findIndex((s) => s.attrs.includes(C.IFLA_NET_NS_PID));
+  t.equal(move, sent.length - 1, 'the request that moves and renames the link is the last');
+  t.same(sent.slice(0, move).map((s) => s.attrs), [[C.IFLA_XDP]], 'the other detach before it, by the ifindex, alone');
 });

@@ -1335,25 +1335,23 @@ export class LinkApi {
         a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
         mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || addrGenMode !== undefined || !bridgePort;
       let echoed: Link | undefined;
+      // A program in a second mode (driver and offload at once): one more detach each,
+      // sent first, while the link still has the netns and name `ref` finds it by.
+      for (const x of xdps.slice(1)) {
+        try {
+          await this.core.sock.requestWith(C.RTM_NEWLINK, 0, writeSet, { ref: r, index, change: {}, attrs: NO_ATTRS, flags: 0, mask: 0, master: undefined, carrier: undefined, xdp: x }, undefined, SET_OPTS);
+        } catch (e) {
+          throw explainXdp(namedMissing(this.core, e, r, 'link'), x, r);
+        }
+      }
       if (generic) {
         const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags: upAfter ? flags & ~C.IFF_UP : flags, mask: upAfter ? mask & ~C.IFF_UP : mask, master, carrier, xdp: xdps[0], addrGenMode };
         try {
-          echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && xdps.length <= 1 && !upAfter ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
+          echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && !upAfter ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
         } catch (e) {
           throw explainAddrGenMode(explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0], r), agm as AddrGenMode | undefined, r);
         }
         if (upAfter) await this.upAfterMode(r, a.name ?? r, index, a.netns, upThere);
-        // A program in a second mode (driver and offload at once): one more request each.
-        // The netns or name may have changed in the first: by the index then.
-        for (const x of xdps.slice(1)) {
-          const at = index || (await this.core.linkIndex(a.name ?? r));
-          try {
-            await this.core.sock.requestWith(C.RTM_NEWLINK, 0, writeSet, { ref: r, index: at, change: {}, attrs: NO_ATTRS, flags: 0, mask: 0, master: undefined, carrier: undefined, xdp: x }, undefined, SET_OPTS);
-          } catch (e) {
-            throw explainXdp(namedMissing(this.core, e, r, 'link'), x, r);
-          }
-          if (echo) echoed = undefined;
-        }
       }
       if (bridgePort) {
         // Port options go to the bridge as `bridge link set` sends them: RTM_SETLINK with
