@@ -43,6 +43,7 @@ t.test('addrGenMode: each mode as ip reports it, the bytes ip sends, none really
   const err = await rt.link.set('v0', { addrGenMode: 'stable_secret' }).then(() => undefined, (x: unknown) => x);
   t.ok(err instanceof NetlinkError && err.code === 'EINVAL', 'stable_secret without a secret: EINVAL');
   t.match((err as Error).message, /needs a secret first: sysctl net\.ipv6\.conf\.v0\.stable_secret/, 'saying what it needs');
+  t.match((err as Error).message, /\(RTM_NEWLINK v0 addrgenmode stable_secret\)$/, 'the request named as ip would write it');
   t.equal(modeOf(ns.path, 'v0'), 'none', 'and nothing changed');
   inNs(ns.path, 'sysctl', ['-q', '-w', 'net.ipv6.conf.v0.stable_secret=2001:db8::1']);
   await rt.link.set('v0', { addrGenMode: 'stable_secret' });

@@ -58,6 +58,7 @@ t.test('xdp: attach in each mode, as ip -j -d link show reports it; refusals wit
   const busy = await err(rt.link.set('v0', { xdp: { fd: prog, mode: 'generic' } }));
   t.ok(busy instanceof NetlinkError && busy.code === 'EBUSY', 'a second attach without force: EBUSY');
   t.match(busy.message, /XDP program already attached.*give xdp\.force: true to replace/, "the kernel's words and what to do");
+  t.match(busy.message, new RegExp(`\\(RTM_NEWLINK v0 xdpgeneric fd ${prog}\\)$`), 'the request named as ip would write it');
   await rt.link.set('v0', { xdp: { fd: prog, mode: 'generic', force: true } });
   t.equal(ipXdp(ns.path, 'v0').length, 1, 'force: replaced');
   const both = await err(rt.link.set('v0', { xdp: { fd: prog, mode: 'driver' } }));
@@ -175,6 +176,7 @@ t.test('xdp: the IFLA_XDP attribute ip link set sends, the fd aside', privileged
   t.ok(off instanceof NetlinkError && off.code === 'EINVAL', 'a pinned program in offload mode on a veth: EINVAL');
   t.notMatch((off as Error).message, /xdp\.fd/, 'not said of an fd the caller never gave');
   t.match((off as Error).message, /p0 cannot run XDP programs in offload mode/);
+  t.match((off as Error).message, new RegExp(`\\(RTM_NEWLINK p0 xdpoffload pinned ${pin}\\)$`), 'the request named with the pin');
   const both = await rt.link.set('p0', { xdp: { pinned: pin, fd: prog } } as never).then(() => undefined, (x: unknown) => x);
   t.ok(both instanceof InvalidArgumentError && both.argument === 'xdp.pinned', 'fd and pinned: refused');
   t.equal(fdCount(), fds1, 'no fd left open by the refusals');

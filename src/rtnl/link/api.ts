@@ -269,6 +269,8 @@ const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen',
 const SPEC_KEYS = new Set([...LINK_ATTR_KEYS, 'kind', 'master', 'link', 'peer', 'data']);
 const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort', 'xdp', 'addrGenMode']);
 const ADDR_GEN_MODES: Readonly<Record<AddrGenMode, number>> = { eui64: C.IN6_ADDR_GEN_MODE_EUI64, none: C.IN6_ADDR_GEN_MODE_NONE, stable_secret: C.IN6_ADDR_GEN_MODE_STABLE_PRIVACY, random: C.IN6_ADDR_GEN_MODE_RANDOM };
+/** The words of ADDR_GEN_MODES by number, for a request's subject. */
+const ADDR_GEN_MODE_WORDS: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(ADDR_GEN_MODES).map(([k, v]) => [v, k]));
 const XDP_KEYS: ReadonlySet<string> = new Set(['fd', 'pinned', 'mode', 'force']);
 const XDP_MODE_FLAGS: Readonly<Record<string, number>> = { generic: C.XDP_FLAGS_SKB_MODE, driver: C.XDP_FLAGS_DRV_MODE, offload: C.XDP_FLAGS_HW_MODE };
 
@@ -624,8 +626,8 @@ const SET_FLAG_WORDS: readonly [number, string, string][] = [
 
 /**
  * A change's subject as `ip link set` writes it: 'v0 name v1', 'v0 mtu 70000', 'v0 master
- * br0', 'v0 netns blue': an EEXIST of a rename named only the old name ('(RTM_NEWLINK v0)').
- * Made only for an error.
+ * br0', 'v0 netns blue', 'v0 xdpgeneric fd 9', 'v0 addrgenmode none': an EEXIST of a
+ * rename named only the old name ('(RTM_NEWLINK v0)'). Made only for an error.
  */
 function setSubject(s: LinkSetRequest): string {
   const a = s.attrs;
@@ -642,6 +644,12 @@ function setSubject(s: LinkSetRequest): string {
   if (a.netns !== undefined) out += ` ${netnsText(c['netns'], a.netns)}`;
   for (const [bit, on, off] of SET_FLAG_WORDS) if (s.mask & bit) out += ` ${s.flags & bit ? on : off}`;
   if (s.carrier !== undefined) out += ` carrier ${s.carrier ? 'on' : 'off'}`;
+  if (s.addrGenMode !== undefined) out += ` addrgenmode ${ADDR_GEN_MODE_WORDS[s.addrGenMode] ?? s.addrGenMode}`;
+  if (s.xdp !== undefined) {
+    const m = s.xdp.flags;
+    const word = m & C.XDP_FLAGS_SKB_MODE ? 'xdpgeneric' : m & C.XDP_FLAGS_DRV_MODE ? 'xdpdrv' : m & C.XDP_FLAGS_HW_MODE ? 'xdpoffload' : 'xdp';
+    out += ` ${word} ${s.xdp.program ? `pinned ${s.xdp.program.path}` : s.xdp.fd < 0 ? 'off' : `fd ${s.xdp.fd}`}`;
+  }
   return out;
 }
 
