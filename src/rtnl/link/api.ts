@@ -173,9 +173,10 @@ export interface LinkChange {
   /** Bridge-port options for a link enslaved to a bridge. */
   readonly bridgePort?: BridgePortOptions | undefined;
   /**
-   * Attach or detach an XDP program (IFLA_XDP; `ip link set … xdp|xdpgeneric|xdpdrv|xdpoffload`):
-   * `{ fd, mode?, force? }` attaches, `{ fd: null, mode? }` detaches in that mode (`… xdp off`),
-   * and `null` detaches whatever is attached, in each mode it is attached in.
+   * Attach or detach an XDP program (IFLA_XDP; `ip [-force] link set … xdp|xdpgeneric|xdpdrv|xdpoffload
+   * fd N|pinned PATH|off`): `{ fd, mode?, force? }` or `{ pinned, mode?, force? }` attaches,
+   * `{ fd: null, mode? }` detaches in that mode (`… xdp off`), and `null` detaches whatever
+   * is attached, in each mode it is attached in.
    */
   readonly xdp?: XdpChange | null | undefined;
   /**
@@ -1254,7 +1255,9 @@ export class LinkApi {
    * there by name.
    *
    * Equivalent to: `ip link set dev NAME [up|down] [mtu N] [name NEW] [address MAC]
-   * [master M|nomaster] [netns NS] [group G] [alias A] [txqlen N] [promisc on|off]`,
+   * [master M|nomaster] [netns NS] [group G] [alias A] [txqlen N] [promisc on|off]
+   * [addrgenmode none|…] [xdpgeneric|xdpdrv|xdpoffload|xdp pinned PATH|off]`
+   * (an `up` with `addrGenMode` goes in a request of its own after it, see there),
    * and `ip link set dev NAME type bridge_slave hairpin on …` for `bridgePort`
    * — sent as `bridge link set dev NAME …` does (AF_BRIDGE, IFLA_PROTINFO), after the
    * other changes, so a `master` given in the same call is in place first. STP port
