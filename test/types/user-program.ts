@@ -12,7 +12,7 @@ import net from 'node:net';
 import {
   Rtnl, Netns, execNetns, setupVeth, teardownVeth, MacAddr, isLinkKind, NetlinkError, InvalidArgumentError, formatResult, runPlugin, ipamAdd,
   configureIface, ConfigureIfaceError, type ConfigureIfaceOptions,
-  type Link, type ForEachCallback, type LinkSpec, type LinkChange, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type FdbEntry, type Rule, type RuleSpec,
+  type Link, type ForEachCallback, type LinkSpec, type LinkChange, type XdpChange, type AddrGenMode, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type FdbEntry, type Rule, type RuleSpec,
   type MonitorEvent, type MonitorGroup, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions, type TunSpec,
   type NexthopObject, type NexthopObjectSpec, type NexthopGroupMember, type NexthopFilter, type NexthopBucket, type NexthopBucketFilter,
   type Qdisc, type TcClass, type Filter, type MonitorChangeOf, type MonitorKindOf,
@@ -52,6 +52,10 @@ interface Settings {
   readonly checksumOffload?: boolean;
   readonly pinnedProgram?: string;
   readonly programFd?: number;
+  readonly xdpMode?: 'generic' | 'driver' | 'offload';
+  readonly xdpForce?: boolean;
+  readonly addrGenMode?: AddrGenMode;
+  readonly altnames?: readonly string[];
 }
 
 /** What the application keeps of a link. */
@@ -86,6 +90,17 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
   await rt.link.add(tap);
   const change: LinkChange = { master: bridge, mtu: s.mtu, group: s.group, alias: s.alias, bridgePort: { learning: s.stp, cost: s.metric } };
   await rt.link.set('v0', change);
+  // XDP on the veth by pin or fd, the settings' mode and force passed straight through; no link-local address.
+  const xdp: XdpChange = s.pinnedProgram !== undefined
+    ? { pinned: s.pinnedProgram, mode: s.xdpMode, force: s.xdpForce }
+    : { fd: s.programFd ?? null, mode: s.xdpMode };
+  const linked: Link = await rt.link.set('v0', { xdp, addrGenMode: s.addrGenMode, up: true }, { echo: true });
+  console.log(linked.xdp?.attached, linked.afSpec?.inet6AddrGenMode);
+  await rt.link.set('v0', { xdp: null });
+  if (s.altnames !== undefined) {
+    await rt.link.addAltnames('v0', s.altnames);
+    await rt.link.delAltnames('v0', s.altnames[0] ?? 'v0-alt');
+  }
   const created = await rt.link.add({ name: 'br1', kind: 'bridge', up: s.stp }, { echo: true });
   console.log(summarize(created));
   const br = await rt.link.get(bridge);
