@@ -45,6 +45,12 @@ t.test('addrGenMode: each mode as ip reports it, the bytes ip sends, none really
   t.match((err as Error).message, /needs a secret first: sysctl net\.ipv6\.conf\.v0\.stable_secret/, 'saying what it needs');
   t.match((err as Error).message, /\(RTM_NEWLINK v0 addrgenmode stable_secret\)$/, 'the request named as ip would write it');
   t.equal(modeOf(ns.path, 'v0'), 'none', 'and nothing changed');
+  // The sysctl is the link's name's, also when the link is given by ifindex or an altname.
+  await rt.link.addAltnames('v0', 'v0-alternative');
+  for (const ref of [(await rt.link.get('v0')).index, 'v0-alternative']) {
+    const e = await rt.link.set(ref, { addrGenMode: 'stable_secret' }).then(() => undefined, (x: unknown) => x);
+    t.match((e as Error).message, /needs a secret first: sysctl net\.ipv6\.conf\.v0\.stable_secret/, `by ${JSON.stringify(ref)}: the sysctl of v0 (${(e as Error).message})`);
+  }
   inNs(ns.path, 'sysctl', ['-q', '-w', 'net.ipv6.conf.v0.stable_secret=2001:db8::1']);
   await rt.link.set('v0', { addrGenMode: 'stable_secret' });
   t.equal(modeOf(ns.path, 'v0'), 'stable_secret', 'with the secret set: taken');

@@ -611,11 +611,15 @@ function explainXdp(e: unknown, x: XdpAttr | undefined, ref: string | number): u
   return why ? new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}${why}`) : e;
 }
 
-/** A refused address generation mode with what it needs: stable_secret's bare EINVAL is the missing secret; EAFNOSUPPORT is a kernel or device without IPv6. */
-function explainAddrGenMode(e: unknown, mode: AddrGenMode | undefined, ref: string | number): unknown {
+/**
+ * A refused address generation mode with what it needs: stable_secret's bare EINVAL is the
+ * missing secret (in the sysctl of the link's `name`, read back for the error: the ref may
+ * be an ifindex or an altname); EAFNOSUPPORT is a kernel or device without IPv6.
+ */
+function explainAddrGenMode(e: unknown, mode: AddrGenMode | undefined, name: string | undefined): unknown {
   if (mode === undefined || !(e instanceof NetlinkError) || e.extack.message) return e;
   let why: string | undefined;
-  if (e.code === 'EINVAL' && mode === 'stable_secret') why = `addrGenMode 'stable_secret' needs a secret first: sysctl net.ipv6.conf.${typeof ref === 'string' ? ref : 'DEV'}.stable_secret (or net.ipv6.conf.default.stable_secret)`;
+  if (e.code === 'EINVAL' && mode === 'stable_secret') why = `addrGenMode 'stable_secret' needs a secret first: sysctl net.ipv6.conf.${name ?? 'DEV'}.stable_secret (or net.ipv6.conf.default.stable_secret)`;
   else if (e.code === 'EAFNOSUPPORT') why = 'addrGenMode: no IPv6 on this link (IPv6 disabled on it, or a kernel without IPv6)';
   return why ? new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}${why}`) : e;
 }
@@ -1360,7 +1364,9 @@ export class LinkApi {
         try {
           echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && !upAfter ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
         } catch (e) {
-          throw explainAddrGenMode(explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0], r), agm as AddrGenMode | undefined, r);
+          const x = explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0], r);
+          const name = agm === 'stable_secret' && x instanceof NetlinkError && x.code === 'EINVAL' ? (await this.get(r).catch(() => undefined))?.name : undefined;
+          throw explainAddrGenMode(x, agm as AddrGenMode | undefined, name);
         }
         if (upAfter) await this.upAfterMode(r, a.name ?? r, index, a.netns, upThere);
       }
