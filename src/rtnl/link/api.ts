@@ -1318,6 +1318,7 @@ export class LinkApi {
       }
       if (c['master'] === null) throw new InvalidArgumentError('bridgePort', 'port options for a link this change detaches from its bridge (master: null)');
     }
+    const masterRef = c['master'] === null || c['master'] === undefined ? undefined : checkLinkRef(c['master'], 'master');
     // A pinned XDP program is opened (and its type checked) before any request, like the
     // rest of the input, and held until the kernel has answered.
     const programs = xdpGiven?.program ? [xdpGiven.program] : [];
@@ -1335,8 +1336,8 @@ export class LinkApi {
       }
       let master: number | undefined;
       if (c['master'] === null) master = 0;
-      else if (c['master'] !== undefined) {
-        const m = checkLinkRef(c['master'], 'master');
+      else if (masterRef !== undefined) {
+        const m = masterRef;
         // By ifindex too, the master must exist: the kernel says only EINVAL otherwise.
         master = typeof m === 'number' ? (await this.hwAddrLen(m, 'master')).index : await this.core.linkIndex(m, 'master');
       }
