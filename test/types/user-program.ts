@@ -17,6 +17,7 @@ import {
   type NexthopObject, type NexthopObjectSpec, type NexthopGroupMember, type NexthopFilter, type NexthopBucket, type NexthopBucketFilter,
   type Qdisc, type TcClass, type Filter, type MonitorChangeOf, type MonitorKindOf,
   Genl, Ethtool, decodeAttributes, type GenlFamily, type GenlMessage, type GenlEvent, type EthtoolChannels, type EthtoolFeature, type FilterSpec,
+  SockDiag, type InetSocket, type InetProtocol, type SocketState, type TcpInfo, type UnixSocket, type InetListOptions,
 } from 'nlkit';
 
 /** The application's own settings, parsed from a file: anything may be missing. */
@@ -56,6 +57,10 @@ interface Settings {
   readonly xdpForce?: boolean;
   readonly addrGenMode?: AddrGenMode;
   readonly altnames?: readonly string[];
+  readonly protocol?: InetProtocol;
+  readonly port?: number;
+  readonly peerPrefix?: string;
+  readonly states?: readonly SocketState[];
 }
 
 /** What the application keeps of a link. */
@@ -325,6 +330,25 @@ async function tune(s: Settings, where: NetnsTarget | undefined, signal: AbortSi
   console.log(filter.kind);
 }
 
+/** A port-usage report, as a health check lists a netns's sockets with filters that may be missing. */
+async function sockets(s: Settings, where: NetnsTarget | undefined): Promise<string[]> {
+  using diag = SockDiag.open({ netns: where, receiveBufferSize: s.receiveBufferSize });
+  const opts: InetListOptions = { protocol: s.protocol, localPort: s.port, remoteAddress: s.peerPrefix, states: s.states, mark: s.fwmark, extensions: ['info', 'congestion'] };
+  const out: string[] = [];
+  for (const x of await diag.inet(opts)) {
+    const sock: InetSocket = x;
+    const info: TcpInfo | undefined = sock.tcpInfo;
+    const acked: bigint = info?.bytesAcked ?? 0n;
+    out.push(`${sock.local.address}:${sock.local.port} ${sock.state} ${info?.rtt ?? '-'} ${acked} ${sock.cookie}`);
+    if (sock.state === 'close-wait') await diag.destroy(sock);
+  }
+  const one: InetSocket = await diag.inetGet({ protocol: s.protocol, local: { address: '127.0.0.1', port: s.port ?? 80 }, remote: { address: '0.0.0.0', port: 0 }, interface: undefined, cookie: undefined }, { extensions: undefined });
+  out.push(String(one.inode));
+  const unix: UnixSocket[] = await diag.unix({ states: s.states });
+  for (const u of unix) out.push(u.path ?? (u.abstract !== undefined ? `@${u.abstract}` : String(u.inode)));
+  return out;
+}
+
 /** A CNI plugin around it. */
 export async function plugin(s: Settings): Promise<number> {
   const impl: { check?: () => Promise<void> } = {};
@@ -351,3 +375,4 @@ export async function plugin(s: Settings): Promise<number> {
 
 console.log(formatResult(await build({}, undefined, AbortSignal.timeout(1000)), '1.1.0'));
 await tune({}, undefined, AbortSignal.timeout(1000));
+console.log(await sockets({}, undefined));
