@@ -51,7 +51,6 @@ for (const [n, v] of STATES) STATE_NAME[v] = n;
 const ALL_STATES = STATES.reduce((m, [, v]) => m | (1 << v), 0) >>> 0;
 
 const PROTOCOLS: Readonly<Record<InetProtocol, number>> = { tcp: D.IPPROTO_TCP, udp: D.IPPROTO_UDP, udplite: D.IPPROTO_UDPLITE, mptcp: D.IPPROTO_MPTCP };
-const PROTOCOL_NAME = new Map<number, InetProtocol>(Object.entries(PROTOCOLS).map(([k, v]) => [v, k as InetProtocol]));
 
 /**
  * What else to ask of each inet socket, beyond its identity, queues, owner and timer
