@@ -1,13 +1,15 @@
 #!/bin/bash
 # Install the Debian packages the benchmark peers need and build the peer programs of
 # ../shared/peers (C libmnl, Go vishvananda/netlink, Rust rtnetlink) and nlkit's own C
-# reference for setupVeth (bench/c/setupveth_mnl.c, libmnl) into bench/.peers/
-# (git-ignored). ../shared is read-only: sources are copied, nothing is written there.
+# reference for setupVeth (bench/c/setupveth_mnl.c, libmnl) and the socket-diagnostics
+# references (bench/c/diag_mnl.c, libmnl; bench/go/diag_netlink.go, vishvananda/netlink)
+# into bench/.peers/ (git-ignored). ../shared is read-only: sources are copied, nothing is written there.
 # The script peers (pyroute2, iproute2) run from ../shared/peers as they are.
 #
-# usage: bench/peers.sh [--no-install] [c|setupveth|go|rust|all]
+# usage: bench/peers.sh [--no-install] [c|setupveth|diag|go|rust|all]
 #   --no-install  skip apt-get (packages already there)
-#   c             bench_mnl and setupveth_mnl; setupveth: setupveth_mnl only
+#   c             bench_mnl, setupveth_mnl and diag_mnl; setupveth: setupveth_mnl only
+#   diag          diag_mnl and diag_netlink (the D1 peers) only; go includes diag_netlink
 # Everything builds offline: Go in GOPATH mode against Debian's /usr/share/gocode,
 # Rust against Debian's crate registry /usr/share/cargo/registry.
 # A peer that cannot be built is skipped with a message; `npm run bench` runs the ones
@@ -59,6 +61,25 @@ if [ "$what" = c ] || [ "$what" = setupveth ] || [ "$what" = all ]; then
 	else
 		rm -f "$OUT/setupveth_mnl.tmp"
 		echo "peers.sh: C libmnl setupVeth reference not built" >&2; status=1
+	fi
+fi
+if [ "$what" = c ] || [ "$what" = diag ] || [ "$what" = all ]; then
+	if gcc -O2 -Wall -Wextra -o "$OUT/diag_mnl.tmp" "$HERE/c/diag_mnl.c" -lmnl && mv -f "$OUT/diag_mnl.tmp" "$OUT/diag_mnl"; then
+		echo "built bench/.peers/diag_mnl"
+	else
+		rm -f "$OUT/diag_mnl.tmp"
+		echo "peers.sh: C libmnl socket-diagnostics reference not built" >&2; status=1
+	fi
+fi
+if [ "$what" = go ] || [ "$what" = diag ] || [ "$what" = all ]; then
+	# SocketDiagTCP / SocketDiagTCPInfo exist in Debian's vishvananda/netlink (1.1.0.125).
+	rm -rf "$OUT/go-diag-src" && mkdir -p "$OUT/go-diag-src" && cp "$HERE/go/diag_netlink.go" "$OUT/go-diag-src/"
+	if command -v go >/dev/null && (cd "$OUT/go-diag-src" && GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOPROXY=off \
+		GOCACHE="$OUT/gocache" go build -o "$OUT/diag_netlink.tmp" diag_netlink.go) && mv -f "$OUT/diag_netlink.tmp" "$OUT/diag_netlink"; then
+		echo "built bench/.peers/diag_netlink"
+	else
+		rm -f "$OUT/diag_netlink.tmp"
+		echo "peers.sh: Go vishvananda/netlink socket-diagnostics peer not built" >&2; status=1
 	fi
 fi
 if [ "$what" = go ] || [ "$what" = all ]; then
