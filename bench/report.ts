@@ -60,6 +60,8 @@ export interface Report {
     runs: number;
     reps: number;
     naddr: number;
+    /** D1 TCP connections (2×nconn + 1 sockets); absent in reports from before D1. */
+    nconn?: number;
     quick: boolean;
     contextRuns: number;
     loadStart: string;
@@ -212,6 +214,8 @@ export function renderMarkdown(r: Report, svgName: string): string {
   L.push('⁴ bench/raw-koffi.ts: a fresh Node process sends the C seq peer\'s request bytes with koffi `send` and reads each ACK with `recv` (nlkit\'s syscall bindings only); W4 first (on d0, as C after its deletes), then W1. ¹ up set in a second request (LinkSetUp / `ip link set up`); C "group delete" also creates in batch with IFLA_GROUP. ² iproute2 dumps: amortized inside one `ip -batch` (text output included); see the JSON for one `ip` process per dump. ³ W1 column, but setupVeth\'s work per pair: MTU and MAC in the create, and the peer set up from its own netns, which turns carrier on at both ends (linkwatch, IPv6 addrconf) — more kernel work than W1, where the peer stays down; setupveth_mnl (bench/c) sends the same requests as setupVeth from C.');
   L.push('W1–W3 and W4 are the workloads of ../shared/peers: W1 creates a<i>/b<i> with b<i> born in a second netns (IFLA_NET_NS_FD in VETH_INFO_PEER) and a<i> up; W3 is one RTM_GETLINK dump (C decodes 5 fields: index, name, MTU, MAC, operstate; Go, Rust, pyroute2, npm netlink and nlkit `rt.link.list()` decode everything); W2 deletes by name; W4 adds /32s to one veth end and dumps AF_INET addresses. nlkit awaits each request (one request in flight), as C seq does.');
   L.push('');
+
+  renderD1(r, L);
 
   // Diagnostics: nlkit against raw syscalls from the same process.
   const nk = r.summary['nlkit'] ?? {};
@@ -366,6 +370,44 @@ export function renderMarkdown(r: Report, svgName: string): string {
   for (const x of r.log) L.push(`| ${x.run} | ${x.job}${x.ok ? '' : ' (failed)'} | ${(x.wallMs / 1000).toFixed(1)} | ${x.load} |`);
   L.push('');
   return L.join('\n');
+}
+
+const D1_COLUMNS = [
+  { op: 'd1_tcp_dump', title: 'no extension' },
+  { op: 'd1_tcp_dump_info', title: 'tcp_info (INET_DIAG_INFO)' },
+  { op: 'd1_tcp_dump_all', title: 'every extension' },
+];
+const D1_ROWS = [
+  { impl: 'nlkit-diag', label: '**nlkit** `diag.inet({ family: 4, extensions })`: `[]`, `[\'info\']`, default (all)' },
+  { impl: 'c-libmnl-diag', label: 'C libmnl diag_mnl (bench/c)' },
+  { impl: 'go-netlink-diag', label: 'Go vishvananda/netlink SocketDiagTCP, SocketDiagTCPInfo ⁵' },
+  { impl: 'pyroute2-diag', label: 'pyroute2 DiagSocket.get_sock_stats' },
+  { impl: 'iproute2-ss', label: '`ss -4 -tan`, `ss -4 -tanei -m`: whole process ⁶' },
+];
+
+/** D1, socket diagnostics: one IPv4 TCP dump + decode per implementation and request, ratios to C. */
+function renderD1(r: Report, L: string[]): void {
+  const c = r.summary['c-libmnl-diag'] ?? {};
+  if (!D1_ROWS.some((row) => r.summary[row.impl])) return;
+  const n = D1_ROWS.map((row) => D1_COLUMNS.map((col) => r.summary[row.impl]?.[col.op]?.n)).flat().find((x) => x !== undefined && x > 1);
+  L.push(`## D1 socket diagnostics: one IPv4 TCP dump + decode of ${n ?? '?'} sockets (median µs; in parentheses the ratio to C libmnl of the column)`);
+  L.push('');
+  L.push(`| implementation | ${D1_COLUMNS.map((col) => col.title).join(' | ')} |`);
+  L.push(`|---|${D1_COLUMNS.map(() => '--:').join('|')}|`);
+  for (const row of D1_ROWS) {
+    const ops = r.summary[row.impl];
+    if (!ops) continue;
+    const cells = D1_COLUMNS.map((col) => {
+      const v = ops[col.op];
+      if (!v) return '';
+      const ref = c[col.op];
+      return `${fmtUs(v.median)}${ref && row.impl !== 'c-libmnl-diag' ? ` (${fmtRatio(v.median / ref.median)})` : ''}`;
+    });
+    L.push(`| ${row.label} | ${cells.join(' | ')} |`);
+  }
+  L.push('');
+  L.push(`${r.meta.nconn ?? '?'} TCP connections over loopback in a fresh netns (lo up), made and held open by one helper process (bench/diag.ts hold): both ends of each and the listener. Each program runs in its own netns with its own sockets, one socket opened once (Go's package functions open one per dump), its requests alternating dump by dump; every state asked for. Every extension is what \`diag.inet()\` asks by default (MEMINFO, INFO, VEGASINFO, CONG, TOS, TCLASS, SKMEMINFO, SHUTDOWN); C copies each attribute out, nlkit decodes it all (tcp_info's u64 as bigint). C keeps addresses as bytes; nlkit, Go and pyroute2 make address objects or strings. ⁵ SocketDiagTCP asks the kernel for INET_DIAG_INFO and VEGASINFO too (the library's fixed request) and decodes only the basics. ⁶ \`ss\` timed by diag_mnl --exec (posix_spawn to waitpid, output to /dev/null): its start, the dump, formatting and writing every line; \`-tanei -m\` asks MEMINFO, INFO, VEGASINFO, CONG and SKMEMINFO (not TOS, TCLASS, SHUTDOWN).`);
+  L.push('');
 }
 
 // ------------------------------------------------------------------ SVG

@@ -7,10 +7,23 @@
 // into a Markdown table with ratios to the fastest peer and the targets of issue 9,
 // JSON and an SVG plot, in bench/results/ (latest.* for a full run, quick.* for --quick).
 //
+// D1, socket diagnostics (bench/diag.ts): in a fresh netns with lo up, --nconn TCP
+// connections over loopback made and held open by one helper process (2×nconn sockets and
+// a listener), then one full IPv4 TCP dump + decode, median of --reps, by nlkit
+// (SockDiag.inet({ family: 4 }) with every extension, with ['info'], with none), C libmnl
+// (bench/c/diag_mnl.c: no extension, INET_DIAG_INFO, every extension), Go
+// vishvananda/netlink (SocketDiagTCP, SocketDiagTCPInfo), pyroute2 (DiagSocket) and
+// `ss -4 -tan` / `ss -4 -tanei -m` (whole processes, output to /dev/null); ratios to C.
+// Only D1: npm run bench -- --only d1 [--quick].
+//
 // Options (npm run bench -- …):
 //   --n N           veth pairs (W1–W3) [1000]            --runs K   rounds [3]
 //   --reps R        dump repetitions per run [20]         --naddr A  W4 addresses [1000]
-//   --quick         N=50, 1 round, 5 reps, 100 addresses, short micro-benchmarks (< 1 min)
+//   --nconn C       D1 TCP connections (2C+1 sockets) [1000]
+//   --quick         N=50, 1 round, 5 reps, 100 addresses, 250 connections, short
+//                   micro-benchmarks (< 1 min)
+//   --only LIST     only these programs (names as in the run log; 'd1' = the D1 ones);
+//                   results go to bench/results/{latest,quick}-only.*
 //   --peers LIST    'default', 'all', or names (comma-separated; see PEERS below)
 //   --skip LIST     leave these out            --context-runs K  rounds for pyroute2,
 //                   iproute2, npm netlink (far from the targets) and the micro, monitor
@@ -51,6 +64,7 @@ interface Params {
   runs: number;
   reps: number;
   naddr: number;
+  nconn: number;
   quick: boolean;
   settleMs: number;
   contextRuns: number;
@@ -68,6 +82,8 @@ interface Job {
   env?: Record<string, string>;
   /** Why it cannot run here, if it cannot. */
   missing?: string;
+  /** False: no 'process' record of the whole run (D1: the run includes the helper that makes the sockets). */
+  processRecord?: false;
 }
 
 function peersSrc(): string | undefined {
@@ -153,6 +169,37 @@ function allJobs(p: Params): Job[] {
     argv: [node, join(distBench, 'suite.js'), '--monitor-child', ...(p.quick ? ['--quick'] : [])],
     ...(existsSync(monPath) ? {} : { missing: 'bench/monitor-latency.ts not there yet' }),
   };
+  // D1: every program under bench/diag.js's holder, which makes and holds the sockets.
+  const diagPath = join(distBench, 'diag.js');
+  const expect = String(2 * p.nconn + 1);
+  const hold = (argv: string[]): string[] => [node, diagPath, 'hold', '--nconn', String(p.nconn), '--', ...argv];
+  const dm = join(peersDir, 'diag_mnl');
+  const dmMissing = existsSync(dm) ? {} : { missing: 'bench/.peers/diag_mnl not built (bench/peers.sh diag)' };
+  const dg = join(peersDir, 'diag_netlink');
+  const ss = '/usr/bin/ss';
+  const d1: Job[] = [
+    {
+      name: 'nlkit-diag', kind: 'nlkit', tier: 'core', processRecord: false,
+      argv: hold([node, ...(nodeArgs ? nodeArgs.split(' ') : []), diagPath, 'nlkit', '--reps', common.reps, '--expect', expect]),
+      ...(existsSync(diagPath) ? {} : { missing: 'bench/diag.ts not built' }),
+    },
+    { name: 'c-libmnl-diag', kind: 'peer', tier: 'core', processRecord: false, argv: hold([dm, `--reps=${p.reps}`, `--expect=${expect}`]), ...dmMissing },
+    {
+      name: 'go-netlink-diag', kind: 'peer', tier: 'core', processRecord: false,
+      argv: hold([dg, '-reps', common.reps, '-expect', expect]),
+      ...(existsSync(dg) ? {} : { missing: 'bench/.peers/diag_netlink not built (bench/peers.sh diag)' }),
+    },
+    {
+      name: 'iproute2-ss', kind: 'peer', tier: 'core', processRecord: false,
+      argv: hold([dm, '--exec', `--reps=${p.reps}`, '--impl=iproute2-ss', `--expect=${expect}`, '--', 'd1_tcp_dump', ss, '-4', '-tan', '--', 'd1_tcp_dump_all', ss, '-4', '-tanei', '-m']),
+      ...(existsSync(ss) ? dmMissing : { missing: `${ss} missing` }),
+    },
+    {
+      name: 'pyroute2-diag', kind: 'peer', tier: 'context', processRecord: false,
+      argv: hold(['/usr/bin/python3', join(root, 'bench', 'py', 'diag_pyroute2.py'), `--reps=${p.reps}`, `--expect=${expect}`]),
+      ...(hasPyroute2() ? {} : { missing: 'python3-pyroute2 not installed (bench/peers.sh)' }),
+    },
+  ];
   const startupPath = join(distBench, 'startup.js');
   const startup: Job = {
     name: 'startup', kind: 'nlkit', tier: 'context', // repeats its own rounds inside
@@ -171,6 +218,7 @@ function allJobs(p: Params): Job[] {
     cSetup('c-libmnl-setupveth-1q', '--queues=1', '--sockets=per-pair'),
     cSetup('c-libmnl-setupveth-perpair', '--sockets=per-pair'),
     c('c-libmnl-batch-upinline', '--mode=batch', '--up=inline'),
+    ...d1.slice(0, 4),
     micro,
     goJob('handle'),
     monitor,
@@ -178,6 +226,7 @@ function allJobs(p: Params): Job[] {
     rust('rust-rtnetlink'),
     npm,
     py,
+    d1[4]!,
     ip,
     // Only with --peers all (or by name): the remaining variants of ../shared/peers.
     c('c-libmnl-seq', '--mode=seq'),
@@ -187,6 +236,7 @@ function allJobs(p: Params): Job[] {
     cSetup('c-libmnl-setupveth-echo', '--path=echo'),
   ];
 }
+const D1_JOBS = ['nlkit-diag', 'c-libmnl-diag', 'go-netlink-diag', 'iproute2-ss', 'pyroute2-diag'];
 const EXTRA = new Set(['c-libmnl-seq', 'c-libmnl-batch', 'go-netlink-pkg', 'rust-rtnetlink-upsep', 'c-libmnl-setupveth-echo']);
 
 // ------------------------------------------------------------------ running
@@ -477,6 +527,25 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl setupveth_mnl (with the GETLINK read-back)', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
     ]),
   ];
+  const d1n = s['nlkit-diag']?.['d1_tcp_dump']?.n ?? s['c-libmnl-diag']?.['d1_tcp_dump']?.n ?? '';
+  out.push(
+    t(`D1 TCP dump + decode, ${d1n} IPv4 sockets, every extension: diag.inet({ family: 4 })`, 'info', null, 'nlkit-diag', 'd1_tcp_dump_all', [
+      { label: 'C libmnl diag_mnl, the same request (every extension), each attribute copied out', impls: ['c-libmnl-diag'], op: 'd1_tcp_dump_all' },
+      { label: 'context: C libmnl diag_mnl, INET_DIAG_INFO only', impls: ['c-libmnl-diag'], op: 'd1_tcp_dump_info' },
+      { label: 'context: `ss -4 -tanei -m`, whole process, output to /dev/null', impls: ['iproute2-ss'], op: 'd1_tcp_dump_all' },
+    ]),
+    t(`D1 TCP dump + decode, ${d1n} IPv4 sockets, tcp_info: diag.inet({ family: 4, extensions: ['info'] })`, 'info', null, 'nlkit-diag', 'd1_tcp_dump_info', [
+      { label: 'C libmnl diag_mnl, INET_DIAG_INFO (tcp_info copied out)', impls: ['c-libmnl-diag'], op: 'd1_tcp_dump_info' },
+      { label: 'Go vishvananda/netlink SocketDiagTCPInfo (INFO + VEGASINFO asked, both decoded)', impls: ['go-netlink-diag'], op: 'd1_tcp_dump_info' },
+      { label: 'pyroute2 DiagSocket.get_sock_stats, INET_DIAG_INFO', impls: ['pyroute2-diag'], op: 'd1_tcp_dump_info' },
+    ]),
+    t(`D1 TCP dump + decode, ${d1n} IPv4 sockets, no extension: diag.inet({ family: 4, extensions: [] })`, 'info', null, 'nlkit-diag', 'd1_tcp_dump', [
+      { label: 'C libmnl diag_mnl, no extension (ports, addresses as bytes, state, inode, queues, uid, cookie…)', impls: ['c-libmnl-diag'], op: 'd1_tcp_dump' },
+      { label: 'Go vishvananda/netlink SocketDiagTCP (asks INFO + VEGASINFO, decodes the basics)', impls: ['go-netlink-diag'], op: 'd1_tcp_dump' },
+      { label: 'pyroute2 DiagSocket.get_sock_stats, no extension', impls: ['pyroute2-diag'], op: 'd1_tcp_dump' },
+      { label: 'context: `ss -4 -tan`, whole process, output to /dev/null', impls: ['iproute2-ss'], op: 'd1_tcp_dump' },
+    ]),
+  );
   const g = micro?.getlink;
   out.push({
     name: 'GETLINK round trip (ifindex 1)', goal: '≤ 1.5× raw koffi send+recv', limit: 1.5,
@@ -489,7 +558,7 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
 // ------------------------------------------------------------------ main
 
 function usage(): string {
-  return 'usage: npm run bench -- [--n 1000] [--runs 3] [--reps 20] [--naddr 1000] [--quick] [--peers default|all|a,b] [--skip a,b] [--context-runs 1] [--settle 1000] [--out DIR] [--profile] | --rerender FILE.json';
+  return 'usage: npm run bench -- [--n 1000] [--runs 3] [--reps 20] [--naddr 1000] [--nconn 1000] [--quick] [--only d1|a,b] [--peers default|all|a,b] [--skip a,b] [--context-runs 1] [--settle 1000] [--out DIR] [--profile] | --rerender FILE.json';
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -510,13 +579,14 @@ export async function main(argv: string[]): Promise<number> {
     runs: intOpt(opts, 'runs', quick ? 1 : 3),
     reps: intOpt(opts, 'reps', quick ? 5 : 20),
     naddr: intOpt(opts, 'naddr', quick ? 100 : 1000),
+    nconn: intOpt(opts, 'nconn', quick ? 250 : 1000),
     quick,
     settleMs: intOpt(opts, 'settle', quick ? 300 : 1000),
     contextRuns: intOpt(opts, 'context-runs', 1),
     profile: opts.has('profile'),
     outDir: resolve(opts.get('out') ?? join(root, 'bench', 'results')),
   };
-  if (p.n < 1 || p.runs < 1 || p.reps < 1) throw new Error(`--n, --runs and --reps must be at least 1\n${usage()}`);
+  if (p.n < 1 || p.runs < 1 || p.reps < 1 || p.nconn < 1) throw new Error(`--n, --runs, --reps and --nconn must be at least 1\n${usage()}`);
   if (process.getuid?.() !== 0) {
     console.error('bench: needs root (unshare -n and veth creation); run as root');
     return 1;
@@ -537,6 +607,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const skip = new Set((opts.get('skip') ?? '').split(',').map((x) => x.trim()).filter(Boolean));
   jobs = jobs.filter((j) => !skip.has(j.name));
+  const onlyOpt = opts.get('only');
+  if (onlyOpt !== undefined) {
+    const only = new Set(onlyOpt.split(',').map((x) => x.trim()).flatMap((x) => (x === 'd1' ? D1_JOBS : [x])));
+    jobs = jobs.filter((j) => only.has(j.name));
+    if (jobs.length === 0) throw new Error(`--only ${onlyOpt}: no such program\n${usage()}`);
+  }
   const missing = jobs.filter((j) => j.missing).map((j) => ({ name: j.name, why: j.missing! }));
   jobs = jobs.filter((j) => !j.missing);
   for (const m of missing) console.error(`[bench] skipping ${m.name}: ${m.why}`);
@@ -553,7 +629,7 @@ export async function main(argv: string[]): Promise<number> {
   const monitorRuns: Record<string, unknown>[] = [];
   const log: RunLog[] = [];
   const failures: { job: string; run: number; error: string }[] = [];
-  console.error(`[bench] N=${p.n} runs=${p.runs} reps=${p.reps} naddr=${p.naddr}${quick ? ' (quick)' : ''}; load ${loadStart}; ${jobs.length} programs per round: ${jobs.map((j) => j.name).join(' ')}`);
+  console.error(`[bench] N=${p.n} runs=${p.runs} reps=${p.reps} naddr=${p.naddr} nconn=${p.nconn}${quick ? ' (quick)' : ''}; load ${loadStart}; ${jobs.length} programs per round: ${jobs.map((j) => j.name).join(' ')}`);
   try {
     for (let run = 1; run <= p.runs; run++) {
       for (const job of jobs) {
@@ -581,7 +657,7 @@ export async function main(argv: string[]): Promise<number> {
         } else {
           const rs = parseResults(o.stdout, run);
           records.push(...rs);
-          if (job.kind === 'peer' && o.maxrssKb !== undefined) records.push({ impl: job.name, op: 'process', run, n: p.n, per_op_us: o.wallMs * 1000, total_ms: o.wallMs, maxrss_kb: o.maxrssKb });
+          if (job.kind === 'peer' && job.processRecord !== false && o.maxrssKb !== undefined) records.push({ impl: job.name, op: 'process', run, n: p.n, per_op_us: o.wallMs * 1000, total_ms: o.wallMs, maxrss_kb: o.maxrssKb });
         }
         await sleep(p.settleMs);
       }
@@ -607,7 +683,7 @@ export async function main(argv: string[]): Promise<number> {
       cpu: `${cpuModel}, ${os.cpus().length} CPUs`,
       node: process.version,
       commit: `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'src']) ? ' (+ uncommitted src changes)' : ''}`,
-      n: p.n, runs: p.runs, reps: p.reps, naddr: p.naddr, quick: p.quick, contextRuns: p.contextRuns,
+      n: p.n, runs: p.runs, reps: p.reps, naddr: p.naddr, nconn: p.nconn, quick: p.quick, contextRuns: p.contextRuns,
       loadStart, loadEnd, totalSeconds: totalS,
       hostLinks: { before: linksBefore, after: linksAfter },
       missing,
@@ -621,7 +697,7 @@ export async function main(argv: string[]): Promise<number> {
     log,
     records,
   };
-  const base = quick ? 'quick' : 'latest';
+  const base = `${quick ? 'quick' : 'latest'}${onlyOpt !== undefined ? '-only' : ''}`;
   const md = renderMarkdown(report, `${base}.svg`);
   writeFileSync(join(p.outDir, `${base}.json`), `${JSON.stringify(report, null, 1)}\n`);
   writeFileSync(join(p.outDir, `${base}.md`), md);
