@@ -29,6 +29,7 @@ const body = [
   '**All workloads** (median µs; in parentheses the ratio to the fastest peer of the column):',
   '',
   section('All workloads'),
+  ...(section('D1 socket diagnostics') ? ['', `**${lines.find((l) => l.startsWith('## D1 socket diagnostics'))?.slice(3) ?? 'D1 socket diagnostics'}**:`, '', section('D1 socket diagnostics')] : []),
   ...(section('Start-up') ? ['', '**Start-up** (a new process per call, as a CNI runtime runs a plugin; ms):', '', section('Start-up')] : []),
 ].join('\n');
 const begin = '<!-- bench:begin -->';
