@@ -377,8 +377,9 @@ const D1_COLUMNS = [
   { op: 'd1_tcp_dump_info', title: 'tcp_info (INET_DIAG_INFO)' },
   { op: 'd1_tcp_dump_all', title: 'every extension' },
 ];
-const D1_ROWS = [
-  { impl: 'nlkit-diag', label: '**nlkit** `diag.inet({ family: 4, extensions })`: `[]`, `[\'info\']`, default (all)' },
+const D1_ROWS: { impl: string; label: string; suffix?: string }[] = [
+  { impl: 'nlkit-diag', label: '**nlkit** `diag.inet({ family: 4, extensions })`: `[]`, `[\'info\']`, default (all); fresh process' },
+  { impl: 'nlkit-diag', label: '**nlkit**, warm: the same series again in the same process', suffix: '_warm' },
   { impl: 'c-libmnl-diag', label: 'C libmnl diag_mnl (bench/c)' },
   { impl: 'go-netlink-diag', label: 'Go vishvananda/netlink SocketDiagTCP, SocketDiagTCPInfo ⁵' },
   { impl: 'pyroute2-diag', label: 'pyroute2 DiagSocket.get_sock_stats' },
@@ -398,12 +399,12 @@ function renderD1(r: Report, L: string[]): void {
     const ops = r.summary[row.impl];
     if (!ops) continue;
     const cells = D1_COLUMNS.map((col) => {
-      const v = ops[col.op];
+      const v = ops[`${col.op}${row.suffix ?? ''}`];
       if (!v) return '';
       const ref = c[col.op];
       return `${fmtUs(v.median)}${ref && row.impl !== 'c-libmnl-diag' ? ` (${fmtRatio(v.median / ref.median)})` : ''}`;
     });
-    L.push(`| ${row.label} | ${cells.join(' | ')} |`);
+    if (cells.some((x) => x !== '')) L.push(`| ${row.label} | ${cells.join(' | ')} |`);
   }
   L.push('');
   L.push(`${r.meta.nconn ?? '?'} TCP connections over loopback in a fresh netns (lo up), made and held open by one helper process (bench/diag.ts hold): both ends of each and the listener. Each program runs in its own netns with its own sockets, one socket opened once (Go's package functions open one per dump), its requests alternating dump by dump; every state asked for. Every extension is what \`diag.inet()\` asks by default (MEMINFO, INFO, VEGASINFO, CONG, TOS, TCLASS, SKMEMINFO, SHUTDOWN); C copies each attribute out, nlkit decodes it all (tcp_info's u64 as bigint). C keeps addresses as bytes; nlkit, Go and pyroute2 make address objects or strings. ⁵ SocketDiagTCP asks the kernel for INET_DIAG_INFO and VEGASINFO too (the library's fixed request) and decodes only the basics. ⁶ \`ss\` timed by diag_mnl --exec (posix_spawn to waitpid, output to /dev/null): its start, the dump, formatting and writing every line; \`-tanei -m\` asks MEMINFO, INFO, VEGASINFO, CONG and SKMEMINFO (not TOS, TCLASS, SHUTDOWN).`);

@@ -545,6 +545,9 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'pyroute2 DiagSocket.get_sock_stats, no extension', impls: ['pyroute2-diag'], op: 'd1_tcp_dump' },
       { label: 'context: `ss -4 -tan`, whole process, output to /dev/null', impls: ['iproute2-ss'], op: 'd1_tcp_dump' },
     ]),
+    t(`D1 TCP dump + decode, ${d1n} IPv4 sockets, every extension, warm: the same series again in the same process, right after the timed one`, 'info', null, 'nlkit-diag', 'd1_tcp_dump_all_warm', [
+      { label: 'C libmnl diag_mnl, the same request (every extension)', impls: ['c-libmnl-diag'], op: 'd1_tcp_dump_all' },
+    ]),
   );
   const g = micro?.getlink;
   out.push({
