@@ -528,7 +528,8 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
     ]),
   ];
   const d1n = s['nlkit-diag']?.['d1_tcp_dump']?.n ?? s['c-libmnl-diag']?.['d1_tcp_dump']?.n ?? '';
-  out.push(
+  // Only when D1 ran (a report of a run from before D1, rendered again, gains no empty rows).
+  if (D1_JOBS.some((j) => s[j])) out.push(
     t(`D1 TCP dump + decode, ${d1n} IPv4 sockets, every extension: diag.inet({ family: 4 })`, 'info', null, 'nlkit-diag', 'd1_tcp_dump_all', [
       { label: 'C libmnl diag_mnl, the same request (every extension), each attribute copied out', impls: ['c-libmnl-diag'], op: 'd1_tcp_dump_all' },
       { label: 'context: C libmnl diag_mnl, INET_DIAG_INFO only', impls: ['c-libmnl-diag'], op: 'd1_tcp_dump_info' },
