@@ -21,6 +21,7 @@ export type {
 export * from './rtnl/index.js';
 export * from './genl/index.js';
 export * from './diag/index.js';
+export * from './nfnl/index.js';
 export { Netns, DEFAULT_NETNS_DIR, netnsDir, validateNetnsName, execNetns, execNetnsSync, sysctl, sysctlGet, sysctlSet, sysctlPath, netnsWorker, netnsContext } from './ns/index.js';
 export type { NamedNetnsOptions, SysctlValue, NetnsHandle } from './ns/index.js';
 export { MacAddr, setupVeth, teardownVeth, randomVethName, Veth } from './veth/index.js';

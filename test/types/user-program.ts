@@ -17,6 +17,7 @@ import {
   type NexthopObject, type NexthopObjectSpec, type NexthopGroupMember, type NexthopFilter, type NexthopBucket, type NexthopBucketFilter,
   type Qdisc, type TcClass, type Filter, type MonitorChangeOf, type MonitorKindOf,
   Genl, Ethtool, decodeAttributes, type GenlFamily, type GenlMessage, type GenlEvent, type EthtoolChannels, type EthtoolFeature, type FilterSpec,
+  Conntrack, type ConntrackEntry, type ConntrackFilter, type ConntrackSpec,
   SockDiag, type InetSocket, type InetProtocol, type SocketState, type TcpInfo, type UnixSocket, type InetListOptions,
 } from 'nlkit';
 
@@ -349,6 +350,19 @@ async function sockets(s: Settings, where: NetnsTarget | undefined): Promise<str
   return out;
 }
 
+/** A service proxy's conntrack clean-up: stale UDP entries of a backend go, with settings that may be missing. */
+async function forget(s: Settings, where: NetnsTarget | undefined, backend: string): Promise<number> {
+  using ct = Conntrack.open({ netns: where, receiveBufferSize: s.receiveBufferSize });
+  const filter: ConntrackFilter = { protocol: 'udp', dst: backend, dstPort: s.port, mark: s.fwmark, zone: undefined, family: undefined };
+  const stale: ConntrackEntry[] = await ct.list(filter);
+  for (const e of stale) await ct.del(e);
+  const spec: ConntrackSpec = { protocol: 'tcp', src: '10.0.0.1', dst: backend, srcPort: 1, dstPort: s.port ?? 80, timeout: 30, mark: s.fwmark, status: ['assured'], tcpState: 'established', zone: undefined, reply: undefined };
+  await ct.add(spec);
+  await ct.update(spec, { mark: { value: 1, mask: 1 }, timeout: undefined });
+  await ct.flush({ family: 4, mark: s.fwmark });
+  return (await ct.stats()).entries;
+}
+
 /** A CNI plugin around it. */
 export async function plugin(s: Settings): Promise<number> {
   const impl: { check?: () => Promise<void> } = {};
@@ -376,3 +390,4 @@ export async function plugin(s: Settings): Promise<number> {
 console.log(formatResult(await build({}, undefined, AbortSignal.timeout(1000)), '1.1.0'));
 await tune({}, undefined, AbortSignal.timeout(1000));
 console.log(await sockets({}, undefined));
+console.log(await forget({}, undefined, '10.96.0.10'));

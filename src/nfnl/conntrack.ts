@@ -1,0 +1,857 @@
+/**
+ * The connection tracking table over nfnetlink (NETLINK_NETFILTER, subsystem
+ * ctnetlink): list, look up, create, change, delete and flush entries, and read the
+ * table's counters — what the `conntrack` tool (conntrack-tools) does.
+ * @module
+ */
+import {
+  ClosedError, DecodeError, InvalidArgumentError, NetlinkError, NETLINK_NETFILTER, NLA_F_NESTED, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, openSocketIn, resolveNetns, showValue, walkAttrs,
+  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute,
+} from '../netlink/index.js';
+import { formatIp, parseIp } from '../rtnl/ip.js';
+import * as N from './constants.js';
+
+/** Options of {@link Conntrack.open}. */
+export interface ConntrackOptions {
+  /** The network namespace whose table the handle sees (a Netns, an fd, or `{ pid }`). Defaults to the caller's (or the enclosing execNetns target's). */
+  readonly netns?: NetnsTarget | undefined;
+  /** SO_RCVBUF(FORCE) of the socket, bytes. Defaults to the kernel's. */
+  readonly receiveBufferSize?: number | undefined;
+}
+
+/** The layer-4 protocols nlkit names (others come back by number as `protocolNumber`). */
+export type ConntrackProtocol = 'tcp' | 'udp' | 'udplite' | 'sctp' | 'dccp' | 'icmp' | 'icmpv6' | 'gre';
+
+const PROTOCOLS: Readonly<Record<ConntrackProtocol, number>> = {
+  tcp: N.IPPROTO_TCP, udp: N.IPPROTO_UDP, udplite: N.IPPROTO_UDPLITE, sctp: N.IPPROTO_SCTP, dccp: N.IPPROTO_DCCP,
+  icmp: N.IPPROTO_ICMP, icmpv6: N.IPPROTO_ICMPV6, gre: N.IPPROTO_GRE,
+};
+const PROTOCOL_NAME = new Map<number, ConntrackProtocol>(Object.entries(PROTOCOLS).map(([k, v]) => [v, k as ConntrackProtocol]));
+/** Protocols whose tuple has ports. */
+const PORTED = new Set<number>([N.IPPROTO_TCP, N.IPPROTO_UDP, N.IPPROTO_UDPLITE, N.IPPROTO_SCTP, N.IPPROTO_DCCP]);
+
+/**
+ * An entry's status bits (IPS_*), by name. 'nat-clash' is bit 12, which the 6.1
+ * headers still call IPS_UNTRACKED (the kernel renamed it in 5.7, when untracked
+ * packets stopped using it).
+ */
+export type ConntrackStatus =
+  | 'expected' | 'seen-reply' | 'assured' | 'confirmed' | 'src-nat' | 'dst-nat' | 'seq-adjust' | 'src-nat-done'
+  | 'dst-nat-done' | 'dying' | 'fixed-timeout' | 'template' | 'nat-clash' | 'helper' | 'offload' | 'hw-offload';
+
+const STATUS: readonly (readonly [ConntrackStatus, number])[] = [
+  ['expected', N.IPS_EXPECTED], ['seen-reply', N.IPS_SEEN_REPLY], ['assured', N.IPS_ASSURED], ['confirmed', N.IPS_CONFIRMED],
+  ['src-nat', N.IPS_SRC_NAT], ['dst-nat', N.IPS_DST_NAT], ['seq-adjust', N.IPS_SEQ_ADJUST], ['src-nat-done', N.IPS_SRC_NAT_DONE],
+  ['dst-nat-done', N.IPS_DST_NAT_DONE], ['dying', N.IPS_DYING], ['fixed-timeout', N.IPS_FIXED_TIMEOUT], ['template', N.IPS_TEMPLATE],
+  ['nat-clash', N.IPS_UNTRACKED], ['helper', N.IPS_HELPER], ['offload', N.IPS_OFFLOAD], ['hw-offload', N.IPS_HW_OFFLOAD],
+];
+const STATUS_BIT = new Map<string, number>(STATUS);
+
+/** A TCP entry's state (TCP_CONNTRACK_*, `conntrack -L`'s ESTABLISHED, TIME_WAIT, …, lower-cased). */
+export type TcpConntrackState = 'none' | 'syn-sent' | 'syn-recv' | 'established' | 'fin-wait' | 'close-wait' | 'last-ack' | 'time-wait' | 'close' | 'syn-sent2';
+const TCP_STATES: readonly (readonly [TcpConntrackState, number])[] = [
+  ['none', N.TCP_CONNTRACK_NONE], ['syn-sent', N.TCP_CONNTRACK_SYN_SENT], ['syn-recv', N.TCP_CONNTRACK_SYN_RECV],
+  ['established', N.TCP_CONNTRACK_ESTABLISHED], ['fin-wait', N.TCP_CONNTRACK_FIN_WAIT], ['close-wait', N.TCP_CONNTRACK_CLOSE_WAIT],
+  ['last-ack', N.TCP_CONNTRACK_LAST_ACK], ['time-wait', N.TCP_CONNTRACK_TIME_WAIT], ['close', N.TCP_CONNTRACK_CLOSE],
+  ['syn-sent2', N.TCP_CONNTRACK_SYN_SENT2],
+];
+const TCP_STATE_BY_NAME = new Map<string, number>(TCP_STATES);
+const TCP_STATE_NAME: (TcpConntrackState | undefined)[] = [];
+for (const [n, v] of TCP_STATES) TCP_STATE_NAME[v] = n;
+
+/** One direction of a connection, as the tracker saw its packets. */
+export interface ConntrackTuple {
+  /** The source address. */
+  readonly src: string;
+  /** The destination address. */
+  readonly dst: string;
+  /** Ports of TCP, UDP, UDP-Lite, SCTP and DCCP. */
+  readonly srcPort?: number | undefined;
+  readonly dstPort?: number | undefined;
+  /** ICMP and ICMPv6: the message's type, code and identifier. */
+  readonly icmp?: { readonly type: number; readonly code: number; readonly id: number } | undefined;
+  /** The zone of this direction (CTA_TUPLE_ZONE), when it has its own. */
+  readonly zone?: number | undefined;
+}
+
+/** Packets and bytes of one direction (with `net.netfilter.nf_conntrack_acct` on). */
+export interface ConntrackCounters {
+  readonly packets: bigint;
+  readonly bytes: bigint;
+}
+
+/** A conntrack entry (`conntrack -L -o extended,id` prints one per line). */
+export interface ConntrackEntry {
+  /** 4 or 6. */
+  readonly family: 4 | 6;
+  /** The layer-4 protocol's name, or 'other' (see `protocolNumber`). */
+  readonly protocol: ConntrackProtocol | 'other';
+  /** Its IP protocol number. */
+  readonly protocolNumber: number;
+  /** The direction that opened the connection. */
+  readonly original: ConntrackTuple;
+  /** The direction answers are expected in (after NAT: where they come from). */
+  readonly reply: ConntrackTuple;
+  /** The connection an expected one belongs to (CTA_TUPLE_MASTER). */
+  readonly master?: ConntrackTuple | undefined;
+  /** IPS_* bits by name. */
+  readonly status: readonly ConntrackStatus[];
+  /** CTA_STATUS as sent. */
+  readonly statusBits: number;
+  /** Seconds until it expires (absent for an entry without a timeout). */
+  readonly timeout?: number | undefined;
+  /** The connection mark (CONNMARK). */
+  readonly mark: number;
+  /** The conntrack zone (absent: zone 0). */
+  readonly zone?: number | undefined;
+  /** References held (CTA_USE). */
+  readonly use?: number | undefined;
+  /** The entry's id (CTA_ID): `conntrack -o id`. */
+  readonly id: number;
+  /** A TCP entry's tracking state. */
+  readonly tcp?: {
+    readonly state: TcpConntrackState | 'unknown';
+    readonly stateNumber: number;
+    readonly wscaleOriginal: number;
+    readonly wscaleReply: number;
+    /** IP_CT_TCP_FLAG_* of each direction. */
+    readonly flagsOriginal: number;
+    readonly flagsReply: number;
+  } | undefined;
+  /** Per direction, with accounting on. */
+  readonly counters?: { readonly original: ConntrackCounters; readonly reply: ConntrackCounters } | undefined;
+  /** Start and stop, wall-clock ns since the epoch, with `net.netfilter.nf_conntrack_timestamp` on. */
+  readonly timestamp?: { readonly start: bigint; readonly stop?: bigint | undefined } | undefined;
+  /** The helper attached ('ftp', 'sip', …). */
+  readonly helper?: string | undefined;
+  /** The security mark. */
+  readonly secmark?: number | undefined;
+  /** Connection labels (CTA_LABELS), a bitmap. */
+  readonly labels?: Uint8Array | undefined;
+  /** Attributes nlkit does not decode (NAT sequence adjustment, security context, synproxy, …), kept raw. */
+  readonly unknown: readonly RawAttribute[];
+}
+
+/** What makes a tuple when writing one: addresses and, by protocol, ports or ICMP fields. */
+export interface ConntrackTupleSpec {
+  readonly src: string;
+  readonly dst: string;
+  readonly srcPort?: number | undefined;
+  readonly dstPort?: number | undefined;
+  readonly icmp?: { readonly type: number; readonly code: number; readonly id: number } | undefined;
+}
+
+/** Which entry {@link Conntrack.get}, {@link Conntrack.update} and {@link Conntrack.del} mean: its original direction (a listed entry is one). */
+export interface ConntrackKey extends ConntrackTupleSpec {
+  /** The protocol (by name or number). */
+  readonly protocol: ConntrackProtocol | number;
+  /** Its zone (default 0). */
+  readonly zone?: number | undefined;
+}
+
+/** A new entry (`conntrack -I`). */
+export interface ConntrackSpec extends ConntrackKey {
+  /** The reply direction; defaults to the original inverted (no NAT), as `conntrack -I` does. */
+  readonly reply?: ConntrackTupleSpec | undefined;
+  /** Seconds until it expires. Required (the kernel refuses an entry without). */
+  readonly timeout: number;
+  /** Status bits to set: 'seen-reply', 'assured', 'fixed-timeout' (the others are the kernel's; every entry is 'confirmed'). */
+  readonly status?: readonly ConntrackStatus[] | undefined;
+  /** The connection mark. */
+  readonly mark?: number | undefined;
+  /** A TCP entry's state (`conntrack -I --state ESTABLISHED`). */
+  readonly tcpState?: TcpConntrackState | undefined;
+}
+
+/** A change to an entry (`conntrack -U`). */
+export interface ConntrackChange {
+  /** New seconds until it expires. */
+  readonly timeout?: number | undefined;
+  /** The new mark, or `{ value, mask }`: only the bits of the mask change. */
+  readonly mark?: number | { readonly value: number; readonly mask: number } | undefined;
+  /** Status bits to set: 'seen-reply', 'assured', 'fixed-timeout' (bits are only ever set, never cleared). */
+  readonly status?: readonly ConntrackStatus[] | undefined;
+  /** A TCP entry's new state. */
+  readonly tcpState?: TcpConntrackState | undefined;
+}
+
+/** Which entries {@link Conntrack.list} returns. The kernel applies family, mark, zone and status; the tuple fields are matched here on the original direction. */
+export interface ConntrackFilter {
+  /** 4 or 6; both by default (`conntrack -L -f ipv4`). */
+  readonly family?: 4 | 6 | undefined;
+  /** The mark, or `{ value, mask }` (`--mark 7/0xff`). */
+  readonly mark?: number | { readonly value: number; readonly mask: number } | undefined;
+  /** The zone (`--zone`). */
+  readonly zone?: number | undefined;
+  /** Entries with all these status bits (`--status ASSURED`). */
+  readonly status?: readonly ConntrackStatus[] | undefined;
+  /** The protocol (`-p tcp`). */
+  readonly protocol?: ConntrackProtocol | number | undefined;
+  /** The original source address or prefix (`-s`). */
+  readonly src?: string | undefined;
+  /** The original destination address or prefix (`-d`). */
+  readonly dst?: string | undefined;
+  /** The original source port (`--sport`). */
+  readonly srcPort?: number | undefined;
+  /** The original destination port (`--dport`). */
+  readonly dstPort?: number | undefined;
+}
+
+/** The table's counters (`conntrack -C` and `conntrack -S`). */
+export interface ConntrackStats {
+  /** Entries in the table (CTA_STATS_GLOBAL_ENTRIES). */
+  readonly entries: number;
+  /** Its limit (CTA_STATS_GLOBAL_MAX_ENTRIES: `net.netfilter.nf_conntrack_max`), when the kernel sends it. */
+  readonly maxEntries?: number | undefined;
+  /** Per CPU: 'found', 'invalid', 'insert', 'insert_failed', 'drop', 'early_drop', 'error', 'search_restart', 'clash_resolve', 'chain_toolong' as the kernel sends them. */
+  readonly cpus: readonly { readonly cpu: number; readonly [counter: string]: number }[];
+}
+
+const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize']);
+const FILTER_KEYS: ReadonlySet<string> = new Set(['family', 'mark', 'zone', 'status', 'protocol', 'src', 'dst', 'srcPort', 'dstPort']);
+const TUPLE_KEYS: ReadonlySet<string> = new Set(['src', 'dst', 'srcPort', 'dstPort', 'icmp']);
+const KEY_KEYS: ReadonlySet<string> = new Set(['protocol', 'zone', ...TUPLE_KEYS,
+  // A listed ConntrackEntry is a key too: its other fields are allowed and not read.
+  'family', 'protocolNumber', 'original', 'reply', 'master', 'status', 'statusBits', 'timeout', 'mark', 'use', 'id', 'tcp', 'counters', 'timestamp', 'helper', 'secmark', 'labels', 'unknown']);
+const SPEC_KEYS: ReadonlySet<string> = new Set(['protocol', 'zone', ...TUPLE_KEYS, 'reply', 'timeout', 'status', 'mark', 'tcpState']);
+const CHANGE_KEYS: ReadonlySet<string> = new Set(['timeout', 'mark', 'status', 'tcpState']);
+const FLUSH_KEYS: ReadonlySet<string> = new Set(['family', 'mark']);
+const NLMSG_HDRLEN = 16;
+const ATTRS = NLMSG_HDRLEN + N.SIZEOF_NFGENMSG;
+const PATH = ['ctnetlink'];
+const NO_ATTRS: readonly RawAttribute[] = Object.freeze([]);
+const msgType = (m: number): number => (N.NFNL_SUBSYS_CTNETLINK << 8) | m;
+const MSG_NAME = ['IPCTNL_MSG_CT_NEW', 'IPCTNL_MSG_CT_GET', 'IPCTNL_MSG_CT_DELETE', 'IPCTNL_MSG_CT_GET_CTRZERO', 'IPCTNL_MSG_CT_GET_STATS_CPU', 'IPCTNL_MSG_CT_GET_STATS'];
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function checkObject(v: unknown, arg: string, keys: ReadonlySet<string>): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidArgumentError(arg, `expected an object, got ${showValue(v)}`);
+  // Keys of the call's own options object are named alone ('port'); those of a nested one with its path ('spec.port').
+  checkOptionKeys(v, keys, arg === 'options' || arg === 'filter' ? '' : `${arg}.`);
+}
+
+function checkUint(v: unknown, arg: string, max: number, what = 'an integer'): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw new InvalidArgumentError(arg, `expected ${what} 0..${max}, got ${showValue(v)}`);
+  return v;
+}
+
+function protocolNumber(v: unknown, arg: string): number {
+  if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(PROTOCOLS, v)) return PROTOCOLS[v as ConntrackProtocol];
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255) return v;
+  throw new InvalidArgumentError(arg, `expected ${Object.keys(PROTOCOLS).map((k) => `'${k}'`).join(', ')} or a protocol number 0..255, got ${showValue(v)}`);
+}
+
+/** The bits a caller may set on an entry (the rest are the kernel's: IPS_UNCHANGEABLE_MASK, and the helper's). */
+const SETTABLE = N.IPS_SEEN_REPLY | N.IPS_ASSURED | N.IPS_FIXED_TIMEOUT | N.IPS_CONFIRMED;
+
+/** Status names as bits to set: only those the kernel lets a caller set ('confirmed', which every entry has, is allowed and sent anyway). */
+function settableStatus(v: unknown, arg: string): number {
+  const bits = statusBits(v, arg);
+  const bad = STATUS.filter(([, b]) => (bits & b) !== 0 && (SETTABLE & b) === 0).map(([n]) => `'${n}'`);
+  if (bad.length) throw new InvalidArgumentError(arg, `${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} the kernel's to set; a caller sets 'seen-reply', 'assured' or 'fixed-timeout'`);
+  return bits;
+}
+
+function statusBits(v: unknown, arg: string): number {
+  if (!Array.isArray(v)) throw new InvalidArgumentError(arg, `expected an array of status names, got ${showValue(v)}`);
+  let m = 0;
+  for (const s of v) {
+    const bit = typeof s === 'string' ? STATUS_BIT.get(s) : undefined;
+    if (bit === undefined) throw new InvalidArgumentError(arg, `unknown status ${showValue(s)} (${STATUS.map(([k]) => `'${k}'`).join(', ')})`);
+    m |= bit;
+  }
+  return m >>> 0;
+}
+
+function markOf(v: unknown, arg: string): { value: number; mask: number } {
+  if (typeof v === 'number') return { value: checkUint(v, arg, 0xffffffff), mask: 0xffffffff };
+  checkObject(v, arg, new Set(['value', 'mask']));
+  const m = v as { value: unknown; mask: unknown };
+  const value = checkUint(m.value, `${arg}.value`, 0xffffffff);
+  const mask = checkUint(m.mask, `${arg}.mask`, 0xffffffff);
+  if ((value & ~mask) >>> 0 !== 0) throw new InvalidArgumentError(arg, `value 0x${value.toString(16)} has bits outside mask 0x${mask.toString(16)}`);
+  return { value, mask };
+}
+
+function tcpStateOf(v: unknown, arg: string): number {
+  const n = typeof v === 'string' ? TCP_STATE_BY_NAME.get(v) : undefined;
+  if (n === undefined) throw new InvalidArgumentError(arg, `unknown TCP state ${showValue(v)} (${TCP_STATES.map(([k]) => `'${k}'`).join(', ')})`);
+  return n;
+}
+
+/** A checked tuple: family, address bytes, and the protocol's fields. */
+interface CheckedTuple {
+  readonly family: 4 | 6;
+  readonly src: Uint8Array;
+  readonly dst: Uint8Array;
+  readonly proto: number;
+  readonly srcPort: number | undefined;
+  readonly dstPort: number | undefined;
+  readonly icmp: { type: number; code: number; id: number } | undefined;
+}
+
+function checkTuple(v: unknown, arg: string, proto: number, keys: ReadonlySet<string> = TUPLE_KEYS): CheckedTuple {
+  checkObject(v, arg, keys);
+  const t = v as ConntrackTupleSpec;
+  const src = parseIp(t.src, `${arg}.src`);
+  const dst = parseIp(t.dst, `${arg}.dst`);
+  if (src.family !== dst.family) throw new InvalidArgumentError(arg, `src ${t.src} is IPv${src.family} but dst ${t.dst} is IPv${dst.family}`);
+  const isIcmp = proto === N.IPPROTO_ICMP || proto === N.IPPROTO_ICMPV6;
+  if (proto === N.IPPROTO_ICMP && src.family !== 4) throw new InvalidArgumentError(arg, 'icmp is IPv4: use icmpv6 for IPv6 addresses');
+  if (proto === N.IPPROTO_ICMPV6 && src.family !== 6) throw new InvalidArgumentError(arg, 'icmpv6 is IPv6: use icmp for IPv4 addresses');
+  let srcPort: number | undefined;
+  let dstPort: number | undefined;
+  if (PORTED.has(proto)) {
+    srcPort = checkUint(t.srcPort, `${arg}.srcPort`, 65535, 'a port');
+    dstPort = checkUint(t.dstPort, `${arg}.dstPort`, 65535, 'a port');
+  } else if (t.srcPort !== undefined || t.dstPort !== undefined) {
+    throw new InvalidArgumentError(arg, `protocol ${PROTOCOL_NAME.get(proto) ?? proto} has no ports`);
+  }
+  let icmp: CheckedTuple['icmp'];
+  if (isIcmp) {
+    checkObject(t.icmp, `${arg}.icmp`, new Set(['type', 'code', 'id']));
+    const i = t.icmp!;
+    icmp = { type: checkUint(i.type, `${arg}.icmp.type`, 255), code: checkUint(i.code, `${arg}.icmp.code`, 255), id: checkUint(i.id, `${arg}.icmp.id`, 65535) };
+  } else if (t.icmp !== undefined) throw new InvalidArgumentError(`${arg}.icmp`, 'only an icmp or icmpv6 tuple has ICMP fields');
+  return { family: src.family, src: src.bytes, dst: dst.bytes, proto, srcPort, dstPort, icmp };
+}
+
+function putTuple(w: MessageWriter, type: number, t: CheckedTuple): void {
+  const n = w.nestStart(type);
+  const ip = w.nestStart(N.CTA_TUPLE_IP);
+  w.putBytes(t.family === 4 ? N.CTA_IP_V4_SRC : N.CTA_IP_V6_SRC, t.src);
+  w.putBytes(t.family === 4 ? N.CTA_IP_V4_DST : N.CTA_IP_V6_DST, t.dst);
+  w.nestEnd(ip);
+  const p = w.nestStart(N.CTA_TUPLE_PROTO);
+  w.putU8(N.CTA_PROTO_NUM, t.proto);
+  if (t.srcPort !== undefined) w.putBe16(N.CTA_PROTO_SRC_PORT, t.srcPort);
+  if (t.dstPort !== undefined) w.putBe16(N.CTA_PROTO_DST_PORT, t.dstPort);
+  if (t.icmp) {
+    const v6 = t.proto === N.IPPROTO_ICMPV6;
+    w.putBe16(v6 ? N.CTA_PROTO_ICMPV6_ID : N.CTA_PROTO_ICMP_ID, t.icmp.id);
+    w.putU8(v6 ? N.CTA_PROTO_ICMPV6_TYPE : N.CTA_PROTO_ICMP_TYPE, t.icmp.type);
+    w.putU8(v6 ? N.CTA_PROTO_ICMPV6_CODE : N.CTA_PROTO_ICMP_CODE, t.icmp.code);
+  }
+  w.nestEnd(p);
+  w.nestEnd(n);
+}
+
+function putNfgenmsg(w: MessageWriter, family: number): void {
+  const o = w.reserve(N.SIZEOF_NFGENMSG);
+  w.buf[o] = family;
+  w.buf[o + 1] = N.NFNETLINK_V0; // version; res_id (be16) stays 0
+}
+
+const afOf = (family: 4 | 6 | undefined): number => (family === 4 ? N.AF_INET : family === 6 ? N.AF_INET6 : N.AF_UNSPEC);
+
+function be64(v: DataView, o: number): bigint {
+  return v.getBigUint64(o, false);
+}
+
+function decodeTuple(buf: Buffer, v: DataView, o: number, end: number, path: readonly string[]): ConntrackTuple & { proto: number } {
+  const t: Mutable<ConntrackTuple> & { proto: number } = { src: '', dst: '', proto: 0 };
+  let icmpType = 0;
+  let icmpCode = 0;
+  let icmpId = 0;
+  let isIcmp = false;
+  walkAttrs(v, o, end, path, (type, a, l) => {
+    if (type === N.CTA_TUPLE_IP) {
+      walkAttrs(v, a, a + l, [...path, 'CTA_TUPLE_IP'], (it, ia, il) => {
+        if (it === N.CTA_IP_V4_SRC || it === N.CTA_IP_V6_SRC) t.src = formatIp(buf, ia, il);
+        else if (it === N.CTA_IP_V4_DST || it === N.CTA_IP_V6_DST) t.dst = formatIp(buf, ia, il);
+      });
+    } else if (type === N.CTA_TUPLE_PROTO) {
+      walkAttrs(v, a, a + l, [...path, 'CTA_TUPLE_PROTO'], (pt, pa) => {
+        switch (pt) {
+          case N.CTA_PROTO_NUM: t.proto = buf[pa]!; break;
+          case N.CTA_PROTO_SRC_PORT: t.srcPort = v.getUint16(pa, false); break;
+          case N.CTA_PROTO_DST_PORT: t.dstPort = v.getUint16(pa, false); break;
+          case N.CTA_PROTO_ICMP_ID: case N.CTA_PROTO_ICMPV6_ID: icmpId = v.getUint16(pa, false); isIcmp = true; break;
+          case N.CTA_PROTO_ICMP_TYPE: case N.CTA_PROTO_ICMPV6_TYPE: icmpType = buf[pa]!; isIcmp = true; break;
+          case N.CTA_PROTO_ICMP_CODE: case N.CTA_PROTO_ICMPV6_CODE: icmpCode = buf[pa]!; isIcmp = true; break;
+          default:
+        }
+      });
+    } else if (type === N.CTA_TUPLE_ZONE) t.zone = v.getUint16(a, false);
+  });
+  if (isIcmp) t.icmp = { type: icmpType, code: icmpCode, id: icmpId };
+  return t;
+}
+
+function counters(v: DataView, o: number, end: number, path: readonly string[]): ConntrackCounters {
+  let packets = 0n;
+  let bytes = 0n;
+  walkAttrs(v, o, end, path, (t, a) => {
+    if (t === N.CTA_COUNTERS_PACKETS) packets = be64(v, a);
+    else if (t === N.CTA_COUNTERS_BYTES) bytes = be64(v, a);
+  });
+  return { packets, bytes };
+}
+
+function strz(buf: Buffer, o: number, l: number): string {
+  const nul = buf.indexOf(0, o);
+  return buf.toString('utf8', o, nul >= 0 && nul < o + l ? nul : o + l);
+}
+
+/** @internal An IPCTNL_MSG_CT_NEW message (a dump part, a GET's reply, an event) as a ConntrackEntry. */
+export function decodeConntrack(buf: Buffer, view: DataView, off: number, len: number): ConntrackEntry {
+  if (len < ATTRS) throw new DecodeError('nfgenmsg', PATH, off, ATTRS, len);
+  const af = buf[off + NLMSG_HDRLEN]!;
+  const e: Mutable<ConntrackEntry> = {
+    family: af === N.AF_INET6 ? 6 : 4, protocol: 'other', protocolNumber: 0, original: { src: '', dst: '' }, reply: { src: '', dst: '' },
+    status: [], statusBits: 0, mark: 0, id: 0, unknown: NO_ATTRS,
+  };
+  let unknown: RawAttribute[] | undefined;
+  let cOrig: ConntrackCounters | undefined;
+  let cReply: ConntrackCounters | undefined;
+  const strip = (t: ConntrackTuple & { proto: number }): ConntrackTuple => {
+    const { proto: _p, ...rest } = t;
+    return rest;
+  };
+  walkAttrs(view, off + ATTRS, off + len, PATH, (type, o, l) => {
+    switch (type) {
+      case N.CTA_TUPLE_ORIG: {
+        const t = decodeTuple(buf, view, o, o + l, [...PATH, 'CTA_TUPLE_ORIG']);
+        e.protocolNumber = t.proto;
+        e.protocol = PROTOCOL_NAME.get(t.proto) ?? 'other';
+        e.original = strip(t);
+        break;
+      }
+      case N.CTA_TUPLE_REPLY: e.reply = strip(decodeTuple(buf, view, o, o + l, [...PATH, 'CTA_TUPLE_REPLY'])); break;
+      case N.CTA_TUPLE_MASTER: e.master = strip(decodeTuple(buf, view, o, o + l, [...PATH, 'CTA_TUPLE_MASTER'])); break;
+      case N.CTA_STATUS: {
+        const s = view.getUint32(o, false);
+        e.statusBits = s;
+        e.status = STATUS.filter(([, bit]) => (s & bit) !== 0).map(([n]) => n);
+        break;
+      }
+      case N.CTA_TIMEOUT: e.timeout = view.getUint32(o, false); break;
+      case N.CTA_MARK: e.mark = view.getUint32(o, false); break;
+      case N.CTA_ZONE: e.zone = view.getUint16(o, false); break;
+      case N.CTA_USE: e.use = view.getUint32(o, false); break;
+      case N.CTA_ID: e.id = view.getUint32(o, false); break;
+      case N.CTA_SECMARK: e.secmark = view.getUint32(o, false); break;
+      case N.CTA_LABELS: e.labels = copyBytes(buf, o, o + l); break;
+      case N.CTA_COUNTERS_ORIG: cOrig = counters(view, o, o + l, [...PATH, 'CTA_COUNTERS_ORIG']); break;
+      case N.CTA_COUNTERS_REPLY: cReply = counters(view, o, o + l, [...PATH, 'CTA_COUNTERS_REPLY']); break;
+      case N.CTA_TIMESTAMP: {
+        let start = 0n;
+        let stop: bigint | undefined;
+        walkAttrs(view, o, o + l, [...PATH, 'CTA_TIMESTAMP'], (t, a) => {
+          if (t === N.CTA_TIMESTAMP_START) start = be64(view, a);
+          else if (t === N.CTA_TIMESTAMP_STOP) stop = be64(view, a);
+        });
+        e.timestamp = stop === undefined ? { start } : { start, stop };
+        break;
+      }
+      case N.CTA_HELP:
+        walkAttrs(view, o, o + l, [...PATH, 'CTA_HELP'], (t, a, al) => {
+          if (t === N.CTA_HELP_NAME) e.helper = strz(buf, a, al);
+        });
+        break;
+      case N.CTA_PROTOINFO:
+        walkAttrs(view, o, o + l, [...PATH, 'CTA_PROTOINFO'], (t, a, al) => {
+          if (t !== N.CTA_PROTOINFO_TCP) {
+            (unknown ??= []).push({ type: N.CTA_PROTOINFO, value: copyBytes(buf, o, o + l) });
+            return;
+          }
+          const tcp = { state: 'unknown' as TcpConntrackState | 'unknown', stateNumber: 0, wscaleOriginal: 0, wscaleReply: 0, flagsOriginal: 0, flagsReply: 0 };
+          walkAttrs(view, a, a + al, [...PATH, 'CTA_PROTOINFO', 'CTA_PROTOINFO_TCP'], (tt, ta) => {
+            switch (tt) {
+              case N.CTA_PROTOINFO_TCP_STATE: tcp.stateNumber = buf[ta]!; tcp.state = TCP_STATE_NAME[buf[ta]!] ?? 'unknown'; break;
+              case N.CTA_PROTOINFO_TCP_WSCALE_ORIGINAL: tcp.wscaleOriginal = buf[ta]!; break;
+              case N.CTA_PROTOINFO_TCP_WSCALE_REPLY: tcp.wscaleReply = buf[ta]!; break;
+              case N.CTA_PROTOINFO_TCP_FLAGS_ORIGINAL: tcp.flagsOriginal = buf[ta]!; break; // struct nf_ct_tcp_flags: flags, then mask
+              case N.CTA_PROTOINFO_TCP_FLAGS_REPLY: tcp.flagsReply = buf[ta]!; break;
+              default:
+            }
+          });
+          e.tcp = tcp;
+        });
+        break;
+      default:
+        (unknown ??= []).push({ type, value: copyBytes(buf, o, o + l) });
+    }
+  });
+  if (cOrig || cReply) e.counters = { original: cOrig ?? { packets: 0n, bytes: 0n }, reply: cReply ?? { packets: 0n, bytes: 0n } };
+  if (unknown) e.unknown = unknown;
+  return e;
+}
+
+/** Names a request for error messages, and says what a bare errno means for it. */
+const DESCRIBER: FamilyDescriber = {
+  typeName: (type) => ((type >> 8) === N.NFNL_SUBSYS_CTNETLINK ? MSG_NAME[type & 0xff] ?? `ctnetlink message ${type & 0xff}` : `nfnetlink type ${type}`),
+  explain(request, errno) {
+    if (request.length < NLMSG_HDRLEN) return undefined;
+    const v = new DataView(request.buffer, request.byteOffset, request.byteLength);
+    const msg = v.getUint16(4, HOST_LE) & 0xff;
+    const flags = v.getUint16(6, HOST_LE);
+    if (errno === 2 /* ENOENT */ && (msg === N.IPCTNL_MSG_CT_GET || msg === N.IPCTNL_MSG_CT_DELETE || (msg === N.IPCTNL_MSG_CT_NEW && !(flags & NLM_F_CREATE)))) return 'no such conntrack entry';
+    if (errno === 17 /* EEXIST */ && msg === N.IPCTNL_MSG_CT_NEW) return 'an entry with that tuple (original or reply) exists';
+    if (errno === 1 /* EPERM */) return 'needs CAP_NET_ADMIN in the netns\'s user namespace';
+    if (errno === 16 /* EBUSY */ && msg === N.IPCTNL_MSG_CT_NEW) return 'the kernel does not change that of an existing entry (its tuples, NAT or helper)';
+    return undefined;
+  },
+};
+
+/**
+ * A conntrack handle: one NETLINK_NETFILTER socket made in the given netns, which sees
+ * that netns's connection tracking table. Close it with `close()` or `using`.
+ *
+ * Equivalent to: `conntrack` (conntrack-tools), run in that netns.
+ * @example
+ * using ct = Conntrack.open({ netns });
+ * for (const e of await ct.list({ protocol: 'udp', dstPort: 53 })) console.log(e.original.src, e.timeout);
+ * await ct.flush({ mark: 7 });                    // conntrack -F --mark 7 (kernel 5.x+)
+ */
+export class Conntrack {
+  /** The handle's socket. */
+  readonly sock: NetlinkSocket;
+
+  private constructor(sock: NetlinkSocket) {
+    this.sock = sock;
+    sock.owner = 'Conntrack handle';
+  }
+
+  /**
+   * Open a handle. Synchronous: the socket is created with the thread switched into the
+   * target netns and straight back. Unknown option keys are refused.
+   *
+   * Equivalent to: `ip netns exec NAME conntrack …`.
+   * @throws InvalidArgumentError for bad options, ClosedError for a closed Netns,
+   *   SysError when the namespace cannot be entered.
+   */
+  static open(options: ConntrackOptions = {}): Conntrack {
+    checkObject(options, 'options', OPTION_KEYS);
+    const target = options.netns !== undefined ? resolveNetns(options.netns) : undefined;
+    const sock = openSocketIn(NETLINK_NETFILTER, target, {
+      describer: DESCRIBER,
+      ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
+    });
+    return new Conntrack(sock);
+  }
+
+  /** True once closed. */
+  get closed(): boolean {
+    return this.sock.closed;
+  }
+
+  private live(): void {
+    if (this.sock.closed) throw new ClosedError('Conntrack handle');
+  }
+
+  /**
+   * The entries that meet the filter. Family, mark, zone and status are filtered by the
+   * kernel while it dumps; protocol, addresses (an address or a prefix) and ports are
+   * matched here on each entry's original direction.
+   *
+   * Equivalent to: `conntrack -L [-f ipv4] [-p tcp] [-s A] [-d B] [--sport P] [--dport Q] [--mark M[/MASK]] [--zone Z] [--status S]`.
+   * @throws InvalidArgumentError for a bad filter (nothing sent); ClosedError.
+   */
+  async list(filter: ConntrackFilter = {}): Promise<ConntrackEntry[]> {
+    checkObject(filter, 'filter', FILTER_KEYS);
+    if (filter.family !== undefined && filter.family !== 4 && filter.family !== 6) throw new InvalidArgumentError('family', `expected 4 or 6, got ${showValue(filter.family)}`);
+    const mark = filter.mark === undefined ? undefined : markOf(filter.mark, 'mark');
+    const zone = filter.zone === undefined ? undefined : checkUint(filter.zone, 'zone', 65535);
+    const status = filter.status === undefined ? undefined : statusBits(filter.status, 'status');
+    const proto = filter.protocol === undefined ? undefined : protocolNumber(filter.protocol, 'protocol');
+    const src = filter.src === undefined ? undefined : prefixMatcher(filter.src, 'src');
+    const dst = filter.dst === undefined ? undefined : prefixMatcher(filter.dst, 'dst');
+    const sport = filter.srcPort === undefined ? undefined : checkUint(filter.srcPort, 'srcPort', 65535, 'a port');
+    const dport = filter.dstPort === undefined ? undefined : checkUint(filter.dstPort, 'dstPort', 65535, 'a port');
+    this.live();
+    const all = await this.sock.dump(msgType(N.IPCTNL_MSG_CT_GET), 0, (w) => {
+      putNfgenmsg(w, afOf(filter.family));
+      if (mark) {
+        w.putBe32(N.CTA_MARK, mark.value);
+        w.putBe32(N.CTA_MARK_MASK, mark.mask);
+      }
+      if (zone !== undefined) w.putBe16(N.CTA_ZONE, zone);
+      if (status !== undefined) {
+        w.putBe32(N.CTA_STATUS, status);
+        w.putBe32(N.CTA_STATUS_MASK, status);
+      }
+    }, decodeConntrack, { subject: 'conntrack table' });
+    if (proto === undefined && !src && !dst && sport === undefined && dport === undefined) return all;
+    return all.filter((e) => (proto === undefined || e.protocolNumber === proto) && (!src || src(e.original.src)) && (!dst || dst(e.original.dst))
+      && (sport === undefined || e.original.srcPort === sport) && (dport === undefined || e.original.dstPort === dport));
+  }
+
+  /**
+   * One entry by its original direction (and zone).
+   *
+   * Equivalent to: `conntrack -G -p PROTO -s SRC -d DST --sport P --dport Q [--zone Z]`.
+   * @throws InvalidArgumentError for a bad key; NetlinkError 'ENOENT' when there is none.
+   */
+  async get(key: ConntrackKey | ConntrackEntry): Promise<ConntrackEntry> {
+    const k = checkKey(key, 'key');
+    this.live();
+    // With an ACK: the kernel flags its one reply NLM_F_MULTI without a NLMSG_DONE after it, so the ACK is what ends the exchange.
+    const e = await this.sock.request(msgType(N.IPCTNL_MSG_CT_GET), 0, (w) => putKey(w, k), decodeConntrack, { subject: k.text });
+    if (!e) throw new NetlinkError(2, { type: msgType(N.IPCTNL_MSG_CT_GET), typeName: 'IPCTNL_MSG_CT_GET', seq: 0, subject: k.text }, {}, 'no such conntrack entry');
+    return e;
+  }
+
+  /**
+   * Create an entry. The reply direction defaults to the original inverted.
+   *
+   * Equivalent to: `conntrack -I -p PROTO -s SRC -d DST --sport P --dport Q -t TIMEOUT [-u STATUS] [-m MARK] [--state S] [--zone Z]`.
+   * @throws InvalidArgumentError for a bad spec (nothing sent); NetlinkError 'EEXIST'
+   *   when an entry with either tuple exists.
+   */
+  async add(spec: ConntrackSpec): Promise<void> {
+    checkObject(spec, 'spec', SPEC_KEYS);
+    const k = checkKey(spec, 'spec', SPEC_KEYS);
+    const reply = spec.reply === undefined
+      ? { ...k.tuple, src: k.tuple.dst, dst: k.tuple.src, srcPort: k.tuple.dstPort, dstPort: k.tuple.srcPort, icmp: k.tuple.icmp && invertIcmp(k.tuple.icmp) }
+      : checkTuple(spec.reply, 'spec.reply', k.tuple.proto);
+    if (reply.family !== k.tuple.family) throw new InvalidArgumentError('spec.reply', `the reply direction is IPv${reply.family} but the original IPv${k.tuple.family}`);
+    const timeout = checkUint(spec.timeout, 'spec.timeout', 0xffffffff, 'seconds');
+    const status = spec.status === undefined ? undefined : settableStatus(spec.status, 'spec.status');
+    const mark = spec.mark === undefined ? undefined : checkUint(spec.mark, 'spec.mark', 0xffffffff);
+    const tcpState = spec.tcpState === undefined ? undefined : tcpStateOf(spec.tcpState, 'spec.tcpState');
+    if (tcpState !== undefined && k.tuple.proto !== N.IPPROTO_TCP) throw new InvalidArgumentError('spec.tcpState', 'only a tcp entry has a TCP state');
+    this.live();
+    await this.sock.request(msgType(N.IPCTNL_MSG_CT_NEW), NLM_F_CREATE | NLM_F_EXCL, (w) => {
+      putNfgenmsg(w, afOf(k.tuple.family));
+      putTuple(w, N.CTA_TUPLE_ORIG, k.tuple);
+      putTuple(w, N.CTA_TUPLE_REPLY, reply);
+      w.putBe32(N.CTA_TIMEOUT, timeout);
+      // The new entry is confirmed already: a status without that bit would flip it, and the kernel refuses (EBUSY).
+      if (status !== undefined) w.putBe32(N.CTA_STATUS, status | N.IPS_CONFIRMED);
+      if (mark !== undefined) w.putBe32(N.CTA_MARK, mark);
+      if (k.zone !== undefined) w.putBe16(N.CTA_ZONE, k.zone);
+      if (tcpState !== undefined) putTcpState(w, tcpState);
+    }, undefined, { subject: k.text });
+  }
+
+  /**
+   * Change an entry's timeout, mark, status bits or TCP state. Status bits are added to
+   * the entry's own, read first (the kernel takes the whole status and never clears a bit).
+   *
+   * Equivalent to: `conntrack -U -p PROTO -s SRC -d DST --sport P --dport Q [-t T] [-m MARK[/MASK]] [-u STATUS]`.
+   * @throws InvalidArgumentError for a bad key or change (nothing sent); NetlinkError
+   *   'ENOENT' when there is no such entry, 'EBUSY'/'EOPNOTSUPP' for what the kernel
+   *   does not change.
+   */
+  async update(key: ConntrackKey | ConntrackEntry, change: ConntrackChange): Promise<void> {
+    const k = checkKey(key, 'key');
+    checkObject(change, 'change', CHANGE_KEYS);
+    const timeout = change.timeout === undefined ? undefined : checkUint(change.timeout, 'change.timeout', 0xffffffff, 'seconds');
+    const mark = change.mark === undefined ? undefined : markOf(change.mark, 'change.mark');
+    const status = change.status === undefined ? undefined : settableStatus(change.status, 'change.status');
+    const tcpState = change.tcpState === undefined ? undefined : tcpStateOf(change.tcpState, 'change.tcpState');
+    if (tcpState !== undefined && k.tuple.proto !== N.IPPROTO_TCP) throw new InvalidArgumentError('change.tcpState', 'only a tcp entry has a TCP state');
+    if (timeout === undefined && mark === undefined && status === undefined && tcpState === undefined) throw new InvalidArgumentError('change', 'nothing to change (timeout, mark, status or tcpState)');
+    this.live();
+    // The kernel takes CTA_STATUS as the whole new status and refuses one that would clear
+    // a bit it owns (confirmed, seen-reply, assured…: EBUSY), so the bits to set are added
+    // to the entry's own, read first; a bit the kernel set in between is retried once.
+    for (let attempt = 0; ; attempt++) {
+      const bits = status === undefined ? undefined : ((await this.get(key)).statusBits | status) >>> 0;
+      try {
+        await this.change(k, timeout, mark, bits, tcpState);
+        return;
+      } catch (e) {
+        if (bits === undefined || attempt > 0 || !(e instanceof NetlinkError) || e.code !== 'EBUSY') throw e;
+      }
+    }
+  }
+
+  private async change(k: CheckedKey, timeout: number | undefined, mark: { value: number; mask: number } | undefined, status: number | undefined, tcpState: number | undefined): Promise<void> {
+    await this.sock.request(msgType(N.IPCTNL_MSG_CT_NEW), 0, (w) => {
+      putKey(w, k);
+      if (timeout !== undefined) w.putBe32(N.CTA_TIMEOUT, timeout);
+      if (mark) {
+        w.putBe32(N.CTA_MARK, mark.value);
+        if (mark.mask !== 0xffffffff) w.putBe32(N.CTA_MARK_MASK, mark.mask);
+      }
+      if (status !== undefined) w.putBe32(N.CTA_STATUS, status);
+      if (tcpState !== undefined) putTcpState(w, tcpState);
+    }, undefined, { subject: k.text });
+  }
+
+  /**
+   * Delete an entry by its original direction (and zone).
+   *
+   * Equivalent to: `conntrack -D -p PROTO -s SRC -d DST --sport P --dport Q`.
+   * @throws InvalidArgumentError for a bad key; NetlinkError 'ENOENT' when there is none.
+   */
+  async del(key: ConntrackKey | ConntrackEntry): Promise<void> {
+    const k = checkKey(key, 'key');
+    this.live();
+    await this.sock.request(msgType(N.IPCTNL_MSG_CT_DELETE), 0, (w) => putKey(w, k), undefined, { subject: k.text });
+  }
+
+  /**
+   * Delete every entry (of one family, or with a mark). Resolves with nothing: the
+   * kernel does not say how many.
+   *
+   * Equivalent to: `conntrack -F`, in one request; with `mark`, `conntrack -D --mark M`, in
+   * one request; with `family`, what `conntrack -F -f ipv6` means but does not do (it
+   * empties the whole table: the kernel's flush ignores the family), so nlkit lists the
+   * family's entries and deletes them in one batch.
+   * @throws InvalidArgumentError for bad options; ClosedError.
+   */
+  async flush(options: { readonly family?: 4 | 6 | undefined; readonly mark?: number | { readonly value: number; readonly mask: number } | undefined } = {}): Promise<void> {
+    checkObject(options, 'options', FLUSH_KEYS);
+    if (options.family !== undefined && options.family !== 4 && options.family !== 6) throw new InvalidArgumentError('family', `expected 4 or 6, got ${showValue(options.family)}`);
+    const mark = options.mark === undefined ? undefined : markOf(options.mark, 'mark');
+    this.live();
+    if (options.family === undefined) {
+      await this.sock.request(msgType(N.IPCTNL_MSG_CT_DELETE), 0, (w) => {
+        putNfgenmsg(w, N.AF_UNSPEC);
+        if (mark) {
+          w.putBe32(N.CTA_MARK, mark.value);
+          w.putBe32(N.CTA_MARK_MASK, mark.mask);
+        }
+      }, undefined, { subject: 'conntrack table' });
+      return;
+    }
+    // The kernel's flush does not apply nfgen_family (kernel 6.18: `conntrack -F -f ipv6`
+    // empties the whole table), though its dump does: the family's entries are listed and
+    // deleted one by one, each by its original tuple as the kernel sent it (whatever the
+    // protocol), its zone and its id — an entry made since with the same tuple is not one
+    // of them. One already gone (ENOENT) is what a flush wants.
+    const af = afOf(options.family);
+    const victims = await this.sock.dump(msgType(N.IPCTNL_MSG_CT_GET), 0, (w) => {
+      putNfgenmsg(w, af);
+      if (mark) {
+        w.putBe32(N.CTA_MARK, mark.value);
+        w.putBe32(N.CTA_MARK_MASK, mark.mask);
+      }
+    }, (buf, view, off, len) => {
+      let tuple: Buffer | undefined;
+      let zone: number | undefined;
+      let id: number | undefined;
+      walkAttrs(view, off + ATTRS, off + len, PATH, (t, o, l) => {
+        if (t === N.CTA_TUPLE_ORIG) tuple = copyBytes(buf, o, o + l);
+        else if (t === N.CTA_ZONE) zone = view.getUint16(o, false);
+        else if (t === N.CTA_ID) id = view.getUint32(o, false);
+      });
+      return { tuple, zone, id };
+    }, { subject: 'conntrack table' });
+    const msgs = victims.filter((v) => v.tuple !== undefined).map((v) => ({
+      type: msgType(N.IPCTNL_MSG_CT_DELETE),
+      flags: 0,
+      build: (w: MessageWriter): void => {
+        putNfgenmsg(w, af);
+        w.putBytes(N.CTA_TUPLE_ORIG | NLA_F_NESTED, v.tuple!);
+        if (v.zone !== undefined) w.putBe16(N.CTA_ZONE, v.zone);
+        if (v.id !== undefined) w.putBe32(N.CTA_ID, v.id);
+      },
+    }));
+    if (msgs.length === 0) return;
+    const r = await this.sock.requestBatch(msgs);
+    const bad = r.errors.find((e) => e !== undefined && e.code !== 'ENOENT');
+    if (bad) throw bad;
+    if (r.failure) throw r.failure;
+  }
+
+  /**
+   * The table's size and limit, and each CPU's counters.
+   *
+   * Equivalent to: `conntrack -C` (entries) and `conntrack -S` (per CPU).
+   */
+  async stats(): Promise<ConntrackStats> {
+    this.live();
+    let entries = 0;
+    let maxEntries: number | undefined;
+    await this.sock.request(msgType(N.IPCTNL_MSG_CT_GET_STATS), 0, (w) => putNfgenmsg(w, N.AF_UNSPEC), (buf, view, off, len) => {
+      walkAttrs(view, off + ATTRS, off + len, [...PATH, 'stats'], (t, a) => {
+        if (t === N.CTA_STATS_GLOBAL_ENTRIES) entries = view.getUint32(a, false);
+        else if (t === N.CTA_STATS_GLOBAL_MAX_ENTRIES) maxEntries = view.getUint32(a, false);
+      });
+      void buf;
+      return true;
+    }, { subject: 'conntrack table' });
+    const cpus = await this.sock.dump(msgType(N.IPCTNL_MSG_CT_GET_STATS_CPU), 0, (w) => putNfgenmsg(w, N.AF_UNSPEC), (buf, view, off, len) => {
+      const c: Record<string, number> = { cpu: view.getUint16(off + NLMSG_HDRLEN + 2, false) }; // nfgenmsg.res_id: the CPU
+      walkAttrs(view, off + ATTRS, off + len, [...PATH, 'stats cpu'], (t, a) => {
+        const name = CPU_STAT_NAME[t];
+        if (name) c[name] = view.getUint32(a, false);
+      });
+      void buf;
+      return c as { cpu: number; [k: string]: number };
+    }, { subject: 'conntrack table' });
+    return maxEntries === undefined ? { entries, cpus } : { entries, maxEntries, cpus };
+  }
+
+  /** Close the socket (idempotent). */
+  close(): void {
+    if (!this.sock.closed) this.sock.close();
+  }
+
+  /** `using ct = Conntrack.open()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+const CPU_STAT_NAME: string[] = [];
+for (const [k, v] of Object.entries(N)) if (k.startsWith('CTA_STATS_') && !k.startsWith('CTA_STATS_GLOBAL') && k !== 'CTA_STATS_UNSPEC' && typeof v === 'number') CPU_STAT_NAME[v] = k.slice('CTA_STATS_'.length).toLowerCase();
+
+function invertIcmp(i: { type: number; code: number; id: number }): { type: number; code: number; id: number } {
+  // conntrack -I builds the reply of an echo request as an echo reply (nf_conntrack_proto_icmp's invmap): ICMP 8 → 0, ICMPv6 128 → 129.
+  const inv: Record<number, number> = { 8: 0, 13: 14, 15: 16, 17: 18, 128: 129, 130: 131 };
+  return { type: inv[i.type] ?? i.type, code: i.code, id: i.id };
+}
+
+function putTcpState(w: MessageWriter, state: number): void {
+  const p = w.nestStart(N.CTA_PROTOINFO);
+  const t = w.nestStart(N.CTA_PROTOINFO_TCP);
+  w.putU8(N.CTA_PROTOINFO_TCP_STATE, state);
+  w.nestEnd(t);
+  w.nestEnd(p);
+}
+
+interface CheckedKey {
+  readonly tuple: CheckedTuple;
+  readonly zone: number | undefined;
+  readonly text: string;
+}
+
+function checkKey(v: unknown, arg: string, keys: ReadonlySet<string> = KEY_KEYS): CheckedKey {
+  checkObject(v, arg, keys);
+  const k = v as Partial<ConntrackKey> & { original?: unknown; protocolNumber?: unknown };
+  // A listed entry: its original direction is the key, its protocol by number when nlkit has no name for it.
+  const proto = protocolNumber((k.protocol as unknown) === 'other' ? k.protocolNumber : k.protocol, `${arg}.protocol`);
+  const src = (k.original !== undefined && k.src === undefined ? k.original : k) as ConntrackTupleSpec;
+  const tuple = checkTuple({ src: src.src, dst: src.dst, srcPort: src.srcPort, dstPort: src.dstPort, icmp: src.icmp }, arg, proto);
+  const zone = k.zone === undefined ? undefined : checkUint(k.zone, `${arg}.zone`, 65535);
+  const host = (a: string, p: number | undefined): string => (p === undefined ? a : a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
+  const name = PROTOCOL_NAME.get(proto) ?? String(proto);
+  return { tuple, zone, text: `${name} ${host(src.src, tuple.srcPort)} → ${host(src.dst, tuple.dstPort)}${zone ? ` zone ${zone}` : ''}` };
+}
+
+function putKey(w: MessageWriter, k: CheckedKey): void {
+  putNfgenmsg(w, afOf(k.tuple.family));
+  putTuple(w, N.CTA_TUPLE_ORIG, k.tuple);
+  if (k.zone !== undefined) w.putBe16(N.CTA_ZONE, k.zone);
+}
+
+/** A matcher of addresses in an address or prefix, for the user-space part of list()'s filter. */
+function prefixMatcher(v: unknown, arg: string): (a: string) => boolean {
+  if (typeof v !== 'string') throw new InvalidArgumentError(arg, `expected an address or prefix, got ${showValue(v)}`);
+  const slash = v.indexOf('/');
+  const p = parseIp(slash >= 0 ? v.slice(0, slash) : v, arg);
+  const max = p.family === 4 ? 32 : 128;
+  const len = slash >= 0 ? Number(v.slice(slash + 1)) : max;
+  if (!/^\d{1,3}$/.test(slash >= 0 ? v.slice(slash + 1) : '0') || len > max) throw new InvalidArgumentError(arg, `'${v}' has a bad prefix length (0..${max})`);
+  return (a: string) => {
+    let b: Uint8Array;
+    try {
+      const q = parseIp(a, arg);
+      if (q.family !== p.family) return false;
+      b = q.bytes;
+    } catch {
+      return false;
+    }
+    for (let i = 0; i < len; i++) {
+      const m = 0x80 >> (i & 7);
+      if ((b[i >> 3]! & m) !== (p.bytes[i >> 3]! & m)) return false;
+    }
+    return true;
+  };
+}

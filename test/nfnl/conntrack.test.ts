@@ -1,0 +1,264 @@
+// The conntrack table over ctnetlink against the `conntrack` tool (conntrack-tools): in
+// a fresh netns, entries made by the tool and by nlkit, and by real traffic (an iptables
+// rule makes the netns track, accounting and timestamps on), listed by nlkit and
+// compared field by field with `conntrack -L -o xml`; get, update, delete and flush
+// checked the same way; bad input refused before anything is sent.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { ClosedError, Conntrack, InvalidArgumentError, NetlinkError, type ConntrackEntry } from '../../src/index.js';
+import { inNs, ip, privileged, rawNetns } from '../helpers.js';
+
+const haveTool = spawnSync('conntrack', ['--version'], { encoding: 'utf8' }).status === 0;
+const tool = haveTool ? privileged : { skip: 'needs the conntrack tool (conntrack-tools), the oracle (.ci/run installs it)' };
+
+function conntrack(nsPath: string, args: string[]): string {
+  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'conntrack', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`conntrack ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+interface XmlFlow {
+  family: number; proto: number;
+  orig: { src: string; dst: string; sport?: number; dport?: number; type?: number; code?: number; id?: number; packets?: bigint; bytes?: bigint };
+  reply: XmlFlow['orig'];
+  state?: string; timeout: number; mark: number; zone?: number; use: number; id: number; assured: boolean; unreplied: boolean;
+}
+
+/** `conntrack -L -o xml,id` as flows, by id. */
+function xmlFlows(nsPath: string, args: string[] = []): Map<number, XmlFlow> {
+  const out = new Map<number, XmlFlow>();
+  const xml = conntrack(nsPath, ['-L', '-o', 'xml,id', ...args]);
+  const tag = (s: string, n: string): string | undefined => new RegExp(`<${n}>([^<]*)</${n}>`).exec(s)?.[1];
+  const num = (s: string, n: string): number | undefined => (tag(s, n) === undefined ? undefined : Number(tag(s, n)));
+  for (const f of xml.match(/<flow>.*?<\/flow>/g) ?? []) {
+    const dir = (d: string): XmlFlow['orig'] => {
+      const m = new RegExp(`<meta direction="${d}">(.*?)</meta>`).exec(f)![1]!;
+      const c = /<counters>(.*?)<\/counters>/.exec(m)?.[1];
+      return {
+        src: tag(m, 'src')!, dst: tag(m, 'dst')!, sport: num(m, 'sport'), dport: num(m, 'dport'), type: num(m, 'type'), code: num(m, 'code'), id: num(m, 'id'),
+        ...(c ? { packets: BigInt(tag(c, 'packets')!), bytes: BigInt(tag(c, 'bytes')!) } : {}),
+      };
+    };
+    const ind = /<meta direction="independent">(.*?)<\/meta>/.exec(f)![1]!;
+    const l3 = /<layer3 protonum="(\d+)"/.exec(f)!;
+    const l4 = /<layer4 protonum="(\d+)"/.exec(f)!;
+    const flow: XmlFlow = {
+      family: Number(l3[1]), proto: Number(l4[1]), orig: dir('original'), reply: dir('reply'), state: tag(ind, 'state'),
+      timeout: num(ind, 'timeout')!, mark: num(ind, 'mark')!, zone: num(ind, 'zone'), use: num(ind, 'use')!, id: num(ind, 'id')!,
+      assured: ind.includes('<assured/>'), unreplied: ind.includes('<unreplied/>'),
+    };
+    out.set(flow.id, flow);
+  }
+  return out;
+}
+
+/** An nlkit entry in the XML's terms. */
+function asXml(e: ConntrackEntry): Omit<XmlFlow, 'timeout'> {
+  const dir = (x: ConntrackEntry['original'], c: { packets: bigint; bytes: bigint } | undefined): XmlFlow['orig'] => ({
+    // The XML has no ICMP fields: those are compared with conntrack's text output.
+    src: x.src, dst: x.dst, sport: x.srcPort, dport: x.dstPort, type: undefined, code: undefined, id: undefined, ...(c ? { packets: c.packets, bytes: c.bytes } : {}),
+  });
+  return {
+    family: e.family === 4 ? 2 : 10, proto: e.protocolNumber, orig: dir(e.original, e.counters?.original), reply: dir(e.reply, e.counters?.reply),
+    state: e.tcp ? e.tcp.state.toUpperCase().replace(/-/g, '_') : undefined, mark: e.mark, zone: e.zone, use: e.use!, id: e.id,
+    assured: e.status.includes('assured'), unreplied: !e.status.includes('seen-reply'),
+  };
+}
+
+function sameAsTool(t: Pick<typeof import('tap').default, 'ok' | 'same' | 'equal' | 'fail'>, ours: ConntrackEntry[], theirs: Map<number, XmlFlow>, what: string): void {
+  t.equal(ours.length, theirs.size, `${what}: ${ours.length} entries, as many as conntrack -L`);
+  for (const e of ours) {
+    const x = theirs.get(e.id);
+    if (!x) {
+      t.fail(`${what}: entry ${e.id} (${e.protocol} ${e.original.src} → ${e.original.dst}) is not in conntrack -L`);
+      continue;
+    }
+    const { timeout, ...rest } = x;
+    t.same(asXml(e), rest, `${what}: ${e.protocol} ${e.original.src} → ${e.original.dst}, field by field`);
+    // Listed a moment apart: the timeout may have ticked once.
+    t.ok(e.timeout !== undefined && Math.abs(e.timeout - timeout) <= 1, `${what}: timeout ${e.timeout} s (conntrack: ${timeout})`);
+  }
+}
+
+function fixture(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; ct: Conntrack } {
+  const ns = rawNetns();
+  const ct = Conntrack.open({ netns: ns.fd });
+  t.teardown(() => {
+    ct.close();
+    ns.close();
+  });
+  return { ns, ct };
+}
+
+const err = async (p: Promise<unknown>): Promise<Error> => p.then(() => { throw new Error('no error'); }, (x: Error) => x);
+
+t.test('list: entries the tool made, of every kind, as conntrack -L -o xml shows them', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  conntrack(ns.path, ['-I', '-s', '10.0.0.1', '-d', '10.0.0.2', '-p', 'tcp', '--sport', '1000', '--dport', '80', '--state', 'ESTABLISHED', '-t', '100', '-u', 'ASSURED', '-m', '7']);
+  conntrack(ns.path, ['-I', '-s', '2001:db8::1', '-d', '2001:db8::2', '-p', 'udp', '--sport', '53', '--dport', '5353', '-t', '60']);
+  conntrack(ns.path, ['-I', '-s', '10.0.0.1', '-d', '10.0.0.3', '-p', 'icmp', '--icmp-type', '8', '--icmp-code', '0', '--icmp-id', '77', '-t', '30']);
+  conntrack(ns.path, ['-I', '-s', '10.0.0.5', '-d', '10.0.0.6', '-p', 'tcp', '--sport', '1', '--dport', '2', '--state', 'TIME_WAIT', '-t', '50', '--zone', '9']);
+  const all = await ct.list();
+  sameAsTool(t, all, xmlFlows(ns.path), 'all');
+  const tcp = all.find((e) => e.mark === 7)!;
+  t.same([tcp.protocol, tcp.tcp?.state, tcp.status.includes('confirmed'), tcp.original.dstPort, tcp.reply.srcPort], ['tcp', 'established', true, 80, 80], 'the TCP entry: its state, confirmed, its ports both ways');
+  const icmp = all.find((e) => e.protocol === 'icmp')!;
+  t.same([icmp.original.icmp, icmp.reply.icmp], [{ type: 8, code: 0, id: 77 }, { type: 0, code: 0, id: 77 }], 'the echo request and its reply');
+  t.match(conntrack(ns.path, ['-L', '-p', 'icmp']), /src=10\.0\.0\.1 dst=10\.0\.0\.3 type=8 code=0 id=77 .*src=10\.0\.0\.3 dst=10\.0\.0\.1 type=0 code=0 id=77/, 'as conntrack prints them');
+  t.equal(all.find((e) => e.tcp?.state === 'time-wait')!.zone, 9, 'the zone');
+  t.ok(all.every((e) => e.id > 0), 'every entry has its id');
+});
+
+t.test('list: real traffic tracked (iptables makes the netns track), with accounting and timestamps', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  ip(ns.path, ['link', 'set', 'lo', 'up']);
+  inNs(ns.path, 'sysctl', ['-qw', 'net.netfilter.nf_conntrack_acct=1', 'net.netfilter.nf_conntrack_timestamp=1']);
+  const ipt = spawnSync('nsenter', [`--net=${ns.path}`, 'iptables', '-A', 'OUTPUT', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'ACCEPT'], { encoding: 'utf8' });
+  if (ipt.status !== 0) {
+    t.comment(`iptables cannot add a conntrack rule here (${ipt.stderr.trim()}): real traffic not checked`);
+    return;
+  }
+  const before = BigInt(Date.now()) * 1_000_000n;
+  inNs(ns.path, 'python3', ['-c', `
+import socket
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(('127.0.0.1', 40001))
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(('127.0.0.1', 40000))
+for i in range(3): b.sendto(b'x' * 10, ('127.0.0.1', 40001))
+d, addr = a.recvfrom(100); a.sendto(b'y' * 20, addr)
+`]);
+  const all = await ct.list();
+  sameAsTool(t, all, xmlFlows(ns.path), 'traffic');
+  const e = all.find((x) => x.original.dstPort === 40001)!;
+  t.same(e.counters && [e.counters.original.packets, e.counters.reply.packets], [3n, 1n], 'three packets one way, one back');
+  t.same(e.counters && [e.counters.original.bytes, e.counters.reply.bytes], [3n * 38n, 48n], 'their bytes (IP and UDP headers included)');
+  t.ok(e.status.includes('seen-reply'), 'seen-reply');
+  const now = BigInt(Date.now()) * 1_000_000n;
+  t.ok(e.timestamp && e.timestamp.start >= before - 1_000_000_000n && e.timestamp.start <= now, 'timestamp.start: wall-clock ns, between the traffic\'s start and now');
+});
+
+t.test('add: every kind of entry, as conntrack -L then shows it; EEXIST for a second; get and its ENOENT', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  await ct.add({ protocol: 'tcp', src: '192.0.2.1', dst: '192.0.2.2', srcPort: 40000, dstPort: 443, timeout: 120, tcpState: 'established', status: ['assured', 'seen-reply'], mark: 0x10, zone: 3 });
+  await ct.add({ protocol: 'udp', src: '2001:db8::1', dst: '2001:db8::53', srcPort: 5000, dstPort: 53, timeout: 30 });
+  await ct.add({ protocol: 'icmpv6', src: '2001:db8::1', dst: '2001:db8::2', icmp: { type: 128, code: 0, id: 9 }, timeout: 30 });
+  await ct.add({ protocol: 'udp', src: '10.1.0.2', dst: '8.8.8.8', srcPort: 1234, dstPort: 53, timeout: 30, reply: { src: '8.8.8.8', dst: '203.0.113.7', srcPort: 53, dstPort: 61000 } });
+  const all = await ct.list();
+  sameAsTool(t, all, xmlFlows(ns.path), 'added by nlkit');
+  t.match(conntrack(ns.path, ['-L', '-p', 'tcp']), /ESTABLISHED src=192\.0\.2\.1 dst=192\.0\.2\.2 sport=40000 dport=443 src=192\.0\.2\.2 dst=192\.0\.2\.1 sport=443 dport=40000 \[ASSURED\] mark=16 zone=3/, 'the TCP entry as conntrack prints it');
+  const v6 = all.find((e) => e.protocol === 'icmpv6')!;
+  t.same(v6.reply.icmp, { type: 129, code: 0, id: 9 }, 'an echo request\'s reply direction: an echo reply, as conntrack -I makes it');
+  t.match(conntrack(ns.path, ['-L', '-p', 'icmpv6']), /type=128 code=0 id=9 .*type=129 code=0 id=9/, 'as conntrack prints it');
+  const nat = all.find((e) => e.original.dst === '8.8.8.8')!;
+  t.same(nat.reply, { src: '8.8.8.8', dst: '203.0.113.7', srcPort: 53, dstPort: 61000 }, 'a reply direction given');
+
+  const dup = await err(ct.add({ protocol: 'udp', src: '2001:db8::1', dst: '2001:db8::53', srcPort: 5000, dstPort: 53, timeout: 30 }));
+  t.ok(dup instanceof NetlinkError && dup.code === 'EEXIST', `the same again: EEXIST (${dup.message})`);
+  t.match(dup.message, /an entry with that tuple .* exists.*udp \[2001:db8::1\]:5000 → \[2001:db8::53\]:53/);
+
+  const got = await ct.get({ protocol: 'tcp', src: '192.0.2.1', dst: '192.0.2.2', srcPort: 40000, dstPort: 443, zone: 3 });
+  // (use: the kernel holds one more reference while it answers a get)
+  t.same({ ...asXml(got), use: 0 }, { ...asXml(all.find((e) => e.protocol === 'tcp')!), use: 0 }, 'get: the same entry');
+  t.equal((await ct.get(nat)).id, nat.id, 'get by a listed entry');
+  const none = await err(ct.get({ protocol: 'tcp', src: '192.0.2.1', dst: '192.0.2.2', srcPort: 40000, dstPort: 443 }));
+  t.ok(none instanceof NetlinkError && none.code === 'ENOENT', 'in zone 0 there is none: ENOENT');
+  t.match(none.message, /no such conntrack entry/);
+});
+
+t.test('update, del and flush, checked with the tool', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  const key = { protocol: 'tcp', src: '10.9.0.1', dst: '10.9.0.2', srcPort: 7, dstPort: 8 } as const;
+  await ct.add({ ...key, timeout: 100, tcpState: 'syn-sent', mark: 0xff00 });
+  await ct.update(key, { mark: 0x12, timeout: 900, status: ['assured'], tcpState: 'established' });
+  let x = [...xmlFlows(ns.path).values()][0]!;
+  t.same([x.mark, x.state, x.assured, x.timeout >= 898], [0x12, 'ESTABLISHED', true, true], 'mark, TCP state, assured and timeout changed, as the tool shows');
+  await ct.update(key, { mark: { value: 0x0300, mask: 0xff00 } });
+  x = [...xmlFlows(ns.path).values()][0]!;
+  t.equal(x.mark, 0x0312, 'a masked mark: only the bits of the mask changed');
+  const busy = await err(ct.update({ ...key, dstPort: 9 }, { timeout: 5 }));
+  t.ok(busy instanceof NetlinkError && busy.code === 'ENOENT', `no such entry: ENOENT (${busy.message})`);
+
+  await ct.add({ protocol: 'udp', src: '10.9.0.1', dst: '10.9.0.3', srcPort: 1, dstPort: 2, timeout: 100, mark: 5 });
+  await ct.add({ protocol: 'udp', src: '2001:db8::1', dst: '2001:db8::3', srcPort: 1, dstPort: 2, timeout: 100, mark: 5 });
+  await ct.add({ protocol: 'udp', src: '10.9.0.1', dst: '10.9.0.4', srcPort: 1, dstPort: 2, timeout: 100, mark: 6 });
+  const listed = (await ct.list({ protocol: 'udp', dst: '10.9.0.4' }))[0]!;
+  await ct.del(listed);
+  t.notOk([...xmlFlows(ns.path).values()].some((f) => f.orig.dst === '10.9.0.4'), 'del by a listed entry: gone');
+  const again = await err(ct.del(listed));
+  t.ok(again instanceof NetlinkError && again.code === 'ENOENT', `deleted again: ENOENT (${again.message})`);
+
+  await ct.flush({ family: 6 });
+  t.same([...xmlFlows(ns.path).values()].map((f) => f.family), [2, 2], 'flush of IPv6: the two IPv4 entries stay');
+  await ct.flush({ mark: 5 });
+  t.same([...xmlFlows(ns.path).values()].map((f) => f.mark), [0x0312], 'flush by mark 5: only the entry with another mark stays');
+  await ct.flush();
+  t.equal(xmlFlows(ns.path).size, 0, 'flush: none left');
+  t.same(await ct.list(), [], 'and nlkit lists none');
+});
+
+t.test('list filters: family, mark, zone and status in the kernel; protocol, addresses and ports on the entries', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  await ct.add({ protocol: 'tcp', src: '10.0.0.1', dst: '10.0.1.1', srcPort: 1, dstPort: 80, timeout: 100, mark: 0x101, status: ['assured'] });
+  await ct.add({ protocol: 'tcp', src: '10.0.0.2', dst: '10.0.2.1', srcPort: 2, dstPort: 443, timeout: 100, mark: 0x201, zone: 4 });
+  await ct.add({ protocol: 'udp', src: '10.0.0.3', dst: '10.0.1.2', srcPort: 3, dstPort: 53, timeout: 100, mark: 0x102 });
+  await ct.add({ protocol: 'udp', src: '2001:db8::1', dst: '2001:db8::2', srcPort: 4, dstPort: 53, timeout: 100 });
+  const ids = async (f: Parameters<Conntrack['list']>[0]): Promise<number[]> => (await ct.list(f)).map((e) => e.id).sort();
+  const tool = (args: string[]): number[] => [...xmlFlows(ns.path, args).keys()].sort();
+  t.same(await ids({ family: 4 }), tool(['-f', 'ipv4']), 'family 4, as conntrack -L -f ipv4');
+  t.same(await ids({ family: 6 }), tool(['-f', 'ipv6']), 'family 6');
+  t.same(await ids({ mark: 0x101 }), tool(['-m', '0x101']), 'a mark');
+  t.same(await ids({ mark: { value: 0x100, mask: 0xf00 } }), tool(['-m', '0x100/0xf00']), 'a mark under a mask');
+  t.equal((await ct.list({ mark: { value: 0x100, mask: 0xf00 } })).length, 2, '(two entries)');
+  t.same(await ids({ zone: 4 }), tool(['--zone', '4']), 'a zone');
+  t.same(await ids({ status: ['assured'] }), tool(['-u', 'ASSURED']), 'a status');
+  t.same(await ids({ protocol: 'udp' }), tool(['-p', 'udp']), 'a protocol');
+  t.same(await ids({ protocol: 'tcp', dstPort: 443 }), tool(['-p', 'tcp', '--dport', '443']), 'a protocol and a port');
+  t.same(await ids({ dst: '10.0.1.0/24' }), (await ct.list()).filter((e) => e.original.dst.startsWith('10.0.1.')).map((e) => e.id).sort(), 'a destination prefix');
+  t.same(await ids({ src: '2001:db8::1' }), tool(['-s', '2001:db8::1']), 'a source address');
+  t.equal((await ids({ dst: '10.0.1.0/24' })).length, 2, '(two entries)');
+});
+
+t.test('stats: the table\'s size and each CPU\'s counters, as conntrack -C and -S', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  await ct.add({ protocol: 'udp', src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 2, timeout: 100 });
+  await ct.add({ protocol: 'udp', src: '10.0.0.1', dst: '10.0.0.3', srcPort: 1, dstPort: 2, timeout: 100 });
+  const s = await ct.stats();
+  t.equal(s.entries, Number(conntrack(ns.path, ['-C']).trim()), `${s.entries} entries, as conntrack -C`);
+  t.equal(s.maxEntries, Number(inNs(ns.path, 'sysctl', ['-n', 'net.netfilter.nf_conntrack_max']).trim()), 'the limit, as net.netfilter.nf_conntrack_max');
+  const theirs = conntrack(ns.path, ['-S']).trim().split('\n').map((l) => Object.fromEntries([...l.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1]!.replace(/_/g, ''), Number(m[2])])));
+  t.same(s.cpus.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k.replace(/_/g, ''), v]))), theirs, 'per CPU, as conntrack -S (its names without underscores)');
+  t.ok(s.cpus.reduce((n, c) => n + (c['insert'] ?? 0), 0) >= 2, 'the two inserts counted');
+});
+
+t.test('bad input is refused before anything is sent, naming the argument; a closed handle says so', privileged, async (t) => {
+  const { ct } = fixture(t);
+  const before = ct.sock.stats.requests;
+  const k = { protocol: 'tcp', src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 2 } as const;
+  for (const [what, p, arg] of [
+    ['an unknown protocol', ct.add({ ...k, protocol: 'quic' as never, timeout: 1 }), 'spec.protocol'],
+    ['no timeout', ct.add({ ...k } as never), 'spec.timeout'],
+    ['a negative timeout', ct.add({ ...k, timeout: -1 }), 'spec.timeout'],
+    ['a TCP entry without ports', ct.add({ protocol: 'tcp', src: '10.0.0.1', dst: '10.0.0.2', timeout: 1 }), 'spec.srcPort'],
+    ['ports on an ICMP entry', ct.add({ protocol: 'icmp', src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 2, icmp: { type: 8, code: 0, id: 1 }, timeout: 1 }), 'spec'],
+    ['icmp with IPv6 addresses', ct.add({ protocol: 'icmp', src: '::1', dst: '::2', icmp: { type: 8, code: 0, id: 1 }, timeout: 1 }), 'spec'],
+    ['ends of two families', ct.add({ ...k, dst: '::2', timeout: 1 }), 'spec'],
+    ['a reply of another family', ct.add({ ...k, timeout: 1, reply: { src: '::2', dst: '::1', srcPort: 2, dstPort: 1 } }), 'spec.reply'],
+    ["a status that is the kernel's", ct.add({ ...k, timeout: 1, status: ['dying'] }), 'spec.status'],
+    ['an unknown status', ct.add({ ...k, timeout: 1, status: ['ok' as never] }), 'spec.status'],
+    ['a TCP state on UDP', ct.add({ ...k, protocol: 'udp', timeout: 1, tcpState: 'established' }), 'spec.tcpState'],
+    ['a zone over 65535', ct.get({ ...k, zone: 70000 }), 'key.zone'],
+    ['a malformed address', ct.del({ ...k, src: '10.0.0' }), 'key.src'],
+    ['an update with nothing to change', ct.update(k, {}), 'change'],
+    ['a masked mark with bits outside the mask', ct.update(k, { mark: { value: 0x100, mask: 0xff } }), 'change.mark'],
+    ['a filter key nobody knows', ct.list({ port: 80 } as never), 'port'],
+    ['a filter prefix too long', ct.list({ src: '10.0.0.0/33' }), 'src'],
+    ['a flush family of 5', ct.flush({ family: 5 as never }), 'family'],
+  ] as [string, Promise<unknown>, string][]) {
+    const e = await err(p);
+    t.ok(e instanceof InvalidArgumentError && e.argument === arg, `${what}: InvalidArgumentError naming ${arg} (${e.message})`);
+  }
+  t.equal(ct.sock.stats.requests, before, 'nothing was sent for any of them');
+  t.throws(() => Conntrack.open({ netns: 3, x: 1 } as never), InvalidArgumentError, 'an unknown option of open()');
+  ct.close();
+  t.ok((await err(ct.list())) instanceof ClosedError, 'a closed handle: ClosedError');
+  t.ok((await err(ct.flush())) instanceof ClosedError, 'for flush too');
+});
