@@ -6,7 +6,7 @@
  */
 export {
   NetlinkSocket, NetlinkError, DecodeError, DumpInterruptedError, SysError, InvalidArgumentError, ClosedError,
-  NetnsRestoreError, MessageWriter, AttrTable, decodeMessages, decodeAttributes, walkAttrs, errnoInfo,
+  NetnsRestoreError, MessageWriter, AttrTable, decodeMessages, decodeAttributes, walkAttrs, errnoInfo, MulticastMonitor,
   NETLINK_ROUTE, NETLINK_GENERIC, NETLINK_NETFILTER, NETLINK_SOCK_DIAG, NETLINK_XFRM, NETLINK_AUDIT, NETLINK_KOBJECT_UEVENT,
   NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_ECHO, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_ROOT, NLM_F_MATCH, NLM_F_ATOMIC,
   NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE, NLM_F_APPEND, NLM_F_NONREC, NLM_F_BULK,
@@ -16,7 +16,7 @@ export {
 export type {
   ExtAck, RequestInfo, DecodedMessage, DecodedAttribute, AttrSpec, Codec, CustomCodec, DecodeContext, PrimitiveCodec,
   BatchOptions, BatchRequest, BatchResult, BatchStatus,
-  RawAttribute, FamilyDescriber, MessageHandler, NetlinkSocketOptions, RequestBuilder, RequestBuilderWith, RequestOptions, RequestWithOptions, SocketStats,
+  RawAttribute, FamilyDescriber, MessageHandler, MulticastMonitorOptions, MulticastOverrun, NetlinkSocketOptions, RequestBuilder, RequestBuilderWith, RequestOptions, RequestWithOptions, SocketStats,
 } from './netlink/index.js';
 export * from './rtnl/index.js';
 export * from './genl/index.js';

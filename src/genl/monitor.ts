@@ -2,10 +2,11 @@
  * A generic netlink family's multicast notifications as an async iterator: the
  * monitor's own socket joins the family's groups (by name), and every message the
  * kernel multicasts there comes out as a {@link GenlMessage}, in order, with an overrun
- * event where the kernel dropped some. Waits on a libuv poll handle (no threads).
+ * event where the kernel dropped some: a {@link MulticastMonitor} of generic netlink
+ * messages.
  * @module
  */
-import type { NetlinkSocket } from '../netlink/index.js';
+import { MulticastMonitor, type MulticastMonitorOptions, type MulticastOverrun, type NetlinkSocket } from '../netlink/index.js';
 import { messageOf, type GenlMessage } from './message.js';
 
 /** A notification of the family: one message it multicast. */
@@ -22,209 +23,33 @@ export interface GenlNotification {
  * read predates it and is discarded with the lost ones, so every event after this one is
  * a change the consumer has not missed (consecutive overruns come as one).
  */
-export interface GenlOverrun {
-  /** Always 'overrun'. */
-  readonly type: 'overrun';
-}
+export type GenlOverrun = MulticastOverrun;
 
 /** What a {@link GenlMonitor} yields. */
 export type GenlEvent = GenlNotification | GenlOverrun;
 
 /** Options of {@link Genl.monitor}. */
-export interface GenlMonitorOptions {
-  /** Ends the monitor: the waiting (and every later) `next()` rejects with the signal's reason. Defaults to none. */
-  readonly signal?: AbortSignal | undefined;
-  /**
-   * Events held for the consumer before the monitor stops reading (the kernel then keeps
-   * the rest in the socket's buffer, and drops what does not fit: an overrun). Reading
-   * starts again once the consumer has taken half. Defaults to 1024.
-   */
-  readonly maxQueued?: number | undefined;
+export interface GenlMonitorOptions extends MulticastMonitorOptions {
   /** SO_RCVBUF(FORCE) of the monitor's socket, bytes. Defaults to the kernel's. */
   readonly receiveBufferSize?: number | undefined;
 }
-
-const DONE: IteratorResult<GenlEvent, undefined> = Object.freeze({ done: true, value: undefined });
-const OVERRUN: GenlOverrun = Object.freeze({ type: 'overrun' });
-const ENOBUFS = 105;
-/** Datagrams discarded per read while emptying the kernel's queue after an overrun. */
-const FLUSH_BATCH = 4096;
-const discard = (): void => undefined;
 
 /**
  * The notifications of a family's multicast groups (`genl.monitor(family, groups)`).
  * Iterate with `for await`; `break`, `close()`, `using` or the `signal` stop it and close
  * its socket.
  */
-export class GenlMonitor implements AsyncIterableIterator<GenlEvent, undefined, undefined> {
+export class GenlMonitor extends MulticastMonitor<GenlNotification> {
   /** The group ids joined, by name. */
   readonly groups: ReadonlyMap<string, number>;
-  /** The queue bound (see {@link GenlMonitorOptions.maxQueued}). */
-  readonly maxQueued: number;
-  private sock: NetlinkSocket | null;
-  private watcher: { close(): void } | null = null;
-  private queue: GenlEvent[] = [];
-  private head = 0;
-  private readonly waiters: { resolve(r: IteratorResult<GenlEvent, undefined>): void; reject(e: unknown): void }[] = [];
-  private failure: { error: unknown } | null = null;
-  /** After ENOBUFS: emptying the kernel's queue before the overrun is queued. */
-  private flushing = false;
-  private readonly signal: AbortSignal | undefined;
-  private readonly onAbort: (() => void) | undefined;
-  private readonly onMessage = (buf: Buffer, view: DataView, off: number, len: number): void => {
-    this.queue.push({ type: 'message', message: messageOf(buf, view, off, len, this.hdrSize) });
-  };
 
   /** @internal How `genl.monitor()` makes one, its socket already in the groups. */
   static of(sock: NetlinkSocket, groups: ReadonlyMap<string, number>, hdrSize: number, options: GenlMonitorOptions, onClose?: () => void): GenlMonitor {
     return new GenlMonitor(sock, groups, hdrSize, options, onClose);
   }
 
-  private constructor(sock: NetlinkSocket, groups: ReadonlyMap<string, number>, private readonly hdrSize: number, options: GenlMonitorOptions, private readonly onClose?: () => void) {
-    this.sock = sock;
+  private constructor(sock: NetlinkSocket, groups: ReadonlyMap<string, number>, hdrSize: number, options: GenlMonitorOptions, onClose?: () => void) {
+    super(sock, (buf, view, off, len) => ({ type: 'message', message: messageOf(buf, view, off, len, hdrSize) }), options, onClose);
     this.groups = groups;
-    this.maxQueued = options.maxQueued ?? 1024;
-    this.signal = options.signal;
-    this.watcher = sock.watch(() => this.read());
-    if (this.signal) {
-      this.onAbort = () => {
-        this.queue = [];
-        this.head = 0;
-        this.stop({ error: this.signal!.reason });
-      };
-      this.signal.addEventListener('abort', this.onAbort, { once: true });
-    }
-  }
-
-  /** True once closed. */
-  get closed(): boolean {
-    return this.sock === null;
-  }
-
-  /** Events waiting for the consumer. */
-  get queued(): number {
-    return this.queue.length - this.head;
-  }
-
-  /** The next event; waits for the kernel when none is queued. */
-  next(): Promise<IteratorResult<GenlEvent, undefined>> {
-    if (this.head < this.queue.length) {
-      const ev = this.queue[this.head++]!;
-      if (this.head === this.queue.length) {
-        this.queue = [];
-        this.head = 0;
-      }
-      // Paused at the bound: read again once half is taken.
-      if (this.watcher === null && this.sock !== null && this.queued <= this.maxQueued >>> 1) {
-        this.watcher = this.sock.watch(() => this.read());
-        this.read();
-      }
-      return Promise.resolve({ done: false, value: ev });
-    }
-    if (this.failure) {
-      // Delivered once, as Rtnl's monitor does: then done.
-      const { error } = this.failure;
-      this.failure = null;
-      return Promise.reject(error);
-    }
-    if (this.sock === null) return Promise.resolve(DONE);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
-  }
-
-  /** Stop (what `break` in `for await` calls): closes the monitor. */
-  return(): Promise<IteratorResult<GenlEvent, undefined>> {
-    this.close();
-    return Promise.resolve(DONE);
-  }
-
-  /** The monitor is its own iterator. */
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  /** Stop the poll handle and close the socket (idempotent); queued events are dropped, a waiting `next()` ends. */
-  close(): void {
-    this.queue = [];
-    this.head = 0;
-    this.failure = null; // also after an error or abort ended it: done from here on
-    this.stop(null);
-  }
-
-  /** Closes the monitor. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** Closes the monitor. */
-  [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
-  }
-
-  /**
-   * Read what the kernel queued (up to the bound), then hand events to waiting consumers.
-   * After ENOBUFS the kernel's queue is emptied first (discarded) and only then is the
-   * overrun queued: once a socket has overflowed, the kernel drops every later
-   * notification for it, without another error, until its queue has been emptied — left
-   * there, those older messages would be yielded after the overrun and a change made
-   * after the consumer's resync would be lost without a word.
-   */
-  private read(): void {
-    const sock = this.sock;
-    if (sock === null) return;
-    try {
-      while ((!this.flushing || this.flush(sock)) && this.queued < this.maxQueued) {
-        const n = sock.readAvailable(this.onMessage, 1);
-        if (n === -ENOBUFS) this.flushing = true;
-        else if (n === 0) break;
-      }
-    } catch (e) {
-      this.stop({ error: e });
-      return;
-    }
-    if (this.queued >= this.maxQueued && this.watcher !== null) {
-      // Backpressure: the kernel keeps what comes next in the socket's buffer.
-      this.watcher.close();
-      this.watcher = null;
-    }
-    while (this.waiters.length > 0 && this.head < this.queue.length) {
-      const w = this.waiters.shift()!;
-      void this.next().then(w.resolve, w.reject);
-    }
-  }
-
-  /**
-   * Discard what the kernel still holds (it predates the overrun), up to FLUSH_BATCH
-   * datagrams a call; once it is empty, queue one overrun (one for consecutive ones).
-   * False while there is more to discard: the (level-triggered) poll handle wakes again.
-   */
-  private flush(sock: NetlinkSocket): boolean {
-    const before = sock.stats.datagrams;
-    // Another ENOBUFS (the kernel overflowed again while this emptied it): go on emptying.
-    while (sock.readAvailable(discard, FLUSH_BATCH) === -ENOBUFS) if (sock.stats.datagrams - before >= FLUSH_BATCH) return false;
-    if (sock.stats.datagrams - before >= FLUSH_BATCH) return false;
-    this.flushing = false;
-    if (this.queued === 0 || this.queue[this.queue.length - 1] !== OVERRUN) this.queue.push(OVERRUN);
-    return true;
-  }
-
-  /** Close the socket; settle the waiting consumers (with `failure`'s error, else done). */
-  private stop(failure: { error: unknown } | null): void {
-    const sock = this.sock;
-    if (sock === null) return;
-    this.sock = null;
-    this.failure = failure;
-    this.onClose?.();
-    if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
-    this.watcher?.close();
-    this.watcher = null;
-    sock.close();
-    const waiters = this.waiters.splice(0);
-    // The error goes to the consumers waiting now, or else to the next next(); once given, done.
-    if (failure && waiters.length > 0) this.failure = null;
-    for (const w of waiters) {
-      if (failure) w.reject(failure.error);
-      else w.resolve(DONE);
-    }
   }
 }

@@ -16,4 +16,6 @@ export { acquireSlab, releaseSlab, poolStats, SLAB_SIZE } from './pool.js';
 export { netnsContext, ensureThreadpoolStarted, withThreadNetns, threadNetnsInode, contextNetnsFd, NetnsRestoreError } from './netns-switch.js';
 export type { NetnsHandle } from './netns-switch.js';
 export { openBeside, openSocketIn, resolveNetns } from './open-in.js';
+export { MulticastMonitor } from './multicast.js';
+export type { MulticastMonitorOptions, MulticastOverrun } from './multicast.js';
 export type { NetnsTarget } from './open-in.js';
