@@ -194,14 +194,15 @@ export async function netnsEntered(pid: number, nsPath?: string, ms = 10_000): P
 }
 
 /**
- * Wait until process `pid` holds a NETLINK_ROUTE socket that has joined one of the
+ * Wait until process `pid` holds a netlink socket of `protocol` (NETLINK_ROUTE, 0, by
+ * default; NETLINK_NETFILTER is 12) that has joined one of the
  * multicast groups in `mask` (bit N-1 for group N, as /proc/net/netlink shows the first
  * 32: RTNLGRP_TC 4 → 0x8, RTNLGRP_NEXTHOP 32 → 0x80000000). For a monitor program
  * (`tc monitor`, `ip monitor`) started beside a test as the oracle: events made before
  * it joined would be missing from its output. Joined is not yet listening: see
  * {@link monitorPrints}.
  */
-export async function netlinkGroupsJoined(pid: number, mask: number, ms = 10_000): Promise<void> {
+export async function netlinkGroupsJoined(pid: number, mask: number, ms = 10_000, protocol = 0): Promise<void> {
   await poll(() => {
     const inodes = new Set<string>();
     for (const fd of readdirSync(`/proc/${pid}/fd`)) {
@@ -217,7 +218,7 @@ export async function netlinkGroupsJoined(pid: number, mask: number, ms = 10_000
     // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
     return readFileSync(`/proc/${pid}/net/netlink`, 'utf8').split('\n').slice(1).some((line) => {
       const f = line.trim().split(/\s+/);
-      return f.length >= 10 && f[1] === '0' && (parseInt(f[3]!, 16) & mask) !== 0 && inodes.has(f[9]!);
+      return f.length >= 10 && f[1] === String(protocol) && (parseInt(f[3]!, 16) & mask) !== 0 && inodes.has(f[9]!);
     });
   }, `process ${pid} did not join netlink groups 0x${(mask >>> 0).toString(16)}`, ms);
 }

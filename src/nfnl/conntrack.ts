@@ -5,11 +5,13 @@
  * @module
  */
 import {
-  ClosedError, DecodeError, InvalidArgumentError, NetlinkError, NETLINK_NETFILTER, NLA_F_NESTED, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, openSocketIn, resolveNetns, showValue, walkAttrs,
+  ClosedError, DecodeError, InvalidArgumentError, MulticastMonitor, NetlinkError, NetlinkSocket as Socket, NETLINK_NETFILTER, NLA_F_NESTED, netnsContext, openBeside, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, openSocketIn, resolveNetns, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute,
 } from '../netlink/index.js';
 import { formatIp, parseIp } from '../rtnl/ip.js';
+import { readHandleFd } from '../netlink/netns-switch.js';
 import * as N from './constants.js';
+import { EVENT_GROUPS, decodeEvent, type ConntrackEvent, type ConntrackEventType, type ConntrackMonitor, type ConntrackMonitorOptions } from './monitor.js';
 
 /** Options of {@link Conntrack.open}. */
 export interface ConntrackOptions {
@@ -216,6 +218,7 @@ const KEY_KEYS: ReadonlySet<string> = new Set(['protocol', 'zone', ...TUPLE_KEYS
 const SPEC_KEYS: ReadonlySet<string> = new Set(['protocol', 'zone', ...TUPLE_KEYS, 'reply', 'timeout', 'status', 'mark', 'tcpState']);
 const CHANGE_KEYS: ReadonlySet<string> = new Set(['timeout', 'mark', 'status', 'tcpState']);
 const FLUSH_KEYS: ReadonlySet<string> = new Set(['family', 'mark']);
+const MONITOR_KEYS: ReadonlySet<string> = new Set(['signal', 'maxQueued', 'receiveBufferSize']);
 const NLMSG_HDRLEN = 16;
 const ATTRS = NLMSG_HDRLEN + N.SIZEOF_NFGENMSG;
 const PATH = ['ctnetlink'];
@@ -509,7 +512,15 @@ export class Conntrack {
   /** The handle's socket. */
   readonly sock: NetlinkSocket;
 
-  private constructor(sock: NetlinkSocket) {
+  /** Monitors opened from this handle and still open (closed with it). */
+  private readonly monitors = new Set<ConntrackMonitor>();
+
+  private constructor(
+    sock: NetlinkSocket,
+    /** Where the handle was opened (the netns given, resolved; or the execNetns target's fd), and the object an fd came from: for a monitor's socket when SIOCGSKNS is refused. */
+    private readonly target: { fd: number } | { pid: number } | undefined,
+    private readonly holder: object | undefined,
+  ) {
     this.sock = sock;
     sock.owner = 'Conntrack handle';
   }
@@ -529,7 +540,13 @@ export class Conntrack {
       describer: DESCRIBER,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
     });
-    return new Conntrack(sock);
+    if (target === undefined) {
+      // In an execNetns call: its target, and the Netns it came from (checked before reuse).
+      const ctx = netnsContext.getStore();
+      return new Conntrack(sock, ctx ? { fd: ctx.fd } : undefined, ctx);
+    }
+    const given = options.netns;
+    return new Conntrack(sock, target, typeof given === 'object' && given !== null ? given : undefined);
   }
 
   /** True once closed. */
@@ -778,8 +795,58 @@ export class Conntrack {
     return maxEntries === undefined ? { entries, cpus } : { entries, maxEntries, cpus };
   }
 
-  /** Close the socket (idempotent). */
+  /**
+   * Watch the table: the monitor's own socket, made in the handle's netns, joins the
+   * groups of the event types asked for (all three by default) before the promise
+   * resolves, so nothing the kernel sends after that is missed. Yields
+   * `{ type: 'new' | 'update' | 'destroy', entry }`, and `{ type: 'overrun' }` where the
+   * kernel dropped some (read the table again there). Closed by `break`, `close()`,
+   * `using`, the `signal` or the handle's `close()`. Events need
+   * `net.netfilter.nf_conntrack_events` (on by default).
+   *
+   * Equivalent to: `conntrack -E [-e NEW,UPDATE,DESTROY]`.
+   * @example
+   * using mon = await ct.monitor(['destroy']);
+   * for await (const ev of mon) if (ev.type === 'destroy') console.log(ev.entry.original, ev.entry.counters);
+   * @throws InvalidArgumentError for an unknown event type or bad options; ClosedError;
+   *   `signal.reason` for an aborted signal.
+   */
+  async monitor(events: readonly ConntrackEventType[] = ['new', 'update', 'destroy'], options: ConntrackMonitorOptions = {}): Promise<ConntrackMonitor> {
+    if (!Array.isArray(events) || events.length === 0) throw new InvalidArgumentError('events', `expected a non-empty array of 'new', 'update', 'destroy', got ${showValue(events)}`);
+    const groups = new Set<number>();
+    for (const e of events) {
+      const g = typeof e === 'string' && Object.prototype.hasOwnProperty.call(EVENT_GROUPS, e) ? EVENT_GROUPS[e as ConntrackEventType] : undefined;
+      if (g === undefined) throw new InvalidArgumentError('events', `unknown event type ${showValue(e)} ('new', 'update', 'destroy')`);
+      groups.add(g);
+    }
+    checkObject(options, 'options', MONITOR_KEYS);
+    const rb = options.receiveBufferSize;
+    if (rb !== undefined && (typeof rb !== 'number' || !Number.isInteger(rb) || rb < 1024 || rb > 0x7fffffff)) throw new InvalidArgumentError('receiveBufferSize', `expected a socket buffer size (an integer 1024..2147483647), got ${showValue(rb)}`);
+    const mq = options.maxQueued;
+    if (mq !== undefined && (typeof mq !== 'number' || !Number.isInteger(mq) || mq < 1 || mq > 1 << 20)) throw new InvalidArgumentError('maxQueued', `expected an integer 1..${1 << 20}, got ${showValue(mq)}`);
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${showValue(options.signal)}`);
+    options.signal?.throwIfAborted();
+    this.live();
+    const opts = { groups: [...groups], ...(rb !== undefined ? { receiveBufferSize: rb } : {}) };
+    const sock = openBeside(this.sock.fd, () => Socket.open(NETLINK_NETFILTER, opts), () => {
+      // A Netns closed since may have handed its fd number to another file: its getter knows.
+      if (this.holder !== undefined) readHandleFd(this.holder, 'the netns the Conntrack handle was opened with');
+      return openSocketIn(NETLINK_NETFILTER, this.target, opts);
+    });
+    let mon: ConntrackMonitor;
+    try {
+      mon = MulticastMonitor.open<ConntrackEvent>(sock, decodeEvent, options, () => this.monitors.delete(mon));
+    } catch (e) {
+      sock.close();
+      throw e;
+    }
+    this.monitors.add(mon);
+    return mon;
+  }
+
+  /** Close the socket (idempotent), and the monitors opened from this handle. */
   close(): void {
+    for (const m of [...this.monitors]) m.close();
     if (!this.sock.closed) this.sock.close();
   }
 

@@ -7,3 +7,4 @@ export type {
   ConntrackOptions, ConntrackProtocol, ConntrackStatus, TcpConntrackState, ConntrackTuple, ConntrackCounters, ConntrackEntry,
   ConntrackTupleSpec, ConntrackKey, ConntrackSpec, ConntrackChange, ConntrackFilter, ConntrackStats,
 } from './conntrack.js';
+export type { ConntrackEvent, ConntrackEventType, ConntrackMonitor, ConntrackMonitorOptions } from './monitor.js';

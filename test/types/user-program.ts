@@ -360,6 +360,8 @@ async function forget(s: Settings, where: NetnsTarget | undefined, backend: stri
   await ct.add(spec);
   await ct.update(spec, { mark: { value: 1, mask: 1 }, timeout: undefined });
   await ct.flush({ family: 4, mark: s.fwmark });
+  await using mon = await ct.monitor(['destroy'], { maxQueued: s.maxQueued, receiveBufferSize: s.receiveBufferSize, signal: undefined });
+  for await (const ev of mon) if (ev.type === 'destroy') console.log(ev.entry.counters?.original.bytes ?? 0n);
   return (await ct.stats()).entries;
 }
 
