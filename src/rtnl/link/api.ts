@@ -1349,7 +1349,9 @@ export class LinkApi {
       const upThere = upAfter && a.netns !== undefined ? a.name ?? (typeof r === 'string' ? r : (await this.get(r)).name) : undefined;
       const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
         a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
-        mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || addrGenMode !== undefined || !bridgePort;
+        mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || addrGenMode !== undefined ||
+        // Nothing else asked: a request only for an xdp: null that found nothing to detach would be an empty change.
+        (!bridgePort && c['xdp'] !== null);
       let echoed: Link | undefined;
       // A program in a second mode (driver and offload at once): one more detach each,
       // sent first, while the link still has the netns and name `ref` finds it by.
