@@ -10,7 +10,7 @@ import { poolStats } from '../../src/netlink/pool.js';
 import { NETLINK_ROUTE } from '../../src/netlink/constants.js';
 import { Netns } from '../../src/ns/index.js';
 import { setupVeth } from '../../src/veth/index.js';
-import { addrFixture, ip, ipJson, privileged, type rawNetns } from '../helpers.js';
+import { addrFixture, ip, ipJson, privileged, rawNetns } from '../helpers.js';
 
 /** addrFixture's netns (veth v0/v1, v0 up), with lo and v1 up and 10.0.0.1/24 on v0. */
 function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; rt: Rtnl } {
@@ -90,6 +90,10 @@ t.test('link.set checks every value, the bridge port options included, before se
   await refused(t, rt.link.set('v1', { mtu: 1280, bridgePort: { cost: -1 } }), 'bridgePort.cost');
   await refused(t, rt.link.set('v1', { name: 'v1x', bridgePort: { state: 'open' as never } }), 'bridgePort.state');
   await refused(t, rt.link.set('v1', { master: null, bridgePort: { cost: 5 } }), 'bridgePort', /detaches/);
+  const other = rawNetns();
+  t.teardown(() => other.close());
+  await refused(t, rt.link.set('v1', { netns: other.fd, bridgePort: { cost: 5 } }), 'bridgePort', /moves to another netns/);
+  await refused(t, rt.link.set('v1', { netns: other.fd, master: 'br0' }), 'master', /moved first/);
   t.equal(held(), held0, 'the checks gave their scratch slabs back to the pool');
   const v1 = ipJson(ns.path, ['link', 'show', 'v1'])[0];
   t.equal(v1.mtu, 1500, 'the MTU is unchanged');

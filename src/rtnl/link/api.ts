@@ -1317,6 +1317,13 @@ export class LinkApi {
         scratch.release(); // its slab goes back to the pool
       }
       if (c['master'] === null) throw new InvalidArgumentError('bridgePort', 'port options for a link this change detaches from its bridge (master: null)');
+      // Moved, the link leaves its bridge (and the options would go to the old netns, where it no longer is).
+      if (c['netns'] !== undefined) throw new InvalidArgumentError('bridgePort', 'port options for a link this change moves to another netns, where it is no bridge\'s port');
+    }
+    // The kernel moves the link first and then looks the master up in the new netns: EINVAL
+    // with no word of why (`ip link set v0 netns x master br0` says only "Invalid argument").
+    if (c['master'] !== undefined && c['master'] !== null && c['netns'] !== undefined) {
+      throw new InvalidArgumentError('master', 'a master and a netns in one change: the link is moved first and leaves its bridge; attach it in its new netns with a second set()');
     }
     const masterRef = c['master'] === null || c['master'] === undefined ? undefined : checkLinkRef(c['master'], 'master');
     // A pinned XDP program is opened (and its type checked) before any request, like the
