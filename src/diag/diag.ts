@@ -215,9 +215,10 @@ export interface InetSocket {
 
 /**
  * Which socket {@link SockDiag.inetGet} and {@link SockDiag.destroy} mean: its
- * protocol and both ends (an {@link InetSocket} from a listing is one). With `cookie`,
- * only that very socket: a newer one with the same ends is refused (TCP: ENOENT; UDP:
- * ESTALE), not acted on.
+ * protocol and both ends (an {@link InetSocket} from a listing is one): the socket
+ * whose ends these are, never a listener or wildcard-bound socket the kernel's lookup
+ * falls back to. With `cookie`, only that very socket: a newer one with the same ends
+ * is refused (inetGet: TCP ENOENT, UDP ESTALE; destroy: ENOENT), not acted on.
  */
 export interface InetSocketId {
   /** Defaults to 'tcp'. */
@@ -375,6 +376,23 @@ function checkId(v: unknown, arg: string): CheckedId {
   if (cookie !== undefined && (typeof cookie !== 'bigint' || cookie < 0n || cookie >= 1n << 64n)) throw new InvalidArgumentError(`${arg}.cookie`, `expected a socket cookie (a bigint), got ${showValue(cookie)}`);
   const host = (e: { address: string; port: number }): string => (e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`);
   return { family, protocol, src: local.bytes, dst: remote.bytes, sport: local.port, dport: remote.port, ifindex, cookie, text: `${protocol} ${host(local)} ${host(remote)}` };
+}
+
+/** An address as 16 bytes, an IPv4 one IPv4-mapped (::ffff:a.b.c.d). */
+function mapped(bytes: Uint8Array): Uint8Array {
+  if (bytes.length === 16) return bytes;
+  const b = new Uint8Array(16);
+  b[10] = 0xff;
+  b[11] = 0xff;
+  b.set(bytes, 12);
+  return b;
+}
+
+/** Whether a found socket has the id's ends (an IPv4 end equals its IPv4-mapped form). */
+function sameEnds(s: InetSocket, c: CheckedId): boolean {
+  if (s.local.port !== c.sport || s.remote.port !== c.dport) return false;
+  const eq = (a: string, b: Uint8Array): boolean => Buffer.from(mapped(parseIp(a).bytes)).equals(mapped(b));
+  return eq(s.local.address, c.src) && eq(s.remote.address, c.dst);
 }
 
 /**
@@ -688,22 +706,35 @@ export class SockDiag {
   /**
    * One inet socket, looked up exactly by its protocol and both ends (and its cookie,
    * when given): `remote` is what it is connected to, or `{ address: '0.0.0.0' (or '::'), port: 0 }` for a
-   * listener or an unconnected UDP socket.
+   * listener or an unconnected UDP socket. The kernel's lookup is the one a packet
+   * takes, so it falls back to a listener (TCP) or an unconnected or wildcard-bound
+   * socket (UDP) with other ends; such a socket is not the one asked for, and is
+   * refused as 'ENOENT'. An IPv4 end and its IPv4-mapped IPv6 form are the same end.
    *
-   * Equivalent to: `ss -tan 'sport = :P and dport = :Q'` (which dumps and filters; this
+   * Equivalent to: `ss -tan 'src A:P and dst B:Q'` (which dumps and filters; this
    * asks the kernel's hash tables for the one socket).
-   * @throws InvalidArgumentError for a bad id; NetlinkError 'ENOENT' when there is no
-   *   such socket (for TCP also when the cookie names one that is gone), 'ESTALE' when a
-   *   UDP socket's cookie names one that is gone.
+   * @throws InvalidArgumentError for a bad id; NetlinkError
+   *   'ENOENT' when there is no socket with those ends (for TCP also when the cookie
+   *   names one that is gone), 'ESTALE' when a UDP socket's cookie names one that is gone.
    */
   async inetGet(id: InetSocketId, options: { readonly extensions?: readonly InetExtension[] | undefined } = {}): Promise<InetSocket> {
     const c = checkId(id, 'id');
     checkObject(options, 'options', GET_KEYS);
     const ext = extensionMask(options.extensions, 'extensions');
     if (this.sock.closed) throw new ClosedError('SockDiag handle');
+    return this.lookup(c, ext);
+  }
+
+  /** The socket with exactly the id's ends (see {@link inetGet}). */
+  private async lookup(c: CheckedId, ext: number): Promise<InetSocket> {
     const s = await this.sock.request(D.SOCK_DIAG_BY_FAMILY, 0, (w) => putInetReq(w, c.family, PROTOCOLS[c.protocol], ext, ALL_STATES, c, c.protocol === 'udp' || c.protocol === 'udplite'),
       (buf, view, off, len) => decodeInet(buf, view, off, len, c.protocol), { ack: false, subject: c.text });
-    if (!s) throw new NetlinkError(2, { type: D.SOCK_DIAG_BY_FAMILY, typeName: 'SOCK_DIAG_BY_FAMILY', seq: 0, subject: c.text }, {}, 'no such socket');
+    const info = { type: D.SOCK_DIAG_BY_FAMILY, typeName: 'SOCK_DIAG_BY_FAMILY', seq: 0, subject: c.text };
+    if (!s) throw new NetlinkError(2, info, {}, 'no such socket');
+    if (!sameEnds(s, c)) {
+      const found = `${s.local.address}:${s.local.port} ${s.remote.address}:${s.remote.port}`;
+      throw new NetlinkError(2, info, {}, `no such socket (the kernel's lookup fell back to the ${s.state} socket ${found}, whose ends differ)`);
+    }
     return s;
   }
 
@@ -711,17 +742,23 @@ export class SockDiag {
    * Destroy an inet socket (SOCK_DESTROY): a TCP connection is aborted (its peer gets a
    * reset, its owner ECONNABORTED on its next call), a UDP socket's owner gets
    * ECONNABORTED. Pass a socket from {@link inet} to destroy only that one (its cookie
-   * is sent). Needs CAP_NET_ADMIN in the netns's user namespace.
+   * is sent). Given only ends, it looks the socket up first as {@link inetGet} does and
+   * destroys that one by its cookie: the kernel's own lookup would fall back to a
+   * listener or a wildcard-bound UDP socket and destroy that instead. Needs
+   * CAP_NET_ADMIN in the netns's user namespace.
    *
-   * Equivalent to: `ss -K 'sport = :P and dport = :Q'`.
-   * @throws InvalidArgumentError for a bad id; NetlinkError 'ENOENT' (no such socket;
-   *   for TCP also a cookie that names one that is gone), 'ESTALE' (UDP: such a cookie),
-   *   'EOPNOTSUPP' (the kernel cannot), 'EPERM'.
+   * Equivalent to: `ss -K 'src A:P and dst B:Q'`.
+   * @throws InvalidArgumentError for a bad id; NetlinkError 'ENOENT' (no socket with
+   *   those ends, or a cookie that names one that is gone), 'EOPNOTSUPP' (the kernel
+   *   cannot, MPTCP among them), 'EPERM'.
    */
   async destroy(id: InetSocketId): Promise<void> {
-    const c = checkId(id, 'id');
+    let c = checkId(id, 'id');
     if (this.sock.closed) throw new ClosedError('SockDiag handle');
-    await this.sock.request(D.SOCK_DESTROY, 0, (w) => putInetReq(w, c.family, PROTOCOLS[c.protocol], 0, ALL_STATES, c), undefined, { subject: c.text });
+    // MPTCP has no lookup by ends (and the kernel no destroy for it): its answer says so.
+    if (c.cookie === undefined && c.protocol !== 'mptcp') c = { ...c, cookie: (await this.lookup(c, 0)).cookie };
+    const target = c;
+    await this.sock.request(D.SOCK_DESTROY, 0, (w) => putInetReq(w, target.family, PROTOCOLS[target.protocol], 0, ALL_STATES, target), undefined, { subject: target.text });
   }
 
   /**

@@ -342,6 +342,16 @@ t.test('inetGet finds one socket exactly (TCP, and UDP whose lookup takes the en
   const keep = await err(diag.destroy({ ...c4, cookie: c4.cookie + 1n }));
   t.ok(keep instanceof NetlinkError && keep.code === 'ENOENT', 'destroy with another cookie: refused');
   t.equal((await diag.inetGet(c4)).inode, c4.inode, 'and the socket is still there');
+  // The kernel's lookup is a packet's: ends no socket has fall back to a listener (TCP) or an unconnected, wildcard socket (UDP).
+  const fallback = await err(diag.inetGet({ local: { address: '127.0.0.1', port: 5000 }, remote: { address: '127.0.0.9', port: 4444 } }));
+  t.ok(fallback instanceof NetlinkError && fallback.code === 'ENOENT', `TCP ends of no connection: ENOENT, not the listener on that port (${fallback.message})`);
+  t.match(fallback.message, /fell back to the listen socket 127\.0\.0\.1:5000 0\.0\.0\.0:0/, 'saying what the kernel found instead');
+  const wild = await err(diag.inetGet({ local: { address: '::1', port: 6000 }, remote: { address: '::', port: 0 } }));
+  t.ok(wild instanceof NetlinkError && wild.code === 'ENOENT', `a listener on ::1:6000 when only [::]:6000 listens: ENOENT (${wild.message})`);
+  const uFallback = await err(diag.inetGet({ protocol: 'udp', local: { address: '127.0.0.1', port: 7000 }, remote: { address: '10.9.9.9', port: 53 } }));
+  t.ok(uFallback instanceof NetlinkError && uFallback.code === 'ENOENT', `UDP ends of no connected socket: ENOENT, not the unconnected socket on that port (${uFallback.message})`);
+  const mapped = await diag.inetGet({ family: 4, local: { address: '127.0.0.1', port: 6000 }, remote: { address: '127.0.0.1', port: ino.c46port } });
+  t.same([mapped.inode, mapped.family, mapped.local.address], [ino.a46, 6, '::ffff:127.0.0.1'], 'IPv4 ends find the dual-stack socket that reports them IPv4-mapped');
   const none = await err(diag.inetGet({ local: { address: '127.0.0.1', port: 5999 }, remote: { address: '127.0.0.1', port: 1 } }));
   t.ok(none instanceof NetlinkError && none.code === 'ENOENT', `no such socket: ENOENT (${none.message})`);
   t.match(none.message, /no such socket.*tcp 127\.0\.0\.1:5999 127\.0\.0\.1:1/);
@@ -349,6 +359,17 @@ t.test('inetGet finds one socket exactly (TCP, and UDP whose lookup takes the en
 
 t.test('destroy aborts a TCP connection and a UDP socket (their owner sees ECONNABORTED); a second destroy is ENOENT', live, async (t) => {
   const { ns, diag, ino, lines } = await fixture(t);
+  const err = async (p: Promise<unknown>): Promise<Error> => p.then(() => { throw new Error('no error'); }, (x: Error) => x);
+  // Ends of no connection: the kernel's own lookup would find the listener (TCP) or the unconnected socket (UDP) on that port and destroy it.
+  const noConn = await err(diag.destroy({ local: { address: '127.0.0.1', port: 5000 }, remote: { address: '127.0.0.9', port: 4444 } }));
+  t.ok(noConn instanceof NetlinkError && noConn.code === 'ENOENT', `destroy by the ends of no TCP connection: ENOENT (${noConn.message})`);
+  t.ok((await diag.inet({ states: ['listen'] })).some((s) => s.inode === ino.l4), 'and the listener on that port is still there');
+  const noUdp = await err(diag.destroy({ protocol: 'udp', local: { address: '127.0.0.1', port: 7000 }, remote: { address: '10.9.9.9', port: 53 } }));
+  t.ok(noUdp instanceof NetlinkError && noUdp.code === 'ENOENT', `destroy by the ends of no connected UDP socket: ENOENT (${noUdp.message})`);
+  t.ok((await diag.inet({ protocol: 'udp' })).some((s) => s.inode === ino.u4), 'and the unconnected socket on that port is still there');
+  const a6 = (await diag.inet()).find((s) => s.inode === ino.a6)!;
+  await diag.destroy({ local: a6.local, remote: a6.remote });
+  t.notOk((await diag.inet()).some((s) => s.inode === ino.a6), 'destroy by two ends alone: that connection is gone');
   const c4 = (await diag.inet()).find((s) => s.inode === ino.c4)!;
   await diag.destroy(c4);
   const gone = ss(ns.path, ['-tane']).map((l) => Number(parseInet(l).kv.get('ino')));
