@@ -710,15 +710,18 @@ export class SockDiag {
    * takes, so it falls back to a listener (TCP) or an unconnected or wildcard-bound
    * socket (UDP) with other ends; such a socket is not the one asked for, and is
    * refused as 'ENOENT'. An IPv4 end and its IPv4-mapped IPv6 form are the same end.
+   * MPTCP sockets cannot be looked up by their ends (the kernel looks them up by their
+   * connection token): list them with {@link inet}.
    *
    * Equivalent to: `ss -tan 'src A:P and dst B:Q'` (which dumps and filters; this
    * asks the kernel's hash tables for the one socket).
-   * @throws InvalidArgumentError for a bad id; NetlinkError
+   * @throws InvalidArgumentError for a bad id, or protocol 'mptcp'; NetlinkError
    *   'ENOENT' when there is no socket with those ends (for TCP also when the cookie
    *   names one that is gone), 'ESTALE' when a UDP socket's cookie names one that is gone.
    */
   async inetGet(id: InetSocketId, options: { readonly extensions?: readonly InetExtension[] | undefined } = {}): Promise<InetSocket> {
     const c = checkId(id, 'id');
+    if (c.protocol === 'mptcp') throw new InvalidArgumentError('id.protocol', "the kernel looks MPTCP sockets up by their connection token, not their ends: list them with inet({ protocol: 'mptcp', … })");
     checkObject(options, 'options', GET_KEYS);
     const ext = extensionMask(options.extensions, 'extensions');
     if (this.sock.closed) throw new ClosedError('SockDiag handle');
