@@ -197,7 +197,10 @@ export interface InetSocket {
   readonly tos?: number | undefined;
   /** IPV6_TCLASS (extension 'tclass', IPv6 sockets). */
   readonly tclass?: number | undefined;
-  /** The net_cls class id (extension 'tclass' on an IPv4 socket; INET_DIAG_CLASS_ID). */
+  /**
+   * INET_DIAG_CLASS_ID (extension 'tclass', IPv4 and IPv6 sockets): the net_cls class id,
+   * or the socket's SO_PRIORITY when it has none (always so under cgroup v2).
+   */
   readonly classId?: number | undefined;
   /** shutdown() so far: bit 1 receive, bit 2 send (extension 'shutdown'; `ss`'s `<->` arrows). */
   readonly shutdown?: number | undefined;
@@ -205,7 +208,7 @@ export interface InetSocket {
   readonly mark?: number | undefined;
   /** The owner's cgroup v2 id. */
   readonly cgroupId?: bigint | undefined;
-  /** IPV6_V6ONLY (IPv6 sockets). */
+  /** IPV6_V6ONLY (IPv6 sockets in state 'listen' or 'close' only; binding to a specific IPv6 address sets it). */
   readonly v6only?: boolean | undefined;
   /** Socket options (kernel 5.10+). */
   readonly sockOpt?: InetSockOpt | undefined;

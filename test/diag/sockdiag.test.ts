@@ -33,7 +33,7 @@ l6 = socket(AF_INET6); l6.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 0); l6.bind(('::
 c46 = create_connection(('127.0.0.1', 6000)); a46, _ = l6.accept()
 c6 = create_connection(('::1', 6000)); a6, _ = l6.accept()
 u4 = socket(AF_INET, SOCK_DGRAM); u4.bind(('127.0.0.1', 7000))
-u6 = socket(AF_INET6, SOCK_DGRAM); u6.bind(('::1', 7000)); u6.connect(('::1', 7001))
+u6 = socket(AF_INET6, SOCK_DGRAM); u6.setsockopt(SOL_SOCKET, SO_PRIORITY, 3); u6.bind(('::1', 7000)); u6.connect(('::1', 7001))
 mk = socket(AF_INET, SOCK_DGRAM); mk.setsockopt(SOL_SOCKET, SO_MARK, 0x1234); mk.bind(('127.0.0.1', 7002))
 dv = socket(AF_INET, SOCK_DGRAM); dv.setsockopt(SOL_SOCKET, SO_BINDTODEVICE, b'lo'); dv.bind(('127.0.0.1', 7003))
 bi = socket(); bi.bind(('127.0.0.1', 8000))
@@ -255,6 +255,8 @@ t.test('inet: every TCP and UDP socket of the netns, field by field as ss -e -i 
   t.equal(u(ino.dev).interface, 1, 'SO_BINDTODEVICE lo: ifindex 1');
   t.equal(u(ino.nobody).uid, 65534, "the socket of the process that became uid 65534: that uid");
   t.equal(u(ino.u4).tcpInfo, undefined, 'UDP has no tcp_info');
+  t.same([u(ino.u6).classId, u(ino.u6).tclass], [3, 0], "extension 'tclass' on an IPv6 socket: its class id (here SO_PRIORITY, no net_cls class) besides its traffic class");
+  t.same([find(ino.a6).v6only, find(ino.l6).v6only], [undefined, false], 'v6only: reported for a listener, not for a connection');
 });
 
 t.test('inet: states, families and extensions asked for; bound-inactive; MPTCP', live, async (t) => {
