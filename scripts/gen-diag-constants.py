@@ -92,6 +92,23 @@ r = subprocess.run(['cc', '-w', '-o', exe, c], capture_output=True, text=True)
 if r.returncode != 0: sys.exit(r.stderr)
 out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout.splitlines()
 
+# Doc comments of the constants src/index.ts exports (public symbols), with what ss shows.
+DOCS = {
+    'SOCK_DIAG_BY_FAMILY': 'nlmsg_type of a socket-diagnostics request and its answers (what `ss` sends).',
+    'SOCK_DESTROY': 'nlmsg_type that destroys a socket (`ss -K`).',
+    'TCPI_OPT_TIMESTAMPS': 'TcpInfo.options bit: TCP timestamps in use (`ss -i`: `ts`).',
+    'TCPI_OPT_SACK': 'TcpInfo.options bit: SACK in use (`ss -i`: `sack`).',
+    'TCPI_OPT_WSCALE': 'TcpInfo.options bit: window scaling in use (`ss -i`: `wscale:S,R`).',
+    'TCPI_OPT_ECN': 'TcpInfo.options bit: ECN negotiated (`ss -i`: `ecn`).',
+    'TCPI_OPT_ECN_SEEN': 'TcpInfo.options bit: an ECT codepoint received (`ss -i`: `ecnseen`).',
+    'TCPI_OPT_SYN_DATA': 'TcpInfo.options bit: SYN carried data, TCP Fast Open (`ss -i`: `fastopen`).',
+    'TCP_CA_Open': 'TcpInfo.caState: no loss seen (`ss -i` prints no state).',
+    'TCP_CA_Disorder': 'TcpInfo.caState: SACKs or duplicate ACKs seen.',
+    'TCP_CA_CWR': 'TcpInfo.caState: the window was reduced (ECN, local congestion).',
+    'TCP_CA_Recovery': 'TcpInfo.caState: fast retransmit.',
+    'TCP_CA_Loss': 'TcpInfo.caState: a retransmission timeout (RTO) fired.',
+}
+
 def camel(s):
     p = s.split('_')
     return p[0] + ''.join(x[:1].upper() + x[1:] for x in p[1:])
@@ -106,6 +123,7 @@ for line in out:
     k, *rest = line.split()
     if k == 'C':
         values[rest[0]] = int(rest[1])
+        if rest[0] in DOCS: print(f'/** {DOCS[rest[0]]} */')
         print(f'export const {rest[0]} = {rest[1]};')
     elif k == 'S':
         structs[rest[0]] = {'size': int(rest[1]), 'fields': []}

@@ -2,7 +2,9 @@
 // (linux/sock_diag.h, linux/inet_diag.h, linux/unix_diag.h, linux/tcp.h, linux/bpf.h). Do not edit by hand: re-run the script.
 // Values, sizes, offsets and bitfield masks are what a C compiler reads from the headers.
 /* eslint-disable */
+/** nlmsg_type of a socket-diagnostics request and its answers (what `ss` sends). */
 export const SOCK_DIAG_BY_FAMILY = 20;
+/** nlmsg_type that destroys a socket (`ss -K`). */
 export const SOCK_DESTROY = 21;
 export const SK_MEMINFO_RMEM_ALLOC = 0;
 export const SK_MEMINFO_RCVBUF = 1;
@@ -75,11 +77,17 @@ export const UNIX_DIAG_RQLEN = 4;
 export const UNIX_DIAG_MEMINFO = 5;
 export const UNIX_DIAG_SHUTDOWN = 6;
 export const UNIX_DIAG_UID = 7;
+/** TcpInfo.options bit: TCP timestamps in use (`ss -i`: `ts`). */
 export const TCPI_OPT_TIMESTAMPS = 1;
+/** TcpInfo.options bit: SACK in use (`ss -i`: `sack`). */
 export const TCPI_OPT_SACK = 2;
+/** TcpInfo.options bit: window scaling in use (`ss -i`: `wscale:S,R`). */
 export const TCPI_OPT_WSCALE = 4;
+/** TcpInfo.options bit: ECN negotiated (`ss -i`: `ecn`). */
 export const TCPI_OPT_ECN = 8;
+/** TcpInfo.options bit: an ECT codepoint received (`ss -i`: `ecnseen`). */
 export const TCPI_OPT_ECN_SEEN = 16;
+/** TcpInfo.options bit: SYN carried data, TCP Fast Open (`ss -i`: `fastopen`). */
 export const TCPI_OPT_SYN_DATA = 32;
 export const BPF_TCP_ESTABLISHED = 1;
 export const BPF_TCP_SYN_SENT = 2;
@@ -93,10 +101,15 @@ export const BPF_TCP_LAST_ACK = 9;
 export const BPF_TCP_LISTEN = 10;
 export const BPF_TCP_CLOSING = 11;
 export const BPF_TCP_NEW_SYN_RECV = 12;
+/** TcpInfo.caState: no loss seen (`ss -i` prints no state). */
 export const TCP_CA_Open = 0;
+/** TcpInfo.caState: SACKs or duplicate ACKs seen. */
 export const TCP_CA_Disorder = 1;
+/** TcpInfo.caState: the window was reduced (ECN, local congestion). */
 export const TCP_CA_CWR = 2;
+/** TcpInfo.caState: fast retransmit. */
 export const TCP_CA_Recovery = 3;
+/** TcpInfo.caState: a retransmission timeout (RTO) fired. */
 export const TCP_CA_Loss = 4;
 export const AF_UNIX = 1;
 export const AF_INET = 2;

@@ -132,22 +132,33 @@ export interface SkMemInfo {
 
 /** A congestion control algorithm's own numbers (INET_DIAG_VEGASINFO/DCTCPINFO/BBRINFO: `ss -i`). */
 export type CcInfo =
-  | { readonly algorithm: 'vegas'; readonly enabled: number; readonly rttCount: number; readonly rtt: number; readonly minRtt: number }
-  | { readonly algorithm: 'dctcp'; readonly enabled: number; readonly ceState: number; readonly alpha: number; readonly abEcn: number; readonly abTot: number }
+  | { readonly algorithm: 'vegas'; /** tcpv_enabled. */ readonly enabled: number; /** tcpv_rttcnt: RTT samples this round. */ readonly rttCount: number; /** tcpv_rtt, µs. */ readonly rtt: number; /** tcpv_minrtt, µs. */ readonly minRtt: number }
+  | { readonly algorithm: 'dctcp'; /** dctcp_enabled. */ readonly enabled: number; /** dctcp_ce_state. */ readonly ceState: number; /** dctcp_alpha (×1024: the share of marked bytes). */ readonly alpha: number; /** dctcp_ab_ecn: bytes ECN-marked. */ readonly abEcn: number; /** dctcp_ab_tot: bytes acked. */ readonly abTot: number }
   | { readonly algorithm: 'bbr'; /** Estimated bandwidth, bytes per second. */ readonly bandwidth: bigint; /** µs. */ readonly minRtt: number; /** Pacing gain ×256. */ readonly pacingGain: number; /** Cwnd gain ×256. */ readonly cwndGain: number };
 
 /** Socket options as inet_diag reports them (INET_DIAG_SOCKOPT, kernel 5.10+). */
 export interface InetSockOpt {
+  /** IP_RECVERR / IPV6_RECVERR. */
   readonly recverr: boolean;
+  /** A connection-oriented socket (inet_connection_sock: TCP, MPTCP, DCCP). */
   readonly isIcsk: boolean;
+  /** IP_FREEBIND / IPV6_FREEBIND. */
   readonly freebind: boolean;
+  /** IP_HDRINCL (raw sockets). */
   readonly hdrincl: boolean;
+  /** IP_MULTICAST_LOOP. */
   readonly mcLoop: boolean;
+  /** IP_TRANSPARENT / IPV6_TRANSPARENT. */
   readonly transparent: boolean;
+  /** IP_MULTICAST_ALL. */
   readonly mcAll: boolean;
+  /** IP_NODEFRAG. */
   readonly nodefrag: boolean;
+  /** IP_BIND_ADDRESS_NO_PORT. */
   readonly bindAddressNoPort: boolean;
+  /** IP_RECVERR_RFC4884 / IPV6_RECVERR_RFC4884. */
   readonly recverrRfc4884: boolean;
+  /** A connect() deferred to the first send (TCP_FASTOPEN_CONNECT). */
   readonly deferConnect: boolean;
 }
 
@@ -228,9 +239,11 @@ export interface InetSocketId {
   readonly protocol?: InetProtocol | undefined;
   /** 4 or 6; defaults to the family of `local.address`. A dual-stack IPv6 socket's IPv4 peer is family 6 with '::ffff:a.b.c.d'. */
   readonly family?: 4 | 6 | undefined;
+  /** The socket's own end (`ss`'s Local Address:Port). */
   readonly local: InetEndpoint;
+  /** Its peer; '0.0.0.0' (or '::') port 0 for a listener or an unconnected UDP socket (`ss`'s Peer Address:Port). */
   readonly remote: InetEndpoint;
-  /** The bound ifindex (default 0). */
+  /** The bound ifindex (default 0): a socket bound to a device, or connected over IPv6 link-local, is found only with it (a listed socket's `interface`). */
   readonly interface?: number | undefined;
   /** The socket's cookie: only this socket matches. */
   readonly cookie?: bigint | undefined;
