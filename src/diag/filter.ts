@@ -12,7 +12,7 @@
  * allows, inet_diag_bc_audit).
  * @module
  */
-import { InvalidArgumentError, showValue } from '../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, showValue } from '../netlink/index.js';
 import { parsePrefix } from '../rtnl/ip.js';
 import * as D from './constants.js';
 
@@ -62,7 +62,7 @@ function portConds(v: PortMatch, arg: string, eq: number, ge: number, le: number
   // A port comparison's operand is a second op whose `no` field holds the port (host order).
   const portOp = (p: number): Uint8Array => {
     const b = new Uint8Array(OP);
-    new DataView(b.buffer).setUint16(D.OFF_INET_DIAG_BC_OP_NO, p, true);
+    new DataView(b.buffer).setUint16(D.OFF_INET_DIAG_BC_OP_NO, p, HOST_LE);
     return b;
   };
   if (typeof v === 'number') return [{ code: eq, operand: portOp(checkPort(v, arg)) }];
@@ -84,7 +84,7 @@ function hostCond(v: unknown, arg: string, code: number): Cond {
   const dv = new DataView(b.buffer);
   b[D.OFF_INET_DIAG_HOSTCOND_FAMILY] = p.family === 4 ? D.AF_INET : D.AF_INET6;
   b[D.OFF_INET_DIAG_HOSTCOND_PREFIX_LEN] = p.prefixLen;
-  dv.setInt32(D.OFF_INET_DIAG_HOSTCOND_PORT, -1, true); // any port
+  dv.setInt32(D.OFF_INET_DIAG_HOSTCOND_PORT, -1, HOST_LE); // any port
   b.set(p.bytes, D.OFF_INET_DIAG_HOSTCOND_ADDR);
   return { code, operand: b };
 }
@@ -103,7 +103,7 @@ export function compileFilter(f: InetSocketFilter): Uint8Array | undefined {
     const idx = f.interface;
     if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 1 || idx > 0x7fffffff) throw new InvalidArgumentError('interface', `expected an ifindex (a positive integer; rt.link.get(name).index gives one), got ${showValue(idx)}`);
     const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, idx, true);
+    new DataView(b.buffer).setUint32(0, idx, HOST_LE);
     conds.push({ code: D.INET_DIAG_BC_DEV_COND, operand: b });
   }
   if (f.mark !== undefined) {
@@ -120,15 +120,15 @@ export function compileFilter(f: InetSocketFilter): Uint8Array | undefined {
     if ((value & ~mask) >>> 0 !== 0) throw new InvalidArgumentError('mark', `value 0x${value.toString(16)} has bits outside mask 0x${mask.toString(16)}: no socket could match`);
     const b = new Uint8Array(D.SIZEOF_INET_DIAG_MARKCOND);
     const dv = new DataView(b.buffer);
-    dv.setUint32(D.OFF_INET_DIAG_MARKCOND_MARK, value, true);
-    dv.setUint32(D.OFF_INET_DIAG_MARKCOND_MASK, mask, true);
+    dv.setUint32(D.OFF_INET_DIAG_MARKCOND_MARK, value, HOST_LE);
+    dv.setUint32(D.OFF_INET_DIAG_MARKCOND_MASK, mask, HOST_LE);
     conds.push({ code: D.INET_DIAG_BC_MARK_COND, operand: b });
   }
   if (f.cgroupId !== undefined) {
     const id = f.cgroupId;
     if (typeof id !== 'bigint' || id < 0n || id > 0xffffffffffffffffn) throw new InvalidArgumentError('cgroupId', `expected a cgroup id (a bigint, the cgroup directory's inode number), got ${showValue(id)}`);
     const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, id, true);
+    new DataView(b.buffer).setBigUint64(0, id, HOST_LE);
     conds.push({ code: D.INET_DIAG_BC_CGROUP_COND, operand: b });
   }
   if (conds.length === 0) return undefined;
@@ -142,7 +142,7 @@ export function compileFilter(f: InetSocketFilter): Uint8Array | undefined {
     const step = OP + c.operand.length;
     out[o + D.OFF_INET_DIAG_BC_OP_CODE] = c.code;
     out[o + D.OFF_INET_DIAG_BC_OP_YES] = step;
-    dv.setUint16(o + D.OFF_INET_DIAG_BC_OP_NO, total - o + 4, true); // past the end: reject
+    dv.setUint16(o + D.OFF_INET_DIAG_BC_OP_NO, total - o + 4, HOST_LE); // past the end: reject
     out.set(c.operand, o + OP);
     o += step;
   }
