@@ -470,3 +470,41 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
   t.ok(closed instanceof ClosedError, 'a closed handle: ClosedError');
   t.ok((await err(diag.unix())) instanceof ClosedError, 'for unix() too');
 });
+
+t.test('IPv6 link-local: a connection is found with its interface (from the listing); without it, ENOENT rather than the listener', live, async (t) => {
+  const ns = rawNetns();
+  const diag = SockDiag.open({ netns: ns.fd });
+  for (const args of [['link', 'set', 'lo', 'up'], ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1'], ['addr', 'add', 'fe80::1/64', 'dev', 'v0', 'nodad'],
+    ['addr', 'add', 'fe80::2/64', 'dev', 'v1', 'nodad'], ['link', 'set', 'v0', 'up'], ['link', 'set', 'v1', 'up']]) ip(ns.path, args);
+  const src = String.raw`
+import sys, time
+from socket import *
+l = socket(AF_INET6); l.bind(('::', 9000)); l.listen(4)
+for i in range(100):
+    try:
+        c = create_connection(('fe80::2%v0', 9000)); break
+    except OSError:
+        time.sleep(0.05)
+a, _ = l.accept()
+print(a.getsockname()[1], c.getsockname()[1], flush=True); sys.stdin.read()
+`;
+  const py: ChildProcessByStdio<Writable, Readable, null> = spawn('nsenter', [`--net=${ns.path}`, 'python3', '-c', src], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    diag.close();
+    py.stdin.end();
+    py.kill();
+    ns.close();
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    py.once('exit', (code) => reject(new Error(`the link-local fixture exited (${code})`)));
+    py.stdout.once('data', (d: Buffer) => resolve(d.toString()));
+  });
+  const clientPort = Number(line.trim().split(' ')[1]);
+  const v1 = Number(JSON.parse(inNs(ns.path, 'ip', ['-j', 'link', 'show', 'v1']))[0].ifindex);
+  const server = (await diag.inet({ family: 6 })).find((s) => s.local.port === 9000 && s.remote.port === clientPort)!;
+  t.same([server.local.address, server.remote.address, server.interface], ['fe80::2', 'fe80::1', v1], "the server end: link-local, bound to v1's ifindex");
+  t.equal((await diag.inetGet(server)).cookie, server.cookie, 'found from the listing (its interface is sent)');
+  const noIf = await diag.inetGet({ local: server.local, remote: server.remote }).then(() => undefined, (e: Error) => e);
+  t.ok(noIf instanceof NetlinkError && noIf.code === 'ENOENT', `without the interface: ENOENT, not the [::]:9000 listener the lookup falls back to (${noIf?.message})`);
+  t.same((await diag.inet({ family: 6, interface: v1 })).map((s) => s.cookie), [server.cookie], 'the interface filter selects it');
+});
