@@ -55,7 +55,8 @@ const PROTOCOLS: Readonly<Record<InetProtocol, number>> = { tcp: D.IPPROTO_TCP, 
 /**
  * What else to ask of each inet socket, beyond its identity, queues, owner and timer
  * (the idiag_ext bits). 'info' is struct tcp_info (TCP and MPTCP), with 'congestion'
- * the algorithm's name and 'ccInfo' its own numbers (vegas, dctcp or bbr).
+ * the algorithm's name and 'ccInfo' its own numbers (vegas, dctcp or bbr). 'shutdown'
+ * is accepted as `ss` sends it, but the kernel reports shutdown state unasked.
  */
 export type InetExtension = 'memInfo' | 'info' | 'ccInfo' | 'congestion' | 'tos' | 'tclass' | 'skMemInfo' | 'shutdown';
 
@@ -213,7 +214,11 @@ export interface InetSocket {
    * or the socket's SO_PRIORITY when it has none (always so under cgroup v2).
    */
   readonly classId?: number | undefined;
-  /** shutdown() so far: bit 1 receive, bit 2 send (extension 'shutdown'; `ss`'s `<->` arrows). */
+  /**
+   * shutdown() so far: 1 receive, 2 send, 3 both (`ss`'s `<->` arrows). The kernel sends
+   * it for every socket but timewait and request ones, whatever extensions are asked
+   * for: extension 'shutdown' (ss's bit for it) changes nothing.
+   */
   readonly shutdown?: number | undefined;
   /** SO_MARK (sent to a caller with CAP_NET_ADMIN). */
   readonly mark?: number | undefined;

@@ -271,6 +271,8 @@ t.test('inet: states, families and extensions asked for; bound-inactive; MPTCP',
   const bare = await diag.inet({ extensions: [] });
   t.ok(bare.every((s) => s.tcpInfo === undefined && s.memInfo === undefined && s.skMemInfo === undefined && s.congestion === undefined && s.tos === undefined),
     'extensions []: none of the asked-for attributes');
+  t.ok(bare.some((s) => s.inode === ino.a4) && bare.filter((s) => s.inode !== 0).every((s) => s.shutdown === 0),
+    'but shutdown state (which the kernel sends unasked) for every socket with an inode');
   const info = await diag.inet({ extensions: ['info'] });
   t.ok(info.some((s) => s.tcpInfo !== undefined) && info.every((s) => s.skMemInfo === undefined), "extensions ['info']: tcp_info and not skmem");
 
