@@ -510,3 +510,43 @@ print(a.getsockname()[1], c.getsockname()[1], flush=True); sys.stdin.read()
   t.ok(noIf instanceof NetlinkError && noIf.code === 'ENOENT', `without the interface: ENOENT, not the [::]:9000 listener the lookup falls back to (${noIf?.message})`);
   t.same((await diag.inet({ family: 6, interface: v1 })).map((s) => s.cookie), [server.cookie], 'the interface filter selects it');
 });
+
+t.test('dumps that span many parts: 2000 UDP and 600 Unix sockets, each listed once, filters and all', live, async (t) => {
+  const ns = rawNetns();
+  const diag = SockDiag.open({ netns: ns.fd });
+  ip(ns.path, ['link', 'set', 'lo', 'up']);
+  const src = String.raw`
+import resource, sys
+from socket import *
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+keep = []
+for i in range(2000):
+    s = socket(AF_INET, SOCK_DGRAM); s.bind(('127.0.0.1', 20000 + i)); keep.append(s)
+for i in range(300):
+    keep.extend(socketpair())
+print('ready', flush=True); sys.stdin.read()
+`;
+  const py: ChildProcessByStdio<Writable, Readable, null> = spawn('nsenter', [`--net=${ns.path}`, 'python3', '-c', src], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    diag.close();
+    py.stdin.end();
+    py.kill();
+    ns.close();
+  });
+  await new Promise<void>((resolve, reject) => {
+    py.once('exit', (code) => reject(new Error(`the fixture exited (${code})`)));
+    py.stdout.once('data', () => resolve());
+  });
+  const before = diag.sock.stats.requests;
+  const [udp, unix] = await Promise.all([diag.inet({ protocol: 'udp' }), diag.unix()]);
+  t.equal(udp.length, 2000, '2000 UDP sockets (with every extension: many dump parts)');
+  t.equal(new Set(udp.map((s) => s.cookie)).size, 2000, 'each once');
+  t.same(udp.map((s) => s.local.port).sort((a, b) => a - b), Array.from({ length: 2000 }, (_, i) => 20000 + i), 'every port');
+  t.equal(udp.length, ss(ns.path, ['-uan']).length, 'as many as ss lists');
+  t.equal(diag.sock.stats.requests - before, 3, 'one request per dump (IPv4, IPv6, Unix), the two calls side by side on one handle');
+  t.equal(new Set(unix.map((s) => s.inode)).size, 600, '600 Unix sockets, each once');
+  t.equal(unix.length, ss(ns.path, ['-xa']).length, 'as many as ss -xa lists');
+  const range = await diag.inet({ protocol: 'udp', localPort: { min: 20500, max: 21499 }, extensions: [] });
+  t.same(range.map((s) => s.local.port).sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => 20500 + i), 'a port range: those 1000 exactly');
+});
