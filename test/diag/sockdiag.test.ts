@@ -498,8 +498,12 @@ print(a.getsockname()[1], c.getsockname()[1], flush=True); sys.stdin.read()
     ns.close();
   });
   const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
     py.once('exit', (code) => reject(new Error(`the link-local fixture exited (${code})`)));
-    py.stdout.once('data', (d: Buffer) => resolve(d.toString()));
+    py.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) resolve(buf.slice(0, buf.indexOf('\n')));
+    });
   });
   const clientPort = Number(line.trim().split(' ')[1]);
   const v1 = Number(JSON.parse(inNs(ns.path, 'ip', ['-j', 'link', 'show', 'v1']))[0].ifindex);
