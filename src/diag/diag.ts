@@ -13,7 +13,7 @@ import {
 import { formatIp, parseIp } from '../rtnl/ip.js';
 import * as D from './constants.js';
 import type { TcpInfo } from './constants.js';
-import { FILTER_KEYS, compileFilter, type InetSocketFilter } from './filter.js';
+import { FILTER_KEYS, checkNoZone, compileFilter, type InetSocketFilter } from './filter.js';
 
 /** Options of {@link SockDiag.open}. */
 export interface SockDiagOptions {
@@ -374,6 +374,7 @@ interface CheckedId {
 function endpointOf(v: unknown, arg: string): { bytes: Uint8Array; family: 4 | 6; port: number; address: string } {
   checkObject(v, arg, ENDPOINT_KEYS);
   const e = v as InetEndpoint;
+  checkNoZone(e.address, `${arg}.address`);
   const a = parseIp(e.address, `${arg}.address`);
   const port = e.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`${arg}.port`, `expected a port 0..65535, got ${showValue(port)}`);

@@ -78,7 +78,16 @@ function portConds(v: PortMatch, arg: string, eq: number, ge: number, le: number
   return out;
 }
 
+/**
+ * @internal Refuse an IPv6 zone ('fe80::1%eth0'): inet_diag carries the scope as the
+ * socket's bound ifindex, which the caller gives as `interface`.
+ */
+export function checkNoZone(v: unknown, arg: string): void {
+  if (typeof v === 'string' && v.includes('%')) throw new InvalidArgumentError(arg, `${showValue(v)} has a zone index: inet_diag carries none in an address; give the link's ifindex as interface instead`);
+}
+
 function hostCond(v: unknown, arg: string, code: number): Cond {
+  checkNoZone(v, arg);
   const p = parsePrefix(v, arg);
   const b = new Uint8Array(D.SIZEOF_INET_DIAG_HOSTCOND + p.bytes.length);
   const dv = new DataView(b.buffer);

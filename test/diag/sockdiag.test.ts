@@ -452,6 +452,7 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
     ['an empty range', diag.inet({ remotePort: {} }), 'remotePort'],
     ['a malformed prefix', diag.inet({ localAddress: '10.0.0.0/33' }), 'localAddress'],
     ['ifindex 0', diag.inet({ interface: 0 }), 'interface'],
+    ['a prefix with a zone', diag.inet({ localAddress: 'fe80::/10%lo' }), 'localAddress'],
     ['a mark with bits outside its mask', diag.inet({ mark: { value: 0x100, mask: 0xff } }), 'mark'],
     ['a cgroup id not a bigint', diag.inet({ cgroupId: 5 as never }), 'cgroupId'],
     ['an id without a remote end', diag.inetGet({ local } as never), 'id.remote'],
@@ -465,6 +466,9 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
     const e = await err(p);
     t.ok(e instanceof InvalidArgumentError && e.argument === arg, `${what}: InvalidArgumentError naming ${arg} (${e.message})`);
   }
+  const zone = await err(diag.inetGet({ local: { address: 'fe80::1%lo', port: 1 }, remote: { address: '::', port: 0 } }));
+  t.ok(zone instanceof InvalidArgumentError && zone.argument === 'id.local.address', `an end with a zone: InvalidArgumentError naming it (${zone.message})`);
+  t.match(zone.message, /as interface/, "pointing at the id's interface, not at an option SockDiag does not have");
   t.equal(diag.sock.stats.requests, before, 'nothing was sent for any of them');
   t.throws(() => SockDiag.open({ netns: 5, other: 1 } as never), InvalidArgumentError, 'an unknown option of open()');
   diag.close();
