@@ -291,7 +291,11 @@ export interface UnixSocket {
   readonly vfs?: { readonly inode: number; readonly dev: number; readonly major: number; readonly minor: number } | undefined;
   /** The peer's inode (UNIX_DIAG_PEER: connected sockets). */
   readonly peer?: number | undefined;
-  /** A listener's connections waiting for accept(), by their inodes (UNIX_DIAG_ICONS). */
+  /**
+   * A listener's connections waiting for accept(), by the inodes of the sockets that
+   * connected (UNIX_DIAG_ICONS; the server ends have no inode until accepted). `ss -xp`'s
+   * `peers:` column of a listener.
+   */
   readonly pending?: readonly number[] | undefined;
   /** UNIX_DIAG_RQLEN: bytes (a listener: connections) waiting to be read, `ss`'s Recv-Q. */
   readonly receiveQueue?: number | undefined;
