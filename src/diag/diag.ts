@@ -54,7 +54,7 @@ const PROTOCOLS: Readonly<Record<InetProtocol, number>> = { tcp: D.IPPROTO_TCP, 
 
 /**
  * What else to ask of each inet socket, beyond its identity, queues, owner and timer
- * (the idiag_ext bits). 'info' is struct tcp_info (TCP and MPTCP), with 'congestion'
+ * (the idiag_ext bits). 'info' is struct tcp_info (TCP; MPTCP's struct mptcp_info is kept raw), with 'congestion'
  * the algorithm's name and 'ccInfo' its own numbers (vegas, dctcp or bbr). 'shutdown'
  * is accepted as `ss` sends it, but the kernel reports shutdown state unasked.
  */
@@ -199,7 +199,10 @@ export interface InetSocket {
   readonly memInfo?: InetMemInfo | undefined;
   /** INET_DIAG_SKMEMINFO (extension 'skMemInfo'). */
   readonly skMemInfo?: SkMemInfo | undefined;
-  /** struct tcp_info (extension 'info'; TCP and MPTCP sockets that are not timewait or request sockets). */
+  /**
+   * struct tcp_info (extension 'info'; TCP sockets that are not timewait or request
+   * sockets). An MPTCP socket's INET_DIAG_INFO is struct mptcp_info: kept raw in `unknown`.
+   */
   readonly tcpInfo?: TcpInfo | undefined;
   /** The congestion control algorithm: 'cubic', 'bbr', … (extension 'congestion'). */
   readonly congestion?: string | undefined;

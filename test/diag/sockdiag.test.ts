@@ -288,6 +288,7 @@ t.test('inet: states, families and extensions asked for; bound-inactive; MPTCP',
     const mp = await diag.inet({ protocol: 'mptcp' });
     t.same(mp.map((s) => [s.inode, s.state, s.local.port]), [[ino.mptcp, 'listen', 9000]], 'protocol mptcp: the MPTCP listener');
     t.same(mp.map((s) => s.cookie), ss(ns.path, ['-Mane']).map((l) => BigInt(`0x${parseInet(l).kv.get('sk')}`)), 'as ss -M lists it');
+    t.same([mp[0]!.tcpInfo, mp[0]!.unknown.some((a) => a.type === 2 /* INET_DIAG_INFO */)], [undefined, true], 'its INET_DIAG_INFO (struct mptcp_info) kept raw, not read as tcp_info');
   }
 });
 
