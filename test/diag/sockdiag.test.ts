@@ -12,9 +12,11 @@ type Test = Pick<typeof t, 'equal' | 'same' | 'ok' | 'fail' | 'match'>;
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { ClosedError, InvalidArgumentError, NetlinkError, SockDiag, type InetSocket, type UnixSocket } from '../../src/index.js';
+import { ClosedError, InvalidArgumentError, NetlinkError, Netns, SockDiag, type InetSocket, type UnixSocket } from '../../src/index.js';
 import { inNs, ip, privileged, rawNetns } from '../helpers.js';
 
 /** The fixture's sockets come from a Python process (.ci/run installs python3). */
@@ -558,4 +560,31 @@ print('ready', flush=True); sys.stdin.read()
   t.equal(unix.length, ss(ns.path, ['-xa']).length, 'as many as ss -xa lists');
   const range = await diag.inet({ protocol: 'udp', localPort: { min: 20500, max: 21499 }, extensions: [] });
   t.same(range.map((s) => s.local.port).sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => 20500 + i), 'a port range: those 1000 exactly');
+});
+
+t.test('the netns: a closed Netns is refused at open; a handle outlives the Netns it was opened with', privileged, async (t) => {
+  const gone = Netns.new();
+  gone.close();
+  t.throws(() => SockDiag.open({ netns: gone }), ClosedError, 'open() with a closed Netns: ClosedError');
+  const ns = Netns.new();
+  const diag = SockDiag.open({ netns: ns });
+  t.teardown(() => diag.close());
+  ns.close();
+  // A listening Unix socket in the caller's netns: its own handle sees it, the other one must not.
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-diag-'));
+  const server = createServer().listen(join(dir, 's'));
+  await once(server, 'listening');
+  t.teardown(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  using here = SockDiag.open();
+  t.ok((await here.unix()).some((s) => s.path === join(dir, 's')), "the caller's netns: its listening socket is listed");
+  t.notOk((await diag.unix()).some((s) => s.path === join(dir, 's')), 'the Netns closed, the handle still lists its own namespace, not the caller\'s');
+  t.same(await diag.inet({ extensions: [] }), [], 'inet too: no socket in the new namespace');
+  diag.close();
+  diag.close();
+  t.ok(diag.closed, 'close() twice: closed, no error');
+  const e = await diag.unixGet(1).then(() => undefined, (x: Error) => x);
+  t.ok(e instanceof ClosedError, 'unixGet on a closed handle: ClosedError');
 });
