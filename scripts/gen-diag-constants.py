@@ -186,3 +186,43 @@ for f, off, size, mask in fs:
     print(f'  /** {f}{"; " + unit if unit else ""}. */')
     print(f'  readonly {n}{opt}: {t}{" | undefined" if opt else ""};')
 print('}')
+
+# The decoder of struct tcp_info: one object literal of a fixed shape (a fast V8 object),
+# every field read at its offset — a loop that added keys one by one made each object a
+# dictionary, and decoding and collecting them cost most of a dump with tcp_info. A struct
+# shorter than this header's (an older kernel) goes field by field and stops at its end.
+print()
+print('/**')
+print(' * struct tcp_info at `o` (`l` bytes, as the kernel sent it) as a {@link TcpInfo}; `le`')
+print(' * is the host\'s byte order (the struct is in host order). Fields past a shorter struct')
+print(' * (an older kernel) are absent; bytes past this header\'s struct (a newer kernel) are not read.')
+print(' */')
+print('export function decodeTcpInfo(v: DataView, o: number, l: number, le: boolean): TcpInfo {')
+print('  if (l < SIZEOF_TCP_INFO) return decodeTcpInfoShort(v, o, l, le);')
+print('  return {')
+for f, off, size, mask in fs:
+    n = camel(f[len('tcpi_'):])
+    if mask:
+        shift = (mask & -mask).bit_length() - 1
+        expr = f'(v.getUint8(o + {off}) & {mask}) >>> {shift}' if shift else f'v.getUint8(o + {off}) & {mask}'
+    elif size == 8: expr = f'v.getBigUint64(o + {off}, le)'
+    elif size == 4: expr = f'v.getUint32(o + {off}, le)'
+    elif size == 2: expr = f'v.getUint16(o + {off}, le)'
+    else: expr = f'v.getUint8(o + {off})'
+    print(f'    {n}: {expr},')
+print('  };')
+print('}')
+print()
+print('function decodeTcpInfoShort(v: DataView, o: number, l: number, le: boolean): TcpInfo {')
+print('  const out: Record<string, number | bigint> = {};')
+print('  const fields: readonly (readonly [string, number, number, number])[] = TCP_INFO_FIELDS;')
+print('  for (const [name, off, size, mask] of fields) {')
+print('    if (off + size > l) break;')
+print('    if (mask !== 0) out[name] = (v.getUint8(o + off) & mask) >>> (31 - Math.clz32(mask & -mask));')
+print('    else if (size === 8) out[name] = v.getBigUint64(o + off, le);')
+print('    else if (size === 4) out[name] = v.getUint32(o + off, le);')
+print('    else if (size === 2) out[name] = v.getUint16(o + off, le);')
+print('    else out[name] = v.getUint8(o + off);')
+print('  }')
+print('  return out as unknown as TcpInfo;')
+print('}')

@@ -510,3 +510,84 @@ export interface TcpInfo {
   /** tcpi_snd_wnd; bytes. */
   readonly sndWnd?: number | undefined;
 }
+
+/**
+ * struct tcp_info at `o` (`l` bytes, as the kernel sent it) as a {@link TcpInfo}; `le`
+ * is the host's byte order (the struct is in host order). Fields past a shorter struct
+ * (an older kernel) are absent; bytes past this header's struct (a newer kernel) are not read.
+ */
+export function decodeTcpInfo(v: DataView, o: number, l: number, le: boolean): TcpInfo {
+  if (l < SIZEOF_TCP_INFO) return decodeTcpInfoShort(v, o, l, le);
+  return {
+    state: v.getUint8(o + 0),
+    caState: v.getUint8(o + 1),
+    retransmits: v.getUint8(o + 2),
+    probes: v.getUint8(o + 3),
+    backoff: v.getUint8(o + 4),
+    options: v.getUint8(o + 5),
+    sndWscale: v.getUint8(o + 6) & 15,
+    rcvWscale: (v.getUint8(o + 6) & 240) >>> 4,
+    deliveryRateAppLimited: v.getUint8(o + 7) & 1,
+    fastopenClientFail: (v.getUint8(o + 7) & 6) >>> 1,
+    rto: v.getUint32(o + 8, le),
+    ato: v.getUint32(o + 12, le),
+    sndMss: v.getUint32(o + 16, le),
+    rcvMss: v.getUint32(o + 20, le),
+    unacked: v.getUint32(o + 24, le),
+    sacked: v.getUint32(o + 28, le),
+    lost: v.getUint32(o + 32, le),
+    retrans: v.getUint32(o + 36, le),
+    fackets: v.getUint32(o + 40, le),
+    lastDataSent: v.getUint32(o + 44, le),
+    lastAckSent: v.getUint32(o + 48, le),
+    lastDataRecv: v.getUint32(o + 52, le),
+    lastAckRecv: v.getUint32(o + 56, le),
+    pmtu: v.getUint32(o + 60, le),
+    rcvSsthresh: v.getUint32(o + 64, le),
+    rtt: v.getUint32(o + 68, le),
+    rttvar: v.getUint32(o + 72, le),
+    sndSsthresh: v.getUint32(o + 76, le),
+    sndCwnd: v.getUint32(o + 80, le),
+    advmss: v.getUint32(o + 84, le),
+    reordering: v.getUint32(o + 88, le),
+    rcvRtt: v.getUint32(o + 92, le),
+    rcvSpace: v.getUint32(o + 96, le),
+    totalRetrans: v.getUint32(o + 100, le),
+    pacingRate: v.getBigUint64(o + 104, le),
+    maxPacingRate: v.getBigUint64(o + 112, le),
+    bytesAcked: v.getBigUint64(o + 120, le),
+    bytesReceived: v.getBigUint64(o + 128, le),
+    segsOut: v.getUint32(o + 136, le),
+    segsIn: v.getUint32(o + 140, le),
+    notsentBytes: v.getUint32(o + 144, le),
+    minRtt: v.getUint32(o + 148, le),
+    dataSegsIn: v.getUint32(o + 152, le),
+    dataSegsOut: v.getUint32(o + 156, le),
+    deliveryRate: v.getBigUint64(o + 160, le),
+    busyTime: v.getBigUint64(o + 168, le),
+    rwndLimited: v.getBigUint64(o + 176, le),
+    sndbufLimited: v.getBigUint64(o + 184, le),
+    delivered: v.getUint32(o + 192, le),
+    deliveredCe: v.getUint32(o + 196, le),
+    bytesSent: v.getBigUint64(o + 200, le),
+    bytesRetrans: v.getBigUint64(o + 208, le),
+    dsackDups: v.getUint32(o + 216, le),
+    reordSeen: v.getUint32(o + 220, le),
+    rcvOoopack: v.getUint32(o + 224, le),
+    sndWnd: v.getUint32(o + 228, le),
+  };
+}
+
+function decodeTcpInfoShort(v: DataView, o: number, l: number, le: boolean): TcpInfo {
+  const out: Record<string, number | bigint> = {};
+  const fields: readonly (readonly [string, number, number, number])[] = TCP_INFO_FIELDS;
+  for (const [name, off, size, mask] of fields) {
+    if (off + size > l) break;
+    if (mask !== 0) out[name] = (v.getUint8(o + off) & mask) >>> (31 - Math.clz32(mask & -mask));
+    else if (size === 8) out[name] = v.getBigUint64(o + off, le);
+    else if (size === 4) out[name] = v.getUint32(o + off, le);
+    else if (size === 2) out[name] = v.getUint16(o + off, le);
+    else out[name] = v.getUint8(o + off);
+  }
+  return out as unknown as TcpInfo;
+}

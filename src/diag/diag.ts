@@ -362,7 +362,8 @@ function extensionMask(v: unknown, arg: string): number {
 
 function checkObject(v: unknown, arg: string, keys: ReadonlySet<string>): void {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidArgumentError(arg, `expected an object, got ${showValue(v)}`);
-  checkOptionKeys(v, keys, arg === 'options' ? '' : arg);
+  // Keys of the call's own options object are named alone ('port'); those of a nested one with its path ('id.state').
+  checkOptionKeys(v, keys, arg === 'options' ? '' : `${arg}.`);
 }
 
 /** A checked socket id: family, protocol number, both ends' bytes and ports. */
@@ -466,27 +467,15 @@ function skMemInfo(v: DataView, o: number, l: number): SkMemInfo {
   };
 }
 
-function tcpInfo(v: DataView, o: number, l: number): TcpInfo {
-  const out: Record<string, number | bigint> = {};
-  const fields: readonly (readonly [string, number, number, number])[] = D.TCP_INFO_FIELDS;
-  for (const [name, off, size, mask] of fields) {
-    if (off + size > l) break; // a shorter struct from an older kernel: the rest is absent
-    if (mask !== 0) out[name] = (v.getUint8(o + off) & mask) >>> (31 - Math.clz32(mask & -mask));
-    else if (size === 8) out[name] = v.getBigUint64(o + off, HOST_LE);
-    else if (size === 4) out[name] = v.getUint32(o + off, HOST_LE);
-    else if (size === 2) out[name] = v.getUint16(o + off, HOST_LE);
-    else out[name] = v.getUint8(o + off);
-  }
-  return out as unknown as TcpInfo;
-}
 
 function strz(buf: Buffer, o: number, l: number): string {
   const nul = buf.indexOf(0, o);
   return buf.toString('utf8', o, nul >= 0 && nul < o + l ? nul : o + l);
 }
 
-function need(len: number, want: number, path: readonly string[], off: number): void {
-  if (len < want) throw new DecodeError('attribute shorter than its struct', path, off, want, len);
+function need(len: number, want: number, path: readonly string[], attr: string, off: number): void {
+  // The path array is made only for the error: this runs for every attribute of every socket.
+  if (len < want) throw new DecodeError('attribute shorter than its struct', [...path, attr], off, want, len);
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -521,7 +510,7 @@ export function decodeInet(buf: Buffer, view: DataView, off: number, len: number
   walkAttrs(view, off + INET_ATTRS, off + len, INET_PATH, (type, o, l) => {
     switch (type) {
       case D.INET_DIAG_MEMINFO:
-        need(l, D.SIZEOF_INET_DIAG_MEMINFO, [...INET_PATH, 'INET_DIAG_MEMINFO'], o);
+        need(l, D.SIZEOF_INET_DIAG_MEMINFO, INET_PATH, 'INET_DIAG_MEMINFO', o);
         s.memInfo = {
           rmem: view.getUint32(o + D.OFF_INET_DIAG_MEMINFO_IDIAG_RMEM, HOST_LE), wmem: view.getUint32(o + D.OFF_INET_DIAG_MEMINFO_IDIAG_WMEM, HOST_LE),
           fmem: view.getUint32(o + D.OFF_INET_DIAG_MEMINFO_IDIAG_FMEM, HOST_LE), tmem: view.getUint32(o + D.OFF_INET_DIAG_MEMINFO_IDIAG_TMEM, HOST_LE),
@@ -531,19 +520,19 @@ export function decodeInet(buf: Buffer, view: DataView, off: number, len: number
       case D.INET_DIAG_INFO:
         // MPTCP's INET_DIAG_INFO is struct mptcp_info, not tcp_info: kept raw.
         if (protocol === 'mptcp') (unknown ??= []).push({ type, value: copyBytes(buf, o, o + l) });
-        else s.tcpInfo = tcpInfo(view, o, l);
+        else s.tcpInfo = D.decodeTcpInfo(view, o, l, HOST_LE);
         break;
       case D.INET_DIAG_CONG: s.congestion = strz(buf, o, l); break;
       case D.INET_DIAG_VEGASINFO:
-        need(l, D.SIZEOF_TCPVEGAS_INFO, [...INET_PATH, 'INET_DIAG_VEGASINFO'], o);
+        need(l, D.SIZEOF_TCPVEGAS_INFO, INET_PATH, 'INET_DIAG_VEGASINFO', o);
         s.ccInfo = { algorithm: 'vegas', enabled: view.getUint32(o + D.OFF_TCPVEGAS_INFO_TCPV_ENABLED, HOST_LE), rttCount: view.getUint32(o + D.OFF_TCPVEGAS_INFO_TCPV_RTTCNT, HOST_LE), rtt: view.getUint32(o + D.OFF_TCPVEGAS_INFO_TCPV_RTT, HOST_LE), minRtt: view.getUint32(o + D.OFF_TCPVEGAS_INFO_TCPV_MINRTT, HOST_LE) };
         break;
       case D.INET_DIAG_DCTCPINFO:
-        need(l, D.SIZEOF_TCP_DCTCP_INFO, [...INET_PATH, 'INET_DIAG_DCTCPINFO'], o);
+        need(l, D.SIZEOF_TCP_DCTCP_INFO, INET_PATH, 'INET_DIAG_DCTCPINFO', o);
         s.ccInfo = { algorithm: 'dctcp', enabled: view.getUint16(o + D.OFF_TCP_DCTCP_INFO_DCTCP_ENABLED, HOST_LE), ceState: view.getUint16(o + D.OFF_TCP_DCTCP_INFO_DCTCP_CE_STATE, HOST_LE), alpha: view.getUint32(o + D.OFF_TCP_DCTCP_INFO_DCTCP_ALPHA, HOST_LE), abEcn: view.getUint32(o + D.OFF_TCP_DCTCP_INFO_DCTCP_AB_ECN, HOST_LE), abTot: view.getUint32(o + D.OFF_TCP_DCTCP_INFO_DCTCP_AB_TOT, HOST_LE) };
         break;
       case D.INET_DIAG_BBRINFO:
-        need(l, D.SIZEOF_TCP_BBR_INFO, [...INET_PATH, 'INET_DIAG_BBRINFO'], o);
+        need(l, D.SIZEOF_TCP_BBR_INFO, INET_PATH, 'INET_DIAG_BBRINFO', o);
         s.ccInfo = {
           algorithm: 'bbr',
           bandwidth: BigInt(view.getUint32(o + D.OFF_TCP_BBR_INFO_BBR_BW_LO, HOST_LE)) | (BigInt(view.getUint32(o + D.OFF_TCP_BBR_INFO_BBR_BW_HI, HOST_LE)) << 32n),
@@ -559,15 +548,17 @@ export function decodeInet(buf: Buffer, view: DataView, off: number, len: number
       case D.INET_DIAG_SKV6ONLY: s.v6only = buf[o]! !== 0; break;
       case D.INET_DIAG_PROTOCOL: break; // the protocol asked for
       case D.INET_DIAG_SOCKOPT: {
-        need(l, D.SIZEOF_INET_DIAG_SOCKOPT, [...INET_PATH, 'INET_DIAG_SOCKOPT'], o);
-        const bit = (off2: number, mask: number): boolean => (buf[o + off2]! & mask) !== 0;
+        need(l, D.SIZEOF_INET_DIAG_SOCKOPT, INET_PATH, 'INET_DIAG_SOCKOPT', o);
+        // Two bytes of one-bit fields (inet_diag.h): recverr … nodefrag in the first, the rest in the second.
+        const b0 = buf[o + D.OFF_INET_DIAG_SOCKOPT_RECVERR]!;
+        const b1 = buf[o + D.OFF_INET_DIAG_SOCKOPT_BIND_ADDRESS_NO_PORT]!;
         s.sockOpt = {
-          recverr: bit(D.OFF_INET_DIAG_SOCKOPT_RECVERR, D.MASK_INET_DIAG_SOCKOPT_RECVERR), isIcsk: bit(D.OFF_INET_DIAG_SOCKOPT_IS_ICSK, D.MASK_INET_DIAG_SOCKOPT_IS_ICSK),
-          freebind: bit(D.OFF_INET_DIAG_SOCKOPT_FREEBIND, D.MASK_INET_DIAG_SOCKOPT_FREEBIND), hdrincl: bit(D.OFF_INET_DIAG_SOCKOPT_HDRINCL, D.MASK_INET_DIAG_SOCKOPT_HDRINCL),
-          mcLoop: bit(D.OFF_INET_DIAG_SOCKOPT_MC_LOOP, D.MASK_INET_DIAG_SOCKOPT_MC_LOOP), transparent: bit(D.OFF_INET_DIAG_SOCKOPT_TRANSPARENT, D.MASK_INET_DIAG_SOCKOPT_TRANSPARENT),
-          mcAll: bit(D.OFF_INET_DIAG_SOCKOPT_MC_ALL, D.MASK_INET_DIAG_SOCKOPT_MC_ALL), nodefrag: bit(D.OFF_INET_DIAG_SOCKOPT_NODEFRAG, D.MASK_INET_DIAG_SOCKOPT_NODEFRAG),
-          bindAddressNoPort: bit(D.OFF_INET_DIAG_SOCKOPT_BIND_ADDRESS_NO_PORT, D.MASK_INET_DIAG_SOCKOPT_BIND_ADDRESS_NO_PORT),
-          recverrRfc4884: bit(D.OFF_INET_DIAG_SOCKOPT_RECVERR_RFC4884, D.MASK_INET_DIAG_SOCKOPT_RECVERR_RFC4884), deferConnect: bit(D.OFF_INET_DIAG_SOCKOPT_DEFER_CONNECT, D.MASK_INET_DIAG_SOCKOPT_DEFER_CONNECT),
+          recverr: (b0 & D.MASK_INET_DIAG_SOCKOPT_RECVERR) !== 0, isIcsk: (b0 & D.MASK_INET_DIAG_SOCKOPT_IS_ICSK) !== 0,
+          freebind: (b0 & D.MASK_INET_DIAG_SOCKOPT_FREEBIND) !== 0, hdrincl: (b0 & D.MASK_INET_DIAG_SOCKOPT_HDRINCL) !== 0,
+          mcLoop: (b0 & D.MASK_INET_DIAG_SOCKOPT_MC_LOOP) !== 0, transparent: (b0 & D.MASK_INET_DIAG_SOCKOPT_TRANSPARENT) !== 0,
+          mcAll: (b0 & D.MASK_INET_DIAG_SOCKOPT_MC_ALL) !== 0, nodefrag: (b0 & D.MASK_INET_DIAG_SOCKOPT_NODEFRAG) !== 0,
+          bindAddressNoPort: (b1 & D.MASK_INET_DIAG_SOCKOPT_BIND_ADDRESS_NO_PORT) !== 0,
+          recverrRfc4884: (b1 & D.MASK_INET_DIAG_SOCKOPT_RECVERR_RFC4884) !== 0, deferConnect: (b1 & D.MASK_INET_DIAG_SOCKOPT_DEFER_CONNECT) !== 0,
         };
         break;
       }
@@ -603,7 +594,7 @@ export function decodeUnix(buf: Buffer, view: DataView, off: number, len: number
         else s.path = strz(buf, o, l);
         break;
       case D.UNIX_DIAG_VFS:
-        need(l, D.SIZEOF_UNIX_DIAG_VFS, [...UNIX_PATH, 'UNIX_DIAG_VFS'], o);
+        need(l, D.SIZEOF_UNIX_DIAG_VFS, UNIX_PATH, 'UNIX_DIAG_VFS', o);
         {
           // The kernel's dev_t: MINORBITS (20) of minor under the major (include/linux/kdev_t.h).
           const dev = view.getUint32(o + D.OFF_UNIX_DIAG_VFS_UDIAG_VFS_DEV, HOST_LE);
@@ -618,7 +609,7 @@ export function decodeUnix(buf: Buffer, view: DataView, off: number, len: number
         break;
       }
       case D.UNIX_DIAG_RQLEN:
-        need(l, D.SIZEOF_UNIX_DIAG_RQLEN, [...UNIX_PATH, 'UNIX_DIAG_RQLEN'], o);
+        need(l, D.SIZEOF_UNIX_DIAG_RQLEN, UNIX_PATH, 'UNIX_DIAG_RQLEN', o);
         s.receiveQueue = view.getUint32(o + D.OFF_UNIX_DIAG_RQLEN_UDIAG_RQUEUE, HOST_LE);
         s.sendQueue = view.getUint32(o + D.OFF_UNIX_DIAG_RQLEN_UDIAG_WQUEUE, HOST_LE);
         break;

@@ -462,6 +462,8 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
     ['an id with ends of two families', diag.inetGet({ local, remote: { address: '::1', port: 2 } }), 'id'],
     ['an id with a bad port', diag.destroy({ local: { address: '127.0.0.1', port: -1 }, remote: local }), 'id.local.port'],
     ['an id with a bad cookie', diag.destroy({ local, remote: local, cookie: -1n }), 'id.cookie'],
+    ['an id with a key nobody knows', diag.inetGet({ local, remote: local, prot: 'tcp' } as never), 'id.prot'],
+    ['an end with a key nobody knows', diag.inetGet({ local: { ...local, addr: 'x' }, remote: local } as never), 'id.local.addr'],
     ['an MPTCP id (the kernel looks those up by token)', diag.inetGet({ protocol: 'mptcp', local, remote: local }), 'id.protocol'],
     ['a unix states list with a typo', diag.unix({ states: ['establised' as never] }), 'states'],
     ['inode 0', diag.unixGet(0), 'inode'],
