@@ -713,7 +713,11 @@ export class SockDiag {
     if (this.sock.closed) throw new ClosedError('SockDiag handle');
     const proto = PROTOCOLS[protocol];
     const out: InetSocket[] = [];
-    for (const family of options.family === undefined ? ([4, 6] as const) : [options.family]) {
+    // An IPv6 address condition matches no IPv4 socket (the kernel compares an IPv6 one
+    // only with IPv6 sockets): the IPv4 dump, which would find nothing, is not made.
+    const v6cond = [options.localAddress, options.remoteAddress].some((a) => typeof a === 'string' && a.includes(':'));
+    const families = options.family !== undefined ? [options.family] : v6cond ? [6 as const] : ([4, 6] as const);
+    for (const family of families) {
       const part = await this.sock.dump(D.SOCK_DIAG_BY_FAMILY, 0, (w) => {
         putInetReq(w, family, proto, ext, states, undefined);
         if (bytecode) w.putBytes(D.INET_DIAG_REQ_BYTECODE, bytecode);

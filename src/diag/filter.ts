@@ -25,11 +25,15 @@ export interface InetSocketFilter {
   readonly localPort?: PortMatch | undefined;
   /** The remote port, or a range. `ss 'dport = :443'`. */
   readonly remotePort?: PortMatch | undefined;
-  /** The local address or prefix ('10.0.0.0/8', '::1'); an IPv4 prefix also matches IPv4-mapped IPv6 sockets. `ss 'src 10.0.0.0/8'`. */
+  /**
+   * The local address or prefix ('10.0.0.0/8', '::1'); an IPv4 prefix also matches
+   * IPv4-mapped IPv6 sockets, an IPv6 one only IPv6 sockets (so only IPv6 is dumped).
+   * `ss 'src 10.0.0.0/8'`.
+   */
   readonly localAddress?: string | undefined;
   /** The remote address or prefix. `ss 'dst 192.0.2.1'`. */
   readonly remoteAddress?: string | undefined;
-  /** The ifindex a socket is bound to (SO_BINDTODEVICE, or an IPv6 link-local scope). `ss 'dev = 3'`. */
+  /** The ifindex a socket is bound to (SO_BINDTODEVICE, or an IPv6 link-local scope); 0 for sockets bound to none. `ss 'dev = 3'`. */
   readonly interface?: number | undefined;
   /** Its SO_MARK, compared under a mask (default all bits). Needs CAP_NET_ADMIN. `ss 'fwmark = 0x10/0xff'`. */
   readonly mark?: number | { readonly value: number; readonly mask?: number | undefined } | undefined;
@@ -110,7 +114,7 @@ export function compileFilter(f: InetSocketFilter): Uint8Array | undefined {
   if (f.remoteAddress !== undefined) conds.push(hostCond(f.remoteAddress, 'remoteAddress', D.INET_DIAG_BC_D_COND));
   if (f.interface !== undefined) {
     const idx = f.interface;
-    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 1 || idx > 0x7fffffff) throw new InvalidArgumentError('interface', `expected an ifindex (a positive integer; rt.link.get(name).index gives one), got ${showValue(idx)}`);
+    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx > 0x7fffffff) throw new InvalidArgumentError('interface', `expected an ifindex (rt.link.get(name).index gives one; 0 for sockets bound to none), got ${showValue(idx)}`);
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, idx, HOST_LE);
     conds.push({ code: D.INET_DIAG_BC_DEV_COND, operand: b });

@@ -320,6 +320,12 @@ t.test('inet filters run in the kernel and select what ss selects with the same 
   }
   t.same((await diag.inet({ protocol: 'udp', mark: 0x1234 })).map((s) => s.inode), [ino.mark], 'the mark filter: the marked socket alone');
   t.same(await diag.inet({ localAddress: '10.0.0.0/8' }), [], 'a prefix nothing is in: none');
+  const dumps = diag.sock.stats.requests;
+  t.same((await diag.inet({ remoteAddress: '::1', extensions: [] })).map((s) => s.family), [6, 6], 'an IPv6 address: the IPv6 sockets it matches');
+  t.equal(diag.sock.stats.requests, dumps + 1, 'from one dump: the IPv4 one, which could match nothing, is not made');
+  const unbound = await diag.inet({ protocol: 'udp', interface: 0, extensions: [] });
+  t.same(unbound.map((s) => s.inode).sort(), (await diag.inet({ protocol: 'udp', extensions: [] })).filter((s) => s.interface === 0).map((s) => s.inode).sort(), 'interface 0: the sockets bound to no device');
+  t.notOk(unbound.some((s) => s.inode === ino.dev), 'not the one bound to lo');
   const v4mapped = (await diag.inet({ family: 6, localAddress: '127.0.0.1/32', localPort: 6000 })).map((s) => s.inode);
   t.same(v4mapped, [ino.a46], 'an IPv4 prefix matches the IPv4-mapped end of a dual-stack socket');
   const cg = (await diag.inet({ extensions: [] }))[0]!.cgroupId!;
@@ -457,7 +463,7 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
     ['a range min above max', diag.inet({ remotePort: { min: 9, max: 1 } }), 'remotePort'],
     ['an empty range', diag.inet({ remotePort: {} }), 'remotePort'],
     ['a malformed prefix', diag.inet({ localAddress: '10.0.0.0/33' }), 'localAddress'],
-    ['ifindex 0', diag.inet({ interface: 0 }), 'interface'],
+    ['a negative ifindex', diag.inet({ interface: -1 }), 'interface'],
     ['a prefix with a zone', diag.inet({ localAddress: 'fe80::/10%lo' }), 'localAddress'],
     ['a mark with bits outside its mask', diag.inet({ mark: { value: 0x100, mask: 0xff } }), 'mark'],
     ['a cgroup id not a bigint', diag.inet({ cgroupId: 5 as never }), 'cgroupId'],
