@@ -3,13 +3,15 @@
 # ../shared/peers (C libmnl, Go vishvananda/netlink, Rust rtnetlink) and nlkit's own C
 # reference for setupVeth (bench/c/setupveth_mnl.c, libmnl) and the socket-diagnostics
 # references (bench/c/diag_mnl.c, libmnl; bench/go/diag_netlink.go, vishvananda/netlink)
-# into bench/.peers/ (git-ignored). ../shared is read-only: sources are copied, nothing is written there.
+# and the conntrack references (bench/c/ct_mnl.c, libmnl; bench/go/ct_netlink.go,
+# vishvananda/netlink) into bench/.peers/ (git-ignored). ../shared is read-only: sources are copied, nothing is written there.
 # The script peers (pyroute2, iproute2) run from ../shared/peers as they are.
 #
-# usage: bench/peers.sh [--no-install] [c|setupveth|diag|go|rust|all]
+# usage: bench/peers.sh [--no-install] [c|setupveth|diag|ct|go|rust|all]
 #   --no-install  skip apt-get (packages already there)
-#   c             bench_mnl, setupveth_mnl and diag_mnl; setupveth: setupveth_mnl only
+#   c             bench_mnl, setupveth_mnl, diag_mnl and ct_mnl; setupveth: setupveth_mnl only
 #   diag          diag_mnl and diag_netlink (the D1 peers) only; go includes diag_netlink
+#   ct            ct_mnl and ct_netlink (the D2 peers) only; go includes ct_netlink
 # Everything builds offline: Go in GOPATH mode against Debian's /usr/share/gocode,
 # Rust against Debian's crate registry /usr/share/cargo/registry.
 # A peer that cannot be built is skipped with a message; `npm run bench` runs the ones
@@ -35,9 +37,10 @@ if [ "$install" = 1 ]; then
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update -q >/dev/null
 		# From ../shared/peers/README.md, plus gcc (C peer), time (/usr/bin/time for
-		# peak RSS), iproute2 (ip -batch peer, usually present) and python3 for pyroute2.
+		# peak RSS), iproute2 (ip -batch peer, usually present), python3 for pyroute2 and
+		# conntrack (conntrack-tools: the `conntrack -L` peer of D2).
 		pkgs=(gcc libmnl-dev golang-go golang-github-vishvananda-netlink-dev golang-github-vishvananda-netns-dev
-			python3 python3-pyroute2 iproute2 time strace
+			python3 python3-pyroute2 iproute2 time strace conntrack
 			librust-rtnetlink-dev 'librust-rtnetlink+tokio-socket-dev' librust-tokio-dev)
 		# cargo/rustc: use the one on PATH (rustup) if any, else Debian's.
 		command -v cargo >/dev/null || pkgs+=(cargo)
@@ -80,6 +83,26 @@ if [ "$what" = go ] || [ "$what" = diag ] || [ "$what" = all ]; then
 	else
 		rm -f "$OUT/diag_netlink.tmp"
 		echo "peers.sh: Go vishvananda/netlink socket-diagnostics peer not built" >&2; status=1
+	fi
+fi
+if [ "$what" = c ] || [ "$what" = ct ] || [ "$what" = all ]; then
+	if gcc -O2 -Wall -Wextra -o "$OUT/ct_mnl.tmp" "$HERE/c/ct_mnl.c" -lmnl && mv -f "$OUT/ct_mnl.tmp" "$OUT/ct_mnl"; then
+		echo "built bench/.peers/ct_mnl"
+	else
+		rm -f "$OUT/ct_mnl.tmp"
+		echo "peers.sh: C libmnl conntrack reference not built" >&2; status=1
+	fi
+fi
+if [ "$what" = go ] || [ "$what" = ct ] || [ "$what" = all ]; then
+	# ConntrackTableList / ConntrackDeleteFilter exist in Debian's vishvananda/netlink (1.1.0.125);
+	# ConntrackCreate / ConntrackDelete do not (later versions).
+	rm -rf "$OUT/go-ct-src" && mkdir -p "$OUT/go-ct-src" && cp "$HERE/go/ct_netlink.go" "$OUT/go-ct-src/"
+	if command -v go >/dev/null && (cd "$OUT/go-ct-src" && GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOPROXY=off \
+		GOCACHE="$OUT/gocache" go build -o "$OUT/ct_netlink.tmp" ct_netlink.go) && mv -f "$OUT/ct_netlink.tmp" "$OUT/ct_netlink"; then
+		echo "built bench/.peers/ct_netlink"
+	else
+		rm -f "$OUT/ct_netlink.tmp"
+		echo "peers.sh: Go vishvananda/netlink conntrack peer not built" >&2; status=1
 	fi
 fi
 if [ "$what" = go ] || [ "$what" = all ]; then
