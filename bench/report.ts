@@ -62,6 +62,8 @@ export interface Report {
     naddr: number;
     /** D1 TCP connections (2×nconn + 1 sockets); absent in reports from before D1. */
     nconn?: number;
+    /** D2 conntrack entries; absent in reports from before D2. */
+    nct?: number;
     quick: boolean;
     contextRuns: number;
     loadStart: string;
@@ -216,6 +218,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
   L.push('');
 
   renderD1(r, L);
+  renderD2(r, L);
 
   // Diagnostics: nlkit against raw syscalls from the same process.
   const nk = r.summary['nlkit'] ?? {};
@@ -408,6 +411,55 @@ function renderD1(r: Report, L: string[]): void {
   }
   L.push('');
   L.push(`${r.meta.nconn ?? '?'} TCP connections over loopback in a fresh netns (lo up), made and held open by one helper process (bench/diag.ts hold): both ends of each and the listener. Each program runs in its own netns with its own sockets, one socket opened once (Go's package functions open one per dump), its requests alternating dump by dump; every state asked for. Every extension is what \`diag.inet()\` asks by default (MEMINFO, INFO, VEGASINFO, CONG, TOS, TCLASS, SKMEMINFO, SHUTDOWN); C copies each attribute out, nlkit decodes it all (tcp_info's u64 as bigint). C keeps addresses as bytes; nlkit, Go and pyroute2 make address objects or strings. ⁵ SocketDiagTCP asks the kernel for INET_DIAG_INFO and VEGASINFO too (the library's fixed request) and decodes only the basics. ⁶ \`ss\` timed by diag_mnl --exec (posix_spawn to waitpid, output to /dev/null): its start, the dump, formatting and writing every line; \`-tanei -m\` asks MEMINFO, INFO, VEGASINFO, CONG and SKMEMINFO (not TOS, TCLASS, SHUTDOWN).`);
+  L.push('');
+}
+
+const D2_COLUMNS = [
+  { op: 'd2_ct_create', title: 'create /entry' },
+  { op: 'd2_ct_dump', title: 'one dump + decode of the table' },
+  { op: 'd2_ct_delete', title: 'delete /entry' },
+];
+const D2_ROWS: { impl: string; label: string; ops?: Partial<Record<string, string>> }[] = [
+  { impl: 'nlkit-ct', label: '**nlkit** `ct.add()`, `ct.list()`, `ct.del()`; fresh process' },
+  { impl: 'nlkit-ct', label: '**nlkit**, warm: the dumps again in the same process', ops: { d2_ct_dump: 'd2_ct_dump_warm' } },
+  { impl: 'c-libmnl-ct', label: 'C libmnl ct_mnl (bench/c)' },
+  { impl: 'c-libmnl-ct', label: 'C libmnl ct_mnl, the dump of the empty table (the kernel\'s floor) ⁷', ops: { d2_ct_dump: 'd2_ct_dump_empty' } },
+  { impl: 'go-netlink-ct', label: 'Go vishvananda/netlink Handle.ConntrackTableList; ConntrackDeleteFilter ⁸', ops: { d2_ct_dump: 'd2_ct_dump', d2_ct_delete: 'd2_ct_delete_filter' } },
+  { impl: 'pyroute2-ct', label: 'pyroute2 Conntrack: entry(\'add\'), dump_entries(), entry(\'del\')' },
+  { impl: 'conntrack-tool', label: '`conntrack -L`: whole process ⁹' },
+];
+
+/** D2, connection tracking: create, one dump + decode, delete per implementation, ratios to C. */
+function renderD2(r: Report, L: string[]): void {
+  const c = r.summary['c-libmnl-ct'] ?? {};
+  if (!D2_ROWS.some((row) => r.summary[row.impl])) return;
+  const n = D2_ROWS.map((row) => D2_COLUMNS.map((col) => r.summary[row.impl]?.[col.op]?.n)).flat().find((x) => x !== undefined && x > 0);
+  const floor = c['d2_ct_dump_empty'];
+  L.push(`## D2 connection tracking: ${n ?? r.meta.nct ?? '?'} entries created one by one, one dump + decode of the table, deleted one by one (median µs; in parentheses the ratio to C libmnl of the column)`);
+  L.push('');
+  L.push(`| implementation | ${D2_COLUMNS.map((col) => col.title).join(' | ')} | dump over the floor ⁷ |`);
+  L.push(`|---|${D2_COLUMNS.map(() => '--:').join('|')}|--:|`);
+  for (const row of D2_ROWS) {
+    const ops = r.summary[row.impl];
+    if (!ops) continue;
+    const opOf = (op: string): string | undefined => (row.ops ? row.ops[op] : op);
+    const isRef = (op: string): boolean => row.impl === 'c-libmnl-ct' && opOf(op) === op;
+    const cells = D2_COLUMNS.map((col) => {
+      const key = opOf(col.op);
+      const v = key ? ops[key] : undefined;
+      if (!v) return '';
+      const ref = c[col.op];
+      return `${fmtUs(v.median)}${ref && !isRef(col.op) ? ` (${fmtRatio(v.median / ref.median)})` : ''}`;
+    });
+    const dumpKey = opOf('d2_ct_dump');
+    const d = dumpKey && dumpKey !== 'd2_ct_dump_empty' ? ops[dumpKey] : undefined;
+    const over = d && floor ? d.median - floor.median : undefined;
+    // No ratio: for C this is the difference of two close medians, mostly noise.
+    const overCell = over === undefined ? '' : fmtUs(over);
+    if (cells.some((x) => x !== '')) L.push(`| ${row.label} | ${cells.join(' | ')} | ${overCell} |`);
+  }
+  L.push('');
+  L.push(`${r.meta.nct ?? n ?? '?'} UDP IPv4 entries, 198.18.0.1:(1024+i) → 198.19.0.1:53, the reply the original inverted, timeout 3600 s, in a fresh netns per program. nlkit, C and pyroute2 make them themselves, one request and its ACK at a time, dump the table (one socket opened once; every entry decoded) and delete them one at a time by the original tuple; Go and \`conntrack -L\` dump a table bench/conntrack.ts hold filled the same way. nlkit and C ask the dump for AF_UNSPEC (what \`ct.list()\` sends), Go and pyroute2 for AF_INET (the same entries). ⁷ The kernel walks every bucket of its conntrack hash table (one table for all netns, nf_conntrack_buckets) in every dump, whatever the netns holds: C's dump of the still empty table, in the same process before the creates, is that floor, so the dump column's ratios are close to 1 by construction; the last column is each dump's median less that floor's (the decode and the entries' share of the kernel's work; a difference of two medians, so noisy, and shown without a ratio). ⁸ Vishvananda/netlink 1.1.0 has no ConntrackCreate or per-entry ConntrackDelete; its ConntrackDeleteFilter (with a filter matching every entry) is one dump, then a DELETE + ACK per entry, shown per entry in the delete column. ConntrackTableList decodes the tuples, mark and timeout (it skips status, id, use and protoinfo). ⁹ \`conntrack -L\` timed by ct_mnl --exec (posix_spawn to waitpid, output to /dev/null): its start, the dump, formatting and writing every line.`);
   L.push('');
 }
 

@@ -16,13 +16,24 @@
 // `ss -4 -tan` / `ss -4 -tanei -m` (whole processes, output to /dev/null); ratios to C.
 // Only D1: npm run bench -- --only d1 [--quick].
 //
+// D2, connection tracking (bench/conntrack.ts): in a fresh netns, --nct conntrack entries
+// (UDP, IPv4, distinct source ports, timeout 3600 s) created one request at a time (µs per
+// entry), then one full dump + decode of the table (median of --reps, µs per dump), then
+// deleted one at a time (µs per entry), by nlkit (ct.add, ct.list, ct.del), C libmnl
+// (bench/c/ct_mnl.c, hand-built ctnetlink messages; also the dump of the empty table: the
+// kernel walks its whole shared hash table in every dump), pyroute2 (Conntrack); and the
+// dump only, of a table filled by bench/conntrack.ts hold, by Go vishvananda/netlink
+// (ConntrackTableList; its ConntrackDeleteFilter as context) and `conntrack -L` (a whole
+// process, output to /dev/null); ratios to C. Only D2: npm run bench -- --only d2 [--quick].
+//
 // Options (npm run bench -- …):
 //   --n N           veth pairs (W1–W3) [1000]            --runs K   rounds [3]
 //   --reps R        dump repetitions per run [20]         --naddr A  W4 addresses [1000]
 //   --nconn C       D1 TCP connections (2C+1 sockets) [1000]
-//   --quick         N=50, 1 round, 5 reps, 100 addresses, 250 connections, short
-//                   micro-benchmarks (< 1 min)
-//   --only LIST     only these programs (names as in the run log; 'd1' = the D1 ones);
+//   --nct E         D2 conntrack entries [1000]
+//   --quick         N=50, 1 round, 5 reps, 100 addresses, 250 connections, 250 conntrack
+//                   entries, short micro-benchmarks (< 1 min)
+//   --only LIST     only these programs (names as in the run log; 'd1', 'd2' = the D1, D2 ones);
 //                   results go to bench/results/{latest,quick}-only.*
 //   --peers LIST    'default', 'all', or names (comma-separated; see PEERS below)
 //   --skip LIST     leave these out            --context-runs K  rounds for pyroute2,
@@ -65,6 +76,7 @@ interface Params {
   reps: number;
   naddr: number;
   nconn: number;
+  nct: number;
   quick: boolean;
   settleMs: number;
   contextRuns: number;
@@ -200,6 +212,39 @@ function allJobs(p: Params): Job[] {
       ...(hasPyroute2() ? {} : { missing: 'python3-pyroute2 not installed (bench/peers.sh)' }),
     },
   ];
+  // D2: nlkit, C and pyroute2 create, dump and delete their own entries; Go (no per-entry
+  // create in 1.1.0) and `conntrack -L` dump a table bench/conntrack.js hold filled.
+  const ctPath = join(distBench, 'conntrack.js');
+  const nct = String(p.nct);
+  const ctHold = (argv: string[]): string[] => [node, ctPath, 'hold', '--n', nct, '--', ...argv];
+  const ctm = join(peersDir, 'ct_mnl');
+  const ctmMissing = existsSync(ctm) ? {} : { missing: 'bench/.peers/ct_mnl not built (bench/peers.sh ct)' };
+  const ctg = join(peersDir, 'ct_netlink');
+  const ctTool = '/usr/sbin/conntrack';
+  const ctBuilt = existsSync(ctPath) ? {} : { missing: 'bench/conntrack.ts not built' };
+  const d2: Job[] = [
+    {
+      name: 'nlkit-ct', kind: 'nlkit', tier: 'core', processRecord: false,
+      argv: [node, ...(nodeArgs ? nodeArgs.split(' ') : []), ctPath, 'nlkit', '--n', nct, '--reps', common.reps],
+      ...ctBuilt,
+    },
+    { name: 'c-libmnl-ct', kind: 'peer', tier: 'core', processRecord: false, argv: [ctm, `--n=${nct}`, `--reps=${p.reps}`], ...ctmMissing },
+    {
+      name: 'go-netlink-ct', kind: 'peer', tier: 'core', processRecord: false,
+      argv: ctHold([ctg, '-reps', common.reps, '-expect', nct]),
+      ...(existsSync(ctg) ? ctBuilt : { missing: 'bench/.peers/ct_netlink not built (bench/peers.sh ct)' }),
+    },
+    {
+      name: 'conntrack-tool', kind: 'peer', tier: 'core', processRecord: false,
+      argv: ctHold([ctm, '--exec', `--reps=${p.reps}`, '--impl=conntrack-tool', `--expect=${nct}`, '--', 'd2_ct_dump', ctTool, '-L']),
+      ...(existsSync(ctTool) ? { ...ctmMissing, ...ctBuilt } : { missing: `${ctTool} missing (conntrack-tools; bench/peers.sh)` }),
+    },
+    {
+      name: 'pyroute2-ct', kind: 'peer', tier: 'context', processRecord: false,
+      argv: ['/usr/bin/python3', join(root, 'bench', 'py', 'ct_pyroute2.py'), `--n=${nct}`, `--reps=${p.reps}`],
+      ...(hasPyroute2() ? {} : { missing: 'python3-pyroute2 not installed (bench/peers.sh)' }),
+    },
+  ];
   const startupPath = join(distBench, 'startup.js');
   const startup: Job = {
     name: 'startup', kind: 'nlkit', tier: 'context', // repeats its own rounds inside
@@ -219,6 +264,7 @@ function allJobs(p: Params): Job[] {
     cSetup('c-libmnl-setupveth-perpair', '--sockets=per-pair'),
     c('c-libmnl-batch-upinline', '--mode=batch', '--up=inline'),
     ...d1.slice(0, 4),
+    ...d2.slice(0, 4),
     micro,
     goJob('handle'),
     monitor,
@@ -227,6 +273,7 @@ function allJobs(p: Params): Job[] {
     npm,
     py,
     d1[4]!,
+    d2[4]!,
     ip,
     // Only with --peers all (or by name): the remaining variants of ../shared/peers.
     c('c-libmnl-seq', '--mode=seq'),
@@ -237,6 +284,7 @@ function allJobs(p: Params): Job[] {
   ];
 }
 const D1_JOBS = ['nlkit-diag', 'c-libmnl-diag', 'go-netlink-diag', 'iproute2-ss', 'pyroute2-diag'];
+const D2_JOBS = ['nlkit-ct', 'c-libmnl-ct', 'go-netlink-ct', 'conntrack-tool', 'pyroute2-ct'];
 const EXTRA = new Set(['c-libmnl-seq', 'c-libmnl-batch', 'go-netlink-pkg', 'rust-rtnetlink-upsep', 'c-libmnl-setupveth-echo']);
 
 // ------------------------------------------------------------------ running
@@ -550,6 +598,29 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl diag_mnl, the same request (every extension)', impls: ['c-libmnl-diag'], op: 'd1_tcp_dump_all' },
     ]),
   );
+  const d2n = s['nlkit-ct']?.['d2_ct_dump']?.n ?? s['c-libmnl-ct']?.['d2_ct_dump']?.n ?? '';
+  // Only when D2 ran (a report of a run from before D2, rendered again, gains no empty rows).
+  if (D2_JOBS.some((j) => s[j])) out.push(
+    t('D2 conntrack create, per entry: await ct.add({ protocol: \'udp\', …, timeout }) one at a time', 'info', null, 'nlkit-ct', 'd2_ct_create', [
+      { label: 'C libmnl ct_mnl, the same IPCTNL_MSG_CT_NEW (orig, reply, timeout) + ACK, one at a time', impls: ['c-libmnl-ct'], op: 'd2_ct_create' },
+      { label: 'pyroute2 Conntrack.entry(\'add\')', impls: ['pyroute2-ct'], op: 'd2_ct_create' },
+    ]),
+    t(`D2 conntrack dump + decode, ${d2n} entries: await ct.list()`, 'info', null, 'nlkit-ct', 'd2_ct_dump', [
+      { label: 'C libmnl ct_mnl, the same dump (AF_UNSPEC), tuples, status, timeout, mark, id, use, zone, protoinfo decoded', impls: ['c-libmnl-ct'], op: 'd2_ct_dump' },
+      { label: 'context: C libmnl ct_mnl, the same dump of the empty table (the kernel\'s walk of its hash table: the floor)', impls: ['c-libmnl-ct'], op: 'd2_ct_dump_empty' },
+      { label: 'Go vishvananda/netlink Handle.ConntrackTableList (AF_INET; decodes tuples, mark, timeout)', impls: ['go-netlink-ct'], op: 'd2_ct_dump' },
+      { label: 'pyroute2 Conntrack.dump_entries()', impls: ['pyroute2-ct'], op: 'd2_ct_dump' },
+      { label: 'context: `conntrack -L`, whole process, output to /dev/null', impls: ['conntrack-tool'], op: 'd2_ct_dump' },
+    ]),
+    t(`D2 conntrack dump + decode, ${d2n} entries, warm: the same dumps again in the same process, right after the timed ones`, 'info', null, 'nlkit-ct', 'd2_ct_dump_warm', [
+      { label: 'C libmnl ct_mnl, the same dump', impls: ['c-libmnl-ct'], op: 'd2_ct_dump' },
+    ]),
+    t('D2 conntrack delete, per entry: await ct.del({ protocol: \'udp\', … }) one at a time', 'info', null, 'nlkit-ct', 'd2_ct_delete', [
+      { label: 'C libmnl ct_mnl, the same IPCTNL_MSG_CT_DELETE by the original tuple + ACK, one at a time', impls: ['c-libmnl-ct'], op: 'd2_ct_delete' },
+      { label: 'pyroute2 Conntrack.entry(\'del\')', impls: ['pyroute2-ct'], op: 'd2_ct_delete' },
+      { label: 'context: Go vishvananda/netlink ConntrackDeleteFilter matching every entry (one dump, then a DELETE + ACK per entry), per entry', impls: ['go-netlink-ct'], op: 'd2_ct_delete_filter' },
+    ]),
+  );
   const g = micro?.getlink;
   out.push({
     name: 'GETLINK round trip (ifindex 1)', goal: '≤ 1.5× raw koffi send+recv', limit: 1.5,
@@ -562,7 +633,7 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
 // ------------------------------------------------------------------ main
 
 function usage(): string {
-  return 'usage: npm run bench -- [--n 1000] [--runs 3] [--reps 20] [--naddr 1000] [--nconn 1000] [--quick] [--only d1|a,b] [--peers default|all|a,b] [--skip a,b] [--context-runs 1] [--settle 1000] [--out DIR] [--profile] | --rerender FILE.json';
+  return 'usage: npm run bench -- [--n 1000] [--runs 3] [--reps 20] [--naddr 1000] [--nconn 1000] [--nct 1000] [--quick] [--only d1|d2|a,b] [--peers default|all|a,b] [--skip a,b] [--context-runs 1] [--settle 1000] [--out DIR] [--profile] | --rerender FILE.json';
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -584,13 +655,15 @@ export async function main(argv: string[]): Promise<number> {
     reps: intOpt(opts, 'reps', quick ? 5 : 20),
     naddr: intOpt(opts, 'naddr', quick ? 100 : 1000),
     nconn: intOpt(opts, 'nconn', quick ? 250 : 1000),
+    nct: intOpt(opts, 'nct', quick ? 250 : 1000),
     quick,
     settleMs: intOpt(opts, 'settle', quick ? 300 : 1000),
     contextRuns: intOpt(opts, 'context-runs', 1),
     profile: opts.has('profile'),
     outDir: resolve(opts.get('out') ?? join(root, 'bench', 'results')),
   };
-  if (p.n < 1 || p.runs < 1 || p.reps < 1 || p.nconn < 1) throw new Error(`--n, --runs, --reps and --nconn must be at least 1\n${usage()}`);
+  if (p.n < 1 || p.runs < 1 || p.reps < 1 || p.nconn < 1 || p.nct < 1) throw new Error(`--n, --runs, --reps, --nconn and --nct must be at least 1\n${usage()}`);
+  if (p.nct > 64511) throw new Error(`--nct: at most 64511 (one UDP source port per entry)\n${usage()}`);
   if (process.getuid?.() !== 0) {
     console.error('bench: needs root (unshare -n and veth creation); run as root');
     return 1;
@@ -613,7 +686,7 @@ export async function main(argv: string[]): Promise<number> {
   jobs = jobs.filter((j) => !skip.has(j.name));
   const onlyOpt = opts.get('only');
   if (onlyOpt !== undefined) {
-    const only = new Set(onlyOpt.split(',').map((x) => x.trim()).flatMap((x) => (x === 'd1' ? D1_JOBS : [x])));
+    const only = new Set(onlyOpt.split(',').map((x) => x.trim()).flatMap((x) => (x === 'd1' ? D1_JOBS : x === 'd2' ? D2_JOBS : [x])));
     jobs = jobs.filter((j) => only.has(j.name));
     if (jobs.length === 0) throw new Error(`--only ${onlyOpt}: no such program\n${usage()}`);
   }
@@ -633,7 +706,7 @@ export async function main(argv: string[]): Promise<number> {
   const monitorRuns: Record<string, unknown>[] = [];
   const log: RunLog[] = [];
   const failures: { job: string; run: number; error: string }[] = [];
-  console.error(`[bench] N=${p.n} runs=${p.runs} reps=${p.reps} naddr=${p.naddr} nconn=${p.nconn}${quick ? ' (quick)' : ''}; load ${loadStart}; ${jobs.length} programs per round: ${jobs.map((j) => j.name).join(' ')}`);
+  console.error(`[bench] N=${p.n} runs=${p.runs} reps=${p.reps} naddr=${p.naddr} nconn=${p.nconn} nct=${p.nct}${quick ? ' (quick)' : ''}; load ${loadStart}; ${jobs.length} programs per round: ${jobs.map((j) => j.name).join(' ')}`);
   try {
     for (let run = 1; run <= p.runs; run++) {
       for (const job of jobs) {
@@ -687,7 +760,7 @@ export async function main(argv: string[]): Promise<number> {
       cpu: `${cpuModel}, ${os.cpus().length} CPUs`,
       node: process.version,
       commit: `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'src']) ? ' (+ uncommitted src changes)' : ''}`,
-      n: p.n, runs: p.runs, reps: p.reps, naddr: p.naddr, nconn: p.nconn, quick: p.quick, contextRuns: p.contextRuns,
+      n: p.n, runs: p.runs, reps: p.reps, naddr: p.naddr, nconn: p.nconn, nct: p.nct, quick: p.quick, contextRuns: p.contextRuns,
       loadStart, loadEnd, totalSeconds: totalS,
       hostLinks: { before: linksBefore, after: linksAfter },
       missing,
