@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  ClosedError, DecodeError, InvalidArgumentError, MulticastMonitor, NetlinkError, NetlinkSocket as Socket, NETLINK_NETFILTER, NLA_F_NESTED, netnsContext, openBeside, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, openSocketIn, resolveNetns, showValue, walkAttrs,
+  ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NetlinkSocket as Socket, NETLINK_NETFILTER, NLA_F_NESTED, netnsContext, openBeside, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, openSocketIn, resolveNetns, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute,
 } from '../netlink/index.js';
 import { formatIp, parseIp } from '../rtnl/ip.js';
@@ -219,6 +219,11 @@ const SPEC_KEYS: ReadonlySet<string> = new Set(['protocol', 'zone', ...TUPLE_KEY
 const CHANGE_KEYS: ReadonlySet<string> = new Set(['timeout', 'mark', 'status', 'tcpState']);
 const FLUSH_KEYS: ReadonlySet<string> = new Set(['family', 'mark']);
 const MONITOR_KEYS: ReadonlySet<string> = new Set(['signal', 'maxQueued', 'receiveBufferSize']);
+const ICMP_KEYS: ReadonlySet<string> = new Set(['type', 'code', 'id']);
+const MARK_KEYS: ReadonlySet<string> = new Set(['value', 'mask']);
+/** Requests about one entry: named by keyText(arg) only when an error needs it. */
+const KEY_OPTS = { subjectOf: (k: CheckedKey): string => keyText(k) };
+const ADD_OPTS = { subjectOf: (a: AddArgs): string => keyText(a.k) };
 const NLMSG_HDRLEN = 16;
 const ATTRS = NLMSG_HDRLEN + N.SIZEOF_NFGENMSG;
 const PATH = ['ctnetlink'];
@@ -269,7 +274,7 @@ function statusBits(v: unknown, arg: string): number {
 
 function markOf(v: unknown, arg: string): { value: number; mask: number } {
   if (typeof v === 'number') return { value: checkUint(v, arg, 0xffffffff), mask: 0xffffffff };
-  checkObject(v, arg, new Set(['value', 'mask']));
+  checkObject(v, arg, MARK_KEYS);
   const m = v as { value: unknown; mask: unknown };
   const value = checkUint(m.value, `${arg}.value`, 0xffffffff);
   const mask = checkUint(m.mask, `${arg}.mask`, 0xffffffff);
@@ -294,9 +299,13 @@ interface CheckedTuple {
   readonly icmp: { type: number; code: number; id: number } | undefined;
 }
 
-function checkTuple(v: unknown, arg: string, proto: number, keys: ReadonlySet<string> = TUPLE_KEYS): CheckedTuple {
-  checkObject(v, arg, keys);
-  const t = v as ConntrackTupleSpec;
+function checkTuple(v: unknown, arg: string, proto: number): CheckedTuple {
+  checkObject(v, arg, TUPLE_KEYS);
+  return tupleOf(v as ConntrackTupleSpec, arg, proto);
+}
+
+/** A tuple's fields checked (its object's keys are the caller's to check). */
+function tupleOf(t: ConntrackTupleSpec, arg: string, proto: number): CheckedTuple {
   const src = parseIp(t.src, `${arg}.src`);
   const dst = parseIp(t.dst, `${arg}.dst`);
   if (src.family !== dst.family) throw new InvalidArgumentError(arg, `src ${t.src} is IPv${src.family} but dst ${t.dst} is IPv${dst.family}`);
@@ -313,7 +322,7 @@ function checkTuple(v: unknown, arg: string, proto: number, keys: ReadonlySet<st
   }
   let icmp: CheckedTuple['icmp'];
   if (isIcmp) {
-    checkObject(t.icmp, `${arg}.icmp`, new Set(['type', 'code', 'id']));
+    checkObject(t.icmp, `${arg}.icmp`, ICMP_KEYS);
     const i = t.icmp!;
     icmp = { type: checkUint(i.type, `${arg}.icmp.type`, 255), code: checkUint(i.code, `${arg}.icmp.code`, 255), id: checkUint(i.id, `${arg}.icmp.id`, 65535) };
   } else if (t.icmp !== undefined) throw new InvalidArgumentError(`${arg}.icmp`, 'only an icmp or icmpv6 tuple has ICMP fields');
@@ -352,22 +361,49 @@ function be64(v: DataView, o: number): bigint {
   return v.getBigUint64(o, false);
 }
 
-function decodeTuple(buf: Buffer, v: DataView, o: number, end: number, path: readonly string[]): ConntrackTuple & { proto: number } {
-  const t: Mutable<ConntrackTuple> & { proto: number } = { src: '', dst: '', proto: 0 };
+/** Paths of a tuple's attributes, for decode errors: made once per kind of tuple, not per entry. */
+interface TuplePaths {
+  readonly tuple: readonly string[];
+  readonly ip: readonly string[];
+  readonly proto: readonly string[];
+}
+const tuplePaths = (name: string): TuplePaths => ({ tuple: [...PATH, name], ip: [...PATH, name, 'CTA_TUPLE_IP'], proto: [...PATH, name, 'CTA_TUPLE_PROTO'] });
+const ORIG_PATHS = tuplePaths('CTA_TUPLE_ORIG');
+const REPLY_PATHS = tuplePaths('CTA_TUPLE_REPLY');
+const MASTER_PATHS = tuplePaths('CTA_TUPLE_MASTER');
+/** The protocol number of the tuple decodeTuple read last (its CTA_PROTO_NUM). */
+let tupleProto = 0;
+
+/**
+ * A tuple's nested attributes, read with plain loops (no closure per entry: a dump
+ * decodes thousands); its protocol number is left in `tupleProto`.
+ */
+function decodeTuple(buf: Buffer, v: DataView, o: number, end: number, paths: TuplePaths): ConntrackTuple {
+  const t: Mutable<ConntrackTuple> = { src: '', dst: '' };
+  let proto = 0;
   let icmpType = 0;
   let icmpCode = 0;
   let icmpId = 0;
   let isIcmp = false;
-  walkAttrs(v, o, end, path, (type, a, l) => {
+  for (let a = o; end - a >= 4; ) {
+    const len = checkAttr(v, a, end, paths.tuple);
+    const type = v.getUint16(a + 2, HOST_LE) & NLA_TYPE_MASK;
+    const p = a + 4;
+    const pe = a + len;
     if (type === N.CTA_TUPLE_IP) {
-      walkAttrs(v, a, a + l, [...path, 'CTA_TUPLE_IP'], (it, ia, il) => {
-        if (it === N.CTA_IP_V4_SRC || it === N.CTA_IP_V6_SRC) t.src = formatIp(buf, ia, il);
-        else if (it === N.CTA_IP_V4_DST || it === N.CTA_IP_V6_DST) t.dst = formatIp(buf, ia, il);
-      });
+      for (let b = p; pe - b >= 4; ) {
+        const il = checkAttr(v, b, pe, paths.ip);
+        const it = v.getUint16(b + 2, HOST_LE) & NLA_TYPE_MASK;
+        if (it === N.CTA_IP_V4_SRC || it === N.CTA_IP_V6_SRC) t.src = formatIp(buf, b + 4, il - 4);
+        else if (it === N.CTA_IP_V4_DST || it === N.CTA_IP_V6_DST) t.dst = formatIp(buf, b + 4, il - 4);
+        b += (il + 3) & ~3;
+      }
     } else if (type === N.CTA_TUPLE_PROTO) {
-      walkAttrs(v, a, a + l, [...path, 'CTA_TUPLE_PROTO'], (pt, pa) => {
-        switch (pt) {
-          case N.CTA_PROTO_NUM: t.proto = buf[pa]!; break;
+      for (let b = p; pe - b >= 4; ) {
+        const pl = checkAttr(v, b, pe, paths.proto);
+        const pa = b + 4;
+        switch (v.getUint16(b + 2, HOST_LE) & NLA_TYPE_MASK) {
+          case N.CTA_PROTO_NUM: proto = buf[pa]!; break;
           case N.CTA_PROTO_SRC_PORT: t.srcPort = v.getUint16(pa, false); break;
           case N.CTA_PROTO_DST_PORT: t.dstPort = v.getUint16(pa, false); break;
           case N.CTA_PROTO_ICMP_ID: case N.CTA_PROTO_ICMPV6_ID: icmpId = v.getUint16(pa, false); isIcmp = true; break;
@@ -375,10 +411,13 @@ function decodeTuple(buf: Buffer, v: DataView, o: number, end: number, path: rea
           case N.CTA_PROTO_ICMP_CODE: case N.CTA_PROTO_ICMPV6_CODE: icmpCode = buf[pa]!; isIcmp = true; break;
           default:
         }
-      });
-    } else if (type === N.CTA_TUPLE_ZONE) t.zone = v.getUint16(a, false);
-  });
+        b += (pl + 3) & ~3;
+      }
+    } else if (type === N.CTA_TUPLE_ZONE) t.zone = v.getUint16(p, false);
+    a += (len + 3) & ~3;
+  }
   if (isIcmp) t.icmp = { type: icmpType, code: icmpCode, id: icmpId };
+  tupleProto = proto;
   return t;
 }
 
@@ -397,6 +436,20 @@ function strz(buf: Buffer, o: number, l: number): string {
   return buf.toString('utf8', o, nul >= 0 && nul < o + l ? nul : o + l);
 }
 
+const COUNTERS_ORIG_PATH = [...PATH, 'CTA_COUNTERS_ORIG'];
+const COUNTERS_REPLY_PATH = [...PATH, 'CTA_COUNTERS_REPLY'];
+/** Status names by status bits: a table has few distinct statuses, so each list is made once and shared (frozen). */
+const STATUS_NAMES = new Map<number, readonly ConntrackStatus[]>();
+
+function statusNames(bits: number): readonly ConntrackStatus[] {
+  let names = STATUS_NAMES.get(bits);
+  if (names === undefined) {
+    names = Object.freeze(STATUS.filter(([, bit]) => (bits & bit) !== 0).map(([n]) => n));
+    if (STATUS_NAMES.size < 4096) STATUS_NAMES.set(bits, names);
+  }
+  return names;
+}
+
 /** @internal An IPCTNL_MSG_CT_NEW message (a dump part, a GET's reply, an event) as a ConntrackEntry. */
 export function decodeConntrack(buf: Buffer, view: DataView, off: number, len: number): ConntrackEntry {
   if (len < ATTRS) throw new DecodeError('nfgenmsg', PATH, off, ATTRS, len);
@@ -408,25 +461,19 @@ export function decodeConntrack(buf: Buffer, view: DataView, off: number, len: n
   let unknown: RawAttribute[] | undefined;
   let cOrig: ConntrackCounters | undefined;
   let cReply: ConntrackCounters | undefined;
-  const strip = (t: ConntrackTuple & { proto: number }): ConntrackTuple => {
-    const { proto: _p, ...rest } = t;
-    return rest;
-  };
   walkAttrs(view, off + ATTRS, off + len, PATH, (type, o, l) => {
     switch (type) {
-      case N.CTA_TUPLE_ORIG: {
-        const t = decodeTuple(buf, view, o, o + l, [...PATH, 'CTA_TUPLE_ORIG']);
-        e.protocolNumber = t.proto;
-        e.protocol = PROTOCOL_NAME.get(t.proto) ?? 'other';
-        e.original = strip(t);
+      case N.CTA_TUPLE_ORIG:
+        e.original = decodeTuple(buf, view, o, o + l, ORIG_PATHS);
+        e.protocolNumber = tupleProto;
+        e.protocol = PROTOCOL_NAME.get(tupleProto) ?? 'other';
         break;
-      }
-      case N.CTA_TUPLE_REPLY: e.reply = strip(decodeTuple(buf, view, o, o + l, [...PATH, 'CTA_TUPLE_REPLY'])); break;
-      case N.CTA_TUPLE_MASTER: e.master = strip(decodeTuple(buf, view, o, o + l, [...PATH, 'CTA_TUPLE_MASTER'])); break;
+      case N.CTA_TUPLE_REPLY: e.reply = decodeTuple(buf, view, o, o + l, REPLY_PATHS); break;
+      case N.CTA_TUPLE_MASTER: e.master = decodeTuple(buf, view, o, o + l, MASTER_PATHS); break;
       case N.CTA_STATUS: {
         const s = view.getUint32(o, false);
         e.statusBits = s;
-        e.status = STATUS.filter(([, bit]) => (s & bit) !== 0).map(([n]) => n);
+        e.status = statusNames(s);
         break;
       }
       case N.CTA_TIMEOUT: e.timeout = view.getUint32(o, false); break;
@@ -436,8 +483,8 @@ export function decodeConntrack(buf: Buffer, view: DataView, off: number, len: n
       case N.CTA_ID: e.id = view.getUint32(o, false); break;
       case N.CTA_SECMARK: e.secmark = view.getUint32(o, false); break;
       case N.CTA_LABELS: e.labels = copyBytes(buf, o, o + l); break;
-      case N.CTA_COUNTERS_ORIG: cOrig = counters(view, o, o + l, [...PATH, 'CTA_COUNTERS_ORIG']); break;
-      case N.CTA_COUNTERS_REPLY: cReply = counters(view, o, o + l, [...PATH, 'CTA_COUNTERS_REPLY']); break;
+      case N.CTA_COUNTERS_ORIG: cOrig = counters(view, o, o + l, COUNTERS_ORIG_PATH); break;
+      case N.CTA_COUNTERS_REPLY: cReply = counters(view, o, o + l, COUNTERS_REPLY_PATH); break;
       case N.CTA_TIMESTAMP: {
         let start = 0n;
         let stop: bigint | undefined;
@@ -605,8 +652,8 @@ export class Conntrack {
     const k = checkKey(key, 'key');
     this.live();
     // With an ACK: the kernel flags its one reply NLM_F_MULTI without a NLMSG_DONE after it, so the ACK is what ends the exchange.
-    const e = await this.sock.request(msgType(N.IPCTNL_MSG_CT_GET), 0, (w) => putKey(w, k), decodeConntrack, { subject: k.text });
-    if (!e) throw new NetlinkError(2, { type: msgType(N.IPCTNL_MSG_CT_GET), typeName: 'IPCTNL_MSG_CT_GET', seq: 0, subject: k.text }, {}, 'no such conntrack entry');
+    const e = await this.sock.requestWith(msgType(N.IPCTNL_MSG_CT_GET), 0, putKey, k, decodeConntrack, KEY_OPTS);
+    if (!e) throw new NetlinkError(2, { type: msgType(N.IPCTNL_MSG_CT_GET), typeName: 'IPCTNL_MSG_CT_GET', seq: 0, subject: keyText(k) }, {}, 'no such conntrack entry');
     return e;
   }
 
@@ -630,17 +677,7 @@ export class Conntrack {
     const tcpState = spec.tcpState === undefined ? undefined : tcpStateOf(spec.tcpState, 'spec.tcpState');
     if (tcpState !== undefined && k.tuple.proto !== N.IPPROTO_TCP) throw new InvalidArgumentError('spec.tcpState', 'only a tcp entry has a TCP state');
     this.live();
-    await this.sock.request(msgType(N.IPCTNL_MSG_CT_NEW), NLM_F_CREATE | NLM_F_EXCL, (w) => {
-      putNfgenmsg(w, afOf(k.tuple.family));
-      putTuple(w, N.CTA_TUPLE_ORIG, k.tuple);
-      putTuple(w, N.CTA_TUPLE_REPLY, reply);
-      w.putBe32(N.CTA_TIMEOUT, timeout);
-      // The new entry is confirmed already: a status without that bit would flip it, and the kernel refuses (EBUSY).
-      if (status !== undefined) w.putBe32(N.CTA_STATUS, status | N.IPS_CONFIRMED);
-      if (mark !== undefined) w.putBe32(N.CTA_MARK, mark);
-      if (k.zone !== undefined) w.putBe16(N.CTA_ZONE, k.zone);
-      if (tcpState !== undefined) putTcpState(w, tcpState);
-    }, undefined, { subject: k.text });
+    await this.sock.requestWith(msgType(N.IPCTNL_MSG_CT_NEW), NLM_F_CREATE | NLM_F_EXCL, writeAdd, { k, reply, timeout, status, mark, tcpState }, undefined, ADD_OPTS);
   }
 
   /**
@@ -686,7 +723,7 @@ export class Conntrack {
       }
       if (status !== undefined) w.putBe32(N.CTA_STATUS, status);
       if (tcpState !== undefined) putTcpState(w, tcpState);
-    }, undefined, { subject: k.text });
+    }, undefined, { subject: keyText(k) });
   }
 
   /**
@@ -698,7 +735,7 @@ export class Conntrack {
   async del(key: ConntrackKey | ConntrackEntry): Promise<void> {
     const k = checkKey(key, 'key');
     this.live();
-    await this.sock.request(msgType(N.IPCTNL_MSG_CT_DELETE), 0, (w) => putKey(w, k), undefined, { subject: k.text });
+    await this.sock.requestWith(msgType(N.IPCTNL_MSG_CT_DELETE), 0, putKey, k, undefined, KEY_OPTS);
   }
 
   /**
@@ -865,6 +902,28 @@ function invertIcmp(i: { type: number; code: number; id: number }): { type: numb
   return { type: inv[i.type] ?? i.type, code: i.code, id: i.id };
 }
 
+/** The checked parts of an add(). */
+interface AddArgs {
+  readonly k: CheckedKey;
+  readonly reply: CheckedTuple;
+  readonly timeout: number;
+  readonly status: number | undefined;
+  readonly mark: number | undefined;
+  readonly tcpState: number | undefined;
+}
+
+function writeAdd(w: MessageWriter, a: AddArgs): void {
+  putNfgenmsg(w, afOf(a.k.tuple.family));
+  putTuple(w, N.CTA_TUPLE_ORIG, a.k.tuple);
+  putTuple(w, N.CTA_TUPLE_REPLY, a.reply);
+  w.putBe32(N.CTA_TIMEOUT, a.timeout);
+  // The new entry is confirmed already: a status without that bit would flip it, and the kernel refuses (EBUSY).
+  if (a.status !== undefined) w.putBe32(N.CTA_STATUS, a.status | N.IPS_CONFIRMED);
+  if (a.mark !== undefined) w.putBe32(N.CTA_MARK, a.mark);
+  if (a.k.zone !== undefined) w.putBe16(N.CTA_ZONE, a.k.zone);
+  if (a.tcpState !== undefined) putTcpState(w, a.tcpState);
+}
+
 function putTcpState(w: MessageWriter, state: number): void {
   const p = w.nestStart(N.CTA_PROTOINFO);
   const t = w.nestStart(N.CTA_PROTOINFO_TCP);
@@ -876,7 +935,16 @@ function putTcpState(w: MessageWriter, state: number): void {
 interface CheckedKey {
   readonly tuple: CheckedTuple;
   readonly zone: number | undefined;
-  readonly text: string;
+  /** The addresses as given, for {@link keyText}. */
+  readonly srcText: string;
+  readonly dstText: string;
+}
+
+/** A key as error messages name it ('tcp 10.0.0.1:1000 → 10.0.0.2:80 zone 3'): made only for an error. */
+function keyText(k: CheckedKey): string {
+  const host = (a: string, p: number | undefined): string => (p === undefined ? a : a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
+  const name = PROTOCOL_NAME.get(k.tuple.proto) ?? String(k.tuple.proto);
+  return `${name} ${host(k.srcText, k.tuple.srcPort)} → ${host(k.dstText, k.tuple.dstPort)}${k.zone ? ` zone ${k.zone}` : ''}`;
 }
 
 function checkKey(v: unknown, arg: string, keys: ReadonlySet<string> = KEY_KEYS): CheckedKey {
@@ -885,11 +953,9 @@ function checkKey(v: unknown, arg: string, keys: ReadonlySet<string> = KEY_KEYS)
   // A listed entry: its original direction is the key, its protocol by number when nlkit has no name for it.
   const proto = protocolNumber((k.protocol as unknown) === 'other' ? k.protocolNumber : k.protocol, `${arg}.protocol`);
   const src = (k.original !== undefined && k.src === undefined ? k.original : k) as ConntrackTupleSpec;
-  const tuple = checkTuple({ src: src.src, dst: src.dst, srcPort: src.srcPort, dstPort: src.dstPort, icmp: src.icmp }, arg, proto);
+  const tuple = tupleOf(src, arg, proto);
   const zone = k.zone === undefined ? undefined : checkUint(k.zone, `${arg}.zone`, 65535);
-  const host = (a: string, p: number | undefined): string => (p === undefined ? a : a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
-  const name = PROTOCOL_NAME.get(proto) ?? String(proto);
-  return { tuple, zone, text: `${name} ${host(src.src, tuple.srcPort)} → ${host(src.dst, tuple.dstPort)}${zone ? ` zone ${zone}` : ''}` };
+  return { tuple, zone, srcText: String(src.src), dstText: String(src.dst) };
 }
 
 function putKey(w: MessageWriter, k: CheckedKey): void {
