@@ -9,13 +9,15 @@ own. Re-run after a header update:
 """
 import os, re, subprocess, sys, tempfile
 
-HEADERS = ['linux/sock_diag.h', 'linux/inet_diag.h', 'linux/unix_diag.h', 'linux/tcp.h', 'linux/bpf.h']
+HEADERS = ['linux/sock_diag.h', 'linux/inet_diag.h', 'linux/unix_diag.h', 'linux/tcp.h', 'linux/bpf.h', 'linux/netlink_diag.h', 'linux/packet_diag.h']
 # #define'd or enum names, by prefix (mixed-case enum members are listed in NAMES).
 PREFIXES = ('SOCK_DIAG_BY_FAMILY', 'SOCK_DESTROY', 'SK_MEMINFO_', 'SKNLGRP_', 'INET_DIAG_', 'UDIAG_SHOW_',
+            # netlink and packet sockets (`ss -f netlink`, `ss -0`)
+            'NDIAG_', 'NETLINK_DIAG_', 'PACKET_DIAG_', 'PACKET_SHOW_', 'PDI_',
             'UNIX_DIAG_', 'TCPI_OPT_', 'BPF_TCP_')
 # The TCP states: the kernel's TCP_* (net/tcp_states.h) is not UAPI; bpf.h's BPF_TCP_*
 # is, and the kernel pins each to its TCP_* (BUILD_BUG_ON in net/core/filter.c).
-NAMES = ['TCP_CA_Open', 'TCP_CA_Disorder', 'TCP_CA_CWR', 'TCP_CA_Recovery', 'TCP_CA_Loss',
+NAMES = ['AF_NETLINK', 'TCP_CA_Open', 'TCP_CA_Disorder', 'TCP_CA_CWR', 'TCP_CA_Recovery', 'TCP_CA_Loss',
          'AF_UNIX', 'AF_INET', 'AF_INET6', 'AF_PACKET', 'SOCK_STREAM', 'SOCK_DGRAM', 'SOCK_SEQPACKET', 'SOCK_RAW',
          'IPPROTO_TCP', 'IPPROTO_UDP', 'IPPROTO_UDPLITE', 'IPPROTO_RAW', 'IPPROTO_SCTP', 'IPPROTO_MPTCP', 'IPPROTO_DCCP',
          'IPPROTO_ICMP', 'IPPROTO_ICMPV6']
@@ -28,6 +30,8 @@ STRUCTS = {
                           'tcp_bbr_info'],
     'linux/unix_diag.h': ['unix_diag_req', 'unix_diag_msg', 'unix_diag_vfs', 'unix_diag_rqlen'],
     'linux/tcp.h': ['tcp_info'],
+    'linux/netlink_diag.h': ['netlink_diag_req', 'netlink_diag_msg'],
+    'linux/packet_diag.h': ['packet_diag_req', 'packet_diag_msg', 'packet_diag_info', 'packet_diag_mclist'],
 }
 FIELD = re.compile(r'^\s*(?:__u8|__u16|__u32|__u64|__be16|__be32|__s32|int|unsigned char|unsigned short|struct\s+\w+)\s+(.*?);', re.S)
 

@@ -14,6 +14,7 @@ import { formatIp, parseIp } from '../rtnl/ip.js';
 import * as D from './constants.js';
 import type { TcpInfo } from './constants.js';
 import { FILTER_KEYS, checkNoZone, compileFilter, type InetSocketFilter } from './filter.js';
+import { decodeNetlinkSocket, decodePacketSocket, putNetlinkReq, putPacketReq, type NetlinkSocketInfo, type PacketSocket } from './link-sockets.js';
 
 /** Options of {@link SockDiag.open}. */
 export interface SockDiagOptions {
@@ -318,6 +319,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize'])
 const INET_KEYS: ReadonlySet<string> = new Set(['protocol', 'family', 'states', 'extensions', ...FILTER_KEYS]);
 const GET_KEYS: ReadonlySet<string> = new Set(['extensions']);
 const UNIX_KEYS: ReadonlySet<string> = new Set(['states']);
+const NETLINK_KEYS: ReadonlySet<string> = new Set(['protocol']);
 const ID_KEYS: ReadonlySet<string> = new Set(['protocol', 'family', 'local', 'remote', 'interface', 'cookie',
   // An InetSocket from a listing is an id too: its other fields are allowed and not read.
   'state', 'stateNumber', 'timer', 'receiveQueue', 'sendQueue', 'uid', 'inode', 'memInfo', 'skMemInfo', 'tcpInfo', 'congestion', 'ccInfo',
@@ -633,9 +635,10 @@ const DESCRIBER: FamilyDescriber = {
     const type = v.getUint16(4, HOST_LE);
     const dump = (v.getUint16(6, HOST_LE) & 0x300) !== 0;
     const fam = request[NLMSG_HDRLEN]!;
-    const what = fam === D.AF_UNIX ? 'Unix sockets' : fam === D.AF_INET || fam === D.AF_INET6 ? 'this protocol over this family' : `address family ${fam}`;
+    const what = fam === D.AF_UNIX ? 'Unix sockets' : fam === D.AF_INET || fam === D.AF_INET6 ? 'this protocol over this family'
+      : fam === D.AF_NETLINK ? 'netlink sockets' : fam === D.AF_PACKET ? 'packet sockets' : `address family ${fam}`;
     if (errno === 2 /* ENOENT */) {
-      if (dump) return `the kernel has no socket diagnostics for ${what} (not built in: CONFIG_INET_*_DIAG / CONFIG_UNIX_DIAG)`;
+      if (dump) return `the kernel has no socket diagnostics for ${what} (not built in: CONFIG_INET_*_DIAG, CONFIG_UNIX_DIAG, CONFIG_NETLINK_DIAG, CONFIG_PACKET_DIAG)`;
       // An inet request with a cookie: TCP's lookup answers ENOENT when the socket it finds has another cookie.
       const c = NLMSG_HDRLEN + D.OFF_INET_DIAG_REQ_V2_ID + D.OFF_INET_DIAG_SOCKID_IDIAG_COOKIE;
       const cookie = fam !== D.AF_UNIX && request.length >= c + 8 && !(v.getUint32(c, HOST_LE) === D.INET_DIAG_NOCOOKIE && v.getUint32(c + 4, HOST_LE) === D.INET_DIAG_NOCOOKIE);
@@ -815,6 +818,41 @@ export class SockDiag {
     const s = await this.sock.request(D.SOCK_DIAG_BY_FAMILY, 0, (w) => putUnixReq(w, ALL_STATES, inode), decodeUnix, { ack: false, subject: `unix inode ${inode}` });
     if (!s) throw new NetlinkError(2, { type: D.SOCK_DIAG_BY_FAMILY, typeName: 'SOCK_DIAG_BY_FAMILY', seq: 0, subject: `unix inode ${inode}` }, {}, 'no such socket');
     return s;
+  }
+
+  /**
+   * The netlink sockets of the netns (the kernel's own too, port id 0), of every
+   * protocol or of one: their port ids, peers, multicast groups, memory and flags. Each
+   * once: the kernel lists a socket with groups twice, and `ss` prints it twice.
+   *
+   * Equivalent to: `ss -a -f netlink -e -m`; `cat /proc/net/netlink`.
+   * @throws InvalidArgumentError for a bad protocol; NetlinkError 'ENOENT' when the
+   *   kernel has no netlink socket diagnostics (CONFIG_NETLINK_DIAG); ClosedError.
+   */
+  async netlink(options: { readonly protocol?: number | undefined } = {}): Promise<NetlinkSocketInfo[]> {
+    checkObject(options, 'options', NETLINK_KEYS);
+    const p = options.protocol;
+    if (p !== undefined && (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p >= D.NDIAG_PROTO_ALL)) throw new InvalidArgumentError('protocol', `expected a netlink protocol number (0..254: NETLINK_ROUTE is 0), got ${showValue(p)}`);
+    if (this.sock.closed) throw new ClosedError('SockDiag handle');
+    const all = await this.sock.dump(D.SOCK_DIAG_BY_FAMILY, 0, (w) => putNetlinkReq(w, p ?? D.NDIAG_PROTO_ALL), decodeNetlinkSocket, { subject: 'netlink' });
+    // The kernel lists a socket bound to multicast groups twice: from the table of bound
+    // sockets and again from the protocol's list of group members (`ss -f netlink` prints
+    // both lines). Each socket once, the first time, by its cookie.
+    const seen = new Set<bigint>();
+    return all.filter((s) => !seen.has(s.cookie) && seen.add(s.cookie) !== undefined);
+  }
+
+  /**
+   * The packet sockets (AF_PACKET: tcpdump's, a DHCP client's) of the netns: their
+   * ethertype, bound device, flags, memberships, fanout group, owner, memory and filter.
+   *
+   * Equivalent to: `ss -a -0 -e -m`; `cat /proc/net/packet`.
+   * @throws NetlinkError 'ENOENT' when the kernel has no packet socket diagnostics
+   *   (CONFIG_PACKET_DIAG); ClosedError.
+   */
+  async packet(): Promise<PacketSocket[]> {
+    if (this.sock.closed) throw new ClosedError('SockDiag handle');
+    return this.sock.dump(D.SOCK_DIAG_BY_FAMILY, 0, putPacketReq, decodePacketSocket, { subject: 'packet' });
   }
 
   /** Close the socket (idempotent). */

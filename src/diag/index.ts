@@ -8,6 +8,7 @@ export type {
   InetSockOpt, InetSocket, InetSocketId, UnixSocketType, UnixListOptions, UnixSocket,
 } from './diag.js';
 export type { InetSocketFilter, PortMatch } from './filter.js';
+export type { NetlinkSocketInfo, NetlinkSocketFlag, PacketSocket, PacketSocketFlag } from './link-sockets.js';
 export type { TcpInfo } from './constants.js';
 export {
   SOCK_DIAG_BY_FAMILY, SOCK_DESTROY, TCPI_OPT_TIMESTAMPS, TCPI_OPT_SACK, TCPI_OPT_WSCALE, TCPI_OPT_ECN, TCPI_OPT_ECN_SEEN, TCPI_OPT_SYN_DATA,

@@ -18,7 +18,7 @@ import {
   type Qdisc, type TcClass, type Filter, type MonitorChangeOf, type MonitorKindOf,
   Genl, Ethtool, decodeAttributes, type GenlFamily, type GenlMessage, type GenlEvent, type EthtoolChannels, type EthtoolFeature, type FilterSpec,
   Conntrack, type ConntrackEntry, type ConntrackFilter, type ConntrackSpec,
-  SockDiag, type InetSocket, type InetProtocol, type SocketState, type TcpInfo, type UnixSocket, type InetListOptions,
+  SockDiag, type InetSocket, type NetlinkSocketInfo, type PacketSocket, type InetProtocol, type SocketState, type TcpInfo, type UnixSocket, type InetListOptions,
 } from 'nlkit';
 
 /** The application's own settings, parsed from a file: anything may be missing. */
@@ -61,6 +61,7 @@ interface Settings {
   readonly protocol?: InetProtocol;
   readonly port?: number;
   readonly peerPrefix?: string;
+  readonly protocolNumber?: number;
   readonly states?: readonly SocketState[];
 }
 
@@ -347,6 +348,10 @@ async function sockets(s: Settings, where: NetnsTarget | undefined): Promise<str
   out.push(String(one.inode));
   const unix: UnixSocket[] = await diag.unix({ states: s.states });
   for (const u of unix) out.push(u.path ?? (u.abstract !== undefined ? `@${u.abstract}` : String(u.inode)));
+  const nl: NetlinkSocketInfo[] = await diag.netlink({ protocol: s.protocolNumber });
+  for (const n of nl) out.push(`${n.protocol}:${n.portId} ${n.groups.join(',')} ${n.flags.join(',')}`);
+  const pk: PacketSocket[] = await diag.packet();
+  for (const p of pk) out.push(`${p.protocol.toString(16)}@${p.interface} ${p.fanout?.id ?? '-'}`);
   return out;
 }
 
