@@ -12,6 +12,7 @@ import {
 } from '../netlink/index.js';
 import { formatIp, parseIp } from '../rtnl/ip.js';
 import * as D from './constants.js';
+import { cookieAt, skMemInfo } from './common.js';
 import type { TcpInfo } from './constants.js';
 import { FILTER_KEYS, checkNoZone, compileFilter, type InetSocketFilter } from './filter.js';
 import { decodeNetlinkSocket, decodePacketSocket, putNetlinkReq, putPacketReq, type NetlinkSocketInfo, type PacketSocket } from './link-sockets.js';
@@ -455,18 +456,6 @@ function putInetReq(w: MessageWriter, family: 4 | 6, protocol: number, ext: numb
   v.setUint32(s + D.OFF_INET_DIAG_SOCKID_IDIAG_COOKIE, c === undefined ? D.INET_DIAG_NOCOOKIE : Number(c & 0xffffffffn), HOST_LE);
   v.setUint32(s + D.OFF_INET_DIAG_SOCKID_IDIAG_COOKIE + 4, c === undefined ? D.INET_DIAG_NOCOOKIE : Number(c >> 32n), HOST_LE);
   if (protocol > 0xff) w.putU32(D.INET_DIAG_REQ_PROTOCOL, protocol);
-}
-
-function cookieAt(v: DataView, o: number): bigint {
-  return BigInt(v.getUint32(o, HOST_LE)) | (BigInt(v.getUint32(o + 4, HOST_LE)) << 32n);
-}
-
-function skMemInfo(v: DataView, o: number, l: number): SkMemInfo {
-  const at = (i: number): number => (i * 4 + 4 <= l ? v.getUint32(o + i * 4, HOST_LE) : 0);
-  return {
-    rmemAlloc: at(D.SK_MEMINFO_RMEM_ALLOC), rcvbuf: at(D.SK_MEMINFO_RCVBUF), wmemAlloc: at(D.SK_MEMINFO_WMEM_ALLOC), sndbuf: at(D.SK_MEMINFO_SNDBUF),
-    fwdAlloc: at(D.SK_MEMINFO_FWD_ALLOC), wmemQueued: at(D.SK_MEMINFO_WMEM_QUEUED), optmem: at(D.SK_MEMINFO_OPTMEM), backlog: at(D.SK_MEMINFO_BACKLOG), drops: at(D.SK_MEMINFO_DROPS),
-  };
 }
 
 

@@ -7,6 +7,7 @@
 import { DecodeError, HOST_LE, checkAttr, copyBytes, hexColon, NLA_TYPE_MASK, type MessageWriter, type RawAttribute } from '../netlink/index.js';
 import * as D from './constants.js';
 import type { SkMemInfo } from './diag.js';
+import { cookieAt, skMemInfo } from './common.js';
 
 /** The flags of a netlink socket (NETLINK_DIAG_FLAGS), by name. */
 export type NetlinkSocketFlag = 'cb-running' | 'pktinfo' | 'broadcast-error' | 'no-enobufs' | 'listen-all-nsid' | 'cap-ack';
@@ -92,18 +93,6 @@ const PACKET_PATH = ['packet_diag_msg'];
 const NLMSG_HDRLEN = 16;
 const NO_ATTRS: readonly RawAttribute[] = Object.freeze([]);
 const NO_NAMES: readonly never[] = Object.freeze([]);
-
-function cookieAt(v: DataView, o: number): bigint {
-  return BigInt(v.getUint32(o, HOST_LE)) | (BigInt(v.getUint32(o + 4, HOST_LE)) << 32n);
-}
-
-function skMemInfo(v: DataView, o: number, l: number): SkMemInfo {
-  const at = (i: number): number => (i * 4 + 4 <= l ? v.getUint32(o + i * 4, HOST_LE) : 0);
-  return {
-    rmemAlloc: at(D.SK_MEMINFO_RMEM_ALLOC), rcvbuf: at(D.SK_MEMINFO_RCVBUF), wmemAlloc: at(D.SK_MEMINFO_WMEM_ALLOC), sndbuf: at(D.SK_MEMINFO_SNDBUF),
-    fwdAlloc: at(D.SK_MEMINFO_FWD_ALLOC), wmemQueued: at(D.SK_MEMINFO_WMEM_QUEUED), optmem: at(D.SK_MEMINFO_OPTMEM), backlog: at(D.SK_MEMINFO_BACKLOG), drops: at(D.SK_MEMINFO_DROPS),
-  };
-}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

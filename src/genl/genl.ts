@@ -6,10 +6,9 @@
  * @module
  */
 import {
-  ClosedError, InvalidArgumentError, NetlinkError, NetlinkSocket as Socket, NETLINK_GENERIC, netnsContext, openBeside, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, openSocketIn, resolveNetns, showValue, walkAttrs,
-  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget,
+  ClosedError, InvalidArgumentError, NetlinkError, NETLINK_GENERIC, openHandleSocket, openSiblingSocket, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, showValue, walkAttrs,
+  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type SocketPlace,
 } from '../netlink/index.js';
-import { readHandleFd } from '../netlink/netns-switch.js';
 import * as G from './constants.js';
 import { messageOf, type GenlMessage } from './message.js';
 import { GenlMonitor, type GenlMonitorOptions } from './monitor.js';
@@ -171,9 +170,8 @@ export class Genl {
 
   private constructor(
     sock: NetlinkSocket,
-    /** Where the handle was opened (the netns given, resolved; or the execNetns target's fd), and the object an fd came from: for a monitor's socket when SIOCGSKNS is refused. */
-    private readonly target: { fd: number } | { pid: number } | undefined,
-    private readonly holder: object | undefined,
+    /** Where the handle was opened: for a monitor's socket when SIOCGSKNS is refused. */
+    private readonly place: SocketPlace,
   ) {
     this.sock = sock;
     sock.owner = 'Genl handle';
@@ -191,22 +189,15 @@ export class Genl {
   static open(options: GenlOptions = {}): Genl {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
     checkOptionKeys(options, OPTION_KEYS, '');
-    const target = options.netns !== undefined ? resolveNetns(options.netns) : undefined;
     let self: Genl | undefined;
     const describer: FamilyDescriber = {
       typeName: (type) => (type === G.GENL_ID_CTRL ? 'nlctrl' : self?.byId.get(type)?.name ?? `genl family ${type}`),
     };
-    const sock = openSocketIn(NETLINK_GENERIC, target, {
+    const { sock, place } = openHandleSocket(NETLINK_GENERIC, options.netns, {
       describer,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
     });
-    const given = options.netns;
-    if (target === undefined) {
-      // In an execNetns call: its target, and the Netns it came from (checked before reuse).
-      const ctx = netnsContext.getStore();
-      return (self = new Genl(sock, ctx ? { fd: ctx.fd } : undefined, ctx));
-    }
-    return (self = new Genl(sock, target, typeof given === 'object' && given !== null ? given : undefined));
+    return (self = new Genl(sock, place));
   }
 
   /** True once closed. */
@@ -360,11 +351,7 @@ export class Genl {
   /** A socket in the groups, in the netns of the handle's own socket (read with SIOCGSKNS; else entered the way the handle was). */
   private openSibling(groups: number[], receiveBufferSize: number | undefined): NetlinkSocket {
     const opts = { groups, ...(receiveBufferSize !== undefined ? { receiveBufferSize } : {}) };
-    return openBeside(this.sock.fd, () => Socket.open(NETLINK_GENERIC, opts), () => {
-      // A Netns closed since may have handed its fd number to another file: its getter knows.
-      if (this.holder !== undefined) readHandleFd(this.holder, 'the netns the Genl handle was opened with');
-      return openSocketIn(NETLINK_GENERIC, this.target, opts);
-    });
+    return openSiblingSocket(this.sock, this.place, NETLINK_GENERIC, opts, 'the netns the Genl handle was opened with');
   }
 
   /** `using genl = Genl.open()`. */

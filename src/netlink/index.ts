@@ -15,7 +15,7 @@ export type { BatchOptions, BatchRequest, BatchResult, BatchStatus, FamilyDescri
 export { acquireSlab, releaseSlab, poolStats, SLAB_SIZE } from './pool.js';
 export { netnsContext, ensureThreadpoolStarted, withThreadNetns, threadNetnsInode, contextNetnsFd, NetnsRestoreError } from './netns-switch.js';
 export type { NetnsHandle } from './netns-switch.js';
-export { openBeside, openSocketIn, resolveNetns } from './open-in.js';
+export { openBeside, openHandleSocket, openSiblingSocket, openSocketIn, resolveNetns } from './open-in.js';
 export { MulticastMonitor } from './multicast.js';
 export type { MulticastMonitorOptions, MulticastOverrun } from './multicast.js';
-export type { NetnsTarget } from './open-in.js';
+export type { NetnsTarget, SocketPlace } from './open-in.js';

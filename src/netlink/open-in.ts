@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgumentError, SysError, showValue } from './errors.js';
-import { contextNetnsFd, isFdNumber, netnsStringAdvice, readHandleFd, withThreadNetns } from './netns-switch.js';
+import { contextNetnsFd, isFdNumber, netnsContext, netnsStringAdvice, readHandleFd, withThreadNetns } from './netns-switch.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from './socket.js';
 import * as sys from './sys.js';
 
@@ -77,4 +77,43 @@ export function openBeside<T>(sockFd: number, open: () => T, fallback: () => T):
   } finally {
     sys.close(nsfd);
   }
+}
+
+/**
+ * Where a handle's socket was made, to make another there later (a monitor's socket):
+ * the netns given, resolved (or the enclosing execNetns target's fd), and the object an
+ * fd came from (a Netns closed since may have handed its fd number to another file).
+ */
+export interface SocketPlace {
+  readonly target: { fd: number } | { pid: number } | undefined;
+  readonly holder: object | undefined;
+}
+
+/**
+ * Open a handle's socket of `protocol` in `netns` (unresolved, as the caller's options
+ * gave it; undefined: the enclosing execNetns target's netns, else the thread's), and
+ * say where it was made. What `Genl.open` and `Conntrack.open` share.
+ * @throws InvalidArgumentError for a bad netns, ClosedError for a closed Netns, SysError.
+ */
+export function openHandleSocket(protocol: number, netns: unknown, opts: NetlinkSocketOptions): { sock: NetlinkSocket; place: SocketPlace } {
+  const target = netns !== undefined ? resolveNetns(netns) : undefined;
+  const sock = openSocketIn(protocol, target, opts);
+  if (target === undefined) {
+    // In an execNetns call: its target, and the Netns it came from (checked before reuse).
+    const ctx = netnsContext.getStore();
+    return { sock, place: { target: ctx ? { fd: ctx.fd } : undefined, holder: ctx } };
+  }
+  return { sock, place: { target, holder: typeof netns === 'object' && netns !== null ? netns : undefined } };
+}
+
+/**
+ * A second socket of `protocol` in the netns of a handle's `sock` (read with SIOCGSKNS;
+ * where that is refused, entered the way the handle was, from `place`). `what` names the
+ * netns in the error of a Netns closed since.
+ */
+export function openSiblingSocket(sock: NetlinkSocket, place: SocketPlace, protocol: number, opts: NetlinkSocketOptions, what: string): NetlinkSocket {
+  return openBeside(sock.fd, () => NetlinkSocket.open(protocol, opts), () => {
+    if (place.holder !== undefined) readHandleFd(place.holder, what);
+    return openSocketIn(protocol, place.target, opts);
+  });
 }

@@ -5,11 +5,10 @@
  * @module
  */
 import {
-  ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NetlinkSocket as Socket, NETLINK_NETFILTER, NLA_F_NESTED, netnsContext, openBeside, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, openSocketIn, resolveNetns, showValue, walkAttrs,
-  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute,
+  ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NETLINK_NETFILTER, NLA_F_NESTED, openHandleSocket, openSiblingSocket, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, showValue, walkAttrs,
+  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute, type SocketPlace,
 } from '../netlink/index.js';
 import { formatIp, parseIp } from '../rtnl/ip.js';
-import { readHandleFd } from '../netlink/netns-switch.js';
 import * as N from './constants.js';
 import { EVENT_GROUPS, decodeEvent, type ConntrackEvent, type ConntrackEventType, type ConntrackMonitor, type ConntrackMonitorOptions } from './monitor.js';
 
@@ -564,9 +563,8 @@ export class Conntrack {
 
   private constructor(
     sock: NetlinkSocket,
-    /** Where the handle was opened (the netns given, resolved; or the execNetns target's fd), and the object an fd came from: for a monitor's socket when SIOCGSKNS is refused. */
-    private readonly target: { fd: number } | { pid: number } | undefined,
-    private readonly holder: object | undefined,
+    /** Where the handle was opened: for a monitor's socket when SIOCGSKNS is refused. */
+    private readonly place: SocketPlace,
   ) {
     this.sock = sock;
     sock.owner = 'Conntrack handle';
@@ -582,18 +580,11 @@ export class Conntrack {
    */
   static open(options: ConntrackOptions = {}): Conntrack {
     checkObject(options, 'options', OPTION_KEYS);
-    const target = options.netns !== undefined ? resolveNetns(options.netns) : undefined;
-    const sock = openSocketIn(NETLINK_NETFILTER, target, {
+    const { sock, place } = openHandleSocket(NETLINK_NETFILTER, options.netns, {
       describer: DESCRIBER,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
     });
-    if (target === undefined) {
-      // In an execNetns call: its target, and the Netns it came from (checked before reuse).
-      const ctx = netnsContext.getStore();
-      return new Conntrack(sock, ctx ? { fd: ctx.fd } : undefined, ctx);
-    }
-    const given = options.netns;
-    return new Conntrack(sock, target, typeof given === 'object' && given !== null ? given : undefined);
+    return new Conntrack(sock, place);
   }
 
   /** True once closed. */
@@ -865,11 +856,7 @@ export class Conntrack {
     options.signal?.throwIfAborted();
     this.live();
     const opts = { groups: [...groups], ...(rb !== undefined ? { receiveBufferSize: rb } : {}) };
-    const sock = openBeside(this.sock.fd, () => Socket.open(NETLINK_NETFILTER, opts), () => {
-      // A Netns closed since may have handed its fd number to another file: its getter knows.
-      if (this.holder !== undefined) readHandleFd(this.holder, 'the netns the Conntrack handle was opened with');
-      return openSocketIn(NETLINK_NETFILTER, this.target, opts);
-    });
+    const sock = openSiblingSocket(this.sock, this.place, NETLINK_NETFILTER, opts, 'the netns the Conntrack handle was opened with');
     let mon: ConntrackMonitor;
     try {
       mon = MulticastMonitor.open<ConntrackEvent>(sock, decodeEvent, options, () => this.monitors.delete(mon));
