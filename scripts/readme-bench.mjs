@@ -30,6 +30,7 @@ const body = [
   '',
   section('All workloads'),
   ...(section('D1 socket diagnostics') ? ['', `**${lines.find((l) => l.startsWith('## D1 socket diagnostics'))?.slice(3) ?? 'D1 socket diagnostics'}**:`, '', section('D1 socket diagnostics')] : []),
+  ...(section('D2 connection tracking') ? ['', `**${lines.find((l) => l.startsWith('## D2 connection tracking'))?.slice(3) ?? 'D2 connection tracking'}**:`, '', section('D2 connection tracking')] : []),
   ...(section('Start-up') ? ['', '**Start-up** (a new process per call, as a CNI runtime runs a plugin; ms):', '', section('Start-up')] : []),
 ].join('\n');
 const begin = '<!-- bench:begin -->';
