@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NETLINK_NETFILTER, NLA_F_NESTED, openHandleSocket, openSiblingSocket, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, showValue, walkAttrs,
+  ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NETLINK_NETFILTER, openHandleSocket, openSiblingSocket, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute, type SocketPlace,
 } from '../netlink/index.js';
 import { formatIp, parseIp } from '../rtnl/ip.js';
@@ -348,10 +348,13 @@ function putTuple(w: MessageWriter, type: number, t: CheckedTuple): void {
   w.nestEnd(n);
 }
 
-function putNfgenmsg(w: MessageWriter, family: number): void {
+/** The nfgenmsg version that makes the kernel's flush apply nfgen_family (any but NFNETLINK_V0; the UAPI names none). */
+const FLUSH_BY_FAMILY_VERSION = 1;
+
+function putNfgenmsg(w: MessageWriter, family: number, version: number = N.NFNETLINK_V0): void {
   const o = w.reserve(N.SIZEOF_NFGENMSG);
   w.buf[o] = family;
-  w.buf[o + 1] = N.NFNETLINK_V0; // version; res_id (be16) stays 0
+  w.buf[o + 1] = version; // res_id (be16) stays 0
 }
 
 const afOf = (family: 4 | 6 | undefined): number => (family === 4 ? N.AF_INET : family === 6 ? N.AF_INET6 : N.AF_UNSPEC);
@@ -734,9 +737,10 @@ export class Conntrack {
    * kernel does not say how many.
    *
    * Equivalent to: `conntrack -F`, in one request; with `mark`, `conntrack -D --mark M`, in
-   * one request; with `family`, what `conntrack -F -f ipv6` means but does not do (it
-   * empties the whole table: the kernel's flush ignores the family), so nlkit lists the
-   * family's entries and deletes them in one batch.
+   * one request; with `family`, what `conntrack -F -f ipv6` means but does not do (the tool
+   * sends nfgen version 0, and for version 0 the kernel's flush ignores the family, so it
+   * empties the whole table) — nlkit sends version 1, which the kernel (4.19+) honours: one
+   * request, the family's entries deleted by the kernel in one pass.
    * @throws InvalidArgumentError for bad options; ClosedError.
    */
   async flush(options: { readonly family?: 4 | 6 | undefined; readonly mark?: number | { readonly value: number; readonly mask: number } | undefined } = {}): Promise<void> {
@@ -744,54 +748,16 @@ export class Conntrack {
     if (options.family !== undefined && options.family !== 4 && options.family !== 6) throw new InvalidArgumentError('family', `expected 4 or 6, got ${showValue(options.family)}`);
     const mark = options.mark === undefined ? undefined : markOf(options.mark, 'mark');
     this.live();
-    if (options.family === undefined) {
-      await this.sock.request(msgType(N.IPCTNL_MSG_CT_DELETE), 0, (w) => {
-        putNfgenmsg(w, N.AF_UNSPEC);
-        if (mark) {
-          w.putBe32(N.CTA_MARK, mark.value);
-          w.putBe32(N.CTA_MARK_MASK, mark.mask);
-        }
-      }, undefined, { subject: 'conntrack table' });
-      return;
-    }
-    // The kernel's flush does not apply nfgen_family (kernel 6.18: `conntrack -F -f ipv6`
-    // empties the whole table), though its dump does: the family's entries are listed and
-    // deleted one by one, each by its original tuple as the kernel sent it (whatever the
-    // protocol), its zone and its id — an entry made since with the same tuple is not one
-    // of them. One already gone (ENOENT) is what a flush wants.
-    const af = afOf(options.family);
-    const victims = await this.sock.dump(msgType(N.IPCTNL_MSG_CT_GET), 0, (w) => {
-      putNfgenmsg(w, af);
+    await this.sock.request(msgType(N.IPCTNL_MSG_CT_DELETE), 0, (w) => {
+      // nf_conntrack_netlink.c: `u3 = nfmsg->version ? family : AF_UNSPEC` — a flush applies
+      // nfgen_family only when the version is not 0 (kept so for old conntrack tools, which
+      // always sent AF_INET).
+      putNfgenmsg(w, afOf(options.family), FLUSH_BY_FAMILY_VERSION);
       if (mark) {
         w.putBe32(N.CTA_MARK, mark.value);
         w.putBe32(N.CTA_MARK_MASK, mark.mask);
       }
-    }, (buf, view, off, len) => {
-      let tuple: Buffer | undefined;
-      let zone: number | undefined;
-      let id: number | undefined;
-      walkAttrs(view, off + ATTRS, off + len, PATH, (t, o, l) => {
-        if (t === N.CTA_TUPLE_ORIG) tuple = copyBytes(buf, o, o + l);
-        else if (t === N.CTA_ZONE) zone = view.getUint16(o, false);
-        else if (t === N.CTA_ID) id = view.getUint32(o, false);
-      });
-      return { tuple, zone, id };
-    }, { subject: 'conntrack table' });
-    const msgs = victims.filter((v) => v.tuple !== undefined).map((v) => ({
-      type: msgType(N.IPCTNL_MSG_CT_DELETE),
-      flags: 0,
-      build: (w: MessageWriter): void => {
-        putNfgenmsg(w, af);
-        w.putBytes(N.CTA_TUPLE_ORIG | NLA_F_NESTED, v.tuple!);
-        if (v.zone !== undefined) w.putBe16(N.CTA_ZONE, v.zone);
-        if (v.id !== undefined) w.putBe32(N.CTA_ID, v.id);
-      },
-    }));
-    if (msgs.length === 0) return;
-    const r = await this.sock.requestBatch(msgs);
-    const bad = r.errors.find((e) => e !== undefined && e.code !== 'ENOENT');
-    if (bad) throw bad;
-    if (r.failure) throw r.failure;
+    }, undefined, { subject: 'conntrack table' });
   }
 
   /**
