@@ -28,8 +28,8 @@ const PROTOCOLS: Readonly<Record<ConntrackProtocol, number>> = {
   icmp: N.IPPROTO_ICMP, icmpv6: N.IPPROTO_ICMPV6, gre: N.IPPROTO_GRE,
 };
 const PROTOCOL_NAME = new Map<number, ConntrackProtocol>(Object.entries(PROTOCOLS).map(([k, v]) => [v, k as ConntrackProtocol]));
-/** Protocols whose tuple has ports. */
-const PORTED = new Set<number>([N.IPPROTO_TCP, N.IPPROTO_UDP, N.IPPROTO_UDPLITE, N.IPPROTO_SCTP, N.IPPROTO_DCCP]);
+/** Protocols whose tuple has ports (GRE: its keys, which the kernel carries in the port attributes). */
+const PORTED = new Set<number>([N.IPPROTO_TCP, N.IPPROTO_UDP, N.IPPROTO_UDPLITE, N.IPPROTO_SCTP, N.IPPROTO_DCCP, N.IPPROTO_GRE]);
 
 /**
  * An entry's status bits (IPS_*), by name. 'nat-clash' is bit 12, which the 6.1
@@ -66,8 +66,9 @@ export interface ConntrackTuple {
   readonly src: string;
   /** The destination address. */
   readonly dst: string;
-  /** Ports of TCP, UDP, UDP-Lite, SCTP and DCCP. */
+  /** Ports of TCP, UDP, UDP-Lite, SCTP and DCCP; GRE's source key (`conntrack --srckey`: CTA_PROTO_SRC_PORT carries it). */
   readonly srcPort?: number | undefined;
+  /** The destination port; GRE's destination key (`--dstkey`). */
   readonly dstPort?: number | undefined;
   /** ICMP and ICMPv6: the message's type, code and identifier. */
   readonly icmp?: { readonly type: number; readonly code: number; readonly id: number } | undefined;
@@ -135,10 +136,15 @@ export interface ConntrackEntry {
 
 /** What makes a tuple when writing one: addresses and, by protocol, ports or ICMP fields. */
 export interface ConntrackTupleSpec {
+  /** The source address. */
   readonly src: string;
+  /** The destination address (of the source's family). */
   readonly dst: string;
+  /** The source port (GRE: the source key); required for TCP, UDP, UDP-Lite, SCTP, DCCP and GRE, refused for others. */
   readonly srcPort?: number | undefined;
+  /** The destination port (GRE: the destination key); as `srcPort`. */
   readonly dstPort?: number | undefined;
+  /** ICMP and ICMPv6 only, required there: the message's type, code and identifier. */
   readonly icmp?: { readonly type: number; readonly code: number; readonly id: number } | undefined;
 }
 

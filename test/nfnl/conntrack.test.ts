@@ -198,6 +198,18 @@ t.test('update, del and flush, checked with the tool', tool, async (t) => {
   t.same(await ct.list(), [], 'and nlkit lists none');
 });
 
+t.test('GRE: its keys ride in the port attributes, as conntrack --srckey/--dstkey; a listed GRE entry is a key', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  conntrack(ns.path, ['-I', '-s', '10.0.0.1', '-d', '10.0.0.9', '-p', 'gre', '--srckey', '5', '--dstkey', '6', '-t', '100']);
+  await ct.add({ protocol: 'gre', src: '10.0.0.1', dst: '10.0.0.8', srcPort: 0x11, dstPort: 0x22, timeout: 100 });
+  t.match(conntrack(ns.path, ['-L', '-p', 'gre', '-d', '10.0.0.8']), /srckey=0x11 dstkey=0x22 .*srckey=0x22 dstkey=0x11/, 'added by nlkit: the keys both ways, as conntrack prints them');
+  const theirs = (await ct.list({ protocol: 'gre', dst: '10.0.0.9' }))[0]!;
+  t.same([theirs.original.srcPort, theirs.original.dstPort, theirs.reply.srcPort, theirs.reply.dstPort], [5, 6, 6, 5], 'made by the tool: its keys');
+  t.equal((await ct.get(theirs)).id, theirs.id, 'get by the listed GRE entry');
+  await ct.del(theirs);
+  t.same([...xmlFlows(ns.path).values()].map((f) => f.orig.dst), ['10.0.0.8'], 'del by the listed GRE entry: gone, the other stays');
+});
+
 t.test('list filters: family, mark, zone and status in the kernel; protocol, addresses and ports on the entries', tool, async (t) => {
   const { ns, ct } = fixture(t);
   await ct.add({ protocol: 'tcp', src: '10.0.0.1', dst: '10.0.1.1', srcPort: 1, dstPort: 80, timeout: 100, mark: 0x101, status: ['assured'] });
