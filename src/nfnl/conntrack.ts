@@ -668,7 +668,7 @@ export class Conntrack {
     checkObject(spec, 'spec', SPEC_KEYS);
     const k = checkKey(spec, 'spec', SPEC_KEYS);
     const reply = spec.reply === undefined
-      ? { ...k.tuple, src: k.tuple.dst, dst: k.tuple.src, srcPort: k.tuple.dstPort, dstPort: k.tuple.srcPort, icmp: k.tuple.icmp && invertIcmp(k.tuple.icmp) }
+      ? { ...k.tuple, src: k.tuple.dst, dst: k.tuple.src, srcPort: k.tuple.dstPort, dstPort: k.tuple.srcPort, icmp: k.tuple.icmp && invertIcmp(k.tuple.icmp, k.tuple.proto) }
       : checkTuple(spec.reply, 'spec.reply', k.tuple.proto);
     if (reply.family !== k.tuple.family) throw new InvalidArgumentError('spec.reply', `the reply direction is IPv${reply.family} but the original IPv${k.tuple.family}`);
     const timeout = checkUint(spec.timeout, 'spec.timeout', 0xffffffff, 'seconds');
@@ -855,9 +855,14 @@ export class Conntrack {
 const CPU_STAT_NAME: string[] = [];
 for (const [k, v] of Object.entries(N)) if (k.startsWith('CTA_STATS_') && !k.startsWith('CTA_STATS_GLOBAL') && k !== 'CTA_STATS_UNSPEC' && typeof v === 'number') CPU_STAT_NAME[v] = k.slice('CTA_STATS_'.length).toLowerCase();
 
-function invertIcmp(i: { type: number; code: number; id: number }): { type: number; code: number; id: number } {
-  // conntrack -I builds the reply of an echo request as an echo reply (nf_conntrack_proto_icmp's invmap): ICMP 8 → 0, ICMPv6 128 → 129.
-  const inv: Record<number, number> = { 8: 0, 13: 14, 15: 16, 17: 18, 128: 129, 130: 131 };
+/** The kernel's invmap of ICMP (nf_conntrack_proto_icmp.c): echo, timestamp, info and address request ↔ reply, both ways. */
+const ICMP_INVERSE: Readonly<Record<number, number>> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 };
+/** ICMPv6's (nf_conntrack_proto_icmpv6.c): echo and node information query ↔ reply. */
+const ICMPV6_INVERSE: Readonly<Record<number, number>> = { 128: 129, 129: 128, 139: 140, 140: 139 };
+
+function invertIcmp(i: { type: number; code: number; id: number }, proto: number): { type: number; code: number; id: number } {
+  // conntrack -I builds the reply direction with the same maps: an echo request's reply is an echo reply, and the reverse.
+  const inv = proto === N.IPPROTO_ICMPV6 ? ICMPV6_INVERSE : ICMP_INVERSE;
   return { type: inv[i.type] ?? i.type, code: i.code, id: i.id };
 }
 

@@ -198,6 +198,21 @@ t.test('update, del and flush, checked with the tool', tool, async (t) => {
   t.same(await ct.list(), [], 'and nlkit lists none');
 });
 
+t.test('add: the reply direction of ICMP and ICMPv6 entries, inverted as conntrack -I inverts it', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  const cases: [string, string, string, number][] = [['icmp', '10.0.0.1', '10.0.0.2', 0], ['icmp', '10.0.0.1', '10.0.0.2', 14], ['icmpv6', '2001:db8::1', '2001:db8::2', 139], ['icmpv6', '2001:db8::1', '2001:db8::2', 129]];
+  for (const [i, [p, s, d, type]] of cases.entries()) {
+    conntrack(ns.path, ['-I', '-s', s, '-d', d, '-p', p, `--${p}-type`, String(type), `--${p}-code`, '0', `--${p}-id`, String(100 + i), '-t', '100']);
+    await ct.add({ protocol: p as 'icmp', src: s, dst: d, icmp: { type, code: 0, id: 200 + i }, timeout: 100 });
+  }
+  const all = await ct.list();
+  for (const [i, [p, , , type]] of cases.entries()) {
+    const tools = all.find((e) => e.original.icmp?.id === 100 + i)!;
+    const ours = all.find((e) => e.original.icmp?.id === 200 + i)!;
+    t.equal(ours.reply.icmp?.type, tools.reply.icmp?.type, `${p} type ${type}: reply type ${ours.reply.icmp?.type}, as the tool's ${tools.reply.icmp?.type}`);
+  }
+});
+
 t.test('GRE: its keys ride in the port attributes, as conntrack --srckey/--dstkey; a listed GRE entry is a key', tool, async (t) => {
   const { ns, ct } = fixture(t);
   conntrack(ns.path, ['-I', '-s', '10.0.0.1', '-d', '10.0.0.9', '-p', 'gre', '--srckey', '5', '--dstkey', '6', '-t', '100']);
