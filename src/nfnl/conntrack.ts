@@ -104,7 +104,7 @@ export interface ConntrackEntry {
   readonly timeout?: number | undefined;
   /** The connection mark (CONNMARK). */
   readonly mark: number;
-  /** The conntrack zone (absent: zone 0). */
+  /** The conntrack zone of both directions (absent: zone 0, or a zone of one direction only, in `original.zone` or `reply.zone`). */
   readonly zone?: number | undefined;
   /** References held (CTA_USE). */
   readonly use?: number | undefined;
@@ -918,7 +918,10 @@ function checkKey(v: unknown, arg: string, keys: ReadonlySet<string> = KEY_KEYS)
   const proto = protocolNumber((k.protocol as unknown) === 'other' ? k.protocolNumber : k.protocol, `${arg}.protocol`);
   const src = (k.original !== undefined && k.src === undefined ? k.original : k) as ConntrackTupleSpec;
   const tuple = tupleOf(src, arg, proto);
-  const zone = k.zone === undefined ? undefined : checkUint(k.zone, `${arg}.zone`, 65535);
+  // A listed entry whose zone is its original direction's only (conntrack --orig-zone) has it in
+  // original.zone, not zone: the kernel finds it by that zone (CTA_ZONE applies to both directions).
+  const origZone = src === k.original ? (k.original as ConntrackTuple).zone : undefined;
+  const zone = k.zone !== undefined ? checkUint(k.zone, `${arg}.zone`, 65535) : origZone === undefined ? undefined : checkUint(origZone, `${arg}.original.zone`, 65535);
   return { tuple, zone, srcText: String(src.src), dstText: String(src.dst) };
 }
 

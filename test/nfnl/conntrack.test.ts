@@ -213,6 +213,23 @@ t.test('add: the reply direction of ICMP and ICMPv6 entries, inverted as conntra
   }
 });
 
+t.test('a zone of one direction (conntrack --orig-zone, --reply-zone): listed in that tuple; get, update and del by the listed entry', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  conntrack(ns.path, ['-I', '-s', '10.0.0.1', '-d', '10.0.0.4', '-p', 'udp', '--sport', '1', '--dport', '2', '-t', '100', '--orig-zone', '5']);
+  conntrack(ns.path, ['-I', '-s', '10.0.0.1', '-d', '10.0.0.5', '-p', 'udp', '--sport', '1', '--dport', '2', '-t', '100', '--reply-zone', '6']);
+  const orig = (await ct.list({ dst: '10.0.0.4' }))[0]!;
+  const reply = (await ct.list({ dst: '10.0.0.5' }))[0]!;
+  t.same([orig.zone, orig.original.zone, orig.reply.zone], [undefined, 5, undefined], 'the original direction\'s zone, in its tuple');
+  t.same([reply.zone, reply.original.zone, reply.reply.zone], [undefined, undefined, 6], 'the reply direction\'s zone, in its tuple');
+  for (const e of [orig, reply]) {
+    t.equal((await ct.get(e)).id, e.id, `get by the listed entry to ${e.original.dst}`);
+    await ct.update(e, { mark: 9, status: ['assured'] });
+    t.same([...xmlFlows(ns.path).values()].filter((f) => f.orig.dst === e.original.dst).map((f) => [f.mark, f.assured]), [[9, true]], 'update by it, as the tool shows');
+    await ct.del(e);
+  }
+  t.equal(xmlFlows(ns.path).size, 0, 'del by each: both gone');
+});
+
 t.test('GRE: its keys ride in the port attributes, as conntrack --srckey/--dstkey; a listed GRE entry is a key', tool, async (t) => {
   const { ns, ct } = fixture(t);
   conntrack(ns.path, ['-I', '-s', '10.0.0.1', '-d', '10.0.0.9', '-p', 'gre', '--srckey', '5', '--dstkey', '6', '-t', '100']);
