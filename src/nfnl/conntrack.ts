@@ -144,7 +144,7 @@ export interface ConntrackTupleSpec {
   readonly srcPort?: number | undefined;
   /** The destination port (GRE: the destination key); as `srcPort`. */
   readonly dstPort?: number | undefined;
-  /** ICMP and ICMPv6 only, required there: the message's type, code and identifier. */
+  /** ICMP and ICMPv6 only, required there: the message's type (a query or reply the kernel tracks: ICMP 0, 8, 13–18; ICMPv6 128, 129, 139, 140), code and identifier. */
   readonly icmp?: { readonly type: number; readonly code: number; readonly id: number } | undefined;
 }
 
@@ -293,6 +293,11 @@ function tcpStateOf(v: unknown, arg: string): number {
   return n;
 }
 
+/** The kernel's invmap of ICMP (nf_conntrack_proto_icmp.c): echo, timestamp, info and address request ↔ reply, both ways. */
+const ICMP_INVERSE: Readonly<Record<number, number>> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 };
+/** ICMPv6's (nf_conntrack_proto_icmpv6.c): echo and node information query ↔ reply. */
+const ICMPV6_INVERSE: Readonly<Record<number, number>> = { 128: 129, 129: 128, 139: 140, 140: 139 };
+
 /** A checked tuple: family, address bytes, and the protocol's fields. */
 interface CheckedTuple {
   readonly family: 4 | 6;
@@ -330,6 +335,11 @@ function tupleOf(t: ConntrackTupleSpec, arg: string, proto: number): CheckedTupl
     checkObject(t.icmp, `${arg}.icmp`, ICMP_KEYS);
     const i = t.icmp!;
     icmp = { type: checkUint(i.type, `${arg}.icmp.type`, 255), code: checkUint(i.code, `${arg}.icmp.code`, 255), id: checkUint(i.id, `${arg}.icmp.id`, 65535) };
+    // The kernel refuses (a bare EINVAL) a tuple of any other type: ICMP errors are not connections of their own.
+    const inv = proto === N.IPPROTO_ICMPV6 ? ICMPV6_INVERSE : ICMP_INVERSE;
+    if (inv[icmp.type] === undefined) {
+      throw new InvalidArgumentError(`${arg}.icmp.type`, `the kernel tracks ${proto === N.IPPROTO_ICMPV6 ? 'ICMPv6' : 'ICMP'} types ${Object.keys(inv).join(', ')} (queries and their replies), not ${icmp.type}`);
+    }
   } else if (t.icmp !== undefined) throw new InvalidArgumentError(`${arg}.icmp`, 'only an icmp or icmpv6 tuple has ICMP fields');
   return { family: src.family, src: src.bytes, dst: dst.bytes, proto, srcPort, dstPort, icmp };
 }
@@ -854,11 +864,6 @@ export class Conntrack {
 
 const CPU_STAT_NAME: string[] = [];
 for (const [k, v] of Object.entries(N)) if (k.startsWith('CTA_STATS_') && !k.startsWith('CTA_STATS_GLOBAL') && k !== 'CTA_STATS_UNSPEC' && typeof v === 'number') CPU_STAT_NAME[v] = k.slice('CTA_STATS_'.length).toLowerCase();
-
-/** The kernel's invmap of ICMP (nf_conntrack_proto_icmp.c): echo, timestamp, info and address request ↔ reply, both ways. */
-const ICMP_INVERSE: Readonly<Record<number, number>> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 };
-/** ICMPv6's (nf_conntrack_proto_icmpv6.c): echo and node information query ↔ reply. */
-const ICMPV6_INVERSE: Readonly<Record<number, number>> = { 128: 129, 129: 128, 139: 140, 140: 139 };
 
 function invertIcmp(i: { type: number; code: number; id: number }, proto: number): { type: number; code: number; id: number } {
   // conntrack -I builds the reply direction with the same maps: an echo request's reply is an echo reply, and the reverse.

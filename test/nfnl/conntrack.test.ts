@@ -286,6 +286,8 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
     ['a negative timeout', ct.add({ ...k, timeout: -1 }), 'spec.timeout'],
     ['a TCP entry without ports', ct.add({ protocol: 'tcp', src: '10.0.0.1', dst: '10.0.0.2', timeout: 1 }), 'spec.srcPort'],
     ['ports on an ICMP entry', ct.add({ protocol: 'icmp', src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 2, icmp: { type: 8, code: 0, id: 1 }, timeout: 1 }), 'spec'],
+    ['an ICMP type the kernel does not track (an error)', ct.add({ protocol: 'icmp', src: '10.0.0.1', dst: '10.0.0.2', icmp: { type: 3, code: 1, id: 0 }, timeout: 1 }), 'spec.icmp.type'],
+    ['an ICMPv6 type the kernel does not track (MLD)', ct.get({ protocol: 'icmpv6', src: '::1', dst: '::2', icmp: { type: 130, code: 0, id: 0 } }), 'key.icmp.type'],
     ['icmp with IPv6 addresses', ct.add({ protocol: 'icmp', src: '::1', dst: '::2', icmp: { type: 8, code: 0, id: 1 }, timeout: 1 }), 'spec'],
     ['ends of two families', ct.add({ ...k, dst: '::2', timeout: 1 }), 'spec'],
     ['a reply of another family', ct.add({ ...k, timeout: 1, reply: { src: '::2', dst: '::1', srcPort: 2, dstPort: 1 } }), 'spec.reply'],
