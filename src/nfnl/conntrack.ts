@@ -140,7 +140,7 @@ export interface ConntrackTupleSpec {
   readonly src: string;
   /** The destination address (of the source's family). */
   readonly dst: string;
-  /** The source port (GRE: the source key); required for TCP, UDP, UDP-Lite, SCTP, DCCP and GRE, refused for others. */
+  /** The source port (GRE: the source key); required for TCP, UDP, UDP-Lite, SCTP and GRE, optional for DCCP (a kernel without a DCCP tracker, 6.16+, ignores them), refused for others. */
   readonly srcPort?: number | undefined;
   /** The destination port (GRE: the destination key); as `srcPort`. */
   readonly dstPort?: number | undefined;
@@ -324,7 +324,10 @@ function tupleOf(t: ConntrackTupleSpec, arg: string, proto: number): CheckedTupl
   if (proto === N.IPPROTO_ICMPV6 && src.family !== 6) throw new InvalidArgumentError(arg, 'icmpv6 is IPv6: use icmp for IPv4 addresses');
   let srcPort: number | undefined;
   let dstPort: number | undefined;
-  if (PORTED.has(proto)) {
+  // DCCP without ports: kernels since 6.16 have no DCCP tracker, track it as a generic
+  // protocol and list its entries without ports — such a listed entry must still be a key.
+  const portless = proto === N.IPPROTO_DCCP && t.srcPort === undefined && t.dstPort === undefined;
+  if (PORTED.has(proto) && !portless) {
     srcPort = checkUint(t.srcPort, `${arg}.srcPort`, 65535, 'a port');
     dstPort = checkUint(t.dstPort, `${arg}.dstPort`, 65535, 'a port');
   } else if (t.srcPort !== undefined || t.dstPort !== undefined) {

@@ -242,6 +242,16 @@ t.test('GRE: its keys ride in the port attributes, as conntrack --srckey/--dstke
   t.same([...xmlFlows(ns.path).values()].map((f) => f.orig.dst), ['10.0.0.8'], 'del by the listed GRE entry: gone, the other stays');
 });
 
+t.test('DCCP: a listed entry is a key, with ports where the kernel tracks DCCP and without where it does not (6.16+)', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  await ct.add({ protocol: 'dccp', src: '10.0.0.1', dst: '10.0.0.2', srcPort: 7, dstPort: 8, timeout: 100 });
+  const e = (await ct.list({ protocol: 'dccp' }))[0]!;
+  t.comment(`this kernel lists the DCCP entry ${e.original.srcPort === undefined ? 'without' : 'with'} ports`);
+  t.equal((await ct.get(e)).id, e.id, 'get by the listed DCCP entry');
+  await ct.del(e);
+  t.equal(xmlFlows(ns.path).size, 0, 'del by it: gone');
+});
+
 t.test('list filters: family, mark, zone and status in the kernel; protocol, addresses and ports on the entries', tool, async (t) => {
   const { ns, ct } = fixture(t);
   await ct.add({ protocol: 'tcp', src: '10.0.0.1', dst: '10.0.1.1', srcPort: 1, dstPort: 80, timeout: 100, mark: 0x101, status: ['assured'] });
