@@ -252,6 +252,23 @@ t.test('DCCP: a listed entry is a key, with ports where the kernel tracks DCCP a
   t.equal(xmlFlows(ns.path).size, 0, 'del by it: gone');
 });
 
+t.test('a table of 3000 entries: one list over many dump parts, calls in parallel on one handle', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  const n = 3000;
+  for (let i = 0; i < n; i++) await ct.add({ protocol: 'udp', src: `10.${(i >> 8) & 255}.${i & 255}.1`, dst: '10.255.0.1', srcPort: 1000 + (i % 5000), dstPort: 53, timeout: 300, mark: i });
+  const sent = ct.sock.stats.datagrams;
+  const all = await ct.list();
+  t.ok(ct.sock.stats.datagrams - sent > 2, `the dump came in ${ct.sock.stats.datagrams - sent} datagrams`);
+  t.equal(all.length, Number(conntrack(ns.path, ['-C']).trim()), `${all.length} entries, as conntrack -C`);
+  t.same(all.map((e) => e.mark).sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i), 'each once');
+  const [listed, got, stats, marked] = await Promise.all([
+    ct.list({ family: 4 }), ct.get(all[17]!), ct.stats(), ct.list({ mark: 1234 }), ct.add({ protocol: 'tcp', src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 2, timeout: 9 }),
+  ]);
+  t.same([listed.length >= n, got.id, stats.entries >= n, marked.map((e) => e.mark)], [true, all[17]!.id, true, [1234]], 'list, get, stats, a filtered list and an add at once: each its own answer');
+  await ct.flush({ family: 4 });
+  t.same(await ct.list(), [], 'flushed: none listed');
+});
+
 t.test('list filters: family, mark, zone and status in the kernel; protocol, addresses and ports on the entries', tool, async (t) => {
   const { ns, ct } = fixture(t);
   await ct.add({ protocol: 'tcp', src: '10.0.0.1', dst: '10.0.1.1', srcPort: 1, dstPort: 80, timeout: 100, mark: 0x101, status: ['assured'] });
