@@ -78,7 +78,9 @@ export interface ConntrackTuple {
 
 /** Packets and bytes of one direction (with `net.netfilter.nf_conntrack_acct` on). */
 export interface ConntrackCounters {
+  /** Packets seen in this direction. */
   readonly packets: bigint;
+  /** Their bytes, IP headers included. */
   readonly bytes: bigint;
 }
 
@@ -202,6 +204,14 @@ export interface ConntrackFilter {
   readonly srcPort?: number | undefined;
   /** The original destination port (`--dport`). */
   readonly dstPort?: number | undefined;
+}
+
+/** Which entries {@link Conntrack.flush} deletes: all by default. */
+export interface ConntrackFlushOptions {
+  /** Only this family's entries (4 or 6). Defaults to both. */
+  readonly family?: 4 | 6 | undefined;
+  /** Only entries with this mark, or `{ value, mask }`: those whose mark under the mask is the value. Defaults to any mark. */
+  readonly mark?: number | { readonly value: number; readonly mask: number } | undefined;
 }
 
 /** The table's counters (`conntrack -C` and `conntrack -S`). */
@@ -762,7 +772,7 @@ export class Conntrack {
    * request, the family's entries deleted by the kernel in one pass.
    * @throws InvalidArgumentError for bad options; ClosedError.
    */
-  async flush(options: { readonly family?: 4 | 6 | undefined; readonly mark?: number | { readonly value: number; readonly mask: number } | undefined } = {}): Promise<void> {
+  async flush(options: ConntrackFlushOptions = {}): Promise<void> {
     checkObject(options, 'options', FLUSH_KEYS);
     if (options.family !== undefined && options.family !== 4 && options.family !== 6) throw new InvalidArgumentError('family', `expected 4 or 6, got ${showValue(options.family)}`);
     const mark = options.mark === undefined ? undefined : markOf(options.mark, 'mark');

@@ -5,6 +5,6 @@
 export { Conntrack } from './conntrack.js';
 export type {
   ConntrackOptions, ConntrackProtocol, ConntrackStatus, TcpConntrackState, ConntrackTuple, ConntrackCounters, ConntrackEntry,
-  ConntrackTupleSpec, ConntrackKey, ConntrackSpec, ConntrackChange, ConntrackFilter, ConntrackStats,
+  ConntrackTupleSpec, ConntrackKey, ConntrackSpec, ConntrackChange, ConntrackFilter, ConntrackFlushOptions, ConntrackStats,
 } from './conntrack.js';
 export type { ConntrackEvent, ConntrackEventType, ConntrackMonitor, ConntrackMonitorOptions } from './monitor.js';
