@@ -750,7 +750,10 @@ export class Conntrack {
   }
 
   /**
-   * Delete an entry by its original direction (and zone).
+   * Delete an entry by its original direction (and zone). A listed entry is deleted by
+   * its id too: if it expired and another now has its tuple, that one is left (ENOENT) —
+   * unless the kernel made it in the expired one's memory (the id is a hash of the
+   * entry's address and tuple, so it is then the same).
    *
    * Equivalent to: `conntrack -D -p PROTO -s SRC -d DST --sport P --dport Q`.
    * @throws InvalidArgumentError for a bad key; NetlinkError 'ENOENT' when there is none.
@@ -758,7 +761,7 @@ export class Conntrack {
   async del(key: ConntrackKey | ConntrackEntry): Promise<void> {
     const k = checkKey(key, 'key');
     this.live();
-    await this.sock.requestWith(msgType(N.IPCTNL_MSG_CT_DELETE), 0, putKey, k, undefined, KEY_OPTS);
+    await this.sock.requestWith(msgType(N.IPCTNL_MSG_CT_DELETE), 0, putDelKey, k, undefined, KEY_OPTS);
   }
 
   /**
@@ -917,6 +920,8 @@ function putTcpState(w: MessageWriter, state: number): void {
 interface CheckedKey {
   readonly tuple: CheckedTuple;
   readonly zone: number | undefined;
+  /** A listed entry's id (CTA_ID), which del() sends: the kernel then deletes only an entry with that id. */
+  readonly id: number | undefined;
   /** The addresses as given, for {@link keyText}. */
   readonly srcText: string;
   readonly dstText: string;
@@ -940,7 +945,16 @@ function checkKey(v: unknown, arg: string, keys: ReadonlySet<string> = KEY_KEYS)
   // original.zone, not zone: the kernel finds it by that zone (CTA_ZONE applies to both directions).
   const origZone = src === k.original ? (k.original as ConntrackTuple).zone : undefined;
   const zone = k.zone !== undefined ? checkUint(k.zone, `${arg}.zone`, 65535) : origZone === undefined ? undefined : checkUint(origZone, `${arg}.original.zone`, 65535);
-  return { tuple, zone, srcText: String(src.src), dstText: String(src.dst) };
+  // A listed entry's id; an id given with a plain key is not part of ConntrackKey and not read.
+  const idv = src === k.original ? (v as { id?: unknown }).id : undefined;
+  const id = typeof idv === 'number' && Number.isInteger(idv) && idv > 0 && idv <= 0xffffffff ? idv : undefined;
+  return { tuple, zone, id, srcText: String(src.src), dstText: String(src.dst) };
+}
+
+/** A delete's key: with a listed entry's id, so an entry made since with the same tuple is not the one deleted (ENOENT instead). */
+function putDelKey(w: MessageWriter, k: CheckedKey): void {
+  putKey(w, k);
+  if (k.id !== undefined) w.putBe32(N.CTA_ID, k.id);
 }
 
 function putKey(w: MessageWriter, k: CheckedKey): void {

@@ -185,6 +185,25 @@ t.test('update, del and flush, checked with the tool', tool, async (t) => {
   t.notOk([...xmlFlows(ns.path).values()].some((f) => f.orig.dst === '10.9.0.4'), 'del by a listed entry: gone');
   const again = await err(ct.del(listed));
   t.ok(again instanceof NetlinkError && again.code === 'ENOENT', `deleted again: ENOENT (${again.message})`);
+  // The same tuple again: a new entry. Its id is the kernel's hash of the entry's memory
+  // and tuple, so one made in the deleted entry's memory has the same id: other entries
+  // are made first to take that memory, until the new one's id differs.
+  const again4 = { protocol: 'udp', src: '10.9.0.1', dst: '10.9.0.4', srcPort: 1, dstPort: 2 } as const;
+  let fillers = 0;
+  for (;;) {
+    await ct.add({ ...again4, timeout: 100, mark: 7 });
+    const now = (await ct.list({ protocol: 'udp', dst: '10.9.0.4' }))[0]!;
+    if (now.id !== listed.id || fillers >= 20) break;
+    await ct.del(again4);
+    await ct.add({ protocol: 'udp', src: '10.9.0.1', dst: '10.9.0.5', srcPort: 1 + fillers++, dstPort: 2, timeout: 100 });
+  }
+  t.ok(fillers < 20, `a new entry with another id (after ${fillers} fillers)`);
+  const stale = await err(ct.del(listed));
+  t.ok(stale instanceof NetlinkError && stale.code === 'ENOENT', 'a stale listed entry whose tuple another now has: ENOENT (its id is sent)');
+  t.equal([...xmlFlows(ns.path).values()].find((f) => f.orig.dst === '10.9.0.4')?.mark, 7, 'and the new entry is still there');
+  await ct.del({ protocol: 'udp', src: '10.9.0.1', dst: '10.9.0.4', srcPort: 1, dstPort: 2 });
+  t.notOk([...xmlFlows(ns.path).values()].some((f) => f.orig.dst === '10.9.0.4'), 'a key without an id deletes whatever has the tuple');
+  for (let i = 0; i < fillers; i++) await ct.del({ protocol: 'udp', src: '10.9.0.1', dst: '10.9.0.5', srcPort: 1 + i, dstPort: 2 });
 
   for (let i = 0; i < 200; i++) await ct.add({ protocol: 'udp', src: '2001:db8::9', dst: '2001:db8::a', srcPort: 1000 + i, dstPort: 2, timeout: 100 });
   const sent = ct.sock.stats.requests;
