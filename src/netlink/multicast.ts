@@ -60,13 +60,16 @@ export class MulticastMonitor<E> implements AsyncIterableIterator<E | MulticastO
   private readonly onAbort: (() => void) | undefined;
   private readonly onMessage = (buf: Buffer, view: DataView, off: number, len: number): void => {
     const ev = this.decode(buf, view, off, len);
-    if (ev !== undefined) this.queue.push(ev);
+    // A decode that closed the monitor: what it made is dropped with the rest.
+    if (ev !== undefined && this.sock !== null) this.queue.push(ev);
   };
 
   /**
    * A monitor of `sock`, a socket already joined to its groups, which it owns from now on
-   * (closed with it). `decode` makes an event of each message, or undefined to skip one.
-   * @throws InvalidArgumentError for a bad `maxQueued` or `signal`.
+   * (closed with it). `decode` makes an event of each message, or undefined to skip one;
+   * one that throws ends the monitor, its error coming after the events decoded before it.
+   * @throws InvalidArgumentError for a bad `maxQueued` or `signal`; `signal.reason` for an
+   *   aborted signal. On a throw the socket is not taken: it is still the caller's to close.
    */
   static open<E>(sock: NetlinkSocket, decode: (buf: Buffer, view: DataView, off: number, len: number) => E | undefined, options: MulticastMonitorOptions = {}, onClose?: () => void): MulticastMonitor<E> {
     return new MulticastMonitor(sock, decode, options, onClose);
@@ -76,6 +79,8 @@ export class MulticastMonitor<E> implements AsyncIterableIterator<E | MulticastO
     const mq = options.maxQueued;
     if (mq !== undefined && (typeof mq !== 'number' || !Number.isInteger(mq) || mq < 1 || mq > 1 << 20)) throw new InvalidArgumentError('maxQueued', `expected an integer 1..${1 << 20}, got ${showValue(mq)}`);
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${showValue(options.signal)}`);
+    // An 'abort' listener added now would never run: the monitor would wait for ever.
+    options.signal?.throwIfAborted();
     this.sock = sock;
     this.maxQueued = options.maxQueued ?? 1024;
     this.signal = options.signal;
@@ -214,9 +219,13 @@ export class MulticastMonitor<E> implements AsyncIterableIterator<E | MulticastO
     this.watcher = null;
     sock.close();
     const waiters = this.waiters.splice(0);
-    // The error goes to the consumers waiting now, or else to the next next(); once given, done.
-    if (failure && waiters.length > 0) this.failure = null;
-    for (const w of waiters) {
+    // A read that failed part-way queued events before its error: those go first, in order.
+    let i = 0;
+    for (; i < waiters.length && this.head < this.queue.length; i++) void this.next().then(waiters[i]!.resolve, waiters[i]!.reject);
+    // The error goes to the consumers waiting still, or else to the next next() once the
+    // queue is empty; once given, done.
+    if (failure && i < waiters.length) this.failure = null;
+    for (const w of waiters.slice(i)) {
       if (failure) w.reject(failure.error);
       else w.resolve(DONE);
     }
