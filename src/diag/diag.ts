@@ -321,6 +321,8 @@ const INET_KEYS: ReadonlySet<string> = new Set(['protocol', 'family', 'states', 
 const GET_KEYS: ReadonlySet<string> = new Set(['extensions']);
 const UNIX_KEYS: ReadonlySet<string> = new Set(['states']);
 const NETLINK_KEYS: ReadonlySet<string> = new Set(['protocol']);
+/** The kernel's netlink protocol count (MAX_LINKS in linux/netlink.h): 0..31. */
+const NETLINK_MAX_LINKS = 32;
 const ID_KEYS: ReadonlySet<string> = new Set(['protocol', 'family', 'local', 'remote', 'interface', 'cookie',
   // An InetSocket from a listing is an id too: its other fields are allowed and not read.
   'state', 'stateNumber', 'timer', 'receiveQueue', 'sendQueue', 'uid', 'inode', 'memInfo', 'skMemInfo', 'tcpInfo', 'congestion', 'ccInfo',
@@ -811,7 +813,7 @@ export class SockDiag {
 
   /**
    * The netlink sockets of the netns (the kernel's own too, port id 0), of every
-   * protocol or of one: their port ids, peers, multicast groups, memory and flags. Each
+   * protocol or of one (0..31): their port ids, peers, multicast groups, memory and flags. Each
    * once: the kernel lists a socket with groups twice, and `ss` prints it twice.
    *
    * Equivalent to: `ss -a -f netlink -e -m`; `cat /proc/net/netlink`.
@@ -821,7 +823,8 @@ export class SockDiag {
   async netlink(options: { readonly protocol?: number | undefined } = {}): Promise<NetlinkSocketInfo[]> {
     checkObject(options, 'options', NETLINK_KEYS);
     const p = options.protocol;
-    if (p !== undefined && (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p >= D.NDIAG_PROTO_ALL)) throw new InvalidArgumentError('protocol', `expected a netlink protocol number (0..254: NETLINK_ROUTE is 0), got ${showValue(p)}`);
+    // The kernel answers a protocol past its MAX_LINKS (32) with ENOENT, as it does when it has no netlink_diag.
+    if (p !== undefined && (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p >= NETLINK_MAX_LINKS)) throw new InvalidArgumentError('protocol', `expected a netlink protocol number (0..${NETLINK_MAX_LINKS - 1}: NETLINK_ROUTE is 0), got ${showValue(p)}`);
     if (this.sock.closed) throw new ClosedError('SockDiag handle');
     const all = await this.sock.dump(D.SOCK_DIAG_BY_FAMILY, 0, (w) => putNetlinkReq(w, p ?? D.NDIAG_PROTO_ALL), decodeNetlinkSocket, { subject: 'netlink' });
     // The kernel lists a socket bound to multicast groups twice: from the table of bound

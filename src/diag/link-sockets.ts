@@ -22,7 +22,11 @@ export interface NetlinkSocketInfo {
   readonly protocol: number;
   /** SOCK_RAW (3) or SOCK_DGRAM (2). */
   readonly type: number;
-  /** 'close' unconnected, 'established' connected to a peer (netlink's socket states are TCP's numbers). */
+  /**
+   * 'close' unconnected, 'established' connected to a peer. The kernel sends sk_state: TCP_CLOSE
+   * (7) for a socket never connected, NETLINK_CONNECTED (1, TCP_ESTABLISHED's number) for a
+   * connected one, NETLINK_UNCONNECTED (0) for one disconnected since (connect AF_UNSPEC).
+   */
   readonly state: 'close' | 'established' | 'unknown';
   /** The port id it is bound to (the first socket of a process usually its pid); 0 is the kernel's own socket of the protocol. */
   readonly portId: number;
@@ -66,6 +70,8 @@ export interface PacketSocket {
   readonly interface: number;
   /** TPACKET version (PACKET_VERSION: 0 is TPACKET_V1). */
   readonly version: number;
+  /** PACKET_RESERVE: headroom reserved before each frame of a PACKET_MMAP ring, bytes (pdi_reserve). */
+  readonly reserve: number;
   /** PACKET_COPY_THRESH. */
   readonly copyThreshold: number;
   /** PACKET_TIMESTAMP's flags. */
@@ -76,8 +82,12 @@ export interface PacketSocket {
   readonly rawFlags: number;
   /** Multicast and promiscuous memberships (PACKET_ADD_MEMBERSHIP). */
   readonly memberships: readonly { readonly interface: number; readonly count: number; readonly type: number; readonly address: string }[];
-  /** PACKET_FANOUT: the group id, and the mode with its flags as PACKET_FANOUT's upper 16 bits take them (absent when not in a fanout group). */
-  readonly fanout?: { readonly id: number; readonly typeAndFlags: number } | undefined;
+  /**
+   * PACKET_FANOUT: the group id and its mode (PACKET_FANOUT_HASH 0, LB 1, CPU 2, ROLLOVER 3,
+   * RND 4, QM 5, CBPF 6, EBPF 7); absent when not in a fanout group. The kernel reports
+   * the mode alone, not the flags (ROLLOVER, DEFRAG, …) it was joined with.
+   */
+  readonly fanout?: { readonly id: number; readonly type: number } | undefined;
   /** The owner's uid. */
   readonly uid?: number | undefined;
   /** Its memory. */
@@ -88,6 +98,8 @@ export interface PacketSocket {
   readonly unknown: readonly RawAttribute[];
 }
 
+/** sk_state of a netlink socket disconnected with connect(AF_UNSPEC) (linux/netlink.h). */
+const NETLINK_UNCONNECTED = 0;
 const NETLINK_PATH = ['netlink_diag_msg'];
 const PACKET_PATH = ['packet_diag_msg'];
 const NLMSG_HDRLEN = 16;
@@ -125,7 +137,7 @@ export function decodeNetlinkSocket(buf: Buffer, view: DataView, off: number, le
   const s: Mutable<NetlinkSocketInfo> = {
     protocol: buf[m + D.OFF_NETLINK_DIAG_MSG_NDIAG_PROTOCOL]!,
     type: buf[m + D.OFF_NETLINK_DIAG_MSG_NDIAG_TYPE]!,
-    state: st === D.BPF_TCP_CLOSE ? 'close' : st === D.BPF_TCP_ESTABLISHED ? 'established' : 'unknown',
+    state: st === D.BPF_TCP_CLOSE || st === NETLINK_UNCONNECTED ? 'close' : st === D.BPF_TCP_ESTABLISHED ? 'established' : 'unknown',
     portId: view.getUint32(m + D.OFF_NETLINK_DIAG_MSG_NDIAG_PORTID, HOST_LE),
     peerPortId: view.getUint32(m + D.OFF_NETLINK_DIAG_MSG_NDIAG_DST_PORTID, HOST_LE),
     peerGroup: view.getUint32(m + D.OFF_NETLINK_DIAG_MSG_NDIAG_DST_GROUP, HOST_LE),
@@ -176,7 +188,7 @@ export function decodePacketSocket(buf: Buffer, view: DataView, off: number, len
     protocol: view.getUint16(m + D.OFF_PACKET_DIAG_MSG_PDIAG_NUM, HOST_LE), // the kernel sends ntohs(po->num)
     inode: view.getUint32(m + D.OFF_PACKET_DIAG_MSG_PDIAG_INO, HOST_LE),
     cookie: cookieAt(view, m + D.OFF_PACKET_DIAG_MSG_PDIAG_COOKIE),
-    interface: 0, version: 0, copyThreshold: 0, timestamp: 0, flags: NO_NAMES, rawFlags: 0, memberships: NO_NAMES, unknown: NO_ATTRS,
+    interface: 0, version: 0, reserve: 0, copyThreshold: 0, timestamp: 0, flags: NO_NAMES, rawFlags: 0, memberships: NO_NAMES, unknown: NO_ATTRS,
   };
   let unknown: RawAttribute[] | undefined;
   const end = off + len;
@@ -190,6 +202,7 @@ export function decodePacketSocket(buf: Buffer, view: DataView, off: number, len
         if (l < D.SIZEOF_PACKET_DIAG_INFO) throw new DecodeError('attribute shorter than its struct', [...PACKET_PATH, 'PACKET_DIAG_INFO'], o, D.SIZEOF_PACKET_DIAG_INFO, l);
         s.interface = view.getUint32(o + D.OFF_PACKET_DIAG_INFO_PDI_INDEX, HOST_LE);
         s.version = view.getUint32(o + D.OFF_PACKET_DIAG_INFO_PDI_VERSION, HOST_LE);
+        s.reserve = view.getUint32(o + D.OFF_PACKET_DIAG_INFO_PDI_RESERVE, HOST_LE);
         s.copyThreshold = view.getUint32(o + D.OFF_PACKET_DIAG_INFO_PDI_COPY_THRESH, HOST_LE);
         s.timestamp = view.getUint32(o + D.OFF_PACKET_DIAG_INFO_PDI_TSTAMP, HOST_LE);
         const f = view.getUint32(o + D.OFF_PACKET_DIAG_INFO_PDI_FLAGS, HOST_LE);
@@ -212,9 +225,9 @@ export function decodePacketSocket(buf: Buffer, view: DataView, off: number, len
         break;
       }
       case D.PACKET_DIAG_FANOUT: {
-        // As PACKET_FANOUT's argument: the group id in the low 16 bits, the mode and flags above.
+        // The group id in the low 16 bits, the mode above (pdiag_put_fanout: id | type << 16; no flags).
         const f = view.getUint32(o, HOST_LE);
-        s.fanout = { id: f & 0xffff, typeAndFlags: f >>> 16 };
+        s.fanout = { id: f & 0xffff, type: f >>> 16 };
         break;
       }
       case D.PACKET_DIAG_UID: s.uid = view.getUint32(o, HOST_LE); break;

@@ -19,18 +19,21 @@ r = socket(AF_NETLINK, SOCK_RAW, 0); r.bind((0, 1 | 4))         # RTNLGRP_LINK, 
 r.setsockopt(SOL_NETLINK, 1, 33)                                # NETLINK_ADD_MEMBERSHIP, group 33 (RTNLGRP_BRVLAN: past the 32 of bind's mask)
 for opt in (3, 5, 10): r.setsockopt(SOL_NETLINK, opt, 1)        # NETLINK_PKTINFO, NETLINK_NO_ENOBUFS, NETLINK_CAP_ACK
 g = socket(AF_NETLINK, SOCK_DGRAM, 16); g.connect((0, 0))       # NETLINK_GENERIC, connected to the kernel
+u = socket(AF_NETLINK, SOCK_RAW, 16); u.connect((0, 0))         # connected, then disconnected (AF_UNSPEC): state NETLINK_UNCONNECTED, 0
+assert ctypes.CDLL(None).connect(u.fileno(), struct.pack('HHII', 0, 0, 0, 0), 12) == 0
 p = socket(AF_PACKET, SOCK_RAW, htons(0x0003)); p.bind(('lo', 0x0003))
 p.setsockopt(SOL_PACKET, 1, struct.pack('IHH8s', 1, 1, 0, b''))  # PACKET_ADD_MEMBERSHIP, PACKET_MR_PROMISC on lo
-p.setsockopt(SOL_PACKET, 18, 42)                                # PACKET_FANOUT: group 42, PACKET_FANOUT_HASH
+p.setsockopt(SOL_PACKET, 18, struct.pack('I', 42 | 0x9000 << 16))  # PACKET_FANOUT: group 42, PACKET_FANOUT_HASH | FLAG_ROLLOVER | FLAG_DEFRAG
+p.setsockopt(SOL_PACKET, 12, 64)                                # PACKET_RESERVE
 code = struct.pack('HBBI', 6, 0, 0, 0xffff)                     # BPF_RET|BPF_K 0xffff: accept all
 buf = ctypes.create_string_buffer(code)
 p.setsockopt(SOL_SOCKET, 26, struct.pack('HL', 1, ctypes.addressof(buf)))  # SO_ATTACH_FILTER
 d = socket(AF_PACKET, SOCK_DGRAM, htons(0x0800))
-print(json.dumps(dict(r=ino(r), rport=r.getsockname()[0], g=ino(g), p=ino(p), d=ino(d), code=code.hex())), flush=True)
+print(json.dumps(dict(r=ino(r), rport=r.getsockname()[0], g=ino(g), u=ino(u), p=ino(p), d=ino(d), code=code.hex())), flush=True)
 sys.stdin.read()
 `;
 
-interface Inodes { r: number; rport: number; g: number; p: number; d: number; code: string }
+interface Inodes { r: number; rport: number; g: number; u: number; p: number; d: number; code: string }
 
 async function fixture(t: { teardown(fn: () => void): void }): Promise<{ ns: ReturnType<typeof rawNetns>; diag: SockDiag; ino: Inodes }> {
   const ns = rawNetns();
@@ -81,12 +84,15 @@ t.test('netlink sockets as /proc/net/netlink shows them; groups past 32, flags, 
   t.same(r.flags, ['pktinfo', 'no-enobufs', 'cap-ack'], 'its flags, as set');
   const g = ours.find((s) => s.inode === ino.g)!;
   t.same([g.protocol, g.type, g.state, g.peerPortId, g.peerGroup], [16, 2, 'established', 0, 0], 'the generic netlink socket connected to the kernel: established, peer port 0');
+  const u = ours.find((s) => s.inode === ino.u)!;
+  t.same([u.state, u.peerPortId], ['close', 0], 'a socket disconnected (connect AF_UNSPEC: sk_state NETLINK_UNCONNECTED, 0) is unconnected, not unknown');
   t.ok(ours.some((s) => s.portId === 0 && s.protocol === 0), "the kernel's own rtnetlink socket (port id 0)");
   const route = await diag.netlink({ protocol: 0 });
   t.ok(route.length >= 2 && route.every((s) => s.protocol === 0), `protocol 0 only: ${route.length} sockets`);
   t.same(route.map((s) => s.inode).sort(), ours.filter((s) => s.protocol === 0).map((s) => s.inode).sort(), 'the same as filtering the full list');
   for (const [what, opts, arg] of [
     ['protocol 255 (the kernel reads it as "all")', { protocol: 255 }, 'protocol'],
+    ['protocol 32 (MAX_LINKS: the kernel answers ENOENT, as if it had no netlink_diag)', { protocol: 32 }, 'protocol'],
     ['a protocol by name', { protocol: 'route' }, 'protocol'],
     ['an unknown option', { proto: 0 }, 'proto'],
   ] as [string, object, string][]) {
@@ -109,7 +115,8 @@ t.test('packet sockets as /proc/net/packet and ss -0 -e show them; membership, f
   const p = ours.find((s) => s.inode === ino.p)!;
   t.same([p.type, p.protocol, p.interface, p.flags], [3, 0x0003, 1, ['running']], 'the raw ETH_P_ALL socket on lo, running');
   t.same(p.memberships, [{ interface: 1, count: 1, type: 1, address: '' }], 'its promiscuous membership on lo');
-  t.same(p.fanout, { id: 42, typeAndFlags: 0 }, 'its fanout group 42, hash');
+  t.same(p.fanout, { id: 42, type: 0 }, 'its fanout group 42, hash: the mode only (the kernel does not report the rollover and defrag flags)');
+  t.equal(p.reserve, 64, 'its PACKET_RESERVE (pdi_reserve)');
   t.equal(Buffer.from(p.filter ?? []).toString('hex'), ino.code, 'its classic BPF filter, the instruction as attached');
   const d = ours.find((s) => s.inode === ino.d)!;
   t.same([d.type, d.protocol, d.interface, d.flags, d.fanout, d.filter], [2, 0x0800, 0, ['running'], undefined, undefined], 'the unbound IPv4 dgram socket: every device, no fanout, no filter');
