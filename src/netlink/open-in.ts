@@ -85,7 +85,9 @@ export function openBeside<T>(sockFd: number, open: () => T, fallback: () => T):
  * fd came from (a Netns closed since may have handed its fd number to another file).
  */
 export interface SocketPlace {
+  /** The netns given, resolved, or the execNetns target's fd; undefined: the thread's own. */
   readonly target: { fd: number } | { pid: number } | undefined;
+  /** The object the fd was read from (a Netns), read again before the fd is reused; undefined for a number or `{ pid }`. */
   readonly holder: object | undefined;
 }
 

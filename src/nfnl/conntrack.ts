@@ -827,8 +827,11 @@ export class Conntrack {
    * resolves, so nothing the kernel sends after that is missed. Yields
    * `{ type: 'new' | 'update' | 'destroy', entry }`, and `{ type: 'overrun' }` where the
    * kernel dropped some (read the table again there). Closed by `break`, `close()`,
-   * `using`, the `signal` or the handle's `close()`. Events need
-   * `net.netfilter.nf_conntrack_events` (on by default).
+   * `using`, the `signal` or the handle's `close()`. Events follow the netns's
+   * `net.netfilter.nf_conntrack_events`: 0 none; 1 every entry's; 2, the default, only
+   * those of entries created while a listener of ctnetlink's events was there (the kernel
+   * gives an entry its event extension at creation), so an entry older than every
+   * monitor (and `conntrack -E`) of the netns sends neither update nor destroy events.
    *
    * Equivalent to: `conntrack -E [-e NEW,UPDATE,DESTROY]`.
    * @example

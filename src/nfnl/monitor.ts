@@ -12,6 +12,7 @@ export type ConntrackEventType = 'new' | 'update' | 'destroy';
 
 /** One event: its type and the entry as the kernel described it then. */
 export interface ConntrackEvent {
+  /** 'new' (IPCTNL_MSG_CT_NEW with NLM_F_CREATE|NLM_F_EXCL), 'update' (IPCTNL_MSG_CT_NEW without), 'destroy' (IPCTNL_MSG_CT_DELETE). */
   readonly type: ConntrackEventType;
   /** The entry. A destroyed one comes with its final counters (with accounting on). */
   readonly entry: ConntrackEntry;

@@ -141,3 +141,19 @@ t.test('closing: by the handle, by the signal; bad input refused before a socket
   const late = await ct.monitor(['new']).then(() => undefined, (e: Error) => e);
   t.ok(late instanceof ClosedError, 'a closed handle: ClosedError');
 });
+
+t.test('nf_conntrack_events: with 2 (auto, the default) an entry made before any listener sends no events; with 1 it does (as the docs say)', privileged, async (t) => {
+  const { ns, ct } = fixture(t);
+  const key = { protocol: 'udp', src: '10.0.0.1', dst: '10.0.0.2', srcPort: 7, dstPort: 8 } as const;
+  const seen: string[] = [];
+  for (const v of ['2', '1']) {
+    inNs(ns.path, 'sysctl', ['-qw', `net.netfilter.nf_conntrack_events=${v}`]);
+    await ct.add({ ...key, timeout: 100 });
+    const mon = await ct.monitor(['update', 'destroy']);
+    await ct.update(key, { mark: 1 });
+    await ct.del(key);
+    seen.push(`${v}: ${(await take(mon, 2, 300)).map((e) => e.type).join(' ')}`);
+    mon.close();
+  }
+  t.same(seen, ['2: ', '1: update destroy'], 'events of the entry older than the monitor, per setting');
+});
