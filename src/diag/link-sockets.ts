@@ -80,7 +80,11 @@ export interface PacketSocket {
   readonly flags: readonly PacketSocketFlag[];
   /** pdi_flags as sent. */
   readonly rawFlags: number;
-  /** Multicast and promiscuous memberships (PACKET_ADD_MEMBERSHIP). */
+  /**
+   * Multicast and promiscuous memberships (PACKET_ADD_MEMBERSHIP, struct packet_diag_mclist):
+   * the device's ifindex, how many times it was added, its PACKET_MR_* type (0 MULTICAST,
+   * 1 PROMISC, 2 ALLMULTI, 3 UNICAST) and its address, colon-separated hex ('' without one).
+   */
   readonly memberships: readonly { readonly interface: number; readonly count: number; readonly type: number; readonly address: string }[];
   /**
    * PACKET_FANOUT: the group id and its mode (PACKET_FANOUT_HASH 0, LB 1, CPU 2, ROLLOVER 3,
