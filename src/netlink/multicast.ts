@@ -23,7 +23,10 @@ export interface MulticastOverrun {
 
 /** Options of a {@link MulticastMonitor}. */
 export interface MulticastMonitorOptions {
-  /** Ends the monitor: the waiting (and every later) `next()` rejects with the signal's reason. Defaults to none. */
+  /**
+   * Ends the monitor: the waiting `next()` calls (or, with none waiting, the next one)
+   * reject with the signal's reason, once; every later `next()` is done. Defaults to none.
+   */
   readonly signal?: AbortSignal | undefined;
   /**
    * Events held for the consumer before the monitor stops reading (the kernel then keeps
