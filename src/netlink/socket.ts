@@ -1197,6 +1197,9 @@ export class NetlinkSocket {
         const len = checkMessage(this.rview, off, n, MULTICAST_PATH);
         onMessage(this.rbuf, this.rview, off, len);
         count++;
+        // The handler closed the socket (a monitor's consumer, from inside its decode): its
+        // receive buffer went back to the pool and the fd is gone; read nothing more.
+        if (this.fd < 0) return count;
         off += align4(len);
       }
     }
