@@ -831,7 +831,11 @@ export class SockDiag {
     // sockets and again from the protocol's list of group members (`ss -f netlink` prints
     // both lines). Each socket once, the first time, by its cookie.
     const seen = new Set<bigint>();
-    return all.filter((s) => !seen.has(s.cookie) && seen.add(s.cookie) !== undefined);
+    return all.filter((s) => {
+      if (seen.has(s.cookie)) return false;
+      seen.add(s.cookie);
+      return true;
+    });
   }
 
   /**
