@@ -26,6 +26,7 @@ import {
 import * as sys from '../src/netlink/sys.js';
 import { LinkApi } from '../src/rtnl/link/api.js';
 import { AddrApi, putIfaddrmsg } from '../src/rtnl/addr/api.js';
+import { RouteApi } from '../src/rtnl/route/api.js';
 import { decodeAddr } from '../src/rtnl/addr/decode.js';
 import { decodeLink } from '../src/rtnl/link/decode.js';
 import { decodeRoute } from '../src/rtnl/route/decode.js';
@@ -309,6 +310,7 @@ async function main(): Promise<void> {
   };
   const linkApi = LinkApi.of(stubCore as never);
   const addrApi = AddrApi.of(stubCore as never);
+  const routeApi = RouteApi.of(stubCore as never);
   const w1Specs = Array.from({ length: 1024 }, (_, i) => ({ name: `a${i}`, kind: 'veth' as const, up: true, peer: { name: `b${i}`, netns: 7 } }));
   const w4Addrs = Array.from({ length: 1024 }, (_, i) => `198.18.${i >> 8}.${i & 255}/32`);
   let k = 0;
@@ -316,6 +318,8 @@ async function main(): Promise<void> {
   await benchAsync('harness: await of an already resolved promise (the loop\'s own cost, part of each awaited row)', () => resolved, N / 4);
   await benchAsync('rt.link.add JS only, awaited: checks + encode of the W1 veth spec (socket stubbed)', () => linkApi.add(w1Specs[k++ & 1023]!), N / 4);
   await benchAsync('rt.addr.add JS only, awaited: parse + encode of a /32 (socket stubbed)', () => addrApi.add(7, w4Addrs[k++ & 1023]!), N / 4);
+  const routeDsts = Array.from({ length: 1024 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+  await benchAsync('rt.route.add JS only, awaited: checks + encode of a /24 via a gateway on an ifindex (socket stubbed)', () => routeApi.add({ dst: routeDsts[k++ & 1023]!, gateway: '192.0.2.1', dev: 7 }), N / 4);
   // ct.add (workload D2's create) with its spec made per call, as a loop does: once as an
   // object literal, once as `{ ...key, timeout }`. On Node 20 (V8 11.3) an object made by
   // a spread and then given a property the spread did not copy reads slowly: each read

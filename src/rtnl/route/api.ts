@@ -460,8 +460,11 @@ function routeSubject(r: RouteRequest): string {
 interface RouteRequest {
   readonly p: PreparedRoute;
   readonly dev: number | undefined;
-  readonly nhDevs: (number | undefined)[];
+  readonly nhDevs: readonly (number | undefined)[];
 }
+
+/** No nexthops: the ifindexes of none. */
+const NO_DEVS: readonly (number | undefined)[] = Object.freeze([]);
 
 const writeRouteRequest = (w: MessageWriter, r: RouteRequest): void => writeRoute(w, r.p, r.dev, r.nhDevs);
 const ROUTE_OPTS: RequestWithOptions<RouteRequest> = { subjectOf: routeSubject };
@@ -481,7 +484,7 @@ export function putRtmsg(w: MessageWriter, family: number, dstLen: number, srcLe
   w.view.setUint32(o + 8, flags >>> 0, HOST_LE);
 }
 
-function writeRoute(w: MessageWriter, p: PreparedRoute, dev: number | undefined, nhDevs: (number | undefined)[]): void {
+function writeRoute(w: MessageWriter, p: PreparedRoute, dev: number | undefined, nhDevs: readonly (number | undefined)[]): void {
   const table = p.table ?? C.RT_TABLE_MAIN;
   putRtmsg(w, afOf(p.family), p.dst?.prefixLen ?? 0, p.from?.prefixLen ?? 0, p.tos, table, p.protocol ?? 0, p.scope ?? C.RT_SCOPE_UNIVERSE, p.type ?? 0, p.flags);
   if (table >= 256) w.putU32(C.RTA_TABLE, table);
@@ -638,21 +641,42 @@ export class RouteApi {
     return { dev, nhDevs };
   }
 
-  private async modify(type: number, flags: number, spec: RouteSpec | Route, forDelete: boolean): Promise<void> {
-    const p = prepare(spec, forDelete);
-    const { dev, nhDevs } = await this.resolve(p);
+  /**
+   * Check, resolve link names, send. Not async: with no link name to look up (an ifindex
+   * or no dev, the bulk case) the request goes out in the call, and its promise is
+   * returned with only the refusal path added — no async frames per route.
+   */
+  private modify(type: number, flags: number, spec: RouteSpec | Route, forDelete: boolean): Promise<void> {
+    let p: PreparedRoute;
     try {
-      await this.core.sock.requestWith(type, flags, writeRouteRequest, { p, dev, nhDevs }, undefined, ROUTE_OPTS);
+      p = prepare(spec, forDelete);
     } catch (e) {
-      // Given ifindexes are checked only now, off the success path (a GETLINK each): the
-      // kernel reports a missing one behind a gateway as ENETUNREACH ("Nexthop has
-      // invalid gateway"), or a delete as ESRCH, where 'ENODEV' naming the link is the truth.
-      if (e instanceof NetlinkError) {
-        if (typeof p.dev === 'number') await this.index(p.dev, 'dev');
-        if (p.nexthops) for (let i = 0; i < p.nexthops.length; i++) if (typeof p.nexthops[i]!.dev === 'number') await this.index(p.nexthops[i]!.dev!, `nexthops[${i}].dev`);
-      }
-      throw e;
+      return Promise.reject(e);
     }
+    if (typeof p.dev !== 'string' && !(p.nexthops?.some((nh) => typeof nh.dev === 'string') ?? false)) {
+      const nhDevs = p.nexthops ? p.nexthops.map((nh) => nh.dev as number | undefined) : NO_DEVS;
+      return this.send(type, flags, p, p.dev as number | undefined, nhDevs);
+    }
+    return this.resolve(p).then(({ dev, nhDevs }) => this.send(type, flags, p, dev, nhDevs));
+  }
+
+  private send(type: number, flags: number, p: PreparedRoute, dev: number | undefined, nhDevs: readonly (number | undefined)[]): Promise<void> {
+    const r = this.core.sock.requestWith(type, flags, writeRouteRequest, { p, dev, nhDevs }, undefined, ROUTE_OPTS) as Promise<undefined>;
+    return r.catch((e: unknown) => this.refused(p, e));
+  }
+
+  /**
+   * The kernel refused: given ifindexes are checked only now, off the success path (a
+   * GETLINK each), since the kernel reports a missing one behind a gateway as ENETUNREACH
+   * ("Nexthop has invalid gateway"), or a delete as ESRCH, where 'ENODEV' naming the
+   * link is the truth. Otherwise the kernel's error as it is.
+   */
+  private async refused(p: PreparedRoute, e: unknown): Promise<never> {
+    if (e instanceof NetlinkError) {
+      if (typeof p.dev === 'number') await this.index(p.dev, 'dev');
+      if (p.nexthops) for (let i = 0; i < p.nexthops.length; i++) if (typeof p.nexthops[i]!.dev === 'number') await this.index(p.nexthops[i]!.dev!, `nexthops[${i}].dev`);
+    }
+    throw e;
   }
 
   /**
@@ -673,8 +697,8 @@ export class RouteApi {
    *   exists, 'ENODEV' for a missing link, 'ENETUNREACH' ("Nexthop has invalid gateway")
    *   when no route reaches the gateway.
    */
-  async add(spec: RouteSpec | Route): Promise<void> {
-    await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, spec, false);
+  add(spec: RouteSpec | Route): Promise<void> {
+    return this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, spec, false);
   }
 
   /**
@@ -683,8 +707,8 @@ export class RouteApi {
    *
    * Equivalent to: `ip route replace …` (same arguments as `add`).
    */
-  async replace(spec: RouteSpec | Route): Promise<void> {
-    await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, spec, false);
+  replace(spec: RouteSpec | Route): Promise<void> {
+    return this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, spec, false);
   }
 
   /**
@@ -693,8 +717,8 @@ export class RouteApi {
    *
    * Equivalent to: `ip route append …` (same arguments as `add`).
    */
-  async append(spec: RouteSpec | Route): Promise<void> {
-    await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND, spec, false);
+  append(spec: RouteSpec | Route): Promise<void> {
+    return this.modify(C.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND, spec, false);
   }
 
   /**
@@ -709,8 +733,8 @@ export class RouteApi {
    * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the very same
    *   route exists, 'ENETUNREACH' when no route reaches the gateway.
    */
-  async prepend(spec: RouteSpec | Route): Promise<void> {
-    await this.modify(C.RTM_NEWROUTE, NLM_F_CREATE, spec, false);
+  prepend(spec: RouteSpec | Route): Promise<void> {
+    return this.modify(C.RTM_NEWROUTE, NLM_F_CREATE, spec, false);
   }
 
   /**
@@ -721,8 +745,8 @@ export class RouteApi {
    * Equivalent to: `ip route del DST [via GW] [dev DEV] [table T] [metric M] …`.
    * @throws NetlinkError 'ESRCH' when no route matches.
    */
-  async del(spec: RouteSpec | Route): Promise<void> {
-    await this.modify(C.RTM_DELROUTE, 0, spec, true);
+  del(spec: RouteSpec | Route): Promise<void> {
+    return this.modify(C.RTM_DELROUTE, 0, spec, true);
   }
 
   /**
