@@ -733,6 +733,66 @@ export class Conntrack {
 
 
   /**
+   * Create many entries, all or none: every IPCTNL_MSG_CT_NEW (NLM_F_CREATE|NLM_F_EXCL,
+   * each ACKed) is built first and they go to the kernel in as few sendmsg calls as the
+   * socket's buffers allow (see NetlinkSocket.requestBatch), instead of one round trip
+   * per entry.
+   *
+   * - Every spec is checked before anything is sent: InvalidArgumentError naming
+   *   `specs[i]`; the same original tuple (and zone) twice in the list is refused too.
+   * - If the kernel refuses any entry (EEXIST for a tuple already tracked, in either
+   *   direction), the entries this call created are deleted again and the promise
+   *   rejects with the NetlinkError of the first refused entry, naming its tuple.
+   *
+   * Equivalent to: one `conntrack -I …` per spec, in one exchange — except that a
+   * failed `conntrack -I` in a loop leaves the earlier entries in place.
+   * @throws InvalidArgumentError for a bad spec (nothing sent); NetlinkError from the
+   *   kernel (the call's entries deleted); ClosedError.
+   */
+  async addMany(specs: readonly ConntrackSpec[]): Promise<void> {
+    if (!Array.isArray(specs)) throw new InvalidArgumentError('specs', `expected an array of entry specs, got ${showValue(specs)}`);
+    const n = specs.length;
+    const prepared = new Array<AddArgs>(n);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      try {
+        prepared[i] = prepareAdd(specs[i]!);
+      } catch (e) {
+        if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`specs[${i}]${e.argument === 'spec' ? '' : e.argument.replace(/^spec/, '')}`, e.message.replace(/^invalid [^:]*: /, ''));
+        throw e;
+      }
+      const key = tupleKey(prepared[i]!.k);
+      const j = seen.get(key);
+      if (j !== undefined) throw new InvalidArgumentError(`specs[${i}]`, `${keyText(prepared[i]!.k)} repeats specs[${j}]`);
+      seen.set(key, i);
+    }
+    this.live();
+    if (n === 0) return;
+    const type = msgType(N.IPCTNL_MSG_CT_NEW);
+    const r = await this.sock.requestBatch(prepared.map((a) => ({ type, flags: NLM_F_CREATE | NLM_F_EXCL, subject: keyText(a.k), build: (w: MessageWriter) => writeAdd(w, a) })), { stopOnError: true });
+    if (r.firstRefused < 0 && r.failure === undefined) return;
+    // Undo: delete what this call created, by the original tuple (and zone) it was made with.
+    const made: number[] = [];
+    for (let i = 0; i < n; i++) if (r.status[i] === 'ok') made.push(i);
+    const delType = msgType(N.IPCTNL_MSG_CT_DELETE);
+    const d = made.length ? await this.sock.requestBatch(made.map((i) => ({ type: delType, flags: 0, subject: keyText(prepared[i]!.k), build: (w: MessageWriter) => putKey(w, prepared[i]!.k) }))) : undefined;
+    // ENOENT: gone already (a timeout of 0 s, or a flush meanwhile).
+    const left = made.filter((_, k) => d!.status[k] !== 'ok' && !(d!.status[k] === 'refused' && d!.errors[k]!.code === 'ENOENT'));
+    const unknown = r.status.flatMap((st, i) => (st === 'unknown' ? [i] : []));
+    const first = r.firstRefused >= 0 ? r.errors[r.firstRefused]! : undefined;
+    if (first && left.length === 0 && unknown.length === 0) throw first;
+    const names = (xs: number[]): string => xs.slice(0, 5).map((k) => keyText(prepared[k]!.k)).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
+    const notes: string[] = [];
+    if (!first) notes.push(`the batch did not complete (${r.failure?.message ?? 'no reason given'})`);
+    else if (first.hint) notes.push(first.hint);
+    if (left.length) notes.push(`the rollback left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} of this call in place: ${names(left)}`);
+    if (unknown.length) notes.push(`the outcome of ${unknown.length} entr${unknown.length === 1 ? 'y' : 'ies'} is unknown: ${names(unknown)}`);
+    const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
+    const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
+    throw new NetlinkError(errno, first ? first.request : { type, typeName: 'IPCTNL_MSG_CT_NEW', seq: 0, subject: keyText(prepared[0]!.k) }, first ? first.extack : {}, notes.join('; '));
+  }
+
+  /**
    * Change an entry's timeout, mark, status bits or TCP state. Status bits are added to
    * the entry's own, read first (the kernel takes the whole status and never clears a bit).
    *
@@ -986,6 +1046,12 @@ function keyText(k: CheckedKey): string {
   const host = (a: string, p: number | undefined): string => (p === undefined ? a : a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
   const name = PROTOCOL_NAME.get(k.tuple.proto) ?? String(k.tuple.proto);
   return `${name} ${host(k.srcText, k.tuple.srcPort)} → ${host(k.dstText, k.tuple.dstPort)}${k.zone ? ` zone ${k.zone}` : ''}`;
+}
+
+/** An original tuple and zone as a string, to find the same entry twice in one addMany. */
+function tupleKey(k: CheckedKey): string {
+  const t = k.tuple;
+  return `${t.proto} ${t.src.join('.')} ${t.dst.join('.')} ${t.srcPort ?? ''} ${t.dstPort ?? ''} ${t.icmp ? `${t.icmp.type}/${t.icmp.code}/${t.icmp.id}` : ''} ${k.zone ?? 0}`;
 }
 
 function checkKey(v: unknown, arg: string, keys: ReadonlySet<string> = KEY_KEYS): CheckedKey {

@@ -288,6 +288,47 @@ t.test('a table of 3000 entries: one list over many dump parts, calls in paralle
   t.same(await ct.list(), [], 'flushed: none listed');
 });
 
+t.test('addMany: 500 entries in one call, as conntrack -L shows them; all or none on a clash; bad specs refused before sending', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  const specs = Array.from({ length: 500 }, (_, i) => ({ protocol: 'udp' as const, src: `10.9.${i >> 8}.${i & 255}`, dst: '10.255.0.1', srcPort: 2000 + i, dstPort: 53, timeout: 300, mark: i }));
+  const req0 = ct.sock.stats.requests;
+  await ct.addMany(specs);
+  t.equal(ct.sock.stats.requests - req0, 500, 'one IPCTNL_MSG_CT_NEW per entry (requestBatch puts many in each sendmsg: test/netlink/socket-batch)');
+  const all = await ct.list();
+  sameAsTool(t, all, xmlFlows(ns.path), 'made by addMany');
+  t.same(all.map((e) => e.mark).sort((a, b) => a - b), specs.map((x) => x.mark), 'each spec once, with its mark');
+  await ct.flush();
+
+  // A clash in the middle: an entry the tool made holds the tuple of specs[3].
+  conntrack(ns.path, ['-I', '-p', 'udp', '-s', '10.8.0.3', '-d', '10.255.0.1', '--sport', '2003', '--dport', '53', '-t', '300']);
+  const clash = Array.from({ length: 8 }, (_, i) => ({ protocol: 'udp' as const, src: `10.8.0.${i}`, dst: '10.255.0.1', srcPort: 2000 + i, dstPort: 53, timeout: 300 }));
+  const e = await err(ct.addMany(clash));
+  t.ok(e instanceof NetlinkError && e.code === 'EEXIST', `the clash: EEXIST (${e.message})`);
+  t.match(e.message, /udp 10\.8\.0\.3:2003 → 10\.255\.0\.1:53/, 'naming the refused entry');
+  const left = await ct.list();
+  t.same(left.map((x) => `${x.original.src}:${x.original.srcPort}`), ['10.8.0.3:2003'], 'all or none: only the tool\'s entry is left');
+  t.equal(xmlFlows(ns.path).size, 1, 'as conntrack -L shows');
+
+  // Refused before anything is sent, naming specs[i].
+  const before = ct.sock.stats.requests;
+  const bad = await err(ct.addMany([specs[0]!, { ...specs[1]!, dstPort: 70000 }]));
+  t.ok(bad instanceof InvalidArgumentError && bad.argument === 'specs[1].dstPort', `a bad port: ${bad.message}`);
+  const twice = await err(ct.addMany([specs[0]!, specs[1]!, { ...specs[0]!, timeout: 9 }]));
+  t.ok(twice instanceof InvalidArgumentError && twice.argument === 'specs[2]', `the same tuple twice: ${twice.message}`);
+  t.match(twice.message, /repeats specs\[0\]/);
+  const notArray = await err(ct.addMany({} as never));
+  t.ok(notArray instanceof InvalidArgumentError && notArray.argument === 'specs', 'not an array');
+  const unknownKey = await err(ct.addMany([{ ...specs[0]!, sport: 1 } as never]));
+  t.ok(unknownKey instanceof InvalidArgumentError && unknownKey.argument === 'specs[0].sport', `an unknown key: ${unknownKey.message}`);
+  t.equal(ct.sock.stats.requests, before, 'nothing sent for any of them');
+  t.same((await ct.list()).length, 1, 'and nothing made');
+  await ct.addMany([]);
+  t.pass('an empty list: nothing to do');
+  ct.close();
+  const closed = await err(ct.addMany([specs[0]!]));
+  t.ok(closed instanceof ClosedError, 'a closed handle: ClosedError');
+});
+
 t.test('list filters: family, mark, zone and status in the kernel; protocol, addresses and ports on the entries', tool, async (t) => {
   const { ns, ct } = fixture(t);
   await ct.add({ protocol: 'tcp', src: '10.0.0.1', dst: '10.0.1.1', srcPort: 1, dstPort: 80, timeout: 100, mark: 0x101, status: ['assured'] });
