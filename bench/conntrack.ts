@@ -11,7 +11,9 @@
 //   op=d2_ct_create  N × await ct.add({ protocol: 'udp', src, dst, srcPort, dstPort, timeout }), per entry
 //   op=d2_ct_dump    await ct.list(): every entry decoded, median of R, per whole dump
 //   op=d2_ct_delete  N × await ct.del({ protocol: 'udp', src, dst, srcPort, dstPort }), per entry
-// and, for information, the dumps again in the same, now warm, process (op d2_ct_dump_warm).
+// and, for information, in the same, now warm, process: the dumps again (op d2_ct_dump_warm),
+// the N creates one at a time again (d2_ct_create_warm) and all N in one ct.addMany
+// (d2_ct_create_batch: many creates per sendmsg, an ACK each).
 //
 // `hold` fills the table of a fresh netns for the peers that do not create entries
 // themselves (Go vishvananda/netlink 1.1.0 has no ConntrackCreate; `conntrack -L` timed as
@@ -133,12 +135,37 @@ async function nlkit(n: number, reps: number): Promise<void> {
   const left = (await ct.list()).length;
   if (left !== 0) throw new Error(`d2_ct_delete: ${left} entries left after the deletes`);
 
+  // Information, in the now warm process: the same creates one at a time again, then all
+  // of them in one ct.addMany (many per sendmsg); each table emptied after (not timed).
+  c0 = process.cpuUsage();
+  t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await ct.add(spec(i));
+  const warmMs = msSince(t0);
+  const warmCpu = cpuMs(c0);
+  await checkAndFlush(ct, n, 'd2_ct_create_warm');
+  const specs = Array.from({ length: n }, (_, i) => spec(i));
+  c0 = process.cpuUsage();
+  t0 = process.hrtime.bigint();
+  await ct.addMany(specs);
+  const batchMs = msSince(t0);
+  const batchCpu = cpuMs(c0);
+  await checkAndFlush(ct, n, 'd2_ct_create_batch');
+
   result('nlkit-ct', 'd2_ct_create', n, createMs, (createMs * 1000) / n, createCpu, { maxrss_kb: rss });
   for (const [s, op] of [[cold, 'd2_ct_dump'], [warm, 'd2_ct_dump_warm']] as const) {
     const { median, min } = medianMin(s.times);
     result('nlkit-ct', op, n, median, median * 1000, { user: s.user, sys: s.sys }, { reps, min_ms: min, page_faults: s.faults, maxrss_kb: op === 'd2_ct_dump' ? rss : maxRssKb() });
   }
   result('nlkit-ct', 'd2_ct_delete', n, deleteMs, (deleteMs * 1000) / n, deleteCpu, { maxrss_kb: maxRssKb() });
+  result('nlkit-ct', 'd2_ct_create_warm', n, warmMs, (warmMs * 1000) / n, warmCpu, { maxrss_kb: maxRssKb() });
+  result('nlkit-ct', 'd2_ct_create_batch', n, batchMs, (batchMs * 1000) / n, batchCpu, { api: 'ct.addMany', maxrss_kb: maxRssKb() });
+}
+
+/** Check that the table holds the n entries just made, then empty it (not timed). */
+async function checkAndFlush(ct: Conntrack, n: number, op: string): Promise<void> {
+  const made = (await ct.list()).length;
+  if (made !== n) throw new Error(`${op}: expected ${n} entries, got ${made}`);
+  await ct.flush();
 }
 
 // ------------------------------------------------------------------ main

@@ -605,6 +605,13 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
       { label: 'C libmnl ct_mnl, the same IPCTNL_MSG_CT_NEW (orig, reply, timeout) + ACK, one at a time', impls: ['c-libmnl-ct'], op: 'd2_ct_create' },
       { label: 'pyroute2 Conntrack.entry(\'add\')', impls: ['pyroute2-ct'], op: 'd2_ct_create' },
     ]),
+    t('D2 conntrack create, per entry, warm: the same creates one at a time again in the same process, after the dumps and deletes', 'info', null, 'nlkit-ct', 'd2_ct_create_warm', [
+      { label: 'C libmnl ct_mnl, one at a time', impls: ['c-libmnl-ct'], op: 'd2_ct_create' },
+    ]),
+    t('D2 conntrack create batched, per entry: await ct.addMany(specs) (many IPCTNL_MSG_CT_NEW per sendmsg, an ACK each), warm process', 'info', null, 'nlkit-ct', 'd2_ct_create_batch', [
+      { label: 'C libmnl ct_mnl, one at a time', impls: ['c-libmnl-ct'], op: 'd2_ct_create' },
+      { label: 'nlkit ct.add one at a time, warm (the row above)', impls: ['nlkit-ct'], op: 'd2_ct_create_warm' },
+    ]),
     t(`D2 conntrack dump + decode, ${d2n} entries: await ct.list()`, 'info', null, 'nlkit-ct', 'd2_ct_dump', [
       { label: 'C libmnl ct_mnl, the same dump (AF_UNSPEC), tuples, status, timeout, mark, id, use, zone, protoinfo decoded', impls: ['c-libmnl-ct'], op: 'd2_ct_dump' },
       { label: 'context: C libmnl ct_mnl, the same dump of the empty table (the kernel\'s walk of its hash table: the floor)', impls: ['c-libmnl-ct'], op: 'd2_ct_dump_empty' },
