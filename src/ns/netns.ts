@@ -9,7 +9,7 @@
  * with the inode of /proc/thread-self/ns/net.
  * @module
  */
-import { fstatSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { fstatSync, lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import * as sys from '../netlink/sys.js';
 import { ClosedError, InvalidArgumentError, SysError, checkOptionKeys, showValue } from '../netlink/errors.js';
@@ -121,6 +121,21 @@ function describeFile(st: { isFile(): boolean; isDirectory(): boolean; isSymboli
 }
 
 /**
+ * stat (or lstat, with `link`) of `path`; undefined when nothing is there (ENOENT), any
+ * other failure thrown. Not `{ throwIfNoEntry: false }`: since Node 21 that also answers
+ * undefined for ENOTDIR (a path under a file), which would make such a path "no such
+ * namespace" on one Node version and an ENOTDIR SysError on another.
+ */
+function statIfExists(path: string, link: boolean): Stats | undefined {
+  try {
+    return link ? lstatSync(path) : statSync(path);
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
  * What holds the name `name` in `dir` when creating DIR/NAME said EEXIST, as newNamed's
  * message says it: a network namespace, another namespace type, or a file, directory,
  * symlink… that is not a namespace. Only for that error: an lstat, and for an nsfs file
@@ -129,7 +144,7 @@ function describeFile(st: { isFile(): boolean; isDirectory(): boolean; isSymboli
 function takenBy(path: string, name: string, dir: string): string {
   let st;
   try {
-    st = lstatSync(path, { throwIfNoEntry: false });
+    st = statIfExists(path, true);
   } catch {
     return `the name '${name}' is taken in ${dir}`;
   }
@@ -176,7 +191,7 @@ function openNetnsFile(path: string, argument = 'path'): number {
   // stat first so that a FIFO or a device is never opened (open could block or act).
   let st;
   try {
-    st = statSync(path, { throwIfNoEntry: false });
+    st = statIfExists(path, false);
   } catch (e) {
     fsError(e, 'stat', path); // ENOTDIR, ELOOP, ENAMETOOLONG, EACCES…
   }
@@ -515,7 +530,7 @@ export class Netns implements NetnsHandle, Disposable {
     const path = join(netnsDir(options), name);
     const lstat = () => {
       try {
-        return lstatSync(path, { throwIfNoEntry: false });
+        return statIfExists(path, true);
       } catch (e) {
         fsError(e, 'lstat', path);
       }
@@ -646,7 +661,7 @@ export class Netns implements NetnsHandle, Disposable {
 function cleanupNamed(path: string, file: { dev: number; ino: number } | undefined, nsIno: number | undefined): void {
   const at = () => {
     try {
-      return lstatSync(path, { throwIfNoEntry: false });
+      return statIfExists(path, true);
     } catch {
       return undefined;
     }
