@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate src/nfnl/constants.ts (nfnetlink and its conntrack subsystem) from the
+"""Generate src/nfnl/constants.ts (nfnetlink, its conntrack and ipset subsystems) from the
 kernel's UAPI headers.
 
 Never guess a number: every constant and struct size is printed by a C program compiled
@@ -9,13 +9,18 @@ against /usr/include, so the values are the headers' own. Re-run after a header 
 import os, re, subprocess, sys, tempfile
 
 HEADERS = ['linux/netfilter/nfnetlink.h', 'linux/netfilter/nfnetlink_conntrack.h', 'linux/netfilter/nf_conntrack_common.h',
-           'linux/netfilter/nf_conntrack_tcp.h', 'linux/netfilter/nf_conntrack_tuple_common.h']
+           'linux/netfilter/nf_conntrack_tcp.h', 'linux/netfilter/nf_conntrack_tuple_common.h',
+           # ipset (NFNL_SUBSYS_IPSET): commands, attributes, flags and its own errnos.
+           'linux/netfilter/ipset/ip_set.h', 'linux/netfilter/ipset/ip_set_bitmap.h', 'linux/netfilter/ipset/ip_set_hash.h',
+           'linux/netfilter/ipset/ip_set_list.h']
 PREFIXES = ('NFNL_SUBSYS_', 'NFNETLINK_V0', 'NFNLGRP_', 'NFNL_MSG_BATCH_', 'NFNL_BATCH_', 'IPCTNL_MSG_CT_', 'CTA_', 'IPS_',
-            'TCP_CONNTRACK_', 'IP_CT_TCP_FLAG_', 'IP_CT_DIR_')
+            'TCP_CONNTRACK_', 'IP_CT_TCP_FLAG_', 'IP_CT_DIR_',
+            'IPSET_PROTOCOL', 'IPSET_MAXNAMELEN', 'IPSET_MAX_COMMENT_SIZE', 'IPSET_CMD_', 'IPSET_ATTR_', 'IPSET_ERR_', 'IPSET_FLAG_',
+            'IPSET_CREATE_FLAG_', 'IPSET_INVALID_ID')
 NAMES = ['AF_UNSPEC', 'AF_INET', 'AF_INET6', 'IPPROTO_TCP', 'IPPROTO_UDP', 'IPPROTO_ICMP', 'IPPROTO_ICMPV6', 'IPPROTO_SCTP',
-         'IPPROTO_UDPLITE', 'IPPROTO_GRE', 'IPPROTO_DCCP']
+         'IPPROTO_UDPLITE', 'IPPROTO_GRE', 'IPPROTO_DCCP', 'NFPROTO_UNSPEC', 'NFPROTO_IPV4', 'NFPROTO_IPV6']
 # Enum bounds and helpers that are not values on the wire.
-SKIP = re.compile(r'^__|_MAX$|^NFNL_SUBSYS_COUNT$|^TCP_CONNTRACK_(IGNORE|RETRANS|UNACK|TIMEOUT_MAX)$|^CTA_EXPECT_|^CTA_NAT_|^CTA_SECCTX_|^CTA_SEQADJ_|^CTA_SYNPROXY_|^CTA_STATS_EXP|^CTA_TIMEOUT_')
+SKIP = re.compile(r'^__|_MAX$|^NFNL_SUBSYS_COUNT$|^TCP_CONNTRACK_(IGNORE|RETRANS|UNACK|TIMEOUT_MAX)$|^CTA_EXPECT_|^CTA_NAT_|^CTA_SECCTX_|^CTA_SEQADJ_|^CTA_SYNPROXY_|^CTA_STATS_EXP|^CTA_TIMEOUT_|^IPSET_FLAG_BIT_|^IPSET_CREATE_FLAG_BIT_|^IPSET_FLAG_(CMD|CADT)_MAX$')
 STRUCTS = ['nfgenmsg', 'nf_ct_tcp_flags']
 
 texts = {h: re.sub(r'/\*.*?\*/', '', open('/usr/include/' + h).read(), flags=re.S) for h in HEADERS}
@@ -28,7 +33,7 @@ for h in HEADERS:
 names += NAMES
 
 def compile_try(ns):
-    src = '#include <stdio.h>\n#include <sys/socket.h>\n#include <netinet/in.h>\n' + ''.join(f'#include <{h}>\n' for h in HEADERS) + 'int main(void){\n'
+    src = '#include <stdio.h>\n#include <sys/socket.h>\n#include <netinet/in.h>\n#include <linux/netfilter.h>\n' + ''.join(f'#include <{h}>\n' for h in HEADERS) + 'int main(void){\n'
     for n in ns: src += f'  printf("{n} %lld\\n", (long long)({n}));\n'
     for st in STRUCTS: src += f'  printf("SIZEOF_{st.upper()} %zu\\n", sizeof(struct {st}));\n'
     src += 'return 0;}\n'
