@@ -208,8 +208,13 @@ export class NetlinkError extends Error {
    */
   declare readonly hint?: string;
 
-  constructor(errno: number, request: RequestInfo, extack: ExtAck = {}, hint?: string) {
-    const { code, text } = errnoInfo(errno);
+  /**
+   * `name`: the code and text of an errno private to a netlink family, which the C
+   * library has no name for (ipset's 4097 'IPSET_ERR_PROTOCOL' …); defaults to the
+   * errno's own name and strerror text.
+   */
+  constructor(errno: number, request: RequestInfo, extack: ExtAck = {}, hint?: string, name?: { readonly code: string; readonly text: string }) {
+    const { code, text } = name ?? errnoInfo(errno);
     let msg = `${code}: ${text}`;
     if (extack.message) msg += ` — ${extack.message}`;
     if (extack.attribute) msg += ` [at ${extack.attribute}]`;

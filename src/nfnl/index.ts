@@ -1,5 +1,6 @@
 /**
- * nfnetlink (NETLINK_NETFILTER): the {@link Conntrack} handle, `conntrack` as a library.
+ * nfnetlink (NETLINK_NETFILTER): the {@link Conntrack} handle, `conntrack` as a library,
+ * and the {@link IpSet} handle, `ipset` as a library.
  * @module
  */
 export { Conntrack } from './conntrack.js';
@@ -8,3 +9,8 @@ export type {
   ConntrackTupleSpec, ConntrackKey, ConntrackSpec, ConntrackChange, ConntrackFilter, ConntrackFlushOptions, ConntrackStats,
 } from './conntrack.js';
 export type { ConntrackEvent, ConntrackEventType, ConntrackMonitor, ConntrackMonitorOptions } from './monitor.js';
+// ipset (NFNL_SUBSYS_IPSET)
+export { IpSet } from './ipset.js';
+export type {
+  IpSetOptions, IpSetType, IpSetProtocol, IpSetEntry, IpSetMember, IpSetInfo, IpSetCreateOptions, IpSetAddOptions, IpSetDelOptions, IpSetListOptions,
+} from './ipset.js';

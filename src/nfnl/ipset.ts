@@ -1,0 +1,1219 @@
+/**
+ * IP sets over nfnetlink (NETLINK_NETFILTER, subsystem NFNL_SUBSYS_IPSET): create,
+ * destroy, flush, rename and swap sets; add, delete and test entries; list sets with
+ * their members — what the `ipset` tool does.
+ *
+ * Every request carries IPSET_ATTR_PROTOCOL (IPSET_PROTOCOL, 7: what `ipset` 7.x sends;
+ * the kernel takes 6 and up) and an nfgenmsg of AF_INET, version 0, res_id 0, as the tool
+ * sends them; a set's family travels in IPSET_ATTR_FAMILY. Numbers are in network order
+ * with NLA_F_NET_BYTEORDER set (the kernel refuses them otherwise: IPSET_ERR_PROTOCOL).
+ * @module
+ */
+import {
+  ClosedError, DecodeError, InvalidArgumentError, NetlinkError, NETLINK_NETFILTER, NLA_F_NET_BYTEORDER, NLM_F_CREATE, NLM_F_EXCL,
+  checkOptionKeys, copyBytes, hexColon, openHandleSocket, parseHexColon, showValue, walkAttrs,
+  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute,
+} from '../netlink/index.js';
+import { formatIp, parseIp } from '../rtnl/ip.js';
+import * as N from './constants.js';
+
+/** Options of {@link IpSet.open}. */
+export interface IpSetOptions {
+  /** The network namespace whose sets the handle sees (a Netns, an fd, or `{ pid }`). Defaults to the caller's (or the enclosing execNetns target's). */
+  readonly netns?: NetnsTarget | undefined;
+  /** SO_RCVBUF(FORCE) of the socket, bytes. Defaults to the kernel's. */
+  readonly receiveBufferSize?: number | undefined;
+}
+
+/** The set types nlkit encodes (`ipset help` lists them); whether this kernel has one is its own answer (IPSET_ERR_FIND_TYPE). */
+export type IpSetType =
+  | 'bitmap:ip' | 'bitmap:ip,mac' | 'bitmap:port'
+  | 'hash:ip' | 'hash:mac' | 'hash:ip,mac' | 'hash:ip,mark' | 'hash:ip,port' | 'hash:ip,port,ip' | 'hash:ip,port,net'
+  | 'hash:net' | 'hash:net,net' | 'hash:net,port' | 'hash:net,port,net' | 'hash:net,iface'
+  | 'list:set';
+
+/** Protocols nlkit names in entries with a port (others by number). */
+export type IpSetProtocol = 'tcp' | 'udp' | 'udplite' | 'sctp' | 'icmp' | 'icmpv6';
+
+const PROTOCOLS: Readonly<Record<IpSetProtocol, number>> = {
+  tcp: N.IPPROTO_TCP, udp: N.IPPROTO_UDP, udplite: N.IPPROTO_UDPLITE, sctp: N.IPPROTO_SCTP, icmp: N.IPPROTO_ICMP, icmpv6: N.IPPROTO_ICMPV6,
+};
+const PROTOCOL_NAME = new Map<number, IpSetProtocol>(Object.entries(PROTOCOLS).map(([k, v]) => [v, k as IpSetProtocol]));
+/** Protocols whose entries have a port (ICMP's: type << 8 | code, as ipset encodes `icmp:8/0`). */
+const PORTED = new Set<number>([N.IPPROTO_TCP, N.IPPROTO_UDP, N.IPPROTO_UDPLITE, N.IPPROTO_SCTP, N.IPPROTO_ICMP, N.IPPROTO_ICMPV6]);
+
+/**
+ * An entry of a set, its fields by the set's type: `{ ip }` (hash:ip, bitmap:ip),
+ * `{ ip, cidr }` (hash:net), `{ ip, port, proto }` (hash:ip,port), `{ ip, mac }`,
+ * `{ ip, cidr, iface }`, `{ mac }`, `{ ip, mark }`, `{ port }` (bitmap:port),
+ * `{ name, before | after }` (list:set).
+ */
+export interface IpSetEntry {
+  /** The (first) address; with `cidr`, a network (hash:net…) or, for hash:ip and bitmap:ip, every address of it added at once. */
+  readonly ip?: string | undefined;
+  /** The prefix length of `ip`: 1..32 or 1..128 (hash:net types; hash:ip and bitmap:ip: IPv4 ranges). Defaults to a host. */
+  readonly cidr?: number | undefined;
+  /** The port (ICMP, ICMPv6: type << 8 | code). */
+  readonly port?: number | undefined;
+  /** The port's protocol, by name or number. Defaults to 'tcp', as `ipset` does. */
+  readonly proto?: IpSetProtocol | number | undefined;
+  /** The second address (hash:ip,port,ip; hash:ip,port,net; hash:net,net; hash:net,port,net). */
+  readonly ip2?: string | undefined;
+  /** Its prefix length (the ,net types). Defaults to a host. */
+  readonly cidr2?: number | undefined;
+  /** A MAC address, 'aa:bb:cc:dd:ee:ff' (bitmap:ip,mac: optional; hash:mac, hash:ip,mac). */
+  readonly mac?: string | undefined;
+  /** An interface name (hash:net,iface). */
+  readonly iface?: string | undefined;
+  /** hash:net,iface: `iface` is a bridge port (`physdev:eth0`). */
+  readonly physdev?: boolean | undefined;
+  /** The packet mark (hash:ip,mark). */
+  readonly mark?: number | undefined;
+  /** A member set's name (list:set). */
+  readonly name?: string | undefined;
+  /** list:set: add (or delete, test) before this member. */
+  readonly before?: string | undefined;
+  /** list:set: add (or delete, test) after this member. */
+  readonly after?: string | undefined;
+  /** The ,net types: an exception (`nomatch`): packets of it do not match. */
+  readonly nomatch?: boolean | undefined;
+}
+
+/** A member of a listed set: its entry fields and extensions. */
+export interface IpSetMember {
+  readonly ip?: string;
+  readonly cidr?: number;
+  readonly port?: number;
+  readonly proto?: IpSetProtocol | number;
+  readonly ip2?: string;
+  readonly cidr2?: number;
+  readonly mac?: string;
+  readonly iface?: string;
+  readonly physdev?: boolean;
+  readonly mark?: number;
+  /** list:set: the member set. */
+  readonly name?: string;
+  readonly nomatch?: boolean;
+  /** Seconds left (a set with timeouts; 0: permanent). */
+  readonly timeout?: number;
+  /** Counters of a set made with `counters`. */
+  readonly packets?: bigint;
+  readonly bytes?: bigint;
+  /** A set made with `comment`. */
+  readonly comment?: string;
+  /** A set made with `skbinfo`: mark and mask, priority (major << 16 | minor), queue. */
+  readonly skbmark?: { readonly value: number; readonly mask: number };
+  readonly skbprio?: number;
+  readonly skbqueue?: number;
+  /** Attributes nlkit does not decode, kept raw. */
+  readonly unknown?: readonly RawAttribute[];
+}
+
+/** A listed set: its header (`ipset list -t`) and members. */
+export interface IpSetInfo {
+  readonly name: string;
+  readonly type: string;
+  /** 4 or 6; absent for the types without one (bitmap:port, hash:mac, list:set). */
+  readonly family?: 4 | 6;
+  readonly revision: number;
+  /** The kernel's index of the set. */
+  readonly index?: number;
+  readonly hashsize?: number;
+  readonly maxelem?: number;
+  readonly bucketsize?: number;
+  readonly initval?: number;
+  readonly netmask?: number;
+  readonly markmask?: number;
+  /** bitmap types: 'a.b.c.d-e.f.g.h' or 'p-q', as `ipset save` prints it. */
+  readonly range?: string;
+  /** list:set: its size. */
+  readonly size?: number;
+  /** The default timeout, for a set made with one. */
+  readonly timeout?: number;
+  readonly counters: boolean;
+  readonly comment: boolean;
+  readonly skbinfo: boolean;
+  readonly forceadd: boolean;
+  /** References held on it (iptables rules, list:set sets). */
+  readonly references: number;
+  /** Bytes the set takes. */
+  readonly memsize: number;
+  /** Its number of entries (the kernel's count: `Number of entries`). */
+  readonly entries: number;
+  /** Its members (empty for {@link IpSet.list} with `headerOnly`). */
+  readonly members: readonly IpSetMember[];
+  /** Header attributes nlkit does not decode, kept raw. */
+  readonly unknown: readonly RawAttribute[];
+}
+
+/** Options of {@link IpSet.create}. */
+export interface IpSetCreateOptions {
+  /** 4 (inet) or 6 (inet6). Defaults to 4; the bitmap types are IPv4 only; bitmap:port, hash:mac and list:set have none. */
+  readonly family?: 4 | 6 | undefined;
+  /** hash types: the initial hash size. Defaults to the kernel's (1024). */
+  readonly hashsize?: number | undefined;
+  /** hash types: the most entries. Defaults to the kernel's (65536). */
+  readonly maxelem?: number | undefined;
+  /** hash types: entries per bucket (2..12). Defaults to the kernel's. */
+  readonly bucketsize?: number | undefined;
+  /** The default timeout of entries, seconds (0: none unless an entry has one). Defaults to none (entries never expire). */
+  readonly timeout?: number | undefined;
+  /** Packet and byte counters per entry. Defaults to false. */
+  readonly counters?: boolean | undefined;
+  /** A comment per entry. Defaults to false. */
+  readonly comment?: boolean | undefined;
+  /** skbmark, skbprio and skbqueue per entry. Defaults to false. */
+  readonly skbinfo?: boolean | undefined;
+  /** hash types: when full, replace a random entry instead of refusing. Defaults to false. */
+  readonly forceadd?: boolean | undefined;
+  /** hash:ip, bitmap:ip: store addresses as networks of this prefix length. Defaults to hosts. */
+  readonly netmask?: number | undefined;
+  /** hash:ip,mark: the mask applied to marks. Defaults to 0xffffffff. */
+  readonly markmask?: number | undefined;
+  /** bitmap:ip, bitmap:ip,mac: 'a.b.c.d-e.f.g.h' or 'a.b.c.d/n'; bitmap:port: 'p-q'. Required there. */
+  readonly range?: string | undefined;
+  /** list:set: the most members. Defaults to 8. */
+  readonly size?: number | undefined;
+  /** An identical set of that name already there is not an error (`-exist`). Defaults to false. */
+  readonly exist?: boolean | undefined;
+}
+
+/** Options of {@link IpSet.add}. */
+export interface IpSetAddOptions {
+  /** Seconds until the entry expires (a set made with `timeout`; 0: never). Defaults to the set's. */
+  readonly timeout?: number | undefined;
+  /** Its comment (a set made with `comment`), at most 255 bytes. */
+  readonly comment?: string | undefined;
+  /** Initial counters (a set made with `counters`). */
+  readonly packets?: bigint | number | undefined;
+  readonly bytes?: bigint | number | undefined;
+  /** skbinfo (a set made with `skbinfo`): the mark to set, or `{ value, mask }`. */
+  readonly skbmark?: number | { readonly value: number; readonly mask: number } | undefined;
+  /** The priority to set: major << 16 | minor, or 'major:minor' in hex as `ipset` writes it. */
+  readonly skbprio?: number | string | undefined;
+  /** The queue to set. */
+  readonly skbqueue?: number | undefined;
+  /** An entry already there is not an error, and its extensions are updated (`-exist`). Defaults to false. */
+  readonly exist?: boolean | undefined;
+}
+
+/** Options of {@link IpSet.del}. */
+export interface IpSetDelOptions {
+  /** An entry not there is not an error (`-exist`). Defaults to false. */
+  readonly exist?: boolean | undefined;
+}
+
+/** Options of {@link IpSet.list}. */
+export interface IpSetListOptions {
+  /** Only the headers, no members (`ipset list -t`). Defaults to false. */
+  readonly headerOnly?: boolean | undefined;
+}
+
+type Dim = 'ip' | 'net' | 'port' | 'ip2' | 'net2' | 'mac' | 'mac?' | 'iface' | 'mark' | 'name';
+type Kind = 'hash' | 'bitmap' | 'list';
+/** What each type's entries are made of, and what its create takes. */
+interface TypeInfo {
+  readonly kind: Kind;
+  readonly dims: readonly Dim[];
+  /** 'ip': 4 or 6; 'ipv4': 4 only; 'none': no family (NFPROTO_UNSPEC). */
+  readonly family: 'ip' | 'ipv4' | 'none';
+  readonly netmask?: boolean;
+  readonly markmask?: boolean;
+  readonly nomatch?: boolean;
+}
+const TYPES: Readonly<Record<IpSetType, TypeInfo>> = {
+  'bitmap:ip': { kind: 'bitmap', dims: ['ip'], family: 'ipv4', netmask: true },
+  'bitmap:ip,mac': { kind: 'bitmap', dims: ['ip', 'mac?'], family: 'ipv4' },
+  'bitmap:port': { kind: 'bitmap', dims: ['port'], family: 'none' },
+  'hash:ip': { kind: 'hash', dims: ['ip'], family: 'ip', netmask: true },
+  'hash:mac': { kind: 'hash', dims: ['mac'], family: 'none' },
+  'hash:ip,mac': { kind: 'hash', dims: ['ip', 'mac'], family: 'ip' },
+  'hash:ip,mark': { kind: 'hash', dims: ['ip', 'mark'], family: 'ip', markmask: true },
+  'hash:ip,port': { kind: 'hash', dims: ['ip', 'port'], family: 'ip' },
+  'hash:ip,port,ip': { kind: 'hash', dims: ['ip', 'port', 'ip2'], family: 'ip' },
+  'hash:ip,port,net': { kind: 'hash', dims: ['ip', 'port', 'net2'], family: 'ip', nomatch: true },
+  'hash:net': { kind: 'hash', dims: ['net'], family: 'ip', nomatch: true },
+  'hash:net,net': { kind: 'hash', dims: ['net', 'net2'], family: 'ip', nomatch: true },
+  'hash:net,port': { kind: 'hash', dims: ['net', 'port'], family: 'ip', nomatch: true },
+  'hash:net,port,net': { kind: 'hash', dims: ['net', 'port', 'net2'], family: 'ip', nomatch: true },
+  'hash:net,iface': { kind: 'hash', dims: ['net', 'iface'], family: 'ip', nomatch: true },
+  'list:set': { kind: 'list', dims: ['name'], family: 'none' },
+};
+
+const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize']);
+const CREATE_KEYS: ReadonlySet<string> = new Set(['family', 'hashsize', 'maxelem', 'bucketsize', 'timeout', 'counters', 'comment', 'skbinfo', 'forceadd', 'netmask', 'markmask', 'range', 'size', 'exist']);
+const ADD_KEYS: ReadonlySet<string> = new Set(['timeout', 'comment', 'packets', 'bytes', 'skbmark', 'skbprio', 'skbqueue', 'exist']);
+const DEL_KEYS: ReadonlySet<string> = new Set(['exist']);
+const LIST_KEYS: ReadonlySet<string> = new Set(['headerOnly']);
+const ENTRY_KEYS: ReadonlySet<string> = new Set(['ip', 'cidr', 'port', 'proto', 'ip2', 'cidr2', 'mac', 'iface', 'physdev', 'mark', 'name', 'before', 'after', 'nomatch',
+  // A listed member is an entry too: its extensions are allowed and not read.
+  'timeout', 'packets', 'bytes', 'comment', 'skbmark', 'skbprio', 'skbqueue', 'unknown']);
+const MARK_KEYS: ReadonlySet<string> = new Set(['value', 'mask']);
+
+const NLMSG_HDRLEN = 16;
+const ATTRS = NLMSG_HDRLEN + N.SIZEOF_NFGENMSG;
+const PATH = ['ipset'];
+const NO_ATTRS: readonly RawAttribute[] = Object.freeze([]);
+/** Numbers go in network order, flagged so (ip_set_attr_netorder). */
+const NET = NLA_F_NET_BYTEORDER;
+const msgType = (cmd: number): number => (N.NFNL_SUBSYS_IPSET << 8) | cmd;
+const CMD_NAME: Record<number, string> = {};
+for (const [k, v] of Object.entries(N)) if (k.startsWith('IPSET_CMD_') && typeof v === 'number' && v < N.IPSET_CMD_RESTORE) CMD_NAME[v] = k;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function checkObject(v: unknown, arg: string, keys: ReadonlySet<string>): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidArgumentError(arg, `expected an object, got ${showValue(v)}`);
+  checkOptionKeys(v, keys, arg === 'options' ? '' : `${arg}.`);
+}
+
+function checkUint(v: unknown, arg: string, max: number, what = 'an integer', min = 0): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new InvalidArgumentError(arg, `expected ${what} ${min}..${max}, got ${showValue(v)}`);
+  return v;
+}
+
+function checkBool(v: unknown, arg: string): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new InvalidArgumentError(arg, `expected a boolean, got ${showValue(v)}`);
+  return v;
+}
+
+/** A set name: 1..IPSET_MAXNAMELEN-1 bytes (the kernel's NLA_NUL_STRING limit), no NUL. */
+function checkName(v: unknown, arg: string): string {
+  if (typeof v !== 'string' || v.length === 0) throw new InvalidArgumentError(arg, `expected a set name, got ${showValue(v)}`);
+  const n = Buffer.byteLength(v);
+  if (n > N.IPSET_MAXNAMELEN - 1) throw new InvalidArgumentError(arg, `set name ${showValue(v)} is ${n} bytes; at most ${N.IPSET_MAXNAMELEN - 1}`);
+  if (v.includes('\0')) throw new InvalidArgumentError(arg, 'a set name has no NUL');
+  return v;
+}
+
+function checkType(v: unknown, arg = 'type'): IpSetType {
+  if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(TYPES, v)) return v as IpSetType;
+  throw new InvalidArgumentError(arg, `unknown set type ${showValue(v)} (${Object.keys(TYPES).join(', ')})`);
+}
+
+function protoNumber(v: unknown, arg: string): number {
+  if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(PROTOCOLS, v)) return PROTOCOLS[v as IpSetProtocol];
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255) return v;
+  throw new InvalidArgumentError(arg, `expected ${Object.keys(PROTOCOLS).map((k) => `'${k}'`).join(', ')} or a protocol number 0..255, got ${showValue(v)}`);
+}
+
+function familyOf(v: unknown, info: TypeInfo, type: string): 4 | 6 | undefined {
+  if (v !== undefined && v !== 4 && v !== 6) throw new InvalidArgumentError('family', `expected 4 or 6, got ${showValue(v)}`);
+  if (info.family === 'none') {
+    if (v !== undefined) throw new InvalidArgumentError('family', `${type} has no address family`);
+    return undefined;
+  }
+  if (info.family === 'ipv4' && v === 6) throw new InvalidArgumentError('family', `${type} is IPv4 only`);
+  return (v as 4 | 6 | undefined) ?? 4;
+}
+
+const nfproto = (family: 4 | 6 | undefined): number => (family === 4 ? N.NFPROTO_IPV4 : family === 6 ? N.NFPROTO_IPV6 : N.NFPROTO_UNSPEC);
+
+/** The nfgenmsg `ipset` sends: AF_INET, NFNETLINK_V0, res_id 0 (the set's family is IPSET_ATTR_FAMILY). */
+function putHead(w: MessageWriter): void {
+  const o = w.reserve(N.SIZEOF_NFGENMSG);
+  w.buf[o] = N.AF_INET;
+  w.buf[o + 1] = N.NFNETLINK_V0;
+  w.putU8(N.IPSET_ATTR_PROTOCOL, N.IPSET_PROTOCOL);
+}
+
+function putIp(w: MessageWriter, type: number, bytes: Uint8Array): void {
+  const n = w.nestStart(type);
+  w.putBytes((bytes.length === 4 ? N.IPSET_ATTR_IPADDR_IPV4 : N.IPSET_ATTR_IPADDR_IPV6) | NET, bytes);
+  w.nestEnd(n);
+}
+
+/** A create, checked. */
+interface CreateArgs {
+  readonly name: string;
+  readonly type: IpSetType;
+  readonly family: 4 | 6 | undefined;
+  readonly revision: number;
+  readonly exist: boolean;
+  readonly hashsize?: number | undefined;
+  readonly maxelem?: number | undefined;
+  readonly bucketsize?: number | undefined;
+  readonly timeout?: number | undefined;
+  readonly cadtFlags: number;
+  readonly netmask?: number | undefined;
+  readonly markmask?: number | undefined;
+  readonly rangeIp?: readonly [Uint8Array, Uint8Array] | undefined;
+  readonly rangePort?: readonly [number, number] | undefined;
+  readonly size?: number | undefined;
+}
+
+/** Parse a bitmap range: 'a-b' addresses, 'a/n', or ports 'p-q'. */
+function parseRange(v: unknown, type: IpSetType): { ip?: [Uint8Array, Uint8Array]; port?: [number, number] } {
+  if (typeof v !== 'string') throw new InvalidArgumentError('range', `${type} needs a range ('a.b.c.d-e.f.g.h', 'a.b.c.d/n'${type === 'bitmap:port' ? ", or for ports 'p-q'" : ''}), got ${showValue(v)}`);
+  if (type === 'bitmap:port') {
+    const m = /^(\d{1,5})-(\d{1,5})$/.exec(v);
+    const a = m ? Number(m[1]) : NaN;
+    const b = m ? Number(m[2]) : NaN;
+    if (!m || a > 65535 || b > 65535 || a > b) throw new InvalidArgumentError('range', `expected a port range 'p-q' (0..65535, p ≤ q), got ${showValue(v)}`);
+    return { port: [a, b] };
+  }
+  const slash = v.indexOf('/');
+  if (slash >= 0) {
+    const p = parseIp(v.slice(0, slash), 'range');
+    const len = Number(v.slice(slash + 1));
+    if (p.family !== 4) throw new InvalidArgumentError('range', `${type} is IPv4 only`);
+    if (!/^\d{1,2}$/.test(v.slice(slash + 1)) || len > 32) throw new InvalidArgumentError('range', `'${v}' has a bad prefix length (0..32)`);
+    const n = new DataView(p.bytes.buffer, p.bytes.byteOffset, 4).getUint32(0, false);
+    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+    const from = new Uint8Array(4);
+    const to = new Uint8Array(4);
+    new DataView(from.buffer).setUint32(0, (n & mask) >>> 0, false);
+    new DataView(to.buffer).setUint32(0, ((n & mask) | ~mask) >>> 0, false);
+    return { ip: [from, to] };
+  }
+  const dash = v.indexOf('-');
+  if (dash < 0) throw new InvalidArgumentError('range', `expected 'a.b.c.d-e.f.g.h' or 'a.b.c.d/n', got ${showValue(v)}`);
+  const a = parseIp(v.slice(0, dash), 'range');
+  const b = parseIp(v.slice(dash + 1), 'range');
+  if (a.family !== 4 || b.family !== 4) throw new InvalidArgumentError('range', `${type} is IPv4 only`);
+  if (Buffer.compare(a.bytes, b.bytes) > 0) throw new InvalidArgumentError('range', `'${v}': the first address is above the last`);
+  return { ip: [a.bytes, b.bytes] };
+}
+
+function checkCreate(name: unknown, type: unknown, options: unknown): Omit<CreateArgs, 'revision'> {
+  const n = checkName(name, 'name');
+  const t = checkType(type);
+  checkObject(options, 'options', CREATE_KEYS);
+  const o = options as IpSetCreateOptions;
+  const info = TYPES[t];
+  const family = familyOf(o.family, info, t);
+  const only = (key: keyof IpSetCreateOptions, ok: boolean, which: string): void => {
+    if (o[key] !== undefined && !ok) throw new InvalidArgumentError(key, `${t} has no ${key} (${which} only)`);
+  };
+  only('hashsize', info.kind === 'hash', 'hash types');
+  only('maxelem', info.kind === 'hash', 'hash types');
+  only('bucketsize', info.kind === 'hash', 'hash types');
+  only('forceadd', info.kind === 'hash', 'hash types');
+  only('netmask', info.netmask === true, 'hash:ip and bitmap:ip');
+  only('markmask', info.markmask === true, 'hash:ip,mark');
+  only('range', info.kind === 'bitmap', 'bitmap types');
+  only('size', info.kind === 'list', 'list:set');
+  let cadtFlags = 0;
+  if (checkBool(o.counters, 'counters')) cadtFlags |= N.IPSET_FLAG_WITH_COUNTERS;
+  if (checkBool(o.comment, 'comment')) cadtFlags |= N.IPSET_FLAG_WITH_COMMENT;
+  if (checkBool(o.skbinfo, 'skbinfo')) cadtFlags |= N.IPSET_FLAG_WITH_SKBINFO;
+  if (checkBool(o.forceadd, 'forceadd')) cadtFlags |= N.IPSET_FLAG_WITH_FORCEADD;
+  const range = info.kind === 'bitmap' ? parseRange(o.range, t) : undefined;
+  const maxMask = family === 6 ? 128 : 32;
+  return {
+    name: n, type: t, family, exist: checkBool(o.exist, 'exist'), cadtFlags,
+    hashsize: o.hashsize === undefined ? undefined : checkUint(o.hashsize, 'hashsize', 0xffffffff, 'a size', 64),
+    maxelem: o.maxelem === undefined ? undefined : checkUint(o.maxelem, 'maxelem', 0xffffffff, 'a count', 1),
+    bucketsize: o.bucketsize === undefined ? undefined : checkUint(o.bucketsize, 'bucketsize', 12, 'a bucket size', 2),
+    timeout: o.timeout === undefined ? undefined : checkUint(o.timeout, 'timeout', 2147483, 'seconds'),
+    netmask: o.netmask === undefined ? undefined : checkUint(o.netmask, 'netmask', maxMask, 'a prefix length', 1),
+    markmask: o.markmask === undefined ? undefined : checkUint(o.markmask, 'markmask', 0xffffffff, 'a mask', 1),
+    size: o.size === undefined ? undefined : checkUint(o.size, 'size', 0xffffffff, 'a count', 1),
+    rangeIp: range?.ip, rangePort: range?.port,
+  };
+}
+
+/** @internal The body of an IPSET_CMD_CREATE (after the nlmsghdr), as `ipset create` sends it. */
+export function writeCreate(w: MessageWriter, a: CreateArgs): void {
+  putHead(w);
+  w.putStrz(N.IPSET_ATTR_SETNAME, a.name);
+  w.putStrz(N.IPSET_ATTR_TYPENAME, a.type);
+  w.putU8(N.IPSET_ATTR_REVISION, a.revision);
+  w.putU8(N.IPSET_ATTR_FAMILY, nfproto(a.family));
+  const d = w.nestStart(N.IPSET_ATTR_DATA);
+  if (a.rangeIp) {
+    putIp(w, N.IPSET_ATTR_IP, a.rangeIp[0]);
+    putIp(w, N.IPSET_ATTR_IP_TO, a.rangeIp[1]);
+  }
+  if (a.rangePort) {
+    w.putBe16(N.IPSET_ATTR_PORT | NET, a.rangePort[0]);
+    w.putBe16(N.IPSET_ATTR_PORT_TO | NET, a.rangePort[1]);
+  }
+  if (a.timeout !== undefined) w.putBe32(N.IPSET_ATTR_TIMEOUT | NET, a.timeout);
+  if (a.hashsize !== undefined) w.putBe32(N.IPSET_ATTR_HASHSIZE | NET, a.hashsize);
+  if (a.maxelem !== undefined) w.putBe32(N.IPSET_ATTR_MAXELEM | NET, a.maxelem);
+  if (a.bucketsize !== undefined) w.putU8(N.IPSET_ATTR_BUCKETSIZE, a.bucketsize);
+  if (a.netmask !== undefined) w.putU8(N.IPSET_ATTR_NETMASK, a.netmask);
+  if (a.markmask !== undefined) w.putBe32(N.IPSET_ATTR_MARKMASK | NET, a.markmask);
+  if (a.size !== undefined) w.putBe32(N.IPSET_ATTR_SIZE | NET, a.size);
+  if (a.cadtFlags) w.putBe32(N.IPSET_ATTR_CADT_FLAGS | NET, a.cadtFlags);
+  w.nestEnd(d);
+}
+
+/** An entry, checked against its set's type (and family, once known). */
+interface CheckedEntry {
+  readonly ip?: Uint8Array;
+  readonly cidr?: number;
+  readonly port?: number;
+  readonly proto?: number;
+  readonly ip2?: Uint8Array;
+  readonly cidr2?: number;
+  readonly mac?: Uint8Array;
+  readonly iface?: string;
+  readonly mark?: number;
+  readonly name?: string;
+  readonly nameref?: string;
+  readonly cadtFlags: number;
+  /** The addresses' family (undefined: none). */
+  readonly family: 4 | 6 | undefined;
+  /** The entry as ipset writes it, for error messages. */
+  readonly text: string;
+}
+
+/** Extensions of an add, checked. */
+interface CheckedExt {
+  readonly timeout?: number | undefined;
+  readonly comment?: string | undefined;
+  readonly packets?: bigint | undefined;
+  readonly bytes?: bigint | undefined;
+  readonly skbmark?: { value: number; mask: number } | undefined;
+  readonly skbprio?: number | undefined;
+  readonly skbqueue?: number | undefined;
+}
+
+function checkEntry(v: unknown, type: IpSetType, arg = 'entry'): CheckedEntry {
+  checkObject(v, arg, ENTRY_KEYS);
+  const e = v as IpSetEntry;
+  const info = TYPES[type];
+  const dims = new Set<string>(info.dims);
+  const has = (d: Dim): boolean => dims.has(d);
+  const hasIp = has('ip') || has('net');
+  const hasIp2 = has('ip2') || has('net2');
+  const refuse = (key: keyof IpSetEntry, ok: boolean): void => {
+    if (e[key] !== undefined && !ok) throw new InvalidArgumentError(`${arg}.${key}`, `an entry of ${type} has no ${key}`);
+  };
+  refuse('ip', hasIp);
+  refuse('cidr', hasIp);
+  refuse('port', has('port'));
+  refuse('proto', has('port'));
+  refuse('ip2', hasIp2);
+  refuse('cidr2', has('net2'));
+  refuse('mac', has('mac') || has('mac?'));
+  refuse('iface', has('iface'));
+  refuse('physdev', has('iface'));
+  refuse('mark', has('mark'));
+  refuse('name', has('name'));
+  refuse('before', has('name'));
+  refuse('after', has('name'));
+  refuse('nomatch', info.nomatch === true);
+  const out: Mutable<CheckedEntry> = { cadtFlags: 0, family: undefined, text: '' };
+  const parts: string[] = [];
+  if (hasIp) {
+    if (e.ip === undefined) throw new InvalidArgumentError(`${arg}.ip`, `an entry of ${type} needs an ip`);
+    const a = parseIp(e.ip, `${arg}.ip`);
+    if (info.family === 'ipv4' && a.family !== 4) throw new InvalidArgumentError(`${arg}.ip`, `${type} is IPv4 only, got ${e.ip}`);
+    out.ip = a.bytes;
+    out.family = a.family;
+    let t = e.ip;
+    if (e.cidr !== undefined) {
+      // hash:ip and bitmap:ip take a network as a range of hosts (IPv4); the ,net types store it.
+      out.cidr = checkUint(e.cidr, `${arg}.cidr`, a.family === 4 ? 32 : 128, 'a prefix length', 1);
+      t += `/${out.cidr}`;
+    }
+    parts.push(t);
+  }
+  if (has('mac') || has('mac?')) {
+    if (e.mac === undefined && has('mac')) throw new InvalidArgumentError(`${arg}.mac`, `an entry of ${type} needs a mac`);
+    if (e.mac !== undefined) {
+      const m = typeof e.mac === 'string' ? parseHexColon(e.mac) : null;
+      if (!m || m.length !== 6) throw new InvalidArgumentError(`${arg}.mac`, `expected a MAC address 'aa:bb:cc:dd:ee:ff', got ${showValue(e.mac)}`);
+      out.mac = m;
+      parts.push(e.mac);
+    }
+  }
+  if (has('port')) {
+    const proto = e.proto === undefined ? (info.kind === 'bitmap' ? undefined : N.IPPROTO_TCP) : protoNumber(e.proto, `${arg}.proto`);
+    if (info.kind === 'bitmap' && e.proto !== undefined) throw new InvalidArgumentError(`${arg}.proto`, 'an entry of bitmap:port is a port only');
+    if (proto !== undefined && !PORTED.has(proto)) {
+      if (e.port !== undefined && e.port !== 0) throw new InvalidArgumentError(`${arg}.port`, `protocol ${proto} has no ports`);
+      out.port = 0;
+    } else {
+      if (e.port === undefined) throw new InvalidArgumentError(`${arg}.port`, `an entry of ${type} needs a port`);
+      out.port = checkUint(e.port, `${arg}.port`, 65535, 'a port');
+    }
+    if (proto === N.IPPROTO_ICMP && out.family === 6) throw new InvalidArgumentError(`${arg}.proto`, "icmp is IPv4: use 'icmpv6' for IPv6 entries");
+    if (proto === N.IPPROTO_ICMPV6 && out.family === 4) throw new InvalidArgumentError(`${arg}.proto`, "icmpv6 is IPv6: use 'icmp' for IPv4 entries");
+    if (proto !== undefined) out.proto = proto;
+    parts.push(proto === undefined ? String(out.port) : `${PROTOCOL_NAME.get(proto) ?? proto}:${out.port}`);
+  }
+  if (hasIp2) {
+    if (e.ip2 === undefined) throw new InvalidArgumentError(`${arg}.ip2`, `an entry of ${type} needs an ip2`);
+    const a = parseIp(e.ip2, `${arg}.ip2`);
+    if (a.family !== out.family) throw new InvalidArgumentError(`${arg}.ip2`, `ip2 ${e.ip2} is IPv${a.family} but ip is IPv${out.family}`);
+    out.ip2 = a.bytes;
+    let t = e.ip2;
+    if (e.cidr2 !== undefined) {
+      out.cidr2 = checkUint(e.cidr2, `${arg}.cidr2`, a.family === 4 ? 32 : 128, 'a prefix length', 1);
+      t += `/${out.cidr2}`;
+    }
+    parts.push(t);
+  }
+  if (has('iface')) {
+    if (typeof e.iface !== 'string' || e.iface.length === 0 || Buffer.byteLength(e.iface) > 15 || e.iface.includes('\0')) {
+      throw new InvalidArgumentError(`${arg}.iface`, `expected an interface name (1..15 bytes), got ${showValue(e.iface)}`);
+    }
+    out.iface = e.iface;
+    if (checkBool(e.physdev, `${arg}.physdev`)) out.cadtFlags |= N.IPSET_FLAG_PHYSDEV;
+    parts.push(e.physdev ? `physdev:${e.iface}` : e.iface);
+  }
+  if (has('mark')) {
+    out.mark = checkUint(e.mark, `${arg}.mark`, 0xffffffff, 'a mark');
+    parts.push(`0x${out.mark.toString(16).padStart(8, '0')}`);
+  }
+  if (has('name')) {
+    out.name = checkName(e.name, `${arg}.name`);
+    parts.push(out.name);
+    if (e.before !== undefined && e.after !== undefined) throw new InvalidArgumentError(arg, 'before or after, not both');
+    if (e.before !== undefined) {
+      out.nameref = checkName(e.before, `${arg}.before`);
+      out.cadtFlags |= N.IPSET_FLAG_BEFORE;
+      parts.push(`before ${out.nameref}`);
+    } else if (e.after !== undefined) {
+      out.nameref = checkName(e.after, `${arg}.after`);
+      parts.push(`after ${out.nameref}`);
+    }
+  }
+  if (checkBool(e.nomatch, `${arg}.nomatch`)) {
+    out.cadtFlags |= N.IPSET_FLAG_NOMATCH;
+    parts.push('nomatch');
+  }
+  out.text = parts.join(info.kind === 'list' ? ' ' : ',').replace(/,(before|after|nomatch)/, ' $1');
+  return out;
+}
+
+function checkExt(v: unknown): CheckedExt {
+  checkObject(v, 'options', ADD_KEYS);
+  const o = v as IpSetAddOptions;
+  const big = (x: unknown, arg: string): bigint | undefined => {
+    if (x === undefined) return undefined;
+    if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return BigInt(x);
+    if (typeof x === 'bigint' && x >= 0n && x <= 0xffffffffffffffffn) return x;
+    throw new InvalidArgumentError(arg, `expected a counter (a non-negative integer or bigint), got ${showValue(x)}`);
+  };
+  let skbmark: { value: number; mask: number } | undefined;
+  if (typeof o.skbmark === 'number') skbmark = { value: checkUint(o.skbmark, 'skbmark', 0xffffffff, 'a mark'), mask: 0xffffffff };
+  else if (o.skbmark !== undefined) {
+    checkObject(o.skbmark, 'skbmark', MARK_KEYS);
+    skbmark = { value: checkUint(o.skbmark.value, 'skbmark.value', 0xffffffff, 'a mark'), mask: checkUint(o.skbmark.mask, 'skbmark.mask', 0xffffffff, 'a mask') };
+  }
+  let skbprio: number | undefined;
+  if (typeof o.skbprio === 'string') {
+    const m = /^([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4})$/.exec(o.skbprio);
+    if (!m) throw new InvalidArgumentError('skbprio', `expected 'major:minor' (hex, as tc writes a class), got ${showValue(o.skbprio)}`);
+    skbprio = ((parseInt(m[1]!, 16) << 16) | parseInt(m[2]!, 16)) >>> 0;
+  } else if (o.skbprio !== undefined) skbprio = checkUint(o.skbprio, 'skbprio', 0xffffffff, 'a priority');
+  let comment: string | undefined;
+  if (o.comment !== undefined) {
+    if (typeof o.comment !== 'string' || o.comment.includes('\0')) throw new InvalidArgumentError('comment', `expected a string without NUL, got ${showValue(o.comment)}`);
+    const n = Buffer.byteLength(o.comment);
+    if (n > N.IPSET_MAX_COMMENT_SIZE) throw new InvalidArgumentError('comment', `a comment is at most ${N.IPSET_MAX_COMMENT_SIZE} bytes, got ${n}`);
+    comment = o.comment;
+  }
+  return {
+    timeout: o.timeout === undefined ? undefined : checkUint(o.timeout, 'timeout', 2147483, 'seconds'),
+    comment, packets: big(o.packets, 'packets'), bytes: big(o.bytes, 'bytes'), skbmark, skbprio,
+    skbqueue: o.skbqueue === undefined ? undefined : checkUint(o.skbqueue, 'skbqueue', 65535, 'a queue'),
+  };
+}
+
+/** An add, delete or test, checked. */
+interface AdtArgs {
+  readonly name: string;
+  readonly e: CheckedEntry;
+  readonly ext: CheckedExt | undefined;
+}
+
+/** @internal The body of an IPSET_CMD_ADD, DEL or TEST (after the nlmsghdr), as `ipset add` sends it (without its LINENO 0). */
+export function writeAdt(w: MessageWriter, a: AdtArgs): void {
+  putHead(w);
+  w.putStrz(N.IPSET_ATTR_SETNAME, a.name);
+  const d = w.nestStart(N.IPSET_ATTR_DATA);
+  const e = a.e;
+  if (e.ip) putIp(w, N.IPSET_ATTR_IP, e.ip);
+  if (e.cidr !== undefined) w.putU8(N.IPSET_ATTR_CIDR, e.cidr);
+  if (e.mac) w.putBytes(N.IPSET_ATTR_ETHER, e.mac);
+  if (e.port !== undefined) w.putBe16(N.IPSET_ATTR_PORT | NET, e.port);
+  if (e.proto !== undefined) w.putU8(N.IPSET_ATTR_PROTO, e.proto);
+  if (e.ip2) putIp(w, N.IPSET_ATTR_IP2, e.ip2);
+  if (e.cidr2 !== undefined) w.putU8(N.IPSET_ATTR_CIDR2, e.cidr2);
+  if (e.iface !== undefined) w.putStrz(N.IPSET_ATTR_IFACE, e.iface);
+  if (e.mark !== undefined) w.putBe32(N.IPSET_ATTR_MARK | NET, e.mark);
+  if (e.name !== undefined) w.putStrz(N.IPSET_ATTR_NAME, e.name);
+  if (e.nameref !== undefined) w.putStrz(N.IPSET_ATTR_NAMEREF, e.nameref);
+  const x = a.ext;
+  if (x) {
+    if (x.timeout !== undefined) w.putBe32(N.IPSET_ATTR_TIMEOUT | NET, x.timeout);
+    if (x.packets !== undefined) putBe64(w, N.IPSET_ATTR_PACKETS | NET, x.packets);
+    if (x.bytes !== undefined) putBe64(w, N.IPSET_ATTR_BYTES | NET, x.bytes);
+    if (x.comment !== undefined) w.putStrz(N.IPSET_ATTR_COMMENT, x.comment);
+    if (x.skbmark) putBe64(w, N.IPSET_ATTR_SKBMARK | NET, (BigInt(x.skbmark.value) << 32n) | BigInt(x.skbmark.mask));
+    if (x.skbprio !== undefined) w.putBe32(N.IPSET_ATTR_SKBPRIO | NET, x.skbprio);
+    if (x.skbqueue !== undefined) w.putBe16(N.IPSET_ATTR_SKBQUEUE | NET, x.skbqueue);
+  }
+  if (e.cadtFlags) w.putBe32(N.IPSET_ATTR_CADT_FLAGS | NET, e.cadtFlags);
+  w.nestEnd(d);
+}
+
+function putBe64(w: MessageWriter, type: number, v: bigint): void {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(v);
+  w.putBytes(type, b);
+}
+
+function strz(buf: Buffer, o: number, l: number): string {
+  const nul = buf.indexOf(0, o);
+  return buf.toString('utf8', o, nul >= 0 && nul < o + l ? nul : o + l);
+}
+
+/** The address inside a nested IPSET_ATTR_IP / IP_TO / IP2. */
+function nestedIp(buf: Buffer, v: DataView, o: number, l: number, path: readonly string[]): string {
+  let s = '';
+  walkAttrs(v, o, o + l, path, (t, a, al) => {
+    if (t === N.IPSET_ATTR_IPADDR_IPV4 || t === N.IPSET_ATTR_IPADDR_IPV6) s = formatIp(buf, a, al);
+  });
+  return s;
+}
+
+const ELEM_PATH = [...PATH, 'IPSET_ATTR_ADT', 'IPSET_ATTR_DATA'];
+const IP_PATH = [...ELEM_PATH, 'IPSET_ATTR_IP'];
+
+function decodeMember(buf: Buffer, v: DataView, o: number, end: number): IpSetMember {
+  const m: Mutable<IpSetMember> = {};
+  let unknown: RawAttribute[] | undefined;
+  walkAttrs(v, o, end, ELEM_PATH, (t, a, l) => {
+    switch (t) {
+      case N.IPSET_ATTR_IP: m.ip = nestedIp(buf, v, a, l, IP_PATH); break;
+      case N.IPSET_ATTR_CIDR: m.cidr = buf[a]!; break;
+      case N.IPSET_ATTR_PORT: m.port = v.getUint16(a, false); break;
+      case N.IPSET_ATTR_PROTO: m.proto = PROTOCOL_NAME.get(buf[a]!) ?? buf[a]!; break;
+      case N.IPSET_ATTR_IP2: m.ip2 = nestedIp(buf, v, a, l, IP_PATH); break;
+      case N.IPSET_ATTR_CIDR2: m.cidr2 = buf[a]!; break;
+      case N.IPSET_ATTR_ETHER: m.mac = hexColon(buf, a, l); break;
+      case N.IPSET_ATTR_IFACE: m.iface = strz(buf, a, l); break;
+      case N.IPSET_ATTR_MARK: m.mark = v.getUint32(a, false); break;
+      case N.IPSET_ATTR_NAME: m.name = strz(buf, a, l); break;
+      case N.IPSET_ATTR_TIMEOUT: m.timeout = v.getUint32(a, false); break;
+      case N.IPSET_ATTR_PACKETS: m.packets = v.getBigUint64(a, false); break;
+      case N.IPSET_ATTR_BYTES: m.bytes = v.getBigUint64(a, false); break;
+      case N.IPSET_ATTR_COMMENT: m.comment = strz(buf, a, l); break;
+      case N.IPSET_ATTR_SKBMARK: m.skbmark = { value: v.getUint32(a, false), mask: v.getUint32(a + 4, false) }; break;
+      case N.IPSET_ATTR_SKBPRIO: m.skbprio = v.getUint32(a, false); break;
+      case N.IPSET_ATTR_SKBQUEUE: m.skbqueue = v.getUint16(a, false); break;
+      case N.IPSET_ATTR_CADT_FLAGS: {
+        const f = v.getUint32(a, false);
+        if (f & N.IPSET_FLAG_NOMATCH) m.nomatch = true;
+        if (f & N.IPSET_FLAG_PHYSDEV) m.physdev = true;
+        break;
+      }
+      default: (unknown ??= []).push({ type: t, value: copyBytes(buf, a, a + l) });
+    }
+  });
+  if (unknown) m.unknown = unknown;
+  return m;
+}
+
+/** One message of a LIST dump: a set's name, its header (in the set's first message) and members. */
+interface ListPart {
+  readonly name: string;
+  readonly header: Mutable<Omit<IpSetInfo, 'members'>> | undefined;
+  readonly members: IpSetMember[];
+}
+
+const HEADER_PATH = [...PATH, 'IPSET_ATTR_DATA'];
+const HIP_PATH = [...HEADER_PATH, 'IPSET_ATTR_IP'];
+
+function decodeListPart(buf: Buffer, v: DataView, off: number, len: number): ListPart {
+  if (len < ATTRS) throw new DecodeError('nfgenmsg', PATH, off, ATTRS, len);
+  let name = '';
+  let h: Mutable<Omit<IpSetInfo, 'members'>> | undefined;
+  const members: IpSetMember[] = [];
+  const head = (): Mutable<Omit<IpSetInfo, 'members'>> => (h ??= {
+    name: '', type: '', revision: 0, counters: false, comment: false, skbinfo: false, forceadd: false, references: 0, memsize: 0, entries: 0, unknown: NO_ATTRS,
+  });
+  let ipFrom: string | undefined;
+  let ipTo: string | undefined;
+  let portFrom: number | undefined;
+  let portTo: number | undefined;
+  walkAttrs(v, off + ATTRS, off + len, PATH, (t, a, l) => {
+    switch (t) {
+      case N.IPSET_ATTR_SETNAME: name = strz(buf, a, l); break;
+      case N.IPSET_ATTR_TYPENAME: head().type = strz(buf, a, l); break;
+      case N.IPSET_ATTR_FAMILY: {
+        const f = buf[a]!;
+        if (f === N.NFPROTO_IPV4) head().family = 4;
+        else if (f === N.NFPROTO_IPV6) head().family = 6;
+        else head();
+        break;
+      }
+      case N.IPSET_ATTR_REVISION: head().revision = buf[a]!; break;
+      case N.IPSET_ATTR_INDEX: head().index = v.getUint16(a, false); break;
+      case N.IPSET_ATTR_DATA: {
+        const x = head();
+        let unknown: RawAttribute[] | undefined;
+        walkAttrs(v, a, a + l, HEADER_PATH, (ht, ha, hl) => {
+          switch (ht) {
+            case N.IPSET_ATTR_HASHSIZE: x.hashsize = v.getUint32(ha, false); break;
+            case N.IPSET_ATTR_MAXELEM: x.maxelem = v.getUint32(ha, false); break;
+            case N.IPSET_ATTR_BUCKETSIZE: x.bucketsize = buf[ha]!; break;
+            case N.IPSET_ATTR_INITVAL: x.initval = v.getUint32(ha, false); break;
+            case N.IPSET_ATTR_NETMASK: x.netmask = buf[ha]!; break;
+            case N.IPSET_ATTR_MARKMASK: x.markmask = v.getUint32(ha, false); break;
+            case N.IPSET_ATTR_SIZE: x.size = v.getUint32(ha, false); break;
+            case N.IPSET_ATTR_TIMEOUT: x.timeout = v.getUint32(ha, false); break;
+            case N.IPSET_ATTR_REFERENCES: x.references = v.getUint32(ha, false); break;
+            case N.IPSET_ATTR_MEMSIZE: x.memsize = v.getUint32(ha, false); break;
+            case N.IPSET_ATTR_ELEMENTS: x.entries = v.getUint32(ha, false); break;
+            case N.IPSET_ATTR_IP: ipFrom = nestedIp(buf, v, ha, hl, HIP_PATH); break;
+            case N.IPSET_ATTR_IP_TO: ipTo = nestedIp(buf, v, ha, hl, HIP_PATH); break;
+            case N.IPSET_ATTR_PORT: portFrom = v.getUint16(ha, false); break;
+            case N.IPSET_ATTR_PORT_TO: portTo = v.getUint16(ha, false); break;
+            case N.IPSET_ATTR_CADT_FLAGS: {
+              const f = v.getUint32(ha, false);
+              x.counters = (f & N.IPSET_FLAG_WITH_COUNTERS) !== 0;
+              x.comment = (f & N.IPSET_FLAG_WITH_COMMENT) !== 0;
+              x.skbinfo = (f & N.IPSET_FLAG_WITH_SKBINFO) !== 0;
+              x.forceadd = (f & N.IPSET_FLAG_WITH_FORCEADD) !== 0;
+              break;
+            }
+            default: (unknown ??= []).push({ type: ht, value: copyBytes(buf, ha, ha + hl) });
+          }
+        });
+        if (unknown) x.unknown = unknown;
+        break;
+      }
+      case N.IPSET_ATTR_ADT:
+        walkAttrs(v, a, a + l, [...PATH, 'IPSET_ATTR_ADT'], (et, ea, el) => {
+          if (et === N.IPSET_ATTR_DATA) members.push(decodeMember(buf, v, ea, ea + el));
+        });
+        break;
+      default:
+    }
+  });
+  if (h) {
+    h.name = name;
+    if (ipFrom !== undefined && ipTo !== undefined) h.range = `${ipFrom}-${ipTo}`;
+    else if (portFrom !== undefined && portTo !== undefined) h.range = `${portFrom}-${portTo}`;
+  }
+  return { name, header: h, members };
+}
+
+/** A set's name, type and family as IPSET_CMD_HEADER answers. */
+interface SetHead {
+  readonly type: string;
+  readonly family: 4 | 6 | undefined;
+  readonly revision: number;
+}
+
+function decodeHead(buf: Buffer, v: DataView, off: number, len: number): SetHead {
+  let type = '';
+  let family: 4 | 6 | undefined;
+  let revision = 0;
+  walkAttrs(v, off + ATTRS, off + len, PATH, (t, a, l) => {
+    if (t === N.IPSET_ATTR_TYPENAME) type = strz(buf, a, l);
+    else if (t === N.IPSET_ATTR_FAMILY) family = buf[a] === N.NFPROTO_IPV4 ? 4 : buf[a] === N.NFPROTO_IPV6 ? 6 : undefined;
+    else if (t === N.IPSET_ATTR_REVISION) revision = buf[a]!;
+  });
+  return { type, family, revision };
+}
+
+function decodeTypeRevision(_buf: Buffer, v: DataView, off: number, len: number): number {
+  let max = -1;
+  walkAttrs(v, off + ATTRS, off + len, PATH, (t, a) => {
+    if (t === N.IPSET_ATTR_REVISION) max = v.getUint8(a);
+  });
+  return max;
+}
+
+/** ipset's own errnos (ip_set.h): their names and what they mean. */
+const IPSET_ERRORS: Readonly<Record<number, readonly [string, string]>> = {
+  [N.IPSET_ERR_PROTOCOL]: ['IPSET_ERR_PROTOCOL', 'the kernel refused the request\'s attributes (ipset protocol error)'],
+  [N.IPSET_ERR_FIND_TYPE]: ['IPSET_ERR_FIND_TYPE', 'set type not supported by this kernel (or not with this family or revision)'],
+  [N.IPSET_ERR_MAX_SETS]: ['IPSET_ERR_MAX_SETS', 'the kernel\'s maximal number of sets is reached'],
+  [N.IPSET_ERR_BUSY]: ['IPSET_ERR_BUSY', 'set is in use by a kernel component (a list:set or an iptables rule, or being listed)'],
+  [N.IPSET_ERR_EXIST_SETNAME2]: ['IPSET_ERR_EXIST_SETNAME2', 'the second set name is wrong'],
+  [N.IPSET_ERR_TYPE_MISMATCH]: ['IPSET_ERR_TYPE_MISMATCH', 'the sets\' types or families differ'],
+  [N.IPSET_ERR_EXIST]: ['IPSET_ERR_EXIST', 'element already exists, or is not in the set'],
+  [N.IPSET_ERR_INVALID_CIDR]: ['IPSET_ERR_INVALID_CIDR', 'the prefix length is not valid for the set'],
+  [N.IPSET_ERR_INVALID_NETMASK]: ['IPSET_ERR_INVALID_NETMASK', 'the netmask is not valid for the set'],
+  [N.IPSET_ERR_INVALID_FAMILY]: ['IPSET_ERR_INVALID_FAMILY', 'the family is not valid for the set'],
+  [N.IPSET_ERR_TIMEOUT]: ['IPSET_ERR_TIMEOUT', 'the set was created without timeout support'],
+  [N.IPSET_ERR_REFERENCED]: ['IPSET_ERR_REFERENCED', 'set is referenced by a kernel component (a list:set or an iptables rule)'],
+  [N.IPSET_ERR_IPADDR_IPV4]: ['IPSET_ERR_IPADDR_IPV4', 'an IPv4 address was expected'],
+  [N.IPSET_ERR_IPADDR_IPV6]: ['IPSET_ERR_IPADDR_IPV6', 'an IPv6 address was expected'],
+  [N.IPSET_ERR_COUNTER]: ['IPSET_ERR_COUNTER', 'the set was created without counters'],
+  [N.IPSET_ERR_COMMENT]: ['IPSET_ERR_COMMENT', 'the set was created without comment support'],
+  [N.IPSET_ERR_INVALID_MARKMASK]: ['IPSET_ERR_INVALID_MARKMASK', 'the markmask is not valid'],
+  [N.IPSET_ERR_SKBINFO]: ['IPSET_ERR_SKBINFO', 'the set was created without skbinfo support'],
+};
+/** The type-specific errnos (from IPSET_ERR_TYPE_SPECIFIC up), which mean one thing per kind of set. */
+const TYPE_ERRORS: Readonly<Record<Kind, Readonly<Record<number, readonly [string, string]>>>> = {
+  hash: {
+    [N.IPSET_ERR_HASH_FULL]: ['IPSET_ERR_HASH_FULL', 'the set is full (maxelem reached)'],
+    [N.IPSET_ERR_HASH_ELEM]: ['IPSET_ERR_HASH_ELEM', 'a null element (an all-zero address, or prefix length 0) cannot be stored'],
+    [N.IPSET_ERR_INVALID_PROTO]: ['IPSET_ERR_INVALID_PROTO', 'the protocol is not valid for the set'],
+    [N.IPSET_ERR_MISSING_PROTO]: ['IPSET_ERR_MISSING_PROTO', 'the protocol is missing'],
+    [N.IPSET_ERR_HASH_RANGE_UNSUPPORTED]: ['IPSET_ERR_HASH_RANGE_UNSUPPORTED', 'ranges are not supported here (IPv6)'],
+    [N.IPSET_ERR_HASH_RANGE]: ['IPSET_ERR_HASH_RANGE', 'the range is not valid'],
+  },
+  bitmap: {
+    [N.IPSET_ERR_BITMAP_RANGE]: ['IPSET_ERR_BITMAP_RANGE', 'the element is out of the set\'s range'],
+    [N.IPSET_ERR_BITMAP_RANGE_SIZE]: ['IPSET_ERR_BITMAP_RANGE_SIZE', 'the range exceeds the size limit of the set type'],
+  },
+  list: {
+    [N.IPSET_ERR_NAME]: ['IPSET_ERR_NAME', 'the set to add, delete or test does not exist'],
+    [N.IPSET_ERR_LOOP]: ['IPSET_ERR_LOOP', 'a list:set cannot be a member of a list:set'],
+    [N.IPSET_ERR_BEFORE]: ['IPSET_ERR_BEFORE', 'before/after needs a reference set'],
+    [N.IPSET_ERR_NAMEREF]: ['IPSET_ERR_NAMEREF', 'the reference set does not exist'],
+    [N.IPSET_ERR_LIST_FULL]: ['IPSET_ERR_LIST_FULL', 'the list is full'],
+    [N.IPSET_ERR_REF_EXIST]: ['IPSET_ERR_REF_EXIST', 'the reference set is not in the list'],
+  },
+};
+
+/** What a refusal means for one request: the set(s) and entry it was about. */
+interface ErrorContext {
+  readonly cmd: number;
+  readonly name?: string | undefined;
+  readonly name2?: string | undefined;
+  readonly entry?: string | undefined;
+  /** The set's kind, where known (type-specific errnos need it). */
+  readonly kind?: Kind | undefined;
+}
+
+function kindOf(type: string): Kind | undefined {
+  return type.startsWith('hash:') ? 'hash' : type.startsWith('bitmap:') ? 'bitmap' : type === 'list:set' ? 'list' : undefined;
+}
+
+/** Name an ipset errno and say what it means for this request; plain errnos get a hint naming the set. */
+function explainError(e: NetlinkError, c: ErrorContext): NetlinkError {
+  const set = c.name === undefined ? 'any set' : `set ${c.name}`;
+  const el = c.entry === undefined ? 'element' : `element ${c.entry}`;
+  let named = IPSET_ERRORS[e.errno];
+  if (!named && e.errno >= N.IPSET_ERR_TYPE_SPECIFIC && c.kind) named = TYPE_ERRORS[c.kind][e.errno];
+  let text: string | undefined;
+  switch (e.errno) {
+    case N.IPSET_ERR_EXIST:
+      text = c.cmd === N.IPSET_CMD_ADD ? `${el} already exists in ${set}` : c.cmd === N.IPSET_CMD_DEL ? `${el} is not in ${set}` : undefined;
+      break;
+    case N.IPSET_ERR_EXIST_SETNAME2:
+      text = c.cmd === N.IPSET_CMD_RENAME ? `a set named ${c.name2} exists` : `no set named ${c.name2}`;
+      break;
+    case N.IPSET_ERR_BUSY: text = `${set} is in use by a kernel component (a list:set or an iptables rule): it cannot be destroyed`; break;
+    case N.IPSET_ERR_REFERENCED: text = `${set} is referenced by a kernel component (a list:set or an iptables rule): it cannot be renamed`; break;
+    case N.IPSET_ERR_TYPE_MISMATCH: text = `${set} and ${c.name2} differ in type or family: they cannot be swapped`; break;
+    default:
+  }
+  if (named) {
+    const t = text ?? `${named[1]} (${set})`;
+    return new NetlinkError(e.errno, e.request, e.extack, undefined, { code: named[0], text: t });
+  }
+  let hint: string | undefined;
+  switch (e.code) {
+    case 'ENOENT': hint = c.cmd === N.IPSET_CMD_SWAP || c.cmd === N.IPSET_CMD_RENAME || c.name !== undefined ? `no set named ${c.name}` : undefined; break;
+    case 'EEXIST': hint = c.cmd === N.IPSET_CMD_CREATE ? `a set named ${c.name} exists (an identical one is accepted with exist: true)` : undefined; break;
+    case 'EBUSY': hint = `${set}${c.name2 !== undefined ? ` or ${c.name2}` : ''} is being listed`; break;
+    case 'EPERM': hint = 'needs CAP_NET_ADMIN in the netns\'s user namespace'; break;
+    default:
+  }
+  if (hint === undefined) return e;
+  return new NetlinkError(e.errno, e.request, e.extack, e.hint === undefined ? hint : `${e.hint}; ${hint}`);
+}
+
+const DESCRIBER: FamilyDescriber = {
+  typeName: (type) => ((type >> 8) === N.NFNL_SUBSYS_IPSET ? CMD_NAME[type & 0xff] ?? `ipset command ${type & 0xff}` : `nfnetlink type ${type}`),
+};
+
+/**
+ * An ipset handle: one NETLINK_NETFILTER socket made in the given netns, which sees that
+ * netns's IP sets. Close it with `close()` or `using`.
+ *
+ * Equivalent to: `ipset`, run in that netns.
+ * @example
+ * using ips = IpSet.open({ netns });
+ * await ips.create('blocked', 'hash:net', { family: 4, timeout: 600, counters: true });
+ * await ips.add('blocked', { ip: '192.0.2.0', cidr: 24 }, { timeout: 60 });
+ * if (await ips.test('blocked', { ip: '192.0.2.7' })) console.log('blocked');
+ */
+export class IpSet {
+  /** The handle's socket. */
+  readonly sock: NetlinkSocket;
+
+  /** Type revisions the kernel answered (IPSET_CMD_TYPE), by 'type/family'. */
+  private readonly revisions = new Map<string, number>();
+
+  private constructor(sock: NetlinkSocket) {
+    this.sock = sock;
+    sock.owner = 'IpSet handle';
+  }
+
+  /**
+   * Open a handle. Synchronous: the socket is created with the thread switched into the
+   * target netns and straight back. Unknown option keys are refused.
+   *
+   * Equivalent to: `ip netns exec NAME ipset …`.
+   * @throws InvalidArgumentError for bad options, ClosedError for a closed Netns,
+   *   SysError when the namespace cannot be entered.
+   */
+  static open(options: IpSetOptions = {}): IpSet {
+    checkObject(options, 'options', OPTION_KEYS);
+    const { sock } = openHandleSocket(NETLINK_NETFILTER, options.netns, {
+      describer: DESCRIBER,
+      ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
+    });
+    return new IpSet(sock);
+  }
+
+  /** True once closed. */
+  get closed(): boolean {
+    return this.sock.closed;
+  }
+
+  private live(): void {
+    if (this.sock.closed) throw new ClosedError('IpSet handle');
+  }
+
+  /** Run a request; a refusal comes out named and explained for its set. */
+  private async call<T>(c: ErrorContext, p: () => Promise<T>): Promise<T> {
+    try {
+      return await p();
+    } catch (e) {
+      if (!(e instanceof NetlinkError)) throw e;
+      let ctx = c;
+      // A type-specific errno means one thing per kind of set: ask the kernel the set's type.
+      if (e.errno >= N.IPSET_ERR_TYPE_SPECIFIC && ctx.kind === undefined && ctx.name !== undefined) {
+        try {
+          ctx = { ...ctx, kind: kindOf((await this.head(ctx.name)).type) };
+        } catch {
+          /* the set went away meanwhile: the errno stays unnamed */
+        }
+      }
+      throw explainError(e, ctx);
+    }
+  }
+
+  /** A set's type and family (IPSET_CMD_HEADER), as `ipset` asks before every add, del and test. */
+  private async head(name: string): Promise<SetHead> {
+    const h = await this.sock.request(msgType(N.IPSET_CMD_HEADER), 0, (w) => {
+      putHead(w);
+      w.putStrz(N.IPSET_ATTR_SETNAME, name);
+    }, decodeHead, { subject: name });
+    if (!h) throw new NetlinkError(2, { type: msgType(N.IPSET_CMD_HEADER), typeName: 'IPSET_CMD_HEADER', seq: 0, subject: name }, {}, `no set named ${name}`);
+    return h;
+  }
+
+  /** The newest revision of a type this kernel has (IPSET_CMD_TYPE), as `ipset create` asks first. */
+  private async revision(type: IpSetType, family: 4 | 6 | undefined): Promise<number> {
+    const key = `${type}/${family ?? 0}`;
+    const known = this.revisions.get(key);
+    if (known !== undefined) return known;
+    const rev = await this.sock.request(msgType(N.IPSET_CMD_TYPE), 0, (w) => {
+      putHead(w);
+      w.putStrz(N.IPSET_ATTR_TYPENAME, type);
+      w.putU8(N.IPSET_ATTR_FAMILY, nfproto(family));
+    }, decodeTypeRevision, { subject: type });
+    if (rev === undefined || rev < 0) throw new NetlinkError(N.IPSET_ERR_FIND_TYPE, { type: msgType(N.IPSET_CMD_TYPE), typeName: 'IPSET_CMD_TYPE', seq: 0, subject: type });
+    this.revisions.set(key, rev);
+    return rev;
+  }
+
+  /**
+   * Create a set of `type`. The revision is the newest this kernel has of the type (asked
+   * with IPSET_CMD_TYPE first, as `ipset` does).
+   *
+   * Equivalent to: `ipset create NAME TYPE [family inet|inet6] [hashsize N] [maxelem N]
+   * [bucketsize N] [timeout T] [counters] [comment] [skbinfo] [forceadd] [netmask N]
+   * [markmask M] [range R] [size N] [-exist]`.
+   * @throws InvalidArgumentError for an unknown type, a bad name or an option the type
+   *   has not (nothing sent); NetlinkError 'IPSET_ERR_FIND_TYPE' when this kernel lacks
+   *   the type, 'EEXIST' when a set of that name exists (without `exist`, or another one).
+   */
+  async create(name: string, type: IpSetType, options: IpSetCreateOptions = {}): Promise<void> {
+    const a = checkCreate(name, type, options);
+    this.live();
+    await this.call({ cmd: N.IPSET_CMD_CREATE, name: a.name, kind: TYPES[a.type].kind }, async () => {
+      const revision = await this.revision(a.type, a.family);
+      await this.sock.requestWith(msgType(N.IPSET_CMD_CREATE), a.exist ? NLM_F_CREATE : NLM_F_CREATE | NLM_F_EXCL, writeCreate, { ...a, revision }, undefined, { subject: a.name });
+    });
+  }
+
+  /**
+   * Destroy a set, or every set (none may be referenced).
+   *
+   * Equivalent to: `ipset destroy [NAME]`.
+   * @throws NetlinkError 'ENOENT' for no such set, 'IPSET_ERR_BUSY' for a set a list:set
+   *   or an iptables rule refers to.
+   */
+  async destroy(name?: string): Promise<void> {
+    await this.bySetName(N.IPSET_CMD_DESTROY, name);
+  }
+
+  /**
+   * Delete every entry of a set, or of every set.
+   *
+   * Equivalent to: `ipset flush [NAME]`.
+   * @throws NetlinkError 'ENOENT' for no such set.
+   */
+  async flush(name?: string): Promise<void> {
+    await this.bySetName(N.IPSET_CMD_FLUSH, name);
+  }
+
+  private async bySetName(cmd: number, name: string | undefined): Promise<void> {
+    const n = name === undefined ? undefined : checkName(name, 'name');
+    this.live();
+    await this.call({ cmd, name: n }, () => this.sock.request(msgType(cmd), 0, (w) => {
+      putHead(w);
+      if (n !== undefined) w.putStrz(N.IPSET_ATTR_SETNAME, n);
+    }, undefined, { subject: n ?? 'all sets' }));
+  }
+
+  /**
+   * Rename a set.
+   *
+   * Equivalent to: `ipset rename FROM TO`.
+   * @throws NetlinkError 'ENOENT' for no set FROM, 'IPSET_ERR_EXIST_SETNAME2' when TO
+   *   exists, 'IPSET_ERR_REFERENCED' for a set in use.
+   */
+  async rename(from: string, to: string): Promise<void> {
+    await this.twoNames(N.IPSET_CMD_RENAME, checkName(from, 'from'), checkName(to, 'to'));
+  }
+
+  /**
+   * Swap two sets' contents and names (of the same type and family): the references to
+   * each now see the other.
+   *
+   * Equivalent to: `ipset swap A B`.
+   * @throws NetlinkError 'ENOENT' for no set A, 'IPSET_ERR_EXIST_SETNAME2' for no set B,
+   *   'IPSET_ERR_TYPE_MISMATCH' for sets of another type or family.
+   */
+  async swap(a: string, b: string): Promise<void> {
+    await this.twoNames(N.IPSET_CMD_SWAP, checkName(a, 'a'), checkName(b, 'b'));
+  }
+
+  private async twoNames(cmd: number, a: string, b: string): Promise<void> {
+    this.live();
+    await this.call({ cmd, name: a, name2: b }, () => this.sock.request(msgType(cmd), 0, (w) => {
+      putHead(w);
+      w.putStrz(N.IPSET_ATTR_SETNAME, a);
+      w.putStrz(N.IPSET_ATTR_SETNAME2, b);
+    }, undefined, { subject: `${a} ${b}` }));
+  }
+
+  /** Check an entry against the set (its type and family, asked the kernel), then run the request. */
+  private async adt(cmd: number, flags: number, name: unknown, entry: unknown, ext: CheckedExt | undefined): Promise<void> {
+    const n = checkName(name, 'name');
+    // What does not depend on the set is checked before anything is sent.
+    checkObject(entry, 'entry', ENTRY_KEYS);
+    this.live();
+    const h = await this.call({ cmd: N.IPSET_CMD_HEADER, name: n }, () => this.head(n));
+    const type = Object.prototype.hasOwnProperty.call(TYPES, h.type) ? (h.type as IpSetType) : undefined;
+    if (type === undefined) throw new InvalidArgumentError('name', `set ${n} is of type ${h.type}, which nlkit does not encode`);
+    const e = checkEntry(entry, type);
+    if (h.family !== undefined && e.family !== undefined && e.family !== h.family) {
+      throw new InvalidArgumentError('entry', `set ${n} is IPv${h.family} but the entry ${e.text} is IPv${e.family}`);
+    }
+    await this.call({ cmd, name: n, entry: e.text, kind: TYPES[type].kind }, () =>
+      this.sock.requestWith(msgType(cmd), flags, writeAdt, { name: n, e, ext }, undefined, { subject: `${n} ${e.text}` }));
+  }
+
+  /**
+   * Add an entry to a set. The set's type and family are asked first (IPSET_CMD_HEADER,
+   * as `ipset` does), and the entry checked against them before it is sent.
+   *
+   * Equivalent to: `ipset add NAME ENTRY [timeout T] [packets N] [bytes N] [comment C]
+   * [skbmark M[/MASK]] [skbprio X:Y] [skbqueue Q] [nomatch] [-exist]`.
+   * @throws InvalidArgumentError for an entry the set's type or family does not take;
+   *   NetlinkError 'IPSET_ERR_EXIST' when it is there (without `exist`), 'ENOENT' for no
+   *   such set, 'IPSET_ERR_HASH_FULL', 'IPSET_ERR_BITMAP_RANGE', 'IPSET_ERR_TIMEOUT'…
+   */
+  async add(name: string, entry: IpSetEntry, options: IpSetAddOptions = {}): Promise<void> {
+    const ext = checkExt(options);
+    await this.adt(N.IPSET_CMD_ADD, options.exist === true ? 0 : NLM_F_EXCL, name, entry, ext);
+  }
+
+  /**
+   * Delete an entry from a set.
+   *
+   * Equivalent to: `ipset del NAME ENTRY [-exist]`.
+   * @throws NetlinkError 'IPSET_ERR_EXIST' when it is not there (without `exist`),
+   *   'ENOENT' for no such set.
+   */
+  async del(name: string, entry: IpSetEntry, options: IpSetDelOptions = {}): Promise<void> {
+    checkObject(options, 'options', DEL_KEYS);
+    const exist = checkBool(options.exist, 'exist');
+    await this.adt(N.IPSET_CMD_DEL, exist ? 0 : NLM_F_EXCL, name, entry, undefined);
+  }
+
+  /**
+   * Whether an entry is in a set (for the ,net types: matched as a packet would be,
+   * nomatch entries included).
+   *
+   * Equivalent to: `ipset test NAME ENTRY` (its exit status).
+   * @throws NetlinkError 'ENOENT' for no such set, and any refusal but "not in the set".
+   */
+  async test(name: string, entry: IpSetEntry): Promise<boolean> {
+    try {
+      await this.adt(N.IPSET_CMD_TEST, 0, name, entry, undefined);
+      return true;
+    } catch (e) {
+      // ip_set_utest: -IPSET_ERR_EXIST is the kernel's "not in the set".
+      if (e instanceof NetlinkError && e.errno === N.IPSET_ERR_EXIST) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Sets with their headers and members: one set by name, or all (list:set sets last, as
+   * the kernel dumps them). A big set spans many messages of the dump; they are joined.
+   *
+   * Equivalent to: `ipset list [NAME]` (`-t` for `headerOnly`), `ipset save`.
+   * @throws NetlinkError 'ENOENT' for no such set.
+   */
+  async list(name?: string, options: IpSetListOptions = {}): Promise<IpSetInfo[]> {
+    const n = name === undefined ? undefined : checkName(name, 'name');
+    checkObject(options, 'options', LIST_KEYS);
+    const headerOnly = checkBool(options.headerOnly, 'headerOnly');
+    this.live();
+    const parts = await this.call({ cmd: N.IPSET_CMD_LIST, name: n }, () => this.sock.dump(msgType(N.IPSET_CMD_LIST), 0, (w) => {
+      putHead(w);
+      if (n !== undefined) w.putStrz(N.IPSET_ATTR_SETNAME, n);
+      if (headerOnly) w.putBe32(N.IPSET_ATTR_FLAGS | NET, N.IPSET_FLAG_LIST_HEADER);
+    }, decodeListPart, { subject: n ?? 'all sets' }));
+    const out: (Omit<IpSetInfo, 'members'> & { members: IpSetMember[] })[] = [];
+    let cur: (typeof out)[number] | undefined;
+    for (const p of parts) {
+      if (p.header) {
+        cur = { ...p.header, members: p.members };
+        out.push(cur);
+      } else if (cur && cur.name === p.name) {
+        for (const m of p.members) cur.members.push(m);
+      } else {
+        throw new DecodeError(`members of set ${p.name} without its header`, PATH, 0, 0, 0);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The names of the sets (IPSET_FLAG_LIST_SETNAME: the kernel sends names only).
+   *
+   * Equivalent to: `ipset list -n`.
+   */
+  async names(): Promise<string[]> {
+    this.live();
+    const parts = await this.call({ cmd: N.IPSET_CMD_LIST }, () => this.sock.dump(msgType(N.IPSET_CMD_LIST), 0, (w) => {
+      putHead(w);
+      w.putBe32(N.IPSET_ATTR_FLAGS | NET, N.IPSET_FLAG_LIST_SETNAME);
+    }, decodeListPart, { subject: 'all sets' }));
+    return parts.map((p) => p.name);
+  }
+
+  /** Close the socket (idempotent). */
+  close(): void {
+    if (!this.sock.closed) this.sock.close();
+  }
+
+  /** `using ips = IpSet.open()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
