@@ -197,9 +197,9 @@ export interface IpSetAddOptions {
   readonly exist?: boolean | undefined;
 }
 
-/** Options of {@link IpSet.del}. */
+/** Options of {@link IpSet.del} and {@link IpSet.destroy}. */
 export interface IpSetDelOptions {
-  /** An entry not there is not an error (`-exist`). Defaults to false. */
+  /** An entry (a set) not there is not an error (`-exist`). Defaults to false. */
   readonly exist?: boolean | undefined;
 }
 
@@ -376,7 +376,8 @@ function parseRange(v: unknown, type: IpSetType): { ip?: [Uint8Array, Uint8Array
   return { ip: [a.bytes, b.bytes] };
 }
 
-function checkCreate(name: unknown, type: unknown, options: unknown): Omit<CreateArgs, 'revision'> {
+/** @internal A create's arguments checked (the revision is the kernel's, added after). */
+export function checkCreate(name: unknown, type: unknown, options: unknown): Omit<CreateArgs, 'revision'> {
   const n = checkName(name, 'name');
   const t = checkType(type);
   checkObject(options, 'options', CREATE_KEYS);
@@ -472,7 +473,8 @@ interface CheckedExt {
   readonly skbqueue?: number | undefined;
 }
 
-function checkEntry(v: unknown, type: IpSetType, arg = 'entry'): CheckedEntry {
+/** @internal An entry checked against a set type. */
+export function checkEntry(v: unknown, type: IpSetType, arg = 'entry'): CheckedEntry {
   checkObject(v, arg, ENTRY_KEYS);
   const e = v as IpSetEntry;
   const info = TYPES[type];
@@ -582,7 +584,8 @@ function checkEntry(v: unknown, type: IpSetType, arg = 'entry'): CheckedEntry {
   return out;
 }
 
-function checkExt(v: unknown): CheckedExt {
+/** @internal An add's extensions checked. */
+export function checkExt(v: unknown): CheckedExt {
   checkObject(v, 'options', ADD_KEYS);
   const o = v as IpSetAddOptions;
   const big = (x: unknown, arg: string): bigint | undefined => {
@@ -1037,14 +1040,18 @@ export class IpSet {
   }
 
   /**
-   * Destroy a set, or every set (none may be referenced).
+   * Destroy a set, or every set (none may be referenced). Without `exist`, a set that is
+   * not there is ENOENT; with it (sent without NLM_F_EXCL, as `ipset destroy -exist`),
+   * the kernel (6.x) says nothing.
    *
-   * Equivalent to: `ipset destroy [NAME]`.
+   * Equivalent to: `ipset destroy [NAME] [-exist]`.
    * @throws NetlinkError 'ENOENT' for no such set, 'IPSET_ERR_BUSY' for a set a list:set
    *   or an iptables rule refers to.
    */
-  async destroy(name?: string): Promise<void> {
-    await this.bySetName(N.IPSET_CMD_DESTROY, name);
+  async destroy(name?: string, options: IpSetDelOptions = {}): Promise<void> {
+    checkObject(options, 'options', DEL_KEYS);
+    const exist = checkBool(options.exist, 'exist');
+    await this.bySetName(N.IPSET_CMD_DESTROY, name, exist ? 0 : NLM_F_EXCL);
   }
 
   /**
@@ -1054,13 +1061,13 @@ export class IpSet {
    * @throws NetlinkError 'ENOENT' for no such set.
    */
   async flush(name?: string): Promise<void> {
-    await this.bySetName(N.IPSET_CMD_FLUSH, name);
+    await this.bySetName(N.IPSET_CMD_FLUSH, name, 0);
   }
 
-  private async bySetName(cmd: number, name: string | undefined): Promise<void> {
+  private async bySetName(cmd: number, name: string | undefined, flags: number): Promise<void> {
     const n = name === undefined ? undefined : checkName(name, 'name');
     this.live();
-    await this.call({ cmd, name: n }, () => this.sock.request(msgType(cmd), 0, (w) => {
+    await this.call({ cmd, name: n }, () => this.sock.request(msgType(cmd), flags, (w) => {
       putHead(w);
       if (n !== undefined) w.putStrz(N.IPSET_ATTR_SETNAME, n);
     }, undefined, { subject: n ?? 'all sets' }));
