@@ -643,3 +643,34 @@ t.test('the kernel answers for the types it lacks: IPSET_ERR_FIND_TYPE, nothing 
   }
   t.same(await ips.names(), [], 'no set made');
 });
+
+t.test('the kernel\'s side of the protocol: IPSET_CMD_PROTOCOL says 7 (min 6); a number without NLA_F_NET_BYTEORDER is refused', privileged, async (t) => {
+  const { ips } = fixture(t);
+  const TYPE = (6 << 8) | 1; // NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_PROTOCOL
+  const got = await ips.sock.request(TYPE, 0, (w) => {
+    const o = w.reserve(4);
+    w.buf[o] = 2; // AF_INET, NFNETLINK_V0, res_id 0
+    w.putU8(1, 7); // IPSET_ATTR_PROTOCOL 7
+  }, (buf, _v, off, len) => {
+    const a: Record<number, number> = {};
+    for (let p = off + 20; p + 4 <= off + len; p += (buf.readUInt16LE(p) + 3) & ~3) a[buf.readUInt16LE(p + 2) & 0x3fff] = buf[p + 4]!;
+    return a;
+  }, { ack: false });
+  t.same(got, { 1: 7, 10: 6 }, 'IPSET_ATTR_PROTOCOL 7, IPSET_ATTR_PROTOCOL_MIN 6: what nlkit sends (7) is the kernel\'s own');
+  await ips.create('s', 'hash:ip', { timeout: 5 });
+  const bad = await err(ips.sock.request((6 << 8) | 9, 0x200, (x) => {
+    const o = x.reserve(4);
+    x.buf[o] = 2;
+    x.putU8(1, 7);
+    x.putStrz(2, 's');
+    const d = x.nestStart(7);
+    const ip = x.nestStart(1);
+    x.putBytes(1 | 0x4000, Buffer.from([10, 0, 0, 1]));
+    x.nestEnd(ip);
+    x.putBe32(6, 5); // IPSET_ATTR_TIMEOUT without NLA_F_NET_BYTEORDER
+    x.nestEnd(d);
+  }));
+  t.ok(bad instanceof NetlinkError && bad.errno === 4097, `a timeout without the flag: errno 4097, IPSET_ERR_PROTOCOL (${bad.message})`);
+  await ips.add('s', { ip: '10.0.0.1' }, { timeout: 5 });
+  t.ok(await ips.test('s', { ip: '10.0.0.1' }), 'the same entry as nlkit encodes it (flag set): added');
+});
