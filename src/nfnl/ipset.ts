@@ -81,29 +81,43 @@ export interface IpSetEntry {
 
 /** A member of a listed set: its entry fields and extensions. */
 export interface IpSetMember {
+  /** The (first) address. */
   readonly ip?: string;
+  /** Its prefix length, where the kernel sends one (the ,net types; a host entry of hash:net: 32 or 128). */
   readonly cidr?: number;
+  /** The port (ICMP: type << 8 | code). */
   readonly port?: number;
+  /** The port's protocol: its name, or its number where nlkit has none. */
   readonly proto?: IpSetProtocol | number;
+  /** The second address. */
   readonly ip2?: string;
+  /** Its prefix length. */
   readonly cidr2?: number;
+  /** The MAC address, lower-case 'aa:bb:cc:dd:ee:ff' (`ipset` prints it upper-case). */
   readonly mac?: string;
+  /** The interface name (hash:net,iface). */
   readonly iface?: string;
+  /** The interface is a bridge port (`physdev:`). */
   readonly physdev?: boolean;
+  /** The mark (hash:ip,mark). */
   readonly mark?: number;
   /** list:set: the member set. */
   readonly name?: string;
+  /** An exception (`nomatch`). */
   readonly nomatch?: boolean;
   /** Seconds left (a set with timeouts; 0: permanent). */
   readonly timeout?: number;
-  /** Counters of a set made with `counters`. */
+  /** Packets counted (a set made with `counters`). */
   readonly packets?: bigint;
+  /** Bytes counted (a set made with `counters`). */
   readonly bytes?: bigint;
-  /** A set made with `comment`. */
+  /** Its comment (a set made with `comment`). */
   readonly comment?: string;
-  /** A set made with `skbinfo`: mark and mask, priority (major << 16 | minor), queue. */
+  /** The mark and mask to set (a set made with `skbinfo`; `ipset`'s `skbmark 0x10/0xff`). */
   readonly skbmark?: { readonly value: number; readonly mask: number };
+  /** The priority to set: major << 16 | minor (`skbprio 1:2`). */
   readonly skbprio?: number;
+  /** The queue to set (`skbqueue 3`). */
   readonly skbqueue?: number;
   /** Attributes nlkit does not decode, kept raw. */
   readonly unknown?: readonly RawAttribute[];
@@ -111,18 +125,27 @@ export interface IpSetMember {
 
 /** A listed set: its header (`ipset list -t`) and members. */
 export interface IpSetInfo {
+  /** The set's name. */
   readonly name: string;
+  /** Its type ('hash:ip', …), as the kernel names it (a type nlkit does not encode is listed too). */
   readonly type: string;
   /** 4 or 6; absent for the types without one (bitmap:port, hash:mac, list:set). */
   readonly family?: 4 | 6;
+  /** The type's revision the set was made with. */
   readonly revision: number;
   /** The kernel's index of the set. */
   readonly index?: number;
+  /** hash types: the hash size. */
   readonly hashsize?: number;
+  /** hash types: the most entries. */
   readonly maxelem?: number;
+  /** hash types: entries per bucket. */
   readonly bucketsize?: number;
+  /** hash types: the hash's seed (`initval 0x…`). */
   readonly initval?: number;
+  /** The netmask, for a set made with one. */
   readonly netmask?: number;
+  /** hash:ip,mark: the mark mask. */
   readonly markmask?: number;
   /** bitmap types: 'a.b.c.d-e.f.g.h' or 'p-q', as `ipset save` prints it. */
   readonly range?: string;
@@ -130,9 +153,13 @@ export interface IpSetInfo {
   readonly size?: number;
   /** The default timeout, for a set made with one. */
   readonly timeout?: number;
+  /** Made with `counters`. */
   readonly counters: boolean;
+  /** Made with `comment`. */
   readonly comment: boolean;
+  /** Made with `skbinfo`. */
   readonly skbinfo: boolean;
+  /** Made with `forceadd` (which `ipset` 7.17 does not print). */
   readonly forceadd: boolean;
   /** References held on it (iptables rules, list:set sets). */
   readonly references: number;
@@ -150,7 +177,7 @@ export interface IpSetInfo {
 export interface IpSetCreateOptions {
   /** 4 (inet) or 6 (inet6). Defaults to 4; the bitmap types are IPv4 only; bitmap:port, hash:mac and list:set have none. */
   readonly family?: 4 | 6 | undefined;
-  /** hash types: the initial hash size. Defaults to the kernel's (1024). */
+  /** hash types: the initial hash size (the kernel rounds it up to a power of two, at least 64). Defaults to the kernel's (1024). */
   readonly hashsize?: number | undefined;
   /** hash types: the most entries. Defaults to the kernel's (65536). */
   readonly maxelem?: number | undefined;
@@ -184,8 +211,9 @@ export interface IpSetAddOptions {
   readonly timeout?: number | undefined;
   /** Its comment (a set made with `comment`), at most 255 bytes. */
   readonly comment?: string | undefined;
-  /** Initial counters (a set made with `counters`). */
+  /** Initial packet count (a set made with `counters`). */
   readonly packets?: bigint | number | undefined;
+  /** Initial byte count (a set made with `counters`). */
   readonly bytes?: bigint | number | undefined;
   /** skbinfo (a set made with `skbinfo`): the mark to set, or `{ value, mask }`. */
   readonly skbmark?: number | { readonly value: number; readonly mask: number } | undefined;
@@ -404,7 +432,7 @@ export function checkCreate(name: unknown, type: unknown, options: unknown): Omi
   const maxMask = family === 6 ? 128 : 32;
   return {
     name: n, type: t, family, exist: checkBool(o.exist, 'exist'), cadtFlags,
-    hashsize: o.hashsize === undefined ? undefined : checkUint(o.hashsize, 'hashsize', 0xffffffff, 'a size', 64),
+    hashsize: o.hashsize === undefined ? undefined : checkUint(o.hashsize, 'hashsize', 0xffffffff, 'a size', 1),
     maxelem: o.maxelem === undefined ? undefined : checkUint(o.maxelem, 'maxelem', 0xffffffff, 'a count', 1),
     bucketsize: o.bucketsize === undefined ? undefined : checkUint(o.bucketsize, 'bucketsize', 12, 'a bucket size', 2),
     timeout: o.timeout === undefined ? undefined : checkUint(o.timeout, 'timeout', 2147483, 'seconds'),
