@@ -292,6 +292,9 @@ t.test('test(), del, flush, exist and IPSET_ERR_EXIST, checked with ipset test',
   const none = await err(ips.test('nope', { ip: '10.0.0.1' }));
   t.ok(none instanceof NetlinkError && none.code === 'ENOENT', `a set that is not there: ENOENT naming it (${none.message})`);
   t.match(none.message, /no set named nope/);
+  const noList = await err(ips.list('nope'));
+  t.ok(noList instanceof NetlinkError && noList.code === 'ENOENT', `list of a set that is not there: the dump's ENOENT, naming it (${noList.message})`);
+  t.match(noList.message, /no set named nope/);
 });
 
 t.test('create: exist accepts an identical set only; EEXIST names the set; destroy, rename and swap as ipset sees them', tool, async (t) => {
