@@ -146,6 +146,55 @@ t.test('replace and del round trips, proxies included', privileged, async (t) =>
   t.equal(again.code, 'ENOENT');
 });
 
+t.test('addMany: 300 entries in one call equal ip -j neigh; all or none on a clash; bad entries refused unsent', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const ifn = names(ns.path);
+  const v1 = [...ifn].find(([, n]) => n === 'v1')![0];
+  const entries = Array.from({ length: 300 }, (_, i) => i % 3 === 2
+    ? { dst: `2001:db8::${(i + 0x100).toString(16)}`, lladdr: `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, dev: v1, state: 'stale' as const }
+    : { dst: `10.2.${i >> 8}.${i & 255}`, lladdr: `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, dev: 'v0' });
+  entries.push({ dst: '10.1.0.77', dev: 'v0', proxy: true } as never);
+  const req0 = rt.sock.stats.requests;
+  await rt.neigh.addMany(entries);
+  t.equal(rt.sock.stats.requests - req0, 303, 'one RTM_NEWNEIGH per entry and one GETLINK per link (v0, ifindex of v1), not one per entry');
+  const mine = sorted((await rt.neigh.list()).map((n) => fromNlkit(n, ifn)));
+  t.same(mine, sorted(ipJson(ns.path, ['neigh']).map((n: any) => fromIp(n, false))), `${mine.length} entries equal ip -j neigh`);
+  t.equal(mine.length, 300);
+  t.same((await rt.neigh.list({ proxy: true })).map((n) => n.dst), ['10.1.0.77'], 'the proxy entry');
+  ip(ns.path, ['neigh', 'flush', 'dev', 'v0', 'nud', 'all']);
+  ip(ns.path, ['neigh', 'flush', 'dev', 'v1', 'nud', 'all']);
+  ip(ns.path, ['neigh', 'del', 'proxy', '10.1.0.77', 'dev', 'v0']);
+  t.same(ipJson(ns.path, ['neigh', 'show', 'nud', 'permanent']), [], 'emptied');
+
+  // A clash in the middle, made by ip: nothing of the call is left.
+  ip(ns.path, ['neigh', 'add', '10.3.0.5', 'lladdr', '02:00:00:00:00:99', 'dev', 'v0', 'nud', 'permanent']);
+  const clash = Array.from({ length: 10 }, (_, i) => ({ dst: `10.3.0.${i}`, lladdr: '02:00:00:00:01:00', dev: 'v0' }));
+  const e = await rt.neigh.addMany(clash).then(() => undefined, (x: Error) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'EEXIST', `the clash: EEXIST (${e?.message})`);
+  t.match(e!.message, /10\.3\.0\.5 dev v0/, 'naming the refused entry');
+  t.same(ipJson(ns.path, ['neigh', 'show', 'dev', 'v0']).map((n: any) => n.dst), ['10.3.0.5'], "all or none: only ip's entry is left");
+
+  // Refused before anything is sent, naming entries[i].
+  const sent = rt.sock.stats.requests;
+  const bad = async (list: unknown, arg: string, what: string): Promise<void> => {
+    const x = await rt.neigh.addMany(list as never).then(() => undefined, (y: Error) => y);
+    t.ok(x instanceof InvalidArgumentError && x.argument === arg, `${what}: ${x?.message}`);
+  };
+  await bad([{ dst: '10.4.0.1', dev: 'v0' }, { dst: '10.4.0.300', dev: 'v0' }], 'entries[1].dst', 'a bad address');
+  await bad([{ dst: '10.4.0.1', dev: 'v0' }, { dst: '10.4.0.1', dev: 'v0', state: 'stale' }], 'entries[1]', 'the same entry twice');
+  await bad([{ dst: '10.4.0.1', dev: 'v0', bogus: 1 }], 'entries[0].bogus', 'an unknown key');
+  await bad({}, 'entries', 'not an array');
+  t.equal(rt.sock.stats.requests, sent, 'nothing sent for any of them');
+  // An lladdr of the wrong length for its link: refused after the link's lookup, before any entry is sent.
+  await bad([{ dst: '10.4.0.1', dev: 'v0', lladdr: '02:00:00:00:00:01' }, { dst: '10.4.0.2', dev: 'v0', lladdr: new Uint8Array([1, 2, 3, 4]) }], 'entries[1].lladdr', 'a 4-byte lladdr on an Ethernet link');
+  t.equal(rt.sock.stats.requests, sent + 1, 'only the link lookup was sent');
+  const missing = await rt.neigh.addMany([{ dst: '10.4.0.1', dev: 'nope0', lladdr: '02:00:00:00:00:01' }]).then(() => undefined, (y: Error) => y);
+  t.ok(missing instanceof NetlinkError && missing.code === 'ENODEV', `a missing link: ENODEV (${missing?.message})`);
+  t.same(ipJson(ns.path, ['neigh', 'show', 'dev', 'v0']).map((n: any) => n.dst), ['10.3.0.5'], 'nothing added by any of them');
+  await rt.neigh.addMany([]);
+  t.pass('an empty list');
+});
+
 t.test('bad input is refused before send and changes nothing', privileged, async (t) => {
   const { ns, rt } = setup(t);
   await rt.neigh.add({ dst: '10.1.0.9', lladdr: '02:00:00:00:00:09', dev: 'v0' });

@@ -3,7 +3,7 @@
  * over RTM_*NEIGH.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
@@ -105,6 +105,64 @@ function subjectOf(dst: unknown, dev: unknown): string {
   return `${String(dst)}${dev !== undefined ? ` dev ${typeof dev === 'number' ? `ifindex ${dev}` : String(dev)}` : ''}`;
 }
 
+/** An add/replace spec, checked (nothing sent). */
+interface PreparedNeigh {
+  readonly dst: IpAddr;
+  /** The address as given, for messages. */
+  readonly dstText: string;
+  readonly dev: string | number | undefined;
+  readonly lladdr: Uint8Array | undefined;
+  readonly state: number;
+  readonly flags: number;
+  readonly proxy: boolean;
+  readonly managed: boolean;
+  readonly protocol: number | undefined;
+}
+
+function prepareNeigh(spec: unknown): PreparedNeigh {
+  const s = checkObject(spec, 'spec');
+  checkKeys(s, SPEC_KEYS, '');
+  const dst: IpAddr = parseIp(s['dst'], 'dst');
+  const proxy = s['proxy'] !== undefined && checkBool(s['proxy'], 'proxy');
+  const dev = s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined;
+  if (dev === undefined && !proxy) throw new InvalidArgumentError('dev', 'a neighbour entry needs a link (dev)');
+  const lladdr = s['lladdr'] !== undefined ? checkHwAddr(s['lladdr'], 'lladdr') : undefined;
+  if (lladdr && proxy) throw new InvalidArgumentError('lladdr', 'a proxy entry has no link-layer address');
+  const managed = s['managed'] !== undefined && checkBool(s['managed'], 'managed');
+  if (managed && proxy) throw new InvalidArgumentError('managed', 'a proxy entry cannot be managed');
+  const state = s['state'] !== undefined ? checkState(s['state'], 'state') : managed ? C.NUD_NONE : C.NUD_PERMANENT;
+  if (managed && state === C.NUD_PERMANENT) throw new InvalidArgumentError('managed', 'a managed entry cannot be permanent (the kernel resolves it); leave state out or give another');
+  let flags = proxy ? C.NTF_PROXY : 0;
+  if (s['router'] !== undefined && checkBool(s['router'], 'router')) {
+    if (dst.family !== 6) throw new InvalidArgumentError('router', 'the router flag applies to IPv6 neighbours only');
+    flags |= C.NTF_ROUTER;
+  }
+  if (s['externLearn'] !== undefined && checkBool(s['externLearn'], 'externLearn')) flags |= C.NTF_EXT_LEARNED;
+  const protocol = s['protocol'] !== undefined ? checkNamed(s['protocol'], 'protocol', ROUTE_PROTOCOLS, 255) : undefined;
+  return { dst, dstText: String(s['dst']), dev, lladdr, state, flags, proxy, managed, protocol };
+}
+
+/** The kernel cuts a longer lladdr short without a word, and refuses a shorter one with a bare EINVAL. */
+function checkLladdrLen(p: PreparedNeigh, addrLen: number | undefined, arg: string): void {
+  if (p.lladdr !== undefined && addrLen !== undefined && p.lladdr.length !== addrLen) {
+    throw new InvalidArgumentError(arg, `link ${typeof p.dev === 'number' ? `ifindex ${p.dev}` : `'${String(p.dev)}'`} takes ${addrLen}-byte addresses, got ${p.lladdr.length} bytes`);
+  }
+}
+
+function writeNeigh(w: MessageWriter, p: PreparedNeigh, index: number): void {
+  putNdmsg(w, afOf(p.dst.family), index, p.state, p.flags);
+  w.putBytes(C.NDA_DST, p.dst.bytes);
+  if (p.lladdr) w.putBytes(C.NDA_LLADDR, p.lladdr);
+  if (p.protocol !== undefined) w.putU8(C.NDA_PROTOCOL, p.protocol);
+  if (p.managed) w.putU32(C.NDA_FLAGS_EXT, C.NTF_EXT_MANAGED);
+}
+
+/** An entry's InvalidArgumentError as addMany names it: `entries[i]` or `entries[i].lladdr`. */
+function renamed(e: InvalidArgumentError, i: number): InvalidArgumentError {
+  const at = e.argument === 'spec' ? '' : `.${e.argument}`;
+  return new InvalidArgumentError(`entries[${i}]${at}`, e.message.replace(/^invalid [^:]*: /, ''));
+}
+
 /** Neighbour operations of an Rtnl handle (`rt.neigh`). */
 export class NeighApi {
   /** Not for users: every Rtnl handle has its own, `rt.neigh`. */
@@ -137,43 +195,103 @@ export class NeighApi {
   }
 
   private async modify(nlFlags: number, spec: NeighSpec): Promise<void> {
-    const s = checkObject(spec, 'spec');
-    checkKeys(s, SPEC_KEYS, '');
-    const dst: IpAddr = parseIp(s['dst'], 'dst');
-    const proxy = s['proxy'] !== undefined && checkBool(s['proxy'], 'proxy');
-    const dev = s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined;
-    if (dev === undefined && !proxy) throw new InvalidArgumentError('dev', 'a neighbour entry needs a link (dev)');
-    const lladdr = s['lladdr'] !== undefined ? checkHwAddr(s['lladdr'], 'lladdr') : undefined;
-    if (lladdr && proxy) throw new InvalidArgumentError('lladdr', 'a proxy entry has no link-layer address');
-    const managed = s['managed'] !== undefined && checkBool(s['managed'], 'managed');
-    if (managed && proxy) throw new InvalidArgumentError('managed', 'a proxy entry cannot be managed');
-    const state = s['state'] !== undefined ? checkState(s['state'], 'state') : managed ? C.NUD_NONE : C.NUD_PERMANENT;
-    if (managed && state === C.NUD_PERMANENT) throw new InvalidArgumentError('managed', 'a managed entry cannot be permanent (the kernel resolves it); leave state out or give another');
-    let flags = proxy ? C.NTF_PROXY : 0;
-    if (s['router'] !== undefined && checkBool(s['router'], 'router')) {
-      if (dst.family !== 6) throw new InvalidArgumentError('router', 'the router flag applies to IPv6 neighbours only');
-      flags |= C.NTF_ROUTER;
-    }
-    if (s['externLearn'] !== undefined && checkBool(s['externLearn'], 'externLearn')) flags |= C.NTF_EXT_LEARNED;
-    const protocol = s['protocol'] !== undefined ? checkNamed(s['protocol'], 'protocol', ROUTE_PROTOCOLS, 255) : undefined;
+    const p = prepareNeigh(spec);
     let index = 0;
-    if (dev !== undefined && lladdr !== undefined) {
+    if (p.dev !== undefined && p.lladdr !== undefined) {
       // One GETLINK gives the index and the link's address length: the kernel cuts a
       // longer lladdr short without a word (and refuses a shorter one with a bare EINVAL).
-      const hw = await this.core.linkHwAddrLen(dev, 'dev');
+      const hw = await this.core.linkHwAddrLen(p.dev, 'dev');
       index = hw.index;
-      if (hw.addrLen !== undefined && lladdr.length !== hw.addrLen) {
-        throw new InvalidArgumentError('lladdr', `link ${typeof dev === 'number' ? `ifindex ${dev}` : `'${dev}'`} takes ${hw.addrLen}-byte addresses, got ${lladdr.length} bytes`);
-      }
-    } else if (dev !== undefined) index = await this.core.linkIndex(dev, 'dev');
-    await this.core.sock.request(C.RTM_NEWNEIGH, nlFlags, (w) => {
-      putNdmsg(w, afOf(dst.family), index, state, flags);
-      w.putBytes(C.NDA_DST, dst.bytes);
-      if (lladdr) w.putBytes(C.NDA_LLADDR, lladdr);
-      if (protocol !== undefined) w.putU8(C.NDA_PROTOCOL, protocol);
-      if (managed) w.putU32(C.NDA_FLAGS_EXT, C.NTF_EXT_MANAGED);
-    }, undefined, { subject: subjectOf(s['dst'], dev) });
+      checkLladdrLen(p, hw.addrLen, 'lladdr');
+    } else if (p.dev !== undefined) index = await this.core.linkIndex(p.dev, 'dev');
+    await this.core.sock.request(C.RTM_NEWNEIGH, nlFlags, (w) => writeNeigh(w, p, index), undefined, { subject: subjectOf(p.dstText, p.dev) });
   }
+
+  /**
+   * Add many neighbour entries, all or none: every RTM_NEWNEIGH (NLM_F_CREATE|NLM_F_EXCL,
+   * each ACKed) is built first and they go to the kernel in as few sendmsg calls as the
+   * socket's buffers allow (see NetlinkSocket.requestBatch), instead of two round trips
+   * per entry (`add` looks its link up first). Each link given is looked up once.
+   *
+   * - Every entry is checked before anything is sent: InvalidArgumentError naming
+   *   `entries[i]` (an lladdr of the wrong length for its link included); the same entry
+   *   (dst, link, proxy) twice in the list is refused too.
+   * - If the kernel refuses any entry (EEXIST for one already there), the entries this
+   *   call added are deleted again and the promise rejects with the NetlinkError of the
+   *   first refused entry, naming it.
+   *
+   * Equivalent to: `ip -batch -` reading one `neigh add DST lladdr LLADDR nud STATE dev DEV`
+   * line per entry — except that `ip -batch` stops at the first error and keeps what it added.
+   * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'ENODEV' for
+   *   a missing link (nothing sent), or the kernel's refusal (the call's entries deleted).
+   */
+  async addMany(entries: readonly NeighSpec[]): Promise<void> {
+    if (!Array.isArray(entries)) throw new InvalidArgumentError('entries', `expected an array of neighbour specs, got ${entries === null ? 'null' : typeof entries}`);
+    const n = entries.length;
+    const prepared = new Array<PreparedNeigh>(n);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      try {
+        prepared[i] = prepareNeigh(entries[i]);
+      } catch (e) {
+        if (e instanceof InvalidArgumentError) throw renamed(e, i);
+        throw e;
+      }
+      const p = prepared[i]!;
+      const key = `${p.proxy ? 'proxy ' : ''}${p.dst.bytes.join('.')} ${typeof p.dev}:${p.dev ?? ''}`;
+      const j = seen.get(key);
+      if (j !== undefined) throw new InvalidArgumentError(`entries[${i}]`, `${subjectOf(p.dstText, p.dev)} repeats entries[${j}]`);
+      seen.set(key, i);
+    }
+    if (n === 0) return;
+    // Each link once: its index, and its address length where an lladdr must match it.
+    // A name is looked up for its index; an ifindex only when an entry on it has an lladdr.
+    const lookUp = new Set<string | number>();
+    for (const p of prepared) if (p.dev !== undefined && (typeof p.dev === 'string' || p.lladdr !== undefined)) lookUp.add(p.dev);
+    const links = new Map<string | number, { index: number; addrLen: number | undefined }>();
+    for (const dev of lookUp) links.set(dev, await this.core.linkHwAddrLen(dev, 'dev'));
+    const indexes = prepared.map((p, i) => {
+      if (p.dev === undefined) return 0;
+      const hw = links.get(p.dev);
+      if (hw === undefined) return p.dev as number; // an ifindex with no lladdr on it: the kernel checks it
+      try {
+        checkLladdrLen(p, hw.addrLen, 'lladdr');
+      } catch (e) {
+        throw e instanceof InvalidArgumentError ? renamed(e, i) : e;
+      }
+      return hw.index;
+    });
+    const subjects = prepared.map((p) => subjectOf(p.dstText, p.dev));
+    const r = await this.core.sock.requestBatch(prepared.map((p, i) => ({
+      type: C.RTM_NEWNEIGH, flags: NLM_F_CREATE | NLM_F_EXCL, subject: subjects[i]!, build: (w: MessageWriter) => writeNeigh(w, p, indexes[i]!),
+    })), { stopOnError: true });
+    if (r.firstRefused < 0 && r.failure === undefined) return;
+    // Undo: delete what this call added.
+    const added: number[] = [];
+    for (let i = 0; i < n; i++) if (r.status[i] === 'ok') added.push(i);
+    const d = added.length ? await this.core.sock.requestBatch(added.map((i) => ({
+      type: C.RTM_DELNEIGH, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => {
+        const p = prepared[i]!;
+        putNdmsg(w, afOf(p.dst.family), indexes[i]!, 0, p.proxy ? C.NTF_PROXY : 0);
+        w.putBytes(C.NDA_DST, p.dst.bytes);
+      },
+    }))) : undefined;
+    // ENOENT, ENODEV: gone already (expired, or its link deleted meanwhile).
+    const left = added.filter((_, k) => d!.status[k] !== 'ok' && !(d!.status[k] === 'refused' && NEIGH_GONE.has(d!.errors[k]!.code)));
+    const unknown = r.status.flatMap((st, i) => (st === 'unknown' ? [i] : []));
+    const first = r.firstRefused >= 0 ? r.errors[r.firstRefused]! : undefined;
+    if (first && left.length === 0 && unknown.length === 0) throw first;
+    const names = (xs: number[]): string => xs.slice(0, 5).map((k) => subjects[k]).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
+    const notes: string[] = [];
+    if (!first) notes.push(`the batch did not complete (${r.failure?.message ?? 'no reason given'})`);
+    else if (first.hint) notes.push(first.hint);
+    if (left.length) notes.push(`the rollback left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} of this call in place: ${names(left)}`);
+    if (unknown.length) notes.push(`the outcome of ${unknown.length} entr${unknown.length === 1 ? 'y' : 'ies'} is unknown: ${names(unknown)}`);
+    const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
+    const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
+    throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWNEIGH, typeName: 'RTM_NEWNEIGH', seq: 0, subject: subjects[0]! }, first ? first.extack : {}, notes.join('; '));
+  }
+
 
   /**
    * Delete a neighbour entry (or, with `proxy`, a proxy entry).
