@@ -40,3 +40,6 @@ export type {
   CniVersion, CniCommand, CniErrorObject, CniNetConf, CniResult, CniResultInterface, CniIpConfig, CniRoute, CniDns, CniIpamConf, CniAttachment,
   PluginContext, PluginHandlers, RunPluginOptions, ConfigureIfaceOptions, ConfigureIfaceStep, MacvlanMode,
 } from './cni/index.js';
+
+// IPsec (NETLINK_XFRM): `ip xfrm policy` and `ip xfrm state`.
+export * from './xfrm/index.js';
