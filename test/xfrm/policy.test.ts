@@ -1,0 +1,232 @@
+// IPsec policies (the SPD) through NETLINK_XFRM against `ip xfrm policy` (iproute2), live,
+// in a fresh netns per test: policies nlkit makes read back with `ip -s xfrm policy list`
+// field by field; policies `ip` makes decoded by nlkit as ip prints them; add, update,
+// get, del and flush round trips; mark and if_id as part of the key; IPv4 and IPv6;
+// templates; the kernel's EEXIST and ENOENT, named; bad input refused before anything is
+// sent; and the handle's request bytes equal to ip's (test/fixtures/xfrm).
+import t from 'tap';
+import { ClosedError, InvalidArgumentError, NetlinkError, Xfrm, type XfrmPolicy, type XfrmPolicySpec } from '../../src/index.js';
+import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
+import { CASES, FIXTURES, diff, withoutSeq } from './fixtures.js';
+import { parseIpPolicies, policyAsIp } from './ip-text.js';
+
+function fixture(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; xf: Xfrm } {
+  const ns = rawNetns();
+  const xf = Xfrm.open({ netns: ns.fd });
+  t.teardown(() => {
+    xf.close();
+    ns.close();
+  });
+  ip(ns.path, ['link', 'set', 'lo', 'up']);
+  return { ns, xf };
+}
+
+const ipPolicies = (nsPath: string): ReturnType<typeof parseIpPolicies> => parseIpPolicies(ip(nsPath, ['-s', 'xfrm', 'policy', 'list']));
+/** ifindex → name in the netns, as ip prints `dev`. */
+function devNames(nsPath: string): (i: number) => string {
+  const links = ipJson<{ ifindex: number; ifname: string }[]>(nsPath, ['link', 'show']);
+  return (i) => links.find((l) => l.ifindex === i)?.ifname ?? `if${i}`;
+}
+
+/** nlkit's list and ip's, both in ip's terms, matched by dir and index (unique per policy type). */
+function sameAsIp(t: Pick<typeof import('tap').default, 'equal' | 'same' | 'fail'>, ours: XfrmPolicy[], nsPath: string, what: string): void {
+  const theirs = ipPolicies(nsPath);
+  t.equal(ours.length, theirs.length, `${what}: ${ours.length} policies, as many as ip lists`);
+  const names = devNames(nsPath);
+  for (const p of ours) {
+    const x = theirs.find((q) => q.index === p.index && q.dir === p.dir && q.ptype === p.ptype);
+    if (!x) {
+      t.fail(`${what}: policy index ${p.index} dir ${p.dir} is not in ip's list`);
+      continue;
+    }
+    t.same(policyAsIp(p, names), x, `${what}: ${x.sel} dir ${x.dir}, field by field`);
+  }
+}
+
+const err = async (p: Promise<unknown>): Promise<Error> => p.then(() => { throw new Error('no error'); }, (x: Error) => x);
+
+/** The specs of the byte fixtures' add and update commands (dev by name: the handle resolves it). */
+const SPECS: XfrmPolicySpec[] = [
+  CASES['policy-add-tunnel-mark-if-id']![1] as XfrmPolicySpec,
+  CASES['policy-add-ipv6-block-index']![1] as XfrmPolicySpec,
+  { ...(CASES['policy-add-icmp-dev-transport']![1] as XfrmPolicySpec), selector: { src: '10.0.0.0/24', dst: '10.1.0.0/24', proto: 'icmp', type: 8, code: 0, dev: 'lo' } },
+  CASES['policy-update-two-templates']![1] as XfrmPolicySpec,
+];
+
+t.test('policies nlkit adds read back with ip -s xfrm policy list, field by field (IPv4, IPv6, templates, mark, if_id, sub type, limits, dev)', privileged, async (t) => {
+  const { ns, xf } = fixture(t);
+  for (const s of SPECS) await xf.policy.add(s);
+  const all = await xf.policy.list();
+  t.equal(all.length, 4, 'four policies');
+  sameAsIp(t, all, ns.path, 'nlkit-made');
+  const v6 = all.find((p) => p.selector.family === 6)!;
+  t.same([v6.index, v6.ptype, v6.action, v6.flags, v6.lifetime.hardAddSeconds, v6.lifetime.softPackets], [8, 'sub', 'block', ['localok', 'icmp'], 60n, 10n], 'the IPv6 one: its given index kept, sub type, block, flags, limits');
+  const icmp = all.find((p) => p.dir === 'fwd')!;
+  t.same([icmp.selector.ifindex, icmp.selector.sport, icmp.selector.dport, icmp.templates[0]?.level, icmp.templates[0]?.family], [1, 8, 0, 'use', 4], 'dev lo resolved to ifindex 1; ICMP type and code; an optional template of the selector\'s family');
+  t.ok(all.every((p) => p.current.addTime > 0n), 'every policy has its add time');
+});
+
+t.test('policies ip adds, decoded by nlkit as ip prints them', privileged, async (t) => {
+  const { ns, xf } = fixture(t);
+  ip(ns.path, ['xfrm', 'policy', 'add', 'src', '192.168.0.0/16', 'dst', '172.16.1.0/24', 'proto', 'udp', 'sport', '500', 'dport', '4500', 'dir', 'in', 'priority', '7',
+    'tmpl', 'src', '198.51.100.1', 'dst', '198.51.100.2', 'proto', 'esp', 'reqid', '11', 'mode', 'tunnel', 'level', 'use']);
+  ip(ns.path, ['xfrm', 'policy', 'add', 'src', 'fd00::/8', 'dst', 'fd01::1', 'proto', 'ipv6-icmp', 'type', '135', 'dir', 'out', 'mark', '0x10', 'mask', '0xf0', 'if_id', '0x99',
+    'tmpl', 'src', '2001:db8::a', 'dst', '2001:db8::b', 'proto', 'esp', 'spi', '0x1234', 'mode', 'tunnel']);
+  ip(ns.path, ['xfrm', 'policy', 'add', 'dir', 'fwd', 'action', 'block', 'ptype', 'sub', 'limit', 'byte-soft', '1000', 'limit', 'time-use-hard', '30']);
+  // IPv6 inside an IPv4 tunnel: the template's family differs from the selector's (tunnel mode).
+  ip(ns.path, ['xfrm', 'policy', 'add', 'src', '2001:db8:5::/48', 'dst', '2001:db8:6::/48', 'dir', 'out', 'tmpl', 'src', '192.0.2.5', 'dst', '192.0.2.6', 'proto', 'esp', 'mode', 'tunnel']);
+  const all = await xf.policy.list();
+  sameAsIp(t, all, ns.path, 'ip-made');
+  const inner = all.find((p) => p.selector.src === '2001:db8:5::/48')!;
+  t.same([inner.selector.family, inner.templates[0]?.family, inner.templates[0]?.src], [6, 4, '192.0.2.5'], 'an IPv6 selector with an IPv4 tunnel template');
+  const marked = all.find((p) => p.mark)!;
+  t.same([marked.mark, marked.ifId, marked.selector.protoName, marked.selector.sport, marked.templates[0]?.spi], [{ value: 0x10, mask: 0xf0 }, 0x99, 'ipv6-icmp', 135, 0x1234]);
+  t.same((await xf.policy.list({ dir: 'in' })).map((p) => p.priority), [7], 'list({ dir }) filters');
+  t.same((await xf.policy.list({ ptype: 'sub' })).map((p) => p.action), ['block'], 'list({ ptype })');
+  t.same((await xf.policy.list({ family: 6 })).length, 2, 'list({ family })');
+  t.same((await xf.policy.list({ mark: { value: 0x10, mask: 0xf0 }, ifId: 0x99 })).length, 1, 'list({ mark, ifId })');
+});
+
+t.test('get, update, del and flush round trips (by selector, by index, by a listed policy)', privileged, async (t) => {
+  const { ns, xf } = fixture(t);
+  const spec: XfrmPolicySpec = { selector: { src: '10.0.0.0/24', dst: '10.1.0.0/24', proto: 'tcp', dport: 443 }, dir: 'out', priority: 10, templates: [{ proto: 'esp', mode: 'transport', reqid: 4 }] };
+  await xf.policy.add(spec);
+  const got = await xf.policy.get({ selector: spec.selector, dir: 'out' });
+  t.same([got.priority, got.templates[0]?.reqid, got.selector.dport], [10, 4, 443], 'get by selector');
+  t.same(await xf.policy.get({ index: got.index, dir: 'out' }), got, 'get by index: the same policy');
+  await xf.policy.update({ ...spec, priority: 20, templates: [{ proto: 'esp', mode: 'transport', reqid: 5 }] });
+  const upd = await xf.policy.get(got);
+  t.same([upd.index, upd.priority, upd.templates[0]?.reqid], [got.index, 20, 5], 'update replaced it in place (same index)');
+  t.equal(ipPolicies(ns.path)[0]!.priority, 20, 'ip sees the update');
+  await xf.policy.update({ selector: { src: '10.9.0.0/16' }, dir: 'in' });
+  t.equal((await xf.policy.list()).length, 2, 'update of a missing one adds it');
+  await xf.policy.del(upd);
+  t.same((await xf.policy.list()).map((p) => p.selector.src), ['10.9.0.0/16'], 'del of a listed policy (by its index)');
+  await xf.policy.del({ selector: { src: '10.9.0.0/16' }, dir: 'in' });
+  t.equal(ip(ns.path, ['xfrm', 'policy', 'list']).trim(), '', 'del by selector: ip lists nothing');
+  await xf.policy.add({ dir: 'out', selector: { dst: '10.7.0.0/16' } });
+  await xf.policy.add({ dir: 'out', selector: { dst: '10.8.0.0/16' }, ptype: 'sub' });
+  await xf.policy.flush({ type: 'sub' });
+  t.same((await xf.policy.list()).map((p) => p.ptype), ['main'], 'flush({ type: sub }) leaves the main one');
+  await xf.policy.flush();
+  t.same(await xf.policy.list(), [], 'flush() empties the main type');
+  t.equal(ip(ns.path, ['xfrm', 'policy', 'list']).trim(), '', 'and ip agrees');
+});
+
+t.test('mark and if_id are part of the key: same selector, different marks and if_ids coexist; get needs them', privileged, async (t) => {
+  const { xf } = fixture(t);
+  const selector = { src: '10.0.0.0/24', dst: '10.1.0.0/24' };
+  await xf.policy.add({ selector, dir: 'out', priority: 1, mark: { value: 1, mask: 0xff } });
+  await xf.policy.add({ selector, dir: 'out', priority: 2, mark: { value: 2, mask: 0xff } });
+  await xf.policy.add({ selector, dir: 'out', priority: 3, ifId: 7 });
+  await xf.policy.add({ selector, dir: 'out', priority: 4 });
+  t.equal((await xf.policy.list()).length, 4, 'four policies with one selector');
+  t.equal((await xf.policy.get({ selector, dir: 'out', mark: { value: 2, mask: 0xff } })).priority, 2, 'mark 2');
+  t.equal((await xf.policy.get({ selector, dir: 'out', mark: { value: 1, mask: 0xff } })).priority, 1, 'mark 1');
+  t.equal((await xf.policy.get({ selector, dir: 'out', ifId: 7 })).priority, 3, 'if_id 7');
+  t.equal((await xf.policy.get({ selector, dir: 'out' })).priority, 4, 'neither');
+  const e = await err(xf.policy.get({ selector, dir: 'out', mark: { value: 3, mask: 0xff } }));
+  t.ok(e instanceof NetlinkError && e.code === 'ENOENT', 'an unknown mark: ENOENT');
+  await xf.policy.del({ selector, dir: 'out', mark: { value: 1, mask: 0xff } });
+  t.same((await xf.policy.list()).map((p) => p.priority).sort(), [2, 3, 4], 'del with mark 1 deleted only that one');
+});
+
+t.test('the kernel\'s refusals, named: EEXIST on a duplicate add, ENOENT on get/del of a missing policy', privileged, async (t) => {
+  const { xf } = fixture(t);
+  const spec: XfrmPolicySpec = { selector: { src: '10.0.0.0/24', dst: '10.1.0.0/24' }, dir: 'out' };
+  await xf.policy.add(spec);
+  const dup = await err(xf.policy.add({ ...spec, priority: 9 }));
+  t.ok(dup instanceof NetlinkError, 'a NetlinkError');
+  t.equal((dup as NetlinkError).code, 'EEXIST');
+  t.match(dup.message, /EEXIST.*a policy with that selector.*XFRM_MSG_NEWPOLICY src 10\.0\.0\.0\/24 dst 10\.1\.0\.0\/24 dir out/, `message: ${dup.message}`);
+  const gone = await err(xf.policy.get({ selector: { src: '10.9.9.0/24' }, dir: 'in' }));
+  t.equal((gone as NetlinkError).code, 'ENOENT');
+  t.match(gone.message, /no such policy.*XFRM_MSG_GETPOLICY src 10\.9\.9\.0\/24 dst 0\.0\.0\.0\/0 dir in/, `message: ${gone.message}`);
+  const del = await err(xf.policy.del({ index: 12345, dir: 'fwd' }));
+  t.equal((del as NetlinkError).code, 'ENOENT');
+  t.match(del.message, /XFRM_MSG_DELPOLICY index 12345 dir fwd/, `message: ${del.message}`);
+  const tmpl = await err(xf.policy.add({ dir: 'out', selector: { dst: '10.5.0.0/16' }, templates: [{ mode: 'tunnel', level: 'use', dst: '192.0.2.1', src: '192.0.2.2' }] }));
+  t.match(tmpl.message, /EINVAL.*Mode in optional template not allowed in outbound policy/, `the kernel's extended ACK text: ${tmpl.message}`);
+});
+
+t.test('the handle sends ip\'s bytes (the fixtures\' requests, read back from the socket\'s writer)', privileged, async (t) => {
+  const { xf } = fixture(t);
+  for (const name of ['policy-add-tunnel-mark-if-id', 'policy-add-ipv6-block-index', 'policy-add-icmp-dev-transport', 'policy-update-two-templates', 'policy-get-by-selector', 'policy-get-by-index', 'policy-delete-by-selector']) {
+    const [kind, spec] = CASES[name]!;
+    const s = spec as XfrmPolicySpec;
+    const call = kind === 'newpolicy' ? xf.policy.add(s) : kind === 'updpolicy' ? xf.policy.update(s) : kind === 'getpolicy' ? xf.policy.get(s) : xf.policy.del(s);
+    await call.catch(() => undefined); // get/del of what is not there: ENOENT, after the request was sent
+    const w = xf.sock.writer;
+    const sent = withoutSeq(w.buf.subarray(0, w.buf.readUInt32LE(0)));
+    t.equal(sent, FIXTURES.cases[name]!.hex, `${name}: ${FIXTURES.cases[name]!.command}\n${diff(sent, FIXTURES.cases[name]!.hex)}`);
+  }
+});
+
+t.test('bad input is refused before anything is sent, and nothing is created', privileged, async (t) => {
+  const { ns, xf } = fixture(t);
+  const bad: [string, unknown][] = [
+    ['malformed CIDR', { selector: { src: '10.0.0.0/33' }, dir: 'out' }],
+    ['not an address', { selector: { dst: '10.0.0.256/24' }, dir: 'out' }],
+    ['leading-zero prefix', { selector: { src: '10.0.0.0/010' }, dir: 'out' }],
+    ['IPv6 prefix too long', { selector: { src: '2001:db8::/129' }, dir: 'out' }],
+    ['family mismatch in the selector', { selector: { src: '10.0.0.0/8', dst: '2001:db8::/32' }, dir: 'out' }],
+    ['family mismatch in a template', { dir: 'out', templates: [{ src: '192.0.2.1', dst: '2001:db8::1', mode: 'tunnel' }] }],
+    ['transport template of another family', { selector: { src: '10.0.0.0/8' }, dir: 'out', templates: [{ src: '2001:db8::1', dst: '2001:db8::2', mode: 'transport' }] }],
+    ['unknown dir', { dir: 'sideways' }],
+    ['missing dir', { selector: { src: '10.0.0.0/8' } }],
+    ['unknown action', { dir: 'out', action: 'drop' }],
+    ['unknown template proto', { dir: 'out', templates: [{ proto: 'gre' }] }],
+    ['unknown mode', { dir: 'out', templates: [{ mode: 'tunnle' }] }],
+    ['unknown level', { dir: 'out', templates: [{ level: 'optional' }] }],
+    ['spi out of range', { dir: 'out', templates: [{ spi: 2 ** 32 }] }],
+    ['negative spi', { dir: 'out', templates: [{ spi: -1 }] }],
+    ['ports without a port protocol', { selector: { src: '10.0.0.0/8', dport: 80 }, dir: 'out' }],
+    ['ports on icmp', { selector: { proto: 'icmp', sport: 1 }, dir: 'out' }],
+    ['type on tcp', { selector: { proto: 'tcp', type: 8 }, dir: 'out' }],
+    ['icmp on IPv6', { selector: { src: '2001:db8::/32', proto: 'icmp', type: 128 }, dir: 'out' }],
+    ['port out of range', { selector: { proto: 'udp', dport: 65536 }, dir: 'out' }],
+    ['unknown upper protocol', { selector: { proto: 'tcpp' }, dir: 'out' }],
+    ['unknown flag', { dir: 'out', flags: ['fast'] }],
+    ['unknown ptype', { dir: 'out', ptype: 'aux' }],
+    ['unknown key', { dir: 'out', prio: 1 }],
+    ['seven templates', { dir: 'out', templates: Array.from({ length: 7 }, () => ({})) }],
+    ['bad mark', { dir: 'out', mark: { value: 1 } }],
+    ['bad lifetime', { dir: 'out', lifetime: { hardBytes: -1 } }],
+    ['bad dev', { dir: 'out', selector: { dev: 'a b' } }],
+    ['missing dev', { dir: 'out', selector: { dev: 'nosuch0' } }],
+  ];
+  const before = xf.sock.stats.requests;
+  for (const [what, spec] of bad) {
+    const e = await err(xf.policy.add(spec as XfrmPolicySpec));
+    t.ok(e instanceof InvalidArgumentError, `${what}: InvalidArgumentError (${e.message})`);
+  }
+  t.equal(xf.sock.stats.requests, before, 'no request was sent on the xfrm socket');
+  const k = await err(xf.policy.get({ dir: 'up' } as never));
+  t.ok(k instanceof InvalidArgumentError, `a bad key: ${k.message}`);
+  t.equal(ip(ns.path, ['xfrm', 'policy', 'list']).trim(), '', 'nothing was created');
+});
+
+t.test('count: the SPD\'s counters as ip -s -s xfrm policy count prints them', privileged, async (t) => {
+  const { ns, xf } = fixture(t);
+  for (const s of SPECS) await xf.policy.add(s);
+  const c = await xf.policy.count();
+  const text = ip(ns.path, ['-s', '-s', 'xfrm', 'policy', 'count']);
+  const m = /SPD IN\s+(\d+) OUT (\d+) FWD (\d+) \(Sock: IN (\d+) OUT (\d+) FWD (\d+)\)/.exec(text)!;
+  t.same([c.in, c.out, c.fwd, c.inSocket, c.outSocket, c.fwdSocket], m.slice(1).map(Number), `counts: ${m[0]}`);
+  const b = /SPD buckets: count (\d+) Max (\d+)/.exec(text)!;
+  t.same([c.hashCount, c.hashMax], b.slice(1).map(Number), b[0]);
+  const h = /SPD IPv4 thresholds: local (\d+) remote (\d+)/.exec(text)!;
+  t.same(c.hthresh4, { lbits: Number(h[1]), rbits: Number(h[2]) }, h[0]);
+});
+
+t.test('a closed handle refuses, and open() refuses unknown options', privileged, async (t) => {
+  const ns = rawNetns();
+  const xf = Xfrm.open({ netns: ns.fd });
+  xf.close();
+  xf.close();
+  t.ok(xf.closed, 'closed, twice without error');
+  t.ok(await err(xf.policy.list()) instanceof ClosedError, 'list: ClosedError');
+  t.ok(await err(xf.state.flush()) instanceof ClosedError, 'state.flush: ClosedError');
+  ns.close();
+  t.throws(() => Xfrm.open({ netns: 3, recvBuf: 1 } as never), InvalidArgumentError, 'unknown option');
+});
