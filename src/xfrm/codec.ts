@@ -64,11 +64,11 @@ const ENCAP_NAME = inverse(ENCAPS);
 const UPPER_NAME = new Map<number, string>([[X.IPPROTO_TCP, 'tcp'], [X.IPPROTO_UDP, 'udp'], [X.IPPROTO_SCTP, 'sctp'], [X.IPPROTO_DCCP, 'dccp'],
   [X.IPPROTO_UDPLITE, 'udplite'], [X.IPPROTO_ICMP, 'icmp'], [X.IPPROTO_ICMPV6, 'ipv6-icmp'], [X.IPPROTO_MH, 'mobility-header'], [X.IPPROTO_GRE, 'gre']]);
 
-/** The IPPROTO number of an XfrmProto name. */
+/** @internal The IPPROTO number of an XfrmProto name. */
 export function protoNumber(p: XfrmProto): number {
   return PROTOS[p];
 }
-/** The name of an IPsec protocol number, if it has one. */
+/** @internal The name of an IPsec protocol number, if it has one. */
 export function protoName(n: number): XfrmProto | undefined {
   return PROTO_NAME.get(n);
 }
@@ -112,9 +112,11 @@ export interface XfrmSelector {
   readonly protoName?: string | undefined;
   /** Source port and its mask (host order); for ICMP the type, for GRE the key's high half. */
   readonly sport: number;
+  /** Its mask (0: any source port). */
   readonly sportMask: number;
   /** Destination port and its mask; for ICMP the code, for GRE the key's low half. */
   readonly dport: number;
+  /** Its mask (0: any destination port). */
   readonly dportMask: number;
   /** The interface index (0: any). */
   readonly ifindex: number;
@@ -144,19 +146,29 @@ export interface XfrmLifetimeSpec {
 
 /** Decoded lifetime limits: every field, `XFRM_INF` (2^64-1) meaning none. */
 export interface XfrmLifetime {
+  /** `limit byte-soft`. */
   readonly softBytes: bigint;
+  /** `limit byte-hard`. */
   readonly hardBytes: bigint;
+  /** `limit packet-soft`. */
   readonly softPackets: bigint;
+  /** `limit packet-hard`. */
   readonly hardPackets: bigint;
+  /** `limit time-soft`: seconds after adding. */
   readonly softAddSeconds: bigint;
+  /** `limit time-hard`. */
   readonly hardAddSeconds: bigint;
+  /** `limit time-use-soft`: seconds after first use. */
   readonly softUseSeconds: bigint;
+  /** `limit time-use-hard`. */
   readonly hardUseSeconds: bigint;
 }
 
 /** What was used (struct xfrm_lifetime_cur): `ip -s`'s "lifetime current". */
 export interface XfrmLifetimeCurrent {
+  /** Bytes processed. */
   readonly bytes: bigint;
+  /** Packets processed. */
   readonly packets: bigint;
   /** When it was added, seconds since the epoch. */
   readonly addTime: bigint;
@@ -166,7 +178,9 @@ export interface XfrmLifetimeCurrent {
 
 /** A mark and mask (struct xfrm_mark): `mark V mask M`. */
 export interface XfrmMark {
+  /** The mark value (`mark V`). */
   readonly value: number;
+  /** Its mask (`mask M`). */
   readonly mask: number;
 }
 
@@ -190,25 +204,41 @@ export interface XfrmTemplateSpec {
   readonly share?: XfrmShare | undefined;
   /** Allowed authentication/encryption/compression algorithm bitmaps (SADB ids). Default all (0xffffffff), as `ip`. */
   readonly aalgos?: number | undefined;
+  /** Encryption algorithm bitmap (`enc-mask`). */
   readonly ealgos?: number | undefined;
+  /** Compression algorithm bitmap (`comp-mask`). */
   readonly calgos?: number | undefined;
 }
 
 /** A decoded template (`tmpl src … dst …` lines of `ip xfrm policy list`). */
 export interface XfrmTemplate {
+  /** 4 or 6 (the tunnel's; the selector's in transport mode). */
   readonly family: 4 | 6;
+  /** Tunnel source (0.0.0.0 / :: when any). */
   readonly src: string;
+  /** Tunnel destination. */
   readonly dst: string;
+  /** The IPsec protocol by name, or 'other' (see protoNumber). */
   readonly proto: XfrmProto | 'other';
+  /** Its IPPROTO number. */
   readonly protoNumber: number;
+  /** The SPI required (0: any). */
   readonly spi: number;
+  /** The reqid (0: any). */
   readonly reqid: number;
+  /** The mode by name, or 'other' (see modeNumber). */
   readonly mode: XfrmMode | 'other';
+  /** XFRM_MODE_*. */
   readonly modeNumber: number;
+  /** 'use' for an optional template (`level use`). */
   readonly level: 'required' | 'use';
+  /** XFRM_SHARE_* by name. */
   readonly share: XfrmShare | 'other';
+  /** Authentication algorithms allowed (`auth-mask`). */
   readonly aalgos: number;
+  /** Encryption algorithms allowed (`enc-mask`). */
   readonly ealgos: number;
+  /** Compression algorithms allowed (`comp-mask`). */
   readonly calgos: number;
 }
 
@@ -242,32 +272,49 @@ export interface XfrmPolicySpec {
 export interface XfrmPolicyKey {
   /** The selector (ignored when `index` is given). */
   readonly selector?: XfrmSelectorSpec | undefined;
+  /** Required. */
   readonly dir: XfrmDir;
   /** Look it up by index instead of selector. */
   readonly index?: number | undefined;
+  /** The policy's mark (a marked policy is found only with it). */
   readonly mark?: number | XfrmMark | undefined;
+  /** The policy's if_id (likewise). */
   readonly ifId?: number | undefined;
+  /** Its type. Defaults to main. */
   readonly ptype?: 'main' | 'sub' | undefined;
 }
 
 /** A decoded policy: every field `ip -s xfrm policy list` prints. */
 export interface XfrmPolicy {
+  /** Which packets. */
   readonly selector: XfrmSelector;
+  /** Its direction, or 'other' (see dirNumber). */
   readonly dir: XfrmDir | 'other';
+  /** XFRM_POLICY_IN/OUT/FWD as sent. */
   readonly dirNumber: number;
+  /** `action allow` or `action block`. */
   readonly action: 'allow' | 'block';
+  /** Its index (the kernel's; its low 3 bits are the direction). */
   readonly index: number;
+  /** Its priority (lower first). */
   readonly priority: number;
+  /** main or sub (`ptype`). */
   readonly ptype: 'main' | 'sub' | 'other';
+  /** `share`. */
   readonly share: XfrmShare | 'other';
   /** Flag names. */
   readonly flags: readonly XfrmPolicyFlag[];
   /** xfrm_userpolicy_info.flags as sent. */
   readonly flagBits: number;
+  /** `lifetime config`. */
   readonly lifetime: XfrmLifetime;
+  /** `lifetime current`. */
   readonly current: XfrmLifetimeCurrent;
+  /** Its mark, when it has one. */
   readonly mark?: XfrmMark | undefined;
+  /** Its if_id, when it has one. */
   readonly ifId?: number | undefined;
+  /** Its templates (`tmpl` lines), in order. */
   readonly templates: readonly XfrmTemplate[];
   /** Attributes nlkit does not decode (security context, …), kept raw. */
   readonly unknown: readonly RawAttribute[];
@@ -290,8 +337,11 @@ export interface XfrmAlgorithms {
 
 /** ESP encapsulation (struct xfrm_encap_tmpl): `encap espinudp SPORT DPORT OADDR`. */
 export interface XfrmEncapSpec {
+  /** espinudp (RFC 3948), espinudp-nonike or espintcp. */
   readonly type: XfrmEncapType;
+  /** Source port of the encapsulation. */
   readonly sport: number;
+  /** Its destination port. */
   readonly dport: number;
   /** The original address (NAT-OA). Defaults to 0.0.0.0 / :: of the state's family. */
   readonly oa?: string | undefined;
@@ -299,8 +349,11 @@ export interface XfrmEncapSpec {
 
 /** A state (SA) to add or update: `ip xfrm state add src S dst D proto P spi SPI …`. */
 export interface XfrmStateSpec {
+  /** Source address (the SA's, `src`). */
   readonly src: string;
+  /** Destination address (`dst`; the SA's key with proto and spi). */
   readonly dst: string;
+  /** The IPsec protocol. */
   readonly proto: XfrmProto;
   /** 1..0xffffffff (comp: 0..0xffff, its CPI). */
   readonly spi: number;
@@ -312,17 +365,23 @@ export interface XfrmStateSpec {
   readonly replayWindow?: number | undefined;
   /** Initial replay counters (`replay-seq`, `replay-oseq`, `replay-seq-hi`, `replay-oseq-hi`). */
   readonly replay?: { readonly seq?: number | undefined; readonly oseq?: number | undefined; readonly seqHi?: number | undefined; readonly oseqHi?: number | undefined } | undefined;
+  /** State flags (`flag …`). */
   readonly flags?: readonly XfrmStateFlag[] | undefined;
+  /** Extra flags (`extra-flag …`). */
   readonly extraFlags?: readonly XfrmStateExtraFlag[] | undefined;
   /** The selector (`sel …`). Defaults to none (the kernel fills in the state's family). */
   readonly selector?: XfrmSelectorSpec | undefined;
+  /** The algorithms and keys. */
   readonly algorithms?: XfrmAlgorithms | undefined;
+  /** ESP encapsulation in UDP or TCP (`encap …`). */
   readonly encap?: XfrmEncapSpec | undefined;
+  /** A mark (value, mask 0xffffffff) or `{ value, mask }` (`mark V mask M`): part of the key. */
   readonly mark?: number | XfrmMark | undefined;
   /** XFRMA_IF_ID. */
   readonly ifId?: number | undefined;
   /** The mark put on packets after the transform (`output-mark V [mask M]`). */
   readonly outputMark?: number | XfrmMark | undefined;
+  /** Lifetime limits (`limit …`). */
   readonly lifetime?: XfrmLifetimeSpec | undefined;
   /** TFC padding (`tfcpad`). */
   readonly tfcpad?: number | undefined;
@@ -330,49 +389,82 @@ export interface XfrmStateSpec {
 
 /** Which state: `ip xfrm state { get | delete } dst D proto P spi SPI [src S] [mark …]`. A listed {@link XfrmState} is one. */
 export interface XfrmStateKey {
+  /** The destination address. */
   readonly dst: string;
+  /** The IPsec protocol. */
   readonly proto: XfrmProto;
+  /** The SPI (comp: the CPI). */
   readonly spi: number;
   /** Needed only for a state found by addresses (XFRMA_SRCADDR). */
   readonly src?: string | undefined;
+  /** The state's mark (a marked state is found only with it). */
   readonly mark?: number | XfrmMark | undefined;
 }
 
 /** A decoded state (SA): every field `ip -s xfrm state list` prints. Keys are bytes. */
 export interface XfrmState {
+  /** 4 or 6. */
   readonly family: 4 | 6;
+  /** Source address. */
   readonly src: string;
+  /** Destination address. */
   readonly dst: string;
+  /** The protocol by name, or 'other' (see protoNumber). */
   readonly proto: XfrmProto | 'other';
+  /** Its IPPROTO number. */
   readonly protoNumber: number;
+  /** The SPI (host order). */
   readonly spi: number;
+  /** The reqid. */
   readonly reqid: number;
+  /** The mode by name, or 'other'. */
   readonly mode: XfrmMode | 'other';
+  /** XFRM_MODE_*. */
   readonly modeNumber: number;
+  /** The replay window (xfrm_usersa_info; an ESN state has it in replayEsn). */
   readonly replayWindow: number;
+  /** The sequence number of the ACQUIRE that made it (`seq`). */
   readonly seq: number;
+  /** State flag names. */
   readonly flags: readonly XfrmStateFlag[];
+  /** xfrm_usersa_info.flags as sent. */
   readonly flagBits: number;
+  /** Extra flag names (XFRMA_SA_EXTRA_FLAGS). */
   readonly extraFlags?: readonly XfrmStateExtraFlag[] | undefined;
+  /** Its selector (`sel`). */
   readonly selector: XfrmSelector;
+  /** `lifetime config`. */
   readonly lifetime: XfrmLifetime;
+  /** `lifetime current`. */
   readonly current: XfrmLifetimeCurrent;
+  /** Replay window, replay and integrity failure counters (`stats:`). */
   readonly stats: { readonly replayWindow: number; readonly replay: number; readonly integrityFailed: number };
+  /** Its algorithms and keys (`aead`, `enc`, `auth-trunc`, `comp` lines). */
   readonly algorithms: {
     readonly aead?: { readonly name: string; readonly key: Uint8Array; readonly icvLen: number } | undefined;
     readonly auth?: { readonly name: string; readonly key: Uint8Array; readonly truncLen?: number | undefined } | undefined;
     readonly crypt?: { readonly name: string; readonly key: Uint8Array } | undefined;
     readonly comp?: { readonly name: string } | undefined;
   };
+  /** Its encapsulation (`encap type … sport … dport … addr …`). */
   readonly encap?: { readonly type: XfrmEncapType | 'other'; readonly typeNumber: number; readonly sport: number; readonly dport: number; readonly oa: string } | undefined;
+  /** Its mark. */
   readonly mark?: XfrmMark | undefined;
+  /** Its if_id. */
   readonly ifId?: number | undefined;
+  /** Its output mark (`output-mark`). */
   readonly outputMark?: XfrmMark | undefined;
+  /** The replay state (`anti-replay context`), without ESN. */
   readonly replay?: { readonly seq: number; readonly oseq: number; readonly bitmap: number } | undefined;
+  /** The ESN replay state. */
   readonly replayEsn?: { readonly seq: number; readonly oseq: number; readonly seqHi: number; readonly oseqHi: number; readonly replayWindow: number; readonly bitmap: readonly number[] } | undefined;
+  /** The care-of address (Mobile IPv6). */
   readonly coa?: string | undefined;
+  /** When it was last used, seconds since the epoch. */
   readonly lastUsed?: bigint | undefined;
+  /** TFC padding. */
   readonly tfcpad?: number | undefined;
+  /** Attributes nlkit does not decode (security context, offload, …), kept raw. */
   readonly unknown: readonly RawAttribute[];
 }
 
@@ -381,11 +473,13 @@ export interface XfrmState {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** @internal */
 export function checkObject(v: unknown, arg: string, keys: ReadonlySet<string>): void {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidArgumentError(arg, `expected an object, got ${showValue(v)}`);
   checkOptionKeys(v, keys, arg === 'options' || arg === 'filter' ? '' : `${arg}.`);
 }
 
+/** @internal */
 export function checkUint(v: unknown, arg: string, max: number, what = 'an integer'): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw new InvalidArgumentError(arg, `expected ${what} 0..${max}, got ${showValue(v)}`);
   return v;
@@ -407,6 +501,7 @@ function names<K extends string>(table: Readonly<Record<K, number>>, b: number):
   return (Object.entries(table) as [K, number][]).filter(([, v]) => (b & v) !== 0).map(([k]) => k);
 }
 
+/** @internal */
 export function markOf(v: unknown, arg: string): XfrmMark {
   if (typeof v === 'number') return { value: checkUint(v, arg, 0xffffffff), mask: 0xffffffff };
   checkObject(v, arg, MARK_KEYS);
@@ -422,7 +517,7 @@ const SELECTOR_KEYS: ReadonlySet<string> = new Set(['src', 'dst', 'proto', 'spor
   'family', 'protoName', 'sportMask', 'dportMask', 'ifindex', 'user']);
 const TMPL_KEYS: ReadonlySet<string> = new Set(['src', 'dst', 'proto', 'spi', 'reqid', 'mode', 'level', 'share', 'aalgos', 'ealgos', 'calgos']);
 const LIFETIME_KEYS: ReadonlySet<string> = new Set(['softBytes', 'hardBytes', 'softPackets', 'hardPackets', 'softAddSeconds', 'hardAddSeconds', 'softUseSeconds', 'hardUseSeconds']);
-export const POLICY_KEYS: ReadonlySet<string> = new Set(['selector', 'dir', 'priority', 'action', 'index', 'mark', 'ifId', 'ptype', 'flags', 'templates', 'lifetime']);
+const POLICY_KEYS: ReadonlySet<string> = new Set(['selector', 'dir', 'priority', 'action', 'index', 'mark', 'ifId', 'ptype', 'flags', 'templates', 'lifetime']);
 const POLICY_ID_KEYS: ReadonlySet<string> = new Set(['selector', 'dir', 'index', 'mark', 'ifId', 'ptype',
   // a listed XfrmPolicy: allowed, not read
   'dirNumber', 'action', 'priority', 'share', 'flags', 'flagBits', 'lifetime', 'current', 'templates', 'unknown']);
@@ -436,7 +531,7 @@ const ALGO_KEYS: ReadonlySet<string> = new Set(['aead', 'auth', 'crypt', 'comp']
 const ENCAP_KEYS: ReadonlySet<string> = new Set(['type', 'sport', 'dport', 'oa']);
 const REPLAY_KEYS: ReadonlySet<string> = new Set(['seq', 'oseq', 'seqHi', 'oseqHi']);
 
-/** A checked selector; `dev` a name still to be resolved to an ifindex in the handle's netns. */
+/** @internal A checked selector; `dev` a name still to be resolved to an ifindex in the handle's netns. */
 export interface CheckedSelector {
   family: 4 | 6;
   /** True when neither address was given: the family is the default (IPv4) and may follow the templates'. */
@@ -456,6 +551,7 @@ export interface CheckedSelector {
 
 const ZERO16 = new Uint8Array(16);
 
+/** @internal */
 export function checkSelector(v: unknown, arg: string): CheckedSelector {
   checkObject(v, arg, SELECTOR_KEYS);
   const s = v as XfrmSelectorSpec;
@@ -498,11 +594,7 @@ export function checkSelector(v: unknown, arg: string): CheckedSelector {
   return c;
 }
 
-/** A decoded selector's prefixes, made back into a spec the kernel finds it by. */
-export function selectorSpecOf(sel: XfrmSelector): XfrmSelectorSpec {
-  return { src: sel.src, dst: sel.dst };
-}
-
+/** @internal */
 export interface CheckedTemplate {
   family: 4 | 6;
   familyGiven: boolean;
@@ -567,6 +659,7 @@ function checkLifetime(v: unknown, arg: string): bigint[] {
   return out;
 }
 
+/** @internal */
 export interface CheckedPolicy {
   sel: CheckedSelector;
   dir: number;
@@ -592,6 +685,7 @@ function checkPtype(v: unknown, arg: string): number | undefined {
   throw new InvalidArgumentError(arg, `expected 'main' or 'sub', got ${showValue(v)}`);
 }
 
+/** @internal */
 export function checkPolicy(v: unknown, arg: string): CheckedPolicy {
   checkObject(v, arg, POLICY_KEYS);
   const p = v as XfrmPolicySpec;
@@ -624,6 +718,7 @@ export function checkPolicy(v: unknown, arg: string): CheckedPolicy {
   };
 }
 
+/** @internal */
 export interface CheckedPolicyId {
   sel: CheckedSelector;
   dir: number;
@@ -633,6 +728,7 @@ export interface CheckedPolicyId {
   ptype: number | undefined;
 }
 
+/** @internal */
 export function checkPolicyId(v: unknown, arg: string): CheckedPolicyId {
   checkObject(v, arg, POLICY_ID_KEYS);
   const k = v as XfrmPolicyKey;
@@ -649,6 +745,7 @@ export function checkPolicyId(v: unknown, arg: string): CheckedPolicyId {
   };
 }
 
+/** @internal */
 export interface CheckedAlgo {
   type: number;
   name: string;
@@ -657,6 +754,7 @@ export interface CheckedAlgo {
   extra: number | undefined;
 }
 
+/** @internal */
 export interface CheckedState {
   family: 4 | 6;
   src: Uint8Array;
@@ -695,6 +793,7 @@ const AUTH_DIGEST_BITS: Readonly<Record<string, number>> = {
   'hmac(md5)': 128, 'hmac(sha1)': 160, 'hmac(sha256)': 256, 'hmac(sha384)': 384, 'hmac(sha512)': 512, 'hmac(rmd160)': 160, 'xcbc(aes)': 128, 'cmac(aes)': 128,
 };
 
+/** @internal */
 export function keyBytes(v: unknown, arg: string): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (typeof v === 'string' && /^0x([0-9a-fA-F]{2})*$/.test(v)) return Buffer.from(v.slice(2), 'hex');
@@ -759,6 +858,7 @@ function checkAlgos(v: unknown, arg: string, proto: number): CheckedAlgo[] {
   return out;
 }
 
+/** @internal */
 export function checkState(v: unknown, arg: string): CheckedState {
   checkObject(v, arg, STATE_KEYS);
   const s = v as XfrmStateSpec;
@@ -817,6 +917,7 @@ function checkSpi(v: unknown, arg: string, proto: number): number {
   return checkUint(v, arg, max, proto === X.IPPROTO_COMP ? 'a CPI' : 'an SPI');
 }
 
+/** @internal */
 export interface CheckedStateId {
   family: 4 | 6;
   dst: Uint8Array;
@@ -826,6 +927,7 @@ export interface CheckedStateId {
   mark: XfrmMark | undefined;
 }
 
+/** @internal */
 export function checkStateId(v: unknown, arg: string): CheckedStateId {
   checkObject(v, arg, STATE_ID_KEYS);
   const k = v as XfrmStateKey;
@@ -884,7 +986,7 @@ function putPolicyType(w: MessageWriter, ptype: number): void {
   w.buf[o + X.OFF_XFRM_USERPOLICY_TYPE_TYPE] = ptype;
 }
 
-/** XFRM_MSG_NEWPOLICY / UPDPOLICY: xfrm_userpolicy_info, then XFRMA_POLICY_TYPE, XFRMA_TMPL, XFRMA_MARK, XFRMA_IF_ID (`ip`'s order). */
+/** @internal XFRM_MSG_NEWPOLICY / UPDPOLICY: xfrm_userpolicy_info, then XFRMA_POLICY_TYPE, XFRMA_TMPL, XFRMA_MARK, XFRMA_IF_ID (`ip`'s order). */
 export function writePolicy(w: MessageWriter, p: CheckedPolicy): void {
   const o = w.reserve(X.SIZEOF_XFRM_USERPOLICY_INFO);
   putSelector(w, o + X.OFF_XFRM_USERPOLICY_INFO_SEL, p.sel);
@@ -918,7 +1020,7 @@ export function writePolicy(w: MessageWriter, p: CheckedPolicy): void {
   if (p.ifId !== undefined) w.putU32(X.XFRMA_IF_ID, p.ifId);
 }
 
-/** XFRM_MSG_GETPOLICY / DELPOLICY: xfrm_userpolicy_id, then XFRMA_POLICY_TYPE, XFRMA_MARK, XFRMA_IF_ID. */
+/** @internal XFRM_MSG_GETPOLICY / DELPOLICY: xfrm_userpolicy_id, then XFRMA_POLICY_TYPE, XFRMA_MARK, XFRMA_IF_ID. */
 export function writePolicyId(w: MessageWriter, p: CheckedPolicyId): void {
   const o = w.reserve(X.SIZEOF_XFRM_USERPOLICY_ID);
   // By index the selector is not read, but sent as ip sends it (empty, AF_INET).
@@ -940,7 +1042,7 @@ function putAlgo(w: MessageWriter, a: CheckedAlgo): void {
   w.buf.set(a.key, o + fixed);
 }
 
-/**
+/** @internal
  * XFRM_MSG_NEWSA / UPDSA: xfrm_usersa_info, then the algorithms (aead, crypt, auth, comp),
  * XFRMA_ENCAP, the replay state, XFRMA_SA_EXTRA_FLAGS, XFRMA_MARK, XFRMA_IF_ID,
  * XFRMA_SET_MARK(_MASK), XFRMA_TFCPAD: the order `ip xfrm state add` writes them in when its
@@ -995,7 +1097,7 @@ export function writeState(w: MessageWriter, s: CheckedState): void {
   if (s.tfcpad !== undefined) w.putU32(X.XFRMA_TFCPAD, s.tfcpad);
 }
 
-/** XFRM_MSG_GETSA / DELSA: xfrm_usersa_id, then XFRMA_SRCADDR and XFRMA_MARK. */
+/** @internal XFRM_MSG_GETSA / DELSA: xfrm_usersa_id, then XFRMA_SRCADDR and XFRMA_MARK. */
 export function writeStateId(w: MessageWriter, s: CheckedStateId): void {
   const o = w.reserve(X.SIZEOF_XFRM_USERSA_ID);
   putAddr(w, o + X.OFF_XFRM_USERSA_ID_DADDR, s.dst);
@@ -1022,6 +1124,7 @@ function fam(n: number): 4 | 6 {
   return n === X.AF_INET6 ? 6 : 4;
 }
 
+/** @internal */
 export function decodeSelector(buf: Buffer, v: DataView, o: number): XfrmSelector {
   const family = v.getUint16(o + X.OFF_XFRM_SELECTOR_FAMILY, HOST_LE);
   const proto = buf[o + X.OFF_XFRM_SELECTOR_PROTO]!;

@@ -62,18 +62,25 @@ export interface XfrmStateFilter {
 
 /** The SPD's counters (`ip xfrm policy count`; XFRM_MSG_GETSPDINFO). */
 export interface XfrmSpdInfo {
-  /** Policies per direction (main and sub), and socket policies per direction. */
+  /** Policies of direction in (`SPD IN`). */
   readonly in: number;
+  /** Of direction out. */
   readonly out: number;
+  /** Of direction fwd. */
   readonly fwd: number;
+  /** Socket policies of direction in (`Sock: IN`). */
   readonly inSocket: number;
+  /** Socket policies of direction out. */
   readonly outSocket: number;
+  /** Socket policies of direction fwd. */
   readonly fwdSocket: number;
-  /** Buckets of the policy hash, and its limit. */
+  /** Buckets of the policy hash (`SPD buckets: count`). */
   readonly hashCount: number;
+  /** Its limit (`Max`). */
   readonly hashMax: number;
-  /** Prefix lengths below which policies are hashed (`ip xfrm policy set hthresh4 L R`). */
+  /** IPv4 prefix lengths from which policies are hashed (`ip xfrm policy set hthresh4 L R`). */
   readonly hthresh4?: { readonly lbits: number; readonly rbits: number } | undefined;
+  /** IPv6's (`hthresh6`). */
   readonly hthresh6?: { readonly lbits: number; readonly rbits: number } | undefined;
 }
 
@@ -81,8 +88,9 @@ export interface XfrmSpdInfo {
 export interface XfrmSadInfo {
   /** States. */
   readonly count: number;
-  /** Buckets of the state hash, and its limit. */
+  /** Buckets of the state hash. */
   readonly hashCount: number;
+  /** Its limit. */
   readonly hashMax: number;
 }
 
@@ -181,8 +189,12 @@ function decodeSadInfo(_buf: Buffer, view: DataView, off: number, len: number): 
  * The policies of an {@link Xfrm} handle (the SPD): `ip xfrm policy`.
  */
 export class XfrmPolicies {
-  /** @internal */
-  constructor(private readonly x: Xfrm) {}
+  private constructor(private readonly x: Xfrm) {}
+
+  /** @internal Made by {@link Xfrm} only. */
+  static of(x: Xfrm): XfrmPolicies {
+    return new XfrmPolicies(x);
+  }
 
   /**
    * Add a policy; a policy with the same selector, dir, mark, if_id and type is refused.
@@ -295,8 +307,12 @@ export class XfrmPolicies {
  * The states (SAs) of an {@link Xfrm} handle (the SAD): `ip xfrm state`.
  */
 export class XfrmStates {
-  /** @internal */
-  constructor(private readonly x: Xfrm) {}
+  private constructor(private readonly x: Xfrm) {}
+
+  /** @internal Made by {@link Xfrm} only. */
+  static of(x: Xfrm): XfrmStates {
+    return new XfrmStates(x);
+  }
 
   /**
    * Add a state. A kernel without the protocol (no ESP, AH or IPComp built or loaded)
@@ -462,8 +478,8 @@ export class Xfrm {
   ) {
     this.sock = sock;
     sock.owner = 'Xfrm handle';
-    this.policy = new XfrmPolicies(this);
-    this.state = new XfrmStates(this);
+    this.policy = XfrmPolicies.of(this);
+    this.state = XfrmStates.of(this);
   }
 
   /**
