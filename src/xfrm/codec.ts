@@ -1162,8 +1162,8 @@ const POLICY_PATH = ['xfrm policy'];
 const STATE_PATH = ['xfrm state'];
 const NO_ATTRS: readonly RawAttribute[] = Object.freeze([]);
 
-/** @internal An XFRM_MSG_NEWPOLICY (a dump part, a GET's reply, an event) as an XfrmPolicy; `at` is the offset of xfrm_userpolicy_info (after the header, or inside XFRMA_POLICY). */
-export function decodePolicy(buf: Buffer, view: DataView, off: number, len: number, at = off + NLMSG_HDRLEN): XfrmPolicy {
+/** @internal An XFRM_MSG_NEWPOLICY (a dump part, a GET's reply, an event) as an XfrmPolicy; `at` is the offset of xfrm_userpolicy_info (after the header, or inside a delete event's XFRMA_POLICY), `attrs` where its attributes start. */
+export function decodePolicy(buf: Buffer, view: DataView, off: number, len: number, at = off + NLMSG_HDRLEN, attrs = at + X.SIZEOF_XFRM_USERPOLICY_INFO): XfrmPolicy {
   need(off + len - at, X.SIZEOF_XFRM_USERPOLICY_INFO, 'xfrm_userpolicy_info', POLICY_PATH, at);
   const o = at;
   const dirNumber = buf[o + X.OFF_XFRM_USERPOLICY_INFO_DIR]!;
@@ -1180,9 +1180,10 @@ export function decodePolicy(buf: Buffer, view: DataView, off: number, len: numb
     templates: [], unknown: NO_ATTRS,
   };
   let unknown: RawAttribute[] | undefined;
-  if (at === off + NLMSG_HDRLEN) {
-    walkAttrs(view, o + X.SIZEOF_XFRM_USERPOLICY_INFO, off + len, POLICY_PATH, (type, a, l) => {
+  {
+    walkAttrs(view, attrs, off + len, POLICY_PATH, (type, a, l) => {
       switch (type) {
+        case X.XFRMA_POLICY: break; // the struct itself (a delete event's), read above
         case X.XFRMA_TMPL: p.templates = decodeTemplates(buf, view, a, l); break;
         case X.XFRMA_MARK: p.mark = { value: view.getUint32(a + X.OFF_XFRM_MARK_V, HOST_LE), mask: view.getUint32(a + X.OFF_XFRM_MARK_M, HOST_LE) }; break;
         case X.XFRMA_IF_ID: p.ifId = view.getUint32(a, HOST_LE); break;
@@ -1224,10 +1225,10 @@ function cstr(buf: Buffer, o: number, max: number): string {
   return buf.toString('utf8', o, nul >= 0 && nul < o + max ? nul : o + max);
 }
 
-/** @internal An XFRM_MSG_NEWSA (a dump part, a GET's reply, a NEWSA request) as an XfrmState. */
-export function decodeState(buf: Buffer, view: DataView, off: number, len: number): XfrmState {
-  const o = off + NLMSG_HDRLEN;
-  need(len - NLMSG_HDRLEN, X.SIZEOF_XFRM_USERSA_INFO, 'xfrm_usersa_info', STATE_PATH, o);
+/** @internal An XFRM_MSG_NEWSA (a dump part, a GET's reply, a NEWSA request, an event) as an XfrmState; `at` and `attrs` as decodePolicy's. */
+export function decodeState(buf: Buffer, view: DataView, off: number, len: number, at = off + NLMSG_HDRLEN, attrs = at + X.SIZEOF_XFRM_USERSA_INFO): XfrmState {
+  const o = at;
+  need(off + len - at, X.SIZEOF_XFRM_USERSA_INFO, 'xfrm_usersa_info', STATE_PATH, o);
   const family = view.getUint16(o + X.OFF_XFRM_USERSA_INFO_FAMILY, HOST_LE);
   const id = o + X.OFF_XFRM_USERSA_INFO_ID;
   const proto = buf[id + X.OFF_XFRM_ID_PROTO]!;
@@ -1254,8 +1255,9 @@ export function decodeState(buf: Buffer, view: DataView, off: number, len: numbe
     const bitsLen = view.getUint32(a + X.OFF_XFRM_ALGO_ALG_KEY_LEN, HOST_LE);
     return copyBytes(buf, a + fixed, a + fixed + Math.ceil(bitsLen / 8));
   };
-  walkAttrs(view, o + X.SIZEOF_XFRM_USERSA_INFO, off + len, STATE_PATH, (type, a, l) => {
+  walkAttrs(view, attrs, off + len, STATE_PATH, (type, a, l) => {
     switch (type) {
+      case X.XFRMA_SA: break; // the struct itself (a delete event's), read above
       case X.XFRMA_ALG_AEAD:
         need(l, X.SIZEOF_XFRM_ALGO_AEAD, 'xfrm_algo_aead', STATE_PATH, a);
         algos.aead = { name: cstr(buf, a, 64), key: key(a, X.SIZEOF_XFRM_ALGO_AEAD), icvLen: view.getUint32(a + X.OFF_XFRM_ALGO_AEAD_ALG_ICV_LEN, HOST_LE) };

@@ -9,3 +9,4 @@ export type {
   XfrmSelectorSpec, XfrmSelector, XfrmLifetimeSpec, XfrmLifetime, XfrmLifetimeCurrent, XfrmMark, XfrmTemplateSpec, XfrmTemplate,
   XfrmPolicySpec, XfrmPolicyKey, XfrmPolicy, XfrmKey, XfrmAlgorithms, XfrmEncapSpec, XfrmStateSpec, XfrmStateKey, XfrmState,
 } from './codec.js';
+export type { XfrmEvent, XfrmEventGroup, XfrmMonitor, XfrmMonitorOptions } from './monitor.js';

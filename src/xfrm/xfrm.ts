@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NETLINK_XFRM, NetlinkError, openHandleSocket, openSiblingSocket, showValue, walkAttrs,
+  ClosedError, HOST_LE, InvalidArgumentError, MulticastMonitor, NETLINK_ROUTE, NETLINK_XFRM, NetlinkError, openHandleSocket, openSiblingSocket, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type SocketPlace,
 } from '../netlink/index.js';
 import { IFLA_IFNAME, RTM_GETLINK, SIZEOF_IFINFOMSG } from '../rtnl/constants.js';
@@ -17,6 +17,7 @@ import {
   type XfrmDir, type XfrmMark, type XfrmMode, type XfrmPolicy, type XfrmPolicyKey, type XfrmPolicySpec, type XfrmProto, type XfrmState, type XfrmStateKey, type XfrmStateSpec,
 } from './codec.js';
 import * as X from './constants.js';
+import { EVENT_GROUPS, decodeXfrmEvent, type XfrmEvent, type XfrmEventGroup, type XfrmMonitor, type XfrmMonitorOptions } from './monitor.js';
 
 /** Options of {@link Xfrm.open}. */
 export interface XfrmOptions {
@@ -99,6 +100,7 @@ const POLICY_FILTER_KEYS: ReadonlySet<string> = new Set(['dir', 'ptype', 'family
 const STATE_FILTER_KEYS: ReadonlySet<string> = new Set(['proto', 'src', 'dst', 'spi', 'mode', 'reqid']);
 const POLICY_FLUSH_KEYS: ReadonlySet<string> = new Set(['type']);
 const STATE_FLUSH_KEYS: ReadonlySet<string> = new Set(['proto']);
+const MONITOR_KEYS: ReadonlySet<string> = new Set(['signal', 'maxQueued', 'receiveBufferSize']);
 const NLMSG_HDRLEN = 16;
 
 const MSG_NAMES: Record<number, string> = {};
@@ -471,6 +473,9 @@ export class Xfrm {
   /** States (SAs): `ip xfrm state`. */
   readonly state: XfrmStates;
 
+  /** Monitors opened from this handle and still open (closed with it). */
+  private readonly monitors = new Set<XfrmMonitor>();
+
   private constructor(
     sock: NetlinkSocket,
     /** Where the handle was opened: for the rtnetlink socket that names a selector's dev. */
@@ -529,8 +534,54 @@ export class Xfrm {
     }
   }
 
-  /** Close the socket (idempotent). */
+  /**
+   * Watch policies and states: the monitor's own socket, made in the handle's netns, joins
+   * the groups asked for (all three by default) before the promise resolves, so nothing
+   * the kernel sends after that is missed. Yields `new-policy`, `update-policy`,
+   * `delete-policy`, `flush-policies`, `expire-policy` (soft, or hard: the policy is gone),
+   * the same for states, and `{ type: 'overrun' }` where the kernel dropped some (list
+   * again there). ACQUIRE, REPORT, MIGRATE and MAPPING messages are not decoded (skipped).
+   * Closed by `break`, `close()`, `using`, the `signal` or the handle's `close()`.
+   *
+   * Equivalent to: `ip xfrm monitor [policy] [SA] [expire]`.
+   * @example
+   * using mon = await xf.monitor(['policy']);
+   * for await (const ev of mon) if (ev.type === 'delete-policy') console.log(ev.policy.selector);
+   * @throws InvalidArgumentError for an unknown group or bad options; ClosedError;
+   *   `signal.reason` for an aborted signal.
+   */
+  async monitor(groups: readonly XfrmEventGroup[] = ['policy', 'state', 'expire'], options: XfrmMonitorOptions = {}): Promise<XfrmMonitor> {
+    if (!Array.isArray(groups) || groups.length === 0) throw new InvalidArgumentError('groups', `expected a non-empty array of 'policy', 'state', 'expire', got ${showValue(groups)}`);
+    const nums = new Set<number>();
+    for (const g of groups) {
+      const n = typeof g === 'string' && Object.prototype.hasOwnProperty.call(EVENT_GROUPS, g) ? EVENT_GROUPS[g as XfrmEventGroup] : undefined;
+      if (n === undefined) throw new InvalidArgumentError('groups', `unknown group ${showValue(g)} ('policy', 'state', 'expire')`);
+      nums.add(n);
+    }
+    checkObject(options, 'options', MONITOR_KEYS);
+    const rb = options.receiveBufferSize;
+    if (rb !== undefined && (typeof rb !== 'number' || !Number.isInteger(rb) || rb < 1024 || rb > 0x7fffffff)) throw new InvalidArgumentError('receiveBufferSize', `expected a socket buffer size (an integer 1024..2147483647), got ${showValue(rb)}`);
+    const mq = options.maxQueued;
+    if (mq !== undefined && (typeof mq !== 'number' || !Number.isInteger(mq) || mq < 1 || mq > 1 << 20)) throw new InvalidArgumentError('maxQueued', `expected an integer 1..${1 << 20}, got ${showValue(mq)}`);
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${showValue(options.signal)}`);
+    options.signal?.throwIfAborted();
+    this.live();
+    const opts = { groups: [...nums], describer: DESCRIBER, ...(rb !== undefined ? { receiveBufferSize: rb } : {}) };
+    const sock = openSiblingSocket(this.sock, this.place, NETLINK_XFRM, opts, 'the netns the Xfrm handle was opened with');
+    let mon: XfrmMonitor;
+    try {
+      mon = MulticastMonitor.open<XfrmEvent>(sock, decodeXfrmEvent, options, () => this.monitors.delete(mon));
+    } catch (e) {
+      sock.close();
+      throw e;
+    }
+    this.monitors.add(mon);
+    return mon;
+  }
+
+  /** Close the socket (idempotent), and the monitors opened from this handle. */
   close(): void {
+    for (const m of [...this.monitors]) m.close();
     if (!this.sock.closed) this.sock.close();
   }
 
