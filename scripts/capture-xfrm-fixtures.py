@@ -36,6 +36,10 @@ CASES = {
     'state-update-esp': f'state update src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 reqid 8 mode tunnel enc cbc(aes) {K16}',
     'state-get-by-id': 'state get src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 mark 7 mask 0xff',
     'state-delete-by-id': 'state delete dst 2001:db8::2 proto esp spi 0x3000',
+    'state-allocspi': 'state allocspi src 192.0.2.1 dst 192.0.2.2 proto esp mode tunnel reqid 5 mark 7 mask 0xff min 0x100 max 0x200',
+    # ip writes `seq` big-endian (xfrm_seq_parse: get_be32); the kernel reads xfrm_usersa_info.seq in host order.
+    'state-allocspi-seq': 'state allocspi src 192.0.2.1 dst 192.0.2.2 proto esp seq 3',
+    'state-allocspi-ipv6-comp': 'state allocspi src 2001:db8::1 dst 2001:db8::2 proto comp',
     'state-flush-esp': 'state flush proto esp',
     'state-flush-all': 'state flush',
     # Policies (these the kernel takes).

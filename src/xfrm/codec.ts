@@ -100,7 +100,7 @@ export interface XfrmSelectorSpec {
 
 /** A decoded selector (what `ip xfrm … list` prints on its first line). */
 export interface XfrmSelector {
-  /** 4 or 6 (the selector's own family). */
+  /** 4 or 6: the selector's own family (a state's selector without one: the state's). */
   readonly family: 4 | 6;
   /** Source prefix, always with its length ('10.0.0.0/24', '0.0.0.0/0'). */
   readonly src: string;
@@ -385,6 +385,28 @@ export interface XfrmStateSpec {
   readonly lifetime?: XfrmLifetimeSpec | undefined;
   /** TFC padding (`tfcpad`). */
   readonly tfcpad?: number | undefined;
+}
+
+/** A larval state to reserve an SPI with: `ip xfrm state allocspi src S dst D proto P [mode M] [reqid R] [seq N] [mark …] [min A max B]`. */
+export interface XfrmAllocSpiSpec {
+  /** Source address. */
+  readonly src: string;
+  /** Destination address. */
+  readonly dst: string;
+  /** The IPsec protocol. */
+  readonly proto: XfrmProto;
+  /** Defaults to 'transport'. */
+  readonly mode?: XfrmMode | undefined;
+  /** Defaults to 0. */
+  readonly reqid?: number | undefined;
+  /** The sequence number of the ACQUIRE this answers. Defaults to 0. */
+  readonly seq?: number | undefined;
+  /** A mark (value, mask 0xffffffff) or `{ value, mask }`. Defaults to none. */
+  readonly mark?: number | XfrmMark | undefined;
+  /** Lowest SPI to pick. Defaults to 0x100 (as `ip` and PF_KEY). */
+  readonly min?: number | undefined;
+  /** Highest. Defaults to 0x0fffffff (comp: 0xffff). */
+  readonly max?: number | undefined;
 }
 
 /** Which state: `ip xfrm state { get | delete } dst D proto P spi SPI [src S] [mark …]`. A listed {@link XfrmState} is one. */
@@ -918,6 +940,42 @@ function checkSpi(v: unknown, arg: string, proto: number): number {
 }
 
 /** @internal */
+export interface CheckedAllocSpi {
+  family: 4 | 6;
+  src: Uint8Array;
+  dst: Uint8Array;
+  proto: number;
+  mode: number;
+  reqid: number;
+  seq: number;
+  mark: XfrmMark | undefined;
+  min: number;
+  max: number;
+}
+
+const ALLOC_KEYS: ReadonlySet<string> = new Set(['src', 'dst', 'proto', 'mode', 'reqid', 'seq', 'mark', 'min', 'max']);
+
+/** @internal */
+export function checkAllocSpi(v: unknown, arg: string): CheckedAllocSpi {
+  checkObject(v, arg, ALLOC_KEYS);
+  const s = v as XfrmAllocSpiSpec;
+  const src = parseIp(s.src, `${arg}.src`);
+  const dst = parseIp(s.dst, `${arg}.dst`);
+  if (src.family !== dst.family) throw new InvalidArgumentError(arg, `src ${s.src} is IPv${src.family} but dst ${s.dst} is IPv${dst.family}`);
+  const proto = pick(PROTOS, s.proto, `${arg}.proto`, 'proto');
+  const min = s.min === undefined ? 0x100 : checkSpi(s.min, `${arg}.min`, proto);
+  const max = s.max === undefined ? (proto === X.IPPROTO_COMP ? 0xffff : 0x0fffffff) : checkSpi(s.max, `${arg}.max`, proto);
+  if (min > max) throw new InvalidArgumentError(arg, `min 0x${min.toString(16)} is above max 0x${max.toString(16)}`);
+  return {
+    family: src.family, src: src.bytes, dst: dst.bytes, proto,
+    mode: s.mode === undefined ? X.XFRM_MODE_TRANSPORT : pick(MODES, s.mode, `${arg}.mode`, 'mode'),
+    reqid: s.reqid === undefined ? 0 : checkUint(s.reqid, `${arg}.reqid`, 0xffffffff),
+    seq: s.seq === undefined ? 0 : checkUint(s.seq, `${arg}.seq`, 0xffffffff),
+    mark: s.mark === undefined ? undefined : markOf(s.mark, `${arg}.mark`), min, max,
+  };
+}
+
+/** @internal */
 export interface CheckedStateId {
   family: 4 | 6;
   dst: Uint8Array;
@@ -1097,6 +1155,23 @@ export function writeState(w: MessageWriter, s: CheckedState): void {
   if (s.tfcpad !== undefined) w.putU32(X.XFRMA_TFCPAD, s.tfcpad);
 }
 
+/** @internal XFRM_MSG_ALLOCSPI: xfrm_userspi_info (lifetimes left zero, as ip leaves them), then XFRMA_MARK when value and mask share a bit (as ip). */
+export function writeAllocSpi(w: MessageWriter, s: CheckedAllocSpi): void {
+  const o = w.reserve(X.SIZEOF_XFRM_USERSPI_INFO);
+  const i = o + X.OFF_XFRM_USERSPI_INFO_INFO;
+  const id = i + X.OFF_XFRM_USERSA_INFO_ID;
+  putAddr(w, id + X.OFF_XFRM_ID_DADDR, s.dst);
+  w.view.setUint8(id + X.OFF_XFRM_ID_PROTO, s.proto);
+  putAddr(w, i + X.OFF_XFRM_USERSA_INFO_SADDR, s.src);
+  w.view.setUint32(i + X.OFF_XFRM_USERSA_INFO_SEQ, s.seq, HOST_LE);
+  w.view.setUint32(i + X.OFF_XFRM_USERSA_INFO_REQID, s.reqid, HOST_LE);
+  w.view.setUint16(i + X.OFF_XFRM_USERSA_INFO_FAMILY, af(s.family), HOST_LE);
+  w.view.setUint8(i + X.OFF_XFRM_USERSA_INFO_MODE, s.mode);
+  w.view.setUint32(o + X.OFF_XFRM_USERSPI_INFO_MIN, s.min, HOST_LE);
+  w.view.setUint32(o + X.OFF_XFRM_USERSPI_INFO_MAX, s.max, HOST_LE);
+  if (s.mark && (s.mark.value & s.mark.mask) !== 0) putMark(w, s.mark);
+}
+
 /** @internal XFRM_MSG_GETSA / DELSA: xfrm_usersa_id, then XFRMA_SRCADDR and XFRMA_MARK. */
 export function writeStateId(w: MessageWriter, s: CheckedStateId): void {
   const o = w.reserve(X.SIZEOF_XFRM_USERSA_ID);
@@ -1125,8 +1200,11 @@ function fam(n: number): 4 | 6 {
 }
 
 /** @internal */
-export function decodeSelector(buf: Buffer, v: DataView, o: number): XfrmSelector {
-  const family = v.getUint16(o + X.OFF_XFRM_SELECTOR_FAMILY, HOST_LE);
+export function decodeSelector(buf: Buffer, v: DataView, o: number, fallbackFamily = X.AF_INET): XfrmSelector {
+  // A state's selector may have no family of its own (AF_UNSPEC: an allocspi's larval
+  // state): its addresses are of the state's family, as `ip` prints them.
+  const own = v.getUint16(o + X.OFF_XFRM_SELECTOR_FAMILY, HOST_LE);
+  const family = own === X.AF_UNSPEC ? fallbackFamily : own;
   const proto = buf[o + X.OFF_XFRM_SELECTOR_PROTO]!;
   const s: Mutable<XfrmSelector> = {
     family: fam(family),
@@ -1241,7 +1319,7 @@ export function decodeState(buf: Buffer, view: DataView, off: number, len: numbe
     reqid: view.getUint32(o + X.OFF_XFRM_USERSA_INFO_REQID, HOST_LE), mode: MODE_NAME.get(mode) ?? 'other', modeNumber: mode,
     replayWindow: buf[o + X.OFF_XFRM_USERSA_INFO_REPLAY_WINDOW]!, seq: view.getUint32(o + X.OFF_XFRM_USERSA_INFO_SEQ, HOST_LE),
     flags: names(STATE_FLAGS, flagBits), flagBits,
-    selector: decodeSelector(buf, view, o + X.OFF_XFRM_USERSA_INFO_SEL),
+    selector: decodeSelector(buf, view, o + X.OFF_XFRM_USERSA_INFO_SEL, family),
     lifetime: decodeLifetime(view, o + X.OFF_XFRM_USERSA_INFO_LFT), current: decodeCurrent(view, o + X.OFF_XFRM_USERSA_INFO_CURLFT),
     stats: {
       replayWindow: view.getUint32(st + X.OFF_XFRM_STATS_REPLAY_WINDOW, HOST_LE), replay: view.getUint32(st + X.OFF_XFRM_STATS_REPLAY, HOST_LE),

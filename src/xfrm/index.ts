@@ -7,6 +7,6 @@ export type { XfrmOptions, XfrmPolicyFilter, XfrmStateFilter, XfrmSpdInfo, XfrmS
 export type {
   XfrmProto, XfrmMode, XfrmDir, XfrmShare, XfrmPolicyFlag, XfrmStateFlag, XfrmStateExtraFlag, XfrmEncapType,
   XfrmSelectorSpec, XfrmSelector, XfrmLifetimeSpec, XfrmLifetime, XfrmLifetimeCurrent, XfrmMark, XfrmTemplateSpec, XfrmTemplate,
-  XfrmPolicySpec, XfrmPolicyKey, XfrmPolicy, XfrmKey, XfrmAlgorithms, XfrmEncapSpec, XfrmStateSpec, XfrmStateKey, XfrmState,
+  XfrmPolicySpec, XfrmPolicyKey, XfrmPolicy, XfrmKey, XfrmAlgorithms, XfrmEncapSpec, XfrmStateSpec, XfrmStateKey, XfrmState, XfrmAllocSpiSpec,
 } from './codec.js';
 export type { XfrmEvent, XfrmEventGroup, XfrmMonitor, XfrmMonitorOptions } from './monitor.js';

@@ -11,10 +11,10 @@ import {
 import { IFLA_IFNAME, RTM_GETLINK, SIZEOF_IFINFOMSG } from '../rtnl/constants.js';
 import { parsePrefix } from '../rtnl/ip.js';
 import {
-  checkObject, checkPolicy, checkPolicyId, checkState, checkStateId, checkUint, decodePolicy, decodeState, markOf, protoName, protoNumber,
-  writePolicy, writePolicyId, writeState, writeStateId,
-  type CheckedPolicy, type CheckedPolicyId, type CheckedSelector, type CheckedState, type CheckedStateId,
-  type XfrmDir, type XfrmMark, type XfrmMode, type XfrmPolicy, type XfrmPolicyKey, type XfrmPolicySpec, type XfrmProto, type XfrmState, type XfrmStateKey, type XfrmStateSpec,
+  checkAllocSpi, checkObject, checkPolicy, checkPolicyId, checkState, checkStateId, checkUint, decodePolicy, decodeState, markOf, protoName, protoNumber,
+  writeAllocSpi, writePolicy, writePolicyId, writeState, writeStateId,
+  type CheckedAllocSpi, type CheckedPolicy, type CheckedPolicyId, type CheckedSelector, type CheckedState, type CheckedStateId,
+  type XfrmAllocSpiSpec, type XfrmDir, type XfrmMark, type XfrmMode, type XfrmPolicy, type XfrmPolicyKey, type XfrmPolicySpec, type XfrmProto, type XfrmState, type XfrmStateKey, type XfrmStateSpec,
 } from './codec.js';
 import * as X from './constants.js';
 import { EVENT_GROUPS, decodeXfrmEvent, type XfrmEvent, type XfrmEventGroup, type XfrmMonitor, type XfrmMonitorOptions } from './monitor.js';
@@ -139,6 +139,7 @@ const DESCRIBER: FamilyDescriber = {
 const POLICY_OPTS = { subjectOf: (p: CheckedPolicy): string => selectorText(p.sel, p.dir) };
 const POLICY_ID_OPTS = { subjectOf: (p: CheckedPolicyId): string => (p.index ? `index ${p.index} dir ${dirText(p.dir)}` : selectorText(p.sel, p.dir)) };
 const STATE_OPTS = { subjectOf: (s: CheckedState): string => stateText(s.proto, s.spi, s.dst) };
+const ALLOC_OPTS = { subjectOf: (s: CheckedAllocSpi): string => `${protoName(s.proto) ?? s.proto} spi 0x${s.min.toString(16)}..0x${s.max.toString(16)} dst ${stateText(s.proto, 0, s.dst).split(' dst ')[1]}` };
 const STATE_ID_OPTS = { subjectOf: (s: CheckedStateId): string => stateText(s.proto, s.spi, s.dst) };
 
 function dirText(d: number): string {
@@ -353,6 +354,21 @@ export class XfrmStates {
     const s = await this.x.sock.requestWith(X.XFRM_MSG_GETSA, 0, writeStateId, k, (b, v, o, l) => decodeState(b, v, o, l), { ...STATE_ID_OPTS, ack: false });
     if (!s) throw new NetlinkError(2, { type: X.XFRM_MSG_GETSA, typeName: 'XFRM_MSG_GETSA', seq: 0, subject: STATE_ID_OPTS.subjectOf(k) }, {}, 'no such state');
     return s;
+  }
+
+  /**
+   * Reserve an SPI: the kernel makes a larval state (an ACQUIRE's, with a hard lifetime of
+   * 30 s unless completed by `update`) with a free SPI in [min, max], and returns it. Needs
+   * no transform module (it works on a kernel without ESP).
+   *
+   * Equivalent to: `ip xfrm state allocspi src S dst D proto P [mode M] [reqid R] [seq N] [mark M mask K] [min A max B]`.
+   * @throws InvalidArgumentError for a bad spec (nothing sent); NetlinkError 'ENOENT' when no SPI in the range is free.
+   */
+  async allocSpi(spec: XfrmAllocSpiSpec): Promise<XfrmState> {
+    const s = checkAllocSpi(spec, 'spec');
+    this.x.live();
+    const r = await this.x.sock.requestWith(X.XFRM_MSG_ALLOCSPI, 0, writeAllocSpi, s, (b, v, o, l) => decodeState(b, v, o, l), { ...ALLOC_OPTS, ack: false });
+    return r!;
   }
 
   /**
@@ -596,7 +612,7 @@ export class Xfrm {
  * what the byte-level tests compare with `ip xfrm`'s, for states a kernel without ESP
  * cannot take. Built by the same writers the handle's methods use.
  */
-export function xfrmRequestBytes(w: MessageWriter, kind: 'newsa' | 'updsa' | 'getsa' | 'delsa' | 'newpolicy' | 'updpolicy' | 'getpolicy' | 'delpolicy', spec: unknown): Buffer {
+export function xfrmRequestBytes(w: MessageWriter, kind: 'newsa' | 'updsa' | 'getsa' | 'delsa' | 'allocspi' | 'newpolicy' | 'updpolicy' | 'getpolicy' | 'delpolicy', spec: unknown): Buffer {
   const REQ_ACK = 0x1 | 0x4;
   w.reset();
   switch (kind) {
@@ -604,6 +620,12 @@ export function xfrmRequestBytes(w: MessageWriter, kind: 'newsa' | 'updsa' | 'ge
       const s = checkState(spec, 'spec');
       w.begin(kind === 'newsa' ? X.XFRM_MSG_NEWSA : X.XFRM_MSG_UPDSA, REQ_ACK, 0);
       writeState(w, s);
+      break;
+    }
+    case 'allocspi': {
+      const s = checkAllocSpi(spec, 'spec');
+      w.begin(X.XFRM_MSG_ALLOCSPI, 0x1, 0);
+      writeAllocSpi(w, s);
       break;
     }
     case 'getsa': case 'delsa': {

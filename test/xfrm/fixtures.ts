@@ -44,6 +44,9 @@ export const CASES: Record<string, [Kind, unknown]> = {
   'state-add-ah': ['newsa', { src: '192.0.2.1', dst: '192.0.2.2', proto: 'ah', spi: 0x4000, mode: 'transport', algorithms: { auth: { name: 'hmac(sha256)', key: K32, truncLen: 96 } } }],
   'state-add-comp': ['newsa', { src: '192.0.2.1', dst: '192.0.2.2', proto: 'comp', spi: 0x4, mode: 'tunnel', algorithms: { comp: { name: 'deflate' } } }],
   'state-update-esp': ['updsa', { src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', spi: 0x1000, reqid: 8, mode: 'tunnel', algorithms: { crypt: { name: 'cbc(aes)', key: K16 } } }],
+  'state-allocspi': ['allocspi', { src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', mode: 'tunnel', reqid: 5, mark: { value: 7, mask: 0xff }, min: 0x100, max: 0x200 }],
+  'state-allocspi-seq': ['allocspi', { src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', seq: 3 }],
+  'state-allocspi-ipv6-comp': ['allocspi', { src: '2001:db8::1', dst: '2001:db8::2', proto: 'comp' }],
   'state-get-by-id': ['getsa', { src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', spi: 0x1000, mark: { value: 7, mask: 0xff } }],
   'state-delete-by-id': ['delsa', { dst: '2001:db8::2', proto: 'esp', spi: 0x3000 }],
   'policy-add-tunnel-mark-if-id': ['newpolicy', {
@@ -66,6 +69,17 @@ export const CASES: Record<string, [Kind, unknown]> = {
   'policy-get-by-selector': ['getpolicy', { selector: { src: '10.0.0.0/24', dst: '10.1.0.0/24', proto: 'tcp', dport: 80 }, dir: 'out', mark: { value: 7, mask: 0xff }, ifId: 5 }],
   'policy-get-by-index': ['getpolicy', { index: 9, dir: 'out' }],
   'policy-delete-by-selector': ['delpolicy', { selector: { src: '2001:db8::/64', dst: '::/0' }, dir: 'in', ptype: 'sub' }],
+};
+
+/**
+ * Where nlkit differs from ip on purpose: ip writes an allocspi's `seq` big-endian
+ * (iproute2's xfrm_seq_parse is get_be32), but the kernel reads xfrm_usersa_info.seq in
+ * host order (xfrm_alloc_userspi matches it against the ACQUIRE's km.seq, which the
+ * ACQUIRE message carries in host order): nlkit's `seq: 3` is the kernel's 3.
+ * Byte offset in the message, ip's bytes and nlkit's.
+ */
+export const DIFFERENCES: Record<string, { offset: number; ip: string; nlkit: string }> = {
+  'state-allocspi-seq': { offset: 16 + 204 /* nlmsghdr + OFF_XFRM_USERSA_INFO_SEQ */, ip: '00000003', nlkit: '03000000' },
 };
 
 /** A request's bytes with nlmsg_seq zeroed (the fixtures' is; ip's was time(NULL)). */

@@ -96,3 +96,28 @@ export function parseIpStates(text: string): string[][] {
 export function stateHead(s: XfrmState): string[] {
   return [`src ${s.src} dst ${s.dst}`, `proto ${s.proto} spi 0x${hex8(s.spi)}(${s.spi}) reqid ${s.reqid}(0x${hex8(s.reqid)}) mode ${s.mode}`];
 }
+
+const bin8 = (n: number): string => n.toString(2).padStart(8, '0');
+
+/**
+ * nlkit's state as the lines `ip -s xfrm state list` prints for it (trimmed), without the
+ * "add DATE use -" line (local time; compared separately): the fields of a larval state
+ * (what `allocspi` makes) and of a full one's head.
+ */
+export function stateAsIpLines(s: XfrmState): string[] {
+  const l = s.lifetime;
+  const sel = s.selector;
+  const out = [
+    `src ${s.src} dst ${s.dst}`,
+    `proto ${s.proto} spi 0x${hex8(s.spi)}(${s.spi}) reqid ${s.reqid}(0x${hex8(s.reqid)}) mode ${s.mode}`,
+    `replay-window ${s.replayWindow} seq 0x${hex8(s.seq)} flag ${s.flags.join(' ')} (0x${bin8(s.flagBits)})`,
+  ];
+  if (s.mark) out.push(`mark 0x${s.mark.value.toString(16)}/0x${s.mark.mask.toString(16)}`);
+  if (s.replay) out.push(`anti-replay context: seq 0x${s.replay.seq.toString(16)}, oseq 0x${s.replay.oseq.toString(16)}, bitmap 0x${hex8(s.replay.bitmap)}`);
+  out.push(`sel src ${sel.src} dst ${sel.dst} uid ${sel.user}`, 'lifetime config:',
+    `limit: soft ${lim(l.softBytes)}(bytes), hard ${lim(l.hardBytes)}(bytes)`, `limit: soft ${lim(l.softPackets)}(packets), hard ${lim(l.hardPackets)}(packets)`);
+  out.push(`expire add: soft ${l.softAddSeconds}(sec), hard ${l.hardAddSeconds}(sec)`, `expire use: soft ${l.softUseSeconds}(sec), hard ${l.hardUseSeconds}(sec)`);
+  out.push('lifetime current:', `${s.current.bytes}(bytes), ${s.current.packets}(packets)`,
+    'stats:', `replay-window ${s.stats.replayWindow} replay ${s.stats.replay} failed ${s.stats.integrityFailed}`);
+  return out;
+}

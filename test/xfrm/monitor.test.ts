@@ -1,7 +1,8 @@
 // IPsec events (`ip xfrm monitor`) in a fresh netns: policies added, updated, deleted and
 // flushed by nlkit and by `ip`, and a policy's soft and hard expiry, as the kernel
-// multicasts them; state events decoded from the state requests `ip` sends (an event has
-// the request's layout), since this kernel holds no state (no ESP).
+// multicasts them; state events live with larval states (allocspi), and decoded from the
+// state requests `ip` sends (an event has the request's layout): this kernel holds no
+// complete state (no ESP).
 import t from 'tap';
 import { InvalidArgumentError, Xfrm, type XfrmEvent } from '../../src/index.js';
 import { decodeXfrmEvent } from '../../src/xfrm/monitor.js';
@@ -60,6 +61,21 @@ t.test('expire events: a policy\'s soft then hard lifetime (limit time-soft 1 ti
   t.same(evs.map((e) => [e.type, e.hard]), [['expire-policy', false], ['expire-policy', true]], 'soft, then hard');
   t.same([evs[1]!.policy.selector.src, evs[1]!.policy.dir, evs[1]!.policy.lifetime.hardAddSeconds], ['10.5.0.0/16', 'fwd', 2n], 'the expired policy');
   t.same(await xf.policy.list(), [], 'gone after the hard expiry');
+});
+
+t.test('state events, live with larval states (allocspi needs no ESP): delete and flush', privileged, async (t) => {
+  const { ns, xf } = fixture(t);
+  const mon = await xf.monitor(['state']);
+  const a = await xf.state.allocSpi({ src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', reqid: 4, mark: 9 });
+  const listed = (await xf.state.list())[0]!;
+  await xf.state.del(a);
+  await xf.state.allocSpi({ src: '2001:db8::1', dst: '2001:db8::2', proto: 'ah' });
+  ip(ns.path, ['xfrm', 'state', 'flush', 'proto', 'ah']);
+  const evs = (await take(mon, 2)) as XfrmEvent[];
+  t.same(evs.map((e) => e.type), ['delete-state', 'flush-states'], 'allocspi makes no event; del and flush do');
+  const d = evs[0] as Extract<XfrmEvent, { state: unknown }>;
+  t.same({ ...d.state, current: listed.current }, listed, 'the delete carries the whole state (XFRMA_SA), as listed before');
+  t.same(evs[1], { type: 'flush-states', proto: 'ah' }, 'ip\'s flush of AH states');
 });
 
 t.test('state events decode (from the bytes ip sends: an event has the request\'s layout)', async (t) => {
