@@ -556,8 +556,6 @@ const REPLAY_KEYS: ReadonlySet<string> = new Set(['seq', 'oseq', 'seqHi', 'oseqH
 /** @internal A checked selector; `dev` a name still to be resolved to an ifindex in the handle's netns. */
 export interface CheckedSelector {
   family: 4 | 6;
-  /** True when neither address was given: the family is the default (IPv4) and may follow the templates'. */
-  familyDefault: boolean;
   src: Uint8Array;
   dst: Uint8Array;
   prefixS: number;
@@ -588,7 +586,7 @@ export function checkSelector(v: unknown, arg: string): CheckedSelector {
     else throw new InvalidArgumentError(`${arg}.proto`, `expected ${Object.keys(UPPER).map((k) => `'${k}'`).join(', ')} or a protocol number 0..255, got ${showValue(s.proto)}`);
   }
   const c: CheckedSelector = {
-    family, familyDefault: !src && !dst, src: src?.bytes ?? ZERO16, dst: dst?.bytes ?? ZERO16, prefixS: src?.prefixLen ?? 0, prefixD: dst?.prefixLen ?? 0,
+    family, src: src?.bytes ?? ZERO16, dst: dst?.bytes ?? ZERO16, prefixS: src?.prefixLen ?? 0, prefixD: dst?.prefixLen ?? 0,
     proto, sport: 0, sportMask: 0, dport: 0, dportMask: 0, ifindex: 0, dev: undefined,
   };
   const pname = UPPER_NAME.get(proto) ?? String(proto);
@@ -619,7 +617,6 @@ export function checkSelector(v: unknown, arg: string): CheckedSelector {
 /** @internal */
 export interface CheckedTemplate {
   family: 4 | 6;
-  familyGiven: boolean;
   src: Uint8Array;
   dst: Uint8Array;
   proto: number;
@@ -652,7 +649,7 @@ function checkTemplate(v: unknown, arg: string, selFamily: 4 | 6): CheckedTempla
   }
   const proto = t.proto === undefined ? X.IPPROTO_ESP : pick(PROTOS, t.proto, `${arg}.proto`, 'proto');
   return {
-    family, familyGiven: !!(src || dst), src: src?.bytes ?? ZERO16, dst: dst?.bytes ?? ZERO16, proto,
+    family, src: src?.bytes ?? ZERO16, dst: dst?.bytes ?? ZERO16, proto,
     spi: t.spi === undefined ? 0 : checkUint(t.spi, `${arg}.spi`, 0xffffffff, 'an SPI'),
     reqid: t.reqid === undefined ? 0 : checkUint(t.reqid, `${arg}.reqid`, 0xffffffff),
     mode, optional, share: t.share === undefined ? 0 : pick(SHARES, t.share, `${arg}.share`, 'share'),

@@ -9,7 +9,7 @@ import {
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type SocketPlace,
 } from '../netlink/index.js';
 import { IFLA_IFNAME, RTM_GETLINK, SIZEOF_IFINFOMSG } from '../rtnl/constants.js';
-import { parsePrefix } from '../rtnl/ip.js';
+import { formatIp, parsePrefix } from '../rtnl/ip.js';
 import {
   checkAllocSpi, checkObject, checkPolicy, checkPolicyId, checkState, checkStateId, checkUint, decodePolicy, decodeState, markOf, protoName, protoNumber,
   writeAllocSpi, writePolicy, writePolicyId, writeState, writeStateId,
@@ -147,12 +147,12 @@ function dirText(d: number): string {
 }
 
 function selectorText(s: CheckedSelector, dir: number): string {
-  const a = (b: Uint8Array, l: number): string => `${s.family === 4 ? Array.from(b.subarray(0, 4)).join('.') : Buffer.from(b).toString('hex')}/${l}`;
+  const a = (b: Uint8Array, l: number): string => `${formatIp(b, 0, s.family === 4 ? 4 : 16)}/${l}`;
   return `src ${a(s.src, s.prefixS)} dst ${a(s.dst, s.prefixD)}${s.proto ? ` proto ${s.proto}` : ''} dir ${dirText(dir)}`;
 }
 
 function stateText(proto: number, spi: number, dst: Uint8Array): string {
-  const d = dst.length === 4 || dst.subarray(4).every((b) => b === 0) ? Array.from(dst.subarray(0, 4)).join('.') : Buffer.from(dst).toString('hex');
+  const d = formatIp(dst, 0, dst.length); // parseIp's bytes: 4 for IPv4, 16 for IPv6
   return `${protoName(proto) ?? proto} spi 0x${spi.toString(16).padStart(8, '0')} dst ${d}`;
 }
 
