@@ -3,6 +3,9 @@
 // (each entry names the command that produced it). Pure: no kernel needed. The live
 // tests (policy.test.ts, state.test.ts) check that the handle sends these same bytes.
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MessageWriter } from '../../src/netlink/index.js';
 import { decodePolicy, decodeState } from '../../src/xfrm/codec.js';
 import { xfrmRequestBytes } from '../../src/xfrm/xfrm.js';
@@ -58,4 +61,14 @@ t.test('ip\'s NEWPOLICY requests decode to the spec that made them', async (t) =
   const u = Buffer.from(FIXTURES.cases['policy-update-two-templates']!.hex, 'hex');
   const q = decodePolicy(u, new DataView(u.buffer, u.byteOffset, u.byteLength), 0, u.length);
   t.same(q.templates.map((x) => [x.proto, x.mode, x.family, x.src, x.dst, x.spi]), [['comp', 'transport', 4, '0.0.0.0', '0.0.0.0', 0], ['esp', 'tunnel', 4, '192.0.2.1', '192.0.2.2', 0x10]]);
+});
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const haveCc = spawnSync('cc', ['--version']).status === 0 && spawnSync('python3', ['--version']).status === 0 && spawnSync('test', ['-f', '/usr/include/linux/xfrm.h']).status === 0;
+
+t.test('src/xfrm/constants.ts is what scripts/gen-xfrm-constants.py reads from this machine\'s <linux/xfrm.h> (sizes and offsets by the C compiler)', { skip: !haveCc && 'needs cc, python3 and the kernel headers' }, async (t) => {
+  const r = spawnSync('python3', [`${root}scripts/gen-xfrm-constants.py`], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, readFileSync(`${root}src/xfrm/constants.ts`, 'utf8'), 'the committed file is the generator\'s output');
+  t.match(r.stdout, /export const SIZEOF_XFRM_USERSA_INFO = 224;/, 'xfrm_usersa_info: 224 bytes on x86_64 (the compiler\'s padding)');
 });
