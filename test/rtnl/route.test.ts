@@ -544,6 +544,58 @@ t.test('extended-ACK offsets inside RTA_MULTIPATH are named by nexthop', async (
   t.equal(rtnlDescriber.attributeAt!(req, hops[1]! + C.SIZEOF_RTNEXTHOP), 'RTA_MULTIPATH › nexthop 1 › RTA_GATEWAY');
 });
 
+t.test('addMany: 400 routes of every kind in one call equal ip -j route; all or none on a clash; bad specs refused unsent', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const v1 = [...names(ns.path)].find(([, n]) => n === 'v1')![0];
+  const specs: Parameters<typeof rt.route.addMany>[0][number][] = [];
+  for (let i = 0; i < 300; i++) specs.push({ dst: `10.${100 + (i >> 8)}.${i & 255}.0/24`, gateway: i % 2 ? '10.1.0.1' : '10.2.0.2', ...(i % 3 === 0 ? { metric: i } : {}) });
+  for (let i = 0; i < 90; i++) specs.push({ dst: `2001:db8:${(0x100 + i).toString(16)}::/48`, dev: i % 2 ? 'v0' : v1, ...(i % 5 === 0 ? { table: 200 } : {}) });
+  specs.push({ dst: '10.50.0.0/16', nexthops: [{ gateway: '10.1.0.1', dev: 'v0', weight: 3 }, { gateway: '10.2.0.2', dev: v1 }] });
+  specs.push({ dst: '10.51.0.0/16', type: 'blackhole' }, { dst: '10.52.0.0/16', type: 'unreachable', metric: 4 });
+  specs.push({ dst: 'default', gateway: '10.1.0.1', table: 300 }, { dst: 'default', gateway: '2001:db8::2', family: 6 });
+  specs.push({ dst: '10.53.0.9', gateway: '192.168.77.1', dev: 'v0', onlink: true, protocol: 'static', mtu: 1400 });
+  specs.push({ dst: '2001:db8:9::/48', from: '2001:db8:1::/64', gateway: '2001:db8:1::2' }, { dst: '10.54.0.0/16', dev: 'v1', src: '10.2.0.1', scope: 'link' });
+  specs.push({ dst: '10.55.0.0/16', gateway: '10.1.0.1', tos: 0x10 }, { dst: '10.55.0.0/16', gateway: '10.1.0.1' });
+  const req0 = rt.sock.stats.requests;
+  await rt.route.addMany(specs);
+  t.equal(rt.sock.stats.requests - req0, specs.length + 2, 'one RTM_NEWROUTE per route and one GETLINK per link name (v0, v1)');
+  await compare(t, ns.path, 'IPv4, every table', rt.route.list({ family: 4, table: 'all' }), ['-4', 'route', 'show', 'table', 'all'], 4);
+  await compare(t, ns.path, 'IPv6, every table', rt.route.list({ family: 6, table: 'all' }), ['-6', 'route', 'show', 'table', 'all'], 6);
+  const mine = (await rt.route.list({ table: 'all' })).filter((r) => r.protocol === 'boot' || r.protocol === 'static');
+  const missing0 = specs.filter((s) => !mine.some((r) => r.dst === s.dst && (s.table ?? 'main') === (r.table === 254 ? 'main' : r.table)));
+  t.same(missing0, [], 'every spec is there, in its table');
+
+  // A clash in the middle, made by ip: nothing of the call is left.
+  ip(ns.path, ['route', 'add', '10.60.5.0/24', 'via', '10.1.0.1']);
+  const before = JSON.stringify(ipJson(ns.path, ['route', 'show', 'table', 'all']));
+  const clash = Array.from({ length: 12 }, (_, i) => ({ dst: `10.60.${i}.0/24`, gateway: '10.2.0.2' }));
+  const e = await rt.route.addMany(clash).then(() => undefined, (x: Error) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'EEXIST', `the clash: EEXIST (${e?.message})`);
+  t.match(e!.message, /10\.60\.5\.0\/24 via 10\.2\.0\.2/, 'naming the refused route');
+  t.equal(JSON.stringify(ipJson(ns.path, ['route', 'show', 'table', 'all'])), before, 'all or none: the tables are as before the call');
+  // A given ifindex that does not exist: named as add() names it, nothing left.
+  const gone = await rt.route.addMany([{ dst: '10.61.0.0/24', dev: 'v0' }, { dst: '10.61.1.0/24', gateway: '10.1.0.1', dev: 999 }]).then(() => undefined, (x: Error) => x);
+  t.ok(gone instanceof NetlinkError && gone.code === 'ENODEV', `a missing ifindex: ENODEV (${gone?.message})`);
+  t.equal(JSON.stringify(ipJson(ns.path, ['route', 'show', 'table', 'all'])), before, 'and the first route of that call deleted again');
+
+  // Refused before anything is sent, naming specs[i].
+  const sent = rt.sock.stats.requests;
+  const bad = async (list: unknown, arg: string, what: string): Promise<void> => {
+    const x = await rt.route.addMany(list as never).then(() => undefined, (y: Error) => y);
+    t.ok(x instanceof InvalidArgumentError && x.argument === arg, `${what}: ${x?.message}`);
+  };
+  await bad([{ dst: '10.70.0.0/24', dev: 'v0' }, { dst: '10.70.1.0/24', gateway: '2001:db8::2' }], 'specs[1].gateway', 'a gateway of the other family');
+  await bad([{ dst: '10.70.0.0/24', dev: 'v0' }, { dst: '10.70.0.0/24', gateway: '10.1.0.1' }], 'specs[1]', 'the same key twice');
+  await bad([{ dst: '10.70.0.0/24', dev: 'v0', bogus: 1 }], 'specs[0].bogus', 'an unknown key');
+  await bad('10.70.0.0/24', 'specs', 'not an array');
+  t.equal(rt.sock.stats.requests, sent, 'nothing sent for any of them');
+  const missing = await rt.route.addMany([{ dst: '10.70.0.0/24', dev: 'v0' }, { dst: '10.70.1.0/24', dev: 'nope0' }]).then(() => undefined, (y: Error) => y);
+  t.ok(missing instanceof NetlinkError && missing.code === 'ENODEV', `a missing link name: ENODEV (${missing?.message})`);
+  t.equal(JSON.stringify(ipJson(ns.path, ['route', 'show', 'table', 'all'])), before, 'nothing added by any of them');
+  await rt.route.addMany([]);
+  t.pass('an empty list');
+});
+
 t.test('bad input is refused before send and changes nothing', privileged, async (t) => {
   const { ns, rt } = setup(t);
   await rt.route.add({ dst: '10.5.0.0/16', gateway: '10.1.0.1' });

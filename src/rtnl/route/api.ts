@@ -702,6 +702,82 @@ export class RouteApi {
   }
 
   /**
+   * Add many routes, all or none: every RTM_NEWROUTE (NLM_F_CREATE|NLM_F_EXCL, each
+   * ACKed) is built first and they go to the kernel in as few sendmsg calls as the
+   * socket's buffers allow (see NetlinkSocket.requestBatch), instead of one round trip
+   * per route. Each link name is looked up once.
+   *
+   * - Every spec is checked before anything is sent: InvalidArgumentError naming
+   *   `specs[i]`; two specs with the same key (family, destination, source prefix, table,
+   *   TOS and metric, which the kernel would refuse with EEXIST) are refused too. A link
+   *   name that does not exist is 'ENODEV' before anything is sent.
+   * - If the kernel refuses any route, the routes this call added are deleted again and
+   *   the promise rejects with the NetlinkError of the first refused route, naming it
+   *   ('ENODEV' naming the link when a given ifindex does not exist, as `add` says).
+   *
+   * Equivalent to: `ip -batch -` reading one `route add …` line per route — except that
+   * `ip -batch` stops at the first error and keeps the routes it added.
+   * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError.
+   */
+  async addMany(specs: readonly (RouteSpec | Route)[]): Promise<void> {
+    if (!Array.isArray(specs)) throw new InvalidArgumentError('specs', `expected an array of route specs, got ${specs === null ? 'null' : typeof specs}`);
+    const n = specs.length;
+    const prepared = new Array<PreparedRoute>(n);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      try {
+        prepared[i] = prepare(specs[i], false);
+      } catch (e) {
+        if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`specs[${i}]${e.argument === 'spec' ? '' : `.${e.argument}`}`, e.message.replace(/^invalid [^:]*: /, ''));
+        throw e;
+      }
+      const p = prepared[i]!;
+      const key = `${p.family} ${p.dst ? `${p.dst.bytes.join('.')}/${p.dst.prefixLen}` : 'default'} ${p.from ? `${p.from.bytes.join('.')}/${p.from.prefixLen}` : ''} ${p.table ?? C.RT_TABLE_MAIN} ${p.tos} ${p.metric ?? ''}`;
+      const j = seen.get(key);
+      if (j !== undefined) throw new InvalidArgumentError(`specs[${i}]`, `${p.subject} has the key of specs[${j}] (destination, table, TOS and metric): the kernel would refuse it with EEXIST`);
+      seen.set(key, i);
+    }
+    if (n === 0) return;
+    // Link names once each (ENODEV naming one, before anything is sent).
+    const byName = new Map<string, number>();
+    for (const p of prepared) {
+      if (typeof p.dev === 'string' && !byName.has(p.dev)) byName.set(p.dev, await this.core.linkIndex(p.dev, 'dev'));
+      for (const nh of p.nexthops ?? []) if (typeof nh.dev === 'string' && !byName.has(nh.dev)) byName.set(nh.dev, await this.core.linkIndex(nh.dev, 'dev'));
+    }
+    const devOf = (d: string | number | undefined): number | undefined => (typeof d === 'string' ? byName.get(d)! : d);
+    const reqs: RouteRequest[] = prepared.map((p) => ({ p, dev: devOf(p.dev), nhDevs: p.nexthops ? p.nexthops.map((nh) => devOf(nh.dev)) : NO_DEVS }));
+    const subjects = reqs.map(routeSubject);
+    const r = await this.core.sock.requestBatch(reqs.map((q, i) => ({ type: C.RTM_NEWROUTE, flags: NLM_F_CREATE | NLM_F_EXCL, subject: subjects[i]!, build: (w: MessageWriter) => writeRouteRequest(w, q) })), { stopOnError: true });
+    if (r.firstRefused < 0 && r.failure === undefined) return;
+    // Undo: delete what this call added, by the very message that added it (as RTM_DELROUTE).
+    const added: number[] = [];
+    for (let i = 0; i < n; i++) if (r.status[i] === 'ok') added.push(i);
+    const d = added.length ? await this.core.sock.requestBatch(added.map((i) => ({ type: C.RTM_DELROUTE, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => writeRouteRequest(w, reqs[i]!) }))) : undefined;
+    // ESRCH: gone already (its link went, or a route of another caller replaced it).
+    const left = added.filter((_, k) => d!.status[k] !== 'ok' && !(d!.status[k] === 'refused' && d!.errors[k]!.code === 'ESRCH'));
+    const unknown = r.status.flatMap((st, i) => (st === 'unknown' ? [i] : []));
+    let first: NetlinkError | undefined = r.firstRefused >= 0 ? r.errors[r.firstRefused]! : undefined;
+    if (first) {
+      // A given ifindex that does not exist is named, as add() names it.
+      try {
+        await this.refused(prepared[r.firstRefused]!, first);
+      } catch (e) {
+        if (e instanceof NetlinkError) first = e;
+      }
+    }
+    if (first && left.length === 0 && unknown.length === 0) throw first;
+    const names = (xs: number[]): string => xs.slice(0, 5).map((k) => subjects[k]).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
+    const notes: string[] = [];
+    if (!first) notes.push(`the batch did not complete (${r.failure?.message ?? 'no reason given'})`);
+    else if (first.hint) notes.push(first.hint);
+    if (left.length) notes.push(`the rollback left ${left.length} route(s) of this call in place: ${names(left)}`);
+    if (unknown.length) notes.push(`the outcome of ${unknown.length} route(s) is unknown: ${names(unknown)}`);
+    const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
+    const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
+    throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWROUTE, typeName: 'RTM_NEWROUTE', seq: 0, subject: subjects[0]! }, first ? first.extack : {}, notes.join('; '));
+  }
+
+  /**
    * Add a route or replace the one with the same destination, table, TOS and metric:
    * RTM_NEWROUTE with NLM_F_CREATE|NLM_F_REPLACE.
    *
