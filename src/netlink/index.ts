@@ -19,3 +19,4 @@ export { openBeside, openHandleSocket, openSiblingSocket, openSocketIn, resolveN
 export { MulticastMonitor } from './multicast.js';
 export type { MulticastMonitorOptions, MulticastOverrun } from './multicast.js';
 export type { NetnsTarget, SocketPlace } from './open-in.js';
+export { allOrNoneError, tookIndexes, type AllOrNoneOutcome } from './all-or-none.js';

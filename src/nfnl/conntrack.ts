@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NETLINK_NETFILTER, openHandleSocket, openSiblingSocket, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, showValue, walkAttrs,
+  allOrNoneError, tookIndexes, ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NETLINK_NETFILTER, openHandleSocket, openSiblingSocket, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute, type SocketPlace,
 } from '../netlink/index.js';
 import { formatIp, parseIp, type IpAddr } from '../rtnl/ip.js';
@@ -772,24 +772,13 @@ export class Conntrack {
     const r = await this.sock.requestBatch(prepared.map((a) => ({ type, flags: NLM_F_CREATE | NLM_F_EXCL, subject: keyText(a.k), build: (w: MessageWriter) => writeAdd(w, a) })), { stopOnError: true });
     if (r.firstRefused < 0 && r.failure === undefined) return;
     // Undo: delete what this call created, by the original tuple (and zone) it was made with.
-    const made: number[] = [];
-    for (let i = 0; i < n; i++) if (r.status[i] === 'ok') made.push(i);
+    const made = tookIndexes(r);
     const delType = msgType(N.IPCTNL_MSG_CT_DELETE);
     const d = made.length ? await this.sock.requestBatch(made.map((i) => ({ type: delType, flags: 0, subject: keyText(prepared[i]!.k), build: (w: MessageWriter) => putKey(w, prepared[i]!.k) }))) : undefined;
-    // ENOENT: gone already (a timeout of 0 s, or a flush meanwhile).
-    const left = made.filter((_, k) => d!.status[k] !== 'ok' && !(d!.status[k] === 'refused' && d!.errors[k]!.code === 'ENOENT'));
-    const unknown = r.status.flatMap((st, i) => (st === 'unknown' ? [i] : []));
-    const first = r.firstRefused >= 0 ? r.errors[r.firstRefused]! : undefined;
-    if (first && left.length === 0 && unknown.length === 0) throw first;
-    const names = (xs: number[]): string => xs.slice(0, 5).map((k) => keyText(prepared[k]!.k)).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
-    const notes: string[] = [];
-    if (!first) notes.push(`the batch did not complete (${r.failure?.message ?? 'no reason given'})`);
-    else if (first.hint) notes.push(first.hint);
-    if (left.length) notes.push(`the rollback left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} of this call in place: ${names(left)}`);
-    if (unknown.length) notes.push(`the outcome of ${unknown.length} entr${unknown.length === 1 ? 'y' : 'ies'} is unknown: ${names(unknown)}`);
-    const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
-    const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
-    throw new NetlinkError(errno, first ? first.request : { type, typeName: 'IPCTNL_MSG_CT_NEW', seq: 0, subject: keyText(prepared[0]!.k) }, first ? first.extack : {}, notes.join('; '));
+    throw allOrNoneError({
+      batch: r, undo: d, undone: made, gone: (e) => e.code === 'ENOENT', // gone already: a timeout of 0 s, or a flush meanwhile
+      subjects: prepared.map((a) => keyText(a.k)), noun: ['entry', 'entries'], type, typeName: 'IPCTNL_MSG_CT_NEW',
+    });
   }
 
   /**

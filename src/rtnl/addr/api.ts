@@ -2,7 +2,7 @@
  * `rt.addr`: add, replace, delete and list interface addresses over RTM_*ADDR.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NetlinkError, type BatchRequest, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, allOrNoneError, tookIndexes, type BatchRequest, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
@@ -411,26 +411,13 @@ export class AddrApi {
     const r = await this.core.sock.requestBatch(adds, { stopOnError: true });
     if (r.firstRefused < 0 && r.failure === undefined) return;
     // Undo: delete what this call added, newest first (an IPv4 secondary before its primary).
-    const added: number[] = [];
-    for (let i = n - 1; i >= 0; i--) if (r.status[i] === 'ok') added.push(i);
+    const added = tookIndexes(r).reverse();
     const dels: BatchRequest[] = added.map((i) => ({
       type: C.RTM_DELADDR, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => writeDel(w, prepared[i]!, index),
     }));
     const d = await this.core.sock.requestBatch(dels);
     // EADDRNOTAVAIL: gone already (a primary's deletion takes its secondaries along).
-    const left = added.filter((i, k) => d.status[k] !== 'ok' && !(d.status[k] === 'refused' && d.errors[k]!.code === 'EADDRNOTAVAIL'));
-    const unknown = r.status.flatMap((s, i) => (s === 'unknown' ? [i] : []));
-    const first = r.firstRefused >= 0 ? r.errors[r.firstRefused]! : undefined;
-    if (first && left.length === 0 && unknown.length === 0) throw first;
-    const names = (xs: number[]): string => xs.slice(0, 5).map((k) => subjects[k]).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
-    const notes: string[] = [];
-    if (!first) notes.push(`the batch did not complete (${r.failure?.message ?? 'no reason given'})`);
-    else if (first.hint) notes.push(first.hint);
-    if (left.length) notes.push(`the rollback left ${left.length} address(es) of this call in place: ${names(left)}`);
-    if (unknown.length) notes.push(`the outcome of ${unknown.length} address(es) is unknown: ${names(unknown)}`);
-    const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
-    const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
-    throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWADDR, typeName: 'RTM_NEWADDR', seq: 0, subject: subjects[0]! }, first ? first.extack : {}, notes.join('; '));
+    throw allOrNoneError({ batch: r, undo: d, undone: added, gone: (e) => e.code === 'EADDRNOTAVAIL', subjects, noun: ['address', 'addresses'], type: C.RTM_NEWADDR, typeName: 'RTM_NEWADDR' });
   }
 
   private send(flags: number, link: string | number, address: string, options: AddrOptions | undefined): Promise<void> {

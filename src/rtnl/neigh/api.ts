@@ -3,7 +3,7 @@
  * over RTM_*NEIGH.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, allOrNoneError, tookIndexes, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
@@ -267,8 +267,7 @@ export class NeighApi {
     })), { stopOnError: true });
     if (r.firstRefused < 0 && r.failure === undefined) return;
     // Undo: delete what this call added.
-    const added: number[] = [];
-    for (let i = 0; i < n; i++) if (r.status[i] === 'ok') added.push(i);
+    const added = tookIndexes(r);
     const d = added.length ? await this.core.sock.requestBatch(added.map((i) => ({
       type: C.RTM_DELNEIGH, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => {
         const p = prepared[i]!;
@@ -277,19 +276,7 @@ export class NeighApi {
       },
     }))) : undefined;
     // ENOENT, ENODEV: gone already (expired, or its link deleted meanwhile).
-    const left = added.filter((_, k) => d!.status[k] !== 'ok' && !(d!.status[k] === 'refused' && NEIGH_GONE.has(d!.errors[k]!.code)));
-    const unknown = r.status.flatMap((st, i) => (st === 'unknown' ? [i] : []));
-    const first = r.firstRefused >= 0 ? r.errors[r.firstRefused]! : undefined;
-    if (first && left.length === 0 && unknown.length === 0) throw first;
-    const names = (xs: number[]): string => xs.slice(0, 5).map((k) => subjects[k]).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
-    const notes: string[] = [];
-    if (!first) notes.push(`the batch did not complete (${r.failure?.message ?? 'no reason given'})`);
-    else if (first.hint) notes.push(first.hint);
-    if (left.length) notes.push(`the rollback left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} of this call in place: ${names(left)}`);
-    if (unknown.length) notes.push(`the outcome of ${unknown.length} entr${unknown.length === 1 ? 'y' : 'ies'} is unknown: ${names(unknown)}`);
-    const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
-    const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
-    throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWNEIGH, typeName: 'RTM_NEWNEIGH', seq: 0, subject: subjects[0]! }, first ? first.extack : {}, notes.join('; '));
+    throw allOrNoneError({ batch: r, undo: d, undone: added, gone: (e) => NEIGH_GONE.has(e.code), subjects, noun: ['entry', 'entries'], type: C.RTM_NEWNEIGH, typeName: 'RTM_NEWNEIGH' });
   }
 
 

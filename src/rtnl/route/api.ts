@@ -2,7 +2,7 @@
  * `rt.route`: add, replace, append, prepend, delete, list and look up routes over RTM_*ROUTE.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NetlinkError, NLMSG_HDRLEN, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, align4, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLMSG_HDRLEN, allOrNoneError, tookIndexes, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, align4, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { decodeKept, eachArgs, missingLink, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
@@ -750,12 +750,8 @@ export class RouteApi {
     const r = await this.core.sock.requestBatch(reqs.map((q, i) => ({ type: C.RTM_NEWROUTE, flags: NLM_F_CREATE | NLM_F_EXCL, subject: subjects[i]!, build: (w: MessageWriter) => writeRouteRequest(w, q) })), { stopOnError: true });
     if (r.firstRefused < 0 && r.failure === undefined) return;
     // Undo: delete what this call added, by the very message that added it (as RTM_DELROUTE).
-    const added: number[] = [];
-    for (let i = 0; i < n; i++) if (r.status[i] === 'ok') added.push(i);
+    const added = tookIndexes(r);
     const d = added.length ? await this.core.sock.requestBatch(added.map((i) => ({ type: C.RTM_DELROUTE, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => writeRouteRequest(w, reqs[i]!) }))) : undefined;
-    // ESRCH: gone already (its link went, or a route of another caller replaced it).
-    const left = added.filter((_, k) => d!.status[k] !== 'ok' && !(d!.status[k] === 'refused' && d!.errors[k]!.code === 'ESRCH'));
-    const unknown = r.status.flatMap((st, i) => (st === 'unknown' ? [i] : []));
     let first: NetlinkError | undefined = r.firstRefused >= 0 ? r.errors[r.firstRefused]! : undefined;
     if (first) {
       // A given ifindex that does not exist is named, as add() names it.
@@ -765,16 +761,8 @@ export class RouteApi {
         if (e instanceof NetlinkError) first = e;
       }
     }
-    if (first && left.length === 0 && unknown.length === 0) throw first;
-    const names = (xs: number[]): string => xs.slice(0, 5).map((k) => subjects[k]).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
-    const notes: string[] = [];
-    if (!first) notes.push(`the batch did not complete (${r.failure?.message ?? 'no reason given'})`);
-    else if (first.hint) notes.push(first.hint);
-    if (left.length) notes.push(`the rollback left ${left.length} route(s) of this call in place: ${names(left)}`);
-    if (unknown.length) notes.push(`the outcome of ${unknown.length} route(s) is unknown: ${names(unknown)}`);
-    const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
-    const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
-    throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWROUTE, typeName: 'RTM_NEWROUTE', seq: 0, subject: subjects[0]! }, first ? first.extack : {}, notes.join('; '));
+    // ESRCH: gone already (its link went, or a route of another caller replaced it).
+    throw allOrNoneError({ batch: r, undo: d, undone: added, gone: (e) => e.code === 'ESRCH', subjects, noun: ['route', 'routes'], type: C.RTM_NEWROUTE, typeName: 'RTM_NEWROUTE', first });
   }
 
   /**
