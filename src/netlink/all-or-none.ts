@@ -7,14 +7,14 @@
 import { NetlinkError } from './errors.js';
 import type { BatchResult } from './socket.js';
 
-/** @internal Indexes of the messages the kernel took ('ok'), in order. */
+/** Indexes of the messages the kernel took ('ok'), in order. */
 export function tookIndexes(r: BatchResult): number[] {
   const out: number[] = [];
   for (let i = 0; i < r.status.length; i++) if (r.status[i] === 'ok') out.push(i);
   return out;
 }
 
-/** @internal What {@link allOrNoneError} is told. */
+/** What {@link allOrNoneError} is told. */
 export interface AllOrNoneOutcome {
   /** The batch's result. */
   readonly batch: BatchResult;
@@ -36,7 +36,7 @@ export interface AllOrNoneOutcome {
 }
 
 /**
- * @internal The error of an all-or-none call whose batch was refused or cut short and
+ * The error of an all-or-none call whose batch was refused or cut short and
  * whose undo has run: the first refusal as it is when the undo removed everything this
  * call made and no outcome is unknown; otherwise one NetlinkError (the refusal's errno,
  * or the failure's, or EIO) whose hint also says what the undo left in place and which

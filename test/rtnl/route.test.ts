@@ -21,6 +21,12 @@ function setup(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof r
     'addr add 2001:db8::1/64 dev v0 nodad', 'addr add 2001:db8:1::1/64 dev v1 nodad',
   ];
   inNs(ns.path, 'ip', ['-batch', '-'], cmds.join('\n'));
+  // The kernel turns a veth's carrier on shortly after it is set up (linkwatch), and
+  // drops the 'linkdown' flag of its routes then: wait for it, so that a snapshot of the
+  // routes taken now is not changed by it later.
+  for (let i = 0; i < 200 && !ipJson(ns.path, ['link']).filter((l: any) => l.ifname === 'v0' || l.ifname === 'v1').every((l: any) => l.operstate === 'UP'); i++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
   return { ns, rt };
 }
 
