@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  ClosedError, InvalidArgumentError, NetlinkError, NETLINK_GENERIC, openHandleSocket, openSiblingSocket, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, showValue, walkAttrs,
+  checkMonitorOptions, trackMonitor, ClosedError, InvalidArgumentError, NetlinkError, NETLINK_GENERIC, openHandleSocket, openSiblingSocket, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type SocketPlace,
 } from '../netlink/index.js';
 import * as G from './constants.js';
@@ -314,13 +314,8 @@ export class Genl {
     }
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
     checkOptionKeys(options, MONITOR_KEYS, '');
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${showValue(options.signal)}`);
-    const mq = options.maxQueued;
-    if (mq !== undefined && (typeof mq !== 'number' || !Number.isInteger(mq) || mq < 1 || mq > 1 << 20)) throw new InvalidArgumentError('maxQueued', `expected an integer 1..${1 << 20}, got ${showValue(mq)}`);
     // Checked here, not when the socket is made: that is after the family's lookup, a request.
-    const rb = options.receiveBufferSize;
-    if (rb !== undefined && (typeof rb !== 'number' || !Number.isInteger(rb) || rb < 1024 || rb > 0x7fffffff)) throw new InvalidArgumentError('receiveBufferSize', `expected a socket buffer size (an integer 1024..2147483647), got ${showValue(rb)}`);
-    options.signal?.throwIfAborted();
+    checkMonitorOptions(options);
     const f = await this.family(family);
     const ids = new Map<string, number>();
     for (const name of groups) {
@@ -331,15 +326,7 @@ export class Genl {
     options.signal?.throwIfAborted();
     if (this.sock.closed) throw new ClosedError('Genl handle');
     const sock = this.openSibling([...ids.values()], options.receiveBufferSize);
-    let mon: GenlMonitor;
-    try {
-      mon = GenlMonitor.of(sock, ids, f.hdrSize, options, () => this.monitors.delete(mon));
-    } catch (e) {
-      sock.close();
-      throw e;
-    }
-    this.monitors.add(mon);
-    return mon;
+    return trackMonitor(this.monitors, sock, (onClose) => GenlMonitor.of(sock, ids, f.hdrSize, options, onClose));
   }
 
   /** Close the socket (idempotent), and the monitors opened from this handle. */

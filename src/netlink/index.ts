@@ -16,7 +16,7 @@ export { acquireSlab, releaseSlab, poolStats, SLAB_SIZE } from './pool.js';
 export { netnsContext, ensureThreadpoolStarted, withThreadNetns, threadNetnsInode, contextNetnsFd, NetnsRestoreError } from './netns-switch.js';
 export type { NetnsHandle } from './netns-switch.js';
 export { openBeside, openHandleSocket, openSiblingSocket, openSocketIn, resolveNetns } from './open-in.js';
-export { MulticastMonitor } from './multicast.js';
+export { MulticastMonitor, checkMonitorOptions, trackMonitor } from './multicast.js';
 export type { MulticastMonitorOptions, MulticastOverrun } from './multicast.js';
 export type { NetnsTarget, SocketPlace } from './open-in.js';
 export { allOrNoneError, tookIndexes, type AllOrNoneOutcome } from './all-or-none.js';

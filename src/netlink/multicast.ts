@@ -234,3 +234,34 @@ export class MulticastMonitor<E> implements AsyncIterableIterator<E | MulticastO
     }
   }
 }
+
+/**
+ * Check a monitor's options before anything is sent or opened: `receiveBufferSize`
+ * (1024..2^31-1), `maxQueued` (1..2^20), `signal` (an AbortSignal, not already aborted:
+ * its reason is thrown). The option keys themselves are the caller's to check.
+ */
+export function checkMonitorOptions(options: MulticastMonitorOptions & { readonly receiveBufferSize?: number | undefined }): void {
+  const rb = options.receiveBufferSize;
+  if (rb !== undefined && (typeof rb !== 'number' || !Number.isInteger(rb) || rb < 1024 || rb > 0x7fffffff)) throw new InvalidArgumentError('receiveBufferSize', `expected a socket buffer size (an integer 1024..2147483647), got ${showValue(rb)}`);
+  const mq = options.maxQueued;
+  if (mq !== undefined && (typeof mq !== 'number' || !Number.isInteger(mq) || mq < 1 || mq > 1 << 20)) throw new InvalidArgumentError('maxQueued', `expected an integer 1..${1 << 20}, got ${showValue(mq)}`);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${showValue(options.signal)}`);
+  options.signal?.throwIfAborted();
+}
+
+/**
+ * A handle's monitor on `sock`, made by `make` and kept in `monitors` until it closes
+ * (the handle closes what is left there when it closes). If `make` throws, `sock` is
+ * closed: nothing is left open.
+ */
+export function trackMonitor<M>(monitors: Set<M>, sock: NetlinkSocket, make: (onClose: () => void) => M): M {
+  let mon: M;
+  try {
+    mon = make(() => monitors.delete(mon));
+  } catch (e) {
+    sock.close();
+    throw e;
+  }
+  monitors.add(mon);
+  return mon;
+}

@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  allOrNoneError, tookIndexes, ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NETLINK_NETFILTER, openHandleSocket, openSiblingSocket, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, showValue, walkAttrs,
+  allOrNoneError, tookIndexes, checkMonitorOptions, trackMonitor, ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NETLINK_NETFILTER, openHandleSocket, openSiblingSocket, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute, type SocketPlace,
 } from '../netlink/index.js';
 import { formatIp, parseIp, type IpAddr } from '../rtnl/ip.js';
@@ -933,24 +933,12 @@ export class Conntrack {
       groups.add(g);
     }
     checkObject(options, 'options', MONITOR_KEYS);
-    const rb = options.receiveBufferSize;
-    if (rb !== undefined && (typeof rb !== 'number' || !Number.isInteger(rb) || rb < 1024 || rb > 0x7fffffff)) throw new InvalidArgumentError('receiveBufferSize', `expected a socket buffer size (an integer 1024..2147483647), got ${showValue(rb)}`);
-    const mq = options.maxQueued;
-    if (mq !== undefined && (typeof mq !== 'number' || !Number.isInteger(mq) || mq < 1 || mq > 1 << 20)) throw new InvalidArgumentError('maxQueued', `expected an integer 1..${1 << 20}, got ${showValue(mq)}`);
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${showValue(options.signal)}`);
-    options.signal?.throwIfAborted();
+    checkMonitorOptions(options);
     this.live();
+    const rb = options.receiveBufferSize;
     const opts = { groups: [...groups], ...(rb !== undefined ? { receiveBufferSize: rb } : {}) };
     const sock = openSiblingSocket(this.sock, this.place, NETLINK_NETFILTER, opts, 'the netns the Conntrack handle was opened with');
-    let mon: ConntrackMonitor;
-    try {
-      mon = MulticastMonitor.open<ConntrackEvent>(sock, decodeEvent, options, () => this.monitors.delete(mon));
-    } catch (e) {
-      sock.close();
-      throw e;
-    }
-    this.monitors.add(mon);
-    return mon;
+    return trackMonitor(this.monitors, sock, (onClose) => MulticastMonitor.open<ConntrackEvent>(sock, decodeEvent, options, onClose));
   }
 
   /** Close the socket (idempotent), and the monitors opened from this handle. */
