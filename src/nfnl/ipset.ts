@@ -51,11 +51,17 @@ const PORTED = new Set<number>([N.IPPROTO_TCP, N.IPPROTO_UDP, N.IPPROTO_UDPLITE,
 export interface IpSetEntry {
   /** The (first) address; with `cidr`, a network (hash:net…) or, for hash:ip and bitmap:ip, every address of it added at once. */
   readonly ip?: string | undefined;
-  /** The prefix length of `ip`: 1..32 or 1..128 (hash:net types; hash:ip and bitmap:ip: IPv4 ranges). Defaults to a host. */
+  /**
+   * The prefix length of `ip`: 1..32 or 1..128. The ,net types store the network; hash:ip,
+   * bitmap:ip, hash:ip,port, hash:ip,port,ip, hash:ip,port,net and hash:ip,mark add (and
+   * delete) every IPv4 address of it at once, and test() tests its first address only, as
+   * `ipset test` does; their IPv6 entries, and bitmap:ip,mac and hash:ip,mac, take a host
+   * only (refused otherwise). Defaults to a host.
+   */
   readonly cidr?: number | undefined;
   /** The port (ICMP, ICMPv6: type << 8 | code). */
   readonly port?: number | undefined;
-  /** The port's protocol, by name or number. Defaults to 'tcp', as `ipset` does. */
+  /** The port's protocol, by name or number 1..255. Defaults to 'tcp', as `ipset` does. */
   readonly proto?: IpSetProtocol | number | undefined;
   /** The second address (hash:ip,port,ip; hash:ip,port,net; hash:net,net; hash:net,port,net). */
   readonly ip2?: string | undefined;
@@ -537,8 +543,18 @@ export function checkEntry(v: unknown, type: IpSetType, arg = 'entry'): CheckedE
     out.family = a.family;
     let t = e.ip;
     if (e.cidr !== undefined) {
-      // hash:ip and bitmap:ip take a network as a range of hosts (IPv4); the ,net types store it.
-      out.cidr = checkUint(e.cidr, `${arg}.cidr`, a.family === 4 ? 32 : 128, 'a prefix length', 1);
+      // The ,net types store the prefix. The types whose first address is a host take it as
+      // a range of hosts, IPv4 only (INVALID_CIDR for IPv6); bitmap:ip,mac and hash:ip,mac
+      // not at all (IPSET_ERR_PROTOCOL; hash:ip,mac ignores it). A test() of such an entry
+      // would come back "not in the set" (ip_set_utest), so it is refused here.
+      const host = a.family === 4 ? 32 : 128;
+      out.cidr = checkUint(e.cidr, `${arg}.cidr`, host, 'a prefix length', 1);
+      if (has('mac') || has('mac?')) {
+        throw new InvalidArgumentError(`${arg}.cidr`, `an entry of ${type} is one address: no prefix length (got /${out.cidr})`);
+      }
+      if (!has('net') && out.cidr !== host && a.family === 6) {
+        throw new InvalidArgumentError(`${arg}.cidr`, `${type} takes IPv6 hosts only (a range of hosts is IPv4 only): /${out.cidr} is not /128`);
+      }
       t += `/${out.cidr}`;
     }
     parts.push(t);
@@ -555,6 +571,8 @@ export function checkEntry(v: unknown, type: IpSetType, arg = 'entry'): CheckedE
   if (has('port')) {
     const proto = e.proto === undefined ? (info.kind === 'bitmap' ? undefined : N.IPPROTO_TCP) : protoNumber(e.proto, `${arg}.proto`);
     if (info.kind === 'bitmap' && e.proto !== undefined) throw new InvalidArgumentError(`${arg}.proto`, 'an entry of bitmap:port is a port only');
+    // IPSET_ERR_INVALID_PROTO in an add, "not in the set" in a test.
+    if (proto === 0) throw new InvalidArgumentError(`${arg}.proto`, 'protocol 0 is not valid in an entry (ipset: a protocol name or number 1..255)');
     if (proto !== undefined && !PORTED.has(proto)) {
       if (e.port !== undefined && e.port !== 0) throw new InvalidArgumentError(`${arg}.port`, `protocol ${proto} has no ports`);
       out.port = 0;
@@ -1182,8 +1200,14 @@ export class IpSet {
    * Whether an entry is in a set (for the ,net types: matched as a packet would be,
    * nomatch entries included).
    *
+   * The kernel answers "not in the set" (IPSET_ERR_EXIST) also for an entry the set's
+   * type refuses (ip_set_utest), so those nlkit refuses before sending: the answer false
+   * means not in the set. For a range of hosts (an IPv4 `cidr` on hash:ip…) the kernel
+   * tests the first address only, as `ipset test` does.
+   *
    * Equivalent to: `ipset test NAME ENTRY` (its exit status).
-   * @throws NetlinkError 'ENOENT' for no such set, and any refusal but "not in the set".
+   * @throws InvalidArgumentError for an entry the set's type or family does not take;
+   *   NetlinkError 'ENOENT' for no such set.
    */
   async test(name: string, entry: IpSetEntry): Promise<boolean> {
     try {

@@ -1,0 +1,76 @@
+// IpSet review: defects found against the kernel (ip_set_core.c, ip_set_hash_gen.h,
+// ip_set_bitmap_ipmac.c) and `ipset` 7.17, each pinned by a test that failed before
+// its fix. Privileged tests run in a fresh netns; `ipset` is the oracle where it has
+// something to say.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { InvalidArgumentError, IpSet, NetlinkError } from '../../src/index.js';
+import { privileged, rawNetns } from '../helpers.js';
+
+const haveTool = spawnSync('ipset', ['--version'], { encoding: 'utf8' }).status === 0;
+const tool = haveTool ? privileged : { skip: 'needs the ipset tool, the oracle (.ci/run installs it)' };
+
+function ipset(nsPath: string, args: string[]): { status: number; out: string; err: string } {
+  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'ipset', ...args], { encoding: 'utf8' });
+  return { status: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+function fixture(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; ips: IpSet } {
+  const ns = rawNetns();
+  const ips = IpSet.open({ netns: ns.fd });
+  t.teardown(() => {
+    ips.close();
+    ns.close();
+  });
+  return { ns, ips };
+}
+
+/** The rejection of `p`, or an Error saying what it resolved to. */
+const err = async (p: Promise<unknown>): Promise<Error> => p.then((v) => new Error(`no error: resolved to ${String(v)}`), (x: Error) => x);
+
+// ip_set_utest turns every refusal of the type's uadt (INVALID_CIDR, INVALID_PROTO,
+// IPSET_ERR_PROTOCOL…) into -IPSET_ERR_EXIST, "not in the set": an entry the set cannot
+// hold must be refused before it is sent, or test() answers false for a typo.
+t.test('test() of an entry the set cannot hold is an InvalidArgumentError, not "not in the set"', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  await ips.create('a6', 'hash:ip', { family: 6 });
+  await ips.add('a6', { ip: '2001:db8::' });
+  t.not(ipset(ns.path, ['test', 'a6', '2001:db8::/64']).status, 0, 'ipset refuses 2001:db8::/64 for a hash:ip of inet6 (plain IP address must be supplied)');
+  for (const [what, p, arg] of [
+    ['an IPv6 prefix on hash:ip (test)', ips.test('a6', { ip: '2001:db8::', cidr: 64 }), 'entry.cidr'],
+    ['an IPv6 prefix on hash:ip (add)', ips.add('a6', { ip: '2001:db8::', cidr: 64 }), 'entry.cidr'],
+  ] as [string, Promise<unknown>, string][]) {
+    const e = await err(p);
+    t.ok(e instanceof InvalidArgumentError && e.argument === arg, `${what}: InvalidArgumentError naming ${arg} (${e.message})`);
+  }
+  t.equal(await ips.test('a6', { ip: '2001:db8::', cidr: 128 }), true, 'a host prefix (128) is the address itself');
+
+  await ips.create('p6', 'hash:ip,port', { family: 6 });
+  await ips.add('p6', { ip: '2001:db8::', port: 80 });
+  const p6 = await err(ips.test('p6', { ip: '2001:db8::', cidr: 64, port: 80 }));
+  t.ok(p6 instanceof InvalidArgumentError && p6.argument === 'entry.cidr', `an IPv6 prefix on hash:ip,port: refused (${p6.message})`);
+
+  await ips.create('p4', 'hash:ip,port');
+  await ips.add('p4', { ip: '10.0.0.1', port: 80 });
+  t.not(ipset(ns.path, ['add', 'p4', '10.0.0.1,0:0']).status, 0, 'ipset: protocol 0 is refused');
+  const p0 = await err(ips.test('p4', { ip: '10.0.0.1', port: 0, proto: 0 }));
+  t.ok(p0 instanceof InvalidArgumentError && p0.argument === 'entry.proto', `protocol 0 (IPSET_ERR_INVALID_PROTO in add, "not in the set" in test): refused (${p0.message})`);
+
+  await ips.create('bm', 'bitmap:ip,mac', { range: '10.0.0.0/24' });
+  t.not(ipset(ns.path, ['add', 'bm', '10.0.0.0/28,02:00:00:00:00:01']).status, 0, 'ipset refuses a prefix on bitmap:ip,mac');
+  const bm = await err(ips.add('bm', { ip: '10.0.0.0', cidr: 28, mac: '02:00:00:00:00:01' }));
+  t.ok(bm instanceof InvalidArgumentError && bm.argument === 'entry.cidr', `a prefix on bitmap:ip,mac (the kernel's bare IPSET_ERR_PROTOCOL): refused (${bm.message})`);
+  const bm32 = await err(ips.add('bm', { ip: '10.0.0.1', cidr: 32, mac: '02:00:00:00:00:01' }));
+  t.ok(bm32 instanceof InvalidArgumentError && bm32.argument === 'entry.cidr', `even /32 on bitmap:ip,mac: refused (${bm32.message})`);
+  t.ok(checkHostOnly('hash:ip,mac'), 'hash:ip,mac takes no prefix either (checked without a kernel that has it)');
+});
+
+import { checkEntry } from '../../src/nfnl/ipset.js';
+function checkHostOnly(type: 'hash:ip,mac'): boolean {
+  try {
+    checkEntry({ ip: '10.0.0.0', cidr: 24, mac: '02:00:00:00:00:01' }, type);
+    return false;
+  } catch (e) {
+    return e instanceof InvalidArgumentError && e.argument === 'entry.cidr';
+  }
+}
