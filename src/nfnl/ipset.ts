@@ -1180,7 +1180,8 @@ export class IpSet {
    */
   async add(name: string, entry: IpSetEntry, options: IpSetAddOptions = {}): Promise<void> {
     const ext = checkExt(options);
-    await this.adt(N.IPSET_CMD_ADD, options.exist === true ? 0 : NLM_F_EXCL, name, entry, ext);
+    const exist = checkBool(options.exist, 'exist');
+    await this.adt(N.IPSET_CMD_ADD, exist ? 0 : NLM_F_EXCL, name, entry, ext);
   }
 
   /**

@@ -74,3 +74,13 @@ function checkHostOnly(type: 'hash:ip,mac'): boolean {
     return e instanceof InvalidArgumentError && e.argument === 'entry.cidr';
   }
 }
+
+t.test('add(): exist that is not a boolean is refused, as del() and destroy() refuse it', tool, async (t) => {
+  const { ips } = fixture(t);
+  await ips.create('s', 'hash:ip');
+  const sent = ips.sock.stats.requests;
+  const e = await err(ips.add('s', { ip: '10.0.0.1' }, { exist: 1 as never }));
+  t.ok(e instanceof InvalidArgumentError && e.argument === 'exist', `exist: 1 → InvalidArgumentError naming exist (${e.message})`);
+  t.equal(ips.sock.stats.requests, sent, 'nothing sent');
+  t.ok(!(e instanceof NetlinkError), 'not a kernel answer');
+});
