@@ -974,7 +974,8 @@ const DESCRIBER: FamilyDescriber = {
 
 /**
  * An ipset handle: one NETLINK_NETFILTER socket made in the given netns, which sees that
- * netns's IP sets. Close it with `close()` or `using`.
+ * netns's IP sets. Close it with `close()` or `using`. Calls on one handle run one at a
+ * time, in call order (also those not awaited one by one).
  *
  * Equivalent to: `ipset`, run in that netns.
  * @example
@@ -989,6 +990,9 @@ export class IpSet {
 
   /** Type revisions the kernel answered (IPSET_CMD_TYPE), by 'type/family'. */
   private readonly revisions = new Map<string, number>();
+
+  /** The last call queued: calls run one at a time, in call order. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   private constructor(sock: NetlinkSocket) {
     this.sock = sock;
@@ -1019,6 +1023,21 @@ export class IpSet {
 
   private live(): void {
     if (this.sock.closed) throw new ClosedError('IpSet handle');
+  }
+
+  /**
+   * Run `f` after every call made before it has ended. add, del and test are two requests
+   * (IPSET_CMD_HEADER, then the command) and a create is two the first time: without the
+   * queue, `create(x); add(x, …)` not awaited in between would ask x's header before x is
+   * made. The handle is checked open when `f` starts.
+   */
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.tail.then(() => {
+      this.live();
+      return f();
+    });
+    this.tail = p.then(() => undefined, () => undefined);
+    return p;
   }
 
   /** Run a request; a refusal comes out named and explained for its set. */
@@ -1079,10 +1098,10 @@ export class IpSet {
   async create(name: string, type: IpSetType, options: IpSetCreateOptions = {}): Promise<void> {
     const a = checkCreate(name, type, options);
     this.live();
-    await this.call({ cmd: N.IPSET_CMD_CREATE, name: a.name, kind: TYPES[a.type].kind }, async () => {
+    await this.serial(() => this.call({ cmd: N.IPSET_CMD_CREATE, name: a.name, kind: TYPES[a.type].kind }, async () => {
       const revision = await this.revision(a.type, a.family);
       await this.sock.requestWith(msgType(N.IPSET_CMD_CREATE), a.exist ? NLM_F_CREATE : NLM_F_CREATE | NLM_F_EXCL, writeCreate, { ...a, revision }, undefined, { subject: a.name });
-    });
+    }));
   }
 
   /**
@@ -1113,10 +1132,10 @@ export class IpSet {
   private async bySetName(cmd: number, name: string | undefined, flags: number): Promise<void> {
     const n = name === undefined ? undefined : checkName(name, 'name');
     this.live();
-    await this.call({ cmd, name: n }, () => this.sock.request(msgType(cmd), flags, (w) => {
+    await this.serial(() => this.call({ cmd, name: n }, () => this.sock.request(msgType(cmd), flags, (w) => {
       putHead(w);
       if (n !== undefined) w.putStrz(N.IPSET_ATTR_SETNAME, n);
-    }, undefined, { subject: n ?? 'all sets' }));
+    }, undefined, { subject: n ?? 'all sets' })));
   }
 
   /**
@@ -1144,11 +1163,11 @@ export class IpSet {
 
   private async twoNames(cmd: number, a: string, b: string): Promise<void> {
     this.live();
-    await this.call({ cmd, name: a, name2: b }, () => this.sock.request(msgType(cmd), 0, (w) => {
+    await this.serial(() => this.call({ cmd, name: a, name2: b }, () => this.sock.request(msgType(cmd), 0, (w) => {
       putHead(w);
       w.putStrz(N.IPSET_ATTR_SETNAME, a);
       w.putStrz(N.IPSET_ATTR_SETNAME2, b);
-    }, undefined, { subject: `${a} ${b}` }));
+    }, undefined, { subject: `${a} ${b}` })));
   }
 
   /** Check an entry against the set (its type and family, asked the kernel), then run the request. */
@@ -1157,6 +1176,11 @@ export class IpSet {
     // What does not depend on the set is checked before anything is sent.
     checkObject(entry, 'entry', ENTRY_KEYS);
     this.live();
+    // The header and the command in one turn of the queue: nothing of this handle's in between.
+    await this.serial(() => this.adtNow(cmd, flags, n, entry, ext));
+  }
+
+  private async adtNow(cmd: number, flags: number, n: string, entry: unknown, ext: CheckedExt | undefined): Promise<void> {
     const h = await this.call({ cmd: N.IPSET_CMD_HEADER, name: n }, () => this.head(n));
     const type = Object.prototype.hasOwnProperty.call(TYPES, h.type) ? (h.type as IpSetType) : undefined;
     if (type === undefined) throw new InvalidArgumentError('name', `set ${n} is of type ${h.type}, which nlkit does not encode`);
@@ -1233,11 +1257,11 @@ export class IpSet {
     checkObject(options, 'options', LIST_KEYS);
     const headerOnly = checkBool(options.headerOnly, 'headerOnly');
     this.live();
-    const parts = await this.call({ cmd: N.IPSET_CMD_LIST, name: n }, () => this.sock.dump(msgType(N.IPSET_CMD_LIST), 0, (w) => {
+    const parts = await this.serial(() => this.call({ cmd: N.IPSET_CMD_LIST, name: n }, () => this.sock.dump(msgType(N.IPSET_CMD_LIST), 0, (w) => {
       putHead(w);
       if (n !== undefined) w.putStrz(N.IPSET_ATTR_SETNAME, n);
       if (headerOnly) w.putBe32(N.IPSET_ATTR_FLAGS | NET, N.IPSET_FLAG_LIST_HEADER);
-    }, decodeListPart, { subject: n ?? 'all sets' }));
+    }, decodeListPart, { subject: n ?? 'all sets' })));
     const out: (Omit<IpSetInfo, 'members'> & { members: IpSetMember[] })[] = [];
     let cur: (typeof out)[number] | undefined;
     for (const p of parts) {
@@ -1260,10 +1284,10 @@ export class IpSet {
    */
   async names(): Promise<string[]> {
     this.live();
-    const parts = await this.call({ cmd: N.IPSET_CMD_LIST }, () => this.sock.dump(msgType(N.IPSET_CMD_LIST), 0, (w) => {
+    const parts = await this.serial(() => this.call({ cmd: N.IPSET_CMD_LIST }, () => this.sock.dump(msgType(N.IPSET_CMD_LIST), 0, (w) => {
       putHead(w);
       w.putBe32(N.IPSET_ATTR_FLAGS | NET, N.IPSET_FLAG_LIST_SETNAME);
-    }, decodeListPart, { subject: 'all sets' }));
+    }, decodeListPart, { subject: 'all sets' })));
     return parts.map((p) => p.name);
   }
 

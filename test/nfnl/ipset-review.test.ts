@@ -4,7 +4,7 @@
 // something to say.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { InvalidArgumentError, IpSet, NetlinkError } from '../../src/index.js';
+import { ClosedError, InvalidArgumentError, IpSet, NetlinkError } from '../../src/index.js';
 import { privileged, rawNetns } from '../helpers.js';
 
 const haveTool = spawnSync('ipset', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -83,4 +83,34 @@ t.test('add(): exist that is not a boolean is refused, as del() and destroy() re
   t.ok(e instanceof InvalidArgumentError && e.argument === 'exist', `exist: 1 → InvalidArgumentError naming exist (${e.message})`);
   t.equal(ips.sock.stats.requests, sent, 'nothing sent');
   t.ok(!(e instanceof NetlinkError), 'not a kernel answer');
+});
+
+// add, del and test are two requests (IPSET_CMD_HEADER, then the command) and create is
+// two the first time (IPSET_CMD_TYPE): calls made one after another without awaiting
+// each must still reach the kernel in call order, as one request each would.
+t.test('calls on one handle take effect in call order, also the two-request ones', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  const created = ips.create('x', 'hash:ip');
+  const added = ips.add('x', { ip: '10.0.0.1' });
+  const listed = ips.list('x');
+  const tested = ips.test('x', { ip: '10.0.0.1' });
+  const r = await Promise.allSettled([created, added, listed, tested]);
+  t.same(r.map((x) => (x.status === 'rejected' ? (x.reason as Error).message : 'ok')), ['ok', 'ok', 'ok', 'ok'], 'create, then add to it, list and test it: none fails');
+  t.same(r[2]!.status === 'fulfilled' ? (r[2].value as Awaited<typeof listed>)[0]!.members.map((m) => m.ip) : null, ['10.0.0.1'], 'the list sees the add made before it');
+  t.equal(r[3]!.status === 'fulfilled' ? r[3].value : null, true, 'and so does the test');
+  const many: Promise<unknown>[] = [];
+  for (let i = 0; i < 50; i++) many.push(ips.add('x', { ip: `10.0.1.${i}` }));
+  many.push(ips.destroy('x'));
+  const r2 = await Promise.allSettled(many);
+  t.equal(r2.filter((x) => x.status === 'rejected').length, 0, '50 adds then a destroy: the destroy comes last');
+  t.equal(ipset(ns.path, ['list', '-n']).out.trim(), '', 'and x is gone');
+  // A failed call does not stop the ones after it.
+  const bad = ips.add('nope', { ip: '10.0.0.1' });
+  const good = ips.create('y', 'hash:ip');
+  t.equal((await err(bad) as NetlinkError).code, 'ENOENT', 'a call that fails');
+  await good;
+  t.pass('the next call still runs');
+  const closedAdd = ips.add('y', { ip: '10.0.0.2' });
+  ips.close();
+  t.ok((await err(closedAdd)) instanceof ClosedError, 'a call queued before close() is a ClosedError when its turn comes');
 });
