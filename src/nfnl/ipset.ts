@@ -927,6 +927,8 @@ interface ErrorContext {
   readonly entry?: string | undefined;
   /** The set's kind, where known (type-specific errnos need it). */
   readonly kind?: Kind | undefined;
+  /** create: sent with `exist`. */
+  readonly exist?: boolean | undefined;
 }
 
 function kindOf(type: string): Kind | undefined {
@@ -947,7 +949,12 @@ function explainError(e: NetlinkError, c: ErrorContext): NetlinkError {
     case N.IPSET_ERR_EXIST_SETNAME2:
       text = c.cmd === N.IPSET_CMD_RENAME ? `a set named ${c.name2} exists` : `no set named ${c.name2}`;
       break;
-    case N.IPSET_ERR_BUSY: text = `${set} is in use by a kernel component (a list:set or an iptables rule): it cannot be destroyed`; break;
+    case N.IPSET_ERR_BUSY:
+      // ip_set_destroy of every set checks them all first: one in use, and none is destroyed.
+      text = c.name === undefined
+        ? 'a set is in use by a kernel component (a list:set or an iptables rule): no set was destroyed'
+        : `${set} is in use by a kernel component (a list:set or an iptables rule): it cannot be destroyed`;
+      break;
     case N.IPSET_ERR_REFERENCED: text = `${set} is referenced by a kernel component (a list:set or an iptables rule): it cannot be renamed`; break;
     case N.IPSET_ERR_TYPE_MISMATCH: text = `${set} and ${c.name2} differ in type or family: they cannot be swapped`; break;
     default:
@@ -959,7 +966,11 @@ function explainError(e: NetlinkError, c: ErrorContext): NetlinkError {
   let hint: string | undefined;
   switch (e.code) {
     case 'ENOENT': hint = c.cmd === N.IPSET_CMD_SWAP || c.cmd === N.IPSET_CMD_RENAME || c.name !== undefined ? `no set named ${c.name}` : undefined; break;
-    case 'EEXIST': hint = c.cmd === N.IPSET_CMD_CREATE ? `a set named ${c.name} exists (an identical one is accepted with exist: true)` : undefined; break;
+    case 'EEXIST':
+      hint = c.cmd !== N.IPSET_CMD_CREATE ? undefined
+        : c.exist ? `a different set named ${c.name} exists (exist: true accepts an identical one only)`
+        : `a set named ${c.name} exists (an identical one is accepted with exist: true)`;
+      break;
     case 'EBUSY': hint = `${set}${c.name2 !== undefined ? ` or ${c.name2}` : ''} is being listed`; break;
     case 'EPERM': hint = 'needs CAP_NET_ADMIN in the netns\'s user namespace'; break;
     default:
@@ -1098,7 +1109,7 @@ export class IpSet {
   async create(name: string, type: IpSetType, options: IpSetCreateOptions = {}): Promise<void> {
     const a = checkCreate(name, type, options);
     this.live();
-    await this.serial(() => this.call({ cmd: N.IPSET_CMD_CREATE, name: a.name, kind: TYPES[a.type].kind }, async () => {
+    await this.serial(() => this.call({ cmd: N.IPSET_CMD_CREATE, name: a.name, kind: TYPES[a.type].kind, exist: a.exist }, async () => {
       const revision = await this.revision(a.type, a.family);
       await this.sock.requestWith(msgType(N.IPSET_CMD_CREATE), a.exist ? NLM_F_CREATE : NLM_F_CREATE | NLM_F_EXCL, writeCreate, { ...a, revision }, undefined, { subject: a.name });
     }));

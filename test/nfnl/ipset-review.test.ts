@@ -114,3 +114,21 @@ t.test('calls on one handle take effect in call order, also the two-request ones
   ips.close();
   t.ok((await err(closedAdd)) instanceof ClosedError, 'a call queued before close() is a ClosedError when its turn comes');
 });
+
+t.test('error texts say what happened: destroy() of every set with one in use; create with exist of a different set', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  await ips.create('d', 'hash:ip');
+  await ips.create('l', 'list:set');
+  await ips.add('l', { name: 'd' });
+  const busy = await err(ips.destroy());
+  t.ok(busy instanceof NetlinkError && busy.code === 'IPSET_ERR_BUSY', `destroy() with a set in use: IPSET_ERR_BUSY (${busy.message})`);
+  t.notMatch(busy.message, /any set is in use/, 'not "any set is in use"');
+  t.match(busy.message, /a set is in use by a kernel component.*no set was destroyed/, 'says that some set is in use and nothing was destroyed');
+  t.same(ipset(ns.path, ['list', '-n']).out.trim().split('\n').sort(), ['d', 'l'], 'ip_set_destroy checks every set first: both are still there');
+
+  await ips.create('a', 'hash:ip', { timeout: 5 });
+  const other = await err(ips.create('a', 'hash:ip', { timeout: 6, exist: true }));
+  t.ok(other instanceof NetlinkError && other.code === 'EEXIST', `another set of that name, with exist: EEXIST (${other.message})`);
+  t.notMatch(other.message, /accepted with exist: true/, 'does not tell a caller who passed exist: true to pass it');
+  t.match(other.message, /a different set named a exists/, 'says the set there differs');
+});
