@@ -132,3 +132,38 @@ t.test('error texts say what happened: destroy() of every set with one in use; c
   t.notMatch(other.message, /accepted with exist: true/, 'does not tell a caller who passed exist: true to pass it');
   t.match(other.message, /a different set named a exists/, 'says the set there differs');
 });
+
+// The fixture test of ipset.test.ts checks the captured messages' flags only (nlkit's
+// build() there passes 0): here the flags nlkit's calls send, beside what `ipset` 7.17
+// sends for the same command (strace: create 0x600, add 0x200, add -exist 0, del 0x200,
+// test 0, destroy 0x200, destroy -exist 0, flush/rename/swap 0; NLM_F_REQUEST|ACK aside).
+t.test('the nlmsg flags of every call are ipset\'s: CREATE|EXCL, EXCL unless exist, none for test/flush/rename/swap', privileged, async (t) => {
+  const { ips } = fixture(t);
+  const sent: [string, number][] = [];
+  const sock = ips.sock as unknown as Record<'requestWith', (...a: unknown[]) => unknown>;
+  const orig = sock.requestWith.bind(ips.sock);
+  sock.requestWith = (type: unknown, flags: unknown, ...rest: unknown[]) => {
+    sent.push([String((type as number) & 0xff), flags as number]);
+    return orig(type, flags, ...rest);
+  };
+  const flagsOf = async (p: Promise<unknown>): Promise<number[]> => {
+    sent.length = 0;
+    await p;
+    return sent.filter(([c]) => c !== '12' && c !== '13').map(([, f]) => f); // HEADER and TYPE asked first
+  };
+  const EXCL = 0x200;
+  const CREATE = 0x400;
+  t.same(await flagsOf(ips.create('s', 'hash:ip')), [CREATE | EXCL], 'create: NLM_F_CREATE|NLM_F_EXCL');
+  t.same(await flagsOf(ips.create('s', 'hash:ip', { exist: true })), [CREATE], 'create -exist: NLM_F_CREATE');
+  t.same(await flagsOf(ips.add('s', { ip: '10.0.0.1' })), [EXCL], 'add: NLM_F_EXCL');
+  t.same(await flagsOf(ips.add('s', { ip: '10.0.0.1' }, { exist: true })), [0], 'add -exist: none');
+  t.same(await flagsOf(ips.test('s', { ip: '10.0.0.1' })), [0], 'test: none');
+  t.same(await flagsOf(ips.del('s', { ip: '10.0.0.1' })), [EXCL], 'del: NLM_F_EXCL');
+  t.same(await flagsOf(ips.del('s', { ip: '10.0.0.1' }, { exist: true })), [0], 'del -exist: none');
+  await ips.create('u', 'hash:ip');
+  t.same(await flagsOf(ips.flush('s')), [0], 'flush: none');
+  t.same(await flagsOf(ips.swap('s', 'u')), [0], 'swap: none');
+  t.same(await flagsOf(ips.rename('s', 'v')), [0], 'rename: none');
+  t.same(await flagsOf(ips.destroy('v')), [EXCL], 'destroy: NLM_F_EXCL');
+  t.same(await flagsOf(ips.destroy('v', { exist: true })), [0], 'destroy -exist: none');
+});
