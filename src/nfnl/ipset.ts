@@ -915,7 +915,7 @@ const TYPE_ERRORS: Readonly<Record<Kind, Readonly<Record<number, readonly [strin
     [N.IPSET_ERR_BEFORE]: ['IPSET_ERR_BEFORE', 'before/after needs a reference set'],
     [N.IPSET_ERR_NAMEREF]: ['IPSET_ERR_NAMEREF', 'the reference set does not exist'],
     [N.IPSET_ERR_LIST_FULL]: ['IPSET_ERR_LIST_FULL', 'the list is full'],
-    [N.IPSET_ERR_REF_EXIST]: ['IPSET_ERR_REF_EXIST', 'the reference set is not in the list'],
+    [N.IPSET_ERR_REF_EXIST]: ['IPSET_ERR_REF_EXIST', 'the reference set is not in the list, or (delete) the member is not next to it'],
   },
 };
 
@@ -929,6 +929,10 @@ interface ErrorContext {
   readonly kind?: Kind | undefined;
   /** create: sent with `exist`. */
   readonly exist?: boolean | undefined;
+  /** list:set add/del/test: the member, its reference set and which side of it. */
+  readonly member?: string | undefined;
+  readonly ref?: string | undefined;
+  readonly side?: 'before' | 'after' | undefined;
 }
 
 function kindOf(type: string): Kind | undefined {
@@ -956,6 +960,14 @@ function explainError(e: NetlinkError, c: ErrorContext): NetlinkError {
         : `${set} is in use by a kernel component (a list:set or an iptables rule): it cannot be destroyed`;
       break;
     case N.IPSET_ERR_REFERENCED: text = `${set} is referenced by a kernel component (a list:set or an iptables rule): it cannot be renamed`; break;
+    case N.IPSET_ERR_REF_EXIST:
+      // list_set_uadd: the reference is not a member; list_set_udel: the member is not
+      // right before/after it (or not there at all). The same number is HASH_RANGE elsewhere.
+      if (c.kind !== 'list' || c.ref === undefined) break;
+      text = c.cmd === N.IPSET_CMD_DEL
+        ? `${c.member} is not right ${c.side} ${c.ref} in ${set} (or not in it at all)`
+        : `the reference set ${c.ref} is not in ${set}`;
+      break;
     case N.IPSET_ERR_TYPE_MISMATCH: text = `${set} and ${c.name2} differ in type or family: they cannot be swapped`; break;
     default:
   }
@@ -1199,7 +1211,8 @@ export class IpSet {
     if (h.family !== undefined && e.family !== undefined && e.family !== h.family) {
       throw new InvalidArgumentError('entry', `set ${n} is IPv${h.family} but the entry ${e.text} is IPv${e.family}`);
     }
-    await this.call({ cmd, name: n, entry: e.text, kind: TYPES[type].kind }, () =>
+    const side = e.nameref === undefined ? undefined : (e.cadtFlags & N.IPSET_FLAG_BEFORE) !== 0 ? 'before' as const : 'after' as const;
+    await this.call({ cmd, name: n, entry: e.text, kind: TYPES[type].kind, member: e.name, ref: e.nameref, side }, () =>
       this.sock.requestWith(msgType(cmd), flags, writeAdt, { name: n, e, ext }, undefined, { subject: `${n} ${e.text}` }));
   }
 

@@ -167,3 +167,25 @@ t.test('the nlmsg flags of every call are ipset\'s: CREATE|EXCL, EXCL unless exi
   t.same(await flagsOf(ips.destroy('v')), [EXCL], 'destroy: NLM_F_EXCL');
   t.same(await flagsOf(ips.destroy('v', { exist: true })), [0], 'destroy -exist: none');
 });
+
+// list_set_udel: -IPSET_ERR_REF_EXIST when the member is not right before/after the
+// reference (or not there at all) — the reference may well be in the list.
+t.test('list:set: IPSET_ERR_REF_EXIST says which, for add (reference not in the list) and del (not in that place)', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  for (const n of ['a', 'b', 'c', 'zz']) await ips.create(n, 'hash:ip');
+  await ips.create('l', 'list:set');
+  await ips.add('l', { name: 'a' });
+  await ips.add('l', { name: 'b' });
+  await ips.add('l', { name: 'c' });
+  const add = await err(ips.add('l', { name: 'zz', after: 'nothere' }));
+  t.ok(add instanceof NetlinkError && add.code === 'IPSET_ERR_NAMEREF', `after a set that does not exist: IPSET_ERR_NAMEREF (${add.message})`);
+  await ips.create('nothere', 'hash:ip');
+  const add2 = await err(ips.add('l', { name: 'zz', after: 'nothere' }));
+  t.ok(add2 instanceof NetlinkError && add2.code === 'IPSET_ERR_REF_EXIST', `after a set not in the list: IPSET_ERR_REF_EXIST (${add2.message})`);
+  t.match(add2.message, /nothere is not in set l/, 'add: names the reference that is not in the list');
+  const del = await err(ips.del('l', { name: 'c', after: 'a' }));
+  t.ok(del instanceof NetlinkError && del.code === 'IPSET_ERR_REF_EXIST', `del c after a, c being after b: IPSET_ERR_REF_EXIST (${del.message})`);
+  t.notMatch(del.message, /reference set is not in the list/, 'del: not "the reference set is not in the list" (a is in it)');
+  t.match(del.message, /c is not right after a in set l/, 'del: says c is not right after a');
+  t.equal(ipset(ns.path, ['save', 'l']).out.split('\n').filter((x) => x.startsWith('add')).length, 3, 'nothing deleted');
+});
