@@ -49,12 +49,12 @@ const PORTED = new Set<number>([N.IPPROTO_TCP, N.IPPROTO_UDP, N.IPPROTO_UDPLITE,
  * `{ name, before | after }` (list:set).
  */
 export interface IpSetEntry {
-  /** The (first) address; with `cidr`, a network (hash:net…) or, for hash:ip and bitmap:ip, every address of it added at once. */
+  /** The (first) address; with `cidr`, a network (hash:net…) or, for hash:ip, bitmap:ip and the other host types, IPv4 only, a range of hosts (added or deleted one by one, see {@link IpSet.add}). */
   readonly ip?: string | undefined;
   /**
    * The prefix length of `ip`: 1..32 or 1..128. The ,net types store the network; hash:ip,
    * bitmap:ip, hash:ip,port, hash:ip,port,ip, hash:ip,port,net and hash:ip,mark add (and
-   * delete) every IPv4 address of it at once, and test() tests its first address only, as
+   * delete) every IPv4 address of it, one by one, and test() tests its first address only, as
    * `ipset test` does; their IPv6 entries, and bitmap:ip,mac and hash:ip,mac, take a host
    * only (refused otherwise). Defaults to a host.
    */
@@ -494,6 +494,8 @@ interface CheckedEntry {
   readonly family: 4 | 6 | undefined;
   /** The entry as ipset writes it, for error messages. */
   readonly text: string;
+  /** An IPv4 `cidr` on a type whose first address is a host: a range the kernel walks address by address. */
+  readonly range?: boolean;
 }
 
 /** Extensions of an add, checked. */
@@ -555,6 +557,7 @@ export function checkEntry(v: unknown, type: IpSetType, arg = 'entry'): CheckedE
       if (!has('net') && out.cidr !== host && a.family === 6) {
         throw new InvalidArgumentError(`${arg}.cidr`, `${type} takes IPv6 hosts only (a range of hosts is IPv4 only): /${out.cidr} is not /128`);
       }
+      if (!has('net') && out.cidr !== host) out.range = true;
       t += `/${out.cidr}`;
     }
     parts.push(t);
@@ -929,6 +932,8 @@ interface ErrorContext {
   readonly kind?: Kind | undefined;
   /** create: sent with `exist`. */
   readonly exist?: boolean | undefined;
+  /** add/del of a range of hosts (the kernel stops at the first refusal, half done). */
+  readonly range?: boolean | undefined;
   /** list:set add/del/test: the member, its reference set and which side of it. */
   readonly member?: string | undefined;
   readonly ref?: string | undefined;
@@ -948,7 +953,11 @@ function explainError(e: NetlinkError, c: ErrorContext): NetlinkError {
   let text: string | undefined;
   switch (e.errno) {
     case N.IPSET_ERR_EXIST:
-      text = c.cmd === N.IPSET_CMD_ADD ? `${el} already exists in ${set}` : c.cmd === N.IPSET_CMD_DEL ? `${el} is not in ${set}` : undefined;
+      // A range is walked address by address and the walk stops at the first one there
+      // (add) or missing (del): the ones before it stay added (deleted).
+      if (c.range && c.cmd === N.IPSET_CMD_ADD) text = `an address of ${c.entry} is already in ${set}: the kernel stopped there, and the addresses before it were added (exist: true adds the rest)`;
+      else if (c.range && c.cmd === N.IPSET_CMD_DEL) text = `an address of ${c.entry} is not in ${set}: the kernel stopped there, and the addresses before it were deleted (exist: true deletes the rest)`;
+      else text = c.cmd === N.IPSET_CMD_ADD ? `${el} already exists in ${set}` : c.cmd === N.IPSET_CMD_DEL ? `${el} is not in ${set}` : undefined;
       break;
     case N.IPSET_ERR_EXIST_SETNAME2:
       text = c.cmd === N.IPSET_CMD_RENAME ? `a set named ${c.name2} exists` : `no set named ${c.name2}`;
@@ -1212,13 +1221,17 @@ export class IpSet {
       throw new InvalidArgumentError('entry', `set ${n} is IPv${h.family} but the entry ${e.text} is IPv${e.family}`);
     }
     const side = e.nameref === undefined ? undefined : (e.cadtFlags & N.IPSET_FLAG_BEFORE) !== 0 ? 'before' as const : 'after' as const;
-    await this.call({ cmd, name: n, entry: e.text, kind: TYPES[type].kind, member: e.name, ref: e.nameref, side }, () =>
+    await this.call({ cmd, name: n, entry: e.text, kind: TYPES[type].kind, member: e.name, ref: e.nameref, side, range: e.range }, () =>
       this.sock.requestWith(msgType(cmd), flags, writeAdt, { name: n, e, ext }, undefined, { subject: `${n} ${e.text}` }));
   }
 
   /**
    * Add an entry to a set. The set's type and family are asked first (IPSET_CMD_HEADER,
    * as `ipset` does), and the entry checked against them before it is sent.
+   *
+   * A range of hosts (an IPv4 `cidr` on hash:ip, bitmap:ip, hash:ip,port…) is added address
+   * by address and not atomically: the kernel stops at the first address already there
+   * (IPSET_ERR_EXIST, the addresses before it added) unless `exist`, or at HASH_FULL.
    *
    * Equivalent to: `ipset add NAME ENTRY [timeout T] [packets N] [bytes N] [comment C]
    * [skbmark M[/MASK]] [skbprio X:Y] [skbqueue Q] [nomatch] [-exist]`.
@@ -1233,7 +1246,9 @@ export class IpSet {
   }
 
   /**
-   * Delete an entry from a set.
+   * Delete an entry from a set. A range of hosts is deleted address by address: without
+   * `exist` the kernel stops at the first address not there (IPSET_ERR_EXIST), the ones
+   * before it deleted.
    *
    * Equivalent to: `ipset del NAME ENTRY [-exist]`.
    * @throws NetlinkError 'IPSET_ERR_EXIST' when it is not there (without `exist`),

@@ -189,3 +189,32 @@ t.test('list:set: IPSET_ERR_REF_EXIST says which, for add (reference not in the 
   t.match(del.message, /c is not right after a in set l/, 'del: says c is not right after a');
   t.equal(ipset(ns.path, ['save', 'l']).out.split('\n').filter((x) => x.startsWith('add')).length, 3, 'nothing deleted');
 });
+
+// hash_ip4_uadt / bitmap_ip_uadt walk a range address by address and stop at the first
+// refusal: an add of 10.0.0.0/29 with 10.0.0.5 there adds .0-.4 then answers
+// IPSET_ERR_EXIST. The error must not say the whole range was there, and must say what was done.
+t.test('a range add/del that stops half-way says so: the addresses before were added (deleted)', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  await ips.create('r', 'hash:ip');
+  await ips.add('r', { ip: '10.0.0.5' });
+  const add = await err(ips.add('r', { ip: '10.0.0.0', cidr: 29 }));
+  t.ok(add instanceof NetlinkError && add.code === 'IPSET_ERR_EXIST', `IPSET_ERR_EXIST (${add.message})`);
+  const saved = ipset(ns.path, ['save', 'r']).out.split('\n').filter((l) => l.startsWith('add')).length;
+  t.equal(saved, 6, 'the kernel added .0-.4 before it met .5 (ipset save: 6 entries)');
+  t.notMatch(add.message, /element 10\.0\.0\.0\/29 already exists/, 'not "element 10.0.0.0/29 already exists": it did not');
+  t.match(add.message, /an address of 10\.0\.0\.0\/29 is already in set r.*before it were added/, 'says one address was there and those before it were added');
+  await ips.create('b', 'bitmap:ip', { range: '10.0.0.0/24' });
+  await ips.add('b', { ip: '10.0.0.0' });
+  await ips.add('b', { ip: '10.0.0.1' });
+  const del = await err(ips.del('b', { ip: '10.0.0.0', cidr: 30 }));
+  t.ok(del instanceof NetlinkError && del.code === 'IPSET_ERR_EXIST', `del of a range not all there: IPSET_ERR_EXIST (${del.message})`);
+  t.match(del.message, /an address of 10\.0\.0\.0\/30 is not in set b.*before it were deleted/, 'says so, and that those before it were deleted');
+  t.equal(ipset(ns.path, ['save', 'b']).out.split('\n').filter((l) => l.startsWith('add')).length, 0, 'the kernel deleted .0 and .1 before it stopped at .2');
+  const one = await err(ips.add('r', { ip: '10.0.0.5' }));
+  t.match(one.message, /element 10\.0\.0\.5 already exists in set r/, 'a single address keeps its text');
+  const net = IpSet.open({ netns: ns.fd });
+  t.teardown(() => net.close());
+  await net.create('n', 'hash:net');
+  await net.add('n', { ip: '10.0.0.0', cidr: 29 });
+  t.match((await err(net.add('n', { ip: '10.0.0.0', cidr: 29 }))).message, /element 10\.0\.0\.0\/29 already exists in set n/, 'a network of hash:net is one element: its text too');
+});
