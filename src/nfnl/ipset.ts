@@ -282,6 +282,8 @@ const LIST_KEYS: ReadonlySet<string> = new Set(['headerOnly']);
 const ENTRY_KEYS: ReadonlySet<string> = new Set(['ip', 'cidr', 'port', 'proto', 'ip2', 'cidr2', 'mac', 'iface', 'physdev', 'mark', 'name', 'before', 'after', 'nomatch',
   // A listed member is an entry too: its extensions are allowed and not read.
   'timeout', 'packets', 'bytes', 'comment', 'skbmark', 'skbprio', 'skbqueue', 'unknown']);
+/** A listed member's extensions: accepted in an entry for del and test, refused in add's. */
+const MEMBER_EXT_KEYS: readonly string[] = ['timeout', 'packets', 'bytes', 'comment', 'skbmark', 'skbprio', 'skbqueue'];
 const MARK_KEYS: ReadonlySet<string> = new Set(['value', 'mask']);
 
 const NLMSG_HDRLEN = 16;
@@ -1233,6 +1235,9 @@ export class IpSet {
    * by address and not atomically: the kernel stops at the first address already there
    * (IPSET_ERR_EXIST, the addresses before it added) unless `exist`, or at HASH_FULL.
    *
+   * The extensions (timeout, comment, counters, skbinfo) come from `options` only; in
+   * the entry (a listed member passed back) they are refused.
+   *
    * Equivalent to: `ipset add NAME ENTRY [timeout T] [packets N] [bytes N] [comment C]
    * [skbmark M[/MASK]] [skbprio X:Y] [skbqueue Q] [nomatch] [-exist]`.
    * @throws InvalidArgumentError for an entry the set's type or family does not take;
@@ -1242,6 +1247,13 @@ export class IpSet {
   async add(name: string, entry: IpSetEntry, options: IpSetAddOptions = {}): Promise<void> {
     const ext = checkExt(options);
     const exist = checkBool(options.exist, 'exist');
+    // A listed member's extensions are allowed in an entry (for del and test), but an add
+    // takes them from its options only: in the entry they would be dropped unread.
+    if (typeof entry === 'object' && entry !== null) {
+      for (const k of MEMBER_EXT_KEYS) {
+        if ((entry as Record<string, unknown>)[k] !== undefined) throw new InvalidArgumentError(`entry.${k}`, `${k} is an option of add() (its third argument), not a field of the entry`);
+      }
+    }
     await this.adt(N.IPSET_CMD_ADD, exist ? 0 : NLM_F_EXCL, name, entry, ext);
   }
 

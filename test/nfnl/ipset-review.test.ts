@@ -218,3 +218,25 @@ t.test('a range add/del that stops half-way says so: the addresses before were a
   await net.add('n', { ip: '10.0.0.0', cidr: 29 });
   t.match((await err(net.add('n', { ip: '10.0.0.0', cidr: 29 }))).message, /element 10\.0\.0\.0\/29 already exists in set n/, 'a network of hash:net is one element: its text too');
 });
+
+// ENTRY_KEYS lets a listed member (with its timeout, comment, counters…) be passed back
+// as an entry to del() and test(). In add() those keys were read by nobody: an entry
+// { ip, timeout: 60 } became a permanent entry, { ip, comment: 'x' } one without comment.
+t.test('add(): extension fields put in the entry instead of the options are refused, not dropped', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  await ips.create('s', 'hash:ip', { timeout: 0, comment: true });
+  for (const [key, entry] of [
+    ['timeout', { ip: '10.0.0.1', timeout: 60 }],
+    ['comment', { ip: '10.0.0.1', comment: 'x' }],
+  ] as [string, Record<string, unknown>][]) {
+    const e = await err(ips.add('s', entry as never));
+    t.ok(e instanceof InvalidArgumentError && e.argument === `entry.${key}`, `${key} in the entry: InvalidArgumentError naming entry.${key} (${e.message})`);
+  }
+  t.equal(ipset(ns.path, ['save', 's']).out.split('\n').filter((l) => l.startsWith('add')).length, 0, 'nothing added');
+  await ips.add('s', { ip: '10.0.0.1' }, { timeout: 60, comment: 'x' });
+  const [m] = (await ips.list('s'))[0]!.members;
+  t.ok(m!.timeout! > 0 && m!.comment === 'x', 'as options they are added');
+  t.equal(await ips.test('s', m!), true, 'a listed member (with its timeout and comment) is still an entry for test()');
+  await ips.del('s', m!);
+  t.pass('and for del()');
+});
