@@ -10,7 +10,7 @@
  * @module
  */
 import {
-  ClosedError, DecodeError, InvalidArgumentError, NetlinkError, NETLINK_NETFILTER, NLA_F_NET_BYTEORDER, NLM_F_CREATE, NLM_F_EXCL,
+  allOrNoneError, tookIndexes, ClosedError, DecodeError, InvalidArgumentError, NetlinkError, NETLINK_NETFILTER, NLA_F_NET_BYTEORDER, NLM_F_CREATE, NLM_F_EXCL,
   checkOptionKeys, copyBytes, hexColon, openHandleSocket, parseHexColon, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute,
 } from '../netlink/index.js';
@@ -936,6 +936,8 @@ interface ErrorContext {
   readonly exist?: boolean | undefined;
   /** add/del of a range of hosts (the kernel stops at the first refusal, half done). */
   readonly range?: boolean | undefined;
+  /** Said after the explanation (addMany with exist: what was added before the refusal). */
+  readonly note?: string | undefined;
   /** list:set add/del/test: the member, its reference set and which side of it. */
   readonly member?: string | undefined;
   readonly ref?: string | undefined;
@@ -984,7 +986,7 @@ function explainError(e: NetlinkError, c: ErrorContext): NetlinkError {
   }
   if (named) {
     const t = text ?? `${named[1]} (${set})`;
-    return new NetlinkError(e.errno, e.request, e.extack, undefined, { code: named[0], text: t });
+    return new NetlinkError(e.errno, e.request, e.extack, c.note, { code: named[0], text: t });
   }
   let hint: string | undefined;
   switch (e.code) {
@@ -998,6 +1000,7 @@ function explainError(e: NetlinkError, c: ErrorContext): NetlinkError {
     case 'EPERM': hint = 'needs CAP_NET_ADMIN in the netns\'s user namespace'; break;
     default:
   }
+  if (c.note !== undefined) hint = hint === undefined ? c.note : `${hint}; ${c.note}`;
   if (hint === undefined) return e;
   return new NetlinkError(e.errno, e.request, e.extack, e.hint === undefined ? hint : `${e.hint}; ${hint}`);
 }
@@ -1255,6 +1258,79 @@ export class IpSet {
       }
     }
     await this.adt(N.IPSET_CMD_ADD, exist ? 0 : NLM_F_EXCL, name, entry, ext);
+  }
+
+  /**
+   * Add many entries to one set: the set's type and family are asked once, every entry
+   * is checked against them before anything is sent, and the IPSET_CMD_ADDs go to the
+   * kernel in as few sendmsg calls as the socket's buffers allow (each ACKed; see
+   * NetlinkSocket.requestBatch) instead of two round trips per entry. `options` (timeout,
+   * comment, counters, skbinfo, exist) apply to every entry.
+   *
+   * - All or none: if the kernel refuses an entry (IPSET_ERR_EXIST for one already in the
+   *   set, IPSET_ERR_HASH_FULL…), the entries this call added are deleted again and the
+   *   promise rejects with the refusal, naming the entry.
+   * - With `exist: true` entries already there are no error, and nothing is undone on a
+   *   refusal (an entry "added" may have been in the set before the call): the error says
+   *   how many were added before it.
+   * - The same entry twice in the list, and a range of hosts (an IPv4 `cidr` on a host
+   *   type, which the kernel adds address by address and may stop half-way through), are
+   *   refused before anything is sent: give a range to `add()`.
+   *
+   * Equivalent to: `ipset restore` of one `add NAME ENTRY …` line per entry (`-exist` with
+   * `exist`) — except that a failed restore keeps what it added.
+   * @throws InvalidArgumentError for a bad entry (nothing sent), naming `entries[i]`;
+   *   NetlinkError 'ENOENT' for no such set, or the kernel's refusal.
+   */
+  async addMany(name: string, entries: readonly IpSetEntry[], options: IpSetAddOptions = {}): Promise<void> {
+    const ext = checkExt(options);
+    const exist = checkBool(options.exist, 'exist');
+    const n = checkName(name, 'name');
+    if (!Array.isArray(entries)) throw new InvalidArgumentError('entries', `expected an array of entries, got ${showValue(entries)}`);
+    for (let i = 0; i < entries.length; i++) {
+      const en: unknown = entries[i];
+      checkObject(en, `entries[${i}]`, ENTRY_KEYS);
+      for (const k of MEMBER_EXT_KEYS) {
+        if ((en as Record<string, unknown>)[k] !== undefined) throw new InvalidArgumentError(`entries[${i}].${k}`, `${k} is an option of addMany() (its third argument, for every entry), not a field of an entry`);
+      }
+    }
+    this.live();
+    await this.serial(async () => {
+      const h = await this.call({ cmd: N.IPSET_CMD_HEADER, name: n }, () => this.head(n));
+      const type = Object.prototype.hasOwnProperty.call(TYPES, h.type) ? (h.type as IpSetType) : undefined;
+      if (type === undefined) throw new InvalidArgumentError('name', `set ${n} is of type ${h.type}, which nlkit does not encode`);
+      const seen = new Map<string, number>();
+      const checked = entries.map((en, i) => {
+        let e: CheckedEntry;
+        try {
+          e = checkEntry(en, type, `entries[${i}]`);
+        } catch (x) {
+          if (x instanceof InvalidArgumentError && !x.argument.startsWith('entries[')) throw new InvalidArgumentError(`entries[${i}]${x.argument === 'entry' ? '' : `.${x.argument.replace(/^entry\./, '')}`}`, x.message.replace(/^invalid [^:]*: /, ''));
+          throw x;
+        }
+        if (h.family !== undefined && e.family !== undefined && e.family !== h.family) throw new InvalidArgumentError(`entries[${i}]`, `set ${n} is IPv${h.family} but the entry ${e.text} is IPv${e.family}`);
+        if (e.range) throw new InvalidArgumentError(`entries[${i}]`, `${e.text} is a range of hosts, which the kernel adds address by address and may stop half-way through: add it with add()`);
+        const j = seen.get(e.text);
+        if (j !== undefined) throw new InvalidArgumentError(`entries[${i}]`, `${e.text} repeats entries[${j}]`);
+        seen.set(e.text, i);
+        return e;
+      });
+      if (checked.length === 0) return;
+      const kind = TYPES[type].kind;
+      const subjects = checked.map((e) => `${n} ${e.text}`);
+      const addType = msgType(N.IPSET_CMD_ADD);
+      const r = await this.sock.requestBatch(checked.map((e, i) => ({ type: addType, flags: exist ? 0 : NLM_F_EXCL, subject: subjects[i]!, build: (w: MessageWriter) => writeAdt(w, { name: n, e, ext }) })), { stopOnError: true });
+      if (r.firstRefused < 0 && r.failure === undefined) return;
+      const fr = r.firstRefused;
+      const added = tookIndexes(r);
+      // With exist nothing is undone: an entry taken with exist may have been in the set before.
+      const note = exist ? `with exist nothing is undone: ${added.length} of the ${checked.length} entries were added or there already` : undefined;
+      const first = fr >= 0 ? explainError(r.errors[fr]!, { cmd: N.IPSET_CMD_ADD, name: n, entry: checked[fr]!.text, kind, member: checked[fr]!.name, ref: checked[fr]!.nameref, note }) : undefined;
+      if (exist) throw allOrNoneError({ batch: r, undo: undefined, undone: [], gone: () => true, subjects, noun: ['entry', 'entries'], type: addType, typeName: 'IPSET_CMD_ADD', first });
+      const delType = msgType(N.IPSET_CMD_DEL);
+      const d = added.length ? await this.sock.requestBatch(added.map((i) => ({ type: delType, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => writeAdt(w, { name: n, e: checked[i]!, ext: undefined }) }))) : undefined;
+      throw allOrNoneError({ batch: r, undo: d, undone: added, gone: (e) => e.errno === N.IPSET_ERR_EXIST, subjects, noun: ['entry', 'entries'], type: addType, typeName: 'IPSET_CMD_ADD', first });
+    });
   }
 
   /**

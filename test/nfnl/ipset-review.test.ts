@@ -240,3 +240,48 @@ t.test('add(): extension fields put in the entry instead of the options are refu
   await ips.del('s', m!);
   t.pass('and for del()');
 });
+
+t.test('addMany: 2000 entries in one call equal ipset save; all or none on a clash; with exist nothing undone; bad entries refused unsent', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  await ips.create('big', 'hash:net,port', { timeout: 600, comment: true, maxelem: 4096 });
+  const entries = Array.from({ length: 2000 }, (_, i) => ({ ip: `10.${i >> 8}.${i & 255}.0`, cidr: 24, port: 1000 + (i % 50), proto: i % 2 ? 'udp' as const : 'tcp' as const }));
+  const req0 = ips.sock.stats.requests;
+  await ips.addMany('big', entries, { timeout: 300, comment: 'bulk' });
+  t.equal(ips.sock.stats.requests - req0, 2001, 'the set\'s header once, then one IPSET_CMD_ADD per entry');
+  const saved = ipset(ns.path, ['save', 'big']).out.split('\n').filter((l) => l.startsWith('add big '));
+  t.equal(saved.length, 2000, 'ipset save lists 2000 entries');
+  t.ok(saved.every((l) => / timeout (29\d|300) comment "bulk"$/.test(l)), 'each with the call\'s timeout and comment');
+  const want = new Set(entries.map((e) => `add big ${e.ip}/24,${e.proto}:${e.port}`));
+  t.ok(saved.every((l) => want.has(l.replace(/ timeout.*$/, ''))), 'each one of the call\'s entries');
+
+  // A clash in the middle, made by ipset: nothing of the call is left.
+  await ips.create('s', 'hash:ip');
+  t.equal(ipset(ns.path, ['add', 's', '192.0.2.5']).status, 0);
+  const clash = Array.from({ length: 10 }, (_, i) => ({ ip: `192.0.2.${i}` }));
+  const e = await err(ips.addMany('s', clash));
+  t.ok(e instanceof NetlinkError && e.code === 'IPSET_ERR_EXIST', `the clash: IPSET_ERR_EXIST (${e.message})`);
+  t.match(e.message, /element 192\.0\.2\.5 already exists in set s/, 'naming the entry');
+  t.same(ipset(ns.path, ['save', 's']).out.split('\n').filter((l) => l.startsWith('add ')), ['add s 192.0.2.5'], "all or none: only ipset's entry is left");
+  // With exist: no clash, and what is there stays.
+  await ips.addMany('s', clash, { exist: true });
+  t.equal(ipset(ns.path, ['save', 's']).out.split('\n').filter((l) => l.startsWith('add ')).length, 10, 'with exist: all ten there');
+
+  // Refused before anything is sent, naming entries[i].
+  const sent = ips.sock.stats.requests;
+  const bad = async (p: Promise<unknown>, arg: string, what: string, sentAfter: number): Promise<void> => {
+    const x = await err(p);
+    t.ok(x instanceof InvalidArgumentError && x.argument === arg, `${what}: ${x.message}`);
+    t.equal(ips.sock.stats.requests, sentAfter, `${what}: ${sentAfter - sent ? 'only the header asked' : 'nothing sent'}`);
+  };
+  await bad(ips.addMany('s', [{ ip: '192.0.2.1' }, { ip: '192.0.2.1', bogus: 1 } as never]), 'entries[1].bogus', 'an unknown key', sent);
+  await bad(ips.addMany('s', [{ ip: '192.0.2.1', timeout: 5 } as never]), 'entries[0].timeout', 'an extension in an entry', sent);
+  await bad(ips.addMany('s', {} as never), 'entries', 'not an array', sent);
+  await bad(ips.addMany('s', [{ ip: '198.51.100.1' }, { ip: '2001:db8::1' }]), 'entries[1]', 'an IPv6 entry in an IPv4 set', sent + 1);
+  await bad(ips.addMany('s', [{ ip: '198.51.100.1' }, { ip: '198.51.100.1' }]), 'entries[1]', 'the same entry twice', sent + 2);
+  await bad(ips.addMany('s', [{ ip: '198.51.100.0', cidr: 30 }]), 'entries[0]', 'a range of hosts', sent + 3);
+  t.equal(ipset(ns.path, ['save', 's']).out.split('\n').filter((l) => l.startsWith('add ')).length, 10, 'nothing added by any of them');
+  const missing = await err(ips.addMany('nope', [{ ip: '192.0.2.1' }]));
+  t.ok(missing instanceof NetlinkError && missing.code === 'ENOENT', `no such set: ENOENT (${missing.message})`);
+  await ips.addMany('s', []);
+  t.pass('an empty list');
+});
