@@ -252,7 +252,7 @@ export interface XfrmPolicySpec {
   readonly priority?: number | undefined;
   /** Defaults to 'allow'. */
   readonly action?: 'allow' | 'block' | undefined;
-  /** The policy's index: the kernel makes one when 0 or when the given one is taken or of another direction. Defaults to 0. */
+  /** The policy's index: the kernel makes one when 0 or when the given one is taken. A given one must carry the direction in its low 3 bits (index % 8: in 0, out 1, fwd 2), as the kernel's own do; another is refused. Defaults to 0. */
   readonly index?: number | undefined;
   /** A mark (value, mask 0xffffffff) or `{ value, mask }`. Defaults to none. */
   readonly mark?: number | XfrmMark | undefined;
@@ -725,10 +725,15 @@ export function checkPolicy(v: unknown, arg: string): CheckedPolicy {
     templates.push(c);
     prev = c.family;
   });
+  const index = p.index === undefined ? 0 : checkUint(p.index, `${arg}.index`, 0xffffffff);
+  // The kernel finds a policy by index only in the direction of its low 3 bits (xfrm_policy_id2dir),
+  // and its verify_newpolicy_info refuses another (EINVAL "Policy index doesn't match direction").
+  if (index !== 0 && (index & 7) !== dir) {
+    throw new InvalidArgumentError(`${arg}.index`, `index ${index} is of direction ${index & 7} (index % 8), not ${p.dir as string} (${dir}): an index carries its policy's direction in its low 3 bits`);
+  }
   return {
-    sel, dir, action,
+    sel, dir, action, index,
     priority: p.priority === undefined ? 0 : checkUint(p.priority, `${arg}.priority`, 0xffffffff),
-    index: p.index === undefined ? 0 : checkUint(p.index, `${arg}.index`, 0xffffffff),
     mark: p.mark === undefined ? undefined : markOf(p.mark, `${arg}.mark`),
     ifId: p.ifId === undefined ? undefined : checkUint(p.ifId, `${arg}.ifId`, 0xffffffff),
     ptype: checkPtype(p.ptype, `${arg}.ptype`),

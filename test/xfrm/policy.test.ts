@@ -189,6 +189,8 @@ t.test('bad input is refused before anything is sent, and nothing is created', p
     ['unknown flag', { dir: 'out', flags: ['fast'] }],
     ['unknown ptype', { dir: 'out', ptype: 'aux' }],
     ['unknown key', { dir: 'out', prio: 1 }],
+    ['an index of another direction (its low 3 bits are the dir: 8 is in)', { dir: 'out', index: 8 }],
+    ['an index of a socket policy\'s direction (4: out + 3)', { dir: 'in', index: 4 }],
     ['seven templates', { dir: 'out', templates: Array.from({ length: 7 }, () => ({})) }],
     ['bad mark', { dir: 'out', mark: { value: 1 } }],
     ['bad lifetime', { dir: 'out', lifetime: { hardBytes: -1 } }],
