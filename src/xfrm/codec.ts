@@ -176,7 +176,7 @@ export interface XfrmLifetimeCurrent {
   readonly useTime: bigint;
 }
 
-/** A mark and mask (struct xfrm_mark): `mark V mask M`. */
+/** A mark and mask (struct xfrm_mark): `mark V mask M`. As a policy's or state's mark (part of its key) the value may have no bit outside the mask: the kernel could never match or find it again, so nlkit refuses it. */
 export interface XfrmMark {
   /** The mark value (`mark V`). */
   readonly value: number;
@@ -523,13 +523,23 @@ function names<K extends string>(table: Readonly<Record<K, number>>, b: number):
   return (Object.entries(table) as [K, number][]).filter(([, v]) => (b & v) !== 0).map(([k]) => k);
 }
 
-/** @internal */
-export function markOf(v: unknown, arg: string): XfrmMark {
+/**
+ * @internal A mark and mask. A key's mark (`key`: a policy's or state's XFRMA_MARK, a
+ * list filter's) must have no value bit outside its mask: the kernel stores such a mark
+ * but compares the one a get/del/update brings with it field by field after masking the
+ * packet's or request's mark, so the policy or state could never be found or matched
+ * again (get/del answer ENOENT/ESRCH; only a flush removes it). An output mark's value
+ * bits outside its mask are merely ignored (xfrm_smark_get), so it is not checked.
+ */
+export function markOf(v: unknown, arg: string, key = true): XfrmMark {
   if (typeof v === 'number') return { value: checkUint(v, arg, 0xffffffff), mask: 0xffffffff };
   checkObject(v, arg, MARK_KEYS);
   const m = v as { value: unknown; mask: unknown };
   const value = checkUint(m.value, `${arg}.value`, 0xffffffff);
   const mask = checkUint(m.mask, `${arg}.mask`, 0xffffffff);
+  if (key && (value & ~mask) !== 0) {
+    throw new InvalidArgumentError(arg, `value 0x${value.toString(16)} has bits outside mask 0x${mask.toString(16)} (0x${((value & ~mask) >>> 0).toString(16)}): the kernel could never match it; use value 0x${((value & mask) >>> 0).toString(16)}`);
+  }
   return { value, mask };
 }
 
@@ -929,7 +939,7 @@ export function checkState(v: unknown, arg: string): CheckedState {
     sel, algos: checkAlgos(s.algorithms, `${arg}.algorithms`, proto), encap,
     mark: s.mark === undefined ? undefined : markOf(s.mark, `${arg}.mark`),
     ifId: s.ifId === undefined ? undefined : checkUint(s.ifId, `${arg}.ifId`, 0xffffffff),
-    outputMark: s.outputMark === undefined ? undefined : markOf(s.outputMark, `${arg}.outputMark`),
+    outputMark: s.outputMark === undefined ? undefined : markOf(s.outputMark, `${arg}.outputMark`, false),
     lifetime: checkLifetime(s.lifetime, `${arg}.lifetime`),
     tfcpad: s.tfcpad === undefined ? undefined : checkUint(s.tfcpad, `${arg}.tfcpad`, 0xffffffff),
   };

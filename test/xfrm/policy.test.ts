@@ -193,6 +193,9 @@ t.test('bad input is refused before anything is sent, and nothing is created', p
     ['an index of a socket policy\'s direction (4: out + 3)', { dir: 'in', index: 4 }],
     ['seven templates', { dir: 'out', templates: Array.from({ length: 7 }, () => ({})) }],
     ['bad mark', { dir: 'out', mark: { value: 1 } }],
+    // The kernel keeps such a mark but can never match it again: del/get with the same mark answer ENOENT.
+    ['a mark value with bits outside its mask', { dir: 'out', selector: { dst: '10.3.0.0/16' }, mark: { value: 0x11, mask: 0x1 } }],
+    ['a mark value with a zero mask', { dir: 'out', mark: { value: 5, mask: 0 } }],
     ['bad lifetime', { dir: 'out', lifetime: { hardBytes: -1 } }],
     ['bad dev', { dir: 'out', selector: { dev: 'a b' } }],
     ['missing dev', { dir: 'out', selector: { dev: 'nosuch0' } }],
@@ -205,6 +208,9 @@ t.test('bad input is refused before anything is sent, and nothing is created', p
   t.equal(xf.sock.stats.requests, before, 'no request was sent on the xfrm socket');
   const k = await err(xf.policy.get({ dir: 'up' } as never));
   t.ok(k instanceof InvalidArgumentError, `a bad key: ${k.message}`);
+  const km = await err(xf.policy.del({ dir: 'out', selector: { dst: '10.3.0.0/16' }, mark: { value: 0x11, mask: 0x1 } }));
+  t.ok(km instanceof InvalidArgumentError, `a key's mark with value bits outside its mask: ${km.message}`);
+  t.ok(await err(xf.policy.list({ mark: { value: 2, mask: 1 } })) instanceof InvalidArgumentError, 'a list filter\'s mark likewise (it could match nothing)');
   t.equal(ip(ns.path, ['xfrm', 'policy', 'list']).trim(), '', 'nothing was created');
 });
 

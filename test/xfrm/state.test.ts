@@ -214,6 +214,8 @@ t.test('bad state input is refused before anything is sent', privileged, async (
     ['ports without a port protocol in the selector', { ...ok, selector: { src: '10.0.0.0/8', sport: 1 } }],
     ['selector prefix too long', { ...ok, selector: { dst: '10.0.0.0/40' } }],
     ['unknown key', { ...ok, spii: 1 }],
+    // The kernel keeps such a mark but never finds the state with it (get/del: ESRCH).
+    ['a mark value with bits outside its mask', { ...ok, mark: { value: 0x11, mask: 0x1 } }],
     ['algorithm name too long', { ...ok, algorithms: { crypt: { name: 'x'.repeat(64), key: K16 } } }],
   ];
   const before = xf.sock.stats.requests;
@@ -221,10 +223,13 @@ t.test('bad state input is refused before anything is sent', privileged, async (
     const e = await err(xf.state.add(spec as XfrmStateSpec));
     t.ok(e instanceof InvalidArgumentError, `${what}: InvalidArgumentError (${e?.message})`);
   }
-  for (const [what, key] of [['spi out of range', { dst: '192.0.2.1', proto: 'esp', spi: -1 }], ['family mismatch', { dst: '192.0.2.1', src: '::1', proto: 'esp', spi: 1 }], ['unknown proto', { dst: '192.0.2.1', proto: 'ipip', spi: 1 }]] as const) {
+  for (const [what, key] of [['spi out of range', { dst: '192.0.2.1', proto: 'esp', spi: -1 }], ['family mismatch', { dst: '192.0.2.1', src: '::1', proto: 'esp', spi: 1 }], ['unknown proto', { dst: '192.0.2.1', proto: 'ipip', spi: 1 }],
+    ['a mark value with bits outside its mask', { dst: '192.0.2.1', proto: 'esp', spi: 1, mark: { value: 0x11, mask: 0x1 } }]] as const) {
     t.ok(await err(xf.state.get(key as never)) instanceof InvalidArgumentError, `get, ${what}`);
     t.ok(await err(xf.state.del(key as never)) instanceof InvalidArgumentError, `del, ${what}`);
   }
   t.ok(await err(xf.state.flush({ proto: 'gre' } as never)) instanceof InvalidArgumentError, 'flush of an unknown proto');
+  const am = await err(xf.state.allocSpi({ src: '192.0.2.1', dst: '192.0.2.4', proto: 'esp', mark: { value: 0x11, mask: 0x1 } }));
+  t.ok(am instanceof InvalidArgumentError, `allocSpi with a mark value outside its mask (its larval state could not be found with it): ${am?.message}`);
   t.equal(xf.sock.stats.requests, before, 'no request was sent');
 });
