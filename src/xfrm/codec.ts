@@ -355,7 +355,7 @@ export interface XfrmStateSpec {
   readonly dst: string;
   /** The IPsec protocol. */
   readonly proto: XfrmProto;
-  /** 1..0xffffffff (comp: 0..0xffff, its CPI). */
+  /** 1..0xffffffff (comp: 1..0xffff, its CPI); route2 and hao have none (0). 0 is refused for esp, ah and comp: the kernel would keep such a state unhashed by SPI, where get and del never find it. */
   readonly spi: number;
   /** Defaults to 'transport'. */
   readonly mode?: XfrmMode | undefined;
@@ -403,7 +403,7 @@ export interface XfrmAllocSpiSpec {
   readonly seq?: number | undefined;
   /** A mark (value, mask 0xffffffff) or `{ value, mask }`. Defaults to none. */
   readonly mark?: number | XfrmMark | undefined;
-  /** Lowest SPI to pick. Defaults to 0x100 (as `ip` and PF_KEY). */
+  /** Lowest SPI to pick, at least 1 (the kernel takes 0 and may make an unfindable state of SPI 0). Defaults to 0x100 (as `ip` and PF_KEY). */
   readonly min?: number | undefined;
   /** Highest. Defaults to 0x0fffffff (comp: 0xffff). */
   readonly max?: number | undefined;
@@ -900,7 +900,7 @@ export function checkState(v: unknown, arg: string): CheckedState {
   const dst = parseIp(s.dst, `${arg}.dst`);
   if (src.family !== dst.family) throw new InvalidArgumentError(arg, `src ${s.src} is IPv${src.family} but dst ${s.dst} is IPv${dst.family}`);
   const proto = pick(PROTOS, s.proto, `${arg}.proto`, 'proto');
-  const spi = checkSpi(s.spi, `${arg}.spi`, proto);
+  const spi = checkSpi(s.spi, `${arg}.spi`, proto, true);
   const mode = s.mode === undefined ? X.XFRM_MODE_TRANSPORT : pick(MODES, s.mode, `${arg}.mode`, 'mode');
   if ((proto === X.IPPROTO_ESP || proto === X.IPPROTO_AH || proto === X.IPPROTO_COMP)
     && !(mode === X.XFRM_MODE_TRANSPORT || mode === X.XFRM_MODE_TUNNEL || (mode === X.XFRM_MODE_BEET && proto === X.IPPROTO_ESP))) {
@@ -945,10 +945,18 @@ export function checkState(v: unknown, arg: string): CheckedState {
   };
 }
 
-function checkSpi(v: unknown, arg: string, proto: number): number {
+function checkSpi(v: unknown, arg: string, proto: number, nonZero = false): number {
   // IPComp's SPI is its 16-bit CPI (xfrm_user.c verify_newsa_info / verify_userspi_info).
   const max = proto === X.IPPROTO_COMP ? 0xffff : 0xffffffff;
-  return checkUint(v, arg, max, proto === X.IPPROTO_COMP ? 'a CPI' : 'an SPI');
+  const what = proto === X.IPPROTO_COMP ? 'a CPI' : 'an SPI';
+  const spi = checkUint(v, arg, max, what);
+  // SPI 0 is reserved (RFC 4303 2.1) and the kernel hashes a state by SPI only when it is
+  // not 0 (__xfrm_state_insert): a state of esp, ah or comp with SPI 0 is accepted — and an
+  // ALLOCSPI of min 0 max 0 makes one while answering ENOENT — but never found by get or del.
+  if (nonZero && spi === 0 && (proto === X.IPPROTO_ESP || proto === X.IPPROTO_AH || proto === X.IPPROTO_COMP)) {
+    throw new InvalidArgumentError(arg, `expected ${what} 1..${max}, got 0 (reserved: the kernel would keep a state of SPI 0 that get and del cannot find)`);
+  }
+  return spi;
 }
 
 /** @internal */
@@ -975,7 +983,7 @@ export function checkAllocSpi(v: unknown, arg: string): CheckedAllocSpi {
   const dst = parseIp(s.dst, `${arg}.dst`);
   if (src.family !== dst.family) throw new InvalidArgumentError(arg, `src ${s.src} is IPv${src.family} but dst ${s.dst} is IPv${dst.family}`);
   const proto = pick(PROTOS, s.proto, `${arg}.proto`, 'proto');
-  const min = s.min === undefined ? 0x100 : checkSpi(s.min, `${arg}.min`, proto);
+  const min = s.min === undefined ? 0x100 : checkSpi(s.min, `${arg}.min`, proto, true);
   const max = s.max === undefined ? (proto === X.IPPROTO_COMP ? 0xffff : 0x0fffffff) : checkSpi(s.max, `${arg}.max`, proto);
   if (min > max) throw new InvalidArgumentError(arg, `min 0x${min.toString(16)} is above max 0x${max.toString(16)}`);
   return {
