@@ -393,8 +393,8 @@ export interface XfrmAllocSpiSpec {
   readonly src: string;
   /** Destination address. */
   readonly dst: string;
-  /** The IPsec protocol. */
-  readonly proto: XfrmProto;
+  /** The IPsec protocol: esp, ah or comp (route2 and hao have no SPI; the kernel refuses them). */
+  readonly proto: 'esp' | 'ah' | 'comp';
   /** Defaults to 'transport'. */
   readonly mode?: XfrmMode | undefined;
   /** Defaults to 0. */
@@ -983,6 +983,8 @@ export function checkAllocSpi(v: unknown, arg: string): CheckedAllocSpi {
   const dst = parseIp(s.dst, `${arg}.dst`);
   if (src.family !== dst.family) throw new InvalidArgumentError(arg, `src ${s.src} is IPv${src.family} but dst ${s.dst} is IPv${dst.family}`);
   const proto = pick(PROTOS, s.proto, `${arg}.proto`, 'proto');
+  // verify_spi_info: EINVAL "Invalid protocol, must be one of AH, ESP, IPCOMP".
+  if (proto !== X.IPPROTO_ESP && proto !== X.IPPROTO_AH && proto !== X.IPPROTO_COMP) throw new InvalidArgumentError(`${arg}.proto`, `${s.proto} has no SPI to allocate: expected 'esp', 'ah' or 'comp'`);
   const min = s.min === undefined ? 0x100 : checkSpi(s.min, `${arg}.min`, proto, true);
   const max = s.max === undefined ? (proto === X.IPPROTO_COMP ? 0xffff : 0x0fffffff) : checkSpi(s.max, `${arg}.max`, proto);
   if (min > max) throw new InvalidArgumentError(arg, `min 0x${min.toString(16)} is above max 0x${max.toString(16)}`);

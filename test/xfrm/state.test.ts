@@ -236,6 +236,8 @@ t.test('bad state input is refused before anything is sent', privileged, async (
   // state of SPI 0 behind that get and del cannot find (seen on 6.18); with max > 0 it may pick 0.
   const a0 = await err(xf.state.allocSpi({ src: '192.0.2.1', dst: '192.0.2.4', proto: 'esp', min: 0, max: 0 }));
   t.ok(a0 instanceof InvalidArgumentError, `allocSpi with min 0: ${a0?.message}`);
+  const ah = await err(xf.state.allocSpi({ src: '2001:db8::1', dst: '2001:db8::2', proto: 'hao' } as never));
+  t.ok(ah instanceof InvalidArgumentError, `allocSpi of a protocol without SPIs (hao, route2): ${ah?.message}`);
   const am = await err(xf.state.allocSpi({ src: '192.0.2.1', dst: '192.0.2.4', proto: 'esp', mark: { value: 0x11, mask: 0x1 } }));
   t.ok(am instanceof InvalidArgumentError, `allocSpi with a mark value outside its mask (its larval state could not be found with it): ${am?.message}`);
   t.equal(xf.sock.stats.requests, before, 'no request was sent');
