@@ -346,7 +346,7 @@ export class XfrmStates {
    * One state by dst, proto and spi (and mark).
    *
    * Equivalent to: `ip xfrm state get dst D proto P spi SPI [src S] [mark M mask K]`.
-   * @throws InvalidArgumentError for a bad key; NetlinkError 'ENOENT' when there is none.
+   * @throws InvalidArgumentError for a bad key; NetlinkError 'ESRCH' when there is none (the kernel's code for a missing state).
    */
   async get(key: XfrmStateKey | XfrmState): Promise<XfrmState> {
     const k = checkStateId(key, 'key');
@@ -375,7 +375,7 @@ export class XfrmStates {
    * Delete one state by dst, proto and spi (and mark).
    *
    * Equivalent to: `ip xfrm state delete dst D proto P spi SPI [src S] [mark M mask K]`.
-   * @throws InvalidArgumentError for a bad key; NetlinkError 'ENOENT' when there is none.
+   * @throws InvalidArgumentError for a bad key; NetlinkError 'ESRCH' when there is none (the kernel's code for a missing state).
    */
   async del(key: XfrmStateKey | XfrmState): Promise<void> {
     const k = checkStateId(key, 'key');
