@@ -1351,11 +1351,16 @@ export function decodeState(buf: Buffer, view: DataView, off: number, len: numbe
   };
   const algos: Mutable<XfrmState['algorithms']> = {};
   let unknown: RawAttribute[] | undefined;
+  // alg_key_len is in bits; the key must lie inside the attribute (the kernel's
+  // xfrm_alg_len), else the bytes after it (the next attribute) would be read as key.
+  let attrLen = 0;
   const key = (a: number, fixed: number): Uint8Array => {
-    const bitsLen = view.getUint32(a + X.OFF_XFRM_ALGO_ALG_KEY_LEN, HOST_LE);
-    return copyBytes(buf, a + fixed, a + fixed + Math.ceil(bitsLen / 8));
+    const n = Math.ceil(view.getUint32(a + X.OFF_XFRM_ALGO_ALG_KEY_LEN, HOST_LE) / 8);
+    need(attrLen, fixed + n, 'algorithm key (alg_key_len)', STATE_PATH, a);
+    return copyBytes(buf, a + fixed, a + fixed + n);
   };
   walkAttrs(view, attrs, off + len, STATE_PATH, (type, a, l) => {
+    attrLen = l;
     switch (type) {
       case X.XFRMA_SA: break; // the struct itself (a delete event's), read above
       case X.XFRMA_ALG_AEAD:
@@ -1375,7 +1380,10 @@ export function decodeState(buf: Buffer, view: DataView, off: number, len: numbe
         need(l, X.SIZEOF_XFRM_ALGO, 'xfrm_algo', STATE_PATH, a);
         if (!algos.auth) algos.auth = { name: cstr(buf, a, 64), key: key(a, X.SIZEOF_XFRM_ALGO) };
         break;
-      case X.XFRMA_ALG_COMP: algos.comp = { name: cstr(buf, a, 64) }; break;
+      case X.XFRMA_ALG_COMP:
+        need(l, X.SIZEOF_XFRM_ALGO, 'xfrm_algo', STATE_PATH, a);
+        algos.comp = { name: cstr(buf, a, 64) };
+        break;
       case X.XFRMA_ENCAP: {
         need(l, X.SIZEOF_XFRM_ENCAP_TMPL, 'xfrm_encap_tmpl', STATE_PATH, a);
         const t = view.getUint16(a + X.OFF_XFRM_ENCAP_TMPL_ENCAP_TYPE, HOST_LE);

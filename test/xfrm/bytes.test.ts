@@ -6,7 +6,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MessageWriter } from '../../src/netlink/index.js';
+import { DecodeError, MessageWriter } from '../../src/netlink/index.js';
 import { decodePolicy, decodeState } from '../../src/xfrm/codec.js';
 import { xfrmRequestBytes } from '../../src/xfrm/xfrm.js';
 import { CASES, DIFFERENCES, FIXTURES, K16, K32, diff, withoutSeq } from './fixtures.js';
@@ -52,6 +52,25 @@ t.test('ip\'s NEWSA requests decode to the spec that made them (xfrm_usersa_info
   const v6 = Buffer.from(FIXTURES.cases['state-add-ipv6-tunnel-selector']!.hex, 'hex');
   const s6 = decodeState(v6, new DataView(v6.buffer, v6.byteOffset, v6.byteLength), 0, v6.length);
   t.same([s6.family, s6.src, s6.selector.src, s6.selector.dst, s6.selector.protoName, s6.selector.dport], [6, '2001:db8::1', '2001:db8:1::/64', '2001:db8:2::/64', 'tcp', 443]);
+});
+
+t.test('a state whose algorithm key length runs past its attribute is a DecodeError, not the next attribute\'s bytes read as key', async (t) => {
+  const b = Buffer.from(FIXTURES.cases['state-add-esp-tunnel-cbc-aes-hmac-sha256']!.hex, 'hex');
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  // Find XFRMA_ALG_CRYPT (type 2) after xfrm_usersa_info and claim a 256-bit key in its 16-byte room.
+  let at = 16 + 224;
+  while (at < b.length && b.readUInt16LE(at + 2) !== 2) at += (b.readUInt16LE(at) + 3) & ~3;
+  t.ok(at < b.length, 'the fixture has XFRMA_ALG_CRYPT');
+  b.writeUInt32LE(256, at + 4 + 64);
+  t.throws(() => decodeState(b, v, 0, b.length), DecodeError, 'key bytes beyond the attribute');
+  const c = Buffer.from(FIXTURES.cases['state-add-comp']!.hex, 'hex');
+  let ac = 16 + 224;
+  while (ac < c.length && c.readUInt16LE(ac + 2) !== 3) ac += (c.readUInt16LE(ac) + 3) & ~3;
+  t.ok(ac < c.length, 'the fixture has XFRMA_ALG_COMP');
+  // Cut the message inside the comp attribute's name: its header says fewer bytes than xfrm_algo.
+  c.writeUInt16LE(4 + 8, ac);
+  c.writeUInt32LE(ac + 4 + 8, 0);
+  t.throws(() => decodeState(c, new DataView(c.buffer, c.byteOffset, c.byteLength), 0, ac + 4 + 8), DecodeError, 'a comp attribute shorter than xfrm_algo');
 });
 
 t.test('ip\'s NEWPOLICY requests decode to the spec that made them', async (t) => {
