@@ -129,7 +129,7 @@ const DESCRIBER: FamilyDescriber = {
     if (errno === 3 /* ESRCH */ && (type === X.XFRM_MSG_GETSA || type === X.XFRM_MSG_DELSA)) return 'no such state (dst, proto, spi and mark)';
     if (errno === 17 /* EEXIST */) {
       if (type === X.XFRM_MSG_NEWPOLICY) return 'a policy with that selector, dir, mark, if_id and type exists (update() replaces it)';
-      if (type === X.XFRM_MSG_NEWSA) return 'a state with that dst, proto, spi and mark exists (update() replaces it)';
+      if (type === X.XFRM_MSG_NEWSA) return 'a state with that dst, proto, spi and mark exists (update() changes only its lifetimes, encap, output mark and if_id: del() and add() to change its keys)';
     }
     if (errno === 1 /* EPERM */) return 'needs CAP_NET_ADMIN in the netns\'s user namespace';
     return undefined;
@@ -331,10 +331,18 @@ export class XfrmStates {
   }
 
   /**
-   * Add a state or replace the one with the same dst, proto, spi and mark.
+   * Update the state with the same dst, proto, spi and mark (net/xfrm/xfrm_state.c
+   * xfrm_state_update). A larval state (from {@link XfrmStates.allocSpi} or an ACQUIRE) is
+   * replaced by the whole spec: this is how an SA negotiated for a reserved SPI is
+   * installed. A complete state keeps its algorithms, keys, reqid, mode, flags and
+   * selector: only its encapsulation (of the same type), care-of address, lifetime
+   * limits, output mark and if_id are taken from the spec — to change the rest, `del` and
+   * `add`. It adds nothing: without such a state the kernel answers 'ESRCH'.
    *
    * Equivalent to: `ip xfrm state update …` (the arguments of add).
-   * @throws InvalidArgumentError for a bad spec (nothing sent).
+   * @throws InvalidArgumentError for a bad spec (nothing sent); NetlinkError 'ESRCH' when
+   *   there is no such state, 'EEXIST' for a state the kernel made itself, 'EINVAL' for an
+   *   encapsulation added, removed or of another type.
    */
   async update(spec: XfrmStateSpec): Promise<void> {
     const s = checkState(spec, 'spec');

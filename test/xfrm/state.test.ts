@@ -174,8 +174,13 @@ t.test('round trip on a kernel with ESP: add, get, list against ip -s xfrm state
   t.equal(theirs.length, 1, 'ip lists one');
   t.same(theirs[0]!.slice(0, 2), stateHead(got), 'its first lines');
   t.ok(theirs[0]!.some((l) => l === `enc cbc(aes) 0x${K16.toString('hex')}`), 'ip prints the key nlkit decoded');
-  await xf.state.update({ ...ESP_TUNNEL, reqid: 8 });
-  t.equal((await xf.state.get(got)).reqid, 8, 'update');
+  // xfrm_state_update: a complete state takes the new lifetimes (and encap, coaddr, output
+  // mark, if_id) but keeps its reqid, algorithms and keys.
+  await xf.state.update({ ...ESP_TUNNEL, reqid: 8, lifetime: { hardAddSeconds: 3600 } });
+  const upd = await xf.state.get(got);
+  t.same([upd.lifetime.hardAddSeconds, upd.reqid], [3600n, 7], 'update: the new lifetime, the reqid kept');
+  const missing = await err(xf.state.update({ ...ESP_TUNNEL, spi: 0x1001 }));
+  t.ok(missing instanceof NetlinkError && missing.code === 'ESRCH', `update of a missing state adds nothing: ESRCH (${missing?.message})`);
   await xf.state.del(got);
   t.same(await xf.state.list(), [], 'del');
   await xf.state.add(ESP_TUNNEL);
