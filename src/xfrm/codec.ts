@@ -926,6 +926,7 @@ export function checkState(v: unknown, arg: string): CheckedState {
     checkObject(s.encap, `${arg}.encap`, ENCAP_KEYS);
     const e = s.encap;
     const oa = e.oa === undefined ? undefined : parseIp(e.oa, `${arg}.encap.oa`);
+    if (oa && oa.family !== src.family) throw new InvalidArgumentError(`${arg}.encap.oa`, `${e.oa} is IPv${oa.family} but the state is IPv${src.family}`);
     encap = {
       type: pick(ENCAPS, e.type, `${arg}.encap.type`, 'encap type'), sport: checkUint(e.sport, `${arg}.encap.sport`, 65535, 'a port'),
       dport: checkUint(e.dport, `${arg}.encap.dport`, 65535, 'a port'), oa: oa?.bytes ?? ZERO16,

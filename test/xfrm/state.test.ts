@@ -216,6 +216,8 @@ t.test('bad state input is refused before anything is sent', privileged, async (
     ['encap on ah', { ...(CASES['state-add-ah']![1] as object), encap: { type: 'espinudp', sport: 4500, dport: 4500 } }],
     ['unknown encap', { ...ok, encap: { type: 'espinsctp', sport: 1, dport: 2 } }],
     ['encap port out of range', { ...ok, encap: { type: 'espinudp', sport: 70000, dport: 2 } }],
+    // encap_oa is read in the state's family: an IPv6 one on an IPv4 state would be cut to its first 4 bytes.
+    ['encap oa of another family', { ...ok, encap: { type: 'espinudp', sport: 4500, dport: 4500, oa: '2001:db8::1' } }],
     ['esn without a replay window', { ...ok, replayWindow: 0, flags: ['esn'] }],
     ['replay window over 4096', { ...ok, replayWindow: 5000 }],
     ['unknown flag', { ...ok, flags: ['fast'] }],
