@@ -9,7 +9,7 @@ import {
   DecodeError, HOST_LE, InvalidArgumentError, checkOptionKeys, copyBytes, showValue, walkAttrs,
   type MessageWriter, type RawAttribute,
 } from '../netlink/index.js';
-import { formatIp, parseIp, parsePrefix } from '../rtnl/ip.js';
+import { formatIp, hasHostBits, networkOf, parseIp, parsePrefix } from '../rtnl/ip.js';
 import * as X from './constants.js';
 
 // ---------------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ export function protoName(n: number): XfrmProto | undefined {
 
 /** Which packets a policy or state applies to (struct xfrm_selector): `ip xfrm`'s SELECTOR. */
 export interface XfrmSelectorSpec {
-  /** Source prefix ('10.0.0.0/24', '2001:db8::/64'; a bare address is a /32 or /128). Defaults to any (0.0.0.0/0 or ::/0 of the other side's family). */
+  /** Source prefix ('10.0.0.0/24', '2001:db8::/64'; a bare address is a /32 or /128; no host bits in a policy to add, as the kernel keys policies on them). Defaults to any (0.0.0.0/0 or ::/0 of the other side's family). */
   readonly src?: string | undefined;
   /** Destination prefix, as `src`. Defaults to any. */
   readonly dst?: string | undefined;
@@ -719,6 +719,16 @@ export function checkPolicy(v: unknown, arg: string): CheckedPolicy {
   checkObject(v, arg, POLICY_KEYS);
   const p = v as XfrmPolicySpec;
   const sel = p.selector === undefined ? checkSelector({}, `${arg}.selector`) : checkSelector(p.selector, `${arg}.selector`);
+  // A policy is keyed on its selector's bytes (xfrm_policy_insert, xfrm_policy_bysel_ctx:
+  // selector_cmp), host bits included, while packets match it by prefix: 10.4.0.1/16 would
+  // be a second policy beside 10.4.0.0/16 for the same packets, and get/del by 10.4.0.0/16
+  // would not find it. Keys (get, del) still take host bits, to reach such a policy ip made.
+  for (const [k, b, l] of [['src', sel.src, sel.prefixS], ['dst', sel.dst, sel.prefixD]] as const) {
+    if (hasHostBits({ family: sel.family, bytes: b, prefixLen: l })) {
+      const net = networkOf({ family: sel.family, bytes: b, prefixLen: l });
+      throw new InvalidArgumentError(`${arg}.selector.${k}`, `${(p.selector as XfrmSelectorSpec)[k]!} has host bits set: the kernel would key the policy on them; use ${formatIp(net.bytes, 0, net.bytes.length)}/${l}`);
+    }
+  }
   const dir = checkDir(p.dir, `${arg}.dir`);
   let action = X.XFRM_POLICY_ALLOW;
   if (p.action !== undefined) {

@@ -191,6 +191,10 @@ t.test('bad input is refused before anything is sent, and nothing is created', p
     ['unknown key', { dir: 'out', prio: 1 }],
     ['an index of another direction (its low 3 bits are the dir: 8 is in)', { dir: 'out', index: 8 }],
     ['an index of a socket policy\'s direction (4: out + 3)', { dir: 'in', index: 4 }],
+    // The kernel keys a policy on the selector's raw bytes: 10.4.0.1/16 would be a second policy beside 10.4.0.0/16
+    // matching the same packets, and get/del with 10.4.0.0/16 would not find it.
+    ['a selector prefix with host bits', { selector: { dst: '10.4.0.1/16' }, dir: 'in' }],
+    ['an IPv6 selector prefix with host bits', { selector: { src: '2001:db8::1/64' }, dir: 'in' }],
     ['seven templates', { dir: 'out', templates: Array.from({ length: 7 }, () => ({})) }],
     ['bad mark', { dir: 'out', mark: { value: 1 } }],
     // The kernel keeps such a mark but can never match it again: del/get with the same mark answer ENOENT.
