@@ -369,7 +369,7 @@ export interface XfrmStateSpec {
   readonly flags?: readonly XfrmStateFlag[] | undefined;
   /** Extra flags (`extra-flag …`). */
   readonly extraFlags?: readonly XfrmStateExtraFlag[] | undefined;
-  /** The selector (`sel …`). Defaults to none (the kernel fills in the state's family). */
+  /** The selector (`sel …`). Defaults to none. One without src and dst is of the state's family (sent AF_UNSPEC, as ip does; the kernel fills it in). */
   readonly selector?: XfrmSelectorSpec | undefined;
   /** The algorithms and keys. */
   readonly algorithms?: XfrmAlgorithms | undefined;
@@ -577,6 +577,8 @@ export interface CheckedSelector {
   dportMask: number;
   ifindex: number;
   dev: string | undefined;
+  /** Neither src nor dst given: `family` is only the default (IPv4). */
+  familyUnset: boolean;
 }
 
 const ZERO16 = new Uint8Array(16);
@@ -597,7 +599,7 @@ export function checkSelector(v: unknown, arg: string): CheckedSelector {
   }
   const c: CheckedSelector = {
     family, src: src?.bytes ?? ZERO16, dst: dst?.bytes ?? ZERO16, prefixS: src?.prefixLen ?? 0, prefixD: dst?.prefixLen ?? 0,
-    proto, sport: 0, sportMask: 0, dport: 0, dportMask: 0, ifindex: 0, dev: undefined,
+    proto, sport: 0, sportMask: 0, dport: 0, dportMask: 0, ifindex: 0, dev: undefined, familyUnset: !src && !dst,
   };
   const pname = UPPER_NAME.get(proto) ?? String(proto);
   if (s.sport !== undefined || s.dport !== undefined) {
@@ -1038,14 +1040,15 @@ function putAddr(w: MessageWriter, o: number, a: Uint8Array): void {
   w.buf.set(a, o); // xfrm_address_t: 16 bytes, IPv4 in the first 4 (the rest stays zero)
 }
 
-function putSelector(w: MessageWriter, o: number, s: CheckedSelector): void {
+/** `unspecFamily`: write AF_UNSPEC for a selector without addresses (a state's: the kernel gives it the state's family). */
+function putSelector(w: MessageWriter, o: number, s: CheckedSelector, unspecFamily = false): void {
   putAddr(w, o + X.OFF_XFRM_SELECTOR_DADDR, s.dst);
   putAddr(w, o + X.OFF_XFRM_SELECTOR_SADDR, s.src);
   w.view.setUint16(o + X.OFF_XFRM_SELECTOR_DPORT, s.dport, false);
   w.view.setUint16(o + X.OFF_XFRM_SELECTOR_DPORT_MASK, s.dportMask, false);
   w.view.setUint16(o + X.OFF_XFRM_SELECTOR_SPORT, s.sport, false);
   w.view.setUint16(o + X.OFF_XFRM_SELECTOR_SPORT_MASK, s.sportMask, false);
-  w.view.setUint16(o + X.OFF_XFRM_SELECTOR_FAMILY, af(s.family), HOST_LE);
+  w.view.setUint16(o + X.OFF_XFRM_SELECTOR_FAMILY, unspecFamily && s.familyUnset ? X.AF_UNSPEC : af(s.family), HOST_LE);
   w.view.setUint8(o + X.OFF_XFRM_SELECTOR_PREFIXLEN_D, s.prefixD);
   w.view.setUint8(o + X.OFF_XFRM_SELECTOR_PREFIXLEN_S, s.prefixS);
   w.view.setUint8(o + X.OFF_XFRM_SELECTOR_PROTO, s.proto);
@@ -1141,7 +1144,10 @@ function putAlgo(w: MessageWriter, a: CheckedAlgo): void {
  */
 export function writeState(w: MessageWriter, s: CheckedState): void {
   const o = w.reserve(X.SIZEOF_XFRM_USERSA_INFO);
-  if (s.sel) putSelector(w, o + X.OFF_XFRM_USERSA_INFO_SEL, s.sel);
+  // A selector without addresses goes AF_UNSPEC, as ip sends it: the kernel gives it the
+  // state's family (xfrm_state_construct), or keeps it unspecified with the af-unspec flag.
+  // As IPv4 it would never match an IPv6 state's packets.
+  if (s.sel) putSelector(w, o + X.OFF_XFRM_USERSA_INFO_SEL, s.sel, true);
   const id = o + X.OFF_XFRM_USERSA_INFO_ID;
   putAddr(w, id + X.OFF_XFRM_ID_DADDR, s.dst);
   w.view.setUint32(id + X.OFF_XFRM_ID_SPI, s.spi, false);

@@ -73,6 +73,28 @@ t.test('a state whose algorithm key length runs past its attribute is a DecodeEr
   t.throws(() => decodeState(c, new DataView(c.buffer, c.byteOffset, c.byteLength), 0, ac + 4 + 8), DecodeError, 'a comp attribute shorter than xfrm_algo');
 });
 
+t.test('a state selector without addresses is sent AF_UNSPEC, as ip sends it (the kernel gives it the state\'s family), not as IPv4', async (t) => {
+  // Captured with strace from iproute2 6.1 (seq zeroed):
+  // ip xfrm state add src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x3000 mode transport sel proto tcp dport 443 enc 'cbc(aes)' 0x00112233445566778899aabbccddeeff
+  const ip = [
+    '480100001000050000000000000000000000000000000000000000000000000000000000000000000000000000000000',
+    '01bbffff000000000000000006000000000000000000000020010db80000000000000000000000020000300032000000',
+    '20010db8000000000000000000000001ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000',
+    '0000000000000000000000000000000000000000000000000000000000000000000000000a0000000000000000000000',
+    '580002006362632861657329000000000000000000000000000000000000000000000000000000000000000000000000',
+    '00000000000000000000000000000000000000008000000000112233445566778899aabbccddeeff',
+  ].join('');
+  t.equal(ip.length, 328 * 2, 'the captured request: 328 bytes');
+  t.equal(ip.slice((16 + 40) * 2, (16 + 42) * 2), '0000', 'ip\'s xfrm_selector.family (at 16 + 40): AF_UNSPEC');
+  const ours = withoutSeq(xfrmRequestBytes(w, 'newsa', {
+    src: '2001:db8::1', dst: '2001:db8::2', proto: 'esp', spi: 0x3000, mode: 'transport', selector: { proto: 'tcp', dport: 443 },
+    algorithms: { crypt: { name: 'cbc(aes)', key: K16 } },
+  }));
+  t.equal(ours.slice((16 + 40) * 2, (16 + 42) * 2), '0000', 'xfrm_selector.family: AF_UNSPEC (an IPv4 selector would never match this IPv6 state\'s packets)');
+  t.equal(ours, ip, `byte for byte\n${diff(ours, ip)}`);
+});
+
 t.test('ip\'s NEWPOLICY requests decode to the spec that made them', async (t) => {
   const b = Buffer.from(FIXTURES.cases['policy-add-ipv6-block-index']!.hex, 'hex');
   const p = decodePolicy(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length);
