@@ -385,6 +385,8 @@ export interface XfrmStateSpec {
   readonly lifetime?: XfrmLifetimeSpec | undefined;
   /** TFC padding (`tfcpad`). */
   readonly tfcpad?: number | undefined;
+  /** The care-of address (`coa`, XFRMA_COADDR), of the state's family: required for route2 and hao (Mobile IPv6), which take no algorithms, encap or tfcpad. */
+  readonly coa?: string | undefined;
 }
 
 /** A larval state to reserve an SPI with: `ip xfrm state allocspi src S dst D proto P [mode M] [reqid R] [seq N] [mark …] [min A max B]`. */
@@ -554,7 +556,7 @@ const POLICY_ID_KEYS: ReadonlySet<string> = new Set(['selector', 'dir', 'index',
   // a listed XfrmPolicy: allowed, not read
   'dirNumber', 'action', 'priority', 'share', 'flags', 'flagBits', 'lifetime', 'current', 'templates', 'unknown']);
 const STATE_KEYS: ReadonlySet<string> = new Set(['src', 'dst', 'proto', 'spi', 'mode', 'reqid', 'replayWindow', 'replay', 'flags', 'extraFlags', 'selector',
-  'algorithms', 'encap', 'mark', 'ifId', 'outputMark', 'lifetime', 'tfcpad']);
+  'algorithms', 'encap', 'mark', 'ifId', 'outputMark', 'lifetime', 'tfcpad', 'coa']);
 const STATE_ID_KEYS: ReadonlySet<string> = new Set(['dst', 'proto', 'spi', 'src', 'mark',
   // a listed XfrmState: allowed, not read
   'family', 'protoNumber', 'reqid', 'mode', 'modeNumber', 'replayWindow', 'seq', 'flags', 'flagBits', 'extraFlags', 'selector', 'lifetime', 'current', 'stats',
@@ -821,6 +823,7 @@ export interface CheckedState {
   outputMark: XfrmMark | undefined;
   lifetime: bigint[];
   tfcpad: number | undefined;
+  coa: Uint8Array | undefined;
 }
 
 /** Key sizes (bits) and ICV / truncation lengths of algorithms whose sizes are fixed (crypto/ and net/xfrm/xfrm_algo.c). */
@@ -944,8 +947,16 @@ export function checkState(v: unknown, arg: string): CheckedState {
       dport: checkUint(e.dport, `${arg}.encap.dport`, 65535, 'a port'), oa: oa?.bytes ?? ZERO16,
     };
   }
+  const coa = s.coa === undefined ? undefined : parseIp(s.coa, `${arg}.coa`);
+  if (coa && coa.family !== src.family) throw new InvalidArgumentError(`${arg}.coa`, `${s.coa} is IPv${coa.family} but the state is IPv${src.family}`);
+  if (proto === X.IPPROTO_ROUTING || proto === X.IPPROTO_DSTOPTS) {
+    // Mobile IPv6 (net/ipv6/mip6.c; xfrm_user.c verify_newsa_info).
+    if (src.family !== 6) throw new InvalidArgumentError(`${arg}.proto`, `${s.proto} is Mobile IPv6: its addresses must be IPv6`);
+    if (!coa) throw new InvalidArgumentError(`${arg}.coa`, `${s.proto} needs a care-of address (the kernel's "Missing required COADDR attribute for DSTOPTS/ROUTING")`);
+    if (s.tfcpad !== undefined) throw new InvalidArgumentError(`${arg}.tfcpad`, `${s.proto} takes no TFC padding`);
+  }
   return {
-    family: src.family, src: src.bytes, dst: dst.bytes, proto, spi, mode,
+    family: src.family, src: src.bytes, dst: dst.bytes, proto, spi, mode, coa: coa?.bytes,
     reqid: s.reqid === undefined ? 0 : checkUint(s.reqid, `${arg}.reqid`, 0xffffffff),
     replayWindow, replay, flags,
     extraFlags: s.extraFlags === undefined ? 0 : bits(EXTRA_FLAGS, s.extraFlags, `${arg}.extraFlags`, 'extra flag'),
@@ -1138,7 +1149,7 @@ function putAlgo(w: MessageWriter, a: CheckedAlgo): void {
 
 /** @internal
  * XFRM_MSG_NEWSA / UPDSA: xfrm_usersa_info, then the algorithms (aead, crypt, auth, comp),
- * XFRMA_ENCAP, the replay state, XFRMA_SA_EXTRA_FLAGS, XFRMA_MARK, XFRMA_IF_ID,
+ * XFRMA_ENCAP, XFRMA_COADDR, the replay state, XFRMA_SA_EXTRA_FLAGS, XFRMA_MARK, XFRMA_IF_ID,
  * XFRMA_SET_MARK(_MASK), XFRMA_TFCPAD: the order `ip xfrm state add` writes them in when its
  * arguments are in that order.
  */
@@ -1166,6 +1177,7 @@ export function writeState(w: MessageWriter, s: CheckedState): void {
     w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_DPORT, s.encap.dport, false);
     putAddr(w, e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_OA, s.encap.oa);
   }
+  if (s.coa) putAddr(w, attr(w, X.XFRMA_COADDR, 16), s.coa); // xfrm_address_t
   // As ip: an ESN replay state with the esn flag or a window over 32 packets, else the
   // window in xfrm_usersa_info and XFRMA_REPLAY_VAL only for counters to set.
   if ((s.flags & X.XFRM_STATE_ESN) || s.replayWindow > 32) {

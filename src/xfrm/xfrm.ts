@@ -321,7 +321,7 @@ export class XfrmStates {
    * Add a state. A kernel without the protocol (no ESP, AH or IPComp built or loaded)
    * refuses with 'EPROTONOSUPPORT', and the error's hint names the missing option and module.
    *
-   * Equivalent to: `ip xfrm state add src S dst D proto P spi SPI [mode M] [reqid R] [replay-window W] [flag F] [sel …] [aead|enc|auth|auth-trunc|comp …] [encap …] [mark M mask K] [output-mark …] [if_id N] [limit …]`.
+   * Equivalent to: `ip xfrm state add src S dst D proto P spi SPI [mode M] [reqid R] [replay-window W] [flag F] [sel …] [aead|enc|auth|auth-trunc|comp …] [encap …] [coa ADDR] [mark M mask K] [output-mark …] [if_id N] [limit …]`.
    * @throws InvalidArgumentError for a bad spec (nothing sent); NetlinkError 'EEXIST' when it exists.
    */
   async add(spec: XfrmStateSpec): Promise<void> {
