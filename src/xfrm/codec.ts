@@ -419,7 +419,7 @@ export interface XfrmStateKey {
   readonly proto: XfrmProto;
   /** The SPI (comp: the CPI). */
   readonly spi: number;
-  /** Needed only for a state found by addresses (XFRMA_SRCADDR). */
+  /** The source address (XFRMA_SRCADDR): required for route2 and hao, whose states are found by src and dst (they have no SPI); not read for esp, ah and comp. */
   readonly src?: string | undefined;
   /** The state's mark (a marked state is found only with it). */
   readonly mark?: number | XfrmMark | undefined;
@@ -1039,6 +1039,9 @@ export function checkStateId(v: unknown, arg: string): CheckedStateId {
   const src = k.src === undefined ? undefined : parseIp(k.src, `${arg}.src`);
   if (src && src.family !== dst.family) throw new InvalidArgumentError(arg, `src ${k.src} is IPv${src.family} but dst ${k.dst} is IPv${dst.family}`);
   const proto = pick(PROTOS, k.proto, `${arg}.proto`, 'proto');
+  // xfrm_user_state_lookup finds these by address, with XFRMA_SRCADDR (which ip and nlkit
+  // always send, zero without a src: the lookup would be for :: and answer ESRCH).
+  if ((proto === X.IPPROTO_ROUTING || proto === X.IPPROTO_DSTOPTS) && !src) throw new InvalidArgumentError(`${arg}.src`, `a ${k.proto} state is found by src and dst: give its src`);
   return { family: dst.family, dst: dst.bytes, src: src?.bytes, proto, spi: checkSpi(k.spi, `${arg}.spi`, proto), mark: k.mark === undefined ? undefined : markOf(k.mark, `${arg}.mark`) };
 }
 

@@ -234,7 +234,9 @@ t.test('bad state input is refused before anything is sent', privileged, async (
     t.ok(e instanceof InvalidArgumentError, `${what}: InvalidArgumentError (${e?.message})`);
   }
   for (const [what, key] of [['spi out of range', { dst: '192.0.2.1', proto: 'esp', spi: -1 }], ['family mismatch', { dst: '192.0.2.1', src: '::1', proto: 'esp', spi: 1 }], ['unknown proto', { dst: '192.0.2.1', proto: 'ipip', spi: 1 }],
-    ['a mark value with bits outside its mask', { dst: '192.0.2.1', proto: 'esp', spi: 1, mark: { value: 0x11, mask: 0x1 } }]] as const) {
+    ['a mark value with bits outside its mask', { dst: '192.0.2.1', proto: 'esp', spi: 1, mark: { value: 0x11, mask: 0x1 } }],
+    // route2/hao states are found by src and dst (xfrm_state_lookup_byaddr): without src the lookup is for ::.
+    ['route2 without src', { dst: '2001:db8::2', proto: 'route2', spi: 0 }]] as const) {
     t.ok(await err(xf.state.get(key as never)) instanceof InvalidArgumentError, `get, ${what}`);
     t.ok(await err(xf.state.del(key as never)) instanceof InvalidArgumentError, `del, ${what}`);
   }
