@@ -924,6 +924,11 @@ export function checkState(v: unknown, arg: string): CheckedState {
   const flags = s.flags === undefined ? 0 : bits(STATE_FLAGS, s.flags, `${arg}.flags`, 'state flag');
   const replayWindow = s.replayWindow === undefined ? 0 : checkUint(s.replayWindow, `${arg}.replayWindow`, X.XFRMA_REPLAY_ESN_MAX, 'a replay window');
   if ((flags & X.XFRM_STATE_ESN) && replayWindow === 0) throw new InvalidArgumentError(`${arg}.replayWindow`, 'the esn flag needs a replay window');
+  // Both are sent as XFRMA_REPLAY_ESN_VAL (as ip does), which verify_replay refuses for
+  // anything but ESP and AH (EINVAL "ESN only supported for ESP and AH").
+  if (((flags & X.XFRM_STATE_ESN) || replayWindow > 32) && proto !== X.IPPROTO_ESP && proto !== X.IPPROTO_AH) {
+    throw new InvalidArgumentError(`${arg}.replayWindow`, `${(flags & X.XFRM_STATE_ESN) ? 'the esn flag' : `a replay window over 32 (${replayWindow})`} needs esp or ah, not ${s.proto as string}`);
+  }
   let replay = { seq: 0, oseq: 0, seqHi: 0, oseqHi: 0 };
   if (s.replay !== undefined) {
     checkObject(s.replay, `${arg}.replay`, REPLAY_KEYS);

@@ -220,6 +220,9 @@ t.test('bad state input is refused before anything is sent', privileged, async (
     ['encap oa of another family', { ...ok, encap: { type: 'espinudp', sport: 4500, dport: 4500, oa: '2001:db8::1' } }],
     ['esn without a replay window', { ...ok, replayWindow: 0, flags: ['esn'] }],
     ['replay window over 4096', { ...ok, replayWindow: 5000 }],
+    // Sent as XFRMA_REPLAY_ESN_VAL, which verify_replay takes for ESP and AH only.
+    ['a replay window over 32 for comp', { ...(CASES['state-add-comp']![1] as object), replayWindow: 64 }],
+    ['the esn flag for comp', { ...(CASES['state-add-comp']![1] as object), replayWindow: 32, flags: ['esn'] }],
     ['unknown flag', { ...ok, flags: ['fast'] }],
     ['ports without a port protocol in the selector', { ...ok, selector: { src: '10.0.0.0/8', sport: 1 } }],
     ['selector prefix too long', { ...ok, selector: { dst: '10.0.0.0/40' } }],
