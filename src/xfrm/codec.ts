@@ -90,7 +90,7 @@ export interface XfrmSelectorSpec {
   readonly dport?: number | undefined;
   /** ICMP/ICMPv6/MH type (carried in the source port field, as the kernel does). Defaults to any. */
   readonly type?: number | undefined;
-  /** ICMP/ICMPv6 code (carried in the destination port field). Defaults to any. */
+  /** ICMP/ICMPv6 code (carried in the destination port field; mobility-header has none). Defaults to any. */
   readonly code?: number | undefined;
   /** A GRE key (carried in both port fields, high half in sport). Defaults to any. */
   readonly key?: number | undefined;
@@ -609,9 +609,16 @@ export function checkSelector(v: unknown, arg: string): CheckedSelector {
     if (s.sport !== undefined) { c.sport = checkUint(s.sport, `${arg}.sport`, 65535, 'a port'); c.sportMask = 0xffff; }
     if (s.dport !== undefined) { c.dport = checkUint(s.dport, `${arg}.dport`, 65535, 'a port'); c.dportMask = 0xffff; }
   }
+  // An upper protocol of the other IP version would never match (with addresses given: without, the family is open).
+  if (src || dst) {
+    if (proto === X.IPPROTO_ICMP && family !== 4) throw new InvalidArgumentError(`${arg}.proto`, 'icmp is IPv4: use ipv6-icmp for IPv6 prefixes');
+    if ((proto === X.IPPROTO_ICMPV6 || proto === X.IPPROTO_MH) && family !== 6) throw new InvalidArgumentError(`${arg}.proto`, `${pname} is IPv6 only${proto === X.IPPROTO_ICMPV6 ? ': use icmp for IPv4 prefixes' : ''}`);
+  }
   if (s.type !== undefined || s.code !== undefined) {
     if (!TYPED.has(proto)) throw new InvalidArgumentError(arg, `type and code need icmp, ipv6-icmp or mobility-header, not ${s.proto === undefined ? 'any protocol' : pname}`);
     if (proto === X.IPPROTO_ICMP && family !== 4) throw new InvalidArgumentError(`${arg}.proto`, 'icmp is IPv4: use ipv6-icmp for IPv6 prefixes');
+    // An MH flow has its type in the source port field and 0 in the destination's (xfrm_flowi_dport).
+    if (proto === X.IPPROTO_MH && s.code !== undefined) throw new InvalidArgumentError(`${arg}.code`, 'mobility-header has a type but no code: a code would make the selector miss every packet');
     if (s.type !== undefined) { c.sport = checkUint(s.type, `${arg}.type`, 255); c.sportMask = 0xffff; }
     if (s.code !== undefined) { c.dport = checkUint(s.code, `${arg}.code`, 255); c.dportMask = 0xffff; }
   }

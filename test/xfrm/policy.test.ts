@@ -184,6 +184,12 @@ t.test('bad input is refused before anything is sent, and nothing is created', p
     ['ports on icmp', { selector: { proto: 'icmp', sport: 1 }, dir: 'out' }],
     ['type on tcp', { selector: { proto: 'tcp', type: 8 }, dir: 'out' }],
     ['icmp on IPv6', { selector: { src: '2001:db8::/32', proto: 'icmp', type: 128 }, dir: 'out' }],
+    // The kernel puts no code in an MH flow (xfrm_flowi_dport: 0): a code would make the selector miss every packet.
+    ['code on mobility-header', { selector: { src: '2001:db8::/32', proto: 'mobility-header', type: 5, code: 1 }, dir: 'out' }],
+    // An upper protocol of the other IP version never matches.
+    ['icmp with IPv6 prefixes, without type', { selector: { src: '2001:db8::/32', proto: 'icmp' }, dir: 'out' }],
+    ['ipv6-icmp with IPv4 prefixes', { selector: { dst: '10.0.0.0/8', proto: 'ipv6-icmp' }, dir: 'out' }],
+    ['mobility-header with IPv4 prefixes', { selector: { dst: '10.0.0.0/8', proto: 'mobility-header' }, dir: 'out' }],
     ['port out of range', { selector: { proto: 'udp', dport: 65536 }, dir: 'out' }],
     ['unknown upper protocol', { selector: { proto: 'tcpp' }, dir: 'out' }],
     ['unknown flag', { dir: 'out', flags: ['fast'] }],
