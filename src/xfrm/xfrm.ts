@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  ClosedError, HOST_LE, InvalidArgumentError, MulticastMonitor, NETLINK_ROUTE, NETLINK_XFRM, NetlinkError, openHandleSocket, openSiblingSocket, showValue, walkAttrs,
+  ClosedError, HOST_LE, InvalidArgumentError, MulticastMonitor, checkMonitorOptions, trackMonitor, NETLINK_ROUTE, NETLINK_XFRM, NetlinkError, openHandleSocket, openSiblingSocket, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type SocketPlace,
 } from '../netlink/index.js';
 import { IFLA_IFNAME, RTM_GETLINK, SIZEOF_IFINFOMSG } from '../rtnl/constants.js';
@@ -583,24 +583,12 @@ export class Xfrm {
       nums.add(n);
     }
     checkObject(options, 'options', MONITOR_KEYS);
-    const rb = options.receiveBufferSize;
-    if (rb !== undefined && (typeof rb !== 'number' || !Number.isInteger(rb) || rb < 1024 || rb > 0x7fffffff)) throw new InvalidArgumentError('receiveBufferSize', `expected a socket buffer size (an integer 1024..2147483647), got ${showValue(rb)}`);
-    const mq = options.maxQueued;
-    if (mq !== undefined && (typeof mq !== 'number' || !Number.isInteger(mq) || mq < 1 || mq > 1 << 20)) throw new InvalidArgumentError('maxQueued', `expected an integer 1..${1 << 20}, got ${showValue(mq)}`);
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${showValue(options.signal)}`);
-    options.signal?.throwIfAborted();
+    checkMonitorOptions(options);
     this.live();
+    const rb = options.receiveBufferSize;
     const opts = { groups: [...nums], describer: DESCRIBER, ...(rb !== undefined ? { receiveBufferSize: rb } : {}) };
     const sock = openSiblingSocket(this.sock, this.place, NETLINK_XFRM, opts, 'the netns the Xfrm handle was opened with');
-    let mon: XfrmMonitor;
-    try {
-      mon = MulticastMonitor.open<XfrmEvent>(sock, decodeXfrmEvent, options, () => this.monitors.delete(mon));
-    } catch (e) {
-      sock.close();
-      throw e;
-    }
-    this.monitors.add(mon);
-    return mon;
+    return trackMonitor(this.monitors, sock, (onClose) => MulticastMonitor.open<XfrmEvent>(sock, decodeXfrmEvent, options, onClose));
   }
 
   /** Close the socket (idempotent), and the monitors opened from this handle. */
