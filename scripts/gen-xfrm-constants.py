@@ -25,7 +25,7 @@ STRUCTS = ['xfrm_id', 'xfrm_selector', 'xfrm_lifetime_cfg', 'xfrm_lifetime_cur',
            'xfrm_userpolicy_type', 'xfrm_mark', 'xfrmu_sadhinfo', 'xfrmu_spdinfo', 'xfrmu_spdhinfo', 'xfrmu_spdhthresh', 'xfrm_usersa_info',
            'xfrm_usersa_id', 'xfrm_userspi_info', 'xfrm_userpolicy_info', 'xfrm_userpolicy_id', 'xfrm_user_acquire',
            'xfrm_user_expire', 'xfrm_user_polexpire', 'xfrm_usersa_flush', 'xfrm_userpolicy_default', 'xfrm_user_sec_ctx',
-           'xfrm_aevent_id']
+           'xfrm_aevent_id', 'xfrm_user_report', 'xfrm_user_kmaddress', 'xfrm_user_migrate', 'xfrm_user_mapping']
 TYPES = r'(__u8|__u16|__u32|__u64|__be16|__be32|__s32|int|unsigned int|char|__kernel_uid32_t|xfrm_address_t|struct \w+)'
 
 def strip_comments(t):

@@ -471,7 +471,7 @@ export interface XfrmState {
     readonly comp?: { readonly name: string } | undefined;
   };
   /** Its encapsulation (`encap type … sport … dport … addr …`). */
-  readonly encap?: { readonly type: XfrmEncapType | 'other'; readonly typeNumber: number; readonly sport: number; readonly dport: number; readonly oa: string } | undefined;
+  readonly encap?: XfrmEncap | undefined;
   /** Its mark. */
   readonly mark?: XfrmMark | undefined;
   /** Its if_id. */
@@ -1364,6 +1364,29 @@ function decodeTemplates(buf: Buffer, v: DataView, a: number, l: number): XfrmTe
   return out;
 }
 
+/** A decoded xfrm_encap_tmpl (XFRMA_ENCAP of a state or a MIGRATE). */
+export interface XfrmEncap {
+  /** The encapsulation by name, or 'other' (see typeNumber). */
+  readonly type: XfrmEncapType | 'other';
+  /** UDP_ENCAP_* / TCP_ENCAP_*. */
+  readonly typeNumber: number;
+  /** Source port (host order). */
+  readonly sport: number;
+  /** Destination port. */
+  readonly dport: number;
+  /** The original address (NAT-OA). */
+  readonly oa: string;
+}
+
+function decodeEncap(buf: Buffer, view: DataView, a: number, l: number, family: number, path: readonly string[]): XfrmEncap {
+  need(l, X.SIZEOF_XFRM_ENCAP_TMPL, 'xfrm_encap_tmpl', path, a);
+  const t = view.getUint16(a + X.OFF_XFRM_ENCAP_TMPL_ENCAP_TYPE, HOST_LE);
+  return {
+    type: ENCAP_NAME.get(t) ?? 'other', typeNumber: t, sport: view.getUint16(a + X.OFF_XFRM_ENCAP_TMPL_ENCAP_SPORT, false),
+    dport: view.getUint16(a + X.OFF_XFRM_ENCAP_TMPL_ENCAP_DPORT, false), oa: readAddr(buf, a + X.OFF_XFRM_ENCAP_TMPL_ENCAP_OA, family),
+  };
+}
+
 function cstr(buf: Buffer, o: number, max: number): string {
   const nul = buf.indexOf(0, o);
   return buf.toString('utf8', o, nul >= 0 && nul < o + max ? nul : o + max);
@@ -1428,15 +1451,7 @@ export function decodeState(buf: Buffer, view: DataView, off: number, len: numbe
         need(l, X.SIZEOF_XFRM_ALGO, 'xfrm_algo', STATE_PATH, a);
         algos.comp = { name: cstr(buf, a, 64) };
         break;
-      case X.XFRMA_ENCAP: {
-        need(l, X.SIZEOF_XFRM_ENCAP_TMPL, 'xfrm_encap_tmpl', STATE_PATH, a);
-        const t = view.getUint16(a + X.OFF_XFRM_ENCAP_TMPL_ENCAP_TYPE, HOST_LE);
-        s.encap = {
-          type: ENCAP_NAME.get(t) ?? 'other', typeNumber: t, sport: view.getUint16(a + X.OFF_XFRM_ENCAP_TMPL_ENCAP_SPORT, false),
-          dport: view.getUint16(a + X.OFF_XFRM_ENCAP_TMPL_ENCAP_DPORT, false), oa: readAddr(buf, a + X.OFF_XFRM_ENCAP_TMPL_ENCAP_OA, family),
-        };
-        break;
-      }
+      case X.XFRMA_ENCAP: s.encap = decodeEncap(buf, view, a, l, family, STATE_PATH); break;
       case X.XFRMA_MARK: s.mark = { value: view.getUint32(a + X.OFF_XFRM_MARK_V, HOST_LE), mask: view.getUint32(a + X.OFF_XFRM_MARK_M, HOST_LE) }; break;
       case X.XFRMA_IF_ID: s.ifId = view.getUint32(a, HOST_LE); break;
       case X.XFRMA_SET_MARK: s.outputMark = { value: view.getUint32(a, HOST_LE), mask: s.outputMark?.mask ?? 0xffffffff }; break;
@@ -1467,4 +1482,275 @@ export function decodeState(buf: Buffer, view: DataView, off: number, len: numbe
   s.algorithms = algos;
   if (unknown) s.unknown = unknown;
   return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// Policy defaults, and the messages a key manager answers (ACQUIRE) or follows (REPORT,
+// MAPPING, MIGRATE), as net/xfrm/xfrm_user.c builds them (build_acquire, build_report,
+// build_mapping, build_migrate, xfrm_notify_userpolicy).
+
+/** What the kernel does with a packet no policy of its direction matches: `ip xfrm policy setdefault DIR ACTION`. */
+export type XfrmDefaultAction = 'accept' | 'block';
+
+/** The default action of each direction (`ip xfrm policy getdefault`). */
+export interface XfrmPolicyDefaults {
+  /** Incoming packets for this host. */
+  readonly in: XfrmDefaultAction;
+  /** Forwarded packets. */
+  readonly fwd: XfrmDefaultAction;
+  /** Outgoing packets. */
+  readonly out: XfrmDefaultAction;
+}
+
+const DEFAULT_PATH = ['xfrm policy defaults'];
+
+/** @internal struct xfrm_userpolicy_default at `o` (XFRM_USERPOLICY_BLOCK or _ACCEPT per direction: the only values the kernel stores). */
+export function decodeDefaults(buf: Buffer, o: number, avail: number): XfrmPolicyDefaults {
+  need(avail, X.SIZEOF_XFRM_USERPOLICY_DEFAULT, 'xfrm_userpolicy_default', DEFAULT_PATH, o);
+  const one = (field: number, name: string): XfrmDefaultAction => {
+    const v = buf[o + field]!;
+    if (v === X.XFRM_USERPOLICY_BLOCK) return 'block';
+    if (v === X.XFRM_USERPOLICY_ACCEPT) return 'accept';
+    throw new DecodeError(`xfrm_userpolicy_default.${name} is ${v}, neither XFRM_USERPOLICY_BLOCK nor XFRM_USERPOLICY_ACCEPT`, DEFAULT_PATH, o + field, 1, 1);
+  };
+  return { in: one(X.OFF_XFRM_USERPOLICY_DEFAULT_IN, 'in'), fwd: one(X.OFF_XFRM_USERPOLICY_DEFAULT_FWD, 'fwd'), out: one(X.OFF_XFRM_USERPOLICY_DEFAULT_OUT, 'out') };
+}
+
+const DEFAULT_KEYS: ReadonlySet<string> = new Set(['in', 'fwd', 'out']);
+
+/** @internal The XFRM_USERPOLICY_* of each direction for a setdefault (UNSPEC: left as it is); refuses an empty or bad object. */
+export function checkDefaults(v: unknown, arg: string): Uint8Array {
+  checkObject(v, arg, DEFAULT_KEYS);
+  const d = v as Partial<XfrmPolicyDefaults>;
+  const out = new Uint8Array(3);
+  let any = false;
+  for (const [i, k] of (['in', 'fwd', 'out'] as const).entries()) {
+    const a = d[k];
+    if (a === undefined) continue;
+    if (a !== 'accept' && a !== 'block') throw new InvalidArgumentError(`${arg}.${k}`, `expected 'accept' or 'block', got ${showValue(a)}`);
+    out[i] = a === 'block' ? X.XFRM_USERPOLICY_BLOCK : X.XFRM_USERPOLICY_ACCEPT;
+    any = true;
+  }
+  if (!any) throw new InvalidArgumentError(arg, "expected at least one of 'in', 'fwd', 'out'");
+  return out;
+}
+
+/**
+ * A kernel's request for a state (XFRM_MSG_ACQUIRE): a packet matched a policy of
+ * direction out whose template no state fulfils. The kernel holds a larval state for it
+ * (`ip xfrm state` lists it with SPI 0 and this seq) until a key manager completes it —
+ * `xf.state.allocSpi({ …, seq })`, then `xf.state.update(…)` with the negotiated keys —
+ * or `net.core.xfrm_acq_expires` seconds pass (30 by default; then an expire-state event).
+ * The packet that caused it is dropped (`net.core.xfrm_larval_drop`, 1 by default).
+ */
+export interface XfrmAcquire {
+  /** The acquire's sequence number: give it as `seq` to allocSpi or state.add to complete the larval state. */
+  readonly seq: number;
+  /** 4 or 6: the family of src and dst (the template's; the selector's when no template matches the protocol). */
+  readonly family: 4 | 6;
+  /** The state's source: the template's tunnel source, or the packet's source when the template has none. */
+  readonly src: string;
+  /** The state's destination: the template's, or the packet's destination. */
+  readonly dst: string;
+  /** The IPsec protocol asked for, or 'other' (see protoNumber). */
+  readonly proto: XfrmProto | 'other';
+  /** Its IPPROTO number. */
+  readonly protoNumber: number;
+  /** The SPI the template requires (0: any). */
+  readonly spi: number;
+  /** The packet's flow: its addresses (full length), protocol, ports and device — the larval state's selector. */
+  readonly selector: XfrmSelector;
+  /** The policy that matched, with its templates, mark, if_id and type (the attributes after the struct; ones nlkit does not decode in its `unknown`). */
+  readonly policy: XfrmPolicy;
+  /** The template's allowed authentication algorithms (`auth-mask`). */
+  readonly aalgos: number;
+  /** Encryption algorithms (`enc-mask`). */
+  readonly ealgos: number;
+  /** Compression algorithms (`comp-mask`). */
+  readonly calgos: number;
+}
+
+const EVENT_PATH = ['xfrm event'];
+
+/** @internal An XFRM_MSG_ACQUIRE at `off`. */
+export function decodeAcquire(buf: Buffer, view: DataView, off: number, len: number): XfrmAcquire {
+  const o = off + NLMSG_HDRLEN;
+  need(len - NLMSG_HDRLEN, X.SIZEOF_XFRM_USER_ACQUIRE, 'xfrm_user_acquire', EVENT_PATH, o);
+  const policy = decodePolicy(buf, view, off, len, o + X.OFF_XFRM_USER_ACQUIRE_POLICY, o + X.SIZEOF_XFRM_USER_ACQUIRE);
+  const selector = decodeSelector(buf, view, o + X.OFF_XFRM_USER_ACQUIRE_SEL, policy.selector.family === 6 ? X.AF_INET6 : X.AF_INET);
+  const id = o + X.OFF_XFRM_USER_ACQUIRE_ID;
+  const proto = buf[id + X.OFF_XFRM_ID_PROTO]!;
+  const spi = view.getUint32(id + X.OFF_XFRM_ID_SPI, false);
+  // xfrm_user_acquire has no family of its own: the state's is its template's (x->props.family = encap_family).
+  const tmpl = policy.templates.find((t) => t.protoNumber === proto && (t.spi === 0 || t.spi === spi));
+  const family = tmpl ? (tmpl.family === 6 ? X.AF_INET6 : X.AF_INET) : (selector.family === 6 ? X.AF_INET6 : X.AF_INET);
+  return {
+    seq: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_SEQ, HOST_LE), family: fam(family),
+    src: readAddr(buf, o + X.OFF_XFRM_USER_ACQUIRE_SADDR, family), dst: readAddr(buf, id + X.OFF_XFRM_ID_DADDR, family),
+    proto: PROTO_NAME.get(proto) ?? 'other', protoNumber: proto, spi, selector, policy,
+    aalgos: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_AALGOS, HOST_LE), ealgos: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_EALGOS, HOST_LE),
+    calgos: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_CALGOS, HOST_LE),
+  };
+}
+
+/** A report (XFRM_MSG_REPORT): a Mobile IPv6 packet the kernel refused (route optimisation), for the mobility daemon. */
+export interface XfrmReport {
+  /** The protocol of the state it concerns (route2 or hao), or 'other'. */
+  readonly proto: XfrmProto | 'other';
+  /** Its IPPROTO number. */
+  readonly protoNumber: number;
+  /** The packet's flow. */
+  readonly selector: XfrmSelector;
+  /** The care-of address (XFRMA_COADDR), when the kernel gives one. */
+  readonly coa?: string | undefined;
+  /** Attributes nlkit does not decode, kept raw. */
+  readonly unknown: readonly RawAttribute[];
+}
+
+/** @internal An XFRM_MSG_REPORT at `off`. */
+export function decodeReport(buf: Buffer, view: DataView, off: number, len: number): XfrmReport {
+  const o = off + NLMSG_HDRLEN;
+  need(len - NLMSG_HDRLEN, X.SIZEOF_XFRM_USER_REPORT, 'xfrm_user_report', EVENT_PATH, o);
+  const proto = buf[o + X.OFF_XFRM_USER_REPORT_PROTO]!;
+  const selector = decodeSelector(buf, view, o + X.OFF_XFRM_USER_REPORT_SEL);
+  const family = selector.family === 6 ? X.AF_INET6 : X.AF_INET;
+  const r: Mutable<XfrmReport> = { proto: PROTO_NAME.get(proto) ?? 'other', protoNumber: proto, selector, unknown: NO_ATTRS };
+  let unknown: RawAttribute[] | undefined;
+  walkAttrs(view, o + X.SIZEOF_XFRM_USER_REPORT, off + len, EVENT_PATH, (type, a, l) => {
+    if (type === X.XFRMA_COADDR) {
+      need(l, family === X.AF_INET6 ? 16 : 4, 'XFRMA_COADDR', EVENT_PATH, a);
+      r.coa = readAddr(buf, a, family);
+    } else (unknown ??= []).push({ type, value: copyBytes(buf, a, a + l) });
+  });
+  if (unknown) r.unknown = unknown;
+  return r;
+}
+
+/** A NAT mapping change (XFRM_MSG_MAPPING): an ESP-in-UDP state's peer now sends from another address or port (a NAT rebinding), for the key manager to follow. */
+export interface XfrmMapping {
+  /** 4 or 6. */
+  readonly family: 4 | 6;
+  /** The state's destination. */
+  readonly dst: string;
+  /** Its SPI (host order). */
+  readonly spi: number;
+  /** Its protocol (esp), or 'other'. */
+  readonly proto: XfrmProto | 'other';
+  /** Its IPPROTO number. */
+  readonly protoNumber: number;
+  /** Its reqid. */
+  readonly reqid: number;
+  /** The peer's address and UDP source port before. */
+  readonly old: { readonly address: string; readonly port: number };
+  /** And now. */
+  readonly new: { readonly address: string; readonly port: number };
+}
+
+/** @internal An XFRM_MSG_MAPPING at `off`. */
+export function decodeMapping(buf: Buffer, view: DataView, off: number, len: number): XfrmMapping {
+  const o = off + NLMSG_HDRLEN;
+  need(len - NLMSG_HDRLEN, X.SIZEOF_XFRM_USER_MAPPING, 'xfrm_user_mapping', EVENT_PATH, o);
+  const id = o + X.OFF_XFRM_USER_MAPPING_ID;
+  const family = view.getUint16(id + X.OFF_XFRM_USERSA_ID_FAMILY, HOST_LE);
+  const proto = buf[id + X.OFF_XFRM_USERSA_ID_PROTO]!;
+  return {
+    family: fam(family), dst: readAddr(buf, id + X.OFF_XFRM_USERSA_ID_DADDR, family), spi: view.getUint32(id + X.OFF_XFRM_USERSA_ID_SPI, false),
+    proto: PROTO_NAME.get(proto) ?? 'other', protoNumber: proto, reqid: view.getUint32(o + X.OFF_XFRM_USER_MAPPING_REQID, HOST_LE),
+    old: { address: readAddr(buf, o + X.OFF_XFRM_USER_MAPPING_OLD_SADDR, family), port: view.getUint16(o + X.OFF_XFRM_USER_MAPPING_OLD_SPORT, false) },
+    new: { address: readAddr(buf, o + X.OFF_XFRM_USER_MAPPING_NEW_SADDR, family), port: view.getUint16(o + X.OFF_XFRM_USER_MAPPING_NEW_SPORT, false) },
+  };
+}
+
+/** One state's move in a {@link XfrmMigrate}: its tunnel endpoints before and after. */
+export interface XfrmMigration {
+  /** The protocol by name, or 'other'. */
+  readonly proto: XfrmProto | 'other';
+  /** Its IPPROTO number. */
+  readonly protoNumber: number;
+  /** The mode by name, or 'other'. */
+  readonly mode: XfrmMode | 'other';
+  /** XFRM_MODE_*. */
+  readonly modeNumber: number;
+  /** The reqid. */
+  readonly reqid: number;
+  /** The endpoints before. */
+  readonly old: { readonly family: 4 | 6; readonly src: string; readonly dst: string };
+  /** After. */
+  readonly new: { readonly family: 4 | 6; readonly src: string; readonly dst: string };
+}
+
+/**
+ * A migration (XFRM_MSG_MIGRATE, MOBIKE / Mobile IPv6): a policy's templates and the
+ * states that fulfil them moved to new tunnel endpoints. The kernel multicasts these in
+ * the initial network namespace only, whichever namespace migrated.
+ */
+export interface XfrmMigrate {
+  /** The policy's selector. */
+  readonly selector: XfrmSelector;
+  /** Its direction, or 'other' (see dirNumber). */
+  readonly dir: XfrmDir | 'other';
+  /** XFRM_POLICY_IN/OUT/FWD. */
+  readonly dirNumber: number;
+  /** main or sub. */
+  readonly ptype: 'main' | 'sub' | 'other';
+  /** The moves, in order. */
+  readonly migrations: readonly XfrmMigration[];
+  /** The key manager's addresses to negotiate from (XFRMA_KMADDRESS), when given. */
+  readonly kmaddress?: { readonly family: 4 | 6; readonly local: string; readonly remote: string } | undefined;
+  /** The new encapsulation (XFRMA_ENCAP), when given. */
+  readonly encap?: XfrmEncap | undefined;
+  /** Attributes nlkit does not decode, kept raw. */
+  readonly unknown: readonly RawAttribute[];
+}
+
+/** @internal An XFRM_MSG_MIGRATE at `off`. */
+export function decodeMigrate(buf: Buffer, view: DataView, off: number, len: number): XfrmMigrate {
+  const o = off + NLMSG_HDRLEN;
+  need(len - NLMSG_HDRLEN, X.SIZEOF_XFRM_USERPOLICY_ID, 'xfrm_userpolicy_id', EVENT_PATH, o);
+  const dirNumber = buf[o + X.OFF_XFRM_USERPOLICY_ID_DIR]!;
+  const m: Mutable<XfrmMigrate> = {
+    selector: decodeSelector(buf, view, o + X.OFF_XFRM_USERPOLICY_ID_SEL), dir: DIR_NAME.get(dirNumber) ?? 'other', dirNumber,
+    ptype: 'main', migrations: [], unknown: NO_ATTRS,
+  };
+  const migrations: XfrmMigration[] = [];
+  let unknown: RawAttribute[] | undefined;
+  let encapAt = -1;
+  let encapLen = 0;
+  walkAttrs(view, o + X.SIZEOF_XFRM_USERPOLICY_ID, off + len, EVENT_PATH, (type, a, l) => {
+    switch (type) {
+      case X.XFRMA_MIGRATE:
+        // build_migrate puts one attribute per move; the request (and copy_from_user_migrate) an array in one.
+        for (let u = a; u + X.SIZEOF_XFRM_USER_MIGRATE <= a + l; u += X.SIZEOF_XFRM_USER_MIGRATE) {
+          const of = view.getUint16(u + X.OFF_XFRM_USER_MIGRATE_OLD_FAMILY, HOST_LE);
+          const nf = view.getUint16(u + X.OFF_XFRM_USER_MIGRATE_NEW_FAMILY, HOST_LE);
+          const proto = buf[u + X.OFF_XFRM_USER_MIGRATE_PROTO]!;
+          const mode = buf[u + X.OFF_XFRM_USER_MIGRATE_MODE]!;
+          migrations.push({
+            proto: PROTO_NAME.get(proto) ?? 'other', protoNumber: proto, mode: MODE_NAME.get(mode) ?? 'other', modeNumber: mode,
+            reqid: view.getUint32(u + X.OFF_XFRM_USER_MIGRATE_REQID, HOST_LE),
+            old: { family: fam(of), src: readAddr(buf, u + X.OFF_XFRM_USER_MIGRATE_OLD_SADDR, of), dst: readAddr(buf, u + X.OFF_XFRM_USER_MIGRATE_OLD_DADDR, of) },
+            new: { family: fam(nf), src: readAddr(buf, u + X.OFF_XFRM_USER_MIGRATE_NEW_SADDR, nf), dst: readAddr(buf, u + X.OFF_XFRM_USER_MIGRATE_NEW_DADDR, nf) },
+          });
+        }
+        break;
+      case X.XFRMA_KMADDRESS: {
+        need(l, X.SIZEOF_XFRM_USER_KMADDRESS, 'xfrm_user_kmaddress', EVENT_PATH, a);
+        const f = view.getUint16(a + X.OFF_XFRM_USER_KMADDRESS_FAMILY, HOST_LE);
+        m.kmaddress = { family: fam(f), local: readAddr(buf, a + X.OFF_XFRM_USER_KMADDRESS_LOCAL, f), remote: readAddr(buf, a + X.OFF_XFRM_USER_KMADDRESS_REMOTE, f) };
+        break;
+      }
+      case X.XFRMA_ENCAP: encapAt = a; encapLen = l; break;
+      case X.XFRMA_POLICY_TYPE: {
+        const t = buf[a + X.OFF_XFRM_USERPOLICY_TYPE_TYPE]!;
+        m.ptype = t === X.XFRM_POLICY_TYPE_MAIN ? 'main' : t === X.XFRM_POLICY_TYPE_SUB ? 'sub' : 'other';
+        break;
+      }
+      default: (unknown ??= []).push({ type, value: copyBytes(buf, a, a + l) });
+    }
+  });
+  // The encapsulation's original address is of the new endpoints' family.
+  if (encapAt >= 0) m.encap = decodeEncap(buf, view, encapAt, encapLen, migrations[0]?.new.family === 6 ? X.AF_INET6 : X.AF_INET, EVENT_PATH);
+  m.migrations = migrations;
+  if (unknown) m.unknown = unknown;
+  return m;
 }

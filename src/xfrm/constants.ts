@@ -377,3 +377,37 @@ export const OFF_XFRM_AEVENT_ID_SA_ID = 0;
 export const OFF_XFRM_AEVENT_ID_SADDR = 24;
 export const OFF_XFRM_AEVENT_ID_FLAGS = 40;
 export const OFF_XFRM_AEVENT_ID_REQID = 44;
+
+/** sizeof(struct xfrm_user_report). */
+export const SIZEOF_XFRM_USER_REPORT = 60;
+export const OFF_XFRM_USER_REPORT_PROTO = 0;
+export const OFF_XFRM_USER_REPORT_SEL = 4;
+
+/** sizeof(struct xfrm_user_kmaddress). */
+export const SIZEOF_XFRM_USER_KMADDRESS = 40;
+export const OFF_XFRM_USER_KMADDRESS_LOCAL = 0;
+export const OFF_XFRM_USER_KMADDRESS_REMOTE = 16;
+export const OFF_XFRM_USER_KMADDRESS_RESERVED = 32;
+export const OFF_XFRM_USER_KMADDRESS_FAMILY = 36;
+
+/** sizeof(struct xfrm_user_migrate). */
+export const SIZEOF_XFRM_USER_MIGRATE = 76;
+export const OFF_XFRM_USER_MIGRATE_OLD_DADDR = 0;
+export const OFF_XFRM_USER_MIGRATE_OLD_SADDR = 16;
+export const OFF_XFRM_USER_MIGRATE_NEW_DADDR = 32;
+export const OFF_XFRM_USER_MIGRATE_NEW_SADDR = 48;
+export const OFF_XFRM_USER_MIGRATE_PROTO = 64;
+export const OFF_XFRM_USER_MIGRATE_MODE = 65;
+export const OFF_XFRM_USER_MIGRATE_RESERVED = 66;
+export const OFF_XFRM_USER_MIGRATE_REQID = 68;
+export const OFF_XFRM_USER_MIGRATE_OLD_FAMILY = 72;
+export const OFF_XFRM_USER_MIGRATE_NEW_FAMILY = 74;
+
+/** sizeof(struct xfrm_user_mapping). */
+export const SIZEOF_XFRM_USER_MAPPING = 64;
+export const OFF_XFRM_USER_MAPPING_ID = 0;
+export const OFF_XFRM_USER_MAPPING_REQID = 24;
+export const OFF_XFRM_USER_MAPPING_OLD_SADDR = 28;
+export const OFF_XFRM_USER_MAPPING_NEW_SADDR = 44;
+export const OFF_XFRM_USER_MAPPING_OLD_SPORT = 60;
+export const OFF_XFRM_USER_MAPPING_NEW_SPORT = 62;

@@ -5,11 +5,18 @@
  * @module
  */
 import { DecodeError, HOST_LE, walkAttrs, type MulticastMonitor, type MulticastMonitorOptions } from '../netlink/index.js';
-import { decodePolicy, decodeState, protoName, type XfrmPolicy, type XfrmProto, type XfrmState } from './codec.js';
+import {
+  decodeAcquire, decodeDefaults, decodeMapping, decodeMigrate, decodePolicy, decodeReport, decodeState, protoName,
+  type XfrmAcquire, type XfrmMapping, type XfrmMigrate, type XfrmPolicy, type XfrmPolicyDefaults, type XfrmProto, type XfrmReport, type XfrmState,
+} from './codec.js';
 import * as X from './constants.js';
 
-/** The groups a monitor joins: 'policy' (XFRMNLGRP_POLICY), 'state' (XFRMNLGRP_SA), 'expire' (XFRMNLGRP_EXPIRE). */
-export type XfrmEventGroup = 'policy' | 'state' | 'expire';
+/**
+ * The groups a monitor joins: 'policy' (XFRMNLGRP_POLICY), 'state' (XFRMNLGRP_SA),
+ * 'expire' (XFRMNLGRP_EXPIRE), and a key manager's: 'acquire' (XFRMNLGRP_ACQUIRE),
+ * 'report' (XFRMNLGRP_REPORT), 'mapping' (XFRMNLGRP_MAPPING), 'migrate' (XFRMNLGRP_MIGRATE).
+ */
+export type XfrmEventGroup = 'policy' | 'state' | 'expire' | 'acquire' | 'report' | 'mapping' | 'migrate';
 
 /** One IPsec event. */
 export type XfrmEvent =
@@ -24,7 +31,17 @@ export type XfrmEvent =
   /** The states of a protocol flushed: 'all' states (`ip xfrm state flush`), 'any' IPsec protocol's (esp, ah, comp), or one. */
   | { readonly type: 'flush-states'; readonly proto: XfrmProto | 'all' | 'any' | 'other' }
   /** A state's lifetime ran out: `hard` (it is deleted) or soft. */
-  | { readonly type: 'expire-state'; readonly state: XfrmState; readonly hard: boolean };
+  | { readonly type: 'expire-state'; readonly state: XfrmState; readonly hard: boolean }
+  /** The default actions changed (`ip xfrm policy setdefault`; group 'policy'): all three as they now are. */
+  | { readonly type: 'policy-defaults'; readonly defaults: XfrmPolicyDefaults }
+  /** The kernel asks for a state (group 'acquire'): see {@link XfrmAcquire}. */
+  | { readonly type: 'acquire'; readonly acquire: XfrmAcquire }
+  /** A Mobile IPv6 report (group 'report'). */
+  | { readonly type: 'report'; readonly report: XfrmReport }
+  /** An ESP-in-UDP peer's NAT mapping changed (group 'mapping'). */
+  | { readonly type: 'mapping'; readonly mapping: XfrmMapping }
+  /** A policy and its states moved to new endpoints (group 'migrate'; multicast in the initial netns only). */
+  | { readonly type: 'migrate'; readonly migrate: XfrmMigrate };
 
 /** An xfrm monitor: {@link XfrmEvent}s, and `{ type: 'overrun' }` where the kernel dropped some. */
 export type XfrmMonitor = MulticastMonitor<XfrmEvent>;
@@ -36,7 +53,10 @@ export interface XfrmMonitorOptions extends MulticastMonitorOptions {
 }
 
 /** @internal The multicast group of each event group. */
-export const EVENT_GROUPS: Readonly<Record<XfrmEventGroup, number>> = { policy: X.XFRMNLGRP_POLICY, state: X.XFRMNLGRP_SA, expire: X.XFRMNLGRP_EXPIRE };
+export const EVENT_GROUPS: Readonly<Record<XfrmEventGroup, number>> = {
+  policy: X.XFRMNLGRP_POLICY, state: X.XFRMNLGRP_SA, expire: X.XFRMNLGRP_EXPIRE,
+  acquire: X.XFRMNLGRP_ACQUIRE, report: X.XFRMNLGRP_REPORT, mapping: X.XFRMNLGRP_MAPPING, migrate: X.XFRMNLGRP_MIGRATE,
+};
 
 const H = 16;
 const PATH = ['xfrm event'];
@@ -52,9 +72,10 @@ function findAttr(view: DataView, from: number, end: number, type: number): numb
 
 /**
  * @internal An event message as an XfrmEvent; undefined for what nlkit does not decode
- * (ACQUIRE, REPORT, MIGRATE, MAPPING, AE). Deletions carry the id struct first and the
+ * (AE: no group of a monitor carries them). Deletions carry the id struct first and the
  * whole object in XFRMA_POLICY / XFRMA_SA (net/xfrm/xfrm_user.c xfrm_notify_policy,
- * xfrm_notify_sa).
+ * xfrm_notify_sa); a change of the default actions comes as an XFRM_MSG_GETDEFAULT
+ * (xfrm_notify_userpolicy).
  */
 export function decodeXfrmEvent(buf: Buffer, view: DataView, off: number, len: number): XfrmEvent | undefined {
   const type = view.getUint16(off + 4, HOST_LE);
@@ -95,6 +116,11 @@ export function decodeXfrmEvent(buf: Buffer, view: DataView, off: number, len: n
       const state = decodeState(buf, view, off, len, off + H + X.OFF_XFRM_USER_EXPIRE_STATE, off + H + X.SIZEOF_XFRM_USER_EXPIRE);
       return { type: 'expire-state', state, hard: buf[off + H + X.OFF_XFRM_USER_EXPIRE_HARD] !== 0 };
     }
+    case X.XFRM_MSG_GETDEFAULT: return { type: 'policy-defaults', defaults: decodeDefaults(buf, off + H, len - H) };
+    case X.XFRM_MSG_ACQUIRE: return { type: 'acquire', acquire: decodeAcquire(buf, view, off, len) };
+    case X.XFRM_MSG_REPORT: return { type: 'report', report: decodeReport(buf, view, off, len) };
+    case X.XFRM_MSG_MAPPING: return { type: 'mapping', mapping: decodeMapping(buf, view, off, len) };
+    case X.XFRM_MSG_MIGRATE: return { type: 'migrate', migrate: decodeMigrate(buf, view, off, len) };
     default: return undefined;
   }
 }

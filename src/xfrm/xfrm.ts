@@ -11,10 +11,10 @@ import {
 import { IFLA_IFNAME, RTM_GETLINK, SIZEOF_IFINFOMSG } from '../rtnl/constants.js';
 import { formatIp, parsePrefix } from '../rtnl/ip.js';
 import {
-  checkAllocSpi, checkObject, checkPolicy, checkPolicyId, checkState, checkStateId, checkUint, decodePolicy, decodeState, markOf, protoName, protoNumber,
+  checkAllocSpi, checkDefaults, checkObject, checkPolicy, checkPolicyId, checkState, checkStateId, checkUint, decodeDefaults, decodePolicy, decodeState, markOf, protoName, protoNumber,
   writeAllocSpi, writePolicy, writePolicyId, writeState, writeStateId,
   type CheckedAllocSpi, type CheckedPolicy, type CheckedPolicyId, type CheckedSelector, type CheckedState, type CheckedStateId,
-  type XfrmAllocSpiSpec, type XfrmDir, type XfrmMark, type XfrmMode, type XfrmPolicy, type XfrmPolicyKey, type XfrmPolicySpec, type XfrmProto, type XfrmState, type XfrmStateKey, type XfrmStateSpec,
+  type XfrmAllocSpiSpec, type XfrmDefaultAction, type XfrmDir, type XfrmMark, type XfrmMode, type XfrmPolicy, type XfrmPolicyDefaults, type XfrmPolicyKey, type XfrmPolicySpec, type XfrmProto, type XfrmState, type XfrmStateKey, type XfrmStateSpec,
 } from './codec.js';
 import * as X from './constants.js';
 import { EVENT_GROUPS, decodeXfrmEvent, type XfrmEvent, type XfrmEventGroup, type XfrmMonitor, type XfrmMonitorOptions } from './monitor.js';
@@ -102,6 +102,7 @@ const POLICY_FLUSH_KEYS: ReadonlySet<string> = new Set(['type']);
 const STATE_FLUSH_KEYS: ReadonlySet<string> = new Set(['proto']);
 const MONITOR_KEYS: ReadonlySet<string> = new Set(['signal', 'maxQueued', 'receiveBufferSize']);
 const NLMSG_HDRLEN = 16;
+const GROUP_LIST = Object.keys(EVENT_GROUPS).map((g) => `'${g}'`).join(', ');
 
 const MSG_NAMES: Record<number, string> = {};
 for (const [k, v] of Object.entries(X)) if (k.startsWith('XFRM_MSG_') && typeof v === 'number') MSG_NAMES[v] = k;
@@ -292,6 +293,38 @@ export class XfrmPolicies {
         w.buf[o + 4 + X.OFF_XFRM_USERPOLICY_TYPE_TYPE] = t === 'sub' ? X.XFRM_POLICY_TYPE_SUB : X.XFRM_POLICY_TYPE_MAIN;
       }
     }, undefined, { subject: 'policy table' });
+  }
+
+  /**
+   * What happens to packets no policy matches, per direction ('accept' unless changed).
+   *
+   * Equivalent to: `ip xfrm policy getdefault`.
+   */
+  async getDefault(): Promise<XfrmPolicyDefaults> {
+    this.x.live();
+    const r = await this.x.sock.request(X.XFRM_MSG_GETDEFAULT, 0, (w) => { w.reserve(X.SIZEOF_XFRM_USERPOLICY_DEFAULT); },
+      (b, _v, o, l) => decodeDefaults(b, o + NLMSG_HDRLEN, l - NLMSG_HDRLEN), { subject: 'policy defaults', ack: false });
+    return r!;
+  }
+
+  /**
+   * Set the default action of one or more directions; those not given are left as they
+   * are. With 'block', a packet no policy matches is dropped — also for this host's own
+   * traffic (IKE included), so add the policies that let it through first. Monitors of
+   * 'policy' see a `policy-defaults` event.
+   *
+   * Equivalent to: `ip xfrm policy setdefault [in ACTION] [fwd ACTION] [out ACTION]`.
+   * @throws InvalidArgumentError for an empty or bad object (nothing sent).
+   */
+  async setDefault(defaults: { readonly in?: XfrmDefaultAction | undefined; readonly fwd?: XfrmDefaultAction | undefined; readonly out?: XfrmDefaultAction | undefined }): Promise<void> {
+    const d = checkDefaults(defaults, 'defaults');
+    this.x.live();
+    await this.x.sock.request(X.XFRM_MSG_SETDEFAULT, 0, (w) => {
+      const o = w.reserve(X.SIZEOF_XFRM_USERPOLICY_DEFAULT);
+      w.buf[o + X.OFF_XFRM_USERPOLICY_DEFAULT_IN] = d[0]!;
+      w.buf[o + X.OFF_XFRM_USERPOLICY_DEFAULT_FWD] = d[1]!;
+      w.buf[o + X.OFF_XFRM_USERPOLICY_DEFAULT_OUT] = d[2]!;
+    }, undefined, { subject: 'policy defaults' });
   }
 
   /**
@@ -560,26 +593,38 @@ export class Xfrm {
 
   /**
    * Watch policies and states: the monitor's own socket, made in the handle's netns, joins
-   * the groups asked for (all three by default) before the promise resolves, so nothing
-   * the kernel sends after that is missed. Yields `new-policy`, `update-policy`,
-   * `delete-policy`, `flush-policies`, `expire-policy` (soft, or hard: the policy is gone),
-   * the same for states, and `{ type: 'overrun' }` where the kernel dropped some (list
-   * again there). ACQUIRE, REPORT, MIGRATE and MAPPING messages are not decoded (skipped).
-   * Closed by `break`, `close()`, `using`, the `signal` or the handle's `close()`.
+   * the groups asked for ('policy', 'state' and 'expire' by default) before the promise
+   * resolves, so nothing the kernel sends after that is missed. Yields `new-policy`,
+   * `update-policy`, `delete-policy`, `flush-policies`, `expire-policy` (soft, or hard: the
+   * policy is gone), `policy-defaults`, the same for states, and `{ type: 'overrun' }`
+   * where the kernel dropped some (list again there). A key manager also asks for
+   * 'acquire' (`acquire`: the kernel wants a state for a policy's template; see
+   * {@link XfrmAcquire}), 'mapping' (`mapping`: a NAT-T peer's address or port changed),
+   * 'migrate' (`migrate`; the kernel sends these in the initial netns only) or 'report'
+   * (`report`: Mobile IPv6). Closed by `break`, `close()`, `using`, the `signal` or the
+   * handle's `close()`.
    *
-   * Equivalent to: `ip xfrm monitor [policy] [SA] [expire]`.
+   * Equivalent to: `ip xfrm monitor [policy] [SA] [expire] [acquire] [report] [migrate] [mapping]`.
    * @example
    * using mon = await xf.monitor(['policy']);
    * for await (const ev of mon) if (ev.type === 'delete-policy') console.log(ev.policy.selector);
+   * @example
+   * // A key manager: reserve an SPI for each ACQUIRE, then negotiate and state.update() it.
+   * using acq = await xf.monitor(['acquire']);
+   * for await (const ev of acq) {
+   *   if (ev.type !== 'acquire' || ev.acquire.proto !== 'esp') continue;
+   *   const { src, dst, seq, policy } = ev.acquire;
+   *   const larval = await xf.state.allocSpi({ src, dst, proto: 'esp', seq, reqid: policy.templates[0]?.reqid });
+   * }
    * @throws InvalidArgumentError for an unknown group or bad options; ClosedError;
    *   `signal.reason` for an aborted signal.
    */
   async monitor(groups: readonly XfrmEventGroup[] = ['policy', 'state', 'expire'], options: XfrmMonitorOptions = {}): Promise<XfrmMonitor> {
-    if (!Array.isArray(groups) || groups.length === 0) throw new InvalidArgumentError('groups', `expected a non-empty array of 'policy', 'state', 'expire', got ${showValue(groups)}`);
+    if (!Array.isArray(groups) || groups.length === 0) throw new InvalidArgumentError('groups', `expected a non-empty array of ${GROUP_LIST}, got ${showValue(groups)}`);
     const nums = new Set<number>();
     for (const g of groups) {
       const n = typeof g === 'string' && Object.prototype.hasOwnProperty.call(EVENT_GROUPS, g) ? EVENT_GROUPS[g as XfrmEventGroup] : undefined;
-      if (n === undefined) throw new InvalidArgumentError('groups', `unknown group ${showValue(g)} ('policy', 'state', 'expire')`);
+      if (n === undefined) throw new InvalidArgumentError('groups', `unknown group ${showValue(g)} (${GROUP_LIST})`);
       nums.add(n);
     }
     checkObject(options, 'options', MONITOR_KEYS);
