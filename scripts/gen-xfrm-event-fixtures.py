@@ -3,10 +3,11 @@
 XFRM_MSG_MIGRATE messages as the kernel builds them (net/xfrm/xfrm_user.c build_report,
 build_mapping, build_migrate), made by a C program from the structs of <linux/xfrm.h>.
 
-This kernel cannot send them to a test: REPORT needs Mobile IPv6 (CONFIG_IPV6_MIP6),
-MAPPING an ESP-in-UDP state (no ESP here), and MIGRATE events go to the initial network
-namespace only. So the decoder is tested against bytes laid out by the C compiler with
-the header's own structs, not by nlkit's offsets. Re-run after a header update:
+The test kernel cannot send the first two: REPORT needs Mobile IPv6 (CONFIG_IPV6_MIP6),
+MAPPING an ESP-in-UDP state (no ESP there). So the decoder is tested against bytes laid
+out by the C compiler with the header's own structs, not by nlkit's offsets. MIGRATE is
+also tested live (Xfrm.policy.migrate); its fixture adds an encapsulation and a move
+per attribute as build_migrate sends them. Re-run after a header update:
     python3 scripts/gen-xfrm-event-fixtures.py > test/fixtures/xfrm/events.json
 """
 import json, os, subprocess, sys, tempfile

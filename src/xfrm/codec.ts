@@ -1681,8 +1681,9 @@ export interface XfrmMigration {
 
 /**
  * A migration (XFRM_MSG_MIGRATE, MOBIKE / Mobile IPv6): a policy's templates and the
- * states that fulfil them moved to new tunnel endpoints. The kernel multicasts these in
- * the initial network namespace only, whichever namespace migrated.
+ * states that fulfil them moved to new tunnel endpoints. Kernels before the change that
+ * gave xfrm_send_migrate its namespace multicast these in the initial network namespace
+ * whichever namespace migrated; this one (6.18) in the namespace's own.
  */
 export interface XfrmMigrate {
   /** The policy's selector. */
@@ -1753,4 +1754,149 @@ export function decodeMigrate(buf: Buffer, view: DataView, off: number, len: num
   m.migrations = migrations;
   if (unknown) m.unknown = unknown;
   return m;
+}
+
+/** One move of a {@link XfrmMigrateSpec}: the templates (and states) with these endpoints, protocol, mode and reqid get the new endpoints. */
+export interface XfrmMigrationSpec {
+  /** Defaults to 'esp'. */
+  readonly proto?: XfrmProto | undefined;
+  /** Defaults to 'tunnel' (a transport template has no endpoints: it matches by proto and mode alone). */
+  readonly mode?: XfrmMode | undefined;
+  /** The reqid to match (0, the default: any). */
+  readonly reqid?: number | undefined;
+  /** The tunnel's endpoints now. */
+  readonly old: { readonly src: string; readonly dst: string };
+  /** Its new endpoints (either family). */
+  readonly new: { readonly src: string; readonly dst: string };
+}
+
+/** A migration to ask of the kernel: {@link XfrmPolicies.migrate}. */
+export interface XfrmMigrateSpec {
+  /** The policy's selector. */
+  readonly selector: XfrmSelectorSpec;
+  /** Its direction. */
+  readonly dir: XfrmDir;
+  /** Its type. Defaults to main. */
+  readonly ptype?: 'main' | 'sub' | undefined;
+  /** Its if_id, when it has one (the policy is found by selector, dir, type and if_id). */
+  readonly ifId?: number | undefined;
+  /** The moves, 1 to 6 (the kernel's XFRM_MAX_DEPTH), each of other old endpoints. */
+  readonly migrations: readonly XfrmMigrationSpec[];
+  /** The key manager's addresses to tell listeners (XFRMA_KMADDRESS). */
+  readonly kmaddress?: { readonly local: string; readonly remote: string } | undefined;
+  /** A new ESP-in-UDP encapsulation of the states moved (XFRMA_ENCAP). */
+  readonly encap?: XfrmEncapSpec | undefined;
+}
+
+/** @internal */
+export interface CheckedMigrate {
+  sel: CheckedSelector;
+  dir: number;
+  ptype: number | undefined;
+  ifId: number | undefined;
+  moves: { proto: number; mode: number; reqid: number; oldFamily: 4 | 6; oldSrc: Uint8Array; oldDst: Uint8Array; newFamily: 4 | 6; newSrc: Uint8Array; newDst: Uint8Array }[];
+  km: { family: 4 | 6; local: Uint8Array; remote: Uint8Array } | undefined;
+  encap: { type: number; sport: number; dport: number; oa: Uint8Array } | undefined;
+}
+
+const MIGRATE_KEYS: ReadonlySet<string> = new Set(['selector', 'dir', 'ptype', 'ifId', 'migrations', 'kmaddress', 'encap']);
+const MOVE_KEYS: ReadonlySet<string> = new Set(['proto', 'mode', 'reqid', 'old', 'new']);
+const ENDPOINT_KEYS: ReadonlySet<string> = new Set(['src', 'dst']);
+const KM_KEYS: ReadonlySet<string> = new Set(['local', 'remote']);
+
+function endpoints(v: unknown, arg: string, notAny: boolean): { family: 4 | 6; src: Uint8Array; dst: Uint8Array } {
+  checkObject(v, arg, ENDPOINT_KEYS);
+  const e = v as { src: string; dst: string };
+  const src = parseIp(e.src, `${arg}.src`);
+  const dst = parseIp(e.dst, `${arg}.dst`);
+  if (src.family !== dst.family) throw new InvalidArgumentError(arg, `src ${e.src} is IPv${src.family} but dst ${e.dst} is IPv${dst.family}`);
+  // xfrm_migrate_check: "Addresses in the MIGRATE attribute's list cannot be null".
+  if (notAny) for (const [k, a] of [['src', src], ['dst', dst]] as const) if (a.bytes.every((b) => b === 0)) throw new InvalidArgumentError(`${arg}.${k}`, 'a new endpoint cannot be the any address');
+  return { family: src.family, src: src.bytes, dst: dst.bytes };
+}
+
+/** @internal */
+export function checkMigrate(v: unknown, arg: string): CheckedMigrate {
+  checkObject(v, arg, MIGRATE_KEYS);
+  const s = v as XfrmMigrateSpec;
+  const sel = checkSelector(s.selector, `${arg}.selector`);
+  const dir = checkDir(s.dir, `${arg}.dir`);
+  if (!Array.isArray(s.migrations) || s.migrations.length === 0 || s.migrations.length > 6) {
+    throw new InvalidArgumentError(`${arg}.migrations`, `expected 1 to 6 moves (the kernel's XFRM_MAX_DEPTH), got ${Array.isArray(s.migrations) ? `${s.migrations.length}` : showValue(s.migrations)}`);
+  }
+  const moves = s.migrations.map((m: XfrmMigrationSpec, i: number) => {
+    const a = `${arg}.migrations[${i}]`;
+    checkObject(m, a, MOVE_KEYS);
+    const old = endpoints(m.old, `${a}.old`, false);
+    const nu = endpoints(m.new, `${a}.new`, true);
+    return {
+      proto: m.proto === undefined ? X.IPPROTO_ESP : pick(PROTOS, m.proto, `${a}.proto`, 'proto'),
+      mode: m.mode === undefined ? X.XFRM_MODE_TUNNEL : pick(MODES, m.mode, `${a}.mode`, 'mode'),
+      reqid: m.reqid === undefined ? 0 : checkUint(m.reqid, `${a}.reqid`, 0xffffffff),
+      oldFamily: old.family, oldSrc: old.src, oldDst: old.dst, newFamily: nu.family, newSrc: nu.src, newDst: nu.dst,
+    };
+  });
+  // xfrm_migrate_check: "Entries in the MIGRATE attribute's list must be unique" (by old endpoints).
+  const key = (m: (typeof moves)[number]): string => `${Buffer.from(m.oldSrc).toString('hex')}/${Buffer.from(m.oldDst).toString('hex')}`;
+  for (let i = 0; i < moves.length; i++) {
+    for (let j = i + 1; j < moves.length; j++) {
+      if (key(moves[i]!) === key(moves[j]!)) throw new InvalidArgumentError(`${arg}.migrations[${j}].old`, `the same old endpoints as migrations[${i}]: the kernel wants each move of other endpoints`);
+    }
+  }
+  let km: CheckedMigrate['km'];
+  if (s.kmaddress !== undefined) {
+    checkObject(s.kmaddress, `${arg}.kmaddress`, KM_KEYS);
+    const local = parseIp(s.kmaddress.local, `${arg}.kmaddress.local`);
+    const remote = parseIp(s.kmaddress.remote, `${arg}.kmaddress.remote`);
+    if (local.family !== remote.family) throw new InvalidArgumentError(`${arg}.kmaddress`, `local ${s.kmaddress.local} is IPv${local.family} but remote ${s.kmaddress.remote} is IPv${remote.family}`);
+    km = { family: local.family, local: local.bytes, remote: remote.bytes };
+  }
+  let encap: CheckedMigrate['encap'];
+  if (s.encap !== undefined) {
+    checkObject(s.encap, `${arg}.encap`, ENCAP_KEYS);
+    const e = s.encap;
+    const fam0 = moves[0]!.newFamily;
+    const oa = e.oa === undefined ? undefined : parseIp(e.oa, `${arg}.encap.oa`);
+    if (oa && oa.family !== fam0) throw new InvalidArgumentError(`${arg}.encap.oa`, `${e.oa} is IPv${oa.family} but the new endpoints are IPv${fam0}`);
+    encap = {
+      type: pick(ENCAPS, e.type, `${arg}.encap.type`, 'encap type'), sport: checkUint(e.sport, `${arg}.encap.sport`, 65535, 'a port'),
+      dport: checkUint(e.dport, `${arg}.encap.dport`, 65535, 'a port'), oa: oa?.bytes ?? ZERO16,
+    };
+  }
+  return { sel, dir, ptype: checkPtype(s.ptype, `${arg}.ptype`), ifId: s.ifId === undefined ? undefined : checkUint(s.ifId, `${arg}.ifId`, 0xffffffff), moves, km, encap };
+}
+
+/** @internal XFRM_MSG_MIGRATE: xfrm_userpolicy_id, then the attributes xfrm_do_migrate reads (XFRMA_MIGRATE an array of every move in one attribute). */
+export function writeMigrate(w: MessageWriter, m: CheckedMigrate): void {
+  const o = w.reserve(X.SIZEOF_XFRM_USERPOLICY_ID);
+  putSelector(w, o + X.OFF_XFRM_USERPOLICY_ID_SEL, m.sel);
+  w.view.setUint8(o + X.OFF_XFRM_USERPOLICY_ID_DIR, m.dir);
+  if (m.ptype !== undefined) putPolicyType(w, m.ptype);
+  if (m.ifId !== undefined) w.putU32(X.XFRMA_IF_ID, m.ifId);
+  if (m.km) {
+    const k = attr(w, X.XFRMA_KMADDRESS, X.SIZEOF_XFRM_USER_KMADDRESS);
+    putAddr(w, k + X.OFF_XFRM_USER_KMADDRESS_LOCAL, m.km.local);
+    putAddr(w, k + X.OFF_XFRM_USER_KMADDRESS_REMOTE, m.km.remote);
+    w.view.setUint16(k + X.OFF_XFRM_USER_KMADDRESS_FAMILY, af(m.km.family), HOST_LE);
+  }
+  if (m.encap) {
+    const e = attr(w, X.XFRMA_ENCAP, X.SIZEOF_XFRM_ENCAP_TMPL);
+    w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_TYPE, m.encap.type, HOST_LE);
+    w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_SPORT, m.encap.sport, false);
+    w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_DPORT, m.encap.dport, false);
+    putAddr(w, e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_OA, m.encap.oa);
+  }
+  const a = attr(w, X.XFRMA_MIGRATE, X.SIZEOF_XFRM_USER_MIGRATE * m.moves.length);
+  m.moves.forEach((mv, i) => {
+    const u = a + i * X.SIZEOF_XFRM_USER_MIGRATE;
+    putAddr(w, u + X.OFF_XFRM_USER_MIGRATE_OLD_DADDR, mv.oldDst);
+    putAddr(w, u + X.OFF_XFRM_USER_MIGRATE_OLD_SADDR, mv.oldSrc);
+    putAddr(w, u + X.OFF_XFRM_USER_MIGRATE_NEW_DADDR, mv.newDst);
+    putAddr(w, u + X.OFF_XFRM_USER_MIGRATE_NEW_SADDR, mv.newSrc);
+    w.buf[u + X.OFF_XFRM_USER_MIGRATE_PROTO] = mv.proto;
+    w.buf[u + X.OFF_XFRM_USER_MIGRATE_MODE] = mv.mode;
+    w.view.setUint32(u + X.OFF_XFRM_USER_MIGRATE_REQID, mv.reqid, HOST_LE);
+    w.view.setUint16(u + X.OFF_XFRM_USER_MIGRATE_OLD_FAMILY, af(mv.oldFamily), HOST_LE);
+    w.view.setUint16(u + X.OFF_XFRM_USER_MIGRATE_NEW_FAMILY, af(mv.newFamily), HOST_LE);
+  });
 }

@@ -40,7 +40,7 @@ export type XfrmEvent =
   | { readonly type: 'report'; readonly report: XfrmReport }
   /** An ESP-in-UDP peer's NAT mapping changed (group 'mapping'). */
   | { readonly type: 'mapping'; readonly mapping: XfrmMapping }
-  /** A policy and its states moved to new endpoints (group 'migrate'; multicast in the initial netns only). */
+  /** A policy and its states moved to new endpoints (group 'migrate'). */
   | { readonly type: 'migrate'; readonly migrate: XfrmMigrate };
 
 /** An xfrm monitor: {@link XfrmEvent}s, and `{ type: 'overrun' }` where the kernel dropped some. */

@@ -11,10 +11,10 @@ import {
 import { IFLA_IFNAME, RTM_GETLINK, SIZEOF_IFINFOMSG } from '../rtnl/constants.js';
 import { formatIp, parsePrefix } from '../rtnl/ip.js';
 import {
-  checkAllocSpi, checkDefaults, checkObject, checkPolicy, checkPolicyId, checkState, checkStateId, checkUint, decodeDefaults, decodePolicy, decodeState, markOf, protoName, protoNumber,
-  writeAllocSpi, writePolicy, writePolicyId, writeState, writeStateId,
-  type CheckedAllocSpi, type CheckedPolicy, type CheckedPolicyId, type CheckedSelector, type CheckedState, type CheckedStateId,
-  type XfrmAllocSpiSpec, type XfrmDefaultAction, type XfrmDir, type XfrmMark, type XfrmMode, type XfrmPolicy, type XfrmPolicyDefaults, type XfrmPolicyKey, type XfrmPolicySpec, type XfrmProto, type XfrmState, type XfrmStateKey, type XfrmStateSpec,
+  checkAllocSpi, checkDefaults, checkMigrate, checkObject, checkPolicy, checkPolicyId, checkState, checkStateId, checkUint, decodeDefaults, decodePolicy, decodeState, markOf, protoName, protoNumber,
+  writeAllocSpi, writeMigrate, writePolicy, writePolicyId, writeState, writeStateId,
+  type CheckedAllocSpi, type CheckedMigrate, type CheckedPolicy, type CheckedPolicyId, type CheckedSelector, type CheckedState, type CheckedStateId,
+  type XfrmAllocSpiSpec, type XfrmDefaultAction, type XfrmDir, type XfrmMark, type XfrmMode, type XfrmMigrateSpec, type XfrmPolicy, type XfrmPolicyDefaults, type XfrmPolicyKey, type XfrmPolicySpec, type XfrmProto, type XfrmState, type XfrmStateKey, type XfrmStateSpec,
 } from './codec.js';
 import * as X from './constants.js';
 import { EVENT_GROUPS, decodeXfrmEvent, type XfrmEvent, type XfrmEventGroup, type XfrmMonitor, type XfrmMonitorOptions } from './monitor.js';
@@ -124,6 +124,7 @@ const DESCRIBER: FamilyDescriber = {
     const type = new DataView(request.buffer, request.byteOffset, request.byteLength).getUint16(4, HOST_LE);
     if (errno === 2 /* ENOENT */) {
       if (type === X.XFRM_MSG_GETPOLICY || type === X.XFRM_MSG_DELPOLICY) return 'no such policy (selector, dir, mark, if_id and type, or index)';
+      if (type === X.XFRM_MSG_MIGRATE) return 'no such policy (selector, dir, type and if_id)';
       if (type === X.XFRM_MSG_GETSA || type === X.XFRM_MSG_DELSA) return 'no such state (dst, proto, spi and mark)';
     }
     // xfrm_user_state_lookup answers ESRCH for a state it does not find.
@@ -132,6 +133,8 @@ const DESCRIBER: FamilyDescriber = {
       if (type === X.XFRM_MSG_NEWPOLICY) return 'a policy with that selector, dir, mark, if_id and type exists (update() replaces it)';
       if (type === X.XFRM_MSG_NEWSA) return 'a state with that dst, proto, spi and mark exists (update() changes only its lifetimes, encap, output mark and if_id: del() and add() to change its keys)';
     }
+    // xfrm_policy_migrate: the policy was found but none of its templates matched a move.
+    if (errno === 61 /* ENODATA */ && type === X.XFRM_MSG_MIGRATE) return 'no template of the policy has the old endpoints, proto, mode and reqid of any move';
     if (errno === 1 /* EPERM */) return 'needs CAP_NET_ADMIN in the netns\'s user namespace';
     return undefined;
   },
@@ -141,6 +144,7 @@ const POLICY_OPTS = { subjectOf: (p: CheckedPolicy): string => selectorText(p.se
 const POLICY_ID_OPTS = { subjectOf: (p: CheckedPolicyId): string => (p.index ? `index ${p.index} dir ${dirText(p.dir)}` : selectorText(p.sel, p.dir)) };
 const STATE_OPTS = { subjectOf: (s: CheckedState): string => stateText(s.proto, s.spi, s.dst) };
 const ALLOC_OPTS = { subjectOf: (s: CheckedAllocSpi): string => `${protoName(s.proto) ?? s.proto} spi 0x${s.min.toString(16)}..0x${s.max.toString(16)} dst ${stateText(s.proto, 0, s.dst).split(' dst ')[1]}` };
+const MIGRATE_OPTS = { subjectOf: (m: CheckedMigrate): string => selectorText(m.sel, m.dir) };
 const STATE_ID_OPTS = { subjectOf: (s: CheckedStateId): string => stateText(s.proto, s.spi, s.dst) };
 
 function dirText(d: number): string {
@@ -293,6 +297,23 @@ export class XfrmPolicies {
         w.buf[o + 4 + X.OFF_XFRM_USERPOLICY_TYPE_TYPE] = t === 'sub' ? X.XFRM_POLICY_TYPE_SUB : X.XFRM_POLICY_TYPE_MAIN;
       }
     }, undefined, { subject: 'policy table' });
+  }
+
+  /**
+   * Move a policy's tunnel to new endpoints (MOBIKE, RFC 4555; Mobile IPv6): each move
+   * changes the templates of the policy (found by selector, dir, type and if_id) that have
+   * its old endpoints, protocol, mode and reqid, and the states that fulfil them. Monitors
+   * of 'migrate' see a `migrate` event. `ip` has no command for it.
+   *
+   * Equivalent to: XFRM_MSG_MIGRATE (libreswan's and racoon's MOBIKE path; no `ip xfrm` command).
+   * @throws InvalidArgumentError for a bad spec (nothing sent); NetlinkError 'ENOENT' when
+   *   there is no such policy, 'ENODATA' when none of its templates matches a move,
+   *   'ENOPROTOOPT' on a kernel without CONFIG_XFRM_MIGRATE.
+   */
+  async migrate(spec: XfrmMigrateSpec): Promise<void> {
+    const m = checkMigrate(spec, 'spec');
+    await this.x.resolveDev(m.sel, 'spec.selector.dev');
+    await this.x.sock.requestWith(X.XFRM_MSG_MIGRATE, 0, writeMigrate, m, undefined, MIGRATE_OPTS);
   }
 
   /**
@@ -600,7 +621,7 @@ export class Xfrm {
    * where the kernel dropped some (list again there). A key manager also asks for
    * 'acquire' (`acquire`: the kernel wants a state for a policy's template; see
    * {@link XfrmAcquire}), 'mapping' (`mapping`: a NAT-T peer's address or port changed),
-   * 'migrate' (`migrate`; the kernel sends these in the initial netns only) or 'report'
+   * 'migrate' (`migrate`: a policy moved to new endpoints) or 'report'
    * (`report`: Mobile IPv6). Closed by `break`, `close()`, `using`, the `signal` or the
    * handle's `close()`.
    *

@@ -200,3 +200,43 @@ t.test('test/fixtures/xfrm/events.json is what scripts/gen-xfrm-event-fixtures.p
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, readFileSync(`${root}test/fixtures/xfrm/events.json`, 'utf8'), 'the committed fixtures are the generator\'s output');
 });
+
+t.test('policy.migrate moves a tunnel template to new endpoints (another family too); the migrate event; ENOENT / ENODATA named; bad specs refused before sending', privileged, async (t) => {
+  const { ns, xf } = fixture(t);
+  const sel = { src: '10.1.0.0/24', dst: '10.2.0.0/24' };
+  await xf.policy.add({ selector: sel, dir: 'out', ifId: 9, templates: [{ proto: 'comp', mode: 'transport' }, { src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', mode: 'tunnel', reqid: 5 }] });
+  const before = await xf.policy.list();
+  const mon = await xf.monitor(['migrate']);
+  const move = { reqid: 5, old: { src: '192.0.2.1', dst: '192.0.2.2' }, new: { src: '2001:db8::1', dst: '2001:db8::2' } };
+  await t.rejects(xf.policy.migrate({ selector: sel, dir: 'out', migrations: [move] }), { code: 'ENOENT' }, 'the policy has if_id 9: without it, no such policy');
+  await xf.policy.migrate({ selector: sel, dir: 'out', ifId: 9, migrations: [move], kmaddress: { local: '2001:db8::1', remote: '2001:db8::2' } });
+  const after = (await xf.policy.list())[0]!;
+  t.same(after.templates.map((x) => [x.proto, x.mode, x.family, x.src, x.dst, x.reqid]), [['comp', 'transport', 4, '0.0.0.0', '0.0.0.0', 0], ['esp', 'tunnel', 6, '2001:db8::1', '2001:db8::2', 5]], 'the tunnel template moved, the transport one kept');
+  t.match(ip(ns.path, ['xfrm', 'policy']), /tmpl src 2001:db8::1 dst 2001:db8::2\s+proto esp reqid 5 mode tunnel/, 'as ip lists it');
+  t.same({ ...after, templates: before[0]!.templates, current: before[0]!.current }, before[0], 'nothing else of the policy changed');
+  const [ev] = await take(mon, 1);
+  t.same(ev, {
+    type: 'migrate',
+    migrate: {
+      selector: after.selector, dir: 'out', dirNumber: 1, ptype: 'main', unknown: [],
+      migrations: [{ proto: 'esp', protoNumber: 50, mode: 'tunnel', modeNumber: 1, reqid: 5, old: { family: 4, src: '192.0.2.1', dst: '192.0.2.2' }, new: { family: 6, src: '2001:db8::1', dst: '2001:db8::2' } }],
+      kmaddress: { family: 6, local: '2001:db8::1', remote: '2001:db8::2' },
+    },
+  }, 'the event says what moved (this kernel multicasts it in the namespace that migrated)');
+  const again = await xf.policy.migrate({ selector: sel, dir: 'out', ifId: 9, migrations: [move] }).catch((e: unknown) => e);
+  t.match(again, { code: 'ENODATA', message: /no template of the policy has the old endpoints/ }, 'no template has the old endpoints any more: ENODATA, explained');
+
+  const bad = (migrations: unknown, extra: object = {}): Promise<void> => xf.policy.migrate({ selector: sel, dir: 'out', ifId: 9, migrations, ...extra } as never);
+  await t.rejects(bad([]), { name: 'InvalidArgumentError', argument: 'spec.migrations' }, 'no move');
+  await t.rejects(bad(Array.from({ length: 7 }, (_, i) => ({ old: { src: `192.0.2.${i + 1}`, dst: '192.0.2.99' }, new: { src: '198.51.100.1', dst: '198.51.100.2' } }))), /1 to 6 moves/, 'more than XFRM_MAX_DEPTH');
+  await t.rejects(bad([{ ...move, new: { src: '0.0.0.0', dst: '198.51.100.2' } }]), { name: 'InvalidArgumentError', argument: 'spec.migrations[0].new.src' }, 'a new endpoint that is any');
+  await t.rejects(bad([{ ...move, new: { src: '198.51.100.1', dst: '2001:db8::2' } }]), { name: 'InvalidArgumentError', argument: 'spec.migrations[0].new' }, 'new endpoints of two families');
+  await t.rejects(bad([move, { ...move, reqid: 6 }]), { name: 'InvalidArgumentError', argument: 'spec.migrations[1].old' }, 'two moves of the same old endpoints');
+  await t.rejects(bad([{ ...move, mode: 'tunel' }]), { name: 'InvalidArgumentError', argument: 'spec.migrations[0].mode' }, 'an unknown mode');
+  await t.rejects(bad([{ ...move, spi: 1 }]), { name: 'InvalidArgumentError', argument: 'spec.migrations[0]' }, 'an unknown key of a move');
+  await t.rejects(bad([move], { kmaddress: { local: '192.0.2.1', remote: '2001:db8::2' } }), { name: 'InvalidArgumentError', argument: 'spec.kmaddress' }, 'kmaddress of two families');
+  await t.rejects(bad([move], { encap: { type: 'espinudp', sport: 4500, dport: 4500, oa: '192.0.2.9' } }), { name: 'InvalidArgumentError', argument: 'spec.encap.oa' }, 'an encap address of the old family');
+  await t.rejects(bad('x'), { name: 'InvalidArgumentError', argument: 'spec.migrations' }, 'not an array');
+  t.same((await xf.policy.list())[0]!.templates, after.templates, 'the refused calls changed nothing');
+  mon.close();
+});
