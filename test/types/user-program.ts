@@ -19,6 +19,8 @@ import {
   Genl, Ethtool, decodeAttributes, type GenlFamily, type GenlMessage, type GenlEvent, type EthtoolChannels, type EthtoolFeature, type FilterSpec,
   Conntrack, type ConntrackEntry, type ConntrackFilter, type ConntrackSpec,
   SockDiag, type InetSocket, type NetlinkSocketInfo, type PacketSocket, type InetProtocol, type SocketState, type TcpInfo, type UnixSocket, type InetListOptions,
+  Xfrm, type XfrmPolicySpec, type XfrmPolicyDefaults, type XfrmMigrateSpec, type XfrmAcquire, type XfrmState, type XfrmEvent,
+  IpSet, type IpSetInfo, type IpSetEntry,
 } from 'nlkit';
 
 /** The application's own settings, parsed from a file: anything may be missing. */
@@ -40,6 +42,7 @@ interface Settings {
   readonly queues?: number;
   readonly receiveBufferSize?: number;
   readonly maxQueued?: number;
+  readonly timeout?: number;
   readonly dadTimeout?: number;
   readonly vmmUid?: number;
   readonly nhId?: number;
@@ -370,6 +373,45 @@ async function forget(s: Settings, where: NetnsTarget | undefined, backend: stri
   return (await ct.stats()).entries;
 }
 
+/** An IKE daemon's kernel side: a tunnel policy, the default actions, acquires answered with an SPI, MOBIKE moves; and a set of peers. */
+async function ipsec(s: Settings, where: NetnsTarget | undefined, signal: AbortSignal): Promise<string[]> {
+  const out: string[] = [];
+  using xf = Xfrm.open({ netns: where, receiveBufferSize: s.receiveBufferSize });
+  const selector = { src: '10.0.0.0/24', dst: s.address ?? '10.1.0.0/24' };
+  const spec: XfrmPolicySpec = {
+    selector, dir: 'out', priority: s.metric, ifId: s.table,
+    templates: [{ src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', mode: 'tunnel', reqid: s.group }],
+  };
+  await xf.policy.add(spec);
+  const defaults: XfrmPolicyDefaults = await xf.policy.getDefault();
+  if (defaults.in === 'accept') await xf.policy.setDefault({ in: 'block', fwd: undefined, out: undefined });
+  const move: XfrmMigrateSpec = {
+    selector, dir: 'out', ifId: s.table, ptype: undefined, kmaddress: undefined, encap: undefined,
+    migrations: [{ reqid: s.group, proto: undefined, mode: undefined, old: { src: '192.0.2.1', dst: '192.0.2.2' }, new: { src: '198.51.100.1', dst: '198.51.100.2' } }],
+  };
+  await xf.policy.migrate(move);
+  await using mon = await xf.monitor(['acquire', 'migrate', 'expire'], { signal, maxQueued: s.maxQueued, receiveBufferSize: s.receiveBufferSize });
+  for await (const e of mon) {
+    if (e.type === 'overrun') continue;
+    const ev: XfrmEvent = e;
+    out.push(ev.type);
+    if (e.type === 'acquire' && e.acquire.proto === 'esp') {
+      const a: XfrmAcquire = e.acquire;
+      const larval: XfrmState = await xf.state.allocSpi({ src: a.src, dst: a.dst, proto: 'esp', seq: a.seq, reqid: a.policy.templates[0]?.reqid, mode: 'tunnel', mark: a.policy.mark, min: undefined, max: undefined });
+      out.push(`${a.selector.dst} spi ${larval.spi.toString(16)}`);
+    } else if (e.type === 'migrate') {
+      for (const m of e.migrate.migrations) out.push(`${m.old.dst} -> ${m.new.dst} (${m.new.family})`);
+    } else if (e.type === 'expire-state') out.push(`expired ${e.state.seq} ${e.hard}`);
+  }
+  using sets = IpSet.open({ netns: where, receiveBufferSize: s.receiveBufferSize });
+  await sets.create('peers', 'hash:ip', { family: 4, timeout: s.timeout, exist: true });
+  const peer: IpSetEntry = { ip: s.gateway ?? '192.0.2.2' };
+  await sets.add('peers', peer, { exist: true, timeout: s.timeout });
+  const info: IpSetInfo[] = await sets.list('peers');
+  for (const i of info) out.push(`${i.name} ${i.type} ${i.family ?? '-'}`);
+  return out;
+}
+
 /** A CNI plugin around it. */
 export async function plugin(s: Settings): Promise<number> {
   const impl: { check?: () => Promise<void> } = {};
@@ -398,3 +440,4 @@ console.log(formatResult(await build({}, undefined, AbortSignal.timeout(1000)), 
 await tune({}, undefined, AbortSignal.timeout(1000));
 console.log(await sockets({}, undefined));
 console.log(await forget({}, undefined, '10.96.0.10'));
+console.log(await ipsec({}, undefined, AbortSignal.timeout(1000)));
