@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Generate test/fixtures/xfrm/events.json: XFRM_MSG_REPORT, XFRM_MSG_MAPPING and
-XFRM_MSG_MIGRATE messages as the kernel builds them (net/xfrm/xfrm_user.c build_report,
-build_mapping, build_migrate), made by a C program from the structs of <linux/xfrm.h>.
+"""Generate test/fixtures/xfrm/events.json: XFRM_MSG_REPORT, XFRM_MSG_MAPPING,
+XFRM_MSG_MIGRATE and XFRM_MSG_NEWAE messages as the kernel builds them (net/xfrm/xfrm_user.c
+build_report, build_mapping, build_migrate, build_aevent), and NEWAE/GETAE requests as a
+C program sends them, made by a C program from the structs of <linux/xfrm.h>.
 
 The test kernel cannot send the first two: REPORT needs Mobile IPv6 (CONFIG_IPV6_MIP6),
 MAPPING an ESP-in-UDP state (no ESP there). So the decoder is tested against bytes laid
 out by the C compiler with the header's own structs, not by nlkit's offsets. MIGRATE is
 also tested live (Xfrm.policy.migrate); its fixture adds an encapsulation and a move
-per attribute as build_migrate sends them. Re-run after a header update:
+per attribute as build_migrate sends them. The kernel refuses NEWAE for the larval
+states this kernel can make (no ESP), so the NEWAE request and the aevent it causes are
+checked here only. Re-run after a header update:
     python3 scripts/gen-xfrm-event-fixtures.py > test/fixtures/xfrm/events.json
 """
 import json, os, subprocess, sys, tempfile
@@ -28,6 +31,7 @@ static void *msg(int type, size_t size) {
   nlh = (struct nlmsghdr *)buf;
   nlh->nlmsg_len = NLMSG_LENGTH(size);
   nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = 0;
   nlh->nlmsg_seq = 0;
   return NLMSG_DATA(nlh);
 }
@@ -107,7 +111,61 @@ int main(void) {
     inet_pton(AF_INET, "192.0.2.1", &m->old_saddr.a4); inet_pton(AF_INET, "192.0.2.2", &m->old_daddr.a4);
     m->new_family = AF_INET;
     inet_pton(AF_INET, "203.0.113.1", &m->new_saddr.a4); inet_pton(AF_INET, "203.0.113.2", &m->new_daddr.a4);
-    out("migrate-v4-to-v6-kmaddress-encap-sub", 1);
+    out("migrate-v4-to-v6-kmaddress-encap-sub", 0);
+  }
+  /* build_aevent (an 'aevents' event after a NEWAE: cause XFRM_AE_CU): the id, saddr,
+     reqid, flags; the ESN replay state, the lifetime counters, both thresholds, mark, if_id. */
+  {
+    struct xfrm_aevent_id *id = msg(XFRM_MSG_NEWAE, sizeof(*id));
+    inet_pton(AF_INET6, "2001:db8::2", &id->sa_id.daddr.in6);
+    id->sa_id.spi = htonl(0x1234);
+    id->sa_id.family = AF_INET6;
+    id->sa_id.proto = IPPROTO_ESP;
+    inet_pton(AF_INET6, "2001:db8::1", &id->saddr.in6);
+    id->reqid = 9;
+    id->flags = XFRM_AE_CU | XFRM_AE_RTHR | XFRM_AE_ETHR;
+    struct xfrm_replay_state_esn *e = attr(XFRMA_REPLAY_ESN_VAL, sizeof(*e) + 2 * sizeof(__u32));
+    e->bmp_len = 2; e->oseq = 100; e->seq = 90; e->oseq_hi = 1; e->seq_hi = 2; e->replay_window = 64;
+    e->bmp[0] = 0xffff0000; e->bmp[1] = 0x1;
+    struct xfrm_lifetime_cur *c = attr(XFRMA_LTIME_VAL, sizeof(*c));
+    c->bytes = 123456789012ULL; c->packets = 4242; c->add_time = 1700000000; c->use_time = 1700000100;
+    *(__u32 *)attr(XFRMA_REPLAY_THRESH, 4) = 32;
+    *(__u32 *)attr(XFRMA_ETIMER_THRESH, 4) = 100;
+    struct xfrm_mark *mk = attr(XFRMA_MARK, sizeof(*mk));
+    mk->v = 7; mk->m = 0xff;
+    *(__u32 *)attr(XFRMA_IF_ID, 4) = 3;
+    out("aevent-esn-update", 0);
+  }
+  /* A NEWAE request as a C program sends it (NLM_F_REPLACE, which xfrm_new_ae requires):
+     the id and mark, the replay state, the lifetime counters, both thresholds. */
+  {
+    struct xfrm_aevent_id *id = msg(XFRM_MSG_NEWAE, sizeof(*id));
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_REPLACE;
+    inet_pton(AF_INET, "192.0.2.2", &id->sa_id.daddr.a4);
+    id->sa_id.spi = htonl(0x1000);
+    id->sa_id.family = AF_INET;
+    id->sa_id.proto = IPPROTO_ESP;
+    inet_pton(AF_INET, "192.0.2.1", &id->saddr.a4);
+    struct xfrm_mark *mk = attr(XFRMA_MARK, sizeof(*mk));
+    mk->v = 7; mk->m = 0xff;
+    struct xfrm_replay_state *r = attr(XFRMA_REPLAY_VAL, sizeof(*r));
+    r->oseq = 500; r->seq = 400; r->bitmap = 0xf0f0f0f0;
+    struct xfrm_lifetime_cur *c = attr(XFRMA_LTIME_VAL, sizeof(*c));
+    c->bytes = 1ULL << 40; c->packets = 77; c->add_time = 1700000000; c->use_time = 0;
+    *(__u32 *)attr(XFRMA_REPLAY_THRESH, 4) = 10;
+    *(__u32 *)attr(XFRMA_ETIMER_THRESH, 4) = 50;
+    out("newae-request", 0);
+  }
+  /* A GETAE request asking for both thresholds (XFRM_AE_RTHR | XFRM_AE_ETHR). */
+  {
+    struct xfrm_aevent_id *id = msg(XFRM_MSG_GETAE, sizeof(*id));
+    nlh->nlmsg_flags = NLM_F_REQUEST;
+    inet_pton(AF_INET6, "2001:db8::2", &id->sa_id.daddr.in6);
+    id->sa_id.spi = htonl(0xabcdef01);
+    id->sa_id.family = AF_INET6;
+    id->sa_id.proto = IPPROTO_AH;
+    id->flags = XFRM_AE_RTHR | XFRM_AE_ETHR;
+    out("getae-request", 1);
   }
   printf("}\n");
   return 0;

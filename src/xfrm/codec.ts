@@ -1464,18 +1464,7 @@ export function decodeState(buf: Buffer, view: DataView, off: number, len: numbe
         need(l, X.SIZEOF_XFRM_REPLAY_STATE, 'xfrm_replay_state', STATE_PATH, a);
         s.replay = { oseq: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_OSEQ, HOST_LE), seq: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_SEQ, HOST_LE), bitmap: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_BITMAP, HOST_LE) };
         break;
-      case X.XFRMA_REPLAY_ESN_VAL: {
-        need(l, X.SIZEOF_XFRM_REPLAY_STATE_ESN, 'xfrm_replay_state_esn', STATE_PATH, a);
-        const n = view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_BMP_LEN, HOST_LE);
-        const bitmap: number[] = [];
-        for (let i = 0; i < n && X.SIZEOF_XFRM_REPLAY_STATE_ESN + i * 4 + 4 <= l; i++) bitmap.push(view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_BMP + i * 4, HOST_LE));
-        s.replayEsn = {
-          oseq: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_OSEQ, HOST_LE), seq: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_SEQ, HOST_LE),
-          oseqHi: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_OSEQ_HI, HOST_LE), seqHi: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_SEQ_HI, HOST_LE),
-          replayWindow: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_REPLAY_WINDOW, HOST_LE), bitmap,
-        };
-        break;
-      }
+      case X.XFRMA_REPLAY_ESN_VAL: s.replayEsn = decodeReplayEsn(view, a, l, STATE_PATH); break;
       default: (unknown ??= []).push({ type, value: copyBytes(buf, a, a + l) });
     }
   });
@@ -1899,4 +1888,219 @@ export function writeMigrate(w: MessageWriter, m: CheckedMigrate): void {
     w.view.setUint16(u + X.OFF_XFRM_USER_MIGRATE_OLD_FAMILY, af(mv.oldFamily), HOST_LE);
     w.view.setUint16(u + X.OFF_XFRM_USER_MIGRATE_NEW_FAMILY, af(mv.newFamily), HOST_LE);
   });
+}
+
+// ---------------------------------------------------------------------------------------
+// A state's replay and lifetime counters (async events, "AE": XFRM_MSG_GETAE / NEWAE;
+// net/xfrm/xfrm_user.c build_aevent, xfrm_get_ae, xfrm_new_ae, xfrm_update_ae_params).
+
+/** A state's counters as the kernel sends them: a {@link XfrmStates.getAe} answer, or an 'aevents' event. */
+export interface XfrmAe {
+  /** 4 or 6. */
+  readonly family: 4 | 6;
+  /** The state's destination. */
+  readonly dst: string;
+  /** Its source. */
+  readonly src: string;
+  /** Its SPI (host order). */
+  readonly spi: number;
+  /** Its protocol, or 'other'. */
+  readonly proto: XfrmProto | 'other';
+  /** Its IPPROTO number. */
+  readonly protoNumber: number;
+  /** Its reqid. */
+  readonly reqid: number;
+  /** Why an event was sent: 'replay' (the replay counters moved past the threshold), 'timer' (the event timer ran out), 'update' (a setAe); undefined in a getAe answer. */
+  readonly cause?: 'replay' | 'timer' | 'update' | undefined;
+  /** xfrm_aevent_id.flags as sent (XFRM_AE_*). */
+  readonly flagBits: number;
+  /** The replay counters, without ESN. */
+  readonly replay?: { readonly seq: number; readonly oseq: number; readonly bitmap: number } | undefined;
+  /** The ESN replay counters. */
+  readonly replayEsn?: { readonly seq: number; readonly oseq: number; readonly seqHi: number; readonly oseqHi: number; readonly replayWindow: number; readonly bitmap: readonly number[] } | undefined;
+  /** The lifetime counters (`lifetime current`). */
+  readonly current?: XfrmLifetimeCurrent | undefined;
+  /** Packets of replay-counter change after which an event is sent (XFRMA_REPLAY_THRESH; sysctl net.core.xfrm_aevent_rseqth by default). */
+  readonly replayThreshold?: number | undefined;
+  /** Tenths of a second after which an event is sent (XFRMA_ETIMER_THRESH; net.core.xfrm_aevent_etime by default). */
+  readonly eventTimer?: number | undefined;
+  /** Its mark. */
+  readonly mark?: XfrmMark | undefined;
+  /** Its if_id. */
+  readonly ifId?: number | undefined;
+  /** Attributes nlkit does not decode, kept raw. */
+  readonly unknown: readonly RawAttribute[];
+}
+
+const AE_PATH = ['xfrm aevent'];
+
+function decodeReplayEsn(view: DataView, a: number, l: number, path: readonly string[]): NonNullable<XfrmAe['replayEsn']> {
+  need(l, X.SIZEOF_XFRM_REPLAY_STATE_ESN, 'xfrm_replay_state_esn', path, a);
+  const n = view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_BMP_LEN, HOST_LE);
+  const bitmap: number[] = [];
+  for (let i = 0; i < n && X.SIZEOF_XFRM_REPLAY_STATE_ESN + i * 4 + 4 <= l; i++) bitmap.push(view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_BMP + i * 4, HOST_LE));
+  return {
+    oseq: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_OSEQ, HOST_LE), seq: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_SEQ, HOST_LE),
+    oseqHi: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_OSEQ_HI, HOST_LE), seqHi: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_SEQ_HI, HOST_LE),
+    replayWindow: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_REPLAY_WINDOW, HOST_LE), bitmap,
+  };
+}
+
+/** @internal An XFRM_MSG_NEWAE at `off`. */
+export function decodeAe(buf: Buffer, view: DataView, off: number, len: number): XfrmAe {
+  const o = off + NLMSG_HDRLEN;
+  need(len - NLMSG_HDRLEN, X.SIZEOF_XFRM_AEVENT_ID, 'xfrm_aevent_id', AE_PATH, o);
+  const id = o + X.OFF_XFRM_AEVENT_ID_SA_ID;
+  const family = view.getUint16(id + X.OFF_XFRM_USERSA_ID_FAMILY, HOST_LE);
+  const proto = buf[id + X.OFF_XFRM_USERSA_ID_PROTO]!;
+  const flagBits = view.getUint32(o + X.OFF_XFRM_AEVENT_ID_FLAGS, HOST_LE);
+  const r: Mutable<XfrmAe> = {
+    family: fam(family), dst: readAddr(buf, id + X.OFF_XFRM_USERSA_ID_DADDR, family), src: readAddr(buf, o + X.OFF_XFRM_AEVENT_ID_SADDR, family),
+    spi: view.getUint32(id + X.OFF_XFRM_USERSA_ID_SPI, false), proto: PROTO_NAME.get(proto) ?? 'other', protoNumber: proto,
+    reqid: view.getUint32(o + X.OFF_XFRM_AEVENT_ID_REQID, HOST_LE), flagBits, unknown: NO_ATTRS,
+  };
+  // xfrm_aevent_state_notify passes the cause in the flags: XFRM_AE_CR, _CE or _CU.
+  if (flagBits & X.XFRM_AE_CR) r.cause = 'replay';
+  else if (flagBits & X.XFRM_AE_CE) r.cause = 'timer';
+  else if (flagBits & X.XFRM_AE_CU) r.cause = 'update';
+  let unknown: RawAttribute[] | undefined;
+  walkAttrs(view, o + X.SIZEOF_XFRM_AEVENT_ID, off + len, AE_PATH, (type, a, l) => {
+    switch (type) {
+      case X.XFRMA_REPLAY_VAL:
+        need(l, X.SIZEOF_XFRM_REPLAY_STATE, 'xfrm_replay_state', AE_PATH, a);
+        r.replay = { oseq: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_OSEQ, HOST_LE), seq: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_SEQ, HOST_LE), bitmap: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_BITMAP, HOST_LE) };
+        break;
+      case X.XFRMA_REPLAY_ESN_VAL: r.replayEsn = decodeReplayEsn(view, a, l, AE_PATH); break;
+      case X.XFRMA_LTIME_VAL:
+        need(l, X.SIZEOF_XFRM_LIFETIME_CUR, 'xfrm_lifetime_cur', AE_PATH, a);
+        r.current = decodeCurrent(view, a);
+        break;
+      case X.XFRMA_REPLAY_THRESH: need(l, 4, 'XFRMA_REPLAY_THRESH', AE_PATH, a); r.replayThreshold = view.getUint32(a, HOST_LE); break;
+      case X.XFRMA_ETIMER_THRESH: need(l, 4, 'XFRMA_ETIMER_THRESH', AE_PATH, a); r.eventTimer = view.getUint32(a, HOST_LE); break;
+      case X.XFRMA_MARK: need(l, X.SIZEOF_XFRM_MARK, 'xfrm_mark', AE_PATH, a); r.mark = { value: view.getUint32(a + X.OFF_XFRM_MARK_V, HOST_LE), mask: view.getUint32(a + X.OFF_XFRM_MARK_M, HOST_LE) }; break;
+      case X.XFRMA_IF_ID: need(l, 4, 'XFRMA_IF_ID', AE_PATH, a); r.ifId = view.getUint32(a, HOST_LE); break;
+      case X.XFRMA_PAD: break;
+      default: (unknown ??= []).push({ type, value: copyBytes(buf, a, a + l) });
+    }
+  });
+  if (unknown) r.unknown = unknown;
+  return r;
+}
+
+/** The counters to set with {@link XfrmStates.setAe} (each optional, at least one). */
+export interface XfrmAeSpec {
+  /** The replay counters of a state without ESN. */
+  readonly replay?: { readonly seq?: number | undefined; readonly oseq?: number | undefined; readonly bitmap?: number | undefined } | undefined;
+  /** The ESN replay counters of an ESN state: the bitmap must have the state's length (replayWindow / 32 words, rounded up), as the kernel checks. */
+  readonly replayEsn?: { readonly seq?: number | undefined; readonly oseq?: number | undefined; readonly seqHi?: number | undefined; readonly oseqHi?: number | undefined; readonly replayWindow: number; readonly bitmap: readonly number[] } | undefined;
+  /** The lifetime counters. */
+  readonly current?: { readonly bytes?: bigint | undefined; readonly packets?: bigint | undefined; readonly addTime?: bigint | undefined; readonly useTime?: bigint | undefined } | undefined;
+  /** Replay-counter change that triggers an event. */
+  readonly replayThreshold?: number | undefined;
+  /** Tenths of a second between events. */
+  readonly eventTimer?: number | undefined;
+}
+
+/** @internal */
+export interface CheckedAe {
+  id: CheckedStateId;
+  replay: number[] | undefined;
+  esn: { seq: number; oseq: number; seqHi: number; oseqHi: number; replayWindow: number; bitmap: number[] } | undefined;
+  current: bigint[] | undefined;
+  rthr: number | undefined;
+  ethr: number | undefined;
+}
+
+const AE_KEYS: ReadonlySet<string> = new Set(['replay', 'replayEsn', 'current', 'replayThreshold', 'eventTimer']);
+const AE_REPLAY_KEYS: ReadonlySet<string> = new Set(['seq', 'oseq', 'bitmap']);
+const AE_ESN_KEYS: ReadonlySet<string> = new Set(['seq', 'oseq', 'seqHi', 'oseqHi', 'replayWindow', 'bitmap']);
+const AE_CUR_KEYS: ReadonlySet<string> = new Set(['bytes', 'packets', 'addTime', 'useTime']);
+const U64_MAX = 0xffffffffffffffffn;
+
+function checkU64(v: unknown, arg: string): bigint {
+  if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) throw new InvalidArgumentError(arg, `expected a bigint in 0..2^64-1, got ${showValue(v)}`);
+  return v;
+}
+
+/** @internal */
+export function checkAe(key: unknown, v: unknown, arg: string): CheckedAe {
+  const id = checkStateId(key, 'key');
+  checkObject(v, arg, AE_KEYS);
+  const s = v as XfrmAeSpec;
+  if (s.replay !== undefined && s.replayEsn !== undefined) throw new InvalidArgumentError(arg, 'replay or replayEsn, not both (a state has one kind of replay counters)');
+  let replay: number[] | undefined;
+  if (s.replay !== undefined) {
+    checkObject(s.replay, `${arg}.replay`, AE_REPLAY_KEYS);
+    replay = [s.replay.oseq, s.replay.seq, s.replay.bitmap].map((x, i) => (x === undefined ? 0 : checkUint(x, `${arg}.replay.${['oseq', 'seq', 'bitmap'][i]}`, 0xffffffff)));
+  }
+  let esn: CheckedAe['esn'];
+  if (s.replayEsn !== undefined) {
+    const e = s.replayEsn;
+    checkObject(e, `${arg}.replayEsn`, AE_ESN_KEYS);
+    const u = (x: unknown, k: string): number => (x === undefined ? 0 : checkUint(x, `${arg}.replayEsn.${k}`, 0xffffffff));
+    const replayWindow = checkUint(e.replayWindow, `${arg}.replayEsn.replayWindow`, 0xffffffff);
+    if (!Array.isArray(e.bitmap)) throw new InvalidArgumentError(`${arg}.replayEsn.bitmap`, `expected an array of u32 words, got ${showValue(e.bitmap)}`);
+    // xfrm_replay_verify_len: "ESN replay window is longer than the bitmap"; the bitmap's
+    // length must be the state's too, which only the kernel knows (its extack says so).
+    if (e.bitmap.length === 0 || replayWindow > e.bitmap.length * 32) throw new InvalidArgumentError(`${arg}.replayEsn.bitmap`, `a replay window of ${replayWindow} needs at least ${Math.max(1, Math.ceil(replayWindow / 32))} bitmap words (the state's count), got ${e.bitmap.length}`);
+    esn = { seq: u(e.seq, 'seq'), oseq: u(e.oseq, 'oseq'), seqHi: u(e.seqHi, 'seqHi'), oseqHi: u(e.oseqHi, 'oseqHi'), replayWindow, bitmap: e.bitmap.map((b, i) => checkUint(b, `${arg}.replayEsn.bitmap[${i}]`, 0xffffffff)) };
+  }
+  let current: bigint[] | undefined;
+  if (s.current !== undefined) {
+    checkObject(s.current, `${arg}.current`, AE_CUR_KEYS);
+    const c = s.current;
+    current = (['bytes', 'packets', 'addTime', 'useTime'] as const).map((k) => (c[k] === undefined ? 0n : checkU64(c[k], `${arg}.current.${k}`)));
+  }
+  const rthr = s.replayThreshold === undefined ? undefined : checkUint(s.replayThreshold, `${arg}.replayThreshold`, 0xffffffff);
+  const ethr = s.eventTimer === undefined ? undefined : checkUint(s.eventTimer, `${arg}.eventTimer`, 0xffffffff);
+  // xfrm_new_ae: "Missing required attribute for AE".
+  if (!replay && !esn && !current && rthr === undefined && ethr === undefined) throw new InvalidArgumentError(arg, 'nothing to set: give replay, replayEsn, current, replayThreshold or eventTimer');
+  return { id, replay, esn, current, rthr, ethr };
+}
+
+function writeAeId(w: MessageWriter, id: CheckedStateId, flags: number): void {
+  const o = w.reserve(X.SIZEOF_XFRM_AEVENT_ID);
+  const sa = o + X.OFF_XFRM_AEVENT_ID_SA_ID;
+  putAddr(w, sa + X.OFF_XFRM_USERSA_ID_DADDR, id.dst);
+  w.view.setUint32(sa + X.OFF_XFRM_USERSA_ID_SPI, id.spi, false);
+  w.view.setUint16(sa + X.OFF_XFRM_USERSA_ID_FAMILY, af(id.family), HOST_LE);
+  w.buf[sa + X.OFF_XFRM_USERSA_ID_PROTO] = id.proto;
+  if (id.src) putAddr(w, o + X.OFF_XFRM_AEVENT_ID_SADDR, id.src);
+  w.view.setUint32(o + X.OFF_XFRM_AEVENT_ID_FLAGS, flags, HOST_LE);
+  if (id.mark && id.mark.mask !== 0) putMark(w, id.mark);
+}
+
+/** @internal XFRM_MSG_GETAE: the state's id, asking for both thresholds (XFRM_AE_RTHR | XFRM_AE_ETHR) besides the counters the kernel always sends. */
+export function writeGetAe(w: MessageWriter, id: CheckedStateId): void {
+  writeAeId(w, id, X.XFRM_AE_RTHR | X.XFRM_AE_ETHR);
+}
+
+/** @internal XFRM_MSG_NEWAE (with NLM_F_REPLACE, which the kernel requires): the counters given. */
+export function writeNewAe(w: MessageWriter, a: CheckedAe): void {
+  writeAeId(w, a.id, 0);
+  if (a.replay) {
+    const r = attr(w, X.XFRMA_REPLAY_VAL, X.SIZEOF_XFRM_REPLAY_STATE);
+    w.view.setUint32(r + X.OFF_XFRM_REPLAY_STATE_OSEQ, a.replay[0]!, HOST_LE);
+    w.view.setUint32(r + X.OFF_XFRM_REPLAY_STATE_SEQ, a.replay[1]!, HOST_LE);
+    w.view.setUint32(r + X.OFF_XFRM_REPLAY_STATE_BITMAP, a.replay[2]!, HOST_LE);
+  }
+  if (a.esn) {
+    const e = attr(w, X.XFRMA_REPLAY_ESN_VAL, X.SIZEOF_XFRM_REPLAY_STATE_ESN + a.esn.bitmap.length * 4);
+    w.view.setUint32(e + X.OFF_XFRM_REPLAY_STATE_ESN_BMP_LEN, a.esn.bitmap.length, HOST_LE);
+    w.view.setUint32(e + X.OFF_XFRM_REPLAY_STATE_ESN_OSEQ, a.esn.oseq, HOST_LE);
+    w.view.setUint32(e + X.OFF_XFRM_REPLAY_STATE_ESN_SEQ, a.esn.seq, HOST_LE);
+    w.view.setUint32(e + X.OFF_XFRM_REPLAY_STATE_ESN_OSEQ_HI, a.esn.oseqHi, HOST_LE);
+    w.view.setUint32(e + X.OFF_XFRM_REPLAY_STATE_ESN_SEQ_HI, a.esn.seqHi, HOST_LE);
+    w.view.setUint32(e + X.OFF_XFRM_REPLAY_STATE_ESN_REPLAY_WINDOW, a.esn.replayWindow, HOST_LE);
+    a.esn.bitmap.forEach((b, i) => w.view.setUint32(e + X.OFF_XFRM_REPLAY_STATE_ESN_BMP + i * 4, b, HOST_LE));
+  }
+  if (a.current) {
+    const c = attr(w, X.XFRMA_LTIME_VAL, X.SIZEOF_XFRM_LIFETIME_CUR);
+    w.view.setBigUint64(c + X.OFF_XFRM_LIFETIME_CUR_BYTES, a.current[0]!, HOST_LE);
+    w.view.setBigUint64(c + X.OFF_XFRM_LIFETIME_CUR_PACKETS, a.current[1]!, HOST_LE);
+    w.view.setBigUint64(c + X.OFF_XFRM_LIFETIME_CUR_ADD_TIME, a.current[2]!, HOST_LE);
+    w.view.setBigUint64(c + X.OFF_XFRM_LIFETIME_CUR_USE_TIME, a.current[3]!, HOST_LE);
+  }
+  if (a.rthr !== undefined) w.putU32(X.XFRMA_REPLAY_THRESH, a.rthr);
+  if (a.ethr !== undefined) w.putU32(X.XFRMA_ETIMER_THRESH, a.ethr);
 }

@@ -6,17 +6,18 @@
  */
 import { DecodeError, HOST_LE, walkAttrs, type MulticastMonitor, type MulticastMonitorOptions } from '../netlink/index.js';
 import {
-  decodeAcquire, decodeDefaults, decodeMapping, decodeMigrate, decodePolicy, decodeReport, decodeState, protoName,
-  type XfrmAcquire, type XfrmMapping, type XfrmMigrate, type XfrmPolicy, type XfrmPolicyDefaults, type XfrmProto, type XfrmReport, type XfrmState,
+  decodeAcquire, decodeAe, decodeDefaults, decodeMapping, decodeMigrate, decodePolicy, decodeReport, decodeState, protoName,
+  type XfrmAcquire, type XfrmAe, type XfrmMapping, type XfrmMigrate, type XfrmPolicy, type XfrmPolicyDefaults, type XfrmProto, type XfrmReport, type XfrmState,
 } from './codec.js';
 import * as X from './constants.js';
 
 /**
  * The groups a monitor joins: 'policy' (XFRMNLGRP_POLICY), 'state' (XFRMNLGRP_SA),
  * 'expire' (XFRMNLGRP_EXPIRE), and a key manager's: 'acquire' (XFRMNLGRP_ACQUIRE),
- * 'report' (XFRMNLGRP_REPORT), 'mapping' (XFRMNLGRP_MAPPING), 'migrate' (XFRMNLGRP_MIGRATE).
+ * 'report' (XFRMNLGRP_REPORT), 'mapping' (XFRMNLGRP_MAPPING), 'migrate' (XFRMNLGRP_MIGRATE),
+ * 'aevents' (XFRMNLGRP_AEVENTS: states' replay and lifetime counters).
  */
-export type XfrmEventGroup = 'policy' | 'state' | 'expire' | 'acquire' | 'report' | 'mapping' | 'migrate';
+export type XfrmEventGroup = 'policy' | 'state' | 'expire' | 'acquire' | 'report' | 'mapping' | 'migrate' | 'aevents';
 
 /** One IPsec event. */
 export type XfrmEvent =
@@ -41,7 +42,9 @@ export type XfrmEvent =
   /** An ESP-in-UDP peer's NAT mapping changed (group 'mapping'). */
   | { readonly type: 'mapping'; readonly mapping: XfrmMapping }
   /** A policy and its states moved to new endpoints (group 'migrate'). */
-  | { readonly type: 'migrate'; readonly migrate: XfrmMigrate };
+  | { readonly type: 'migrate'; readonly migrate: XfrmMigrate }
+  /** A state's counters (group 'aevents'): sent when its replay counters pass the threshold, its event timer runs out, or setAe changed them (`ae.cause`). */
+  | { readonly type: 'aevent'; readonly ae: XfrmAe };
 
 /** An xfrm monitor: {@link XfrmEvent}s, and `{ type: 'overrun' }` where the kernel dropped some. */
 export type XfrmMonitor = MulticastMonitor<XfrmEvent>;
@@ -55,7 +58,7 @@ export interface XfrmMonitorOptions extends MulticastMonitorOptions {
 /** @internal The multicast group of each event group. */
 export const EVENT_GROUPS: Readonly<Record<XfrmEventGroup, number>> = {
   policy: X.XFRMNLGRP_POLICY, state: X.XFRMNLGRP_SA, expire: X.XFRMNLGRP_EXPIRE,
-  acquire: X.XFRMNLGRP_ACQUIRE, report: X.XFRMNLGRP_REPORT, mapping: X.XFRMNLGRP_MAPPING, migrate: X.XFRMNLGRP_MIGRATE,
+  acquire: X.XFRMNLGRP_ACQUIRE, report: X.XFRMNLGRP_REPORT, mapping: X.XFRMNLGRP_MAPPING, migrate: X.XFRMNLGRP_MIGRATE, aevents: X.XFRMNLGRP_AEVENTS,
 };
 
 const H = 16;
@@ -71,8 +74,8 @@ function findAttr(view: DataView, from: number, end: number, type: number): numb
 }
 
 /**
- * @internal An event message as an XfrmEvent; undefined for what nlkit does not decode
- * (AE: no group of a monitor carries them). Deletions carry the id struct first and the
+ * @internal An event message as an XfrmEvent; undefined for a type no group carries (a
+ * request's, such as XFRM_MSG_GETSA). Deletions carry the id struct first and the
  * whole object in XFRMA_POLICY / XFRMA_SA (net/xfrm/xfrm_user.c xfrm_notify_policy,
  * xfrm_notify_sa); a change of the default actions comes as an XFRM_MSG_GETDEFAULT
  * (xfrm_notify_userpolicy).
@@ -121,6 +124,7 @@ export function decodeXfrmEvent(buf: Buffer, view: DataView, off: number, len: n
     case X.XFRM_MSG_REPORT: return { type: 'report', report: decodeReport(buf, view, off, len) };
     case X.XFRM_MSG_MAPPING: return { type: 'mapping', mapping: decodeMapping(buf, view, off, len) };
     case X.XFRM_MSG_MIGRATE: return { type: 'migrate', migrate: decodeMigrate(buf, view, off, len) };
+    case X.XFRM_MSG_NEWAE: return { type: 'aevent', ae: decodeAe(buf, view, off, len) };
     default: return undefined;
   }
 }

@@ -11,10 +11,10 @@ import {
 import { IFLA_IFNAME, RTM_GETLINK, SIZEOF_IFINFOMSG } from '../rtnl/constants.js';
 import { formatIp, parsePrefix } from '../rtnl/ip.js';
 import {
-  checkAllocSpi, checkDefaults, checkMigrate, checkObject, checkPolicy, checkPolicyId, checkState, checkStateId, checkUint, decodeDefaults, decodePolicy, decodeState, markOf, protoName, protoNumber,
-  writeAllocSpi, writeMigrate, writePolicy, writePolicyId, writeState, writeStateId,
-  type CheckedAllocSpi, type CheckedMigrate, type CheckedPolicy, type CheckedPolicyId, type CheckedSelector, type CheckedState, type CheckedStateId,
-  type XfrmAllocSpiSpec, type XfrmDefaultAction, type XfrmDir, type XfrmMark, type XfrmMode, type XfrmMigrateSpec, type XfrmPolicy, type XfrmPolicyDefaults, type XfrmPolicyKey, type XfrmPolicySpec, type XfrmProto, type XfrmState, type XfrmStateKey, type XfrmStateSpec,
+  checkAe, checkAllocSpi, checkDefaults, checkMigrate, checkObject, checkPolicy, checkPolicyId, checkState, checkStateId, checkUint, decodeAe, decodeDefaults, decodePolicy, decodeState, markOf, protoName, protoNumber,
+  writeAllocSpi, writeGetAe, writeMigrate, writeNewAe, writePolicy, writePolicyId, writeState, writeStateId,
+  type CheckedAe, type CheckedAllocSpi, type CheckedMigrate, type CheckedPolicy, type CheckedPolicyId, type CheckedSelector, type CheckedState, type CheckedStateId,
+  type XfrmAe, type XfrmAeSpec, type XfrmAllocSpiSpec, type XfrmDefaultAction, type XfrmDir, type XfrmMark, type XfrmMode, type XfrmMigrateSpec, type XfrmPolicy, type XfrmPolicyDefaults, type XfrmPolicyKey, type XfrmPolicySpec, type XfrmProto, type XfrmState, type XfrmStateKey, type XfrmStateSpec,
 } from './codec.js';
 import * as X from './constants.js';
 import { EVENT_GROUPS, decodeXfrmEvent, type XfrmEvent, type XfrmEventGroup, type XfrmMonitor, type XfrmMonitorOptions } from './monitor.js';
@@ -102,6 +102,7 @@ const POLICY_FLUSH_KEYS: ReadonlySet<string> = new Set(['type']);
 const STATE_FLUSH_KEYS: ReadonlySet<string> = new Set(['proto']);
 const MONITOR_KEYS: ReadonlySet<string> = new Set(['signal', 'maxQueued', 'receiveBufferSize']);
 const NLMSG_HDRLEN = 16;
+const NLM_F_REPLACE = 0x100;
 const GROUP_LIST = Object.keys(EVENT_GROUPS).map((g) => `'${g}'`).join(', ');
 
 const MSG_NAMES: Record<number, string> = {};
@@ -133,6 +134,9 @@ const DESCRIBER: FamilyDescriber = {
       if (type === X.XFRM_MSG_NEWPOLICY) return 'a policy with that selector, dir, mark, if_id and type exists (update() replaces it)';
       if (type === X.XFRM_MSG_NEWSA) return 'a state with that dst, proto, spi and mark exists (update() changes only its lifetimes, encap, output mark and if_id: del() and add() to change its keys)';
     }
+    // xfrm_new_ae: a state that is not XFRM_STATE_VALID (larval, or dying) has no counters to set.
+    if (errno === 22 /* EINVAL */ && type === X.XFRM_MSG_NEWAE) return 'only a complete state\'s counters can be set (not a larval one from allocSpi or an acquire)';
+    if ((errno === 3 /* ESRCH */ || errno === 2) && (type === X.XFRM_MSG_GETAE || type === X.XFRM_MSG_NEWAE)) return 'no such state (dst, proto, spi and mark)';
     // xfrm_policy_migrate: the policy was found but none of its templates matched a move.
     if (errno === 61 /* ENODATA */ && type === X.XFRM_MSG_MIGRATE) return 'no template of the policy has the old endpoints, proto, mode and reqid of any move';
     if (errno === 1 /* EPERM */) return 'needs CAP_NET_ADMIN in the netns\'s user namespace';
@@ -145,6 +149,7 @@ const POLICY_ID_OPTS = { subjectOf: (p: CheckedPolicyId): string => (p.index ? `
 const STATE_OPTS = { subjectOf: (s: CheckedState): string => stateText(s.proto, s.spi, s.dst) };
 const ALLOC_OPTS = { subjectOf: (s: CheckedAllocSpi): string => `${protoName(s.proto) ?? s.proto} spi 0x${s.min.toString(16)}..0x${s.max.toString(16)} dst ${stateText(s.proto, 0, s.dst).split(' dst ')[1]}` };
 const MIGRATE_OPTS = { subjectOf: (m: CheckedMigrate): string => selectorText(m.sel, m.dir) };
+const AE_OPTS = { subjectOf: (a: CheckedAe): string => stateText(a.id.proto, a.id.spi, a.id.dst) };
 const STATE_ID_OPTS = { subjectOf: (s: CheckedStateId): string => stateText(s.proto, s.spi, s.dst) };
 
 function dirText(d: number): string {
@@ -434,6 +439,37 @@ export class XfrmStates {
   }
 
   /**
+   * A state's replay and lifetime counters and its event thresholds (what an HA pair
+   * copies to its standby). Works on a larval state too.
+   *
+   * Equivalent to: XFRM_MSG_GETAE (no `ip` command; `ip xfrm monitor aevent` prints the same fields).
+   * @throws InvalidArgumentError for a bad key; NetlinkError 'ESRCH' when there is no such state.
+   */
+  async getAe(key: XfrmStateKey | XfrmState): Promise<XfrmAe> {
+    const k = checkStateId(key, 'key');
+    this.x.live();
+    const r = await this.x.sock.requestWith(X.XFRM_MSG_GETAE, 0, writeGetAe, k, (b, v, o, l) => decodeAe(b, v, o, l), { ...STATE_ID_OPTS, ack: false });
+    if (!r) throw new NetlinkError(3, { type: X.XFRM_MSG_GETAE, typeName: 'XFRM_MSG_GETAE', seq: 0, subject: STATE_ID_OPTS.subjectOf(k) }, {}, 'no such state');
+    return r;
+  }
+
+  /**
+   * Set a complete state's replay or lifetime counters or its event thresholds (a standby
+   * taking over an SA: its counters must not start again from 0). Monitors of 'aevents'
+   * see an `aevent` event with cause 'update'. The kernel refuses a larval state ('EINVAL').
+   *
+   * Equivalent to: XFRM_MSG_NEWAE with NLM_F_REPLACE (no `ip` command).
+   * @throws InvalidArgumentError for a bad key or counters (nothing sent); NetlinkError
+   *   'ESRCH' when there is no such state, 'EINVAL' for a larval state or an ESN bitmap of
+   *   another length than the state's.
+   */
+  async setAe(key: XfrmStateKey | XfrmState, counters: XfrmAeSpec): Promise<void> {
+    const a = checkAe(key, counters, 'counters');
+    this.x.live();
+    await this.x.sock.requestWith(X.XFRM_MSG_NEWAE, NLM_F_REPLACE, writeNewAe, a, undefined, AE_OPTS);
+  }
+
+  /**
    * Delete one state by dst, proto and spi (and mark).
    *
    * Equivalent to: `ip xfrm state delete dst D proto P spi SPI [src S] [mark M mask K]`.
@@ -621,11 +657,12 @@ export class Xfrm {
    * where the kernel dropped some (list again there). A key manager also asks for
    * 'acquire' (`acquire`: the kernel wants a state for a policy's template; see
    * {@link XfrmAcquire}), 'mapping' (`mapping`: a NAT-T peer's address or port changed),
-   * 'migrate' (`migrate`: a policy moved to new endpoints) or 'report'
+   * 'migrate' (`migrate`: a policy moved to new endpoints), 'aevents' (`aevent`: a
+   * state's replay and lifetime counters, see {@link XfrmStates.getAe}) or 'report'
    * (`report`: Mobile IPv6). Closed by `break`, `close()`, `using`, the `signal` or the
    * handle's `close()`.
    *
-   * Equivalent to: `ip xfrm monitor [policy] [SA] [expire] [acquire] [report] [migrate] [mapping]`.
+   * Equivalent to: `ip xfrm monitor [policy] [SA] [expire] [acquire] [report] [aevent]` (`ip` joins mapping and migrate with no object named).
    * @example
    * using mon = await xf.monitor(['policy']);
    * for await (const ev of mon) if (ev.type === 'delete-policy') console.log(ev.policy.selector);
@@ -674,7 +711,7 @@ export class Xfrm {
  * what the byte-level tests compare with `ip xfrm`'s, for states a kernel without ESP
  * cannot take. Built by the same writers the handle's methods use.
  */
-export function xfrmRequestBytes(w: MessageWriter, kind: 'newsa' | 'updsa' | 'getsa' | 'delsa' | 'allocspi' | 'newpolicy' | 'updpolicy' | 'getpolicy' | 'delpolicy', spec: unknown): Buffer {
+export function xfrmRequestBytes(w: MessageWriter, kind: 'newsa' | 'updsa' | 'getsa' | 'delsa' | 'allocspi' | 'newpolicy' | 'updpolicy' | 'getpolicy' | 'delpolicy' | 'migrate' | 'getae' | 'newae', spec: unknown, arg2?: unknown): Buffer {
   const REQ_ACK = 0x1 | 0x4;
   w.reset();
   switch (kind) {
@@ -694,6 +731,21 @@ export function xfrmRequestBytes(w: MessageWriter, kind: 'newsa' | 'updsa' | 'ge
       const s = checkStateId(spec, 'key');
       w.begin(kind === 'getsa' ? X.XFRM_MSG_GETSA : X.XFRM_MSG_DELSA, kind === 'getsa' ? 0x1 : REQ_ACK, 0);
       writeStateId(w, s);
+      break;
+    }
+    case 'migrate': {
+      w.begin(X.XFRM_MSG_MIGRATE, REQ_ACK, 0);
+      writeMigrate(w, checkMigrate(spec, 'spec'));
+      break;
+    }
+    case 'getae': {
+      w.begin(X.XFRM_MSG_GETAE, 0x1, 0);
+      writeGetAe(w, checkStateId(spec, 'key'));
+      break;
+    }
+    case 'newae': {
+      w.begin(X.XFRM_MSG_NEWAE, REQ_ACK | NLM_F_REPLACE, 0);
+      writeNewAe(w, checkAe(spec, arg2, 'counters'));
       break;
     }
     case 'newpolicy': case 'updpolicy': {

@@ -98,6 +98,8 @@ export function stateHead(s: XfrmState): string[] {
 }
 
 const bin8 = (n: number): string => n.toString(2).padStart(8, '0');
+/** A state's seq as `ip -s xfrm state` prints it ("seq 0x%08u" in ip/ipxfrm.c: decimal digits after "0x"). */
+export const ipSeq = (n: number): string => String(n).padStart(8, '0');
 
 /**
  * nlkit's state as the lines `ip -s xfrm state list` prints for it (trimmed), without the
@@ -110,7 +112,8 @@ export function stateAsIpLines(s: XfrmState): string[] {
   const out = [
     `src ${s.src} dst ${s.dst}`,
     `proto ${s.proto} spi 0x${hex8(s.spi)}(${s.spi}) reqid ${s.reqid}(0x${hex8(s.reqid)}) mode ${s.mode}`,
-    `replay-window ${s.replayWindow} seq 0x${hex8(s.seq)} flag ${s.flags.join(' ')} (0x${bin8(s.flagBits)})`,
+    // iproute2 prints the seq with "seq 0x%08u": decimal digits behind "0x" (seq 18 is "0x00000018").
+    `replay-window ${s.replayWindow} seq 0x${ipSeq(s.seq)} flag ${s.flags.join(' ')} (0x${bin8(s.flagBits)})`,
   ];
   if (s.mark) out.push(`mark 0x${s.mark.value.toString(16)}/0x${s.mark.mask.toString(16)}`);
   if (s.replay) out.push(`anti-replay context: seq 0x${s.replay.seq.toString(16)}, oseq 0x${s.replay.oseq.toString(16)}, bitmap 0x${hex8(s.replay.bitmap)}`);

@@ -9,8 +9,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { DecodeError, InvalidArgumentError, Rtnl, Xfrm, type XfrmEvent } from '../../src/index.js';
+import { MessageWriter } from '../../src/netlink/index.js';
 import { decodeXfrmEvent } from '../../src/xfrm/monitor.js';
+import { xfrmRequestBytes } from '../../src/xfrm/xfrm.js';
 import { inNs, ip, privileged, rawNetns } from '../helpers.js';
+import { ipSeq } from './ip-text.js';
 
 function fixture(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; xf: Xfrm; rt: Rtnl } {
   const ns = rawNetns();
@@ -69,7 +72,7 @@ t.test('a packet an out policy wants protected, with no state: an acquire event,
   t.equal(larval.length, 1, 'one larval state');
   t.same([larval[0]!.seq, larval[0]!.spi, larval[0]!.src, larval[0]!.dst, larval[0]!.reqid, larval[0]!.mode], [a.seq, 0, a.src, a.dst, 7, 'tunnel'], 'with the acquire\'s seq, SPI 0 and the template\'s endpoints');
   t.same(larval[0]!.selector, a.selector, 'and the acquire\'s selector');
-  t.match(ip(ns.path, ['-s', 'xfrm', 'state']), new RegExp(`seq 0x${a.seq.toString(16).padStart(8, '0')}`), 'ip lists it with that seq');
+  t.match(ip(ns.path, ['-s', 'xfrm', 'state']), new RegExp(`seq 0x${ipSeq(a.seq)} `), 'ip lists it with that seq (in its decimal-after-0x form)');
   // The answer: an SPI reserved for it completes the same state, not a second one.
   const got = await xf.state.allocSpi({ src: a.src, dst: a.dst, proto: 'esp', seq: a.seq, reqid: 7, mode: 'tunnel' });
   t.not(got.spi, 0, 'an SPI');
@@ -134,10 +137,10 @@ t.test('default actions: getDefault/setDefault both ways with ip, a policy-defau
 
 t.test('monitor groups: the key manager\'s are accepted, unknown ones named with the list', privileged, async (t) => {
   const { xf } = fixture(t);
-  const mon = await xf.monitor(['acquire', 'report', 'mapping', 'migrate']);
+  const mon = await xf.monitor(['acquire', 'report', 'mapping', 'migrate', 'aevents']);
   t.notOk(mon.closed, 'opened');
   mon.close();
-  await t.rejects(xf.monitor(['aevents' as never]), /unknown group 'aevents' \('policy', 'state', 'expire', 'acquire', 'report', 'mapping', 'migrate'\)/);
+  await t.rejects(xf.monitor(['aevent' as never]), /unknown group 'aevent' \('policy', 'state', 'expire', 'acquire', 'report', 'mapping', 'migrate', 'aevents'\)/);
 });
 
 // ---------------------------------------------------------------------------------------
@@ -178,7 +181,7 @@ t.test('MIGRATE (build_migrate): selector, dir, type, each move with its own fam
 });
 
 t.test('truncated key-manager messages are DecodeErrors, not misreads', async (t) => {
-  for (const name of ['report-hao-coa', 'mapping-esp-in-udp', 'migrate-v4-to-v6-kmaddress-encap-sub']) {
+  for (const name of ['report-hao-coa', 'mapping-esp-in-udp', 'migrate-v4-to-v6-kmaddress-encap-sub', 'aevent-esn-update']) {
     const b = Buffer.from(EVENTS.cases[name]!, 'hex').subarray(0, 16 + 20);
     b.writeUInt32LE(b.length, 0);
     t.throws(() => decodeXfrmEvent(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length), DecodeError, name);
@@ -239,4 +242,52 @@ t.test('policy.migrate moves a tunnel template to new endpoints (another family 
   await t.rejects(bad('x'), { name: 'InvalidArgumentError', argument: 'spec.migrations' }, 'not an array');
   t.same((await xf.policy.list())[0]!.templates, after.templates, 'the refused calls changed nothing');
   mon.close();
+});
+
+t.test('getAe: a state\'s counters and thresholds (a larval one here), as the state itself has them; setAe refused by the kernel for a larval state, bad counters refused before sending', privileged, async (t) => {
+  const { xf } = fixture(t);
+  const st = await xf.state.allocSpi({ src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', reqid: 3, mark: { value: 5, mask: 0xff } });
+  const ae = await xf.state.getAe(st);
+  const again = await xf.state.get(st);
+  t.same([ae.family, ae.src, ae.dst, ae.spi, ae.proto, ae.reqid, ae.mark], [4, again.src, again.dst, again.spi, 'esp', 3, again.mark], 'the state\'s id, reqid and mark');
+  t.same(ae.current, again.current, 'its lifetime counters (add time included)');
+  t.same(ae.replay, { oseq: 0, seq: 0, bitmap: 0 }, 'a fresh replay state');
+  t.equal(ae.cause, undefined, 'no cause in an answer');
+  t.type(ae.replayThreshold, 'number', 'both thresholds asked and answered');
+  t.type(ae.eventTimer, 'number');
+  await t.rejects(xf.state.getAe({ dst: '192.0.2.2', proto: 'esp', spi: 0x999 }), { code: 'ESRCH', message: /no such state/ }, 'a missing state');
+  await t.rejects(xf.state.setAe(st, { replay: { seq: 5 } }), { code: 'EINVAL', message: /VALID state|complete state/ }, 'the kernel sets only a complete state\'s counters');
+  const bad = (c: unknown): Promise<void> => xf.state.setAe(st, c as never);
+  await t.rejects(bad({}), { name: 'InvalidArgumentError', argument: 'counters' }, 'nothing to set');
+  await t.rejects(bad({ replay: { seq: 1 }, replayEsn: { replayWindow: 32, bitmap: [0] } }), { name: 'InvalidArgumentError', argument: 'counters' }, 'both kinds of replay state');
+  await t.rejects(bad({ replayEsn: { replayWindow: 64, bitmap: [0] } }), { name: 'InvalidArgumentError', argument: 'counters.replayEsn.bitmap' }, 'a window longer than the bitmap');
+  await t.rejects(bad({ replay: { seq: -1 } }), { name: 'InvalidArgumentError', argument: 'counters.replay.seq' }, 'a negative counter');
+  await t.rejects(bad({ current: { bytes: 5 } }), { name: 'InvalidArgumentError', argument: 'counters.current.bytes' }, 'a u64 that is not a bigint');
+  await t.rejects(bad({ replayThreshold: 1.5 }), { name: 'InvalidArgumentError', argument: 'counters.replayThreshold' }, 'a fraction');
+  await t.rejects(bad({ replay: { seq: 1, window: 3 } }), { name: 'InvalidArgumentError', argument: 'counters.replay' }, 'an unknown key');
+  t.same(await xf.state.getAe(st), ae, 'nothing changed');
+});
+
+t.test('NEWAE and GETAE requests are byte-equal to a C program\'s (the kernel refuses NEWAE of a larval state, so not sent live)', async (t) => {
+  const w = new MessageWriter(4096);
+  const body = (b: Buffer): string => Buffer.concat([b.subarray(0, 8), b.subarray(16)]).toString('hex'); // length, type, flags, payload; not seq or pid
+  const fromC = (name: string): string => body(Buffer.from(EVENTS.cases[name]!, 'hex'));
+  const newae = xfrmRequestBytes(w, 'newae', { dst: '192.0.2.2', src: '192.0.2.1', proto: 'esp', spi: 0x1000, mark: { value: 7, mask: 0xff } },
+    { replay: { oseq: 500, seq: 400, bitmap: 0xf0f0f0f0 }, current: { bytes: 1n << 40n, packets: 77n, addTime: 1700000000n }, replayThreshold: 10, eventTimer: 50 });
+  t.equal(body(newae), fromC('newae-request'), 'NEWAE');
+  const getae = xfrmRequestBytes(w, 'getae', { dst: '2001:db8::2', proto: 'ah', spi: 0xabcdef01 });
+  t.equal(body(getae), fromC('getae-request'), 'GETAE');
+});
+
+t.test('an aevent (build_aevent after a NEWAE): cause, ESN counters, lifetime counters, thresholds, mark, if_id', async (t) => {
+  const ev = decode(EVENTS.cases['aevent-esn-update']!);
+  t.same(ev, {
+    type: 'aevent',
+    ae: {
+      family: 6, dst: '2001:db8::2', src: '2001:db8::1', spi: 0x1234, proto: 'esp', protoNumber: 50, reqid: 9, cause: 'update', flagBits: 64 | 1 | 8, unknown: [],
+      replayEsn: { oseq: 100, seq: 90, oseqHi: 1, seqHi: 2, replayWindow: 64, bitmap: [0xffff0000, 1] },
+      current: { bytes: 123456789012n, packets: 4242n, addTime: 1700000000n, useTime: 1700000100n },
+      replayThreshold: 32, eventTimer: 100, mark: { value: 7, mask: 0xff }, ifId: 3,
+    },
+  });
 });
