@@ -83,6 +83,16 @@ export interface IpSetEntry {
   readonly after?: string | undefined;
   /** The ,net types: an exception (`nomatch`): packets of it do not match. */
   readonly nomatch?: boolean | undefined;
+  /**
+   * hash:net,iface (revision 7 and up): `iface` is a prefix, matching every interface whose
+   * name starts with it (`wildcard`: `eth` matches eth0, eth1…; IPSET_FLAG_IFACE_WILDCARD).
+   * It is the stored entry's flag that counts: the kernel compares a lookup with each
+   * stored entry by that entry's own flag, so a del() or test() of `eth0` without the flag
+   * finds a stored `eth` wildcard entry, and the flag on a del() or test() changes nothing
+   * (`ipset` takes `wildcard` on add only; nlkit accepts it on del and test too, so that a
+   * listed member can be passed back, and sends it). Refused for other types. Defaults to false.
+   */
+  readonly wildcard?: boolean | undefined;
 }
 
 /** A member of a listed set: its entry fields and extensions. */
@@ -111,6 +121,8 @@ export interface IpSetMember {
   readonly name?: string;
   /** An exception (`nomatch`). */
   readonly nomatch?: boolean;
+  /** hash:net,iface: `iface` is a prefix (`wildcard`). */
+  readonly wildcard?: boolean;
   /** Seconds left (a set with timeouts; 0: permanent). */
   readonly timeout?: number;
   /** Packets counted (a set made with `counters`). */
@@ -279,7 +291,7 @@ const CREATE_KEYS: ReadonlySet<string> = new Set(['family', 'hashsize', 'maxelem
 const ADD_KEYS: ReadonlySet<string> = new Set(['timeout', 'comment', 'packets', 'bytes', 'skbmark', 'skbprio', 'skbqueue', 'exist']);
 const DEL_KEYS: ReadonlySet<string> = new Set(['exist']);
 const LIST_KEYS: ReadonlySet<string> = new Set(['headerOnly']);
-const ENTRY_KEYS: ReadonlySet<string> = new Set(['ip', 'cidr', 'port', 'proto', 'ip2', 'cidr2', 'mac', 'iface', 'physdev', 'mark', 'name', 'before', 'after', 'nomatch',
+const ENTRY_KEYS: ReadonlySet<string> = new Set(['ip', 'cidr', 'port', 'proto', 'ip2', 'cidr2', 'mac', 'iface', 'physdev', 'wildcard', 'mark', 'name', 'before', 'after', 'nomatch',
   // A listed member is an entry too: its extensions are allowed and not read.
   'timeout', 'packets', 'bytes', 'comment', 'skbmark', 'skbprio', 'skbqueue', 'unknown']);
 /** A listed member's extensions: accepted in an entry for del and test, refused in add's. */
@@ -532,6 +544,7 @@ export function checkEntry(v: unknown, type: IpSetType, arg = 'entry'): CheckedE
   refuse('mac', has('mac') || has('mac?'));
   refuse('iface', has('iface'));
   refuse('physdev', has('iface'));
+  refuse('wildcard', has('iface'));
   refuse('mark', has('mark'));
   refuse('name', has('name'));
   refuse('before', has('name'));
@@ -627,11 +640,17 @@ export function checkEntry(v: unknown, type: IpSetType, arg = 'entry'): CheckedE
       parts.push(`after ${out.nameref}`);
     }
   }
+  // The flags after the element, in `ipset save`'s order: `10.0.0.0/24,eth0 nomatch wildcard`.
+  const flags: string[] = [];
   if (checkBool(e.nomatch, `${arg}.nomatch`)) {
     out.cadtFlags |= N.IPSET_FLAG_NOMATCH;
-    parts.push('nomatch');
+    flags.push('nomatch');
   }
-  out.text = parts.join(info.kind === 'list' ? ' ' : ',').replace(/,(before|after|nomatch)/, ' $1');
+  if (checkBool(e.wildcard, `${arg}.wildcard`)) {
+    out.cadtFlags |= N.IPSET_FLAG_IFACE_WILDCARD;
+    flags.push('wildcard');
+  }
+  out.text = [parts.join(info.kind === 'list' ? ' ' : ','), ...flags].join(' ');
   return out;
 }
 
@@ -758,6 +777,7 @@ function decodeMember(buf: Buffer, v: DataView, o: number, end: number): IpSetMe
         const f = v.getUint32(a, false);
         if (f & N.IPSET_FLAG_NOMATCH) m.nomatch = true;
         if (f & N.IPSET_FLAG_PHYSDEV) m.physdev = true;
+        if (f & N.IPSET_FLAG_IFACE_WILDCARD) m.wildcard = true;
         break;
       }
       default: (unknown ??= []).push({ type: t, value: copyBytes(buf, a, a + l) });
@@ -850,6 +870,19 @@ function decodeListPart(buf: Buffer, v: DataView, off: number, len: number): Lis
     else if (portFrom !== undefined && portTo !== undefined) h.range = `${portFrom}-${portTo}`;
   }
   return { name, header: h, members };
+}
+
+/** hash:net,iface's revision with the interface wildcard (ip_set_hash_netiface.c: "7 interface wildcard support added"). */
+const WILDCARD_REVISION = 7;
+
+/**
+ * What the set's revision lacks: a wildcard on a hash:net,iface older than revision 7,
+ * which `ipset` refuses too (its type of that revision has no `wildcard`).
+ */
+function checkRevision(e: CheckedEntry, name: string, h: SetHead, arg: string): void {
+  if ((e.cadtFlags & N.IPSET_FLAG_IFACE_WILDCARD) !== 0 && h.revision < WILDCARD_REVISION) {
+    throw new InvalidArgumentError(`${arg}.wildcard`, `set ${name} is ${h.type} revision ${h.revision}: the interface wildcard came with revision ${WILDCARD_REVISION}`);
+  }
 }
 
 /** A set's name, type and family as IPSET_CMD_HEADER answers. */
@@ -1225,6 +1258,7 @@ export class IpSet {
     if (h.family !== undefined && e.family !== undefined && e.family !== h.family) {
       throw new InvalidArgumentError('entry', `set ${n} is IPv${h.family} but the entry ${e.text} is IPv${e.family}`);
     }
+    checkRevision(e, n, h, 'entry');
     const side = e.nameref === undefined ? undefined : (e.cadtFlags & N.IPSET_FLAG_BEFORE) !== 0 ? 'before' as const : 'after' as const;
     await this.call({ cmd, name: n, entry: e.text, kind: TYPES[type].kind, member: e.name, ref: e.nameref, side, range: e.range }, () =>
       this.sock.requestWith(msgType(cmd), flags, writeAdt, { name: n, e, ext }, undefined, { subject: `${n} ${e.text}` }));
@@ -1242,7 +1276,7 @@ export class IpSet {
    * the entry (a listed member passed back) they are refused.
    *
    * Equivalent to: `ipset add NAME ENTRY [timeout T] [packets N] [bytes N] [comment C]
-   * [skbmark M[/MASK]] [skbprio X:Y] [skbqueue Q] [nomatch] [-exist]`.
+   * [skbmark M[/MASK]] [skbprio X:Y] [skbqueue Q] [nomatch] [wildcard] [-exist]`.
    * @throws InvalidArgumentError for an entry the set's type or family does not take;
    *   NetlinkError 'IPSET_ERR_EXIST' when it is there (without `exist`), 'ENOENT' for no
    *   such set, 'IPSET_ERR_HASH_FULL', 'IPSET_ERR_BITMAP_RANGE', 'IPSET_ERR_TIMEOUT'…
@@ -1309,6 +1343,7 @@ export class IpSet {
           throw x;
         }
         if (h.family !== undefined && e.family !== undefined && e.family !== h.family) throw new InvalidArgumentError(`entries[${i}]`, `set ${n} is IPv${h.family} but the entry ${e.text} is IPv${e.family}`);
+        checkRevision(e, n, h, `entries[${i}]`);
         if (e.range) throw new InvalidArgumentError(`entries[${i}]`, `${e.text} is a range of hosts, which the kernel adds address by address and may stop half-way through: add it with add()`);
         const j = seen.get(e.text);
         if (j !== undefined) throw new InvalidArgumentError(`entries[${i}]`, `${e.text} repeats entries[${j}]`);

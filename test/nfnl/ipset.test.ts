@@ -49,7 +49,7 @@ function words(line: string): string[] {
 }
 
 function optsOf(w: string[]): Record<string, string | true> {
-  const FLAGS = new Set(['counters', 'comment', 'skbinfo', 'forceadd', 'nomatch']);
+  const FLAGS = new Set(['counters', 'comment', 'skbinfo', 'forceadd', 'nomatch', 'wildcard']);
   const o: Record<string, string | true> = {};
   for (let i = 0; i < w.length; i++) {
     const k = w[i]!;
@@ -116,6 +116,7 @@ function asSaved(s: IpSetInfo): Saved {
     if (m.skbprio !== undefined) mo['skbprio'] = `${(m.skbprio >>> 16).toString(16)}:${(m.skbprio & 0xffff).toString(16)}`;
     if (m.skbqueue !== undefined) mo['skbqueue'] = String(m.skbqueue);
     if (m.nomatch) mo['nomatch'] = true;
+    if (m.wildcard) mo['wildcard'] = true;
     members.set(elemText(s.type, m, s.family), mo);
   }
   return { type: s.type, opts: o, members };
@@ -198,6 +199,15 @@ const CASES = (p: string): Case[] => [
     type: 'list:set', tool: ['size', '4'], opts: { size: 4 },
     adds: [[[`${p}1`], { name: `${p}1` }], [[`${p}2`, 'before', `${p}1`], { name: `${p}2`, before: `${p}1` }]],
   },
+  // The interface wildcard: `eth` stands for every name starting with it.
+  {
+    type: 'hash:net,iface', tool: ['counters'], opts: { counters: true },
+    adds: [
+      [['10.5.0.0/24,eth', 'wildcard', 'packets', '3', 'bytes', '4'], { ip: '10.5.0.0', cidr: 24, iface: 'eth', wildcard: true }, { packets: 3, bytes: 4 }],
+      [['10.6.0.0/24,physdev:br', 'nomatch', 'wildcard'], { ip: '10.6.0.0', cidr: 24, iface: 'br', physdev: true, nomatch: true, wildcard: true }],
+      [['10.7.0.0/24,eth'], { ip: '10.7.0.0', cidr: 24, iface: 'eth' }],
+    ],
+  },
 ];
 
 /** Whether this kernel has a type: its own answer to `ipset create`. */
@@ -229,7 +239,7 @@ t.test('every type this kernel has: a set made by nlkit saves as the same set ma
     for (const [args] of k[i]!.adds) ipset(ns.path, ['add', `k${i}`, ...args]);
     done++;
   }
-  t.ok(done >= 12, `${done} types made both ways`);
+  t.ok(done >= 13, `${done} sets made both ways`);
   const saved = save(ns.path);
   const listed = new Map((await ips.list()).map((s) => [s.name, s]));
   const xml = ipset(ns.path, ['list', '-o', 'xml']).out;
@@ -523,7 +533,7 @@ function entryForTest(set: string, rest: string[]): { e: ReturnType<typeof check
   });
   for (let i = 0; i < opts.length; i++) {
     const k = opts[i]!;
-    if (k === 'nomatch') entry['nomatch'] = true;
+    if (k === 'nomatch' || k === 'wildcard') entry[k] = true;
     else if (k === 'before') entry['before'] = opts[++i];
     else if (k === 'comment') o[k] = opts[++i];
     else if (k === 'skbmark') {
@@ -537,7 +547,17 @@ function entryForTest(set: string, rest: string[]): { e: ReturnType<typeof check
 
 t.test('request bytes: create and add as ipset 7.17 sends them (captured under strace), attribute for attribute', async (t) => {
   const cases = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { args: string; hex: string }[];
-  t.ok(cases.length >= 20, `${cases.length} captured requests`);
+  t.ok(cases.length >= 28, `${cases.length} captured requests`);
+  // What the new ones pin (ipset 7.17 under strace): wildcard is bit 0x80 of the entry's
+  // IPSET_ATTR_CADT_FLAGS, beside physdev (0x02) and nomatch (0x04).
+  for (const a of ['add h8 10.5.0.0/24,eth wildcard', 'add h8 10.6.0.0/24,physdev:br nomatch wildcard']) {
+    t.ok(cases.some((c) => c.args === a), `captured: ipset ${a}`);
+  }
+  const data = (args: string): Tree => {
+    const b = Buffer.from(cases.find((c) => c.args === args)!.hex, 'hex');
+    return tree(b, 20, b.length).find(([ty]) => ty === 0x8007)![1] as Tree;
+  };
+  t.same(data('add h8 10.6.0.0/24,physdev:br nomatch wildcard').find(([ty]) => (ty & 0x3fff) === 8), [0x4008, '00000086'], 'ipset: physdev nomatch wildcard is CADT_FLAGS 0x86');
   for (const c of cases) {
     const theirs = Buffer.from(c.hex, 'hex');
     // The revision is the kernel's answer to IPSET_CMD_TYPE, not the encoder's: taken from the capture.
