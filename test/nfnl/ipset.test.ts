@@ -97,6 +97,7 @@ function asSaved(s: IpSetInfo): Saved {
   if (s.hashsize !== undefined) o['hashsize'] = String(s.hashsize);
   if (s.maxelem !== undefined) o['maxelem'] = String(s.maxelem);
   if (s.netmask !== undefined) o['netmask'] = String(s.netmask);
+  if (s.bitmask !== undefined) o['bitmask'] = s.bitmask;
   if (s.size !== undefined) o['size'] = String(s.size);
   if (s.timeout !== undefined) o['timeout'] = String(s.timeout);
   if (s.counters) o['counters'] = true;
@@ -199,6 +200,23 @@ const CASES = (p: string): Case[] => [
     type: 'list:set', tool: ['size', '4'], opts: { size: 4 },
     adds: [[[`${p}1`], { name: `${p}1` }], [[`${p}2`, 'before', `${p}1`], { name: `${p}2`, before: `${p}1` }]],
   },
+  // Linux 6.1+ and ipset 7.17: a bitmask, any mask (not only a prefix): 10.20.30.40 is stored as 10.0.30.0.
+  {
+    type: 'hash:ip', tool: ['bitmask', '255.0.255.0'], opts: { bitmask: '255.0.255.0' },
+    adds: [[['10.20.30.40'], { ip: '10.20.30.40' }], [['10.1.2.3'], { ip: '10.1.2.3' }]],
+  },
+  {
+    type: 'hash:ip', tool: ['family', 'inet6', 'bitmask', 'ffff:ffff::'], opts: { family: 6, bitmask: 'ffff:ffff::' },
+    adds: [[['2001:db8:1:2::5'], { ip: '2001:db8:1:2::5' }]],
+  },
+  {
+    type: 'hash:ip,port', tool: ['bitmask', '255.255.0.0'], opts: { bitmask: '255.255.0.0' },
+    adds: [[['10.1.2.3,udp:53'], { ip: '10.1.2.3', port: 53, proto: 'udp' }]],
+  },
+  {
+    type: 'hash:ip,port', tool: ['netmask', '24'], opts: { netmask: 24 },
+    adds: [[['10.1.2.3,tcp:80'], { ip: '10.1.2.3', port: 80 }]],
+  },
   // The interface wildcard: `eth` stands for every name starting with it.
   {
     type: 'hash:net,iface', tool: ['counters'], opts: { counters: true },
@@ -239,7 +257,7 @@ t.test('every type this kernel has: a set made by nlkit saves as the same set ma
     for (const [args] of k[i]!.adds) ipset(ns.path, ['add', `k${i}`, ...args]);
     done++;
   }
-  t.ok(done >= 13, `${done} sets made both ways`);
+  t.ok(done >= 17, `${done} sets made both ways`);
   const saved = save(ns.path);
   const listed = new Map((await ips.list()).map((s) => [s.name, s]));
   const xml = ipset(ns.path, ['list', '-o', 'xml']).out;
@@ -484,7 +502,7 @@ function build(args: string, revision: number): Buffer {
       const k = rest[i]!;
       if (['counters', 'comment', 'skbinfo', 'forceadd'].includes(k)) o[k] = true;
       else if (k === 'family') o[k] = rest[++i] === 'inet6' ? 6 : 4;
-      else if (k === 'range') o[k] = rest[++i];
+      else if (k === 'range' || k === 'bitmask') o[k] = rest[++i];
       else o[k] = Number(rest[++i]);
     }
     w.begin(0x600 | 2, 0, 0);
@@ -547,16 +565,18 @@ function entryForTest(set: string, rest: string[]): { e: ReturnType<typeof check
 
 t.test('request bytes: create and add as ipset 7.17 sends them (captured under strace), attribute for attribute', async (t) => {
   const cases = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { args: string; hex: string }[];
-  t.ok(cases.length >= 28, `${cases.length} captured requests`);
-  // What the new ones pin (ipset 7.17 under strace): wildcard is bit 0x80 of the entry's
-  // IPSET_ATTR_CADT_FLAGS, beside physdev (0x02) and nomatch (0x04).
-  for (const a of ['add h8 10.5.0.0/24,eth wildcard', 'add h8 10.6.0.0/24,physdev:br nomatch wildcard']) {
+  t.ok(cases.length >= 32, `${cases.length} captured requests`);
+  // What the new ones pin (ipset 7.17 under strace): a bitmask is IPSET_ATTR_BITMASK (12,
+  // nested) holding the address as IPSET_ATTR_IP holds one; wildcard is bit 0x80 of the
+  // entry's IPSET_ATTR_CADT_FLAGS, beside physdev (0x02) and nomatch (0x04).
+  for (const a of ['create h9 hash:ip bitmask 255.255.0.0', 'create h10 hash:ip family inet6 bitmask ffff:ffff:ffff::', 'create h11 hash:ip,port bitmask 255.0.255.0', 'create h12 hash:ip,port netmask 24', 'add h8 10.5.0.0/24,eth wildcard', 'add h8 10.6.0.0/24,physdev:br nomatch wildcard']) {
     t.ok(cases.some((c) => c.args === a), `captured: ipset ${a}`);
   }
   const data = (args: string): Tree => {
     const b = Buffer.from(cases.find((c) => c.args === args)!.hex, 'hex');
     return tree(b, 20, b.length).find(([ty]) => ty === 0x8007)![1] as Tree;
   };
+  t.same(data('create h9 hash:ip bitmask 255.255.0.0').find(([ty]) => (ty & 0x3fff) === 12), [0x800c, [[0x4001, 'ffff0000']]], 'ipset: bitmask 255.255.0.0 is { IPSET_ATTR_BITMASK { IPADDR_IPV4|NET ffff0000 } }');
   t.same(data('add h8 10.6.0.0/24,physdev:br nomatch wildcard').find(([ty]) => (ty & 0x3fff) === 8), [0x4008, '00000086'], 'ipset: physdev nomatch wildcard is CADT_FLAGS 0x86');
   for (const c of cases) {
     const theirs = Buffer.from(c.hex, 'hex');
