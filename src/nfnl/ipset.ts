@@ -202,8 +202,14 @@ export interface IpSetInfo {
   readonly entries: number;
   /** Its members (empty for {@link IpSet.list} with `headerOnly`). */
   readonly members: readonly IpSetMember[];
-  /** Header attributes nlkit does not decode, kept raw. */
+  /** Header attributes (inside IPSET_ATTR_DATA) nlkit does not decode, kept raw. */
   readonly unknown: readonly RawAttribute[];
+  /**
+   * Attributes of the set's messages themselves (beside IPSET_ATTR_DATA and IPSET_ATTR_ADT)
+   * nlkit does not decode, kept raw, from every message of the set in the dump. Their types
+   * are of the command level (IPSET_ATTR_PROTOCOL…), not of `unknown`'s.
+   */
+  readonly unknownTop: readonly RawAttribute[];
 }
 
 /** Options of {@link IpSet.create}. */
@@ -835,24 +841,28 @@ function decodeMember(buf: Buffer, v: DataView, o: number, end: number): IpSetMe
   return m;
 }
 
-/** One message of a LIST dump: a set's name, its header (in the set's first message) and members. */
-interface ListPart {
+/** @internal One message of a LIST dump: a set's name, its header (in the set's first message) and members. */
+export interface ListPart {
   readonly name: string;
   readonly header: Mutable<Omit<IpSetInfo, 'members'>> | undefined;
   readonly members: IpSetMember[];
+  /** The message's own attributes nlkit does not decode. */
+  readonly top: readonly RawAttribute[];
 }
 
 const HEADER_PATH = [...PATH, 'IPSET_ATTR_DATA'];
 const HIP_PATH = [...HEADER_PATH, 'IPSET_ATTR_IP'];
 
-function decodeListPart(buf: Buffer, v: DataView, off: number, len: number): ListPart {
+/** @internal One message of a LIST dump (at `off`, `len` bytes, its nlmsghdr included). */
+export function decodeListPart(buf: Buffer, v: DataView, off: number, len: number): ListPart {
   if (len < ATTRS) throw new DecodeError('nfgenmsg', PATH, off, ATTRS, len);
   let name = '';
   let h: Mutable<Omit<IpSetInfo, 'members'>> | undefined;
   const members: IpSetMember[] = [];
   const head = (): Mutable<Omit<IpSetInfo, 'members'>> => (h ??= {
-    name: '', type: '', revision: 0, counters: false, comment: false, skbinfo: false, forceadd: false, references: 0, memsize: 0, entries: 0, unknown: NO_ATTRS,
+    name: '', type: '', revision: 0, counters: false, comment: false, skbinfo: false, forceadd: false, references: 0, memsize: 0, entries: 0, unknown: NO_ATTRS, unknownTop: NO_ATTRS,
   });
+  let top: RawAttribute[] | undefined;
   let ipFrom: string | undefined;
   let ipTo: string | undefined;
   let portFrom: number | undefined;
@@ -910,7 +920,9 @@ function decodeListPart(buf: Buffer, v: DataView, off: number, len: number): Lis
           if (et === N.IPSET_ATTR_DATA) members.push(decodeMember(buf, v, ea, ea + el));
         });
         break;
-      default:
+      // In every message (ip_set_dump_do); what nlkit sent, nothing to decode.
+      case N.IPSET_ATTR_PROTOCOL: break;
+      default: (top ??= []).push({ type: t, value: copyBytes(buf, a, a + l) });
     }
   });
   if (h) {
@@ -918,7 +930,7 @@ function decodeListPart(buf: Buffer, v: DataView, off: number, len: number): Lis
     if (ipFrom !== undefined && ipTo !== undefined) h.range = `${ipFrom}-${ipTo}`;
     else if (portFrom !== undefined && portTo !== undefined) h.range = `${portFrom}-${portTo}`;
   }
-  return { name, header: h, members };
+  return { name, header: h, members, top: top ?? NO_ATTRS };
 }
 
 /** hash:net,iface's revision with the interface wildcard (ip_set_hash_netiface.c: "7 interface wildcard support added"). */
@@ -932,6 +944,24 @@ function checkRevision(e: CheckedEntry, name: string, h: SetHead, arg: string): 
   if ((e.cadtFlags & N.IPSET_FLAG_IFACE_WILDCARD) !== 0 && h.revision < WILDCARD_REVISION) {
     throw new InvalidArgumentError(`${arg}.wildcard`, `set ${name} is ${h.type} revision ${h.revision}: the interface wildcard came with revision ${WILDCARD_REVISION}`);
   }
+}
+
+/** @internal The messages of a LIST dump joined into sets: a set's first message has its header, the next ones more members. */
+export function joinListParts(parts: readonly ListPart[]): IpSetInfo[] {
+  const out: (Omit<IpSetInfo, 'members' | 'unknownTop'> & { members: IpSetMember[]; unknownTop: readonly RawAttribute[] })[] = [];
+  let cur: (typeof out)[number] | undefined;
+  for (const p of parts) {
+    if (p.header) {
+      cur = { ...p.header, members: p.members, unknownTop: p.top };
+      out.push(cur);
+    } else if (cur && cur.name === p.name) {
+      for (const m of p.members) cur.members.push(m);
+      if (p.top.length) cur.unknownTop = [...cur.unknownTop, ...p.top];
+    } else {
+      throw new DecodeError(`members of set ${p.name} without its header`, PATH, 0, 0, 0);
+    }
+  }
+  return out;
 }
 
 /** A set's name, type and family as IPSET_CMD_HEADER answers. */
@@ -1485,19 +1515,7 @@ export class IpSet {
       if (n !== undefined) w.putStrz(N.IPSET_ATTR_SETNAME, n);
       if (headerOnly) w.putBe32(N.IPSET_ATTR_FLAGS | NET, N.IPSET_FLAG_LIST_HEADER);
     }, decodeListPart, { subject: n ?? 'all sets' })));
-    const out: (Omit<IpSetInfo, 'members'> & { members: IpSetMember[] })[] = [];
-    let cur: (typeof out)[number] | undefined;
-    for (const p of parts) {
-      if (p.header) {
-        cur = { ...p.header, members: p.members };
-        out.push(cur);
-      } else if (cur && cur.name === p.name) {
-        for (const m of p.members) cur.members.push(m);
-      } else {
-        throw new DecodeError(`members of set ${p.name} without its header`, PATH, 0, 0, 0);
-      }
-    }
-    return out;
+    return joinListParts(parts);
   }
 
   /**

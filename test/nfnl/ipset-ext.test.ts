@@ -1,11 +1,12 @@
-// IpSet: the hash:net,iface interface wildcard and the bitmask of hash:ip, hash:ip,port
-// and hash:net,net (Linux 6.1+) — each checked against `ipset` 7.17 both ways (nlkit makes, the tool reads; the tool
+// IpSet: the hash:net,iface interface wildcard, the bitmask of hash:ip, hash:ip,port and
+// hash:net,net (Linux 6.1+), and the attributes of a listed set nlkit does not decode —
+// each checked against `ipset` 7.17 both ways (nlkit makes, the tool reads; the tool
 // makes, nlkit lists) and against the kernel's own answers, in a fresh netns. The request
 // bytes are in ipset.test.ts (test/fixtures/ipset, captured under strace).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { InvalidArgumentError, IpSet, MessageWriter, NetlinkError } from '../../src/index.js';
-import { checkCreate, checkEntry, checkExt, writeAdt, writeCreate } from '../../src/nfnl/ipset.js';
+import { InvalidArgumentError, IpSet, MessageWriter, NetlinkError, type IpSetInfo } from '../../src/index.js';
+import { checkCreate, checkEntry, checkExt, decodeListPart, joinListParts, writeAdt, writeCreate } from '../../src/nfnl/ipset.js';
 import { privileged, rawNetns } from '../helpers.js';
 
 const haveTool = spawnSync('ipset', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -240,4 +241,83 @@ t.test('bitmask and wildcard bytes for hash:net,net (which this kernel lacks), b
   a.begin(CMD(9), 0x200, 0);
   writeAdt(a, { name: 'w', e: checkEntry({ ip: '2001:db8::', cidr: 32, iface: 'eth', wildcard: true }, 'hash:net,iface'), ext: checkExt({}) });
   t.match(Buffer.from(a.finish()).toString('hex'), /0800084000000080$/, 'add …,eth wildcard (IPv6): CADT_FLAGS|NET 0x80, as ipset sends it for IPv4 (the capture)');
+});
+
+t.test('list(): attributes of a set\'s messages nlkit does not decode are kept raw, from every message of the set', async (t) => {
+  // A LIST answer as ip_set_dump_do writes it, plus attributes a newer kernel might add.
+  const msg = (f: (w: MessageWriter) => void): Buffer => {
+    const w = new MessageWriter();
+    w.begin(CMD(7), 0x2, 0);
+    const o = w.reserve(4);
+    w.buf[o] = 2;
+    w.putU8(1, 7); //                          IPSET_ATTR_PROTOCOL: known, nothing to keep
+    w.putStrz(2, 's'); //                      IPSET_ATTR_SETNAME
+    f(w);
+    return Buffer.from(w.finish());
+  };
+  const first = msg((w) => {
+    w.putStrz(3, 'hash:ip'); //                IPSET_ATTR_TYPENAME
+    w.putU8(5, 2); //                          IPSET_ATTR_FAMILY NFPROTO_IPV4
+    w.putU8(4, 6); //                          IPSET_ATTR_REVISION
+    w.putBe16(11 | 0x4000, 3); //              IPSET_ATTR_INDEX
+    w.putBe32(12 | 0x4000, 0xdeadbeef); //     (unknown, command level)
+    const d = w.nestStart(7); //               IPSET_ATTR_DATA
+    w.putBe32(18 | 0x4000, 1024); //             HASHSIZE
+    const b = w.nestStart(12); //                BITMASK { 255.255.0.0 }
+    w.putBytes(1 | 0x4000, Buffer.from([255, 255, 0, 0]));
+    w.nestEnd(b);
+    w.putU8(15, 1); //                           (unknown inside DATA)
+    w.nestEnd(d);
+    const adt = w.nestStart(8); //             IPSET_ATTR_ADT { DATA { IP 10.0.0.1 } }
+    const e = w.nestStart(7);
+    const ip = w.nestStart(1);
+    w.putBytes(1 | 0x4000, Buffer.from([10, 0, 0, 1]));
+    w.nestEnd(ip);
+    w.nestEnd(e);
+    w.nestEnd(adt);
+  });
+  const next = msg((w) => {
+    w.putBytes(13, Buffer.from('hi')); //      (unknown, command level, in a later message)
+    const adt = w.nestStart(8);
+    const e = w.nestStart(7);
+    const ip = w.nestStart(1);
+    w.putBytes(1 | 0x4000, Buffer.from([10, 0, 0, 2]));
+    w.nestEnd(ip);
+    w.nestEnd(e);
+    w.nestEnd(adt);
+  });
+  const part = (b: Buffer): ReturnType<typeof decodeListPart> => decodeListPart(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length);
+  const [s] = joinListParts([part(first), part(next)]) as [IpSetInfo];
+  t.same([s.name, s.type, s.family, s.revision, s.index, s.hashsize, s.bitmask], ['s', 'hash:ip', 4, 6, 3, 1024, '255.255.0.0'], 'the known attributes decoded');
+  t.same(s.members, [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }], 'members of both messages');
+  t.same(s.unknownTop.map((a) => [a.type, Buffer.from(a.value).toString('hex')]), [[12, 'deadbeef'], [13, '6869']], 'unknownTop: the command-level attributes nlkit does not decode, of the first message and the next (PROTOCOL is known: not among them)');
+  t.same(s.unknown.map((a) => [a.type, Buffer.from(a.value).toString('hex')]), [[15, '01']], 'unknown: the one inside IPSET_ATTR_DATA');
+});
+
+t.test('list(): nothing the kernel sends at command level goes undecoded (unknownTop is empty for every kind of set)', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  ipset(ns.path, ['create', 'a', 'hash:ip', 'bitmask', '255.255.0.0', 'counters', 'comment', 'timeout', '60']);
+  ipset(ns.path, ['create', 'b', 'bitmap:port', 'range', '1-100']);
+  ipset(ns.path, ['create', 'c', 'hash:net,iface']);
+  ipset(ns.path, ['create', 'l', 'list:set']);
+  ipset(ns.path, ['add', 'a', '10.0.0.1', 'comment', 'x']);
+  ipset(ns.path, ['add', 'c', '10.0.0.0/8,eth', 'wildcard']);
+  ipset(ns.path, ['add', 'l', 'a']);
+  for (let i = 1; i <= 100; i += 7) ipset(ns.path, ['add', 'b', String(i)]);
+  // A set of thousands of entries, whose members span several messages of the dump.
+  ipset(ns.path, ['create', 'd', 'hash:ip']);
+  await ips.addMany('d', Array.from({ length: 3000 }, (_, i) => ({ ip: `10.1.${i >> 8}.${i & 255}` })).filter((e) => !e.ip.endsWith('.0')));
+  // Every command-level attribute type the kernel sent, seen on a raw dump.
+  const types = new Set<number>();
+  await ips.sock.dump(CMD(7), 0, (w) => {
+    const o = w.reserve(4);
+    w.buf[o] = 2;
+    w.putU8(1, 7);
+  }, (buf, _v, off, len) => {
+    for (let p = off + 20; p + 4 <= off + len; p += (buf.readUInt16LE(p) + 3) & ~3) types.add(buf.readUInt16LE(p + 2) & 0x3fff);
+  });
+  t.same([...types].sort((x, y) => x - y), [1, 2, 3, 4, 5, 7, 8, 11], 'the kernel (6.18) sends PROTOCOL, SETNAME, TYPENAME, REVISION, FAMILY, DATA, ADT and INDEX');
+  const sets = await ips.list();
+  t.same(sets.map((s) => [s.name, s.unknownTop.length, s.unknown.length]), [['a', 0, 0], ['b', 0, 0], ['c', 0, 0], ['d', 0, 0], ['l', 0, 0]], 'all decoded: nothing in unknownTop nor unknown');
+  t.equal(sets.find((s) => s.name === 'd')!.members.length, 2988, 'd: its 2988 members, joined from several messages');
 });
