@@ -1,48 +1,27 @@
 /**
  * ethtool over generic netlink (family 'ethtool', <linux/ethtool_netlink.h>): a device's
- * channels (queues) and offload features, read and changed as `ethtool -l/-L` and
- * `ethtool -k/-K` do, on a {@link Genl} handle.
+ * link settings and state (`ethtool DEV`, `ethtool -s`), time stamping (`ethtool -T`),
+ * channels (queues) and offload features (`ethtool -l/-L`, `ethtool -k/-K`), on a
+ * {@link Genl} handle. The numbers come from scripts/gen-ethtool-constants.py.
  * @module
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, checkOptionKeys, showValue, walkAttrs, type MessageWriter } from '../netlink/index.js';
 import { Genl, type GenlOptions } from './genl.js';
 import type { GenlMessage } from './message.js';
+import * as E from './ethtool-constants.js';
 
-// Message types (user → kernel) and attributes, from <linux/ethtool_netlink.h>.
-const MSG_STRSET_GET = 1;
-const MSG_FEATURES_GET = 11;
-const MSG_FEATURES_SET = 12;
-const MSG_CHANNELS_GET = 17;
-const MSG_CHANNELS_SET = 18;
-const A_HEADER_DEV_INDEX = 1;
-const A_HEADER_DEV_NAME = 2;
-const A_HEADER_FLAGS = 3;
-const FLAG_COMPACT_BITSETS = 1 << 0;
-const FLAG_OMIT_REPLY = 1 << 1;
-const A_BITSET_SIZE = 2;
-const A_BITSET_VALUE = 4;
-const A_BITSET_MASK = 5;
-const A_STRSET_HEADER = 1;
-const A_STRSET_STRINGSETS = 2;
-const A_STRINGSETS_STRINGSET = 1;
-const A_STRINGSET_ID = 1;
-const A_STRINGSET_STRINGS = 3;
-const A_STRINGS_STRING = 1;
-const A_STRING_INDEX = 1;
-const A_STRING_VALUE = 2;
-/** ETH_SS_FEATURES (<linux/ethtool.h> enum ethtool_stringset). */
-const ETH_SS_FEATURES = 4;
-const A_FEATURES_HEADER = 1;
-const A_FEATURES_HW = 2;
-const A_FEATURES_WANTED = 3;
-const A_FEATURES_ACTIVE = 4;
-const A_FEATURES_NOCHANGE = 5;
-/** ETHTOOL_A_CHANNELS_*: header, then the maxima and the counts of rx, tx, other, combined. */
-const A_CHANNELS_HEADER = 1;
+const A_HEADER_DEV_INDEX = E.ETHTOOL_A_HEADER_DEV_INDEX;
+const A_HEADER_DEV_NAME = E.ETHTOOL_A_HEADER_DEV_NAME;
+const A_HEADER_FLAGS = E.ETHTOOL_A_HEADER_FLAGS;
+/** ETHTOOL_A_CHANNELS_*: the maxima and the counts of rx, tx, other, combined. */
 const CHANNEL_ATTRS: readonly [number, keyof EthtoolChannels][] = [
-  [2, 'rxMax'], [3, 'txMax'], [4, 'otherMax'], [5, 'combinedMax'], [6, 'rx'], [7, 'tx'], [8, 'other'], [9, 'combined'],
+  [E.ETHTOOL_A_CHANNELS_RX_MAX, 'rxMax'], [E.ETHTOOL_A_CHANNELS_TX_MAX, 'txMax'], [E.ETHTOOL_A_CHANNELS_OTHER_MAX, 'otherMax'],
+  [E.ETHTOOL_A_CHANNELS_COMBINED_MAX, 'combinedMax'], [E.ETHTOOL_A_CHANNELS_RX_COUNT, 'rx'], [E.ETHTOOL_A_CHANNELS_TX_COUNT, 'tx'],
+  [E.ETHTOOL_A_CHANNELS_OTHER_COUNT, 'other'], [E.ETHTOOL_A_CHANNELS_COMBINED_COUNT, 'combined'],
 ];
-const SET_CHANNEL_ATTRS: readonly [number, keyof EthtoolChannelCounts][] = [[6, 'rx'], [7, 'tx'], [8, 'other'], [9, 'combined']];
+const SET_CHANNEL_ATTRS: readonly [number, keyof EthtoolChannelCounts][] = [
+  [E.ETHTOOL_A_CHANNELS_RX_COUNT, 'rx'], [E.ETHTOOL_A_CHANNELS_TX_COUNT, 'tx'], [E.ETHTOOL_A_CHANNELS_OTHER_COUNT, 'other'], [E.ETHTOOL_A_CHANNELS_COMBINED_COUNT, 'combined'],
+];
 const CHANNEL_KEYS: ReadonlySet<string> = new Set(['rx', 'tx', 'other', 'combined']);
 
 /** A device's channels (`ethtool -l`): each maximum and count the driver reports (a kind it has none of is left out). */
@@ -120,34 +99,271 @@ function walk(m: GenlMessage, fn: (type: number, off: number, len: number, view:
   walkAttrs(view, 0, m.attrs.length, ['ethtool'], (type, off, len) => fn(type, off, len, view));
 }
 
-/** A compact bitset (ETHTOOL_A_BITSET_SIZE and _VALUE): the bits set, as a boolean per index. */
-function compactBits(view: DataView, off: number, len: number): boolean[] {
+/**
+ * @internal A bitset attribute (ETHTOOL_A_BITSET_*) in either form the kernel answers:
+ * compact (SIZE, VALUE and MASK as u32 words; no MASK with NOMASK) or verbose (BITS, a nest
+ * of BIT { INDEX, NAME, VALUE flag } — every bit of the mask listed, those of the value
+ * flagged; with NOMASK only the bits set). Verbose bits carry their names; compact ones are
+ * named from the string set of the attribute.
+ */
+export interface EthtoolBitset {
+  /** ETHTOOL_A_BITSET_SIZE: how many bits the kernel has (its string set's length). */
+  size: number;
+  /** The bits set in the value (a list: sorted by index). */
+  value: number[];
+  /** The bits of the mask; undefined when the kernel sent ETHTOOL_A_BITSET_NOMASK (a plain list). */
+  mask: number[] | undefined;
+  /** Names a verbose bitset gave, by index. */
+  names: Map<number, string>;
+}
+
+/** A NUL-terminated string attribute's text. */
+function strzAt(view: DataView, off: number, len: number): string {
+  return Buffer.from(view.buffer, view.byteOffset + off, len).toString('utf8').replace(/\0[\s\S]*$/, '');
+}
+
+/** The bits set in `words` u32 words at `off` (host order), below `size`. */
+function wordBits(view: DataView, off: number, len: number, size: number): number[] {
+  const out: number[] = [];
+  const n = Math.min(size, Math.floor(len / 4) * 32);
+  for (let i = 0; i < n; i++) if (((view.getUint32(off + (i >>> 5) * 4, HOST_LE) >>> (i & 31)) & 1) === 1) out.push(i);
+  return out;
+}
+
+/** @internal Decode a bitset attribute's payload (`off`, `len` in `view`), compact or verbose. */
+export function decodeBitset(view: DataView, off: number, len: number): EthtoolBitset {
   let size = 0;
+  let nomask = false;
   let vOff = -1;
+  let vLen = 0;
+  let mOff = -1;
+  let mLen = 0;
+  let bitsOff = -1;
+  let bitsLen = 0;
   walkAttrs(view, off, off + len, ['ethtool', 'bitset'], (t, o, l) => {
-    if (t === A_BITSET_SIZE) size = view.getUint32(o, HOST_LE);
-    else if (t === A_BITSET_VALUE) vOff = l > 0 ? o : -1;
+    if (t === E.ETHTOOL_A_BITSET_NOMASK) nomask = true;
+    else if (t === E.ETHTOOL_A_BITSET_SIZE && l >= 4) size = view.getUint32(o, HOST_LE);
+    else if (t === E.ETHTOOL_A_BITSET_VALUE) [vOff, vLen] = [o, l];
+    else if (t === E.ETHTOOL_A_BITSET_MASK) [mOff, mLen] = [o, l];
+    else if (t === E.ETHTOOL_A_BITSET_BITS) [bitsOff, bitsLen] = [o, l];
   });
-  const bits: boolean[] = new Array<boolean>(size).fill(false);
-  if (vOff >= 0) for (let i = 0; i < size; i++) bits[i] = ((view.getUint32(vOff + (i >>> 5) * 4, HOST_LE) >>> (i & 31)) & 1) === 1;
-  return bits;
+  const names = new Map<number, string>();
+  if (bitsOff >= 0) {
+    const value: number[] = [];
+    const mask: number[] = [];
+    walkAttrs(view, bitsOff, bitsOff + bitsLen, ['ethtool', 'bitset', 'bits'], (t, o, l) => {
+      if (t !== E.ETHTOOL_A_BITSET_BITS_BIT) return;
+      let index = -1;
+      let set = false;
+      let name: string | undefined;
+      walkAttrs(view, o, o + l, ['ethtool', 'bitset', 'bits', 'bit'], (bt, bo, bl) => {
+        if (bt === E.ETHTOOL_A_BITSET_BIT_INDEX && bl >= 4) index = view.getUint32(bo, HOST_LE);
+        else if (bt === E.ETHTOOL_A_BITSET_BIT_NAME) name = strzAt(view, bo, bl);
+        else if (bt === E.ETHTOOL_A_BITSET_BIT_VALUE) set = true;
+      });
+      if (index < 0) return;
+      if (name !== undefined) names.set(index, name);
+      mask.push(index);
+      if (nomask || set) value.push(index);
+    });
+    value.sort((x, y) => x - y);
+    mask.sort((x, y) => x - y);
+    return { size, value, mask: nomask ? undefined : mask, names };
+  }
+  return {
+    size,
+    value: vOff >= 0 ? wordBits(view, vOff, vLen, size) : [],
+    mask: nomask ? undefined : mOff >= 0 ? wordBits(view, mOff, mLen, size) : [],
+    names,
+  };
+}
+
+/** The names of bits: a verbose bitset's own, else the string set's (`bit N` where neither has one). */
+function bitNames(bits: readonly number[], bs: EthtoolBitset, set: readonly string[]): string[] {
+  return bits.map((i) => bs.names.get(i) ?? (set[i] || `bit ${i}`));
+}
+
+/** An attribute of a reply nlkit does not decode (newer than the headers it was built from), kept raw. */
+export interface EthtoolRawAttribute {
+  /** Its type number. */
+  type: number;
+  /** Its payload, a copy. */
+  value: Uint8Array;
+}
+
+function rawAttr(view: DataView, type: number, off: number, len: number): EthtoolRawAttribute {
+  return { type, value: new Uint8Array(view.buffer.slice(view.byteOffset + off, view.byteOffset + off + len)) };
+}
+
+/** A name from a table by the kernel's number, or the number itself when the table has none. */
+function named<T extends string>(table: ReadonlyMap<number, T>, v: number): T | number {
+  return table.get(v) ?? v;
+}
+
+/** PORT_* as `ethtool DEV` prints them ("Port: Twisted Pair"). */
+const PORT_NAMES: ReadonlyMap<number, EthtoolPort> = new Map<number, EthtoolPort>([
+  [E.PORT_TP, 'Twisted Pair'], [E.PORT_AUI, 'AUI'], [E.PORT_BNC, 'BNC'], [E.PORT_MII, 'MII'], [E.PORT_FIBRE, 'FIBRE'],
+  [E.PORT_DA, 'Direct Attach Copper'], [E.PORT_NONE, 'None'], [E.PORT_OTHER, 'Other'],
+]);
+/** XCVR_* as `ethtool DEV` prints them ("Transceiver: internal"). */
+const XCVR_NAMES: ReadonlyMap<number, 'internal' | 'external'> = new Map([[E.XCVR_INTERNAL, 'internal'], [E.XCVR_EXTERNAL, 'external']]);
+/** ETH_TP_MDI_* by the words of `ethtool -s DEV mdix off|on|auto` (ETH_TP_MDI_INVALID: 'unknown', ethtool's "MDI-X: Unknown"). */
+const MDI_NAMES: ReadonlyMap<number, EthtoolMdix> = new Map<number, EthtoolMdix>([
+  [E.ETH_TP_MDI_INVALID, 'unknown'], [E.ETH_TP_MDI, 'off'], [E.ETH_TP_MDI_X, 'on'], [E.ETH_TP_MDI_AUTO, 'auto'],
+]);
+const DUPLEX_NAMES: ReadonlyMap<number, EthtoolDuplex> = new Map<number, EthtoolDuplex>([[E.DUPLEX_HALF, 'half'], [E.DUPLEX_FULL, 'full'], [E.DUPLEX_UNKNOWN, 'unknown']]);
+const MASTER_SLAVE_CFG_NAMES: ReadonlyMap<number, string> = new Map([
+  [E.MASTER_SLAVE_CFG_UNKNOWN, 'unknown'], [E.MASTER_SLAVE_CFG_MASTER_PREFERRED, 'preferred-master'], [E.MASTER_SLAVE_CFG_SLAVE_PREFERRED, 'preferred-slave'],
+  [E.MASTER_SLAVE_CFG_MASTER_FORCE, 'forced-master'], [E.MASTER_SLAVE_CFG_SLAVE_FORCE, 'forced-slave'],
+]);
+const MASTER_SLAVE_STATE_NAMES: ReadonlyMap<number, string> = new Map([
+  [E.MASTER_SLAVE_STATE_UNKNOWN, 'unknown'], [E.MASTER_SLAVE_STATE_MASTER, 'master'], [E.MASTER_SLAVE_STATE_SLAVE, 'slave'], [E.MASTER_SLAVE_STATE_ERR, 'resolution error'],
+]);
+const RATE_MATCH_NAMES: ReadonlyMap<number, string> = new Map([
+  [E.RATE_MATCH_NONE, 'none'], [E.RATE_MATCH_PAUSE, 'pause'], [E.RATE_MATCH_CRS, 'crs'], [E.RATE_MATCH_OPEN_LOOP, 'open-loop'],
+]);
+/** ETHTOOL_LINK_EXT_STATE_* as `ethtool DEV` prints them after "Link detected: no (…)". */
+const EXT_STATE_NAMES: ReadonlyMap<number, string> = new Map([
+  [E.ETHTOOL_LINK_EXT_STATE_AUTONEG, 'Autoneg'], [E.ETHTOOL_LINK_EXT_STATE_LINK_TRAINING_FAILURE, 'Link training failure'],
+  [E.ETHTOOL_LINK_EXT_STATE_LINK_LOGICAL_MISMATCH, 'Logical mismatch'], [E.ETHTOOL_LINK_EXT_STATE_BAD_SIGNAL_INTEGRITY, 'Bad signal integrity'],
+  [E.ETHTOOL_LINK_EXT_STATE_NO_CABLE, 'No cable'], [E.ETHTOOL_LINK_EXT_STATE_CABLE_ISSUE, 'Cable issue'], [E.ETHTOOL_LINK_EXT_STATE_EEPROM_ISSUE, 'EEPROM issue'],
+  [E.ETHTOOL_LINK_EXT_STATE_CALIBRATION_FAILURE, 'Calibration failure'], [E.ETHTOOL_LINK_EXT_STATE_POWER_BUDGET_EXCEEDED, 'Power budget exceeded'],
+  [E.ETHTOOL_LINK_EXT_STATE_OVERHEAT, 'Overheat'], [E.ETHTOOL_LINK_EXT_STATE_MODULE, 'Module'],
+]);
+const LINKMODE_KEYS: ReadonlySet<string> = new Set(['speed', 'duplex', 'autoneg', 'lanes', 'advertise']);
+/** Lane counts the kernel takes (its ethnl_validate_lanes_cfg: 1, 2, 4, 8). */
+const LANES: readonly number[] = [1, 2, 4, 8];
+
+/** A connector as `ethtool DEV` prints its "Port:" line. */
+export type EthtoolPort = 'Twisted Pair' | 'AUI' | 'BNC' | 'MII' | 'FIBRE' | 'Direct Attach Copper' | 'None' | 'Other';
+/** MDI/MDI-X, by the words of `ethtool -s DEV mdix off|on|auto`; 'unknown' is ETH_TP_MDI_INVALID (not known or not applicable). */
+export type EthtoolMdix = 'off' | 'on' | 'auto' | 'unknown';
+/** Duplex, by the words of `ethtool -s DEV duplex half|full` (`ethtool DEV` prints "Half", "Full", "Unknown! (255)"). */
+export type EthtoolDuplex = 'half' | 'full' | 'unknown';
+
+/**
+ * A device's port and PHY (`ethtool DEV`'s Port, PHYAD, Transceiver and MDI-X lines;
+ * ETHTOOL_MSG_LINKINFO_GET). A value the headers nlkit was built from do not name comes as
+ * the kernel's number.
+ */
+export interface EthtoolLinkInfo {
+  /** The connector (ETHTOOL_A_LINKINFO_PORT, PORT_*), as ethtool prints it: 'Twisted Pair', 'FIBRE', 'Direct Attach Copper', … */
+  port?: EthtoolPort | number;
+  /** The PHY's MDIO address (ETHTOOL_A_LINKINFO_PHYADDR; ethtool's "PHYAD"). */
+  phyAddress?: number;
+  /** The transceiver (ETHTOOL_A_LINKINFO_TRANSCEIVER, XCVR_*): 'internal' or 'external' as ethtool prints them. */
+  transceiver?: 'internal' | 'external' | number;
+  /** MDI-X status now (ETHTOOL_A_LINKINFO_TP_MDIX); ethtool prints the "MDI-X:" line from it and `tpMdixCtrl` for a twisted-pair port only. */
+  tpMdix?: EthtoolMdix | number;
+  /** MDI-X control: forced 'off'/'on', 'auto', or 'unknown' when the driver has none (ETHTOOL_A_LINKINFO_TP_MDIX_CTRL). */
+  tpMdixCtrl?: EthtoolMdix | number;
+  /** Attributes of a kernel newer than nlkit's headers, raw (left out when none). */
+  unknown?: EthtoolRawAttribute[];
 }
 
 /**
- * ethtool over netlink: channels and features of the devices of one netns. Holds a
- * {@link Genl} handle (its socket in that netns); close it with `close()` or `using`.
+ * A device's speed, duplex, autonegotiation and link modes (`ethtool DEV`;
+ * ETHTOOL_MSG_LINKMODES_GET). Link modes go by the kernel's names (ETH_SS_LINK_MODES:
+ * '1000baseT/Full', '10000baseKR/Full', and the non-speed bits 'Autoneg', 'TP', 'FIBRE',
+ * 'Pause', 'Asym_Pause', 'FEC_NONE', … which ethtool prints on its own lines).
+ */
+export interface EthtoolLinkModes {
+  /** Autonegotiation on (ETHTOOL_A_LINKMODES_AUTONEG; ethtool's "Auto-negotiation: on"). */
+  autoneg?: boolean;
+  /**
+   * Mb/s (ETHTOOL_A_LINKMODES_SPEED). Left out when the device does not know it: the kernel
+   * says SPEED_UNKNOWN (0xffffffff), or 0 or 65535, which `ethtool` also prints as "Speed: Unknown!".
+   */
+  speed?: number;
+  /** 'half', 'full', or 'unknown' (DUPLEX_UNKNOWN; ETHTOOL_A_LINKMODES_DUPLEX). */
+  duplex?: EthtoolDuplex | number;
+  /** Lanes in use (ETHTOOL_A_LINKMODES_LANES; sent only by drivers that know them). */
+  lanes?: number;
+  /** Master/slave configuration of a BASE-T1 PHY: 'preferred-master', 'forced-slave', … (ETHTOOL_A_LINKMODES_MASTER_SLAVE_CFG; left out where unsupported). */
+  masterSlaveCfg?: string | number;
+  /** Master/slave state: 'master', 'slave', 'resolution error', 'unknown' (ETHTOOL_A_LINKMODES_MASTER_SLAVE_STATE). */
+  masterSlaveState?: string | number;
+  /** How the PHY adapts a slower link to the MAC: 'none', 'pause', 'crs', 'open-loop' (ETHTOOL_A_LINKMODES_RATE_MATCHING). */
+  rateMatching?: string | number;
+  /** Link modes the device supports (ETHTOOL_A_LINKMODES_OURS's mask; ethtool's "Supported link modes" and "Supported ports"). */
+  supported: string[];
+  /** Link modes it advertises (ETHTOOL_A_LINKMODES_OURS's value). */
+  advertised: string[];
+  /** Link modes the link partner advertises (ETHTOOL_A_LINKMODES_PEER; empty when the driver reports none). */
+  peer: string[];
+  /** Attributes of a kernel newer than nlkit's headers, raw (left out when none). */
+  unknown?: EthtoolRawAttribute[];
+}
+
+/** What `setLinkModes` changes (`ethtool -s DEV speed N duplex half|full autoneg on|off lanes N advertise …`): any of them, at least one. */
+export interface EthtoolLinkModesChange {
+  /** Mb/s, a positive integer (`speed N`). Defaults to unchanged. */
+  readonly speed?: number | undefined;
+  /** 'half' or 'full' (`duplex half|full`). Defaults to unchanged. */
+  readonly duplex?: 'half' | 'full' | undefined;
+  /** Autonegotiation on or off (`autoneg on|off`). Defaults to unchanged. */
+  readonly autoneg?: boolean | undefined;
+  /** 1, 2, 4 or 8 lanes (`lanes N`). Defaults to unchanged. */
+  readonly lanes?: number | undefined;
+  /**
+   * The link modes to advertise, by the kernel's names as {@link EthtoolLinkModes} lists them:
+   * the advertised set becomes exactly these (`advertise MASK`; [] advertises none). Defaults to unchanged.
+   */
+  readonly advertise?: readonly string[] | undefined;
+}
+
+/** A device's link state (`ethtool DEV`'s "Link detected" line; ETHTOOL_MSG_LINKSTATE_GET). */
+export interface EthtoolLinkState {
+  /** Link up (ETHTOOL_A_LINKSTATE_LINK: the driver's get_link, for most the carrier). Left out when the driver cannot tell. */
+  link?: boolean;
+  /** Signal quality index of a PHY that measures it (ETHTOOL_A_LINKSTATE_SQI). */
+  sqi?: number;
+  /** The highest SQI it reports (ETHTOOL_A_LINKSTATE_SQI_MAX). */
+  sqiMax?: number;
+  /** Why the link is down or odd, as ethtool prints it ("Link detected: no (No cable)"): 'No cable', 'Autoneg', … (ETHTOOL_A_LINKSTATE_EXT_STATE). */
+  extState?: string | number;
+  /** ETHTOOL_LINK_EXT_SUBSTATE_* of that state, the kernel's number (its meaning depends on `extState`). */
+  extSubstate?: number;
+  /** Link down events counted by the PHY (ETHTOOL_A_LINKSTATE_EXT_DOWN_CNT, Linux 6.3+; newer than nlkit's headers). */
+  extDownCount?: number;
+  /** Attributes of a kernel newer than nlkit's headers, raw (left out when none). */
+  unknown?: EthtoolRawAttribute[];
+}
+
+/** A device's time stamping capabilities (`ethtool -T DEV`; ETHTOOL_MSG_TSINFO_GET). */
+export interface EthtoolTsInfo {
+  /** SOF_TIMESTAMPING_* flags it supports by the kernel's names, as `ethtool -T` prints them under "Capabilities": 'software-transmit', 'hardware-receive', … */
+  timestamping: string[];
+  /** The index of its PTP hardware clock (/dev/ptpN; ETHTOOL_A_TSINFO_PHC_INDEX); left out when it has none ("PTP Hardware Clock: none"). */
+  phcIndex?: number;
+  /** HWTSTAMP_TX_* types: 'off', 'on', 'onestep-sync', … ("Hardware Transmit Timestamp Modes"; empty is ethtool's "none"). */
+  txTypes: string[];
+  /** HWTSTAMP_FILTER_* filters: 'none', 'all', 'ptpv2-event', … ("Hardware Receive Filter Modes"). */
+  rxFilters: string[];
+  /** Attributes of a kernel newer than nlkit's headers, raw (left out when none). */
+  unknown?: EthtoolRawAttribute[];
+}
+
+/**
+ * ethtool over netlink: link settings, link state, time stamping, channels and features
+ * of the devices of one netns. Holds a {@link Genl} handle (its socket in that netns);
+ * close it with `close()` or `using`. Reply attributes newer than the headers nlkit was
+ * generated from come back raw in `unknown`; the reply's own header nest (which newer
+ * kernels may extend, e.g. with a PHY index) is not decoded: the caller named the device.
  *
- * Equivalent to: `ethtool -l/-L`, `ethtool -k/-K` (run in the netns).
+ * Equivalent to: `ethtool DEV`, `ethtool -s DEV …`, `ethtool -T DEV`, `ethtool -l/-L`, `ethtool -k/-K` (run in the netns).
  * @example
  * using et = Ethtool.open({ netns: ns });
  * await et.setFeatures('eth0', { 'tx-checksum-ip-generic': false }); // ethtool -K eth0 tx-checksum-ip-generic off
  * const { rx, tx } = await et.channels('eth0');                       // ethtool -l eth0
+ * const { speed, duplex } = await et.linkModes('eth0');               // ethtool eth0
+ * await et.setLinkModes('eth0', { speed: 1000, duplex: 'full', autoneg: false }); // ethtool -s eth0 speed 1000 duplex full autoneg off
  */
 export class Ethtool {
   /** The generic netlink handle it speaks through. */
   readonly genl: Genl;
-  /** ETH_SS_FEATURES: feature names by bit, read once (they are the kernel's, the same for every device). */
-  private featureNames: string[] | undefined;
+  /** Global string sets (ETH_SS_FEATURES, ETH_SS_LINK_MODES, …) by id: names by bit, read once (the kernel's, the same for every device). */
+  private readonly stringSets = new Map<number, string[]>();
 
   private constructor(genl: Genl) {
     this.genl = genl;
@@ -171,7 +387,7 @@ export class Ethtool {
    */
   async channels(dev: string | number): Promise<EthtoolChannels> {
     const d = checkDev(dev);
-    const [m] = await this.call(MSG_CHANNELS_GET, d, 'read the channels of', (w) => putHeader(w, A_CHANNELS_HEADER, d, 0));
+    const [m] = await this.call(E.ETHTOOL_MSG_CHANNELS_GET, d, 'read the channels of', (w) => putHeader(w, E.ETHTOOL_A_CHANNELS_HEADER, d, 0));
     const out: EthtoolChannels = {};
     if (m) walk(m, (t, o, _l, v) => {
       for (const [type, key] of CHANNEL_ATTRS) if (t === type) out[key] = v.getUint32(o, HOST_LE);
@@ -199,8 +415,8 @@ export class Ethtool {
       given.push([type, n]);
     }
     if (given.length === 0) throw new InvalidArgumentError('counts', 'give at least one of rx, tx, other, combined');
-    await this.call(MSG_CHANNELS_SET, d, 'set the channels of', (w) => {
-      putHeader(w, A_CHANNELS_HEADER, d, 0);
+    await this.call(E.ETHTOOL_MSG_CHANNELS_SET, d, 'set the channels of', (w) => {
+      putHeader(w, E.ETHTOOL_A_CHANNELS_HEADER, d, 0);
       for (const [type, n] of given) w.putU32(type, n);
     });
   }
@@ -216,20 +432,23 @@ export class Ethtool {
    */
   async features(dev: string | number): Promise<Record<string, EthtoolFeature>> {
     const d = checkDev(dev);
-    const names = await this.names();
-    const [m] = await this.call(MSG_FEATURES_GET, d, 'read the features of', (w) => putHeader(w, A_FEATURES_HEADER, d, FLAG_COMPACT_BITSETS));
+    const names = await this.strings(E.ETH_SS_FEATURES);
+    const [m] = await this.call(E.ETHTOOL_MSG_FEATURES_GET, d, 'read the features of', (w) => putHeader(w, E.ETHTOOL_A_FEATURES_HEADER, d, E.ETHTOOL_FLAG_COMPACT_BITSETS));
     const sets: Record<number, boolean[]> = {};
     if (m) walk(m, (t, o, l, v) => {
-      if (t >= A_FEATURES_HW && t <= A_FEATURES_NOCHANGE) sets[t] = compactBits(v, o, l);
+      if (t < E.ETHTOOL_A_FEATURES_HW || t > E.ETHTOOL_A_FEATURES_NOCHANGE) return;
+      const bits = new Array<boolean>(names.length).fill(false);
+      for (const i of decodeBitset(v, o, l).value) bits[i] = true;
+      sets[t] = bits;
     });
     const out: Record<string, EthtoolFeature> = {};
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
       if (!name) continue;
       out[name] = {
-        active: sets[A_FEATURES_ACTIVE]?.[i] ?? false,
-        wanted: sets[A_FEATURES_WANTED]?.[i] ?? false,
-        changeable: (sets[A_FEATURES_HW]?.[i] ?? false) && !(sets[A_FEATURES_NOCHANGE]?.[i] ?? false),
+        active: sets[E.ETHTOOL_A_FEATURES_ACTIVE]?.[i] ?? false,
+        wanted: sets[E.ETHTOOL_A_FEATURES_WANTED]?.[i] ?? false,
+        changeable: (sets[E.ETHTOOL_A_FEATURES_HW]?.[i] ?? false) && !(sets[E.ETHTOOL_A_FEATURES_NOCHANGE]?.[i] ?? false),
       };
     }
     return out;
@@ -253,7 +472,7 @@ export class Ethtool {
     const keys = Object.keys(changes);
     if (keys.length === 0) throw new InvalidArgumentError('changes', 'no feature to change');
     for (const k of keys) if (typeof changes[k] !== 'boolean') throw new InvalidArgumentError(`changes.${k}`, `expected true or false, got ${showValue(changes[k])}`);
-    const names = await this.names();
+    const names = await this.strings(E.ETH_SS_FEATURES);
     const before = await this.features(d);
     for (const k of keys) {
       // Own keys only: 'toString' or 'constructor' is no feature, whatever the prototype has.
@@ -269,16 +488,212 @@ export class Ethtool {
       mask[i >>> 5]! |= 1 << (i & 31);
       if (changes[k]) value[i >>> 5]! |= 1 << (i & 31);
     }
-    await this.call(MSG_FEATURES_SET, d, 'set the features of', (w) => {
-      putHeader(w, A_FEATURES_HEADER, d, FLAG_COMPACT_BITSETS | FLAG_OMIT_REPLY);
-      const b = w.nestStart(A_FEATURES_WANTED);
-      w.putU32(A_BITSET_SIZE, names.length);
-      w.putBytes(A_BITSET_VALUE, new Uint8Array(value.buffer));
-      w.putBytes(A_BITSET_MASK, new Uint8Array(mask.buffer));
+    await this.call(E.ETHTOOL_MSG_FEATURES_SET, d, 'set the features of', (w) => {
+      putHeader(w, E.ETHTOOL_A_FEATURES_HEADER, d, E.ETHTOOL_FLAG_COMPACT_BITSETS | E.ETHTOOL_FLAG_OMIT_REPLY);
+      const b = w.nestStart(E.ETHTOOL_A_FEATURES_WANTED);
+      w.putU32(E.ETHTOOL_A_BITSET_SIZE, names.length);
+      w.putBytes(E.ETHTOOL_A_BITSET_VALUE, new Uint8Array(value.buffer));
+      w.putBytes(E.ETHTOOL_A_BITSET_MASK, new Uint8Array(mask.buffer));
       w.nestEnd(b);
     });
     const features = await this.features(d);
     return { features, unapplied: keys.filter((k) => features[k]!.active !== changes[k]) };
+  }
+
+  /**
+   * A device's port, PHY address, transceiver and MDI-X (ETHTOOL_MSG_LINKINFO_GET).
+   *
+   * Equivalent to: `ethtool DEV` (its Port, PHYAD, Transceiver and MDI-X lines).
+   * @throws NetlinkError 'ENODEV' (no such device), 'EOPNOTSUPP' (its driver has no
+   *   get_link_ksettings: `lo`; the kernel says "failed to retrieve link settings").
+   */
+  async linkInfo(dev: string | number): Promise<EthtoolLinkInfo> {
+    const d = checkDev(dev);
+    const [m] = await this.call(E.ETHTOOL_MSG_LINKINFO_GET, d, 'read the link info of', (w) => putHeader(w, E.ETHTOOL_A_LINKINFO_HEADER, d, 0));
+    const out: EthtoolLinkInfo = {};
+    const unknown: EthtoolRawAttribute[] = [];
+    if (m) walk(m, (t, o, l, v) => {
+      const u8 = l >= 1 ? v.getUint8(o) : 0;
+      switch (t) {
+        case E.ETHTOOL_A_LINKINFO_HEADER: break;
+        case E.ETHTOOL_A_LINKINFO_PORT: out.port = named(PORT_NAMES, u8); break;
+        case E.ETHTOOL_A_LINKINFO_PHYADDR: out.phyAddress = u8; break;
+        case E.ETHTOOL_A_LINKINFO_TP_MDIX: out.tpMdix = named(MDI_NAMES, u8); break;
+        case E.ETHTOOL_A_LINKINFO_TP_MDIX_CTRL: out.tpMdixCtrl = named(MDI_NAMES, u8); break;
+        case E.ETHTOOL_A_LINKINFO_TRANSCEIVER: out.transceiver = named(XCVR_NAMES, u8); break;
+        default: unknown.push(rawAttr(v, t, o, l));
+      }
+    });
+    if (unknown.length) out.unknown = unknown;
+    return out;
+  }
+
+  /**
+   * A device's autonegotiation, speed, duplex, lanes and link modes — supported,
+   * advertised and the link partner's — by the kernel's names (ETHTOOL_MSG_LINKMODES_GET
+   * with compact bitsets, named from the ETH_SS_LINK_MODES string set, read once).
+   *
+   * Equivalent to: `ethtool DEV` (its link mode, Speed, Duplex and Auto-negotiation lines).
+   * `ethtool` asks for verbose bitsets, in which the kernel lists only the bits of the mask
+   * (supported): a mode advertised but not supported — which a driver such as tun's takes —
+   * is listed here and not there.
+   * @throws NetlinkError 'ENODEV', 'EOPNOTSUPP' (no get_link_ksettings: `lo`).
+   */
+  async linkModes(dev: string | number): Promise<EthtoolLinkModes> {
+    const d = checkDev(dev);
+    const names = await this.strings(E.ETH_SS_LINK_MODES);
+    const [m] = await this.call(E.ETHTOOL_MSG_LINKMODES_GET, d, 'read the link modes of', (w) => putHeader(w, E.ETHTOOL_A_LINKMODES_HEADER, d, E.ETHTOOL_FLAG_COMPACT_BITSETS));
+    const out: EthtoolLinkModes = { supported: [], advertised: [], peer: [] };
+    const unknown: EthtoolRawAttribute[] = [];
+    if (m) walk(m, (t, o, l, v) => {
+      const u8 = l >= 1 ? v.getUint8(o) : 0;
+      const u32 = l >= 4 ? v.getUint32(o, HOST_LE) : 0;
+      switch (t) {
+        case E.ETHTOOL_A_LINKMODES_HEADER: break;
+        case E.ETHTOOL_A_LINKMODES_AUTONEG: out.autoneg = u8 === E.AUTONEG_ENABLE; break;
+        case E.ETHTOOL_A_LINKMODES_OURS: {
+          const bs = decodeBitset(v, o, l);
+          out.advertised = bitNames(bs.value, bs, names);
+          out.supported = bitNames(bs.mask ?? [], bs, names);
+          break;
+        }
+        case E.ETHTOOL_A_LINKMODES_PEER: {
+          const bs = decodeBitset(v, o, l);
+          out.peer = bitNames(bs.value, bs, names);
+          break;
+        }
+        case E.ETHTOOL_A_LINKMODES_SPEED:
+          if (u32 !== E.SPEED_UNKNOWN >>> 0 && u32 !== 0 && u32 !== 0xffff) out.speed = u32;
+          break;
+        case E.ETHTOOL_A_LINKMODES_DUPLEX: out.duplex = named(DUPLEX_NAMES, u8); break;
+        case E.ETHTOOL_A_LINKMODES_LANES: out.lanes = u32; break;
+        case E.ETHTOOL_A_LINKMODES_MASTER_SLAVE_CFG: if (u8 !== E.MASTER_SLAVE_CFG_UNSUPPORTED) out.masterSlaveCfg = named(MASTER_SLAVE_CFG_NAMES, u8); break;
+        case E.ETHTOOL_A_LINKMODES_MASTER_SLAVE_STATE: if (u8 !== E.MASTER_SLAVE_STATE_UNSUPPORTED) out.masterSlaveState = named(MASTER_SLAVE_STATE_NAMES, u8); break;
+        case E.ETHTOOL_A_LINKMODES_RATE_MATCHING: out.rateMatching = named(RATE_MATCH_NAMES, u8); break;
+        default: unknown.push(rawAttr(v, t, o, l));
+      }
+    });
+    if (unknown.length) out.unknown = unknown;
+    return out;
+  }
+
+  /**
+   * Change a device's speed, duplex, autonegotiation, lanes or advertised link modes
+   * (ETHTOOL_MSG_LINKMODES_SET); what is not given stays. Everything is checked before
+   * anything that changes the device is sent: the fields' types and ranges, and each
+   * `advertise` name against the kernel's link mode names (the ETH_SS_LINK_MODES string
+   * set, read once per handle). With autonegotiation on and no `advertise`, the kernel
+   * itself advertises the supported modes that match a speed, duplex or lanes given.
+   *
+   * Equivalent to: `ethtool -s DEV [speed N] [duplex half|full] [autoneg on|off] [lanes N] [advertise MASK]`.
+   * @throws InvalidArgumentError naming the field (`change.speed`, `change.advertise`, …)
+   *   for bad input or an unknown key; NetlinkError 'EOPNOTSUPP' (a driver without
+   *   set_link_ksettings, such as veth's; or what the driver refuses, in the kernel's words:
+   *   "lanes configuration not supported by device"), 'EINVAL', 'ENODEV'.
+   */
+  async setLinkModes(dev: string | number, change: EthtoolLinkModesChange): Promise<void> {
+    const d = checkDev(dev);
+    if (typeof change !== 'object' || change === null || Array.isArray(change)) throw new InvalidArgumentError('change', `expected { speed, duplex, autoneg, lanes, advertise }, got ${showValue(change)}`);
+    checkOptionKeys(change, LINKMODE_KEYS, 'change.');
+    const { speed, duplex, autoneg, lanes, advertise } = change;
+    if (speed !== undefined && (typeof speed !== 'number' || !Number.isInteger(speed) || speed < 1 || speed > 0x7fffffff)) throw new InvalidArgumentError('change.speed', `expected Mb/s (an integer 1..2147483647), got ${showValue(speed)}`);
+    if (duplex !== undefined && duplex !== 'half' && duplex !== 'full') throw new InvalidArgumentError('change.duplex', `expected 'half' or 'full', got ${showValue(duplex)}`);
+    if (autoneg !== undefined && typeof autoneg !== 'boolean') throw new InvalidArgumentError('change.autoneg', `expected true or false, got ${showValue(autoneg)}`);
+    if (lanes !== undefined && !LANES.includes(lanes as number)) throw new InvalidArgumentError('change.lanes', `expected 1, 2, 4 or 8, got ${showValue(lanes)}`);
+    if (advertise !== undefined && (!Array.isArray(advertise) || !advertise.every((x) => typeof x === 'string'))) throw new InvalidArgumentError('change.advertise', `expected an array of link mode names (e.g. ['1000baseT/Full']), got ${showValue(advertise)}`);
+    if (speed === undefined && duplex === undefined && autoneg === undefined && lanes === undefined && advertise === undefined) throw new InvalidArgumentError('change', 'give at least one of speed, duplex, autoneg, lanes, advertise');
+    let words: Uint32Array | undefined;
+    let size = 0;
+    if (advertise !== undefined) {
+      const names = await this.strings(E.ETH_SS_LINK_MODES);
+      size = names.length;
+      words = new Uint32Array(Math.ceil(size / 32));
+      for (const name of advertise) {
+        const i = name === '' ? -1 : names.indexOf(name);
+        if (i < 0) throw new InvalidArgumentError('change.advertise', `no link mode '${name}' (the kernel's names, as linkModes() lists them: e.g. '1000baseT/Full', '10000baseT/Full', 'Autoneg', 'Pause')`);
+        words[i >>> 5]! |= 1 << (i & 31);
+      }
+    }
+    const bits = words;
+    await this.call(E.ETHTOOL_MSG_LINKMODES_SET, d, 'set the link modes of', (w) => {
+      putHeader(w, E.ETHTOOL_A_LINKMODES_HEADER, d, 0);
+      if (autoneg !== undefined) w.putU8(E.ETHTOOL_A_LINKMODES_AUTONEG, autoneg ? E.AUTONEG_ENABLE : E.AUTONEG_DISABLE);
+      if (speed !== undefined) w.putU32(E.ETHTOOL_A_LINKMODES_SPEED, speed);
+      if (duplex !== undefined) w.putU8(E.ETHTOOL_A_LINKMODES_DUPLEX, duplex === 'half' ? E.DUPLEX_HALF : E.DUPLEX_FULL);
+      if (lanes !== undefined) w.putU32(E.ETHTOOL_A_LINKMODES_LANES, lanes);
+      if (bits) {
+        // NOMASK: the list is the whole advertised set (bits not in it are cleared).
+        const b = w.nestStart(E.ETHTOOL_A_LINKMODES_OURS);
+        w.putFlag(E.ETHTOOL_A_BITSET_NOMASK);
+        w.putU32(E.ETHTOOL_A_BITSET_SIZE, size);
+        w.putBytes(E.ETHTOOL_A_BITSET_VALUE, new Uint8Array(bits.buffer));
+        w.nestEnd(b);
+      }
+    });
+  }
+
+  /**
+   * A device's link state: link detected, and where the driver or PHY reports them the
+   * signal quality, why the link is down, and how often it went down
+   * (ETHTOOL_MSG_LINKSTATE_GET).
+   *
+   * Equivalent to: `ethtool DEV`'s "Link detected: yes|no (EXT_STATE, EXT_SUBSTATE)" line.
+   * @throws NetlinkError 'ENODEV'.
+   */
+  async linkState(dev: string | number): Promise<EthtoolLinkState> {
+    const d = checkDev(dev);
+    const [m] = await this.call(E.ETHTOOL_MSG_LINKSTATE_GET, d, 'read the link state of', (w) => putHeader(w, E.ETHTOOL_A_LINKSTATE_HEADER, d, 0));
+    const out: EthtoolLinkState = {};
+    const unknown: EthtoolRawAttribute[] = [];
+    if (m) walk(m, (t, o, l, v) => {
+      const u8 = l >= 1 ? v.getUint8(o) : 0;
+      const u32 = l >= 4 ? v.getUint32(o, HOST_LE) : 0;
+      switch (t) {
+        case E.ETHTOOL_A_LINKSTATE_HEADER: break;
+        case E.ETHTOOL_A_LINKSTATE_LINK: out.link = u8 !== 0; break;
+        case E.ETHTOOL_A_LINKSTATE_SQI: out.sqi = u32; break;
+        case E.ETHTOOL_A_LINKSTATE_SQI_MAX: out.sqiMax = u32; break;
+        case E.ETHTOOL_A_LINKSTATE_EXT_STATE: out.extState = named(EXT_STATE_NAMES, u8); break;
+        case E.ETHTOOL_A_LINKSTATE_EXT_SUBSTATE: out.extSubstate = u8; break;
+        case E.ETHTOOL_A_LINKSTATE_EXT_DOWN_CNT: out.extDownCount = u32; break;
+        default: unknown.push(rawAttr(v, t, o, l));
+      }
+    });
+    if (unknown.length) out.unknown = unknown;
+    return out;
+  }
+
+  /**
+   * A device's time stamping capabilities: the SOF_TIMESTAMPING_* flags it supports, its
+   * PTP hardware clock, and its hardware TX types and RX filters, by the kernel's names
+   * (ETHTOOL_MSG_TSINFO_GET with compact bitsets, named from the ETH_SS_SOF_TIMESTAMPING,
+   * ETH_SS_TS_TX_TYPES and ETH_SS_TS_RX_FILTERS string sets).
+   *
+   * Equivalent to: `ethtool -T DEV`.
+   * @throws NetlinkError 'ENODEV'.
+   */
+  async tsInfo(dev: string | number): Promise<EthtoolTsInfo> {
+    const d = checkDev(dev);
+    const [ts, tx, rx] = [await this.strings(E.ETH_SS_SOF_TIMESTAMPING), await this.strings(E.ETH_SS_TS_TX_TYPES), await this.strings(E.ETH_SS_TS_RX_FILTERS)];
+    const [m] = await this.call(E.ETHTOOL_MSG_TSINFO_GET, d, 'read the time stamping of', (w) => putHeader(w, E.ETHTOOL_A_TSINFO_HEADER, d, E.ETHTOOL_FLAG_COMPACT_BITSETS));
+    const out: EthtoolTsInfo = { timestamping: [], txTypes: [], rxFilters: [] };
+    const unknown: EthtoolRawAttribute[] = [];
+    const list = (v: DataView, o: number, l: number, set: string[]): string[] => {
+      const bs = decodeBitset(v, o, l);
+      return bitNames(bs.value, bs, set);
+    };
+    if (m) walk(m, (t, o, l, v) => {
+      switch (t) {
+        case E.ETHTOOL_A_TSINFO_HEADER: break;
+        case E.ETHTOOL_A_TSINFO_TIMESTAMPING: out.timestamping = list(v, o, l, ts); break;
+        case E.ETHTOOL_A_TSINFO_TX_TYPES: out.txTypes = list(v, o, l, tx); break;
+        case E.ETHTOOL_A_TSINFO_RX_FILTERS: out.rxFilters = list(v, o, l, rx); break;
+        case E.ETHTOOL_A_TSINFO_PHC_INDEX: if (l >= 4) out.phcIndex = v.getUint32(o, HOST_LE); break;
+        default: unknown.push(rawAttr(v, t, o, l));
+      }
+    });
+    if (unknown.length) out.unknown = unknown;
+    return out;
   }
 
   /** Close the handle (idempotent). */
@@ -291,33 +706,34 @@ export class Ethtool {
     this.close();
   }
 
-  /** ETH_SS_FEATURES, read once (ETHTOOL_MSG_STRSET_GET without a device: the kernel's global set). */
-  private async names(): Promise<string[]> {
-    if (this.featureNames) return this.featureNames;
-    const [m] = await this.genl.request('ethtool', MSG_STRSET_GET, {
+  /** A global string set, read once (ETHTOOL_MSG_STRSET_GET without a device: the kernel's set, e.g. ETH_SS_FEATURES). */
+  private async strings(id: number): Promise<string[]> {
+    const known = this.stringSets.get(id);
+    if (known) return known;
+    const [m] = await this.genl.request('ethtool', E.ETHTOOL_MSG_STRSET_GET, {
       attrs: (w) => {
-        const h = w.nestStart(A_STRSET_HEADER);
+        const h = w.nestStart(E.ETHTOOL_A_STRSET_HEADER);
         w.nestEnd(h);
-        const sets = w.nestStart(A_STRSET_STRINGSETS);
-        const s = w.nestStart(A_STRINGSETS_STRINGSET);
-        w.putU32(A_STRINGSET_ID, ETH_SS_FEATURES);
+        const sets = w.nestStart(E.ETHTOOL_A_STRSET_STRINGSETS);
+        const s = w.nestStart(E.ETHTOOL_A_STRINGSETS_STRINGSET);
+        w.putU32(E.ETHTOOL_A_STRINGSET_ID, id);
         w.nestEnd(s);
         w.nestEnd(sets);
       },
     });
     const names: string[] = [];
     if (m) walk(m, (t, o, l, v) => {
-      if (t !== A_STRSET_STRINGSETS) return;
+      if (t !== E.ETHTOOL_A_STRSET_STRINGSETS) return;
       walkAttrs(v, o, o + l, ['ethtool', 'stringsets'], (_t, so, sl) => {
         walkAttrs(v, so, so + sl, ['ethtool', 'stringset'], (st, xo, xl) => {
-          if (st !== A_STRINGSET_STRINGS) return;
+          if (st !== E.ETHTOOL_A_STRINGSET_STRINGS) return;
           walkAttrs(v, xo, xo + xl, ['ethtool', 'strings'], (it, io, il) => {
-            if (it !== A_STRINGS_STRING) return;
+            if (it !== E.ETHTOOL_A_STRINGS_STRING) return;
             let index = -1;
             let value = '';
             walkAttrs(v, io, io + il, ['ethtool', 'string'], (ft, fo, fl) => {
-              if (ft === A_STRING_INDEX) index = v.getUint32(fo, HOST_LE);
-              else if (ft === A_STRING_VALUE) value = Buffer.from(v.buffer, v.byteOffset + fo, fl).toString('utf8').replace(/\0[\s\S]*$/, '');
+              if (ft === E.ETHTOOL_A_STRING_INDEX) index = v.getUint32(fo, HOST_LE);
+              else if (ft === E.ETHTOOL_A_STRING_VALUE) value = strzAt(v, fo, fl);
             });
             if (index >= 0) names[index] = value;
           });
@@ -325,7 +741,8 @@ export class Ethtool {
       });
     });
     for (let i = 0; i < names.length; i++) names[i] ??= '';
-    return (this.featureNames = names);
+    this.stringSets.set(id, names);
+    return names;
   }
 
   /** One ethtool request about `dev`, its refusals said in terms of the device. */

@@ -8,7 +8,10 @@ export type { GenlOptions, GenlFamily, GenlOp, GenlGroup, GenlRequestOptions } f
 export type { GenlMessage } from './message.js';
 export { GenlMonitor } from './monitor.js';
 export { Ethtool } from './ethtool.js';
-export type { EthtoolChannels, EthtoolChannelCounts, EthtoolFeature, EthtoolFeatureChange } from './ethtool.js';
+export type {
+  EthtoolChannels, EthtoolChannelCounts, EthtoolFeature, EthtoolFeatureChange, EthtoolLinkInfo, EthtoolLinkModes, EthtoolLinkModesChange,
+  EthtoolLinkState, EthtoolTsInfo, EthtoolPort, EthtoolMdix, EthtoolDuplex, EthtoolRawAttribute,
+} from './ethtool.js';
 export type { GenlEvent, GenlNotification, GenlOverrun, GenlMonitorOptions } from './monitor.js';
 export {
   GENL_HDRLEN, GENL_NAMSIZ, GENL_ID_CTRL, GENL_MAX_ID, GENL_ADMIN_PERM, GENL_CMD_CAP_DO, GENL_CMD_CAP_DUMP, GENL_CMD_CAP_HASPOL, GENL_UNS_ADMIN_PERM,
