@@ -412,6 +412,18 @@ async function ipsec(s: Settings, where: NetnsTarget | undefined, signal: AbortS
   return out;
 }
 
+/** Link settings as a node agent reports and forces them, with a speed and duplex that may be missing. */
+async function linkSettings(where: NetnsTarget | undefined, speed: number | undefined, duplex: 'half' | 'full' | undefined): Promise<string> {
+  using et = Ethtool.open({ netns: where });
+  const modes: import('nlkit').EthtoolLinkModes = await et.linkModes('eth0');
+  const info: import('nlkit').EthtoolLinkInfo = await et.linkInfo('eth0');
+  const state: import('nlkit').EthtoolLinkState = await et.linkState('eth0');
+  const ts: import('nlkit').EthtoolTsInfo = await et.tsInfo('eth0');
+  const change: import('nlkit').EthtoolLinkModesChange = { speed, duplex, autoneg: speed === undefined, advertise: modes.supported.includes('1000baseT/Full') ? ['1000baseT/Full'] : undefined };
+  await et.setLinkModes('eth0', change);
+  return `${modes.speed ?? 'unknown'} ${String(modes.duplex ?? '-')} ${String(info.port ?? '-')} ${state.link === true} ${ts.phcIndex ?? 'none'} ${ts.timestamping.join(',')}`;
+}
+
 /** A CNI plugin around it. */
 export async function plugin(s: Settings): Promise<number> {
   const impl: { check?: () => Promise<void> } = {};
@@ -441,3 +453,4 @@ await tune({}, undefined, AbortSignal.timeout(1000));
 console.log(await sockets({}, undefined));
 console.log(await forget({}, undefined, '10.96.0.10'));
 console.log(await ipsec({}, undefined, AbortSignal.timeout(1000)));
+console.log(await linkSettings(undefined, 1000, 'full'));
