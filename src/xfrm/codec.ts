@@ -1769,7 +1769,7 @@ export interface XfrmMigrateSpec {
   readonly ptype?: 'main' | 'sub' | undefined;
   /** Its if_id, when it has one (the policy is found by selector, dir, type and if_id). */
   readonly ifId?: number | undefined;
-  /** The moves, 1 to 6 (the kernel's XFRM_MAX_DEPTH), each of other old endpoints. */
+  /** The moves, 1 to 6 (the kernel's XFRM_MAX_DEPTH), no two with the same old endpoints, proto, mode and reqid. */
   readonly migrations: readonly XfrmMigrationSpec[];
   /** The key manager's addresses to tell listeners (XFRMA_KMADDRESS). */
   readonly kmaddress?: { readonly local: string; readonly remote: string } | undefined;
@@ -1825,11 +1825,13 @@ export function checkMigrate(v: unknown, arg: string): CheckedMigrate {
       oldFamily: old.family, oldSrc: old.src, oldDst: old.dst, newFamily: nu.family, newSrc: nu.src, newDst: nu.dst,
     };
   });
-  // xfrm_migrate_check: "Entries in the MIGRATE attribute's list must be unique" (by old endpoints).
-  const key = (m: (typeof moves)[number]): string => `${Buffer.from(m.oldSrc).toString('hex')}/${Buffer.from(m.oldDst).toString('hex')}`;
+  // xfrm_migrate_check: "Entries in the MIGRATE attribute's list must be unique": the same
+  // old endpoints (and family), proto, mode and reqid. Moves of the same endpoints that differ
+  // in one of these (an AH and an ESP template of one tunnel) are what MOBIKE sends.
+  const key = (m: (typeof moves)[number]): string => `${Buffer.from(m.oldSrc).toString('hex')}/${Buffer.from(m.oldDst).toString('hex')}/${m.proto}/${m.mode}/${m.reqid}`;
   for (let i = 0; i < moves.length; i++) {
     for (let j = i + 1; j < moves.length; j++) {
-      if (key(moves[i]!) === key(moves[j]!)) throw new InvalidArgumentError(`${arg}.migrations[${j}].old`, `the same old endpoints as migrations[${i}]: the kernel wants each move of other endpoints`);
+      if (key(moves[i]!) === key(moves[j]!)) throw new InvalidArgumentError(`${arg}.migrations[${j}]`, `the same old endpoints, proto, mode and reqid as migrations[${i}]: the kernel wants each move unique`);
     }
   }
   let km: CheckedMigrate['km'];

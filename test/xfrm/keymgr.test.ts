@@ -234,7 +234,7 @@ t.test('policy.migrate moves a tunnel template to new endpoints (another family 
   await t.rejects(bad(Array.from({ length: 7 }, (_, i) => ({ old: { src: `192.0.2.${i + 1}`, dst: '192.0.2.99' }, new: { src: '198.51.100.1', dst: '198.51.100.2' } }))), /1 to 6 moves/, 'more than XFRM_MAX_DEPTH');
   await t.rejects(bad([{ ...move, new: { src: '0.0.0.0', dst: '198.51.100.2' } }]), { name: 'InvalidArgumentError', argument: 'spec.migrations[0].new.src' }, 'a new endpoint that is any');
   await t.rejects(bad([{ ...move, new: { src: '198.51.100.1', dst: '2001:db8::2' } }]), { name: 'InvalidArgumentError', argument: 'spec.migrations[0].new' }, 'new endpoints of two families');
-  await t.rejects(bad([move, { ...move, reqid: 6 }]), { name: 'InvalidArgumentError', argument: 'spec.migrations[1].old' }, 'two moves of the same old endpoints');
+  await t.rejects(bad([move, { ...move, new: { src: '198.51.100.1', dst: '198.51.100.2' } }]), { name: 'InvalidArgumentError', argument: 'spec.migrations[1]' }, 'two moves of the same old endpoints, proto, mode and reqid');
   await t.rejects(bad([{ ...move, mode: 'tunel' }]), { name: 'InvalidArgumentError', argument: 'spec.migrations[0].mode' }, 'an unknown mode');
   await t.rejects(bad([{ ...move, spi: 1 }]), { name: 'InvalidArgumentError', argument: 'spec.migrations[0]' }, 'an unknown key of a move');
   await t.rejects(bad([move], { kmaddress: { local: '192.0.2.1', remote: '2001:db8::2' } }), { name: 'InvalidArgumentError', argument: 'spec.kmaddress' }, 'kmaddress of two families');
@@ -290,4 +290,17 @@ t.test('an aevent (build_aevent after a NEWAE): cause, ESN counters, lifetime co
       replayThreshold: 32, eventTimer: 100, mark: { value: 7, mask: 0xff }, ifId: 3,
     },
   });
+});
+
+t.test('policy.migrate: moves of the same old endpoints but another protocol (an AH and an ESP template of one tunnel) are one migration, as the kernel accepts it', privileged, async (t) => {
+  const { xf } = fixture(t);
+  const sel = { src: '10.1.0.0/24', dst: '10.2.0.0/24' };
+  const ends = { src: '192.0.2.1', dst: '192.0.2.2' };
+  await xf.policy.add({ selector: sel, dir: 'out', templates: [{ ...ends, proto: 'ah', mode: 'tunnel', reqid: 5 }, { ...ends, proto: 'esp', mode: 'tunnel', reqid: 5 }] });
+  const to = { src: '198.51.100.1', dst: '198.51.100.2' };
+  await xf.policy.migrate({ selector: sel, dir: 'out', migrations: [{ proto: 'ah', reqid: 5, old: ends, new: to }, { proto: 'esp', reqid: 5, old: ends, new: to }] });
+  t.same((await xf.policy.list())[0]!.templates.map((x) => [x.proto, x.src, x.dst]), [['ah', to.src, to.dst], ['esp', to.src, to.dst]], 'both templates moved');
+  // The same endpoints, proto and mode, other reqids: also unique to the kernel.
+  await xf.policy.migrate({ selector: sel, dir: 'out', migrations: [{ proto: 'esp', reqid: 5, old: to, new: ends }, { proto: 'esp', reqid: 6, old: to, new: ends }] });
+  t.same((await xf.policy.list())[0]!.templates.map((x) => [x.proto, x.src, x.dst]), [['ah', to.src, to.dst], ['esp', ends.src, ends.dst]], 'the esp template of reqid 5 moved back');
 });
