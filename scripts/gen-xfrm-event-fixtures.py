@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Generate test/fixtures/xfrm/events.json: XFRM_MSG_REPORT, XFRM_MSG_MAPPING,
-XFRM_MSG_MIGRATE and XFRM_MSG_NEWAE messages as the kernel builds them (net/xfrm/xfrm_user.c
-build_report, build_mapping, build_migrate, build_aevent), and NEWAE/GETAE requests as a
-C program sends them, made by a C program from the structs of <linux/xfrm.h>.
+XFRM_MSG_MIGRATE, XFRM_MSG_ACQUIRE and XFRM_MSG_NEWAE messages as the kernel builds them
+(net/xfrm/xfrm_user.c build_report, build_mapping, build_migrate, build_acquire,
+build_aevent), and NEWAE/GETAE requests as a C program sends them, made by a C program
+from the structs of <linux/xfrm.h>.
 
 The test kernel cannot send the first two: REPORT needs Mobile IPv6 (CONFIG_IPV6_MIP6),
 MAPPING an ESP-in-UDP state (no ESP there). So the decoder is tested against bytes laid
 out by the C compiler with the header's own structs, not by nlkit's offsets. MIGRATE is
 also tested live (Xfrm.policy.migrate); its fixture adds an encapsulation and a move
-per attribute as build_migrate sends them. The kernel refuses NEWAE for the larval
-states this kernel can make (no ESP), so the NEWAE request and the aevent it causes are
-checked here only. Re-run after a header update:
+per attribute as build_migrate sends them. The ACQUIRE is one for a policy's second
+template, which the kernel asks for only once the first has a valid state (no ESP here to
+make one). The kernel refuses NEWAE for the larval states this kernel can make, so the
+NEWAE request and the aevent it causes are checked here only. Re-run after a header update:
     python3 scripts/gen-xfrm-event-fixtures.py > test/fixtures/xfrm/events.json
 """
 import json, os, subprocess, sys, tempfile
@@ -165,7 +167,32 @@ int main(void) {
     id->sa_id.family = AF_INET6;
     id->sa_id.proto = IPPROTO_AH;
     id->flags = XFRM_AE_RTHR | XFRM_AE_ETHR;
-    out("getae-request", 1);
+    out("getae-request", 0);
+  }
+  /* build_acquire for the second template of a policy whose first (an IPv6 tunnel, also
+     esp) already has a state: the state asked for is the IPv4 tunnel's (x->props.family =
+     tmpl->encap_family); XFRMA_TMPL lists both, XFRMA_POLICY_TYPE follows. */
+  {
+    struct xfrm_user_acquire *ua = msg(XFRM_MSG_ACQUIRE, sizeof(*ua));
+    inet_pton(AF_INET, "192.0.2.2", &ua->id.daddr.a4);
+    ua->id.proto = IPPROTO_ESP;
+    inet_pton(AF_INET, "192.0.2.1", &ua->saddr.a4);
+    sel4(&ua->sel, "10.9.0.1", 32, "10.9.0.2", 32, IPPROTO_UDP);
+    ua->sel.dport = htons(9); ua->sel.dport_mask = 0xffff;
+    sel4(&ua->policy.sel, "10.9.0.1", 32, "10.9.0.2", 32, 0);
+    ua->policy.dir = XFRM_POLICY_OUT;
+    ua->aalgos = ua->ealgos = ua->calgos = ~0u;
+    ua->seq = 77;
+    struct xfrm_user_tmpl *t = attr(XFRMA_TMPL, 2 * sizeof(*t));
+    t[0].family = AF_INET6; t[0].id.proto = IPPROTO_ESP; t[0].mode = XFRM_MODE_TUNNEL; t[0].reqid = 1;
+    inet_pton(AF_INET6, "2001:db8::1", &t[0].saddr.in6); inet_pton(AF_INET6, "2001:db8::2", &t[0].id.daddr.in6);
+    t[0].aalgos = t[0].ealgos = t[0].calgos = ~0u;
+    t[1].family = AF_INET; t[1].id.proto = IPPROTO_ESP; t[1].mode = XFRM_MODE_TUNNEL; t[1].reqid = 2;
+    inet_pton(AF_INET, "192.0.2.1", &t[1].saddr.a4); inet_pton(AF_INET, "192.0.2.2", &t[1].id.daddr.a4);
+    t[1].aalgos = t[1].ealgos = t[1].calgos = ~0u;
+    struct xfrm_userpolicy_type *pt = attr(XFRMA_POLICY_TYPE, sizeof(*pt));
+    pt->type = XFRM_POLICY_TYPE_MAIN;
+    out("acquire-second-template-v4-after-v6", 1);
   }
   printf("}\n");
   return 0;

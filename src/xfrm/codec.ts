@@ -1535,7 +1535,7 @@ export function checkDefaults(v: unknown, arg: string): Uint8Array {
 export interface XfrmAcquire {
   /** The acquire's sequence number: give it as `seq` to allocSpi or state.add to complete the larval state. */
   readonly seq: number;
-  /** 4 or 6: the family of src and dst (the template's; the selector's when no template matches the protocol). */
+  /** 4 or 6: the family of src and dst, the template's the kernel asked for (found among the policy's templates by protocol and addresses; the selector's when none has the protocol). */
   readonly family: 4 | 6;
   /** The state's source: the template's tunnel source, or the packet's source when the template has none. */
   readonly src: string;
@@ -1570,12 +1570,24 @@ export function decodeAcquire(buf: Buffer, view: DataView, off: number, len: num
   const id = o + X.OFF_XFRM_USER_ACQUIRE_ID;
   const proto = buf[id + X.OFF_XFRM_ID_PROTO]!;
   const spi = view.getUint32(id + X.OFF_XFRM_ID_SPI, false);
-  // xfrm_user_acquire has no family of its own: the state's is its template's (x->props.family = encap_family).
-  const tmpl = policy.templates.find((t) => t.protoNumber === proto && (t.spi === 0 || t.spi === spi));
-  const family = tmpl ? (tmpl.family === 6 ? X.AF_INET6 : X.AF_INET) : (selector.family === 6 ? X.AF_INET6 : X.AF_INET);
+  // xfrm_user_acquire has no family of its own: the state's is its template's
+  // (xfrm_init_tempstate: x->props.family = tmpl->encap_family), and the message does not
+  // say which template: the kernel asks for the first one without a valid state, which need
+  // not be the first of its protocol (an IPv6 and an IPv4 esp tunnel nested). So the
+  // template is the one whose addresses are the acquire's (x->id = tmpl->id, x->props.saddr
+  // = tmpl->saddr where the template has them); failing that one without addresses
+  // (transport mode: the packet's), then the first of the protocol.
+  const cands = policy.templates.filter((t) => t.protoNumber === proto && (t.spi === 0 || t.spi === spi));
+  const daddr = id + X.OFF_XFRM_ID_DADDR;
+  const saddr = o + X.OFF_XFRM_USER_ACQUIRE_SADDR;
+  const isAny = (a: string): boolean => a === '0.0.0.0' || a === '::';
+  const af = (t: XfrmTemplate): number => (t.family === 6 ? X.AF_INET6 : X.AF_INET);
+  const tmpl = cands.find((t) => (!isAny(t.dst) || !isAny(t.src)) && (isAny(t.dst) || readAddr(buf, daddr, af(t)) === t.dst) && (isAny(t.src) || readAddr(buf, saddr, af(t)) === t.src))
+    ?? cands.find((t) => isAny(t.dst) && isAny(t.src)) ?? cands[0];
+  const family = tmpl ? af(tmpl) : (selector.family === 6 ? X.AF_INET6 : X.AF_INET);
   return {
     seq: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_SEQ, HOST_LE), family: fam(family),
-    src: readAddr(buf, o + X.OFF_XFRM_USER_ACQUIRE_SADDR, family), dst: readAddr(buf, id + X.OFF_XFRM_ID_DADDR, family),
+    src: readAddr(buf, saddr, family), dst: readAddr(buf, daddr, family),
     proto: PROTO_NAME.get(proto) ?? 'other', protoNumber: proto, spi, selector, policy,
     aalgos: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_AALGOS, HOST_LE), ealgos: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_EALGOS, HOST_LE),
     calgos: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_CALGOS, HOST_LE),

@@ -180,6 +180,14 @@ t.test('MIGRATE (build_migrate): selector, dir, type, each move with its own fam
   t.same(m.encap, { type: 'espinudp', typeNumber: 2, sport: 4500, dport: 4501, oa: '2001:db8::77' });
 });
 
+t.test('ACQUIRE (build_acquire) for the second of two esp templates of other families: src and dst of the template asked for, not of the first of its protocol', async (t) => {
+  const ev = decode(EVENTS.cases['acquire-second-template-v4-after-v6']!) as Extract<XfrmEvent, { type: 'acquire' }>;
+  t.equal(ev.type, 'acquire');
+  const a = ev.acquire;
+  t.same([a.seq, a.family, a.src, a.dst, a.proto, a.spi], [77, 4, '192.0.2.1', '192.0.2.2', 'esp', 0]);
+  t.same(a.policy.templates.map((x) => [x.family, x.src, x.reqid]), [[6, '2001:db8::1', 1], [4, '192.0.2.1', 2]], 'both templates');
+});
+
 t.test('truncated key-manager messages are DecodeErrors, not misreads', async (t) => {
   for (const name of ['report-hao-coa', 'mapping-esp-in-udp', 'migrate-v4-to-v6-kmaddress-encap-sub', 'aevent-esn-update']) {
     const b = Buffer.from(EVENTS.cases[name]!, 'hex').subarray(0, 16 + 20);
