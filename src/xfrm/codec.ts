@@ -1537,9 +1537,9 @@ export interface XfrmAcquire {
   readonly seq: number;
   /** 4 or 6: the family of src and dst, the template's the kernel asked for (found among the policy's templates by protocol and addresses; the selector's when none has the protocol). */
   readonly family: 4 | 6;
-  /** The state's source: the template's tunnel source, or the packet's source when the template has none. */
+  /** The state's source: the template's tunnel source; for a tunnel template without one, the source address of the kernel's route to dst (xfrm_get_saddr), not the packet's; in transport mode, the packet's source. */
   readonly src: string;
-  /** The state's destination: the template's, or the packet's destination. */
+  /** The state's destination: the template's, or, in transport mode, the packet's destination. */
   readonly dst: string;
   /** The IPsec protocol asked for, or 'other' (see protoNumber). */
   readonly proto: XfrmProto | 'other';

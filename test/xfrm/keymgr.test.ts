@@ -110,6 +110,21 @@ t.test('an acquire for an IPv6 tunnel carrying IPv4: the family is the template\
   mon.close();
 });
 
+t.test('an acquire for a tunnel template without a source: src is the source of the route to the template\'s dst, not the packet\'s', privileged, async (t) => {
+  const { ns, xf, rt } = fixture(t);
+  await routed(rt);
+  await rt.addr.add('v0', '10.9.0.7/24');
+  ip(ns.path, ['route', 'add', '192.0.2.0/24', 'via', '10.9.0.2', 'src', '10.9.0.7']);
+  await xf.policy.add({ selector: { src: '10.9.0.1/32', dst: '10.9.0.2/32' }, dir: 'out', templates: [{ dst: '192.0.2.2', proto: 'esp', mode: 'tunnel' }] });
+  const mon = await xf.monitor(['acquire']);
+  sendDatagram(ns.path, '10.9.0.2', 9);
+  const a = ((await take(mon, 1))[0] as Extract<XfrmEvent, { type: 'acquire' }>).acquire;
+  t.same([a.src, a.dst, a.selector.src], ['10.9.0.7', '192.0.2.2', '10.9.0.1/32'], 'the route\'s source; the packet came from 10.9.0.1');
+  const larval = (await xf.state.list())[0]!;
+  t.same([larval.src, larval.dst, larval.seq], [a.src, a.dst, a.seq], 'as the larval state has them');
+  mon.close();
+});
+
 t.test('default actions: getDefault/setDefault both ways with ip, a policy-defaults event, bad input refused before sending', privileged, async (t) => {
   const { ns, xf } = fixture(t);
   const ipDefaults = (): string => ip(ns.path, ['xfrm', 'policy', 'getdefault']).replace(/\s+/g, ' ').trim();
