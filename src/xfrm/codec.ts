@@ -1329,9 +1329,13 @@ export function decodePolicy(buf: Buffer, view: DataView, off: number, len: numb
       switch (type) {
         case X.XFRMA_POLICY: break; // the struct itself (a delete event's), read above
         case X.XFRMA_TMPL: p.templates = decodeTemplates(buf, view, a, l); break;
-        case X.XFRMA_MARK: p.mark = { value: view.getUint32(a + X.OFF_XFRM_MARK_V, HOST_LE), mask: view.getUint32(a + X.OFF_XFRM_MARK_M, HOST_LE) }; break;
-        case X.XFRMA_IF_ID: p.ifId = view.getUint32(a, HOST_LE); break;
+        case X.XFRMA_MARK:
+          need(l, X.SIZEOF_XFRM_MARK, 'xfrm_mark', POLICY_PATH, a);
+          p.mark = { value: view.getUint32(a + X.OFF_XFRM_MARK_V, HOST_LE), mask: view.getUint32(a + X.OFF_XFRM_MARK_M, HOST_LE) };
+          break;
+        case X.XFRMA_IF_ID: need(l, 4, 'XFRMA_IF_ID', POLICY_PATH, a); p.ifId = view.getUint32(a, HOST_LE); break;
         case X.XFRMA_POLICY_TYPE: {
+          need(l, X.SIZEOF_XFRM_USERPOLICY_TYPE, 'xfrm_userpolicy_type', POLICY_PATH, a);
           const t = buf[a + X.OFF_XFRM_USERPOLICY_TYPE_TYPE]!;
           p.ptype = t === X.XFRM_POLICY_TYPE_MAIN ? 'main' : t === X.XFRM_POLICY_TYPE_SUB ? 'sub' : 'other';
           break;
@@ -1452,10 +1456,13 @@ export function decodeState(buf: Buffer, view: DataView, off: number, len: numbe
         algos.comp = { name: cstr(buf, a, 64) };
         break;
       case X.XFRMA_ENCAP: s.encap = decodeEncap(buf, view, a, l, family, STATE_PATH); break;
-      case X.XFRMA_MARK: s.mark = { value: view.getUint32(a + X.OFF_XFRM_MARK_V, HOST_LE), mask: view.getUint32(a + X.OFF_XFRM_MARK_M, HOST_LE) }; break;
-      case X.XFRMA_IF_ID: s.ifId = view.getUint32(a, HOST_LE); break;
-      case X.XFRMA_SET_MARK: s.outputMark = { value: view.getUint32(a, HOST_LE), mask: s.outputMark?.mask ?? 0xffffffff }; break;
-      case X.XFRMA_SET_MARK_MASK: s.outputMark = { value: s.outputMark?.value ?? 0, mask: view.getUint32(a, HOST_LE) }; break;
+      case X.XFRMA_MARK:
+        need(l, X.SIZEOF_XFRM_MARK, 'xfrm_mark', STATE_PATH, a);
+        s.mark = { value: view.getUint32(a + X.OFF_XFRM_MARK_V, HOST_LE), mask: view.getUint32(a + X.OFF_XFRM_MARK_M, HOST_LE) };
+        break;
+      case X.XFRMA_IF_ID: need(l, 4, 'XFRMA_IF_ID', STATE_PATH, a); s.ifId = view.getUint32(a, HOST_LE); break;
+      case X.XFRMA_SET_MARK: need(l, 4, 'XFRMA_SET_MARK', STATE_PATH, a); s.outputMark = { value: view.getUint32(a, HOST_LE), mask: s.outputMark?.mask ?? 0xffffffff }; break;
+      case X.XFRMA_SET_MARK_MASK: need(l, 4, 'XFRMA_SET_MARK_MASK', STATE_PATH, a); s.outputMark = { value: s.outputMark?.value ?? 0, mask: view.getUint32(a, HOST_LE) }; break;
       case X.XFRMA_SA_EXTRA_FLAGS: s.extraFlags = names(EXTRA_FLAGS, view.getUint32(a, HOST_LE)); break;
       case X.XFRMA_TFCPAD: s.tfcpad = view.getUint32(a, HOST_LE); break;
       case X.XFRMA_LASTUSED: s.lastUsed = view.getBigUint64(a, HOST_LE); break;
@@ -1722,6 +1729,8 @@ export function decodeMigrate(buf: Buffer, view: DataView, off: number, len: num
     switch (type) {
       case X.XFRMA_MIGRATE:
         // build_migrate puts one attribute per move; the request (and copy_from_user_migrate) an array in one.
+        need(l, X.SIZEOF_XFRM_USER_MIGRATE, 'xfrm_user_migrate', EVENT_PATH, a);
+        if (l % X.SIZEOF_XFRM_USER_MIGRATE !== 0) throw new DecodeError(`XFRMA_MIGRATE of ${l} bytes is not a whole number of xfrm_user_migrate (${X.SIZEOF_XFRM_USER_MIGRATE})`, EVENT_PATH, a, X.SIZEOF_XFRM_USER_MIGRATE * Math.ceil(l / X.SIZEOF_XFRM_USER_MIGRATE), l);
         for (let u = a; u + X.SIZEOF_XFRM_USER_MIGRATE <= a + l; u += X.SIZEOF_XFRM_USER_MIGRATE) {
           const of = view.getUint16(u + X.OFF_XFRM_USER_MIGRATE_OLD_FAMILY, HOST_LE);
           const nf = view.getUint16(u + X.OFF_XFRM_USER_MIGRATE_NEW_FAMILY, HOST_LE);
@@ -1743,6 +1752,7 @@ export function decodeMigrate(buf: Buffer, view: DataView, off: number, len: num
       }
       case X.XFRMA_ENCAP: encapAt = a; encapLen = l; break;
       case X.XFRMA_POLICY_TYPE: {
+        need(l, X.SIZEOF_XFRM_USERPOLICY_TYPE, 'xfrm_userpolicy_type', EVENT_PATH, a);
         const t = buf[a + X.OFF_XFRM_USERPOLICY_TYPE_TYPE]!;
         m.ptype = t === X.XFRM_POLICY_TYPE_MAIN ? 'main' : t === X.XFRM_POLICY_TYPE_SUB ? 'sub' : 'other';
         break;

@@ -218,6 +218,30 @@ t.test('truncated key-manager messages are DecodeErrors, not misreads', async (t
   t.throws(() => decodeXfrmEvent(def, new DataView(def.buffer, def.byteOffset, def.byteLength), 0, def.length), /fwd is 7/, 'a default action of 7');
 });
 
+t.test('an attribute of a key-manager message too short for its struct is a DecodeError, not a read of the bytes after it', async (t) => {
+  // The fixture with one more attribute, of length 0, at its end; the buffer goes on (as a
+  // receive buffer holding the next message does) with bytes a misread would take.
+  const cut = (name: string, type: number): Buffer => {
+    const msg = Buffer.from(EVENTS.cases[name]!, 'hex');
+    const b = Buffer.concat([msg, Buffer.from([4, 0, type, 0]), Buffer.alloc(16, 0x01)]);
+    b.writeUInt32LE(msg.length + 4, 0);
+    return b;
+  };
+  const cases: [string, number, string][] = [
+    ['migrate-v4-to-v6-kmaddress-encap-sub', 16, 'XFRMA_POLICY_TYPE'], ['migrate-v4-to-v6-kmaddress-encap-sub', 17, 'XFRMA_MIGRATE'],
+    ['acquire-second-template-v4-after-v6', 16, 'XFRMA_POLICY_TYPE'], ['acquire-second-template-v4-after-v6', 21, 'XFRMA_MARK'], ['acquire-second-template-v4-after-v6', 31, 'XFRMA_IF_ID'],
+  ];
+  for (const [name, type, what] of cases) {
+    const b = cut(name, type);
+    t.throws(() => decodeXfrmEvent(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.readUInt32LE(0)), DecodeError, `${name}: an empty ${what}`);
+  }
+  // An XFRMA_MIGRATE that is not a whole number of xfrm_user_migrate.
+  const msg = Buffer.from(EVENTS.cases['migrate-v4-to-v6-kmaddress-encap-sub']!, 'hex');
+  const b = Buffer.concat([msg, Buffer.from([4 + 40, 0, 17, 0]), Buffer.alloc(40, 0x0a)]);
+  b.writeUInt32LE(b.length, 0);
+  t.throws(() => decodeXfrmEvent(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length), DecodeError, 'an XFRMA_MIGRATE of 40 bytes');
+});
+
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const haveCc = spawnSync('cc', ['--version']).status === 0 && spawnSync('python3', ['--version']).status === 0 && spawnSync('test', ['-f', '/usr/include/linux/xfrm.h']).status === 0;
 
