@@ -1783,13 +1783,20 @@ export interface XfrmMigrationSpec {
 
 /** A migration to ask of the kernel: {@link XfrmPolicies.migrate}. */
 export interface XfrmMigrateSpec {
-  /** The policy's selector. */
+  /**
+   * The policy's selector. Since Linux 6.12 the kernel finds the policy as a packet would
+   * (xfrm_migrate_policy_find uses xfrm_policy_lookup_bytype): the highest-priority policy
+   * of this dir, type and if_id, with no mark, that a packet from the selector's source
+   * address to its destination address (and proto, ports and dev, when proto is given)
+   * matches — a broader policy of higher priority is the one migrated, and prefix lengths
+   * are not compared. Older kernels compare the selector itself.
+   */
   readonly selector: XfrmSelectorSpec;
   /** Its direction. */
   readonly dir: XfrmDir;
   /** Its type. Defaults to main. */
   readonly ptype?: 'main' | 'sub' | undefined;
-  /** Its if_id, when it has one (the policy is found by selector, dir, type and if_id). */
+  /** Its if_id, when it has one: since 6.12 it must equal the policy's (0, the default, finds only policies without one). */
   readonly ifId?: number | undefined;
   /** The moves, 1 to 6 (the kernel's XFRM_MAX_DEPTH), no two with the same old endpoints, proto, mode and reqid. */
   readonly migrations: readonly XfrmMigrationSpec[];

@@ -125,7 +125,7 @@ const DESCRIBER: FamilyDescriber = {
     const type = new DataView(request.buffer, request.byteOffset, request.byteLength).getUint16(4, HOST_LE);
     if (errno === 2 /* ENOENT */) {
       if (type === X.XFRM_MSG_GETPOLICY || type === X.XFRM_MSG_DELPOLICY) return 'no such policy (selector, dir, mark, if_id and type, or index)';
-      if (type === X.XFRM_MSG_MIGRATE) return 'no such policy (selector, dir, type and if_id)';
+      if (type === X.XFRM_MSG_MIGRATE) return 'no policy of that dir, type and if_id (and no mark) matches the selector\'s addresses';
       if (type === X.XFRM_MSG_GETSA || type === X.XFRM_MSG_DELSA) return 'no such state (dst, proto, spi and mark)';
     }
     // xfrm_user_state_lookup answers ESRCH for a state it does not find.
@@ -306,8 +306,10 @@ export class XfrmPolicies {
 
   /**
    * Move a policy's tunnel to new endpoints (MOBIKE, RFC 4555; Mobile IPv6): each move
-   * changes the templates of the policy (found by selector, dir, type and if_id) that have
-   * its old endpoints, protocol, mode and reqid, and the states that fulfil them. Monitors
+   * changes the templates of the policy that have its old endpoints, protocol, mode and
+   * reqid, and the states that fulfil them. Which policy: see {@link XfrmMigrateSpec.selector}
+   * — since Linux 6.12 the one a packet between the selector's addresses would match, which
+   * is not the policy with that selector when a broader one has a higher priority. Monitors
    * of 'migrate' see a `migrate` event. `ip` has no command for it.
    *
    * Equivalent to: XFRM_MSG_MIGRATE (libreswan's and racoon's MOBIKE path; no `ip xfrm` command).

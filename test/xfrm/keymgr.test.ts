@@ -351,3 +351,16 @@ t.test('policy.migrate: moves of the same old endpoints but another protocol (an
   await xf.policy.migrate({ selector: sel, dir: 'out', migrations: [{ proto: 'esp', reqid: 5, old: to, new: ends }, { proto: 'esp', reqid: 6, old: to, new: ends }] });
   t.same((await xf.policy.list())[0]!.templates.map((x) => [x.proto, x.src, x.dst]), [['ah', to.src, to.dst], ['esp', ends.src, ends.dst]], 'the esp template of reqid 5 moved back');
 });
+
+t.test('policy.migrate finds the policy as a packet between the selector\'s addresses would (Linux 6.12+): a broader policy of higher priority is the one moved', privileged, async (t) => {
+  const { xf } = fixture(t);
+  const ends = { src: '192.0.2.1', dst: '192.0.2.2' };
+  const to = { src: '198.51.100.1', dst: '198.51.100.2' };
+  await xf.policy.add({ selector: { src: '10.1.0.0/24', dst: '10.2.0.0/24' }, dir: 'out', priority: 10, templates: [{ ...ends, proto: 'esp', mode: 'tunnel' }] });
+  await xf.policy.add({ selector: { src: '10.0.0.0/8', dst: '10.0.0.0/8' }, dir: 'out', priority: 5, templates: [{ ...ends, proto: 'esp', mode: 'tunnel' }] });
+  await xf.policy.migrate({ selector: { src: '10.1.0.0/24', dst: '10.2.0.0/24' }, dir: 'out', migrations: [{ old: ends, new: to }] });
+  const moved = (await xf.policy.list()).map((p) => [p.selector.src, p.templates[0]!.dst]).sort();
+  t.same(moved, [['10.0.0.0/8', to.dst], ['10.1.0.0/24', ends.dst]], 'the /8 policy (priority 5) moved, not the one with the selector given');
+  const e = await xf.policy.migrate({ selector: { src: '172.16.0.0/12', dst: '10.2.0.0/24' }, dir: 'out', migrations: [{ old: ends, new: to }] }).catch((x: unknown) => x);
+  t.match(e, { code: 'ENOENT' }, 'no policy covers those addresses: ENOENT');
+});
