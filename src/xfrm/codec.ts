@@ -1558,6 +1558,13 @@ export interface XfrmAcquire {
   readonly selector: XfrmSelector;
   /** The policy that matched, with its templates, mark, if_id and type (the attributes after the struct; ones nlkit does not decode in its `unknown`). */
   readonly policy: XfrmPolicy;
+  /**
+   * The template of `policy` the kernel asks a state for (its reqid and mode are the larval
+   * state's): the message does not say which, so it is the one of this protocol whose
+   * addresses are src/dst, else one without addresses, else the first of the protocol;
+   * undefined when no template has the protocol.
+   */
+  readonly template?: XfrmTemplate | undefined;
   /** The template's allowed authentication algorithms (`auth-mask`). */
   readonly aalgos: number;
   /** Encryption algorithms (`enc-mask`). */
@@ -1595,7 +1602,7 @@ export function decodeAcquire(buf: Buffer, view: DataView, off: number, len: num
   return {
     seq: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_SEQ, HOST_LE), family: fam(family),
     src: readAddr(buf, saddr, family), dst: readAddr(buf, daddr, family),
-    proto: PROTO_NAME.get(proto) ?? 'other', protoNumber: proto, spi, selector, policy,
+    proto: PROTO_NAME.get(proto) ?? 'other', protoNumber: proto, spi, selector, policy, template: tmpl,
     aalgos: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_AALGOS, HOST_LE), ealgos: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_EALGOS, HOST_LE),
     calgos: view.getUint32(o + X.OFF_XFRM_USER_ACQUIRE_CALGOS, HOST_LE),
   };

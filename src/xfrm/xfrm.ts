@@ -673,8 +673,8 @@ export class Xfrm {
    * using acq = await xf.monitor(['acquire']);
    * for await (const ev of acq) {
    *   if (ev.type !== 'acquire' || ev.acquire.proto !== 'esp') continue;
-   *   const { src, dst, seq, policy } = ev.acquire;
-   *   const larval = await xf.state.allocSpi({ src, dst, proto: 'esp', seq, reqid: policy.templates[0]?.reqid });
+   *   const { src, dst, seq, template } = ev.acquire;
+   *   const larval = await xf.state.allocSpi({ src, dst, proto: 'esp', seq, reqid: template?.reqid });
    * }
    * @throws InvalidArgumentError for an unknown group or bad options; ClosedError;
    *   `signal.reason` for an aborted signal.

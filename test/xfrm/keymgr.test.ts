@@ -67,6 +67,7 @@ t.test('a packet an out policy wants protected, with no state: an acquire event,
   t.same([a.selector.src, a.selector.dst, a.selector.protoName, a.selector.dport, a.selector.dportMask], ['10.9.0.1/32', '10.9.0.2/32', 'udp', 9, 0xffff], 'the packet\'s flow');
   t.same([a.policy.dir, a.policy.priority, a.policy.selector.dst, a.policy.templates.map((x) => [x.mode, x.reqid, x.dst])], ['out', 9, '10.9.0.0/24', [['tunnel', 7, '192.0.2.2']]], 'the policy that matched, with its template');
   t.same([a.aalgos, a.ealgos, a.calgos], [0xffffffff, 0xffffffff, 0xffffffff], 'the template\'s algorithm masks');
+  t.equal(a.template, a.policy.templates[0], 'the template asked for');
   // The kernel's own record of the acquire: the larval state it holds.
   const larval = await xf.state.list();
   t.equal(larval.length, 1, 'one larval state');
@@ -201,6 +202,7 @@ t.test('ACQUIRE (build_acquire) for the second of two esp templates of other fam
   const a = ev.acquire;
   t.same([a.seq, a.family, a.src, a.dst, a.proto, a.spi], [77, 4, '192.0.2.1', '192.0.2.2', 'esp', 0]);
   t.same(a.policy.templates.map((x) => [x.family, x.src, x.reqid]), [[6, '2001:db8::1', 1], [4, '192.0.2.1', 2]], 'both templates');
+  t.equal(a.template, a.policy.templates[1], 'the template asked for: the second (reqid 2, for allocSpi)');
 });
 
 t.test('truncated key-manager messages are DecodeErrors, not misreads', async (t) => {
