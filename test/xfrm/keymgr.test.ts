@@ -1,9 +1,10 @@
 // What a key manager (an IKE daemon) needs from the kernel beyond policies and states, in a
 // fresh netns: the ACQUIRE a packet triggers and its answer (allocSpi with the acquire's
 // seq completes the kernel's larval state), the acquire's expiry, the default policy
-// actions (`ip xfrm policy getdefault/setdefault`) and their event; REPORT, MAPPING and
-// MIGRATE messages decoded from bytes a C program lays out with <linux/xfrm.h>'s structs
-// (scripts/gen-xfrm-event-fixtures.py: this kernel cannot send them to a test).
+// actions (`ip xfrm policy getdefault/setdefault`) and their event; policy.migrate live;
+// REPORT, MAPPING, MIGRATE and an ACQUIRE for a policy's second template decoded from bytes
+// a C program lays out with <linux/xfrm.h>'s structs (scripts/gen-xfrm-event-fixtures.py:
+// this kernel cannot send them to a test).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
