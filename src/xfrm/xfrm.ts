@@ -137,8 +137,9 @@ const DESCRIBER: FamilyDescriber = {
     // xfrm_new_ae: a state that is not XFRM_STATE_VALID (larval, or dying) has no counters to set.
     if (errno === 22 /* EINVAL */ && type === X.XFRM_MSG_NEWAE) return 'only a complete state\'s counters can be set (not a larval one from allocSpi or an acquire)';
     if ((errno === 3 /* ESRCH */ || errno === 2) && (type === X.XFRM_MSG_GETAE || type === X.XFRM_MSG_NEWAE)) return 'no such state (dst, proto, spi and mark)';
-    // xfrm_policy_migrate: the policy was found but none of its templates matched a move.
-    if (errno === 61 /* ENODATA */ && type === X.XFRM_MSG_MIGRATE) return 'no template of the policy has the old endpoints, proto, mode and reqid of any move';
+    // xfrm_migrate: the policy was found but none of its templates matched a move
+    // (xfrm_policy_migrate), or a state a move matched could not be moved (xfrm_state_migrate).
+    if (errno === 61 /* ENODATA */ && type === X.XFRM_MSG_MIGRATE) return 'no template of the policy has the old endpoints, proto, mode and reqid of any move, or a state of one could not be moved';
     if (errno === 1 /* EPERM */) return 'needs CAP_NET_ADMIN in the netns\'s user namespace';
     return undefined;
   },
@@ -314,7 +315,8 @@ export class XfrmPolicies {
    *
    * Equivalent to: XFRM_MSG_MIGRATE (libreswan's and racoon's MOBIKE path; no `ip xfrm` command).
    * @throws InvalidArgumentError for a bad spec (nothing sent); NetlinkError 'ENOENT' when
-   *   there is no such policy, 'ENODATA' when none of its templates matches a move,
+   *   there is no such policy, 'ENODATA' when none of its templates matches a move or a
+   *   state that does could not be moved (nothing is changed then),
    *   'ENOPROTOOPT' on a kernel without CONFIG_XFRM_MIGRATE.
    */
   async migrate(spec: XfrmMigrateSpec): Promise<void> {
