@@ -5,7 +5,7 @@
  * {@link Genl} handle. The numbers come from scripts/gen-ethtool-constants.py.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NetlinkError, checkOptionKeys, showValue, walkAttrs, type MessageWriter } from '../netlink/index.js';
+import { DecodeError, HOST_LE, InvalidArgumentError, NetlinkError, checkOptionKeys, showValue, walkAttrs, type MessageWriter } from '../netlink/index.js';
 import { Genl, type GenlOptions } from './genl.js';
 import type { GenlMessage } from './message.js';
 import * as E from './ethtool-constants.js';
@@ -122,10 +122,28 @@ function strzAt(view: DataView, off: number, len: number): string {
   return Buffer.from(view.buffer, view.byteOffset + off, len).toString('utf8').replace(/\0[\s\S]*$/, '');
 }
 
-/** The bits set in `words` u32 words at `off` (host order), below `size`. */
-function wordBits(view: DataView, off: number, len: number, size: number): number[] {
+/** A fixed-size attribute's payload: `len` must hold `want` bytes, else a DecodeError saying how many it has. */
+function need(len: number, want: number, what: string, path: readonly string[], off: number): void {
+  if (len < want) throw new DecodeError(`${what} payload too short`, path, off, want, len);
+}
+
+/** A u8 attribute's value (a DecodeError when shorter). */
+function u8At(view: DataView, off: number, len: number, what: string, path: readonly string[]): number {
+  need(len, 1, what, path, off);
+  return view.getUint8(off);
+}
+
+/** A u32 attribute's value, host order (a DecodeError when shorter). */
+function u32At(view: DataView, off: number, len: number, what: string, path: readonly string[]): number {
+  need(len, 4, what, path, off);
+  return view.getUint32(off, HOST_LE);
+}
+
+/** The bits set in the u32 words at `off` (host order), below `size`: `len` must hold ceil(size / 32) words (a DecodeError, not a shorter list, when it does not). */
+function wordBits(view: DataView, off: number, len: number, size: number, what: string): number[] {
+  need(len, Math.ceil(size / 32) * 4, what, ['ethtool', 'bitset'], off);
   const out: number[] = [];
-  const n = Math.min(size, Math.floor(len / 4) * 32);
+  const n = size;
   for (let i = 0; i < n; i++) if (((view.getUint32(off + (i >>> 5) * 4, HOST_LE) >>> (i & 31)) & 1) === 1) out.push(i);
   return out;
 }
@@ -142,7 +160,7 @@ export function decodeBitset(view: DataView, off: number, len: number): EthtoolB
   let bitsLen = 0;
   walkAttrs(view, off, off + len, ['ethtool', 'bitset'], (t, o, l) => {
     if (t === E.ETHTOOL_A_BITSET_NOMASK) nomask = true;
-    else if (t === E.ETHTOOL_A_BITSET_SIZE && l >= 4) size = view.getUint32(o, HOST_LE);
+    else if (t === E.ETHTOOL_A_BITSET_SIZE) size = u32At(view, o, l, 'ETHTOOL_A_BITSET_SIZE', ['ethtool', 'bitset']);
     else if (t === E.ETHTOOL_A_BITSET_VALUE) [vOff, vLen] = [o, l];
     else if (t === E.ETHTOOL_A_BITSET_MASK) [mOff, mLen] = [o, l];
     else if (t === E.ETHTOOL_A_BITSET_BITS) [bitsOff, bitsLen] = [o, l];
@@ -157,11 +175,11 @@ export function decodeBitset(view: DataView, off: number, len: number): EthtoolB
       let set = false;
       let name: string | undefined;
       walkAttrs(view, o, o + l, ['ethtool', 'bitset', 'bits', 'bit'], (bt, bo, bl) => {
-        if (bt === E.ETHTOOL_A_BITSET_BIT_INDEX && bl >= 4) index = view.getUint32(bo, HOST_LE);
+        if (bt === E.ETHTOOL_A_BITSET_BIT_INDEX) index = u32At(view, bo, bl, 'ETHTOOL_A_BITSET_BIT_INDEX', ['ethtool', 'bitset', 'bits', 'bit']);
         else if (bt === E.ETHTOOL_A_BITSET_BIT_NAME) name = strzAt(view, bo, bl);
         else if (bt === E.ETHTOOL_A_BITSET_BIT_VALUE) set = true;
       });
-      if (index < 0) return;
+      if (index < 0) throw new DecodeError('ETHTOOL_A_BITSET_BITS_BIT without ETHTOOL_A_BITSET_BIT_INDEX', ['ethtool', 'bitset', 'bits'], o, 8, 0);
       if (name !== undefined) names.set(index, name);
       mask.push(index);
       if (nomask || set) value.push(index);
@@ -172,8 +190,8 @@ export function decodeBitset(view: DataView, off: number, len: number): EthtoolB
   }
   return {
     size,
-    value: vOff >= 0 ? wordBits(view, vOff, vLen, size) : [],
-    mask: nomask ? undefined : mOff >= 0 ? wordBits(view, mOff, mLen, size) : [],
+    value: vOff >= 0 ? wordBits(view, vOff, vLen, size, 'ETHTOOL_A_BITSET_VALUE') : [],
+    mask: nomask ? undefined : mOff >= 0 ? wordBits(view, mOff, mLen, size, 'ETHTOOL_A_BITSET_MASK') : [],
     names,
   };
 }
@@ -513,14 +531,14 @@ export class Ethtool {
     const out: EthtoolLinkInfo = {};
     const unknown: EthtoolRawAttribute[] = [];
     if (m) walk(m, (t, o, l, v) => {
-      const u8 = l >= 1 ? v.getUint8(o) : 0;
+      const u8 = (): number => u8At(v, o, l, `attribute ${t}`, ['ethtool', 'linkinfo']);
       switch (t) {
         case E.ETHTOOL_A_LINKINFO_HEADER: break;
-        case E.ETHTOOL_A_LINKINFO_PORT: out.port = named(PORT_NAMES, u8); break;
-        case E.ETHTOOL_A_LINKINFO_PHYADDR: out.phyAddress = u8; break;
-        case E.ETHTOOL_A_LINKINFO_TP_MDIX: out.tpMdix = named(MDI_NAMES, u8); break;
-        case E.ETHTOOL_A_LINKINFO_TP_MDIX_CTRL: out.tpMdixCtrl = named(MDI_NAMES, u8); break;
-        case E.ETHTOOL_A_LINKINFO_TRANSCEIVER: out.transceiver = named(XCVR_NAMES, u8); break;
+        case E.ETHTOOL_A_LINKINFO_PORT: out.port = named(PORT_NAMES, u8()); break;
+        case E.ETHTOOL_A_LINKINFO_PHYADDR: out.phyAddress = u8(); break;
+        case E.ETHTOOL_A_LINKINFO_TP_MDIX: out.tpMdix = named(MDI_NAMES, u8()); break;
+        case E.ETHTOOL_A_LINKINFO_TP_MDIX_CTRL: out.tpMdixCtrl = named(MDI_NAMES, u8()); break;
+        case E.ETHTOOL_A_LINKINFO_TRANSCEIVER: out.transceiver = named(XCVR_NAMES, u8()); break;
         default: unknown.push(rawAttr(v, t, o, l));
       }
     });
@@ -546,11 +564,11 @@ export class Ethtool {
     const out: EthtoolLinkModes = { supported: [], advertised: [], peer: [] };
     const unknown: EthtoolRawAttribute[] = [];
     if (m) walk(m, (t, o, l, v) => {
-      const u8 = l >= 1 ? v.getUint8(o) : 0;
-      const u32 = l >= 4 ? v.getUint32(o, HOST_LE) : 0;
+      const u8 = (): number => u8At(v, o, l, `attribute ${t}`, ['ethtool', 'linkmodes']);
+      const u32 = (): number => u32At(v, o, l, `attribute ${t}`, ['ethtool', 'linkmodes']);
       switch (t) {
         case E.ETHTOOL_A_LINKMODES_HEADER: break;
-        case E.ETHTOOL_A_LINKMODES_AUTONEG: out.autoneg = u8 === E.AUTONEG_ENABLE; break;
+        case E.ETHTOOL_A_LINKMODES_AUTONEG: out.autoneg = u8() === E.AUTONEG_ENABLE; break;
         case E.ETHTOOL_A_LINKMODES_OURS: {
           const bs = decodeBitset(v, o, l);
           out.advertised = bitNames(bs.value, bs, names);
@@ -562,14 +580,16 @@ export class Ethtool {
           out.peer = bitNames(bs.value, bs, names);
           break;
         }
-        case E.ETHTOOL_A_LINKMODES_SPEED:
-          if (u32 !== E.SPEED_UNKNOWN >>> 0 && u32 !== 0 && u32 !== 0xffff) out.speed = u32;
+        case E.ETHTOOL_A_LINKMODES_SPEED: {
+          const speed = u32();
+          if (speed !== E.SPEED_UNKNOWN >>> 0 && speed !== 0 && speed !== 0xffff) out.speed = speed;
           break;
-        case E.ETHTOOL_A_LINKMODES_DUPLEX: out.duplex = named(DUPLEX_NAMES, u8); break;
-        case E.ETHTOOL_A_LINKMODES_LANES: out.lanes = u32; break;
-        case E.ETHTOOL_A_LINKMODES_MASTER_SLAVE_CFG: if (u8 !== E.MASTER_SLAVE_CFG_UNSUPPORTED) out.masterSlaveCfg = named(MASTER_SLAVE_CFG_NAMES, u8); break;
-        case E.ETHTOOL_A_LINKMODES_MASTER_SLAVE_STATE: if (u8 !== E.MASTER_SLAVE_STATE_UNSUPPORTED) out.masterSlaveState = named(MASTER_SLAVE_STATE_NAMES, u8); break;
-        case E.ETHTOOL_A_LINKMODES_RATE_MATCHING: out.rateMatching = named(RATE_MATCH_NAMES, u8); break;
+        }
+        case E.ETHTOOL_A_LINKMODES_DUPLEX: out.duplex = named(DUPLEX_NAMES, u8()); break;
+        case E.ETHTOOL_A_LINKMODES_LANES: out.lanes = u32(); break;
+        case E.ETHTOOL_A_LINKMODES_MASTER_SLAVE_CFG: { const cfg = u8(); if (cfg !== E.MASTER_SLAVE_CFG_UNSUPPORTED) out.masterSlaveCfg = named(MASTER_SLAVE_CFG_NAMES, cfg); break; }
+        case E.ETHTOOL_A_LINKMODES_MASTER_SLAVE_STATE: { const state = u8(); if (state !== E.MASTER_SLAVE_STATE_UNSUPPORTED) out.masterSlaveState = named(MASTER_SLAVE_STATE_NAMES, state); break; }
+        case E.ETHTOOL_A_LINKMODES_RATE_MATCHING: out.rateMatching = named(RATE_MATCH_NAMES, u8()); break;
         default: unknown.push(rawAttr(v, t, o, l));
       }
     });
@@ -646,16 +666,16 @@ export class Ethtool {
     const out: EthtoolLinkState = {};
     const unknown: EthtoolRawAttribute[] = [];
     if (m) walk(m, (t, o, l, v) => {
-      const u8 = l >= 1 ? v.getUint8(o) : 0;
-      const u32 = l >= 4 ? v.getUint32(o, HOST_LE) : 0;
+      const u8 = (): number => u8At(v, o, l, `attribute ${t}`, ['ethtool', 'linkstate']);
+      const u32 = (): number => u32At(v, o, l, `attribute ${t}`, ['ethtool', 'linkstate']);
       switch (t) {
         case E.ETHTOOL_A_LINKSTATE_HEADER: break;
-        case E.ETHTOOL_A_LINKSTATE_LINK: out.link = u8 !== 0; break;
-        case E.ETHTOOL_A_LINKSTATE_SQI: out.sqi = u32; break;
-        case E.ETHTOOL_A_LINKSTATE_SQI_MAX: out.sqiMax = u32; break;
-        case E.ETHTOOL_A_LINKSTATE_EXT_STATE: out.extState = named(EXT_STATE_NAMES, u8); break;
-        case E.ETHTOOL_A_LINKSTATE_EXT_SUBSTATE: out.extSubstate = u8; break;
-        case E.ETHTOOL_A_LINKSTATE_EXT_DOWN_CNT: out.extDownCount = u32; break;
+        case E.ETHTOOL_A_LINKSTATE_LINK: out.link = u8() !== 0; break;
+        case E.ETHTOOL_A_LINKSTATE_SQI: out.sqi = u32(); break;
+        case E.ETHTOOL_A_LINKSTATE_SQI_MAX: out.sqiMax = u32(); break;
+        case E.ETHTOOL_A_LINKSTATE_EXT_STATE: out.extState = named(EXT_STATE_NAMES, u8()); break;
+        case E.ETHTOOL_A_LINKSTATE_EXT_SUBSTATE: out.extSubstate = u8(); break;
+        case E.ETHTOOL_A_LINKSTATE_EXT_DOWN_CNT: out.extDownCount = u32(); break;
         default: unknown.push(rawAttr(v, t, o, l));
       }
     });
@@ -688,7 +708,7 @@ export class Ethtool {
         case E.ETHTOOL_A_TSINFO_TIMESTAMPING: out.timestamping = list(v, o, l, ts); break;
         case E.ETHTOOL_A_TSINFO_TX_TYPES: out.txTypes = list(v, o, l, tx); break;
         case E.ETHTOOL_A_TSINFO_RX_FILTERS: out.rxFilters = list(v, o, l, rx); break;
-        case E.ETHTOOL_A_TSINFO_PHC_INDEX: if (l >= 4) out.phcIndex = v.getUint32(o, HOST_LE); break;
+        case E.ETHTOOL_A_TSINFO_PHC_INDEX: out.phcIndex = u32At(v, o, l, 'ETHTOOL_A_TSINFO_PHC_INDEX', ['ethtool', 'tsinfo']); break;
         default: unknown.push(rawAttr(v, t, o, l));
       }
     });
@@ -722,19 +742,23 @@ export class Ethtool {
       },
     });
     const names: string[] = [];
+    let count = 0;
     if (m) walk(m, (t, o, l, v) => {
       if (t !== E.ETHTOOL_A_STRSET_STRINGSETS) return;
       walkAttrs(v, o, o + l, ['ethtool', 'stringsets'], (_t, so, sl) => {
         walkAttrs(v, so, so + sl, ['ethtool', 'stringset'], (st, xo, xl) => {
+          if (st === E.ETHTOOL_A_STRINGSET_COUNT) count = u32At(v, xo, xl, 'ETHTOOL_A_STRINGSET_COUNT', ['ethtool', 'stringset']);
           if (st !== E.ETHTOOL_A_STRINGSET_STRINGS) return;
           walkAttrs(v, xo, xo + xl, ['ethtool', 'strings'], (it, io, il) => {
             if (it !== E.ETHTOOL_A_STRINGS_STRING) return;
             let index = -1;
             let value = '';
             walkAttrs(v, io, io + il, ['ethtool', 'string'], (ft, fo, fl) => {
-              if (ft === E.ETHTOOL_A_STRING_INDEX) index = v.getUint32(fo, HOST_LE);
+              if (ft === E.ETHTOOL_A_STRING_INDEX) index = u32At(v, fo, fl, 'ETHTOOL_A_STRING_INDEX', ['ethtool', 'string']);
               else if (ft === E.ETHTOOL_A_STRING_VALUE) value = strzAt(v, fo, fl);
             });
+            // The kernel sends COUNT before the strings and every index below it: one beyond would grow the list to it.
+            if (index >= count) throw new DecodeError(`ETHTOOL_A_STRING_INDEX ${index} not below the set's count ${count}`, ['ethtool', 'string'], io, 4, il);
             if (index >= 0) names[index] = value;
           });
         });
