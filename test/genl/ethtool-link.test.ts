@@ -4,13 +4,16 @@
 // (ethtool 6.1 has no --json for these); setLinkModes tested both ways on a tap (whose
 // driver stores what it is told), against `ethtool tap0` after ours and ours after
 // `ethtool -s`; bitsets decoded the same in the kernel's compact and verbose forms; drivers
-// without the operation and bad input refused in plain words, nothing sent for the latter.
+// without the operation and bad input refused in plain words, nothing sent for the latter;
+// supported and link partner modes (which only the ETHTOOL_SLINKSETTINGS ioctl lets a tap
+// store), unknown speed and duplex, against ethtool and the kernel's verbose answer.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import koffi from 'koffi';
 import { Ethtool, InvalidArgumentError, NetlinkError, type EthtoolLinkInfo, type EthtoolLinkModes, type EthtoolMdix } from '../../src/index.js';
 import { decodeBitset } from '../../src/genl/ethtool.js';
 import * as E from '../../src/genl/ethtool-constants.js';
-import { ip, privileged, rawNetns } from '../helpers.js';
+import { inRawNetns, ip, privileged, rawNetns } from '../helpers.js';
 
 const haveEthtool = spawnSync('ethtool', ['--version'], { encoding: 'utf8' }).status === 0;
 
@@ -224,4 +227,95 @@ t.test('tsInfo: as ethtool -T prints it; bitsets the same in compact and verbose
   t.same([verbose.mask, compact.mask], [undefined, undefined], 'both sent with NOMASK (a plain list)');
   t.same([...verbose.names.values()], (await et.tsInfo('v0')).timestamping, "verbose names are the string set's");
   t.equal(compact.names.size, 0, 'compact carries no names');
+});
+
+const libc = koffi.load('libc.so.6');
+const cSocket = libc.func('int socket(int domain, int type, int protocol)');
+const cClose = libc.func('int close(int fd)');
+const cIoctl = libc.func('int ioctl(int fd, unsigned long req, void *arg)');
+const cAddress = libc.func('uintptr_t memmove(void *dst, void *src, size_t n)');
+
+/**
+ * Store a tap's link settings with the ioctl ETHTOOL_SLINKSETTINGS, which (unlike
+ * LINKMODES_SET) also takes the supported and link partner modes — tun keeps whatever it
+ * is given — so the kernel's replies carry a non-empty mask and a PEER set.
+ */
+function storeLinkSettings(nsFd: number, dev: string, s: { supported: number[]; advertising: number[]; peer: number[]; speed: number; duplex: number; autoneg: number }): void {
+  inRawNetns(nsFd, () => {
+    const fd = cSocket(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0) as number;
+    try {
+      const data = Buffer.alloc(48 + 3 * 4 * 127);
+      const ifr = Buffer.alloc(40);
+      ifr.write(dev);
+      ifr.writeBigUInt64LE(BigInt(cAddress(data, data, 0) as number | bigint), 16);
+      const call = (): void => {
+        if ((cIoctl(fd, 0x8946 /* SIOCETHTOOL */, ifr) as number) < 0) throw new Error(`SIOCETHTOOL on ${dev} failed`);
+      };
+      data.writeUInt32LE(0x4c /* ETHTOOL_GLINKSETTINGS */, 0);
+      call(); // link_mode_masks_nwords 0: the kernel answers -(its word count)
+      const nwords = -data.readInt8(15);
+      data.writeInt8(nwords, 15);
+      call();
+      for (const [k, bits] of [s.supported, s.advertising, s.peer].entries()) {
+        for (let w = 0; w < nwords; w++) data.writeUInt32LE(0, 48 + (k * nwords + w) * 4);
+        for (const b of bits) {
+          const at = 48 + (k * nwords + (b >>> 5)) * 4;
+          data.writeUInt32LE((data.readUInt32LE(at) | (1 << (b & 31))) >>> 0, at);
+        }
+      }
+      data.writeUInt32LE(s.speed >>> 0, 4);
+      data.writeUInt8(s.duplex, 8);
+      data.writeUInt8(s.autoneg, 11);
+      data.writeUInt32LE(0x4d /* ETHTOOL_SLINKSETTINGS */, 0);
+      call();
+    } finally {
+      cClose(fd);
+    }
+  });
+}
+
+t.test("supported and peer modes (a mask, a PEER set, bits past 96), SPEED_UNKNOWN and DUPLEX_UNKNOWN: as ethtool DEV prints them, and the kernel's verbose reply decoded alike", privileged, async (t) => {
+  const { ns, et } = fixture(t);
+  // 10baseT/Half 0, 10baseT/Full 1, 1000baseT/Full 5, Autoneg 6, Pause 13, 25000baseSR/Full 33, 50000baseSR2/Full 40, bit 101
+  const stored = { supported: [0, 1, 5, 6, 13, 40, 101], advertising: [5, 6, 13, 101], peer: [1, 5, 6], speed: 0xffffffff, duplex: 0xff, autoneg: 1 };
+  storeLinkSettings(ns.fd, 'tap0', stored);
+  const modes = await compareWithEthtool(t, et, ns.path, 'tap0', 'stored by ETHTOOL_SLINKSETTINGS');
+  t.same([modes.speed, modes.duplex, modes.autoneg], [undefined, 'unknown', true], 'SPEED_UNKNOWN left out, DUPLEX_UNKNOWN said, autoneg on');
+  t.same([modes.supported.length, modes.advertised.length, modes.peer], [7, 4, ['10baseT/Full', '1000baseT/Full', 'Autoneg']], 'seven supported, four advertised, three of the partner');
+  storeLinkSettings(ns.fd, 'tap0', { ...stored, advertising: [5, 6, 13, 33, 101] });
+  const plus = await et.linkModes('tap0');
+  t.same(plus.advertised, [...modes.advertised.slice(0, 3), '25000baseSR/Full', modes.advertised[3]], 'an advertised mode outside the supported ones is kept, in bit order');
+  if (haveEthtool) {
+    const theirs = parseEthtool(ethtool(ns.path, ['tap0']));
+    t.equal(theirs['Link partner advertised link modes'], realModes(modes.peer), "the partner's modes as ethtool prints them");
+  }
+  // The kernel's own LINKMODES reply in both forms: OURS with a mask, PEER without.
+  const raw = async (flags: number): Promise<Map<number, ReturnType<typeof decodeBitset>>> => {
+    const [m] = await et.genl.request('ethtool', E.ETHTOOL_MSG_LINKMODES_GET, {
+      attrs: (w) => {
+        const h = w.nestStart(E.ETHTOOL_A_LINKMODES_HEADER);
+        w.putStrz(E.ETHTOOL_A_HEADER_DEV_NAME, 'tap0');
+        if (flags) w.putU32(E.ETHTOOL_A_HEADER_FLAGS, flags);
+        w.nestEnd(h);
+      },
+    });
+    const view = new DataView(m!.attrs.buffer, m!.attrs.byteOffset, m!.attrs.length);
+    const out = new Map<number, ReturnType<typeof decodeBitset>>();
+    for (let o = 0; o + 4 <= view.byteLength;) {
+      const len = view.getUint16(o, true);
+      const type = view.getUint16(o + 2, true) & 0x3fff;
+      if (type === E.ETHTOOL_A_LINKMODES_OURS || type === E.ETHTOOL_A_LINKMODES_PEER) out.set(type, decodeBitset(view, o + 4, len - 4));
+      o += (len + 3) & ~3;
+    }
+    return out;
+  };
+  const [verbose, compact] = [await raw(0), await raw(E.ETHTOOL_FLAG_COMPACT_BITSETS)];
+  const vOurs = verbose.get(E.ETHTOOL_A_LINKMODES_OURS)!;
+  const cOurs = compact.get(E.ETHTOOL_A_LINKMODES_OURS)!;
+  t.same([vOurs.mask, cOurs.mask], [[0, 1, 5, 6, 13, 40, 101], [0, 1, 5, 6, 13, 40, 101]], 'the mask (supported) the same in both forms');
+  t.same([vOurs.value, cOurs.value], [[5, 6, 13, 101], [5, 6, 13, 33, 101]], 'the value: the verbose form lists only bits of the mask, so 33 is missing there');
+  t.equal(vOurs.size, cOurs.size, 'the same size');
+  t.ok(cOurs.size > 101, `a size past bit 101 (${cOurs.size}; the kernel's bit count, not a multiple of 32 on 6.18)`);
+  t.same([verbose.get(E.ETHTOOL_A_LINKMODES_PEER)!.value, verbose.get(E.ETHTOOL_A_LINKMODES_PEER)!.mask, compact.get(E.ETHTOOL_A_LINKMODES_PEER)!.value], [[1, 5, 6], undefined, [1, 5, 6]], 'PEER: a plain list (NOMASK) in both');
+  t.same([...vOurs.names.values()], modes.supported, "verbose names (the mask's bits, in order) are the string set's");
 });
