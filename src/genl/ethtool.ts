@@ -779,7 +779,7 @@ export class Ethtool {
       // An EOPNOTSUPP that points at an attribute of the request ("lanes configuration not
       // supported by device") refuses that one setting, not the operation: the driver has it.
       const why = e.code === 'ENODEV' ? `no device ${name} in the handle's netns`
-        : e.code === 'EOPNOTSUPP' && e.extack.offset !== undefined ? `${name} cannot ${what.replace(/ of$/, '')} so (the setting the kernel names is not supported by it)`
+        : e.code === 'EOPNOTSUPP' && e.extack.offset !== undefined ? `${name} cannot ${what.replace(/ of$/, '')} as asked (the kernel refused the attribute it names, not the operation)`
           : e.code === 'EOPNOTSUPP' ? `${name}: its driver cannot ${what.replace(/ of$/, '')} (it has no ethtool support for that)`
             : undefined;
       if (!why) throw e;

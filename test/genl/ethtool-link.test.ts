@@ -149,7 +149,7 @@ t.test('setLinkModes on a tap: ours seen by ethtool tap0, ethtool -s seen by our
   const lanes = await err(et.setLinkModes('tap0', { lanes: 2 }));
   t.ok(lanes instanceof NetlinkError && lanes.code === 'EOPNOTSUPP', 'lanes on a tap: EOPNOTSUPP');
   t.match(lanes.message, /lanes configuration not supported by device/, "in the kernel's words");
-  t.match(lanes.message, /'tap0' cannot set the link modes so/, 'naming the device and the operation');
+  t.match(lanes.message, /'tap0' cannot set the link modes as asked/, 'naming the device and the operation');
   t.notMatch(lanes.message, /no ethtool support/, 'not saying the driver cannot set link modes at all: it can, the kernel refused one setting');
   const veth = await err(et.setLinkModes('v0', { speed: 1000 }));
   t.ok(veth instanceof NetlinkError && veth.code === 'EOPNOTSUPP', 'veth has no set_link_ksettings: EOPNOTSUPP');
