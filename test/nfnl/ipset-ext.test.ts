@@ -178,6 +178,48 @@ t.test('bitmask: nlkit creates, ipset reads; ipset creates, nlkit lists; the ker
   t.notMatch(created(ns.path, 'ones'), /bitmask/, 'ipset save: no bitmask either');
 });
 
+t.test('bitmask: a range of hosts on a masked set is refused — the kernel would mask its first address only', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  // What ipset (and so the kernel) does with one: the first address masked, the rest
+  // stored unmasked, entries that no lookup matches; a del of one removes another.
+  ipset(ns.path, ['create', 'k', 'hash:ip', 'bitmask', '255.255.0.0']);
+  ipset(ns.path, ['add', 'k', '10.1.2.0/30']);
+  t.same(saved(ns.path, 'k'), ['10.1.0.0', '10.1.0.1', '10.1.0.2', '10.1.0.3'], 'ipset add k 10.1.2.0/30 (bitmask 255.255.0.0): 10.1.0.0 and three unmasked entries');
+  ipset(ns.path, ['del', 'k', '10.1.0.3']);
+  t.same(saved(ns.path, 'k'), ['10.1.0.1', '10.1.0.2', '10.1.0.3'], 'ipset del k 10.1.0.3 removed 10.1.0.0, not 10.1.0.3');
+  t.equal(toolTest(ns.path, ['k', '10.1.0.3']), false, 'and ipset test k 10.1.0.3 says no, though it is listed');
+  ipset(ns.path, ['create', 'kn', 'hash:ip,port', 'netmask', '24']);
+  ipset(ns.path, ['add', 'kn', '10.1.2.0/30,tcp:80']);
+  t.same(saved(ns.path, 'kn'), ['10.1.2.0,tcp:80', '10.1.2.1,tcp:80', '10.1.2.2,tcp:80', '10.1.2.3,tcp:80'], 'hash:ip,port netmask 24: the range is not masked either');
+
+  await ips.create('b', 'hash:ip', { bitmask: '255.255.0.0' });
+  await ips.create('bp', 'hash:ip,port', { bitmask: '255.255.255.0' });
+  await ips.create('np', 'hash:ip,port', { netmask: 24 });
+  for (const [name, f] of [
+    ['b (add)', () => ips.add('b', { ip: '10.1.2.0', cidr: 30 })],
+    ['b (del)', () => ips.del('b', { ip: '10.1.2.0', cidr: 30 }, { exist: true })],
+    ['bp', () => ips.add('bp', { ip: '10.1.2.0', cidr: 30, port: 80 })],
+    ['np', () => ips.add('np', { ip: '10.1.2.0', cidr: 30, port: 80 }, { exist: true })],
+  ] as [string, () => Promise<unknown>][]) {
+    const sent = ips.sock.stats.requests;
+    const e = await err(f());
+    t.ok(e instanceof InvalidArgumentError && e.argument === 'entry.cidr' && /masks only the first address/.test(e.message), `${name}: InvalidArgumentError naming entry.cidr (${e.message})`);
+    t.equal(ips.sock.stats.requests - sent, 2, `${name}: two requests, the set's header and its list header; no add or del`);
+  }
+  t.same([saved(ns.path, 'b'), saved(ns.path, 'bp'), saved(ns.path, 'np')], [[], [], []], 'nothing added');
+
+  // Single addresses, and ranges where the mask is a prefix walked network by network (hash:ip's netmask) or absent, still go.
+  await ips.add('b', { ip: '10.1.2.3' });
+  await ips.add('bp', { ip: '10.1.2.3', port: 80 });
+  t.same([saved(ns.path, 'b'), saved(ns.path, 'bp')], [['10.1.0.0'], ['10.1.2.0,tcp:80']], 'single addresses masked as they should');
+  await ips.create('n', 'hash:ip', { netmask: 24 });
+  await ips.add('n', { ip: '10.1.2.0', cidr: 23 });
+  t.same(saved(ns.path, 'n'), ['10.1.2.0', '10.1.3.0'], 'hash:ip netmask 24, 10.1.2.0/23: two networks, as it should');
+  await ips.create('p', 'hash:ip,port');
+  await ips.add('p', { ip: '10.1.2.0', cidr: 31, port: 80 });
+  t.same(saved(ns.path, 'p'), ['10.1.2.0,tcp:80', '10.1.2.1,tcp:80'], 'an unmasked hash:ip,port: a range is taken');
+});
+
 t.test('bitmask: the kernel\'s answers to what nlkit refuses, and the refusals', tool, async (t) => {
   const { ns, ips } = fixture(t);
   const raw = async (name: string, type: 'hash:ip' | 'hash:net' | 'hash:ip,port', netmask: number | undefined, bitmask: number[], revision: number): Promise<unknown> =>
