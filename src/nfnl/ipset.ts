@@ -1045,6 +1045,8 @@ interface ErrorContext {
   readonly entry?: string | undefined;
   /** The set's kind, where known (type-specific errnos need it). */
   readonly kind?: Kind | undefined;
+  /** add/del/test: the set's type. */
+  readonly type?: string | undefined;
   /** create: sent with `exist`. */
   readonly exist?: boolean | undefined;
   /** add/del of a range of hosts (the kernel stops at the first refusal, half done). */
@@ -1111,6 +1113,14 @@ function explainError(e: NetlinkError, c: ErrorContext): NetlinkError {
       break;
     case 'EBUSY': hint = `${set}${c.name2 !== undefined ? ` or ${c.name2}` : ''} is being listed`; break;
     case 'EPERM': hint = 'needs CAP_NET_ADMIN in the netns\'s user namespace'; break;
+    case 'EINVAL':
+      // hash_ipport4/6_uadt (Linux 6.1+): the address ANDed with the set's bitmask (all ones
+      // without one, the netmask's prefix with one) is all zeros — the plain EINVAL, where
+      // hash:ip says IPSET_ERR_HASH_ELEM. 0.0.0.0 and :: themselves too.
+      if (c.type === 'hash:ip,port' && (c.cmd === N.IPSET_CMD_ADD || c.cmd === N.IPSET_CMD_DEL || c.cmd === N.IPSET_CMD_TEST)) {
+        hint = `the address of ${c.entry ?? 'the entry'} is all zeros once masked with ${set}'s bitmask or netmask (or is itself 0.0.0.0 or ::): a hash:ip,port cannot hold it`;
+      }
+      break;
     default:
   }
   if (c.note !== undefined) hint = hint === undefined ? c.note : `${hint}; ${c.note}`;
@@ -1376,7 +1386,7 @@ export class IpSet {
     checkRevision(e, n, h, 'entry');
     if (e.range && cmd !== N.IPSET_CMD_TEST) await this.checkRangeMask(n, type, h, e);
     const side = e.nameref === undefined ? undefined : (e.cadtFlags & N.IPSET_FLAG_BEFORE) !== 0 ? 'before' as const : 'after' as const;
-    await this.call({ cmd, name: n, entry: e.text, kind: TYPES[type].kind, member: e.name, ref: e.nameref, side, range: e.range }, () =>
+    await this.call({ cmd, name: n, entry: e.text, kind: TYPES[type].kind, type, member: e.name, ref: e.nameref, side, range: e.range }, () =>
       this.sock.requestWith(msgType(cmd), flags, writeAdt, { name: n, e, ext }, undefined, { subject: `${n} ${e.text}` }));
   }
 
@@ -1478,7 +1488,7 @@ export class IpSet {
       const added = tookIndexes(r);
       // With exist nothing is undone: an entry taken with exist may have been in the set before.
       const note = exist ? `with exist nothing is undone: ${added.length} of the ${checked.length} entries were added or there already` : undefined;
-      const first = fr >= 0 ? explainError(r.errors[fr]!, { cmd: N.IPSET_CMD_ADD, name: n, entry: checked[fr]!.text, kind, member: checked[fr]!.name, ref: checked[fr]!.nameref, note }) : undefined;
+      const first = fr >= 0 ? explainError(r.errors[fr]!, { cmd: N.IPSET_CMD_ADD, name: n, entry: checked[fr]!.text, kind, type, member: checked[fr]!.name, ref: checked[fr]!.nameref, note }) : undefined;
       if (exist) throw allOrNoneError({ batch: r, undo: undefined, undone: [], gone: () => true, subjects, noun: ['entry', 'entries'], type: addType, typeName: 'IPSET_CMD_ADD', first });
       const delType = msgType(N.IPSET_CMD_DEL);
       const d = added.length ? await this.sock.requestBatch(added.map((i) => ({ type: delType, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => writeAdt(w, { name: n, e: checked[i]!, ext: undefined }) }))) : undefined;

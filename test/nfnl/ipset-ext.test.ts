@@ -220,6 +220,24 @@ t.test('bitmask: a range of hosts on a masked set is refused — the kernel woul
   t.same(saved(ns.path, 'p'), ['10.1.2.0,tcp:80', '10.1.2.1,tcp:80'], 'an unmasked hash:ip,port: a range is taken');
 });
 
+t.test('bitmask: an address of a hash:ip,port that masks to zero — the kernel\'s plain EINVAL, explained', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  await ips.create('q', 'hash:ip,port', { bitmask: '255.0.0.0' });
+  t.match(ipset(ns.path, ['add', 'q', '0.1.2.3,tcp:80'], false).err, /Invalid argument/, 'ipset add q 0.1.2.3,tcp:80: the kernel answers a bare EINVAL');
+  for (const [what, f] of [
+    ['add', () => ips.add('q', { ip: '0.1.2.3', port: 80 })],
+    ['del', () => ips.del('q', { ip: '0.1.2.3', port: 80 })],
+    ['addMany', () => ips.addMany('q', [{ ip: '10.1.2.3', port: 80 }, { ip: '0.1.2.3', port: 80 }])],
+  ] as [string, () => Promise<unknown>][]) {
+    const e = await err(f());
+    t.ok(e instanceof NetlinkError && e.code === 'EINVAL' && /all zeros once masked with set q's bitmask or netmask/.test(e.message), `${what}: EINVAL that says why (${e.message})`);
+  }
+  t.same(saved(ns.path, 'q'), [], 'nothing stays added');
+  await ips.create('h', 'hash:ip', { bitmask: '255.0.0.0' });
+  const e = await err(ips.add('h', { ip: '0.1.2.3' }));
+  t.ok(e instanceof NetlinkError && e.code === 'IPSET_ERR_HASH_ELEM', `hash:ip says it with its own errno, IPSET_ERR_HASH_ELEM (${e.message})`);
+});
+
 t.test('bitmask: the kernel\'s answers to what nlkit refuses, and the refusals', tool, async (t) => {
   const { ns, ips } = fixture(t);
   const raw = async (name: string, type: 'hash:ip' | 'hash:net' | 'hash:ip,port', netmask: number | undefined, bitmask: number[], revision: number): Promise<unknown> =>
