@@ -167,9 +167,11 @@ t.test('bitmask: nlkit creates, ipset reads; ipset creates, nlkit lists; the ker
   ipset(ns.path, ['create', 'ones', 'hash:ip', 'bitmask', '255.255.255.255']);
   const xml = ipset(ns.path, ['list', '-o', 'xml']).out;
   const listed = new Map((await ips.list()).map((s) => [s.name, s]));
-  for (const name of ['k4', 'k6', 'kp', 'b4', 'b6', 'bp']) {
-    const want = new RegExp(`<ipset name="${name}">.*?<bitmask>([^<]*)</bitmask>`, 's').exec(xml)?.[1];
-    t.equal(listed.get(name)?.bitmask, want, `${name}: bitmask ${want}, as ipset list -o xml`);
+  for (const [name, mask] of [['k4', '255.255.0.0'], ['k6', 'ffff:0:ffff::'], ['kp', '255.255.255.0'], ['b4', '255.0.255.0'], ['b6', 'ffff:ffff::'], ['bp', '255.255.0.0']]) {
+    // The set's own <ipset> element only (a lazy match across sets would take the next one's mask).
+    const el = new RegExp(`<ipset name="${name}">(?:(?!</ipset>).)*</ipset>`, 's').exec(xml)?.[0] ?? '';
+    t.equal(/<bitmask>([^<]*)<\/bitmask>/.exec(el)?.[1], mask, `${name}: ipset list -o xml says bitmask ${mask}`);
+    t.equal(listed.get(name)?.bitmask, mask, `${name}: listed by nlkit as the same`);
     t.same(listed.get(name)?.unknown, [], `${name}: no header attribute left undecoded`);
   }
   t.equal(listed.get('kn')?.netmask, 24, 'hash:ip,port netmask 24 (made by ipset): listed');
