@@ -1236,12 +1236,12 @@ export class IpSet {
    * with bitmask 255.255.0.0 stores 10.1.0.0, 10.1.0.1, 10.1.0.2 and 10.1.0.3, the last
    * three entries no lookup can match (a test or del of 10.1.0.3 masks it to 10.1.0.0),
    * and 10.5.6.7-10.5.6.9 stores 1546. The same on a hash:ip,port with a netmask; hash:ip's
-   * netmask steps by whole networks and is right. Only a range on a type of a revision that
-   * can have a mask costs this request (the set's header, IPSET_FLAG_LIST_HEADER).
+   * netmask steps by whole networks and is right. Only a range on a type that can have a
+   * mask costs this request (the set's header, IPSET_FLAG_LIST_HEADER) — whatever the set's
+   * revision, which the kernel does not hold against a create's attributes.
    */
-  private async checkRangeMask(n: string, type: IpSetType, h: SetHead, e: CheckedEntry): Promise<void> {
-    const since = TYPES[type].bitmask;
-    if (since === undefined || h.revision < since) return;
+  private async checkRangeMask(n: string, type: IpSetType, e: CheckedEntry): Promise<void> {
+    if (TYPES[type].bitmask === undefined) return;
     const parts = await this.call({ cmd: N.IPSET_CMD_LIST, name: n }, () => this.sock.dump(msgType(N.IPSET_CMD_LIST), 0, (w) => {
       putHead(w);
       w.putStrz(N.IPSET_ATTR_SETNAME, n);
@@ -1384,7 +1384,7 @@ export class IpSet {
       throw new InvalidArgumentError('entry', `set ${n} is IPv${h.family} but the entry ${e.text} is IPv${e.family}`);
     }
     checkRevision(e, n, h, 'entry');
-    if (e.range && cmd !== N.IPSET_CMD_TEST) await this.checkRangeMask(n, type, h, e);
+    if (e.range && cmd !== N.IPSET_CMD_TEST) await this.checkRangeMask(n, type, e);
     const side = e.nameref === undefined ? undefined : (e.cadtFlags & N.IPSET_FLAG_BEFORE) !== 0 ? 'before' as const : 'after' as const;
     await this.call({ cmd, name: n, entry: e.text, kind: TYPES[type].kind, type, member: e.name, ref: e.nameref, side, range: e.range }, () =>
       this.sock.requestWith(msgType(cmd), flags, writeAdt, { name: n, e, ext }, undefined, { subject: `${n} ${e.text}` }));

@@ -209,6 +209,13 @@ t.test('bitmask: a range of hosts on a masked set is refused — the kernel woul
     t.equal(ips.sock.stats.requests - sent, 2, `${name}: two requests, the set's header and its list header; no add or del`);
   }
   t.same([saved(ns.path, 'b'), saved(ns.path, 'bp'), saved(ns.path, 'np')], [[], [], []], 'nothing added');
+  // The kernel takes a bitmask whatever revision a create names: a set of revision 5 has one too.
+  await ips.sock.requestWith(CMD(2), 0x600, writeCreate, { ...checkCreate('old', 'hash:ip', { bitmask: '255.255.0.0' }), revision: 5 });
+  const [old] = await ips.list('old');
+  t.same([old!.revision, old!.bitmask], [5, '255.255.0.0'], 'a hash:ip of revision 5 made by hand with a bitmask: the kernel keeps both');
+  const e5 = await err(ips.add('old', { ip: '10.1.2.0', cidr: 30 }));
+  t.ok(e5 instanceof InvalidArgumentError && e5.argument === 'entry.cidr', `its range refused too (${e5.message})`);
+  t.same(saved(ns.path, 'old'), [], 'nothing added to it');
 
   // Single addresses, and ranges where the mask is a prefix walked network by network (hash:ip's netmask) or absent, still go.
   await ips.add('b', { ip: '10.1.2.3' });
