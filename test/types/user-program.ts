@@ -397,7 +397,7 @@ async function ipsec(s: Settings, where: NetnsTarget | undefined, signal: AbortS
     out.push(ev.type);
     if (e.type === 'acquire' && e.acquire.proto === 'esp') {
       const a: XfrmAcquire = e.acquire;
-      const larval: XfrmState = await xf.state.allocSpi({ src: a.src, dst: a.dst, proto: 'esp', seq: a.seq, reqid: a.policy.templates[0]?.reqid, mode: 'tunnel', mark: a.policy.mark, min: undefined, max: undefined });
+      const larval: XfrmState = await xf.state.allocSpi({ src: a.src, dst: a.dst, proto: 'esp', seq: a.seq, reqid: a.template?.reqid, mode: 'tunnel', mark: a.policy.mark, min: undefined, max: undefined });
       out.push(`${a.selector.dst} spi ${larval.spi.toString(16)}`);
     } else if (e.type === 'migrate') {
       for (const m of e.migrate.migrations) out.push(`${m.old.dst} -> ${m.new.dst} (${m.new.family})`);
