@@ -425,6 +425,23 @@ export interface XfrmStateKey {
   readonly mark?: number | XfrmMark | undefined;
 }
 
+/** A state's replay counters without ESN (struct xfrm_replay_state: `anti-replay context`). */
+export interface XfrmReplay {
+  readonly seq: number;
+  readonly oseq: number;
+  readonly bitmap: number;
+}
+
+/** A state's ESN replay counters (struct xfrm_replay_state_esn). */
+export interface XfrmReplayEsn {
+  readonly seq: number;
+  readonly oseq: number;
+  readonly seqHi: number;
+  readonly oseqHi: number;
+  readonly replayWindow: number;
+  readonly bitmap: readonly number[];
+}
+
 /** A decoded state (SA): every field `ip -s xfrm state list` prints. Keys are bytes. */
 export interface XfrmState {
   /** 4 or 6. */
@@ -479,9 +496,9 @@ export interface XfrmState {
   /** Its output mark (`output-mark`). */
   readonly outputMark?: XfrmMark | undefined;
   /** The replay state (`anti-replay context`), without ESN. */
-  readonly replay?: { readonly seq: number; readonly oseq: number; readonly bitmap: number } | undefined;
+  readonly replay?: XfrmReplay | undefined;
   /** The ESN replay state. */
-  readonly replayEsn?: { readonly seq: number; readonly oseq: number; readonly seqHi: number; readonly oseqHi: number; readonly replayWindow: number; readonly bitmap: readonly number[] } | undefined;
+  readonly replayEsn?: XfrmReplayEsn | undefined;
   /** The care-of address (Mobile IPv6). */
   readonly coa?: string | undefined;
   /** When it was last used, seconds since the epoch. */
@@ -824,7 +841,7 @@ export interface CheckedState {
   extraFlags: number;
   sel: CheckedSelector | undefined;
   algos: CheckedAlgo[];
-  encap: { type: number; sport: number; dport: number; oa: Uint8Array } | undefined;
+  encap: CheckedEncap | undefined;
   mark: XfrmMark | undefined;
   ifId: number | undefined;
   outputMark: XfrmMark | undefined;
@@ -914,6 +931,26 @@ function checkAlgos(v: unknown, arg: string, proto: number): CheckedAlgo[] {
   return out;
 }
 
+/** @internal A checked xfrm_encap_tmpl. */
+export interface CheckedEncap {
+  type: number;
+  sport: number;
+  dport: number;
+  oa: Uint8Array;
+}
+
+/** An encapsulation spec whose original address must be of `family` (`what`'s: the state's, a migration's new endpoints'). */
+function checkEncap(v: unknown, arg: string, family: 4 | 6, what: string): CheckedEncap {
+  checkObject(v, arg, ENCAP_KEYS);
+  const e = v as XfrmEncapSpec;
+  const oa = e.oa === undefined ? undefined : parseIp(e.oa, `${arg}.oa`);
+  if (oa && oa.family !== family) throw new InvalidArgumentError(`${arg}.oa`, `${e.oa} is IPv${oa.family} but ${what} ${what.endsWith('s') ? 'are' : 'is'} IPv${family}`);
+  return {
+    type: pick(ENCAPS, e.type, `${arg}.type`, 'encap type'), sport: checkUint(e.sport, `${arg}.sport`, 65535, 'a port'),
+    dport: checkUint(e.dport, `${arg}.dport`, 65535, 'a port'), oa: oa?.bytes ?? ZERO16,
+  };
+}
+
 /** @internal */
 export function checkState(v: unknown, arg: string): CheckedState {
   checkObject(v, arg, STATE_KEYS);
@@ -950,14 +987,7 @@ export function checkState(v: unknown, arg: string): CheckedState {
   let encap: CheckedState['encap'];
   if (s.encap !== undefined) {
     if (proto !== X.IPPROTO_ESP) throw new InvalidArgumentError(`${arg}.encap`, 'only esp is encapsulated');
-    checkObject(s.encap, `${arg}.encap`, ENCAP_KEYS);
-    const e = s.encap;
-    const oa = e.oa === undefined ? undefined : parseIp(e.oa, `${arg}.encap.oa`);
-    if (oa && oa.family !== src.family) throw new InvalidArgumentError(`${arg}.encap.oa`, `${e.oa} is IPv${oa.family} but the state is IPv${src.family}`);
-    encap = {
-      type: pick(ENCAPS, e.type, `${arg}.encap.type`, 'encap type'), sport: checkUint(e.sport, `${arg}.encap.sport`, 65535, 'a port'),
-      dport: checkUint(e.dport, `${arg}.encap.dport`, 65535, 'a port'), oa: oa?.bytes ?? ZERO16,
-    };
+    encap = checkEncap(s.encap, `${arg}.encap`, src.family, 'the state');
   }
   const coa = s.coa === undefined ? undefined : parseIp(s.coa, `${arg}.coa`);
   if (coa && coa.family !== src.family) throw new InvalidArgumentError(`${arg}.coa`, `${s.coa} is IPv${coa.family} but the state is IPv${src.family}`);
@@ -1085,6 +1115,14 @@ function putLifetime(w: MessageWriter, o: number, l: readonly bigint[]): void {
   for (let i = 0; i < 8; i++) w.view.setBigUint64(o + i * 8, l[i]!, HOST_LE); // xfrm_lifetime_cfg: eight __u64 in order
 }
 
+function putEncap(w: MessageWriter, c: CheckedEncap): void {
+  const e = attr(w, X.XFRMA_ENCAP, X.SIZEOF_XFRM_ENCAP_TMPL);
+  w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_TYPE, c.type, HOST_LE);
+  w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_SPORT, c.sport, false);
+  w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_DPORT, c.dport, false);
+  putAddr(w, e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_OA, c.oa);
+}
+
 function putMark(w: MessageWriter, m: XfrmMark): void {
   const o = attr(w, X.XFRMA_MARK, X.SIZEOF_XFRM_MARK);
   w.view.setUint32(o + X.OFF_XFRM_MARK_V, m.value, HOST_LE);
@@ -1185,13 +1223,7 @@ export function writeState(w: MessageWriter, s: CheckedState): void {
   w.view.setUint8(o + X.OFF_XFRM_USERSA_INFO_MODE, s.mode);
   w.view.setUint8(o + X.OFF_XFRM_USERSA_INFO_FLAGS, s.flags);
   for (const a of s.algos) putAlgo(w, a);
-  if (s.encap) {
-    const e = attr(w, X.XFRMA_ENCAP, X.SIZEOF_XFRM_ENCAP_TMPL);
-    w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_TYPE, s.encap.type, HOST_LE);
-    w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_SPORT, s.encap.sport, false);
-    w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_DPORT, s.encap.dport, false);
-    putAddr(w, e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_OA, s.encap.oa);
-  }
+  if (s.encap) putEncap(w, s.encap);
   if (s.coa) putAddr(w, attr(w, X.XFRMA_COADDR, 16), s.coa); // xfrm_address_t
   // As ip: an ESN replay state with the esn flag or a window over 32 packets, else the
   // window in xfrm_usersa_info and XFRMA_REPLAY_VAL only for counters to set.
@@ -1821,7 +1853,7 @@ export interface CheckedMigrate {
   ifId: number | undefined;
   moves: { proto: number; mode: number; reqid: number; oldFamily: 4 | 6; oldSrc: Uint8Array; oldDst: Uint8Array; newFamily: 4 | 6; newSrc: Uint8Array; newDst: Uint8Array }[];
   km: { family: 4 | 6; local: Uint8Array; remote: Uint8Array } | undefined;
-  encap: { type: number; sport: number; dport: number; oa: Uint8Array } | undefined;
+  encap: CheckedEncap | undefined;
 }
 
 const MIGRATE_KEYS: ReadonlySet<string> = new Set(['selector', 'dir', 'ptype', 'ifId', 'migrations', 'kmaddress', 'encap']);
@@ -1879,17 +1911,7 @@ export function checkMigrate(v: unknown, arg: string): CheckedMigrate {
     km = { family: local.family, local: local.bytes, remote: remote.bytes };
   }
   let encap: CheckedMigrate['encap'];
-  if (s.encap !== undefined) {
-    checkObject(s.encap, `${arg}.encap`, ENCAP_KEYS);
-    const e = s.encap;
-    const fam0 = moves[0]!.newFamily;
-    const oa = e.oa === undefined ? undefined : parseIp(e.oa, `${arg}.encap.oa`);
-    if (oa && oa.family !== fam0) throw new InvalidArgumentError(`${arg}.encap.oa`, `${e.oa} is IPv${oa.family} but the new endpoints are IPv${fam0}`);
-    encap = {
-      type: pick(ENCAPS, e.type, `${arg}.encap.type`, 'encap type'), sport: checkUint(e.sport, `${arg}.encap.sport`, 65535, 'a port'),
-      dport: checkUint(e.dport, `${arg}.encap.dport`, 65535, 'a port'), oa: oa?.bytes ?? ZERO16,
-    };
-  }
+  if (s.encap !== undefined) encap = checkEncap(s.encap, `${arg}.encap`, moves[0]!.newFamily, 'the new endpoints');
   return { sel, dir, ptype: checkPtype(s.ptype, `${arg}.ptype`), ifId: s.ifId === undefined ? undefined : checkUint(s.ifId, `${arg}.ifId`, 0xffffffff), moves, km, encap };
 }
 
@@ -1906,13 +1928,7 @@ export function writeMigrate(w: MessageWriter, m: CheckedMigrate): void {
     putAddr(w, k + X.OFF_XFRM_USER_KMADDRESS_REMOTE, m.km.remote);
     w.view.setUint16(k + X.OFF_XFRM_USER_KMADDRESS_FAMILY, af(m.km.family), HOST_LE);
   }
-  if (m.encap) {
-    const e = attr(w, X.XFRMA_ENCAP, X.SIZEOF_XFRM_ENCAP_TMPL);
-    w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_TYPE, m.encap.type, HOST_LE);
-    w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_SPORT, m.encap.sport, false);
-    w.view.setUint16(e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_DPORT, m.encap.dport, false);
-    putAddr(w, e + X.OFF_XFRM_ENCAP_TMPL_ENCAP_OA, m.encap.oa);
-  }
+  if (m.encap) putEncap(w, m.encap);
   const a = attr(w, X.XFRMA_MIGRATE, X.SIZEOF_XFRM_USER_MIGRATE * m.moves.length);
   m.moves.forEach((mv, i) => {
     const u = a + i * X.SIZEOF_XFRM_USER_MIGRATE;
@@ -1953,9 +1969,9 @@ export interface XfrmAe {
   /** xfrm_aevent_id.flags as sent (XFRM_AE_*). */
   readonly flagBits: number;
   /** The replay counters, without ESN. */
-  readonly replay?: { readonly seq: number; readonly oseq: number; readonly bitmap: number } | undefined;
+  readonly replay?: XfrmReplay | undefined;
   /** The ESN replay counters. */
-  readonly replayEsn?: { readonly seq: number; readonly oseq: number; readonly seqHi: number; readonly oseqHi: number; readonly replayWindow: number; readonly bitmap: readonly number[] } | undefined;
+  readonly replayEsn?: XfrmReplayEsn | undefined;
   /** The lifetime counters (`lifetime current`). */
   readonly current?: XfrmLifetimeCurrent | undefined;
   /** Packets of replay-counter change after which an event is sent (XFRMA_REPLAY_THRESH; sysctl net.core.xfrm_aevent_rseqth by default). */
@@ -1972,7 +1988,7 @@ export interface XfrmAe {
 
 const AE_PATH = ['xfrm aevent'];
 
-function decodeReplayEsn(view: DataView, a: number, l: number, path: readonly string[]): NonNullable<XfrmAe['replayEsn']> {
+function decodeReplayEsn(view: DataView, a: number, l: number, path: readonly string[]): XfrmReplayEsn {
   need(l, X.SIZEOF_XFRM_REPLAY_STATE_ESN, 'xfrm_replay_state_esn', path, a);
   const n = view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_ESN_BMP_LEN, HOST_LE);
   const bitmap: number[] = [];

@@ -8,6 +8,6 @@ export type {
   XfrmProto, XfrmMode, XfrmDir, XfrmShare, XfrmPolicyFlag, XfrmStateFlag, XfrmStateExtraFlag, XfrmEncapType,
   XfrmSelectorSpec, XfrmSelector, XfrmLifetimeSpec, XfrmLifetime, XfrmLifetimeCurrent, XfrmMark, XfrmTemplateSpec, XfrmTemplate,
   XfrmPolicySpec, XfrmPolicyKey, XfrmPolicy, XfrmKey, XfrmAlgorithms, XfrmEncapSpec, XfrmStateSpec, XfrmStateKey, XfrmState, XfrmAllocSpiSpec,
-  XfrmEncap, XfrmDefaultAction, XfrmPolicyDefaults, XfrmAcquire, XfrmReport, XfrmMapping, XfrmMigration, XfrmMigrate, XfrmMigrationSpec, XfrmMigrateSpec, XfrmAe, XfrmAeSpec,
+  XfrmEncap, XfrmDefaultAction, XfrmPolicyDefaults, XfrmAcquire, XfrmReport, XfrmMapping, XfrmMigration, XfrmMigrate, XfrmMigrationSpec, XfrmMigrateSpec, XfrmAe, XfrmAeSpec, XfrmReplay, XfrmReplayEsn,
 } from './codec.js';
 export type { XfrmEvent, XfrmEventGroup, XfrmMonitor, XfrmMonitorOptions } from './monitor.js';
