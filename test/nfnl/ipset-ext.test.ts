@@ -4,29 +4,10 @@
 // makes, nlkit lists) and against the kernel's own answers, in a fresh netns. The request
 // bytes are in ipset.test.ts (test/fixtures/ipset, captured under strace).
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { InvalidArgumentError, IpSet, MessageWriter, NetlinkError, type IpSetInfo } from '../../src/index.js';
+import { InvalidArgumentError, MessageWriter, NetlinkError, type IpSetInfo } from '../../src/index.js';
 import { checkCreate, checkEntry, checkExt, decodeListPart, joinListParts, writeAdt, writeCreate } from '../../src/nfnl/ipset.js';
-import { privileged, rawNetns } from '../helpers.js';
+import { fixture, ipset, tool } from './ipset-fixture.js';
 
-const haveTool = spawnSync('ipset', ['--version'], { encoding: 'utf8' }).status === 0;
-const tool = haveTool ? privileged : { skip: 'needs the ipset tool, the oracle (.ci/run installs it)' };
-
-function ipset(nsPath: string, args: string[], ok = true): { status: number; out: string; err: string } {
-  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'ipset', ...args], { encoding: 'utf8' });
-  if (ok && r.status !== 0) throw new Error(`ipset ${args.join(' ')}: ${r.stderr}`);
-  return { status: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
-
-function fixture(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; ips: IpSet } {
-  const ns = rawNetns();
-  const ips = IpSet.open({ netns: ns.fd });
-  t.teardown(() => {
-    ips.close();
-    ns.close();
-  });
-  return { ns, ips };
-}
 
 const err = async (p: Promise<unknown>): Promise<Error> => p.then((v) => new Error(`no error: resolved to ${String(v)}`), (x: Error) => x);
 

@@ -3,27 +3,12 @@
 // its fix. Privileged tests run in a fresh netns; `ipset` is the oracle where it has
 // something to say.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { ClosedError, InvalidArgumentError, IpSet, NetlinkError } from '../../src/index.js';
-import { privileged, rawNetns } from '../helpers.js';
+import { privileged } from '../helpers.js';
+import { fixture, ipset as run, tool } from './ipset-fixture.js';
 
-const haveTool = spawnSync('ipset', ['--version'], { encoding: 'utf8' }).status === 0;
-const tool = haveTool ? privileged : { skip: 'needs the ipset tool, the oracle (.ci/run installs it)' };
-
-function ipset(nsPath: string, args: string[]): { status: number; out: string; err: string } {
-  const r = spawnSync('nsenter', [`--net=${nsPath}`, 'ipset', ...args], { encoding: 'utf8' });
-  return { status: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
-
-function fixture(t: { teardown(fn: () => void): void }): { ns: ReturnType<typeof rawNetns>; ips: IpSet } {
-  const ns = rawNetns();
-  const ips = IpSet.open({ netns: ns.fd });
-  t.teardown(() => {
-    ips.close();
-    ns.close();
-  });
-  return { ns, ips };
-}
+/** `ipset ARGS` in the netns, whatever its exit (these tests read its refusals). */
+const ipset = (nsPath: string, args: string[]): ReturnType<typeof run> => run(nsPath, args, false);
 
 /** The rejection of `p`, or an Error saying what it resolved to. */
 const err = async (p: Promise<unknown>): Promise<Error> => p.then((v) => new Error(`no error: resolved to ${String(v)}`), (x: Error) => x);
