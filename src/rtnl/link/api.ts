@@ -376,6 +376,20 @@ function prepareAttrs(a: Record<string, unknown>, p: '' | 'peer.', ether: boolea
 
 /** Write ifinfomsg (index, flags/change) at the writer's cursor. */
 export function putIfinfomsg(w: MessageWriter, index: number, flags: number, change: number, family = 0): void {
+  const at = w.pos;
+  if ((at & 3) === 0) {
+    // Four host-order words (family, pad and type zero; index; flags; change): every byte
+    // written, so nothing to zero first.
+    w.ensure(IFINFOMSG_LEN);
+    const x = w.words;
+    const i = at >> 2;
+    x[i] = HOST_LE ? family & 0xff : (family & 0xff) << 24;
+    x[i + 1] = index;
+    x[i + 2] = flags;
+    x[i + 3] = change;
+    w.pos = at + IFINFOMSG_LEN;
+    return;
+  }
   const o = w.reserve(IFINFOMSG_LEN);
   const v = w.view;
   v.setUint8(o, family);
