@@ -257,6 +257,8 @@ export class NetlinkSocket {
   readonly writer: MessageWriter;
   private rbuf: Buffer;
   private rview: DataView;
+  /** {@link rbuf} as host-order words (a slab starts a fresh ArrayBuffer). */
+  private rwords: Uint32Array;
   private seq: number;
   /** Set while a transaction waits on poll; later requests queue behind it. */
   private busy: Promise<void> | null = null;
@@ -298,6 +300,7 @@ export class NetlinkSocket {
     this.writer = new MessageWriter();
     this.rbuf = acquireSlab(SLAB_SIZE);
     this.rview = new DataView(this.rbuf.buffer, this.rbuf.byteOffset, this.rbuf.length);
+    this.rwords = new Uint32Array(this.rbuf.buffer, this.rbuf.byteOffset, this.rbuf.length >> 2);
     this.seq = (Math.floor(Math.random() * 0x3fffffff) + 1) >>> 0;
   }
 
@@ -804,7 +807,13 @@ export class NetlinkSocket {
         continue;
       }
       if (st.batch) this.handleBatchDatagram(st, st.batch, n);
-      else this.handleDatagram(st, n);
+      else if (n === NLMSG_HDRLEN + 20 && isSuccessAck(this.rwords, st.seq)) {
+        // The usual answer to a change, alone in its datagram: our success ACK (its
+        // request's header echoed, NETLINK_CAP_ACK). What handleDatagram concludes from
+        // it, with a few word reads instead of its general walk.
+        if (debugEnabled()) debug('recv NLMSG_ERROR seq=%d flags=0x%s len=%d', st.seq, this.rview.getUint16(6, HOST_LE).toString(16), n);
+        st.done = true;
+      } else this.handleDatagram(st, n);
     }
   }
 
@@ -841,6 +850,7 @@ export class NetlinkSocket {
     while (size < n) size *= 2;
     this.rbuf = acquireSlab(size);
     this.rview = new DataView(this.rbuf.buffer, this.rbuf.byteOffset, this.rbuf.length);
+    this.rwords = new Uint32Array(this.rbuf.buffer, this.rbuf.byteOffset, this.rbuf.length >> 2);
   }
 
   private handleDatagram<T>(st: TxState<T>, n: number): void {
@@ -1346,6 +1356,15 @@ function checkBufSize(bytes: unknown, arg: string): void {
 function setBuf(fd: number, force: number, plain: number, bytes: number, arg: string): void {
   checkBufSize(bytes, arg);
   if (sys.trySetsockoptInt(fd, SOL_SOCKET, force, bytes) < 0) sys.setsockoptInt(fd, SOL_SOCKET, plain, bytes, plain === SO_RCVBUF ? 'setsockopt(SO_RCVBUF)' : 'setsockopt(SO_SNDBUF)');
+}
+
+/**
+ * True when `w` (a datagram of 36 bytes, as host-order words) is one NLMSG_ERROR message
+ * with error 0 for sequence number `seq`: nlmsg_len 36 (the whole datagram), type
+ * NLMSG_ERROR, our seq, error 0.
+ */
+function isSuccessAck(w: Uint32Array, seq: number): boolean {
+  return w[0] === NLMSG_HDRLEN + 20 && (HOST_LE ? w[1]! & 0xffff : w[1]! >>> 16) === NLMSG_ERROR && w[2] === seq && w[4] === 0;
 }
 
 /** Re-exported for families that build requests by hand. */
