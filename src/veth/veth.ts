@@ -9,13 +9,15 @@
  * @module
  */
 import { nodeCrypto } from '../builtins.js';
-import { InvalidArgumentError, NetlinkError, ClosedError, HOST_LE, NLMSG_HDRLEN, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, walkAttrs, checkOptionKeys, showValue } from '../netlink/index.js';
+import { InvalidArgumentError, NetlinkError, ClosedError, HOST_LE, NLMSG_HDRLEN, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, walkAttrs, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
+import type { RequestWithOptions } from '../netlink/socket.js';
 import { Rtnl } from '../rtnl/handle.js';
 import * as C from '../rtnl/constants.js';
 import { putIfinfomsg } from '../rtnl/link/api.js';
 import { IFINFOMSG_LEN } from '../rtnl/link/table.js';
 import { checkIfname, checkMtu, checkQueueCount } from '../rtnl/validate.js';
 import { isAbsolute } from 'node:path';
+import { fstatSync } from 'node:fs';
 import { Netns, netnsDir } from '../ns/index.js';
 import { MacAddr } from './mac.js';
 import * as sys from '../netlink/sys.js';
@@ -128,21 +130,38 @@ export interface SetupVethOptions {
 }
 
 /**
+ * The netns a handle's socket works in, as nsfs dev and inode (null where the kernel
+ * refuses SIOCGSKNS: no CAP_NET_ADMIN). A socket's netns is fixed at its creation, so
+ * this is read once per socket, not once per setupVeth call (an ioctl, an fstat and a
+ * close on every call of a loop that keeps its handles).
+ */
+const handleNetns = new WeakMap<object, { dev: number; ino: number } | null>();
+
+/**
  * Refuse a kept handle that works in another netns than the one it is given for: the
  * pair would be made (or rolled back) in the wrong place. The socket's netns is read
  * with SIOCGSKNS; where the kernel refuses that (no CAP_NET_ADMIN), nothing is checked.
  */
 function checkHandleNetns(rt: Rtnl, ns: Netns, arg: string, nsArg: string): void {
-  const sockFd = (rt as { sock?: { fd?: unknown } } | null)?.sock?.fd;
+  const sock = (rt as { sock?: { fd?: unknown } } | null)?.sock;
+  const sockFd = sock?.fd;
   if (typeof sockFd !== 'number') throw new InvalidArgumentError(arg, `expected an Rtnl handle, got ${showValue(rt)}`);
   if (sockFd < 0) throw new ClosedError(`${arg} (Rtnl handle)`);
-  const fd = sys.ioctlNoArg(sockFd, sys.SIOCGSKNS);
-  if (fd < 0) return;
-  try {
-    if (!ns.equals({ fd })) throw new InvalidArgumentError(arg, `the handle works in another network namespace than ${nsArg} (${ns.toString()})`);
-  } finally {
-    sys.close(fd);
+  let id = handleNetns.get(sock!);
+  if (id === undefined) {
+    const fd = sys.ioctlNoArg(sockFd, sys.SIOCGSKNS);
+    if (fd < 0) id = null;
+    else {
+      try {
+        const st = fstatSync(fd);
+        id = { dev: st.dev, ino: st.ino };
+      } finally {
+        sys.close(fd);
+      }
+    }
+    handleNetns.set(sock!, id);
   }
+  if (id !== null && (id.dev !== ns.dev || id.ino !== ns.ino)) throw new InvalidArgumentError(arg, `the handle works in another network namespace than ${nsArg} (${ns.toString()})`);
 }
 
 const SETUP_OPTION_KEYS: ReadonlySet<string> = new Set(['randomName', 'maxAttempts', 'afterCreate', 'handles', 'queues']);
@@ -249,7 +268,7 @@ export async function setupVeth(
       // The container end came up in the create message; the peer cannot (ENOTCONN
       // until the pair is linked), so the host end is set up now, from its own netns.
       // The kernel echoes creates, not changes: the host end is read back after.
-      await hst.link.set(host, { up: true });
+      await setUp(hst, host);
       const h = await getLinkBrief(hst, 0, host, undefined);
       let c: { index: number; mac: MacAddr };
       if (echoed) c = { index: echoed.index, mac: macOf(echoed, containerName) };
@@ -357,6 +376,22 @@ async function createPair(
   if (echo && b === undefined) throw new Error(`the kernel did not echo the new link ${containerName}`);
   return b;
 }
+
+/**
+ * The host end up: RTM_NEWLINK with IFF_UP in flags and change, by name — what
+ * `rt.link.set(host, { up: true })` sends, without that general method's checks of a
+ * change object (a name checked already, one flag).
+ */
+function setUp(rt: Rtnl, name: string): Promise<unknown> {
+  return rt.sock.requestWith(C.RTM_NEWLINK, 0, writeSetUp, name, undefined, SET_UP_OPTS);
+}
+
+function writeSetUp(w: MessageWriter, name: string): void {
+  putIfinfomsg(w, 0, C.IFF_UP, C.IFF_UP);
+  w.putStrz(C.IFLA_IFNAME, name);
+}
+
+const SET_UP_OPTS: RequestWithOptions<string> = { subjectOf: (name) => `${name} up` };
 
 /** RTM_GETLINK by index or name, optionally in the netns `nsid` names (IFLA_TARGET_NETNSID). */
 async function getLinkBrief(rt: Rtnl, index: number, name: string | undefined, nsid: number | undefined): Promise<LinkBrief> {

@@ -194,6 +194,12 @@ t.test('setupVeth refuses kept handles that work in another netns than the one t
   // The right handles still work.
   const v = await setupVeth('eth0', 'vh0', 1500, null, host, ctr, { handles: { host: rtHost } });
   t.equal(v.host.name, 'vh0');
+  // A handle's netns is read once and kept: the same handle, accepted above for the
+  // host netns, is still refused for another one (and rtOther, refused above, still
+  // works where it belongs).
+  await refused(t, setupVeth('eth1', 'vh1', 1500, null, ctr, host, { handles: { host: rtHost } }), 'options.handles.host', /another network namespace/);
+  const w = await setupVeth('eth1', 'vh1', 1500, null, other, ctr, { handles: { host: rtOther } });
+  t.equal(w.host.index > 0 && w.host.netns, other, 'a handle refused for one netns works in its own');
 });
 
 t.test('a closed handle is named as the handle in every ClosedError, whichever layer notices', privileged, async (t) => {

@@ -4,7 +4,7 @@ import t from 'tap';
 import {
   Netns, setupVeth, teardownVeth, MacAddr, randomVethName, Veth, NetlinkError, InvalidArgumentError, ClosedError, Rtnl,
 } from '../../src/index.js';
-import { LinkApi } from '../../src/rtnl/link/api.js';
+import { NetlinkSocket } from '../../src/netlink/socket.js';
 import { netnsPair, privileged, ipJson, fdCount } from '../helpers.js';
 
 type IpLink = Record<string, any>;
@@ -103,16 +103,23 @@ t.test('failure at every step leaves both netns as they were, and no fd behind',
     t.same(names(host), before.h, `${what}: host netns unchanged`);
   }
   // Host-up failure: inject it at the one request that brings the host end up.
-  const orig = LinkApi.prototype.set;
-  LinkApi.prototype.set = async function (this: LinkApi, ref: any, change: any, opts?: any) {
-    if (change?.up === true && ref === 'hy0') throw new NetlinkError(100, { type: 16, typeName: 'RTM_NEWLINK', seq: 0, subject: 'hy0' }, {}, 'injected');
-    return orig.call(this, ref, change, opts) as any;
+  // setupVeth sends it itself (RTM_NEWLINK, IFF_UP, the host end's name as the request's
+  // argument): fail that request, and only that one, as the kernel would.
+  const orig = NetlinkSocket.prototype.requestWith;
+  let injected = 0;
+  NetlinkSocket.prototype.requestWith = function (this: NetlinkSocket, type: number, flags: number, build: any, arg: any, onMessage?: any, opts?: any) {
+    if (type === 16 && arg === 'hy0' && (flags & 0x400) === 0) {
+      injected++;
+      return Promise.reject(new NetlinkError(100, { type: 16, typeName: 'RTM_NEWLINK', seq: 0, subject: 'hy0 up' }, {}, 'injected'));
+    }
+    return orig.call(this, type, flags, build, arg, onMessage, opts);
   } as typeof orig;
   try {
     const e = await setupVeth('y0', 'hy0', 1500, null, host, ctr).catch((x) => x);
     t.match(e?.message, /ENETDOWN.*injected.*\(the pair was deleted\)/, 'host-up failure reported');
+    t.equal(injected, 1, 'the host-up request was the one that failed');
   } finally {
-    LinkApi.prototype.set = orig;
+    NetlinkSocket.prototype.requestWith = orig;
   }
   t.same(names(ctr), before.c, 'host-up failure: container netns unchanged');
   t.same(names(host), before.h, 'host-up failure: host netns unchanged');
