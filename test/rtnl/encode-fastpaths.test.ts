@@ -125,7 +125,7 @@ t.test('rt.addr.add of an IPv4 address on an ifindex without options: the genera
     linkIndex: (): Promise<number> => Promise.resolve(7),
   };
   const api = AddrApi.of(core as never);
-  for (const a of ['198.18.0.1/32', '198.18.0.1', '10.1.2.3/24', '127.0.0.2/8', '0.0.0.0/0', '255.255.255.255/32', '1.2.3.4/0']) {
+  for (const a of ['198.18.0.1/32', '198.18.0.1', '10.1.2.3/24', '127.0.0.2/8', '0.0.0.0/0', '255.255.255.255/32', '1.2.3.4/0', '1.2.3.4/32', '192.168.254.1/24', '128.1.129.255/17']) {
     sent.length = 0;
     await api.add(7, a); // the fast path
     await api.add(7, a, {}); // an options object: the general path (prepare, writeAddr)
