@@ -87,7 +87,18 @@ async function allocPerOp(fn: () => void, n: number): Promise<{ bytes: number; n
   return { bytes: NaN, note: 'a GC ran during every attempt' };
 }
 
+/**
+ * NLKIT_MICRO_ONLY: a regular expression; only the cases whose name matches run (the
+ * GETLINK round trip always does). bench/suite.ts uses it for a second run of the
+ * request-path cases under `node --max-opt=1`: the unoptimised tiers (Ignition, then
+ * Sparkplug) in which V8 runs a function until it has been called about a thousand
+ * times — every request of a program that makes fewer, such as a CNI plugin.
+ */
+const ONLY = process.env.NLKIT_MICRO_ONLY ? new RegExp(process.env.NLKIT_MICRO_ONLY) : undefined;
+const SKIPPED: Result = { name: '', perSec: NaN, nsPerOp: NaN, bytesPerOp: NaN, allocNote: 'not run' };
+
 async function bench(name: string, fn: () => void, n = N): Promise<Result> {
+  if (ONLY && !ONLY.test(name)) return SKIPPED;
   for (let i = 0; i < Math.min(n, 20_000); i++) fn(); // warm-up
   let best = Infinity;
   for (let round = 0; round < 3; round++) {
@@ -103,6 +114,7 @@ async function bench(name: string, fn: () => void, n = N): Promise<Result> {
 
 /** {@link bench} for an async call: each call is awaited, as a caller does. */
 async function benchAsync(name: string, fn: () => Promise<unknown>, n = N): Promise<Result> {
+  if (ONLY && !ONLY.test(name)) return SKIPPED;
   for (let i = 0; i < Math.min(n, 20_000); i++) await fn(); // warm-up
   let best = Infinity;
   for (let round = 0; round < 3; round++) {

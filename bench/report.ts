@@ -82,6 +82,8 @@ export interface Report {
   summary: Record<string, Record<string, Cell>>;
   targets: Target[];
   micro: MicroSummary | undefined;
+  /** The request-path micro cases under `node --max-opt=1` (unoptimised tiers); absent in older reports. */
+  microUnopt?: MicroSummary | undefined;
   monitor: Record<string, unknown>[] | undefined;
   log: RunLog[];
   records: Record<string, string | number>[];
@@ -281,13 +283,21 @@ export function renderMarkdown(r: Report, svgName: string): string {
   if (r.micro) {
     L.push(`## Encoder / decoder micro-benchmarks (bench/netlink-micro, median of ${r.micro.runs} run${r.micro.runs > 1 ? 's' : ''})`);
     L.push('');
-    L.push('| case | ns/msg | heap bytes allocated/msg |');
-    L.push('|---|--:|--:|');
-    for (const c of r.micro.cases) L.push(`| ${c.name} | ${c.nsPerOp.toFixed(0)} | ${c.bytesPerOp === null ? '?' : c.bytesPerOp.toFixed(1)} |`);
+    const un = r.microUnopt;
+    L.push(un ? '| case | ns/msg | ns/msg unoptimised † | heap bytes allocated/msg |' : '| case | ns/msg | heap bytes allocated/msg |');
+    L.push(un ? '|---|--:|--:|--:|' : '|---|--:|--:|');
+    for (const c of r.micro.cases) {
+      const u = un?.cases.find((x) => x.name === c.name);
+      const uCol = un ? ` ${u ? `${u.nsPerOp.toFixed(0)} (${(u.nsPerOp / c.nsPerOp).toFixed(1)}×)` : '–'} |` : '';
+      L.push(`| ${c.name} | ${c.nsPerOp.toFixed(0)} |${uCol} ${c.bytesPerOp === null ? '?' : c.bytesPerOp.toFixed(1)} |`);
+    }
     L.push('');
     L.push('Allocation target on the encode path: 0 bytes per message in steady state.');
     const g = r.micro.getlink;
     if (g) L.push(`GETLINK round trip: NetlinkSocket.request ${g.nlkitUs.toFixed(2)} µs, raw koffi send+recv ${g.rawUs.toFixed(2)} µs → ${g.ratio.toFixed(2)}× (${g.nlkitAlloc}).`);
+    const gu = un?.getlink;
+    if (gu) L.push(`GETLINK round trip, unoptimised †: NetlinkSocket.request ${gu.nlkitUs.toFixed(2)} µs, raw koffi send+recv ${gu.rawUs.toFixed(2)} µs → ${gu.ratio.toFixed(2)}×.`);
+    if (un) L.push(`† The same case in a second process run as \`node --max-opt=1\` (median of ${un.runs} run${un.runs > 1 ? 's' : ''}; in brackets, times the optimised figure): V8 runs a function in its unoptimised tiers (Ignition, then Sparkplug) until it has been called about a thousand times, so a program making fewer requests — a CNI plugin, or the W1, W4 and setupVeth workloads of N = 1000 above, each in a fresh process — runs nlkit's request code at these speeds, not at the optimised ones of the first column.`);
     L.push('');
   }
   if (r.monitor && r.monitor.length) {

@@ -169,6 +169,15 @@ function allJobs(p: Params): Job[] {
     env: { NLKIT_BENCH_N: String(p.quick ? 20_000 : 200_000) },
     ...(existsSync(microPath) ? {} : { missing: 'bench/netlink-micro.ts not there yet' }),
   };
+  // The request-path cases again under --max-opt=1: the unoptimised tiers a process runs
+  // nlkit's request code in until V8 has seen about a thousand calls of it (W1, W4 and
+  // setupVeth of N = 1000 run there, as does every request of a short-lived program).
+  const microUnopt: Job = {
+    name: 'netlink-micro-unopt', kind: 'micro', tier: 'context',
+    argv: [node, '--max-opt=1', microPath],
+    env: { NLKIT_BENCH_N: String(p.quick ? 4_000 : 40_000), NLKIT_MICRO_ONLY: MICRO_UNOPT_CASES },
+    ...(existsSync(microPath) ? {} : { missing: 'bench/netlink-micro.ts not there yet' }),
+  };
   const rawPath = join(distBench, 'raw-koffi.js');
   const rawKoffi: Job = {
     name: 'node-raw-koffi', kind: 'peer', tier: 'core',
@@ -266,6 +275,7 @@ function allJobs(p: Params): Job[] {
     ...d1.slice(0, 4),
     ...d2.slice(0, 4),
     micro,
+    microUnopt,
     goJob('handle'),
     monitor,
     startup,
@@ -283,6 +293,8 @@ function allJobs(p: Params): Job[] {
     cSetup('c-libmnl-setupveth-echo', '--path=echo'),
   ];
 }
+/** The netlink-micro cases run again unoptimised: encoders and the awaited JS of the request paths. */
+const MICRO_UNOPT_CASES = '^(encode RTM_NEWLINK|harness|rt\\.(link|addr|route)\\.add|ct\\.add JS only, awaited: checks)';
 const D1_JOBS = ['nlkit-diag', 'c-libmnl-diag', 'go-netlink-diag', 'iproute2-ss', 'pyroute2-diag'];
 const D2_JOBS = ['nlkit-ct', 'c-libmnl-ct', 'go-netlink-ct', 'conntrack-tool', 'pyroute2-ct'];
 const EXTRA = new Set(['c-libmnl-seq', 'c-libmnl-batch', 'go-netlink-pkg', 'rust-rtnetlink-upsep', 'c-libmnl-setupveth-echo']);
@@ -710,6 +722,8 @@ export async function main(argv: string[]): Promise<number> {
   const t0 = process.hrtime.bigint();
   const records: Record_[] = [];
   const microRuns: MicroRun[] = [];
+  const microUnoptRuns: MicroRun[] = [];
+  const microUnoptJob = jobs.find((j) => j.name === 'netlink-micro-unopt');
   const monitorRuns: Record<string, unknown>[] = [];
   const log: RunLog[] = [];
   const failures: { job: string; run: number; error: string }[] = [];
@@ -728,8 +742,8 @@ export async function main(argv: string[]): Promise<number> {
           console.error(`[bench] round ${run}/${p.runs} ${job.name}: FAILED after ${secs} s: ${err}`);
         } else console.error(`[bench] round ${run}/${p.runs} ${job.name}: ${secs} s (load ${load})`);
         if (job.kind === 'micro') {
-          if (o.ok) microRuns.push(parseMicro(o.stdout));
-          writeFileSync(join(tmp, `micro-${run}.txt`), o.stdout);
+          if (o.ok) (job === microUnoptJob ? microUnoptRuns : microRuns).push(parseMicro(o.stdout));
+          writeFileSync(join(tmp, `${job.name}-${run}.txt`), o.stdout);
         } else if (job.kind === 'monitor') {
           if (o.ok) {
             try {
@@ -756,6 +770,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const summary = summarize(records);
   const micro = summarizeMicro(microRuns);
+  const microUnopt = summarizeMicro(microUnoptRuns);
   const git = (args: string[]): string => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
   const cpuModel = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? os.cpus()[0]?.model ?? '?').trim();
   const command = `npm run bench --${argv.length ? ` ${argv.join(' ')}` : ''}`.replace(/ --$/, '');
@@ -777,6 +792,7 @@ export async function main(argv: string[]): Promise<number> {
     summary,
     targets: targets(summary, micro),
     micro,
+    ...(microUnopt ? { microUnopt } : {}),
     monitor: monitorRuns.length ? monitorRuns : undefined,
     log,
     records,
