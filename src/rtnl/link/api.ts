@@ -464,23 +464,29 @@ function prepareSpec(spec: unknown): PreparedLink {
   }
   const kind = codec.kind; // the same string: the key it is registered under
   const attrs = prepareAttrs(s, '', codec.ether);
-  if (s['peer'] !== undefined && kind !== 'veth') throw new InvalidArgumentError('peer', `only a veth has a peer, not a ${kind}`);
-  if (s['peer'] !== undefined && (typeof s['peer'] !== 'object' || s['peer'] === null || Array.isArray(s['peer']))) throw new InvalidArgumentError('peer', `expected an object, got ${showValue(s['peer'])}`);
+  const peerSpec = s['peer'];
   let peer: PreparedAttrs | undefined;
-  if (s['peer'] !== undefined) {
-    checkKeys(s['peer'] as object, LINK_ATTR_KEYS, 'peer.');
-    peer = prepareAttrs(s['peer'] as Record<string, unknown>, 'peer.', true);
+  if (peerSpec !== undefined) {
+    if (kind !== 'veth') throw new InvalidArgumentError('peer', `only a veth has a peer, not a ${kind}`);
+    if (typeof peerSpec !== 'object' || peerSpec === null || Array.isArray(peerSpec)) throw new InvalidArgumentError('peer', `expected an object, got ${showValue(peerSpec)}`);
+    checkKeys(peerSpec, LINK_ATTR_KEYS, 'peer.');
+    peer = prepareAttrs(peerSpec as Record<string, unknown>, 'peer.', true);
     // veth_open() needs the peer pointer, which is set only after both devices are
     // registered: IFF_UP on the peer in the create message fails with ENOTCONN.
     if (peer.up) throw new InvalidArgumentError('peer.up', 'the kernel cannot bring a veth peer up in the create message (it answers ENOTCONN); set the peer up afterwards with a handle in its netns (setupVeth does this)');
   }
-  if (s['data'] !== undefined && (typeof s['data'] !== 'object' || s['data'] === null || Array.isArray(s['data']))) throw new InvalidArgumentError('data', `expected an object, got ${showValue(s['data'])}`);
-  if (s['data'] !== undefined && !codec.data) throw new InvalidArgumentError('data', `kind '${kind}' takes no options`);
-  if (s['data'] !== undefined && codec.data) checkKeys(s['data'] as object, dataKeysOf(kind, codec.data), 'data.');
-  codec.validate?.(s);
-  if (codec.needsParent && s['link'] === undefined) throw new InvalidArgumentError('link', `a ${kind} needs a parent link`);
-  const masterRef = s['master'] !== undefined ? checkLinkRef(s['master'], 'master') : undefined;
-  const parentRef = s['link'] !== undefined ? checkLinkRef(s['link'], 'link') : undefined;
+  const data = s['data'];
+  if (data !== undefined) {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidArgumentError('data', `expected an object, got ${showValue(data)}`);
+    if (!codec.data) throw new InvalidArgumentError('data', `kind '${kind}' takes no options`);
+    checkKeys(data, dataKeysOf(kind, codec.data), 'data.');
+  }
+  if (codec.validate !== undefined) codec.validate(s);
+  const master = s['master'];
+  const link = s['link'];
+  if (codec.needsParent && link === undefined) throw new InvalidArgumentError('link', `a ${kind} needs a parent link`);
+  const masterRef = master !== undefined ? checkLinkRef(master, 'master') : undefined;
+  const parentRef = link !== undefined ? checkLinkRef(link, 'link') : undefined;
   // The alias is set by name after the create (the kernel ignores it in one).
   if (attrs.alias !== undefined && attrs.name === undefined) throw new InvalidArgumentError('alias', 'needs a name: the kernel ignores an alias in the create message, so it is set by name right after');
   if (peer?.alias !== undefined && peer.name === undefined) throw new InvalidArgumentError('peer.alias', 'needs peer.name: the kernel ignores an alias in the create message, so it is set by name right after');
