@@ -57,6 +57,8 @@ export class MessageWriter {
 
   /** Move to a slab of at least `need` bytes, keeping what is written. */
   private grow(need: number): void {
+    // Doubling a released writer's empty buffer never reached `need`: the call hung.
+    if (this.buf === EMPTY_BUF) throw new Error('nlkit: MessageWriter used after release()');
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
     const nb = acquireSlab(size);
@@ -312,12 +314,18 @@ export class MessageWriter {
   /** Give the slab back to the pool. The writer must not be used afterwards. */
   release(): void {
     releaseSlab(this.buf);
-    this.buf = Buffer.alloc(0);
-    this.view = new DataView(this.buf.buffer, 0, 0);
-    this.words = new Uint32Array(0);
+    // Shared empty stand-ins (nothing can be written to a zero-length buffer): a handle's
+    // close() made three objects here.
+    this.buf = EMPTY_BUF;
+    this.view = EMPTY_VIEW;
+    this.words = EMPTY_WORDS;
     this.pos = 0;
   }
 }
+
+const EMPTY_BUF = Buffer.alloc(0);
+const EMPTY_VIEW = new DataView(EMPTY_BUF.buffer, EMPTY_BUF.byteOffset, 0);
+const EMPTY_WORDS = new Uint32Array(0);
 
 /** The slab as host-order words; a slab from the pool starts a fresh ArrayBuffer (offset 0). */
 function wordsOf(b: Buffer): Uint32Array {

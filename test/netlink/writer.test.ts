@@ -369,3 +369,11 @@ t.test('u32 and s32 payloads wrap as DataView did (v >>> 0), flags and types kee
   t.equal(w.finish().toString('hex'), want.toString('hex'));
   w.release();
 });
+
+t.test('a released writer refuses to write instead of hanging', async (t) => {
+  const w = new MessageWriter();
+  w.release();
+  t.throws(() => w.begin(16, 0, 1, 0), /used after release/);
+  t.throws(() => w.putU32(1, 1), /used after release/);
+  t.equal(w.buf.length, 0, 'nothing acquired');
+});
