@@ -9,7 +9,7 @@
  * @module
  */
 import { nodeCrypto } from '../builtins.js';
-import { InvalidArgumentError, NetlinkError, ClosedError, HOST_LE, NLMSG_HDRLEN, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, walkAttrs, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
+import { InvalidArgumentError, NetlinkError, ClosedError, SysError, HOST_LE, NLMSG_HDRLEN, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, walkAttrs, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
 import type { RequestWithOptions } from '../netlink/socket.js';
 import { Rtnl } from '../rtnl/handle.js';
 import * as C from '../rtnl/constants.js';
@@ -131,16 +131,22 @@ export interface SetupVethOptions {
 
 /**
  * The netns a handle's socket works in, as nsfs dev and inode (null where the kernel
- * refuses SIOCGSKNS: no CAP_NET_ADMIN). A socket's netns is fixed at its creation, so
- * this is read once per socket, not once per setupVeth call (an ioctl, an fstat and a
- * close on every call of a loop that keeps its handles).
+ * refuses SIOCGSKNS for good: no CAP_NET_ADMIN, or a kernel without it). A socket's
+ * netns is fixed at its creation, so this is read once per socket, not once per
+ * setupVeth call (an ioctl, an fstat and a close on every call of a loop that keeps its
+ * handles).
  */
 const handleNetns = new WeakMap<object, { dev: number; ino: number } | null>();
+
+/** SIOCGSKNS failures that say the same for every later call on the socket. */
+const LASTING_SKNS_ERRORS: ReadonlySet<number> = new Set([1 /* EPERM */, 25 /* ENOTTY */, 22 /* EINVAL */, 95 /* EOPNOTSUPP */]);
 
 /**
  * Refuse a kept handle that works in another netns than the one it is given for: the
  * pair would be made (or rolled back) in the wrong place. The socket's netns is read
- * with SIOCGSKNS; where the kernel refuses that (no CAP_NET_ADMIN), nothing is checked.
+ * with SIOCGSKNS; where the kernel refuses that (no CAP_NET_ADMIN, or a kernel before
+ * 4.9), nothing is checked. Any other failure (out of file descriptors or memory) is
+ * thrown: it is not remembered, and the check is not skipped.
  */
 function checkHandleNetns(rt: Rtnl, ns: Netns, arg: string, nsArg: string): void {
   const sock = (rt as { sock?: { fd?: unknown } } | null)?.sock;
@@ -150,8 +156,10 @@ function checkHandleNetns(rt: Rtnl, ns: Netns, arg: string, nsArg: string): void
   let id = handleNetns.get(sock!);
   if (id === undefined) {
     const fd = sys.ioctlNoArg(sockFd, sys.SIOCGSKNS);
-    if (fd < 0) id = null;
-    else {
+    if (fd < 0) {
+      if (!LASTING_SKNS_ERRORS.has(-fd)) throw new SysError('ioctl(SIOCGSKNS)', -fd, undefined, `reading the netns of ${arg}`);
+      id = null;
+    } else {
       try {
         const st = fstatSync(fd);
         id = { dev: st.dev, ino: st.ino };
@@ -161,7 +169,13 @@ function checkHandleNetns(rt: Rtnl, ns: Netns, arg: string, nsArg: string): void
     }
     handleNetns.set(sock!, id);
   }
-  if (id !== null && (id.dev !== ns.dev || id.ino !== ns.ino)) throw new InvalidArgumentError(arg, `the handle works in another network namespace than ${nsArg} (${ns.toString()})`);
+  if (id === null) return;
+  // A Netns knows its identity; anything else accepted as a netns (a plain { fd }) is asked.
+  const nsFd = (ns as { fd: number }).fd;
+  const nsId = ns instanceof Netns ? ns : fstatSync(nsFd);
+  if (id.dev !== nsId.dev || id.ino !== nsId.ino) {
+    throw new InvalidArgumentError(arg, `the handle works in another network namespace than ${nsArg} (${ns instanceof Netns ? ns.toString() : `fd ${nsFd}`})`);
+  }
 }
 
 const SETUP_OPTION_KEYS: ReadonlySet<string> = new Set(['randomName', 'maxAttempts', 'afterCreate', 'handles', 'queues']);

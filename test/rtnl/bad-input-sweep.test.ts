@@ -202,6 +202,59 @@ t.test('setupVeth refuses kept handles that work in another netns than the one t
   t.equal(w.host.index > 0 && w.host.netns, other, 'a handle refused for one netns works in its own');
 });
 
+t.test('setupVeth: a handle whose netns cannot be read for a passing reason (out of fds) is not taken as unreadable for good', privileged, async (t) => {
+  const koffi = (await import('koffi')).default;
+  const libc = koffi.load('libc.so.6');
+  const rlimit = koffi.struct('nlkit_test_rlimit', { cur: 'uint64_t', max: 'uint64_t' });
+  const getrlimit = libc.func('int getrlimit(int, _Out_ nlkit_test_rlimit *)');
+  const setrlimit = libc.func('int setrlimit(int, const nlkit_test_rlimit *)');
+  void rlimit;
+  const RLIMIT_NOFILE = 7; // <asm-generic/resource.h>
+  const lim: { cur?: number | bigint; max?: number | bigint } = {};
+  t.equal(getrlimit(RLIMIT_NOFILE, lim), 0, 'getrlimit');
+  const host = Netns.new();
+  const ctr = Netns.new();
+  const other = Netns.new();
+  const rtOther = Rtnl.open({ netns: other });
+  t.teardown(() => {
+    rtOther.close();
+    for (const n of [host, ctr, other]) n.close();
+  });
+  // No new fd while setupVeth's synchronous checks run (the SIOCGSKNS ioctl makes one).
+  t.equal(setrlimit(RLIMIT_NOFILE, { cur: 0, max: lim.max }), 0, 'soft fd limit 0');
+  let p: Promise<unknown>;
+  try {
+    p = setupVeth('eth0', 'vh0', 1500, null, host, ctr, { handles: { host: rtOther } });
+  } finally {
+    t.equal(setrlimit(RLIMIT_NOFILE, lim), 0, 'fd limit restored');
+  }
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  t.match(e, { name: 'SysError', code: 'EMFILE', message: /SIOCGSKNS.*options\.handles\.host/ }, 'the failure is thrown, not skipped');
+  // The same handle again, with fds to spare: checked, and refused.
+  await refused(t, setupVeth('eth0', 'vh0', 1500, null, host, ctr, { handles: { host: rtOther } }), 'options.handles.host', /another network namespace/);
+  for (const n of [host, ctr, other]) {
+    const rt = Rtnl.open({ netns: n });
+    t.same((await rt.link.list()).map((l) => l.name), ['lo'], 'no link anywhere');
+    rt.close();
+  }
+});
+
+t.test('setupVeth checks a kept handle against a netns given as a plain { fd } too', privileged, async (t) => {
+  const host = Netns.new();
+  const ctr = Netns.new();
+  const rtHost = Rtnl.open({ netns: host });
+  t.teardown(() => {
+    rtHost.close();
+    host.close();
+    ctr.close();
+  });
+  // The handle is in host: given for host as { fd }, it is accepted; for ctr as { fd }, refused.
+  await refused(t, setupVeth('eth0', 'vh0', 1500, null, { fd: ctr.fd } as never, host, { handles: { host: rtHost } }), 'options.handles.host', new RegExp(`another network namespace than hostNs \\(fd ${ctr.fd}\\)`));
+  const v = await setupVeth('eth0', 'vh0', 1500, null, { fd: host.fd } as never, ctr, { handles: { host: rtHost } });
+  t.equal(v.host.name, 'vh0', 'accepted for the netns it is in');
+  t.same((await rtHost.link.list()).map((l) => l.name).sort(), ['lo', 'vh0']);
+});
+
 t.test('a closed handle is named as the handle in every ClosedError, whichever layer notices', privileged, async (t) => {
   const { ClosedError } = await import('../../src/netlink/errors.js');
   const rt = Rtnl.open();
