@@ -14,6 +14,7 @@ import type { RequestWithOptions } from '../netlink/socket.js';
 import { Rtnl } from '../rtnl/handle.js';
 import * as C from '../rtnl/constants.js';
 import { putIfinfomsg } from '../rtnl/link/api.js';
+import { missingLink } from '../rtnl/core.js';
 import { IFINFOMSG_LEN } from '../rtnl/link/table.js';
 import { checkIfname, checkMtu, checkQueueCount } from '../rtnl/validate.js';
 import { isAbsolute } from 'node:path';
@@ -305,6 +306,7 @@ export async function setupVeth(
       return veth;
     } catch (e) {
       const cause = e as Error;
+      let undone = 'the pair was deleted';
       try {
         // Deleting either end deletes the pair; the host end is in the handle's netns.
         await hst.link.del(host);
@@ -312,8 +314,10 @@ export async function setupVeth(
         if (!(delErr instanceof NetlinkError && delErr.code === 'ENODEV')) {
           throw new AggregateError([cause, delErr], `setupVeth: ${cause.message}; and deleting the half-made pair ${containerName}/${host} failed: ${(delErr as Error).message}`);
         }
+        // Gone already (deleted by someone else), or never where the handle looked.
+        undone = `no host end '${host}' was found in ${hst.where()} to delete`;
       }
-      if (cause instanceof Error) cause.message = `setupVeth ${containerName}/${host}: ${cause.message} (the pair was deleted)`;
+      if (cause instanceof Error) cause.message = `setupVeth ${containerName}/${host}: ${cause.message} (${undone})`;
       throw cause;
     }
   } finally {
@@ -392,12 +396,18 @@ async function createPair(
 }
 
 /**
- * The host end up: RTM_NEWLINK with IFF_UP in flags and change, by name — what
+ * The host end up: RTM_NEWLINK with IFF_UP in flags and change, by name — the bytes
  * `rt.link.set(host, { up: true })` sends, without that general method's checks of a
- * change object (a name checked already, one flag).
+ * change object (a name checked already, one flag). An ENODEV gets the hint
+ * rt.link.set gives it ("link 'vh0' does not exist in netns …").
  */
-function setUp(rt: Rtnl, name: string): Promise<unknown> {
-  return rt.sock.requestWith(C.RTM_NEWLINK, 0, writeSetUp, name, undefined, SET_UP_OPTS);
+async function setUp(rt: Rtnl, name: string): Promise<void> {
+  try {
+    await rt.sock.requestWith(C.RTM_NEWLINK, 0, writeSetUp, name, undefined, SET_UP_OPTS);
+  } catch (e) {
+    if (e instanceof NetlinkError && e.code === 'ENODEV' && e.hint === undefined) throw new NetlinkError(e.errno, e.request, e.extack, missingLink(rt, 'link', name));
+    throw e;
+  }
 }
 
 function writeSetUp(w: MessageWriter, name: string): void {

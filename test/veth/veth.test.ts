@@ -5,7 +5,7 @@ import {
   Netns, setupVeth, teardownVeth, MacAddr, randomVethName, Veth, NetlinkError, InvalidArgumentError, ClosedError, Rtnl,
 } from '../../src/index.js';
 import { NetlinkSocket } from '../../src/netlink/socket.js';
-import { netnsPair, privileged, ipJson, fdCount } from '../helpers.js';
+import { netnsPair, privileged, ip, ipJson, fdCount } from '../helpers.js';
 
 type IpLink = Record<string, any>;
 
@@ -123,6 +123,20 @@ t.test('failure at every step leaves both netns as they were, and no fd behind',
   }
   t.same(names(ctr), before.c, 'host-up failure: container netns unchanged');
   t.same(names(host), before.h, 'host-up failure: host netns unchanged');
+  // The host end gone before it is set up (deleted by someone else): the kernel's ENODEV
+  // names the link and where it was looked for, and the rollback says it found nothing.
+  NetlinkSocket.prototype.requestWith = function (this: NetlinkSocket, type: number, flags: number, build: any, arg: any, onMessage?: any, opts?: any) {
+    if (type === 16 && arg === 'hy0' && (flags & 0x400) === 0) ip(host.path, ['link', 'del', 'hy0']);
+    return orig.call(this, type, flags, build, arg, onMessage, opts);
+  } as typeof orig;
+  try {
+    const e = await setupVeth('y0', 'hy0', 1500, null, host, ctr).catch((x) => x);
+    t.match(e, { code: 'ENODEV', message: /^setupVeth y0\/hy0: ENODEV: No such device — link 'hy0' does not exist in netns .*\(RTM_NEWLINK hy0 up\) \(no host end 'hy0' was found in netns .* to delete\)$/ }, `host end gone: ${e?.message}`);
+  } finally {
+    NetlinkSocket.prototype.requestWith = orig;
+  }
+  t.same(names(ctr), before.c, 'host end gone: container netns unchanged');
+  t.same(names(host), before.h, 'host end gone: host netns unchanged');
   t.equal(fdCount(), before.fds, 'no fd leaked by any failure');
 });
 
