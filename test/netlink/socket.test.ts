@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   AF_NETLINK, AttrTable, ClosedError, DumpInterruptedError, InvalidArgumentError, MessageWriter, NETLINK_ROUTE, NLMSG_ERROR,
-  NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REQUEST, NetlinkError, NetlinkSocket, SysError,
+  NLM_F_ACK, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REQUEST, NetlinkError, NetlinkSocket, SysError,
   type FamilyDescriber, type MessageHandler, type NetlinkSocketOptions,
 } from '../../src/netlink/index.js';
 import * as sys from '../../src/netlink/sys.js';
@@ -348,6 +348,22 @@ t.test('a kernel reply with another sequence number is ignored and counted in st
   w.release();
   t.same(await s.request(L.RTM_GETLINK, 0, ifinfo(1), (_b, v, o) => v.getInt32(o + 20, true), { ack: false }), 1);
   t.equal(s.stats.stale, 1, 'the stray NLMSG_ERROR for seq 12345 was skipped');
+});
+
+t.test('a stray success ACK with another sequence number does not end a request that fails', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  // Queue the kernel's success ACK (36 bytes with NETLINK_CAP_ACK: the success-ACK fast
+  // path's size) to a request the socket does not know about: a change of lo that changes nothing.
+  const w = new MessageWriter();
+  w.begin(L.RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 12345);
+  ifinfo(1)(w);
+  const raw = w.finish();
+  t.equal(sys.send(s.fd, raw, raw.length, 0), raw.length);
+  w.release();
+  const e = await s.request(L.RTM_NEWLINK, 0, ifinfo(4242)).then(() => undefined, (x: unknown) => x);
+  t.match(e, { code: 'ENODEV' }, 'the request\'s own answer (ENODEV), not the stray success');
+  t.equal(s.stats.stale, 1, 'the stray ACK for seq 12345 was skipped');
 });
 
 /** Make `n` bridges so a link dump needs several datagrams. */
