@@ -108,14 +108,15 @@ t.test('rt.addr.add of an IPv4 address on an ifindex without options: the genera
   // A recording stub socket: runs the builder with the request's argument, keeps the bytes
   // and the subject text (subjectOf is called as the socket does on an error).
   const w = new MessageWriter();
-  const sent: { bytes: string; subject: string | undefined }[] = [];
+  // `v4`: the request's argument is the fast path's V4Add (its address as one word).
+  const sent: { bytes: string; subject: string | undefined; v4: boolean }[] = [];
   const core = {
     sock: {
       requestWith(type: number, flags: number, build: (w: MessageWriter, a: unknown) => void, arg: unknown, _on: unknown, opts: { subject?: string; subjectOf?: (a: unknown) => string } = {}): Promise<undefined> {
         w.reset().begin(type, flags, 1, 0);
         build(w, arg);
         const len = w.finishLength();
-        sent.push({ bytes: w.buf.toString('hex', 0, len), subject: opts.subject ?? opts.subjectOf?.(arg) });
+        sent.push({ bytes: w.buf.toString('hex', 0, len), subject: opts.subject ?? opts.subjectOf?.(arg), v4: typeof arg === 'object' && arg !== null && 'word' in arg });
         return Promise.resolve(undefined);
       },
       request(type: number, flags: number, build: (w: MessageWriter) => void, on: unknown, opts: { subject?: string } = {}): Promise<undefined> {
@@ -131,6 +132,7 @@ t.test('rt.addr.add of an IPv4 address on an ifindex without options: the genera
     await api.add(7, a, {}); // an options object: the general path (prepare, writeAddr)
     await api.replace(7, a); // replace: fast path with NLM_F_REPLACE
     t.equal(sent.length, 3);
+    t.same(sent.map((x) => x.v4), [true, false, true], `${a}: fast, general, fast`);
     t.equal(sent[0]!.bytes, sent[1]!.bytes, `${a}: same request bytes`);
     t.equal(sent[0]!.subject, sent[1]!.subject, `${a}: same subject`);
     t.equal(sent[0]!.subject, `${a} dev ifindex 7`);

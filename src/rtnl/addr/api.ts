@@ -178,7 +178,11 @@ interface V4Add {
   readonly address: string;
 }
 
-/** The RTM_NEWADDR body of a {@link V4Add}: the same bytes writeAddr writes for it. */
+/**
+ * The RTM_NEWADDR body of a {@link V4Add}: the same bytes writeAddr writes for it (a
+ * request starts 4-aligned; at an unaligned cursor, which no request has, the fallback
+ * below pads differently from writeAddr).
+ */
 function writeV4Add(w: MessageWriter, a: V4Add): void {
   const word = a.word;
   const scope = word >>> 24 === 127 ? C.RT_SCOPE_HOST : C.RT_SCOPE_UNIVERSE;
