@@ -7,7 +7,7 @@
  */
 import { endianness } from 'node:os';
 import { NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN, align4 } from './constants.js';
-import { InvalidArgumentError } from './errors.js';
+import { ClosedError, InvalidArgumentError } from './errors.js';
 import { SLAB_SIZE, acquireSlab, releaseSlab } from './pool.js';
 
 const LE = endianness() === 'LE';
@@ -58,7 +58,7 @@ export class MessageWriter {
   /** Move to a slab of at least `need` bytes, keeping what is written. */
   private grow(need: number): void {
     // Doubling a released writer's empty buffer never reached `need`: the call hung.
-    if (this.buf === EMPTY_BUF) throw new Error('nlkit: MessageWriter used after release()');
+    if (this.buf === EMPTY_BUF) throw new ClosedError('MessageWriter (used after release())');
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
     const nb = acquireSlab(size);
@@ -82,9 +82,9 @@ export class MessageWriter {
    */
   begin(type: number, flags: number, seq: number, pid = 0): this {
     if (this.building) throw new Error('nlkit: MessageWriter.begin() while a message is being built (re-entrant build)');
-    this.building = true;
     const p = this.pos;
     if (p + NLMSG_HDRLEN > this.buf.length) this.grow(p + NLMSG_HDRLEN);
+    this.building = true;
     this.msgStart = p;
     if ((p & 3) === 0) {
       const w = this.words;

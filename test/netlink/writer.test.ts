@@ -373,7 +373,8 @@ t.test('u32 and s32 payloads wrap as DataView did (v >>> 0), flags and types kee
 t.test('a released writer refuses to write instead of hanging', async (t) => {
   const w = new MessageWriter();
   w.release();
-  t.throws(() => w.begin(16, 0, 1, 0), /used after release/);
-  t.throws(() => w.putU32(1, 1), /used after release/);
+  t.throws(() => w.begin(16, 0, 1, 0), { name: 'ClosedError', message: /used after release/ });
+  t.throws(() => w.begin(16, 0, 1, 0), { name: 'ClosedError', message: /used after release/ }, 'again: the failed begin left no message half-begun');
+  t.throws(() => w.putU32(1, 1), { name: 'ClosedError', message: /used after release/ });
   t.equal(w.buf.length, 0, 'nothing acquired');
 });
