@@ -90,9 +90,12 @@ async function allocPerOp(fn: () => void, n: number): Promise<{ bytes: number; n
 /**
  * NLKIT_MICRO_ONLY: a regular expression; only the cases whose name matches run (the
  * GETLINK round trip always does). bench/suite.ts uses it for a second run of the
- * request-path cases under `node --max-opt=1`: the unoptimised tiers (Ignition, then
- * Sparkplug) in which V8 runs a function until it has been called about a thousand
- * times — every request of a program that makes fewer, such as a CNI plugin.
+ * request-path cases under `node --max-opt=1`, which stops V8 at Sparkplug, the faster
+ * of its two unoptimised tiers (Ignition runs a function first). V8 optimises a function
+ * once it has spent an interrupt budget of executed bytecode several times over (not
+ * after a fixed number of calls); nlkit's request functions were not optimised during
+ * W1's 1000 creates (`node --trace-opt`, by hand) — nor is any request of a program that
+ * makes fewer, such as a CNI plugin.
  */
 const ONLY = process.env.NLKIT_MICRO_ONLY ? new RegExp(process.env.NLKIT_MICRO_ONLY) : undefined;
 const SKIPPED: Result = { name: '', perSec: NaN, nsPerOp: NaN, bytesPerOp: NaN, allocNote: 'not run' };

@@ -1,7 +1,7 @@
 // Diagnostic (not part of `npm run bench`): where the time of one awaited request goes,
 // phase by phase, in the workloads' own conditions — a fresh process, the kernel's work
-// between two requests, nlkit's code unoptimised (V8 tiers a function up only after about
-// a thousand calls). The timed loop alternates nlkit and the same request as raw bytes on
+// between two requests, nlkit's code unoptimised (V8 optimises a function only after it
+// has executed enough bytecode: not during W1's 1000 creates). The timed loop alternates nlkit and the same request as raw bytes on
 // the same socket (koffi send + recv, no nlkit code), so both see the same process, kernel
 // state and moment.
 //

@@ -169,9 +169,10 @@ function allJobs(p: Params): Job[] {
     env: { NLKIT_BENCH_N: String(p.quick ? 20_000 : 200_000) },
     ...(existsSync(microPath) ? {} : { missing: 'bench/netlink-micro.ts not there yet' }),
   };
-  // The request-path cases again under --max-opt=1: the unoptimised tiers a process runs
-  // nlkit's request code in until V8 has seen about a thousand calls of it (W1, W4 and
-  // setupVeth of N = 1000 run there, as does every request of a short-lived program).
+  // The request-path cases again under --max-opt=1 (Sparkplug, the faster unoptimised
+  // tier): a process runs nlkit's request code unoptimised until V8 has counted enough
+  // executed bytecode in it (W1, W4 and setupVeth of N = 1000 run there, as does every
+  // request of a short-lived program).
   const microUnopt: Job = {
     name: 'netlink-micro-unopt', kind: 'micro', tier: 'context',
     argv: [node, '--max-opt=1', microPath],
