@@ -93,9 +93,9 @@ async function allocPerOp(fn: () => void, n: number): Promise<{ bytes: number; n
  * request-path cases under `node --max-opt=1`, which stops V8 at Sparkplug, the faster
  * of its two unoptimised tiers (Ignition runs a function first). V8 optimises a function
  * once it has spent an interrupt budget of executed bytecode several times over (not
- * after a fixed number of calls); nlkit's request functions were not optimised during
- * W1's 1000 creates (`node --trace-opt`, by hand) — nor is any request of a program that
- * makes fewer, such as a CNI plugin.
+ * after a fixed number of calls); rt.link.add's main functions were not optimised during
+ * W1's 1000 creates (`node dist/bench/request-phases.js --trace-opt --n 1000`), nor are
+ * they in a program that makes fewer requests, such as a CNI plugin.
  */
 const ONLY = process.env.NLKIT_MICRO_ONLY ? new RegExp(process.env.NLKIT_MICRO_ONLY) : undefined;
 const SKIPPED: Result = { name: '', perSec: NaN, nsPerOp: NaN, bytesPerOp: NaN, allocNote: 'not run' };

@@ -27,8 +27,12 @@
 //   npm run build && unshare -n node dist/bench/request-phases.js [--n 400] [--runs 3] [--lib DIR[,DIR2…]] [--only w1,w4,setupveth,setupveth-kept]   (as root)
 //   --lib: the dist/src of one build or of several (another commit's, built in a worktree),
 //   which then run interleaved, run by run, and are shown side by side.
+//   --trace-opt: no timings; each scenario once (first build only) in a child run with
+//   `node --trace-opt`, and the functions V8 optimised during its n requests are listed,
+//   nlkit's (defined in the build's files) apart from the harness's and Node's — whether
+//   the request path ran optimised at all in a workload of that size.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { assertNotHostNetns, parseArgs, intOpt } from './common.js';
@@ -204,6 +208,47 @@ async function child(lib: string, scenario: string, n: number): Promise<ChildOut
   return out;
 }
 
+/** Names of the functions and methods defined in a build's .js files. */
+function definedNames(lib: string): Set<string> {
+  const names = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.js')) {
+        const src = readFileSync(p, 'utf8');
+        for (const m of src.matchAll(/function\s*\*?\s*([A-Za-z_$][\w$]*)\s*\(|^\s+(?:static\s+|async\s+|get\s+|set\s+)*(#?[A-Za-z_$][\w$]*)\s*\([^)]*\)\s*\{/gm)) names.add((m[1] ?? m[2])!);
+      }
+    }
+  };
+  walk(lib);
+  return names;
+}
+
+/** `--trace-opt`: which functions V8 optimised while each scenario ran its n requests. */
+function traceOpt(lib: string, copy: string, scenarios: string[], n: number): void {
+  const ours = definedNames(lib);
+  console.log(`# node dist/bench/request-phases.js --trace-opt --n ${n}: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}`);
+  console.log(`# functions V8 optimised (node --trace-opt, 'completed' lines) in a fresh process while it made the scenario's n nlkit requests and n raw ones`);
+  for (const s of scenarios) {
+    const p = spawnSync('unshare', ['-n', process.execPath, '--trace-opt', fileURLToPath(import.meta.url), 'child', '--lib', copy, '--scenario', s, '--n', String(n)], { encoding: 'utf8', env: process.env, maxBuffer: 64 << 20 });
+    if (p.status !== 0) throw new Error(`${s}: ${p.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    // One entry per function ('get closed' for a getter, '(anonymous)'), in the order of
+    // their first completed compile; V8 prints more than one line for some compiles.
+    const done = new Set<string>();
+    for (const line of p.stdout.split('\n')) {
+      const m = /^\[completed (?:compiling|optimizing) .*?<JSFunction (.*?) ?\(sfi/.exec(line);
+      if (m) done.add(`${m[1] || '(anonymous)'}${/OSR/i.test(line) ? ' (OSR)' : ''}`);
+    }
+    const own = (d: string): boolean => ours.has(d.replace(/^(?:get|set) /, '').replace(/ \(OSR\)$/, ''));
+    const mine = [...done].filter(own);
+    const rest = [...done].filter((d) => !own(d));
+    console.log('');
+    console.log(`${s}: ${done.size} functions optimised; nlkit's (names defined in ${lib}): ${mine.length ? mine.join(', ') : 'none'}`);
+    console.log(`  others (the harness, Node's own, anonymous): ${rest.length ? rest.join(', ') : 'none'}`);
+  }
+}
+
 function main(argv: string[]): void {
   const { opts, rest } = parseArgs(argv);
   if (rest[0] === 'child') {
@@ -221,6 +266,14 @@ function main(argv: string[]): void {
   for (const lib of libs) if (!existsSync(join(lib, 'netlink', 'socket.js'))) throw new Error(`--lib ${lib}: not a built dist/src`);
   const scenarios = (opts.get('only') ?? 'w1,w4,setupveth-kept,setupveth').split(',');
   const copies = libs.map((lib, i) => patchedCopy(lib, i));
+  if (opts.has('trace-opt')) {
+    try {
+      traceOpt(libs[0]!, copies[0]!, scenarios, n);
+    } finally {
+      rmSync(join(here, '..', '.phases', String(process.pid)), { recursive: true, force: true });
+    }
+    return;
+  }
   const outs = new Map<string, ChildOut[]>();
   try {
     for (let r = 0; r < runs; r++) {

@@ -719,6 +719,10 @@ export async function main(argv: string[]): Promise<number> {
   const linksBefore = hostLinkCount();
   const tmp = mkdtempSync(join(os.tmpdir(), 'nlkit-bench-'));
   const started = new Date();
+  // The code that runs is the build made before the run: its commit is read now, not at
+  // the end (edits made while a run goes on are not in it).
+  const gitAt = (args: string[]): string => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const commitAtStart = `${gitAt(['rev-parse', '--short', 'HEAD'])}${gitAt(['status', '--porcelain', '--', 'src']) ? ' (+ uncommitted src changes)' : ''}`;
   const loadStart = loadavg();
   const t0 = process.hrtime.bigint();
   const records: Record_[] = [];
@@ -772,7 +776,6 @@ export async function main(argv: string[]): Promise<number> {
   const summary = summarize(records);
   const micro = summarizeMicro(microRuns);
   const microUnopt = summarizeMicro(microUnoptRuns);
-  const git = (args: string[]): string => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
   const cpuModel = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? os.cpus()[0]?.model ?? '?').trim();
   const command = `npm run bench --${argv.length ? ` ${argv.join(' ')}` : ''}`.replace(/ --$/, '');
   const report: Report = {
@@ -782,7 +785,7 @@ export async function main(argv: string[]): Promise<number> {
       kernel: os.release(),
       cpu: `${cpuModel}, ${os.cpus().length} CPUs`,
       node: process.version,
-      commit: `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'src']) ? ' (+ uncommitted src changes)' : ''}`,
+      commit: commitAtStart,
       n: p.n, runs: p.runs, reps: p.reps, naddr: p.naddr, nconn: p.nconn, nct: p.nct, quick: p.quick, contextRuns: p.contextRuns,
       loadStart, loadEnd, totalSeconds: totalS,
       hostLinks: { before: linksBefore, after: linksAfter },
