@@ -329,7 +329,7 @@ export function checkOptionKeys(obj: object, allowed: ReadonlySet<string>, arg: 
   // for-in: no key array allocated per call (Object.keys made one). Own keys only, but
   // ownership is asked only of a key not in the set: an inherited known key passes either
   // way, and hasOwnProperty.call on every key was most of this loop's cost in the
-  // unoptimised code a process runs its first thousand or so requests in.
+  // unoptimised code a process runs its first requests in.
   for (const k in obj) {
     if (!allowed.has(k) && Object.prototype.hasOwnProperty.call(obj, k)) throw new InvalidArgumentError(`${arg}${k}`, `unknown option '${k}' (known: ${[...allowed].join(', ')})`);
   }

@@ -35,7 +35,9 @@ export class MessageWriter {
    * {@link buf} as host-order 32-bit words (a slab starts on a word boundary): word
    * `p >> 2` is bytes p..p+3 for a 4-aligned `p`. Netlink is host-order, so a u32 field
    * or an attribute header (length and type) is one store — cheaper than DataView calls
-   * in the unoptimised code a process runs for its first thousand or so requests.
+   * in the unoptimised code a process runs its first requests in (V8 had not optimised
+   * the request path after W1's 1000 creates: bench/results/trace-opt-2026-12-01.txt).
+   * A builder that writes through it re-reads it after `ensure(n)`: a grow replaces it.
    */
   words: Uint32Array;
   /** Write cursor: offset of the next byte (the whole batch length). */

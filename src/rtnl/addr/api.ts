@@ -188,8 +188,9 @@ function writeV4Add(w: MessageWriter, a: V4Add): void {
   const scope = word >>> 24 === 127 ? C.RT_SCOPE_HOST : C.RT_SCOPE_UNIVERSE;
   const at = w.pos;
   if ((at & 3) === 0) {
-    // Six host-order words, no call per field: what a process runs unoptimised for its
-    // first thousand or so adds costs per operation, and this is most of an add's work.
+    // Six host-order words, no call per field: a process runs this unoptimised for its
+    // first adds (all of W4's 1000), where each call and DataView access costs, and this
+    // is most of an add's work.
     w.ensure(IFADDRMSG_LEN + 16);
     const x = w.words;
     const i = at >> 2;
