@@ -246,7 +246,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
       // What a handle costs by itself is measured in the micro table; the difference of
       // two workload medians is not (this machine's noise is larger than a handle).
       const hOpen = r.micro?.cases.find((c) => c.name.startsWith('Rtnl.open({ netns })'))?.nsPerOp;
-      const own = hOpen !== undefined ? `; opening and closing a handle in another netns costs ${fmtUs(hOpen / 1000)} µs by itself (micro table), so the rest of the difference is this run's noise` : '';
+      const own = hOpen !== undefined ? `; opening and closing a handle in another netns costs ${fmtUs(hOpen / 1000)} µs by itself in a warm process (micro table); what is left of the difference is the same work done unoptimised and cold in a fresh process, once per call (\`node dist/bench/request-phases.js --only setupveth,setupveth-kept\` times the phases of both)` : '';
       const kept = !sk ? '' : sk.median < s1.median
         ? `; with a kept host handle ${fmtUs(sk.median)} µs, ${fmtUs(s1.median - sk.median)} µs less${hOpen !== undefined && s1.median - sk.median > hOpen / 1000 ? own : ''}`
         : `; with a kept host handle ${fmtUs(sk.median)} µs — not faster, so this run's noise exceeds the cost of opening a handle${hOpen !== undefined ? ` (${fmtUs(hOpen / 1000)} µs in the micro table)` : ''}`;
