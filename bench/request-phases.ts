@@ -35,7 +35,8 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { assertNotHostNetns, parseArgs, intOpt } from './common.js';
+import { assertNotHostNetns, parseArgs, intOpt, tlv } from './common.js';
+import { nlmsg, w1CreateBody } from './raw.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const T = 'globalThis.__nlkitPhases?.push(process.hrtime.bigint());';
@@ -112,31 +113,6 @@ async function child(lib: string, scenario: string, n: number): Promise<ChildOut
     raw.recv.push(Number(c - b) / 1e3);
     raw.total.push(Number(c - a) / 1e3);
   };
-  const msg = (type: number, flags: number, seq: number, body: Buffer): Buffer => {
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(16 + body.length, 0);
-    h.writeUInt16LE(type, 4);
-    h.writeUInt16LE(flags, 6);
-    h.writeUInt32LE(seq, 8);
-    return Buffer.concat([h, body]);
-  };
-  const tlv = (type: number, b: Buffer): Buffer => {
-    const h = Buffer.alloc(4);
-    h.writeUInt16LE(4 + b.length, 0);
-    h.writeUInt16LE(type, 2);
-    return Buffer.concat([h, b, Buffer.alloc((4 - (b.length % 4)) % 4)]);
-  };
-  const u32 = (v: number): Buffer => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v);
-    return b;
-  };
-  const ifi = (flags: number): Buffer => {
-    const b = Buffer.alloc(16);
-    b.writeUInt32LE(flags, 8);
-    b.writeUInt32LE(flags, 12);
-    return b;
-  };
   const CREATE = 1 | 4 | 0x400 | 0x200; // REQUEST | ACK | CREATE | EXCL
   const traces: bigint[][] = [];
   const nl: number[] = [];
@@ -157,11 +133,7 @@ async function child(lib: string, scenario: string, n: number): Promise<ChildOut
       // W1: a<i> up here, its peer b<i> born in netns 2; even i by rt.link.add, odd i as raw bytes on rt's own socket.
       for (let i = 0; i < 2 * n; i++) {
         if (i % 2 === 0) await timed(() => rt.link.add({ name: `a${i}`, kind: 'veth', up: true, group: 77, peer: { name: `b${i}`, netns: ns2 } }));
-        else {
-          const peer = tlv(1, Buffer.concat([ifi(0), tlv(3, Buffer.from(`b${i}\0`)), tlv(28, u32(ns2.fd))]));
-          const li = tlv(18 | 0x8000, Buffer.concat([tlv(1, Buffer.from('veth\0')), tlv(2 | 0x8000, peer)]));
-          exchange(rt.sock.fd, msg(16, CREATE, 0x7000000 + i, Buffer.concat([ifi(1), tlv(3, Buffer.from(`a${i}\0`)), tlv(27, u32(77)), li])));
-        }
+        else exchange(rt.sock.fd, nlmsg(16, CREATE, 0x7000000 + i, w1CreateBody(`a${i}`, `b${i}`, ns2.fd, 77))); // the Node floor's bytes (bench/raw.ts)
       }
       await rt.link.del({ group: 77 });
       labels = ['call', 'checks', 'to tx', 'encode', 'to send', 'kernel', 'between', 'recv', 'after'];
@@ -176,7 +148,7 @@ async function child(lib: string, scenario: string, n: number): Promise<ChildOut
           ifa[0] = 2;
           ifa[1] = 32;
           ifa.writeUInt32LE(d1, 4);
-          exchange(rt.sock.fd, msg(20, CREATE, 0x7000000 + i, Buffer.concat([ifa, tlv(2, Buffer.from(ip)), tlv(1, Buffer.from(ip))])));
+          exchange(rt.sock.fd, nlmsg(20, CREATE, 0x7000000 + i, Buffer.concat([ifa, tlv(2, Buffer.from(ip)), tlv(1, Buffer.from(ip))])));
         }
       }
       labels = ['call to tx', 'encode', 'to send', 'kernel', 'between', 'recv', 'after'];
