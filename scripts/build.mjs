@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// `npm run build` (and `prepare`): tsc, then the bundles (scripts/bundle.mjs).
+//
+// tsc builds incrementally (tsconfig.json: dist/.tsbuildinfo): with nothing changed it
+// takes a few seconds instead of a full compile, which `npm run bench`, `demo` and `fuzz`
+// pay before they start. An incremental build trusts its build info, though: an output
+// deleted by hand is not written again while its source is unchanged. So every source's
+// .js is looked for afterwards, and if one is missing the build info is dropped and tsc
+// compiles everything again.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tscBin = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+// tsconfig.json's "include" and "exclude".
+const DIRS = ['src', 'test', 'bench', 'demo', 'examples'];
+const EXCLUDED = [join('test', 'types')];
+
+function run(args) {
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+/** Sources (relative paths) whose compiled .js is not in dist/. */
+function missingOutputs() {
+  const missing = [];
+  const walk = (dir) => {
+    const rel = relative(root, dir);
+    if (EXCLUDED.includes(rel) || !existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules' && !e.name.startsWith('.')) walk(p);
+      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
+        const out = join(root, 'dist', relative(root, p)).replace(/\.ts$/, '.js');
+        if (!existsSync(out)) missing.push(relative(root, p));
+      }
+    }
+  };
+  for (const d of DIRS) walk(join(root, d));
+  return missing;
+}
+
+run([tscBin, '-p', 'tsconfig.json']);
+const missing = missingOutputs();
+if (missing.length > 0) {
+  console.error(`build: ${missing.length} compiled file(s) missing from dist/ (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}); compiling everything again`);
+  rmSync(join(root, 'dist', '.tsbuildinfo'), { force: true });
+  run([tscBin, '-p', 'tsconfig.json']);
+  const still = missingOutputs();
+  if (still.length > 0) {
+    console.error(`build: tsc wrote no output for ${still.join(', ')}`);
+    process.exit(1);
+  }
+}
+run([join(root, 'scripts', 'bundle.mjs')]);
