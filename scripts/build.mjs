@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tscBin = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -20,8 +20,7 @@ const DIRS = ['src', 'test', 'bench', 'demo', 'examples'];
 const EXCLUDED = [join('test', 'types')];
 
 function run(args) {
-  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  return spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
 }
 
 /** Sources (relative paths) whose compiled .js is not in dist/. */
@@ -44,16 +43,34 @@ function missingOutputs() {
   return missing;
 }
 
-run([tscBin, '-p', 'tsconfig.json']);
-const missing = missingOutputs();
-if (missing.length > 0) {
-  console.error(`build: ${missing.length} compiled file(s) missing from dist/ (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}); compiling everything again`);
-  rmSync(join(root, 'dist', '.tsbuildinfo'), { force: true });
-  run([tscBin, '-p', 'tsconfig.json']);
-  const still = missingOutputs();
-  if (still.length > 0) {
-    console.error(`build: tsc wrote no output for ${still.join(', ')}`);
-    process.exit(1);
+/**
+ * tsc into dist/ (incremental), compiling everything again when an output is missing;
+ * tsc's exit status (non-zero on type errors, after which tsc has still written its
+ * output: scripts/test.mjs can go on with it).
+ */
+export function compile() {
+  let status = run([tscBin, '-p', 'tsconfig.json']);
+  const missing = missingOutputs();
+  if (missing.length > 0) {
+    console.error(`build: ${missing.length} compiled file(s) missing from dist/ (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}); compiling everything again`);
+    rmSync(join(root, 'dist', '.tsbuildinfo'), { force: true });
+    status = run([tscBin, '-p', 'tsconfig.json']);
+    const still = missingOutputs();
+    if (still.length > 0) {
+      console.error(`build: tsc wrote no output for ${still.join(', ')}`);
+      return status || 1;
+    }
   }
+  return status;
 }
-run([join(root, 'scripts', 'bundle.mjs')]);
+
+/** The bundle step (scripts/bundle.mjs); its exit status. */
+export function bundle() {
+  return run([join(root, 'scripts', 'bundle.mjs')]);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const status = compile();
+  if (status !== 0) process.exit(status);
+  process.exit(bundle());
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // nlkit test runner: `npm test`.
 //
-// 1. Builds into dist/: tsc, then the bundle step (scripts/bundle.mjs), as `npm run build`.
+// 1. Builds into dist/ as `npm run build` does (scripts/build.mjs: tsc, then the bundles).
 // 2. As root, re-enters itself under `unshare --mount --net` so every privileged test
 //    runs inside a throwaway mount+network namespace: the host's links, routes and
 //    /run/netns are never touched (a private tmpfs covers /run, sysfs is remounted
@@ -18,21 +18,21 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Parser } from 'tap-parser';
+import { bundle, compile } from './build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 
 function build() {
-  const r = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', root], { stdio: 'inherit' });
-  if (r.status !== 0 && process.env.NLKIT_TEST_IGNORE_TYPE_ERRORS === '1') {
+  const status = compile(); // scripts/build.mjs: tsc, incremental, with its check of the outputs
+  if (status !== 0 && process.env.NLKIT_TEST_IGNORE_TYPE_ERRORS === '1') {
     console.error('nlkit tests: type errors ignored (NLKIT_TEST_IGNORE_TYPE_ERRORS=1); running what tsc emitted');
-  } else if (r.status !== 0) {
+  } else if (status !== 0) {
     console.log('build failed');
     console.log('0 passed, 1 failed');
     process.exit(1);
   }
-  const b = spawnSync(process.execPath, [join(root, 'scripts/bundle.mjs')], { stdio: 'inherit' });
-  if (b.status !== 0) {
+  if (bundle() !== 0) {
     console.log('bundle step failed');
     console.log('0 passed, 1 failed');
     process.exit(1);
