@@ -8,39 +8,30 @@
 // .js is looked for afterwards, and if one is missing the build info is dropped and tsc
 // compiles everything again.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tscBin = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-// tsconfig.json's "include" and "exclude".
-const DIRS = ['src', 'test', 'bench', 'demo', 'examples'];
-const EXCLUDED = [join('test', 'types')];
+const require = createRequire(import.meta.url);
+const tscBin = require.resolve('typescript/bin/tsc');
 
 function run(args) {
   return spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
 }
 
-/** Sources (relative paths) whose compiled .js is not in dist/. */
+/** Sources (relative paths) whose compiled .js is not in dist/: the files tsconfig.json makes tsc compile. */
 function missingOutputs() {
-  const missing = [];
-  const walk = (dir) => {
-    const rel = relative(root, dir);
-    if (EXCLUDED.includes(rel) || !existsSync(dir)) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name !== 'node_modules' && !e.name.startsWith('.')) walk(p);
-      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
-        const out = join(root, 'dist', relative(root, p)).replace(/\.ts$/, '.js');
-        if (!existsSync(out)) missing.push(relative(root, p));
-      }
-    }
-  };
-  for (const d of DIRS) walk(join(root, d));
-  return missing;
+  const ts = require('typescript');
+  const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  if (!config) return [];
+  const outDir = config.options.outDir ?? join(root, 'dist');
+  const rootDir = config.options.rootDir ?? root;
+  return config.fileNames
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .filter((f) => !existsSync(join(outDir, relative(rootDir, f)).replace(/\.ts$/, '.js')))
+    .map((f) => relative(root, f));
 }
 
 /**
