@@ -13,8 +13,7 @@ import { InvalidArgumentError, NetlinkError, ClosedError, SysError, HOST_LE, NLM
 import type { RequestWithOptions } from '../netlink/socket.js';
 import { Rtnl } from '../rtnl/handle.js';
 import * as C from '../rtnl/constants.js';
-import { putIfinfomsg } from '../rtnl/link/api.js';
-import { missingLink } from '../rtnl/core.js';
+import { namedMissing, putIfinfomsg } from '../rtnl/link/api.js';
 import { IFINFOMSG_LEN } from '../rtnl/link/table.js';
 import { checkIfname, checkMtu, checkQueueCount } from '../rtnl/validate.js';
 import { isAbsolute } from 'node:path';
@@ -405,8 +404,7 @@ async function setUp(rt: Rtnl, name: string): Promise<void> {
   try {
     await rt.sock.requestWith(C.RTM_NEWLINK, 0, writeSetUp, name, undefined, SET_UP_OPTS);
   } catch (e) {
-    if (e instanceof NetlinkError && e.code === 'ENODEV' && e.hint === undefined) throw new NetlinkError(e.errno, e.request, e.extack, missingLink(rt, 'link', name));
-    throw e;
+    throw namedMissing(rt, e, name, 'link');
   }
 }
 

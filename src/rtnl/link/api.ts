@@ -710,13 +710,13 @@ function subjectOf(ref: string | number): string {
 }
 
 /**
- * `e` as thrown by a request that addressed the link `ref`: an ENODEV without a hint
+ * @internal `e` as thrown by a request that addressed the link `ref`: an ENODEV without a hint
  * (the kernel's bare 'No such device') gets one naming the link and the netns the handle
  * looked in ("link 'w0' does not exist in netns blue"), as missing links are named
  * elsewhere (see missingLink); anything else is returned as it is. Called only on the
  * error path.
  */
-function namedMissing(core: RtnlCore, e: unknown, ref: string | number, arg: string): unknown {
+export function namedMissing(core: RtnlCore, e: unknown, ref: string | number, arg: string): unknown {
   if (!(e instanceof NetlinkError) || e.code !== 'ENODEV' || e.hint !== undefined) return e;
   return new NetlinkError(e.errno, e.request, e.extack, missingLink(core, arg, ref));
 }
