@@ -201,6 +201,23 @@ t.test('add/del round trips: EEXIST for a duplicate, delete by fields or by the 
   t.same(await rt.rule.list({ family: 6, priority: 10 }), []);
 });
 
+t.test('a rule whose selector has host bits (ip rule add from 10.0.0.1/24 keeps them) can be deleted by its decoded form or by the same spec', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  // The kernel stores a rule's selector as given and matches a delete's against it
+  // exactly (fib4_rule_compare / fib6_rule_compare): 10.0.0.0/24 does not delete it.
+  ip(ns.path, ['rule', 'add', 'pref', '115', 'from', '10.0.0.1/24', 'to', '10.9.0.5/16', 'table', '100']);
+  ip(ns.path, ['-6', 'rule', 'add', 'pref', '116', 'from', '2001:db8::1/64', 'table', '100']);
+  ip(ns.path, ['rule', 'add', 'pref', '117', 'from', '10.0.0.1/24', 'table', '100']);
+  const [r4] = await rt.rule.list({ priority: 115 });
+  const [r6] = await rt.rule.list({ priority: 116 });
+  t.match(r4, { from: '10.0.0.1/24', to: '10.9.0.5/16' }, 'decoded as the kernel keeps it');
+  await rt.rule.del(r4!);
+  await rt.rule.del(r6!);
+  await rt.rule.del({ from: '10.0.0.1/24', table: 100 });
+  t.same(ipJson(ns.path, ['rule', 'show', 'table', '100']), [], 'all three deleted (ip agrees)');
+  t.same(ipJson(ns.path, ['-6', 'rule', 'show', 'table', '100']), []);
+});
+
 t.test('bad input is refused before send and changes nothing', privileged, async (t) => {
   const { ns, rt } = setup(t);
   const snapshot = () => JSON.stringify([ipJson(ns.path, ['rule']), ipJson(ns.path, ['-6', 'rule'])]);

@@ -28,9 +28,13 @@ export interface RuleSpec {
   readonly table?: TableRef | string | undefined;
   /** What the rule does. Defaults to 'lookup' ('goto' when `goto` is given). */
   readonly action?: RuleAction | undefined;
-  /** Source prefix (a bare address is a full-length prefix). Defaults to all. */
+  /**
+   * Source prefix (a bare address is a full-length prefix). `add` refuses host bits past
+   * the length; `del` takes them, to match a rule added with them (`ip rule add from
+   * 10.0.0.1/24`). Defaults to all.
+   */
   readonly from?: string | undefined;
-  /** Destination prefix. Defaults to all. */
+  /** Destination prefix, as `from`. Defaults to all. */
   readonly to?: string | undefined;
   /** Invert the selector (`ip rule add not …`). Defaults to false. */
   readonly not?: boolean | undefined;
@@ -131,10 +135,17 @@ function checkU64(v: unknown, arg: string): bigint {
   throw new InvalidArgumentError(arg, `expected an integer in 0..2^64-1 (a bigint, or a number up to 2^53-1), got ${showValue(v)}`);
 }
 
-function selector(v: unknown, arg: string, family: 4 | 6 | undefined): IpPrefix {
+/**
+ * A from/to selector. Host bits are refused in a rule being added (ip would keep them,
+ * the kernel stores them as given and matches by the prefix only), but not in a delete:
+ * the kernel matches a delete's selector against the stored one exactly, so a rule
+ * another tool added with host bits (`ip rule add from 10.0.0.1/24`) is deleted only
+ * by naming them.
+ */
+function selector(v: unknown, arg: string, family: 4 | 6 | undefined, forDelete: boolean): IpPrefix {
   const p = parsePrefix(v, arg);
   if (family !== undefined && p.family !== family) throw new InvalidArgumentError(arg, `${String(v)} is IPv${p.family} but the rule is IPv${family}`);
-  if (hasHostBits(p)) {
+  if (!forDelete && hasHostBits(p)) {
     const n = networkOf(p);
     throw new InvalidArgumentError(arg, `'${String(v)}' has host bits set past /${p.prefixLen} (did you mean ${formatPrefix(n.bytes, 0, n.bytes.length, n.prefixLen)}?)`);
   }
@@ -154,9 +165,9 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRule {
     throw new InvalidArgumentError('spec', 'deleting a rule needs at least one field that selects it (priority, table, from, to, fwmark, iif, oif, action, …): without one the kernel deletes the first rule, 0: from all lookup local');
   }
   let family: 4 | 6 | undefined = s['family'] !== undefined ? checkFamily(s['family'], 'family') : undefined;
-  const from = s['from'] !== undefined ? selector(s['from'], 'from', family) : undefined;
+  const from = s['from'] !== undefined ? selector(s['from'], 'from', family, forDelete) : undefined;
   family ??= from?.family;
-  const to = s['to'] !== undefined ? selector(s['to'], 'to', family) : undefined;
+  const to = s['to'] !== undefined ? selector(s['to'], 'to', family, forDelete) : undefined;
   family ??= to?.family ?? 4;
   let action: number;
   if (s['goto'] !== undefined) {
