@@ -175,7 +175,8 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRule {
     action = C.FR_ACT_GOTO;
   } else if (s['action'] !== undefined) {
     action = checkNamed(s['action'], 'action', RULE_ACTIONS, 255);
-    if (action === C.FR_ACT_GOTO && !forDelete) throw new InvalidArgumentError('goto', "action 'goto' needs the priority to jump to (goto)");
+    // A delete too: the kernel parses it as an add ("Missing goto target for action goto").
+    if (action === C.FR_ACT_GOTO) throw new InvalidArgumentError('goto', "action 'goto' needs the priority to jump to (goto)");
   } else action = forDelete ? C.FR_ACT_UNSPEC : C.FR_ACT_TO_TBL;
   let table = s['table'] !== undefined ? checkTable(s['table'], 'table') : undefined;
   if (table !== undefined && action !== C.FR_ACT_TO_TBL && action !== C.FR_ACT_UNSPEC) throw new InvalidArgumentError('table', `a '${String(s['action'] ?? 'goto')}' rule looks up no table`);
