@@ -195,6 +195,42 @@ t.test('addMany: 300 entries in one call equal ip -j neigh; all or none on a cla
   t.pass('an empty list');
 });
 
+t.test('add: a link-layer address the link needs and is not given, or is given and the link has none, is refused after the link lookup, leaving nothing behind', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  ip(ns.path, ['tuntap', 'add', 't0', 'mode', 'tun']);
+  const v0 = names(ns.path);
+  const idx = [...v0].find(([, n]) => n === 'v0')![0];
+  const all = () => ipJson(ns.path, ['neigh', 'show', 'nud', 'all']).filter((n: any) => !n.dst.startsWith('ff02:'));
+  const before = JSON.stringify(all());
+  const sent = rt.sock.stats.requests;
+  // The kernel creates the entry, then refuses its state without an address ("No link
+  // layer address given"), and the empty entry stays; on a link without link-layer
+  // addresses it drops the lladdr given without a word.
+  for (const [what, fn, re] of [
+    ['permanent (the default) without lladdr', () => rt.neigh.add({ dst: '10.1.0.30', dev: 'v0' }), /needs an lladdr/],
+    ['stale without lladdr, by ifindex', () => rt.neigh.add({ dst: '10.1.0.31', dev: idx, state: 'stale' }), /needs an lladdr/],
+    ['noarp without lladdr, IPv6', () => rt.neigh.add({ dst: '2001:db8::31', dev: 'v0', state: 'noarp' }), /needs an lladdr/],
+    ['lladdr on a tun', () => rt.neigh.add({ dst: '10.1.0.32', dev: 't0', lladdr: '02:00:00:00:00:32' }), /no link-layer addresses/],
+    ['addMany: stale without lladdr', () => rt.neigh.addMany([{ dst: '10.1.0.33', dev: 'v0', lladdr: '02:00:00:00:00:33' }, { dst: '10.1.0.34', dev: idx, state: 'stale' }]), /entries\[1\]\.lladdr.*needs an lladdr/],
+    ['addMany: lladdr on a tun', () => rt.neigh.addMany([{ dst: '10.1.0.35', dev: 't0', lladdr: '02:00:00:00:00:35' }]), /entries\[0\]\.lladdr.*no link-layer addresses/],
+  ] as const) {
+    const e = await fn().then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError, `${what}: InvalidArgumentError (${String(e)})`);
+    t.match(String((e as Error)?.message), re, what);
+  }
+  t.equal(rt.sock.stats.requests, sent + 7, 'only the link lookups were sent');
+  t.equal(JSON.stringify(all()), before, 'no entry left behind (ip -j neigh show nud all)');
+  // What the kernel takes without an lladdr stays allowed.
+  await rt.neigh.add({ dst: '10.1.0.40', dev: 'v0', state: 'incomplete' });
+  await rt.neigh.add({ dst: '10.1.0.41', dev: 'v0', state: 'none' });
+  await rt.neigh.add({ dst: '10.1.0.42', dev: 't0' });
+  await rt.neigh.addMany([{ dst: '10.1.0.43', dev: idx, state: 'failed' }]);
+  await rt.neigh.add({ dst: '10.1.0.44', dev: 'v0', lladdr: '02:00:00:00:00:44', state: 'stale' });
+  await rt.neigh.replace({ dst: '10.1.0.44', dev: 'v0', state: 'permanent' });
+  t.match(ipJson(ns.path, ['neigh', 'show', '10.1.0.44'])[0], { lladdr: '02:00:00:00:00:44', state: ['PERMANENT'] }, 'replace of a known entry keeps its lladdr');
+  t.same(ipJson(ns.path, ['neigh', 'show', 'nud', 'all', 'dev', 't0']).length, 1, 'the tun entry');
+});
+
 t.test('bad input is refused before send and changes nothing', privileged, async (t) => {
   const { ns, rt } = setup(t);
   await rt.neigh.add({ dst: '10.1.0.9', lladdr: '02:00:00:00:00:09', dev: 'v0' });

@@ -22,7 +22,12 @@ export interface NeighSpec {
   readonly dst: string;
   /** The link, name or ifindex. Required except for proxy entries (which may apply to every link). */
   readonly dev?: string | number | undefined;
-  /** Link-layer address ('02:00:00:00:00:09', bytes or a MacAddr). Defaults to none. */
+  /**
+   * Link-layer address ('02:00:00:00:00:09', bytes or a MacAddr), of the link's length;
+   * none for a link without link-layer addresses (a tun). `add` needs one on a link that
+   * has them unless the state is 'incomplete', 'failed' or 'none' (or a proxy entry).
+   * Defaults to none.
+   */
   readonly lladdr?: string | Uint8Array | { readonly bytes: Uint8Array } | undefined;
   /** State by name. Defaults to 'permanent', as `ip neigh add` does ('none' when `managed`). */
   readonly state?: NeighState | undefined;
@@ -142,10 +147,36 @@ function prepareNeigh(spec: unknown): PreparedNeigh {
   return { dst, dstText: String(s['dst']), dev, lladdr, state, flags, proxy, managed, protocol };
 }
 
-/** The kernel cuts a longer lladdr short without a word, and refuses a shorter one with a bare EINVAL. */
-function checkLladdrLen(p: PreparedNeigh, addrLen: number | undefined, arg: string): void {
-  if (p.lladdr !== undefined && addrLen !== undefined && p.lladdr.length !== addrLen) {
-    throw new InvalidArgumentError(arg, `link ${typeof p.dev === 'number' ? `ifindex ${p.dev}` : `'${String(p.dev)}'`} takes ${addrLen}-byte addresses, got ${p.lladdr.length} bytes`);
+/**
+ * The kernel's NUD_VALID (include/net/neighbour.h): the states in which it wants a
+ * link-layer address for a new entry on a link that has them.
+ */
+const NUD_VALID = C.NUD_PERMANENT | C.NUD_NOARP | C.NUD_REACHABLE | C.NUD_PROBE | C.NUD_STALE | C.NUD_DELAY;
+
+/** An `add` the kernel would refuse for want of an lladdr, if the link has link-layer addresses (see {@link checkLladdr}). */
+function wantsLladdr(p: PreparedNeigh): boolean {
+  return p.lladdr === undefined && !p.proxy && (p.state & NUD_VALID) !== 0;
+}
+
+/**
+ * The lladdr against the link's address length (`addrLen`, undefined for a link without
+ * link-layer addresses). The kernel cuts a longer lladdr short without a word, refuses a
+ * shorter one with a bare EINVAL, and drops one for a link without addresses (a tun)
+ * without a word. For an `add` (`creating`), a state in NUD_VALID without an lladdr on a
+ * link with addresses is refused too: the kernel makes the entry, then refuses it ("No
+ * link layer address given") and leaves it behind, empty.
+ */
+function checkLladdr(p: PreparedNeigh, addrLen: number | undefined, arg: string, creating: boolean): void {
+  const link = (): string => `link ${typeof p.dev === 'number' ? `ifindex ${p.dev}` : `'${String(p.dev)}'`}`;
+  if (p.lladdr !== undefined && addrLen === undefined) {
+    throw new InvalidArgumentError(arg, `${link()} has no link-layer addresses (the kernel would drop the lladdr without a word); leave lladdr out`);
+  }
+  if (p.lladdr !== undefined && p.lladdr.length !== addrLen) {
+    throw new InvalidArgumentError(arg, `${link()} takes ${addrLen}-byte addresses, got ${p.lladdr.length} bytes`);
+  }
+  if (creating && addrLen !== undefined && wantsLladdr(p)) {
+    const state = Object.keys(NUD_STATES).find((k) => NUD_STATES[k] === p.state);
+    throw new InvalidArgumentError(arg, `a new entry in state '${String(state)}' on ${link()} needs an lladdr (the kernel refuses it, 'No link layer address given', and keeps an empty entry); give one, or state 'incomplete'`);
   }
 }
 
@@ -177,8 +208,9 @@ export class NeighApi {
    * Add a neighbour entry: RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_EXCL.
    *
    * Equivalent to: `ip neigh add DST [lladdr LLADDR] [nud STATE] [proxy] [router] [extern_learn] [managed] dev DEV`.
-   * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' when the entry
-   *   exists, 'ENODEV' when the link does not.
+   * @throws InvalidArgumentError for bad input, an lladdr the link cannot take, or none
+   *   where the state needs one (see NeighSpec.lladdr; nothing sent but the link's
+   *   lookup); NetlinkError 'EEXIST' when the entry exists, 'ENODEV' when the link does not.
    */
   async add(spec: NeighSpec): Promise<void> {
     await this.modify(NLM_F_CREATE | NLM_F_EXCL, spec);
@@ -196,13 +228,13 @@ export class NeighApi {
 
   private async modify(nlFlags: number, spec: NeighSpec): Promise<void> {
     const p = prepareNeigh(spec);
+    const creating = (nlFlags & NLM_F_EXCL) !== 0;
     let index = 0;
-    if (p.dev !== undefined && p.lladdr !== undefined) {
-      // One GETLINK gives the index and the link's address length: the kernel cuts a
-      // longer lladdr short without a word (and refuses a shorter one with a bare EINVAL).
+    if (p.dev !== undefined && (p.lladdr !== undefined || (creating && wantsLladdr(p)))) {
+      // One GETLINK gives the index and the link's address length, for checkLladdr.
       const hw = await this.core.linkHwAddrLen(p.dev, 'dev');
       index = hw.index;
-      checkLladdrLen(p, hw.addrLen, 'lladdr');
+      checkLladdr(p, hw.addrLen, 'lladdr', creating);
     } else if (p.dev !== undefined) index = await this.core.linkIndex(p.dev, 'dev');
     await this.core.sock.request(C.RTM_NEWNEIGH, nlFlags, (w) => writeNeigh(w, p, index), undefined, { subject: subjectOf(p.dstText, p.dev) });
   }
@@ -214,7 +246,7 @@ export class NeighApi {
    * per entry (`add` looks its link up first). Each link given is looked up once.
    *
    * - Every entry is checked before anything is sent: InvalidArgumentError naming
-   *   `entries[i]` (an lladdr of the wrong length for its link included); the same entry
+   *   `entries[i]` (an lladdr its link cannot take, or none where it needs one, included); the same entry
    *   (dst, link, proxy) twice in the list is refused too.
    * - If the kernel refuses any entry (EEXIST for one already there), the entries this
    *   call added are deleted again and the promise rejects with the NetlinkError of the
@@ -245,9 +277,10 @@ export class NeighApi {
     }
     if (n === 0) return;
     // Each link once: its index, and its address length where an lladdr must match it.
-    // A name is looked up for its index; an ifindex only when an entry on it has an lladdr.
+    // A name is looked up for its index; an ifindex only when an entry on it has an
+    // lladdr, or wants one (checkLladdr).
     const lookUp = new Set<string | number>();
-    for (const p of prepared) if (p.dev !== undefined && (typeof p.dev === 'string' || p.lladdr !== undefined)) lookUp.add(p.dev);
+    for (const p of prepared) if (p.dev !== undefined && (typeof p.dev === 'string' || p.lladdr !== undefined || wantsLladdr(p))) lookUp.add(p.dev);
     const links = new Map<string | number, { index: number; addrLen: number | undefined }>();
     for (const dev of lookUp) links.set(dev, await this.core.linkHwAddrLen(dev, 'dev'));
     const indexes = prepared.map((p, i) => {
@@ -255,7 +288,7 @@ export class NeighApi {
       const hw = links.get(p.dev);
       if (hw === undefined) return p.dev as number; // an ifindex with no lladdr on it: the kernel checks it
       try {
-        checkLladdrLen(p, hw.addrLen, 'lladdr');
+        checkLladdr(p, hw.addrLen, 'lladdr', true);
       } catch (e) {
         throw e instanceof InvalidArgumentError ? renamed(e, i) : e;
       }
