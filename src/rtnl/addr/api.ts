@@ -17,7 +17,14 @@ registerLayout([C.RTM_NEWADDR, C.RTM_DELADDR, C.RTM_GETADDR], IFADDRMSG_LEN, IFA
 
 /** Options for `rt.addr.add` / `replace`. Every field is optional. */
 export interface AddrOptions {
-  /** Peer of a point-to-point address (IFA_ADDRESS), a plain address of the same family. Defaults to none. */
+  /**
+   * Peer of a point-to-point address (IFA_ADDRESS), a plain address of the same family.
+   * The prefix length given with the address is then the peer's, as the kernel keeps it
+   * and a decoded Addr's `prefixLen` reports it: `add(l, '10.0.0.1/24', { peer:
+   * '10.0.0.2' })` is `ip addr add 10.0.0.1 peer 10.0.0.2/24` (prefix route 10.0.0.0/24),
+   * whereas `ip addr add 10.0.0.1/24 peer 10.0.0.2` gives the peer its full length, /32,
+   * which is `add(l, '10.0.0.1', { peer: '10.0.0.2' })`. Defaults to none.
+   */
   readonly peer?: string | undefined;
   /** IPv4 broadcast address, or `true` to compute it from the prefix as `brd +` does (none for a /31 or /32, as `ip` gives none). Defaults to none. */
   readonly broadcast?: string | true | undefined;
@@ -55,7 +62,7 @@ export interface AddrEntry extends AddrOptions {
 
 /** Options for `rt.addr.del`. */
 export interface AddrDelOptions {
-  /** Peer of the point-to-point address to delete. Defaults to none (the address itself). */
+  /** Peer of the point-to-point address to delete; the address's prefix length is the peer's, as for `add`. Defaults to none (the address itself). */
   readonly peer?: string | undefined;
   /** IPv4: only the address with this label. Defaults to any label. */
   readonly label?: string | undefined;
@@ -356,8 +363,9 @@ export class AddrApi {
    * Add an address to a link: RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL. A bare address
    * gets the full prefix length (/32, /128). Input is checked before anything is sent.
    *
-   * Equivalent to: `ip addr add ADDRESS/LEN [peer P] [broadcast B|+] [label L] [scope S]
-   * [nodad] [noprefixroute] [valid_lft V preferred_lft P] [metric M] dev LINK`.
+   * Equivalent to: `ip addr add ADDRESS/LEN [broadcast B|+] [label L] [scope S]
+   * [nodad] [noprefixroute] [valid_lft V preferred_lft P] [metric M] dev LINK`; with a
+   * `peer`, `ip addr add ADDRESS peer P/LEN …` (see AddrOptions.peer).
    * @throws InvalidArgumentError for bad input; NetlinkError 'ENODEV' when the link does
    *   not exist, 'EEXIST' when the address is already there.
    */
