@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, NLM_F_CREATE, NLM_F_EXCL, align4, hexColon, type AttrTable, type FamilyDescriber } from '../netlink/index.js';
 import * as C from './constants.js';
 import { CONSTANTS } from './constants.js';
-import { AF_BRIDGE, AF_INET } from './ip.js';
+import { AF_BRIDGE, AF_INET, AF_INET6 } from './ip.js';
 
 /**
  * RTM_* number → name, made on first use: only errors and debug output name message
@@ -188,7 +188,9 @@ function explain(req: Uint8Array, errno: number): string | undefined {
     case C.RTM_GETROUTE:
       return req.length >= 16 + RTMSG ? explainRouteGet(req, v, errno) : undefined;
     case C.RTM_DELROUTE:
-      return errno === ESRCH ? 'no route matches' : undefined;
+      // IPv6 says ENOENT where its lookup lands on the tree's empty root (a default
+      // route that is not there: fib6_del of the null entry), ESRCH elsewhere.
+      return errno === ESRCH || (errno === ENOENT && req.length > 16 && req[16] === AF_INET6) ? 'no route matches' : undefined;
     case C.RTM_NEWROUTE:
       if (errno === EHOSTUNREACH) return 'no route reaches the gateway';
       if (errno !== EEXIST) return undefined;

@@ -207,6 +207,8 @@ t.test('a refusal the kernel gives no text for says what it means for that reque
   const cases: Array<[string, () => Promise<unknown>, string, RegExp]> = [
     // ESRCH "No such process" / ENOENT "No such file or directory" are what the kernel says for "not found".
     ['a route that is not there', () => rt.route.del({ dst: '10.9.0.0/24', table: 100 }), 'ESRCH', /^ESRCH: No such process — no route matches \(RTM_DELROUTE/],
+    // IPv6 answers ENOENT when the lookup lands on the tree's empty root (fib6_del of the null entry).
+    ['an IPv6 default route that is not there', () => rt.route.del({ dst: 'default', family: 6 }), 'ENOENT', /^ENOENT: No such file or directory — no route matches \(RTM_DELROUTE default\)$/],
     ['an IPv6 route whose gateway no route reaches', () => rt.route.add({ dst: '2001:db8:9::/64', gateway: '2001:db8:1::1' }), 'EHOSTUNREACH', / — no route reaches the gateway \(/],
     ['a rule that is not there', () => rt.rule.del({ from: '10.1.0.0/24', table: 100 }), 'ENOENT', /^ENOENT: No such file or directory — no rule matches \(RTM_DELRULE/],
     ['a neighbour that is not there', () => rt.neigh.del({ dst: '10.1.0.9', dev: 'v0' }), 'ENOENT', / — no such neighbour entry \(RTM_DELNEIGH 10\.1\.0\.9 dev v0\)$/],

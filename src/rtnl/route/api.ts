@@ -807,7 +807,8 @@ export class RouteApi {
    * `list()` can be passed as is.
    *
    * Equivalent to: `ip route del DST [via GW] [dev DEV] [table T] [metric M] …`.
-   * @throws NetlinkError 'ESRCH' when no route matches.
+   * @throws NetlinkError 'ESRCH' when no route matches (IPv6 says 'ENOENT' for some,
+   *   e.g. a default route that is not there); either says 'no route matches'.
    */
   del(spec: RouteSpec | Route): Promise<void> {
     return this.modify(C.RTM_DELROUTE, 0, spec, true);
