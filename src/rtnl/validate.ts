@@ -12,7 +12,9 @@ export const ALTNAME_MAX = 127;
 
 /**
  * Check an interface name the way the kernel's dev_valid_name does: 1–15 bytes, not
- * '.' or '..', no '/', ':', NUL or whitespace.
+ * '.' or '..', no '/', ':', NUL or whitespace (the bytes the kernel's isspace() counts:
+ * \t \n \v \f \r, space and 0xa0 — not Unicode spaces such as U+2003, which it takes).
+ * A lone surrogate is refused too: it has no UTF-8 (it would be sent as U+FFFD).
  */
 export function checkIfname(name: unknown, arg = 'name', max = IFNAME_MAX): string {
   if (typeof name !== 'string') throw new InvalidArgumentError(arg, `expected an interface name string, got ${showValue(name)}`);
@@ -31,14 +33,21 @@ export function checkIfname(name: unknown, arg = 'name', max = IFNAME_MAX): stri
   if (bytes === 0) throw new InvalidArgumentError(arg, 'interface name is empty');
   if (bytes > max) throw new InvalidArgumentError(arg, `interface name '${name}' is ${bytes} bytes; the limit is ${max}`);
   if (name === '.' || name === '..') throw new InvalidArgumentError(arg, `'${name}' is not a valid interface name`);
+  // The kernel's isspace() bytes, not JavaScript's \s: that also matches Unicode spaces
+  // (U+2003 is e2 80 83), names the kernel and `ip link add` take, which nlkit could then
+  // not even look up. 0xa0 is checked on the UTF-8 below.
   // eslint-disable-next-line no-control-regex
-  const bad = /[/:\s\u0000]/.exec(name);
+  const bad = /[/:\t\n\v\f\r \u0000]/.exec(name);
   if (bad) throw new InvalidArgumentError(arg, `interface name '${name.replace(/\0/g, '\\0')}' contains ${JSON.stringify(bad[0])} (no '/', ':', whitespace or NUL allowed)`);
+  if (LONE_SURROGATE.test(name)) throw new InvalidArgumentError(arg, `interface name ${JSON.stringify(name)} contains a lone surrogate, which has no UTF-8 (it would be sent as U+FFFD, and the link get another name)`);
   // The kernel's dev_valid_name() tests each byte with its isspace(), which also counts
   // 0xa0 (Latin-1 NBSP): UTF-8 has that byte in 'à' (c3 a0) and many other letters.
   if (bytes !== n && Buffer.from(name, 'utf8').includes(0xa0)) throw new InvalidArgumentError(arg, `interface name '${name}' contains the byte 0xa0 (in its UTF-8), which the kernel counts as whitespace`);
   return name;
 }
+
+/** A UTF-16 surrogate without its other half. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** A link reference: a valid name or a positive ifindex. */
 export function checkLinkRef(ref: unknown, arg = 'link'): string | number {

@@ -294,3 +294,25 @@ t.test("interface names with a UTF-8 byte 0xa0 ('à' is c3 a0) are refused: the 
   t.equal(made?.name, 'eé');
   t.ok(ipJson<{ ifname: string }[]>(ns.path, ['link', 'show']).some((l) => l.ifname === 'eé'), 'ip lists it');
 });
+
+t.test('interface names with Unicode spaces the kernel takes (U+2003, U+3000) are accepted: a link ip made with one can be read and deleted', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  // The kernel's dev_valid_name() refuses only the bytes its isspace() counts (\t \n \v \f \r,
+  // space, 0xa0); JavaScript's \s refused these too, so nlkit could not even look them up.
+  ip(ns.path, ['link', 'add', 'a\u2003b', 'type', 'ifb']);
+  const l = await rt.link.get('a\u2003b');
+  t.equal(l.name, 'a\u2003b', 'read back by its name');
+  await rt.link.add({ kind: 'ifb', name: 'c\u3000d' });
+  t.ok(ipJson<{ ifname: string }[]>(ns.path, ['link', 'show']).some((x) => x.ifname === 'c\u3000d'), 'ip lists the one nlkit made');
+  await rt.link.del('a\u2003b');
+  await rt.link.del('c\u3000d');
+  t.notOk(ipJson<{ ifname: string }[]>(ns.path, ['link', 'show']).some((x) => x.ifname === 'a\u2003b' || x.ifname === 'c\u3000d'), 'both deleted');
+});
+
+t.test('an interface name with a lone surrogate is refused: its UTF-8 would be U+FFFD, and the link would get another name', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const before = ipJson<{ ifname: string }[]>(ns.path, ['link', 'show']).map((x) => x.ifname);
+  await refused(t, rt.link.add({ kind: 'ifb', name: 'e\ud800' }), 'name', /lone surrogate/);
+  await refused(t, rt.link.set('v1', { name: '\udc00v' }), 'name', /lone surrogate/);
+  t.same(ipJson<{ ifname: string }[]>(ns.path, ['link', 'show']).map((x) => x.ifname), before, 'nothing made or renamed');
+});

@@ -23,6 +23,9 @@ function thrown(fn: () => unknown): unknown {
 
 t.test('checkIfname: accepted and refused names, fast and general paths alike', async (t) => {
   for (const ok of ['a', 'eth0', 'veth0123456789a', 'a.b', '...', 'x-y_z@1', 'a\u00e9', 'vé']) t.equal(checkIfname(ok), ok, `accepts ${JSON.stringify(ok)}`);
+  // Spaces the kernel's isspace() does not know (it tests bytes: \t \n \v \f \r, space and
+  // 0xa0): U+2003 is e2 80 83, U+3000 e3 80 80, U+FEFF ef bb bf; `ip link add` makes them.
+  for (const ok of ['a\u2003b', 'c\u3000d', 'e\ufeff']) t.equal(checkIfname(ok), ok, `accepts ${JSON.stringify(ok)}`);
   const bad: [string, RegExp][] = [
     ['', /empty/],
     ['.', /not a valid/],
@@ -36,6 +39,11 @@ t.test('checkIfname: accepted and refused names, fast and general paths alike', 
     ['a\u00a0b', /contains/], // non-ASCII whitespace: the general path's \s
     ['veth0123456789ab', /16 bytes; the limit is 15/],
     ['\u00e9'.repeat(8), /16 bytes/], // 8 characters, 16 bytes
+    ['a\u000bb', /contains/], // \v: the kernel's isspace() has it
+    // A lone surrogate has no UTF-8: Buffer writes U+FFFD, and the link would get another name.
+    ['a\ud800', /lone surrogate/],
+    ['\udc00b', /lone surrogate/],
+    ['a\udc00\ud800', /lone surrogate/],
   ];
   for (const [name, re] of bad) {
     t.ok(isError(thrown(() => checkIfname(name)), (e) => re.test(e.message)), `refuses ${JSON.stringify(name)}`);
