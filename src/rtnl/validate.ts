@@ -46,6 +46,26 @@ export function checkIfname(name: unknown, arg = 'name', max = IFNAME_MAX): stri
   return name;
 }
 
+/**
+ * A new interface name (of a create or a rename): {@link checkIfname}, and a '%' only as
+ * the one '%d' of a template, which the kernel fills in with the lowest free number
+ * ('veth%d' → 'veth0', as `ip link add veth%d` gets); any other '%' is its bare EINVAL
+ * (__dev_alloc_name). Altnames are not templates: a lookup takes any '%'.
+ */
+export function checkNewIfname(name: unknown, arg = 'name'): string {
+  const s = checkIfname(name, arg);
+  const p = s.indexOf('%');
+  if (p >= 0 && (s.charCodeAt(p + 1) !== 0x64 /* d */ || s.includes('%', p + 2))) {
+    throw new InvalidArgumentError(arg, `interface name '${s}' has a '%' that is not one '%d' (a template the kernel fills in with a number; any other '%' it refuses)`);
+  }
+  return s;
+}
+
+/** Whether a new name (checked by {@link checkNewIfname}) is a '%d' template: the link's real name is the kernel's choice. */
+export function isNameTemplate(name: string): boolean {
+  return name.includes('%');
+}
+
 /** A UTF-16 surrogate without its other half. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

@@ -279,6 +279,42 @@ t.test('del by name, by ifindex, and a whole group in one request', privileged, 
   await t.rejects(rt.link.del({ group: 0 }), InvalidArgumentError, 'group 0 (lo is in it) is refused');
 });
 
+t.test("a '%d' name is a template the kernel fills in, as ip link add veth%d; where nlkit must find the link again by name, it is refused", privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  const names = () => ipJson<IpLink[]>(ns.path, ['link', 'show']).map((l) => l.ifname).sort();
+  // As ip: the kernel picks the lowest free number, for the link and the peer.
+  ip(ns.path, ['link', 'add', 'ipv%d', 'type', 'veth', 'peer', 'name', 'ipp%d']);
+  const made = await rt.link.add({ kind: 'veth', name: 'nl%d', peer: { name: 'nlp%d' } }, { echo: true });
+  t.equal(made.name, 'nl0', 'the echo names the link the kernel made');
+  t.same(names(), ['ipp0', 'ipv0', 'lo', 'nl0', 'nlp0']);
+  const before = names();
+  // The argument an InvalidArgumentError names, or what was thrown instead.
+  const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (e: unknown) => (e instanceof InvalidArgumentError ? e.argument : String(e)));
+  const sent = rt.sock.stats.requests;
+  // Any other '%' is the kernel's bare EINVAL (__dev_alloc_name): refused before sending.
+  for (const [name, arg] of [['a%s', 'name'], ['a%d%d', 'name'], ['a%', 'name'], ['%%d', 'name']] as const) {
+    t.equal(await refusal(rt.link.add({ kind: 'veth', name })), arg, `add ${name}`);
+  }
+  t.equal(await refusal(rt.link.add({ kind: 'veth', name: 'p0', peer: { name: 'p%x' } })), 'peer.name', 'peer.name p%x');
+  t.equal(await refusal(rt.link.set('nl0', { name: 'n%u' })), 'name', 'rename to n%u');
+  // The alias is set by name after the create, and a failure there deletes the link by
+  // name: with a template, that name is not the link's (the link was left, said deleted).
+  t.equal(await refusal(rt.link.add({ kind: 'veth', name: 'al%d', alias: 'x' })), 'alias', 'alias with a template name');
+  t.equal(await refusal(rt.link.add({ kind: 'veth', name: 'al0', peer: { name: 'alp%d', alias: 'x' } })), 'peer.alias', 'peer alias with a template peer name');
+  t.equal(await refusal(rt.link.add({ kind: 'veth', name: 'al%d', peer: { name: 'alp0', alias: 'x' } })), 'name', 'peer alias with a template name');
+  // addMany deletes what it made by name when a later spec is refused.
+  t.equal(await refusal(rt.link.addMany([{ kind: 'veth', name: 'm%d' }, { kind: 'veth', name: 'lo' }])), 'specs[0].name', 'addMany with a template name');
+  t.equal(rt.sock.stats.requests, sent, 'nothing was sent');
+  t.same(names(), before, 'nothing made');
+  // Two template peers are two links, not one name twice.
+  await rt.link.addMany([{ kind: 'veth', name: 'm0', peer: { name: 'mp%d' } }, { kind: 'veth', name: 'm1', peer: { name: 'mp%d' } }]);
+  t.same(names().filter((n) => n.startsWith('mp')), ['mp0', 'mp1'], 'addMany: template peers');
+  // A rename to a template: the echo reads the link back by ifindex, not by the template.
+  const idx = await rt.link.index('nl0');
+  const renamed = await rt.link.set('nl0', { name: 'rn%d' }, { echo: true });
+  t.same([renamed.name, renamed.index], ['rn0', idx], 'rename to a template, echoed');
+});
+
 t.test('list filters by kind and master in the kernel', privileged, async (t) => {
   const { rt } = fresh(t);
   await rt.link.add({ kind: 'bridge', name: 'br0' });

@@ -7,7 +7,7 @@ import * as C from '../constants.js';
 import { decodeKept, eachArgs, missingLink, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, netnsText, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
-import { ALTNAME_MAX, IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkObject, checkQueueCount, checkString, checkU32 } from '../validate.js';
+import { ALTNAME_MAX, IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkNewIfname, checkObject, checkQueueCount, checkString, checkU32, isNameTemplate } from '../validate.js';
 import { decodeLink, type Link } from './decode.js';
 import { kindCodec, knownKinds, prepareTunOptions, BRIDGE_PORT_DATA, type KindCodec, type KindEncodeContext, type KindOptions, type PreparedTun, type TunOptions, type VethPeerSpec } from './kinds/index.js';
 import { TunFile, socketNetns } from './tuntap.js';
@@ -22,7 +22,11 @@ registerLayout([C.RTM_NEWLINK, C.RTM_DELLINK, C.RTM_GETLINK, C.RTM_SETLINK], IFI
 
 /** Attributes common to a link being created (and to a veth peer). */
 export interface LinkAttrs {
-  /** Interface name, 1–15 bytes. Defaults to a kernel-chosen name (e.g. veth0). */
+  /**
+   * Interface name, 1–15 bytes. A name with '%d' is a template the kernel fills in with
+   * the lowest free number ('veth%d' → 'veth0', as `ip link add veth%d`); any other '%' is
+   * refused. Defaults to a kernel-chosen name (e.g. veth0).
+   */
   readonly name?: string | undefined;
   /** MTU. Defaults to the kind's default (1500 for Ethernet kinds). */
   readonly mtu?: number | undefined;
@@ -37,7 +41,7 @@ export interface LinkAttrs {
   /**
    * ifalias. The kernel ignores IFLA_IFALIAS in a create message (as `ip link add …
    * alias A` shows), so `add` sets it by name right after the create, in the link's own
-   * netns; a failure there deletes the new link again. Needs `name`.
+   * netns; a failure there deletes the new link again. Needs `name`, an exact one (not a template).
    */
   readonly alias?: string | undefined;
   /** Bring the link up in the create message. Defaults to false. */
@@ -146,7 +150,7 @@ export interface LinkChange {
   readonly up?: boolean | undefined;
   /** IFLA_MTU (`ip link set … mtu`), 68..2147483647. */
   readonly mtu?: number | undefined;
-  /** New name (the link is addressed by index, resolved first when a name is given). */
+  /** New name (the link is addressed by index, resolved first when a name is given); a '%d' template is filled in by the kernel, as for `add`. */
   readonly name?: string | undefined;
   /** Hardware address (IFLA_ADDRESS; `ip link set … address`), string or MacAddr; its length must match the link's. */
   readonly address?: string | Uint8Array | { readonly bytes: Uint8Array } | undefined;
@@ -360,7 +364,7 @@ function prepareAttrs(a: Record<string, unknown>, p: '' | 'peer.', ether: boolea
   const n = p === '' ? ARGS_MAIN : ARGS_PEER;
   // Every field present from the start: one hidden class for every prepared spec.
   const out: PreparedAttrs = { up: false, name: undefined, mtu: undefined, address: undefined, broadcast: undefined, txqlen: undefined, group: undefined, alias: undefined, netns: undefined, numTxQueues: undefined, numRxQueues: undefined };
-  if (a['name'] !== undefined) out.name = checkIfname(a['name'], n.name);
+  if (a['name'] !== undefined) out.name = checkNewIfname(a['name'], n.name);
   if (a['mtu'] !== undefined) out.mtu = checkMtu(a['mtu'], n.mtu);
   if (a['address'] !== undefined) out.address = checkHwAddr(a['address'], n.address, ether ? 6 : undefined);
   if (a['broadcast'] !== undefined) out.broadcast = checkHwAddr(a['broadcast'], n.broadcast, ether ? 6 : undefined);
@@ -487,11 +491,15 @@ function prepareSpec(spec: unknown): PreparedLink {
   if (codec.needsParent && link === undefined) throw new InvalidArgumentError('link', `a ${kind} needs a parent link`);
   const masterRef = master !== undefined ? checkLinkRef(master, 'master') : undefined;
   const parentRef = link !== undefined ? checkLinkRef(link, 'link') : undefined;
-  // The alias is set by name after the create (the kernel ignores it in one).
+  // The alias is set by name after the create (the kernel ignores it in one): the exact
+  // name, not a template ('a%d'), whose link the kernel names.
   if (attrs.alias !== undefined && attrs.name === undefined) throw new InvalidArgumentError('alias', 'needs a name: the kernel ignores an alias in the create message, so it is set by name right after');
+  if (attrs.alias !== undefined && isNameTemplate(attrs.name!)) throw new InvalidArgumentError('alias', `needs an exact name, not the template '${attrs.name!}': the kernel ignores an alias in the create message, so it is set by name right after`);
   if (peer?.alias !== undefined && peer.name === undefined) throw new InvalidArgumentError('peer.alias', 'needs peer.name: the kernel ignores an alias in the create message, so it is set by name right after');
+  if (peer?.alias !== undefined && isNameTemplate(peer.name!)) throw new InvalidArgumentError('peer.alias', `needs an exact peer.name, not the template '${peer.name!}': the kernel ignores an alias in the create message, so it is set by name right after`);
   // A failed alias deletes the new link again, by the main name.
   if (peer?.alias !== undefined && attrs.name === undefined) throw new InvalidArgumentError('name', 'needs a name when peer.alias is given: should setting the alias fail, the pair is deleted again by this name');
+  if (peer?.alias !== undefined && isNameTemplate(attrs.name!)) throw new InvalidArgumentError('name', `needs an exact name, not the template '${attrs.name!}', when peer.alias is given: should setting the alias fail, the pair is deleted again by this name`);
   return { spec: s, kind, codec, attrs, peer, masterRef, parentRef, master: undefined, parent: undefined, encodeLinkBody: writePeerBody };
 }
 
@@ -818,7 +826,7 @@ export class LinkApi {
     if (!echo) return undefined;
     // Echoed links created in another netns (attrs.netns) are not ours to read back.
     if (echoed || p.attrs.netns !== undefined) return echoed;
-    return p.attrs.name !== undefined ? this.get(p.attrs.name) : undefined;
+    return p.attrs.name !== undefined && !isNameTemplate(p.attrs.name) ? this.get(p.attrs.name) : undefined;
   }
 
   /**
@@ -887,7 +895,8 @@ export class LinkApi {
    *
    * - Every spec is checked before anything is sent: InvalidArgumentError naming
    *   `specs[i].field` (e.g. `specs[3].mtu`, `specs[0].peer.name`). Refused as well: a
-   *   spec without `name` (a kernel-chosen name could not be found again to undo it);
+   *   spec without `name`, or with a '%d' template for it (a kernel-chosen name could not
+   *   be found again to undo it);
    *   the same name twice in one netns among the links and veth peers of the call (a
    *   peer without `netns` is born in the handle's netns); a `master` or `link` naming a
    *   link of the same call (they are looked up before anything is created: add it first).
@@ -943,9 +952,10 @@ export class LinkApi {
         throw atSpec(e, i);
       }
       const name = p.attrs.name;
-      if (name === undefined) throw new InvalidArgumentError(`specs[${i}].name`, 'addMany needs a name for every link: one the kernel chooses could not be found again to delete it, should another link of the call be refused');
+      if (name === undefined || isNameTemplate(name)) throw new InvalidArgumentError(`specs[${i}].name`, `addMany needs ${name === undefined ? 'a name' : `an exact name, not the template '${name}',`} for every link: one the kernel chooses could not be found again to delete it, should another link of the call be refused`);
       claim(p.attrs.netns, name, `specs[${i}].name`);
-      if (p.peer?.name !== undefined) claim(p.peer.netns, p.peer.name, `specs[${i}].peer.name`);
+      // A template peer name is as many names as it is given (the kernel numbers them).
+      if (p.peer?.name !== undefined && !isNameTemplate(p.peer.name)) claim(p.peer.netns, p.peer.name, `specs[${i}].peer.name`);
       prepared[i] = p;
     }
     for (let i = 0; i < n; i++) {
@@ -1422,7 +1432,8 @@ export class LinkApi {
         if (echo) echoed = undefined;
       }
       if (!echo || echoed || a.netns !== undefined) return echoed;
-      return this.get(a.name ?? r);
+      // Renamed, by the ifindex looked up for it: a template name ('x%d') is not the link's.
+      return this.get(index || r);
     } finally {
       closePrograms(programs);
     }
