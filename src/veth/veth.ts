@@ -202,7 +202,9 @@ const HANDLE_KEYS: ReadonlySet<string> = new Set(['host', 'container']);
  * Equivalent to: `ip link add NAME netns CTR mtu M address MAC up type veth peer name
  * HOST mtu M` (from HOSTNS) then `ip link set HOST up`.
  *
- * @throws InvalidArgumentError for bad input (before anything is sent).
+ * @throws InvalidArgumentError for bad input (before anything is sent): among it a name
+ *   with '%' (the kernel would take '%d' as a template and choose the name), and one name
+ *   for both ends when both go to one netns.
  * @throws NetlinkError 'EEXIST' naming both ends and the netns holding the clash,
  *   when an explicit name is taken (random host names are retried).
  */
@@ -215,14 +217,17 @@ export async function setupVeth(
   containerNs: Netns,
   options: SetupVethOptions = {},
 ): Promise<Veth> {
-  checkIfname(containerName, 'containerName');
-  if (hostName !== '') checkIfname(hostName, 'hostName');
+  exactName(containerName, 'containerName');
+  if (hostName !== '') exactName(hostName, 'hostName');
   checkMtu(mtu, 'mtu');
   if (containerMac !== undefined && containerMac !== null && !(containerMac instanceof MacAddr)) {
     throw new InvalidArgumentError('containerMac', 'expected a MacAddr (MacAddr.parse(...)), null or undefined');
   }
   checkNetns(hostNs, 'hostNs');
   checkNetns(containerNs, 'containerNs');
+  if (hostName === containerName && (hostNs === containerNs || (hostNs instanceof Netns && hostNs.equals(containerNs)))) {
+    throw new InvalidArgumentError('hostName', `'${hostName}' is containerName too, and both ends go to the same netns (${hostNs.path}): give the ends different names, or hostName '' for a random one`);
+  }
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
   checkOptionKeys(options, SETUP_OPTION_KEYS, 'options.');
   if (options.handles !== undefined) {
@@ -250,7 +255,7 @@ export async function setupVeth(
     // Send the create from a container-netns handle (echoed) instead of the host handle.
     let viaContainer = given.container !== undefined;
     for (let attempt = 1; ; attempt++) {
-      if (hostName === '') host = checkIfname(randomName(), 'randomName()');
+      if (hostName === '') host = exactName(randomName(), 'randomName()');
       try {
         echoed = await createPair(viaContainer ? container() : hst, viaContainer, containerName, host, mtu, macBytes, queues, hostNs, containerNs);
         break;
@@ -488,6 +493,17 @@ async function exists(rt: Rtnl, name: string): Promise<boolean> {
     if (e instanceof NetlinkError && e.code === 'ENODEV') return false;
     throw e;
   }
+}
+
+/**
+ * A name of a veth end: a valid interface name that is the end's own, not a '%d'
+ * template (which the kernel fills in): setupVeth reports each end by its name and finds
+ * the host end by it, to set it up or delete it again.
+ */
+function exactName(name: unknown, arg: string): string {
+  const s = checkIfname(name, arg);
+  if (s.includes('%')) throw new InvalidArgumentError(arg, `'${s}' has a '%' (the kernel takes '%d' as a template and picks the number): setupVeth needs the exact name of each end`);
+  return s;
 }
 
 function checkNetns(ns: unknown, arg: string): void {

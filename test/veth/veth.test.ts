@@ -187,6 +187,8 @@ t.test("teardownVeth refuses a relative path: a netns name given for its path sa
 
 t.test('bad input is refused before anything is sent', privileged, async (t) => {
   const { host, ctr } = netnsPair(t);
+  const hostAgain = Netns.fromPath(host.path);
+  t.teardown(() => hostAgain.close());
   const bad: Array<[string, () => Promise<unknown>]> = [
     ['container name too long', () => setupVeth('x'.repeat(16), '', 1500, null, host, ctr)],
     ['container name empty', () => setupVeth('', '', 1500, null, host, ctr)],
@@ -197,6 +199,15 @@ t.test('bad input is refused before anything is sent', privileged, async (t) => 
     ['netns not a Netns', () => setupVeth('eth0', '', 1500, null, {} as any, ctr)],
     ['random name source returns junk', () => setupVeth('eth0', '', 1500, null, host, ctr, { randomName: () => 'way-too-long-name-for-linux' })],
     ['maxAttempts 0', () => setupVeth('eth0', '', 1500, null, host, ctr, { maxAttempts: 0 })],
+    // A '%d' template is filled in by the kernel: the container end was reported under the
+    // template, and a host end made so was left behind (set up and deleted by 'h%d').
+    ["container name a '%d' template", () => setupVeth('eth%d', 'vh0', 1500, MacAddr.parse('02:00:00:00:00:01'), host, ctr)],
+    ["host name a '%d' template", () => setupVeth('eth0', 'vh%d', 1500, null, host, ctr)],
+    ["random name source returns a '%d' template", () => setupVeth('eth0', '', 1500, null, host, ctr, { randomName: () => 'vh%d' })],
+    // Both ends in one netns under one name: the kernel's EEXIST, which setupVeth took for a
+    // clash and sent again from a container handle before saying 'one of the names is taken'.
+    ['one netns, one name for both ends', () => setupVeth('e0', 'e0', 1500, null, host, host)],
+    ['one netns (two Netns of it), one name for both ends', () => setupVeth('e0', 'e0', 1500, null, host, hostAgain)],
   ];
   for (const [what, fn] of bad) {
     const e = await fn().then(() => undefined, (x) => x);
