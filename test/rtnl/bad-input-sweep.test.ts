@@ -142,6 +142,11 @@ t.test('links that do not exist are named, by ifindex too', privileged, async (t
   await nodev(rt.neigh.list({ dev: 99999 }), /filter\.dev ifindex 99999 does not exist/);
   await nodev(rt.link.set('v0', { master: 99999 }), /master ifindex 99999 does not exist/);
   await nodev(rt.addr.add('nope', '10.9.0.1/24'), /link 'nope' does not exist/);
+  // A create's master or parent by ifindex: the kernel said a bare EINVAL (master) or ENODEV (a macvlan's link).
+  await nodev(rt.link.add({ kind: 'veth', name: 'x0', master: 99999 }), /master ifindex 99999 does not exist/);
+  await nodev(rt.link.add({ kind: 'macvlan', name: 'x0', link: 99999 }), /link ifindex 99999 does not exist/);
+  await nodev(rt.link.addMany([{ kind: 'veth', name: 'x0', master: 99999 }]), /specs\[0\]\.master ifindex 99999 does not exist/);
+  await nodev(rt.link.addMany([{ kind: 'macvlan', name: 'x0', link: 99999 }]), /specs\[0\]\.link ifindex 99999 does not exist/);
 });
 
 t.test('aliases go without a NUL, as ip sends them: 255 bytes fit, and an empty one clears', privileged, async (t) => {

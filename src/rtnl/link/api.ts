@@ -771,7 +771,8 @@ export class LinkApi {
    * [vnet_hdr] [pi]` then `ip link set dev NAME …`.
    * @throws InvalidArgumentError for bad input; ClosedError for a closed Netns (naming the
    *   field); NetlinkError 'EEXIST' when the name is taken, 'EOPNOTSUPP' when the kernel
-   *   lacks the kind; the error of a refused alias (the link deleted again). For a tun or
+   *   lacks the kind, 'ENODEV' naming `master` or `link` (by name or ifindex) when there
+   *   is no such link (nothing sent); the error of a refused alias (the link deleted again). For a tun or
    *   tap: SysError 'EEXIST' (syscall 'ioctl(TUNSETIFF)') when the name is taken, naming
    *   the netns, and SysError for the other failed ioctls; NetlinkError of a refused
    *   setting (the device removed again).
@@ -810,8 +811,8 @@ export class LinkApi {
   /** {@link add} with lookups (master, link), an echo or aliases. */
   private async addSlow(p: PreparedLink, echo: boolean): Promise<Link | undefined> {
     // Looked up only once every field is checked (prepareSpec), so bad input sends nothing.
-    if (p.masterRef !== undefined) p.master = await this.core.linkIndex(p.masterRef, 'master');
-    if (p.parentRef !== undefined) p.parent = await this.core.linkIndex(p.parentRef, 'link');
+    if (p.masterRef !== undefined) p.master = await this.existing(p.masterRef, 'master');
+    if (p.parentRef !== undefined) p.parent = await this.existing(p.parentRef, 'link');
     let echoed: Link | undefined;
     try {
       echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), writeNewLink, p, echo ? decodeOne : undefined, NEWLINK_OPTS);
@@ -966,11 +967,10 @@ export class LinkApi {
       }
     }
     if (n === 0) return;
-    const cache = new Map<string, number>();
+    const cache = new Map<string | number, number>();
     const lookup = async (ref: string | number, arg: string): Promise<number> => {
-      if (typeof ref === 'number') return ref;
       let index = cache.get(ref);
-      if (index === undefined) cache.set(ref, (index = await this.core.linkIndex(ref, arg)));
+      if (index === undefined) cache.set(ref, (index = await this.existing(ref, arg)));
       return index;
     };
     for (let i = 0; i < n; i++) {
@@ -1019,6 +1019,16 @@ export class LinkApi {
     const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
     const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
     throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWLINK, typeName: 'RTM_NEWLINK', seq: 0, subject: prepared[0]!.attrs.name! }, first ? first.extack : {}, notes.join('; '));
+  }
+
+  /**
+   * The ifindex of a create's master or parent link: a name looked up, an ifindex checked
+   * to exist (one GETLINK, as `set` does), since for a missing one the kernel says only
+   * EINVAL (a master) or ENODEV (a macvlan's link), naming neither.
+   * @throws NetlinkError 'ENODEV' naming `arg` and the netns the handle looked in.
+   */
+  private async existing(ref: string | number, arg: string): Promise<number> {
+    return typeof ref === 'number' ? (await this.core.linkHwAddrLen(ref, arg)).index : this.core.linkIndex(ref, arg);
   }
 
   /**
