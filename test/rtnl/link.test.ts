@@ -260,6 +260,23 @@ t.test('set: every change verified through ip -j, and move+rename into another n
   t.equal(echoed.mtu, 1400, 'echo shows the change');
 });
 
+t.test('a move and rename whose new name is taken there: the kernel moves the link first and then refuses the rename, and the error says so', privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  const other = rawNetns();
+  t.teardown(() => other.close());
+  await rt.link.add({ kind: 'veth', name: 'mv0', peer: { name: 'mv1' } });
+  ip(other.path, ['link', 'add', 'taken', 'type', 'ifb']);
+  // As `ip link set mv1 netns X name taken`: "File exists", and mv1 is in X under its own name.
+  const e = await rt.link.set('mv1', { netns: other.fd, name: 'taken' }).catch((x) => x);
+  t.equal(e?.code, 'EEXIST');
+  t.match(e?.message, /a link named 'taken' already exists; the kernel moves a link before it renames it: mv1 is now in netns fd \d+ under its old name, not renamed/);
+  t.same(ipJson<IpLink[]>(other.path, ['link', 'show']).map((l) => l.ifname).sort(), ['lo', 'mv1', 'taken'], 'moved, not renamed');
+  t.notOk(ipJson<IpLink[]>(ns.path, ['link', 'show']).some((l) => l.ifname === 'mv1'), 'gone from the handle\'s netns');
+  // Taken where it is (no move): nothing changed, and the error says no more than the clash.
+  const e2 = await rt.link.set('mv0', { name: 'lo' }).catch((x) => x);
+  t.match(e2?.message, /^EEXIST: File exists — a link named 'lo' already exists \(RTM_NEWLINK mv0 name lo\)$/);
+});
+
 t.test('del by name, by ifindex, and a whole group in one request', privileged, async (t) => {
   const { ns, rt } = fresh(t);
   await rt.link.add({ kind: 'veth', name: 'd0', peer: { name: 'd1' } });

@@ -158,7 +158,11 @@ export interface LinkChange {
   readonly broadcast?: string | Uint8Array | { readonly bytes: Uint8Array } | undefined;
   /** Enslave to a master (name or ifindex); `null` detaches. */
   readonly master?: string | number | null | undefined;
-  /** Move to another netns (with `name`, move and rename in one message). */
+  /**
+   * Move to another netns (with `name`, move and rename in one message). The kernel moves
+   * first and renames after: a `name` taken in the target netns leaves the link moved
+   * under its old name (EEXIST, as `ip link set … netns X name N`; the error says so).
+   */
   readonly netns?: NetnsTarget | undefined;
   /** Device group (IFLA_GROUP; `ip link set … group`); 0 is 'default'. */
   readonly group?: number | undefined;
@@ -1415,6 +1419,7 @@ export class LinkApi {
           echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && !upAfter ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
         } catch (e) {
           const x = explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0], r);
+          if (x instanceof NetlinkError && x.code === 'EEXIST' && a.netns !== undefined && a.name !== undefined) throw await this.movedNotRenamed(x, r, index, c['netns'], a.netns);
           const name = agm === 'stable_secret' && x instanceof NetlinkError && x.code === 'EINVAL' ? (await this.get(r).catch(() => undefined))?.name : undefined;
           throw explainAddrGenMode(x, agm as AddrGenMode | undefined, name);
         }
@@ -1447,6 +1452,20 @@ export class LinkApi {
     } finally {
       closePrograms(programs);
     }
+  }
+
+  /**
+   * A move and rename refused with EEXIST, read on the error path: the kernel moves the
+   * link first (under its own name, unless that is taken there) and renames it after, so a
+   * new name taken in the target netns leaves the link moved, not renamed (as `ip link set
+   * … netns X name N` does). The error says so when the link is gone from the handle's
+   * netns; `e` as it is otherwise.
+   */
+  private async movedNotRenamed(e: NetlinkError, ref: string | number, index: number, given: unknown, netns: NonNullable<PreparedAttrs['netns']>): Promise<NetlinkError> {
+    const here = await this.get(index).then(() => true, (g: unknown) => !(g instanceof NetlinkError && g.code === 'ENODEV'));
+    if (here) return e;
+    const moved = `the kernel moves a link before it renames it: ${subjectOf(ref)} is now in ${netnsText(given, netns)} under its old name, not renamed`;
+    return new NetlinkError(e.errno, e.request, e.extack, e.hint ? `${e.hint}; ${moved}` : moved);
   }
 
   /**
