@@ -45,6 +45,7 @@ export function registerLayout(types: readonly number[], headerLen: number, tabl
 const EPERM = 1;
 const ESRCH = 3;
 const ENOENT = 2;
+const ENODEV = 19;
 const EINVAL = 22;
 const EEXIST = 17;
 const EOPNOTSUPP = 95;
@@ -94,6 +95,9 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
   const top = attrsIn(v, 16 + IFINFOMSG, req.byteLength);
   const u32 = (a: [number, number] | undefined): number | undefined => (a && a[1] >= 4 ? v.getUint32(a[0], HOST_LE) : undefined);
   if (type === C.RTM_DELLINK) {
+    // A group delete (ifindex 0, IFLA_GROUP) that finds no link: `ip link del group G` says "No such device".
+    const group = v.getInt32(16 + 4, HOST_LE) === 0 ? u32(top.get(C.IFLA_GROUP)) : undefined;
+    if (errno === ENODEV && group !== undefined) return `no link is in group ${group}`;
     if (errno !== EOPNOTSUPP) return undefined;
     return `the kernel deletes only devices made through rtnetlink (${top.has(C.IFLA_GROUP) ? 'the group holds one it cannot delete: ' : ''}loopback and hardware NICs cannot be deleted)`;
   }

@@ -294,6 +294,9 @@ t.test('del by name, by ifindex, and a whole group in one request', privileged, 
   const e = await rt.link.del('d0').catch((x) => x);
   t.equal(e.code, 'ENODEV', 'deleting a missing link is ENODEV');
   await t.rejects(rt.link.del({ group: 0 }), InvalidArgumentError, 'group 0 (lo is in it) is refused');
+  // A group no link is in: the kernel's ENODEV (as ip's "No such device"), saying which group.
+  const none = await rt.link.del({ group: 42 }).catch((x) => x);
+  t.match(none, { code: 'ENODEV', message: /^ENODEV: No such device — no link is in group 42 \(RTM_DELLINK group 42\)$/ });
 });
 
 t.test("a '%d' name is a template the kernel fills in, as ip link add veth%d; where nlkit must find the link again by name, it is refused", privileged, async (t) => {

@@ -1590,7 +1590,8 @@ export class LinkApi {
    *
    * Equivalent to: `ip link del dev NAME` / `ip link del group G`.
    * @throws NetlinkError 'ENODEV' when the link does not exist (its hint names the link
-   *   and the netns the handle looked in).
+   *   and the netns the handle looked in), or no link is in the group; InvalidArgumentError
+   *   for group 0, every link's default group (the kernel would refuse it with EPERM).
    */
   async del(ref: string | number | { readonly group: number }): Promise<void> {
     if (typeof ref === 'object' && ref !== null) {
