@@ -324,6 +324,10 @@ t.test("a '%d' name is a template the kernel fills in, as ip link add veth%d; wh
   t.equal(await refusal(rt.link.add({ kind: 'veth', name: 'al%d', peer: { name: 'alp0', alias: 'x' } })), 'name', 'peer alias with a template name');
   // addMany deletes what it made by name when a later spec is refused.
   t.equal(await refusal(rt.link.addMany([{ kind: 'veth', name: 'm%d' }, { kind: 'veth', name: 'lo' }])), 'specs[0].name', 'addMany with a template name');
+  // With netns, addrGenMode and up, the up follows in the new netns by the new name.
+  const other = rawNetns();
+  t.teardown(() => other.close());
+  t.equal(await refusal(rt.link.set('nl0', { name: 'mv%d', netns: other, addrGenMode: 'none', up: true })), 'name', 'move + template rename + addrGenMode + up');
   t.equal(rt.sock.stats.requests, sent, 'nothing was sent');
   t.same(names(), before, 'nothing made');
   // Two template peers are two links, not one name twice.

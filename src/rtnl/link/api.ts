@@ -1347,6 +1347,11 @@ export class LinkApi {
     // ready at once would get its link-local address at the up by the old mode (an eui64
     // one for 'none'). With up: true, the up follows the mode in a request of its own.
     const upAfter = addrGenMode !== undefined && (flags & C.IFF_UP) !== 0;
+    // That up, after a move, goes to the new netns by the link's new name: a template
+    // ('x%d') is not it.
+    if (upAfter && a.netns !== undefined && a.name !== undefined && isNameTemplate(a.name)) {
+      throw new InvalidArgumentError('name', `needs an exact name, not the template '${a.name}', with netns, addrGenMode and up in one call: the up is sent in the new netns by the link's name`);
+    }
     let bridgePort: Record<string, unknown> | undefined;
     if (c['bridgePort'] !== undefined) {
       if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null || Array.isArray(c['bridgePort'])) throw new InvalidArgumentError('bridgePort', 'expected an object');
