@@ -439,7 +439,10 @@ function macOf(b: LinkBrief, name: string): MacAddr {
 /**
  * Delete a veth pair by its container-side name, for CNI DEL. Idempotent: a missing
  * link, or a netns that is gone (closed handle or a path that no longer exists), is
- * success. Returns true when something was deleted.
+ * success. Returns true when something was deleted. The link of that name is deleted
+ * whatever its kind, as `ip link del` and the reference CNI plugins do it (no GETLINK
+ * first to check it is a veth: that would cost a request and could race); deleting one
+ * end of a veth deletes its peer too.
  *
  * A path must be absolute, as CNI_NETNS is: a relative one — a netns name such as
  * 'red' passed where its path '/run/netns/red' belongs — is refused with an
