@@ -8,6 +8,7 @@
  */
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { InvalidArgumentError, showValue } from '../netlink/errors.js';
+import { handleFd } from '../netlink/netns-switch.js';
 import { NLMSG_HDRLEN } from '../netlink/constants.js';
 import { findAttr } from '../netlink/reader.js';
 import { HOST_LE } from '../netlink/writer.js';
@@ -20,21 +21,18 @@ export { RTM_NEWNSID, RTM_DELNSID, RTM_GETNSID, NETNSA_NSID, NETNSA_PID, NETNSA_
 const RTGENMSG_LEN = 1;
 const INT32_MAX = 0x7fffffff;
 
-function targetFd(target: { readonly fd: number }): number {
-  const fd = target.fd; // a closed Netns throws ClosedError here
-  if (!Number.isInteger(fd) || fd < 0) throw new InvalidArgumentError('target', `not an open namespace fd: ${String(fd)}`);
-  return fd;
-}
-
 /**
  * The id the socket's netns has assigned to the netns `target`, or undefined when
  * none is assigned. The socket is a NETLINK_ROUTE socket; its netns is the one
  * asked (create it inside a namespace — e.g. with execNetnsSync — to ask there).
+ * A `target` that is not a netns handle (null, a name, a raw fd number — wrap it as
+ * `{ fd }` — or an fd outside 0..2^31-1) is an InvalidArgumentError naming `target`
+ * (or `target.fd`), a closed Netns a ClosedError naming `target`; nothing is sent.
  *
  * Equivalent to: `ip netns list-id` / the id `ip netns list` shows for a name.
  */
 export async function getNsid(sock: NetlinkSocket, target: { readonly fd: number }): Promise<number | undefined> {
-  const fd = targetFd(target);
+  const fd = handleFd(target, 'target'); // a closed Netns: ClosedError naming target
   const id = await sock.request<number>(
     RTM_GETNSID,
     0,
@@ -54,7 +52,8 @@ export async function getNsid(sock: NetlinkSocket, target: { readonly fd: number
 /**
  * Assign `id` (0..2^31-1, or 'auto' for the lowest free one) to the netns `target` in
  * the socket's netns, and return the id now assigned. The kernel refuses with
- * EEXIST when the peer already has an id or the id is taken.
+ * EEXIST when the peer already has an id or the id is taken. `target` is checked as
+ * for {@link getNsid}, and `id` too (InvalidArgumentError naming `id`), before sending.
  *
  * Equivalent to: `ip netns set NAME ID` (`ip netns set NAME auto`).
  */
@@ -62,7 +61,7 @@ export async function setNsid(sock: NetlinkSocket, target: { readonly fd: number
   if (id !== 'auto' && (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > INT32_MAX)) {
     throw new InvalidArgumentError('id', `an nsid must be an integer 0..${INT32_MAX} or 'auto', got ${showValue(id)}`);
   }
-  const fd = targetFd(target);
+  const fd = handleFd(target, 'target'); // a closed Netns: ClosedError naming target
   await sock.request(
     RTM_NEWNSID,
     0,

@@ -89,3 +89,33 @@ t.test('bad ids and closed handles are refused before sending', privileged, asyn
   await t.rejects(setNsid(sock, closed, 1), ClosedError);
   t.equal(sock.stats.requests, before, 'nothing sent');
 });
+
+t.test('a target that is not a netns handle is an InvalidArgumentError naming it, and an fd beyond int range is never truncated', privileged, async (t) => {
+  const sock = NetlinkSocket.open(0);
+  const ns = Netns.new();
+  await setNsid(sock, ns, 11);
+  t.teardown(() => {
+    sock.close();
+    ns.close();
+  });
+  const before = sock.stats.requests;
+  for (const [what, target, argument] of [
+    ['null', null, 'target'],
+    ['a raw fd number', ns.fd, 'target'],
+    ['a name', 'blue', 'target'],
+    // 2^32 + fd: the u32 attribute would have carried ns's fd and answered its id.
+    ['fd 2^32 + a netns fd', { fd: 2 ** 32 + ns.fd }, 'target.fd'],
+    ['fd -1', { fd: -1 }, 'target.fd'],
+  ] as const) {
+    const e = await getNsid(sock, target as unknown as Netns).catch((x: unknown) => x) as InvalidArgumentError;
+    t.ok(e instanceof InvalidArgumentError, `getNsid, ${what}: ${e?.constructor?.name}: ${e?.message}`);
+    t.equal(e.argument, argument, `getNsid, ${what}: names ${argument}`);
+    await t.rejects(setNsid(sock, target as unknown as Netns, 12), InvalidArgumentError, `setNsid, ${what}`);
+  }
+  t.equal(sock.stats.requests, before, 'nothing sent');
+  const closed = Netns.new();
+  closed.close();
+  const c = await getNsid(sock, closed).catch((x: unknown) => x) as ClosedError;
+  t.ok(c instanceof ClosedError);
+  t.match(c.message, /^target \(Netns [\d:]+\) is closed$/, 'the closed handle is named as the argument');
+});
