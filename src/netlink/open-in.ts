@@ -4,6 +4,7 @@
  * raw fd number, or `{ pid }`; nothing here depends on src/ns.
  * @module
  */
+import { statSync } from 'node:fs';
 import { InvalidArgumentError, SysError, showValue } from './errors.js';
 import { contextNetnsFd, isFdNumber, netnsContext, netnsStringAdvice, readHandleFd, withThreadNetns } from './netns-switch.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from './socket.js';
@@ -36,6 +37,23 @@ export function resolveNetns(t: unknown, arg = 'netns'): { fd: number } | { pid:
 }
 
 /**
+ * The error for /proc/PID/ns/net answering ENOENT: ESRCH (the process is gone, as
+ * Netns.fromPid says it), naming what is known — no process `pid` at all, or one that has
+ * exited and is a zombie (its /proc entry stays until its parent reaps it, its namespaces
+ * are already gone). Error path only.
+ * @internal
+ */
+export function pidWithoutNetns(pid: number, path: string): SysError {
+  let exists = false;
+  try {
+    exists = statSync(`/proc/${pid}`).isDirectory();
+  } catch {
+    /* no such process */
+  }
+  return new SysError('open', 3 /* ESRCH */, path, exists ? `process ${pid} has exited (a zombie its parent has not reaped yet): it has no network namespace any more` : `no process ${pid}`);
+}
+
+/**
  * Open a netlink socket of `protocol` in `target` (a resolved netns: `{ fd }` or
  * `{ pid }`), or, without one, in the netns of the enclosing `execNetns` call, else the
  * calling thread's. Synchronous: the thread is switched in and straight back.
@@ -52,8 +70,7 @@ export function openSocketIn(protocol: number, target: { fd: number } | { pid: n
   try {
     own = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC);
   } catch (e) {
-    // As Netns.fromPid says it: a pid without a process is ESRCH, not a missing file.
-    if (e instanceof SysError && e.code === 'ENOENT') throw new SysError('open', 3 /* ESRCH */, path, `no process ${target.pid}`);
+    if (e instanceof SysError && e.code === 'ENOENT') throw pidWithoutNetns(target.pid, path);
     throw e;
   }
   try {

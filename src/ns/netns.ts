@@ -14,6 +14,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import * as sys from '../netlink/sys.js';
 import { ClosedError, InvalidArgumentError, SysError, checkOptionKeys, showValue } from '../netlink/errors.js';
 import { contextNetnsFd, ensureThreadpoolStarted, switchBack, type NetnsHandle } from '../netlink/netns-switch.js';
+import { pidWithoutNetns } from '../netlink/open-in.js';
 import { handleFd } from './handle.js';
 
 /** The directory iproute2 keeps named network namespaces in. */
@@ -481,7 +482,8 @@ export class Netns implements NetnsHandle, Disposable {
 
   /**
    * Open the network namespace of process (or thread) `pid`. A pid that does not
-   * exist fails with SysError code 'ESRCH'.
+   * exist fails with SysError code 'ESRCH', and so does a process that has exited but
+   * was not reaped yet (a zombie: it has no namespaces left), its message saying so.
    *
    * Equivalent to: `ip netns identify PID` / `nsenter --net --target PID` (the opening part).
    */
@@ -491,7 +493,7 @@ export class Netns implements NetnsHandle, Disposable {
     try {
       return Netns.adopt(openNetnsFile(path, 'pid'), path);
     } catch (e) {
-      if (e instanceof SysError && e.code === 'ENOENT') throw new SysError('open', 3 /* ESRCH */, path, `no process ${pid}`);
+      if (e instanceof SysError && e.code === 'ENOENT') throw pidWithoutNetns(pid, path);
       throw e;
     }
   }

@@ -5,6 +5,7 @@ import { fstatSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Netns } from '../../src/ns/index.js';
+import { Rtnl } from '../../src/rtnl/index.js';
 import { ClosedError, InvalidArgumentError, SysError } from '../../src/netlink/errors.js';
 import { withThreadNetns } from '../../src/netlink/netns-switch.js';
 import { fdCount, ipJson, privileged } from '../helpers.js';
@@ -87,6 +88,38 @@ t.test('fromPid opens a process\'s netns; a dead pid is ESRCH', privileged, asyn
   t.equal(err.code, 'ESRCH');
   t.match(err.message, String(dead));
   t.equal(threadIno(), home);
+});
+
+t.test('fromPid (and Rtnl.open({ netns: { pid } })) of a zombie says it exited, not that there is no such process', privileged, async (t) => {
+  const { spawn } = await import('node:child_process');
+  // `sleep 0` exits at once; its parent, exec'd into `sleep 30`, never reaps it.
+  const parent = spawn('sh', ['-c', 'sleep 0 & exec sleep 30'], { stdio: 'ignore' });
+  t.teardown(() => parent.kill());
+  let zombie: number | undefined;
+  for (let i = 0; i < 300 && zombie === undefined; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    let kids: string[] = [];
+    try {
+      kids = readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8').trim().split(' ').filter(Boolean);
+    } catch {
+      continue;
+    }
+    zombie = kids.map(Number).find((k) => {
+      const stat = readFileSync(`/proc/${k}/stat`, 'utf8');
+      return stat[stat.lastIndexOf(')') + 2] === 'Z';
+    });
+  }
+  if (zombie === undefined) return t.fail('no zombie appeared');
+  const before = fdCount();
+  const e = t.throws(() => Netns.fromPid(zombie)) as SysError;
+  t.ok(e instanceof SysError);
+  t.equal(e.code, 'ESRCH', 'still ESRCH: the process is gone but for its exit status');
+  t.match(e.message, new RegExp(`process ${zombie} has exited`));
+  t.notMatch(e.message, /no process/);
+  const r = t.throws(() => Rtnl.open({ netns: { pid: zombie } })) as SysError;
+  t.equal(r.code, 'ESRCH');
+  t.match(r.message, new RegExp(`process ${zombie} has exited`));
+  t.equal(fdCount(), before, 'no fd leaked');
 });
 
 t.test('fromPid of a live child in another netns', privileged, async (t) => {
