@@ -37,6 +37,7 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T):
     } catch (e) {
       if (e instanceof SysError && e.code === 'EINVAL') throw new SysError('setns', e.errno, undefined, `target fd ${targetFd} is not a network namespace`);
       if (e instanceof SysError && e.code === 'EBADF') throw new SysError('setns', e.errno, undefined, `target fd ${targetFd} is not an open file descriptor`);
+      if (e instanceof SysError && e.code === 'EPERM') throw new SysError('setns', e.errno, undefined, `entering the network namespace of target fd ${targetFd} needs CAP_SYS_ADMIN (over the user namespace that owns it)`);
       throw e;
     }
     let result: T;

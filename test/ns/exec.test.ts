@@ -9,7 +9,7 @@ import { ClosedError, SysError } from '../../src/netlink/errors.js';
 import { contextNetnsFd, withThreadNetns } from '../../src/netlink/netns-switch.js';
 import { NetlinkSocket } from '../../src/netlink/socket.js';
 import { fdCount, ipJson, privileged } from '../helpers.js';
-import { threadIno } from './util.js';
+import { CAP_SYS_ADMIN, threadIno, withoutCap } from './util.js';
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 5));
 
@@ -199,6 +199,32 @@ t.test('closed or non-netns handles are refused before any switch', privileged, 
   t.match(e.message, /not a network namespace/);
   t.notOk(ran, 'fn never ran');
   t.equal(threadIno(), home.ino);
+});
+
+t.test('a setns refused for want of CAP_SYS_ADMIN says so, as every other switch does', privileged, async (t) => {
+  const home = Netns.get();
+  const ns = Netns.new();
+  t.teardown(() => {
+    home.close();
+    ns.close();
+  });
+  const fds = fdCount();
+  let ran = false;
+  const e = withoutCap(CAP_SYS_ADMIN, () => {
+    try {
+      execNetnsSync(home, ns, () => (ran = true));
+      return undefined;
+    } catch (x) {
+      return x as SysError;
+    }
+  });
+  t.ok(e instanceof SysError, `${e?.constructor?.name}: ${e?.message}`);
+  t.equal(e?.code, 'EPERM');
+  t.match(e?.message, /CAP_SYS_ADMIN/, 'names the capability');
+  t.match(e?.message, String(ns.fd), 'names the target fd');
+  t.notOk(ran, 'fn never ran');
+  t.equal(threadIno(), home.ino);
+  t.equal(fdCount(), fds, 'no fd leaked');
 });
 
 t.test('execNetnsSync runs in target and refuses a Promise-returning fn', privileged, async (t) => {

@@ -120,3 +120,30 @@ export function breakSwitchBack(before: ReadonlySet<number>, homeIno: number): n
   }
   throw new Error('the switched call opened no fd of the home netns');
 }
+
+const capget = koffi.load('libc.so.6').func('int capget(void *hdr, void *data)');
+const capset = koffi.load('libc.so.6').func('int capset(void *hdr, const void *data)');
+/** <linux/capability.h> */
+const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+/** <linux/capability.h> */
+export const CAP_SYS_ADMIN = 21;
+
+/**
+ * Run `fn` with capability `cap` out of the calling thread's effective set (capset is
+ * per thread; it stays permitted and is raised again after, also when `fn` throws).
+ */
+export function withoutCap<T>(cap: number, fn: () => T): T {
+  const hdr = Buffer.alloc(8);
+  hdr.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0); // pid 0: this thread
+  const data = Buffer.alloc(24); // two { effective, permitted, inheritable } u32 triples
+  if ((capget(hdr, data) as number) < 0) throw new Error('capget failed');
+  const effective = data.readUInt32LE(0);
+  data.writeUInt32LE((effective & ~(1 << cap)) >>> 0, 0);
+  if ((capset(hdr, data) as number) < 0) throw new Error('capset (drop) failed');
+  try {
+    return fn();
+  } finally {
+    data.writeUInt32LE(effective, 0);
+    if ((capset(hdr, data) as number) < 0) throw new Error('capset (raise) failed');
+  }
+}
