@@ -154,7 +154,12 @@ export function withThreadNetns<T>(targetFd: number, fn: () => T): T {
   }
 }
 
-/** The netns fd nlkit operations should act in: the execNetns context's, else undefined (the caller's). */
+/**
+ * The netns fd nlkit operations should act in: the execNetns context's, else undefined
+ * (the caller's). A target Netns closed meanwhile is a ClosedError naming it as the
+ * execNetns target (the caller of Netns.get() or Rtnl.open() gave no Netns).
+ */
 export function contextNetnsFd(): number | undefined {
-  return netnsContext.getStore()?.fd;
+  const store = netnsContext.getStore();
+  return store === undefined ? undefined : readHandleFd(store, 'the execNetns target') as number;
 }

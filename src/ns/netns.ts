@@ -339,8 +339,9 @@ export class Netns implements NetnsHandle, Disposable {
    * The network namespace nlkit operations act in right now: inside
    * {@link execNetns} (also after an await) the context's target, elsewhere the
    * calling thread's own. Returns a new handle (its own fd); close it when done.
-   * Inside a context whose target fd was closed meanwhile (or its number reused for
-   * another file), a SysError saying so.
+   * Inside a context whose target Netns was closed meanwhile, a ClosedError naming the
+   * execNetns target; whose raw target fd was closed (or its number reused for another
+   * file), a SysError saying so.
    *
    * Equivalent to: `ip netns identify` (which names it) / opening /proc/self/ns/net.
    */

@@ -8,6 +8,8 @@ import { Netns, execNetns, execNetnsSync } from '../../src/ns/index.js';
 import { ClosedError, SysError } from '../../src/netlink/errors.js';
 import { contextNetnsFd, withThreadNetns } from '../../src/netlink/netns-switch.js';
 import { NetlinkSocket } from '../../src/netlink/socket.js';
+import { Rtnl } from '../../src/rtnl/index.js';
+import { sysctlGet } from '../../src/ns/index.js';
 import { fdCount, ipJson, privileged } from '../helpers.js';
 import { CAP_SYS_ADMIN, threadIno, withoutCap } from './util.js';
 
@@ -269,4 +271,31 @@ t.test('Netns.get() inside execNetns refuses a context fd that no longer is a ne
   });
   t.equal(seen, 'done');
   t.equal(fdCount(), fds - 1, 'no fd leaked (the raw one was closed by the test)');
+});
+
+t.test('inside execNetns, a target Netns closed meanwhile is named as the execNetns target', privileged, async (t) => {
+  const home = Netns.get();
+  const ns = Netns.new();
+  t.teardown(() => home.close());
+  const fds = fdCount();
+  const errors = await execNetns(home, ns, async () => {
+    await tick();
+    ns.close();
+    const out: unknown[] = [];
+    for (const f of [() => Netns.get(), () => sysctlGet(undefined, 'net.ipv4.ip_forward'), () => Rtnl.open()]) {
+      try {
+        f();
+        out.push(undefined);
+      } catch (e) {
+        out.push(e);
+      }
+    }
+    return out;
+  });
+  for (const [i, e] of errors.entries()) {
+    t.ok(e instanceof ClosedError, `call ${i}: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    t.match((e as Error).message, /^the execNetns target \(Netns [\d:]+\) is closed$/, `call ${i} says which handle is closed`);
+  }
+  t.equal(fdCount(), fds - 1, 'no fd leaked (ns was closed by the test)');
+  t.equal(threadIno(), home.ino);
 });
