@@ -18,7 +18,12 @@ import { handleFd } from './handle.js';
  */
 export type SysctlValue = string | number | bigint | boolean | readonly (string | number | bigint)[];
 
-const COMPONENT = /^[A-Za-z0-9_.@+-]+$/;
+/**
+ * A component: a name in a /proc/sys/net directory, interface names included (the kernel
+ * allows any byte in those but '/', ':', NUL and whitespace: `e#0`, `vé,1`, `a*b`). Only
+ * '/', NUL, spaces and control characters are refused here; '.' and '..' separately.
+ */
+const COMPONENT = /^[^\x00-\x20\x7f/]+$/;
 const MAX_KEY = 4096;
 
 /**
@@ -28,8 +33,10 @@ const MAX_KEY = 4096;
  * separates components, and a '/' inside a dotted key stands for a literal '.', as in
  * `net.ipv4.conf.eth0/100.forwarding` for the interface `eth0.100`. A key whose
  * first separator is '/' is taken as a path (`net/ipv4/conf/eth0.100/forwarding`).
- * Only keys under `net` are accepted; components may hold letters, digits and
- * `_ . @ + -`, and may not be empty, '.' or '..' — no path escapes /proc/sys/net.
+ * Only keys under `net` are accepted; components may hold any character but NUL,
+ * spaces and control characters (so that every interface name works, as in
+ * `net.ipv4.conf.e#0.forwarding`), and may not be empty, '.' or '..' — no path escapes
+ * /proc/sys/net.
  * Throws InvalidArgumentError (argument 'key').
  */
 export function sysctlPath(key: string): string {
