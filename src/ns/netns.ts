@@ -524,7 +524,10 @@ export class Netns implements NetnsHandle, Disposable {
    * A half-made file (not a mount) and a symlink are removed without unmounting
    * anything (a symlink's target is never touched); a directory is refused with
    * InvalidArgumentError, and a file with something else than a network namespace
-   * mounted on it with SysError 'EBUSY', both left as they were.
+   * mounted on it with SysError 'EBUSY', both left as they were. A name still busy after
+   * its netns mount was detached (a mount of it hidden under the directory's own bind
+   * mount, made before the directory became a mount point) is SysError 'EBUSY' saying so,
+   * as `ip netns del` fails there.
    *
    * Equivalent to: `ip netns delete NAME`.
    */
@@ -540,6 +543,7 @@ export class Netns implements NetnsHandle, Disposable {
     };
     // A creator racing with us can mount its namespace on the name between our look and
     // our unlink (EBUSY), another deleter detach it: look again then, a few times.
+    let detached = 0;
     for (let attempt = 0; ; attempt++) {
       let st = lstat();
       if (!st) return false;
@@ -550,6 +554,7 @@ export class Netns implements NetnsHandle, Disposable {
       for (let i = 0; st && st.dev === nsfsDev() && i < MAX_STACKED; i++) {
         try {
           sys.umount2(path, sys.MNT_DETACH | UMOUNT_NOFOLLOW);
+          detached++;
         } catch (e) {
           // EINVAL: not a mount point; ENOENT: gone meanwhile.
           if (!(e instanceof SysError) || (e.code !== 'EINVAL' && e.code !== 'ENOENT')) throw e;
@@ -569,7 +574,13 @@ export class Netns implements NetnsHandle, Disposable {
         // deleted like any other; one detached meanwhile leaves a plain file).
         if (attempt < 8) continue;
         const now = lstat();
-        if (now && now.dev !== nsfsDev()) throw new SysError('unlink', e.errno, path, 'something that is not a network namespace is mounted there; left alone');
+        if (now && now.dev !== nsfsDev()) {
+          // What we detached was the only mount visible there: the file is a mount point
+          // in a mount hidden under the directory's own (a name mounted before the
+          // directory was bound onto itself); `ip netns del` fails alike.
+          if (detached > 0) throw new SysError('unlink', e.errno, path, 'the network namespace mounted there was detached, but the file is still a mount point hidden under the directory\'s own mount (mounted before the directory became a mount point?); not removed');
+          throw new SysError('unlink', e.errno, path, 'something that is not a network namespace is mounted there; left alone');
+        }
         throw new SysError('unlink', e.errno, path, 'other processes keep mounting network namespaces on this name');
       }
     }

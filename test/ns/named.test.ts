@@ -283,6 +283,32 @@ t.test('deleteNamed never unmounts what is not a netns, and detaches stacked net
   t.notOk(existsSync(join(d.dir, 'st')), 'file removed');
 });
 
+t.test('deleteNamed of a name whose netns mount is also under the directory\'s own bind mount says so, not "not a network namespace; left alone"', privileged, async (t) => {
+  // A name mounted before the directory was a mount point: newNamed's bind of the
+  // directory onto itself (as `ip netns add` does) copies that mount on top. Deleting the
+  // name detaches the copy; the original, now hidden under the directory's mount, keeps
+  // the file busy — `ip netns del` fails the same way ("Device or resource busy").
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(d.dir);
+  const early = join(d.dir, 'early');
+  writeFileSync(early, '');
+  const other = Netns.new();
+  t.teardown(() => other.close());
+  const r = spawnSync('mount', ['--bind', other.path, early], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  Netns.newNamed('late', { dir: d.dir }).close();
+  t.equal(mountsUnder(early).length, 2, 'the early mount, and its copy in the directory\'s bind mount');
+  const e = t.throws(() => Netns.deleteNamed('early', { dir: d.dir })) as SysError;
+  t.ok(e instanceof SysError, `${e?.constructor?.name}: ${e?.message}`);
+  t.equal(e.code, 'EBUSY');
+  t.notMatch(e.message, /not a network namespace is mounted there; left alone/, 'a netns was mounted there, and it was detached');
+  t.match(e.message, /detached/);
+  t.match(e.message, /hidden/);
+  t.equal(mountsUnder(early).length, 1, 'the visible copy was detached');
+});
+
 t.test('newNamed mounts onto the very file it made: a file put in its place meanwhile is neither mounted on nor removed', privileged, async (t) => {
   const d = privateDir();
   t.teardown(() => d.cleanup());
