@@ -122,6 +122,23 @@ function describeFile(st: { isFile(): boolean; isDirectory(): boolean; isSymboli
 }
 
 /**
+ * NS_GET_NSTYPE of the nsfs file at `path` (a CLONE_NEW* flag), or -1 when it cannot be
+ * opened or asked (gone meanwhile). Opening an nsfs file has no side effect.
+ */
+function nsTypeAt(path: string): number {
+  try {
+    const fd = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC | sys.O_NOCTTY | sys.O_NONBLOCK);
+    try {
+      return sys.ioctlNoArg(fd, sys.NS_GET_NSTYPE);
+    } finally {
+      sys.close(fd);
+    }
+  } catch {
+    return -1;
+  }
+}
+
+/**
  * stat (or lstat, with `link`) of `path`; undefined when nothing is there (ENOENT), any
  * other failure thrown. Not `{ throwIfNoEntry: false }`: since Node 21 that also answers
  * undefined for ENOTDIR (a path under a file), which would make such a path "no such
@@ -152,17 +169,7 @@ function takenBy(path: string, name: string, dir: string): string {
   if (!st) return `the name '${name}' was taken in ${dir} (removed again since)`;
   if (st.isSymbolicLink()) return `'${name}' already exists in ${dir} as a symbolic link, not a network namespace`;
   if (st.dev === nsfsDev()) {
-    let type = -1;
-    try {
-      const fd = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC | sys.O_NOCTTY | sys.O_NONBLOCK);
-      try {
-        type = sys.ioctlNoArg(fd, sys.NS_GET_NSTYPE);
-      } finally {
-        sys.close(fd);
-      }
-    } catch {
-      /* could not look: say what is known */
-    }
+    const type = nsTypeAt(path); // -1: could not look; say what is known
     if (type === sys.CLONE_NEWNET) return `a network namespace named '${name}' already exists in ${dir}`;
     if (type < 0) return `'${name}' already exists in ${dir} with a namespace mounted on it`;
     return `'${name}' already exists in ${dir} with ${NS_TYPES[type] ?? `a namespace of type 0x${type.toString(16)}`} mounted on it, not a network namespace`;
@@ -524,7 +531,8 @@ export class Netns implements NetnsHandle, Disposable {
    * A half-made file (not a mount) and a symlink are removed without unmounting
    * anything (a symlink's target is never touched); a directory is refused with
    * InvalidArgumentError, and a file with something else than a network namespace
-   * mounted on it with SysError 'EBUSY', both left as they were. A name still busy after
+   * mounted on it (another namespace type included) with SysError 'EBUSY', both left as
+   * they were (`ip netns delete` unmounts and removes whatever is there). A name still busy after
    * its netns mount was detached (a mount of it hidden under the directory's own bind
    * mount, made before the directory became a mount point) is SysError 'EBUSY' saying so,
    * as `ip netns del` fails there.
@@ -548,10 +556,13 @@ export class Netns implements NetnsHandle, Disposable {
       let st = lstat();
       if (!st) return false;
       if (st.isDirectory()) throw new InvalidArgumentError('name', `'${path}' is a directory, not a network namespace; left alone`);
-      // Only a namespace bound onto the name is unmounted — every one of them, when
+      // Only a network namespace bound onto the name is unmounted — every one, when
       // racing creators stacked two — and never through a symlink: umount2 follows one
       // unless told not to, and would unmount whatever it points at.
       for (let i = 0; st && st.dev === nsfsDev() && i < MAX_STACKED; i++) {
+        // nsfs holds every namespace type: another one bound onto the name is not ours to unmount.
+        const type = nsTypeAt(path);
+        if (type >= 0 && type !== sys.CLONE_NEWNET) throw new SysError('umount2', 16 /* EBUSY */, path, `${NS_TYPES[type] ?? `a namespace of type 0x${type.toString(16)}`} is mounted there, not a network namespace; left alone`);
         try {
           sys.umount2(path, sys.MNT_DETACH | UMOUNT_NOFOLLOW);
           detached++;

@@ -270,6 +270,15 @@ t.test('deleteNamed never unmounts what is not a netns, and detaches stacked net
   t.match(e3.message, /not a network namespace/);
   t.same(mountsUnder(conf), [conf], 'the foreign mount is untouched');
   t.equal(readFileSync(conf, 'utf8'), 'bound');
+  // Another namespace type bound onto a name (nsfs too): it was unmounted and removed.
+  const uts = join(d.dir, 'uts');
+  writeFileSync(uts, '');
+  sh('mount', ['--bind', '/proc/self/ns/uts', uts]);
+  const e4 = t.throws(() => Netns.deleteNamed('uts', { dir: d.dir })) as SysError;
+  t.ok(e4 instanceof SysError, `a UTS namespace: ${e4?.constructor?.name}: ${e4?.message}`);
+  t.equal(e4.code, 'EBUSY');
+  t.match(e4.message, /a UTS namespace is mounted there, not a network namespace; left alone/);
+  t.same(mountsUnder(uts), [uts], 'the UTS namespace mount is untouched');
   // Two netns mounts stacked on one name (racing creators, or a manual bind): the first
   // delete left one behind and failed with EBUSY.
   const ns = Netns.newNamed('st', { dir: d.dir });
