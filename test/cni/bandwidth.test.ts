@@ -174,7 +174,7 @@ t.test('ADD refuses what it cannot shape: no prevResult, a container interface t
   t.same(ipJson<Json[]>(w.host.path, ['link', 'show', 'type', 'ifb']), [], 'nothing made');
 });
 
-t.test('configuration: rates and bursts in pairs, whole bits, bursts under 4 GB, rates of 8 bit/s and more; top level before runtimeConfig', async (t) => {
+t.test('configuration: rates and bursts in pairs, whole bits, bursts under 4 GB, rates of 8 bit/s and more, a bucket of a tick or more; top level before runtimeConfig', async (t) => {
   t.same(bandwidthConf({}), { ingress: undefined, egress: undefined });
   t.same(bandwidthConf({ ingressRate: 800, ingressBurst: 80 }), { ingress: { rate: 800, burst: 80 }, egress: undefined });
   t.same(bandwidthConf({ runtimeConfig: { bandwidth: { egressRate: 800, egressBurst: 80 } } }), { ingress: undefined, egress: { rate: 800, burst: 80 } });
@@ -185,6 +185,8 @@ t.test('configuration: rates and bursts in pairs, whole bits, bursts under 4 GB,
     [{ ingressRate: 800, ingressBurst: 8 * 2 ** 32 }, /cannot be more than 4GB/],
     [{ ingressRate: 7, ingressBurst: 80 }, /below 8 bits per second/],
     [{ egressRate: 800, egressBurst: 7 }, /below 8 bits, which is a bucket of 0 bytes/],
+    // 1250 bytes at 12.5 GB/s: 0.1 µs, no tick at all (the kernel refuses the tbf: EINVAL).
+    [{ ingressRate: 99_999_999_999, ingressBurst: 10_000 }, /ingressBurst 10000 at ingressRate 99999999999 is a bucket of 0 scheduler ticks/],
     [{ ingressRate: -1, ingressBurst: 80 }, /whole number/],
     [{ ingressRate: 1.5, ingressBurst: 80 }, /whole number/],
     [{ ingressRate: '800', ingressBurst: 80 }, /whole number/],

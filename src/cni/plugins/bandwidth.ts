@@ -24,8 +24,9 @@
  * - CHECK compares every qdisc, the filter and the ifb with the configuration; the
  *   reference stops at the first qdisc that is not a tbf and checks no filter.
  * - A rate below 8 bits per second (0 bytes per second once divided, which the
- *   reference divides by) or a burst below 8 bits (a bucket of 0 bytes) is refused as
- *   invalid configuration.
+ *   reference divides by), a burst below 8 bits (a bucket of 0 bytes) or one that is a
+ *   bucket of 0 ticks at its rate (which the kernel refuses) is refused as invalid
+ *   configuration.
  * @module
  */
 import { nodeCrypto } from '../../builtins.js';
@@ -85,6 +86,8 @@ function limits(o: Record<string, unknown>, dir: 'ingress' | 'egress', where: st
   if (burst / 8 >= 0xffffffff) throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid ${dir}Burst`, `${dir}Burst cannot be more than 4GB (${burst} bits)`);
   if (rate < 8) throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid ${dir}Rate`, `${dir}Rate ${rate} is below 8 bits per second, which is 0 bytes per second: the token bucket would never fill`);
   if (burst < 8) throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid ${dir}Burst`, `${dir}Burst ${burst} is below 8 bits, which is a bucket of 0 bytes: no packet would pass`);
+  // The bucket in the kernel's ticks: a burst too small for the rate is 0 of them, which the kernel refuses (EINVAL).
+  if (tbfParams({ rate, burst }).buffer === 0) throw new CniError(CNI_ERR.INVALID_CONFIG, `invalid ${dir}Burst`, `${dir}Burst ${burst} at ${dir}Rate ${rate} is a bucket of 0 scheduler ticks: no packet would pass`);
   return { rate, burst };
 }
 
