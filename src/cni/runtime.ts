@@ -13,6 +13,7 @@ import {
   CNI_ERR, CURRENT_VERSION, CniError, SUPPORTED_VERSIONS, commandSince, compareVersions, formatResult, ifnameProblem, isSupportedVersion, isValidId, parseNetConf,
   type CniNetConf, type CniResult, type CniVersion,
 } from './types.js';
+import { ClosedError, DumpInterruptedError, InvalidArgumentError, NetlinkError, SysError } from '../netlink/errors.js';
 
 /** The commands of spec 1.1. */
 export const CNI_COMMANDS = ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC', 'VERSION'] as const;
@@ -216,8 +217,12 @@ function sniffVersion(stdin: Buffer | undefined): string {
 function toCniError(e: unknown, log: (s: string) => void): CniError {
   if (e instanceof CniError) return e;
   const err = e as Error;
-  // Unexpected: keep the whole story on stderr, a one-line message on stdout.
-  log(`internal error: ${err?.stack ?? String(e)}`);
+  // nlkit's own errors say what went wrong in their message (the kernel's answer, the
+  // field refused): that line on stderr, not a stack trace labelled as a bug. Anything
+  // else is unexpected: keep the whole story on stderr, a one-line message on stdout.
+  if (err instanceof NetlinkError || err instanceof SysError || err instanceof InvalidArgumentError || err instanceof ClosedError || err instanceof DumpInterruptedError) {
+    log(`${err.name}: ${err.message}`);
+  } else log(`internal error: ${err?.stack ?? String(e)}`);
   return new CniError(CNI_ERR.INTERNAL, err?.message ?? String(e));
 }
 
@@ -226,7 +231,9 @@ function toCniError(e: unknown, log: (s: string) => void): CniError {
  * and the configuration on stdin, answer VERSION, call the handler for
  * ADD/DEL/CHECK/STATUS/GC, and print the result (ADD) or nothing (others) on stdout.
  * Any failure is printed as the spec's error object `{cniVersion, code, msg,
- * details}`. Returns the exit code (0 or 1); the caller exits with it.
+ * details}`: a CniError as it is; any other error as code 999 with its message, and on
+ * stderr nlkit's own errors (NetlinkError, SysError, InvalidArgumentError…) as one line,
+ * anything else with its stack. Returns the exit code (0 or 1); the caller exits with it.
  *
  * Checks, in order: reading stdin, at most `maxStdinBytes` (5); CNI_COMMAND (4);
  * the variables the command requires, CNI_CONTAINERID and CNI_IFNAME syntax, CNI_ARGS

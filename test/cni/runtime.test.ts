@@ -3,6 +3,7 @@
 // exit codes, nothing but JSON on stdout), without the kernel.
 import t from 'tap';
 import { Readable } from 'node:stream';
+import { InvalidArgumentError } from '../../src/netlink/errors.js';
 import { runPlugin, CniError, SUPPORTED_VERSIONS, type PluginHandlers, type PluginContext, type CniResult } from '../../src/cni/index.js';
 
 const conf = { cniVersion: '1.0.0', name: 'net', type: 'fake', ipam: { type: 'host-local' } };
@@ -83,6 +84,11 @@ t.test('errors: CniError passed through, anything else is 999 with the story on 
   r = await run({ add: async () => { throw new TypeError('boom'); } }, baseEnv);
   t.same(r.json, { cniVersion: '1.0.0', code: 999, msg: 'boom' });
   t.match(r.stderr, /internal error: TypeError: boom/);
+  // nlkit's own errors are no bug of the plugin: their message, without a stack.
+  r = await run({ add: async () => { throw new InvalidArgumentError('routes[0].gw', 'no gateway of its family'); } }, baseEnv);
+  t.same(r.json, { cniVersion: '1.0.0', code: 999, msg: 'invalid routes[0].gw: no gateway of its family' });
+  t.match(r.stderr, /InvalidArgumentError: invalid routes\[0\]\.gw: no gateway of its family/);
+  t.notMatch(r.stderr, /internal error|\n\s+at /, 'no stack trace, not called internal');
   r = await run({}, { ...baseEnv, CNI_COMMAND: 'CHECK' });
   t.match(r.json, { code: 4, msg: 'CHECK is not implemented by this plugin' });
   r = await run({}, baseEnv, '{"cniVersion":"9.9.9"}');
