@@ -779,6 +779,10 @@ export class NetlinkSocket {
         // another sequence number is just stale; ours means grow and re-issue.
         this.stats.truncated++;
         const ours = st.batch ? ((this.rview.getUint32(8, HOST_LE) - st.seq) >>> 0) < st.batch.count : this.rview.getUint32(8, HOST_LE) === st.seq;
+        // Read before the buffer is replaced: an ACK request's answer itself may be the
+        // datagram that did not fit (an error ACK echoing a request bigger than the buffer,
+        // NETLINK_CAP_ACK off); its errno is in the part that was read.
+        const ackErrno = st.mode === 'ack' && this.rview.getUint16(4, HOST_LE) === NLMSG_ERROR ? -this.rview.getInt32(NLMSG_HDRLEN, HOST_LE) : -1;
         this.growReceiveBuffer(n);
         if (!ours) {
           this.stats.stale++;
@@ -799,6 +803,13 @@ export class NetlinkSocket {
         if (st.mode === 'batch') {
           // One answer of the chunk is lost: the chunk's unanswered messages end 'unknown'.
           st.error = new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), {}, 'an answer did not fit the receive buffer');
+          st.done = true;
+          return;
+        }
+        if (ackErrno >= 0) {
+          // The ACK is the truncated datagram: nothing more of ours follows (waiting on poll
+          // for it hung). The extended ACK after the echoed request is lost with the rest.
+          if (ackErrno !== 0) st.error = this.makeError(st, ackErrno, this.rbuf, this.rview, 0, NLMSG_HDRLEN + 4, 0);
           st.done = true;
           return;
         }

@@ -138,6 +138,24 @@ for (const capAck of [true, false]) {
   });
 }
 
+t.test('a refusal that echoes a request bigger than the receive slab (NETLINK_CAP_ACK off) rejects with its errno instead of hanging', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns, { capAck: false });
+  // DELLINK of an ifindex that is not there, carrying 90 KB of attributes the kernel
+  // ignores: its ENODEV echoes all of it, a datagram larger than the 64 KiB slab.
+  const build = (w: MessageWriter) => {
+    ifinfo(4242)(w);
+    for (let i = 0; i < 3; i++) w.putBytes(1000 + i, new Uint8Array(30000));
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<string>((r) => (timer = setTimeout(() => r('hung'), 3000)));
+  const e = await Promise.race([rejection(s.request(L.RTM_DELLINK, 0, build, undefined, { subject: 'big' })), hung]);
+  clearTimeout(timer);
+  t.match(e, { code: 'ENODEV', request: { typeName: 'RTM_DELLINK', subject: 'big' } });
+  t.equal(s.stats.truncated, 1, 'the error ACK was the truncated datagram');
+  t.same(await s.request(L.RTM_GETLINK, 0, ifinfo(1), (_b, v, o) => v.getInt32(o + 20, true), { ack: false }), 1, 'the socket is usable after it');
+});
+
 t.test('NEWLINK lo with NLM_F_CREATE|NLM_F_EXCL rejects with code EEXIST', privileged, async (t) => {
   const ns = freshNs(t);
   const s = open(t, ns);
