@@ -318,9 +318,7 @@ export class NetlinkSocket {
     if (options.receiveBufferSize !== undefined) checkBufSize(options.receiveBufferSize, 'receiveBufferSize');
     if (options.sendBufferSize !== undefined) checkBufSize(options.sendBufferSize, 'sendBufferSize');
     if (options.groups !== undefined && !Array.isArray(options.groups)) throw new InvalidArgumentError('groups', `expected an array of group numbers, got ${showValue(options.groups)}`);
-    for (const g of options.groups ?? []) {
-      if (!Number.isInteger(g) || g <= 0) throw new InvalidArgumentError('groups', `a multicast group is a positive integer, got ${showValue(g)}`);
-    }
+    for (const g of options.groups ?? []) checkGroup(g, 'groups');
     const fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     try {
       if (options.extAck !== false) sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1, 'setsockopt(NETLINK_EXT_ACK)');
@@ -354,6 +352,7 @@ export class NetlinkSocket {
   /** Join a multicast group. */
   addMembership(group: number): void {
     this.check();
+    checkGroup(group, 'group');
     sys.setsockoptInt(this.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group, `setsockopt(NETLINK_ADD_MEMBERSHIP ${group})`);
     (this.groups ??= new Set()).add(group);
   }
@@ -361,6 +360,7 @@ export class NetlinkSocket {
   /** Leave a multicast group. */
   dropMembership(group: number): void {
     this.check();
+    checkGroup(group, 'group');
     sys.setsockoptInt(this.fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, group, `setsockopt(NETLINK_DROP_MEMBERSHIP ${group})`);
     this.groups?.delete(group);
   }
@@ -1359,6 +1359,14 @@ interface TxState<T> {
 }
 
 const SOCKET_OPTION_KEYS: ReadonlySet<string> = new Set(['groups', 'receiveBufferSize', 'sendBufferSize', 'extAck', 'strictCheck', 'capAck', 'noEnobufs', 'describer']);
+
+/**
+ * A multicast group number: the kernel reads it as an unsigned int, and setsockopt is
+ * given an int32, so 1.5 joined group 1 and 2^32 + 1 joined group 1 without a word.
+ */
+function checkGroup(g: unknown, arg: string): void {
+  if (!Number.isInteger(g) || (g as number) <= 0 || (g as number) > 0xffffffff) throw new InvalidArgumentError(arg, `a multicast group is an integer in 1..4294967295, got ${showValue(g)}`);
+}
 
 function checkBufSize(bytes: unknown, arg: string): void {
   if (!Number.isInteger(bytes) || (bytes as number) < 1024 || (bytes as number) > 0x7fffffff) throw new InvalidArgumentError(arg, `a socket buffer size is an integer in 1024..2147483647, got ${showValue(bytes)}`);

@@ -239,6 +239,14 @@ t.test('10,000 socket open/close cycles leave the fd count unchanged', privilege
 t.test('open refuses bad arguments; an unsupported protocol is a SysError; close is idempotent; use after close is ClosedError', async (t) => {
   t.throws(() => NetlinkSocket.open(32), { name: 'InvalidArgumentError', argument: 'protocol' });
   t.throws(() => NetlinkSocket.open(0, { receiveBufferSize: 10 }), { name: 'InvalidArgumentError', argument: 'receiveBufferSize' });
+  // Group numbers are u32s: setsockopt got 1.5 and 2^32 + 1 as an int32, group 1.
+  for (const g of [0, 1.5, 2 ** 32 + 1, NaN]) t.throws(() => NetlinkSocket.open(0, { groups: [g] }), { name: 'InvalidArgumentError', argument: 'groups' }, `groups: [${g}]`);
+  const m = NetlinkSocket.open(NETLINK_ROUTE);
+  for (const g of [1.5, 2 ** 32 + 1]) {
+    t.throws(() => m.addMembership(g), { name: 'InvalidArgumentError', argument: 'group' }, `addMembership(${g})`);
+    t.throws(() => m.dropMembership(g), { name: 'InvalidArgumentError', argument: 'group' }, `dropMembership(${g})`);
+  }
+  m.close();
   const e = (() => {
     try {
       NetlinkSocket.open(31);
