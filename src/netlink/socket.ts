@@ -451,6 +451,8 @@ export class NetlinkSocket {
    */
   async dump<T>(type: number, flags: number, build: RequestBuilder, onMessage: MessageHandler<T>, opts: RequestOptions & { readonly retries?: number | undefined } = NO_OPTIONS): Promise<T[]> {
     const retries = opts.retries ?? 5;
+    // NaN made `interrupted > retries` never true: a dump interrupted on every try was retried for ever.
+    if (!Number.isInteger(retries) || retries < 0) throw new InvalidArgumentError('retries', `expected an integer ≥ 0, got ${showValue(retries)}`);
     let last: T[] = [];
     let interrupted = 0;
     let truncated = 0;

@@ -436,6 +436,11 @@ t.test('a dump interrupted on every attempt rejects with DumpInterruptedError ca
   t.equal(made, 3);
   t.ok(e.partial.length >= 61 && e.partial.includes('lo'), `partial result of the last attempt (${e.partial.length} links)`);
   t.equal(s.stats.dumpRetries, 3);
+  // A retry count that never compares greater (NaN) would retry such a dump for ever.
+  for (const retries of [NaN, -1, 1.5, Infinity]) {
+    await t.rejects(s.dump(L.RTM_GETLINK, 0, ifinfo(0), link, { retries }), { name: 'InvalidArgumentError', argument: 'retries' }, `retries: ${retries}`);
+  }
+  t.equal(s.stats.requests, 3, 'nothing sent for them');
 });
 
 t.test('a socket joined to RTNLGRP_LINK reads the kernel\'s notification with readAvailable after watch() fires', privileged, async (t) => {
