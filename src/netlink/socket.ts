@@ -781,10 +781,24 @@ export class NetlinkSocket {
         // another sequence number is just stale; ours means grow and re-issue.
         this.stats.truncated++;
         const ours = st.batch ? ((this.rview.getUint32(8, HOST_LE) - st.seq) >>> 0) < st.batch.count : this.rview.getUint32(8, HOST_LE) === st.seq;
-        // Read before the buffer is replaced: an ACK request's answer itself may be the
-        // datagram that did not fit (an error ACK echoing a request bigger than the buffer,
-        // NETLINK_CAP_ACK off); its errno is in the part that was read.
-        const ackErrno = st.mode === 'ack' && this.rview.getUint16(4, HOST_LE) === NLMSG_ERROR ? -this.rview.getInt32(NLMSG_HDRLEN, HOST_LE) : -1;
+        if (ours && (st.mode === 'ack' || st.mode === 'batch') && this.rview.getUint16(4, HOST_LE) === NLMSG_ERROR) {
+          // The ACK itself did not fit: an error ACK echoing a request bigger than the
+          // buffer (NETLINK_CAP_ACK off). Nothing more of ours follows for it (an ACK
+          // request waited on poll for ever; a batch chunk gave up on every answer). Its
+          // header and errno were read; what followed them (the echo, the extended ACK) is
+          // lost: read it as the message cut there, before the buffer is replaced.
+          const v = this.rview;
+          v.setUint32(0, NLMSG_HDRLEN + 4, HOST_LE);
+          v.setUint16(6, v.getUint16(6, HOST_LE) & ~NLM_F_ACK_TLVS, HOST_LE);
+          try {
+            if (st.batch) this.handleBatchDatagram(st, st.batch, NLMSG_HDRLEN + 4);
+            else this.handleDatagram(st, NLMSG_HDRLEN + 4);
+          } finally {
+            this.growReceiveBuffer(n);
+          }
+          if (st.done) return;
+          continue;
+        }
         this.growReceiveBuffer(n);
         if (!ours) {
           this.stats.stale++;
@@ -805,13 +819,6 @@ export class NetlinkSocket {
         if (st.mode === 'batch') {
           // One answer of the chunk is lost: the chunk's unanswered messages end 'unknown'.
           st.error = new NetlinkError(90 /* EMSGSIZE */, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), {}, 'an answer did not fit the receive buffer');
-          st.done = true;
-          return;
-        }
-        if (ackErrno >= 0) {
-          // The ACK is the truncated datagram: nothing more of ours follows (waiting on poll
-          // for it hung). The extended ACK after the echoed request is lost with the rest.
-          if (ackErrno !== 0) st.error = this.makeError(st, ackErrno, this.rbuf, this.rview, 0, NLMSG_HDRLEN + 4, 0);
           st.done = true;
           return;
         }

@@ -93,6 +93,19 @@ t.test('without NETLINK_CAP_ACK every error ACK echoes its request: chunks shrin
   t.match(r.errors[299]!.message, /nlk299/);
 });
 
+t.test('without NETLINK_CAP_ACK an error ACK echoing a message bigger than the receive slab is still that message\'s refusal; the chunk\'s other answers are read', privileged, async (t) => {
+  const s = setup(t, { capAck: false });
+  // 90 KB of ignored attributes (IFLA_UNSPEC): the refusal's echo does not fit 64 KiB.
+  const huge = badKind('nlkhuge');
+  const bigBad: BatchRequest = { ...huge, build: (w: MessageWriter) => { huge.build(w); for (let i = 0; i < 3; i++) w.putBytes(0, new Uint8Array(30000)); } };
+  const r = await s.requestBatch([touchLo(), bigBad, touchLo()]);
+  t.equal(r.failure, undefined, 'every answer was read');
+  t.same(r.status, ['ok', 'refused', 'ok']);
+  t.match(r.errors[1], { code: 'EOPNOTSUPP', request: { subject: 'nlkhuge' } });
+  t.equal(s.stats.truncated, 1, 'the refusal was the truncated datagram');
+  t.equal(s.stats.stale, 0, 'no answer of the chunk was left for the next request to skip');
+});
+
 t.test('stopOnError: nothing is sent after the chunk that held a refusal', privileged, async (t) => {
   const s = setup(t, { receiveBufferSize: 4096 }); // chunks of a few messages
   const msgs = [badKind('nlk0'), ...Array.from({ length: 200 }, () => touchLo())];
