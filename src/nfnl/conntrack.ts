@@ -192,7 +192,7 @@ export interface ConntrackFilter {
   readonly mark?: number | { readonly value: number; readonly mask: number } | undefined;
   /** The zone (`--zone`). */
   readonly zone?: number | undefined;
-  /** Entries with all these status bits (`--status ASSURED`). */
+  /** Entries with all these status bits (`--status ASSURED`); an empty list filters nothing. */
   readonly status?: readonly ConntrackStatus[] | undefined;
   /** The protocol (`-p tcp`). */
   readonly protocol?: ConntrackProtocol | number | undefined;
@@ -672,7 +672,8 @@ export class Conntrack {
     if (filter.family !== undefined && filter.family !== 4 && filter.family !== 6) throw new InvalidArgumentError('family', `expected 4 or 6, got ${showValue(filter.family)}`);
     const mark = filter.mark === undefined ? undefined : markOf(filter.mark, 'mark');
     const zone = filter.zone === undefined ? undefined : checkUint(filter.zone, 'zone', 65535);
-    const status = filter.status === undefined ? undefined : statusBits(filter.status, 'status');
+    // All of no bits is every entry: no filter (the kernel refuses a zero CTA_STATUS_MASK, EINVAL).
+    const status = filter.status === undefined ? undefined : statusBits(filter.status, 'status') || undefined;
     const proto = filter.protocol === undefined ? undefined : protocolNumber(filter.protocol, 'protocol');
     const src = filter.src === undefined ? undefined : prefixMatcher(filter.src, 'src');
     const dst = filter.dst === undefined ? undefined : prefixMatcher(filter.dst, 'dst');
