@@ -265,9 +265,9 @@ export interface IpSetAddOptions {
   readonly timeout?: number | undefined;
   /** Its comment (a set made with `comment`), at most 255 bytes. */
   readonly comment?: string | undefined;
-  /** Initial packet count (a set made with `counters`). */
+  /** Initial packet count (a set made with `counters`), 0..2^64-2. */
   readonly packets?: bigint | number | undefined;
-  /** Initial byte count (a set made with `counters`). */
+  /** Initial byte count (a set made with `counters`), 0..2^64-2. */
   readonly bytes?: bigint | number | undefined;
   /** skbinfo (a set made with `skbinfo`): the mark to set, or `{ value, mask }`. */
   readonly skbmark?: number | { readonly value: number; readonly mask: number } | undefined;
@@ -712,11 +712,13 @@ export function checkEntry(v: unknown, type: IpSetType, arg = 'entry'): CheckedE
 export function checkExt(v: unknown): CheckedExt {
   checkObject(v, 'options', ADD_KEYS);
   const o = v as IpSetAddOptions;
+  // 2^64-1 is the kernel's "not given" (ip_set_init_counter skips it): the counter would
+  // start from 0. `ipset` refuses it too ('out of range 0-18446744073709551614').
   const big = (x: unknown, arg: string): bigint | undefined => {
     if (x === undefined) return undefined;
     if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return BigInt(x);
-    if (typeof x === 'bigint' && x >= 0n && x <= 0xffffffffffffffffn) return x;
-    throw new InvalidArgumentError(arg, `expected a counter (a non-negative integer or bigint), got ${showValue(x)}`);
+    if (typeof x === 'bigint' && x >= 0n && x < 0xffffffffffffffffn) return x;
+    throw new InvalidArgumentError(arg, `expected a counter 0..2^64-2 (a non-negative integer or bigint; 2^64-1 is the kernel's "none"), got ${showValue(x)}`);
   };
   let skbmark: { value: number; mask: number } | undefined;
   if (typeof o.skbmark === 'number') skbmark = { value: checkUint(o.skbmark, 'skbmark', 0xffffffff, 'a mark'), mask: 0xffffffff };

@@ -422,6 +422,9 @@ t.test('bad input is refused before anything is sent, naming the argument; nothi
     ['a netmask of 33', ips.create('x', 'hash:ip', { netmask: 33 }), 'netmask'],
     ['a comment of 256 bytes', ips.add('v4', { ip: '10.0.0.1', port: 1 }, { comment: 'x'.repeat(256) }), 'comment'],
     ['a negative timeout', ips.add('v4', { ip: '10.0.0.1', port: 1 }, { timeout: -1 }), 'timeout'],
+    // 2^64-1 is the kernel's "not given" (ip_set_init_counter skips it): the set would count from 0. ipset: 'out of range 0-18446744073709551614'.
+    ['a byte count of 2^64-1', ips.add('v4', { ip: '10.0.0.1', port: 1 }, { bytes: 0xffffffffffffffffn }), 'bytes'],
+    ['a packet count of 2^64-1', ips.addMany('v4', [{ ip: '10.0.0.1', port: 1 }], { packets: 0xffffffffffffffffn }), 'packets'],
     ['an entry key nobody knows', ips.add('v4', { ip: '10.0.0.1', prt: 1 } as never), 'entry.prt'],
   ] as [string, Promise<unknown>, string][]) {
     const e = await err(p);
