@@ -235,7 +235,9 @@ export interface IpSetCreateOptions {
   /**
    * hash:ip, bitmap:ip, and on kernels that have it (their revision says so: hash:ip,port 7,
    * hash:net,net 4) hash:ip,port and hash:net,net: store addresses as networks of this prefix
-   * length. Not with `bitmask`. Defaults to hosts.
+   * length. Not with `bitmask`. On bitmap:ip the range, widened to whole networks of it,
+   * must lie in one network of a shorter prefix (the kernel's check, made before sending).
+   * Defaults to hosts.
    */
   readonly netmask?: number | undefined;
   /**
@@ -464,6 +466,28 @@ function parseRange(v: unknown, type: IpSetType): { ip?: [Uint8Array, Uint8Array
   return { ip: [a.bytes, b.bytes] };
 }
 
+/**
+ * bitmap_ip_create with a netmask below 32: the range, widened to whole networks of the
+ * netmask, must lie in one network starting at its first address (range_to_mask) whose
+ * prefix is shorter than the netmask — or the kernel answers IPSET_ERR_BITMAP_RANGE, "the
+ * element is out of the range of the set", on a create that has no element.
+ */
+function checkBitmapNetmask(ip: readonly [Uint8Array, Uint8Array], netmask: number, text: string): void {
+  const u32 = (b: Uint8Array): number => new DataView(b.buffer, b.byteOffset, 4).getUint32(0, false);
+  const host = (0xffffffff << (32 - netmask)) >>> 0;
+  const first = (u32(ip[0]) & host) >>> 0;
+  const last = (u32(ip[1]) | ~host) >>> 0;
+  // range_to_mask (ip_set_bitmap.h): the longest prefix whose network from `first` holds `last`.
+  let mask = 0xfffffffe;
+  let bits = 32;
+  while (--bits > 0 && mask !== 0 && ((last & mask) >>> 0) !== first) mask = (mask << 1) >>> 0;
+  if ((mask === 0 && (first !== 0 || last !== 0xffffffff)) || netmask <= bits) {
+    const f = [first >>> 24, (first >>> 16) & 255, (first >>> 8) & 255, first & 255].join('.');
+    const l = [last >>> 24, (last >>> 16) & 255, (last >>> 8) & 255, last & 255].join('.');
+    throw new InvalidArgumentError('netmask', `range ${text} in whole /${netmask} networks (${f}-${l}) must lie in one network of a shorter prefix starting at ${f}: the kernel refuses it (IPSET_ERR_BITMAP_RANGE)`);
+  }
+}
+
 /** @internal A create's arguments checked (the revision is the kernel's, added after). */
 export function checkCreate(name: unknown, type: unknown, options: unknown): Omit<CreateArgs, 'revision'> {
   const n = checkName(name, 'name');
@@ -491,6 +515,8 @@ export function checkCreate(name: unknown, type: unknown, options: unknown): Omi
   if (checkBool(o.forceadd, 'forceadd')) cadtFlags |= N.IPSET_FLAG_WITH_FORCEADD;
   const range = info.kind === 'bitmap' ? parseRange(o.range, t) : undefined;
   const maxMask = family === 6 ? 128 : 32;
+  const netmask = o.netmask === undefined ? undefined : checkUint(o.netmask, 'netmask', maxMask, 'a prefix length', 1);
+  if (range?.ip && netmask !== undefined && netmask < 32) checkBitmapNetmask(range.ip, netmask, o.range as string);
   let bitmask: Uint8Array | undefined;
   if (o.bitmask !== undefined) {
     // ip_set_hash_gen.h (create): both is IPSET_ERR_BITMASK_NETMASK_EXCL, an address of the
@@ -508,7 +534,7 @@ export function checkCreate(name: unknown, type: unknown, options: unknown): Omi
     maxelem: o.maxelem === undefined ? undefined : checkUint(o.maxelem, 'maxelem', 0xffffffff, 'a count', 1),
     bucketsize: o.bucketsize === undefined ? undefined : checkUint(o.bucketsize, 'bucketsize', 12, 'a bucket size', 2),
     timeout: o.timeout === undefined ? undefined : checkUint(o.timeout, 'timeout', 2147483, 'seconds'),
-    netmask: o.netmask === undefined ? undefined : checkUint(o.netmask, 'netmask', maxMask, 'a prefix length', 1),
+    netmask,
     bitmask,
     markmask: o.markmask === undefined ? undefined : checkUint(o.markmask, 'markmask', 0xffffffff, 'a mask', 1),
     size: o.size === undefined ? undefined : checkUint(o.size, 'size', 0xffffffff, 'a count', 1),

@@ -270,3 +270,30 @@ t.test('addMany: 2000 entries in one call equal ipset save; all or none on a cla
   await ips.addMany('s', []);
   t.pass('an empty list');
 });
+
+// bitmap_ip_create: with a netmask shorter than 32 the range, widened to whole networks of
+// it, must lie in one network (range_to_mask) of a prefix shorter than the netmask, or the
+// kernel answers IPSET_ERR_BITMAP_RANGE — which nlkit explained as "the element is out of
+// the set's range", on a create that has no element. The kernel's answer decides each case
+// (ipset sends the same attributes); nlkit refuses the same ones before sending.
+t.test('bitmap:ip create: a range the netmask does not fit is refused before sending, as the kernel refuses it', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  for (const [range, netmask] of [
+    ['10.0.0.0/16', 16], ['10.0.0.0/16', 17], ['10.0.0.3-10.0.0.4', 31], ['10.0.0.1-10.0.0.5', 30], ['10.0.0.1-10.0.0.5', 29],
+    ['10.0.0.0-10.0.2.255', 24], ['10.0.0.0/16', 8], ['10.0.0.0/8', 24], ['10.0.0.1-10.0.0.1', 31],
+  ] as [string, number][]) {
+    const kernel = ipset(ns.path, ['create', 'k', 'bitmap:ip', 'range', range, 'netmask', String(netmask)]);
+    ipset(ns.path, ['destroy', 'k']);
+    const sent = ips.sock.stats.requests;
+    const e = await ips.create('n', 'bitmap:ip', { range, netmask }).then(() => undefined, (x: Error) => x);
+    if (kernel.status === 0) {
+      t.equal(e, undefined, `${range} netmask ${netmask}: the kernel takes it, and so does nlkit`);
+    } else if (/exceeds the size limit/.test(kernel.err)) {
+      t.ok(e instanceof NetlinkError && e.code === 'IPSET_ERR_BITMAP_RANGE_SIZE', `${range} netmask ${netmask}: too many networks, the kernel's IPSET_ERR_BITMAP_RANGE_SIZE (${e?.message})`);
+    } else {
+      t.ok(e instanceof InvalidArgumentError && e.argument === 'netmask' && ips.sock.stats.requests === sent,
+        `${range} netmask ${netmask}: the kernel refuses it (${kernel.err.trim()}); nlkit before sending (${e?.message})`);
+    }
+    await ips.destroy('n', { exist: true });
+  }
+});
