@@ -117,6 +117,13 @@ const MISSING_TYPE: Readonly<Record<XfrmProto, (family: 4 | 6) => string>> = {
   hao: () => 'this kernel has no Mobile IPv6 home address option type (CONFIG_IPV6_MIP6 / the mip6 module)',
 };
 
+/**
+ * What an ALLOCSPI without a free SPI leaves: xfrm_alloc_userspi makes (or finds) the larval
+ * state before it looks for an SPI, and keeps it when there is none (`ip xfrm state allocspi`
+ * too).
+ */
+const ALLOC_LEFT = 'the larval state the kernel made for it stays, with SPI 0 (no get or del finds it), until it expires; an allocSpi of the same src, dst, proto, mode and reqid takes it again';
+
 /** Names a request for error messages, and says what a bare errno means for it. */
 const DESCRIBER: FamilyDescriber = {
   typeName: (type) => MSG_NAMES[type] ?? `xfrm message ${type}`,
@@ -127,6 +134,7 @@ const DESCRIBER: FamilyDescriber = {
       if (type === X.XFRM_MSG_GETPOLICY || type === X.XFRM_MSG_DELPOLICY) return 'no such policy (selector, dir, mark, if_id and type, or index)';
       if (type === X.XFRM_MSG_MIGRATE) return 'no policy of that dir, type and if_id (and no mark) matches the selector\'s addresses';
       if (type === X.XFRM_MSG_GETSA || type === X.XFRM_MSG_DELSA) return 'no such state (dst, proto, spi and mark)';
+      if (type === X.XFRM_MSG_ALLOCSPI) return `no free SPI in the range; ${ALLOC_LEFT}`;
     }
     // xfrm_user_state_lookup answers ESRCH for a state it does not find.
     if (errno === 3 /* ESRCH */ && (type === X.XFRM_MSG_GETSA || type === X.XFRM_MSG_DELSA)) return 'no such state (dst, proto, spi and mark)';
@@ -433,12 +441,19 @@ export class XfrmStates {
    * no transform module (it works on a kernel without ESP).
    *
    * Equivalent to: `ip xfrm state allocspi src S dst D proto P [mode M] [reqid R] [seq N] [mark M mask K] [min A max B]`.
-   * @throws InvalidArgumentError for a bad spec (nothing sent); NetlinkError 'ENOENT' when no SPI in the range is free.
+   * @throws InvalidArgumentError for a bad spec (nothing sent); NetlinkError 'ENOENT' when no SPI in the range is free
+   *   (this kernel, 6.18, counts an SPI of the protocol taken for any destination). The larval state is made before the
+   *   SPI is looked for and stays, as after `ip xfrm state allocspi`: SPI 0 (no get or del finds it) until it expires;
+   *   an allocSpi of the same src, dst, proto, mode and reqid takes it again.
    */
   async allocSpi(spec: XfrmAllocSpiSpec): Promise<XfrmState> {
     const s = checkAllocSpi(spec, 'spec');
     this.x.live();
-    const r = await this.x.sock.requestWith(X.XFRM_MSG_ALLOCSPI, 0, writeAllocSpi, s, (b, v, o, l) => decodeState(b, v, o, l), { ...ALLOC_OPTS, ack: false });
+    const r = await this.x.sock.requestWith(X.XFRM_MSG_ALLOCSPI, 0, writeAllocSpi, s, (b, v, o, l) => decodeState(b, v, o, l), { ...ALLOC_OPTS, ack: false }).catch((e: unknown) => {
+      // The kernel's text ('No SPI available in the requested range') says nothing of the state it kept.
+      if (e instanceof NetlinkError && e.code === 'ENOENT' && e.extack.message !== undefined) throw new NetlinkError(e.errno, e.request, e.extack, ALLOC_LEFT);
+      throw e;
+    });
     return r!;
   }
 

@@ -140,6 +140,25 @@ t.test('allocSpi makes larval states (no transform needed): listed by nlkit as i
   t.ok(full instanceof NetlinkError, `a range with no free SPI: ${full?.message}`);
 });
 
+// xfrm_alloc_userspi finds or makes the larval state (xfrm_find_acq) before it looks for an
+// SPI, and keeps it when none is free: `ip xfrm state allocspi` leaves the same state behind.
+// It has SPI 0, so no get or del finds it; a later allocSpi of the same endpoints, proto,
+// mode and reqid takes it again. The error said only 'No SPI available in the requested range'.
+t.test('allocSpi with no free SPI: the larval state the kernel made stays, and the error says so', privileged, async (t) => {
+  const { ns, xf } = fixture(t);
+  await xf.state.allocSpi({ src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', reqid: 5, min: 0x200, max: 0x200 });
+  const spec = { src: '192.0.2.1', dst: '192.0.2.3', proto: 'esp', reqid: 6 } as const;
+  // This kernel (6.18) takes an SPI in use for any destination of the protocol as taken.
+  const e = await err(xf.state.allocSpi({ ...spec, min: 0x200, max: 0x200 }));
+  t.ok(e instanceof NetlinkError && e.code === 'ENOENT', `no free SPI: ENOENT (${e?.message})`);
+  t.match(e?.message, /larval state .*stays/, 'the error says the kernel kept a larval state');
+  const left = parseIpStates(ip(ns.path, ['xfrm', 'state', 'list'])).filter((l) => l[0] === 'src 192.0.2.1 dst 192.0.2.3');
+  t.equal(left.length, 1, 'ip lists the state left behind');
+  t.match(left[0]?.[1], /spi 0x00000000/, 'with SPI 0');
+  const again = await xf.state.allocSpi({ ...spec, min: 0x300, max: 0x300 });
+  t.same([again.spi, (await xf.state.count()).count], [0x300, 2], 'a later allocSpi of the same endpoints, proto and reqid takes it: still two states');
+});
+
 t.test('list and count of the empty SAD, as ip sees it', privileged, async (t) => {
   const { ns, xf } = fixture(t);
   t.same(await xf.state.list(), [], 'list: none');
