@@ -187,6 +187,12 @@ t.test('replace changes a nexthop in place; the kernel\'s refusals name the next
   e = await kernelRefusal(rt.nexthop.add({ id: 43, dev: 'nosuch' }));
   t.equal(e.code, 'ENODEV');
   t.match(e.message, /dev 'nosuch' does not exist/);
+  // By an ifindex no link has: looked up first (the kernel says only EINVAL "Invalid device index").
+  const sent = rt.sock.stats.requests;
+  e = await kernelRefusal(rt.nexthop.add({ id: 43, gateway: '10.0.0.2', dev: 99999 }));
+  t.equal(e.code, 'ENODEV', `a missing ifindex is ENODEV, as add's @throws says (${e.message})`);
+  t.match(e.message, /dev ifindex 99999 does not exist/);
+  t.equal(rt.sock.stats.requests, sent + 1, 'only the lookup was sent');
   ip(ns.path, ['link', 'set', 'lo', 'down']);
   e = await kernelRefusal(rt.nexthop.add({ id: 44, blackhole: true }));
   t.match(e.message, /a blackhole nexthop goes through lo, which is down in /, e.message);

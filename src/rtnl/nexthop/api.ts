@@ -783,7 +783,8 @@ export class NexthopApi {
 
   /** add/replace: the request with NLM_F_ECHO, the nexthop it made from the echo. */
   private async modify(nlFlags: number, c: Checked): Promise<NexthopObject> {
-    const dev = c.dev !== undefined ? await this.core.linkIndex(c.dev, 'dev') : undefined;
+    // By ifindex too: for a missing one the kernel says EINVAL "Invalid device index", not ENODEV.
+    const dev = c.dev === undefined ? undefined : typeof c.dev === 'number' ? (await this.core.linkHwAddrLen(c.dev, 'dev')).index : await this.core.linkIndex(c.dev, 'dev');
     let first = true;
     // The echo is the kernel's notification of this nexthop, sent before the ACK.
     const onEcho = (buf: Buffer, view: DataView, off: number, len: number): NexthopObject | undefined => {
