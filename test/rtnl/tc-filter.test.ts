@@ -467,6 +467,47 @@ t.test('bad input against the kernel: refused, nothing sent, nothing made', priv
   t.same(tcJson(ns.path, ['filter', 'show', 'dev', 'hv', 'ingress']), []);
 });
 
+t.test("the kernel's bare refusals say which part of the filter they are about: an action's device by a missing ifindex, a program fd holding no program of its type, a change where the priority has no filters", privileged, async (t) => {
+  const { rt } = fixture(t);
+  const kernelRefusal = async (p: Promise<unknown>): Promise<NetlinkError> => {
+    const e = await p.then(() => undefined, (x: unknown) => x);
+    if (!(e instanceof NetlinkError)) throw new Error(`expected a NetlinkError, got ${String(e)}`);
+    return e;
+  };
+  // A mirred action's device by an ifindex no link has: looked up first (the kernel's bare
+  // ENODEV read as the filter's own link 'hv' missing).
+  const sent = rt.sock.stats.requests;
+  let e = await kernelRefusal(rt.filter.add({ link: 'hv', parent: 'ffff:', kind: 'u32', match: 'all', actions: [{ kind: 'mirred', action: 'redirect', direction: 'egress', dev: 99999 }] }));
+  t.equal(e.code, 'ENODEV', e.message);
+  t.match(e.message, /actions\[0\]\.dev ifindex 99999 does not exist/, e.message);
+  t.notMatch(e.message, /link 'hv' does not exist/, 'not blamed on the filter\'s link');
+  t.equal(rt.sock.stats.requests, sent + 2, 'the filter\'s link and the action\'s device looked up, nothing else sent');
+  t.same(await rt.filter.list({ link: 'hv', parent: 'ingress' }), [], 'nothing made');
+  // A bpf filter's fd that holds no BPF program (fd 0): the kernel's bare EINVAL, explained.
+  e = await kernelRefusal(rt.filter.add({ link: 'hv', parent: 'ffff:', kind: 'bpf', fd: 0, directAction: true }));
+  t.equal(e.code, 'EINVAL', e.message);
+  t.match(e.message, /fd 0 is not the fd of a loaded BPF_PROG_TYPE_SCHED_CLS program/, e.message);
+  // An fd that is not open: EBADF, explained the same way.
+  e = await kernelRefusal(rt.filter.add({ link: 'hv', parent: 'ffff:', kind: 'bpf', fd: 99999, directAction: true }));
+  t.equal(e.code, 'EBADF', e.message);
+  t.match(e.message, /fd 99999 is not the fd of a loaded BPF_PROG_TYPE_SCHED_CLS program/, e.message);
+  const act = loadBpfProgram(BPF_PROG_TYPE_SCHED_ACT, 'nlkit_wrong');
+  if (typeof act === 'number') {
+    t.teardown(() => sys.close(act));
+    e = await kernelRefusal(rt.filter.add({ link: 'hv', parent: 'ffff:', kind: 'bpf', fd: act }));
+    t.match(e.message, new RegExp(`fd ${act} is not the fd of a loaded BPF_PROG_TYPE_SCHED_CLS program \\(it holds a BPF_PROG_TYPE_SCHED_ACT program\\)`), e.message);
+  } else t.comment(`no wrong-type case: ${act}`);
+  // A bpf action's fd 0 (on kernels with act_bpf; others refuse the module first).
+  e = await kernelRefusal(rt.filter.add({ link: 'hv', parent: 'ffff:', kind: 'u32', match: 'all', actions: [{ kind: 'bpf', fd: 0 }] }));
+  if (e.code === 'EINVAL') t.match(e.message, /actions\[0\]\.fd 0 is not the fd of a loaded BPF_PROG_TYPE_SCHED_ACT program/, e.message);
+  else t.match(e.message, /lacks the module/, `this kernel has no act_bpf: ${e.message}`);
+  // A change where the priority has no filters and no protocol was given: the kernel's EINVAL
+  // "Filter kind and protocol must be specified" (the kind was), explained.
+  e = await kernelRefusal(rt.filter.change({ link: 'hv', parent: 'ffff:', priority: 7, handle: '800::800', kind: 'u32', match: 'all' }));
+  t.equal(e.code, 'EINVAL', e.message);
+  t.match(e.message, /no filters at priority 7 to change \(change never creates one: use add or replace\)/, e.message);
+});
+
 t.test('a bpf filter: a loaded program by its fd, listed as tc lists it, the bytes tc sends for its pinned copy', privileged, async (t) => {
   const fd = loadBpfProgram(BPF_PROG_TYPE_SCHED_CLS, 'nlkit_cls');
   if (typeof fd === 'string') {

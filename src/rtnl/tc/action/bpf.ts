@@ -96,6 +96,7 @@ export const bpfAction: ActionKindCodec = {
     return {
       kind: 'bpf',
       program,
+      progFd: program ? undefined : { fd, arg: `${arg}.fd`, type: BPF_PROG_TYPE_SCHED_ACT },
       putOptions(w) {
         // The order m_bpf.c writes them in: the program, its name, then the parameters.
         w.putU32(C.TCA_ACT_BPF_FD, program ? program.fd : fd);

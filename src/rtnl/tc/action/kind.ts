@@ -10,6 +10,13 @@ import { checkU32 } from '../../validate.js';
 import type { PinnedProgram } from '../../bpf-program.js';
 import { parseVerdict } from './verdict.js';
 
+/** A BPF program given by its fd: the fd, the argument that gave it ('fd', 'actions[0].fd') and the BPF_PROG_TYPE_* the kernel insists on. */
+export interface ProgFd {
+  readonly fd: number;
+  readonly arg: string;
+  readonly type: number;
+}
+
 /** An action spec after its checks: what is left to do is look up its device (if any) and write it. */
 export interface CheckedAction {
   /** TCA_ACT_KIND. */
@@ -18,6 +25,8 @@ export interface CheckedAction {
   readonly dev?: { readonly ref: string | number; readonly arg: string } | undefined;
   /** A program named by its pin (a bpf action's `pinned`), opened for the request and closed after it. */
   readonly program?: PinnedProgram | undefined;
+  /** A program given by fd (a bpf action's `fd`): the argument and the BPF_PROG_TYPE_* it must hold, for errors. */
+  readonly progFd?: ProgFd | undefined;
   /** Write what goes inside TCA_ACT_OPTIONS; `ifindex` is `dev`'s (0 without one). */
   putOptions(w: MessageWriter, ifindex: number): void;
 }

@@ -9,7 +9,8 @@ import * as C from '../../constants.js';
 import { eachArgs, type ForEachCallback, type RtnlCore } from '../../core.js';
 import { IFNAME_MAX, checkInt, checkKeys, checkLinkRef, checkObject, checkString } from '../../validate.js';
 import type { ActionSpec } from '../action/index.js';
-import { closePrograms, openPrograms, type PinnedProgram } from '../../bpf-program.js';
+import type { ProgFd } from '../action/kind.js';
+import { closePrograms, fdHolds, openPrograms, progTypeName, type PinnedProgram } from '../../bpf-program.js';
 import { EBADF, EEXIST, EINVAL, ENODEV, ENOENT, devArg, devText, explained, isListed, kindKeys } from '../common.js';
 import { FILTER_PARENT_KEYWORDS, parseTcHandle as parseHandleText, putTcmsg, type TcHandleInput } from '../handle.js';
 import { decodeFilter, type Filter } from './decode.js';
@@ -234,7 +235,10 @@ export class FilterApi {
    * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'EEXIST'
    *   when a filter of that handle exists, 'EINVAL' with "Parent Qdisc doesn't exists"
    *   when no qdisc is at `parent`, 'ENOENT' for a classifier or action kind the kernel
-   *   lacks, 'ENODEV' for a device that does not exist — each naming the filter and the netns;
+   *   lacks, 'EINVAL' or 'EBADF' for an `fd` (the filter's or a bpf action's) that holds
+   *   no program of the type it needs (naming that fd) — each naming the filter and the
+   *   netns; 'ENODEV' naming the link, or a mirred action's `dev` (by name or ifindex:
+   *   looked up first, nothing sent), that does not exist;
    *   SysError of bpf(BPF_OBJ_GET) when a `pinned` path holds nothing (ENOENT) or is not
    *   on a bpf filesystem (EACCES), naming the argument (nothing sent).
    */
@@ -255,11 +259,15 @@ export class FilterApi {
   }
 
   /**
-   * Change an existing filter: RTM_NEWTFILTER without NLM_F_CREATE (ENOENT when there is
-   * none). Needs `priority` and the `handle` of the filter (refused before sending
-   * without either); `protocol` defaults to the priority's.
+   * Change an existing filter: RTM_NEWTFILTER without NLM_F_CREATE. Needs `priority` and
+   * the `handle` of the filter (refused before sending without either); `protocol`
+   * defaults to the priority's.
    *
    * Equivalent to: `tc filter change dev DEV parent P prio N handle H …`.
+   * @throws NetlinkError 'ENOENT' when the priority has no filter of that handle; 'EINVAL'
+   *   (the kernel's "Filter kind and protocol must be specified", as tc gets it) when the
+   *   priority has no filters at all and no `protocol` was given — each saying there is
+   *   nothing to change, and the netns.
    */
   async change(spec: FilterSpec): Promise<void> {
     await this.modify(0, spec, 'change');
@@ -354,7 +362,11 @@ export class FilterApi {
     try {
       const index = await this.core.linkIndex(c.link, 'link');
       const ifindexes: number[] = [];
-      for (const a of c.opts!.actions) ifindexes.push(a.dev ? await this.core.linkIndex(a.dev.ref, a.dev.arg) : 0);
+      // An action's device by ifindex is checked too: for a missing one the kernel's bare
+      // ENODEV would read as the filter's own link missing.
+      for (const a of c.opts!.actions) {
+        ifindexes.push(!a.dev ? 0 : typeof a.dev.ref === 'number' ? (await this.core.linkHwAddrLen(a.dev.ref, a.dev.arg)).index : await this.core.linkIndex(a.dev.ref, a.dev.arg));
+      }
       try {
         await this.core.sock.request(C.RTM_NEWTFILTER, nlFlags, (w) => {
           putTcmsg(w, index, c.handle, c.parent, (c.priority << 16 | (c.protocol ? protocolBits(c.protocol) : 0)) >>> 0);
@@ -399,17 +411,38 @@ export class FilterApi {
         : `a filter with handle ${c.handleText ?? '?'} already exists at priority ${c.priority}: use replace, or another handle`;
     } else if (e.errno === ENOENT && type === C.RTM_DELTFILTER) {
       why = c.handle ? `no filter with handle ${c.handleText ?? c.handle} at priority ${c.priority}` : c.priority ? `no filters at priority ${c.priority}${c.protocol ? ` of protocol ${String(protocolName(c.protocol))}` : ''}` : 'no such filter';
+    } else if (e.errno === EINVAL && type === C.RTM_NEWTFILTER && !(nlFlags & NLM_F_CREATE) && /kind and protocol must be specified/i.test(msg)) {
+      // tc_new_tfilter found no filters of the priority, and would make them only with a protocol (and NLM_F_CREATE).
+      why = `no filters at priority ${c.priority}${c.protocol ? ` of protocol ${String(protocolName(c.protocol))}` : ''} to change (change never creates one: use add or replace)`;
     } else if (e.errno === ENOENT && type === C.RTM_NEWTFILTER && !(nlFlags & NLM_F_CREATE)) {
       why = `no filter${c.handleText !== undefined ? ` with handle ${c.handleText}` : ''} at priority ${c.priority} to change (change never creates one: use add or replace)`;
     } else if (e.errno === ENODEV && /device does not exist/i.test(msg)) {
       why = `a mirred action's device does not exist`;
     } else if (e.errno === ENODEV) {
       why = `link ${dev} does not exist`;
-    } else if ((e.errno === EBADF || e.errno === EINVAL) && c.kind === 'bpf' && /bpf|program|fd/i.test(msg + (e.errno === EBADF ? ' fd' : ''))) {
-      why = 'fd is not the fd of a loaded BPF_PROG_TYPE_SCHED_CLS program';
+    } else if ((e.errno === EBADF || e.errno === EINVAL) && !msg) {
+      why = badProgFd(c, e.errno);
     }
     return explained(e, why, this.core);
   }
+}
+
+/**
+ * For a bare EBADF/EINVAL: the first program given by fd (the filter's, then its actions')
+ * that holds no program of the type the kernel insists on, read from /proc/self/fdinfo (an
+ * fd it cannot read is not open, for EBADF); undefined when each does, the kernel's own
+ * answer then standing.
+ */
+function badProgFd(c: Checked, errno: number): string | undefined {
+  const fds: ProgFd[] = [];
+  if (c.opts?.progFd) fds.push(c.opts.progFd);
+  for (const a of c.opts?.actions ?? []) if (a.progFd) fds.push(a.progFd);
+  for (const p of fds) {
+    const held = fdHolds(p.fd);
+    if (held === p.type || (held === undefined && errno !== EBADF)) continue;
+    return `${p.arg} ${p.fd} is not the fd of a loaded ${progTypeName(p.type)} program${typeof held === 'number' ? ` (it holds a ${progTypeName(held)} program)` : ''}`;
+  }
+  return undefined;
 }
 
 /** The dump callback: one function for every dump. */

@@ -80,6 +80,7 @@ export const bpf: FilterKindCodec = {
     return {
       actions,
       program,
+      progFd: program ? undefined : { fd, arg: 'fd', type: BPF_PROG_TYPE_SCHED_CLS },
       put(w, ifindexes) {
         // f_bpf.c's order: classid and actions as read, then the program (fd, name), then the flags.
         if (classid !== undefined) w.putU32(C.TCA_BPF_CLASSID, classid);

@@ -9,7 +9,7 @@ import * as C from '../../../constants.js';
 import { checkBool } from '../../../validate.js';
 import { checkActions } from '../../action/index.js';
 import type { PinnedProgram } from '../../../bpf-program.js';
-import type { CheckedAction } from '../../action/kind.js';
+import type { CheckedAction, ProgFd } from '../../action/kind.js';
 import { formatTcHandle, parseTcHandle, type TcHandleKeywords } from '../../handle.js';
 
 /** A filter spec's kind options after their checks: the actions (their devices still to look up) and the writer of TCA_OPTIONS. */
@@ -18,6 +18,8 @@ export interface CheckedOptions {
   readonly actions: readonly CheckedAction[];
   /** The filter's own program when named by its pin (a bpf filter's `pinned`), opened for the request and closed after it. */
   readonly program?: PinnedProgram | undefined;
+  /** The filter's own program when given by fd (a bpf filter's `fd`): the argument and the BPF_PROG_TYPE_* it must hold, for errors. */
+  readonly progFd?: ProgFd | undefined;
   /** Write what goes inside TCA_OPTIONS; `ifindexes[i]` is action i's device (0 without one). */
   put(w: MessageWriter, ifindexes: readonly number[]): void;
 }
