@@ -86,6 +86,7 @@ const EPERM = 1;
 const EINVAL = 22;
 const ENOENT = 2;
 const EOPNOTSUPP = 95;
+const EAFNOSUPPORT = 97;
 
 /** A VLAN id as the bridge takes it: 1..4094 (0 is "no VLAN", 4095 reserved). */
 export function checkVid(v: unknown, arg: string): number {
@@ -152,7 +153,9 @@ export class FdbApi {
    * await rt.fdb.add({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.2' }); // vxlan flood entry
    * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'EEXIST'
    *   when the entry exists, 'ENODEV' when the link does not, 'EOPNOTSUPP' for a master
-   *   entry on a link that is not a bridge port — each naming the entry and the netns.
+   *   entry on a link that is not a bridge port, 'EINVAL' for a vxlan entry without `dst`,
+   *   'EAFNOSUPPORT' for a `dst` of the other family than the vxlan's — each naming the
+   *   entry and the netns.
    */
   async add(spec: FdbSpec): Promise<void> {
     await this.modify(C.RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, spec, SPEC_KEYS);
@@ -321,6 +324,10 @@ export class FdbApi {
         why = `a device's own address list (self) takes permanent entries only`;
       } else if (e.errno === ENOENT && type === C.RTM_DELNEIGH) {
         why = 'no such FDB entry';
+      } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && info?.kind === 'vxlan' && !(c.flags & C.NTF_MASTER) && c.dst === undefined) {
+        why = `a vxlan entry needs dst, the remote's IP (bridge fdb add … dst IP)`;
+      } else if (e.errno === EAFNOSUPPORT && info?.kind === 'vxlan' && c.dst !== undefined) {
+        why = `dst ${c.dstText!} is IPv${c.dst.family}: ${dev} takes IPv${c.dst.family === 4 ? 6 : 4} remotes only (the family of its own local and remote addresses)`;
       } else if (e.errno === EINVAL && c.vlan !== undefined) {
         why = `vlan ${c.vlan} may not be configured on ${dev} (see rt.vlan.list)`;
       }
