@@ -419,7 +419,7 @@ export class Ethtool {
    * Equivalent to: `ethtool -L DEV [rx N] [tx N] [other N] [combined N]`.
    * @throws InvalidArgumentError for no count, a count that is not a u32 or an unknown
    *   key (nothing sent); NetlinkError with the kernel's words ('EINVAL' "requested channel
-   *   count exceeds maximum"), 'ENODEV', 'EOPNOTSUPP'.
+   *   count exceeds maximum"), 'ENODEV', 'EOPNOTSUPP', 'EPERM' (without CAP_NET_ADMIN, saying so).
    */
   async setChannels(dev: string | number, counts: EthtoolChannelCounts): Promise<void> {
     const d = checkDev(dev);
@@ -482,7 +482,7 @@ export class Ethtool {
    *
    * Equivalent to: `ethtool -K DEV NAME on|off …`.
    * @throws InvalidArgumentError for an empty change, a value not true/false, an unknown
-   *   or fixed feature (naming it); NetlinkError 'ENODEV'.
+   *   or fixed feature (naming it); NetlinkError 'ENODEV', 'EPERM' (without CAP_NET_ADMIN, saying so).
    */
   async setFeatures(dev: string | number, changes: Readonly<Record<string, boolean>>): Promise<EthtoolFeatureChange> {
     const d = checkDev(dev);
@@ -609,7 +609,8 @@ export class Ethtool {
    * @throws InvalidArgumentError naming the field (`change.speed`, `change.advertise`, …)
    *   for bad input or an unknown key; NetlinkError 'EOPNOTSUPP' (a driver without
    *   set_link_ksettings, such as veth's; or what the driver refuses, in the kernel's words:
-   *   "lanes configuration not supported by device"), 'EINVAL', 'ENODEV'.
+   *   "lanes configuration not supported by device"), 'EINVAL', 'ENODEV', 'EPERM' (without
+   *   CAP_NET_ADMIN, saying so).
    */
   async setLinkModes(dev: string | number, change: EthtoolLinkModesChange): Promise<void> {
     const d = checkDev(dev);
@@ -781,7 +782,9 @@ export class Ethtool {
       const why = e.code === 'ENODEV' ? `no device ${name} in the handle's netns`
         : e.code === 'EOPNOTSUPP' && e.extack.offset !== undefined ? `${name} cannot ${what.replace(/ of$/, '')} as asked (the kernel refused the attribute it names, not the operation)`
           : e.code === 'EOPNOTSUPP' ? `${name}: its driver cannot ${what.replace(/ of$/, '')} (it has no ethtool support for that)`
-            : undefined;
+            // The kernel's bare EPERM of a SET (GENL_UNS_ADMIN_PERM), checked before the device is looked at.
+            : e.code === 'EPERM' ? `${what.replace(/^set /, 'setting ')} ${name} needs CAP_NET_ADMIN in the user namespace that owns the handle's netns`
+              : undefined;
       if (!why) throw e;
       throw new NetlinkError(e.errno, e.request, e.extack, e.hint ? `${e.hint}; ${why}` : why);
     }

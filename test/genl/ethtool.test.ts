@@ -82,6 +82,23 @@ t.test('channels: read as ethtool -l shows them, changed as sysfs then shows, re
   t.equal(queues(ns.path, 'v0'), 'rx-0 rx-1 tx-0 tx-1 tx-2', 'and nothing changed');
 });
 
+t.test('without CAP_NET_ADMIN, a change says which capability it needs; reading needs none', privileged, async (t) => {
+  // A child as nobody, without capabilities, in the runner's netns: every ethtool SET is a bare EPERM from the kernel.
+  const url = new URL('../../src/index.js', import.meta.url).href;
+  const code = `const { Ethtool } = await import(${JSON.stringify(url)}); const et = Ethtool.open();
+    for (const f of [() => et.setChannels('lo', { rx: 1 }), () => et.setLinkModes('lo', { speed: 10 }), () => et.setFeatures('lo', { 'rx-gro': false })]) {
+      try { await f(); console.log('resolved'); } catch (e) { console.log(e.code + ' ' + e.message); } }
+    console.log('features ' + Object.keys(await et.features('lo')).length); et.close();`;
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (r.error) return void t.comment(`skipped: setpriv not available (${r.error.message})`);
+  const lines = r.stdout.trim().split('\n');
+  t.equal(lines.length, 4, `four answers: ${r.stdout}${r.stderr}`);
+  t.match(lines[0], /^EPERM EPERM: Operation not permitted — setting the channels of 'lo' needs CAP_NET_ADMIN in the user namespace that owns the handle's netns /);
+  t.match(lines[1], /^EPERM .* — setting the link modes of 'lo' needs CAP_NET_ADMIN/);
+  t.match(lines[2], /^EPERM .* — setting the features of 'lo' needs CAP_NET_ADMIN/);
+  t.match(lines[3], /^features \d+$/, 'a read needs no capability');
+});
+
 t.test('features: as ethtool -k shows them; turned off and on; a wish the device cannot follow is reported; fixed and unknown names refused', privileged, async (t) => {
   const { ns, et } = fixture(t);
   const f = await et.features('v0');
