@@ -693,7 +693,8 @@ export class SockDiag {
    *
    * Equivalent to: `ss -tan` (`-u` UDP, `-M` MPTCP, `-4`/`-6`, `state S`, `-e -i -m`
    * for the extensions, and a filter such as `'sport = :80 and dst 10.0.0.0/8'`).
-   * @throws InvalidArgumentError for bad options (nothing sent); NetlinkError 'ENOENT'
+   * @throws InvalidArgumentError for bad options, an IPv6 address with `family: 4` among
+   *   them (nothing sent); NetlinkError 'ENOENT'
    *   when the kernel has no diagnostics for the protocol, 'EPERM' for a mark filter
    *   without CAP_NET_ADMIN; ClosedError for a closed handle.
    */
@@ -704,12 +705,17 @@ export class SockDiag {
     const states = stateMask(options.states, 'states');
     const ext = extensionMask(options.extensions, 'extensions');
     const bytecode = compileFilter(options);
+    // An IPv6 address condition matches no IPv4 socket (the kernel compares an IPv6 one
+    // only with IPv6 sockets): the IPv4 dump, which would find nothing, is not made; and
+    // with family 4 nothing could pass (`ss -4 'src ::1'` refuses it too).
+    const v6cond = [options.localAddress, options.remoteAddress].some((a) => typeof a === 'string' && a.includes(':'));
+    if (options.family === 4 && v6cond) {
+      const arg = typeof options.localAddress === 'string' && options.localAddress.includes(':') ? 'localAddress' : 'remoteAddress';
+      throw new InvalidArgumentError(arg, `${showValue(options[arg])} is IPv6, which no socket of family 4 has (an IPv4 prefix matches IPv4-mapped IPv6 sockets, not the reverse)`);
+    }
     if (this.sock.closed) throw new ClosedError('SockDiag handle');
     const proto = PROTOCOLS[protocol];
     const out: InetSocket[] = [];
-    // An IPv6 address condition matches no IPv4 socket (the kernel compares an IPv6 one
-    // only with IPv6 sockets): the IPv4 dump, which would find nothing, is not made.
-    const v6cond = [options.localAddress, options.remoteAddress].some((a) => typeof a === 'string' && a.includes(':'));
     const families = options.family !== undefined ? [options.family] : v6cond ? [6 as const] : ([4, 6] as const);
     for (const family of families) {
       const part = await this.sock.dump(D.SOCK_DIAG_BY_FAMILY, 0, (w) => {

@@ -27,7 +27,8 @@ export interface InetSocketFilter {
   readonly remotePort?: PortMatch | undefined;
   /**
    * The local address or prefix ('10.0.0.0/8', '::1'); an IPv4 prefix also matches
-   * IPv4-mapped IPv6 sockets, an IPv6 one only IPv6 sockets (so only IPv6 is dumped).
+   * IPv4-mapped IPv6 sockets, an IPv6 one only IPv6 sockets (so only IPv6 is dumped;
+   * with `family: 4` it is refused, as `ss -4` refuses it).
    * `ss 'src 10.0.0.0/8'`.
    */
   readonly localAddress?: string | undefined;

@@ -463,6 +463,7 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
     ['a range min above max', diag.inet({ remotePort: { min: 9, max: 1 } }), 'remotePort'],
     ['an empty range', diag.inet({ remotePort: {} }), 'remotePort'],
     ['a malformed prefix', diag.inet({ localAddress: '10.0.0.0/33' }), 'localAddress'],
+    ['an IPv6 address with family 4 (no socket could match; ss -4 refuses it too)', diag.inet({ family: 4, remoteAddress: '::ffff:127.0.0.1' }), 'remoteAddress'],
     ['a negative ifindex', diag.inet({ interface: -1 }), 'interface'],
     ['a prefix with a zone', diag.inet({ localAddress: 'fe80::/10%lo' }), 'localAddress'],
     ['a mark with bits outside its mask', diag.inet({ mark: { value: 0x100, mask: 0xff } }), 'mark'],
