@@ -407,8 +407,8 @@ export class Ethtool {
     const d = checkDev(dev);
     const [m] = await this.call(E.ETHTOOL_MSG_CHANNELS_GET, d, 'read the channels of', (w) => putHeader(w, E.ETHTOOL_A_CHANNELS_HEADER, d, 0));
     const out: EthtoolChannels = {};
-    if (m) walk(m, (t, o, _l, v) => {
-      for (const [type, key] of CHANNEL_ATTRS) if (t === type) out[key] = v.getUint32(o, HOST_LE);
+    if (m) walk(m, (t, o, l, v) => {
+      for (const [type, key] of CHANNEL_ATTRS) if (t === type) out[key] = u32At(v, o, l, `attribute ${t}`, ['ethtool', 'channels']);
     });
     return out;
   }

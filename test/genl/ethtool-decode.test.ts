@@ -119,3 +119,10 @@ t.test('string sets on bytes: an index at or past COUNT, or a short INDEX, is a 
     await t.rejects(et.linkModes('eth0'), DecodeError, what);
   }
 });
+
+t.test('channels on bytes: decoded; a count shorter than a u32 is a DecodeError, not a number read from the padding', async (t) => {
+  const good = fake(t, () => Buffer.concat([nla(E.ETHTOOL_A_CHANNELS_RX_MAX, u32(4)), nla(E.ETHTOOL_A_CHANNELS_RX_COUNT, u32(2))]));
+  t.same(await good.channels('eth0'), { rxMax: 4, rx: 2 });
+  const short = fake(t, () => Buffer.concat([nla(E.ETHTOOL_A_CHANNELS_RX_MAX, [4, 0]), nla(E.ETHTOOL_A_CHANNELS_RX_COUNT, u32(2))]));
+  await t.rejects(short.channels('eth0'), DecodeError, 'RX_MAX of 2 bytes');
+});
