@@ -532,13 +532,13 @@ export function decodeInet(buf: Buffer, view: DataView, off: number, len: number
           minRtt: view.getUint32(o + D.OFF_TCP_BBR_INFO_BBR_MIN_RTT, HOST_LE), pacingGain: view.getUint32(o + D.OFF_TCP_BBR_INFO_BBR_PACING_GAIN, HOST_LE), cwndGain: view.getUint32(o + D.OFF_TCP_BBR_INFO_BBR_CWND_GAIN, HOST_LE),
         };
         break;
-      case D.INET_DIAG_TOS: s.tos = buf[o]!; break;
-      case D.INET_DIAG_TCLASS: s.tclass = buf[o]!; break;
-      case D.INET_DIAG_CLASS_ID: s.classId = view.getUint32(o, HOST_LE); break;
-      case D.INET_DIAG_SHUTDOWN: s.shutdown = buf[o]!; break;
-      case D.INET_DIAG_MARK: s.mark = view.getUint32(o, HOST_LE); break;
-      case D.INET_DIAG_CGROUP_ID: s.cgroupId = view.getBigUint64(o, HOST_LE); break;
-      case D.INET_DIAG_SKV6ONLY: s.v6only = buf[o]! !== 0; break;
+      case D.INET_DIAG_TOS: need(l, 1, INET_PATH, 'INET_DIAG_TOS', o); s.tos = buf[o]!; break;
+      case D.INET_DIAG_TCLASS: need(l, 1, INET_PATH, 'INET_DIAG_TCLASS', o); s.tclass = buf[o]!; break;
+      case D.INET_DIAG_CLASS_ID: need(l, 4, INET_PATH, 'INET_DIAG_CLASS_ID', o); s.classId = view.getUint32(o, HOST_LE); break;
+      case D.INET_DIAG_SHUTDOWN: need(l, 1, INET_PATH, 'INET_DIAG_SHUTDOWN', o); s.shutdown = buf[o]!; break;
+      case D.INET_DIAG_MARK: need(l, 4, INET_PATH, 'INET_DIAG_MARK', o); s.mark = view.getUint32(o, HOST_LE); break;
+      case D.INET_DIAG_CGROUP_ID: need(l, 8, INET_PATH, 'INET_DIAG_CGROUP_ID', o); s.cgroupId = view.getBigUint64(o, HOST_LE); break;
+      case D.INET_DIAG_SKV6ONLY: need(l, 1, INET_PATH, 'INET_DIAG_SKV6ONLY', o); s.v6only = buf[o]! !== 0; break;
       case D.INET_DIAG_PROTOCOL: break; // the protocol asked for
       case D.INET_DIAG_SOCKOPT: {
         need(l, D.SIZEOF_INET_DIAG_SOCKOPT, INET_PATH, 'INET_DIAG_SOCKOPT', o);
@@ -594,7 +594,7 @@ export function decodeUnix(buf: Buffer, view: DataView, off: number, len: number
           s.vfs = { inode: view.getUint32(o + D.OFF_UNIX_DIAG_VFS_UDIAG_VFS_INO, HOST_LE), dev, major: dev >>> 20, minor: dev & 0xfffff };
         }
         break;
-      case D.UNIX_DIAG_PEER: s.peer = view.getUint32(o, HOST_LE); break;
+      case D.UNIX_DIAG_PEER: need(l, 4, UNIX_PATH, 'UNIX_DIAG_PEER', o); s.peer = view.getUint32(o, HOST_LE); break;
       case D.UNIX_DIAG_ICONS: {
         const p: number[] = [];
         for (let i = 0; i + 4 <= l; i += 4) p.push(view.getUint32(o + i, HOST_LE));
@@ -607,8 +607,8 @@ export function decodeUnix(buf: Buffer, view: DataView, off: number, len: number
         s.sendQueue = view.getUint32(o + D.OFF_UNIX_DIAG_RQLEN_UDIAG_WQUEUE, HOST_LE);
         break;
       case D.UNIX_DIAG_MEMINFO: s.skMemInfo = skMemInfo(view, o, l); break;
-      case D.UNIX_DIAG_SHUTDOWN: s.shutdown = buf[o]!; break;
-      case D.UNIX_DIAG_UID: s.uid = view.getUint32(o, HOST_LE); break;
+      case D.UNIX_DIAG_SHUTDOWN: need(l, 1, UNIX_PATH, 'UNIX_DIAG_SHUTDOWN', o); s.shutdown = buf[o]!; break;
+      case D.UNIX_DIAG_UID: need(l, 4, UNIX_PATH, 'UNIX_DIAG_UID', o); s.uid = view.getUint32(o, HOST_LE); break;
       default:
         (unknown ??= []).push({ type, value: copyBytes(buf, o, o + l) });
     }

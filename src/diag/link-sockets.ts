@@ -112,6 +112,11 @@ const NO_NAMES: readonly never[] = Object.freeze([]);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** A fixed-size attribute's payload: `len` must hold `want` bytes, else a DecodeError naming it. */
+function need(len: number, want: number, path: readonly string[], attr: string, off: number): void {
+  if (len < want) throw new DecodeError('attribute shorter than its struct', [...path, attr], off, want, len);
+}
+
 /** @internal A netlink_diag dump request: every protocol (NDIAG_PROTO_ALL) or one, everything shown. */
 export function putNetlinkReq(w: MessageWriter, protocol: number): void {
   const o = w.reserve(D.SIZEOF_NETLINK_DIAG_REQ);
@@ -169,6 +174,7 @@ export function decodeNetlinkSocket(buf: Buffer, view: DataView, off: number, le
         break;
       }
       case D.NETLINK_DIAG_FLAGS: {
+        need(l, 4, NETLINK_PATH, 'NETLINK_DIAG_FLAGS', o);
         const f = view.getUint32(o, HOST_LE);
         s.rawFlags = f;
         s.flags = NETLINK_FLAGS.filter(([, bit]) => (f & bit) !== 0).map(([n]) => n);
@@ -230,11 +236,12 @@ export function decodePacketSocket(buf: Buffer, view: DataView, off: number, len
       }
       case D.PACKET_DIAG_FANOUT: {
         // The group id in the low 16 bits, the mode above (pdiag_put_fanout: id | type << 16; no flags).
+        need(l, 4, PACKET_PATH, 'PACKET_DIAG_FANOUT', o);
         const f = view.getUint32(o, HOST_LE);
         s.fanout = { id: f & 0xffff, type: f >>> 16 };
         break;
       }
-      case D.PACKET_DIAG_UID: s.uid = view.getUint32(o, HOST_LE); break;
+      case D.PACKET_DIAG_UID: need(l, 4, PACKET_PATH, 'PACKET_DIAG_UID', o); s.uid = view.getUint32(o, HOST_LE); break;
       case D.PACKET_DIAG_MEMINFO: s.skMemInfo = skMemInfo(view, o, l); break;
       case D.PACKET_DIAG_FILTER: s.filter = copyBytes(buf, o, o + l); break;
       default:
