@@ -4,36 +4,15 @@
 // fallback is made real by dropping CAP_NET_ADMIN from the main thread's effective
 // capabilities (capset is per thread; it stays permitted and is raised again after).
 import t from 'tap';
-import koffi from 'koffi';
 import { Rtnl } from '../../src/rtnl/handle.js';
 import { ClosedError } from '../../src/netlink/errors.js';
 import * as sys from '../../src/netlink/sys.js';
 import { Netns, execNetnsSync } from '../../src/ns/index.js';
 import { ip, privileged } from '../helpers.js';
+import { withoutCap } from '../ns/util.js';
 
-const libc = koffi.load('libc.so.6');
-const capget = libc.func('int capget(void *hdr, void *data)');
-const capset = libc.func('int capset(void *hdr, const void *data)');
-/** <linux/capability.h> */
-const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
-const CAP_NET_ADMIN = 12;
-
-/** Run fn with CAP_NET_ADMIN out of the calling thread's effective set. */
-function withoutNetAdmin<T>(fn: () => T): T {
-  const hdr = Buffer.alloc(8);
-  hdr.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0); // pid 0: this thread
-  const data = Buffer.alloc(24); // two { effective, permitted, inheritable } u32 triples
-  if ((capget(hdr, data) as number) < 0) throw new Error('capget failed');
-  const effective = data.readUInt32LE(0);
-  data.writeUInt32LE((effective & ~(1 << CAP_NET_ADMIN)) >>> 0, 0);
-  if ((capset(hdr, data) as number) < 0) throw new Error('capset (drop) failed');
-  try {
-    return fn();
-  } finally {
-    data.writeUInt32LE(effective, 0);
-    if ((capset(hdr, data) as number) < 0) throw new Error('capset (raise) failed');
-  }
-}
+const CAP_NET_ADMIN = 12; // <linux/capability.h>
+const withoutNetAdmin = <T>(fn: () => T): T => withoutCap(CAP_NET_ADMIN, fn);
 
 /** What opening (and closing) a link monitor on `rt` through the fallback throws; undefined when it opens. */
 function fallbackRefusal(rt: Rtnl): ClosedError | undefined {
