@@ -17,6 +17,17 @@ export interface RtnlCore {
   where?(): string;
 }
 
+/**
+ * @internal The ifindex of a link given by name or ifindex, checked to exist either way:
+ * a name looked up, an ifindex asked for (one GETLINK). For a request that carries an
+ * ifindex the kernel answers a missing one with a bare EINVAL or ENODEV naming neither
+ * the field nor the index.
+ * @throws NetlinkError 'ENODEV' naming `arg` and the netns the handle looked in.
+ */
+export async function existingLinkIndex(core: RtnlCore, ref: string | number, arg: string): Promise<number> {
+  return typeof ref === 'number' ? (await core.linkHwAddrLen(ref, arg)).index : core.linkIndex(ref, arg);
+}
+
 /** @internal "'w0' does not exist in netns blue": the hint of a lookup's ENODEV, naming where it looked. */
 export function missingLink(core: RtnlCore, arg: string, ref: string | number): string {
   const where = core.where?.();

@@ -4,7 +4,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, allOrNoneError, tookIndexes, type BatchRequest, type MessageWriter, type RequestWithOptions } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
+import { decodeKept, eachArgs, existingLinkIndex, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, afOf, parseIpOf, parsePrefix, type IpPrefix } from '../ip.js';
 import { SCOPES, scopeName, type Scope } from '../route/names.js';
@@ -608,7 +608,7 @@ export class AddrApi {
     const label = f['label'] !== undefined ? checkString(f['label'], 'filter.label', 15) : undefined;
     const lref = f['link'] !== undefined ? checkLinkRef(f['link'], 'filter.link') : undefined;
     // By ifindex too, the link must exist: the kernel's ENODEV would name neither.
-    const index = lref === undefined ? 0 : typeof lref === 'number' ? (await this.core.linkHwAddrLen(lref, 'filter.link')).index : await this.core.linkIndex(lref, 'filter.link');
+    const index = lref === undefined ? 0 : await existingLinkIndex(this.core, lref, 'filter.link');
     const af = family === undefined ? AF_UNSPEC : family === 4 ? AF_INET : AF_INET6;
     if (index === 0 && family === undefined && scope === undefined && label === undefined) return { af, index, keep: undefined };
     const wantScope = scope === undefined ? undefined : scopeName(scope);

@@ -4,7 +4,7 @@
  */
 import { ClosedError, InvalidArgumentError, NetlinkError, NLM_F_APPEND, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, HOST_LE, type BatchRequest, type MessageWriter, type NetlinkSocket, type RequestWithOptions, NLMSG_HDRLEN, showValue, walkAttrs, hexColon, MessageWriter as Writer } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { decodeKept, eachArgs, missingLink, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
+import { decodeKept, eachArgs, existingLinkIndex, missingLink, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
 import { resolveNetns, putNetns, netnsText, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
 import { ALTNAME_MAX, IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkNewIfname, checkObject, checkQueueCount, checkString, checkU32, isNameTemplate } from '../validate.js';
@@ -815,8 +815,8 @@ export class LinkApi {
   /** {@link add} with lookups (master, link), an echo or aliases. */
   private async addSlow(p: PreparedLink, echo: boolean): Promise<Link | undefined> {
     // Looked up only once every field is checked (prepareSpec), so bad input sends nothing.
-    if (p.masterRef !== undefined) p.master = await this.existing(p.masterRef, 'master');
-    if (p.parentRef !== undefined) p.parent = await this.existing(p.parentRef, 'link');
+    if (p.masterRef !== undefined) p.master = await existingLinkIndex(this.core, p.masterRef, 'master');
+    if (p.parentRef !== undefined) p.parent = await existingLinkIndex(this.core, p.parentRef, 'link');
     let echoed: Link | undefined;
     try {
       echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), writeNewLink, p, echo ? decodeOne : undefined, NEWLINK_OPTS);
@@ -974,7 +974,7 @@ export class LinkApi {
     const cache = new Map<string | number, number>();
     const lookup = async (ref: string | number, arg: string): Promise<number> => {
       let index = cache.get(ref);
-      if (index === undefined) cache.set(ref, (index = await this.existing(ref, arg)));
+      if (index === undefined) cache.set(ref, (index = await existingLinkIndex(this.core, ref, arg)));
       return index;
     };
     for (let i = 0; i < n; i++) {
@@ -1025,15 +1025,6 @@ export class LinkApi {
     throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWLINK, typeName: 'RTM_NEWLINK', seq: 0, subject: prepared[0]!.attrs.name! }, first ? first.extack : {}, notes.join('; '));
   }
 
-  /**
-   * The ifindex of a create's master or parent link: a name looked up, an ifindex checked
-   * to exist (one GETLINK, as `set` does), since for a missing one the kernel says only
-   * EINVAL (a master) or ENODEV (a macvlan's link), naming neither.
-   * @throws NetlinkError 'ENODEV' naming `arg` and the netns the handle looked in.
-   */
-  private async existing(ref: string | number, arg: string): Promise<number> {
-    return typeof ref === 'number' ? (await this.core.linkHwAddrLen(ref, arg)).index : this.core.linkIndex(ref, arg);
-  }
 
   /**
    * A create's refusal `e`, with a hint where the kernel said only an errno and the kind
@@ -1393,9 +1384,8 @@ export class LinkApi {
       let master: number | undefined;
       if (c['master'] === null) master = 0;
       else if (masterRef !== undefined) {
-        const m = masterRef;
         // By ifindex too, the master must exist: the kernel says only EINVAL otherwise.
-        master = typeof m === 'number' ? (await this.hwAddrLen(m, 'master')).index : await this.core.linkIndex(m, 'master');
+        master = await existingLinkIndex(this.core, masterRef, 'master');
       }
       // xdp: null detaches in every mode a program is attached in: read which first.
       const xdps: XdpAttr[] = xdpGiven ? [xdpGiven] : c['xdp'] === null ? xdpDetaches(await this.get(r)) : [];

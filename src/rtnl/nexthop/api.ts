@@ -5,7 +5,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REPLACE, showValue, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { decodeKept, eachArgs, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
+import { decodeKept, eachArgs, existingLinkIndex, noReply, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { flushRounds, type Dumped } from '../flush.js';
 import { AF_UNSPEC, afOf, parseIp, type IpAddr } from '../ip.js';
@@ -784,7 +784,7 @@ export class NexthopApi {
   /** add/replace: the request with NLM_F_ECHO, the nexthop it made from the echo. */
   private async modify(nlFlags: number, c: Checked): Promise<NexthopObject> {
     // By ifindex too: for a missing one the kernel says EINVAL "Invalid device index", not ENODEV.
-    const dev = c.dev === undefined ? undefined : typeof c.dev === 'number' ? (await this.core.linkHwAddrLen(c.dev, 'dev')).index : await this.core.linkIndex(c.dev, 'dev');
+    const dev = c.dev === undefined ? undefined : await existingLinkIndex(this.core, c.dev, 'dev');
     let first = true;
     // The echo is the kernel's notification of this nexthop, sent before the ACK.
     const onEcho = (buf: Buffer, view: DataView, off: number, len: number): NexthopObject | undefined => {

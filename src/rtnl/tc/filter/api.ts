@@ -6,7 +6,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, showValue, type MessageWriter } from '../../../netlink/index.js';
 import * as C from '../../constants.js';
-import { eachArgs, type ForEachCallback, type RtnlCore } from '../../core.js';
+import { eachArgs, existingLinkIndex, type ForEachCallback, type RtnlCore } from '../../core.js';
 import { IFNAME_MAX, checkInt, checkKeys, checkLinkRef, checkObject, checkString } from '../../validate.js';
 import type { ActionSpec } from '../action/index.js';
 import type { ProgFd } from '../action/kind.js';
@@ -365,7 +365,7 @@ export class FilterApi {
       // An action's device by ifindex is checked too: for a missing one the kernel's bare
       // ENODEV would read as the filter's own link missing.
       for (const a of c.opts!.actions) {
-        ifindexes.push(!a.dev ? 0 : typeof a.dev.ref === 'number' ? (await this.core.linkHwAddrLen(a.dev.ref, a.dev.arg)).index : await this.core.linkIndex(a.dev.ref, a.dev.arg));
+        ifindexes.push(a.dev ? await existingLinkIndex(this.core, a.dev.ref, a.dev.arg) : 0);
       }
       try {
         await this.core.sock.request(C.RTM_NEWTFILTER, nlFlags, (w) => {
