@@ -1,9 +1,9 @@
 /**
- * What every socket-diagnostics decoder reads the same way: a socket's cookie and its
- * SK_MEMINFO_* array.
+ * What every socket-diagnostics decoder reads the same way: a socket's cookie, its
+ * SK_MEMINFO_* array, and the length check of a fixed-size attribute.
  * @module
  */
-import { HOST_LE } from '../netlink/index.js';
+import { DecodeError, HOST_LE } from '../netlink/index.js';
 import * as D from './constants.js';
 import type { SkMemInfo } from './diag.js';
 
@@ -19,4 +19,10 @@ export function skMemInfo(v: DataView, o: number, l: number): SkMemInfo {
     rmemAlloc: at(D.SK_MEMINFO_RMEM_ALLOC), rcvbuf: at(D.SK_MEMINFO_RCVBUF), wmemAlloc: at(D.SK_MEMINFO_WMEM_ALLOC), sndbuf: at(D.SK_MEMINFO_SNDBUF),
     fwdAlloc: at(D.SK_MEMINFO_FWD_ALLOC), wmemQueued: at(D.SK_MEMINFO_WMEM_QUEUED), optmem: at(D.SK_MEMINFO_OPTMEM), backlog: at(D.SK_MEMINFO_BACKLOG), drops: at(D.SK_MEMINFO_DROPS),
   };
+}
+
+/** A fixed-size attribute's payload: `len` must hold `want` bytes, else a DecodeError naming it. */
+export function need(len: number, want: number, path: readonly string[], attr: string, off: number): void {
+  // The path array is made only for the error: this runs for every attribute of every socket.
+  if (len < want) throw new DecodeError('attribute shorter than its struct', [...path, attr], off, want, len);
 }

@@ -12,7 +12,7 @@ import {
 } from '../netlink/index.js';
 import { formatIp, parseIp } from '../rtnl/ip.js';
 import * as D from './constants.js';
-import { cookieAt, skMemInfo } from './common.js';
+import { cookieAt, need, skMemInfo } from './common.js';
 import type { TcpInfo } from './constants.js';
 import { FILTER_KEYS, checkNoZone, compileFilter, type InetSocketFilter } from './filter.js';
 import { decodeNetlinkSocket, decodePacketSocket, putNetlinkReq, putPacketReq, type NetlinkSocketInfo, type PacketSocket } from './link-sockets.js';
@@ -466,10 +466,6 @@ function strz(buf: Buffer, o: number, l: number): string {
   return buf.toString('utf8', o, nul >= 0 && nul < o + l ? nul : o + l);
 }
 
-function need(len: number, want: number, path: readonly string[], attr: string, off: number): void {
-  // The path array is made only for the error: this runs for every attribute of every socket.
-  if (len < want) throw new DecodeError('attribute shorter than its struct', [...path, attr], off, want, len);
-}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

@@ -7,7 +7,7 @@
 import { DecodeError, HOST_LE, checkAttr, copyBytes, hexColon, NLA_TYPE_MASK, type MessageWriter, type RawAttribute } from '../netlink/index.js';
 import * as D from './constants.js';
 import type { SkMemInfo } from './diag.js';
-import { cookieAt, skMemInfo } from './common.js';
+import { cookieAt, need, skMemInfo } from './common.js';
 
 /** The flags of a netlink socket (NETLINK_DIAG_FLAGS), by name. */
 export type NetlinkSocketFlag = 'cb-running' | 'pktinfo' | 'broadcast-error' | 'no-enobufs' | 'listen-all-nsid' | 'cap-ack';
@@ -112,10 +112,6 @@ const NO_NAMES: readonly never[] = Object.freeze([]);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** A fixed-size attribute's payload: `len` must hold `want` bytes, else a DecodeError naming it. */
-function need(len: number, want: number, path: readonly string[], attr: string, off: number): void {
-  if (len < want) throw new DecodeError('attribute shorter than its struct', [...path, attr], off, want, len);
-}
 
 /** @internal A netlink_diag dump request: every protocol (NDIAG_PROTO_ALL) or one, everything shown. */
 export function putNetlinkReq(w: MessageWriter, protocol: number): void {
