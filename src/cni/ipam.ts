@@ -18,7 +18,7 @@
  */
 import { nodeChildProcess } from '../builtins.js';
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   CNI_ERR, CniError, SUPPORTED_VERSIONS, commandSince, compareVersions, formatResult, ifnameProblem, isSupportedVersion, isValidId, isValidPluginName, parseResult,
   type CniResult, type CniVersion,
@@ -38,7 +38,10 @@ export interface ExecResult {
 
 /**
  * Find plugin `type` in the CNI_PATH directories: the first regular, executable file
- * of that name. `type` must be a plain file name.
+ * of that name. `type` must be a plain file name. Empty entries are skipped (as
+ * runPlugin drops them from CNI_PATH: they are not the current directory); a relative
+ * one is taken from the current directory, and the path returned is absolute, so that
+ * {@link execPlugin} runs the file found and not one of that name on PATH.
  *
  * @throws CniError 7 for a name that is not a file name, 50 (plugin not available)
  *   when no directory has it.
@@ -46,7 +49,9 @@ export interface ExecResult {
 export function findPlugin(type: string, path: readonly string[]): string {
   if (!isValidPluginName(type)) throw new CniError(CNI_ERR.INVALID_CONFIG, 'invalid plugin type', `${JSON.stringify(type)} is not a plugin file name`);
   for (const dir of path) {
-    const file = join(dir, type);
+    if (dir === '') continue;
+    // Absolute: spawn() looks a path without '/' up on PATH ('.' + type joins to just type).
+    const file = resolve(dir, type);
     try {
       if (!statSync(file).isFile()) continue;
       accessSync(file, constants.X_OK);

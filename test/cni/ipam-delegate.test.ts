@@ -7,7 +7,7 @@ import t from 'tap';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { CniError, ipamAdd, ipamDel, ipamStatus, parseNetConf, type PluginContext } from '../../src/index.js';
+import { CniError, execPlugin, findPlugin, ipamAdd, ipamDel, ipamStatus, parseNetConf, type PluginContext } from '../../src/index.js';
 
 /**
  * A fake IPAM plugin "fakeipam": speaks CNI 0.3.0–1.0.0, logs "COMMAND cniVersion" per
@@ -88,4 +88,19 @@ t.test('STATUS asks VERSION first, and is not sent to a plugin without 1.1.0', a
   const f = fixture(t);
   t.equal(await ipamStatus(f.ctx('STATUS', '1.1.0')), false, 'too old to be asked');
   t.same(f.starts(), ['VERSION 1.1.0']);
+});
+
+t.test('findPlugin: a relative CNI_PATH entry gives a path that runs the file found, never a PATH lookup; empty entries are skipped', async (t) => {
+  const f = fixture(t);
+  const cwd = process.cwd();
+  t.teardown(() => process.chdir(cwd));
+  process.chdir(f.dir);
+  for (const dir of ['.', './', '../' + f.dir.split('/').pop()!]) {
+    const file = findPlugin('fakeipam', [dir]);
+    t.equal(file, join(f.dir, 'fakeipam'), `${JSON.stringify(dir)}: the absolute path of the file found`);
+    const r = await execPlugin(file, { FAKE_LOG: f.log, CNI_COMMAND: 'VERSION' }, '{"cniVersion":"1.0.0"}');
+    t.equal(r.status, 0, `${JSON.stringify(dir)}: the file found is the one run`);
+  }
+  t.throws(() => findPlugin('fakeipam', ['']), { code: 50 }, "an empty entry is not the current directory (runtime drops them from CNI_PATH too)");
+  t.equal(findPlugin('fakeipam', ['', f.dir]), join(f.dir, 'fakeipam'), 'an empty entry is skipped');
 });
