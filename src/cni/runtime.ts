@@ -133,9 +133,18 @@ function tooLarge(max: number): CniError {
 }
 
 /**
+ * How deep {@link parseJsonSafe} lets arrays and objects nest. JSON.parse takes far
+ * deeper text, but what it returns overflows the stack of the recursive code that
+ * meets it next (JSON.stringify of a field in an error message, of a configuration
+ * passed on), as a RangeError; no CNI document comes near this.
+ */
+const MAX_JSON_DEPTH = 512;
+
+/**
  * Parse JSON text with @hapi/bourne, which refuses `__proto__` keys anywhere, and
  * also refuse `constructor: { prototype: … }` (bourne 3 does not look for it; a
- * naive deep merge of such an object would reach Object.prototype).
+ * naive deep merge of such an object would reach Object.prototype), and arrays and
+ * objects nested more than 512 levels deep (Go's encoding/json stops at 10000).
  *
  * @throws CniError 6 (failed to decode) with the parser's reason.
  */
@@ -148,16 +157,24 @@ export function parseJsonSafe(text: string, what = 'network configuration'): unk
     throw new CniError(CNI_ERR.DECODE_FAILED, `failed to decode the ${what}`, why);
   }
   const stack: unknown[] = [v];
+  const depths: number[] = [1];
   while (stack.length) {
     const node = stack.pop();
+    const depth = depths.pop()!;
     if (typeof node !== 'object' || node === null) continue;
+    if (depth > MAX_JSON_DEPTH) throw new CniError(CNI_ERR.DECODE_FAILED, `failed to decode the ${what}`, `nested more than ${MAX_JSON_DEPTH} levels deep`);
     if (!Array.isArray(node) && Object.prototype.hasOwnProperty.call(node, 'constructor')) {
       const c = (node as Record<string, unknown>)['constructor'];
       if (typeof c === 'object' && c !== null && Object.prototype.hasOwnProperty.call(c, 'prototype')) {
         throw new CniError(CNI_ERR.DECODE_FAILED, `failed to decode the ${what}`, 'Object contains forbidden constructor.prototype property');
       }
     }
-    for (const x of Object.values(node)) if (typeof x === 'object' && x !== null) stack.push(x);
+    for (const x of Object.values(node)) {
+      if (typeof x === 'object' && x !== null) {
+        stack.push(x);
+        depths.push(depth + 1);
+      }
+    }
   }
   return v;
 }

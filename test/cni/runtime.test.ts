@@ -4,7 +4,7 @@
 import t from 'tap';
 import { Readable } from 'node:stream';
 import { InvalidArgumentError } from '../../src/netlink/errors.js';
-import { runPlugin, CniError, SUPPORTED_VERSIONS, type PluginHandlers, type PluginContext, type CniResult } from '../../src/cni/index.js';
+import { runPlugin, parseJsonSafe, CniError, SUPPORTED_VERSIONS, type PluginHandlers, type PluginContext, type CniResult } from '../../src/cni/index.js';
 
 const conf = { cniVersion: '1.0.0', name: 'net', type: 'fake', ipam: { type: 'host-local' } };
 const baseEnv = { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/x', CNI_IFNAME: 'eth0', CNI_PATH: '/opt/cni/bin::/usr/lib/cni', CNI_ARGS: 'A=1;B=2' };
@@ -147,4 +147,16 @@ t.test('handlers and options given as undefined are handlers and options not giv
   t.match(check.json, { code: 4, msg: 'CHECK is not implemented by this plugin' }, 'check: undefined is no check handler');
   const version = await withEnv({ CNI_COMMAND: 'VERSION' });
   t.same(version.json.supportedVersions, [...SUPPORTED_VERSIONS], 'versions: undefined is every supported version');
+});
+
+t.test('JSON nested deeper than any configuration: CniError 6 from the parse, not a stack overflow later', async (t) => {
+  const deep = (d: number) => '['.repeat(d) + ']'.repeat(d);
+  // A malformed field is reported with its value, printed with JSON.stringify: a deep one
+  // overflowed the stack there (999 "Maximum call stack size exceeded").
+  let r = await run({}, baseEnv, `{"cniVersion":"1.0.0","name":"net","type":"fake","ipMasq":${deep(20000)}}`);
+  t.match(r.json, { code: 6, msg: 'failed to decode the network configuration', details: /nested more than 512 levels deep/ });
+  t.throws(() => parseJsonSafe(`{"a":${deep(600)}}`, 'result of X'), { code: 6, message: /failed to decode the result of X: nested more than 512 levels deep/ });
+  t.same(parseJsonSafe(`{"a":${deep(510)}}`), { a: JSON.parse(deep(510)) }, 'deep, but not that deep: parsed');
+  r = await run({}, baseEnv, JSON.stringify({ ...conf, args: { x: JSON.parse(deep(500)) } }));
+  t.equal(r.code, 0);
 });
