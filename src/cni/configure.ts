@@ -9,7 +9,7 @@
  * `ip.SettleAddresses`) and the CNI route → RouteSpec mapping.
  * @module
  */
-import { InvalidArgumentError, NetlinkError, checkOptionKeys, showValue } from '../netlink/index.js';
+import { InvalidArgumentError, NetlinkError, SysError, checkOptionKeys, showValue } from '../netlink/index.js';
 import { Netns, sysctlGet, sysctlSet } from '../ns/index.js';
 import { Rtnl } from '../rtnl/handle.js';
 import type { RouteSpec } from '../rtnl/route/api.js';
@@ -429,7 +429,18 @@ async function apply(rt: Rtnl, ns: { readonly fd: number } | undefined, ifName: 
       } catch (e) {
         return fail('sysctl', key, `cannot set ${key}=${value}`, e);
       }
-      done.push({ what: `writing ${key}=${old} back`, undo: () => sysctlSet(ns, key, old) });
+      // The link's own sysctls go with it when it is deleted meanwhile: nothing to write back.
+      const own = !key.startsWith('net/ipv6/conf/lo/');
+      done.push({
+        what: `writing ${key}=${old} back`,
+        undo: () => {
+          try {
+            sysctlSet(ns, key, old);
+          } catch (e) {
+            if (!(own && e instanceof SysError && e.code === 'ENOENT')) throw e;
+          }
+        },
+      });
     }
   }
 

@@ -313,3 +313,21 @@ t.test('a missing link: an error naming the link and the netns, nothing changed'
   t.match(e.message, /nothing had been changed/);
   await sameAsBefore(t, ctr, before, 'nothing changed');
 });
+
+t.test('the link deleted while DAD runs: ENODEV from the settle step, and nothing to undo is not an undo failure', privileged, async (t) => {
+  const { ctr, host } = await pair(t);
+  ip(host.path, ['link', 'set', 'v1', 'down']); // no carrier: the addresses stay tentative
+  const before = snapshot(ctr);
+  t.equal(before.sysctls[2], 'net/ipv6/conf/v0/keep_addr_on_down=0', 'configureIface will set keep_addr_on_down');
+  const v6: CniResult = { cniVersion: '1.1.0', interfaces: [{ name: 'v0' }], ips: [{ address: 'fd00:1::2/64', gateway: 'fd00:1::1', interface: 0 }] };
+  const call = configureIface('v0', v6, { netns: ctr.fd, dadTimeout: 5000 }).catch((x: unknown) => x) as Promise<ConfigureIfaceError>;
+  await new Promise((r) => setTimeout(r, 300));
+  ip(ctr.path, ['link', 'del', 'v0']);
+  const e = await call;
+  t.ok(e instanceof ConfigureIfaceError, `rejects (${String(e)})`);
+  t.equal(e.step, 'settle');
+  t.equal((e.cause as NetlinkError).code, 'ENODEV');
+  t.same(e.undoFailures.map((x) => x.message), [], 'the link\'s sysctls went with it: no failure to write them back');
+  t.match(e.message, /was undone/);
+  t.equal(sysctlGet({ fd: ctr.fd }, 'net/ipv6/conf/lo/disable_ipv6'), '0');
+});
