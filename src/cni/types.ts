@@ -264,7 +264,7 @@ function bad(code: number, where: string, why: string): never {
 
 function optString(o: Obj, key: string, where: string, code: number): string | undefined {
   const v = o[key];
-  if (v === undefined) return undefined;
+  if (v === undefined || v === null) return undefined; // JSON null: left out, as Go reads it
   if (typeof v !== 'string') bad(code, where, `'${key}' must be a string, got ${JSON.stringify(v)}`);
   return v;
 }
@@ -278,7 +278,7 @@ function optStrings(o: Obj, key: string, where: string, code: number): string[] 
 
 function optInt(o: Obj, key: string, where: string, code: number, min: number, max: number): number | undefined {
   const v = o[key];
-  if (v === undefined) return undefined;
+  if (v === undefined || v === null) return undefined; // JSON null: left out, as Go reads it
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(code, where, `'${key}' must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
   return v;
 }
@@ -399,7 +399,7 @@ export function parseResult(value: unknown, version: string, code: number = CNI_
       const p = parseCidr(i['address']);
       if (!p) bad(code, w, `'address' must be an IP address with a prefix length, got ${JSON.stringify(i['address'])}`);
       const r: CniIpConfig = { address: cidrText(p) };
-      if (i['version'] !== undefined) {
+      if (i['version'] !== undefined && i['version'] !== null) {
         if (i['version'] !== '4' && i['version'] !== '6') bad(code, w, `'version' must be "4" or "6", got ${JSON.stringify(i['version'])}`);
         if (Number(i['version']) !== p.family) bad(code, w, `'version' is "${String(i['version'])}" but ${r.address} is IPv${p.family}`);
       }

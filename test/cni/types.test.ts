@@ -199,3 +199,21 @@ t.test('a result field given as undefined prints as one left out (what CniResult
   }
   t.notOk(JSON.stringify(formatResult(undef, '1.1.0')).includes('undefined'), 'nothing undefined printed');
 });
+
+t.test('null in an optional result field is that field left out, as Go reads it (as gateway, gw and dns lists already were)', async (t) => {
+  const withNulls = {
+    cniVersion: '1.0.0',
+    interfaces: [{ name: 'eth0', mac: null, mtu: null, sandbox: null, socketPath: null, pciID: null }],
+    ips: [{ address: '10.1.0.2/24', gateway: null, interface: null, version: null }, { address: '10.2.0.2/24', interface: 0 }],
+    routes: [{ dst: '0.0.0.0/0', gw: null, mtu: null, advmss: null, priority: null, table: null, scope: null }],
+    dns: { nameservers: null, domain: null, search: null, options: null },
+  };
+  t.same(parseResult(withNulls, '1.0.0'), {
+    cniVersion: '1.0.0',
+    interfaces: [{ name: 'eth0' }],
+    ips: [{ address: '10.1.0.2/24' }, { address: '10.2.0.2/24', interface: 0 }],
+    routes: [{ dst: '0.0.0.0/0' }],
+    dns: {},
+  });
+  t.equal(errOf(() => parseResult({ interfaces: [{ name: null }] }, '1.0.0')).code, 6, 'a name is still required');
+});
