@@ -349,6 +349,13 @@ export function parseDns(v: unknown, where: string, code: number): CniDns | unde
   return out;
 }
 
+/** CniError 1 unless nlkit reads and writes results of `version` (0.2.0's has another shape: `ip4`/`ip6`). */
+function checkResultVersion(version: unknown, what: string): void {
+  if (!isSupportedVersion(version)) {
+    throw new CniError(CNI_ERR.INCOMPATIBLE_VERSION, `unsupported CNI result version`, `cannot ${what} a result of version ${JSON.stringify(version)}; nlkit speaks ${SUPPORTED_VERSIONS.join(', ')}`);
+  }
+}
+
 /** True when a dns object sets anything. */
 export function dnsIsSet(d: CniDns | undefined): boolean {
   return !!d && ((d.nameservers?.length ?? 0) > 0 || !!d.domain || (d.search?.length ?? 0) > 0 || (d.options?.length ?? 0) > 0);
@@ -363,9 +370,11 @@ export function dnsIsSet(d: CniDns | undefined): boolean {
  * checking it matches the address), addresses and gateways in canonical text.
  * `code` is the error code to report a malformed result with.
  *
- * @throws CniError(code) naming the field.
+ * @throws CniError(code) naming the field; CniError 1 for a `version` not in
+ *   {@link SUPPORTED_VERSIONS}.
  */
 export function parseResult(value: unknown, version: string, code: number = CNI_ERR.DECODE_FAILED, where = 'result'): CniResult {
+  checkResultVersion(version, 'read');
   if (!isObj(value)) bad(code, where, 'expected a JSON object');
   const out: CniResult = { cniVersion: version };
   if (value['interfaces'] !== undefined && value['interfaces'] !== null) {
@@ -457,8 +466,10 @@ export function familyOf(s: string): 4 | 6 {
  * `ips[].version` and lose the 1.1-only fields, 1.0.0 loses the 1.1-only fields,
  * 1.1.0 keeps everything. Keys come in the order the reference plugins print them;
  * `dns` is always present (an empty object when unset), as libcni prints it.
+ * @throws CniError 1 for a `version` not in {@link SUPPORTED_VERSIONS}.
  */
 export function formatResult(r: CniResult, version: CniVersion): Record<string, unknown> {
+  checkResultVersion(version, 'print');
   const v11 = compareVersions(version, '1.1.0') >= 0;
   const v0 = compareVersions(version, '1.0.0') < 0;
   const out: Record<string, unknown> = { cniVersion: version };
@@ -503,6 +514,8 @@ export function formatResult(r: CniResult, version: CniVersion): Record<string, 
 /**
  * Convert a result between spec versions: parse it as `from`, print it as `to`.
  * Equivalent to libcni's `Result.GetAsVersion`.
+ * @throws CniError 1 when either version is not in {@link SUPPORTED_VERSIONS}
+ *   (libcni also reads 0.1.0/0.2.0 results; nlkit does not).
  */
 export function convertResult(value: unknown, from: string, to: CniVersion): Record<string, unknown> {
   return formatResult(parseResult(value, from), to);

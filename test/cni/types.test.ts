@@ -217,3 +217,14 @@ t.test('null in an optional result field is that field left out, as Go reads it 
   });
   t.equal(errOf(() => parseResult({ interfaces: [{ name: null }] }, '1.0.0')).code, 6, 'a name is still required');
 });
+
+t.test('a result version nlkit does not read or write is refused (code 1), not converted as if it were 0.3/1.0', async (t) => {
+  // 0.2.0 results have ip4/ip6 instead of ips: read as 0.3.0, everything was dropped silently.
+  const r020 = { cniVersion: '0.2.0', ip4: { ip: '10.0.0.2/24', gateway: '10.0.0.1' }, dns: {} };
+  t.match(errOf(() => convertResult(r020, '0.2.0', '1.0.0')), { code: CNI_ERR.INCOMPATIBLE_VERSION, message: /0\.2\.0/ });
+  t.match(errOf(() => parseResult(r020, '0.2.0')), { code: CNI_ERR.INCOMPATIBLE_VERSION });
+  t.match(errOf(() => convertResult({ ips: [{ address: '10.0.0.2/24' }] }, 'bogus', '1.0.0')), { code: CNI_ERR.INCOMPATIBLE_VERSION });
+  // Printed as 0.2.0 or 9.9.9, a 0.3/1.0-shaped result was labelled with a version whose readers expect another shape.
+  t.match(errOf(() => convertResult({ ips: [{ address: '10.0.0.2/24' }] }, '1.0.0', '0.2.0' as never)), { code: CNI_ERR.INCOMPATIBLE_VERSION, message: /0\.2\.0/ });
+  t.match(errOf(() => formatResult({ cniVersion: '1.0.0' }, '9.9.9' as never)), { code: CNI_ERR.INCOMPATIBLE_VERSION });
+});
