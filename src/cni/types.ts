@@ -449,8 +449,9 @@ export function parseRoute(x: unknown, where: string, code: number): CniRoute {
     if (parsePrefix(gw).family !== p.family) bad(code, where, `gw ${gw} and dst ${r.dst} are of different IP versions`);
     r.gw = gw;
   }
+  // rtm_scope is a byte; the others are u32 attributes.
   for (const k of ['mtu', 'advmss', 'priority', 'table', 'scope'] as const) {
-    const v = optInt(x, k, where, code, 0, 0xffffffff);
+    const v = optInt(x, k, where, code, 0, k === 'scope' ? 255 : 0xffffffff);
     if (v !== undefined) r[k] = v;
   }
   return r;

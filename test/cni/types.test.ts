@@ -77,6 +77,7 @@ t.test('malformed results are refused with the field named', async (t) => {
     [{ interfaces: [{ mac: 'x' }] }, /'name' is required/],
     [{ routes: [{ dst: 'default' }] }, /'dst' must be a prefix/],
     [{ routes: [{ dst: '0.0.0.0/0', gw: 'fd00::1' }] }, /different IP versions/],
+    [{ routes: [{ dst: '0.0.0.0/0', scope: 256 }] }, /'scope' must be an integer in 0\.\.255, got 256/],
     [{ dns: { nameservers: 'x' } }, /list of strings/],
     [{ dns: { nameservers: ['dns.example'] } }, /not an IP address/],
     [{ dns: { nameservers: ['10.0.0.53%eth0'] } }, /not an IP address/],
