@@ -131,11 +131,14 @@ export async function pluginVersions(file: string, env: Readonly<Record<string, 
 /**
  * The cniVersion to talk to a plugin in: the configuration's when it speaks it (or
  * will not say what it speaks), else the newest version both sides speak that is not
- * newer than the configuration's and has `command`; undefined when there is none.
+ * newer than the configuration's and has `command`; undefined when there is none,
+ * which includes a configuration older than `command` (CHECK before 0.4.0, STATUS and
+ * GC before 1.1.0).
  */
 export function negotiateVersion(confVersion: CniVersion, theirs: readonly string[] | undefined, command: string): CniVersion | undefined {
-  if (theirs === undefined || theirs.includes(confVersion)) return confVersion;
   const since = commandSince(command);
+  if (compareVersions(confVersion, since) < 0) return undefined;
+  if (theirs === undefined || theirs.includes(confVersion)) return confVersion;
   const common = SUPPORTED_VERSIONS.filter((v) => theirs.includes(v) && compareVersions(v, confVersion) <= 0 && compareVersions(v, since) >= 0);
   return common[common.length - 1];
 }
@@ -156,6 +159,8 @@ async function prepare(ctx: PluginContext, type: string, command: string, file =
   const version = negotiateVersion(ctx.conf.cniVersion, theirs, command);
   if (version === undefined) {
     if (command === 'STATUS' || command === 'GC') return undefined;
+    const since = commandSince(command);
+    if (compareVersions(ctx.conf.cniVersion, since) < 0) throw new CniError(CNI_ERR.INCOMPATIBLE_VERSION, `config version does not allow ${command}`, `${command} needs cniVersion ${since} or later, the configuration says ${ctx.conf.cniVersion}`);
     throw new CniError(CNI_ERR.INCOMPATIBLE_VERSION, `incompatible CNI versions with plugin ${type}`, `config is ${JSON.stringify(ctx.conf.cniVersion)}, ${type} supports ${JSON.stringify(theirs)}`);
   }
   let input = ctx.stdin;

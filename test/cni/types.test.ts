@@ -172,6 +172,10 @@ t.test('version negotiation with a delegated plugin', async (t) => {
   t.equal(negotiateVersion('1.1.0', hostLocal111, 'GC'), undefined, 'GC needs 1.1.0 on both sides');
   t.equal(negotiateVersion('1.1.0', undefined, 'ADD'), '1.1.0', 'a plugin that will not say gets the configuration as is');
   t.equal(negotiateVersion('0.4.0', ['1.0.0'], 'ADD'), undefined, 'never newer than the configuration');
+  // A configuration older than the command has no version to send it in, spoken or not.
+  t.equal(negotiateVersion('0.3.1', hostLocal111, 'CHECK'), undefined, 'CHECK needs 0.4.0: not sent as 0.3.1');
+  t.equal(negotiateVersion('1.0.0', [...hostLocal111, '1.1.0'], 'STATUS'), undefined, 'STATUS needs 1.1.0: not sent as 1.0.0');
+  t.equal(negotiateVersion('1.0.0', undefined, 'GC'), undefined, 'not to a plugin that will not say either');
 });
 
 t.test('a result field given as undefined prints as one left out (what CniResult\'s `?: T | undefined` promises)', async (t) => {
