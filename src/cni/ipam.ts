@@ -65,8 +65,11 @@ export function findPlugin(type: string, path: readonly string[]): string {
 
 /**
  * Run a plugin executable with `env` and `input` on stdin; collect stdout (its stderr
- * is ours). Never rejects for a non-zero exit; rejects with CniError 50 when it
- * cannot be started.
+ * is ours). Never rejects for a non-zero exit or a signal (see `status`, `signal`);
+ * rejects with CniError 50 when it cannot be started, and with CniError 100 when it
+ * prints more than 16 MiB (it is killed). There is no timeout, as in the reference
+ * plugins' delegation (Go's invoke with context.TODO()): it resolves when the plugin's
+ * stdout closes, so a plugin that hangs holds the call until it is killed.
  */
 export function execPlugin(file: string, env: Readonly<Record<string, string | undefined>>, input: Buffer | string): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
