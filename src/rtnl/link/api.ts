@@ -699,6 +699,24 @@ function atSpec(e: unknown, i: number): unknown {
   return new InvalidArgumentError(e.argument === 'spec' ? `specs[${i}]` : `specs[${i}].${e.argument}`, e.message.replace(/^invalid [^:]*: /, ''));
 }
 
+/**
+ * Read a netns given as an object (a Netns) again, into `a.netns`, once a call has
+ * awaited since it was read: a Netns closed meanwhile (`using ns = …; return
+ * rt.link.add({ …, netns: ns })` closes it as the function returns) is a ClosedError
+ * naming `arg`, rather than its old fd number — which the process may have handed to
+ * another file, another netns among them — going out in a request. An fd number or
+ * `{ pid }` is as it was; one getter read, no syscall.
+ */
+function recheckNetns(a: PreparedAttrs, given: unknown, arg: string): void {
+  if (a.netns !== undefined && 'fd' in a.netns && typeof given === 'object' && given !== null) a.netns = resolveNetns(given, arg);
+}
+
+/** {@link recheckNetns} for a create's link and its peer; `at` prefixes the argument names ('specs[2].'). */
+function recheckLinkNetns(p: PreparedLink, at = ''): void {
+  recheckNetns(p.attrs, p.spec['netns'], `${at}netns`);
+  if (p.peer !== undefined) recheckNetns(p.peer, (p.spec['peer'] as Record<string, unknown>)['netns'], `${at}peer.netns`);
+}
+
 /** Which netns a create puts a link in, as a key: '' for the handle's own, else the fd or pid given. */
 function netnsKey(n: { fd: number } | { pid: number } | undefined): string {
   return n === undefined ? '' : 'fd' in n ? `netns fd ${n.fd}` : `netns pid ${n.pid}`;
@@ -817,6 +835,8 @@ export class LinkApi {
     // Looked up only once every field is checked (prepareSpec), so bad input sends nothing.
     if (p.masterRef !== undefined) p.master = await existingLinkIndex(this.core, p.masterRef, 'master');
     if (p.parentRef !== undefined) p.parent = await existingLinkIndex(this.core, p.parentRef, 'link');
+    // The lookups awaited: a Netns given may have been closed since.
+    recheckLinkNetns(p);
     let echoed: Link | undefined;
     try {
       echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (echo ? NLM_F_ECHO : 0), writeNewLink, p, echo ? decodeOne : undefined, NEWLINK_OPTS);
@@ -824,7 +844,7 @@ export class LinkApi {
       throw await this.explainParent(e, p);
     }
     if (p.attrs.alias !== undefined || p.peer?.alias !== undefined) {
-      await this.aliasesOrUndo([p]);
+      await this.aliasesOrUndo([p], () => '');
       // The echo left the kernel before the alias was set: it is now what was given.
       if (echoed && p.attrs.alias !== undefined) echoed.alias = p.attrs.alias;
     }
@@ -982,6 +1002,8 @@ export class LinkApi {
       if (p.masterRef !== undefined) p.master = await lookup(p.masterRef, `specs[${i}].master`);
       if (p.parentRef !== undefined) p.parent = await lookup(p.parentRef, `specs[${i}].link`);
     }
+    // The lookups awaited: a Netns given may have been closed since (nothing sent yet).
+    for (let i = 0; i < n; i++) recheckLinkNetns(prepared[i]!, `specs[${i}].`);
     const adds: BatchRequest[] = prepared.map((p, i) => ({
       type: C.RTM_NEWLINK, flags: NLM_F_CREATE | NLM_F_EXCL, subject: p.attrs.name!,
       build: (w: MessageWriter) => {
@@ -994,7 +1016,7 @@ export class LinkApi {
     }));
     const r = await this.core.sock.requestBatch(adds, { stopOnError: true });
     if (r.firstRefused < 0 && r.failure === undefined) {
-      if (prepared.some((p) => p.attrs.alias !== undefined || p.peer?.alias !== undefined)) await this.aliasesOrUndo(prepared);
+      if (prepared.some((p) => p.attrs.alias !== undefined || p.peer?.alias !== undefined)) await this.aliasesOrUndo(prepared, (i) => `specs[${i}].`);
       return;
     }
     // Undo: delete what this call created, newest first. Links whose answer was lost are
@@ -1051,7 +1073,14 @@ export class LinkApi {
    * netns the links and peers were born in. If any is refused or lost, every link of
    * `made` is deleted again and the first error is thrown, saying so.
    */
-  private async aliasesOrUndo(made: readonly PreparedLink[]): Promise<void> {
+  private async aliasesOrUndo(made: readonly PreparedLink[], at: (i: number) => string): Promise<void> {
+    let failure: Error | undefined;
+    // The create awaited: a Netns given may have been closed since, its fd number reused.
+    try {
+      made.forEach((p, i) => recheckLinkNetns(p, at(i)));
+    } catch (e) {
+      failure = e as Error;
+    }
     // netns key → its target and the (name, alias) pairs to set there.
     const byNetns = new Map<string, { target: PreparedAttrs['netns']; items: { name: string; alias: string }[] }>();
     const add = (a: PreparedAttrs | undefined): void => {
@@ -1065,8 +1094,7 @@ export class LinkApi {
       add(p.attrs);
       add(p.peer);
     }
-    let failure: Error | undefined;
-    for (const [key, g] of byNetns) {
+    for (const [key, g] of failure ? [] : byNetns) {
       let sock: NetlinkSocket | undefined;
       try {
         sock = g.target === undefined ? this.core.sock : openRouteSocket(g.target);
@@ -1106,14 +1134,23 @@ export class LinkApi {
    */
   private async deleteMade(prepared: readonly PreparedLink[], made: readonly number[]): Promise<{ left: number[]; problems: string[] }> {
     const byNetns = new Map<string, number[]>();
+    const left: number[] = [];
+    const problems: string[] = [];
     for (const i of made) {
+      // Deleted by name in the netns it was made in: never in whatever file took the fd
+      // number of a Netns closed since.
+      try {
+        recheckNetns(prepared[i]!.attrs, prepared[i]!.spec['netns'], 'netns');
+      } catch (e) {
+        left.push(i);
+        problems.push(`could not delete ${prepared[i]!.attrs.name!}: ${(e as Error).message}`);
+        continue;
+      }
       const key = netnsKey(prepared[i]!.attrs.netns);
       const list = byNetns.get(key);
       if (list) list.push(i);
       else byNetns.set(key, [i]);
     }
-    const left: number[] = [];
-    const problems: string[] = [];
     const refusals: string[] = [];
     for (const [key, idx] of byNetns) {
       const target = prepared[idx[0]!]!.attrs.netns;
@@ -1393,6 +1430,8 @@ export class LinkApi {
       const index = typeof r === 'number' ? r : a.name !== undefined ? await this.core.linkIndex(r) : 0;
       // The up after a move goes to the new netns, by the link's name there.
       const upThere = upAfter && a.netns !== undefined ? a.name ?? (typeof r === 'string' ? r : (await this.get(r)).name) : undefined;
+      // The lookups awaited: a Netns given may have been closed since, its fd number reused.
+      recheckNetns(a, c['netns'], 'netns');
       const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
         a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
         mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || addrGenMode !== undefined ||
@@ -1418,7 +1457,15 @@ export class LinkApi {
           const name = agm === 'stable_secret' && x instanceof NetlinkError && x.code === 'EINVAL' ? (await this.get(r).catch(() => undefined))?.name : undefined;
           throw explainAddrGenMode(x, agm as AddrGenMode | undefined, name);
         }
-        if (upAfter) await this.upAfterMode(r, a.name ?? r, index, a.netns, upThere);
+        if (upAfter) {
+          try {
+            recheckNetns(a, c['netns'], 'netns'); // the move awaited
+          } catch (e) {
+            if (e instanceof ClosedError) e.message += '; the link was not brought up; the other changes of this call were applied (the up follows the address generation mode in a request of its own)';
+            throw e;
+          }
+          await this.upAfterMode(r, a.name ?? r, index, a.netns, upThere);
+        }
       }
       if (bridgePort) {
         // Port options go to the bridge as `bridge link set` sends them: RTM_SETLINK with
