@@ -30,7 +30,7 @@ const EEXIST = 17;
  */
 export function socketNetns(sockFd: number, where: string): number {
   const fd = sys.ioctlNoArg(sockFd, sys.SIOCGSKNS);
-  if (fd < 0) throw new SysError('ioctl(SIOCGSKNS)', -fd, undefined, `reading which netns to make the device in (${where}) needs CAP_NET_ADMIN there, as creating a tun/tap does`);
+  if (fd < 0) throw new SysError('ioctl(SIOCGSKNS)', -fd, undefined, `reading which netns to make the device in (${where})${-fd === EPERM ? ' needs CAP_NET_ADMIN there, as creating a tun/tap does' : ''}`);
   return fd;
 }
 
@@ -59,7 +59,9 @@ export class TunFile {
     try {
       fd = withThreadNetns(nsFd, () => sys.open('/dev/net/tun', sys.O_RDWR | sys.O_CLOEXEC));
     } catch (e) {
-      if (!(e instanceof SysError)) throw e;
+      // A refused switch into the netns (setns: EPERM without CAP_SYS_ADMIN, a stale fd)
+      // says so itself; only the open's own refusal is about /dev/net/tun.
+      if (!(e instanceof SysError) || e.syscall !== 'open') throw e;
       const why = e.errno === ENOENT ? 'no such device node: the kernel needs CONFIG_TUN, and /dev/net/tun must exist (mknod /dev/net/tun c 10 200)'
         : e.errno === EACCES || e.errno === EPERM ? 'opening it needs root (or a file mode that lets this user)' : '';
       throw new SysError('open', e.errno, '/dev/net/tun', `creating ${what}${why ? `: ${why}` : ''}`);
