@@ -38,6 +38,36 @@ export function openNetnsForDel(path: string | undefined, errors: Error[]): Netn
   }
 }
 
+/**
+ * @internal CNI_NETNS opened as {@link openNetns} does, and the caller's (host) netns:
+ * should the second fail to open (out of fds), the first is closed before the error
+ * is thrown. The caller closes both.
+ */
+export function openContainerAndHost(path: string): [ns: Netns, host: Netns] {
+  const ns = openNetns(path);
+  try {
+    return [ns, Netns.get()];
+  } catch (e) {
+    ns.close();
+    throw e;
+  }
+}
+
+/**
+ * @internal An Rtnl handle in each of `targets`, opened in order: should one fail to
+ * open, those opened already are closed before the error is thrown. The caller closes them.
+ */
+export function openHandles<T extends readonly Netns[]>(...targets: T): { [K in keyof T]: Rtnl } {
+  const out: Rtnl[] = [];
+  try {
+    for (const t of targets) out.push(Rtnl.open({ netns: t }));
+  } catch (e) {
+    for (const h of out) h.close();
+    throw e;
+  }
+  return out as { [K in keyof T]: Rtnl };
+}
+
 /** @internal What {@link withHostAndContainer} hands its function. */
 export interface HostAndContainer {
   /** The caller's (host) netns. */

@@ -36,7 +36,7 @@ import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { setupVeth, type MacAddr, type Veth } from '../../veth/index.js';
 import { configureIface } from '../configure.js';
 import { ipamAdd, ipamCheck, ipamGc, ipamStatus, ipamType } from '../ipam.js';
-import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
+import { checkRtnl, isNetlinkErrno, openContainerAndHost, openHandles } from '../netns.js';
 import type { PluginContext, PluginHandlers } from '../runtime.js';
 import {
   CNI_ERR, CniError, cidrText, dnsIsSet, familyOf, ifnameProblem, networkText, parseCidr,
@@ -326,9 +326,15 @@ function iface(l: Link, sandbox?: string): CniResultInterface {
 
 async function add(ctx: PluginContext): Promise<CniResult> {
   const conf = bridgeConf(ctx);
-  const ns = openNetns(ctx.netns!);
-  const host = Netns.get();
-  const rh = Rtnl.open({ netns: host });
+  const [ns, host] = openContainerAndHost(ctx.netns!);
+  let rh: Rtnl;
+  try {
+    rh = Rtnl.open({ netns: host });
+  } catch (e) {
+    ns.close();
+    host.close();
+    throw e;
+  }
   try {
     const probe = Rtnl.open({ netns: ns });
     try {
@@ -419,15 +425,13 @@ async function check(ctx: PluginContext): Promise<void> {
   const prev = ctx.conf.prevResult;
   if (!prev) throw new CniError(CNI_ERR.INVALID_CONFIG, 'bridge: required prevResult missing', 'CHECK needs the result of the ADD in "prevResult"');
   const netns = ctx.netns!;
-  const ns = openNetns(netns);
-  const host = Netns.get();
+  const [ns, host] = openContainerAndHost(netns);
   try {
     if (conf.ipam !== undefined) await ipamCheck(ctx, conf.ipam);
     const { ifs, ci, ips } = prevAttachment(prev, ctx.ifName, netns);
     const bi = ifs.findIndex((i) => i.name === conf.bridge && !i.sandbox);
     if (bi < 0) throw new CniError(CNI_ERR.INVALID_CONFIG, 'prevResult does not describe this attachment', `no interfaces[] entry for the bridge ${conf.bridge}`);
-    const rt = Rtnl.open({ netns: ns });
-    const rh = Rtnl.open({ netns: host });
+    const [rt, rh] = openHandles(ns, host);
     try {
       const hostWhere = 'the host network namespace';
       const bwant = ifs[bi]!;

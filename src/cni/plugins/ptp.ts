@@ -22,13 +22,12 @@
  * DEL is idempotent. CHECK compares the kernel with prevResult.
  * @module
  */
-import { Netns } from '../../ns/index.js';
 import { Rtnl } from '../../rtnl/handle.js';
 import { formatIp } from '../../rtnl/ip.js';
 import { MacAddr, setupVeth, type Veth } from '../../veth/index.js';
 import { MAX_QUEUES } from '../../rtnl/validate.js';
 import { ipamAdd, ipamCheck, ipamGc, ipamStatus, ipamType } from '../ipam.js';
-import { checkRtnl, isNetlinkErrno, openNetns } from '../netns.js';
+import { checkRtnl, isNetlinkErrno, openContainerAndHost, openHandles } from '../netns.js';
 import {
   CHECK_ERR, checkAddresses, checkIptables, checkRoutes, containerMac, delAttachment, ensureSysctl, releaseIpam, fullLen, hasRoute, linkOr, masqAttachment, prevAttachment, refuseTakenIfname,
 } from '../veth-plugin.js';
@@ -115,8 +114,7 @@ function defaultGateways(ips: readonly PtpIp[]): { 4?: string; 6?: string } {
 async function configure(veth: Veth, ips: readonly PtpIp[], routes: readonly CniRoute[]): Promise<void> {
   const ctrNs = veth.container.netns;
   const link = veth.container.name;
-  const rt = Rtnl.open({ netns: ctrNs });
-  const rh = Rtnl.open({ netns: veth.host.netns });
+  const [rt, rh] = openHandles(ctrNs, veth.host.netns);
   try {
     const v6 = ips.some((i) => i.family === 6);
     if (v6) {
@@ -177,8 +175,7 @@ async function configure(veth: Veth, ips: readonly PtpIp[], routes: readonly Cni
 
 async function add(ctx: PluginContext): Promise<CniResult> {
   const conf = ptpConf(ctx);
-  const ns = openNetns(ctx.netns!);
-  const host = Netns.get();
+  const [ns, host] = openContainerAndHost(ctx.netns!);
   try {
     // Refuse a taken name before anything is allocated.
     const probe = Rtnl.open({ netns: ns });
@@ -226,13 +223,11 @@ async function check(ctx: PluginContext): Promise<void> {
   const prev = ctx.conf.prevResult;
   if (!prev) throw new CniError(CNI_ERR.INVALID_CONFIG, 'ptp: required prevResult missing', 'CHECK needs the result of the ADD in "prevResult"');
   const netns = ctx.netns!;
-  const ns = openNetns(netns);
-  const host = Netns.get();
+  const [ns, host] = openContainerAndHost(netns);
   try {
     await ipamCheck(ctx, conf.ipam);
     const { ifs, ci, want, ips } = prevAttachment(prev, ctx.ifName, netns);
-    const rt = Rtnl.open({ netns: ns });
-    const rh = Rtnl.open({ netns: host });
+    const [rt, rh] = openHandles(ns, host);
     try {
       const link = await linkOr(rt, ctx.ifName, netns);
       if (link.kind !== 'veth') throw new CniError(PTP_ERR.INTERFACE, `interface ${ctx.ifName} is not a veth`, `its kind is ${link.kind ?? 'none'}`);
