@@ -290,6 +290,7 @@ function prepareNetnsDir(dir: string): void {
         sys.mount('', dir, 'none', sys.MS_SHARED | sys.MS_REC);
         break;
       } catch (e) {
+        if (e instanceof SysError && e.code === 'EPERM') throw new SysError('mount', e.errno, dir, `making ${dir} a shared mount point (as \`ip netns add\` does) needs CAP_SYS_ADMIN`);
         if (!(e instanceof SysError) || e.code !== 'EINVAL' || madeMount) throw e;
         sys.mount(dir, dir, 'none', sys.MS_BIND | sys.MS_REC);
         madeMount = true;
@@ -447,7 +448,8 @@ export class Netns implements NetnsHandle, Disposable {
       cleanupNamed(path, file, mounted ? nsIno : undefined);
       if (e instanceof SysError && e.syscall === 'mount') {
         // Name the file, not the /proc/self/fd link the mount went through.
-        throw new SysError('mount', e.errno, path, e.code === 'ENOENT' ? `'${path}' was removed while the namespace was being made (a concurrent deleteNamed?); nothing was mounted` : undefined);
+        throw new SysError('mount', e.errno, path, e.code === 'ENOENT' ? `'${path}' was removed while the namespace was being made (a concurrent deleteNamed?); nothing was mounted`
+          : e.code === 'EPERM' ? 'binding the new network namespace onto its name needs CAP_SYS_ADMIN' : undefined);
       }
       throw e;
     } finally {
@@ -568,6 +570,7 @@ export class Netns implements NetnsHandle, Disposable {
           detached++;
         } catch (e) {
           // EINVAL: not a mount point; ENOENT: gone meanwhile.
+          if (e instanceof SysError && e.code === 'EPERM') throw new SysError('umount2', e.errno, path, 'detaching the network namespace from its name needs CAP_SYS_ADMIN; nothing was deleted');
           if (!(e instanceof SysError) || (e.code !== 'EINVAL' && e.code !== 'ENOENT')) throw e;
           break;
         }

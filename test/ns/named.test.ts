@@ -7,7 +7,7 @@ import { Netns, DEFAULT_NETNS_DIR, netnsDir } from '../../src/ns/index.js';
 import { InvalidArgumentError, SysError } from '../../src/netlink/errors.js';
 import { withThreadNetns } from '../../src/netlink/netns-switch.js';
 import { fdCount, privileged } from '../helpers.js';
-import { mountsUnder, privateDir, threadIno, uniqueName } from './util.js';
+import { CAP_SYS_ADMIN, mountsUnder, privateDir, threadIno, uniqueName, withoutCap } from './util.js';
 
 function ipNetns(args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync('ip', ['netns', ...args], { encoding: 'utf8' });
@@ -425,4 +425,42 @@ console.log(JSON.stringify(out));`;
   }
   t.same(Netns.listNamed({ dir: d.dir }), [], 'no file left');
   t.same(mountsUnder(d.dir).filter((m) => m !== d.dir), [], 'no mount left');
+});
+
+t.test('without CAP_SYS_ADMIN, newNamed and deleteNamed say so and change nothing', privileged, async (t) => {
+  const d = privateDir();
+  t.teardown(() => d.cleanup());
+  // A fresh directory (made a shared mount point first) and one already prepared.
+  const fresh = privateDir();
+  t.teardown(() => fresh.cleanup());
+  for (const dir of [fresh.dir, d.dir]) {
+    if (dir === d.dir) Netns.newNamed('keep', { dir }).close();
+    const fds = fdCount();
+    let err: unknown;
+    withoutCap(CAP_SYS_ADMIN, () => {
+      try {
+        Netns.newNamed('n', { dir });
+      } catch (x) {
+        err = x;
+      }
+    });
+    t.type(err, SysError);
+    t.equal((err as SysError).code, 'EPERM');
+    t.match((err as SysError).message, /CAP_SYS_ADMIN/, `names the capability (${dir === d.dir ? 'prepared dir' : 'fresh dir'})`);
+    t.notOk(existsSync(join(dir, 'n')), 'no file left');
+    t.equal(fdCount(), fds, 'no fd left');
+  }
+  let del: unknown;
+  withoutCap(CAP_SYS_ADMIN, () => {
+    try {
+      Netns.deleteNamed('keep', { dir: d.dir });
+    } catch (x) {
+      del = x;
+    }
+  });
+  t.type(del, SysError);
+  t.equal((del as SysError).code, 'EPERM');
+  t.match((del as SysError).message, /CAP_SYS_ADMIN/, 'deleteNamed names the capability');
+  t.ok(mountsUnder(d.dir).includes(join(d.dir, 'keep')), 'the name is still mounted');
+  t.equal(Netns.deleteNamed('keep', { dir: d.dir }), true, 'and deletes with the capability');
 });
