@@ -18,6 +18,8 @@ export const SOL_NETLINK = 270;
 export const SO_SNDBUF = 7;
 /** `SO_RCVBUF`. */
 export const SO_RCVBUF = 8;
+/** `SO_ERROR`: reads and clears the socket's pending error (an overrun's ENOBUFS). */
+export const SO_ERROR = 4;
 /** `SO_SNDBUFFORCE` (needs CAP_NET_ADMIN). */
 export const SO_SNDBUFFORCE = 32;
 /** `SO_RCVBUFFORCE` (needs CAP_NET_ADMIN). */

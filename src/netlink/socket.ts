@@ -28,7 +28,7 @@ import {
   NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_NO_ENOBUFS, NLA_HDRLEN, NLMSGERR_ATTR_COOKIE,
   NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSG_DONE,
   NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP,
-  NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_REQUEST, SOCK_CLOEXEC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF,
+  NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_REQUEST, SOCK_CLOEXEC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_ERROR, SO_RCVBUF,
   SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE, align4,
 } from './constants.js';
 import { ClosedError, DecodeError, DumpInterruptedError, InvalidArgumentError, NetlinkError, SysError, type ExtAck, checkOptionKeys, showValue } from './errors.js';
@@ -286,6 +286,11 @@ export class NetlinkSocket {
    * notifications); made on the first join: most sockets only make requests.
    */
   private groups: Set<number> | undefined;
+  /**
+   * A request read the socket's overrun (ENOBUFS) and emptied the kernel's queue: the
+   * multicast side lost notifications, and {@link readAvailable} reports it next.
+   */
+  private multicastOverrun = false;
   /** State of the current exchange, reused by every exchange (they never overlap). */
   private readonly tx: TxState<unknown> = {
     type: 0, seq: 0, mode: 'ack', subject: undefined, arg: undefined, onMessage: undefined, value: undefined, out: undefined, each: undefined, intr: false, done: false,
@@ -553,6 +558,7 @@ export class NetlinkSocket {
     if (this.draining) return this.transactLater(type, flags, build, onMessage, mode, subject, arg);
     this.tx.batch = undefined;
     this.check();
+    if (this.groups !== undefined) this.takeOverrun();
     const w = this.writer;
     const seq = this.nextSeq();
     w.reset().begin(type, flags, seq, 0);
@@ -753,18 +759,18 @@ export class NetlinkSocket {
           return;
         }
         if (-n === ENOBUFS) {
-          const e = new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), {}, 'receive queue overflowed while waiting for the reply');
-          // The kernel marks an overrun socket congested until its queue is empty, and
-          // until then drops further unicasts to it without another ENOBUFS: a later
-          // request's reply would be lost and the request would wait forever. So the
-          // queue is always emptied here. A batch keeps reading its chunk's ACKs that did
-          // arrive (the rest stay 'unknown'); anything else discards what is queued.
-          if (st.mode === 'batch') {
-            st.overrun ??= e;
-            continue;
-          }
-          this.discardQueued();
-          throw e;
+          // The kernel reports an overrun before any queued datagram, and marks the socket
+          // congested until its queue is empty, dropping every unicast to it until then
+          // without another ENOBUFS (a later request's answer would be lost and the request
+          // wait for ever): the queue is read to its end here. What is ours in it (an ACK,
+          // an echo, a batch chunk's ACKs) still decides the outcome, matched by sequence
+          // number; the rest (notifications) is dropped, and the multicast side is told.
+          // Only an answer the kernel dropped fails the request (at EAGAIN, below).
+          st.overrun ??= new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), {}, st.mode === 'ack'
+            ? 'the receive queue overflowed and the kernel dropped its answer: the request may have been carried out; read the state back'
+            : 'the receive queue overflowed and the kernel dropped its answer');
+          this.noteMulticastOverrun();
+          continue;
         }
         throw new SysError('recvfrom', -n);
       }
@@ -835,6 +841,9 @@ export class NetlinkSocket {
         st.done = true;
       } else this.handleDatagram(st, n);
     }
+    // Our answer came after an overrun: empty the rest of the queue (notifications), so the
+    // kernel stops treating the socket as congested.
+    if (st.overrun) this.discardQueued();
   }
 
   /** Read and drop every queued datagram (after an overrun), bounded so a flood cannot hold the thread. */
@@ -843,6 +852,32 @@ export class NetlinkSocket {
       const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, RECV_ADDR, RECV_ALEN);
       if (n < 0 && -n !== ENOBUFS) return;
       if (n >= 0) this.stats.stale++;
+    }
+  }
+
+  /**
+   * Before a request on a socket in multicast groups: an overrun the multicast side has
+   * not read yet left the socket congested, and the kernel would drop the request's own
+   * answer (the change made, the caller told ENOBUFS). Read the pending error (one
+   * getsockopt; sockets without groups skip this); after an overrun, empty the queue and
+   * leave the overrun to the multicast side.
+   */
+  private takeOverrun(): void {
+    if (this.groups!.size === 0 || sys.getsockoptInt(this.fd, SOL_SOCKET, SO_ERROR) !== ENOBUFS) return;
+    this.noteMulticastOverrun();
+    this.discardQueued();
+  }
+
+  /** An overrun a request read: {@link readAvailable} reports it next, and watchers are woken to read it. */
+  private noteMulticastOverrun(): void {
+    if (this.groups === undefined || this.groups.size === 0 || this.multicastOverrun) return;
+    this.multicastOverrun = true;
+    if (this.watchers !== undefined && this.watchers.size > 0) {
+      // The queue is emptied by the request: no readability would wake them.
+      setImmediate(() => {
+        if (this.fd < 0 || !this.multicastOverrun || this.watchers === undefined) return;
+        for (const cb of [...this.watchers]) cb(0);
+      });
     }
   }
 
@@ -1092,6 +1127,7 @@ export class NetlinkSocket {
    */
   private transactChunk(w: MessageWriter, bt: BatchTx, i: number, j: number): void | Promise<unknown> {
     const count = j - i;
+    if (this.groups !== undefined) this.takeOverrun();
     if (this.seq + count >= 0xffffffff) this.seq = 0; // the chunk's numbers stay consecutive, never 0
     const first = this.nextSeq();
     this.seq = first + count - 1;
@@ -1204,6 +1240,10 @@ export class NetlinkSocket {
    */
   readAvailable(onMessage: (buf: Buffer, view: DataView, off: number, len: number) => void, maxDatagrams = Infinity): number {
     this.check();
+    if (this.multicastOverrun) {
+      this.multicastOverrun = false;
+      return -ENOBUFS;
+    }
     let count = 0;
     for (let d = 0; d < maxDatagrams; d++) {
       const n = sys.recvfrom(this.fd, this.rbuf, this.rbuf.length, MSG_DONTWAIT | MSG_TRUNC, RECV_ADDR, RECV_ALEN);
@@ -1363,7 +1403,7 @@ interface TxState<T> {
   requestLength: number;
   /** requestBatch: the chunk being answered (mode 'batch'). */
   batch: BatchTx | undefined;
-  /** The overrun (ENOBUFS) seen while a batch chunk's answers were read, if any. */
+  /** The overrun (ENOBUFS) read during the exchange, if any: thrown if the answer does not come before the queue is empty. */
   overrun: NetlinkError | undefined;
 }
 

@@ -467,6 +467,38 @@ t.test('a socket joined to RTNLGRP_LINK reads the kernel\'s notification with re
   t.equal(mon.readAvailable(() => undefined), 0, 'nothing left');
 });
 
+t.test('a request on a socket whose multicast groups overran: the request is answered, the overrun goes to the multicast side', privileged, async (t) => {
+  // Before: the pending ENOBUFS (notifications of other sockets' changes overflowed the
+  // small buffer) failed the NEXT request with ENOBUFS although the kernel made the change.
+  const ns = freshNs(t);
+  const RTNLGRP_LINK = 1; // rtnetlink.h
+  const g = open(t, ns, { groups: [RTNLGRP_LINK], receiveBufferSize: 4096 });
+  const s = open(t, ns);
+  await bridges(s, 20); // their RTM_NEWLINK notifications overflow g's receive buffer
+  t.equal(await g.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge('nlkafter')), undefined, 'the request resolves (its ACK was read)');
+  t.ok(ipJson<unknown[]>(ns.path, ['link', 'show', 'nlkafter']).length === 1, 'and the kernel made the change');
+  t.equal(g.readAvailable(() => undefined), -105, 'the multicast side reads the overrun (ENOBUFS) the request saw');
+  t.ok(g.readAvailable(() => undefined) >= 0, 'once');
+  const lo = await g.request(L.RTM_GETLINK, 0, ifinfo(1), link, { ack: false });
+  t.equal(lo?.name, 'lo', 'the socket goes on answering');
+});
+
+t.test('a request whose answer the kernel dropped after an overrun says the change may have been made; the next request is answered', privileged, async (t) => {
+  // Joined behind the socket's back (raw setsockopt): nothing empties the queue before
+  // the request, so the kernel, which treats the overrun socket as congested, drops the ACK.
+  const ns = freshNs(t);
+  const g = open(t, ns, { receiveBufferSize: 4096 });
+  sys.setsockoptInt(g.fd, 270 /* SOL_NETLINK */, 1 /* NETLINK_ADD_MEMBERSHIP */, 1 /* RTNLGRP_LINK */);
+  const s = open(t, ns);
+  await bridges(s, 20);
+  const e = (await rejection(g.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge('nlklost'), undefined, { subject: 'nlklost' }))) as NetlinkError;
+  t.match(e, { name: 'NetlinkError', code: 'ENOBUFS' });
+  t.match(e.message, /dropped its answer: the request may have been carried out; read the state back/);
+  t.match(e.message, /nlklost/);
+  t.equal(ipJson<unknown[]>(ns.path, ['link', 'show', 'nlklost']).length, 1, 'it was');
+  t.equal(await g.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge('nlknext')), undefined, 'the queue was emptied: the next ACK is not dropped');
+});
+
 t.test('NODE_DEBUG=nlkit logs requests, replies and errors', privileged, async (t) => {
   const socketJs = fileURLToPath(new URL('../../src/netlink/socket.js', import.meta.url));
   const script = `
