@@ -156,6 +156,10 @@ t.test('refusals name the entry, what it means and the netns', privileged, async
   ip(ns.path, ['link', 'set', 'v5', 'down']); // v4 loses carrier: its port state is disabled
   await refused(rt.fdb.add({ mac: '02:00:00:00:00:38', link: 'v4', master: true, state: 'reachable' }), 'EPERM', /needs the port learning or forwarding/, 'dynamic entry on a port without carrier');
   await refused(rt.fdb.add({ mac: '02:00:00:00:00:39', link: 'nosuch', master: true }), 'ENODEV', /link 'nosuch' does not exist in netns fd/, 'a missing link');
+  // Before: the kernel's bare 'Device not found' (EADDRNOTAVAIL), naming neither via nor the index.
+  await refused(rt.fdb.append({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.9', via: 4242 }), 'ENODEV', /via ifindex 4242 does not exist in netns fd/, 'a via ifindex that does not exist');
+  await refused(rt.fdb.del({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.9', via: 4242 }), 'ENODEV', /via ifindex 4242 does not exist in netns fd/, 'the same, deleting');
+  await refused(rt.fdb.append({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.9', via: 'nosuch' }), 'ENODEV', /via 'nosuch' does not exist in netns fd/, 'a via name that does not exist');
   // vxlan remotes: the kernel's bare EINVAL (no dst) and EAFNOSUPPORT (a dst of the other family), explained.
   await refused(rt.fdb.add({ mac: '02:00:00:00:00:3a', link: 'vx0' }), 'EINVAL', /a vxlan entry needs dst, the remote's IP/, 'a vxlan entry without dst');
   await refused(rt.fdb.add({ mac: '02:00:00:00:00:3b', link: 'vx0', dst: 'fd00::2' }), 'EAFNOSUPPORT', /dst fd00::2 is IPv6: 'vx0' takes IPv4 remotes only/, 'an IPv6 dst on an IPv4 vxlan');

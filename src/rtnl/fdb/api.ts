@@ -6,7 +6,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_APPEND, showValue, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
+import { decodeKept, eachArgs, existingLinkIndex, type ForEachCallback, type RtnlCore } from '../core.js';
 import { AF_BRIDGE, parseIp, type IpAddr } from '../ip.js';
 import type { LinkApi } from '../link/api.js';
 import { checkBool, checkHwAddr, checkInt, checkKeys, checkLinkRef, checkObject } from '../validate.js';
@@ -277,7 +277,8 @@ export class FdbApi {
   private async modify(type: number, nlFlags: number, spec: unknown, keys: ReadonlySet<string>): Promise<void> {
     const c = check(spec, keys);
     const index = await this.core.linkIndex(c.link, 'link');
-    const via = c.via !== undefined ? await this.core.linkIndex(c.via, 'via') : undefined;
+    // An ifindex is checked too: vxlan answers a missing one with a bare 'Device not found' (EADDRNOTAVAIL).
+    const via = c.via !== undefined ? await existingLinkIndex(this.core, c.via, 'via') : undefined;
     const subject = subjectOf(c);
     try {
       await this.core.sock.request(type, nlFlags, (w) => {
