@@ -54,6 +54,7 @@ const EHOSTUNREACH = 113;
 const CAP_NET_ADMIN = 12;
 const IFINFOMSG = 16;
 const RTMSG = 12;
+const ETH_MIN_MTU = 68;
 const ETH_MAX_MTU = 65535;
 
 /** The attributes in `[start, end)` of `req`: type → offset of the first one's payload and its length. */
@@ -133,8 +134,10 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
     }
     case EINVAL: {
       if (kind !== 'veth') return undefined;
-      const big = [u32(top.get(C.IFLA_MTU)), u32(peer?.get(C.IFLA_MTU))].find((m) => m !== undefined && m > ETH_MAX_MTU);
-      return big !== undefined ? `a veth's MTU is at most ${ETH_MAX_MTU}, got ${big}` : undefined;
+      // veth_validate() refuses an MTU outside ETH_MIN_MTU..ETH_MAX_MTU with a bare EINVAL.
+      const out = [u32(top.get(C.IFLA_MTU)), u32(peer?.get(C.IFLA_MTU))].find((m) => m !== undefined && (m < ETH_MIN_MTU || m > ETH_MAX_MTU));
+      if (out === undefined) return undefined;
+      return out > ETH_MAX_MTU ? `a veth's MTU is at most ${ETH_MAX_MTU}, got ${out}` : `a veth's MTU is at least ${ETH_MIN_MTU}, got ${out}`;
     }
     case EADDRNOTAVAIL: {
       for (const [a, whose] of [[top.get(C.IFLA_ADDRESS), ''], [peer?.get(C.IFLA_ADDRESS), "the peer's address "]] as const) {

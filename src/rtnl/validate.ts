@@ -78,10 +78,15 @@ export function checkLinkRef(ref: unknown, arg = 'link'): string | number {
   return checkIfname(ref, arg, ALTNAME_MAX);
 }
 
-/** MTU: an integer the kernel can hold; per-device ranges are the kernel's to enforce (its extended ACK names them). */
+/**
+ * MTU: an integer the kernel can hold (IFLA_MTU is a u32 that dev_set_mtu reads as an int:
+ * above 2^31-1 it is negative, 'less than device minimum'; `ip` takes the same range).
+ * Each device's own range (IFLA_MIN_MTU..IFLA_MAX_MTU: 0.. for lo, 68..65535 for a veth)
+ * is the kernel's to enforce: it checks it and says which bound was crossed.
+ */
 export function checkMtu(mtu: unknown, arg = 'mtu'): number {
-  if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 68 || mtu > 0x7fffffff) {
-    throw new InvalidArgumentError(arg, `MTU must be an integer from 68 (the IPv4 minimum) to 2147483647, got ${showValue(mtu)}`);
+  if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 0 || mtu > 0x7fffffff) {
+    throw new InvalidArgumentError(arg, `MTU must be an integer from 0 to 2147483647 (each device checks its own range), got ${showValue(mtu)}`);
   }
   return mtu;
 }

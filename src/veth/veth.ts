@@ -220,6 +220,8 @@ export async function setupVeth(
   exactName(containerName, 'containerName');
   if (hostName !== '') exactName(hostName, 'hostName');
   checkMtu(mtu, 'mtu');
+  // Every veth's minimum is ETH_MIN_MTU (its maximum, ETH_MAX_MTU, the kernel's refusal names).
+  if (mtu < 68) throw new InvalidArgumentError('mtu', `a veth's MTU is at least 68, got ${mtu}`);
   if (containerMac !== undefined && containerMac !== null && !(containerMac instanceof MacAddr)) {
     throw new InvalidArgumentError('containerMac', 'expected a MacAddr (MacAddr.parse(...)), null or undefined');
   }

@@ -28,7 +28,7 @@ export interface LinkAttrs {
    * refused. Defaults to a kernel-chosen name (e.g. veth0).
    */
   readonly name?: string | undefined;
-  /** MTU. Defaults to the kind's default (1500 for Ethernet kinds). */
+  /** MTU, 0..2147483647 (the kind checks its own range: 68..65535 for a veth). Defaults to the kind's default (1500 for Ethernet kinds). */
   readonly mtu?: number | undefined;
   /** Hardware address (string or MacAddr), set in the create message. Defaults to random. */
   readonly address?: string | Uint8Array | { readonly bytes: Uint8Array } | undefined;
@@ -148,7 +148,11 @@ export interface BridgePortOptions {
 export interface LinkChange {
   /** Set IFF_UP (true) or clear it (false). */
   readonly up?: boolean | undefined;
-  /** IFLA_MTU (`ip link set … mtu`), 68..2147483647. */
+  /**
+   * IFLA_MTU (`ip link set … mtu`), 0..2147483647; the kernel checks the device's own range
+   * (`minMtu`..`maxMtu` of {@link Link}: 0.. for lo, 68..65535 for a veth), and a refusal
+   * below the minimum names that range.
+   */
   readonly mtu?: number | undefined;
   /** New name (the link is addressed by index, resolved first when a name is given); a '%d' template is filled in by the kernel, as for `add`. */
   readonly name?: string | undefined;
@@ -1455,7 +1459,7 @@ export class LinkApi {
           const x = explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0], r);
           if (x instanceof NetlinkError && x.code === 'EEXIST' && a.netns !== undefined && a.name !== undefined) throw await this.movedNotRenamed(x, r, index, c['netns'], a.netns);
           const name = agm === 'stable_secret' && x instanceof NetlinkError && x.code === 'EINVAL' ? (await this.get(r).catch(() => undefined))?.name : undefined;
-          throw explainAddrGenMode(x, agm as AddrGenMode | undefined, name);
+          throw await this.explainMtu(explainAddrGenMode(x, agm as AddrGenMode | undefined, name), r, a.mtu);
         }
         if (upAfter) {
           try {
@@ -1494,6 +1498,19 @@ export class LinkApi {
     } finally {
       closePrograms(programs);
     }
+  }
+
+  /**
+   * An MTU below the device's minimum, read on the error path: the kernel's text ('mtu less
+   * than device minimum') names neither bound, so the link's range (IFLA_MIN_MTU..
+   * IFLA_MAX_MTU, read back) is added ('v0 takes MTUs 68..65535'); `e` as it is otherwise.
+   */
+  private async explainMtu(e: unknown, ref: string | number, mtu: number | undefined): Promise<unknown> {
+    if (mtu === undefined || !(e instanceof NetlinkError) || e.code !== 'EINVAL' || e.extack.message !== 'mtu less than device minimum') return e;
+    const l = await this.get(ref).catch(() => undefined);
+    if (l?.minMtu === undefined) return e;
+    const range = `${subjectOf(ref)} takes MTUs ${l.minMtu}..${l.maxMtu ? l.maxMtu : '2147483647'}`;
+    return new NetlinkError(e.errno, e.request, e.extack, e.hint ? `${e.hint}; ${range}` : range);
   }
 
   /**
