@@ -219,6 +219,8 @@ export class NetlinkError extends Error {
     if (extack.message) msg += ` — ${extack.message}`;
     if (extack.attribute) msg += ` [at ${extack.attribute}]`;
     if (extack.missingAttribute) msg += ` [missing ${extack.missingAttribute}]`;
+    // Unnamed (no describer for it): by type, as the kernel gave it, rather than not at all.
+    else if (extack.missingType !== undefined) msg += ` [missing attribute type ${extack.missingType}${extack.missingNest !== undefined ? ` in the nest at offset ${extack.missingNest}` : ''}]`;
     if (hint) msg += ` — ${hint}`;
     msg += ` (${request.typeName}${request.subject !== undefined ? ` ${request.subject}` : ''})`;
     super(msg);

@@ -50,6 +50,11 @@ const rows: Row[] = [
     message: /^EINVAL: Invalid argument \[missing IFLA_IFNAME\] — a name is required \(RTM_NEWLINK v0\)$/, fields: { extack: { missingType: 3 }, hint: 'a name is required' },
   },
   {
+    name: 'NetlinkError', cls: E.NetlinkError, code: 'EINVAL',
+    make: () => new E.NetlinkError(22, req, { missingType: 7, missingNest: 40 }),
+    message: /^EINVAL: Invalid argument \[missing attribute type 7 in the nest at offset 40\] \(RTM_NEWLINK v0\)$/, fields: { extack: { missingType: 7, missingNest: 40 } },
+  },
+  {
     name: 'DecodeError', cls: E.DecodeError, code: 'ERR_NETLINK_DECODE', make: () => new E.DecodeError('nla_len 9 past the end', ['RTM_NEWLINK', 'IFLA_LINKINFO'], 12, 9, 4),
     message: /^nla_len 9 past the end at offset 12: needs 9 bytes, 4 available \(in RTM_NEWLINK › IFLA_LINKINFO\)$/, fields: { offset: 12, need: 9, have: 4, path: ['RTM_NEWLINK', 'IFLA_LINKINFO'] },
   },

@@ -208,6 +208,32 @@ t.test('a generic netlink request without a required attribute reports the missi
   t.match(e, { code: 'EINVAL', extack: { missingType: ETHTOOL_A_LINKINFO_HEADER, missingAttribute: 'ETHTOOL_A_LINKINFO_HEADER' } });
   t.equal(e.message, 'EINVAL: Invalid argument [missing ETHTOOL_A_LINKINFO_HEADER] (ethtool)');
 });
+
+t.test('a missing attribute the describer cannot name is still in the message, by its type', privileged, async (t) => {
+  // Before: 'EINVAL: Invalid argument (type N)', the kernel's NLMSGERR_ATTR_MISS_TYPE only in extack.missingType.
+  const NETLINK_GENERIC = 16, GENL_ID_CTRL = 16, CTRL_CMD_GETFAMILY = 3, CTRL_ATTR_FAMILY_NAME = 2, ETHTOOL_MSG_LINKINFO_GET = 2;
+  const ns = freshNs(t);
+  const genl = (cmd: number) => (w: MessageWriter) => {
+    const o = w.reserve(4);
+    w.buf[o] = cmd;
+    w.buf[o + 1] = 1;
+  };
+  const s = inRawNetns(ns.fd, () => NetlinkSocket.open(NETLINK_GENERIC));
+  t.teardown(() => s.close());
+  let family: number;
+  try {
+    family = (await s.request(GENL_ID_CTRL, 0, (w) => {
+      genl(CTRL_CMD_GETFAMILY)(w);
+      w.putStrz(CTRL_ATTR_FAMILY_NAME, 'ethtool');
+    }, (b, v, o, l) => CTRL.decode(b, v, o + 20, o + l, [])['id'] as number, { ack: false }))!;
+  } catch (e) {
+    return void t.pass('no ethtool genetlink family', { skip: (e as Error).message });
+  }
+  const e = (await rejection(s.request(family, 0, genl(ETHTOOL_MSG_LINKINFO_GET)))) as NetlinkError;
+  t.match(e, { code: 'EINVAL', extack: { missingType: 1 } });
+  t.equal(e.extack.missingAttribute, undefined, 'no name made up');
+  t.equal(e.message, `EINVAL: Invalid argument [missing attribute type 1] (type ${family})`);
+});
 /** linux/genetlink.h: CTRL_ATTR_FAMILY_ID = 1 (u16). */
 const CTRL = new AttrTable('CTRL_ATTR', [{ type: 1, name: 'CTRL_ATTR_FAMILY_ID', key: 'id', codec: 'u16' }]);
 
