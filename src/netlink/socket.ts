@@ -1233,7 +1233,8 @@ export class NetlinkSocket {
   /**
    * Read every queued datagram without blocking and hand each kernel message to
    * `onMessage` (for multicast listeners). Returns the number of messages, or -errno
-   * for ENOBUFS (the listener fell behind; messages were lost). Messages from other
+   * for ENOBUFS (the listener fell behind; messages were lost — also when a request on
+   * this socket read the overrun: it empties the queue so that its answer is not dropped). Messages from other
    * ports are ignored and counted. With `maxDatagrams`, stops after that many datagrams
    * even if more are queued (for a caller applying backpressure: the rest stays in the
    * kernel's buffer and the socket stays readable).
