@@ -73,7 +73,7 @@
  * and the rest works as for any group (bytes queued, decoded when taken, in order).
  * @module
  */
-import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLMSG_HDRLEN, NetlinkSocket, openBeside, withThreadNetns, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
+import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLMSG_HDRLEN, NetlinkSocket, openBeside, openSocketIn, withThreadNetns, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
 import { readHandleFd } from '../netlink/netns-switch.js';
 import {
   RTM_DELADDR, RTM_DELLINK, RTM_DELNEIGH, RTM_DELROUTE, RTM_DELRULE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH,
@@ -582,6 +582,11 @@ export interface MonitorHost {
    * since is a ClosedError rather than a setns into whatever file now has that number.
    */
   readonly netnsHolder?: object | undefined;
+  /**
+   * The pid the handle was opened with (`{ pid }`: it keeps no netns fd), entered again
+   * (/proc/PID/ns/net) when the socket's netns cannot be read; undefined otherwise.
+   */
+  readonly netnsPid?: number | undefined;
 }
 
 interface Waiter {
@@ -738,15 +743,15 @@ function checkOptions(options: MonitorOptions): void {
  * Open a NETLINK_ROUTE socket in the same network namespace as `host.sock`: the
  * namespace is read from the socket itself (SIOCGSKNS), so it is right however the
  * handle was opened; where that is refused (it needs CAP_NET_ADMIN), the handle's netns
- * fd (or the caller's netns) is used — a ClosedError when that was a Netns closed since.
+ * fd, the netns of the pid it was opened with (an ESRCH SysError when that process is
+ * gone) or the caller's netns is used — a ClosedError when the fd was a Netns closed since.
  */
 function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: number | undefined): NetlinkSocket {
-  const open = (): NetlinkSocket => NetlinkSocket.open(NETLINK_ROUTE, {
-    groups,
-    describer: rtnlDescriber,
-    ...(receiveBufferSize !== undefined ? { receiveBufferSize } : {}),
-  });
+  const opts = { groups, describer: rtnlDescriber, ...(receiveBufferSize !== undefined ? { receiveBufferSize } : {}) };
+  const open = (): NetlinkSocket => NetlinkSocket.open(NETLINK_ROUTE, opts);
   return openBeside(host.sock.fd, open, () => {
+    // A handle opened by pid keeps no fd of its netns: enter it again, never the caller's.
+    if (host.netnsPid !== undefined) return openSocketIn(NETLINK_ROUTE, { pid: host.netnsPid }, opts);
     if (host.netnsFd === undefined) return open();
     // The fd number was taken when the handle was opened; a Netns closed since may have
     // handed it to another file, even another netns. Its own getter knows (no syscall).

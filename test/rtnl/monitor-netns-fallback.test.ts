@@ -4,11 +4,12 @@
 // fallback is made real by dropping CAP_NET_ADMIN from the main thread's effective
 // capabilities (capset is per thread; it stays permitted and is raised again after).
 import t from 'tap';
+import { spawn, spawnSync } from 'node:child_process';
 import { Rtnl } from '../../src/rtnl/handle.js';
 import { ClosedError } from '../../src/netlink/errors.js';
 import * as sys from '../../src/netlink/sys.js';
 import { Netns, execNetnsSync } from '../../src/ns/index.js';
-import { ip, privileged } from '../helpers.js';
+import { ip, netnsEntered, privileged } from '../helpers.js';
 import { withoutCap } from '../ns/util.js';
 
 const CAP_NET_ADMIN = 12; // <linux/capability.h>
@@ -82,4 +83,44 @@ t.test('the same for a handle opened inside execNetns whose target was closed si
   const e = fallbackRefusal(rt);
   t.ok(e instanceof ClosedError, `a ClosedError: ${String(e)}`);
   t.equal(e?.message, `the netns the Rtnl handle was opened with (Netns ${id}) is closed`);
+});
+
+t.test('without CAP_NET_ADMIN a handle opened by pid monitors that process\'s netns, not the caller\'s', privileged, async (t) => {
+  const holder = spawn('unshare', ['-n', 'sleep', '30'], { stdio: 'ignore' });
+  t.teardown(() => void holder.kill());
+  await netnsEntered(holder.pid!);
+  const rt = Rtnl.open({ netns: { pid: holder.pid! } });
+  t.teardown(() => rt.close());
+  const m = withoutNetAdmin(() => {
+    t.ok(sksnsRefused(rt), 'SIOCGSKNS refused: the fallback is what runs');
+    return rt.monitor(['link']);
+  });
+  t.teardown(() => m.close());
+  // First a change in the caller's own netns, where the monitor was opened before.
+  const here = spawnSync('ip', ['link', 'add', 'fw0', 'type', 'veth', 'peer', 'name', 'fw1']);
+  t.teardown(() => void spawnSync('ip', ['link', 'del', 'fw0']));
+  t.equal(here.status, 0, 'fw0 made in the caller\'s netns');
+  ip(`/proc/${holder.pid}/ns/net`, ['link', 'add', 'fp0', 'type', 'veth', 'peer', 'name', 'fp1']);
+  const seen: string[] = [];
+  const timer = setTimeout(() => m.close(), 3000);
+  for await (const ev of m) {
+    if (ev.type !== 'new') continue;
+    seen.push((ev.object as { name: string }).name);
+    if (seen.includes('fp0')) break;
+  }
+  clearTimeout(timer);
+  t.ok(seen.includes('fp0'), `the monitor saw the link made in the pid's netns: ${seen.join(', ')}`);
+  t.notOk(seen.some((n) => n.startsWith('fw')), `and nothing of the caller's netns: ${seen.join(', ')}`);
+});
+
+t.test('without CAP_NET_ADMIN a handle opened by pid whose process is gone refuses to monitor (ESRCH), never the caller\'s netns', privileged, async (t) => {
+  const holder = spawn('unshare', ['-n', 'sleep', '30'], { stdio: 'ignore' });
+  await netnsEntered(holder.pid!);
+  const rt = Rtnl.open({ netns: { pid: holder.pid! } });
+  t.teardown(() => rt.close());
+  const exited = new Promise((r) => holder.on('exit', r));
+  holder.kill();
+  await exited;
+  const e = fallbackRefusal(rt) as unknown as { code?: string } | undefined;
+  t.equal(e?.code, 'ESRCH', `refused: ${String(e)}`);
 });
