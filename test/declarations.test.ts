@@ -31,14 +31,14 @@ const INTERNAL_DECLARATIONS = [
 ];
 /** Members marked @internal, by class: none may be in the class's shipped declaration. */
 const INTERNAL_MEMBERS: Record<string, readonly string[]> = {
-  Rtnl: ['netnsHolder', 'netnsPid', 'linkIndex', 'where', 'linkHwAddrLen'],
+  Rtnl: ['netnsHolder', 'openedByPid', 'linkIndex', 'where', 'linkHwAddrLen'],
   LinkApi: ['of', 'hwAddrLen'],
   AddrApi: ['of'], RouteApi: ['of'], NeighApi: ['of'], RuleApi: ['of'], FdbApi: ['of'], VlanApi: ['of'], FilterApi: ['of'], NexthopApi: ['of'],
   Monitor: ['open'],
   Veth: ['of'],
 };
 /** Names of the handle's internals, which no shipped text may mention (a public interface re-exposing them, as MonitorHost did). */
-const INTERNAL_TEXT = ['@internal', 'netnsHolder', 'netnsPid', 'linkIndex', 'linkHwAddrLen', 'hwAddrLen'];
+const INTERNAL_TEXT = ['@internal', 'netnsHolder', 'openedByPid', 'linkIndex', 'linkHwAddrLen', 'hwAddrLen'];
 /** Classes users get from nlkit, never make: `new` on them must not compile. */
 const NOT_CONSTRUCTIBLE = ['Rtnl', 'LinkApi', 'AddrApi', 'RouteApi', 'NeighApi', 'RuleApi', 'FdbApi', 'VlanApi', 'FilterApi', 'NexthopApi', 'Monitor', 'Veth'];
 // Traffic control: rt.qdisc and rt.class.

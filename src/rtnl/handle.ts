@@ -78,7 +78,7 @@ export class Rtnl {
   /** @internal The object `netnsFd` was read from (a Netns, `{ fd }`, the execNetns target), for the monitor to see that it was closed since. */
   readonly netnsHolder: object | undefined;
   /** @internal The pid the handle was opened with (`{ pid }`, whose netns fd it does not keep), for the monitor to enter that netns again. */
-  readonly netnsPid: number | undefined;
+  readonly openedByPid: number | undefined;
   /** Monitors opened from this handle and still open (closed with it); made on the first monitor(), as most handles have none. */
   private monitors: Set<Monitor<MonitorSyncEvent>> | undefined;
   /** `options.netns` as given and resolved (for messages), or undefined. */
@@ -94,7 +94,7 @@ export class Rtnl {
     sock.owner = 'Rtnl handle'; // errors on a closed handle say so, whichever layer notices
     this.netnsFd = netnsFd;
     this.netnsHolder = netnsHolder;
-    this.netnsPid = netnsGiven !== undefined && 'pid' in netnsGiven.resolved ? netnsGiven.resolved.pid : undefined;
+    this.openedByPid = netnsGiven !== undefined && 'pid' in netnsGiven.resolved ? netnsGiven.resolved.pid : undefined;
     // The handle is the RtnlCore of its APIs (checked here, not by an `implements`
     // clause, which would name the handle's @internal members in the published types).
     this.link = LinkApi.of(this);

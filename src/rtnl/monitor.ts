@@ -586,7 +586,7 @@ export interface MonitorHost {
    * The pid the handle was opened with (`{ pid }`: it keeps no netns fd), entered again
    * (/proc/PID/ns/net) when the socket's netns cannot be read; undefined otherwise.
    */
-  readonly netnsPid?: number | undefined;
+  readonly openedByPid?: number | undefined;
 }
 
 interface Waiter {
@@ -751,7 +751,7 @@ function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: num
   const open = (): NetlinkSocket => NetlinkSocket.open(NETLINK_ROUTE, opts);
   return openBeside(host.sock.fd, open, () => {
     // A handle opened by pid keeps no fd of its netns: enter it again, never the caller's.
-    if (host.netnsPid !== undefined) return openSocketIn(NETLINK_ROUTE, { pid: host.netnsPid }, opts);
+    if (host.openedByPid !== undefined) return openSocketIn(NETLINK_ROUTE, { pid: host.openedByPid }, opts);
     if (host.netnsFd === undefined) return open();
     // The fd number was taken when the handle was opened; a Netns closed since may have
     // handed it to another file, even another netns. Its own getter knows (no syscall).
