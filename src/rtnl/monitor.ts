@@ -1153,7 +1153,9 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
     if (status < 0) this.stats.pollErrors++;
     if (this.sock === null || this.paused) return;
     this.budget = this.maxQueued + 1;
-    if (this.drain() === 0) this.stats.emptyWakeups++;
+    // A wake-up that read an overrun or discarded what predates one found something.
+    const { overruns, discarded } = this.stats;
+    if (this.drain() === 0 && this.stats.overruns === overruns && this.stats.discarded === discarded) this.stats.emptyWakeups++;
   }
 
   /**

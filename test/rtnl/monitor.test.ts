@@ -174,6 +174,24 @@ t.test('a tiny receive buffer and a burst: overrun is reported, later events sti
   m.close();
 });
 
+t.test('stats: a wake-up that reads an overrun and discards what predates it is not counted as empty', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  t.teardown(() => {
+    rt.close();
+    ns.close();
+  });
+  const m = rt.monitor(['link'], { receiveBufferSize: 16384 });
+  // The event loop is blocked while ip runs: the burst overflows before the first wake-up.
+  spawnSync('nsenter', [`--net=${ns.path}`, 'ip', '-batch', '-'], { input: vethBatch('e', 50) });
+  await new Promise((r) => setTimeout(r, 100));
+  const s = { ...m.stats };
+  t.ok(s.overruns >= 1 && s.discarded >= 1, `an overrun was read and the kernel's queue emptied (${JSON.stringify(s)})`);
+  // Before: the wake-up that read ENOBUFS and discarded the queue ended on an empty read and counted as empty.
+  t.ok(s.emptyWakeups < s.wakeups, `${s.wakeups} wake-ups, ${s.emptyWakeups} counted as finding nothing`);
+  m.close();
+});
+
 t.test('backpressure: a consumer that does not pull stops the reads at maxQueued; the kernel then overruns', privileged, async (t) => {
   const ns = rawNetns();
   const rt = Rtnl.open({ netns: ns.fd });
