@@ -214,7 +214,8 @@ export class Rtnl {
    * netns as the handle — read from the handle's socket (SIOCGSKNS); where that is
    * refused (it needs CAP_NET_ADMIN there), by entering the netns the handle was opened
    * with, which must then still be open (ClosedError naming it when that Netns was
-   * closed since; a raw fd number cannot be checked). Waits on a libuv poll handle (no
+   * closed since; a raw fd number cannot be checked; a `{ pid }`'s /proc/PID/ns/net is
+   * opened again, ESRCH once that process is gone). Waits on a libuv poll handle (no
    * threads).
    *
    * With `listExisting: true`, the monitor first yields what exists — every object of
