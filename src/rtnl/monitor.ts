@@ -58,7 +58,8 @@
  * (sequence 0, port 0), which tells messages apart by type only, and the emptying
  * after an overrun would throw the rest of the dump away with the lost events. The
  * listing is held by the monitor, decoded, in one queue entry ahead of the changes read
- * since (one entry of `maxQueued` however many objects it holds: with `maxQueued` 1 nothing is read until it was taken); the consumer gets it as
+ * since (one entry of `maxQueued`, however many objects it holds: with `maxQueued` 1
+ * nothing is read until it was taken); the consumer gets it as
  * `{ type: 'new', existing: true, … }` events, then `{ type: 'synced' }`, then the
  * queued changes. With `listExisting`, every overrun (during the listing or after it)
  * is followed by a fresh listing and another `synced`: the consumer can drop what it
