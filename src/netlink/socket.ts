@@ -286,6 +286,8 @@ export class NetlinkSocket {
    * notifications); made on the first join: most sockets only make requests.
    */
   private groups: Set<number> | undefined;
+  /** Opened with NETLINK_NO_ENOBUFS: the kernel never marks it congested, so a request need not look for an overrun. */
+  private noEnobufs = false;
   /**
    * A request read the socket's overrun (ENOBUFS) and emptied the kernel's queue: the
    * multicast side lost notifications, and {@link readAvailable} reports it next.
@@ -342,6 +344,7 @@ export class NetlinkSocket {
       }
       const sock = new NetlinkSocket(fd, protocol, portId, options.describer ?? defaultDescriber);
       for (const g of options.groups ?? []) (sock.groups ??= new Set()).add(g);
+      if (options.noEnobufs) sock.noEnobufs = true;
       return sock;
     } catch (e) {
       sys.close(fd);
@@ -860,10 +863,11 @@ export class NetlinkSocket {
    * not read yet left the socket congested, and the kernel would drop the request's own
    * answer (the change made, the caller told ENOBUFS). Read the pending error (one
    * getsockopt; sockets without groups skip this); after an overrun, empty the queue and
-   * leave the overrun to the multicast side.
+   * leave the overrun to the multicast side. With NETLINK_NO_ENOBUFS there is none to take
+   * (netlink_overrun() neither sets the error nor marks the socket congested).
    */
   private takeOverrun(): void {
-    if (this.groups!.size === 0 || sys.getsockoptInt(this.fd, SOL_SOCKET, SO_ERROR) !== ENOBUFS) return;
+    if (this.noEnobufs || this.groups!.size === 0 || sys.getsockoptInt(this.fd, SOL_SOCKET, SO_ERROR) !== ENOBUFS) return;
     this.noteMulticastOverrun();
     this.discardQueued();
   }
