@@ -46,6 +46,7 @@ const EPERM = 1;
 const ESRCH = 3;
 const ENOENT = 2;
 const ENODEV = 19;
+const EACCES = 13;
 const EINVAL = 22;
 const EEXIST = 17;
 const EOPNOTSUPP = 95;
@@ -159,26 +160,51 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
 }
 
 /**
- * What an IPv4 `ip route get … iif DEV` refusal means: such a lookup is for a packet
- * arriving on DEV, which the kernel checks as it would the packet (ip_route_input_slow):
- * EHOSTUNREACH when forwarding is off for DEV, EINVAL for a martian (no source, the
- * netns's own address as source, a reverse-path failure, 0.0.0.0 or loopback as
- * destination). Without iif, these errnos say what they say.
+ * What an `ip route get` refusal means. A lookup ending at a route (or rule, or nexthop)
+ * of a rejecting type fails with that type's errno, which the kernel sends without text:
+ * EINVAL for blackhole, EACCES for prohibit, EHOSTUNREACH for unreachable (IPv4 and
+ * IPv6 alike; a rule's unreachable is ENETUNREACH, which says what it means). IPv4 also
+ * says EINVAL for a source (from) that is no unicast address.
+ *
+ * An IPv4 lookup with iif is for a packet arriving on DEV, which the kernel checks as it
+ * would the packet (ip_route_input_slow): EHOSTUNREACH when forwarding is off for DEV,
+ * EINVAL for a martian (no source, the netns's own address as source, a reverse-path
+ * failure, 0.0.0.0 or loopback as destination).
  */
 function explainRouteGet(req: Uint8Array, v: DataView, errno: number): string | undefined {
-  if (req[16] !== AF_INET) return undefined;
+  const family = req[16];
+  if (family !== AF_INET && family !== AF_INET6) return undefined;
   const attrs = attrsIn(v, 16 + RTMSG, req.byteLength);
   const iif = attrs.get(C.RTA_IIF);
-  if (!iif || iif[1] < 4) return undefined;
-  const index = v.getUint32(iif[0], HOST_LE);
-  if (errno === EHOSTUNREACH) {
-    return `a lookup with iif is for a packet to be forwarded, and IPv4 forwarding is off on the input link (ifindex ${index}): ` +
-      'set net.ipv4.ip_forward (or net.ipv4.conf.LINK.forwarding) to 1 in this netns';
+  if (family === AF_INET && iif && iif[1] >= 4) {
+    const index = v.getUint32(iif[0], HOST_LE);
+    if (errno === EHOSTUNREACH) {
+      return `a lookup with iif is for a packet to be forwarded, and IPv4 forwarding is off on the input link (ifindex ${index}): ` +
+        'set net.ipv4.ip_forward (or net.ipv4.conf.LINK.forwarding) to 1 in this netns';
+    }
+    if (errno !== EINVAL) return undefined;
+    if (!attrs.has(C.RTA_SRC)) return "a lookup with iif needs the packet's source address (from): the kernel drops a packet from 0.0.0.0 as martian";
+    return 'the kernel takes the packet for a martian: arriving on a link, its source must be a unicast address that is not ' +
+      "this netns's own and passes the reverse-path filter (rp_filter) there, and its destination not 0.0.0.0 or a loopback address";
   }
-  if (errno !== EINVAL) return undefined;
-  if (!attrs.has(C.RTA_SRC)) return "a lookup with iif needs the packet's source address (from): the kernel drops a packet from 0.0.0.0 as martian";
-  return 'the kernel takes the packet for a martian: arriving on a link, its source must be a unicast address that is not ' +
-    "this netns's own and passes the reverse-path filter (rp_filter) there, and its destination not 0.0.0.0 or a loopback address";
+  switch (errno) {
+    case EINVAL: {
+      const src = attrs.get(C.RTA_SRC);
+      if (family === AF_INET && src && src[1] === 4) {
+        const b = req[src[0]]!;
+        // ip_route_output_key_hash_rcu: a multicast, limited broadcast or 0.x.x.x source.
+        if (b === 0 || (b >= 224 && b <= 239) || v.getUint32(src[0], false) === 0xffffffff) {
+          return `the source (from) ${req[src[0]]}.${req[src[0] + 1]}.${req[src[0] + 2]}.${req[src[0] + 3]} is not a unicast address: a packet's source must be one`;
+        }
+      }
+      return 'the lookup ended at a blackhole route (or a blackhole rule or nexthop): the kernel answers EINVAL for a destination it discards';
+    }
+    case EACCES:
+      return 'the lookup ended at a prohibit route or rule: the kernel answers EACCES for a destination it refuses';
+    case EHOSTUNREACH:
+      return 'the lookup ended at an unreachable route: the kernel answers EHOSTUNREACH for a destination it rejects';
+  }
+  return undefined;
 }
 
 /** What a refusal without kernel text means for an rtnetlink request (see FamilyDescriber.explain). */

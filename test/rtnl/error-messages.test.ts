@@ -435,6 +435,38 @@ t.test('a route lookup that fails is named as ip route get writes it, and an iif
   t.equal(plain.hint, undefined);
 });
 
+t.test('a lookup that ends at a blackhole, prohibit or unreachable route or rule says so, not just "Invalid argument" / "Permission denied"', privileged, async (t) => {
+  const { ns, rt } = fresh(t);
+  for (const c of ['link set lo up', 'link add up0 type veth peer name up0p', 'link set up0 up', 'addr add 192.168.10.2/24 dev up0',
+    '-6 addr add 2001:db8::2/64 dev up0 nodad',
+    'route add blackhole 10.60.0.0/16', 'route add prohibit 10.62.0.0/16', 'route add unreachable 10.61.0.0/16',
+    '-6 route add blackhole 2001:db8:60::/48', '-6 route add prohibit 2001:db8:62::/48', '-6 route add unreachable 2001:db8:61::/48',
+    'rule add to 10.99.0.0/16 blackhole pref 10', 'rule add to 10.98.0.0/16 prohibit pref 11']) ip(ns.path, c.split(' '));
+  const blackhole = 'the lookup ended at a blackhole route (or a blackhole rule or nexthop): the kernel answers EINVAL for a destination it discards';
+  const prohibit = 'the lookup ended at a prohibit route or rule: the kernel answers EACCES for a destination it refuses';
+  const unreachable = 'the lookup ended at an unreachable route: the kernel answers EHOSTUNREACH for a destination it rejects';
+  const cases: Array<[string, Record<string, unknown>, string, string]> = [
+    ['10.60.0.1', {}, 'EINVAL', blackhole],
+    ['10.60.0.1', { fibMatch: true }, 'EINVAL', blackhole],
+    ['10.99.0.1', { mark: 7 }, 'EINVAL', blackhole],
+    ['10.62.0.1', {}, 'EACCES', prohibit],
+    ['10.98.0.1', {}, 'EACCES', prohibit],
+    ['10.61.0.1', {}, 'EHOSTUNREACH', unreachable],
+    ['2001:db8:60::1', {}, 'EINVAL', blackhole],
+    ['2001:db8:62::1', {}, 'EACCES', prohibit],
+    ['2001:db8:61::1', {}, 'EHOSTUNREACH', unreachable],
+    // A source that is no unicast address is the other EINVAL of a lookup without iif.
+    ['10.1.2.3', { from: '224.0.0.1' }, 'EINVAL', "the source (from) 224.0.0.1 is not a unicast address: a packet's source must be one"],
+    ['10.1.2.3', { from: '255.255.255.255' }, 'EINVAL', "the source (from) 255.255.255.255 is not a unicast address: a packet's source must be one"],
+  ];
+  for (const [dst, o, code, hint] of cases) {
+    const e = await refusal(t, rt.route.get(dst, o));
+    t.equal(e.code, code, `${dst} ${JSON.stringify(o)}: code`);
+    t.equal(e.hint, hint, `${dst} ${JSON.stringify(o)}: hint`);
+    t.match(e.message, new RegExp(`^${code}: .* — ${hint.replace(/[()]/g, '\\$&')} \\(RTM_GETROUTE ${dst}`), `${dst}: message`);
+  }
+});
+
 t.test('a netns given as a path or a name says how to open it, in every function that takes one', privileged, async (t) => {
   const host = Netns.get();
   t.teardown(() => host.close());

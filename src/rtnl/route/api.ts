@@ -965,8 +965,11 @@ export class RouteApi {
    *
    * Equivalent to: `ip route get ADDRESS [from SRC] [iif DEV] [oif DEV] [mark M] [uid U] [tos T] [fibmatch]
    * [ipproto P] [sport N] [dport N]`.
-   * @throws NetlinkError 'ENETUNREACH' when no route matches; 'EHOSTUNREACH' / 'EINVAL'
-   *   for an `iif` lookup as above. The error's subject is the lookup as `ip route get`
+   * @throws NetlinkError 'ENETUNREACH' when no route matches (or a throw route, or an
+   *   unreachable rule); 'EINVAL' / 'EACCES' / 'EHOSTUNREACH' when the lookup ends at a
+   *   blackhole / prohibit / unreachable route (blackhole and prohibit rules alike), and
+   *   'EINVAL' for a `from` that is no unicast address, each error's hint saying which;
+   *   'EHOSTUNREACH' / 'EINVAL' for an `iif` lookup as above. The error's subject is the lookup as `ip route get`
    *   writes it ('203.0.113.7 from 10.99.3.4 iif up0p mark 0x164').
    */
   async get(dst: string, options?: RouteGetOptions): Promise<Route> {
