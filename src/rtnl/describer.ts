@@ -51,6 +51,7 @@ const EINVAL = 22;
 const EEXIST = 17;
 const EOPNOTSUPP = 95;
 const EADDRNOTAVAIL = 99;
+const ENETUNREACH = 101;
 const EHOSTUNREACH = 113;
 const CAP_NET_ADMIN = 12;
 const IFINFOMSG = 16;
@@ -164,7 +165,8 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
  * of a rejecting type fails with that type's errno, which the kernel sends without text:
  * EINVAL for blackhole, EACCES for prohibit, EHOSTUNREACH for unreachable (IPv4 and
  * IPv6 alike; a rule's unreachable is ENETUNREACH, which says what it means). IPv4 also
- * says EINVAL for a source (from) that is no unicast address.
+ * says EINVAL for a source (from) that is no unicast address, and ENETUNREACH for one
+ * that is not the netns's own (a lookup without iif is for a packet sent from here).
  *
  * An IPv4 lookup with iif is for a packet arriving on DEV, which the kernel checks as it
  * would the packet (ip_route_input_slow): EHOSTUNREACH when forwarding is off for DEV,
@@ -203,6 +205,14 @@ function explainRouteGet(req: Uint8Array, v: DataView, errno: number): string | 
       return 'the lookup ended at a prohibit route or rule: the kernel answers EACCES for a destination it refuses';
     case EHOSTUNREACH:
       return 'the lookup ended at an unreachable route: the kernel answers EHOSTUNREACH for a destination it rejects';
+    case ENETUNREACH: {
+      // IPv4 takes a lookup without iif for a packet sent from here: a source not of this
+      // netns is refused as no route (ip_route_output_key_hash_rcu), route or not.
+      const src = attrs.get(C.RTA_SRC);
+      if (family !== AF_INET || !src || src[1] !== 4) return undefined;
+      return `no route matches, or the source (from) ${req[src[0]]}.${req[src[0] + 1]}.${req[src[0] + 2]}.${req[src[0] + 3]} is not an address of this netns: ` +
+        'a lookup without iif is for a packet sent from here';
+    }
   }
   return undefined;
 }

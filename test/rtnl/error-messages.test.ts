@@ -458,6 +458,8 @@ t.test('a lookup that ends at a blackhole, prohibit or unreachable route or rule
     // A source that is no unicast address is the other EINVAL of a lookup without iif.
     ['10.1.2.3', { from: '224.0.0.1' }, 'EINVAL', "the source (from) 224.0.0.1 is not a unicast address: a packet's source must be one"],
     ['10.1.2.3', { from: '255.255.255.255' }, 'EINVAL', "the source (from) 255.255.255.255 is not a unicast address: a packet's source must be one"],
+    // IPv4: a lookup without iif is for a packet sent from here, so its source must be ours.
+    ['192.168.10.9', { from: '10.77.0.1' }, 'ENETUNREACH', 'no route matches, or the source (from) 10.77.0.1 is not an address of this netns: a lookup without iif is for a packet sent from here'],
   ];
   for (const [dst, o, code, hint] of cases) {
     const e = await refusal(t, rt.route.get(dst, o));

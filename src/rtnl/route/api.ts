@@ -968,7 +968,8 @@ export class RouteApi {
    * @throws NetlinkError 'ENETUNREACH' when no route matches (or a throw route, or an
    *   unreachable rule); 'EINVAL' / 'EACCES' / 'EHOSTUNREACH' when the lookup ends at a
    *   blackhole / prohibit / unreachable route (blackhole and prohibit rules alike), and
-   *   'EINVAL' for a `from` that is no unicast address, each error's hint saying which;
+   *   'EINVAL' for a `from` that is no unicast address ('ENETUNREACH' for an IPv4 `from`
+   *   that is not this netns's own, without `iif`), each error's hint saying which;
    *   'EHOSTUNREACH' / 'EINVAL' for an `iif` lookup as above. The error's subject is the lookup as `ip route get`
    *   writes it ('203.0.113.7 from 10.99.3.4 iif up0p mark 0x164').
    */
