@@ -57,6 +57,10 @@ STRUCTS += ['nhmsg', 'nexthop_grp']
 HEADERS += ['linux/if_tunnel.h', 'linux/ip6_tunnel.h', 'linux/in.h']
 PREFIXES += ('TUNNEL_ENCAP_', 'SIT_ISATAP', 'IP6_TNL_F_', 'IPV6_DEFAULT_TNL_ENCAP_LIMIT', 'GENEVE_DF_',
              'IPPROTO_IPIP', 'IPPROTO_IPV6', 'IPPROTO_MPLS', 'IPPROTO_GRE')
+# The IPv4 routing cache flags (in_route.h): the high bits of rtm_flags in the answer to
+# an IPv4 `ip route get` (a cloned route), which `ip` prints as "cache <local,brd,mc…>".
+HEADERS.append('linux/in_route.h')
+PREFIXES += ('RTCF_',)
 # XDP attach flags (if_link.h #defines: IFLA_XDP_FLAGS of `ip link set … xdp…`) and the
 # IPv6 address generation modes (`ip link set … addrgenmode`).
 PREFIXES += ('XDP_FLAGS_', 'IN6_ADDR_GEN_MODE_')

@@ -49,7 +49,7 @@ const LINK_KEYS: Keys<Link> = {
 
 const ROUTE_KEYS: Keys<Route> = {
   family: 'number', type: 'other', dst: 'string', dstLen: 'number', from: 'string', fromLen: 'number', tos: 'number', table: 'other',
-  protocol: 'other', scope: 'other', flags: 'other', rawFlags: 'number', dev: 'number', iif: 'number', gateway: 'string', via: 'string',
+  protocol: 'other', scope: 'other', flags: 'other', rawFlags: 'number', cache: 'other', dev: 'number', iif: 'number', gateway: 'string', via: 'string',
   prefsrc: 'string', metric: 'number', metrics: 'other', nexthops: 'other', mark: 'number', pref: 'other', expires: 'number',
   uid: 'number', cacheinfo: 'other', flow: 'number', nhId: 'number', encapType: 'number', encap: 'other', unknown: 'other',
   ttlPropagate: 'number', ipProto: 'number', sport: 'number', dport: 'number', mpAlgo: 'number', newdst: 'Buffer',

@@ -457,6 +457,25 @@ t.test('get asks the kernel which route a destination takes, as ip route get', p
   t.equal(unreach.code, 'ENETUNREACH');
 });
 
+t.test('an IPv4 get answers a cached route: its RTCF flags are cache (as ip -j names them), not route flags (0x20000000 is mc, not rt_offload_failed)', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  ip(ns.path, ['link', 'set', 'lo', 'up']);
+  ip(ns.path, ['route', 'add', 'multicast', '224.1.0.0/16', 'dev', 'v0', 'table', 'local']);
+  for (const dst of ['224.1.2.3', '10.1.0.255', '10.1.0.2', '127.0.0.1', '10.1.0.77']) {
+    const r = await rt.route.get(dst);
+    const theirs = ipJson(ns.path, ['route', 'get', dst])[0];
+    t.same(r.cache, theirs.cache, `${dst}: cache ${JSON.stringify(theirs.cache)}`);
+    t.notOk(r.flags.includes('rt_offload_failed'), `${dst}: no rt_offload_failed in flags ${JSON.stringify(r.flags)}`);
+    t.ok((r.rawFlags & C.RTM_F_CLONED) !== 0, `${dst}: rawFlags keeps RTM_F_CLONED`);
+  }
+  t.same((await rt.route.get('224.1.2.3')).cache, ['mc']);
+  t.same((await rt.route.get('10.1.0.255')).cache, ['local', 'brd']);
+  // FIB entries (a list, a fibMatch get, IPv6) carry no cache flags.
+  t.equal((await rt.route.get('10.1.0.77', { fibMatch: true })).cache, undefined, 'fibMatch: a FIB entry');
+  t.equal((await rt.route.get('2001:db8::42')).cache, undefined, 'IPv6');
+  t.ok((await rt.route.list({ table: 'all' })).every((r) => r.cache === undefined), 'list');
+});
+
 t.test('get names the table that answered, as ip route get does (policy rules sending a lookup to table 100)', privileged, async (t) => {
   const { ns, rt } = setup(t);
   await rt.route.add({ dst: 'default', gateway: '10.1.0.1' });

@@ -7,7 +7,8 @@
 import { DecodeError, HOST_LE, NLMSG_HDRLEN, type RawAttribute } from '../../netlink/index.js';
 import { AF_INET, AF_INET6 } from '../ip.js';
 import { protocolName, scopeName, tableName, typeName, type RouteType, type Scope, type TableRef } from './names.js';
-import { RTA, RTMSG_LEN, routeFlagNames, type Nexthop, type RouteCacheinfo, type RouteMetrics } from './table.js';
+import * as C from '../constants.js';
+import { RTA, RTMSG_LEN, routeCacheFlagNames, routeFlagNames, type Nexthop, type RouteCacheinfo, type RouteMetrics } from './table.js';
 
 /** A route as the kernel describes it (RTM_NEWROUTE). Optional fields are absent when the kernel sent no attribute. */
 export interface Route {
@@ -31,10 +32,16 @@ export interface Route {
   protocol: string | number;
   /** 'global', 'link', 'host', … (rtm_scope). */
   scope: Scope | number;
-  /** Flags by name ('onlink', 'linkdown', 'notify', …). */
+  /** Flags by name ('onlink', 'linkdown', 'notify', …); of a cached IPv4 route (route get), the low 16 bits only. */
   flags: string[];
   /** rtm_flags raw. */
   rawFlags: number;
+  /**
+   * IPv4 route get only (a cloned route, RTM_F_CLONED): its routing cache flags (RTCF_*,
+   * the bits above 16 of rtm_flags) by the names `ip` prints as "cache <…>": 'local',
+   * 'brd', 'mc', 'redirected', … ([] for none). Absent for FIB entries and IPv6.
+   */
+  cache?: string[];
   /** ifindex of the output link (RTA_OIF). */
   dev?: number;
   /** ifindex of the input link (RTA_IIF; route get with iif). */
@@ -124,6 +131,9 @@ export function decodeRoute(buf: Buffer, view: DataView, off: number, len: numbe
   const dstLen = buf[h + 1]!;
   const srcLen = buf[h + 2]!;
   const rawFlags = view.getUint32(h + 8, HOST_LE);
+  // An IPv4 cloned route's high bits are RTCF_* cache flags (rt_fill_info), which share
+  // bits with RTM_F_* (RTCF_MULTICAST is RTM_F_OFFLOAD_FAILED): named apart.
+  const cloned = af === AF_INET && (rawFlags & C.RTM_F_CLONED) !== 0;
   const r: Route = {
     family: af === AF_INET ? 4 : 6,
     type: typeName(buf[h + 7]!),
@@ -133,9 +143,10 @@ export function decodeRoute(buf: Buffer, view: DataView, off: number, len: numbe
     table: tableName(buf[h + 4]!),
     protocol: protocolName(buf[h + 5]!),
     scope: scopeName(buf[h + 6]!),
-    flags: routeFlagNames(rawFlags),
+    flags: routeFlagNames(cloned ? rawFlags & 0xffff : rawFlags),
     rawFlags,
   };
+  if (cloned) r.cache = routeCacheFlagNames(rawFlags);
   if (srcLen) r.fromLen = srcLen;
   RTA.decode(buf, view, h + RTMSG_LEN, off + len, PATH, r as unknown as Record<string, unknown>);
   const ci = r.cacheinfo;

@@ -38,6 +38,42 @@ export function routeFlagNames(flags: number): string[] {
   return out;
 }
 
+/**
+ * The IPv4 routing cache flags (RTCF_*, in_route.h) with the names `ip` prints them by in
+ * "cache <…>", in its order: in the answer to an IPv4 route get (a cloned route, with
+ * RTM_F_CLONED) the bits above 16 of rtm_flags are these, not RTM_F_* flags.
+ */
+export const ROUTE_CACHE_FLAGS: ReadonlyArray<readonly [number, string]> = [
+  [C.RTCF_LOCAL, 'local'],
+  [C.RTCF_REJECT, 'reject'],
+  [C.RTCF_MULTICAST, 'mc'],
+  [C.RTCF_BROADCAST, 'brd'],
+  [C.RTCF_DNAT, 'dst-nat'],
+  [C.RTCF_SNAT, 'src-nat'],
+  [C.RTCF_MASQ, 'masq'],
+  [C.RTCF_DIRECTDST, 'dst-direct'],
+  [C.RTCF_DIRECTSRC, 'src-direct'],
+  [C.RTCF_REDIRECTED, 'redirected'],
+  [C.RTCF_DOREDIRECT, 'redirect'],
+  [C.RTCF_FAST, 'fastroute'],
+  [C.RTCF_NOTIFY, 'notify'],
+  [C.RTCF_TPROXY, 'proxy'],
+];
+
+/** The routing cache flags of a cloned IPv4 route's rtm_flags (bits above 16) → names; bits without one as hex ('0x2000000'). */
+export function routeCacheFlagNames(flags: number): string[] {
+  const out: string[] = [];
+  let rest = (flags & ~0xffff) >>> 0;
+  for (const [bit, name] of ROUTE_CACHE_FLAGS) {
+    if (rest & bit) {
+      out.push(name);
+      rest = (rest & ~bit) >>> 0;
+    }
+  }
+  if (rest) out.push(`0x${rest.toString(16)}`);
+  return out;
+}
+
 /** IPv6 router preference (RTA_PREF) names. */
 export const PREFS: Readonly<Record<string, number>> = { low: C.ICMPV6_ROUTER_PREF_LOW, medium: C.ICMPV6_ROUTER_PREF_MEDIUM, high: C.ICMPV6_ROUTER_PREF_HIGH };
 const prefByNum = new Map<number, string>(Object.entries(PREFS).map(([k, v]) => [v, k]));
