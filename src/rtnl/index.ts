@@ -28,7 +28,7 @@ export { RouteApi } from './route/api.js';
 export type { RouteSpec, NexthopSpec, RouteFilter, RouteGetOptions } from './route/api.js';
 export { decodeRoute } from './route/decode.js';
 export type { Route } from './route/decode.js';
-export { RTA, RTAX, ROUTE_FLAGS, PREFS } from './route/table.js';
+export { RTA, RTAX, ROUTE_FLAGS, ROUTE_CACHE_FLAGS, PREFS } from './route/table.js';
 export type { Nexthop, RouteMetrics, RouteCacheinfo } from './route/table.js';
 export { NeighApi } from './neigh/api.js';
 export type { NeighSpec, NeighDelSpec, NeighFilter } from './neigh/api.js';
