@@ -171,7 +171,8 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
  * An IPv4 lookup with iif is for a packet arriving on DEV, which the kernel checks as it
  * would the packet (ip_route_input_slow): EHOSTUNREACH when forwarding is off for DEV,
  * EINVAL for a martian (no source, the netns's own address as source, a reverse-path
- * failure, 0.0.0.0 or loopback as destination).
+ * failure, 0.0.0.0 or loopback as destination); a rejecting route type's errno is one
+ * of these too (the hint names both), and prohibit's EACCES its own.
  */
 function explainRouteGet(req: Uint8Array, v: DataView, errno: number): string | undefined {
   const family = req[16];
@@ -180,14 +181,18 @@ function explainRouteGet(req: Uint8Array, v: DataView, errno: number): string | 
   const iif = attrs.get(C.RTA_IIF);
   if (family === AF_INET && iif && iif[1] >= 4) {
     const index = v.getUint32(iif[0], HOST_LE);
+    // The route types' errnos are these too: named beside the iif causes.
     if (errno === EHOSTUNREACH) {
       return `a lookup with iif is for a packet to be forwarded, and IPv4 forwarding is off on the input link (ifindex ${index}): ` +
-        'set net.ipv4.ip_forward (or net.ipv4.conf.LINK.forwarding) to 1 in this netns';
+        'set net.ipv4.ip_forward (or net.ipv4.conf.LINK.forwarding) to 1 in this netns; or the lookup ended at an unreachable route';
     }
-    if (errno !== EINVAL) return undefined;
-    if (!attrs.has(C.RTA_SRC)) return "a lookup with iif needs the packet's source address (from): the kernel drops a packet from 0.0.0.0 as martian";
-    return 'the kernel takes the packet for a martian: arriving on a link, its source must be a unicast address that is not ' +
-      "this netns's own and passes the reverse-path filter (rp_filter) there, and its destination not 0.0.0.0 or a loopback address";
+    if (errno === EINVAL) {
+      if (!attrs.has(C.RTA_SRC)) return "a lookup with iif needs the packet's source address (from): the kernel drops a packet from 0.0.0.0 as martian";
+      return 'the kernel takes the packet for a martian: arriving on a link, its source must be a unicast address that is not ' +
+        "this netns's own and passes the reverse-path filter (rp_filter) there, and its destination not 0.0.0.0 or a loopback address; " +
+        'or the lookup ended at a blackhole route (or rule, or nexthop)';
+    }
+    if (errno !== EACCES) return undefined;
   }
   switch (errno) {
     case EINVAL: {

@@ -420,7 +420,7 @@ t.test('a route lookup that fails is named as ip route get writes it, and an iif
   t.equal(fwdOff.code, 'EHOSTUNREACH');
   const up0p = await rt.link.index('up0p');
   t.equal(fwdOff.message, 'EHOSTUNREACH: No route to host — a lookup with iif is for a packet to be forwarded, and IPv4 forwarding is off on the input ' +
-    `link (ifindex ${up0p}): set net.ipv4.ip_forward (or net.ipv4.conf.LINK.forwarding) to 1 in this netns (RTM_GETROUTE 203.0.113.7 from 10.99.3.4 iif up0p mark 0x164)`);
+    `link (ifindex ${up0p}): set net.ipv4.ip_forward (or net.ipv4.conf.LINK.forwarding) to 1 in this netns; or the lookup ended at an unreachable route (RTM_GETROUTE 203.0.113.7 from 10.99.3.4 iif up0p mark 0x164)`);
   ip(ns.path, ['link', 'set', 'lo', 'up']);
   spawnSync('nsenter', [`--net=${ns.path}`, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
   const noFrom = await refusal(t, rt.route.get('203.0.113.7', { iif: up0p }));
@@ -458,10 +458,22 @@ t.test('a lookup that ends at a blackhole, prohibit or unreachable route or rule
     // A source that is no unicast address is the other EINVAL of a lookup without iif.
     ['10.1.2.3', { from: '224.0.0.1' }, 'EINVAL', "the source (from) 224.0.0.1 is not a unicast address: a packet's source must be one"],
     ['10.1.2.3', { from: '255.255.255.255' }, 'EINVAL', "the source (from) 255.255.255.255 is not a unicast address: a packet's source must be one"],
+    // With iif (IPv4 forwarding on): the same route types, beside what an iif lookup may also mean.
+    ['10.62.0.1', { from: '192.168.20.9', iif: 'up0p' }, 'EACCES', prohibit],
+    ['10.60.0.1', { from: '192.168.20.9', iif: 'up0p' }, 'EINVAL', 'the kernel takes the packet for a martian: arriving on a link, its source must be a unicast address that is not ' +
+      "this netns's own and passes the reverse-path filter (rp_filter) there, and its destination not 0.0.0.0 or a loopback address; or the lookup ended at a blackhole route (or rule, or nexthop)"],
+    ['10.61.0.1', { from: '192.168.20.9', iif: 'up0p' }, 'EHOSTUNREACH', 'a lookup with iif is for a packet to be forwarded, and IPv4 forwarding is off on the input link ' +
+      '(ifindex IIF): set net.ipv4.ip_forward (or net.ipv4.conf.LINK.forwarding) to 1 in this netns; or the lookup ended at an unreachable route'],
+    ['2001:db8:60::1', { from: '2001:db8:20::9', iif: 'up0p' }, 'EINVAL', blackhole],
     // IPv4: a lookup without iif is for a packet sent from here, so its source must be ours.
     ['192.168.10.9', { from: '10.77.0.1' }, 'ENETUNREACH', 'no route matches, or the source (from) 10.77.0.1 is not an address of this netns: a lookup without iif is for a packet sent from here'],
   ];
-  for (const [dst, o, code, hint] of cases) {
+  spawnSync('nsenter', [`--net=${ns.path}`, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.up0p.rp_filter=0']);
+  ip(ns.path, ['link', 'set', 'up0p', 'up']);
+  ip(ns.path, ['addr', 'add', '192.168.20.2/24', 'dev', 'up0p']);
+  const iifIndex = String(await rt.link.index('up0p'));
+  for (const [dst, o, code, hintIn] of cases) {
+    const hint = hintIn.replace('IIF', iifIndex);
     const e = await refusal(t, rt.route.get(dst, o));
     t.equal(e.code, code, `${dst} ${JSON.stringify(o)}: code`);
     t.equal(e.hint, hint, `${dst} ${JSON.stringify(o)}: hint`);
