@@ -3,7 +3,7 @@
  * SK_MEMINFO_* array, and the length check of a fixed-size attribute.
  * @module
  */
-import { DecodeError, HOST_LE } from '../netlink/index.js';
+import { HOST_LE } from '../netlink/index.js';
 import * as D from './constants.js';
 import type { SkMemInfo } from './diag.js';
 
@@ -21,8 +21,5 @@ export function skMemInfo(v: DataView, o: number, l: number): SkMemInfo {
   };
 }
 
-/** A fixed-size attribute's payload: `len` must hold `want` bytes, else a DecodeError naming it. */
-export function need(len: number, want: number, path: readonly string[], attr: string, off: number): void {
-  // The path array is made only for the error: this runs for every attribute of every socket.
-  if (len < want) throw new DecodeError('attribute shorter than its struct', [...path, attr], off, want, len);
-}
+/** A fixed-size attribute's length check: netlink/reader's, shared with the other families' decoders. */
+export { need } from '../netlink/index.js';

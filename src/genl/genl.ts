@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  checkMonitorOptions, trackMonitor, ClosedError, InvalidArgumentError, NetlinkError, NETLINK_GENERIC, openHandleSocket, openSiblingSocket, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, showValue, walkAttrs,
+  checkMonitorOptions, trackMonitor, ClosedError, InvalidArgumentError, NetlinkError, NETLINK_GENERIC, openHandleSocket, openSiblingSocket, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, need, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type SocketPlace,
 } from '../netlink/index.js';
 import * as G from './constants.js';
@@ -80,11 +80,15 @@ const OP_FLAG_NAMES: readonly [number, string][] = [
   [G.GENL_ADMIN_PERM, 'admin-perm'], [G.GENL_CMD_CAP_DO, 'do'], [G.GENL_CMD_CAP_DUMP, 'dump'], [G.GENL_CMD_CAP_HASPOL, 'has-policy'], [G.GENL_UNS_ADMIN_PERM, 'uns-admin-perm'],
 ];
 const CTRL_PATH = ['CTRL_CMD_NEWFAMILY'];
+const OPS_PATH = [...CTRL_PATH, 'CTRL_ATTR_OPS'];
+const OP_PATH = [...OPS_PATH, 'op'];
+const GROUPS_PATH = [...CTRL_PATH, 'CTRL_ATTR_MCAST_GROUPS'];
+const GROUP_PATH = [...GROUPS_PATH, 'group'];
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** A controller reply (CTRL_CMD_NEWFAMILY) as a GenlFamily. */
-function decodeFamily(buf: Buffer, view: DataView, off: number, len: number): GenlFamily | undefined {
+/** @internal A controller reply (CTRL_CMD_NEWFAMILY) as a GenlFamily; undefined for a message of another family or without its genlmsghdr. */
+export function decodeFamily(buf: Buffer, view: DataView, off: number, len: number): GenlFamily | undefined {
   if (view.getUint16(off + 4, HOST_LE) !== G.GENL_ID_CTRL || len < 16 + G.GENL_HDRLEN) return undefined;
   const ops: GenlOp[] = [];
   const groups: GenlGroup[] = [];
@@ -92,29 +96,36 @@ function decodeFamily(buf: Buffer, view: DataView, off: number, len: number): Ge
   const end = off + len;
   walkAttrs(view, off + 16 + G.GENL_HDRLEN, end, CTRL_PATH, (type, o, l) => {
     switch (type) {
-      case G.CTRL_ATTR_FAMILY_ID: f.id = view.getUint16(o, HOST_LE); break;
+      case G.CTRL_ATTR_FAMILY_ID: need(l, 2, CTRL_PATH, 'CTRL_ATTR_FAMILY_ID', o); f.id = view.getUint16(o, HOST_LE); break;
       case G.CTRL_ATTR_FAMILY_NAME: f.name = strz(buf, o, l); break;
-      case G.CTRL_ATTR_VERSION: f.version = view.getUint32(o, HOST_LE); break;
-      case G.CTRL_ATTR_HDRSIZE: f.hdrSize = view.getUint32(o, HOST_LE); break;
-      case G.CTRL_ATTR_MAXATTR: f.maxAttr = view.getUint32(o, HOST_LE); break;
+      case G.CTRL_ATTR_VERSION: need(l, 4, CTRL_PATH, 'CTRL_ATTR_VERSION', o); f.version = view.getUint32(o, HOST_LE); break;
+      case G.CTRL_ATTR_HDRSIZE: need(l, 4, CTRL_PATH, 'CTRL_ATTR_HDRSIZE', o); f.hdrSize = view.getUint32(o, HOST_LE); break;
+      case G.CTRL_ATTR_MAXATTR: need(l, 4, CTRL_PATH, 'CTRL_ATTR_MAXATTR', o); f.maxAttr = view.getUint32(o, HOST_LE); break;
       case G.CTRL_ATTR_OPS:
-        walkAttrs(view, o, o + l, [...CTRL_PATH, 'CTRL_ATTR_OPS'], (_i, po, pl) => {
+        walkAttrs(view, o, o + l, OPS_PATH, (_i, po, pl) => {
           let id = 0;
           let rawFlags = 0;
-          walkAttrs(view, po, po + pl, [...CTRL_PATH, 'CTRL_ATTR_OPS', 'op'], (t, vo) => {
-            if (t === G.CTRL_ATTR_OP_ID) id = view.getUint32(vo, HOST_LE);
-            else if (t === G.CTRL_ATTR_OP_FLAGS) rawFlags = view.getUint32(vo, HOST_LE);
+          walkAttrs(view, po, po + pl, OP_PATH, (t, vo, vl) => {
+            if (t === G.CTRL_ATTR_OP_ID) {
+              need(vl, 4, OP_PATH, 'CTRL_ATTR_OP_ID', vo);
+              id = view.getUint32(vo, HOST_LE);
+            } else if (t === G.CTRL_ATTR_OP_FLAGS) {
+              need(vl, 4, OP_PATH, 'CTRL_ATTR_OP_FLAGS', vo);
+              rawFlags = view.getUint32(vo, HOST_LE);
+            }
           });
           ops.push({ id, flags: OP_FLAG_NAMES.filter(([bit]) => rawFlags & bit).map(([, name]) => name), rawFlags });
         });
         break;
       case G.CTRL_ATTR_MCAST_GROUPS:
-        walkAttrs(view, o, o + l, [...CTRL_PATH, 'CTRL_ATTR_MCAST_GROUPS'], (_i, go, gl) => {
+        walkAttrs(view, o, o + l, GROUPS_PATH, (_i, go, gl) => {
           let id = 0;
           let name = '';
-          walkAttrs(view, go, go + gl, [...CTRL_PATH, 'CTRL_ATTR_MCAST_GROUPS', 'group'], (t, vo, vl) => {
-            if (t === G.CTRL_ATTR_MCAST_GRP_ID) id = view.getUint32(vo, HOST_LE);
-            else if (t === G.CTRL_ATTR_MCAST_GRP_NAME) name = strz(buf, vo, vl);
+          walkAttrs(view, go, go + gl, GROUP_PATH, (t, vo, vl) => {
+            if (t === G.CTRL_ATTR_MCAST_GRP_ID) {
+              need(vl, 4, GROUP_PATH, 'CTRL_ATTR_MCAST_GRP_ID', vo);
+              id = view.getUint32(vo, HOST_LE);
+            } else if (t === G.CTRL_ATTR_MCAST_GRP_NAME) name = strz(buf, vo, vl);
           });
           groups.push({ id, name });
         });

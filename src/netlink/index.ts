@@ -6,7 +6,7 @@
 export * from './constants.js';
 export * from './errors.js';
 export { MessageWriter, HOST_LE } from './writer.js';
-export { decodeMessages, decodeAttributes, walkAttrs, findAttr, checkMessage, checkAttr, viewOf } from './reader.js';
+export { decodeMessages, decodeAttributes, walkAttrs, findAttr, checkMessage, checkAttr, need, viewOf } from './reader.js';
 export type { DecodedMessage, DecodedAttribute } from './reader.js';
 export { AttrTable, childPath, copyBytes, decodeRow, hexColon, parseHexColon } from './attrs.js';
 export type { AttrSpec, Codec, CustomCodec, DecodeContext, PrimitiveCodec, RawAttribute } from './attrs.js';

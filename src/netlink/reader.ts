@@ -147,6 +147,17 @@ export function walkAttrs(
 }
 
 /**
+ * A fixed-size attribute's payload: `len` must hold `want` bytes, else a DecodeError
+ * naming it (`path` › `attr`), for decoders that read a scalar or struct straight off the
+ * view — where a short one would be read out of the padding, or past the end as a
+ * RangeError.
+ */
+export function need(len: number, want: number, path: readonly string[], attr: string, off: number): void {
+  // The path array is made only for the error: this runs for every attribute of every object.
+  if (len < want) throw new DecodeError('attribute shorter than its struct', [...path, attr], off, want, len);
+}
+
+/**
  * Find the attribute of `type` in `[start, end)` and return the offset of its value
  * or -1. Length of the value via `v.getUint16(valueOffset - 4) - 4`.
  */
