@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  allOrNoneError, tookIndexes, checkMonitorOptions, trackMonitor, ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NETLINK_NETFILTER, openHandleSocket, openSiblingSocket, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, showValue, walkAttrs,
+  allOrNoneError, tookIndexes, checkMonitorOptions, trackMonitor, ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NETLINK_NETFILTER, openHandleSocket, openSiblingSocket, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, need, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute, type SocketPlace,
 } from '../netlink/index.js';
 import { formatIp, parseIp, type IpAddr } from '../rtnl/ip.js';
@@ -430,6 +430,10 @@ interface TuplePaths {
   readonly proto: readonly string[];
 }
 const tuplePaths = (name: string): TuplePaths => ({ tuple: [...PATH, name], ip: [...PATH, name, 'CTA_TUPLE_IP'], proto: [...PATH, name, 'CTA_TUPLE_PROTO'] });
+/** A tuple's CTA_PROTO_* attributes by type, for their length checks. */
+const PROTO_ATTR_NAME = ['', 'CTA_PROTO_NUM', 'CTA_PROTO_SRC_PORT', 'CTA_PROTO_DST_PORT', 'CTA_PROTO_ICMP_ID', 'CTA_PROTO_ICMP_TYPE', 'CTA_PROTO_ICMP_CODE', 'CTA_PROTO_ICMPV6_ID', 'CTA_PROTO_ICMPV6_TYPE', 'CTA_PROTO_ICMPV6_CODE'];
+/** Their sizes: u8 protocol number, be16 ports and ICMP ids, u8 ICMP types and codes. */
+const PROTO_ATTR_SIZE = [0, 1, 2, 2, 2, 1, 1, 2, 1, 1];
 const ORIG_PATHS = tuplePaths('CTA_TUPLE_ORIG');
 const REPLY_PATHS = tuplePaths('CTA_TUPLE_REPLY');
 const MASTER_PATHS = tuplePaths('CTA_TUPLE_MASTER');
@@ -464,7 +468,9 @@ function decodeTuple(buf: Buffer, v: DataView, o: number, end: number, paths: Tu
       for (let b = p; pe - b >= 4; ) {
         const pl = checkAttr(v, b, pe, paths.proto);
         const pa = b + 4;
-        switch (v.getUint16(b + 2, HOST_LE) & NLA_TYPE_MASK) {
+        const pt = v.getUint16(b + 2, HOST_LE) & NLA_TYPE_MASK;
+        if (pt < PROTO_ATTR_SIZE.length) need(pl - 4, PROTO_ATTR_SIZE[pt]!, paths.proto, PROTO_ATTR_NAME[pt]!, pa);
+        switch (pt) {
           case N.CTA_PROTO_NUM: proto = buf[pa]!; break;
           case N.CTA_PROTO_SRC_PORT: t.srcPort = v.getUint16(pa, false); break;
           case N.CTA_PROTO_DST_PORT: t.dstPort = v.getUint16(pa, false); break;
@@ -475,7 +481,10 @@ function decodeTuple(buf: Buffer, v: DataView, o: number, end: number, paths: Tu
         }
         b += (pl + 3) & ~3;
       }
-    } else if (type === N.CTA_TUPLE_ZONE) t.zone = v.getUint16(p, false);
+    } else if (type === N.CTA_TUPLE_ZONE) {
+      need(len - 4, 2, paths.tuple, 'CTA_TUPLE_ZONE', p);
+      t.zone = v.getUint16(p, false);
+    }
     a += (len + 3) & ~3;
   }
   if (isIcmp) t.icmp = { type: icmpType, code: icmpCode, id: icmpId };
@@ -486,9 +495,14 @@ function decodeTuple(buf: Buffer, v: DataView, o: number, end: number, paths: Tu
 function counters(v: DataView, o: number, end: number, path: readonly string[]): ConntrackCounters {
   let packets = 0n;
   let bytes = 0n;
-  walkAttrs(v, o, end, path, (t, a) => {
-    if (t === N.CTA_COUNTERS_PACKETS) packets = be64(v, a);
-    else if (t === N.CTA_COUNTERS_BYTES) bytes = be64(v, a);
+  walkAttrs(v, o, end, path, (t, a, l) => {
+    if (t === N.CTA_COUNTERS_PACKETS) {
+      need(l, 8, path, 'CTA_COUNTERS_PACKETS', a);
+      packets = be64(v, a);
+    } else if (t === N.CTA_COUNTERS_BYTES) {
+      need(l, 8, path, 'CTA_COUNTERS_BYTES', a);
+      bytes = be64(v, a);
+    }
   });
   return { packets, bytes };
 }
@@ -500,6 +514,10 @@ function strz(buf: Buffer, o: number, l: number): string {
 
 const COUNTERS_ORIG_PATH = [...PATH, 'CTA_COUNTERS_ORIG'];
 const COUNTERS_REPLY_PATH = [...PATH, 'CTA_COUNTERS_REPLY'];
+const TIMESTAMP_PATH = [...PATH, 'CTA_TIMESTAMP'];
+const PROTOINFO_TCP_PATH = [...PATH, 'CTA_PROTOINFO', 'CTA_PROTOINFO_TCP'];
+/** CTA_PROTOINFO_TCP_* by type, for their length checks (each read as a u8: the state, a window scale, struct nf_ct_tcp_flags's flags). */
+const TCP_ATTR_NAME = ['', 'CTA_PROTOINFO_TCP_STATE', 'CTA_PROTOINFO_TCP_WSCALE_ORIGINAL', 'CTA_PROTOINFO_TCP_WSCALE_REPLY', 'CTA_PROTOINFO_TCP_FLAGS_ORIGINAL', 'CTA_PROTOINFO_TCP_FLAGS_REPLY'];
 /** Status names by status bits: a table has few distinct statuses, so each list is made once and shared (frozen). */
 const STATUS_NAMES = new Map<number, readonly ConntrackStatus[]>();
 
@@ -533,26 +551,32 @@ export function decodeConntrack(buf: Buffer, view: DataView, off: number, len: n
       case N.CTA_TUPLE_REPLY: e.reply = decodeTuple(buf, view, o, o + l, REPLY_PATHS); break;
       case N.CTA_TUPLE_MASTER: e.master = decodeTuple(buf, view, o, o + l, MASTER_PATHS); break;
       case N.CTA_STATUS: {
+        need(l, 4, PATH, 'CTA_STATUS', o);
         const s = view.getUint32(o, false);
         e.statusBits = s;
         e.status = statusNames(s);
         break;
       }
-      case N.CTA_TIMEOUT: e.timeout = view.getUint32(o, false); break;
-      case N.CTA_MARK: e.mark = view.getUint32(o, false); break;
-      case N.CTA_ZONE: e.zone = view.getUint16(o, false); break;
-      case N.CTA_USE: e.use = view.getUint32(o, false); break;
-      case N.CTA_ID: e.id = view.getUint32(o, false); break;
-      case N.CTA_SECMARK: e.secmark = view.getUint32(o, false); break;
+      case N.CTA_TIMEOUT: need(l, 4, PATH, 'CTA_TIMEOUT', o); e.timeout = view.getUint32(o, false); break;
+      case N.CTA_MARK: need(l, 4, PATH, 'CTA_MARK', o); e.mark = view.getUint32(o, false); break;
+      case N.CTA_ZONE: need(l, 2, PATH, 'CTA_ZONE', o); e.zone = view.getUint16(o, false); break;
+      case N.CTA_USE: need(l, 4, PATH, 'CTA_USE', o); e.use = view.getUint32(o, false); break;
+      case N.CTA_ID: need(l, 4, PATH, 'CTA_ID', o); e.id = view.getUint32(o, false); break;
+      case N.CTA_SECMARK: need(l, 4, PATH, 'CTA_SECMARK', o); e.secmark = view.getUint32(o, false); break;
       case N.CTA_LABELS: e.labels = copyBytes(buf, o, o + l); break;
       case N.CTA_COUNTERS_ORIG: cOrig = counters(view, o, o + l, COUNTERS_ORIG_PATH); break;
       case N.CTA_COUNTERS_REPLY: cReply = counters(view, o, o + l, COUNTERS_REPLY_PATH); break;
       case N.CTA_TIMESTAMP: {
         let start = 0n;
         let stop: bigint | undefined;
-        walkAttrs(view, o, o + l, [...PATH, 'CTA_TIMESTAMP'], (t, a) => {
-          if (t === N.CTA_TIMESTAMP_START) start = be64(view, a);
-          else if (t === N.CTA_TIMESTAMP_STOP) stop = be64(view, a);
+        walkAttrs(view, o, o + l, TIMESTAMP_PATH, (t, a, al) => {
+          if (t === N.CTA_TIMESTAMP_START) {
+            need(al, 8, TIMESTAMP_PATH, 'CTA_TIMESTAMP_START', a);
+            start = be64(view, a);
+          } else if (t === N.CTA_TIMESTAMP_STOP) {
+            need(al, 8, TIMESTAMP_PATH, 'CTA_TIMESTAMP_STOP', a);
+            stop = be64(view, a);
+          }
         });
         e.timestamp = stop === undefined ? { start } : { start, stop };
         break;
@@ -569,7 +593,8 @@ export function decodeConntrack(buf: Buffer, view: DataView, off: number, len: n
             return;
           }
           const tcp = { state: 'unknown' as TcpConntrackState | 'unknown', stateNumber: 0, wscaleOriginal: 0, wscaleReply: 0, flagsOriginal: 0, flagsReply: 0 };
-          walkAttrs(view, a, a + al, [...PATH, 'CTA_PROTOINFO', 'CTA_PROTOINFO_TCP'], (tt, ta) => {
+          walkAttrs(view, a, a + al, PROTOINFO_TCP_PATH, (tt, ta, tl) => {
+            if (tt >= N.CTA_PROTOINFO_TCP_STATE && tt <= N.CTA_PROTOINFO_TCP_FLAGS_REPLY) need(tl, 1, PROTOINFO_TCP_PATH, TCP_ATTR_NAME[tt]!, ta);
             switch (tt) {
               case N.CTA_PROTOINFO_TCP_STATE: tcp.stateNumber = buf[ta]!; tcp.state = TCP_STATE_NAME[buf[ta]!] ?? 'unknown'; break;
               case N.CTA_PROTOINFO_TCP_WSCALE_ORIGINAL: tcp.wscaleOriginal = buf[ta]!; break;
