@@ -1,11 +1,13 @@
 // Capture real kernel messages for the fuzzer: link, address, route, neighbour and
-// rule dumps, and errors with extended ACK, from a fresh netns populated with every
+// rule dumps, errors with extended ACK, the generic netlink controller's family dump
+// (`genl ctrl list`), and conntrack entries (a dump, as `conntrack -L`) and events
+// (new, update, destroy, as `conntrack -E`), from a fresh netns populated with every
 // kind this kernel builds. `node dist/test/fuzz/corpus.js --write` (as root) refreshes
 // test/fixtures/kernel-messages.json; the fuzz test also captures live when root.
 import { writeFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as sys from '../../src/netlink/sys.js';
-import { AF_NETLINK, SOCK_RAW, SOCK_CLOEXEC, SOL_NETLINK, NETLINK_EXT_ACK, MSG_DONTWAIT, NLMSG_DONE, NLMSG_ERROR, align4 } from '../../src/netlink/constants.js';
+import { AF_NETLINK, SOCK_RAW, SOCK_CLOEXEC, SOL_NETLINK, NETLINK_EXT_ACK, NETLINK_ADD_MEMBERSHIP, NETLINK_GENERIC, NETLINK_NETFILTER, MSG_DONTWAIT, NLMSG_DONE, NLMSG_ERROR, align4 } from '../../src/netlink/constants.js';
 import { withThreadNetns } from '../../src/netlink/netns-switch.js';
 import { rawNetns, inNs } from '../helpers.js';
 
@@ -17,13 +19,15 @@ export interface Captured {
   hex: string;
 }
 
-function dumpRaw(fd: number, type: number, family: number, hdrLen: number): Buffer[] {
+/** A dump of `type` whose family header is `hdrLen` bytes with `family` (rtgenmsg's, nfgenmsg's) or genlmsghdr's cmd first, then `second`. */
+function dumpRaw(fd: number, type: number, family: number, hdrLen: number, second = 0): Buffer[] {
   const req = Buffer.alloc(16 + align4(hdrLen));
   req.writeUInt32LE(req.length, 0);
   req.writeUInt16LE(type, 4);
   req.writeUInt16LE(0x301, 6); // REQUEST | DUMP
   req.writeUInt32LE(1, 8);
   req[16] = family;
+  req[17] = second;
   if (sys.send(fd, req, req.length, 0) < 0) throw new Error('send failed');
   const out: Buffer[] = [];
   const buf = Buffer.alloc(65536);
@@ -40,6 +44,21 @@ function dumpRaw(fd: number, type: number, family: number, hdrLen: number): Buff
       off += align4(len);
     }
     if (done) break;
+  }
+  return out;
+}
+
+/** Every message queued on `fd` now (multicast notifications). */
+function drainRaw(fd: number): Buffer[] {
+  const out: Buffer[] = [];
+  const buf = Buffer.alloc(65536);
+  for (let n; (n = sys.recv(fd, buf, MSG_DONTWAIT)) > 0; ) {
+    for (let off = 0; off + 16 <= n; ) {
+      const len = buf.readUInt32LE(off);
+      if (len < 16) break;
+      out.push(Buffer.from(buf.subarray(off, off + len)));
+      off += align4(len);
+    }
   }
   return out;
 }
@@ -117,6 +136,39 @@ ip rule add fwmark 0x10/0xff table 101 priority 101`);
         };
         add('error', requestRaw(fd, bad('x0', 'nosuchkind')));
         add('error', requestRaw(fd, bad('twenty-byte-name-xyz')));
+        // The controller's description of every family: CTRL_CMD_GETFAMILY (cmd 3, version 2) to nlctrl (GENL_ID_CTRL 0x10).
+        const gfd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+        try {
+          add('genl-family', dumpRaw(gfd, 0x10, 3, 4, 2));
+        } finally {
+          sys.close(gfd);
+        }
+        // Conntrack entries of every protocol kind, with counters and timestamps; then the
+        // events of a creation, a change and a destruction (NFNLGRP_CONNTRACK_NEW/UPDATE/DESTROY 1..3).
+        const ev = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+        const cfd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+        try {
+          sh(`sysctl -qw net.netfilter.nf_conntrack_acct=1 net.netfilter.nf_conntrack_timestamp=1 net.netfilter.nf_conntrack_events=1
+conntrack -I -p tcp -s 10.9.0.1 -d 10.9.0.2 --sport 40000 --dport 80 --state ESTABLISHED -t 100 -m 5 -w 3
+conntrack -I -p udp -s 2001:db8::1 -d 2001:db8::2 --sport 5353 --dport 53 -t 50
+conntrack -I -p icmp -s 10.9.0.1 -d 10.9.0.3 --icmp-type 8 --icmp-code 0 --icmp-id 77 -t 30
+conntrack -I -p icmpv6 -s 2001:db8::1 -d 2001:db8::3 --icmpv6-type 128 --icmpv6-code 0 --icmpv6-id 78 -t 30
+conntrack -I -p sctp -s 10.9.0.1 -d 10.9.0.4 --sport 9 --dport 10 --state ESTABLISHED --orig-vtag 1 --reply-vtag 2 -t 30`);
+          add('conntrack', dumpRaw(cfd, 0x101, 0, 4)); // IPCTNL_MSG_CT_GET, AF_UNSPEC: every family
+          // Bound first: the kernel's multicast skips a socket without a port id.
+          const sa = Buffer.alloc(12);
+          sa.writeUInt16LE(AF_NETLINK, 0);
+          sys.bind(ev, sa);
+          for (const g of [1, 2, 3]) sys.setsockoptInt(ev, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g);
+          sh(`conntrack -I -p udp -s 10.9.0.1 -d 10.9.0.5 --sport 1 --dport 2 -t 30
+conntrack -U -p udp -s 10.9.0.1 -d 10.9.0.5 -m 9
+conntrack -D -p udp -s 10.9.0.1 -d 10.9.0.5
+conntrack -D -p tcp`);
+          add('conntrack', drainRaw(ev));
+        } finally {
+          sys.close(ev);
+          sys.close(cfd);
+        }
         return out;
       } finally {
         sys.close(fd);

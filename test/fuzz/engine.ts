@@ -11,6 +11,9 @@ import { decodeNeigh } from '../../src/rtnl/neigh/decode.js';
 import { decodeRule } from '../../src/rtnl/rule/decode.js';
 import { decodeFdb } from '../../src/rtnl/fdb/decode.js';
 import { decodeBridgeVlans } from '../../src/rtnl/vlan/decode.js';
+import { decodeFamily } from '../../src/genl/genl.js';
+import { decodeConntrack } from '../../src/nfnl/conntrack.js';
+import { decodeEvent } from '../../src/nfnl/monitor.js';
 import type { Captured } from './corpus.js';
 
 type Decoder = (buf: Buffer, view: DataView, off: number, len: number) => unknown;
@@ -28,6 +31,19 @@ const BY_TYPE: Record<number, [Decoder, number]> = {
   28: [neighAndFdb, 12], 29: [neighAndFdb, 12],
   32: [decodeRule, 12], 33: [decodeRule, 12],
 };
+
+/**
+ * Decoder and fixed-header length of the other families' corpus messages, by the
+ * corpus's `what` (their message types overlap rtnetlink's: nlctrl's 0x10 is RTM_NEWLINK's).
+ */
+const BY_WHAT: Record<string, [Decoder, number]> = {
+  'genl-family': [decodeFamily, 4], // genlmsghdr
+  // nfgenmsg; both decoders of an entry: the dump's and the event monitor's (which reads the type and flags too)
+  conntrack: [both(decodeConntrack, decodeEvent), 4],
+};
+
+/** The decoder and header length of a message of corpus kind `what`. */
+const decoderOf = (what: string | undefined, type: number): [Decoder, number] | undefined => (what !== undefined ? BY_WHAT[what] : undefined) ?? BY_TYPE[type];
 
 /** xorshift32: deterministic, seedable. */
 export function rng(seed: number): () => number {
@@ -54,14 +70,14 @@ function attrOffsets(b: Buffer, start: number, end: number, out: number[], depth
   }
 }
 
-const MUTATORS = ['bitflip', 'truncate', 'msglen', 'attrlen', 'nestclaim', 'repeat', 'overwrite', 'splice', 'extend'] as const;
+const MUTATORS = ['bitflip', 'truncate', 'msglen', 'attrlen', 'nestclaim', 'repeat', 'overwrite', 'splice', 'extend', 'shortlast'] as const;
 export type Mutator = (typeof MUTATORS)[number];
 
-/** Make one mutated case from `src` (and `other` for splices). */
-export function mutate(src: Buffer, other: Buffer, r: () => number): { bytes: Buffer; how: Mutator } {
+/** Make one mutated case from `src` (of corpus kind `what`; and `other` for splices). */
+export function mutate(src: Buffer, other: Buffer, r: () => number, what?: string): { bytes: Buffer; how: Mutator } {
   const how = MUTATORS[r() % MUTATORS.length]!;
   let b = Buffer.from(src);
-  const hdrLen = (BY_TYPE[b.readUInt16LE(4)]?.[1] ?? 4) + 16;
+  const hdrLen = (decoderOf(what, b.readUInt16LE(4))?.[1] ?? 4) + 16;
   const attrs: number[] = [];
   attrOffsets(b, Math.min(hdrLen, b.length), b.length, attrs);
   const pickAttr = () => (attrs.length ? attrs[r() % attrs.length]! : Math.min(hdrLen, b.length - 4));
@@ -114,6 +130,23 @@ export function mutate(src: Buffer, other: Buffer, r: () => number): { bytes: Bu
       b = Buffer.concat([b.subarray(0, cut), other.subarray(from)]);
       break;
     }
+    case 'shortlast': {
+      // A well-framed message whose last attribute is shorter than its type: an attribute
+      // cut to its header and the first k bytes of its value, everything after it dropped,
+      // and the message and every enclosing nest ending there. A decoder reading the value
+      // without checking its length reads past the end (a RangeError on this exact-size
+      // buffer) instead of throwing DecodeError; one in the middle would read padding.
+      if (attrs.length === 0) break;
+      const a = pickAttr();
+      const len = b.readUInt16LE(a);
+      const k = len > 4 ? r() % Math.min(len - 4, 8) : 0;
+      const end = a + 4 + k;
+      for (const p of attrs) if (p < a && p + b.readUInt16LE(p) > a) b.writeUInt16LE(end - p, p); // the nests holding it
+      b.writeUInt16LE(4 + k, a);
+      b = Buffer.from(b.subarray(0, end));
+      b.writeUInt32LE(b.length, 0);
+      break;
+    }
     case 'extend':
       b = Buffer.concat([b, Buffer.from(Array.from({ length: 1 + (r() % 12) }, () => r() & 0xff))]);
       if (r() % 2) b.writeUInt32LE(b.length, 0);
@@ -122,8 +155,8 @@ export function mutate(src: Buffer, other: Buffer, r: () => number): { bytes: Bu
   return { bytes: b, how };
 }
 
-/** Feed one input to every decoder that applies. Throws the first non-DecodeError. */
-export function decodeAll(bytes: Buffer): number {
+/** Feed one input (of corpus kind `what`) to every decoder that applies. Throws the first non-DecodeError. */
+export function decodeAll(bytes: Buffer, what?: string): number {
   let decoded = 0;
   const guard = (fn: () => unknown) => {
     try {
@@ -143,7 +176,7 @@ export function decodeAll(bytes: Buffer): number {
     one.writeUInt16LE(m.flags, 6);
     Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength).copy(one, 16);
     const view = new DataView(one.buffer, one.byteOffset, one.byteLength);
-    const d = BY_TYPE[m.type];
+    const d = decoderOf(what, m.type);
     if (d) {
       guard(() => d[0](one, view, 0, one.length));
       if (m.payload.length >= d[1]) guard(() => decodeAttributes(m.payload.subarray(d[1])));
@@ -162,15 +195,17 @@ export function fuzz(corpus: Captured[], cases: number, seed: number, maxCaseMs 
   let slowest = 0;
   const byMutator: Record<string, number> = {};
   for (let i = 0; i < cases; i++) {
-    const src = bufs[r() % bufs.length]!;
+    const i0 = r() % bufs.length;
+    const src = bufs[i0]!;
     const other = bufs[r() % bufs.length]!;
-    const { bytes, how } = mutate(src, other, r);
+    const what = corpus[i0]!.what;
+    const { bytes, how } = mutate(src, other, r, what);
     byMutator[how] = (byMutator[how] ?? 0) + 1;
     const t0 = performance.now();
     try {
-      decoded += decodeAll(bytes);
+      decoded += decodeAll(bytes, what);
     } catch (e) {
-      const err = new Error(`fuzz finding at case ${i} (seed ${seed}, mutator ${how}): ${(e as Error)?.stack ?? e}\ninput: ${bytes.toString('hex')}`);
+      const err = new Error(`fuzz finding at case ${i} (seed ${seed}, ${what} message, mutator ${how}): ${(e as Error)?.stack ?? e}\ninput: ${bytes.toString('hex')}`);
       throw err;
     }
     const ms = performance.now() - t0;
