@@ -176,6 +176,8 @@ export class Genl {
   /** Families resolved so far, by name and by id. */
   private readonly byName = new Map<string, GenlFamily>();
   private readonly byId = new Map<number, GenlFamily>();
+  /** Lookups by name under way: a concurrent caller waits for the same answer instead of asking again. */
+  private readonly pending = new Map<string, Promise<GenlFamily>>();
   /** Monitors opened from this handle and still open (closed with it). */
   private readonly monitors = new Set<GenlMonitor>();
 
@@ -231,7 +233,8 @@ export class Genl {
   /**
    * One family by name (CTRL_CMD_GETFAMILY with CTRL_ATTR_FAMILY_NAME), asked once per
    * handle and then remembered: ids are handed out at registration and hold until the
-   * family's module is unloaded. `refresh: true` asks again.
+   * family's module is unloaded. Concurrent lookups of a name share one request and get
+   * the same object; a failed lookup is not remembered. `refresh: true` asks again.
    *
    * Equivalent to: `genl ctrl get name NAME`.
    * @throws InvalidArgumentError for a bad name or option; ClosedError for a closed handle
@@ -248,7 +251,20 @@ export class Genl {
     if (!options.refresh) {
       const known = this.byName.get(name);
       if (known) return known;
+      const asked = this.pending.get(name);
+      if (asked) return asked;
     }
+    const p = this.lookup(name);
+    this.pending.set(name, p);
+    try {
+      return await p;
+    } finally {
+      if (this.pending.get(name) === p) this.pending.delete(name);
+    }
+  }
+
+  /** Ask the controller for a family by name, and remember it. */
+  private async lookup(name: string): Promise<GenlFamily> {
     let f: GenlFamily | undefined;
     try {
       f = await this.sock.request(G.GENL_ID_CTRL, 0, (w) => {

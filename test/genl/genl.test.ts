@@ -108,6 +108,24 @@ t.test('family(name): one family as `genl ctrl get name` prints it, asked once p
   t.not(spawnSync('nsenter', [`--net=${ns.path}`, 'genl', 'ctrl', 'get', 'name', 'nlkit_nope']).status, 0, 'genl fails there too');
 });
 
+t.test('concurrent lookups of one family: one request, one object; a failed lookup is not remembered', privileged, async (t) => {
+  const { genl } = fixture(t);
+  const before = genl.sock.stats.requests;
+  const all = await Promise.all([genl.family('ethtool'), genl.family('ethtool'), genl.request('ethtool', 17, { attrs: header('lo') }).catch(() => undefined), genl.family('ethtool')]);
+  t.equal(genl.sock.stats.requests, before + 2, 'one lookup for the four callers (and the request itself)');
+  t.ok(all[1] === all[0] && all[3] === all[0], 'every concurrent caller gets the same object');
+  t.equal(await genl.family('ethtool'), all[0], 'and so does a later one');
+  const r = genl.sock.stats.requests;
+  const refreshed = await genl.family('ethtool', { refresh: true });
+  t.equal(genl.sock.stats.requests, r + 1, 'refresh: asked again');
+  t.equal(await genl.family('ethtool'), refreshed, 'and the refreshed object is the one remembered');
+  const misses = await Promise.allSettled([genl.family('nlkit_nope'), genl.family('nlkit_nope')]);
+  t.same(misses.map((m) => m.status === 'rejected' && (m.reason as NetlinkError).code), ['ENOENT', 'ENOENT'], 'a missing family: each caller gets ENOENT');
+  const n = genl.sock.stats.requests;
+  await t.rejects(genl.family('nlkit_nope'), { code: 'ENOENT' }, 'asked again after the failure: ENOENT');
+  t.equal(genl.sock.stats.requests, n + 1, 'with a new request (a failure is not remembered: the module may be loaded since)');
+});
+
 t.test("request/dump to a family by name: ethtool's channels of a veth read, changed and checked in sysfs, dumped, refused", privileged, async (t) => {
   const { ns, genl } = fixture(t);
   ip(ns.path, ['link', 'add', 'v0', 'numtxqueues', '3', 'numrxqueues', '3', 'type', 'veth', 'peer', 'name', 'v1']);
