@@ -939,9 +939,11 @@ export class Conntrack {
    * kernel dropped some (read the table again there). Closed by `break`, `close()`,
    * `using`, the `signal` or the handle's `close()`. Events follow the netns's
    * `net.netfilter.nf_conntrack_events`: 0 none; 1 every entry's; 2, the default, only
-   * those of entries created while a listener of ctnetlink's events was there (the kernel
-   * gives an entry its event extension at creation), so an entry older than every
-   * monitor (and `conntrack -E`) of the netns sends neither update nor destroy events.
+   * those of entries created while a listener of ctnetlink's events existed (the kernel
+   * gives an entry its event extension at creation) — anywhere on the host: the kernel
+   * keeps that one flag for every netns (nf_ctnetlink_has_listener), so a monitor or
+   * `conntrack -E` in another netns counts. An entry created while none listened sends
+   * neither update nor destroy events.
    *
    * Equivalent to: `conntrack -E [-e NEW,UPDATE,DESTROY]`.
    * @example
