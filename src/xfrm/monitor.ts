@@ -4,7 +4,7 @@
  * {@link MulticastMonitor}.
  * @module
  */
-import { DecodeError, HOST_LE, walkAttrs, type MulticastMonitor, type MulticastMonitorOptions } from '../netlink/index.js';
+import { DecodeError, HOST_LE, need, walkAttrs, type MulticastMonitor, type MulticastMonitorOptions } from '../netlink/index.js';
 import {
   decodeAcquire, decodeAe, decodeDefaults, decodeMapping, decodeMigrate, decodePolicy, decodeReport, decodeState, protoName,
   type XfrmAcquire, type XfrmAe, type XfrmMapping, type XfrmMigrate, type XfrmPolicy, type XfrmPolicyDefaults, type XfrmProto, type XfrmReport, type XfrmState,
@@ -94,6 +94,7 @@ export function decodeXfrmEvent(buf: Buffer, view: DataView, off: number, len: n
     }
     case X.XFRM_MSG_FLUSHPOLICY: {
       const at = findAttr(view, off + H, end, X.XFRMA_POLICY_TYPE);
+      if (at >= 0) need(view.getUint16(at - 4, HOST_LE) - 4, X.SIZEOF_XFRM_USERPOLICY_TYPE, PATH, 'XFRMA_POLICY_TYPE', at);
       const t = at < 0 ? X.XFRM_POLICY_TYPE_MAIN : buf[at + X.OFF_XFRM_USERPOLICY_TYPE_TYPE]!;
       return { type: 'flush-policies', ptype: t === X.XFRM_POLICY_TYPE_MAIN ? 'main' : t === X.XFRM_POLICY_TYPE_SUB ? 'sub' : 'other' };
     }
@@ -111,6 +112,7 @@ export function decodeXfrmEvent(buf: Buffer, view: DataView, off: number, len: n
       return { type: 'delete-state', state: decodeState(buf, view, off, len, at, attrs) };
     }
     case X.XFRM_MSG_FLUSHSA: {
+      if (len < H + X.SIZEOF_XFRM_USERSA_FLUSH) throw new DecodeError('XFRM_MSG_FLUSHSA shorter than its struct', [...PATH, 'xfrm_usersa_flush'], off, H + X.SIZEOF_XFRM_USERSA_FLUSH, len);
       const p = buf[off + H + X.OFF_XFRM_USERSA_FLUSH_PROTO]!;
       return { type: 'flush-states', proto: p === 0 ? 'all' : p === X.IPSEC_PROTO_ANY ? 'any' : protoName(p) ?? 'other' };
     }

@@ -96,6 +96,22 @@ t.test('state events decode (from the bytes ip sends: an event has the request\'
   t.equal(ev('state-get-by-id'), undefined, 'a GETSA is no event');
 });
 
+t.test('flush events too short for their struct or attribute: a DecodeError naming it, not proto or ptype \'other\'', async (t) => {
+  const msg = (type: number, payload: number[]): [Buffer, DataView, number, number] => {
+    const b = Buffer.alloc(16 + payload.length);
+    b.writeUInt32LE(b.length, 0);
+    b.writeUInt16LE(type, 4);
+    Buffer.from(payload).copy(b, 16);
+    return [b, new DataView(b.buffer, b.byteOffset, b.length), 0, b.length];
+  };
+  // XFRM_MSG_FLUSHSA 28 without its struct xfrm_usersa_flush (u8 proto)
+  t.throws(() => decodeXfrmEvent(...msg(28, [])), { name: 'DecodeError', path: ['xfrm event', 'xfrm_usersa_flush'] }, 'XFRM_MSG_FLUSHSA without xfrm_usersa_flush');
+  t.same(decodeXfrmEvent(...msg(28, [50, 0, 0, 0])), { type: 'flush-states', proto: 'esp' }, 'with it (IPPROTO_ESP 50)');
+  // XFRM_MSG_FLUSHPOLICY 29 with an empty XFRMA_POLICY_TYPE (16), last in the message
+  t.throws(() => decodeXfrmEvent(...msg(29, [4, 0, 16, 0])), { name: 'DecodeError', path: ['xfrm event', 'XFRMA_POLICY_TYPE'] }, 'an empty XFRMA_POLICY_TYPE');
+  t.same(decodeXfrmEvent(...msg(29, [10, 0, 16, 0, 1, 0, 0, 0, 0, 0, 0, 0])), { type: 'flush-policies', ptype: 'sub' }, 'with struct xfrm_userpolicy_type (XFRM_POLICY_TYPE_SUB 1)');
+});
+
 t.test('monitor arguments are checked; the handle\'s close() closes its monitors', privileged, async (t) => {
   const { xf } = fixture(t);
   await t.rejects(xf.monitor(['sa' as never]), InvalidArgumentError, 'unknown group');
