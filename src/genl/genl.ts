@@ -294,8 +294,9 @@ export class Genl {
    */
   async request(family: string | number, cmd: number, options: GenlRequestOptions = {}): Promise<GenlMessage[]> {
     // A dump has its own reading (every part until NLMSG_DONE): this one stops at the first.
+    // The kernel dumps only when both bits are set (NLM_F_REPLACE and NLM_F_EXCL are one each).
     const fl: unknown = typeof options === 'object' && options !== null ? options.flags : undefined;
-    if (typeof fl === 'number' && (fl & NLM_F_DUMP) !== 0) throw new InvalidArgumentError('flags', 'NLM_F_DUMP (NLM_F_ROOT|NLM_F_MATCH) is what dump() sends: call dump() for a dump');
+    if (typeof fl === 'number' && (fl & NLM_F_DUMP) === NLM_F_DUMP) throw new InvalidArgumentError('flags', 'NLM_F_DUMP (NLM_F_ROOT|NLM_F_MATCH) is what dump() sends: call dump() for a dump');
     const p = await this.prepare(family, cmd, options);
     const out: GenlMessage[] = [];
     await this.sock.request(p.id, p.flags, p.build, (buf, view, off, len) => {

@@ -166,6 +166,19 @@ t.test("request/dump to a family by name: ethtool's channels of a veth read, cha
   t.equal(queues(ns.path, 'v0'), 'rx-0 rx-1 tx-0', 'and nothing changed');
 });
 
+t.test('request flags: NLM_F_EXCL, NLM_F_CREATE and NLM_F_REPLACE are a request\'s (the docs name them); only both dump bits make a dump', privileged, async (t) => {
+  const { genl } = fixture(t);
+  const getNlctrl = (w: MessageWriter): void => {
+    w.putStrz(2 /* CTRL_ATTR_FAMILY_NAME */, 'nlctrl');
+  };
+  // NLM_F_REPLACE 0x100 is NLM_F_ROOT's bit and NLM_F_EXCL 0x200 NLM_F_MATCH's: the kernel dumps only when both are set.
+  for (const [name, flags] of [['NLM_F_EXCL', 0x200], ['NLM_F_CREATE|NLM_F_EXCL', 0x600], ['NLM_F_REPLACE', 0x100]] as const) {
+    const r = await genl.request('nlctrl', 3, { flags, attrs: getNlctrl }).catch((e: unknown) => e);
+    t.ok(Array.isArray(r) && r.length === 1 && r[0]!.cmd === 1, `${name}: sent as a request, one CTRL_CMD_NEWFAMILY back (got ${r instanceof Error ? r.message : JSON.stringify(r)})`);
+  }
+  await t.rejects(genl.request('nlctrl', 3, { flags: 0x300 }), { name: 'InvalidArgumentError', argument: 'flags' }, 'NLM_F_DUMP (both bits): refused, call dump()');
+});
+
 t.test('bad input is refused before anything is sent, naming the argument; a closed handle says so', privileged, async (t) => {
   const { genl } = fixture(t);
   await genl.family('ethtool');
