@@ -1604,7 +1604,8 @@ export const SIZEOF_TC_HTB_XSTATS = 20;
 export const SIZEOF_NHMSG = 8;
 export const SIZEOF_NEXTHOP_GRP = 8;
 // Newer than these headers: the kernel if_link.h enum continues after IFLA_ALLMULTI with the IFLA_* below,
-// nexthop.h its NHA_* enum after NHA_RES_BUCKET, with the group statistics and op flags (see the generator).
+// nexthop.h its NHA_* enum after NHA_RES_BUCKET, with the group statistics and op flags, fib_rules.h its
+// FRA_* enum after FRA_DPORT_RANGE (see the generator).
 export const IFLA_DEVLINK_PORT = 62;
 export const IFLA_GSO_IPV4_MAX_SIZE = 63;
 export const IFLA_GRO_IPV4_MAX_SIZE = 64;
@@ -1626,6 +1627,12 @@ export const NHA_GROUP_STATS_ENTRY_PACKETS_HW = 3;
 export const NHA_OP_FLAG_DUMP_STATS = 1;
 export const NHA_OP_FLAG_DUMP_HW_STATS = 2;
 export const NHA_OP_FLAG_RESP_GRP_RESVD_0 = 2147483648;
+export const FRA_DSCP = 25;
+export const FRA_FLOWLABEL = 26;
+export const FRA_FLOWLABEL_MASK = 27;
+export const FRA_SPORT_MASK = 28;
+export const FRA_DPORT_MASK = 29;
+export const FRA_DSCP_MASK = 30;
 
 const byName = {
   ARPHRD_6LOWPAN: 825,
@@ -1729,9 +1736,14 @@ const byName = {
   FIB_RULE_OIF_DETACHED: 16,
   FIB_RULE_PERMANENT: 1,
   FIB_RULE_UNRESOLVED: 4,
+  FRA_DPORT_MASK: 29,
   FRA_DPORT_RANGE: 24,
+  FRA_DSCP: 25,
+  FRA_DSCP_MASK: 30,
   FRA_DST: 1,
   FRA_FLOW: 11,
+  FRA_FLOWLABEL: 26,
+  FRA_FLOWLABEL_MASK: 27,
   FRA_FWMARK: 10,
   FRA_FWMASK: 16,
   FRA_GOTO: 4,
@@ -1743,6 +1755,7 @@ const byName = {
   FRA_PAD: 18,
   FRA_PRIORITY: 6,
   FRA_PROTOCOL: 21,
+  FRA_SPORT_MASK: 28,
   FRA_SPORT_RANGE: 23,
   FRA_SRC: 2,
   FRA_SUPPRESS_IFGROUP: 13,

@@ -65,6 +65,28 @@ export interface RuleSpec {
   /** uid range (`uidrange`). Defaults to any. */
   readonly uidRange?: RangeSpec | undefined;
   /**
+   * The bits of a single `sport` that must match (FRA_SPORT_MASK; `ip rule … sport
+   * PORT/MASK`), 0..0xffff; needs a single-port `sport`. Newer kernels (not in the 6.1
+   * headers) only; older ones refuse the attribute. Defaults to every bit.
+   */
+  readonly sportMask?: number | undefined;
+  /** The same for `dport` (FRA_DPORT_MASK; `ip rule … dport PORT/MASK`). */
+  readonly dportMask?: number | undefined;
+  /**
+   * DSCP to match, 0..63 (FRA_DSCP; `ip rule … dscp N`), instead of a `tos`. Newer
+   * kernels only. Defaults to any.
+   */
+  readonly dscp?: number | undefined;
+  /** The bits of `dscp` that must match, 0..63 (FRA_DSCP_MASK; `ip rule … dscp N/MASK`); needs `dscp`. */
+  readonly dscpMask?: number | undefined;
+  /**
+   * IPv6 flow label to match, 0..0xfffff (FRA_FLOWLABEL; `ip rule … flowlabel N`); IPv6
+   * rules only. Newer kernels only. Defaults to any.
+   */
+  readonly flowlabel?: number | undefined;
+  /** The bits of `flowlabel` that must match, 0..0xfffff (FRA_FLOWLABEL_MASK; `ip rule … flowlabel N/MASK`); needs `flowlabel`. Defaults to every bit. */
+  readonly flowlabelMask?: number | undefined;
+  /**
    * Realms to match (FRA_FLOW; `ip rule … realms FROM/TO`): TO in the low 16 bits, FROM in
    * the high ones, as a decoded Rule's `flow`. Defaults to any.
    */
@@ -89,8 +111,14 @@ export interface RuleFilter {
   readonly priority?: number | undefined;
 }
 
-const SPEC_KEYS = new Set(['family', 'priority', 'table', 'action', 'from', 'to', 'not', 'tos', 'fwmark', 'fwmask', 'iif', 'oif', 'goto', 'protocol', 'suppressPrefixlen', 'suppressIfgroup', 'ipProto', 'sport', 'dport', 'uidRange', 'flow', 'tunId', 'l3mdev']);
+const SPEC_KEYS = new Set(['family', 'priority', 'table', 'action', 'from', 'to', 'not', 'tos', 'fwmark', 'fwmask', 'iif', 'oif', 'goto', 'protocol', 'suppressPrefixlen', 'suppressIfgroup', 'ipProto', 'sport', 'dport', 'uidRange', 'flow', 'tunId', 'l3mdev',
+  'sportMask', 'dportMask', 'dscp', 'dscpMask', 'flowlabel', 'flowlabelMask']);
 const FILTER_KEYS = new Set(['family', 'table', 'priority']);
+/** A port mask's key, its port's, and the attributes of the range and of the mask. */
+const PORT_MASKS: readonly (readonly [string, string, readonly [number, number]])[] = [
+  ['sportMask', 'sport', [C.FRA_SPORT_RANGE, C.FRA_SPORT_MASK]],
+  ['dportMask', 'dport', [C.FRA_DPORT_RANGE, C.FRA_DPORT_MASK]],
+];
 const RANGE_KEYS = new Set(['start', 'end']);
 /** Decoded-Rule keys that do not identify a rule (dropped when a Rule is passed to del). */
 const DECODED_ONLY = new Set(['flags', 'rawFlags', 'unknown']);
@@ -106,6 +134,10 @@ interface PreparedRule {
   priority: number | undefined;
   u32: [number, number][];
   u8: [number, number][];
+  /** u16 attributes (the port masks). */
+  u16: [number, number][];
+  /** Big-endian u32 attributes (the flow label and its mask). */
+  be32: [number, number][];
   iif: string | undefined;
   oif: string | undefined;
   ranges: [number, Range, 16 | 32][];
@@ -189,7 +221,7 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRule {
   const p: PreparedRule = {
     family, from, to, action, table, flags: 0, tos: s['tos'] !== undefined ? checkInt(s['tos'], 'tos', 0, 255) : 0,
     priority: s['priority'] !== undefined ? checkU32(s['priority'], 'priority') : undefined,
-    u32: [], u8: [], iif: undefined, oif: undefined, ranges: [], tunId: undefined, subject: '',
+    u32: [], u8: [], u16: [], be32: [], iif: undefined, oif: undefined, ranges: [], tunId: undefined, subject: '',
   };
   if (l3mdev) p.u8.push([C.FRA_L3MDEV, 1]);
   if (s['flow'] !== undefined) p.u32.push([C.FRA_FLOW, checkU32(s['flow'], 'flow')]);
@@ -208,6 +240,28 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRule {
   if (s['sport'] !== undefined) p.ranges.push([C.FRA_SPORT_RANGE, checkRange(s['sport'], 'sport', 0xffff), 16]);
   if (s['dport'] !== undefined) p.ranges.push([C.FRA_DPORT_RANGE, checkRange(s['dport'], 'dport', 0xffff), 16]);
   if (s['uidRange'] !== undefined) p.ranges.push([C.FRA_UID_RANGE, checkRange(s['uidRange'], 'uidRange', 0xffffffff), 32]);
+  for (const [key, port, attr] of PORT_MASKS) {
+    if (s[key] === undefined) continue;
+    const mask = checkInt(s[key], key, 0, 0xffff);
+    const r = p.ranges.find(([t]) => t === attr[0])?.[1];
+    // The kernel masks a single port only ("sport mask without sport value" / "...range").
+    if (r === undefined) throw new InvalidArgumentError(key, `a mask needs a single ${port}`);
+    if (r.start !== r.end) throw new InvalidArgumentError(key, `a mask applies to a single ${port}, not the range ${r.start}-${r.end}`);
+    p.u16.push([attr[1], mask]);
+  }
+  if (s['dscpMask'] !== undefined && s['dscp'] === undefined) throw new InvalidArgumentError('dscpMask', 'a mask needs a dscp');
+  if (s['dscp'] !== undefined) {
+    if (p.tos !== 0) throw new InvalidArgumentError('dscp', 'a rule matches a tos or a dscp, not both');
+    p.u8.push([C.FRA_DSCP, checkInt(s['dscp'], 'dscp', 0, 63)]);
+  }
+  if (s['dscpMask'] !== undefined) p.u8.push([C.FRA_DSCP_MASK, checkInt(s['dscpMask'], 'dscpMask', 0, 63)]);
+  if (s['flowlabelMask'] !== undefined && s['flowlabel'] === undefined) throw new InvalidArgumentError('flowlabelMask', 'a mask needs a flowlabel');
+  if (s['flowlabel'] !== undefined) {
+    if (family !== 6) throw new InvalidArgumentError('flowlabel', 'a flow label is matched by IPv6 rules only (give family 6, or an IPv6 from/to)');
+    p.be32.push([C.FRA_FLOWLABEL, checkInt(s['flowlabel'], 'flowlabel', 0, 0xfffff)]);
+  }
+  // The kernel needs the mask with the label ("missing FRA_FLOWLABEL_MASK"): every bit unless given, as `ip` sends it.
+  if (s['flowlabel'] !== undefined) p.be32.push([C.FRA_FLOWLABEL_MASK, s['flowlabelMask'] !== undefined ? checkInt(s['flowlabelMask'], 'flowlabelMask', 0, 0xfffff) : 0xfffff]);
   const parts: string[] = [];
   if (p.priority !== undefined) parts.push(`pref ${p.priority}`);
   if (s['from'] !== undefined) parts.push(`from ${String(s['from'])}`);
@@ -246,6 +300,8 @@ function writeRule(w: MessageWriter, p: PreparedRule): void {
   }
   for (const [t, v] of p.u32) w.putU32(t, v);
   for (const [t, v] of p.u8) w.putU8(t, v);
+  for (const [t, v] of p.u16) w.putU16(t, v);
+  for (const [t, v] of p.be32) w.putBe32(t, v);
   for (const [t, r, bits] of p.ranges) {
     const b = new Uint8Array(bits === 16 ? C.SIZEOF_FIB_RULE_PORT_RANGE : C.SIZEOF_FIB_RULE_UID_RANGE);
     const v = new DataView(b.buffer);
@@ -292,7 +348,9 @@ export class RuleApi {
    * Equivalent to: `ip rule add [not] [from P] [to P] [tos T] [fwmark M/MASK] [iif I]
    * [oif O] [pref N] [table T | goto N | nop | blackhole | unreachable | prohibit]
    * [protocol P] [suppress_prefixlength N] [ipproto P] [sport R] [dport R] [uidrange R]
-   * [realms FROM/TO] [tun_id N] [l3mdev]`.
+   * [realms FROM/TO] [tun_id N] [l3mdev] [sport PORT/MASK] [dport PORT/MASK]
+   * [dscp N/MASK] [flowlabel N/MASK]` (the masks, `dscp` and `flowlabel` with a newer
+   * iproute2 and kernel than 6.1).
    * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' for a duplicate at the same priority.
    */
   async add(spec: RuleSpec): Promise<void> {

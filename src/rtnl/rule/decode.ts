@@ -57,6 +57,21 @@ export interface Rule {
   sport?: Range;
   /** FRA_DPORT_RANGE: destination ports to match (`ip`'s "dport"). */
   dport?: Range;
+  /**
+   * FRA_SPORT_MASK: the bits of a single source port that must match (`ip`'s "sport
+   * PORT/MASK"; newer kernels than 6.1's headers, which also send it for a plain single port).
+   */
+  sportMask?: number;
+  /** FRA_DPORT_MASK: the same for the destination port. */
+  dportMask?: number;
+  /** FRA_DSCP: the DSCP to match, 0..63 (`ip`'s "dscp"; newer kernels; a rule has this or a `tos`). */
+  dscp?: number;
+  /** FRA_DSCP_MASK: the bits of `dscp` that must match (`ip`'s "dscp DSCP/MASK"). */
+  dscpMask?: number;
+  /** FRA_FLOWLABEL: the IPv6 flow label to match, 20 bits (`ip`'s "flowlabel"; newer kernels). */
+  flowlabel?: number;
+  /** FRA_FLOWLABEL_MASK: the bits of `flowlabel` that must match (`ip`'s "flowlabel LABEL/MASK"). */
+  flowlabelMask?: number;
   /** FRA_TUN_ID: tunnel id to match (`ip`'s "tun_id"). */
   tunId?: bigint;
   /** FRA_FLOW: flow/class id, the realms (`ip`'s "realms"). */

@@ -93,4 +93,11 @@ export const FRA: AttrTable = table('FRA', 'FRA_', [
   ['FRA_IP_PROTO', 'u8'],
   ['FRA_SPORT_RANGE', portRangeCodec, 'sport'],
   ['FRA_DPORT_RANGE', portRangeCodec, 'dport'],
+  // Newer than this machine's headers (see scripts/gen-constants.py).
+  ['FRA_DSCP', 'u8', 'dscp'],
+  ['FRA_FLOWLABEL', 'be32', 'flowlabel'],
+  ['FRA_FLOWLABEL_MASK', 'be32', 'flowlabelMask'],
+  ['FRA_SPORT_MASK', 'u16', 'sportMask'],
+  ['FRA_DPORT_MASK', 'u16', 'dportMask'],
+  ['FRA_DSCP_MASK', 'u8', 'dscpMask'],
 ]);
