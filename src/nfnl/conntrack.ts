@@ -909,26 +909,10 @@ export class Conntrack {
    */
   async stats(): Promise<ConntrackStats> {
     this.live();
-    let entries = 0;
-    let maxEntries: number | undefined;
-    await this.sock.request(msgType(N.IPCTNL_MSG_CT_GET_STATS), 0, (w) => putNfgenmsg(w, N.AF_UNSPEC), (buf, view, off, len) => {
-      walkAttrs(view, off + ATTRS, off + len, [...PATH, 'stats'], (t, a) => {
-        if (t === N.CTA_STATS_GLOBAL_ENTRIES) entries = view.getUint32(a, false);
-        else if (t === N.CTA_STATS_GLOBAL_MAX_ENTRIES) maxEntries = view.getUint32(a, false);
-      });
-      void buf;
-      return true;
-    }, { subject: 'conntrack table' });
-    const cpus = await this.sock.dump(msgType(N.IPCTNL_MSG_CT_GET_STATS_CPU), 0, (w) => putNfgenmsg(w, N.AF_UNSPEC), (buf, view, off, len) => {
-      const c: Record<string, number> = { cpu: view.getUint16(off + NLMSG_HDRLEN + 2, false) }; // nfgenmsg.res_id: the CPU
-      walkAttrs(view, off + ATTRS, off + len, [...PATH, 'stats cpu'], (t, a) => {
-        const name = CPU_STAT_NAME[t];
-        if (name) c[name] = view.getUint32(a, false);
-      });
-      void buf;
-      return c as { cpu: number; [k: string]: number };
-    }, { subject: 'conntrack table' });
-    return maxEntries === undefined ? { entries, cpus } : { entries, maxEntries, cpus };
+    const global = await this.sock.request(msgType(N.IPCTNL_MSG_CT_GET_STATS), 0, (w) => putNfgenmsg(w, N.AF_UNSPEC), (_buf, view, off, len) => decodeGlobalStats(view, off, len), { subject: 'conntrack table' });
+    const cpus = await this.sock.dump(msgType(N.IPCTNL_MSG_CT_GET_STATS_CPU), 0, (w) => putNfgenmsg(w, N.AF_UNSPEC), (_buf, view, off, len) => decodeCpuStats(view, off, len), { subject: 'conntrack table' });
+    const entries = global?.entries ?? 0;
+    return global?.maxEntries === undefined ? { entries, cpus } : { entries, maxEntries: global.maxEntries, cpus };
   }
 
   /**
@@ -981,8 +965,37 @@ export class Conntrack {
   }
 }
 
+const STATS_PATH: readonly string[] = Object.freeze([...PATH, 'stats']);
+const STATS_CPU_PATH: readonly string[] = Object.freeze([...PATH, 'stats cpu']);
 const CPU_STAT_NAME: string[] = [];
 for (const [k, v] of Object.entries(N)) if (k.startsWith('CTA_STATS_') && !k.startsWith('CTA_STATS_GLOBAL') && k !== 'CTA_STATS_UNSPEC' && typeof v === 'number') CPU_STAT_NAME[v] = k.slice('CTA_STATS_'.length).toLowerCase();
+
+/** @internal IPCTNL_MSG_CT_GET_STATS's answer (message at `off`, nlmsghdr included): the table's size and limit. */
+export function decodeGlobalStats(view: DataView, off: number, len: number): { entries: number; maxEntries?: number } {
+  const out: { entries: number; maxEntries?: number } = { entries: 0 };
+  walkAttrs(view, off + ATTRS, off + len, STATS_PATH, (t, a, l) => {
+    if (t === N.CTA_STATS_GLOBAL_ENTRIES) {
+      need(l, 4, STATS_PATH, 'CTA_STATS_GLOBAL_ENTRIES', a);
+      out.entries = view.getUint32(a, false);
+    } else if (t === N.CTA_STATS_GLOBAL_MAX_ENTRIES) {
+      need(l, 4, STATS_PATH, 'CTA_STATS_GLOBAL_MAX_ENTRIES', a);
+      out.maxEntries = view.getUint32(a, false);
+    }
+  });
+  return out;
+}
+
+/** @internal One IPCTNL_MSG_CT_GET_STATS_CPU message: the CPU (nfgenmsg.res_id) and its counters by name. */
+export function decodeCpuStats(view: DataView, off: number, len: number): { cpu: number; [k: string]: number } {
+  const c: Record<string, number> = { cpu: view.getUint16(off + NLMSG_HDRLEN + 2, false) };
+  walkAttrs(view, off + ATTRS, off + len, STATS_CPU_PATH, (t, a, l) => {
+    const name = CPU_STAT_NAME[t];
+    if (!name) return;
+    need(l, 4, STATS_CPU_PATH, `CTA_STATS_${name.toUpperCase()}`, a);
+    c[name] = view.getUint32(a, false);
+  });
+  return c as { cpu: number; [k: string]: number };
+}
 
 function invertIcmp(i: { type: number; code: number; id: number }, proto: number): { type: number; code: number; id: number } {
   // conntrack -I builds the reply direction with the same maps: an echo request's reply is an echo reply, and the reverse.

@@ -5,7 +5,7 @@
 // number read out of the padding, `undefined`, or a RangeError past the end.
 import t from 'tap';
 import { DecodeError } from '../../src/index.js';
-import { decodeConntrack } from '../../src/nfnl/conntrack.js';
+import { decodeConntrack, decodeCpuStats, decodeGlobalStats } from '../../src/nfnl/conntrack.js';
 import { decodeEvent } from '../../src/nfnl/monitor.js';
 import * as N from '../../src/nfnl/constants.js';
 
@@ -99,5 +99,29 @@ t.test('an attribute shorter than its type is a DecodeError naming it (also thro
       t.ok(err instanceof DecodeError, `${how}, ${what}: DecodeError (got ${String(err)})`);
       if (err instanceof DecodeError) t.same(err.path, path, `${how}, ${what}: the path names it`);
     }
+  }
+});
+
+t.test("the table's statistics (ct.stats): whole, and a short counter a DecodeError naming it", async (t) => {
+  const [b, v, o, l] = message(0, nla(N.CTA_STATS_GLOBAL_ENTRIES, be32(12)), nla(N.CTA_STATS_GLOBAL_MAX_ENTRIES, be32(65536)));
+  void b;
+  t.same(decodeGlobalStats(v, o, l), { entries: 12, maxEntries: 65536 });
+  const cpu = message(0, nla(N.CTA_STATS_FOUND, be32(3)), nla(N.CTA_STATS_SEARCHED, be32(4)));
+  cpu[0].writeUInt16BE(1, 18); // nfgenmsg.res_id: the CPU
+  t.same(decodeCpuStats(cpu[1], cpu[2], cpu[3]), { cpu: 1, found: 3, searched: 4 });
+  const cases: [string, () => unknown, string[]][] = [
+    ['a two-byte CTA_STATS_GLOBAL_ENTRIES', () => decodeGlobalStats(...message(0, nla(N.CTA_STATS_GLOBAL_ENTRIES, be16(1))).slice(1) as [DataView, number, number]), ['ctnetlink', 'stats', 'CTA_STATS_GLOBAL_ENTRIES']],
+    ['an empty CTA_STATS_GLOBAL_MAX_ENTRIES (last)', () => decodeGlobalStats(...message(0, nla(N.CTA_STATS_GLOBAL_MAX_ENTRIES)).slice(1) as [DataView, number, number]), ['ctnetlink', 'stats', 'CTA_STATS_GLOBAL_MAX_ENTRIES']],
+    ['an empty CTA_STATS_FOUND (last)', () => decodeCpuStats(...message(0, nla(N.CTA_STATS_FOUND)).slice(1) as [DataView, number, number]), ['ctnetlink', 'stats cpu', 'CTA_STATS_FOUND']],
+  ];
+  for (const [what, run, path] of cases) {
+    let e: unknown;
+    try {
+      run();
+    } catch (x) {
+      e = x;
+    }
+    t.type(e, DecodeError, what);
+    t.same((e as DecodeError).path, path, `${what}: the path names it`);
   }
 });
