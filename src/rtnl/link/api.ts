@@ -28,7 +28,11 @@ export interface LinkAttrs {
    * refused. Defaults to a kernel-chosen name (e.g. veth0).
    */
   readonly name?: string | undefined;
-  /** MTU, 0..2147483647 (the kind checks its own range: 68..65535 for a veth). Defaults to the kind's default (1500 for Ethernet kinds). */
+  /**
+   * MTU, 0..2147483647, and at least 68 for an Ethernet kind (veth, bridge, macvlan, tap…:
+   * refused before sending); the kind checks the rest of its range (at most 65535 for a
+   * veth). Defaults to the kind's default (1500 for Ethernet kinds).
+   */
   readonly mtu?: number | undefined;
   /** Hardware address (string or MacAddr), set in the create message. Defaults to random. */
   readonly address?: string | Uint8Array | { readonly bytes: Uint8Array } | undefined;
@@ -328,6 +332,8 @@ function xdpDetaches(l: Link): XdpAttr[] {
   }
 }
 const KIND_RE = /^[a-z0-9_.-]{1,32}$/;
+/** ETH_MIN_MTU (<linux/if_ether.h>): the least MTU of a link made by ether_setup(). */
+const ETH_MIN_MTU = 68;
 const FILTER_KEYS = new Set(['kind', 'master', 'group']);
 const GROUP_KEYS = new Set(['group']);
 const BRIDGE_PORT_KEYS = new Set(['hairpin', 'learning', 'flood', 'mcastFlood', 'bcastFlood', 'cost', 'priority', 'state', 'isolated', 'neighSuppress', 'proxyarp', 'guard', 'fastLeave']);
@@ -373,7 +379,12 @@ function prepareAttrs(a: Record<string, unknown>, p: '' | 'peer.', ether: boolea
   // Every field present from the start: one hidden class for every prepared spec.
   const out: PreparedAttrs = { up: false, name: undefined, mtu: undefined, address: undefined, broadcast: undefined, txqlen: undefined, group: undefined, alias: undefined, netns: undefined, numTxQueues: undefined, numRxQueues: undefined };
   if (a['name'] !== undefined) out.name = checkNewIfname(a['name'], n.name);
-  if (a['mtu'] !== undefined) out.mtu = checkMtu(a['mtu'], n.mtu);
+  if (a['mtu'] !== undefined) {
+    out.mtu = checkMtu(a['mtu'], n.mtu);
+    // A new Ethernet link's minimum is ETH_MIN_MTU (ether_setup): known before sending, as
+    // it is not for a link `set` changes (lo takes less). A veth's refusal would be a bare EINVAL.
+    if (ether && out.mtu < ETH_MIN_MTU) throw new InvalidArgumentError(n.mtu, `an Ethernet link's MTU is at least ${ETH_MIN_MTU}, got ${out.mtu}`);
+  }
   if (a['address'] !== undefined) out.address = checkHwAddr(a['address'], n.address, ether ? 6 : undefined);
   if (a['broadcast'] !== undefined) out.broadcast = checkHwAddr(a['broadcast'], n.broadcast, ether ? 6 : undefined);
   if (a['txqlen'] !== undefined) out.txqlen = checkU32(a['txqlen'], n.txqlen);
