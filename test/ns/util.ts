@@ -8,7 +8,8 @@ import { threadNetnsInode } from '../../src/netlink/netns-switch.js';
 /**
  * Lines of /proc/self/mountinfo (the mount table as this process sees it), less the
  * mounts other test files running at the same time make in the shared sandbox: their
- * private directories (/run/nlkit-test-OTHERPID-*) and named namespaces in /run/netns.
+ * directories under /run/nlkit-* (private ones, /run/nlkit-test-OTHERPID-*, and
+ * test/hardening's /run/nlkit-leak-PID and /run/nlkit-del-PID) and named namespaces in /run/netns.
  */
 export function mountCount(): number {
   return mountPoints().length;
@@ -19,7 +20,7 @@ export function mountPoints(): string[] {
   const mine = `/run/nlkit-test-${process.pid}-`;
   return readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n')
     .map((l) => l.split(' ')[4]!)
-    .filter((p) => !(p.startsWith('/run/nlkit-test-') && !p.startsWith(mine)) && p !== '/run/netns' && !p.startsWith('/run/netns/'))
+    .filter((p) => !(p.startsWith('/run/nlkit-') && !p.startsWith(mine)) && p !== '/run/netns' && !p.startsWith('/run/netns/'))
     .sort();
 }
 
