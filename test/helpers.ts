@@ -1,6 +1,6 @@
 // Shared helpers for nlkit tests.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import * as sys from '../src/netlink/sys.js';
 import { withThreadNetns } from '../src/netlink/netns-switch.js';
 import { Rtnl } from '../src/rtnl/index.js';
@@ -252,4 +252,46 @@ export async function monitorPrints(printed: () => string, clear: () => void, po
     }
   }
   throw new Error(`the monitor printed nothing of ${String(seen)} in ${ms} ms:\n${printed()}`);
+}
+
+/** One netlink attribute as the kernel lays it out: header (host order, little-endian here), payload, zeroed padding to 4. */
+export function nla(type: number, ...payload: (Buffer | number[])[]): Buffer {
+  const body = Buffer.concat(payload.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p))));
+  const h = Buffer.alloc(4);
+  h.writeUInt16LE(4 + body.length, 0);
+  h.writeUInt16LE(type, 2);
+  return Buffer.concat([h, body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
+}
+
+/**
+ * Run `fn` with this process out of fds but `free` of them: every gap below the soft
+ * RLIMIT_NOFILE filled with /dev/null, the limit lowered (prlimit) to just above the
+ * highest fd, then `free` fillers closed again. The fillers are closed and the limit
+ * restored whatever `fn` does.
+ */
+export async function withFdsExhausted<T>(free: number, fn: () => T | Promise<T>): Promise<T> {
+  const limits = readFileSync('/proc/self/limits', 'utf8').match(/^Max open files\s+(\d+)\s+(\d+)/m);
+  if (!limits) throw new Error('no open-files limit in /proc/self/limits');
+  const [soft, hard] = [limits[1]!, limits[2]!];
+  const prlimit = (n: string): void => {
+    const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${n}:${hard}`]);
+    if (r.status !== 0) throw new Error(`prlimit failed: ${r.stderr}`);
+  };
+  const top = Math.max(...readdirSync('/proc/self/fd').map(Number));
+  prlimit(String(top + 1));
+  const fillers: number[] = [];
+  try {
+    for (;;) {
+      try {
+        fillers.push(openSync('/dev/null', 'r'));
+      } catch {
+        break;
+      }
+    }
+    for (let i = 0; i < free && fillers.length > 0; i++) closeSync(fillers.pop()!);
+    return await fn();
+  } finally {
+    for (const f of fillers) closeSync(f);
+    prlimit(soft);
+  }
 }

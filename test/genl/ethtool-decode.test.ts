@@ -8,17 +8,10 @@ import { DecodeError, Ethtool } from '../../src/index.js';
 import { decodeBitset } from '../../src/genl/ethtool.js';
 import type { GenlMessage } from '../../src/genl/message.js';
 import * as E from '../../src/genl/ethtool-constants.js';
+import { nla } from '../helpers.js';
 
 const NESTED = 0x8000;
 
-/** One attribute: header, payload, zeroed padding to 4. */
-function nla(type: number, ...payload: (Buffer | number[])[]): Buffer {
-  const body = Buffer.concat(payload.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p))));
-  const h = Buffer.alloc(4);
-  h.writeUInt16LE(4 + body.length, 0);
-  h.writeUInt16LE(type, 2);
-  return Buffer.concat([h, body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
-}
 const u32 = (n: number): Buffer => {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n >>> 0);

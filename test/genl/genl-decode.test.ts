@@ -7,6 +7,7 @@ import t from 'tap';
 import { DecodeError } from '../../src/index.js';
 import { decodeFamily } from '../../src/genl/genl.js';
 import * as G from '../../src/genl/constants.js';
+import { nla } from '../helpers.js';
 
 const NESTED = 0x8000;
 const isLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -14,14 +15,6 @@ t.before(() => {
   if (!isLE) throw new Error('these byte arrays are little-endian (host order on x86 and arm64)');
 });
 
-/** One attribute: header, payload, zeroed padding to 4. */
-function nla(type: number, ...payload: (Buffer | number[])[]): Buffer {
-  const body = Buffer.concat(payload.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p))));
-  const h = Buffer.alloc(4);
-  h.writeUInt16LE(4 + body.length, 0);
-  h.writeUInt16LE(type, 2);
-  return Buffer.concat([h, body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
-}
 const u16 = (n: number): Buffer => Buffer.from([n & 0xff, n >> 8]);
 const u32 = (n: number): Buffer => {
   const b = Buffer.alloc(4);

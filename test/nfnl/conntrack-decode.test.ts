@@ -8,6 +8,7 @@ import { DecodeError } from '../../src/index.js';
 import { decodeConntrack, decodeCpuStats, decodeGlobalStats } from '../../src/nfnl/conntrack.js';
 import { decodeEvent } from '../../src/nfnl/monitor.js';
 import * as N from '../../src/nfnl/constants.js';
+import { nla } from '../helpers.js';
 
 const NESTED = 0x8000;
 const isLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -15,14 +16,6 @@ t.before(() => {
   if (!isLE) throw new Error('the headers of these byte arrays are little-endian (host order on x86 and arm64)');
 });
 
-/** One attribute: header (host order), payload, zeroed padding to 4. */
-function nla(type: number, ...payload: (Buffer | number[])[]): Buffer {
-  const body = Buffer.concat(payload.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p))));
-  const h = Buffer.alloc(4);
-  h.writeUInt16LE(4 + body.length, 0);
-  h.writeUInt16LE(type, 2);
-  return Buffer.concat([h, body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
-}
 const be16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
 const be32 = (n: number): Buffer => {
   const b = Buffer.alloc(4);

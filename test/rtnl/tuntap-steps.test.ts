@@ -2,10 +2,9 @@
 // the handle's socket, a switch into that netns, open /dev/net/tun, TUNSETIFF): a
 // refusal at each says which step and why, and leaves no device and no fd behind.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { Rtnl, SysError } from '../../src/index.js';
-import { ipJson, privileged, rawNetns } from '../helpers.js';
+import { ipJson, privileged, rawNetns, withFdsExhausted } from '../helpers.js';
 import { CAP_SYS_ADMIN, withoutCap } from '../ns/util.js';
 
 const names = (nsPath: string): string[] => ipJson<Record<string, any>[]>(nsPath, ['link', 'show']).map((l) => l.ifname as string).sort();
@@ -36,31 +35,8 @@ t.test('SIOCGSKNS out of fds (EMFILE) says so, without blaming CAP_NET_ADMIN', p
     rt.close();
     ns.close();
   });
-  const limits = readFileSync('/proc/self/limits', 'utf8').match(/^Max open files\s+(\d+)\s+(\d+)/m);
-  if (!limits) throw new Error('no open-files limit in /proc/self/limits');
-  const [soft, hard] = [limits[1]!, limits[2]!];
-  const prlimit = (n: string): void => {
-    const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${n}:${hard}`]);
-    if (r.status !== 0) throw new Error(`prlimit failed: ${r.stderr}`);
-  };
-  // No fd number free below the soft limit: fill the gaps, then lower it to the top.
-  const top = Math.max(...openFds());
-  prlimit(String(top + 1));
-  const fillers: number[] = [];
-  let e: any;
-  try {
-    for (;;) {
-      try {
-        fillers.push(openSync('/dev/null', 'r'));
-      } catch {
-        break;
-      }
-    }
-    e = await rejection(rt.link.add({ name: 'tp0', kind: 'tap' }));
-  } finally {
-    for (const f of fillers) closeSync(f);
-    prlimit(soft);
-  }
+  // No fd free below the soft limit.
+  const e: any = await withFdsExhausted(0, () => rejection(rt.link.add({ name: 'tp0', kind: 'tap' })));
   t.type(e, SysError);
   t.equal(e?.code, 'EMFILE');
   t.equal(e?.syscall, 'ioctl(SIOCGSKNS)');
