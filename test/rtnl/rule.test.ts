@@ -147,6 +147,12 @@ t.test('less common rules equal ip -j -d rule: each by nlkit and by ip', privile
     if (a.priority < 100 || a.priority % 10 !== 0 || b.priority !== a.priority + 1) continue;
     t.same({ ...a, priority: 0, unknown: undefined }, { ...b, priority: 0, unknown: undefined }, `priority ${a.priority} by nlkit as ${b.priority} by ip`);
   }
+  // Every rule copied into another netns by its decoded form (as a decoded Route can be):
+  // the copies decode the same.
+  const copy = setup(t).rt; // with v0 and v1, as iif and oif name them
+  const made = all.filter((r) => r.priority >= 100 && r.priority < 32766); // not the default rules a new netns has
+  for (const r of made) await copy.rule.add(r);
+  t.same((await copy.rule.list()).filter((r) => r.priority >= 100 && r.priority < 32766), made, `${made.length} rules, made again from their decoded form, decode the same`);
 });
 
 t.test('del of a decoded rule matches its realms and tun_id too: the rule passed is the one deleted; realms, tun_id and l3mdev can be added', privileged, async (t) => {

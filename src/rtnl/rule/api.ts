@@ -120,7 +120,7 @@ const PORT_MASKS: readonly (readonly [string, string, readonly [number, number]]
   ['dportMask', 'dport', [C.FRA_DPORT_RANGE, C.FRA_DPORT_MASK]],
 ];
 const RANGE_KEYS = new Set(['start', 'end']);
-/** Decoded-Rule keys that do not identify a rule (dropped when a Rule is passed to del). */
+/** Decoded-Rule keys that neither identify nor make a rule (dropped when a Rule is passed to add or del). */
 const DECODED_ONLY = new Set(['flags', 'rawFlags', 'unknown']);
 
 interface PreparedRule {
@@ -186,8 +186,9 @@ function selector(v: unknown, arg: string, family: 4 | 6 | undefined, forDelete:
 
 function prepare(spec: unknown, forDelete: boolean): PreparedRule {
   let s = checkObject(spec, 'spec');
-  if (forDelete && typeof s['rawFlags'] === 'number') {
-    // A decoded Rule: keep what identifies it.
+  if (typeof s['rawFlags'] === 'number') {
+    // A decoded Rule: keep what identifies it (a delete) or makes it again (an add); the
+    // flags are the kernel's state, and `not` is their one that a spec gives.
     s = Object.fromEntries(Object.entries(s).filter(([k, v]) => !DECODED_ONLY.has(k) && v !== undefined && !(k === 'not' && v === false)));
   }
   checkKeys(s, SPEC_KEYS, '');
@@ -351,9 +352,11 @@ export class RuleApi {
    * [realms FROM/TO] [tun_id N] [l3mdev] [sport PORT/MASK] [dport PORT/MASK]
    * [dscp N/MASK] [flowlabel N/MASK]` (the masks, `dscp` and `flowlabel` with a newer
    * iproute2 and kernel than 6.1).
+   * A decoded Rule from `list()` can be passed as is (to copy a rule into another netns),
+   * or spread with changes (`{ ...rule, priority: 200 }`).
    * @throws InvalidArgumentError for bad input; NetlinkError 'EEXIST' for a duplicate at the same priority.
    */
-  async add(spec: RuleSpec): Promise<void> {
+  async add(spec: RuleSpec | Rule): Promise<void> {
     const p = prepare(spec, false);
     await this.core.sock.request(C.RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, (w) => writeRule(w, p), undefined, { subject: p.subject });
   }
