@@ -1062,7 +1062,6 @@ export class LinkApi {
     throw new NetlinkError(errno, first ? first.request : { type: C.RTM_NEWLINK, typeName: 'RTM_NEWLINK', seq: 0, subject: prepared[0]!.attrs.name! }, first ? first.extack : {}, notes.join('; '));
   }
 
-
   /**
    * A create's refusal `e`, with a hint where the kernel said only an errno and the kind
    * can tell whether its parent was the cause (KindCodec.explainParent: a macvlan on lo
