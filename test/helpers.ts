@@ -1,5 +1,6 @@
 // Shared helpers for nlkit tests.
 import { spawnSync } from 'node:child_process';
+import koffi from 'koffi';
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import * as sys from '../src/netlink/sys.js';
 import { withThreadNetns } from '../src/netlink/netns-switch.js';
@@ -263,22 +264,33 @@ export function nla(type: number, ...payload: (Buffer | number[])[]): Buffer {
   return Buffer.concat([h, body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
 }
 
+const libc = koffi.load('libc.so.6');
+const getrlimit = libc.func('int getrlimit(int resource, void *rlim)');
+const setrlimit = libc.func('int setrlimit(int resource, const void *rlim)');
+/** RLIMIT_NOFILE (asm-generic/resource.h; the same on x86_64 and arm64). */
+const RLIMIT_NOFILE = 7;
+
 /**
- * Run `fn` with this process out of fds but `free` of them: every gap below the soft
- * RLIMIT_NOFILE filled with /dev/null, the limit lowered (prlimit) to just above the
- * highest fd, then `free` fillers closed again. The fillers are closed and the limit
- * restored whatever `fn` does.
+ * Run `fn` with this process out of fds but exactly `free` of them: the soft
+ * RLIMIT_NOFILE lowered to just above the highest fd, every gap below it filled with
+ * /dev/null, then the limit raised by `free` (however few gaps there were). The fillers
+ * are closed and the limit restored whatever `fn` does.
+ *
+ * The limit is set in-process (setrlimit through koffi), not by running prlimit(1):
+ * restoring it by spawning a program needs free fds for the child's pipes, which is just
+ * what the process does not have then (fresh-clone CI failed that way, "prlimit failed").
  */
 export async function withFdsExhausted<T>(free: number, fn: () => T | Promise<T>): Promise<T> {
-  const limits = readFileSync('/proc/self/limits', 'utf8').match(/^Max open files\s+(\d+)\s+(\d+)/m);
-  if (!limits) throw new Error('no open-files limit in /proc/self/limits');
-  const [soft, hard] = [limits[1]!, limits[2]!];
-  const prlimit = (n: string): void => {
-    const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${n}:${hard}`]);
-    if (r.status !== 0) throw new Error(`prlimit failed: ${r.stderr}`);
+  const saved = Buffer.alloc(16);
+  if (getrlimit(RLIMIT_NOFILE, saved) !== 0) throw new Error(`getrlimit: errno ${koffi.errno()}`);
+  const setSoft = (soft: bigint): void => {
+    const lim = Buffer.alloc(16);
+    lim.writeBigUInt64LE(soft, 0);
+    lim.writeBigUInt64LE(saved.readBigUInt64LE(8), 8);
+    if (setrlimit(RLIMIT_NOFILE, lim) !== 0) throw new Error(`setrlimit: errno ${koffi.errno()}`);
   };
   const top = Math.max(...readdirSync('/proc/self/fd').map(Number));
-  prlimit(String(top + 1));
+  setSoft(BigInt(top + 1));
   const fillers: number[] = [];
   try {
     for (;;) {
@@ -288,10 +300,10 @@ export async function withFdsExhausted<T>(free: number, fn: () => T | Promise<T>
         break;
       }
     }
-    for (let i = 0; i < free && fillers.length > 0; i++) closeSync(fillers.pop()!);
+    setSoft(BigInt(top + 1 + free));
     return await fn();
   } finally {
     for (const f of fillers) closeSync(f);
-    prlimit(soft);
+    if (setrlimit(RLIMIT_NOFILE, saved) !== 0) throw new Error(`setrlimit (restore): errno ${koffi.errno()}`);
   }
 }
