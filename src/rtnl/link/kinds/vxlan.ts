@@ -9,6 +9,7 @@
 import { InvalidArgumentError, showValue, type CustomCodec } from '../../../netlink/index.js';
 import { table, boolU8, flagInU8Out, ipCodec } from '../../table-helpers.js';
 import { parseIp } from '../../ip.js';
+import { checkRange } from './tunnel.js';
 import type { KindCodec } from './kind.js';
 
 /**
@@ -94,6 +95,8 @@ export const vxlan: KindCodec = {
     if (!d || typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffff) {
       throw new InvalidArgumentError('data.id', `a vxlan needs a VNI in 0..16777215, got ${showValue(id)}`);
     }
+    // vxlan_nl2conf masks the label to 20 bits without a word (ip refuses "invalid flowlabel").
+    checkRange(d, 'label', 0, 0xfffff, 'label (an IPv6 flow label)');
     // IFLA_VXLAN_LOCAL/GROUP hold IPv4 only; IPv6 goes in LOCAL6/GROUP6.
     for (const [k, k6, fam] of [['local', 'local6', 4], ['group', 'group6', 4], ['local6', 'local', 6], ['group6', 'group', 6]] as const) {
       const v = d[k];
