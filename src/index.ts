@@ -14,7 +14,7 @@ export {
   poolStats,
 } from './netlink/index.js';
 export type {
-  ExtAck, RequestInfo, DecodedMessage, DecodedAttribute, AttrSpec, Codec, CustomCodec, DecodeContext, PrimitiveCodec,
+  ExtAck, ExtAckPolicy, RequestInfo, DecodedMessage, DecodedAttribute, AttrSpec, Codec, CustomCodec, DecodeContext, PrimitiveCodec,
   BatchOptions, BatchRequest, BatchResult, BatchStatus,
   RawAttribute, FamilyDescriber, MessageHandler, MulticastMonitorOptions, MulticastOverrun, NetlinkSocketOptions, RequestBuilder, RequestBuilderWith, RequestOptions, RequestWithOptions, SocketStats,
 } from './netlink/index.js';

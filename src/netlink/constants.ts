@@ -117,6 +117,23 @@ export const NLMSGERR_ATTR_POLICY = 4;
 export const NLMSGERR_ATTR_MISS_TYPE = 5;
 export const NLMSGERR_ATTR_MISS_NEST = 6;
 
+/** Attributes inside NLMSGERR_ATTR_POLICY (enum netlink_policy_type_attr). */
+export const NL_POLICY_TYPE_ATTR_TYPE = 1;
+export const NL_POLICY_TYPE_ATTR_MIN_VALUE_S = 2;
+export const NL_POLICY_TYPE_ATTR_MAX_VALUE_S = 3;
+export const NL_POLICY_TYPE_ATTR_MIN_VALUE_U = 4;
+export const NL_POLICY_TYPE_ATTR_MAX_VALUE_U = 5;
+export const NL_POLICY_TYPE_ATTR_MIN_LENGTH = 6;
+export const NL_POLICY_TYPE_ATTR_MAX_LENGTH = 7;
+export const NL_POLICY_TYPE_ATTR_BITFIELD32_MASK = 10;
+export const NL_POLICY_TYPE_ATTR_MASK = 12;
+
+/** enum netlink_attribute_type, by value (NL_ATTR_TYPE_INVALID … NL_ATTR_TYPE_BITFIELD32), as nlkit names them. */
+export const NL_ATTR_TYPE_NAMES: readonly string[] = [
+  'invalid', 'flag', 'u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64',
+  'binary', 'string', 'nul-string', 'nested', 'nested-array', 'bitfield32',
+];
+
 /** Socket options at SOL_NETLINK. */
 export const NETLINK_ADD_MEMBERSHIP = 1;
 export const NETLINK_DROP_MEMBERSHIP = 2;

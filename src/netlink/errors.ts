@@ -170,6 +170,42 @@ export interface ExtAck {
   readonly attribute?: string;
   /** Name of the missing attribute, where known. */
   readonly missingAttribute?: string;
+  /**
+   * NLMSGERR_ATTR_POLICY: what the kernel's policy for the rejected attribute allows,
+   * sent with a policy refusal ("Attribute failed policy validation", "integer out of
+   * range"). The message gives it in words after the attribute.
+   */
+  readonly policy?: ExtAckPolicy;
+}
+
+/**
+ * The kernel's policy for one attribute, as NLMSGERR_ATTR_POLICY reports it (the
+ * NL_POLICY_TYPE_ATTR_* attributes; the same shape `genl-ctrl-list`'s policy dump uses).
+ */
+export interface ExtAckPolicy {
+  /** NL_POLICY_TYPE_ATTR_TYPE by name: 'flag', 'u8' … 'u64', 's8' … 's64', 'binary', 'string', 'nul-string', 'nested', 'nested-array', 'bitfield32'. */
+  readonly type?: string;
+  /** The smallest value allowed (NL_POLICY_TYPE_ATTR_MIN_VALUE_U or _S). */
+  readonly min?: bigint;
+  /** The largest value allowed (NL_POLICY_TYPE_ATTR_MAX_VALUE_U or _S). */
+  readonly max?: bigint;
+  /** The shortest payload allowed, in bytes (NL_POLICY_TYPE_ATTR_MIN_LENGTH). */
+  readonly minLength?: number;
+  /** The longest payload allowed, in bytes (NL_POLICY_TYPE_ATTR_MAX_LENGTH; for a nul-string, without its NUL). */
+  readonly maxLength?: number;
+  /** The bits allowed (NL_POLICY_TYPE_ATTR_MASK, or NL_POLICY_TYPE_ATTR_BITFIELD32_MASK for a bitfield32). */
+  readonly mask?: bigint;
+}
+
+/** An {@link ExtAckPolicy} in words: 'u32 in 0..65535', 'nul-string of at most 15 bytes', 'u32 with bits 0x7'. */
+export function describePolicy(p: ExtAckPolicy): string {
+  const parts: string[] = [];
+  if (p.min !== undefined || p.max !== undefined) parts.push(`in ${p.min ?? '…'}..${p.max ?? '…'}`);
+  if (p.minLength !== undefined && p.maxLength !== undefined) parts.push(p.minLength === p.maxLength ? `of exactly ${p.minLength} bytes` : `of ${p.minLength}..${p.maxLength} bytes`);
+  else if (p.maxLength !== undefined) parts.push(`of at most ${p.maxLength} bytes`);
+  else if (p.minLength !== undefined) parts.push(`of at least ${p.minLength} bytes`);
+  if (p.mask !== undefined) parts.push(`with bits 0x${p.mask.toString(16)} only`);
+  return [p.type ?? 'a value', ...parts].join(' ');
 }
 
 /** Details of the request a NetlinkError answers. */
@@ -217,7 +253,8 @@ export class NetlinkError extends Error {
     const { code, text } = name ?? errnoInfo(errno);
     let msg = `${code}: ${text}`;
     if (extack.message) msg += ` — ${extack.message}`;
-    if (extack.attribute) msg += ` [at ${extack.attribute}]`;
+    if (extack.attribute) msg += ` [at ${extack.attribute}${extack.policy ? `, policy: ${describePolicy(extack.policy)}` : ''}]`;
+    else if (extack.policy) msg += ` [policy: ${describePolicy(extack.policy)}]`;
     if (extack.missingAttribute) msg += ` [missing ${extack.missingAttribute}]`;
     // Unnamed (no describer for it): by type, as the kernel gave it, rather than not at all.
     else if (extack.missingType !== undefined) msg += ` [missing attribute type ${extack.missingType}${extack.missingNest !== undefined ? ` in the nest at offset ${extack.missingNest}` : ''}]`;

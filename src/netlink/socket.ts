@@ -26,12 +26,14 @@ import * as sys from './sys.js';
 import {
   AF_NETLINK, MSG_DONTWAIT, MSG_TRUNC, NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_DROP_MEMBERSHIP,
   NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_NO_ENOBUFS, NLA_HDRLEN, NLMSGERR_ATTR_COOKIE,
-  NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSG_DONE,
+  NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY, NL_ATTR_TYPE_NAMES, NL_POLICY_TYPE_ATTR_BITFIELD32_MASK,
+  NL_POLICY_TYPE_ATTR_MASK, NL_POLICY_TYPE_ATTR_MAX_LENGTH, NL_POLICY_TYPE_ATTR_MAX_VALUE_S, NL_POLICY_TYPE_ATTR_MAX_VALUE_U,
+  NL_POLICY_TYPE_ATTR_MIN_LENGTH, NL_POLICY_TYPE_ATTR_MIN_VALUE_S, NL_POLICY_TYPE_ATTR_MIN_VALUE_U, NL_POLICY_TYPE_ATTR_TYPE, NLMSG_DONE,
   NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP,
   NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_REQUEST, SOCK_CLOEXEC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_ERROR, SO_RCVBUF,
   SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE, align4,
 } from './constants.js';
-import { ClosedError, DecodeError, DumpInterruptedError, InvalidArgumentError, NetlinkError, SysError, type ExtAck, checkOptionKeys, showValue } from './errors.js';
+import { ClosedError, DecodeError, DumpInterruptedError, InvalidArgumentError, NetlinkError, SysError, type ExtAck, type ExtAckPolicy, checkOptionKeys, showValue } from './errors.js';
 import { EMPTY_BYTES } from './attrs.js';
 import { checkMessage } from './reader.js';
 import { HOST_LE, MessageWriter } from './writer.js';
@@ -1015,6 +1017,7 @@ export class NetlinkSocket {
       else if (t === NLMSGERR_ATTR_MISS_TYPE && vl >= 4) ext.missingType = v.getUint32(vo, HOST_LE);
       else if (t === NLMSGERR_ATTR_MISS_NEST && vl >= 4) ext.missingNest = v.getUint32(vo, HOST_LE);
       else if (t === NLMSGERR_ATTR_COOKIE) ext.cookie = Buffer.from(buf.subarray(vo, vo + vl)); // a copy: buf is reused
+      else if (t === NLMSGERR_ATTR_POLICY) ext.policy = parsePolicy(v, vo, vo + vl);
       off += align4(alen);
     }
     const d = this.describer;
@@ -1410,6 +1413,45 @@ interface TxState<T> {
   batch: BatchTx | undefined;
   /** The overrun (ENOBUFS) read during the exchange, if any: thrown if the answer does not come before the queue is empty. */
   overrun: NetlinkError | undefined;
+}
+
+/**
+ * NLMSGERR_ATTR_POLICY's nested NL_POLICY_TYPE_ATTR_* attributes, as the kernel's
+ * netlink_policy_dump_write_attr() writes them. Best effort, like the rest of the
+ * extended ACK: an attribute too short for its value is skipped, not an error that
+ * would hide the kernel's refusal.
+ */
+function parsePolicy(v: DataView, start: number, end: number): ExtAckPolicy | undefined {
+  const p: { -readonly [K in keyof ExtAckPolicy]: ExtAckPolicy[K] } = {};
+  let any = false;
+  for (let off = start; end - off >= NLA_HDRLEN;) {
+    const alen = v.getUint16(off, HOST_LE);
+    if (alen < NLA_HDRLEN || off + alen > end) break;
+    const t = v.getUint16(off + 2, HOST_LE) & 0x3fff;
+    const vo = off + NLA_HDRLEN;
+    const vl = alen - NLA_HDRLEN;
+    if (vl >= 8 && (t === NL_POLICY_TYPE_ATTR_MIN_VALUE_U || t === NL_POLICY_TYPE_ATTR_MAX_VALUE_U || t === NL_POLICY_TYPE_ATTR_MASK)) {
+      const x = v.getBigUint64(vo, HOST_LE);
+      if (t === NL_POLICY_TYPE_ATTR_MASK) p.mask = x;
+      else if (t === NL_POLICY_TYPE_ATTR_MIN_VALUE_U) p.min = x;
+      else p.max = x;
+      any = true;
+    } else if (vl >= 8 && (t === NL_POLICY_TYPE_ATTR_MIN_VALUE_S || t === NL_POLICY_TYPE_ATTR_MAX_VALUE_S)) {
+      const x = v.getBigInt64(vo, HOST_LE);
+      if (t === NL_POLICY_TYPE_ATTR_MIN_VALUE_S) p.min = x;
+      else p.max = x;
+      any = true;
+    } else if (vl >= 4) {
+      const x = v.getUint32(vo, HOST_LE);
+      if (t === NL_POLICY_TYPE_ATTR_TYPE) p.type = NL_ATTR_TYPE_NAMES[x] ?? `type ${x}`;
+      else if (t === NL_POLICY_TYPE_ATTR_MIN_LENGTH) p.minLength = x;
+      else if (t === NL_POLICY_TYPE_ATTR_MAX_LENGTH) p.maxLength = x;
+      else if (t === NL_POLICY_TYPE_ATTR_BITFIELD32_MASK) p.mask = BigInt(x);
+      any ||= t === NL_POLICY_TYPE_ATTR_TYPE || t === NL_POLICY_TYPE_ATTR_MIN_LENGTH || t === NL_POLICY_TYPE_ATTR_MAX_LENGTH || t === NL_POLICY_TYPE_ATTR_BITFIELD32_MASK;
+    }
+    off += align4(alen);
+  }
+  return any ? p : undefined;
 }
 
 const SOCKET_OPTION_KEYS: ReadonlySet<string> = new Set(['groups', 'receiveBufferSize', 'sendBufferSize', 'extAck', 'strictCheck', 'capAck', 'noEnobufs', 'describer']);
