@@ -189,7 +189,7 @@ t.test("a link's refusal names the change and, for a veth, the peer: the name th
   t.equal(master.code, 'EOPNOTSUPP');
   t.match(master.message, /\(RTM_NEWLINK v0 master v2 up\)$/);
   const mtu = await refusal(t, rt.link.set(Number(ip(ns.path, ['-o', 'link', 'show', 'v0']).split(':')[0]), { mtu: 70000 }));
-  t.match(mtu.message, /mtu greater than device maximum \(RTM_NEWLINK ifindex \d+ mtu 70000\)$/);
+  t.match(mtu.message, /mtu greater than device maximum — v0 takes MTUs 68\.\.65535 \(RTM_NEWLINK ifindex \d+ mtu 70000\)$/, 'the range, named by the link read back');
 });
 
 t.test('an MTU below 68 goes to the kernel, which checks each device\'s own range: lo takes 50 as `ip link set lo mtu 50` does; a set below a veth\'s minimum names its range; a new Ethernet link is refused before sending', privileged, async (t) => {
@@ -378,7 +378,9 @@ t.test('calls that add to an error keep what it meant: addMany and bridgePort wi
   t.match(port.message, / — the link is not a bridge port: bridge-port options need a bridge as its master; the bridgePort options were refused; the other changes of this call were applied \(RTM_SETLINK v0\)$/);
   const plain = await refusal(t, rt.link.add({ name: 'v0', kind: 'bridge' }));
   t.equal(plain.hint, "a link named 'v0' already exists", 'the hint is a field too');
-  const noHint = await refusal(t, rt.link.set('v0', { mtu: 70000 }));
+  // (An MTU above the maximum was the example here; its error now gives the link's range as a hint.)
+  const noHint = await refusal(t, rt.link.add({ name: 'x0', kind: 'vxlan', data: { id: 5, port: 4789, df: 3 } }));
+  t.match(noHint.message, /Invalid DF attribute/, 'the kernel said why');
   t.equal(noHint.hint, undefined, 'none where the kernel said why (extended ACK)');
   t.notOk('hint' in noHint, 'and no hint key then');
 });

@@ -1511,15 +1511,17 @@ export class LinkApi {
   }
 
   /**
-   * An MTU below the device's minimum, read on the error path: the kernel's text ('mtu less
-   * than device minimum') names neither bound, so the link's range (IFLA_MIN_MTU..
-   * IFLA_MAX_MTU, read back) is added ('v0 takes MTUs 68..65535'); `e` as it is otherwise.
+   * An MTU outside the device's range, read on the error path: the kernel's text ('mtu less
+   * than device minimum', 'mtu greater than device maximum') names neither bound, so the
+   * link's range (IFLA_MIN_MTU..IFLA_MAX_MTU, read back) is added ('v0 takes MTUs
+   * 68..65535'); `e` as it is otherwise.
    */
   private async explainMtu(e: unknown, ref: string | number, mtu: number | undefined): Promise<unknown> {
-    if (mtu === undefined || !(e instanceof NetlinkError) || e.code !== 'EINVAL' || e.extack.message !== 'mtu less than device minimum') return e;
+    if (mtu === undefined || !(e instanceof NetlinkError) || e.code !== 'EINVAL') return e;
+    if (e.extack.message !== 'mtu less than device minimum' && e.extack.message !== 'mtu greater than device maximum') return e;
     const l = await this.get(ref).catch(() => undefined);
     if (l?.minMtu === undefined) return e;
-    const range = `${subjectOf(ref)} takes MTUs ${l.minMtu}..${l.maxMtu ? l.maxMtu : '2147483647'}`;
+    const range = `${l.name} takes MTUs ${l.minMtu}..${l.maxMtu ? l.maxMtu : '2147483647'}`;
     return new NetlinkError(e.errno, e.request, e.extack, e.hint ? `${e.hint}; ${range}` : range);
   }
 
