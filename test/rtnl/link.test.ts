@@ -368,7 +368,7 @@ t.test('EEXIST, and the kernel\'s extended-ACK text names the offending attribut
   t.equal(e4.code, 'ERANGE');
   t.match(e4.extack.message, /Attribute failed policy validation/);
   t.equal(e4.extack.attribute, 'IFLA_IFNAME', 'the extended-ACK offset is named');
-  t.match(e4.message, /\[at IFLA_IFNAME\] \(RTM_NEWLINK\)$/);
+  t.match(e4.message, /\[at IFLA_IFNAME, policy: string of at most 15 bytes\] \(RTM_NEWLINK\)$/, "the attribute and the kernel's policy for it");
   const e3 = await rt.link.add({ kind: 'vxlan', name: 'vx0', data: { id: 1, ttl: 300 as any } }).catch((e) => e);
   t.ok(e3 instanceof InvalidArgumentError, 'out-of-range kind option refused before sending');
 });
