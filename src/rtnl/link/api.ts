@@ -124,17 +124,17 @@ export interface BridgePortOptions {
   readonly hairpin?: boolean | undefined;
   /** IFLA_BRPORT_LEARNING: learn source MAC addresses on this port (`learning on`). */
   readonly learning?: boolean | undefined;
-  /** Unicast flooding. */
+  /** IFLA_BRPORT_UNICAST_FLOOD: flood unicast with no FDB entry to this port (`flood on`). */
   readonly flood?: boolean | undefined;
   /** IFLA_BRPORT_MCAST_FLOOD: flood multicast with no MDB entry to this port (`mcast_flood on`). */
   readonly mcastFlood?: boolean | undefined;
   /** IFLA_BRPORT_BCAST_FLOOD: flood broadcast to this port (`bcast_flood on`). */
   readonly bcastFlood?: boolean | undefined;
-  /** IFLA_BRPORT_COST: STP path cost (`cost`; `ip` takes 1..65535). */
+  /** IFLA_BRPORT_COST: STP path cost (`cost`), 1..65535 as the kernel takes it (checked before anything is sent). */
   readonly cost?: number | undefined;
-  /** IFLA_BRPORT_PRIORITY: STP port priority (`priority`; `ip` takes 0..63). */
+  /** IFLA_BRPORT_PRIORITY: STP port priority (`priority`), 0..63 as the kernel takes it (checked before anything is sent). */
   readonly priority?: number | undefined;
-  /** STP state by name or number. */
+  /** IFLA_BRPORT_STATE: STP state (`state`) by name, or by number 0..4 (BR_STATE_*). */
   readonly state?: 'disabled' | 'listening' | 'learning' | 'forwarding' | 'blocking' | number | undefined;
   /** IFLA_BRPORT_ISOLATED: isolated port, which forwards only to non-isolated ports (`isolated on`). */
   readonly isolated?: boolean | undefined;
@@ -337,6 +337,22 @@ const ETH_MIN_MTU = 68;
 const FILTER_KEYS = new Set(['kind', 'master', 'group']);
 const GROUP_KEYS = new Set(['group']);
 const BRIDGE_PORT_KEYS = new Set(['hairpin', 'learning', 'flood', 'mcastFlood', 'bcastFlood', 'cost', 'priority', 'state', 'isolated', 'neighSuppress', 'proxyarp', 'guard', 'fastLeave']);
+
+/**
+ * The kernel's ranges for a bridge port's STP values (net/bridge: BR_MAX_PORT_PRIORITY is
+ * 63, the top 6 bits of the 16-bit port id; BR_MIN/MAX_PATH_COST 1..65535; states up to
+ * BR_STATE_BLOCKING): beyond them it answers a bare ERANGE or EINVAL, and only after the
+ * call's other changes were applied (the port options go in a request of their own).
+ */
+function checkPortRanges(bp: Record<string, unknown>): void {
+  const range = (key: string, lo: number, hi: number, what: string): void => {
+    const v = bp[key];
+    if (typeof v === 'number' && (v < lo || v > hi)) throw new InvalidArgumentError(`bridgePort.${key}`, `${what} is ${lo}..${hi}, got ${v}`);
+  };
+  range('priority', 0, 63, "a bridge port's STP priority (`priority`)");
+  range('cost', 1, 65535, "a bridge port's STP path cost (`cost`)");
+  range('state', C.BR_STATE_DISABLED, C.BR_STATE_BLOCKING, "a bridge port's STP state by number (0..4 are disabled, listening, learning, forwarding, blocking)");
+}
 /** Option keys of each kind's IFLA_INFO_DATA table, built once. */
 const dataKeys = new Map<string, ReadonlySet<string>>();
 function dataKeysOf(kind: string, table: { byKey: Map<string, unknown> }): ReadonlySet<string> {
@@ -1399,6 +1415,7 @@ export class LinkApi {
       if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null || Array.isArray(c['bridgePort'])) throw new InvalidArgumentError('bridgePort', 'expected an object');
       bridgePort = c['bridgePort'] as Record<string, unknown>;
       checkKeys(bridgePort, BRIDGE_PORT_KEYS, 'bridgePort.');
+      checkPortRanges(bridgePort);
       // Every value checked before anything is sent: the port options go in a second
       // request, and a bad one must not leave the first half of the change applied.
       const scratch = new Writer(256);

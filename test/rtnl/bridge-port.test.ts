@@ -1,0 +1,46 @@
+// Bridge port options (rt.link.set's bridgePort) and bridge options beyond what the
+// kernel takes: values outside the kernel's ranges are refused before anything is sent
+// (the port options go in a request of their own after the other changes, so a kernel
+// refusal left those applied and said only 'ERANGE' or 'EINVAL'); a bridge with
+// vlanFiltering on a kernel built without CONFIG_BRIDGE_VLAN_FILTERING says why.
+import t from 'tap';
+import { InvalidArgumentError } from '../../src/netlink/errors.js';
+import { LinkApi } from '../../src/rtnl/link/api.js';
+import { recordedRequests } from './scripted-link-api.js';
+import { ip, ipJson, inNs, privileged, freshHandle } from '../helpers.js';
+
+t.test('bridgePort priority, cost and state outside the kernel\'s ranges are refused before anything is sent', async (t) => {
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ priority: 64 }, /bridgePort\.priority.*0\.\.63, got 64/],
+    [{ priority: -1 }, /bridgePort\.priority/],
+    [{ cost: 0 }, /bridgePort\.cost.*1\.\.65535, got 0/],
+    [{ cost: 65536 }, /bridgePort\.cost.*1\.\.65535, got 65536/],
+    [{ state: 5 }, /bridgePort\.state.*0\.\.4 .*got 5/],
+    [{ state: -1 }, /bridgePort\.state.*got -1/],
+  ];
+  for (const [bp, re] of bad) {
+    const r = await recordedRequests((core) => LinkApi.of(core), (a) => a.set('v0', { mtu: 1400, bridgePort: bp as never }));
+    t.ok(r.error instanceof InvalidArgumentError, `${JSON.stringify(bp)}: an InvalidArgumentError: ${String(r.error)}`);
+    t.match(String(r.error), re);
+    t.same(r.bytes, [], 'nothing sent (not the mtu either)');
+  }
+  // The bounds themselves are taken.
+  for (const bp of [{ priority: 0 }, { priority: 63 }, { cost: 1 }, { cost: 65535 }, { state: 4 }, { state: 'blocking' }]) {
+    const r = await recordedRequests((core) => LinkApi.of(core), (a) => a.set('v0', { bridgePort: bp as never }));
+    t.equal(r.error, undefined, `${JSON.stringify(bp)} is sent`);
+    t.equal(r.bytes.length, 1);
+  }
+});
+
+t.test('on a real kernel: the bounds are the kernel\'s own (ip link set … type bridge_slave refuses beyond them)', privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  for (const c of ['link add br0 type bridge', 'link add v0 type veth peer name v1', 'link set v0 master br0']) ip(ns.path, c.split(' '));
+  await rt.link.set('v0', { bridgePort: { priority: 63, cost: 65535 } });
+  const d = ipJson(ns.path, ['-d', 'link', 'show', 'v0'])[0].linkinfo.info_slave_data;
+  t.same([d.priority, d.cost], [63, 65535], 'the upper bounds are taken');
+  for (const a of [['priority', '64'], ['cost', '65536'], ['cost', '0'], ['state', '5']]) {
+    t.throws(() => inNs(ns.path, 'ip', ['link', 'set', 'v0', 'type', 'bridge_slave', ...a]), `ip refuses ${a.join(' ')} (the kernel does)`);
+  }
+  await t.rejects(rt.link.set('v0', { mtu: 1400, bridgePort: { priority: 64 } }), InvalidArgumentError);
+  t.equal((await rt.link.get('v0')).mtu, 1500, 'the mtu of the refused call was not applied');
+});
