@@ -111,12 +111,14 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
   // A veth's peer: IFLA_LINKINFO › IFLA_INFO_DATA › VETH_INFO_PEER (ifinfomsg + attributes).
   let kind: string | undefined;
   let peer: Map<number, [number, number]> | undefined;
+  let vlanFiltering = false;
   const li = top.get(C.IFLA_LINKINFO);
   if (li) {
     const info = attrsIn(v, li[0], li[0] + li[1]);
     const k = info.get(C.IFLA_INFO_KIND);
     kind = k ? text(req, k) : undefined;
     const data = info.get(C.IFLA_INFO_DATA);
+    vlanFiltering = kind === 'bridge' && data !== undefined && attrsIn(v, data[0], data[0] + data[1]).has(C.IFLA_BR_VLAN_FILTERING);
     const p = kind === 'veth' && data ? attrsIn(v, data[0], data[0] + data[1]).get(C.VETH_INFO_PEER) : undefined;
     if (p && p[1] >= IFINFOMSG) peer = attrsIn(v, p[0] + IFINFOMSG, p[0] + p[1]);
   }
@@ -151,6 +153,11 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
       return undefined;
     }
     case EOPNOTSUPP: {
+      // br_vlan_filter_toggle() without CONFIG_BRIDGE_VLAN_FILTERING: EOPNOTSUPP, no text.
+      if (vlanFiltering) {
+        return 'this kernel refuses vlanFiltering (IFLA_BR_VLAN_FILTERING, even 0) when built without bridge VLAN filtering ' +
+          '(CONFIG_BRIDGE_VLAN_FILTERING; its bridges then report no vlanProtocol): leave vlanFiltering out';
+      }
       const master = u32(top.get(C.IFLA_MASTER));
       // The address and carrier changes are the other EOPNOTSUPPs a set may carry.
       if (!master || top.has(C.IFLA_ADDRESS) || top.has(C.IFLA_CARRIER)) return undefined;

@@ -4,7 +4,7 @@
 // refusal left those applied and said only 'ERANGE' or 'EINVAL'); a bridge with
 // vlanFiltering on a kernel built without CONFIG_BRIDGE_VLAN_FILTERING says why.
 import t from 'tap';
-import { InvalidArgumentError } from '../../src/netlink/errors.js';
+import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
 import { LinkApi } from '../../src/rtnl/link/api.js';
 import { recordedRequests } from './scripted-link-api.js';
 import { ip, ipJson, inNs, privileged, freshHandle } from '../helpers.js';
@@ -43,4 +43,23 @@ t.test('on a real kernel: the bounds are the kernel\'s own (ip link set … type
   }
   await t.rejects(rt.link.set('v0', { mtu: 1400, bridgePort: { priority: 64 } }), InvalidArgumentError);
   t.equal((await rt.link.get('v0')).mtu, 1500, 'the mtu of the refused call was not applied');
+});
+
+t.test('a bridge with vlanFiltering on a kernel without bridge VLAN filtering: the error says why, no bridge is left', privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  let supported = true;
+  try {
+    inNs(ns.path, 'ip', ['link', 'add', 'brx', 'type', 'bridge', 'vlan_filtering', '1']);
+  } catch {
+    supported = false;
+  }
+  if (supported) {
+    t.comment('this kernel has bridge VLAN filtering: nothing to refuse');
+    return;
+  }
+  const e = await rt.link.add({ kind: 'bridge', name: 'br9', data: { vlanFiltering: 1 } }).catch((x: unknown) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'EOPNOTSUPP', String(e));
+  t.match(String((e as Error).message), /CONFIG_BRIDGE_VLAN_FILTERING/);
+  t.match(String((e as Error).message), /vlanFiltering/);
+  t.equal(ipJson(ns.path, ['link']).filter((l: any) => l.ifname === 'br9').length, 0, 'no half-made bridge');
 });
