@@ -165,6 +165,24 @@ t.test('refusals name the entry, what it means and the netns', privileged, async
   await refused(rt.fdb.add({ mac: '02:00:00:00:00:3b', link: 'vx0', dst: 'fd00::2' }), 'EAFNOSUPPORT', /dst fd00::2 is IPv6: 'vx0' takes IPv4 remotes only/, 'an IPv6 dst on an IPv4 vxlan');
 });
 
+// Before: a bare 'EINVAL: Invalid argument' (with vlan, a hint blaming the VLAN) — the
+// kernel's reason ("RTM_NEWNEIGH with invalid ether address") goes to dmesg only.
+t.test('the all-zeros MAC on a bridge or its port: the error says the bridge takes no such address', privileged, async (t) => {
+  const { rt } = setup(t);
+  for (const [spec, what] of [
+    [{ mac: '00:00:00:00:00:00', link: 'v0', master: true, state: 'static' }, 'a static master entry'],
+    [{ mac: '00:00:00:00:00:00', link: 'v0', master: true, state: 'static', vlan: 1 }, 'the same with a vlan'],
+    [{ mac: '00:00:00:00:00:00', link: 'br0', self: true }, 'a local entry on the bridge'],
+  ] as const) {
+    const e = await rt.fdb.add(spec).then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof NetlinkError && e.code === 'EINVAL', `${what}: EINVAL (${String(e)})`);
+    t.match((e as Error).message, /00:00:00:00:00:00 is no address a bridge's forwarding database takes/, what);
+    t.notMatch((e as Error).message, /may not be configured/, `${what}: not blamed on the vlan`);
+  }
+  // A device's own list and a vxlan take it (the vxlan's default remote).
+  await rt.fdb.add({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.2' });
+});
+
 t.test('bad input is refused before anything is sent', async (t) => {
   // A handle whose every request would fail: nothing may reach the socket.
   const rt = Rtnl.open();

@@ -154,7 +154,8 @@ export class FdbApi {
    * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'EEXIST'
    *   when the entry exists, 'ENODEV' when the link does not, 'EOPNOTSUPP' for a master
    *   entry on a link that is not a bridge port, 'EINVAL' for a vxlan entry without `dst`,
-   *   'EAFNOSUPPORT' for a `dst` of the other family than the vxlan's — each naming the
+   *   'EAFNOSUPPORT' for a `dst` of the other family than the vxlan's, 'EINVAL' for the
+   *   all-zeros MAC on a bridge or its port (a vxlan's only) — each naming the
    *   entry and the netns.
    */
   async add(spec: FdbSpec): Promise<void> {
@@ -311,7 +312,11 @@ export class FdbApi {
         info = undefined; // gone meanwhile: the kernel's own answer stands
       }
       const isBridge = info?.kind === 'bridge';
-      if (e.errno === EOPNOTSUPP && (c.flags & C.NTF_MASTER) && info) {
+      // The bridge refuses the all-zeros MAC (dmesg: "RTM_NEWNEIGH with invalid ether address").
+      const zeroToBridge = type === C.RTM_NEWNEIGH && c.mac.every((b) => b === 0) && ((c.flags & C.NTF_MASTER) !== 0 || isBridge);
+      if (e.errno === EINVAL && zeroToBridge) {
+        why = `${c.macText} is no address a bridge's forwarding database takes (the all-zeros MAC is a vxlan's default remote: self on the vxlan device)`;
+      } else if (e.errno === EOPNOTSUPP && (c.flags & C.NTF_MASTER) && info) {
         if (isBridge) why = `${dev} is a bridge: an entry on the bridge itself takes self, not master`;
         else if (info.master === undefined || info.master === 0) why = `${dev} is not a bridge port (it has no master), so a master entry has no bridge to go to: enslave it first, or use self for the device's own address list`;
         else why = `the master of ${dev} keeps no forwarding database`;
