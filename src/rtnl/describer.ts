@@ -112,13 +112,18 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
   let kind: string | undefined;
   let peer: Map<number, [number, number]> | undefined;
   let vlanFiltering = false;
+  let mst = false;
   const li = top.get(C.IFLA_LINKINFO);
   if (li) {
     const info = attrsIn(v, li[0], li[0] + li[1]);
     const k = info.get(C.IFLA_INFO_KIND);
     kind = k ? text(req, k) : undefined;
     const data = info.get(C.IFLA_INFO_DATA);
-    vlanFiltering = kind === 'bridge' && data !== undefined && attrsIn(v, data[0], data[0] + data[1]).has(C.IFLA_BR_VLAN_FILTERING);
+    const br = kind === 'bridge' && data !== undefined ? attrsIn(v, data[0], data[0] + data[1]) : undefined;
+    vlanFiltering = br?.has(C.IFLA_BR_VLAN_FILTERING) ?? false;
+    // IFLA_BR_MULTI_BOOLOPT asking for BR_BOOLOPT_MST_ENABLE (bit 2 of optval and optmask).
+    const bo = br?.get(C.IFLA_BR_MULTI_BOOLOPT);
+    mst = bo !== undefined && bo[1] >= 8 && (v.getUint32(bo[0], true) & v.getUint32(bo[0] + 4, true) & 4) !== 0;
     const p = kind === 'veth' && data ? attrsIn(v, data[0], data[0] + data[1]).get(C.VETH_INFO_PEER) : undefined;
     if (p && p[1] >= IFINFOMSG) peer = attrsIn(v, p[0] + IFINFOMSG, p[0] + p[1]);
   }
@@ -157,6 +162,11 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
       if (vlanFiltering) {
         return 'this kernel refuses vlanFiltering (IFLA_BR_VLAN_FILTERING, even 0) when built without bridge VLAN filtering ' +
           '(CONFIG_BRIDGE_VLAN_FILTERING; its bridges then report no vlanProtocol): leave vlanFiltering out';
+      }
+      // br_mst_set_enabled() without CONFIG_BRIDGE_VLAN_FILTERING: EOPNOTSUPP, no text.
+      if (mst) {
+        return 'this kernel refuses multiBoolopt.mstEnabled: multiple spanning trees need bridge VLAN filtering, ' +
+          'which it was built without (CONFIG_BRIDGE_VLAN_FILTERING; its bridges then report no vlanProtocol)';
       }
       const master = u32(top.get(C.IFLA_MASTER));
       // The address and carrier changes are the other EOPNOTSUPPs a set may carry.

@@ -12,7 +12,7 @@ export type { Link, LinkOfKind, LinkPortOf } from './link/decode.js';
 export type { LinkInfo, LinkStats64, LinkAfSpec, LinkMap, LinkXdp } from './link/table.js';
 export { IFLA, STATS64_FIELDS } from './link/table.js';
 export { kindCodec, knownKinds, BRIDGE_DATA, BRIDGE_PORT_DATA, BRIDGE_PORT_STATES, MACVLAN_DATA, MACVLAN_MODES, VXLAN_DATA, TUN_DATA, VLAN_DATA, VLAN_PROTOCOLS, BOND_DATA, BOND_MODES, IPVLAN_DATA, IPVLAN_MODES, IPIP_DATA, SIT_DATA, IPIP_PROTOS, SIT_FLAGS, GRE_DATA, GRE_FLAGS, ERSPAN_DIRS, IP6TNL_DATA, IP6TNL_PROTOS, IP6GRE_DATA, GENEVE_DATA, GENEVE_DF, TUNNEL_ENCAP_TYPES, TUNNEL_ENCAP_FLAGS, IP6_TUNNEL_FLAGS } from './link/kinds/index.js';
-export type { KindCodec, VethPeerSpec, VxlanPortRange, KindData, PortData, KindOptions, BridgeData, BridgePortData, MacvlanData, VxlanData, TunData, VlanData, BondData, IpvlanData, BridgeOptions, MacvlanOptions, VxlanOptions, VlanOptions, BondOptions, IpvlanOptions, IpipData, SitData, GreData, Ip6tnlData, Ip6greData, GeneveData, IpipOptions, SitOptions, GreOptions, Ip6tnlOptions, Ip6greOptions, GeneveOptions } from './link/kinds/index.js';
+export type { KindCodec, VethPeerSpec, VxlanPortRange, BridgeBoolopts, BridgeBooloptsInput, KindData, PortData, KindOptions, BridgeData, BridgePortData, MacvlanData, VxlanData, TunData, VlanData, BondData, IpvlanData, BridgeOptions, MacvlanOptions, VxlanOptions, VlanOptions, BondOptions, IpvlanOptions, IpipData, SitData, GreData, Ip6tnlData, Ip6greData, GeneveData, IpipOptions, SitOptions, GreOptions, Ip6tnlOptions, Ip6greOptions, GeneveOptions } from './link/kinds/index.js';
 export type { TunSpec } from './link/api.js';
 export type { TunOptions } from './link/kinds/index.js';
 export type { ShapeOf, InputOf } from './table-helpers.js';

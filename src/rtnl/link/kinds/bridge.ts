@@ -7,7 +7,7 @@
  * `ip link set PORT type bridge_slave hairpin on …`.
  * @module
  */
-import { copyBytes, type CustomCodec } from '../../../netlink/index.js';
+import { copyBytes, InvalidArgumentError, showValue, type CustomCodec } from '../../../netlink/index.js';
 import { table, enumCodec, boolU8 } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
 
@@ -28,6 +28,67 @@ const bridgeIdCodec: CustomCodec<string | Buffer, never> = {
 
 /** STP port states (BR_STATE_*). */
 export const BRIDGE_PORT_STATES = { disabled: 0, listening: 1, learning: 2, forwarding: 3, blocking: 4 } as const;
+
+/**
+ * The bridge's boolean options (IFLA_BR_MULTI_BOOLOPT, struct br_boolopt_multi), as
+ * `ip -j -d link show` prints them (no_linklocal_learn, mcast_vlan_snooping, mst_enabled).
+ * Decoded: each option the kernel reports (its bit set in the mask) as a boolean, and the
+ * raw `value` and `mask` words, which also carry options newer than these headers.
+ *
+ * Equivalent to: `ip link add NAME type bridge no_linklocal_learn 1 mcast_vlan_snooping 1 mst_enabled 1`.
+ */
+export interface BridgeBoolopts {
+  /** Do not learn from link-local frames (BR_BOOLOPT_NO_LL_LEARN). */
+  readonly noLinklocalLearn?: boolean | undefined;
+  /** Per-VLAN multicast snooping (BR_BOOLOPT_MCAST_VLAN_SNOOPING; needs VLAN filtering). */
+  readonly mcastVlanSnooping?: boolean | undefined;
+  /** Multiple spanning trees (BR_BOOLOPT_MST_ENABLE). */
+  readonly mstEnabled?: boolean | undefined;
+  /** br_boolopt_multi.optval as the kernel sent it (decoded only). */
+  readonly value?: number | undefined;
+  /** br_boolopt_multi.optmask as the kernel sent it: the options it knows (decoded only). */
+  readonly mask?: number | undefined;
+}
+
+/** The options of {@link BridgeBoolopts} by bit (enum br_boolopt_id, linux/if_bridge.h). */
+const BOOLOPTS = [['noLinklocalLearn', 0], ['mcastVlanSnooping', 1], ['mstEnabled', 2]] as const;
+
+/** Input of {@link BridgeBoolopts}: the options to change; the others are left as they are (not in the mask). */
+export type BridgeBooloptsInput = Pick<BridgeBoolopts, 'noLinklocalLearn' | 'mcastVlanSnooping' | 'mstEnabled'>;
+
+const booloptsCodec: CustomCodec<BridgeBoolopts | Buffer, BridgeBooloptsInput> = {
+  decode(ctx, off, len) {
+    if (len < 8) return copyBytes(ctx.buf, off, off + len);
+    const value = ctx.view.getUint32(off, true);
+    const mask = ctx.view.getUint32(off + 4, true);
+    const out: Record<string, unknown> = {};
+    for (const [k, bit] of BOOLOPTS) if (mask & (1 << bit)) out[k] = (value & (1 << bit)) !== 0;
+    out['value'] = value;
+    out['mask'] = mask;
+    return out as BridgeBoolopts;
+  },
+  encode(w, type, value) {
+    const arg = `attribute ${type}`; // renamed to the option's key (data.multiBoolopt) by the table
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
+      throw new InvalidArgumentError(arg, `expected { noLinklocalLearn?, mcastVlanSnooping?, mstEnabled? } (booleans), got ${showValue(value)}`);
+    }
+    const v = value as Record<string, unknown>;
+    let optval = 0;
+    let optmask = 0;
+    for (const k of Object.keys(v)) {
+      const row = BOOLOPTS.find(([name]) => name === k);
+      if (!row) throw new InvalidArgumentError(arg, `unknown option '${k}' (known: ${BOOLOPTS.map(([n]) => n).join(', ')}; value and mask are read-only)`);
+      if (v[k] === undefined) continue;
+      if (typeof v[k] !== 'boolean') throw new InvalidArgumentError(arg, `${k} must be a boolean, got ${showValue(v[k])}`);
+      optmask |= 1 << row[1];
+      if (v[k]) optval |= 1 << row[1];
+    }
+    const b = Buffer.alloc(8);
+    b.writeUInt32LE(optval >>> 0, 0);
+    b.writeUInt32LE(optmask >>> 0, 4);
+    w.putBytes(type, b);
+  },
+};
 
 /** IFLA_BR_* attributes. */
 export const BRIDGE_DATA = table('IFLA_BR', 'IFLA_BR_', [
@@ -75,7 +136,7 @@ export const BRIDGE_DATA = table('IFLA_BR', 'IFLA_BR_', [
   ['IFLA_BR_MCAST_IGMP_VERSION', 'u8'],
   ['IFLA_BR_MCAST_MLD_VERSION', 'u8'],
   ['IFLA_BR_VLAN_STATS_PER_PORT', 'u8'],
-  ['IFLA_BR_MULTI_BOOLOPT', 'binary'],
+  ['IFLA_BR_MULTI_BOOLOPT', booloptsCodec],
 ]);
 
 /** IFLA_BRPORT_* attributes (a bridge port's IFLA_INFO_SLAVE_DATA / IFLA_PROTINFO). */

@@ -50,6 +50,7 @@ export function knownKinds(): string[] {
 export type { KindCodec, KindEncodeContext } from './kind.js';
 export type { VethPeerSpec } from './veth.js';
 export { BRIDGE_DATA, BRIDGE_PORT_DATA, BRIDGE_PORT_STATES } from './bridge.js';
+export type { BridgeBoolopts, BridgeBooloptsInput } from './bridge.js';
 export { MACVLAN_DATA, MACVLAN_MODES } from './macvlan.js';
 export { VXLAN_DATA } from './vxlan.js';
 export type { VxlanPortRange } from './vxlan.js';
