@@ -161,7 +161,7 @@ const CASES = (p: string): Case[] => [
   },
   {
     type: 'hash:net,port', tool: ['family', 'inet6', 'timeout', '300'], opts: { family: 6, timeout: 300 },
-    adds: [[['2001:db8::/32,tcp:80'], { ip: '2001:db8::', cidr: 32, port: 80 }], [['2001:db8:1::/48,udp:53', 'timeout', '7'], { ip: '2001:db8:1::', cidr: 48, port: 53, proto: 'udp' }, { timeout: 7 }]],
+    adds: [[['2001:db8::/32,tcp:80'], { ip: '2001:db8::', cidr: 32, port: 80 }], [['2001:db8:1::/48,udp:53', 'timeout', '250'], { ip: '2001:db8:1::', cidr: 48, port: 53, proto: 'udp' }, { timeout: 250 }]],
   },
   {
     type: 'hash:net,iface', tool: [], opts: {},
