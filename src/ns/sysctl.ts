@@ -104,11 +104,22 @@ function inNetns<T>(ns: NetnsHandle | undefined, fn: () => T): T {
   return fd === undefined ? fn() : withThreadNetns(fd, fn);
 }
 
-/** Node fs error → SysError with the key in the message. */
-function rethrow(e: unknown, syscall: string, path: string, key: string): never {
+/**
+ * Node fs error → SysError with the key in the message, saying what was refused: a
+ * missing key only when `open` said ENOENT (a `write` ENOENT is the kernel refusing the
+ * value, e.g. an unknown tcp_congestion_control), a directory, a key that cannot be read
+ * or written, or — for a failed write — the value. Error path only.
+ */
+function rethrow(e: unknown, syscall: string, path: string, key: string, value?: string): never {
   const err = e as NodeJS.ErrnoException;
   if (typeof err?.errno === 'number') {
-    const detail = err.code === 'ENOENT' ? `no sysctl '${key}' in this network namespace` : `sysctl '${key}'`;
+    let detail: string;
+    if (err.code === 'EISDIR') detail = `'${key}' is a directory of sysctls, not a key`;
+    else if (syscall === 'open' && err.code === 'ENOENT') detail = `no sysctl '${key}' in this network namespace`;
+    else if (syscall === 'open' && err.code === 'EACCES') {
+      detail = value === undefined ? `sysctl '${key}' cannot be read (write-only, or not readable by this process)` : `sysctl '${key}' cannot be written (read-only — as many net.core keys are outside the initial network namespace — or not writable by this process)`;
+    } else if (value !== undefined && syscall === 'write') detail = `sysctl '${key}': the kernel refused the value ${showValue(value.replace(/\n$/, ''))}`;
+    else detail = `sysctl '${key}'`;
     throw new SysError(syscall, Math.abs(err.errno), path, detail);
   }
   throw e;
@@ -157,7 +168,10 @@ export function sysctlGet(ns: NetnsHandle | undefined, key: string): string {
 /**
  * Write `value` to the `net.*` sysctl `key` of the namespace `ns` (undefined: the
  * execNetns context's namespace, else the calling thread's), in one write as sysctl(8)
- * does. The kernel's refusal of a value is a SysError (e.g. 'EINVAL' from `write`).
+ * does. The kernel's refusal of a value is a SysError from `write` quoting the value
+ * ('EINVAL', or 'ENOENT' for an unknown name such as a tcp_congestion_control
+ * algorithm — not to be read as a missing key, which fails in `open`); a key that is
+ * read-only in this namespace is 'EACCES' from `open`, saying so.
  * `ns` is checked as for {@link sysctlGet}. An empty value or one with a newline before
  * its end is an InvalidArgumentError (argument 'value'): the kernel would silently set
  * nothing, or only the first line.
@@ -168,20 +182,21 @@ export function sysctlGet(ns: NetnsHandle | undefined, key: string): string {
  */
 export function sysctlSet(ns: NetnsHandle | undefined, key: string, value: SysctlValue): void {
   const path = sysctlPath(key);
-  const data = Buffer.from(formatValue(value), 'utf8');
+  const text = formatValue(value);
+  const data = Buffer.from(text, 'utf8');
   inNetns(ns, () => {
     let fd: number;
     try {
       fd = openSync(path, constants.O_WRONLY);
     } catch (e) {
-      rethrow(e, 'open', path, key);
+      rethrow(e, 'open', path, key, text);
     }
     try {
       let n: number;
       try {
         n = writeSync(fd, data, 0, data.length);
       } catch (e) {
-        rethrow(e, 'write', path, key);
+        rethrow(e, 'write', path, key, text);
       }
       if (n !== data.length) throw new SysError('write', 5 /* EIO */, path, `short write to sysctl '${key}' (${n} of ${data.length} bytes)`);
     } finally {

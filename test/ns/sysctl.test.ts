@@ -173,3 +173,37 @@ t.test('per-interface keys work for every name the kernel gives a link (#, =, ~,
     t.throws(() => sysctlPath(k), InvalidArgumentError, `refuses ${JSON.stringify(k)}`);
   }
 });
+
+t.test('a refusal says what was refused: a value the kernel refuses is never "no sysctl", a directory is not a key, read-only and write-only keys say so', privileged, async (t) => {
+  const home = threadIno();
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  const before = fdCount();
+  // The key exists; the kernel answers ENOENT for an unknown algorithm. This said "no
+  // sysctl 'net.ipv4.tcp_congestion_control' in this network namespace".
+  const algo = t.throws(() => sysctlSet(ns, 'net.ipv4.tcp_congestion_control', 'nlkit_none')) as SysError;
+  t.equal(algo.code, 'ENOENT');
+  t.equal(algo.syscall, 'write');
+  t.notMatch(algo.message, /no sysctl/, `not "no sysctl": ${algo.message}`);
+  t.match(algo.message, /refused the value 'nlkit_none'/);
+  t.match(algo.message, 'net.ipv4.tcp_congestion_control');
+  const inval = t.throws(() => sysctlSet(ns, 'net.ipv4.ip_default_ttl', 'abc')) as SysError;
+  t.equal(inval.code, 'EINVAL');
+  t.match(inval.message, /net\.ipv4\.ip_default_ttl.*refused the value 'abc'/);
+  // A directory: EISDIR from read (get) or open (set), said as "a directory, not a key".
+  const dirGet = t.throws(() => sysctlGet(ns, 'net.ipv4')) as SysError;
+  t.equal(dirGet.code, 'EISDIR');
+  t.match(dirGet.message, /'net\.ipv4' is a directory of sysctls, not a key/);
+  const dirSet = t.throws(() => sysctlSet(ns, 'net.ipv4.conf', 1)) as SysError;
+  t.equal(dirSet.code, 'EISDIR');
+  t.match(dirSet.message, /'net\.ipv4\.conf' is a directory of sysctls, not a key/);
+  // net.core.rmem_max is read-only outside the initial netns; route.flush is write-only.
+  const ro = t.throws(() => sysctlSet(ns, 'net.core.rmem_max', 1 << 20)) as SysError;
+  t.equal(ro.code, 'EACCES');
+  t.match(ro.message, /'net\.core\.rmem_max' cannot be written \(read-only/);
+  const wo = t.throws(() => sysctlGet(ns, 'net.ipv4.route.flush')) as SysError;
+  t.equal(wo.code, 'EACCES');
+  t.match(wo.message, /'net\.ipv4\.route\.flush' cannot be read \(write-only/);
+  t.equal(fdCount(), before, 'no fd leaked');
+  t.equal(threadIno(), home);
+});
