@@ -220,6 +220,28 @@ function openNetnsFile(path: string, argument = 'path'): number {
 }
 
 /**
+ * The path a Netns opened from `path` (fd `fd`) shows as its `path`: one that names the
+ * same namespace for any process of this mount namespace and after a chdir. `path` itself
+ * when absolute and not through /proc/self or /proc/thread-self (which mean the reader);
+ * a relative path made absolute when that names the same file; else `/proc/PID/fd/FD`.
+ */
+function portablePath(path: string, fd: number): string {
+  try {
+    const abs = resolve(path); // process.cwd() throws when the working directory was removed
+    const selfish = /^\/proc\/(?:self|thread-self)(?:\/|$)/.test(abs);
+    if (isAbsolute(path) && !selfish) return path;
+    if (!selfish) {
+      const st = statSync(abs);
+      const own = fstatSync(fd);
+      if (st.dev === own.dev && st.ino === own.ino) return abs;
+    }
+  } catch {
+    /* no name that is surely the same file: the fd path below */
+  }
+  return `/proc/${process.pid}/fd/${fd}`;
+}
+
+/**
  * Run `fn` with the calling thread in a brand-new network namespace (unshare), then
  * put the thread back where it was (setns to an fd saved first) — also when `fn`
  * throws. `fn` is synchronous. A failed switch back is a NetnsRestoreError (with
@@ -313,7 +335,7 @@ export class Netns implements NetnsHandle, Disposable {
   #fd: number;
   /**
    * A path that names this namespace: the namespace file for named and path-opened
-   * namespaces, else `/proc/PID/fd/FD` (valid only while this handle is open) — usable
+   * namespaces (absolute; see {@link Netns.fromPath} for /proc/self paths), else `/proc/PID/fd/FD` (valid only while this handle is open) — usable
    * as `nsenter --net=PATH` or `ip netns exec`-style tools while open.
    */
   readonly path: string;
@@ -483,11 +505,18 @@ export class Netns implements NetnsHandle, Disposable {
    * with an InvalidArgumentError naming the path, before any setns could see it. A path
    * that cannot be looked up is a SysError with its `path` (ENOENT, ENOTDIR, ELOOP, …).
    *
+   * `path` of the handle is `path` as given, except where that would name another
+   * namespace for another process or after a chdir: a relative path is made absolute
+   * (from the working directory at the call), and a path through /proc/self or
+   * /proc/thread-self becomes `/proc/PID/fd/FD` (valid while the handle is open), as
+   * for {@link Netns.get}.
+   *
    * Equivalent to: `nsenter --net=PATH` (the opening part).
    */
   static fromPath(path: string): Netns {
     validatePath(path);
-    return Netns.adopt(openNetnsFile(path), path);
+    const fd = openNetnsFile(path);
+    return Netns.adopt(fd, portablePath(path, fd));
   }
 
   /**

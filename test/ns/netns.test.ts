@@ -195,3 +195,47 @@ t.test('set() moves the calling thread for good; the old handle brings it back',
   home.set();
   t.equal(threadIno(), home.ino, 'thread back');
 });
+
+t.test('fromPath of a path that means something else to another process (/proc/self, /proc/thread-self, relative) gives a path that still names this netns', privileged, async (t) => {
+  const home = Netns.get();
+  const a = Netns.new();
+  const cwd = process.cwd();
+  t.teardown(() => {
+    process.chdir(cwd);
+    home.close();
+    a.close();
+  });
+  // What another process (nsenter, a CNI result's sandbox reader) sees at ns.path.
+  const inoFor = (p: string) => Number(spawnSync('stat', ['-L', '-c', '%i', p], { encoding: 'utf8' }).stdout.trim());
+  const opened = [
+    withThreadNetns(a.fd, () => Netns.fromPath('/proc/thread-self/ns/net')),
+    withThreadNetns(a.fd, () => Netns.fromPath('/proc//self/../thread-self/ns/./net')),
+    Netns.fromPath('/proc/self/fd/' + String(a.fd)),
+  ];
+  for (const ns of opened) {
+    t.ok(ns.equals(a), `${ns.path} is a`);
+    t.equal(inoFor(ns.path), a.ino, `another process reads a at ${ns.path} (before: its own netns at a /proc/self path)`);
+    ns.close();
+  }
+  // A relative path is made absolute when opened: a later chdir does not change what it names.
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-rel-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'x'), '');
+  t.equal(spawnSync('mount', ['--bind', a.path, join(dir, 'x')]).status, 0);
+  t.teardown(() => spawnSync('umount', [join(dir, 'x')]));
+  process.chdir(dir);
+  const rel = Netns.fromPath('x');
+  process.chdir(cwd);
+  t.equal(rel.path, join(dir, 'x'), 'absolute');
+  t.ok(rel.equals(a));
+  t.equal(inoFor(rel.path), a.ino);
+  rel.close();
+  // A named file and /proc/PID/ns/net keep the path given.
+  const byPid = Netns.fromPath(`/proc/${process.pid}/ns/net`);
+  t.equal(byPid.path, `/proc/${process.pid}/ns/net`);
+  byPid.close();
+  const byFile = Netns.fromPath(join(dir, 'x'));
+  t.equal(byFile.path, join(dir, 'x'));
+  byFile.close();
+  t.equal(threadIno(), home.ino);
+});
