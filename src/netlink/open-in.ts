@@ -4,7 +4,7 @@
  * raw fd number, or `{ pid }`; nothing here depends on src/ns.
  * @module
  */
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { InvalidArgumentError, SysError, showValue } from './errors.js';
 import { contextNetnsFd, isFdNumber, netnsContext, netnsStringAdvice, readHandleFd, withThreadNetns } from './netns-switch.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from './socket.js';
@@ -40,7 +40,8 @@ export function resolveNetns(t: unknown, arg = 'netns'): { fd: number } | { pid:
  * The error for /proc/PID/ns/net answering ENOENT: ESRCH (the process is gone, as
  * Netns.fromPid says it), naming what is known — no process `pid` at all, or one that has
  * exited and is a zombie (its /proc entry stays until its parent reaps it, its namespaces
- * are already gone). Error path only.
+ * are already gone), or one whose main thread exited while other threads run on (their
+ * ids named: each can be opened by its thread id). Error path only.
  * @internal
  */
 export function pidWithoutNetns(pid: number, path: string): SysError {
@@ -50,7 +51,20 @@ export function pidWithoutNetns(pid: number, path: string): SysError {
   } catch {
     /* no such process */
   }
-  return new SysError('open', 3 /* ESRCH */, path, exists ? `process ${pid} has exited (a zombie its parent has not reaped yet): it has no network namespace any more` : `no process ${pid}`);
+  if (!exists) return new SysError('open', 3 /* ESRCH */, path, `no process ${pid}`);
+  // A leader that called pthread_exit is a zombie too, but its process runs on in its
+  // other threads, each of which still has a netns (not necessarily the same one).
+  let others: string[] = [];
+  try {
+    others = readdirSync(`/proc/${pid}/task`).filter((t) => t !== String(pid));
+  } catch {
+    /* gone meanwhile */
+  }
+  if (others.length > 0) {
+    const shown = others.slice(0, 4).join(', ') + (others.length > 4 ? ', …' : '');
+    return new SysError('open', 3 /* ESRCH */, path, `the main thread of process ${pid} has exited, but ${others.length === 1 ? 'another thread still runs' : `${others.length} other threads still run`} (${shown}): open one by its thread id, e.g. Netns.fromPid(${others[0]}) (threads may be in different network namespaces)`);
+  }
+  return new SysError('open', 3 /* ESRCH */, path, `process ${pid} has exited (a zombie its parent has not reaped yet): it has no network namespace any more`);
 }
 
 /**

@@ -522,7 +522,9 @@ export class Netns implements NetnsHandle, Disposable {
   /**
    * Open the network namespace of process (or thread) `pid`. A pid that does not
    * exist fails with SysError code 'ESRCH', and so does a process that has exited but
-   * was not reaped yet (a zombie: it has no namespaces left), its message saying so.
+   * was not reaped yet (a zombie: it has no namespaces left), its message saying so; so
+   * does a process whose main thread exited while others run on (its /proc/PID/ns is
+   * gone too), its message naming those threads, each of which opens by its id.
    *
    * Equivalent to: `ip netns identify PID` / `nsenter --net --target PID` (the opening part).
    */

@@ -122,6 +122,34 @@ t.test('fromPid (and Rtnl.open({ netns: { pid } })) of a zombie says it exited, 
   t.equal(fdCount(), before, 'no fd leaked');
 });
 
+t.test('fromPid of a process whose main thread exited but whose other threads run says so and names them, not "has exited"', privileged, async (t) => {
+  const { spawn } = await import('node:child_process');
+  // The main thread calls pthread_exit: the process lives on in its second thread, its
+  // leader shows as a zombie and /proc/PID/ns/net is gone (`ip netns identify` and
+  // `nsenter -t PID` fail alike). This said "process PID has exited (a zombie …)".
+  const code = 'import threading,time,ctypes,os\nt=threading.Thread(target=time.sleep,args=(30,));t.start()\nprint(os.getpid(),t.native_id,flush=True)\nctypes.CDLL(None).pthread_exit(None)';
+  const child = spawn('python3', ['-c', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  const line = await new Promise<string>((r) => child.stdout.once('data', (d: Buffer) => r(d.toString())));
+  const [pid, tid] = line.trim().split(' ').map(Number) as [number, number];
+  for (let i = 0; i < 300; i++) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat[stat.lastIndexOf(')') + 2] === 'Z') break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const before = fdCount();
+  const e = t.throws(() => Netns.fromPid(pid)) as SysError;
+  t.ok(e instanceof SysError);
+  t.equal(e.code, 'ESRCH');
+  t.notMatch(e.message, /has exited \(a zombie/, `not "has exited": ${e.message}`);
+  t.match(e.message, new RegExp(`main thread of process ${pid} has exited`));
+  t.match(e.message, String(tid), 'names the live thread');
+  const byTid = Netns.fromPid(tid);
+  t.equal(byTid.ino, threadIno(), 'the live thread can be opened, as the message says');
+  byTid.close();
+  t.equal(fdCount(), before, 'no fd leaked');
+});
+
 t.test('fromPid of a live child in another netns', privileged, async (t) => {
   const ns = Netns.new();
   t.teardown(() => ns.close());
