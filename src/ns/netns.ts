@@ -631,6 +631,28 @@ export class Netns implements NetnsHandle, Disposable {
     }
   }
 
+  /**
+   * The names this namespace has in the netns directory: the DIR/NAME files it is
+   * mounted on (a namespace can have several, or none), sorted. A name that cannot be
+   * read (a file another creator is still setting up, one removed meanwhile) is not this
+   * namespace's. Works on a closed handle too (it compares the identity, {@link id}).
+   *
+   * Equivalent to: `ip netns identify [PID]` (with `Netns.fromPid(PID)`), which prints
+   * only one name where a namespace has several.
+   */
+  names(options: Readonly<Partial<NamedNetnsOptions>> = {}): string[] {
+    const dir = netnsDir(options);
+    return Netns.listNamed(options).filter((name) => {
+      let st: Stats | undefined;
+      try {
+        st = statSync(join(dir, name));
+      } catch {
+        return false;
+      }
+      return st.dev === this.dev && st.ino === this.ino;
+    });
+  }
+
   /** The namespace's fd. Throws ClosedError once the handle is closed. */
   get fd(): number {
     if (this.#fd < 0) throw new ClosedError(`Netns ${this.id}`);
