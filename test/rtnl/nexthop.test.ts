@@ -470,3 +470,16 @@ t.test('the request bytes: nhmsg, NHA_* in the order ip sends them, a group\'s w
   r = await recordedRequests(api, (a) => a.replace({ id: 3, dev: 7 }));
   t.equal(r.bytes[0]!.readUInt16LE(6), 0x0001 | 0x0004 | 0x0008 | 0x0100 | 0x0400, 'replace: REQUEST|ACK|ECHO|REPLACE|CREATE');
 });
+
+t.test('an IPv6 gateway no route reaches is explained as an IPv4 one is (the kernel says EHOSTUNREACH, without text)', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  let e = await kernelRefusal(rt.nexthop.add({ id: 1, gateway: '2001:db9::1', dev: 'v0' }));
+  t.equal(e.code, 'EHOSTUNREACH');
+  t.match(e.message, /no route reaches the gateway through dev 'v0': give onlink: true, or put an address of the gateway's subnet on the device; in /, e.message);
+  t.match(e.message, /\(RTM_NEWNEXTHOP id 1 via 2001:db9::1 dev v0\)/, 'names the nexthop');
+  e = await kernelRefusal(rt.nexthop.replace({ id: 2, gateway: '2001:db9::2', dev: 'v0' }));
+  t.match(e.message, /no route reaches the gateway through dev 'v0'/, `replace too: ${e.message}`);
+  t.same(ipJson(ns.path, ['nexthop', 'show']), [], 'nothing made');
+  const made = await rt.nexthop.add({ id: 1, gateway: '2001:db9::1', dev: 'v0', onlink: true });
+  t.same([made.gateway, made.flags], ['2001:db9::1', ['onlink']], 'with onlink, as the hint says');
+});

@@ -177,6 +177,7 @@ const ENOENT = 2;
 const EEXIST = 17;
 const EINVAL = 22;
 const ENETDOWN = 100;
+const EHOSTUNREACH = 113;
 
 /** A checked nexthop request: everything but the device's ifindex, which needs a lookup. */
 interface Checked {
@@ -438,7 +439,8 @@ export class NexthopApi {
    * await rt.route.add({ dst: '192.168.0.0/16', nhId: 10 });
    * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'EEXIST'
    *   when the id is taken, 'ENODEV' when the device does not exist, 'ENETDOWN' when it is
-   *   down or without carrier, 'ENETUNREACH' when no route reaches the gateway through it,
+   *   down or without carrier, 'ENETUNREACH' (an IPv6 gateway: 'EHOSTUNREACH') when no
+   *   route reaches the gateway through it,
    *   'EINVAL' with the kernel's reason otherwise — each naming the nexthop and the netns.
    */
   async add(spec: NexthopObjectSpec): Promise<NexthopObject> {
@@ -822,8 +824,9 @@ export class NexthopApi {
       why = `${devText} is down: bring it up first`;
     } else if (e.errno === ENETDOWN && /carrier/i.test(text)) {
       why = `${devText} has no carrier (a veth's peer must be up too): the kernel makes no nexthop through it until it has`;
-    } else if (c?.gateway !== undefined && /invalid gateway/i.test(text)) {
-      // ENETUNREACH from the route lookup fib_check_nh makes, EINVAL for other failures.
+    } else if (c?.gateway !== undefined && (/invalid gateway/i.test(text) || (e.errno === EHOSTUNREACH && text === ''))) {
+      // IPv4: ENETUNREACH from the route lookup fib_check_nh makes, EINVAL for other
+      // failures. IPv6: EHOSTUNREACH from ip6_route_check_nh, which sets no text.
       why = `no route reaches the gateway through ${devText}: give onlink: true, or put an address of the gateway's subnet on the device`;
     } else if (e.errno === EINVAL && c?.group !== undefined && /reserved fields/i.test(text) && c.group.some((m) => m.weight > 256)) {
       why = 'this kernel takes group weights up to 256 (weights to 65535 need Linux 6.12 or later)';
