@@ -13,7 +13,7 @@ import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js'
 import { MessageWriter } from '../../src/netlink/index.js';
 import * as C from '../../src/rtnl/constants.js';
 import { recordedRequests } from './scripted-link-api.js';
-import { ip, ipJson, privileged, freshHandle, until, type rawNetns } from '../helpers.js';
+import { inNs, ip, ipJson, privileged, freshHandle, until, type rawNetns } from '../helpers.js';
 
 type T = Parameters<Parameters<typeof t.test>[0]>[0];
 
@@ -482,4 +482,28 @@ t.test('an IPv6 gateway no route reaches is explained as an IPv4 one is (the ker
   t.same(ipJson(ns.path, ['nexthop', 'show']), [], 'nothing made');
   const made = await rt.nexthop.add({ id: 1, gateway: '2001:db9::1', dev: 'v0', onlink: true });
   t.same([made.gateway, made.flags], ['2001:db9::1', ['onlink']], 'with onlink, as the hint says');
+});
+
+t.test('a group too big for a dump message: list, forEach and flush say so and point at get, which has no such limit', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const n = 5000; // 8-byte entries: 40 kB of NHA_GROUP, past the kernel's 32 kB dump buffer
+  let batch = '';
+  for (let i = 1; i <= n; i++) batch += `nexthop add id ${i} via 10.200.${i >> 8}.${i & 255} dev v0 onlink\n`;
+  inNs(ns.path, 'ip', ['-batch', '-'], batch);
+  const g = await rt.nexthop.add({ id: 100000, group: Array.from({ length: n }, (_, i) => i + 1) });
+  t.equal(g.group!.length, n, 'add resolves with the whole group (the echo is sized for it)');
+  t.equal((await rt.nexthop.get(100000)).group!.length, n, 'get has it whole');
+  t.equal((await rt.nexthop.list({ id: 100000 }))[0]!.group!.length, n, 'list by id is a get');
+  t.throws(() => ipJson(ns.path, ['nexthop', 'show', 'groups']), /Buffer too small for object/, 'ip nexthop show fails too');
+  const explained = (e: NetlinkError, what: string) => {
+    t.equal(e.code, 'EMSGSIZE', what);
+    t.match(e.message, /a nexthop group has more members than one dump message holds .*get it by id \(rt\.nexthop\.get\).*; in (the caller's netns|netns fd \d+)/, `${what}: ${e.message}`);
+  };
+  explained(await kernelRefusal(rt.nexthop.list()), 'list');
+  explained(await kernelRefusal(rt.nexthop.list({ groups: true })), 'list groups');
+  explained(await kernelRefusal(rt.nexthop.forEach(() => true)), 'forEach');
+  explained(await kernelRefusal(rt.nexthop.flush({ groups: true })), 'flush');
+  t.equal((await rt.nexthop.list({ dev: 'v0' })).length, n, 'a filter that leaves the group out lists the rest');
+  await rt.nexthop.del(100000);
+  t.equal(await rt.nexthop.flush(), n, 'once it is gone, flush flushes');
 });

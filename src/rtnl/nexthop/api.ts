@@ -178,6 +178,7 @@ const EEXIST = 17;
 const EINVAL = 22;
 const ENETDOWN = 100;
 const EHOSTUNREACH = 113;
+const EMSGSIZE = 90;
 
 /** A checked nexthop request: everything but the device's ifindex, which needs a lookup. */
 interface Checked {
@@ -507,7 +508,9 @@ export class NexthopApi {
    * Equivalent to: `ip [-4|-6] [-s] nexthop show [id N] [dev DEV] [master DEV] [groups]
    * [fdb] [protocol P]`.
    * @throws InvalidArgumentError for a bad filter; NetlinkError 'ENODEV' when the
-   *   filter's device does not exist (naming it and the netns).
+   *   filter's device does not exist (naming it and the netns); 'EMSGSIZE' when the dump
+   *   meets a group too big for one dump message (about 4000 members), which only `get`
+   *   returns.
    */
   async list(filter?: NexthopFilter): Promise<NexthopObject[]> {
     const q = await this.query(filter);
@@ -515,7 +518,12 @@ export class NexthopApi {
       const nh = await this.byId(q);
       return nh === undefined ? [] : [nh];
     }
-    const all = await this.core.sock.dump(C.RTM_GETNEXTHOP, 0, q.build, onNexthop);
+    let all: NexthopObject[];
+    try {
+      all = await this.core.sock.dump(C.RTM_GETNEXTHOP, 0, q.build, onNexthop);
+    } catch (e) {
+      throw this.explainDump(e);
+    }
     return q.keep === undefined ? all : all.filter(q.keep);
   }
 
@@ -531,14 +539,19 @@ export class NexthopApi {
    * from `fn` ends the walk with ClosedError.
    *
    * Equivalent to: `ip nexthop show [dev DEV] [groups] [fdb] …` piped into a reader.
-   * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
+   * @throws DumpInterruptedError when the dump was interrupted; the errors of `list`;
+   *   whatever `fn` threw.
    */
   async forEach<R = boolean | void>(fn: ForEachCallback<NexthopObject, R>): Promise<number>;
   async forEach<R = boolean | void>(filter: NexthopFilter | undefined, fn: ForEachCallback<NexthopObject, R>): Promise<number>;
   async forEach(a: NexthopFilter | ((object: NexthopObject) => unknown) | undefined, b?: (object: NexthopObject) => unknown): Promise<number> {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter);
-    return this.core.sock.dumpEach(C.RTM_GETNEXTHOP, 0, q.build, decodeKept(onNexthop, q.keep), fn);
+    try {
+      return await this.core.sock.dumpEach(C.RTM_GETNEXTHOP, 0, q.build, decodeKept(onNexthop, q.keep), fn);
+    } catch (e) {
+      throw this.explainDump(e);
+    }
   }
 
   /**
@@ -551,7 +564,8 @@ export class NexthopApi {
    * Equivalent to: `ip nexthop flush [dev DEV] [groups] [fdb] [protocol P] [id N]`.
    * @throws InvalidArgumentError for a bad filter (nothing sent); the NetlinkError of
    *   the first delete the kernel refused, its message saying how many were deleted
-   *   before; 'EAGAIN' when nexthops still match after 10 rounds.
+   *   before; 'EAGAIN' when nexthops still match after 10 rounds; the errors of `list`
+   *   (a group too big to dump: delete it by id first).
    */
   async flush(filter?: NexthopFilter): Promise<number> {
     const q = await this.query(filter);
@@ -563,7 +577,11 @@ export class NexthopApi {
           const nh = await this.byId(q);
           found = nh === undefined ? [] : [nh];
         } else {
-          found = await sock.dump(C.RTM_GETNEXTHOP, 0, q.build, onNexthop);
+          try {
+            found = await sock.dump(C.RTM_GETNEXTHOP, 0, q.build, onNexthop);
+          } catch (e) {
+            throw this.explainDump(e);
+          }
           if (q.keep !== undefined) found = found.filter(q.keep);
         }
         const order = [...found.filter((nh) => nh.group !== undefined), ...found.filter((nh) => nh.group === undefined)];
@@ -708,6 +726,20 @@ export class NexthopApi {
     words.push(...linkWords);
     if (family !== undefined) words.push(`family inet${family === 6 ? '6' : ''}`);
     return { build, id, text: words.join(' ') };
+  }
+
+  /**
+   * A nexthop dump's refusal with what it means (runs only for an error): EMSGSIZE is a
+   * group whose message does not fit the kernel's dump buffer (netlink_dump's skb: 32 KiB
+   * at most, as the reader's buffer size sets it), which no dump can list; a get sizes
+   * its reply for the nexthop.
+   */
+  private explainDump(e: unknown): unknown {
+    if (!(e instanceof NetlinkError) || e.errno !== EMSGSIZE || e.request.type !== C.RTM_GETNEXTHOP) return e;
+    const where = this.core.where?.() ?? "the caller's netns";
+    const why = 'a nexthop group has more members than one dump message holds (about 4000: the kernel dumps into 32 KiB at most, 8 bytes a member), ' +
+      'so no dump lists it (ip nexthop show fails too); get it by id (rt.nexthop.get), or filter groups out (dev, family)';
+    return new NetlinkError(e.errno, e.request, e.extack, `${e.hint !== undefined ? `${e.hint}; ` : ''}${why}; in ${where}`);
   }
 
   /** A bucket request's refusal with what it means, and the netns (runs only for an error). */
