@@ -507,3 +507,15 @@ t.test('a group too big for a dump message: list, forEach and flush say so and p
   await rt.nexthop.del(100000);
   t.equal(await rt.nexthop.flush(), n, 'once it is gone, flush flushes');
 });
+
+t.test('a group with many missing members: the error names the first few and counts the rest', privileged, async (t) => {
+  const { rt } = setup(t);
+  await rt.nexthop.add({ id: 1, dev: 'v0' });
+  const e = await kernelRefusal(rt.nexthop.add({ id: 10, group: [1, ...Array.from({ length: 3000 }, (_, i) => 101 + i)] }));
+  t.equal(e.code, 'EINVAL');
+  t.match(e.message, /no nexthop with id 101, 102, 103, 104, 105, 106, 107, 108 and 2992 more: a group's members must exist first/, e.message.slice(0, 300));
+  t.match(e.message, /\(RTM_NEWNEXTHOP id 10 group 1\/101\/102\/103\/104\/105\/106\/107\/… \(3001 members\)\)$/, 'the subject names the first members and counts them');
+  t.ok(e.message.length < 400, `a message of ${e.message.length} characters`);
+  const few = await kernelRefusal(rt.nexthop.add({ id: 10, group: [1, 98, 99] }));
+  t.match(few.message, /no nexthop with id 98, 99: a group's members must exist first/, 'a few: all of them');
+});

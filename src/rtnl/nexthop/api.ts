@@ -173,6 +173,8 @@ const ID_MAX = 0xffffffff;
 const TICKS = 100;
 /** Members an NHA_GROUP attribute holds: its 16-bit length, less its header, in nexthop_grp entries. */
 const GROUP_MAX = Math.floor((0xffff - 4) / NEXTHOP_GRP_LEN);
+/** Group members an error names (the request's subject, the missing ones); it counts the rest. */
+const MISSING_SHOWN = 8;
 const ENOENT = 2;
 const EEXIST = 17;
 const EINVAL = 22;
@@ -290,7 +292,9 @@ function check(spec: unknown, forReplace: boolean): Checked {
       throw new InvalidArgumentError('resilient.buckets', 'a resilient group needs its number of buckets (resilient: { buckets: N }): the kernel makes none without it');
     }
     c.groupType = type;
-    parts.push(`group ${c.group.map((m) => (m.weight === 1 ? `${m.id}` : `${m.id},${m.weight}`)).join('/')}`);
+    // The first few members (a group may hold thousands: errors stay readable).
+    const shown = c.group.slice(0, MISSING_SHOWN).map((m) => (m.weight === 1 ? `${m.id}` : `${m.id},${m.weight}`)).join('/');
+    parts.push(`group ${shown}${c.group.length > MISSING_SHOWN ? `/… (${c.group.length} members)` : ''}`);
     if (type === C.NEXTHOP_GRP_TYPE_RES) parts.push('type resilient');
     if (c.buckets !== undefined) parts.push(`buckets ${c.buckets}`);
     if (fdb) parts.push('fdb');
@@ -870,7 +874,9 @@ export class NexthopApi {
       } catch {
         missing = []; // the kernel's own answer stands
       }
-      if (missing.length) why = `no nexthop with id ${missing.join(', ')}: a group's members must exist first`;
+      // The first few (a group may hold thousands: the message stays readable).
+      const ids = missing.length > MISSING_SHOWN ? `${missing.slice(0, MISSING_SHOWN).join(', ')} and ${missing.length - MISSING_SHOWN} more` : missing.join(', ');
+      if (missing.length) why = `no nexthop with id ${ids}: a group's members must exist first`;
     } else if (e.errno === EINVAL && c !== undefined && /unknown attribute|hardware statistics/i.test(text) && c.hwStats !== undefined) {
       why = 'hwStats needs Linux 6.8 or later';
     }
