@@ -368,6 +368,8 @@ t.test('bad input is refused before anything is sent', async (t) => {
     ['blackhole onlink', (a) => a.add({ id: 1, blackhole: true, onlink: true }), 'onlink'],
     ['fdb with dev', (a) => a.add({ id: 1, fdb: true, gateway: '10.0.0.2', dev: 'v0' }), 'dev', /fdb nexthop has no device/],
     ['fdb onlink', (a) => a.add({ id: 1, fdb: true, gateway: '10.0.0.2', onlink: true }), 'onlink'],
+    ['fdb without gateway', (a) => a.add({ id: 1, fdb: true }), 'gateway', /an fdb nexthop needs its gateway/],
+    ['fdb without gateway, family 6', (a) => a.add({ id: 1, fdb: true, family: 6 }), 'gateway', /an fdb nexthop needs its gateway/],
     ['protocol name', (a) => a.add({ id: 1, dev: 'v0', protocol: 'nosuch' }), 'protocol'],
     ['protocol 256', (a) => a.add({ id: 1, dev: 'v0', protocol: 256 }), 'protocol'],
     ['group with gateway', (a) => a.add({ id: 9, group: [1], gateway: '10.0.0.2' }), 'gateway', /a group takes its gateways/],
@@ -435,6 +437,9 @@ t.test('bad input against the kernel: refused, nothing made', privileged, async 
   await refusedArg(t, rt.nexthop.add({ id: 4, blackhole: true, dev: 'v0' }), 'dev');
   await refusedArg(t, rt.nexthop.add({ id: 5, group: [1], resilient: {} }), 'resilient.buckets');
   await refusedArg(t, rt.nexthop.add({ id: 6, gateway: '10.0.0.6', fdb: true, dev: 'v0' }), 'dev');
+  // The kernel makes an fdb nexthop without a gateway (a vxlan remote of 0.0.0.0); ip refuses it.
+  t.throws(() => ip(ns.path, ['nexthop', 'add', 'id', '7', 'fdb']), /Invalid address family/, 'ip refuses an fdb nexthop without a gateway');
+  await refusedArg(t, rt.nexthop.add({ id: 7, fdb: true }), 'gateway', /an fdb nexthop needs its gateway/);
   t.same(ipJson(ns.path, ['nexthop', 'show']).map((x: { id: number }) => x.id), [1], 'only the first nexthop exists');
 });
 

@@ -59,8 +59,8 @@ export interface NexthopObjectSpec {
   /** NHA_BLACKHOLE (`blackhole`): drop what is routed through it; no gateway, dev or group. Needs lo up. Defaults to false. */
   readonly blackhole?: boolean | undefined;
   /**
-   * NHA_FDB (`fdb`): a nexthop (with a gateway, no dev) or group for vxlan fdb entries
-   * rather than routes; a group of them takes `fdb` too. Defaults to false.
+   * NHA_FDB (`fdb`): a nexthop (with a gateway, which it needs, and no dev) or group for
+   * vxlan fdb entries rather than routes; a group of them takes `fdb` too. Defaults to false.
    */
   readonly fdb?: boolean | undefined;
   /**
@@ -320,7 +320,9 @@ function check(spec: unknown, forReplace: boolean): Checked {
       // The kernel: "Fdb attribute can not be used with encap, oif or blackhole", and no header flags.
       if (c.dev !== undefined) throw new InvalidArgumentError('dev', 'an fdb nexthop has no device: the vxlan device whose fdb entry points at it sends to the gateway');
       if (onlink) throw new InvalidArgumentError('onlink', 'an fdb nexthop takes no flags (onlink)');
-      if (c.gateway) parts.push(`via ${String(s['gateway'])}`);
+      // The kernel makes one without (its fdb entries would send to 0.0.0.0); ip refuses it.
+      if (!c.gateway) throw new InvalidArgumentError('gateway', 'an fdb nexthop needs its gateway: the vxlan remote (VTEP) its fdb entries send to');
+      parts.push(`via ${String(s['gateway'])}`);
       parts.push('fdb');
     } else {
       if (c.dev === undefined) throw new InvalidArgumentError('dev', 'a nexthop needs its device (dev), with or without a gateway — or is a blackhole, an fdb nexthop or a group');
