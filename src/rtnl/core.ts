@@ -15,6 +15,12 @@ export interface RtnlCore {
   linkHwAddrLen(ref: string | number, arg: string): Promise<{ index: number; addrLen: number | undefined }>;
   /** The netns the handle acts in, as a message names it ('netns blue', "the caller's netns"); for errors. */
   where?(): string;
+  /**
+   * The socket asks for strict checking of dump requests (NETLINK_GET_STRICT_CHK, as a
+   * handle does unless opened with `strictCheck: false`): the kernel applied a dump's
+   * filters. Absent: true.
+   */
+  readonly strictCheck?: boolean;
 }
 
 /**

@@ -79,6 +79,8 @@ export class Rtnl {
   readonly netnsHolder: object | undefined;
   /** @internal The pid the handle was opened with (`{ pid }`, whose netns fd it does not keep), for the monitor to enter that netns again. */
   readonly openedByPid: number | undefined;
+  /** @internal Dump requests are strictly checked (the `strictCheck` option, true by default): the kernel applied a dump's filters. */
+  readonly strictCheck: boolean;
   /** Monitors opened from this handle and still open (closed with it); made on the first monitor(), as most handles have none. */
   private monitors: Set<Monitor<MonitorSyncEvent>> | undefined;
   /** `options.netns` as given and resolved (for messages), or undefined. */
@@ -88,8 +90,9 @@ export class Rtnl {
   private lateStandIns: LateApis | undefined;
   private lateLoading: Promise<LateApis> | undefined;
 
-  private constructor(sock: NetlinkSocket, netnsFd: number | undefined, netnsHolder: object | undefined, netnsGiven?: { given: unknown; resolved: { fd: number } | { pid: number } }) {
+  private constructor(sock: NetlinkSocket, netnsFd: number | undefined, netnsHolder: object | undefined, netnsGiven: { given: unknown; resolved: { fd: number } | { pid: number } } | undefined, strictCheck: boolean) {
     this.sock = sock;
+    this.strictCheck = strictCheck;
     this.netnsGiven = netnsGiven;
     sock.owner = 'Rtnl handle'; // errors on a closed handle say so, whichever layer notices
     this.netnsFd = netnsFd;
@@ -163,18 +166,19 @@ export class Rtnl {
     checkOptionKeys(options, RTNL_OPTION_KEYS, '');
     if (options.strictCheck !== undefined && typeof options.strictCheck !== 'boolean') throw new InvalidArgumentError('strictCheck', `expected true or false, got ${showValue(options.strictCheck)}`);
     const target = options.netns !== undefined ? resolveNetns(options.netns) : undefined;
+    const strictCheck = options.strictCheck ?? true;
     const sock = openRouteSocket(target, {
-      strictCheck: options.strictCheck ?? true,
+      strictCheck,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
     });
     // A pid's netns was opened and closed again: the handle holds no fd of it. The object
     // the fd came from is kept (no syscall) for the monitor's fallback to re-check.
     if (target === undefined) {
       const ctx = netnsContext.getStore();
-      return new Rtnl(sock, ctx?.fd, ctx);
+      return new Rtnl(sock, ctx?.fd, ctx, undefined, strictCheck);
     }
     const given = options.netns;
-    return new Rtnl(sock, 'fd' in target ? target.fd : undefined, 'fd' in target && typeof given === 'object' && given !== null ? given : undefined, { given, resolved: target });
+    return new Rtnl(sock, 'fd' in target ? target.fd : undefined, 'fd' in target && typeof given === 'object' && given !== null ? given : undefined, { given, resolved: target }, strictCheck);
   }
 
   /** True once closed. */

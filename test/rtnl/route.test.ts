@@ -689,3 +689,27 @@ t.test('bad input is refused before send and changes nothing', privileged, async
   }
   t.equal(snapshot(), before, 'still no route changed');
 });
+
+t.test('routes through nexthop objects under nexthop_compat_mode 0 (no dev in the dump): a dev filter keeps those the kernel kept', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  if (!ipOrSkip(t, ns.path, ['nexthop', 'add', 'id', '1', 'via', '10.1.0.1', 'dev', 'v0'], 'nexthop objects')) return;
+  inNs(ns.path, 'sysctl', ['-qw', 'net.ipv4.nexthop_compat_mode=0']);
+  for (const c of ['id 2 via 10.2.0.2 dev v1', 'id 3 via 2001:db8::2 dev v0', 'id 10 group 1/2']) ip(ns.path, ['nexthop', 'add', ...c.split(' ')]);
+  await rt.route.add({ dst: '10.30.0.0/16', nhId: 1 });
+  await rt.route.add({ dst: '10.31.0.0/16', nhId: 2 });
+  await rt.route.add({ dst: '10.32.0.0/16', nhId: 10 });
+  await rt.route.add({ dst: '2001:db8:30::/48', nhId: 3 });
+  const all = (await rt.route.list()).filter((r) => r.nhId !== undefined);
+  t.same(all.map((r) => [r.dst, r.nhId, r.dev, r.gateway, r.nexthops]), [
+    ['10.30.0.0/16', 1, undefined, undefined, undefined], ['10.31.0.0/16', 2, undefined, undefined, undefined],
+    ['10.32.0.0/16', 10, undefined, undefined, undefined], ['2001:db8:30::/48', 3, undefined, undefined, undefined],
+  ], 'the kernel reports the id only (ip -j shows nhid alone)');
+  // The kernel's dev filter (fib_info_nh_uses_dev) looks into the nexthop objects.
+  t.same((await rt.route.list({ dev: 'v0' })).filter((r) => r.nhId !== undefined).map((r) => r.dst), ['10.30.0.0/16', '10.32.0.0/16', '2001:db8:30::/48'], 'dev v0: through nexthops 1, 10 (1/2) and 3');
+  t.same((await rt.route.list({ dev: 'v1', family: 4 })).filter((r) => r.nhId !== undefined).map((r) => r.dst), ['10.31.0.0/16', '10.32.0.0/16'], 'dev v1: through nexthops 2 and 10');
+  const walked: string[] = [];
+  await rt.route.forEach({ dev: 'v1', family: 4 }, (r) => void walked.push(r.dst));
+  t.same(walked.filter((d) => d.startsWith('10.3')), ['10.31.0.0/16', '10.32.0.0/16'], 'forEach too');
+  t.equal(await rt.route.flush({ dev: 'v1', family: 4, protocol: 'boot' }), 2, 'flush dev v1 deletes those two');
+  t.same(ipJson(ns.path, ['-4', 'route', 'show', 'proto', 'boot']).map((r: { dst: string }) => r.dst), ['10.30.0.0/16'], 'as ip shows');
+});

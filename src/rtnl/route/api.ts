@@ -101,7 +101,13 @@ export interface RouteFilter {
   readonly family?: 4 | 6 | 'inet' | 'inet6' | undefined;
   /** Table, or 'all' for every table (local included). Defaults to 'main', as `ip route` shows. Filtered by the kernel. */
   readonly table?: TableRef | string | 'all' | undefined;
-  /** Only routes through this link (name or ifindex; filtered by the kernel, so multipath routes with a hop through it are included, which `ip route show dev` leaves out). Defaults to any. */
+  /**
+   * Only routes through this link (name or ifindex; filtered by the kernel, so multipath
+   * routes with a hop through it are included, which `ip route show dev` leaves out, and
+   * so are routes through a nexthop object that uses it, also under
+   * net.ipv4.nexthop_compat_mode 0, where they name no link; a handle opened with
+   * `strictCheck: false` cannot tell those and leaves them out). Defaults to any.
+   */
   readonly dev?: string | number | undefined;
   /** Only this route type (filtered by the kernel). Defaults to any. */
   readonly type?: RouteType | number | undefined;
@@ -936,6 +942,9 @@ export class RouteApi {
     const dev = f['dev'] !== undefined ? await this.index(checkLinkRef(f['dev'], 'filter.dev'), 'filter.dev') : undefined;
     const tname = table ? tableName(table) : undefined;
     const af = family === undefined ? AF_UNSPEC : afOf(family);
+    // A route through a nexthop object names no link under net.ipv4.nexthop_compat_mode 0
+    // (the id only): the kernel's dev filter looked into the object, so one it sent is kept.
+    const nhByKernel = this.core.strictCheck !== false;
     return {
       table,
       build: (w) => {
@@ -947,7 +956,8 @@ export class RouteApi {
       keep: (r) => (family === undefined || r.family === family) && (tname === undefined || r.table === tname) &&
         (!type || (typeof r.type === 'number' ? r.type : ROUTE_TYPES[r.type]) === type) &&
         (!protocol || (typeof r.protocol === 'number' ? r.protocol : ROUTE_PROTOCOLS[r.protocol]) === protocol) &&
-        (dev === undefined || r.dev === dev || r.nexthops?.some((n) => n.dev === dev) === true) &&
+        (dev === undefined || r.dev === dev || r.nexthops?.some((n) => n.dev === dev) === true ||
+          (nhByKernel && r.nhId !== undefined && r.dev === undefined && r.nexthops === undefined)) &&
         (scope === undefined || r.scope === scope) && (dst === undefined || r.dst === dst),
     };
   }
