@@ -183,7 +183,11 @@ export interface Nexthop {
   via?: string;
   /** ifindex of the output link (rtnh_ifindex). */
   dev: number;
-  /** Weight, 1..256 (rtnh_hops + 1). */
+  /**
+   * Weight, 1..256 (rtnh_hops + 1). On a route through a nexthop group (`nhId`), the
+   * kernel's copy of the member's weight in 8 bits: a weight over 256 (Linux 6.12 groups)
+   * reads modulo 256 here, as in `ip route`; `rt.nexthop.get(nhId)` has it whole.
+   */
   weight: number;
   /** Flags by name ('onlink', 'dead', 'linkdown', …). */
   flags: string[];
