@@ -134,7 +134,8 @@ for (const capAck of [true, false]) {
     };
     const e = (await rejection(s.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, build))) as NetlinkError;
     t.match(e, { code: 'ERANGE', errno: L.ERANGE, extack: { message: 'Attribute failed policy validation', offset: 40, attribute: 'IFLA_IFNAME' } });
-    t.equal(e.message, 'ERANGE: Numerical result out of range — Attribute failed policy validation [at IFLA_IFNAME] (RTM_NEWLINK)');
+    t.strictSame(e.extack.policy, { type: 'string', maxLength: 15 }, "the kernel's policy for IFLA_IFNAME (NLMSGERR_ATTR_POLICY)");
+    t.equal(e.message, 'ERANGE: Numerical result out of range — Attribute failed policy validation [at IFLA_IFNAME, policy: string of at most 15 bytes] (RTM_NEWLINK)');
   });
 }
 
