@@ -1074,6 +1074,47 @@ export const IFLA_BRIDGE_MST_ENTRY = 1;
 export const IFLA_BRIDGE_MST_ENTRY_UNSPEC = 0;
 export const IFLA_BRIDGE_MST_ENTRY_MSTI = 1;
 export const IFLA_BRIDGE_MST_ENTRY_STATE = 2;
+export const MDBA_UNSPEC = 0;
+export const MDBA_MDB = 1;
+export const MDBA_ROUTER = 2;
+export const MDBA_MDB_UNSPEC = 0;
+export const MDBA_MDB_ENTRY = 1;
+export const MDBA_MDB_ENTRY_UNSPEC = 0;
+export const MDBA_MDB_ENTRY_INFO = 1;
+export const MDBA_MDB_EATTR_UNSPEC = 0;
+export const MDBA_MDB_EATTR_TIMER = 1;
+export const MDBA_MDB_EATTR_SRC_LIST = 2;
+export const MDBA_MDB_EATTR_GROUP_MODE = 3;
+export const MDBA_MDB_EATTR_SOURCE = 4;
+export const MDBA_MDB_EATTR_RTPROT = 5;
+export const MDBA_MDB_SRCLIST_UNSPEC = 0;
+export const MDBA_MDB_SRCLIST_ENTRY = 1;
+export const MDBA_MDB_SRCATTR_UNSPEC = 0;
+export const MDBA_MDB_SRCATTR_ADDRESS = 1;
+export const MDBA_MDB_SRCATTR_TIMER = 2;
+export const MDB_RTR_TYPE_DISABLED = 0;
+export const MDB_RTR_TYPE_TEMP_QUERY = 1;
+export const MDB_RTR_TYPE_PERM = 2;
+export const MDB_RTR_TYPE_TEMP = 3;
+export const MDBA_ROUTER_UNSPEC = 0;
+export const MDBA_ROUTER_PORT = 1;
+export const MDBA_ROUTER_PATTR_UNSPEC = 0;
+export const MDBA_ROUTER_PATTR_TIMER = 1;
+export const MDBA_ROUTER_PATTR_TYPE = 2;
+export const MDBA_ROUTER_PATTR_INET_TIMER = 3;
+export const MDBA_ROUTER_PATTR_INET6_TIMER = 4;
+export const MDBA_ROUTER_PATTR_VID = 5;
+export const MDB_TEMPORARY = 0;
+export const MDB_PERMANENT = 1;
+export const MDB_FLAGS_OFFLOAD = 1;
+export const MDB_FLAGS_FAST_LEAVE = 2;
+export const MDB_FLAGS_STAR_EXCL = 4;
+export const MDB_FLAGS_BLOCKED = 8;
+export const MDBA_SET_ENTRY_UNSPEC = 0;
+export const MDBA_SET_ENTRY = 1;
+export const MDBA_SET_ENTRY_ATTRS = 2;
+export const MDBE_ATTR_UNSPEC = 0;
+export const MDBE_ATTR_SOURCE = 1;
 export const IFF_TUN = 1;
 export const IFF_TAP = 2;
 export const TUN_TYPE_MASK = 15;
@@ -1542,6 +1583,8 @@ export const IPPROTO_IPIP = 4;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_GRE = 47;
 export const IPPROTO_MPLS = 137;
+export const MCAST_EXCLUDE = 0;
+export const MCAST_INCLUDE = 1;
 export const RTCF_DEAD = 1;
 export const RTCF_ONLINK = 4;
 export const RTCF_NOTIFY = 65536;
@@ -1601,11 +1644,13 @@ export const SIZEOF_TC_ACT_BPF = 20;
 export const SIZEOF_TCF_T = 32;
 export const SIZEOF_IFREQ = 40;
 export const SIZEOF_TC_HTB_XSTATS = 20;
+export const SIZEOF_BR_PORT_MSG = 8;
+export const SIZEOF_BR_MDB_ENTRY = 28;
 export const SIZEOF_NHMSG = 8;
 export const SIZEOF_NEXTHOP_GRP = 8;
 // Newer than these headers: the kernel if_link.h enum continues after IFLA_ALLMULTI with the IFLA_* below,
 // nexthop.h its NHA_* enum after NHA_RES_BUCKET, with the group statistics and op flags, fib_rules.h its
-// FRA_* enum after FRA_DPORT_RANGE (see the generator).
+// FRA_* enum after FRA_DPORT_RANGE, if_bridge.h its MDBA_MDB_EATTR_* and MDBE_* enums (see the generator).
 export const IFLA_DEVLINK_PORT = 62;
 export const IFLA_GSO_IPV4_MAX_SIZE = 63;
 export const IFLA_GRO_IPV4_MAX_SIZE = 64;
@@ -1633,6 +1678,27 @@ export const FRA_FLOWLABEL_MASK = 27;
 export const FRA_SPORT_MASK = 28;
 export const FRA_DPORT_MASK = 29;
 export const FRA_DSCP_MASK = 30;
+export const MDBA_MDB_EATTR_DST = 6;
+export const MDBA_MDB_EATTR_DST_PORT = 7;
+export const MDBA_MDB_EATTR_VNI = 8;
+export const MDBA_MDB_EATTR_IFINDEX = 9;
+export const MDBA_MDB_EATTR_SRC_VNI = 10;
+export const MDBE_ATTR_SRC_LIST = 2;
+export const MDBE_ATTR_GROUP_MODE = 3;
+export const MDBE_ATTR_RTPROT = 4;
+export const MDBE_ATTR_DST = 5;
+export const MDBE_ATTR_DST_PORT = 6;
+export const MDBE_ATTR_VNI = 7;
+export const MDBE_ATTR_IFINDEX = 8;
+export const MDBE_ATTR_SRC_VNI = 9;
+export const MDBE_ATTR_STATE_MASK = 10;
+export const MDBE_SRC_LIST_UNSPEC = 0;
+export const MDBE_SRC_LIST_ENTRY = 1;
+export const MDBE_SRCATTR_UNSPEC = 0;
+export const MDBE_SRCATTR_ADDRESS = 1;
+export const MDBA_GET_ENTRY_UNSPEC = 0;
+export const MDBA_GET_ENTRY = 1;
+export const MDBA_GET_ENTRY_ATTRS = 2;
 
 const byName = {
   ARPHRD_6LOWPAN: 825,
@@ -2540,6 +2606,70 @@ const byName = {
   MACVLAN_MODE_PRIVATE: 1,
   MACVLAN_MODE_SOURCE: 16,
   MACVLAN_MODE_VEPA: 2,
+  MCAST_EXCLUDE: 0,
+  MCAST_INCLUDE: 1,
+  MDBA_GET_ENTRY: 1,
+  MDBA_GET_ENTRY_ATTRS: 2,
+  MDBA_GET_ENTRY_UNSPEC: 0,
+  MDBA_MDB: 1,
+  MDBA_MDB_EATTR_DST: 6,
+  MDBA_MDB_EATTR_DST_PORT: 7,
+  MDBA_MDB_EATTR_GROUP_MODE: 3,
+  MDBA_MDB_EATTR_IFINDEX: 9,
+  MDBA_MDB_EATTR_RTPROT: 5,
+  MDBA_MDB_EATTR_SOURCE: 4,
+  MDBA_MDB_EATTR_SRC_LIST: 2,
+  MDBA_MDB_EATTR_SRC_VNI: 10,
+  MDBA_MDB_EATTR_TIMER: 1,
+  MDBA_MDB_EATTR_UNSPEC: 0,
+  MDBA_MDB_EATTR_VNI: 8,
+  MDBA_MDB_ENTRY: 1,
+  MDBA_MDB_ENTRY_INFO: 1,
+  MDBA_MDB_ENTRY_UNSPEC: 0,
+  MDBA_MDB_SRCATTR_ADDRESS: 1,
+  MDBA_MDB_SRCATTR_TIMER: 2,
+  MDBA_MDB_SRCATTR_UNSPEC: 0,
+  MDBA_MDB_SRCLIST_ENTRY: 1,
+  MDBA_MDB_SRCLIST_UNSPEC: 0,
+  MDBA_MDB_UNSPEC: 0,
+  MDBA_ROUTER: 2,
+  MDBA_ROUTER_PATTR_INET6_TIMER: 4,
+  MDBA_ROUTER_PATTR_INET_TIMER: 3,
+  MDBA_ROUTER_PATTR_TIMER: 1,
+  MDBA_ROUTER_PATTR_TYPE: 2,
+  MDBA_ROUTER_PATTR_UNSPEC: 0,
+  MDBA_ROUTER_PATTR_VID: 5,
+  MDBA_ROUTER_PORT: 1,
+  MDBA_ROUTER_UNSPEC: 0,
+  MDBA_SET_ENTRY: 1,
+  MDBA_SET_ENTRY_ATTRS: 2,
+  MDBA_SET_ENTRY_UNSPEC: 0,
+  MDBA_UNSPEC: 0,
+  MDBE_ATTR_DST: 5,
+  MDBE_ATTR_DST_PORT: 6,
+  MDBE_ATTR_GROUP_MODE: 3,
+  MDBE_ATTR_IFINDEX: 8,
+  MDBE_ATTR_RTPROT: 4,
+  MDBE_ATTR_SOURCE: 1,
+  MDBE_ATTR_SRC_LIST: 2,
+  MDBE_ATTR_SRC_VNI: 9,
+  MDBE_ATTR_STATE_MASK: 10,
+  MDBE_ATTR_UNSPEC: 0,
+  MDBE_ATTR_VNI: 7,
+  MDBE_SRCATTR_ADDRESS: 1,
+  MDBE_SRCATTR_UNSPEC: 0,
+  MDBE_SRC_LIST_ENTRY: 1,
+  MDBE_SRC_LIST_UNSPEC: 0,
+  MDB_FLAGS_BLOCKED: 8,
+  MDB_FLAGS_FAST_LEAVE: 2,
+  MDB_FLAGS_OFFLOAD: 1,
+  MDB_FLAGS_STAR_EXCL: 4,
+  MDB_PERMANENT: 1,
+  MDB_RTR_TYPE_DISABLED: 0,
+  MDB_RTR_TYPE_PERM: 2,
+  MDB_RTR_TYPE_TEMP: 3,
+  MDB_RTR_TYPE_TEMP_QUERY: 1,
+  MDB_TEMPORARY: 0,
   NDA_CACHEINFO: 3,
   NDA_DST: 1,
   NDA_FDB_EXT_ATTRS: 14,
@@ -2953,6 +3083,8 @@ const byName = {
   RT_TABLE_UNSPEC: 0,
   SIT_ISATAP: 1,
   SIZEOF_BRIDGE_VLAN_INFO: 4,
+  SIZEOF_BR_MDB_ENTRY: 28,
+  SIZEOF_BR_PORT_MSG: 8,
   SIZEOF_FIB_RULE_HDR: 12,
   SIZEOF_FIB_RULE_PORT_RANGE: 4,
   SIZEOF_FIB_RULE_UID_RANGE: 8,

@@ -12,6 +12,7 @@ import { NeighApi } from './neigh/api.js';
 import { RuleApi } from './rule/api.js';
 import { FdbApi } from './fdb/api.js';
 import { VlanApi } from './vlan/api.js';
+import { MdbApi } from './mdb/api.js';
 import type { FilterApi } from './tc/filter/api.js';
 import type { QdiscApi } from './tc/qdisc/api.js';
 import type { ClassApi } from './tc/class/api.js';
@@ -69,6 +70,8 @@ export class Rtnl {
   readonly fdb: FdbApi;
   /** Bridge VLAN filtering operations (`bridge vlan`). */
   readonly vlan: VlanApi;
+  /** Bridge multicast database operations (`bridge mdb`). */
+  readonly mdb: MdbApi;
   /**
    * What the handle was opened in: the netns fd given (not owned), or the enclosing
    * execNetns target's, or undefined for the caller's. The number as it was at open: the
@@ -107,6 +110,7 @@ export class Rtnl {
     this.rule = RuleApi.of(this);
     this.fdb = FdbApi.of(this, this.link);
     this.vlan = VlanApi.of(this, this.link);
+    this.mdb = MdbApi.of(this, this.link);
   }
 
   /** Traffic-control filter operations (`tc filter`). */
