@@ -45,6 +45,9 @@ const NOT_CONSTRUCTIBLE = ['Rtnl', 'LinkApi', 'AddrApi', 'RouteApi', 'NeighApi',
 INTERNAL_MEMBERS['QdiscApi'] = ['of'];
 INTERNAL_MEMBERS['ClassApi'] = ['of'];
 NOT_CONSTRUCTIBLE.push('QdiscApi', 'ClassApi');
+// The bridge multicast database: rt.mdb.
+INTERNAL_MEMBERS['MdbApi'] = ['of'];
+NOT_CONSTRUCTIBLE.push('MdbApi');
 
 function dtsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((e) => {

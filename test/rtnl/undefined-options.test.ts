@@ -15,6 +15,7 @@ import { RouteApi } from '../../src/rtnl/route/api.js';
 import { NeighApi } from '../../src/rtnl/neigh/api.js';
 import { FdbApi } from '../../src/rtnl/fdb/api.js';
 import { VlanApi } from '../../src/rtnl/vlan/api.js';
+import { MdbApi } from '../../src/rtnl/mdb/api.js';
 import { RuleApi } from '../../src/rtnl/rule/api.js';
 import { FilterApi } from '../../src/rtnl/tc/filter/api.js';
 import { NexthopApi } from '../../src/rtnl/nexthop/api.js';
@@ -50,6 +51,7 @@ const neigh = (core: never) => NeighApi.of(core);
 const rule = (core: never) => RuleApi.of(core);
 const fdb = (core: never) => FdbApi.of(core, LinkApi.of(core));
 const vlan = (core: never) => VlanApi.of(core, LinkApi.of(core));
+const mdb = (core: never) => MdbApi.of(core, LinkApi.of(core));
 const filter = (core: never) => FilterApi.of(core);
 const nexthop = (core: never) => NexthopApi.of(core);
 
@@ -101,6 +103,11 @@ const cases: Case<any>[] = [
   { name: 'rt.vlan.add options', make: vlan, call: (a: VlanApi, o) => a.add('v0', 10, o), base: { self: true } },
   { name: 'rt.vlan.del vlan', make: vlan, call: (a: VlanApi, v) => a.del('v0', v), base: { vid: 10, vidEnd: 12 } },
   { name: 'rt.vlan.list filter', make: vlan, call: (a: VlanApi, f) => a.list(f), base: {} },
+  { name: 'rt.mdb.add spec', make: mdb, call: (a: MdbApi, s) => a.add(s), base: { bridge: 'br0', port: 'v0', group: '239.1.1.1', permanent: true } },
+  { name: 'rt.mdb.replace spec (filter mode)', make: mdb, call: (a: MdbApi, s) => a.replace(s), base: { bridge: 'br0', port: 'v0', group: '239.1.1.1', filterMode: 'include', sources: ['10.0.0.1'] } },
+  { name: 'rt.mdb.del spec', make: mdb, call: (a: MdbApi, s) => a.del(s), base: { bridge: 'br0', port: 'v0', group: '239.1.1.1' } },
+  { name: 'rt.mdb.list filter', make: mdb, call: (a: MdbApi, f) => a.list(f), base: {} },
+  { name: 'rt.mdb.routers filter', make: mdb, call: (a: MdbApi, f) => a.routers(f), base: { bridge: 'br0' } },
   { name: 'rt.filter.add u32 spec', make: filter, call: (a: FilterApi, s) => a.add(s), base: { link: 'v0', parent: 'ingress', kind: 'u32', match: 'all' } },
   { name: 'rt.filter.add bpf spec', make: filter, call: (a: FilterApi, s) => a.add(s), base: { link: 'v0', parent: 'ingress', kind: 'bpf', fd: 3 } },
   { name: 'rt.filter.replace matchall spec', make: filter, call: (a: FilterApi, s) => a.replace(s), base: { link: 'v0', parent: 'ingress', kind: 'matchall', priority: 2 } },
