@@ -104,6 +104,7 @@ t.test('bad input is refused before anything is sent, naming the argument', asyn
     [{ ...base, sources: ['10.0.0.1'] }, /sources.*needs a filterMode/],
     [{ ...base, filterMode: 'exclude', sources: '10.0.0.1' }, /sources.*expected an array/],
     [{ ...base, filterMode: 'exclude', sources: ['10.0.0.1', 'ff0e::1'] }, /sources\[1\].*IPv6 but the group is IPv4/],
+    [{ ...base, filterMode: 'exclude', sources: ['10.0.0.1', '10.0.0.2', '10.0.0.1'] }, /sources\[2\].*10\.0\.0\.1 is given twice/],
     [{ ...base, protocol: 'kernel' }, /protocol.*below 'static'/],
     [{ ...base, protocol: 'nope' }, /protocol.*unknown protocol 'nope'/],
     [{ ...base, bridge: '' }, /bridge/],

@@ -174,6 +174,14 @@ function check(spec: unknown, keys: ReadonlySet<string>): Checked {
     if (!Array.isArray(list)) throw new InvalidArgumentError('sources', `expected an array of source addresses, got ${showValue(list)}`);
     if (filterMode < 0) throw new InvalidArgumentError('sources', "a source list needs a filterMode ('include' or 'exclude'), as the kernel does");
     sources = list.map((x, i) => checkSource(x, `sources[${i}]`, g.family));
+    // The kernel refuses a repeated source with 'Source entry already exists' (EEXIST), which
+    // reads as if the entry were there already.
+    const seen = new Set<string>();
+    sources.forEach((a, i) => {
+      const k = a.bytes.join('.');
+      if (seen.has(k)) throw new InvalidArgumentError(`sources[${i}]`, `${String(list[i])} is given twice`);
+      seen.add(k);
+    });
   }
   if (filterMode === C.MCAST_INCLUDE && !sources?.length) throw new InvalidArgumentError('sources', "filterMode 'include' with no sources would forward nothing: give sources");
   const protocol = s['protocol'] !== undefined ? checkNamed(s['protocol'], 'protocol', ROUTE_PROTOCOLS, 255) : -1;
@@ -373,7 +381,7 @@ export class MdbApi {
         kind = undefined; // gone meanwhile: the kernel's own answer stands
       }
       if (kind !== 'bridge' && kind !== 'vxlan') why = `${name(c.bridge)} is ${kind ? `a ${kind}` : 'no bridge'}: only a bridge (or a vxlan) keeps a multicast database`;
-    } else if (e.errno === EEXIST && type === C.RTM_NEWMDB) {
+    } else if (e.errno === EEXIST && type === C.RTM_NEWMDB && !/[Ss]ource/.test(text)) {
       why = `the port has this group already: replace changes it`;
     } else if (e.errno === EINVAL && type === C.RTM_DELMDB && !text) {
       // The bridge answers a delete of an entry it does not have with a bare EINVAL.
