@@ -165,6 +165,26 @@ t.test('a dump part the kernel sent decodes as bridge -j -d -s mdb show prints i
   t.equal(decodeMdb(link, new DataView(link.buffer, link.byteOffset, link.length), 0, link.length), undefined, 'RTM_NEWLINK: undefined');
 });
 
+// Events the kernel sent to RTNLGRP_MDB (read from `bridge monitor mdb` with strace): an
+// entry added, a router port set (`mcast_router 2`: MDBA_ROUTER with the bare ifindex),
+// the entry deleted. Their br_port_msg carries AF_BRIDGE.
+const EVENTS = [
+  '5000000054000000000000000000000007000000020000003800010034000100300001000400000001000000ef0101010000000000000000000000000800000008000100000000000500050004000000',
+  '2400000054000000000000000000000007000000020000000c0002000800010004000000',
+  '5000000055000000000000000000000007000000020000003800010034000100300001000400000001000000ef0101010000000000000000000000000800000008000100000000000500050004000000',
+];
+
+t.test('the kernel\'s MDB events decode: an entry added and deleted, a router port', async (t) => {
+  const [add, router, del] = EVENTS.map((h) => {
+    const b = Buffer.from(h, 'hex');
+    return decodeMdb(b, new DataView(b.buffer, b.byteOffset, b.length), 0, b.length)!;
+  });
+  const entry = { bridge: 2, port: 4, group: '239.1.1.1', family: 4, state: 'permanent', rawState: 1, flags: [], rawFlags: 0, timer: 0, protocol: 'static' };
+  t.same(add, { bridge: 2, entries: [entry], routers: [] }, 'RTM_NEWMDB: the entry');
+  t.same(router, { bridge: 2, entries: [], routers: [{ bridge: 2, port: 4 }] }, 'RTM_NEWMDB: the router port');
+  t.same(del, { bridge: 2, entries: [entry], routers: [] }, 'RTM_DELMDB: the entry');
+});
+
 t.test('a truncated or corrupted dump part is refused with DecodeError only', async (t) => {
   const good = Buffer.from(KERNEL_DUMP, 'hex');
   let refused = 0;
