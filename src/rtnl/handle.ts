@@ -12,7 +12,7 @@ import { NeighApi } from './neigh/api.js';
 import { RuleApi } from './rule/api.js';
 import { FdbApi } from './fdb/api.js';
 import { VlanApi } from './vlan/api.js';
-import { MdbApi } from './mdb/api.js';
+import type { MdbApi } from './mdb/api.js';
 import type { FilterApi } from './tc/filter/api.js';
 import type { QdiscApi } from './tc/qdisc/api.js';
 import type { ClassApi } from './tc/class/api.js';
@@ -40,6 +40,7 @@ interface LateApis {
   qdisc: QdiscApi;
   class: ClassApi;
   nexthop: NexthopApi;
+  mdb: MdbApi;
 }
 
 const RTNL_OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'strictCheck']);
@@ -70,8 +71,6 @@ export class Rtnl {
   readonly fdb: FdbApi;
   /** Bridge VLAN filtering operations (`bridge vlan`). */
   readonly vlan: VlanApi;
-  /** Bridge multicast database operations (`bridge mdb`). */
-  readonly mdb: MdbApi;
   /**
    * What the handle was opened in: the netns fd given (not owned), or the enclosing
    * execNetns target's, or undefined for the caller's. The number as it was at open: the
@@ -110,7 +109,6 @@ export class Rtnl {
     this.rule = RuleApi.of(this);
     this.fdb = FdbApi.of(this, this.link);
     this.vlan = VlanApi.of(this, this.link);
-    this.mdb = MdbApi.of(this, this.link);
   }
 
   /** Traffic-control filter operations (`tc filter`). */
@@ -133,6 +131,11 @@ export class Rtnl {
     return (this.late ?? this.standIns()).nexthop;
   }
 
+  /** Bridge multicast database operations (`bridge mdb`). */
+  get mdb(): MdbApi {
+    return (this.late ?? this.standIns()).mdb;
+  }
+
   /**
    * The stand-ins of the APIs loaded on first use: each call loads their modules (once
    * per process), makes the handle's real APIs and calls the method there; once loaded,
@@ -144,13 +147,14 @@ export class Rtnl {
       qdisc: lazyApi(() => this.loadLate().then((a) => a.qdisc), 'rt.qdisc'),
       class: lazyApi(() => this.loadLate().then((a) => a.class), 'rt.class'),
       nexthop: lazyApi(() => this.loadLate().then((a) => a.nexthop), 'rt.nexthop'),
+      mdb: lazyApi(() => this.loadLate().then((a) => a.mdb), 'rt.mdb'),
     });
   }
 
   private loadLate(): Promise<LateApis> {
     return (this.lateLoading ??= import('./lazy-apis.js').then((m) => {
       const qdisc = m.QdiscApi.of(this);
-      return (this.late = { filter: m.FilterApi.of(this), qdisc, class: m.ClassApi.of(this, qdisc), nexthop: m.NexthopApi.of(this) });
+      return (this.late = { filter: m.FilterApi.of(this), qdisc, class: m.ClassApi.of(this, qdisc), nexthop: m.NexthopApi.of(this), mdb: m.MdbApi.of(this, this.link) });
     }));
   }
 

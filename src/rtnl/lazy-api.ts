@@ -1,6 +1,6 @@
 /**
  * Object APIs of the Rtnl handle whose code is loaded on first use (traffic control,
- * nexthop objects): their modules are a quarter of nlkit's code, and a process that
+ * nexthop objects, the bridge multicast database): their modules are a quarter of nlkit's code, and a process that
  * never calls them — a CNI plugin started for every container — should not parse them at
  * start. Every method of those APIs is async, so a stand-in whose methods load the
  * module, make the real API and call it can take the API's place until then.

@@ -8,6 +8,7 @@ export { QdiscApi } from './tc/qdisc/api.js';
 export { ClassApi } from './tc/class/api.js';
 export { FilterApi } from './tc/filter/api.js';
 export { NexthopApi } from './nexthop/api.js';
+export { MdbApi } from './mdb/api.js';
 // What a monitor of the 'tc' group loads (monitor.ts): the decoders, and its listing.
 export { decodeQdisc } from './tc/qdisc/decode.js';
 export { decodeTcClass } from './tc/class/decode.js';

@@ -1,10 +1,12 @@
-// The Rtnl handle's late APIs (traffic control, nexthop objects: src/rtnl/lazy-api.ts):
+// The Rtnl handle's late APIs (traffic control, nexthop objects, the bridge multicast
+// database: src/rtnl/lazy-api.ts):
 // their code is loaded on the first call, through stand-ins that behave like the APIs.
 import t from 'tap';
 import { Rtnl } from '../../src/rtnl/handle.js';
 import { lazyApi } from '../../src/rtnl/lazy-api.js';
 import { QdiscApi } from '../../src/rtnl/tc/qdisc/api.js';
 import { NexthopApi } from '../../src/rtnl/nexthop/api.js';
+import { MdbApi } from '../../src/rtnl/mdb/api.js';
 import { ClosedError, InvalidArgumentError } from '../../src/netlink/errors.js';
 import { privileged } from '../helpers.js';
 
@@ -35,11 +37,15 @@ t.test("the handle's late APIs: stand-ins until the first call, then the real ob
   const rt = Rtnl.open();
   t.teardown(() => rt.close());
   const before = rt.qdisc;
+  const mdbBefore = rt.mdb;
+  t.notOk(mdbBefore instanceof MdbApi, 'rt.mdb too is a stand-in before the first call');
   t.notOk(before instanceof QdiscApi, 'a stand-in before the first call');
   t.equal(rt.qdisc, before, 'the same stand-in on each read');
   await t.rejects(rt.qdisc.add({ link: 'lo', kind: 'tbf', rate: 0, burst: 1, limit: 1 } as never), InvalidArgumentError, 'bad input refused by the real method, through the stand-in');
   t.ok(rt.qdisc instanceof QdiscApi, 'the real QdiscApi once loaded');
   t.ok(rt.nexthop instanceof NexthopApi, 'and the other late APIs with it');
+  t.ok(rt.mdb instanceof MdbApi, 'rt.mdb as well');
+  t.same(await mdbBefore.list(), await rt.mdb.list(), 'the mdb stand-in kept goes to the real one');
   t.same(await before.list({ link: 'lo' }), await rt.qdisc.list({ link: 'lo' }), 'the stand-in kept goes to the real one');
   const rt2 = Rtnl.open();
   rt2.close();
