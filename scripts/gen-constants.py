@@ -67,6 +67,11 @@ PREFIXES += ('TUNNEL_ENCAP_', 'SIT_ISATAP', 'IP6_TNL_F_', 'IPV6_DEFAULT_TNL_ENCA
 # an IPv4 `ip route get` (a cloned route), which `ip` prints as "cache <local,brd,mc…>".
 HEADERS.append('linux/in_route.h')
 PREFIXES += ('RTCF_',)
+# Per-netns IP configuration (`ip netconf`): struct netconfmsg, its NETCONFA_* attributes
+# and the two ifindex values that name the 'all' and 'default' settings.
+HEADERS.append('linux/netconf.h')
+PREFIXES += ('NETCONFA_',)
+STRUCTS += ['netconfmsg']
 # XDP attach flags (if_link.h #defines: IFLA_XDP_FLAGS of `ip link set … xdp…`) and the
 # IPv6 address generation modes (`ip link set … addrgenmode`).
 PREFIXES += ('XDP_FLAGS_', 'IN6_ADDR_GEN_MODE_')

@@ -1602,6 +1602,18 @@ export const RTCF_MULTICAST = 536870912;
 export const RTCF_REJECT = 1073741824;
 export const RTCF_LOCAL = 2147483648;
 export const RTCF_NAT = 142606336;
+export const NETCONFA_UNSPEC = 0;
+export const NETCONFA_IFINDEX = 1;
+export const NETCONFA_FORWARDING = 2;
+export const NETCONFA_RP_FILTER = 3;
+export const NETCONFA_MC_FORWARDING = 4;
+export const NETCONFA_PROXY_NEIGH = 5;
+export const NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN = 6;
+export const NETCONFA_INPUT = 7;
+export const NETCONFA_BC_FORWARDING = 8;
+export const NETCONFA_ALL = -1;
+export const NETCONFA_IFINDEX_ALL = -1;
+export const NETCONFA_IFINDEX_DEFAULT = -2;
 export const GRE_CSUM = 32768;
 export const GRE_ROUTING = 16384;
 export const GRE_KEY = 8192;
@@ -1648,6 +1660,7 @@ export const SIZEOF_BR_PORT_MSG = 8;
 export const SIZEOF_BR_MDB_ENTRY = 28;
 export const SIZEOF_NHMSG = 8;
 export const SIZEOF_NEXTHOP_GRP = 8;
+export const SIZEOF_NETCONFMSG = 1;
 // Newer than these headers: the kernel if_link.h enum continues after IFLA_ALLMULTI with the IFLA_* below,
 // nexthop.h its NHA_* enum after NHA_RES_BUCKET, with the group statistics and op flags, fib_rules.h its
 // FRA_* enum after FRA_DPORT_RANGE, if_bridge.h its MDBA_MDB_EATTR_* and MDBE_* enums (see the generator).
@@ -2708,6 +2721,18 @@ const byName = {
   NDTPA_RETRANS_TIME: 5,
   NDTPA_UCAST_PROBES: 10,
   NDTPA_UNSPEC: 0,
+  NETCONFA_ALL: -1,
+  NETCONFA_BC_FORWARDING: 8,
+  NETCONFA_FORWARDING: 2,
+  NETCONFA_IFINDEX: 1,
+  NETCONFA_IFINDEX_ALL: -1,
+  NETCONFA_IFINDEX_DEFAULT: -2,
+  NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN: 6,
+  NETCONFA_INPUT: 7,
+  NETCONFA_MC_FORWARDING: 4,
+  NETCONFA_PROXY_NEIGH: 5,
+  NETCONFA_RP_FILTER: 3,
+  NETCONFA_UNSPEC: 0,
   NETLINK_ADD_MEMBERSHIP: 1,
   NETLINK_AUDIT: 9,
   NETLINK_BROADCAST_ERROR: 4,
@@ -3098,6 +3123,7 @@ const byName = {
   SIZEOF_IFREQ: 40,
   SIZEOF_NDA_CACHEINFO: 16,
   SIZEOF_NDMSG: 12,
+  SIZEOF_NETCONFMSG: 1,
   SIZEOF_NEXTHOP_GRP: 8,
   SIZEOF_NHMSG: 8,
   SIZEOF_RTA_CACHEINFO: 32,
