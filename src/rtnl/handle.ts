@@ -13,6 +13,7 @@ import { RuleApi } from './rule/api.js';
 import { FdbApi } from './fdb/api.js';
 import { VlanApi } from './vlan/api.js';
 import type { MdbApi } from './mdb/api.js';
+import { NetconfApi } from './netconf/api.js';
 import type { FilterApi } from './tc/filter/api.js';
 import type { QdiscApi } from './tc/qdisc/api.js';
 import type { ClassApi } from './tc/class/api.js';
@@ -71,6 +72,8 @@ export class Rtnl {
   readonly fdb: FdbApi;
   /** Bridge VLAN filtering operations (`bridge vlan`). */
   readonly vlan: VlanApi;
+  /** Per-netns IP configuration reads (`ip netconf`). */
+  readonly netconf: NetconfApi;
   /**
    * What the handle was opened in: the netns fd given (not owned), or the enclosing
    * execNetns target's, or undefined for the caller's. The number as it was at open: the
@@ -109,6 +112,7 @@ export class Rtnl {
     this.rule = RuleApi.of(this);
     this.fdb = FdbApi.of(this, this.link);
     this.vlan = VlanApi.of(this, this.link);
+    this.netconf = NetconfApi.of(this);
   }
 
   /** Traffic-control filter operations (`tc filter`). */
@@ -218,7 +222,8 @@ export class Rtnl {
 
   /**
    * Watch the kernel's changes to links, addresses, routes, neighbours, rules, bridge
-   * forwarding entries, nexthop objects and traffic control in the handle's netns, as an
+   * forwarding entries, nexthop objects, traffic control and IP configuration (netconf)
+   * in the handle's netns, as an
    * async iterator of
    * `{ type: 'new' | 'del', kind, object }`
    * (objects decoded like the list methods return them) and `{ type: 'overrun' }` when
@@ -249,7 +254,10 @@ export class Rtnl {
    *
    * Equivalent to: ip monitor link address route neigh rule
    * (`rt.monitor(['link', 'addr', 'route', 'neigh', 'rule'])`); bridge monitor fdb
-   * (`rt.monitor(['fdb'])`).
+   * (`rt.monitor(['fdb'])`); ip monitor netconf (`rt.monitor(['netconf'])`: IPv4 and
+   * IPv6; 'ipv4-netconf', 'ipv6-netconf' one family), each a Netconf as
+   * `rt.netconf.get()` returns it, but a sysctl's change carries only the field that
+   * changed (see MonitorObjects).
    * Nexthop objects (`'nexthop'`): ip monitor nexthop (`rt.monitor(['nexthop'])`), each
    * a NexthopObject as `rt.nexthop.list()` returns it; with `'nexthop-bucket'` too
    * (`rt.monitor(['nexthop', 'nexthop-bucket'])`, all that `ip monitor nexthop` prints),
@@ -286,7 +294,8 @@ export class Rtnl {
    * }
    * @param groups 'link', 'ipv4-addr', 'ipv6-addr', 'addr' (both), 'ipv4-route',
    *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6), 'fdb',
-   *   'nexthop', 'nexthop-bucket', 'tc' (qdiscs, classes and filters).
+   *   'nexthop', 'nexthop-bucket', 'tc' (qdiscs, classes and filters), 'ipv4-netconf',
+   *   'ipv6-netconf', 'netconf' (both).
    * @throws InvalidArgumentError for an unknown group or bad option (nothing opened),
    *   ClosedError for a closed handle (or its netns, see above), `signal.reason` for an
    *   aborted signal.

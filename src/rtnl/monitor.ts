@@ -1,6 +1,6 @@
 /**
  * Watching the kernel: rtnetlink multicast events as an async iterator
- * (`ip monitor link address route neigh rule nexthop`, `bridge monitor fdb`, and `tc
+ * (`ip monitor link address route neigh rule nexthop netconf`, `bridge monitor fdb`, and `tc
  * monitor`).
  *
  * A monitor owns one NETLINK_ROUTE socket, separate from its handle's request socket,
@@ -46,9 +46,9 @@
  *
  * Listing what exists (`listExisting`): the monitor joins its groups when its socket is
  * opened, and only then dumps every kind of object it watches (links, then addresses,
- * nexthop objects and resilient groups' buckets, routes, neighbours, fdb entries and
- * rules of the families its groups cover, then qdiscs and each device's classes and
- * filters). A change made after the join is therefore queued on the monitor's socket,
+ * nexthop objects and resilient groups' buckets, routes, neighbours, fdb entries,
+ * rules and netconf sets of the families its groups cover, then qdiscs and each
+ * device's classes and filters). A change made after the join is therefore queued on the monitor's socket,
  * whether or not the dump saw it: nothing is lost between the listing and the changes,
  * but a change made while the dump ran may come twice — in the listing, then again as a
  * change (which may also be older than what the listing showed: applied in order, the
@@ -84,6 +84,7 @@ import {
 } from './constants.js';
 import { RTM_NEWNEXTHOP, RTM_DELNEXTHOP, RTM_GETNEXTHOP, RTM_NEWNEXTHOPBUCKET, RTM_DELNEXTHOPBUCKET, RTM_GETNEXTHOPBUCKET, RTNLGRP_NEXTHOP } from './constants.js';
 import { RTM_NEWQDISC, RTM_DELQDISC, RTM_NEWTCLASS, RTM_DELTCLASS, RTM_NEWTFILTER, RTM_DELTFILTER, RTM_GETQDISC, RTNLGRP_TC } from './constants.js';
+import { RTM_NEWNETCONF, RTM_DELNETCONF, RTM_GETNETCONF, RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF } from './constants.js';
 import { rtnlDescriber } from './describer.js';
 import { AF_BRIDGE, AF_INET, AF_INET6, AF_UNSPEC } from './ip.js';
 import { putIfinfomsg } from './link/api.js';
@@ -100,6 +101,8 @@ import { decodeFdb, type FdbEntry } from './fdb/decode.js';
 import { putNhmsg } from './nexthop/table.js';
 import { decodeNexthop, type NexthopObject } from './nexthop/decode.js';
 import { decodeNexthopBucket, type NexthopBucket } from './nexthop/bucket.js';
+import { decodeNetconf, type Netconf } from './netconf/decode.js';
+import { putNetconfmsg } from './netconf/table.js';
 // Types only: the traffic-control decoders are loaded when a monitor of 'tc' opens (loadTc).
 import type { Qdisc } from './tc/qdisc/decode.js';
 import type { TcClass } from './tc/class/decode.js';
@@ -124,7 +127,10 @@ const discard = (): void => undefined;
  * own kind ('qdisc', 'class', 'filter'). 'nexthop-bucket' joins the nexthop group, as
  * 'nexthop' does: the kernel announces there a resilient group's buckets moving from one
  * member to another (RTM_NEWNEXTHOPBUCKET), which a monitor of 'nexthop' skips and one of
- * 'nexthop-bucket' yields; both together are `ip monitor nexthop`.
+ * 'nexthop-bucket' yields; both together are `ip monitor nexthop`. 'netconf' (`ip monitor
+ * netconf`, IPv4 and IPv6; 'ipv4-netconf', 'ipv6-netconf' one family) joins the groups
+ * of the per-netns IP configuration (`rt.netconf`): a sysctl changed, a device's set
+ * made or removed.
  */
 export const MONITOR_GROUPS = Object.freeze({
   link: Object.freeze([RTNLGRP_LINK]),
@@ -140,15 +146,18 @@ export const MONITOR_GROUPS = Object.freeze({
   nexthop: Object.freeze([RTNLGRP_NEXTHOP]),
   'nexthop-bucket': Object.freeze([RTNLGRP_NEXTHOP]),
   tc: Object.freeze([RTNLGRP_TC]),
+  'ipv4-netconf': Object.freeze([RTNLGRP_IPV4_NETCONF]),
+  'ipv6-netconf': Object.freeze([RTNLGRP_IPV6_NETCONF]),
+  netconf: Object.freeze([RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF]),
 } as const);
 
 /** A group name accepted by {@link Rtnl.monitor}. */
 export type MonitorGroup = keyof typeof MONITOR_GROUPS;
 
-/** The object kinds a monitor reports ('qdisc', 'class' and 'filter': the 'tc' group's; 'nexthop-bucket': a resilient group's bucket). */
-export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb' | 'nexthop' | 'qdisc' | 'class' | 'filter' | 'nexthop-bucket';
+/** The object kinds a monitor reports ('qdisc', 'class' and 'filter': the 'tc' group's; 'nexthop-bucket': a resilient group's bucket; 'netconf': a set of IP configuration switches). */
+export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb' | 'nexthop' | 'qdisc' | 'class' | 'filter' | 'nexthop-bucket' | 'netconf';
 
-const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb', 'nexthop', 'qdisc', 'class', 'filter', 'nexthop-bucket'];
+const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb', 'nexthop', 'qdisc', 'class', 'filter', 'nexthop-bucket', 'netconf'];
 
 /** The traffic-control kinds, all three the 'tc' group's. */
 const TC_KINDS: readonly MonitorKind[] = Object.freeze(['qdisc', 'class', 'filter'] as const);
@@ -157,6 +166,7 @@ const TC_KINDS: readonly MonitorKind[] = Object.freeze(['qdisc', 'class', 'filte
 const GROUP_KINDS: Readonly<Record<MonitorGroup, readonly MonitorKind[]>> = Object.freeze({
   link: ['link'], 'ipv4-addr': ['addr'], 'ipv6-addr': ['addr'], addr: ['addr'], 'ipv4-route': ['route'], 'ipv6-route': ['route'],
   route: ['route'], neigh: ['neigh'], rule: ['rule'], fdb: ['fdb'], nexthop: ['nexthop'], 'nexthop-bucket': ['nexthop-bucket'], tc: TC_KINDS,
+  'ipv4-netconf': ['netconf'], 'ipv6-netconf': ['netconf'], netconf: ['netconf'],
 });
 
 /** The decoded object of each kind: the same types the list methods return. */
@@ -219,6 +229,20 @@ export interface MonitorObjects {
    * {@link MonitorStats.ignored}).
    */
   filter: Filter;
+  /**
+   * RTM_NEWNETCONF / RTM_DELNETCONF, as `rt.netconf.get` returns it (`ip monitor
+   * netconf`); on the 'netconf' groups. A sysctl's change comes as a 'new' with `family`,
+   * `dev` and the one field that changed (`rpFilter` after net.ipv4.conf.DEV.rp_filter
+   * was written), one per set it changed (net.ipv4.conf.all.forwarding: 'all''s,
+   * 'default''s and each device's `forwarding`); a write of the value the sysctl holds
+   * sends nothing, and neither does a change of bc_forwarding (the kernel announces
+   * forwarding, rp_filter, proxy_arp/proxy_ndp and ignore_routes_with_linkdown). A
+   * device's set, made with the device, comes as a 'new' with every field; a set
+   * removed (its device deleted, or IPv6 leaving a device whose MTU went below 1280) as
+   * a 'del' with `family` and `dev` only. A listing (`listExisting`) has every field, as
+   * `rt.netconf.list()`.
+   */
+  netconf: Netconf;
 }
 
 /**
@@ -266,6 +290,7 @@ export type MonitorKindOf<G extends MonitorGroup> = G extends 'link' ? 'link'
   : G extends 'nexthop' ? 'nexthop'
   : G extends 'nexthop-bucket' ? 'nexthop-bucket'
   : G extends 'tc' ? 'qdisc' | 'class' | 'filter'
+  : G extends 'ipv4-netconf' | 'ipv6-netconf' | 'netconf' ? 'netconf'
   : never;
 
 /** The kernel dropped events because the listener fell behind (ENOBUFS): resync with a dump. */
@@ -385,7 +410,7 @@ function refreshFdbTables(rtmType: number): void {
  * Pre-registered: RTM_NEW/DELLINK → decodeLink, …ADDR → decodeAddr, …ROUTE →
  * decodeRoute, …NEIGH → decodeNeigh (and, as 'fdb', decodeFdb), …RULE → decodeRule,
  * …NEXTHOP → decodeNexthop, …NEXTHOPBUCKET → decodeNexthopBucket (as
- * 'nexthop-bucket'); as 'qdisc', 'class' and 'filter', RTM_NEW/DELQDISC,
+ * 'nexthop-bucket'), …NETCONF → decodeNetconf; as 'qdisc', 'class' and 'filter', RTM_NEW/DELQDISC,
  * …TCLASS and …TFILTER → decodeQdisc, decodeTcClass and decodeFilter (what is
  * registered, and returned, is a function that calls them once a monitor of 'tc' has
  * loaded them: called before that, it throws).
@@ -427,6 +452,8 @@ registerEventDecoder(RTM_NEWNEXTHOP, 'nexthop', decodeNexthop);
 registerEventDecoder(RTM_DELNEXTHOP, 'nexthop', decodeNexthop);
 registerEventDecoder(RTM_NEWNEXTHOPBUCKET, 'nexthop-bucket', decodeNexthopBucket);
 registerEventDecoder(RTM_DELNEXTHOPBUCKET, 'nexthop-bucket', decodeNexthopBucket);
+registerEventDecoder(RTM_NEWNETCONF, 'netconf', decodeNetconf);
+registerEventDecoder(RTM_DELNETCONF, 'netconf', decodeNetconf);
 
 /**
  * What a monitor of 'tc' loads: the traffic-control decoders and the listing's dumps
@@ -514,7 +541,8 @@ export interface MonitorOptions {
    * and rules of the groups' families; neighbours except proxy entries; with 'fdb', every
    * forwarding entry `rt.fdb.list()` returns; with 'nexthop', every nexthop object,
    * before the routes that may point at them; with 'nexthop-bucket', every resilient
-   * group's buckets (`rt.nexthop.buckets()`), after the nexthops; with 'tc', last, every
+   * group's buckets (`rt.nexthop.buckets()`), after the nexthops; with 'netconf', the
+   * netconf sets of its families (`rt.netconf.list(4)`, `list(6)`); with 'tc', last, every
    * qdisc `rt.qdisc.list()` returns, then for each device with one its classes and the
    * filters of each of its qdiscs, clsact sides and htb/hfsc classes — one dump each, as
    * the kernel lists them one device, qdisc or class at a time; the priorities' own
@@ -677,6 +705,9 @@ const DUMPS: readonly DumpSpec[] = [
   { group: RTNLGRP_NEIGH, kind: 'fdb', type: RTM_GETNEIGH, build: (w) => putNdmsg(w, AF_BRIDGE, 0, 0, 0) },
   { group: RTNLGRP_IPV4_RULE, kind: 'rule', type: RTM_GETRULE, build: (w) => putFibRuleHdr(w, AF_INET, 0, 0, 0, 0, 0, 0) },
   { group: RTNLGRP_IPV6_RULE, kind: 'rule', type: RTM_GETRULE, build: (w) => putFibRuleHdr(w, AF_INET6, 0, 0, 0, 0, 0, 0) },
+  // Each family's netconf sets (what rt.netconf.list(4) and list(6) send).
+  { group: RTNLGRP_IPV4_NETCONF, kind: 'netconf', type: RTM_GETNETCONF, build: (w) => putNetconfmsg(w, AF_INET) },
+  { group: RTNLGRP_IPV6_NETCONF, kind: 'netconf', type: RTM_GETNETCONF, build: (w) => putNetconfmsg(w, AF_INET6) },
   // Qdiscs, then each device's classes and filters: several dumps (see tc/listing.ts).
   { group: RTNLGRP_TC, kind: 'qdisc', type: RTM_GETQDISC, build: discard, run: async (sock, decode) => (await loadTc()).listTc(sock, decode) },
 ];

@@ -24,6 +24,7 @@ function label(ev: MonitorSyncEvent): string {
     case 'class': return `${x}${ev.type} class ${ev.object.kind} ${ev.object.handle}`;
     case 'filter': return `${x}${ev.type} filter ${ev.object.kind} ${ev.object.priority} ${ev.object.handle ?? ''}`;
     case 'nexthop-bucket': return `${x}${ev.type} nexthop-bucket ${ev.object.id} ${ev.object.index}`;
+    case 'netconf': return `${x}${ev.type} netconf v${ev.object.family} ${ev.object.dev}`;
   }
 }
 

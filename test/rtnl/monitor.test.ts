@@ -25,6 +25,7 @@ function label(ev: MonitorEvent): string {
     case 'class': return `${ev.type} class ${ev.object.kind} ${ev.object.handle}`;
     case 'filter': return `${ev.type} filter ${ev.object.kind} ${ev.object.priority} ${ev.object.handle ?? ''}`;
     case 'nexthop-bucket': return `${ev.type} nexthop-bucket ${ev.object.id} ${ev.object.index}`;
+    case 'netconf': return `${ev.type} netconf v${ev.object.family} ${ev.object.dev}`;
   }
 }
 
