@@ -1,5 +1,5 @@
-// Capture real kernel messages for the fuzzer: link, address, route, neighbour and
-// rule dumps, errors with extended ACK, the generic netlink controller's family dump
+// Capture real kernel messages for the fuzzer: link, address, route, neighbour,
+// rule and netconf dumps, errors with extended ACK, the generic netlink controller's family dump
 // (`genl ctrl list`), and conntrack entries (a dump, as `conntrack -L`) and events
 // (new, update, destroy, as `conntrack -E`), from a fresh netns populated with every
 // kind this kernel builds. `node dist/test/fuzz/corpus.js --write` (as root) refreshes
@@ -98,7 +98,9 @@ ip neigh add proxy 10.9.0.8 dev v0
 bridge fdb add 02:00:00:00:00:09 dev v1 master static
 bridge fdb add 00:00:00:00:00:00 dev vx0 dst 10.9.0.2 port 4790 vni 100
 ip rule add from 10.9.0.0/24 table 100 priority 100
-ip rule add fwmark 0x10/0xff table 101 priority 101`);
+ip rule add fwmark 0x10/0xff table 101 priority 101
+sysctl -qw net.ipv4.conf.v0.rp_filter=2 net.ipv4.conf.v1.rp_filter=1 net.ipv4.conf.v0.proxy_arp=1 net.ipv4.conf.all.forwarding=1
+sysctl -qw net.ipv6.conf.v0.proxy_ndp=1 net.ipv6.conf.default.ignore_routes_with_linkdown=1`);
     return withThreadNetns(ns.fd, () => {
       const fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0);
       try {
@@ -113,6 +115,8 @@ ip rule add fwmark 0x10/0xff table 101 priority 101`);
         add('link', dumpRaw(fd, 18, 7, 16));
         add('neigh', dumpRaw(fd, 30, 7, 12));
         add('rule', dumpRaw(fd, 34, 0, 12));
+        // Every family's netconf sets (RTM_GETNETCONF 82, AF_UNSPEC; struct netconfmsg padded to 4).
+        add('netconf', dumpRaw(fd, 82, 0, 4));
         // Errors with extended ACK: an unknown kind and an over-long name.
         const bad = (name: string, kind?: string) => {
           const parts: Buffer[] = [];

@@ -11,6 +11,7 @@ import { decodeNeigh } from '../../src/rtnl/neigh/decode.js';
 import { decodeRule } from '../../src/rtnl/rule/decode.js';
 import { decodeFdb } from '../../src/rtnl/fdb/decode.js';
 import { decodeBridgeVlans } from '../../src/rtnl/vlan/decode.js';
+import { decodeNetconf } from '../../src/rtnl/netconf/decode.js';
 import { decodeFamily } from '../../src/genl/genl.js';
 import { decodeConntrack } from '../../src/nfnl/conntrack.js';
 import { decodeEvent } from '../../src/nfnl/monitor.js';
@@ -30,6 +31,7 @@ const BY_TYPE: Record<number, [Decoder, number]> = {
   24: [decodeRoute, 12], 25: [decodeRoute, 12],
   28: [neighAndFdb, 12], 29: [neighAndFdb, 12],
   32: [decodeRule, 12], 33: [decodeRule, 12],
+  80: [decodeNetconf, 4], 81: [decodeNetconf, 4],
 };
 
 /**

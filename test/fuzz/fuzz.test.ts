@@ -1,4 +1,4 @@
-// Quick fuzz (~50k cases) of every decoder over real kernel messages (rtnetlink's, the
+// Quick fuzz (~50k cases) of every decoder over real kernel messages (rtnetlink's, netconf's included, the
 // generic netlink controller's families, conntrack entries and events). The full run
 // (≥ 1,000,000 cases) is `npm run fuzz`.
 import t from 'tap';
@@ -11,7 +11,7 @@ const CASES = Number(process.env.NLKIT_FUZZ_CASES ?? 50_000);
 t.test('the unmutated corpus decodes cleanly', async (t) => {
   const corpus = loadFixture();
   t.ok(corpus.length >= 40, `${corpus.length} captured messages`);
-  for (const kind of ['link', 'addr', 'route', 'neigh', 'rule', 'error', 'genl-family', 'conntrack']) t.ok(corpus.some((c) => c.what === kind), `corpus has ${kind} messages`);
+  for (const kind of ['link', 'addr', 'route', 'neigh', 'rule', 'netconf', 'error', 'genl-family', 'conntrack']) t.ok(corpus.some((c) => c.what === kind), `corpus has ${kind} messages`);
   for (const c of corpus) t.ok(decodeAll(Buffer.from(c.hex, 'hex'), c.what) > 0, `${c.what} message decodes`);
 });
 
