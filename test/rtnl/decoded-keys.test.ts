@@ -21,6 +21,8 @@ import { FDB_NDA } from '../../src/rtnl/fdb/table.js';
 import { decodeNexthop, type NexthopObject } from '../../src/rtnl/nexthop/decode.js';
 import { NHA, NHMSG_LEN } from '../../src/rtnl/nexthop/table.js';
 import { decodeNexthopBucket, NHA_BUCKET, NHA_RES_BUCKET, type NexthopBucket } from '../../src/rtnl/nexthop/bucket.js';
+import { decodeNetconf, type Netconf } from '../../src/rtnl/netconf/decode.js';
+import { NETCONFA, NETCONFMSG_LEN } from '../../src/rtnl/netconf/table.js';
 import * as C from '../../src/rtnl/constants.js';
 
 /** The tag of a declared property type; 'other' for objects, arrays, bigints and unions of kinds. */
@@ -29,7 +31,7 @@ type Keys<T> = { readonly [K in keyof Required<T>]: Tag<Exclude<Required<T>[K], 
 /** `true` only when T has no string index signature. */
 type NoIndex<T> = string extends keyof T ? false : true;
 
-const NO_INDEX: readonly [NoIndex<Link>, NoIndex<Route>, NoIndex<Neigh>, NoIndex<FdbEntry>, NoIndex<NexthopObject>, NoIndex<NexthopBucket>] = [true, true, true, true, true, true];
+const NO_INDEX: readonly [NoIndex<Link>, NoIndex<Route>, NoIndex<Neigh>, NoIndex<FdbEntry>, NoIndex<NexthopObject>, NoIndex<NexthopBucket>, NoIndex<Netconf>] = [true, true, true, true, true, true, true];
 
 const LINK_KEYS: Keys<Link> = {
   index: 'number', name: 'string', kind: 'string', flags: 'other', rawFlags: 'number', up: 'boolean', linkType: 'other', type: 'number',
@@ -78,6 +80,12 @@ const NEXTHOP_KEYS: Keys<NexthopObject> = {
 /** A bucket's keys: NHA_RES_BUCKET's rows (index, idleTime, nhId) are set on the bucket itself, flattened. */
 const BUCKET_KEYS: Keys<NexthopBucket> = {
   id: 'number', index: 'number', idleTime: 'number', nhId: 'number', protocol: 'other', flags: 'other', rawFlags: 'number', unknown: 'other', bucketUnknown: 'other',
+};
+
+/** A netconf set's keys: every row's codec is a custom one (on/off booleans, rp_filter's names, the ifindex as `dev`). */
+const NETCONF_KEYS: Keys<Netconf> = {
+  family: 'other', dev: 'other', forwarding: 'boolean', rpFilter: 'other', mcForwarding: 'boolean', proxyNeigh: 'boolean',
+  ignoreRoutesWithLinkdown: 'boolean', input: 'boolean', bcForwarding: 'boolean', unknown: 'other',
 };
 
 /**
@@ -196,10 +204,21 @@ const FAMILIES: Family[] = [
       return decodeNexthopBucket(b, v, 0, b.length);
     },
   },
+  {
+    // No primitive rows; every message has its NETCONFA_IFINDEX (a DecodeError without one).
+    name: 'Netconf', table: NETCONFA, keys: NETCONF_KEYS, primitives: 0,
+    decode: (attrs) => {
+      const [b, v] = message(C.RTM_NEWNETCONF, NETCONFMSG_LEN, (h, o) => h.setUint8(o, 2), (w) => {
+        w.putS32(C.NETCONFA_IFINDEX, 3);
+        attrs(w);
+      });
+      return decodeNetconf(b, v, 0, b.length);
+    },
+  },
 ];
 
 t.test('the decoded types have no string index signature', async (t) => {
-  t.same(NO_INDEX, [true, true, true, true, true, true]);
+  t.same(NO_INDEX, [true, true, true, true, true, true, true]);
 });
 
 for (const f of FAMILIES) {
