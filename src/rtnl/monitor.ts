@@ -237,9 +237,10 @@ export interface MonitorObjects {
    * 'default''s and each device's `forwarding`); a write of the value the sysctl holds
    * sends nothing, and neither does a change of bc_forwarding (the kernel announces
    * forwarding, rp_filter, proxy_arp/proxy_ndp and ignore_routes_with_linkdown). A
-   * device's set, made with the device, comes as a 'new' with every field; a set
-   * removed (its device deleted, or IPv6 leaving a device whose MTU went below 1280) as
-   * a 'del' with `family` and `dev` only. A listing (`listExisting`) has every field, as
+   * set made (with its device, or again when the device's MTU is raised back to the
+   * family's minimum) comes as a 'new' with every field; a set removed (its device
+   * deleted, or its MTU set below the family's minimum: 68 for IPv4, 1280 for IPv6) as a
+   * 'del' with `family` and `dev` only. A listing (`listExisting`) has every field, as
    * `rt.netconf.list()`.
    */
   netconf: Netconf;

@@ -132,6 +132,17 @@ t.test('get equals ip netconf show dev X (by name, by ifindex) and the all/defau
   t.strictSame(await rt.netconf.get(6, 'all'), { family: 6, dev: 'all', forwarding: false, mcForwarding: false, proxyNeigh: false, ignoreRoutesWithLinkdown: false });
 });
 
+t.test('a handle without strict checking (the kernel parses the request leniently) reads the same', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  changeSysctls(ns);
+  const lax = Rtnl.open({ netns: ns.fd, strictCheck: false });
+  t.teardown(() => lax.close());
+  t.same(await lax.netconf.list(), await rt.netconf.list());
+  t.same(await lax.netconf.list(6), await rt.netconf.list(6));
+  t.same(await lax.netconf.get(4, 'v0'), await rt.netconf.get(4, 'v0'));
+  await t.rejects(lax.netconf.get(6, 999), { code: 'ENODEV' });
+});
+
 t.test('rp_filter beyond the named modes comes as the number the sysctl holds', privileged, async (t) => {
   const { ns, rt } = setup(t);
   sysctlSet(ns, 'net.ipv4.conf.v0.rp_filter', 3);
@@ -319,6 +330,13 @@ t.test('a sysctl change comes as a netconf event that equals get() afterwards, f
     t.ok(ev, `IPv${fam}: new set of v2`);
     if (ev && ev.type !== 'overrun') t.same(ev.object, await rt.netconf.get(fam, 'v2'), `IPv${fam}: the new set equals get()`);
   }
+  // IPv6 leaves a device whose MTU goes below 1280 ('del'), and comes back with every field ('new').
+  ip(ns.path, ['link', 'set', 'v2', 'mtu', '1000']);
+  const left = await until(m, (ev) => ev.type === 'del' && ev.object.family === 6 && ev.object.dev === v2, label);
+  t.strictSame(left[left.length - 1], { type: 'del', kind: 'netconf', object: { family: 6, dev: v2 } }, 'IPv6 set of v2 removed by its MTU');
+  ip(ns.path, ['link', 'set', 'v2', 'mtu', '1500']);
+  const back = await until(m, (ev) => ev.type === 'new' && ev.object.family === 6 && ev.object.dev === v2, label);
+  t.same((back[back.length - 1] as { object: Netconf }).object, await rt.netconf.get(6, 'v2'), 'and made again, every field');
   ip(ns.path, ['link', 'del', 'v2']);
   const gone = await until(m, (ev) => ev.type === 'del' && ev.kind === 'netconf' && ev.object.family === 6 && ev.object.dev === v2, label);
   t.strictSame(gone[gone.length - 1]!.type === 'del' ? (gone[gone.length - 1] as { object: Netconf }).object : undefined, { family: 6, dev: v2 });

@@ -158,7 +158,8 @@ export class NetconfApi {
   private async getError(e: unknown, f: Family, ref: string | number): Promise<unknown> {
     if (!(e instanceof NetlinkError) || e.hint !== undefined) return e;
     if (e.errno === EOPNOTSUPP || e.errno === EAFNOSUPPORT) return familyError(e, f);
-    if ((e.errno !== ENODEV && e.errno !== EINVAL) || ref === 'all' || ref === 'default') return e;
+    // The kernel's own words (a strict-check refusal) need none of ours.
+    if ((e.errno !== ENODEV && e.errno !== EINVAL) || e.extack.message !== undefined || ref === 'all' || ref === 'default') return e;
     let exists = true;
     try {
       await existingLinkIndex(this.core, ref, 'dev');
