@@ -13,7 +13,7 @@
 // to src/*.ts.
 // esbuild is a devDependency for this alone; the package's dependencies stay external.
 import { build, transform } from 'esbuild';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -71,6 +71,10 @@ await build({ ...common, entryPoints: ['dist/src/index.js'], outfile: 'dist/nlki
 // its own under dist/chunks holds the rest, which Node reads and compiles only when a call
 // needs it (nlkit-bandwidth's first tc request; never in nlkit-ptp). One file would make
 // every ADD and DEL parse that code (the bench's start-up rows cni_add_nlkit/cni_del_nlkit).
+// Chunk names carry a hash of their contents: each build writes new ones, so the folder
+// is emptied first, or every earlier build's chunks would stay (and ship: package.json's
+// files take dist/chunks/*.js).
+rmSync(new URL('../dist/chunks', import.meta.url), { recursive: true, force: true });
 const plugins = ['nlkit-ptp', 'nlkit-bridge', 'nlkit-macvlan', 'nlkit-bandwidth', 'nlkit-tuning', 'nlkit-loopback', 'nlkit-host-device', 'nlkit-sbr', 'nlkit-static', 'nlkit-host-local'];
 const written = ['dist/nlkit.js'];
 for (const p of plugins) {

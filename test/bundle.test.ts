@@ -28,6 +28,23 @@ t.test('package.json points at the bundles, and they exist', async (t) => {
   }
 });
 
+t.test('dist/chunks holds only chunks the plugins import (the build empties it: chunk names change with their contents, and package.json ships the folder)', async (t) => {
+  const plugins = PLUGIN_FILES().filter((f) => !f.startsWith('chunks/'));
+  const chunks = readdirSync(dist('chunks')).filter((f) => f.endsWith('.js'));
+  const wanted = new Set<string>();
+  const visit = (file: string): void => {
+    for (const m of readFileSync(dist(file), 'utf8').matchAll(/["']\.\/(?:chunks\/)?([\w-]+\.js)["']/g)) {
+      if (chunks.includes(m[1]!) && !wanted.has(m[1]!)) {
+        wanted.add(m[1]!);
+        visit(`chunks/${m[1]!}`);
+      }
+    }
+  };
+  for (const p of plugins) visit(p);
+  t.ok(chunks.length > 0, 'the plugins are code split');
+  t.strictSame(chunks.filter((c) => !wanted.has(c)), [], 'no chunk that nothing imports (an earlier build\'s)');
+});
+
 t.test('the bundles are ASCII, so that V8 holds their source one byte per character', async (t) => {
   // One character beyond Latin-1 (a '—' in a comment) makes the whole source two bytes
   // per character and the import slower (bench start-up row import_bundle_2byte);
