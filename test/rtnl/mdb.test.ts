@@ -97,6 +97,12 @@ t.test('bad input is refused before anything is sent, naming the argument', asyn
     [{ ...base, permanent: 'yes' }, /permanent.*true or false/],
     [{ ...base, source: '2001:db8::1' }, /source.*IPv6 but the group is IPv4/],
     [{ ...base, source: '239.1.1.9' }, /source.*multicast address/],
+    // The kernel takes an all-zero source as none: `src 0.0.0.0` would silently make the (*, G)
+    // entry (and a del of it delete the (*, G) with every (S, G) of it); in a source list it
+    // answers ENOSPC 'Failed to add new source entry'.
+    [{ ...base, source: '0.0.0.0' }, /source.*0\.0\.0\.0 is the unspecified address.*\(\*, G\).*leave source out/],
+    [{ ...base, group: 'ff0e::1', source: '::' }, /source.*:: is the unspecified address/],
+    [{ ...base, filterMode: 'exclude', sources: ['10.0.0.1', '0.0.0.0'] }, /sources\[1\].*0\.0\.0\.0 is the unspecified address/],
     [{ ...base, group: '01:00:5e:00:00:05', source: '10.0.0.1' }, /source.*L2 \(MAC\) group has no sources/],
     [{ ...base, filterMode: 'both' }, /filterMode.*'include' or 'exclude'/],
     [{ ...base, filterMode: 'include' }, /sources.*'include' with no sources/],
@@ -124,6 +130,11 @@ t.test('bad input is refused before anything is sent, naming the argument', asyn
     [(a: MdbApi) => a.list({ vid: 0 }), /filter\.vid/],
     [(a: MdbApi) => a.list({ dev: 'br0' } as never), /filter\.dev|dev/],
     [(a: MdbApi) => a.routers('br0' as never), /filter.*expected an object/],
+    // A listed entry is what del takes, not add/replace (its state, filterMode and sourceList are
+    // not add's keys): said so, instead of "unknown option 'family'".
+    [(a: MdbApi) => a.replace({ bridge: 2, port: 4, group: '239.1.1.1', family: 4, state: 'temp', rawState: 0, flags: [], rawFlags: 0 } as never),
+      /spec.*an entry list\(\) returned.*del takes it; add and replace take.*permanent: true/],
+    [(a: MdbApi) => a.add({ bridge: 2, port: 4, group: '239.1.1.1', family: 4, state: 'permanent', rawState: 1, flags: [], rawFlags: 0 } as never), /spec.*an entry list\(\) returned/],
   ] as const) {
     const r = await recordedRequests(mdbApi, call);
     t.ok(r.error instanceof InvalidArgumentError, String(r.error));

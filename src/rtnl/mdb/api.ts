@@ -34,7 +34,7 @@ export interface MdbSpec {
   readonly permanent?: boolean | undefined;
   /** The VLAN id, 1..4094 (`vid VID`). Defaults to none (every VLAN of a VLAN-filtering bridge's port). */
   readonly vid?: number | undefined;
-  /** The source of an (S, G) entry, of the group's family, not multicast (MDBE_ATTR_SOURCE; `src SOURCE`). Defaults to none: a (*, G) entry. */
+  /** The source of an (S, G) entry, of the group's family, neither multicast nor all-zero (MDBE_ATTR_SOURCE; `src SOURCE`). Defaults to none: a (*, G) entry. */
   readonly source?: string | undefined;
   /**
    * The (*, G) entry's filter mode (MDBE_ATTR_GROUP_MODE; `filter_mode include|exclude`).
@@ -144,12 +144,21 @@ function checkSource(v: unknown, arg: string, family: 4 | 6 | 'l2'): IpAddr {
   const a = parseIp(v, arg);
   if (a.family !== family) throw new InvalidArgumentError(arg, `${String(v)} is IPv${a.family} but the group is IPv${family}`);
   if (family === 4 ? a.bytes[0]! >= 224 && a.bytes[0]! <= 239 : a.bytes[0] === 0xff) throw new InvalidArgumentError(arg, `${String(v)} is a multicast address: a source is a sender's unicast address`);
+  // The kernel takes an all-zero source as none: as `source` it would make (or delete) the
+  // (*, G) entry instead, in a source list it answers ENOSPC 'Failed to add new source entry'.
+  if (a.bytes.every((b) => b === 0)) {
+    throw new InvalidArgumentError(arg, `${String(v)} is the unspecified address, which the kernel takes as no source${arg === 'source' ? ' (the (*, G) entry): for a (*, G) entry leave source out' : ': a source is a sender\'s unicast address'}`);
+  }
   return a;
 }
 
 /** Every check of an MDB spec, before anything is sent. */
 function check(spec: unknown, keys: ReadonlySet<string>): Checked {
   const s = checkObject(spec, 'spec');
+  if (keys === SPEC_KEYS && isListed(s)) {
+    throw new InvalidArgumentError('spec', "this is an entry list() returned: del takes it; add and replace take add's spec " +
+      "({ bridge, port, group, permanent: true, vid, source, filterMode, sources, protocol }), e.g. { bridge: e.bridge, port: e.port, group: e.group, vid: e.vid, permanent: true }");
+  }
   checkKeys(s, keys, '');
   if (s['bridge'] === undefined) throw new InvalidArgumentError('bridge', 'an MDB entry needs its bridge (bridge mdb … dev BRIDGE)');
   const bridge = checkLinkRef(s['bridge'], 'bridge');
@@ -199,6 +208,11 @@ function subjectOf(c: Checked, withState: boolean): string {
     `${withState ? (c.permanent ? ' permanent' : ' temp') : ''}${c.vid ? ` vid ${c.vid}` : ''}`;
 }
 
+/** Whether `s` is an entry `list` returned (an MdbEntry: its raw state and flags). */
+function isListed(s: Record<string, unknown>): boolean {
+  return typeof s['rawState'] === 'number' && typeof s['rawFlags'] === 'number';
+}
+
 /** A decoded entry back into what `del` takes. */
 function specOfEntry(e: MdbEntry): Record<string, unknown> {
   return { bridge: e.bridge, port: e.port, group: e.group, vid: e.vid, source: e.source };
@@ -246,7 +260,8 @@ export class MdbApi {
 
   /**
    * Add an entry or change the existing one (its state, filter mode, sources, protocol):
-   * RTM_NEWMDB with NLM_F_CREATE|NLM_F_REPLACE.
+   * RTM_NEWMDB with NLM_F_CREATE|NLM_F_REPLACE. Takes add's spec, not an entry `list`
+   * returned (InvalidArgumentError 'spec' says so).
    *
    * Equivalent to: `bridge mdb replace dev BRIDGE port PORT grp GROUP …` (the arguments of `add`).
    */
@@ -264,7 +279,7 @@ export class MdbApi {
    */
   async del(spec: MdbDelSpec | MdbEntry): Promise<void> {
     let s = checkObject(spec, 'spec');
-    if (typeof s['rawState'] === 'number' && typeof s['rawFlags'] === 'number') s = specOfEntry(s as unknown as MdbEntry);
+    if (isListed(s)) s = specOfEntry(s as unknown as MdbEntry);
     await this.modify(C.RTM_DELMDB, 0, s, DEL_KEYS);
   }
 
