@@ -366,6 +366,13 @@ t.test('refusals name the entry, what it means and the netns', privileged, async
   e = await refusal(rt.mdb.add({ bridge: 'br0', port: 'nosuch', group: '239.1.1.1' }));
   t.equal(e.code, 'ENODEV');
   t.match(e.message, /port 'nosuch' does not exist/);
+  // By ifindex nothing is looked up first: the kernel's answer says which one is missing.
+  e = await refusal(rt.mdb.add({ bridge: 9999, port: 'v0', group: '239.1.1.1' }));
+  t.equal(e.code, 'ENODEV');
+  t.match(e.message, /the bridge ifindex 9999 does not exist; in netns fd \d+ \(RTM_NEWMDB dev ifindex 9999 port v0/);
+  e = await refusal(rt.mdb.del({ bridge: 'br0', port: 9999, group: '239.1.1.1' }));
+  t.equal(e.code, 'ENODEV');
+  t.match(e.message, /the port ifindex 9999 does not exist; in netns fd \d+ \(RTM_DELMDB dev br0 port ifindex 9999/);
   // A temp entry needs its port forwarding; a permanent one does not.
   ip(ns.path, ['link', 'set', 'v4', 'down']);
   e = await refusal(rt.mdb.add({ bridge: 'br0', port: 'v4', group: '239.1.1.2' }));

@@ -85,6 +85,7 @@ const ETH_P_IP = 0x0800;
 const ETH_P_IPV6 = 0x86dd;
 const EINVAL = 22;
 const EEXIST = 17;
+const ENODEV = 19;
 const EOPNOTSUPP = 95;
 
 /** A checked MDB request: everything but the ifindexes, which need lookups. */
@@ -388,6 +389,9 @@ export class MdbApi {
       why = `the port ${name(c.port)} is down (its STP state is disabled): bring it up, or add the entry with permanent: true`;
     } else if (/Flags are not allowed for host groups/.test(text)) {
       why = `a host join (port = the bridge ${name(c.bridge)}) is always temporary: leave permanent out`;
+    } else if (e.errno === ENODEV) {
+      // Only a link given by ifindex gets here (a name is looked up first): say which.
+      why = /[Pp]ort/.test(text) ? `the port ${name(c.port)} does not exist` : `the bridge ${name(c.bridge)} does not exist`;
     } else if (e.errno === EOPNOTSUPP && type !== C.RTM_GETMDB) {
       let kind: string | undefined;
       try {
