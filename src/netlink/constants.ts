@@ -128,10 +128,15 @@ export const NL_POLICY_TYPE_ATTR_MAX_LENGTH = 7;
 export const NL_POLICY_TYPE_ATTR_BITFIELD32_MASK = 10;
 export const NL_POLICY_TYPE_ATTR_MASK = 12;
 
-/** enum netlink_attribute_type, by value (NL_ATTR_TYPE_INVALID … NL_ATTR_TYPE_BITFIELD32), as nlkit names them. */
+/**
+ * enum netlink_attribute_type, by value (NL_ATTR_TYPE_INVALID … NL_ATTR_TYPE_UINT), as
+ * nlkit names them. NL_ATTR_TYPE_SINT (16) and NL_ATTR_TYPE_UINT (17) are Linux 6.7's
+ * (NLA_SINT / NLA_UINT, the variable-length integers; newer than this system's uapi
+ * header), which the kernel reports for netdev's, devlink's, … attributes.
+ */
 export const NL_ATTR_TYPE_NAMES: readonly string[] = [
   'invalid', 'flag', 'u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64',
-  'binary', 'string', 'nul-string', 'nested', 'nested-array', 'bitfield32',
+  'binary', 'string', 'nul-string', 'nested', 'nested-array', 'bitfield32', 'sint', 'uint',
 ];
 
 /** Socket options at SOL_NETLINK. */

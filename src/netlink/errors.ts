@@ -183,7 +183,7 @@ export interface ExtAck {
  * NL_POLICY_TYPE_ATTR_* attributes; the same shape `genl-ctrl-list`'s policy dump uses).
  */
 export interface ExtAckPolicy {
-  /** NL_POLICY_TYPE_ATTR_TYPE by name: 'flag', 'u8' … 'u64', 's8' … 's64', 'binary', 'string', 'nul-string', 'nested', 'nested-array', 'bitfield32'. */
+  /** NL_POLICY_TYPE_ATTR_TYPE by name: 'flag', 'u8' … 'u64', 's8' … 's64', 'binary', 'string', 'nul-string', 'nested', 'nested-array', 'bitfield32', 'sint', 'uint' (Linux 6.7+'s variable-length integers); 'type N' for a type newer than nlkit. */
   readonly type?: string;
   /** The smallest value allowed (NL_POLICY_TYPE_ATTR_MIN_VALUE_U or _S). */
   readonly min?: bigint;

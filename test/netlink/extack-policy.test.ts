@@ -6,6 +6,7 @@
 // (CTRL_ATTR_FAMILY_NAME) on a socket without a describer.
 import t from 'tap';
 import { NetlinkSocket, NETLINK_GENERIC } from '../../src/netlink/index.js';
+import { Genl } from '../../src/genl/index.js';
 import { NetlinkError, describePolicy } from '../../src/netlink/errors.js';
 import type { MessageWriter } from '../../src/netlink/writer.js';
 import * as C from '../../src/rtnl/constants.js';
@@ -83,4 +84,30 @@ t.test('describePolicy words each policy shape', async (t) => {
   t.equal(describePolicy({ type: 'u32', mask: 0x7n }), 'u32 with bits 0x7 only');
   t.equal(describePolicy({ type: 'bitfield32', mask: 0x3n }), 'bitfield32 with bits 0x3 only');
   t.equal(describePolicy({ maxLength: 15 }), 'a value of at most 15 bytes');
+});
+
+t.test("an NLA_UINT / NLA_SINT policy (kernel 6.7+) names its type 'uint' / 'sint', not a number", privileged, async (t) => {
+  const genl = Genl.open();
+  t.teardown(() => genl.close());
+  // netdev's NETDEV_CMD_PAGE_POOL_GET (5) takes NETDEV_A_PAGE_POOL_ID (1) as
+  // NLA_POLICY_FULL_RANGE(NLA_UINT, 1..U32_MAX) (<linux/netdev.h>, net/core/netdev-genl-gen.c).
+  let e: NetlinkError;
+  try {
+    e = await refusal(genl.request('netdev', 5, { attrs: (w) => w.putU32(1, 0) }));
+  } catch (x) {
+    t.comment(`no netdev family here, nothing to check: ${String(x)}`);
+    return;
+  }
+  if (e.code === 'ENOENT' || e.code === 'EOPNOTSUPP') {
+    t.comment(`no netdev page-pool here (CONFIG_PAGE_POOL), nothing to check: ${e.message}`);
+    return;
+  }
+  t.equal(e.code, 'ERANGE');
+  t.strictSame(e.extack.policy, { type: 'uint', min: 1n, max: 0xffffffffn });
+  t.match(e.message, /integer out of range \[policy: uint in 1\.\.4294967295\] \(netdev cmd 5\)$/);
+});
+
+t.test('describePolicy words the variable-length integer types', async (t) => {
+  t.equal(describePolicy({ type: 'sint', min: -3n, max: 3n }), 'sint in -3..3');
+  t.equal(describePolicy({ type: 'uint', mask: 0x1n }), 'uint with bits 0x1 only');
 });
