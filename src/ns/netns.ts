@@ -633,7 +633,10 @@ export class Netns implements NetnsHandle, Disposable {
 
   /**
    * The names this namespace has in the netns directory: the DIR/NAME files it is
-   * mounted on (a namespace can have several, or none), sorted. A name that cannot be
+   * mounted on, and the symbolic links there that lead to it (`ln -s /proc/PID/ns/net
+   * DIR/NAME`, which {@link Netns.getNamed} opens too; a dangling link is no name), as
+   * `ip netns identify` follows them (a namespace can have several names, or none),
+   * sorted. A name that cannot be
    * read (a file another creator is still setting up, one removed meanwhile) is not this
    * namespace's. Works on a closed handle too (it compares the identity, {@link id}).
    *

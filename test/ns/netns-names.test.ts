@@ -3,9 +3,10 @@
 // netns) — on a closed handle too, with an unreadable entry skipped.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Netns } from '../../src/ns/index.js';
 import { privileged } from '../helpers.js';
+import { privateDir } from './util.js';
 
 const identify = (pid: number): string[] => {
   const r = spawnSync('ip', ['netns', 'identify', String(pid)], { encoding: 'utf8' });
@@ -38,4 +39,35 @@ t.test('names() lists every name of the namespace, as ip netns identify does', p
   a.close();
   t.strictSame(a.names(), ['nlkit-names-a', 'nlkit-names-b'], 'a closed handle still has its identity');
   t.strictSame(Netns.get().names(), identify(process.pid), 'the caller\'s own netns, as ip netns identify of our pid');
+});
+
+t.test('names(): a symlink leading to the namespace is one of its names (ip netns identify follows it too); a dangling one, a loop and another namespace type are not; a custom dir', privileged, async (t) => {
+  const d = privateDir();
+  const { dir } = d;
+  const a = Netns.newNamed('nlkit-names-s');
+  const b = Netns.newNamed('nlkit-names-other', { dir });
+  t.teardown(() => {
+    a.close();
+    b.close();
+    for (const n of ['nlkit-names-s', 'nlkit-names-link', 'nlkit-names-dangling', 'nlkit-names-loop']) Netns.deleteNamed(n);
+    spawnSync('umount', ['/run/netns/nlkit-names-uts']);
+    rmSync('/run/netns/nlkit-names-uts', { force: true });
+    Netns.deleteNamed('nlkit-names-other', { dir });
+    d.cleanup();
+  });
+  symlinkSync('/run/netns/nlkit-names-s', '/run/netns/nlkit-names-link');
+  symlinkSync('/nonexistent/nlkit', '/run/netns/nlkit-names-dangling');
+  symlinkSync('/run/netns/nlkit-names-loop', '/run/netns/nlkit-names-loop');
+  writeFileSync('/run/netns/nlkit-names-uts', '');
+  const m = spawnSync('mount', ['--bind', '/proc/self/ns/uts', '/run/netns/nlkit-names-uts'], { encoding: 'utf8' });
+  t.equal(m.status, 0, `mount --bind a UTS namespace: ${m.stderr}`);
+  const child = spawn('nsenter', [`--net=${a.path}`, 'sleep', '60'], { stdio: 'ignore' });
+  t.teardown(() => child.kill());
+  await new Promise((r) => setTimeout(r, 200));
+  t.strictSame(a.names(), ['nlkit-names-link', 'nlkit-names-s'], 'the bind mount and the symlink to it');
+  t.ok(a.names().includes(identify(child.pid!)[0]!), 'ip netns identify names one of them');
+  t.strictSame(b.names(), [], 'a namespace named in another dir has no name in the default one');
+  t.strictSame(b.names({ dir }), ['nlkit-names-other'], 'its name in its own dir');
+  t.strictSame(b.names({ dir: `${dir}/` }), ['nlkit-names-other'], 'the dir normalised');
+  t.strictSame(a.names({ dir: '/nonexistent/nlkit' }), [], 'a dir that does not exist: no names');
 });
