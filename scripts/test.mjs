@@ -141,6 +141,14 @@ async function main() {
   const runTmp = mkdtempSync(join(tmpdir(), 'nlkit-test-'));
   process.env.TMPDIR = runTmp;
   process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
+  // A run stopped by a signal (Ctrl-C, kill) runs no 'exit' handler: remove it then too,
+  // and die of the same signal.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(sig, () => {
+      rmSync(runTmp, { recursive: true, force: true });
+      process.kill(process.pid, sig);
+    });
+  }
 
   let files = findTests(join(root, 'dist/test'));
   if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
