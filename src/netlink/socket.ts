@@ -1017,7 +1017,10 @@ export class NetlinkSocket {
       else if (t === NLMSGERR_ATTR_MISS_TYPE && vl >= 4) ext.missingType = v.getUint32(vo, HOST_LE);
       else if (t === NLMSGERR_ATTR_MISS_NEST && vl >= 4) ext.missingNest = v.getUint32(vo, HOST_LE);
       else if (t === NLMSGERR_ATTR_COOKIE) ext.cookie = Buffer.from(buf.subarray(vo, vo + vl)); // a copy: buf is reused
-      else if (t === NLMSGERR_ATTR_POLICY) ext.policy = parsePolicy(v, vo, vo + vl);
+      else if (t === NLMSGERR_ATTR_POLICY) {
+        const p = parsePolicy(v, vo, vo + vl);
+        if (p) ext.policy = p; // no `policy: undefined` key for an empty or unreadable one
+      }
       off += align4(alen);
     }
     const d = this.describer;

@@ -7,7 +7,7 @@
  * `ip link set PORT type bridge_slave hairpin on …`.
  * @module
  */
-import { copyBytes, InvalidArgumentError, showValue, type CustomCodec } from '../../../netlink/index.js';
+import { copyBytes, HOST_LE, InvalidArgumentError, showValue, type CustomCodec } from '../../../netlink/index.js';
 import { table, enumCodec, boolU8 } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
 
@@ -59,8 +59,8 @@ export type BridgeBooloptsInput = Pick<BridgeBoolopts, 'noLinklocalLearn' | 'mca
 const booloptsCodec: CustomCodec<BridgeBoolopts | Buffer, BridgeBooloptsInput> = {
   decode(ctx, off, len) {
     if (len < 8) return copyBytes(ctx.buf, off, off + len);
-    const value = ctx.view.getUint32(off, true);
-    const mask = ctx.view.getUint32(off + 4, true);
+    const value = ctx.view.getUint32(off, HOST_LE);
+    const mask = ctx.view.getUint32(off + 4, HOST_LE);
     const out: Record<string, unknown> = {};
     for (const [k, bit] of BOOLOPTS) if (mask & (1 << bit)) out[k] = (value & (1 << bit)) !== 0;
     out['value'] = value;
@@ -83,10 +83,11 @@ const booloptsCodec: CustomCodec<BridgeBoolopts | Buffer, BridgeBooloptsInput> =
       optmask |= 1 << row[1];
       if (v[k]) optval |= 1 << row[1];
     }
-    const b = Buffer.alloc(8);
-    b.writeUInt32LE(optval >>> 0, 0);
-    b.writeUInt32LE(optmask >>> 0, 4);
-    w.putBytes(type, b);
+    // struct br_boolopt_multi: two u32 in host order.
+    const b = new DataView(new ArrayBuffer(8));
+    b.setUint32(0, optval >>> 0, HOST_LE);
+    b.setUint32(4, optmask >>> 0, HOST_LE);
+    w.putBytes(type, new Uint8Array(b.buffer));
   },
 };
 
