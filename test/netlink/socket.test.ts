@@ -180,15 +180,8 @@ t.test('a failed dump\'s extended ACK arrives in NLMSG_DONE and becomes the Netl
 });
 
 t.test('a generic netlink request without a required attribute reports the missing type (NLMSGERR_ATTR_MISS_TYPE), named by the describer', privileged, async (t) => {
-  // From linux/genetlink.h and linux/ethtool_netlink.h.
-  const NETLINK_GENERIC = 16, GENL_ID_CTRL = 16, CTRL_CMD_GETFAMILY = 3, CTRL_ATTR_FAMILY_NAME = 2;
-  const ETHTOOL_MSG_LINKINFO_GET = 2, ETHTOOL_A_LINKINFO_HEADER = 1;
+  const ETHTOOL_A_LINKINFO_HEADER = 1; // linux/ethtool_netlink.h
   const ns = freshNs(t);
-  const genl = (cmd: number) => (w: MessageWriter) => {
-    const o = w.reserve(4); // struct genlmsghdr { cmd, version, reserved }
-    w.buf[o] = cmd;
-    w.buf[o + 1] = 1;
-  };
   let family = 0;
   const s = inRawNetns(ns.fd, () => NetlinkSocket.open(NETLINK_GENERIC, {
     describer: {
@@ -198,10 +191,7 @@ t.test('a generic netlink request without a required attribute reports the missi
   }));
   t.teardown(() => s.close());
   try {
-    family = (await s.request(GENL_ID_CTRL, 0, (w) => {
-      genl(CTRL_CMD_GETFAMILY)(w);
-      w.putStrz(CTRL_ATTR_FAMILY_NAME, 'ethtool');
-    }, (b, v, o, l) => CTRL.decode(b, v, o + 20, o + l, [])['id'] as number, { ack: false }))!;
+    family = await ethtoolFamily(s);
   } catch (e) {
     return void t.pass('no ethtool genetlink family', { skip: (e as Error).message });
   }
@@ -212,21 +202,12 @@ t.test('a generic netlink request without a required attribute reports the missi
 
 t.test('a missing attribute the describer cannot name is still in the message, by its type', privileged, async (t) => {
   // Before: 'EINVAL: Invalid argument (type N)', the kernel's NLMSGERR_ATTR_MISS_TYPE only in extack.missingType.
-  const NETLINK_GENERIC = 16, GENL_ID_CTRL = 16, CTRL_CMD_GETFAMILY = 3, CTRL_ATTR_FAMILY_NAME = 2, ETHTOOL_MSG_LINKINFO_GET = 2;
   const ns = freshNs(t);
-  const genl = (cmd: number) => (w: MessageWriter) => {
-    const o = w.reserve(4);
-    w.buf[o] = cmd;
-    w.buf[o + 1] = 1;
-  };
   const s = inRawNetns(ns.fd, () => NetlinkSocket.open(NETLINK_GENERIC));
   t.teardown(() => s.close());
   let family: number;
   try {
-    family = (await s.request(GENL_ID_CTRL, 0, (w) => {
-      genl(CTRL_CMD_GETFAMILY)(w);
-      w.putStrz(CTRL_ATTR_FAMILY_NAME, 'ethtool');
-    }, (b, v, o, l) => CTRL.decode(b, v, o + 20, o + l, [])['id'] as number, { ack: false }))!;
+    family = await ethtoolFamily(s);
   } catch (e) {
     return void t.pass('no ethtool genetlink family', { skip: (e as Error).message });
   }
@@ -237,6 +218,21 @@ t.test('a missing attribute the describer cannot name is still in the message, b
 });
 /** linux/genetlink.h: CTRL_ATTR_FAMILY_ID = 1 (u16). */
 const CTRL = new AttrTable('CTRL_ATTR', [{ type: 1, name: 'CTRL_ATTR_FAMILY_ID', key: 'id', codec: 'u16' }]);
+// From linux/genetlink.h and linux/ethtool_netlink.h.
+const NETLINK_GENERIC = 16, GENL_ID_CTRL = 16, CTRL_CMD_GETFAMILY = 3, CTRL_ATTR_FAMILY_NAME = 2, ETHTOOL_MSG_LINKINFO_GET = 2;
+/** A builder of struct genlmsghdr { cmd, version 1, reserved }. */
+const genl = (cmd: number) => (w: MessageWriter): void => {
+  const o = w.reserve(4);
+  w.buf[o] = cmd;
+  w.buf[o + 1] = 1;
+};
+/** The ethtool generic netlink family's id, asked of nlctrl on `s` (rejects where there is none). */
+async function ethtoolFamily(s: NetlinkSocket): Promise<number> {
+  return (await s.request(GENL_ID_CTRL, 0, (w) => {
+    genl(CTRL_CMD_GETFAMILY)(w);
+    w.putStrz(CTRL_ATTR_FAMILY_NAME, 'ethtool');
+  }, (b, v, o, l) => CTRL.decode(b, v, o + 20, o + l, [])['id'] as number, { ack: false }))!;
+}
 
 t.test('receiveBufferSize is applied with SO_RCVBUFFORCE (beyond net.core.rmem_max)', privileged, async (t) => {
   const SO_RCVBUF = 8; // asm-generic/socket.h
