@@ -130,8 +130,18 @@ t.test('fromPid of a process whose main thread exited but whose other threads ru
   const code = 'import threading,time,ctypes,os\nt=threading.Thread(target=time.sleep,args=(30,));t.start()\nprint(os.getpid(),t.native_id,flush=True)\nctypes.CDLL(None).pthread_exit(None)';
   const child = spawn('python3', ['-c', code], { stdio: ['ignore', 'pipe', 'ignore'] });
   t.teardown(() => child.kill('SIGKILL'));
-  const line = await new Promise<string>((r) => child.stdout.once('data', (d: Buffer) => r(d.toString())));
+  // The whole line: a pipe may hand it over in more than one chunk (fresh-clone CI once
+  // read the pid alone, and fromPid(undefined) failed the test).
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.once('exit', (c) => reject(new Error(`the python child exited (${String(c)}) after printing ${JSON.stringify(buf)}`)));
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) resolve(buf.slice(0, buf.indexOf('\n')));
+    });
+  });
   const [pid, tid] = line.trim().split(' ').map(Number) as [number, number];
+  t.ok(Number.isSafeInteger(pid) && Number.isSafeInteger(tid), `pid and thread id read: ${JSON.stringify(line)}`);
   for (let i = 0; i < 300; i++) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     if (stat[stat.lastIndexOf(')') + 2] === 'Z') break;
