@@ -5,7 +5,7 @@
  * @module
  */
 export {
-  NetlinkSocket, NetlinkError, DecodeError, DumpInterruptedError, SysError, InvalidArgumentError, ClosedError,
+  NetlinkSocket, NetlinkError, NetlinkWarning, DecodeError, DumpInterruptedError, SysError, InvalidArgumentError, ClosedError,
   NetnsRestoreError, MessageWriter, AttrTable, decodeMessages, decodeAttributes, walkAttrs, errnoInfo, MulticastMonitor,
   NETLINK_ROUTE, NETLINK_GENERIC, NETLINK_NETFILTER, NETLINK_SOCK_DIAG, NETLINK_XFRM, NETLINK_AUDIT, NETLINK_KOBJECT_UEVENT,
   NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_ECHO, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_ROOT, NLM_F_MATCH, NLM_F_ATOMIC,

@@ -8,7 +8,7 @@
  */
 import {
   ClosedError, DecodeError, InvalidArgumentError, NetlinkError, NETLINK_SOCK_DIAG, HOST_LE, checkOptionKeys, copyBytes, openSocketIn, resolveNetns, showValue, walkAttrs,
-  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute,
+  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute, type NetlinkWarning,
 } from '../netlink/index.js';
 import { formatIp, parseIp } from '../rtnl/ip.js';
 import * as D from './constants.js';
@@ -23,6 +23,11 @@ export interface SockDiagOptions {
   readonly netns?: NetnsTarget | undefined;
   /** SO_RCVBUF(FORCE) of the socket, bytes. Defaults to the kernel's. */
   readonly receiveBufferSize?: number | undefined;
+  /**
+   * What to do with a kernel warning on an accepted request (a NetlinkWarning): a
+   * function called with each, or `null` to drop them. Defaults to `process.emitWarning`.
+   */
+  readonly onWarning?: ((warning: NetlinkWarning) => void) | null | undefined;
 }
 
 /**
@@ -316,7 +321,7 @@ export interface UnixSocket {
   readonly unknown: readonly RawAttribute[];
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'onWarning']);
 const INET_KEYS: ReadonlySet<string> = new Set(['protocol', 'family', 'states', 'extensions', ...FILTER_KEYS]);
 const GET_KEYS: ReadonlySet<string> = new Set(['extensions']);
 const UNIX_KEYS: ReadonlySet<string> = new Set(['states']);
@@ -673,6 +678,7 @@ export class SockDiag {
     const sock = openSocketIn(NETLINK_SOCK_DIAG, target, {
       describer: DESCRIBER,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
+      ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
     });
     return new SockDiag(sock);
   }

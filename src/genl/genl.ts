@@ -7,7 +7,7 @@
  */
 import {
   checkMonitorOptions, trackMonitor, ClosedError, InvalidArgumentError, NetlinkError, NETLINK_GENERIC, openHandleSocket, openSiblingSocket, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, HOST_LE, checkOptionKeys, need, showValue, walkAttrs,
-  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type SocketPlace,
+  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type SocketPlace, type NetlinkWarning,
 } from '../netlink/index.js';
 import * as G from './constants.js';
 import { messageOf, type GenlMessage } from './message.js';
@@ -19,6 +19,11 @@ export interface GenlOptions {
   readonly netns?: NetnsTarget | undefined;
   /** SO_RCVBUF(FORCE) of the socket, bytes. Defaults to the kernel's. */
   readonly receiveBufferSize?: number | undefined;
+  /**
+   * What to do with a kernel warning on an accepted request (a NetlinkWarning): a
+   * function called with each, or `null` to drop them. Defaults to `process.emitWarning`.
+   */
+  readonly onWarning?: ((warning: NetlinkWarning) => void) | null | undefined;
 }
 
 /** One operation of a family (CTRL_ATTR_OPS). */
@@ -72,7 +77,7 @@ export interface GenlRequestOptions {
   readonly flags?: number | undefined;
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'onWarning']);
 const MONITOR_KEYS: ReadonlySet<string> = new Set(['signal', 'maxQueued', 'receiveBufferSize']);
 const FAMILY_KEYS: ReadonlySet<string> = new Set(['refresh']);
 const REQUEST_KEYS: ReadonlySet<string> = new Set(['attrs', 'version', 'header', 'flags']);
@@ -209,6 +214,7 @@ export class Genl {
     const { sock, place } = openHandleSocket(NETLINK_GENERIC, options.netns, {
       describer,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
+      ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
     });
     return (self = new Genl(sock, place));
   }

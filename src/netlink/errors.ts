@@ -118,6 +118,7 @@ const DUMP_INTR = brand('DumpInterruptedError');
 const INVALID = brand('InvalidArgumentError');
 const CLOSED = brand('ClosedError');
 const RESTORE = brand('NetnsRestoreError');
+const WARNING = brand('NetlinkWarning');
 
 /**
  * A failed system call, shaped like Node's own `SystemError`: `code` ('EEXIST'),
@@ -273,6 +274,45 @@ export class NetlinkError extends Error {
   /** `instanceof` that also matches instances from another copy of nlkit, by the `Symbol.for('nlkit.NetlinkError')` brand; a subclass matches by prototype chain only. */
   static override [Symbol.hasInstance](v: unknown): boolean {
     return isInstance(this, NetlinkError, v, NETLINK);
+  }
+}
+
+/**
+ * The kernel accepted a request but said something about it: an extended-ACK message
+ * on a success ACK (or on the end of a dump), which `ip` and `tc` print as
+ * `Warning: …`. For example HTB's `quantum of class 10001 is big. Consider r2q change.`
+ * when it clamps a class's quantum. Not thrown: a socket hands it to its `onWarning`
+ * (by default `process.emitWarning`, which prints each one on stderr as
+ * `(node:PID) NetlinkWarning: …`; see the `onWarning` option of `NetlinkSocket.open`,
+ * `Rtnl.open` and the other handles).
+ *
+ * Message shape: `<ext-ack text> [at ATTR] (RTM_NEWTCLASS 1:1 on v0)`.
+ *
+ * Equivalent to: iproute2's `Warning: …` line on stderr after a successful command.
+ */
+export class NetlinkWarning extends Error {
+  declare readonly [WARNING]: true;
+  /** Always 'NLKIT_KERNEL_WARNING' (the `code` Node's warning listeners see). */
+  readonly code = 'NLKIT_KERNEL_WARNING';
+  /** The kernel's extended-ACK details: `message`, and `attribute`/`offset` where it pointed at one. */
+  readonly extack: ExtAck;
+  /** The request the kernel accepted: type, name, sequence and subject. */
+  readonly request: RequestInfo;
+
+  constructor(request: RequestInfo, extack: ExtAck) {
+    let msg = extack.message ?? 'the kernel acknowledged the request with extended-ACK data but no text';
+    if (extack.attribute) msg += ` [at ${extack.attribute}]`;
+    msg += ` (${request.typeName}${request.subject !== undefined ? ` ${request.subject}` : ''})`;
+    super(msg);
+    this.name = 'NetlinkWarning';
+    this.extack = extack;
+    this.request = request;
+    Object.defineProperty(this, WARNING, { value: true });
+  }
+
+  /** `instanceof` that also matches instances from another copy of nlkit (by its `Symbol.for('nlkit.NetlinkWarning')` brand). */
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    return isInstance(this, NetlinkWarning, v, WARNING);
   }
 }
 

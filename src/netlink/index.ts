@@ -10,7 +10,7 @@ export { decodeMessages, decodeAttributes, walkAttrs, findAttr, checkMessage, ch
 export type { DecodedMessage, DecodedAttribute } from './reader.js';
 export { AttrTable, childPath, copyBytes, decodeRow, hexColon, parseHexColon } from './attrs.js';
 export type { AttrSpec, Codec, CustomCodec, DecodeContext, PrimitiveCodec, RawAttribute } from './attrs.js';
-export { NetlinkSocket } from './socket.js';
+export { NetlinkSocket, emitNetlinkWarning } from './socket.js';
 export type { BatchOptions, BatchRequest, BatchResult, BatchStatus, FamilyDescriber, MessageHandler, NetlinkSocketOptions, RequestBuilder, RequestBuilderWith, RequestOptions, RequestWithOptions, SocketStats } from './socket.js';
 export { acquireSlab, releaseSlab, poolStats, SLAB_SIZE } from './pool.js';
 export { netnsContext, ensureThreadpoolStarted, withThreadNetns, threadNetnsInode, contextNetnsFd, NetnsRestoreError } from './netns-switch.js';

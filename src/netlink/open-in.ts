@@ -142,9 +142,12 @@ export function openHandleSocket(protocol: number, netns: unknown, opts: Netlink
 /**
  * A second socket of `protocol` in the netns of a handle's `sock` (read with SIOCGSKNS;
  * where that is refused, entered the way the handle was, from `place`). `what` names the
- * netns in the error of a Netns closed since.
+ * netns in the error of a Netns closed since. The socket takes `sock`'s onWarning unless
+ * `given` names one.
  */
-export function openSiblingSocket(sock: NetlinkSocket, place: SocketPlace, protocol: number, opts: NetlinkSocketOptions, what: string): NetlinkSocket {
+export function openSiblingSocket(sock: NetlinkSocket, place: SocketPlace, protocol: number, given: NetlinkSocketOptions, what: string): NetlinkSocket {
+  // The handle's warning handler, unless the caller chose one.
+  const opts: NetlinkSocketOptions = given.onWarning === undefined ? { ...given, onWarning: sock.onWarning } : given;
   return openBeside(sock.fd, () => NetlinkSocket.open(protocol, opts), () => {
     if (place.holder !== undefined) readHandleFd(place.holder, what);
     return openSocketIn(protocol, place.target, opts);

@@ -33,7 +33,7 @@ import {
   NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_REQUEST, SOCK_CLOEXEC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_ERROR, SO_RCVBUF,
   SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE, align4,
 } from './constants.js';
-import { ClosedError, DecodeError, DumpInterruptedError, InvalidArgumentError, NetlinkError, SysError, type ExtAck, type ExtAckPolicy, checkOptionKeys, showValue } from './errors.js';
+import { ClosedError, DecodeError, DumpInterruptedError, InvalidArgumentError, NetlinkError, NetlinkWarning, SysError, type ExtAck, type ExtAckPolicy, checkOptionKeys, showValue } from './errors.js';
 import { EMPTY_BYTES } from './attrs.js';
 import { checkMessage } from './reader.js';
 import { HOST_LE, MessageWriter } from './writer.js';
@@ -85,6 +85,20 @@ export interface NetlinkSocketOptions {
   readonly noEnobufs?: boolean | undefined;
   /** Names for message types and attributes in errors. Defaults to numeric names. */
   readonly describer?: FamilyDescriber | undefined;
+  /**
+   * What to do with a kernel warning: an extended-ACK message on a request the kernel
+   * accepted (see {@link NetlinkWarning}). A function is called with each one, in a
+   * microtask queued when the answer is read, so before the request's caller resumes;
+   * what it throws is an uncaught exception, as from an event listener. `null` drops
+   * warnings. Defaults to `process.emitWarning(warning)`, which prints it on stderr as
+   * `ip` prints `Warning: …`. The socket's {@link NetlinkSocket.onWarning} can be changed later.
+   */
+  readonly onWarning?: ((warning: NetlinkWarning) => void) | null | undefined;
+}
+
+/** The default {@link NetlinkSocketOptions.onWarning}: Node's process warning (stderr, or the 'warning' event's listeners). */
+export function emitNetlinkWarning(warning: NetlinkWarning): void {
+  process.emitWarning(warning);
 }
 
 /** Counters for tests, benchmarks and debugging. */
@@ -254,6 +268,12 @@ export class NetlinkSocket {
   describer: FamilyDescriber;
   /** What a ClosedError calls this socket: 'NetlinkSocket', or what owns it ('Rtnl handle' for an Rtnl's socket). */
   owner = 'NetlinkSocket';
+  /**
+   * Called with each kernel warning (an extended-ACK message on a request the kernel
+   * accepted), in a microtask; `null` drops them. Set from the `onWarning` option;
+   * defaults to {@link emitNetlinkWarning}.
+   */
+  onWarning: ((warning: NetlinkWarning) => void) | null = emitNetlinkWarning;
 
   /** The request writer (one pooled slab, reused by every request). */
   readonly writer: MessageWriter;
@@ -328,6 +348,7 @@ export class NetlinkSocket {
     if (options.sendBufferSize !== undefined) checkBufSize(options.sendBufferSize, 'sendBufferSize');
     if (options.groups !== undefined && !Array.isArray(options.groups)) throw new InvalidArgumentError('groups', `expected an array of group numbers, got ${showValue(options.groups)}`);
     for (const g of options.groups ?? []) checkGroup(g, 'groups');
+    if (options.onWarning !== undefined && options.onWarning !== null && typeof options.onWarning !== 'function') throw new InvalidArgumentError('onWarning', `expected a function or null, got ${showValue(options.onWarning)}`);
     const fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     try {
       if (options.extAck !== false) sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1, 'setsockopt(NETLINK_EXT_ACK)');
@@ -347,6 +368,7 @@ export class NetlinkSocket {
       const sock = new NetlinkSocket(fd, protocol, portId, options.describer ?? defaultDescriber);
       for (const g of options.groups ?? []) (sock.groups ??= new Set()).add(g);
       if (options.noEnobufs) sock.noEnobufs = true;
+      if (options.onWarning !== undefined) sock.onWarning = options.onWarning;
       return sock;
     } catch (e) {
       sys.close(fd);
@@ -935,7 +957,7 @@ export class NetlinkSocket {
         const err = -v.getInt32(off + NLMSG_HDRLEN, HOST_LE);
         if (err !== 0) {
           st.error = this.makeError(st, err, buf, v, off, len, flags);
-        }
+        } else if (flags & NLM_F_ACK_TLVS) this.warn(st, this.ackExt(st, buf, v, off, len, flags));
         st.done = true;
         return;
       }
@@ -945,7 +967,7 @@ export class NetlinkSocket {
           if (err > 0) {
             const ext = flags & NLM_F_ACK_TLVS ? this.parseExtAck(st, buf, v, off + NLMSG_HDRLEN + 4, off + len) : {};
             st.error = new NetlinkError(err, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), ext);
-          }
+          } else if (err === 0 && flags & NLM_F_ACK_TLVS) this.warn(st, this.parseExtAck(st, buf, v, off + NLMSG_HDRLEN + 4, off + len));
         }
         if (flags & NLM_F_DUMP_INTR) markIntr(st);
         st.done = true;
@@ -980,15 +1002,31 @@ export class NetlinkSocket {
     }
   }
 
+  /** The extended-ACK attributes of the NLMSG_ERROR at `off` (an empty object without NLM_F_ACK_TLVS). */
+  private ackExt<T>(st: TxState<T>, buf: Buffer, v: DataView, off: number, len: number, flags: number): ExtAck {
+    if (!(flags & NLM_F_ACK_TLVS)) return {};
+    // nlmsgerr: int error; struct nlmsghdr msg; [payload unless capped]; TLVs.
+    const inner = off + NLMSG_HDRLEN + 4;
+    let tlv = inner + NLMSG_HDRLEN;
+    if (!(flags & NLM_F_CAPPED) && inner + 4 <= off + len) tlv = inner + align4(v.getUint32(inner, HOST_LE));
+    return tlv <= off + len ? this.parseExtAck(st, buf, v, tlv, off + len) : {};
+  }
+
+  /**
+   * Hand a kernel warning (extended-ACK data on an accepted request) to onWarning, in a
+   * microtask: a handler that makes a request, closes the socket or throws does so
+   * outside the read in progress. Nothing is built when warnings are dropped.
+   */
+  private warn<T>(st: TxState<T>, ext: ExtAck): void {
+    const handler = this.onWarning;
+    if (handler === null || (ext.message === undefined && ext.offset === undefined)) return;
+    const w = new NetlinkWarning(this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), ext);
+    if (debugEnabled()) debug('kernel warning: %s', w.message);
+    queueMicrotask(() => handler(w));
+  }
+
   private makeError<T>(st: TxState<T>, errno: number, buf: Buffer, v: DataView, off: number, len: number, flags: number): NetlinkError {
-    let ext: ExtAck = {};
-    if (flags & NLM_F_ACK_TLVS) {
-      // nlmsgerr: int error; struct nlmsghdr msg; [payload unless capped]; TLVs.
-      const inner = off + NLMSG_HDRLEN + 4;
-      let tlv = inner + NLMSG_HDRLEN;
-      if (!(flags & NLM_F_CAPPED) && inner + 4 <= off + len) tlv = inner + align4(v.getUint32(inner, HOST_LE));
-      if (tlv <= off + len) ext = this.parseExtAck(st, buf, v, tlv, off + len);
-    }
+    const ext = this.ackExt(st, buf, v, off, len, flags);
     let hint: string | undefined;
     if (ext.message === undefined && this.describer.explain) {
       try {
@@ -1196,6 +1234,12 @@ export class NetlinkSocket {
     (bt.result as { failure: Error | undefined }).failure = e instanceof Error ? e : new Error(String(e));
   }
 
+  /** The exchange state of message `i` of a batch (the chunk's `k`th): its type, sequence, subject and bytes, for its error or warning. */
+  private batchMessageState<T>(st: TxState<T>, bt: BatchTx, i: number, k: number): TxState<T> {
+    const m = bt.messages[i]!;
+    return { ...st, type: m.type, seq: (st.seq + k) >>> 0, subject: m.subject, request: st.request.subarray(bt.offsets[i]!, bt.offsets[i + 1]!), requestLength: bt.offsets[i + 1]! - bt.offsets[i]! };
+  }
+
   /** The ACKs of a batch chunk: one NLMSG_ERROR per message, matched by sequence number. */
   private handleBatchDatagram<T>(st: TxState<T>, bt: BatchTx, n: number): void {
     const buf = this.rbuf;
@@ -1223,11 +1267,15 @@ export class NetlinkSocket {
       const mstart = off - align4(len);
       if (len < NLMSG_HDRLEN + 4) throw new DecodeError('short NLMSG_ERROR', ['NLMSG_ERROR'], mstart, NLMSG_HDRLEN + 4, len);
       const err = -v.getInt32(mstart + NLMSG_HDRLEN, HOST_LE);
-      if (err === 0) res.status[i] = 'ok';
-      else {
+      if (err === 0) {
+        res.status[i] = 'ok';
+        if (flags & NLM_F_ACK_TLVS && this.onWarning !== null) {
+          const ms = this.batchMessageState(st, bt, i, k);
+          this.warn(ms, this.ackExt(ms, buf, v, mstart, len, flags));
+        }
+      } else {
         // The error names this message: its type, sequence, subject and bytes (for the extended-ACK offset).
-        const m = bt.messages[i]!;
-        const ms: TxState<T> = { ...st, type: m.type, seq: (st.seq + k) >>> 0, subject: m.subject, request: st.request.subarray(bt.offsets[i]!, bt.offsets[i + 1]!), requestLength: bt.offsets[i + 1]! - bt.offsets[i]! };
+        const ms = this.batchMessageState(st, bt, i, k);
         res.status[i] = 'refused';
         res.errors[i] = this.makeError(ms, err, buf, v, mstart, len, flags);
         bt.refused++;
@@ -1457,7 +1505,7 @@ function parsePolicy(v: DataView, start: number, end: number): ExtAckPolicy | un
   return any ? p : undefined;
 }
 
-const SOCKET_OPTION_KEYS: ReadonlySet<string> = new Set(['groups', 'receiveBufferSize', 'sendBufferSize', 'extAck', 'strictCheck', 'capAck', 'noEnobufs', 'describer']);
+const SOCKET_OPTION_KEYS: ReadonlySet<string> = new Set(['groups', 'receiveBufferSize', 'sendBufferSize', 'extAck', 'strictCheck', 'capAck', 'noEnobufs', 'describer', 'onWarning']);
 
 /**
  * A multicast group number: the kernel reads it as an unsigned int, and setsockopt is

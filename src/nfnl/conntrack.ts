@@ -6,7 +6,7 @@
  */
 import {
   allOrNoneError, tookIndexes, checkMonitorOptions, trackMonitor, ClosedError, DecodeError, NLA_TYPE_MASK, checkAttr, InvalidArgumentError, MulticastMonitor, NetlinkError, NETLINK_NETFILTER, openHandleSocket, openSiblingSocket, NLM_F_CREATE, NLM_F_EXCL, HOST_LE, checkOptionKeys, copyBytes, need, showValue, walkAttrs,
-  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute, type SocketPlace,
+  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute, type SocketPlace, type NetlinkWarning,
 } from '../netlink/index.js';
 import { formatIp, parseIp, type IpAddr } from '../rtnl/ip.js';
 import * as N from './constants.js';
@@ -18,6 +18,11 @@ export interface ConntrackOptions {
   readonly netns?: NetnsTarget | undefined;
   /** SO_RCVBUF(FORCE) of the socket, bytes. Defaults to the kernel's. */
   readonly receiveBufferSize?: number | undefined;
+  /**
+   * What to do with a kernel warning on an accepted request (a NetlinkWarning): a
+   * function called with each, or `null` to drop them. Defaults to `process.emitWarning`.
+   */
+  readonly onWarning?: ((warning: NetlinkWarning) => void) | null | undefined;
 }
 
 /** The layer-4 protocols nlkit names (others come back by number as `protocolNumber`). */
@@ -224,7 +229,7 @@ export interface ConntrackStats {
   readonly cpus: readonly { readonly cpu: number; readonly [counter: string]: number }[];
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'onWarning']);
 const FILTER_KEYS: ReadonlySet<string> = new Set(['family', 'mark', 'zone', 'status', 'protocol', 'src', 'dst', 'srcPort', 'dstPort']);
 const TUPLE_KEYS: ReadonlySet<string> = new Set(['src', 'dst', 'srcPort', 'dstPort', 'icmp']);
 const KEY_KEYS: ReadonlySet<string> = new Set(['protocol', 'zone', ...TUPLE_KEYS,
@@ -671,6 +676,7 @@ export class Conntrack {
     const { sock, place } = openHandleSocket(NETLINK_NETFILTER, options.netns, {
       describer: DESCRIBER,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
+      ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
     });
     return new Conntrack(sock, place);
   }

@@ -12,7 +12,7 @@
 import {
   allOrNoneError, tookIndexes, ClosedError, DecodeError, InvalidArgumentError, NetlinkError, NETLINK_NETFILTER, NLA_F_NET_BYTEORDER, NLM_F_CREATE, NLM_F_EXCL,
   checkOptionKeys, copyBytes, hexColon, openHandleSocket, parseHexColon, showValue, walkAttrs,
-  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute,
+  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute, type NetlinkWarning,
 } from '../netlink/index.js';
 import { formatIp, parseIp } from '../rtnl/ip.js';
 import * as N from './constants.js';
@@ -33,6 +33,11 @@ export interface IpSetOptions {
   readonly netns?: NetnsTarget | undefined;
   /** SO_RCVBUF(FORCE) of the socket, bytes. Defaults to the kernel's. */
   readonly receiveBufferSize?: number | undefined;
+  /**
+   * What to do with a kernel warning on an accepted request (a NetlinkWarning): a
+   * function called with each, or `null` to drop them. Defaults to `process.emitWarning`.
+   */
+  readonly onWarning?: ((warning: NetlinkWarning) => void) | null | undefined;
 }
 
 /** The set types nlkit encodes (`ipset help` lists them); whether this kernel has one is its own answer (IPSET_ERR_FIND_TYPE). */
@@ -327,7 +332,7 @@ const TYPES: Readonly<Record<IpSetType, TypeInfo>> = {
   'list:set': { kind: 'list', dims: ['name'], family: 'none' },
 };
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'onWarning']);
 const CREATE_KEYS: ReadonlySet<string> = new Set(['family', 'hashsize', 'maxelem', 'bucketsize', 'timeout', 'counters', 'comment', 'skbinfo', 'forceadd', 'netmask', 'bitmask', 'markmask', 'range', 'size', 'exist']);
 const ADD_KEYS: ReadonlySet<string> = new Set(['timeout', 'comment', 'packets', 'bytes', 'skbmark', 'skbprio', 'skbqueue', 'exist']);
 const DEL_KEYS: ReadonlySet<string> = new Set(['exist']);
@@ -1200,6 +1205,7 @@ export class IpSet {
     const { sock } = openHandleSocket(NETLINK_NETFILTER, options.netns, {
       describer: DESCRIBER,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
+      ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
     });
     return new IpSet(sock);
   }

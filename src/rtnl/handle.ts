@@ -3,7 +3,7 @@
  * namespace, and the object APIs on it (`link`, `addr`, `route`, `neigh`, `rule`).
  * @module
  */
-import { checkOptionKeys, netnsContext, InvalidArgumentError, ClosedError, showValue, type NetlinkSocket } from '../netlink/index.js';
+import { checkOptionKeys, netnsContext, InvalidArgumentError, ClosedError, showValue, type NetlinkSocket, type NetlinkWarning } from '../netlink/index.js';
 import { openRouteSocket } from './route-socket.js';
 import { LinkApi } from './link/api.js';
 import { AddrApi } from './addr/api.js';
@@ -33,6 +33,14 @@ export interface RtnlOptions {
   readonly receiveBufferSize?: number | undefined;
   /** NETLINK_GET_STRICT_CHK, which kernel-side dump filters need. Defaults to true. */
   readonly strictCheck?: boolean | undefined;
+  /**
+   * What to do with a kernel warning on an accepted request (a {@link NetlinkWarning},
+   * such as HTB's `quantum of class 10001 is big`): a function called with each, or
+   * `null` to drop them. Defaults to `process.emitWarning`, which prints it on stderr as
+   * `ip`/`tc` print `Warning: …`. Sockets the handle opens in other namespaces (a link
+   * created elsewhere) use it too.
+   */
+  readonly onWarning?: ((warning: NetlinkWarning) => void) | null | undefined;
 }
 
 /** The handle's APIs whose code is loaded on first use (see lazy-api.ts). */
@@ -44,7 +52,7 @@ interface LateApis {
   mdb: MdbApi;
 }
 
-const RTNL_OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'strictCheck']);
+const RTNL_OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'strictCheck', 'onWarning']);
 
 /**
  * An rtnetlink handle. Opening is synchronous; every request of the handle goes over
@@ -182,6 +190,7 @@ export class Rtnl {
     const sock = openRouteSocket(target, {
       strictCheck,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
+      ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
     });
     // A pid's netns was opened and closed again: the handle holds no fd of it. The object
     // the fd came from is kept (no syscall) for the monitor's fallback to re-check.

@@ -6,7 +6,7 @@
  */
 import {
   ClosedError, HOST_LE, InvalidArgumentError, MulticastMonitor, checkMonitorOptions, trackMonitor, NETLINK_ROUTE, NETLINK_XFRM, NetlinkError, openHandleSocket, openSiblingSocket, showValue, walkAttrs,
-  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type SocketPlace,
+  type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type SocketPlace, type NetlinkWarning,
 } from '../netlink/index.js';
 import { IFLA_IFNAME, RTM_GETLINK, SIZEOF_IFINFOMSG } from '../rtnl/constants.js';
 import { formatIp, parsePrefix } from '../rtnl/ip.js';
@@ -25,6 +25,11 @@ export interface XfrmOptions {
   readonly netns?: NetnsTarget | undefined;
   /** SO_RCVBUF(FORCE) of the socket, bytes. Defaults to the kernel's. */
   readonly receiveBufferSize?: number | undefined;
+  /**
+   * What to do with a kernel warning on an accepted request (a NetlinkWarning): a
+   * function called with each, or `null` to drop them. Defaults to `process.emitWarning`.
+   */
+  readonly onWarning?: ((warning: NetlinkWarning) => void) | null | undefined;
 }
 
 /** Which policies {@link XfrmPolicies.list} returns (matched here, on each policy the kernel dumps). */
@@ -95,7 +100,7 @@ export interface XfrmSadInfo {
   readonly hashMax: number;
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'onWarning']);
 const POLICY_FILTER_KEYS: ReadonlySet<string> = new Set(['dir', 'ptype', 'family', 'index', 'mark', 'ifId', 'action']);
 const STATE_FILTER_KEYS: ReadonlySet<string> = new Set(['proto', 'src', 'dst', 'spi', 'mode', 'reqid']);
 const POLICY_FLUSH_KEYS: ReadonlySet<string> = new Set(['type']);
@@ -633,6 +638,7 @@ export class Xfrm {
     const { sock, place } = openHandleSocket(NETLINK_XFRM, options.netns, {
       describer: DESCRIBER,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
+      ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
     });
     return new Xfrm(sock, place);
   }

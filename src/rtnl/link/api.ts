@@ -902,7 +902,7 @@ export class LinkApi {
     const a = p.attrs;
     const target = a.netns;
     const where = target === undefined ? this.core.where?.() ?? "the handle's netns" : netnsText(p.spec['netns'], target);
-    const sock = target === undefined ? this.core.sock : openRouteSocket(target);
+    const sock = target === undefined ? this.core.sock : openRouteSocket(target, { onWarning: this.core.sock.onWarning });
     try {
       // Requests in the device's netns: this handle's, or one over the socket opened there.
       const api = sock === this.core.sock ? this : LinkApi.of(coreOver(sock, where));
@@ -1127,7 +1127,7 @@ export class LinkApi {
     for (const [key, g] of failure ? [] : byNetns) {
       let sock: NetlinkSocket | undefined;
       try {
-        sock = g.target === undefined ? this.core.sock : openRouteSocket(g.target);
+        sock = g.target === undefined ? this.core.sock : openRouteSocket(g.target, { onWarning: this.core.sock.onWarning });
         const r = await sock.requestBatch(g.items.map(({ name, alias }) => ({
           type: C.RTM_NEWLINK, flags: 0, subject: name,
           build: (w: MessageWriter) => {
@@ -1186,7 +1186,7 @@ export class LinkApi {
       const target = prepared[idx[0]!]!.attrs.netns;
       let sock: NetlinkSocket | undefined;
       try {
-        sock = target === undefined ? this.core.sock : openRouteSocket(target);
+        sock = target === undefined ? this.core.sock : openRouteSocket(target, { onWarning: this.core.sock.onWarning });
         const d = await sock.requestBatch(idx.map((i) => {
           const name = prepared[i]!.attrs.name!;
           return { type: C.RTM_DELLINK, flags: 0, subject: name, build: (w: MessageWriter) => {
@@ -1564,7 +1564,7 @@ export class LinkApi {
   private async upAfterMode(given: string | number, ref: string | number, index: number, netns: PreparedAttrs['netns'], name: string | undefined): Promise<void> {
     const there = netns !== undefined && name !== undefined;
     const req: LinkSetRequest = { ref: there ? name : ref, index: there ? 0 : index, change: {}, attrs: NO_ATTRS, flags: C.IFF_UP, mask: C.IFF_UP, master: undefined, carrier: undefined };
-    const sock = there ? openRouteSocket(netns) : this.core.sock;
+    const sock = there ? openRouteSocket(netns, { onWarning: this.core.sock.onWarning }) : this.core.sock;
     try {
       await sock.requestWith(C.RTM_NEWLINK, 0, writeSet, req, undefined, SET_OPTS);
     } catch (x) {
