@@ -38,7 +38,7 @@ export {
 } from './cni/index.js';
 export type {
   CniVersion, CniCommand, CniErrorObject, CniNetConf, CniResult, CniResultInterface, CniIpConfig, CniRoute, CniDns, CniIpamConf, CniAttachment,
-  PluginContext, PluginHandlers, RunPluginOptions, ConfigureIfaceOptions, ConfigureIfaceStep, MacvlanMode,
+  PluginContext, PluginHandlers, RunPluginOptions, ConfigureIfaceOptions, ConfigureIfaceStep, MacvlanMode, ExecResult, ExecPluginOptions,
 } from './cni/index.js';
 
 // IPsec (NETLINK_XFRM): `ip xfrm policy` and `ip xfrm state`.

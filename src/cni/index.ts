@@ -18,7 +18,7 @@ export type {
 export { runPlugin, parseJsonSafe, parseCniArgs, CNI_COMMANDS, DEFAULT_MAX_STDIN } from './runtime.js';
 export type { CniCommand, PluginContext, PluginHandlers, RunPluginOptions } from './runtime.js';
 export { findPlugin, execPlugin, pluginVersions, negotiateVersion, ipamType, ipamAdd, ipamDel, ipamCheck, ipamStatus, ipamGc, hostLocalAttachments } from './ipam.js';
-export type { ExecResult } from './ipam.js';
+export type { ExecResult, ExecPluginOptions } from './ipam.js';
 export { configureIface, settleAddresses, ConfigureIfaceError, DEFAULT_DAD_TIMEOUT } from './configure.js';
 export type { ConfigureIfaceOptions, ConfigureIfaceStep } from './configure.js';
 export { ptpPlugin, PTP_ERR, DEFAULT_MTU } from './plugins/ptp.js';

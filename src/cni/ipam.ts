@@ -24,6 +24,7 @@ import {
   type CniResult, type CniVersion,
 } from './types.js';
 import { parseJsonSafe, type PluginContext } from './runtime.js';
+import { InvalidArgumentError, checkOptionKeys, showValue } from '../netlink/errors.js';
 
 /** Largest stdout accepted from a delegated plugin: 16 MiB. */
 const MAX_DELEGATE_OUTPUT = 16 * 1024 * 1024;
@@ -63,15 +64,45 @@ export function findPlugin(type: string, path: readonly string[]): string {
   throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, `failed to find plugin ${JSON.stringify(type)} in path`, `CNI_PATH: [${path.join(' ')}]`);
 }
 
+/** Options of {@link execPlugin}. */
+export interface ExecPluginOptions {
+  /**
+   * Milliseconds the plugin may take, from its start to its stdout closing; then it is
+   * killed (SIGKILL) and the call rejects with CniError 100 saying so. Defaults to no
+   * limit, as the reference plugins' delegation (Go's invoke with context.TODO()).
+   */
+  readonly timeout?: number | undefined;
+  /**
+   * Aborting it kills the plugin (SIGKILL) and rejects the call with the signal's
+   * reason (an AbortError unless `abort(reason)` gave one); an already aborted signal
+   * rejects without starting it.
+   */
+  readonly signal?: AbortSignal | undefined;
+}
+
+const EXEC_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'signal']);
+
 /**
  * Run a plugin executable with `env` and `input` on stdin; collect stdout (its stderr
  * is ours). Never rejects for a non-zero exit or a signal (see `status`, `signal`);
  * rejects with CniError 50 when it cannot be started, and with CniError 100 when it
- * prints more than 16 MiB (it is killed). There is no timeout, as in the reference
- * plugins' delegation (Go's invoke with context.TODO()): it resolves when the plugin's
- * stdout closes, so a plugin that hangs holds the call until it is killed.
+ * prints more than 16 MiB (it is killed). Without `options.timeout` or `options.signal`
+ * there is no limit, as in the reference plugins' delegation (Go's invoke with
+ * context.TODO()): it resolves when the plugin's stdout closes, so a plugin that hangs
+ * holds the call until it is killed.
+ *
+ * Equivalent to: libcni's `invoke.ExecPluginWithResult` (with a context's deadline for `timeout`).
+ * @throws InvalidArgumentError for bad options (before anything is started).
  */
-export function execPlugin(file: string, env: Readonly<Record<string, string | undefined>>, input: Buffer | string): Promise<ExecResult> {
+export function execPlugin(file: string, env: Readonly<Record<string, string | undefined>>, input: Buffer | string, options: ExecPluginOptions = {}): Promise<ExecResult> {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
+  checkOptionKeys(options, EXEC_OPTION_KEYS, 'options.');
+  const { timeout, signal } = options;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 0x7fffffff)) {
+    throw new InvalidArgumentError('options.timeout', `expected milliseconds, an integer in 1..2147483647, got ${showValue(timeout)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', `expected an AbortSignal, got ${showValue(signal)}`);
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
     const cleanEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
@@ -79,6 +110,27 @@ export function execPlugin(file: string, env: Readonly<Record<string, string | u
     const chunks: Buffer[] = [];
     let size = 0;
     let overflow = false;
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    // Killed by us: the call ends now, not when stdout closes (a plugin's own children
+    // can hold it open).
+    const stop = (err: unknown): void => {
+      if (settled) return;
+      finish();
+      child.kill('SIGKILL');
+      child.stdout.destroy();
+      reject(err);
+    };
+    const onAbort = (): void => stop(abortReason(signal!));
+    if (timeout !== undefined) {
+      timer = setTimeout(() => stop(new CniError(CNI_ERR.DELEGATE_FAILED, `plugin ${file} timed out`, `no answer within ${timeout} ms; killed`)), timeout);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (d: Buffer) => {
       size += d.length;
       if (size > MAX_DELEGATE_OUTPUT) {
@@ -90,16 +142,27 @@ export function execPlugin(file: string, env: Readonly<Record<string, string | u
     });
     // The plugin may exit without reading its stdin: EPIPE is not our failure.
     child.stdin.on('error', () => undefined);
-    child.on('error', (e) => reject(new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, `cannot run plugin ${file}`, e.message)));
-    child.on('close', (status, signal) => {
+    child.on('error', (e) => {
+      if (settled) return;
+      finish();
+      reject(new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, `cannot run plugin ${file}`, e.message));
+    });
+    child.on('close', (status, sig) => {
+      if (settled) return;
+      finish();
       if (overflow) {
         reject(new CniError(CNI_ERR.DELEGATE_FAILED, `plugin ${file} printed too much`, `more than ${MAX_DELEGATE_OUTPUT} bytes on stdout`));
         return;
       }
-      resolve({ status, signal, stdout: Buffer.concat(chunks) });
+      resolve({ status, signal: sig, stdout: Buffer.concat(chunks) });
     });
     child.stdin.end(input);
   });
+}
+
+/** What an aborted signal rejects with: its reason, or an AbortError as Node's own APIs make. */
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
 }
 
 /** The error a failed delegated plugin reported, passed on with its code, or a DELEGATE_FAILED one. */

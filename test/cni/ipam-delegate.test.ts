@@ -104,3 +104,93 @@ t.test('findPlugin: a relative CNI_PATH entry gives a path that runs the file fo
   t.throws(() => findPlugin('fakeipam', ['']), { code: 50 }, "an empty entry is not the current directory (runtime drops them from CNI_PATH too)");
   t.equal(findPlugin('fakeipam', ['', f.dir]), join(f.dir, 'fakeipam'), 'an empty entry is skipped');
 });
+
+/**
+ * A plugin that hangs: it writes its pid, then sleeps in a child that holds stdout open
+ * (a plugin's own children can keep the pipe open after it is killed).
+ */
+function hangingPlugin(t: { teardown(fn: () => void): void }): { file: string; pids: () => number[] } {
+  const dir = mkdtempSync(join(os.tmpdir(), 'nlkit-hang-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'hang');
+  writeFileSync(file, `#!/bin/sh\necho $$ >> ${dir}/pids\nsleep 30 &\necho $! >> ${dir}/pids\nwait\n`);
+  chmodSync(file, 0o755);
+  const pids = (): number[] => {
+    try {
+      return readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  t.teardown(() => {
+    for (const p of pids()) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+  return { file, pids };
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+t.test('execPlugin timeout: a plugin that hangs is killed and the call rejects with code 100, at once', async (t) => {
+  const h = hangingPlugin(t);
+  const start = Date.now();
+  const e = await execPlugin(h.file, {}, '{}', { timeout: 300 }).then(() => undefined, (x: unknown) => x);
+  const took = Date.now() - start;
+  t.ok(e instanceof CniError, 'a CniError');
+  t.equal((e as CniError).code, 100);
+  t.match((e as CniError).message, new RegExp(`plugin ${h.file} timed out`));
+  t.match((e as CniError).details, /no answer within 300 ms; killed/);
+  t.ok(took >= 290 && took < 5000, `rejected after the timeout, not when its child's sleep ends (${took} ms)`);
+  const [plugin] = h.pids();
+  t.ok(plugin !== undefined, 'the plugin ran');
+  for (let i = 0; i < 50 && alive(plugin!); i++) await new Promise((r) => setTimeout(r, 20));
+  t.notOk(alive(plugin!), 'the plugin itself was killed');
+  // A plugin that answers in time is not affected by a timeout.
+  const f = fixture(t);
+  const r = await execPlugin(join(f.dir, 'fakeipam'), { FAKE_LOG: f.log, CNI_COMMAND: 'VERSION' }, '{"cniVersion":"1.0.0"}', { timeout: 10_000 });
+  t.equal(r.status, 0);
+  t.match(r.stdout.toString(), /supportedVersions/);
+});
+
+t.test('execPlugin signal: aborting kills the plugin and rejects with the reason; an aborted signal starts nothing', async (t) => {
+  const h = hangingPlugin(t);
+  const ac = new AbortController();
+  const p = execPlugin(h.file, {}, '{}', { signal: ac.signal });
+  for (let i = 0; i < 100 && h.pids().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  ac.abort(new Error('container deleted'));
+  await t.rejects(p, { message: 'container deleted' }, "the signal's reason");
+  const [plugin] = h.pids();
+  for (let i = 0; i < 50 && alive(plugin!); i++) await new Promise((r) => setTimeout(r, 20));
+  t.notOk(alive(plugin!), 'the plugin was killed');
+  const before = h.pids().length;
+  const ac2 = new AbortController();
+  ac2.abort();
+  await t.rejects(execPlugin(h.file, {}, '{}', { signal: ac2.signal }), { name: 'AbortError' }, 'an AbortError without a reason');
+  await new Promise((r) => setTimeout(r, 100));
+  t.equal(h.pids().length, before, 'nothing started for an aborted signal');
+});
+
+t.test('execPlugin options are checked before anything starts', async (t) => {
+  const h = hangingPlugin(t);
+  for (const [opts, arg] of [
+    [{ timeout: 0 }, 'options.timeout'], [{ timeout: -1 }, 'options.timeout'], [{ timeout: 1.5 }, 'options.timeout'], [{ timeout: '100' }, 'options.timeout'],
+    [{ timeout: 2 ** 31 }, 'options.timeout'], [{ signal: {} }, 'options.signal'], [{ timout: 100 }, 'options.timout'],
+  ] as const) {
+    t.throws(() => execPlugin(h.file, {}, '{}', opts as never), { code: 'ERR_NLKIT_INVALID_ARG', argument: arg }, JSON.stringify(opts));
+  }
+  t.throws(() => execPlugin(h.file, {}, '{}', null as never), { code: 'ERR_NLKIT_INVALID_ARG', argument: 'options' }, 'null');
+  await new Promise((r) => setTimeout(r, 100));
+  t.same(h.pids(), [], 'nothing was started');
+});
