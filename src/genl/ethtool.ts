@@ -5,7 +5,8 @@
  * {@link Genl} handle. The numbers come from scripts/gen-ethtool-constants.py.
  * @module
  */
-import { DecodeError, HOST_LE, InvalidArgumentError, NetlinkError, checkOptionKeys, showValue, walkAttrs, type MessageWriter } from '../netlink/index.js';
+import { DecodeError, HOST_LE, InvalidArgumentError, MessageWriter, NLMSG_HDRLEN, NetlinkError, checkOptionKeys, showValue, walkAttrs } from '../netlink/index.js';
+import { GENL_HDRLEN } from './constants.js';
 import { Genl, type GenlOptions } from './genl.js';
 import type { GenlMessage } from './message.js';
 import * as E from './ethtool-constants.js';
@@ -23,6 +24,29 @@ const SET_CHANNEL_ATTRS: readonly [number, keyof EthtoolChannelCounts][] = [
   [E.ETHTOOL_A_CHANNELS_RX_COUNT, 'rx'], [E.ETHTOOL_A_CHANNELS_TX_COUNT, 'tx'], [E.ETHTOOL_A_CHANNELS_OTHER_COUNT, 'other'], [E.ETHTOOL_A_CHANNELS_COMBINED_COUNT, 'combined'],
 ];
 const CHANNEL_KEYS: ReadonlySet<string> = new Set(['rx', 'tx', 'other', 'combined']);
+/**
+ * The attributes of each SET an extended ACK may point at: by type, the argument they
+ * came from, the attribute's name and whether its payload is a u32 to show. A refusal
+ * names them as rtnetlink's do ("[at IFLA_MTU]") and says which setting of which device.
+ */
+const SET_FIELDS: ReadonlyMap<number, ReadonlyMap<number, readonly [arg: string, attr: string, u32: boolean]>> = new Map([
+  [E.ETHTOOL_MSG_CHANNELS_SET, new Map<number, readonly [string, string, boolean]>([
+    [E.ETHTOOL_A_CHANNELS_RX_COUNT, ['counts.rx', 'ETHTOOL_A_CHANNELS_RX_COUNT', true]],
+    [E.ETHTOOL_A_CHANNELS_TX_COUNT, ['counts.tx', 'ETHTOOL_A_CHANNELS_TX_COUNT', true]],
+    [E.ETHTOOL_A_CHANNELS_OTHER_COUNT, ['counts.other', 'ETHTOOL_A_CHANNELS_OTHER_COUNT', true]],
+    [E.ETHTOOL_A_CHANNELS_COMBINED_COUNT, ['counts.combined', 'ETHTOOL_A_CHANNELS_COMBINED_COUNT', true]],
+  ])],
+  [E.ETHTOOL_MSG_LINKMODES_SET, new Map<number, readonly [string, string, boolean]>([
+    [E.ETHTOOL_A_LINKMODES_AUTONEG, ['change.autoneg', 'ETHTOOL_A_LINKMODES_AUTONEG', false]],
+    [E.ETHTOOL_A_LINKMODES_OURS, ['change.advertise', 'ETHTOOL_A_LINKMODES_OURS', false]],
+    [E.ETHTOOL_A_LINKMODES_SPEED, ['change.speed', 'ETHTOOL_A_LINKMODES_SPEED', true]],
+    [E.ETHTOOL_A_LINKMODES_DUPLEX, ['change.duplex', 'ETHTOOL_A_LINKMODES_DUPLEX', false]],
+    [E.ETHTOOL_A_LINKMODES_LANES, ['change.lanes', 'ETHTOOL_A_LINKMODES_LANES', true]],
+  ])],
+  [E.ETHTOOL_MSG_FEATURES_SET, new Map<number, readonly [string, string, boolean]>([
+    [E.ETHTOOL_A_FEATURES_WANTED, ['changes', 'ETHTOOL_A_FEATURES_WANTED', false]],
+  ])],
+]);
 
 /** A device's channels (`ethtool -l`): each maximum and count the driver reports (a kind it has none of is left out). */
 export interface EthtoolChannels {
@@ -419,7 +443,9 @@ export class Ethtool {
    * Equivalent to: `ethtool -L DEV [rx N] [tx N] [other N] [combined N]`.
    * @throws InvalidArgumentError for no count, a count that is not a u32 or an unknown
    *   key (nothing sent); NetlinkError with the kernel's words ('EINVAL' "requested channel
-   *   count exceeds maximum"), 'ENODEV', 'EOPNOTSUPP', 'EPERM' (without CAP_NET_ADMIN, saying so).
+   *   count exceeds maximum", naming the count it pointed at and the device: "[at
+   *   ETHTOOL_A_CHANNELS_RX_COUNT] — 'v0' refused counts.rx 9"), 'ENODEV', 'EOPNOTSUPP',
+   *   'EPERM' (without CAP_NET_ADMIN, saying so).
    */
   async setChannels(dev: string | number, counts: EthtoolChannelCounts): Promise<void> {
     const d = checkDev(dev);
@@ -770,23 +796,53 @@ export class Ethtool {
     return names;
   }
 
-  /** One ethtool request about `dev`, its refusals said in terms of the device. */
+  /** One ethtool request about `dev`, its refusals said in terms of the device (and of the setting the kernel pointed at). */
   private async call(cmd: number, dev: string | number, what: string, attrs: (w: MessageWriter) => void): Promise<GenlMessage[]> {
     try {
       return await this.genl.request('ethtool', cmd, { attrs });
     } catch (e) {
       if (!(e instanceof NetlinkError)) throw e;
       const name = typeof dev === 'number' ? `ifindex ${dev}` : `'${dev}'`;
+      const field = e.extack.offset !== undefined ? fieldAt(cmd, attrs, e.extack.offset) : undefined;
       // An EOPNOTSUPP that points at an attribute of the request ("lanes configuration not
       // supported by device") refuses that one setting, not the operation: the driver has it.
       const why = e.code === 'ENODEV' ? `no device ${name} in the handle's netns`
-        : e.code === 'EOPNOTSUPP' && e.extack.offset !== undefined ? `${name} cannot ${what.replace(/ of$/, '')} as asked (the kernel refused the attribute it names, not the operation)`
+        : e.code === 'EOPNOTSUPP' && e.extack.offset !== undefined ? `${name} cannot ${what.replace(/ of$/, '')} as asked (the kernel refused ${field ? field.setting : 'the attribute it names'}, not the operation)`
           : e.code === 'EOPNOTSUPP' ? `${name}: its driver cannot ${what.replace(/ of$/, '')} (it has no ethtool support for that)`
             // The kernel's bare EPERM of a SET (GENL_UNS_ADMIN_PERM), checked before the device is looked at.
             : e.code === 'EPERM' ? `${what.replace(/^set /, 'setting ')} ${name} needs CAP_NET_ADMIN in the user namespace that owns the handle's netns`
-              : undefined;
-      if (!why) throw e;
-      throw new NetlinkError(e.errno, e.request, e.extack, e.hint ? `${e.hint}; ${why}` : why);
+              // Any other refusal ("requested channel count exceeds maximum"): which device, and which setting where the kernel said.
+              : field ? `${name} refused ${field.setting}`
+                : `while ${what.replace(/^(read|set) /, (_m, v: string) => (v === 'read' ? 'reading ' : 'setting '))} ${name}`;
+      const extack = field && !e.extack.attribute ? { ...e.extack, attribute: field.attr } : e.extack;
+      throw new NetlinkError(e.errno, e.request, extack, e.hint ? `${e.hint}; ${why}` : why);
     }
+  }
+}
+
+/**
+ * The setting an extended ACK's offset points at in a SET request: the request is built
+ * again (the same builder: the same bytes) and its top-level attribute at that offset
+ * named; its value too where it is a u32. Only on the error path.
+ */
+function fieldAt(cmd: number, attrs: (w: MessageWriter) => void, offset: number): { setting: string; attr: string } | undefined {
+  const fields = SET_FIELDS.get(cmd);
+  if (!fields) return undefined;
+  const w = new MessageWriter();
+  try {
+    w.begin(0, 0, 0);
+    w.reserve(GENL_HDRLEN);
+    attrs(w);
+    let found: { setting: string; attr: string } | undefined;
+    walkAttrs(w.view, NLMSG_HDRLEN + GENL_HDRLEN, w.pos, ['ethtool'], (t, o, l) => {
+      if (o - 4 !== offset) return;
+      const f = fields.get(t);
+      if (f) found = { setting: f[2] && l >= 4 ? `${f[0]} ${w.view.getUint32(o, HOST_LE)}` : f[0], attr: f[1] };
+    });
+    return found;
+  } catch {
+    return undefined; // naming is best effort
+  } finally {
+    w.release();
   }
 }

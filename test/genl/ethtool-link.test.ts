@@ -150,6 +150,7 @@ t.test('setLinkModes on a tap: ours seen by ethtool tap0, ethtool -s seen by our
   t.ok(lanes instanceof NetlinkError && lanes.code === 'EOPNOTSUPP', 'lanes on a tap: EOPNOTSUPP');
   t.match(lanes.message, /lanes configuration not supported by device/, "in the kernel's words");
   t.match(lanes.message, /'tap0' cannot set the link modes as asked/, 'naming the device and the operation');
+  t.match(lanes.message, /\[at ETHTOOL_A_LINKMODES_LANES\].*refused change\.lanes 2/, 'and the setting the kernel pointed at');
   t.notMatch(lanes.message, /no ethtool support/, 'not saying the driver cannot set link modes at all: it can, the kernel refused one setting');
   const veth = await err(et.setLinkModes('v0', { speed: 1000 }));
   t.ok(veth instanceof NetlinkError && veth.code === 'EOPNOTSUPP', 'veth has no set_link_ksettings: EOPNOTSUPP');

@@ -59,6 +59,14 @@ t.test('channels: read as ethtool -l shows them, changed as sysfs then shows, re
   const over = await err(et.setChannels('v0', { rx: 9 }));
   t.ok(over instanceof NetlinkError && over.code === 'EINVAL', 'more channels than the maximum: EINVAL');
   t.match(over.message, /requested channel count exceeds maximum/, "in the kernel's words");
+  // The kernel points at the count it refused: the error names it and the device, not only 'ethtool cmd 18'.
+  t.equal((over as NetlinkError).extack.attribute, 'ETHTOOL_A_CHANNELS_RX_COUNT', 'the attribute the kernel pointed at, named');
+  t.match(over.message, /\[at ETHTOOL_A_CHANNELS_RX_COUNT\] — 'v0' refused counts\.rx 9 /, 'the device and the count it refused');
+  const combined = await err(et.setChannels('v0', { rx: 2, combined: 1 }));
+  t.ok(combined instanceof NetlinkError && combined.code === 'EINVAL', 'combined channels on a veth (it has none): EINVAL');
+  t.match(combined.message, /\[at ETHTOOL_A_CHANNELS_COMBINED_COUNT\] — 'v0' refused counts\.combined 1 /, 'naming the second count given, the one refused');
+  const none = await err(et.setChannels(index, { rx: 0, tx: 0 }));
+  t.match(none.message, /would result in no RX or TX channel.*— ifindex \d+ refused counts\.rx 0 /, 'by ifindex: the device as given');
   const lo = await err(et.channels('lo'));
   t.ok(lo instanceof NetlinkError && lo.code === 'EOPNOTSUPP', 'lo has no channels: EOPNOTSUPP');
   t.match(lo.message, /'lo': its driver cannot read the channels/, 'said in terms of the device');
