@@ -412,7 +412,7 @@ export class Ethtool {
   }
 
   /**
-   * Open one: a {@link Genl} handle with the same options (`netns`, `receiveBufferSize`).
+   * Open one: a {@link Genl} handle with the same options (`netns`, `receiveBufferSize`, `onWarning`).
    *
    * Equivalent to: `ip netns exec NAME ethtool …`.
    */
@@ -501,8 +501,8 @@ export class Ethtool {
   /**
    * Turn offload features on or off (ETHTOOL_MSG_FEATURES_SET of the wanted bits given;
    * the others stay). Every name is checked against the device's features first: an
-   * unknown name or one the driver does not let change is refused before anything is
-   * sent. Resolves with the features after the change and those whose active state did
+   * unknown name or one the driver does not let change is refused before the change is
+   * sent (only the string set and the features were read). Resolves with the features after the change and those whose active state did
    * not follow the wish (a feature they need is off: the kernel keeps the wish and turns
    * them on once it can, as `ethtool -K` reports "Actual changes").
    *
