@@ -62,7 +62,10 @@ export interface LinkAttrs {
 export interface LinkSpecBase extends LinkAttrs {
   /** Master to enslave to at creation (bridge/bond name or ifindex). */
   readonly master?: string | number | undefined;
-  /** Parent link (macvlan, macvtap, vlan, ipvlan: required; vxlan: optional underlay device). */
+  /**
+   * Parent link (macvlan, macvtap, vlan, ipvlan: required; vxlan: optional underlay
+   * device, sent as IFLA_VXLAN_LINK like ip's `dev`, which `data.link` takes by ifindex).
+   */
   readonly link?: string | number | undefined;
 }
 
@@ -579,13 +582,15 @@ function writeNewLink(w: MessageWriter, p: PreparedLink): void {
   putIfinfomsg(w, 0, attrs.up ? C.IFF_UP : 0, attrs.up ? C.IFF_UP : 0);
   writeAttrs(w, attrs);
   if (p.master !== undefined) w.putU32(C.IFLA_MASTER, p.master);
-  if (p.parent !== undefined) w.putU32(C.IFLA_LINK, p.parent);
+  const inData = codec.parentInData;
+  if (p.parent !== undefined && inData === undefined) w.putU32(C.IFLA_LINK, p.parent);
   const li = w.nestStart(C.IFLA_LINKINFO);
   w.putStrz(C.IFLA_INFO_KIND, p.kind);
-  if (codec.encodeData || s['data'] !== undefined) {
+  if (codec.encodeData || s['data'] !== undefined || (p.parent !== undefined && inData !== undefined)) {
     const d = w.nestStart(C.IFLA_INFO_DATA);
     if (codec.encodeData) codec.encodeData(w, s, p);
-    else codec.data!.encode(w, s['data'] as Record<string, unknown>, 'data.');
+    else if (s['data'] !== undefined) codec.data!.encode(w, s['data'] as Record<string, unknown>, 'data.');
+    if (p.parent !== undefined && inData !== undefined) w.putU32(inData, p.parent);
     if (w.pos === d + 4) w.nestCancel(d);
     else w.nestEnd(d);
   }

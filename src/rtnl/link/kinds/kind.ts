@@ -24,6 +24,12 @@ export interface KindCodec {
   readonly ether: boolean;
   /** The spec field that names the parent link (macvlan, vlan, ipvlan): sent as IFLA_LINK. */
   readonly needsParent?: boolean;
+  /**
+   * The IFLA_INFO_DATA attribute the parent link (`link`) goes in instead of IFLA_LINK,
+   * for a kind whose driver reads its underlay from its own data and ignores IFLA_LINK
+   * (vxlan: IFLA_VXLAN_LINK, ip's `dev`).
+   */
+  readonly parentInData?: number;
   /** Write IFLA_INFO_DATA's contents for an add (the nest is already open). Default: data table. */
   encodeData?(w: MessageWriter, spec: Record<string, unknown>, ctx: KindEncodeContext): void;
   /** Check a spec before anything is sent; throw InvalidArgumentError. */

@@ -1,6 +1,7 @@
 /**
  * vxlan: VXLAN tunnel endpoints. IFLA_INFO_DATA is IFLA_VXLAN_*; `id` (VNI) is
- * required; addresses are strings; `port` is the destination UDP port (a number; sent in
+ * required unless `collectMetadata` (ip's `external`); addresses are strings; the
+ * underlay (`link`, ip's `dev`) goes in IFLA_VXLAN_LINK; `port` is the destination UDP port (a number; sent in
  * network order) and `portRange` the source ports as `{ low, high }`.
  *
  * Equivalent to: `ip link add NAME type vxlan id VNI dstport 4789 local A remote B dev PARENT`.
@@ -10,6 +11,7 @@ import { InvalidArgumentError, showValue, type CustomCodec } from '../../../netl
 import { table, boolU8, flagInU8Out, ipCodec } from '../../table-helpers.js';
 import { parseIp } from '../../ip.js';
 import { checkRange } from './tunnel.js';
+import { IFLA_VXLAN_LINK } from '../../constants.js';
 import type { KindCodec } from './kind.js';
 
 /**
@@ -89,11 +91,19 @@ export const vxlan: KindCodec = {
   kind: 'vxlan',
   ether: true,
   data: VXLAN_DATA,
+  // The vxlan driver reads its underlay from IFLA_VXLAN_LINK only: IFLA_LINK would be dropped.
+  parentInData: IFLA_VXLAN_LINK,
   validate(spec) {
-    const d = spec['data'] as Record<string, unknown> | undefined;
-    const id = d?.['id'];
-    if (!d || typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffff) {
-      throw new InvalidArgumentError('data.id', `a vxlan needs a VNI in 0..16777215, got ${showValue(id)}`);
+    const d = (spec['data'] ?? {}) as Record<string, unknown>;
+    const id = d['id'];
+    // A flow-based vxlan (ip's `external`) takes its VNI from each packet's metadata: none needed.
+    if (!(id === undefined && d['collectMetadata'] === true) && (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffff)) {
+      throw new InvalidArgumentError('data.id', `a vxlan needs a VNI in 0..16777215 (or collectMetadata), got ${showValue(id)}`);
+    }
+    if (spec['link'] !== undefined && d['link'] !== undefined) throw new InvalidArgumentError('data.link', 'the underlay is given twice: `link` (by name or ifindex) or data.link (by ifindex), not both');
+    // vxlan_nl2conf reads GROUP6 only without GROUP, LOCAL6 only without LOCAL: the other is dropped without a word.
+    for (const [k, k6] of [['group', 'group6'], ['local', 'local6']] as const) {
+      if (d[k] !== undefined && d[k6] !== undefined) throw new InvalidArgumentError(`data.${k6}`, `not both data.${k} and data.${k6}: a vxlan's ${k === 'group' ? 'remote (or group)' : 'local address'} is IPv4 or IPv6 (the kernel would keep data.${k} and drop data.${k6})`);
     }
     // vxlan_nl2conf masks the label to 20 bits without a word (ip refuses "invalid flowlabel").
     checkRange(d, 'label', 0, 0xfffff, 'label (an IPv6 flow label)');
