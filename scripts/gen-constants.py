@@ -32,6 +32,8 @@ PREFIXES = ('RTM_', 'RTA_', 'RTN_', 'RTPROT_', 'RT_SCOPE_', 'RT_TABLE_', 'RTNLGR
             'ETH_P_ALL', 'ETH_P_IP', 'ETH_P_IPV6', 'ETH_P_ARP', 'ETH_P_8021Q', 'ETH_P_8021AD',
             # /dev/net/tun's ioctls (if_tun.h): how tun/tap devices are made (not rtnetlink).
             'TUNSET', 'TUNGET', 'IFNAMSIZ')
+# A macvlan's source-address operations (enum macvlan_macaddr_mode: IFLA_MACVLAN_MACADDR_MODE's values).
+PREFIXES += ('MACVLAN_MACADDR_',)
 # Sizes of the fixed family headers and embedded structs (printed as SIZEOF_<NAME>), so
 # no struct length is typed by hand either.
 STRUCTS = ['ifinfomsg', 'ifaddrmsg', 'ifa_cacheinfo', 'rtmsg', 'rtnexthop', 'rta_cacheinfo', 'ndmsg',

@@ -401,7 +401,7 @@ function encodeValue(w: MessageWriter, row: AttrSpec, v: unknown, whole: Record<
         w.nestEnd(n);
         return;
       }
-      if (!c.encode) throw new InvalidArgumentError(prefix + row.key, `${row.name} cannot be encoded`);
+      if (!c.encode) throw new InvalidArgumentError(prefix + row.key, `${row.name} is read-only: the kernel reports it, and takes no value for it`);
       try {
         c.encode(w, row.type, v, whole);
       } catch (e) {

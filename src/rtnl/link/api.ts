@@ -1098,7 +1098,7 @@ export class LinkApi {
     } catch {
       return e;
     }
-    const hint = explain(e.errno, parent);
+    const hint = explain(e.errno, parent, p.attrs.mtu);
     return hint === undefined ? e : new NetlinkError(e.errno, e.request, e.extack, hint);
   }
 

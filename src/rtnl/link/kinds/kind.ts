@@ -37,10 +37,10 @@ export interface KindCodec {
   /**
    * Why the kernel refused to create this kind on `parent` (the IFLA_LINK device, read
    * back) when it gave only `errno`, without extended-ACK text: a hint for the error,
-   * or undefined when the parent is not what the kernel refused. Called on the error
-   * path only, and only for a kind that has it.
+   * or undefined when the parent is not what the kernel refused. `mtu` is the MTU the
+   * spec asked for, if any. Called on the error path only, and only for a kind that has it.
    */
-  explainParent?(errno: number, parent: Pick<Link, 'name' | 'type' | 'rawFlags' | 'linkType'>): string | undefined;
+  explainParent?(errno: number, parent: Pick<Link, 'name' | 'type' | 'rawFlags' | 'linkType' | 'mtu'>, mtu: number | undefined): string | undefined;
   /** Kernel support is optional on some machines (dummy, vlan, bond, …); for docs. */
   readonly note?: string;
 }

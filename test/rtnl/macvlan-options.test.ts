@@ -1,0 +1,46 @@
+// macvlan and macvtap options the kernel refuses with a bare EINVAL, refused or explained
+// by nlkit instead:
+// - the read-only attributes (macaddrCount, bcQueueLenUsed: the kernel reports them) were
+//   accepted as options and sent (a bare EINVAL, or 'Attribute failed policy validation');
+// - flags beyond nopromisc|nodst, and a macaddrMode of add/del (which needs an address
+//   nlkit cannot send) or beyond 'set', were a bare EINVAL;
+// - an MTU above the lower device's was a bare EINVAL: the error now names both MTUs.
+import t from 'tap';
+import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
+import { freshHandle, ip, privileged } from '../helpers.js';
+
+t.test('macvlan/macvtap: read-only attributes, bad flags and macaddrMode refused before sending', privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  for (const kind of ['macvlan', 'macvtap'] as const) {
+    for (const [key, data, re] of [
+      ['macaddrCount', { mode: 'source', macaddrCount: 2 }, /read-only/],
+      ['bcQueueLenUsed', { mode: 'bridge', bcQueueLenUsed: 100 }, /read-only/],
+      ['flags', { mode: 'bridge', flags: 4 }, /nopromisc \(1\) and nodst \(2\)/],
+      ['macaddrMode', { mode: 'source', macaddrMode: 0 }, /needs an address/],
+      ['macaddrMode', { mode: 'source', macaddrMode: 7 }, /0\.\.3/],
+    ] as const) {
+      const e = await rt.link.add({ kind, name: 'm0', link: 'v0', data } as never).catch((x: unknown) => x);
+      t.ok(e instanceof InvalidArgumentError, `${kind} ${key} ${JSON.stringify(data)} refused before sending`);
+      t.equal((e as InvalidArgumentError).argument, `data.${key}`);
+      t.match((e as Error).message, re);
+    }
+  }
+  t.notOk((await rt.link.list()).some((l) => l.name === 'm0'), 'nothing made');
+  // What the kernel takes still goes through: flush, nopromisc, bcQueueLen.
+  await rt.link.add({ kind: 'macvlan', name: 'm0', link: 'v0', data: { mode: 'source', macaddrMode: 2, flags: 1, bcQueueLen: 200 } });
+  const d = (await rt.link.get('m0')).linkinfo?.data as Record<string, unknown> | undefined;
+  t.same([d?.['mode'], d?.['flags'], d?.['bcQueueLen']], ['source', 1, 200]);
+});
+
+t.test('macvlan/macvtap: an MTU above the lower device\'s is explained', privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  for (const kind of ['macvlan', 'macvtap'] as const) {
+    const e = await rt.link.add({ kind, name: 'm0', link: 'v0', mtu: 9000, data: { mode: 'bridge' } }).catch((x: unknown) => x);
+    t.ok(e instanceof NetlinkError, `${kind}: refused by the kernel`);
+    t.equal((e as NetlinkError).code, 'EINVAL');
+    t.match((e as Error).message, new RegExp(`a ${kind}'s MTU is at most its lower device's: v0's is 1500, got 9000`));
+  }
+  t.notOk((await rt.link.list()).some((l) => l.name === 'm0'), 'nothing made');
+});
