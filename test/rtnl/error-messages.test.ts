@@ -272,10 +272,16 @@ t.test('a macvlan or macvtap on a device that cannot carry one says so; other EI
   }
   const many = await refusal(t, rt.link.addMany([{ name: 'a0', kind: 'veth', peer: { name: 'a1' } }, { name: 'm0', kind: 'macvlan', link: 'lo' }]));
   t.equal(many.hint, "a macvlan's lower device (link) must be an Ethernet device; lo is loopback; specs[1]; the 1 link(s) this call created were deleted again", 'addMany too');
-  // An Ethernet lower device refused for another reason (an MTU above v0's 1500): no claim about the device.
+  // An MTU above v0's 1500: said with both MTUs, nothing claimed about the device's type.
   const mtu = await refusal(t, rt.link.add({ name: 'm0', kind: 'macvlan', link: 'v0', mtu: 9000 }));
   t.equal(mtu.code, 'EINVAL');
-  t.equal(mtu.hint, undefined, 'v0 is Ethernet: nothing said of it');
+  t.equal(mtu.hint, "a macvlan's MTU is at most its lower device's: v0's is 1500, got 9000", 'the MTU, read back, named');
+  // An Ethernet lower device refused for another reason (a second passthru macvlan): no claim about the device.
+  ip(ns.path, ['link', 'add', 'p0', 'link', 'v0', 'type', 'macvlan', 'mode', 'passthru']);
+  const other = await refusal(t, rt.link.add({ name: 'm0', kind: 'macvlan', link: 'v0', data: { mode: 'passthru' } }));
+  t.equal(other.code, 'EINVAL');
+  t.equal(other.hint, undefined, 'v0 is Ethernet: nothing said of it');
+  ip(ns.path, ['link', 'del', 'p0']);
   t.equal(ip(ns.path, ['-o', 'link', 'show']).split('\n').filter(Boolean).length, 4, 'nothing was made (lo, the pair, tun0)');
 });
 
