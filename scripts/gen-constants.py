@@ -34,6 +34,8 @@ PREFIXES = ('RTM_', 'RTA_', 'RTN_', 'RTPROT_', 'RT_SCOPE_', 'RT_TABLE_', 'RTNLGR
             'TUNSET', 'TUNGET', 'IFNAMSIZ')
 # A macvlan's source-address operations (enum macvlan_macaddr_mode: IFLA_MACVLAN_MACADDR_MODE's values).
 PREFIXES += ('MACVLAN_MACADDR_',)
+# A vxlan's IFLA_VXLAN_DF values (enum ifla_vxlan_df), by the names `ip` uses.
+PREFIXES += ('VXLAN_DF_',)
 # Sizes of the fixed family headers and embedded structs (printed as SIZEOF_<NAME>), so
 # no struct length is typed by hand either.
 STRUCTS = ['ifinfomsg', 'ifaddrmsg', 'ifa_cacheinfo', 'rtmsg', 'rtnexthop', 'rta_cacheinfo', 'ndmsg',

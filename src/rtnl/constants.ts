@@ -571,6 +571,10 @@ export const IFLA_VXLAN_GPE = 27;
 export const IFLA_VXLAN_TTL_INHERIT = 28;
 export const IFLA_VXLAN_DF = 29;
 export const IFLA_VXLAN_VNIFILTER = 30;
+export const VXLAN_DF_UNSET = 0;
+export const VXLAN_DF_SET = 1;
+export const VXLAN_DF_INHERIT = 2;
+export const VXLAN_DF_MAX = 2;
 export const IFLA_GENEVE_UNSPEC = 0;
 export const IFLA_GENEVE_ID = 1;
 export const IFLA_GENEVE_REMOTE = 2;
@@ -3423,6 +3427,10 @@ const byName = {
   TUN_TYPE_MASK: 15,
   VETH_INFO_PEER: 1,
   VETH_INFO_UNSPEC: 0,
+  VXLAN_DF_INHERIT: 2,
+  VXLAN_DF_MAX: 2,
+  VXLAN_DF_SET: 1,
+  VXLAN_DF_UNSET: 0,
   XDP_FLAGS_DRV_MODE: 4,
   XDP_FLAGS_HW_MODE: 8,
   XDP_FLAGS_MASK: 31,

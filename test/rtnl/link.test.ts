@@ -88,7 +88,14 @@ function compareLink(t: any, ours: Link, theirs: IpLink, byIndex: Map<number, Li
       break;
     case 'vxlan':
       map(d, li.info_data, [['id', 'id'], ['local', 'local'], ['port', 'port'], ['learning', 'learning'], ['ttl', 'ttl'], ['ageing', 'ageing'],
-        ['udp_csum', 'udpCsum'], ['udp_zero_csum6_tx', 'udpZeroCsum6Tx'], ['udp_zero_csum6_rx', 'udpZeroCsum6Rx'], ['port_range', 'portRange']], 'info_data');
+        ['udp_csum', 'udpCsum'], ['udp_zero_csum6_tx', 'udpZeroCsum6Tx'], ['udp_zero_csum6_rx', 'udpZeroCsum6Rx'], ['port_range', 'portRange'],
+        // ip prints IFLA_VXLAN_GROUP as remote (unicast) or group (multicast), the same for GROUP6.
+        ['remote', 'group'], ['group', 'group'], ['remote6', 'group6'], ['group6', 'group6'], ['local6', 'local6'],
+        ['link', 'link', (v: number | undefined) => (v !== undefined ? byIndex.get(v)?.name : undefined)],
+        ['proxy', 'proxy'], ['rsc', 'rsc'], ['l2miss', 'l2miss'], ['l3miss', 'l3miss'], ['limit', 'limit'],
+        ['tos', 'tos', (v: number | undefined) => (v !== undefined ? `0x${v.toString(16)}` : v)], ['df', 'df'],
+        ['label', 'label', (v: number | undefined) => (v !== undefined ? `0x${v.toString(16)}` : v)],
+        ['remcsum_tx', 'remcsumTx'], ['remcsum_rx', 'remcsumRx'], ['gbp', 'gbp'], ['gpe', 'gpe'], ['external', 'collectMetadata'], ['vnifilter', 'vnifilter']], 'info_data');
       break;
     case 'tun':
       map(d, li.info_data, [['type', 'type'], ['pi', 'pi'], ['vnet_hdr', 'vnetHdr'], ['multi_queue', 'multiQueue'], ['persist', 'persist']], 'info_data');
@@ -144,6 +151,12 @@ t.test('decoded links equal `ip -j -d link show` field by field, for every kind 
   ip(ns.path, ['link', 'add', 'mvt0', 'link', 'v0', 'type', 'macvtap', 'mode', 'vepa']);
   ip(ns.path, ['link', 'add', 'vx0', 'type', 'vxlan', 'id', '42', 'dstport', '4789', 'local', '10.0.0.1']);
   ip(ns.path, ['link', 'add', 'vx1', 'type', 'vxlan', 'id', '43', 'dstport', '4789', 'srcport', '1000', '2000']);
+  ip(ns.path, ['link', 'add', 'vx2', 'type', 'vxlan', 'id', '6', 'dstport', '4789', 'dev', 'v0', 'remote', '10.1.1.1', 'local', '10.1.1.2', 'ttl', 'inherit',
+    'tos', 'inherit', 'df', 'inherit', 'ageing', '30', 'maxaddress', '10', 'nolearning', 'proxy', 'rsc', 'l2miss', 'l3miss', 'noudpcsum', 'gbp']);
+  ip(ns.path, ['link', 'add', 'vx3', 'type', 'vxlan', 'id', '16777215', 'dstport', '0', 'group', 'ff05::1', 'dev', 'v0', 'local', '2001:db8::1', 'flowlabel', '12',
+    'udp6zerocsumtx', 'udp6zerocsumrx', 'remcsumtx', 'remcsumrx', 'df', 'set']);
+  ip(ns.path, ['link', 'add', 'vx4', 'type', 'vxlan', 'external', 'vnifilter', 'dstport', '4790']);
+  ip(ns.path, ['link', 'add', 'vx5', 'type', 'vxlan', 'id', '9', 'dstport', '4791', 'group', '239.1.1.1', 'dev', 'v0', 'tos', '0x20', 'ttl', '10']);
   ip(ns.path, ['link', 'add', 'ifb0', 'type', 'ifb']);
   ip(ns.path, ['tuntap', 'add', 'tap0', 'mode', 'tap']);
   ip(ns.path, ['link', 'set', 'v0', 'up', 'alias', 'hello world']);
@@ -154,6 +167,7 @@ t.test('decoded links equal `ip -j -d link show` field by field, for every kind 
   await rt.link.set('n1', { master: 'nbr0', bridgePort: { hairpin: true, cost: 7, learning: false } });
   await rt.link.add({ kind: 'vxlan', name: 'nvx0', data: { id: 7, port: 8472, ttl: 64 } });
   await rt.link.add({ kind: 'vxlan', name: 'nvx1', data: { id: 8, port: 8472, portRange: { low: 40000, high: 50000 } } });
+  await rt.link.add({ kind: 'vxlan', name: 'nvx2', link: 'v0', data: { id: 10, port: 8472, group: '239.1.1.2', df: 'inherit', tos: 1 } });
 
   // Operational state settles asynchronously (linkwatch runs up to a second later):
   // wait until two snapshots agree, so both sides see the same moment.

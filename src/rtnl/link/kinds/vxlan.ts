@@ -8,10 +8,10 @@
  * @module
  */
 import { InvalidArgumentError, showValue, type CustomCodec } from '../../../netlink/index.js';
-import { table, boolU8, flagInU8Out, ipCodec } from '../../table-helpers.js';
+import { table, boolU8, enumCodec, flagInU8Out, ipCodec } from '../../table-helpers.js';
 import { parseIp } from '../../ip.js';
 import { checkRange } from './tunnel.js';
-import { IFLA_VXLAN_LINK } from '../../constants.js';
+import { IFLA_VXLAN_LINK, VXLAN_DF_INHERIT, VXLAN_DF_SET, VXLAN_DF_UNSET } from '../../constants.js';
 import type { KindCodec } from './kind.js';
 
 /**
@@ -52,6 +52,9 @@ const portRangeCodec: CustomCodec<VxlanPortRange, Readonly<VxlanPortRange>> = {
   },
 };
 
+/** IFLA_VXLAN_DF values (VXLAN_DF_*) by the names `ip link add … type vxlan df` takes and `ip -j -d` prints. */
+export const VXLAN_DF = { unset: VXLAN_DF_UNSET, set: VXLAN_DF_SET, inherit: VXLAN_DF_INHERIT } as const;
+
 /** IFLA_VXLAN_* attributes. `group`/`local` take IPv4, `group6`/`local6` IPv6. */
 export const VXLAN_DATA = table('IFLA_VXLAN', 'IFLA_VXLAN_', [
   ['IFLA_VXLAN_ID', 'u32'],
@@ -83,7 +86,8 @@ export const VXLAN_DATA = table('IFLA_VXLAN', 'IFLA_VXLAN_', [
   ['IFLA_VXLAN_GPE', 'flag'],
   // Set with a flag (the kernel's policy is NLA_FLAG), reported as a u8 0/1 (vxlan_fill_info).
   ['IFLA_VXLAN_TTL_INHERIT', flagInU8Out],
-  ['IFLA_VXLAN_DF', 'u8'],
+  // By name, as ip prints it ('unset', 'set', 'inherit'); a number is taken too.
+  ['IFLA_VXLAN_DF', enumCodec(1, VXLAN_DF)],
   ['IFLA_VXLAN_VNIFILTER', boolU8],
 ]);
 
