@@ -824,3 +824,55 @@ t.test('flagsCodec (the lists of GRE, ip6 tunnel, sit and encapsulation flags): 
   t.throws(() => enc(be16, { iflags: ['0x10000'] }), InvalidArgumentError, 'hex beyond the width is refused');
   t.throws(() => enc(be16, { iflags: 0x8000 }), InvalidArgumentError, 'a number is not a list');
 });
+
+/** The attributes of a request's top level and of its IFLA_INFO_DATA, by type (flag bits off; the first of each). */
+function levelsOf(req: Buffer): { top: Map<number, Buffer>; data: Map<number, Buffer> } {
+  const byType = (list: Array<{ type: number; body: Buffer }>): Map<number, Buffer> => {
+    const m = new Map<number, Buffer>();
+    for (const a of list) if (!m.has(a.type & 0x3fff)) m.set(a.type & 0x3fff, a.body);
+    return m;
+  };
+  const top = byType(attrsOf(req, 32, req.length));
+  const li = top.get(C.IFLA_LINKINFO);
+  const data = li ? byType(attrsOf(li, 0, li.length)).get(C.IFLA_INFO_DATA) : undefined;
+  return { top, data: data ? byType(attrsOf(data, 0, data.length)) : new Map() };
+}
+
+t.test("a tunnel's `link` (ip's dev) goes in its own data, where ip_tunnel reads it, not in IFLA_LINK, which it ignores", async (t) => {
+  for (const [kind, attr, remote] of [
+    ['gre', C.IFLA_GRE_LINK, '1.2.3.4'], ['gretap', C.IFLA_GRE_LINK, '1.2.3.4'], ['ipip', C.IFLA_IPTUN_LINK, '1.2.3.4'], ['sit', C.IFLA_IPTUN_LINK, '1.2.3.4'],
+    ['ip6tnl', C.IFLA_IPTUN_LINK, '2001:db8::1'], ['ip6gre', C.IFLA_GRE_LINK, '2001:db8::1'], ['ip6gretap', C.IFLA_GRE_LINK, '2001:db8::1'],
+  ] as const) {
+    // By ifindex: the recording socket needs no lookup. The same as ip's `dev u0` (data.link).
+    const viaLink = await requestOf({ kind, name: 't0', link: 3, data: { remote } });
+    t.error(viaLink.error, `${kind}: sent`);
+    const a = levelsOf(viaLink.bytes[0]!);
+    t.notOk(a.top.has(C.IFLA_LINK), `${kind}: no IFLA_LINK (the driver would drop it)`);
+    t.equal(a.data.get(attr)?.readUInt32LE(0), 3, `${kind}: the underlay in its data's LINK attribute`);
+    const viaData = await requestOf({ kind, name: 't0', data: { remote, link: 3 } });
+    t.equal(levelsOf(viaData.bytes[0]!).data.get(attr)?.readUInt32LE(0), 3, `${kind}: as data.link gives it`);
+    const both = await requestOf({ kind, name: 't0', link: 3, data: { remote, link: 3 } });
+    t.ok(both.error instanceof InvalidArgumentError && both.error.argument === 'data.link', `${kind}: link and data.link both refused, naming data.link`);
+    t.equal(both.bytes.length, 0, `${kind}: nothing sent`);
+  }
+});
+
+t.test('a kind whose driver has no parent link refuses `link` instead of sending an IFLA_LINK the kernel drops', async (t) => {
+  for (const spec of [
+    { kind: 'bridge', name: 'b0' }, { kind: 'bond', name: 'b0' }, { kind: 'ifb', name: 'i0' }, { kind: 'dummy', name: 'd0' },
+    { kind: 'wireguard', name: 'w0' }, { kind: 'geneve', name: 'g0', data: { id: 5, remote: '1.2.3.4' } }, { kind: 'veth', name: 'v0', peer: { name: 'v1' } },
+  ]) {
+    const r = await requestOf({ ...spec, link: 3 });
+    t.ok(r.error instanceof InvalidArgumentError && r.error.argument === 'link', `${spec.kind}: refused, naming link`);
+    t.match((r.error as Error).message, new RegExp(`a ${spec.kind} has no parent link`));
+    t.equal(r.bytes.length, 0, `${spec.kind}: nothing sent`);
+    const ok = await requestOf(spec);
+    t.error(ok.error, `${spec.kind}: without link, sent`);
+  }
+  // Kinds that read IFLA_LINK keep it there.
+  for (const kind of ['macvlan', 'macvtap', 'vlan', 'ipvlan']) {
+    const r = await requestOf({ kind, name: 'm0', link: 3, ...(kind === 'vlan' ? { data: { id: 5 } } : {}) });
+    t.error(r.error, `${kind}: sent`);
+    t.equal(levelsOf(r.bytes[0]!).top.get(C.IFLA_LINK)?.readUInt32LE(0), 3, `${kind}: IFLA_LINK`);
+  }
+});

@@ -527,6 +527,11 @@ function prepareSpec(spec: unknown): PreparedLink {
   const master = s['master'];
   const link = s['link'];
   if (codec.needsParent && link === undefined) throw new InvalidArgumentError('link', `a ${kind} needs a parent link`);
+  // The kernel would drop it without a word: no IFLA_LINK is read by such a driver.
+  if (codec.noParent && link !== undefined) throw new InvalidArgumentError('link', `a ${kind} has no parent link (its driver ignores one; \`ip link add … type ${kind}\` takes no dev)`);
+  if (codec.parentInData !== undefined && link !== undefined && data !== undefined && (data as Record<string, unknown>)['link'] !== undefined) {
+    throw new InvalidArgumentError('data.link', 'the underlay is given twice: `link` (by name or ifindex) or data.link (by ifindex), not both');
+  }
   const masterRef = master !== undefined ? checkLinkRef(master, 'master') : undefined;
   const parentRef = link !== undefined ? checkLinkRef(link, 'link') : undefined;
   // The alias is set by name after the create (the kernel ignores it in one): the exact

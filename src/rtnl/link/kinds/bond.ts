@@ -26,4 +26,4 @@ export const BOND_DATA = table('IFLA_BOND', 'IFLA_BOND_', [
   ['IFLA_BOND_AD_LACP_RATE', 'u8'],
 ]);
 
-export const bond: KindCodec = { kind: 'bond', ether: true, data: BOND_DATA, note: 'needs CONFIG_BONDING' };
+export const bond: KindCodec = { kind: 'bond', ether: true, noParent: true, data: BOND_DATA, note: 'needs CONFIG_BONDING' };

@@ -182,4 +182,4 @@ export const BRIDGE_PORT_DATA = table('IFLA_BRPORT', 'IFLA_BRPORT_', [
   ['IFLA_BRPORT_LOCKED', boolU8],
 ]);
 
-export const bridge: KindCodec = { kind: 'bridge', ether: true, data: BRIDGE_DATA, slaveData: BRIDGE_PORT_DATA };
+export const bridge: KindCodec = { kind: 'bridge', ether: true, noParent: true, data: BRIDGE_DATA, slaveData: BRIDGE_PORT_DATA };

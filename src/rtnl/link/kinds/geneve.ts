@@ -55,6 +55,7 @@ function badRemote(a: { family: 4 | 6; bytes: Uint8Array }): string | undefined 
 /** geneve: Ethernet frames in Geneve over UDP (`ip link add NAME type geneve id VNI remote ADDR`). */
 export const geneve: KindCodec = {
   kind: 'geneve',
+  noParent: true,
   ether: true,
   data: GENEVE_DATA,
   note: 'needs CONFIG_GENEVE',

@@ -135,6 +135,8 @@ function checkGre4(kind: string, d: Record<string, unknown>): void {
 /** gre: IP packets in GRE over IPv4 (`ip link add NAME type gre …`). */
 export const gre: KindCodec = {
   kind: 'gre',
+  // ip_tunnel reads the underlay from its own data (ip's `dev`) and ignores IFLA_LINK.
+  parentInData: C.IFLA_GRE_LINK,
   ether: false,
   data: GRE_DATA,
   note: 'needs CONFIG_NET_IPGRE',
@@ -147,6 +149,8 @@ export const gre: KindCodec = {
 /** gretap: Ethernet frames in GRE over IPv4 (`ip link add NAME type gretap …`). */
 export const gretap: KindCodec = {
   kind: 'gretap',
+  // ip_tunnel reads the underlay from its own data (ip's `dev`) and ignores IFLA_LINK.
+  parentInData: C.IFLA_GRE_LINK,
   ether: true,
   data: GRE_DATA,
   note: 'needs CONFIG_NET_IPGRE',

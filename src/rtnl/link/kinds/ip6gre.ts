@@ -15,6 +15,7 @@
  * @module
  */
 import { table, enumCodec } from '../../table-helpers.js';
+import { IFLA_GRE_LINK } from '../../constants.js';
 import type { KindCodec } from './kind.js';
 import { encapTypeCodec, encapFlagsCodec, endpointCodec, ip6FlagsCodec, checkEndpoints, checkRange, checkTapRemote, dataOf } from './tunnel.js';
 import { greKeyCodec, greFlagsCodec, checkGre, ERSPAN_DIRS } from './gre.js';
@@ -64,6 +65,8 @@ function checkGre6(kind: string, d: Record<string, unknown>): void {
 /** ip6gre: IP packets in GRE over IPv6 (`ip link add NAME type ip6gre …`). */
 export const ip6gre: KindCodec = {
   kind: 'ip6gre',
+  // ip_tunnel reads the underlay from its own data (ip's `dev`) and ignores IFLA_LINK.
+  parentInData: IFLA_GRE_LINK,
   ether: false,
   data: IP6GRE_DATA,
   note: 'needs CONFIG_IPV6_GRE',
@@ -76,6 +79,8 @@ export const ip6gre: KindCodec = {
 /** ip6gretap: Ethernet frames in GRE over IPv6 (`ip link add NAME type ip6gretap …`). */
 export const ip6gretap: KindCodec = {
   kind: 'ip6gretap',
+  // ip_tunnel reads the underlay from its own data (ip's `dev`) and ignores IFLA_LINK.
+  parentInData: IFLA_GRE_LINK,
   ether: true,
   data: IP6GRE_DATA,
   note: 'needs CONFIG_IPV6_GRE',

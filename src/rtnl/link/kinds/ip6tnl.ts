@@ -54,6 +54,8 @@ export const IP6TNL_DATA = table('IFLA_IPTUN', 'IFLA_IPTUN_', [
 /** ip6tnl: IPv6 or IPv4 in IPv6 (`ip link add NAME type ip6tnl …`). */
 export const ip6tnl: KindCodec = {
   kind: 'ip6tnl',
+  // ip_tunnel reads the underlay from its own data (ip's `dev`) and ignores IFLA_LINK.
+  parentInData: C.IFLA_IPTUN_LINK,
   ether: false,
   data: IP6TNL_DATA,
   note: 'needs CONFIG_IPV6_TUNNEL',

@@ -98,6 +98,8 @@ function checkProto(kind: string, d: Record<string, unknown>, allowed: readonly 
 /** ipip: IPv4 in IPv4 (`ip link add NAME type ipip …`). */
 export const ipip: KindCodec = {
   kind: 'ipip',
+  // ip_tunnel reads the underlay from its own data (ip's `dev`) and ignores IFLA_LINK.
+  parentInData: C.IFLA_IPTUN_LINK,
   ether: false,
   data: IPIP_DATA,
   note: 'needs CONFIG_NET_IPIP',
@@ -113,6 +115,8 @@ export const ipip: KindCodec = {
 /** sit: IPv6 (or IPv4, MPLS) in IPv4 (`ip link add NAME type sit …`). */
 export const sit: KindCodec = {
   kind: 'sit',
+  // ip_tunnel reads the underlay from its own data (ip's `dev`) and ignores IFLA_LINK.
+  parentInData: C.IFLA_IPTUN_LINK,
   ether: false,
   data: SIT_DATA,
   note: 'needs CONFIG_IPV6_SIT',

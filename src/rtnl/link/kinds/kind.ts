@@ -30,6 +30,11 @@ export interface KindCodec {
    * (vxlan: IFLA_VXLAN_LINK, ip's `dev`).
    */
   readonly parentInData?: number;
+  /**
+   * The kind's driver has no parent link and ignores IFLA_LINK (bridge, bond, veth, ifb,
+   * dummy, geneve, wireguard): a `link` in its spec is refused rather than dropped.
+   */
+  readonly noParent?: boolean;
   /** Write IFLA_INFO_DATA's contents for an add (the nest is already open). Default: data table. */
   encodeData?(w: MessageWriter, spec: Record<string, unknown>, ctx: KindEncodeContext): void;
   /** Check a spec before anything is sent; throw InvalidArgumentError. */

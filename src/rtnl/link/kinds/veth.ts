@@ -30,6 +30,7 @@ export interface VethPeerSpec extends Omit<LinkAttrs, 'up'> {
 export const veth: KindCodec = {
   kind: 'veth',
   ether: true,
+  noParent: true,
   encodeData(w, spec, ctx) {
     const peer = spec['peer'] as Record<string, unknown> | undefined;
     if (peer === undefined) return;

@@ -104,7 +104,6 @@ export const vxlan: KindCodec = {
     if (!(id === undefined && d['collectMetadata'] === true) && (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffff)) {
       throw new InvalidArgumentError('data.id', `a vxlan needs a VNI in 0..16777215 (or collectMetadata), got ${showValue(id)}`);
     }
-    if (spec['link'] !== undefined && d['link'] !== undefined) throw new InvalidArgumentError('data.link', 'the underlay is given twice: `link` (by name or ifindex) or data.link (by ifindex), not both');
     // vxlan_nl2conf reads GROUP6 only without GROUP, LOCAL6 only without LOCAL: the other is dropped without a word.
     for (const [k, k6] of [['group', 'group6'], ['local', 'local6']] as const) {
       if (d[k] !== undefined && d[k6] !== undefined) throw new InvalidArgumentError(`data.${k6}`, `not both data.${k} and data.${k6}: a vxlan's ${k === 'group' ? 'remote (or group)' : 'local address'} is IPv4 or IPv6 (the kernel would keep data.${k} and drop data.${k6})`);
