@@ -1130,6 +1130,15 @@ function explainError(e: NetlinkError, c: ErrorContext): NetlinkError {
         : `the reference set ${c.ref} is not in ${set}`;
       break;
     case N.IPSET_ERR_TYPE_MISMATCH: text = `${set} and ${c.name2} differ in type or family: they cannot be swapped`; break;
+    // list_set_uadt: the member set (IPSET_ATTR_NAME) or the before/after one
+    // (IPSET_ATTR_NAMEREF) does not exist. The same numbers mean other things for hash and
+    // bitmap sets, hence the kind. Named, or the text reads as if the list were missing.
+    case N.IPSET_ERR_NAME:
+      if (c.kind === 'list' && c.member !== undefined) text = `no set named ${c.member} (the member to ${c.cmd === N.IPSET_CMD_ADD ? 'add to' : c.cmd === N.IPSET_CMD_DEL ? 'delete from' : 'test in'} ${set})`;
+      break;
+    case N.IPSET_ERR_NAMEREF:
+      if (c.kind === 'list' && c.ref !== undefined) text = `no set named ${c.ref}, the reference of '${c.side ?? 'after'} ${c.ref}' (${set})`;
+      break;
     default:
   }
   if (named) {

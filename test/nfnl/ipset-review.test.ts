@@ -297,3 +297,24 @@ t.test('bitmap:ip create: a range the netmask does not fit is refused before sen
     await ips.destroy('n', { exist: true });
   }
 });
+
+// list_set_uadt: IPSET_ERR_NAME when the member set does not exist, IPSET_ERR_NAMEREF when
+// the before/after set does not. The text said "the set to add, delete or test does not
+// exist (set l)", which reads as if the list l were missing; it names the missing set now.
+t.test('list:set: IPSET_ERR_NAME and IPSET_ERR_NAMEREF name the set that does not exist, not the list', tool, async (t) => {
+  const { ips } = fixture(t);
+  await ips.create('a', 'hash:ip');
+  await ips.create('l', 'list:set');
+  await ips.add('l', { name: 'a' });
+  for (const [what, p, code, re] of [
+    ['add of a missing member', ips.add('l', { name: 'ghost' }), 'IPSET_ERR_NAME', /no set named ghost.*set l/],
+    ['del of a missing member', ips.del('l', { name: 'ghost' }), 'IPSET_ERR_NAME', /no set named ghost.*set l/],
+    ['add after a missing reference', ips.add('l', { name: 'a', after: 'nowhere' }), 'IPSET_ERR_NAMEREF', /no set named nowhere.*after/],
+    ['add before a missing reference', ips.add('l', { name: 'a', before: 'nowhere' }), 'IPSET_ERR_NAMEREF', /no set named nowhere.*before/],
+  ] as [string, Promise<unknown>, string, RegExp][]) {
+    const e = await err(p);
+    t.ok(e instanceof NetlinkError && e.code === code, `${what}: ${code} (${e.message})`);
+    t.match(e.message, re, `${what}: names the missing set`);
+    t.notMatch(e.message, /does not exist \(set l\)/, `${what}: does not read as if the list were missing`);
+  }
+});
