@@ -225,7 +225,7 @@ export interface IpSetCreateOptions {
   readonly hashsize?: number | undefined;
   /** hash types: the most entries. Defaults to the kernel's (65536). */
   readonly maxelem?: number | undefined;
-  /** hash types: entries per bucket (2..12). Defaults to the kernel's. */
+  /** hash types: entries per bucket (2..12; the kernel rounds an odd one up to even: 3 lists as 4). Defaults to the kernel's (12). */
   readonly bucketsize?: number | undefined;
   /** The default timeout of entries, seconds (0: none unless an entry has one). Defaults to none (entries never expire). */
   readonly timeout?: number | undefined;
@@ -235,7 +235,12 @@ export interface IpSetCreateOptions {
   readonly comment?: boolean | undefined;
   /** skbmark, skbprio and skbqueue per entry. Defaults to false. */
   readonly skbinfo?: boolean | undefined;
-  /** hash types: when full, replace a random entry instead of refusing. Defaults to false. */
+  /**
+   * hash types: when full, an add may still succeed by replacing an entry — only one in the
+   * new entry's own hash bucket (the first there: mtype_add). If that bucket is empty the
+   * add is refused all the same (IPSET_ERR_HASH_FULL): with maxelem far below hashsize most
+   * adds to a full set are. Defaults to false.
+   */
   readonly forceadd?: boolean | undefined;
   /**
    * hash:ip, bitmap:ip, and on kernels that have it (their revision says so: hash:ip,port 7,
@@ -260,7 +265,10 @@ export interface IpSetCreateOptions {
   readonly markmask?: number | undefined;
   /** bitmap:ip, bitmap:ip,mac: 'a.b.c.d-e.f.g.h' or 'a.b.c.d/n'; bitmap:port: 'p-q'. Required there. */
   readonly range?: string | undefined;
-  /** list:set: the most members. Defaults to 8. */
+  /**
+   * list:set: its size, kept and listed (the kernel raises one below 4 to 4) but no limit:
+   * the kernel's list:set is a linked list and takes members beyond it. Defaults to 8.
+   */
   readonly size?: number | undefined;
   /** An identical set of that name already there is not an error (`-exist`). Defaults to false. */
   readonly exist?: boolean | undefined;

@@ -318,3 +318,38 @@ t.test('list:set: IPSET_ERR_NAME and IPSET_ERR_NAMEREF name the set that does no
     t.notMatch(e.message, /does not exist \(set l\)/, `${what}: does not read as if the list were missing`);
   }
 });
+
+// What the create options' docs say the kernel does with them (they said forceadd replaces
+// a random entry instead of refusing, and list:set's size was "the most members"; neither
+// is so): forceadd replaces only an entry of the new entry's own bucket (mtype_add), and a
+// list:set is a linked list that takes members beyond its size, which is raised to 4.
+t.test('create options as the kernel takes them: forceadd replaces within a bucket only; list:set size is no limit; bucketsize even', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  await ips.create('ff', 'hash:ip', { maxelem: 1, forceadd: true, hashsize: 64 });
+  await ips.add('ff', { ip: '10.0.0.1' });
+  let replaced = 0;
+  let full = 0;
+  // 1000 tries: the chance that none falls into the one occupied bucket of 64 is (63/64)^1000, about 1e-7.
+  for (let i = 2; i < 1002; i++) {
+    try {
+      await ips.add('ff', { ip: `10.0.${i >> 8}.${i & 255}` });
+      replaced++;
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'IPSET_ERR_HASH_FULL') full++;
+      else throw e;
+    }
+  }
+  t.ok(replaced > 0 && full > replaced, `forceadd on a full set: some adds replace an entry (${replaced}), most are refused (${full} HASH_FULL)`);
+  t.equal((await ips.list('ff'))[0]!.entries, 1, 'still one entry');
+  await ips.create('l', 'list:set', { size: 1 });
+  for (let i = 0; i < 6; i++) {
+    await ips.create(`s${i}`, 'hash:ip');
+    await ips.add('l', { name: `s${i}` });
+  }
+  const l = (await ips.list('l'))[0]!;
+  t.equal(l.size, 4, 'size 1 is raised to 4');
+  t.equal(l.members.length, 6, 'and 6 members are taken all the same');
+  t.match(ipset(ns.path, ['list', '-t', 'l']).out, /Header: size 4/, 'ipset lists the same size');
+  await ips.create('b', 'hash:ip', { bucketsize: 3 });
+  t.equal((await ips.list('b'))[0]!.bucketsize, 4, 'bucketsize 3 lists as 4');
+});
