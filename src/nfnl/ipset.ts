@@ -1141,8 +1141,10 @@ function explainError(e: NetlinkError, c: ErrorContext): NetlinkError {
     // list_set_uadt: the member set (IPSET_ATTR_NAME) or the before/after one
     // (IPSET_ATTR_NAMEREF) does not exist. The same numbers mean other things for hash and
     // bitmap sets, hence the kind. Named, or the text reads as if the list were missing.
-    case N.IPSET_ERR_NAME:
+    case N.IPSET_ERR_NAME: // = IPSET_ERR_HASH_FULL, IPSET_ERR_BITMAP_RANGE
       if (c.kind === 'list' && c.member !== undefined) text = `no set named ${c.member} (the member to ${c.cmd === N.IPSET_CMD_ADD ? 'add to' : c.cmd === N.IPSET_CMD_DEL ? 'delete from' : 'test in'} ${set})`;
+      // A range is walked address by address: the walk stops where the set is full, the addresses before it added.
+      else if (c.kind === 'hash' && c.range && c.cmd === N.IPSET_CMD_ADD) text = `${set} is full (maxelem reached) at an address of ${c.entry}: the kernel stopped there, and the addresses before it were added`;
       break;
     case N.IPSET_ERR_NAMEREF:
       if (c.kind === 'list' && c.ref !== undefined) text = `no set named ${c.ref}, the reference of '${c.side ?? 'after'} ${c.ref}' (${set})`;

@@ -353,3 +353,19 @@ t.test('create options as the kernel takes them: forceadd replaces within a buck
   await ips.create('b', 'hash:ip', { bucketsize: 3 });
   t.equal((await ips.list('b'))[0]!.bucketsize, 4, 'bucketsize 3 lists as 4');
 });
+
+// hash_ip4_uadt walks a range address by address and stops at the first refusal — also at
+// IPSET_ERR_HASH_FULL, with every address before it added. The error said only "the set is
+// full (maxelem reached)", as if nothing of the range had been added.
+t.test('a range add that fills the set says the addresses before the refusal were added', tool, async (t) => {
+  const { ns, ips } = fixture(t);
+  await ips.create('h', 'hash:ip', { maxelem: 8 });
+  const e = await err(ips.add('h', { ip: '10.0.0.0', cidr: 24 }));
+  t.ok(e instanceof NetlinkError && e.code === 'IPSET_ERR_HASH_FULL', `IPSET_ERR_HASH_FULL (${e.message})`);
+  const saved = ipset(ns.path, ['save', 'h']).out.split('\n').filter((l) => l.startsWith('add')).length;
+  t.ok(saved >= 8, `the kernel added addresses of the range before it was full (ipset save: ${saved})`);
+  t.match(e.message, /set h is full.*10\.0\.0\.0\/24.*before it were added/, 'says the set filled up part way through the range and those before were added');
+  const one = await err(ips.add('h', { ip: '10.0.1.1' }));
+  t.ok(one instanceof NetlinkError && one.code === 'IPSET_ERR_HASH_FULL', 'a single address: IPSET_ERR_HASH_FULL');
+  t.notMatch(one.message, /before it were added/, 'a single address: nothing said of a range');
+});
