@@ -696,7 +696,9 @@ export class Conntrack {
    * matched here on each entry's original direction.
    *
    * Equivalent to: `conntrack -L [-f ipv4] [-p tcp] [-s A] [-d B] [--sport P] [--dport Q] [--mark M[/MASK]] [--zone Z] [--status S]`.
-   * @throws InvalidArgumentError for a bad filter (nothing sent); ClosedError.
+   * @throws InvalidArgumentError for a bad filter, or one no entry can meet (src and dst of
+   *   two families, an address of another family than `family`, a port with a protocol that
+   *   has none: `conntrack -L` refuses them too), nothing sent; ClosedError.
    */
   async list(filter: ConntrackFilter = {}): Promise<ConntrackEntry[]> {
     checkObject(filter, 'filter', FILTER_KEYS);
@@ -706,10 +708,22 @@ export class Conntrack {
     // All of no bits is every entry: no filter (the kernel refuses a zero CTA_STATUS_MASK, EINVAL).
     const status = filter.status === undefined ? undefined : statusBits(filter.status, 'status') || undefined;
     const proto = filter.protocol === undefined ? undefined : protocolNumber(filter.protocol, 'protocol');
-    const src = filter.src === undefined ? undefined : prefixMatcher(filter.src, 'src');
-    const dst = filter.dst === undefined ? undefined : prefixMatcher(filter.dst, 'dst');
+    const srcP = filter.src === undefined ? undefined : prefixMatcher(filter.src, 'src');
+    const dstP = filter.dst === undefined ? undefined : prefixMatcher(filter.dst, 'dst');
     const sport = filter.srcPort === undefined ? undefined : checkUint(filter.srcPort, 'srcPort', 65535, 'a port');
     const dport = filter.dstPort === undefined ? undefined : checkUint(filter.dstPort, 'dstPort', 65535, 'a port');
+    // A filter no entry can meet is a mistake, not "no such connections" (`conntrack -L`:
+    // 'mismatched address family'; it has no --sport for a protocol without ports).
+    if (srcP && dstP && srcP.family !== dstP.family) throw new InvalidArgumentError('dst', `${filter.dst} is IPv${dstP.family} but src ${filter.src} is IPv${srcP.family}: no entry has both`);
+    for (const [key, p] of [['src', srcP], ['dst', dstP]] as const) {
+      if (p && filter.family !== undefined && p.family !== filter.family) throw new InvalidArgumentError(key, `${filter[key]} is IPv${p.family} but the filter's family is ${filter.family}: no entry has both`);
+    }
+    if (proto !== undefined && !PORTED.has(proto)) {
+      const key = sport !== undefined ? 'srcPort' : dport !== undefined ? 'dstPort' : undefined;
+      if (key) throw new InvalidArgumentError(key, `protocol ${PROTOCOL_NAME.get(proto) ?? proto} has no ports: no entry has both`);
+    }
+    const src = srcP?.match;
+    const dst = dstP?.match;
     this.live();
     const all = await this.sock.dump(msgType(N.IPCTNL_MSG_CT_GET), 0, (w) => {
       putNfgenmsg(w, afOf(filter.family));
@@ -1108,14 +1122,14 @@ function putKey(w: MessageWriter, k: CheckedKey): void {
 }
 
 /** A matcher of addresses in an address or prefix, for the user-space part of list()'s filter. */
-function prefixMatcher(v: unknown, arg: string): (a: string) => boolean {
+function prefixMatcher(v: unknown, arg: string): { readonly family: 4 | 6; readonly match: (a: string) => boolean } {
   if (typeof v !== 'string') throw new InvalidArgumentError(arg, `expected an address or prefix, got ${showValue(v)}`);
   const slash = v.indexOf('/');
   const p = parseIp(slash >= 0 ? v.slice(0, slash) : v, arg);
   const max = p.family === 4 ? 32 : 128;
   const len = slash >= 0 ? Number(v.slice(slash + 1)) : max;
   if (!/^\d{1,3}$/.test(slash >= 0 ? v.slice(slash + 1) : '0') || len > max) throw new InvalidArgumentError(arg, `'${v}' has a bad prefix length (0..${max})`);
-  return (a: string) => {
+  return { family: p.family, match: (a: string) => {
     let b: Uint8Array;
     try {
       const q = parseIp(a, arg);
@@ -1129,5 +1143,5 @@ function prefixMatcher(v: unknown, arg: string): (a: string) => boolean {
       if ((b[i >> 3]! & m) !== (p.bytes[i >> 3]! & m)) return false;
     }
     return true;
-  };
+  } };
 }

@@ -401,3 +401,26 @@ t.test('bad input is refused before anything is sent, naming the argument; a clo
   t.ok((await err(ct.list())) instanceof ClosedError, 'a closed handle: ClosedError');
   t.ok((await err(ct.flush())) instanceof ClosedError, 'for flush too');
 });
+
+// A filter no entry can meet — a source of one family and a destination of the other, an
+// address of the family the filter excludes, a port with a protocol that has none — came
+// back as an empty list, the same answer as "no such connections". `conntrack -L` refuses
+// the first two ('mismatched address family') and has no --sport for ICMP.
+t.test('list: a filter that contradicts itself is refused, not answered with an empty list', privileged, async (t) => {
+  const { ct } = fixture(t);
+  await ct.add({ protocol: 'icmp', src: '10.0.0.1', dst: '10.0.0.2', icmp: { type: 8, code: 0, id: 5 }, timeout: 100 });
+  const before = ct.sock.stats.requests;
+  for (const [what, f, arg] of [
+    ['a source of IPv4 and a destination of IPv6', { src: '10.0.0.0/8', dst: '2001:db8::/32' }, 'dst'],
+    ['family 6 and an IPv4 source', { family: 6, src: '10.0.0.1' }, 'src'],
+    ['family 4 and an IPv6 destination', { family: 4, dst: '::1' }, 'dst'],
+    ['a source port with icmp', { protocol: 'icmp', srcPort: 5 }, 'srcPort'],
+    ['a destination port with protocol 253', { protocol: 253, dstPort: 5 }, 'dstPort'],
+  ] as [string, Parameters<Conntrack['list']>[0], string][]) {
+    const e = await err(ct.list(f));
+    t.ok(e instanceof InvalidArgumentError && e.argument === arg, `${what}: InvalidArgumentError naming ${arg} (${e.message})`);
+  }
+  t.equal(ct.sock.stats.requests, before, 'nothing was sent for any of them');
+  t.equal((await ct.list({ family: 4, src: '10.0.0.0/8', dst: '10.0.0.2' })).length, 1, 'a consistent filter still finds the entry');
+  t.equal((await ct.list({ srcPort: 5 })).length, 0, 'a port without a protocol stays a match on any protocol with ports');
+});
