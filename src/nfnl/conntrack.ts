@@ -195,7 +195,12 @@ export interface ConntrackFilter {
   readonly family?: 4 | 6 | undefined;
   /** The mark, or `{ value, mask }` (`--mark 7/0xff`). */
   readonly mark?: number | { readonly value: number; readonly mask: number } | undefined;
-  /** The zone (`--zone`). */
+  /**
+   * The zone: entries whose zone id is this one in either direction or both (the kernel's
+   * filter). `conntrack -L --zone` differs for a zone of one direction (`--orig-zone`,
+   * `--reply-zone`): it compares the both-direction zone only, so such an entry is in its
+   * zone 0 and not in this filter's zone 0.
+   */
   readonly zone?: number | undefined;
   /** Entries with all these status bits (`--status ASSURED`); an empty list filters nothing. */
   readonly status?: readonly ConntrackStatus[] | undefined;

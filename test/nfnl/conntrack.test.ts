@@ -424,3 +424,17 @@ t.test('list: a filter that contradicts itself is refused, not answered with an 
   t.equal((await ct.list({ family: 4, src: '10.0.0.0/8', dst: '10.0.0.2' })).length, 1, 'a consistent filter still finds the entry');
   t.equal((await ct.list({ srcPort: 5 })).length, 0, 'a port without a protocol stays a match on any protocol with ports');
 });
+
+// The kernel's zone filter (ctnetlink_filter_match: nf_ct_zone_equal_any) compares the
+// entry's zone id whatever its direction; `conntrack -L --zone` compares the zone of both
+// directions only (CTA_ZONE, absent: 0). The docs said `zone` was `--zone`; they say which now.
+t.test('list: the zone filter matches a zone of one direction too (unlike conntrack --zone)', tool, async (t) => {
+  const { ns, ct } = fixture(t);
+  conntrack(ns.path, ['-I', '-p', 'udp', '-s', '10.0.0.1', '-d', '10.0.0.2', '--sport', '1', '--dport', '2', '-t', '100', '--orig-zone', '3']);
+  conntrack(ns.path, ['-I', '-p', 'udp', '-s', '10.0.0.1', '-d', '10.0.0.2', '--sport', '3', '--dport', '4', '-t', '100', '--reply-zone', '3']);
+  conntrack(ns.path, ['-I', '-p', 'udp', '-s', '10.0.0.1', '-d', '10.0.0.2', '--sport', '5', '--dport', '6', '-t', '100', '--zone', '3']);
+  const ports = async (zone: number): Promise<number[]> => (await ct.list({ zone })).map((e) => e.original.srcPort!).sort();
+  t.same(await ports(3), [1, 3, 5], 'zone 3: the entries with zone 3 in either direction or both');
+  t.same(await ports(0), [], 'zone 0: none of them');
+  t.same([...xmlFlows(ns.path, ['--zone', '3']).keys()].length, 1, 'conntrack -L --zone 3: the both-direction one only');
+});
