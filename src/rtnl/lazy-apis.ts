@@ -1,6 +1,7 @@
 /**
  * The modules the Rtnl handle loads on first use (see lazy-api.ts), and what a monitor
- * of traffic control loads when it is opened (see monitor.ts), in one chunk.
+ * of traffic control or of the bridge MDB loads when it is opened (see monitor.ts), in
+ * one chunk.
  * @internal
  * @module
  */
@@ -15,3 +16,7 @@ export { decodeTcClass } from './tc/class/decode.js';
 export { decodeFilter } from './tc/filter/decode.js';
 /** @internal */
 export { listTc } from './tc/listing.js';
+// What a monitor of the 'mdb' group loads (monitor.ts): the decoder rt.mdb uses, and its dump.
+export { decodeMdb } from './mdb/decode.js';
+/** @internal */
+export { dumpMdb } from './mdb/api.js';

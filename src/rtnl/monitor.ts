@@ -1,7 +1,7 @@
 /**
  * Watching the kernel: rtnetlink multicast events as an async iterator
- * (`ip monitor link address route neigh rule nexthop netconf`, `bridge monitor fdb`, and `tc
- * monitor`).
+ * (`ip monitor link address route neigh rule nexthop netconf`, `bridge monitor fdb`,
+ * `bridge monitor mdb`, and `tc monitor`).
  *
  * A monitor owns one NETLINK_ROUTE socket, separate from its handle's request socket,
  * joined to the multicast groups asked for and opened in the handle's network
@@ -48,7 +48,7 @@
  * opened, and only then dumps every kind of object it watches (links, then addresses,
  * nexthop objects and resilient groups' buckets, routes, neighbours, fdb entries,
  * rules and netconf sets of the families its groups cover, then qdiscs and each
- * device's classes and filters). A change made after the join is therefore queued on the monitor's socket,
+ * device's classes and filters, then the bridges' MDB entries and router ports). A change made after the join is therefore queued on the monitor's socket,
  * whether or not the dump saw it: nothing is lost between the listing and the changes,
  * but a change made while the dump ran may come twice — in the listing, then again as a
  * change (which may also be older than what the listing showed: applied in order, the
@@ -65,16 +65,17 @@
  * is followed by a fresh listing and another `synced`: the consumer can drop what it
  * was not told again between the overrun and that `synced` (see {@link MonitorSynced}).
  *
- * Traffic control ('tc'): its decoders and listing are not imported by this module but
- * loaded (lazy-apis.ts, with the handle's late APIs) by the first monitor that watches
- * it, so that a process that never does — a CNI plugin — does not parse them. That
+ * Traffic control ('tc') and the bridge MDB ('mdb'): their decoders and listings are not
+ * imported by this module but loaded (lazy-apis.ts, with the handle's late APIs) by the
+ * first monitor that watches either, so that a process that never does — a CNI plugin —
+ * does not parse them. That
  * monitor joins its groups at once but starts its poll handle only once they are
  * loaded (a few milliseconds, once per process): the kernel queues what it sends
  * meanwhile in the socket's receive buffer, nothing is read before it can be decoded,
  * and the rest works as for any group (bytes queued, decoded when taken, in order).
  * @module
  */
-import { ClosedError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLMSG_HDRLEN, NetlinkSocket, openBeside, openSocketIn, withThreadNetns, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
+import { ClosedError, DecodeError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLA_TYPE_MASK, NLMSG_HDRLEN, NetlinkSocket, openBeside, openSocketIn, withThreadNetns, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
 import { readHandleFd } from '../netlink/netns-switch.js';
 import {
   RTM_DELADDR, RTM_DELLINK, RTM_DELNEIGH, RTM_DELROUTE, RTM_DELRULE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH,
@@ -85,6 +86,7 @@ import {
 import { RTM_NEWNEXTHOP, RTM_DELNEXTHOP, RTM_GETNEXTHOP, RTM_NEWNEXTHOPBUCKET, RTM_DELNEXTHOPBUCKET, RTM_GETNEXTHOPBUCKET, RTNLGRP_NEXTHOP } from './constants.js';
 import { RTM_NEWQDISC, RTM_DELQDISC, RTM_NEWTCLASS, RTM_DELTCLASS, RTM_NEWTFILTER, RTM_DELTFILTER, RTM_GETQDISC, RTNLGRP_TC } from './constants.js';
 import { RTM_NEWNETCONF, RTM_DELNETCONF, RTM_GETNETCONF, RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF } from './constants.js';
+import { RTM_NEWMDB, RTM_DELMDB, RTM_GETMDB, RTNLGRP_MDB, MDBA_ROUTER, SIZEOF_BR_PORT_MSG } from './constants.js';
 import { rtnlDescriber } from './describer.js';
 import { AF_BRIDGE, AF_INET, AF_INET6, AF_UNSPEC } from './ip.js';
 import { putIfinfomsg } from './link/api.js';
@@ -103,10 +105,12 @@ import { decodeNexthop, type NexthopObject } from './nexthop/decode.js';
 import { decodeNexthopBucket, type NexthopBucket } from './nexthop/bucket.js';
 import { decodeNetconf, type Netconf } from './netconf/decode.js';
 import { putNetconfmsg } from './netconf/table.js';
-// Types only: the traffic-control decoders are loaded when a monitor of 'tc' opens (loadTc).
+// Types only: the traffic-control decoders are loaded when a monitor of 'tc' opens (loadLate).
 import type { Qdisc } from './tc/qdisc/decode.js';
 import type { TcClass } from './tc/class/decode.js';
 import type { Filter } from './tc/filter/decode.js';
+// Types only: the MDB decoder is loaded when a monitor of 'mdb' opens (loadLate).
+import type { MdbEntry, MdbMessage, MdbRouterPort } from './mdb/decode.js';
 
 const ENOBUFS = 105;
 /** Reads per wake-up at most while the kernel keeps overrunning (the poll handle is level-triggered: it wakes again). */
@@ -130,7 +134,8 @@ const discard = (): void => undefined;
  * 'nexthop-bucket' yields; both together are `ip monitor nexthop`. 'netconf' (`ip monitor
  * netconf`, IPv4 and IPv6; 'ipv4-netconf', 'ipv6-netconf' one family) joins the groups
  * of the per-netns IP configuration (`rt.netconf`): a sysctl changed, a device's set
- * made or removed.
+ * made or removed. 'mdb' (`bridge monitor mdb`) joins the bridge multicast database's
+ * group (`rt.mdb`): entries as kind 'mdb', multicast router ports as 'mdb-router'.
  */
 export const MONITOR_GROUPS = Object.freeze({
   link: Object.freeze([RTNLGRP_LINK]),
@@ -149,24 +154,35 @@ export const MONITOR_GROUPS = Object.freeze({
   'ipv4-netconf': Object.freeze([RTNLGRP_IPV4_NETCONF]),
   'ipv6-netconf': Object.freeze([RTNLGRP_IPV6_NETCONF]),
   netconf: Object.freeze([RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF]),
+  mdb: Object.freeze([RTNLGRP_MDB]),
 } as const);
 
 /** A group name accepted by {@link Rtnl.monitor}. */
 export type MonitorGroup = keyof typeof MONITOR_GROUPS;
 
-/** The object kinds a monitor reports ('qdisc', 'class' and 'filter': the 'tc' group's; 'nexthop-bucket': a resilient group's bucket; 'netconf': a set of IP configuration switches). */
-export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb' | 'nexthop' | 'qdisc' | 'class' | 'filter' | 'nexthop-bucket' | 'netconf';
+/**
+ * The object kinds a monitor reports ('qdisc', 'class' and 'filter': the 'tc' group's;
+ * 'nexthop-bucket': a resilient group's bucket; 'netconf': a set of IP configuration
+ * switches; 'mdb' and 'mdb-router': the 'mdb' group's entries and router ports).
+ */
+export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb' | 'nexthop' | 'qdisc' | 'class' | 'filter' | 'nexthop-bucket' | 'netconf' | 'mdb' | 'mdb-router';
 
-const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb', 'nexthop', 'qdisc', 'class', 'filter', 'nexthop-bucket', 'netconf'];
+const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb', 'nexthop', 'qdisc', 'class', 'filter', 'nexthop-bucket', 'netconf', 'mdb', 'mdb-router'];
 
 /** The traffic-control kinds, all three the 'tc' group's. */
 const TC_KINDS: readonly MonitorKind[] = Object.freeze(['qdisc', 'class', 'filter'] as const);
 
-/** The kinds of object each group name is about (one, but 'tc': qdiscs, classes and filters). */
+/** The bridge MDB's kinds, both the 'mdb' group's. */
+const MDB_KINDS: readonly MonitorKind[] = Object.freeze(['mdb', 'mdb-router'] as const);
+
+/** The kinds whose decoders are loaded by the first monitor that watches one (loadLate). */
+const LATE_KINDS: readonly MonitorKind[] = Object.freeze([...TC_KINDS, ...MDB_KINDS]);
+
+/** The kinds of object each group name is about (one, but 'tc': qdiscs, classes and filters; 'mdb': entries and router ports). */
 const GROUP_KINDS: Readonly<Record<MonitorGroup, readonly MonitorKind[]>> = Object.freeze({
   link: ['link'], 'ipv4-addr': ['addr'], 'ipv6-addr': ['addr'], addr: ['addr'], 'ipv4-route': ['route'], 'ipv6-route': ['route'],
   route: ['route'], neigh: ['neigh'], rule: ['rule'], fdb: ['fdb'], nexthop: ['nexthop'], 'nexthop-bucket': ['nexthop-bucket'], tc: TC_KINDS,
-  'ipv4-netconf': ['netconf'], 'ipv6-netconf': ['netconf'], netconf: ['netconf'],
+  'ipv4-netconf': ['netconf'], 'ipv6-netconf': ['netconf'], netconf: ['netconf'], mdb: MDB_KINDS,
 });
 
 /** The decoded object of each kind: the same types the list methods return. */
@@ -244,6 +260,28 @@ export interface MonitorObjects {
    * `rt.netconf.list()`.
    */
   netconf: Netconf;
+  /**
+   * RTM_NEWMDB / RTM_DELMDB of a group entry, as `rt.mdb.list` returns it (`bridge monitor
+   * mdb`'s entry lines); on the 'mdb' group. The kernel sends one entry per message
+   * (br_mdb_notify): an entry added, replaced, or learned from an IGMP/MLD report (a
+   * learned one may come twice, its filter mode and timer set by the second) as a 'new';
+   * a (*, G) entry's source list set or replaced as each (S, G) entry's 'new' or 'del',
+   * then the (*, G) entry's 'new' with its `sourceList`; one deleted, aged out, or gone
+   * with its port (the port left the bridge or was deleted, or the bridge was: one 'del'
+   * per entry) as a 'del'. The host joins (port = the bridge) of a deleted bridge go
+   * without one (its link's 'del' is the event). A temp entry's `timer` is the kernel's
+   * when it sent the message.
+   */
+  mdb: MdbEntry;
+  /**
+   * RTM_NEWMDB / RTM_DELMDB of a multicast router port (`bridge monitor mdb`'s "router
+   * port dev PORT master BRIDGE"); on the 'mdb' group. A port that becomes a router port
+   * (`mcast_router 2`, or a query heard on it) comes as a 'new', one that stops being one
+   * (`mcast_router 0` or 1 after 2, its timer run out, the port gone from the bridge) as a
+   * 'del'. The kernel's message holds the bridge, the port and, for a per-VLAN router
+   * port, `vid` only: `type` and the timers are what `rt.mdb.routers()` lists.
+   */
+  'mdb-router': MdbRouterPort;
 }
 
 /**
@@ -281,7 +319,7 @@ export type MonitorChangeOf<K extends MonitorKind> = {
   };
 }[K];
 
-/** The kind of object a group name is about, at the type level: 'ipv4-addr' → 'addr', 'tc' → 'qdisc' | 'class' | 'filter', 'nexthop-bucket' → 'nexthop-bucket'. */
+/** The kind of object a group name is about, at the type level: 'ipv4-addr' → 'addr', 'tc' → 'qdisc' | 'class' | 'filter', 'nexthop-bucket' → 'nexthop-bucket', 'mdb' → 'mdb' | 'mdb-router'. */
 export type MonitorKindOf<G extends MonitorGroup> = G extends 'link' ? 'link'
   : G extends 'ipv4-addr' | 'ipv6-addr' | 'addr' ? 'addr'
   : G extends 'ipv4-route' | 'ipv6-route' | 'route' ? 'route'
@@ -292,6 +330,7 @@ export type MonitorKindOf<G extends MonitorGroup> = G extends 'link' ? 'link'
   : G extends 'nexthop-bucket' ? 'nexthop-bucket'
   : G extends 'tc' ? 'qdisc' | 'class' | 'filter'
   : G extends 'ipv4-netconf' | 'ipv6-netconf' | 'netconf' ? 'netconf'
+  : G extends 'mdb' ? 'mdb' | 'mdb-router'
   : never;
 
 /** The kernel dropped events because the listener fell behind (ENOBUFS): resync with a dump. */
@@ -335,24 +374,42 @@ interface DecoderEntry {
   /** What the monitor calls: `decode`, or for decodeLink, {@link decodeLinkEvent}. */
   readonly run: EventDecoder | undefined;
   /**
-   * Set on the neighbour types' entries of the tables of monitors that watch 'fdb' (and
-   * there the entry is not decoded with): which entry a message takes, by its family.
+   * Set on the entries of a type that carries two kinds (and there the entry is not
+   * decoded with): which entry a message takes — by its family for the neighbour types
+   * in the tables of monitors that watch 'fdb', by its content for the MDB types.
    * Undefined everywhere else.
    */
   readonly split: Split | undefined;
 }
 
-/** A neighbour type for a monitor that watches 'fdb': its AF_BRIDGE messages are fdb entries. */
+/**
+ * A type that carries two kinds: a neighbour type for a monitor that watches 'fdb' (its
+ * AF_BRIDGE messages are fdb entries), or an MDB type (a router port's message is an
+ * 'mdb-router', the others 'mdb' entries).
+ */
 interface Split {
-  /** The 'fdb' entry: for AF_BRIDGE messages (and ones too short to have a family, for the decoder to refuse). */
-  readonly bridge: DecoderEntry;
-  /** The type's own entry (ARP/NDP entries as 'neigh'); undefined when the monitor does not watch 'neigh': skipped. */
+  /** 'family': the neighbour types; 'router': the MDB types. */
+  readonly by: 'family' | 'router';
+  /**
+   * By family, the 'fdb' entry: for AF_BRIDGE messages (and ones too short to have a
+   * family, for the decoder to refuse); by router, the 'mdb-router' entry: for messages
+   * whose first attribute is MDBA_ROUTER.
+   */
+  readonly bridge: DecoderEntry | undefined;
+  /**
+   * The type's own entry (ARP/NDP entries as 'neigh', MDB entries as 'mdb'); for a
+   * neighbour type, undefined when the monitor does not watch 'neigh': skipped.
+   */
   readonly other: DecoderEntry | undefined;
 }
 
 /** The entry a message of a split type is decoded with; undefined when the monitor skips it. */
-function pick(split: Split, buf: Buffer, off: number, len: number): DecoderEntry | undefined {
-  return len <= NLMSG_HDRLEN || buf[off + NLMSG_HDRLEN] === AF_BRIDGE ? split.bridge : split.other;
+function pick(split: Split, buf: Buffer, view: DataView, off: number, len: number): DecoderEntry | undefined {
+  if (split.by === 'family') return len <= NLMSG_HDRLEN || buf[off + NLMSG_HDRLEN] === AF_BRIDGE ? split.bridge : split.other;
+  // The kernel's MDB event holds one top-level attribute: MDBA_MDB (an entry) or
+  // MDBA_ROUTER (a router port). Anything else goes to the entries' decoder, to refuse.
+  const a = off + NLMSG_HDRLEN + SIZEOF_BR_PORT_MSG;
+  return a + 4 <= off + len && (view.getUint16(a + 2, HOST_LE) & NLA_TYPE_MASK) === MDBA_ROUTER ? split.bridge : split.other;
 }
 
 /**
@@ -371,24 +428,31 @@ function decodeLinkEvent(buf: Buffer, view: DataView, off: number, len: number):
 /** A table indexed by rtm type (rtnetlink types are < 256); packed, as every table is, so the monitor's lookup sees one array shape. */
 const typeTable = (): (DecoderEntry | undefined)[] => new Array<DecoderEntry | undefined>(256).fill(undefined);
 
-/**
- * rtm type → what it is and how to decode it: registered with any kind but 'fdb', and
- * the table of monitors that do not watch 'fdb' (a 'neigh' monitor's AF_BRIDGE messages
- * reach the 'neigh' decoder, which declines them).
- */
+/** rtm type → what it is and how to decode it: registered with any kind but 'fdb' and 'mdb-router'. */
 const registry = typeTable();
 /** rtm type → its 'fdb' entry: how its AF_BRIDGE messages decode (RTM_NEWNEIGH, RTM_DELNEIGH). */
 const bridgeRegistry = typeTable();
-/** The table of monitors that watch 'fdb' and 'neigh': `registry`, the neighbour types split by family. */
+/** rtm type → its 'mdb-router' entry: how its router-port messages decode (RTM_NEWMDB, RTM_DELMDB). */
+const routerRegistry = typeTable();
+/**
+ * The table of monitors that do not watch 'fdb': `registry`, the MDB types split by
+ * content (a 'neigh' monitor's AF_BRIDGE messages reach the 'neigh' decoder, which
+ * declines them).
+ */
+const mainTable = typeTable();
+/** The table of monitors that watch 'fdb' and 'neigh': `mainTable`, the neighbour types split by family. */
 const fdbNeighTable = typeTable();
 /** The table of monitors that watch 'fdb' but not 'neigh': the neighbour types' other families skipped. */
 const fdbOnlyTable = typeTable();
 
-/** Bring the 'fdb' tables up to date for one type after a registration. */
-function refreshFdbTables(rtmType: number): void {
-  const main = registry[rtmType];
+/** Bring the tables up to date for one type after a registration. */
+function refreshTables(rtmType: number): void {
+  const own = registry[rtmType];
+  const router = routerRegistry[rtmType];
+  const main = router === undefined ? own : { type: router.type, kind: 'mdb' as const, decode: undefined, run: undefined, split: { by: 'router' as const, bridge: router, other: own } };
+  mainTable[rtmType] = main;
   const bridge = bridgeRegistry[rtmType];
-  const split = (other: DecoderEntry | undefined): DecoderEntry => ({ type: bridge!.type, kind: 'fdb', decode: undefined, run: undefined, split: { bridge: bridge!, other } });
+  const split = (other: DecoderEntry | undefined): DecoderEntry => ({ type: bridge!.type, kind: 'fdb', decode: undefined, run: undefined, split: { by: 'family', bridge: bridge!, other } });
   fdbNeighTable[rtmType] = bridge === undefined ? main : split(main);
   fdbOnlyTable[rtmType] = bridge === undefined ? main : split(undefined);
 }
@@ -402,7 +466,10 @@ function refreshFdbTables(rtmType: number): void {
  * Kind 'fdb' is RTM_NEWNEIGH's and RTM_DELNEIGH's alone, and sets how their AF_BRIDGE
  * messages decode on monitors that watch 'fdb'; any other kind sets the type's own
  * decoder, which such a monitor uses for the other families (and a monitor without
- * 'fdb' for every family). Each kind's decoder is replaced (and returned) on its own.
+ * 'fdb' for every family). Likewise kind 'mdb-router' is RTM_NEWMDB's and RTM_DELMDB's
+ * alone, and sets how their router-port messages (first attribute MDBA_ROUTER) decode;
+ * their other messages (MDBA_MDB: an entry) decode with the type's own decoder, 'mdb'
+ * as pre-registered. Each kind's decoder is replaced (and returned) on its own.
  *
  * A monitor yields a type's messages as the kind they are registered with, and only
  * when it watches that kind (the kinds of its group names): RTM_NEWNEXTHOPBUCKET reaches
@@ -414,7 +481,12 @@ function refreshFdbTables(rtmType: number): void {
  * 'nexthop-bucket'), …NETCONF → decodeNetconf; as 'qdisc', 'class' and 'filter', RTM_NEW/DELQDISC,
  * …TCLASS and …TFILTER → decodeQdisc, decodeTcClass and decodeFilter (what is
  * registered, and returned, is a function that calls them once a monitor of 'tc' has
- * loaded them: called before that, it throws).
+ * loaded them: called before that, it throws); as 'mdb' and as 'mdb-router', RTM_NEWMDB
+ * and RTM_DELMDB → the message's one entry or router port as decodeMdb (`rt.mdb.list`)
+ * decodes it, likewise loaded by the first monitor of 'mdb' (a message holding more than
+ * one object, which the kernel never sends, is refused with a DecodeError). A monitor's
+ * listing of 'mdb' (`listExisting`: RTM_GETMDB dump parts, each a bridge's every entry
+ * and router port) is decoded with decodeMdb whatever is registered.
  * With decodeLink, the bridge's AF_BRIDGE port messages are declined (they are not
  * links as `rt.link.list` returns them, and their RTM_DELLINK deletes no link); another
  * decoder sees them.
@@ -429,11 +501,14 @@ export function registerEventDecoder(rtmType: number, kind: MonitorKind, decode:
   if (kind === 'fdb' && rtmType !== RTM_NEWNEIGH && rtmType !== RTM_DELNEIGH) {
     throw new InvalidArgumentError('kind', `'fdb' entries are the AF_BRIDGE messages of RTM_NEWNEIGH (${RTM_NEWNEIGH}) and RTM_DELNEIGH (${RTM_DELNEIGH}), got type ${rtmType}`);
   }
+  if (kind === 'mdb-router' && rtmType !== RTM_NEWMDB && rtmType !== RTM_DELMDB) {
+    throw new InvalidArgumentError('kind', `'mdb-router' ports are the MDBA_ROUTER messages of RTM_NEWMDB (${RTM_NEWMDB}) and RTM_DELMDB (${RTM_DELMDB}), got type ${rtmType}`);
+  }
   if (decode !== undefined && typeof decode !== 'function') throw new InvalidArgumentError('decode', 'expected a function or undefined');
-  const table = kind === 'fdb' ? bridgeRegistry : registry;
+  const table = kind === 'fdb' ? bridgeRegistry : kind === 'mdb-router' ? routerRegistry : registry;
   const prev = table[rtmType]?.decode;
   table[rtmType] = { type: (rtmType & 3) === 0 ? 'new' : 'del', kind, decode, run: decode === decodeLink ? decodeLinkEvent : decode, split: undefined };
-  refreshFdbTables(rtmType);
+  refreshTables(rtmType);
   return prev;
 }
 
@@ -457,30 +532,32 @@ registerEventDecoder(RTM_NEWNETCONF, 'netconf', decodeNetconf);
 registerEventDecoder(RTM_DELNETCONF, 'netconf', decodeNetconf);
 
 /**
- * What a monitor of 'tc' loads: the traffic-control decoders and the listing's dumps
- * (lazy-apis.ts, the chunk of the handle's late APIs). Not imported statically: they
- * are among the code a CNI plugin, whose handle imports this module, should not parse
- * at start (README, Limits).
+ * What a monitor of 'tc' or 'mdb' loads: the traffic-control and MDB decoders and the
+ * listings' dumps (lazy-apis.ts, the chunk of the handle's late APIs). Not imported
+ * statically: they are among the code a CNI plugin, whose handle imports this module,
+ * should not parse at start (README, Limits).
  */
-type TcModule = Pick<typeof import('./lazy-apis.js'), 'decodeQdisc' | 'decodeTcClass' | 'decodeFilter' | 'listTc'>;
+type LateModule = Pick<typeof import('./lazy-apis.js'), 'decodeQdisc' | 'decodeTcClass' | 'decodeFilter' | 'listTc' | 'decodeMdb' | 'dumpMdb'>;
 
-/** The traffic-control module once loaded (then a tc message decodes synchronously, as any other). */
-let tcModule: TcModule | undefined;
-let tcLoading: Promise<TcModule> | undefined;
+/** The module once loaded (then a tc or MDB message decodes synchronously, as any other). */
+let lateModule: LateModule | undefined;
+let lateLoading: Promise<LateModule> | undefined;
 
-/** Load the traffic-control module (once per process; a failed load is tried again by the next monitor). */
-function loadTc(): Promise<TcModule> {
-  return (tcLoading ??= import('./lazy-apis.js').then((m) => (tcModule = m), (e: unknown) => {
-    tcLoading = undefined;
+/** Load the module (once per process; a failed load is tried again by the next monitor). */
+function loadLate(): Promise<LateModule> {
+  return (lateLoading ??= import('./lazy-apis.js').then((m) => (lateModule = m), (e: unknown) => {
+    lateLoading = undefined;
     throw e;
   }));
 }
 
-/** The loaded module; a monitor of 'tc' reads nothing before it is (see the constructor). */
-function tcLoaded(): TcModule {
-  if (tcModule === undefined) throw new Error("nlkit: the traffic-control decoders are loaded when a monitor of 'tc' opens; this one was called before that");
-  return tcModule;
+/** The loaded module; a monitor of 'tc' or 'mdb' reads nothing before it is (see the constructor). */
+function lateLoaded(what: string, group: string): LateModule {
+  if (lateModule === undefined) throw new Error(`nlkit: the ${what} decoders are loaded when a monitor of '${group}' opens; this one was called before that`);
+  return lateModule;
 }
+
+const tcLoaded = (): LateModule => lateLoaded('traffic-control', 'tc');
 
 /** @internal decodeQdisc, once loaded: what RTM_NEWQDISC and RTM_DELQDISC are pre-registered with. */
 export function decodeQdiscEvent(buf: Buffer, view: DataView, off: number, len: number): Qdisc {
@@ -504,12 +581,56 @@ registerEventDecoder(RTM_DELTCLASS, 'class', decodeTcClassEvent);
 registerEventDecoder(RTM_NEWTFILTER, 'filter', decodeFilterEvent);
 registerEventDecoder(RTM_DELTFILTER, 'filter', decodeFilterEvent);
 
+const PATH_MDB_EVENT: readonly string[] = Object.freeze(['RTM_NEWMDB']);
+
+/**
+ * An MDB event's one object of the kind `routers` says (decodeMdb, once loaded);
+ * undefined (declined) when it holds none. The kernel sends one entry or router port per
+ * message, and a monitor yields one object per message (its queue bound counts
+ * messages): a message with more is refused (DecodeError) rather than cut short.
+ */
+function mdbEventObject(buf: Buffer, view: DataView, off: number, len: number, routers: boolean): MdbEntry | MdbRouterPort | undefined {
+  const m: MdbMessage | undefined = lateLoaded('MDB', 'mdb').decodeMdb(buf, view, off, len);
+  if (m === undefined) return undefined;
+  const n = m.entries.length + m.routers.length;
+  if (n > 1) {
+    throw new DecodeError(`MDB event with ${m.entries.length} entries and ${m.routers.length} router ports (the kernel sends one per message; a monitor yields one object per message)`, PATH_MDB_EVENT, off, 1, n);
+  }
+  return routers ? m.routers[0] : m.entries[0];
+}
+
+/** @internal The entry of an MDB event (decodeMdb, once loaded): what RTM_NEWMDB and RTM_DELMDB are pre-registered with as 'mdb'. */
+export function decodeMdbEntryEvent(buf: Buffer, view: DataView, off: number, len: number): MdbEntry | undefined {
+  return mdbEventObject(buf, view, off, len, false) as MdbEntry | undefined;
+}
+
+/** @internal The router port of an MDB event (decodeMdb, once loaded): what RTM_NEWMDB and RTM_DELMDB are pre-registered with as 'mdb-router'. */
+export function decodeMdbRouterEvent(buf: Buffer, view: DataView, off: number, len: number): MdbRouterPort | undefined {
+  return mdbEventObject(buf, view, off, len, true) as MdbRouterPort | undefined;
+}
+
+registerEventDecoder(RTM_NEWMDB, 'mdb', decodeMdbEntryEvent);
+registerEventDecoder(RTM_DELMDB, 'mdb', decodeMdbEntryEvent);
+registerEventDecoder(RTM_NEWMDB, 'mdb-router', decodeMdbRouterEvent);
+registerEventDecoder(RTM_DELMDB, 'mdb-router', decodeMdbRouterEvent);
+
+/** A listing's MDB part: each bridge's entries, then its router ports, as `existing` events (as `rt.mdb.list()` and `rt.mdb.routers()` return them). */
+async function listMdb(sock: NetlinkSocket, stats: MonitorStats): Promise<MonitorChange[]> {
+  const out: MonitorChange[] = [];
+  for (const m of await (await loadLate()).dumpMdb(sock)) {
+    for (const object of m.entries) out.push({ type: 'new', kind: 'mdb', object, existing: true });
+    for (const object of m.routers) out.push({ type: 'new', kind: 'mdb-router', object, existing: true });
+  }
+  stats.listed += out.length;
+  return out;
+}
+
 /**
  * The table a monitor looks its messages up in, by the kinds it watches: one shared
  * table per choice, so that a registration reaches monitors already open.
  */
 function tableFor(kinds: ReadonlySet<MonitorKind>): (DecoderEntry | undefined)[] {
-  if (!kinds.has('fdb')) return registry;
+  if (!kinds.has('fdb')) return mainTable;
   return kinds.has('neigh') ? fdbNeighTable : fdbOnlyTable;
 }
 
@@ -548,7 +669,9 @@ export interface MonitorOptions {
    * filters of each of its qdiscs, clsact sides and htb/hfsc classes — one dump each, as
    * the kernel lists them one device, qdisc or class at a time; the priorities' own
    * entries included, each filter's `parent` the qdisc's handle ('ffff:' for ingress),
-   * 'ffff:fff2'/'ffff:fff3' or the class), unfiltered as the groups are: routes of
+   * 'ffff:fff2'/'ffff:fff3' or the class); with 'mdb', last, each bridge's MDB entries
+   * (`rt.mdb.list()`, kind 'mdb') then its router ports (`rt.mdb.routers()`, kind
+   * 'mdb-router'), unfiltered as the groups are: routes of
    * every table (`rt.route.list({ table: 'all' })`, not the main table alone) and
    * neighbours in every state (`rt.neigh.list({ state: 'all' })`, 'noarp' entries
    * included), and yields each as `{ type: 'new', kind, object, existing: true }`, then one
@@ -558,8 +681,9 @@ export interface MonitorOptions {
    * monitor with its error. Defaults to false (changes only).
    *
    * Equivalent to: `ip link show; ip addr show; …` (`bridge fdb show`, `tc qdisc show;
-   * tc class show dev DEV; tc filter show dev DEV parent P; …`) then `ip monitor`
-   * (`bridge monitor fdb`, `tc monitor`), without a gap.
+   * tc class show dev DEV; tc filter show dev DEV parent P; …`, `bridge -d -s mdb show`)
+   * then `ip monitor` (`bridge monitor fdb`, `tc monitor`, `bridge monitor mdb`), without
+   * a gap.
    */
   readonly listExisting?: boolean | undefined;
 }
@@ -637,9 +761,10 @@ export type MonitorEventOf<O extends MonitorOptions, K extends MonitorKind = Mon
   : MonitorChangeOf<K> | MonitorOverrun;
 /**
  * What a monitor watches when its constructor is not told: every kind but 'fdb' (whose
- * groups determine the rest) and traffic control's (whose decoders load on first use).
+ * groups determine the rest) and traffic control's and the MDB's (whose decoders load
+ * on first use).
  */
-const DEFAULT_KINDS: ReadonlySet<MonitorKind> = new Set(KINDS.filter((k) => k !== 'fdb' && !TC_KINDS.includes(k)));
+const DEFAULT_KINDS: ReadonlySet<MonitorKind> = new Set(KINDS.filter((k) => k !== 'fdb' && !LATE_KINDS.includes(k)));
 
 /** Slab size for queued message copies. */
 const SLAB = 256 * 1024;
@@ -679,8 +804,12 @@ interface DumpSpec {
   /** The RTM_GET* type (the first one's, for `run`). */
   readonly type: number;
   readonly build: (w: MessageWriter) => void;
-  /** Instead of the one dump of `type`: the dumps that list the kind, made over `sock`, each message decoded with `decode`. */
-  readonly run?: (sock: NetlinkSocket, decode: (buf: Buffer, view: DataView, off: number, len: number) => MonitorChange | undefined) => Promise<MonitorChange[]>;
+  /**
+   * Instead of the one dump of `type`: the dumps that list the kind, made over `sock`,
+   * each message decoded with `decode` (or, for a dump part that holds several objects,
+   * decoded by `run` itself, which counts them in `stats.listed`).
+   */
+  readonly run?: (sock: NetlinkSocket, decode: (buf: Buffer, view: DataView, off: number, len: number) => MonitorChange | undefined, stats: MonitorStats) => Promise<MonitorChange[]>;
 }
 
 /**
@@ -710,7 +839,9 @@ const DUMPS: readonly DumpSpec[] = [
   { group: RTNLGRP_IPV4_NETCONF, kind: 'netconf', type: RTM_GETNETCONF, build: (w) => putNetconfmsg(w, AF_INET) },
   { group: RTNLGRP_IPV6_NETCONF, kind: 'netconf', type: RTM_GETNETCONF, build: (w) => putNetconfmsg(w, AF_INET6) },
   // Qdiscs, then each device's classes and filters: several dumps (see tc/listing.ts).
-  { group: RTNLGRP_TC, kind: 'qdisc', type: RTM_GETQDISC, build: discard, run: async (sock, decode) => (await loadTc()).listTc(sock, decode) },
+  { group: RTNLGRP_TC, kind: 'qdisc', type: RTM_GETQDISC, build: discard, run: async (sock, decode) => (await loadLate()).listTc(sock, decode) },
+  // Every bridge's MDB entries and router ports (the dump rt.mdb.list() and rt.mdb.routers() make).
+  { group: RTNLGRP_MDB, kind: 'mdb', type: RTM_GETMDB, build: discard, run: (sock, _decode, stats) => listMdb(sock, stats) },
 ];
 
 /**
@@ -859,7 +990,7 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
   /**
    * Not for users: `rt.monitor()` opens one. `listing`: the handle's socket and the
    * groups, with `listExisting`. `kinds`: what the groups are about (defaults to every
-   * kind but 'fdb' and the traffic-control kinds).
+   * kind but 'fdb', the traffic-control kinds and the MDB's).
    */
   private constructor(sock: NetlinkSocket, options: MonitorOptions, onClose?: (m: Monitor<MonitorSyncEvent>) => void, listing?: { readonly sock: NetlinkSocket; readonly groups: readonly number[] }, kinds: ReadonlySet<MonitorKind> = DEFAULT_KINDS) {
     this.sock = sock;
@@ -871,12 +1002,12 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
     this.budget = this.maxQueued + 1;
     this.onClose = onClose;
     this.signal = options.signal;
-    // Traffic control's decoders are loaded on first use (loadTc): until they are, the
-    // monitor reads nothing — what the kernel sends meanwhile waits in the socket's
-    // receive buffer (an overrun if it fills), and the consumer's next() waits — so that
-    // every message is decoded as it is read, in order, as for any other group.
-    if (tcModule === undefined && TC_KINDS.some((k) => kinds.has(k))) {
-      loadTc().then(() => {
+    // Traffic control's and the MDB's decoders are loaded on first use (loadLate): until
+    // they are, the monitor reads nothing — what the kernel sends meanwhile waits in the
+    // socket's receive buffer (an overrun if it fills), and the consumer's next() waits —
+    // so that every message is decoded as it is read, in order, as for any other group.
+    if (lateModule === undefined && LATE_KINDS.some((k) => kinds.has(k))) {
+      loadLate().then(() => {
         if (this.sock !== null && this.watcher === null && !this.paused) this.watcher = this.sock.watch(this.onWake);
       }, (e: unknown) => this.fail(e));
     } else this.watcher = sock.watch(this.onWake);
@@ -893,7 +1024,7 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
    * @internal Open a monitor on `host`'s network namespace: what `rt.monitor()` calls,
    * which is how users open one. Checks every argument before opening anything.
    *
-   * Equivalent to: `ip monitor [link] [address] [route] [neigh] [rule] [nexthop]`, `bridge monitor fdb`, `tc monitor`.
+   * Equivalent to: `ip monitor [link] [address] [route] [neigh] [rule] [nexthop]`, `bridge monitor fdb`, `bridge monitor mdb`, `tc monitor`.
    * @throws InvalidArgumentError for unknown group names or bad options, ClosedError
    *   for a closed handle, `signal.reason` for an aborted signal, SysError when the
    *   socket cannot be opened.
@@ -1077,7 +1208,7 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
       listingHooks.afterJoin?.();
       for (const d of this.dumps) {
         if (this.sock === null || l.gen !== gen) return;
-        const part = d.run ? await d.run(this.lister!, this.onListed) : await this.lister!.dump(d.type, 0, d.build, this.onListed);
+        const part = d.run ? await d.run(this.lister!, this.onListed, this.stats) : await this.lister!.dump(d.type, 0, d.build, this.onListed);
         if (this.sock === null || l.gen !== gen) return;
         for (const ev of part) l.items.push(ev);
         listingHooks.afterDump?.(d.type);
@@ -1101,7 +1232,7 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
     }
     this.stats.listed++;
     if (entry.split !== undefined) {
-      entry = pick(entry.split, buf, off, len);
+      entry = pick(entry.split, buf, view, off, len);
       if (entry === undefined) {
         this.stats.undecoded++;
         return undefined;
@@ -1143,7 +1274,7 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
     this.stats.events++;
     // A neighbour message on a monitor that watches 'fdb': its entry goes by its family.
     if (entry.split !== undefined) {
-      entry = pick(entry.split, buf, off, len);
+      entry = pick(entry.split, buf, view, off, len);
       if (entry === undefined) {
         this.stats.undecoded++;
         return;

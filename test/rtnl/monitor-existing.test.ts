@@ -25,6 +25,8 @@ function label(ev: MonitorSyncEvent): string {
     case 'filter': return `${x}${ev.type} filter ${ev.object.kind} ${ev.object.priority} ${ev.object.handle ?? ''}`;
     case 'nexthop-bucket': return `${x}${ev.type} nexthop-bucket ${ev.object.id} ${ev.object.index}`;
     case 'netconf': return `${x}${ev.type} netconf v${ev.object.family} ${ev.object.dev}`;
+    case 'mdb': return `${x}${ev.type} mdb ${ev.object.port} ${ev.object.group}`;
+    case 'mdb-router': return `${x}${ev.type} mdb-router ${ev.object.port}`;
   }
 }
 

@@ -26,6 +26,8 @@ function label(ev: MonitorEvent): string {
     case 'filter': return `${ev.type} filter ${ev.object.kind} ${ev.object.priority} ${ev.object.handle ?? ''}`;
     case 'nexthop-bucket': return `${ev.type} nexthop-bucket ${ev.object.id} ${ev.object.index}`;
     case 'netconf': return `${ev.type} netconf v${ev.object.family} ${ev.object.dev}`;
+    case 'mdb': return `${ev.type} mdb ${ev.object.port} ${ev.object.group}`;
+    case 'mdb-router': return `${ev.type} mdb-router ${ev.object.port}`;
   }
 }
 

@@ -4,7 +4,7 @@
  * struct br_mdb_entry) — what `bridge mdb` does.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, parseHexColon, showValue, type MessageWriter } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, parseHexColon, showValue, type MessageWriter, type NetlinkSocket } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { AF_BRIDGE, parseIp, type IpAddr } from '../ip.js';
@@ -296,7 +296,7 @@ export class MdbApi {
   async list(filter?: MdbFilter): Promise<MdbEntry[]> {
     const q = await this.query(filter);
     const out: MdbEntry[] = [];
-    for (const m of await this.core.sock.dump(C.RTM_GETMDB, 0, buildDump, onMdb)) {
+    for (const m of await dumpMdb(this.core.sock)) {
       if (q.bridge && m.bridge !== q.bridge) continue;
       for (const e of m.entries) if ((!q.port || e.port === q.port) && (q.vid === undefined || e.vid === q.vid)) out.push(e);
     }
@@ -314,7 +314,7 @@ export class MdbApi {
   async routers(filter?: MdbFilter): Promise<MdbRouterPort[]> {
     const q = await this.query(filter);
     const out: MdbRouterPort[] = [];
-    for (const m of await this.core.sock.dump(C.RTM_GETMDB, 0, buildDump, onMdb)) {
+    for (const m of await dumpMdb(this.core.sock)) {
       if (q.bridge && m.bridge !== q.bridge) continue;
       for (const r of m.routers) if ((!q.port || r.port === q.port) && (q.vid === undefined || r.vid === q.vid)) out.push(r);
     }
@@ -414,4 +414,13 @@ export class MdbApi {
 /** The dump request: struct br_port_msg with ifindex 0 (the kernel filters by nothing). */
 function buildDump(w: MessageWriter): void {
   putPortMsg(w, 0);
+}
+
+/**
+ * @internal Every bridge's MDB over `sock`: the one RTM_GETMDB dump `rt.mdb.list()` and
+ * `rt.mdb.routers()` make, one {@link MdbMessage} per bridge (what a monitor of 'mdb' lists
+ * with `listExisting`).
+ */
+export function dumpMdb(sock: NetlinkSocket): Promise<MdbMessage[]> {
+  return sock.dump(C.RTM_GETMDB, 0, buildDump, onMdb);
 }
