@@ -84,14 +84,14 @@ t.test('the bundles import only dependencies and node: built-ins', async (t) => 
   }
 });
 
-t.test("a plugin's start reads no traffic-control code: rt.qdisc & co. and the monitor's tc decoders are in the chunk it imports on first use", async (t) => {
+t.test("a plugin's start reads no traffic-control or MDB code: rt.qdisc & co., rt.mdb and the monitor's tc and MDB decoders are in the chunk it imports on first use", async (t) => {
   // What Node parses when a plugin starts: its file and the chunks those import
   // statically, transitively. The late APIs (src/rtnl/lazy-apis.ts) — rt.qdisc, rt.class,
   // rt.filter, and the decoders a monitor of 'tc' loads — must be in a chunk reached only
   // through import(): a static import of them (from the handle or the monitor) would make
   // esbuild put them in a shared chunk. Found by name: keepNames keeps each function's and
   // class's name as a string in the minified code ("decodeQdisc").
-  const NAMES = ['QdiscApi', 'ClassApi', 'FilterApi', 'decodeQdisc', 'decodeTcClass', 'decodeFilter', 'listTc'];
+  const NAMES = ['QdiscApi', 'ClassApi', 'FilterApi', 'decodeQdisc', 'decodeTcClass', 'decodeFilter', 'listTc', 'MdbApi', 'decodeMdb', 'dumpMdb'];
   const imports = (f: string, re: RegExp): string[] => [...readFileSync(dist(f), 'utf8').matchAll(re)].map((m) => join(dirname(f), m[1]!));
   const STATIC = /\b(?:import|export)\s*(?:[\w$*{},\s]+?\s*from\s*)?["'](\.[^"']+)["']/g;
   const DYNAMIC = /\bimport\(\s*["'](\.[^"']+)["']\s*\)/g;

@@ -277,6 +277,9 @@ export class Rtnl {
    * `rt.filter.list()` return it. Its decoders are loaded when the first such monitor
    * opens (as `rt.qdisc` loads its code on first use): that monitor starts reading once
    * they are, the kernel holding what it sends meanwhile.
+   * Bridge multicast database (`'mdb'`): bridge monitor mdb (`rt.monitor(['mdb'])`), as
+   * kinds 'mdb' (an entry, the MdbEntry `rt.mdb.list()` returns) and 'mdb-router' (a
+   * multicast router port: its bridge and port); its decoder is loaded as tc's is.
    *
    * @example
    * for await (const ev of rt.monitor(['link', 'ipv4-addr'], { signal })) {
@@ -304,7 +307,7 @@ export class Rtnl {
    * @param groups 'link', 'ipv4-addr', 'ipv6-addr', 'addr' (both), 'ipv4-route',
    *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6), 'fdb',
    *   'nexthop', 'nexthop-bucket', 'tc' (qdiscs, classes and filters), 'ipv4-netconf',
-   *   'ipv6-netconf', 'netconf' (both).
+   *   'ipv6-netconf', 'netconf' (both), 'mdb' (entries and router ports).
    * @throws InvalidArgumentError for an unknown group or bad option (nothing opened),
    *   ClosedError for a closed handle (or its netns, see above), `signal.reason` for an
    *   aborted signal.

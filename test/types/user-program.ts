@@ -15,7 +15,7 @@ import {
   type Link, type ForEachCallback, type LinkSpec, type LinkChange, type XdpChange, type AddrGenMode, type Addr, type RouteSpec, type Route, type Neigh, type NeighSpec, type FdbEntry, type Rule, type RuleSpec,
   type MonitorEvent, type MonitorGroup, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions, type TunSpec,
   type NexthopObject, type NexthopObjectSpec, type NexthopGroupMember, type NexthopFilter, type NexthopBucket, type NexthopBucketFilter,
-  type Qdisc, type TcClass, type Filter, type MonitorChangeOf, type MonitorKindOf,
+  type Qdisc, type TcClass, type Filter, type MonitorChangeOf, type MonitorKindOf, type MdbEntry, type MdbRouterPort,
   Genl, Ethtool, decodeAttributes, type GenlFamily, type GenlMessage, type GenlEvent, type EthtoolChannels, type EthtoolFeature, type FilterSpec,
   Conntrack, type ConntrackEntry, type ConntrackFilter, type ConntrackSpec,
   SockDiag, type InetSocket, type NetlinkSocketInfo, type PacketSocket, type InetProtocol, type SocketState, type TcpInfo, type UnixSocket, type InetListOptions,
@@ -289,6 +289,26 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
       if (change.type === 'new') dev.filters.push(f);
     }
     console.log(tcKinds.includes(change.kind), change.existing === true, shaping.size);
+    break;
+  }
+
+  // The bridge's multicast database as a snooping dashboard watches it (bridge monitor
+  // mdb): entries by port and group, and the multicast router ports.
+  const groups = new Map<string, MdbEntry>();
+  const routers = new Set<number>();
+  const mdbKinds: MonitorKindOf<'mdb'>[] = ['mdb', 'mdb-router'];
+  for await (const ev of rt.monitor(['mdb'], { signal, listExisting: true })) {
+    if (ev.type === 'overrun' || ev.type === 'synced') continue;
+    if (ev.kind === 'mdb-router') {
+      const r: MdbRouterPort = ev.object;
+      if (ev.type === 'new') routers.add(r.port);
+      else routers.delete(r.port);
+    } else {
+      const key = `${ev.object.bridge} ${ev.object.port} ${ev.object.group} ${ev.object.source ?? '*'} ${ev.object.vid ?? 0}`;
+      if (ev.type === 'new') groups.set(key, ev.object);
+      else groups.delete(key);
+    }
+    console.log(mdbKinds.includes(ev.kind), groups.size, routers.size);
     break;
   }
 
