@@ -418,3 +418,25 @@ t.test('late loading: in a fresh process, no MDB module is loaded until a monito
     event: ['new', 'mdb', '239.1.1.9', 'permanent'], afterMdbMonitor: true,
   }, 'nothing of the MDB until the mdb monitor, which loaded it and decoded the entry made before it was loaded');
 });
+
+t.test('live: an entry learned from an MLD report comes as a new (protocol kernel, as listed); a temp entry that ages out as a del', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  // Temp entries age out after the membership interval: 2 s here (in 1/100 s).
+  ip(ns.path, ['link', 'set', 'br0', 'type', 'bridge', 'mcast_membership_interval', '200']);
+  const m = rt.monitor(['mdb']);
+  t.teardown(() => m.close());
+  await rt.mdb.add({ bridge: 'br0', port: 'v4', group: '239.6.6.6' });
+  // v1 (v0's peer) gets IPv6: it reports its solicited-node group, which the bridge learns on v0.
+  inNs(ns.path, 'sysctl', ['-qw', 'net.ipv6.conf.v1.disable_ipv6=0']);
+  const v0 = (await rt.link.get('v0')).index;
+  const got = await until(m, (ev) => ev.type === 'new' && ev.kind === 'mdb' && ev.object.port === v0 && ev.object.timer! > 0);
+  const learned = got.at(-1)!;
+  if (learned.type !== 'new' || learned.kind !== 'mdb') throw new Error('not an entry');
+  t.match(learned.object, { family: 6, state: 'temp', protocol: 'kernel' }, `learned: ${learned.object.group}`);
+  t.ok(learned.object.group.startsWith('ff02::1:ff'), 'a solicited-node group');
+  const listed = (await rt.mdb.list({ port: 'v0' })).find((e) => e.group === learned.object.group);
+  t.same(noTimer(learned.object), noTimer(listed!), 'as rt.mdb.list returns it');
+  const aged = await until(m, (ev) => ev.type === 'del' && ev.kind === 'mdb' && ev.object.group === '239.6.6.6', 10_000);
+  t.match(aged.at(-1), { type: 'del', kind: 'mdb', object: { group: '239.6.6.6', state: 'temp', protocol: 'static' } }, 'the temp entry aged out');
+  t.notOk((await rt.mdb.list()).some((e) => e.group === '239.6.6.6'), 'and is gone from the list');
+});
