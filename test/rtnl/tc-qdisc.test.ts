@@ -347,6 +347,21 @@ t.test('deleting what is not there: ENOENT or EINVAL, saying what is there', pri
   await refused(rt.qdisc.change({ link: 'a1', kind: 'pfifo', limit: 5 }), 'ENOENT', /'a1' has no pfifo qdisc at root to change: add it first/);
   await refused(rt.qdisc.add({ link: 'a0', parent: '7:1', kind: 'pfifo' }), 'ENOENT', /'a0' has no qdisc 7: for class 7:1 to belong to/);
   t.equal(tcJson(ns.path, 'a0').length, 1, 'the tbf is still there');
+  // The ingress side emptied again (its queue made once): the kernel checks the handle
+  // ffff: a clsact/ingress delete sends, or the kind, against its placeholder first
+  // (EINVAL "Invalid handle"). Before, that read "'b0' has no qdisc at ingress
+  // (ffff:fff1), not ffff:".
+  await rt.qdisc.add({ link: 'b0', kind: 'clsact' });
+  await rt.qdisc.del({ link: 'b0', kind: 'clsact' });
+  for (const kind of ['clsact', 'ingress'] as const) {
+    const e = await rt.qdisc.del({ link: 'b0', kind }).then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof NetlinkError, `${kind} again: ${String(e)}`);
+    t.match((e as Error).message, /'b0' has no qdisc at ingress \(ffff:fff1\): there is nothing to delete/, `${kind} again: nothing to delete`);
+    t.notMatch((e as Error).message, /, not (ffff:|ingress|clsact)/, `${kind} again: no "not …" against nothing`);
+  }
+  // A down veth's root holds the noop placeholder, which no dump lists.
+  await refused(rt.qdisc.del({ link: 'a1', handle: '2:' }), 'EINVAL', /Invalid handle — 'a1' has no qdisc at root: there is nothing to delete/);
+  await refused(rt.qdisc.del({ link: 'a1', kind: 'htb' }), 'EINVAL', /Invalid qdisc name.*'a1' has no qdisc at root: there is nothing to delete/);
 });
 
 t.test('a link that does not exist: ENODEV naming it, by name and by ifindex', privileged, async (t) => {

@@ -331,10 +331,13 @@ export class QdiscApi {
       else if (/Cannot find specified qdisc/.test(msg)) why = `${dev} has no qdisc at ${place}: there is nothing to delete`;
       else if (/specified classid/.test(msg)) why = `${dev} has no qdisc ${qdiscHandleText(c.parent)}, so nothing is at ${place}`;
       else if (/specified handle/.test(msg)) why = `${dev} has no qdisc ${qdiscHandleText(c.handle)}`;
-    } else if (e.errno === EINVAL && /Invalid qdisc name/.test(msg)) {
-      why = `${await there()}, not ${c.kind}`;
-    } else if (e.errno === EINVAL && /Invalid handle/.test(msg)) {
-      why = `${await there()}, not ${qdiscHandleText(c.handle)}`;
+    } else if (e.errno === EINVAL && /Invalid qdisc name|Invalid handle/.test(msg)) {
+      // The kernel compares the handle and kind with what is there, its placeholder too
+      // (the default at root, noop on an emptied ingress side): a delete finds nothing.
+      const q = type === C.RTM_DELQDISC ? await this.at(index, c.parent) : undefined;
+      if (type === C.RTM_DELQDISC && !q?.rawHandle) {
+        why = q ? `${dev} has only its default ${q.kind} qdisc at ${place}, which cannot be deleted: there is nothing to delete` : `${dev} has no qdisc at ${place}: there is nothing to delete`;
+      } else why = `${await there()}, not ${/Invalid handle/.test(msg) ? qdiscHandleText(c.handle) : c.kind}`;
     } else if (e.errno === EINVAL && type === C.RTM_NEWQDISC && !msg && c.kind) {
       why = `the kernel refused the ${c.kind} options`;
     }
