@@ -56,6 +56,9 @@ t.test('texts tc would read but nlkit refuses, and why', async (t) => {
   for (const v of ['-1ms', 'inf', ' 1ms']) t.throws(() => parseTcTime(v), { name: 'InvalidArgumentError', argument: 'time' }, v);
   t.match((t.throws(() => parseTcRate('1 mbit')) as unknown as Error).message, /no space between the number and the unit/);
   t.match((t.throws(() => parseTcTime('5parsecs')) as unknown as Error).message, /unknown time unit 'parsecs'/);
+  // tc's `rate 10%` (a share of the device's speed, read from ethtool) is not taken: the
+  // refusal says so, where it only listed the forms it takes.
+  t.match((t.throws(() => parseTcRate('10%'), { name: 'InvalidArgumentError', argument: 'rate' }) as unknown as Error).message, /tc's percentage of the device's speed.* is not taken/);
 });
 
 t.test('known values: what the units mean', async (t) => {

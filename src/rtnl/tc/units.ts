@@ -55,7 +55,8 @@ const U32_MAX = 0xffffffff;
 function splitUnit(v: string, arg: string, what: string, example: string): [number, string] {
   const m = NUMBER_AND_UNIT.exec(v);
   if (!m) {
-    const hint = /\s/.test(v) ? ' (no space between the number and the unit)' : v.startsWith('-') ? ' (it cannot be negative)' : '';
+    const hint = /\s/.test(v) ? ' (no space between the number and the unit)' : v.startsWith('-') ? ' (it cannot be negative)'
+      : what === 'rate' && v.endsWith('%') ? " (tc's percentage of the device's speed, 'rate 10%', is not taken: give the rate itself)" : '';
     throw new InvalidArgumentError(arg, `expected a ${what} like ${example}, got ${showValue(v)}${hint}`);
   }
   return [Number(m[1]), m[2]!.toLowerCase()];
