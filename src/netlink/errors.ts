@@ -283,7 +283,7 @@ export class NetlinkError extends Error {
  * `Warning: …`. For example HTB's `quantum of class 10001 is big. Consider r2q change.`
  * when it clamps a class's quantum. Not thrown: a socket hands it to its `onWarning`
  * (by default `process.emitWarning`, which prints each one on stderr as
- * `(node:PID) NetlinkWarning: …`; see the `onWarning` option of `NetlinkSocket.open`,
+ * `(node:PID) [NLKIT_KERNEL_WARNING] NetlinkWarning: …`; see the `onWarning` option of `NetlinkSocket.open`,
  * `Rtnl.open` and the other handles).
  *
  * Message shape: `<ext-ack text> [at ATTR] (RTM_NEWTCLASS 1:1 on v0)`.

@@ -187,3 +187,20 @@ t.test('onWarning is checked before anything is opened, on every handle', async 
     d.close();
   }
 });
+
+t.test('the default handler\'s stderr line is the one the README shows', async (t) => {
+  // process.emitWarning prints an Error's `code` in brackets: the docs showed the line
+  // without it ("(node:PID) NetlinkWarning: …").
+  const { spawnSync } = await import('node:child_process');
+  const mod = new URL('../../src/netlink/index.js', import.meta.url).href;
+  const errs = new URL('../../src/netlink/errors.js', import.meta.url).href;
+  const code = `const { emitNetlinkWarning } = await import(${JSON.stringify(mod)}); const { NetlinkWarning } = await import(${JSON.stringify(errs)});
+emitNetlinkWarning(new NetlinkWarning({ type: 40, typeName: 'RTM_NEWTCLASS', seq: 1, subject: 'dev v0 parent 1: classid 1:1 htb' }, { message: 'sch_htb: quantum of class 10001 is big. Consider r2q change.' }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  const line = r.stderr.split('\n')[0]!;
+  t.match(line, /^\(node:\d+\) \[NLKIT_KERNEL_WARNING\] NetlinkWarning: sch_htb: quantum of class 10001 is big\. Consider r2q change\. \(RTM_NEWTCLASS dev v0 parent 1: classid 1:1 htb\)$/);
+  const { readFileSync } = await import('node:fs');
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  t.match(readme, /`\(node:PID\) \[NLKIT_KERNEL_WARNING\] NetlinkWarning: sch_htb: quantum of class 10001 is big\./, 'the README shows that line');
+});
