@@ -271,9 +271,19 @@ export class NetlinkSocket {
   /**
    * Called with each kernel warning (an extended-ACK message on a request the kernel
    * accepted), in a microtask; `null` drops them. Set from the `onWarning` option;
-   * defaults to {@link emitNetlinkWarning}.
+   * defaults to {@link emitNetlinkWarning}. Anything but a function or null is refused
+   * (InvalidArgumentError naming `onWarning`).
    */
-  onWarning: ((warning: NetlinkWarning) => void) | null = emitNetlinkWarning;
+  get onWarning(): ((warning: NetlinkWarning) => void) | null {
+    return this.warningHandler;
+  }
+
+  set onWarning(v: ((warning: NetlinkWarning) => void) | null) {
+    // Checked here, not when a warning comes (an uncaught "not a function" far from the cause).
+    this.warningHandler = checkWarningHandler(v);
+  }
+
+  private warningHandler: ((warning: NetlinkWarning) => void) | null = emitNetlinkWarning;
 
   /** The request writer (one pooled slab, reused by every request). */
   readonly writer: MessageWriter;
@@ -348,7 +358,7 @@ export class NetlinkSocket {
     if (options.sendBufferSize !== undefined) checkBufSize(options.sendBufferSize, 'sendBufferSize');
     if (options.groups !== undefined && !Array.isArray(options.groups)) throw new InvalidArgumentError('groups', `expected an array of group numbers, got ${showValue(options.groups)}`);
     for (const g of options.groups ?? []) checkGroup(g, 'groups');
-    if (options.onWarning !== undefined && options.onWarning !== null && typeof options.onWarning !== 'function') throw new InvalidArgumentError('onWarning', `expected a function or null, got ${showValue(options.onWarning)}`);
+    if (options.onWarning !== undefined) checkWarningHandler(options.onWarning);
     const fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     try {
       if (options.extAck !== false) sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1, 'setsockopt(NETLINK_EXT_ACK)');
@@ -1018,7 +1028,7 @@ export class NetlinkSocket {
    * outside the read in progress. Nothing is built when warnings are dropped.
    */
   private warn<T>(st: TxState<T>, ext: ExtAck): void {
-    const handler = this.onWarning;
+    const handler = this.warningHandler;
     if (handler === null || (ext.message === undefined && ext.offset === undefined)) return;
     const w = new NetlinkWarning(this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), ext);
     if (debugEnabled()) debug('kernel warning: %s', w.message);
@@ -1269,7 +1279,7 @@ export class NetlinkSocket {
       const err = -v.getInt32(mstart + NLMSG_HDRLEN, HOST_LE);
       if (err === 0) {
         res.status[i] = 'ok';
-        if (flags & NLM_F_ACK_TLVS && this.onWarning !== null) {
+        if (flags & NLM_F_ACK_TLVS && this.warningHandler !== null) {
           const ms = this.batchMessageState(st, bt, i, k);
           this.warn(ms, this.ackExt(ms, buf, v, mstart, len, flags));
         }
@@ -1503,6 +1513,12 @@ function parsePolicy(v: DataView, start: number, end: number): ExtAckPolicy | un
     off += align4(alen);
   }
   return any ? p : undefined;
+}
+
+/** An onWarning value: a function or null. @throws InvalidArgumentError naming `onWarning`. */
+function checkWarningHandler(v: unknown): ((warning: NetlinkWarning) => void) | null {
+  if (v !== null && typeof v !== 'function') throw new InvalidArgumentError('onWarning', `expected a function or null, got ${showValue(v)}`);
+  return v as ((warning: NetlinkWarning) => void) | null;
 }
 
 const SOCKET_OPTION_KEYS: ReadonlySet<string> = new Set(['groups', 'receiveBufferSize', 'sendBufferSize', 'extAck', 'strictCheck', 'capAck', 'noEnobufs', 'describer', 'onWarning']);

@@ -204,3 +204,21 @@ emitNetlinkWarning(new NetlinkWarning({ type: 40, typeName: 'RTM_NEWTCLASS', seq
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
   t.match(readme, /`\(node:PID\) \[NLKIT_KERNEL_WARNING\] NetlinkWarning: sch_htb: quantum of class 10001 is big\./, 'the README shows that line');
 });
+
+t.test('sock.onWarning set later is checked as the option is', async (t) => {
+  // Before, any value was taken, and the first kernel warning threw "handler is not a
+  // function" as an uncaught exception, far from the assignment.
+  const s = NetlinkSocket.open(NETLINK_ROUTE);
+  t.teardown(() => s.close());
+  for (const bad of ['stderr', 1, {}, true, undefined]) {
+    t.throws(() => {
+      s.onWarning = bad as never;
+    }, { name: 'InvalidArgumentError', argument: 'onWarning' }, String(bad));
+  }
+  t.equal(s.onWarning?.name, 'emitNetlinkWarning', 'unchanged by the refused values');
+  const f = (): void => {};
+  s.onWarning = f;
+  t.equal(s.onWarning, f);
+  s.onWarning = null;
+  t.equal(s.onWarning, null);
+});
