@@ -445,6 +445,12 @@ t.test('kinds this kernel lacks are refused with the kernel\'s answer, named (sk
   const q = await rt.filter.add({ link: 'cv', parent: 'ingress', kind: 'u32', match: 'all' }).then(() => undefined, (x: unknown) => x);
   t.ok(q instanceof NetlinkError, String(q));
   t.match(String(q), /Parent Qdisc doesn't exists — 'cv' has no ingress or clsact qdisc for the filter to hang off: add one first/);
+  // parent 'root' is TC_H_ROOT, which the kernel looks up as qdisc ffff: (tc's `parent
+  // root` too), not the root qdisc: before, the refusal said to add an ingress or clsact
+  // qdisc, as if the filter had been meant for one.
+  const r = await rt.filter.add({ link: 'cv', parent: 'root', protocol: 'ip', priority: 3, kind: 'u32', match: 'all', classid: '1:1' }).then(() => undefined, (x: unknown) => x);
+  t.ok(r instanceof NetlinkError && r.code === 'EINVAL', String(r));
+  t.match(String(r), /Parent Qdisc doesn't exists — the kernel looks parent 'root' \(ffff:ffff\) up as qdisc ffff: \(the ingress side\), as for tc's 'parent root', and 'cv' has none: for the root qdisc's filters give its handle \('1:'\)/);
   // A mirred device that does not exist: named before anything is sent.
   const d = await rt.filter.add({ link: 'hv', parent: 'ffff:', kind: 'u32', match: 'all', actions: [{ kind: 'mirred', action: 'redirect', direction: 'egress', dev: 'nope0' }] }).then(() => undefined, (x: unknown) => x);
   t.ok(d instanceof NetlinkError && d.code === 'ENODEV', String(d));

@@ -25,7 +25,8 @@ export interface FilterSpecBase {
   /**
    * The qdisc (or class) the filter hangs off (`parent P`): 'ingress' (ffff:fff2, clsact's
    * ingress hook; an ingress qdisc's too), 'egress' (ffff:fff3, clsact's egress hook),
-   * 'root' (the root qdisc), a handle as tc writes it ('ffff:' for an ingress qdisc,
+   * 'root' (TC_H_ROOT, as tc's `parent root`: the kernel looks it up as qdisc ffff:, the
+   * ingress side, not the root qdisc — give the root qdisc's handle for that), a handle as tc writes it ('ffff:' for an ingress qdisc,
    * '1:', '1:10' for a class) or its number. The qdisc must exist: add an ingress or
    * clsact qdisc first (`tc qdisc add dev DEV clsact`). Required.
    */
@@ -393,7 +394,9 @@ export class FilterApi {
     let why: string | undefined;
     if (/Parent Qdisc doesn't exist/i.test(msg)) {
       const major = c.parent >>> 16;
-      why = major === 0xffff
+      why = c.parent === C.TC_H_ROOT
+        ? `the kernel looks parent 'root' (ffff:ffff) up as qdisc ffff: (the ingress side), as for tc's 'parent root', and ${dev} has none: for the root qdisc's filters give its handle ('1:')`
+        : major === 0xffff
         ? `${dev} has no ingress or clsact qdisc for the filter to hang off: add one first (tc qdisc add dev DEV clsact, or ingress)`
         : `${dev} has no qdisc ${(major).toString(16)}: for the filter to hang off (parent ${pt}): add it first`;
     } else if (/classifier not found/i.test(msg) && c.kind !== undefined) {
