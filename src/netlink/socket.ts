@@ -967,7 +967,7 @@ export class NetlinkSocket {
         const err = -v.getInt32(off + NLMSG_HDRLEN, HOST_LE);
         if (err !== 0) {
           st.error = this.makeError(st, err, buf, v, off, len, flags);
-        } else if (flags & NLM_F_ACK_TLVS) this.warn(st, this.ackExt(st, buf, v, off, len, flags));
+        } else if (flags & NLM_F_ACK_TLVS && this.onWarning !== null) this.warn(st, this.ackExt(st, buf, v, off, len, flags));
         st.done = true;
         return;
       }
@@ -977,7 +977,7 @@ export class NetlinkSocket {
           if (err > 0) {
             const ext = flags & NLM_F_ACK_TLVS ? this.parseExtAck(st, buf, v, off + NLMSG_HDRLEN + 4, off + len) : {};
             st.error = new NetlinkError(err, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), ext);
-          } else if (err === 0 && flags & NLM_F_ACK_TLVS) this.warn(st, this.parseExtAck(st, buf, v, off + NLMSG_HDRLEN + 4, off + len));
+          } else if (err === 0 && flags & NLM_F_ACK_TLVS && this.onWarning !== null) this.warn(st, this.parseExtAck(st, buf, v, off + NLMSG_HDRLEN + 4, off + len));
         }
         if (flags & NLM_F_DUMP_INTR) markIntr(st);
         st.done = true;

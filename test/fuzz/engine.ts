@@ -210,9 +210,17 @@ export function fuzz(corpus: Captured[], cases: number, seed: number, maxCaseMs 
       const err = new Error(`fuzz finding at case ${i} (seed ${seed}, ${what} message, mutator ${how}): ${(e as Error)?.stack ?? e}\ninput: ${bytes.toString('hex')}`);
       throw err;
     }
-    const ms = performance.now() - t0;
+    let ms = performance.now() - t0;
+    if (ms > maxCaseMs) {
+      // Decoding is deterministic: an input that makes a decoder loop or blow up is slow
+      // every time, while a case that met a major GC or lost its CPU to other processes
+      // (a full test run beside other work: 303 ms once, 48-88 ms alone) is not. Timed again.
+      const t1 = performance.now();
+      decodeAll(bytes, what);
+      ms = performance.now() - t1;
+    }
     if (ms > slowest) slowest = ms;
-    if (ms > maxCaseMs) throw new Error(`fuzz case ${i} (seed ${seed}, mutator ${how}) took ${ms.toFixed(1)} ms (limit ${maxCaseMs})\ninput: ${bytes.toString('hex')}`);
+    if (ms > maxCaseMs) throw new Error(`fuzz case ${i} (seed ${seed}, mutator ${how}) took ${ms.toFixed(1)} ms (limit ${maxCaseMs}), twice\ninput: ${bytes.toString('hex')}`);
   }
   return { cases, decoded, byMutator, slowest };
 }
