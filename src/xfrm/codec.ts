@@ -198,7 +198,7 @@ export interface XfrmTemplateSpec {
   readonly reqid?: number | undefined;
   /** Defaults to 'transport'. */
   readonly mode?: XfrmMode | undefined;
-  /** 'required' (the default) or 'use' (optional: `level use`). */
+  /** 'required' (the default) or 'use' (optional: `level use`); a tunnel or beet template of an out policy cannot be optional (the kernel refuses it). */
   readonly level?: 'required' | 'use' | undefined;
   /** Defaults to 'any'. */
   readonly share?: XfrmShare | undefined;
@@ -770,6 +770,11 @@ export function checkPolicy(v: unknown, arg: string): CheckedPolicy {
   let prev = sel.family;
   (p.templates ?? []).forEach((t, i) => {
     const c = checkTemplate(t, `${arg}.templates[${i}]`, prev);
+    // validate_tmpl refuses it with EINVAL ("Mode in optional template not allowed in outbound
+    // policy"), naming no template: an out policy's tunnel or beet states must all be there.
+    if (c.optional && dir === X.XFRM_POLICY_OUT && (c.mode === X.XFRM_MODE_TUNNEL || c.mode === X.XFRM_MODE_BEET)) {
+      throw new InvalidArgumentError(`${arg}.templates[${i}].level`, `a ${c.mode === X.XFRM_MODE_TUNNEL ? 'tunnel' : 'beet'} template cannot be optional ('use') in an out policy (the kernel refuses it): make it 'required', or optional in an in or fwd policy`);
+    }
     templates.push(c);
     prev = c.family;
   });
