@@ -369,7 +369,7 @@ export interface XfrmStateSpec {
   readonly flags?: readonly XfrmStateFlag[] | undefined;
   /** Extra flags (`extra-flag …`). */
   readonly extraFlags?: readonly XfrmStateExtraFlag[] | undefined;
-  /** The selector (`sel …`). Defaults to none. One without src and dst is of the state's family (sent AF_UNSPEC, as ip does; the kernel fills it in). */
+  /** The selector (`sel …`). Defaults to none. One without src and dst is of the state's family (sent AF_UNSPEC, as ip does; the kernel fills it in). Only a tunnel or beet state's may be of another family than its addresses. */
   readonly selector?: XfrmSelectorSpec | undefined;
   /** The algorithms and keys. */
   readonly algorithms?: XfrmAlgorithms | undefined;
@@ -989,6 +989,11 @@ export function checkState(v: unknown, arg: string): CheckedState {
     if ((replay.seqHi || replay.oseqHi) && !(flags & X.XFRM_STATE_ESN) && replayWindow <= 32) throw new InvalidArgumentError(`${arg}.replay`, 'seqHi and oseqHi are ESN counters: set the esn flag');
   }
   const sel = s.selector === undefined ? undefined : checkSelector(s.selector, `${arg}.selector`);
+  // __xfrm_init_state refuses it with EPROTONOSUPPORT ("Only tunnel modes can accommodate a
+  // change of family"), the code a missing ESP/AH/IPComp module gives too.
+  if (sel && !sel.familyUnset && sel.family !== src.family && mode !== X.XFRM_MODE_TUNNEL && mode !== X.XFRM_MODE_BEET) {
+    throw new InvalidArgumentError(`${arg}.selector`, `the selector is IPv${sel.family} but the state is IPv${src.family}: only a tunnel or beet state carries packets of another family, not ${s.mode ?? 'transport'}`);
+  }
   let encap: CheckedState['encap'];
   if (s.encap !== undefined) {
     if (proto !== X.IPPROTO_ESP) throw new InvalidArgumentError(`${arg}.encap`, 'only esp is encapsulated');

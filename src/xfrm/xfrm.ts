@@ -581,7 +581,9 @@ function protoOf(v: unknown, arg: string): number {
  */
 function missingType(e: unknown, s: CheckedState): unknown {
   if (!(e instanceof NetlinkError)) return e;
-  if (e.code === 'EPROTONOSUPPORT') {
+  // The kernel says "Requested type not found" when the protocol is missing; its other
+  // EPROTONOSUPPORTs (a mode the family lacks, …) are not about a module.
+  if (e.code === 'EPROTONOSUPPORT' && (e.extack.message === undefined || e.extack.message === 'Requested type not found')) {
     const p = protoName(s.proto);
     return p ? new NetlinkError(e.errno, e.request, e.extack, MISSING_TYPE[p](s.family)) : e;
   }
