@@ -574,10 +574,17 @@ function protoOf(v: unknown, arg: string): number {
   throw new InvalidArgumentError(arg, `unknown proto ${showValue(v)} (${names.map((n) => `'${n}'`).join(', ')})`);
 }
 
+/** The algorithm attributes of each role the kernel names in "Requested ROLE algorithm not found" (xfrm_user.c attach_*). */
+const ALGO_ROLE: Readonly<Record<string, readonly number[]>> = {
+  AEAD: [X.XFRMA_ALG_AEAD], AUTH: [X.XFRMA_ALG_AUTH, X.XFRMA_ALG_AUTH_TRUNC], CRYPT: [X.XFRMA_ALG_CRYPT], COMP: [X.XFRMA_ALG_COMP],
+};
+
 /**
  * A state the kernel cannot build, with what it lacks: EPROTONOSUPPORT ("Requested type
- * not found") names the protocol's kernel option and module; ENOSYS ("Requested …
- * algorithm not found") the algorithms asked for (crypto modules).
+ * not found") names the protocol's kernel option and module; ENOSYS ("Requested ROLE
+ * algorithm not found") the algorithm of that role: xfrm looks a name (or its alias) up in
+ * its own table (net/xfrm/xfrm_algo.c) and only then asks the crypto API for it, so one
+ * /proc/crypto lists (ecb(aes)) is refused too.
  */
 function missingType(e: unknown, s: CheckedState): unknown {
   if (!(e instanceof NetlinkError)) return e;
@@ -588,7 +595,11 @@ function missingType(e: unknown, s: CheckedState): unknown {
     return p ? new NetlinkError(e.errno, e.request, e.extack, MISSING_TYPE[p](s.family)) : e;
   }
   if (e.code === 'ENOSYS' && s.algos.length) {
-    return new NetlinkError(e.errno, e.request, e.extack, `this kernel's crypto API has no ${s.algos.map((a) => a.name).join(' or ')} (a crypto module not built or not loaded)`);
+    const role = /^Requested (\w+) algorithm not found/.exec(e.extack.message ?? '')?.[1];
+    const types = role !== undefined ? ALGO_ROLE[role] : undefined;
+    const algos = types ? s.algos.filter((a) => types.includes(a.type)) : s.algos;
+    const names = (algos.length ? algos : s.algos).map((a) => a.name).join(' or ');
+    return new NetlinkError(e.errno, e.request, e.extack, `xfrm has no ${names}${role !== undefined && types ? ` for ${role.toLowerCase()}` : ''}: not a name (or alias) its algorithm table lists for that role (net/xfrm/xfrm_algo.c), or its crypto module is not built or not loaded`);
   }
   return e;
 }
