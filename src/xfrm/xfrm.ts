@@ -129,6 +129,21 @@ const MISSING_TYPE: Readonly<Record<XfrmProto, (family: 4 | 6) => string>> = {
  */
 const ALLOC_LEFT = 'the larval state the kernel made for it stays, with SPI 0 (no get or del finds it), until it expires; an allocSpi of the same src, dst, proto, mode and reqid takes it again';
 
+/**
+ * 'no such state' for a GETSA, DELSA, GETAE or NEWAE (each starts with struct xfrm_usersa_id);
+ * for SPI 0 of esp, ah or comp also why a state the SAD lists is not found: the kernel
+ * hashes no state by SPI 0 (a larval one an allocSpi without a free SPI left).
+ */
+function noStateHint(request: Uint8Array): string {
+  const base = 'no such state (dst, proto, spi and mark)';
+  const id = NLMSG_HDRLEN;
+  if (request.length < id + X.SIZEOF_XFRM_USERSA_ID) return base;
+  const proto = request[id + X.OFF_XFRM_USERSA_ID_PROTO];
+  const spi = new DataView(request.buffer, request.byteOffset, request.byteLength).getUint32(id + X.OFF_XFRM_USERSA_ID_SPI);
+  if (spi !== 0 || (proto !== X.IPPROTO_ESP && proto !== X.IPPROTO_AH && proto !== X.IPPROTO_COMP)) return base;
+  return `${base}; a listed state of SPI 0 (what an allocSpi without a free SPI leaves) is never found by SPI: it goes at its expiry, or with state.flush()`;
+}
+
 /** Names a request for error messages, and says what a bare errno means for it. */
 const DESCRIBER: FamilyDescriber = {
   typeName: (type) => MSG_NAMES[type] ?? `xfrm message ${type}`,
@@ -142,14 +157,14 @@ const DESCRIBER: FamilyDescriber = {
       if (type === X.XFRM_MSG_ALLOCSPI) return `no free SPI in the range; ${ALLOC_LEFT}`;
     }
     // xfrm_user_state_lookup answers ESRCH for a state it does not find.
-    if (errno === 3 /* ESRCH */ && (type === X.XFRM_MSG_GETSA || type === X.XFRM_MSG_DELSA)) return 'no such state (dst, proto, spi and mark)';
+    if (errno === 3 /* ESRCH */ && (type === X.XFRM_MSG_GETSA || type === X.XFRM_MSG_DELSA)) return noStateHint(request);
     if (errno === 17 /* EEXIST */) {
       if (type === X.XFRM_MSG_NEWPOLICY) return 'a policy with that selector, dir, mark, if_id and type exists (update() replaces it)';
       if (type === X.XFRM_MSG_NEWSA) return 'a state with that dst, proto, spi and mark exists (update() changes only its lifetimes, encap, output mark and if_id: del() and add() to change its keys)';
     }
     // xfrm_new_ae: a state that is not XFRM_STATE_VALID (larval, or dying) has no counters to set.
     if (errno === 22 /* EINVAL */ && type === X.XFRM_MSG_NEWAE) return 'only a complete state\'s counters can be set (not a larval one from allocSpi or an acquire)';
-    if ((errno === 3 /* ESRCH */ || errno === 2) && (type === X.XFRM_MSG_GETAE || type === X.XFRM_MSG_NEWAE)) return 'no such state (dst, proto, spi and mark)';
+    if ((errno === 3 /* ESRCH */ || errno === 2) && (type === X.XFRM_MSG_GETAE || type === X.XFRM_MSG_NEWAE)) return noStateHint(request);
     // xfrm_migrate: the policy was found but none of its templates matched a move
     // (xfrm_policy_migrate), or a state a move matched could not be moved (xfrm_state_migrate).
     if (errno === 61 /* ENODATA */ && type === X.XFRM_MSG_MIGRATE) return 'no template of the policy has the old endpoints, proto, mode and reqid of any move, or a state of one could not be moved';
@@ -497,7 +512,8 @@ export class XfrmStates {
    * Delete one state by dst, proto and spi (and mark).
    *
    * Equivalent to: `ip xfrm state delete dst D proto P spi SPI [src S] [mark M mask K]`.
-   * @throws InvalidArgumentError for a bad key; NetlinkError 'ESRCH' when there is none (the kernel's code for a missing state).
+   * @throws InvalidArgumentError for a bad key; NetlinkError 'ESRCH' when there is none (the kernel's code for a missing state),
+   *   also for a listed esp, ah or comp state of SPI 0 (left by an allocSpi without a free SPI), which the kernel never finds by SPI: `flush` removes it.
    */
   async del(key: XfrmStateKey | XfrmState): Promise<void> {
     const k = checkStateId(key, 'key');

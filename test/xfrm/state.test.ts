@@ -171,6 +171,14 @@ t.test('allocSpi with no free SPI: the larval state the kernel made stays, and t
   const left = parseIpStates(ip(ns.path, ['xfrm', 'state', 'list'])).filter((l) => l[0] === 'src 192.0.2.1 dst 192.0.2.3');
   t.equal(left.length, 1, 'ip lists the state left behind');
   t.match(left[0]?.[1], /spi 0x00000000/, 'with SPI 0');
+  // nlkit lists it too; del and get of the listed state cannot find it (not hashed by SPI 0).
+  const listed = (await xf.state.list({ dst: '192.0.2.3' }))[0];
+  t.equal(listed?.spi, 0, 'state.list shows it with SPI 0');
+  const d = await err(xf.state.del(listed!));
+  t.ok(d instanceof NetlinkError && d.code === 'ESRCH', `del of the listed SPI-0 state: ESRCH (${d?.message})`);
+  t.match((d as NetlinkError).hint, /SPI 0.*flush/, 'the hint says why a listed state is not found, and what removes it');
+  const g = await err(xf.state.get(listed!));
+  t.match((g as NetlinkError).hint, /SPI 0/, 'get likewise');
   const again = await xf.state.allocSpi({ ...spec, min: 0x300, max: 0x300 });
   t.same([again.spi, (await xf.state.count()).count], [0x300, 2], 'a later allocSpi of the same endpoints, proto and reqid takes it: still two states');
 });
