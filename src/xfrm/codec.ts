@@ -192,7 +192,7 @@ export interface XfrmTemplateSpec {
   readonly dst?: string | undefined;
   /** Defaults to 'esp'. */
   readonly proto?: XfrmProto | undefined;
-  /** The SPI the state must have (0..0xffffffff). Defaults to any (0). */
+  /** The SPI the state must have (0..0xffffffff; comp: its CPI, 0..0xffff). Defaults to any (0). */
   readonly spi?: number | undefined;
   /** The state's reqid. Defaults to 0 (any). */
   readonly reqid?: number | undefined;
@@ -688,7 +688,8 @@ function checkTemplate(v: unknown, arg: string, selFamily: 4 | 6): CheckedTempla
   const proto = t.proto === undefined ? X.IPPROTO_ESP : pick(PROTOS, t.proto, `${arg}.proto`, 'proto');
   return {
     family, src: src?.bytes ?? ZERO16, dst: dst?.bytes ?? ZERO16, proto,
-    spi: t.spi === undefined ? 0 : checkUint(t.spi, `${arg}.spi`, 0xffffffff, 'an SPI'),
+    // 0: any SPI; comp's is a 16-bit CPI, a larger one would match no state.
+    spi: t.spi === undefined ? 0 : checkSpi(t.spi, `${arg}.spi`, proto),
     reqid: t.reqid === undefined ? 0 : checkUint(t.reqid, `${arg}.reqid`, 0xffffffff),
     mode, optional, share: t.share === undefined ? 0 : pick(SHARES, t.share, `${arg}.share`, 'share'),
     aalgos: t.aalgos === undefined ? 0xffffffff : checkUint(t.aalgos, `${arg}.aalgos`, 0xffffffff),

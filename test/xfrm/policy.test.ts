@@ -184,6 +184,8 @@ t.test('bad input is refused before anything is sent, and nothing is created', p
     ['unknown level', { dir: 'out', templates: [{ level: 'optional' }] }],
     ['spi out of range', { dir: 'out', templates: [{ spi: 2 ** 32 }] }],
     ['negative spi', { dir: 'out', templates: [{ spi: -1 }] }],
+    // A comp state's SPI is its 16-bit CPI (verify_newsa_info): a template asking for a larger one matches no state.
+    ['a comp template CPI over 16 bits', { dir: 'out', templates: [{ proto: 'comp', spi: 0x10000 }] }],
     ['ports without a port protocol', { selector: { src: '10.0.0.0/8', dport: 80 }, dir: 'out' }],
     ['ports on icmp', { selector: { proto: 'icmp', sport: 1 }, dir: 'out' }],
     ['type on tcp', { selector: { proto: 'tcp', type: 8 }, dir: 'out' }],
