@@ -52,8 +52,8 @@ type RowKey<Row, P extends string> = Row extends readonly [string, Codec, infer 
 type RowOut<Row> = Row extends readonly [string, infer C, string, true] ? CodecOut<C>[] : Row extends readonly [string, infer C, ...unknown[]] ? CodecOut<C> : never;
 type RowIn<Row> = Row extends readonly [string, infer C, string, true] ? CodecIn<C> | readonly CodecIn<C>[] : Row extends readonly [string, infer C, ...unknown[]] ? CodecIn<C> : never;
 
-/** The object a table of rows `R` (prefix `P`) decodes to: every key optional, attributes it does not know raw in `unknown`. */
-export type TableShape<P extends string, R extends readonly RowSpec[]> = { -readonly [Row in R[number] as RowKey<Row, P>]?: RowOut<Row> } & { unknown?: RawAttribute[] };
+/** The object a table of rows `R` (prefix `P`) decodes to: every key optional, attributes it does not know raw in `unknown`; encode-only rows (a codec decoding to `never`) left out. */
+export type TableShape<P extends string, R extends readonly RowSpec[]> = { -readonly [Row in R[number] as [RowOut<Row>] extends [never] ? never : RowKey<Row, P>]?: RowOut<Row> } & { unknown?: RawAttribute[] };
 /** The object a table of rows `R` (prefix `P`) encodes: every key optional; read-only rows (a codec without encode, typed `In = never`) left out. */
 export type TableInput<P extends string, R extends readonly RowSpec[]> = { readonly [Row in R[number] as [RowIn<Row>] extends [never] ? never : RowKey<Row, P>]?: RowIn<Row> | undefined };
 

@@ -36,7 +36,7 @@ const TABLES = {
   MACVLAN_DATA: {
     table: MACVLAN_DATA,
     shape: exact<ShapeOf<typeof MACVLAN_DATA>>()({ mode: true, flags: true, macaddrMode: true, macaddrData: true, macaddrCount: true, bcQueueLen: true, bcQueueLenUsed: true, unknown: true }),
-    input: exact<InputOf<typeof MACVLAN_DATA>>()({ mode: true, flags: true, macaddrMode: true, bcQueueLen: true }),
+    input: exact<InputOf<typeof MACVLAN_DATA>>()({ mode: true, flags: true, macaddrMode: true, macaddr: true, bcQueueLen: true }),
   },
   VXLAN_DATA: {
     table: VXLAN_DATA,

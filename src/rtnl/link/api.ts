@@ -151,8 +151,33 @@ export interface BridgePortOptions {
   readonly fastLeave?: boolean | undefined;
 }
 
-/** What `rt.link.set` changes. Every field is optional; all changes go in one message. */
-export interface LinkChange {
+/**
+ * What `rt.link.set` changes. Every field is optional; all changes go in one message
+ * (see `set` for the few that follow in requests of their own). `kind` and `data` change
+ * the link's kind options: {@link KindChange}.
+ */
+export type LinkChange = LinkChangeBase & KindChange;
+
+/**
+ * The kind options of a change (IFLA_LINKINFO › IFLA_INFO_KIND, IFLA_INFO_DATA, sent in
+ * the change's RTM_NEWLINK): `data` as `rt.link.add` takes it for that kind
+ * ({@link KindOptions}), and `kind`, which must be the link's (as ip's `type KIND`). The
+ * kind is given rather than read from the link: the kernel reads the options by it, a
+ * change costs no lookup, and a link of another kind is refused by the kernel
+ * (EOPNOTSUPP), after which nlkit reads the link to say what it is.
+ *
+ * Equivalent to: `ip link set NAME type bridge stp_state 1 forward_delay 400` is
+ * `{ kind: 'bridge', data: { stpState: 1, forwardDelay: 400 } }`; `ip link set NAME type
+ * vxlan ageing 600` is `{ kind: 'vxlan', data: { ageing: 600 } }`; `ip link set NAME type
+ * macvlan mode bridge` is `{ kind: 'macvlan', data: { mode: 'bridge' } }`; `ip link set
+ * NAME type macvlan macaddr add MAC` is `{ kind: 'macvlan', data: { macaddr: { add: MAC } } }`.
+ */
+export type KindChange =
+  | { readonly [K in keyof KindOptions]: { readonly kind: K; readonly data: KindOptions[K] } }[keyof KindOptions]
+  | { readonly kind?: undefined; readonly data?: undefined };
+
+/** The fields of {@link LinkChange} other than the kind options. */
+export interface LinkChangeBase {
   /** Set IFF_UP (true) or clear it (false). */
   readonly up?: boolean | undefined;
   /**
@@ -287,7 +312,49 @@ export interface LinkFilter {
 
 const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen', 'group', 'alias', 'up', 'netns', 'numTxQueues', 'numRxQueues']);
 const SPEC_KEYS = new Set([...LINK_ATTR_KEYS, 'kind', 'master', 'link', 'peer', 'data']);
-const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort', 'xdp', 'addrGenMode']);
+const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort', 'xdp', 'addrGenMode', 'kind', 'data']);
+
+/** A change's kind options, checked: the codec, and `data` as given (every value encoded once before sending). */
+interface KindDataChange {
+  readonly kind: string;
+  readonly codec: KindCodec;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * Check `kind` and `data` of a change (no I/O): the kind nlkit encodes options for, the
+ * keys of its table, options its changelink never takes, and every value (encoded into a
+ * scratch writer, so that a bad one is refused before any request of the call is sent).
+ */
+function prepareKindChange(c: Record<string, unknown>, mtu: number | undefined): KindDataChange {
+  const given = c['kind'];
+  const data = c['data'];
+  if (given === undefined) throw new InvalidArgumentError('kind', "is needed with data (as ip's `type KIND`): the link's kind, by which the kernel reads the options");
+  if (typeof given !== 'string' || !KIND_RE.test(given)) throw new InvalidArgumentError('kind', `expected a link kind name, got ${showValue(given)}`);
+  if (data === undefined) throw new InvalidArgumentError('data', `is needed with kind '${given}': kind names the kind of the options in data (the kernel takes a kind alone without a word, checking nothing)`);
+  if (given === 'tun' || given === 'tap') throw new InvalidArgumentError('kind', `a ${given}'s options are set through /dev/net/tun when it is made: the kernel refuses them in a change ('tun/tap creation via rtnetlink is not supported')`);
+  const codec = kindCodec(given);
+  if (!codec) throw new InvalidArgumentError('kind', `unknown link kind '${given}' (nlkit encodes: ${knownKinds().join(', ')})`);
+  if (!codec.data) throw new InvalidArgumentError('data', `a ${given} has no options to change`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidArgumentError('data', `expected an object, got ${showValue(data)}`);
+  const d = data as Record<string, unknown>;
+  checkKeys(d, dataKeysOf(given, codec.data), 'data.');
+  const refused = codec.changeRefused;
+  if (refused) for (const k of Object.keys(d)) {
+    const why = d[k] !== undefined ? refused.get(k) : undefined;
+    if (why !== undefined) throw new InvalidArgumentError(`data.${k}`, `a ${given}'s ${k} ${why}`);
+  }
+  // vxlan_nl2conf: 'Cannot change mtu' when IFLA_MTU comes with the options.
+  if (codec.changeNoMtu && mtu !== undefined) throw new InvalidArgumentError('mtu', `not in the same change as a ${given}'s data: the kernel refuses IFLA_MTU with them ('Cannot change mtu'); set the MTU in a set() of its own`);
+  if (codec.validateChange) codec.validateChange(d);
+  const scratch = new Writer(256);
+  try {
+    codec.data.encode(scratch.begin(C.RTM_NEWLINK, 0, 0, 0), d, 'data.');
+  } finally {
+    scratch.release();
+  }
+  return { kind: codec.kind, codec, data: d };
+}
 const ADDR_GEN_MODES: Readonly<Record<AddrGenMode, number>> = { eui64: C.IN6_ADDR_GEN_MODE_EUI64, none: C.IN6_ADDR_GEN_MODE_NONE, stable_secret: C.IN6_ADDR_GEN_MODE_STABLE_PRIVACY, random: C.IN6_ADDR_GEN_MODE_RANDOM };
 /** The words of ADDR_GEN_MODES by number, for a request's subject. */
 const ADDR_GEN_MODE_WORDS: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(ADDR_GEN_MODES).map(([k, v]) => [v, k]));
@@ -637,6 +704,8 @@ interface LinkSetRequest {
   readonly xdp?: XdpAttr | undefined;
   /** IN6_ADDR_GEN_MODE_* to send, if any. */
   readonly addrGenMode?: number | undefined;
+  /** The kind options (IFLA_LINKINFO), if any. */
+  readonly kindData?: KindDataChange | undefined;
 }
 
 function writeSet(w: MessageWriter, s: LinkSetRequest): void {
@@ -652,6 +721,16 @@ function writeSet(w: MessageWriter, s: LinkSetRequest): void {
     w.putU8(C.IFLA_INET6_ADDR_GEN_MODE, s.addrGenMode);
     w.nestEnd(v6);
     w.nestEnd(af);
+  }
+  if (s.kindData !== undefined) {
+    // As `ip link set … type KIND …` writes it: IFLA_LINKINFO › IFLA_INFO_KIND, IFLA_INFO_DATA
+    // (nests without NLA_F_NESTED), after the other attributes.
+    const li = w.nestStart(C.IFLA_LINKINFO, false);
+    w.putStrz(C.IFLA_INFO_KIND, s.kindData.kind);
+    const d = w.nestStart(C.IFLA_INFO_DATA, false);
+    s.kindData.codec.data!.encode(w, s.kindData.data, 'data.');
+    w.nestEnd(d);
+    w.nestEnd(li);
   }
   if (s.xdp !== undefined) {
     // As iproute2's xdp_ebpf_cb writes it: addattr_nest (no NLA_F_NESTED), the fd, then the flags when any.
@@ -728,6 +807,7 @@ function setSubject(s: LinkSetRequest): string {
     const word = m & C.XDP_FLAGS_SKB_MODE ? 'xdpgeneric' : m & C.XDP_FLAGS_DRV_MODE ? 'xdpdrv' : m & C.XDP_FLAGS_HW_MODE ? 'xdpoffload' : 'xdp';
     out += ` ${word} ${s.xdp.program ? `pinned ${s.xdp.program.path}` : s.xdp.fd < 0 ? 'off' : `fd ${s.xdp.fd}`}`;
   }
+  if (s.kindData !== undefined) out += ` type ${s.kindData.kind} ${Object.keys(s.kindData.data).filter((k) => s.kindData!.data[k] !== undefined).join(' ')}`;
   return out;
 }
 
@@ -1420,6 +1500,7 @@ export class LinkApi {
     if (upAfter && a.netns !== undefined && a.name !== undefined && isNameTemplate(a.name)) {
       throw new InvalidArgumentError('name', `needs an exact name, not the template '${a.name}', with netns, addrGenMode and up in one call: the up is sent in the new netns by the link's name`);
     }
+    const kindData = c['data'] !== undefined || c['kind'] !== undefined ? prepareKindChange(c, a.mtu) : undefined;
     let bridgePort: Record<string, unknown> | undefined;
     if (c['bridgePort'] !== undefined) {
       if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null || Array.isArray(c['bridgePort'])) throw new InvalidArgumentError('bridgePort', 'expected an object');
@@ -1475,7 +1556,7 @@ export class LinkApi {
       recheckNetns(a, c['netns'], 'netns');
       const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
         a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
-        mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || addrGenMode !== undefined ||
+        mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || addrGenMode !== undefined || kindData !== undefined ||
         // Nothing else asked: a request only for an xdp: null that found nothing to detach would be an empty change.
         (!bridgePort && c['xdp'] !== null);
       let echoed: Link | undefined;
@@ -1489,11 +1570,11 @@ export class LinkApi {
         }
       }
       if (generic) {
-        const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags: upAfter ? flags & ~C.IFF_UP : flags, mask: upAfter ? mask & ~C.IFF_UP : mask, master, carrier, xdp: xdps[0], addrGenMode };
+        const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags: upAfter ? flags & ~C.IFF_UP : flags, mask: upAfter ? mask & ~C.IFF_UP : mask, master, carrier, xdp: xdps[0], addrGenMode, kindData };
         try {
           echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && !upAfter ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
         } catch (e) {
-          const x = explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0], r);
+          const x = kindData ? await this.explainKindChange(explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0], r), r, index, kindData) : explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0], r);
           if (x instanceof NetlinkError && x.code === 'EEXIST' && a.netns !== undefined && a.name !== undefined) throw await this.movedNotRenamed(x, r, index, c['netns'], a.netns);
           const name = agm === 'stable_secret' && x instanceof NetlinkError && x.code === 'EINVAL' ? (await this.get(r).catch(() => undefined))?.name : undefined;
           throw await this.explainMtu(explainAddrGenMode(x, agm as AddrGenMode | undefined, name), r, a.mtu);
@@ -1535,6 +1616,30 @@ export class LinkApi {
     } finally {
       closePrograms(programs);
     }
+  }
+
+  /**
+   * A refused change with kind options, read on the error path: a bare EOPNOTSUPP is a
+   * link of another kind than `kind` (or one whose driver changes nothing: veth, ifb),
+   * said with the link's kind read back; a bare EINVAL of a macvlan or macvtap is said
+   * with its mode (source addresses need mode 'source'; passthru is fixed). The kernel
+   * applies the options before the rest of the message (rtnl_changelink, then
+   * do_setlink), so nothing of this request was applied but the options the driver took
+   * before the one it refused. `e` as it is otherwise.
+   */
+  private async explainKindChange(e: unknown, ref: string | number, index: number, k: KindDataChange): Promise<unknown> {
+    if (!(e instanceof NetlinkError) || e.extack.message) return e;
+    let why: string | undefined;
+    if (e.code === 'EOPNOTSUPP') {
+      const l = await this.get(index || ref).catch(() => undefined);
+      if (l !== undefined && l.kind !== k.kind) why = `${l.name} is ${l.kind === undefined ? 'a link without a kind' : `a ${l.kind}`}, not a ${k.kind}: data is for the link's own kind; nothing of this change was applied`;
+    } else if (e.code === 'EINVAL' && (k.kind === 'macvlan' || k.kind === 'macvtap')) {
+      const l = await this.get(index || ref).catch(() => undefined);
+      const mode = (l?.linkinfo?.data as Record<string, unknown> | undefined)?.['mode'];
+      if (mode === 'passthru' && k.data['mode'] !== undefined) why = `${l!.name} is in mode passthru, which the kernel neither sets nor clears on an existing link`;
+      else if (k.data['macaddr'] !== undefined && mode !== 'source' && k.data['mode'] === undefined) why = `${l?.name ?? subjectOf(ref)} is in mode ${String(mode)}: a list of source addresses (data.macaddr) is for mode 'source' (give data.mode: 'source' with it)`;
+    }
+    return why ? new NetlinkError(e.errno, e.request, e.extack, e.hint ? `${e.hint}; ${why}` : why) : e;
   }
 
   /**

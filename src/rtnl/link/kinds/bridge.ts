@@ -182,4 +182,13 @@ export const BRIDGE_PORT_DATA = table('IFLA_BRPORT', 'IFLA_BRPORT_', [
   ['IFLA_BRPORT_LOCKED', boolU8],
 ]);
 
-export const bridge: KindCodec = { kind: 'bridge', ether: true, noParent: true, data: BRIDGE_DATA, slaveData: BRIDGE_PORT_DATA };
+/**
+ * IFLA_BR_* the kernel reports and br_changelink() does not read (no entry in its
+ * policy: sent, they would be dropped without a word): refused in a change as in a create
+ * the other read-only rows are.
+ */
+const BRIDGE_REPORTED: ReadonlyMap<string, string> = new Map([
+  'rootPort', 'rootPathCost', 'topologyChange', 'topologyChangeDetected', 'helloTimer', 'tcnTimer', 'topologyChangeTimer', 'gcTimer',
+].map((k) => [k, 'is read-only: the kernel reports it, and takes no value for it']));
+
+export const bridge: KindCodec = { kind: 'bridge', ether: true, noParent: true, data: BRIDGE_DATA, slaveData: BRIDGE_PORT_DATA, changeRefused: BRIDGE_REPORTED };

@@ -46,6 +46,17 @@ export interface KindCodec {
    * spec asked for, if any. Called on the error path only, and only for a kind that has it.
    */
   explainParent?(errno: number, parent: Pick<Link, 'name' | 'type' | 'rawFlags' | 'linkType' | 'mtu'>, mtu: number | undefined): string | undefined;
+  /**
+   * Options of IFLA_INFO_DATA the kind's changelink never takes on an existing link
+   * (`rt.link.set`'s `data`), by key, with why: refused before sending. Options not named
+   * here are left to the kernel (which may refuse some values only, as vxlan a VNI that
+   * differs from the link's).
+   */
+  readonly changeRefused?: ReadonlyMap<string, string>;
+  /** The kind's changelink refuses IFLA_MTU in the same message as its data (vxlan: 'Cannot change mtu'). */
+  readonly changeNoMtu?: boolean;
+  /** Check `rt.link.set`'s `data` for this kind before anything is sent (the create-only checks of `validate` left out); throw InvalidArgumentError. */
+  validateChange?(data: Record<string, unknown>): void;
   /** Kernel support is optional on some machines (dummy, vlan, bond, …); for docs. */
   readonly note?: string;
 }

@@ -5,8 +5,8 @@
  * Equivalent to: `ip link add NAME link PARENT type macvlan mode bridge`.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, hexColon, showValue, walkAttrs, type CustomCodec } from '../../../netlink/index.js';
-import { ARPHRD_ETHER, IFF_LOOPBACK, IFLA_MACVLAN_MACADDR, MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MACADDR_DEL, MACVLAN_MACADDR_SET } from '../../constants.js';
+import { HOST_LE, InvalidArgumentError, hexColon, parseHexColon, showValue, walkAttrs, type CustomCodec } from '../../../netlink/index.js';
+import { ARPHRD_ETHER, IFF_LOOPBACK, IFLA_MACVLAN_MACADDR, IFLA_MACVLAN_MACADDR_DATA, IFLA_MACVLAN_MACADDR_MODE, MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MACADDR_ADD, MACVLAN_MACADDR_DEL, MACVLAN_MACADDR_FLUSH, MACVLAN_MACADDR_SET } from '../../constants.js';
 import { table, enumCodec } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
 
@@ -32,6 +32,62 @@ const reportedU32: CustomCodec<number, never> = {
   },
 };
 
+/**
+ * A source-mode macvlan's list of source MAC addresses, changed (ip's `macaddr`):
+ * `{ add: MAC }` or `{ del: MAC }` one address, `{ set: [MAC, …] }` replaces the list,
+ * `'flush'` empties it. The link must be in mode 'source' (or be put in it by the same
+ * change's `mode`). MACs as 'aa:bb:cc:dd:ee:ff' or 6 bytes.
+ *
+ * Equivalent to: `ip link set NAME type macvlan macaddr add|del MAC`, `… macaddr set MAC …`,
+ * `… macaddr flush`.
+ */
+export type MacvlanMacaddrOp =
+  | { readonly add: string | Uint8Array }
+  | { readonly del: string | Uint8Array }
+  | { readonly set: readonly (string | Uint8Array)[] }
+  | 'flush';
+
+function macArg(v: unknown, arg: string, at: string): Uint8Array {
+  const b = typeof v === 'string' ? parseHexColon(v) : v instanceof Uint8Array ? v : null;
+  if (b === null || b.length !== 6) throw new InvalidArgumentError(arg, `${at}expected a MAC address ('aa:bb:cc:dd:ee:ff' or 6 bytes), got ${showValue(v)}`);
+  return b;
+}
+
+/**
+ * The `macaddr` option: IFLA_MACVLAN_MACADDR_MODE with the address (IFLA_MACVLAN_MACADDR)
+ * for add and del, or the list (IFLA_MACVLAN_MACADDR_DATA of IFLA_MACVLAN_MACADDR) for
+ * set, as `ip link set … type macvlan macaddr …` writes them (nests without
+ * NLA_F_NESTED). Encode-only: the kernel reports the list as macaddrData.
+ */
+const macaddrOpCodec: CustomCodec<never, MacvlanMacaddrOp> = {
+  decode() {
+    return undefined;
+  },
+  encode(w, type, value) {
+    const arg = `attribute ${type}`; // renamed to data.macaddr by the table
+    if (value === 'flush') {
+      w.putU32(IFLA_MACVLAN_MACADDR_MODE, MACVLAN_MACADDR_FLUSH);
+      return;
+    }
+    const keys = typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) ? Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined) : [];
+    if (keys.length !== 1 || !['add', 'del', 'set'].includes(keys[0]!)) throw new InvalidArgumentError(arg, `expected { add: MAC }, { del: MAC }, { set: [MAC, …] } or 'flush', got ${showValue(value)}`);
+    const op = keys[0]!;
+    const v = (value as Record<string, unknown>)[op];
+    if (op === 'set') {
+      if (!Array.isArray(v)) throw new InvalidArgumentError(arg, `set: expected an array of MAC addresses, got ${showValue(v)}`);
+      const macs = v.map((m: unknown, i: number) => macArg(m, arg, `set[${i}]: `));
+      w.putU32(IFLA_MACVLAN_MACADDR_MODE, MACVLAN_MACADDR_SET);
+      const n = w.nestStart(IFLA_MACVLAN_MACADDR_DATA, false);
+      for (const m of macs) w.putBytes(IFLA_MACVLAN_MACADDR, m);
+      w.nestEnd(n);
+      return;
+    }
+    const mac = macArg(v, arg, `${op}: `);
+    w.putU32(IFLA_MACVLAN_MACADDR_MODE, op === 'add' ? MACVLAN_MACADDR_ADD : MACVLAN_MACADDR_DEL);
+    w.putBytes(IFLA_MACVLAN_MACADDR, mac);
+  },
+};
+
 /** MACVLAN_MODE_* by name (as `ip` spells them). */
 export const MACVLAN_MODES = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 } as const;
 
@@ -40,6 +96,7 @@ export const MACVLAN_DATA = table('IFLA_MACVLAN', 'IFLA_MACVLAN_', [
   ['IFLA_MACVLAN_MODE', enumCodec(4, MACVLAN_MODES)],
   ['IFLA_MACVLAN_FLAGS', 'u16'],
   ['IFLA_MACVLAN_MACADDR_MODE', 'u32'],
+  ['IFLA_MACVLAN_MACADDR', macaddrOpCodec, 'macaddr'],
   ['IFLA_MACVLAN_MACADDR_DATA', macaddrDataCodec],
   ['IFLA_MACVLAN_MACADDR_COUNT', reportedU32],
   ['IFLA_MACVLAN_BC_QUEUE_LEN', 'u32'],
@@ -74,18 +131,38 @@ function explainLower(kind: string): NonNullable<KindCodec['explainParent']> {
 function validateMacvlan(spec: Record<string, unknown>): void {
   const d = spec['data'] as Record<string, unknown> | undefined;
   if (d === undefined) return;
+  checkMacvlanData(d);
+}
+
+/** {@link validateMacvlan}'s checks of `data`, for a create and a change alike. */
+function checkMacvlanData(d: Record<string, unknown>): void {
   const flags = d['flags'];
   const known = MACVLAN_FLAG_NOPROMISC | MACVLAN_FLAG_NODST;
   if (typeof flags === 'number' && Number.isInteger(flags) && flags >= 0 && (flags & ~known) !== 0) {
     throw new InvalidArgumentError('data.flags', `the kernel takes only nopromisc (${MACVLAN_FLAG_NOPROMISC}) and nodst (${MACVLAN_FLAG_NODST}), got ${flags}`);
+  }
+  const mode = d['mode'];
+  if (d['macaddr'] !== undefined) {
+    if (d['macaddrMode'] !== undefined) throw new InvalidArgumentError('data.macaddr', 'not with data.macaddrMode: macaddr sends the mode itself (add, del, set or flush)');
+    // The kernel takes the source list only on a link in source mode: a bare EINVAL otherwise.
+    if (mode !== undefined && mode !== 'source' && mode !== MACVLAN_MODES.source) throw new InvalidArgumentError('data.macaddr', `a list of source addresses is for mode 'source', not ${showValue(mode)}`);
   }
   const mm = d['macaddrMode'];
   if (mm === undefined) return;
   if (typeof mm !== 'number' || !Number.isInteger(mm) || mm < 0 || mm > MACVLAN_MACADDR_SET) {
     throw new InvalidArgumentError('data.macaddrMode', `expected a MACVLAN_MACADDR_* mode in 0..3 (add, del, flush, set), got ${showValue(mm)}`);
   }
-  if (mm <= MACVLAN_MACADDR_DEL) throw new InvalidArgumentError('data.macaddrMode', `${mm === 0 ? 'add' : 'del'} (${mm}) needs an address (IFLA_MACVLAN_MACADDR), which nlkit does not send; 2 (flush) and 3 (set, to none) need none`);
+  if (mm <= MACVLAN_MACADDR_DEL) throw new InvalidArgumentError('data.macaddrMode', `${mm === 0 ? 'add' : 'del'} (${mm}) needs an address (IFLA_MACVLAN_MACADDR), which data.macaddrMode does not send: give data.macaddr ({ add: MAC } or { del: MAC }); 2 (flush) and 3 (set, to none) need none`);
 }
 
-export const macvlan: KindCodec = { kind: 'macvlan', ether: true, data: MACVLAN_DATA, needsParent: true, validate: validateMacvlan, explainParent: explainLower('macvlan') };
-export const macvtap: KindCodec = { kind: 'macvtap', ether: true, data: MACVLAN_DATA, needsParent: true, validate: validateMacvlan, explainParent: explainLower('macvtap') };
+/**
+ * A change's data: the create checks, and passthru, which macvlan_changelink() neither
+ * sets nor clears on an existing link (a bare EINVAL).
+ */
+function checkMacvlanChange(d: Record<string, unknown>): void {
+  checkMacvlanData(d);
+  if (d['mode'] === 'passthru' || d['mode'] === MACVLAN_MODES.passthru) throw new InvalidArgumentError('data.mode', "passthru is chosen when the link is created: the kernel neither sets nor clears it on an existing link (delete and re-create it)");
+}
+
+export const macvlan: KindCodec = { kind: 'macvlan', ether: true, data: MACVLAN_DATA, needsParent: true, validate: validateMacvlan, validateChange: checkMacvlanChange, explainParent: explainLower('macvlan') };
+export const macvtap: KindCodec = { kind: 'macvtap', ether: true, data: MACVLAN_DATA, needsParent: true, validate: validateMacvlan, validateChange: checkMacvlanChange, explainParent: explainLower('macvtap') };

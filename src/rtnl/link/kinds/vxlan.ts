@@ -91,6 +91,33 @@ export const VXLAN_DATA = table('IFLA_VXLAN', 'IFLA_VXLAN_', [
   ['IFLA_VXLAN_VNIFILTER', boolU8],
 ]);
 
+/**
+ * What vxlan_nl2conf() refuses in a changelink whatever the value ('Cannot change port',
+ * 'vxlan: cannot change PROXY flag', …): options fixed at creation. `id` is not among
+ * them (the kernel refuses only a VNI other than the link's: 'Cannot change VNI'), nor
+ * group/local (refused only when the address family differs).
+ */
+const VXLAN_FIXED: ReadonlyMap<string, string> = new Map([
+  'limit', 'portRange', 'port', 'proxy', 'rsc', 'l2miss', 'l3miss', 'udpCsum', 'udpZeroCsum6Tx', 'udpZeroCsum6Rx',
+  'remcsumTx', 'remcsumRx', 'gbp', 'gpe', 'remcsumNopartial', 'collectMetadata', 'ttlInherit', 'vnifilter',
+].map((k) => [k, 'is fixed when a vxlan is created (its changelink refuses it whatever the value); delete and re-create the link to change it']));
+
+/** The checks of a vxlan's data that hold for a create and a change alike. */
+function checkVxlanData(d: Record<string, unknown>): void {
+  // vxlan_nl2conf reads GROUP6 only without GROUP, LOCAL6 only without LOCAL: the other is dropped without a word.
+  for (const [k, k6] of [['group', 'group6'], ['local', 'local6']] as const) {
+    if (d[k] !== undefined && d[k6] !== undefined) throw new InvalidArgumentError(`data.${k6}`, `not both data.${k} and data.${k6}: a vxlan's ${k === 'group' ? 'remote (or group)' : 'local address'} is IPv4 or IPv6 (the kernel would keep data.${k} and drop data.${k6})`);
+  }
+  // vxlan_nl2conf masks the label to 20 bits without a word (ip refuses "invalid flowlabel").
+  checkRange(d, 'label', 0, 0xfffff, 'label (an IPv6 flow label)');
+  // IFLA_VXLAN_LOCAL/GROUP hold IPv4 only; IPv6 goes in LOCAL6/GROUP6.
+  for (const [k, k6, fam] of [['local', 'local6', 4], ['group', 'group6', 4], ['local6', 'local', 6], ['group6', 'group', 6]] as const) {
+    const v = d[k];
+    if (v === undefined) continue;
+    if (parseIp(v, `data.${k}`).family !== fam) throw new InvalidArgumentError(`data.${k}`, `'${String(v)}' is an IPv${fam === 4 ? 6 : 4} address: use data.${k6}`);
+  }
+}
+
 export const vxlan: KindCodec = {
   kind: 'vxlan',
   ether: true,
@@ -104,17 +131,9 @@ export const vxlan: KindCodec = {
     if (!(id === undefined && d['collectMetadata'] === true) && (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffff)) {
       throw new InvalidArgumentError('data.id', `a vxlan needs a VNI in 0..16777215 (or collectMetadata), got ${showValue(id)}`);
     }
-    // vxlan_nl2conf reads GROUP6 only without GROUP, LOCAL6 only without LOCAL: the other is dropped without a word.
-    for (const [k, k6] of [['group', 'group6'], ['local', 'local6']] as const) {
-      if (d[k] !== undefined && d[k6] !== undefined) throw new InvalidArgumentError(`data.${k6}`, `not both data.${k} and data.${k6}: a vxlan's ${k === 'group' ? 'remote (or group)' : 'local address'} is IPv4 or IPv6 (the kernel would keep data.${k} and drop data.${k6})`);
-    }
-    // vxlan_nl2conf masks the label to 20 bits without a word (ip refuses "invalid flowlabel").
-    checkRange(d, 'label', 0, 0xfffff, 'label (an IPv6 flow label)');
-    // IFLA_VXLAN_LOCAL/GROUP hold IPv4 only; IPv6 goes in LOCAL6/GROUP6.
-    for (const [k, k6, fam] of [['local', 'local6', 4], ['group', 'group6', 4], ['local6', 'local', 6], ['group6', 'group', 6]] as const) {
-      const v = d[k];
-      if (v === undefined) continue;
-      if (parseIp(v, `data.${k}`).family !== fam) throw new InvalidArgumentError(`data.${k}`, `'${String(v)}' is an IPv${fam === 4 ? 6 : 4} address: use data.${k6}`);
-    }
+    checkVxlanData(d);
   },
+  validateChange: checkVxlanData,
+  changeRefused: VXLAN_FIXED,
+  changeNoMtu: true,
 };
