@@ -97,7 +97,9 @@ const TABLES = {
 
 for (const [name, { table, shape, input }] of Object.entries(TABLES)) {
   t.test(`${name}: the derived types' keys are the table's keys`, async (t) => {
-    t.same(shape, [...table.rows.map((r) => r.key), 'unknown'], 'decoded: every row, and unknown');
+    // Every row but the encode-only ones (macvlan's macaddr: the kernel reports the list as macaddrData).
+    const decoded = table.rows.filter((r) => !(table === MACVLAN_DATA && r.key === 'macaddr')).map((r) => r.key);
+    t.same(shape, [...decoded, 'unknown'], 'decoded: every row, and unknown');
     const encodable = table.rows.filter((r) => typeof r.codec === 'string' || (r.codec as { encode?: unknown }).encode !== undefined).map((r) => r.key);
     t.same(input, encodable, 'options: the rows that can be encoded');
   });
