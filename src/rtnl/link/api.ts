@@ -1459,9 +1459,11 @@ export class LinkApi {
    * other changes, so a `master` given in the same call is in place first. STP port
    * states other than 'disabled' need the bridge and the port running (else the
    * kernel says ENETDOWN), and with STP off the bridge moves them to forwarding.
+   * `kind` + `data` change the kind's options, as `ip link set dev NAME type KIND …`
+   * (see {@link KindChange}: what each kind's driver lets a change touch).
    * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'ENODEV' when
    *   the link (or `master`) does not exist, its hint naming which and the netns the
-   *   handle looked in.
+   *   handle looked in; 'EOPNOTSUPP' naming the link's kind when `kind` is not it.
    */
   set(ref: string | number, change: LinkChange, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
   set(ref: string | number, change: LinkChange, options?: LinkWriteOptions): Promise<Link | undefined>;
