@@ -273,3 +273,13 @@ t.test('as documented: the same rule added twice without a priority makes two, w
   await rt.rule.add({ priority: 500, from: '10.41.0.0/16', table: 101 });
   await t.rejects(rt.rule.add({ priority: 500, from: '10.41.0.0/16', table: 101 }), { code: 'EEXIST' });
 });
+
+t.test('flush keeps only the default rules themselves: a rule of its own at a default priority and table, with another selector, is flushed', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  for (const c of ['rule add uidrange 1000-2000 table main pref 32766', 'rule add ipproto udp dport 53 table default pref 32767', 'rule add suppress_prefixlength 0 table local pref 0',
+    'rule add l3mdev pref 0', 'rule add sport 1000-2000 table main pref 32766', '-6 rule add fwmark 0x3/0xff table main pref 32766']) ip(ns.path, c.split(' '));
+  t.equal(await rt.rule.flush(), 6, 'the six rules added, none of them a default rule');
+  const left = (f: string) => ipJson(ns.path, [f, 'rule']).map((r: any) => `${r.priority} ${r.src} ${r.table}${Object.keys(r).filter((k) => !['priority', 'src', 'table', 'protocol'].includes(k)).map((k) => ` ${k}`).join('')}`);
+  t.same(left('-4'), ['0 all local', '32766 all main', '32767 all default'], 'IPv4: the default rules only');
+  t.same(left('-6'), ['0 all local', '32766 all main'], 'IPv6: the default rules only');
+});

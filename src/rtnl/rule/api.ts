@@ -458,8 +458,16 @@ function query(filter: RuleFilter | undefined): { build: (w: MessageWriter) => v
 /** The kernel's default rules of a namespace, by priority: the table each looks up. */
 const DEFAULT_RULES: ReadonlyMap<number, TableRef> = new Map<number, TableRef>([[0, 'local'], [32766, 'main'], [32767, 'default']]);
 
-/** One of the kernel's default rules: `0: from all lookup local`, `32766: … main`, `32767: … default`, with no selector. */
+/** The keys a decoded default rule has: any other (uidRange, dport, suppressPrefixlen, l3mdev, …) is a selector or option it lacks. */
+const DEFAULT_RULE_KEYS: ReadonlySet<string> = new Set(['family', 'priority', 'action', 'table', 'not', 'tos', 'flags', 'rawFlags', 'protocol']);
+
+/**
+ * One of the kernel's default rules: `0: from all lookup local`, `32766: … main`,
+ * `32767: … default`, with no selector nor option (a rule of the user's at a default
+ * priority and table that also matches a uidrange, a port, … is not one).
+ */
 function isDefaultRule(r: Rule): boolean {
-  return DEFAULT_RULES.get(r.priority) === r.table && r.action === 'lookup' && r.from === undefined && r.to === undefined && !r.not &&
-    r.iif === undefined && r.oif === undefined && r.fwmark === undefined && r.tos === 0;
+  if (DEFAULT_RULES.get(r.priority) !== r.table || r.action !== 'lookup' || r.not || r.tos !== 0) return false;
+  for (const k in r) if (!DEFAULT_RULE_KEYS.has(k) && (r as unknown as Record<string, unknown>)[k] !== undefined) return false;
+  return true;
 }
