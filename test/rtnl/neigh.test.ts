@@ -232,6 +232,31 @@ t.test('add: a link-layer address the link needs and is not given, or is given a
   t.same(ipJson(ns.path, ['neigh', 'show', 'nud', 'all', 'dev', 't0']).length, 1, 'the tun entry');
 });
 
+t.test('replace: a new entry without the lladdr its state needs is refused and leaves nothing behind; a known entry keeps its lladdr', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const all = () => JSON.stringify(ipJson(ns.path, ['neigh', 'show', 'nud', 'all']).filter((n: any) => !n.dst.startsWith('ff02:')));
+  const before = all();
+  // The kernel makes the entry, then refuses the state without an address ("No link layer
+  // address given"), and the empty entry stays (ip neigh replace leaves it too).
+  for (const [what, spec] of [
+    ['permanent (the default)', { dst: '10.1.0.60', dev: 'v0' }],
+    ['reachable, IPv6', { dst: '2001:db8::60', dev: 'v0', state: 'reachable' }],
+  ] as const) {
+    const e = await rt.neigh.replace(spec as never).then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError, `${what}: InvalidArgumentError (${String(e)})`);
+    t.match(String((e as Error)?.message), /needs an lladdr/, what);
+    t.match(String((e as Error)?.message), new RegExp(spec.dst.replace(/\./g, '\\.')), `${what}: names the entry`);
+  }
+  t.equal(all(), before, 'no entry left behind (ip -j neigh show nud all)');
+  // An entry that exists in a state with an lladdr gives it to the replace.
+  await rt.neigh.add({ dst: '10.1.0.61', dev: 'v0', lladdr: '02:00:00:00:00:61', state: 'stale' });
+  await rt.neigh.replace({ dst: '10.1.0.61', dev: 'v0', state: 'reachable' });
+  t.match(ipJson(ns.path, ['neigh', 'show', '10.1.0.61'])[0], { lladdr: '02:00:00:00:00:61', state: ['REACHABLE'] }, 'kept its lladdr');
+  // What needs no lladdr still goes without one.
+  await rt.neigh.replace({ dst: '10.1.0.62', dev: 'v0', state: 'incomplete' });
+  t.match(ipJson(ns.path, ['neigh', 'show', '10.1.0.62', 'nud', 'all'])[0], { state: ['INCOMPLETE'] }, 'incomplete');
+});
+
 t.test('bad input is refused before send and changes nothing', privileged, async (t) => {
   const { ns, rt } = setup(t);
   await rt.neigh.add({ dst: '10.1.0.9', lladdr: '02:00:00:00:00:09', dev: 'v0' });
@@ -250,6 +275,8 @@ t.test('bad input is refused before send and changes nothing', privileged, async
     ['router on IPv4', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08', dev: 'v0', router: true }), /IPv6 neighbours only/],
     ['managed and permanent', add({ dst: '10.1.0.8', dev: 'v0', managed: true, state: 'permanent' }), /cannot be permanent/],
     ['managed proxy', add({ dst: '10.1.0.8', dev: 'v0', managed: true, proxy: true }), /proxy entry cannot be managed/],
+    // The kernel's IPv6 proxy entries hang off a link's IPv6 state: without one it answers a bare ENOBUFS.
+    ['IPv6 proxy without dev', add({ dst: '2001:db8::45', proxy: true }), /IPv6 proxy entry needs a link/],
     ['managed not a boolean', add({ dst: '10.1.0.8', dev: 'v0', managed: 'yes' }), /managed/],
     ['unknown key', add({ dst: '10.1.0.8', mac: '02:00:00:00:00:08', dev: 'v0' }), /unknown option 'mac'/],
     ['bad dev', add({ dst: '10.1.0.8', lladdr: '02:00:00:00:00:08', dev: '' }), /empty/],

@@ -3,7 +3,7 @@
  * over RTM_*NEIGH.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NLM_F_CREATE, allOrNoneError, tookIndexes, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, allOrNoneError, tookIndexes, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
@@ -131,6 +131,8 @@ function prepareNeigh(spec: unknown): PreparedNeigh {
   const proxy = s['proxy'] !== undefined && checkBool(s['proxy'], 'proxy');
   const dev = s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined;
   if (dev === undefined && !proxy) throw new InvalidArgumentError('dev', 'a neighbour entry needs a link (dev)');
+  // The kernel makes an IPv6 proxy entry on a link's IPv6 state (pndisc_constructor); without a link it answers a bare ENOBUFS.
+  if (dev === undefined && dst.family === 6) throw new InvalidArgumentError('dev', `an IPv6 proxy entry needs a link (dev) to answer on; only IPv4 proxy entries can apply to every link`);
   const lladdr = s['lladdr'] !== undefined ? checkHwAddr(s['lladdr'], 'lladdr') : undefined;
   if (lladdr && proxy) throw new InvalidArgumentError('lladdr', 'a proxy entry has no link-layer address');
   const managed = s['managed'] !== undefined && checkBool(s['managed'], 'managed');
@@ -176,7 +178,7 @@ function checkLladdr(p: PreparedNeigh, addrLen: number | undefined, arg: string,
   }
   if (creating && addrLen !== undefined && wantsLladdr(p)) {
     const state = Object.keys(NUD_STATES).find((k) => NUD_STATES[k] === p.state);
-    throw new InvalidArgumentError(arg, `a new entry in state '${String(state)}' on ${link()} needs an lladdr (the kernel refuses it, 'No link layer address given', and keeps an empty entry); give one, or state 'incomplete'`);
+    throw new InvalidArgumentError(arg, `a new entry ${p.dstText} in state '${String(state)}' on ${link()} needs an lladdr (the kernel refuses it, 'No link layer address given', and keeps an empty entry); give one, or state 'incomplete'`);
   }
 }
 
@@ -220,7 +222,13 @@ export class NeighApi {
    * Add a neighbour entry or overwrite the existing one (lladdr, state):
    * RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_REPLACE.
    *
+   * Without `lladdr`, an existing entry keeps its own; where there is none to keep (no
+   * entry, on a link with link-layer addresses, in a state that needs one) the replace is
+   * refused before it is sent, as `add`'s is (one RTM_GETNEIGH of the entry to tell).
+   *
    * Equivalent to: `ip neigh replace DST lladdr LLADDR nud STATE dev DEV`.
+   * @throws InvalidArgumentError for bad input, an lladdr the link cannot take, or none
+   *   where the state needs one and no entry has one; NetlinkError 'ENODEV' when the link does not exist.
    */
   async replace(spec: NeighSpec): Promise<void> {
     await this.modify(NLM_F_CREATE | NLM_F_REPLACE, spec);
@@ -230,13 +238,30 @@ export class NeighApi {
     const p = prepareNeigh(spec);
     const creating = (nlFlags & NLM_F_EXCL) !== 0;
     let index = 0;
-    if (p.dev !== undefined && (p.lladdr !== undefined || (creating && wantsLladdr(p)))) {
+    if (p.dev !== undefined && (p.lladdr !== undefined || wantsLladdr(p))) {
       // One GETLINK gives the index and the link's address length, for checkLladdr.
       const hw = await this.core.linkHwAddrLen(p.dev, 'dev');
       index = hw.index;
-      checkLladdr(p, hw.addrLen, 'lladdr', creating);
+      // A replace without the lladdr its state needs takes the existing entry's: refused
+      // like an add's when there is none, which the kernel would make, refuse and keep, empty.
+      checkLladdr(p, hw.addrLen, 'lladdr', creating || (hw.addrLen !== undefined && wantsLladdr(p) && !(await this.exists(p, index))));
     } else if (p.dev !== undefined) index = await this.core.linkIndex(p.dev, 'dev');
     await this.core.sock.request(C.RTM_NEWNEIGH, nlFlags, (w) => writeNeigh(w, p, index), undefined, { subject: subjectOf(p.dstText, p.dev) });
+  }
+
+  /** Whether the (non-proxy) entry `p` names is in the table: RTM_GETNEIGH of that one entry (`ip neigh get`); true when the kernel cannot say. */
+  private async exists(p: PreparedNeigh, index: number): Promise<boolean> {
+    try {
+      await this.core.sock.request(C.RTM_GETNEIGH, 0, (w) => {
+        putNdmsg(w, afOf(p.dst.family), index, 0, 0);
+        w.putBytes(C.NDA_DST, p.dst.bytes);
+      }, onNeigh, { ack: false, subject: subjectOf(p.dstText, p.dev) });
+      return true;
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'ENOENT') return false;
+      if (e instanceof NetlinkError) return true; // a kernel without single-entry gets (before 5.0): let it judge the replace
+      throw e;
+    }
   }
 
   /**
