@@ -39,6 +39,12 @@ t.test('rule.del with nothing that selects a rule is refused: the kernel would d
   for (const spec of [undefined, {}, { family: 4 }, { family: 6 }, { not: false }] as const) {
     await refused(t, rt.rule.del(spec as never), 'spec', /at least one field/);
   }
+  // Fields the kernel does not compare in a delete (rule_find): the invert flag, and a
+  // zero fwmark, tos, protocol, ipproto or tun_id, a /0 prefix, l3mdev false.
+  for (const spec of [{ not: true }, { fwmark: 0 }, { tos: 0 }, { protocol: 'unspec' }, { protocol: 0 }, { ipProto: 0 }, { tunId: 0 },
+    { from: '0.0.0.0/0' }, { to: '0.0.0.0/0' }, { family: 6, from: '::/0' }, { l3mdev: false }, { not: true, tos: 0, fwmark: 0 }] as const) {
+    await refused(t, rt.rule.del(spec as never), 'spec', /at least one field/);
+  }
   t.same(ipJson(ns.path, ['rule', 'show']), before, 'every rule is still there');
   t.ok((await rt.route.get('127.0.0.1')).dev, 'local delivery still works');
   // A real selector still deletes.

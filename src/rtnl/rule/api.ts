@@ -36,7 +36,11 @@ export interface RuleSpec {
   readonly from?: string | undefined;
   /** Destination prefix, as `from`. Defaults to all. */
   readonly to?: string | undefined;
-  /** Invert the selector (`ip rule add not …`). Defaults to false. */
+  /**
+   * Invert the selector (`ip rule add not …`). A delete is matched without it (the
+   * kernel does not compare the flag): `del` deletes the first rule matching the other
+   * fields, inverted or not. Defaults to false.
+   */
   readonly not?: boolean | undefined;
   /** TOS selector. Defaults to any. */
   readonly tos?: number | undefined;
@@ -192,11 +196,6 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRule {
     s = Object.fromEntries(Object.entries(s).filter(([k, v]) => !DECODED_ONLY.has(k) && v !== undefined && !(k === 'not' && v === false)));
   }
   checkKeys(s, SPEC_KEYS, '');
-  if (forDelete && !Object.keys(s).some((k) => k !== 'family' && s[k] !== undefined && !(k === 'not' && s[k] === false))) {
-    // The kernel deletes the first rule that matches every field sent: with none, the
-    // first rule of all, 0: from all lookup local (`ip rule del` refuses it too).
-    throw new InvalidArgumentError('spec', 'deleting a rule needs at least one field that selects it (priority, table, from, to, fwmark, iif, oif, action, …): without one the kernel deletes the first rule, 0: from all lookup local');
-  }
   let family: 4 | 6 | undefined = s['family'] !== undefined ? checkFamily(s['family'], 'family') : undefined;
   const from = s['from'] !== undefined ? selector(s['from'], 'from', family, forDelete) : undefined;
   family ??= from?.family;
@@ -269,7 +268,29 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRule {
   if (s['to'] !== undefined) parts.push(`to ${String(s['to'])}`);
   if (table !== undefined) parts.push(`table ${String(tableName(table))}`);
   p.subject = parts.length ? parts.join(' ') : 'all';
+  if (forDelete && !selects(p)) {
+    // The kernel deletes the first rule that matches every field it compares: with none,
+    // the first rule of all, 0: from all lookup local (`ip rule del` refuses an empty one).
+    throw new InvalidArgumentError('spec', 'deleting a rule needs at least one field that selects it (priority, table, from, to, fwmark, iif, oif, action, …; the kernel compares neither `not` nor a zero fwmark, tos, protocol, ipProto or tunId, a /0 prefix or l3mdev false): without one the kernel deletes the first rule, 0: from all lookup local');
+  }
   return p;
+}
+
+/** u32/u8 attributes the kernel's rule_find compares only when non-zero (a zero one matches every rule). */
+const ZERO_IGNORED: ReadonlySet<number> = new Set([C.FRA_FWMARK, C.FRA_FWMASK, C.FRA_PROTOCOL, C.FRA_IP_PROTO]);
+
+/**
+ * Whether a delete selects a rule by something the kernel compares (rule_find and the
+ * family's compare): not the invert flag, nor a zero mark, tos, protocol, ipproto or
+ * tun_id, nor a /0 prefix. Every other attribute sent is compared.
+ */
+function selects(p: PreparedRule): boolean {
+  if (p.priority !== undefined || p.table !== undefined || p.action !== C.FR_ACT_UNSPEC || p.tos !== 0) return true;
+  if ((p.from?.prefixLen ?? 0) > 0 || (p.to?.prefixLen ?? 0) > 0 || p.iif !== undefined || p.oif !== undefined) return true;
+  if ((p.tunId ?? 0n) !== 0n || p.ranges.length > 0 || p.u16.length > 0 || p.be32.length > 0) return true;
+  for (const [t, v] of p.u32) if (v !== 0 || !ZERO_IGNORED.has(t)) return true;
+  for (const [t, v] of p.u8) if (v !== 0 || !ZERO_IGNORED.has(t)) return true;
+  return false;
 }
 
 /** Write struct fib_rule_hdr at the writer's cursor. */
