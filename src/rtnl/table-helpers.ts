@@ -81,6 +81,7 @@ export function table<const P extends string, const R extends readonly RowSpec[]
 export function enumCodec<const N extends Readonly<Record<string, number>>>(size: 1 | 2 | 4, names: N): CustomCodec<(keyof N & string) | number> {
   const byNum = new Map<number, keyof N & string>();
   for (const [k, v] of Object.entries(names)) byNum.set(v, k);
+  const max = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
   return {
     decode(ctx, off, len) {
       if (len < size) return undefined;
@@ -90,6 +91,8 @@ export function enumCodec<const N extends Readonly<Record<string, number>>>(size
     encode(w, type, value) {
       const n = typeof value === 'number' ? value : names[String(value)];
       if (n === undefined || !Number.isInteger(n)) throw new InvalidArgumentError(`attribute ${type}`, `'${String(value)}' is not one of ${Object.keys(names).join(', ')}`);
+      // Written as is, a wider number would be cut to its low bits (256 sent as 0).
+      if (n < 0 || n > max) throw new InvalidArgumentError(`attribute ${type}`, `${n} is not one of ${Object.keys(names).join(', ')} nor a number in 0..${max}`);
       if (size === 1) w.putU8(type, n);
       else if (size === 2) w.putU16(type, n);
       else w.putU32(type, n);
