@@ -44,3 +44,21 @@ t.test('macvlan/macvtap: an MTU above the lower device\'s is explained', privile
   }
   t.notOk((await rt.link.list()).some((l) => l.name === 'm0'), 'nothing made');
 });
+
+t.test('macvlan: macaddrData is refused pointing at data.macaddr, not as a value the kernel never takes', privileged, async (t) => {
+  // The kernel does take source addresses in a request: ip's `macaddr set ADDR…` sends
+  // IFLA_MACVLAN_MACADDR_DATA with IFLA_MACVLAN_MACADDR_MODE set. The refusal said
+  // "read-only: the kernel reports it, and takes no value for it", which is untrue.
+  const { ns, rt } = freshHandle(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['link', 'add', 'mi', 'link', 'v0', 'type', 'macvlan', 'mode', 'source', 'macaddr', 'set', '02:00:00:00:00:0c']);
+  const theirs = (await rt.link.get('mi')).linkinfo?.data as Record<string, unknown> | undefined;
+  t.same(theirs?.['macaddrData'], ['02:00:00:00:00:0c'], 'the kernel took the address ip sent');
+  const e = await rt.link.add({ kind: 'macvlan', name: 'm0', link: 'v0', data: { mode: 'source', macaddrMode: 3, macaddrData: ['02:00:00:00:00:0d'] } } as never).catch((x: unknown) => x);
+  t.ok(e instanceof InvalidArgumentError, 'refused before sending');
+  t.equal((e as InvalidArgumentError).argument, 'data.macaddrData');
+  t.notMatch((e as Error).message, /takes no value/, 'does not claim the kernel takes none');
+  t.match((e as Error).message, /sent by data\.macaddr: \{ set: \[MAC/, 'names the option that sends the list');
+  t.match((e as Error).message, /macaddr set/, "names ip's equivalent");
+  t.notOk((await rt.link.list()).some((l) => l.name === 'm0'), 'nothing made');
+});

@@ -12,8 +12,9 @@ import type { KindCodec } from './kind.js';
 
 /**
  * IFLA_MACVLAN_MACADDR_DATA (source mode): the nested IFLA_MACVLAN_MACADDR entries as
- * MAC strings, as `ip -j -d` prints macaddr_data. Read-only (addresses are added and
- * removed with IFLA_MACVLAN_MACADDR_MODE).
+ * MAC strings, as `ip -j -d` prints macaddr_data. Decoded only: the kernel takes the list
+ * with IFLA_MACVLAN_MACADDR_MODE set (`ip link … macaddr set ADDR…`), but nlkit does not
+ * send it (nor IFLA_MACVLAN_MACADDR, which add and del need).
  */
 const macaddrDataCodec: CustomCodec<string[], never> = {
   decode(ctx, start, len) {
@@ -127,6 +128,7 @@ function explainLower(kind: string): NonNullable<KindCodec['explainParent']> {
  * What macvlan_validate() and the source-address code refuse with a bare EINVAL: flag
  * bits other than nopromisc and nodst; a macaddrMode other than add, del, flush, set
  * (0..3), and add or del, which need the address (IFLA_MACVLAN_MACADDR) nlkit does not send.
+ * And macaddrData, which the kernel takes but nlkit does not send either.
  */
 function validateMacvlan(spec: Record<string, unknown>): void {
   const d = spec['data'] as Record<string, unknown> | undefined;
@@ -146,6 +148,11 @@ function checkMacvlanData(d: Record<string, unknown>): void {
     if (d['macaddrMode'] !== undefined) throw new InvalidArgumentError('data.macaddr', 'not with data.macaddrMode: macaddr sends the mode itself (add, del, set or flush)');
     // The kernel takes the source list only on a link in source mode: a bare EINVAL otherwise.
     if (mode !== undefined && mode !== 'source' && mode !== MACVLAN_MODES.source) throw new InvalidArgumentError('data.macaddr', `a list of source addresses is for mode 'source', not ${showValue(mode)}`);
+  }
+  // Not the generic read-only refusal, which says the kernel takes no value: it does (the
+  // list data.macaddr's { set } sends).
+  if (d['macaddrData'] !== undefined) {
+    throw new InvalidArgumentError('data.macaddrData', "the source list is sent by data.macaddr: { set: [MAC, …] } replaces it, { add: MAC } / { del: MAC } change one address, 'flush' empties it (what `ip link … mode source macaddr set|add|del|flush` sends)");
   }
   const mm = d['macaddrMode'];
   if (mm === undefined) return;
