@@ -62,3 +62,25 @@ t.test('macvlan: macaddrData is refused pointing at data.macaddr, not as a value
   t.match((e as Error).message, /macaddr set/, "names ip's equivalent");
   t.notOk((await rt.link.list()).some((l) => l.name === 'm0'), 'nothing made');
 });
+
+t.test('macvlan/macvtap: a macaddrMode without mode source is refused before sending', privileged, async (t) => {
+  // macvlan_common_newlink takes IFLA_MACVLAN_MACADDR_MODE on a source-mode device only:
+  // any other mode (vepa when none is given) was the kernel's bare EINVAL.
+  const { ns, rt } = freshHandle(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  for (const kind of ['macvlan', 'macvtap'] as const) {
+    for (const data of [{ mode: 'bridge', macaddrMode: 2 }, { macaddrMode: 3 }, { mode: 8, macaddrMode: 2 }]) {
+      const e = await rt.link.add({ kind, name: 'm0', link: 'v0', data } as never).catch((x: unknown) => x);
+      t.ok(e instanceof InvalidArgumentError, `${kind} ${JSON.stringify(data)}: refused before sending (${(e as Error).message})`);
+      t.equal((e as InvalidArgumentError).argument, 'data.macaddrMode');
+      t.match((e as Error).message, /mode 'source'/);
+    }
+  }
+  t.notOk((await rt.link.list()).some((l) => l.name === 'm0'), 'nothing made');
+  // By name or by number, source mode takes it.
+  for (const mode of ['source', 16] as const) {
+    await rt.link.add({ kind: 'macvlan', name: 'm0', link: 'v0', data: { mode, macaddrMode: 3 } });
+    t.equal((await rt.link.get('m0')).linkinfo?.data?.['mode' as never], 'source', `mode ${mode}: made`);
+    await rt.link.del('m0');
+  }
+});

@@ -128,12 +128,21 @@ function explainLower(kind: string): NonNullable<KindCodec['explainParent']> {
  * What macvlan_validate() and the source-address code refuse with a bare EINVAL: flag
  * bits other than nopromisc and nodst; a macaddrMode other than add, del, flush, set
  * (0..3), and add or del, which need the address (IFLA_MACVLAN_MACADDR) nlkit does not send.
- * And macaddrData, which the kernel takes but nlkit does not send either.
+ * A macaddrMode on a device whose mode is not 'source'. And macaddrData, which the kernel
+ * takes but nlkit does not send either.
  */
 function validateMacvlan(spec: Record<string, unknown>): void {
   const d = spec['data'] as Record<string, unknown> | undefined;
   if (d === undefined) return;
   checkMacvlanData(d);
+  // At create, the mode in data is the device's: macvlan_common_newlink takes a source
+  // list (macaddrMode, or data.macaddr) on a source-mode device only, a bare EINVAL
+  // otherwise (the default mode is vepa). A change checks against the link's mode instead.
+  const mode = d['mode'];
+  if ((d['macaddrMode'] !== undefined || d['macaddr'] !== undefined) && mode !== 'source' && mode !== MACVLAN_MODES.source) {
+    const arg = d['macaddr'] !== undefined ? 'data.macaddr' : 'data.macaddrMode';
+    throw new InvalidArgumentError(arg, `only a macvlan of mode 'source' has source addresses, got mode ${mode === undefined ? "'vepa' (the default)" : showValue(mode)}`);
+  }
 }
 
 /** {@link validateMacvlan}'s checks of `data`, for a create and a change alike. */
