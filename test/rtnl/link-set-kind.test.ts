@@ -161,6 +161,10 @@ t.test('set kind data: macvlan and macvtap mode, flags, bcqueuelen, source addre
     await rt.link.set('m0', { kind, data: { macaddr: 'flush' } });
     d = details(ns.path, 'm0');
     t.notOk((d['macaddr_data'] as unknown[] | undefined)?.length, 'flushed');
+    // A change's macaddrMode goes by the link's mode (source here), not by a mode in data:
+    // the create-time check (a source list needs mode 'source' in the same data) is not applied.
+    await rt.link.set('m0', { kind, data: { macaddrMode: 2 } });
+    t.pass('macaddrMode flush on a source-mode link, without a mode in the change');
     // The wrong one of the pair: the kernel's EOPNOTSUPP, said.
     const other = kind === 'macvlan' ? 'macvtap' : 'macvlan';
     const w = await rt.link.set('m0', { kind: other, data: { mode: 'vepa' } }).catch((x: unknown) => x);
