@@ -233,6 +233,12 @@ function requestFlags(flags: number, opts: { readonly ack?: boolean | undefined 
   return NLM_F_REQUEST | (opts.ack ?? true ? NLM_F_ACK : 0) | flags;
 }
 
+/**
+ * debugEnabled() read once, for the request path's two checks (a module constant instead
+ * of a call per request): NODE_DEBUG is read when the process starts and never again.
+ */
+const DEBUG = debugEnabled();
+
 const defaultDescriber: FamilyDescriber = { typeName: (t) => `type ${t}` };
 
 /**
@@ -452,8 +458,11 @@ export class NetlinkSocket {
     // the socket is idle and the whole answer was queued by the time sendto returned.
     if (this.busy === null) {
       let r: TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED>;
+      // requestFlags() written out, `ack` read once: every call costs in the unoptimised
+      // code a fresh process runs its first requests in (docs/performance.md).
+      const ack = opts.ack ?? true;
       try {
-        r = this.transact(type, requestFlags(flags, opts), build as RequestBuilderWith<unknown>, onMessage, opts.ack ?? true ? 'ack' : 'reply', subject, arg);
+        r = this.transact(type, NLM_F_REQUEST | (ack ? NLM_F_ACK : 0) | flags, build as RequestBuilderWith<unknown>, onMessage, ack ? 'ack' : 'reply', subject, arg);
       } catch (e) {
         return Promise.reject(e);
       }
@@ -594,7 +603,7 @@ export class NetlinkSocket {
     // Made from inside a message handler of the exchange being read: after it.
     if (this.draining) return this.transactLater(type, flags, build, onMessage, mode, subject, arg);
     this.tx.batch = undefined;
-    this.check();
+    if (this.fd < 0) throw new ClosedError(this.owner); // check(), written out (hot path)
     if (this.groups !== undefined) this.takeOverrun();
     const w = this.writer;
     const seq = this.nextSeq();
@@ -607,7 +616,7 @@ export class NetlinkSocket {
     }
     const len = w.finishLength();
     const req = w.buf; // the request is req[0, len): sent from the slab, no view made
-    if (debugEnabled()) {
+    if (DEBUG) {
       const text = subjectText(subject, arg);
       debug('send %s seq=%d flags=0x%s len=%d%s\n%s', this.describer.typeName(type), seq, flags.toString(16), len, text ? ` (${text})` : '', hex(req.subarray(0, len)));
     }
@@ -874,7 +883,7 @@ export class NetlinkSocket {
         // The usual answer to a change, alone in its datagram: our success ACK (its
         // request's header echoed, NETLINK_CAP_ACK). What handleDatagram concludes from
         // it, with a few word reads instead of its general walk.
-        if (debugEnabled()) debug('recv NLMSG_ERROR seq=%d flags=0x%s len=%d', st.seq, this.rview.getUint16(6, HOST_LE).toString(16), n);
+        if (DEBUG) debug('recv NLMSG_ERROR seq=%d flags=0x%s len=%d', st.seq, this.rview.getUint16(6, HOST_LE).toString(16), n);
         st.done = true;
       } else this.handleDatagram(st, n);
     }
