@@ -260,7 +260,9 @@ function main(argv: string[]): void {
           const o = JSON.parse(p.stdout.trim().split('\n').pop()!) as ChildOut;
           const key = `${s}\t${i}`;
           outs.set(key, [...(outs.get(key) ?? []), o]);
-          console.error(`[phases] run ${r + 1}/${runs} ${s}${libs.length > 1 ? ` (${libs[i]})` : ''}: nlkit ${o.nlkit.toFixed(1)} µs${o.raw !== undefined ? `, raw ${o.raw.toFixed(1)} µs` : ''}`);
+          // This run's own time (its phases but the kernel's and the recv), to compare builds run by run.
+          const own = o.labels.reduce((a, l, k) => a + (l.startsWith('kernel') || l === 'recv' ? 0 : o.seg[k]!), 0);
+          console.error(`[phases] run ${r + 1}/${runs} ${s}${libs.length > 1 ? ` (${libs[i]})` : ''}: nlkit ${o.nlkit.toFixed(1)} µs${o.raw !== undefined ? `, raw ${o.raw.toFixed(1)} µs` : ''}, own ${own.toFixed(2)} µs`);
         }
       }
     }
