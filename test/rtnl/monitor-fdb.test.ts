@@ -6,7 +6,7 @@
 // `bridge -j fdb show`.
 import t from 'tap';
 import { Rtnl } from '../../src/rtnl/handle.js';
-import { Monitor, registerEventDecoder, type MonitorChange, type MonitorKind, type MonitorSyncEvent, type RawEventObject } from '../../src/rtnl/monitor.js';
+import { Monitor, registerEventDecoder, type MonitorChange, type MonitorSyncEvent, type RawEventObject } from '../../src/rtnl/monitor.js';
 import { decodeFdb, type FdbEntry } from '../../src/rtnl/fdb/decode.js';
 import { decodeNeigh } from '../../src/rtnl/neigh/decode.js';
 import { AF_BRIDGE, AF_INET } from '../../src/rtnl/ip.js';
@@ -15,6 +15,7 @@ import {
 } from '../../src/rtnl/constants.js';
 import { InvalidArgumentError } from '../../src/netlink/errors.js';
 import { inNs, ip, ipJson, privileged, rawNetns, until as untilEvent } from '../helpers.js';
+import { scriptedMonitor, take } from './scripted-monitor.js';
 
 // ---------------------------------------------------------------------------------
 // Byte level: a scripted socket hands the monitor the messages given, one a datagram.
@@ -65,62 +66,7 @@ const ARP_NEW = ndMessage(RTM_NEWNEIGH, AF_INET, 5, NUD_PERMANENT, 0, [
 const decoded = (b: Buffer, decode: typeof decodeFdb | typeof decodeNeigh): object =>
   decode(b, new DataView(b.buffer, b.byteOffset, b.length), 0, b.length)!;
 
-/**
- * A monitor over a scripted socket, watching `kinds` (undefined: what the constructor
- * assumes untold). `feed(msgs)` queues the messages and wakes the monitor, which reads them.
- */
-function scripted(t: { teardown(fn: () => void): void }, kinds: readonly MonitorKind[] | undefined): { m: Monitor; feed(msgs: Buffer[]): void } {
-  const pending: Buffer[] = [];
-  let wake: ((status: number) => void) | undefined;
-  const sock = {
-    stats: { datagrams: 0 },
-    portId: 4242,
-    watch(cb: (status: number) => void) {
-      wake = cb;
-      return { close: () => void (wake = undefined) };
-    },
-    readAvailable(onMessage: (buf: Buffer, view: DataView, off: number, len: number) => void, max = Infinity): number {
-      let n = 0;
-      while (n < max && pending.length > 0) {
-        // Copied into a reused buffer, as the socket's receive buffer is.
-        const msg = pending.shift()!;
-        const rbuf = Buffer.alloc(4096, 0xee);
-        msg.copy(rbuf);
-        this.stats.datagrams++;
-        onMessage(rbuf, new DataView(rbuf.buffer, rbuf.byteOffset, rbuf.length), 0, msg.length);
-        n++;
-      }
-      return n;
-    },
-    close() {},
-  };
-  // The constructor is private (users open monitors with rt.monitor()); the test builds one over its scripted socket.
-  const Ctor = Monitor as unknown as new (...args: unknown[]) => Monitor;
-  const m = kinds === undefined ? new Ctor(sock, {}) : new Ctor(sock, {}, undefined, undefined, new Set(kinds));
-  t.teardown(() => m.close());
-  return {
-    m,
-    feed(msgs) {
-      pending.push(...msgs);
-      wake!(0);
-    },
-  };
-}
-
-/** Take `n` events, all read already: rejects when one is missing (rather than waiting for it). */
-async function take(m: Monitor, n: number): Promise<MonitorChange[]> {
-  const out: MonitorChange[] = [];
-  for (let i = 0; i < n; i++) {
-    let timer: NodeJS.Timeout | undefined;
-    const none = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`event ${i} of ${n} missing; got ${JSON.stringify(out)}`)), 1000);
-    });
-    const r = await Promise.race([m.next(), none]).finally(() => clearTimeout(timer));
-    if (r.done || r.value.type === 'overrun') throw new Error(`no event ${i}: ${JSON.stringify(r)}`);
-    out.push(r.value);
-  }
-  return out;
-}
+const scripted = scriptedMonitor;
 
 t.test("bytes: an AF_BRIDGE RTM_NEWNEIGH on a 'neigh' monitor is still skipped (undecoded); the ARP entry is delivered", async (t) => {
   for (const kinds of [['neigh'], undefined] as const) {

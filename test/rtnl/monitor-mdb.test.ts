@@ -8,16 +8,17 @@
 // until a monitor watches 'mdb'.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
 import { Rtnl } from '../../src/rtnl/handle.js';
 import {
   MONITOR_GROUPS, Monitor, monitorGroups, registerEventDecoder, decodeMdbEntryEvent, decodeMdbRouterEvent,
-  type MonitorChange, type MonitorKind, type MonitorSyncEvent, type RawEventObject,
+  type MonitorKind, type MonitorSyncEvent, type RawEventObject,
 } from '../../src/rtnl/monitor.js';
 import { decodeMdb, type MdbEntry, type MdbRouterPort } from '../../src/rtnl/mdb/decode.js';
 import { RTM_DELMDB, RTM_NEWLINK, RTM_NEWMDB, RTNLGRP_MDB } from '../../src/rtnl/constants.js';
 import { DecodeError, InvalidArgumentError } from '../../src/netlink/errors.js';
 import { freshHandle, inNs, ip, privileged, until as untilEvent } from '../helpers.js';
+import { lateLoadPrelude } from './late-load.js';
+import { scriptedMonitor, take, type ScriptedMonitor } from './scripted-monitor.js';
 
 // ---------------------------------------------------------------------------------
 // Byte level.
@@ -44,58 +45,11 @@ function doubled(msg: Buffer): Buffer {
   return b;
 }
 
-/** A monitor over a scripted socket watching `kinds`; `feed(msgs)` queues the messages and wakes it (once its decoders are loaded). */
-async function scripted(t: { teardown(fn: () => void): void }, kinds: readonly MonitorKind[]): Promise<{ m: Monitor; feed(msgs: Buffer[]): void }> {
-  const pending: Buffer[] = [];
-  let wake: ((status: number) => void) | undefined;
-  const sock = {
-    stats: { datagrams: 0 },
-    portId: 4242,
-    watch(cb: (status: number) => void) {
-      wake = cb;
-      return { close: () => void (wake = undefined) };
-    },
-    readAvailable(onMessage: (buf: Buffer, view: DataView, off: number, len: number) => void, max = Infinity): number {
-      let n = 0;
-      while (n < max && pending.length > 0) {
-        const msg = pending.shift()!;
-        const rbuf = Buffer.alloc(4096, 0xee);
-        msg.copy(rbuf);
-        this.stats.datagrams++;
-        onMessage(rbuf, new DataView(rbuf.buffer, rbuf.byteOffset, rbuf.length), 0, msg.length);
-        n++;
-      }
-      return n;
-    },
-    close() {},
-  };
-  const Ctor = Monitor as unknown as new (...args: unknown[]) => Monitor;
-  const m = new Ctor(sock, {}, undefined, undefined, new Set(kinds));
-  t.teardown(() => m.close());
-  // A monitor of 'mdb' watches its socket once the MDB decoders are loaded.
-  for (let i = 0; wake === undefined && i < 500; i++) await new Promise((r) => setTimeout(r, 2));
-  return {
-    m,
-    feed(msgs) {
-      pending.push(...msgs);
-      wake!(0);
-    },
-  };
-}
-
-/** Take `n` events, all read already. */
-async function take(m: Monitor, n: number): Promise<MonitorChange[]> {
-  const out: MonitorChange[] = [];
-  for (let i = 0; i < n; i++) {
-    let timer: NodeJS.Timeout | undefined;
-    const none = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`event ${i} of ${n} missing; got ${JSON.stringify(out)}`)), 1000);
-    });
-    const r = await Promise.race([m.next(), none]).finally(() => clearTimeout(timer));
-    if (r.done || r.value.type === 'overrun') throw new Error(`no event ${i}: ${JSON.stringify(r)}`);
-    out.push(r.value);
-  }
-  return out;
+/** A monitor over a scripted socket watching `kinds`, once it watches (the MDB decoders load first). */
+async function scripted(t: { teardown(fn: () => void): void }, kinds: readonly MonitorKind[]): Promise<ScriptedMonitor> {
+  const s = scriptedMonitor(t, kinds);
+  await s.watching();
+  return s;
 }
 
 t.test("'mdb' joins RTNLGRP_MDB (26, as in linux/rtnetlink.h) and yields both MDB kinds", async (t) => {
@@ -380,19 +334,7 @@ t.test('live: an overrun on an mdb monitor is reported once, then a fresh listin
 
 t.test('late loading: in a fresh process, no MDB module is loaded until a monitor watches mdb; that one decodes what came meanwhile', privileged, async (t) => {
   // A module hook marks every module under src/rtnl/mdb/ and lazy-apis.js when it is evaluated.
-  const hooks = `export async function load(url, context, next) {
-    const r = await next(url, context);
-    if (!/\\/rtnl\\/(mdb\\/.*|lazy-apis)\\.js$/.test(url)) return r;
-    const src = typeof r.source === 'string' ? r.source : new TextDecoder().decode(r.source);
-    return { ...r, source: src + '\\n;(globalThis.__nlkitMdb ??= []).push(' + JSON.stringify(url) + ');' };
-  }`;
-  const handle = pathToFileURL(new URL('../../src/rtnl/handle.js', import.meta.url).pathname).href;
-  const script = `
-    import { register } from 'node:module';
-    import { execSync } from 'node:child_process';
-    register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});
-    const { Rtnl } = await import(${JSON.stringify(handle)});
-    const loaded = () => (globalThis.__nlkitMdb ?? []).length;
+  const script = `${lateLoadPrelude('mdb\\/.*|lazy-apis')}
     const rt = Rtnl.open();
     const out = { atImport: loaded() };
     execSync('ip link add br9 type bridge mcast_snooping 1 && ip link add v9 type veth peer name v8 && ip link set v9 master br9 && ip link set br9 up && ip link set v9 up');

@@ -9,7 +9,6 @@
 // Fresh netns per test, devices down (no traffic: counters stay 0), IPv6 off.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
 import { Rtnl } from '../../src/rtnl/handle.js';
 import {
   MONITOR_GROUPS, monitorGroups, registerEventDecoder, decodeQdiscEvent, decodeTcClassEvent, decodeFilterEvent,
@@ -23,6 +22,7 @@ import {
 } from '../../src/rtnl/constants.js';
 import { InvalidArgumentError } from '../../src/netlink/errors.js';
 import { freshHandle, inNs, ip, privileged, until as untilEvent, type rawNetns, monitorPrints, netlinkGroupsJoined } from '../helpers.js';
+import { lateLoadPrelude } from './late-load.js';
 
 type Ns = ReturnType<typeof rawNetns>;
 type T = Parameters<Parameters<typeof t.test>[0]>[0];
@@ -474,19 +474,7 @@ t.test('live: a qdisc decoder removed with registerEventDecoder yields raw copie
 
 t.test('late loading: in a fresh process, a monitor loads no traffic-control module until one watches tc; that one decodes what came meanwhile', privileged, async (t) => {
   // A module hook marks every module under src/rtnl/tc/ and lazy-apis.js when it is evaluated.
-  const hooks = `export async function load(url, context, next) {
-    const r = await next(url, context);
-    if (!/\\/rtnl\\/(tc\\/.*|lazy-apis)\\.js$/.test(url)) return r;
-    const src = typeof r.source === 'string' ? r.source : new TextDecoder().decode(r.source);
-    return { ...r, source: src + '\\n;(globalThis.__nlkitTc ??= []).push(' + JSON.stringify(url) + ');' };
-  }`;
-  const handle = pathToFileURL(new URL('../../src/rtnl/handle.js', import.meta.url).pathname).href;
-  const script = `
-    import { register } from 'node:module';
-    import { execSync } from 'node:child_process';
-    register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});
-    const { Rtnl } = await import(${JSON.stringify(handle)});
-    const loaded = () => (globalThis.__nlkitTc ?? []).length;
+  const script = `${lateLoadPrelude('tc\\/.*|lazy-apis')}
     const rt = Rtnl.open();
     const out = { atImport: loaded() };
     const l = rt.monitor(['link', 'route', 'nexthop']);
