@@ -297,3 +297,35 @@ t.test('bad input is refused before send and changes nothing', privileged, async
   t.match(nodev.message, /nope0/, 'naming it');
   t.equal(snapshot(), before, 'still nothing changed');
 });
+
+t.test('get: one entry asked of the kernel (ip neigh get), as list has it; a missing one is ENOENT naming it', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  ip(ns.path, ['neigh', 'add', '10.1.0.7', 'lladdr', '02:00:00:00:00:07', 'dev', 'v0', 'nud', 'permanent']);
+  ip(ns.path, ['neigh', 'add', '2001:db8::7', 'lladdr', '02:00:00:00:00:17', 'dev', 'v0', 'nud', 'reachable']);
+  ip(ns.path, ['neigh', 'add', 'proxy', '10.1.0.8', 'dev', 'v0']);
+  const listed = await rt.neigh.list({ state: 'all' });
+  const ifn = names(ns.path);
+  for (const dst of ['10.1.0.7', '2001:db8::7']) {
+    const got = await rt.neigh.get({ dst, dev: 'v0' });
+    const l = listed.find((n) => n.dst === dst)!;
+    t.same({ ...got, cacheinfo: undefined }, { ...l, cacheinfo: undefined }, `${dst}: as list decodes it (cache times and the reference count aside)`);
+    // ip 6.1 prints `neigh get` as text even with -j.
+    const theirs = ip(ns.path, ['neigh', 'get', dst, 'dev', 'v0']).trim();
+    t.equal(`${got.dst} dev ${ifn.get(got.dev)} lladdr ${got.lladdr} ${got.state.join(' ')}`, theirs, `${dst}: as ip neigh get prints it`);
+    t.same({ ...(await rt.neigh.get(got)), cacheinfo: undefined }, { ...got, cacheinfo: undefined }, `${dst}: an entry as decoded is taken back`);
+  }
+  const byIndex = await rt.neigh.get({ dst: '10.1.0.7', dev: (await rt.link.get('v0')).index });
+  t.equal(byIndex.lladdr, '02:00:00:00:00:07', 'by ifindex');
+  const px = await rt.neigh.get({ dst: '10.1.0.8', dev: 'v0', proxy: true });
+  t.ok(px.proxy, 'a proxy entry');
+  t.equal(px.dst, '10.1.0.8');
+  const missing = await rt.neigh.get({ dst: '10.1.0.99', dev: 'v0' }).catch((e: unknown) => e);
+  t.ok(missing instanceof NetlinkError && missing.code === 'ENOENT', 'ENOENT');
+  t.match((missing as Error).message, /10\.1\.0\.99 dev v0/, 'naming the entry');
+  const noDev = await rt.neigh.get({ dst: '10.1.0.7' }).catch((e: unknown) => e);
+  t.ok(noDev instanceof InvalidArgumentError && noDev.argument === 'dev', 'a non-proxy entry needs dev, refused before sending');
+  const badDev = await rt.neigh.get({ dst: '10.1.0.7', dev: 'nope0' }).catch((e: unknown) => e);
+  t.ok(badDev instanceof NetlinkError && badDev.code === 'ENODEV', 'a missing link is ENODEV');
+  await t.rejects(rt.neigh.get({ dst: '10.1.0.300', dev: 'v0' }), InvalidArgumentError, 'a bad address');
+  await t.rejects(rt.neigh.get({ dst: '10.1.0.7', dev: 'v0', lladdr: 'x' } as never), InvalidArgumentError, 'an unknown key');
+});

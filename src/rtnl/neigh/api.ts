@@ -339,6 +339,34 @@ export class NeighApi {
 
 
   /**
+   * One neighbour entry (or, with `proxy`, a proxy entry), asked of the kernel by its
+   * address and link: RTM_GETNEIGH for that entry alone, no dump. Decoded as `list`
+   * returns it. Takes a listed entry too.
+   *
+   * Equivalent to: `ip neigh get DST [proxy] dev DEV`.
+   * @throws InvalidArgumentError for bad input (nothing sent; `dev` is needed but for a
+   *   proxy entry); NetlinkError 'ENOENT' naming the entry when there is none, 'ENODEV'
+   *   when the link does not exist.
+   */
+  async get(spec: NeighDelSpec | Neigh): Promise<Neigh> {
+    let s = checkObject(spec, 'spec');
+    if (typeof s['rawState'] === 'number') s = { dst: s['dst'], dev: s['dev'] || undefined, proxy: s['proxy'] };
+    checkKeys(s, DEL_KEYS, '');
+    const dst = parseIp(s['dst'], 'dst');
+    const proxy = s['proxy'] !== undefined && checkBool(s['proxy'], 'proxy');
+    const dev = s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined;
+    // neigh_get: "No device specified" (EINVAL) for a non-proxy entry without one.
+    if (dev === undefined && !proxy) throw new InvalidArgumentError('dev', 'a neighbour entry is looked up on a link (dev); only a proxy entry can be asked for without one');
+    const index = dev === undefined ? 0 : await this.core.linkIndex(dev, 'dev');
+    const n = await this.core.sock.request(C.RTM_GETNEIGH, 0, (w) => {
+      putNdmsg(w, afOf(dst.family), index, 0, proxy ? C.NTF_PROXY : 0);
+      w.putBytes(C.NDA_DST, dst.bytes);
+    }, onNeigh, { ack: false, subject: subjectOf(s['dst'], dev) });
+    if (n === undefined) throw new NetlinkError(2 /* ENOENT */, { type: C.RTM_GETNEIGH, typeName: 'RTM_GETNEIGH', seq: 0, subject: subjectOf(s['dst'], dev) }, {}, 'the kernel answered with no entry');
+    return n;
+  }
+
+  /**
    * Delete a neighbour entry (or, with `proxy`, a proxy entry).
    *
    * Equivalent to: `ip neigh del DST [proxy] dev DEV`.
