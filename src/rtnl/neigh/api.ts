@@ -196,6 +196,32 @@ function renamed(e: InvalidArgumentError, i: number): InvalidArgumentError {
   return new InvalidArgumentError(`entries[${i}]${at}`, e.message.replace(/^invalid [^:]*: /, ''));
 }
 
+/** An entry named by `get`/`del` (a spec or a listed entry): its address, link and proxy flag. */
+interface EntryRef {
+  readonly dst: { readonly family: 4 | 6; readonly bytes: Uint8Array };
+  readonly proxy: boolean;
+  readonly dev: string | number | undefined;
+  readonly subject: string;
+}
+
+/** Check `get`'s or `del`'s argument; `noDev` is the refusal of a non-proxy entry without a link. */
+function entryRef(spec: unknown, noDev: string): EntryRef {
+  let s = checkObject(spec, 'spec');
+  if (typeof s['rawState'] === 'number') s = { dst: s['dst'], dev: s['dev'] || undefined, proxy: s['proxy'] };
+  checkKeys(s, DEL_KEYS, '');
+  const dst = parseIp(s['dst'], 'dst');
+  const proxy = s['proxy'] !== undefined && checkBool(s['proxy'], 'proxy');
+  const dev = s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined;
+  if (dev === undefined && !proxy) throw new InvalidArgumentError('dev', noDev);
+  return { dst, proxy, dev, subject: subjectOf(s['dst'], dev) };
+}
+
+/** The ndmsg and NDA_DST that name one entry (of a get or delete). */
+function writeEntryKey(w: MessageWriter, r: { readonly dst: EntryRef['dst']; readonly proxy: boolean }, index: number): void {
+  putNdmsg(w, afOf(r.dst.family), index, 0, r.proxy ? C.NTF_PROXY : 0);
+  w.putBytes(C.NDA_DST, r.dst.bytes);
+}
+
 /** Neighbour operations of an Rtnl handle (`rt.neigh`). */
 export class NeighApi {
   /** Not for users: every Rtnl handle has its own, `rt.neigh`. */
@@ -252,10 +278,7 @@ export class NeighApi {
   /** Whether the (non-proxy) entry `p` names is in the table: RTM_GETNEIGH of that one entry (`ip neigh get`); true when the kernel cannot say. */
   private async exists(p: PreparedNeigh, index: number): Promise<boolean> {
     try {
-      await this.core.sock.request(C.RTM_GETNEIGH, 0, (w) => {
-        putNdmsg(w, afOf(p.dst.family), index, 0, 0);
-        w.putBytes(C.NDA_DST, p.dst.bytes);
-      }, onNeigh, { ack: false, subject: subjectOf(p.dstText, p.dev) });
+      await this.core.sock.request(C.RTM_GETNEIGH, 0, (w) => writeEntryKey(w, { dst: p.dst, proxy: false }, index), onNeigh, { ack: false, subject: subjectOf(p.dstText, p.dev) });
       return true;
     } catch (e) {
       if (e instanceof NetlinkError && e.code === 'ENOENT') return false;
@@ -327,11 +350,7 @@ export class NeighApi {
     // Undo: delete what this call added.
     const added = tookIndexes(r);
     const d = added.length ? await this.core.sock.requestBatch(added.map((i) => ({
-      type: C.RTM_DELNEIGH, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => {
-        const p = prepared[i]!;
-        putNdmsg(w, afOf(p.dst.family), indexes[i]!, 0, p.proxy ? C.NTF_PROXY : 0);
-        w.putBytes(C.NDA_DST, p.dst.bytes);
-      },
+      type: C.RTM_DELNEIGH, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => writeEntryKey(w, { dst: prepared[i]!.dst, proxy: !!prepared[i]!.proxy }, indexes[i]!),
     }))) : undefined;
     // ENOENT, ENODEV: gone already (expired, or its link deleted meanwhile).
     throw allOrNoneError({ batch: r, undo: d, undone: added, gone: (e) => NEIGH_GONE.has(e.code), subjects, noun: ['entry', 'entries'], type: C.RTM_NEWNEIGH, typeName: 'RTM_NEWNEIGH' });
@@ -349,20 +368,11 @@ export class NeighApi {
    *   when the link does not exist.
    */
   async get(spec: NeighDelSpec | Neigh): Promise<Neigh> {
-    let s = checkObject(spec, 'spec');
-    if (typeof s['rawState'] === 'number') s = { dst: s['dst'], dev: s['dev'] || undefined, proxy: s['proxy'] };
-    checkKeys(s, DEL_KEYS, '');
-    const dst = parseIp(s['dst'], 'dst');
-    const proxy = s['proxy'] !== undefined && checkBool(s['proxy'], 'proxy');
-    const dev = s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined;
     // neigh_get: "No device specified" (EINVAL) for a non-proxy entry without one.
-    if (dev === undefined && !proxy) throw new InvalidArgumentError('dev', 'a neighbour entry is looked up on a link (dev); only a proxy entry can be asked for without one');
-    const index = dev === undefined ? 0 : await this.core.linkIndex(dev, 'dev');
-    const n = await this.core.sock.request(C.RTM_GETNEIGH, 0, (w) => {
-      putNdmsg(w, afOf(dst.family), index, 0, proxy ? C.NTF_PROXY : 0);
-      w.putBytes(C.NDA_DST, dst.bytes);
-    }, onNeigh, { ack: false, subject: subjectOf(s['dst'], dev) });
-    if (n === undefined) throw new NetlinkError(2 /* ENOENT */, { type: C.RTM_GETNEIGH, typeName: 'RTM_GETNEIGH', seq: 0, subject: subjectOf(s['dst'], dev) }, {}, 'the kernel answered with no entry');
+    const r = entryRef(spec, 'a neighbour entry is looked up on a link (dev); only a proxy entry can be asked for without one');
+    const index = r.dev === undefined ? 0 : await this.core.linkIndex(r.dev, 'dev');
+    const n = await this.core.sock.request(C.RTM_GETNEIGH, 0, (w) => writeEntryKey(w, r, index), onNeigh, { ack: false, subject: r.subject });
+    if (n === undefined) throw new NetlinkError(2 /* ENOENT */, { type: C.RTM_GETNEIGH, typeName: 'RTM_GETNEIGH', seq: 0, subject: r.subject }, {}, 'the kernel answered with no entry');
     return n;
   }
 
@@ -373,18 +383,9 @@ export class NeighApi {
    * @throws NetlinkError 'ENOENT' when there is no such entry.
    */
   async del(spec: NeighDelSpec | Neigh): Promise<void> {
-    let s = checkObject(spec, 'spec');
-    if (typeof s['rawState'] === 'number') s = { dst: s['dst'], dev: s['dev'] || undefined, proxy: s['proxy'] };
-    checkKeys(s, DEL_KEYS, '');
-    const dst = parseIp(s['dst'], 'dst');
-    const proxy = s['proxy'] !== undefined && checkBool(s['proxy'], 'proxy');
-    const dev = s['dev'] !== undefined ? checkLinkRef(s['dev'], 'dev') : undefined;
-    if (dev === undefined && !proxy) throw new InvalidArgumentError('dev', 'a neighbour entry needs a link (dev)');
-    const index = dev === undefined ? 0 : await this.core.linkIndex(dev, 'dev');
-    await this.core.sock.request(C.RTM_DELNEIGH, 0, (w) => {
-      putNdmsg(w, afOf(dst.family), index, 0, proxy ? C.NTF_PROXY : 0);
-      w.putBytes(C.NDA_DST, dst.bytes);
-    }, undefined, { subject: subjectOf(s['dst'], dev) });
+    const r = entryRef(spec, 'a neighbour entry needs a link (dev)');
+    const index = r.dev === undefined ? 0 : await this.core.linkIndex(r.dev, 'dev');
+    await this.core.sock.request(C.RTM_DELNEIGH, 0, (w) => writeEntryKey(w, r, index), undefined, { subject: r.subject });
   }
 
   /**
