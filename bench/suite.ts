@@ -185,6 +185,13 @@ function allJobs(p: Params): Job[] {
     argv: [node, rawPath, '--n', common.n, '--naddr', common.naddr],
     ...(existsSync(rawPath) ? {} : { missing: 'bench/raw-koffi.ts not built' }),
   };
+  // The Node floor of the setupVeth rows: setupveth_mnl's requests (--sockets=per-pair, and
+  // --readback=none with a kept socket) sent raw from a fresh Node process.
+  const rawSetup = (work: string): Job => ({
+    name: `node-raw-koffi-${work}`, kind: 'peer', tier: 'core',
+    argv: [node, rawPath, '--work', work, '--n', common.n],
+    ...(existsSync(rawPath) ? {} : { missing: 'bench/raw-koffi.ts not built' }),
+  });
   const monPath = join(distBench, 'monitor-latency.js');
   const monitor: Job = {
     name: 'monitor-latency', kind: 'monitor', tier: 'context', // repeats its own rounds inside
@@ -272,6 +279,8 @@ function allJobs(p: Params): Job[] {
     cSetup('c-libmnl-setupveth-noreadback', '--readback=none'),
     cSetup('c-libmnl-setupveth-1q', '--queues=1', '--sockets=per-pair'),
     cSetup('c-libmnl-setupveth-perpair', '--sockets=per-pair'),
+    rawSetup('setupveth'),
+    rawSetup('peerup'),
     c('c-libmnl-batch-upinline', '--mode=batch', '--up=inline'),
     ...d1.slice(0, 4),
     ...d2.slice(0, 4),
@@ -569,6 +578,7 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
     ]),
     t('setupVeth, per pair', '≤ 1.15× C, same kernel work', 1.15, 'nlkit-setupveth', 'w1_create', [
       { label: 'C libmnl setupveth_mnl --sockets=per-pair: per pair a socket opened in netns 2 (setns there and back, as setupVeth opens its handle), create (MTU, MAC, each end born in its netns), peer up, GETLINK of the peer, close; one request at a time', impls: ['c-libmnl-setupveth-perpair'], op: 'w1_create' },
+      { label: 'context: raw koffi from a fresh Node process, the requests, sockets and loop of the C row (bench/raw-koffi.ts --work setupveth, no nlkit code; the Node floor)', impls: ['node-raw-koffi-setupveth'], op: 'w1_create' },
       { label: 'context: C libmnl setupveth_mnl, the same requests from one socket kept in netns 2 (like setupVeth with options.handles)', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
       { label: 'context: C libmnl setupveth_mnl --path=echo (the earlier two-handle setupVeth path: echoed create from this netns; --peers all)', impls: ['c-libmnl-setupveth-echo'], op: 'w1_create' },
       { label: 'context: C libmnl seq W1, up inline (peer left down: no carrier, no addrconf)', impls: ['c-libmnl-seq-upinline'], op: 'w1_create' },
@@ -585,6 +595,7 @@ function targets(s: Record<string, Record<string, Cell>>, micro: MicroSummary | 
     ]),
     t('setupVeth kernel part: create + peer up, kept handles, no read-back', 'info', null, 'nlkit-setupveth', 'w1_peerup', [
       { label: 'C libmnl setupveth_mnl --readback=none (the same two requests)', impls: ['c-libmnl-setupveth-noreadback'], op: 'w1_create' },
+      { label: 'context: raw koffi from a fresh Node process, the same two requests (bench/raw-koffi.ts --work peerup; the Node floor)', impls: ['node-raw-koffi-peerup'], op: 'w1_create' },
       { label: 'C libmnl setupveth_mnl (with the GETLINK read-back)', impls: ['c-libmnl-setupveth'], op: 'w1_create' },
     ]),
   ];
