@@ -168,6 +168,25 @@ function fastestPeers(r: Report): Record<string, { label: string; v: number } | 
   return out;
 }
 
+/**
+ * The setupVeth Node floor, round by round: per round (records of the same `run`), nlkit's
+ * setupVeth against the raw-koffi program sending the C row's requests (bench/raw-koffi.ts
+ * --work setupveth) and that program against C (setupveth_mnl --sockets=per-pair). '' when
+ * the run has no floor records (reports from before it existed).
+ */
+function setupVethFloor(r: Report): string {
+  const perRun = (impl: string): Map<number, number> => new Map(r.records.filter((x) => x['impl'] === impl && x['op'] === 'w1_create' && typeof x['per_op_us'] === 'number').map((x) => [Number(x['run']), x['per_op_us'] as number]));
+  const nl = perRun('nlkit-setupveth'), fl = perRun('node-raw-koffi-setupveth'), c = perRun('c-libmnl-setupveth-perpair');
+  const floor = r.summary['node-raw-koffi-setupveth']?.['w1_create'];
+  const cMed = r.summary['c-libmnl-setupveth-perpair']?.['w1_create'];
+  if (!floor || !cMed || fl.size === 0) return '';
+  const range = (a: Map<number, number>, b: Map<number, number>): string => {
+    const q = [...a.keys()].filter((k) => b.has(k)).map((k) => a.get(k)! / b.get(k)!);
+    return q.length ? `${fmtRatio(Math.min(...q))} to ${fmtRatio(Math.max(...q))}` : '–';
+  };
+  return ` The Node floor of setupVeth (bench/raw-koffi.ts --work setupveth: the C row's requests, sockets and loop sent raw by koffi from a fresh Node process, no nlkit code) took ${fmtUs(floor.median)} µs per pair, ${fmtRatio(floor.median / cMed.median)} C's; round by round the floor was ${range(fl, c)} C and nlkit ${range(nl, fl)} the floor.`;
+}
+
 export function renderMarkdown(r: Report, svgName: string): string {
   const m = r.meta;
   const L: string[] = [];
@@ -250,7 +269,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
       const kept = !sk ? '' : sk.median < s1.median
         ? `; with a kept host handle ${fmtUs(sk.median)} µs, ${fmtUs(s1.median - sk.median)} µs less${hOpen !== undefined && s1.median - sk.median > hOpen / 1000 ? own : ''}`
         : `; with a kept host handle ${fmtUs(sk.median)} µs — not faster, so this run's noise exceeds the cost of opening a handle${hOpen !== undefined ? ` (${fmtUs(hOpen / 1000)} µs in the micro table)` : ''}`;
-      L.push(`setupVeth ${fmtUs(s1.median)} µs per pair${kept}; the kernel part alone (rt.link.add, then the peer set up through a handle kept in its netns, no read-back) ${fmtUs(s2.median)} µs. The rest is the read-back (a GETLINK of the host end, which also gives the container end's index; one of the container end when the kernel chose its MAC) and nlkit's per-request cost. C's W1 leaves the peer down, so it has none of the carrier-up/addrconf work; setupveth_mnl does the same work as setupVeth.`);
+      L.push(`setupVeth ${fmtUs(s1.median)} µs per pair${kept}; the kernel part alone (rt.link.add, then the peer set up through a handle kept in its netns, no read-back) ${fmtUs(s2.median)} µs. The rest is the read-back (a GETLINK of the host end, which also gives the container end's index; one of the container end when the kernel chose its MAC) and nlkit's per-request cost. C's W1 leaves the peer down, so it has none of the carrier-up/addrconf work; setupveth_mnl does the same work as setupVeth.${setupVethFloor(r)}`);
       L.push('');
     }
   }
