@@ -23,7 +23,7 @@ export class MacAddr {
     const b = new Uint8Array(6);
     for (let i = 0; i < 6; i++) {
       const x = bytes[i];
-      if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 255) throw new InvalidArgumentError('mac', `byte ${i} is ${String(x)}, not an integer 0..255`);
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 255) throw new InvalidArgumentError('mac', `byte ${i} is ${showValue(x)}, not an integer 0..255`);
       b[i] = x;
     }
     this.#bytes = b;
@@ -36,7 +36,7 @@ export class MacAddr {
   static parse(s: string): MacAddr {
     if (typeof s !== 'string') throw new InvalidArgumentError('mac', `expected a string, got ${showValue(s)}`);
     const m = MAC_RE.exec(s.trim());
-    if (!m) throw new InvalidArgumentError('mac', `'${s}' is not a MAC address (expected six hex pairs separated by ':' or '-')`);
+    if (!m) throw new InvalidArgumentError('mac', `${showValue(s)} is not a MAC address (expected six hex pairs separated by ':' or '-')`);
     return new MacAddr([m[1]!, m[3]!, m[4]!, m[5]!, m[6]!, m[7]!].map((h) => parseInt(h, 16)));
   }
 

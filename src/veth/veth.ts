@@ -236,6 +236,9 @@ export async function setupVeth(
     if (typeof options.handles !== 'object' || options.handles === null) throw new InvalidArgumentError('options.handles', `expected { host?, container? }, got ${showValue(options.handles)}`);
     checkOptionKeys(options.handles, HANDLE_KEYS, 'options.handles.');
   }
+  for (const k of ['randomName', 'afterCreate'] as const) {
+    if (options[k] !== undefined && typeof options[k] !== 'function') throw new InvalidArgumentError(`options.${k}`, `expected a function, got ${showValue(options[k])}`);
+  }
   const randomName = options.randomName ?? randomVethName;
   const maxAttempts = options.maxAttempts ?? 10;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidArgumentError('options.maxAttempts', 'expected a positive integer');
@@ -310,26 +313,51 @@ export async function setupVeth(
       );
       if (options.afterCreate) await options.afterCreate(veth);
       return veth;
-    } catch (e) {
-      const cause = e as Error;
+    } catch (cause) {
       let undone = 'the pair was deleted';
       try {
         // Deleting either end deletes the pair; the host end is in the handle's netns.
         await hst.link.del(host);
       } catch (delErr) {
         if (!(delErr instanceof NetlinkError && delErr.code === 'ENODEV')) {
-          throw new AggregateError([cause, delErr], `setupVeth: ${cause.message}; and deleting the half-made pair ${containerName}/${host} failed: ${(delErr as Error).message}`);
+          throw new AggregateError([cause, delErr], `setupVeth: ${describeThrown(cause)}; and deleting the half-made pair ${containerName}/${host} failed: ${describeThrown(delErr)}`);
         }
         // Gone already (deleted by someone else), or never where the handle looked.
         undone = `no host end '${host}' was found in ${hst.where()} to delete`;
       }
-      if (cause instanceof Error) cause.message = `setupVeth ${containerName}/${host}: ${cause.message} (${undone})`;
-      throw cause;
+      throw annotated(cause, `setupVeth ${containerName}/${host}: `, ` (${undone})`);
     }
   } finally {
     if (hst !== given.host) hst.close();
     if (ctr !== undefined && ctr !== given.container) ctr.close();
   }
+}
+
+/** A thrown value as text: an Error's message, anything else shown as a value. */
+function describeThrown(e: unknown): string {
+  return e instanceof Error ? e.message : showValue(e);
+}
+
+/**
+ * The error a failed step after the create is reported with: the thrown Error itself
+ * with `prefix` and `suffix` added to its message (its class, code and fields kept), or
+ * — where the message cannot be changed (a DOMException such as AbortSignal.timeout's
+ * reason has a getter only; a frozen Error) or what was thrown is no Error — a new
+ * Error with that text and the thrown value as its `cause`.
+ */
+function annotated(e: unknown, prefix: string, suffix: string): Error {
+  if (e instanceof Error) {
+    const message = `${prefix}${e.message}${suffix}`;
+    try {
+      e.message = message;
+      if (e.message === message) return e;
+    } catch {
+      // read-only: wrapped below
+    }
+  }
+  // A DOMException's name is its kind ('TimeoutError', 'AbortError'): kept in the text.
+  const kind = e instanceof Error && e.name && e.name !== 'Error' ? `${e.name}: ` : '';
+  return new Error(`${prefix}${kind}${describeThrown(e)}${suffix}`, { cause: e });
 }
 
 /** What setupVeth reads of a link: no full decode, no strings but the name. */

@@ -140,6 +140,29 @@ t.test('failure at every step leaves both netns as they were, and no fd behind',
   t.equal(fdCount(), before.fds, 'no fd leaked by any failure');
 });
 
+t.test('an afterCreate failure whose message cannot be rewritten, or a non-Error thrown: the pair is deleted, the error says so and carries the original', privileged, async (t) => {
+  const { host, ctr } = netnsPair(t);
+  const fds = fdCount();
+  const timeout = new DOMException('the operation timed out', 'TimeoutError'); // AbortSignal.timeout's reason: message is a getter only
+  const frozen = Object.freeze(new Error('frozen'));
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['a DOMException (AbortSignal.timeout)', timeout, /^setupVeth c0\/h0: TimeoutError: the operation timed out \(the pair was deleted\)$/],
+    ['a frozen Error', frozen, /^setupVeth c0\/h0: frozen \(the pair was deleted\)$/],
+    ['a string', 'no address left', /^setupVeth c0\/h0: 'no address left' \(the pair was deleted\)$/],
+    ['undefined', undefined, /^setupVeth c0\/h0: undefined \(the pair was deleted\)$/],
+  ];
+  for (const [what, thrown, re] of cases) {
+    const e = await setupVeth('c0', 'h0', 1500, null, host, ctr, { afterCreate: () => { throw thrown; } }).catch((x) => x);
+    t.ok(e instanceof Error, `${what}: an Error (${e?.constructor?.name})`);
+    t.match(e?.message, re, `${what}: ${e?.message}`);
+    if (e !== thrown) t.equal(e?.cause, thrown, `${what}: the thrown value is the cause`);
+    t.same(names(ctr), ['lo'], `${what}: container netns unchanged`);
+    t.same(names(host), ['lo'], `${what}: host netns unchanged`);
+  }
+  t.equal(frozen.message, 'frozen', 'the frozen error itself untouched');
+  t.equal(fdCount(), fds, 'no fd leaked');
+});
+
 t.test('200 concurrent setupVeth calls with random host names all succeed with unique names', privileged, async (t) => {
   const host = Netns.new();
   t.teardown(() => host.close());
@@ -208,6 +231,10 @@ t.test('bad input is refused before anything is sent', privileged, async (t) => 
     // clash and sent again from a container handle before saying 'one of the names is taken'.
     ['one netns, one name for both ends', () => setupVeth('e0', 'e0', 1500, null, host, host)],
     ['one netns (two Netns of it), one name for both ends', () => setupVeth('e0', 'e0', 1500, null, host, hostAgain)],
+    // Checked when called: afterCreate: 5 made the pair, then failed with 'options.afterCreate
+    // is not a function' (a TypeError) and deleted it; randomName: 5 threw a bare TypeError.
+    ['afterCreate not a function', () => setupVeth('eth0', 'vh0', 1500, null, host, ctr, { afterCreate: 5 as any })],
+    ['randomName not a function', () => setupVeth('eth0', '', 1500, null, host, ctr, { randomName: 'vh0' as any })],
   ];
   for (const [what, fn] of bad) {
     const e = await fn().then(() => undefined, (x) => x);
@@ -239,6 +266,10 @@ t.test('MacAddr: parse, format, random, equality, validation', async (t) => {
   t.throws(() => new MacAddr([1, 2, 3]), InvalidArgumentError);
   t.throws(() => new MacAddr([1, 2, 3, 4, 5, 256]), InvalidArgumentError);
   t.throws(() => new MacAddr([1, 2, 3, 4, 5, 1.5]), InvalidArgumentError);
+  // The refused input is shown as other errors show values: quoted and cut at 64 characters
+  // (a 100 kB string was echoed whole), a bigint with its 'n' ('byte 0 is 1, not an integer').
+  t.throws(() => MacAddr.parse('a'.repeat(100000)), { message: /^invalid mac: 'a{64}\.\.\.' is not a MAC address/ });
+  t.throws(() => new MacAddr([1n, 2, 3, 4, 5, 6] as any), { message: 'invalid mac: byte 0 is 1n, not an integer 0..255' });
 });
 
 t.test('randomVethName: veth + 8 hex digits', async (t) => {
