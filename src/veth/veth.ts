@@ -101,8 +101,11 @@ export interface SetupVethOptions {
   readonly maxAttempts?: number | undefined;
   /**
    * Runs once the pair exists and both ends were read back (for example to add
-   * addresses). If it throws, the pair is deleted and the error propagates: the whole
-   * setup is atomic. Defaults to none.
+   * addresses). If it throws, the pair is deleted (by its container end when the host
+   * end was renamed or moved) and the error propagates with what was undone added to
+   * its message — or, where that message cannot change (a DOMException, a frozen error)
+   * or no Error was thrown, as the `cause` of a new Error saying it: the whole setup is
+   * atomic. Defaults to none.
    */
   readonly afterCreate?: ((veth: Veth) => void | Promise<void>) | undefined;
   /**
@@ -288,6 +291,7 @@ export async function setupVeth(
       }
     }
     // The pair exists: from here on, any failure deletes it.
+    let made: Veth | undefined;
     try {
       // The container end came up in the create message; the peer cannot (ENOTCONN
       // until the pair is linked), so the host end is set up now, from its own netns.
@@ -306,7 +310,7 @@ export async function setupVeth(
         if (b.name !== containerName) throw new Error(`the peer of ${host} is '${b.name}', not '${containerName}'`);
         c = { index: b.index, mac: macOf(b, containerName) };
       }
-      const veth = Veth.of(
+      const veth = made = Veth.of(
         { name: containerName, index: c.index, mac: c.mac, netns: containerNs },
         { name: host, index: h.index, mac: macOf(h, host), netns: hostNs },
         mtu,
@@ -322,8 +326,19 @@ export async function setupVeth(
         if (!(delErr instanceof NetlinkError && delErr.code === 'ENODEV')) {
           throw new AggregateError([cause, delErr], `setupVeth: ${describeThrown(cause)}; and deleting the half-made pair ${containerName}/${host} failed: ${describeThrown(delErr)}`);
         }
-        // Gone already (deleted by someone else), or never where the handle looked.
-        undone = `no host end '${host}' was found in ${hst.where()} to delete`;
+        // Not under its name in the host netns: renamed or moved (by afterCreate), or the
+        // pair is gone already (deleted by someone else). Deleting the container end
+        // deletes the pair too: by its index when it was read back, else by its name.
+        try {
+          const ctrRt = container();
+          await ctrRt.link.del(made?.container.index ?? containerName);
+          undone = `the pair was deleted, by its container end: no host end '${host}' in ${hst.where()}`;
+        } catch (delErr2) {
+          if (!(delErr2 instanceof NetlinkError && delErr2.code === 'ENODEV')) {
+            throw new AggregateError([cause, delErr2], `setupVeth: ${describeThrown(cause)}; and deleting the half-made pair ${containerName}/${host} failed: no host end '${host}' in ${hst.where()}, and deleting the container end: ${describeThrown(delErr2)}`);
+          }
+          undone = `no host end '${host}' was found in ${hst.where()} to delete`;
+        }
       }
       throw annotated(cause, `setupVeth ${containerName}/${host}: `, ` (${undone})`);
     }

@@ -163,6 +163,30 @@ t.test('an afterCreate failure whose message cannot be rewritten, or a non-Error
   t.equal(fdCount(), fds, 'no fd leaked');
 });
 
+t.test('an afterCreate that renamed or moved the host end before it failed: the pair is still deleted (by its container end)', privileged, async (t) => {
+  const { host, ctr } = netnsPair(t);
+  const other = Netns.new();
+  const rt = Rtnl.open({ netns: host });
+  t.teardown(() => {
+    rt.close();
+    other.close();
+  });
+  const fds = fdCount();
+  // Both left the pair behind: 'no host end 'h0' was found in netns … to delete'.
+  const cases: Array<[string, () => Promise<unknown>]> = [
+    ['renamed', () => rt.link.set('h0', { name: 'renamed0' })],
+    ['moved to another netns', () => rt.link.set('h0', { netns: other })],
+  ];
+  for (const [what, change] of cases) {
+    const e = await setupVeth('c0', 'h0', 1500, null, host, ctr, { afterCreate: async () => { await change(); throw new Error('injected'); } }).catch((x) => x);
+    t.match(e?.message, /^setupVeth c0\/h0: injected \(the pair was deleted, by its container end: no host end 'h0' in netns .*\)$/, `${what}: ${e?.message}`);
+    t.same(names(ctr), ['lo'], `${what}: container netns unchanged`);
+    t.same(names(host), ['lo'], `${what}: host netns unchanged`);
+    t.same(names(other), ['lo'], `${what}: nothing left in the netns it was moved to`);
+  }
+  t.equal(fdCount(), fds, 'no fd leaked');
+});
+
 t.test('200 concurrent setupVeth calls with random host names all succeed with unique names', privileged, async (t) => {
   const host = Netns.new();
   t.teardown(() => host.close());
