@@ -511,6 +511,8 @@ export async function teardownVeth(containerName: string, containerNs: Netns | s
         own = Netns.fromPath(containerNs);
       } catch (e) {
         if ((e as { code?: string }).code === 'ENOENT') return false;
+        // A file that is no netns: the wrong value is this function's containerNs.
+        if (e instanceof InvalidArgumentError && e.argument === 'path') throw new InvalidArgumentError('containerNs', e.message.slice('invalid path: '.length));
         throw e;
       }
       ns = own;

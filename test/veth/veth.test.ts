@@ -227,6 +227,10 @@ t.test("teardownVeth refuses a relative path: a netns name given for its path sa
   t.match(byName, { argument: 'containerNs', message: /^invalid containerNs: expected a Netns or the absolute path of a netns file \(as CNI_NETNS\), got 'vt-red'; a named netns is at \/run\/netns\/vt-red \(Netns\.getNamed\('vt-red'\)\)$/ });
   await t.rejects(teardownVeth('eth0', 'run/netns/vt-red'), { argument: 'containerNs', message: /got 'run\/netns\/vt-red'$/ }, 'a relative path too');
   await t.rejects(teardownVeth('eth0', ''), { argument: 'containerNs', message: /got ''$/ }, 'an empty one too');
+  // A path to something else than a netns is teardownVeth's containerNs that is wrong (it
+  // was reported as 'invalid path', an argument teardownVeth does not have).
+  await t.rejects(teardownVeth('eth0', '/proc/self/ns/mnt'), { argument: 'containerNs', message: /^invalid containerNs: '\/proc\/self\/ns\/mnt' is not a network namespace \(it is a mount namespace\)$/ }, 'another kind of namespace');
+  await t.rejects(teardownVeth('eth0', '/dev/null'), { argument: 'containerNs', message: /^invalid containerNs: '\/dev\/null' is not a network namespace/ }, 'not a namespace file');
   t.same(names(red), ['eth0', 'lo'], 'nothing was deleted');
   t.equal(await teardownVeth('eth0', red.path), true, 'the absolute path deletes it');
   t.same(names(red), ['lo']);
