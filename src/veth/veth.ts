@@ -239,9 +239,8 @@ export async function setupVeth(
     if (typeof options.handles !== 'object' || options.handles === null) throw new InvalidArgumentError('options.handles', `expected { host?, container? }, got ${showValue(options.handles)}`);
     checkOptionKeys(options.handles, HANDLE_KEYS, 'options.handles.');
   }
-  for (const k of ['randomName', 'afterCreate'] as const) {
-    if (options[k] !== undefined && typeof options[k] !== 'function') throw new InvalidArgumentError(`options.${k}`, `expected a function, got ${showValue(options[k])}`);
-  }
+  checkFunction(options.randomName, 'options.randomName');
+  checkFunction(options.afterCreate, 'options.afterCreate');
   const randomName = options.randomName ?? randomVethName;
   const maxAttempts = options.maxAttempts ?? 10;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidArgumentError('options.maxAttempts', 'expected a positive integer');
@@ -554,6 +553,10 @@ function exactName(name: unknown, arg: string): string {
   const s = checkIfname(name, arg);
   if (s.includes('%')) throw new InvalidArgumentError(arg, `'${s}' has a '%' (the kernel takes '%d' as a template and picks the number): setupVeth needs the exact name of each end`);
   return s;
+}
+
+function checkFunction(f: unknown, arg: string): void {
+  if (f !== undefined && typeof f !== 'function') throw new InvalidArgumentError(arg, `expected a function, got ${showValue(f)}`);
 }
 
 function checkNetns(ns: unknown, arg: string): void {
