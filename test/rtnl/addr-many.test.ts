@@ -87,3 +87,27 @@ t.test('IPv6 with nodad, mixed with IPv4 by per-entry options: usable at once, a
   t.match(e.message, /2001:db8::7\/64 dev v0/);
   t.notOk((await rt.addr.list({ link: 'v0', family: 6 })).some((a) => a.address === '2001:db8:1::1'), 'rolled back');
 });
+
+t.test('two entries the kernel holds for one address (same local address and mask, the peer in its network) are refused before anything is sent', privileged, async (t) => {
+  // Before, only an identical peer counted as a repeat: the kernel took the first, refused
+  // the second with "EEXIST … Address already assigned" (an address that was not there
+  // before the call), and the first was deleted again.
+  const { ns, rt } = addrFixture(t);
+  const snapshot = JSON.stringify(ipJson(ns.path, ['addr']));
+  const sent = rt.sock.stats.requests;
+  const cases: [string, unknown[], string][] = [
+    ['a peer in the address\'s own network', ['10.8.0.1/24', { address: '10.8.0.1/24', peer: '10.8.0.9' }], 'addresses[1]'],
+    ['two peers in one network', [{ address: '10.8.0.1/24', peer: '10.9.0.2' }, { address: '10.8.0.1/24', peer: '10.9.0.3' }], 'addresses[1]'],
+    ['the peer equal to the address', [{ address: '10.8.0.1/32', peer: '10.8.0.1' }, '10.8.0.1/32'], 'addresses[1]'],
+  ];
+  for (const [name, list, arg] of cases) {
+    const e = await rt.addr.addMany('v0', list as never).then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError && e.argument === arg, `${name}: ${String(e)}`);
+    t.match(String((e as Error)?.message), /repeats addresses\[0\]/, name);
+  }
+  t.equal(rt.sock.stats.requests, sent, 'nothing was sent');
+  t.equal(JSON.stringify(ipJson(ns.path, ['addr'])), snapshot, 'nothing changed');
+  // What the kernel holds as two addresses is still taken in one call, as ip adds them.
+  await rt.addr.addMany('v0', [{ address: '10.8.0.1/24', peer: '10.9.0.2' }, { address: '10.8.0.1/24', peer: '10.10.0.2' }, '10.8.0.1/24', '10.8.0.1/16']);
+  t.same(ipAddrs(ns.path, 'v0'), ['10.8.0.1/16', '10.8.0.1/24', '10.8.0.1/24', '10.8.0.1/24'], 'four addresses');
+});

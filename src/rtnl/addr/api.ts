@@ -311,15 +311,23 @@ function writeAddr(w: MessageWriter, p: PreparedAddr, index: number): void {
 
 /**
  * What makes two entries of addMany the same address for the kernel: IPv4 local address,
- * prefix length and peer (the same address with another prefix length is a second
- * address); IPv6 the address alone (the kernel refuses it again with any prefix length).
- * A number for an IPv4 address without peer (the common bulk case), else a string.
+ * prefix length, and the peer's network under that prefix (the kernel refuses a second
+ * address with the same local address and mask whose peer, or local address, falls in
+ * the first one's network: `10.0.0.1/24` and `10.0.0.1/24 peer 10.0.0.9` are one address
+ * to it, `10.0.0.1/16` is another); IPv6 the address alone (the kernel refuses it again
+ * with any prefix length). A number for an IPv4 address whose peer is absent or in its
+ * own network (the common bulk case), else a string.
  */
 function dedupKey(p: PreparedAddr): string | number {
   const b = p.prefix.bytes;
-  if (p.prefix.family === 4 && p.peer === undefined) return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) * 64 + p.prefix.prefixLen + 2 ** 40;
   if (p.prefix.family === 6) return `6 ${Buffer.from(b).toString('hex')}`;
-  return `4 ${Buffer.from(b).toString('hex')}/${p.prefix.prefixLen} ${p.peer ? Buffer.from(p.peer).toString('hex') : ''}`;
+  const len = p.prefix.prefixLen;
+  const local = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  const q = p.peer;
+  const peer = q === undefined ? local : ((q[0]! << 24) | (q[1]! << 16) | (q[2]! << 8) | q[3]!) >>> 0;
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  if (((peer ^ local) & mask) === 0) return local * 64 + len + 2 ** 40;
+  return `4 ${local}/${len} ${(peer & mask) >>> 0}`;
 }
 
 /** RTM_DELADDR body for an address prepared for add (matched by address, prefix length, peer and label). */
