@@ -713,3 +713,24 @@ t.test('routes through nexthop objects under nexthop_compat_mode 0 (no dev in th
   t.equal(await rt.route.flush({ dev: 'v1', family: 4, protocol: 'boot' }), 2, 'flush dev v1 deletes those two');
   t.same(ipJson(ns.path, ['-4', 'route', 'show', 'proto', 'boot']).map((r: { dst: string }) => r.dst), ['10.30.0.0/16'], 'as ip shows');
 });
+
+t.test('addMany: a route without metric and one with the metric the kernel gives it by default are one key, refused before anything is sent', privileged, async (t) => {
+  // Before, the key compared the metric as given: the kernel took the first and refused
+  // the second with EEXIST ("the table already has a route…", made by this very call).
+  const { ns, rt } = setup(t);
+  const before = JSON.stringify(ipJson(ns.path, ['route', 'show', 'table', 'all']));
+  const sent = rt.sock.stats.requests;
+  const cases: [string, unknown[]][] = [
+    ['IPv4: none and 0', [{ dst: '10.70.0.0/24', dev: 'v0' }, { dst: '10.70.0.0/24', dev: 'v0', metric: 0 }]],
+    ['IPv6: none and 1024', [{ dst: '2001:db8:70::/64', dev: 'v0' }, { dst: '2001:db8:70::/64', dev: 'v0', metric: 1024 }]],
+    ['IPv6: 0 and none', [{ dst: '2001:db8:70::/64', dev: 'v0', metric: 0 }, { dst: '2001:db8:70::/64', dev: 'v0' }]],
+  ];
+  for (const [name, list] of cases) {
+    const x = await rt.route.addMany(list as never).then(() => undefined, (y: Error) => y);
+    t.ok(x instanceof InvalidArgumentError && x.argument === 'specs[1]', `${name}: ${x?.message}`);
+  }
+  t.equal(rt.sock.stats.requests, sent, 'nothing sent');
+  t.equal(JSON.stringify(ipJson(ns.path, ['route', 'show', 'table', 'all'])), before, 'nothing changed');
+  await rt.route.addMany([{ dst: '10.70.0.0/24', dev: 'v0' }, { dst: '10.70.0.0/24', dev: 'v0', metric: 5 }, { dst: '2001:db8:70::/64', dev: 'v0' }, { dst: '2001:db8:70::/64', dev: 'v0', metric: 1 }]);
+  t.equal(ipJson(ns.path, ['route', 'show', '10.70.0.0/24']).length, 2, 'other metrics are other routes');
+});

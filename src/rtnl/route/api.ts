@@ -469,6 +469,15 @@ interface RouteRequest {
   readonly nhDevs: readonly (number | undefined)[];
 }
 
+/**
+ * A route's metric as the kernel keys it: none is 0 for IPv4; none and 0 are 1024 for
+ * IPv6 (IP6_RT_PRIO_USER, as `ip -6 route` shows it).
+ */
+function keyMetric(p: PreparedRoute): number {
+  const m = p.metric ?? 0;
+  return p.family === 6 && m === 0 ? 1024 : m;
+}
+
 /** No nexthops: the ifindexes of none. */
 const NO_DEVS: readonly (number | undefined)[] = Object.freeze([]);
 
@@ -738,7 +747,7 @@ export class RouteApi {
         throw e;
       }
       const p = prepared[i]!;
-      const key = `${p.family} ${p.dst ? `${p.dst.bytes.join('.')}/${p.dst.prefixLen}` : 'default'} ${p.from ? `${p.from.bytes.join('.')}/${p.from.prefixLen}` : ''} ${p.table ?? C.RT_TABLE_MAIN} ${p.tos} ${p.metric ?? ''}`;
+      const key = `${p.family} ${p.dst ? `${p.dst.bytes.join('.')}/${p.dst.prefixLen}` : 'default'} ${p.from ? `${p.from.bytes.join('.')}/${p.from.prefixLen}` : ''} ${p.table ?? C.RT_TABLE_MAIN} ${p.tos} ${keyMetric(p)}`;
       const j = seen.get(key);
       if (j !== undefined) throw new InvalidArgumentError(`specs[${i}]`, `${p.subject} has the key of specs[${j}] (destination, table, TOS and metric): the kernel would refuse it with EEXIST`);
       seen.set(key, i);
