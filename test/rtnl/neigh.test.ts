@@ -329,3 +329,19 @@ t.test('get: one entry asked of the kernel (ip neigh get), as list has it; a mis
   await t.rejects(rt.neigh.get({ dst: '10.1.0.300', dev: 'v0' }), InvalidArgumentError, 'a bad address');
   await t.rejects(rt.neigh.get({ dst: '10.1.0.7', dev: 'v0', lladdr: 'x' } as never), InvalidArgumentError, 'an unknown key');
 });
+
+t.test('addMany: one entry given with its link by name and again by ifindex is refused before any entry is sent', privileged, async (t) => {
+  // Before, the two were told apart by how the link was given: the kernel took the first,
+  // refused the second with EEXIST (an entry made by this very call), and the first was deleted.
+  const { ns, rt } = setup(t);
+  const idx = [...names(ns.path)].find(([, n]) => n === 'v0')![0];
+  const sent = rt.sock.stats.requests;
+  const x = await rt.neigh.addMany([{ dst: '10.1.0.50', dev: 'v0', lladdr: '02:00:00:00:00:50' }, { dst: '10.1.0.51', dev: idx, lladdr: '02:00:00:00:00:51' }, { dst: '10.1.0.50', dev: idx, lladdr: '02:00:00:00:00:52' }]).then(() => undefined, (y: Error) => y);
+  t.ok(x instanceof InvalidArgumentError && x.argument === 'entries[2]', `${x?.message}`);
+  t.match(x?.message, /repeats entries\[0\]/);
+  t.equal(rt.sock.stats.requests - sent, 2, 'only the link lookups were sent');
+  t.same(ipJson(ns.path, ['neigh', 'show', 'dev', 'v0']), [], 'nothing added');
+  // A proxy entry and an entry for the same address are two.
+  await rt.neigh.addMany([{ dst: '10.1.0.50', dev: 'v0', lladdr: '02:00:00:00:00:50' }, { dst: '10.1.0.50', dev: idx, proxy: true }]);
+  t.equal(ipJson(ns.path, ['neigh', 'show', 'dev', 'v0']).length, 1);
+});

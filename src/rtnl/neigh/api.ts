@@ -342,6 +342,18 @@ export class NeighApi {
       }
       return hw.index;
     });
+    // A link named in one entry and given by ifindex in another is one link: the same
+    // entry twice, which the kernel would refuse (EEXIST) after taking the first.
+    if (prepared.some((p) => typeof p.dev === 'number') && prepared.some((p) => typeof p.dev === 'string')) {
+      const byIndex = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const p = prepared[i]!;
+        const key = `${p.proxy ? 'proxy ' : ''}${p.dst.bytes.join('.')} ${indexes[i]!}`;
+        const j = byIndex.get(key);
+        if (j !== undefined) throw new InvalidArgumentError(`entries[${i}]`, `${subjectOf(p.dstText, p.dev)} repeats entries[${j}] (${subjectOf(prepared[j]!.dstText, prepared[j]!.dev)}: the same link)`);
+        byIndex.set(key, i);
+      }
+    }
     const subjects = prepared.map((p) => subjectOf(p.dstText, p.dev));
     const r = await this.core.sock.requestBatch(prepared.map((p, i) => ({
       type: C.RTM_NEWNEIGH, flags: NLM_F_CREATE | NLM_F_EXCL, subject: subjects[i]!, build: (w: MessageWriter) => writeNeigh(w, p, indexes[i]!),
