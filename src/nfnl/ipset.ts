@@ -605,6 +605,26 @@ interface CheckedEntry {
   readonly range?: boolean;
 }
 
+/**
+ * What makes two checked entries one element for the kernel (addMany's repeat check): the
+ * addresses under their prefix length (a net is stored masked, no prefix is a host:
+ * `10.0.0.1/24` is `10.0.0.0/24`, `10.0.0.5` is `10.0.0.5/32`), bytes rather than text
+ * (`2001:DB8::1` is `2001:db8::1`), and the physdev and wildcard flags, but not nomatch
+ * nor a list:set entry's place (the kernel refuses the same element again with either).
+ * Not for a range of hosts (refused by addMany before this).
+ */
+function elementKey(e: CheckedEntry): string {
+  const net = (b: Uint8Array | undefined, len: number | undefined): string => {
+    if (b === undefined) return '';
+    const bits = len ?? b.length * 8;
+    const m = Uint8Array.from(b, (x, k) => (k * 8 >= bits ? 0 : k * 8 + 8 <= bits ? x : x & (0xff << (8 - (bits - k * 8)))));
+    return `${Buffer.from(m).toString('hex')}/${bits}`;
+  };
+  const mac = e.mac === undefined ? '' : Buffer.from(e.mac).toString('hex');
+  const flags = e.cadtFlags & (N.IPSET_FLAG_PHYSDEV | N.IPSET_FLAG_IFACE_WILDCARD);
+  return `${net(e.ip, e.cidr)} ${mac} ${e.proto ?? ''}:${e.port ?? ''} ${net(e.ip2, e.cidr2)} ${e.iface ?? ''} ${e.mark ?? ''} ${e.name ?? ''} ${flags}`;
+}
+
 /** Extensions of an add, checked. */
 interface CheckedExt {
   readonly timeout?: number | undefined;
@@ -1515,6 +1535,7 @@ export class IpSet {
       const type = Object.prototype.hasOwnProperty.call(TYPES, h.type) ? (h.type as IpSetType) : undefined;
       if (type === undefined) throw new InvalidArgumentError('name', `set ${n} is of type ${h.type}, which nlkit does not encode`);
       const seen = new Map<string, number>();
+      const checkedTexts: string[] = [];
       const checked = entries.map((en, i) => {
         let e: CheckedEntry;
         try {
@@ -1526,9 +1547,11 @@ export class IpSet {
         if (h.family !== undefined && e.family !== undefined && e.family !== h.family) throw new InvalidArgumentError(`entries[${i}]`, `set ${n} is IPv${h.family} but the entry ${e.text} is IPv${e.family}`);
         checkRevision(e, n, h, `entries[${i}]`);
         if (e.range) throw new InvalidArgumentError(`entries[${i}]`, `${e.text} is a range of hosts, which the kernel adds address by address and may stop half-way through: add it with add()`);
-        const j = seen.get(e.text);
-        if (j !== undefined) throw new InvalidArgumentError(`entries[${i}]`, `${e.text} repeats entries[${j}]`);
-        seen.set(e.text, i);
+        const key = elementKey(e);
+        const j = seen.get(key);
+        if (j !== undefined) throw new InvalidArgumentError(`entries[${i}]`, `${e.text} repeats entries[${j}]${e.text === checkedTexts[j] ? '' : ` (${checkedTexts[j]}): one element for the kernel`}`);
+        seen.set(key, i);
+        checkedTexts[i] = e.text;
         return e;
       });
       if (checked.length === 0) return;

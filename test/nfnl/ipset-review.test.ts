@@ -369,3 +369,31 @@ t.test('a range add that fills the set says the addresses before the refusal wer
   t.ok(one instanceof NetlinkError && one.code === 'IPSET_ERR_HASH_FULL', 'a single address: IPSET_ERR_HASH_FULL');
   t.notMatch(one.message, /before it were added/, 'a single address: nothing said of a range');
 });
+
+t.test('addMany: two entries the kernel holds for one element (a net not masked, a host with and without /32, IPv6 in another spelling, nomatch) are refused before any add is sent', tool, async (t) => {
+  // Before, entries were compared as written: the kernel added the first, refused the
+  // second with "IPSET_ERR_EXIST: element … already exists in set" (added by this very
+  // call), and the first was deleted again.
+  const { ns, ips } = fixture(t);
+  await ips.create('n', 'hash:net');
+  await ips.create('n6', 'hash:ip', { family: 6 });
+  await ips.create('ni', 'hash:net,iface');
+  const sent = ips.sock.stats.requests;
+  const cases: [string, string, unknown[]][] = [
+    ['a net with host bits', 'n', [{ ip: '10.0.0.0', cidr: 24 }, { ip: '10.0.0.1', cidr: 24 }]],
+    ['a host with and without /32', 'n', [{ ip: '10.0.0.5' }, { ip: '10.0.0.5', cidr: 32 }]],
+    ['nomatch', 'n', [{ ip: '10.0.0.0', cidr: 24 }, { ip: '10.0.0.0', cidr: 24, nomatch: true }]],
+    ['IPv6 spelt twice', 'n6', [{ ip: '2001:db8::1' }, { ip: '2001:DB8:0::1' }]],
+  ];
+  let asked = 0;
+  for (const [what, set, list] of cases) {
+    const x = await err(ips.addMany(set, list as never));
+    asked++;
+    t.ok(x instanceof InvalidArgumentError && x.argument === 'entries[1]' && /repeats entries\[0\]/.test(x.message), `${what}: ${x.message}`);
+    t.equal(ips.sock.stats.requests, sent + asked, `${what}: only the header asked`);
+  }
+  t.same(ipset(ns.path, ['save']).out.split('\n').filter((l) => l.startsWith('add ')), [], 'nothing added');
+  // What ipset holds as two elements still goes in one call.
+  await ips.addMany('ni', [{ ip: '10.0.0.0', cidr: 24, iface: 'eth0' }, { ip: '10.0.0.0', cidr: 24, iface: 'eth0', physdev: true }, { ip: '10.0.0.0', cidr: 24, iface: 'eth', wildcard: true }]);
+  t.equal(ipset(ns.path, ['save', 'ni']).out.split('\n').filter((l) => l.startsWith('add ')).length, 3, 'physdev and wildcard make other elements');
+});
