@@ -52,6 +52,7 @@ const EEXIST = 17;
 const EOPNOTSUPP = 95;
 const EADDRNOTAVAIL = 99;
 const ENETUNREACH = 101;
+const ENOBUFS = 105;
 const EHOSTUNREACH = 113;
 const CAP_NET_ADMIN = 12;
 const IFINFOMSG = 16;
@@ -266,6 +267,12 @@ function explain(req: Uint8Array, errno: number): string | undefined {
         : 'the table already has this route, with the same path';
     case C.RTM_DELRULE:
       return errno === ENOENT ? 'no rule matches' : undefined;
+    case C.RTM_NEWNEIGH:
+      // neigh_alloc: a table holding gc_thresh3 entries that are not permanent (counted
+      // over every netns) takes no more of them, and says so only in the kernel log.
+      if (errno !== ENOBUFS || req.length <= 16) return undefined;
+      return `the neighbour table is full: it holds net.${req[16] === AF_INET6 ? 'ipv6' : 'ipv4'}.neigh.default.gc_thresh3 entries that are not permanent (counted over every netns); ` +
+        'raise it, or add the entries as permanent';
     case C.RTM_DELNEIGH:
     case C.RTM_GETNEIGH:
       return errno === ENOENT ? 'no such neighbour entry' : undefined;

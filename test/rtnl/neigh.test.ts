@@ -1,6 +1,7 @@
 // rt.neigh: neighbour and proxy entries on a real kernel in fresh netns, cross-checked
 // field by field with `ip -j neigh`; replace/del round trips; bad input refused before send.
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { Rtnl } from '../../src/rtnl/index.js';
 import type { Neigh } from '../../src/rtnl/index.js';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
@@ -344,4 +345,22 @@ t.test('addMany: one entry given with its link by name and again by ifindex is r
   // A proxy entry and an entry for the same address are two.
   await rt.neigh.addMany([{ dst: '10.1.0.50', dev: 'v0', lladdr: '02:00:00:00:00:50' }, { dst: '10.1.0.50', dev: idx, proxy: true }]);
   t.equal(ipJson(ns.path, ['neigh', 'show', 'dev', 'v0']).length, 1);
+});
+
+t.test('addMany past the neighbour table\'s limit: ENOBUFS saying the table is full (not a lost answer), nothing of the call left', privileged, async (t) => {
+  // Before, the refusal read 'ENOBUFS: No buffer space available' alone, as a receive-queue
+  // overrun does. The limit (gc_thresh3) counts entries that are not permanent, in every netns.
+  const { ns, rt } = setup(t);
+  // The sysctl is the initial netns's alone (not under /proc/sys of this one): its default unless readable.
+  let limit = 1024;
+  try {
+    limit = Number(readFileSync('/proc/sys/net/ipv4/neigh/default/gc_thresh3', 'utf8'));
+  } catch {
+    /* the kernel's default */
+  }
+  const entries = Array.from({ length: limit + 50 }, (_, i) => ({ dst: `10.1.${128 + (i >> 8)}.${i & 255}`, lladdr: '02:00:00:00:00:01', dev: 'v0', state: 'stale' as const }));
+  const e = await rt.neigh.addMany(entries).then(() => undefined, (x: Error) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'ENOBUFS', `ENOBUFS (${e?.message})`);
+  t.match(e?.message, /neighbour table is full.*gc_thresh3/, 'says why');
+  t.same(ipJson(ns.path, ['neigh', 'show', 'dev', 'v0']), [], 'all or none');
 });
