@@ -1,6 +1,6 @@
 // rt.addr.addMany: many addresses per sendmsg, all or none, checked against `ip -j addr`.
 import t from 'tap';
-import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
+import { ClosedError, InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
 import { addrFixture, ip, ipJson, privileged } from '../helpers.js';
 
 /** A fresh netns with veth v0/v1 (no automatic IPv6 link-local addresses), v0 up, and a handle in it. */
@@ -110,4 +110,22 @@ t.test('two entries the kernel holds for one address (same local address and mas
   // What the kernel holds as two addresses is still taken in one call, as ip adds them.
   await rt.addr.addMany('v0', [{ address: '10.8.0.1/24', peer: '10.9.0.2' }, { address: '10.8.0.1/24', peer: '10.10.0.2' }, '10.8.0.1/24', '10.8.0.1/16']);
   t.same(ipAddrs(ns.path, 'v0'), ['10.8.0.1/16', '10.8.0.1/24', '10.8.0.1/24', '10.8.0.1/24'], 'four addresses');
+});
+
+t.test('every addMany of a closed handle rejects with ClosedError, an empty list too (as Conntrack and IpSet do)', privileged, async (t) => {
+  // Before, an empty list resolved on a closed Rtnl handle: a call that could not have
+  // done anything looked like one that had nothing to do.
+  const { rt } = addrFixture(t);
+  rt.close();
+  const calls: [string, () => Promise<unknown>][] = [
+    ['addr', () => rt.addr.addMany('v0', [])],
+    ['link', () => rt.link.addMany([])],
+    ['route', () => rt.route.addMany([])],
+    ['neigh', () => rt.neigh.addMany([])],
+    ['addr, not empty', () => rt.addr.addMany(1, ['10.0.0.1/24'])],
+  ];
+  for (const [what, fn] of calls) {
+    const e = await fn().then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof ClosedError, `${what}: ${String(e)}`);
+  }
 });

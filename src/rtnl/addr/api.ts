@@ -454,7 +454,7 @@ export class AddrApi {
       if (j !== undefined) throw new InvalidArgumentError(`addresses[${i}]`, `'${String(address)}' repeats addresses[${j}]`);
       seen.set(key, i);
     }
-    if (n === 0) return;
+    if (n === 0) return void (await this.core.sock.requestBatch([])); // nothing sent; ClosedError for a closed handle, as any call
     const index = typeof ref === 'number' ? ref : await this.core.linkIndex(ref, 'link');
     const subjects = addresses.map((e) => subject(typeof e === 'string' ? e : (e as AddrEntry).address, ref));
     const adds: BatchRequest[] = prepared.map((p, i) => ({

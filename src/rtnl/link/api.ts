@@ -1060,7 +1060,7 @@ export class LinkApi {
    *   are left alone and named in the error: deleting them by name could delete a link
    *   of that name that was there before the call (its create refused with EEXIST, the
    *   refusal lost).
-   * - An empty array resolves without sending anything.
+   * - An empty array resolves without sending anything (ClosedError on a closed handle).
    *
    * A rollback costs what deleting costs: the kernel unregisters each device in turn
    * (~20 ms per link here), far longer than the creates took.
@@ -1111,7 +1111,7 @@ export class LinkApi {
         if (by !== undefined) throw new InvalidArgumentError(`specs[${i}].${arg}`, `'${String(ref)}' is created by ${by.replace(/\.(peer\.)?name$/, '')} of this same call, but ${arg} names are looked up before anything is created: create it first`);
       }
     }
-    if (n === 0) return;
+    if (n === 0) return void (await this.core.sock.requestBatch([])); // nothing sent; ClosedError for a closed handle, as any call
     const cache = new Map<string | number, number>();
     const lookup = async (ref: string | number, arg: string): Promise<number> => {
       let index = cache.get(ref);

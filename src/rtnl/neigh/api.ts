@@ -323,7 +323,7 @@ export class NeighApi {
       if (j !== undefined) throw new InvalidArgumentError(`entries[${i}]`, `${subjectOf(p.dstText, p.dev)} repeats entries[${j}]`);
       seen.set(key, i);
     }
-    if (n === 0) return;
+    if (n === 0) return void (await this.core.sock.requestBatch([])); // nothing sent; ClosedError for a closed handle, as any call
     // Each link once: its index, and its address length where an lladdr must match it.
     // A name is looked up for its index; an ifindex only when an entry on it has an
     // lladdr, or wants one (checkLladdr).

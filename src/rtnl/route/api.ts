@@ -752,7 +752,7 @@ export class RouteApi {
       if (j !== undefined) throw new InvalidArgumentError(`specs[${i}]`, `${p.subject} has the key of specs[${j}] (destination, table, TOS and metric): the kernel would refuse it with EEXIST`);
       seen.set(key, i);
     }
-    if (n === 0) return;
+    if (n === 0) return void (await this.core.sock.requestBatch([])); // nothing sent; ClosedError for a closed handle, as any call
     // Link names once each (ENODEV naming one, before anything is sent).
     const byName = new Map<string, number>();
     for (const p of prepared) {
