@@ -30,8 +30,9 @@ export interface LinkAttrs {
   readonly name?: string | undefined;
   /**
    * MTU, 0..2147483647, and at least 68 for an Ethernet kind (veth, bridge, macvlan, tap…:
-   * refused before sending); the kind checks the rest of its range (at most 65535 for a
-   * veth). Defaults to the kind's default (1500 for Ethernet kinds).
+   * refused before sending; an ifb, dummy or vlan takes any from 0); the kind checks the
+   * rest of its range (at most 65535 for a veth). Defaults to the kind's default (1500 for
+   * Ethernet kinds).
    */
   readonly mtu?: number | undefined;
   /** Hardware address (string or MacAddr), set in the create message. Defaults to random. */
@@ -459,7 +460,11 @@ const ATTR_ARGS = (p: string) => ({
 const ARGS_MAIN = ATTR_ARGS('');
 const ARGS_PEER = ATTR_ARGS('peer.');
 
-function prepareAttrs(a: Record<string, unknown>, p: '' | 'peer.', ether: boolean): PreparedAttrs {
+/**
+ * `minMtu`: the least MTU of the new link, refused below before sending (ETH_MIN_MTU for
+ * an Ethernet kind, KindCodec.minMtu where its setup leaves less); 0 checks nothing more.
+ */
+function prepareAttrs(a: Record<string, unknown>, p: '' | 'peer.', ether: boolean, minMtu = ether ? ETH_MIN_MTU : 0): PreparedAttrs {
   if (typeof a !== 'object' || a === null) throw new InvalidArgumentError(p || 'spec', `expected an object, got ${showValue(a)}`);
   const n = p === '' ? ARGS_MAIN : ARGS_PEER;
   // Every field present from the start: one hidden class for every prepared spec.
@@ -467,9 +472,10 @@ function prepareAttrs(a: Record<string, unknown>, p: '' | 'peer.', ether: boolea
   if (a['name'] !== undefined) out.name = checkNewIfname(a['name'], n.name);
   if (a['mtu'] !== undefined) {
     out.mtu = checkMtu(a['mtu'], n.mtu);
-    // A new Ethernet link's minimum is ETH_MIN_MTU (ether_setup): known before sending, as
-    // it is not for a link `set` changes (lo takes less). A veth's refusal would be a bare EINVAL.
-    if (ether && out.mtu < ETH_MIN_MTU) throw new InvalidArgumentError(n.mtu, `an Ethernet link's MTU is at least ${ETH_MIN_MTU}, got ${out.mtu}`);
+    // A new Ethernet link's minimum is ETH_MIN_MTU (ether_setup), unless its kind's setup
+    // lowers it (ifb: 0): known before sending, as it is not for a link `set` changes (lo
+    // takes less). A veth's refusal would be a bare EINVAL.
+    if (out.mtu < minMtu) throw new InvalidArgumentError(n.mtu, `${ether ? "an Ethernet link's" : 'the'} MTU is at least ${minMtu}, got ${out.mtu}`);
   }
   if (a['address'] !== undefined) out.address = checkHwAddr(a['address'], n.address, ether ? 6 : undefined);
   if (a['broadcast'] !== undefined) out.broadcast = checkHwAddr(a['broadcast'], n.broadcast, ether ? 6 : undefined);
@@ -572,7 +578,7 @@ function prepareSpec(spec: unknown): PreparedLink {
     throw new InvalidArgumentError('kind', `unknown link kind '${given}' (nlkit encodes: ${knownKinds().join(', ')})`);
   }
   const kind = codec.kind; // the same string: the key it is registered under
-  const attrs = prepareAttrs(s, '', codec.ether);
+  const attrs = prepareAttrs(s, '', codec.ether, codec.minMtu);
   const peerSpec = s['peer'];
   let peer: PreparedAttrs | undefined;
   if (peerSpec !== undefined) {

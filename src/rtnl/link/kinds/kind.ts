@@ -22,6 +22,12 @@ export interface KindCodec {
   readonly slaveData?: AttrTable;
   /** Ethernet-like: a hardware address is 6 bytes. */
   readonly ether: boolean;
+  /**
+   * The least MTU a new link of the kind takes, checked before sending, when it is not
+   * ETH_MIN_MTU (68, what ether_setup() leaves) for an `ether` kind: 0 for a kind whose
+   * setup clears dev->min_mtu (ifb, dummy, vlan), as `ip link add … mtu 0 type ifb` shows.
+   */
+  readonly minMtu?: number;
   /** The spec field that names the parent link (macvlan, vlan, ipvlan): sent as IFLA_LINK. */
   readonly needsParent?: boolean;
   /**

@@ -6,10 +6,10 @@
 import type { KindCodec } from './kind.js';
 
 /** ifb: redirect target for traffic shaping. */
-export const ifb: KindCodec = { kind: 'ifb', ether: true, noParent: true };
+export const ifb: KindCodec = { kind: 'ifb', ether: true, minMtu: 0, noParent: true };
 
 /** dummy: a blackhole interface (CONFIG_DUMMY; absent on some kernels → EOPNOTSUPP). */
-export const dummy: KindCodec = { kind: 'dummy', ether: true, noParent: true, note: 'needs CONFIG_DUMMY' };
+export const dummy: KindCodec = { kind: 'dummy', ether: true, minMtu: 0, noParent: true, note: 'needs CONFIG_DUMMY' };
 
 /**
  * wireguard: the device only (CONFIG_WIREGUARD; absent on some kernels → EOPNOTSUPP).

@@ -39,6 +39,7 @@ export const VLAN_DATA = table('IFLA_VLAN', 'IFLA_VLAN_', [
 export const vlan: KindCodec = {
   kind: 'vlan',
   ether: true,
+  minMtu: 0, // vlan_setup clears dev->min_mtu
   data: VLAN_DATA,
   needsParent: true,
   note: 'needs CONFIG_VLAN_8021Q',

@@ -1,0 +1,44 @@
+// The link core against ip: what `ip link add/set` takes, nlkit takes; what a call's
+// types promise (the echoed Link), it returns.
+import t from 'tap';
+import { InvalidArgumentError, type Link } from '../../src/index.js';
+import { privileged, rawNetns, ipJson, ip, freshHandle } from '../helpers.js';
+
+type IpLink = Record<string, any>;
+
+t.test("an ifb's MTU may be below 68, as `ip link add … mtu 0 type ifb` makes it (ifb_setup clears min_mtu)", privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  ip(ns.path, ['link', 'add', 'i9', 'mtu', '0', 'type', 'ifb']);
+  t.equal(ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show', 'dev', 'i9'])[0]!.min_mtu, 0, "the kernel's minimum for an ifb is 0");
+  await rt.link.add({ kind: 'ifb', name: 'i0', mtu: 0 });
+  await rt.link.add({ kind: 'ifb', name: 'i1', mtu: 60 });
+  t.same(['i0', 'i1'].map((n) => ipJson<IpLink[]>(ns.path, ['link', 'show', 'dev', n])[0]!.mtu), [0, 60]);
+  // Kinds whose minimum is ETH_MIN_MTU are still refused before sending.
+  const e = await rt.link.add({ kind: 'bridge', name: 'b0', mtu: 67 }).catch((x: unknown) => x);
+  t.ok(e instanceof InvalidArgumentError && e.argument === 'mtu', `bridge mtu 67: ${(e as Error).message}`);
+});
+
+t.test('echo with netns: the Link as it is in the netns it was moved to or made in', privileged, async (t) => {
+  const { rt } = freshHandle(t);
+  const other = rawNetns();
+  t.teardown(() => other.close());
+  await rt.link.add({ kind: 'veth', name: 'v0', peer: { name: 'v1' } });
+  const moved: Link = await rt.link.set('v0', { netns: other.fd, name: 'w0', mtu: 1400 }, { echo: true });
+  t.ok(moved, 'set with netns resolves with the Link');
+  t.same([moved?.name, moved?.mtu], ['w0', 1400], 'as it is there');
+  t.equal(moved?.index, ipJson<IpLink[]>(other.path, ['link', 'show', 'dev', 'w0'])[0]!.ifindex, 'its ifindex there');
+  const v1 = await rt.link.index('v1');
+  const byIndex = await rt.link.set(v1, { netns: other.fd }, { echo: true });
+  t.equal(byIndex?.name, 'v1', 'by ifindex, without a new name: read there by its name');
+  const made: Link = await rt.link.add({ kind: 'bridge', name: 'br7', netns: other.fd, mtu: 1300 }, { echo: true });
+  t.same([made?.name, made?.mtu], ['br7', 1300], 'add with netns resolves with the Link');
+  for (const [what, call] of [
+    ['add, no name', () => rt.link.add({ kind: 'bridge', netns: other.fd }, { echo: true })],
+    ['add, template name', () => rt.link.add({ kind: 'bridge', name: 'b%d', netns: other.fd }, { echo: true })],
+    ['set, template name', () => rt.link.set('lo', { name: 'l%d', netns: other.fd }, { echo: true })],
+  ] as const) {
+    const e = await (call as () => Promise<unknown>)().catch((x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError, `${what}: refused before sending (${(e as Error)?.message})`);
+  }
+  t.same(ipJson<IpLink[]>(other.path, ['link', 'show', 'type', 'bridge']).map((l) => l.ifname), ['br7'], 'no bridge made by the refused calls');
+});
