@@ -280,7 +280,10 @@ export interface LinkWriteOptions {
   /**
    * NLM_F_ECHO: the kernel returns the link as it is after the change, in the same
    * round trip (kernels ≥ 6.3; older ones fall back to a GETLINK). The promise then
-   * resolves with the Link. Defaults to false.
+   * resolves with the Link. A link moved to (or made in) another netns (`netns`) is not
+   * echoed to this one: it is read there by its name, over a socket opened in that netns
+   * for it, so a `name` template ('v%d') — or, for `add`, no name — is refused with
+   * `netns` and echo. Defaults to false.
    */
   readonly echo?: boolean | undefined;
 }
@@ -945,6 +948,12 @@ export class LinkApi {
     try {
       p = prepareSpec(spec);
       echo = writeOptions(options);
+      // The kernel echoes nothing to this netns for a link made in another: the echo is
+      // read there by the link's name, which must be known.
+      const n = p.attrs.name;
+      if (echo && p.attrs.netns !== undefined && (n === undefined || isNameTemplate(n))) {
+        throw new InvalidArgumentError('name', `${n === undefined ? 'is needed' : `needs an exact name, not the template '${n}',`} with netns and echo: the kernel echoes nothing for a link made in another netns, so it is read back there by its name`);
+      }
     } catch (e) {
       return Promise.reject(e);
     }
@@ -975,9 +984,9 @@ export class LinkApi {
       // The echo left the kernel before the alias was set: it is now what was given.
       if (echoed && p.attrs.alias !== undefined) echoed.alias = p.attrs.alias;
     }
-    if (!echo) return undefined;
-    // Echoed links created in another netns (attrs.netns) are not ours to read back.
-    if (echoed || p.attrs.netns !== undefined) return echoed;
+    if (!echo || echoed) return echoed;
+    // The kernel echoes nothing to this netns for a link made in another: read it there.
+    if (p.attrs.netns !== undefined) return this.readMoved(p.attrs, p.spec['netns'], p.attrs.name!, 'the link was made');
     return p.attrs.name !== undefined && !isNameTemplate(p.attrs.name) ? this.get(p.attrs.name) : undefined;
   }
 
@@ -1508,6 +1517,11 @@ export class LinkApi {
     if (upAfter && a.netns !== undefined && a.name !== undefined && isNameTemplate(a.name)) {
       throw new InvalidArgumentError('name', `needs an exact name, not the template '${a.name}', with netns, addrGenMode and up in one call: the up is sent in the new netns by the link's name`);
     }
+    // The kernel echoes nothing to this netns for a link it moves out: the echo is read
+    // back in the new netns, by the link's name there, which a template is not.
+    if (echo && a.netns !== undefined && a.name !== undefined && isNameTemplate(a.name)) {
+      throw new InvalidArgumentError('name', `needs an exact name, not the template '${a.name}', with netns and echo: the kernel echoes nothing for a link moved out, so it is read back in its new netns by its name`);
+    }
     const kindData = c['data'] !== undefined || c['kind'] !== undefined ? prepareKindChange(c, a.mtu) : undefined;
     let bridgePort: Record<string, unknown> | undefined;
     if (c['bridgePort'] !== undefined) {
@@ -1558,8 +1572,10 @@ export class LinkApi {
       const xdps: XdpAttr[] = xdpGiven ? [xdpGiven] : c['xdp'] === null ? xdpDetaches(await this.get(r)) : [];
       // Address the link by index when renaming (IFLA_IFNAME then carries the new name).
       const index = typeof r === 'number' ? r : a.name !== undefined ? await this.core.linkIndex(r) : 0;
-      // The up after a move goes to the new netns, by the link's name there.
-      const upThere = upAfter && a.netns !== undefined ? a.name ?? (typeof r === 'string' ? r : (await this.get(r)).name) : undefined;
+      // The up after a move, and the echo of one, go to the new netns, by the link's name
+      // there (a name or altname `ref` moves with it; an ifindex may not).
+      const nameThere = (upAfter || echo) && a.netns !== undefined ? a.name ?? (typeof r === 'string' ? r : (await this.get(r)).name) : undefined;
+      const upThere = upAfter ? nameThere : undefined;
       // The lookups awaited: a Netns given may have been closed since, its fd number reused.
       recheckNetns(a, c['netns'], 'netns');
       const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
@@ -1618,11 +1634,32 @@ export class LinkApi {
         }
         if (echo) echoed = undefined;
       }
-      if (!echo || echoed || a.netns !== undefined) return echoed;
+      if (!echo || echoed) return echoed;
+      if (a.netns !== undefined) return await this.readMoved(a, c['netns'], nameThere!, 'the change was applied');
       // Renamed, by the ifindex looked up for it: a template name ('x%d') is not the link's.
       return this.get(index || r);
     } finally {
       closePrograms(programs);
+    }
+  }
+
+  /**
+   * The echo of a link moved to (or made in) another netns, which the kernel does not
+   * send to this one: read there by `name`, over a socket opened in that netns and closed
+   * again. A Netns closed since the request is a ClosedError saying that `done`.
+   */
+  private async readMoved(a: PreparedAttrs, given: unknown, name: string, done: string): Promise<Link> {
+    try {
+      recheckNetns(a, given, 'netns');
+    } catch (e) {
+      if (e instanceof ClosedError) e.message += `; ${done}, but the link could not be read back there for the echo`;
+      throw e;
+    }
+    const sock = openRouteSocket(a.netns!, { onWarning: this.core.sock.onWarning });
+    try {
+      return await LinkApi.of(coreOver(sock, netnsText(given, a.netns!))).get(name);
+    } finally {
+      sock.close();
     }
   }
 
