@@ -170,9 +170,15 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
           'which it was built without (CONFIG_BRIDGE_VLAN_FILTERING; its bridges then report no vlanProtocol)';
       }
       const master = u32(top.get(C.IFLA_MASTER));
-      // The address and carrier changes are the other EOPNOTSUPPs a set may carry.
-      if (!master || top.has(C.IFLA_ADDRESS) || top.has(C.IFLA_CARRIER)) return undefined;
-      return `the master (ifindex ${master}) cannot take ports: a bridge, bond, team or vrf can`;
+      // The address and carrier changes are the other EOPNOTSUPPs a set may carry: a
+      // driver without ndo_set_mac_address (ifb, tun) or ndo_change_carrier (all but a
+      // few, dummy among them) refuses them so. Of several, the answer does not say which.
+      const causes = [
+        ...(top.has(C.IFLA_ADDRESS) && !(flags & NLM_F_CREATE) ? ["the link's driver does not let its hardware address be changed (an ifb's or a tun's cannot be)"] : []),
+        ...(top.has(C.IFLA_CARRIER) ? ["the link's driver does not let its carrier be set (a dummy's can be; a veth's, a bridge's or an ifb's cannot)"] : []),
+        ...(master ? [`the master (ifindex ${master}) cannot take ports: a bridge, bond, team or vrf can`] : []),
+      ];
+      return causes.length === 0 ? undefined : causes.length === 1 ? causes[0] : `one of: ${causes.join('; or ')}`;
     }
   }
   return undefined;

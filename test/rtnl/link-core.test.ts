@@ -42,3 +42,25 @@ t.test('echo with netns: the Link as it is in the netns it was moved to or made 
   }
   t.same(ipJson<IpLink[]>(other.path, ['link', 'show', 'type', 'bridge']).map((l) => l.ifname), ['br7'], 'no bridge made by the refused calls');
 });
+
+t.test('hardware address and carrier changes a driver does not take: refused before sending, or said why (the kernel says a bare EOPNOTSUPP)', privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  await rt.link.add({ kind: 'tun', name: 't0' });
+  await rt.link.add({ kind: 'ifb', name: 'i0' });
+  await rt.link.add({ kind: 'veth', name: 'v0', peer: { name: 'v1' } });
+  const sent = rt.sock.stats.requests;
+  for (const [what, call, arg] of [
+    ['tun address', () => rt.link.set('t0', { address: '02:11:22:33:44:55', mtu: 1400 }), 'address'],
+    ['tun broadcast', () => rt.link.set('t0', { broadcast: '02:11:22:33:44:55' }), 'broadcast'],
+  ] as const) {
+    const e = await (call as () => Promise<unknown>)().catch((x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError && e.argument === arg, `${what}: InvalidArgumentError naming ${arg} (${(e as Error)?.message})`);
+    t.match((e as Error)?.message, /no hardware address/);
+  }
+  t.equal(rt.sock.stats.requests - sent, 2, 'only the lookups of the address length were sent');
+  t.equal(ipJson<IpLink[]>(ns.path, ['link', 'show', 'dev', 't0'])[0]!.mtu, 1500, "nothing of the tun's change was applied");
+  const addr = await rt.link.set('i0', { address: '02:11:22:33:44:55' }).catch((x: unknown) => x);
+  t.match((addr as Error).message, /^EOPNOTSUPP: .* — .*driver.*hardware address/, `ifb address: ${(addr as Error).message}`);
+  const carrier = await rt.link.set('v0', { carrier: false }).catch((x: unknown) => x);
+  t.match((carrier as Error).message, /^EOPNOTSUPP: .* — .*driver.*carrier/, `veth carrier: ${(carrier as Error).message}`);
+});

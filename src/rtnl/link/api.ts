@@ -1557,6 +1557,12 @@ export class LinkApi {
         // address is cut short without a word, a shorter one is a bare EINVAL.
         const { addrLen } = await this.hwAddrLen(r, 'link');
         for (const [k, v] of [['address', a.address], ['broadcast', a.broadcast]] as const) {
+          // No IFLA_ADDRESS: dev->addr_len is 0 (a tun, link type none). The kernel copies
+          // nothing of a broadcast address then, without a word, and refuses an address
+          // with a bare EOPNOTSUPP.
+          if (v !== undefined && addrLen === undefined) {
+            throw new InvalidArgumentError(k, `link ${subjectOf(r)} has no hardware address (a tun, or another link type without one), so no ${k} can be set on it`);
+          }
           if (v !== undefined && addrLen !== undefined && v.length !== addrLen) {
             throw new InvalidArgumentError(k, `link ${subjectOf(r)} takes ${addrLen}-byte hardware addresses, got ${v.length} bytes`);
           }
