@@ -64,3 +64,31 @@ t.test('hardware address and carrier changes a driver does not take: refused bef
   const carrier = await rt.link.set('v0', { carrier: false }).catch((x: unknown) => x);
   t.match((carrier as Error).message, /^EOPNOTSUPP: .* — .*driver.*carrier/, `veth carrier: ${(carrier as Error).message}`);
 });
+
+t.test('set: the GSO/GRO limits and protodown, as `ip link set … gso_max_size N gro_max_size N … protodown on` sets them', privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  await rt.link.add({ kind: 'veth', name: 'v0', peer: { name: 'v1' } });
+  await rt.link.set('v0', { gsoMaxSize: 32768, gsoMaxSegs: 100, groMaxSize: 16384, gsoIpv4MaxSize: 30000, groIpv4MaxSize: 20000 });
+  const l = ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show', 'dev', 'v0'])[0]!;
+  t.same([l.gso_max_size, l.gso_max_segs, l.gro_max_size], [32768, 100, 16384], 'as ip -d shows them');
+  const ours = await rt.link.get('v0');
+  t.same([ours.gsoIpv4MaxSize, ours.groIpv4MaxSize], [30000, 20000], 'the IPv4 limits, read back');
+  // The kernel's own range check, with its text.
+  const big = await rt.link.set('v0', { gsoMaxSize: 0x7fffffff }).catch((x: unknown) => x);
+  t.match((big as Error).message, /^EINVAL: .* — too big gso_max_size/, `gso_max_size over the device's TSO limit: ${(big as Error).message}`);
+  const sent = rt.sock.stats.requests;
+  for (const [key, v] of [['gsoMaxSize', -1], ['gsoMaxSegs', 1.5], ['groMaxSize', '1'], ['protoDown', 1]] as const) {
+    const e = await rt.link.set('v0', { [key]: v } as any).catch((x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError && e.argument === key, `${key}: ${String(v)} refused naming it (${(e as Error)?.message})`);
+  }
+  t.equal(rt.sock.stats.requests, sent, 'nothing sent for them');
+  // protodown: a driver with ndo_change_proto_down (macvlan) takes it; a veth's refusal keeps the kernel's text.
+  await rt.link.add({ kind: 'macvlan', name: 'm0', link: 'v1' });
+  await rt.link.set('m0', { protoDown: true });
+  t.equal(ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show', 'dev', 'm0'])[0]!.proto_down, true, 'protodown on');
+  t.equal((await rt.link.get('m0')).protoDown, true);
+  await rt.link.set('m0', { protoDown: false });
+  t.equal((await rt.link.get('m0')).protoDown, false, 'protodown off');
+  const pd = await rt.link.set('v0', { protoDown: true }).catch((x: unknown) => x);
+  t.match((pd as Error).message, /^EOPNOTSUPP: .* — Protodown not supported by device/, `veth: ${(pd as Error).message}`);
+});

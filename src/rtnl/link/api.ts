@@ -215,6 +215,26 @@ export interface LinkChangeBase {
   readonly noarp?: boolean | undefined;
   /** IFLA_CARRIER (for devices that allow it). */
   readonly carrier?: boolean | undefined;
+  /**
+   * IFLA_PROTO_DOWN (`ip link set … protodown on|off`): hold the link down for a protocol
+   * error; for drivers that allow it (macvlan, vxlan; a veth answers EOPNOTSUPP,
+   * 'Protodown not supported by device').
+   */
+  readonly protoDown?: boolean | undefined;
+  /**
+   * IFLA_GSO_MAX_SIZE (`ip link set … gso_max_size`), in bytes: the largest GSO packet the
+   * stack builds for the link; the kernel refuses more than the device's `tsoMaxSize`
+   * ('too big gso_max_size').
+   */
+  readonly gsoMaxSize?: number | undefined;
+  /** IFLA_GSO_MAX_SEGS (`ip link set … gso_max_segs`): the most segments of a GSO packet; at most the device's `tsoMaxSegs`. */
+  readonly gsoMaxSegs?: number | undefined;
+  /** IFLA_GRO_MAX_SIZE (`ip link set … gro_max_size`), in bytes: the largest packet GRO builds on the link. */
+  readonly groMaxSize?: number | undefined;
+  /** IFLA_GSO_IPV4_MAX_SIZE (`ip link set … gso_ipv4_max_size`), in bytes: `gsoMaxSize` for IPv4 packets. */
+  readonly gsoIpv4MaxSize?: number | undefined;
+  /** IFLA_GRO_IPV4_MAX_SIZE (`ip link set … gro_ipv4_max_size`), in bytes: `groMaxSize` for IPv4 packets. */
+  readonly groIpv4MaxSize?: number | undefined;
   /** Bridge-port options for a link enslaved to a bridge. */
   readonly bridgePort?: BridgePortOptions | undefined;
   /**
@@ -314,9 +334,15 @@ export interface LinkFilter {
   readonly group?: number | undefined;
 }
 
+/** The u32 limits a change may set: key, attribute, and ip's word for it. */
+const LIMIT_KEYS: ReadonlyArray<readonly [string, number, string]> = [
+  ['gsoMaxSize', C.IFLA_GSO_MAX_SIZE, 'gso_max_size'], ['gsoMaxSegs', C.IFLA_GSO_MAX_SEGS, 'gso_max_segs'], ['groMaxSize', C.IFLA_GRO_MAX_SIZE, 'gro_max_size'],
+  ['gsoIpv4MaxSize', C.IFLA_GSO_IPV4_MAX_SIZE, 'gso_ipv4_max_size'], ['groIpv4MaxSize', C.IFLA_GRO_IPV4_MAX_SIZE, 'gro_ipv4_max_size'],
+];
+
 const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen', 'group', 'alias', 'up', 'netns', 'numTxQueues', 'numRxQueues']);
 const SPEC_KEYS = new Set([...LINK_ATTR_KEYS, 'kind', 'master', 'link', 'peer', 'data']);
-const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort', 'xdp', 'addrGenMode', 'kind', 'data']);
+const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort', 'xdp', 'addrGenMode', 'kind', 'data', ...LIMIT_KEYS.map(([k]) => k), 'protoDown']);
 
 /** A change's kind options, checked: the codec, and `data` as given (every value encoded once before sending). */
 interface KindDataChange {
@@ -715,6 +741,10 @@ interface LinkSetRequest {
   readonly addrGenMode?: number | undefined;
   /** The kind options (IFLA_LINKINFO), if any. */
   readonly kindData?: KindDataChange | undefined;
+  /** IFLA_PROTO_DOWN to send, if any. */
+  readonly protoDown?: boolean | undefined;
+  /** The GSO/GRO limits given (attribute, value), if any. */
+  readonly limits?: ReadonlyArray<readonly [number, number]> | undefined;
 }
 
 function writeSet(w: MessageWriter, s: LinkSetRequest): void {
@@ -723,6 +753,8 @@ function writeSet(w: MessageWriter, s: LinkSetRequest): void {
   writeAttrs(w, s.attrs);
   if (s.master !== undefined) w.putU32(C.IFLA_MASTER, s.master);
   if (s.carrier !== undefined) w.putU8(C.IFLA_CARRIER, s.carrier ? 1 : 0);
+  if (s.limits !== undefined) for (const [type, v] of s.limits) w.putU32(type, v);
+  if (s.protoDown !== undefined) w.putU8(C.IFLA_PROTO_DOWN, s.protoDown ? 1 : 0);
   if (s.addrGenMode !== undefined) {
     // As ip sends it: IFLA_AF_SPEC › AF_INET6 › IFLA_INET6_ADDR_GEN_MODE (u8), nests without NLA_F_NESTED.
     const af = w.nestStart(C.IFLA_AF_SPEC, false);
@@ -810,6 +842,8 @@ function setSubject(s: LinkSetRequest): string {
   if (a.netns !== undefined) out += ` ${netnsText(c['netns'], a.netns)}`;
   for (const [bit, on, off] of SET_FLAG_WORDS) if (s.mask & bit) out += ` ${s.flags & bit ? on : off}`;
   if (s.carrier !== undefined) out += ` carrier ${s.carrier ? 'on' : 'off'}`;
+  if (s.limits !== undefined) for (const [type, v] of s.limits) out += ` ${LIMIT_KEYS.find(([, t]) => t === type)![2]} ${v}`;
+  if (s.protoDown !== undefined) out += ` protodown ${s.protoDown ? 'on' : 'off'}`;
   if (s.addrGenMode !== undefined) out += ` addrgenmode ${ADDR_GEN_MODE_WORDS[s.addrGenMode] ?? s.addrGenMode}`;
   if (s.xdp !== undefined) {
     const m = s.xdp.flags;
@@ -1467,7 +1501,8 @@ export class LinkApi {
    *
    * Equivalent to: `ip link set dev NAME [up|down] [mtu N] [name NEW] [address MAC]
    * [master M|nomaster] [netns NS] [group G] [alias A] [txqlen N] [promisc on|off]
-   * [addrgenmode none|…] [xdpgeneric|xdpdrv|xdpoffload|xdp pinned PATH|off]`
+   * [addrgenmode none|…] [xdpgeneric|xdpdrv|xdpoffload|xdp pinned PATH|off] [protodown on|off]
+   * [gso_max_size N] [gso_max_segs N] [gro_max_size N] [gso_ipv4_max_size N] [gro_ipv4_max_size N]`
    * (an `up` with `addrGenMode` goes in a request of its own after it, see there),
    * and `ip link set dev NAME type bridge_slave hairpin on …` for `bridgePort`
    * — sent as `bridge link set dev NAME …` does (AF_BRIDGE, IFLA_PROTINFO), after the
@@ -1504,6 +1539,12 @@ export class LinkApi {
     flag('allmulti', C.IFF_ALLMULTI);
     flag('noarp', C.IFF_NOARP);
     const carrier = c['carrier'] !== undefined ? checkBool(c['carrier'], 'carrier') : undefined;
+    const protoDown = c['protoDown'] !== undefined ? checkBool(c['protoDown'], 'protoDown') : undefined;
+    let limits: Array<readonly [number, number]> | undefined;
+    for (let i = 0; i < LIMIT_KEYS.length; i++) {
+      const [key, type] = LIMIT_KEYS[i]!;
+      if (c[key] !== undefined) (limits ??= []).push([type, checkU32(c[key], key)]);
+    }
     const xdpGiven = c['xdp'] !== null && c['xdp'] !== undefined ? checkXdp(c['xdp']) : undefined;
     const agm = c['addrGenMode'];
     if (agm !== undefined && (typeof agm !== 'string' || !Object.hasOwn(ADDR_GEN_MODES, agm))) throw new InvalidArgumentError('addrGenMode', `expected 'eui64', 'none', 'stable_secret' or 'random', got ${showValue(agm)}`);
@@ -1587,6 +1628,7 @@ export class LinkApi {
       const generic = a.name !== undefined || a.mtu !== undefined || a.address !== undefined || a.broadcast !== undefined ||
         a.txqlen !== undefined || a.group !== undefined || a.alias !== undefined || a.netns !== undefined ||
         mask !== 0 || master !== undefined || carrier !== undefined || xdps.length > 0 || addrGenMode !== undefined || kindData !== undefined ||
+        limits !== undefined || protoDown !== undefined ||
         // Nothing else asked: a request only for an xdp: null that found nothing to detach would be an empty change.
         (!bridgePort && c['xdp'] !== null);
       let echoed: Link | undefined;
@@ -1600,7 +1642,7 @@ export class LinkApi {
         }
       }
       if (generic) {
-        const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags: upAfter ? flags & ~C.IFF_UP : flags, mask: upAfter ? mask & ~C.IFF_UP : mask, master, carrier, xdp: xdps[0], addrGenMode, kindData };
+        const req: LinkSetRequest = { ref: r, index, change: c, attrs: a, flags: upAfter ? flags & ~C.IFF_UP : flags, mask: upAfter ? mask & ~C.IFF_UP : mask, master, carrier, xdp: xdps[0], addrGenMode, kindData, protoDown, limits };
         try {
           echoed = await this.core.sock.requestWith(C.RTM_NEWLINK, echo && !upAfter ? NLM_F_ECHO : 0, writeSet, req, echo ? decodeOne : undefined, SET_OPTS);
         } catch (e) {
