@@ -92,3 +92,23 @@ t.test('set: the GSO/GRO limits and protodown, as `ip link set … gso_max_size 
   const pd = await rt.link.set('v0', { protoDown: true }).catch((x: unknown) => x);
   t.match((pd as Error).message, /^EOPNOTSUPP: .* — Protodown not supported by device/, `veth: ${(pd as Error).message}`);
 });
+
+t.test("linkType is ip's word for the link types ip names (gre6 for an ip6gre, can for a vcan…), the number only for others", async (t) => {
+  const { MessageWriter } = await import('../../src/netlink/index.js');
+  const { decodeLink } = await import('../../src/rtnl/link/decode.js');
+  const C = await import('../../src/rtnl/constants.js');
+  const typed = (type: number) => {
+    const w = new MessageWriter();
+    w.begin(C.RTM_NEWLINK, 0, 1);
+    const o = w.reserve(16);
+    w.view.setUint16(o + 2, type, true);
+    w.view.setInt32(o + 4, 7, true);
+    w.putStrz(C.IFLA_IFNAME, 'x0');
+    const b = Buffer.from(w.finish());
+    return decodeLink(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length).linkType;
+  };
+  t.same(
+    [C.ARPHRD_IP6GRE, C.ARPHRD_CAN, C.ARPHRD_IEEE1394, C.ARPHRD_IEEE80211_RADIOTAP, C.ARPHRD_IEEE802154, C.ARPHRD_PHONET, C.ARPHRD_6LOWPAN, C.ARPHRD_ETHER, 1000].map(typed),
+    ['gre6', 'can', 'ieee1394', 'ieee802.11/radiotap', 'ieee802.15.4', 'phonet', '6lowpan', 'ether', 1000],
+  );
+});

@@ -60,6 +60,9 @@ const LINK_TYPES: Record<number, string> = {
   [C.ARPHRD_ETHER]: 'ether', [C.ARPHRD_LOOPBACK]: 'loopback', [C.ARPHRD_NONE]: 'none',
   [C.ARPHRD_IPGRE]: 'gre', [C.ARPHRD_TUNNEL]: 'ipip', [C.ARPHRD_TUNNEL6]: 'tunnel6', [C.ARPHRD_SIT]: 'sit',
   [C.ARPHRD_VOID]: 'void', [C.ARPHRD_PPP]: 'ppp', [C.ARPHRD_INFINIBAND]: 'infiniband', [C.ARPHRD_IEEE80211]: 'ieee802.11',
+  // An ip6gre (a kind nlkit makes) is 'gre6' to ip; the rest are devices a host may have.
+  [C.ARPHRD_IP6GRE]: 'gre6', [C.ARPHRD_CAN]: 'can', [C.ARPHRD_IEEE1394]: 'ieee1394', [C.ARPHRD_IEEE80211_RADIOTAP]: 'ieee802.11/radiotap',
+  [C.ARPHRD_IEEE802154]: 'ieee802.15.4', [C.ARPHRD_PHONET]: 'phonet', [C.ARPHRD_6LOWPAN]: '6lowpan',
 };
 
 /**
