@@ -64,6 +64,16 @@ export class MacAddr {
     return this.toString();
   }
 
+  /**
+   * `console.log` / `util.inspect` show the address, `MacAddr(00:15:5d:1a:1f:1c)`: the
+   * bytes are private, so the default showed `MacAddr {}` (and a printed Veth or Link
+   * showed no MAC at all).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: { stylize?: (text: string, style: string) => string }): string {
+    const s = this.toString();
+    return `MacAddr(${options?.stylize ? options.stylize(s, 'special') : s})`;
+  }
+
   /** Same 6 bytes (accepts a MacAddr or a string). */
   equals(other: MacAddr | string): boolean {
     const o = typeof other === 'string' ? MacAddr.parse(other) : other;

@@ -1,6 +1,7 @@
 // Veth pairs for containers: the seed's example flow, collisions, atomic failure
 // handling, concurrency, MacAddr, CNI interface objects, teardown.
 import t from 'tap';
+import { inspect } from 'node:util';
 import {
   Netns, setupVeth, teardownVeth, MacAddr, randomVethName, Veth, NetlinkError, InvalidArgumentError, ClosedError, Rtnl,
 } from '../../src/index.js';
@@ -298,6 +299,19 @@ t.test('MacAddr: parse, format, random, equality, validation', async (t) => {
   // (a 100 kB string was echoed whole), a bigint with its 'n' ('byte 0 is 1, not an integer').
   t.throws(() => MacAddr.parse('a'.repeat(100000)), { message: /^invalid mac: 'a{64}\.\.\.' is not a MAC address/ });
   t.throws(() => new MacAddr([1n, 2, 3, 4, 5, 6] as any), { message: 'invalid mac: byte 0 is 1n, not an integer 0..255' });
+});
+
+t.test('MacAddr shows its address in console.log and util.inspect (a Veth printed showed mac: MacAddr {})', async (t) => {
+  const m = MacAddr.parse('00:15:5D:1a:1f:1C');
+  t.equal(inspect(m), 'MacAddr(00:15:5d:1a:1f:1c)');
+  t.equal(inspect({ mac: m }), '{ mac: MacAddr(00:15:5d:1a:1f:1c) }');
+  const v = Veth.of(
+    { name: 'eth0', index: 2, mac: m, netns: { path: '/x' } as unknown as Netns },
+    { name: 'veth1', index: 7, mac: MacAddr.parse('02:00:00:00:00:01'), netns: { path: '/y' } as unknown as Netns },
+    1500,
+  );
+  t.match(inspect(v, { depth: 4 }), /mac: MacAddr\(00:15:5d:1a:1f:1c\)[^]*mac: MacAddr\(02:00:00:00:00:01\)/);
+  t.match(inspect(m, { colors: true }), /\x1b\[/, 'styled like a value when colours are on');
 });
 
 t.test('randomVethName: veth + 8 hex digits', async (t) => {
