@@ -93,6 +93,36 @@ t.test('set: the GSO/GRO limits and protodown, as `ip link set … gso_max_size 
   t.match((pd as Error).message, /^EOPNOTSUPP: .* — Protodown not supported by device/, `veth: ${(pd as Error).message}`);
 });
 
+t.test('add: the GSO/GRO limits in the create message, on each end of a veth, as `ip link add … gso_max_size N type veth peer … gso_max_size M` sets them', privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  await rt.link.add({
+    kind: 'veth', name: 'v0', gsoMaxSize: 100000, groMaxSize: 90000, gsoMaxSegs: 200,
+    peer: { name: 'v1', gsoMaxSize: 80000, gsoIpv4MaxSize: 70000, groIpv4MaxSize: 60000 },
+  });
+  const [a, b] = ['v0', 'v1'].map((d) => ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show', 'dev', d])[0]!);
+  t.same([a!.gso_max_size, a!.gro_max_size, a!.gso_max_segs], [100000, 90000, 200], 'v0 as ip -d shows it');
+  t.equal(b!.gso_max_size, 80000, "the peer's own gso_max_size");
+  const peer = await rt.link.get('v1');
+  t.same([peer.gsoIpv4MaxSize, peer.groIpv4MaxSize], [70000, 60000], "the peer's IPv4 limits, read back");
+  // The bytes ip sends for the same create: the limits are plain u32 attributes of each end.
+  const mine = await rt.link.add({ kind: 'veth', name: 'w0', gsoMaxSize: 100000, peer: { name: 'w1', groMaxSize: 90000 } });
+  t.equal(mine, undefined);
+  ip(ns.path, ['link', 'add', 'x0', 'gso_max_size', '100000', 'type', 'veth', 'peer', 'name', 'x1', 'gro_max_size', '90000']);
+  const [w0, x0] = ['w0', 'x0'].map((d) => ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show', 'dev', d])[0]!);
+  const [w1, x1] = ['w1', 'x1'].map((d) => ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show', 'dev', d])[0]!);
+  t.same([w0!.gso_max_size, w1!.gro_max_size], [x0!.gso_max_size, x1!.gro_max_size], 'the same as ip makes');
+  const sent = rt.sock.stats.requests;
+  for (const [spec, arg] of [
+    [{ kind: 'veth', name: 'y0', gsoMaxSize: -1, peer: { name: 'y1' } }, 'gsoMaxSize'],
+    [{ kind: 'veth', name: 'y0', peer: { name: 'y1', groMaxSize: 2 ** 32 } }, 'peer.groMaxSize'],
+    [{ kind: 'bridge', name: 'y0', gsoMaxSegs: '1' }, 'gsoMaxSegs'],
+  ] as const) {
+    const e = await rt.link.add(spec as any).catch((x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError && e.argument === arg, `${arg} refused naming it (${(e as Error)?.message})`);
+  }
+  t.equal(rt.sock.stats.requests, sent, 'nothing sent for them');
+});
+
 t.test("linkType is ip's word for the link types ip names (gre6 for an ip6gre, can for a vcan…), the number only for others", async (t) => {
   const { MessageWriter } = await import('../../src/netlink/index.js');
   const { decodeLink } = await import('../../src/rtnl/link/decode.js');

@@ -57,6 +57,21 @@ export interface LinkAttrs {
   readonly numTxQueues?: number | undefined;
   /** Number of RX queues (IFLA_NUM_RX_QUEUES; `ip link add … numrxqueues`), 1..4096; default as for `numTxQueues`. */
   readonly numRxQueues?: number | undefined;
+  /**
+   * IFLA_GSO_MAX_SIZE (`ip link add … gso_max_size N`), in bytes: the largest GSO packet the
+   * stack builds for the new link (BIG TCP: above 65536). Set in the create message, as
+   * vishvananda/netlink's LinkAttrs.GSOMaxSize; `rt.link.set` changes it later. Defaults
+   * to the kernel's (65536).
+   */
+  readonly gsoMaxSize?: number | undefined;
+  /** IFLA_GSO_MAX_SEGS (`ip link add … gso_max_segs N`): the most segments of a GSO packet. */
+  readonly gsoMaxSegs?: number | undefined;
+  /** IFLA_GRO_MAX_SIZE (`ip link add … gro_max_size N`), in bytes: the largest packet GRO builds. */
+  readonly groMaxSize?: number | undefined;
+  /** IFLA_GSO_IPV4_MAX_SIZE (`ip link add … gso_ipv4_max_size N`): `gsoMaxSize` for IPv4 packets. */
+  readonly gsoIpv4MaxSize?: number | undefined;
+  /** IFLA_GRO_IPV4_MAX_SIZE (`ip link add … gro_ipv4_max_size N`): `groMaxSize` for IPv4 packets. */
+  readonly groIpv4MaxSize?: number | undefined;
 }
 
 /** What every {@link LinkSpec} has besides its kind and kind options. */
@@ -340,7 +355,7 @@ const LIMIT_KEYS: ReadonlyArray<readonly [string, number, string]> = [
   ['gsoIpv4MaxSize', C.IFLA_GSO_IPV4_MAX_SIZE, 'gso_ipv4_max_size'], ['groIpv4MaxSize', C.IFLA_GRO_IPV4_MAX_SIZE, 'gro_ipv4_max_size'],
 ];
 
-const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen', 'group', 'alias', 'up', 'netns', 'numTxQueues', 'numRxQueues']);
+const LINK_ATTR_KEYS = new Set(['name', 'mtu', 'address', 'broadcast', 'txqlen', 'group', 'alias', 'up', 'netns', 'numTxQueues', 'numRxQueues', ...LIMIT_KEYS.map(([k]) => k)]);
 const SPEC_KEYS = new Set([...LINK_ATTR_KEYS, 'kind', 'master', 'link', 'peer', 'data']);
 const CHANGE_KEYS = new Set(['up', 'mtu', 'name', 'address', 'broadcast', 'master', 'netns', 'group', 'alias', 'txqlen', 'promisc', 'allmulti', 'noarp', 'carrier', 'bridgePort', 'xdp', 'addrGenMode', 'kind', 'data', ...LIMIT_KEYS.map(([k]) => k), 'protoDown']);
 
@@ -479,6 +494,8 @@ interface PreparedAttrs {
   netns: { fd: number } | { pid: number } | undefined;
   numTxQueues: number | undefined;
   numRxQueues: number | undefined;
+  /** The GSO/GRO limits given (attribute, value), if any. */
+  limits: Array<readonly [number, number]> | undefined;
 }
 
 /** Argument names for errors, made once per prefix ('' or 'peer.'), not per call. */
@@ -497,7 +514,7 @@ function prepareAttrs(a: Record<string, unknown>, p: '' | 'peer.', ether: boolea
   if (typeof a !== 'object' || a === null) throw new InvalidArgumentError(p || 'spec', `expected an object, got ${showValue(a)}`);
   const n = p === '' ? ARGS_MAIN : ARGS_PEER;
   // Every field present from the start: one hidden class for every prepared spec.
-  const out: PreparedAttrs = { up: false, name: undefined, mtu: undefined, address: undefined, broadcast: undefined, txqlen: undefined, group: undefined, alias: undefined, netns: undefined, numTxQueues: undefined, numRxQueues: undefined };
+  const out: PreparedAttrs = { up: false, name: undefined, mtu: undefined, address: undefined, broadcast: undefined, txqlen: undefined, group: undefined, alias: undefined, netns: undefined, numTxQueues: undefined, numRxQueues: undefined, limits: undefined };
   if (a['name'] !== undefined) out.name = checkNewIfname(a['name'], n.name);
   if (a['mtu'] !== undefined) {
     out.mtu = checkMtu(a['mtu'], n.mtu);
@@ -515,6 +532,17 @@ function prepareAttrs(a: Record<string, unknown>, p: '' | 'peer.', ether: boolea
   if (a['netns'] !== undefined) out.netns = resolveNetns(a['netns'], n.netns);
   if (a['numTxQueues'] !== undefined) out.numTxQueues = checkQueueCount(a['numTxQueues'], n.numTxQueues);
   if (a['numRxQueues'] !== undefined) out.numRxQueues = checkQueueCount(a['numRxQueues'], n.numRxQueues);
+  // Five reads, no loop, when none is given (every create passes here).
+  if (a['gsoMaxSize'] !== undefined || a['gsoMaxSegs'] !== undefined || a['groMaxSize'] !== undefined || a['gsoIpv4MaxSize'] !== undefined || a['groIpv4MaxSize'] !== undefined) {
+    out.limits = prepareLimits(a, p);
+  }
+  return out;
+}
+
+/** The GSO/GRO limits of a spec or change (key `p` + name), each a u32, as (attribute, value) pairs. */
+function prepareLimits(a: Record<string, unknown>, p: string): Array<readonly [number, number]> {
+  const out: Array<readonly [number, number]> = [];
+  for (const [k, type] of LIMIT_KEYS) if (a[k] !== undefined) out.push([type, checkU32(a[k], `${p}${k}`)]);
   return out;
 }
 
@@ -554,6 +582,7 @@ function writeAttrs(w: MessageWriter, a: PreparedAttrs): void {
   if (a.alias !== undefined) w.putBytes(C.IFLA_IFALIAS, Buffer.from(a.alias, 'utf8'));
   if (a.numTxQueues !== undefined) w.putU32(C.IFLA_NUM_TX_QUEUES, a.numTxQueues);
   if (a.numRxQueues !== undefined) w.putU32(C.IFLA_NUM_RX_QUEUES, a.numRxQueues);
+  if (a.limits !== undefined) for (const [type, v] of a.limits) w.putU32(type, v);
   if (a.netns !== undefined) putNetns(w, a.netns);
 }
 
@@ -783,7 +812,7 @@ function writeSet(w: MessageWriter, s: LinkSetRequest): void {
 }
 
 /** No common attribute: a set request of IFLA_XDP alone. */
-const NO_ATTRS: PreparedAttrs = { up: false, name: undefined, mtu: undefined, address: undefined, broadcast: undefined, txqlen: undefined, group: undefined, alias: undefined, netns: undefined, numTxQueues: undefined, numRxQueues: undefined };
+const NO_ATTRS: PreparedAttrs = { up: false, name: undefined, mtu: undefined, address: undefined, broadcast: undefined, txqlen: undefined, group: undefined, alias: undefined, netns: undefined, numTxQueues: undefined, numRxQueues: undefined, limits: undefined };
 
 /**
  * A refused XDP attach with what it means. A bare EINVAL/EBADF is the program's fd when
@@ -1540,11 +1569,8 @@ export class LinkApi {
     flag('noarp', C.IFF_NOARP);
     const carrier = c['carrier'] !== undefined ? checkBool(c['carrier'], 'carrier') : undefined;
     const protoDown = c['protoDown'] !== undefined ? checkBool(c['protoDown'], 'protoDown') : undefined;
-    let limits: Array<readonly [number, number]> | undefined;
-    for (let i = 0; i < LIMIT_KEYS.length; i++) {
-      const [key, type] = LIMIT_KEYS[i]!;
-      if (c[key] !== undefined) (limits ??= []).push([type, checkU32(c[key], key)]);
-    }
+    const limits = c['gsoMaxSize'] !== undefined || c['gsoMaxSegs'] !== undefined || c['groMaxSize'] !== undefined || c['gsoIpv4MaxSize'] !== undefined || c['groIpv4MaxSize'] !== undefined
+      ? prepareLimits(c, '') : undefined;
     const xdpGiven = c['xdp'] !== null && c['xdp'] !== undefined ? checkXdp(c['xdp']) : undefined;
     const agm = c['addrGenMode'];
     if (agm !== undefined && (typeof agm !== 'string' || !Object.hasOwn(ADDR_GEN_MODES, agm))) throw new InvalidArgumentError('addrGenMode', `expected 'eui64', 'none', 'stable_secret' or 'random', got ${showValue(agm)}`);
