@@ -147,3 +147,45 @@ t.test('no @internal text, and no internal name, in any shipped .d.ts', async (t
   }
   t.same(found, [], `${shipped.length} files`);
 });
+
+// A type a public signature names (a parameter's, a field's, a base's) is one users need to
+// name too — to annotate a variable they pass, or to follow a doc comment's {@link} — so it
+// must be exported from 'nlkit' as well: `import type { LinkWriteOptions } from 'nlkit'`
+// failed although `rt.link.add(spec, options: LinkWriteOptions)` takes it. Walked from every
+// export of 'nlkit' through the declarations it reaches (private members aside); a module's
+// own unexported helper types (the mapped-type machinery behind an exported alias) are not
+// names users are meant to write, so only types their module exports count.
+t.test('every type a public declaration names is exported from nlkit too', async (t) => {
+  const checker = program.getTypeChecker();
+  const index = program.getSourceFile(join(distSrc, 'index.d.ts'));
+  const mod = index && checker.getSymbolAtLocation(index);
+  t.ok(mod, 'dist/src/index.d.ts is in the program');
+  if (!mod) return;
+  const resolve = (s: ts.Symbol): ts.Symbol => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s);
+  const exported = new Set(checker.getExportsOfModule(mod).map(resolve));
+  const isNamedType = ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias | ts.SymbolFlags.Class | ts.SymbolFlags.Enum;
+  const ours = (d: ts.Node): boolean => d.getSourceFile().fileName.startsWith(distSrc + '/');
+  const exportedByItsModule = (d: ts.Node): boolean => ts.canHaveModifiers(d) && !!ts.getModifiers(d)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  const queue = [...exported];
+  const visited = new Set(queue);
+  const missing = new Map<string, string>();
+  const visit = (n: ts.Node, from: string): void => {
+    if (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Private) return;
+    const name = ts.isTypeReferenceNode(n) ? n.typeName : ts.isExpressionWithTypeArguments(n) ? n.expression : ts.isImportTypeNode(n) ? n.qualifier : ts.isTypeQueryNode(n) ? n.exprName : undefined;
+    const at = name && (ts.isQualifiedName(name) ? name.right : ts.isPropertyAccessExpression(name) ? name.name : name);
+    const raw = at && checker.getSymbolAtLocation(at);
+    const s = raw && resolve(raw);
+    const decl = s?.declarations?.[0];
+    if (s && decl && ours(decl) && s.flags & isNamedType && exportedByItsModule(decl) && !visited.has(s)) {
+      visited.add(s);
+      queue.push(s);
+      if (!exported.has(s)) missing.set(s.name, `${from} (declared in ${rel(decl.getSourceFile().fileName)})`);
+    }
+    ts.forEachChild(n, (c) => visit(c, from));
+  };
+  for (let s = queue.shift(); s; s = queue.shift()) {
+    for (const d of s.declarations ?? []) if (ours(d)) visit(d, s.name);
+  }
+  t.ok(visited.size > 200, `${visited.size} types and values reached`);
+  t.same([...missing].map(([n, from]) => `${n}, named by ${from}`).sort(), [], "types public declarations name that 'nlkit' does not export");
+});

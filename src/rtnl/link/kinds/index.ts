@@ -52,6 +52,7 @@ export type { VethPeerSpec } from './veth.js';
 export { BRIDGE_DATA, BRIDGE_PORT_DATA, BRIDGE_PORT_STATES } from './bridge.js';
 export type { BridgeBoolopts, BridgeBooloptsInput } from './bridge.js';
 export { MACVLAN_DATA, MACVLAN_MODES } from './macvlan.js';
+export type { MacvlanMacaddrOp } from './macvlan.js';
 export { VXLAN_DATA, VXLAN_DF } from './vxlan.js';
 export type { VxlanPortRange } from './vxlan.js';
 export { TUN_DATA, TUN_TYPES, prepareTunOptions } from './tun.js';
