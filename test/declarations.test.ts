@@ -62,7 +62,7 @@ const rel = (f: string): string => relative(root, f);
 const { options, errors: optionErrors } = ts.convertCompilerOptionsFromJson(
   {
     target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'ESNext.Disposable'], types: ['node'],
-    strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false, noEmit: true, moduleDetection: 'force',
+    strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, skipLibCheck: false, noEmit: true, moduleDetection: 'force',
   },
   root,
 );

@@ -112,6 +112,11 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
     await rt.link.delAltnames('v0', s.altnames[0] ?? 'v0-alt');
   }
   const created = await rt.link.add({ name: 'br1', kind: 'bridge', up: s.stp }, { echo: true });
+  // Without echo the promise holds nothing, and its type says so: no `if (made)` branch that never runs.
+  const none: undefined = await rt.link.add({ name: 'br2', kind: 'bridge' });
+  const noneSet: undefined = await rt.link.set('br2', { mtu: s.mtu }, { echo: false });
+  const perhaps: Link | undefined = await rt.link.set('br2', { mtu: s.mtu }, { echo: s.stp });
+  console.log(none, noneSet, perhaps?.mtu);
   console.log(summarize(created));
   const br = await rt.link.get(bridge);
   if (isLinkKind(br, 'bridge')) console.log(br.linkinfo.data?.stpState, br.linkinfo.data?.forwardDelay);

@@ -993,6 +993,7 @@ export class LinkApi {
    *   setting (the device removed again).
    */
   add(spec: LinkSpec, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
+  add(spec: LinkSpec, options?: LinkWriteOptions & { readonly echo?: false | undefined }): Promise<undefined>;
   add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined>;
   add(spec: LinkSpec, options?: LinkWriteOptions): Promise<Link | undefined> {
     let p: PreparedLink;
@@ -1545,6 +1546,7 @@ export class LinkApi {
    *   handle looked in; 'EOPNOTSUPP' naming the link's kind when `kind` is not it.
    */
   set(ref: string | number, change: LinkChange, options: LinkWriteOptions & { readonly echo: true }): Promise<Link>;
+  set(ref: string | number, change: LinkChange, options?: LinkWriteOptions & { readonly echo?: false | undefined }): Promise<undefined>;
   set(ref: string | number, change: LinkChange, options?: LinkWriteOptions): Promise<Link | undefined>;
   async set(ref: string | number, change: LinkChange, options?: LinkWriteOptions): Promise<Link | undefined> {
     const r = checkLinkRef(ref, 'link');
