@@ -33,7 +33,9 @@ const MAX_DELEGATE_OUTPUT = 16 * 1024 * 1024;
 export interface ExecResult {
   /** Exit status, or null when killed by a signal. */
   status: number | null;
+  /** The signal that ended it, or null when it exited (then see `status`). */
   signal: NodeJS.Signals | null;
+  /** Everything it printed on stdout (its result or error object, as JSON). */
   stdout: Buffer;
 }
 

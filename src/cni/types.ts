@@ -53,9 +53,13 @@ export const CNI_ERR = {
 
 /** The spec's error object, as printed on stdout with a non-zero exit. */
 export interface CniErrorObject {
+  /** The spec version the error is written for. */
   cniVersion: string;
+  /** The error code: {@link CNI_ERR}, or a plugin's own from 100 up. */
   code: number;
+  /** The short message. */
   msg: string;
+  /** The longer story; left out when there is none. */
   details?: string;
 }
 
@@ -64,8 +68,11 @@ export interface CniErrorObject {
  * plugin code ≥ 100), `msg` a short message, `details` the longer story.
  */
 export class CniError extends Error {
+  /** The spec's error code: one of {@link CNI_ERR} (1–99 are the spec's), or a plugin's own from 100 up. */
   readonly code: number;
+  /** The short message (the error object's `msg`). */
   readonly msg: string;
+  /** The longer story (the error object's `details`), if any. */
   readonly details: string | undefined;
 
   constructor(code: number, msg: string, details?: string, options?: { cause?: unknown }) {
@@ -101,13 +108,16 @@ export interface CniDns {
 
 /** `ipam` of a configuration: `type` names the IPAM plugin; the rest is the plugin's own. */
 export interface CniIpamConf {
+  /** The IPAM plugin's executable name: 'host-local', 'static', 'dhcp', … */
   type: string;
   [key: string]: unknown;
 }
 
 /** One `cni.dev/valid-attachments` entry of a GC request. */
 export interface CniAttachment {
+  /** The container ID of an attachment to keep. */
   containerID: string;
+  /** Its interface name inside the container. */
   ifname: string;
 }
 
@@ -117,14 +127,23 @@ export interface CniAttachment {
  * fields included, exactly as received.
  */
 export interface CniNetConf {
+  /** The spec version the configuration is written for (`cniVersion`). */
   cniVersion: CniVersion;
+  /** The network's name, unique across networks on the host (`name`). */
   name: string;
+  /** The plugin's executable name (`type`): 'ptp', 'bridge', … */
   type: string;
+  /** Extra arguments from the runtime (`args`), e.g. `{ cni: { … } }`. */
   args?: Record<string, unknown>;
+  /** Set up IP masquerade on the host for this network (`ipMasq`), where the plugin supports it. */
   ipMasq?: boolean;
+  /** The IPAM plugin's configuration (`ipam`): its `type` and its own fields. */
   ipam?: CniIpamConf;
+  /** DNS settings (`dns`): nameservers, domain, search, options. */
   dns?: CniDns;
+  /** Dynamic settings for the capabilities the plugin declared (`runtimeConfig`: portMappings, bandwidth, mac, ips …). */
   runtimeConfig?: Record<string, unknown>;
+  /** The capabilities the plugin takes `runtimeConfig` for (`capabilities`: name → true/false). */
   capabilities?: Record<string, boolean>;
   /** prevResult, converted to the current (1.1) result form. */
   prevResult?: CniResult;

@@ -427,18 +427,27 @@ export interface XfrmStateKey {
 
 /** A state's replay counters without ESN (struct xfrm_replay_state: `anti-replay context`). */
 export interface XfrmReplay {
+  /** The highest inbound sequence number seen (`ip -s xfrm state`: anti-replay context seq). */
   readonly seq: number;
+  /** The last outbound sequence number sent (oseq). */
   readonly oseq: number;
+  /** The replay window's bitmap of sequence numbers seen below `seq` (bitmap). */
   readonly bitmap: number;
 }
 
 /** A state's ESN replay counters (struct xfrm_replay_state_esn). */
 export interface XfrmReplayEsn {
+  /** The low 32 bits of the highest inbound sequence number seen (`ip -s xfrm state`: anti-replay esn context seq). */
   readonly seq: number;
+  /** The low 32 bits of the last outbound sequence number sent (oseq). */
   readonly oseq: number;
+  /** The high 32 bits of `seq` (seq-hi). */
   readonly seqHi: number;
+  /** The high 32 bits of `oseq` (oseq-hi). */
   readonly oseqHi: number;
+  /** The replay window's size, in packets (replay_window). */
   readonly replayWindow: number;
+  /** The replay window's bitmap, as its 32-bit words (bmp[bmp_len]). */
   readonly bitmap: readonly number[];
 }
 

@@ -11,6 +11,7 @@ import type { Verdict } from './verdict.js';
 
 /** What `actions` takes for a gact action. */
 export interface GactActionSpec {
+  /** The action (TCA_ACT_KIND, `action gact`). */
   readonly kind: 'gact';
   /** What it does with the packet ('drop', 'pass', { goto: 1 }, …; tc's `action gact VERDICT`). Required. */
   readonly verdict: Verdict;

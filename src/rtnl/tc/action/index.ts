@@ -69,6 +69,7 @@ export interface ActionBase {
 
 /** A decoded mirred action (tc's `mirred (Egress Redirect to device D)`). */
 export interface MirredAction extends ActionBase {
+  /** The action (TCA_ACT_KIND): 'mirred'. */
   kind: 'mirred';
   /** 'redirect' or 'mirror' (tc's "mirred_action"); absent for an eaction nlkit does not know. */
   action?: 'redirect' | 'mirror';
@@ -82,6 +83,7 @@ export interface MirredAction extends ActionBase {
 
 /** A decoded gact action (tc's `gact action drop`). */
 export interface GactAction extends ActionBase {
+  /** The action (TCA_ACT_KIND): 'gact'. */
   kind: 'gact';
   /** TCA_GACT_PROB (struct tc_gact_p: tc's `random`), raw. */
   probability?: Buffer;
@@ -89,6 +91,7 @@ export interface GactAction extends ActionBase {
 
 /** A decoded bpf action. */
 export interface BpfAction extends ActionBase {
+  /** The action (TCA_ACT_KIND): 'bpf'. */
   kind: 'bpf';
   /** TCA_ACT_BPF_NAME. */
   name?: string;
@@ -106,6 +109,7 @@ export interface BpfAction extends ActionBase {
 
 /** An action of a kind nlkit does not decode: its name and its TCA_ACT_OPTIONS raw (never dropped). */
 export interface OtherAction {
+  /** 'other': an action nlkit does not decode (its TCA_ACT_KIND is `name`). */
   kind: 'other';
   /** TCA_ACT_KIND ('police', 'skbedit', …). */
   name: string;

@@ -11,6 +11,7 @@ import { commonOf, padCodec, putStruct, readTcGen, tcfTimesCodec, TC_GEN_LEN, wr
 
 /** What `actions` takes for a mirred action. */
 export interface MirredActionSpec {
+  /** The action (TCA_ACT_KIND, `action mirred`). */
   readonly kind: 'mirred';
   /** 'redirect' (the packet goes to `dev`) or 'mirror' (a copy does, the packet goes on). Required. */
   readonly action: 'redirect' | 'mirror';

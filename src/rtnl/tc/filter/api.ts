@@ -47,6 +47,7 @@ export interface FilterSpecBase {
 
 /** A u32 filter (`tc filter add … u32 match … [flowid C] [action …]`). */
 export interface U32FilterSpec extends FilterSpecBase {
+  /** The classifier (TCA_KIND, `tc filter add … u32`). */
   readonly kind: 'u32';
   /** 'all' (`match u32 0 0`: every packet) or the matches, all of which must hold. Required. */
   readonly match: 'all' | readonly U32Match[];
@@ -65,6 +66,7 @@ export interface U32FilterSpec extends FilterSpecBase {
  * the path it is `pinned` at (exactly one).
  */
 export interface BpfFilterSpecCommon extends FilterSpecBase {
+  /** The classifier (TCA_KIND, `tc filter add … bpf`). */
   readonly kind: 'bpf';
   /** A name for it (`tc` shows it; tc sends 'FILE:[SECTION]'). Defaults to none; with `pinned`, to what tc sends for it ('FILE:[*fsobj]', FILE the path's last part). */
   readonly name?: string | undefined;
@@ -108,6 +110,7 @@ export type BpfFilterSpec = BpfFilterSpecCommon & ({
 
 /** A matchall filter (`tc filter add … matchall [classid C] [action …]`); kernels without CONFIG_NET_CLS_MATCHALL refuse it. */
 export interface MatchallFilterSpec extends FilterSpecBase {
+  /** The classifier (TCA_KIND, `tc filter add … matchall`). */
   readonly kind: 'matchall';
   /** The class every packet goes to (`classid C`). Defaults to none. */
   readonly classid?: TcHandleInput | undefined;

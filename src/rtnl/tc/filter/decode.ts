@@ -48,6 +48,7 @@ export interface FilterBase {
 
 /** A u32 filter: `options` for a hash table's entry ('800:') or a node's ('800::800'). */
 export interface U32Filter extends FilterBase {
+  /** The classifier (TCA_KIND): 'u32'. */
   kind: 'u32';
   /** TCA_OPTIONS (absent on the priority's own entry). */
   options?: U32Options;
@@ -55,6 +56,7 @@ export interface U32Filter extends FilterBase {
 
 /** A bpf filter. */
 export interface BpfFilter extends FilterBase {
+  /** The classifier (TCA_KIND): 'bpf'. */
   kind: 'bpf';
   /** TCA_OPTIONS (absent on the priority's own entry). */
   options?: BpfOptions;
@@ -62,6 +64,7 @@ export interface BpfFilter extends FilterBase {
 
 /** A matchall filter. */
 export interface MatchallFilter extends FilterBase {
+  /** The classifier (TCA_KIND): 'matchall'. */
   kind: 'matchall';
   /** TCA_OPTIONS (absent on the priority's own entry). */
   options?: MatchallOptions;
@@ -69,6 +72,7 @@ export interface MatchallFilter extends FilterBase {
 
 /** A filter of a kind nlkit does not decode: its name, its options raw. */
 export interface OtherFilter extends FilterBase {
+  /** 'other': a classifier nlkit does not decode (its TCA_KIND is `name`). */
   kind: 'other';
   /** TCA_KIND ('flower', 'fw', …). */
   name: string;
