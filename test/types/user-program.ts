@@ -120,6 +120,9 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
   console.log(summarize(created));
   const br = await rt.link.get(bridge);
   if (isLinkKind(br, 'bridge')) console.log(br.linkinfo.data?.stpState, br.linkinfo.data?.forwardDelay);
+  // A list or walk filtered by a kind nlkit knows gives links of that kind: linkinfo and its typed data, no isLinkKind needed.
+  const vni: number | undefined = (await rt.link.list({ kind: 'vxlan' }))[0]?.linkinfo.data?.id;
+  await rt.link.forEach({ kind: 'bridge', master: undefined }, (b) => console.log(vni, b.linkinfo.data?.stpState));
   const ports: LinkSummary[] = (await rt.link.list({ master: br.index, kind: undefined, group: s.group })).map(summarize);
   const firstPort: LinkSummary | undefined = ports[0];
   console.log(firstPort?.name, ports.length);

@@ -8,8 +8,8 @@ import { decodeKept, eachArgs, existingLinkIndex, missingLink, noReply, type For
 import { resolveNetns, putNetns, netnsText, type NetnsTarget } from '../netns-target.js';
 import { openRouteSocket } from '../route-socket.js';
 import { ALTNAME_MAX, IFNAME_MAX, checkBool, checkHwAddr, checkIfname, checkKeys, checkLinkRef, checkMtu, checkNewIfname, checkObject, checkQueueCount, checkString, checkU32, isNameTemplate } from '../validate.js';
-import { decodeLink, type Link } from './decode.js';
-import { kindCodec, knownKinds, prepareTunOptions, BRIDGE_PORT_DATA, type KindCodec, type KindEncodeContext, type KindOptions, type PreparedTun, type TunOptions, type VethPeerSpec } from './kinds/index.js';
+import { decodeLink, type Link, type LinkOfKind } from './decode.js';
+import { kindCodec, knownKinds, prepareTunOptions, BRIDGE_PORT_DATA, type KindCodec, type KindData, type KindEncodeContext, type KindOptions, type PreparedTun, type TunOptions, type VethPeerSpec } from './kinds/index.js';
 import { TunFile, socketNetns } from './tuntap.js';
 import * as sys from '../../netlink/sys.js';
 import { IFINFOMSG_LEN } from './table.js';
@@ -1453,10 +1453,14 @@ export class LinkApi {
   /**
    * List links (one dump, retried if the kernel flags it interrupted). `kind` and
    * `master` are filtered by the kernel (and checked again here: the kernel returns
-   * every link for a kind it does not know), `group` here.
+   * every link for a kind it does not know), `group` here. With a `kind` of
+   * {@link KindData}, the links come typed as {@link LinkOfKind} (`linkinfo.data` of that
+   * kind's type), as `forEach` gives them.
    *
    * Equivalent to: `ip -d link show [type KIND] [master M] [group G]`.
    */
+  list<K extends keyof KindData>(filter: LinkFilter & { readonly kind: K }): Promise<LinkOfKind<K>[]>;
+  list(filter?: LinkFilter): Promise<Link[]>;
   async list(filter: LinkFilter = {}): Promise<Link[]> {
     const q = await this.query(filter);
     const links = await this.core.sock.dump(C.RTM_GETLINK, 0, q.build, decodeOne);
@@ -1483,9 +1487,11 @@ export class LinkApi {
    * @throws DumpInterruptedError when the dump was interrupted; whatever `fn` threw.
    */
   async forEach<R = boolean | void>(fn: ForEachCallback<Link, R>): Promise<number>;
+  async forEach<K extends keyof KindData, R = boolean | void>(filter: LinkFilter & { readonly kind: K }, fn: ForEachCallback<LinkOfKind<K>, R>): Promise<number>;
   async forEach<R = boolean | void>(filter: LinkFilter | undefined, fn: ForEachCallback<Link, R>): Promise<number>;
-  async forEach(a: LinkFilter | ((object: Link) => unknown) | undefined, b?: (object: Link) => unknown): Promise<number> {
-    const [filter, fn] = eachArgs(a, b);
+  async forEach(a: LinkFilter | ((object: Link) => unknown) | undefined, b?: (object: never) => unknown): Promise<number> {
+    // `b` takes the links the filter keeps: of its kind when it names one (the overload above).
+    const [filter, fn] = eachArgs(a, b as ((object: Link) => unknown) | undefined);
     const q = await this.query(filter === undefined ? {} : filter); // list's default: null is refused, as there
     return this.core.sock.dumpEach(C.RTM_GETLINK, 0, q.build, decodeKept(decodeOne, q.keep), fn);
   }

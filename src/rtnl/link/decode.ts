@@ -542,7 +542,7 @@ export type LinkOfKind<K extends keyof KindData> = Omit<Link, 'kind' | 'linkinfo
 /**
  * Whether `link` is of kind `kind` (IFLA_INFO_KIND), narrowing it so that
  * `link.linkinfo.data` has the kind's type: `if (isLinkKind(l, 'vxlan')) l.linkinfo.data?.id`.
- * The list-side filter is `rt.link.list({ kind })` (`ip -d link show type vxlan`).
+ * The list-side filter is `rt.link.list({ kind })` (`ip -d link show type vxlan`), whose links are typed so already.
  */
 export function isLinkKind<K extends keyof KindData>(link: Link, kind: K): link is LinkOfKind<K> {
   return link.kind === kind && link.linkinfo !== undefined;
