@@ -64,6 +64,10 @@
  * queued changes. With `listExisting`, every overrun (during the listing or after it)
  * is followed by a fresh listing and another `synced`: the consumer can drop what it
  * was not told again between the overrun and that `synced` (see {@link MonitorSynced}).
+ * An overrun while a listing waits with nothing of it yielded (the first, or one that
+ * followed an earlier overrun) drops that listing and the changes queued after it and
+ * dumps again, without another overrun event: a consumer that falls behind holds one
+ * unread listing, not one per overrun.
  *
  * Traffic control ('tc') and the bridge MDB ('mdb'): their decoders and listings are not
  * imported by this module but loaded (lazy-apis.ts, with the handle's late APIs) by the
@@ -1181,11 +1185,22 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
       const last = this.queue[this.queue.length - 1];
       // Consecutive overruns with nothing between them say the same thing: report once.
       if (last === OVERRUN) return;
-      // A listing with nothing after it and nothing of it yielded yet: dumping again
-      // from here covers what was lost (the initial listing then needs no overrun).
-      if (last instanceof Listing && last.pos === 0) {
-        this.list(last);
-        return;
+      // A listing nothing of which was yielded yet, and the changes queued after it:
+      // dumping again from here covers them and what was lost (the initial listing then
+      // needs no overrun; a later one keeps the overrun before it). So a slow consumer
+      // holds one unread listing however many overruns it falls behind by.
+      if (this.lister !== null) {
+        for (let i = this.head; i < this.queue.length; i++) {
+          const l = this.queue[i];
+          if (!(l instanceof Listing) || l.pos !== 0) continue;
+          for (let j = i + 1; j < this.queue.length; j++) {
+            const q = this.queue[j];
+            if (q instanceof Queued) this.release(q.slab);
+          }
+          this.queue.length = i + 1;
+          this.list(l);
+          return;
+        }
       }
     }
     this.enqueue(OVERRUN);

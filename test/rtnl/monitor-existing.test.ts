@@ -251,3 +251,26 @@ t.test('next() calls pending when an overrun comes are served in call order: the
   t.ok(!c.done && c.value.type === 'new' && c.value.existing === true, 'a later next() the one after it');
   m.close();
 });
+
+t.test('overruns while a relisting waits unread do not pile up listings: the waiting one is dumped again, once, with the state after the last overrun', privileged, async (t) => {
+  const { ns, rt } = handle(t);
+  const m = rt.monitor(['link'], { listExisting: true, receiveBufferSize: 1024 });
+  await until(m, synced);
+  // The consumer stops pulling. Each round: a change the monitor reads and queues, then a
+  // burst while the event loop (so the monitor) is blocked: the kernel overruns.
+  for (let i = 0; i < 4; i++) {
+    ip(ns.path, ['link', 'set', 'lo', 'mtu', String(60000 + i)]);
+    await new Promise((r) => setTimeout(r, 50));
+    spawnSync('nsenter', [`--net=${ns.path}`, 'ip', '-batch', '-'], { input: vethBatch(`r${i}`, 30) });
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.ok(m.stats.overruns >= 4, `the kernel overran (${m.stats.overruns})`);
+  t.ok(m.queued <= 3, `one listing waits, not one per overrun (queued: ${m.queued})`);
+  ip(ns.path, ['link', 'set', 'lo', 'mtu', '1500']);
+  const got = await until(m, (ev) => ev.type === 'new' && ev.kind === 'link' && ev.object.name === 'lo' && ev.object.mtu === 1500 && ev.existing === undefined);
+  t.equal(got.filter((ev) => ev.type === 'overrun').length, 1, 'one overrun');
+  t.equal(got.filter((ev) => ev.type === 'synced').length, 1, 'one listing, then synced');
+  const names = new Set(got.flatMap((ev) => (ev.type === 'new' && ev.kind === 'link' && ev.existing ? [ev.object.name] : [])));
+  t.equal(names.size, 241, 'the listing shows the state after the last overrun (lo and 4 × 30 pairs)');
+  m.close();
+});
