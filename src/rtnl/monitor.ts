@@ -942,6 +942,11 @@ function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: num
  * the error is thrown once). After that `next()` reports done.
  *
  * One consumer is expected; concurrent `next()` calls are served in call order.
+ *
+ * The monitor's socket holds its network namespace, as the handle's does: a netns whose
+ * name is removed (`ip netns del`) or whose last process exits lives on, devices and
+ * all, while the monitor is open, and the monitor is not ended or told. Close it when
+ * the netns is done with.
  */
 export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undefined, undefined> {
   /** Counters; see {@link MonitorStats}. */

@@ -429,6 +429,31 @@ t.test('without a decoder, objects come as raw copies of the message', privilege
   m.close();
 });
 
+t.test('a link moved out is a del saying where it went; the monitor holds its netns, devices and all, until it and its handle close', privileged, async (t) => {
+  const ns = rawNetns();
+  const rt = Rtnl.open({ netns: ns.fd });
+  const here = String(process.pid); // the test's own netns, where the moved link and the host end go
+  ip(ns.path, ['link', 'add', 'pinB', 'type', 'veth', 'peer', 'name', 'pinA', 'netns', here]);
+  ip(ns.path, ['link', 'add', 'mvA', 'type', 'veth', 'peer', 'name', 'mvB']);
+  const m = rt.monitor(['link']);
+  ip(ns.path, ['link', 'set', 'mvA', 'netns', here]);
+  const got = await until(m, (ev) => ev.type === 'del' && ev.kind === 'link' && ev.object.name === 'mvA');
+  const del = got.at(-1)!;
+  t.ok(del.type === 'del' && del.kind === 'link' && del.object.newIfindex! > 0 && del.object.newNetnsId !== undefined, `the del names the new netns and ifindex, as ip's "new-netns … new-ifindex …" (${JSON.stringify(del.type !== 'overrun' && del.kind === 'link' ? [del.object.newNetnsId, del.object.newIfindex] : del)})`);
+  spawnSync('ip', ['link', 'del', 'mvA']);
+  ns.close(); // no fd of the netns is left but the handle's and the monitor's sockets
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(spawnSync('ip', ['link', 'show', 'pinA']).status, 0, 'the netns lives on while the monitor is open: its veth peer is still here');
+  t.notOk(m.closed, 'and the monitor is not ended');
+  rt.close();
+  let gone = false;
+  for (let i = 0; i < 100 && !gone; i++) {
+    gone = spawnSync('ip', ['link', 'show', 'pinA']).status !== 0;
+    if (!gone) await new Promise((r) => setTimeout(r, 50));
+  }
+  t.ok(gone, 'closing the handle (and its monitor) lets the netns go, and its veth with it');
+});
+
 t.test('several monitors at once, each bound to its handle\'s netns', privileged, async (t) => {
   const a = rawNetns();
   const b = rawNetns();
