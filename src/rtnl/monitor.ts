@@ -79,7 +79,7 @@
  * and the rest works as for any group (bytes queued, decoded when taken, in order).
  * @module
  */
-import { ClosedError, DecodeError, HOST_LE, InvalidArgumentError, NETLINK_ROUTE, NLA_TYPE_MASK, NLMSG_HDRLEN, NetlinkSocket, openBeside, openSocketIn, withThreadNetns, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
+import { ClosedError, DecodeError, HOST_LE, SysError, InvalidArgumentError, NETLINK_ROUTE, NLA_TYPE_MASK, NLMSG_HDRLEN, NetlinkSocket, openBeside, openSocketIn, withThreadNetns, checkOptionKeys, showValue, type MessageWriter } from '../netlink/index.js';
 import { readHandleFd } from '../netlink/netns-switch.js';
 import {
   RTM_DELADDR, RTM_DELLINK, RTM_DELNEIGH, RTM_DELROUTE, RTM_DELRULE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH,
@@ -928,6 +928,26 @@ function openSibling(host: MonitorHost, groups: number[], receiveBufferSize: num
   });
 }
 
+const EINVAL = 22;
+const MEMBERSHIP = /^setsockopt\(NETLINK_ADD_MEMBERSHIP (\d+)\)$/;
+
+/**
+ * openSibling, its kernel's EINVAL for a membership (a group newer than the kernel:
+ * netlink refuses a group past the family's count) said as such, with the group names
+ * that asked for it: not a bare "Invalid argument".
+ */
+function openJoined(host: MonitorHost, names: readonly MonitorGroup[], groups: number[], receiveBufferSize: number | undefined): NetlinkSocket {
+  try {
+    return openSibling(host, groups, receiveBufferSize);
+  } catch (e) {
+    const m = e instanceof SysError && e.errno === EINVAL ? MEMBERSHIP.exec(e.syscall) : null;
+    if (m === null) throw e;
+    const n = Number(m[1]);
+    const asked = [...new Set(names)].filter((g) => (MONITOR_GROUPS[g] as readonly number[]).includes(n)).map((g) => `'${g}'`).join(', ');
+    throw new SysError((e as SysError).syscall, EINVAL, undefined, `rtnetlink multicast group ${n} (${asked}): this kernel has no such group (it predates it)`);
+  }
+}
+
 /**
  * A running monitor: an async iterator of {@link MonitorEvent}s (with `listExisting`,
  * {@link MonitorSyncEvent}s). Get one from `rt.monitor(groups, options)`.
@@ -1036,14 +1056,15 @@ export class Monitor<E = MonitorEvent> implements AsyncIterableIterator<E, undef
    * Equivalent to: `ip monitor [link] [address] [route] [neigh] [rule] [nexthop]`, `bridge monitor fdb`, `bridge monitor mdb`, `tc monitor`.
    * @throws InvalidArgumentError for unknown group names or bad options, ClosedError
    *   for a closed handle, `signal.reason` for an aborted signal, SysError when the
-   *   socket cannot be opened.
+   *   socket cannot be opened (EINVAL, naming the group, for a group the kernel is older
+   *   than).
    */
   static open<const G extends readonly MonitorGroup[], O extends MonitorOptions = {}>(host: MonitorHost, groups: G, options: O = {} as O, onClose?: (m: Monitor<MonitorSyncEvent>) => void): Monitor<MonitorEventOf<O, MonitorKindOf<G[number]>>> {
     const numbers = monitorGroups(groups);
     checkOptions(options);
     if (host.sock.closed) throw new ClosedError('Rtnl handle');
     options.signal?.throwIfAborted();
-    const sock = openSibling(host, numbers, options.receiveBufferSize);
+    const sock = openJoined(host, groups, numbers, options.receiveBufferSize);
     try {
       return new Monitor<MonitorEventOf<O, MonitorKindOf<G[number]>>>(sock, options, onClose, options.listExisting === true ? { sock: host.sock, groups: numbers } : undefined, monitorKinds(groups));
     } catch (e) {

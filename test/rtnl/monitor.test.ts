@@ -92,6 +92,30 @@ t.test('unknown groups and bad options throw InvalidArgumentError before anythin
   t.equal(fdCount(), base);
 });
 
+t.test('a group this kernel lacks (an older kernel refuses its membership with EINVAL) is named in the error, and nothing is left open', privileged, async (t) => {
+  const rt = Rtnl.open();
+  t.teardown(() => rt.close());
+  const open = NetlinkSocket.open;
+  // What a kernel older than RTNLGRP_NEXTHOP answers to joining group 32.
+  NetlinkSocket.open = (protocol, options) => {
+    if (options?.groups?.includes(32)) throw new SysError('setsockopt(NETLINK_ADD_MEMBERSHIP 32)', 22);
+    return open.call(NetlinkSocket, protocol, options);
+  };
+  t.teardown(() => void (NetlinkSocket.open = open));
+  const before = fdCount();
+  const e = (() => {
+    try {
+      rt.monitor(['link', 'nexthop-bucket']).close();
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  })();
+  t.ok(e instanceof SysError && e.code === 'EINVAL', `a SysError EINVAL (${String(e)})`);
+  t.match((e as Error).message, /group 32 \('nexthop-bucket'\).*this kernel has no such group/, 'naming the group number and name, and why');
+  t.equal(fdCount(), before, 'no fd left open');
+});
+
 t.test('registerEventDecoder accepts only RTM_NEW*/RTM_DEL* types and known kinds', async (t) => {
   for (const bad of [0, 15, 18, 19, 256, 16.5]) t.throws(() => registerEventDecoder(bad, 'link', decodeLink), InvalidArgumentError, `type ${bad}`);
   t.throws(() => registerEventDecoder(16, 'tc' as never, decodeLink), InvalidArgumentError);
