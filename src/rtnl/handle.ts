@@ -298,11 +298,17 @@ export class Rtnl {
    * }
    * @example
    * const state = new Map<number, Link>();
+   * const seen = new Set<number>();                                     // told of since the last overrun
    * for await (const ev of rt.monitor(['link'], { listExisting: true, signal })) {
-   *   if (ev.type === 'synced') console.log('have', state.size, 'links');
-   *   else if (ev.type === 'overrun' || ev.kind !== 'link') continue;    // a new listing follows an overrun
-   *   else if (ev.type === 'new') state.set(ev.object.index, ev.object);  // existing or changed
-   *   else state.delete(ev.object.index);
+   *   if (ev.type === 'overrun') seen.clear();                          // a new listing follows
+   *   else if (ev.type === 'synced') {                                  // drop what the listing did not show
+   *     for (const index of state.keys()) if (!seen.has(index)) state.delete(index);
+   *     console.log('have', state.size, 'links');
+   *   } else if (ev.kind === 'link') {
+   *     if (ev.type === 'new') state.set(ev.object.index, ev.object);   // existing or changed
+   *     else state.delete(ev.object.index);
+   *     seen.add(ev.object.index);
+   *   }
    * }
    * @param groups 'link', 'ipv4-addr', 'ipv6-addr', 'addr' (both), 'ipv4-route',
    *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6), 'fdb',
@@ -310,7 +316,8 @@ export class Rtnl {
    *   'ipv6-netconf', 'netconf' (both), 'mdb' (entries and router ports).
    * @throws InvalidArgumentError for an unknown group or bad option (nothing opened),
    *   ClosedError for a closed handle (or its netns, see above), `signal.reason` for an
-   *   aborted signal.
+   *   aborted signal, SysError when the socket cannot be opened (EINVAL naming the group
+   *   for one the kernel is older than).
    */
   monitor<const G extends readonly MonitorGroup[], O extends MonitorOptions = {}>(groups: G, options: O = {} as O): Monitor<MonitorEventOf<O, MonitorKindOf<G[number]>>> {
     const m = Monitor.open(this, groups, options, (x) => this.monitors?.delete(x));
