@@ -31,7 +31,9 @@ export interface MulticastMonitorOptions {
   /**
    * Events held for the consumer before the monitor stops reading (the kernel then keeps
    * the rest in the socket's buffer, and drops what does not fit: an overrun). Reading
-   * starts again once the consumer has taken half. Defaults to 1024.
+   * starts again once the consumer has taken half. It also bounds what one poll wake-up
+   * reads (`maxQueued` + 1 datagrams, the reads that resume a paused monitor included), so
+   * that a burst lets the event loop turn every so many events. Defaults to 1024.
    */
   readonly maxQueued?: number | undefined;
 }
@@ -59,6 +61,17 @@ export class MulticastMonitor<E> implements AsyncIterableIterator<E | MulticastO
   private failure: { error: unknown } | null = null;
   /** After ENOBUFS: emptying the kernel's queue before the overrun is queued. */
   private flushing = false;
+  /**
+   * Datagrams the current poll wake-up may still read (`maxQueued` + 1, reset by each
+   * wake-up), spent by the reads of `next()` resuming a paused monitor too: a consumer
+   * that takes events without awaiting anything else still lets the event loop turn
+   * every so many events, however much the kernel holds.
+   */
+  private budget: number;
+  private readonly onWake = (): void => {
+    this.budget = this.maxQueued + 1;
+    this.read();
+  };
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort: (() => void) | undefined;
   private readonly onMessage = (buf: Buffer, view: DataView, off: number, len: number): void => {
@@ -86,8 +99,9 @@ export class MulticastMonitor<E> implements AsyncIterableIterator<E | MulticastO
     options.signal?.throwIfAborted();
     this.sock = sock;
     this.maxQueued = options.maxQueued ?? 1024;
+    this.budget = this.maxQueued + 1;
     this.signal = options.signal;
-    this.watcher = sock.watch(() => this.read());
+    this.watcher = sock.watch(this.onWake);
     if (this.signal) {
       this.onAbort = () => {
         this.queue = [];
@@ -118,7 +132,7 @@ export class MulticastMonitor<E> implements AsyncIterableIterator<E | MulticastO
       }
       // Paused at the bound: read again once half is taken.
       if (this.watcher === null && this.sock !== null && this.queued <= this.maxQueued >>> 1) {
-        this.watcher = this.sock.watch(() => this.read());
+        this.watcher = this.sock.watch(this.onWake);
         this.read();
       }
       return Promise.resolve({ done: false, value: ev });
@@ -164,7 +178,8 @@ export class MulticastMonitor<E> implements AsyncIterableIterator<E | MulticastO
   }
 
   /**
-   * Read what the kernel queued (up to the bound), then hand events to waiting consumers.
+   * Read what the kernel queued (up to the bound and the wake-up's budget), then hand
+   * events to waiting consumers.
    * After ENOBUFS the kernel's queue is emptied first (discarded) and only then is the
    * overrun queued: once a socket has overflowed, the kernel drops every later
    * notification for it, without another error, until its queue has been emptied — left
@@ -175,8 +190,10 @@ export class MulticastMonitor<E> implements AsyncIterableIterator<E | MulticastO
     const sock = this.sock;
     if (sock === null) return;
     try {
-      while ((!this.flushing || this.flush(sock)) && this.queued < this.maxQueued) {
+      while ((!this.flushing || this.flush(sock)) && this.queued < this.maxQueued && this.budget > 0) {
+        const before = sock.stats.datagrams;
         const n = sock.readAvailable(this.onMessage, 1);
+        this.budget -= sock.stats.datagrams - before;
         if (n === -ENOBUFS) this.flushing = true;
         else if (n === 0) break;
       }

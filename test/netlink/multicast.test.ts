@@ -7,6 +7,7 @@
 import t from 'tap';
 import { Conntrack, MulticastMonitor } from '../../src/index.js';
 import { openSocketIn } from '../../src/netlink/index.js';
+import { spawnSync } from 'node:child_process';
 import { fdCount, privileged, rawNetns } from '../helpers.js';
 
 const NETLINK_NETFILTER = 12;
@@ -143,4 +144,44 @@ t.test('an already-aborted signal: open throws its reason and leaves the socket 
   t.notOk(sock.closed, 'the socket is still the caller\'s');
   t.equal(fdCount(), fds, 'no fd made');
   sock.close();
+});
+
+t.test('a burst read by a consumer that never awaits anything else still yields to the event loop every so many events', privileged, async (t) => {
+  const ns = rawNetns();
+  const NETLINK_ROUTE = 0;
+  const RTNLGRP_LINK = 1;
+  const sock = openSocketIn(NETLINK_ROUTE, { fd: ns.fd }, { groups: [RTNLGRP_LINK], receiveBufferSize: 16 << 20 });
+  const maxQueued = 16;
+  const mon = MulticastMonitor.open(sock, (buf, _view, off) => buf.readUInt16LE(off + 4), { maxQueued });
+  t.teardown(() => {
+    mon.close();
+    ns.close();
+  });
+  // The whole burst (two link messages and more per pair) is queued in the kernel before the monitor reads any of it.
+  const batch = Array.from({ length: 150 }, (_, i) => `link add ya${i} type veth peer name yb${i}\n`).join('');
+  const r = spawnSync('nsenter', [`--net=/proc/${process.pid}/fd/${ns.fd}`, 'ip', '-batch', '-'], { input: batch });
+  t.equal(r.status, 0, 'ip -batch ran');
+  await new Promise((res) => setTimeout(res, 20)); // one wake-up fills the queue: reading pauses
+  let count = 0;
+  let mark = 0;
+  let most = 0;
+  let stop = false;
+  const sample = (): void => {
+    most = Math.max(most, count - mark);
+    mark = count;
+    if (!stop) setImmediate(sample);
+  };
+  setImmediate(sample);
+  const quiet = new Promise<void>((res) => setTimeout(res, 1000));
+  let idle = false;
+  void quiet.then(() => (idle = true));
+  for await (const ev of mon) {
+    if (typeof ev !== 'number') t.fail('no overrun');
+    count++;
+    if (count >= 300 || idle) break;
+  }
+  stop = true;
+  most = Math.max(most, count - mark);
+  t.ok(count >= 300, `the burst arrived (${count} events)`);
+  t.ok(most <= 4 * maxQueued, `at most ${most} events in one turn of the event loop (maxQueued ${maxQueued})`);
 });
