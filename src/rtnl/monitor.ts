@@ -898,7 +898,7 @@ function checkOptions(options: MonitorOptions): void {
   checkOptionKeys(options, MONITOR_OPTION_KEYS, '');
   const { signal, receiveBufferSize, maxQueued, listExisting } = options;
   if (listExisting !== undefined && typeof listExisting !== 'boolean') throw new InvalidArgumentError('listExisting', `expected true or false, got ${showValue(listExisting)}`);
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'expected an AbortSignal');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${showValue(signal)}`);
   if (receiveBufferSize !== undefined && (!Number.isInteger(receiveBufferSize) || receiveBufferSize < 1024 || receiveBufferSize > 0x7fffffff)) {
     throw new InvalidArgumentError('receiveBufferSize', `expected an integer in 1024..2147483647, got ${showValue(receiveBufferSize)}`);
   }

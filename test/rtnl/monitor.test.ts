@@ -85,6 +85,7 @@ t.test('unknown groups and bad options throw InvalidArgumentError before anythin
   const ac = new AbortController();
   ac.abort(new Error('stop early'));
   t.throws(() => rt.monitor(['link'], { signal: ac.signal }), /stop early/, 'an aborted signal throws its reason');
+  t.throws(() => rt.monitor(['link'], { signal: {} as AbortSignal }), { name: 'InvalidArgumentError', message: /signal: expected an AbortSignal, got an object/ }, 'a signal that is not one: says what it got');
   t.equal(fdCount(), base, 'no fd opened by a refused call');
   const closed = Rtnl.open();
   closed.close();
