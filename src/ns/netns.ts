@@ -9,7 +9,7 @@
  * with the inode of /proc/thread-self/ns/net.
  * @module
  */
-import { fstatSync, lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
+import { fstatSync, lstatSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import * as sys from '../netlink/sys.js';
 import { ClosedError, InvalidArgumentError, SysError, checkOptionKeys, showValue } from '../netlink/errors.js';
@@ -241,6 +241,19 @@ function portablePath(path: string, fd: number): string {
   return `/proc/${process.pid}/fd/${fd}`;
 }
 
+/** <linux/capability.h> */
+const CAP_SYS_ADMIN = 21;
+
+/** Whether CAP_SYS_ADMIN is in this process's effective set (/proc/self/status); true when unknown. Read only on an EPERM. */
+function hasSysAdmin(): boolean {
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? (BigInt(`0x${m[1]}`) >> BigInt(CAP_SYS_ADMIN) & 1n) === 1n : true;
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Run `fn` with the calling thread in a brand-new network namespace (unshare), then
  * put the thread back where it was (setns to an fd saved first) — also when `fn`
@@ -251,6 +264,22 @@ function inFreshNetns<T>(fn: () => T): T {
   ensureThreadpoolStarted();
   const self = sys.open(THREAD_NS, sys.O_RDONLY | sys.O_CLOEXEC);
   try {
+    // The switch back needs CAP_SYS_ADMIN over the user namespace that owns this netns,
+    // which a process in a child user namespace (`unshare -U -r`) lacks although unshare
+    // works for it: a setns to where the thread already is makes the same check, before
+    // the thread moves, rather than a NetnsRestoreError after it, left in the new netns.
+    try {
+      sys.setns(self, sys.CLONE_NEWNET);
+    } catch (e) {
+      if (e instanceof SysError && e.code === 'EPERM') {
+        // Without CAP_SYS_ADMIN at all, unshare would be refused first: say that, as it did.
+        if (!hasSysAdmin()) throw new SysError('unshare', e.errno, undefined, 'creating a network namespace needs CAP_SYS_ADMIN');
+        throw new SysError('setns', e.errno, undefined, 'making a network namespace here means switching the thread back afterwards, which needs ' +
+          'CAP_SYS_ADMIN over the user namespace that owns this network namespace: this process lacks it (as in a child user namespace, ' +
+          '`unshare -U`, acting from its parent\'s netns); make the netns from a process whose user namespace owns this one');
+      }
+      throw e;
+    }
     try {
       sys.unshare(sys.CLONE_NEWNET); // on failure the thread has not moved
     } catch (e) {

@@ -91,6 +91,18 @@ function hasNetAdmin(): boolean | undefined {
 }
 
 /**
+ * Whether this process is in the initial user namespace, whose /proc/self/uid_map maps
+ * every uid to itself ('0 0 4294967295'); undefined when unknown. Read only for an EPERM.
+ */
+function inInitialUserns(): boolean | undefined {
+  try {
+    return /^\s*0\s+0\s+4294967295\s*$/.test(readFileSync('/proc/self/uid_map', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * What an RTM_*LINK refusal without kernel text means, read from the request: the veth
  * MTU limit, a multicast MAC, a master that takes no ports, a pid that is gone, which
  * name is taken.
@@ -253,8 +265,15 @@ function explain(req: Uint8Array, errno: number): string | undefined {
   const type = v.getUint16(4, HOST_LE);
   const flags = v.getUint16(6, HOST_LE);
   // RTM_GET* are 2 mod 4 from RTM_BASE (16); every other request changes something.
-  if (errno === EPERM && (type - 16) % 4 !== 2 && hasNetAdmin() === false) {
-    return 'this process does not have CAP_NET_ADMIN, which changing the network configuration needs';
+  if (errno === EPERM && (type - 16) % 4 !== 2) {
+    const capable = hasNetAdmin();
+    if (capable === false) return 'this process does not have CAP_NET_ADMIN, which changing the network configuration needs';
+    // Capable, but in a child user namespace (rootless, `unshare -U -r`): the kernel checks
+    // CAP_NET_ADMIN in the user namespace that owns the netns, and answers a bare EPERM.
+    if (capable && inInitialUserns() === false) {
+      return 'this process has CAP_NET_ADMIN only in a user namespace that does not own this network namespace: ' +
+        'changing it needs CAP_NET_ADMIN in the user namespace that owns it (make the netns from inside the user namespace, as `unshare -U -r -n` does)';
+    }
   }
   switch (type) {
     case C.RTM_GETROUTE:

@@ -301,6 +301,40 @@ t.test('without CAP_NET_ADMIN, a change says the process lacks it', privileged, 
   t.match(lines[2], /^list \d+$/, 'a dump needs no capability and says nothing of one');
 });
 
+t.test('in a child user namespace, a change to the netns it does not own says why', privileged, async (t) => {
+  // unshare -U -r: CAP_NET_ADMIN in full, but in a user namespace that does not own the
+  // runner's netns; the kernel refuses every change with a bare EPERM.
+  const url = new URL('../../src/index.js', import.meta.url).href;
+  const code = `const { Rtnl } = await import(${JSON.stringify(url)}); const rt = Rtnl.open();
+    for (const f of [() => rt.link.add({ name: 'u0', kind: 'veth' }), () => rt.route.add({ dst: '10.9.0.0/24', dev: 'lo' })]) {
+      try { await f(); console.log('resolved'); } catch (e) { console.log(e.code + ' ' + e.message); } }
+    rt.close();`;
+  const r = spawnSync('unshare', ['-U', '-r', process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (r.error || r.status !== 0 && r.stdout === '') return void t.comment(`skipped: unshare -U -r not available (${r.error?.message ?? r.stderr})`);
+  const lines = r.stdout.trim().split('\n');
+  t.equal(lines.length, 2, `two answers: ${r.stdout}${r.stderr}`);
+  t.match(lines[0], /^EPERM EPERM: Operation not permitted — this process has CAP_NET_ADMIN only in a user namespace that does not own this network namespace: .* \(RTM_NEWLINK u0 type veth\)$/);
+  t.match(lines[1], /^EPERM .* — this process has CAP_NET_ADMIN only in a user namespace that does not own .*\(RTM_NEWROUTE 10\.9\.0\.0\/24 dev lo\)$/);
+});
+
+t.test('in a child user namespace, Netns.new is refused before the thread moves', privileged, async (t) => {
+  // The switch back to a netns the process's user namespace does not own fails: Netns.new
+  // used to unshare first and then throw NetnsRestoreError, the thread left in the new netns.
+  const url = new URL('../../src/index.js', import.meta.url).href;
+  const code = `const { Netns } = await import(${JSON.stringify(url)}); const { readlinkSync } = await import('node:fs');
+    const before = readlinkSync('/proc/thread-self/ns/net');
+    for (const f of [() => Netns.new(), () => Netns.newNamed('u5x', { dir: '/tmp/u5-netns-' + process.pid })]) {
+      try { f(); console.log('resolved'); } catch (e) { console.log(e.name + ' ' + e.code + ' ' + e.message); } }
+    console.log(readlinkSync('/proc/thread-self/ns/net') === before ? 'same netns' : 'moved');`;
+  const r = spawnSync('unshare', ['-U', '-r', process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (r.error || r.status !== 0 && r.stdout === '') return void t.comment(`skipped: unshare -U -r not available (${r.error?.message ?? r.stderr})`);
+  const lines = r.stdout.trim().split('\n');
+  t.equal(lines.length, 3, `three lines: ${r.stdout}${r.stderr}`);
+  t.match(lines[0], /^SysError EPERM EPERM: Operation not permitted, setns — .*CAP_SYS_ADMIN over the user namespace that owns this network namespace/);
+  t.notMatch(lines[1], /NetnsRestoreError|resolved/, `newNamed too: ${lines[1]}`);
+  t.equal(lines[2], 'same netns', 'the thread never left its netns');
+});
+
 t.test('without CAP_SYS_ADMIN, entering or making a netns says which capability it needs', privileged, async (t) => {
   const url = new URL('../../src/index.js', import.meta.url).href;
   const code = `const { Rtnl, Netns, setupVeth } = await import(${JSON.stringify(url)}); const home = Netns.get();
