@@ -815,9 +815,19 @@ export class Ethtool {
               : field ? `${name} refused ${field.setting}`
                 : `while ${what.replace(/^(read|set) /, (_m, v: string) => (v === 'read' ? 'reading ' : 'setting '))} ${name}`;
       const extack = field && !e.extack.attribute ? { ...e.extack, attribute: field.attr } : e.extack;
-      throw new NetlinkError(e.errno, e.request, extack, e.hint ? `${e.hint}; ${why}` : why);
+      // The request by its command and device ('ETHTOOL_MSG_CHANNELS_GET dev v0'), not Genl.request's 'cmd 17'.
+      const request = { ...e.request, subject: `${commandName(cmd)} dev ${typeof dev === 'number' ? `ifindex ${dev}` : dev}` };
+      throw new NetlinkError(e.errno, request, extack, e.hint ? `${e.hint}; ${why}` : why);
     }
   }
+}
+
+/** An ethtool request command's name, 'ETHTOOL_MSG_CHANNELS_GET' for 17 (built on an error only). */
+function commandName(cmd: number): string {
+  for (const [k, v] of Object.entries(E)) {
+    if (v === cmd && k.startsWith('ETHTOOL_MSG_') && !k.endsWith('_REPLY') && !k.endsWith('_NTF')) return k;
+  }
+  return `cmd ${cmd}`;
 }
 
 /**

@@ -73,6 +73,10 @@ t.test('channels: read as ethtool -l shows them, changed as sysfs then shows, re
   const gone = await err(et.channels('nope0'));
   t.ok(gone instanceof NetlinkError && gone.code === 'ENODEV', 'no such device: ENODEV');
   t.match(gone.message, /no device 'nope0' in the handle's netns/);
+  // The request is named by its command and device, not 'ethtool cmd 17'.
+  t.match(gone.message, / \(ethtool ETHTOOL_MSG_CHANNELS_GET dev nope0\)$/, `the command and device named: ${gone.message}`);
+  t.equal((gone as NetlinkError).request.subject, 'ETHTOOL_MSG_CHANNELS_GET dev nope0');
+  t.match((over as NetlinkError).message, / \(ethtool ETHTOOL_MSG_CHANNELS_SET dev v0\)$/, 'a SET too');
 
   const before = et.genl.sock.stats.requests;
   for (const [what, p, arg] of [
