@@ -4,7 +4,7 @@
  * fixed header and its attribute table; the socket's error path asks here.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { HOST_LE, NLA_HDRLEN, NLA_TYPE_MASK, NLM_F_CREATE, NLM_F_EXCL, align4, hexColon, type AttrTable, type FamilyDescriber } from '../netlink/index.js';
 import * as C from './constants.js';
 import { CONSTANTS } from './constants.js';
@@ -102,6 +102,15 @@ function inInitialUserns(): boolean | undefined {
   }
 }
 
+/** What this process's fd `fd` is open on ('net:[4026531840]', '/dev/null'), undefined when unknown. */
+function fdTarget(fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * What an RTM_*LINK refusal without kernel text means, read from the request: the veth
  * MTU limit, a multicast MAC, a master that takes no ports, a pid that is gone, which
@@ -155,6 +164,10 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
       return pid !== undefined ? `no process ${pid} to take the network namespace of` : undefined;
     }
     case EINVAL: {
+      // get_net_ns_by_fd() refuses an fd that is open but no netns with a bare EINVAL.
+      const nsFd = u32(top.get(C.IFLA_NET_NS_FD)) ?? u32(peer?.get(C.IFLA_NET_NS_FD));
+      const what = nsFd !== undefined ? fdTarget(nsFd) : undefined;
+      if (what !== undefined && !what.startsWith('net:[')) return `netns fd ${nsFd} is not a network namespace (it is ${what})`;
       if (kind !== 'veth') return undefined;
       // veth_validate() refuses an MTU outside ETH_MIN_MTU..ETH_MAX_MTU with a bare EINVAL.
       const out = [u32(top.get(C.IFLA_MTU)), u32(peer?.get(C.IFLA_MTU))].find((m) => m !== undefined && (m < ETH_MIN_MTU || m > ETH_MAX_MTU));
@@ -292,7 +305,14 @@ function explain(req: Uint8Array, errno: number): string | undefined {
         : 'the table already has this route, with the same path';
     case C.RTM_DELRULE:
       return errno === ENOENT ? 'no rule matches' : undefined;
+    case C.RTM_NEWRULE:
+      // fib_nl_newrule: NLM_F_EXCL and rule_exists(), without text.
+      return errno === EEXIST ? 'a rule with the same priority, selectors and action already exists' : undefined;
     case C.RTM_NEWNEIGH:
+      // An IPv4/IPv6 entry added (NLM_F_EXCL) where one exists: bare EEXIST. (An fdb entry is AF_BRIDGE.)
+      if (errno === EEXIST && req.length > 16 && (req[16] === AF_INET || req[16] === AF_INET6)) {
+        return 'the neighbour table already has an entry for this address on this link: replace it (ip neigh replace)';
+      }
       // neigh_alloc: a table holding gc_thresh3 entries that are not permanent (counted
       // over every netns) takes no more of them, and says so only in the kernel log.
       if (errno !== ENOBUFS || req.length <= 16) return undefined;

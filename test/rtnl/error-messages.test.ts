@@ -569,3 +569,24 @@ t.test("a route add that clashes says a route's key is its destination and metri
   await rt.route.replace({ dst: '10.9.0.0/16', dev: 'a1' });
   t.same(ipJson(ns.path, ['-4', 'route', 'show', '10.9.0.0/16']).map((r: any) => `${r.dev} ${r.metric ?? 0}`).sort(), ['a1 0', 'a1 10'], 'what the hint says works');
 });
+
+t.test('bare refusals that ip prints as "File exists" or "Invalid argument" say what they mean', privileged, async (t) => {
+  const { rt } = fresh(t);
+  await rt.link.add({ name: 'v0', kind: 'veth', peer: { name: 'v1' } });
+  await rt.link.set('v0', { up: true });
+  await rt.addr.add('v0', '10.0.0.1/24');
+  // neigh add of an entry that exists: EEXIST, no text.
+  await rt.neigh.add({ dst: '10.0.0.5', lladdr: '02:00:00:00:00:05', dev: 'v0' });
+  const neigh = await refusal(t, rt.neigh.add({ dst: '10.0.0.5', lladdr: '02:00:00:00:00:05', dev: 'v0' }));
+  t.equal(neigh.code, 'EEXIST');
+  t.equal(neigh.hint, 'the neighbour table already has an entry for this address on this link: replace it (ip neigh replace)', neigh.message);
+  // rule add of a rule that exists: EEXIST, no text.
+  await rt.rule.add({ priority: 556, table: 100 });
+  const rule = await refusal(t, rt.rule.add({ priority: 556, table: 100 }));
+  t.equal(rule.code, 'EEXIST');
+  t.equal(rule.hint, 'a rule with the same priority, selectors and action already exists', rule.message);
+  // A netns fd that is no netns: EINVAL, no text.
+  const notNs = await refusal(t, rt.link.set('v1', { netns: 0 }));
+  t.equal(notNs.code, 'EINVAL');
+  t.match(notNs.hint, /^netns fd 0 is not a network namespace \(it is .+\)$/, notNs.message);
+});
