@@ -108,7 +108,8 @@ function inNetns<T>(ns: NetnsHandle | undefined, fn: () => T): T {
  * Node fs error → SysError with the key in the message, saying what was refused: a
  * missing key only when `open` said ENOENT (a `write` ENOENT is the kernel refusing the
  * value, e.g. an unknown tcp_congestion_control), a directory, a key that cannot be read
- * or written, or — for a failed write — the value. Error path only.
+ * or written, a write refused for want of CAP_NET_ADMIN (EPERM), or — for another
+ * failed write — the value. Error path only.
  */
 function rethrow(e: unknown, syscall: string, path: string, key: string, value?: string): never {
   const err = e as NodeJS.ErrnoException;
@@ -118,6 +119,9 @@ function rethrow(e: unknown, syscall: string, path: string, key: string, value?:
     else if (syscall === 'open' && err.code === 'ENOENT') detail = `no sysctl '${key}' in this network namespace`;
     else if (syscall === 'open' && err.code === 'EACCES') {
       detail = value === undefined ? `sysctl '${key}' cannot be read (write-only, or not readable by this process)` : `sysctl '${key}' cannot be written (read-only — as many net.core keys are outside the initial network namespace — or not writable by this process)`;
+    } else if (value !== undefined && syscall === 'write' && err.code === 'EPERM') {
+      // A write handler's capability check (devinet_sysctl_forward, …), not the value.
+      detail = `sysctl '${key}': writing it needs CAP_NET_ADMIN in the user namespace that owns the network namespace`;
     } else if (value !== undefined && syscall === 'write') detail = `sysctl '${key}': the kernel refused the value ${showValue(value.replace(/\n$/, ''))}`;
     else detail = `sysctl '${key}'`;
     throw new SysError(syscall, Math.abs(err.errno), path, detail);

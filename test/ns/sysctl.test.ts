@@ -207,3 +207,18 @@ t.test('a refusal says what was refused: a value the kernel refuses is never "no
   t.equal(fdCount(), before, 'no fd leaked');
   t.equal(threadIno(), home);
 });
+
+t.test('a write the kernel refuses with EPERM (no CAP_NET_ADMIN over the netns) says so, not that the value was refused', privileged, async (t) => {
+  // In a child user namespace (unshare -U -r) the file opens (euid 0 maps to root), but
+  // devinet_sysctl_forward() checks CAP_NET_ADMIN in the netns's user namespace: EPERM.
+  const url = new URL('../../src/ns/index.js', import.meta.url).href;
+  const code = `const { sysctlSet } = await import(${JSON.stringify(url)});
+    try { sysctlSet(undefined, 'net.ipv4.ip_forward', '1'); console.log('resolved'); } catch (e) { console.log(e.code + ' ' + e.message); }`;
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync('unshare', ['-U', '-r', process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (r.error || r.stdout === '') return void t.comment(`skipped: unshare -U -r not available (${r.error?.message ?? r.stderr})`);
+  const line = r.stdout.trim();
+  t.match(line, /^EPERM /, line);
+  t.notMatch(line, /refused the value/, 'the value is not what was refused');
+  t.match(line, /sysctl 'net\.ipv4\.ip_forward': writing it needs CAP_NET_ADMIN in the user namespace that owns the network namespace$/);
+});
