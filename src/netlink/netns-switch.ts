@@ -104,7 +104,13 @@ export function switchBack(home: number, callback?: { readonly error: unknown })
   try {
     sys.setns(home, sys.CLONE_NEWNET);
   } catch (e) {
-    throw new NetnsRestoreError(e, callback);
+    // EPERM: the process could enter the target (its user namespace owns it) but not the
+    // original, owned by another user namespace (rootless, `unshare -U -r`). Error path only.
+    const why = e instanceof SysError && e.code === 'EPERM'
+      ? new SysError('setns', e.errno, undefined, 'switching back needs CAP_SYS_ADMIN over the user namespace that owns the original network namespace, ' +
+        'which this process lacks (as in a child user namespace): do the work in a process that enters the netns and stays there (nsenter -t PID -n)')
+      : e;
+    throw new NetnsRestoreError(why, callback);
   }
 }
 

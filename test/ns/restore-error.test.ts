@@ -88,3 +88,20 @@ t.test('a thrown non-Error (undefined, an object without message) is still carri
   t.match(b.message, /the callback had thrown first: an unprintable value$/);
   t.equal(new NetnsRestoreError(setns).cause, setns);
 });
+
+t.test('a switch back refused with EPERM (a child user namespace entering its own netns) says why', privileged, async (t) => {
+  // unshare -U -r: a netns made by a child in the same user namespace can be entered, but
+  // the original netns belongs to the parent user namespace, so the switch back fails.
+  const url = new URL('../../src/ns/index.js', import.meta.url).href;
+  const code = `const { Netns, execNetnsSync } = await import(${JSON.stringify(url)}); const { spawn } = await import('node:child_process');
+    const c = spawn('unshare', ['-n', 'sleep', '30'], { stdio: 'ignore' }); await new Promise((r) => setTimeout(r, 300));
+    const ns = Netns.fromPid(c.pid);
+    try { execNetnsSync(Netns.get(), ns, () => 1); console.log('resolved'); } catch (e) { console.log(e.name + ' ' + e.message); }
+    c.kill(); process.exit(0);`;
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync('unshare', ['-U', '-r', process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (r.error || r.stdout === '') return void t.comment(`skipped: unshare -U -r not available (${r.error?.message ?? r.stderr})`);
+  const line = r.stdout.trim();
+  t.match(line, /^NetnsRestoreError could not switch the thread back to its original network namespace: EPERM: Operation not permitted, setns — /, line);
+  t.match(line, /needs CAP_SYS_ADMIN over the user namespace that owns the original network namespace/, 'says why');
+});
