@@ -817,7 +817,9 @@ export class Ethtool {
       const extack = field && !e.extack.attribute ? { ...e.extack, attribute: field.attr } : e.extack;
       // The request by its command and device ('ETHTOOL_MSG_CHANNELS_GET dev v0'), not Genl.request's 'cmd 17'.
       const request = { ...e.request, subject: `${commandName(cmd)} dev ${typeof dev === 'number' ? `ifindex ${dev}` : dev}` };
-      throw new NetlinkError(e.errno, request, extack, e.hint ? `${e.hint}; ${why}` : why);
+      // Genl's own hint for a bare EPERM or EOPNOTSUPP (from the family's ops) says less than `why` does: not both.
+      const hint = e.hint && e.code !== 'EPERM' && e.code !== 'EOPNOTSUPP' ? `${e.hint}; ${why}` : why;
+      throw new NetlinkError(e.errno, request, extack, hint);
     }
   }
 }

@@ -77,6 +77,8 @@ export interface GenlRequestOptions {
   readonly flags?: number | undefined;
 }
 
+const EPERM = 1;
+const EOPNOTSUPP = 95;
 const OPTION_KEYS: ReadonlySet<string> = new Set(['netns', 'receiveBufferSize', 'onWarning']);
 const MONITOR_KEYS: ReadonlySet<string> = new Set(['signal', 'maxQueued', 'receiveBufferSize']);
 const FAMILY_KEYS: ReadonlySet<string> = new Set(['refresh']);
@@ -210,6 +212,7 @@ export class Genl {
     let self: Genl | undefined;
     const describer: FamilyDescriber = {
       typeName: (type) => (type === G.GENL_ID_CTRL ? 'nlctrl' : self?.byId.get(type)?.name ?? `genl family ${type}`),
+      explain: (request, errno) => explainGenl(self?.byId.get(request.length >= 16 + G.GENL_HDRLEN ? request[4]! | (request[5]! << 8) : -1), request, errno),
     };
     const { sock, place } = openHandleSocket(NETLINK_GENERIC, options.netns, {
       describer,
@@ -424,6 +427,30 @@ export class Genl {
     };
     return { id, flags, hdrSize, build, subject: `cmd ${cmd}` };
   }
+}
+
+/**
+ * What a bare refusal of a known family's request means, from the family's ops
+ * (genl_family_rcv_msg): EOPNOTSUPP for a command it does not have, or a do of a
+ * dump-only command (or the reverse); EPERM for an op flagged admin-perm (CAP_NET_ADMIN
+ * in the initial user namespace) or uns-admin-perm (in the netns's). Error path only.
+ */
+function explainGenl(f: GenlFamily | undefined, request: Uint8Array, errno: number): string | undefined {
+  if (f === undefined || f.ops.length === 0) return undefined;
+  const cmd = request[16]!;
+  const op = f.ops.find((o) => o.id === cmd);
+  const dump = ((request[6]! | (request[7]! << 8)) & NLM_F_DUMP) === NLM_F_DUMP;
+  if (errno === EOPNOTSUPP) {
+    if (op === undefined) return `family '${f.name}' has no command ${cmd}`;
+    if (!dump && !op.flags.includes('do') && op.flags.includes('dump')) return `family '${f.name}' has command ${cmd} as a dump only: dump it`;
+    if (dump && !op.flags.includes('dump') && op.flags.includes('do')) return `family '${f.name}' has no dump of command ${cmd}: request it without dump`;
+    return undefined;
+  }
+  if (errno === EPERM && op !== undefined) {
+    if (op.flags.includes('uns-admin-perm')) return `command ${cmd} of '${f.name}' needs CAP_NET_ADMIN in the user namespace that owns the handle's netns`;
+    if (op.flags.includes('admin-perm')) return `command ${cmd} of '${f.name}' needs CAP_NET_ADMIN in the initial user namespace`;
+  }
+  return undefined;
 }
 
 /** Write struct genlmsghdr. */

@@ -329,3 +329,27 @@ t.test('monitor overrun: what the kernel still held is discarded, so the first c
   clearTimeout(timer);
   t.equal(next.done ? 'nothing within 2 s' : what(next.value), 'v1 rx 2', 'the change made after the overrun is the next event (the older ones were discarded with the kernel\'s queue)');
 });
+
+t.test('a bare EOPNOTSUPP or EPERM of a raw request says what the family lacks or needs, from its ops', privileged, async (t) => {
+  const genl = Genl.open();
+  t.teardown(() => genl.close());
+  const err = (p: Promise<unknown>): Promise<NetlinkError> => p.then(() => { throw new Error('resolved'); }, (e: NetlinkError) => e);
+  // No such command: it read 'EOPNOTSUPP: Operation not supported (nlctrl cmd 250)'.
+  const none = await err(genl.request('ethtool', 250, {}));
+  t.equal(none.code, 'EOPNOTSUPP');
+  t.equal(none.hint, "family 'ethtool' has no command 250", none.message);
+  // A command that is there: nothing claimed about the family's ops.
+  const eth = await genl.family('ethtool');
+  const dumpOnly = eth.ops.find((o) => o.flags.includes('dump') && !o.flags.includes('do'));
+  if (dumpOnly) {
+    const d = await err(genl.request('ethtool', dumpOnly.id, {}));
+    t.equal(d.hint, `family 'ethtool' has command ${dumpOnly.id} as a dump only: dump it`, d.message);
+  }
+  // Without CAP_NET_ADMIN: a SET of ethtool (uns-admin-perm) refused with a bare EPERM.
+  const url = new URL('../../src/index.js', import.meta.url).href;
+  const code = `const { Genl } = await import(${JSON.stringify(url)}); const g = Genl.open();
+    try { await g.request('ethtool', ${CHANNELS_SET}, {}); console.log('resolved'); } catch (e) { console.log(e.code + ' ' + e.message); } g.close();`;
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (r.error) return void t.comment(`skipped: setpriv not available (${r.error.message})`);
+  t.match(r.stdout.trim(), /^EPERM EPERM: Operation not permitted — command 18 of 'ethtool' needs CAP_NET_ADMIN in the user namespace that owns the handle's netns \(ethtool cmd 18\)$/, r.stdout + r.stderr);
+});
