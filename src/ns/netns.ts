@@ -432,7 +432,10 @@ export class Netns implements NetnsHandle, Disposable {
    * Create a new anonymous network namespace (only `lo`, down) held by the returned
    * handle; it disappears when the last fd, process and mount referring to it is
    * gone. The caller stays in its own netns: the main thread unshares, opens the new
-   * namespace and switches straight back within this synchronous call.
+   * namespace and switches straight back within this synchronous call. Where the
+   * switch back would be refused (a process in a child user namespace, `unshare -U -r`,
+   * acting from its parent's netns), a SysError 'EPERM' from `setns` says so before
+   * anything is made, and the thread stays where it is.
    *
    * Equivalent to: `unshare --net` (but the caller does not move).
    */
