@@ -341,6 +341,8 @@ export type MonitorKindOf<G extends MonitorGroup> = G extends 'link' ? 'link'
 export interface MonitorOverrun {
   /** Always 'overrun' (tells it from a {@link MonitorChange}, whose type is 'new' or 'del'). */
   readonly type: 'overrun';
+  /** Never set: a marker has no kind, so `switch (ev.kind)` compiles without ruling it out first (`case undefined`). */
+  readonly kind?: undefined;
 }
 
 /**
@@ -354,6 +356,8 @@ export interface MonitorOverrun {
 export interface MonitorSynced {
   /** Always 'synced'. */
   readonly type: 'synced';
+  /** Never set: a marker has no kind (see {@link MonitorOverrun.kind}). */
+  readonly kind?: undefined;
 }
 
 /** What a monitor yields. */

@@ -441,7 +441,7 @@ t.test('without a decoder, objects come as raw copies of the message', privilege
   ip(ns.path, ['link', 'add', 'r0', 'type', 'veth', 'peer', 'name', 'r1']);
   const r = await m.next();
   t.notOk(r.done);
-  const ev = r.value as { type: string; kind: string; object: RawEventObject };
+  const ev = r.value as unknown as { type: string; kind: string; object: RawEventObject };
   t.equal(ev.type, 'new');
   t.equal(ev.kind, 'link');
   const raw = ev.object.raw;

@@ -206,6 +206,20 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
     else names.delete(e.object.index);
   }
 
+  // A switch on kind needs no check of the markers first: overrun and synced have no kind.
+  for await (const ev of rt.monitor(['link', 'addr'], { listExisting: true, signal })) {
+    switch (ev.kind) {
+      case 'link': console.log(ev.type, ev.object.name); break;
+      case 'addr': console.log(ev.type, ev.object.address); break;
+      case undefined: {
+        const marker: 'overrun' | 'synced' = ev.type;
+        console.log(marker);
+        break;
+      }
+    }
+    break;
+  }
+
   // The groups given narrow the events: a monitor of 'ipv4-addr' yields addresses only.
   for await (const ev of rt.monitor(['ipv4-addr'], { signal })) {
     if (ev.type === 'overrun') continue;
