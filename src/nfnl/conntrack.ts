@@ -790,7 +790,9 @@ export class Conntrack {
    * per entry.
    *
    * - Every spec is checked before anything is sent: InvalidArgumentError naming
-   *   `specs[i]`; the same original tuple (and zone) twice in the list is refused too.
+   *   `specs[i]`. So is a tuple two specs would both hold — the same original twice, or
+   *   one spec's original or reply direction that is another's (in the same zone): the
+   *   kernel hashes both directions and would refuse the second with EEXIST.
    * - If the kernel refuses any entry (EEXIST for a tuple already tracked, in either
    *   direction), the entries this call created are deleted again and the promise
    *   rejects with the NetlinkError of the first refused entry, naming its tuple.
@@ -804,7 +806,9 @@ export class Conntrack {
     if (!Array.isArray(specs)) throw new InvalidArgumentError('specs', `expected an array of entry specs, got ${showValue(specs)}`);
     const n = specs.length;
     const prepared = new Array<AddArgs>(n);
-    const seen = new Map<string, number>();
+    // The kernel hashes both directions of every entry: an original or reply that is
+    // another spec's original or reply is refused (EEXIST) once that one is made.
+    const seen = new Map<string, { i: number; reply: boolean }>();
     for (let i = 0; i < n; i++) {
       try {
         prepared[i] = prepareAdd(specs[i]!);
@@ -812,10 +816,15 @@ export class Conntrack {
         if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`specs[${i}]${e.argument === 'spec' ? '' : e.argument.replace(/^spec/, '')}`, e.message.replace(/^invalid [^:]*: /, ''));
         throw e;
       }
-      const key = tupleKey(prepared[i]!.k);
-      const j = seen.get(key);
-      if (j !== undefined) throw new InvalidArgumentError(`specs[${i}]`, `${keyText(prepared[i]!.k)} repeats specs[${j}]`);
-      seen.set(key, i);
+      const a = prepared[i]!;
+      const key = tupleKey(a.k.tuple, a.k.zone);
+      const replyKey = tupleKey(a.reply, a.k.zone);
+      const o = seen.get(key);
+      if (o !== undefined) throw new InvalidArgumentError(`specs[${i}]`, `${keyText(a.k)} ${o.reply ? `is the reply direction of specs[${o.i}]` : `repeats specs[${o.i}]`}`);
+      const r = seen.get(replyKey);
+      if (r !== undefined) throw new InvalidArgumentError(`specs[${i}]`, `its reply direction ${keyText({ tuple: a.reply, zone: a.k.zone, id: undefined, srcText: formatIp(a.reply.src), dstText: formatIp(a.reply.dst) })} is the ${r.reply ? 'reply' : 'original'} direction of specs[${r.i}]`);
+      seen.set(key, { i, reply: false });
+      if (replyKey !== key) seen.set(replyKey, { i, reply: true });
     }
     this.live();
     if (n === 0) return;
@@ -1091,10 +1100,9 @@ function keyText(k: CheckedKey): string {
   return `${name} ${host(k.srcText, k.tuple.srcPort)} → ${host(k.dstText, k.tuple.dstPort)}${k.zone ? ` zone ${k.zone}` : ''}`;
 }
 
-/** An original tuple and zone as a string, to find the same entry twice in one addMany. */
-function tupleKey(k: CheckedKey): string {
-  const t = k.tuple;
-  return `${t.proto} ${t.src.join('.')} ${t.dst.join('.')} ${t.srcPort ?? ''} ${t.dstPort ?? ''} ${t.icmp ? `${t.icmp.type}/${t.icmp.code}/${t.icmp.id}` : ''} ${k.zone ?? 0}`;
+/** A tuple (either direction) and zone as a string, to find one held twice by the entries of one addMany. */
+function tupleKey(t: CheckedTuple, zone: number | undefined): string {
+  return `${t.proto} ${t.src.join('.')} ${t.dst.join('.')} ${t.srcPort ?? ''} ${t.dstPort ?? ''} ${t.icmp ? `${t.icmp.type}/${t.icmp.code}/${t.icmp.id}` : ''} ${zone ?? 0}`;
 }
 
 function checkKey(v: unknown, arg: string, keys: ReadonlySet<string> = KEY_KEYS): CheckedKey {

@@ -316,12 +316,28 @@ t.test('addMany: 500 entries in one call, as conntrack -L shows them; all or non
   const twice = await err(ct.addMany([specs[0]!, specs[1]!, { ...specs[0]!, timeout: 9 }]));
   t.ok(twice instanceof InvalidArgumentError && twice.argument === 'specs[2]', `the same tuple twice: ${twice.message}`);
   t.match(twice.message, /repeats specs\[0\]/);
+  // The kernel hashes both directions: an entry whose original is another's reply is refused with EEXIST, as a
+  // repeat is (it added specs[0], refused this one, and the call undid specs[0]); refused before sending instead.
+  const turned = await err(ct.addMany([specs[0]!, { protocol: 'udp', src: '10.255.0.1', dst: '10.9.0.0', srcPort: 53, dstPort: 2000, timeout: 9 }]));
+  t.ok(turned instanceof InvalidArgumentError && turned.argument === 'specs[1]', `an original that is another's reply: ${turned.message}`);
+  t.match(turned.message, /udp 10\.255\.0\.1:53 → 10\.9\.0\.0:2000 is the reply direction of specs\[0\]/);
+  const replyClash = await err(ct.addMany([specs[0]!, { protocol: 'udp', src: '10.7.0.1', dst: '10.7.0.2', srcPort: 1, dstPort: 2, reply: { src: '10.9.0.0', dst: '10.255.0.1', srcPort: 2000, dstPort: 53 }, timeout: 9 }]));
+  t.ok(replyClash instanceof InvalidArgumentError && replyClash.argument === 'specs[1]', `a reply that is another's original: ${replyClash.message}`);
+  t.match(replyClash.message, /its reply direction udp 10\.9\.0\.0:2000 → 10\.255\.0\.1:53 is the original direction of specs\[0\]/);
+  const pong = await err(ct.addMany([
+    { protocol: 'icmp', src: '10.6.0.1', dst: '10.6.0.2', icmp: { type: 8, code: 0, id: 7 }, timeout: 9 },
+    { protocol: 'icmp', src: '10.6.0.2', dst: '10.6.0.1', icmp: { type: 0, code: 0, id: 7 }, timeout: 9 },
+  ]));
+  t.ok(pong instanceof InvalidArgumentError && pong.argument === 'specs[1]', `an echo reply entry of an echo request entry: ${pong.message}`);
   const notArray = await err(ct.addMany({} as never));
   t.ok(notArray instanceof InvalidArgumentError && notArray.argument === 'specs', 'not an array');
   const unknownKey = await err(ct.addMany([{ ...specs[0]!, sport: 1 } as never]));
   t.ok(unknownKey instanceof InvalidArgumentError && unknownKey.argument === 'specs[0].sport', `an unknown key: ${unknownKey.message}`);
   t.equal(ct.sock.stats.requests, before, 'nothing sent for any of them');
   t.same((await ct.list()).length, 1, 'and nothing made');
+  // In different zones the same tuples are different entries: not refused.
+  await ct.addMany([{ ...specs[0]!, zone: 1 }, { protocol: 'udp', src: '10.255.0.1', dst: '10.9.0.0', srcPort: 53, dstPort: 2000, timeout: 9, zone: 2 }]);
+  t.equal((await ct.list()).length, 3, 'an original and its reverse in different zones: both made');
   await ct.addMany([]);
   t.pass('an empty list: nothing to do');
   ct.close();
