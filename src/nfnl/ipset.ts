@@ -611,18 +611,19 @@ interface CheckedEntry {
  * `10.0.0.1/24` is `10.0.0.0/24`, `10.0.0.5` is `10.0.0.5/32`), bytes rather than text
  * (`2001:DB8::1` is `2001:db8::1`), and the physdev and wildcard flags, but not nomatch
  * nor a list:set entry's place (the kernel refuses the same element again with either).
- * Not for a range of hosts (refused by addMany before this).
+ * Not for a range of hosts (refused by addMany before this). `mask`: the set's netmask or
+ * bitmask, applied to the first address (see addressMask).
  */
-function elementKey(e: CheckedEntry): string {
-  const net = (b: Uint8Array | undefined, len: number | undefined): string => {
+function elementKey(e: CheckedEntry, mask?: Uint8Array): string {
+  const net = (b: Uint8Array | undefined, len: number | undefined, also?: Uint8Array): string => {
     if (b === undefined) return '';
     const bits = len ?? b.length * 8;
-    const m = Uint8Array.from(b, (x, k) => (k * 8 >= bits ? 0 : k * 8 + 8 <= bits ? x : x & (0xff << (8 - (bits - k * 8)))));
+    const m = Uint8Array.from(b, (x, k) => (k * 8 >= bits ? 0 : k * 8 + 8 <= bits ? x : x & (0xff << (8 - (bits - k * 8)))) & (also !== undefined && also.length === b.length ? also[k]! : 0xff));
     return `${Buffer.from(m).toString('hex')}/${bits}`;
   };
   const mac = e.mac === undefined ? '' : Buffer.from(e.mac).toString('hex');
   const flags = e.cadtFlags & (N.IPSET_FLAG_PHYSDEV | N.IPSET_FLAG_IFACE_WILDCARD);
-  return `${net(e.ip, e.cidr)} ${mac} ${e.proto ?? ''}:${e.port ?? ''} ${net(e.ip2, e.cidr2)} ${e.iface ?? ''} ${e.mark ?? ''} ${e.name ?? ''} ${flags}`;
+  return `${net(e.ip, e.cidr, mask)} ${mac} ${e.proto ?? ''}:${e.port ?? ''} ${net(e.ip2, e.cidr2)} ${e.iface ?? ''} ${e.mark ?? ''} ${e.name ?? ''} ${flags}`;
 }
 
 /** Extensions of an add, checked. */
@@ -1315,15 +1316,37 @@ export class IpSet {
    */
   private async checkRangeMask(n: string, type: IpSetType, e: CheckedEntry): Promise<void> {
     if (TYPES[type].bitmask === undefined) return;
+    const s = await this.listHeader(n);
+    const mask = s?.bitmask !== undefined ? `bitmask ${s.bitmask}` : type !== 'hash:ip' && s?.netmask !== undefined ? `netmask ${s.netmask}` : undefined;
+    if (mask === undefined) return;
+    throw new InvalidArgumentError('entry.cidr', `set ${n} (${type}) has ${mask}, but the kernel masks only the first address of a range and walks on unmasked: ${e.text} would leave entries no lookup matches and no del() removes. Give the masked addresses one by one`);
+  }
+
+  /** A set's header with its create data (netmask, bitmask…): IPSET_CMD_LIST with IPSET_FLAG_LIST_HEADER, as `ipset list -t` asks. */
+  private async listHeader(n: string): Promise<IpSetInfo | undefined> {
     const parts = await this.call({ cmd: N.IPSET_CMD_LIST, name: n }, () => this.sock.dump(msgType(N.IPSET_CMD_LIST), 0, (w) => {
       putHead(w);
       w.putStrz(N.IPSET_ATTR_SETNAME, n);
       w.putBe32(N.IPSET_ATTR_FLAGS | NET, N.IPSET_FLAG_LIST_HEADER);
     }, decodeListPart, { subject: n }));
-    const s = joinListParts(parts)[0];
-    const mask = s?.bitmask !== undefined ? `bitmask ${s.bitmask}` : type !== 'hash:ip' && s?.netmask !== undefined ? `netmask ${s.netmask}` : undefined;
-    if (mask === undefined) return;
-    throw new InvalidArgumentError('entry.cidr', `set ${n} (${type}) has ${mask}, but the kernel masks only the first address of a range and walks on unmasked: ${e.text} would leave entries no lookup matches and no del() removes. Give the masked addresses one by one`);
+    return joinListParts(parts)[0];
+  }
+
+  /**
+   * The mask a set applies to its entries' first address, for addMany's repeat check: a
+   * netmask (bitmap:ip, hash:ip, hash:ip,port) or a bitmask (hash:ip, hash:ip,port), as
+   * bytes with the way `ipset` writes it, or undefined (none, or a type without one). The
+   * kernel stores 10.0.0.1 and 10.0.0.2 as one element 10.0.0.0 under netmask 24.
+   * Costs a request, so only asked of those types.
+   */
+  private async addressMask(n: string, type: IpSetType): Promise<{ bytes: Uint8Array; text: string } | undefined> {
+    if (type !== 'hash:ip' && type !== 'hash:ip,port' && type !== 'bitmap:ip') return undefined;
+    const s = await this.listHeader(n);
+    if (s?.bitmask !== undefined) return { bytes: parseIp(s.bitmask).bytes, text: `bitmask ${s.bitmask}` };
+    if (s?.netmask === undefined) return undefined;
+    const bytes = new Uint8Array(s.family === 6 ? 16 : 4);
+    for (let k = 0; k < bytes.length; k++) bytes[k] = s.netmask >= k * 8 + 8 ? 0xff : s.netmask <= k * 8 ? 0 : (0xff << (8 - (s.netmask - k * 8))) & 0xff;
+    return { bytes, text: `netmask ${s.netmask}` };
   }
 
   /** The newest revision of a type this kernel has (IPSET_CMD_TYPE), as `ipset create` asks first. */
@@ -1510,7 +1533,10 @@ export class IpSet {
    *   how many were added before it.
    * - The same entry twice in the list, and a range of hosts (an IPv4 `cidr` on a host
    *   type, which the kernel adds address by address and may stop half-way through), are
-   *   refused before anything is sent: give a range to `add()`.
+   *   refused before anything is sent: give a range to `add()`. "The same" is the
+   *   kernel's element: on a set with a netmask or bitmask (bitmap:ip, hash:ip,
+   *   hash:ip,port), 10.0.0.1 and 10.0.0.2 under netmask 24 are one (the set's header is
+   *   read for that, one more request, when more than one entry is given).
    *
    * Equivalent to: `ipset restore` of one `add NAME ENTRY …` line per entry (`-exist` with
    * `exist`) — except that a failed restore keeps what it added.
@@ -1555,6 +1581,18 @@ export class IpSet {
         return e;
       });
       if (checked.length === 0) return;
+      // Two addresses the set's netmask or bitmask makes one element are repeats too. The
+      // mask is read only for a list that passed the checks above, of a type that has one.
+      const mask = checked.length > 1 ? await this.addressMask(n, type) : undefined;
+      if (mask !== undefined) {
+        const masked = new Map<string, number>();
+        for (let i = 0; i < checked.length; i++) {
+          const key = elementKey(checked[i]!, mask.bytes);
+          const j = masked.get(key);
+          if (j !== undefined) throw new InvalidArgumentError(`entries[${i}]`, `${checked[i]!.text} repeats entries[${j}] (${checked[j]!.text}): one element for the kernel, as set ${n} has ${mask.text}`);
+          masked.set(key, i);
+        }
+      }
       const kind = TYPES[type].kind;
       const subjects = checked.map((e) => `${n} ${e.text}`);
       const addType = msgType(N.IPSET_CMD_ADD);

@@ -397,3 +397,35 @@ t.test('addMany: two entries the kernel holds for one element (a net not masked,
   await ips.addMany('ni', [{ ip: '10.0.0.0', cidr: 24, iface: 'eth0' }, { ip: '10.0.0.0', cidr: 24, iface: 'eth0', physdev: true }, { ip: '10.0.0.0', cidr: 24, iface: 'eth', wildcard: true }]);
   t.equal(ipset(ns.path, ['save', 'ni']).out.split('\n').filter((l) => l.startsWith('add ')).length, 3, 'physdev and wildcard make other elements');
 });
+
+t.test("addMany: two addresses a set's netmask or bitmask makes one element are refused before any add is sent, naming the mask", tool, async (t) => {
+  // Before, the kernel added the first, refused the second with "element … already exists"
+  // (added by this very call: 10.0.0.1 and 10.0.0.2 are both 10.0.0.0 under netmask 24),
+  // and the first was deleted again.
+  const { ns, ips } = fixture(t);
+  await ips.create('m', 'hash:ip', { netmask: 24 });
+  await ips.create('b', 'hash:ip', { bitmask: '255.255.0.255' });
+  await ips.create('p', 'hash:ip,port', { netmask: 16 });
+  await ips.create('bm', 'bitmap:ip', { range: '10.0.0.0/16', netmask: 24 });
+  await ips.create('m6', 'hash:ip', { family: 6, netmask: 64 });
+  const cases: [string, string, unknown[], RegExp][] = [
+    ['hash:ip netmask 24', 'm', [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }], /10\.0\.0\.2 repeats entries\[0\] \(10\.0\.0\.1\): one element for the kernel, as set m has netmask 24/],
+    ['hash:ip bitmask', 'b', [{ ip: '10.1.2.3' }, { ip: '10.1.9.3' }], /set b has bitmask 255\.255\.0\.255/],
+    ['hash:ip,port netmask 16', 'p', [{ ip: '10.1.2.3', proto: 'tcp', port: 80 }, { ip: '10.1.9.9', proto: 'tcp', port: 80 }], /netmask 16/],
+    ['bitmap:ip netmask 24', 'bm', [{ ip: '10.0.1.1' }, { ip: '10.0.1.7' }], /netmask 24/],
+    ['hash:ip family 6 netmask 64', 'm6', [{ ip: '2001:db8::1' }, { ip: '2001:db8::2' }], /netmask 64/],
+  ];
+  for (const [what, set, list, re] of cases) {
+    const sent = ips.sock.stats.requests;
+    const x = await err(ips.addMany(set, list as never));
+    t.ok(x instanceof InvalidArgumentError && x.argument === 'entries[1]', `${what}: ${x.message}`);
+    t.match(x.message, re, `${what}: says why`);
+    t.ok(ips.sock.stats.requests - sent <= 2, `${what}: only the set's header asked, no add sent`);
+  }
+  t.same(ipset(ns.path, ['save']).out.split('\n').filter((l) => l.startsWith('add ')), [], 'nothing added');
+  // Addresses the mask keeps apart still go in one call; so does one address alone.
+  await ips.addMany('m', [{ ip: '10.0.0.1' }, { ip: '10.0.1.1' }]);
+  await ips.addMany('p', [{ ip: '10.1.2.3', proto: 'tcp', port: 80 }, { ip: '10.1.9.9', proto: 'tcp', port: 81 }]);
+  t.same(ipset(ns.path, ['save', 'm']).out.split('\n').filter((l) => l.startsWith('add ')).sort(), ['add m 10.0.0.0', 'add m 10.0.1.0'], 'two networks: two elements');
+  t.equal(ipset(ns.path, ['save', 'p']).out.split('\n').filter((l) => l.startsWith('add ')).length, 2, 'other ports: two elements');
+});
