@@ -297,6 +297,9 @@ function explain(req: Uint8Array, errno: number): string | undefined {
       return errno === ESRCH || (errno === ENOENT && req.length > 16 && req[16] === AF_INET6) ? 'no route matches' : undefined;
     case C.RTM_NEWROUTE:
       if (errno === EHOSTUNREACH) return 'no route reaches the gateway';
+      // A change (NLM_F_REPLACE without NLM_F_CREATE) of a route that is not there: IPv4
+      // answers a bare ENOENT (IPv6 says 'Can not replace route - no match found').
+      if (errno === ENOENT && !(flags & NLM_F_CREATE)) return 'no route with this destination, metric (and TOS) in the table to change: add it, or replace it (ip route replace)';
       if (errno !== EEXIST) return undefined;
       // A route's key in its table is its destination (IPv6: and source), TOS and metric;
       // an add (NLM_F_EXCL) clashes with any route of that key, whatever its path.
@@ -312,6 +315,10 @@ function explain(req: Uint8Array, errno: number): string | undefined {
       // An IPv4/IPv6 entry added (NLM_F_EXCL) where one exists: bare EEXIST. (An fdb entry is AF_BRIDGE.)
       if (errno === EEXIST && req.length > 16 && (req[16] === AF_INET || req[16] === AF_INET6)) {
         return 'the neighbour table already has an entry for this address on this link: replace it (ip neigh replace)';
+      }
+      // A change (NLM_F_REPLACE without NLM_F_CREATE) of an entry that is not there: bare ENOENT.
+      if (errno === ENOENT && !(flags & NLM_F_CREATE) && req.length > 16 && (req[16] === AF_INET || req[16] === AF_INET6)) {
+        return 'no entry for this address on this link to change: add it, or replace it (ip neigh replace)';
       }
       // neigh_alloc: a table holding gc_thresh3 entries that are not permanent (counted
       // over every netns) takes no more of them, and says so only in the kernel log.

@@ -258,6 +258,23 @@ t.test('replace: a new entry without the lladdr its state needs is refused and l
   t.match(ipJson(ns.path, ['neigh', 'show', '10.1.0.62', 'nud', 'all'])[0], { state: ['INCOMPLETE'] }, 'incomplete');
 });
 
+t.test('change alters an entry that exists and makes none where there is none (ip neigh change)', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  for (const dst of ['10.1.0.70', '2001:db8::70']) {
+    const missing = await rt.neigh.change({ dst, dev: 'v0', lladdr: '02:00:00:00:00:70' }).then(() => undefined, (e: unknown) => e);
+    t.ok(missing instanceof NetlinkError && missing.code === 'ENOENT', `${dst}, none there: ENOENT (${String(missing)})`);
+    t.match(String((missing as Error).message), /no entry for this address on this link to change/, `${dst}: says there is nothing to change`);
+    t.same(ipJson(ns.path, ['neigh', 'show', dst, 'nud', 'all']), [], `${dst}: nothing made`);
+  }
+  await rt.neigh.add({ dst: '10.1.0.70', dev: 'v0', lladdr: '02:00:00:00:00:70' });
+  await rt.neigh.change({ dst: '10.1.0.70', dev: 'v0', lladdr: '02:00:00:00:00:71' });
+  t.match(ipJson(ns.path, ['neigh', 'show', '10.1.0.70'])[0], { lladdr: '02:00:00:00:00:71', state: ['PERMANENT'] }, 'the lladdr changed');
+  await rt.neigh.change({ dst: '10.1.0.70', dev: 'v0', state: 'reachable' });
+  t.match(ipJson(ns.path, ['neigh', 'show', '10.1.0.70'])[0], { lladdr: '02:00:00:00:00:71', state: ['REACHABLE'] }, 'without lladdr: the state changed, the lladdr kept');
+  const bad = await rt.neigh.change({ dst: '10.1.0.70', dev: 'v0', lladdr: '02:00:00:00:71' }).then(() => undefined, (e: unknown) => e);
+  t.ok(bad instanceof InvalidArgumentError, `an lladdr of the wrong length: InvalidArgumentError (${String(bad)})`);
+});
+
 t.test('bad input is refused before send and changes nothing', privileged, async (t) => {
   const { ns, rt } = setup(t);
   await rt.neigh.add({ dst: '10.1.0.9', lladdr: '02:00:00:00:00:09', dev: 'v0' });

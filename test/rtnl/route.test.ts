@@ -285,6 +285,26 @@ t.test('replace, append and del round trips', privileged, async (t) => {
   t.same(await rt.route.list({ table: 'local', dst: '10.40.0.1' }), []);
 });
 
+t.test('change alters a route that exists and makes none where there is none (ip route change), IPv4 and IPv6', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  for (const [dst, gw] of [['10.9.0.0/24', '10.1.0.1'], ['2001:db8:9::/64', '2001:db8::2']] as const) {
+    const missing = await rt.route.change({ dst, gateway: gw }).then(() => undefined, (e: unknown) => e);
+    t.ok(missing instanceof NetlinkError && missing.code === 'ENOENT', `${dst}, none there: ENOENT (${String(missing)})`);
+    t.match(String((missing as Error).message), dst.includes(':') ? /no match found/ : /no route with this destination.*to change/, `${dst}: says there is nothing to change`);
+    t.same(await rt.route.list({ dst }), [], `${dst}: nothing made`);
+    t.same(ipJson(ns.path, [dst.includes(':') ? '-6' : '-4', 'route', 'show', dst]), [], `${dst}: ip shows nothing`);
+  }
+  await rt.route.add({ dst: '10.9.0.0/24', gateway: '10.1.0.1' });
+  await rt.route.change({ dst: '10.9.0.0/24', gateway: '10.2.0.2', mtu: 1400 });
+  t.same(ipJson(ns.path, ['route', 'show', '10.9.0.0/24']).map((r: any) => [r.gateway, r.metrics?.[0]?.mtu]), [['10.2.0.2', 1400]], 'IPv4: the gateway and mtu changed in place, as ip shows');
+  await rt.route.add({ dst: '2001:db8:9::/64', gateway: '2001:db8::2' });
+  await rt.route.change({ dst: '2001:db8:9::/64', gateway: '2001:db8::3' });
+  t.same((await rt.route.list({ family: 6, dst: '2001:db8:9::/64' })).map((r) => r.gateway), ['2001:db8::3'], 'IPv6: changed in place');
+  // A key that differs (metric) is another route: nothing to change.
+  const other = await rt.route.change({ dst: '10.9.0.0/24', gateway: '10.1.0.1', metric: 7 }).then(() => undefined, (e: unknown) => e);
+  t.ok(other instanceof NetlinkError && other.code === 'ENOENT', 'another metric: ENOENT');
+});
+
 t.test('prepend: IPv4 puts the route ahead of the same key, IPv6 makes it a nexthop; only the same path is EEXIST', privileged, async (t) => {
   const { ns, rt } = setup(t);
   await rt.route.add({ dst: '10.7.0.0/16', gateway: '10.1.0.1' });

@@ -260,9 +260,23 @@ export class NeighApi {
     await this.modify(NLM_F_CREATE | NLM_F_REPLACE, spec);
   }
 
+  /**
+   * Change an entry that exists (lladdr, state, flags): RTM_NEWNEIGH with NLM_F_REPLACE
+   * alone, so nothing is made when there is none. Without `lladdr` the entry keeps its own.
+   *
+   * Equivalent to: `ip neigh change DST [lladdr LLADDR] [nud STATE] dev DEV`.
+   * @throws InvalidArgumentError for bad input or an lladdr the link cannot take;
+   *   NetlinkError 'ENOENT' when there is no such entry, 'ENODEV' when the link does not exist.
+   */
+  async change(spec: NeighSpec): Promise<void> {
+    await this.modify(NLM_F_REPLACE, spec);
+  }
+
   private async modify(nlFlags: number, spec: NeighSpec): Promise<void> {
     const p = prepareNeigh(spec);
     const creating = (nlFlags & NLM_F_EXCL) !== 0;
+    // A change makes nothing: the entry it changes has an lladdr to keep, or the kernel answers ENOENT.
+    const changing = (nlFlags & NLM_F_CREATE) === 0;
     let index = 0;
     if (p.dev !== undefined && (p.lladdr !== undefined || wantsLladdr(p))) {
       // One GETLINK gives the index and the link's address length, for checkLladdr.
@@ -270,7 +284,7 @@ export class NeighApi {
       index = hw.index;
       // A replace without the lladdr its state needs takes the existing entry's: refused
       // like an add's when there is none, which the kernel would make, refuse and keep, empty.
-      checkLladdr(p, hw.addrLen, 'lladdr', creating || (hw.addrLen !== undefined && wantsLladdr(p) && !(await this.exists(p, index))));
+      checkLladdr(p, hw.addrLen, 'lladdr', !changing && (creating || (hw.addrLen !== undefined && wantsLladdr(p) && !(await this.exists(p, index)))));
     } else if (p.dev !== undefined) index = await this.core.linkIndex(p.dev, 'dev');
     await this.core.sock.request(C.RTM_NEWNEIGH, nlFlags, (w) => writeNeigh(w, p, index), undefined, { subject: subjectOf(p.dstText, p.dev) });
   }

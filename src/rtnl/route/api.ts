@@ -791,6 +791,20 @@ export class RouteApi {
   }
 
   /**
+   * Change a route that exists: the one with the same destination, table, TOS and metric
+   * takes this one's path and attributes; RTM_NEWROUTE with NLM_F_REPLACE alone, so
+   * nothing is made when there is none.
+   *
+   * Equivalent to: `ip route change …` (same arguments as `add`).
+   * @throws InvalidArgumentError for bad input; NetlinkError 'ENOENT' when the table has
+   *   no route of that key ('no route … to change'; IPv6: the kernel's 'Can not replace
+   *   route - no match found').
+   */
+  change(spec: RouteSpec | Route): Promise<void> {
+    return this.modify(C.RTM_NEWROUTE, NLM_F_REPLACE, spec, false);
+  }
+
+  /**
    * Add a route after existing ones with the same key (IPv4: an alternative route;
    * IPv6: another nexthop of the same route): RTM_NEWROUTE with NLM_F_CREATE|NLM_F_APPEND.
    *
