@@ -190,6 +190,22 @@ t.test('errors name the class, what is there and the netns', privileged, async (
   t.same(tcClasses(ns.path, 'a0').map((x) => x.id).sort(), ['1:1', '1:10'], 'nothing else was made');
 });
 
+t.test("a class under a qdisc that has no classes (pfifo, ingress): said so on add and on del — del's refusal was a bare EINVAL or EOPNOTSUPP", privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  tc(ns.path, ['qdisc', 'add', 'dev', 'a1', 'root', 'handle', '2:', 'pfifo']);
+  tc(ns.path, ['qdisc', 'add', 'dev', 'a1', 'ingress']);
+  const refused = async (p: Promise<unknown>, code: string, re: RegExp): Promise<void> => {
+    const e = await p.then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof NetlinkError && e.code === code, `${code}: ${String(e)}`);
+    t.match((e as Error).message, re);
+    t.notMatch((e as Error).message, / a ingress/, 'an ingress, not a ingress');
+  };
+  await refused(rt.class.del({ link: 'a1', classid: '2:1' }), 'EINVAL', /qdisc 2: of 'a1' is a pfifo, which has no classes; in netns fd \d+ \(RTM_DELTCLASS dev a1 classid 2:1\)/);
+  await refused(rt.class.del({ link: 'a1', classid: 'ffff:1' }), 'EOPNOTSUPP', /qdisc ffff: of 'a1' is an ingress, which has no classes/);
+  await refused(rt.class.add({ link: 'a1', parent: 'ffff:', classid: 'ffff:1', kind: 'htb', rate: '1mbit' }), 'EEXIST', /qdisc ffff: of 'a1' is an ingress, not a htb: htb classes go under a htb qdisc/);
+  await refused(rt.class.add({ link: 'a1', parent: '2:', classid: '2:1', kind: 'htb', rate: '1mbit' }), 'EINVAL', /qdisc 2: of 'a1' is a pfifo, not a htb/);
+});
+
 t.test('list needs a link, filters by qdisc, parent, classid and kind; forEach walks what list returns', privileged, async (t) => {
   const { ns, rt } = setup(t);
   for (const c of TREE.slice(0, 3)) await rt.class.add({ link: 'a0', kind: 'htb', ...c.spec } as TcClassSpec);

@@ -17,6 +17,11 @@ export const ENODEV = 19;
 export const EINVAL = 22;
 export const EOPNOTSUPP = 95;
 
+/** 'a' or 'an' before a kind's name in a sentence ('an ingress', 'a htb', as tc's kinds are read letter by letter or as words). */
+export function article(word: string): 'a' | 'an' {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
+
 /** A device as the tc APIs' messages name it: `'eth0'`, or `ifindex 7`. */
 export function devText(link: string | number): string {
   return typeof link === 'number' ? `ifindex ${link}` : `'${link}'`;

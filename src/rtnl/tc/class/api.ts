@@ -7,7 +7,7 @@ import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, 
 import * as C from '../../constants.js';
 import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../../core.js';
 import { IFNAME_MAX, checkKeys, checkLinkRef, checkObject, checkString } from '../../validate.js';
-import { EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, devArg, devText, explained, isListed, kindKeys, whereOf } from '../common.js';
+import { EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, EOPNOTSUPP, article, devArg, devText, explained, isListed, kindKeys, whereOf } from '../common.js';
 import { CLASS_PARENT_KEYWORDS, formatTcHandle, parseTcHandle, putTcmsg, type TcHandleInput } from '../handle.js';
 import { CLASS_KINDS, classCodec, type TcClassSpec } from '../kinds/index.js';
 import type { AnyTcKindCodec } from '../kinds/kind.js';
@@ -305,7 +305,17 @@ export class ClassApi {
       why = `${dev} has no qdisc ${qname}${type === C.RTM_NEWTCLASS ? `: add the ${c.kind ?? 'classful'} qdisc first (rt.qdisc.add({ link, handle: '${qid ? qdiscHandleText(qid) : '1:'}', kind: '${c.kind ?? 'htb'}' }))` : ''}`;
     } else if (q && c.kind !== undefined && q.kind !== c.kind) {
       // Whatever the errno: tbf, say, finds every class id (EEXIST), has no change (EOPNOTSUPP).
-      why = `qdisc ${q.handle} of ${dev} is a ${q.kind}, not a ${c.kind}: ${c.kind} classes go under a ${c.kind} qdisc`;
+      why = `qdisc ${q.handle} of ${dev} is ${article(q.kind)} ${q.kind}, not ${article(c.kind)} ${c.kind}: ${c.kind} classes go under ${article(c.kind)} ${c.kind} qdisc`;
+    } else if (q && type === C.RTM_DELTCLASS && (e.errno === EINVAL || e.errno === EOPNOTSUPP) && !e.extack.message) {
+      // tc_ctl_tclass's bare answers: EINVAL for a qdisc without class operations (pfifo),
+      // EOPNOTSUPP for one whose classes cannot be deleted (ingress has none; tbf's one goes with it).
+      let has = false;
+      try {
+        has = (await this.list({ link: index, qdisc: qid })).some((x) => x.rawHandle === c.classid);
+      } catch {
+        // the device went away meanwhile: said as if it had none
+      }
+      why = `qdisc ${q.handle} of ${dev} is ${article(q.kind)} ${q.kind}, ${has ? `whose class ${id} cannot be deleted (it goes with the qdisc)` : 'which has no classes'}`;
     } else if (e.errno === EEXIST) {
       why = `${dev} has a class ${id} already: change or replace it`;
     } else if (e.errno === ENOENT) {
