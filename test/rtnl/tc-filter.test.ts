@@ -397,6 +397,31 @@ t.test('del by priority, del of a listed filter, replace, change', privileged, a
   t.same(tcJson(ns.path, ['filter', 'show', 'dev', 'hv', 'ingress']), [], 'del without a priority deleted both priorities');
 });
 
+t.test("refusals about chains name the chain, and a listed u32 priority's root hash table is said to go with its priority", privileged, async (t) => {
+  const { rt } = fixture(t);
+  const base = { link: 'hv', parent: 'ingress', protocol: 'ip', kind: 'u32' } as const;
+  await rt.filter.add({ ...base, priority: 10, match: 'all' });
+  await rt.filter.add({ ...base, priority: 10, chain: 3, match: 'all' });
+  const refused = async (p: Promise<unknown>, code: string, re: RegExp, not?: RegExp): Promise<void> => {
+    const e = await p.then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof NetlinkError && e.code === code, `${code}: ${String(e)}`);
+    t.match(String(e), re);
+    if (not) t.notMatch(String(e), not);
+  };
+  // Priority 10 has filters (in chains 0 and 3): the refusal is about chain 9, which has none.
+  await refused(rt.filter.del({ link: 'hv', parent: 'ingress', priority: 10, chain: 9 }), 'ENOENT', /'hv' has no filter chain 9 at ingress; in netns fd \d+/, /no filters at priority 10;/);
+  await refused(rt.filter.change({ ...base, priority: 10, chain: 4, handle: '800::800', match: 'all', classid: '1:2' }), 'ENOENT', /no filter with handle 800::800 at priority 10 in chain 4 to change/);
+  const { protocol: _p, ...anyProtocol } = base;
+  await refused(rt.filter.change({ ...anyProtocol, priority: 10, chain: 4, handle: '800::800', match: 'all', classid: '1:2' }), 'EINVAL', /no filters at priority 10 in chain 4 to change/);
+  const ht3 = (await rt.filter.list({ link: 'hv', parent: 'ingress', priority: 10, chain: 3 })).find((f) => f.kind === 'u32' && f.options?.divisor !== undefined)!;
+  await refused(rt.filter.change({ ...base, priority: 10, chain: 3, handle: (ht3.rawHandle | 0x900) >>> 0, match: 'all', classid: '1:2' }), 'ENOENT', new RegExp(`no filter with handle ${ht3.handle}:900 at priority 10 in chain 3 to change`));
+  await refused(rt.filter.del({ link: 'hv', parent: 'ingress', priority: 11, chain: 3 }), 'ENOENT', /no filters at priority 11 in chain 3;/);
+  // The hash table entry list returns for a u32 priority: the kernel keeps it while the priority lives.
+  const ht = (await rt.filter.list({ link: 'hv', parent: 'ingress', priority: 10, chain: 0 })).find((f) => f.kind === 'u32' && f.options?.divisor !== undefined)!;
+  t.match(ht.handle, /^[0-9a-f]+:$/);
+  await refused(rt.filter.del(ht), 'EINVAL', new RegExp(`cls_u32: Not allowed to delete root node — ${ht.handle} is the root hash table of priority 10: it goes with the priority \\(delete the priority: its own entry in the listing, or \\{ link, parent, priority \\}\\)`));
+});
+
 t.test('u32 ip/ip6 matches added by nlkit decode as tc reads them, and tc-added ones decode to the same keys', privileged, async (t) => {
   const { ns, rt } = fixture(t);
   tc(ns.path, ['qdisc', 'add', 'dev', 'cv', 'clsact']);

@@ -282,12 +282,15 @@ export class FilterApi {
    * `priority` alone, the whole priority (every filter in it, as `tc filter del … prio N`
    * does; a u32 priority's hash table with it); with neither, every filter of the chain at
    * `parent`. A filter `list` returned is deleted as that one filter — or, for a
-   * priority's own entry (no `handle`), as its whole priority.
+   * priority's own entry (no `handle`), as its whole priority. A u32 priority's root
+   * hash table (its '800:' entry) is refused by the kernel (EINVAL): it goes with the
+   * priority.
    *
    * Equivalent to: `tc filter del dev DEV parent P [protocol X prio N [handle H KIND]] [chain C]`.
    * @throws InvalidArgumentError for bad input (`handle`, `kind` or `protocol` without
    *   `priority`: the kernel deletes by priority); NetlinkError 'ENOENT' when there is no
-   *   such priority or handle (naming the filter and the netns).
+   *   such priority, handle or chain, 'EINVAL' for a u32 root hash table (naming the
+   *   filter and the netns).
    */
   async del(spec: FilterDelSpec | Filter): Promise<void> {
     let s = checkObject(spec, 'spec');
@@ -394,6 +397,7 @@ export class FilterApi {
     const msg = e.extack.message ?? '';
     const dev = devText(c.link);
     const pt = parentText(c.parent);
+    const inChain = c.chain !== undefined ? ` in chain ${c.chain}` : '';
     let why: string | undefined;
     if (/Parent Qdisc doesn't exist/i.test(msg)) {
       const major = c.parent >>> 16;
@@ -415,13 +419,18 @@ export class FilterApi {
       why = c.kind === 'matchall'
         ? `priority ${c.priority} already has its matchall filter (one per priority): use replace, or another priority`
         : `a filter with handle ${c.handleText ?? '?'} already exists at priority ${c.priority}: use replace, or another handle`;
+    } else if (e.errno === ENOENT && type === C.RTM_DELTFILTER && /filter chain/i.test(msg)) {
+      why = `${dev} has no filter chain ${c.chain ?? 0} at ${pt}`;
     } else if (e.errno === ENOENT && type === C.RTM_DELTFILTER) {
-      why = c.handle ? `no filter with handle ${c.handleText ?? c.handle} at priority ${c.priority}` : c.priority ? `no filters at priority ${c.priority}${c.protocol ? ` of protocol ${String(protocolName(c.protocol))}` : ''}` : 'no such filter';
+      why = c.handle ? `no filter with handle ${c.handleText ?? c.handle} at priority ${c.priority}${inChain}` : c.priority ? `no filters at priority ${c.priority}${c.protocol ? ` of protocol ${String(protocolName(c.protocol))}` : ''}${inChain}` : 'no such filter';
+    } else if (e.errno === EINVAL && type === C.RTM_DELTFILTER && /delete root node/i.test(msg)) {
+      // cls_u32 keeps a priority's root hash table (the entry list shows as '800:') while the priority lives.
+      why = `${c.handleText ?? 'it'} is the root hash table of priority ${c.priority}: it goes with the priority (delete the priority: its own entry in the listing, or { link, parent, priority })`;
     } else if (e.errno === EINVAL && type === C.RTM_NEWTFILTER && !(nlFlags & NLM_F_CREATE) && /kind and protocol must be specified/i.test(msg)) {
       // tc_new_tfilter found no filters of the priority, and would make them only with a protocol (and NLM_F_CREATE).
-      why = `no filters at priority ${c.priority}${c.protocol ? ` of protocol ${String(protocolName(c.protocol))}` : ''} to change (change never creates one: use add or replace)`;
+      why = `no filters at priority ${c.priority}${c.protocol ? ` of protocol ${String(protocolName(c.protocol))}` : ''}${inChain} to change (change never creates one: use add or replace)`;
     } else if (e.errno === ENOENT && type === C.RTM_NEWTFILTER && !(nlFlags & NLM_F_CREATE)) {
-      why = `no filter${c.handleText !== undefined ? ` with handle ${c.handleText}` : ''} at priority ${c.priority} to change (change never creates one: use add or replace)`;
+      why = `no filter${c.handleText !== undefined ? ` with handle ${c.handleText}` : ''} at priority ${c.priority}${inChain} to change (change never creates one: use add or replace)`;
     } else if (e.errno === ENODEV && /device does not exist/i.test(msg)) {
       why = `a mirred action's device does not exist`;
     } else if (e.errno === ENODEV) {
