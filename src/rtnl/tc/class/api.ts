@@ -158,7 +158,9 @@ export class ClassApi {
 
   /**
    * Add a class or change the one with that id: RTM_NEWTCLASS with NLM_F_CREATE, as
-   * `tc class replace` sends it. Its parent class must exist, as for `add`.
+   * `tc class replace` sends it. Its parent class must exist, as for `add`. An existing
+   * class keeps its place: htb never moves a class, and takes a request naming another
+   * parent without a word (delete the class and add it again to move it).
    *
    * Equivalent to: `tc class replace dev DEV parent P classid C KIND OPTIONS…`.
    */
@@ -168,7 +170,8 @@ export class ClassApi {
 
   /**
    * Change a class's options: RTM_NEWTCLASS without flags. Give every option, as for
-   * `add` (omitted ones take their defaults again).
+   * `add` (omitted ones take their defaults again). `parent` does not move the class:
+   * htb keeps it where it is whatever parent is given, as for `tc class change`.
    *
    * Equivalent to: `tc class change dev DEV parent P classid C KIND OPTIONS…`.
    * @throws NetlinkError 'ENOENT' when there is no such class.
