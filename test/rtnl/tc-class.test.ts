@@ -247,6 +247,7 @@ t.test('every bad input is refused before anything is sent, naming the field', a
     [{ ...base, kind: 'tbf' }, 'kind', /unknown class kind 'tbf'/],
     [{ ...base, rate: undefined }, 'rate', /"rate" is required/],
     [{ ...base, rate: 0 }, 'rate'],
+    [{ ...base, rate: '1bit' }, 'rate', /'1bit' is less than one byte per second, which tc truncates to 0 as nlkit does/],
     [{ ...base, rate: -1 }, 'rate'],
     [{ ...base, rate: Infinity }, 'rate'],
     [{ ...base, rate: '1 mbit' }, 'rate'],

@@ -485,6 +485,7 @@ t.test('every bad input is refused before anything is sent, naming the field', a
     [{ ...base, burst: undefined, buffer: 1.5 }, 'buffer'],
     [{ ...base, burst: undefined, buffer: '1000' }, 'buffer'],
     [{ ...base, rate: 0 }, 'rate', /above 0/],
+    [{ ...base, rate: '7bit' }, 'rate', /above 0 \('7bit' is less than one byte per second, which tc truncates to 0 as nlkit does\)/],
     [{ ...base, burst: 0 }, 'burst', /above 0/],
     [{ ...base, limit: 3000 }, 'latency', /not both/],
     [{ ...base, latency: undefined }, 'limit', /a limit .* or a latency/],

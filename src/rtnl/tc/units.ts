@@ -97,6 +97,14 @@ export function parseTcRate(v: unknown, arg = 'rate'): number {
 }
 
 /**
+ * @internal What a refusal of a zero rate adds when the rate was text: '1bit' … '7bit'
+ * are above 0 as written, and 0 bytes per second once truncated.
+ */
+export function zeroRateNote(v: unknown): string {
+  return typeof v === 'string' ? ` (${showValue(v)} is less than one byte per second, which tc truncates to 0 as nlkit does)` : '';
+}
+
+/**
  * Read a size as `tc` does (get_size): a number is bytes; text is a number and an
  * optional unit ('1600', '1600b', '15k', '1mb', '32kbit' = 4096 bytes), truncated to
  * whole bytes as tc truncates it. Sizes above 4294967295 bytes are refused, as tc

@@ -8,7 +8,7 @@
 import { DecodeError, HOST_LE, InvalidArgumentError, showValue, type MessageWriter } from '../../../netlink/index.js';
 import * as C from '../../constants.js';
 import type { TcHandleInput } from '../handle.js';
-import { parseTcRate, parseTcSize, pschedClock, xmitSize, xmitTicks, type TcRate, type TcSize } from '../units.js';
+import { parseTcRate, parseTcSize, pschedClock, xmitSize, xmitTicks, zeroRateNote, type TcRate, type TcSize } from '../units.js';
 import {
   attrsOf, cellLogFor, checkLinklayer, linklayerName, optInt, putRatespec, rate32, readRatespec, u32At, u64At,
   type QdiscSpecBase, type TcKindCodec, type TcLinklayer,
@@ -217,7 +217,7 @@ function bufferTicks(v: unknown, arg: string, rate: number, mtu: number): number
 function checkClass(s: Readonly<Record<string, unknown>>): HtbClassChecked {
   if (s['rate'] === undefined) throw new InvalidArgumentError('rate', "an htb class needs a rate (bytes per second, or tc's text like '10mbit'), as tc does (\"rate\" is required)");
   const rate = parseTcRate(s['rate'], 'rate');
-  if (rate === 0) throw new InvalidArgumentError('rate', 'an htb class rate must be above 0');
+  if (rate === 0) throw new InvalidArgumentError('rate', `an htb class rate must be above 0${zeroRateNote(s['rate'])}`);
   let ceil = rate;
   if (s['ceil'] !== undefined) {
     ceil = parseTcRate(s['ceil'], 'ceil');

@@ -6,7 +6,7 @@
  */
 import { DecodeError, HOST_LE, InvalidArgumentError, showValue, type MessageWriter } from '../../../netlink/index.js';
 import * as C from '../../constants.js';
-import { parseTcRate, parseTcSize, parseTcTime, ticksToTime, xmitSize, xmitTicks, type TcRate, type TcSize, type TcTime } from '../units.js';
+import { parseTcRate, parseTcSize, parseTcTime, ticksToTime, xmitSize, xmitTicks, zeroRateNote, type TcRate, type TcSize, type TcTime } from '../units.js';
 import {
   attrsOf, cellLogFor, checkLinklayer, checkU16Size, linklayerName, optInt, putRatespec, rate32, readRatespec, u64At,
   type QdiscSpecBase, type TcKindCodec, type TcLinklayer,
@@ -124,7 +124,7 @@ function ticksOrRefuse(rate: number, size: number, arg: string, given: unknown):
 function check(s: Readonly<Record<string, unknown>>): TbfChecked {
   if (s['rate'] === undefined) throw new InvalidArgumentError('rate', "tbf needs a rate (bytes per second, or tc's text like '1mbit')");
   const rate = parseTcRate(s['rate'], 'rate');
-  if (rate === 0) throw new InvalidArgumentError('rate', 'a tbf rate must be above 0');
+  if (rate === 0) throw new InvalidArgumentError('rate', `a tbf rate must be above 0${zeroRateNote(s['rate'])}`);
   const sendBurst = s['buffer'] === undefined;
   let burst: number;
   let buffer: number | undefined;
