@@ -331,6 +331,25 @@ t.test('a second add of the same qdisc is EEXIST, saying what is there', privile
   t.equal(tcJson(ns.path, 'a0').length, 1, 'still the one qdisc');
 });
 
+t.test("a handle another qdisc of the device has: the kernel's 'Cannot move an existing qdisc to a different parent' says which qdisc has it", privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  // A root qdisc with the handle ingress and clsact always take.
+  tc(ns.path, ['qdisc', 'add', 'dev', 'a0', 'root', 'handle', 'ffff:', 'htb']);
+  for (const kind of ['clsact', 'ingress'] as const) {
+    const e = await rt.qdisc.add({ link: 'a0', kind }).then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof NetlinkError && e.code === 'EINVAL', `${kind}: ${String(e)}`);
+    t.match((e as Error).message, new RegExp(`Cannot move an existing qdisc to a different parent — 'a0' has the htb qdisc ffff: at root: a handle names one qdisc of a device, and the ${kind} qdisc always takes ffff: — give the htb qdisc another handle; in netns fd \\d+`));
+  }
+  // A handle given that a qdisc elsewhere in the tree has.
+  tc(ns.path, ['qdisc', 'add', 'dev', 'b0', 'root', 'handle', '1:', 'htb']);
+  tc(ns.path, ['class', 'add', 'dev', 'b0', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '1mbit']);
+  tc(ns.path, ['qdisc', 'add', 'dev', 'b0', 'parent', '1:1', 'handle', '2:', 'pfifo']);
+  const e = await rt.qdisc.replace({ link: 'b0', handle: '2:', kind: 'pfifo' }).then(() => undefined, (x: unknown) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'EINVAL', String(e));
+  t.match((e as Error).message, /'b0' has the pfifo qdisc 2: at parent 1:1: a handle names one qdisc of a device, and the kernel does not move one — give another handle, or delete that qdisc first/);
+  t.equal(tcJson(ns.path, 'a0').filter((q) => q.kind === 'htb').length, 1, 'the htb is still there');
+});
+
 t.test('deleting what is not there: ENOENT or EINVAL, saying what is there', privileged, async (t) => {
   const { ns, rt } = setup(t);
   const refused = async (p: Promise<unknown>, code: string, re: RegExp): Promise<void> => {

@@ -338,6 +338,20 @@ export class QdiscApi {
       if (type === C.RTM_DELQDISC && !q?.rawHandle) {
         why = q ? `${dev} has only its default ${q.kind} qdisc at ${place}, which cannot be deleted: there is nothing to delete` : `${dev} has no qdisc at ${place}: there is nothing to delete`;
       } else why = `${await there()}, not ${/Invalid handle/.test(msg) ? qdiscHandleText(c.handle) : c.kind}`;
+    } else if (e.errno === EINVAL && type === C.RTM_NEWQDISC && /Cannot move an existing qdisc/.test(msg) && c.handle) {
+      // The handle is another qdisc's, elsewhere on the device: the kernel reads the request as moving that one.
+      let q: Qdisc | undefined;
+      try {
+        q = (await this.list({ link: index })).find((x) => x.rawHandle === c.handle && x.rawParent !== c.parent);
+      } catch {
+        // the device went away meanwhile: the kernel's own answer stands
+      }
+      if (q) {
+        const has = `${dev} has the ${q.kind} qdisc ${q.handle} at ${placeText(q.rawParent)}: a handle names one qdisc of a device`;
+        why = c.parent === C.TC_H_INGRESS
+          ? `${has}, and the ${c.kind ?? 'ingress'} qdisc always takes ${qdiscHandleText(c.handle)} — give the ${q.kind} qdisc another handle`
+          : `${has}, and the kernel does not move one — give another handle, or delete that qdisc first`;
+      }
     } else if (e.errno === EINVAL && type === C.RTM_NEWQDISC && !msg && c.kind) {
       why = `the kernel refused the ${c.kind} options`;
     }
