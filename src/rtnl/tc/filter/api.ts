@@ -151,6 +151,9 @@ export interface FilterFilter {
    * The qdisc or class (`parent P`; 'ingress', 'egress', 'ffff:', '1:'…). Defaults to
    * the root qdisc's filters, as `tc filter show dev DEV` lists them: an ingress or
    * clsact qdisc's filters are listed with `parent: 'ingress'` (or 'ffff:', 'egress').
+   * 'root' is not the root qdisc here either: the kernel looks TC_H_ROOT up as qdisc
+   * ffff:, so it lists an ingress qdisc's filters (and none of a clsact's), as `tc filter
+   * show dev DEV root` does — leave `parent` out, or give the root qdisc's handle.
    */
   readonly parent?: TcHandleInput | undefined;
   /** Only this protocol's filters (`protocol X`; filtered by the kernel). Defaults to every protocol. */
