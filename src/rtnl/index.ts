@@ -63,7 +63,7 @@ export type { Filter, FilterBase, U32Filter, BpfFilter, MatchallFilter, OtherFil
 export { FILTER_TCA, FILTER_PROTOCOLS } from './tc/filter/table.js';
 export type { FilterProtocol, FilterProtocolName } from './tc/filter/table.js';
 export { U32_OPTIONS, BPF_OPTIONS, MATCHALL_OPTIONS, filterKinds } from './tc/filter/kinds/index.js';
-export type { U32Options, U32Selector, U32Key, U32KeySpec, U32Match, BpfOptions, MatchallOptions } from './tc/filter/kinds/index.js';
+export type { U32Options, U32Selector, U32Key, U32KeySpec, U32Match, U32PortMatch, BpfOptions, MatchallOptions } from './tc/filter/kinds/index.js';
 export { TCA_ACT, VERDICTS, actionKinds } from './tc/action/index.js';
 export type { Action, ActionBase, MirredAction, GactAction, BpfAction, OtherAction, ActionSpec, MirredActionSpec, GactActionSpec, BpfActionSpec, BpfActionSpecCommon, Verdict, VerdictName, ActionVerdict } from './tc/action/index.js';
 export { parseTcRate, parseTcSize, parseTcTime } from './tc/units.js';

@@ -445,6 +445,22 @@ t.test('u32 ip/ip6 matches added by nlkit decode as tc reads them, and tc-added 
   t.same(await keysAt(5), await keysAt(1), 'the keys round-trip');
 });
 
+t.test("u32 port matches (tc's match ip/ip6 sport/dport PORT MASK) make the keys tc makes", privileged, async (t) => {
+  const { ns, rt } = fixture(t);
+  tc(ns.path, ['qdisc', 'add', 'dev', 'cv', 'clsact']);
+  const keysAt = async (prio: number) => ((await rt.filter.list({ link: 'cv', parent: 'egress', priority: prio })).find((f) => f.kind === 'u32' && f.options?.sel) as U32Filter).options!.sel!.keys;
+  await rt.filter.add({ link: 'cv', parent: 'egress', protocol: 'ip', priority: 1, kind: 'u32', match: [{ ipProtocol: 6 }, { ipSport: 80 }, { ipDport: 1024, mask: 0xfc00 }] });
+  tc(ns.path, ['filter', 'add', 'dev', 'cv', 'egress', 'protocol', 'ip', 'prio', '2', 'u32', 'match', 'ip', 'protocol', '6', '0xff', 'match', 'ip', 'sport', '80', '0xffff', 'match', 'ip', 'dport', '1024', '0xfc00']);
+  t.same(await keysAt(1), await keysAt(2), 'IPv4: the keys tc makes');
+  t.same((await keysAt(1))[1], { value: 0x00500400, mask: 0xfffffc00, offset: 20, offmask: 0 }, 'sport and dport share the word at 20');
+  await rt.filter.add({ link: 'cv', parent: 'egress', protocol: 'ipv6', priority: 3, kind: 'u32', match: [{ ip6Dport: 53 }, { ip6Sport: 5353, mask: 0xffff }] });
+  tc(ns.path, ['filter', 'add', 'dev', 'cv', 'egress', 'protocol', 'ipv6', 'prio', '4', 'u32', 'match', 'ip6', 'dport', '53', '0xffff', 'match', 'ip6', 'sport', '5353', '0xffff']);
+  t.same(await keysAt(3), await keysAt(4), 'IPv6: the keys tc makes');
+  for (const [m, arg] of [[{ ipSport: 65536 }, 'match[0].ipSport'], [{ ipDport: 1, mask: 0x10000 }, 'match[0].mask'], [{ ip6Sport: -1 }, 'match[0].ip6Sport'], [{ ipSport: 1, value: 2 }, 'match[0].value']] as const) {
+    await t.rejects(rt.filter.add({ link: 'cv', parent: 'egress', kind: 'u32', match: [m as never] }), { name: 'InvalidArgumentError', argument: arg }, JSON.stringify(m));
+  }
+});
+
 t.test('kinds this kernel lacks are refused with the kernel\'s answer, named (skipped where the kernel has them)', privileged, async (t) => {
   const { ns, rt } = fixture(t);
   const m = await rt.filter.add({ link: 'hv', parent: 'ffff:', priority: 9, kind: 'matchall', classid: '1:3', actions: [{ kind: 'mirred', action: 'mirror', direction: 'egress', dev: 'cv' }] }).then(() => undefined, (x: unknown) => x);

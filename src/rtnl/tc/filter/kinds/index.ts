@@ -32,7 +32,7 @@ export const filterOptionsCodec: CustomCodec<Record<string, unknown> | Buffer> =
 };
 
 export { U32_OPTIONS, parseU32Handle, formatU32Handle } from './u32.js';
-export type { U32Options, U32Selector, U32Key, U32KeySpec, U32Match } from './u32.js';
+export type { U32Options, U32Selector, U32Key, U32KeySpec, U32Match, U32PortMatch } from './u32.js';
 export { BPF_OPTIONS } from './bpf.js';
 export type { BpfOptions } from './bpf.js';
 export { MATCHALL_OPTIONS } from './matchall.js';

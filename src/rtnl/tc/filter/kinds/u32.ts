@@ -31,15 +31,33 @@ export interface U32KeySpec {
  * `{ src: PREFIX }` / `{ dst: PREFIX }` (`match ip src 10.0.0.0/8`, or `match ip6 src
  * 2001:db8::/32` for an IPv6 prefix: the source or destination address under the
  * prefix's mask), `{ ipProtocol: N }` (`match ip protocol N 0xff`: the IPv4 header's
- * protocol byte) or `{ ip6Protocol: N }` (`match ip6 protocol N 0xff`: the IPv6 next
- * header). Host bits of a prefix are cleared, as tc clears them.
+ * protocol byte), `{ ip6Protocol: N }` (`match ip6 protocol N 0xff`: the IPv6 next
+ * header), or a TCP/UDP port ({@link U32PortMatch}). Host bits of a prefix are cleared,
+ * as tc clears them.
  */
 export type U32Match =
   | U32KeySpec
   | { readonly src: string }
   | { readonly dst: string }
   | { readonly ipProtocol: number }
-  | { readonly ip6Protocol: number };
+  | { readonly ip6Protocol: number }
+  | U32PortMatch;
+
+/**
+ * A TCP/UDP/SCTP port, as tc's `match ip sport PORT MASK` (`ipSport`), `ip dport`
+ * (`ipDport`), `ip6 sport` (`ip6Sport`), `ip6 dport` (`ip6Dport`) read it: the 16 bits
+ * right after the IP header, which tc (and so nlkit) places as if the header had no
+ * options or extension headers — bytes 20/22 from an IPv4 header, 40/42 from an IPv6
+ * one. Match the protocol too (`{ ipProtocol: 6 }`), as a port means nothing without it.
+ */
+export type U32PortMatch =
+  | { readonly ipSport: number; readonly mask?: number | undefined }
+  | { readonly ipDport: number; readonly mask?: number | undefined }
+  | { readonly ip6Sport: number; readonly mask?: number | undefined }
+  | { readonly ip6Dport: number; readonly mask?: number | undefined };
+
+/** @internal Where each port form's 16 bits are, in bytes from the network header (f_u32.c's parse_ip / parse_ip6 offsets). */
+const PORT_OFFSETS = { ipSport: 20, ipDport: 22, ip6Sport: 40, ip6Dport: 42 } as const;
 
 /** A decoded u32 key (struct tc_u32_key), as `tc -j` prints a `match`. */
 export interface U32Key {
@@ -234,6 +252,12 @@ function packByte(keys: Key[], value: number, offset: number, arg: string): void
   packKey(keys, (value << shift) >>> 0, (0xff << shift) >>> 0, offset & ~3, 0, arg);
 }
 
+/** tc's pack_key16: 16 bits at `offset`, in the high half of the aligned word when the offset is one, else the low half. */
+function packHalf(keys: Key[], value: number, mask: number, offset: number, arg: string): void {
+  const shift = (offset & 3) === 0 ? 16 : 0;
+  packKey(keys, (value << shift) >>> 0, (mask << shift) >>> 0, offset & ~3, 0, arg);
+}
+
 /** An IPv4 or IPv6 prefix at the header offset of its family's source (IPv4 12, IPv6 8) or destination (16, 24), as parse_ip_addr / parse_ip6_addr pack it. */
 function packPrefix(keys: Key[], v: unknown, which: 'src' | 'dst', arg: string): void {
   const p = parsePrefix(v, arg);
@@ -252,7 +276,9 @@ function packPrefix(keys: Key[], v: unknown, which: 'src' | 'dst', arg: string):
 }
 
 const KEY_KEYS: ReadonlySet<string> = new Set(['value', 'mask', 'offset', 'offmask']);
-const FORMS = ['src', 'dst', 'ipProtocol', 'ip6Protocol'] as const;
+const FORMS = ['src', 'dst', 'ipProtocol', 'ip6Protocol', 'ipSport', 'ipDport', 'ip6Sport', 'ip6Dport'] as const;
+/** The keys of each port form: the port, and its mask. */
+const PORT_KEYS = new Map(Object.keys(PORT_OFFSETS).map((f) => [f, new Set([f, 'mask'])]));
 
 /** A spec's `match` as the selector's keys. */
 function checkMatch(v: unknown): Key[] {
@@ -265,15 +291,20 @@ function checkMatch(v: unknown): Key[] {
     const m = checkObject(v[i] ?? null, arg);
     const form = FORMS.find((f) => m[f] !== undefined);
     if (form !== undefined) {
-      checkKeys(m, new Set([form]), `${arg}.`);
+      checkKeys(m, PORT_KEYS.get(form) ?? new Set([form]), `${arg}.`);
       if (form === 'src' || form === 'dst') packPrefix(keys, m[form], form, `${arg}.${form}`);
       else if (form === 'ipProtocol') packByte(keys, checkInt(m[form], `${arg}.ipProtocol`, 0, 255), 9, `${arg}.ipProtocol`);
-      else packByte(keys, checkInt(m[form], `${arg}.ip6Protocol`, 0, 255), 6, `${arg}.ip6Protocol`);
+      else if (form === 'ip6Protocol') packByte(keys, checkInt(m[form], `${arg}.ip6Protocol`, 0, 255), 6, `${arg}.ip6Protocol`);
+      else {
+        const port = checkInt(m[form], `${arg}.${form}`, 0, 0xffff);
+        const mask = m['mask'] !== undefined ? checkInt(m['mask'], `${arg}.mask`, 0, 0xffff) : 0xffff;
+        packHalf(keys, port, mask, PORT_OFFSETS[form], arg);
+      }
       continue;
     }
     checkKeys(m, KEY_KEYS, `${arg}.`);
     if (m['value'] === undefined || m['mask'] === undefined) {
-      throw new InvalidArgumentError(arg, `a match is { value, mask, offset? }, { src }, { dst }, { ipProtocol } or { ip6Protocol }, got ${showValue(v[i])}`);
+      throw new InvalidArgumentError(arg, `a match is { value, mask, offset? }, { src }, { dst }, { ipProtocol }, { ip6Protocol } or a port ({ ipSport }, { ipDport }, { ip6Sport }, { ip6Dport }, each with an optional mask), got ${showValue(v[i])}`);
     }
     const value = checkInt(m['value'], `${arg}.value`, 0, 0xffffffff);
     const mask = checkInt(m['mask'], `${arg}.mask`, 0, 0xffffffff);
