@@ -350,6 +350,16 @@ t.test("a handle another qdisc of the device has: the kernel's 'Cannot move an e
   t.equal(tcJson(ns.path, 'a0').filter((q) => q.kind === 'htb').length, 1, 'the htb is still there');
 });
 
+t.test("an htb qdisc's own options cannot be changed: change and replace of it say so, beside the kernel's 'Change operation not supported'", privileged, async (t) => {
+  const { rt } = setup(t);
+  await rt.qdisc.add({ link: 'a0', handle: '1:', kind: 'htb' });
+  for (const [what, p] of [['change', rt.qdisc.change({ link: 'a0', handle: '1:', kind: 'htb', r2q: 5 })], ['replace', rt.qdisc.replace({ link: 'a0', handle: '1:', kind: 'htb', r2q: 5 })], ['replace without handle', rt.qdisc.replace({ link: 'a0', kind: 'htb', r2q: 5 })]] as const) {
+    const e = await p.then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof NetlinkError && e.code === 'EINVAL', `${what}: ${String(e)}`);
+    t.match((e as Error).message, /Change operation not supported by specified qdisc — the htb qdisc 1: of 'a0' cannot have its own options changed once made: delete it and add it again \(its classes and filters go with it\); in netns fd \d+/);
+  }
+});
+
 t.test('deleting what is not there: ENOENT or EINVAL, saying what is there', privileged, async (t) => {
   const { ns, rt } = setup(t);
   const refused = async (p: Promise<unknown>, code: string, re: RegExp): Promise<void> => {

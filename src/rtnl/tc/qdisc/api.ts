@@ -176,7 +176,8 @@ export class QdiscApi {
   /**
    * Add a qdisc, or put it in place of the one there (its classes, filters and queue
    * go with it): RTM_NEWQDISC with NLM_F_CREATE|NLM_F_REPLACE. A qdisc of the same kind
-   * and handle is changed in place.
+   * and handle is changed in place — where the kind can be changed: htb's own options
+   * cannot (EINVAL, 'Change operation not supported'), only its classes'.
    *
    * Equivalent to: `tc qdisc replace dev DEV [root | parent P | ingress | clsact] [handle H] KIND OPTIONS…`.
    */
@@ -352,6 +353,10 @@ export class QdiscApi {
           ? `${has}, and the ${c.kind ?? 'ingress'} qdisc always takes ${qdiscHandleText(c.handle)} — give the ${q.kind} qdisc another handle`
           : `${has}, and the kernel does not move one — give another handle, or delete that qdisc first`;
       }
+    } else if (type === C.RTM_NEWQDISC && /Change operation not supported/.test(msg)) {
+      // The qdisc there is of this kind, and its ops have no change (htb): replace and change both end there.
+      const q = await this.at(index, c.parent);
+      why = `the ${q?.kind ?? c.kind} qdisc${q?.rawHandle ? ` ${q.handle}` : ''} of ${dev} cannot have its own options changed once made: delete it and add it again (its classes and filters go with it)`;
     } else if (e.errno === EINVAL && type === C.RTM_NEWQDISC && !msg && c.kind) {
       why = `the kernel refused the ${c.kind} options`;
     }
