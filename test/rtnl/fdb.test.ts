@@ -218,3 +218,36 @@ t.test('bad input is refused before anything is sent', async (t) => {
   await t.rejects(rt.fdb.list({ bridge: 'br0' } as never), /filter\.bridge/);
   await t.rejects(rt.fdb.list({ master: 'nosuch-br' }), /filter\.master 'nosuch-br' does not exist/);
 });
+
+// Before: a bare 'EINVAL: Invalid argument — in netns …' though the kernel had already
+// made the master half (the bridge's entry stays): rtnetlink does master, then self.
+t.test('master and self with a non-permanent state on a port: the error says the bridge entry was made and why self refused', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const e = await rt.fdb.add({ mac: '02:00:00:00:00:51', link: 'v0', master: true, self: true, state: 'static' }).then(() => undefined, (x: unknown) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'EINVAL', String(e));
+  t.match((e as Error).message, /the bridge took the master entry \(it stays\), but 'v0' itself \(self\) takes permanent entries only/, (e as Error).message);
+  t.match((e as Error).message, /in netns fd/);
+  // What the message says is what the kernel left.
+  const left = bridgeJson(ns.path, ['fdb', 'show', 'brport', 'v0']).filter((x: any) => x.mac === '02:00:00:00:00:51');
+  t.same(left.map((x: any) => [x.master, x.state]), [['br0', 'static']], 'the master entry is there, the self one is not');
+});
+
+// Before: 'vlan 1 may not be configured on 'v0' (see rt.vlan.list)' on a kernel without
+// CONFIG_BRIDGE_VLAN_FILTERING, where no vlan can be configured and rt.vlan.add fails.
+t.test('a master entry with a vlan the bridge refuses: the error says why, kernel with or without VLAN filtering', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const [br] = ipJson(ns.path, ['-d', 'link', 'show', 'dev', 'br0']);
+  const e = await rt.fdb.add({ mac: '02:00:00:00:00:52', link: 'v0', master: true, state: 'static', vlan: 100 }).then(() => undefined, (x: unknown) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'EINVAL', String(e));
+  if (br.linkinfo.info_data.vlan_protocol === undefined) {
+    t.match((e as Error).message, /built without bridge VLAN filtering \(CONFIG_BRIDGE_VLAN_FILTERING\): the bridge's forwarding database takes no vlan/, (e as Error).message);
+    t.notMatch((e as Error).message, /see rt\.vlan\.list/);
+  } else {
+    t.match((e as Error).message, /vlan 100 may not be configured on 'v0'/, (e as Error).message);
+  }
+  t.match((e as Error).message, /in netns fd.*02:00:00:00:00:52 dev v0 master vlan 100/);
+  // A device's own list (ndo_dflt_fdb_add) takes no vlan whatever the kernel: not the bridge's VLANs to blame.
+  const own = await rt.fdb.add({ mac: '02:00:00:00:00:53', link: 'v2', vlan: 10 }).then(() => undefined, (x: unknown) => x);
+  t.ok(own instanceof NetlinkError && own.code === 'EINVAL', String(own));
+  t.match((own as Error).message, /a device's own address list \(self\) takes no vlan; in netns fd.*02:00:00:00:00:53 dev v2 self vlan 10/, (own as Error).message);
+});

@@ -155,8 +155,11 @@ export class FdbApi {
    *   when the entry exists, 'ENODEV' when the link does not, 'EOPNOTSUPP' for a master
    *   entry on a link that is not a bridge port, 'EINVAL' for a vxlan entry without `dst`,
    *   'EAFNOSUPPORT' for a `dst` of the other family than the vxlan's, 'EINVAL' for the
-   *   all-zeros MAC on a bridge or its port (a vxlan's only) — each naming the
-   *   entry and the netns.
+   *   all-zeros MAC on a bridge or its port (a vxlan's only), 'EINVAL' for a `vlan`
+   *   the bridge does not have (or any, on a kernel without bridge VLAN filtering) or
+   *   on a device's own list, 'EINVAL' when `master` and `self` are both given with a
+   *   non-permanent state on a port (the bridge's entry is made, the device's is not)
+   *   — each naming the entry and the netns.
    */
   async add(spec: FdbSpec): Promise<void> {
     await this.modify(C.RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, spec, SPEC_KEYS);
@@ -304,10 +307,10 @@ export class FdbApi {
     const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : `'${c.link}'`;
     let why: string | undefined;
     if (type === C.RTM_NEWNEIGH || type === C.RTM_DELNEIGH) {
-      let info: { kind: string | undefined; master: number | undefined; name: string } | undefined;
+      let info: { kind: string | undefined; master: number | undefined; name: string; data: Record<string, unknown> | undefined } | undefined;
       try {
         const l = await this.links.get(index);
-        info = { kind: l.kind, master: l.master, name: l.name };
+        info = { kind: l.kind, master: l.master, name: l.name, data: l.linkinfo?.data as Record<string, unknown> | undefined };
       } catch {
         info = undefined; // gone meanwhile: the kernel's own answer stands
       }
@@ -326,6 +329,10 @@ export class FdbApi {
         why = `a dynamic ('reachable') entry needs the port learning or forwarding (the port and its bridge up, with carrier); 'static' and 'permanent' entries do not`;
       } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && (c.flags & C.NTF_STICKY) && c.state === FDB_STATES.permanent) {
         why = `a sticky entry cannot be permanent (local): give state 'static'`;
+      } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && (c.flags & C.NTF_MASTER) && (c.flags & C.NTF_SELF) && info?.master && !isBridge &&
+        info.kind !== 'vxlan' && c.state !== FDB_STATES.permanent && c.vlan === undefined) {
+        // rtnetlink gives the bridge its entry first, then the device: only the second half failed.
+        why = `the bridge took the master entry (it stays), but ${dev} itself (self) takes permanent entries only: add the self entry on its own, permanent`;
       } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && !(c.flags & C.NTF_MASTER) && !isBridge && info?.kind !== 'vxlan' && c.state !== FDB_STATES.permanent) {
         why = `a device's own address list (self) takes permanent entries only`;
       } else if (e.errno === ENOENT && type === C.RTM_DELNEIGH) {
@@ -334,8 +341,20 @@ export class FdbApi {
         why = `a vxlan entry needs dst, the remote's IP (bridge fdb add … dst IP)`;
       } else if (e.errno === EAFNOSUPPORT && info?.kind === 'vxlan' && c.dst !== undefined) {
         why = `dst ${c.dstText!} is IPv${c.dst.family}: ${dev} takes IPv${c.dst.family === 4 ? 6 : 4} remotes only (the family of its own local and remote addresses)`;
+      } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && !(c.flags & C.NTF_MASTER) && info && !isBridge && info.kind !== 'vxlan' && c.vlan !== undefined) {
+        why = `a device's own address list (self) takes no vlan`;
       } else if (e.errno === EINVAL && c.vlan !== undefined) {
-        why = `vlan ${c.vlan} may not be configured on ${dev} (see rt.vlan.list)`;
+        // Without CONFIG_BRIDGE_VLAN_FILTERING the bridge finds no vlan at all (and reports no vlan_protocol).
+        let filtering = true;
+        try {
+          const data = isBridge ? info?.data : info?.master ? (await this.links.get(info.master)).linkinfo?.data as Record<string, unknown> | undefined : undefined;
+          filtering = data === undefined || data['vlanProtocol'] !== undefined;
+        } catch {
+          // The bridge went away meanwhile: the vlan text stands.
+        }
+        why = filtering
+          ? `vlan ${c.vlan} may not be configured on ${dev} (see rt.vlan.list)`
+          : `this kernel was built without bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING): the bridge's forwarding database takes no vlan (its bridges report no vlan_protocol)`;
       }
     }
     const first = why ?? e.hint;
