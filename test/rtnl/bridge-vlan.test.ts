@@ -107,7 +107,9 @@ t.test('bad input is refused before anything is sent', async (t) => {
     [(a) => a.add('v0', { vid: 20, tagged: true } as never), /tagged/],
     [(a) => a.add('v0', { pvid: true } as never), /vlans\.vid.*needs its id/],
     [(a) => a.add('v0', []), /vlans.*no VLAN given/],
-    [(a) => a.add('v0', '10' as never), /vlans.*expected an object/],
+    // Before: 'expected an object, got '10'', as if a number were not taken.
+    [(a) => a.add('v0', '10' as never), /vlans: expected a VLAN id \(1\.\.4094\) or an object \{ vid, vidEnd\?, pvid\?, untagged\? \}, got '10'/],
+    [(a) => a.add('v0', [10, null] as never), /vlans\[1\]: expected a VLAN id \(1\.\.4094\) or an object .*got null/],
     [(a) => a.add('v0', 10, { slef: true } as never), /slef/],
     [(a) => a.add('v0', 10, { self: 1 } as never), /options\.self.*true or false/],
     [(a) => a.add('a/b', 10), /link/],

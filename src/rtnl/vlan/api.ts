@@ -5,7 +5,7 @@
  * IFLA_EXT_MASK RTEXT_FILTER_BRVLAN (or _COMPRESSED).
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NetlinkError, type MessageWriter } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NetlinkError, showValue, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import type { RtnlCore } from '../core.js';
 import { AF_BRIDGE } from '../ip.js';
@@ -63,8 +63,10 @@ interface CheckedVlan {
 
 function checkVlan(v: unknown, arg: string): CheckedVlan {
   if (typeof v === 'number') return { vid: checkVid(v, arg), vidEnd: undefined, flags: 0 };
-  const o = checkObject(v, arg);
-  if (o === checkObject(undefined, arg)) throw new InvalidArgumentError(arg, 'expected a VLAN id or { vid, vidEnd?, pvid?, untagged? }');
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new InvalidArgumentError(arg, `expected a VLAN id (1..4094) or an object { vid, vidEnd?, pvid?, untagged? }, got ${showValue(v)}`);
+  }
+  const o = v as Record<string, unknown>;
   checkKeys(o, VLAN_KEYS, `${arg}.`);
   if (o['vid'] === undefined) throw new InvalidArgumentError(`${arg}.vid`, 'a VLAN needs its id (vid)');
   const vid = checkVid(o['vid'], `${arg}.vid`);
