@@ -96,6 +96,9 @@ t.test('filters hold on a handle without strict checking (the kernel then ignore
     const which = h === rt ? 'strict' : 'not strict';
     t.same(sorted((await h.fdb.list({ master: 'br0' })).map((e) => fromNlkit(e, ifn))), sorted(bridgeJson(ns.path, ['fdb', 'show', 'br', 'br0']).map(fromBridge)), `${which}: master br0 equals bridge fdb show br br0`);
     t.same(sorted((await h.fdb.list({ link: 'v2' })).map((e) => fromNlkit(e, ifn, false))), sorted(bridgeJson(ns.path, ['fdb', 'show', 'brport', 'v2']).map(fromBridge)), `${which}: link v2 equals bridge fdb show brport v2`);
+    // Before: the handle without strict checking kept the entries of v0 itself (a port, no bridge).
+    t.same(sorted((await h.fdb.list({ master: 'v0' })).map((e) => fromNlkit(e, ifn))), sorted(bridgeJson(ns.path, ['fdb', 'show', 'br', 'v0']).map(fromBridge)), `${which}: master v0 (not a bridge) equals bridge fdb show br v0`);
+    t.same(sorted((await h.fdb.list({ master: 'v2', link: 'v2' })).map((e) => fromNlkit(e, ifn))), sorted(bridgeJson(ns.path, ['fdb', 'show', 'br', 'v2', 'brport', 'v2']).map(fromBridge)), `${which}: master v2 (a port of br1) equals bridge fdb show br v2 brport v2`);
   }
 });
 

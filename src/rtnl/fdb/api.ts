@@ -202,9 +202,9 @@ export class FdbApi {
   /**
    * List entries (one RTM_GETNEIGH dump of family AF_BRIDGE): every bridge's, its
    * ports' own and vxlan devices' entries. `master` and `link` are filtered by the
-   * kernel and again here (a handle opened with `strictCheck: false` gets everything
-   * from the kernel; `master` costs a link dump for the bridge's ports), `vlan` and
-   * `state` here.
+   * kernel (a handle opened with `strictCheck: false` gets everything from the kernel,
+   * and filters here: `master` then costs a link dump for the bridge's ports), `link`
+   * again here, `vlan` and `state` here.
    *
    * Equivalent to: `bridge fdb show [br BRDEV] [brport DEV] [vlan VID] [state S]`.
    * @throws InvalidArgumentError for a bad filter; NetlinkError 'ENODEV' when the
@@ -258,9 +258,13 @@ export class FdbApi {
     const link = f['link'] !== undefined ? await this.existing(f['link'], 'filter.link') : 0;
     // The kernel filters by master only on a strict-checking handle (NETLINK_GET_STRICT_CHK;
     // otherwise it reads the request as a legacy ifinfomsg and dumps every device), so
-    // the bridge's filter is applied here too: the bridge itself and its ports, as the
-    // kernel's own filter keeps them.
-    const keepLinks = master ? new Set([master, ...(await this.links.list({ master })).map((l) => l.index)]) : undefined;
+    // without it the bridge's filter is applied here: the bridge itself and its ports, as
+    // the kernel's own filter keeps them (nothing for a master that is no bridge).
+    let keepLinks: Set<number> | undefined;
+    if (master && this.core.strictCheck === false) {
+      const isBridge = (await this.links.get(master)).kind === 'bridge';
+      keepLinks = new Set(isBridge ? [master, ...(await this.links.list({ master })).map((l) => l.index)] : []);
+    }
     const build = (w: MessageWriter): void => {
       putNdmsg(w, link, 0, 0);
       if (master) w.putU32(C.NDA_MASTER, master);
