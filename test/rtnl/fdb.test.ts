@@ -254,3 +254,17 @@ t.test('a master entry with a vlan the bridge refuses: the error says why, kerne
   t.ok(own instanceof NetlinkError && own.code === 'EINVAL', String(own));
   t.match((own as Error).message, /a device's own address list \(self\) takes no vlan; in netns fd.*02:00:00:00:00:53 dev v2 self vlan 10/, (own as Error).message);
 });
+
+// Before: 'no such FDB entry' alone, though the entry is there: on a port, a spec without
+// master goes to the port's own address list (self, as bridge fdb del assumes).
+t.test('deleting a port\'s bridge entry without master: the error says where it looked and what finds it', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.fdb.add({ mac: '02:00:00:00:00:61', link: 'v0', master: true, state: 'static' });
+  const e = await rt.fdb.del({ mac: '02:00:00:00:00:61', link: 'v0' }).then(() => undefined, (x: unknown) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'ENOENT', String(e));
+  t.match((e as Error).message, /no such FDB entry among the own entries of 'v0' \(self\); 'v0' is a bridge port: its bridge's entries are deleted with master: true; in netns fd.*02:00:00:00:00:61 dev v0 self/, (e as Error).message);
+  // A master delete of a missing entry says only that it is missing.
+  const m = await rt.fdb.del({ mac: '02:00:00:00:00:62', link: 'v0', master: true }).then(() => undefined, (x: unknown) => x);
+  t.match((m as Error).message, /ENOENT: No such file or directory — no such FDB entry; in netns fd/, (m as Error).message);
+  t.ok(bridgeJson(ns.path, ['fdb', 'show', 'brport', 'v0']).some((x: any) => x.mac === '02:00:00:00:00:61'), 'the entry is still there');
+});

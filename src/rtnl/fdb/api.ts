@@ -340,7 +340,10 @@ export class FdbApi {
       } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && !(c.flags & C.NTF_MASTER) && !isBridge && info?.kind !== 'vxlan' && c.state !== FDB_STATES.permanent) {
         why = `a device's own address list (self) takes permanent entries only`;
       } else if (e.errno === ENOENT && type === C.RTM_DELNEIGH) {
-        why = 'no such FDB entry';
+        // Without master, a port's entry is looked for in its own address list, not the bridge's.
+        why = !(c.flags & C.NTF_MASTER) && info?.master && !isBridge
+          ? `no such FDB entry among the own entries of ${dev} (self); ${dev} is a bridge port: its bridge's entries are deleted with master: true`
+          : 'no such FDB entry';
       } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && info?.kind === 'vxlan' && !(c.flags & C.NTF_MASTER) && c.dst === undefined) {
         why = `a vxlan entry needs dst, the remote's IP (bridge fdb add … dst IP)`;
       } else if (e.errno === EAFNOSUPPORT && info?.kind === 'vxlan' && c.dst !== undefined) {
