@@ -268,3 +268,18 @@ t.test('deleting a port\'s bridge entry without master: the error says where it 
   t.match((m as Error).message, /ENOENT: No such file or directory — no such FDB entry; in netns fd/, (m as Error).message);
   t.ok(bridgeJson(ns.path, ['fdb', 'show', 'brport', 'v0']).some((x: any) => x.mac === '02:00:00:00:00:61'), 'the entry is still there');
 });
+
+// Before: 'no such FDB entry' for an entry list had just returned: the bridge lists its own
+// address list (multicast groups it joined) as 'self' entries but deletes from its
+// forwarding database only (bridge fdb del gets the same ENOENT).
+t.test('a listed self entry of the bridge\'s own address list: del says the bridge does not delete those', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  ip(ns.path, ['maddr', 'add', '01:00:5e:01:02:03', 'dev', 'br0']);
+  const br0 = await rt.link.index('br0');
+  const own = (await rt.fdb.list({ link: 'br0' })).find((e) => e.mac === '01:00:5e:01:02:03');
+  t.ok(own && own.flags.includes('self') && own.master === undefined, 'listed as the bridge\'s self entry');
+  const e = await rt.fdb.del(own!).then(() => undefined, (x: unknown) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'ENOENT', String(e));
+  t.match((e as Error).message, /no such entry in the forwarding database of the bridge 'br0' \(ifindex \d+\) \(entries listed self on a bridge are its own address list: multicast groups it joined, addresses of devices over it; the bridge does not delete those\); in netns fd/, (e as Error).message);
+  t.ok((await rt.fdb.list({ link: br0 })).some((x) => x.mac === '01:00:5e:01:02:03'), 'still listed');
+});

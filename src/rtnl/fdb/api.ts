@@ -188,7 +188,10 @@ export class FdbApi {
   /**
    * Delete an entry: RTM_DELNEIGH (AF_BRIDGE). Takes what `add` took (without
    * `state`), or an entry `list` returned (deleted where it lives: through the
-   * bridge for an entry with a `master` on a port, as the device's own otherwise).
+   * bridge for an entry with a `master` on a port, as the device's own otherwise) —
+   * but for the `self` entries listed on a bridge device, its own address list
+   * (multicast groups it joined), which the bridge does not delete (ENOENT, as for
+   * `bridge fdb del`).
    *
    * Equivalent to: `bridge fdb del MAC dev DEV [master|self] [vlan VID] [dst IP] …`.
    * @throws NetlinkError 'ENOENT' when there is no such entry (naming it and the netns).
@@ -308,7 +311,7 @@ export class FdbApi {
   private async explain(e: unknown, c: Checked, index: number, type: number): Promise<unknown> {
     if (!(e instanceof NetlinkError)) return e;
     const where = this.core.where?.() ?? "the caller's netns";
-    const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : `'${c.link}'`;
+    let dev = typeof c.link === 'number' ? `ifindex ${c.link}` : `'${c.link}'`;
     let why: string | undefined;
     if (type === C.RTM_NEWNEIGH || type === C.RTM_DELNEIGH) {
       let info: { kind: string | undefined; master: number | undefined; name: string; data: Record<string, unknown> | undefined } | undefined;
@@ -318,6 +321,8 @@ export class FdbApi {
       } catch {
         info = undefined; // gone meanwhile: the kernel's own answer stands
       }
+      // A listed entry gives its link by ifindex: the message names it too.
+      if (info && typeof c.link === 'number') dev = `'${info.name}' (ifindex ${c.link})`;
       const isBridge = info?.kind === 'bridge';
       // The bridge refuses the all-zeros MAC (dmesg: "RTM_NEWNEIGH with invalid ether address").
       const zeroToBridge = type === C.RTM_NEWNEIGH && c.mac.every((b) => b === 0) && ((c.flags & C.NTF_MASTER) !== 0 || isBridge);
@@ -341,9 +346,14 @@ export class FdbApi {
         why = `a device's own address list (self) takes permanent entries only`;
       } else if (e.errno === ENOENT && type === C.RTM_DELNEIGH) {
         // Without master, a port's entry is looked for in its own address list, not the bridge's.
-        why = !(c.flags & C.NTF_MASTER) && info?.master && !isBridge
-          ? `no such FDB entry among the own entries of ${dev} (self); ${dev} is a bridge port: its bridge's entries are deleted with master: true`
-          : 'no such FDB entry';
+        if (!(c.flags & C.NTF_MASTER) && info?.master && !isBridge) {
+          why = `no such FDB entry among the own entries of ${dev} (self); ${dev} is a bridge port: its bridge's entries are deleted with master: true`;
+        } else if (isBridge) {
+          // The bridge's dump lists its device address lists as self entries; its ndo_fdb_del looks in the FDB only.
+          why = `no such entry in the forwarding database of the bridge ${dev} (entries listed self on a bridge are its own address list: multicast groups it joined, addresses of devices over it; the bridge does not delete those)`;
+        } else {
+          why = 'no such FDB entry';
+        }
       } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && info?.kind === 'vxlan' && !(c.flags & C.NTF_MASTER) && c.dst === undefined) {
         why = `a vxlan entry needs dst, the remote's IP (bridge fdb add … dst IP)`;
       } else if (e.errno === EAFNOSUPPORT && info?.kind === 'vxlan' && c.dst !== undefined) {
