@@ -283,3 +283,21 @@ t.test('a listed self entry of the bridge\'s own address list: del says the brid
   t.match((e as Error).message, /no such entry in the forwarding database of the bridge 'br0' \(ifindex \d+\) \(entries listed self on a bridge are its own address list: multicast groups it joined, addresses of devices over it; the bridge does not delete those\); in netns fd/, (e as Error).message);
   t.ok((await rt.fdb.list({ link: br0 })).some((x) => x.mac === '01:00:5e:01:02:03'), 'still listed');
 });
+
+// Before: a second add of the all-zeros MAC with another dst was a bare 'EEXIST: File
+// exists', and append of a unicast MAC that exists succeeded without adding the remote
+// (vxlan appends to the all-zeros and multicast MACs only; bridge fdb append does the same).
+t.test('a vxlan\'s second remote: add says append, append of a unicast MAC is refused', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  await rt.fdb.add({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.2' });
+  const e = await rt.fdb.add({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.3' }).then(() => undefined, (x: unknown) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'EEXIST', String(e));
+  t.match((e as Error).message, /00:00:00:00:00:00 has a remote on 'vx0' already: rt\.fdb\.append adds another \(bridge fdb append\); in netns fd/, (e as Error).message);
+  await rt.fdb.add({ mac: '02:00:00:00:00:71', link: 'vx0', dst: '10.0.0.2' });
+  await t.rejects(rt.fdb.append({ mac: '02:00:00:00:00:71', link: 'vx0', dst: '10.0.0.3' }), InvalidArgumentError);
+  await t.rejects(rt.fdb.append({ mac: '02:00:00:00:00:71', link: 'vx0', dst: '10.0.0.3' }), /mac: append adds a remote to the all-zeros or a multicast MAC only \(a unicast MAC has one: add, or replace to change it\), got '02:00:00:00:00:71'/);
+  t.same(bridgeJson(ns.path, ['fdb', 'show', 'dev', 'vx0']).filter((x: any) => x.mac === '02:00:00:00:00:71').map((x: any) => x.dst), ['10.0.0.2']);
+  await rt.fdb.append({ mac: '01:00:5e:00:00:71', link: 'vx0', dst: '10.0.0.2' });
+  await rt.fdb.append({ mac: '01:00:5e:00:00:71', link: 'vx0', dst: '10.0.0.3' });
+  t.same(bridgeJson(ns.path, ['fdb', 'show', 'dev', 'vx0']).filter((x: any) => x.mac === '01:00:5e:00:00:71').map((x: any) => x.dst).sort(), ['10.0.0.2', '10.0.0.3'], 'a multicast MAC takes two');
+});

@@ -85,6 +85,7 @@ const VNI_MAX = 0xffffff;
 const EPERM = 1;
 const EINVAL = 22;
 const ENOENT = 2;
+const EEXIST = 17;
 const EOPNOTSUPP = 95;
 const EAFNOSUPPORT = 97;
 
@@ -178,6 +179,9 @@ export class FdbApi {
   /**
    * Add one more remote for a MAC on a vxlan (NLM_F_CREATE|NLM_F_APPEND): the
    * all-zeros MAC with several `dst` floods broadcast and unknown unicast to each.
+   * The all-zeros and multicast MACs only: vxlan appends to no other (an existing
+   * unicast entry would stay as it is, with success), so one is refused before
+   * anything is sent.
    *
    * Equivalent to: `bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.0.0.3`.
    */
@@ -287,6 +291,9 @@ export class FdbApi {
 
   private async modify(type: number, nlFlags: number, spec: unknown, keys: ReadonlySet<string>): Promise<void> {
     const c = check(spec, keys);
+    if (nlFlags & NLM_F_APPEND && (c.mac[0]! & 1) === 0 && c.mac.some((b) => b !== 0)) {
+      throw new InvalidArgumentError('mac', `append adds a remote to the all-zeros or a multicast MAC only (a unicast MAC has one: add, or replace to change it), got '${c.macText}'`);
+    }
     const index = await this.core.linkIndex(c.link, 'link');
     // An ifindex is checked too: vxlan answers a missing one with a bare 'Device not found' (EADDRNOTAVAIL).
     const via = c.via !== undefined ? await existingLinkIndex(this.core, c.via, 'via') : undefined;
@@ -303,12 +310,12 @@ export class FdbApi {
         if (via !== undefined) w.putU32(C.NDA_IFINDEX, via);
       }, undefined, { subject });
     } catch (e) {
-      throw await this.explain(e, c, index, type);
+      throw await this.explain(e, c, index, type, nlFlags);
     }
   }
 
   /** The kernel's refusal with what it means for this entry, and the netns (runs only for an error). */
-  private async explain(e: unknown, c: Checked, index: number, type: number): Promise<unknown> {
+  private async explain(e: unknown, c: Checked, index: number, type: number, nlFlags: number): Promise<unknown> {
     if (!(e instanceof NetlinkError)) return e;
     const where = this.core.where?.() ?? "the caller's netns";
     let dev = typeof c.link === 'number' ? `ifindex ${c.link}` : `'${c.link}'`;
@@ -344,6 +351,8 @@ export class FdbApi {
         why = `the bridge took the master entry (it stays), but ${dev} itself (self) takes permanent entries only: add the self entry on its own, permanent`;
       } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && !(c.flags & C.NTF_MASTER) && !isBridge && info?.kind !== 'vxlan' && c.state !== FDB_STATES.permanent) {
         why = `a device's own address list (self) takes permanent entries only`;
+      } else if (e.errno === EEXIST && nlFlags & NLM_F_EXCL && info?.kind === 'vxlan' && c.dst !== undefined && (c.mac[0]! & 1 || c.mac.every((b) => b === 0))) {
+        why = `${c.macText} has a remote on ${dev} already: rt.fdb.append adds another (bridge fdb append)`;
       } else if (e.errno === ENOENT && type === C.RTM_DELNEIGH) {
         // Without master, a port's entry is looked for in its own address list, not the bridge's.
         if (!(c.flags & C.NTF_MASTER) && info?.master && !isBridge) {
