@@ -301,3 +301,20 @@ t.test('a vxlan\'s second remote: add says append, append of a unicast MAC is re
   await rt.fdb.append({ mac: '01:00:5e:00:00:71', link: 'vx0', dst: '10.0.0.3' });
   t.same(bridgeJson(ns.path, ['fdb', 'show', 'dev', 'vx0']).filter((x: any) => x.mac === '01:00:5e:00:00:71').map((x: any) => x.dst).sort(), ['10.0.0.2', '10.0.0.3'], 'a multicast MAC takes two');
 });
+
+// Before: no way to give a vxlan entry a nexthop group (bridge fdb add … nhid N): list
+// showed bridge's entries' nhid, add took no such key.
+t.test('a vxlan entry through a nexthop group (nhid): added, listed as bridge lists it, deleted', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  ip(ns.path, ['nexthop', 'add', 'id', '1', 'via', '10.0.0.2', 'fdb']);
+  ip(ns.path, ['nexthop', 'add', 'id', '10', 'group', '1', 'fdb']);
+  await rt.fdb.add({ mac: '02:00:00:00:00:81', link: 'vx0', nhid: 10 });
+  inNs(ns.path, 'bridge', ['fdb', 'add', '02:00:00:00:00:82', 'dev', 'vx0', 'nhid', '10', 'self']);
+  const shown = bridgeJson(ns.path, ['fdb', 'show', 'dev', 'vx0']).filter((x: any) => x.mac.startsWith('02:00:00:00:00:8'));
+  t.same(shown.map((x: any) => [x.mac, x.nhid, x.dst]).sort(), [['02:00:00:00:00:81', 10, undefined], ['02:00:00:00:00:82', 10, undefined]]);
+  const mine = (await rt.fdb.list({ link: 'vx0' })).filter((e) => e.mac.startsWith('02:00:00:00:00:8'));
+  t.same(mine.map((e) => [e.mac, e.nhid, e.dst]).sort(), [['02:00:00:00:00:81', 10, undefined], ['02:00:00:00:00:82', 10, undefined]]);
+  await t.rejects(rt.fdb.add({ mac: '02:00:00:00:00:83', link: 'vx0', nhid: 0 }), /nhid.*1\.\.4294967295/);
+  for (const e of mine) await rt.fdb.del(e);
+  t.same(bridgeJson(ns.path, ['fdb', 'show', 'dev', 'vx0']).filter((x: any) => x.mac.startsWith('02:00:00:00:00:8')), []);
+});

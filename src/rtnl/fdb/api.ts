@@ -59,6 +59,11 @@ export interface FdbSpec {
   readonly srcVni?: number | undefined;
   /** vxlan: the outgoing device toward `dst`, name or ifindex (NDA_IFINDEX; `via DEV`). */
   readonly via?: string | number | undefined;
+  /**
+   * vxlan: the remotes are an fdb nexthop group's, by id, 1..4294967295 (NDA_NH_ID;
+   * `nhid N`), instead of `dst`, `port`, `vni` and `via`.
+   */
+  readonly nhid?: number | undefined;
 }
 
 /** Filters for `rt.fdb.list`. */
@@ -77,8 +82,8 @@ export interface FdbFilter {
   readonly state?: FdbState | 'stale' | undefined;
 }
 
-const SPEC_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'master', 'self', 'vlan', 'state', 'sticky', 'externLearn', 'router', 'dst', 'port', 'vni', 'srcVni', 'via']);
-const DEL_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'master', 'self', 'vlan', 'dst', 'port', 'vni', 'srcVni', 'via']);
+const SPEC_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'master', 'self', 'vlan', 'state', 'sticky', 'externLearn', 'router', 'dst', 'port', 'vni', 'srcVni', 'via', 'nhid']);
+const DEL_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'master', 'self', 'vlan', 'dst', 'port', 'vni', 'srcVni', 'via', 'nhid']);
 const FILTER_KEYS: ReadonlySet<string> = new Set(['master', 'link', 'vlan', 'state']);
 const STATE_BITS: Readonly<Record<string, number>> = { permanent: C.NUD_PERMANENT, static: C.NUD_NOARP, reachable: C.NUD_REACHABLE, stale: C.NUD_STALE };
 const VNI_MAX = 0xffffff;
@@ -109,13 +114,14 @@ interface Checked {
   vni: number | undefined;
   srcVni: number | undefined;
   via: string | number | undefined;
+  nhid: number | undefined;
 }
 
 /** The entry as `bridge fdb` would name it, for errors: '02:00:00:00:00:01 dev v0 master vlan 10'. */
 function subjectOf(c: Checked): string {
   const dev = typeof c.link === 'number' ? `ifindex ${c.link}` : c.link;
   return `${c.macText} dev ${dev}${c.flags & C.NTF_MASTER ? ' master' : ''}${c.flags & C.NTF_SELF ? ' self' : ''}` +
-    `${c.vlan !== undefined ? ` vlan ${c.vlan}` : ''}${c.dstText !== undefined ? ` dst ${c.dstText}` : ''}`;
+    `${c.vlan !== undefined ? ` vlan ${c.vlan}` : ''}${c.dstText !== undefined ? ` dst ${c.dstText}` : ''}${c.nhid !== undefined ? ` nhid ${c.nhid}` : ''}`;
 }
 
 function hex2(b: number): string {
@@ -129,7 +135,7 @@ function specOfEntry(e: FdbEntry): Record<string, unknown> {
   const master = e.master !== undefined && e.master !== e.link;
   return {
     mac: e.mac, link: e.link, ...(master ? { master: true } : { self: true }), vlan: e.vlan,
-    dst: e.dst, port: e.port, vni: e.vni, srcVni: e.srcVni, via: e.via,
+    dst: e.dst, port: e.port, vni: e.vni, srcVni: e.srcVni, via: e.via, nhid: e.nhid,
   };
 }
 
@@ -148,7 +154,7 @@ export class FdbApi {
    *
    * Equivalent to: `bridge fdb add MAC dev DEV [master] [self] [vlan VID]
    * [permanent|static|dynamic] [sticky] [extern_learn] [router] [dst IP] [port P]
-   * [vni N] [src_vni N] [via DEV]`.
+   * [vni N] [src_vni N] [via DEV] [nhid N]`.
    * @example
    * await rt.fdb.add({ mac: '02:00:00:00:00:01', link: 'veth0', master: true, state: 'static' });
    * await rt.fdb.add({ mac: '00:00:00:00:00:00', link: 'vx0', dst: '10.0.0.2' }); // vxlan flood entry
@@ -308,6 +314,7 @@ export class FdbApi {
         if (c.vni !== undefined) w.putU32(C.NDA_VNI, c.vni);
         if (c.srcVni !== undefined) w.putU32(C.NDA_SRC_VNI, c.srcVni);
         if (via !== undefined) w.putU32(C.NDA_IFINDEX, via);
+        if (c.nhid !== undefined) w.putU32(C.NDA_NH_ID, c.nhid);
       }, undefined, { subject });
     } catch (e) {
       throw await this.explain(e, c, index, type, nlFlags);
@@ -363,7 +370,7 @@ export class FdbApi {
         } else {
           why = 'no such FDB entry';
         }
-      } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && info?.kind === 'vxlan' && !(c.flags & C.NTF_MASTER) && c.dst === undefined) {
+      } else if (e.errno === EINVAL && type === C.RTM_NEWNEIGH && info?.kind === 'vxlan' && !(c.flags & C.NTF_MASTER) && c.dst === undefined && c.nhid === undefined) {
         why = `a vxlan entry needs dst, the remote's IP (bridge fdb add … dst IP)`;
       } else if (e.errno === EAFNOSUPPORT && info?.kind === 'vxlan' && c.dst !== undefined) {
         why = `dst ${c.dstText!} is IPv${c.dst.family}: ${dev} takes IPv${c.dst.family === 4 ? 6 : 4} remotes only (the family of its own local and remote addresses)`;
@@ -437,5 +444,6 @@ function check(spec: unknown, keys: ReadonlySet<string>): Checked {
     vni: s['vni'] !== undefined ? checkInt(s['vni'], 'vni', 0, VNI_MAX) : undefined,
     srcVni: s['srcVni'] !== undefined ? checkInt(s['srcVni'], 'srcVni', 0, VNI_MAX) : undefined,
     via: s['via'] !== undefined ? checkLinkRef(s['via'], 'via') : undefined,
+    nhid: s['nhid'] !== undefined ? checkInt(s['nhid'], 'nhid', 1, 0xffffffff) : undefined,
   };
 }
