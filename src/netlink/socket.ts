@@ -607,7 +607,7 @@ export class NetlinkSocket {
     if (this.groups !== undefined) this.takeOverrun();
     const w = this.writer;
     const seq = this.nextSeq();
-    w.reset().begin(type, flags, seq, 0);
+    w.restart(type, flags, seq); // throws for a request made from inside a builder, before the writer is touched
     try {
       build(w, arg);
     } catch (e) {

@@ -79,6 +79,19 @@ export class MessageWriter {
   }
 
   /**
+   * {@link reset} then {@link begin}, for a writer that builds one message at a time (a
+   * socket's request writer) — except while a message is being built: then it throws like
+   * `begin`, and what is written stays. A request made from inside another's builder reset
+   * the writer under it: the outer request went out with the inner one's header (its
+   * sequence number), so its answer was never recognised and the caller waited for ever.
+   */
+  restart(type: number, flags: number, seq: number): this {
+    if (this.building) throw new Error('nlkit: a request made from inside the builder of another request on the same socket (re-entrant build): make it before or after');
+    this.pos = 0;
+    return this.begin(type, flags, seq, 0);
+  }
+
+  /**
    * Start a message: writes the nlmsghdr at the cursor (appending to a batch when the
    * writer was not reset). `finish()` fills in the length.
    */

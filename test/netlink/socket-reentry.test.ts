@@ -105,3 +105,20 @@ t.test('a batch waiting its turn when the socket closes rejects with ClosedError
   await t.rejects(batch!, ClosedError, 'requestBatch rejects: not a result with status unsent');
   await t.rejects(links!, ClosedError, 'addMany rejects with ClosedError, not EIO');
 });
+
+t.test('a request made from inside another request\'s builder is refused (re-entrant build); the outer request is sent whole and answered', privileged, async (t) => {
+  const rt = await many(t, 1);
+  let inner: Promise<unknown> | undefined;
+  const outer = rt.sock.request(RTM_GETLINK, 0, (w) => {
+    const o = w.reserve(IFINFOMSG_LEN);
+    w.view.setInt32(o + 4, 1, true); // ifi_index 1: lo
+    inner = rt.link.get('b0').then(() => 'resolved', (e: unknown) => e);
+    w.putU32(29 /* IFLA_EXT_MASK */, 0);
+  }, (_b, v, off) => v.getInt32(off + 16 + 4, true), { ack: false });
+  // Before the fix the inner request overwrote the outer one in the socket's writer: the
+  // outer request went out with the inner's sequence number and waited for ever.
+  const hang = new Promise((r) => setTimeout(() => r('hang'), 3000).unref());
+  t.equal(await Promise.race([outer, hang]), 1, 'the outer GET is answered with lo');
+  t.match(await inner, { message: /re-entrant build|inside the builder/ }, 'the inner request is refused with a plain Error');
+  t.match(await rt.link.get('b0'), { name: 'b0' }, 'the socket is usable afterwards');
+});
