@@ -42,6 +42,7 @@ import { debug, debugEnabled, hex } from './debug.js';
 
 const EAGAIN = 11;
 const ENOBUFS = 105;
+const EMSGSIZE = 90;
 
 /**
  * What a netlink family tells the socket so errors read well: names of message types
@@ -622,7 +623,7 @@ export class NetlinkSocket {
     }
     this.stats.requests++;
     const n = sys.send(this.fd, req, len, 0);
-    if (n < 0) throw new SysError('send', -n);
+    if (n < 0) throw this.sendError(-n, type, len, subjectText(subject, arg), 1);
     // One exchange at a time per socket (see `busy`), so one state object is reused.
     const st = this.tx as TxState<T>;
     st.type = type;
@@ -890,6 +891,27 @@ export class NetlinkSocket {
     // Our answer came after an overrun: empty the rest of the queue (notifications), so the
     // kernel stops treating the socket as congested.
     if (st.overrun) this.discardQueued();
+  }
+
+  /**
+   * The SysError of a refused send, naming what was sent ('RTM_NEWLINK (v0) of 40048
+   * bytes'); for EMSGSIZE, why: netlink_sendmsg() refuses a message longer than the send
+   * buffer less 32 bytes, which only a larger sendBufferSize changes. Before, the error was
+   * 'EMSGSIZE: Message too long, send', with nothing about the request or the remedy.
+   */
+  private sendError(errno: number, type: number, len: number, subject: string | undefined, count: number): SysError {
+    const what = count === 1
+      ? `${this.describer.typeName(type)}${subject !== undefined ? ` (${subject})` : ''} of ${len} bytes`
+      : `a batch chunk of ${count} messages (${len} bytes)`;
+    if (errno !== EMSGSIZE) return new SysError('send', errno, undefined, what);
+    let sndbuf = -1;
+    try {
+      sndbuf = sys.getsockoptInt(this.fd, SOL_SOCKET, SO_SNDBUF);
+    } catch {
+      /* the fd is still open here; best effort all the same */
+    }
+    const limit = sndbuf > 0 ? ` (${sndbuf - 32} bytes: SO_SNDBUF ${sndbuf} less 32)` : '';
+    return new SysError('send', errno, undefined, `${what} is larger than the socket's send buffer${limit}; open the socket with a larger sendBufferSize`);
   }
 
   /** Read and drop every queued datagram (after an overrun), bounded so a flood cannot hold the thread. */
@@ -1209,7 +1231,7 @@ export class NetlinkSocket {
     const sent = sys.send(this.fd, start === 0 ? w.buf : w.buf.subarray(start), len, 0);
     if (sent < 0) {
       // Nothing of this chunk reached the kernel: it stays 'unsent'.
-      (bt.result as { failure: Error | undefined }).failure = new SysError('send', -sent);
+      (bt.result as { failure: Error | undefined }).failure = this.sendError(-sent, bt.messages[i]!.type, len, bt.messages[i]!.subject, count);
       return;
     }
     const st = this.tx;

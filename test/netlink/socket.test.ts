@@ -242,6 +242,22 @@ t.test('receiveBufferSize is applied with SO_RCVBUFFORCE (beyond net.core.rmem_m
   t.equal(sys.getsockoptInt(s.fd, 1 /* SOL_SOCKET */, SO_RCVBUF), 16 << 20);
 });
 
+t.test('a request larger than the send buffer is refused with EMSGSIZE naming the request, its size and sendBufferSize; the socket goes on', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns, { sendBufferSize: 16384 });
+  const big = (w: MessageWriter): void => {
+    ifinfo(0)(w);
+    for (let i = 0; i < 4; i++) w.putBytes(L.IFLA_IFNAME, new Uint8Array(10_000));
+  };
+  // Before: 'EMSGSIZE: Message too long, send', with nothing about which request or why.
+  const e = await rejection(s.request(L.RTM_NEWLINK, 0, big, undefined, { subject: 'v0' }));
+  t.match(e, { name: 'SysError', code: 'EMSGSIZE', syscall: 'send', message: /RTM_NEWLINK \(v0\) of 40048 bytes.*send buffer.*sendBufferSize/ });
+  const r = await s.requestBatch([{ type: L.RTM_NEWLINK, flags: 0, build: big, subject: 'v1' }]);
+  t.same(r.status, ['unsent']);
+  t.match(r.failure, { code: 'EMSGSIZE', message: /RTM_NEWLINK \(v1\) of 40048 bytes.*sendBufferSize/ });
+  t.equal(await s.request(L.RTM_GETLINK, 0, ifinfo(1), () => 1, { ack: false }), 1, 'the next request is answered');
+});
+
 t.test('10,000 socket open/close cycles leave the fd count unchanged', privileged, async (t) => {
   const ns = freshNs(t);
   const before = fdCount();
