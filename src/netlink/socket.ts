@@ -1336,10 +1336,15 @@ export class NetlinkSocket {
    * this socket read the overrun: it empties the queue so that its answer is not dropped). Messages from other
    * ports are ignored and counted. With `maxDatagrams`, stops after that many datagrams
    * even if more are queued (for a caller applying backpressure: the rest stays in the
-   * kernel's buffer and the socket stays readable).
+   * kernel's buffer and the socket stays readable). Called from inside a message handler
+   * of a request on this socket, it throws a plain Error (it would read that request's answer).
    */
   readAvailable(onMessage: (buf: Buffer, view: DataView, off: number, len: number) => void, maxDatagrams = Infinity): number {
     this.check();
+    // From a message handler of this socket's exchange: the read would go into the buffer
+    // being walked and take the exchange's own answers as notifications (a dump then failed
+    // with a DecodeError, its parts handed to onMessage).
+    if (this.draining) throw new Error('nlkit: readAvailable() from inside a message handler of a request on the same socket: call it after the request has settled');
     if (this.multicastOverrun) {
       this.multicastOverrun = false;
       return -ENOBUFS;

@@ -122,3 +122,27 @@ t.test('a request made from inside another request\'s builder is refused (re-ent
   t.match(await inner, { message: /re-entrant build|inside the builder/ }, 'the inner request is refused with a plain Error');
   t.match(await rt.link.get('b0'), { name: 'b0' }, 'the socket is usable afterwards');
 });
+
+t.test('readAvailable() from inside a dump handler is refused: the dump\'s own datagrams are not read as multicast', privileged, async (t) => {
+  const rt = await many(t, 60);
+  let calls = 0;
+  let caught: unknown;
+  let delivered = -1;
+  const idx = await rt.sock.dump(RTM_GETLINK, 0, getlinkAll, (_b, v, off) => {
+    if (++calls === 3) {
+      try {
+        delivered = rt.sock.readAvailable(() => undefined);
+      } catch (e) {
+        caught = e;
+      }
+    }
+    return v.getInt32(off + 16 + 4, true);
+  });
+  // Before: readAvailable read the rest of the dump into the receive buffer being walked,
+  // handed it to its callback as notifications, and the dump failed with a DecodeError.
+  t.equal(delivered, -1, 'readAvailable read nothing');
+  t.match(caught, { message: /readAvailable\(\) from inside a message handler/ });
+  t.equal(idx.length, 61, 'the dump read every link');
+  t.equal(new Set(idx).size, 61, 'each once');
+  t.equal((await rt.link.list()).length, 61, 'the socket is usable afterwards');
+});
