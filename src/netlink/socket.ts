@@ -24,7 +24,7 @@
  */
 import * as sys from './sys.js';
 import {
-  AF_NETLINK, MSG_DONTWAIT, MSG_TRUNC, NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_DROP_MEMBERSHIP,
+  AF_NETLINK, NETLINK_ROUTE, MSG_DONTWAIT, MSG_TRUNC, NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_DROP_MEMBERSHIP,
   NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_NO_ENOBUFS, NLA_HDRLEN, NLMSGERR_ATTR_COOKIE,
   NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY, NL_ATTR_TYPE_NAMES, NL_POLICY_TYPE_ATTR_BITFIELD32_MASK,
   NL_POLICY_TYPE_ATTR_MASK, NL_POLICY_TYPE_ATTR_MAX_LENGTH, NL_POLICY_TYPE_ATTR_MAX_VALUE_S, NL_POLICY_TYPE_ATTR_MAX_VALUE_U,
@@ -82,7 +82,11 @@ export interface NetlinkSocketOptions {
   readonly strictCheck?: boolean | undefined;
   /** NETLINK_CAP_ACK: ACKs do not echo the request body. Defaults to true. */
   readonly capAck?: boolean | undefined;
-  /** NETLINK_NO_ENOBUFS: never report overruns (for sockets that cannot resync). Defaults to false. */
+  /**
+   * NETLINK_NO_ENOBUFS: never report overruns (for sockets that cannot resync). The kernel
+   * then drops an answer to a full queue without a word: on an rtnetlink socket in groups,
+   * a request that finds no answer rejects with ENOBUFS ('no answer came'). Defaults to false.
+   */
   readonly noEnobufs?: boolean | undefined;
   /** Names for message types and attributes in errors. Defaults to numeric names. */
   readonly describer?: FamilyDescriber | undefined;
@@ -803,6 +807,15 @@ export class NetlinkSocket {
           // After an overrun, answers that were dropped will never come: fail instead of
           // waiting on poll for them.
           if (st.overrun) throw st.overrun;
+          // NETLINK_NO_ENOBUFS with groups: a full queue makes the kernel drop our answer
+          // without an error or the congested state, and rtnetlink answers inside sendto,
+          // so nothing queued now means nothing will come (the request waited for ever).
+          // Reached only when the answer is missing: no cost on the success path.
+          if (this.noEnobufs && this.protocol === NETLINK_ROUTE && this.groups !== undefined && this.groups.size > 0) {
+            throw new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), {}, st.mode === 'ack' || st.mode === 'batch'
+              ? 'no answer came: with noEnobufs the kernel dropped its answer on a receive queue full of notifications, without a word; the request may have been carried out; read the state back (or make requests on a socket without groups)'
+              : 'no answer came: with noEnobufs the kernel dropped its answer on a receive queue full of notifications, without a word (make requests on a socket without groups)');
+          }
           return;
         }
         if (-n === ENOBUFS) {

@@ -538,6 +538,47 @@ t.test('a request whose answer the kernel dropped after an overrun says the chan
   t.equal(await g.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge('nlknext')), undefined, 'the queue was emptied: the next ACK is not dropped');
 });
 
+t.test('noEnobufs with groups: a request whose answer the kernel dropped on a full queue rejects with ENOBUFS instead of waiting for ever', privileged, async (t) => {
+  // With NETLINK_NO_ENOBUFS the kernel drops a unicast to a full socket without an error
+  // or the congested state (netlink_overrun): the answer never comes, and nothing says so.
+  // Before, the request waited on poll for ever (and every later one behind it).
+  const ns = freshNs(t);
+  const RTNLGRP_IPV4_ROUTE = 7; // rtnetlink.h
+  const g = open(t, ns, { groups: [RTNLGRP_IPV4_ROUTE], receiveBufferSize: 4096, noEnobufs: true });
+  const s = open(t, ns);
+  await s.request(L.RTM_NEWLINK, 0, (w) => {
+    const o = w.reserve(L.IFINFOMSG_LEN); // lo up: ifi_index 1, ifi_flags and ifi_change IFF_UP
+    w.view.setInt32(o + 4, 1, true);
+    w.view.setUint32(o + 8, 1, true);
+    w.view.setUint32(o + 12, 1, true);
+  });
+  let next = 0;
+  // 500 routes on lo: their RTM_NEWROUTE notifications fill g's receive buffer.
+  const fill = async (): Promise<void> => {
+    const msgs = Array.from({ length: 500 }, () => {
+      const i = next++;
+      return {
+        type: 24 /* RTM_NEWROUTE */, flags: NLM_F_CREATE | NLM_F_EXCL, build: (w: MessageWriter) => {
+          const o = w.reserve(12); // rtmsg: AF_INET /32, table main, proto boot, scope universe, unicast
+          w.buf.set([2, 32, 0, 0, 254, 3, 0, 1], o);
+          w.putBytes(1 /* RTA_DST */, new Uint8Array([10, 77, i >> 8, i & 255]));
+          w.putU32(4 /* RTA_OIF */, 1);
+        },
+      };
+    });
+    const r = await s.requestBatch(msgs);
+    t.same([r.failure, r.firstRefused, r.errors[r.firstRefused]?.message], [undefined, -1, undefined], 'every route added');
+  };
+  const hang = <T>(p: Promise<T>): Promise<T | string> => Promise.race([p, new Promise<string>((r) => setTimeout(() => r('hang'), 3000).unref())]);
+  await fill();
+  t.match(await hang(rejection(g.request(L.RTM_GETLINK, 0, ifinfo(1), link, { ack: false, subject: 'lo' }))), { name: 'NetlinkError', code: 'ENOBUFS', message: /no answer came.*noEnobufs.*\(RTM_GETLINK lo\)/ });
+  await fill();
+  t.match(await hang(rejection(g.request(L.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newBridge('nlkquiet'), undefined, { subject: 'nlkquiet' }))), { name: 'NetlinkError', code: 'ENOBUFS', message: /noEnobufs.*may have been carried out; read the state back/ });
+  t.equal(ipJson<unknown[]>(ns.path, ['link', 'show', 'nlkquiet']).length, 1, 'the change was made all the same');
+  const lo = await g.request(L.RTM_GETLINK, 0, ifinfo(1), link, { ack: false });
+  t.equal(lo?.name, 'lo', 'the queue was read empty: the next request is answered');
+});
+
 t.test('NODE_DEBUG=nlkit logs requests, replies and errors', privileged, async (t) => {
   const socketJs = fileURLToPath(new URL('../../src/netlink/socket.js', import.meta.url));
   const script = `
