@@ -318,3 +318,50 @@ t.test('a vxlan entry through a nexthop group (nhid): added, listed as bridge li
   for (const e of mine) await rt.fdb.del(e);
   t.same(bridgeJson(ns.path, ['fdb', 'show', 'dev', 'vx0']).filter((x: any) => x.mac.startsWith('02:00:00:00:00:8')), []);
 });
+
+t.test('get: one entry asked of the kernel (bridge fdb get), by bridge, by port, a vxlan remote by self and vni, a listed entry; ENOENT and bad input named', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const ifn = names(ns.path);
+  await rt.fdb.add({ mac: '02:00:00:00:00:31', link: 'v0', master: true, state: 'static' });
+  await rt.fdb.add({ mac: '02:00:00:00:00:32', link: 'vx0', dst: '10.0.0.9', vni: 77 });
+  const cases: [string, Parameters<Rtnl['fdb']['get']>[0], string[]][] = [
+    ['by bridge', { mac: '02:00:00:00:00:31', bridge: 'br0' }, ['02:00:00:00:00:31', 'br', 'br0']],
+    ['by port (its bridge)', { mac: '02:00:00:00:00:31', link: 'v0' }, ['02:00:00:00:00:31', 'dev', 'v0']],
+    ['by port, master', { mac: '02:00:00:00:00:31', link: 'v0', master: true }, ['02:00:00:00:00:31', 'dev', 'v0', 'master']],
+    ['a vxlan remote', { mac: '02:00:00:00:00:32', link: 'vx0', self: true, vni: 77 }, ['02:00:00:00:00:32', 'dev', 'vx0', 'vni', '77', 'self']],
+  ];
+  for (const [what, spec, args] of cases) {
+    const got = await rt.fdb.get(spec);
+    const tool = bridgeJson(ns.path, ['-d', 'fdb', 'get', ...args]);
+    t.same(fromNlkit(got, ifn), fromBridge(tool[0]), `${what}: as bridge -j fdb get prints it`);
+  }
+  // An entry list() returned is looked up where it lives.
+  for (const e of (await rt.fdb.list()).filter((x) => x.mac === '02:00:00:00:00:31' || x.mac === '02:00:00:00:00:32')) {
+    // cacheinfo holds ages (used, updated) that move between the two reads.
+    t.same({ ...(await rt.fdb.get(e)), cacheinfo: undefined }, { ...e, cacheinfo: undefined }, `a listed entry (${e.mac} on ${ifn.get(e.link)}) comes back the same`);
+  }
+  const sent = rt.sock.stats.requests;
+  const missing = await rt.fdb.get({ mac: '02:00:00:00:00:39', bridge: 'br0' }).then(() => undefined, (x: unknown) => x);
+  t.ok(missing instanceof NetlinkError && missing.code === 'ENOENT', `none there: ENOENT (${String(missing)})`);
+  t.match(String((missing as Error).message), /02:00:00:00:00:39 br br0/, 'naming the entry');
+  t.match(String((missing as Error).message), /in netns/, 'and the netns');
+  const notPort = await rt.fdb.get({ mac: '02:00:00:00:00:32', link: 'vx0' }).then(() => undefined, (x: unknown) => x);
+  t.ok(notPort instanceof NetlinkError && notPort.code === 'EINVAL', `a device that is no port, without self: EINVAL (${String(notPort)})`);
+  t.match(String((notPort as Error).message), /self: true/, 'saying to give self');
+  t.equal(rt.sock.stats.requests - sent, 4, 'one GET each (and the link lookups)');
+  const before = rt.sock.stats.requests;
+  for (const [arg, spec] of [
+    ['bridge', { mac: '02:00:00:00:00:31', link: 'v0', bridge: 'br0' }],
+    ['link', { mac: '02:00:00:00:00:31' }],
+    ['master', { mac: '02:00:00:00:00:31', bridge: 'br0', master: true }],
+    ['self', { mac: '02:00:00:00:00:31', link: 'v0', master: true, self: true }],
+    ['mac', { mac: '02:00:00:00:31', bridge: 'br0' }],
+    ['vlan', { mac: '02:00:00:00:00:31', bridge: 'br0', vlan: 4095 }],
+    ['vni', { mac: '02:00:00:00:00:31', link: 'vx0', self: true, vni: 1 << 24 }],
+    ['state', { mac: '02:00:00:00:00:31', bridge: 'br0', state: 'static' }],
+  ] as const) {
+    const x = await rt.fdb.get(spec as never).then(() => undefined, (e: unknown) => e);
+    t.ok(x instanceof InvalidArgumentError && x.argument === arg, `refused, naming ${arg}: ${String(x)}`);
+  }
+  t.equal(rt.sock.stats.requests, before, 'nothing sent for bad input');
+});

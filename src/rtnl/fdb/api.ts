@@ -66,6 +66,29 @@ export interface FdbSpec {
   readonly nhid?: number | undefined;
 }
 
+/** What `rt.fdb.get` takes: one entry's MAC, and where to look for it. */
+export interface FdbGetSpec {
+  /** The MAC address (6 bytes). Required. */
+  readonly mac: MacInput;
+  /**
+   * The port or device whose entry it is (`dev DEV`), name or ifindex: a bridge port's
+   * entry is looked up in its bridge's database (the default, or `master: true`), a
+   * device's own (a vxlan's remotes, a bridge's local entries) with `self: true`. Either
+   * this or `bridge`.
+   */
+  readonly link?: string | number | undefined;
+  /** The bridge whose database to look in (`br BRDEV`), name or ifindex. Either this or `link`. */
+  readonly bridge?: string | number | undefined;
+  /** NTF_MASTER (`master`): look in the bridge of the port `link`. The default for a port. */
+  readonly master?: boolean | undefined;
+  /** NTF_SELF (`self`): look in the device's own list (a vxlan's remotes: `self` is needed there). */
+  readonly self?: boolean | undefined;
+  /** NDA_VLAN (`vlan VID`): 1..4094. Defaults to none (the VLAN-unaware entry). */
+  readonly vlan?: number | undefined;
+  /** vxlan: NDA_VNI (`vni N`), 0..16777215. Defaults to the device's. */
+  readonly vni?: number | undefined;
+}
+
 /** Filters for `rt.fdb.list`. */
 export interface FdbFilter {
   /** Entries of this bridge and its ports (NDA_MASTER, filtered by the kernel; `br BRDEV`). Defaults to every device. */
@@ -85,6 +108,7 @@ export interface FdbFilter {
 const SPEC_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'master', 'self', 'vlan', 'state', 'sticky', 'externLearn', 'router', 'dst', 'port', 'vni', 'srcVni', 'via', 'nhid']);
 const DEL_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'master', 'self', 'vlan', 'dst', 'port', 'vni', 'srcVni', 'via', 'nhid']);
 const FILTER_KEYS: ReadonlySet<string> = new Set(['master', 'link', 'vlan', 'state']);
+const GET_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'bridge', 'master', 'self', 'vlan', 'vni']);
 const STATE_BITS: Readonly<Record<string, number>> = { permanent: C.NUD_PERMANENT, static: C.NUD_NOARP, reachable: C.NUD_REACHABLE, stale: C.NUD_STALE };
 const VNI_MAX = 0xffffff;
 const EPERM = 1;
@@ -126,6 +150,22 @@ function subjectOf(c: Checked): string {
 
 function hex2(b: number): string {
   return (b < 16 ? '0' : '') + b.toString(16);
+}
+
+/** A decoded entry as `get` looks it up: on a port with a master through its bridge, the rest as the device's own. */
+function getSpecOfEntry(e: FdbEntry): Record<string, unknown> {
+  const master = e.master !== undefined && e.master !== e.link;
+  return { mac: e.mac, link: e.link, ...(master ? { master: true } : { self: true }), vlan: e.vlan, vni: master ? undefined : e.vni };
+}
+
+/** A MAC address given for an FDB entry, checked: its bytes and how `bridge` prints it. */
+function checkMac(v: unknown): { mac: Uint8Array; macText: string } {
+  if (v === undefined) throw new InvalidArgumentError('mac', 'an FDB entry needs a MAC address');
+  const mac = checkHwAddr(v, 'mac');
+  if (mac.length !== 6) throw new InvalidArgumentError('mac', `an FDB entry's MAC address is 6 bytes, got ${mac.length} (${showValue(v)})`);
+  let macText = '';
+  for (let i = 0; i < 6; i++) macText += (i ? ':' : '') + hex2(mac[i]!);
+  return { mac, macText };
 }
 
 /** A decoded entry back into what `del` takes: master entries by their bridge, the rest as the device's own. */
@@ -210,6 +250,64 @@ export class FdbApi {
     let s = checkObject(spec, 'spec');
     if (typeof s['rawState'] === 'number' && typeof s['rawFlags'] === 'number') s = specOfEntry(s as unknown as FdbEntry);
     await this.modify(C.RTM_DELNEIGH, 0, s, DEL_KEYS);
+  }
+
+  /**
+   * Look up one entry (RTM_GETNEIGH of family AF_BRIDGE, no dump): by its MAC (and
+   * `vlan`, a vxlan's `vni`) in a bridge's database — the one `bridge` names, or the
+   * bridge of the port `link` — or in a device's own list (`self: true`: a vxlan's
+   * remotes). Takes an entry `list` returned too (looked up where it lives, as `del`
+   * deletes it).
+   *
+   * Equivalent to: `bridge fdb get MAC { br BRDEV | dev DEV [master|self] } [vlan VID] [vni VNI]`.
+   * @example
+   * const e = await rt.fdb.get({ mac: '02:00:00:00:00:01', bridge: 'br0' }); // e.link: the port it is on
+   * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'ENOENT' when
+   *   there is no such entry, 'ENODEV' when a link does not exist, 'EINVAL' for a `link`
+   *   that is no bridge port without `self` — each naming the entry and the netns.
+   */
+  async get(spec: FdbGetSpec | FdbEntry): Promise<FdbEntry> {
+    let s = checkObject(spec, 'spec');
+    if (typeof s['rawState'] === 'number' && typeof s['rawFlags'] === 'number') s = getSpecOfEntry(s as unknown as FdbEntry);
+    checkKeys(s, GET_KEYS, '');
+    const { mac, macText } = checkMac(s['mac']);
+    const link = s['link'] !== undefined ? checkLinkRef(s['link'], 'link') : undefined;
+    const bridge = s['bridge'] !== undefined ? checkLinkRef(s['bridge'], 'bridge') : undefined;
+    // rtnl_fdb_get: "Master and device are mutually exclusive", "No device specified".
+    if (link !== undefined && bridge !== undefined) throw new InvalidArgumentError('bridge', 'give link (the port or device the entry is on) or bridge (whose database to look in), not both: the kernel looks in one');
+    if (link === undefined && bridge === undefined) throw new InvalidArgumentError('link', 'an FDB lookup needs link (the port or device) or bridge (whose database to look in)');
+    const master = s['master'] !== undefined && checkBool(s['master'], 'master');
+    const self = s['self'] !== undefined && checkBool(s['self'], 'self');
+    if (bridge !== undefined && (master || self)) throw new InvalidArgumentError(master ? 'master' : 'self', `a lookup in a bridge's database (bridge) takes no ${master ? 'master' : 'self'}: that chooses where a link's entry is looked for`);
+    if (master && self) throw new InvalidArgumentError('self', 'a lookup goes to the bridge of the port (master) or to the device itself (self), not both');
+    const vlan = s['vlan'] !== undefined ? checkVid(s['vlan'], 'vlan') : undefined;
+    const vni = s['vni'] !== undefined ? checkInt(s['vni'], 'vni', 0, VNI_MAX) : undefined;
+    const flags = (master ? C.NTF_MASTER : 0) | (self ? C.NTF_SELF : 0);
+    const index = link !== undefined ? await this.core.linkIndex(link, 'link') : 0;
+    const br = bridge !== undefined ? await this.core.linkIndex(bridge, 'bridge') : 0;
+    const name = (ref: string | number): string => (typeof ref === 'number' ? `ifindex ${ref}` : ref);
+    const subject = `${macText} ${bridge !== undefined ? `br ${name(bridge)}` : `dev ${name(link!)}`}${master ? ' master' : ''}${self ? ' self' : ''}` +
+      `${vlan !== undefined ? ` vlan ${vlan}` : ''}${vni !== undefined ? ` vni ${vni}` : ''}`;
+    let e: FdbEntry | undefined;
+    try {
+      e = await this.core.sock.request(C.RTM_GETNEIGH, 0, (w) => {
+        putNdmsg(w, index, 0, flags);
+        w.putBytes(C.NDA_LLADDR, mac);
+        if (br) w.putU32(C.NDA_MASTER, br);
+        if (vlan !== undefined) w.putU16(C.NDA_VLAN, vlan);
+        if (vni !== undefined) w.putU32(C.NDA_VNI, vni);
+      }, onFdb, { ack: false, subject });
+    } catch (x) {
+      if (!(x instanceof NetlinkError)) throw x;
+      const where = this.core.where?.() ?? "the caller's netns";
+      // "Device is not a bridge port": the default looks in the port's bridge.
+      const why = x.errno === EINVAL && link !== undefined && !self && /not a bridge port/i.test(x.extack.message ?? '')
+        ? `${name(link)} is not a bridge port: its own entries (a vxlan's remotes) are looked up with self: true`
+        : x.hint;
+      throw new NetlinkError(x.errno, x.request, x.extack, `${why !== undefined ? `${why}; ` : ''}in ${where}`);
+    }
+    if (e === undefined) throw new NetlinkError(ENOENT, { type: C.RTM_GETNEIGH, typeName: 'RTM_GETNEIGH', seq: 0, subject }, {}, 'the kernel answered with no entry');
+    return e;
   }
 
   /**
@@ -412,9 +510,7 @@ function putNdmsg(w: MessageWriter, index: number, state: number, flags: number)
 function check(spec: unknown, keys: ReadonlySet<string>): Checked {
   const s = checkObject(spec, 'spec');
   checkKeys(s, keys, '');
-  if (s['mac'] === undefined) throw new InvalidArgumentError('mac', 'an FDB entry needs a MAC address');
-  const mac = checkHwAddr(s['mac'], 'mac');
-  if (mac.length !== 6) throw new InvalidArgumentError('mac', `an FDB entry's MAC address is 6 bytes, got ${mac.length} (${showValue(s['mac'])})`);
+  const { mac, macText } = checkMac(s['mac']);
   if (s['link'] === undefined) throw new InvalidArgumentError('link', 'an FDB entry needs a link (the port, the bridge or a vxlan device)');
   const link = checkLinkRef(s['link'], 'link');
   const master = s['master'] !== undefined && checkBool(s['master'], 'master');
@@ -433,8 +529,6 @@ function check(spec: unknown, keys: ReadonlySet<string>): Checked {
     }
     state = FDB_STATES[st as FdbState];
   }
-  let macText = '';
-  for (let i = 0; i < 6; i++) macText += (i ? ':' : '') + hex2(mac[i]!);
   return {
     mac, macText, link, flags, state,
     vlan: s['vlan'] !== undefined ? checkVid(s['vlan'], 'vlan') : undefined,
