@@ -6,7 +6,7 @@
  * switches back — all synchronously (no await while switched).
  * @module
  */
-import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { InvalidArgumentError, SysError, showValue } from '../netlink/errors.js';
 import { contextNetnsFd, withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
 import { handleFd } from './handle.js';
@@ -104,12 +104,25 @@ function inNetns<T>(ns: NetnsHandle | undefined, fn: () => T): T {
   return fd === undefined ? fn() : withThreadNetns(fd, fn);
 }
 
+const TCP_CC_PATH = '/proc/sys/net/ipv4/tcp_congestion_control';
+
+/** ` (LIST)` of net.ipv4.tcp_allowed_congestion_control (a global sysctl), '' when unreadable. Error path only. */
+function allowedCongestionControl(): string {
+  try {
+    const list = readFileSync('/proc/sys/net/ipv4/tcp_allowed_congestion_control', 'utf8').trim();
+    return list === '' ? ' (now empty)' : ` (now: ${list})`;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Node fs error → SysError with the key in the message, saying what was refused: a
  * missing key only when `open` said ENOENT (a `write` ENOENT is the kernel refusing the
  * value, e.g. an unknown tcp_congestion_control), a directory, a key that cannot be read
- * or written, a write refused for want of CAP_NET_ADMIN (EPERM), or — for another
- * failed write — the value. Error path only.
+ * or written, a write refused for want of CAP_NET_ADMIN (EPERM), a default congestion
+ * control the kernel keeps to the initial netns (EPERM too), or — for another failed
+ * write — the value. Error path only.
  */
 function rethrow(e: unknown, syscall: string, path: string, key: string, value?: string): never {
   const err = e as NodeJS.ErrnoException;
@@ -119,6 +132,10 @@ function rethrow(e: unknown, syscall: string, path: string, key: string, value?:
     else if (syscall === 'open' && err.code === 'ENOENT') detail = `no sysctl '${key}' in this network namespace`;
     else if (syscall === 'open' && err.code === 'EACCES') {
       detail = value === undefined ? `sysctl '${key}' cannot be read (write-only, or not readable by this process)` : `sysctl '${key}' cannot be written (read-only — as many net.core keys are outside the initial network namespace — or not writable by this process)`;
+    } else if (value !== undefined && syscall === 'write' && err.code === 'EPERM' && path === TCP_CC_PATH) {
+      // tcp_set_default_congestion_control(): outside the initial netns only an algorithm
+      // of the global allowed list may become the default — root or not.
+      detail = `sysctl '${key}': outside the initial network namespace the default can only be an algorithm listed in net.ipv4.tcp_allowed_congestion_control${allowedCongestionControl()}; ${showValue(value.replace(/\n$/, ''))} is not`;
     } else if (value !== undefined && syscall === 'write' && err.code === 'EPERM') {
       // A write handler's capability check (devinet_sysctl_forward, …), not the value.
       detail = `sysctl '${key}': writing it needs CAP_NET_ADMIN in the user namespace that owns the network namespace`;
@@ -175,7 +192,10 @@ export function sysctlGet(ns: NetnsHandle | undefined, key: string): string {
  * does. The kernel's refusal of a value is a SysError from `write` quoting the value
  * ('EINVAL', or 'ENOENT' for an unknown name such as a tcp_congestion_control
  * algorithm — not to be read as a missing key, which fails in `open`); a key that is
- * read-only in this namespace is 'EACCES' from `open`, saying so.
+ * read-only in this namespace is 'EACCES' from `open`, saying so. 'EPERM' from `write`
+ * is a missing CAP_NET_ADMIN over the netns, or, for `net.ipv4.tcp_congestion_control`
+ * outside the initial netns, an algorithm not in the global
+ * `net.ipv4.tcp_allowed_congestion_control` (the message says which).
  * `ns` is checked as for {@link sysctlGet}. An empty value or one with a newline before
  * its end is an InvalidArgumentError (argument 'value'): the kernel would silently set
  * nothing, or only the first line.

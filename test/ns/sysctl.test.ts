@@ -222,3 +222,22 @@ t.test('a write the kernel refuses with EPERM (no CAP_NET_ADMIN over the netns) 
   t.notMatch(line, /refused the value/, 'the value is not what was refused');
   t.match(line, /sysctl 'net\.ipv4\.ip_forward': writing it needs CAP_NET_ADMIN in the user namespace that owns the network namespace$/);
 });
+
+t.test('a congestion control the kernel keeps to the initial netns (not in tcp_allowed_congestion_control) says so, not "needs CAP_NET_ADMIN"', privileged, async (t) => {
+  // tcp_set_default_congestion_control(): outside init_net, an algorithm without
+  // TCP_CONG_NON_RESTRICTED (one not listed in the global allowed list) is EPERM, as root.
+  const words = (k: string) => sysctlGet(undefined, k).split(/\s+/).filter(Boolean);
+  const allowed = words('net.ipv4.tcp_allowed_congestion_control');
+  const restricted = words('net.ipv4.tcp_available_congestion_control').find((a) => !allowed.includes(a));
+  if (restricted === undefined) return void t.comment('skipped: every available congestion control is allowed');
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  const home = threadIno();
+  const e = t.throws(() => sysctlSet(ns, 'net.ipv4.tcp_congestion_control', restricted)) as SysError;
+  t.equal(e.code, 'EPERM');
+  t.notMatch(e.message, /CAP_NET_ADMIN/, `not a capability: ${e.message}`);
+  t.match(e.message, `'${restricted}'`);
+  t.match(e.message, /tcp_allowed_congestion_control/);
+  t.match(e.message, allowed.join(' '), 'names the allowed ones');
+  t.equal(threadIno(), home);
+});
