@@ -68,6 +68,17 @@ export function pidWithoutNetns(pid: number, path: string): SysError {
 }
 
 /**
+ * The error for /proc/PID/ns/net answering EACCES (from `syscall`): the kernel's ptrace
+ * read check refused this process access to `pid`'s namespaces (another user, a process
+ * with a capability this one lacks, or one not dumpable). Error path only.
+ * @internal
+ */
+export function pidNetnsDenied(pid: number, path: string, errno: number, syscall: string): SysError {
+  return new SysError(syscall, errno, path, `no access to the namespaces of process ${pid}: opening them needs ptrace read access to it ` +
+    '(the same user, no capability it has that this process lacks, and a dumpable process) or CAP_SYS_PTRACE, as for nsenter -t PID');
+}
+
+/**
  * Open a netlink socket of `protocol` in `target` (a resolved netns: `{ fd }` or
  * `{ pid }`), or, without one, in the netns of the enclosing `execNetns` call, else the
  * calling thread's. Synchronous: the thread is switched in and straight back.
@@ -85,6 +96,7 @@ export function openSocketIn(protocol: number, target: { fd: number } | { pid: n
     own = sys.open(path, sys.O_RDONLY | sys.O_CLOEXEC);
   } catch (e) {
     if (e instanceof SysError && e.code === 'ENOENT') throw pidWithoutNetns(target.pid, path);
+    if (e instanceof SysError && e.code === 'EACCES') throw pidNetnsDenied(target.pid, path, e.errno, 'open');
     throw e;
   }
   try {

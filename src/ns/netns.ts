@@ -14,7 +14,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import * as sys from '../netlink/sys.js';
 import { ClosedError, InvalidArgumentError, SysError, checkOptionKeys, showValue } from '../netlink/errors.js';
 import { contextNetnsFd, ensureThreadpoolStarted, switchBack, type NetnsHandle } from '../netlink/netns-switch.js';
-import { pidWithoutNetns } from '../netlink/open-in.js';
+import { pidNetnsDenied, pidWithoutNetns } from '../netlink/open-in.js';
 import { handleFd } from './handle.js';
 
 /** The directory iproute2 keeps named network namespaces in. */
@@ -556,7 +556,9 @@ export class Netns implements NetnsHandle, Disposable {
    * exist fails with SysError code 'ESRCH', and so does a process that has exited but
    * was not reaped yet (a zombie: it has no namespaces left), its message saying so; so
    * does a process whose main thread exited while others run on (its /proc/PID/ns is
-   * gone too), its message naming those threads, each of which opens by its id.
+   * gone too), its message naming those threads, each of which opens by its id. A
+   * process this one may not inspect (another user's, one with a capability this one
+   * lacks) is SysError 'EACCES' saying that ptrace access or CAP_SYS_PTRACE is needed.
    *
    * Equivalent to: `ip netns identify PID` / `nsenter --net --target PID` (the opening part).
    */
@@ -567,6 +569,7 @@ export class Netns implements NetnsHandle, Disposable {
       return Netns.adopt(openNetnsFile(path, 'pid'), path);
     } catch (e) {
       if (e instanceof SysError && e.code === 'ENOENT') throw pidWithoutNetns(pid, path);
+      if (e instanceof SysError && e.code === 'EACCES') throw pidNetnsDenied(pid, path, e.errno, e.syscall);
       throw e;
     }
   }

@@ -181,6 +181,29 @@ t.test('fromPid of a live child in another netns', privileged, async (t) => {
   found?.close();
 });
 
+t.test('fromPid (and Rtnl.open({ netns: { pid } })) of a process this one may not inspect says it needs ptrace access, not a bare EACCES', privileged, async (t) => {
+  // A process whose permitted capabilities are not a subset of ours (here: we lack
+  // CAP_SYS_PTRACE, it has every capability): /proc/PID/ns/net is EACCES, as for nsenter.
+  const { spawn } = await import('node:child_process');
+  const target = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.teardown(() => target.kill());
+  const url = new URL('../../src/index.js', import.meta.url).href;
+  const code = `const { Netns, Rtnl } = await import(${JSON.stringify(url)});
+    for (const f of [() => Netns.fromPid(${target.pid}), () => Rtnl.open({ netns: { pid: ${target.pid} } })]) {
+      try { f(); console.log('opened'); } catch (e) { console.log(e.code + ' ' + e.message); }
+    }`;
+  const r = spawnSync('setpriv', ['--bounding-set=-sys_ptrace', '--inh-caps=-sys_ptrace', process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (r.error || r.stdout === '') return void t.comment(`skipped: setpriv not available (${r.error?.message ?? r.stderr})`);
+  const lines = r.stdout.trim().split('\n');
+  t.equal(lines.length, 2, r.stdout);
+  for (const line of lines) {
+    t.match(line, /^EACCES /, line);
+    t.match(line, `/proc/${target.pid}/ns/net`, 'names the path');
+    t.match(line, /ptrace/, 'says what access is missing');
+    t.match(line, /CAP_SYS_PTRACE/, 'and the capability that would do');
+  }
+});
+
 t.test('fromPath accepts namespace files and refuses anything else, naming the path', privileged, async (t) => {
   const home = threadIno();
   const ns = Netns.new();
