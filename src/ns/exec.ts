@@ -59,10 +59,13 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T):
  *
  * Exactly what runs where:
  * - The synchronous part of `fn` — everything up to its first `await` — runs with the
- *   calling thread inside `target`. Sockets Node creates there (`net.createServer()
- *   .listen(port)` without a host name, `dgram` binds, netlink sockets),
- *   files opened under /proc/sys/net or /proc/thread-self/net, and
- *   `child_process.spawnSync`/`execFileSync` children all belong to `target`.
+ *   calling thread inside `target`. Sockets created there (`net.createServer()
+ *   .listen(port)` with no host at all, netlink sockets), files opened under
+ *   /proc/sys/net or /proc/thread-self/net, and `child_process.spawnSync`/`execFileSync`
+ *   children all belong to `target`. Node makes some sockets only on a later tick,
+ *   after the thread is back home, so they are NOT in `target`: `listen(port, host)`
+ *   with any host (an IP literal such as '127.0.0.1' or '0.0.0.0' included),
+ *   `dgram` `bind()`, `net.connect()`/`http.request()`. Run those in a
  * - At `fn`'s first `await` it returns a Promise; the thread is switched back to the
  *   netns it was in at entry immediately (never across an await), in a `finally`, so
  *   also when `fn` throws synchronously.
@@ -70,8 +73,8 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T):
  *   AsyncLocalStorage context holding `target`: nlkit operations there act in
  *   `target` (`Rtnl.open()` without a netns, `Netns.get()`, the sysctl helpers, a
  *   nested `execNetns`). Plain Node APIs after an await do NOT: a socket created
- *   after an await is in the home netns. Create them in the synchronous part, or
- *   wrap them in another `execNetns`.
+ *   after an await is in the home netns. Create those that bind synchronously in the
+ *   synchronous part (or wrap them in another `execNetns`); the rest in a worker.
  * - Several `execNetns` calls may be in flight at once; each sees its own `target`.
  *
  * `current` names the namespace the caller is in (normally `Netns.get()` taken

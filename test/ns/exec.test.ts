@@ -299,3 +299,48 @@ t.test('inside execNetns, a target Netns closed meanwhile is named as the execNe
   t.equal(fdCount(), fds - 1, 'no fd leaked (ns was closed by the test)');
   t.equal(threadIno(), home.ino);
 });
+
+t.test('what the docs say of Node sockets in the sync part holds: listen(port) binds in target; listen(port, IP), dgram bind and connect run on a later tick, at home', privileged, async (t) => {
+  const home = Netns.get();
+  const ns = Netns.new();
+  const closers: (() => void)[] = [];
+  t.teardown(() => {
+    for (const c of closers) c();
+    home.close();
+    ns.close();
+  });
+  const dgram = await import('node:dgram');
+  const udpPorts = (fd: number) => withThreadNetns(fd, () => {
+    const ports: number[] = [];
+    for (const f of ['/proc/thread-self/net/udp', '/proc/thread-self/net/udp6']) {
+      for (const line of readFileSync(f, 'utf8').trim().split('\n').slice(1)) ports.push(parseInt(line.trim().split(/\s+/)[1]!.split(':').pop()!, 16));
+    }
+    return ports;
+  });
+  let bare = 0;
+  execNetnsSync(home, ns, () => {
+    const s = net.createServer().listen(0);
+    closers.push(() => s.close());
+    bare = (s.address() as net.AddressInfo).port;
+  });
+  // The deferred ones: their port is known only once bound (a later tick).
+  const srvIp = await execNetns(home, ns, () => new Promise<net.Server>((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => r(s)); }));
+  closers.push(() => srvIp.close());
+  const udp = await execNetns(home, ns, () => new Promise<import('node:dgram').Socket>((r) => { const s = dgram.createSocket('udp4'); s.bind(0, () => r(s)); }));
+  closers.push(() => udp.close());
+  const ipPort = (srvIp.address() as net.AddressInfo).port;
+  const udpPort = udp.address().port;
+  t.ok(listeningPorts(ns.fd).includes(bare), 'listen(port) without a host: in target');
+  t.ok(listeningPorts(home.fd).includes(ipPort), 'listen(port, \'127.0.0.1\'): at home');
+  t.notOk(listeningPorts(ns.fd).includes(ipPort), '… not in target');
+  t.ok(udpPorts(home.fd).includes(udpPort), 'dgram bind: at home');
+  t.notOk(udpPorts(ns.fd).includes(udpPort), '… not in target');
+  // connect() to 127.0.0.1 from the sync part reaches the home server, not one in target.
+  const reached = await execNetns(home, ns, () => new Promise<string>((r) => {
+    const c = net.connect(ipPort, '127.0.0.1');
+    c.on('connect', () => { c.destroy(); r('home'); });
+    c.on('error', () => r('not home'));
+  }));
+  t.equal(reached, 'home', 'connect: from home');
+  t.equal(threadIno(), home.ino);
+});
