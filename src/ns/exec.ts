@@ -65,7 +65,7 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T):
  *   children all belong to `target`. Node makes some sockets only on a later tick,
  *   after the thread is back home, so they are NOT in `target`: `listen(port, host)`
  *   with any host (an IP literal such as '127.0.0.1' or '0.0.0.0' included),
- *   `dgram` `bind()`, `net.connect()`/`http.request()`. Run those in a
+ *   `dgram` `bind()`, `net.connect()`/`http.request()`. Run those in a `netnsWorker`.
  * - At `fn`'s first `await` it returns a Promise; the thread is switched back to the
  *   netns it was in at entry immediately (never across an await), in a `finally`, so
  *   also when `fn` throws synchronously.
