@@ -402,7 +402,9 @@ export class Netns implements NetnsHandle, Disposable {
    * execNetns target; whose raw target fd was closed (or its number reused for another
    * file), a SysError saying so.
    *
-   * Equivalent to: `ip netns identify` (which names it) / opening /proc/self/ns/net.
+   * Equivalent to: `ip netns identify` (which names it) / opening
+   * /proc/thread-self/ns/net (not /proc/self/ns/net: that is the main thread's, which
+   * differs in a `netnsWorker`'s thread).
    */
   static get(): Netns {
     const ctx = contextNetnsFd();

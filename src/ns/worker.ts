@@ -28,8 +28,10 @@ const WORKER_OPTION_KEYS: ReadonlySet<string> = new Set([
  *
  * Inside the worker, everything its own thread does is in `ns`: `net`/`dgram`/`http`
  * sockets, netlink sockets, sync reads of /proc/thread-self/net and /proc/sys/net,
- * `child_process` children. Not in `ns` — because they run on the process-wide libuv
- * threadpool, started in the home netns before any switch:
+ * `child_process` children, `Netns.get()`. Not in `ns`: /proc/self/ns/net,
+ * /proc/self/net and /proc/net (a link to it), which show the main thread's netns (the
+ * process's first thread) — read /proc/thread-self instead; and, because they run on
+ * the process-wide libuv threadpool, started in the home netns before any switch:
  * - `dns.lookup()` (and so `listen(port, 'hostname')`, `connect({host: 'name'})`):
  *   the resolver's queries leave from the home netns. Use IP literals or
  *   `dns.Resolver` (c-ares, on the worker's own thread) inside the worker;

@@ -120,3 +120,27 @@ workerData.port.close();
   t.same(msg, { argv: ['a1'], env: 'yes', data: 7, flags: ['--no-warnings'], ino: ns.ino }, 'argv, env, workerData, execArgv and transferList reached the worker in ns');
   await once(w, 'exit');
 });
+
+t.test('inside a netnsWorker, Netns.get() and /proc/thread-self are the worker\'s netns; /proc/self and /proc/net the main thread\'s (as the docs say)', privileged, async (t) => {
+  const home = Netns.get();
+  const ns = Netns.new();
+  t.teardown(() => {
+    home.close();
+    ns.close();
+  });
+  const url = new URL('../../src/ns/index.js', import.meta.url).href;
+  const w = netnsWorker(ns, `
+    const { parentPort } = require('node:worker_threads');
+    const { statSync } = require('node:fs');
+    import(${JSON.stringify(url)}).then(({ Netns }) => {
+      const g = Netns.get();
+      parentPort.postMessage({ get: g.ino, thread: statSync('/proc/thread-self/ns/net').ino, self: statSync('/proc/self/ns/net').ino, procNet: statSync('/proc/net').ino === statSync('/proc/self/net').ino });
+      g.close();
+    });`, { eval: true });
+  const [m] = await once(w, 'message') as [{ get: number; thread: number; self: number; procNet: boolean }];
+  await w.terminate();
+  t.equal(m.get, ns.ino, 'Netns.get() in the worker: ns');
+  t.equal(m.thread, ns.ino, '/proc/thread-self/ns/net: ns');
+  t.equal(m.self, home.ino, '/proc/self/ns/net: the main thread\'s');
+  t.ok(m.procNet, '/proc/net is /proc/self/net');
+});
