@@ -750,7 +750,9 @@ export class Netns implements NetnsHandle, Disposable {
     try {
       sys.setns(fd, sys.CLONE_NEWNET);
     } catch (e) {
-      if (e instanceof SysError) throw new SysError('setns', e.errno, this.path, `could not enter network namespace ${this.id}`);
+      if (e instanceof SysError) {
+        throw new SysError('setns', e.errno, this.path, `could not enter network namespace ${this.id}${e.code === 'EPERM' ? ': entering it needs CAP_SYS_ADMIN (over the user namespace that owns it)' : ''}`);
+      }
       throw e;
     }
   }

@@ -300,3 +300,23 @@ t.test('fromPath of a path that means something else to another process (/proc/s
   byFile.close();
   t.equal(threadIno(), home.ino);
 });
+
+t.test('set() refused for want of CAP_SYS_ADMIN says so, as every other switch does', privileged, async (t) => {
+  const { withoutCap, CAP_SYS_ADMIN } = await import('./util.js');
+  const home = threadIno();
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  const e = withoutCap(CAP_SYS_ADMIN, () => {
+    try {
+      ns.set();
+      return undefined;
+    } catch (x) {
+      return x as SysError;
+    }
+  });
+  t.ok(e instanceof SysError, `${e?.constructor?.name}: ${e?.message}`);
+  t.equal(e?.code, 'EPERM');
+  t.match(e?.message, /CAP_SYS_ADMIN/, 'names the capability');
+  t.match(e?.message, ns.id, 'names the namespace');
+  t.equal(threadIno(), home, 'the thread did not move');
+});
