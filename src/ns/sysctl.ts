@@ -139,6 +139,9 @@ function rethrow(e: unknown, syscall: string, path: string, key: string, value?:
     } else if (value !== undefined && syscall === 'write' && err.code === 'EPERM') {
       // A write handler's capability check (devinet_sysctl_forward, …), not the value.
       detail = `sysctl '${key}': writing it needs CAP_NET_ADMIN in the user namespace that owns the network namespace`;
+    } else if (value === undefined && syscall === 'read' && err.code === 'EIO' && path.endsWith('/stable_secret')) {
+      // addrconf_sysctl_stable_secret() answers a read with EIO until a secret is written.
+      detail = `sysctl '${key}': no stable_secret is set (the kernel answers EIO until one is written)`;
     } else if (value !== undefined && syscall === 'write') detail = `sysctl '${key}': the kernel refused the value ${showValue(value.replace(/\n$/, ''))}`;
     else detail = `sysctl '${key}'`;
     throw new SysError(syscall, Math.abs(err.errno), path, detail);
@@ -149,7 +152,8 @@ function rethrow(e: unknown, syscall: string, path: string, key: string, value?:
 /**
  * Read the `net.*` sysctl `key` of the namespace `ns` (undefined: the execNetns
  * context's namespace, else the calling thread's). Returns the text without its
- * trailing newline (multi-value keys keep their tabs). Unknown key: SysError 'ENOENT'.
+ * trailing newline (multi-value keys keep their tabs). Unknown key: SysError 'ENOENT';
+ * a `stable_secret` never set: SysError 'EIO' from `read`, saying so.
  * An `ns` that is not a netns handle (a path string, a raw fd number, an object
  * without `fd`) is an InvalidArgumentError (argument 'ns'); a closed one a ClosedError.
  *

@@ -241,3 +241,17 @@ t.test('a congestion control the kernel keeps to the initial netns (not in tcp_a
   t.match(e.message, allowed.join(' '), 'names the allowed ones');
   t.equal(threadIno(), home);
 });
+
+t.test('reading a stable_secret that was never set says so, not a bare EIO', privileged, async (t) => {
+  // addrconf_sysctl_stable_secret() answers a read with EIO until a secret is written.
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  const before = fdCount();
+  const e = t.throws(() => sysctlGet(ns, 'net.ipv6.conf.default.stable_secret')) as SysError;
+  t.equal(e.code, 'EIO');
+  t.equal(e.syscall, 'read');
+  t.match(e.message, /no stable_secret is set/, e.message);
+  sysctlSet(ns, 'net.ipv6.conf.default.stable_secret', '2001:db8::1');
+  t.equal(sysctlGet(ns, 'net.ipv6.conf.default.stable_secret'), '2001:0db8:0000:0000:0000:0000:0000:0001', 'readable once set');
+  t.equal(fdCount(), before, 'no fd leaked');
+});
