@@ -18,9 +18,10 @@ const THREAD_NS = '/proc/thread-self/ns/net';
 /**
  * Switch the calling thread to `target`, call `fn` inside `netnsContext.run(target)`,
  * and switch back to the netns the thread was in at entry — in a `finally`, so also
- * when `fn` throws. Returns whatever `fn` returned (a pending Promise included).
+ * when `fn` throws. Returns whatever `fn` returned (a pending Promise included); with
+ * `adopt`, a thenable it returned is adopted by a Promise made inside the context.
  */
-function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T): T {
+function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T, adopt = false): T {
   // Check all three first: a closed Netns (ClosedError), a non-handle or a callback that
   // is not a function (InvalidArgumentError, naming the argument) fail here, before any switch.
   handleFd(current, 'current');
@@ -42,7 +43,7 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T):
     }
     let result: T;
     try {
-      result = netnsContext.run(target, fn);
+      result = netnsContext.run(target, adopt ? () => adoptInContext(fn()) as T : fn);
     } catch (e) {
       switchBack(home, { error: e }); // a NetnsRestoreError carries e as its cause
       throw e;
@@ -90,7 +91,8 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T):
  * first, its error is the NetnsRestoreError's `cause` and named in its message.
  *
  * Returns a Promise of `fn`'s result; `fn`'s synchronous throw becomes a rejection
- * (after the thread was restored).
+ * (after the thread was restored). A thenable `fn` returns (not only a Promise) is
+ * adopted inside the context, so its `then()` and what it schedules act in `target` too.
  *
  * Equivalent to: `ip netns exec NAME CMD` (for the synchronous part) / Go's
  * `ns.Do(func)`.
@@ -103,7 +105,18 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T):
  * });
  */
 export async function execNetns<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T | PromiseLike<T>): Promise<T> {
-  return await runSwitched(current, target, fn);
+  return await runSwitched(current, target, fn, true);
+}
+
+/**
+ * `r`, or — for a thenable — a Promise adopting it, made here, inside the context: an
+ * `await` outside would call the thenable's `then()` with no context, so what it runs
+ * (a query builder's work, say) would act at home. A native Promise is returned as is.
+ */
+function adoptInContext<T>(r: T | PromiseLike<T>): T | PromiseLike<T> {
+  return r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as { then?: unknown }).then === 'function' && !(r instanceof Promise)
+    ? Promise.resolve(r)
+    : r;
 }
 
 /**

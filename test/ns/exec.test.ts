@@ -344,3 +344,27 @@ t.test('what the docs say of Node sockets in the sync part holds: listen(port) b
   t.equal(reached, 'home', 'connect: from home');
   t.equal(threadIno(), home.ino);
 });
+
+t.test('a thenable fn returns is adopted inside the context: its then() acts in target, like an async fn\'s rest', privileged, async (t) => {
+  const home = Netns.get();
+  const ns = Netns.new();
+  t.teardown(() => {
+    home.close();
+    ns.close();
+  });
+  const ctxIno = () => {
+    const g = Netns.get();
+    const i = g.ino;
+    g.close();
+    return i;
+  };
+  // Before: await adopted the thenable outside netnsContext.run, so then() (and what it
+  // started later) saw no context and acted at home.
+  // A hand-written thenable (as query builders return), typed loosely on purpose.
+  const thenable = (then: (res: (v: number) => void, rej: (e: unknown) => void) => void) => ({ then }) as unknown as PromiseLike<number>;
+  t.equal(await execNetns(home, ns, () => thenable((res) => res(ctxIno()))), ns.ino, 'then() itself');
+  t.equal(await execNetns(home, ns, () => thenable((res) => setTimeout(() => res(ctxIno()), 2))), ns.ino, 'work then() schedules');
+  const e = await execNetns(home, ns, () => thenable((_, rej) => rej(new Error('no')))).catch((x: unknown) => x) as Error;
+  t.equal(e.message, 'no', 'a rejecting thenable rejects');
+  t.equal(threadIno(), home.ino);
+});
