@@ -67,6 +67,9 @@ function runSwitched<T>(current: NetnsHandle, target: NetnsHandle, fn: () => T, 
  *   after the thread is back home, so they are NOT in `target`: `listen(port, host)`
  *   with any host (an IP literal such as '127.0.0.1' or '0.0.0.0' included),
  *   `dgram` `bind()`, `net.connect()`/`http.request()`. Run those in a `netnsWorker`.
+ *   Unlike `ip netns exec`, nothing is remounted: /sys/class/net still shows the netns
+ *   /sys was mounted in (read links with `Rtnl` or /proc/thread-self/net instead), and
+ *   /etc/netns/NAME is not bound over /etc.
  * - At `fn`'s first `await` it returns a Promise; the thread is switched back to the
  *   netns it was in at entry immediately (never across an await), in a `finally`, so
  *   also when `fn` throws synchronously.

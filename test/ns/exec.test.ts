@@ -368,3 +368,20 @@ t.test('a thenable fn returns is adopted inside the context: its then() acts in 
   t.equal(e.message, 'no', 'a rejecting thenable rejects');
   t.equal(threadIno(), home.ino);
 });
+
+t.test('/sys/class/net in the sync part is the netns sysfs was mounted in, not target (unlike ip netns exec, which remounts /sys), as the docs say', privileged, async (t) => {
+  const home = Netns.get();
+  const ns = Netns.new();
+  t.teardown(() => {
+    home.close();
+    ns.close();
+  });
+  const rt = Rtnl.open({ netns: ns });
+  t.teardown(() => rt.close());
+  const name = `sysonly${process.pid % 10000}`;
+  await rt.link.add({ name, kind: 'bridge' });
+  const { readdirSync } = await import('node:fs');
+  const seen = execNetnsSync(home, ns, () => ({ sys: readdirSync('/sys/class/net'), proc: readFileSync('/proc/thread-self/net/dev', 'utf8') }));
+  t.notOk(seen.sys.includes(name), '/sys/class/net does not show target\'s link');
+  t.match(seen.proc, name, '/proc/thread-self/net does');
+});
