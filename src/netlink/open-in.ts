@@ -70,12 +70,14 @@ export function pidWithoutNetns(pid: number, path: string): SysError {
 /**
  * The error for /proc/PID/ns/net answering EACCES (from `syscall`): the kernel's ptrace
  * read check refused this process access to `pid`'s namespaces (another user, a process
- * with a capability this one lacks, or one not dumpable). Error path only.
+ * with a capability this one lacks, or one not dumpable), or /proc's hidepid or an LSM
+ * did. Error path only.
  * @internal
  */
 export function pidNetnsDenied(pid: number, path: string, errno: number, syscall: string): SysError {
   return new SysError(syscall, errno, path, `no access to the namespaces of process ${pid}: opening them needs ptrace read access to it ` +
-    '(the same user, no capability it has that this process lacks, and a dumpable process) or CAP_SYS_PTRACE, as for nsenter -t PID');
+    '(the same user, no capability it has that this process lacks, and a dumpable process) or CAP_SYS_PTRACE, as for nsenter -t PID ' +
+    "(/proc mounted with hidepid, or a security module's policy, can refuse it too)");
 }
 
 /**
