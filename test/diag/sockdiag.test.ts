@@ -304,8 +304,10 @@ t.test('inet filters run in the kernel and select what ss selects with the same 
     ['remotePort', { remotePort: 5000 }, '-tane', 'dport = :5000'],
     ['a local port range', { localPort: { min: 5001, max: 6000 } }, '-tane', 'sport >= :5001 and sport <= :6000'],
     ['a remote port from', { remotePort: { min: 6000 } }, '-tane', 'dport >= :6000'],
-    // IPv4 only: the kernel matches an IPv4 prefix against an IPv4-mapped IPv6 end too, ss then drops those (checked below).
     ['a local prefix', { family: 4, localAddress: '127.0.0.0/8' }, '-tane4', 'src 127.0.0.0/8'],
+    // Both families: the kernel matches an IPv4 prefix against an IPv4-mapped IPv6 end too, and ss keeps those as well.
+    ['a local IPv4 prefix over both families', { localAddress: '127.0.0.0/8' }, '-tane', 'src 127.0.0.0/8'],
+    ['a remote IPv4 address over both families', { remoteAddress: '127.0.0.1' }, '-tane', 'dst 127.0.0.1'],
     ['a remote IPv6 address', { remoteAddress: '::1' }, '-tane', 'dst [::1]'],
     ['a local port and a remote prefix', { family: 4, localPort: 5000, remoteAddress: '127.0.0.1/32' }, '-tane4', 'sport = :5000 and dst 127.0.0.1/32'],
     ['a mark', { protocol: 'udp', mark: 0x1234 }, '-uane', 'fwmark = 0x1234'],
