@@ -10,6 +10,7 @@ import {
   ClosedError, DecodeError, InvalidArgumentError, NetlinkError, NETLINK_SOCK_DIAG, HOST_LE, checkOptionKeys, copyBytes, openSocketIn, resolveNetns, showValue, walkAttrs,
   type FamilyDescriber, type MessageWriter, type NetlinkSocket, type NetnsTarget, type RawAttribute, type NetlinkWarning,
 } from '../netlink/index.js';
+import { isUtf8 } from 'node:buffer';
 import { formatIp, parseIp } from '../rtnl/ip.js';
 import * as D from './constants.js';
 import { cookieAt, need, skMemInfo } from './common.js';
@@ -293,6 +294,12 @@ export interface UnixSocket {
   /** The abstract name it is bound to, without its leading NUL (`ss` prints it as '@name'). */
   readonly abstract?: string | undefined;
   /**
+   * The name's bytes (sun_path as bound; an abstract name's without its leading NUL),
+   * present only when they are not UTF-8: `path` or `abstract` then has U+FFFD in place of
+   * each byte it cannot carry, so two such names could read the same (`ss` prints the raw bytes).
+   */
+  readonly nameBytes?: Uint8Array | undefined;
+  /**
    * The bound file's inode and device (UNIX_DIAG_VFS): `dev` as the kernel sends it, its
    * own dev_t (major << 20 | minor), and `major`/`minor` decoded from it, as `stat`
    * shows them. (`ss -e` decodes `dev` as if it were a userspace dev_t, so its `dev:` is
@@ -474,6 +481,17 @@ function strz(buf: Buffer, o: number, l: number): string {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Where a filesystem path in sun_path ends: its NUL, or the attribute's end. */
+function nameEnd(buf: Buffer, o: number, l: number): number {
+  const nul = buf.indexOf(0, o);
+  return nul >= 0 && nul < o + l ? nul : o + l;
+}
+
+/** A Unix socket's name bytes, kept when they are not UTF-8 (the string lost some). */
+function keepNameBytes(s: Mutable<UnixSocket>, buf: Buffer, start: number, end: number): void {
+  if (!isUtf8(buf.subarray(start, end))) s.nameBytes = copyBytes(buf, start, end);
+}
+
 /** @internal A SOCK_DIAG_BY_FAMILY reply of inet_diag as an InetSocket. */
 export function decodeInet(buf: Buffer, view: DataView, off: number, len: number, protocol: InetProtocol): InetSocket {
   if (len < NLMSG_HDRLEN + D.SIZEOF_INET_DIAG_MSG) throw new DecodeError('inet_diag_msg', INET_PATH, off, NLMSG_HDRLEN + D.SIZEOF_INET_DIAG_MSG, len);
@@ -584,8 +602,13 @@ export function decodeUnix(buf: Buffer, view: DataView, off: number, len: number
     switch (type) {
       case D.UNIX_DIAG_NAME:
         // sun_path as bound: a leading NUL makes it abstract (every byte after it is the name).
-        if (l > 0 && buf[o] === 0) s.abstract = buf.toString('utf8', o + 1, o + l);
-        else s.path = strz(buf, o, l);
+        if (l > 0 && buf[o] === 0) {
+          s.abstract = buf.toString('utf8', o + 1, o + l);
+          if (s.abstract.includes('\ufffd')) keepNameBytes(s, buf, o + 1, o + l);
+        } else {
+          s.path = strz(buf, o, l);
+          if (s.path.includes('\ufffd')) keepNameBytes(s, buf, o, nameEnd(buf, o, l));
+        }
         break;
       case D.UNIX_DIAG_VFS:
         need(l, D.SIZEOF_UNIX_DIAG_VFS, UNIX_PATH, 'UNIX_DIAG_VFS', o);

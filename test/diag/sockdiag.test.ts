@@ -607,3 +607,40 @@ t.test('the netns: a closed Netns is refused at open; a handle outlives the Netn
   const e = await diag.unixGet(1).then(() => undefined, (x: Error) => x);
   t.ok(e instanceof ClosedError, 'unixGet on a closed handle: ClosedError');
 });
+
+t.test('unix names that are not UTF-8 (binary abstract names, a path in another charset) are kept as bytes too, so each can be told apart and reached', live, async (t) => {
+  const ns = rawNetns();
+  const diag = SockDiag.open({ netns: ns.fd });
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-diag-'));
+  const src = String.raw`
+import os, sys, json
+from socket import *
+d = sys.argv[1].encode()
+def ino(s): return os.fstat(s.fileno()).st_ino
+a = socket(AF_UNIX); a.bind(b'\0nlkit\xff\x00x'); a.listen(1)
+b = socket(AF_UNIX); b.bind(b'\0nlkit\xfe\x00x'); b.listen(1)
+p = socket(AF_UNIX); p.bind(d + b'/caf\xe9')
+q = socket(AF_UNIX); q.bind('\0nlkit-caf\u00e9'.encode())
+print(json.dumps(dict(a=ino(a), b=ino(b), p=ino(p), q=ino(q))), flush=True); sys.stdin.read()
+`;
+  const py: ChildProcessByStdio<Writable, Readable, null> = spawn('nsenter', [`--net=${ns.path}`, 'python3', '-c', src, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    diag.close();
+    py.stdin.end();
+    py.kill();
+    ns.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const ino = JSON.parse(await new Promise<string>((resolve, reject) => {
+    py.once('exit', (code) => reject(new Error(`the fixture exited (${code})`)));
+    py.stdout.once('data', (d: Buffer) => resolve(d.toString()));
+  })) as { a: number; b: number; p: number; q: number };
+  const all = await diag.unix();
+  const u = (inode: number): UnixSocket => all.find((s) => s.inode === inode)!;
+  const hex = (b: Uint8Array | undefined): string | undefined => (b ? Buffer.from(b).toString('hex') : undefined);
+  t.same([hex(u(ino.a).nameBytes), hex(u(ino.b).nameBytes)], [Buffer.from('nlkit\xff\x00x', 'latin1').toString('hex'), Buffer.from('nlkit\xfe\x00x', 'latin1').toString('hex')],
+    'two abstract names that differ in a byte that is not UTF-8: their bytes, without the leading NUL, each its own');
+  t.equal(u(ino.a).abstract, 'nlkit\ufffd\0x', 'the string has U+FFFD where the byte was (and the NUL inside the name)');
+  t.equal(hex(u(ino.p).nameBytes), Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9])]).toString('hex'), 'a Latin-1 path: its bytes');
+  t.same([u(ino.q).abstract, u(ino.q).nameBytes], ['nlkit-café', undefined], 'a UTF-8 name: the string alone, no bytes');
+});
