@@ -306,7 +306,10 @@ export interface UnixSocket {
    * wrong for most devices.)
    */
   readonly vfs?: { readonly inode: number; readonly dev: number; readonly major: number; readonly minor: number } | undefined;
-  /** The peer's inode (UNIX_DIAG_PEER: connected sockets). */
+  /**
+   * The peer's inode (UNIX_DIAG_PEER: connected sockets). 0 for a stream socket whose
+   * connection is not accepted yet: its server end has no inode until accept() (`ss` prints 0 too).
+   */
   readonly peer?: number | undefined;
   /**
    * A listener's connections waiting for accept(), by the inodes of the sockets that

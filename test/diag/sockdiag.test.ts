@@ -433,6 +433,7 @@ t.test('unix: every Unix socket as ss -xae -m prints it; one by inode', live, as
   }
   const u = (inode: number): UnixSocket => ours.find((s) => s.inode === inode)!;
   t.same([u(ino.xl).state, u(ino.xl).path, u(ino.xl).pending], ['listen', unixPath, [ino.xc]], 'the listener: its path, and the connection waiting for accept()');
+  t.same([u(ino.xc).state, u(ino.xc).peer], ['established', 0], 'the connection not accepted yet: connected, its peer (the server end, no inode until accept()) 0');
   const st = statSync(unixPath);
   // Node's stat dev is glibc's dev_t: major in bits 8-19 (and 32+), minor in bits 0-7 and 20-31.
   t.same(u(ino.xl).vfs && [u(ino.xl).vfs!.inode, u(ino.xl).vfs!.major, u(ino.xl).vfs!.minor], [st.ino, (st.dev >>> 8) & 0xfff, (st.dev & 0xff) | ((st.dev >>> 12) & 0xfff00)],
