@@ -96,6 +96,8 @@ export interface XfrmSelectorSpec {
   readonly key?: number | undefined;
   /** The interface (name or ifindex) the packets come in or go out on. Defaults to any. */
   readonly dev?: string | number | undefined;
+  // A listed XfrmSelector is taken as it is (checkSelector): its sport and dport with their
+  // masks, and its ifindex; family, protoName and user are not read.
 }
 
 /** A decoded selector (what `ip xfrm … list` prints on its first line). */
@@ -629,8 +631,18 @@ export function checkSelector(v: unknown, arg: string): CheckedSelector {
     family, src: src?.bytes ?? ZERO16, dst: dst?.bytes ?? ZERO16, prefixS: src?.prefixLen ?? 0, prefixD: dst?.prefixLen ?? 0,
     proto, sport: 0, sportMask: 0, dport: 0, dportMask: 0, ifindex: 0, dev: undefined, familyUnset: !src && !dst,
   };
-  const pname = UPPER_NAME.get(proto) ?? String(proto);
-  if (s.sport !== undefined || s.dport !== undefined) {
+  const pname = proto === 0 ? 'any protocol' : UPPER_NAME.get(proto) ?? String(proto);
+  const listed = s as Partial<XfrmSelector>;
+  const isListed = listed.sportMask !== undefined || listed.dportMask !== undefined;
+  if (isListed) {
+    // A listed XfrmSelector (a decoded policy's or state's): its port fields as the kernel
+    // holds them, each with its mask (0: any; for ICMP the type and code, for GRE the key),
+    // and its ifindex. Read as a spec, its sport 0 would be port 0 (mask 0xffff), and an
+    // ICMP type in sport a refused port: the policy it came from would not be found.
+    c.sport = checkUint(listed.sport ?? 0, `${arg}.sport`, 65535, 'a port'); c.sportMask = checkUint(listed.sportMask ?? 0, `${arg}.sportMask`, 65535, 'a mask');
+    c.dport = checkUint(listed.dport ?? 0, `${arg}.dport`, 65535, 'a port'); c.dportMask = checkUint(listed.dportMask ?? 0, `${arg}.dportMask`, 65535, 'a mask');
+    if (listed.ifindex !== undefined) c.ifindex = checkUint(listed.ifindex, `${arg}.ifindex`, 0x7fffffff, 'an ifindex');
+  } else if (s.sport !== undefined || s.dport !== undefined) {
     if (!PORTED.has(proto)) throw new InvalidArgumentError(arg, `ports need a port protocol (tcp, udp, sctp, dccp, udplite), not ${s.proto === undefined ? 'any protocol' : pname}`);
     if (s.sport !== undefined) { c.sport = checkUint(s.sport, `${arg}.sport`, 65535, 'a port'); c.sportMask = 0xffff; }
     if (s.dport !== undefined) { c.dport = checkUint(s.dport, `${arg}.dport`, 65535, 'a port'); c.dportMask = 0xffff; }
@@ -640,7 +652,7 @@ export function checkSelector(v: unknown, arg: string): CheckedSelector {
     if (proto === X.IPPROTO_ICMP && family !== 4) throw new InvalidArgumentError(`${arg}.proto`, 'icmp is IPv4: use ipv6-icmp for IPv6 prefixes');
     if ((proto === X.IPPROTO_ICMPV6 || proto === X.IPPROTO_MH) && family !== 6) throw new InvalidArgumentError(`${arg}.proto`, `${pname} is IPv6 only${proto === X.IPPROTO_ICMPV6 ? ': use icmp for IPv4 prefixes' : ''}`);
   }
-  if (s.type !== undefined || s.code !== undefined) {
+  if (!isListed && (s.type !== undefined || s.code !== undefined)) {
     if (!TYPED.has(proto)) throw new InvalidArgumentError(arg, `type and code need icmp, ipv6-icmp or mobility-header, not ${s.proto === undefined ? 'any protocol' : pname}`);
     if (proto === X.IPPROTO_ICMP && family !== 4) throw new InvalidArgumentError(`${arg}.proto`, 'icmp is IPv4: use ipv6-icmp for IPv6 prefixes');
     // An MH flow has its type in the source port field and 0 in the destination's (xfrm_flowi_dport).

@@ -5,7 +5,7 @@
 // templates; the kernel's EEXIST and ENOENT, named; bad input refused before anything is
 // sent; and the handle's request bytes equal to ip's (test/fixtures/xfrm).
 import t from 'tap';
-import { ClosedError, InvalidArgumentError, NetlinkError, Xfrm, type XfrmPolicy, type XfrmPolicySpec } from '../../src/index.js';
+import { ClosedError, InvalidArgumentError, NetlinkError, Xfrm, type XfrmDir, type XfrmPolicy, type XfrmPolicySpec } from '../../src/index.js';
 import { ip, ipJson, privileged, rawNetns } from '../helpers.js';
 import { CASES, FIXTURES, diff, withoutSeq } from './fixtures.js';
 import { parseIpPolicies, policyAsIp } from './ip-text.js';
@@ -111,6 +111,31 @@ t.test('get, update, del and flush round trips (by selector, by index, by a list
   await xf.policy.flush();
   t.same(await xf.policy.list(), [], 'flush() empties the main type');
   t.equal(ip(ns.path, ['xfrm', 'policy', 'list']).trim(), '', 'and ip agrees');
+});
+
+t.test('a listed policy\'s selector is a key and a spec as it is: its ports with their masks (none, a port, an ICMP type, a GRE key) and its ifindex', privileged, async (t) => {
+  const { ns, xf } = fixture(t);
+  const sel = ['src', '10.0.0.0/8', 'dst', '0.0.0.0/0'];
+  ip(ns.path, ['xfrm', 'policy', 'add', ...sel, 'dir', 'in']);
+  ip(ns.path, ['xfrm', 'policy', 'add', ...sel, 'proto', 'tcp', 'dir', 'out']);
+  ip(ns.path, ['xfrm', 'policy', 'add', ...sel, 'proto', 'tcp', 'dport', '22', 'dir', 'fwd']);
+  ip(ns.path, ['xfrm', 'policy', 'add', ...sel, 'proto', 'icmp', 'type', '8', 'dir', 'fwd']);
+  ip(ns.path, ['xfrm', 'policy', 'add', ...sel, 'proto', 'gre', 'key', '0x12345678', 'dir', 'fwd']);
+  ip(ns.path, ['xfrm', 'policy', 'add', ...sel, 'dev', 'lo', 'dir', 'fwd']);
+  const all = await xf.policy.list();
+  t.equal(all.length, 6, 'six policies');
+  for (const p of all) {
+    const what = `${p.selector.protoName ?? p.selector.proto} sport ${p.selector.sport}/${p.selector.sportMask} dport ${p.selector.dport}/${p.selector.dportMask} ifindex ${p.selector.ifindex} dir ${p.dir}`;
+    const got = await xf.policy.get({ selector: p.selector, dir: p.dir as XfrmDir }).catch((e: Error) => e);
+    t.equal(got instanceof Error ? got.message : got.index, p.index, `get by the listed selector finds it: ${what}`);
+  }
+  // The same selectors as specs: the policies of the other direction, which ip reads back alike.
+  for (const p of all.filter((q) => q.dir === 'fwd')) await xf.policy.add({ selector: p.selector, dir: 'in', priority: 1 });
+  const ins = ipPolicies(ns.path).filter((q) => q.dir === 'in' && q.priority === 1).map((q) => q.sel).sort();
+  const fwds = ipPolicies(ns.path).filter((q) => q.dir === 'fwd').map((q) => q.sel).sort();
+  t.same(ins, fwds, 'added by the listed selectors: ip prints the same selectors');
+  for (const p of all) await xf.policy.del({ selector: p.selector, dir: p.dir as XfrmDir });
+  t.equal((await xf.policy.list()).length, 4, 'del by the listed selectors deleted the six');
 });
 
 t.test('mark and if_id are part of the key: same selector, different marks and if_ids coexist; get needs them', privileged, async (t) => {
