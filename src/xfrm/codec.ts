@@ -276,7 +276,7 @@ export interface XfrmPolicyKey {
   readonly selector?: XfrmSelectorSpec | undefined;
   /** Required. */
   readonly dir: XfrmDir;
-  /** Look it up by index instead of selector. */
+  /** Look it up by index instead of selector (the mark, if_id and ptype are matched by index too: give the policy's). */
   readonly index?: number | undefined;
   /** The policy's mark (a marked policy is found only with it). */
   readonly mark?: number | XfrmMark | undefined;

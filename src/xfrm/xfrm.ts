@@ -144,6 +144,17 @@ function noStateHint(request: Uint8Array): string {
   return `${base}; a listed state of SPI 0 (what an allocSpi without a free SPI leaves) is never found by SPI: it goes at its expiry, or with state.flush()`;
 }
 
+const NO_POLICY = 'no such policy (selector, dir, mark, if_id and type, or index)';
+const BY_INDEX = 'no such policy: by index the kernel also matches the policy\'s type, mark and if_id (xfrm_policy_byid), so a policy of that index with a mark, an if_id or type sub is found only with them (or by the listed policy)';
+
+/** 'no such policy' for a GETPOLICY or DELPOLICY: by index, what else the kernel matches. */
+function noPolicyHint(request: Uint8Array): string {
+  const id = NLMSG_HDRLEN;
+  if (request.length < id + X.SIZEOF_XFRM_USERPOLICY_ID) return NO_POLICY;
+  const index = new DataView(request.buffer, request.byteOffset, request.byteLength).getUint32(id + X.OFF_XFRM_USERPOLICY_ID_INDEX, HOST_LE);
+  return index === 0 ? NO_POLICY : BY_INDEX;
+}
+
 /** Names a request for error messages, and says what a bare errno means for it. */
 const DESCRIBER: FamilyDescriber = {
   typeName: (type) => MSG_NAMES[type] ?? `xfrm message ${type}`,
@@ -151,7 +162,7 @@ const DESCRIBER: FamilyDescriber = {
     if (request.length < NLMSG_HDRLEN) return undefined;
     const type = new DataView(request.buffer, request.byteOffset, request.byteLength).getUint16(4, HOST_LE);
     if (errno === 2 /* ENOENT */) {
-      if (type === X.XFRM_MSG_GETPOLICY || type === X.XFRM_MSG_DELPOLICY) return 'no such policy (selector, dir, mark, if_id and type, or index)';
+      if (type === X.XFRM_MSG_GETPOLICY || type === X.XFRM_MSG_DELPOLICY) return noPolicyHint(request);
       if (type === X.XFRM_MSG_MIGRATE) return 'no policy of that dir, type and if_id (and no mark) matches the selector\'s addresses';
       if (type === X.XFRM_MSG_GETSA || type === X.XFRM_MSG_DELSA) return 'no such state (dst, proto, spi and mark)';
       if (type === X.XFRM_MSG_ALLOCSPI) return `no free SPI in the range; ${ALLOC_LEFT}`;
@@ -263,7 +274,8 @@ export class XfrmPolicies {
   }
 
   /**
-   * One policy, by selector and dir (with its mark, if_id and type), or by index and dir.
+   * One policy, by selector and dir, or by index and dir — either way with its mark, if_id
+   * and type, which the kernel matches by index too (a listed policy carries them).
    *
    * Equivalent to: `ip xfrm policy get { SELECTOR | index I } dir DIR [mark M mask K] [if_id N] [ptype T]`.
    * @throws InvalidArgumentError for a bad key; NetlinkError 'ENOENT' when there is none.
@@ -271,13 +283,14 @@ export class XfrmPolicies {
   async get(key: XfrmPolicyKey | XfrmPolicy): Promise<XfrmPolicy> {
     const k = checkPolicyId(key, 'key');
     await this.x.resolveDev(k.sel, 'key.selector.dev');
-    const p = await this.x.sock.requestWith(X.XFRM_MSG_GETPOLICY, 0, writePolicyId, k, (b, v, o, l) => decodePolicy(b, v, o, l), { ...POLICY_ID_OPTS, ack: false });
+    const p = await this.x.sock.requestWith(X.XFRM_MSG_GETPOLICY, 0, writePolicyId, k, (b, v, o, l) => decodePolicy(b, v, o, l), { ...POLICY_ID_OPTS, ack: false })
     if (!p) throw new NetlinkError(2, { type: X.XFRM_MSG_GETPOLICY, typeName: 'XFRM_MSG_GETPOLICY', seq: 0, subject: POLICY_ID_OPTS.subjectOf(k) }, {}, 'no such policy');
     return p;
   }
 
   /**
-   * Delete one policy, by selector and dir or by index and dir (a listed policy: by its index).
+   * Delete one policy, by selector and dir or by index and dir, either way with its mark,
+   * if_id and type (a listed policy: by its index, with its own).
    *
    * Equivalent to: `ip xfrm policy delete { SELECTOR | index I } dir DIR [mark M mask K] [if_id N] [ptype T]`.
    * @throws InvalidArgumentError for a bad key; NetlinkError 'ENOENT' when there is none.
@@ -285,7 +298,7 @@ export class XfrmPolicies {
   async del(key: XfrmPolicyKey | XfrmPolicy): Promise<void> {
     const k = checkPolicyId(key, 'key');
     await this.x.resolveDev(k.sel, 'key.selector.dev');
-    await this.x.sock.requestWith(X.XFRM_MSG_DELPOLICY, 0, writePolicyId, k, undefined, POLICY_ID_OPTS);
+    await this.x.sock.requestWith(X.XFRM_MSG_DELPOLICY, 0, writePolicyId, k, undefined, POLICY_ID_OPTS)
   }
 
   /**

@@ -156,6 +156,24 @@ t.test('mark and if_id are part of the key: same selector, different marks and i
   t.same((await xf.policy.list()).map((p) => p.priority).sort(), [2, 3, 4], 'del with mark 1 deleted only that one');
 });
 
+t.test('by index the kernel matches the type, mark and if_id too (ip xfrm policy get index I answers ENOENT alike): the error says so', privileged, async (t) => {
+  const { ns, xf } = fixture(t);
+  await xf.policy.add({ selector: { src: '10.0.0.0/8' }, dir: 'in', index: 256, mark: 7, ifId: 4 });
+  await xf.policy.add({ selector: { src: '10.1.0.0/16' }, dir: 'in', index: 264, ptype: 'sub' });
+  t.throws(() => ip(ns.path, ['xfrm', 'policy', 'get', 'index', '256', 'dir', 'in']), /No such file or directory/, 'ip does not find it by index alone');
+  for (const index of [256, 264]) {
+    const e = await err(xf.policy.get({ index, dir: 'in' }));
+    t.equal((e as NetlinkError).code, 'ENOENT', `index ${index} alone: ENOENT`);
+    t.match((e as NetlinkError).hint ?? '', /by index the kernel also matches the policy's type, mark and if_id/, `the hint says why: ${e.message}`);
+    const listed = (await xf.policy.list({ index }))[0]!;
+    t.equal((await xf.policy.get({ index, dir: 'in', mark: listed.mark, ifId: listed.ifId, ptype: listed.ptype as 'main' | 'sub' })).index, index, 'found with them');
+  }
+  const del = await err(xf.policy.del({ index: 256, dir: 'in', mark: 7 }));
+  t.match(del.message, /by index the kernel also matches.*XFRM_MSG_DELPOLICY index 256 dir in/, `del too: ${del.message}`);
+  const bySel = await err(xf.policy.get({ selector: { src: '10.9.0.0/16' }, dir: 'in' }));
+  t.notMatch(bySel.message, /by index/, `by selector, the hint says nothing of an index: ${bySel.message}`);
+});
+
 t.test('the kernel\'s refusals, named: EEXIST on a duplicate add, ENOENT on get/del of a missing policy', privileged, async (t) => {
   const { ns, xf } = fixture(t);
   const spec: XfrmPolicySpec = { selector: { src: '10.0.0.0/24', dst: '10.1.0.0/24' }, dir: 'out' };
