@@ -907,9 +907,9 @@ function algoName(v: unknown, arg: string): string {
 }
 
 function checkAlgos(v: unknown, arg: string, proto: number): CheckedAlgo[] {
-  if (v === undefined) return [];
-  checkObject(v, arg, ALGO_KEYS);
-  const a = v as XfrmAlgorithms;
+  // No algorithms at all is checked as an empty set: esp, ah and comp need theirs.
+  if (v !== undefined) checkObject(v, arg, ALGO_KEYS);
+  const a = (v ?? {}) as XfrmAlgorithms;
   const out: CheckedAlgo[] = [];
   const protoText = PROTO_NAME.get(proto) ?? String(proto);
   if (a.aead !== undefined) {

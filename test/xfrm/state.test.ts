@@ -254,6 +254,10 @@ t.test('bad state input is refused before anything is sent', privileged, async (
     ['key not hex', { ...ok, algorithms: { crypt: { name: 'cbc(aes)', key: 'secretsecretsecr' } } }],
     ['key of odd hex digits', { ...ok, algorithms: { crypt: { name: 'cbc(aes)', key: '0x123' } } }],
     ['esp without encryption', { ...ok, algorithms: { auth: { name: 'hmac(sha256)', key: K32 } } }],
+    // Without any algorithms object the checks of each protocol's algorithms were skipped: sent, EINVAL.
+    ['esp without algorithms', { ...ok, algorithms: undefined }],
+    ['ah without algorithms', { ...(CASES['state-add-ah']![1] as object), algorithms: undefined }],
+    ['comp without algorithms', { ...(CASES['state-add-comp']![1] as object), algorithms: undefined }],
     ['aead with crypt', { ...ok, algorithms: { crypt: { name: 'cbc(aes)', key: K16 }, aead: { name: 'rfc4106(gcm(aes))', key: '0x' + '00'.repeat(20), icvLen: 128 } } }],
     ['ah with encryption', { ...ok, proto: 'ah', algorithms: { crypt: { name: 'cbc(aes)', key: K16 } } }],
     ['encap on ah', { ...(CASES['state-add-ah']![1] as object), encap: { type: 'espinudp', sport: 4500, dport: 4500 } }],
