@@ -673,6 +673,27 @@ export function checkSelector(v: unknown, arg: string): CheckedSelector {
   return c;
 }
 
+/**
+ * @internal A checked selector as `ip xfrm` writes it (`src P dst P [proto NAME] [sport N]
+ * [dport N] | [type T] [code C] | [key K] [dev D]`): the subject of an error, made only then.
+ */
+export function selectorText(s: CheckedSelector): string {
+  const a = (b: Uint8Array, l: number): string => `${formatIp(b, 0, s.family === 4 ? 4 : 16)}/${l}`;
+  let t = `src ${a(s.src, s.prefixS)} dst ${a(s.dst, s.prefixD)}`;
+  if (s.proto) {
+    t += ` proto ${UPPER_NAME.get(s.proto) ?? s.proto}`;
+    if (s.proto === X.IPPROTO_GRE && s.sportMask && s.dportMask) t += ` key ${((s.sport << 16) | s.dport) >>> 0}`;
+    else {
+      const [sp, dp] = TYPED.has(s.proto) ? ['type', 'code'] : ['sport', 'dport'];
+      if (s.sportMask) t += ` ${sp} ${s.sport}`;
+      if (s.dportMask) t += ` ${dp} ${s.dport}`;
+    }
+  }
+  if (s.dev !== undefined) t += ` dev ${s.dev}`;
+  else if (s.ifindex) t += ` dev if${s.ifindex}`;
+  return t;
+}
+
 /** @internal */
 export interface CheckedTemplate {
   family: 4 | 6;

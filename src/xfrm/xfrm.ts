@@ -11,7 +11,7 @@ import {
 import { IFLA_IFNAME, RTM_GETLINK, SIZEOF_IFINFOMSG } from '../rtnl/constants.js';
 import { formatIp, parsePrefix } from '../rtnl/ip.js';
 import {
-  checkAe, checkAllocSpi, checkDefaults, checkMigrate, checkObject, checkPolicy, checkPolicyId, checkState, checkStateId, checkUint, decodeAe, decodeDefaults, decodePolicy, decodeState, markOf, protoName, protoNumber,
+  checkAe, checkAllocSpi, checkDefaults, checkMigrate, checkObject, checkPolicy, checkPolicyId, checkState, checkStateId, checkUint, decodeAe, selectorText as selectorTextOf, decodeDefaults, decodePolicy, decodeState, markOf, protoName, protoNumber,
   writeAllocSpi, writeGetAe, writeMigrate, writeNewAe, writePolicy, writePolicyId, writeState, writeStateId,
   type CheckedAe, type CheckedAllocSpi, type CheckedMigrate, type CheckedPolicy, type CheckedPolicyId, type CheckedSelector, type CheckedState, type CheckedStateId,
   type XfrmAe, type XfrmAeSpec, type XfrmAllocSpiSpec, type XfrmDefaultAction, type XfrmDir, type XfrmMark, type XfrmMode, type XfrmMigrateSpec, type XfrmPolicy, type XfrmPolicyDefaults, type XfrmPolicyKey, type XfrmPolicySpec, type XfrmProto, type XfrmState, type XfrmStateKey, type XfrmStateSpec,
@@ -197,8 +197,7 @@ function dirText(d: number): string {
 }
 
 function selectorText(s: CheckedSelector, dir: number): string {
-  const a = (b: Uint8Array, l: number): string => `${formatIp(b, 0, s.family === 4 ? 4 : 16)}/${l}`;
-  return `src ${a(s.src, s.prefixS)} dst ${a(s.dst, s.prefixD)}${s.proto ? ` proto ${s.proto}` : ''} dir ${dirText(dir)}`;
+  return `${selectorTextOf(s)} dir ${dirText(dir)}`;
 }
 
 function stateText(proto: number, spi: number, dst: Uint8Array): string {

@@ -185,6 +185,17 @@ t.test('the kernel\'s refusals, named: EEXIST on a duplicate add, ENOENT on get/
   const gone = await err(xf.policy.get({ selector: { src: '10.9.9.0/24' }, dir: 'in' }));
   t.equal((gone as NetlinkError).code, 'ENOENT');
   t.match(gone.message, /no such policy.*XFRM_MSG_GETPOLICY src 10\.9\.9\.0\/24 dst 0\.0\.0\.0\/0 dir in/, `message: ${gone.message}`);
+  // The subject names the selector as ip writes it: two policies differing only in a port, an ICMP type or a dev have different names.
+  for (const [selector, text] of [
+    [{ src: '10.2.0.0/16', proto: 'tcp', sport: 1024, dport: 443, dev: 'lo' }, 'src 10.2.0.0/16 dst 0.0.0.0/0 proto tcp sport 1024 dport 443 dev lo dir out'],
+    [{ dst: '2001:db8::/32', proto: 'ipv6-icmp', type: 135, code: 0 }, 'src ::/0 dst 2001:db8::/32 proto ipv6-icmp type 135 code 0 dir out'],
+    [{ src: '10.3.0.0/16', proto: 'gre', key: 0x12345678 }, 'src 10.3.0.0/16 dst 0.0.0.0/0 proto gre key 305419896 dir out'],
+    [{ src: '10.4.0.0/16', proto: 99 }, 'src 10.4.0.0/16 dst 0.0.0.0/0 proto 99 dir out'],
+  ] as const) {
+    await xf.policy.add({ selector, dir: 'out' });
+    const again = await err(xf.policy.add({ selector, dir: 'out' }));
+    t.ok(again.message.endsWith(`(XFRM_MSG_NEWPOLICY ${text})`), `named as ip writes it: ${again.message}`);
+  }
   const del = await err(xf.policy.del({ index: 12345, dir: 'fwd' }));
   t.equal((del as NetlinkError).code, 'ENOENT');
   t.match(del.message, /XFRM_MSG_DELPOLICY index 12345 dir fwd/, `message: ${del.message}`);
