@@ -1548,10 +1548,10 @@ export function decodeState(buf: Buffer, view: DataView, off: number, len: numbe
       case X.XFRMA_IF_ID: need(l, 4, 'XFRMA_IF_ID', STATE_PATH, a); s.ifId = view.getUint32(a, HOST_LE); break;
       case X.XFRMA_SET_MARK: need(l, 4, 'XFRMA_SET_MARK', STATE_PATH, a); s.outputMark = { value: view.getUint32(a, HOST_LE), mask: s.outputMark?.mask ?? 0xffffffff }; break;
       case X.XFRMA_SET_MARK_MASK: need(l, 4, 'XFRMA_SET_MARK_MASK', STATE_PATH, a); s.outputMark = { value: s.outputMark?.value ?? 0, mask: view.getUint32(a, HOST_LE) }; break;
-      case X.XFRMA_SA_EXTRA_FLAGS: s.extraFlags = names(EXTRA_FLAGS, view.getUint32(a, HOST_LE)); break;
-      case X.XFRMA_TFCPAD: s.tfcpad = view.getUint32(a, HOST_LE); break;
-      case X.XFRMA_LASTUSED: s.lastUsed = view.getBigUint64(a, HOST_LE); break;
-      case X.XFRMA_COADDR: s.coa = readAddr(buf, a, family); break;
+      case X.XFRMA_SA_EXTRA_FLAGS: need(l, 4, 'XFRMA_SA_EXTRA_FLAGS', STATE_PATH, a); s.extraFlags = names(EXTRA_FLAGS, view.getUint32(a, HOST_LE)); break;
+      case X.XFRMA_TFCPAD: need(l, 4, 'XFRMA_TFCPAD', STATE_PATH, a); s.tfcpad = view.getUint32(a, HOST_LE); break;
+      case X.XFRMA_LASTUSED: need(l, 8, 'XFRMA_LASTUSED', STATE_PATH, a); s.lastUsed = view.getBigUint64(a, HOST_LE); break;
+      case X.XFRMA_COADDR: need(l, family === X.AF_INET6 ? 16 : 4, 'XFRMA_COADDR', STATE_PATH, a); s.coa = readAddr(buf, a, family); break;
       case X.XFRMA_REPLAY_VAL:
         need(l, X.SIZEOF_XFRM_REPLAY_STATE, 'xfrm_replay_state', STATE_PATH, a);
         s.replay = { oseq: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_OSEQ, HOST_LE), seq: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_SEQ, HOST_LE), bitmap: view.getUint32(a + X.OFF_XFRM_REPLAY_STATE_BITMAP, HOST_LE) };

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DecodeError, InvalidArgumentError, MessageWriter } from '../../src/netlink/index.js';
 import { decodePolicy, decodeState } from '../../src/xfrm/codec.js';
 import { xfrmRequestBytes } from '../../src/xfrm/xfrm.js';
+import * as X from '../../src/xfrm/constants.js';
 import { CASES, DIFFERENCES, FIXTURES, K16, K32, diff, withoutSeq } from './fixtures.js';
 
 const w = new MessageWriter();
@@ -115,6 +116,19 @@ t.test('a Mobile IPv6 state (route2, hao) carries its care-of address (XFRMA_COA
   t.throws(() => xfrmRequestBytes(w, 'newsa', { ...spec, proto: 'hao', coa: '192.0.2.9' }), InvalidArgumentError, 'a coa of another family');
   t.throws(() => xfrmRequestBytes(w, 'newsa', { ...spec, src: '192.0.2.1', dst: '192.0.2.2', coa: '192.0.2.9' }), InvalidArgumentError, 'route2 over IPv4 (Mobile IPv6 only)');
   t.throws(() => xfrmRequestBytes(w, 'newsa', { ...spec, tfcpad: 16 }), InvalidArgumentError, 'route2 with tfcpad (the kernel refuses it)');
+});
+
+t.test('a state attribute shorter than its value (lastused, tfcpad, extra flags, care-of address) is a DecodeError, not a read of the next attribute', async (t) => {
+  const base = Buffer.from(withoutSeq(xfrmRequestBytes(w, 'newsa', { src: '2001:db8::1', dst: '2001:db8::2', proto: 'route2', spi: 0, mode: 'ro', coa: '2001:db8::9' })), 'hex');
+  for (const [what, type] of [['XFRMA_LASTUSED', X.XFRMA_LASTUSED], ['XFRMA_TFCPAD', X.XFRMA_TFCPAD], ['XFRMA_SA_EXTRA_FLAGS', X.XFRMA_SA_EXTRA_FLAGS], ['XFRMA_COADDR', X.XFRMA_COADDR]] as const) {
+    // The empty attribute, then an if_id whose bytes it would read as its own.
+    const tail = Buffer.alloc(4 + 8);
+    tail.writeUInt16LE(4, 0); tail.writeUInt16LE(type, 2);
+    tail.writeUInt16LE(8, 4); tail.writeUInt16LE(X.XFRMA_IF_ID, 6); tail.writeUInt32LE(0x99, 8);
+    const b = Buffer.concat([base.subarray(0, base.length - 20), tail]); // without ip's coa: the empty one is the only one
+    b.writeUInt32LE(b.length, 0);
+    t.throws(() => decodeState(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length), DecodeError, `an empty ${what}`);
+  }
 });
 
 t.test('ip\'s NEWPOLICY requests decode to the spec that made them', async (t) => {
