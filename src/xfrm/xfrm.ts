@@ -155,8 +155,8 @@ function noPolicyHint(request: Uint8Array): string {
   return index === 0 ? NO_POLICY : BY_INDEX;
 }
 
-/** Names a request for error messages, and says what a bare errno means for it. */
-const DESCRIBER: FamilyDescriber = {
+/** @internal Names a request for error messages, and says what a bare errno means for it. */
+export const XFRM_DESCRIBER: FamilyDescriber = {
   typeName: (type) => MSG_NAMES[type] ?? `xfrm message ${type}`,
   explain(request, errno) {
     if (request.length < NLMSG_HDRLEN) return undefined;
@@ -169,6 +169,8 @@ const DESCRIBER: FamilyDescriber = {
     }
     // xfrm_user_state_lookup answers ESRCH for a state it does not find.
     if (errno === 3 /* ESRCH */ && (type === X.XFRM_MSG_GETSA || type === X.XFRM_MSG_DELSA)) return noStateHint(request);
+    // xfrm_state_update: an UPDSA finds the state by dst, proto, spi and mark and adds none.
+    if (errno === 3 /* ESRCH */ && type === X.XFRM_MSG_UPDSA) return 'no such state (dst, proto, spi and mark) to update: update() adds none: add() it';
     if (errno === 17 /* EEXIST */) {
       if (type === X.XFRM_MSG_NEWPOLICY) return 'a policy with that selector, dir, mark, if_id and type exists (update() replaces it)';
       if (type === X.XFRM_MSG_NEWSA) return 'a state with that dst, proto, spi and mark exists (update() changes only its lifetimes, encap, output mark and if_id: del() and add() to change its keys)';
@@ -677,7 +679,7 @@ export class Xfrm {
   static open(options: XfrmOptions = {}): Xfrm {
     checkObject(options, 'options', OPTION_KEYS);
     const { sock, place } = openHandleSocket(NETLINK_XFRM, options.netns, {
-      describer: DESCRIBER,
+      describer: XFRM_DESCRIBER,
       ...(options.receiveBufferSize !== undefined ? { receiveBufferSize: options.receiveBufferSize } : {}),
       ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
     });
@@ -755,7 +757,7 @@ export class Xfrm {
     checkMonitorOptions(options);
     this.live();
     const rb = options.receiveBufferSize;
-    const opts = { groups: [...nums], describer: DESCRIBER, ...(rb !== undefined ? { receiveBufferSize: rb } : {}) };
+    const opts = { groups: [...nums], describer: XFRM_DESCRIBER, ...(rb !== undefined ? { receiveBufferSize: rb } : {}) };
     const sock = openSiblingSocket(this.sock, this.place, NETLINK_XFRM, opts, 'the netns the Xfrm handle was opened with');
     return trackMonitor(this.monitors, sock, (onClose) => MulticastMonitor.open<XfrmEvent>(sock, decodeXfrmEvent, options, onClose));
   }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DecodeError, InvalidArgumentError, MessageWriter } from '../../src/netlink/index.js';
 import { decodePolicy, decodeState } from '../../src/xfrm/codec.js';
-import { xfrmRequestBytes } from '../../src/xfrm/xfrm.js';
+import { XFRM_DESCRIBER, xfrmRequestBytes } from '../../src/xfrm/xfrm.js';
 import * as X from '../../src/xfrm/constants.js';
 import { CASES, DIFFERENCES, FIXTURES, K16, K32, diff, withoutSeq } from './fixtures.js';
 
@@ -129,6 +129,14 @@ t.test('a state attribute shorter than its value (lastused, tfcpad, extra flags,
     b.writeUInt32LE(b.length, 0);
     t.throws(() => decodeState(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length), DecodeError, `an empty ${what}`);
   }
+});
+
+t.test('the ESRCH of a state update (no such state: update adds nothing) is explained, not a bare \'No such process\'', async (t) => {
+  // A kernel with ESP answers ESRCH for an UPDSA of a missing state (xfrm_state_update); this one refuses ESP first.
+  const spec = { src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', spi: 0x1001, algorithms: { crypt: { name: 'cbc(aes)', key: K16 } } };
+  const upd = xfrmRequestBytes(w, 'updsa', spec);
+  t.match(XFRM_DESCRIBER.explain?.(upd, 3) ?? '', /no such state.*update\(\) adds none: add\(\) it/, 'UPDSA ESRCH');
+  t.match(XFRM_DESCRIBER.explain?.(xfrmRequestBytes(w, 'getsa', { dst: '192.0.2.2', proto: 'esp', spi: 1 }), 3) ?? '', /^no such state/, 'GETSA ESRCH as before');
 });
 
 t.test('ip\'s NEWPOLICY requests decode to the spec that made them', async (t) => {
