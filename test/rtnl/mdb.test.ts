@@ -388,3 +388,59 @@ t.test('refusals name the entry, what it means and the netns', privileged, async
   t.same(bridgeMdb(ns.path).mdb.map((x) => `${x.port} ${x.grp}`).sort(), ['v0 239.1.1.1', 'v4 239.1.1.2'], 'the permanent entries stay; nothing half-made by the refusals');
   t.same((await rt.mdb.list()).map((x) => x.group).sort(), ['239.1.1.1', '239.1.1.2'], 'and nlkit lists them too');
 });
+
+t.test('a vxlan\'s MDB entries (remote dst, dstPort, vni, via): added, listed with them, deleted by spec and by their listed selves', privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  ip(ns.path, ['link', 'add', 'vx0', 'type', 'vxlan', 'dstport', '4789', 'external']);
+  ip(ns.path, ['link', 'set', 'vx0', 'up']);
+  ip(ns.path, ['link', 'set', 'lo', 'up']);
+  const ifn = names(ns.path);
+  const vx0 = [...ifn].find(([, n]) => n === 'vx0')![0];
+  const lo = [...ifn].find(([, n]) => n === 'lo')![0];
+  await rt.mdb.add({ bridge: 'vx0', port: 'vx0', group: '239.1.1.1', permanent: true, dst: '198.51.100.1' });
+  await rt.mdb.add({ bridge: 'vx0', port: 'vx0', group: '239.1.1.1', permanent: true, dst: '198.51.100.2', dstPort: 1234, vni: 10, via: 'lo' });
+  await rt.mdb.add({ bridge: 'vx0', port: 'vx0', group: 'ff0e::1', source: '2001:db8::1', permanent: true, dst: '2001:db8::99' });
+  const key = (e: MdbEntry) => `${e.group} ${e.source} ${e.dst}`;
+  const listed = (await rt.mdb.list({ bridge: 'vx0' })).sort((a, b) => key(a).localeCompare(key(b)));
+  t.same(listed.map((e) => ({ bridge: e.bridge, port: e.port, group: e.group, source: e.source, state: e.state, dst: e.dst, dstPort: e.dstPort, vni: e.vni, via: e.via })), [
+    { bridge: vx0, port: vx0, group: '239.1.1.1', source: undefined, state: 'permanent', dst: '198.51.100.1', dstPort: undefined, vni: undefined, via: undefined },
+    { bridge: vx0, port: vx0, group: '239.1.1.1', source: undefined, state: 'permanent', dst: '198.51.100.2', dstPort: 1234, vni: 10, via: lo },
+    { bridge: vx0, port: vx0, group: 'ff0e::1', source: '2001:db8::1', state: 'permanent', dst: '2001:db8::99', dstPort: undefined, vni: undefined, via: undefined },
+  ], 'each remote with its own destination');
+  // The same group to another remote is a second entry; to the same remote again, EEXIST.
+  const dup = await rt.mdb.add({ bridge: 'vx0', port: 'vx0', group: '239.1.1.1', permanent: true, dst: '198.51.100.1' }).then(() => undefined, (e) => e);
+  t.ok(dup instanceof NetlinkError && dup.code === 'EEXIST', String(dup));
+  t.match(String(dup), /dst 198\.51\.100\.1/, 'the error names the remote');
+  // Without a dst the vxlan has nothing to send to: the kernel's refusal says so.
+  const noDst = await rt.mdb.add({ bridge: 'vx0', port: 'vx0', group: '239.1.1.3', permanent: true }).then(() => undefined, (e) => e);
+  t.ok(noDst instanceof NetlinkError, String(noDst));
+  t.match(String(noDst), /a vxlan's MDB entry needs its remote \(dst\)/);
+  // A bridge's entries have no remote: the kernel's 'Unsupported attribute' says which.
+  ip(ns.path, ['link', 'add', 'br0', 'type', 'bridge']);
+  ip(ns.path, ['link', 'set', 'br0', 'up']);
+  const onBridge = await rt.mdb.add({ bridge: 'br0', port: 'br0', group: '239.1.1.1', dst: '198.51.100.1' }).then(() => undefined, (e) => e);
+  t.ok(onBridge instanceof NetlinkError && onBridge.code === 'EINVAL', String(onBridge));
+  t.match(String(onBridge), /dst, dstPort, vni, srcVni and via are a vxlan's MDB entry's: leave them out for a bridge's; in netns fd \d+/);
+  await rt.mdb.del({ bridge: 'vx0', port: 'vx0', group: '239.1.1.1', dst: '198.51.100.1' });
+  t.same((await rt.mdb.list({ bridge: 'vx0' })).map(key).sort(), ['239.1.1.1 undefined 198.51.100.2', 'ff0e::1 2001:db8::1 2001:db8::99'], 'deleted by spec: that remote only');
+  for (const e of await rt.mdb.list({ bridge: 'vx0' })) await rt.mdb.del(e);
+  t.same(await rt.mdb.list({ bridge: 'vx0' }), [], 'every remote deleted by its listed self');
+});
+
+t.test('vxlan fields are checked before anything is sent', async (t) => {
+  const bad: Array<[Record<string, unknown>, string]> = [
+    [{ dst: 'nope' }, 'dst'],
+    [{ dst: 42 }, 'dst'],
+    [{ dst: '10.0.0.1', dstPort: 65536 }, 'dstPort'],
+    [{ dst: '10.0.0.1', vni: 1 << 24 }, 'vni'],
+    [{ dst: '10.0.0.1', srcVni: -1 }, 'srcVni'],
+    [{ dst: '10.0.0.1', via: {} }, 'via'],
+    [{ dstPort: 1 }, 'dstPort'],
+  ];
+  for (const [extra, arg] of bad) {
+    const r = await recordedRequests(mdbApi, (a) => a.add({ bridge: 2, port: 2, group: '239.1.1.1', permanent: true, ...extra } as never));
+    t.ok(r.error instanceof InvalidArgumentError, `${JSON.stringify(extra)}: ${String(r.error)}`);
+    t.match(String(r.error), new RegExp(`invalid ${arg}`), `${JSON.stringify(extra)} names ${arg}`);
+    t.same(r.bytes, [], 'nothing sent');
+  }
+});

@@ -10,7 +10,7 @@ import type { RtnlCore } from '../core.js';
 import { AF_BRIDGE, parseIp, type IpAddr } from '../ip.js';
 import type { LinkApi } from '../link/api.js';
 import { ROUTE_PROTOCOLS } from '../route/names.js';
-import { checkBool, checkKeys, checkLinkRef, checkNamed, checkObject } from '../validate.js';
+import { checkBool, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject } from '../validate.js';
 import { checkVid, type MacInput } from '../fdb/api.js';
 import { decodeMdb, type MdbEntry, type MdbMessage, type MdbRouterPort } from './decode.js';
 
@@ -51,6 +51,21 @@ export interface MdbSpec {
    * 'static' on, or a number 4..255. Not for a host join. Defaults to the kernel's 'static'.
    */
   readonly protocol?: string | number | undefined;
+  /**
+   * A vxlan's entry (`bridge` and `port` both the vxlan, `permanent`; newer kernels only):
+   * the remote VTEP the group's packets go to (MDBE_ATTR_DST; `dst IP`), IPv4 or IPv6.
+   * Required for a vxlan (each remote of a group is an entry of its own); not for a
+   * bridge. Defaults to none.
+   */
+  readonly dst?: string | undefined;
+  /** A vxlan's entry: the remote's UDP port, 0..65535 (MDBE_ATTR_DST_PORT; `dst_port PORT`). Needs `dst`. Defaults to the vxlan's dstport. */
+  readonly dstPort?: number | undefined;
+  /** A vxlan's entry: the VNI sent to the remote, 0..16777215 (MDBE_ATTR_VNI; `vni VNI`). Needs `dst`. Defaults to the vxlan's. */
+  readonly vni?: number | undefined;
+  /** A vxlan's entry: the source VNI the group is keyed by, 0..16777215 (MDBE_ATTR_SRC_VNI; `src_vni VNI`). Needs `dst`. Defaults to the vxlan's. */
+  readonly srcVni?: number | undefined;
+  /** A vxlan's entry: the device to reach the remote through, name or ifindex (MDBE_ATTR_IFINDEX; `via DEV`). Needs `dst`. Defaults to none (the route's). */
+  readonly via?: string | number | undefined;
 }
 
 /** What `rt.mdb.del` takes (or an entry `list` returned). */
@@ -65,6 +80,21 @@ export interface MdbDelSpec {
   readonly vid?: number | undefined;
   /** The source of an (S, G) entry (`src SOURCE`). Defaults to none. */
   readonly source?: string | undefined;
+  /**
+   * A vxlan's entry (`bridge` and `port` both the vxlan, `permanent`; newer kernels only):
+   * the remote VTEP the group's packets go to (MDBE_ATTR_DST; `dst IP`), IPv4 or IPv6.
+   * Required for a vxlan (each remote of a group is an entry of its own); not for a
+   * bridge. Defaults to none.
+   */
+  readonly dst?: string | undefined;
+  /** A vxlan's entry: the remote's UDP port, 0..65535 (MDBE_ATTR_DST_PORT; `dst_port PORT`). Needs `dst`. Defaults to the vxlan's dstport. */
+  readonly dstPort?: number | undefined;
+  /** A vxlan's entry: the VNI sent to the remote, 0..16777215 (MDBE_ATTR_VNI; `vni VNI`). Needs `dst`. Defaults to the vxlan's. */
+  readonly vni?: number | undefined;
+  /** A vxlan's entry: the source VNI the group is keyed by, 0..16777215 (MDBE_ATTR_SRC_VNI; `src_vni VNI`). Needs `dst`. Defaults to the vxlan's. */
+  readonly srcVni?: number | undefined;
+  /** A vxlan's entry: the device to reach the remote through, name or ifindex (MDBE_ATTR_IFINDEX; `via DEV`). Needs `dst`. Defaults to none (the route's). */
+  readonly via?: string | number | undefined;
 }
 
 /** Filters for `rt.mdb.list` and `rt.mdb.routers`. */
@@ -77,8 +107,12 @@ export interface MdbFilter {
   readonly vid?: number | undefined;
 }
 
-const SPEC_KEYS: ReadonlySet<string> = new Set(['bridge', 'port', 'group', 'permanent', 'vid', 'source', 'filterMode', 'sources', 'protocol']);
-const DEL_KEYS: ReadonlySet<string> = new Set(['bridge', 'port', 'group', 'vid', 'source']);
+const SPEC_KEYS: ReadonlySet<string> = new Set(['bridge', 'port', 'group', 'permanent', 'vid', 'source', 'filterMode', 'sources', 'protocol', 'dst', 'dstPort', 'vni', 'srcVni', 'via']);
+const DEL_KEYS: ReadonlySet<string> = new Set(['bridge', 'port', 'group', 'vid', 'source', 'dst', 'dstPort', 'vni', 'srcVni', 'via']);
+/** The vxlan fields, which need `dst`. */
+const VXLAN_KEYS = ['dstPort', 'vni', 'srcVni', 'via'] as const;
+/** A VNI: 24 bits. */
+const VNI_MAX = 0xffffff;
 const FILTER_KEYS: ReadonlySet<string> = new Set(['bridge', 'port', 'vid']);
 const MAC_TEXT = /^[0-9a-fA-F]{1,2}([:-][0-9a-fA-F]{1,2}){5}$/;
 const ETH_P_IP = 0x0800;
@@ -105,6 +139,14 @@ interface Checked {
   sources: IpAddr[] | undefined;
   /** RTPROT_*, or -1 for none. */
   protocol: number;
+  /** A vxlan's remote (MDBE_ATTR_DST) and what goes with it (-1 / undefined: none). */
+  dst: IpAddr | undefined;
+  dstPort: number;
+  vni: number;
+  srcVni: number;
+  via: string | number | undefined;
+  /** The vxlan fields as bridge's arguments (' dst 198.51.100.1 vni 10'), for errors. */
+  vxlanText: string;
 }
 
 function hex2(b: number): string {
@@ -196,9 +238,26 @@ function check(spec: unknown, keys: ReadonlySet<string>): Checked {
   if (filterMode === C.MCAST_INCLUDE && !sources?.length) throw new InvalidArgumentError('sources', "filterMode 'include' with no sources would forward nothing: give sources");
   const protocol = s['protocol'] !== undefined ? checkNamed(s['protocol'], 'protocol', ROUTE_PROTOCOLS, 255) : -1;
   if (protocol >= 0 && protocol < C.RTPROT_STATIC) throw new InvalidArgumentError('protocol', `protocol ${showValue(s['protocol'])} is below 'static' (${C.RTPROT_STATIC}): the kernel keeps those for itself`);
+  let dst: IpAddr | undefined;
+  let vxlanText = '';
+  if (s['dst'] !== undefined) {
+    dst = parseIp(s['dst'], 'dst');
+    vxlanText = ` dst ${String(s['dst'])}`;
+  } else {
+    for (const k of VXLAN_KEYS) if (s[k] !== undefined) throw new InvalidArgumentError(k, `${k} is a vxlan entry's, with its remote: give dst too`);
+  }
+  const dstPort = s['dstPort'] !== undefined ? checkInt(s['dstPort'], 'dstPort', 0, 0xffff) : -1;
+  const vni = s['vni'] !== undefined ? checkInt(s['vni'], 'vni', 0, VNI_MAX) : -1;
+  const srcVni = s['srcVni'] !== undefined ? checkInt(s['srcVni'], 'srcVni', 0, VNI_MAX) : -1;
+  const via = s['via'] !== undefined ? checkLinkRef(s['via'], 'via') : undefined;
+  if (dstPort >= 0) vxlanText += ` dst_port ${dstPort}`;
+  if (vni >= 0) vxlanText += ` vni ${vni}`;
+  if (srcVni >= 0) vxlanText += ` src_vni ${srcVni}`;
+  if (via !== undefined) vxlanText += ` via ${typeof via === 'number' ? `ifindex ${via}` : via}`;
   return {
     bridge, port, group: g.bytes, proto: g.proto, groupText: g.text, permanent, vid,
     source, sourceText: source ? String(s['source']) : undefined, filterMode, sources, protocol,
+    dst, dstPort, vni, srcVni, via, vxlanText,
   };
 }
 
@@ -206,7 +265,7 @@ function check(spec: unknown, keys: ReadonlySet<string>): Checked {
 function subjectOf(c: Checked, withState: boolean): string {
   const dev = (r: string | number) => (typeof r === 'number' ? `ifindex ${r}` : r);
   return `dev ${dev(c.bridge)} port ${dev(c.port)} grp ${c.groupText}${c.sourceText !== undefined ? ` src ${c.sourceText}` : ''}` +
-    `${withState ? (c.permanent ? ' permanent' : ' temp') : ''}${c.vid ? ` vid ${c.vid}` : ''}`;
+    `${withState ? (c.permanent ? ' permanent' : ' temp') : ''}${c.vid ? ` vid ${c.vid}` : ''}${c.vxlanText}`;
 }
 
 /** Whether `s` is an entry `list` returned (an MdbEntry: its raw state and flags). */
@@ -214,9 +273,9 @@ function isListed(s: Record<string, unknown>): boolean {
   return typeof s['rawState'] === 'number' && typeof s['rawFlags'] === 'number';
 }
 
-/** A decoded entry back into what `del` takes. */
+/** A decoded entry back into what `del` takes (a vxlan's: with its remote and source VNI, which key it). */
 function specOfEntry(e: MdbEntry): Record<string, unknown> {
-  return { bridge: e.bridge, port: e.port, group: e.group, vid: e.vid, source: e.source };
+  return { bridge: e.bridge, port: e.port, group: e.group, vid: e.vid, source: e.source, dst: e.dst, srcVni: e.dst !== undefined ? e.srcVni : undefined };
 }
 
 /** The dump callback: one function for every dump. */
@@ -335,6 +394,7 @@ export class MdbApi {
     const c = check(spec, keys);
     const bridge = await this.core.linkIndex(c.bridge, 'bridge');
     const port = typeof c.port === 'number' || c.port !== c.bridge ? await this.core.linkIndex(c.port, 'port') : bridge;
+    const via = c.via === undefined ? 0 : await this.core.linkIndex(c.via, 'via');
     const subject = subjectOf(c, type === C.RTM_NEWMDB);
     try {
       await this.core.sock.request(type, nlFlags, (w) => {
@@ -348,7 +408,7 @@ export class MdbApi {
         w.buf.set(c.group, o + 8);
         v.setUint16(o + 24, c.proto, false);
         w.nestEnd(n);
-        if (c.source || c.filterMode >= 0 || c.protocol >= 0) {
+        if (c.source || c.filterMode >= 0 || c.protocol >= 0 || c.dst) {
           const a = w.nestStart(C.MDBA_SET_ENTRY_ATTRS);
           if (c.source) w.putBytes(C.MDBE_ATTR_SOURCE, c.source.bytes);
           if (c.filterMode >= 0) w.putU8(C.MDBE_ATTR_GROUP_MODE, c.filterMode);
@@ -362,6 +422,12 @@ export class MdbApi {
             w.nestEnd(l);
           }
           if (c.protocol >= 0) w.putU8(C.MDBE_ATTR_RTPROT, c.protocol);
+          // The order bridge (iproute2 6.3+) writes them in.
+          if (c.dst) w.putBytes(C.MDBE_ATTR_DST, c.dst.bytes);
+          if (c.dstPort >= 0) w.putBe16(C.MDBE_ATTR_DST_PORT, c.dstPort);
+          if (c.vni >= 0) w.putU32(C.MDBE_ATTR_VNI, c.vni);
+          if (c.srcVni >= 0) w.putU32(C.MDBE_ATTR_SRC_VNI, c.srcVni);
+          if (via) w.putU32(C.MDBE_ATTR_IFINDEX, via);
           w.nestEnd(a);
         }
       }, undefined, { subject });
@@ -389,6 +455,10 @@ export class MdbApi {
       why = `the port ${name(c.port)} is down (its STP state is disabled): bring it up, or add the entry with permanent: true`;
     } else if (/Flags are not allowed for host groups/.test(text)) {
       why = `a host join (port = the bridge ${name(c.bridge)}) is always temporary: leave permanent out`;
+    } else if (c.dst === undefined && /vxlan: Missing MDBA_SET_ENTRY_ATTRS|remote destination/i.test(text)) {
+      why = `a vxlan's MDB entry needs its remote (dst): the VTEP the group's packets go to`;
+    } else if (c.dst !== undefined && /Unsupported attribute/i.test(text)) {
+      why = `dst, dstPort, vni, srcVni and via are a vxlan's MDB entry's: leave them out for a bridge's`;
     } else if (e.errno === ENODEV) {
       // Only a link given by ifindex gets here (a name is looked up first): say which.
       why = /[Pp]ort/.test(text) ? `the port ${name(c.port)} does not exist` : `the bridge ${name(c.bridge)} does not exist`;
