@@ -171,6 +171,11 @@ t.test('replace changes a nexthop in place; the kernel\'s refusals name the next
   t.match(e.message, /\(RTM_NEWNEXTHOP id 1 group 2\)/, 'names the nexthop');
   e = await kernelRefusal(rt.nexthop.replace({ id: 11, group: [1], resilient: { buckets: 16 } }));
   t.match(e.message, /Can not change number of buckets/);
+  // A replace that leaves groupType out asks for an mpath group: the kernel's "different type" says which type to give.
+  e = await kernelRefusal(rt.nexthop.replace({ id: 11, group: [1, 2] }));
+  t.match(e.message, /different type\. — group 11 is a resilient group and a replace keeps a group's type: give groupType: 'resilient' \(its buckets stay\); in /, e.message);
+  e = await kernelRefusal(rt.nexthop.replace({ id: 10, group: [1, 2], resilient: { buckets: 8 } }));
+  t.match(e.message, /different type\. — group 10 is an mpath group and a replace keeps a group's type: leave groupType and resilient out; in /, e.message);
   e = await kernelRefusal(rt.nexthop.add({ id: 1, dev: 'v0' }));
   t.equal(e.code, 'EEXIST', 'a taken id');
   t.match(e.message, /nexthop id 1 is taken: replace it .*; in .*\(RTM_NEWNEXTHOP id 1 dev v0\)/, e.message);
@@ -195,7 +200,8 @@ t.test('replace changes a nexthop in place; the kernel\'s refusals name the next
   t.equal(rt.sock.stats.requests, sent + 1, 'only the lookup was sent');
   ip(ns.path, ['link', 'set', 'lo', 'down']);
   e = await kernelRefusal(rt.nexthop.add({ id: 44, blackhole: true }));
-  t.match(e.message, /a blackhole nexthop goes through lo, which is down in /, e.message);
+  t.match(e.message, /a blackhole nexthop goes through lo, which is down: bring lo up; in (the caller's netns|netns fd \d+) \(/, e.message);
+  t.equal(e.message.match(/netns/g)?.length, 1, `the netns named once: ${e.message}`);
   t.same((await rt.nexthop.list()).map((nh) => nh.id), [1, 2, 10, 11, 30], 'none of the refused ones was made');
 });
 

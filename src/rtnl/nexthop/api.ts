@@ -77,7 +77,10 @@ export interface NexthopObjectSpec {
    * family. Defaults to none (a single nexthop).
    */
   readonly group?: readonly NexthopGroupMemberSpec[] | undefined;
-  /** NHA_GROUP_TYPE (`type mpath|resilient`). Defaults to 'mpath', or 'resilient' when `resilient` is given. */
+  /**
+   * NHA_GROUP_TYPE (`type mpath|resilient`). Defaults to 'mpath', or 'resilient' when
+   * `resilient` is given — so a replace of a resilient group gives one of the two.
+   */
   readonly groupType?: NexthopGroupType | undefined;
   /** NHA_RES_GROUP: a resilient group's buckets and timers (makes the group resilient). Defaults to none. */
   readonly resilient?: NexthopResilientSpec | undefined;
@@ -857,11 +860,16 @@ export class NexthopApi {
     } else if (e.errno === EEXIST && type === C.RTM_NEWNEXTHOP) {
       why = `nexthop id ${id} is taken: replace it (rt.nexthop.replace), or leave id out for the kernel to pick a free one`;
     } else if (e.errno === ENETDOWN && /device for nexthop is not up/i.test(text)) {
-      why = `a blackhole nexthop goes through lo, which is down in ${where}: bring lo up`;
+      why = 'a blackhole nexthop goes through lo, which is down: bring lo up';
     } else if (e.errno === ENETDOWN && /not up/i.test(text)) {
       why = `${devText} is down: bring it up first`;
     } else if (e.errno === ENETDOWN && /carrier/i.test(text)) {
       why = `${devText} has no carrier (a veth's peer must be up too): the kernel makes no nexthop through it until it has`;
+    } else if (e.errno === EINVAL && c?.group !== undefined && /group with one of a different type/i.test(text)) {
+      // A spec without groupType or resilient asks for an mpath group, whatever the group is now.
+      why = c.groupType === C.NEXTHOP_GRP_TYPE_RES
+        ? `group ${id} is an mpath group and a replace keeps a group's type: leave groupType and resilient out`
+        : `group ${id} is a resilient group and a replace keeps a group's type: give groupType: 'resilient' (its buckets stay)`;
     } else if (c?.gateway !== undefined && (/invalid gateway/i.test(text) || (e.errno === EHOSTUNREACH && text === ''))) {
       // IPv4: ENETUNREACH from the route lookup fib_check_nh makes, EINVAL for other
       // failures. IPv6: EHOSTUNREACH from ip6_route_check_nh, which sets no text.
