@@ -141,6 +141,7 @@ interface Checked {
   protocol: number;
   /** A vxlan's remote (MDBE_ATTR_DST) and what goes with it (-1 / undefined: none). */
   dst: IpAddr | undefined;
+  dstText: string | undefined;
   dstPort: number;
   vni: number;
   srcVni: number;
@@ -257,7 +258,7 @@ function check(spec: unknown, keys: ReadonlySet<string>): Checked {
   return {
     bridge, port, group: g.bytes, proto: g.proto, groupText: g.text, permanent, vid,
     source, sourceText: source ? String(s['source']) : undefined, filterMode, sources, protocol,
-    dst, dstPort, vni, srcVni, via, vxlanText,
+    dst, dstText: dst ? String(s['dst']) : undefined, dstPort, vni, srcVni, via, vxlanText,
   };
 }
 
@@ -471,7 +472,7 @@ export class MdbApi {
       }
       if (kind !== 'bridge' && kind !== 'vxlan') why = `${name(c.bridge)} is ${kind ? `a ${kind}` : 'no bridge'}: only a bridge (or a vxlan) keeps a multicast database`;
     } else if (e.errno === EEXIST && type === C.RTM_NEWMDB && !/[Ss]ource/.test(text)) {
-      why = `the port has this group already: replace changes it`;
+      why = `${c.dstText !== undefined ? `the remote ${c.dstText}` : 'the port'} has this group already: replace changes it`;
     } else if (e.errno === EINVAL && type === C.RTM_DELMDB && !text) {
       // The bridge answers a delete of an entry it does not have with a bare EINVAL.
       why = 'no such MDB entry (the kernel answers a missing one with a bare EINVAL)';
