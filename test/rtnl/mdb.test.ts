@@ -407,6 +407,7 @@ t.test('a vxlan\'s MDB entries (remote dst, dstPort, vni, via): added, listed wi
     { bridge: vx0, port: vx0, group: '239.1.1.1', source: undefined, state: 'permanent', dst: '198.51.100.2', dstPort: 1234, vni: 10, via: lo },
     { bridge: vx0, port: vx0, group: 'ff0e::1', source: '2001:db8::1', state: 'permanent', dst: '2001:db8::99', dstPort: undefined, vni: undefined, via: undefined },
   ], 'each remote with its own destination');
+  t.same((await rt.mdb.get({ bridge: 'vx0', group: '239.1.1.1' })).map((e) => e.dst).sort(), ['198.51.100.1', '198.51.100.2'], 'get: every remote of the group');
   // The same group to another remote is a second entry; to the same remote again, EEXIST.
   const dup = await rt.mdb.add({ bridge: 'vx0', port: 'vx0', group: '239.1.1.1', permanent: true, dst: '198.51.100.1' }).then(() => undefined, (e) => e);
   t.ok(dup instanceof NetlinkError && dup.code === 'EEXIST', String(dup));
@@ -443,4 +444,43 @@ t.test('vxlan fields are checked before anything is sent', async (t) => {
     t.match(String(r.error), new RegExp(`invalid ${arg}`), `${JSON.stringify(extra)} names ${arg}`);
     t.same(r.bytes, [], 'nothing sent');
   }
+});
+
+t.test('get: one group\'s entries on every port (bridge mdb get, Linux 6.5), as list has them; a missing one is ENOENT naming it', privileged, async (t) => {
+  const { rt } = setup(t);
+  await rt.mdb.add({ bridge: 'br0', port: 'v0', group: '239.1.1.1', permanent: true });
+  await rt.mdb.add({ bridge: 'br0', port: 'v4', group: '239.1.1.1' });
+  await rt.mdb.add({ bridge: 'br0', port: 'v0', group: '239.1.1.2', permanent: true });
+  await rt.mdb.add({ bridge: 'br0', port: 'v4', group: '239.1.1.3', source: '10.0.0.1', permanent: true });
+  const byPort = (xs: MdbEntry[]) => [...xs].sort((a, b) => a.port - b.port).map((e) => ({ ...e, timer: undefined }));
+  const got = await rt.mdb.get({ bridge: 'br0', group: '239.1.1.1' });
+  t.equal(got.length, 2, 'both ports');
+  t.same(byPort(got), byPort((await rt.mdb.list()).filter((e) => e.group === '239.1.1.1')), 'as list has them (but the timers)');
+  t.same((await rt.mdb.get({ bridge: 'br0', group: '239.1.1.3', source: '10.0.0.1' })).map((e) => [e.group, e.source]), [['239.1.1.3', '10.0.0.1']], 'an (S, G) by its source');
+  const missing = await rt.mdb.get({ bridge: 'br0', group: '239.9.9.9' }).then(() => undefined, (e) => e);
+  t.ok(missing instanceof NetlinkError && missing.code === 'ENOENT', String(missing));
+  t.match(String(missing), /no MDB entry for 239\.9\.9\.9 on 'br0'; in netns fd \d+ \(RTM_GETMDB dev br0 grp 239\.9\.9\.9\)/);
+  const notBridge = await rt.mdb.get({ bridge: 'v2', group: '239.1.1.1' }).then(() => undefined, (e) => e);
+  t.ok(notBridge instanceof NetlinkError && notBridge.code === 'EOPNOTSUPP', String(notBridge));
+  t.match(String(notBridge), /'v2' is a veth: only a bridge \(or a vxlan\) keeps a multicast database/);
+});
+
+t.test('get: bad input refused before anything is sent; the request bytes', async (t) => {
+  for (const [spec, re] of [
+    [{ group: '239.1.1.1' }, /bridge.*needs its bridge/],
+    [{ bridge: 'br0' }, /group.*needs its group/],
+    [{ bridge: 'br0', group: '10.0.0.1' }, /group.*not an IPv4 multicast address/],
+    [{ bridge: 'br0', group: '239.1.1.1', port: 'v0' }, /port.*unknown option/],
+    [{ bridge: 'br0', group: '239.1.1.1', permanent: true }, /permanent.*unknown option/],
+    [{ bridge: 'br0', group: '239.1.1.1', source: 'ff0e::1' }, /source/],
+  ] as const) {
+    const r = await recordedRequests(mdbApi, (a) => a.get(spec as never));
+    t.ok(r.error instanceof InvalidArgumentError, `${JSON.stringify(spec)}: ${String(r.error)}`);
+    t.match(String(r.error), re);
+    t.same(r.bytes, [], 'nothing sent');
+  }
+  // RTM_GETMDB (86), NLM_F_REQUEST only; br_port_msg with the bridge; MDBA_GET_ENTRY (a br_mdb_entry
+  // with no port, state or flags); MDBA_GET_ENTRY_ATTRS › MDBE_ATTR_SOURCE.
+  const r = await recordedRequests(mdbApi, (a) => a.get({ bridge: 2, group: '239.1.1.3', source: '10.0.0.1', vid: 10 }));
+  t.same(hex(r), ['44000000' + '5600' + '0500' + '0100000000000000' + '0700000002000000' + '20000100' + '00000000' + '00000a00' + 'ef010103' + Z12 + '08000000' + '0c000280' + '08000100' + '0a000001']);
 });

@@ -6,7 +6,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, parseHexColon, showValue, type MessageWriter, type NetlinkSocket } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import type { RtnlCore } from '../core.js';
+import { noReply, type RtnlCore } from '../core.js';
 import { AF_BRIDGE, parseIp, type IpAddr } from '../ip.js';
 import type { LinkApi } from '../link/api.js';
 import { ROUTE_PROTOCOLS } from '../route/names.js';
@@ -97,6 +97,20 @@ export interface MdbDelSpec {
   readonly via?: string | number | undefined;
 }
 
+/** What `rt.mdb.get` takes: a group of a bridge (or vxlan), its entries on every port. */
+export interface MdbGetSpec {
+  /** The bridge or vxlan, name or ifindex (`dev DEV`). Required. */
+  readonly bridge: string | number;
+  /** The group (`grp GROUP`), as for `add`. Required. */
+  readonly group: string | MacInput;
+  /** The source of an (S, G) entry (`src SOURCE`). Defaults to none: the (*, G) entry. */
+  readonly source?: string | undefined;
+  /** The VLAN id (`vid VID`). Defaults to none. */
+  readonly vid?: number | undefined;
+  /** A vxlan's source VNI (`src_vni VNI`), 0..16777215. Defaults to the vxlan's. */
+  readonly srcVni?: number | undefined;
+}
+
 /** Filters for `rt.mdb.list` and `rt.mdb.routers`. */
 export interface MdbFilter {
   /** Entries of this bridge (`dev DEV`). Defaults to every bridge. */
@@ -114,12 +128,14 @@ const VXLAN_KEYS = ['dstPort', 'vni', 'srcVni', 'via'] as const;
 /** A VNI: 24 bits. */
 const VNI_MAX = 0xffffff;
 const FILTER_KEYS: ReadonlySet<string> = new Set(['bridge', 'port', 'vid']);
+const GET_KEYS: ReadonlySet<string> = new Set(['bridge', 'group', 'source', 'vid', 'srcVni']);
 const MAC_TEXT = /^[0-9a-fA-F]{1,2}([:-][0-9a-fA-F]{1,2}){5}$/;
 const ETH_P_IP = 0x0800;
 const ETH_P_IPV6 = 0x86dd;
 const EINVAL = 22;
 const EEXIST = 17;
 const ENODEV = 19;
+const ENOENT = 2;
 const EOPNOTSUPP = 95;
 
 /** A checked MDB request: everything but the ifindexes, which need lookups. */
@@ -379,6 +395,55 @@ export class MdbApi {
       for (const r of m.routers) if ((!q.port || r.port === q.port) && (q.vid === undefined || r.vid === q.vid)) out.push(r);
     }
     return out;
+  }
+
+  /**
+   * One group's entries, on every port that has it: RTM_GETMDB with MDBA_GET_ENTRY (Linux
+   * 6.5 and later), answered with the entries as `list` has them. Takes no port, state
+   * or protocol: the group (and source, vid, a vxlan's source VNI) says which.
+   *
+   * Equivalent to: `bridge mdb get dev BRIDGE grp GROUP [src SOURCE] [vid VID] [src_vni VNI]`.
+   * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'ENOENT'
+   *   when the bridge has no entry for the group, 'ENODEV' when the bridge does not
+   *   exist, 'EOPNOTSUPP' when it is no bridge or vxlan (or the kernel is older than 6.5)
+   *   — each naming the group and the netns.
+   */
+  async get(spec: MdbGetSpec): Promise<MdbEntry[]> {
+    const s = checkObject(spec, 'spec');
+    checkKeys(s, GET_KEYS, '');
+    // add's checks for the fields get shares with it (port: the bridge, as a stand-in nothing sends).
+    const c = check({ bridge: s['bridge'], port: s['bridge'], group: s['group'], source: s['source'], vid: s['vid'] }, SPEC_KEYS);
+    const srcVni = s['srcVni'] !== undefined ? checkInt(s['srcVni'], 'srcVni', 0, VNI_MAX) : -1;
+    const bridge = await this.core.linkIndex(c.bridge, 'bridge');
+    const dev = typeof c.bridge === 'number' ? `ifindex ${c.bridge}` : c.bridge;
+    const subject = `dev ${dev} grp ${c.groupText}${c.sourceText !== undefined ? ` src ${c.sourceText}` : ''}${c.vid ? ` vid ${c.vid}` : ''}${srcVni >= 0 ? ` src_vni ${srcVni}` : ''}`;
+    let m: MdbMessage | undefined;
+    try {
+      m = await this.core.sock.request(C.RTM_GETMDB, 0, (w) => {
+        putPortMsg(w, bridge);
+        // A br_mdb_entry without port, state or flags (the kernel refuses them in a get).
+        const n = w.nestStart(C.MDBA_GET_ENTRY, false);
+        const o = w.reserve(C.SIZEOF_BR_MDB_ENTRY);
+        w.view.setUint16(o + 6, c.vid, HOST_LE);
+        w.buf.set(c.group, o + 8);
+        w.view.setUint16(o + 24, c.proto, false);
+        w.nestEnd(n);
+        if (c.source || srcVni >= 0) {
+          const a = w.nestStart(C.MDBA_GET_ENTRY_ATTRS);
+          if (c.source) w.putBytes(C.MDBE_ATTR_SOURCE, c.source.bytes);
+          if (srcVni >= 0) w.putU32(C.MDBE_ATTR_SRC_VNI, srcVni);
+          w.nestEnd(a);
+        }
+      }, onMdb, { ack: false, subject });
+    } catch (e) {
+      if (e instanceof NetlinkError && e.errno === ENOENT) {
+        const where = this.core.where?.() ?? "the caller's netns";
+        throw new NetlinkError(e.errno, e.request, e.extack, `no MDB entry for ${c.groupText}${c.sourceText !== undefined ? ` from ${c.sourceText}` : ''} on ${typeof c.bridge === 'number' ? `ifindex ${c.bridge}` : `'${c.bridge}'`}; in ${where}`);
+      }
+      throw await this.explain(e, c, bridge, C.RTM_NEWMDB);
+    }
+    if (!m) throw noReply(C.RTM_GETMDB, 'RTM_GETMDB', 'RTM_NEWMDB', subject);
+    return m.entries;
   }
 
   /** A checked filter: the ifindexes and vid it keeps (0 / undefined: every one). */
