@@ -484,3 +484,20 @@ t.test('get: bad input refused before anything is sent; the request bytes', asyn
   const r = await recordedRequests(mdbApi, (a) => a.get({ bridge: 2, group: '239.1.1.3', source: '10.0.0.1', vid: 10 }));
   t.same(hex(r), ['44000000' + '5600' + '0500' + '0100000000000000' + '0700000002000000' + '20000100' + '00000000' + '00000a00' + 'ef010103' + Z12 + '08000000' + '0c000280' + '08000100' + '0a000001']);
 });
+
+t.test('a vxlan entry\'s dst_port is a host-order u16 both ways (the kernel: nla_get_u16 / nla_put_u16 of be16_to_cpu)', async (t) => {
+  // bridge mdb add dev vx0 port vx0 grp 239.1.1.1 permanent dst 10.0.0.1 dst_port 1234 vni 10 (iproute2 6.3: addattr16, addattr32)
+  const r = await recordedRequests(mdbApi, (a) => a.add({ bridge: 2, port: 2, group: '239.1.1.1', permanent: true, dst: '10.0.0.1', dstPort: 1234, vni: 10 }));
+  const le16 = (v: number) => Buffer.from([v & 0xff, v >> 8]).toString('hex');
+  t.same(hex(r), [req('54', '54000506', '0200000001000000' + 'ef010101' + Z12 + '08000000',
+    '1c000280' + '08000500' + '0a000001' + '06000600' + le16(1234) + '0000' + '08000700' + '0a000000')]);
+  // What the kernel sends for it (vxlan_mdb_entry_info_fill): MDBA_MDB › MDBA_MDB_ENTRY › MDBA_MDB_ENTRY_INFO
+  // (br_mdb_entry, then MDBA_MDB_EATTR_DST, _DST_PORT as a host-order u16, _VNI).
+  const info = '0200000001000000' + 'ef010101' + Z12 + '08000000' + '08000600' + '0a000001' + '06000700' + le16(1234) + '0000' + '08000800' + '0a000000';
+  const entry = `${(4 + info.length / 2).toString(16).padStart(2, '0')}000100` + info;
+  const mdb = `${(4 + 4 + entry.length / 2).toString(16).padStart(2, '0')}000100` + `${(4 + entry.length / 2).toString(16).padStart(2, '0')}000100` + entry;
+  const body = '0700000002000000' + mdb;
+  const msg = Buffer.from(`${(16 + body.length / 2).toString(16).padStart(2, '0')}000000` + '5400' + '0000' + '00000000' + '00000000' + body, 'hex');
+  const m = decodeMdb(msg, new DataView(msg.buffer, msg.byteOffset, msg.length), 0, msg.length)!;
+  t.same(m.entries.map((e) => [e.dst, e.dstPort, e.vni]), [['10.0.0.1', 1234, 10]]);
+});

@@ -490,7 +490,7 @@ export class MdbApi {
           if (c.protocol >= 0) w.putU8(C.MDBE_ATTR_RTPROT, c.protocol);
           // The order bridge (iproute2 6.3+) writes them in.
           if (c.dst) w.putBytes(C.MDBE_ATTR_DST, c.dst.bytes);
-          if (c.dstPort >= 0) w.putBe16(C.MDBE_ATTR_DST_PORT, c.dstPort);
+          if (c.dstPort >= 0) w.putU16(C.MDBE_ATTR_DST_PORT, c.dstPort); // host order: the kernel's nla_get_u16
           if (c.vni >= 0) w.putU32(C.MDBE_ATTR_VNI, c.vni);
           if (c.srcVni >= 0) w.putU32(C.MDBE_ATTR_SRC_VNI, c.srcVni);
           if (via) w.putU32(C.MDBE_ATTR_IFINDEX, via);

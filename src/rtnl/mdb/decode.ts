@@ -42,9 +42,9 @@ export interface MdbEntry {
   sourceList?: Array<{ address: string; timer: number }>;
   /** vxlan: the remote VTEP (MDBA_MDB_EATTR_DST; "dst"). */
   dst?: string;
-  /** vxlan: the remote UDP port (MDBA_MDB_EATTR_DST_PORT; "dst_port"). */
+  /** vxlan: the remote UDP port (MDBA_MDB_EATTR_DST_PORT, a host-order u16; "dst_port"). Absent when it is the vxlan's own dstport. */
   dstPort?: number;
-  /** vxlan: the remote VNI (MDBA_MDB_EATTR_VNI; "vni"). */
+  /** vxlan: the remote VNI (MDBA_MDB_EATTR_VNI; "vni"). Absent when it is the vxlan's own. */
   vni?: number;
   /** vxlan: the source VNI (MDBA_MDB_EATTR_SRC_VNI; "src_vni"). */
   srcVni?: number;
@@ -157,7 +157,7 @@ function decodeInfo(buf: Buffer, view: DataView, o: number, l: number, bridge: n
         break;
       }
       case C.MDBA_MDB_EATTR_DST: e.dst = formatIp(buf, a, n); break;
-      case C.MDBA_MDB_EATTR_DST_PORT: if (n >= 2) e.dstPort = view.getUint16(a, false); break;
+      case C.MDBA_MDB_EATTR_DST_PORT: if (n >= 2) e.dstPort = view.getUint16(a, HOST_LE); break; // host order (nla_put_u16 of be16_to_cpu)
       case C.MDBA_MDB_EATTR_VNI: e.vni = u32(view, a, n, PATH_INFO, 'MDBA_MDB_EATTR_VNI'); break;
       case C.MDBA_MDB_EATTR_SRC_VNI: e.srcVni = u32(view, a, n, PATH_INFO, 'MDBA_MDB_EATTR_SRC_VNI'); break;
       case C.MDBA_MDB_EATTR_IFINDEX: e.via = u32(view, a, n, PATH_INFO, 'MDBA_MDB_EATTR_IFINDEX'); break;
