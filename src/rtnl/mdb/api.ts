@@ -351,8 +351,9 @@ export class MdbApi {
    * list), or an entry `list` returned.
    *
    * Equivalent to: `bridge mdb del dev BRIDGE port PORT grp GROUP [src SOURCE] [vid VID]`.
-   * @throws NetlinkError 'EINVAL' with the hint 'no such MDB entry' when there is none
-   *   (the kernel's bare answer), naming it and the netns.
+   * @throws NetlinkError 'EINVAL' with the hint 'no such MDB entry' when a bridge has
+   *   none (the kernel's bare answer; a vxlan answers 'ENOENT' with its own words),
+   *   naming it and the netns.
    */
   async del(spec: MdbDelSpec | MdbEntry): Promise<void> {
     let s = checkObject(spec, 'spec');
