@@ -797,6 +797,19 @@ export class NetlinkSocket {
     }
   }
 
+  /**
+   * NETLINK_NO_ENOBUFS with groups: a full queue makes the kernel drop our answer without
+   * an error or the congested state, and rtnetlink answers inside sendto, so nothing
+   * queued when the answer is awaited means nothing will come (the request waited for
+   * ever): throw ENOBUFS saying so. Called at EAGAIN only.
+   */
+  private checkDroppedAnswer<T>(st: TxState<T>): void {
+    if (this.protocol !== NETLINK_ROUTE || this.groups === undefined || this.groups.size === 0) return;
+    throw new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), {}, st.mode === 'ack' || st.mode === 'batch'
+      ? 'no answer came: with noEnobufs the kernel dropped its answer on a receive queue full of notifications, without a word; the request may have been carried out; read the state back (or make requests on a socket without groups)'
+      : 'no answer came: with noEnobufs the kernel dropped its answer on a receive queue full of notifications, without a word (make requests on a socket without groups)');
+  }
+
   private drainLoop<T>(st: TxState<T>): void {
     while (!st.done) {
       // close() from inside a handler: stop reading (the slab goes back when drain() ends).
@@ -807,15 +820,9 @@ export class NetlinkSocket {
           // After an overrun, answers that were dropped will never come: fail instead of
           // waiting on poll for them.
           if (st.overrun) throw st.overrun;
-          // NETLINK_NO_ENOBUFS with groups: a full queue makes the kernel drop our answer
-          // without an error or the congested state, and rtnetlink answers inside sendto,
-          // so nothing queued now means nothing will come (the request waited for ever).
-          // Reached only when the answer is missing: no cost on the success path.
-          if (this.noEnobufs && this.protocol === NETLINK_ROUTE && this.groups !== undefined && this.groups.size > 0) {
-            throw new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), {}, st.mode === 'ack' || st.mode === 'batch'
-              ? 'no answer came: with noEnobufs the kernel dropped its answer on a receive queue full of notifications, without a word; the request may have been carried out; read the state back (or make requests on a socket without groups)'
-              : 'no answer came: with noEnobufs the kernel dropped its answer on a receive queue full of notifications, without a word (make requests on a socket without groups)');
-          }
+          // Reached only when the answer is missing (out of line: this loop's size is what
+          // V8 weighs when it tiers the request path up).
+          if (this.noEnobufs) this.checkDroppedAnswer(st);
           return;
         }
         if (-n === ENOBUFS) {
