@@ -14,8 +14,27 @@ import { checkBool, checkInt, checkKeys, checkLinkRef, checkNamed, checkObject }
 import { checkVid, type MacInput } from '../fdb/api.js';
 import { decodeMdb, type MdbEntry, type MdbMessage, type MdbRouterPort } from './decode.js';
 
+/** A vxlan MDB entry's remote (`rt.mdb.add`, `replace`, `del`): what `bridge mdb` takes after `dst`. */
+export interface MdbRemote {
+  /**
+   * A vxlan's entry (`bridge` and `port` both the vxlan, `permanent`; newer kernels only):
+   * the remote VTEP the group's packets go to (MDBE_ATTR_DST; `dst IP`), IPv4 or IPv6.
+   * Required for a vxlan (each remote of a group is an entry of its own); not for a
+   * bridge. Defaults to none.
+   */
+  readonly dst?: string | undefined;
+  /** A vxlan's entry: the remote's UDP port, 0..65535 (MDBE_ATTR_DST_PORT; `dst_port PORT`). Needs `dst`. Defaults to the vxlan's dstport. */
+  readonly dstPort?: number | undefined;
+  /** A vxlan's entry: the VNI sent to the remote, 0..16777215 (MDBE_ATTR_VNI; `vni VNI`). Needs `dst`. Defaults to the vxlan's. */
+  readonly vni?: number | undefined;
+  /** A vxlan's entry: the source VNI the group is keyed by, 0..16777215 (MDBE_ATTR_SRC_VNI; `src_vni VNI`). Needs `dst`. Defaults to the vxlan's. */
+  readonly srcVni?: number | undefined;
+  /** A vxlan's entry: the device to reach the remote through, name or ifindex (MDBE_ATTR_IFINDEX; `via DEV`). Needs `dst`. Defaults to none (the route's). */
+  readonly via?: string | number | undefined;
+}
+
 /** What `rt.mdb.add` / `replace` take. */
-export interface MdbSpec {
+export interface MdbSpec extends MdbRemote {
   /** The bridge, name or ifindex (`dev DEV`). Required. */
   readonly bridge: string | number;
   /** The port the group is forwarded to, or the bridge itself for a host join (`port PORT`). Required. */
@@ -51,25 +70,10 @@ export interface MdbSpec {
    * 'static' on, or a number 4..255. Not for a host join. Defaults to the kernel's 'static'.
    */
   readonly protocol?: string | number | undefined;
-  /**
-   * A vxlan's entry (`bridge` and `port` both the vxlan, `permanent`; newer kernels only):
-   * the remote VTEP the group's packets go to (MDBE_ATTR_DST; `dst IP`), IPv4 or IPv6.
-   * Required for a vxlan (each remote of a group is an entry of its own); not for a
-   * bridge. Defaults to none.
-   */
-  readonly dst?: string | undefined;
-  /** A vxlan's entry: the remote's UDP port, 0..65535 (MDBE_ATTR_DST_PORT; `dst_port PORT`). Needs `dst`. Defaults to the vxlan's dstport. */
-  readonly dstPort?: number | undefined;
-  /** A vxlan's entry: the VNI sent to the remote, 0..16777215 (MDBE_ATTR_VNI; `vni VNI`). Needs `dst`. Defaults to the vxlan's. */
-  readonly vni?: number | undefined;
-  /** A vxlan's entry: the source VNI the group is keyed by, 0..16777215 (MDBE_ATTR_SRC_VNI; `src_vni VNI`). Needs `dst`. Defaults to the vxlan's. */
-  readonly srcVni?: number | undefined;
-  /** A vxlan's entry: the device to reach the remote through, name or ifindex (MDBE_ATTR_IFINDEX; `via DEV`). Needs `dst`. Defaults to none (the route's). */
-  readonly via?: string | number | undefined;
 }
 
 /** What `rt.mdb.del` takes (or an entry `list` returned). */
-export interface MdbDelSpec {
+export interface MdbDelSpec extends MdbRemote {
   /** The bridge, name or ifindex (`dev DEV`). Required. */
   readonly bridge: string | number;
   /** The port, or the bridge for a host join (`port PORT`). Required. */
@@ -80,21 +84,6 @@ export interface MdbDelSpec {
   readonly vid?: number | undefined;
   /** The source of an (S, G) entry (`src SOURCE`). Defaults to none. */
   readonly source?: string | undefined;
-  /**
-   * A vxlan's entry (`bridge` and `port` both the vxlan, `permanent`; newer kernels only):
-   * the remote VTEP the group's packets go to (MDBE_ATTR_DST; `dst IP`), IPv4 or IPv6.
-   * Required for a vxlan (each remote of a group is an entry of its own); not for a
-   * bridge. Defaults to none.
-   */
-  readonly dst?: string | undefined;
-  /** A vxlan's entry: the remote's UDP port, 0..65535 (MDBE_ATTR_DST_PORT; `dst_port PORT`). Needs `dst`. Defaults to the vxlan's dstport. */
-  readonly dstPort?: number | undefined;
-  /** A vxlan's entry: the VNI sent to the remote, 0..16777215 (MDBE_ATTR_VNI; `vni VNI`). Needs `dst`. Defaults to the vxlan's. */
-  readonly vni?: number | undefined;
-  /** A vxlan's entry: the source VNI the group is keyed by, 0..16777215 (MDBE_ATTR_SRC_VNI; `src_vni VNI`). Needs `dst`. Defaults to the vxlan's. */
-  readonly srcVni?: number | undefined;
-  /** A vxlan's entry: the device to reach the remote through, name or ifindex (MDBE_ATTR_IFINDEX; `via DEV`). Needs `dst`. Defaults to none (the route's). */
-  readonly via?: string | number | undefined;
 }
 
 /** What `rt.mdb.get` takes: a group of a bridge (or vxlan), its entries on every port. */
