@@ -152,12 +152,6 @@ function hex2(b: number): string {
   return (b < 16 ? '0' : '') + b.toString(16);
 }
 
-/** A decoded entry as `get` looks it up: on a port with a master through its bridge, the rest as the device's own. */
-function getSpecOfEntry(e: FdbEntry): Record<string, unknown> {
-  const master = e.master !== undefined && e.master !== e.link;
-  return { mac: e.mac, link: e.link, ...(master ? { master: true } : { self: true }), vlan: e.vlan, vni: master ? undefined : e.vni };
-}
-
 /** A MAC address given for an FDB entry, checked: its bytes and how `bridge` prints it. */
 function checkMac(v: unknown): { mac: Uint8Array; macText: string } {
   if (v === undefined) throw new InvalidArgumentError('mac', 'an FDB entry needs a MAC address');
@@ -268,7 +262,11 @@ export class FdbApi {
    */
   async get(spec: FdbGetSpec | FdbEntry): Promise<FdbEntry> {
     let s = checkObject(spec, 'spec');
-    if (typeof s['rawState'] === 'number' && typeof s['rawFlags'] === 'number') s = getSpecOfEntry(s as unknown as FdbEntry);
+    if (typeof s['rawState'] === 'number' && typeof s['rawFlags'] === 'number') {
+      // Looked up where del would delete it, by the keys a lookup takes.
+      const d = specOfEntry(s as unknown as FdbEntry);
+      s = { mac: d['mac'], link: d['link'], master: d['master'], self: d['self'], vlan: d['vlan'], vni: d['vni'] };
+    }
     checkKeys(s, GET_KEYS, '');
     const { mac, macText } = checkMac(s['mac']);
     const link = s['link'] !== undefined ? checkLinkRef(s['link'], 'link') : undefined;
