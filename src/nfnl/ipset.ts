@@ -605,6 +605,11 @@ interface CheckedEntry {
   readonly range?: boolean;
 }
 
+/** Byte `k` of the mask of a prefix `bits` long (0xff, 0, or the partial byte). */
+function prefixMaskByte(bits: number, k: number): number {
+  return bits >= k * 8 + 8 ? 0xff : bits <= k * 8 ? 0 : (0xff << (8 - (bits - k * 8))) & 0xff;
+}
+
 /**
  * What makes two checked entries one element for the kernel (addMany's repeat check): the
  * addresses under their prefix length (a net is stored masked, no prefix is a host:
@@ -618,7 +623,7 @@ function elementKey(e: CheckedEntry, mask?: Uint8Array): string {
   const net = (b: Uint8Array | undefined, len: number | undefined, also?: Uint8Array): string => {
     if (b === undefined) return '';
     const bits = len ?? b.length * 8;
-    const m = Uint8Array.from(b, (x, k) => (k * 8 >= bits ? 0 : k * 8 + 8 <= bits ? x : x & (0xff << (8 - (bits - k * 8)))) & (also !== undefined && also.length === b.length ? also[k]! : 0xff));
+    const m = Uint8Array.from(b, (x, k) => x & prefixMaskByte(bits, k) & (also !== undefined && also.length === b.length ? also[k]! : 0xff));
     return `${Buffer.from(m).toString('hex')}/${bits}`;
   };
   const mac = e.mac === undefined ? '' : Buffer.from(e.mac).toString('hex');
@@ -1345,7 +1350,7 @@ export class IpSet {
     if (s?.bitmask !== undefined) return { bytes: parseIp(s.bitmask).bytes, text: `bitmask ${s.bitmask}` };
     if (s?.netmask === undefined) return undefined;
     const bytes = new Uint8Array(s.family === 6 ? 16 : 4);
-    for (let k = 0; k < bytes.length; k++) bytes[k] = s.netmask >= k * 8 + 8 ? 0xff : s.netmask <= k * 8 ? 0 : (0xff << (8 - (s.netmask - k * 8))) & 0xff;
+    for (let k = 0; k < bytes.length; k++) bytes[k] = prefixMaskByte(s.netmask, k);
     return { bytes, text: `netmask ${s.netmask}` };
   }
 
