@@ -24,7 +24,7 @@
  */
 import * as sys from './sys.js';
 import {
-  AF_NETLINK, NETLINK_ROUTE, MSG_DONTWAIT, MSG_TRUNC, NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_DROP_MEMBERSHIP,
+  AF_NETLINK, NETLINK_NETFILTER, NETLINK_ROUTE, NETLINK_SOCK_DIAG, NETLINK_XFRM, MSG_DONTWAIT, MSG_TRUNC, NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_DROP_MEMBERSHIP,
   NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_NO_ENOBUFS, NLA_HDRLEN, NLMSGERR_ATTR_COOKIE,
   NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY, NL_ATTR_TYPE_NAMES, NL_POLICY_TYPE_ATTR_BITFIELD32_MASK,
   NL_POLICY_TYPE_ATTR_MASK, NL_POLICY_TYPE_ATTR_MAX_LENGTH, NL_POLICY_TYPE_ATTR_MAX_VALUE_S, NL_POLICY_TYPE_ATTR_MAX_VALUE_U,
@@ -255,6 +255,17 @@ const defaultDescriber: FamilyDescriber = { typeName: (t) => `type ${t}` };
 const RECV_U32 = new Uint32Array(3);
 const RECV_ADDR = Buffer.from(RECV_U32.buffer);
 const RECV_ALEN = new Uint32Array(1);
+/**
+ * Protocols whose kernel side reads a request and queues every answer to it (a refusal,
+ * an ACK, a reply, a dump's first part; a dump's later parts are made inside recvmsg)
+ * before sendto returns: netlink_rcv_skb runs in the sender's context. Not every
+ * protocol does: audit answers from a kernel thread, and a generic netlink family may
+ * keep the port id and answer later.
+ */
+function answersInSend(protocol: number): boolean {
+  return protocol === NETLINK_ROUTE || protocol === NETLINK_XFRM || protocol === NETLINK_SOCK_DIAG || protocol === NETLINK_NETFILTER;
+}
+
 /** The sockaddr_nl that open() binds and reads back the port id from (synchronously). */
 const BIND_ADDR = Buffer.alloc(12);
 
@@ -441,7 +452,11 @@ export class NetlinkSocket {
    * - With `ack` (the default): resolves when the kernel ACKs; messages before the ACK
    *   (an NLM_F_ECHO reply) go to `onMessage`, and the last value it returned is the
    *   result.
-   * - With `ack: false` (GET of one object): resolves with `onMessage` of the reply.
+   * - With `ack: false` (GET of one object): resolves with `onMessage` of the reply. A
+   *   request the kernel carries out without answering (a NEW, SET or DEL without
+   *   NLM_F_ACK) resolves with undefined on rtnetlink, xfrm, sock_diag and nfnetlink,
+   *   whose kernel side answers inside sendto; on other protocols (audit answers from a
+   *   kernel thread) it waits for an answer, so ask those for an ACK.
    *
    * The kernel's refusal rejects with {@link NetlinkError} (code, extended ACK,
    * attribute name, request type and subject).
@@ -651,6 +666,13 @@ export class NetlinkSocket {
       throw e;
     }
     if (st.done) return this.finishTx(st);
+    // Without NLM_F_ACK a kernel that carried a request out may answer nothing (a SET or
+    // NEW does not); families whose kernel side answers inside sendto will send nothing
+    // later, so waiting would be for ever: the request is done, without a value.
+    if (st.mode === 'reply' && answersInSend(this.protocol)) {
+      st.done = true;
+      return this.finishTx(st);
+    }
     // Not all of the answer is queued yet: keep a copy of the request (the writer may
     // be reused) and wait for readability on a libuv poll handle.
     st.request = Buffer.from(req.subarray(0, len));

@@ -6,6 +6,7 @@
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
 export const RTM_GETLINK = 18;
+export const RTM_SETLINK = 19;
 /** sizeof(struct ifinfomsg) */
 export const IFINFOMSG_LEN = 16;
 

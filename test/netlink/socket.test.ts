@@ -95,6 +95,24 @@ t.test('GETLINK of ifindex 1 resolves with lo\'s reply (no ACK asked)', privileg
   t.equal(ip!.group, 'default');
 });
 
+t.test('a request without ACK that the kernel carries out and answers with nothing resolves with undefined instead of waiting for ever', privileged, async (t) => {
+  const ns = freshNs(t);
+  const s = open(t, ns);
+  let calls = 0;
+  // SETLINK of lo with no attributes: rtnetlink does it and, without NLM_F_ACK, sends nothing.
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<string>((r) => (timer = setTimeout(() => r('hung'), 3000)));
+  const r = await Promise.race([s.request(L.RTM_SETLINK, 0, ifinfo(1), () => void calls++, { ack: false }), hung]);
+  clearTimeout(timer);
+  if (r === 'hung') return void t.fail('the request waited for an answer that never comes');
+  t.equal(r, undefined, 'resolved with no value');
+  t.equal(calls, 0);
+  t.equal(s.stats.waits, 0, 'it did not wait on poll');
+  // A refusal is always answered, with or without NLM_F_ACK.
+  t.match(await rejection(s.request(L.RTM_SETLINK, 0, ifinfo(4242), undefined, { ack: false, subject: 'gone' })), { code: 'ENODEV', request: { type: L.RTM_SETLINK, subject: 'gone' } });
+  t.same(await s.request(L.RTM_GETLINK, 0, ifinfo(1), (_b, v, o) => v.getInt32(o + 20, true), { ack: false }), 1, 'the socket is usable after both');
+});
+
 t.test('an ACK resolves with undefined; an NLM_F_ECHO reply before it reaches onMessage', privileged, async (t) => {
   const ns = freshNs(t);
   const s = open(t, ns);
