@@ -37,7 +37,7 @@ export type { Neigh } from './neigh/decode.js';
 export { NDA, NUD_STATES, NEIGH_FLAGS } from './neigh/table.js';
 export type { NeighState, NeighCacheinfo } from './neigh/table.js';
 export { FdbApi } from './fdb/api.js';
-export type { FdbSpec, FdbGetSpec, FdbFilter, MacInput } from './fdb/api.js';
+export type { FdbSpec, FdbGetSpec, FdbFilter, FdbFlushSpec, FdbFlushState, MacInput } from './fdb/api.js';
 export { decodeFdb } from './fdb/decode.js';
 export type { FdbEntry } from './fdb/decode.js';
 export { FDB_NDA, FDB_STATES, FDB_FLAGS } from './fdb/table.js';

@@ -365,3 +365,102 @@ t.test('get: one entry asked of the kernel (bridge fdb get), by bridge, by port,
   }
   t.equal(rt.sock.stats.requests, before, 'nothing sent for bad input');
 });
+
+/** The entries `bridge -j fdb show br br0` lists, by what a flush decides on: a port's own random MAC as 'own'. */
+function flushView(nsPath: string): string[] {
+  return bridgeJson(nsPath, ['fdb', 'show', 'br', 'br0'])
+    .map((e) => `${e.ifname} ${/^(02:00:00|33:33|01:00:5e)/.test(e.mac) ? e.mac : 'own'} ${e.state} ${(e.flags as string[]).join(',')}`).sort();
+}
+
+/** Entries of every kind a bridge flush tells apart, made by `bridge` (dynamic ones need the ports up). */
+function fillForFlush(nsPath: string): void {
+  for (const c of [
+    '02:00:00:00:00:01 dev v0 master static', '02:00:00:00:00:02 dev v0 master permanent', '02:00:00:00:00:03 dev v0 master dynamic',
+    '02:00:00:00:00:04 dev v4 master static sticky', '02:00:00:00:00:05 dev v4 master dynamic extern_learn', '02:00:00:00:00:06 dev v4 master dynamic',
+    '02:00:00:00:00:07 dev br0 self local',
+  ]) inNs(nsPath, 'bridge', ['fdb', 'add', ...c.split(' ')]);
+}
+
+t.test('flush deletes what `bridge fdb flush` deletes, for every state word, flag filter, brport and master', privileged, async (t) => {
+  const cases: [Record<string, unknown>, string[]][] = [
+    [{ state: 'nopermanent' }, ['nopermanent']], [{ state: 'permanent' }, ['permanent']], [{ state: 'static' }, ['static']],
+    [{ state: 'nostatic' }, ['nostatic']], [{ state: 'dynamic' }, ['dynamic']], [{ state: 'nodynamic' }, ['nodynamic']], [{ state: 'all' }, []],
+    [{ state: 'all', externLearn: true }, ['extern_learn']], [{ state: 'all', sticky: false }, ['nosticky']],
+    [{ state: 'all', addedByUser: true }, ['added_by_user']], [{ brport: 'v4' }, ['brport', 'v4', 'nopermanent']],
+  ];
+  for (const [filter, words] of cases) {
+    const a = setup(t);
+    const b = setup(t);
+    fillForFlush(a.ns.path);
+    fillForFlush(b.ns.path);
+    t.same(flushView(a.ns.path), flushView(b.ns.path), 'the two netns start alike');
+    const before = flushView(a.ns.path).length;
+    await a.rt.fdb.flush({ link: 'br0', ...filter });
+    inNs(b.ns.path, 'bridge', ['fdb', 'flush', 'dev', 'br0', ...words]);
+    t.same(flushView(a.ns.path), flushView(b.ns.path), `${JSON.stringify(filter)} as bridge fdb flush dev br0 ${words.join(' ')}`);
+    t.ok(flushView(a.ns.path).length < before, `${JSON.stringify(filter)} deleted something`);
+  }
+  // The default keeps every permanent entry: the bridge's and its ports' own addresses above all.
+  const c = setup(t);
+  fillForFlush(c.ns.path);
+  await c.rt.fdb.flush({ link: 'br0' });
+  t.same(flushView(c.ns.path).filter((x) => !x.includes(' permanent ')), [], 'only permanent entries are left');
+  t.ok(flushView(c.ns.path).some((x) => x.startsWith('br0 02:00:00:00:00:07 permanent')), "the bridge's local entry is kept");
+  // master on a port: its entries in the bridge only.
+  const d = setup(t);
+  const e = setup(t);
+  fillForFlush(d.ns.path);
+  fillForFlush(e.ns.path);
+  await d.rt.fdb.flush({ link: 'v0', master: true, state: 'dynamic' });
+  inNs(e.ns.path, 'bridge', ['fdb', 'flush', 'dev', 'v0', 'master', 'dynamic']);
+  t.same(flushView(d.ns.path), flushView(e.ns.path), 'master on a port, as bridge fdb flush dev v0 master dynamic');
+  t.notOk(flushView(d.ns.path).some((x) => x.includes('02:00:00:00:00:03')), "the port's dynamic entry is gone");
+  t.ok(flushView(d.ns.path).some((x) => x.includes('02:00:00:00:00:06')), "the other port's dynamic entry stays");
+});
+
+t.test("flush of a vxlan's remotes by vni, dst, port and state", privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const remotes = () => bridgeJson(ns.path, ['fdb', 'show', 'dev', 'vx0']).map((e) => `${e.mac} ${e.dst}`).sort();
+  await rt.fdb.add({ mac: '02:00:00:00:00:09', link: 'vx0', dst: '10.0.0.9' });
+  await rt.fdb.add({ mac: '02:00:00:00:00:0a', link: 'vx0', dst: '10.0.0.10', vni: 7 });
+  await rt.fdb.add({ mac: '02:00:00:00:00:0b', link: 'vx0', dst: '10.0.0.11', port: 4000 });
+  await rt.fdb.add({ mac: '02:00:00:00:00:0c', link: 'vx0', dst: '10.0.0.12', state: 'reachable' });
+  await rt.fdb.flush({ link: 'vx0' });
+  t.same(remotes(), ['02:00:00:00:00:09 10.0.0.9', '02:00:00:00:00:0a 10.0.0.10', '02:00:00:00:00:0b 10.0.0.11'], 'the default takes the dynamic remote only');
+  await rt.fdb.flush({ link: 'vx0', state: 'all', vni: 7 });
+  t.same(remotes(), ['02:00:00:00:00:09 10.0.0.9', '02:00:00:00:00:0b 10.0.0.11'], 'vni 7');
+  await rt.fdb.flush({ link: 'vx0', state: 'all', port: 4000 });
+  t.same(remotes(), ['02:00:00:00:00:09 10.0.0.9'], 'port 4000');
+  await rt.fdb.flush({ link: 'vx0', state: 'all', dst: '10.0.0.9' });
+  t.same(remotes(), [], 'dst 10.0.0.9');
+});
+
+t.test('flush: refusals name the flush, what is wrong and the netns; bad input is refused before anything is sent', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  fillForFlush(ns.path);
+  const before = flushView(ns.path);
+  const refused = async (spec: Record<string, unknown>, code: string, text: RegExp) => {
+    const e = await rt.fdb.flush(spec as never).then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof NetlinkError, `${JSON.stringify(spec)} rejects with a NetlinkError`);
+    t.match(e, { code, message: text }, JSON.stringify(spec));
+    t.match((e as Error).message, /in netns|in the caller's netns|netns/, 'names the netns');
+  };
+  await refused({ link: 'v2' }, 'EOPNOTSUPP', /'v2' keeps no entries of its own to flush.*\(RTM_DELNEIGH flush dev v2 self nopermanent\)/);
+  await refused({ link: 'v0' }, 'EOPNOTSUPP', /'v0' keeps no entries of its own to flush .*flushed with master: true/);
+  await refused({ link: 'v2', master: true }, 'EOPNOTSUPP', /'v2' is not a bridge port/);
+  await refused({ link: 'br0', master: true }, 'EOPNOTSUPP', /'br0' is a bridge: its database is flushed with self/);
+  await refused({ link: 'br0', brport: 'v2' }, 'EINVAL', /brport 'v2' is not a port of 'br0'/);
+  await refused({ link: 'br0', vni: 3 }, 'EINVAL', /select a vxlan's remotes: 'br0' takes none of them/);
+  await refused({ link: 'br0', router: true }, 'EINVAL', /router is a vxlan's flag/);
+  await refused({ link: 'nope' }, 'ENODEV', /'nope'/);
+  await refused({ link: 'br0', brport: 'nope' }, 'ENODEV', /brport 'nope'/);
+  for (const [spec, arg] of [
+    [{}, 'link'], [{ link: 'br0', state: 'bogus' }, 'state'], [{ link: 'br0', state: 'reachable' }, 'state'], [{ link: 'br0', vlan: 0 }, 'vlan'],
+    [{ link: 'br0', sticky: 1 }, 'sticky'], [{ link: 'br0', master: false, self: false }, 'self'], [{ link: 'br0', mac: '02:00:00:00:00:01' }, 'mac'],
+    [{ link: 'br0', vni: 1 << 24 }, 'vni'], [{ link: 'br0', dst: '10.0.0.300' }, 'dst'], [{ link: 'br0', port: 0 }, 'port'],
+  ] as [Record<string, unknown>, string][]) {
+    await t.rejects(rt.fdb.flush(spec as never), { name: 'InvalidArgumentError', argument: arg }, JSON.stringify(spec));
+  }
+  await t.rejects(rt.fdb.flush(undefined as never), { name: 'InvalidArgumentError' }, 'no spec');
+  t.same(flushView(ns.path), before, 'nothing was deleted by any of them');
+});

@@ -4,7 +4,7 @@
  * does.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_APPEND, showValue, type MessageWriter } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_BULK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_APPEND, showValue, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { decodeKept, eachArgs, existingLinkIndex, type ForEachCallback, type RtnlCore } from '../core.js';
 import { AF_BRIDGE, parseIp, type IpAddr } from '../ip.js';
@@ -105,11 +105,83 @@ export interface FdbFilter {
   readonly state?: FdbState | 'stale' | undefined;
 }
 
+/**
+ * Which entries `rt.fdb.flush` deletes by state, in `bridge fdb flush`'s words:
+ * 'nopermanent' every entry but the permanent (local) ones; 'permanent' those only;
+ * 'static' static entries that are not local; 'nostatic' entries that are not static;
+ * 'dynamic' entries neither static nor local (learned, or added dynamic);
+ * 'nodynamic' static entries; 'all' every entry, local ones included.
+ */
+export type FdbFlushState = 'nopermanent' | 'permanent' | 'static' | 'nostatic' | 'dynamic' | 'nodynamic' | 'all';
+
+/** What `rt.fdb.flush` takes: whose entries to delete, and which of them. */
+export interface FdbFlushSpec {
+  /** The bridge, a bridge port or a vxlan device, name or ifindex (`dev DEV`). Required. */
+  readonly link: string | number;
+  /**
+   * NTF_MASTER (`master`): the entries of `link`, a bridge port, in its bridge's
+   * database. Defaults to false.
+   */
+  readonly master?: boolean | undefined;
+  /**
+   * NTF_SELF (`self`): the device's own entries — a bridge's whole database, a vxlan's
+   * remotes. Defaults to true when `master` is not given, as `bridge fdb flush` assumes it.
+   */
+  readonly self?: boolean | undefined;
+  /** On a bridge: only the entries on this port, or on the bridge itself, name or ifindex (`brport DEV`). */
+  readonly brport?: string | number | undefined;
+  /** Only the entries of this VLAN id, 1..4094 (`vlan VID`). */
+  readonly vlan?: number | undefined;
+  /**
+   * Which entries by state (see {@link FdbFlushState}). Defaults to 'nopermanent':
+   * the permanent entries are the addresses of the bridge and its ports, without which
+   * the bridge hands the host nothing, and a vxlan's configured remotes; `bridge fdb
+   * flush` with no state word deletes those too, which is `state: 'all'` here.
+   */
+  readonly state?: FdbFlushState | undefined;
+  /** NTF_USE: true deletes only the entries added by a user (`added_by_user`), false only the others (`noadded_by_user`). */
+  readonly addedByUser?: boolean | undefined;
+  /** NTF_EXT_LEARNED: true only entries learned by a controller (`extern_learn`), false only the others (`noextern_learn`). */
+  readonly externLearn?: boolean | undefined;
+  /** NTF_STICKY: true only sticky entries (`sticky`), false only the others (`nosticky`). */
+  readonly sticky?: boolean | undefined;
+  /** NTF_OFFLOADED: true only entries offloaded to hardware (`offloaded`), false only the others (`nooffloaded`). */
+  readonly offloaded?: boolean | undefined;
+  /** NTF_ROUTER, vxlan: true only router entries (`router`), false only the others (`norouter`). */
+  readonly router?: boolean | undefined;
+  /** vxlan: only the entries toward this remote IP (NDA_DST; `dst IP`). */
+  readonly dst?: string | undefined;
+  /** vxlan: only the entries with this remote UDP port, 1..65535 (NDA_PORT; `port P`). */
+  readonly port?: number | undefined;
+  /** vxlan: only the entries with this remote VNI, 0..16777215 (NDA_VNI; `vni N`). */
+  readonly vni?: number | undefined;
+  /** vxlan: only the entries of this source VNI, 0..16777215 (NDA_SRC_VNI; `src_vni N`). */
+  readonly srcVni?: number | undefined;
+  /** vxlan: only the entries whose remotes are this fdb nexthop group, 1..4294967295 (NDA_NH_ID; `nhid N`). */
+  readonly nhid?: number | undefined;
+}
+
 const SPEC_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'master', 'self', 'vlan', 'state', 'sticky', 'externLearn', 'router', 'dst', 'port', 'vni', 'srcVni', 'via', 'nhid']);
 const DEL_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'master', 'self', 'vlan', 'dst', 'port', 'vni', 'srcVni', 'via', 'nhid']);
 const FILTER_KEYS: ReadonlySet<string> = new Set(['master', 'link', 'vlan', 'state']);
 const GET_KEYS: ReadonlySet<string> = new Set(['mac', 'link', 'bridge', 'master', 'self', 'vlan', 'vni']);
 const STATE_BITS: Readonly<Record<string, number>> = { permanent: C.NUD_PERMANENT, static: C.NUD_NOARP, reachable: C.NUD_REACHABLE, stale: C.NUD_STALE };
+const FLUSH_KEYS: ReadonlySet<string> = new Set(['link', 'master', 'self', 'brport', 'vlan', 'state', 'addedByUser', 'externLearn', 'sticky', 'offloaded', 'router', 'dst', 'port', 'vni', 'srcVni', 'nhid']);
+/** A flush's state word as ndm_state and NDA_NDM_STATE_MASK: what `bridge fdb flush` sends for it. */
+const FLUSH_STATES: Readonly<Record<FdbFlushState, readonly [number, number]>> = {
+  all: [0, 0],
+  nopermanent: [0, C.NUD_PERMANENT],
+  permanent: [C.NUD_PERMANENT, C.NUD_PERMANENT],
+  static: [C.NUD_NOARP, C.NUD_NOARP | C.NUD_PERMANENT],
+  nostatic: [0, C.NUD_NOARP],
+  dynamic: [0, C.NUD_NOARP | C.NUD_PERMANENT],
+  nodynamic: [C.NUD_NOARP, C.NUD_NOARP],
+};
+/** A flush's flag filters: the key, its NTF_ bit, and `bridge fdb flush`'s word for it. */
+const FLUSH_FLAGS: readonly (readonly [string, number, string])[] = [
+  ['addedByUser', C.NTF_USE, 'added_by_user'], ['externLearn', C.NTF_EXT_LEARNED, 'extern_learn'],
+  ['sticky', C.NTF_STICKY, 'sticky'], ['offloaded', C.NTF_OFFLOADED, 'offloaded'], ['router', C.NTF_ROUTER, 'router'],
+];
 const VNI_MAX = 0xffffff;
 const EPERM = 1;
 const EINVAL = 22;
@@ -348,6 +420,114 @@ export class FdbApi {
     const [filter, fn] = eachArgs(a, b);
     const q = await this.query(filter);
     return this.core.sock.dumpEach(C.RTM_GETNEIGH, 0, q.build, decodeKept(onFdb, q.keep), fn);
+  }
+
+  /**
+   * Delete many entries in one request (RTM_DELNEIGH with NLM_F_BULK, family
+   * AF_BRIDGE): the kernel deletes every entry of `link` that matches, in one pass
+   * under its lock, and says nothing about how many (`list` before and after counts
+   * them). Of a bridge (`self`, the default) its whole database, or one port's part of
+   * it (`brport`); of a bridge port (`master: true`) its entries in its bridge; of a
+   * vxlan device its remotes. The permanent (local) entries are kept unless `state`
+   * says otherwise (see {@link FdbFlushSpec.state}).
+   *
+   * Equivalent to: `bridge fdb flush dev DEV [brport DEV] [vlan VID] [self] [master]
+   * [nopermanent|permanent|static|nostatic|dynamic|nodynamic] [[no]added_by_user]
+   * [[no]extern_learn] [[no]sticky] [[no]offloaded] [[no]router] [dst IP] [port P]
+   * [vni N] [src_vni N] [nhid N]`; with the state defaulted, `bridge fdb flush dev DEV
+   * nopermanent`.
+   * @example
+   * await rt.fdb.flush({ link: 'br0' });                              // everything the bridge learned or was given, but its local entries
+   * await rt.fdb.flush({ link: 'veth0', master: true, state: 'dynamic' }); // what the bridge learned on one port
+   * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'ENODEV'
+   *   when a link does not exist, 'EOPNOTSUPP' for `self` on a device that keeps no
+   *   entries to flush (a veth, a bridge port's own list) or `master` on a link that is
+   *   no bridge port, 'EINVAL' for a `brport` that is not a port of the bridge or a
+   *   filter the device does not take (vxlan's on a bridge, `router` on a bridge) —
+   *   each naming the flush and the netns.
+   */
+  async flush(spec: FdbFlushSpec): Promise<void> {
+    const s = checkObject(spec, 'spec');
+    checkKeys(s, FLUSH_KEYS, '');
+    if (s['link'] === undefined) throw new InvalidArgumentError('link', 'a flush needs a link: the bridge, a bridge port (with master: true) or a vxlan device');
+    const linkRef = checkLinkRef(s['link'], 'link');
+    const master = s['master'] !== undefined && checkBool(s['master'], 'master');
+    const self = s['self'] !== undefined && checkBool(s['self'], 'self');
+    let ntf = master ? C.NTF_MASTER : 0;
+    if (self || (!master && s['self'] === undefined)) ntf |= C.NTF_SELF;
+    if (!(ntf & (C.NTF_MASTER | C.NTF_SELF))) throw new InvalidArgumentError('self', "a flush goes to the bridge of a port (master: true) or to the device's own entries (self: true); both are false");
+    const brportRef = s['brport'] !== undefined ? checkLinkRef(s['brport'], 'brport') : undefined;
+    const vlan = s['vlan'] !== undefined ? checkVid(s['vlan'], 'vlan') : undefined;
+    const stateWord = s['state'] ?? 'nopermanent';
+    if (typeof stateWord !== 'string' || !Object.prototype.hasOwnProperty.call(FLUSH_STATES, stateWord)) {
+      throw new InvalidArgumentError('state', `unknown flush state ${showValue(stateWord)} (expected one of ${Object.keys(FLUSH_STATES).join(', ')})`);
+    }
+    const [state, stateMask] = FLUSH_STATES[stateWord as FdbFlushState];
+    let flags = 0;
+    let flagsMask = 0;
+    let words = '';
+    for (const [key, bit, word] of FLUSH_FLAGS) {
+      if (s[key] === undefined) continue;
+      const on = checkBool(s[key], key);
+      flagsMask |= bit;
+      if (on) flags |= bit;
+      words += on ? ` ${word}` : ` no${word}`;
+    }
+    const dst = s['dst'] !== undefined ? parseIp(s['dst'], 'dst') : undefined;
+    const port = s['port'] !== undefined ? checkInt(s['port'], 'port', 1, 65535) : undefined;
+    const vni = s['vni'] !== undefined ? checkInt(s['vni'], 'vni', 0, VNI_MAX) : undefined;
+    const srcVni = s['srcVni'] !== undefined ? checkInt(s['srcVni'], 'srcVni', 0, VNI_MAX) : undefined;
+    const nhid = s['nhid'] !== undefined ? checkInt(s['nhid'], 'nhid', 1, 0xffffffff) : undefined;
+    const index = await this.core.linkIndex(linkRef, 'link');
+    const brport = brportRef !== undefined ? await existingLinkIndex(this.core, brportRef, 'brport') : undefined;
+    const name = (ref: string | number): string => (typeof ref === 'number' ? `ifindex ${ref}` : ref);
+    const subject = `flush dev ${name(linkRef)}${ntf & C.NTF_MASTER ? ' master' : ''}${ntf & C.NTF_SELF ? ' self' : ''}` +
+      `${brportRef !== undefined ? ` brport ${name(brportRef)}` : ''}${vlan !== undefined ? ` vlan ${vlan}` : ''}` +
+      `${stateWord === 'all' ? '' : ` ${stateWord}`}${words}${dst !== undefined ? ` dst ${String(s['dst'])}` : ''}` +
+      `${port !== undefined ? ` port ${port}` : ''}${vni !== undefined ? ` vni ${vni}` : ''}${srcVni !== undefined ? ` src_vni ${srcVni}` : ''}${nhid !== undefined ? ` nhid ${nhid}` : ''}`;
+    try {
+      await this.core.sock.request(C.RTM_DELNEIGH, NLM_F_BULK, (w) => {
+        putNdmsg(w, index, state, ntf | flags);
+        if (brport !== undefined) w.putU32(C.NDA_IFINDEX, brport);
+        if (vlan !== undefined) w.putU16(C.NDA_VLAN, vlan);
+        if (flagsMask) w.putU8(C.NDA_NDM_FLAGS_MASK, flagsMask);
+        if (stateMask) w.putU16(C.NDA_NDM_STATE_MASK, stateMask);
+        if (dst) w.putBytes(C.NDA_DST, dst.bytes);
+        if (port !== undefined) w.putBe16(C.NDA_PORT, port);
+        if (vni !== undefined) w.putU32(C.NDA_VNI, vni);
+        if (srcVni !== undefined) w.putU32(C.NDA_SRC_VNI, srcVni);
+        if (nhid !== undefined) w.putU32(C.NDA_NH_ID, nhid);
+      }, undefined, { subject });
+    } catch (e) {
+      if (!(e instanceof NetlinkError)) throw e;
+      const where = this.core.where?.() ?? "the caller's netns";
+      let why: string | undefined;
+      const dev = `'${name(linkRef)}'`;
+      if (e.errno === EINVAL && brportRef !== undefined && /not a bridge or bridge port/.test(e.extack.message ?? '')) {
+        why = `brport '${name(brportRef)}' is not a port of ${dev}`;
+      } else if (e.errno === EINVAL && (dst ?? port ?? vni ?? srcVni ?? nhid) !== undefined && /Unsupported attribute/.test(e.extack.message ?? '')) {
+        why = `dst, port, vni, srcVni and nhid select a vxlan's remotes: ${dev} takes none of them`;
+      } else if (e.errno === EINVAL && flags & C.NTF_ROUTER && /flag bits/.test(e.extack.message ?? '')) {
+        why = `router is a vxlan's flag: ${dev} takes addedByUser, externLearn, sticky and offloaded`;
+      } else if (e.errno === EOPNOTSUPP) {
+        let info: { kind: string | undefined; master: number | undefined } | undefined;
+        try {
+          const l = await this.links.get(index);
+          info = { kind: l.kind, master: l.master };
+        } catch {
+          info = undefined; // gone meanwhile: the kernel's own answer stands
+        }
+        if (info && ntf & C.NTF_MASTER && !info.master) {
+          why = info.kind === 'bridge' ? `${dev} is a bridge: its database is flushed with self (the default), not master` : `${dev} is not a bridge port (it has no master): master flushes a port's entries in its bridge`;
+        } else if (info && ntf & C.NTF_SELF && info.kind !== 'bridge' && info.kind !== 'vxlan') {
+          why = info.master
+            ? `${dev} keeps no entries of its own to flush (a bridge or a vxlan does); its entries in its bridge are flushed with master: true`
+            : `${dev} keeps no entries of its own to flush (a bridge or a vxlan does)`;
+        }
+      }
+      const first = why ?? e.hint;
+      throw new NetlinkError(e.errno, e.request, e.extack, `${first !== undefined ? `${first}; ` : ''}in ${where}`);
+    }
   }
 
   /** A checked filter: the dump request, and the test for what it keeps (undefined: everything). */
