@@ -6,7 +6,7 @@
  * @module
  */
 import { DecodeError, HOST_LE, InvalidArgumentError, MessageWriter, NLMSG_HDRLEN, NetlinkError, checkOptionKeys, showValue, walkAttrs } from '../netlink/index.js';
-import { GENL_HDRLEN } from './constants.js';
+import { GENL_HDRLEN, GENL_ID_CTRL } from './constants.js';
 import { Genl, type GenlOptions } from './genl.js';
 import type { GenlMessage } from './message.js';
 import * as E from './ethtool-constants.js';
@@ -767,7 +767,7 @@ export class Ethtool {
         w.nestEnd(s);
         w.nestEnd(sets);
       },
-    });
+    }).catch((e: unknown) => { throw e instanceof NetlinkError ? lookupRefusal(e) : e; });
     const names: string[] = [];
     let count = 0;
     if (m) walk(m, (t, o, l, v) => {
@@ -802,6 +802,8 @@ export class Ethtool {
       return await this.genl.request('ethtool', cmd, { attrs });
     } catch (e) {
       if (!(e instanceof NetlinkError)) throw e;
+      // The family's lookup was refused, not this request: said as the controller's refusal it is.
+      if (e.request.type === GENL_ID_CTRL) throw lookupRefusal(e);
       const name = typeof dev === 'number' ? `ifindex ${dev}` : `'${dev}'`;
       const field = e.extack.offset !== undefined ? fieldAt(cmd, attrs, e.extack.offset) : undefined;
       // An EOPNOTSUPP that points at an attribute of the request ("lanes configuration not
@@ -822,6 +824,16 @@ export class Ethtool {
       throw new NetlinkError(e.errno, request, extack, hint);
     }
   }
+}
+
+/**
+ * The controller's refusal to look up family 'ethtool' (its request, its words), and for
+ * ENOENT what the kernel lacks: the family registers only with CONFIG_ETHTOOL_NETLINK, from
+ * Linux 5.6 on (older kernels have the SIOCETHTOOL ioctl only).
+ */
+function lookupRefusal(e: NetlinkError): NetlinkError {
+  if (e.code !== 'ENOENT') return e;
+  return new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}: ` : ''}ethtool over netlink needs Linux 5.6 or later built with CONFIG_ETHTOOL_NETLINK`);
 }
 
 /** An ethtool request command's name, 'ETHTOOL_MSG_CHANNELS_GET' for 17 (built on an error only). */

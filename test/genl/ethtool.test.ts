@@ -158,3 +158,20 @@ t.test('features: as ethtool -k shows them; turned off and on; a wish the device
   t.same(await et.features('v0'), now, 'nothing changed');
   t.same(await et.setFeatures('v0', { 'tx-checksum-ipv4': false }).then((x) => x.unapplied), [], 'a fixed feature asked for as it is: nothing to refuse');
 });
+
+t.test("a kernel without ethtool's family (before 5.6, or no CONFIG_ETHTOOL_NETLINK): the lookup's refusal, not a GET said to have gone to nlctrl", privileged, async (t) => {
+  const { et } = fixture(t);
+  // The controller asked for a family this kernel lacks stands in for 'ethtool' on such a kernel.
+  const family = et.genl.family.bind(et.genl);
+  (et.genl as { family: typeof family }).family = (name, options) => family(name === 'ethtool' ? 'nosuchfamily' : name, options);
+  for (const [what, p] of [
+    ['channels', et.channels('v0')], ['setChannels', et.setChannels('v0', { rx: 1 })], ['features', et.features('v0')], ['linkModes', et.linkModes('v0')],
+  ] as [string, Promise<unknown>][]) {
+    const e = await p.then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof NetlinkError && e.code === 'ENOENT', `${what}: ENOENT`);
+    const ne = e as NetlinkError;
+    t.equal(ne.request.typeName, 'nlctrl', `${what}: the request refused was the controller's`);
+    t.match(ne.request.subject, /^ctrl get name /, `${what}: and is named as such, not as an ethtool command: ${ne.message}`);
+    t.match(ne.message, /ethtool over netlink needs Linux 5\.6 or later built with CONFIG_ETHTOOL_NETLINK/, `${what}: says what the kernel lacks`);
+  }
+});
