@@ -404,8 +404,12 @@ export interface EthtoolTsInfo {
 export class Ethtool {
   /** The generic netlink handle it speaks through. */
   readonly genl: Genl;
-  /** Global string sets (ETH_SS_FEATURES, ETH_SS_LINK_MODES, …) by id: names by bit, read once (the kernel's, the same for every device). */
-  private readonly stringSets = new Map<number, string[]>();
+  /**
+   * Global string sets (ETH_SS_FEATURES, ETH_SS_LINK_MODES, …) by id: names by bit, read
+   * once (the kernel's, the same for every device). The read itself is kept, so concurrent
+   * callers share one request; a failed read is not kept.
+   */
+  private readonly stringSets = new Map<number, Promise<string[]>>();
 
   private constructor(genl: Genl) {
     this.genl = genl;
@@ -754,9 +758,17 @@ export class Ethtool {
   }
 
   /** A global string set, read once (ETHTOOL_MSG_STRSET_GET without a device: the kernel's set, e.g. ETH_SS_FEATURES). */
-  private async strings(id: number): Promise<string[]> {
-    const known = this.stringSets.get(id);
-    if (known) return known;
+  private strings(id: number): Promise<string[]> {
+    let p = this.stringSets.get(id);
+    if (!p) {
+      p = this.readStrings(id);
+      this.stringSets.set(id, p);
+      p.catch(() => { if (this.stringSets.get(id) === p) this.stringSets.delete(id); });
+    }
+    return p;
+  }
+
+  private async readStrings(id: number): Promise<string[]> {
     const [m] = await this.genl.request('ethtool', E.ETHTOOL_MSG_STRSET_GET, {
       attrs: (w) => {
         const h = w.nestStart(E.ETHTOOL_A_STRSET_HEADER);
@@ -792,7 +804,6 @@ export class Ethtool {
       });
     });
     for (let i = 0; i < names.length; i++) names[i] ??= '';
-    this.stringSets.set(id, names);
     return names;
   }
 

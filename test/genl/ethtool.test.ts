@@ -175,3 +175,11 @@ t.test("a kernel without ethtool's family (before 5.6, or no CONFIG_ETHTOOL_NETL
     t.match(ne.message, /ethtool over netlink needs Linux 5\.6 or later built with CONFIG_ETHTOOL_NETLINK/, `${what}: says what the kernel lacks`);
   }
 });
+
+t.test('string sets are read once per handle, also by concurrent calls', privileged, async (t) => {
+  const { et } = fixture(t);
+  const before = et.genl.sock.stats.requests;
+  await Promise.all([et.features('v0'), et.features('v1'), et.linkModes('v0'), et.linkModes('v1')]);
+  // One family lookup, ETH_SS_FEATURES and ETH_SS_LINK_MODES once each, then the four GETs.
+  t.equal(et.genl.sock.stats.requests - before, 7, 'one request per string set');
+});
