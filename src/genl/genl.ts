@@ -69,7 +69,7 @@ export interface GenlFamily {
 export interface GenlRequestOptions {
   /** Write the request's attributes (after the genlmsghdr and the family header). Defaults to none. */
   readonly attrs?: ((w: MessageWriter) => void) | undefined;
-  /** genlmsghdr.version. Defaults to the family's version (1 for a family given by id). */
+  /** genlmsghdr.version. Defaults to the family's version — also for a family given by an id the handle has looked up (`family()`, `families()`, a request by name); 1 for an id it has not. */
   readonly version?: number | undefined;
   /** The family's own header, when it has one (`hdrSize`). Defaults to `hdrSize` zero bytes. */
   readonly header?: Uint8Array | undefined;
