@@ -505,14 +505,15 @@ export class Ethtool {
   /**
    * Turn offload features on or off (ETHTOOL_MSG_FEATURES_SET of the wanted bits given;
    * the others stay). Every name is checked against the device's features first: an
-   * unknown name or one the driver does not let change is refused before the change is
-   * sent (only the string set and the features were read). Resolves with the features after the change and those whose active state did
+   * unknown name, or a feature the driver does not let change asked for against its state
+   * (as it is, it is taken), is refused before the change is sent (only the string set and
+   * the features were read). Resolves with the features after the change and those whose active state did
    * not follow the wish (a feature they need is off: the kernel keeps the wish and turns
    * them on once it can, as `ethtool -K` reports "Actual changes").
    *
    * Equivalent to: `ethtool -K DEV NAME on|off …`.
    * @throws InvalidArgumentError for an empty change, a value not true/false, an unknown
-   *   or fixed feature (naming it); NetlinkError 'ENODEV', 'EPERM' (without CAP_NET_ADMIN, saying so).
+   *   feature, or a fixed one asked to change (naming it); NetlinkError 'ENODEV', 'EPERM' (without CAP_NET_ADMIN, saying so).
    */
   async setFeatures(dev: string | number, changes: Readonly<Record<string, boolean>>): Promise<EthtoolFeatureChange> {
     const d = checkDev(dev);
