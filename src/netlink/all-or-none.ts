@@ -4,7 +4,7 @@
  * it has deleted them again.
  * @module
  */
-import { NetlinkError } from './errors.js';
+import { errnoInfo, NetlinkError } from './errors.js';
 import type { BatchResult } from './socket.js';
 
 /** Indexes of the messages the kernel took ('ok'), in order. */
@@ -59,5 +59,18 @@ export function allOrNoneError(o: AllOrNoneOutcome): NetlinkError {
   if (unknown.length) notes.push(`the outcome of ${count(unknown.length)} is unknown: ${names(unknown)}`);
   const failErrno = (r.failure as { errno?: unknown } | undefined)?.errno;
   const errno = first ? first.errno : typeof failErrno === 'number' ? failErrno : 5; /* EIO */
-  return new NetlinkError(errno, first ? first.request : { type: o.type, typeName: o.typeName, seq: 0, subject: subjects[0]! }, first ? first.extack : {}, notes.join('; '));
+  return new NetlinkError(errno, first ? first.request : { type: o.type, typeName: o.typeName, seq: 0, subject: subjects[0]! }, first ? first.extack : {}, notes.join('; '), first ? familyName(first) : undefined);
+}
+
+/**
+ * The code and text of a refusal named by its family (ipset's 'IPSET_ERR_NAME: no set
+ * named zz …') rather than by its errno, or undefined for a plain errno. NetlinkError keeps
+ * the text in its message only: `${code}: ${text}` and then what its extack, hint and
+ * request add, which a copy with an empty text shows alone. Error path only.
+ */
+function familyName(e: NetlinkError): { code: string; text: string } | undefined {
+  if (e.code === errnoInfo(e.errno).code) return undefined;
+  const head = e.code.length + 2;
+  const tail = new NetlinkError(e.errno, e.request, e.extack, e.hint, { code: e.code, text: '' }).message.length - head;
+  return { code: e.code, text: e.message.slice(head, e.message.length - tail) };
 }

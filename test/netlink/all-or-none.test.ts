@@ -53,3 +53,15 @@ t.test('a caller\'s explained first refusal replaces the batch\'s own', async (t
   const enodev = refusal(19, 'r0', 'dev ifindex 999 does not exist');
   t.equal(allOrNoneError({ ...base, batch, undo: undefined, undone: [], first: enodev }), enodev);
 });
+
+t.test('with something left in place, a family-named first refusal keeps its code and text', async (t) => {
+  // Before, the error was rebuilt from the errno alone: ipset's IPSET_ERR_NAME 'no set named
+  // zz' came out as 'E4352: errno 4352', its explanation gone.
+  const named = new NetlinkError(4352, req('L zz'), { message: 'ext' }, 'a hint', { code: 'IPSET_ERR_NAME', text: 'no set named zz (the member to add to set L)' });
+  const batch = result(['ok', 'refused'], { 1: named });
+  const undo = result(['refused'], { 0: refusal(16, 'r0') });
+  const e = allOrNoneError({ ...base, batch, undo, undone: [0], first: named });
+  t.equal(e.code, 'IPSET_ERR_NAME');
+  t.equal(e.errno, 4352);
+  t.equal(e.message, 'IPSET_ERR_NAME: no set named zz (the member to add to set L) — ext — a hint; the rollback left 1 route of this call in place: r0 (RTM_NEWROUTE L zz)');
+});
