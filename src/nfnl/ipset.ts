@@ -1610,7 +1610,11 @@ export class IpSet {
       const first = fr >= 0 ? explainError(r.errors[fr]!, { cmd: N.IPSET_CMD_ADD, name: n, entry: checked[fr]!.text, kind, type, member: checked[fr]!.name, ref: checked[fr]!.nameref, note }) : undefined;
       if (exist) throw allOrNoneError({ batch: r, undo: undefined, undone: [], gone: () => true, subjects, noun: ['entry', 'entries'], type: addType, typeName: 'IPSET_CMD_ADD', first });
       const delType = msgType(N.IPSET_CMD_DEL);
-      const d = added.length ? await this.sock.requestBatch(added.map((i) => ({ type: delType, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => writeAdt(w, { name: n, e: checked[i]!, ext: undefined }) }))) : undefined;
+      // A list:set member is deleted by its name alone: with its before/after the kernel
+      // deletes it only while it is still next to that reference, which an earlier delete
+      // of this undo may have taken away (IPSET_ERR_REF_EXIST, and the member stays).
+      const undoEntry = (e: CheckedEntry): CheckedEntry => (e.nameref === undefined ? e : { ...e, nameref: undefined, cadtFlags: e.cadtFlags & ~N.IPSET_FLAG_BEFORE });
+      const d = added.length ? await this.sock.requestBatch(added.map((i) => ({ type: delType, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => writeAdt(w, { name: n, e: undoEntry(checked[i]!), ext: undefined }) }))) : undefined;
       throw allOrNoneError({ batch: r, undo: d, undone: added, gone: (e) => e.errno === N.IPSET_ERR_EXIST, subjects, noun: ['entry', 'entries'], type: addType, typeName: 'IPSET_CMD_ADD', first });
     });
   }

@@ -429,3 +429,17 @@ t.test("addMany: two addresses a set's netmask or bitmask makes one element are 
   t.same(ipset(ns.path, ['save', 'm']).out.split('\n').filter((l) => l.startsWith('add ')).sort(), ['add m 10.0.0.0', 'add m 10.0.1.0'], 'two networks: two elements');
   t.equal(ipset(ns.path, ['save', 'p']).out.split('\n').filter((l) => l.startsWith('add ')).length, 2, 'other ports: two elements');
 });
+
+t.test('addMany on a list:set: a refusal undoes members added before/after another, and the error keeps its ipset name', tool, async (t) => {
+  // Before, the undo deleted `b before a` with its reference after `a` was gone, which the
+  // kernel refuses (IPSET_ERR_REF_EXIST): b and c stayed in the list, and the error was a
+  // bare 'E4352: errno 4352' instead of the named IPSET_ERR_NAME for the missing member.
+  const { ns, ips } = fixture(t);
+  for (const n of ['a', 'b', 'c']) await ips.create(n, 'hash:ip');
+  await ips.create('L', 'list:set');
+  const x = await err(ips.addMany('L', [{ name: 'a' }, { name: 'b', before: 'a' }, { name: 'c', after: 'a' }, { name: 'zz' }]));
+  t.ok(x instanceof NetlinkError && x.code === 'IPSET_ERR_NAME', `the missing member's refusal, named (${x.message})`);
+  t.match(x.message, /no set named zz/, 'says which set is missing');
+  t.notMatch(x.message, /rollback left/, 'nothing left behind');
+  t.same(ipset(ns.path, ['save', 'L']).out.split('\n').filter((l) => l.startsWith('add ')), [], 'the list is as before the call');
+});
