@@ -84,7 +84,7 @@ export interface IpSetEntry {
   readonly cidr2?: number | undefined;
   /** A MAC address, 'aa:bb:cc:dd:ee:ff' (bitmap:ip,mac: optional; hash:mac, hash:ip,mac). */
   readonly mac?: string | undefined;
-  /** An interface name (hash:net,iface). */
+  /** An interface name (hash:net,iface); a bridge port with `physdev`, not as `ipset`'s 'physdev:eth0' (refused). */
   readonly iface?: string | undefined;
   /** hash:net,iface: `iface` is a bridge port (`physdev:eth0`). */
   readonly physdev?: boolean | undefined;
@@ -737,6 +737,11 @@ export function checkEntry(v: unknown, type: IpSetType, arg = 'entry'): CheckedE
   if (has('iface')) {
     if (typeof e.iface !== 'string' || e.iface.length === 0 || Buffer.byteLength(e.iface) > 15 || e.iface.includes('\0')) {
       throw new InvalidArgumentError(`${arg}.iface`, `expected an interface name (1..15 bytes), got ${showValue(e.iface)}`);
+    }
+    // `ipset` writes a bridge port so; sent as it is, it would be an interface of that name
+    // (which none can have: no ':'), printed by `ipset save` as the bridge port it is not.
+    if (e.iface.startsWith('physdev:')) {
+      throw new InvalidArgumentError(`${arg}.iface`, `'${e.iface}' is ipset's way to write a bridge port: give iface '${e.iface.slice(8)}' with physdev: true`);
     }
     out.iface = e.iface;
     if (checkBool(e.physdev, `${arg}.physdev`)) out.cadtFlags |= N.IPSET_FLAG_PHYSDEV;

@@ -443,3 +443,22 @@ t.test('addMany on a list:set: a refusal undoes members added before/after anoth
   t.notMatch(x.message, /rollback left/, 'nothing left behind');
   t.same(ipset(ns.path, ['save', 'L']).out.split('\n').filter((l) => l.startsWith('add ')), [], 'the list is as before the call');
 });
+
+t.test("hash:net,iface: an iface written as ipset writes a bridge port ('physdev:eth0') is refused, pointing at physdev: true", tool, async (t) => {
+  // Before, it was stored as an interface literally named 'physdev:eth0', not a bridge
+  // port: an entry no packet matches (':' is in no interface name), which `ipset save`
+  // printed as the physdev entry `10.0.0.0/24,physdev:eth0` and a restore made into one.
+  const { ns, ips } = fixture(t);
+  await ips.create('x', 'hash:net,iface');
+  for (const [what, p] of [
+    ['add', ips.add('x', { ip: '10.0.0.0', cidr: 24, iface: 'physdev:eth0' })],
+    ['test', ips.test('x', { ip: '10.0.0.0', cidr: 24, iface: 'physdev:eth0' })],
+    ['addMany', ips.addMany('x', [{ ip: '10.0.0.0', cidr: 24, iface: 'physdev:eth0' }])],
+  ] as [string, Promise<unknown>][]) {
+    const e = await err(p);
+    t.ok(e instanceof InvalidArgumentError && /^entr(y|ies\[0\])\.iface$/.test(e.argument) && /physdev: true/.test(e.message), `${what}: refused, naming physdev (${e.message})`);
+  }
+  t.same(ipset(ns.path, ['save', 'x']).out.split('\n').filter((l) => l.startsWith('add ')), [], 'nothing added');
+  await ips.add('x', { ip: '10.0.0.0', cidr: 24, iface: 'eth0', physdev: true });
+  t.same(ipset(ns.path, ['save', 'x']).out.split('\n').filter((l) => l.startsWith('add ')), ['add x 10.0.0.0/24,physdev:eth0'], 'physdev: true is the bridge port');
+});
