@@ -221,7 +221,7 @@ export interface IpSetInfo {
 export interface IpSetCreateOptions {
   /** 4 (inet) or 6 (inet6). Defaults to 4; the bitmap types are IPv4 only; bitmap:port, hash:mac and list:set have none. */
   readonly family?: 4 | 6 | undefined;
-  /** hash types: the initial hash size (the kernel rounds it up to a power of two, at least 64). Defaults to the kernel's (1024). */
+  /** hash types: the initial hash size (the kernel rounds it up to a power of two, at least 64; above 2^27 the kernel answers ENOMEM). Defaults to the kernel's (1024). */
   readonly hashsize?: number | undefined;
   /** hash types: the most entries. Defaults to the kernel's (65536). */
   readonly maxelem?: number | undefined;
@@ -1121,6 +1121,8 @@ interface ErrorContext {
   readonly type?: string | undefined;
   /** create: sent with `exist`. */
   readonly exist?: boolean | undefined;
+  /** create: the hashsize given, if any. */
+  readonly hashsize?: number | undefined;
   /** add/del of a range of hosts (the kernel stops at the first refusal, half done). */
   readonly range?: boolean | undefined;
   /** Said after the explanation (addMany with exist: what was added before the refusal). */
@@ -1196,6 +1198,13 @@ function explainError(e: NetlinkError, c: ErrorContext): NetlinkError {
       break;
     case 'EBUSY': hint = `${set}${c.name2 !== undefined ? ` or ${c.name2}` : ''} is being listed`; break;
     case 'EPERM': hint = 'needs CAP_NET_ADMIN in the netns\'s user namespace'; break;
+    case 'ENOMEM':
+      // htable_size (ip_set_hash_gen.h): a table of more than INT_MAX bytes, 2^28 buckets
+      // (hashsize rounded up to a power of two), is refused so, whatever memory is free.
+      if (c.cmd === N.IPSET_CMD_CREATE && c.hashsize !== undefined) {
+        hint = `the kernel could not allocate the hash table of hashsize ${c.hashsize} (rounded up to a power of two; above 2^27 it never can)`;
+      }
+      break;
     case 'EINVAL':
       // hash_ipport4/6_uadt (Linux 6.1+): the address ANDed with the set's bitmask (all ones
       // without one, the netmask's prefix with one) is all zeros — the plain EINVAL, where
@@ -1389,7 +1398,7 @@ export class IpSet {
   async create(name: string, type: IpSetType, options: IpSetCreateOptions = {}): Promise<void> {
     const a = checkCreate(name, type, options);
     this.live();
-    await this.serial(() => this.call({ cmd: N.IPSET_CMD_CREATE, name: a.name, kind: TYPES[a.type].kind, exist: a.exist }, async () => {
+    await this.serial(() => this.call({ cmd: N.IPSET_CMD_CREATE, name: a.name, kind: TYPES[a.type].kind, exist: a.exist, hashsize: a.hashsize }, async () => {
       const revision = await this.revision(a.type, a.family);
       // A kernel whose newest revision predates an option has it out of the type's create
       // policy and answers the bare IPSET_ERR_PROTOCOL (measured on 6.18 with a bitmask on

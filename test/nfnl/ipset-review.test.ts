@@ -462,3 +462,14 @@ t.test("hash:net,iface: an iface written as ipset writes a bridge port ('physdev
   await ips.add('x', { ip: '10.0.0.0', cidr: 24, iface: 'eth0', physdev: true });
   t.same(ipset(ns.path, ['save', 'x']).out.split('\n').filter((l) => l.startsWith('add ')), ['add x 10.0.0.0/24,physdev:eth0'], 'physdev: true is the bridge port');
 });
+
+t.test('create with a hashsize the kernel cannot allocate: ENOMEM says it is the hashsize', tool, async (t) => {
+  // Before: a bare 'ENOMEM: Cannot allocate memory (IPSET_CMD_CREATE h)', as if the machine
+  // were out of memory. htable_size() refuses a table above INT_MAX bytes: 2^28 buckets.
+  const { ns, ips } = fixture(t);
+  t.not(ipset(ns.path, ['create', 'h0', 'hash:ip', 'hashsize', String(2 ** 27 + 1)]).status, 0, 'ipset is refused too');
+  const e = await err(ips.create('h', 'hash:ip', { hashsize: 2 ** 27 + 1 }));
+  t.ok(e instanceof NetlinkError && e.code === 'ENOMEM', `ENOMEM (${e.message})`);
+  t.match(e.message, /hashsize 134217729/, 'names the hashsize');
+  t.same(await ips.names(), [], 'nothing created');
+});
