@@ -650,7 +650,7 @@ const DESCRIBER: FamilyDescriber = {
  * @example
  * using ct = Conntrack.open({ netns });
  * for (const e of await ct.list({ protocol: 'udp', dstPort: 53 })) console.log(e.original.src, e.timeout);
- * await ct.flush({ mark: 7 });                    // conntrack -F --mark 7 (kernel 5.x+)
+ * await ct.flush({ mark: 7 });                    // conntrack -D --mark 7, in one request
  */
 export class Conntrack {
   /** The handle's socket. */
@@ -750,7 +750,8 @@ export class Conntrack {
   /**
    * One entry by its original direction (and zone).
    *
-   * Equivalent to: `conntrack -G -p PROTO -s SRC -d DST --sport P --dport Q [--zone Z]`.
+   * Equivalent to: `conntrack -G -p PROTO -s SRC -d DST --sport P --dport Q` (the tool's `-G`
+   * takes no zone: it looks in zone 0 only).
    * @throws InvalidArgumentError for a bad key; NetlinkError 'ENOENT' when there is none.
    */
   async get(key: ConntrackKey | ConntrackEntry): Promise<ConntrackEntry> {

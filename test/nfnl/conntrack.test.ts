@@ -5,6 +5,9 @@
 // checked the same way; bad input refused before anything is sent.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ClosedError, Conntrack, InvalidArgumentError, NetlinkError, type ConntrackEntry } from '../../src/index.js';
 import { inNs, ip, privileged, rawNetns } from '../helpers.js';
 
@@ -453,4 +456,50 @@ t.test('list: the zone filter matches a zone of one direction too (unlike conntr
   t.same(await ports(3), [1, 3, 5], 'zone 3: the entries with zone 3 in either direction or both');
   t.same(await ports(0), [], 'zone 0: none of them');
   t.same([...xmlFlows(ns.path, ['--zone', '3']).keys()].length, 1, 'conntrack -L --zone 3: the both-direction one only');
+});
+
+// The doc comments name the `conntrack` command each call stands for. Two named options
+// the tool refuses with that command: the class example's flush by mark was
+// `conntrack -F --mark 7` (-F takes no --mark: 'Illegal option'), and get() was
+// `conntrack -G … [--zone Z]` (-G takes no zone). Every command named is run here, its
+// placeholders filled, and must get past the tool's option parser.
+t.test('every conntrack command the doc comments name is one the tool takes', tool, (t) => {
+  const ns = rawNetns();
+  t.teardown(() => ns.close());
+  const root = fileURLToPath(new URL('../../..', import.meta.url)); // dist/test/nfnl/ -> the package
+  const text = ['src/nfnl/conntrack.ts', 'src/nfnl/monitor.ts'].map((f) => readFileSync(join(root, f), 'utf8')).join('\n');
+  // The commands of each 'Equivalent to:' paragraph and of the examples' comments; not a
+  // mention of one option ('`conntrack -o id`'), of a command alone ('a failed `conntrack -I`')
+  // or of one with its arguments elided (…).
+  const cmds = new Set<string>();
+  const places = [...text.matchAll(/Equivalent to:[^]*?(?=\n\s*\*\s*(?:@|\n))/g)].map((m) => m[0]);
+  for (const m of text.matchAll(/^\s*\*.*\/\/ (conntrack -[A-Za-z][^\n(]*)/gm)) places.push(`\`${m[1]!.trim()}\``);
+  for (const p of places) for (const m of p.replace(/\n\s*\*/g, ' ').matchAll(/`(conntrack -[A-Za-z][^`]*)`/g)) if (!m[1]!.includes('…') && !/^conntrack -[IGUD]$/.test(m[1]!)) cmds.add(m[1]!.trim());
+  t.ok(cmds.size >= 10, `${cmds.size} commands named`);
+  // A value for each option that takes one, whatever the placeholder's name.
+  const VALUE: Record<string, string> = {
+    '-p': 'tcp', '-s': '10.0.0.1', '-d': '10.0.0.2', '--sport': '1', '--dport': '2', '-t': '100', '-u': 'ASSURED', '--status': 'ASSURED',
+    '-m': '7', '--mark': '7', '--state': 'ESTABLISHED', '--zone': '3', '--orig-zone': '3', '--reply-zone': '3', '-f': 'ipv4', '-o': 'extended', '-e': 'NEW',
+  };
+  for (const cmd of cmds) {
+    const words = cmd.replace(/[[\]…]/g, ' ').split(/\s+/).filter(Boolean).slice(1);
+    const args: string[] = [];
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      args.push(w);
+      const v = VALUE[w];
+      if (v === undefined) continue;
+      const next = words[i + 1];
+      if (next !== undefined && !next.startsWith('-')) {
+        // A placeholder (upper case, 'M/MASK') takes the option's value; a real value stays.
+        args.push(/^[A-Z]/.test(next) ? (next.includes('/') ? `${v}/0xff` : v) : next);
+        i++;
+      } else args.push(v);
+    }
+    // -E waits for events: one that got past the parser is still running when the timeout ends it.
+    const r = spawnSync('nsenter', [`--net=${ns.path}`, 'timeout', '1', 'conntrack', ...args], { encoding: 'utf8' });
+    t.notMatch(r.stderr, /Illegal option|requires an argument|Bad parameter|unknown|invalid/i, `${cmd}: the tool takes 'conntrack ${args.join(' ')}'`);
+    t.not(r.status, 2, `${cmd}: not the tool's parameter problem (exit 2)`);
+  }
+  t.end();
 });
