@@ -135,7 +135,11 @@ export interface ConntrackEntry {
   readonly helper?: string | undefined;
   /** The security mark. */
   readonly secmark?: number | undefined;
-  /** Connection labels (CTA_LABELS), a bitmap. */
+  /**
+   * Connection labels (CTA_LABELS), a bitmap, present when a label is set: label N (as
+   * `nft … ct label set N` and connlabel.conf number them, `conntrack -o labels` names them)
+   * is bit `N % 8` (1 << (N % 8)) of byte `N >> 3` — the kernel's words as a little-endian host holds them.
+   */
   readonly labels?: Uint8Array | undefined;
   /** Attributes nlkit does not decode (NAT sequence adjustment, security context, synproxy, …), kept raw. */
   readonly unknown: readonly RawAttribute[];

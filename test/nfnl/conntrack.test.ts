@@ -503,3 +503,27 @@ t.test('every conntrack command the doc comments name is one the tool takes', to
   }
   t.end();
 });
+
+// CTA_LABELS is the kernel's bitmap of unsigned longs as they lie in memory: the docs say
+// which bit is which label, as nft (`ct label set N`) and connlabel.conf number them.
+t.test('labels: label N is bit N % 8 of byte N >> 3, as nft ct label set N numbers it', privileged, async (t) => {
+  const { ns, ct } = fixture(t);
+  ip(ns.path, ['link', 'set', 'lo', 'up']);
+  const nft = spawnSync('nsenter', [`--net=${ns.path}`, 'nft', '-f', '-'], {
+    encoding: 'utf8',
+    input: 'table inet t {\n chain o {\n  type filter hook output priority 0;\n  ct label set 5\n  ct label set 100\n }\n}\n',
+  });
+  if (nft.status !== 0) {
+    t.comment(`nft cannot add a ct label rule here (${(nft.stderr || nft.error?.message || '').trim()}): labels not checked`);
+    return;
+  }
+  inNs(ns.path, 'python3', ['-c', `
+import socket
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(('127.0.0.1', 40001))
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', 40001))
+`]);
+  const e = (await ct.list({ protocol: 'udp', dstPort: 40001 }))[0];
+  const set: number[] = [];
+  for (const [i, b] of (e?.labels ?? new Uint8Array()).entries()) for (let bit = 0; bit < 8; bit++) if (b & (1 << bit)) set.push(i * 8 + bit);
+  t.same(set, [5, 100], `labels 5 and 100 (bytes ${Buffer.from(e?.labels ?? []).toString('hex')})`);
+});
