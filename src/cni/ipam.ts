@@ -111,7 +111,6 @@ export function execPlugin(file: string, env: Readonly<Record<string, string | u
     const child = nodeChildProcess().spawn(file, [], { env: cleanEnv, stdio: ['pipe', 'pipe', 'inherit'] });
     const chunks: Buffer[] = [];
     let size = 0;
-    let overflow = false;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (): void => {
@@ -135,12 +134,10 @@ export function execPlugin(file: string, env: Readonly<Record<string, string | u
     signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (d: Buffer) => {
       size += d.length;
-      if (size > MAX_DELEGATE_OUTPUT) {
-        overflow = true;
-        child.kill('SIGKILL');
-        return;
-      }
-      chunks.push(d);
+      // Ends the call now, as a timeout does: waiting for 'close' would wait for ever
+      // when a child of the plugin holds stdout open and keeps writing.
+      if (size > MAX_DELEGATE_OUTPUT) stop(new CniError(CNI_ERR.DELEGATE_FAILED, `plugin ${file} printed too much`, `more than ${MAX_DELEGATE_OUTPUT} bytes on stdout; killed`));
+      else chunks.push(d);
     });
     // The plugin may exit without reading its stdin: EPIPE is not our failure.
     child.stdin.on('error', () => undefined);
@@ -152,10 +149,6 @@ export function execPlugin(file: string, env: Readonly<Record<string, string | u
     child.on('close', (status, sig) => {
       if (settled) return;
       finish();
-      if (overflow) {
-        reject(new CniError(CNI_ERR.DELEGATE_FAILED, `plugin ${file} printed too much`, `more than ${MAX_DELEGATE_OUTPUT} bytes on stdout`));
-        return;
-      }
       resolve({ status, signal: sig, stdout: Buffer.concat(chunks) });
     });
     child.stdin.end(input);
@@ -172,8 +165,10 @@ function delegateError(type: string, command: string, r: ExecResult): CniError {
   const text = r.stdout.toString('utf8');
   try {
     const o = JSON.parse(text) as Record<string, unknown>;
-    if (o && typeof o === 'object' && typeof o['code'] === 'number' && typeof o['msg'] === 'string') {
-      return new CniError(o['code'], o['msg'], typeof o['details'] === 'string' && o['details'] !== '' ? o['details'] : undefined);
+    // Passed on only with a code the runtime can read back: Go's types.Error has `Code uint`,
+    // and libcni fails to decode an error object whose code is negative or fractional.
+    if (o && typeof o === 'object' && Number.isSafeInteger(o['code']) && (o['code'] as number) > 0 && typeof o['msg'] === 'string') {
+      return new CniError(o['code'] as number, o['msg'], typeof o['details'] === 'string' && o['details'] !== '' ? o['details'] : undefined);
     }
   } catch {
     /* not an error object */

@@ -194,3 +194,52 @@ t.test('execPlugin options are checked before anything starts', async (t) => {
   await new Promise((r) => setTimeout(r, 100));
   t.same(h.pids(), [], 'nothing was started');
 });
+
+t.test('execPlugin: a plugin whose child floods stdout is cut off at 16 MiB at once, even though the child holds stdout open', async (t) => {
+  const dir = mkdtempSync(join(os.tmpdir(), 'nlkit-ipam-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'flood');
+  // The shell is what execPlugin kills; `yes` is its child and keeps the pipe open.
+  const pidFile = join(dir, 'pid');
+  writeFileSync(file, `#!/bin/sh\ncat >/dev/null\nyes &\necho $! > ${pidFile}\nwait\n`);
+  chmodSync(file, 0o755);
+  t.teardown(() => {
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+  const start = Date.now();
+  const e = await Promise.race([
+    execPlugin(file, { PATH: process.env['PATH'] }, '{}').then(() => 'resolved', (x: unknown) => x),
+    new Promise((r) => setTimeout(() => r('still running after 15 s'), 15_000)),
+  ]);
+  t.ok(e instanceof CniError, `a CniError (got ${String(e)})`);
+  t.equal((e as CniError).code, 100);
+  t.match((e as CniError).message, /printed too much/);
+  t.ok(Date.now() - start < 15_000, 'rejected at the cap, not when the flood ends');
+});
+
+t.test('a failed plugin\'s error object is passed on only with a code a runtime can read (an unsigned integer); anything else is code 100 with its text', async (t) => {
+  const dir = mkdtempSync(join(os.tmpdir(), 'nlkit-ipam-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const mk = (code: string) => {
+    const raw = { cniVersion: '1.0.0', name: 'net1', type: 'nlkit-ptp', ipam: { type: 'badcode' } };
+    writeFileSync(join(dir, 'badcode'), `#!/bin/sh\ncat >/dev/null\necho '{"code":${code},"msg":"oops"}'\nexit 1\n`);
+    chmodSync(join(dir, 'badcode'), 0o755);
+    return {
+      command: 'ADD', containerId: 'c1', netns: undefined, ifName: 'eth0', args: new Map(), path: [dir],
+      conf: parseNetConf(raw), stdin: Buffer.from(JSON.stringify(raw)), env: { PATH: process.env['PATH'] }, log: () => undefined,
+    } satisfies PluginContext;
+  };
+  for (const code of ['-5', '1.5', '1e300', '0', '"7"']) {
+    const e = await ipamAdd(mk(code)).then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof CniError, code);
+    t.equal((e as CniError).code, 100, `code ${code}: 100`);
+    t.match((e as CniError).msg, /ADD of plugin badcode failed/, code);
+    t.match((e as CniError).details, /oops/, `code ${code}: its output in details`);
+  }
+  const e = await ipamAdd(mk('11')).then(() => undefined, (x: unknown) => x);
+  t.same([(e as CniError).code, (e as CniError).msg], [11, 'oops'], 'a valid code is passed on as it is');
+});
