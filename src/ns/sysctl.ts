@@ -13,8 +13,9 @@ import { handleFd } from './handle.js';
 
 /**
  * A value to write: numbers and booleans are written in decimal (true → 1); arrays
- * tab-separated. The text must not be empty and must be one line (one trailing
- * newline is allowed).
+ * tab-separated, each element one non-empty value without whitespace (for multi-value
+ * keys: `[32768, 60999]` for ip_local_port_range). The text must not be empty and must
+ * be one line (one trailing newline is allowed).
  */
 export type SysctlValue = string | number | bigint | boolean | readonly (string | number | bigint)[];
 
@@ -73,18 +74,36 @@ function formatScalar(value: unknown, what: string): string {
   }
 }
 
+/** Whitespace as the kernel's isspace() sees it (ASCII, and Latin-1's no-break space). */
+const SPACE = /[\t\n\v\f\r \xa0]/;
+
+/**
+ * An array value, tab-separated. Each element must be one value: the kernel's
+ * multi-value parser (proc_dointvec and kin) skips any run of whitespace, so an empty
+ * element or a hole would shift the later values into earlier slots (['', 40000] set
+ * the low end of ip_local_port_range) and one holding whitespace would be two values.
+ */
+function formatArray(value: readonly unknown[]): string {
+  let text = '';
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    if (Array.isArray(v)) throw new InvalidArgumentError(`value[${i}]`, 'array values are flat: their elements are written tab-separated');
+    const s = formatScalar(v, `value[${i}]`);
+    if (s === '' || SPACE.test(s)) {
+      throw new InvalidArgumentError(`value[${i}]`, `each element of an array value must be one non-empty value without whitespace (the kernel would shift the values into other slots), got ${showValue(s)}`);
+    }
+    text += i === 0 ? s : `\t${s}`;
+  }
+  return text;
+}
+
 /**
  * The text written for `value`. Refused: an empty text (the kernel takes a 0-byte write
  * as a no-op, so nothing would be set) and a newline anywhere but at the very end (the
  * kernel acts on the first line and drops the rest without an error).
  */
 function formatValue(value: SysctlValue): string {
-  const text = Array.isArray(value)
-    ? value.map((v, i) => {
-      if (Array.isArray(v)) throw new InvalidArgumentError(`value[${i}]`, 'array values are flat: their elements are written tab-separated');
-      return formatScalar(v, `value[${i}]`);
-    }).join('\t')
-    : formatScalar(value, 'value');
+  const text = Array.isArray(value) ? formatArray(value) : formatScalar(value, 'value');
   if (text === '') throw new InvalidArgumentError('value', "a sysctl value must not be empty: the kernel ignores an empty write (to clear a string sysctl, write '\\n')");
   const nl = text.indexOf('\n');
   if (nl !== -1 && nl !== text.length - 1) {

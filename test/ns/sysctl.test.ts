@@ -158,6 +158,37 @@ t.test('empty and multi-line values are refused: the kernel would set nothing, o
   t.equal(fdCount(), before);
 });
 
+t.test('an array element that is empty, a hole or holds whitespace is refused: the kernel would shift the values into other slots', privileged, async (t) => {
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  sysctlSet(ns, 'net.ipv4.ip_local_port_range', [32768, 60999]);
+  sysctlSet(ns, 'net.ipv4.tcp_rmem', [4096, 131072, 6291456]);
+  const before = fdCount();
+  // The kernel skips whitespace between numbers: ['', 40000] was written as '\t40000' and
+  // set the LOW end of the range to 40000; a hole (new Array(3) with [1] set) did the same
+  // to tcp_rmem's minimum; ['4000 5000', 6000] set three values out of two elements.
+  const holes: unknown[] = new Array(3);
+  holes[1] = 99999;
+  for (const [key, value, argument] of [
+    ['net.ipv4.ip_local_port_range', ['', 40000], 'value[0]'],
+    ['net.ipv4.ip_local_port_range', [40000, ''], 'value[1]'],
+    ['net.ipv4.tcp_rmem', holes, 'value[0]'],
+    ['net.ipv4.tcp_rmem', ['4000 5000', 6000], 'value[0]'],
+    ['net.ipv4.tcp_rmem', [4000, '5000\t6000'], 'value[1]'],
+    ['net.ipv4.ip_local_port_range', [' 40000', 50000], 'value[0]'],
+  ] as [string, never, string][]) {
+    const e = t.throws(() => sysctlSet(ns, key, value), `${key} = ${JSON.stringify(value)}`) as InvalidArgumentError;
+    t.ok(e instanceof InvalidArgumentError, `${JSON.stringify(value)}: ${e?.constructor?.name}: ${e?.message}`);
+    t.equal(e.argument, argument);
+  }
+  t.equal(sysctlGet(ns, 'net.ipv4.ip_local_port_range'), '32768\t60999', 'nothing was written');
+  t.equal(sysctlGet(ns, 'net.ipv4.tcp_rmem'), '4096\t131072\t6291456');
+  // Numbers, bigints and plain strings of one value each still work.
+  sysctlSet(ns, 'net.ipv4.tcp_rmem', ['4096', 87380n, 6291456]);
+  t.equal(sysctlGet(ns, 'net.ipv4.tcp_rmem'), '4096\t87380\t6291456');
+  t.equal(fdCount(), before);
+});
+
 t.test('per-interface keys work for every name the kernel gives a link (#, =, ~, comma, UTF-8), not only [A-Za-z0-9_.@+-]', privileged, async (t) => {
   const { ns } = homeAndNew(t);
   for (const name of ['e#0', 'a=b~c', 'vé,1', 'x*y']) {
