@@ -6,7 +6,7 @@
  * switches back — all synchronously (no await while switched).
  * @module
  */
-import { closeSync, constants, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { InvalidArgumentError, SysError, showValue } from '../netlink/errors.js';
 import { contextNetnsFd, withThreadNetns, type NetnsHandle } from '../netlink/netns-switch.js';
 import { handleFd } from './handle.js';
@@ -136,6 +136,22 @@ function allowedCongestionControl(): string {
 }
 
 /**
+ * For a missing dotted key that split an interface name holding '.' (sysctl(8)'s
+ * `net.ipv4.conf.eth0.10.forwarding` for `eth0.10`): how to write it, when such an
+ * interface has a conf/neigh directory in this netns; '' otherwise. Error path only
+ * (runs in the key's netns).
+ */
+function dottedDeviceHint(key: string, path: string): string {
+  if (key[key.search(/[./]/)] !== '.') return '';
+  const parts = path.slice('/proc/sys/'.length).split('/');
+  if (parts.length < 6 || (parts[2] !== 'conf' && parts[2] !== 'neigh')) return '';
+  const dev = parts.slice(3, -1).join('.');
+  if (!existsSync(`/proc/sys/net/${parts[1]}/${parts[2]}/${dev}`)) return '';
+  const fixed = `net.${parts[1]}.${parts[2]}.${dev.replace(/\./g, '/')}.${parts[parts.length - 1]}`;
+  return `; for the interface '${dev}', write it as '${fixed}' (in a dotted key '/' stands for a '.' of the name)`;
+}
+
+/**
  * Node fs error → SysError with the key in the message, saying what was refused: a
  * missing key only when `open` said ENOENT (a `write` ENOENT is the kernel refusing the
  * value, e.g. an unknown tcp_congestion_control), a directory, a key that cannot be read
@@ -148,7 +164,7 @@ function rethrow(e: unknown, syscall: string, path: string, key: string, value?:
   if (typeof err?.errno === 'number') {
     let detail: string;
     if (err.code === 'EISDIR') detail = `'${key}' is a directory of sysctls, not a key`;
-    else if (syscall === 'open' && err.code === 'ENOENT') detail = `no sysctl '${key}' in this network namespace`;
+    else if (syscall === 'open' && err.code === 'ENOENT') detail = `no sysctl '${key}' in this network namespace${dottedDeviceHint(key, path)}`;
     else if (syscall === 'open' && err.code === 'EACCES') {
       detail = value === undefined ? `sysctl '${key}' cannot be read (write-only, or not readable by this process)` : `sysctl '${key}' cannot be written (read-only — as many net.core keys are outside the initial network namespace — or not writable by this process)`;
     } else if (value !== undefined && syscall === 'write' && err.code === 'EPERM' && path === TCP_CC_PATH) {
@@ -171,7 +187,9 @@ function rethrow(e: unknown, syscall: string, path: string, key: string, value?:
 /**
  * Read the `net.*` sysctl `key` of the namespace `ns` (undefined: the execNetns
  * context's namespace, else the calling thread's). Returns the text without its
- * trailing newline (multi-value keys keep their tabs). Unknown key: SysError 'ENOENT';
+ * trailing newline (multi-value keys keep their tabs). Unknown key: SysError 'ENOENT'
+ * (for `net.ipv4.conf.eth0.10.forwarding` while `eth0.10` exists, naming the key that
+ * works, `net.ipv4.conf.eth0/10.forwarding`);
  * a `stable_secret` never set: SysError 'EIO' from `read`, saying so.
  * An `ns` that is not a netns handle (a path string, a raw fd number, an object
  * without `fd`) is an InvalidArgumentError (argument 'ns'); a closed one a ClosedError.

@@ -60,6 +60,31 @@ t.test('interface names with dots, like sysctl(8)', privileged, async (t) => {
   t.equal(sysctlGet(ns, 'net.ipv6.conf.p/10.accept_ra'), '1', 'the peer untouched');
 });
 
+t.test("a dotted key that splits a dotted interface name says how to write it, not only that there is no such sysctl", privileged, async (t) => {
+  const ns = Netns.new();
+  t.teardown(() => ns.close());
+  inNs(ns.path, 'ip', ['link', 'add', 'eth0.10', 'type', 'veth', 'peer', 'name', 'a.b.c']);
+  // sysctl(8) reads 'net.ipv4.conf.eth0.10.forwarding' as conf/eth0/10/forwarding too; this
+  // said only "no sysctl 'net.ipv4.conf.eth0.10.forwarding' in this network namespace".
+  for (const [key, fixed] of [
+    ['net.ipv4.conf.eth0.10.forwarding', 'net.ipv4.conf.eth0/10.forwarding'],
+    ['net.ipv6.conf.a.b.c.accept_ra', 'net.ipv6.conf.a/b/c.accept_ra'],
+    ['net.ipv4.neigh.eth0.10.base_reachable_time_ms', 'net.ipv4.neigh.eth0/10.base_reachable_time_ms'],
+  ]) {
+    const e = t.throws(() => sysctlGet(ns, key!)) as SysError;
+    t.ok(e instanceof SysError, `${key}: ${e?.constructor?.name}`);
+    t.equal(e.code, 'ENOENT');
+    t.match(e.message, key!);
+    t.match(e.message, `'${fixed}'`, `${key}: names the key that works`);
+    t.equal(sysctlGet(ns, fixed!).length > 0, true, `${fixed} reads`);
+    const s = t.throws(() => sysctlSet(ns, key!, 1)) as SysError;
+    t.match(s.message, `'${fixed}'`, `${key}: set says it too`);
+  }
+  // A key that is simply missing says no more than before.
+  const plain = t.throws(() => sysctlGet(ns, 'net.ipv4.conf.eth0.11.forwarding')) as SysError;
+  t.notMatch(plain.message, /write it as/);
+});
+
 t.test('without a netns: the execNetns context, else the thread\'s', privileged, async (t) => {
   const home = Netns.get();
   const ns = Netns.new();
