@@ -119,3 +119,28 @@ t.test('a target that is not a netns handle is an InvalidArgumentError naming it
   t.ok(c instanceof ClosedError);
   t.match(c.message, /^target \(Netns [\d:]+\) is closed$/, 'the closed handle is named as the argument');
 });
+
+t.test('a sock that is not a NETLINK_ROUTE NetlinkSocket is an InvalidArgumentError naming sock, not a TypeError or a bare errno', privileged, async (t) => {
+  const ns = Netns.new();
+  const genl = NetlinkSocket.open(16); // NETLINK_GENERIC
+  t.teardown(() => {
+    ns.close();
+    genl.close();
+  });
+  // null and {} threw "Cannot read properties of null (reading 'request')" / "sock.request
+  // is not a function"; a generic netlink socket sent type 90 to genetlink and got a bare
+  // "ENOENT: No such file or directory (type 90 fd N)".
+  for (const [what, sock] of [['null', null], ['undefined', undefined], ['{}', {}], ['a number', 3], ['a NETLINK_GENERIC socket', genl]] as const) {
+    const g = await getNsid(sock as unknown as NetlinkSocket, ns).catch((e: unknown) => e) as InvalidArgumentError;
+    t.ok(g instanceof InvalidArgumentError, `getNsid, ${what}: ${g?.constructor?.name}: ${g?.message}`);
+    t.equal(g.argument, 'sock', `getNsid, ${what}: names sock`);
+    const s = await setNsid(sock as unknown as NetlinkSocket, ns, 4).catch((e: unknown) => e) as InvalidArgumentError;
+    t.ok(s instanceof InvalidArgumentError, `setNsid, ${what}: ${s?.constructor?.name}: ${s?.message}`);
+    t.equal(s.argument, 'sock', `setNsid, ${what}: names sock`);
+  }
+  t.match((await getNsid(genl, ns).catch((e: unknown) => e) as Error).message, /NETLINK_ROUTE/, 'says which socket it takes');
+  t.equal(genl.stats.requests, 0, 'nothing sent');
+  const route = NetlinkSocket.open(0);
+  t.teardown(() => route.close());
+  t.equal(await getNsid(route, ns), undefined, 'a NETLINK_ROUTE socket still works');
+});
