@@ -21,8 +21,9 @@ export type SysctlValue = string | number | bigint | boolean | readonly (string 
 
 /**
  * A component: a name in a /proc/sys/net directory, interface names included (the kernel
- * allows any byte in those but '/', ':', NUL and whitespace: `e#0`, `vé,1`, `a*b`). Only
- * '/', NUL, spaces and control characters are refused here; '.' and '..' separately.
+ * allows any byte in those but '/', ':', NUL and whitespace: `e#0`, `vé,1`, `a*b`, and
+ * also `a\x01b`, `a\x7fb`). Only '/', NUL, spaces and control characters are refused
+ * here; '.' and '..' separately.
  */
 const COMPONENT = /^[^\x00-\x20\x7f/]+$/;
 const MAX_KEY = 4096;
@@ -36,7 +37,8 @@ const MAX_KEY = 4096;
  * first separator is '/' is taken as a path (`net/ipv4/conf/eth0.100/forwarding`).
  * Only keys under `net` are accepted; components may hold any character but NUL,
  * spaces and control characters (so that every interface name works, as in
- * `net.ipv4.conf.e#0.forwarding`), and may not be empty, '.' or '..' — no path escapes
+ * `net.ipv4.conf.e#0.forwarding`, but one holding a control character such as \x7f,
+ * which the kernel allows), and may not be empty, '.' or '..' — no path escapes
  * /proc/sys/net.
  * Throws InvalidArgumentError (argument 'key').
  */
