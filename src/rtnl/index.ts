@@ -47,7 +47,7 @@ export type { BridgeVlanSpec, BridgeVlanOptions, BridgeVlanFilter } from './vlan
 export { decodeBridgeVlans } from './vlan/decode.js';
 export type { BridgeVlans, BridgeVlan } from './vlan/decode.js';
 export { MdbApi } from './mdb/api.js';
-export type { MdbSpec, MdbDelSpec, MdbGetSpec, MdbRemote, MdbFilter } from './mdb/api.js';
+export type { MdbSpec, MdbDelSpec, MdbGetSpec, MdbRemote, MdbFilter, MdbFlushSpec } from './mdb/api.js';
 export { decodeMdb, MDB_FLAGS } from './mdb/decode.js';
 export type { MdbEntry, MdbRouterPort, MdbMessage } from './mdb/decode.js';
 export { NetconfApi } from './netconf/api.js';

@@ -501,3 +501,60 @@ t.test('a vxlan entry\'s dst_port is a host-order u16 both ways (the kernel: nla
   const m = decodeMdb(msg, new DataView(msg.buffer, msg.byteOffset, msg.length), 0, msg.length)!;
   t.same(m.entries.map((e) => [e.dst, e.dstPort, e.vni]), [['10.0.0.1', 1234, 10]]);
 });
+
+t.test('flush (bridge mdb flush, Linux 6.8): by port, host joins, state and protocol; a vxlan\'s by remote; refusals and bad input', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const ifn = names(ns.path);
+  const view = async () => (await rt.mdb.list({ bridge: 'br0' })).map((e) => `${ifn.get(e.port)} ${e.group} ${e.state} ${e.protocol}`).sort();
+  const fill = async () => {
+    for (const e of await rt.mdb.list({ bridge: 'br0' })) await rt.mdb.del(e);
+    await rt.mdb.add({ bridge: 'br0', port: 'v0', group: '239.1.1.1', permanent: true });
+    await rt.mdb.add({ bridge: 'br0', port: 'v0', group: '239.1.1.2' });
+    await rt.mdb.add({ bridge: 'br0', port: 'v4', group: '239.1.1.3', permanent: true, protocol: 'zebra' });
+    await rt.mdb.add({ bridge: 'br0', port: 'br0', group: '239.1.1.4' });
+    await rt.mdb.add({ bridge: 'br0', port: 'v4', group: '239.1.1.5' });
+  };
+  await fill();
+  const all = await view();
+  t.equal(all.length, 5);
+  const left = async (spec: Record<string, unknown>, expect: string[], what: string) => {
+    await fill();
+    await rt.mdb.flush({ bridge: 'br0', ...spec } as never);
+    t.same(await view(), all.filter((x) => expect.some((g) => x.includes(` ${g} `))), what);
+  };
+  await left({}, [], 'every entry');
+  await left({ port: 'v0' }, ['239.1.1.3', '239.1.1.4', '239.1.1.5'], "port v0's");
+  await left({ port: 'br0' }, ['239.1.1.1', '239.1.1.2', '239.1.1.3', '239.1.1.5'], 'the host joins (port = the bridge)');
+  await left({ permanent: true }, ['239.1.1.2', '239.1.1.4', '239.1.1.5'], 'permanent ones');
+  await left({ permanent: false }, ['239.1.1.1', '239.1.1.3'], 'temp ones');
+  await left({ protocol: 'zebra' }, ['239.1.1.1', '239.1.1.2', '239.1.1.4', '239.1.1.5'], 'those zebra added');
+  await left({ port: 'v4', permanent: false }, ['239.1.1.1', '239.1.1.2', '239.1.1.3', '239.1.1.4'], "port v4's temp ones");
+  // Refusals: before anything is sent, or the kernel's, explained.
+  await fill();
+  await t.rejects(rt.mdb.flush({ bridge: 'br0', port: 'v2' }), { name: 'InvalidArgumentError', argument: 'port', message: /'v2' is not a port of 'br0'.*delete nothing/ });
+  await t.rejects(rt.mdb.flush({ bridge: 'br0', port: 'nope' }), { code: 'ENODEV', message: /the port 'nope' does not exist; in netns/ });
+  await t.rejects(rt.mdb.flush({ bridge: 'nope' }), { code: 'ENODEV', message: /'nope'/ });
+  await t.rejects(rt.mdb.flush({ bridge: 'v2' }), { code: 'EOPNOTSUPP', message: /'v2' is a veth: a bridge or a vxlan keeps an MDB; in netns/ });
+  await t.rejects(rt.mdb.flush({ bridge: 'br0', dst: '198.51.100.1' }), { code: 'EINVAL', message: /select a vxlan's entries: 'br0' takes none of them/ });
+  for (const [spec, arg] of [
+    [{}, 'bridge'], [{ bridge: 'br0', group: '239.1.1.1' }, 'group'], [{ bridge: 'br0', vid: 4095 }, 'vid'], [{ bridge: 'br0', permanent: 'yes' }, 'permanent'],
+    [{ bridge: 'br0', protocol: 'kernel' }, 'protocol'], [{ bridge: 'br0', protocol: 'nosuch' }, 'protocol'], [{ bridge: 'br0', vni: -1 }, 'vni'],
+    [{ bridge: 'br0', dstPort: 70000 }, 'dstPort'], [{ bridge: 'br0', dst: 'x' }, 'dst'],
+  ] as [Record<string, unknown>, string][]) {
+    await t.rejects(rt.mdb.flush(spec as never), { name: 'InvalidArgumentError', argument: arg }, JSON.stringify(spec));
+  }
+  t.same(await view(), all, 'no refusal deleted anything');
+  // A vxlan's entries, by remote.
+  ip(ns.path, ['link', 'add', 'vx0', 'type', 'vxlan', 'dstport', '4789', 'external']);
+  ip(ns.path, ['link', 'set', 'vx0', 'up']);
+  for (const [g, dst, vni] of [['239.1.1.1', '198.51.100.1', 10], ['239.1.1.1', '198.51.100.2', 20], ['239.1.1.2', '198.51.100.1', 20]] as const) {
+    await rt.mdb.add({ bridge: 'vx0', port: 'vx0', group: g, permanent: true, dst, vni });
+  }
+  const remotes = async () => (await rt.mdb.list({ bridge: 'vx0' })).map((e) => `${e.group} ${e.dst} ${e.vni}`).sort();
+  await rt.mdb.flush({ bridge: 'vx0', vni: 20, dst: '198.51.100.1' });
+  t.same(await remotes(), ['239.1.1.1 198.51.100.1 10', '239.1.1.1 198.51.100.2 20'], 'vni 20 toward 198.51.100.1 only');
+  await rt.mdb.flush({ bridge: 'vx0', dst: '198.51.100.2' });
+  t.same(await remotes(), ['239.1.1.1 198.51.100.1 10'], 'toward 198.51.100.2');
+  await rt.mdb.flush({ bridge: 'vx0' });
+  t.same(await remotes(), [], 'every remote');
+});

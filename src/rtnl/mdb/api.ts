@@ -4,7 +4,7 @@
  * struct br_mdb_entry) — what `bridge mdb` does.
  * @module
  */
-import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, parseHexColon, showValue, type MessageWriter, type NetlinkSocket } from '../../netlink/index.js';
+import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_BULK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, parseHexColon, showValue, type MessageWriter, type NetlinkSocket } from '../../netlink/index.js';
 import * as C from '../constants.js';
 import { noReply, type RtnlCore } from '../core.js';
 import { AF_BRIDGE, parseIp, type IpAddr } from '../ip.js';
@@ -100,6 +100,28 @@ export interface MdbGetSpec {
   readonly srcVni?: number | undefined;
 }
 
+/** What `rt.mdb.flush` takes: whose entries to delete, and which of them. */
+export interface MdbFlushSpec {
+  /** The bridge or vxlan device, name or ifindex (`dev DEV`). Required. */
+  readonly bridge: string | number;
+  /** Only the entries on this port, or on the bridge itself (its host joins), name or ifindex (`port PORT`). Defaults to every port. */
+  readonly port?: string | number | undefined;
+  /** Only the entries of this VLAN id, 1..4094 (`vid VID`). Defaults to every VLAN and none. */
+  readonly vid?: number | undefined;
+  /** true: only permanent entries (`permanent`); false: only temp ones (`nopermanent`). Defaults to both. */
+  readonly permanent?: boolean | undefined;
+  /** Only the entries this protocol added: a name of ROUTE_PROTOCOLS from 'static' on, or 4..255 (`proto PROTO`). */
+  readonly protocol?: string | number | undefined;
+  /** vxlan: only the entries toward this remote (`dst IP`). */
+  readonly dst?: string | undefined;
+  /** vxlan: only the entries with this remote UDP port, 0..65535 (`dst_port PORT`). */
+  readonly dstPort?: number | undefined;
+  /** vxlan: only the entries with this remote VNI, 0..16777215 (`vni VNI`). */
+  readonly vni?: number | undefined;
+  /** vxlan: only the entries of this source VNI, 0..16777215 (`src_vni VNI`). */
+  readonly srcVni?: number | undefined;
+}
+
 /** Filters for `rt.mdb.list` and `rt.mdb.routers`. */
 export interface MdbFilter {
   /** Entries of this bridge (`dev DEV`). Defaults to every bridge. */
@@ -117,6 +139,7 @@ const VXLAN_KEYS = ['dstPort', 'vni', 'srcVni', 'via'] as const;
 /** A VNI: 24 bits. */
 const VNI_MAX = 0xffffff;
 const FILTER_KEYS: ReadonlySet<string> = new Set(['bridge', 'port', 'vid']);
+const FLUSH_KEYS: ReadonlySet<string> = new Set(['bridge', 'port', 'vid', 'permanent', 'protocol', 'dst', 'dstPort', 'vni', 'srcVni']);
 const GET_KEYS: ReadonlySet<string> = new Set(['bridge', 'group', 'source', 'vid', 'srcVni']);
 const MAC_TEXT = /^[0-9a-fA-F]{1,2}([:-][0-9a-fA-F]{1,2}){5}$/;
 const ETH_P_IP = 0x0800;
@@ -434,6 +457,94 @@ export class MdbApi {
     }
     if (!m) throw noReply(C.RTM_GETMDB, 'RTM_GETMDB', 'RTM_NEWMDB', subject);
     return m.entries;
+  }
+
+  /**
+   * Delete many entries in one request (RTM_DELMDB with NLM_F_BULK; Linux 6.8 and
+   * later): every entry of the bridge (or vxlan) that matches — of one port, or the
+   * bridge's host joins (`port` = the bridge), of one VLAN, permanent or temp ones, those
+   * a protocol added, a vxlan's toward a remote. The kernel reports no count (`list`
+   * before and after counts them).
+   *
+   * Equivalent to: `bridge mdb flush dev DEV [port PORT] [vid VID] [permanent|nopermanent]
+   * [proto PROTO] [dst IP] [dst_port PORT] [vni VNI] [src_vni VNI]`.
+   * @example
+   * await rt.mdb.flush({ bridge: 'br0', port: 'veth0' });               // every group of one port
+   * await rt.mdb.flush({ bridge: 'br0', permanent: false });            // what the bridge learned, and temp entries
+   * @throws InvalidArgumentError for bad input, or a `port` that is no port of the
+   *   bridge (nothing sent; the kernel would delete nothing and succeed); NetlinkError
+   *   'ENODEV' when a link does not exist, 'EOPNOTSUPP' when `bridge` is no bridge or
+   *   vxlan (or the kernel is older than 6.8), 'EINVAL' for vxlan's filters on a bridge
+   *   — each naming the flush and the netns.
+   */
+  async flush(spec: MdbFlushSpec): Promise<void> {
+    const s = checkObject(spec, 'spec');
+    checkKeys(s, FLUSH_KEYS, '');
+    if (s['bridge'] === undefined) throw new InvalidArgumentError('bridge', 'a flush needs its bridge (or vxlan): bridge mdb flush dev DEV');
+    const bridgeRef = checkLinkRef(s['bridge'], 'bridge');
+    const portRef = s['port'] !== undefined ? checkLinkRef(s['port'], 'port') : undefined;
+    const vid = s['vid'] !== undefined ? checkVid(s['vid'], 'vid') : 0;
+    const permanent = s['permanent'] !== undefined ? checkBool(s['permanent'], 'permanent') : undefined;
+    const protocol = s['protocol'] !== undefined ? checkNamed(s['protocol'], 'protocol', ROUTE_PROTOCOLS, 255) : -1;
+    if (protocol >= 0 && protocol < C.RTPROT_STATIC) throw new InvalidArgumentError('protocol', `protocol ${showValue(s['protocol'])} is below 'static' (${C.RTPROT_STATIC}): the kernel flushes by the protocols from 'static' on (what the bridge learned is 'kernel': flush by permanent: false)`);
+    const dst = s['dst'] !== undefined ? parseIp(s['dst'], 'dst') : undefined;
+    const dstPort = s['dstPort'] !== undefined ? checkInt(s['dstPort'], 'dstPort', 0, 0xffff) : -1;
+    const vni = s['vni'] !== undefined ? checkInt(s['vni'], 'vni', 0, VNI_MAX) : -1;
+    const srcVni = s['srcVni'] !== undefined ? checkInt(s['srcVni'], 'srcVni', 0, VNI_MAX) : -1;
+    const bridge = await this.core.linkIndex(bridgeRef, 'bridge');
+    const name = (r: string | number): string => (typeof r === 'number' ? `ifindex ${r}` : r);
+    let port = 0;
+    if (portRef !== undefined) {
+      const p = await this.links.get(portRef).catch((e: unknown) => {
+        throw e instanceof NetlinkError && e.errno === ENODEV ? new NetlinkError(e.errno, e.request, e.extack, `the port '${name(portRef)}' does not exist; in ${this.core.where?.() ?? "the caller's netns"}`) : e;
+      });
+      // The kernel compares ifindexes only: a port of another bridge, or none, matches nothing and succeeds.
+      if (p.index !== bridge && p.master !== bridge) {
+        throw new InvalidArgumentError('port', `'${name(portRef)}' is not a port of '${name(bridgeRef)}' (nor the bridge itself): the flush would delete nothing`);
+      }
+      port = p.index;
+    }
+    const subject = `flush dev ${name(bridgeRef)}${portRef !== undefined ? ` port ${name(portRef)}` : ''}${vid ? ` vid ${vid}` : ''}` +
+      `${permanent === undefined ? '' : permanent ? ' permanent' : ' nopermanent'}${protocol >= 0 ? ` proto ${String(s['protocol'])}` : ''}` +
+      `${dst ? ` dst ${String(s['dst'])}` : ''}${dstPort >= 0 ? ` dst_port ${dstPort}` : ''}${vni >= 0 ? ` vni ${vni}` : ''}${srcVni >= 0 ? ` src_vni ${srcVni}` : ''}`;
+    try {
+      await this.core.sock.request(C.RTM_DELMDB, NLM_F_BULK, (w) => {
+        putPortMsg(w, bridge);
+        // No group, flags or address: the kernel refuses them in a bulk delete.
+        const n = w.nestStart(C.MDBA_SET_ENTRY, false);
+        const o = w.reserve(C.SIZEOF_BR_MDB_ENTRY);
+        w.view.setUint32(o, port, HOST_LE);
+        w.buf[o + 4] = permanent ? C.MDB_PERMANENT : C.MDB_TEMPORARY;
+        w.view.setUint16(o + 6, vid, HOST_LE);
+        w.nestEnd(n);
+        if (permanent !== undefined || protocol >= 0 || dst || dstPort >= 0 || vni >= 0 || srcVni >= 0) {
+          const a = w.nestStart(C.MDBA_SET_ENTRY_ATTRS);
+          if (permanent !== undefined) w.putU8(C.MDBE_ATTR_STATE_MASK, C.MDB_PERMANENT);
+          if (protocol >= 0) w.putU8(C.MDBE_ATTR_RTPROT, protocol);
+          if (dst) w.putBytes(C.MDBE_ATTR_DST, dst.bytes);
+          if (dstPort >= 0) w.putU16(C.MDBE_ATTR_DST_PORT, dstPort);
+          if (vni >= 0) w.putU32(C.MDBE_ATTR_VNI, vni);
+          if (srcVni >= 0) w.putU32(C.MDBE_ATTR_SRC_VNI, srcVni);
+          w.nestEnd(a);
+        }
+      }, undefined, { subject });
+    } catch (e) {
+      if (!(e instanceof NetlinkError)) throw e;
+      const where = this.core.where?.() ?? "the caller's netns";
+      let why: string | undefined;
+      if (e.errno === EINVAL && (dst || dstPort >= 0 || vni >= 0 || srcVni >= 0) && /Unsupported attribute/.test(e.extack.message ?? '')) {
+        why = `dst, dstPort, vni and srcVni select a vxlan's entries: '${name(bridgeRef)}' takes none of them`;
+      } else if (e.errno === EOPNOTSUPP) {
+        const l = await this.links.get(bridge).catch(() => undefined);
+        if (l !== undefined) {
+          why = l.kind === 'bridge' || l.kind === 'vxlan'
+            ? 'bulk deletion of MDB entries needs Linux 6.8 or later'
+            : `'${name(bridgeRef)}' is ${l.kind === undefined ? 'no bridge' : `a ${l.kind}`}: a bridge or a vxlan keeps an MDB`;
+        }
+      }
+      const first = why ?? e.hint;
+      throw new NetlinkError(e.errno, e.request, e.extack, `${first !== undefined ? `${first}; ` : ''}in ${where}`);
+    }
   }
 
   /** A checked filter: the ifindexes and vid it keeps (0 / undefined: every one). */
