@@ -1749,7 +1749,8 @@ export class LinkApi {
    * A refused change with kind options, read on the error path: a bare EOPNOTSUPP is a
    * link of another kind than `kind` (or one whose driver changes nothing: veth, ifb),
    * said with the link's kind read back; a bare EINVAL of a macvlan or macvtap is said
-   * with its mode (source addresses need mode 'source'; passthru is fixed). The kernel
+   * with its mode (source addresses need mode 'source'; passthru is fixed), a bridge's
+   * ERANGE with forwardDelay's range while STP is on. The kernel
    * applies the options before the rest of the message (rtnl_changelink, then
    * do_setlink), so nothing of this request was applied but the options the driver took
    * before the one it refused. `e` as it is otherwise.
@@ -1765,6 +1766,11 @@ export class LinkApi {
       const mode = (l?.linkinfo?.data as Record<string, unknown> | undefined)?.['mode'];
       if (mode === 'passthru' && k.data['mode'] !== undefined) why = `${l!.name} is in mode passthru, which the kernel neither sets nor clears on an existing link`;
       else if (k.data['macaddr'] !== undefined && mode !== 'source' && k.data['mode'] === undefined) why = `${l?.name ?? subjectOf(ref)} is in mode ${String(mode)}: a list of source addresses (data.macaddr) is for mode 'source' (give data.mode: 'source' with it)`;
+    } else if (e.code === 'ERANGE' && k.kind === 'bridge' && k.data['forwardDelay'] !== undefined) {
+      // br_set_forward_delay: ERANGE outside 2..30 s only while STP is on, checked before
+      // stpState is applied (the kernel reads the options in attribute order), so a
+      // stpState: 0 in the same change does not help. helloTime and maxAge are checked before sending.
+      why = `while STP is on, a bridge's forwardDelay is 200..3000 centiseconds (2..30 s), got ${String(k.data['forwardDelay'])}; the kernel checks it before it applies a stpState of the same change, so turn STP off in a set() of its own first`;
     }
     return why ? new NetlinkError(e.errno, e.request, e.extack, e.hint ? `${e.hint}; ${why}` : why) : e;
   }

@@ -7,7 +7,7 @@
  * `ip link set PORT type bridge_slave hairpin on …`.
  * @module
  */
-import { copyBytes, HOST_LE, InvalidArgumentError, showValue, type CustomCodec } from '../../../netlink/index.js';
+import { copyBytes, HOST_LE, InvalidArgumentError, parseHexColon, showValue, type CustomCodec } from '../../../netlink/index.js';
 import { table, enumCodec, boolU8 } from '../../table-helpers.js';
 import type { KindCodec } from './kind.js';
 
@@ -191,4 +191,56 @@ const BRIDGE_REPORTED: ReadonlyMap<string, string> = new Map([
   'rootPort', 'rootPathCost', 'topologyChange', 'topologyChangeDetected', 'helloTimer', 'tcnTimer', 'topologyChangeTimer', 'gcTimer',
 ].map((k) => [k, 'is read-only: the kernel reports it, and takes no value for it']));
 
-export const bridge: KindCodec = { kind: 'bridge', ether: true, noParent: true, data: BRIDGE_DATA, slaveData: BRIDGE_PORT_DATA, changeRefused: BRIDGE_REPORTED };
+/**
+ * Values br_changelink() refuses whatever the bridge's state, with a bare errno (no
+ * extended-ACK text: `ip link add … type bridge hello_time 50` prints only "Numerical
+ * result out of range"): refused before sending, on add and on set, naming the option.
+ * Timers are centiseconds (USER_HZ), as the kernel takes them.
+ */
+const BRIDGE_LIMITS: ReadonlyArray<readonly [key: string, lo: number, hi: number, what: string]> = [
+  // br_set_hello_time, br_set_max_age: ERANGE outside BR_MIN/MAX_HELLO_TIME (1..10 s), BR_MIN/MAX_MAX_AGE (6..40 s).
+  ['helloTime', 100, 1000, "a bridge's helloTime (hello_time) is 100..1000 centiseconds (1..10 s)"],
+  ['maxAge', 600, 4000, "a bridge's maxAge (max_age) is 600..4000 centiseconds (6..40 s)"],
+  // br_multicast_set_router (MDB_RTR_TYPE_DISABLED..PERM), br_multicast_set_igmp_version, br_multicast_set_mld_version: EINVAL.
+  ['mcastRouter', 0, 2, "a bridge's mcastRouter (mcast_router) is 0 (disabled), 1 (learned from queries) or 2 (always): 0..2"],
+  ['mcastIgmpVersion', 2, 3, "a bridge's mcastIgmpVersion (mcast_igmp_version) is 2 or 3"],
+  ['mcastMldVersion', 1, 2, "a bridge's mcastMldVersion (mcast_mld_version) is 1 or 2"],
+];
+
+/** BR_GROUPFWD_RESTRICTED: 01:80:c2:00:00:00 (STP), :01 (MAC pause), :02 (slow protocols, LACP), never forwarded. */
+const GROUPFWD_RESTRICTED = 0x0007;
+
+/** {@link BRIDGE_LIMITS}, the restricted groupFwdMask bits and a groupAddr that is not link-local, for a create and a change alike. */
+function checkBridgeData(d: Record<string, unknown>): void {
+  for (const [key, lo, hi, what] of BRIDGE_LIMITS) {
+    const v = d[key];
+    // Not a number, or not an integer: the codec refuses it naming the key.
+    if (typeof v === 'number' && Number.isInteger(v) && (v < lo || v > hi)) throw new InvalidArgumentError(`data.${key}`, `${what}, got ${v}`);
+  }
+  const mask = d['groupFwdMask'];
+  if (typeof mask === 'number' && Number.isInteger(mask) && mask >= 0 && (mask & GROUPFWD_RESTRICTED) !== 0) {
+    throw new InvalidArgumentError('data.groupFwdMask', `bits 0..2 (0x7: STP, MAC pause and LACP frames, 01:80:c2:00:00:00..02) are never forwarded and the kernel refuses them, got 0x${mask.toString(16)}`);
+  }
+  const addr = d['groupAddr'];
+  if (addr !== undefined) {
+    // br_changelink: EINVAL unless is_link_local_ether_addr() (01:80:c2:00:00:0X).
+    const b = typeof addr === 'string' ? parseHexColon(addr) : addr instanceof Uint8Array ? addr : null;
+    if (b === null || b.length !== 6 || b[0] !== 0x01 || b[1] !== 0x80 || b[2] !== 0xc2 || b[3] !== 0 || b[4] !== 0 || (b[5]! & 0xf0) !== 0) {
+      throw new InvalidArgumentError('data.groupAddr', `a bridge's STP group address (group_address) is a link-local multicast address, 01:80:c2:00:00:00..0f, got ${showValue(addr)}`);
+    }
+  }
+}
+
+export const bridge: KindCodec = {
+  kind: 'bridge',
+  ether: true,
+  noParent: true,
+  data: BRIDGE_DATA,
+  slaveData: BRIDGE_PORT_DATA,
+  changeRefused: BRIDGE_REPORTED,
+  validate(spec) {
+    const d = spec['data'];
+    if (typeof d === 'object' && d !== null) checkBridgeData(d as Record<string, unknown>);
+  },
+  validateChange: checkBridgeData,
+};
