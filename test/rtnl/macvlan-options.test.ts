@@ -84,3 +84,23 @@ t.test('macvlan/macvtap: a macaddrMode without mode source is refused before sen
     await rt.link.del('m0');
   }
 });
+
+t.test('macvlan/macvtap: a mode number that is no MACVLAN_MODE_* is refused before sending, naming data.mode', privileged, async (t) => {
+  // macvlan_validate() takes 1, 2, 4, 8, 16 only: 3 (private|vepa) or 0 was a bare EINVAL.
+  const { ns, rt } = freshHandle(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['link', 'add', 'm1', 'link', 'v0', 'type', 'macvlan', 'mode', 'vepa']);
+  for (const mode of [0, 3, 32]) {
+    const e = await rt.link.add({ kind: 'macvtap', name: 'm0', link: 'v0', data: { mode } }).catch((x: unknown) => x);
+    t.ok(e instanceof InvalidArgumentError, `add mode ${mode} refused before sending`);
+    t.equal((e as InvalidArgumentError).argument, 'data.mode');
+    t.match((e as Error).message, /private \(1\), vepa \(2\), bridge \(4\), passthru \(8\), source \(16\)/);
+    const s = await rt.link.set('m1', { kind: 'macvlan', data: { mode } }).catch((x: unknown) => x);
+    t.ok(s instanceof InvalidArgumentError, `set mode ${mode} refused before sending`);
+  }
+  t.notOk((await rt.link.list()).some((l) => l.name === 'm0'), 'nothing made');
+  // A mode by its number still goes through.
+  await rt.link.add({ kind: 'macvlan', name: 'm0', link: 'v0', data: { mode: 4 } });
+  await rt.link.set('m1', { kind: 'macvlan', data: { mode: 16 } });
+  t.same([(await rt.link.get('m0')).linkinfo?.data?.['mode' as never], (await rt.link.get('m1')).linkinfo?.data?.['mode' as never]], ['bridge', 'source']);
+});

@@ -125,8 +125,8 @@ function explainLower(kind: string): NonNullable<KindCodec['explainParent']> {
 }
 
 /**
- * What macvlan_validate() and the source-address code refuse with a bare EINVAL: flag
- * bits other than nopromisc and nodst; a macaddrMode other than add, del, flush, set
+ * What macvlan_validate() and the source-address code refuse with a bare EINVAL: a mode
+ * number that is no MACVLAN_MODE_*; flag bits other than nopromisc and nodst; a macaddrMode other than add, del, flush, set
  * (0..3), and add or del, which need the address (IFLA_MACVLAN_MACADDR) nlkit does not send.
  * A macaddrMode on a device whose mode is not 'source'. And macaddrData, which the kernel
  * takes but nlkit does not send either.
@@ -153,6 +153,10 @@ function checkMacvlanData(d: Record<string, unknown>): void {
     throw new InvalidArgumentError('data.flags', `the kernel takes only nopromisc (${MACVLAN_FLAG_NOPROMISC}) and nodst (${MACVLAN_FLAG_NODST}), got ${flags}`);
   }
   const mode = d['mode'];
+  // macvlan_validate() takes one MACVLAN_MODE_* only (a bare EINVAL otherwise); a name the codec checks.
+  if (typeof mode === 'number' && !(Object.values(MACVLAN_MODES) as number[]).includes(mode)) {
+    throw new InvalidArgumentError('data.mode', `expected a mode by name or number: ${Object.entries(MACVLAN_MODES).map(([k, v]) => `${k} (${v})`).join(', ')}, one of them; got ${showValue(mode)}`);
+  }
   if (d['macaddr'] !== undefined) {
     if (d['macaddrMode'] !== undefined) throw new InvalidArgumentError('data.macaddr', 'not with data.macaddrMode: macaddr sends the mode itself (add, del, set or flush)');
     // The kernel takes the source list only on a link in source mode: a bare EINVAL otherwise.
