@@ -49,7 +49,9 @@ const ENODEV = 19;
 const EACCES = 13;
 const EINVAL = 22;
 const EEXIST = 17;
+const EBUSY = 16;
 const EOPNOTSUPP = 95;
+const ENETDOWN = 100;
 const EADDRNOTAVAIL = 99;
 const ENETUNREACH = 101;
 const ENOBUFS = 105;
@@ -127,7 +129,13 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
     return `the kernel deletes only devices made through rtnetlink (${top.has(C.IFLA_GROUP) ? 'the group holds one it cannot delete: ' : ''}loopback and hardware NICs cannot be deleted)`;
   }
   if (type === C.RTM_SETLINK && req[16] === AF_BRIDGE) {
-    return errno === EOPNOTSUPP ? 'the link is not a bridge port: bridge-port options need a bridge as its master' : undefined;
+    if (errno === EOPNOTSUPP) return 'the link is not a bridge port: bridge-port options need a bridge as its master';
+    // br_set_port_state(): the only ENETDOWN and EBUSY of the port options, without text.
+    const pi = top.get(C.IFLA_PROTINFO);
+    if (!pi || !attrsIn(v, pi[0], pi[0] + pi[1]).has(C.IFLA_BRPORT_STATE)) return undefined;
+    if (errno === ENETDOWN) return "a port's STP state is set only while the port is up, and operationally up (with carrier) for any state but disabled";
+    if (errno === EBUSY) return "the bridge runs the kernel's STP (stpState 1), which sets its ports' states itself: a port's state is set by hand only with STP off or in user space";
+    return undefined;
   }
   if (type !== C.RTM_NEWLINK) return undefined;
   // A veth's peer: IFLA_LINKINFO › IFLA_INFO_DATA › VETH_INFO_PEER (ifinfomsg + attributes).

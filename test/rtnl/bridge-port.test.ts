@@ -63,3 +63,26 @@ t.test('a bridge with vlanFiltering on a kernel without bridge VLAN filtering: t
   t.match(String((e as Error).message), /vlanFiltering/);
   t.equal(ipJson(ns.path, ['link']).filter((l: any) => l.ifname === 'br9').length, 0, 'no half-made bridge');
 });
+
+t.test('bridgePort state refused by the kernel says why: the port down (ENETDOWN), the kernel STP in charge (EBUSY)', privileged, async (t) => {
+  // br_set_port_state(): -ENETDOWN unless the port is up, and operationally up for any state
+  // but disabled; -EBUSY while the bridge runs the kernel's STP. Both without text: before,
+  // 'ENETDOWN: Network is down (RTM_SETLINK p0)' and 'EBUSY: Device or resource busy'.
+  const { ns, rt } = freshHandle(t);
+  ip(ns.path, ['link', 'add', 'br0', 'type', 'bridge']);
+  ip(ns.path, ['link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1']);
+  ip(ns.path, ['link', 'set', 'p0', 'master', 'br0']);
+  const down = await rt.link.set('p0', { bridgePort: { state: 'forwarding' } }).catch((x: unknown) => x);
+  t.ok(down instanceof NetlinkError && down.code === 'ENETDOWN');
+  t.match((down as Error).message, /port's STP state is set only while the port is up.*operationally up.*disabled/);
+  ip(ns.path, ['link', 'set', 'p0', 'up']); // up, but no carrier: the peer is down
+  const noCarrier = await rt.link.set('p0', { bridgePort: { state: 'forwarding' } }).catch((x: unknown) => x);
+  t.match((noCarrier as Error).message, /port's STP state is set only while the port is up.*operationally up.*disabled/);
+  await rt.link.set('p0', { bridgePort: { state: 'disabled' } });
+  ip(ns.path, ['link', 'set', 'p1', 'up']);
+  await rt.link.set('p0', { bridgePort: { state: 'blocking' } });
+  ip(ns.path, ['link', 'set', 'br0', 'type', 'bridge', 'stp_state', '1']);
+  const busy = await rt.link.set('p0', { bridgePort: { state: 'forwarding' } }).catch((x: unknown) => x);
+  t.ok(busy instanceof NetlinkError && busy.code === 'EBUSY');
+  t.match((busy as Error).message, /kernel's STP.*stpState/);
+});
