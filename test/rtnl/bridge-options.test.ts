@@ -10,6 +10,10 @@
 // which a change cannot know without a look-up: the kernel's ERANGE is explained instead.
 import t from 'tap';
 import { InvalidArgumentError, NetlinkError } from '../../src/netlink/errors.js';
+import { MessageWriter } from '../../src/netlink/writer.js';
+import { BRIDGE_DATA } from '../../src/rtnl/link/kinds/bridge.js';
+import { VLAN_DATA } from '../../src/rtnl/link/kinds/vlan.js';
+import * as C from '../../src/rtnl/constants.js';
 import { freshHandle, privileged } from '../helpers.js';
 
 const BAD: Array<[string, unknown, RegExp]> = [
@@ -62,4 +66,42 @@ t.test('bridge: a forwardDelay out of range while STP is on is explained', privi
   await rt.link.set('br0', { kind: 'bridge', data: { stpState: 0 } });
   await rt.link.set('br0', { kind: 'bridge', data: { forwardDelay: 100 } });
   t.equal(((await rt.link.get('br0')).linkinfo?.data as Record<string, unknown>)['forwardDelay'], 100, 'taken with STP off');
+});
+
+t.test('bridge vlanProtocol: by the name ip takes and prints (802.1Q, 802.1ad), and no other protocol', async (t) => {
+  // `ip link add br0 type bridge vlan_protocol 802.1ad` sends IFLA_BR_VLAN_PROTOCOL 88 a8 (a
+  // __be16); `ip -j -d link show` prints "vlan_protocol": "802.1ad". nlkit took only a number
+  // (the name was 'not an integer in 0..65535') and decoded 34984, and sent any number:
+  // br_vlan_set_proto() answers anything but 802.1Q/802.1ad with a bare EPROTONOSUPPORT, and
+  // a kernel without bridge VLAN filtering drops it without a word.
+  const enc = (d: Record<string, unknown>): string => {
+    const w = new MessageWriter();
+    w.begin(C.RTM_NEWLINK, 0, 1);
+    BRIDGE_DATA.encode(w, d as never, 'data.');
+    return Buffer.from(w.finish()).subarray(16).toString('hex');
+  };
+  t.equal(enc({ vlanProtocol: '802.1ad' }), '0600080088a80000');
+  t.equal(enc({ vlanProtocol: '802.1Q' }), '0600080081000000');
+  t.equal(enc({ vlanProtocol: 0x88a8 }), '0600080088a80000', 'the number is still taken');
+  for (const bad of [0x1234, 0x10000, '802.1x', -1]) {
+    const e = (() => { try { enc({ vlanProtocol: bad }); return undefined; } catch (x) { return x; } })();
+    t.ok(e instanceof InvalidArgumentError, `${String(bad)} refused`);
+    t.equal((e as InvalidArgumentError).argument, 'data.vlanProtocol');
+    t.match((e as Error).message, /802\.1Q.*802\.1ad/);
+  }
+  const b = Buffer.from('0600080088a80000', 'hex');
+  t.same(BRIDGE_DATA.decode(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length, []), { vlanProtocol: '802.1ad' }, 'decoded as ip -j -d prints it');
+  // A vlan's protocol is the same codec: an unknown one names data.protocol.
+  const w = new MessageWriter();
+  w.begin(C.RTM_NEWLINK, 0, 1);
+  const ve = (() => { try { VLAN_DATA.encode(w, { protocol: 0x1234 } as never, 'data.'); return undefined; } catch (x) { return x; } })();
+  t.equal((ve as InvalidArgumentError | undefined)?.argument, 'data.protocol');
+});
+
+t.test('bridge vlanProtocol: an unknown protocol is refused before sending (the kernel would drop it here)', privileged, async (t) => {
+  const { rt } = freshHandle(t);
+  const e = await rt.link.add({ kind: 'bridge', name: 'br0', data: { vlanProtocol: 0x1234 } }).catch((x: unknown) => x);
+  t.ok(e instanceof InvalidArgumentError, 'refused');
+  t.notOk((await rt.link.list()).some((l) => l.name === 'br0'), 'nothing made');
+  await rt.link.add({ kind: 'bridge', name: 'br0', data: { vlanProtocol: '802.1Q' } });
 });

@@ -9,6 +9,7 @@
  */
 import { copyBytes, HOST_LE, InvalidArgumentError, parseHexColon, showValue, type CustomCodec } from '../../../netlink/index.js';
 import { table, enumCodec, boolU8 } from '../../table-helpers.js';
+import { vlanProtocolCodec } from './vlan.js';
 import type { KindCodec } from './kind.js';
 
 /**
@@ -100,7 +101,8 @@ export const BRIDGE_DATA = table('IFLA_BR', 'IFLA_BR_', [
   ['IFLA_BR_STP_STATE', 'u32'],
   ['IFLA_BR_PRIORITY', 'u16'],
   ['IFLA_BR_VLAN_FILTERING', 'u8'],
-  ['IFLA_BR_VLAN_PROTOCOL', 'be16'],
+  // By name, as ip takes and prints it ('802.1Q', '802.1ad'); a number is taken too.
+  ['IFLA_BR_VLAN_PROTOCOL', vlanProtocolCodec],
   ['IFLA_BR_GROUP_FWD_MASK', 'u16'],
   ['IFLA_BR_ROOT_ID', bridgeIdCodec],
   ['IFLA_BR_BRIDGE_ID', bridgeIdCodec],

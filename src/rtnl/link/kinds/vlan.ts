@@ -12,8 +12,14 @@ import type { KindCodec } from './kind.js';
 /** VLAN protocols by name: ETH_P_8021Q and ETH_P_8021AD (network order on the wire). */
 export const VLAN_PROTOCOLS = { '802.1Q': 0x8100, '802.1ad': 0x88a8 } as const;
 
-// IFLA_VLAN_PROTOCOL is big-endian (__be16): wrap the enum codec with a byte swap.
-const beProtocol: CustomCodec<keyof typeof VLAN_PROTOCOLS | number> = {
+/**
+ * A VLAN protocol (__be16: IFLA_VLAN_PROTOCOL, a bridge's IFLA_BR_VLAN_PROTOCOL) by the name
+ * `ip` takes and `ip -j -d` prints ('802.1Q', '802.1ad'), or its number; decoded by name (a
+ * number the kernel sent that is neither, as it is). Any other is refused before sending:
+ * the kernel takes these two only (vlan_validate: 'Invalid VLAN protocol'; the bridge's
+ * br_vlan_set_proto: a bare EPROTONOSUPPORT, or nothing at all without VLAN filtering).
+ */
+export const vlanProtocolCodec: CustomCodec<keyof typeof VLAN_PROTOCOLS | number, keyof typeof VLAN_PROTOCOLS | number> = {
   decode(ctx, off, len) {
     if (len < 2) return undefined;
     const n = ctx.view.getUint16(off, false);
@@ -22,7 +28,10 @@ const beProtocol: CustomCodec<keyof typeof VLAN_PROTOCOLS | number> = {
   },
   encode(w, type, value) {
     const n = typeof value === 'number' ? value : (VLAN_PROTOCOLS as Record<string, number>)[String(value)];
-    if (n === undefined) throw new InvalidArgumentError('data.protocol', `'${String(value)}' is not 802.1Q or 802.1ad`);
+    if (n === undefined || (n !== VLAN_PROTOCOLS['802.1Q'] && n !== VLAN_PROTOCOLS['802.1ad'])) {
+      // renamed to the option's key (data.protocol, data.vlanProtocol) by the table
+      throw new InvalidArgumentError(`attribute ${type}`, `expected '802.1Q' (0x8100) or '802.1ad' (0x88a8), the VLAN protocols the kernel takes, got ${showValue(value)}`);
+    }
     w.putBe16(type, n);
   },
 };
@@ -33,7 +42,7 @@ export const VLAN_DATA = table('IFLA_VLAN', 'IFLA_VLAN_', [
   ['IFLA_VLAN_FLAGS', 'binary'],
   ['IFLA_VLAN_EGRESS_QOS', 'binary'],
   ['IFLA_VLAN_INGRESS_QOS', 'binary'],
-  ['IFLA_VLAN_PROTOCOL', beProtocol],
+  ['IFLA_VLAN_PROTOCOL', vlanProtocolCodec],
 ]);
 
 export const vlan: KindCodec = {
