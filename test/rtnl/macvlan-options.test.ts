@@ -104,3 +104,21 @@ t.test('macvlan/macvtap: a mode number that is no MACVLAN_MODE_* is refused befo
   await rt.link.set('m1', { kind: 'macvlan', data: { mode: 16 } });
   t.same([(await rt.link.get('m0')).linkinfo?.data?.['mode' as never], (await rt.link.get('m1')).linkinfo?.data?.['mode' as never]], ['bridge', 'source']);
 });
+
+t.test('macvlan/macvtap: passthru beside other macvlans on the lower device is explained', privileged, async (t) => {
+  // macvlan_common_newlink(): a passthru macvlan must be the only macvlan/macvtap on its
+  // lower device, and none is made beside one: both a bare EINVAL before, naming nothing.
+  const { ns, rt } = freshHandle(t);
+  ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  ip(ns.path, ['link', 'add', 'm1', 'link', 'v0', 'type', 'macvlan', 'mode', 'bridge']);
+  const e = await rt.link.add({ kind: 'macvlan', name: 'm0', link: 'v0', data: { mode: 'passthru' } }).catch((x: unknown) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'EINVAL');
+  t.match((e as Error).message, /passthru.*the only one on its lower device.*v0 already has m1/);
+  ip(ns.path, ['link', 'add', 'p0', 'link', 'v1', 'type', 'macvtap', 'mode', 'passthru']);
+  for (const kind of ['macvlan', 'macvtap'] as const) {
+    const x = await rt.link.add({ kind, name: 'm2', link: 'v1', data: { mode: 'vepa' } }).catch((y: unknown) => y);
+    t.ok(x instanceof NetlinkError && x.code === 'EINVAL', `${kind} beside a passthru refused`);
+    t.match((x as Error).message, /v1 has a passthru macvtap \(p0\).*the only one/);
+  }
+  t.notOk((await rt.link.list()).some((l) => l.name === 'm0' || l.name === 'm2'), 'nothing made');
+});

@@ -1262,7 +1262,11 @@ export class LinkApi {
     } catch {
       return e;
     }
-    const hint = explain(e.errno, parent, p.attrs.mtu);
+    let hint = explain(e.errno, parent, p.attrs.mtu);
+    if (hint === undefined && p.codec.explainUppers) {
+      const uppers = await this.list().then((ls) => ls.filter((l) => l.link === parent.index && l.netnsId === undefined), () => undefined);
+      if (uppers !== undefined) hint = p.codec.explainUppers(e.errno, parent, p.spec['data'] as Record<string, unknown> | undefined, uppers);
+    }
     return hint === undefined ? e : new NetlinkError(e.errno, e.request, e.extack, hint);
   }
 

@@ -53,6 +53,12 @@ export interface KindCodec {
    */
   explainParent?(errno: number, parent: Pick<Link, 'name' | 'type' | 'rawFlags' | 'linkType' | 'mtu'>, mtu: number | undefined): string | undefined;
   /**
+   * When {@link explainParent} said nothing: why the kernel refused the kind beside the
+   * links already on the same parent (`uppers`: the links whose IFLA_LINK is the parent, of
+   * any kind), for the spec's `data`. Called on the error path only: the uppers cost a dump.
+   */
+  explainUppers?(errno: number, parent: Pick<Link, 'name'>, data: Record<string, unknown> | undefined, uppers: readonly Pick<Link, 'name' | 'kind' | 'linkinfo'>[]): string | undefined;
+  /**
    * Options of IFLA_INFO_DATA the kind's changelink never takes on an existing link
    * (`rt.link.set`'s `data`), by key, with why: refused before sending. Options not named
    * here are left to the kernel (which may refuse some values only, as vxlan a VNI that

@@ -111,8 +111,8 @@ const EINVAL = 22;
  * macvlan_port_create() (drivers/net/macvlan.c) takes only an Ethernet device
  * (ARPHRD_ETHER) that is not loopback (IFF_LOOPBACK); macvlan_common_newlink() takes
  * no MTU above the lower device's. Said only when the lower device, read back, is such
- * a device or has a smaller MTU than the one asked: EINVAL has other causes (a second
- * passthru macvlan, …), for which nothing is claimed.
+ * a device or has a smaller MTU than the one asked: EINVAL has other causes (a passthru
+ * macvlan beside others: {@link explainUppers}), for which nothing is claimed here.
  */
 function explainLower(kind: string): NonNullable<KindCodec['explainParent']> {
   return (errno, parent, mtu) => {
@@ -122,6 +122,23 @@ function explainLower(kind: string): NonNullable<KindCodec['explainParent']> {
     if (parent.type !== ARPHRD_ETHER) return `${head} not one (link type ${parent.linkType})`;
     return mtu !== undefined && parent.mtu !== undefined && mtu > parent.mtu ? `a ${kind}'s MTU is at most its lower device's: ${parent.name}'s is ${parent.mtu}, got ${mtu}` : undefined;
   };
+}
+
+/**
+ * The other bare EINVAL of macvlan_common_newlink() about the lower device: a passthru
+ * macvlan (or macvtap: they share the lower device's port) is the only one there, so none
+ * is made beside one, and a passthru one not beside others.
+ */
+function explainUppers(errno: number, parent: { name: string }, data: Record<string, unknown> | undefined, uppers: readonly { name: string; kind?: string | undefined; linkinfo?: { data?: unknown } | undefined }[]): string | undefined {
+  if (errno !== EINVAL) return undefined;
+  const macvlans = uppers.filter((u) => u.kind === 'macvlan' || u.kind === 'macvtap');
+  const pt = macvlans.find((u) => (u.linkinfo?.data as Record<string, unknown> | undefined)?.['mode'] === 'passthru');
+  if (pt) return `${parent.name} has a passthru ${pt.kind} (${pt.name}): a passthru macvlan or macvtap is the only one on its lower device`;
+  const mode = data?.['mode'];
+  if ((mode === 'passthru' || mode === MACVLAN_MODES.passthru) && macvlans.length > 0) {
+    return `a passthru macvlan or macvtap is the only one on its lower device: ${parent.name} already has ${macvlans.map((u) => u.name).join(', ')}`;
+  }
+  return undefined;
 }
 
 /**
@@ -184,5 +201,5 @@ function checkMacvlanChange(d: Record<string, unknown>): void {
   if (d['mode'] === 'passthru' || d['mode'] === MACVLAN_MODES.passthru) throw new InvalidArgumentError('data.mode', "passthru is chosen when the link is created: the kernel neither sets nor clears it on an existing link (delete and re-create it)");
 }
 
-export const macvlan: KindCodec = { kind: 'macvlan', ether: true, data: MACVLAN_DATA, needsParent: true, validate: validateMacvlan, validateChange: checkMacvlanChange, explainParent: explainLower('macvlan') };
-export const macvtap: KindCodec = { kind: 'macvtap', ether: true, data: MACVLAN_DATA, needsParent: true, validate: validateMacvlan, validateChange: checkMacvlanChange, explainParent: explainLower('macvtap') };
+export const macvlan: KindCodec = { kind: 'macvlan', ether: true, data: MACVLAN_DATA, needsParent: true, validate: validateMacvlan, validateChange: checkMacvlanChange, explainParent: explainLower('macvlan'), explainUppers };
+export const macvtap: KindCodec = { kind: 'macvtap', ether: true, data: MACVLAN_DATA, needsParent: true, validate: validateMacvlan, validateChange: checkMacvlanChange, explainParent: explainLower('macvtap'), explainUppers };
