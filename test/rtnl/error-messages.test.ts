@@ -276,11 +276,12 @@ t.test('a macvlan or macvtap on a device that cannot carry one says so; other EI
   const mtu = await refusal(t, rt.link.add({ name: 'm0', kind: 'macvlan', link: 'v0', mtu: 9000 }));
   t.equal(mtu.code, 'EINVAL');
   t.equal(mtu.hint, "a macvlan's MTU is at most its lower device's: v0's is 1500, got 9000", 'the MTU, read back, named');
-  // An Ethernet lower device refused for another reason (a second passthru macvlan): no claim about the device.
+  // An Ethernet lower device refused for another reason (a second passthru macvlan): no claim about the device,
+  // the passthru macvlan already there named instead.
   ip(ns.path, ['link', 'add', 'p0', 'link', 'v0', 'type', 'macvlan', 'mode', 'passthru']);
   const other = await refusal(t, rt.link.add({ name: 'm0', kind: 'macvlan', link: 'v0', data: { mode: 'passthru' } }));
   t.equal(other.code, 'EINVAL');
-  t.equal(other.hint, undefined, 'v0 is Ethernet: nothing said of it');
+  t.equal(other.hint, 'v0 has a passthru macvlan (p0): a passthru macvlan or macvtap is the only one on its lower device', 'v0 is Ethernet: nothing said of it');
   ip(ns.path, ['link', 'del', 'p0']);
   t.equal(ip(ns.path, ['-o', 'link', 'show']).split('\n').filter(Boolean).length, 4, 'nothing was made (lo, the pair, tun0)');
 });

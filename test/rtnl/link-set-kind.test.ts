@@ -111,10 +111,14 @@ t.test('set kind data: a live bridge, as ip -d shows it', privileged, async (t) 
 
 t.test('set kind data: the kernel refusing the data leaves the mtu of the same message unapplied', privileged, async (t) => {
   const { ns, rt } = freshHandle(t);
-  ip(ns.path, ['link', 'add', 'br0', 'type', 'bridge']);
-  // group_address must be 01:80:c2:00:00:0X: br_changelink refuses it (EINVAL) before do_setlink applies IFLA_MTU.
-  const e = await rt.link.set('br0', { mtu: 1400, kind: 'bridge', data: { groupAddr: '01:00:00:00:00:01' } }).catch((x: unknown) => x);
+  ip(ns.path, ['link', 'add', 'br0', 'type', 'bridge', 'stp_state', '1']);
+  // With STP on, forward_delay is 200..3000: br_changelink refuses 100 (ERANGE) before do_setlink applies IFLA_MTU.
+  const e = await rt.link.set('br0', { mtu: 1400, kind: 'bridge', data: { forwardDelay: 100 } }).catch((x: unknown) => x);
   t.ok(e instanceof NetlinkError, 'refused by the kernel');
+  t.equal(mtuOf(ns.path, 'br0'), 1500, 'mtu not applied');
+  // group_address must be 01:80:c2:00:00:0X (br_changelink's bare EINVAL): refused before sending, nothing applied either.
+  const g = await rt.link.set('br0', { mtu: 1400, kind: 'bridge', data: { groupAddr: '01:00:00:00:00:01' } }).catch((x: unknown) => x);
+  t.ok(g instanceof InvalidArgumentError, 'refused before sending');
   t.equal(mtuOf(ns.path, 'br0'), 1500, 'mtu not applied');
   // A link of another kind: EOPNOTSUPP, said with what the link is; nothing applied.
   ip(ns.path, ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
