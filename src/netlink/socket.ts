@@ -666,6 +666,11 @@ export class NetlinkSocket {
       throw e;
     }
     if (st.done) return this.finishTx(st);
+    return this.awaitRest(st, req, len);
+  }
+
+  /** {@link transact} when not all of the answer was queued by the time sendto returned (out of line: rare). */
+  private awaitRest<T>(st: TxState<T>, req: Buffer, len: number): TxResult<T> | typeof TRUNCATED | Promise<TxResult<T> | typeof TRUNCATED> {
     // Without NLM_F_ACK a kernel that carried a request out may answer nothing (a SET or
     // NEW does not); families whose kernel side answers inside sendto will send nothing
     // later, so waiting would be for ever: the request is done, without a value.
@@ -673,8 +678,8 @@ export class NetlinkSocket {
       st.done = true;
       return this.finishTx(st);
     }
-    // Not all of the answer is queued yet: keep a copy of the request (the writer may
-    // be reused) and wait for readability on a libuv poll handle.
+    // Keep a copy of the request (the writer may be reused) and wait for readability on
+    // a libuv poll handle.
     st.request = Buffer.from(req.subarray(0, len));
     this.stats.waits++;
     return this.waitTx(st);
