@@ -86,3 +86,55 @@ t.test('bridgePort state refused by the kernel says why: the port down (ENETDOWN
   t.ok(busy instanceof NetlinkError && busy.code === 'EBUSY');
   t.match((busy as Error).message, /kernel's STP.*stpState/);
 });
+
+t.test('bridgePort: locked, groupFwdMask, multicastRouter, mcastToUcast, vlanTunnel, rootBlock, proxyarpWifi, mcastEhtHostsLimit and backupPort set as ip link set … type bridge_slave sets them', privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  for (const c of ['link add br0 type bridge', 'link add v0 type veth peer name v1', 'link add v4 type veth peer name v5', 'link add v2 type veth peer name v3',
+    'link set v0 master br0', 'link set v4 master br0']) ip(ns.path, c.split(' '));
+  const slave = (n: string) => ipJson(ns.path, ['-d', 'link', 'show', n])[0].linkinfo.info_slave_data;
+  await rt.link.set('v0', { bridgePort: { locked: true, groupFwdMask: 0x4000, multicastRouter: 2, mcastToUcast: true, vlanTunnel: true, rootBlock: true, proxyarpWifi: true, mcastEhtHostsLimit: 100, backupPort: 'v4' } });
+  const d = slave('v0');
+  t.same([d.locked, d.group_fwd_mask, d.multicast_router, d.mcast_to_unicast, d.vlan_tunnel, d.root_block, d.proxy_arp_wifi, d.backup_port],
+    [true, '0x4000', 2, true, true, true, true, 'v4'], 'ip -j -d shows each');
+  const v4 = (await rt.link.get('v4')).index;
+  const got = (await rt.link.get('v0')).linkinfo?.slaveData as Record<string, unknown>;
+  t.match(got, { locked: true, groupFwdMask: 0x4000, multicastRouter: 2, mcastToUcast: true, vlanTunnel: true, rootBlock: true, proxyarpWifi: true, mcastEhtHostsLimit: 100, backupPort: v4 }, 'and nlkit decodes what it set');
+  // The same settings by ip, on v4: the two ports read alike.
+  inNs(ns.path, 'ip', ['link', 'set', 'v4', 'type', 'bridge_slave', 'locked', 'on', 'group_fwd_mask', '0x4000', 'mcast_router', '2', 'mcast_to_unicast', 'on', 'vlan_tunnel', 'on', 'root_block', 'on', 'proxy_arp_wifi', 'on']);
+  const e = slave('v4');
+  t.same([e.locked, e.group_fwd_mask, e.multicast_router, e.mcast_to_unicast, e.vlan_tunnel, e.root_block, e.proxy_arp_wifi], [d.locked, d.group_fwd_mask, d.multicast_router, d.mcast_to_unicast, d.vlan_tunnel, d.root_block, d.proxy_arp_wifi]);
+  await rt.link.set('v0', { bridgePort: { backupPort: null, locked: false, multicastRouter: 0 } });
+  const f = slave('v0');
+  t.same([f.backup_port, f.locked, f.multicast_router], [undefined, false, 0], 'null removes the backup port (nobackup_port)');
+  await rt.link.set('v0', { bridgePort: { backupPort: v4 } });
+  t.equal(slave('v0').backup_port, 'v4', 'by ifindex');
+  // A backup port that is no port of the bridge: the kernel's refusal, nothing else of the call lost.
+  const notPort = await rt.link.set('v0', { bridgePort: { backupPort: 'v2' } }).catch((x: unknown) => x);
+  t.ok(notPort instanceof NetlinkError, String(notPort));
+  t.match(notPort, { code: 'ENOENT', message: /the backup port 'v2' is no bridge port: it must be a port of the same bridge/ }, "the kernel's bare ENOENT said in words");
+  t.match(await rt.link.set('v0', { bridgePort: { backupPort: 'v0' } }).catch((x: unknown) => x), { code: 'EINVAL', message: /a port cannot be its own backup/ });
+  ip(ns.path, ['link', 'add', 'br1', 'type', 'bridge']);
+  ip(ns.path, ['link', 'set', 'v2', 'master', 'br1']);
+  t.match(await rt.link.set('v0', { bridgePort: { backupPort: 'v2' } }).catch((x: unknown) => x), { code: 'EINVAL', message: /'v2' is a port of another bridge: it must be a port of the same bridge as 'v0'/ });
+  const missing = await rt.link.set('v0', { mtu: 1400, bridgePort: { backupPort: 'nope' } }).catch((x: unknown) => x);
+  t.match(missing, { code: 'ENODEV', message: /nope/ }, 'a missing backup port is named');
+  t.equal((await rt.link.get('v0')).mtu, 1500, 'and nothing of that call was applied');
+});
+
+t.test('bridgePort: the new options are checked before anything is sent', async (t) => {
+  const bad: [Record<string, unknown>, string, RegExp][] = [
+    [{ groupFwdMask: 1 }, 'bridgePort.groupFwdMask', /bits 0\.\.2 .*never forwarded, got 0x1/],
+    [{ groupFwdMask: 0x10000 }, 'bridgePort.groupFwdMask', /./],
+    [{ multicastRouter: 4 }, 'bridgePort.multicastRouter', /0\.\.3, got 4/],
+    [{ mcastEhtHostsLimit: 0 }, 'bridgePort.mcastEhtHostsLimit', /1\.\.4294967295, got 0/],
+    [{ locked: 'yes' }, 'bridgePort.locked', /./],
+    [{ backupPort: {} }, 'bridgePort.backupPort', /./],
+    [{ backupPort: '' }, 'bridgePort.backupPort', /./],
+  ];
+  for (const [bp, arg, re] of bad) {
+    const r = await recordedRequests((core) => LinkApi.of(core), (a) => a.set('v0', { mtu: 1400, bridgePort: bp as never }));
+    t.ok(r.error instanceof InvalidArgumentError, `${JSON.stringify(bp)}: ${String(r.error)}`);
+    t.match(r.error, { argument: arg, message: re }, JSON.stringify(bp));
+    t.same(r.bytes, [], 'nothing sent');
+  }
+});

@@ -165,6 +165,32 @@ export interface BridgePortOptions {
   readonly guard?: boolean | undefined;
   /** IFLA_BRPORT_FAST_LEAVE: multicast fast leave (`fastleave on`). */
   readonly fastLeave?: boolean | undefined;
+  /** IFLA_BRPORT_PROTECT: root port protection, ignore superior BPDUs (`root_block on`). */
+  readonly rootBlock?: boolean | undefined;
+  /** IFLA_BRPORT_MCAST_TO_UCAST: send multicast to each listener as unicast (`mcast_to_unicast on`). */
+  readonly mcastToUcast?: boolean | undefined;
+  /** IFLA_BRPORT_PROXYARP_WIFI: proxy ARP for Wi-Fi (`proxy_arp_wifi on`). */
+  readonly proxyarpWifi?: boolean | undefined;
+  /** IFLA_BRPORT_VLAN_TUNNEL: map VLANs to tunnel ids on this port (`vlan_tunnel on`). */
+  readonly vlanTunnel?: boolean | undefined;
+  /** IFLA_BRPORT_LOCKED: forward only from hosts with an FDB entry, as for 802.1X (`locked on`). */
+  readonly locked?: boolean | undefined;
+  /**
+   * IFLA_BRPORT_GROUP_FWD_MASK: link-local groups 01:80:c2:00:00:0X forwarded out of this
+   * port, bit X (`group_fwd_mask`; 0x4000 is LLDP), 0..65535 without bits 0..2 (STP, pause
+   * and slow protocols are never forwarded; checked before anything is sent).
+   */
+  readonly groupFwdMask?: number | undefined;
+  /** IFLA_BRPORT_MULTICAST_ROUTER: 0 never, 1 learned from queries (the default), 2 always, 3 temporary (`mcast_router`). */
+  readonly multicastRouter?: number | undefined;
+  /** IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT: tracked IGMPv3/MLDv2 hosts, 1..4294967295 (`mcast_eht_hosts_limit`). */
+  readonly mcastEhtHostsLimit?: number | undefined;
+  /**
+   * IFLA_BRPORT_BACKUP_PORT: the port that takes this one's traffic while its carrier is
+   * down, name or ifindex (`backup_port DEV`); `null` removes it (`nobackup_port`).
+   * Decoded as an ifindex.
+   */
+  readonly backupPort?: string | number | null | undefined;
 }
 
 /**
@@ -451,7 +477,8 @@ const KIND_RE = /^[a-z0-9_.-]{1,32}$/;
 const ETH_MIN_MTU = 68;
 const FILTER_KEYS = new Set(['kind', 'master', 'group']);
 const GROUP_KEYS = new Set(['group']);
-const BRIDGE_PORT_KEYS = new Set(['hairpin', 'learning', 'flood', 'mcastFlood', 'bcastFlood', 'cost', 'priority', 'state', 'isolated', 'neighSuppress', 'proxyarp', 'guard', 'fastLeave']);
+const BRIDGE_PORT_KEYS = new Set(['hairpin', 'learning', 'flood', 'mcastFlood', 'bcastFlood', 'cost', 'priority', 'state', 'isolated', 'neighSuppress', 'proxyarp', 'guard', 'fastLeave',
+  'rootBlock', 'mcastToUcast', 'proxyarpWifi', 'vlanTunnel', 'locked', 'groupFwdMask', 'multicastRouter', 'mcastEhtHostsLimit', 'backupPort']);
 
 /**
  * The kernel's ranges for a bridge port's STP values (net/bridge: BR_MAX_PORT_PRIORITY is
@@ -467,6 +494,12 @@ function checkPortRanges(bp: Record<string, unknown>): void {
   range('priority', 0, 63, "a bridge port's STP priority (`priority`)");
   range('cost', 1, 65535, "a bridge port's STP path cost (`cost`)");
   range('state', C.BR_STATE_DISABLED, C.BR_STATE_BLOCKING, "a bridge port's STP state by number (0..4 are disabled, listening, learning, forwarding, blocking)");
+  range('multicastRouter', 0, 3, "a bridge port's multicast router mode (`mcast_router`: 0 never, 1 learned, 2 always, 3 temporary)");
+  range('mcastEhtHostsLimit', 1, 0xffffffff, "a bridge port's tracked-hosts limit (`mcast_eht_hosts_limit`)");
+  const mask = bp['groupFwdMask'];
+  if (typeof mask === 'number' && Number.isInteger(mask) && mask >= 0 && mask <= 0xffff && (mask & 7) !== 0) {
+    throw new InvalidArgumentError('bridgePort.groupFwdMask', `bits 0..2 (01:80:c2:00:00:00..02: STP, pause and slow protocols) are never forwarded, got 0x${mask.toString(16)}`);
+  }
 }
 /** Option keys of each kind's IFLA_INFO_DATA table, built once. */
 const dataKeys = new Map<string, ReadonlySet<string>>();
@@ -1603,16 +1636,19 @@ export class LinkApi {
     }
     const kindData = c['data'] !== undefined || c['kind'] !== undefined ? prepareKindChange(c, a.mtu) : undefined;
     let bridgePort: Record<string, unknown> | undefined;
+    let backupRef: string | number | undefined;
     if (c['bridgePort'] !== undefined) {
       if (typeof c['bridgePort'] !== 'object' || c['bridgePort'] === null || Array.isArray(c['bridgePort'])) throw new InvalidArgumentError('bridgePort', 'expected an object');
       bridgePort = c['bridgePort'] as Record<string, unknown>;
       checkKeys(bridgePort, BRIDGE_PORT_KEYS, 'bridgePort.');
       checkPortRanges(bridgePort);
+      // A backup port by name or ifindex (looked up below, before anything is sent), null to remove it.
+      if (bridgePort['backupPort'] !== undefined && bridgePort['backupPort'] !== null) backupRef = checkLinkRef(bridgePort['backupPort'], 'bridgePort.backupPort');
       // Every value checked before anything is sent: the port options go in a second
       // request, and a bad one must not leave the first half of the change applied.
       const scratch = new Writer(256);
       try {
-        BRIDGE_PORT_DATA.encode(scratch.begin(C.RTM_SETLINK, 0, 0, 0), bridgePort, 'bridgePort.');
+        BRIDGE_PORT_DATA.encode(scratch.begin(C.RTM_SETLINK, 0, 0, 0), bridgePort['backupPort'] === undefined ? bridgePort : { ...bridgePort, backupPort: 0 }, 'bridgePort.');
       } finally {
         scratch.release(); // its slab goes back to the pool
       }
@@ -1652,6 +1688,10 @@ export class LinkApi {
       else if (masterRef !== undefined) {
         // By ifindex too, the master must exist: the kernel says only EINVAL otherwise.
         master = await existingLinkIndex(this.core, masterRef, 'master');
+      }
+      if (bridgePort?.['backupPort'] !== undefined) {
+        // The kernel answers a missing ifindex with a bare ENOENT, after the rest of the change.
+        bridgePort = { ...bridgePort, backupPort: backupRef === undefined ? 0 : await existingLinkIndex(this.core, backupRef, 'bridgePort.backupPort') };
       }
       // xdp: null detaches in every mode a program is attached in: read which first.
       const xdps: XdpAttr[] = xdpGiven ? [xdpGiven] : c['xdp'] === null ? xdpDetaches(await this.get(r)) : [];
@@ -1713,7 +1753,9 @@ export class LinkApi {
             w.nestEnd(p);
           }, undefined, { subject: subjectOf(r) });
         } catch (x) {
-          const e = namedMissing(this.core, x, r, 'link');
+          let e = namedMissing(this.core, x, r, 'link');
+          const backup = bridgePort['backupPort'];
+          if (e instanceof NetlinkError && typeof backup === 'number' && backup !== 0 && (e.errno === 2 || e.errno === 22)) e = await this.explainBackup(e, portIndex, backup);
           // The kernel refused the port options after taking the rest: say so.
           if (generic && e instanceof NetlinkError) throw new NetlinkError(e.errno, e.request, e.extack, `${e.hint ? `${e.hint}; ` : ''}the bridgePort options were refused; the other changes of this call were applied`);
           throw e;
@@ -1747,6 +1789,20 @@ export class LinkApi {
     } finally {
       sock.close();
     }
+  }
+
+  /**
+   * nbp_backup_change()'s bare answers (ENOENT: the backup is no bridge port; EINVAL: a
+   * port of another bridge, or the port itself), said in words (runs only for an error).
+   */
+  private async explainBackup(e: NetlinkError, port: number, backup: number): Promise<NetlinkError> {
+    const [p, b] = await Promise.all([this.get(port).catch(() => undefined), this.get(backup).catch(() => undefined)]);
+    if (p === undefined || b === undefined) return e;
+    let why: string | undefined;
+    if (port === backup) why = `a port cannot be its own backup (bridgePort.backupPort '${b.name}')`;
+    else if (e.errno === 2 && (b.master === undefined || b.linkinfo?.slaveKind !== 'bridge')) why = `the backup port '${b.name}' is no bridge port: it must be a port of the same bridge`;
+    else if (e.errno === 22 && b.master !== p.master) why = `the backup port '${b.name}' is a port of another bridge: it must be a port of the same bridge as '${p.name}'`;
+    return why === undefined ? e : new NetlinkError(e.errno, e.request, e.extack, `${why}${e.hint ? `; ${e.hint}` : ''}`);
   }
 
   /**
