@@ -1,6 +1,6 @@
 /**
  * Watching the kernel: rtnetlink multicast events as an async iterator
- * (`ip monitor link address route neigh rule nexthop netconf`, `bridge monitor fdb`,
+ * (`ip monitor link address route neigh rule nexthop netconf nsid`, `bridge monitor fdb`,
  * `bridge monitor mdb`, and `tc monitor`).
  *
  * A monitor owns one NETLINK_ROUTE socket, separate from its handle's request socket,
@@ -47,7 +47,7 @@
  * Listing what exists (`listExisting`): the monitor joins its groups when its socket is
  * opened, and only then dumps every kind of object it watches (links, then addresses,
  * nexthop objects and resilient groups' buckets, routes, neighbours, fdb entries,
- * rules and netconf sets of the families its groups cover, then qdiscs and each
+ * rules and netconf sets of the families its groups cover, the peer netns ids, then qdiscs and each
  * device's classes and filters, then the bridges' MDB entries and router ports). A change made after the join is therefore queued on the monitor's socket,
  * whether or not the dump saw it: nothing is lost between the listing and the changes,
  * but a change made while the dump ran may come twice — in the listing, then again as a
@@ -91,6 +91,7 @@ import { RTM_NEWNEXTHOP, RTM_DELNEXTHOP, RTM_GETNEXTHOP, RTM_NEWNEXTHOPBUCKET, R
 import { RTM_NEWQDISC, RTM_DELQDISC, RTM_NEWTCLASS, RTM_DELTCLASS, RTM_NEWTFILTER, RTM_DELTFILTER, RTM_GETQDISC, RTNLGRP_TC } from './constants.js';
 import { RTM_NEWNETCONF, RTM_DELNETCONF, RTM_GETNETCONF, RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF } from './constants.js';
 import { RTM_NEWMDB, RTM_DELMDB, RTM_GETMDB, RTNLGRP_MDB, MDBA_ROUTER, SIZEOF_BR_PORT_MSG } from './constants.js';
+import { RTM_NEWNSID, RTM_DELNSID, RTM_GETNSID, RTNLGRP_NSID } from './constants.js';
 import { rtnlDescriber } from './describer.js';
 import { AF_BRIDGE, AF_INET, AF_INET6, AF_UNSPEC } from './ip.js';
 import { putIfinfomsg } from './link/api.js';
@@ -109,6 +110,7 @@ import { decodeNexthop, type NexthopObject } from './nexthop/decode.js';
 import { decodeNexthopBucket, type NexthopBucket } from './nexthop/bucket.js';
 import { decodeNetconf, type Netconf } from './netconf/decode.js';
 import { putNetconfmsg } from './netconf/table.js';
+import { decodeNsid, putRtgenmsg, type Nsid } from './nsid.js';
 // Types only: the traffic-control decoders are loaded when a monitor of 'tc' opens (loadLate).
 import type { Qdisc } from './tc/qdisc/decode.js';
 import type { TcClass } from './tc/class/decode.js';
@@ -139,7 +141,9 @@ const discard = (): void => undefined;
  * netconf`, IPv4 and IPv6; 'ipv4-netconf', 'ipv6-netconf' one family) joins the groups
  * of the per-netns IP configuration (`rt.netconf`): a sysctl changed, a device's set
  * made or removed. 'mdb' (`bridge monitor mdb`) joins the bridge multicast database's
- * group (`rt.mdb`): entries as kind 'mdb', multicast router ports as 'mdb-router'.
+ * group (`rt.mdb`): entries as kind 'mdb', multicast router ports as 'mdb-router'. 'nsid'
+ * (`ip monitor nsid`) joins the group of the netns ids (getNsid, setNsid): a peer netns
+ * given an id in the monitor's netns, or its id gone with it.
  */
 export const MONITOR_GROUPS = Object.freeze({
   link: Object.freeze([RTNLGRP_LINK]),
@@ -159,6 +163,7 @@ export const MONITOR_GROUPS = Object.freeze({
   'ipv6-netconf': Object.freeze([RTNLGRP_IPV6_NETCONF]),
   netconf: Object.freeze([RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF]),
   mdb: Object.freeze([RTNLGRP_MDB]),
+  nsid: Object.freeze([RTNLGRP_NSID]),
 } as const);
 
 /** A group name accepted by {@link Rtnl.monitor}. */
@@ -167,11 +172,12 @@ export type MonitorGroup = keyof typeof MONITOR_GROUPS;
 /**
  * The object kinds a monitor reports ('qdisc', 'class' and 'filter': the 'tc' group's;
  * 'nexthop-bucket': a resilient group's bucket; 'netconf': a set of IP configuration
- * switches; 'mdb' and 'mdb-router': the 'mdb' group's entries and router ports).
+ * switches; 'mdb' and 'mdb-router': the 'mdb' group's entries and router ports; 'nsid': a
+ * peer netns's id).
  */
-export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb' | 'nexthop' | 'qdisc' | 'class' | 'filter' | 'nexthop-bucket' | 'netconf' | 'mdb' | 'mdb-router';
+export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule' | 'fdb' | 'nexthop' | 'qdisc' | 'class' | 'filter' | 'nexthop-bucket' | 'netconf' | 'mdb' | 'mdb-router' | 'nsid';
 
-const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb', 'nexthop', 'qdisc', 'class', 'filter', 'nexthop-bucket', 'netconf', 'mdb', 'mdb-router'];
+const KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule', 'fdb', 'nexthop', 'qdisc', 'class', 'filter', 'nexthop-bucket', 'netconf', 'mdb', 'mdb-router', 'nsid'];
 
 /** The traffic-control kinds, all three the 'tc' group's. */
 const TC_KINDS: readonly MonitorKind[] = Object.freeze(['qdisc', 'class', 'filter'] as const);
@@ -186,7 +192,7 @@ const LATE_KINDS: readonly MonitorKind[] = Object.freeze([...TC_KINDS, ...MDB_KI
 const GROUP_KINDS: Readonly<Record<MonitorGroup, readonly MonitorKind[]>> = Object.freeze({
   link: ['link'], 'ipv4-addr': ['addr'], 'ipv6-addr': ['addr'], addr: ['addr'], 'ipv4-route': ['route'], 'ipv6-route': ['route'],
   route: ['route'], neigh: ['neigh'], rule: ['rule'], fdb: ['fdb'], nexthop: ['nexthop'], 'nexthop-bucket': ['nexthop-bucket'], tc: TC_KINDS,
-  'ipv4-netconf': ['netconf'], 'ipv6-netconf': ['netconf'], netconf: ['netconf'], mdb: MDB_KINDS,
+  'ipv4-netconf': ['netconf'], 'ipv6-netconf': ['netconf'], netconf: ['netconf'], mdb: MDB_KINDS, nsid: ['nsid'],
 });
 
 /** The decoded object of each kind: the same types the list methods return. */
@@ -286,6 +292,19 @@ export interface MonitorObjects {
    * port, `vid` only: `type` and the timers are what `rt.mdb.routers()` lists.
    */
   'mdb-router': MdbRouterPort;
+  /**
+   * RTM_NEWNSID / RTM_DELNSID (`ip monitor nsid`); on the 'nsid' group. A 'new' when the
+   * monitor's netns gives a peer netns an id: set (`ip netns set NAME ID`, setNsid), or
+   * assigned by the kernel the first time it names that peer to the netns (a veth end
+   * moved there: the link's `link-netnsid`; a device's new netns in its link's 'del').
+   * A 'del' when the peer netns is destroyed (its last reference gone: names, processes,
+   * fds, sockets and devices that hold it), not when its name is removed. Either holds
+   * the id only: which netns it names is not in the message (getNsid of the netns at hand
+   * tells; `ip monitor` looks each name in /run/netns up for its "(iproute2 netns name:
+   * NAME)"). A listing (`listExisting`) has every id the netns has given, as `ip netns
+   * list-id` shows them.
+   */
+  nsid: Nsid;
 }
 
 /**
@@ -335,6 +354,7 @@ export type MonitorKindOf<G extends MonitorGroup> = G extends 'link' ? 'link'
   : G extends 'tc' ? 'qdisc' | 'class' | 'filter'
   : G extends 'ipv4-netconf' | 'ipv6-netconf' | 'netconf' ? 'netconf'
   : G extends 'mdb' ? 'mdb' | 'mdb-router'
+  : G extends 'nsid' ? 'nsid'
   : never;
 
 /** The kernel dropped events because the listener fell behind (ENOBUFS): resync with a dump. */
@@ -486,7 +506,7 @@ function refreshTables(rtmType: number): void {
  * Pre-registered: RTM_NEW/DELLINK → decodeLink, …ADDR → decodeAddr, …ROUTE →
  * decodeRoute, …NEIGH → decodeNeigh (and, as 'fdb', decodeFdb), …RULE → decodeRule,
  * …NEXTHOP → decodeNexthop, …NEXTHOPBUCKET → decodeNexthopBucket (as
- * 'nexthop-bucket'), …NETCONF → decodeNetconf; as 'qdisc', 'class' and 'filter', RTM_NEW/DELQDISC,
+ * 'nexthop-bucket'), …NETCONF → decodeNetconf, …NSID → decodeNsid; as 'qdisc', 'class' and 'filter', RTM_NEW/DELQDISC,
  * …TCLASS and …TFILTER → decodeQdisc, decodeTcClass and decodeFilter (what is
  * registered, and returned, is a function that calls them once a monitor of 'tc' has
  * loaded them: called before that, it throws); as 'mdb' and as 'mdb-router', RTM_NEWMDB
@@ -538,6 +558,8 @@ registerEventDecoder(RTM_NEWNEXTHOPBUCKET, 'nexthop-bucket', decodeNexthopBucket
 registerEventDecoder(RTM_DELNEXTHOPBUCKET, 'nexthop-bucket', decodeNexthopBucket);
 registerEventDecoder(RTM_NEWNETCONF, 'netconf', decodeNetconf);
 registerEventDecoder(RTM_DELNETCONF, 'netconf', decodeNetconf);
+registerEventDecoder(RTM_NEWNSID, 'nsid', decodeNsid);
+registerEventDecoder(RTM_DELNSID, 'nsid', decodeNsid);
 
 /**
  * What a monitor of 'tc' or 'mdb' loads: the traffic-control and MDB decoders and the
@@ -672,7 +694,8 @@ export interface MonitorOptions {
    * forwarding entry `rt.fdb.list()` returns; with 'nexthop', every nexthop object,
    * before the routes that may point at them; with 'nexthop-bucket', every resilient
    * group's buckets (`rt.nexthop.buckets()`), after the nexthops; with 'netconf', the
-   * netconf sets of its families (`rt.netconf.list(4)`, `list(6)`); with 'tc', last, every
+   * netconf sets of its families (`rt.netconf.list(4)`, `list(6)`); with 'nsid', every id
+   * the netns has given a peer netns (`ip netns list-id`); with 'tc', last, every
    * qdisc `rt.qdisc.list()` returns, then for each device with one its classes and the
    * filters of each of its qdiscs, clsact sides and htb/hfsc classes — one dump each, as
    * the kernel lists them one device, qdisc or class at a time; the priorities' own
@@ -688,7 +711,7 @@ export interface MonitorOptions {
    * Every overrun is followed by a new listing and `synced`. A dump that fails ends the
    * monitor with its error. Defaults to false (changes only).
    *
-   * Equivalent to: `ip link show; ip addr show; …` (`bridge fdb show`, `tc qdisc show;
+   * Equivalent to: `ip link show; ip addr show; …` (`ip netns list-id`, `bridge fdb show`, `tc qdisc show;
    * tc class show dev DEV; tc filter show dev DEV parent P; …`, `bridge -d -s mdb show`)
    * then `ip monitor` (`bridge monitor fdb`, `tc monitor`, `bridge monitor mdb`), without
    * a gap.
@@ -846,6 +869,8 @@ const DUMPS: readonly DumpSpec[] = [
   // Each family's netconf sets (what rt.netconf.list(4) and list(6) send).
   { group: RTNLGRP_IPV4_NETCONF, kind: 'netconf', type: RTM_GETNETCONF, build: (w) => putNetconfmsg(w, AF_INET) },
   { group: RTNLGRP_IPV6_NETCONF, kind: 'netconf', type: RTM_GETNETCONF, build: (w) => putNetconfmsg(w, AF_INET6) },
+  // Every id this netns has given a peer netns (what `ip netns list-id` sends).
+  { group: RTNLGRP_NSID, kind: 'nsid', type: RTM_GETNSID, build: putRtgenmsg },
   // Qdiscs, then each device's classes and filters: several dumps (see tc/listing.ts).
   { group: RTNLGRP_TC, kind: 'qdisc', type: RTM_GETQDISC, build: discard, run: async (sock, decode) => (await loadLate()).listTc(sock, decode) },
   // Every bridge's MDB entries and router ports (the dump rt.mdb.list() and rt.mdb.routers() make).

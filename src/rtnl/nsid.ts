@@ -1,17 +1,21 @@
 /**
  * Network namespace ids (NSIDs): the small integer by which one netns names a peer
  * netns in netlink messages (IFLA_LINK_NETNSID, `link-netnsid` in `ip link`).
- * RTM_GETNSID / RTM_NEWNSID with a struct rtgenmsg header and NETNSA_* attributes.
+ * RTM_GETNSID / RTM_NEWNSID with a struct rtgenmsg header and NETNSA_* attributes; the
+ * kernel's RTM_NEWNSID / RTM_DELNSID events (`ip monitor nsid`) decoded by {@link decodeNsid}.
  *
  * Numbers from <linux/rtnetlink.h> and <linux/net_namespace.h>.
  * @module
  */
 import { NetlinkSocket } from '../netlink/socket.js';
-import { InvalidArgumentError, showValue } from '../netlink/errors.js';
+import { DecodeError, InvalidArgumentError, showValue } from '../netlink/errors.js';
 import { handleFd } from '../netlink/netns-switch.js';
 import { NETLINK_ROUTE, NLMSG_HDRLEN } from '../netlink/constants.js';
 import { findAttr } from '../netlink/reader.js';
 import { HOST_LE } from '../netlink/writer.js';
+import type { RawAttribute } from '../netlink/attrs.js';
+import type { MessageWriter } from '../netlink/writer.js';
+import { table } from './table-helpers.js';
 
 // Numbers from the generated constants (scripts/gen-constants.py reads the headers).
 import { RTM_NEWNSID, RTM_DELNSID, RTM_GETNSID, NETNSA_NSID, NETNSA_PID, NETNSA_FD, NETNSA_TARGET_NSID, NETNSA_CURRENT_NSID, NETNSA_NSID_NOT_ASSIGNED } from './constants.js';
@@ -19,6 +23,8 @@ export { RTM_NEWNSID, RTM_DELNSID, RTM_GETNSID, NETNSA_NSID, NETNSA_PID, NETNSA_
 
 /** struct rtgenmsg: one byte rtgen_family (AF_UNSPEC = 0), padded to 4. */
 const RTGENMSG_LEN = 1;
+/** struct rtgenmsg as it sits in a message, padded to 4: where the attributes start. */
+const RTGENMSG_HDRLEN = 4;
 const INT32_MAX = 0x7fffffff;
 
 /**
@@ -92,4 +98,54 @@ export async function setNsid(sock: NetlinkSocket, target: { readonly fd: number
   const got = await getNsid(route, target);
   if (got === undefined) throw new Error(`nlkit: RTM_NEWNSID was acknowledged but no nsid is assigned to fd ${fd}`);
   return got;
+}
+
+/**
+ * A peer netns's id in the netns a message came from: what the kernel announces on
+ * RTNLGRP_NSID (`rt.monitor(['nsid'])`, `ip monitor nsid`) and answers an RTM_GETNSID dump
+ * with (`ip netns list-id`). The kernel's message names the peer by its id only (no pid,
+ * fd or name: `ip monitor nsid`'s "(iproute2 netns name: NAME)" is iproute2 asking, of
+ * each name in /run/netns, which id it has); to tell which netns it is, ask
+ * {@link getNsid} of the netns handles at hand.
+ */
+export interface Nsid {
+  /** The id (NETNSA_NSID; `ip monitor nsid`'s "nsid N", `ip -j netns list-id`'s "nsid"). */
+  nsid: number;
+  /**
+   * The same peer's id in the netns a dump asked about with NETNSA_TARGET_NSID
+   * (NETNSA_CURRENT_NSID; `ip netns list-id target-nsid ID`'s "current-nsid"; -1,
+   * NETNSA_NSID_NOT_ASSIGNED, when it has none there: "current-nsid unassigned"). The
+   * kernel's events and a plain dump never carry it.
+   */
+  currentNsid?: number;
+  /** Attributes nlkit does not decode, raw (copies). */
+  unknown?: RawAttribute[];
+}
+
+/** The NETNSA attributes the kernel sends (the request-only ones — PID, FD, TARGET_NSID — are kept raw if ever sent). */
+const NETNSA_SENT = table('NSID', 'NETNSA_', [
+  ['NETNSA_NSID', 's32'],
+  ['NETNSA_CURRENT_NSID', 's32'],
+]);
+
+/** The path of this message's attributes in errors (one frozen array: the table caches child paths by it). */
+const PATH: readonly string[] = Object.freeze(['RTM_NEWNSID']);
+
+/**
+ * Decode the RTM_NEWNSID / RTM_DELNSID message at `off` (nlmsghdr included) of length
+ * `len`. Nothing in the result refers to `buf`. What `rt.monitor(['nsid'])` yields.
+ * @throws DecodeError for a message shorter than its rtgenmsg, a malformed attribute,
+ *   or one without NETNSA_NSID (every kernel sends it; ip: "BUG: NETNSA_NSID is missing").
+ */
+export function decodeNsid(buf: Buffer, view: DataView, off: number, len: number): Nsid {
+  const h = off + NLMSG_HDRLEN;
+  if (len < NLMSG_HDRLEN + RTGENMSG_HDRLEN) throw new DecodeError('RTM_NEWNSID shorter than rtgenmsg', PATH, off, NLMSG_HDRLEN + RTGENMSG_HDRLEN, len);
+  const n = NETNSA_SENT.decode(buf, view, h + RTGENMSG_HDRLEN, off + len, PATH) as Partial<Nsid>;
+  if (n.nsid === undefined) throw new DecodeError('RTM_NEWNSID without NETNSA_NSID', PATH, off, NLMSG_HDRLEN + RTGENMSG_HDRLEN + 8, len);
+  return n as Nsid;
+}
+
+/** Write the RTM_GETNSID dump request's header (`ip netns list-id`): a struct rtgenmsg of AF_UNSPEC. */
+export function putRtgenmsg(w: MessageWriter): void {
+  w.reserve(RTGENMSG_LEN);
 }

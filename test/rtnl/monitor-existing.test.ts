@@ -27,6 +27,7 @@ function label(ev: MonitorSyncEvent): string {
     case 'netconf': return `${x}${ev.type} netconf v${ev.object.family} ${ev.object.dev}`;
     case 'mdb': return `${x}${ev.type} mdb ${ev.object.port} ${ev.object.group}`;
     case 'mdb-router': return `${x}${ev.type} mdb-router ${ev.object.port}`;
+    case 'nsid': return `${x}${ev.type} nsid ${ev.object.nsid}`;
   }
 }
 

@@ -28,6 +28,7 @@ function label(ev: MonitorEvent): string {
     case 'netconf': return `${ev.type} netconf v${ev.object.family} ${ev.object.dev}`;
     case 'mdb': return `${ev.type} mdb ${ev.object.port} ${ev.object.group}`;
     case 'mdb-router': return `${ev.type} mdb-router ${ev.object.port}`;
+    case 'nsid': return `${ev.type} nsid ${ev.object.nsid}`;
   }
 }
 
