@@ -295,10 +295,11 @@ export interface MonitorObjects {
   /**
    * RTM_NEWNSID / RTM_DELNSID (`ip monitor nsid`); on the 'nsid' group. A 'new' when the
    * monitor's netns gives a peer netns an id: set (`ip netns set NAME ID`, setNsid), or
-   * assigned by the kernel the first time it names that peer to the netns (a veth end
-   * moved there: the link's `link-netnsid`; a device's new netns in its link's 'del').
+   * assigned by the kernel (the lowest free one) the first time it names that peer to the
+   * netns: a device moved there (its link's 'del' has `newNetnsId`), a veth made or left
+   * with its other end there (the link's `link-netnsid`).
    * A 'del' when the peer netns is destroyed (its last reference gone: names, processes,
-   * fds, sockets and devices that hold it), not when its name is removed. Either holds
+   * fds and sockets that hold it), not when its name is removed. Either holds
    * the id only: which netns it names is not in the message (getNsid of the netns at hand
    * tells; `ip monitor` looks each name in /run/netns up for its "(iproute2 netns name:
    * NAME)"). A listing (`listExisting`) has every id the netns has given, as `ip netns

@@ -123,7 +123,7 @@ export interface Nsid {
 }
 
 /** The NETNSA attributes the kernel sends (the request-only ones — PID, FD, TARGET_NSID — are kept raw if ever sent). */
-const NETNSA_SENT = table('NSID', 'NETNSA_', [
+export const NETNSA = table('NSID', 'NETNSA_', [
   ['NETNSA_NSID', 's32'],
   ['NETNSA_CURRENT_NSID', 's32'],
 ]);
@@ -140,7 +140,7 @@ const PATH: readonly string[] = Object.freeze(['RTM_NEWNSID']);
 export function decodeNsid(buf: Buffer, view: DataView, off: number, len: number): Nsid {
   const h = off + NLMSG_HDRLEN;
   if (len < NLMSG_HDRLEN + RTGENMSG_HDRLEN) throw new DecodeError('RTM_NEWNSID shorter than rtgenmsg', PATH, off, NLMSG_HDRLEN + RTGENMSG_HDRLEN, len);
-  const n = NETNSA_SENT.decode(buf, view, h + RTGENMSG_HDRLEN, off + len, PATH) as Partial<Nsid>;
+  const n = NETNSA.decode(buf, view, h + RTGENMSG_HDRLEN, off + len, PATH) as Partial<Nsid>;
   if (n.nsid === undefined) throw new DecodeError('RTM_NEWNSID without NETNSA_NSID', PATH, off, NLMSG_HDRLEN + RTGENMSG_HDRLEN + 8, len);
   return n as Nsid;
 }

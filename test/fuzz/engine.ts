@@ -12,6 +12,7 @@ import { decodeRule } from '../../src/rtnl/rule/decode.js';
 import { decodeFdb } from '../../src/rtnl/fdb/decode.js';
 import { decodeBridgeVlans } from '../../src/rtnl/vlan/decode.js';
 import { decodeNetconf } from '../../src/rtnl/netconf/decode.js';
+import { decodeNsid } from '../../src/rtnl/nsid.js';
 import { decodeFamily } from '../../src/genl/genl.js';
 import { decodeConntrack } from '../../src/nfnl/conntrack.js';
 import { decodeEvent } from '../../src/nfnl/monitor.js';
@@ -32,6 +33,7 @@ const BY_TYPE: Record<number, [Decoder, number]> = {
   28: [neighAndFdb, 12], 29: [neighAndFdb, 12],
   32: [decodeRule, 12], 33: [decodeRule, 12],
   80: [decodeNetconf, 4], 81: [decodeNetconf, 4],
+  88: [decodeNsid, 4], 89: [decodeNsid, 4],
 };
 
 /**

@@ -23,6 +23,7 @@ import { NHA, NHMSG_LEN } from '../../src/rtnl/nexthop/table.js';
 import { decodeNexthopBucket, NHA_BUCKET, NHA_RES_BUCKET, type NexthopBucket } from '../../src/rtnl/nexthop/bucket.js';
 import { decodeNetconf, type Netconf } from '../../src/rtnl/netconf/decode.js';
 import { NETCONFA, NETCONFMSG_LEN } from '../../src/rtnl/netconf/table.js';
+import { decodeNsid, NETNSA, type Nsid } from '../../src/rtnl/nsid.js';
 import * as C from '../../src/rtnl/constants.js';
 
 /** The tag of a declared property type; 'other' for objects, arrays, bigints and unions of kinds. */
@@ -31,7 +32,7 @@ type Keys<T> = { readonly [K in keyof Required<T>]: Tag<Exclude<Required<T>[K], 
 /** `true` only when T has no string index signature. */
 type NoIndex<T> = string extends keyof T ? false : true;
 
-const NO_INDEX: readonly [NoIndex<Link>, NoIndex<Route>, NoIndex<Neigh>, NoIndex<FdbEntry>, NoIndex<NexthopObject>, NoIndex<NexthopBucket>, NoIndex<Netconf>] = [true, true, true, true, true, true, true];
+const NO_INDEX: readonly [NoIndex<Link>, NoIndex<Route>, NoIndex<Neigh>, NoIndex<FdbEntry>, NoIndex<NexthopObject>, NoIndex<NexthopBucket>, NoIndex<Netconf>, NoIndex<Nsid>] = [true, true, true, true, true, true, true, true];
 
 const LINK_KEYS: Keys<Link> = {
   index: 'number', name: 'string', kind: 'string', flags: 'other', rawFlags: 'number', up: 'boolean', linkType: 'other', type: 'number',
@@ -87,6 +88,9 @@ const NETCONF_KEYS: Keys<Netconf> = {
   family: 'other', dev: 'other', forwarding: 'boolean', rpFilter: 'other', mcForwarding: 'boolean', proxyNeigh: 'boolean',
   ignoreRoutesWithLinkdown: 'boolean', input: 'boolean', bcForwarding: 'boolean', unknown: 'other',
 };
+
+/** A peer netns id's keys (`rt.monitor(['nsid'])`). */
+const NSID_KEYS: Keys<Nsid> = { nsid: 'number', currentNsid: 'number', unknown: 'other' };
 
 /**
  * Rows whose codec never sets a property: superseded or padding, dump filters the kernel
@@ -215,10 +219,21 @@ const FAMILIES: Family[] = [
       return decodeNetconf(b, v, 0, b.length);
     },
   },
+  {
+    // Two rows (NETNSA_NSID, NETNSA_CURRENT_NSID); every message has its NETNSA_NSID (a DecodeError without one).
+    name: 'Nsid', table: NETNSA, keys: NSID_KEYS, primitives: 2,
+    decode: (attrs) => {
+      const [b, v] = message(C.RTM_NEWNSID, 4, () => {}, (w) => {
+        w.putS32(C.NETNSA_NSID, 3);
+        attrs(w);
+      });
+      return decodeNsid(b, v, 0, b.length);
+    },
+  },
 ];
 
 t.test('the decoded types have no string index signature', async (t) => {
-  t.same(NO_INDEX, [true, true, true, true, true, true, true]);
+  t.same(NO_INDEX, [true, true, true, true, true, true, true, true]);
 });
 
 for (const f of FAMILIES) {

@@ -16,6 +16,7 @@ import {
   type MonitorEvent, type MonitorGroup, type MonitorSyncEvent, type CniInterface, type CniResult, type NetnsTarget, type SetupVethOptions, type Veth, type VxlanOptions, type TunSpec,
   type NexthopObject, type NexthopObjectSpec, type NexthopGroupMember, type NexthopFilter, type NexthopBucket, type NexthopBucketFilter,
   type Qdisc, type TcClass, type Filter, type MonitorChangeOf, type MonitorKindOf, type MdbEntry, type MdbRouterPort,
+  type Nsid, getNsid, decodeNsid,
   Genl, Ethtool, decodeAttributes, type GenlFamily, type GenlMessage, type GenlEvent, type EthtoolChannels, type EthtoolFeature, type FilterSpec,
   Conntrack, type ConntrackEntry, type ConntrackFilter, type ConntrackSpec,
   SockDiag, type InetSocket, type NetlinkSocketInfo, type PacketSocket, type InetProtocol, type SocketState, type TcpInfo, type UnixSocket, type InetListOptions,
@@ -331,6 +332,19 @@ async function build(s: Settings, netnsPath: string | undefined, signal: AbortSi
       else groups.delete(key);
     }
     console.log(mdbKinds.includes(ev.kind), groups.size, routers.size);
+    break;
+  }
+
+  // Peer netns ids as a multi-netns daemon tracks them (ip monitor nsid): the ids the
+  // handle's netns gave, and which of them names the container netns it holds.
+  const ids = new Set<number>();
+  const ctrId = await getNsid(rt.sock, ctr);
+  for await (const ev of rt.monitor(['nsid'], { signal, listExisting: true })) {
+    if (ev.type === 'overrun' || ev.type === 'synced') continue;
+    const n: Nsid = ev.object; // typed by the group: no test of ev.kind
+    if (ev.type === 'new') ids.add(n.nsid);
+    else ids.delete(n.nsid);
+    console.log(ev.kind === 'nsid', ids.size, n.nsid === ctrId, n.currentNsid ?? 'none', typeof decodeNsid);
     break;
   }
 
