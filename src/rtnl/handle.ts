@@ -231,8 +231,8 @@ export class Rtnl {
 
   /**
    * Watch the kernel's changes to links, addresses, routes, neighbours, rules, bridge
-   * forwarding entries, nexthop objects, traffic control and IP configuration (netconf)
-   * in the handle's netns, as an
+   * forwarding entries, nexthop objects, traffic control, IP configuration (netconf)
+   * and peer netns ids in the handle's netns, as an
    * async iterator of
    * `{ type: 'new' | 'del', kind, object }`
    * (objects decoded like the list methods return them) and `{ type: 'overrun' }` when
@@ -280,6 +280,8 @@ export class Rtnl {
    * Bridge multicast database (`'mdb'`): bridge monitor mdb (`rt.monitor(['mdb'])`), as
    * kinds 'mdb' (an entry, the MdbEntry `rt.mdb.list()` returns) and 'mdb-router' (a
    * multicast router port: its bridge and port); its decoder is loaded as tc's is.
+   * Netns ids (`'nsid'`): ip monitor nsid (`rt.monitor(['nsid'])`), each an Nsid: the id
+   * this netns gave a peer netns ('new') or that went with the destroyed peer ('del').
    *
    * @example
    * for await (const ev of rt.monitor(['link', 'ipv4-addr'], { signal })) {
@@ -313,7 +315,7 @@ export class Rtnl {
    * @param groups 'link', 'ipv4-addr', 'ipv6-addr', 'addr' (both), 'ipv4-route',
    *   'ipv6-route', 'route' (both), 'neigh', 'rule' (IPv4 and IPv6), 'fdb',
    *   'nexthop', 'nexthop-bucket', 'tc' (qdiscs, classes and filters), 'ipv4-netconf',
-   *   'ipv6-netconf', 'netconf' (both), 'mdb' (entries and router ports).
+   *   'ipv6-netconf', 'netconf' (both), 'mdb' (entries and router ports), 'nsid'.
    * @throws InvalidArgumentError for an unknown group or bad option (nothing opened),
    *   ClosedError for a closed handle (or its netns, see above), `signal.reason` for an
    *   aborted signal, SysError when the socket cannot be opened (EINVAL naming the group
