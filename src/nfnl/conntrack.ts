@@ -167,6 +167,14 @@ export interface ConntrackKey extends ConntrackTupleSpec {
   readonly zone?: number | undefined;
 }
 
+/**
+ * Connection labels to set: label numbers 0..127 (`[5, 100]`: as `nft … ct label set N` and
+ * connlabel.conf number them — nlkit does not read connlabel.conf's names), or a bitmap as
+ * {@link ConntrackEntry.labels} holds one (a Uint8Array of at most 16 bytes: a listed
+ * entry's labels can be given as they are).
+ */
+export type ConntrackLabels = readonly number[] | Uint8Array;
+
 /** A new entry (`conntrack -I`). */
 export interface ConntrackSpec extends ConntrackKey {
   /** The reply direction; defaults to the original inverted (no NAT), as `conntrack -I` does. */
@@ -179,6 +187,24 @@ export interface ConntrackSpec extends ConntrackKey {
   readonly mark?: number | undefined;
   /** A TCP entry's state (`conntrack -I --state ESTABLISHED`). */
   readonly tcpState?: TcpConntrackState | undefined;
+  /**
+   * The zone of the original direction only (`conntrack -I --orig-zone Z`; listed in
+   * `original.zone`). An entry has one zone id, for both directions or for one: with
+   * `replyZone` the same, it is the entry's `zone`; a different one is refused (the
+   * kernel would answer EINVAL).
+   */
+  readonly originalZone?: number | undefined;
+  /** The zone of the reply direction only (`conntrack -I --reply-zone Z`; listed in `reply.zone`). As `originalZone`. */
+  readonly replyZone?: number | undefined;
+  /**
+   * Labels to set (`conntrack -I --label-add NAME`, once per label). The kernel gives an
+   * entry room for labels only while the netns has a label user (an nft `ct label set`
+   * rule, an iptables `-m connlabel` rule), and on a create without that room it drops
+   * them silently: nlkit reads the entry back (one more request, only when labels are
+   * given) and, without its labels, deletes it again and rejects with 'ENOSPC'. An empty
+   * list sets none.
+   */
+  readonly labels?: ConntrackLabels | undefined;
 }
 
 /** A change to an entry (`conntrack -U`). */
@@ -191,6 +217,14 @@ export interface ConntrackChange {
   readonly status?: readonly ConntrackStatus[] | undefined;
   /** A TCP entry's new state. */
   readonly tcpState?: TcpConntrackState | undefined;
+  /**
+   * Labels: `{ add, remove }` label numbers changes only those, atomically in the kernel
+   * (CTA_LABELS_MASK: `conntrack -U --label-add NAME` / `--label-del NAME`, which the tool
+   * does not take together); a list or bitmap ({@link ConntrackLabels}) replaces them all
+   * (`[]` clears them; the tool has no such command). 'ENOSPC' when the entry has no room
+   * for labels (made while the netns had no label user: see {@link ConntrackSpec.labels}).
+   */
+  readonly labels?: ConntrackLabels | { readonly add?: readonly number[] | undefined; readonly remove?: readonly number[] | undefined } | undefined;
 }
 
 /** Which entries {@link Conntrack.list} returns. The kernel applies family, mark, zone and status; the tuple fields are matched here on the original direction. */
@@ -244,8 +278,9 @@ const TUPLE_KEYS: ReadonlySet<string> = new Set(['src', 'dst', 'srcPort', 'dstPo
 const KEY_KEYS: ReadonlySet<string> = new Set(['protocol', 'zone', ...TUPLE_KEYS,
   // A listed ConntrackEntry is a key too: its other fields are allowed and not read.
   'family', 'protocolNumber', 'original', 'reply', 'master', 'status', 'statusBits', 'timeout', 'mark', 'use', 'id', 'tcp', 'counters', 'timestamp', 'helper', 'secmark', 'labels', 'unknown']);
-const SPEC_KEYS: ReadonlySet<string> = new Set(['protocol', 'zone', ...TUPLE_KEYS, 'reply', 'timeout', 'status', 'mark', 'tcpState']);
-const CHANGE_KEYS: ReadonlySet<string> = new Set(['timeout', 'mark', 'status', 'tcpState']);
+const SPEC_KEYS: ReadonlySet<string> = new Set(['protocol', 'zone', ...TUPLE_KEYS, 'reply', 'timeout', 'status', 'mark', 'tcpState', 'originalZone', 'replyZone', 'labels']);
+const CHANGE_KEYS: ReadonlySet<string> = new Set(['timeout', 'mark', 'status', 'tcpState', 'labels']);
+const LABEL_CHANGE_KEYS: ReadonlySet<string> = new Set(['add', 'remove']);
 const FLUSH_KEYS: ReadonlySet<string> = new Set(['family', 'mark']);
 const MONITOR_KEYS: ReadonlySet<string> = new Set(['signal', 'maxQueued', 'receiveBufferSize']);
 const ICMP_KEYS: ReadonlySet<string> = new Set(['type', 'code', 'id']);
@@ -342,6 +377,60 @@ function markOf(v: unknown, arg: string): { value: number; mask: number } {
   return { value, mask };
 }
 
+/** The highest label number: XT_CONNLABEL_MAXBIT (linux/netfilter/xt_connlabel.h). */
+const LABEL_MAXBIT = 127;
+/** The kernel's label bitmap, bytes: NF_CT_LABELS_MAX_SIZE, (XT_CONNLABEL_MAXBIT + 1) / 8. */
+const LABELS_SIZE = (LABEL_MAXBIT + 1) / 8;
+/**
+ * The byte of label N in CTA_LABELS: the kernel reads it as u32 words in host order (as
+ * libnetfilter_conntrack writes it), so on a little-endian host byte N >> 3.
+ */
+const labelByte = (n: number): number => (HOST_LE ? n >> 3 : ((n >> 5) << 2) | (3 - ((n >> 3) & 3)));
+
+/** Label numbers, or a bitmap as listed, as the kernel's 16-byte bitmap. */
+function labelBitmap(v: unknown, arg: string): Uint8Array {
+  const out = new Uint8Array(LABELS_SIZE);
+  if (v instanceof Uint8Array) {
+    if (v.length > LABELS_SIZE) throw new InvalidArgumentError(arg, `a label bitmap is at most ${LABELS_SIZE} bytes (labels 0..${LABEL_MAXBIT}), got ${v.length}`);
+    out.set(v);
+    return out;
+  }
+  if (!Array.isArray(v)) throw new InvalidArgumentError(arg, `expected a list of label numbers 0..${LABEL_MAXBIT} or a label bitmap (a Uint8Array of up to ${LABELS_SIZE} bytes), got ${showValue(v)}`);
+  for (const n of v) {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > LABEL_MAXBIT) {
+      throw new InvalidArgumentError(arg, `expected label numbers 0..${LABEL_MAXBIT} (connlabel.conf's names are not read: give their numbers), got ${showValue(n)}`);
+    }
+    out[labelByte(n)]! |= 1 << (n & 7);
+  }
+  return out;
+}
+
+const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
+
+/** A change's labels: the new bitmap (replace), or the bits to set and the mask of the bits to change. */
+function labelChange(v: unknown, arg: string): { value: Uint8Array; mask: Uint8Array | undefined } {
+  if (v instanceof Uint8Array || Array.isArray(v)) return { value: labelBitmap(v, arg), mask: undefined };
+  if (typeof v !== 'object' || v === null) throw new InvalidArgumentError(arg, `expected label numbers to set all of, or { add, remove } label numbers, got ${showValue(v)}`);
+  checkObject(v, arg, LABEL_CHANGE_KEYS);
+  const c = v as { add?: unknown; remove?: unknown };
+  const check = (x: unknown, k: string): Uint8Array => {
+    if (!Array.isArray(x)) throw new InvalidArgumentError(`${arg}.${k}`, `expected a list of label numbers 0..${LABEL_MAXBIT}, got ${showValue(x)}`);
+    return labelBitmap(x, `${arg}.${k}`);
+  };
+  const add = c.add === undefined ? new Uint8Array(LABELS_SIZE) : check(c.add, 'add');
+  const remove = c.remove === undefined ? new Uint8Array(LABELS_SIZE) : check(c.remove, 'remove');
+  const mask = new Uint8Array(LABELS_SIZE);
+  for (let i = 0; i < LABELS_SIZE; i++) {
+    const both = add[i]! & remove[i]!;
+    if (both) throw new InvalidArgumentError(arg, `label ${i * 8 + 31 - Math.clz32(both)} is both to add and to remove`);
+    mask[i] = add[i]! | remove[i]!;
+  }
+  if (isZero(mask)) throw new InvalidArgumentError(arg, 'no label to add or remove');
+  // The kernel sets each word to (old & ~mask) ^ value: the value stays inside the mask
+  // (`conntrack -U --label-del` sends the entry's other labels as the value and so clears them).
+  return { value: add, mask };
+}
+
 function tcpStateOf(v: unknown, arg: string): number {
   const n = typeof v === 'string' ? TCP_STATE_BY_NAME.get(v) : undefined;
   if (n === undefined) throw new InvalidArgumentError(arg, `unknown TCP state ${showValue(v)} (${TCP_STATES.map(([k]) => `'${k}'`).join(', ')})`);
@@ -402,7 +491,7 @@ function tupleOf(t: ConntrackTupleSpec, arg: string, proto: number): CheckedTupl
   return { family: src.family, src: src.bytes, dst: dst.bytes, proto, srcPort, dstPort, icmp };
 }
 
-function putTuple(w: MessageWriter, type: number, t: CheckedTuple): void {
+function putTuple(w: MessageWriter, type: number, t: CheckedTuple, zone?: number): void {
   const n = w.nestStart(type);
   const ip = w.nestStart(N.CTA_TUPLE_IP);
   w.putBytes(t.family === 4 ? N.CTA_IP_V4_SRC : N.CTA_IP_V6_SRC, t.src);
@@ -419,6 +508,8 @@ function putTuple(w: MessageWriter, type: number, t: CheckedTuple): void {
     w.putU8(v6 ? N.CTA_PROTO_ICMPV6_CODE : N.CTA_PROTO_ICMP_CODE, t.icmp.code);
   }
   w.nestEnd(p);
+  // The zone of this direction only (conntrack --orig-zone, --reply-zone).
+  if (zone !== undefined) w.putBe16(N.CTA_TUPLE_ZONE, zone);
   w.nestEnd(n);
 }
 
@@ -630,6 +721,22 @@ export function decodeConntrack(buf: Buffer, view: DataView, off: number, len: n
   return e;
 }
 
+/** What ENOSPC for labels means. */
+const LABELS_HINT = 'the entry has no room for labels: the kernel gives an entry room for labels when it is made, and only while the netns has a label user'
+  + ' (an nft `ct label set` rule or an iptables `-m connlabel` rule): add one before the entry is made (an entry made without room never gets it)';
+
+/** Whether a request (nlmsghdr, nfgenmsg, attributes) carries CTA_LABELS at its top level. */
+function hasLabels(request: Uint8Array): boolean {
+  const v = new DataView(request.buffer, request.byteOffset, request.byteLength);
+  for (let a = ATTRS; a + 4 <= request.length; ) {
+    const len = v.getUint16(a, HOST_LE);
+    if (len < 4) return false;
+    if ((v.getUint16(a + 2, HOST_LE) & NLA_TYPE_MASK) === N.CTA_LABELS) return true;
+    a += (len + 3) & ~3;
+  }
+  return false;
+}
+
 /** Names a request for error messages, and says what a bare errno means for it. */
 const DESCRIBER: FamilyDescriber = {
   typeName: (type) => ((type >> 8) === N.NFNL_SUBSYS_CTNETLINK ? MSG_NAME[type & 0xff] ?? `ctnetlink message ${type & 0xff}` : `nfnetlink type ${type}`),
@@ -642,6 +749,8 @@ const DESCRIBER: FamilyDescriber = {
     if (errno === 17 /* EEXIST */ && msg === N.IPCTNL_MSG_CT_NEW) return 'an entry with that tuple (original or reply) exists';
     if (errno === 1 /* EPERM */) return 'needs CAP_NET_ADMIN in the netns\'s user namespace';
     if (errno === 16 /* EBUSY */ && msg === N.IPCTNL_MSG_CT_NEW) return 'the kernel does not change that of an existing entry (its tuples, NAT or helper)';
+    if (errno === 28 /* ENOSPC */ && msg === N.IPCTNL_MSG_CT_NEW && hasLabels(request)) return LABELS_HINT;
+    if (errno === 95 /* EOPNOTSUPP */ && msg === N.IPCTNL_MSG_CT_NEW && hasLabels(request)) return 'this kernel has no connection labels (CONFIG_NF_CONNTRACK_LABELS)';
     return undefined;
   },
 };
@@ -770,9 +879,15 @@ export class Conntrack {
   /**
    * Create an entry. The reply direction defaults to the original inverted.
    *
-   * Equivalent to: `conntrack -I -p PROTO -s SRC -d DST --sport P --dport Q -t TIMEOUT [-u STATUS] [-m MARK] [--state S] [--zone Z]`.
+   * Equivalent to: `conntrack -I -p PROTO -s SRC -d DST --sport P --dport Q -t TIMEOUT [-u STATUS] [-m MARK] [--state S] [--zone Z]`;
+   * `originalZone`/`replyZone`: `conntrack -I … --orig-zone Z` / `--reply-zone Z`; `labels`:
+   * `conntrack -I … --label-add NAME` per label (the tool silently makes the entry without
+   * them where it has no room for labels; nlkit says so, 'ENOSPC', and deletes it again).
+   * @example
+   * await ct.add({ protocol: 'udp', src, dst, srcPort: 5000, dstPort: 53, timeout: 30, labels: [5, 100], originalZone: 3 });
    * @throws InvalidArgumentError for a bad spec (nothing sent); NetlinkError 'EEXIST'
-   *   when an entry with either tuple exists.
+   *   when an entry with either tuple exists, 'ENOSPC' when the entry could not hold its
+   *   labels (it is deleted again).
    */
   add(spec: ConntrackSpec): Promise<void> {
     // Not async: the request's own promise is returned, without an async frame per call
@@ -784,7 +899,35 @@ export class Conntrack {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.sock.requestWith(msgType(N.IPCTNL_MSG_CT_NEW), NLM_F_CREATE | NLM_F_EXCL, writeAdd, a, undefined, ADD_OPTS) as Promise<undefined>;
+    const made = this.sock.requestWith(msgType(N.IPCTNL_MSG_CT_NEW), NLM_F_CREATE | NLM_F_EXCL, writeAdd, a, undefined, ADD_OPTS) as Promise<undefined>;
+    return a.labels === undefined ? made : made.then(() => this.checkLabelsHeld([a]));
+  }
+
+  /**
+   * After creating entries with labels: the kernel ignores CTA_LABELS on a create when it
+   * gave the entry no room for labels (ctnetlink_new_conntrack drops attach_labels' error),
+   * and the room is given at creation to every entry or to none (while the netns has a
+   * label user), so the first labelled entry is read back. Without its labels, the
+   * entries are deleted again and the call rejects with ENOSPC, what update() gets.
+   */
+  private async checkLabelsHeld(made: readonly AddArgs[]): Promise<void> {
+    const a = made.find((x) => x.labels !== undefined);
+    if (a === undefined) return;
+    let e: ConntrackEntry | undefined;
+    try {
+      e = await this.sock.requestWith(msgType(N.IPCTNL_MSG_CT_GET), 0, putKey, a.k, decodeConntrack, KEY_OPTS);
+    } catch (x) {
+      if (x instanceof NetlinkError && x.code === 'ENOENT') return; // gone already (a timeout of 0 s, a flush): nothing to check
+      throw x;
+    }
+    if (e === undefined) return;
+    const want = a.labels!;
+    const held = e.labels !== undefined && want.every((b, i) => ((e.labels![i] ?? 0) & b) === b);
+    if (held) return;
+    const delType = msgType(N.IPCTNL_MSG_CT_DELETE);
+    await this.sock.requestBatch(made.map((x) => ({ type: delType, flags: 0, subject: keyText(x.k), build: (w: MessageWriter) => putKey(w, x.k) })));
+    throw new NetlinkError(28 /* ENOSPC */, { type: msgType(N.IPCTNL_MSG_CT_NEW), typeName: 'IPCTNL_MSG_CT_NEW', seq: 0, subject: keyText(a.k) }, {},
+      `${LABELS_HINT}; the kernel made the ${made.length > 1 ? `call's ${made.length} entries` : 'entry'} without labels, and nlkit deleted ${made.length > 1 ? 'them' : 'it'} again`);
   }
 
 
@@ -801,6 +944,9 @@ export class Conntrack {
    * - If the kernel refuses any entry (EEXIST for a tuple already tracked, in either
    *   direction), the entries this call created are deleted again and the promise
    *   rejects with the NetlinkError of the first refused entry, naming its tuple.
+   *
+   * - Specs with labels: the first is read back, as by add(); without its labels, all the
+   *   call's entries are deleted again ('ENOSPC').
    *
    * Equivalent to: one `conntrack -I …` per spec, in one exchange — except that a
    * failed `conntrack -I` in a loop leaves the earlier entries in place.
@@ -823,11 +969,11 @@ export class Conntrack {
       }
       const a = prepared[i]!;
       const key = tupleKey(a.k.tuple, a.k.zone);
-      const replyKey = tupleKey(a.reply, a.k.zone);
+      const replyKey = tupleKey(a.reply, replyDirZone(a));
       const o = seen.get(key);
       if (o !== undefined) throw new InvalidArgumentError(`specs[${i}]`, `${keyText(a.k)} ${o.reply ? `is the reply direction of specs[${o.i}]` : `repeats specs[${o.i}]`}`);
       const r = seen.get(replyKey);
-      if (r !== undefined) throw new InvalidArgumentError(`specs[${i}]`, `its reply direction ${keyText({ tuple: a.reply, zone: a.k.zone, id: undefined, srcText: formatIp(a.reply.src), dstText: formatIp(a.reply.dst) })} is the ${r.reply ? 'reply' : 'original'} direction of specs[${r.i}]`);
+      if (r !== undefined) throw new InvalidArgumentError(`specs[${i}]`, `its reply direction ${keyText({ tuple: a.reply, zone: replyDirZone(a), id: undefined, srcText: formatIp(a.reply.src), dstText: formatIp(a.reply.dst) })} is the ${r.reply ? 'reply' : 'original'} direction of specs[${r.i}]`);
       seen.set(key, { i, reply: false });
       if (replyKey !== key) seen.set(replyKey, { i, reply: true });
     }
@@ -835,7 +981,7 @@ export class Conntrack {
     if (n === 0) return;
     const type = msgType(N.IPCTNL_MSG_CT_NEW);
     const r = await this.sock.requestBatch(prepared.map((a) => ({ type, flags: NLM_F_CREATE | NLM_F_EXCL, subject: keyText(a.k), build: (w: MessageWriter) => writeAdd(w, a) })), { stopOnError: true });
-    if (r.firstRefused < 0 && r.failure === undefined) return;
+    if (r.firstRefused < 0 && r.failure === undefined) return this.checkLabelsHeld(prepared);
     // Undo: delete what this call created, by the original tuple (and zone) it was made with.
     const made = tookIndexes(r);
     const delType = msgType(N.IPCTNL_MSG_CT_DELETE);
@@ -847,13 +993,20 @@ export class Conntrack {
   }
 
   /**
-   * Change an entry's timeout, mark, status bits or TCP state. Status bits are added to
-   * the entry's own, read first (the kernel takes the whole status and never clears a bit).
+   * Change an entry's timeout, mark, status bits, TCP state or labels. Status bits are
+   * added to the entry's own, read first (the kernel takes the whole status and never
+   * clears a bit). Labels `{ add, remove }` change only those, in the kernel (one request,
+   * nothing read first); a list replaces them all.
    *
-   * Equivalent to: `conntrack -U -p PROTO -s SRC -d DST --sport P --dport Q [-t T] [-m MARK[/MASK]] [-u STATUS]`.
+   * Equivalent to: `conntrack -U -p PROTO -s SRC -d DST --sport P --dport Q [-t T] [-m MARK[/MASK]] [-u STATUS]`;
+   * `labels: { add: [N] }`: `conntrack -U … --label-add NAME`; `labels: { remove: [N] }`:
+   * `conntrack -U … --label-del NAME` (conntrack-tools 1.4.7 clears the entry's other labels
+   * too: it sends them outside the mask, which the kernel XORs in).
+   * @example
+   * await ct.update(key, { labels: { add: [7], remove: [5] } });
    * @throws InvalidArgumentError for a bad key or change (nothing sent); NetlinkError
    *   'ENOENT' when there is no such entry, 'EBUSY'/'EOPNOTSUPP' for what the kernel
-   *   does not change.
+   *   does not change, 'ENOSPC' for labels on an entry without room for them.
    */
   async update(key: ConntrackKey | ConntrackEntry, change: ConntrackChange): Promise<void> {
     const k = checkKey(key, 'key');
@@ -863,7 +1016,8 @@ export class Conntrack {
     const status = change.status === undefined ? undefined : settableStatus(change.status, 'change.status');
     const tcpState = change.tcpState === undefined ? undefined : tcpStateOf(change.tcpState, 'change.tcpState');
     if (tcpState !== undefined && k.tuple.proto !== N.IPPROTO_TCP) throw new InvalidArgumentError('change.tcpState', 'only a tcp entry has a TCP state');
-    if (timeout === undefined && mark === undefined && status === undefined && tcpState === undefined) throw new InvalidArgumentError('change', 'nothing to change (timeout, mark, status or tcpState)');
+    const labels = change.labels === undefined ? undefined : labelChange(change.labels, 'change.labels');
+    if (timeout === undefined && mark === undefined && status === undefined && tcpState === undefined && labels === undefined) throw new InvalidArgumentError('change', 'nothing to change (timeout, mark, status, tcpState or labels)');
     this.live();
     // The kernel takes CTA_STATUS as the whole new status and refuses one that would clear
     // a bit it owns (confirmed, seen-reply, assured…: EBUSY), so the bits to set are added
@@ -871,7 +1025,7 @@ export class Conntrack {
     for (let attempt = 0; ; attempt++) {
       const bits = status === undefined ? undefined : ((await this.get(key)).statusBits | status) >>> 0;
       try {
-        await this.change(k, timeout, mark, bits, tcpState);
+        await this.change(k, timeout, mark, bits, tcpState, labels);
         return;
       } catch (e) {
         if (bits === undefined || attempt > 0 || !(e instanceof NetlinkError) || e.code !== 'EBUSY') throw e;
@@ -879,7 +1033,8 @@ export class Conntrack {
     }
   }
 
-  private async change(k: CheckedKey, timeout: number | undefined, mark: { value: number; mask: number } | undefined, status: number | undefined, tcpState: number | undefined): Promise<void> {
+  private async change(k: CheckedKey, timeout: number | undefined, mark: { value: number; mask: number } | undefined, status: number | undefined, tcpState: number | undefined,
+    labels: { value: Uint8Array; mask: Uint8Array | undefined } | undefined): Promise<void> {
     await this.sock.request(msgType(N.IPCTNL_MSG_CT_NEW), 0, (w) => {
       putKey(w, k);
       if (timeout !== undefined) w.putBe32(N.CTA_TIMEOUT, timeout);
@@ -889,6 +1044,10 @@ export class Conntrack {
       }
       if (status !== undefined) w.putBe32(N.CTA_STATUS, status);
       if (tcpState !== undefined) putTcpState(w, tcpState);
+      if (labels) {
+        w.putBytes(N.CTA_LABELS, labels.value);
+        if (labels.mask) w.putBytes(N.CTA_LABELS_MASK, labels.mask);
+      }
     }, undefined, { subject: keyText(k) });
   }
 
@@ -1044,12 +1203,20 @@ function invertIcmp(i: { type: number; code: number; id: number }, proto: number
 
 /** The checked parts of an add(). */
 interface AddArgs {
+  /** The original direction, with the zone the entry is found by in it (its `zone`, or its `originalZone`). */
   readonly k: CheckedKey;
   readonly reply: CheckedTuple;
   readonly timeout: number;
   readonly status: number | undefined;
   readonly mark: number | undefined;
   readonly tcpState: number | undefined;
+  /** CTA_ZONE: the zone of both directions. */
+  readonly zone: number | undefined;
+  /** CTA_TUPLE_ZONE of one direction. */
+  readonly originalZone: number | undefined;
+  readonly replyZone: number | undefined;
+  /** CTA_LABELS (not all zero). */
+  readonly labels: Uint8Array | undefined;
 }
 
 /** An add()'s spec checked (nothing sent): InvalidArgumentError for what is wrong. */
@@ -1065,19 +1232,38 @@ function prepareAdd(spec: ConntrackSpec): AddArgs {
   const mark = spec.mark === undefined ? undefined : checkUint(spec.mark, 'spec.mark', 0xffffffff);
   const tcpState = spec.tcpState === undefined ? undefined : tcpStateOf(spec.tcpState, 'spec.tcpState');
   if (tcpState !== undefined && t.proto !== N.IPPROTO_TCP) throw new InvalidArgumentError('spec.tcpState', 'only a tcp entry has a TCP state');
-  return { k, reply, timeout, status, mark, tcpState };
+  let labels = spec.labels === undefined ? undefined : labelBitmap(spec.labels, 'spec.labels');
+  if (labels !== undefined && isZero(labels)) labels = undefined;
+  if (spec.originalZone === undefined && spec.replyZone === undefined) {
+    return { k, reply, timeout, status, mark, tcpState, zone: k.zone, originalZone: undefined, replyZone: undefined, labels };
+  }
+  // An entry has one zone id, for both directions or for one (struct nf_conntrack_zone: id
+  // and dir): each direction's zone is its own, else the both-direction one, else 0.
+  const oz = spec.originalZone === undefined ? undefined : checkUint(spec.originalZone, 'spec.originalZone', 65535);
+  const rz = spec.replyZone === undefined ? undefined : checkUint(spec.replyZone, 'spec.replyZone', 65535);
+  const o = oz ?? k.zone ?? 0;
+  const r = rz ?? k.zone ?? 0;
+  if (o === r) return { k: o === k.zone ? k : { ...k, zone: o }, reply, timeout, status, mark, tcpState, zone: o, originalZone: undefined, replyZone: undefined, labels };
+  if (o !== 0 && r !== 0) {
+    throw new InvalidArgumentError(rz !== undefined ? 'spec.replyZone' : 'spec.originalZone', `the original direction would be in zone ${o} and the reply direction in zone ${r}: an entry has one zone, for both directions or for one (the kernel refuses this, EINVAL)`);
+  }
+  return { k: { ...k, zone: o || undefined }, reply, timeout, status, mark, tcpState, zone: undefined, originalZone: o || undefined, replyZone: r || undefined, labels };
 }
+
+/** The zone of an entry's reply direction as add() makes it (for addMany's check of tuples held twice). */
+const replyDirZone = (a: AddArgs): number | undefined => a.replyZone ?? (a.originalZone === undefined ? a.zone : undefined);
 
 function writeAdd(w: MessageWriter, a: AddArgs): void {
   putNfgenmsg(w, afOf(a.k.tuple.family));
-  putTuple(w, N.CTA_TUPLE_ORIG, a.k.tuple);
-  putTuple(w, N.CTA_TUPLE_REPLY, a.reply);
+  putTuple(w, N.CTA_TUPLE_ORIG, a.k.tuple, a.originalZone);
+  putTuple(w, N.CTA_TUPLE_REPLY, a.reply, a.replyZone);
   w.putBe32(N.CTA_TIMEOUT, a.timeout);
   // The new entry is confirmed already: a status without that bit would flip it, and the kernel refuses (EBUSY).
   if (a.status !== undefined) w.putBe32(N.CTA_STATUS, a.status | N.IPS_CONFIRMED);
   if (a.mark !== undefined) w.putBe32(N.CTA_MARK, a.mark);
-  if (a.k.zone !== undefined) w.putBe16(N.CTA_ZONE, a.k.zone);
+  if (a.zone !== undefined) w.putBe16(N.CTA_ZONE, a.zone);
   if (a.tcpState !== undefined) putTcpState(w, a.tcpState);
+  if (a.labels !== undefined) w.putBytes(N.CTA_LABELS, a.labels);
 }
 
 function putTcpState(w: MessageWriter, state: number): void {
