@@ -139,6 +139,7 @@ export interface ConntrackEntry {
    * Connection labels (CTA_LABELS), a bitmap, present when a label is set: label N (as
    * `nft … ct label set N` and connlabel.conf number them, `conntrack -o labels` names them)
    * is bit `N % 8` (1 << (N % 8)) of byte `N >> 3` — the kernel's words as a little-endian host holds them.
+   * `add` and `update` take these bytes as they are, or label numbers ({@link ConntrackLabels}).
    */
   readonly labels?: Uint8Array | undefined;
   /** Attributes nlkit does not decode (NAT sequence adjustment, security context, synproxy, …), kept raw. */

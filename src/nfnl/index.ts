@@ -6,7 +6,7 @@
 export { Conntrack } from './conntrack.js';
 export type {
   ConntrackOptions, ConntrackProtocol, ConntrackStatus, TcpConntrackState, ConntrackTuple, ConntrackCounters, ConntrackEntry,
-  ConntrackTupleSpec, ConntrackKey, ConntrackSpec, ConntrackChange, ConntrackFilter, ConntrackFlushOptions, ConntrackStats,
+  ConntrackTupleSpec, ConntrackKey, ConntrackSpec, ConntrackLabels, ConntrackChange, ConntrackFilter, ConntrackFlushOptions, ConntrackStats,
 } from './conntrack.js';
 export type { ConntrackEvent, ConntrackEventType, ConntrackMonitor, ConntrackMonitorOptions } from './monitor.js';
 // ipset (NFNL_SUBSYS_IPSET)
