@@ -428,7 +428,8 @@ function labelChange(v: unknown, arg: string): { value: Uint8Array; mask: Uint8A
   }
   if (isZero(mask)) throw new InvalidArgumentError(arg, 'no label to add or remove');
   // The kernel sets each word to (old & ~mask) ^ value: the value stays inside the mask
-  // (`conntrack -U --label-del` sends the entry's other labels as the value and so clears them).
+  // (`conntrack -U --label-del top`, label 127, sends the entry's other labels as the value
+  // outside the mask, and so clears them).
   return { value: add, mask };
 }
 
@@ -1001,8 +1002,8 @@ export class Conntrack {
    *
    * Equivalent to: `conntrack -U -p PROTO -s SRC -d DST --sport P --dport Q [-t T] [-m MARK[/MASK]] [-u STATUS]`;
    * `labels: { add: [N] }`: `conntrack -U … --label-add NAME`; `labels: { remove: [N] }`:
-   * `conntrack -U … --label-del NAME` (conntrack-tools 1.4.7 clears the entry's other labels
-   * too: it sends them outside the mask, which the kernel XORs in).
+   * `conntrack -U … --label-del NAME` (conntrack-tools 1.4.7 can clear the entry's other
+   * labels too — it does for label 127: it sends them outside the mask, which the kernel XORs in).
    * @example
    * await ct.update(key, { labels: { add: [7], remove: [5] } });
    * @throws InvalidArgumentError for a bad key or change (nothing sent); NetlinkError
