@@ -190,9 +190,10 @@ export interface ConntrackSpec extends ConntrackKey {
   readonly tcpState?: TcpConntrackState | undefined;
   /**
    * The zone of the original direction only (`conntrack -I --orig-zone Z`; listed in
-   * `original.zone`). An entry has one zone id, for both directions or for one: with
-   * `replyZone` the same, it is the entry's `zone`; a different one is refused (the
-   * kernel would answer EINVAL).
+   * `original.zone`); the reply direction stays in zone 0, so an entry of the same tuple in
+   * zone 0 clashes with it ('EEXIST'). An entry has one zone id, for both directions or for
+   * one: with `replyZone` the same, it is the entry's `zone`; a different `replyZone`, or a
+   * `zone` other than this, is refused before anything is sent (the kernel: EINVAL).
    */
   readonly originalZone?: number | undefined;
   /** The zone of the reply direction only (`conntrack -I --reply-zone Z`; listed in `reply.zone`). As `originalZone`. */
@@ -1243,9 +1244,15 @@ function prepareAdd(spec: ConntrackSpec): AddArgs {
   // and dir): each direction's zone is its own, else the both-direction one, else 0.
   const oz = spec.originalZone === undefined ? undefined : checkUint(spec.originalZone, 'spec.originalZone', 65535);
   const rz = spec.replyZone === undefined ? undefined : checkUint(spec.replyZone, 'spec.replyZone', 65535);
-  const o = oz ?? k.zone ?? 0;
-  const r = rz ?? k.zone ?? 0;
-  if (o === r) return { k: o === k.zone ? k : { ...k, zone: o }, reply, timeout, status, mark, tcpState, zone: o, originalZone: undefined, replyZone: undefined, labels };
+  if (k.zone !== undefined) {
+    // `zone` is both directions': a direction's zone beside it can only repeat it.
+    if ((oz ?? k.zone) === k.zone && (rz ?? k.zone) === k.zone) return { k, reply, timeout, status, mark, tcpState, zone: k.zone, originalZone: undefined, replyZone: undefined, labels };
+    const [arg, z] = oz !== undefined && oz !== k.zone ? ['spec.originalZone', oz] : ['spec.replyZone', rz];
+    throw new InvalidArgumentError(arg, `zone ${k.zone} is both directions' zone, and ${arg.slice(5)} ${z} another: an entry has one zone, for both directions or for one (give zone, or originalZone/replyZone)`);
+  }
+  const o = oz ?? 0;
+  const r = rz ?? 0;
+  if (o === r) return { k: { ...k, zone: o }, reply, timeout, status, mark, tcpState, zone: o, originalZone: undefined, replyZone: undefined, labels };
   if (o !== 0 && r !== 0) {
     throw new InvalidArgumentError(rz !== undefined ? 'spec.replyZone' : 'spec.originalZone', `the original direction would be in zone ${o} and the reply direction in zone ${r}: an entry has one zone, for both directions or for one (the kernel refuses this, EINVAL)`);
   }

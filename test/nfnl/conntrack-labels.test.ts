@@ -189,6 +189,8 @@ t.test('bad labels and zones are refused before anything is sent, naming the arg
     ['a zone over 65535 of one direction', ct.add({ ...k, timeout: 1, originalZone: 65536 }), 'spec.originalZone'],
     ['a zone of both directions and of one', ct.add({ ...k, timeout: 1, zone: 2, replyZone: 3 }), 'spec.replyZone'],
     ['two zones of one direction each', ct.add({ ...k, timeout: 1, originalZone: 2, replyZone: 3 }), 'spec.replyZone'],
+    ['a zone of both directions and another of each', ct.add({ ...k, timeout: 1, zone: 2, originalZone: 3, replyZone: 3 }), 'spec.originalZone'],
+    ['a zone of both directions and an original zone of 0', ct.add({ ...k, timeout: 1, zone: 2, originalZone: 0 }), 'spec.originalZone'],
     ['addMany: label 200', ct.addMany([{ ...k, timeout: 1, labels: [200] }]), 'specs[0].labels'],
     ['update: label 128 to add', ct.update(k, { labels: { add: [128] } }), 'change.labels.add'],
     ['update: a label both added and removed', ct.update(k, { labels: { add: [3], remove: [3] } }), 'change.labels'],
