@@ -176,6 +176,14 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
       const nsFd = u32(top.get(C.IFLA_NET_NS_FD)) ?? u32(peer?.get(C.IFLA_NET_NS_FD));
       const what = nsFd !== undefined ? fdTarget(nsFd) : undefined;
       if (what !== undefined && !what.startsWith('net:[')) return `netns fd ${nsFd} is not a network namespace (it is ${what})`;
+      // The kernel (6.18 seen; `ip link add all …` alike) refuses these two names with a bare
+      // EINVAL, as a create's, a veth peer's or a rename's (an altname may be either): they
+      // are the netns-wide entries beside the links' own under /proc/sys/net/ipv4/conf.
+      // A set's IFLA_IFNAME is a new name only when ifi_index addresses the link.
+      for (const n of [(flags & NLM_F_CREATE) || v.getInt32(16 + 4, HOST_LE) !== 0 ? name : undefined, peerName]) {
+        const s = n ? text(req, n) : undefined;
+        if (s === 'all' || s === 'default') return `the kernel refuses 'all' and 'default' as interface names (net.ipv4.conf.all and .default are the netns-wide settings), got '${s}'`;
+      }
       if (kind !== 'veth') return undefined;
       // veth_validate() refuses an MTU outside ETH_MIN_MTU..ETH_MAX_MTU with a bare EINVAL.
       const out = [u32(top.get(C.IFLA_MTU)), u32(peer?.get(C.IFLA_MTU))].find((m) => m !== undefined && (m < ETH_MIN_MTU || m > ETH_MAX_MTU));

@@ -1,7 +1,7 @@
 // The link core against ip: what `ip link add/set` takes, nlkit takes; what a call's
 // types promise (the echoed Link), it returns.
 import t from 'tap';
-import { InvalidArgumentError, type Link } from '../../src/index.js';
+import { InvalidArgumentError, NetlinkError, type Link } from '../../src/index.js';
 import { privileged, rawNetns, ipJson, ip, freshHandle } from '../helpers.js';
 
 type IpLink = Record<string, any>;
@@ -141,4 +141,19 @@ t.test("linkType is ip's word for the link types ip names (gre6 for an ip6gre, c
     [C.ARPHRD_IP6GRE, C.ARPHRD_CAN, C.ARPHRD_IEEE1394, C.ARPHRD_IEEE80211_RADIOTAP, C.ARPHRD_IEEE802154, C.ARPHRD_PHONET, C.ARPHRD_6LOWPAN, C.ARPHRD_ETHER, 1000].map(typed),
     ['gre6', 'can', 'ieee1394', 'ieee802.11/radiotap', 'ieee802.15.4', 'phonet', '6lowpan', 'ether', 1000],
   );
+});
+
+t.test("the names 'all' and 'default', which the kernel refuses for a link (a bare EINVAL), are said so", privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  for (const [what, call] of [
+    ['add all', () => rt.link.add({ kind: 'ifb', name: 'all' })],
+    ['add default', () => rt.link.add({ kind: 'bridge', name: 'default' })],
+    ['veth peer all', () => rt.link.add({ kind: 'veth', name: 'v0', peer: { name: 'all' } })],
+    ['rename to default', () => rt.link.add({ kind: 'ifb', name: 'i0' }).then(() => rt.link.set('i0', { name: 'default' }))],
+  ] as const) {
+    const e = await (call as () => Promise<unknown>)().catch((x: unknown) => x);
+    t.ok(e instanceof NetlinkError && e.code === 'EINVAL', `${what}: EINVAL`);
+    t.match((e as Error).message, /the kernel refuses 'all' and 'default' as interface names/, `${what}: said (${(e as Error).message})`);
+  }
+  t.same(ipJson<IpLink[]>(ns.path, ['link', 'show']).map((l) => l.ifname).sort(), ['i0', 'lo'], 'nothing left behind');
 });
