@@ -143,6 +143,30 @@ t.test("linkType is ip's word for the link types ip names (gre6 for an ip6gre, c
   );
 });
 
+t.test('a set the kernel refuses part-way says which of its changes the link now has (do_setlink keeps those before the refusal)', privileged, async (t) => {
+  const { ns, rt } = freshHandle(t);
+  await rt.link.add({ kind: 'veth', name: 'v0', peer: { name: 'v1' } });
+  await rt.link.add({ kind: 'ifb', name: 'i0' });
+  // The kernel sets the MTU and the group before it renames: the taken name is refused after them.
+  const renamed = await rt.link.set('v0', { mtu: 1300, group: 9, txqlen: 77, name: 'v1' }).catch((x: unknown) => x);
+  t.ok(renamed instanceof NetlinkError && renamed.code === 'EEXIST', `EEXIST (${(renamed as Error).message})`);
+  const l = ipJson<IpLink[]>(ns.path, ['-d', 'link', 'show', 'dev', 'v0'])[0]!;
+  t.same([l.mtu, String(l.group), l.txqlen], [1300, '9', 1000], 'mtu and group applied, txqlen (after the rename) not: as ip leaves it');
+  t.match((renamed as Error).message, /v0 now has mtu 1300, group 9 as asked/, 'the error says what was applied');
+  t.match((renamed as Error).message, /not: name 'v1', txqlen 77/, 'and what was not');
+  // A master that takes no ports, after flags the kernel applied.
+  const master = await rt.link.set('v0', { promisc: true, mtu: 1400, master: 'i0' }).catch((x: unknown) => x);
+  t.ok(master instanceof NetlinkError && master.code === 'EOPNOTSUPP', `EOPNOTSUPP (${(master as Error).message})`);
+  t.match((master as Error).message, /v0 now has mtu 1400, promisc on as asked; not: master 'i0'/);
+  // One change alone: nothing else to report.
+  const one = await rt.link.set('v0', { name: 'v1' }).catch((x: unknown) => x);
+  t.notMatch((one as Error).message, /as asked/, 'a single refused change says nothing more');
+  // Nothing applied: said too.
+  const none = await rt.link.set('v0', { mtu: 1500, address: '01:00:00:00:00:01' }).catch((x: unknown) => x);
+  t.ok(none instanceof NetlinkError && none.code === 'EADDRNOTAVAIL', `EADDRNOTAVAIL (${(none as Error).message})`);
+  t.match((none as Error).message, /not: mtu 1500, address 01:00:00:00:00:01/);
+});
+
 t.test("the names 'all' and 'default', which the kernel refuses for a link (a bare EINVAL), are said so", privileged, async (t) => {
   const { ns, rt } = freshHandle(t);
   for (const [what, call] of [

@@ -1584,6 +1584,10 @@ export class LinkApi {
    * kernel says ENETDOWN), and with STP off the bridge moves them to forwarding.
    * `kind` + `data` change the kind's options, as `ip link set dev NAME type KIND …`
    * (see {@link KindChange}: what each kind's driver lets a change touch).
+   * Not all or none: the kernel applies the attributes of the message one by one and
+   * keeps those before one it refuses (as `ip link set` leaves them: a taken `name` after
+   * an applied `mtu`), so the error of a refused change of several says which of them the
+   * link, read back, now has as asked and which not.
    * @throws InvalidArgumentError for bad input (nothing sent); NetlinkError 'ENODEV' when
    *   the link (or `master`) does not exist, its hint naming which and the netns the
    *   handle looked in; 'EOPNOTSUPP' naming the link's kind when `kind` is not it.
@@ -1727,7 +1731,9 @@ export class LinkApi {
           const x = kindData ? await this.explainKindChange(explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0], r), r, index, kindData) : explainXdp(namedMissing(this.core, e, r, 'link'), xdps[0], r);
           if (x instanceof NetlinkError && x.code === 'EEXIST' && a.netns !== undefined && a.name !== undefined) throw await this.movedNotRenamed(x, r, index, c['netns'], a.netns);
           const name = agm === 'stable_secret' && x instanceof NetlinkError && x.code === 'EINVAL' ? (await this.get(r).catch(() => undefined))?.name : undefined;
-          throw await this.explainMtu(explainAddrGenMode(x, agm as AddrGenMode | undefined, name), r, a.mtu);
+          const y = await this.explainMtu(explainAddrGenMode(x, agm as AddrGenMode | undefined, name), r, a.mtu);
+          // A move goes first: refused, nothing else was applied (moved, see movedNotRenamed).
+          throw a.netns === undefined ? await this.partlyApplied(y, r, index, req, masterRef) : y;
         }
         if (upAfter) {
           try {
@@ -1848,6 +1854,51 @@ export class LinkApi {
     if (l?.minMtu === undefined) return e;
     const range = `${l.name} takes MTUs ${l.minMtu}..${l.maxMtu ? l.maxMtu : '2147483647'}`;
     return new NetlinkError(e.errno, e.request, e.extack, e.hint ? `${e.hint}; ${range}` : range);
+  }
+
+  /**
+   * A refused change of several attributes, read on the error path: do_setlink applies
+   * them one by one (address, MTU, group, name, alias, broadcast, flags, master, carrier,
+   * txqlen, limits, …) and keeps those before the one it refuses, as `ip link set` leaves
+   * them. The link is read back and the error says which of the changes it now has as
+   * asked and which not; `e` as it is for a single change, or when the link cannot be read.
+   */
+  private async partlyApplied(e: unknown, ref: string | number, index: number, s: LinkSetRequest, masterRef: string | number | undefined): Promise<unknown> {
+    if (!(e instanceof NetlinkError) || e.hint?.includes('nothing of this change was applied')) return e;
+    const a = s.attrs;
+    const hex = (b: Uint8Array): string => hexColon(b, 0, b.length);
+    // [what was asked, in ip's words; whether the link has it]
+    const asked: Array<readonly [string, (l: Link) => boolean]> = [];
+    if (a.name !== undefined && !isNameTemplate(a.name)) asked.push([`name '${a.name}'`, (l) => l.name === a.name]);
+    if (a.mtu !== undefined) asked.push([`mtu ${a.mtu}`, (l) => l.mtu === a.mtu]);
+    if (a.address !== undefined) asked.push([`address ${hex(a.address)}`, (l) => l.address === hex(a.address!)]);
+    if (a.broadcast !== undefined) asked.push([`broadcast ${hex(a.broadcast)}`, (l) => l.broadcast === hex(a.broadcast!)]);
+    if (a.txqlen !== undefined) asked.push([`txqlen ${a.txqlen}`, (l) => l.txqlen === a.txqlen]);
+    if (a.group !== undefined) asked.push([`group ${a.group}`, (l) => (l.group ?? 0) === a.group]);
+    if (a.alias !== undefined) asked.push([`alias '${a.alias}'`, (l) => (l.alias ?? '') === a.alias]);
+    for (const [bit, on, off] of SET_FLAG_WORDS) {
+      if (s.mask & bit) asked.push([s.flags & bit ? on : off, (l) => (l.rawFlags & bit) === (s.flags & bit)]);
+    }
+    if (s.master !== undefined) asked.push([s.master === 0 ? 'nomaster' : `master ${typeof masterRef === 'string' ? `'${masterRef}'` : s.master}`, (l) => (l.master ?? 0) === s.master]);
+    if (s.carrier !== undefined) asked.push([`carrier ${s.carrier ? 'on' : 'off'}`, (l) => l.carrier === s.carrier]);
+    if (s.protoDown !== undefined) asked.push([`protodown ${s.protoDown ? 'on' : 'off'}`, (l) => (l.protoDown ?? false) === s.protoDown]);
+    if (s.limits !== undefined) {
+      for (const [type, v] of s.limits) {
+        const [key, , word] = LIMIT_KEYS.find(([, t]) => t === type)!;
+        asked.push([`${word} ${v}`, (l) => (l as unknown as Record<string, unknown>)[key] === v]);
+      }
+    }
+    // Others sent with them, which the link's read-back does not show the same way.
+    const unseen = (s.xdp !== undefined ? 1 : 0) + (s.addrGenMode !== undefined ? 1 : 0) + (s.kindData !== undefined ? 1 : 0);
+    if (asked.length === 0 || asked.length + unseen < 2) return e;
+    const l = await this.get(index || ref).catch(() => undefined);
+    if (l === undefined) return e;
+    const has = asked.filter(([, ok]) => ok(l)).map(([w]) => w);
+    const not = asked.filter(([, ok]) => !ok(l)).map(([w]) => w);
+    const now = has.length === 0 ? `${l.name} has none of them (not: ${not.join(', ')})`
+      : `${l.name} now has ${has.join(', ')} as asked${not.length > 0 ? `; not: ${not.join(', ')}` : ''}`;
+    const why = `the kernel applies a change's attributes one by one and keeps those before the one it refuses: ${now}`;
+    return new NetlinkError(e.errno, e.request, e.extack, e.hint ? `${e.hint}; ${why}` : why);
   }
 
   /**
