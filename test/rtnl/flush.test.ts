@@ -250,6 +250,27 @@ t.test('neigh.flush of one link keeps permanent entries unless state names them,
   t.same(proxies(), ['10.2.0.50 v1'], "v1's proxy entry stays");
 });
 
+t.test("neigh.flush of one link deletes entries in state 'none' too, as ip neigh flush dev does (its filter has the bit for them)", privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  const other = setup(t);
+  for (const p of [ns.path, other.ns.path]) {
+    for (const c of [
+      'neigh add 10.1.0.9 lladdr 02:00:00:00:00:09 dev v0 nud stale', 'neigh add 10.1.0.12 dev v0 nud none',
+      'neigh add 10.1.0.11 lladdr 02:00:00:00:00:0b dev v0 nud permanent', 'neigh add 10.2.0.12 dev v1 nud none',
+    ]) ip(p, c.split(' '));
+  }
+  // ip prints no state for NUD_NONE.
+  const all = (nsPath: string, dev: string) => ipJson(nsPath, ['neigh', 'show', 'nud', 'all', 'dev', dev])
+    .map((n: any) => `${n.dst} ${(n.state ?? ['NONE']).join(',')}`).filter((n: string) => !n.endsWith(' NOARP')).sort();
+  ip(other.ns.path, ['neigh', 'flush', 'dev', 'v0']);
+  t.same(all(other.ns.path, 'v0'), ['10.1.0.11 PERMANENT'], 'ip neigh flush dev v0 leaves the permanent entry alone');
+  t.equal(await rt.neigh.flush({ dev: 'v0' }), 2, "the stale entry and the one in state 'none'");
+  t.same(all(ns.path, 'v0'), all(other.ns.path, 'v0'), 'v0 as ip neigh flush dev v0 leaves it');
+  t.same(all(ns.path, 'v1'), ['10.2.0.12 NONE'], 'v1 as it was');
+  t.equal(await rt.neigh.flush({ dev: 'v1', state: 'stale' }), 0, "a state filter that does not name 'none' leaves such entries, as ip's does");
+  t.same(all(ns.path, 'v1'), ['10.2.0.12 NONE']);
+});
+
 t.test('objects that vanish between the dump and the delete count as gone, not as errors', privileged, async (t) => {
   const { ns, rt } = setup(t);
   for (const c of ['route add 10.9.0.0/24 via 10.1.0.1 table 100', 'route add 10.8.0.0/24 via 10.1.0.1 table 100', 'route add 2001:db8:9::/48 via 2001:db8::2 table 100']) ip(ns.path, c.split(' '));

@@ -451,9 +451,10 @@ export class NeighApi {
   }
 
   /**
-   * Delete every entry that `list(filter)` returns, with `ip neigh flush`'s two
+   * Delete every entry that `list(filter)` returns, with `ip neigh flush`'s three
    * exceptions: without `state`, permanent entries are kept (give `state: 'all'` or
-   * `'permanent'` to delete those too), and `state: 'all'` leaves out 'noarp' entries
+   * `'permanent'` to delete those too) and entries in state 'none' (which `list` leaves
+   * out) are deleted, and `state: 'all'` leaves out 'noarp' entries
    * (the kernel's own, for multicast addresses and links without ARP; name 'noarp' to
    * delete them). Each entry is deleted by the message the dump
    * gave for it (as `ip neigh flush` does), many per sendmsg, one ACK each; then the
@@ -497,7 +498,10 @@ export class NeighApi {
     checkKeys(f, FILTER_KEYS, 'filter.');
     const family = f['family'] !== undefined ? checkFamily(f['family'], 'filter.family') : undefined;
     const proxy = f['proxy'] !== undefined && checkBool(f['proxy'], 'filter.proxy');
-    let mask = 0xff & ~C.NUD_NOARP & ~(flush ? C.NUD_PERMANENT : 0);
+    // flush: every state but permanent and noarp, 'none' included, as `ip neigh flush`'s
+    // filter (~(NUD_PERMANENT|NUD_NOARP), which has its 0x100 bit for state 0); a list
+    // leaves 'none' out, as `ip neigh show` (0xff & ~NUD_NOARP).
+    let mask = flush ? (0xff & ~C.NUD_NOARP & ~C.NUD_PERMANENT) | 0x10000 : 0xff & ~C.NUD_NOARP;
     let all_ = false;
     // flush: 'all' is every state but noarp, as `ip neigh flush nud all` (the kernel's own
     // entries for multicast and for links without ARP); name 'noarp' to flush those.
