@@ -158,7 +158,7 @@ t.test('addMany: 300 entries in one call equal ip -j neigh; all or none on a cla
   entries.push({ dst: '10.1.0.77', dev: 'v0', proxy: true } as never);
   const req0 = rt.sock.stats.requests;
   await rt.neigh.addMany(entries);
-  t.equal(rt.sock.stats.requests - req0, 303, 'one RTM_NEWNEIGH per entry and one GETLINK per link (v0, ifindex of v1), not one per entry');
+  t.equal(rt.sock.stats.requests - req0, 304, 'one RTM_NEWNEIGH per entry, one GETLINK per link (v0, ifindex of v1), not one per entry, and one dump of proxy entries (the list has one)');
   const mine = sorted((await rt.neigh.list()).map((n) => fromNlkit(n, ifn)));
   t.same(mine, sorted(ipJson(ns.path, ['neigh']).map((n: any) => fromIp(n, false))), `${mine.length} entries equal ip -j neigh`);
   t.equal(mine.length, 300);
@@ -380,4 +380,35 @@ t.test('addMany past the neighbour table\'s limit: ENOBUFS saying the table is f
   t.ok(e instanceof NetlinkError && e.code === 'ENOBUFS', `ENOBUFS (${e?.message})`);
   t.match(e?.message, /neighbour table is full.*gc_thresh3/, 'says why');
   t.same(ipJson(ns.path, ['neigh', 'show', 'dev', 'v0']), [], 'all or none');
+});
+
+t.test('a link given by an ifindex that does not exist: ENODEV naming the ifindex and the netns, for every call that sends it unchecked', privileged, async (t) => {
+  const { rt } = setup(t);
+  const calls: [string, () => Promise<unknown>][] = [
+    ['del', () => rt.neigh.del({ dst: '10.1.0.7', dev: 9999 })],
+    ['get', () => rt.neigh.get({ dst: '10.1.0.7', dev: 9999 })],
+    ['del proxy', () => rt.neigh.del({ dst: '10.1.0.7', dev: 9999, proxy: true })],
+    ['add proxy', () => rt.neigh.add({ dst: '10.1.0.7', dev: 9999, proxy: true })],
+    ['add', () => rt.neigh.add({ dst: '10.1.0.7', dev: 9999, state: 'incomplete' })],
+    ['change', () => rt.neigh.change({ dst: '10.1.0.7', dev: 9999, state: 'incomplete' })],
+  ];
+  for (const [what, call] of calls) {
+    const e = await call().catch((x: unknown) => x);
+    t.ok(e instanceof NetlinkError && e.code === 'ENODEV', `${what}: ENODEV`);
+    t.match((e as Error).message, /ifindex 9999 does not exist in /, `${what}: says the link does not exist, and where`);
+  }
+});
+
+t.test('addMany all or none: a proxy entry there before the call (which the kernel takes again without EEXIST) is not deleted by the undo', privileged, async (t) => {
+  const { ns, rt } = setup(t);
+  ip(ns.path, ['neigh', 'add', 'proxy', '10.1.0.50', 'dev', 'v0']);
+  ip(ns.path, ['neigh', 'add', '10.1.0.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'v0', 'nud', 'permanent']);
+  const proxies = () => ipJson(ns.path, ['neigh', 'show', 'proxy']).map((n: any) => `${n.dst} ${n.dev}`).sort();
+  const e = await rt.neigh.addMany([
+    { dst: '10.1.0.50', dev: 'v0', proxy: true },
+    { dst: '10.1.0.51', dev: 'v0', proxy: true },
+    { dst: '10.1.0.9', dev: 'v0', lladdr: '02:00:00:00:00:0a' },
+  ]).then(() => undefined, (x: Error) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'EEXIST', `the clash: EEXIST (${e?.message})`);
+  t.same(proxies(), ['10.1.0.50 v0'], "the proxy entry that was there stays; the call's own is undone");
 });

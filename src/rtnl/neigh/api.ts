@@ -5,7 +5,7 @@
  */
 import { HOST_LE, InvalidArgumentError, NetlinkError, NLM_F_CREATE, allOrNoneError, tookIndexes, NLM_F_EXCL, NLM_F_REPLACE, type MessageWriter } from '../../netlink/index.js';
 import * as C from '../constants.js';
-import { decodeKept, eachArgs, type ForEachCallback, type RtnlCore } from '../core.js';
+import { decodeKept, eachArgs, missingLink, type ForEachCallback, type RtnlCore } from '../core.js';
 import { registerLayout } from '../describer.js';
 import { AF_UNSPEC, afOf, parseIp, type IpAddr } from '../ip.js';
 import { ROUTE_PROTOCOLS } from '../route/names.js';
@@ -108,6 +108,16 @@ const NEIGH_GONE: ReadonlySet<string> = new Set(['ENOENT', 'ENODEV']);
 
 function subjectOf(dst: unknown, dev: unknown): string {
   return `${String(dst)}${dev !== undefined ? ` dev ${typeof dev === 'number' ? `ifindex ${dev}` : String(dev)}` : ''}`;
+}
+
+/**
+ * `e` as thrown by a request that carried the link `dev` (an ifindex is sent unchecked):
+ * the kernel's bare ENODEV gets a hint naming the link and the netns the handle looked
+ * in ("dev ifindex 9 does not exist in netns blue"). Error path only.
+ */
+function namedLink(core: RtnlCore, e: unknown, dev: string | number | undefined): unknown {
+  if (dev === undefined || !(e instanceof NetlinkError) || e.code !== 'ENODEV' || e.hint !== undefined) return e;
+  return new NetlinkError(e.errno, e.request, e.extack, missingLink(core, 'dev', dev));
 }
 
 /** An add/replace spec, checked (nothing sent). */
@@ -236,9 +246,12 @@ export class NeighApi {
    * Add a neighbour entry: RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_EXCL.
    *
    * Equivalent to: `ip neigh add DST [lladdr LLADDR] [nud STATE] [proxy] [router] [extern_learn] [managed] dev DEV`.
+   * A proxy entry that exists already is no EEXIST: the kernel takes it again (its flags
+   * and protocol updated), as it does for `ip neigh add proxy`.
    * @throws InvalidArgumentError for bad input, an lladdr the link cannot take, or none
    *   where the state needs one (see NeighSpec.lladdr; nothing sent but the link's
-   *   lookup); NetlinkError 'EEXIST' when the entry exists, 'ENODEV' when the link does not.
+   *   lookup); NetlinkError 'EEXIST' when the (non-proxy) entry exists, 'ENODEV' naming
+   *   the link and the netns when the link does not.
    */
   async add(spec: NeighSpec): Promise<void> {
     await this.modify(NLM_F_CREATE | NLM_F_EXCL, spec);
@@ -286,7 +299,11 @@ export class NeighApi {
       // like an add's when there is none, which the kernel would make, refuse and keep, empty.
       checkLladdr(p, hw.addrLen, 'lladdr', !changing && (creating || (hw.addrLen !== undefined && wantsLladdr(p) && !(await this.exists(p, index)))));
     } else if (p.dev !== undefined) index = await this.core.linkIndex(p.dev, 'dev');
-    await this.core.sock.request(C.RTM_NEWNEIGH, nlFlags, (w) => writeNeigh(w, p, index), undefined, { subject: subjectOf(p.dstText, p.dev) });
+    try {
+      await this.core.sock.request(C.RTM_NEWNEIGH, nlFlags, (w) => writeNeigh(w, p, index), undefined, { subject: subjectOf(p.dstText, p.dev) });
+    } catch (e) {
+      throw namedLink(this.core, e, p.dev);
+    }
   }
 
   /** Whether the (non-proxy) entry `p` names is in the table: RTM_GETNEIGH of that one entry (`ip neigh get`); true when the kernel cannot say. */
@@ -312,7 +329,9 @@ export class NeighApi {
    *   (dst, link, proxy) twice in the list is refused too.
    * - If the kernel refuses any entry (EEXIST for one already there), the entries this
    *   call added are deleted again and the promise rejects with the NetlinkError of the
-   *   first refused entry, naming it.
+   *   first refused entry, naming it. A proxy entry that is there already is no EEXIST
+   *   (the kernel takes it again, as `ip neigh add proxy` shows): it is noted before
+   *   (one dump of proxy entries, for a list that has any) and kept by the undo.
    *
    * Equivalent to: `ip -batch -` reading one `neigh add DST lladdr LLADDR nud STATE dev DEV`
    * line per entry — except that `ip -batch` stops at the first error and keeps what it added.
@@ -368,13 +387,24 @@ export class NeighApi {
         byIndex.set(key, i);
       }
     }
+    // The kernel takes a proxy entry it has already again, without EEXIST (pneigh_lookup
+    // with creat finds it): those there before the call are noted (one proxy dump, only
+    // for a list with proxy entries), so that an undo does not delete them.
+    const proxyKey = (dst: Uint8Array, index: number): string => `${dst.join('.')} ${index}`;
+    let hadProxy: Set<string> | undefined;
+    if (prepared.some((p) => p.proxy)) {
+      hadProxy = new Set();
+      for (const x of await this.core.sock.dump(C.RTM_GETNEIGH, 0, (w) => putNdmsg(w, AF_UNSPEC, 0, 0, C.NTF_PROXY), onNeigh)) {
+        if (x.proxy) hadProxy.add(proxyKey(parseIp(x.dst, 'dst').bytes, x.dev));
+      }
+    }
     const subjects = prepared.map((p) => subjectOf(p.dstText, p.dev));
     const r = await this.core.sock.requestBatch(prepared.map((p, i) => ({
       type: C.RTM_NEWNEIGH, flags: NLM_F_CREATE | NLM_F_EXCL, subject: subjects[i]!, build: (w: MessageWriter) => writeNeigh(w, p, indexes[i]!),
     })), { stopOnError: true });
     if (r.firstRefused < 0 && r.failure === undefined) return;
-    // Undo: delete what this call added.
-    const added = tookIndexes(r);
+    // Undo: delete what this call added (not a proxy entry that was there before it).
+    const added = tookIndexes(r).filter((i) => !(prepared[i]!.proxy && hadProxy?.has(proxyKey(prepared[i]!.dst.bytes, indexes[i]!))));
     const d = added.length ? await this.core.sock.requestBatch(added.map((i) => ({
       type: C.RTM_DELNEIGH, flags: 0, subject: subjects[i]!, build: (w: MessageWriter) => writeEntryKey(w, { dst: prepared[i]!.dst, proxy: !!prepared[i]!.proxy }, indexes[i]!),
     }))) : undefined;
@@ -397,7 +427,12 @@ export class NeighApi {
     // neigh_get: "No device specified" (EINVAL) for a non-proxy entry without one.
     const r = entryRef(spec, 'a neighbour entry is looked up on a link (dev); only a proxy entry can be asked for without one');
     const index = r.dev === undefined ? 0 : await this.core.linkIndex(r.dev, 'dev');
-    const n = await this.core.sock.request(C.RTM_GETNEIGH, 0, (w) => writeEntryKey(w, r, index), onNeigh, { ack: false, subject: r.subject });
+    let n: Neigh | undefined;
+    try {
+      n = await this.core.sock.request(C.RTM_GETNEIGH, 0, (w) => writeEntryKey(w, r, index), onNeigh, { ack: false, subject: r.subject });
+    } catch (e) {
+      throw namedLink(this.core, e, r.dev);
+    }
     if (n === undefined) throw new NetlinkError(2 /* ENOENT */, { type: C.RTM_GETNEIGH, typeName: 'RTM_GETNEIGH', seq: 0, subject: r.subject }, {}, 'the kernel answered with no entry');
     return n;
   }
@@ -406,12 +441,17 @@ export class NeighApi {
    * Delete a neighbour entry (or, with `proxy`, a proxy entry).
    *
    * Equivalent to: `ip neigh del DST [proxy] dev DEV`.
-   * @throws NetlinkError 'ENOENT' when there is no such entry.
+   * @throws NetlinkError 'ENOENT' when there is no such entry, 'ENODEV' naming the link
+   *   and the netns when the link does not exist.
    */
   async del(spec: NeighDelSpec | Neigh): Promise<void> {
     const r = entryRef(spec, 'a neighbour entry needs a link (dev)');
     const index = r.dev === undefined ? 0 : await this.core.linkIndex(r.dev, 'dev');
-    await this.core.sock.request(C.RTM_DELNEIGH, 0, (w) => writeEntryKey(w, r, index), undefined, { subject: r.subject });
+    try {
+      await this.core.sock.request(C.RTM_DELNEIGH, 0, (w) => writeEntryKey(w, r, index), undefined, { subject: r.subject });
+    } catch (e) {
+      throw namedLink(this.core, e, r.dev);
+    }
   }
 
   /**
