@@ -283,3 +283,13 @@ t.test('flush keeps only the default rules themselves: a rule of its own at a de
   t.same(left('-4'), ['0 all local', '32766 all main', '32767 all default'], 'IPv4: the default rules only');
   t.same(left('-6'), ['0 all local', '32766 all main'], 'IPv6: the default rules only');
 });
+
+t.test("a rule's errors name its family: a delete of the IPv6 rule at a priority only the IPv4 table has", privileged, async (t) => {
+  const { rt } = setup(t);
+  await rt.rule.add({ priority: 303, action: 'blackhole', from: '10.3.0.0/16' });
+  const e = await rt.rule.del({ family: 6, priority: 303 }).catch((x: unknown) => x);
+  t.ok(e instanceof NetlinkError && e.code === 'ENOENT', 'ENOENT');
+  t.match((e as Error).message, /pref 303 \(IPv6\)/, 'naming the family it looked in');
+  const dup = await rt.rule.add({ priority: 303, action: 'blackhole', from: '10.3.0.0/16' }).catch((x: unknown) => x);
+  t.match((dup as Error).message, /pref 303 from 10\.3\.0\.0\/16 \(IPv4\)/, 'and an IPv4 one its own');
+});

@@ -267,7 +267,8 @@ function prepare(spec: unknown, forDelete: boolean): PreparedRule {
   if (s['from'] !== undefined) parts.push(`from ${String(s['from'])}`);
   if (s['to'] !== undefined) parts.push(`to ${String(s['to'])}`);
   if (table !== undefined) parts.push(`table ${String(tableName(table))}`);
-  p.subject = parts.length ? parts.join(' ') : 'all';
+  // The family too: a rule at the same priority in the other family is another rule ("no rule matches … pref 303 (IPv6)").
+  p.subject = `${parts.length ? parts.join(' ') : 'all'} (IPv${family})`;
   if (forDelete && !selects(p)) {
     // The kernel deletes the first rule that matches every field it compares: with none,
     // the first rule of all, 0: from all lookup local (`ip rule del` refuses an empty one).
