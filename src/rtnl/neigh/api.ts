@@ -20,7 +20,12 @@ registerLayout([C.RTM_NEWNEIGH, C.RTM_DELNEIGH, C.RTM_GETNEIGH], NDMSG_LEN, NDA)
 export interface NeighSpec {
   /** The neighbour's IP address. Required. */
   readonly dst: string;
-  /** The link, name or ifindex. Required except for proxy entries (which may apply to every link). */
+  /**
+   * The link, name or ifindex. Required except for proxy entries (which may apply to every link).
+   * On a point-to-point or loopback link (a tun, lo) the kernel keeps one IPv4 entry,
+   * 0.0.0.0, whatever `dst` says: an add of any IPv4 address there succeeds (again and
+   * again, no EEXIST) and lists as 0.0.0.0, as `ip neigh add` does.
+   */
   readonly dev?: string | number | undefined;
   /**
    * Link-layer address ('02:00:00:00:00:09', bytes or a MacAddr), of the link's length;
