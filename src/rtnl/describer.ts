@@ -44,6 +44,7 @@ export function registerLayout(types: readonly number[], headerLen: number, tabl
 
 const EPERM = 1;
 const ESRCH = 3;
+const EBADF = 9;
 const ENOENT = 2;
 const ENODEV = 19;
 const EACCES = 13;
@@ -170,6 +171,11 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
     case ESRCH: {
       const pid = u32(top.get(C.IFLA_NET_NS_PID)) ?? u32(peer?.get(C.IFLA_NET_NS_PID));
       return pid !== undefined ? `no process ${pid} to take the network namespace of` : undefined;
+    }
+    case EBADF: {
+      // get_net_ns_by_fd(): an fd that is not open is a bare EBADF (either end's IFLA_NET_NS_FD).
+      const closed = [u32(top.get(C.IFLA_NET_NS_FD)), u32(peer?.get(C.IFLA_NET_NS_FD))].find((fd) => fd !== undefined && fdTarget(fd) === undefined);
+      return closed !== undefined ? `netns fd ${closed} is not open` : undefined;
     }
     case EINVAL: {
       // get_net_ns_by_fd() refuses an fd that is open but no netns with a bare EINVAL.

@@ -21,7 +21,7 @@ import { fstatSync } from 'node:fs';
 import { Netns, netnsDir } from '../ns/index.js';
 import { MacAddr } from './mac.js';
 import * as sys from '../netlink/sys.js';
-import { netnsStringAdvice } from '../netlink/netns-switch.js';
+import { handleFd, netnsStringAdvice } from '../netlink/netns-switch.js';
 
 /** `veth` + 8 hex digits from node:crypto (e.g. 'veth3fa2c1d0'). */
 export function randomVethName(): string {
@@ -82,13 +82,13 @@ export class Veth {
   toCniInterfaces(): [CniInterface, CniInterface] {
     return [
       { name: this.host.name, mac: this.host.mac.toString(), mtu: this.mtu },
-      { name: this.container.name, mac: this.container.mac.toString(), mtu: this.mtu, sandbox: this.container.netns.path },
+      { name: this.container.name, mac: this.container.mac.toString(), mtu: this.mtu, sandbox: netnsPath(this.container.netns) },
     ];
   }
 
   /** Plain JSON: both ends with names, indexes, MACs and netns paths. */
   toJSON(): object {
-    const end = (e: VethEnd) => ({ name: e.name, index: e.index, mac: e.mac.toString(), netns: e.netns.path });
+    const end = (e: VethEnd) => ({ name: e.name, index: e.index, mac: e.mac.toString(), netns: netnsPath(e.netns) });
     return { container: end(this.container), host: end(this.host), mtu: this.mtu };
   }
 }
@@ -230,7 +230,7 @@ export async function setupVeth(
   }
   checkNetns(hostNs, 'hostNs');
   checkNetns(containerNs, 'containerNs');
-  if (hostName === containerName && (hostNs === containerNs || (hostNs instanceof Netns && hostNs.equals(containerNs)))) {
+  if (hostName === containerName && sameNetns(hostNs, containerNs)) {
     throw new InvalidArgumentError('hostName', `'${hostName}' is containerName too, and both ends go to the same netns (${hostNs.path}): give the ends different names, or hostName '' for a random one`);
   }
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
@@ -281,9 +281,9 @@ export async function setupVeth(
         }
         if (hostName === '' && !ctrClash && attempt < maxAttempts) continue;
         const where = ctrClash
-          ? `'${containerName}' already exists in the container netns (${containerNs.path})`
+          ? `'${containerName}' already exists in the container netns (${netnsPath(containerNs)})`
           : hostClash
-            ? `'${host}' already exists in the host netns (${hostNs.path})`
+            ? `'${host}' already exists in the host netns (${netnsPath(hostNs)})`
             : `one of the names is taken (the kernel said EEXIST)`;
         const tries = hostName === '' && !ctrClash ? ` after ${attempt} random host names` : '';
         throw new NetlinkError(e.errno, e.request, e.extack, `cannot create veth pair ${containerName} (container) / ${host} (host): ${where}${tries}`);
@@ -562,4 +562,30 @@ function checkFunction(f: unknown, arg: string): void {
 function checkNetns(ns: unknown, arg: string): void {
   if (typeof ns !== 'object' || ns === null || !('fd' in ns)) throw new InvalidArgumentError(arg, `expected a Netns, got ${showValue(ns)}${netnsStringAdvice(ns)}`);
   if ((ns as { closed?: boolean }).closed === true) throw new ClosedError(`${arg} (Netns ${(ns as { path?: string }).path ?? ''})`);
+  // A plain { fd }: the check Rtnl.open and execNetns run ({ fd: 'x' } and { fd: 1.5 }
+  // were written into the create as fds 0 and 1).
+  if (!(ns instanceof Netns)) handleFd(ns, arg);
+}
+
+/**
+ * The path a netns is reported by: a Netns's own; for a plain { fd }, `/proc/PID/fd/FD`,
+ * as a Netns names an anonymous namespace (a plain { fd } has no path: messages said
+ * '(undefined)' and the container end's CNI sandbox was left out).
+ */
+function netnsPath(ns: Netns): string {
+  return ns instanceof Netns ? ns.path : `/proc/${process.pid}/fd/${(ns as { fd: number }).fd}`;
+}
+
+/** Whether two netns handles (a Netns or a plain { fd }) are the same namespace. */
+function sameNetns(a: Netns, b: Netns): boolean {
+  if (a === b) return true;
+  if (a instanceof Netns) return a.equals(b);
+  if (b instanceof Netns) return b.equals(a);
+  try {
+    const sa = fstatSync((a as { fd: number }).fd);
+    const sb = fstatSync((b as { fd: number }).fd);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false; // an fd that is not open: the create's EBADF says which
+  }
 }

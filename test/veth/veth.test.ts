@@ -362,3 +362,31 @@ t.test('options given as undefined are options not given (exactOptionalPropertyT
   await setupVeth('eth1', '', 1500, null, host, ctr, { handles: undefined });
   t.same(names(ctr), ['eth0', 'eth1', 'lo'], 'handles: undefined opens its own');
 });
+
+t.test('a netns given as a plain { fd }: a bad fd is refused before sending, and errors, toJSON and the CNI sandbox name it by a path', privileged, async (t) => {
+  const { host, ctr } = netnsPair(t);
+  // { fd: 'x' } and { fd: 1.5 } were sent as fds 0 and 1 (stdin, stdout), { fd: -1 } as a
+  // bare EBADF: the netns checks of Rtnl.open and execNetns refuse them (handleFd).
+  for (const [what, v] of [['a string fd', { fd: 'x' }], ['a fractional fd', { fd: 1.5 }], ['a negative fd', { fd: -1 }]] as const) {
+    const e = await setupVeth('eth0', 'vh0', 1500, null, host, v as any).then(() => undefined, (x) => x);
+    t.ok(e instanceof InvalidArgumentError && e.argument === 'containerNs.fd', `${what}: ${e?.message}`);
+    const e2 = await setupVeth('eth0', 'vh0', 1500, null, v as any, ctr).then(() => undefined, (x) => x);
+    t.ok(e2 instanceof InvalidArgumentError && e2.argument === 'hostNs.fd', `${what} as hostNs: ${e2?.message}`);
+  }
+  // An integer fd that is not open: the kernel's bare EBADF, now with what it means.
+  const notOpen = await setupVeth('eth0', 'vh0', 1500, null, host, { fd: 999999 } as any).then(() => undefined, (x) => x);
+  t.match(notOpen, { code: 'EBADF', message: /netns fd 999999 is not open/ }, 'EBADF says which fd');
+  t.same(names(ctr), ['lo']);
+  t.same(names(host), ['lo']);
+  const raw = { fd: ctr.fd };
+  const v = await setupVeth('eth0', 'vh0', 1500, null, host, raw as any);
+  const path = `/proc/${process.pid}/fd/${ctr.fd}`;
+  t.equal(v.toCniInterfaces()[1].sandbox, path, 'the container end has a sandbox (it was left out: a host interface to CNI)');
+  t.equal((v.toJSON() as any).container.netns, path, 'toJSON names the netns');
+  const clash = await setupVeth('eth0', 'vh1', 1500, null, host, raw as any).then(() => undefined, (x) => x);
+  t.match(clash, { code: 'EEXIST', message: new RegExp(`'eth0' already exists in the container netns \\(${path}\\)`) }, "no '(undefined)'");
+  // One name for both ends in one netns, the host side given as { fd }: refused before sending.
+  const same = await setupVeth('e0', 'e0', 1500, null, { fd: host.fd } as any, host).then(() => undefined, (x) => x);
+  t.ok(same instanceof InvalidArgumentError, `one netns, one name: ${same?.message}`);
+  t.same(names(host), ['lo', 'vh0']);
+});
