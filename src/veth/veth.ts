@@ -494,7 +494,7 @@ function macOf(b: LinkBrief, name: string): MacAddr {
  * and taken for a namespace that is gone (which left the pair in place and said success).
  *
  * Equivalent to: `ip -n CTR link del NAME` ignoring "Cannot find device".
- * @throws InvalidArgumentError for a bad name, a relative path or anything but a Netns or a string.
+ * @throws InvalidArgumentError for a bad name, a relative path or anything but a Netns (or a plain `{ fd }` of a netns) or a string.
  */
 export async function teardownVeth(containerName: string, containerNs: Netns | string): Promise<boolean> {
   checkIfname(containerName, 'containerName');
@@ -516,7 +516,10 @@ export async function teardownVeth(containerName: string, containerNs: Netns | s
       }
       ns = own;
     } else {
-      if (containerNs.closed) return false;
+      if (typeof containerNs === 'object' && containerNs !== null && (containerNs as { closed?: unknown }).closed === true) return false;
+      // null, a number, {} or a bad fd: an InvalidArgumentError naming containerNs (null
+      // threw a TypeError, and a number was taken for an fd, which the type does not say).
+      handleFd(containerNs, 'containerNs');
       ns = containerNs;
     }
     const rt = Rtnl.open({ netns: ns });

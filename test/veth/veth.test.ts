@@ -390,3 +390,14 @@ t.test('a netns given as a plain { fd }: a bad fd is refused before sending, and
   t.ok(same instanceof InvalidArgumentError, `one netns, one name: ${same?.message}`);
   t.same(names(host), ['lo', 'vh0']);
 });
+
+t.test('teardownVeth refuses what is no netns handle with an InvalidArgumentError naming containerNs', privileged, async (t) => {
+  const { ctr } = netnsPair(t);
+  // null/undefined threw a TypeError ('reading closed'); 5 was taken as fd 5 (the doc says
+  // anything but a Netns or a string is refused); {} was 'invalid netns: ... or { pid }'.
+  for (const v of [null, undefined, 5, {}, { fd: -1 }, { pid: 1 }]) {
+    const e = await teardownVeth('eth0', v as any).then(() => undefined, (x) => x);
+    t.ok(e instanceof InvalidArgumentError && /^containerNs/.test(e.argument), `${inspect(v)}: ${e?.message}`);
+  }
+  t.equal(await teardownVeth('eth0', { fd: ctr.fd } as any), false, 'a plain { fd } of a netns works');
+});
