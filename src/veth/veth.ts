@@ -226,12 +226,12 @@ export async function setupVeth(
   // Every veth's minimum is ETH_MIN_MTU (its maximum, ETH_MAX_MTU, the kernel's refusal names).
   if (mtu < 68) throw new InvalidArgumentError('mtu', `a veth's MTU is at least 68, got ${mtu}`);
   if (containerMac !== undefined && containerMac !== null && !(containerMac instanceof MacAddr)) {
-    throw new InvalidArgumentError('containerMac', 'expected a MacAddr (MacAddr.parse(...)), null or undefined');
+    throw new InvalidArgumentError('containerMac', `expected a MacAddr (MacAddr.parse(...)), null or undefined, got ${showValue(containerMac)}`);
   }
   checkNetns(hostNs, 'hostNs');
   checkNetns(containerNs, 'containerNs');
   if (hostName === containerName && sameNetns(hostNs, containerNs)) {
-    throw new InvalidArgumentError('hostName', `'${hostName}' is containerName too, and both ends go to the same netns (${hostNs.path}): give the ends different names, or hostName '' for a random one`);
+    throw new InvalidArgumentError('hostName', `'${hostName}' is containerName too, and both ends go to the same netns (${netnsPath(hostNs)}): give the ends different names, or hostName '' for a random one`);
   }
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `expected an object, got ${showValue(options)}`);
   checkOptionKeys(options, SETUP_OPTION_KEYS, 'options.');
@@ -243,7 +243,7 @@ export async function setupVeth(
   checkFunction(options.afterCreate, 'options.afterCreate');
   const randomName = options.randomName ?? randomVethName;
   const maxAttempts = options.maxAttempts ?? 10;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidArgumentError('options.maxAttempts', 'expected a positive integer');
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidArgumentError('options.maxAttempts', `expected a positive integer, got ${showValue(maxAttempts)}`);
   const queues = options.queues !== undefined ? checkQueueCount(options.queues, 'options.queues') : undefined;
   const mac = containerMac ?? undefined;
   const macBytes = mac?.bytes;

@@ -388,6 +388,10 @@ t.test('a netns given as a plain { fd }: a bad fd is refused before sending, and
   // One name for both ends in one netns, the host side given as { fd }: refused before sending.
   const same = await setupVeth('e0', 'e0', 1500, null, { fd: host.fd } as any, host).then(() => undefined, (x) => x);
   t.ok(same instanceof InvalidArgumentError, `one netns, one name: ${same?.message}`);
+  t.match(same?.message, `both ends go to the same netns (/proc/${process.pid}/fd/${host.fd})`, "no '(undefined)' there either");
+  // What was given is shown, as other refusals show it.
+  await t.rejects(setupVeth('eth0', '', 1500, '00:11:22:33:44:55' as any, host, ctr), { argument: 'containerMac', message: /got '00:11:22:33:44:55'/ });
+  await t.rejects(setupVeth('eth0', '', 1500, null, host, ctr, { maxAttempts: 1.5 }), { argument: 'options.maxAttempts', message: /got 1\.5$/ });
   t.same(names(host), ['lo', 'vh0']);
 });
 
