@@ -17,7 +17,7 @@ export class MacAddr {
    */
   constructor(bytes: ArrayLike<number>) {
     if (bytes === null || typeof bytes !== 'object' || typeof (bytes as ArrayLike<number>).length !== 'number') {
-      throw new InvalidArgumentError('mac', 'expected 6 bytes');
+      throw new InvalidArgumentError('mac', `expected 6 bytes, got ${showValue(bytes)}${typeof bytes === 'string' ? ' (a string is read with MacAddr.parse)' : ''}`);
     }
     if (bytes.length !== 6) throw new InvalidArgumentError('mac', `a MAC address is 6 bytes, got ${bytes.length}`);
     const b = new Uint8Array(6);

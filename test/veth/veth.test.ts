@@ -293,6 +293,9 @@ t.test('MacAddr: parse, format, random, equality, validation', async (t) => {
   }
   t.throws(() => MacAddr.parse(42 as any), InvalidArgumentError);
   t.throws(() => new MacAddr([1, 2, 3]), InvalidArgumentError);
+  // A string given to the constructor said only 'expected 6 bytes'.
+  t.throws(() => new MacAddr('00:11:22:33:44:55' as any), { message: "invalid mac: expected 6 bytes, got '00:11:22:33:44:55' (a string is read with MacAddr.parse)" });
+  t.throws(() => new MacAddr(null as any), { message: 'invalid mac: expected 6 bytes, got null' });
   t.throws(() => new MacAddr([1, 2, 3, 4, 5, 256]), InvalidArgumentError);
   t.throws(() => new MacAddr([1, 2, 3, 4, 5, 1.5]), InvalidArgumentError);
   // The refused input is shown as other errors show values: quoted and cut at 64 characters
