@@ -178,10 +178,12 @@ function explainLink(req: Uint8Array, v: DataView, type: number, flags: number, 
       return closed !== undefined ? `netns fd ${closed} is not open` : undefined;
     }
     case EINVAL: {
-      // get_net_ns_by_fd() refuses an fd that is open but no netns with a bare EINVAL.
-      const nsFd = u32(top.get(C.IFLA_NET_NS_FD)) ?? u32(peer?.get(C.IFLA_NET_NS_FD));
-      const what = nsFd !== undefined ? fdTarget(nsFd) : undefined;
-      if (what !== undefined && !what.startsWith('net:[')) return `netns fd ${nsFd} is not a network namespace (it is ${what})`;
+      // get_net_ns_by_fd() refuses an fd that is open but no netns with a bare EINVAL (either
+      // end's: the peer's too, when the end's own is a netns).
+      for (const nsFd of [u32(top.get(C.IFLA_NET_NS_FD)), u32(peer?.get(C.IFLA_NET_NS_FD))]) {
+        const what = nsFd !== undefined ? fdTarget(nsFd) : undefined;
+        if (what !== undefined && !what.startsWith('net:[')) return `netns fd ${nsFd} is not a network namespace (it is ${what})`;
+      }
       // The kernel (6.18 seen; `ip link add all …` alike) refuses these two names with a bare
       // EINVAL, as a create's, a veth peer's or a rename's (an altname may be either): they
       // are the netns-wide entries beside the links' own under /proc/sys/net/ipv4/conf.

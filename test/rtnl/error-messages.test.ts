@@ -591,3 +591,23 @@ t.test('bare refusals that ip prints as "File exists" or "Invalid argument" say 
   t.equal(notNs.code, 'EINVAL');
   t.match(notNs.hint, /^netns fd 0 is not a network namespace \(it is .+\)$/, notNs.message);
 });
+
+t.test("a veth create whose netns fd (either end's) is not open or no netns says which fd, not a bare EBADF or EINVAL", privileged, async (t) => {
+  const { rt } = fresh(t);
+  const other = Netns.new();
+  const { openSync, closeSync } = await import('node:fs');
+  const mnt = openSync('/proc/self/ns/mnt', 'r');
+  t.teardown(() => {
+    other.close();
+    closeSync(mnt);
+  });
+  // The peer's IFLA_NET_NS_FD is no netns while the end's own is one: the hint looked at the
+  // end's only (a netns) and said nothing.
+  const e1 = await refusal(t, rt.link.add({ name: 'x0', kind: 'veth', netns: other, peer: { name: 'x1', netns: { fd: mnt } } }));
+  t.match(e1.message, new RegExp(`^EINVAL: Invalid argument — netns fd ${mnt} is not a network namespace \\(it is mnt:\\[\\d+\\]\\)`));
+  // An fd that is not open: the kernel's bare EBADF.
+  const e2 = await refusal(t, rt.link.add({ name: 'x0', kind: 'veth', netns: other, peer: { name: 'x1', netns: { fd: 999999 } } }));
+  t.match(e2.message, /^EBADF: Bad file descriptor — netns fd 999999 is not open/);
+  const e3 = await refusal(t, rt.link.add({ name: 'x0', kind: 'veth', netns: { fd: 999999 }, peer: { name: 'x1' } }));
+  t.match(e3.message, /^EBADF: Bad file descriptor — netns fd 999999 is not open/);
+});
