@@ -350,7 +350,7 @@ export class NetlinkSocket {
   /** State of the current exchange, reused by every exchange (they never overlap). */
   private readonly tx: TxState<unknown> = {
     type: 0, seq: 0, mode: 'ack', subject: undefined, arg: undefined, onMessage: undefined, value: undefined, out: undefined, each: undefined, intr: false, done: false,
-    error: undefined, truncated: false, request: EMPTY_BYTES, requestLength: 0, batch: undefined, overrun: undefined,
+    error: undefined, truncated: false, request: EMPTY_BYTES, requestLength: 0, datagramsAtSend: 0, batch: undefined, overrun: undefined,
   };
 
   private constructor(fd: number, protocol: number, portId: number, describer: FamilyDescriber) {
@@ -659,6 +659,7 @@ export class NetlinkSocket {
     st.overrun = undefined;
     st.request = req;
     st.requestLength = len;
+    st.datagramsAtSend = this.stats.datagrams;
     try {
       this.drain(st);
     } catch (e) {
@@ -831,10 +832,13 @@ export class NetlinkSocket {
    * ever): throw ENOBUFS saying so. Called at EAGAIN only.
    */
   private checkDroppedAnswer<T>(st: TxState<T>): void {
-    if (this.protocol !== NETLINK_ROUTE || this.groups === undefined || this.groups.size === 0) return;
+    if (!answersInSend(this.protocol) || this.groups === undefined || this.groups.size === 0) return;
+    // Nothing read since the send: the queue was not full, so nothing was dropped (a
+    // request without ACK the kernel answers with nothing; awaitRest settles it).
+    if (st.mode === 'reply' && this.stats.datagrams === st.datagramsAtSend) return;
     throw new NetlinkError(ENOBUFS, this.reqInfo(st.type, st.seq, subjectText(st.subject, st.arg)), {}, st.mode === 'ack' || st.mode === 'batch'
       ? 'no answer came: with noEnobufs the kernel dropped its answer on a receive queue full of notifications, without a word; the request may have been carried out; read the state back (or make requests on a socket without groups)'
-      : 'no answer came: with noEnobufs the kernel dropped its answer on a receive queue full of notifications, without a word (make requests on a socket without groups)');
+      : 'no answer came: with noEnobufs the kernel dropped its answer on a receive queue full of notifications, without a word, or the request is one it carries out and answers nothing without NLM_F_ACK (a NEW, SET or DEL: ask for an ACK); make requests on a socket without groups');
   }
 
   private drainLoop<T>(st: TxState<T>): void {
@@ -1553,6 +1557,8 @@ interface TxState<T> {
   /** The request's bytes are request[0, requestLength) (the writer's slab, or a copy). */
   request: Uint8Array;
   requestLength: number;
+  /** stats.datagrams when the request was sent: whether anything was queued since (a dropped answer needs a full queue). */
+  datagramsAtSend: number;
   /** requestBatch: the chunk being answered (mode 'batch'). */
   batch: BatchTx | undefined;
   /** The overrun (ENOBUFS) read during the exchange, if any: thrown if the answer does not come before the queue is empty. */

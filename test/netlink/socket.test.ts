@@ -595,6 +595,12 @@ t.test('noEnobufs with groups: a request whose answer the kernel dropped on a fu
   t.equal(ipJson<unknown[]>(ns.path, ['link', 'show', 'nlkquiet']).length, 1, 'the change was made all the same');
   const lo = await g.request(L.RTM_GETLINK, 0, ifinfo(1), link, { ack: false });
   t.equal(lo?.name, 'lo', 'the queue was read empty: the next request is answered');
+  // A request without ACK that the kernel answers with nothing, on that socket with its
+  // queue empty: nothing was queued, so nothing was dropped — done, as on any socket
+  // (before, it was refused as a dropped answer).
+  t.equal(await hang(g.request(L.RTM_SETLINK, 0, ifinfo(1), undefined, { ack: false })), undefined, 'resolves with no value');
+  await fill();
+  t.match(await hang(rejection(g.request(L.RTM_SETLINK, 0, ifinfo(1), undefined, { ack: false, subject: 'lo' }))), { name: 'NetlinkError', code: 'ENOBUFS', message: /no answer came.*or the request is one it carries out and answers nothing.*lo\)/ }, 'with notifications queued it cannot tell, and says both');
 });
 
 t.test('NODE_DEBUG=nlkit logs requests, replies and errors', privileged, async (t) => {
